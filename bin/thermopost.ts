@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { brokerUsage, runBrokerCommand, UsageError } from '../broker/cli.js'
+
+const usage = `Usage: thermopost <command> [options]
+
+Commands:
+  broker    run the MQTT broker (thermopost broker --help for its options)
+  help      show this help
+
+Run 'thermopost <command> --help' for a command's options.`
+
+const commands: Record<string, { run: (args: string[]) => Promise<void>, usage: string }> = {
+  broker: { run: runBrokerCommand, usage: brokerUsage }
+}
+
+async function main (argv: string[]): Promise<void> {
+  const [name, ...args] = argv
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage)
+    return
+  }
+  const command = commands[name]
+  if (command === undefined) throw new UsageError(`unknown command '${name}'`)
+  try {
+    await command.run(args)
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      throw new UsageError(`${(error as Error).message}\n\n${command.usage}`)
+    }
+    throw error
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`thermopost: ${error.message}`)
+    if (!error.message.includes('Usage:')) console.error(`\n${usage}`)
+    process.exit(2)
+  }
+  console.error(`thermopost: ${(error as Error).stack ?? String(error)}`)
+  process.exit(1)
+})

@@ -1,0 +1,30 @@
+import type { QoS } from 'mqtt-packet'
+
+/** Who is asking: enough for a decision, never the password beyond authenticate. */
+export interface ClientIdentity {
+  clientId: string
+  username: string | undefined
+  remoteAddress: string | undefined
+}
+
+export interface ConnectCredentials extends ClientIdentity {
+  password: Buffer | undefined
+}
+
+/**
+ * Authentication and authorization, asked on CONNECT, PUBLISH and SUBSCRIBE. The security issue
+ * (#5) plugs in password files, certificates and ACLs; until then everything is allowed.
+ */
+export interface AuthHooks {
+  /** A CONNECT reason code: 0 accepts; 0x86 / 0x87 / 0x8A refuse. */
+  authenticate (credentials: ConnectCredentials): number | Promise<number>
+  authorizePublish (client: ClientIdentity, topic: string, qos: QoS, retain: boolean): boolean
+  /** The QoS granted (at most `qos`), or a SUBACK failure reason code (≥ 0x80). */
+  authorizeSubscribe (client: ClientIdentity, filter: string, qos: QoS): number
+}
+
+export const allowAll: AuthHooks = {
+  authenticate: () => 0,
+  authorizePublish: () => true,
+  authorizeSubscribe: (_client, _filter, qos) => qos
+}

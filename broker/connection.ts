@@ -1,0 +1,272 @@
+import type { Socket } from 'node:net'
+import type { Packet } from 'mqtt-packet'
+import type { Broker } from './broker.js'
+import { dispatchPacket } from './handlers/index.js'
+import type { Delivery, EncodedPublish } from './message.js'
+import { ProtocolError } from './protocol/protocol-error.js'
+import { encodePacket } from './protocol/codec.js'
+import { PacketFramer } from './protocol/framer.js'
+import { Reason } from './protocol/reason-codes.js'
+import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
+import type { Session, SessionLink } from './session/session.js'
+import type { ClientIdentity } from './auth/hooks.js'
+
+/** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
+const PATCH_IN_COPY_LIMIT = 1024
+
+type ConnectionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed'
+
+/**
+ * One client's network connection: bytes in through the framer to the packet handlers, packets out
+ * with writes batched per tick (cork / uncork), keepalive, and the per-connection 5.0 state
+ * (topic aliases, the client's limits). It knows nothing of topics or routing.
+ */
+export class Connection implements SessionLink, ClientIdentity {
+  state: ConnectionState = 'awaiting-connect'
+  protocolVersion: 3 | 4 | 5 = 4
+  clientId = ''
+  username: string | undefined
+  session: Session | undefined
+  /** How the connection ends for its will: false once a normal DISCONNECT arrived. */
+  sendWillOnClose = true
+  /** Most QoS 1/2 in flight towards the client: ours, lowered by the client's Receive Maximum. */
+  sendWindow: number
+  /** Largest packet the client accepts (5.0 Maximum Packet Size). */
+  clientMaxPacketSize = Infinity
+  /** 5.0 Request Problem Information: reason strings only when the client wants them. */
+  wantsProblemInformation = true
+  /** Inbound 5.0 topic aliases: alias → topic. */
+  readonly inboundAliases = new Map<number, string>()
+  /** Outbound topic aliases the client allows (its Topic Alias Maximum), and those in use. */
+  outboundAliasLimit = 0
+  private outboundAliases: Map<string, number> | undefined
+  /** Inbound QoS 1/2 PUBLISHes not yet acknowledged, for our Receive Maximum. */
+  unacknowledgedInbound = 0
+  private readonly framer: PacketFramer
+  private corked = false
+  private paused = false
+  private lastPacketAt = Date.now()
+  private keepaliveMs = 0
+  private timer: NodeJS.Timeout | undefined
+  private drainTimer: NodeJS.Timeout | undefined
+
+  constructor (readonly socket: Socket, readonly broker: Broker) {
+    this.sendWindow = broker.options.maxInflight
+    this.framer = new PacketFramer(broker.options.maxPacketSize)
+    socket.setNoDelay(true)
+    socket.on('data', this.onData)
+    socket.on('error', this.onSocketError)
+    socket.on('close', this.onClose)
+    this.timer = setTimeout(this.onConnectTimeout, broker.options.connectTimeout * 1000)
+  }
+
+  get remoteAddress (): string | undefined {
+    return this.socket.remoteAddress
+  }
+
+  get isOpen (): boolean {
+    return this.state !== 'closed' && !this.socket.destroyed
+  }
+
+  /** Starts keepalive supervision: silence for 1.5 × keepalive closes the connection [MQTT-3.1.2-24]. */
+  startKeepalive (seconds: number): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.keepaliveMs = seconds * 1500
+    if (this.keepaliveMs > 0) this.timer = setTimeout(this.onKeepaliveCheck, this.keepaliveMs)
+  }
+
+  /** A reason string, unless the client said it wants none (5.0 Request Problem Information). */
+  reasonString (text: string): string | undefined {
+    return this.wantsProblemInformation ? text : undefined
+  }
+
+  send (packet: Packet): void {
+    if (!this.isOpen) return
+    this.write(encodePacket(packet, this.protocolVersion))
+  }
+
+  sendPubrel (packetId: number): void {
+    this.send({ cmd: 'pubrel', messageId: packetId })
+  }
+
+  encodePublish (delivery: Delivery): EncodedPublish | undefined {
+    let perSubscriber: PerSubscriber | undefined
+    if (this.protocolVersion === 5) {
+      if (delivery.subscriptionIds !== undefined) {
+        perSubscriber = { subscriptionIds: delivery.subscriptionIds, topicAlias: undefined, sendTopic: true }
+      }
+      if (this.outboundAliasLimit > 0) perSubscriber = this.withTopicAlias(delivery.message.topic, perSubscriber)
+    }
+    const encoded = encodedPublish(delivery.message, this.protocolVersion, delivery.qos, delivery.retain, Date.now(), perSubscriber)
+    if (encoded.bytes.length > this.clientMaxPacketSize) {
+      this.broker.stats.messagesDropped++ // [MQTT-3.1.2-24]: never send the client more than it accepts
+      return undefined
+    }
+    return encoded
+  }
+
+  writePublish (encoded: EncodedPublish, packetId: number, dup: boolean): void {
+    if (!this.isOpen) return
+    this.broker.stats.messagesSent++
+    const bytes = encoded.bytes
+    if (encoded.idOffset < 0) {
+      this.write(bytes)
+      return
+    }
+    const idEnd = encoded.idOffset + 2
+    const head = Buffer.allocUnsafe(bytes.length <= PATCH_IN_COPY_LIMIT ? bytes.length : idEnd)
+    bytes.copy(head, 0, 0, head.length)
+    head.writeUInt16BE(packetId, encoded.idOffset)
+    if (dup) head[0] |= 0x08
+    this.write(head)
+    if (head.length < bytes.length) this.write(bytes.subarray(idEnd))
+  }
+
+  /** Whether a QoS 0 delivery would only pile up in a socket the client is not reading. */
+  get isCongested (): boolean {
+    return this.socket.writableLength > this.broker.options.maxQueuedBytes
+  }
+
+  /**
+   * Ends the connection because of `reasonCode`: a 5.0 client first gets DISCONNECT with it
+   * (a CONNACK if it is not connected yet), a 3.x client is just closed.
+   */
+  disconnect (reasonCode: number, reason: string): void {
+    if (!this.isOpen) return
+    if (this.protocolVersion === 5 && this.state === 'connected') {
+      this.send({ cmd: 'disconnect', reasonCode, properties: { reasonString: this.reasonString(reason) } })
+    }
+    this.close()
+  }
+
+  /** Flushes what is written and closes the socket. */
+  close (): void {
+    if (this.state === 'closed') return
+    this.uncork()
+    this.socket.end()
+    this.socket.destroySoon()
+    setTimeout(destroySocket, 1000, this.socket).unref()
+    this.finish()
+  }
+
+  private write (bytes: Buffer): void {
+    if (!this.corked) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(uncorkConnection, this)
+    }
+    this.broker.stats.bytesSent += bytes.length
+    if (!this.socket.write(bytes) && this.drainTimer === undefined) {
+      this.drainTimer = setTimeout(this.onDrainTimeout, this.broker.options.drainTimeout * 1000)
+      this.socket.once('drain', this.onDrain)
+    }
+  }
+
+  uncork (): void {
+    if (!this.corked) return
+    this.corked = false
+    this.socket.uncork()
+  }
+
+  private withTopicAlias (topic: string, perSubscriber: PerSubscriber | undefined): PerSubscriber | undefined {
+    const aliases = this.outboundAliases ??= new Map()
+    const existing = aliases.get(topic)
+    if (existing !== undefined) {
+      return { subscriptionIds: perSubscriber?.subscriptionIds, topicAlias: existing, sendTopic: false }
+    }
+    if (aliases.size >= this.outboundAliasLimit) return perSubscriber
+    const alias = aliases.size + 1
+    aliases.set(topic, alias)
+    return { subscriptionIds: perSubscriber?.subscriptionIds, topicAlias: alias, sendTopic: true }
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.broker.stats.bytesReceived += chunk.length
+    this.lastPacketAt = Date.now()
+    this.framer.feed(chunk)
+    this.processPackets()
+  }
+
+  /** Handles whole packets in order; a handler that waits (on the store) holds the rest until it is done. */
+  private processPackets (): void {
+    while (!this.paused && this.state !== 'closed') {
+      let bytes: Buffer | undefined
+      try {
+        bytes = this.framer.next()
+      } catch (error) {
+        const reason = error instanceof ProtocolError ? error.reasonCode : Reason.MalformedPacket
+        this.disconnect(reason, (error as Error).message)
+        return
+      }
+      if (bytes === undefined) return
+      const pending = dispatchPacket(this, bytes)
+      if (pending !== undefined) {
+        this.paused = true
+        this.socket.pause()
+        pending.then(this.onHandlerDone, this.onHandlerDone)
+        return
+      }
+    }
+  }
+
+  private readonly onHandlerDone = (): void => {
+    this.paused = false
+    if (this.state === 'closed') return
+    this.socket.resume()
+    this.processPackets()
+  }
+
+  private readonly onConnectTimeout = (): void => {
+    this.timer = undefined
+    if (this.state === 'awaiting-connect') this.close()
+  }
+
+  private readonly onKeepaliveCheck = (): void => {
+    const silentFor = Date.now() - this.lastPacketAt
+    if (silentFor >= this.keepaliveMs) {
+      this.timer = undefined
+      this.disconnect(Reason.KeepAliveTimeout, 'keepalive timeout')
+      return
+    }
+    this.timer = setTimeout(this.onKeepaliveCheck, this.keepaliveMs - silentFor)
+  }
+
+  private readonly onDrain = (): void => {
+    clearTimeout(this.drainTimer)
+    this.drainTimer = undefined
+  }
+
+  private readonly onDrainTimeout = (): void => {
+    this.drainTimer = undefined
+    this.broker.logger.warn({ clientId: this.clientId }, 'client stopped reading; closing')
+    this.socket.destroy()
+  }
+
+  private readonly onSocketError = (): void => {
+    // The close event follows and does the cleanup; a reset by the peer is not worth a log line.
+  }
+
+  private readonly onClose = (): void => {
+    this.finish()
+  }
+
+  /** Runs once, however the connection ends. */
+  private finish (): void {
+    if (this.state === 'closed') return
+    const wasConnected = this.state === 'connected'
+    this.state = 'closed'
+    clearTimeout(this.timer)
+    clearTimeout(this.drainTimer)
+    this.broker.connectionClosed(this, wasConnected)
+  }
+}
+
+function uncorkConnection (connection: Connection): void {
+  connection.uncork()
+}
+
+function destroySocket (socket: Socket): void {
+  socket.destroy()
+}
+

@@ -1,0 +1,64 @@
+import type { IPublishPacket } from 'mqtt-packet'
+import type { Connection } from '../connection.js'
+import { malformed, ProtocolError, protocolViolation } from '../protocol/protocol-error.js'
+import { Reason } from '../protocol/reason-codes.js'
+import { publishTopicIsUtf8 } from '../protocol/utf8.js'
+import { topicNameProblem } from '../topics.js'
+import type { PacketHandler } from './handler.js'
+
+export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet, wire) => {
+  const broker = connection.broker
+  const session = connection.session!
+  broker.stats.messagesReceived++
+  const topic = resolveTopic(connection, packet)
+  const problem = topicNameProblem(topic, broker.options.maxTopicLevels)
+  if (problem !== undefined) throw new ProtocolError(Reason.TopicNameInvalid, problem)
+  if (topic.includes('\uFFFD') && !publishTopicIsUtf8(wire)) throw malformed('ill-formed UTF-8 in the topic name')
+
+  const packetId = packet.messageId ?? 0
+  if (packet.qos === 2 && session.incomingQos2.has(packetId)) {
+    // A resent QoS 2 PUBLISH whose first copy we hold: acknowledge again, route nothing [MQTT-4.3.3-9].
+    connection.send({ cmd: 'pubrec', messageId: packetId })
+    return
+  }
+  if (packet.qos > 0 && connection.unacknowledgedInbound + session.incomingQos2.size >= broker.options.receiveMaximum) {
+    throw new ProtocolError(Reason.ReceiveMaximumExceeded, 'more unacknowledged QoS 1/2 PUBLISHes than Receive Maximum') // [MQTT-3.3.4-9]
+  }
+  if (!broker.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
+    broker.stats.messagesDropped++
+    acknowledge(connection, packet, Reason.NotAuthorized)
+    return
+  }
+  broker.publish(broker.createMessage(packet, topic, connection.clientId, wire, connection.protocolVersion))
+  if (packet.qos === 2) {
+    session.incomingQos2.add(packetId)
+    if (session.isPersistent) broker.store.saveIncomingQos2(session.clientId, packetId)
+  }
+  acknowledge(connection, packet, Reason.Success)
+}
+
+/** Resolves a 5.0 Topic Alias into the topic it stands for, learning new aliases on the way (spec 3.3.2.3.4). */
+function resolveTopic (connection: Connection, packet: IPublishPacket): string {
+  const alias = packet.properties?.topicAlias
+  if (alias === undefined) return packet.topic
+  if (alias === 0 || alias > connection.broker.options.topicAliasMaximum) {
+    throw new ProtocolError(Reason.TopicAliasInvalid, `topic alias ${alias} is outside 1..${connection.broker.options.topicAliasMaximum}`)
+  }
+  if (packet.topic !== '') {
+    connection.inboundAliases.set(alias, packet.topic)
+    return packet.topic
+  }
+  const topic = connection.inboundAliases.get(alias)
+  if (topic === undefined) throw protocolViolation(`topic alias ${alias} was never set`)
+  return topic
+}
+
+function acknowledge (connection: Connection, packet: IPublishPacket, reasonCode: number): void {
+  if (packet.qos === 0) return
+  const cmd = packet.qos === 1 ? 'puback' : 'pubrec'
+  if (connection.protocolVersion === 5 && reasonCode !== Reason.Success) {
+    connection.send({ cmd, messageId: packet.messageId, reasonCode })
+  } else {
+    connection.send({ cmd, messageId: packet.messageId })
+  }
+}

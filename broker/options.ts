@@ -1,0 +1,55 @@
+/**
+ * Every limit and policy of the broker, with its default. Sizes are bytes, durations seconds.
+ * Parsed once at start and frozen; the security issue (#5) adds a YAML file that fills the same shape.
+ */
+export interface BrokerOptions {
+  /** Largest packet accepted from a client; bigger ones close the connection (5.0: 0x95). */
+  maxPacketSize: number
+  /** How many QoS 1/2 PUBLISHes a 5.0 client may have unacknowledged towards us (CONNACK Receive Maximum). */
+  receiveMaximum: number
+  /** Our outgoing in-flight window per client; 5.0 clients can lower it with their own Receive Maximum. */
+  maxInflight: number
+  /** Messages waiting for one session (offline, or online but behind its in-flight window). */
+  maxQueuedMessages: number
+  /** Payload bytes waiting for one session. */
+  maxQueuedBytes: number
+  /** Queue QoS 0 messages for offline persistent sessions too (Mosquitto's queue_qos0_messages). */
+  queueQos0: boolean
+  /** How long a 3.1/3.1.1 persistent session outlives its connection; those protocols have no expiry of their own. */
+  legacySessionExpiry: number
+  /** Upper bound on the Session Expiry Interval a 5.0 client may ask for. */
+  maxSessionExpiry: number
+  /** Caps the client's keepalive (5.0 Server Keep Alive; 3.1.1 clients are held to 1.5 × the cap). 0 = no cap. */
+  maxKeepalive: number
+  /** Topic aliases a 5.0 client may use towards us (CONNACK Topic Alias Maximum). */
+  topicAliasMaximum: number
+  /** Longest topic or filter, in levels; deeper ones are refused. */
+  maxTopicLevels: number
+  /** Seconds between $SYS updates; 0 turns them off. */
+  sysInterval: number
+  /** Seconds a connection may take to send CONNECT after the socket opens. */
+  connectTimeout: number
+  /** Longest a write may wait for the socket to drain before the client is considered dead. */
+  drainTimeout: number
+}
+
+export const defaultBrokerOptions: Readonly<BrokerOptions> = Object.freeze({
+  maxPacketSize: 1024 * 1024,
+  receiveMaximum: 1024,
+  maxInflight: 100,
+  maxQueuedMessages: 1000,
+  maxQueuedBytes: 16 * 1024 * 1024,
+  queueQos0: false,
+  legacySessionExpiry: 7 * 24 * 3600,
+  maxSessionExpiry: 0xffffffff,
+  maxKeepalive: 0,
+  topicAliasMaximum: 64,
+  maxTopicLevels: 64,
+  sysInterval: 10,
+  connectTimeout: 10,
+  drainTimeout: 60
+})
+
+export function resolveBrokerOptions (overrides: Partial<BrokerOptions> = {}): Readonly<BrokerOptions> {
+  return Object.freeze({ ...defaultBrokerOptions, ...overrides })
+}

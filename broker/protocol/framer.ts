@@ -1,0 +1,82 @@
+import { Reason } from './reason-codes.js'
+import { ProtocolError, malformed } from './protocol-error.js'
+
+/**
+ * Cuts a byte stream into whole MQTT packets by their fixed header, before any parsing, so that
+ *  - an oversized packet is refused from its header, without buffering it [MQTT-3.1.2-24];
+ *  - each packet is handed on as one Buffer (a view into the socket chunk, not a copy), which lets
+ *    the broker forward a PUBLISH's own bytes.
+ * Usage: `feed(chunk)`, then `next()` until it returns undefined.
+ */
+export class PacketFramer {
+  private buffer: Buffer = EMPTY
+  private offset = 0
+  /** Chunks of a packet that is still incomplete, and their total size. */
+  private held: Buffer[] = []
+  private heldBytes = 0
+  private wanted = 0
+
+  constructor (private maxPacketSize: number) {}
+
+  setMaxPacketSize (size: number): void {
+    this.maxPacketSize = size
+  }
+
+  feed (chunk: Buffer): void {
+    if (this.held.length > 0) {
+      this.hold(chunk)
+      if (this.heldBytes < this.wanted) return
+      this.buffer = Buffer.concat(this.held, this.heldBytes)
+      this.held = []
+      this.heldBytes = 0
+    } else if (this.offset < this.buffer.length) {
+      this.buffer = Buffer.concat([this.buffer.subarray(this.offset), chunk])
+    } else {
+      this.buffer = chunk
+    }
+    this.offset = 0
+  }
+
+  /** The next whole packet, or undefined when more bytes are needed. Throws on a bad fixed header. */
+  next (): Buffer | undefined {
+    if (this.held.length > 0) return undefined
+    const buffer = this.buffer
+    const start = this.offset
+    const available = buffer.length - start
+    if (available < 2) return this.waitFor(2)
+    let length = 0
+    let multiplier = 1
+    let pos = start + 1
+    for (;;) {
+      if (pos >= buffer.length) return this.waitFor(pos - start + 1)
+      const byte = buffer[pos++]
+      length += (byte & 0x7f) * multiplier
+      if ((byte & 0x80) === 0) break
+      multiplier *= 128
+      if (pos - start > 4) throw malformed('remaining length longer than 4 bytes') // [MQTT-2.2.3]
+    }
+    const total = pos - start + length
+    if (total > this.maxPacketSize) {
+      throw new ProtocolError(Reason.PacketTooLarge, `packet of ${total} bytes exceeds the maximum of ${this.maxPacketSize}`)
+    }
+    if (available < total) return this.waitFor(total)
+    this.offset = start + total
+    return buffer.subarray(start, start + total)
+  }
+
+  /** Keeps the unread tail until `bytes` bytes of the current packet are there. */
+  private waitFor (bytes: number): undefined {
+    this.wanted = bytes
+    if (this.offset < this.buffer.length) this.hold(this.buffer.subarray(this.offset))
+    this.buffer = EMPTY
+    this.offset = 0
+    return undefined
+  }
+
+  private hold (chunk: Buffer): void {
+    this.held.push(chunk)
+    this.heldBytes += chunk.length
+  }
+}
+
+const EMPTY = Buffer.alloc(0)

@@ -1,0 +1,84 @@
+import mqtt, { type IPublishPacket, type QoS } from 'mqtt-packet'
+import { type EncodedPublish, type Message, remainingExpiry } from './message.js'
+
+/**
+ * Encodes a PUBLISH once per outgoing form and caches it on the message, so a fan-out writes the
+ * same Buffer to every subscriber that shares the form; QoS 1/2 copies only patch the packet id.
+ * Per-subscriber properties (Subscription Identifiers, Topic Alias, a shortened expiry) get their own encode.
+ */
+
+export type ProtocolVersion = 3 | 4 | 5
+
+/** A placeholder packet id in cached QoS 1/2 forms; every copy patches its own. */
+const TEMPLATE_PACKET_ID = 1
+
+export interface PerSubscriber {
+  subscriptionIds: number[] | undefined
+  /** Outgoing Topic Alias, and whether the topic goes with it (first use of the alias). */
+  topicAlias: number | undefined
+  sendTopic: boolean
+}
+
+function formSlot (version: ProtocolVersion, qos: QoS, retain: boolean): number {
+  return (version === 5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0)
+}
+
+/** Where the packet id starts: after the fixed header and the topic. */
+function packetIdOffset (bytes: Buffer): number {
+  let offset = 1
+  while ((bytes[offset] & 0x80) !== 0) offset++
+  offset++
+  return offset + 2 + bytes.readUInt16BE(offset)
+}
+
+function encode (message: Message, version: ProtocolVersion, qos: QoS, retain: boolean, now: number,
+  perSubscriber: PerSubscriber | undefined): EncodedPublish {
+  const packet: IPublishPacket = {
+    cmd: 'publish',
+    topic: perSubscriber?.topicAlias !== undefined && !perSubscriber.sendTopic ? '' : message.topic,
+    payload: message.payload,
+    qos,
+    retain,
+    dup: false,
+    messageId: qos > 0 ? TEMPLATE_PACKET_ID : undefined
+  }
+  if (version === 5) {
+    const expiry = remainingExpiry(message, now)
+    const properties: NonNullable<IPublishPacket['properties']> = { ...message.properties }
+    if (expiry !== undefined) properties.messageExpiryInterval = expiry
+    if (perSubscriber?.subscriptionIds !== undefined) properties.subscriptionIdentifier = perSubscriber.subscriptionIds
+    if (perSubscriber?.topicAlias !== undefined) properties.topicAlias = perSubscriber.topicAlias
+    packet.properties = properties
+  }
+  const bytes = mqtt.generate(packet, { protocolVersion: version })
+  return { bytes, idOffset: qos > 0 ? packetIdOffset(bytes) : -1 }
+}
+
+/** The encoded PUBLISH for one delivery; shared and cached unless something in it is per subscriber. */
+export function encodedPublish (message: Message, version: ProtocolVersion, qos: QoS, retain: boolean, now: number,
+  perSubscriber: PerSubscriber | undefined): EncodedPublish {
+  const personal = perSubscriber !== undefined ||
+    (version === 5 && message.expiresAt !== 0 && remainingExpiry(message, now) !== message.properties?.messageExpiryInterval)
+  if (personal) return encode(message, version, qos, retain, now, perSubscriber)
+  const slot = formSlot(version, qos, retain)
+  const forms = message.forms ??= new Array(12)
+  return forms[slot] ??= encode(message, version, qos, retain, now, undefined)
+}
+
+/**
+ * Seeds the cache with the bytes the message arrived in, when a 3.x subscriber would get exactly
+ * those bytes (same QoS, same retain flag): forwarding them needs no encode at all.
+ */
+export function seedFromWire (message: Message, version: ProtocolVersion, wire: Buffer): void {
+  if (version === 5) return
+  const forms = message.forms ??= new Array(12)
+  const bytes = message.qos > 0 ? clearDup(wire) : wire
+  forms[formSlot(4, message.qos, message.retain)] = { bytes, idOffset: message.qos > 0 ? packetIdOffset(bytes) : -1 }
+}
+
+function clearDup (wire: Buffer): Buffer {
+  if ((wire[0] & 0x08) === 0) return wire
+  const copy = Buffer.from(wire)
+  copy[0] &= ~0x08
+  return copy
+}

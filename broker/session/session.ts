@@ -1,0 +1,261 @@
+import { type Delivery, type EncodedPublish, isExpired, ownPayload } from '../message.js'
+import type { BrokerOptions } from '../options.js'
+import type { Subscription } from '../router/subscription.js'
+import type { BrokerStats } from '../stats.js'
+import { MemoryQueue } from '../store/memory-queue.js'
+import type { InflightRecord, SessionQueue, Store } from '../store/store.js'
+import { Deadline, NEVER_EXPIRES } from './expiry.js'
+import { Inflight } from './inflight.js'
+import { type Will, willDelay } from './will.js'
+
+/** What a session needs from the connection it is attached to. */
+export interface SessionLink {
+  readonly protocolVersion: 3 | 4 | 5
+  /** How many QoS 1/2 messages may be in flight to the client. */
+  readonly sendWindow: number
+  /** The PUBLISH for this delivery, or undefined when the client cannot take it (too large). */
+  encodePublish (delivery: Delivery): EncodedPublish | undefined
+  writePublish (encoded: EncodedPublish, packetId: number, dup: boolean): void
+  sendPubrel (packetId: number): void
+  /** The client is not reading: QoS 0 messages would only pile up in the socket. */
+  readonly isCongested: boolean
+}
+
+/** What a session needs from the broker around it. */
+export interface SessionContext {
+  readonly options: Readonly<BrokerOptions>
+  readonly stats: BrokerStats
+  readonly store: Store
+  publishWill (session: Session, will: Will): void
+  /** The session's expiry ran out while it was offline. */
+  expire (session: Session): void
+}
+
+/**
+ * The state of one client id, which may outlive its connection (spec 4.1): subscriptions, the
+ * outgoing in-flight window, the queue behind it, inbound QoS 2 ids, the will.
+ * Invariant: while the session is connected and its queue is not empty, the in-flight window is full
+ * (messages are sent in order; a free slot is filled from the queue at once).
+ */
+export class Session {
+  link: SessionLink | undefined
+  readonly subscriptions = new Map<string, Subscription>()
+  readonly inflight = new Inflight()
+  /** Inbound QoS 2 packet ids received and not yet released: duplicates are not routed again. */
+  readonly incomingQos2 = new Set<number>()
+  protocolVersion: 3 | 4 | 5
+  private queueStore: SessionQueue | undefined
+  private expiryInterval = 0
+  private will: Will | undefined
+  private willDeadline: Deadline | undefined
+  private expiryDeadline: Deadline | undefined
+
+  constructor (readonly clientId: string, protocolVersion: 3 | 4 | 5, private readonly context: SessionContext) {
+    this.protocolVersion = protocolVersion
+  }
+
+  get isConnected (): boolean {
+    return this.link !== undefined
+  }
+
+  /** Outlives its connection, and so is written to the store. */
+  get isPersistent (): boolean {
+    return this.expiryInterval > 0
+  }
+
+  get expiry (): number {
+    return this.expiryInterval
+  }
+
+  get queue (): SessionQueue {
+    return this.queueStore ??= this.isPersistent ? this.context.store.queue(this.clientId) : new MemoryQueue()
+  }
+
+  /** Sets how long the session outlives its connection, writing it to the store or removing it. */
+  setExpiry (seconds: number): void {
+    const wasPersistent = this.isPersistent
+    this.expiryInterval = seconds
+    if (wasPersistent && !this.isPersistent) {
+      this.context.store.deleteSession(this.clientId)
+      this.queueStore = undefined
+    } else if (this.isPersistent) {
+      this.saveRecord()
+    }
+  }
+
+  attach (link: SessionLink, will: Will | undefined): void {
+    this.willDeadline?.cancel() // a reconnect within the Will Delay Interval cancels the will [MQTT-3.1.3-9]
+    this.willDeadline = undefined
+    this.expiryDeadline?.cancel()
+    this.expiryDeadline = undefined
+    this.link = link
+    this.protocolVersion = link.protocolVersion
+    this.will = will
+    if (this.isPersistent) this.saveRecord()
+  }
+
+  /** Sends again what was in flight when the last connection ended (DUP set) [MQTT-4.4.0-1], then the queue. */
+  resume (): void {
+    const link = this.link
+    if (link === undefined) return
+    for (const record of [...this.inflight.values()]) {
+      if (record.state === 'pubrel') {
+        link.sendPubrel(record.packetId)
+        continue
+      }
+      const encoded = link.encodePublish(record.delivery)
+      if (encoded === undefined) {
+        this.complete(record.packetId)
+        continue
+      }
+      link.writePublish(encoded, record.packetId, true)
+    }
+    this.pump()
+  }
+
+  /**
+   * The connection ended. `sendWill` is false after a normal DISCONNECT. Returns true when the
+   * session ends with it (expiry 0); otherwise it waits offline for its expiry.
+   */
+  detach (sendWill: boolean): boolean {
+    this.link = undefined
+    const will = this.will
+    this.will = undefined
+    if (this.isPersistent) this.saveRecord()
+    const endsNow = !this.isPersistent
+    if (will !== undefined && sendWill) {
+      const delay = willDelay(will)
+      if (delay === 0 || endsNow) {
+        this.context.publishWill(this, will)
+      } else {
+        // The will goes out when the delay ends or the session ends, whichever is first [MQTT-3.1.3-9].
+        this.will = will
+        this.willDeadline = new Deadline(Math.min(delay, this.expiryInterval), () => this.firePendingWill())
+      }
+    }
+    if (!endsNow && this.expiryInterval !== NEVER_EXPIRES) {
+      this.expiryDeadline = new Deadline(this.expiryInterval, () => this.context.expire(this))
+    }
+    return endsNow
+  }
+
+  /** A session restored from the store, offline for `elapsedSeconds` already: it waits out the rest of its expiry. */
+  waitOffline (elapsedSeconds: number): void {
+    if (this.expiryInterval === NEVER_EXPIRES) return
+    this.expiryDeadline = new Deadline(Math.max(0, this.expiryInterval - elapsedSeconds), () => this.context.expire(this))
+  }
+
+  /** The session ends: its pending will goes out, timers stop, its queue and in-flight are dropped. */
+  end (): void {
+    this.firePendingWill()
+    this.expiryDeadline?.cancel()
+    this.expiryDeadline = undefined
+    this.queueStore?.clear()
+    this.inflight.clear()
+    this.incomingQos2.clear()
+    if (this.isPersistent) this.context.store.deleteSession(this.clientId)
+  }
+
+  /** Hands a message to this session: sent now, queued behind the in-flight window, or dropped. */
+  deliver (delivery: Delivery): void {
+    const link = this.link
+    if (delivery.qos === 0) {
+      if (link !== undefined) {
+        if (link.isCongested) {
+          this.context.stats.messagesDropped++
+          return
+        }
+        const encoded = link.encodePublish(delivery)
+        if (encoded !== undefined) link.writePublish(encoded, 0, false)
+      } else if (this.context.options.queueQos0 && this.isPersistent) {
+        this.enqueue(delivery)
+      }
+      return
+    }
+    if (link !== undefined && this.inflight.size < link.sendWindow && this.queue.length === 0) {
+      this.send(link, delivery)
+    } else {
+      this.enqueue(delivery)
+    }
+  }
+
+  /** PUBACK, or PUBREC with a failure code, or PUBCOMP: the message is done. */
+  complete (packetId: number): boolean {
+    if (!this.inflight.delete(packetId)) return false
+    if (this.isPersistent) this.context.store.deleteInflight(this.clientId, packetId)
+    this.pump()
+    return true
+  }
+
+  /** PUBREC: the client has the QoS 2 message; from now on only PUBREL / PUBCOMP are outstanding. */
+  released (packetId: number): InflightRecord | undefined {
+    const record = this.inflight.get(packetId)
+    if (record === undefined) return undefined
+    const released: InflightRecord = { packetId, state: 'pubrel', delivery: record.delivery }
+    this.inflight.set(released)
+    if (this.isPersistent) this.context.store.saveInflight(this.clientId, released)
+    return released
+  }
+
+  /** Fills free in-flight slots from the queue, in order. */
+  pump (): void {
+    const link = this.link
+    if (link === undefined) return
+    const queue = this.queue
+    const now = Date.now()
+    while (queue.length > 0 && this.inflight.size < link.sendWindow) {
+      const delivery = queue.shift()!
+      if (isExpired(delivery.message, now)) continue
+      if (delivery.qos === 0) {
+        const encoded = link.encodePublish(delivery)
+        if (encoded !== undefined) link.writePublish(encoded, 0, false)
+      } else {
+        this.send(link, delivery)
+      }
+    }
+  }
+
+  private send (link: SessionLink, delivery: Delivery): void {
+    const encoded = link.encodePublish(delivery)
+    if (encoded === undefined) return // too large for this client: as if sent and acknowledged [MQTT-3.1.2-25]
+    const record: InflightRecord = { packetId: this.inflight.allocateId(), state: 'publish', delivery }
+    this.inflight.set(record)
+    if (this.isPersistent) this.context.store.saveInflight(this.clientId, record)
+    link.writePublish(encoded, record.packetId, false)
+  }
+
+  private enqueue (delivery: Delivery): void {
+    const { maxQueuedMessages, maxQueuedBytes } = this.context.options
+    const queue = this.queue
+    const size = delivery.message.payload.length
+    if (size > maxQueuedBytes) {
+      this.context.stats.messagesDropped++
+      return
+    }
+    // The limit counts every waiting message; the oldest make room for the newest.
+    while (queue.length > 0 && (queue.length >= maxQueuedMessages || queue.bytes + size > maxQueuedBytes)) {
+      queue.shift()
+      this.context.stats.messagesDropped++
+    }
+    ownPayload(delivery.message)
+    queue.push(delivery)
+  }
+
+  private firePendingWill (): void {
+    this.willDeadline?.cancel()
+    this.willDeadline = undefined
+    const will = this.will
+    if (will === undefined || this.link !== undefined) return
+    this.will = undefined
+    this.context.publishWill(this, will)
+  }
+
+  private saveRecord (): void {
+    this.context.store.saveSession({
+      clientId: this.clientId,
+      protocolVersion: this.protocolVersion,
+      expiryInterval: this.expiryInterval,
+      disconnectedAt: this.link === undefined ? Date.now() : undefined
+    })
+  }
+}

@@ -1,0 +1,83 @@
+import type { QoS } from 'mqtt-packet'
+import type { Delivery, Message } from '../message.js'
+
+/**
+ * Where broker state lives beyond a single connection: sessions, their subscriptions, queues,
+ * in-flight windows and inbound QoS 2 ids, and retained messages.
+ *
+ * The broker keeps its working copy in memory (tries, session objects) and tells the store of every
+ * change as it happens; writes are synchronous calls that a backend may batch. `flush()` is the
+ * durability barrier: it resolves once every change made before it is safe, which is when PUBACK and
+ * PUBREC may go out. `open()` returns what a broker starting on this store must restore.
+ * Queues are the exception to the working copy: they live in the store, so a backend can keep an
+ * offline session's queue on disk rather than in memory.
+ * Only sessions that outlive their connection (expiry > 0) are written.
+ */
+export interface Store {
+  open (): Promise<StoreSnapshot>
+  saveSession (record: SessionRecord): void
+  /** Removes the session and everything it owns: subscriptions, queue, in-flight, inbound ids. */
+  deleteSession (clientId: string): void
+  saveSubscription (clientId: string, subscription: SubscriptionRecord): void
+  deleteSubscription (clientId: string, fullFilter: string): void
+  saveRetained (message: Message): void
+  deleteRetained (topic: string): void
+  /** The session's queue of messages waiting to be sent, oldest first. */
+  queue (clientId: string): SessionQueue
+  saveInflight (clientId: string, record: InflightRecord): void
+  deleteInflight (clientId: string, packetId: number): void
+  saveIncomingQos2 (clientId: string, packetId: number): void
+  deleteIncomingQos2 (clientId: string, packetId: number): void
+  /** Resolves when every change made before the call is durable. */
+  flush (): Promise<void>
+  close (): Promise<void>
+}
+
+export interface SessionRecord {
+  clientId: string
+  protocolVersion: 3 | 4 | 5
+  /** Seconds the session outlives its connection; 0xFFFFFFFF = never expires. */
+  expiryInterval: number
+  /** When its last connection ended, in ms since the epoch; undefined while connected. */
+  disconnectedAt: number | undefined
+}
+
+export interface SubscriptionRecord {
+  fullFilter: string
+  qos: QoS
+  noLocal: boolean
+  retainAsPublished: boolean
+  retainHandling: 0 | 1 | 2
+  subscriptionId: number | undefined
+}
+
+/** An outgoing QoS 1/2 message awaiting PUBACK / PUBREC ('publish'), or PUBCOMP ('pubrel'). */
+export interface InflightRecord {
+  packetId: number
+  state: 'publish' | 'pubrel'
+  delivery: Delivery
+}
+
+export interface StoredSession {
+  record: SessionRecord
+  subscriptions: SubscriptionRecord[]
+  /** In the order they were sent. */
+  inflight: InflightRecord[]
+  incomingQos2: number[]
+}
+
+export interface StoreSnapshot {
+  sessions: StoredSession[]
+  retained: Message[]
+  /** The highest message id the store has seen; new messages number on from it. */
+  lastMessageId: number
+}
+
+/** Messages waiting for one session, oldest first, with their count and payload bytes for the limits. */
+export interface SessionQueue {
+  readonly length: number
+  readonly bytes: number
+  push (delivery: Delivery): void
+  shift (): Delivery | undefined
+  clear (): void
+}
