@@ -1,9 +1,11 @@
 import type { IAuthPacket } from 'mqtt-packet'
-import { ProtocolError } from '../protocol/protocol-error.js'
-import { Reason } from '../protocol/reason-codes.js'
+import { protocolViolation } from '../protocol/protocol-error.js'
 import type { PacketHandler } from './handler.js'
 
-/** No enhanced authentication method is configured, so any AUTH is refused (spec 4.12). */
+/**
+ * No enhanced authentication method is configured: a CONNECT that names one is refused with
+ * 0x8C, so any AUTH that still arrives is a Protocol Error (spec 4.12).
+ */
 export const handleAuth: PacketHandler<IAuthPacket> = () => {
-  throw new ProtocolError(Reason.BadAuthenticationMethod, 'enhanced authentication is not supported')
+  throw protocolViolation('AUTH without an authentication method (enhanced authentication is not configured)')
 }

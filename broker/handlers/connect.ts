@@ -24,7 +24,13 @@ export const handleConnect: PacketHandler<IConnectPacket> = (connection, packet)
       return refuse(connection, Reason.BadAuthenticationMethod, `authentication method ${properties.authenticationMethod} is not supported`)
     }
   }
+  if (version < 5 && packet.password !== undefined && packet.username === undefined) {
+    throw protocolViolation('password without a user name') // [MQTT-3.1.2-22]
+  }
   let clientId = packet.clientId
+  if (version === 3 && clientId.length > 23) {
+    return refuse(connection, Reason.ClientIdentifierNotValid, 'MQTT 3.1 client ids are 1 to 23 characters')
+  }
   let assignedClientId: string | undefined
   if (clientId === '') {
     // 3.1 requires an id; 3.1.1 allows none only with a clean session [MQTT-3.1.3-8]; 5.0 gets one assigned.

@@ -11,6 +11,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
   const session = connection.session!
   broker.stats.messagesReceived++
   const topic = resolveTopic(connection, packet)
+  if (topic.includes('\u0000')) throw malformed('NUL character in the topic name') // [MQTT-1.5.4-2]
   const problem = topicNameProblem(topic, broker.options.maxTopicLevels)
   if (problem !== undefined) throw new ProtocolError(Reason.TopicNameInvalid, problem)
   if (topic.includes('\uFFFD') && !publishTopicIsUtf8(wire)) throw malformed('ill-formed UTF-8 in the topic name')

@@ -10,16 +10,22 @@ import { malformed } from './protocol-error.js'
 
 type Version = 3 | 4 | 5
 
-const parser = mqtt.parser()
+let decoded: Packet | undefined
+let failure: Error | undefined
+let parser = newParser()
+
+function newParser (): ReturnType<typeof mqtt.parser> {
+  const fresh = mqtt.parser()
+  fresh.on('packet', (packet: Packet) => { decoded = packet })
+  fresh.on('error', (error: Error) => { failure = error })
+  return fresh
+}
+
 const settingsByVersion: Record<Version, { protocolVersion: Version }> = {
   3: { protocolVersion: 3 },
   4: { protocolVersion: 4 },
   5: { protocolVersion: 5 }
 }
-let decoded: Packet | undefined
-let failure: Error | undefined
-parser.on('packet', (packet: Packet) => { decoded = packet })
-parser.on('error', (error: Error) => { failure = error })
 
 /** Parser message for a CONNECT whose protocol level is not 3, 4 or 5. */
 export const UNSUPPORTED_LEVEL = 'Invalid protocol version'
@@ -30,7 +36,11 @@ export function decodePacket (bytes: Buffer, protocolVersion: Version): Packet {
   // parse() replaces settings with the CONNECT packet it reads; set ours back every time.
   ;(parser as unknown as { settings: object }).settings = settingsByVersion[protocolVersion]
   parser.parse(bytes)
-  if (failure !== undefined) throw malformed((failure as Error).message)
+  if (failure !== undefined) {
+    // A failed parse leaves the parser mid-packet; the next connection's packet needs a clean one.
+    parser = newParser()
+    throw malformed((failure as Error).message)
+  }
   if (decoded === undefined) throw malformed('incomplete packet')
   return decoded
 }
