@@ -1,0 +1,16 @@
+// Aedes as a stand-alone broker process for the bench: `node aedes-server.js PORT` (0 picks a free
+// port). Prints `aedes listening on mqtt://127.0.0.1:<port>` when ready; closes on SIGTERM.
+import { Aedes } from 'aedes'
+import { createServer } from 'node:net'
+
+const aedes = await Aedes.createBroker()
+const server = createServer(aedes.handle)
+server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  console.log(`aedes listening on mqtt://127.0.0.1:${address.port}`)
+})
+process.once('SIGTERM', () => {
+  server.close()
+  aedes.close(() => process.exit(0))
+})

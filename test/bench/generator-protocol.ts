@@ -1,0 +1,30 @@
+import type { ScenarioName } from './scenarios.js'
+
+/** The load generator's one argument, as JSON: which scenario to run against which broker. */
+export interface GeneratorConfig {
+  scenario: ScenarioName
+  port: number
+  /** The broker's process, whose CPU and RSS the generator reads from /proc. */
+  brokerPid: number
+  warmupMs: number
+  durationMs: number
+}
+
+/** What one load-generator run prints as its single JSON line on stdout. */
+export interface GeneratorResult {
+  scenario: ScenarioName
+  /** Length of the measured window (after warm-up). */
+  seconds: number
+  /** PUBLISHes the generator sent in the window; shows whether a paced rate was reached. */
+  published: number
+  /** PUBLISHes received by all subscribers in the window, per second; null for the idle scenario. */
+  deliveriesPerSecond: number | null
+  p50Ms: number | null
+  p99Ms: number | null
+  brokerCpuPercent: number
+  generatorCpuPercent: number
+  /** Idle scenario only: (RSS with the connections − RSS before) / connections. */
+  rssPerConnectionKb: number | null
+  /** Connections the broker closed or refused during the run; a healthy run has none. */
+  problems: string[]
+}

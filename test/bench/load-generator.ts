@@ -1,0 +1,28 @@
+// The load generator: one scenario against one broker, in its own process (pinned to its own core
+// by the runner) so its CPU use is measured apart from the broker's. Prints one GeneratorResult as
+// JSON on stdout; anything else goes to stderr.
+import type { GeneratorConfig, GeneratorResult } from './generator-protocol.js'
+import { scenarioNamed } from './scenarios.js'
+import { runFanIn } from './workloads/fan-in.js'
+import { runFanOut } from './workloads/fan-out.js'
+import { runIdle } from './workloads/idle.js'
+import type { Measurement } from './workloads/measure.js'
+
+async function run (config: GeneratorConfig): Promise<Measurement> {
+  const scenario = scenarioNamed(config.scenario)
+  switch (scenario.kind) {
+    case 'fan-in': return await runFanIn(scenario, config)
+    case 'fan-out': return await runFanOut(scenario, config)
+    case 'idle': return await runIdle(scenario, config)
+  }
+}
+
+const config = JSON.parse(process.argv[2]) as GeneratorConfig
+try {
+  const result: GeneratorResult = { scenario: config.scenario, ...await run(config) }
+  // Exit only once the line is out: stdout is a pipe, and process.exit would cut it short.
+  process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0))
+} catch (error) {
+  console.error(error instanceof Error ? error.stack : error)
+  process.exit(1)
+}

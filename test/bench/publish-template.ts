@@ -1,0 +1,50 @@
+import mqtt from 'mqtt-packet'
+import { performance } from 'node:perf_hooks'
+import { PAYLOAD_BYTES } from './scenarios.js'
+
+/** MQTT 3.1.1 everywhere: the bench compares brokers on the protocol all three speak the same way. */
+export const PROTOCOL_VERSION = 4
+
+/**
+ * One PUBLISH shape, encoded once by mqtt-packet; each send copies it and patches in the send time
+ * (a float64 of `performance.now()` at the start of the payload) and, for QoS 1, the packet id.
+ * A copy per send because a queued socket write keeps referencing the buffer it was given.
+ */
+export class PublishTemplate {
+  private readonly packet: Buffer
+  private readonly payloadOffset: number
+  private nextPacketId = 1
+
+  constructor (topic: string, private readonly qos: 0 | 1) {
+    this.packet = mqtt.generate({
+      cmd: 'publish', topic, qos, retain: false, dup: false, payload: Buffer.alloc(PAYLOAD_BYTES), ...(qos === 1 ? { messageId: 1 } : {})
+    }, { protocolVersion: PROTOCOL_VERSION })
+    // The payload is the last field of a PUBLISH; for QoS 1 the packet id sits just before it.
+    this.payloadOffset = this.packet.length - PAYLOAD_BYTES
+  }
+
+  /** `count` PUBLISHes back to back in one buffer, for one socket write. */
+  batch (count: number): Buffer {
+    const size = this.packet.length
+    const out = Buffer.allocUnsafe(count * size)
+    const now = performance.now()
+    for (let index = 0; index < count; index++) {
+      const at = index * size
+      this.packet.copy(out, at)
+      out.writeDoubleLE(now, at + this.payloadOffset)
+      if (this.qos === 1) out.writeUInt16BE(this.takePacketId(), at + this.payloadOffset - 2)
+    }
+    return out
+  }
+
+  private takePacketId (): number {
+    const id = this.nextPacketId
+    this.nextPacketId = id === 0xffff ? 1 : id + 1
+    return id
+  }
+}
+
+/** The send time that `PublishTemplate.batch` wrote into a received PUBLISH whose body is `buffer[start, end)`. */
+export function sentAtMs (buffer: Buffer, end: number): number {
+  return buffer.readDoubleLE(end - PAYLOAD_BYTES)
+}

@@ -1,0 +1,76 @@
+import { GENERATOR_CPU_LIMIT_PERCENT, METRICS, type BrokerSummary, type MetricKey, type ScenarioSummary } from './summary.js'
+
+/** The results as two markdown tables, the form the README carries: medians per broker, then ratios. */
+export function renderMarkdown (summaries: readonly ScenarioSummary[], rounds: number): string {
+  const lines = [
+    `Medians over ${rounds} interleaved round${rounds === 1 ? '' : 's'}; each broker pinned to the same single core, the load generator to another.`,
+    '',
+    row(['scenario', 'broker', ...METRICS.map((metric) => metric.label), 'generator CPU % (median / max)', 'runs']),
+    row(Array(METRICS.length + 4).fill('---'))
+  ]
+  for (const summary of summaries) {
+    for (const broker of summary.brokers) {
+      lines.push(row([
+        summary.scenario,
+        broker.broker,
+        ...METRICS.map((metric) => summary.metrics.includes(metric.key) ? emphasize(summary, metric.key, formatMetric(metric.key, broker.medians[metric.key])) : '–'),
+        `${formatNumber(broker.generatorCpuPercent.median, 0)} / ${formatNumber(broker.generatorCpuPercent.max, 0)}`,
+        runsCell(broker)
+      ]))
+    }
+  }
+  const comparisons = summaries[0]?.ratios ?? []
+  if (comparisons.length > 0) {
+    lines.push('', `Ratios: median of the per-round ratios (↑ higher is better, ↓ lower is better); the scenario's headline in bold.`, '')
+    lines.push(row(['scenario', 'metric', ...comparisons.map(({ of, to }) => `${of} ÷ ${to}`)]))
+    lines.push(row(Array(comparisons.length + 2).fill('---')))
+    for (const summary of summaries) {
+      for (const metric of METRICS.filter((candidate) => summary.metrics.includes(candidate.key))) {
+        lines.push(row([
+          summary.scenario,
+          `${metric.label} ${metric.higherIsBetter ? '↑' : '↓'}`,
+          ...summary.ratios.map(({ ratios }) => emphasize(summary, metric.key, formatRatio(ratios[metric.key])))
+        ]))
+      }
+    }
+  }
+  lines.push(
+    '',
+    `⚠ n/N: in n of N rounds the generator's core was above ${GENERATOR_CPU_LIMIT_PERCENT} % busy, so those runs are invalid (they are still in the medians). ✗ n/N: n runs failed or had problems (see the log).`,
+    'Where a broker cannot keep up (the fan-in scenarios, and fanout-saturation for most), latency is mostly time spent queued in socket buffers and broker queues filled since the warm-up: it shows that a backlog exists, not how fast the broker is.'
+  )
+  return lines.join('\n')
+}
+
+function runsCell (broker: BrokerSummary): string {
+  const notes = [`${broker.rounds - broker.troubledRounds}/${broker.rounds} ok`]
+  if (broker.invalidRounds > 0) notes.push(`⚠ ${broker.invalidRounds}/${broker.rounds}`)
+  if (broker.troubledRounds > 0) notes.push(`✗ ${broker.troubledRounds}/${broker.rounds}`)
+  return notes.join(' ')
+}
+
+function emphasize (summary: ScenarioSummary, key: MetricKey, text: string): string {
+  return summary.headlineMetrics.includes(key) && text !== '–' ? `**${text}**` : text
+}
+
+export function formatMetric (key: MetricKey, value: number | null): string {
+  switch (key) {
+    case 'deliveriesPerSecond': return formatNumber(value, 0)
+    case 'p50Ms':
+    case 'p99Ms': return value === null || value >= 100 ? formatNumber(value, 0) : value.toPrecision(3)
+    case 'brokerCpuPercent': return formatNumber(value, 0)
+    case 'rssPerConnectionKb': return formatNumber(value, 1)
+  }
+}
+
+function formatRatio (value: number | null): string {
+  return value === null ? '–' : `${value.toPrecision(3)}×`
+}
+
+function formatNumber (value: number | null, decimals: number): string {
+  return value === null ? '–' : value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
+}
+
+function row (cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`
+}

@@ -1,0 +1,87 @@
+// `npm run bench`: one load generator against thermopost, Mosquitto and Aedes in interleaved
+// rounds, each broker pinned to the same core. Prints medians and ratios as markdown; --json
+// also writes every run. Usage: see USAGE in options.ts.
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { assertAvailable, launchBroker, type BrokerName } from './brokers.js'
+import { killAllChildren } from './children.js'
+import { parseOptions, USAGE, type BenchOptions } from './options.js'
+import { formatMetric, renderMarkdown } from './report-table.js'
+import { runGenerator } from './run-generator.js'
+import type { Scenario } from './scenarios.js'
+import { GENERATOR_CPU_LIMIT_PERCENT, summarize, type RunRecord } from './summary.js'
+
+/** One scenario against a fresh broker process. Failures are recorded, not thrown: the other runs go on. */
+async function runOnce (scenario: Scenario, brokerName: BrokerName, round: number, options: BenchOptions): Promise<RunRecord> {
+  const record: RunRecord = { round, scenario: scenario.name, broker: brokerName, result: null, problems: [] }
+  let broker
+  try {
+    broker = await launchBroker(brokerName)
+    record.result = await runGenerator({
+      scenario: scenario.name,
+      port: broker.port,
+      brokerPid: broker.pid,
+      warmupMs: options.warmupSeconds * 1000,
+      durationMs: options.durationSeconds * 1000
+    })
+    record.problems.push(...record.result.problems)
+  } catch (error) {
+    record.problems.push(error instanceof Error ? error.message : String(error))
+  } finally {
+    if (broker) record.problems.push(...await broker.stop())
+  }
+  return record
+}
+
+function progressLine (record: RunRecord, rounds: number): string {
+  const head = `round ${record.round}/${rounds}  ${record.scenario.padEnd(18)} ${record.broker.padEnd(10)}`
+  const result = record.result
+  if (!result) return `${head} FAILED\n  ${record.problems.join('\n  ')}`
+  const figures = result.rssPerConnectionKb !== null
+    ? `${formatMetric('rssPerConnectionKb', result.rssPerConnectionKb)} KB/conn`
+    : `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
+  const invalid = result.generatorCpuPercent > GENERATOR_CPU_LIMIT_PERCENT ? '  ⚠ INVALID: generator core saturated' : ''
+  const problems = record.problems.length > 0 ? `\n  ⚠ ${record.problems.join('\n  ⚠ ')}` : ''
+  return `${head} ${figures}  broker CPU ${result.brokerCpuPercent.toFixed(0)} %  generator CPU ${result.generatorCpuPercent.toFixed(0)} %${invalid}${problems}`
+}
+
+async function main (): Promise<void> {
+  const options = parseOptions(process.argv.slice(2))
+  options.brokers.forEach(assertAvailable)
+  const startedAt = new Date()
+  const records: RunRecord[] = []
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const scenario of options.scenarios) {
+      for (const broker of options.brokers) {
+        const record = await runOnce(scenario, broker, round, options)
+        console.log(progressLine(record, options.rounds))
+        records.push(record)
+      }
+    }
+  }
+  const summaries = summarize(records, options.scenarios, options.brokers, options.rounds)
+  console.log(`\n${renderMarkdown(summaries, options.rounds)}`)
+  if (options.jsonPath !== undefined) {
+    const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }
+    const { scenarios, ...settings } = options
+    writeFileSync(options.jsonPath, `${JSON.stringify({
+      startedAt: startedAt.toISOString(), settings: { ...settings, scenarios: scenarios.map((s) => s.name) }, machine, summaries, runs: records
+    }, null, 2)}\n`)
+    console.log(`\nresults written to ${options.jsonPath}`)
+  }
+}
+
+// Every broker and generator is a child of this process: none may outlive it, however it ends.
+process.on('exit', killAllChildren)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping every broker and generator`)
+    process.exit(130)
+  })
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  if (error instanceof Error && error.message.startsWith('--')) console.error(USAGE)
+  process.exitCode = 1
+})

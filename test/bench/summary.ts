@@ -1,0 +1,105 @@
+import type { BrokerName } from './brokers.js'
+import type { GeneratorResult } from './generator-protocol.js'
+import type { Headline, Scenario, ScenarioName } from './scenarios.js'
+import { median, medianRatio } from './stats.js'
+
+/** Above this the generator's own core is the bottleneck, so the run says little about the broker. */
+export const GENERATOR_CPU_LIMIT_PERCENT = 80
+
+/** One scenario against one broker in one round. */
+export interface RunRecord {
+  round: number
+  scenario: ScenarioName
+  broker: BrokerName
+  result: GeneratorResult | null
+  /** Crashes, lost connections, a broker that would not stop: anything that makes the run suspect. */
+  problems: string[]
+}
+
+export type MetricKey = 'deliveriesPerSecond' | 'p50Ms' | 'p99Ms' | 'brokerCpuPercent' | 'rssPerConnectionKb'
+
+export interface Metric {
+  key: MetricKey
+  label: string
+  higherIsBetter: boolean
+}
+
+export const METRICS: readonly Metric[] = [
+  { key: 'deliveriesPerSecond', label: 'deliveries/s', higherIsBetter: true },
+  { key: 'p50Ms', label: 'p50 ms', higherIsBetter: false },
+  { key: 'p99Ms', label: 'p99 ms', higherIsBetter: false },
+  { key: 'brokerCpuPercent', label: 'broker CPU %', higherIsBetter: false },
+  { key: 'rssPerConnectionKb', label: 'RSS KB/conn', higherIsBetter: false }
+]
+
+const HEADLINE_METRICS: Record<Headline, readonly MetricKey[]> = {
+  deliveries: ['deliveriesPerSecond'],
+  latency: ['p50Ms', 'p99Ms'],
+  rss: ['rssPerConnectionKb']
+}
+
+export interface BrokerSummary {
+  broker: BrokerName
+  /** Median over the rounds that produced a result. */
+  medians: Record<MetricKey, number | null>
+  generatorCpuPercent: { median: number | null, max: number | null }
+  /** Rounds whose generator core was above GENERATOR_CPU_LIMIT_PERCENT. */
+  invalidRounds: number
+  /** Rounds with no result, or with problems. */
+  troubledRounds: number
+  rounds: number
+}
+
+export interface ScenarioSummary {
+  scenario: ScenarioName
+  metrics: MetricKey[]
+  headlineMetrics: readonly MetricKey[]
+  brokers: BrokerSummary[]
+  /** The first broker's ratio to each other one: median of per-round ratios. */
+  ratios: { of: BrokerName, to: BrokerName, ratios: Record<MetricKey, number | null> }[]
+}
+
+export function summarize (records: readonly RunRecord[], scenarios: readonly Scenario[], brokers: readonly BrokerName[], rounds: number): ScenarioSummary[] {
+  return scenarios.map((scenario) => {
+    const metrics = METRICS.map((metric) => metric.key).filter((key) =>
+      scenario.kind === 'idle' ? key === 'brokerCpuPercent' || key === 'rssPerConnectionKb' : key !== 'rssPerConnectionKb')
+    /** Per broker, one entry per round (null when that round produced no result). */
+    const perRound = new Map(brokers.map((broker) => [broker, Array.from({ length: rounds }, (_, round) =>
+      records.find((record) => record.scenario === scenario.name && record.broker === broker && record.round === round + 1))]))
+    const series = (broker: BrokerName, key: MetricKey): (number | null)[] =>
+      (perRound.get(broker) ?? []).map((record) => record?.result?.[key] ?? null)
+    const [first, ...others] = brokers
+    return {
+      scenario: scenario.name,
+      metrics,
+      headlineMetrics: HEADLINE_METRICS[scenario.headline],
+      brokers: brokers.map((broker) => {
+        const runs = perRound.get(broker) ?? []
+        const generatorCpu = runs.flatMap((record) => record?.result ? [record.result.generatorCpuPercent] : [])
+        return {
+          broker,
+          medians: byMetric(metrics, (key) => median(present(series(broker, key)))),
+          generatorCpuPercent: { median: median(generatorCpu), max: generatorCpu.length === 0 ? null : Math.max(...generatorCpu) },
+          invalidRounds: generatorCpu.filter((percent) => percent > GENERATOR_CPU_LIMIT_PERCENT).length,
+          troubledRounds: runs.filter((record) => !record?.result || record.problems.length > 0).length,
+          rounds: runs.length
+        }
+      }),
+      ratios: others.map((other) => ({
+        of: first,
+        to: other,
+        ratios: byMetric(metrics, (key) => medianRatio(series(first, key), series(other, key)))
+      }))
+    }
+  })
+}
+
+function byMetric (keys: readonly MetricKey[], value: (key: MetricKey) => number | null): Record<MetricKey, number | null> {
+  const values = Object.fromEntries(METRICS.map((metric) => [metric.key, null])) as Record<MetricKey, number | null>
+  for (const key of keys) values[key] = value(key)
+  return values
+}
+
+function present (values: readonly (number | null)[]): number[] {
+  return values.filter((value): value is number => value !== null)
+}
