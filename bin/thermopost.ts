@@ -24,7 +24,8 @@ async function main (argv: string[]): Promise<void> {
   try {
     await command.run(args)
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const code = (error as { code?: string }).code
+    if (error instanceof UsageError || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       throw new UsageError(`${(error as Error).message}\n\n${command.usage}`)
     }
     throw error

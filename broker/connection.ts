@@ -35,8 +35,8 @@ export class Connection implements SessionLink, ClientIdentity {
   clientMaxPacketSize = Infinity
   /** 5.0 Request Problem Information: reason strings only when the client wants them. */
   wantsProblemInformation = true
-  /** Inbound 5.0 topic aliases: alias → topic. */
-  readonly inboundAliases = new Map<number, string>()
+  /** Inbound 5.0 topic aliases: alias → topic; made on first use, as most clients never alias. */
+  inboundAliases: Map<number, string> | undefined
   /** Outbound topic aliases the client allows (its Topic Alias Maximum), and those in use. */
   outboundAliasLimit = 0
   private outboundAliases: Map<string, number> | undefined
@@ -54,10 +54,13 @@ export class Connection implements SessionLink, ClientIdentity {
     this.sendWindow = broker.options.maxInflight
     this.framer = new PacketFramer(broker.options.maxPacketSize)
     socket.setNoDelay(true)
-    socket.on('data', this.onData)
-    socket.on('error', this.onSocketError)
-    socket.on('close', this.onClose)
-    this.timer = setTimeout(this.onConnectTimeout, broker.options.connectTimeout * 1000)
+    // Listeners are shared functions that find their connection on the socket: closures per
+    // connection would cost about half a kilobyte of every idle connection.
+    ;(socket as OwnedSocket)[CONNECTION] = this
+    socket.on('data', onSocketData)
+    socket.on('error', onSocketError)
+    socket.on('close', onSocketClose)
+    this.timer = setTimeout(onConnectTimeout, broker.options.connectTimeout * 1000, this)
   }
 
   get remoteAddress (): string | undefined {
@@ -73,7 +76,7 @@ export class Connection implements SessionLink, ClientIdentity {
     clearTimeout(this.timer)
     this.timer = undefined
     this.keepaliveMs = seconds * 1500
-    if (this.keepaliveMs > 0) this.timer = setTimeout(this.onKeepaliveCheck, this.keepaliveMs)
+    if (this.keepaliveMs > 0) this.timer = setTimeout(onKeepaliveCheck, this.keepaliveMs, this)
   }
 
   /** A reason string, unless the client said it wants none (5.0 Request Problem Information). */
@@ -158,8 +161,8 @@ export class Connection implements SessionLink, ClientIdentity {
     }
     this.broker.stats.bytesSent += bytes.length
     if (!this.socket.write(bytes) && this.drainTimer === undefined) {
-      this.drainTimer = setTimeout(this.onDrainTimeout, this.broker.options.drainTimeout * 1000)
-      this.socket.once('drain', this.onDrain)
+      this.drainTimer = setTimeout(onDrainTimeout, this.broker.options.drainTimeout * 1000, this)
+      this.socket.once('drain', onSocketDrain)
     }
   }
 
@@ -181,7 +184,7 @@ export class Connection implements SessionLink, ClientIdentity {
     return { subscriptionIds: perSubscriber?.subscriptionIds, topicAlias: alias, sendTopic: true }
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  receive (chunk: Buffer): void {
     this.broker.stats.bytesReceived += chunk.length
     this.lastPacketAt = Date.now()
     this.framer.feed(chunk)
@@ -204,55 +207,48 @@ export class Connection implements SessionLink, ClientIdentity {
       if (pending !== undefined) {
         this.paused = true
         this.socket.pause()
-        pending.then(this.onHandlerDone, this.onHandlerDone)
+        const resume = (): void => this.resumeAfterHandler()
+        pending.then(resume, resume)
         return
       }
     }
   }
 
-  private readonly onHandlerDone = (): void => {
+  private resumeAfterHandler (): void {
     this.paused = false
     if (this.state === 'closed') return
     this.socket.resume()
     this.processPackets()
   }
 
-  private readonly onConnectTimeout = (): void => {
+  connectTimedOut (): void {
     this.timer = undefined
     if (this.state === 'awaiting-connect') this.close()
   }
 
-  private readonly onKeepaliveCheck = (): void => {
+  checkKeepalive (): void {
     const silentFor = Date.now() - this.lastPacketAt
     if (silentFor >= this.keepaliveMs) {
       this.timer = undefined
       this.disconnect(Reason.KeepAliveTimeout, 'keepalive timeout')
       return
     }
-    this.timer = setTimeout(this.onKeepaliveCheck, this.keepaliveMs - silentFor)
+    this.timer = setTimeout(onKeepaliveCheck, this.keepaliveMs - silentFor, this)
   }
 
-  private readonly onDrain = (): void => {
+  drained (): void {
     clearTimeout(this.drainTimer)
     this.drainTimer = undefined
   }
 
-  private readonly onDrainTimeout = (): void => {
+  drainTimedOut (): void {
     this.drainTimer = undefined
     this.broker.logger.warn({ clientId: this.clientId }, 'client stopped reading; closing')
     this.socket.destroy()
   }
 
-  private readonly onSocketError = (): void => {
-    // The close event follows and does the cleanup; a reset by the peer is not worth a log line.
-  }
-
-  private readonly onClose = (): void => {
-    this.finish()
-  }
-
   /** Runs once, however the connection ends. */
-  private finish (): void {
+  finish (): void {
     if (this.state === 'closed') return
     const wasConnected = this.state === 'connected'
     this.state = 'closed'
@@ -260,6 +256,37 @@ export class Connection implements SessionLink, ClientIdentity {
     clearTimeout(this.drainTimer)
     this.broker.connectionClosed(this, wasConnected)
   }
+}
+
+const CONNECTION = Symbol('connection')
+type OwnedSocket = Socket & { [CONNECTION]: Connection }
+
+function onSocketData (this: OwnedSocket, chunk: Buffer): void {
+  this[CONNECTION].receive(chunk)
+}
+
+function onSocketError (): void {
+  // The close event follows and does the cleanup; a reset by the peer is not worth a log line.
+}
+
+function onSocketClose (this: OwnedSocket): void {
+  this[CONNECTION].finish()
+}
+
+function onSocketDrain (this: OwnedSocket): void {
+  this[CONNECTION].drained()
+}
+
+function onConnectTimeout (connection: Connection): void {
+  connection.connectTimedOut()
+}
+
+function onKeepaliveCheck (connection: Connection): void {
+  connection.checkKeepalive()
+}
+
+function onDrainTimeout (connection: Connection): void {
+  connection.drainTimedOut()
 }
 
 function uncorkConnection (connection: Connection): void {

@@ -50,6 +50,31 @@ export const defaultBrokerOptions: Readonly<BrokerOptions> = Object.freeze({
   drainTimeout: 60
 })
 
+/** Allowed range of each numeric option; the protocol fixes several (packet ids, 16-bit counts). */
+const ranges: Partial<Record<keyof BrokerOptions, [number, number]>> = {
+  maxPacketSize: [64, 268_435_460], // the largest packet MQTT can frame
+  receiveMaximum: [1, 65_535],
+  maxInflight: [1, 65_535],
+  maxQueuedMessages: [0, Number.MAX_SAFE_INTEGER],
+  maxQueuedBytes: [0, Number.MAX_SAFE_INTEGER],
+  legacySessionExpiry: [0, 0xffffffff],
+  maxSessionExpiry: [0, 0xffffffff],
+  maxKeepalive: [0, 65_535],
+  topicAliasMaximum: [0, 65_535],
+  maxTopicLevels: [1, 65_535],
+  sysInterval: [0, 86_400],
+  connectTimeout: [1, 3_600],
+  drainTimeout: [1, 86_400]
+}
+
+/** Defaults overlaid with `overrides`, checked against the allowed ranges; throws naming the option. */
 export function resolveBrokerOptions (overrides: Partial<BrokerOptions> = {}): Readonly<BrokerOptions> {
-  return Object.freeze({ ...defaultBrokerOptions, ...overrides })
+  const options = { ...defaultBrokerOptions, ...overrides }
+  for (const [key, [min, max]] of Object.entries(ranges) as Array<[keyof BrokerOptions, [number, number]]>) {
+    const value = options[key]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`broker option ${key} must be a whole number from ${min} to ${max}, not ${String(value)}`)
+    }
+  }
+  return Object.freeze(options)
 }

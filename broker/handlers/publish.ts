@@ -46,10 +46,10 @@ function resolveTopic (connection: Connection, packet: IPublishPacket): string {
     throw new ProtocolError(Reason.TopicAliasInvalid, `topic alias ${alias} is outside 1..${connection.broker.options.topicAliasMaximum}`)
   }
   if (packet.topic !== '') {
-    connection.inboundAliases.set(alias, packet.topic)
+    (connection.inboundAliases ??= new Map()).set(alias, packet.topic)
     return packet.topic
   }
-  const topic = connection.inboundAliases.get(alias)
+  const topic = connection.inboundAliases?.get(alias)
   if (topic === undefined) throw protocolViolation(`topic alias ${alias} was never set`)
   return topic
 }

@@ -10,6 +10,10 @@ import { malformed } from './protocol-error.js'
 
 type Version = 3 | 4 | 5
 
+// mqtt-packet otherwise keeps 65 536 pre-made 2-byte Buffers (about 6 MB of heap) for packet ids;
+// the broker patches ids into its own copies and calls generate() off the hot path.
+mqtt.writeToStream.cacheNumbers = false
+
 let decoded: Packet | undefined
 let failure: Error | undefined
 let parser = newParser()

@@ -43,6 +43,11 @@ export class PacketFramer {
     const buffer = this.buffer
     const start = this.offset
     const available = buffer.length - start
+    if (available === 0) {
+      this.buffer = EMPTY // do not pin the last socket chunk while the connection idles
+      this.offset = 0
+      return undefined
+    }
     if (available < 2) return this.waitFor(2)
     let length = 0
     let multiplier = 1

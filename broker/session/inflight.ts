@@ -5,11 +5,12 @@ import type { InflightRecord } from '../store/store.js'
  * (a Map keeps insertion order, which is the redelivery order on resume [MQTT-4.4.0-1]).
  */
 export class Inflight {
-  private readonly records = new Map<number, InflightRecord>()
+  /** Made on first use: an idle session pays no table. */
+  private records: Map<number, InflightRecord> | undefined
   private lastId = 0
 
   get size (): number {
-    return this.records.size
+    return this.records?.size ?? 0
   }
 
   /** A packet id not in use by any in-flight message [MQTT-2.2.1-3]. */
@@ -17,28 +18,28 @@ export class Inflight {
     let id = this.lastId
     do {
       id = id === 0xffff ? 1 : id + 1
-    } while (this.records.has(id))
+    } while (this.records?.has(id) === true)
     this.lastId = id
     return id
   }
 
   get (packetId: number): InflightRecord | undefined {
-    return this.records.get(packetId)
+    return this.records?.get(packetId)
   }
 
   set (record: InflightRecord): void {
-    this.records.set(record.packetId, record)
+    (this.records ??= new Map()).set(record.packetId, record)
   }
 
   delete (packetId: number): boolean {
-    return this.records.delete(packetId)
+    return this.records?.delete(packetId) ?? false
   }
 
-  values (): IterableIterator<InflightRecord> {
-    return this.records.values()
+  values (): InflightRecord[] {
+    return this.records === undefined ? [] : [...this.records.values()]
   }
 
   clear (): void {
-    this.records.clear()
+    this.records = undefined
   }
 }

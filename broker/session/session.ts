@@ -98,7 +98,7 @@ export class Session {
   resume (): void {
     const link = this.link
     if (link === undefined) return
-    for (const record of [...this.inflight.values()]) {
+    for (const record of this.inflight.values()) {
       if (record.state === 'pubrel') {
         link.sendPubrel(record.packetId)
         continue
@@ -200,8 +200,8 @@ export class Session {
   /** Fills free in-flight slots from the queue, in order. */
   pump (): void {
     const link = this.link
-    if (link === undefined) return
-    const queue = this.queue
+    const queue = this.queueStore ?? (this.isPersistent ? this.queue : undefined)
+    if (link === undefined || queue === undefined) return
     const now = Date.now()
     while (queue.length > 0 && this.inflight.size < link.sendWindow) {
       const delivery = queue.shift()!

@@ -18,6 +18,8 @@ const AEDES_SERVER = fileURLToPath(new URL('./aedes-server.js', import.meta.url)
 const MOSQUITTO = '/usr/sbin/mosquitto'
 const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 5_000
+/** The same limits Mosquitto gets below: no in-flight cap worth the name, a queue that is never full. */
+const THERMOPOST_LIMITS = ['--max-inflight', '65535', '--max-queued-messages', '1000000', '--max-queued-bytes', '4294967296']
 const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
 
 /*
@@ -26,6 +28,8 @@ const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
  *   messages per round trip, a throttle aedes does not have, so the bench would measure the setting.
  * - max_queued_messages 1000000 (default 1000): a full queue drops QoS 1 messages; never reached
  *   once in-flight is unlimited, it is there so a slow subscriber shows as latency, not as loss.
+ * - set_tcp_nodelay true: the other two brokers disable Nagle too; with it on, Mosquitto's fan-out
+ *   latency measures Nagle's delay rather than the broker.
  * - only errors and warnings logged: the default logs every connect and disconnect to stderr,
  *   5000 lines in the idle scenario.
  */
@@ -35,6 +39,7 @@ function mosquittoConfig (port: number): string {
     'allow_anonymous true',
     'max_inflight_messages 0',
     'max_queued_messages 1000000',
+    'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -60,7 +65,7 @@ export function assertAvailable (name: BrokerName): void {
 export async function launchBroker (name: BrokerName): Promise<RunningBroker> {
   switch (name) {
     case 'thermopost':
-      return await launchReporting(name, spawnPinned(BROKER_CORE, process.execPath, [THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0'], REPO_ROOT))
+      return await launchReporting(name, spawnPinned(BROKER_CORE, process.execPath, [THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...THERMOPOST_LIMITS], REPO_ROOT))
     case 'aedes':
       return await launchReporting(name, spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0']))
     case 'mosquitto':
