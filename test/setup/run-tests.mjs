@@ -3,26 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-
-const debianPackages = [
-  { binary: 'mosquitto_pub', pkg: 'mosquitto-clients' }
-]
-
-function hasBinary (name) {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
-}
-
-function installMissing () {
-  const missing = debianPackages.filter(({ binary }) => !hasBinary(binary)).map(({ pkg }) => pkg)
-  if (missing.length === 0) return
-  console.log(`# installing Debian packages: ${missing.join(' ')}`)
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const asRoot = process.getuid?.() === 0 ? [] : ['sudo']
-  for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', ...missing]]) {
-    const run = spawnSync(asRoot.length ? 'sudo' : args[0], asRoot.length ? args : args.slice(1), { stdio: 'inherit', env })
-    if (run.status !== 0) throw new Error(`${args.join(' ')} failed (exit ${run.status})`)
-  }
-}
+import { ensureDebianPackages } from './debian-packages.mjs'
 
 function testFiles (dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -32,7 +13,7 @@ function testFiles (dir) {
   }).sort()
 }
 
-installMissing()
+ensureDebianPackages(['mosquitto-clients'])
 const files = testFiles('dist/test')
 const filter = process.argv.slice(2)
 const selected = filter.length ? files.filter((f) => filter.some((part) => f.includes(part))) : files
