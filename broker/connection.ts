@@ -10,6 +10,7 @@ import { Reason } from './protocol/reason-codes.js'
 import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
 import type { ClientIdentity } from './auth/hooks.js'
+import { PendingAcks } from './pending-acks.js'
 
 /** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
 const PATCH_IN_COPY_LIMIT = 1024
@@ -40,8 +41,8 @@ export class Connection implements SessionLink, ClientIdentity {
   /** Outbound topic aliases the client allows (its Topic Alias Maximum), and those in use. */
   outboundAliasLimit = 0
   private outboundAliases: Map<string, number> | undefined
-  /** Inbound QoS 1/2 PUBLISHes not yet acknowledged, for our Receive Maximum. */
-  unacknowledgedInbound = 0
+  /** Acknowledgements waiting for a durable store (made on first use). */
+  private pendingAcks: PendingAcks | undefined
   private readonly framer: PacketFramer
   private corked = false
   private paused = false
@@ -77,6 +78,21 @@ export class Connection implements SessionLink, ClientIdentity {
     this.timer = undefined
     this.keepaliveMs = seconds * 1500
     if (this.keepaliveMs > 0) this.timer = setTimeout(onKeepaliveCheck, this.keepaliveMs, this)
+  }
+
+  /** Inbound QoS 1 PUBLISHes not yet acknowledged, for our Receive Maximum (QoS 2 ones are the session's inbound ids). */
+  get unacknowledgedInbound (): number {
+    return this.pendingAcks?.pubacks ?? 0
+  }
+
+  /** Sends PUBACK / PUBREC for an accepted PUBLISH: at once, or after the commit that holds it when the store is durable. */
+  acknowledgeWhenStored (cmd: 'puback' | 'pubrec', packetId: number): void {
+    const store = this.broker.store
+    if (!store.durable) {
+      this.send({ cmd, messageId: packetId })
+      return
+    }
+    (this.pendingAcks ??= new PendingAcks(this)).add(cmd, packetId, store.flush())
   }
 
   /** A reason string, unless the client said it wants none (5.0 Request Problem Information). */

@@ -19,7 +19,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
   const packetId = packet.messageId ?? 0
   if (packet.qos === 2 && session.incomingQos2.has(packetId)) {
     // A resent QoS 2 PUBLISH whose first copy we hold: acknowledge again, route nothing [MQTT-4.3.3-9].
-    connection.send({ cmd: 'pubrec', messageId: packetId })
+    connection.acknowledgeWhenStored('pubrec', packetId)
     return
   }
   if (packet.qos > 0 && connection.unacknowledgedInbound + session.incomingQos2.size >= broker.options.receiveMaximum) {
@@ -27,7 +27,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
   }
   if (!broker.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
     broker.stats.messagesDropped++
-    acknowledge(connection, packet, Reason.NotAuthorized)
+    refuse(connection, packet, Reason.NotAuthorized)
     return
   }
   broker.publish(broker.createMessage(packet, topic, connection.clientId, wire, connection.protocolVersion))
@@ -35,7 +35,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
     session.incomingQos2.add(packetId)
     if (session.isPersistent) broker.store.saveIncomingQos2(session.clientId, packetId)
   }
-  acknowledge(connection, packet, Reason.Success)
+  if (packet.qos > 0) connection.acknowledgeWhenStored(packet.qos === 1 ? 'puback' : 'pubrec', packetId)
 }
 
 /** Resolves a 5.0 Topic Alias into the topic it stands for, learning new aliases on the way (spec 3.3.2.3.4). */
@@ -54,10 +54,11 @@ function resolveTopic (connection: Connection, packet: IPublishPacket): string {
   return topic
 }
 
-function acknowledge (connection: Connection, packet: IPublishPacket, reasonCode: number): void {
+/** A refused PUBLISH: 5.0 says why; 3.x has no negative acknowledgement, so it is acknowledged and dropped. */
+function refuse (connection: Connection, packet: IPublishPacket, reasonCode: number): void {
   if (packet.qos === 0) return
   const cmd = packet.qos === 1 ? 'puback' : 'pubrec'
-  if (connection.protocolVersion === 5 && reasonCode !== Reason.Success) {
+  if (connection.protocolVersion === 5) {
     connection.send({ cmd, messageId: packet.messageId, reasonCode })
   } else {
     connection.send({ cmd, messageId: packet.messageId })

@@ -45,6 +45,7 @@ export class Session {
   readonly incomingQos2 = new Set<number>()
   protocolVersion: 3 | 4 | 5
   private queueStore: SessionQueue | undefined
+  private awaitingPage = false
   private expiryInterval = 0
   private will: Will | undefined
   private willDeadline: Deadline | undefined
@@ -204,7 +205,18 @@ export class Session {
     if (link === undefined || queue === undefined) return
     const now = Date.now()
     while (queue.length > 0 && this.inflight.size < link.sendWindow) {
-      const delivery = queue.shift()!
+      const delivery = queue.shift()
+      if (delivery === undefined) {
+        // The next page is on its way from disk; go on when it is here (once per wait).
+        if (!this.awaitingPage) {
+          this.awaitingPage = true
+          queue.whenReadable(() => {
+            this.awaitingPage = false
+            this.pump()
+          })
+        }
+        return
+      }
       if (isExpired(delivery.message, now)) continue
       if (delivery.qos === 0) {
         const encoded = link.encodePublish(delivery)

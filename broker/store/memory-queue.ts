@@ -35,6 +35,11 @@ export class MemoryQueue implements SessionQueue {
     return delivery
   }
 
+  /** Everything is in memory: shift never waits. */
+  whenReadable (callback: () => void): void {
+    queueMicrotask(callback)
+  }
+
   clear (): void {
     this.items = []
     this.head = 0

@@ -15,6 +15,7 @@ interface SessionEntry {
  * the same instance gets its state back, which is what the conformance suite checks.
  */
 export class MemoryStore implements Store {
+  readonly durable = false
   private readonly sessions = new Map<string, SessionEntry>()
   private readonly retained = new Map<string, Message>()
   private lastMessageId = 0

@@ -14,6 +14,11 @@ import type { Delivery, Message } from '../message.js'
  * Only sessions that outlive their connection (expiry > 0) are written.
  */
 export interface Store {
+  /**
+   * Whether writes reach something that outlives the process. When true, PUBACK / PUBREC wait for
+   * the `flush()` that covers the message; a memory store acknowledges at once.
+   */
+  readonly durable: boolean
   open (): Promise<StoreSnapshot>
   saveSession (record: SessionRecord): void
   /** Removes the session and everything it owns: subscriptions, queue, in-flight, inbound ids. */
@@ -28,7 +33,11 @@ export interface Store {
   deleteInflight (clientId: string, packetId: number): void
   saveIncomingQos2 (clientId: string, packetId: number): void
   deleteIncomingQos2 (clientId: string, packetId: number): void
-  /** Resolves when every change made before the call is durable. */
+  /**
+   * Resolves when every change made before the call is durable. Calls made before the same commit
+   * get the same promise. Rejects with a StoreError when the changes could not be made durable
+   * (a full disk): the messages they carried must not be acknowledged.
+   */
   flush (): Promise<void>
   close (): Promise<void>
 }
@@ -73,11 +82,27 @@ export interface StoreSnapshot {
   lastMessageId: number
 }
 
-/** Messages waiting for one session, oldest first, with their count and payload bytes for the limits. */
+/**
+ * Messages waiting for one session, oldest first, with their count and payload bytes for the limits.
+ * A backend may keep only the head of a long queue in memory and page the rest in from disk.
+ */
 export interface SessionQueue {
   readonly length: number
   readonly bytes: number
   push (delivery: Delivery): void
+  /**
+   * The oldest waiting delivery. Undefined when the queue is empty, or when `length > 0` but the next
+   * page is still being read: then `whenReadable` calls back once `shift` can go on.
+   */
   shift (): Delivery | undefined
+  whenReadable (callback: () => void): void
   clear (): void
+}
+
+/** The store could not make changes durable; what they carried must not be acknowledged. */
+export class StoreError extends Error {
+  constructor (message: string, readonly kind: 'full' | 'failed') {
+    super(message)
+    this.name = 'StoreError'
+  }
 }
