@@ -5,18 +5,20 @@ export interface CpuWindowReading {
   seconds: number
   /** Percent of one core; the broker is pinned to one core, so 100 means saturated. */
   brokerCpuPercent: number
-  /** The load generator's own process (this one), pinned to its own core. */
+  /** The load generator: this process and its helpers, all pinned to the generator's one core. */
   generatorCpuPercent: number
 }
 
-/** The measured window of one scenario run: wall time and both processes' CPU over it. */
+/** The measured window of one scenario run: wall time and both sides' CPU over it. */
 export class CpuWindow {
   private readonly startedAt = performance.now()
   private readonly brokerStart: number
-  private readonly generatorStart = cpuSeconds('self')
+  private readonly generatorStart: number
 
-  constructor (private readonly brokerPid: number) {
+  /** `helperPids`: the generator's child processes (the native fan-out receiver), counted as generator. */
+  constructor (private readonly brokerPid: number, private readonly helperPids: readonly number[] = []) {
     this.brokerStart = cpuSeconds(brokerPid)
+    this.generatorStart = this.generatorCpuSeconds()
   }
 
   stop (): CpuWindowReading {
@@ -24,7 +26,11 @@ export class CpuWindow {
     return {
       seconds,
       brokerCpuPercent: (100 * (cpuSeconds(this.brokerPid) - this.brokerStart)) / seconds,
-      generatorCpuPercent: (100 * (cpuSeconds('self') - this.generatorStart)) / seconds
+      generatorCpuPercent: (100 * (this.generatorCpuSeconds() - this.generatorStart)) / seconds
     }
+  }
+
+  private generatorCpuSeconds (): number {
+    return this.helperPids.reduce((sum, pid) => sum + cpuSeconds(pid), cpuSeconds('self'))
   }
 }

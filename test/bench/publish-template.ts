@@ -1,5 +1,5 @@
 import mqtt from 'mqtt-packet'
-import { performance } from 'node:perf_hooks'
+import { monotonicMs } from './monotonic-clock.js'
 import { PAYLOAD_BYTES } from './scenarios.js'
 
 /** MQTT 3.1.1 everywhere: the bench compares brokers on the protocol all three speak the same way. */
@@ -7,7 +7,8 @@ export const PROTOCOL_VERSION = 4
 
 /**
  * One PUBLISH shape, encoded once by mqtt-packet; each send copies it and patches in the send time
- * (a float64 of `performance.now()` at the start of the payload) and, for QoS 1, the packet id.
+ * (a little-endian float64 of `monotonicMs()` at the start of the payload, where the native
+ * fan-out receiver reads it too) and, for QoS 1, the packet id.
  * A copy per send because a queued socket write keeps referencing the buffer it was given.
  */
 export class PublishTemplate {
@@ -27,7 +28,7 @@ export class PublishTemplate {
   batch (count: number): Buffer {
     const size = this.packet.length
     const out = Buffer.allocUnsafe(count * size)
-    const now = performance.now()
+    const now = monotonicMs()
     for (let index = 0; index < count; index++) {
       const at = index * size
       this.packet.copy(out, at)

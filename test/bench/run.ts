@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { assertAvailable, launchBroker, type BrokerName } from './brokers.js'
 import { killAllChildren } from './children.js'
+import { buildFanOutReceiver } from './native-build.js'
 import { parseOptions, USAGE, type BenchOptions } from './options.js'
 import { formatMetric, renderMarkdown } from './report-table.js'
 import { runGenerator } from './run-generator.js'
@@ -48,6 +49,8 @@ function progressLine (record: RunRecord, rounds: number): string {
 async function main (): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   options.brokers.forEach(assertAvailable)
+  // Before any round, so a missing gcc fails the bench at once rather than every fan-out run.
+  if (options.scenarios.some((scenario) => scenario.kind === 'fan-out')) buildFanOutReceiver()
   const startedAt = new Date()
   const records: RunRecord[] = []
   for (let round = 1; round <= options.rounds; round++) {

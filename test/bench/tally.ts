@@ -1,5 +1,5 @@
-import { performance } from 'node:perf_hooks'
 import { LatencyHistogram } from './latency-histogram.js'
+import { monotonicMs } from './monotonic-clock.js'
 
 /** What the generator counts during a scenario; reset when the measured window opens. */
 export class Tally {
@@ -10,7 +10,7 @@ export class Tally {
   /** One PUBLISH arrived at a subscriber, carrying the send time written by `PublishTemplate`. */
   recordDelivery (sentAtMs: number): void {
     this.delivered++
-    this.latency.recordMs(performance.now() - sentAtMs)
+    this.latency.recordMs(monotonicMs() - sentAtMs)
   }
 
   reset (): void {
