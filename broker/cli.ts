@@ -1,7 +1,13 @@
+import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
+import type { Logger } from 'pino'
 import { Broker } from './broker.js'
 import { createLogger } from './log.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
+import { MemoryStore } from './store/memory.js'
+import { SqliteStore, StoreOpenError } from './store/sqlite.js'
+import { recoverDatabase } from './store/sqlite-recover.js'
+import type { Store } from './store/store.js'
 
 type OptionKey = keyof BrokerOptions
 
@@ -14,11 +20,15 @@ const optionFlags = new Map<string, OptionKey>(
   (Object.keys(defaultBrokerOptions) as OptionKey[]).map((key) => [flagName(key), key])
 )
 
-export const brokerUsage = `Usage: thermopost broker [--host HOST] [--port PORT] [--<option> VALUE ...]
+export const brokerUsage = `Usage: thermopost broker [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory] [--recover] [--<option> VALUE ...]
 
 Runs the MQTT broker in the foreground until SIGINT or SIGTERM.
-  --host HOST   address to listen on (default 127.0.0.1)
-  --port PORT   TCP port (default 1883; 0 picks a free port, and the log line says which)
+  --host HOST        address to listen on (default 127.0.0.1)
+  --port PORT        TCP port (default 1883; 0 picks a free port, and the log line says which)
+  --data-dir DIR     where the durable store keeps broker.db (default ./data)
+  --store KIND       sqlite (default: sessions, queues and retained messages survive a crash)
+                     or memory (nothing survives the process)
+  --recover          if broker.db is damaged, move it aside, salvage what can be read, and start
 
 Limits (sizes in bytes, durations in seconds), with their defaults:
 ${[...optionFlags].map(([flag, key]) => `  --${flag} ${String(defaultBrokerOptions[key])}`).join('\n')}`
@@ -30,6 +40,9 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     options: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '1883' },
+      'data-dir': { type: 'string', default: './data' },
+      store: { type: 'string', default: 'sqlite' },
+      recover: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries([...optionFlags.keys()].map((flag) => [flag, { type: 'string' as const }]))
     },
@@ -40,17 +53,30 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     return
   }
   const port = parsePort(values.port!)
+  if (values.store !== 'sqlite' && values.store !== 'memory') throw new UsageError(`--store must be sqlite or memory, not '${values.store}'`)
+  const options = brokerOptionsFrom(values)
   const logger = createLogger('broker')
-  let broker: Broker
+  const makeStore = (): Store => values.store === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir: values['data-dir']! })
+  let broker = newBroker(options, makeStore(), logger)
+  let address: AddressInfo
   try {
-    broker = new Broker(brokerOptionsFrom(values), { logger })
+    address = await broker.listen({ host: values.host!, port })
   } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(error.message)
-    throw error
+    if (!(error instanceof StoreOpenError)) throw error
+    const file = (broker.store as SqliteStore).file
+    if (!values.recover || !error.damaged) {
+      const hint = error.damaged ? '\nStart with --recover to move the damaged file aside and salvage what can be read.' : ''
+      throw new StartupError(`${error.message}${hint}`)
+    }
+    await broker.close().catch(() => {})
+    const recovery = await recoverDatabase(file)
+    if (!recovery.recovered) throw new StartupError(`${error.message}\nrecovery failed: ${recovery.error ?? 'unknown reason'}`)
+    logger.warn({ damaged: recovery.movedTo, method: recovery.method }, `store was damaged (${error.message}); moved it to ${recovery.movedTo} and salvaged what could be read`)
+    broker = newBroker(options, makeStore(), logger)
+    address = await broker.listen({ host: values.host!, port })
   }
-  const address = await broker.listen({ host: values.host!, port })
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  logger.info({ port: address.port }, `listening on mqtt://${host}:${address.port}`)
+  logger.info({ port: address.port, store: values.store }, `listening on mqtt://${host}:${address.port}`)
 
   let stopping = false
   const stop = (signal: string): void => {
@@ -67,6 +93,15 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+function newBroker (options: Partial<BrokerOptions>, store: Store, logger: Logger): Broker {
+  try {
+    return new Broker(options, { logger, store })
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message)
+    throw error
+  }
 }
 
 function brokerOptionsFrom (values: Record<string, string | boolean | undefined>): Partial<BrokerOptions> {
@@ -94,3 +129,6 @@ function parsePort (text: string): number {
 
 /** A mistake on the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
+
+/** The broker cannot start (its store is damaged or cannot be written): printed as it is, exit code 1. */
+export class StartupError extends Error {}

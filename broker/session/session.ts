@@ -246,7 +246,8 @@ export class Session {
     }
     // The limit counts every waiting message; the oldest make room for the newest.
     while (queue.length > 0 && (queue.length >= maxQueuedMessages || queue.bytes + size > maxQueuedBytes)) {
-      queue.shift()
+      // A paged queue may have its oldest entries still on disk: then the limit is overshot until they are read.
+      if (queue.shift() === undefined) break
       this.context.stats.messagesDropped++
     }
     ownPayload(delivery.message)

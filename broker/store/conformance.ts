@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { QoS } from 'mqtt-packet'
 import type { Delivery, Message } from '../message.js'
-import type { SessionRecord, Store, SubscriptionRecord } from './store.js'
+import type { SessionQueue, SessionRecord, Store, SubscriptionRecord } from './store.js'
 
 type TestFn = (name: string, fn: () => Promise<void>) => unknown
 
@@ -19,19 +19,24 @@ export interface StoreConformanceOptions {
  * test file calls this with its own factories and adds its backend-only tests.
  */
 export function storeConformance ({ test, makeStore, reopen }: StoreConformanceOptions): void {
+  /** Every store a test made or reopened, closed after it (a reopened store may be a new instance). */
+  let opened: Store[] = []
+
   async function withStore (body: (store: Store) => Promise<void>): Promise<void> {
     const store = await makeStore()
+    opened = [store]
     try {
       await store.open()
       await body(store)
     } finally {
-      await store.close()
+      for (const each of new Set(opened)) await each.close()
     }
   }
 
   async function restarted (store: Store): Promise<Store> {
     await store.flush()
     const again = await reopen(store)
+    opened.push(again)
     return again
   }
 
@@ -99,7 +104,7 @@ export function storeConformance ({ test, makeStore, reopen }: StoreConformanceO
     const reopened = again.queue('a')
     assert.equal(reopened.length, 4)
     const ids: number[] = []
-    for (let item = reopened.shift(); item !== undefined; item = reopened.shift()) {
+    for (const item of await drainQueue(reopened)) {
       ids.push(item.message.id)
       assert.equal(item.message.topic, `t/${item.message.id}`)
       assert.equal(item.message.payload.toString(), 'x'.repeat(item.message.id))
@@ -158,7 +163,7 @@ export function storeConformance ({ test, makeStore, reopen }: StoreConformanceO
     store.queue('a').push(delivery(expiring, 1))
     const again = await restarted(store)
     await again.open()
-    const item = again.queue('a').shift()!
+    const item = (await nextDelivery(again.queue('a')))!
     assert.equal(item.message.expiresAt, 1_800_000_000_000)
     assert.equal(item.message.origin, 'publisher')
   }))
@@ -168,6 +173,26 @@ export function storeConformance ({ test, makeStore, reopen }: StoreConformanceO
     await store.flush()
     await store.flush()
   }))
+}
+
+/**
+ * The next delivery of a queue, undefined when it is empty. A paged queue's `shift` returns undefined while
+ * it reads the next page from disk, and calls back through `whenReadable` once it can go on.
+ */
+export async function nextDelivery (queue: SessionQueue): Promise<Delivery | undefined> {
+  while (queue.length > 0) {
+    const item = queue.shift()
+    if (item !== undefined) return item
+    await new Promise<void>((resolve) => queue.whenReadable(resolve))
+  }
+  return undefined
+}
+
+/** Everything waiting in a queue, oldest first. */
+export async function drainQueue (queue: SessionQueue): Promise<Delivery[]> {
+  const items: Delivery[] = []
+  for (let item = await nextDelivery(queue); item !== undefined; item = await nextDelivery(queue)) items.push(item)
+  return items
 }
 
 function sessionRecord (clientId: string, expiryInterval: number): SessionRecord {

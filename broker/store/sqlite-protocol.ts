@@ -1,0 +1,84 @@
+import type { ConnectionOptions, MessageRow } from './sqlite-schema.js'
+
+/**
+ * The messages between SqliteStore (main thread) and sqlite-worker.ts. A batch is a list of operations,
+ * applied in order in one transaction; each is a small array whose first element is its Op.
+ */
+export const Op = {
+  Session: 0, // clientId, protocolVersion, expiryInterval, disconnectedAt | null
+  DeleteSession: 1, // clientId
+  Subscription: 2, // clientId, fullFilter, qos, noLocal, retainAsPublished, retainHandling, subscriptionId | null
+  DeleteSubscription: 3, // clientId, fullFilter
+  Retained: 4, // topic, messageId
+  DeleteRetained: 5, // topic
+  Push: 6, // clientId, seq, messageId, qos, retain, subscriptionIds | null, bytes
+  Shift: 7, // clientId, seq
+  Clear: 8, // clientId
+  Inflight: 9, // clientId, packetId, state, messageId, qos, retain, subscriptionIds | null
+  DeleteInflight: 10, // clientId, packetId
+  Incoming: 11, // clientId, packetId
+  DeleteIncoming: 12, // clientId, packetId
+  Read: 13 // clientId, token, afterSeq, limit: a page of the queue, answered with the batch
+} as const
+export type Op = typeof Op[keyof typeof Op]
+
+export type ToWorker =
+  | { type: 'open', file: string, options: ConnectionOptions }
+  | { type: 'snapshot' }
+  /**
+   * `messages`: each message referenced in the batch, once: id, topic, [payload offset, length] in `payloads`
+   * (one transferred buffer), qos, retain, properties | null, expiresAt, receivedAt, origin.
+   */
+  | { type: 'batch', id: number, ops: unknown[][], messages: unknown[][], payloads: ArrayBuffer, lastMessageId: number }
+  | { type: 'close' }
+
+export type FromWorker =
+  | { type: 'opened', snapshot: SnapshotRows }
+  | { type: 'openFailed', code: string, message: string }
+  | { type: 'snapshot', snapshot: SnapshotRows }
+  | BatchReply
+  | { type: 'closed' }
+
+export interface BatchReply {
+  type: 'batch'
+  id: number
+  error?: { code: string, message: string }
+  reads: PageRead[]
+}
+
+export interface DeliveryColumns {
+  delivery_qos: number
+  delivery_retain: number
+  subscription_ids: string | null
+}
+
+export interface PageRead {
+  clientId: string
+  token: number
+  rows: Array<MessageRow & DeliveryColumns & { seq: number }>
+  /** The highest seq the read covered; the queue goes on after it. */
+  last: number
+  /** Rows after `last` when the read ran, and their payload bytes. */
+  restCount: number
+  restBytes: number
+}
+
+export interface QueueStats {
+  client_id: string
+  count: number
+  bytes: number
+  last_seq: number
+}
+
+export interface SnapshotRows {
+  sessions: Array<{ client_id: string, protocol_version: number, expiry_interval: number, disconnected_at: number | null }>
+  subscriptions: Array<{
+    client_id: string, full_filter: string, qos: number, no_local: number, retain_as_published: number,
+    retain_handling: number, subscription_id: number | null
+  }>
+  inflight: Array<MessageRow & DeliveryColumns & { client_id: string, packet_id: number, state: 'publish' | 'pubrel' }>
+  incoming: Array<{ client_id: string, packet_id: number }>
+  retained: MessageRow[]
+  queues: QueueStats[]
+  lastMessageId: number
+}

@@ -1,0 +1,242 @@
+import { createRequire } from 'node:module'
+import type { QoS } from 'mqtt-packet'
+import type { Message, MessageProperties } from '../message.js'
+
+/**
+ * The on-disk format of the SQLite store, and opening a connection to it.
+ *
+ * `PRAGMA user_version` holds SCHEMA_VERSION. Bump it whenever a table, column, index or the meaning of a
+ * stored value changes (a new column, a different JSON form of `properties`, a new order key), add the
+ * step that upgrades the previous version in `openConnection`, and commit a golden file of the new version
+ * under test/broker/store/golden/. A file with a higher version than this code knows is refused.
+ *
+ * A message is stored once in `messages` and referenced by queue, in-flight and retained rows; it is deleted
+ * at the end of the transaction that removes its last reference (see GC_SQL). `meta.last_message_id` keeps
+ * the highest message id ever stored, so ids are never reused although message rows come and go.
+ */
+export const SCHEMA_VERSION = 1
+
+const SCHEMA_SQL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('last_message_id', 0);
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  topic TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  qos INTEGER NOT NULL,
+  retain INTEGER NOT NULL,
+  properties TEXT,
+  expires_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  origin TEXT NOT NULL
+);
+CREATE TABLE sessions (
+  client_id TEXT PRIMARY KEY,
+  protocol_version INTEGER NOT NULL,
+  expiry_interval INTEGER NOT NULL,
+  disconnected_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE subscriptions (
+  client_id TEXT NOT NULL,
+  full_filter TEXT NOT NULL,
+  qos INTEGER NOT NULL,
+  no_local INTEGER NOT NULL,
+  retain_as_published INTEGER NOT NULL,
+  retain_handling INTEGER NOT NULL,
+  subscription_id INTEGER,
+  PRIMARY KEY (client_id, full_filter)
+) WITHOUT ROWID;
+-- seq orders a session's queue; one counter for all sessions, so a seq is never reused.
+CREATE TABLE queue (
+  client_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  message_id INTEGER NOT NULL,
+  qos INTEGER NOT NULL,
+  retain INTEGER NOT NULL,
+  subscription_ids TEXT,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (client_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX queue_message ON queue (message_id);
+-- seq is the order first sent; a later save of the same packet id and message keeps it.
+CREATE TABLE inflight (
+  client_id TEXT NOT NULL,
+  packet_id INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('publish', 'pubrel')),
+  seq INTEGER NOT NULL,
+  message_id INTEGER NOT NULL,
+  qos INTEGER NOT NULL,
+  retain INTEGER NOT NULL,
+  subscription_ids TEXT,
+  PRIMARY KEY (client_id, packet_id)
+) WITHOUT ROWID;
+CREATE INDEX inflight_message ON inflight (message_id);
+CREATE TABLE incoming_qos2 (
+  client_id TEXT NOT NULL,
+  packet_id INTEGER NOT NULL,
+  UNIQUE (client_id, packet_id)
+);
+CREATE TABLE retained (topic TEXT PRIMARY KEY, message_id INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX retained_message ON retained (message_id);
+`
+
+/**
+ * Per connection: message ids that lost a reference during the current transaction, and the triggers that
+ * collect them. Temp triggers, so the file holds no code and a reference removed and re-added in one batch
+ * (a delivery shifted from the queue into the in-flight window) never deletes the message.
+ */
+const GC_SETUP_SQL = `
+CREATE TEMP TABLE gc (id INTEGER PRIMARY KEY);
+CREATE TEMP TRIGGER gc_queue AFTER DELETE ON main.queue BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_inflight AFTER DELETE ON main.inflight BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_inflight_update AFTER UPDATE OF message_id ON main.inflight BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_retained AFTER DELETE ON main.retained BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_retained_update AFTER UPDATE OF message_id ON main.retained BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
+`
+
+/** Deletes the collected messages nothing refers to any more; run before each commit. */
+export const GC_SQL = `
+DELETE FROM messages WHERE id IN (SELECT id FROM temp.gc)
+  AND NOT EXISTS (SELECT 1 FROM queue WHERE message_id = messages.id)
+  AND NOT EXISTS (SELECT 1 FROM inflight WHERE message_id = messages.id)
+  AND NOT EXISTS (SELECT 1 FROM retained WHERE message_id = messages.id);
+DELETE FROM temp.gc;
+`
+
+/** The part of better-sqlite3's API this store uses (the package ships no types, and none are installed). */
+export interface Statement {
+  run (...params: unknown[]): { changes: number }
+  get (...params: unknown[]): unknown
+  all (...params: unknown[]): unknown[]
+  pluck (on?: boolean): Statement
+}
+
+export interface Database {
+  prepare (sql: string): Statement
+  exec (sql: string): Database
+  pragma (sql: string, options?: { simple: boolean }): unknown
+  close (): void
+  readonly inTransaction: boolean
+}
+
+/** An error from SQLite, as better-sqlite3 throws it: `code` is 'SQLITE_FULL', 'SQLITE_CORRUPT', ... */
+export interface SqliteError extends Error {
+  code: string
+}
+
+type DatabaseConstructor = new (file: string, options?: { fileMustExist?: boolean }) => Database
+
+const require = createRequire(import.meta.url)
+let driver: DatabaseConstructor | undefined
+
+export function connect (file: string, options?: { fileMustExist?: boolean }): Database {
+  driver ??= require('better-sqlite3') as DatabaseConstructor
+  return new driver(file, options)
+}
+
+/** Why a file cannot be used as a store: SQLite's code ('SQLITE_CORRUPT', ...) or one of ours. */
+export class OpenFailure extends Error {
+  constructor (message: string, readonly code: string) {
+    super(message)
+    this.name = 'OpenFailure'
+  }
+}
+
+export interface ConnectionOptions {
+  /** Caps the file at this many pages (4 KiB each); a commit that needs more fails as a full disk. */
+  maxPages?: number
+}
+
+/**
+ * Opens the store's file, creating the schema in a new one, and checks that an existing one is a store of a
+ * version this code reads and is not damaged. Returns the connection and whether the file was created.
+ */
+export function openConnection (file: string, options: ConnectionOptions = {}): Database {
+  const db = connect(file)
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > SCHEMA_VERSION) {
+      throw new OpenFailure(`written by a newer thermopost (format version ${version}; this one reads up to ${SCHEMA_VERSION})`, 'NEWER_VERSION')
+    }
+    const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number
+    if (version === 0 && tables > 0) throw new OpenFailure('not a thermopost store (it has tables but no format version)', 'NOT_A_STORE')
+    if (version === 0) db.pragma('auto_vacuum = INCREMENTAL') // only takes effect before the first table
+    db.pragma('journal_mode = WAL')
+    // better-sqlite3's SQLite defaults WAL to synchronous=NORMAL, which skips the fsync on commit.
+    db.pragma('synchronous = FULL')
+    db.pragma('journal_size_limit = 8388608')
+    db.pragma('recursive_triggers = ON') // a REPLACE's implicit delete must reach the GC triggers too
+    if (options.maxPages !== undefined) db.pragma(`max_page_count = ${options.maxPages}`)
+    if (version === 0) {
+      db.exec(`BEGIN; ${SCHEMA_SQL} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`)
+    } else {
+      const check = (db.pragma('quick_check(10)') as Array<{ quick_check: string }>).map((row) => row.quick_check).join('; ')
+      if (check !== 'ok') throw new OpenFailure(`the file is damaged: quick_check says ${check}`, 'SQLITE_CORRUPT')
+    }
+    db.exec(GC_SETUP_SQL)
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/** Properties as JSON; Buffers (Correlation Data) as `{ "$buffer": base64 }`. */
+export function encodeProperties (properties: object | undefined | null): string | null {
+  if (properties === undefined || properties === null) return null
+  return JSON.stringify(properties, (_key, value: unknown) => {
+    if (value instanceof Uint8Array) return { $buffer: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
+    if (isJsonBuffer(value)) return { $buffer: Buffer.from(value.data).toString('base64') }
+    return value
+  })
+}
+
+function isJsonBuffer (value: unknown): value is { type: 'Buffer', data: number[] } {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Buffer' &&
+    Array.isArray((value as { data?: unknown }).data)
+}
+
+export function decodeProperties (json: string | null): MessageProperties | undefined {
+  if (json === null) return undefined
+  return JSON.parse(json, (_key, value: unknown) => {
+    if (typeof value === 'object' && value !== null && typeof (value as { $buffer?: unknown }).$buffer === 'string') {
+      return Buffer.from((value as { $buffer: string }).$buffer, 'base64')
+    }
+    return value
+  }) as MessageProperties
+}
+
+/** The columns of a message as the worker reads them (`payload` arrives as a Uint8Array after postMessage). */
+export interface MessageRow {
+  id: number
+  topic: string
+  payload: Uint8Array
+  qos: number
+  retain: number
+  properties: string | null
+  expires_at: number
+  received_at: number
+  origin: string
+}
+
+export const MESSAGE_COLUMNS = 'm.id, m.topic, m.payload, m.qos, m.retain, m.properties, m.expires_at, m.received_at, m.origin'
+
+export function toMessage (row: MessageRow): Message {
+  const payload = row.payload
+  return {
+    id: row.id,
+    topic: row.topic,
+    payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+    qos: row.qos as QoS,
+    retain: row.retain === 1,
+    properties: decodeProperties(row.properties),
+    expiresAt: row.expires_at,
+    receivedAt: row.received_at,
+    origin: row.origin,
+    forms: undefined
+  }
+}
+
+export function toSubscriptionIds (json: string | null): number[] | undefined {
+  return json === null ? undefined : JSON.parse(json) as number[]
+}

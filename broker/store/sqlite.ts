@@ -1,0 +1,388 @@
+import { accessSync, constants, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import type { QoS } from 'mqtt-packet'
+import type { Message } from '../message.js'
+import { Op } from './sqlite-protocol.js'
+import type { BatchReply, FromWorker, SnapshotRows, ToWorker } from './sqlite-protocol.js'
+import { SqliteQueue } from './sqlite-queue.js'
+import type { QueueHost } from './sqlite-queue.js'
+import { toMessage, toSubscriptionIds } from './sqlite-schema.js'
+import { StoreError } from './store.js'
+import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, StoredSession, SubscriptionRecord } from './store.js'
+
+export interface SqliteStoreOptions {
+  /** The directory that holds broker.db (and its -wal and -shm); created when missing. */
+  dataDir: string
+  /** A batch this many operations long is sent at once, without waiting for the commit before it. */
+  batchLimit?: number
+  /** Caps the database at this many 4 KiB pages: a commit that needs more fails as a full disk would. */
+  maxPages?: number
+}
+
+/**
+ * The store cannot start on `path`: a directory that cannot be written, a damaged or foreign file, or one of
+ * a newer format. `code` is SQLite's ('SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN', ...), the file
+ * system's ('EACCES', 'ENOTDIR', ...), or 'NEWER_VERSION' / 'NOT_A_STORE'.
+ */
+export class StoreOpenError extends Error {
+  constructor (readonly path: string, message: string, readonly code: string) {
+    super(message)
+    this.name = 'StoreOpenError'
+  }
+
+  /** The file is damaged, and recoverDatabase is the way on (not for a newer format or a directory problem). */
+  get damaged (): boolean {
+    return this.code.startsWith('SQLITE_CORRUPT') || this.code === 'SQLITE_NOTADB'
+  }
+}
+
+/** Operations written since the last send; committed together in one transaction by the worker. */
+class Batch {
+  readonly ops: unknown[][] = []
+  /** Each message the batch references, once: the worker inserts it if it is not stored yet. */
+  readonly messages = new Map<number, Message>()
+  lastMessageId = 0
+  /** Queues with pushes kept only on disk in this batch: if it fails they re-read their counts. */
+  readonly diskPushes = new Set<SqliteQueue>()
+  readonly promise: Promise<void>
+  resolve!: () => void
+  reject!: (error: StoreError) => void
+
+  constructor (readonly id: number) {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    this.promise.catch(() => {}) // a failure nobody waited for is not an unhandled rejection
+  }
+}
+
+const RESOLVED = Promise.resolve()
+
+/**
+ * The durable store: one SQLite file, `<dataDir>/broker.db`, written by a worker thread.
+ *
+ * Writes are synchronous and only append to the current batch. Group commit: while the worker commits one
+ * batch, the next one fills; it goes as soon as the worker is idle (after the current I/O phase, so
+ * everything that phase writes joins it) or when it reaches `batchLimit` operations. `flush()` is the
+ * promise of the batch holding the latest write. Reads of queue pages travel inside batches, so they see
+ * every write made before them.
+ */
+export class SqliteStore implements Store, QueueHost {
+  readonly durable = true
+  readonly file: string
+  private readonly batchLimit: number
+  private worker: Worker | undefined
+  private state: 'new' | 'open' | 'closed' = 'new'
+  private opening: Promise<void> | undefined
+  private closing: Promise<void> | undefined
+  private current: Batch | undefined
+  /** Sent, not yet answered, oldest first; the worker answers in order. */
+  private readonly sent: Batch[] = []
+  /** Answers for requests other than batches (open, snapshot, close), in order. */
+  private readonly replies: Array<(reply: FromWorker) => void> = []
+  private sendScheduled = false
+  private batchIds = 0
+  private readTokens = 0
+  private readonly reads = new Map<number, SqliteQueue>()
+  private failure: StoreError | undefined
+  private seq = 0
+  private readonly sessions = new Set<string>()
+  private readonly queues = new Map<string, SqliteQueue>()
+  /** Queue sizes read at open, for sessions whose queue object is not made yet. */
+  private readonly queuesOnDisk = new Map<string, { count: number, bytes: number }>()
+
+  constructor (private readonly options: SqliteStoreOptions) {
+    this.file = join(options.dataDir, 'broker.db')
+    this.batchLimit = options.batchLimit ?? 2000
+  }
+
+  async open (): Promise<StoreSnapshot> {
+    if (this.state === 'closed') throw new Error('the store is closed')
+    if (this.opening === undefined) {
+      this.opening = this.start()
+      await this.opening
+      return this.snapshotFrom(this.firstSnapshot!)
+    }
+    await this.opening
+    await this.flush().catch(() => {})
+    const reply = await this.request({ type: 'snapshot' })
+    if (reply.type !== 'snapshot') throw new Error(`unexpected answer from the store worker: ${reply.type}`)
+    return this.snapshotFrom(reply.snapshot)
+  }
+
+  private firstSnapshot: SnapshotRows | undefined
+
+  private async start (): Promise<void> {
+    const dir = this.options.dataDir
+    try {
+      mkdirSync(dir, { recursive: true })
+      accessSync(dir, constants.W_OK)
+    } catch (error) {
+      const cause = error as NodeJS.ErrnoException
+      throw new StoreOpenError(dir, `cannot use data directory ${dir}: ${cause.message}`, cause.code ?? 'UNKNOWN')
+    }
+    const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url))
+    this.worker = worker
+    worker.on('message', (reply: FromWorker) => this.onReply(reply))
+    worker.on('error', (error) => this.onWorkerFailure(error))
+    const reply = await this.request({ type: 'open', file: this.file, options: { maxPages: this.options.maxPages } })
+    if (reply.type !== 'opened') {
+      this.worker = undefined
+      await worker.terminate()
+      const { code, message } = reply.type === 'openFailed' ? reply : { code: 'UNKNOWN', message: reply.type }
+      throw new StoreOpenError(this.file, `cannot open store ${this.file}: ${message} (${code})`, code)
+    }
+    this.firstSnapshot = reply.snapshot
+    this.state = 'open'
+    worker.unref()
+    this.schedule()
+  }
+
+  private snapshotFrom (rows: SnapshotRows): StoreSnapshot {
+    this.firstSnapshot = undefined
+    const messages = new Map<number, Message>()
+    const message = (row: Parameters<typeof toMessage>[0]): Message => {
+      let found = messages.get(row.id)
+      if (found === undefined) messages.set(row.id, found = toMessage(row))
+      return found
+    }
+    const sessions = new Map<string, StoredSession>()
+    for (const row of rows.sessions) {
+      this.sessions.add(row.client_id)
+      sessions.set(row.client_id, {
+        record: {
+          clientId: row.client_id,
+          protocolVersion: row.protocol_version as SessionRecord['protocolVersion'],
+          expiryInterval: row.expiry_interval,
+          disconnectedAt: row.disconnected_at ?? undefined
+        },
+        subscriptions: [],
+        inflight: [],
+        incomingQos2: []
+      })
+    }
+    for (const row of rows.subscriptions) {
+      sessions.get(row.client_id)?.subscriptions.push({
+        fullFilter: row.full_filter,
+        qos: row.qos as QoS,
+        noLocal: row.no_local === 1,
+        retainAsPublished: row.retain_as_published === 1,
+        retainHandling: row.retain_handling as SubscriptionRecord['retainHandling'],
+        subscriptionId: row.subscription_id ?? undefined
+      })
+    }
+    for (const row of rows.inflight) {
+      sessions.get(row.client_id)?.inflight.push({
+        packetId: row.packet_id,
+        state: row.state,
+        delivery: {
+          message: message(row),
+          qos: row.delivery_qos as QoS,
+          retain: row.delivery_retain === 1,
+          subscriptionIds: toSubscriptionIds(row.subscription_ids)
+        }
+      })
+    }
+    for (const row of rows.incoming) sessions.get(row.client_id)?.incomingQos2.push(row.packet_id)
+    for (const row of rows.queues) {
+      if (row.last_seq > this.seq) this.seq = row.last_seq
+      if (!this.queues.has(row.client_id)) this.queuesOnDisk.set(row.client_id, { count: row.count, bytes: row.bytes })
+    }
+    return { sessions: [...sessions.values()], retained: rows.retained.map(message), lastMessageId: rows.lastMessageId }
+  }
+
+  saveSession (record: SessionRecord): void {
+    this.sessions.add(record.clientId)
+    this.write([Op.Session, record.clientId, record.protocolVersion, record.expiryInterval, record.disconnectedAt ?? null])
+  }
+
+  deleteSession (clientId: string): void {
+    this.write([Op.DeleteSession, clientId])
+    this.sessions.delete(clientId)
+    this.queuesOnDisk.delete(clientId)
+    this.queues.get(clientId)?.detach()
+    this.queues.delete(clientId)
+  }
+
+  saveSubscription (clientId: string, subscription: SubscriptionRecord): void {
+    const { fullFilter, qos, noLocal, retainAsPublished, retainHandling, subscriptionId } = subscription
+    this.write([Op.Subscription, clientId, fullFilter, qos, noLocal ? 1 : 0, retainAsPublished ? 1 : 0, retainHandling, subscriptionId ?? null])
+  }
+
+  deleteSubscription (clientId: string, fullFilter: string): void {
+    this.write([Op.DeleteSubscription, clientId, fullFilter])
+  }
+
+  saveRetained (message: Message): void {
+    this.write([Op.Retained, message.topic, message.id], message)
+  }
+
+  deleteRetained (topic: string): void {
+    this.write([Op.DeleteRetained, topic])
+  }
+
+  queue (clientId: string): SessionQueue {
+    let queue = this.queues.get(clientId)
+    if (queue !== undefined) return queue
+    if (!this.sessions.has(clientId)) throw new Error(`no stored session ${clientId}`)
+    queue = new SqliteQueue(this, clientId, this.queuesOnDisk.get(clientId))
+    this.queuesOnDisk.delete(clientId)
+    this.queues.set(clientId, queue)
+    return queue
+  }
+
+  saveInflight (clientId: string, record: InflightRecord): void {
+    const { delivery } = record
+    this.write([Op.Inflight, clientId, record.packetId, record.state, delivery.message.id, delivery.qos, delivery.retain ? 1 : 0,
+      delivery.subscriptionIds ?? null], delivery.message)
+  }
+
+  deleteInflight (clientId: string, packetId: number): void {
+    this.write([Op.DeleteInflight, clientId, packetId])
+  }
+
+  saveIncomingQos2 (clientId: string, packetId: number): void {
+    this.write([Op.Incoming, clientId, packetId])
+  }
+
+  deleteIncomingQos2 (clientId: string, packetId: number): void {
+    this.write([Op.DeleteIncoming, clientId, packetId])
+  }
+
+  flush (): Promise<void> {
+    if (this.current !== undefined) return this.current.promise
+    const last = this.sent[this.sent.length - 1]
+    return last === undefined ? RESOLVED : last.promise
+  }
+
+  async close (): Promise<void> {
+    this.closing ??= this.stop()
+    return this.closing
+  }
+
+  private async stop (): Promise<void> {
+    if (this.opening !== undefined) await this.opening.catch(() => {})
+    const worker = this.worker
+    if (this.state === 'open' && worker !== undefined) {
+      this.send()
+      await Promise.allSettled(this.sent.map((batch) => batch.promise))
+      this.state = 'closed'
+      await this.request({ type: 'close' })
+      this.worker = undefined
+      await worker.terminate()
+    }
+    this.state = 'closed'
+    this.current?.reject(new StoreError('the store closed before these changes were written', 'failed'))
+    this.current = undefined
+  }
+
+  // QueueHost
+
+  write (op: unknown[], message?: Message): void {
+    if (this.state === 'closed') throw new Error('the store is closed')
+    const batch = this.current ??= new Batch(++this.batchIds)
+    batch.ops.push(op)
+    if (message !== undefined) {
+      if (!batch.messages.has(message.id)) batch.messages.set(message.id, message)
+      if (message.id > batch.lastMessageId) batch.lastMessageId = message.id
+    }
+    if (batch.ops.length >= this.batchLimit) this.send()
+    else this.schedule()
+  }
+
+  read (queue: SqliteQueue, clientId: string, afterSeq: number, limit: number): number {
+    const token = ++this.readTokens
+    this.reads.set(token, queue)
+    this.write([Op.Read, clientId, token, afterSeq, limit])
+    return token
+  }
+
+  nextSeq (): number {
+    return ++this.seq
+  }
+
+  notePushOnDisk (queue: SqliteQueue): void {
+    this.current?.diskPushes.add(queue)
+  }
+
+  /** Sends the current batch once the worker is idle, after everything of this I/O phase has joined it. */
+  private schedule (): void {
+    if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0 || this.current === undefined) return
+    this.sendScheduled = true
+    setImmediate(() => {
+      this.sendScheduled = false
+      if (this.sent.length === 0) this.send()
+    })
+  }
+
+  private send (): void {
+    const batch = this.current
+    const worker = this.worker
+    if (batch === undefined || this.state !== 'open') return
+    if (this.failure !== undefined || worker === undefined) {
+      this.current = undefined
+      batch.reject(this.failure ?? new StoreError('the store worker is not running', 'failed'))
+      return
+    }
+    this.current = undefined
+    let size = 0
+    for (const message of batch.messages.values()) size += message.payload.length
+    const payloads = Buffer.allocUnsafeSlow(size)
+    const messages: unknown[][] = []
+    let offset = 0
+    for (const m of batch.messages.values()) {
+      m.payload.copy(payloads, offset)
+      messages.push([m.id, m.topic, [offset, m.payload.length], m.qos, m.retain ? 1 : 0, m.properties ?? null, m.expiresAt, m.receivedAt, m.origin])
+      offset += m.payload.length
+    }
+    const request: ToWorker = { type: 'batch', id: batch.id, ops: batch.ops, messages, payloads: payloads.buffer, lastMessageId: batch.lastMessageId }
+    this.sent.push(batch)
+    worker.ref()
+    worker.postMessage(request, [payloads.buffer])
+  }
+
+  private request (request: ToWorker): Promise<FromWorker> {
+    const worker = this.worker
+    if (worker === undefined) return Promise.reject(new Error('the store worker is not running'))
+    worker.ref()
+    return new Promise((resolve) => {
+      this.replies.push(resolve)
+      worker.postMessage(request)
+    })
+  }
+
+  private onReply (reply: FromWorker): void {
+    if (reply.type === 'batch') this.onBatchDone(reply)
+    else this.replies.shift()?.(reply)
+    if (this.sent.length === 0 && this.replies.length === 0 && this.state === 'open') this.worker?.unref()
+  }
+
+  private onBatchDone (reply: BatchReply): void {
+    const batch = this.sent.shift()
+    for (const read of reply.reads) {
+      const queue = this.reads.get(read.token)
+      this.reads.delete(read.token)
+      queue?.onPage(read)
+    }
+    if (batch === undefined) return
+    if (reply.error === undefined) {
+      batch.resolve()
+    } else {
+      for (const queue of batch.diskPushes) queue.onBatchFailed()
+      const kind = reply.error.code.startsWith('SQLITE_FULL') ? 'full' : 'failed'
+      batch.reject(new StoreError(`could not write to ${this.file}: ${reply.error.message} (${reply.error.code})`, kind))
+    }
+    this.schedule()
+  }
+
+  /** The worker thread died: nothing more can be written. Waiting batches fail; later ones fail at once. */
+  private onWorkerFailure (error: Error): void {
+    this.failure = new StoreError(`the store worker for ${this.file} failed: ${error.message}`, 'failed')
+    for (const batch of this.sent.splice(0)) batch.reject(this.failure)
+    for (const reply of this.replies.splice(0)) reply({ type: 'openFailed', code: 'WORKER_FAILED', message: error.message })
+    this.worker = undefined
+    this.schedule()
+  }
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
+import { drainQueue } from '../../../broker/store/conformance.js'
+import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
+import { SCHEMA_VERSION, connect } from '../../../broker/store/sqlite-schema.js'
+import { SqliteStore, StoreOpenError } from '../../../broker/store/sqlite.js'
+
+// Compiled to dist/test/broker/store/: the fixtures stay in the source tree.
+const golden = new URL('../../../../test/broker/store/golden/', import.meta.url)
+
+/** A temp data dir holding a copy of the golden file as broker.db (the committed fixture is never opened). */
+function dataDirWith (t: TestContext, fixture: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-golden-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  copyFileSync(new URL(fixture, golden), join(dir, 'broker.db'))
+  return dir
+}
+
+async function openFails (t: TestContext, dataDir: string, pattern: RegExp): Promise<StoreOpenError> {
+  const store = new SqliteStore({ dataDir })
+  t.after(() => store.close())
+  let caught: unknown
+  await store.open().catch((error: unknown) => { caught = error })
+  assert.ok(caught instanceof StoreOpenError, `expected StoreOpenError, got ${String(caught)}`)
+  assert.match(caught.message, pattern)
+  return caught
+}
+
+test('the golden v1 file opens with its content', async (t) => {
+  const dataDir = dataDirWith(t, 'v1.db')
+  const store = new SqliteStore({ dataDir })
+  t.after(() => store.close())
+  const snapshot = await store.open()
+  assert.equal(snapshot.lastMessageId, 20)
+  const sessions = new Map(snapshot.sessions.map((s) => [s.record.clientId, s]))
+  assert.deepEqual([...sessions.keys()].sort(), ['filler', 'panel', 'sensor-1'])
+  const sensor = sessions.get('sensor-1')!
+  assert.deepEqual(sensor.record, { clientId: 'sensor-1', protocolVersion: 5, expiryInterval: 3600, disconnectedAt: 1_700_000_000_000 })
+  assert.deepEqual(sensor.subscriptions, [
+    { fullFilter: '$share/g/alerts/#', qos: 2, noLocal: false, retainAsPublished: true, retainHandling: 2, subscriptionId: undefined },
+    { fullFilter: 'home/+/temp', qos: 1, noLocal: true, retainAsPublished: false, retainHandling: 0, subscriptionId: 3 }
+  ])
+  const panel = sessions.get('panel')!
+  assert.equal(panel.record.expiryInterval, 0xffffffff)
+  assert.deepEqual(panel.inflight.map((r) => [r.packetId, r.state, r.delivery.message.id, r.delivery.qos, r.delivery.message.payload.toString()]),
+    [[1, 'publish', 9, 1, '19.0'], [2, 'pubrel', 8, 2, '18.5']])
+  assert.deepEqual(panel.incomingQos2, [42])
+  const [retained] = snapshot.retained
+  assert.equal(snapshot.retained.length, 1)
+  assert.equal(retained.topic, 'home/kitchen/temp')
+  assert.equal(retained.payload.toString(), '22.0')
+  assert.equal(retained.retain, true)
+  assert.equal(retained.expiresAt, 1_900_000_000_000)
+  assert.deepEqual(retained.properties, { contentType: 'text/plain', correlationData: Buffer.from([1, 2, 3]), userProperties: { unit: 'C' } })
+  const queue = store.queue('panel')
+  assert.equal(queue.length, 3)
+  assert.equal(queue.bytes, 12)
+  const items = await drainQueue(queue)
+  assert.deepEqual(items.map((d) => [d.message.id, d.message.payload.toString(), d.subscriptionIds]),
+    [[10, '21.5', [3]], [11, '21.7', [3]], [12, '22.0', [3]]])
+  assert.equal(store.queue('filler').length, 7)
+})
+
+test('a damaged file stops the store with its path and what SQLite said', async (t) => {
+  const dataDir = dataDirWith(t, 'v1-corrupt.db')
+  const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
+  assert.equal(error.path, join(dataDir, 'broker.db'))
+  assert.equal(error.damaged, true)
+  assert.ok(error.message.includes(error.path))
+  assert.equal(readFileSync(join(dataDir, 'broker.db')).length, readFileSync(new URL('v1-corrupt.db', golden)).length, 'left as it was')
+})
+
+test('a file that is not a database stops the store; it is not replaced by an empty one', async (t) => {
+  const dataDir = dataDirWith(t, 'not-a-database.db')
+  const error = await openFails(t, dataDir, /file is not a database/)
+  assert.equal(error.code, 'SQLITE_NOTADB')
+  assert.ok(error.message.includes(join(dataDir, 'broker.db')))
+  assert.match(readFileSync(join(dataDir, 'broker.db'), 'utf8'), /this is a text file/)
+})
+
+test('a file of a newer format version is refused', async (t) => {
+  const dataDir = dataDirWith(t, 'v1.db')
+  const db = connect(join(dataDir, 'broker.db'))
+  db.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
+  db.close()
+  const error = await openFails(t, dataDir, /newer thermopost \(format version 2/)
+  assert.equal(error.damaged, false)
+})
+
+test('a data directory that cannot be made stops the store with its path', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-nodir-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'file'), '')
+  const dataDir = join(dir, 'file', 'data')
+  const error = await openFails(t, dataDir, /cannot use data directory/)
+  assert.equal(error.path, dataDir)
+})
+
+test('a new store creates its directory and a single file that SQLite reads as format 1', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-new-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const store = new SqliteStore({ dataDir: join(dir, 'a', 'b') })
+  await store.open()
+  await store.close()
+  const db = connect(join(dir, 'a', 'b', 'broker.db'), { fileMustExist: true })
+  try {
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal')
+  } finally {
+    db.close()
+  }
+})
+
+test('recoverDatabase moves the damaged file aside and salvages what it can', async (t) => {
+  const dataDir = dataDirWith(t, 'v1-corrupt.db')
+  const file = join(dataDir, 'broker.db')
+  const result = await recoverDatabase(file)
+  assert.equal(result.recovered, true, result.error)
+  assert.ok(result.method === 'recover' || result.method === 'dump')
+  assert.match(result.movedTo, /broker\.db\.corrupt-\d{4}-/)
+  assert.deepEqual(readFileSync(result.movedTo), readFileSync(new URL('v1-corrupt.db', golden)))
+  const store = new SqliteStore({ dataDir })
+  t.after(() => store.close())
+  const snapshot = await store.open()
+  assert.ok(snapshot.sessions.some((s) => s.record.clientId === 'sensor-1'), 'sessions salvaged')
+  assert.ok(snapshot.lastMessageId >= 12)
+  for (const session of snapshot.sessions) await drainQueue(store.queue(session.record.clientId))
+})
+
+test('recoverDatabase says when the sqlite3 program is missing, and keeps the damaged file', async (t) => {
+  const dataDir = dataDirWith(t, 'v1-corrupt.db')
+  const result = await recoverDatabase(join(dataDir, 'broker.db'), { sqlite3: join(dataDir, 'no-such-sqlite3') })
+  assert.equal(result.recovered, false)
+  assert.match(result.error!, /sqlite3 program .* is missing/)
+  assert.ok(existsSync(result.movedTo))
+})
