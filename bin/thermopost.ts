@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { brokerUsage, runBrokerCommand, UsageError } from '../broker/cli.js'
+import { brokerUsage, runBrokerCommand, StartupError, UsageError } from '../broker/cli.js'
 
 const usage = `Usage: thermopost <command> [options]
 
@@ -37,6 +37,10 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`thermopost: ${error.message}`)
     if (!error.message.includes('Usage:')) console.error(`\n${usage}`)
     process.exit(2)
+  }
+  if (error instanceof StartupError) {
+    console.error(`thermopost: ${error.message}`)
+    process.exit(1)
   }
   console.error(`thermopost: ${(error as Error).stack ?? String(error)}`)
   process.exit(1)
