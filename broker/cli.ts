@@ -70,8 +70,13 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     }
     await broker.close().catch(() => {})
     const recovery = await recoverDatabase(file)
-    if (!recovery.recovered) throw new StartupError(`${error.message}\nrecovery failed: ${recovery.error ?? 'unknown reason'}`)
-    logger.warn({ damaged: recovery.movedTo, method: recovery.method }, `store was damaged (${error.message}); moved it to ${recovery.movedTo} and salvaged what could be read`)
+    if (recovery.missingTool === true) throw new StartupError(`${error.message}\n${recovery.error ?? ''}`)
+    if (recovery.recovered) {
+      logger.warn({ damaged: recovery.movedTo, method: recovery.method }, `store was damaged (${error.message}); moved it to ${recovery.movedTo} and salvaged what could be read`)
+    } else {
+      // --recover asked to start whatever happens; the damaged file stays where it was moved, for a closer look.
+      logger.warn({ damaged: recovery.movedTo, reason: recovery.error }, `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`)
+    }
     broker = newBroker(options, makeStore(), logger)
     address = await broker.listen({ host: values.host!, port })
   }

@@ -10,7 +10,7 @@ import { Reason } from './protocol/reason-codes.js'
 import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
 import type { ClientIdentity } from './auth/hooks.js'
-import { PendingAcks } from './pending-acks.js'
+import { type DurableReply, PendingAcks } from './pending-acks.js'
 
 /** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
 const PATCH_IN_COPY_LIMIT = 1024
@@ -85,8 +85,8 @@ export class Connection implements SessionLink, ClientIdentity {
     return this.pendingAcks?.pubacks ?? 0
   }
 
-  /** Sends PUBACK / PUBREC for an accepted PUBLISH: at once, or after the commit that holds it when the store is durable. */
-  acknowledgeWhenStored (cmd: 'puback' | 'pubrec', packetId: number): void {
+  /** Sends a reply that confirms stored state: at once, or after the commit that holds it when the store is durable. */
+  replyWhenStored (cmd: DurableReply, packetId: number): void {
     const store = this.broker.store
     if (!store.durable) {
       this.send({ cmd, messageId: packetId })
@@ -105,8 +105,9 @@ export class Connection implements SessionLink, ClientIdentity {
     this.write(encodePacket(packet, this.protocolVersion))
   }
 
+  /** PUBREL goes out once the store has our copy marked as received (see PendingAcks). */
   sendPubrel (packetId: number): void {
-    this.send({ cmd: 'pubrel', messageId: packetId })
+    this.replyWhenStored('pubrel', packetId)
   }
 
   encodePublish (delivery: Delivery): EncodedPublish | undefined {

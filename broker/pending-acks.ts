@@ -1,15 +1,21 @@
 import type { Connection } from './connection.js'
 import { Reason } from './protocol/reason-codes.js'
 
+/** Replies that tell the client the broker has recorded something: each waits for the commit that holds it. */
+export type DurableReply = 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'
+
 interface PendingAck {
-  cmd: 'puback' | 'pubrec'
+  cmd: DurableReply
   packetId: number
   commit: Promise<void>
 }
 
 /**
- * PUBACKs and PUBRECs held until the store commit that holds their message is on disk, released in
- * the order the PUBLISHes came. Commits finish in order, so the head of the list always belongs to
+ * Replies held until the store commit that holds what they confirm is on disk, released in order:
+ * PUBACK / PUBREC once the message is stored, PUBREL once our copy of a QoS 2 message is marked
+ * received (the client forgets the packet id when it gets PUBREL, so a redelivery after a crash
+ * would be new to it), PUBCOMP once the inbound id is forgotten (else a reused id would be taken
+ * for a duplicate after a crash). Commits finish in order, so the head of the list always belongs to
  * the oldest commit still outstanding; one callback per commit (not per message) releases them.
  */
 export class PendingAcks {
@@ -22,12 +28,12 @@ export class PendingAcks {
   /** QoS 1 PUBLISHes still unacknowledged (QoS 2 ones are counted by the session's inbound ids). */
   pubacks = 0
 
-  add (cmd: PendingAck['cmd'], packetId: number, commit: Promise<void>): void {
+  add (cmd: DurableReply, packetId: number, commit: Promise<void>): void {
     this.entries.push({ cmd, packetId, commit })
     if (cmd === 'puback') this.pubacks++
     if (commit === this.lastCommit) return
     this.lastCommit = commit
-    commit.then(() => this.release(commit), () => this.refuse(commit))
+    commit.then(() => this.release(commit), (error: unknown) => this.refuse(commit, error))
   }
 
   private release (commit: Promise<void>): void {
@@ -35,17 +41,19 @@ export class PendingAcks {
   }
 
   /**
-   * The commit failed (a full disk): nothing in it may be acknowledged. 5.0 clients get Quota
-   * exceeded; 3.x has no negative acknowledgement, so the connection closes and the client resends
-   * later [MQTT-4.4.0-1].
+   * The commit failed (a full disk): nothing in it may be confirmed. 5.0 clients get Quota exceeded
+   * for their PUBLISHes; otherwise (3.x has no negative acknowledgement, and PUBREL / PUBCOMP have
+   * no refusal) the connection closes and the client resends on reconnect [MQTT-4.4.0-1].
    */
-  private refuse (commit: Promise<void>): void {
+  private refuse (commit: Promise<void>, error: unknown): void {
     const refused = this.take(commit)
     const connection = this.connection
+    connection.broker.logger.warn({ err: error, clientId: connection.clientId, refused: refused.length },
+      'store commit failed: refusing what it held')
     for (const entry of refused) {
       if (entry.cmd === 'pubrec') connection.session?.incomingQos2.delete(entry.packetId)
     }
-    if (connection.protocolVersion !== 5) {
+    if (connection.protocolVersion !== 5 || refused.some((entry) => entry.cmd === 'pubrel' || entry.cmd === 'pubcomp')) {
       connection.close()
       return
     }
@@ -53,6 +61,9 @@ export class PendingAcks {
   }
 
   private take (commit: Promise<void>): PendingAck[] {
+    // A settled commit can be handed out again (a store with nothing pending returns its last one):
+    // the next add must then attach a callback of its own.
+    if (this.lastCommit === commit) this.lastCommit = undefined
     let end = this.head
     while (end < this.entries.length && this.entries[end].commit === commit) end++
     const taken = this.entries.slice(this.head, end)

@@ -19,7 +19,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
   const packetId = packet.messageId ?? 0
   if (packet.qos === 2 && session.incomingQos2.has(packetId)) {
     // A resent QoS 2 PUBLISH whose first copy we hold: acknowledge again, route nothing [MQTT-4.3.3-9].
-    connection.acknowledgeWhenStored('pubrec', packetId)
+    connection.replyWhenStored('pubrec', packetId)
     return
   }
   if (packet.qos > 0 && connection.unacknowledgedInbound + session.incomingQos2.size >= broker.options.receiveMaximum) {
@@ -35,7 +35,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
     session.incomingQos2.add(packetId)
     if (session.isPersistent) broker.store.saveIncomingQos2(session.clientId, packetId)
   }
-  if (packet.qos > 0) connection.acknowledgeWhenStored(packet.qos === 1 ? 'puback' : 'pubrec', packetId)
+  if (packet.qos > 0) connection.replyWhenStored(packet.qos === 1 ? 'puback' : 'pubrec', packetId)
 }
 
 /** Resolves a 5.0 Topic Alias into the topic it stands for, learning new aliases on the way (spec 3.3.2.3.4). */

@@ -12,5 +12,5 @@ export const handlePubrel: PacketHandler<IPubrelPacket> = (connection, packet) =
     connection.send({ cmd: 'pubcomp', messageId: packetId, reasonCode: Reason.PacketIdentifierNotFound })
     return
   }
-  connection.send({ cmd: 'pubcomp', messageId: packetId })
+  connection.replyWhenStored('pubcomp', packetId)
 }

@@ -12,6 +12,8 @@ export interface RecoveryResult {
   /** How it was read: SQLite's .recover, or .dump where the sqlite3 program cannot .recover. */
   method?: 'recover' | 'dump'
   error?: string
+  /** The sqlite3 program is missing: nothing was tried, and installing it is the way on. */
+  missingTool?: true
 }
 
 export interface RecoveryOptions {
@@ -34,7 +36,7 @@ export async function recoverDatabase (file: string, options: RecoveryOptions = 
   try {
     accessSync(sqlite3, constants.X_OK)
   } catch {
-    return { movedTo, recovered: false, error: `cannot recover ${file}: the sqlite3 program (${sqlite3}) is missing; install the Debian package sqlite3` }
+    return { movedTo, recovered: false, missingTool: true, error: `cannot recover ${file}: the sqlite3 program (${sqlite3}) is missing; install the Debian package sqlite3` }
   }
   const sql = `${movedTo}.sql`
   try {

@@ -84,14 +84,16 @@ CREATE INDEX retained_message ON retained (message_id);
  * Per connection: message ids that lost a reference during the current transaction, and the triggers that
  * collect them. Temp triggers, so the file holds no code and a reference removed and re-added in one batch
  * (a delivery shifted from the queue into the in-flight window) never deletes the message.
+ * The table has no key on purpose: an UPSERT's conflict policy overrides the one of the statements in the
+ * triggers it fires, so an OR IGNORE there would not stop a second insert of the same id from failing.
  */
 const GC_SETUP_SQL = `
-CREATE TEMP TABLE gc (id INTEGER PRIMARY KEY);
-CREATE TEMP TRIGGER gc_queue AFTER DELETE ON main.queue BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
-CREATE TEMP TRIGGER gc_inflight AFTER DELETE ON main.inflight BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
-CREATE TEMP TRIGGER gc_inflight_update AFTER UPDATE OF message_id ON main.inflight BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
-CREATE TEMP TRIGGER gc_retained AFTER DELETE ON main.retained BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
-CREATE TEMP TRIGGER gc_retained_update AFTER UPDATE OF message_id ON main.retained BEGIN INSERT OR IGNORE INTO gc VALUES (old.message_id); END;
+CREATE TEMP TABLE gc (id INTEGER);
+CREATE TEMP TRIGGER gc_queue AFTER DELETE ON main.queue BEGIN INSERT INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_inflight AFTER DELETE ON main.inflight BEGIN INSERT INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_inflight_update AFTER UPDATE OF message_id ON main.inflight BEGIN INSERT INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_retained AFTER DELETE ON main.retained BEGIN INSERT INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_retained_update AFTER UPDATE OF message_id ON main.retained BEGIN INSERT INTO gc VALUES (old.message_id); END;
 `
 
 /** Deletes the collected messages nothing refers to any more; run before each commit. */

@@ -166,6 +166,23 @@ test('a delivery moved from the queue to the in-flight window in one batch keeps
   assert.equal(session.inflight[0].delivery.message.payload.toString(), 'kept')
 })
 
+test('a QoS 2 delivery shifted, sent and moved to pubrel within one batch commits', async (t) => {
+  // The in-flight upsert fires the update trigger for a message the shift already collected: the
+  // commit must not fail on the second note of the same id (it did, and every PUBREL stalled).
+  const store = await openStore(t)
+  store.saveSession(record('a'))
+  const msg = message(7, 't', 'exactly once')
+  store.queue('a').push(delivery(msg, 2))
+  await store.flush()
+  const moved = store.queue('a').shift()!
+  store.saveInflight('a', { packetId: 1, state: 'publish', delivery: moved })
+  store.saveInflight('a', { packetId: 1, state: 'pubrel', delivery: moved })
+  store.saveInflight('a', { packetId: 1, state: 'pubrel', delivery: moved })
+  await store.flush()
+  const [session] = (await (await reopened(t, store)).open()).sessions
+  assert.deepEqual(session.inflight.map((r) => [r.packetId, r.state, r.delivery.message.payload.toString()]), [[1, 'pubrel', 'exactly once']])
+})
+
 test('the last message id is kept after every message is gone', async (t) => {
   const store = await openStore(t)
   store.saveRetained(message(41, 'a'))
