@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION } from './publish-template.js'
 
 const CONNACK = 2
 const SUBACK = 9
+const DISCONNECT = mqtt.generate({ cmd: 'disconnect' })
 const HANDSHAKE_TIMEOUT_MS = 10_000
 /**
  * Every client reads into this one buffer (net's `onread`): no Buffer per read and no stream
@@ -43,7 +44,12 @@ export class BenchClient {
     socket.on('close', () => { if (!this.closing) this.lostReason ??= 'closed by the broker' })
   }
 
-  static async open (port: number, clientId: string): Promise<BenchClient> {
+  /**
+   * `clean` false: a persistent session (3.1.1), kept by the broker after the connection ends.
+   * `beforeConnect` installs the workload's handlers before CONNECT is sent: a resumed session's
+   * queued PUBLISHes can arrive in the same read as the CONNACK, before `open` has resolved.
+   */
+  static async open (port: number, clientId: string, clean = true, beforeConnect: (client: BenchClient) => void = () => {}): Promise<BenchClient> {
     // The read callback must exist before the socket does; it forwards to the client made below.
     let client: BenchClient | undefined
     const socket = connect({
@@ -54,9 +60,10 @@ export class BenchClient {
       socket.once('error', reject)
     })
     client = new BenchClient(socket)
+    beforeConnect(client)
     // Keepalive 0: the broker must not expect PINGREQs, so idle connections stay idle.
     const returnCode = await client.request(CONNACK, mqtt.generate(
-      { cmd: 'connect', protocolId: 'MQTT', protocolVersion: PROTOCOL_VERSION, clientId, clean: true, keepalive: 0 }
+      { cmd: 'connect', protocolId: 'MQTT', protocolVersion: PROTOCOL_VERSION, clientId, clean, keepalive: 0 }
     ))
     if (returnCode !== 0) throw new Error(`CONNACK return code ${returnCode} for ${clientId}`)
     return client
@@ -81,6 +88,14 @@ export class BenchClient {
   close (): void {
     this.closing = true
     this.socket.destroy()
+  }
+
+  /** Sends DISCONNECT and resolves once the broker has closed the connection [MQTT-3.14.4-1]. */
+  async disconnect (): Promise<void> {
+    this.closing = true
+    const closed = new Promise((resolve) => this.socket.once('close', resolve))
+    this.socket.end(DISCONNECT)
+    await closed
   }
 
   private request (responseType: number, packet: Buffer): Promise<number> {

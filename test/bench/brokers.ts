@@ -1,13 +1,24 @@
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { exited, OutputTail, spawnPinned } from './children.js'
+import { diskUsageBytes } from './disk-usage.js'
 import { freePort, waitForPort } from './ports.js'
 
-export type BrokerName = 'thermopost' | 'mosquitto' | 'aedes'
-export const BROKER_NAMES: readonly BrokerName[] = ['thermopost', 'mosquitto', 'aedes']
+/**
+ * The broker variants a scenario may name (see `Scenario.brokers`):
+ * - thermopost: the default durable SQLite store, in a fresh temporary --data-dir per run;
+ * - thermopost-memory: `--store memory`, nothing written to disk;
+ * - mosquitto: no persistence;
+ * - mosquitto-persist: `persistence true` in a fresh temporary directory and no queue limit. Mosquitto
+ *   keeps everything in memory and writes its database only at autosave (every 30 min by default)
+ *   and at exit: it never fsyncs a message before acknowledging it;
+ * - aedes: its default in-memory persistence.
+ */
+export type BrokerName = 'thermopost' | 'thermopost-memory' | 'mosquitto' | 'mosquitto-persist' | 'aedes'
+export const BROKER_NAMES: readonly BrokerName[] = ['thermopost', 'thermopost-memory', 'mosquitto', 'mosquitto-persist', 'aedes']
 
 /** Every broker gets this one core; the load generator gets core 0. */
 export const BROKER_CORE = 1
@@ -18,6 +29,8 @@ const AEDES_SERVER = fileURLToPath(new URL('./aedes-server.js', import.meta.url)
 const MOSQUITTO = '/usr/sbin/mosquitto'
 const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 5_000
+/** A broker with a data dir may write it out at exit: Mosquitto saves its whole database then. */
+const DURABLE_STOP_TIMEOUT_MS = 60_000
 /** The same limits Mosquitto gets below: no in-flight cap worth the name, a queue that is never full. */
 const THERMOPOST_LIMITS = ['--max-inflight', '65535', '--max-queued-messages', '1000000', '--max-queued-bytes', '4294967296']
 const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
@@ -32,13 +45,17 @@ const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
  *   latency measures Nagle's delay rather than the broker.
  * - only errors and warnings logged: the default logs every connect and disconnect to stderr,
  *   5000 lines in the idle scenario.
+ * With `persistenceDir` (mosquitto-persist): `persistence true` there, and max_queued_messages 0,
+ * which in Mosquitto 2.0 means no limit at all (not "queue nothing").
  */
-function mosquittoConfig (port: number): string {
+function mosquittoConfig (port: number, persistenceDir: string | null): string {
   return [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
     'max_inflight_messages 0',
-    'max_queued_messages 1000000',
+    ...persistenceDir === null
+      ? ['max_queued_messages 1000000']
+      : ['max_queued_messages 0', 'persistence true', `persistence_location ${persistenceDir}/`],
     'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
@@ -51,58 +68,90 @@ export interface RunningBroker {
   name: BrokerName
   pid: number
   port: number
-  /** Stops it (SIGTERM, then SIGKILL); returns what went wrong, e.g. that it had crashed. */
-  stop (): Promise<string[]>
+  /** Where it keeps its durable state for this run; null for the in-memory variants. */
+  dataDir: string | null
+  /**
+   * Stops it (SIGTERM, then SIGKILL) and removes its data dir; returns what went wrong, e.g. that
+   * it had crashed, and what the data dir held on disk once it had exited.
+   */
+  stop (): Promise<StopReport>
+}
+
+export interface StopReport {
+  problems: string[]
+  dataDirBytesAfterExit: number | null
 }
 
 /** Throws when a broker cannot be started at all, before any round begins. */
 export function assertAvailable (name: BrokerName): void {
-  if (name === 'thermopost' && !existsSync(THERMOPOST)) throw new Error(`${THERMOPOST} not found: build thermopost first`)
-  if (name === 'mosquitto' && !existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} not found: apt-get install mosquitto`)
+  if (name.startsWith('thermopost') && !existsSync(THERMOPOST)) throw new Error(`${THERMOPOST} not found: build thermopost first`)
+  if (name.startsWith('mosquitto') && !existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} not found: apt-get install mosquitto`)
 }
 
 /** A fresh broker process pinned to BROKER_CORE, listening on 127.0.0.1. */
 export async function launchBroker (name: BrokerName): Promise<RunningBroker> {
   switch (name) {
-    case 'thermopost':
-      return await launchReporting(name, spawnPinned(BROKER_CORE, process.execPath, [THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...THERMOPOST_LIMITS], REPO_ROOT))
+    case 'thermopost': {
+      // Never the default ./data: every run starts from an empty store, and other runs' state stays out.
+      const dataDir = freshDataDir(name)
+      return await launchReporting(name, dataDir, thermopost(['--store', 'sqlite', '--data-dir', dataDir]))
+    }
+    case 'thermopost-memory':
+      return await launchReporting(name, null, thermopost(['--store', 'memory']))
     case 'aedes':
-      return await launchReporting(name, spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0']))
+      return await launchReporting(name, null, spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0']))
     case 'mosquitto':
-      return await launchMosquitto()
+      return await launchMosquitto(name, null)
+    case 'mosquitto-persist': {
+      const dataDir = freshDataDir(name)
+      // Started as root, Mosquitto drops to its own user and could not write into mkdtemp's 0700 dir.
+      chmodSync(dataDir, 0o777)
+      return await launchMosquitto(name, dataDir)
+    }
   }
 }
 
+function thermopost (storeArgs: readonly string[]): ChildProcess {
+  return spawnPinned(BROKER_CORE, process.execPath, [THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...THERMOPOST_LIMITS], REPO_ROOT)
+}
+
+function freshDataDir (name: BrokerName): string {
+  return mkdtempSync(join(tmpdir(), `thermopost-bench-${name}-data-`))
+}
+
 /** A broker that listens on port 0 and logs the URL it got. */
-async function launchReporting (name: BrokerName, child: ChildProcess): Promise<RunningBroker> {
+async function launchReporting (name: BrokerName, dataDir: string | null, child: ChildProcess): Promise<RunningBroker> {
   let announce: (port: number) => void = () => {}
   const announced = new Promise<number>((resolve) => { announce = resolve })
   const output = new OutputTail(child, (line) => {
     const match = LISTEN_URL.exec(line)
     if (match) announce(Number(match[1]))
   })
-  const port = await untilReady(name, child, output, announced)
-  return running(name, child, port, output)
+  const port = await untilReady(name, child, output, announced, dataDir)
+  return running(name, child, port, output, dataDir)
 }
 
-async function launchMosquitto (): Promise<RunningBroker> {
+async function launchMosquitto (name: BrokerName, dataDir: string | null): Promise<RunningBroker> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-bench-mosquitto-'))
   const configPath = join(dir, 'mosquitto.conf')
-  writeFileSync(configPath, mosquittoConfig(port))
+  writeFileSync(configPath, mosquittoConfig(port, dataDir))
   const child = spawnPinned(BROKER_CORE, MOSQUITTO, ['-c', configPath])
   const output = new OutputTail(child)
   try {
-    await untilReady('mosquitto', child, output, waitForPort(port, READY_TIMEOUT_MS).then(() => port))
+    await untilReady(name, child, output, waitForPort(port, READY_TIMEOUT_MS).then(() => port), dataDir)
   } finally {
     // Mosquitto reads its configuration once at start (and on SIGHUP, which the bench never sends).
     rmSync(dir, { recursive: true, force: true })
   }
-  return running('mosquitto', child, port, output)
+  return running(name, child, port, output, dataDir)
 }
 
-/** The port once `ready` resolves; throws, with the broker's last output, if it exits or times out first. */
-async function untilReady (name: BrokerName, child: ChildProcess, output: OutputTail, ready: Promise<number>): Promise<number> {
+/**
+ * The port once `ready` resolves; throws, with the broker's last output, if it exits or times out
+ * first, and then removes `dataDir` too.
+ */
+async function untilReady (name: BrokerName, child: ChildProcess, output: OutputTail, ready: Promise<number>, dataDir: string | null): Promise<number> {
   let timer: NodeJS.Timeout | undefined
   let onExit = (): void => {}
   let onError = (): void => {}
@@ -119,6 +168,10 @@ async function untilReady (name: BrokerName, child: ChildProcess, output: Output
   })
   try {
     return await Promise.race([ready, failed])
+  } catch (error) {
+    await exited(child)
+    if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true })
+    throw error
   } finally {
     clearTimeout(timer)
     child.off('exit', onExit)
@@ -126,26 +179,34 @@ async function untilReady (name: BrokerName, child: ChildProcess, output: Output
   }
 }
 
-function running (name: BrokerName, child: ChildProcess, port: number, output: OutputTail): RunningBroker {
+function running (name: BrokerName, child: ChildProcess, port: number, output: OutputTail, dataDir: string | null): RunningBroker {
   if (child.pid === undefined) throw new Error(`${name} has no pid`)
   return {
     name,
     pid: child.pid,
     port,
+    dataDir,
     async stop () {
-      const problems: string[] = []
-      if (child.exitCode !== null || child.signalCode !== null) {
-        problems.push(`${name} had exited (${child.signalCode ?? `code ${child.exitCode}`}) before the run ended:\n${output}`)
-        return problems
-      }
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => {
-        problems.push(`${name} ignored SIGTERM for ${STOP_TIMEOUT_MS} ms; killed`)
-        child.kill('SIGKILL')
-      }, STOP_TIMEOUT_MS)
-      await exited(child)
-      clearTimeout(timer)
-      return problems
+      const problems = await terminate(name, child, output, dataDir === null ? STOP_TIMEOUT_MS : DURABLE_STOP_TIMEOUT_MS)
+      if (dataDir === null) return { problems, dataDirBytesAfterExit: null }
+      const dataDirBytesAfterExit = diskUsageBytes(dataDir)
+      rmSync(dataDir, { recursive: true, force: true })
+      return { problems, dataDirBytesAfterExit }
     }
   }
+}
+
+async function terminate (name: BrokerName, child: ChildProcess, output: OutputTail, timeoutMs: number): Promise<string[]> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return [`${name} had exited (${child.signalCode ?? `code ${child.exitCode}`}) before the run ended:\n${output}`]
+  }
+  const problems: string[] = []
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => {
+    problems.push(`${name} ignored SIGTERM for ${timeoutMs} ms; killed`)
+    child.kill('SIGKILL')
+  }, timeoutMs)
+  await exited(child)
+  clearTimeout(timer)
+  return problems
 }

@@ -6,6 +6,8 @@ export interface GeneratorConfig {
   port: number
   /** The broker's process, whose CPU and RSS the generator reads from /proc. */
   brokerPid: number
+  /** The broker's data dir for this run, whose size on disk the generator reads; null if it keeps none. */
+  dataDir: string | null
   warmupMs: number
   durationMs: number
 }
@@ -19,12 +21,24 @@ export interface GeneratorResult {
   published: number
   /** PUBLISHes received by all subscribers in the window, per second; null for the idle scenario. */
   deliveriesPerSecond: number | null
+  /**
+   * QoS 1 publishers: PUBACKs they received per second (in the window; for offline-queue, over the
+   * whole publishing phase). With a durable store, the rate at which messages are made durable.
+   */
+  acksPerSecond: number | null
   p50Ms: number | null
   p99Ms: number | null
   brokerCpuPercent: number
   generatorCpuPercent: number
   /** Idle scenario only: (RSS with the connections − RSS before) / connections. */
   rssPerConnectionKb: number | null
+  /** Offline-queue scenario only: the broker's VmRSS after the settle period, and its VmHWM (peak). */
+  rssMb: number | null
+  rssPeakMb: number | null
+  /** Offline-queue scenario only: the data dir's size on disk after the settle period, broker running. */
+  dataDirMb: number | null
+  /** Filled in by the runner, not the generator: the data dir's size once the broker has exited. */
+  dataDirMbAfterStop: number | null
   /** Connections the broker closed or refused during the run; a healthy run has none. */
   problems: string[]
 }

@@ -7,6 +7,7 @@ import { runFanIn } from './workloads/fan-in.js'
 import { runFanOut } from './workloads/fan-out.js'
 import { runIdle } from './workloads/idle.js'
 import type { Measurement } from './workloads/measure.js'
+import { runOfflineQueue } from './workloads/offline-queue.js'
 
 async function run (config: GeneratorConfig): Promise<Measurement> {
   const scenario = scenarioNamed(config.scenario)
@@ -14,12 +15,13 @@ async function run (config: GeneratorConfig): Promise<Measurement> {
     case 'fan-in': return await runFanIn(scenario, config)
     case 'fan-out': return await runFanOut(scenario, config)
     case 'idle': return await runIdle(scenario, config)
+    case 'offline-queue': return await runOfflineQueue(scenario, config)
   }
 }
 
 const config = JSON.parse(process.argv[2]) as GeneratorConfig
 try {
-  const result: GeneratorResult = { scenario: config.scenario, ...await run(config) }
+  const result: GeneratorResult = { scenario: config.scenario, ...await run(config), dataDirMbAfterStop: null }
   // Exit only once the line is out: stdout is a pipe, and process.exit would cut it short.
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0))
 } catch (error) {

@@ -8,18 +8,24 @@ export interface BenchOptions {
   durationSeconds: number
   warmupSeconds: number
   scenarios: Scenario[]
-  /** In report order; the first is the one whose ratios to the others are reported. */
+  /** Which broker variants may run; each scenario runs against those of its own `brokers` listed here. */
   brokers: BrokerName[]
   jsonPath: string | undefined
 }
 
 export const USAGE = `usage: node dist/test/bench/run.js [options]
-  --rounds N                 interleaved rounds (default 5)
-  --duration SECONDS         measured window per run (default 5)
+  --rounds N                 interleaved rounds (default 5); ${oneOffs()}
+  --duration SECONDS         measured window per run (default 5); offline-queue-memory: the settle time
+                             between the last PUBACK and the RSS reading
   --warmup SECONDS           traffic before the window opens (default 1)
   --only SCENARIO[,...]      ${SCENARIOS.map((s) => s.name).join(', ')}
-  --brokers NAME[,...]       ${BROKER_NAMES.join(', ')} (the first is compared to the others)
+  --brokers NAME[,...]       ${BROKER_NAMES.join(', ')} (default all): runs only these of each
+                             scenario's own brokers; the scenario's first is compared to the others
   --json PATH                also write runs and summary as JSON`
+
+function oneOffs (): string {
+  return SCENARIOS.filter((s) => s.maxRounds !== undefined).map((s) => `${s.name} runs in the first ${s.maxRounds} only`).join(', ')
+}
 
 export function parseOptions (args: string[]): BenchOptions {
   const { values } = parseArgs({

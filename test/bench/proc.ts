@@ -15,7 +15,16 @@ export function cpuSeconds (pid: number | 'self'): number {
 
 /** Resident set size in KB, as VmRSS in /proc/PID/status. */
 export function rssKb (pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`)
+  return statusKb(pid, 'VmRSS')
+}
+
+/** The highest resident set size the process has had, in KB (VmHWM). */
+export function peakRssKb (pid: number): number {
+  return statusKb(pid, 'VmHWM')
+}
+
+function statusKb (pid: number, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (!match) throw new Error(`no ${field} for pid ${pid}`)
   return Number(match[1])
 }

@@ -14,9 +14,9 @@ export const PROTOCOL_VERSION = 4
 export class PublishTemplate {
   private readonly packet: Buffer
   private readonly payloadOffset: number
-  private nextPacketId = 1
 
-  constructor (topic: string, private readonly qos: 0 | 1) {
+  /** `packetIds`: shared by every template that publishes on the same connection. */
+  constructor (topic: string, private readonly qos: 0 | 1, private readonly packetIds = new PacketIdSequence()) {
     this.packet = mqtt.generate({
       cmd: 'publish', topic, qos, retain: false, dup: false, payload: Buffer.alloc(PAYLOAD_BYTES), ...(qos === 1 ? { messageId: 1 } : {})
     }, { protocolVersion: PROTOCOL_VERSION })
@@ -33,14 +33,22 @@ export class PublishTemplate {
       const at = index * size
       this.packet.copy(out, at)
       out.writeDoubleLE(now, at + this.payloadOffset)
-      if (this.qos === 1) out.writeUInt16BE(this.takePacketId(), at + this.payloadOffset - 2)
+      if (this.qos === 1) out.writeUInt16BE(this.packetIds.take(), at + this.payloadOffset - 2)
     }
     return out
   }
+}
 
-  private takePacketId (): number {
-    const id = this.nextPacketId
-    this.nextPacketId = id === 0xffff ? 1 : id + 1
+/**
+ * One connection's packet ids, 1..65535 in turn. Fine while fewer than 65535 PUBLISHes are
+ * unacknowledged, which the publishers' windows guarantee.
+ */
+export class PacketIdSequence {
+  private next = 1
+
+  take (): number {
+    const id = this.next
+    this.next = id === 0xffff ? 1 : id + 1
     return id
   }
 }

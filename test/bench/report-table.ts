@@ -1,45 +1,70 @@
 import { GENERATOR_CPU_LIMIT_PERCENT, METRICS, type BrokerSummary, type MetricKey, type ScenarioSummary } from './summary.js'
 
-/** The results as two markdown tables, the form the README carries: medians per broker, then ratios. */
+/**
+ * The results as markdown tables, the form the README carries: medians per broker, then ratios,
+ * one ratio table per set of brokers compared (scenarios name their own brokers).
+ */
 export function renderMarkdown (summaries: readonly ScenarioSummary[], rounds: number): string {
+  const fewer = summaries.filter((summary) => summary.rounds < rounds).map((summary) => `${summary.scenario} ${summary.rounds}`)
+  const metrics = METRICS.filter((metric) => summaries.some((summary) => summary.metrics.includes(metric.key)))
   const lines = [
-    `Medians over ${rounds} interleaved round${rounds === 1 ? '' : 's'}; each broker pinned to the same single core, the load generator to another.`,
+    `Medians over ${rounds} interleaved round${rounds === 1 ? '' : 's'}${fewer.length > 0 ? ` (${fewer.join(', ')})` : ''}; each broker pinned to the same single core, the load generator to another.`,
     '',
-    row(['scenario', 'broker', ...METRICS.map((metric) => metric.label), 'generator CPU % (median / max)', 'runs']),
-    row(Array(METRICS.length + 4).fill('---'))
+    row(['scenario', 'broker', ...metrics.map((metric) => metric.label), 'generator CPU % (median / max)', 'runs']),
+    row(Array(metrics.length + 4).fill('---'))
   ]
   for (const summary of summaries) {
     for (const broker of summary.brokers) {
       lines.push(row([
         summary.scenario,
         broker.broker,
-        ...METRICS.map((metric) => summary.metrics.includes(metric.key) ? emphasize(summary, metric.key, formatMetric(metric.key, broker.medians[metric.key])) : '–'),
+        ...metrics.map((metric) => summary.metrics.includes(metric.key) ? emphasize(summary, metric.key, formatMetric(metric.key, broker.medians[metric.key])) : '–'),
         `${formatNumber(broker.generatorCpuPercent.median, 0)} / ${formatNumber(broker.generatorCpuPercent.max, 0)}`,
         runsCell(broker)
       ]))
     }
   }
-  const comparisons = summaries[0]?.ratios ?? []
-  if (comparisons.length > 0) {
-    lines.push('', `Ratios: median of the per-round ratios (↑ higher is better, ↓ lower is better); the scenario's headline in bold.`, '')
-    lines.push(row(['scenario', 'metric', ...comparisons.map(({ of, to }) => `${of} ÷ ${to}`)]))
-    lines.push(row(Array(comparisons.length + 2).fill('---')))
-    for (const summary of summaries) {
-      for (const metric of METRICS.filter((candidate) => summary.metrics.includes(candidate.key))) {
-        lines.push(row([
-          summary.scenario,
-          `${metric.label} ${metric.higherIsBetter ? '↑' : '↓'}`,
-          ...summary.ratios.map(({ ratios }) => emphasize(summary, metric.key, formatRatio(ratios[metric.key])))
-        ]))
-      }
-    }
+  const groups = comparisonGroups(summaries)
+  if (groups.length > 0) {
+    lines.push('', `Ratios: median of the per-round ratios (↑ higher is better, ↓ lower is better); the scenario's headline in bold.`)
   }
+  for (const group of groups) lines.push('', ...ratioTable(group))
   lines.push(
     '',
     `⚠ n/N: in n of N rounds the generator's core was above ${GENERATOR_CPU_LIMIT_PERCENT} % busy, so those runs are invalid (they are still in the medians). ✗ n/N: n runs failed or had problems (see the log).`,
     'Where a broker cannot keep up (the fan-in scenarios, and fanout-saturation for most), latency is mostly time spent queued in socket buffers and broker queues filled since the warm-up: it shows that a backlog exists, not how fast the broker is.'
   )
   return lines.join('\n')
+}
+
+/** Scenarios that compare the same brokers, in order of first appearance; a table each. */
+function comparisonGroups (summaries: readonly ScenarioSummary[]): ScenarioSummary[][] {
+  const groups = new Map<string, ScenarioSummary[]>()
+  for (const summary of summaries) {
+    if (summary.ratios.length === 0) continue
+    const key = comparisonHeads(summary).join('|')
+    groups.set(key, [...groups.get(key) ?? [], summary])
+  }
+  return [...groups.values()]
+}
+
+function comparisonHeads (summary: ScenarioSummary): string[] {
+  return summary.ratios.map(({ of, to }) => `${of} ÷ ${to}`)
+}
+
+function ratioTable (group: readonly ScenarioSummary[]): string[] {
+  const heads = comparisonHeads(group[0])
+  const lines = [row(['scenario', 'metric', ...heads]), row(Array(heads.length + 2).fill('---'))]
+  for (const summary of group) {
+    for (const metric of METRICS.filter((candidate) => summary.metrics.includes(candidate.key))) {
+      lines.push(row([
+        summary.scenario,
+        `${metric.label} ${metric.higherIsBetter ? '↑' : '↓'}`,
+        ...summary.ratios.map(({ ratios }) => emphasize(summary, metric.key, formatRatio(ratios[metric.key])))
+      ]))
+    }
+  }
+  return lines
 }
 
 function runsCell (broker: BrokerSummary): string {
@@ -55,11 +80,16 @@ function emphasize (summary: ScenarioSummary, key: MetricKey, text: string): str
 
 export function formatMetric (key: MetricKey, value: number | null): string {
   switch (key) {
-    case 'deliveriesPerSecond': return formatNumber(value, 0)
+    case 'deliveriesPerSecond':
+    case 'acksPerSecond': return formatNumber(value, 0)
     case 'p50Ms':
     case 'p99Ms': return value === null || value >= 100 ? formatNumber(value, 0) : value.toPrecision(3)
     case 'brokerCpuPercent': return formatNumber(value, 0)
-    case 'rssPerConnectionKb': return formatNumber(value, 1)
+    case 'rssPerConnectionKb':
+    case 'rssMb':
+    case 'rssPeakMb':
+    case 'dataDirMb':
+    case 'dataDirMbAfterStop': return formatNumber(value, 1)
   }
 }
 

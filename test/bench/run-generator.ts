@@ -9,12 +9,15 @@ const LOAD_GENERATOR = fileURLToPath(new URL('./load-generator.js', import.meta.
 /** Beyond warm-up and window: connecting thousands of clients, and a broker that answers slowly. */
 const SETUP_ALLOWANCE_MS = 90_000
 
-/** Runs one scenario in a fresh generator process pinned to GENERATOR_CORE and returns what it printed. */
-export async function runGenerator (config: GeneratorConfig): Promise<GeneratorResult> {
+/**
+ * Runs one scenario in a fresh generator process pinned to GENERATOR_CORE and returns what it
+ * printed; kills it after warm-up + window + `setupAllowanceMs`.
+ */
+export async function runGenerator (config: GeneratorConfig, setupAllowanceMs = SETUP_ALLOWANCE_MS): Promise<GeneratorResult> {
   const child = spawnPinned(GENERATOR_CORE, process.execPath, [LOAD_GENERATOR, JSON.stringify(config)])
   let resultLine: string | undefined
   const output = new OutputTail(child, (line) => { if (line.startsWith('{')) resultLine = line })
-  const timeoutMs = config.warmupMs + config.durationMs + SETUP_ALLOWANCE_MS
+  const timeoutMs = config.warmupMs + config.durationMs + setupAllowanceMs
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
   await exited(child)
   clearTimeout(timer)

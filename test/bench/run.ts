@@ -1,6 +1,6 @@
-// `npm run bench`: one load generator against thermopost, Mosquitto and Aedes in interleaved
-// rounds, each broker pinned to the same core. Prints medians and ratios as markdown; --json
-// also writes every run. Usage: see USAGE in options.ts.
+// `npm run bench`: one load generator against thermopost, Mosquitto and Aedes (each scenario names
+// the variants it compares, see scenarios.ts) in interleaved rounds, each broker pinned to the same
+// core. Prints medians and ratios as markdown; --json also writes every run. Usage: see USAGE in options.ts.
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { assertAvailable, launchBroker, type BrokerName } from './brokers.js'
@@ -9,7 +9,7 @@ import { buildFanOutReceiver } from './native-build.js'
 import { parseOptions, USAGE, type BenchOptions } from './options.js'
 import { formatMetric, renderMarkdown } from './report-table.js'
 import { runGenerator } from './run-generator.js'
-import type { Scenario } from './scenarios.js'
+import { brokersFor, roundsOf, type Scenario } from './scenarios.js'
 import { GENERATOR_CPU_LIMIT_PERCENT, summarize, type RunRecord } from './summary.js'
 
 /** One scenario against a fresh broker process. Failures are recorded, not thrown: the other runs go on. */
@@ -22,25 +22,39 @@ async function runOnce (scenario: Scenario, brokerName: BrokerName, round: numbe
       scenario: scenario.name,
       port: broker.port,
       brokerPid: broker.pid,
+      dataDir: broker.dataDir,
       warmupMs: options.warmupSeconds * 1000,
       durationMs: options.durationSeconds * 1000
-    })
+    }, scenario.setupAllowanceMs)
     record.problems.push(...record.result.problems)
   } catch (error) {
     record.problems.push(error instanceof Error ? error.message : String(error))
   } finally {
-    if (broker) record.problems.push(...await broker.stop())
+    if (broker) {
+      const stopped = await broker.stop()
+      record.problems.push(...stopped.problems)
+      if (record.result && stopped.dataDirBytesAfterExit !== null && scenario.kind === 'offline-queue') {
+        record.result.dataDirMbAfterStop = stopped.dataDirBytesAfterExit / 2 ** 20
+      }
+    }
   }
   return record
 }
 
 function progressLine (record: RunRecord, rounds: number): string {
-  const head = `round ${record.round}/${rounds}  ${record.scenario.padEnd(18)} ${record.broker.padEnd(10)}`
+  const head = `round ${record.round}/${rounds}  ${record.scenario.padEnd(20)} ${record.broker.padEnd(17)}`
   const result = record.result
   if (!result) return `${head} FAILED\n  ${record.problems.join('\n  ')}`
-  const figures = result.rssPerConnectionKb !== null
-    ? `${formatMetric('rssPerConnectionKb', result.rssPerConnectionKb)} KB/conn`
-    : `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
+  const acks = result.acksPerSecond === null ? '' : `  ${formatMetric('acksPerSecond', result.acksPerSecond).padStart(9)} PUBACKs/s`
+  let figures
+  if (result.rssPerConnectionKb !== null) {
+    figures = `${formatMetric('rssPerConnectionKb', result.rssPerConnectionKb)} KB/conn`
+  } else if (result.rssMb !== null) {
+    const disk = (mb: number | null): string => mb === null ? '–' : formatMetric('dataDirMb', mb)
+    figures = `RSS ${formatMetric('rssMb', result.rssMb)} MB (peak ${formatMetric('rssPeakMb', result.rssPeakMb)})  disk ${disk(result.dataDirMb)} MB (after exit ${disk(result.dataDirMbAfterStop)})${acks} over ${result.seconds.toFixed(1)} s`
+  } else {
+    figures = `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s${acks}  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
+  }
   const invalid = result.generatorCpuPercent > GENERATOR_CPU_LIMIT_PERCENT ? '  ⚠ INVALID: generator core saturated' : ''
   const problems = record.problems.length > 0 ? `\n  ⚠ ${record.problems.join('\n  ⚠ ')}` : ''
   return `${head} ${figures}  broker CPU ${result.brokerCpuPercent.toFixed(0)} %  generator CPU ${result.generatorCpuPercent.toFixed(0)} %${invalid}${problems}`
@@ -48,14 +62,14 @@ function progressLine (record: RunRecord, rounds: number): string {
 
 async function main (): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
-  options.brokers.forEach(assertAvailable)
+  new Set(options.scenarios.flatMap((scenario) => brokersFor(scenario, options.brokers))).forEach(assertAvailable)
   // Before any round, so a missing gcc fails the bench at once rather than every fan-out run.
   if (options.scenarios.some((scenario) => scenario.kind === 'fan-out')) buildFanOutReceiver()
   const startedAt = new Date()
   const records: RunRecord[] = []
   for (let round = 1; round <= options.rounds; round++) {
-    for (const scenario of options.scenarios) {
-      for (const broker of options.brokers) {
+    for (const scenario of options.scenarios.filter((candidate) => round <= roundsOf(candidate, options.rounds))) {
+      for (const broker of brokersFor(scenario, options.brokers)) {
         const record = await runOnce(scenario, broker, round, options)
         console.log(progressLine(record, options.rounds))
         records.push(record)

@@ -1,5 +1,8 @@
+import type { BrokerName } from './brokers.js'
+
 /** The workloads the bench knows; the load generator runs one per process. */
-export type ScenarioName = 'qos0-fanin' | 'fanout-latency' | 'fanout-saturation' | 'qos1-fanin' | 'idle-connections'
+export type ScenarioName =
+  'qos0-fanin' | 'fanout-latency' | 'fanout-saturation' | 'qos1-fanin' | 'durable-qos1-fanin' | 'idle-connections' | 'offline-queue-memory'
 
 export interface FanInScenario {
   kind: 'fan-in'
@@ -7,6 +10,11 @@ export interface FanInScenario {
   qos: 0 | 1
   /** QoS 1 only: unacknowledged PUBLISHes each publisher may have outstanding. */
   window: number
+  /**
+   * The subscriber keeps its session (3.1.1 clean=false, a fixed client id), so a durable broker
+   * must store every message for it before acknowledging the publisher.
+   */
+  persistentSubscriber: boolean
 }
 
 export interface FanOutScenario {
@@ -27,23 +35,73 @@ export interface IdleScenario {
   connections: number
 }
 
-/** The figure the scenario exists for; the report marks it. */
-export type Headline = 'deliveries' | 'latency' | 'rss'
+/**
+ * Persistent sessions that subscribed at QoS 1 and went away, then `messagesPerSession` QoS 1
+ * messages for each, all acknowledged: what the broker pays in memory and disk to hold the queues.
+ */
+export interface OfflineQueueScenario {
+  kind: 'offline-queue'
+  sessions: number
+  messagesPerSession: number
+  publishers: number
+  /** Unacknowledged PUBLISHes each publisher may have outstanding. */
+  window: number
+}
 
-export type Scenario = { name: ScenarioName, headline: Headline } & (FanInScenario | FanOutScenario | IdleScenario)
+/** The figure the scenario exists for; the report marks it. */
+export type Headline = 'deliveries' | 'latency' | 'rss' | 'queued-rss'
+
+export type Scenario = {
+  name: ScenarioName
+  headline: Headline
+  /** The broker variants it runs against, in report order; the first is compared to each of the others. */
+  brokers: readonly BrokerName[]
+  /** Runs in the first `maxRounds` rounds only, however many --rounds asks for (a slow one-off measurement). */
+  maxRounds?: number
+  /** Time the load generator may take beyond warm-up and window before it is killed (default 90 s). */
+  setupAllowanceMs?: number
+} & (FanInScenario | FanOutScenario | IdleScenario | OfflineQueueScenario)
 
 export const PAYLOAD_BYTES = 64
 
+const COMPARED: readonly BrokerName[] = ['thermopost', 'mosquitto', 'aedes']
+/** The durable store against the same broker without one, and against Mosquitto's (unsynced) persistence. */
+const DURABLE: readonly BrokerName[] = ['thermopost', 'mosquitto-persist', 'thermopost-memory']
+
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'qos0-fanin', headline: 'deliveries', kind: 'fan-in', publishers: 20, qos: 0, window: 0 },
-  { name: 'fanout-latency', headline: 'latency', kind: 'fan-out', subscribers: 200, rate: 200, receiverPassMs: 0 },
-  { name: 'fanout-saturation', headline: 'deliveries', kind: 'fan-out', subscribers: 200, rate: 2000, receiverPassMs: 1 },
-  { name: 'qos1-fanin', headline: 'deliveries', kind: 'fan-in', publishers: 20, qos: 1, window: 64 },
-  { name: 'idle-connections', headline: 'rss', kind: 'idle', connections: 5000 }
+  { name: 'qos0-fanin', headline: 'deliveries', brokers: COMPARED, kind: 'fan-in', publishers: 20, qos: 0, window: 0, persistentSubscriber: false },
+  { name: 'fanout-latency', headline: 'latency', brokers: COMPARED, kind: 'fan-out', subscribers: 200, rate: 200, receiverPassMs: 0 },
+  { name: 'fanout-saturation', headline: 'deliveries', brokers: COMPARED, kind: 'fan-out', subscribers: 200, rate: 2000, receiverPassMs: 1 },
+  { name: 'qos1-fanin', headline: 'deliveries', brokers: COMPARED, kind: 'fan-in', publishers: 20, qos: 1, window: 64, persistentSubscriber: false },
+  { name: 'durable-qos1-fanin', headline: 'deliveries', brokers: DURABLE, kind: 'fan-in', publishers: 20, qos: 1, window: 64, persistentSubscriber: true },
+  { name: 'idle-connections', headline: 'rss', brokers: COMPARED, kind: 'idle', connections: 5000 },
+  {
+    name: 'offline-queue-memory',
+    headline: 'queued-rss',
+    brokers: ['thermopost', 'mosquitto-persist'],
+    // 1 000 000 messages to publish and store: a minute or more per broker, and one reading, not a rate.
+    maxRounds: 1,
+    setupAllowanceMs: 15 * 60_000,
+    kind: 'offline-queue',
+    sessions: 1000,
+    messagesPerSession: 1000,
+    publishers: 8,
+    window: 64
+  }
 ]
 
 export function scenarioNamed (name: string): Scenario {
   const scenario = SCENARIOS.find((candidate) => candidate.name === name)
   if (!scenario) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`)
   return scenario
+}
+
+/** The scenario's brokers that --brokers `selected`, in the scenario's order. */
+export function brokersFor (scenario: Scenario, selected: readonly BrokerName[]): BrokerName[] {
+  return scenario.brokers.filter((broker) => selected.includes(broker))
+}
+
+/** How many rounds `scenario` takes part in when the bench runs `rounds`. */
+export function roundsOf (scenario: Scenario, rounds: number): number {
+  return Math.min(rounds, scenario.maxRounds ?? rounds)
 }

@@ -1,6 +1,6 @@
 import type { BrokerName } from './brokers.js'
 import type { GeneratorResult } from './generator-protocol.js'
-import type { Headline, Scenario, ScenarioName } from './scenarios.js'
+import { brokersFor, roundsOf, type Headline, type Scenario, type ScenarioName } from './scenarios.js'
 import { median, medianRatio } from './stats.js'
 
 /** Above this the generator's own core is the bottleneck, so the run says little about the broker. */
@@ -16,7 +16,8 @@ export interface RunRecord {
   problems: string[]
 }
 
-export type MetricKey = 'deliveriesPerSecond' | 'p50Ms' | 'p99Ms' | 'brokerCpuPercent' | 'rssPerConnectionKb'
+export type MetricKey =
+  'deliveriesPerSecond' | 'acksPerSecond' | 'p50Ms' | 'p99Ms' | 'brokerCpuPercent' | 'rssPerConnectionKb' | 'rssMb' | 'rssPeakMb' | 'dataDirMb' | 'dataDirMbAfterStop'
 
 export interface Metric {
   key: MetricKey
@@ -26,16 +27,33 @@ export interface Metric {
 
 export const METRICS: readonly Metric[] = [
   { key: 'deliveriesPerSecond', label: 'deliveries/s', higherIsBetter: true },
+  { key: 'acksPerSecond', label: 'PUBACKs/s', higherIsBetter: true },
   { key: 'p50Ms', label: 'p50 ms', higherIsBetter: false },
   { key: 'p99Ms', label: 'p99 ms', higherIsBetter: false },
   { key: 'brokerCpuPercent', label: 'broker CPU %', higherIsBetter: false },
-  { key: 'rssPerConnectionKb', label: 'RSS KB/conn', higherIsBetter: false }
+  { key: 'rssPerConnectionKb', label: 'RSS KB/conn', higherIsBetter: false },
+  { key: 'rssMb', label: 'RSS MB', higherIsBetter: false },
+  { key: 'rssPeakMb', label: 'peak RSS MB', higherIsBetter: false },
+  { key: 'dataDirMb', label: 'disk MB', higherIsBetter: false },
+  { key: 'dataDirMbAfterStop', label: 'disk MB after exit', higherIsBetter: false }
 ]
 
 const HEADLINE_METRICS: Record<Headline, readonly MetricKey[]> = {
   deliveries: ['deliveriesPerSecond'],
   latency: ['p50Ms', 'p99Ms'],
-  rss: ['rssPerConnectionKb']
+  rss: ['rssPerConnectionKb'],
+  'queued-rss': ['rssMb']
+}
+
+/** The figures a scenario's runs produce; the others are null in its results. */
+function metricsOf (scenario: Scenario): MetricKey[] {
+  switch (scenario.kind) {
+    case 'fan-in':
+      return ['deliveriesPerSecond', ...scenario.qos === 1 ? ['acksPerSecond' as const] : [], 'p50Ms', 'p99Ms', 'brokerCpuPercent']
+    case 'fan-out': return ['deliveriesPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent']
+    case 'idle': return ['brokerCpuPercent', 'rssPerConnectionKb']
+    case 'offline-queue': return ['acksPerSecond', 'brokerCpuPercent', 'rssMb', 'rssPeakMb', 'dataDirMb', 'dataDirMbAfterStop']
+  }
 }
 
 export interface BrokerSummary {
@@ -52,6 +70,8 @@ export interface BrokerSummary {
 
 export interface ScenarioSummary {
   scenario: ScenarioName
+  /** Rounds the scenario took part in (see `Scenario.maxRounds`). */
+  rounds: number
   metrics: MetricKey[]
   headlineMetrics: readonly MetricKey[]
   brokers: BrokerSummary[]
@@ -59,10 +79,12 @@ export interface ScenarioSummary {
   ratios: { of: BrokerName, to: BrokerName, ratios: Record<MetricKey, number | null> }[]
 }
 
-export function summarize (records: readonly RunRecord[], scenarios: readonly Scenario[], brokers: readonly BrokerName[], rounds: number): ScenarioSummary[] {
+/** `selected`: the brokers --brokers allows; each scenario runs against those of its own that are selected. */
+export function summarize (records: readonly RunRecord[], scenarios: readonly Scenario[], selected: readonly BrokerName[], benchRounds: number): ScenarioSummary[] {
   return scenarios.map((scenario) => {
-    const metrics = METRICS.map((metric) => metric.key).filter((key) =>
-      scenario.kind === 'idle' ? key === 'brokerCpuPercent' || key === 'rssPerConnectionKb' : key !== 'rssPerConnectionKb')
+    const metrics = metricsOf(scenario)
+    const brokers = brokersFor(scenario, selected)
+    const rounds = roundsOf(scenario, benchRounds)
     /** Per broker, one entry per round (null when that round produced no result). */
     const perRound = new Map(brokers.map((broker) => [broker, Array.from({ length: rounds }, (_, round) =>
       records.find((record) => record.scenario === scenario.name && record.broker === broker && record.round === round + 1))]))
@@ -71,6 +93,7 @@ export function summarize (records: readonly RunRecord[], scenarios: readonly Sc
     const [first, ...others] = brokers
     return {
       scenario: scenario.name,
+      rounds,
       metrics,
       headlineMetrics: HEADLINE_METRICS[scenario.headline],
       brokers: brokers.map((broker) => {

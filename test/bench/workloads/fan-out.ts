@@ -6,7 +6,7 @@ import type { GeneratorConfig } from '../generator-protocol.js'
 import { PublishTemplate } from '../publish-template.js'
 import type { FanOutScenario } from '../scenarios.js'
 import { Tally } from '../tally.js'
-import { connectionProblems, type Measurement } from './measure.js'
+import { connectionProblems, NOT_MEASURED, type Measurement } from './measure.js'
 import { publishPaced } from './publishers.js'
 
 const TOPIC = 'bench/fanout'
@@ -32,6 +32,7 @@ export async function runFanOut (scenario: FanOutScenario, config: GeneratorConf
     stop()
     publisher.close()
     return {
+      ...NOT_MEASURED,
       seconds: reading.seconds,
       published: tally.published,
       deliveriesPerSecond: report.delivered / report.seconds,
@@ -39,7 +40,6 @@ export async function runFanOut (scenario: FanOutScenario, config: GeneratorConf
       p99Ms: report.p99Ms,
       brokerCpuPercent: reading.brokerCpuPercent,
       generatorCpuPercent: reading.generatorCpuPercent,
-      rssPerConnectionKb: null,
       problems: [...connectionProblems([publisher]), ...receiverProblems(report)]
     }
   } finally {

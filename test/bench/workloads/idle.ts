@@ -3,7 +3,7 @@ import { CpuWindow } from '../cpu-window.js'
 import type { GeneratorConfig } from '../generator-protocol.js'
 import { rssKb } from '../proc.js'
 import type { IdleScenario } from '../scenarios.js'
-import { connectionProblems, type Measurement } from './measure.js'
+import { connectionProblems, NOT_MEASURED, type Measurement } from './measure.js'
 import { openClients } from './open-clients.js'
 
 /**
@@ -22,6 +22,7 @@ export async function runIdle (scenario: IdleScenario, config: GeneratorConfig):
   const problems = connectionProblems(clients)
   for (const client of clients) client.close()
   return {
+    ...NOT_MEASURED,
     seconds: reading.seconds,
     published: 0,
     deliveriesPerSecond: null,

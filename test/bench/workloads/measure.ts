@@ -4,24 +4,31 @@ import { CpuWindow } from '../cpu-window.js'
 import type { GeneratorConfig, GeneratorResult } from '../generator-protocol.js'
 import type { Tally } from '../tally.js'
 
-export type Measurement = Omit<GeneratorResult, 'scenario'>
+export type Measurement = Omit<GeneratorResult, 'scenario' | 'dataDirMbAfterStop'>
 
-/** Lets traffic that is already flowing warm up, then measures one window of it. */
-export async function measureTraffic (config: GeneratorConfig, tally: Tally, clients: readonly BenchClient[]): Promise<Measurement> {
+/** The figures only some workloads measure, for the others to spread. */
+export const NOT_MEASURED = { acksPerSecond: null, rssPerConnectionKb: null, rssMb: null, rssPeakMb: null, dataDirMb: null } as const
+
+/**
+ * Lets traffic that is already flowing warm up, then measures one window of it. `acks`: the
+ * publishers are QoS 1 and count their PUBACKs.
+ */
+export async function measureTraffic (config: GeneratorConfig, tally: Tally, clients: readonly BenchClient[], acks: boolean): Promise<Measurement> {
   await sleep(config.warmupMs)
   tally.reset()
   const window = new CpuWindow(config.brokerPid)
   await sleep(config.durationMs)
   const reading = window.stop()
   return {
+    ...NOT_MEASURED,
     seconds: reading.seconds,
     published: tally.published,
     deliveriesPerSecond: tally.delivered / reading.seconds,
+    acksPerSecond: acks ? tally.acknowledged / reading.seconds : null,
     p50Ms: tally.latency.quantileMs(0.5),
     p99Ms: tally.latency.quantileMs(0.99),
     brokerCpuPercent: reading.brokerCpuPercent,
     generatorCpuPercent: reading.generatorCpuPercent,
-    rssPerConnectionKb: null,
     problems: connectionProblems(clients)
   }
 }

@@ -40,7 +40,11 @@ export function publishFlatOut (client: BenchClient, template: PublishTemplate, 
 export function publishWindowed (client: BenchClient, template: PublishTemplate, window: number, tally: Tally): StopPublishing {
   let running = true
   let acked = 0
-  client.onPacket = (type) => { if (type === PUBACK) acked++ }
+  client.onPacket = (type) => {
+    if (type !== PUBACK) return
+    acked++
+    tally.recordAcks(1)
+  }
   client.afterChunk = () => {
     if (!running || acked < WINDOW_REFILL_BATCH) return
     tally.published += acked
@@ -50,6 +54,52 @@ export function publishWindowed (client: BenchClient, template: PublishTemplate,
   tally.published += window
   client.write(template.batch(window))
   return () => { running = false }
+}
+
+/**
+ * QoS 1, `total` PUBLISHes round-robin over `templates` (one per topic), at most `window`
+ * unacknowledged; resolves once all are acknowledged. Rejects if no PUBACK arrives for `stallMs`
+ * or the connection is lost, saying how far it got.
+ */
+export async function publishCounted (client: BenchClient, templates: readonly PublishTemplate[], total: number, window: number, tally: Tally, stallMs: number): Promise<void> {
+  let sent = 0
+  let acked = 0
+  let unrefilled = 0
+  const send = (count: number): void => {
+    const batch = Array.from({ length: count }, (_, index) => templates[(sent + index) % templates.length].batch(1))
+    sent += count
+    tally.published += count
+    client.write(Buffer.concat(batch))
+  }
+  await new Promise<void>((resolve, reject) => {
+    let lastProgress = performance.now()
+    const watchdog = setInterval(() => {
+      const how = `${acked} of ${total} acknowledged`
+      if (client.lostReason !== undefined) fail(new Error(`publisher connection lost (${client.lostReason}); ${how}`))
+      else if (performance.now() - lastProgress > stallMs) fail(new Error(`no PUBACK for ${stallMs} ms; ${how}`))
+    }, 1000)
+    const fail = (error: Error): void => { clearInterval(watchdog); reject(error) }
+    client.onPacket = (type) => {
+      if (type !== PUBACK) return
+      acked++
+      unrefilled++
+      tally.recordAcks(1)
+    }
+    client.afterChunk = () => {
+      lastProgress = performance.now()
+      if (acked >= total) {
+        clearInterval(watchdog)
+        resolve()
+        return
+      }
+      const refill = Math.min(unrefilled, total - sent)
+      if (refill > 0 && (unrefilled >= WINDOW_REFILL_BATCH || sent + refill === total)) {
+        send(refill)
+        unrefilled = 0
+      }
+    }
+    send(Math.min(window, total))
+  })
 }
 
 /**
