@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { RawClient } from '../helpers/raw-client.js'
 import { startBroker } from '../helpers/broker.js'
-import { asConnack, expectClosedSilently, expectSilence, rawSession } from '../helpers/session-clients.js'
+import { asConnack, expectClosedSilently, rawSession } from '../helpers/session-clients.js'
+import { expectSilence } from '../helpers/silence.js'
 
 /** CONNECT → CONNACK at every protocol level, refusals, assigned ids and the 5.0 CONNACK properties. */
 

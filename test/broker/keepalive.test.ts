@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
 import type { RawClient } from '../helpers/raw-client.js'
-import { asDisconnect, rawSession, sleep, type ProtocolVersion } from '../helpers/session-clients.js'
+import { asDisconnect, rawSession, type ProtocolVersion } from '../helpers/session-clients.js'
+import { sleep } from '../helpers/silence.js'
 
 /**
  * Keepalive: the broker closes a connection silent for 1.5 × the keepalive [MQTT-3.1.2-24 (3.1.1), MQTT-3.1.2-22 (5.0)],

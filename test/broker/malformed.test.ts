@@ -3,8 +3,9 @@ import { describe, test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
 import { RawClient } from '../helpers/raw-client.js'
 import type { BrokerOptions } from '../../broker/options.js'
+import { Inbox } from '../helpers/mqtt-inbox.js'
 import {
-  Inbox, assertBrokerAlive, asPublish, connectPacket, expectClosedSilently, expectDisconnect, mqttClient, rawSession,
+  assertBrokerAlive, asPublish, connectPacket, expectClosedSilently, expectDisconnect, mqttClient, rawSession,
   type ProtocolVersion
 } from '../helpers/session-clients.js'
 
@@ -144,7 +145,7 @@ function violationTests (violation: Violation): void {
       client.sendBytes(violation.bytes(version))
       if (expected === 'close') await expectClosedSilently(client)
       else await expectDisconnect(client, expected)
-      await inbox.expectNone(100)
+      await inbox.none(100)
       await assertBrokerAlive(t, broker.url)
     })
   }
@@ -200,13 +201,13 @@ describe('malformed input and protocol violations', () => {
     const fits = publishBytes(5, 't', Buffer.alloc(993, 0x61))
     assert.equal(fits.length, 1000)
     client.sendBytes(fits)
-    const delivered = await inbox.next()
+    const delivered = await inbox.takeOne()
     assert.equal(delivered.payload.length, 993)
     const tooBig = publishBytes(5, 't', Buffer.alloc(994, 0x61))
     assert.equal(tooBig.length, 1001)
     client.sendBytes(tooBig)
     await expectDisconnect(client, 0x95)
-    await inbox.expectNone(100)
+    await inbox.none(100)
   })
 
   test('5.0: a Topic Alias above the CONNACK Topic Alias Maximum gets DISCONNECT 0x94 [MQTT-3.3.2-9]', async (t) => {
@@ -231,8 +232,8 @@ describe('malformed input and protocol violations', () => {
     const base = { cmd: 'publish', payload: Buffer.from('1'), qos: 0, dup: false, retain: false } as const
     client.send({ ...base, topic: 'alias/t', properties: { topicAlias: 2 } }, 5)
     client.send({ ...base, topic: '', payload: Buffer.from('2'), properties: { topicAlias: 2 } }, 5)
-    const first = await inbox.next()
-    const second = await inbox.next()
+    const first = await inbox.takeOne()
+    const second = await inbox.takeOne()
     assert.deepEqual([first.topic, first.payload.toString()], ['alias/t', '1'])
     assert.deepEqual([second.topic, second.payload.toString()], ['alias/t', '2'])
   })
@@ -284,7 +285,7 @@ describe('malformed input and protocol violations', () => {
       t.after(() => client.destroy())
       client.sendBytes(packet)
       await expectClosedSilently(client)
-      await inbox.expectNone(100)
+      await inbox.none(100)
       await assertBrokerAlive(t, broker.url)
     })
   }

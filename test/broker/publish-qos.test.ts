@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { IPublishPacket } from 'mqtt-packet'
 import { startBroker } from '../helpers/broker.js'
-import { connectClient, connectRaw, expectSilence, nextOf, rawSubscribe } from '../helpers/flow-clients.js'
+import { connectClient, connectRaw, nextOf, rawSubscribe } from '../helpers/flow-clients.js'
+import { expectSilence } from '../helpers/silence.js'
 
 // QoS 0/1/2 flows in both directions, duplicate suppression, downgrade and the in-flight windows
 // (MQTT 3.1.1 §4.3, §4.6; MQTT 5.0 §4.3, §4.9).

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
-import { connectClient, goOffline, sleep } from '../helpers/flow-clients.js'
+import { connectClient, goOffline } from '../helpers/flow-clients.js'
+import { sleep } from '../helpers/silence.js'
 
 // Offline queues of persistent sessions and their limits (MQTT 3.1.1 §3.1.2.4, MQTT 5.0 §4.1:
 // QoS 1/2 messages are stored for an offline session; QoS 0 only MAY be; the queue is bounded).

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
-import { connectClient, sleep } from '../helpers/flow-clients.js'
+import { connectClient } from '../helpers/flow-clients.js'
+import { sleep } from '../helpers/silence.js'
 
 // Retained messages: MQTT 3.1.1 §3.3.1.3, MQTT 5.0 §3.3.1.3 and §3.8.3.1 (Retain Handling,
 // Retain As Published, No Local), Message Expiry on retained messages (5.0 §3.3.2.3.3).

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
+import { Inbox } from '../helpers/mqtt-inbox.js'
 import {
-  Inbox, asPublish, expectDisconnect, expectSilence, mqttClient, rawSession, sleep, uniqueId,
-  type ProtocolVersion
+  asPublish, expectDisconnect, mqttClient, rawSession, uniqueId, type ProtocolVersion
 } from '../helpers/session-clients.js'
+import { expectSilence, sleep } from '../helpers/silence.js'
 import type { IConnectPacket, ISubackPacket } from 'mqtt-packet'
 import type { RawClient } from '../helpers/raw-client.js'
 
@@ -62,11 +63,11 @@ describe('session takeover and persistence', { concurrency: true }, () => {
     })
     await rawSession(t, broker.port, 5, { clientId: 'twin-will' })
     assert.equal(await first.client.waitClosed(), true, 'first connection closed')
-    const will = await inbox.next()
+    const will = await inbox.takeOne()
     assert.equal(will.topic, 'takeover/will')
     assert.equal(will.payload.toString(), 'first gone')
-    assert.equal(will.qos, 1)
-    await inbox.expectNone(200)
+    assert.equal(will.packet.qos, 1)
+    await inbox.none(200)
   })
 
   test('3.1.1: takeover of a persistent session keeps it: session present 1, subscriptions carry on', async (t) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
 import { connectClient, connectRaw, rawSubscribe, type Connected } from '../helpers/flow-clients.js'
+import { sleep } from '../helpers/silence.js'
 
 // Shared subscriptions, MQTT 5.0 §4.8.2 (and the same $share filters from 3.1.1 clients).
 
@@ -21,9 +22,9 @@ async function members (t: Parameters<typeof connectClient>[0], url: string, fil
 async function split (group: Connected[], count: number): Promise<string[][]> {
   const deadline = Date.now() + 3000
   while (group.reduce((sum, m) => sum + m.inbox.all.length, 0) < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await sleep(20)
   }
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await sleep(200)
   return group.map((m) => m.inbox.all.map((r) => r.payload.toString()))
 }
 
@@ -121,7 +122,7 @@ test('when a member disconnects the remaining members receive every message', as
   assert.deepEqual((await split(group, 3)).map((s) => s.length), [1, 1, 1])
 
   await group[1]!.client.endAsync()
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await sleep(100)
   const after = payloads(12, 'after')
   for (const p of after) await pub.client.publishAsync('d/1', p, { qos: 1 })
 

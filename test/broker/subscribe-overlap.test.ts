@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { IPublishPacket } from 'mqtt-packet'
 import { startBroker } from '../helpers/broker.js'
-import { connectClient, connectRaw, expectSilence, nextOf, rawSubscribe } from '../helpers/flow-clients.js'
+import { connectClient, connectRaw, nextOf, rawSubscribe } from '../helpers/flow-clients.js'
+import { expectSilence } from '../helpers/silence.js'
 
 // Overlapping subscriptions of one session: one copy at the highest granted QoS (3.1.1 §3.3.5,
 // 5.0 §3.3.4 [MQTT-3.3.4-2]) carrying every matching Subscription Identifier (5.0 [MQTT-3.3.4-3..5]).

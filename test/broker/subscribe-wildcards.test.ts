@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
-import { connectClient, connectRaw, expectSilence, nextOf, rawSubscribe, sleep } from '../helpers/flow-clients.js'
+import { connectClient, connectRaw, nextOf, rawSubscribe } from '../helpers/flow-clients.js'
+import { expectSilence, sleep } from '../helpers/silence.js'
 
 // Topic filter matching (MQTT 3.1.1 §4.7, MQTT 5.0 §4.7), invalid filters in SUBSCRIBE and UNSUBSCRIBE.
 

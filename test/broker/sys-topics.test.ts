@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { MqttClient } from 'mqtt'
 import { startBroker } from '../helpers/broker.js'
-import { Inbox, endQuietly, mqttClient, sleep } from '../helpers/session-clients.js'
+import { Inbox } from '../helpers/mqtt-inbox.js'
+import { endQuietly, mqttClient } from '../helpers/session-clients.js'
+import { sleep } from '../helpers/silence.js'
 
 /**
  * $SYS topics under Mosquitto's names, refreshed every `sysInterval`, and hidden from `#` and `+`
@@ -162,7 +164,7 @@ describe('$SYS topics', { concurrency: true }, () => {
     const after = sys.number('$SYS/broker/uptime')
     await sys.eventually('$SYS/broker/uptime', (value) => leadingNumber(value) > after)
 
-    const topics = new Set(inbox.take().map((m) => m.topic))
+    const topics = new Set(inbox.all.map((m) => m.topic))
     assert.deepEqual([...topics], ['plain/topic'])
   })
 })

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { RawClient } from '../helpers/raw-client.js'
 import { startBroker } from '../helpers/broker.js'
-import { connectClient, connectRaw, expectSilence, goOffline, nextOf, rawSubscribe, sleep } from '../helpers/flow-clients.js'
+import { connectClient, connectRaw, goOffline, nextOf, rawSubscribe } from '../helpers/flow-clients.js'
+import { expectSilence, sleep } from '../helpers/silence.js'
 
 // MQTT 5.0 properties: Message Expiry (§3.3.2.3.3), pass-through properties (§3.3.2.3),
 // Topic Alias (§3.3.2.3.4), Maximum Packet Size (§3.1.2.11.4), Request Problem Information

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
 import { startBroker, type RunningBroker } from '../helpers/broker.js'
-import { Inbox, connectPacket, mqttClient, rawSession, sleep, uniqueId, type ProtocolVersion } from '../helpers/session-clients.js'
+import { Inbox } from '../helpers/mqtt-inbox.js'
+import { connectPacket, mqttClient, rawSession, uniqueId, type ProtocolVersion } from '../helpers/session-clients.js'
+import { sleep } from '../helpers/silence.js'
 import type { IConnectPacket } from 'mqtt-packet'
 
 /** When the will goes out and when it does not; its QoS and retain flag; the 5.0 Will Delay Interval. */
@@ -30,12 +32,12 @@ describe('will messages', { concurrency: true }, () => {
       const { broker, inbox } = await watch(t, 'will/drop')
       const { client } = await rawSession(t, broker.port, version, { will: will('will/drop', `gone ${label}`, { qos: 1 }) })
       client.destroy()
-      const message = await inbox.next()
+      const message = await inbox.takeOne()
       assert.equal(message.topic, 'will/drop')
       assert.equal(message.payload.toString(), `gone ${label}`)
-      assert.equal(message.qos, 1)
-      assert.equal(message.retain, false)
-      await inbox.expectNone(100)
+      assert.equal(message.packet.qos, 1)
+      assert.equal(message.packet.retain, false)
+      await inbox.none(100)
     })
 
     test(`${label}: a normal DISCONNECT deletes the will [MQTT-3.1.2-10, MQTT-3.14.4-3]`, async (t) => {
@@ -43,14 +45,14 @@ describe('will messages', { concurrency: true }, () => {
       const { client } = await rawSession(t, broker.port, version, { will: will('will/normal', 'must not appear') })
       client.send({ cmd: 'disconnect' }, version)
       assert.equal(await client.waitClosed(), true)
-      await inbox.expectNone(400)
+      await inbox.none(400)
     })
   }
 
   test('3.1.1: the will is published when the keepalive runs out [3.1.2.5]', async (t) => {
     const { broker, inbox } = await watch(t, 'will/keepalive')
     await rawSession(t, broker.port, 4, { keepalive: 1, will: will('will/keepalive', 'silent too long') })
-    const message = await inbox.next(3500)
+    const message = await inbox.takeOne(3500)
     assert.equal(message.payload.toString(), 'silent too long')
   })
 
@@ -59,7 +61,7 @@ describe('will messages', { concurrency: true }, () => {
     const { client } = await rawSession(t, broker.port, 4, { will: will('will/violation', 'broke the rules') })
     client.send(connectPacket(4))
     assert.equal(await client.waitClosed(), true)
-    const message = await inbox.next()
+    const message = await inbox.takeOne()
     assert.equal(message.payload.toString(), 'broke the rules')
   })
 
@@ -68,7 +70,7 @@ describe('will messages', { concurrency: true }, () => {
     const { client } = await rawSession(t, broker.port, 5, { will: will('will/0x04', 'asked for it') })
     client.send({ cmd: 'disconnect', reasonCode: 0x04 }, 5)
     assert.equal(await client.waitClosed(), true)
-    const message = await inbox.next()
+    const message = await inbox.takeOne()
     assert.equal(message.payload.toString(), 'asked for it')
   })
 
@@ -78,9 +80,9 @@ describe('will messages', { concurrency: true }, () => {
       will: will('will/props', '{}', { properties: { contentType: 'application/json', userProperties: { device: 'th-1' } } })
     })
     client.destroy()
-    const message = await inbox.next()
-    assert.equal(message.properties?.contentType, 'application/json')
-    assert.deepEqual({ ...message.properties?.userProperties }, { device: 'th-1' })
+    const message = await inbox.takeOne()
+    assert.equal(message.packet.properties?.contentType, 'application/json')
+    assert.deepEqual({ ...message.packet.properties?.userProperties }, { device: 'th-1' })
   })
 
   test('will QoS 2 reaches a QoS 2 subscriber at QoS 2, a QoS 1 subscriber at QoS 1 and a QoS 0 one at QoS 0', async (t) => {
@@ -93,35 +95,35 @@ describe('will messages', { concurrency: true }, () => {
     await at0.subscribeAsync('will/qos', { qos: 0 })
     const { client } = await rawSession(t, broker.port, 4, { will: will('will/qos', 'qos2 will', { qos: 2 }) })
     client.destroy()
-    assert.equal((await inbox.next()).qos, 2)
-    assert.equal((await inbox1.next()).qos, 1)
-    assert.equal((await inbox0.next()).qos, 0)
+    assert.equal((await inbox.takeOne()).packet.qos, 2)
+    assert.equal((await inbox1.takeOne()).packet.qos, 1)
+    assert.equal((await inbox0.takeOne()).packet.qos, 0)
   })
 
   test('a retained will is retained: a later subscriber gets it with RETAIN=1 [MQTT-3.1.2-17]', async (t) => {
     const { broker, inbox } = await watch(t, 'will/retained', 1)
     const { client } = await rawSession(t, broker.port, 4, { will: will('will/retained', 'last words', { qos: 1, retain: true }) })
     client.destroy()
-    const live = await inbox.next()
+    const live = await inbox.takeOne()
     assert.equal(live.payload.toString(), 'last words')
     const late = await mqttClient(t, broker.url, { protocolVersion: 4 })
     const lateInbox = new Inbox(late)
     await late.subscribeAsync('will/retained', { qos: 1 })
-    const retained = await lateInbox.next()
+    const retained = await lateInbox.takeOne()
     assert.equal(retained.payload.toString(), 'last words')
-    assert.equal(retained.retain, true)
-    assert.equal(retained.qos, 1)
+    assert.equal(retained.packet.retain, true)
+    assert.equal(retained.packet.qos, 1)
   })
 
   test('a will without retain is not retained', async (t) => {
     const { broker, inbox } = await watch(t, 'will/unretained', 1)
     const { client } = await rawSession(t, broker.port, 4, { will: will('will/unretained', 'passing', { qos: 1 }) })
     client.destroy()
-    await inbox.next()
+    await inbox.takeOne()
     const late = await mqttClient(t, broker.url, { protocolVersion: 4 })
     const lateInbox = new Inbox(late)
     await late.subscribeAsync('will/unretained', { qos: 1 })
-    await lateInbox.expectNone(300)
+    await lateInbox.none(300)
   })
 
   test('5.0: the Will Delay Interval delays the will [MQTT-3.1.3-9]', async (t) => {
@@ -133,8 +135,8 @@ describe('will messages', { concurrency: true }, () => {
       will: will('will/delayed', 'late', { properties: { willDelayInterval: 1 } })
     })
     client.destroy()
-    await inbox.expectNone(600)
-    const message = await inbox.next(2500)
+    await inbox.none(600)
+    const message = await inbox.takeOne(2500)
     assert.equal(message.payload.toString(), 'late')
   })
 
@@ -149,7 +151,7 @@ describe('will messages', { concurrency: true }, () => {
     await sleep(200)
     const back = await rawSession(t, broker.port, 5, session)
     assert.equal(back.connack.sessionPresent, true)
-    await inbox.expectNone(1600)
+    await inbox.none(1600)
   })
 
   test('5.0: a session ending before the Will Delay Interval sends the will then [MQTT-3.1.3-9]', async (t) => {
@@ -161,7 +163,7 @@ describe('will messages', { concurrency: true }, () => {
       will: will('will/session-end', 'session over', { properties: { willDelayInterval: 30 } })
     })
     client.destroy()
-    const message = await inbox.next(3000)
+    const message = await inbox.takeOne(3000)
     assert.equal(message.payload.toString(), 'session over')
   })
 
@@ -171,7 +173,7 @@ describe('will messages', { concurrency: true }, () => {
       will: will('will/no-session', 'right away', { properties: { willDelayInterval: 30 } })
     })
     client.destroy()
-    const message = await inbox.next(1500)
+    const message = await inbox.takeOne(1500)
     assert.equal(message.payload.toString(), 'right away')
   })
 })

@@ -1,6 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient, Store } from 'mqtt'
 import type { IConnackPacket } from 'mqtt-packet'
-import { Inbox, type Received } from './flow-clients.js'
+import { Inbox, type Received } from './mqtt-inbox.js'
+import { sleep } from './silence.js'
 
 /** An mqtt.js store that survives its client: mqtt.js closes (and empties) the store when a client ends. */
 class KeptStore extends Store {
@@ -60,7 +61,7 @@ export class CrashSubscriber {
     this.client = undefined
     if (client?.connected === true) await client.endAsync()
     else client?.end(true)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await sleep(50)
   }
 
   /** Forgets the current connection without a DISCONNECT (the broker is gone anyway). */

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { IConnackPacket, IConnectPacket, IDisconnectPacket, IPublishPacket, Packet } from 'mqtt-packet'
+import { Inbox } from './mqtt-inbox.js'
 import { RawClient } from './raw-client.js'
+import { sleep } from './silence.js'
 
 /**
  * Clients for protocol tests: raw sessions (exact packets) and mqtt.js clients (real behaviour),
@@ -17,10 +19,6 @@ let idCounter = 0
 export function uniqueId (prefix = 'c'): string {
   idCounter += 1
   return `${prefix}-${process.pid % 10000}-${idCounter}`.slice(0, 23)
-}
-
-export function sleep (ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** The CONNECT a raw client sends: protocol name and level follow `version`; the rest is overridable. */
@@ -77,12 +75,6 @@ export function connackCode (connack: IConnackPacket, version: ProtocolVersion):
   return version === 5 ? connack.reasonCode : connack.returnCode
 }
 
-/** Asserts that the raw client receives nothing for `ms`. */
-export async function expectSilence (client: RawClient, ms: number): Promise<void> {
-  await sleep(ms)
-  assert.deepEqual(client.pending().map((p) => p.cmd), [], `no packet expected within ${ms} ms`)
-}
-
 /** Asserts the broker sends a 5.0 DISCONNECT with `reasonCode` and then closes the connection. */
 export async function expectDisconnect (client: RawClient, reasonCode: number | number[], timeoutMs = 2000): Promise<IDisconnectPacket> {
   const disconnect = asDisconnect(await client.next(timeoutMs))
@@ -119,49 +111,6 @@ export async function endQuietly (client: MqttClient): Promise<void> {
   await Promise.race([client.endAsync(true).catch(() => {}), sleep(500)])
 }
 
-/** Messages an mqtt.js client receives, taken in order. */
-export class Inbox {
-  private readonly messages: IPublishPacket[] = []
-  private waiter: (() => void) | undefined
-
-  constructor (client: MqttClient) {
-    client.on('message', (_topic, _payload, packet) => {
-      this.messages.push(packet)
-      const waiter = this.waiter
-      this.waiter = undefined
-      waiter?.()
-    })
-  }
-
-  /** The next message (optionally the next one matching `accept`, dropping others); rejects after `timeoutMs`. */
-  async next (timeoutMs = 2000, accept: (m: IPublishPacket) => boolean = () => true): Promise<IPublishPacket> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      while (this.messages.length > 0) {
-        const message = this.messages.shift()!
-        if (accept(message)) return message
-      }
-      const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no message within ${timeoutMs} ms`)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left)
-        this.waiter = () => { clearTimeout(timer); resolve() }
-      })
-    }
-  }
-
-  /** Messages received and not yet taken. */
-  take (): IPublishPacket[] {
-    return this.messages.splice(0)
-  }
-
-  /** Asserts that no message arrives for `ms`. */
-  async expectNone (ms: number): Promise<void> {
-    await sleep(ms)
-    assert.deepEqual(this.take().map((m) => `${m.topic}: ${m.payload.toString()}`), [], `no message expected within ${ms} ms`)
-  }
-}
-
 /** A fresh client can still subscribe and get its own QoS 1 message back: the broker survived. */
 export async function assertBrokerAlive (t: TestContext, url: string): Promise<void> {
   const client = await mqttClient(t, url, { protocolVersion: 4 })
@@ -170,7 +119,7 @@ export async function assertBrokerAlive (t: TestContext, url: string): Promise<v
   const granted = await client.subscribeAsync(topic, { qos: 1 })
   assert.deepEqual(granted.map((g) => g.qos), [1])
   await client.publishAsync(topic, 'still here', { qos: 1 })
-  const message = await inbox.next()
+  const message = await inbox.takeOne()
   assert.equal(message.topic, topic)
   assert.equal(message.payload.toString(), 'still here')
   await endQuietly(client)

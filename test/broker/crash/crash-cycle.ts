@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { BrokerProcess } from '../../helpers/crash-broker.js'
 import { CrashPublisher, type Outgoing } from '../../helpers/crash-publisher.js'
 import { CrashSubscriber } from '../../helpers/crash-subscriber.js'
-import { sleep } from '../../helpers/flow-clients.js'
+import { sleep } from '../../helpers/silence.js'
 
 /**
  * The crash scenario, shared by `npm test` (crash.test.ts) and the long run (crash-test.ts).

@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { runToExit, startBrokerProcess, tempDir } from '../../helpers/crash-broker.js'
-import { connectClient, connectRaw, goOffline, nextOf, rawSubscribe, sleep } from '../../helpers/flow-clients.js'
+import { connectClient, connectRaw, goOffline, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
+import { sleep } from '../../helpers/silence.js'
 
 // The broker as a child process on a data directory, stopped (SIGTERM) or killed (SIGKILL) and started
 // again on the same directory: what a persistent store must bring back, what must have expired in
