@@ -62,6 +62,10 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   try {
     address = await broker.listen({ host: values.host!, port })
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new StartupError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`)
+    }
     if (!(error instanceof StoreOpenError)) throw error
     const file = (broker.store as SqliteStore).file
     if (!values.recover || !error.damaged) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, test, type TestContext } from 'node:test'
 import { asConnack, expectClosedSilently, expectDisconnect, rawConnect, rawSession } from '../helpers/session-clients.js'
@@ -107,6 +108,18 @@ describe('thermopost command line', { concurrency: true }, () => {
     assert.notEqual(code, 0)
     assert.match(stderr, /port/i)
     assert.match(stderr, /abc/)
+    assert.doesNotMatch(stderr, /\n\s+at /, 'a message, not a stack trace')
+  })
+
+  test('broker on a port already in use exits 1 with a message naming the address, not a stack trace', async (t) => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    t.after(() => taken.close())
+    const port = (taken.address() as AddressInfo).port
+    const { code, stderr } = await runCli(t, ['broker', '--host', '127.0.0.1', '--port', String(port), '--store', 'memory'])
+    assert.equal(code, 1)
+    assert.match(stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}`))
+    assert.match(stderr, /EADDRINUSE/)
     assert.doesNotMatch(stderr, /\n\s+at /, 'a message, not a stack trace')
   })
 
