@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-import { brokerUsage, runBrokerCommand, StartupError, UsageError } from '../broker/cli.js'
+import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
+import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
+import { CommandError, UsageError } from '../broker/command-errors.js'
 
 const usage = `Usage: thermopost <command> [options]
 
 Commands:
   broker    run the MQTT broker (thermopost broker --help for its options)
+  passwd    manage a password file: thermopost passwd FILE add|delete|list [USER]
   help      show this help
 
 Run 'thermopost <command> --help' for a command's options.`
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>, usage: string }> = {
-  broker: { run: runBrokerCommand, usage: brokerUsage }
+  broker: { run: runBrokerCommand, usage: brokerUsage },
+  passwd: { run: runPasswdCommand, usage: passwdUsage }
 }
 
 async function main (argv: string[]): Promise<void> {
@@ -38,7 +42,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     if (!error.message.includes('Usage:')) console.error(`\n${usage}`)
     process.exit(2)
   }
-  if (error instanceof StartupError) {
+  if (error instanceof CommandError) {
     console.error(`thermopost: ${error.message}`)
     process.exit(1)
   }

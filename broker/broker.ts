@@ -111,6 +111,7 @@ export class Broker implements SessionContext {
       present = true
     }
     session.setExpiry(expiry)
+    session.username = connection.username
     session.attach(connection, will)
     connection.session = session
     return present
@@ -170,7 +171,7 @@ export class Broker implements SessionContext {
   }
 
   publishWill (session: Session, will: Will): void {
-    const identity = { clientId: session.clientId, username: undefined, remoteAddress: undefined }
+    const identity = { clientId: session.clientId, username: session.username, remoteAddress: undefined }
     if (!this.auth.authorizePublish(identity, will.topic, will.qos ?? 0, will.retain ?? false)) {
       this.stats.messagesDropped++
       return

@@ -2,12 +2,17 @@ import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import type { Logger } from 'pino'
 import { Broker } from './broker.js'
+import { configureAuth } from './auth/configure-auth.js'
+import { AclParseError } from './auth/acl.js'
+import { PasswordFileError } from './auth/passwords.js'
+import { CommandError, UsageError } from './command-errors.js'
 import { createLogger } from './log.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
 import { MemoryStore } from './store/memory.js'
 import { SqliteStore, StoreOpenError } from './store/sqlite.js'
 import { recoverDatabase } from './store/sqlite-recover.js'
 import type { Store } from './store/store.js'
+import type { AuthHooks } from './auth/hooks.js'
 
 type OptionKey = keyof BrokerOptions
 
@@ -29,6 +34,11 @@ Runs the MQTT broker in the foreground until SIGINT or SIGTERM.
   --store KIND       sqlite (default: sessions, queues and retained messages survive a crash)
                      or memory (nothing survives the process)
   --recover          if broker.db is damaged, move it aside, salvage what can be read, and start
+  --password-file F  users and password hashes (thermopost passwd F add USER; mosquitto_passwd files too)
+  --acl-file F       who may publish and subscribe where (Mosquitto's acl_file format); default deny
+  --allow-anonymous true|false
+                     let clients without a user name in; default: only on a loopback address without
+                     a password file. SIGHUP re-reads the password and ACL files.
 
 Limits (sizes in bytes, durations in seconds), with their defaults:
 ${[...optionFlags].map(([flag, key]) => `  --${flag} ${String(defaultBrokerOptions[key])}`).join('\n')}`
@@ -43,6 +53,9 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
       'data-dir': { type: 'string', default: './data' },
       store: { type: 'string', default: 'sqlite' },
       recover: { type: 'boolean', default: false },
+      'password-file': { type: 'string' },
+      'acl-file': { type: 'string' },
+      'allow-anonymous': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries([...optionFlags.keys()].map((flag) => [flag, { type: 'string' as const }]))
     },
@@ -55,37 +68,54 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   const port = parsePort(values.port!)
   if (values.store !== 'sqlite' && values.store !== 'memory') throw new UsageError(`--store must be sqlite or memory, not '${values.store}'`)
   const options = brokerOptionsFrom(values)
+  const allowAnonymous = values['allow-anonymous']
+  if (allowAnonymous !== undefined && allowAnonymous !== 'true' && allowAnonymous !== 'false') {
+    throw new UsageError(`--allow-anonymous must be true or false, not '${allowAnonymous}'`)
+  }
   const logger = createLogger('broker')
+  let auth
+  try {
+    auth = await configureAuth({
+      passwordFile: values['password-file'],
+      aclFile: values['acl-file'],
+      allowAnonymous: allowAnonymous === undefined ? undefined : allowAnonymous === 'true',
+      host: values.host!
+    }, logger)
+  } catch (error) {
+    if (error instanceof AclParseError || error instanceof PasswordFileError) throw new CommandError(error.message)
+    throw error
+  }
   const makeStore = (): Store => values.store === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir: values['data-dir']! })
-  let broker = newBroker(options, makeStore(), logger)
+  let broker = newBroker(options, makeStore(), auth.hooks, logger)
   let address: AddressInfo
   try {
     address = await broker.listen({ host: values.host!, port })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new StartupError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`)
+      throw new CommandError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`)
     }
     if (!(error instanceof StoreOpenError)) throw error
     const file = (broker.store as SqliteStore).file
     if (!values.recover || !error.damaged) {
       const hint = error.damaged ? '\nStart with --recover to move the damaged file aside and salvage what can be read.' : ''
-      throw new StartupError(`${error.message}${hint}`)
+      throw new CommandError(`${error.message}${hint}`)
     }
     await broker.close().catch(() => {})
     const recovery = await recoverDatabase(file)
-    if (recovery.missingTool === true) throw new StartupError(`${error.message}\n${recovery.error ?? ''}`)
+    if (recovery.missingTool === true) throw new CommandError(`${error.message}\n${recovery.error ?? ''}`)
     if (recovery.recovered) {
       logger.warn({ damaged: recovery.movedTo, method: recovery.method }, `store was damaged (${error.message}); moved it to ${recovery.movedTo} and salvaged what could be read`)
     } else {
       // --recover asked to start whatever happens; the damaged file stays where it was moved, for a closer look.
       logger.warn({ damaged: recovery.movedTo, reason: recovery.error }, `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`)
     }
-    broker = newBroker(options, makeStore(), logger)
+    broker = newBroker(options, makeStore(), auth.hooks, logger)
     address = await broker.listen({ host: values.host!, port })
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  logger.info({ port: address.port, store: values.store }, `listening on mqtt://${host}:${address.port}`)
+  logger.info({ port: address.port, store: values.store, auth: auth.summary }, `listening on mqtt://${host}:${address.port}`)
+  process.on('SIGHUP', () => { auth.reload().catch(() => {}) })
 
   let stopping = false
   const stop = (signal: string): void => {
@@ -104,9 +134,9 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
-function newBroker (options: Partial<BrokerOptions>, store: Store, logger: Logger): Broker {
+function newBroker (options: Partial<BrokerOptions>, store: Store, auth: AuthHooks, logger: Logger): Broker {
   try {
-    return new Broker(options, { logger, store })
+    return new Broker(options, { logger, store, auth })
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message)
     throw error
@@ -136,8 +166,3 @@ function parsePort (text: string): number {
   return port
 }
 
-/** A mistake on the command line: printed with the usage, exit code 2. */
-export class UsageError extends Error {}
-
-/** The broker cannot start (its store is damaged or cannot be written): printed as it is, exit code 1. */
-export class StartupError extends Error {}

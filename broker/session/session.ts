@@ -44,6 +44,8 @@ export class Session {
   /** Inbound QoS 2 packet ids received and not yet released: duplicates are not routed again. */
   readonly incomingQos2 = new Set<number>()
   protocolVersion: 3 | 4 | 5
+  /** The user name of the last connection, for authorizing its will after it is gone. */
+  username: string | undefined
   private queueStore: SessionQueue | undefined
   private awaitingPage = false
   private expiryInterval = 0

@@ -1,0 +1,70 @@
+import type { Logger } from 'pino'
+import { Reason } from '../protocol/reason-codes.js'
+import type { ConnectCredentials } from './hooks.js'
+import type { LoginThrottle } from './login-throttle.js'
+import type { PasswordFile } from './passwords.js'
+
+export interface PasswordAuthOptions {
+  passwords: PasswordFile
+  throttle: LoginThrottle
+  logger: Logger
+  /** Clients without a user name are let in (no password file check at all); off by default. */
+  allowAnonymous?: boolean
+  /** How a held attempt waits; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>
+}
+
+/**
+ * The `authenticate` of AuthHooks for a password file: 0 for a known user with their password, 0x86 Bad User
+ * Name or Password otherwise (3.1.1: return code 4), 0x89 Server Busy when the client's address already has
+ * too many attempts waiting (see LoginThrottle), 0x88 Server Unavailable if the check itself fails. Authorization is another hook's job:
+ *
+ *   const auth: AuthHooks = { ...allowAll, authenticate: new PasswordAuth({ passwords, throttle, logger }).authenticate }
+ *
+ * Failures are logged with the client id, the address and what was wrong; never the password, nor the user
+ * name (people type passwords into the user name field), nor anything derived from either.
+ */
+export class PasswordAuth {
+  private readonly sleep: (ms: number) => Promise<void>
+
+  constructor (private readonly options: PasswordAuthOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  }
+
+  readonly authenticate = async (credentials: ConnectCredentials): Promise<number> => {
+    const { clientId, username, password, remoteAddress } = credentials
+    const { passwords, throttle, logger } = this.options
+    if (username === undefined && password === undefined && this.options.allowAnonymous === true) return Reason.Success
+
+    const admission = throttle.admit(remoteAddress)
+    if ('refused' in admission) {
+      logger.warn({ clientId, address: remoteAddress }, 'login refused unchecked: too many attempts from this address are waiting')
+      return Reason.ServerBusy
+    }
+    if (admission.delayMs > 0) await this.sleep(admission.delayMs)
+
+    let problem: string
+    if (username === undefined) {
+      problem = 'no user name'
+    } else if (password === undefined) {
+      problem = 'no password'
+    } else {
+      let right: boolean
+      try {
+        right = await passwords.verify(username, password)
+      } catch (error) {
+        // e.g. scrypt out of memory; the error names no input, so it may be logged.
+        logger.error({ clientId, address: remoteAddress, err: error }, 'login not checked: the password check failed')
+        return Reason.ServerUnavailable
+      }
+      if (right) {
+        throttle.succeeded(remoteAddress)
+        return Reason.Success
+      }
+      problem = passwords.has(username) ? 'wrong password' : 'unknown user'
+    }
+    const failures = throttle.failures(remoteAddress)
+    logger.warn({ clientId, address: remoteAddress, problem, failures, heldMs: admission.delayMs }, `login failed: ${problem}`)
+    return Reason.BadUsernameOrPassword
+  }
+}
