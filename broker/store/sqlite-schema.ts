@@ -156,6 +156,7 @@ export interface ConnectionOptions {
 export function openConnection (file: string, options: ConnectionOptions = {}): Database {
   const db = connect(file)
   try {
+    takeExclusiveLock(db)
     const version = db.pragma('user_version', { simple: true }) as number
     if (version > SCHEMA_VERSION) {
       throw new OpenFailure(`written by a newer thermopost (format version ${version}; this one reads up to ${SCHEMA_VERSION})`, 'NEWER_VERSION')
@@ -179,6 +180,24 @@ export function openConnection (file: string, options: ConnectionOptions = {}): 
     return db
   } catch (error) {
     db.close()
+    throw error
+  }
+}
+
+/**
+ * One broker per store: the connection keeps SQLite's exclusive lock for as long as it is open, so a
+ * second broker started on the same data directory stops at once instead of interleaving its writes
+ * (and, in WAL mode, no shared-memory file is needed).
+ */
+function takeExclusiveLock (db: Database): void {
+  db.pragma('busy_timeout = 0')
+  db.pragma('locking_mode = EXCLUSIVE')
+  try {
+    db.exec('BEGIN IMMEDIATE; COMMIT;')
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY') === true) {
+      throw new OpenFailure('in use by another process (is another broker running on this data directory?)', 'IN_USE')
+    }
     throw error
   }
 }

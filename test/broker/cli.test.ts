@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, test, type TestContext } from 'node:test'
 import { asConnack, expectClosedSilently, expectDisconnect, rawConnect, rawSession } from '../helpers/session-clients.js'
@@ -36,7 +39,10 @@ async function runCli (t: TestContext, args: string[], timeoutMs = 5000): Promis
 
 /** Starts `thermopost broker` on a free port; resolves with the port from its start-up line. */
 async function startCliBroker (t: TestContext): Promise<{ child: ChildProcess, port: number, lines: () => string[] }> {
-  const child = spawnCli(t, ['broker', '--host', '127.0.0.1', '--port', '0'])
+  // Each broker gets a data directory of its own: two brokers may not share one (the store is locked).
+  const dataDir = mkdtempSync(join(tmpdir(), 'thermopost-cli-'))
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }))
+  const child = spawnCli(t, ['broker', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir])
   let output = ''
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no mqtt://127.0.0.1:<port> line within 5 s; output: ${output}`)), 5000)

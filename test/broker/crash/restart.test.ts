@@ -108,7 +108,13 @@ test('a persistent session keeps its subscriptions (and not the ones it dropped)
   await after.client.publishAsync('sub/dropped/x', 'not for you', { qos: 1 })
   await after.client.publishAsync('sub/q1/x', 'one', { qos: 1 })
   await after.client.publishAsync('sub/q2/x', 'two', { qos: 2 })
-  const received = await resumed.inbox.take(2)
+  // The kill may come before the commit that forgot 'before' (the subscriber's PUBACK): then it is
+  // redelivered, with DUP set, ahead of the rest. At least once allows that; nothing else may differ.
+  let received = await resumed.inbox.take(2)
+  if (received[0].topic === 'sub/q1/before') {
+    assert.equal(received[0].packet.dup, true, 'a redelivery carries DUP')
+    received = [received[1], ...await resumed.inbox.take(1)]
+  }
   assert.deepEqual(received.map((m) => `${m.topic}=${m.payload.toString()}@${m.packet.qos}`), ['sub/q1/x=one@1', 'sub/q2/x=two@2'])
   await resumed.inbox.none()
 })

@@ -65,6 +65,23 @@ test('the golden v1 file opens with its content', async (t) => {
   assert.equal(store.queue('filler').length, 7)
 })
 
+test('a second store on the same data directory stops at once; the first keeps working', async (t) => {
+  const dataDir = dataDirWith(t, 'v1.db')
+  const first = new SqliteStore({ dataDir })
+  t.after(() => first.close())
+  await first.open()
+  const error = await openFails(t, dataDir, /in use by another process/)
+  assert.equal(error.code, 'IN_USE')
+  assert.equal(error.damaged, false, 'in use is not damage: --recover must not touch it')
+  first.saveSession({ clientId: 'still-mine', protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined })
+  await first.flush()
+  await first.close()
+  const again = new SqliteStore({ dataDir })
+  t.after(() => again.close())
+  const snapshot = await again.open()
+  assert.ok(snapshot.sessions.some((session) => session.record.clientId === 'still-mine'))
+})
+
 test('a damaged file stops the store with its path and what SQLite said', async (t) => {
   const dataDir = dataDirWith(t, 'v1-corrupt.db')
   const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
