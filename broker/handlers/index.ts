@@ -62,6 +62,8 @@ export function dispatchPacket (connection: Connection, wire: Buffer): Promise<v
     }
     const handler = handlers[packet.cmd]
     if (handler === undefined) throw protocolViolation(`a client may not send ${packet.cmd.toUpperCase()}`)
+    const idProblem = packetIdProblem(packet, wire)
+    if (idProblem !== undefined) throw malformed(idProblem)
     if (packet.cmd !== 'publish' && !stringsAreUtf8(stringsOf(packet), wire)) throw malformed('ill-formed UTF-8 string')
     const pending = handler(connection, packet, wire)
     return pending === undefined ? undefined : pending.catch((error) => fail(connection, error))
@@ -78,6 +80,31 @@ function fail (connection: Connection, error: unknown): void {
   }
   connection.broker.logger.error({ err: error, clientId: connection.clientId }, 'packet handler failed')
   connection.disconnect(Reason.ImplementationSpecificError, 'internal error')
+}
+
+/**
+ * mqtt-packet lets some packets through without their packet identifier (a PUBLISH cut short after
+ * its topic, a PUBREL with no body): every packet that needs one must carry a non-zero one [MQTT-2.2.1-3],
+ * and a QoS 1/2 PUBLISH must hold its topic and identifier within its own length.
+ */
+function packetIdProblem (packet: Packet, wire: Buffer): string | undefined {
+  const needsId = packet.cmd === 'publish' ? packet.qos > 0 : ID_PACKETS.has(packet.cmd)
+  if (!needsId) return undefined
+  const id = packet.messageId
+  if (id === undefined || !Number.isInteger(id) || id < 1 || id > 0xffff) return `${packet.cmd.toUpperCase()} without a valid packet identifier`
+  if (packet.cmd === 'publish' && wire.length < publishIdEnd(wire)) return 'PUBLISH shorter than its topic and packet identifier'
+  return undefined
+}
+
+const ID_PACKETS: ReadonlySet<Packet['cmd']> = new Set(['puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'unsubscribe'])
+
+/** Where the packet identifier of a PUBLISH ends: after the fixed header, the topic and the two id bytes. */
+function publishIdEnd (wire: Buffer): number {
+  let offset = 1
+  while (offset < wire.length && (wire[offset] & 0x80) !== 0) offset++
+  offset++
+  if (offset + 2 > wire.length) return Infinity
+  return offset + 2 + wire.readUInt16BE(offset) + 2
 }
 
 function stringsOf (packet: Packet): Array<string | undefined> {
