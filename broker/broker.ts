@@ -3,7 +3,10 @@ import type { IPublishPacket, QoS } from 'mqtt-packet'
 import { pino, type Logger } from 'pino'
 import { allowAll, type AuthHooks } from './auth/hooks.js'
 import { Connection } from './connection.js'
-import { listenTcp, type ListenAddress } from './listeners/tcp.js'
+import { ConnectionRate } from './limits/connection-rate.js'
+import type { ListenerSpec } from './listeners/listener-spec.js'
+import { listenTcp } from './listeners/tcp.js'
+import { listenTls, type TlsListener } from './listeners/tls.js'
 import { type Delivery, isExpired, type Message, type MessageProperties, ownPayload } from './message.js'
 import { type BrokerOptions, resolveBrokerOptions } from './options.js'
 import { Reason } from './protocol/reason-codes.js'
@@ -41,13 +44,17 @@ export class Broker implements SessionContext {
   private readonly sessions = new Map<string, Session>()
   private readonly connections = new Set<Connection>()
   private readonly servers: Server[] = []
+  /** Kept for `reloadCertificates` (SIGHUP). */
+  private readonly tlsListeners: TlsListener[] = []
   private readonly sys = new SysTopics(this)
+  private readonly connectionRate: ConnectionRate
   private lastMessageId = 0
   private opened = false
   private closing = false
 
   constructor (options: Partial<BrokerOptions> = {}, dependencies: BrokerDependencies = {}) {
     this.options = resolveBrokerOptions(options)
+    this.connectionRate = new ConnectionRate(this.options.maxConnectionRate, this.options.rateLimitLoopback)
     this.store = dependencies.store ?? new MemoryStore()
     this.auth = dependencies.auth ?? allowAll
     this.logger = dependencies.logger ?? pino({ level: 'silent' })
@@ -57,16 +64,35 @@ export class Broker implements SessionContext {
     return this.sessions.size
   }
 
-  /** Restores state from the store (once), then accepts MQTT over TCP on `address`. */
-  async listen (address: ListenAddress): Promise<AddressInfo> {
+  /**
+   * Restores state from the store (once), then accepts MQTT on the listener: over TCP (`protocol`
+   * 'mqtt', the default) or TLS ('mqtts'). Call it once per listener.
+   */
+  async listen (listener: ListenerSpec): Promise<AddressInfo> {
     if (!this.opened) {
       this.opened = true
       await this.restore()
       this.sys.start(this.options.sysInterval)
     }
-    const { server, address: bound } = await listenTcp(address, (socket) => this.accept(socket))
+    if (listener.protocol === 'mqtts') {
+      const tls = await listenTls(listener, listener.tls, (socket) => this.accept(socket))
+      this.servers.push(tls.server)
+      this.tlsListeners.push(tls)
+      return tls.address
+    }
+    const { server, address: bound } = await listenTcp(listener, (socket) => this.accept(socket))
     this.servers.push(server)
     return bound
+  }
+
+  /**
+   * Re-reads every TLS listener's certificate, key, CA and CRL files (SIGHUP): new connections use them,
+   * open ones stay as they are. A listener whose files are bad keeps its old ones; the first error is thrown.
+   */
+  async reloadCertificates (): Promise<void> {
+    const results = await Promise.allSettled(this.tlsListeners.map((listener) => listener.reload()))
+    const failed = results.find((result) => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
   }
 
   /** Stops listening, tells 5.0 clients the server is shutting down, closes every connection and the store. */
@@ -86,7 +112,10 @@ export class Broker implements SessionContext {
       socket.destroy()
       return
     }
-    this.connections.add(new Connection(socket, this))
+    const connection = new Connection(socket, this)
+    // Over the per-address rate, the client still gets its CONNACK with the reason (see handlers/connect.ts).
+    connection.overConnectionRate = !this.connectionRate.admit(socket.remoteAddress)
+    this.connections.add(connection)
   }
 
   /**
@@ -258,7 +287,7 @@ export class Broker implements SessionContext {
     this.sessions.set(record.clientId, session)
     session.setExpiry(record.expiryInterval)
     for (const saved of stored.subscriptions) {
-      const parsed = parseFilter(saved.fullFilter, Number.MAX_SAFE_INTEGER)
+      const parsed = parseFilter(saved.fullFilter, Infinity, Infinity)
       if (typeof parsed === 'string') continue
       const subscription: Subscription = {
         ...saved,

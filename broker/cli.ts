@@ -6,6 +6,7 @@ import { configureAuth } from './auth/configure-auth.js'
 import { AclParseError } from './auth/acl.js'
 import { PasswordFileError } from './auth/passwords.js'
 import { CommandError, UsageError } from './command-errors.js'
+import { readTlsContext, TlsFileError, type TlsSettings, tlsSettingsProblem } from './listeners/tls.js'
 import { createLogger } from './log.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
 import { MemoryStore } from './store/memory.js'
@@ -40,6 +41,17 @@ Runs the MQTT broker in the foreground until SIGINT or SIGTERM.
                      let clients without a user name in; default: only on a loopback address without
                      a password file. SIGHUP re-reads the password and ACL files.
 
+TLS (an mqtts listener on --host next to the plain one; SIGHUP re-reads these files too):
+  --tls-port PORT    TLS port (8883 is usual; 0 picks a free one); needs --cert and --key
+  --cert F --key F   the server's certificate (PEM, chain after it) and its private key
+  --cafile F         CA certificates that client certificates are verified against
+  --crlfile F        revoked client certificates (PEM CRL from each CA in the chain)
+  --require-certificate
+                     refuse clients without a certificate that verifies against --cafile (and --crlfile)
+  --use-identity-as-username
+                     the client certificate's CN (or first SAN) is the user name; implies
+                     --require-certificate; such clients need no password
+
 Limits (sizes in bytes, durations in seconds), with their defaults:
 ${[...optionFlags].map(([flag, key]) => `  --${flag} ${String(defaultBrokerOptions[key])}`).join('\n')}`
 
@@ -56,6 +68,13 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
       'password-file': { type: 'string' },
       'acl-file': { type: 'string' },
       'allow-anonymous': { type: 'string' },
+      'tls-port': { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      cafile: { type: 'string' },
+      crlfile: { type: 'string' },
+      'require-certificate': { type: 'boolean', default: false },
+      'use-identity-as-username': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries([...optionFlags.keys()].map((flag) => [flag, { type: 'string' as const }]))
     },
@@ -66,6 +85,13 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     return
   }
   const port = parsePort(values.port!)
+  const tls = tlsListenerFrom(values)
+  if (tls !== undefined) {
+    // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
+    await readTlsContext(tls.settings).catch((error: unknown) => {
+      throw error instanceof TlsFileError ? new CommandError(error.message) : error
+    })
+  }
   if (values.store !== 'sqlite' && values.store !== 'memory') throw new UsageError(`--store must be sqlite or memory, not '${values.store}'`)
   const options = brokerOptionsFrom(values)
   const allowAnonymous = values['allow-anonymous']
@@ -115,7 +141,24 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   logger.info({ port: address.port, store: values.store, auth: auth.summary }, `listening on mqtt://${host}:${address.port}`)
-  process.on('SIGHUP', () => { auth.reload().catch(() => {}) })
+  if (tls !== undefined) {
+    let tlsAddress: AddressInfo
+    try {
+      tlsAddress = await broker.listen({ protocol: 'mqtts', host: values.host!, port: tls.port, tls: tls.settings })
+    } catch (error) {
+      await broker.close().catch(() => {})
+      if (error instanceof TlsFileError) throw new CommandError(error.message)
+      throw new CommandError(`cannot listen on ${values.host}:${tls.port}: ${(error as Error).message}`)
+    }
+    const { requireCertificate, useIdentityAsUsername } = tls.settings
+    logger.info({ port: tlsAddress.port, requireCertificate, useIdentityAsUsername }, `listening on mqtts://${host}:${tlsAddress.port}`)
+  }
+  process.on('SIGHUP', () => {
+    auth.reload().catch(() => {})
+    broker.reloadCertificates().then(
+      () => { if (tls !== undefined) logger.info({ cert: tls.settings.cert }, 'TLS certificates reloaded') },
+      (error: unknown) => logger.error({ err: error }, 'TLS certificates not reloaded: keeping the ones loaded before'))
+  })
 
   let stopping = false
   const stop = (signal: string): void => {
@@ -160,9 +203,33 @@ function brokerOptionsFrom (values: Record<string, string | boolean | undefined>
   return options as Partial<BrokerOptions>
 }
 
-function parsePort (text: string): number {
+function parsePort (text: string, flag = '--port'): number {
   const port = Number(text)
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not '${text}'`)
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`${flag} must be a number from 0 to 65535, not '${text}'`)
   return port
+}
+
+/** The mqtts listener the TLS flags ask for, or undefined when there is no --tls-port (then no TLS flag may be given). */
+function tlsListenerFrom (values: Record<string, string | boolean | undefined>): { port: number, settings: TlsSettings } | undefined {
+  const text = values['tls-port']
+  if (typeof text !== 'string') {
+    const stray = ['cert', 'key', 'cafile', 'crlfile', 'require-certificate', 'use-identity-as-username']
+      .find((flag) => values[flag] !== undefined && values[flag] !== false)
+    if (stray !== undefined) throw new UsageError(`--${stray} is for the TLS listener: give --tls-port too`)
+    return undefined
+  }
+  const port = parsePort(text, '--tls-port')
+  if (typeof values.cert !== 'string' || typeof values.key !== 'string') throw new UsageError('--tls-port needs --cert and --key')
+  const settings: TlsSettings = {
+    cert: values.cert,
+    key: values.key,
+    cafile: values.cafile as string | undefined,
+    crlfile: values.crlfile as string | undefined,
+    requireCertificate: values['require-certificate'] === true || values['use-identity-as-username'] === true,
+    useIdentityAsUsername: values['use-identity-as-username'] === true
+  }
+  const problem = tlsSettingsProblem(settings)
+  if (problem !== undefined) throw new UsageError(problem)
+  return { port, settings }
 }
 

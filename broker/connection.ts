@@ -11,6 +11,7 @@ import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
 import type { ClientIdentity } from './auth/hooks.js'
 import { type DurableReply, PendingAcks } from './pending-acks.js'
+import type { PublishRate } from './limits/publish-rate.js'
 
 /** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
 const PATCH_IN_COPY_LIMIT = 1024
@@ -41,6 +42,10 @@ export class Connection implements SessionLink, ClientIdentity {
   /** Outbound topic aliases the client allows (its Topic Alias Maximum), and those in use. */
   outboundAliasLimit = 0
   private outboundAliases: Map<string, number> | undefined
+  /** This connection came from an address over its connection rate: CONNECT will be refused. */
+  overConnectionRate = false
+  /** The client's PUBLISH budget, when a rate is configured (made on first PUBLISH). */
+  publishRate: PublishRate | undefined
   /** Acknowledgements waiting for a durable store (made on first use). */
   private pendingAcks: PendingAcks | undefined
   private readonly framer: PacketFramer

@@ -31,6 +31,18 @@ export interface BrokerOptions {
   connectTimeout: number
   /** Longest a write may wait for the socket to drain before the client is considered dead. */
   drainTimeout: number
+  /** Connected clients at most; more are refused with 0x97 Quota exceeded (3.1.1: server unavailable). */
+  maxConnections: number
+  /** Subscriptions one session may hold; more get 0x97 on their SUBACK entry (3.1.1: 0x80). */
+  maxSubscriptionsPerClient: number
+  /** Longest topic name or filter, in bytes of UTF-8. */
+  maxTopicLength: number
+  /** PUBLISHes per second one client may send (a burst of one second's worth is allowed); 0 = no limit. Over it: 0x96. */
+  maxPublishRate: number
+  /** New connections per second from one address; over it CONNECT gets 0x9F Connection rate exceeded. 0 = no limit. */
+  maxConnectionRate: number
+  /** Apply the per-address limits to loopback too (off, so local tools and load tests are not throttled). */
+  rateLimitLoopback: boolean
 }
 
 export const defaultBrokerOptions: Readonly<BrokerOptions> = Object.freeze({
@@ -47,7 +59,13 @@ export const defaultBrokerOptions: Readonly<BrokerOptions> = Object.freeze({
   maxTopicLevels: 64,
   sysInterval: 10,
   connectTimeout: 10,
-  drainTimeout: 60
+  drainTimeout: 60,
+  maxConnections: 100_000,
+  maxSubscriptionsPerClient: 1000,
+  maxTopicLength: 4096,
+  maxPublishRate: 0,
+  maxConnectionRate: 50,
+  rateLimitLoopback: false
 })
 
 /** Allowed range of each numeric option; the protocol fixes several (packet ids, 16-bit counts). */
@@ -64,7 +82,12 @@ const ranges: Partial<Record<keyof BrokerOptions, [number, number]>> = {
   maxTopicLevels: [1, 65_535],
   sysInterval: [0, 86_400],
   connectTimeout: [1, 3_600],
-  drainTimeout: [1, 86_400]
+  drainTimeout: [1, 86_400],
+  maxConnections: [1, 10_000_000],
+  maxSubscriptionsPerClient: [1, 10_000_000],
+  maxTopicLength: [1, 65_535],
+  maxPublishRate: [0, 10_000_000],
+  maxConnectionRate: [0, 10_000_000]
 }
 
 /** Defaults overlaid with `overrides`, checked against the allowed ranges; throws naming the option. */

@@ -13,8 +13,9 @@ export interface ParsedFilter {
 }
 
 /** Why a topic name cannot be published to, or undefined when it can. */
-export function topicNameProblem (topic: string, maxLevels: number): string | undefined {
+export function topicNameProblem (topic: string, maxLevels: number, maxLength: number): string | undefined {
   if (topic.length === 0) return 'empty topic name' // [MQTT-4.7.3-1]
+  if (topic.length > maxLength && Buffer.byteLength(topic) > maxLength) return `topic longer than ${maxLength} bytes`
   if (topic.includes('+') || topic.includes('#')) return 'wildcard in a topic name' // [MQTT-3.3.2-2]
   if (topic.includes('\u0000')) return 'NUL character in a topic name' // [MQTT-4.7.3-2]
   if (countLevels(topic) > maxLevels) return `topic deeper than ${maxLevels} levels`
@@ -22,7 +23,8 @@ export function topicNameProblem (topic: string, maxLevels: number): string | un
 }
 
 /** Parses a SUBSCRIBE / UNSUBSCRIBE filter; returns a reason string instead when it is invalid. */
-export function parseFilter (raw: string, maxLevels: number): ParsedFilter | string {
+export function parseFilter (raw: string, maxLevels: number, maxLength: number): ParsedFilter | string {
+  if (raw.length > maxLength && Buffer.byteLength(raw) > maxLength) return `filter longer than ${maxLength} bytes`
   let filter = raw
   let group: string | undefined
   if (raw.startsWith(SHARE_PREFIX)) {

@@ -56,7 +56,7 @@ export class AclAuthorizer implements AuthHooks {
    * A shared subscription `$share/{group}/{filter}` is judged by its filter.
    */
   authorizeSubscribe (client: ClientIdentity, filter: string, qos: QoS): number {
-    const parsed = parseFilter(filter, Infinity)
+    const parsed = parseFilter(filter, Infinity, Infinity)
     if (typeof parsed === 'string') return Reason.NotAuthorized
     return this.rulesFor(client).canSubscribe(parsed.filter, this.readCheckedOnDelivery) ? qos : Reason.NotAuthorized
   }

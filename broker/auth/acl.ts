@@ -85,7 +85,7 @@ function parseRule (keyword: string, rest: string, fail: (problem: string) => ne
     topic = access
     access = 'readwrite'
   }
-  const parsed = parseFilter(topic, Infinity)
+  const parsed = parseFilter(topic, Infinity, Infinity)
   if (typeof parsed === 'string') fail(`invalid topic '${topic}': ${parsed}`)
   if (typeof parsed !== 'string' && parsed.group !== undefined) {
     fail(`'${topic}': a rule never names the $share/{group}/ prefix; shared subscriptions are checked by the filter after it`)

@@ -41,6 +41,7 @@ export async function configureAuth (settings: AuthSettings, logger: Logger): Pr
     authenticate = allowAll.authenticate
   } else {
     authenticate = (credentials) => {
+      if (credentials.certificateIdentity !== undefined) return Reason.Success // named by a verified certificate
       logger.warn({ clientId: credentials.clientId, address: credentials.remoteAddress },
         'login refused: anonymous access is off on this listener (give --password-file, or --allow-anonymous true)')
       return Reason.NotAuthorized

@@ -9,6 +9,12 @@ export interface ClientIdentity {
 
 export interface ConnectCredentials extends ClientIdentity {
   password: Buffer | undefined
+  /**
+   * Set when the user name is the CN / SAN of a client certificate the TLS handshake verified (a listener
+   * with use_identity_as_username); `username` is then that name, whatever the CONNECT said. The
+   * certificate is the proof: hooks accept such a client without a password.
+   */
+  certificateIdentity?: string
 }
 
 /**

@@ -17,7 +17,9 @@ export interface PasswordAuthOptions {
 /**
  * The `authenticate` of AuthHooks for a password file: 0 for a known user with their password, 0x86 Bad User
  * Name or Password otherwise (3.1.1: return code 4), 0x89 Server Busy when the client's address already has
- * too many attempts waiting (see LoginThrottle), 0x88 Server Unavailable if the check itself fails. Authorization is another hook's job:
+ * too many attempts waiting (see LoginThrottle), 0x88 Server Unavailable if the check itself fails. A client named
+ * by a verified certificate (`certificateIdentity`) is let in without a password, whether or not the file has it.
+ * Authorization is another hook's job:
  *
  *   const auth: AuthHooks = { ...allowAll, authenticate: new PasswordAuth({ passwords, throttle, logger }).authenticate }
  *
@@ -35,6 +37,8 @@ export class PasswordAuth {
     const { clientId, username, password, remoteAddress } = credentials
     const { passwords, throttle, logger } = this.options
     if (username === undefined && password === undefined && this.options.allowAnonymous === true) return Reason.Success
+    // The TLS handshake verified a certificate naming this user: that is the proof, the password file is not asked.
+    if (credentials.certificateIdentity !== undefined) return Reason.Success
 
     const admission = throttle.admit(remoteAddress)
     if ('refused' in admission) {

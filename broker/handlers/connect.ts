@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet'
 import type { Connection } from '../connection.js'
+import { certificateUsername } from '../listeners/certificate-identity.js'
 import { protocolViolation } from '../protocol/protocol-error.js'
 import { legacyConnackCode, Reason } from '../protocol/reason-codes.js'
 import { topicNameProblem } from '../topics.js'
@@ -40,19 +41,30 @@ export const handleConnect: PacketHandler<IConnectPacket> = (connection, packet)
     clientId = assignedClientId = `auto-${randomUUID()}`
   }
   if (packet.will !== undefined) {
-    const problem = topicNameProblem(packet.will.topic, options.maxTopicLevels)
+    const problem = topicNameProblem(packet.will.topic, options.maxTopicLevels, options.maxTopicLength)
     if (problem !== undefined) return refuse(connection, Reason.TopicNameInvalid, `will topic: ${problem}`)
   }
 
+  if (connection.overConnectionRate) return refuse(connection, Reason.ConnectionRateExceeded, 'too many new connections from this address')
+  if (connection.broker.stats.clientsConnected >= options.maxConnections) {
+    return refuse(connection, Reason.QuotaExceeded, `the broker is at its maximum of ${options.maxConnections} connections`)
+  }
+  // On a use_identity_as_username listener the certificate names the user, never the CONNECT (Mosquitto does the same).
+  const fromCertificate = certificateUsername(connection.socket)
+  if (fromCertificate !== undefined && 'refused' in fromCertificate) {
+    connection.broker.logger.info({ clientId, address: connection.remoteAddress }, `client refused: ${fromCertificate.refused}`)
+    return refuse(connection, Reason.NotAuthorized, fromCertificate.refused)
+  }
+  const username = fromCertificate?.username ?? packet.username
   const verdict = connection.broker.auth.authenticate({
-    clientId, username: packet.username, password: packet.password, remoteAddress: connection.remoteAddress
+    clientId, username, password: packet.password, remoteAddress: connection.remoteAddress, certificateIdentity: fromCertificate?.username
   })
-  if (typeof verdict === 'number') return accept(connection, packet, clientId, assignedClientId, verdict)
-  return verdict.then((code) => accept(connection, packet, clientId, assignedClientId, code))
+  if (typeof verdict === 'number') return accept(connection, packet, clientId, assignedClientId, username, verdict)
+  return verdict.then((code) => accept(connection, packet, clientId, assignedClientId, username, code))
 }
 
 function accept (connection: Connection, packet: IConnectPacket, clientId: string, assignedClientId: string | undefined,
-  authCode: number): void {
+  username: string | undefined, authCode: number): void {
   if (!connection.isOpen) return
   if (authCode !== Reason.Success) {
     connection.broker.logger.info({ clientId, address: connection.remoteAddress }, 'client refused by authentication')
@@ -63,7 +75,7 @@ function accept (connection: Connection, packet: IConnectPacket, clientId: strin
   const version = connection.protocolVersion
   const properties = packet.properties ?? {}
   connection.clientId = clientId
-  connection.username = packet.username
+  connection.username = username
   if (version === 5) {
     if (properties.receiveMaximum !== undefined) connection.sendWindow = Math.min(options.maxInflight, properties.receiveMaximum)
     if (properties.maximumPacketSize !== undefined) connection.clientMaxPacketSize = properties.maximumPacketSize

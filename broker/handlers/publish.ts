@@ -4,15 +4,20 @@ import { malformed, ProtocolError, protocolViolation } from '../protocol/protoco
 import { Reason } from '../protocol/reason-codes.js'
 import { publishTopicIsUtf8 } from '../protocol/utf8.js'
 import { topicNameProblem } from '../topics.js'
+import { PublishRate } from '../limits/publish-rate.js'
 import type { PacketHandler } from './handler.js'
 
 export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet, wire) => {
   const broker = connection.broker
   const session = connection.session!
   broker.stats.messagesReceived++
+  const rate = broker.options.maxPublishRate
+  if (rate > 0 && !(connection.publishRate ??= new PublishRate(rate)).take()) {
+    throw new ProtocolError(Reason.MessageRateTooHigh, `more than ${rate} PUBLISHes a second`)
+  }
   const topic = resolveTopic(connection, packet)
   if (topic.includes('\u0000')) throw malformed('NUL character in the topic name') // [MQTT-1.5.4-2]
-  const problem = topicNameProblem(topic, broker.options.maxTopicLevels)
+  const problem = topicNameProblem(topic, broker.options.maxTopicLevels, broker.options.maxTopicLength)
   if (problem !== undefined) throw new ProtocolError(Reason.TopicNameInvalid, problem)
   if (topic.includes('\uFFFD') && !publishTopicIsUtf8(wire)) throw malformed('ill-formed UTF-8 in the topic name')
 

@@ -17,12 +17,16 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (connection, pac
   const now = Date.now()
 
   for (const request of packet.subscriptions) {
-    const parsed = parseFilter(request.topic, broker.options.maxTopicLevels)
+    const parsed = parseFilter(request.topic, broker.options.maxTopicLevels, broker.options.maxTopicLength)
     if (typeof parsed === 'string') {
       granted.push(isV5 ? Reason.TopicFilterInvalid : Reason.UnspecifiedError)
       continue
     }
     if (parsed.group !== undefined && request.nl === true) throw protocolViolation('No Local on a shared subscription') // [MQTT-3.8.3-4]
+    if (!session.subscriptions.has(request.topic) && session.subscriptions.size >= broker.options.maxSubscriptionsPerClient) {
+      granted.push(isV5 ? Reason.QuotaExceeded : Reason.UnspecifiedError)
+      continue
+    }
     const verdict = broker.auth.authorizeSubscribe(connection, request.topic, request.qos)
     if (verdict >= 0x80) {
       granted.push(isV5 ? verdict : Reason.UnspecifiedError)

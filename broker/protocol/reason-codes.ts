@@ -28,12 +28,14 @@ export const Reason = {
   ReceiveMaximumExceeded: 0x93,
   TopicAliasInvalid: 0x94,
   PacketTooLarge: 0x95,
+  MessageRateTooHigh: 0x96,
   QuotaExceeded: 0x97,
   PayloadFormatInvalid: 0x99,
   RetainNotSupported: 0x9a,
   QosNotSupported: 0x9b,
   SharedSubscriptionsNotSupported: 0x9e,
   SubscriptionIdentifiersNotSupported: 0xa1,
+  ConnectionRateExceeded: 0x9f,
   WildcardSubscriptionsNotSupported: 0xa2
 } as const
 
