@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +14,7 @@ import {
   asConnack, connackCode, connectPacket, mqttClient, type ProtocolVersion, rawConnect, uniqueId
 } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
+import { runProgram } from '../../helpers/run-program.js'
 
 /**
  * Logging in against a password file, end to end: mqtt.js, raw CONNECTs and mosquitto_pub against an
@@ -72,16 +72,6 @@ async function tempDir (t: TestContext): Promise<string> {
   return dir
 }
 
-function run (t: TestContext, command: string, args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null) child.kill() })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
-}
-
 test('mqtt.js with the right password is let in; a wrong one gets 0x86', async (t) => {
   const { url } = await startAuthBroker(t, await ourFile())
   const client = await mqttClient(t, url, { username: user, password })
@@ -116,7 +106,7 @@ test('a file made by mosquitto_passwd: mosquitto_pub and mqtt.js log in with its
   const dir = await tempDir(t)
   const file = join(dir, 'mosquitto.pw')
   for (const [flags, name, secret] of [[['-c'], 'pbkdf2-user', 'first pass'], [['-H', 'sha512'], 'sha512-user', 'second pass']] as const) {
-    const made = await run(t, 'mosquitto_passwd', [...flags, '-b', file, name, secret])
+    const made = await runProgram(t, 'mosquitto_passwd', [...flags, '-b', file, name, secret])
     assert.equal(made.code, 0, made.stderr)
   }
   const passwords = await PasswordFile.load(file)
@@ -125,11 +115,11 @@ test('a file made by mosquitto_passwd: mosquitto_pub and mqtt.js log in with its
   const target = ['-h', '127.0.0.1', '-p', String(port), '-t', 'auth/test', '-m', 'hello']
 
   for (const version of [[], ['-V', '5']]) {
-    const ok = await run(t, 'mosquitto_pub', [...target, ...version, '-u', 'pbkdf2-user', '-P', 'first pass'])
+    const ok = await runProgram(t, 'mosquitto_pub', [...target, ...version, '-u', 'pbkdf2-user', '-P', 'first pass'])
     assert.equal(ok.code, 0, `accepted: ${ok.stderr}`)
-    const ok6 = await run(t, 'mosquitto_pub', [...target, ...version, '-u', 'sha512-user', '-P', 'second pass'])
+    const ok6 = await runProgram(t, 'mosquitto_pub', [...target, ...version, '-u', 'sha512-user', '-P', 'second pass'])
     assert.equal(ok6.code, 0, `$6$ accepted: ${ok6.stderr}`)
-    const wrong = await run(t, 'mosquitto_pub', [...target, ...version, '-u', 'pbkdf2-user', '-P', 'second pass'])
+    const wrong = await runProgram(t, 'mosquitto_pub', [...target, ...version, '-u', 'pbkdf2-user', '-P', 'second pass'])
     assert.notEqual(wrong.code, 0)
     assert.match(wrong.stderr, /bad user name or password/i)
   }

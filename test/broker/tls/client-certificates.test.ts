@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { after, before, describe, test, type TestContext } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { pino } from 'pino'
 import { AclAuthorizer } from '../../../broker/auth/acl-auth.js'
 import { parseAcl } from '../../../broker/auth/acl.js'
@@ -12,6 +11,7 @@ import { Inbox } from '../../helpers/mqtt-inbox.js'
 import { mqttClient, uniqueId } from '../../helpers/session-clients.js'
 import { startTlsBroker, tlsOutcome } from '../../helpers/tls-broker.js'
 import { makeTestPki, pem, type KeyPair, type TestPki } from '../../helpers/tls-certs.js'
+import { runProgram } from '../../helpers/run-program.js'
 
 /**
  * require_certificate: only certificates from the listener's CA, neither revoked (CRL) nor expired, get
@@ -25,16 +25,6 @@ after(() => pki.remove())
 
 const requiring = (): TlsSettings => ({ cert: pki.server.cert, key: pki.server.key, cafile: pki.ca, crlfile: pki.crl, requireCertificate: true })
 const withCert = (pair: KeyPair): { ca: Buffer, cert: Buffer, key: Buffer } => ({ ca: pem(pki.ca), cert: pem(pair.cert), key: pem(pair.key) })
-
-function run (t: TestContext, command: string, args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null) child.kill() })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
-}
 
 describe('client certificates', { concurrency: true }, () => {
   test('require-certificate: a good certificate is accepted; none, another CA, revoked and expired are refused in the handshake', async (t) => {
@@ -82,12 +72,12 @@ describe('client certificates', { concurrency: true }, () => {
     const topic = `mosq-cert/${uniqueId()}`
     const common = ['-h', '127.0.0.1', '-p', String(port), '--cafile', pki.ca, '-V', 'mqttv311']
     const mine = ['--cert', pki.client.cert, '--key', pki.client.key]
-    const published = await run(t, 'mosquitto_pub', [...common, ...mine, '-t', topic, '-m', 'by certificate', '-r', '-q', '1'])
+    const published = await runProgram(t, 'mosquitto_pub', [...common, ...mine, '-t', topic, '-m', 'by certificate', '-r', '-q', '1'])
     assert.equal(published.code, 0, published.stderr)
-    const received = await run(t, 'mosquitto_sub', [...common, ...mine, '-t', topic, '-C', '1', '-W', '5'])
+    const received = await runProgram(t, 'mosquitto_sub', [...common, ...mine, '-t', topic, '-C', '1', '-W', '5'])
     assert.equal(received.code, 0, received.stderr)
     assert.equal(received.stdout.trim(), 'by certificate')
-    const refused = await run(t, 'mosquitto_pub', [...common, '-t', topic, '-m', 'anonymous', '-q', '1'])
+    const refused = await runProgram(t, 'mosquitto_pub', [...common, '-t', topic, '-m', 'anonymous', '-q', '1'])
     assert.notEqual(refused.code, 0)
   })
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { after, before, describe, test, type TestContext } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { Broker } from '../../../broker/broker.js'
 import { TlsFileError } from '../../../broker/listeners/tls.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
 import { mqttClient, uniqueId } from '../../helpers/session-clients.js'
 import { startTlsBroker, tlsOutcome } from '../../helpers/tls-broker.js'
 import { makeTestPki, pem, type TestPki } from '../../helpers/tls-certs.js'
+import { runProgram } from '../../helpers/run-program.js'
 
 /**
  * The mqtts listener with real clients: mqtt.js and Debian's mosquitto_pub / mosquitto_sub over TLS,
@@ -17,16 +17,6 @@ import { makeTestPki, pem, type TestPki } from '../../helpers/tls-certs.js'
 let pki: TestPki
 before(() => { pki = makeTestPki() })
 after(() => pki.remove())
-
-function run (t: TestContext, command: string, args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null) child.kill() })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
-}
 
 describe('mqtts listener', { concurrency: true }, () => {
   test('mqtt.js over mqtts: connects verifying the server certificate for 127.0.0.1, and a QoS 1 message round-trips', async (t) => {
@@ -64,9 +54,9 @@ describe('mqtts listener', { concurrency: true }, () => {
     const { port } = await startTlsBroker(t, { cert: pki.server.cert, key: pki.server.key })
     const topic = `mosq/${uniqueId()}`
     const common = ['-h', '127.0.0.1', '-p', String(port), '--cafile', pki.ca, '-V', 'mqttv311']
-    const published = await run(t, 'mosquitto_pub', [...common, '-t', topic, '-m', 'retained over tls', '-r', '-q', '1'])
+    const published = await runProgram(t, 'mosquitto_pub', [...common, '-t', topic, '-m', 'retained over tls', '-r', '-q', '1'])
     assert.equal(published.code, 0, published.stderr)
-    const received = await run(t, 'mosquitto_sub', [...common, '-t', topic, '-C', '1', '-W', '5'])
+    const received = await runProgram(t, 'mosquitto_sub', [...common, '-t', topic, '-C', '1', '-W', '5'])
     assert.equal(received.code, 0, received.stderr)
     assert.equal(received.stdout.trim(), 'retained over tls')
   })
