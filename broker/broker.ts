@@ -1,4 +1,4 @@
-import type { AddressInfo, Server, Socket } from 'node:net'
+import type { AddressInfo, Server } from 'node:net'
 import type { IPublishPacket, QoS } from 'mqtt-packet'
 import { pino, type Logger } from 'pino'
 import { allowAll, type AuthHooks } from './auth/hooks.js'
@@ -6,7 +6,9 @@ import { Connection } from './connection.js'
 import { ConnectionRate } from './limits/connection-rate.js'
 import type { ListenerSpec } from './listeners/listener-spec.js'
 import { listenTcp } from './listeners/tcp.js'
-import { listenTls, type TlsListener } from './listeners/tls.js'
+import { listenTls } from './listeners/tls.js'
+import { listenWs } from './listeners/ws.js'
+import type { ClientSocket } from './listeners/client-socket.js'
 import { type Delivery, isExpired, type Message, type MessageProperties, ownPayload } from './message.js'
 import { type BrokerOptions, resolveBrokerOptions } from './options.js'
 import { Reason } from './protocol/reason-codes.js'
@@ -45,7 +47,7 @@ export class Broker implements SessionContext {
   private readonly connections = new Set<Connection>()
   private readonly servers: Server[] = []
   /** Kept for `reloadCertificates` (SIGHUP). */
-  private readonly tlsListeners: TlsListener[] = []
+  private readonly tlsListeners: Array<{ reload (): Promise<void> }> = []
   private readonly sys = new SysTopics(this)
   private readonly connectionRate: ConnectionRate
   private lastMessageId = 0
@@ -66,7 +68,7 @@ export class Broker implements SessionContext {
 
   /**
    * Restores state from the store (once), then accepts MQTT on the listener: over TCP (`protocol`
-   * 'mqtt', the default) or TLS ('mqtts'). Call it once per listener.
+   * 'mqtt', the default), TLS ('mqtts') or WebSocket ('ws', 'wss'). Call it once per listener.
    */
   async listen (listener: ListenerSpec): Promise<AddressInfo> {
     if (!this.opened) {
@@ -79,6 +81,13 @@ export class Broker implements SessionContext {
       this.servers.push(tls.server)
       this.tlsListeners.push(tls)
       return tls.address
+    }
+    if (listener.protocol === 'ws' || listener.protocol === 'wss') {
+      const tls = listener.protocol === 'wss' ? listener.tls : undefined
+      const ws = await listenWs(listener, { path: listener.path ?? '/mqtt', tls, maxPayload: this.options.maxPacketSize }, (socket) => this.accept(socket))
+      this.servers.push(ws.server)
+      if (tls !== undefined) this.tlsListeners.push(ws)
+      return ws.address
     }
     const { server, address: bound } = await listenTcp(listener, (socket) => this.accept(socket))
     this.servers.push(server)
@@ -107,7 +116,7 @@ export class Broker implements SessionContext {
     await this.store.close()
   }
 
-  accept (socket: Socket): void {
+  accept (socket: ClientSocket): void {
     if (this.closing) {
       socket.destroy()
       return

@@ -52,6 +52,10 @@ TLS (an mqtts listener on --host next to the plain one; SIGHUP re-reads these fi
                      the client certificate's CN (or first SAN) is the user name; implies
                      --require-certificate; such clients need no password
 
+WebSocket (MQTT over WebSocket on path /mqtt, on --host):
+  --ws-port PORT     plain ws:// port (8083 is usual; 0 picks a free one)
+  --wss-port PORT    wss:// port (8084 is usual); TLS 1.2+ with the TLS flags above (needs --cert and --key)
+
 Limits (sizes in bytes, durations in seconds), with their defaults:
 ${[...optionFlags].map(([flag, key]) => `  --${flag} ${String(defaultBrokerOptions[key])}`).join('\n')}`
 
@@ -69,6 +73,8 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
       'acl-file': { type: 'string' },
       'allow-anonymous': { type: 'string' },
       'tls-port': { type: 'string' },
+      'ws-port': { type: 'string' },
+      'wss-port': { type: 'string' },
       cert: { type: 'string' },
       key: { type: 'string' },
       cafile: { type: 'string' },
@@ -86,6 +92,8 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   }
   const port = parsePort(values.port!)
   const tls = tlsListenerFrom(values)
+  const wsPort = values['ws-port'] === undefined ? undefined : parsePort(values['ws-port'], '--ws-port')
+  const wssPort = values['wss-port'] === undefined ? undefined : parsePort(values['wss-port'], '--wss-port')
   if (tls !== undefined) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
     await readTlsContext(tls.settings).catch((error: unknown) => {
@@ -141,7 +149,7 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   logger.info({ port: address.port, store: values.store, auth: auth.summary }, `listening on mqtt://${host}:${address.port}`)
-  if (tls !== undefined) {
+  if (tls?.port !== undefined) {
     let tlsAddress: AddressInfo
     try {
       tlsAddress = await broker.listen({ protocol: 'mqtts', host: values.host!, port: tls.port, tls: tls.settings })
@@ -152,6 +160,20 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     }
     const { requireCertificate, useIdentityAsUsername } = tls.settings
     logger.info({ port: tlsAddress.port, requireCertificate, useIdentityAsUsername }, `listening on mqtts://${host}:${tlsAddress.port}`)
+  }
+  for (const [protocol, wsListenPort] of [['ws', wsPort], ['wss', wssPort]] as const) {
+    if (wsListenPort === undefined) continue
+    let wsAddress: AddressInfo
+    try {
+      wsAddress = await broker.listen(protocol === 'ws'
+        ? { protocol, host: values.host!, port: wsListenPort }
+        : { protocol, host: values.host!, port: wsListenPort, tls: tls!.settings })
+    } catch (error) {
+      await broker.close().catch(() => {})
+      if (error instanceof TlsFileError) throw new CommandError(error.message)
+      throw new CommandError(`cannot listen on ${values.host}:${wsListenPort}: ${(error as Error).message}`)
+    }
+    logger.info({ port: wsAddress.port }, `listening on ${protocol}://${host}:${wsAddress.port}/mqtt`)
   }
   process.on('SIGHUP', () => {
     auth.reload().catch(() => {})
@@ -209,16 +231,23 @@ function parsePort (text: string, flag = '--port'): number {
   return port
 }
 
-/** The mqtts listener the TLS flags ask for, or undefined when there is no --tls-port (then no TLS flag may be given). */
-function tlsListenerFrom (values: Record<string, string | boolean | undefined>): { port: number, settings: TlsSettings } | undefined {
+/**
+ * The TLS settings the flags ask for, with the mqtts port (undefined when only --wss-port uses them), or
+ * undefined when there is neither --tls-port nor --wss-port (then no TLS flag may be given).
+ */
+function tlsListenerFrom (values: Record<string, string | boolean | undefined>): { port: number | undefined, settings: TlsSettings } | undefined {
   const text = values['tls-port']
-  if (typeof text !== 'string') {
+  if (typeof text !== 'string' && typeof values['wss-port'] === 'string') {
+    // --wss-port alone: the TLS flags are for it, and there is no mqtts listener.
+    if (typeof values.cert !== 'string' || typeof values.key !== 'string') throw new UsageError('--wss-port needs --cert and --key')
+  }
+  if (typeof text !== 'string' && typeof values['wss-port'] !== 'string') {
     const stray = ['cert', 'key', 'cafile', 'crlfile', 'require-certificate', 'use-identity-as-username']
       .find((flag) => values[flag] !== undefined && values[flag] !== false)
     if (stray !== undefined) throw new UsageError(`--${stray} is for the TLS listener: give --tls-port too`)
     return undefined
   }
-  const port = parsePort(text, '--tls-port')
+  const port = typeof text === 'string' ? parsePort(text, '--tls-port') : undefined
   if (typeof values.cert !== 'string' || typeof values.key !== 'string') throw new UsageError('--tls-port needs --cert and --key')
   const settings: TlsSettings = {
     cert: values.cert,

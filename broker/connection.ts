@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net'
+import type { ClientSocket } from './listeners/client-socket.js'
 import type { Packet } from 'mqtt-packet'
 import type { Broker } from './broker.js'
 import { dispatchPacket } from './handlers/index.js'
@@ -56,7 +56,7 @@ export class Connection implements SessionLink, ClientIdentity {
   private timer: NodeJS.Timeout | undefined
   private drainTimer: NodeJS.Timeout | undefined
 
-  constructor (readonly socket: Socket, readonly broker: Broker) {
+  constructor (readonly socket: ClientSocket, readonly broker: Broker) {
     this.sendWindow = broker.options.maxInflight
     this.framer = new PacketFramer(broker.options.maxPacketSize)
     socket.setNoDelay(true)
@@ -281,7 +281,7 @@ export class Connection implements SessionLink, ClientIdentity {
 }
 
 const CONNECTION = Symbol('connection')
-type OwnedSocket = Socket & { [CONNECTION]: Connection }
+type OwnedSocket = ClientSocket & { [CONNECTION]: Connection }
 
 function onSocketData (this: OwnedSocket, chunk: Buffer): void {
   this[CONNECTION].receive(chunk)
@@ -315,7 +315,7 @@ function uncorkConnection (connection: Connection): void {
   connection.uncork()
 }
 
-function destroySocket (socket: Socket): void {
+function destroySocket (socket: ClientSocket): void {
   socket.destroy()
 }
 

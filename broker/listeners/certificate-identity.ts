@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net'
 import type { PeerCertificate, TLSSocket } from 'node:tls'
 
 /**
@@ -9,17 +8,17 @@ import type { PeerCertificate, TLSSocket } from 'node:tls'
  * Invariant: a socket is in the map exactly when its listener makes the certificate the user name; the
  * value is the name, or null when the certificate is not verified or names nobody (CONNECT is then refused).
  */
-const identities = new WeakMap<Socket, string | null>()
+const identities = new WeakMap<object, string | null>()
 
 export type CertificateUsername = { username: string } | { refused: string } | undefined
 
 /** Called by the TLS listener for each socket of a listener that uses the certificate as the user name. */
-export function rememberCertificateIdentity (socket: TLSSocket): void {
-  identities.set(socket, socket.authorized ? identityOf(socket.getPeerCertificate()) ?? null : null)
+export function rememberCertificateIdentity (socket: TLSSocket, holder: object = socket): void {
+  identities.set(holder, socket.authorized ? identityOf(socket.getPeerCertificate()) ?? null : null)
 }
 
 /** undefined: the listener does not use certificates as user names; otherwise the name, or why there is none. */
-export function certificateUsername (socket: Socket): CertificateUsername {
+export function certificateUsername (socket: object): CertificateUsername {
   const identity = identities.get(socket)
   if (identity === undefined) return undefined
   if (identity === null) return { refused: 'no verified client certificate with a common name or subject alternative name' }

@@ -1,0 +1,45 @@
+import type { Duplex } from 'node:stream'
+import { createWebSocketStream, type WebSocket } from 'ws'
+import type { ClientSocket } from './client-socket.js'
+
+/**
+ * One WebSocket as a ClientSocket: the byte stream of its binary messages (a message may hold several
+ * MQTT packets or part of one; the Connection's parser frames them) with the socket-only members added.
+ */
+export class WebSocketSocket implements ClientSocket {
+  private readonly stream: Duplex
+
+  constructor (private readonly ws: WebSocket, readonly remoteAddress: string | undefined) {
+    this.stream = createWebSocketStream(ws)
+  }
+
+  get destroyed (): boolean { return this.stream.destroyed }
+  get writableLength (): number { return this.stream.writableLength + this.ws.bufferedAmount }
+
+  /** The WebSocket's TCP socket already has Nagle off (ws sets it); nothing to do. */
+  setNoDelay (): this { return this }
+  cork (): void { this.stream.cork() }
+  uncork (): void { this.stream.uncork() }
+  write (chunk: Buffer): boolean { return this.stream.write(chunk) }
+  pause (): this { this.stream.pause(); return this }
+  resume (): this { this.stream.resume(); return this }
+  end (): this { this.stream.end(); return this }
+  /** Ends the stream (a WebSocket close frame follows), then lets the destroy come after the flush. */
+  destroySoon (): void {
+    this.stream.end()
+    if (this.stream.writableFinished) this.stream.destroy()
+    else this.stream.once('finish', () => this.stream.destroy())
+  }
+
+  destroy (): this { this.stream.destroy(); return this }
+
+  on (event: string, listener: (...args: any[]) => void): this {
+    this.stream.on(event, listener.bind(this))
+    return this
+  }
+
+  once (event: string, listener: (...args: any[]) => void): this {
+    this.stream.once(event, listener.bind(this))
+    return this
+  }
+}
