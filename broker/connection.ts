@@ -4,7 +4,7 @@ import type { Broker } from './broker.js'
 import { dispatchPacket } from './handlers/index.js'
 import type { Delivery, EncodedPublish } from './message.js'
 import { ProtocolError } from './protocol/protocol-error.js'
-import { encodePacket } from './protocol/codec.js'
+import { encodeAck, encodePacket } from './protocol/codec.js'
 import { PacketFramer } from './protocol/framer.js'
 import { Reason } from './protocol/reason-codes.js'
 import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
@@ -94,10 +94,15 @@ export class Connection implements SessionLink, ClientIdentity {
   replyWhenStored (cmd: DurableReply, packetId: number): void {
     const store = this.broker.store
     if (!store.durable) {
-      this.send({ cmd, messageId: packetId })
+      this.sendAck(cmd, packetId)
       return
     }
     (this.pendingAcks ??= new PendingAcks(this)).add(cmd, packetId, store.flush())
+  }
+
+  /** A successful acknowledgement, without going through the generic encoder. */
+  sendAck (cmd: DurableReply, packetId: number): void {
+    if (this.isOpen) this.write(encodeAck(cmd, packetId))
   }
 
   /** A reason string, unless the client said it wants none (5.0 Request Problem Information). */
@@ -123,7 +128,9 @@ export class Connection implements SessionLink, ClientIdentity {
       }
       if (this.outboundAliasLimit > 0) perSubscriber = this.withTopicAlias(delivery.message.topic, perSubscriber)
     }
-    const encoded = encodedPublish(delivery.message, this.protocolVersion, delivery.qos, delivery.retain, Date.now(), perSubscriber)
+    // The clock matters only for a message that can expire (the remaining interval goes out with it).
+    const now = delivery.message.expiresAt === 0 ? 0 : Date.now()
+    const encoded = encodedPublish(delivery.message, this.protocolVersion, delivery.qos, delivery.retain, now, perSubscriber)
     if (encoded.bytes.length > this.clientMaxPacketSize) {
       this.broker.stats.messagesDropped++ // [MQTT-3.1.2-24]: never send the client more than it accepts
       return undefined

@@ -37,7 +37,7 @@ export class PendingAcks {
   }
 
   private release (commit: Promise<void>): void {
-    for (const entry of this.take(commit)) this.connection.send({ cmd: entry.cmd, messageId: entry.packetId })
+    for (const entry of this.take(commit)) this.connection.sendAck(entry.cmd, entry.packetId)
   }
 
   /**

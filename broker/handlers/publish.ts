@@ -66,6 +66,6 @@ function refuse (connection: Connection, packet: IPublishPacket, reasonCode: num
   if (connection.protocolVersion === 5) {
     connection.send({ cmd, messageId: packet.messageId, reasonCode })
   } else {
-    connection.send({ cmd, messageId: packet.messageId })
+    connection.sendAck(cmd, packet.messageId!)
   }
 }

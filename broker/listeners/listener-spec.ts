@@ -1,4 +1,4 @@
-import type { ListenAddress } from './tcp.js'
+import type { ListenAddress } from './listen-on.js'
 import type { TlsSettings } from './tls.js'
 
 /**

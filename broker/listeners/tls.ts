@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { createSecureContext, createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls'
 import { rememberCertificateIdentity } from './certificate-identity.js'
-import type { ListenAddress } from './tcp.js'
+import type { ListenAddress } from './listen-on.js'
+import { listenOn } from './listen-on.js'
 
 /**
  * One TLS listener's settings. The names are those of the command-line flags and config keys
@@ -91,13 +92,7 @@ export async function listenTls (address: ListenAddress, settings: TlsSettings, 
   })
   // A refused handshake is the client's problem; without a listener Node only destroys the socket, as we want.
   server.on('tlsClientError', () => {})
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host: address.host, port: address.port }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  await listenOn(server, address)
   return {
     server,
     address: server.address() as AddressInfo,

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { WebSocketServer } from 'ws'
 import { rememberCertificateIdentity } from './certificate-identity.js'
-import type { ListenAddress } from './tcp.js'
+import type { ListenAddress } from './listen-on.js'
 import { readTlsContext, tlsSettingsProblem, type TlsSettings } from './tls.js'
 import { WebSocketSocket } from './websocket-socket.js'
+import { listenOn } from './listen-on.js'
 
 export interface WsOptions {
   /** The HTTP path clients upgrade on (`/mqtt`); any other path gets 400. */
@@ -72,13 +73,7 @@ export async function listenWs (address: ListenAddress, options: WsOptions, acce
     if (settings?.useIdentityAsUsername === true) rememberCertificateIdentity(request.socket as TLSSocket, socket)
     accept(socket)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host: address.host, port: address.port }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  await listenOn(server, address)
   return {
     server,
     address: server.address() as AddressInfo,

@@ -49,6 +49,21 @@ export function decodePacket (bytes: Buffer, protocolVersion: Version): Packet {
   return decoded
 }
 
+/** Fixed-header byte of each acknowledgement; PUBREL carries the reserved flags 0b0010 [MQTT-3.6.1-1]. */
+const ACK_HEADER = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const
+
+/**
+ * A successful PUBACK / PUBREC / PUBREL / PUBCOMP: four bytes in every protocol version (5.0 omits
+ * reason code 0 and empty properties), built directly since one goes out per QoS 1/2 message.
+ */
+export function encodeAck (cmd: keyof typeof ACK_HEADER, packetId: number): Buffer {
+  const bytes = Buffer.allocUnsafe(4)
+  bytes[0] = ACK_HEADER[cmd]
+  bytes[1] = 2
+  bytes.writeUInt16BE(packetId, 2)
+  return bytes
+}
+
 export function encodePacket (packet: Packet, protocolVersion: Version): Buffer {
   return mqtt.generate(packet, { protocolVersion })
 }

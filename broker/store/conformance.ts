@@ -203,13 +203,15 @@ function subscription (fullFilter: string, qos: QoS, subscriptionId?: number): S
   return { fullFilter, qos, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId }
 }
 
-function message (id: number, topic: string, payload = 'p'): Message {
+/** A message as a test writes it to a store. */
+export function message (id: number, topic: string, payload = 'p'): Message {
   return {
     id, topic, payload: Buffer.from(payload), qos: 1, retain: false, properties: undefined,
     expiresAt: 0, receivedAt: 1_700_000_000_000, origin: 'origin', forms: undefined
   }
 }
 
-function delivery (msg: Message, qos: QoS): Delivery {
+/** A delivery of `msg` at `qos`, for store tests. */
+export function delivery (msg: Message, qos: QoS): Delivery {
   return { message: msg, qos, retain: false, subscriptionIds: undefined }
 }

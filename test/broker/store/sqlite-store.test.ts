@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
-import type { QoS } from 'mqtt-packet'
-import type { Delivery, Message } from '../../../broker/message.js'
-import { drainQueue, nextDelivery, storeConformance } from '../../../broker/store/conformance.js'
+import { delivery, drainQueue, message, nextDelivery, storeConformance } from '../../../broker/store/conformance.js'
 import { QUEUE_WINDOW } from '../../../broker/store/sqlite-queue.js'
 import { connect } from '../../../broker/store/sqlite-schema.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
@@ -301,13 +299,4 @@ function record (clientId: string): SessionRecord {
   return { clientId, protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1_700_000_000_000 }
 }
 
-function message (id: number, topic: string, payload = 'p'): Message {
-  return {
-    id, topic, payload: Buffer.from(payload), qos: 1, retain: false, properties: undefined,
-    expiresAt: 0, receivedAt: 1_700_000_000_000, origin: 'origin', forms: undefined
-  }
-}
 
-function delivery (msg: Message, qos: QoS): Delivery {
-  return { message: msg, qos, retain: false, subscriptionIds: undefined }
-}
