@@ -1,0 +1,206 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Reading } from '../reading.js'
+import { BucketTally } from './bucket-tally.js'
+import { downsample } from './downsample.js'
+import { DEFAULT_MAX_POINTS, DEFAULT_RETENTION, RESOLUTION_MS } from './history-store.js'
+import type { HistoryStore, Resolution, RetentionOptions, Series, SeriesPoint, SeriesQuery } from './history-store.js'
+import { pickResolution } from './pick-resolution.js'
+import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js'
+import { openHistorySchema, type HistorySynchronous } from './sqlite-schema.js'
+import { seriesCsv, type RawRow } from './series-csv.js'
+
+export interface SqliteHistoryOptions {
+  /** The database file (its -wal and -shm beside it); its directory is created when missing. */
+  path: string
+  retention?: Partial<RetentionOptions>
+  /** See openHistorySchema: 'full' (default) survives power loss, 'normal' only a process crash. */
+  synchronous?: HistorySynchronous
+}
+
+type RollupTable = 'rollup_1m' | 'rollup_1h'
+type RollupRow = [bucket: number, min: number, max: number, sum: number, count: number, setpointSum: number, setpointCount: number]
+type RawSeriesRow = [time: number, temperature: number, setpoint: number | null]
+type RawCsvRow = [time: number, temperature: number, setpoint: number | null, heating: number | null, humidity: number | null]
+
+const TABLE: Readonly<Record<'1m' | '1h', RollupTable>> = { '1m': 'rollup_1m', '1h': 'rollup_1h' }
+/** Devices whose old rows one retention transaction deletes before yielding to the event loop. */
+const RETENTION_CHUNK = 64
+
+/**
+ * The default history: one SQLite file. better-sqlite3 is synchronous, so each call runs on the event loop;
+ * a batch write is one transaction of prepared statements (about 10 µs a reading), a chart query one
+ * index range scan, and retention is cut into per-device chunks so no call holds the loop for long.
+ */
+export class SqliteHistoryStore implements HistoryStore {
+  private readonly db: SqliteDatabase
+  private readonly retention: RetentionOptions
+  private readonly deviceIds = new Map<string, number>()
+  /** Per resolution, the time before which retention may have removed rows. */
+  private readonly cutoffs = new Map<Resolution, number>()
+  private readonly insertDevice: SqliteStatement<[string, string, string, string]>
+  private readonly insertReading: SqliteStatement<[number, number, number, number | null, number | null, number | null]>
+  private readonly upserts: Record<'1m' | '1h', SqliteStatement<[number, number, number, number, number, number, number, number]>>
+  private readonly writeBatch: (readings: readonly Reading[]) => void
+
+  constructor (options: SqliteHistoryOptions) {
+    mkdirSync(dirname(options.path), { recursive: true })
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention }
+    this.db = openSqlite(options.path)
+    openHistorySchema(this.db, options.synchronous ?? 'full')
+    for (const [id, deviceId] of this.db.prepare<[], [number, string]>('SELECT id, device_id FROM devices').raw().all()) {
+      this.deviceIds.set(deviceId, id)
+    }
+    for (const [resolution, cutoff] of this.db.prepare<[], [Resolution, number]>('SELECT resolution, cutoff FROM retention').raw().all()) {
+      this.cutoffs.set(resolution, cutoff)
+    }
+    this.insertDevice = this.db.prepare('INSERT INTO devices (device_id, site, device, source) VALUES (?, ?, ?, ?)')
+    this.insertReading = this.db.prepare('INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device, time) DO NOTHING')
+    this.upserts = { '1m': this.prepareUpsert('rollup_1m'), '1h': this.prepareUpsert('rollup_1h') }
+    this.writeBatch = this.db.transaction((readings: readonly Reading[]) => this.insert(readings))
+  }
+
+  async write (readings: readonly Reading[]): Promise<void> {
+    if (readings.length === 0) return
+    const known = this.deviceIds.size
+    try {
+      this.writeBatch(readings)
+    } catch (error) {
+      // The rollback took the batch's new devices with it: forget their ids too.
+      if (this.deviceIds.size > known) [...this.deviceIds.keys()].slice(known).forEach((id) => this.deviceIds.delete(id))
+      throw error
+    }
+  }
+
+  async query ({ deviceId, from, to, resolution, maxPoints = DEFAULT_MAX_POINTS }: SeriesQuery): Promise<Series> {
+    const device = this.deviceIds.get(deviceId)
+    const chosen = resolution === 'auto' ? this.pickFor(device, from, to, maxPoints) : resolution
+    const series: Series = { deviceId, resolution: chosen, bucketMs: RESOLUTION_MS[chosen], points: [] }
+    if (device === undefined || to <= from) return series
+    series.points = chosen === 'raw' ? this.rawPoints(device, from, to) : this.rollupPoints(chosen, device, from, to)
+    return resolution === 'auto' && chosen === '1h' ? downsample(series, from, to, maxPoints) : series
+  }
+
+  exportCsv (deviceId: string, from: number, to: number, resolution: Resolution): AsyncIterable<string> {
+    const device = this.deviceIds.get(deviceId) ?? -1
+    if (resolution === 'raw') {
+      const page = this.db.prepare<[number, number, number, number], RawCsvRow>(
+        'SELECT time, temperature, setpoint, heating, humidity FROM readings WHERE device = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?').raw()
+      return seriesCsv(deviceId, from, resolution, async (cursor, limit) => page.all(device, cursor, to, limit).map(toRawRow))
+    }
+    const page = this.rollupStatement(TABLE[resolution], ' LIMIT ?')
+    const bucketFrom = alignDown(from, RESOLUTION_MS[resolution])
+    return seriesCsv(deviceId, bucketFrom, resolution, async (cursor, limit) => page.all(device, cursor, to, limit).map(toPoint))
+  }
+
+  async applyRetention (now: number): Promise<void> {
+    const cutoffs: Array<[Resolution, string, string, number]> = [
+      ['raw', 'readings', 'time', now - this.retention.retentionRaw],
+      ['1m', 'rollup_1m', 'bucket', now - this.retention.retention1m],
+      ['1h', 'rollup_1h', 'bucket', now - this.retention.retention1h]
+    ]
+    const devices = [...this.deviceIds.values()]
+    const saveCutoff = this.db.prepare<[Resolution, number]>('INSERT INTO retention VALUES (?, ?) ON CONFLICT (resolution) DO UPDATE SET cutoff = max(cutoff, excluded.cutoff)')
+    for (const [resolution, table, column, cutoff] of cutoffs) {
+      if (!Number.isFinite(cutoff)) continue
+      const remove = this.db.prepare<[number, number]>(`DELETE FROM ${table} WHERE device = ? AND ${column} < ?`)
+      const removeChunk = this.db.transaction((chunk: number[]) => { for (const device of chunk) remove.run(device, cutoff) })
+      for (let i = 0; i < devices.length; i += RETENTION_CHUNK) {
+        removeChunk(devices.slice(i, i + RETENTION_CHUNK))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      saveCutoff.run(resolution, cutoff)
+      this.cutoffs.set(resolution, Math.max(this.cutoffs.get(resolution) ?? -Infinity, cutoff))
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+
+  private prepareUpsert (table: RollupTable): SqliteStatement<[number, number, number, number, number, number, number, number]> {
+    return this.db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, bucket) DO UPDATE SET
+      minimum = min(minimum, excluded.minimum), maximum = max(maximum, excluded.maximum), sum = sum + excluded.sum,
+      count = count + excluded.count, setpoint_sum = setpoint_sum + excluded.setpoint_sum,
+      setpoint_count = setpoint_count + excluded.setpoint_count`)
+  }
+
+  /** Inside the batch's transaction: only readings actually inserted (not duplicates) reach the rollups. */
+  private insert (readings: readonly Reading[]): void {
+    const minutes = new BucketTally(RESOLUTION_MS['1m'])
+    const hours = new BucketTally(RESOLUTION_MS['1h'])
+    for (const reading of readings) {
+      const device = this.deviceIds.get(reading.deviceId) ?? this.addDevice(reading)
+      const heating = reading.heating === undefined ? null : reading.heating ? 1 : 0
+      const inserted = this.insertReading.run(device, reading.time, reading.temperature,
+        reading.setpoint ?? null, heating, reading.humidity ?? null).changes
+      if (inserted === 0) continue
+      minutes.add(device, reading.time, reading.temperature, reading.setpoint)
+      hours.add(device, reading.time, reading.temperature, reading.setpoint)
+    }
+    for (const [tally, upsert] of [[minutes, this.upserts['1m']], [hours, this.upserts['1h']]] as const) {
+      for (const b of tally.buckets()) upsert.run(b.device, b.bucket, b.min, b.max, b.sum, b.count, b.setpointSum, b.setpointCount)
+    }
+  }
+
+  private addDevice (reading: Reading): number {
+    const id = Number(this.insertDevice.run(reading.deviceId, reading.site, reading.device, reading.source).lastInsertRowid)
+    this.deviceIds.set(reading.deviceId, id)
+    return id
+  }
+
+  /**
+   * Point counts come from the 1-minute rollups, which count every stored reading: their sum over the range is
+   * the raw count (rounded out to whole minutes), their rows the 1-minute count.
+   */
+  private pickFor (device: number | undefined, from: number, to: number, maxPoints: number): Resolution {
+    if (device === undefined || to <= from) return 'raw'
+    const [minutes, readings] = this.db.prepare<[number, number, number], [number, number]>(
+      'SELECT count(*), total(count) FROM rollup_1m WHERE device = ? AND bucket >= ? AND bucket < ?').raw()
+      .get(device, alignDown(from, RESOLUTION_MS['1m']), to)!
+    const [hours] = this.db.prepare<[number, number, number], [number]>(
+      'SELECT count(*) FROM rollup_1h WHERE device = ? AND bucket >= ? AND bucket < ?').raw()
+      .get(device, alignDown(from, RESOLUTION_MS['1h']), to)!
+    const holds = (resolution: Resolution): boolean => from >= (this.cutoffs.get(resolution) ?? -Infinity)
+    return pickResolution({ raw: holds('raw') ? readings : undefined, '1m': holds('1m') ? minutes : undefined, '1h': hours }, maxPoints)
+  }
+
+  private rawPoints (device: number, from: number, to: number): SeriesPoint[] {
+    const rows = this.db.prepare<[number, number, number], RawSeriesRow>(
+      'SELECT time, temperature, setpoint FROM readings WHERE device = ? AND time >= ? AND time < ? ORDER BY time').raw()
+      .all(device, from, to)
+    return rows.map(([time, temperature, setpoint]) => {
+      const point: SeriesPoint = { time, min: temperature, mean: temperature, max: temperature, count: 1 }
+      if (setpoint !== null) point.setpoint = setpoint
+      return point
+    })
+  }
+
+  /** Every bucket that overlaps [from, to). */
+  private rollupPoints (resolution: '1m' | '1h', device: number, from: number, to: number): SeriesPoint[] {
+    return this.rollupStatement(TABLE[resolution], '').all(device, alignDown(from, RESOLUTION_MS[resolution]), to).map(toPoint)
+  }
+
+  private rollupStatement (table: RollupTable, limit: '' | ' LIMIT ?'): SqliteStatement<number[], RollupRow> {
+    return this.db.prepare<number[], RollupRow>(`SELECT bucket, minimum, maximum, sum, count, setpoint_sum, setpoint_count
+      FROM ${table} WHERE device = ? AND bucket >= ? AND bucket < ? ORDER BY bucket${limit}`).raw()
+  }
+}
+
+function alignDown (time: number, bucketMs: number): number {
+  return Math.floor(time / bucketMs) * bucketMs
+}
+
+function toPoint ([time, min, max, sum, count, setpointSum, setpointCount]: RollupRow): SeriesPoint {
+  const point: SeriesPoint = { time, min, mean: sum / count, max, count }
+  if (setpointCount > 0) point.setpoint = setpointSum / setpointCount
+  return point
+}
+
+function toRawRow ([time, temperature, setpoint, heating, humidity]: RawCsvRow): RawRow {
+  const row: RawRow = { time, temperature }
+  if (setpoint !== null) row.setpoint = setpoint
+  if (heating !== null) row.heating = heating === 1
+  if (humidity !== null) row.humidity = humidity
+  return row
+}
