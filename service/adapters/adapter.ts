@@ -25,8 +25,8 @@ export interface AdapterSubscription {
   /**
    * True for live readings, which several service instances may split through `$share/{group}/`.
    * False for retained metadata and status: the broker never sends retained messages to a shared
-   * subscription, and every instance needs all of them. A shareable filter and a plain one of the
-   * same adapter never match the same topic, or an instance would get that message twice.
+   * subscription, and every instance needs all of them. No plain filter may match a topic that
+   * carries readings, or an instance would get that message twice and store the reading twice.
    */
   shareable: boolean
 }
