@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { AdapterDispatcher } from '../../../service/adapters/adapter-dispatcher.js'
+import { createAdapters } from '../../../service/adapters/index.js'
+import type { Reading } from '../../../service/reading.js'
+import { startBroker } from '../../helpers/broker.js'
+import { connectClient } from '../../helpers/flow-clients.js'
+
+// Every format through a real broker: the subscriber uses exactly the adapters' filters (shared ones
+// under $share/service/), so a filter that misses its topics, or a plain one that doubles a reading,
+// shows here.
+
+test('each format, published to the broker, arrives once through the adapters\' subscriptions and decodes', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const devices = await connectClient(t, running.url, { protocolVersion: 5 })
+  const retained = { qos: 1, retain: true } as const
+  await devices.client.publishAsync('tele/kitchen/LWT', 'Online', retained)
+  await devices.client.publishAsync('homie/greenhouse/$state', 'ready', retained)
+  await devices.client.publishAsync('homie/greenhouse/climate/inside/$datatype', 'float', retained)
+  await devices.client.publishAsync('homie/greenhouse/climate/inside/$unit', '°F', retained)
+  await devices.client.publishAsync('homeassistant/sensor/garage/outside/config',
+    JSON.stringify({ dev_cla: 'temperature', unit_of_meas: '°F', stat_t: 'garage/sensor/outside/state', name: 'Outside' }), retained)
+
+  const dispatcher = new AdapterDispatcher(createAdapters())
+  const service = await connectClient(t, running.url, { protocolVersion: 5 })
+  await service.client.subscribeAsync(dispatcher.topicFilters('service'), { qos: 1 })
+  const metadata = (await service.inbox.take(5)).map((m) => dispatcher.dispatch(m.topic, m.payload, 0))
+  assert.deepEqual(metadata.map((d) => d.result.kind).sort(), ['no-reading', 'no-reading', 'no-reading', 'status', 'status'])
+
+  const live: Array<[string, string | object]> = [
+    ['tele/kitchen/SENSOR', { Time: '2024-01-05T12:00:00', 'DS18B20-1': { Id: '01144A0CB2AA', Temperature: 21.3 }, 'DS18B20-2': { Id: '01144A0CB2AB', Temperature: -2.5 }, TempUnit: 'C' }],
+    ['shellyhtg3-84fce63ad204/status/temperature:0', { id: 0, tC: 19.9, tF: 67.8 }],
+    ['shellyplusht-b8d61a8b17cc/events/rpc', { src: 'shellyplusht-b8d61a8b17cc', dst: 'shellyplusht-b8d61a8b17cc/events', method: 'NotifyStatus', params: { ts: 1700000000, 'temperature:0': { id: 0, tC: 18.2, tF: 64.8 } } }],
+    ['zigbee2mqtt/upstairs/bedroom_trv', { local_temperature: 17.5, occupied_heating_setpoint: 20, running_state: 'heat' }],
+    ['garage/sensor/outside/state', '50'],
+    ['homie/greenhouse/climate/inside', '68']
+  ]
+  for (const [topic, payload] of live) await devices.client.publishAsync(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1 })
+
+  const decoded: Reading[] = []
+  for (const message of await service.inbox.take(live.length)) {
+    const { result } = dispatcher.dispatch(message.topic, message.payload, Date.now())
+    assert.equal(result.kind, 'readings', `${message.topic}: ${JSON.stringify(result)}`)
+    if (result.kind === 'readings') decoded.push(...result.readings)
+  }
+  assert.deepEqual(decoded.map((r) => [r.deviceId, r.temperature]).sort(), [
+    ['esphome/garage/outside', 10],
+    ['homie/greenhouse/climate/inside', 20],
+    ['shelly/shellyhtg3-84fce63ad204', 19.9],
+    ['shelly/shellyplusht-b8d61a8b17cc', 18.2],
+    ['tasmota/kitchen/DS18B20-1', 21.3],
+    ['tasmota/kitchen/DS18B20-2', -2.5],
+    ['zigbee2mqtt/upstairs/bedroom_trv', 17.5]
+  ])
+  await service.inbox.none()
+})
