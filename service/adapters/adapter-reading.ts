@@ -6,7 +6,12 @@ export type ReadingExtras = Pick<Reading, 'setpoint' | 'heating' | 'humidity'>
 
 /** A Reading from an adapter: the source is the site, so its id is `{source}/{device}`. */
 export function adapterReading (source: string, device: string, time: number, temperature: number, extras: ReadingExtras = {}): Reading {
-  const reading: Reading = { deviceId: deviceIdOf(source, device), site: source, device, source, time, temperature }
+  return siteReading(source, device, source, time, temperature, extras)
+}
+
+/** A Reading from a device that names its own site (thermopost's own contract). */
+export function siteReading (site: string, device: string, source: string, time: number, temperature: number, extras: ReadingExtras = {}): Reading {
+  const reading: Reading = { deviceId: deviceIdOf(site, device), site, device, source, time, temperature }
   if (extras.setpoint !== undefined) reading.setpoint = extras.setpoint
   if (extras.heating !== undefined) reading.heating = extras.heating
   if (extras.humidity !== undefined) reading.humidity = extras.humidity

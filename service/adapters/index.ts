@@ -3,6 +3,7 @@ import { createEsphomeAdapter, type EsphomeOptions } from './esphome.js'
 import { createHomieAdapter, type HomieOptions } from './homie.js'
 import { createShellyAdapter, type ShellyOptions } from './shelly.js'
 import { createTasmotaAdapter } from './tasmota.js'
+import { createThermopostAdapter } from './thermopost.js'
 import { createZigbee2mqttAdapter, type Zigbee2mqttOptions } from './zigbee2mqtt.js'
 
 /** Per-format settings; every one has a default that matches the format's own default. */
@@ -14,6 +15,7 @@ export interface AdapterOptions {
 }
 
 const factories: Record<string, (options: AdapterOptions) => Adapter> = {
+  thermopost: () => createThermopostAdapter(),
   tasmota: () => createTasmotaAdapter(),
   shelly: (options) => createShellyAdapter(options.shelly),
   zigbee2mqtt: (options) => createZigbee2mqttAdapter(options.zigbee2mqtt),

@@ -26,16 +26,17 @@ function filtersOverlap (a: string[], b: string[]): boolean {
 
 test('each message goes to the adapter of its format', () => {
   const { dispatcher } = dispatcherWithCounter(createAdapters())
-  const cases: Array<[string, string | object, string]> = [
-    ['tele/kitchen/SENSOR', { DS18B20: { Temperature: 21.3 }, TempUnit: 'C' }, 'tasmota/kitchen'],
-    ['shellyhtg3-84fce63ad204/status/temperature:0', { id: 0, tC: 20, tF: 68 }, 'shelly/shellyhtg3-84fce63ad204'],
-    ['zigbee2mqtt/hall', { temperature: 19 }, 'zigbee2mqtt/hall'],
-    ['node1/sensor/temperature/state', '18.5', 'esphome/node1/temperature'],
-    ['homie/t1/sensor/temperature', '17', 'homie/t1/sensor/temperature']
+  const cases: Array<[string, string | object, string, string]> = [
+    ['thermopost/home/hall/reading', { time: 1704452400000, temperature: 20.5 }, 'home/hall', 'thermopost'],
+    ['tele/kitchen/SENSOR', { DS18B20: { Temperature: 21.3 }, TempUnit: 'C' }, 'tasmota/kitchen', 'tasmota'],
+    ['shellyhtg3-84fce63ad204/status/temperature:0', { id: 0, tC: 20, tF: 68 }, 'shelly/shellyhtg3-84fce63ad204', 'shelly'],
+    ['zigbee2mqtt/hall', { temperature: 19 }, 'zigbee2mqtt/hall', 'zigbee2mqtt'],
+    ['node1/sensor/temperature/state', '18.5', 'esphome/node1/temperature', 'esphome'],
+    ['homie/t1/sensor/temperature', '17', 'homie/t1/sensor/temperature', 'homie']
   ]
-  for (const [topic, payload, deviceId] of cases) {
+  for (const [topic, payload, deviceId, source] of cases) {
     const { adapter, result } = send(dispatcher, topic, payload)
-    assert.equal(adapter, deviceId.split('/')[0], topic)
+    assert.equal(adapter, source, topic)
     assert.equal(readingsOf(result)[0].deviceId, deviceId)
   }
 })
@@ -78,7 +79,7 @@ test('topic filters: shareable ones under $share/{group}/, the retained ones pla
   const dispatcher = new AdapterDispatcher(createAdapters())
   const filters = dispatcher.topicFilters('service')
   assert.equal(new Set(filters).size, filters.length)
-  for (const expected of ['$share/service/tele/+/SENSOR', 'tele/+/LWT', '$share/service/zigbee2mqtt/#', 'homeassistant/sensor/+/+/config', 'homie/+/$state', '$share/service/homie/+/+/+']) {
+  for (const expected of ['$share/service/thermopost/+/+/reading', 'thermopost/+/+/status', '$share/service/tele/+/SENSOR', 'tele/+/LWT', '$share/service/zigbee2mqtt/#', 'homeassistant/sensor/+/+/config', 'homie/+/$state', '$share/service/homie/+/+/+']) {
     assert.ok(filters.includes(expected), `${expected} in ${filters.join(' ')}`)
   }
   assert.deepEqual(dispatcher.topicFilters().filter((filter) => filter.startsWith('$share/')), [])

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { encodeReading } from '../../../devices/contract.js'
 import { AdapterDispatcher } from '../../../service/adapters/adapter-dispatcher.js'
 import { createAdapters } from '../../../service/adapters/index.js'
 import type { Reading } from '../../../service/reading.js'
@@ -15,6 +16,7 @@ test('each format, published to the broker, arrives once through the adapters\' 
   t.after(() => running.close())
   const devices = await connectClient(t, running.url, { protocolVersion: 5 })
   const retained = { qos: 1, retain: true } as const
+  await devices.client.publishAsync('thermopost/home/hall/status', 'online', retained)
   await devices.client.publishAsync('tele/kitchen/LWT', 'Online', retained)
   await devices.client.publishAsync('homie/greenhouse/$state', 'ready', retained)
   await devices.client.publishAsync('homie/greenhouse/climate/inside/$datatype', 'float', retained)
@@ -25,10 +27,12 @@ test('each format, published to the broker, arrives once through the adapters\' 
   const dispatcher = new AdapterDispatcher(createAdapters())
   const service = await connectClient(t, running.url, { protocolVersion: 5 })
   await service.client.subscribeAsync(dispatcher.topicFilters('service'), { qos: 1 })
-  const metadata = (await service.inbox.take(5)).map((m) => dispatcher.dispatch(m.topic, m.payload, 0))
-  assert.deepEqual(metadata.map((d) => d.result.kind).sort(), ['no-reading', 'no-reading', 'no-reading', 'status', 'status'])
+  const metadata = (await service.inbox.take(6)).map((m) => dispatcher.dispatch(m.topic, m.payload, 0))
+  assert.deepEqual(metadata.map((d) => d.result.kind).sort(), ['no-reading', 'no-reading', 'no-reading', 'status', 'status', 'status'])
 
-  const live: Array<[string, string | object]> = [
+  const live: Array<[string, string | object | Buffer]> = [
+    ['thermopost/home/hall/reading', encodeReading({ time: 1704452400000, temperature: 20.5, setpoint: 21, heating: true }, 'json')],
+    ['thermopost/home/loft/reading', encodeReading({ time: 1704452400000, temperature: 15.75 }, 'compact')],
     ['tele/kitchen/SENSOR', { Time: '2024-01-05T12:00:00', 'DS18B20-1': { Id: '01144A0CB2AA', Temperature: 21.3 }, 'DS18B20-2': { Id: '01144A0CB2AB', Temperature: -2.5 }, TempUnit: 'C' }],
     ['shellyhtg3-84fce63ad204/status/temperature:0', { id: 0, tC: 19.9, tF: 67.8 }],
     ['shellyplusht-b8d61a8b17cc/events/rpc', { src: 'shellyplusht-b8d61a8b17cc', dst: 'shellyplusht-b8d61a8b17cc/events', method: 'NotifyStatus', params: { ts: 1700000000, 'temperature:0': { id: 0, tC: 18.2, tF: 64.8 } } }],
@@ -36,7 +40,7 @@ test('each format, published to the broker, arrives once through the adapters\' 
     ['garage/sensor/outside/state', '50'],
     ['homie/greenhouse/climate/inside', '68']
   ]
-  for (const [topic, payload] of live) await devices.client.publishAsync(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1 })
+  for (const [topic, payload] of live) await devices.client.publishAsync(topic, typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload), { qos: 1 })
 
   const decoded: Reading[] = []
   for (const message of await service.inbox.take(live.length)) {
@@ -46,6 +50,8 @@ test('each format, published to the broker, arrives once through the adapters\' 
   }
   assert.deepEqual(decoded.map((r) => [r.deviceId, r.temperature]).sort(), [
     ['esphome/garage/outside', 10],
+    ['home/hall', 20.5],
+    ['home/loft', 15.75],
     ['homie/greenhouse/climate/inside', 20],
     ['shelly/shellyhtg3-84fce63ad204', 19.9],
     ['shelly/shellyplusht-b8d61a8b17cc', 18.2],

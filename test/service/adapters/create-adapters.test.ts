@@ -3,8 +3,8 @@ import { test } from 'node:test'
 import { adapterNames, createAdapters, UnknownAdapterError } from '../../../service/adapters/index.js'
 
 test('all adapters by default, in dispatch order', () => {
-  assert.deepEqual(createAdapters().map((adapter) => adapter.name), ['tasmota', 'shelly', 'zigbee2mqtt', 'esphome', 'homie'])
-  assert.deepEqual(adapterNames, ['tasmota', 'shelly', 'zigbee2mqtt', 'esphome', 'homie'])
+  assert.deepEqual(createAdapters().map((adapter) => adapter.name), ['thermopost', 'tasmota', 'shelly', 'zigbee2mqtt', 'esphome', 'homie'])
+  assert.deepEqual(adapterNames, ['thermopost', 'tasmota', 'shelly', 'zigbee2mqtt', 'esphome', 'homie'])
 })
 
 test('the named ones only, each with its options', () => {
@@ -18,7 +18,7 @@ test('an unknown name is an error that lists the known ones', () => {
   assert.throws(() => createAdapters(['tasmota', 'sonoff', 'zwave']), (error: unknown) => {
     assert.ok(error instanceof UnknownAdapterError)
     assert.deepEqual(error.unknown, ['sonoff', 'zwave'])
-    assert.equal(error.message, "unknown adapters 'sonoff', 'zwave'; the adapters are tasmota, shelly, zigbee2mqtt, esphome, homie")
+    assert.equal(error.message, "unknown adapters 'sonoff', 'zwave'; the adapters are thermopost, tasmota, shelly, zigbee2mqtt, esphome, homie")
     return true
   })
 })
