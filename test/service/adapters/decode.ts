@@ -26,3 +26,16 @@ export function assertUnrecognized (result: AdapterResult, reason: RegExp): void
   assert.equal(result.kind, 'unrecognized', `expected unrecognized, got ${JSON.stringify(result)}`)
   assert.match((result as { reason: string }).reason, reason)
 }
+
+/**
+ * Asserts a two-word status topic: `offline` gives the whole expected status (offline, timed on
+ * receipt), `online` an online one, and `invalid` is unrecognized with a reason matching `reason`.
+ */
+export function assertStatusWords (
+  adapter: Adapter, topic: string, words: { online: string, offline: string, invalid: string, reason: RegExp },
+  expected: Pick<DeviceStatus, 'deviceId' | 'site' | 'device' | 'source'>
+): void {
+  assert.deepEqual(statusOf(decode(adapter, topic, words.offline)), { ...expected, online: false, state: words.offline, time: RECEIVED_AT })
+  assert.equal(statusOf(decode(adapter, topic, words.online)).online, true)
+  assertUnrecognized(decode(adapter, topic, words.invalid), words.reason)
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createHomieAdapter } from '../../../service/adapters/homie.js'
-import { assertUnrecognized, decode, RECEIVED_AT, readingsOf, statusOf } from './decode.js'
+import { assertStatusWords, assertUnrecognized, decode, RECEIVED_AT, readingsOf, statusOf } from './decode.js'
 
 // Fixtures follow the Homie 4.0 convention: retained attributes ($datatype, $unit, $name) beside
 // each property's value topic homie/{device}/{node}/{property}, and homie/{device}/$state.
@@ -54,12 +54,10 @@ test('unreadable values are unrecognized', () => {
 
 test('$state is a status for the device, above its property ids', () => {
   const adapter = createHomieAdapter()
-  assert.deepEqual(statusOf(decode(adapter, 'homie/thermo-1/$state', 'lost')), {
-    deviceId: 'homie/thermo-1', site: 'homie', device: 'thermo-1', source: 'homie', online: false, state: 'lost', time: RECEIVED_AT
-  })
-  assert.equal(statusOf(decode(adapter, 'homie/thermo-1/$state', 'ready')).online, true)
+  assertStatusWords(adapter, 'homie/thermo-1/$state', { online: 'ready', offline: 'lost', invalid: 'asleep', reason: /not a Homie state/ },
+    { deviceId: 'homie/thermo-1', site: 'homie', device: 'thermo-1', source: 'homie' })
   assert.equal(statusOf(decode(adapter, 'homie/thermo-1/$state', 'sleeping')).online, true)
-  assertUnrecognized(decode(adapter, 'homie/thermo-1/$state', 'asleep'), /not a Homie state/)
+  assert.equal(statusOf(decode(adapter, 'homie/thermo-1/$state', 'disconnected')).online, false)
 })
 
 test('node attributes and commands carry no reading; other formats are not claimed', () => {

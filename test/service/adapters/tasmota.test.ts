@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createTasmotaAdapter } from '../../../service/adapters/tasmota.js'
-import { assertUnrecognized, decode, RECEIVED_AT, readingsOf, statusOf } from './decode.js'
+import { assertStatusWords, assertUnrecognized, decode, RECEIVED_AT, readingsOf } from './decode.js'
 
 // Fixtures follow Tasmota's tele/%topic%/SENSOR telemetry as its sensor docs show it.
 
@@ -64,11 +64,8 @@ test('broken payloads are unrecognized with their reason; a failed probe does no
 
 test('the retained LWT is a status for the device', () => {
   const adapter = createTasmotaAdapter()
-  assert.deepEqual(statusOf(decode(adapter, 'tele/kitchen/LWT', 'Offline')), {
-    deviceId: 'tasmota/kitchen', site: 'tasmota', device: 'kitchen', source: 'tasmota', online: false, state: 'Offline', time: RECEIVED_AT
-  })
-  assert.equal(statusOf(decode(adapter, 'tele/kitchen/LWT', 'Online')).online, true)
-  assertUnrecognized(decode(adapter, 'tele/kitchen/LWT', 'maybe'), /neither Online nor Offline/)
+  assertStatusWords(adapter, 'tele/kitchen/LWT', { online: 'Online', offline: 'Offline', invalid: 'maybe', reason: /neither Online nor Offline/ },
+    { deviceId: 'tasmota/kitchen', site: 'tasmota', device: 'kitchen', source: 'tasmota' })
 })
 
 test('other Tasmota topics and other formats are not claimed', () => {

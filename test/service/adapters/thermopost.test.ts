@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { encodeReading } from '../../../devices/contract.js'
 import { createThermopostAdapter } from '../../../service/adapters/thermopost.js'
-import { assertUnrecognized, decode, RECEIVED_AT, readingsOf, statusOf } from './decode.js'
+import { assertStatusWords, assertUnrecognized, decode, RECEIVED_AT, readingsOf } from './decode.js'
 
 // thermopost's own devices, encoded with the device contract the devices use.
 
@@ -36,11 +36,8 @@ test('payloads outside the contract are unrecognized with the contract\'s reason
 
 test('status is online / offline; meta and commands carry no reading; other roots are not claimed', () => {
   const adapter = createThermopostAdapter()
-  assert.deepEqual(statusOf(decode(adapter, 'thermopost/home/a/status', 'offline')), {
-    deviceId: 'home/a', site: 'home', device: 'a', source: 'thermopost', online: false, state: 'offline', time: RECEIVED_AT
-  })
-  assert.equal(statusOf(decode(adapter, 'thermopost/home/a/status', 'online')).online, true)
-  assertUnrecognized(decode(adapter, 'thermopost/home/a/status', 'sleepy'), /neither online nor offline/)
+  assertStatusWords(adapter, 'thermopost/home/a/status', { online: 'online', offline: 'offline', invalid: 'sleepy', reason: /neither online nor offline/ },
+    { deviceId: 'home/a', site: 'home', device: 'a', source: 'thermopost' })
   assert.equal(decode(adapter, 'thermopost/home/a/meta', { model: 'sim', firmware: '1', unit: '°C', interval: 10 }).kind, 'no-reading')
   assert.equal(decode(adapter, 'thermopost/home/a/cmd/setpoint', '21').kind, 'no-reading')
   assert.equal(decode(adapter, 'tele/a/SENSOR', '{}').kind, 'not-mine')
