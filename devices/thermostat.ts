@@ -1,0 +1,162 @@
+import type { BackoffOptions } from './backoff.js'
+import {
+  type Command, INTERVAL_RANGE, type MetaMessage, type Mode, type ReadingFormat, SETPOINT_RANGE
+} from './contract.js'
+import { type CommandOutcome, DeviceLink } from './device-link.js'
+import { discoveryConfig, discoveryTopic, HOME_ASSISTANT_STATUS } from './home-assistant.js'
+import type { LinkCounters } from './link-counters.js'
+import type { ModelClock } from './model/model-clock.js'
+import { OutsideTemperature } from './model/outside-temperature.js'
+import { randomRoomParameters, RoomModel } from './model/room-model.js'
+import type { SeededRandom } from './model/seeded-random.js'
+import { Sensor } from './model/sensor.js'
+import type { ReadingScheduler, Scheduled } from './reading-scheduler.js'
+
+export const THERMOSTAT_MODEL = 'thermopost-sim-thermostat'
+export const THERMOSTAT_FIRMWARE = '1.0.0'
+const SETPOINTS = [19, 20, 21, 22]
+/** A reboot keeps the device off the network this long (wall clock). */
+const REBOOT_MS = 1000
+
+export interface ThermostatOptions {
+  urls: readonly string[]
+  site: string
+  device: string
+  /** Seconds between readings, wall clock. */
+  interval: number
+  clock: ModelClock
+  scheduler: ReadingScheduler
+  /** This device's own generator: its room, its sensor noise and its reconnect jitter. */
+  random: SeededRandom
+  mqttVersion?: 4 | 5
+  username?: string
+  password?: string
+  format?: ReadingFormat
+  homeAssistant?: boolean
+  counters?: LinkCounters
+  backoff?: BackoffOptions
+  bufferLimit?: number
+  /** The first reading's time; by default somewhere in the first interval, so a fleet does not report in step. */
+  firstReadingAt?: number
+  /** The room's state at start; by default drawn from `random`. */
+  initial?: { temperature: number, setpoint: number, mode?: Mode }
+}
+
+/**
+ * A simulated thermostat: a room model, a sensor and a device link. It reports every `interval`
+ * (temperature, setpoint, heater state, mode) and takes the setpoint, interval, mode and reboot
+ * commands. Readings are taken on the fleet's shared scheduler, not a timer of its own.
+ */
+export class Thermostat implements Scheduled {
+  readonly link: DeviceLink
+  readonly model: RoomModel
+  nextDue: number
+  private interval: number
+  private readonly sensor: Sensor
+  private offUntil = 0
+
+  constructor (private readonly options: ThermostatOptions) {
+    const { random, clock } = options
+    this.interval = options.interval
+    const now = Date.now()
+    const initial = options.initial ?? { temperature: random.between(16, 21), setpoint: SETPOINTS[Math.floor(random.next() * SETPOINTS.length)]! }
+    this.model = new RoomModel(randomRoomParameters(random), new OutsideTemperature(), {
+      time: clock.modelAt(now), temperature: initial.temperature, setpoint: initial.setpoint, mode: initial.mode ?? 'heat'
+    })
+    this.sensor = new Sensor(random)
+    this.nextDue = options.firstReadingAt ?? now + random.next() * this.interval * 1000
+    const homeAssistant = options.homeAssistant === true
+    this.link = new DeviceLink({
+      urls: options.urls,
+      site: options.site,
+      device: options.device,
+      mqttVersion: options.mqttVersion,
+      username: options.username,
+      password: options.password,
+      format: options.format,
+      counters: options.counters,
+      backoff: options.backoff,
+      bufferLimit: options.bufferLimit,
+      random: () => random.next(),
+      meta: () => this.meta(),
+      onCommand: (command) => this.handle(command),
+      ...(homeAssistant
+        ? {
+            extraSubscriptions: [HOME_ASSISTANT_STATUS],
+            onMessage: (topic, payload) => { if (topic === HOME_ASSISTANT_STATUS && payload.toString() === 'online') this.announce() },
+            onConnect: () => this.announce()
+          }
+        : {})
+    })
+  }
+
+  get site (): string { return this.options.site }
+  get device (): string { return this.options.device }
+  get readingInterval (): number { return this.interval }
+
+  start (): void {
+    this.link.start()
+    this.options.scheduler.add(this)
+  }
+
+  async stop (): Promise<void> {
+    this.options.scheduler.remove(this)
+    await this.link.stop()
+  }
+
+  meta (): MetaMessage {
+    return { model: THERMOSTAT_MODEL, firmware: THERMOSTAT_FIRMWARE, unit: '°C', interval: this.interval }
+  }
+
+  /** Takes a reading now: runs the room up to the model time of `now`, reads the sensor, hands the reading to the link. */
+  due (now: number): void {
+    // Stay on the interval's grid; after a stall (a busy event loop) start again from now rather than catch up in a burst.
+    this.nextDue = Math.max(this.nextDue + this.interval * 1000, now + 1)
+    if (now < this.offUntil) return
+    this.model.advanceTo(this.options.clock.modelAt(now))
+    this.link.sendReading({
+      time: now,
+      temperature: this.sensor.read(this.model.temperature),
+      setpoint: this.model.setpoint,
+      heating: this.model.heating,
+      mode: this.model.mode
+    })
+  }
+
+  private handle (command: Command): CommandOutcome {
+    this.model.advanceTo(this.options.clock.modelAt(Date.now()))
+    switch (command.name) {
+      case 'setpoint': {
+        const { min, max } = SETPOINT_RANGE
+        if (command.value < min || command.value > max) return { ok: false, reason: `setpoint ${command.value} °C is outside ${min}–${max} °C` }
+        this.model.setSetpoint(command.value)
+        return { ok: true, value: command.value }
+      }
+      case 'interval': {
+        const { min, max } = INTERVAL_RANGE
+        if (command.value < min || command.value > max) return { ok: false, reason: `interval ${command.value} s is outside ${min}–${max} s` }
+        this.nextDue += (command.value - this.interval) * 1000
+        this.interval = command.value
+        this.link.publishMeta()
+        return { ok: true, value: command.value }
+      }
+      case 'mode':
+        this.model.setMode(command.value)
+        return { ok: true, value: command.value }
+      case 'reboot':
+        return {
+          ok: true,
+          after: () => {
+            this.offUntil = Date.now() + REBOOT_MS
+            this.link.drop(REBOOT_MS)
+          }
+        }
+    }
+  }
+
+  /** Home Assistant discovery, retained: on every connect and whenever Home Assistant says it is back. */
+  private announce (): void {
+    const { site, device } = this.options
+    this.link.publish(discoveryTopic(site, device), discoveryConfig({ site, device, model: THERMOSTAT_MODEL, firmware: THERMOSTAT_FIRMWARE }), true)
+  }
+}
