@@ -99,3 +99,21 @@ test('plain filters overlap shareable ones only where no reading can arrive', ()
   }
   assert.deepEqual(overlaps, ['tele/+/LWT ~ +/status/+', 'homie/+/$state ~ +/status/+'])
 })
+
+test('dispatched by subscription identifier, a message goes only to the adapters of the filter that delivered it', () => {
+  const { dispatcher, unrecognized } = dispatcherWithCounter(createAdapters())
+  const plan = dispatcher.subscriptionPlan('service')
+  assert.deepEqual(plan.map((planned) => planned.subscriptionIdentifier), plan.map((_, index) => index + 1))
+  assert.deepEqual(dispatcher.topicFilters('service'), plan.map((planned) => planned.topic))
+  const idOf = (topic: string): number => plan.find((planned) => planned.topic === topic)!.subscriptionIdentifier
+  const payload = Buffer.from(JSON.stringify({ DS18B20: { Temperature: 4.5 }, TempUnit: 'C' }))
+
+  // tele/status/SENSOR matches Tasmota's and Shelly's shared filters; each delivers a copy.
+  const viaShelly = dispatcher.dispatch('tele/status/SENSOR', payload, RECEIVED_AT, idOf('$share/service/+/status/+'))
+  assert.deepEqual(viaShelly, { adapter: undefined, result: { kind: 'not-mine' } })
+  const viaTasmota = dispatcher.dispatch('tele/status/SENSOR', payload, RECEIVED_AT, [idOf('$share/service/tele/+/SENSOR')])
+  assert.equal(readingsOf(viaTasmota.result)[0].deviceId, 'tasmota/status')
+  // Only Shelly's filter matches this one, so nobody else will decide: it is counted.
+  assert.equal(dispatcher.dispatch('printer/status/ink', Buffer.from('40%'), RECEIVED_AT, idOf('$share/service/+/status/+')).result.kind, 'unrecognized')
+  assert.deepEqual(unrecognized.snapshot().map((entry) => [entry.adapter, entry.topic, entry.count]), [[NO_ADAPTER, 'printer/status/ink', 1]])
+})

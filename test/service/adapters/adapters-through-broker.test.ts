@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { encodeReading } from '../../../devices/contract.js'
-import { AdapterDispatcher } from '../../../service/adapters/adapter-dispatcher.js'
+import { AdapterDispatcher, type Dispatched } from '../../../service/adapters/adapter-dispatcher.js'
 import { createAdapters } from '../../../service/adapters/index.js'
 import type { Reading } from '../../../service/reading.js'
 import { startBroker } from '../../helpers/broker.js'
 import { connectClient } from '../../helpers/flow-clients.js'
+import type { Received } from '../../helpers/mqtt-inbox.js'
 
-// Every format through a real broker: the subscriber uses exactly the adapters' filters (shared ones
-// under $share/service/), so a filter that misses its topics, or a plain one that doubles a reading,
-// shows here.
+// Every format through a real broker: the subscriber uses exactly the adapters' subscription plan
+// (shared filters under $share/service/, each with its MQTT 5 subscription identifier), so a filter
+// that misses its topics, or an overlap that doubles a reading, shows here.
 
 test('each format, published to the broker, arrives once through the adapters\' subscriptions and decodes', async (t) => {
   const running = await startBroker()
@@ -26,8 +27,11 @@ test('each format, published to the broker, arrives once through the adapters\' 
 
   const dispatcher = new AdapterDispatcher(createAdapters())
   const service = await connectClient(t, running.url, { protocolVersion: 5 })
-  await service.client.subscribeAsync(dispatcher.topicFilters('service'), { qos: 1 })
-  const metadata = (await service.inbox.take(6)).map((m) => dispatcher.dispatch(m.topic, m.payload, 0))
+  for (const { topic, subscriptionIdentifier } of dispatcher.subscriptionPlan('service')) {
+    await service.client.subscribeAsync(topic, { qos: 1, properties: { subscriptionIdentifier } })
+  }
+  const dispatch = (m: Received): Dispatched => dispatcher.dispatch(m.topic, m.payload, Date.now(), m.packet.properties?.subscriptionIdentifier)
+  const metadata = (await service.inbox.take(6)).map(dispatch)
   assert.deepEqual(metadata.map((d) => d.result.kind).sort(), ['no-reading', 'no-reading', 'no-reading', 'status', 'status', 'status'])
 
   const live: Array<[string, string | object | Buffer]> = [
@@ -38,16 +42,20 @@ test('each format, published to the broker, arrives once through the adapters\' 
     ['shellyplusht-b8d61a8b17cc/events/rpc', { src: 'shellyplusht-b8d61a8b17cc', dst: 'shellyplusht-b8d61a8b17cc/events', method: 'NotifyStatus', params: { ts: 1700000000, 'temperature:0': { id: 0, tC: 18.2, tF: 64.8 } } }],
     ['zigbee2mqtt/upstairs/bedroom_trv', { local_temperature: 17.5, occupied_heating_setpoint: 20, running_state: 'heat' }],
     ['garage/sensor/outside/state', '50'],
-    ['homie/greenhouse/climate/inside', '68']
+    ['homie/greenhouse/climate/inside', '68'],
+    // A Tasmota topic named 'status' also matches Shelly's shared `+/status/+`: two copies, one reading.
+    ['tele/status/SENSOR', { DS18B20: { Temperature: 4.5 }, TempUnit: 'C' }]
   ]
   for (const [topic, payload] of live) await devices.client.publishAsync(topic, typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload), { qos: 1 })
 
   const decoded: Reading[] = []
-  for (const message of await service.inbox.take(live.length)) {
-    const { result } = dispatcher.dispatch(message.topic, message.payload, Date.now())
-    assert.equal(result.kind, 'readings', `${message.topic}: ${JSON.stringify(result)}`)
+  const kinds: string[] = []
+  for (const message of await service.inbox.take(live.length + 1)) {
+    const { result } = dispatch(message)
+    kinds.push(result.kind)
     if (result.kind === 'readings') decoded.push(...result.readings)
   }
+  assert.deepEqual(kinds.filter((kind) => kind !== 'readings'), ['not-mine'])
   assert.deepEqual(decoded.map((r) => [r.deviceId, r.temperature]).sort(), [
     ['esphome/garage/outside', 10],
     ['home/hall', 20.5],
@@ -57,6 +65,7 @@ test('each format, published to the broker, arrives once through the adapters\' 
     ['shelly/shellyplusht-b8d61a8b17cc', 18.2],
     ['tasmota/kitchen/DS18B20-1', 21.3],
     ['tasmota/kitchen/DS18B20-2', -2.5],
+    ['tasmota/status', 4.5],
     ['zigbee2mqtt/upstairs/bedroom_trv', 17.5]
   ])
   await service.inbox.none()
