@@ -76,20 +76,21 @@ export class Broker implements SessionContext {
       await this.restore()
       this.sys.start(this.options.sysInterval)
     }
+    const anonymousAllowed = listener.allowAnonymous ?? true
     if (listener.protocol === 'mqtts') {
-      const tls = await listenTls(listener, listener.tls, (socket) => this.accept(socket))
+      const tls = await listenTls(listener, listener.tls, (socket) => this.accept(socket, anonymousAllowed))
       this.servers.push(tls.server)
       this.tlsListeners.push(tls)
       return tls.address
     }
     if (listener.protocol === 'ws' || listener.protocol === 'wss') {
       const tls = listener.protocol === 'wss' ? listener.tls : undefined
-      const ws = await listenWs(listener, { path: listener.path ?? '/mqtt', tls, maxPayload: this.options.maxPacketSize }, (socket) => this.accept(socket))
+      const ws = await listenWs(listener, { path: listener.path ?? '/mqtt', tls, maxPayload: this.options.maxPacketSize }, (socket) => this.accept(socket, anonymousAllowed))
       this.servers.push(ws.server)
       if (tls !== undefined) this.tlsListeners.push(ws)
       return ws.address
     }
-    const { server, address: bound } = await listenTcp(listener, (socket) => this.accept(socket))
+    const { server, address: bound } = await listenTcp(listener, (socket) => this.accept(socket, anonymousAllowed))
     this.servers.push(server)
     return bound
   }
@@ -116,12 +117,12 @@ export class Broker implements SessionContext {
     await this.store.close()
   }
 
-  accept (socket: ClientSocket): void {
+  accept (socket: ClientSocket, anonymousAllowed: boolean): void {
     if (this.closing) {
       socket.destroy()
       return
     }
-    const connection = new Connection(socket, this)
+    const connection = new Connection(socket, this, anonymousAllowed)
     // Over the per-address rate, the client still gets its CONNACK with the reason (see handlers/connect.ts).
     connection.overConnectionRate = !this.connectionRate.admit(socket.remoteAddress)
     this.connections.add(connection)

@@ -6,7 +6,12 @@ import { configureAuth } from './auth/configure-auth.js'
 import { AclParseError } from './auth/acl.js'
 import { PasswordFileError } from './auth/passwords.js'
 import { CommandError, UsageError } from './command-errors.js'
-import { readTlsContext, TlsFileError, type TlsSettings, tlsSettingsProblem } from './listeners/tls.js'
+import { type BrokerConfig, brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
+import { ConfigFileError, configFileError, type ConfigFile, readConfigFile } from './config/config-file.js'
+import { configFlags, flagOf } from './config/config-flags.js'
+import { pathText, type ConfigProblem } from './config/config-problem.js'
+import { isLoopback, type ResolvedListener, resolveListeners } from './config/listeners.js'
+import { readTlsContext, TlsFileError } from './listeners/tls.js'
 import { createLogger } from './log.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
 import { MemoryStore } from './store/memory.js'
@@ -15,20 +20,15 @@ import { recoverDatabase } from './store/sqlite-recover.js'
 import type { Store } from './store/store.js'
 import type { AuthHooks } from './auth/hooks.js'
 
-type OptionKey = keyof BrokerOptions
+/** Boolean keys that are bare flags; the other booleans take true or false. */
+const switches = new Set(['require_certificate', 'use_identity_as_username'])
+const flags = configFlags(brokerConfigSchema, switches)
 
-/** Every broker option is also a flag: its name in kebab-case (maxInflight ↔ --max-inflight). */
-function flagName (key: string): string {
-  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
-}
+export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory] [--recover] [--<option> VALUE ...]
 
-const optionFlags = new Map<string, OptionKey>(
-  (Object.keys(defaultBrokerOptions) as OptionKey[]).map((key) => [flagName(key), key])
-)
-
-export const brokerUsage = `Usage: thermopost broker [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory] [--recover] [--<option> VALUE ...]
-
-Runs the MQTT broker in the foreground until SIGINT or SIGTERM.
+Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --recover and --help
+is also a key of the config file, spelt in snake_case (--max-inflight ↔ max_inflight); a flag wins over the file.
+  --config FILE      a YAML config file (see the README); it can also hold several listeners of each kind
   --host HOST        address to listen on (default 127.0.0.1)
   --port PORT        TCP port (default 1883; 0 picks a free port, and the log line says which)
   --data-dir DIR     where the durable store keeps broker.db (default ./data)
@@ -38,8 +38,9 @@ Runs the MQTT broker in the foreground until SIGINT or SIGTERM.
   --password-file F  users and password hashes (thermopost passwd F add USER; mosquitto_passwd files too)
   --acl-file F       who may publish and subscribe where (Mosquitto's acl_file format); default deny
   --allow-anonymous true|false
-                     let clients without a user name in; default: only on a loopback address without
-                     a password file. SIGHUP re-reads the password and ACL files.
+                     let clients without a user name in; default: only on a loopback address, and only
+                     without a password file, client certificates or a config file. SIGHUP re-reads the
+                     password and ACL files.
 
 TLS (an mqtts listener on --host next to the plain one; SIGHUP re-reads these files too):
   --tls-port PORT    TLS port (8883 is usual; 0 picks a free one); needs --cert and --key
@@ -57,32 +58,17 @@ WebSocket (MQTT over WebSocket on path /mqtt, on --host):
   --wss-port PORT    wss:// port (8084 is usual); TLS 1.2+ with the TLS flags above (needs --cert and --key)
 
 Limits (sizes in bytes, durations in seconds), with their defaults:
-${[...optionFlags].map(([flag, key]) => `  --${flag} ${String(defaultBrokerOptions[key])}`).join('\n')}`
+${Object.entries(defaultBrokerOptions).map(([key, value]) => `  ${flagOf(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))} ${String(value)}`).join('\n')}`
 
-/** `thermopost broker`: parses its flags, runs the broker, closes it cleanly on SIGINT / SIGTERM. */
+/** `thermopost broker`: reads its config file and flags, runs the broker, closes it cleanly on SIGINT / SIGTERM. */
 export async function runBrokerCommand (args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '1883' },
-      'data-dir': { type: 'string', default: './data' },
-      store: { type: 'string', default: 'sqlite' },
+      config: { type: 'string' },
       recover: { type: 'boolean', default: false },
-      'password-file': { type: 'string' },
-      'acl-file': { type: 'string' },
-      'allow-anonymous': { type: 'string' },
-      'tls-port': { type: 'string' },
-      'ws-port': { type: 'string' },
-      'wss-port': { type: 'string' },
-      cert: { type: 'string' },
-      key: { type: 'string' },
-      cafile: { type: 'string' },
-      crlfile: { type: 'string' },
-      'require-certificate': { type: 'boolean', default: false },
-      'use-identity-as-username': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
-      ...Object.fromEntries([...optionFlags.keys()].map((flag) => [flag, { type: 'string' as const }]))
+      ...flags.options
     },
     strict: true
   })
@@ -90,53 +76,36 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     console.log(brokerUsage)
     return
   }
-  const port = parsePort(values.port!)
-  const tls = tlsListenerFrom(values)
-  const wsPort = values['ws-port'] === undefined ? undefined : parsePort(values['ws-port'], '--ws-port')
-  const wssPort = values['wss-port'] === undefined ? undefined : parsePort(values['wss-port'], '--wss-port')
-  if (tls !== undefined) {
+  const fromFlags = flags.configFrom(values)
+  const file = values.config === undefined ? undefined : await readConfigFile(values.config, brokerConfigSchema).catch(asCommandError)
+  const config: BrokerConfig = { ...file?.value, ...fromFlags }
+  const { listeners, problems } = resolveListeners(config, file !== undefined)
+  if (problems.length > 0) throw configError(problems, fromFlags, file)
+  for (const { spec } of listeners) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
-    await readTlsContext(tls.settings).catch((error: unknown) => {
-      throw error instanceof TlsFileError ? new CommandError(error.message) : error
-    })
+    if ('tls' in spec) await readTlsContext(spec.tls).catch(asCommandError)
   }
-  if (values.store !== 'sqlite' && values.store !== 'memory') throw new UsageError(`--store must be sqlite or memory, not '${values.store}'`)
-  const options = brokerOptionsFrom(values)
-  const allowAnonymous = values['allow-anonymous']
-  if (allowAnonymous !== undefined && allowAnonymous !== 'true' && allowAnonymous !== 'false') {
-    throw new UsageError(`--allow-anonymous must be true or false, not '${allowAnonymous}'`)
-  }
+
   const logger = createLogger('broker')
-  let auth
-  try {
-    auth = await configureAuth({
-      passwordFile: values['password-file'],
-      aclFile: values['acl-file'],
-      allowAnonymous: allowAnonymous === undefined ? undefined : allowAnonymous === 'true',
-      host: values.host!
-    }, logger)
-  } catch (error) {
-    if (error instanceof AclParseError || error instanceof PasswordFileError) throw new CommandError(error.message)
-    throw error
-  }
-  const makeStore = (): Store => values.store === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir: values['data-dir']! })
+  const auth = await configureAuth({ passwordFile: config.password_file, aclFile: config.acl_file }, logger).catch(asCommandError)
+  const dataDir = config.data_dir ?? './data'
+  const storeKind = config.store ?? 'sqlite'
+  const makeStore = (): Store => storeKind === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir })
+  const options = brokerOptionsOf(config)
   let broker = newBroker(options, makeStore(), auth.hooks, logger)
-  let address: AddressInfo
+  logger.info({ store: storeKind, dataDir: storeKind === 'memory' ? undefined : dataDir }, `auth: ${auth.summary}`)
+  const [first, ...rest] = listeners
   try {
-    address = await broker.listen({ host: values.host!, port })
+    await listenAndLog(broker, first!, logger)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new CommandError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`)
-    }
     if (!(error instanceof StoreOpenError)) throw error
-    const file = (broker.store as SqliteStore).file
-    if (!values.recover || !error.damaged) {
+    const storeFile = (broker.store as SqliteStore).file
+    if (values.recover !== true || !error.damaged) {
       const hint = error.damaged ? '\nStart with --recover to move the damaged file aside and salvage what can be read.' : ''
       throw new CommandError(`${error.message}${hint}`)
     }
     await broker.close().catch(() => {})
-    const recovery = await recoverDatabase(file)
+    const recovery = await recoverDatabase(storeFile)
     if (recovery.missingTool === true) throw new CommandError(`${error.message}\n${recovery.error ?? ''}`)
     if (recovery.recovered) {
       logger.warn({ damaged: recovery.movedTo, method: recovery.method }, `store was damaged (${error.message}); moved it to ${recovery.movedTo} and salvaged what could be read`)
@@ -145,40 +114,18 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
       logger.warn({ damaged: recovery.movedTo, reason: recovery.error }, `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`)
     }
     broker = newBroker(options, makeStore(), auth.hooks, logger)
-    address = await broker.listen({ host: values.host!, port })
+    await listenAndLog(broker, first!, logger)
   }
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  logger.info({ port: address.port, store: values.store, auth: auth.summary }, `listening on mqtt://${host}:${address.port}`)
-  if (tls?.port !== undefined) {
-    let tlsAddress: AddressInfo
-    try {
-      tlsAddress = await broker.listen({ protocol: 'mqtts', host: values.host!, port: tls.port, tls: tls.settings })
-    } catch (error) {
+  for (const listener of rest) {
+    await listenAndLog(broker, listener, logger).catch(async (error: unknown) => {
       await broker.close().catch(() => {})
-      if (error instanceof TlsFileError) throw new CommandError(error.message)
-      throw new CommandError(`cannot listen on ${values.host}:${tls.port}: ${(error as Error).message}`)
-    }
-    const { requireCertificate, useIdentityAsUsername } = tls.settings
-    logger.info({ port: tlsAddress.port, requireCertificate, useIdentityAsUsername }, `listening on mqtts://${host}:${tlsAddress.port}`)
-  }
-  for (const [protocol, wsListenPort] of [['ws', wsPort], ['wss', wssPort]] as const) {
-    if (wsListenPort === undefined) continue
-    let wsAddress: AddressInfo
-    try {
-      wsAddress = await broker.listen(protocol === 'ws'
-        ? { protocol, host: values.host!, port: wsListenPort }
-        : { protocol, host: values.host!, port: wsListenPort, tls: tls!.settings })
-    } catch (error) {
-      await broker.close().catch(() => {})
-      if (error instanceof TlsFileError) throw new CommandError(error.message)
-      throw new CommandError(`cannot listen on ${values.host}:${wsListenPort}: ${(error as Error).message}`)
-    }
-    logger.info({ port: wsAddress.port }, `listening on ${protocol}://${host}:${wsAddress.port}/mqtt`)
+      throw error
+    })
   }
   process.on('SIGHUP', () => {
     auth.reload().catch(() => {})
     broker.reloadCertificates().then(
-      () => { if (tls !== undefined) logger.info({ cert: tls.settings.cert }, 'TLS certificates reloaded') },
+      () => { if (listeners.some(({ spec }) => 'tls' in spec)) logger.info('TLS certificates reloaded') },
       (error: unknown) => logger.error({ err: error }, 'TLS certificates not reloaded: keeping the ones loaded before'))
   })
 
@@ -199,6 +146,54 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
+/** Opens one listener and logs its URL and who it lets in; a port that cannot be had is a CommandError. */
+async function listenAndLog (broker: Broker, { spec }: ResolvedListener, logger: Logger): Promise<void> {
+  let address: AddressInfo
+  try {
+    address = await broker.listen(spec)
+  } catch (error) {
+    if (error instanceof TlsFileError) throw new CommandError(error.message)
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new CommandError(`cannot listen on ${spec.host}:${spec.port}: ${(error as Error).message}`)
+    }
+    throw error
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const protocol = spec.protocol ?? 'mqtt'
+  const path = protocol === 'ws' || protocol === 'wss' ? (spec as { path: string }).path : ''
+  const tls = 'tls' in spec ? spec.tls : undefined
+  const who = [
+    spec.allowAnonymous ? 'anonymous clients allowed' : 'anonymous clients refused',
+    tls?.useIdentityAsUsername === true ? 'certificate names the user' : tls?.requireCertificate === true ? 'client certificate required' : undefined
+  ].filter((part) => part !== undefined).join(', ')
+  logger.info({ port: address.port, allowAnonymous: spec.allowAnonymous }, `listening on ${protocol}://${host}:${address.port}${path} (${who})`)
+  if (spec.allowAnonymous && !isLoopback(spec.host)) {
+    logger.warn({ host: spec.host, port: address.port }, `anonymous clients are allowed on ${spec.host}, which other machines can reach`)
+  }
+}
+
+function asCommandError (error: unknown): never {
+  if (error instanceof ConfigFileError || error instanceof TlsFileError || error instanceof AclParseError || error instanceof PasswordFileError) {
+    throw new CommandError(error.message)
+  }
+  throw error
+}
+
+/**
+ * Problems found across keys, told where they come from: a flag (a usage error) or the config file (its
+ * line). A problem in a key nobody set (a default) names the key.
+ */
+function configError (problems: ConfigProblem[], fromFlags: Record<string, unknown>, file: ConfigFile<unknown> | undefined): Error {
+  const byFlag = problems.filter((problem) => typeof problem.path[0] === 'string' && problem.path[0] in fromFlags)
+  if (byFlag.length > 0) {
+    const [{ path, message }] = byFlag as [ConfigProblem]
+    return new UsageError(`${flagOf(String(path[0]))}${path.length > 1 ? ` (${pathText(path)})` : ''} ${message}`)
+  }
+  if (file !== undefined) return new CommandError(configFileError(file.file, problems, file.lineOf).message)
+  return new UsageError(problems.map((problem) => `${pathText(problem.path)}: ${problem.message}`).join('\n'))
+}
+
 function newBroker (options: Partial<BrokerOptions>, store: Store, auth: AuthHooks, logger: Logger): Broker {
   try {
     return new Broker(options, { logger, store, auth })
@@ -207,58 +202,3 @@ function newBroker (options: Partial<BrokerOptions>, store: Store, auth: AuthHoo
     throw error
   }
 }
-
-function brokerOptionsFrom (values: Record<string, string | boolean | undefined>): Partial<BrokerOptions> {
-  const options: Partial<Record<OptionKey, number | boolean>> = {}
-  for (const [flag, key] of optionFlags) {
-    const text = values[flag]
-    if (typeof text !== 'string') continue
-    if (typeof defaultBrokerOptions[key] === 'boolean') {
-      if (text !== 'true' && text !== 'false') throw new UsageError(`--${flag} must be true or false, not '${text}'`)
-      options[key] = text === 'true'
-    } else {
-      const value = Number(text)
-      if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`--${flag} must be a whole number, not '${text}'`)
-      options[key] = value
-    }
-  }
-  return options as Partial<BrokerOptions>
-}
-
-function parsePort (text: string, flag = '--port'): number {
-  const port = Number(text)
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`${flag} must be a number from 0 to 65535, not '${text}'`)
-  return port
-}
-
-/**
- * The TLS settings the flags ask for, with the mqtts port (undefined when only --wss-port uses them), or
- * undefined when there is neither --tls-port nor --wss-port (then no TLS flag may be given).
- */
-function tlsListenerFrom (values: Record<string, string | boolean | undefined>): { port: number | undefined, settings: TlsSettings } | undefined {
-  const text = values['tls-port']
-  if (typeof text !== 'string' && typeof values['wss-port'] === 'string') {
-    // --wss-port alone: the TLS flags are for it, and there is no mqtts listener.
-    if (typeof values.cert !== 'string' || typeof values.key !== 'string') throw new UsageError('--wss-port needs --cert and --key')
-  }
-  if (typeof text !== 'string' && typeof values['wss-port'] !== 'string') {
-    const stray = ['cert', 'key', 'cafile', 'crlfile', 'require-certificate', 'use-identity-as-username']
-      .find((flag) => values[flag] !== undefined && values[flag] !== false)
-    if (stray !== undefined) throw new UsageError(`--${stray} is for the TLS listener: give --tls-port too`)
-    return undefined
-  }
-  const port = typeof text === 'string' ? parsePort(text, '--tls-port') : undefined
-  if (typeof values.cert !== 'string' || typeof values.key !== 'string') throw new UsageError('--tls-port needs --cert and --key')
-  const settings: TlsSettings = {
-    cert: values.cert,
-    key: values.key,
-    cafile: values.cafile as string | undefined,
-    crlfile: values.crlfile as string | undefined,
-    requireCertificate: values['require-certificate'] === true || values['use-identity-as-username'] === true,
-    useIdentityAsUsername: values['use-identity-as-username'] === true
-  }
-  const problem = tlsSettingsProblem(settings)
-  if (problem !== undefined) throw new UsageError(problem)
-  return { port, settings }
-}
-

@@ -56,7 +56,11 @@ export class Connection implements SessionLink, ClientIdentity {
   private timer: NodeJS.Timeout | undefined
   private drainTimer: NodeJS.Timeout | undefined
 
-  constructor (readonly socket: ClientSocket, readonly broker: Broker) {
+  /**
+   * @param anonymousAllowed the listener's policy for clients without a user name (ListenerPolicy), passed on
+   *   to the authentication hook with the CONNECT's credentials.
+   */
+  constructor (readonly socket: ClientSocket, readonly broker: Broker, readonly anonymousAllowed: boolean) {
     this.sendWindow = broker.options.maxInflight
     this.framer = new PacketFramer(broker.options.maxPacketSize)
     socket.setNoDelay(true)

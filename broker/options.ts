@@ -1,6 +1,6 @@
 /**
  * Every limit and policy of the broker, with its default. Sizes are bytes, durations seconds.
- * Parsed once at start and frozen; the security issue (#5) adds a YAML file that fills the same shape.
+ * Parsed once at start and frozen; the config file and the flags fill the same shape (broker/config/).
  */
 export interface BrokerOptions {
   /** Largest packet accepted from a client; bigger ones close the connection (5.0: 0x95). */
@@ -69,7 +69,7 @@ export const defaultBrokerOptions: Readonly<BrokerOptions> = Object.freeze({
 })
 
 /** Allowed range of each numeric option; the protocol fixes several (packet ids, 16-bit counts). */
-const ranges: Partial<Record<keyof BrokerOptions, [number, number]>> = {
+export const brokerOptionRanges: Readonly<Partial<Record<keyof BrokerOptions, [number, number]>>> = {
   maxPacketSize: [64, 268_435_460], // the largest packet MQTT can frame
   receiveMaximum: [1, 65_535],
   maxInflight: [1, 65_535],
@@ -93,7 +93,7 @@ const ranges: Partial<Record<keyof BrokerOptions, [number, number]>> = {
 /** Defaults overlaid with `overrides`, checked against the allowed ranges; throws naming the option. */
 export function resolveBrokerOptions (overrides: Partial<BrokerOptions> = {}): Readonly<BrokerOptions> {
   const options = { ...defaultBrokerOptions, ...overrides }
-  for (const [key, [min, max]] of Object.entries(ranges) as Array<[keyof BrokerOptions, [number, number]]>) {
+  for (const [key, [min, max]] of Object.entries(brokerOptionRanges) as Array<[keyof BrokerOptions, [number, number]]>) {
     const value = options[key]
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new RangeError(`broker option ${key} must be a whole number from ${min} to ${max}, not ${String(value)}`)

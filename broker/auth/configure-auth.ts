@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { Reason } from '../protocol/reason-codes.js'
 import { AclAuthorizer } from './acl-auth.js'
@@ -10,40 +11,35 @@ import { PasswordFile } from './passwords.js'
 export interface AuthSettings {
   passwordFile: string | undefined
   aclFile: string | undefined
-  /** undefined: the safe default (anonymous only on a loopback listener without a password file). */
-  allowAnonymous: boolean | undefined
-  /** The address the broker listens on: anonymous access is never the default off loopback. */
-  host: string
 }
 
 export interface ConfiguredAuth {
   hooks: AuthHooks
   /** Re-reads the password and ACL files (SIGHUP); a bad file keeps what was loaded before. */
   reload (): Promise<void>
-  /** One line for the start-up log: how clients are let in. */
+  /** One line for the start-up log: which files say who may do what. */
   summary: string
 }
 
 /**
- * Authentication and authorization from the command line, safe by default as Mosquitto 2 is: without
- * a password file, anonymous clients are let in on a loopback listener only; with one, anonymous
- * access is off unless asked for. An ACL file, when given, grants everything that is allowed.
+ * Authentication and authorization from the password and ACL files. Whether clients without a user name
+ * get in is each listener's allow_anonymous (see broker/config/listeners.ts for its safe default), which
+ * reaches the hook with the credentials. An ACL file, when given, grants everything that is allowed.
  */
 export async function configureAuth (settings: AuthSettings, logger: Logger): Promise<ConfiguredAuth> {
   const passwords = settings.passwordFile === undefined ? undefined : await PasswordFile.load(settings.passwordFile)
+  if (settings.passwordFile !== undefined) warnIfOthersCanRead(settings.passwordFile, logger)
   let acl = settings.aclFile === undefined ? undefined : await loadAcl(settings.aclFile)
-  const anonymous = settings.allowAnonymous ?? (passwords === undefined && isLoopback(settings.host))
 
   let authenticate: AuthHooks['authenticate']
   if (passwords !== undefined) {
-    authenticate = new PasswordAuth({ passwords, throttle: new LoginThrottle(), logger, allowAnonymous: anonymous }).authenticate
-  } else if (anonymous) {
-    authenticate = allowAll.authenticate
+    authenticate = new PasswordAuth({ passwords, throttle: new LoginThrottle(), logger }).authenticate
   } else {
     authenticate = (credentials) => {
-      if (credentials.certificateIdentity !== undefined) return Reason.Success // named by a verified certificate
+      // Without a password file no user name can be checked: only the listener's allow_anonymous or a verified certificate lets a client in.
+      if (credentials.anonymousAllowed || credentials.certificateIdentity !== undefined) return Reason.Success
       logger.warn({ clientId: credentials.clientId, address: credentials.remoteAddress },
-        'login refused: anonymous access is off on this listener (give --password-file, or --allow-anonymous true)')
+        'login refused: anonymous access is off on this listener and there is no password file (give password_file, or allow_anonymous: true)')
       return Reason.NotAuthorized
     }
   }
@@ -66,13 +62,16 @@ export async function configureAuth (settings: AuthSettings, logger: Logger): Pr
   }
 
   const parts = [
-    passwords === undefined ? undefined : `password file ${passwords.path} (${passwords.userNames.length} users)`,
-    acl === undefined ? undefined : `ACL file ${settings.aclFile} (${acl.rules.length} rules)`,
-    anonymous ? 'anonymous clients allowed' : 'anonymous clients refused'
+    passwords === undefined ? 'no password file' : `password file ${passwords.path} (${passwords.userNames.length} users)`,
+    acl === undefined ? undefined : `ACL file ${settings.aclFile} (${acl.rules.length} rules)`
   ]
   return { hooks, reload, summary: parts.filter((part) => part !== undefined).join(', ') }
 }
 
-function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host)
+/** Password hashes are slow to crack, not impossible: other users of the machine should not read them (Mosquitto warns too). */
+function warnIfOthersCanRead (file: string, logger: Logger): void {
+  const mode = statSync(file).mode
+  if ((mode & 0o004) !== 0) {
+    logger.warn({ file, mode: (mode & 0o777).toString(8) }, `password file ${file} can be read by every user of this machine: chmod 600 it`)
+  }
 }

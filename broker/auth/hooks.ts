@@ -15,6 +15,11 @@ export interface ConnectCredentials extends ClientIdentity {
    * certificate is the proof: hooks accept such a client without a password.
    */
   certificateIdentity?: string
+  /**
+   * The listener lets clients without a user name in (its allow_anonymous); without a password file, also
+   * clients whose user name nobody can check, as Mosquitto does.
+   */
+  anonymousAllowed: boolean
 }
 
 /**

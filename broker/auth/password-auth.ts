@@ -8,8 +8,6 @@ export interface PasswordAuthOptions {
   passwords: PasswordFile
   throttle: LoginThrottle
   logger: Logger
-  /** Clients without a user name are let in (no password file check at all); off by default. */
-  allowAnonymous?: boolean
   /** How a held attempt waits; injectable for tests. */
   sleep?: (ms: number) => Promise<void>
 }
@@ -36,7 +34,7 @@ export class PasswordAuth {
   readonly authenticate = async (credentials: ConnectCredentials): Promise<number> => {
     const { clientId, username, password, remoteAddress } = credentials
     const { passwords, throttle, logger } = this.options
-    if (username === undefined && password === undefined && this.options.allowAnonymous === true) return Reason.Success
+    if (username === undefined && password === undefined && credentials.anonymousAllowed) return Reason.Success
     // The TLS handshake verified a certificate naming this user: that is the proof, the password file is not asked.
     if (credentials.certificateIdentity !== undefined) return Reason.Success
 

@@ -57,7 +57,8 @@ export const handleConnect: PacketHandler<IConnectPacket> = (connection, packet)
   }
   const username = fromCertificate?.username ?? packet.username
   const verdict = connection.broker.auth.authenticate({
-    clientId, username, password: packet.password, remoteAddress: connection.remoteAddress, certificateIdentity: fromCertificate?.username
+    clientId, username, password: packet.password, remoteAddress: connection.remoteAddress, certificateIdentity: fromCertificate?.username,
+    anonymousAllowed: connection.anonymousAllowed
   })
   if (typeof verdict === 'number') return accept(connection, packet, clientId, assignedClientId, username, verdict)
   return verdict.then((code) => accept(connection, packet, clientId, assignedClientId, username, code))

@@ -8,8 +8,17 @@ import type { ClientSocket } from './client-socket.js'
  */
 export class WebSocketSocket implements ClientSocket {
   private readonly stream: Duplex
+  /** A text frame came: nothing more is read, and the WebSocket is closing. */
+  private refused = false
 
   constructor (private readonly ws: WebSocket, readonly remoteAddress: string | undefined) {
+    // [MQTT-6.0.0-1]: MQTT travels in binary frames only; any other data frame closes the connection.
+    // Listening before the stream does, so a text frame's bytes are never handed to the parser.
+    ws.on('message', (_data, isBinary) => {
+      if (isBinary || this.refused) return
+      this.refused = true
+      ws.close(1003, 'MQTT needs binary frames')
+    })
     this.stream = createWebSocketStream(ws)
   }
 
@@ -34,7 +43,8 @@ export class WebSocketSocket implements ClientSocket {
   destroy (): this { this.stream.destroy(); return this }
 
   on (event: string, listener: (...args: any[]) => void): this {
-    this.stream.on(event, listener.bind(this))
+    if (event === 'data') this.stream.on(event, (chunk: Buffer) => { if (!this.refused) listener.call(this, chunk) })
+    else this.stream.on(event, listener.bind(this))
     return this
   }
 

@@ -12,11 +12,14 @@ export interface RunningTlsBroker {
   url: string
 }
 
-/** An in-process broker with one mqtts listener on a free loopback port, closed after the test. */
-export async function startTlsBroker (t: TestContext, tls: TlsSettings, dependencies: BrokerDependencies = {}): Promise<RunningTlsBroker> {
+/**
+ * An in-process broker with one mqtts listener on a free loopback port, closed after the test. Anonymous
+ * clients are let in unless `allowAnonymous` says otherwise (as the listener's allow_anonymous).
+ */
+export async function startTlsBroker (t: TestContext, tls: TlsSettings, dependencies: BrokerDependencies = {}, allowAnonymous = true): Promise<RunningTlsBroker> {
   const broker = new Broker({}, dependencies)
   t.after(() => broker.close())
-  const { port } = await broker.listen({ protocol: 'mqtts', host: '127.0.0.1', port: 0, tls })
+  const { port } = await broker.listen({ protocol: 'mqtts', host: '127.0.0.1', port: 0, tls, allowAnonymous })
   return { broker, port, url: `mqtts://127.0.0.1:${port}` }
 }
 

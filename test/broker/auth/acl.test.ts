@@ -323,10 +323,10 @@ describe('AclAuthorizer', () => {
   })
 
   test('authentication is delegated to the function given', async () => {
-    assert.equal(await new AclAuthorizer(acl).authenticate({ ...client('c'), password: undefined }), 0)
+    assert.equal(await new AclAuthorizer(acl).authenticate({ ...client('c'), password: undefined, anonymousAllowed: false }), 0)
     const refuse = new AclAuthorizer(acl, (credentials) => credentials.username === 'alice' ? 0 : 0x86)
-    assert.equal(await refuse.authenticate({ ...client('c', 'alice'), password: undefined }), 0)
-    assert.equal(await refuse.authenticate({ ...client('c', 'bob'), password: undefined }), 0x86)
+    assert.equal(await refuse.authenticate({ ...client('c', 'alice'), password: undefined, anonymousAllowed: false }), 0)
+    assert.equal(await refuse.authenticate({ ...client('c', 'bob'), password: undefined, anonymousAllowed: false }), 0x86)
   })
 
   test('the cached rules follow a changed identity and a replaced ACL', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
@@ -7,10 +7,11 @@ import { pino } from 'pino'
 import { configureAuth } from '../../../broker/auth/configure-auth.js'
 import { hashPassword } from '../../../broker/auth/passwords.js'
 
-/** How the command line's auth settings turn into hooks: the safe anonymous default, and SIGHUP reloads. */
+/** How the password and ACL files turn into hooks, the listener's anonymous policy, and SIGHUP reloads. */
 
 const logger = pino({ level: 'silent' })
-const anonymous = { clientId: 'c', username: undefined, password: undefined, remoteAddress: '127.0.0.1' }
+const anonymous = { clientId: 'c', username: undefined, password: undefined, remoteAddress: '127.0.0.1', anonymousAllowed: false }
+const noFiles = { passwordFile: undefined, aclFile: undefined }
 
 function tempDir (t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-auth-'))
@@ -18,28 +19,40 @@ function tempDir (t: TestContext): string {
   return dir
 }
 
-test('without a password file anonymous clients get in on loopback only', async () => {
-  for (const host of ['127.0.0.1', 'localhost', '::1']) {
-    const { hooks } = await configureAuth({ passwordFile: undefined, aclFile: undefined, allowAnonymous: undefined, host }, logger)
-    assert.equal(await hooks.authenticate(anonymous), 0, host)
-  }
-  for (const host of ['0.0.0.0', '192.0.2.10', '::']) {
-    const { hooks, summary } = await configureAuth({ passwordFile: undefined, aclFile: undefined, allowAnonymous: undefined, host }, logger)
-    assert.equal(await hooks.authenticate(anonymous), 0x87, host)
-    assert.match(summary, /anonymous clients refused/)
-  }
-  const { hooks } = await configureAuth({ passwordFile: undefined, aclFile: undefined, allowAnonymous: true, host: '0.0.0.0' }, logger)
-  assert.equal(await hooks.authenticate(anonymous), 0, 'allowed explicitly')
+test('without a password file the listener\'s allow_anonymous decides, for clients with a user name too', async () => {
+  const { hooks } = await configureAuth(noFiles, logger)
+  assert.equal(await hooks.authenticate({ ...anonymous, anonymousAllowed: true }), 0)
+  assert.equal(await hooks.authenticate({ ...anonymous, username: 'u', anonymousAllowed: true }), 0)
+  assert.equal(await hooks.authenticate(anonymous), 0x87)
+  assert.equal(await hooks.authenticate({ ...anonymous, username: 'u', password: Buffer.from('p') }), 0x87, 'nobody can check the password')
+  assert.equal(await hooks.authenticate({ ...anonymous, username: 'cn', certificateIdentity: 'cn' }), 0, 'a verified certificate names the user')
 })
 
-test('with a password file anonymous access is off unless allowed, even on loopback', async (t) => {
+test('with a password file anonymous clients get in only where the listener allows them; users always need their password', async (t) => {
+  const file = join(tempDir(t), 'users')
+  writeFileSync(file, `alice:${await hashPassword('pw', { N: 1024, r: 8, p: 1 })}\n`, { mode: 0o600 })
+  const { hooks, summary } = await configureAuth({ passwordFile: file, aclFile: undefined }, logger)
+  assert.match(summary, /password file .* \(1 users\)/)
+  assert.equal(await hooks.authenticate(anonymous), 0x86)
+  assert.equal(await hooks.authenticate({ ...anonymous, anonymousAllowed: true }), 0)
+  assert.equal(await hooks.authenticate({ ...anonymous, username: 'alice', password: Buffer.from('pw') }), 0)
+  assert.equal(await hooks.authenticate({ ...anonymous, username: 'alice', password: Buffer.from('no'), anonymousAllowed: true }), 0x86)
+})
+
+test('a password file other users can read is loaded with a warning that names it', async (t) => {
   const file = join(tempDir(t), 'users')
   writeFileSync(file, `alice:${await hashPassword('pw', { N: 1024, r: 8, p: 1 })}\n`)
-  const strict = await configureAuth({ passwordFile: file, aclFile: undefined, allowAnonymous: undefined, host: '127.0.0.1' }, logger)
-  assert.equal(await strict.hooks.authenticate(anonymous), 0x86)
-  assert.equal(await strict.hooks.authenticate({ ...anonymous, username: 'alice', password: Buffer.from('pw') }), 0)
-  const open = await configureAuth({ passwordFile: file, aclFile: undefined, allowAnonymous: true, host: '127.0.0.1' }, logger)
-  assert.equal(await open.hooks.authenticate(anonymous), 0)
+  chmodSync(file, 0o644)
+  const lines: string[] = []
+  const recording = pino({ level: 'info' }, { write: (line: string) => { lines.push(line) } })
+  await configureAuth({ passwordFile: file, aclFile: undefined }, recording)
+  const warning = lines.map((line) => JSON.parse(line) as { level: number, msg: string }).find((line) => line.level === 40)
+  assert.ok(warning, `a warning among: ${lines.join('')}`)
+  assert.match(warning.msg, new RegExp(`${file}.*chmod 600`))
+  chmodSync(file, 0o600)
+  lines.length = 0
+  await configureAuth({ passwordFile: file, aclFile: undefined }, recording)
+  assert.equal(lines.filter((line) => line.includes('"level":40')).length, 0, 'no warning once only its owner can read it')
 })
 
 test('reload picks up new users and rules, and keeps the old ones when a file has a mistake', async (t) => {
@@ -49,7 +62,7 @@ test('reload picks up new users and rules, and keeps the old ones when a file ha
   const cost = { N: 1024, r: 8, p: 1 }
   writeFileSync(users, `alice:${await hashPassword('pw', cost)}\n`)
   writeFileSync(acl, 'user alice\ntopic write a/#\n')
-  const auth = await configureAuth({ passwordFile: users, aclFile: acl, allowAnonymous: undefined, host: '127.0.0.1' }, logger)
+  const auth = await configureAuth({ passwordFile: users, aclFile: acl }, logger)
   const bob = { ...anonymous, clientId: 'b', username: 'bob', password: Buffer.from('pw2') }
   assert.equal(await auth.hooks.authenticate(bob), 0x86)
   const alice = { clientId: 'a', username: 'alice', remoteAddress: '127.0.0.1' }

@@ -44,12 +44,12 @@ async function startAuthBroker (t: TestContext, passwords: PasswordFile, options
   const throttle = new LoginThrottle({ now: () => clock.now, ...options.throttle })
   const hold = options.sleep ?? (async (ms: number) => { clock.now += ms })
   const passwordAuth = new PasswordAuth({
-    passwords, throttle, logger, allowAnonymous: options.allowAnonymous,
+    passwords, throttle, logger,
     sleep: (ms) => { holds.push(ms); return hold(ms) }
   })
   const auth: AuthHooks = { ...allowAll, authenticate: passwordAuth.authenticate }
   const broker = new Broker({}, { auth, logger })
-  const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = await broker.listen({ host: '127.0.0.1', port: 0, allowAnonymous: options.allowAnonymous ?? false })
   t.after(() => broker.close())
   return { port, url: `mqtt://127.0.0.1:${port}`, log, holds }
 }

@@ -4,8 +4,10 @@ import { X509Certificate } from 'node:crypto'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { TLSSocket } from 'node:tls'
+import { connect as tlsConnect, type TLSSocket } from 'node:tls'
+import { once } from 'node:events'
 import { after, before, describe, test, type TestContext } from 'node:test'
+import { Broker } from '../../../broker/broker.js'
 import { TlsFileError } from '../../../broker/listeners/tls.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
 import { mqttClient, uniqueId } from '../../helpers/session-clients.js'
@@ -41,6 +43,17 @@ function install (from: KeyPair, live: KeyPair): void {
 
 const serialOf = (file: string): string => new X509Certificate(pem(file)).serialNumber
 
+/** The serial of the certificate a TLS server (an https one for wss) shows a new connection. */
+async function serialOfTlsServer (port: number): Promise<string> {
+  const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: pem(pki.ca) })
+  try {
+    await once(socket, 'secureConnect')
+    return socket.getPeerCertificate().serialNumber
+  } finally {
+    socket.destroy()
+  }
+}
+
 async function serialSeenByNewClient (port: number): Promise<string> {
   const outcome = await tlsOutcome(port, { ca: pem(pki.ca) })
   assert.ok(outcome.accepted, JSON.stringify(outcome))
@@ -70,6 +83,26 @@ describe('certificate reload', { concurrency: true }, () => {
     const fresh = await mqttClient(t, url, { ca: pem(pki.ca) })
     await fresh.publishAsync(topic, 'from the new certificate', { qos: 1 })
     assert.equal((await inbox.takeOne()).payload.toString(), 'from the new certificate')
+  })
+
+  test('a wss listener reloads too: new connections get the new certificate, a connected WebSocket client stays', async (t) => {
+    const live = liveFiles(t, pki.server)
+    const broker = new Broker({})
+    t.after(() => broker.close())
+    const { port } = await broker.listen({ protocol: 'wss', host: '127.0.0.1', port: 0, tls: live })
+    const url = `wss://127.0.0.1:${port}/mqtt`
+    const old = await mqttClient(t, url, { ca: pem(pki.ca), servername: 'localhost' })
+    const inbox = new Inbox(old)
+    const topic = `reload-wss/${uniqueId()}`
+    await old.subscribeAsync(topic, { qos: 1 })
+    assert.equal(await serialOfTlsServer(port), serialOf(pki.server.cert))
+    install(pki.server2, live)
+    await broker.reloadCertificates()
+    assert.equal(await serialOfTlsServer(port), serialOf(pki.server2.cert))
+    const fresh = await mqttClient(t, url, { ca: pem(pki.ca), servername: 'localhost' })
+    await fresh.publishAsync(topic, 'after reload', { qos: 1 })
+    assert.equal((await inbox.takeOne()).payload.toString(), 'after reload')
+    assert.equal(old.connected, true)
   })
 
   test('a reload with a bad file throws naming it and keeps the certificate loaded before', async (t) => {
@@ -132,7 +165,7 @@ describe('certificate reload', { concurrency: true }, () => {
     }
     const stray = await runCli(['--cert', pki.server.cert])
     assert.notEqual(stray.code, 0)
-    assert.match(stray.output, /--cert is for the TLS listener: give --tls-port too/)
+    assert.match(stray.output, /--cert is for TLS listeners: add tls_port, wss_port or a listener with protocol mqtts or wss/)
     const missing = join(pki.dir, 'missing.key')
     const noKey = await runCli(['--tls-port', '0', '--cert', pki.server.cert, '--key', missing])
     assert.notEqual(noKey.code, 0)

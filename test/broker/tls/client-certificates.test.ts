@@ -6,6 +6,7 @@ import { parseAcl } from '../../../broker/auth/acl.js'
 import { LoginThrottle } from '../../../broker/auth/login-throttle.js'
 import { PasswordAuth } from '../../../broker/auth/password-auth.js'
 import { hashPassword, PasswordFile } from '../../../broker/auth/passwords.js'
+import { Broker } from '../../../broker/broker.js'
 import type { TlsSettings } from '../../../broker/listeners/tls.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
 import { mqttClient, uniqueId } from '../../helpers/session-clients.js'
@@ -99,6 +100,18 @@ describe('client certificates', { concurrency: true }, () => {
       (error: Error & { code?: number }) => assert.equal(error.code, 0x87))
   })
 
+  test('over wss too: the certificate CN is the user the ACL sees; without a certificate the handshake fails', async (t) => {
+    const acl = parseAcl('user alice\ntopic readwrite alice/#\n', 'test.acl')
+    const broker = new Broker({}, { auth: new AclAuthorizer(acl) })
+    t.after(() => broker.close())
+    const { port } = await broker.listen({ protocol: 'wss', host: '127.0.0.1', port: 0, tls: { ...requiring(), useIdentityAsUsername: true }, allowAnonymous: false })
+    const url = `wss://127.0.0.1:${port}/mqtt`
+    const client = await mqttClient(t, url, { ...withCert(pki.client), servername: 'localhost', username: 'admin' })
+    assert.deepEqual((await client.subscribeAsync(`alice/${uniqueId()}`, { qos: 1 })).map((g) => g.qos), [1])
+    await assert.rejects(client.subscribeAsync('admin/x', { qos: 1 }), /Not authorized/)
+    await assert.rejects(mqttClient(t, url, { ca: pem(pki.ca), servername: 'localhost', reconnectPeriod: 0, connectTimeout: 2000 }))
+  })
+
   test('use-identity-as-username with a password file: a certificate user needs no password; a password is not checked either', async (t) => {
     const passwords = PasswordFile.fromText(`bob:${await hashPassword('bobs-secret', { N: 1024, r: 8, p: 1 })}\n`)
     const logger = pino({ level: 'silent' })
@@ -115,7 +128,7 @@ describe('client certificates', { concurrency: true }, () => {
   test('require-certificate without use-identity-as-username: a password file still asks for the password', async (t) => {
     const passwords = PasswordFile.fromText(`bob:${await hashPassword('bobs-secret', { N: 1024, r: 8, p: 1 })}\n`)
     const authenticate = new PasswordAuth({ passwords, throttle: new LoginThrottle(), logger: pino({ level: 'silent' }) }).authenticate
-    const { url } = await startTlsBroker(t, requiring(), { auth: new AclAuthorizer(parseAcl('topic read #\n', 'acl'), authenticate) })
+    const { url } = await startTlsBroker(t, requiring(), { auth: new AclAuthorizer(parseAcl('topic read #\n', 'acl'), authenticate) }, false)
     await assert.rejects(mqttClient(t, url, withCert(pki.client)), (error: Error & { code?: number }) => error.code === 0x86)
     const bob = await mqttClient(t, url, { ...withCert(pki.client), username: 'bob', password: 'bobs-secret' })
     assert.equal(bob.connected, true)

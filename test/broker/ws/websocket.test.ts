@@ -22,6 +22,18 @@ async function startBroker (t: TestContext): Promise<{ tcp: string, ws: string, 
   return { tcp: `mqtt://127.0.0.1:${tcp.port}`, ws: `ws://127.0.0.1:${ws.port}/mqtt`, wss: `wss://127.0.0.1:${wss.port}/mqtt`, wsPort: ws.port }
 }
 
+/** A bare WebSocket on the mqtt subprotocol, for frames mqtt.js would never send; what it receives is collected. */
+async function openWebSocket (t: TestContext, url: string): Promise<{ socket: WebSocket, replies: Buffer[] }> {
+  const socket = new WebSocket(url, 'mqtt')
+  t.after(() => socket.terminate())
+  socket.on('error', () => {})
+  await new Promise((resolve) => socket.once('open', resolve))
+  assert.equal(socket.protocol, 'mqtt')
+  const replies: Buffer[] = []
+  socket.on('message', (data: Buffer) => replies.push(data))
+  return { socket, replies }
+}
+
 test('QoS 1 round trip over ws and over wss', async (t) => {
   const urls = await startBroker(t)
   for (const [url, options] of [[urls.ws, {}], [urls.wss, { ca: pem(pki.ca), servername: 'localhost' }]] as const) {
@@ -74,13 +86,7 @@ test('a plain HTTP request gets an HTTP error and the broker keeps working', asy
 test('malformed MQTT over ws closes only that connection', async (t) => {
   const urls = await startBroker(t)
   const bystander = await mqttClient(t, urls.ws, { protocolVersion: 4 })
-  const socket = new WebSocket(urls.ws, 'mqtt')
-  t.after(() => socket.terminate())
-  socket.on('error', () => {})
-  await new Promise((resolve) => socket.once('open', resolve))
-  assert.equal(socket.protocol, 'mqtt')
-  const replies: Buffer[] = []
-  socket.on('message', (data: Buffer) => replies.push(data))
+  const { socket, replies } = await openWebSocket(t, urls.ws)
   socket.send(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: uniqueId('bad'), clean: true, keepalive: 0 }))
   await new Promise((resolve) => setTimeout(resolve, 100))
   assert.equal(replies[0]?.[0], 0x20, 'CONNACK first')
@@ -88,6 +94,19 @@ test('malformed MQTT over ws closes only that connection', async (t) => {
   socket.send(Buffer.from([0x00, 0x00]))
   const code = await new Promise<number>((resolve) => socket.once('close', resolve))
   assert.ok(code > 0)
+  assert.equal(bystander.connected, true)
+  await assertBrokerAlive(t, urls.ws)
+})
+
+test('a text frame closes the connection (1003) before anything in it is read; other clients carry on', async (t) => {
+  const urls = await startBroker(t)
+  const bystander = await mqttClient(t, urls.ws, { protocolVersion: 4 })
+  const { socket, replies } = await openWebSocket(t, urls.ws)
+  // A well-formed CONNECT, but in a text frame [MQTT-6.0.0-1].
+  socket.send(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: uniqueId('text'), clean: true, keepalive: 0 }), { binary: false })
+  const code = await new Promise<number>((resolve) => socket.once('close', resolve))
+  assert.equal(code, 1003)
+  assert.deepEqual(replies, [], 'no CONNACK: the CONNECT in the text frame was never read')
   assert.equal(bystander.connected, true)
   await assertBrokerAlive(t, urls.ws)
 })

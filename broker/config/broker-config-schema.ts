@@ -1,0 +1,88 @@
+import { z } from 'zod'
+import { type BrokerOptions, brokerOptionRanges, defaultBrokerOptions } from '../options.js'
+
+/**
+ * The broker's configuration, as the YAML file spells it (snake_case keys). Every top-level key but
+ * `listeners` is also a command-line flag: its kebab-case spelling (`require_certificate` ↔
+ * `--require-certificate`). Strict: an unknown key is an error, not something silently ignored.
+ * Sizes are bytes and durations seconds, as in BrokerOptions.
+ */
+
+const port = z.number().int().min(0).max(65535)
+const file = z.string().min(1)
+
+const tlsKeys = {
+  cert: file.optional(),
+  key: file.optional(),
+  cafile: file.optional(),
+  crlfile: file.optional(),
+  require_certificate: z.boolean().optional(),
+  use_identity_as_username: z.boolean().optional()
+}
+
+/** The TLS keys: on a listener, or at the top level as the default of every TLS listener. */
+export const tlsKeyNames = Object.keys(tlsKeys) as Array<keyof typeof tlsKeys>
+
+export const listenerSchema = z.strictObject({
+  protocol: z.enum(['mqtt', 'mqtts', 'ws', 'wss']),
+  host: z.string().min(1).optional(),
+  port,
+  /** ws and wss only: the HTTP path clients upgrade on. */
+  path: z.string().startsWith('/').optional(),
+  allow_anonymous: z.boolean().optional(),
+  ...tlsKeys
+})
+
+export type ListenerConfig = z.infer<typeof listenerSchema>
+
+/** BrokerOptions' camelCase key as a config key: maxInflight ↔ max_inflight. */
+export function configKeyOf (optionKey: string): string {
+  return optionKey.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+}
+
+/** The option keys of BrokerOptions by config key. */
+export const brokerOptionKeys = new Map<string, keyof BrokerOptions>(
+  (Object.keys(defaultBrokerOptions) as Array<keyof BrokerOptions>).map((key) => [configKeyOf(key), key])
+)
+
+function optionSchema (key: keyof BrokerOptions): z.ZodType {
+  if (typeof defaultBrokerOptions[key] === 'boolean') return z.boolean().optional()
+  const [min, max] = brokerOptionRanges[key] ?? [0, Number.MAX_SAFE_INTEGER]
+  return z.number().int().min(min).max(max).optional()
+}
+
+export const brokerConfigSchema = z.strictObject({
+  /** Default address of every listener that names none. */
+  host: z.string().min(1).optional(),
+  /** The plain MQTT listener (1883 when no listener is configured at all). */
+  port: port.optional(),
+  /** An mqtts listener, with the top-level TLS keys. */
+  tls_port: port.optional(),
+  ws_port: port.optional(),
+  /** A wss listener, with the top-level TLS keys. */
+  wss_port: port.optional(),
+  ...tlsKeys,
+  allow_anonymous: z.boolean().optional(),
+  password_file: file.optional(),
+  acl_file: file.optional(),
+  data_dir: file.optional(),
+  store: z.enum(['sqlite', 'memory']).optional(),
+  listeners: z.array(listenerSchema).min(1).optional(),
+  ...Object.fromEntries([...brokerOptionKeys].map(([configKey, optionKey]) => [configKey, optionSchema(optionKey)]))
+})
+
+/**
+ * A validated config: the file's keys with the flags laid over them. The broker options are typed loosely
+ * by the spread above, so they are read through `brokerOptionsOf`.
+ */
+export type BrokerConfig = z.infer<typeof brokerConfigSchema>
+
+/** The BrokerOptions a config sets (the rest keep their defaults). */
+export function brokerOptionsOf (config: BrokerConfig): Partial<BrokerOptions> {
+  const options: Partial<Record<keyof BrokerOptions, unknown>> = {}
+  for (const [configKey, optionKey] of brokerOptionKeys) {
+    const value = (config as Record<string, unknown>)[configKey]
+    if (value !== undefined) options[optionKey] = value
+  }
+  return options as Partial<BrokerOptions>
+}
