@@ -2,19 +2,22 @@
 import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
 import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
 import { CommandError, UsageError } from '../broker/command-errors.js'
+import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
 
 const usage = `Usage: thermopost <command> [options]
 
 Commands:
   broker    run the MQTT broker (thermopost broker --help for its options)
   passwd    manage a password file: thermopost passwd FILE add|delete|list [USER]
+  simulate  run a fleet of simulated thermostats against a broker
   help      show this help
 
 Run 'thermopost <command> --help' for a command's options.`
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>, usage: string }> = {
   broker: { run: runBrokerCommand, usage: brokerUsage },
-  passwd: { run: runPasswdCommand, usage: passwdUsage }
+  passwd: { run: runPasswdCommand, usage: passwdUsage },
+  simulate: { run: runSimulateCommand, usage: simulateUsage }
 }
 
 async function main (argv: string[]): Promise<void> {

@@ -249,12 +249,12 @@ export class DeviceLink {
       if (reading === undefined) return
       this.inflight.push(reading)
       const payload = encodeReading(reading, this.options.format ?? 'json')
-      const callback = (error?: Error): void => {
+      const callback = (error?: Error | null): void => {
         if (this.client !== client) return
         const index = this.inflight.indexOf(reading)
         if (index >= 0) this.inflight.splice(index, 1)
         // A reason code ≥ 0x80 on the PUBACK: the broker will not take it, so sending it again would not help.
-        if (error !== undefined) this.counters.readingsRefused++
+        if (error instanceof Error) this.counters.readingsRefused++
         else this.counters.readingsAcked++
         this.pump()
       }

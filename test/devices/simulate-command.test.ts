@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { test } from 'node:test'
+import { UsageError } from '../../broker/command-errors.js'
+import { decodeReading, deviceTopic } from '../../devices/contract.js'
+import { runSimulateCommand } from '../../devices/simulate-command.js'
+import { startBroker } from '../helpers/broker.js'
+import { thermopostBin } from '../helpers/crash-broker.js'
+import { runProgram } from '../helpers/run-program.js'
+import { waitFor, watch } from './helpers/device-fixture.js'
+
+/** `thermopost simulate` as a user runs it: bad options, and a small fleet against a broker. */
+
+const badOptions: Array<[string[], RegExp]> = [
+  [['--devices', '0'], /--devices must be a whole number of at least 1, not '0'/],
+  [['--interval', 'soon'], /--interval must be a time/],
+  [['--format', 'xml'], /--format must be json or compact/],
+  [['--mqtt-version', '4'], /--mqtt-version must be 5 or 3\.1\.1/],
+  [['--flaky', '1.5'], /--flaky must be a share from 0 to 1/],
+  [['--url', 'localhost:1883'], /--url must look like mqtt:\/\/HOST:PORT/],
+  [['--format', 'compact', '--home-assistant'], /--home-assistant reads readings as JSON/],
+  [['--username', 'u'], /--username and --password go together/]
+]
+
+test('bad options are refused with a message naming the option, before anything connects', async () => {
+  for (const [args, message] of badOptions) await assert.rejects(runSimulateCommand(args), (error: Error) => error instanceof UsageError && message.test(error.message), args.join(' '))
+})
+
+test('the command line: a bad option exits 2 with the message and the usage', async (t) => {
+  for (const [args, message] of [[['--devices', '0'], /--devices must be/], [['--colour', 'blue'], /Unknown option '--colour'/]] as const) {
+    const { code, stderr } = await runProgram(t, process.execPath, [thermopostBin, 'simulate', ...args])
+    assert.equal(code, 2, args.join(' '))
+    assert.match(stderr, message)
+    assert.match(stderr, /Usage: thermopost simulate/)
+  }
+})
+
+test('simulate --devices 3 --time-scale 60 produces readings from every device, and on SIGTERM they go offline and it exits 0', async (t) => {
+  const broker = await startBroker()
+  t.after(() => broker.close())
+  const observer = await watch(t, broker.url, ['thermopost/+/+/reading', 'thermopost/+/+/status'])
+  const child = spawn(process.execPath, [thermopostBin, 'simulate', '--url', broker.url, '--devices', '3', '--sites', '2', '--time-scale', '60', '--interval', '100ms', '--report', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+
+  const devices = ['site-1/room-00001', 'site-2/room-00002', 'site-1/room-00003']
+  const readingsOf = (device: string) => observer.inbox.all.filter((m) => m.topic === `thermopost/${device}/reading`)
+  await waitFor(() => devices.every((device) => readingsOf(device).length >= 3), 'three readings from each device')
+  for (const device of devices) {
+    const reading = decodeReading(readingsOf(device)[0]!.payload)
+    assert.ok(reading.temperature > 10 && reading.temperature < 30, `${device}: ${reading.temperature} °C`)
+    assert.equal(reading.mode, 'heat')
+  }
+  await waitFor(() => /connected 3\/3 {2}readings\/s \d+/.test(output), 'a summary line')
+
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  assert.equal(code, 0, output)
+  const [site, device] = devices[0]!.split('/') as [string, string]
+  const statuses = observer.inbox.all.filter((m) => m.topic === deviceTopic(site, device, 'status')).map((m) => m.payload.toString())
+  assert.deepEqual(statuses, ['online', 'offline'])
+  assert.match(output, /SIGTERM: disconnecting 3 device/)
+})
