@@ -17,6 +17,8 @@ export interface Reading {
   setpoint?: number
   /** Whether the thermostat's heater is on, when the device has one. */
   heating?: boolean
+  /** The thermostat's mode, when the device has one: `off` never heats, `heat` follows the setpoint. */
+  mode?: 'off' | 'heat'
   /** Relative humidity in %, when the device reports it. */
   humidity?: number
 }

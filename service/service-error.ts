@@ -1,0 +1,31 @@
+/**
+ * The one catalogue of the service's errors: a stable code (clients may switch on it), the HTTP status
+ * the API answers with, and a message for a person. Routes and parts throw ServiceError; one express
+ * error middleware turns it into `{ "error": { "code", "message", "field"? } }` with the status.
+ */
+export const serviceErrors = {
+  'invalid-field': { status: 400, message: 'a field of the request is missing or not valid' },
+  'invalid-json': { status: 400, message: 'the request body is not valid JSON' },
+  unauthorized: { status: 401, message: 'a valid API token is needed (Authorization: Bearer ..., or log in)' },
+  'unknown-device': { status: 404, message: 'no device with this id' },
+  'unknown-alert': { status: 404, message: 'no alert with this id' },
+  'not-found': { status: 404, message: 'no such resource' },
+  'history-unavailable': { status: 503, message: 'the history store cannot be reached' },
+  'broker-unavailable': { status: 503, message: 'the service is not connected to the broker' }
+} as const satisfies Record<string, { status: number, message: string }>
+
+export type ServiceErrorCode = keyof typeof serviceErrors
+
+export class ServiceError extends Error {
+  readonly status: number
+
+  /**
+   * @param field the request field at fault (`value`, `from`), for 'invalid-field'
+   * @param detail what exactly is wrong, replacing the catalogue's generic message
+   */
+  constructor (readonly code: ServiceErrorCode, detail?: string, readonly field?: string) {
+    super(detail ?? serviceErrors[code].message)
+    this.name = 'ServiceError'
+    this.status = serviceErrors[code].status
+  }
+}
