@@ -2,11 +2,13 @@
 import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
 import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
 import { CommandError, UsageError } from '../broker/command-errors.js'
+import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
 import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
 
 const usage = `Usage: thermopost <command> [options]
 
 Commands:
+  agent     publish this machine's temperature sensors (thermal zones, hwmon, DS18B20) as devices
   broker    run the MQTT broker (thermopost broker --help for its options)
   passwd    manage a password file: thermopost passwd FILE add|delete|list [USER]
   simulate  run a fleet of simulated thermostats against a broker
@@ -15,6 +17,7 @@ Commands:
 Run 'thermopost <command> --help' for a command's options.`
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>, usage: string }> = {
+  agent: { run: runAgentCommand, usage: agentUsage },
   broker: { run: runBrokerCommand, usage: brokerUsage },
   passwd: { run: runPasswdCommand, usage: passwdUsage },
   simulate: { run: runSimulateCommand, usage: simulateUsage }

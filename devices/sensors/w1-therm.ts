@@ -27,7 +27,7 @@ export async function findW1Probes (sysfsRoot = '/'): Promise<SensorSearch> {
   const devicesDir = join(sysfsRoot, 'sys/bus/w1/devices')
   const search: SensorSearch = { kind: 'w1', pattern: join(devicesDir, '28-*/w1_slave'), sensors: [] }
   const entries = await listSysfsDir(devicesDir)
-  if (entries === undefined) return { ...search, note: `no ${devicesDir} directory (are the w1-gpio and w1_therm modules loaded?)` }
+  if (entries === undefined) return { ...search, note: `no ${devicesDir} directory: are the w1-gpio and w1_therm modules loaded?` }
   for (const rom of entries) {
     if (!rom.startsWith('28-')) continue
     const dir = join(devicesDir, rom)

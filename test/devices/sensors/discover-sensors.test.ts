@@ -28,7 +28,7 @@ test('an empty tree: no sensors, and the description says what was looked for an
   assert.equal(describeSearches(searches), [
     `  ${join(root, 'sys/class/thermal/thermal_zone*/temp')}: none`,
     `  ${join(root, 'sys/class/hwmon/hwmon*/temp*_input')}: none (no ${join(root, 'sys/class/hwmon')} directory)`,
-    `  ${join(root, 'sys/bus/w1/devices/28-*/w1_slave')}: none (no ${join(root, 'sys/bus/w1/devices')} directory (are the w1-gpio and w1_therm modules loaded?))`
+    `  ${join(root, 'sys/bus/w1/devices/28-*/w1_slave')}: none (no ${join(root, 'sys/bus/w1/devices')} directory: are the w1-gpio and w1_therm modules loaded?)`
   ].join('\n'))
 })
 

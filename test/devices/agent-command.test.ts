@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { decodeReading, deviceTopic } from '../../devices/contract.js'
+import { startBroker } from '../helpers/broker.js'
+import { thermopostBin } from '../helpers/crash-broker.js'
+import { runProgram } from '../helpers/run-program.js'
+import { waitFor, watch } from './helpers/device-fixture.js'
+import { fakeSysfs, oneOfEachKind } from './sensors/fake-sysfs.js'
+
+/** `thermopost agent` as a program: what it says with no sensors or bad options, and a run from start to SIGTERM. */
+
+test('with no sensors under the root it says what it looked for and exits 1', async (t) => {
+  const root = fakeSysfs(t, { files: { 'sys/class/thermal/cooling_device0/type': 'Processor' } })
+  const result = await runProgram(t, process.execPath, [thermopostBin, 'agent', '--sysfs-root', root, '--url', 'mqtt://127.0.0.1:1'])
+  assert.equal(result.code, 1)
+  assert.equal(result.stdout, '')
+  assert.equal(result.stderr, [
+    'thermopost: no temperature sensors found; looked for:',
+    `  ${join(root, 'sys/class/thermal/thermal_zone*/temp')}: none`,
+    `  ${join(root, 'sys/class/hwmon/hwmon*/temp*_input')}: none (no ${join(root, 'sys/class/hwmon')} directory)`,
+    `  ${join(root, 'sys/bus/w1/devices/28-*/w1_slave')}: none (no ${join(root, 'sys/bus/w1/devices')} directory: are the w1-gpio and w1_therm modules loaded?)`,
+    ''
+  ].join('\n'))
+})
+
+test('bad options are usage errors: exit 2 with the agent\'s usage', async (t) => {
+  for (const [args, message] of [
+    [['--interval', 'fast'], "--interval must be a time from 50ms to 86400s, like 10s, 500ms or 1m, not 'fast'"],
+    [['--interval', '2d'], "--interval must be a time from 50ms to 86400s, like 10s, 500ms or 1m, not '2d'"],
+    [['--site', 'a/b'], "--site must be one topic level (no '/', '+' or '#'), not 'a/b'"],
+    [['--url', 'localhost:1883'], "--url must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not 'localhost:1883'"],
+    [['--mqtt-version', '4'], "--mqtt-version must be 5 or 3.1.1, not '4'"],
+    [['--username', 'u'], '--username and --password go together'],
+    [['--colour'], "Unknown option '--colour'"]
+  ] as const) {
+    const result = await runProgram(t, process.execPath, [thermopostBin, 'agent', ...args])
+    assert.equal(result.code, 2, args.join(' '))
+    assert.ok(result.stderr.startsWith(`thermopost: ${message}`), `${args.join(' ')}: ${result.stderr}`)
+    assert.match(result.stderr, /Usage: thermopost agent/)
+  }
+})
+
+test('it publishes the fake tree\'s sensors until SIGTERM, then leaves them offline and exits 0', async (t) => {
+  const broker = await startBroker()
+  t.after(() => broker.close())
+  const { inbox } = await watch(t, broker.url, ['thermopost/bench/+/reading', 'thermopost/bench/+/status'])
+  const root = fakeSysfs(t, oneOfEachKind)
+  const child = spawn(process.execPath, [thermopostBin, 'agent', '--sysfs-root', root, '--url', broker.url, '--site', 'bench', '--interval', '100ms'],
+    { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+
+  const devices = ['thermal-zone0-x86_pkg_temp', 'hwmon-coretemp-coretemp.0-temp1', 'w1-28-0316a2795aff']
+  const readings = (device: string) => inbox.all.filter((m) => m.topic === deviceTopic('bench', device, 'reading'))
+  await waitFor(() => devices.every((device) => readings(device).length > 0), `a reading from each sensor; output: ${output}`)
+  assert.deepEqual(devices.map((device) => decodeReading(readings(device)[0]!.payload).temperature), [52, 45, -1.25])
+  assert.match(output, /publishing 3 sensor\(s\) as thermopost\/bench\/<sensor>/)
+
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'close') as [number | null]
+  assert.equal(code, 0, output)
+  const statuses = (device: string) => inbox.all.filter((m) => m.topic === deviceTopic('bench', device, 'status')).map((m) => m.payload.toString())
+  assert.deepEqual(devices.map((device) => statuses(device).at(-1)), ['offline', 'offline', 'offline'])
+})
