@@ -5,6 +5,7 @@ import type { GeneratorConfig, GeneratorResult } from './generator-protocol.js'
 import { scenarioNamed } from './scenarios.js'
 import { runFanIn } from './workloads/fan-in.js'
 import { runFanOut } from './workloads/fan-out.js'
+import { runFleet } from './workloads/fleet.js'
 import { runIdle } from './workloads/idle.js'
 import type { Measurement } from './workloads/measure.js'
 import { runOfflineQueue } from './workloads/offline-queue.js'
@@ -16,6 +17,7 @@ async function run (config: GeneratorConfig): Promise<Measurement> {
     case 'fan-out': return await runFanOut(scenario, config)
     case 'idle': return await runIdle(scenario, config)
     case 'offline-queue': return await runOfflineQueue(scenario, config)
+    case 'fleet': return await runFleet(scenario, config)
   }
 }
 

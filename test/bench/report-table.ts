@@ -89,7 +89,8 @@ export function formatMetric (key: MetricKey, value: number | null): string {
     case 'rssMb':
     case 'rssPeakMb':
     case 'dataDirMb':
-    case 'dataDirMbAfterStop': return formatNumber(value, 1)
+    case 'dataDirMbAfterStop':
+    case 'simulatorRssMb': return formatNumber(value, 1)
   }
 }
 

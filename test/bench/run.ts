@@ -47,7 +47,9 @@ function progressLine (record: RunRecord, rounds: number): string {
   if (!result) return `${head} FAILED\n  ${record.problems.join('\n  ')}`
   const acks = result.acksPerSecond === null ? '' : `  ${formatMetric('acksPerSecond', result.acksPerSecond).padStart(9)} PUBACKs/s`
   let figures
-  if (result.rssPerConnectionKb !== null) {
+  if (result.simulatorRssMb !== null) {
+    figures = `simulator RSS ${formatMetric('simulatorRssMb', result.simulatorRssMb)} MB  broker RSS ${formatMetric('rssMb', result.rssMb)} MB (${formatMetric('rssPerConnectionKb', result.rssPerConnectionKb)} KB/device)${acks}`
+  } else if (result.rssPerConnectionKb !== null) {
     figures = `${formatMetric('rssPerConnectionKb', result.rssPerConnectionKb)} KB/conn`
   } else if (result.rssMb !== null) {
     const disk = (mb: number | null): string => mb === null ? '–' : formatMetric('dataDirMb', mb)

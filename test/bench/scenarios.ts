@@ -2,7 +2,7 @@ import type { BrokerName } from './brokers.js'
 
 /** The workloads the bench knows; the load generator runs one per process. */
 export type ScenarioName =
-  'qos0-fanin' | 'fanout-latency' | 'fanout-saturation' | 'qos1-fanin' | 'durable-qos1-fanin' | 'idle-connections' | 'offline-queue-memory'
+  'qos0-fanin' | 'fanout-latency' | 'fanout-saturation' | 'qos1-fanin' | 'durable-qos1-fanin' | 'idle-connections' | 'offline-queue-memory' | 'fleet-10k'
 
 export interface FanInScenario {
   kind: 'fan-in'
@@ -48,6 +48,15 @@ export interface OfflineQueueScenario {
   window: number
 }
 
+/** The device simulator (devices/simulator.ts) with a whole fleet, each device its own connection, in the generator's process. */
+export interface FleetScenario {
+  kind: 'fleet'
+  devices: number
+  sites: number
+  /** Seconds between each device's readings. */
+  interval: number
+}
+
 /** The figure the scenario exists for; the report marks it. */
 export type Headline = 'deliveries' | 'latency' | 'rss' | 'queued-rss'
 
@@ -60,7 +69,7 @@ export type Scenario = {
   maxRounds?: number
   /** Time the load generator may take beyond warm-up and window before it is killed (default 90 s). */
   setupAllowanceMs?: number
-} & (FanInScenario | FanOutScenario | IdleScenario | OfflineQueueScenario)
+} & (FanInScenario | FanOutScenario | IdleScenario | OfflineQueueScenario | FleetScenario)
 
 export const PAYLOAD_BYTES = 64
 
@@ -87,7 +96,9 @@ export const SCENARIOS: readonly Scenario[] = [
     messagesPerSession: 1000,
     publishers: 8,
     window: 64
-  }
+  },
+  // 10 000 connections to open and one reading interval to settle before the window: one round is enough.
+  { name: 'fleet-10k', headline: 'rss', brokers: ['thermopost'], maxRounds: 1, kind: 'fleet', devices: 10_000, sites: 10, interval: 5 }
 ]
 
 export function scenarioNamed (name: string): Scenario {

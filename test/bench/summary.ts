@@ -17,7 +17,7 @@ export interface RunRecord {
 }
 
 export type MetricKey =
-  'deliveriesPerSecond' | 'acksPerSecond' | 'p50Ms' | 'p99Ms' | 'brokerCpuPercent' | 'rssPerConnectionKb' | 'rssMb' | 'rssPeakMb' | 'dataDirMb' | 'dataDirMbAfterStop'
+  'deliveriesPerSecond' | 'acksPerSecond' | 'p50Ms' | 'p99Ms' | 'brokerCpuPercent' | 'rssPerConnectionKb' | 'rssMb' | 'rssPeakMb' | 'dataDirMb' | 'dataDirMbAfterStop' | 'simulatorRssMb'
 
 export interface Metric {
   key: MetricKey
@@ -35,7 +35,8 @@ export const METRICS: readonly Metric[] = [
   { key: 'rssMb', label: 'RSS MB', higherIsBetter: false },
   { key: 'rssPeakMb', label: 'peak RSS MB', higherIsBetter: false },
   { key: 'dataDirMb', label: 'disk MB', higherIsBetter: false },
-  { key: 'dataDirMbAfterStop', label: 'disk MB after exit', higherIsBetter: false }
+  { key: 'dataDirMbAfterStop', label: 'disk MB after exit', higherIsBetter: false },
+  { key: 'simulatorRssMb', label: 'simulator RSS MB', higherIsBetter: false }
 ]
 
 const HEADLINE_METRICS: Record<Headline, readonly MetricKey[]> = {
@@ -53,6 +54,7 @@ function metricsOf (scenario: Scenario): MetricKey[] {
     case 'fan-out': return ['deliveriesPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent']
     case 'idle': return ['brokerCpuPercent', 'rssPerConnectionKb']
     case 'offline-queue': return ['acksPerSecond', 'brokerCpuPercent', 'rssMb', 'rssPeakMb', 'dataDirMb', 'dataDirMbAfterStop']
+    case 'fleet': return ['acksPerSecond', 'brokerCpuPercent', 'rssPerConnectionKb', 'rssMb', 'simulatorRssMb']
   }
 }
 
