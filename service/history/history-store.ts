@@ -6,6 +6,11 @@ export type Resolution = 'raw' | '1m' | '1h'
 /** Bucket width of each stored resolution, in ms; raw readings have no bucket. */
 export const RESOLUTION_MS: Readonly<Record<Resolution, number>> = { raw: 0, '1m': 60_000, '1h': 3_600_000 }
 
+/** The start of the bucket of width `bucketMs` (aligned to the epoch) that holds `time`. */
+export function alignDown (time: number, bucketMs: number): number {
+  return Math.floor(time / bucketMs) * bucketMs
+}
+
 /** A series has at most this many points unless the query says otherwise: about one per pixel of a wide chart. */
 export const DEFAULT_MAX_POINTS = 2000
 

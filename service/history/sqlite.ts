@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Reading } from '../reading.js'
-import { BucketTally } from './bucket-tally.js'
 import { downsample } from './downsample.js'
-import { DEFAULT_MAX_POINTS, DEFAULT_RETENTION, RESOLUTION_MS } from './history-store.js'
+import { alignDown, DEFAULT_MAX_POINTS, DEFAULT_RETENTION, RESOLUTION_MS } from './history-store.js'
 import type { HistoryStore, Resolution, RetentionOptions, Series, SeriesPoint, SeriesQuery } from './history-store.js'
 import { pickResolution } from './pick-resolution.js'
+import { SqliteBatchWriter } from './sqlite-batch-writer.js'
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js'
 import { openHistorySchema, type HistorySynchronous } from './sqlite-schema.js'
 import { seriesCsv, type RawRow } from './series-csv.js'
@@ -38,10 +38,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly deviceIds = new Map<string, number>()
   /** Per resolution, the time before which retention may have removed rows. */
   private readonly cutoffs = new Map<Resolution, number>()
-  private readonly insertDevice: SqliteStatement<[string, string, string, string]>
-  private readonly insertReading: SqliteStatement<[number, number, number, number | null, number | null, number | null]>
-  private readonly upserts: Record<'1m' | '1h', SqliteStatement<[number, number, number, number, number, number, number, number]>>
-  private readonly writeBatch: (readings: readonly Reading[]) => void
+  private readonly writer: SqliteBatchWriter
 
   constructor (options: SqliteHistoryOptions) {
     mkdirSync(dirname(options.path), { recursive: true })
@@ -54,22 +51,12 @@ export class SqliteHistoryStore implements HistoryStore {
     for (const [resolution, cutoff] of this.db.prepare<[], [Resolution, number]>('SELECT resolution, cutoff FROM retention').raw().all()) {
       this.cutoffs.set(resolution, cutoff)
     }
-    this.insertDevice = this.db.prepare('INSERT INTO devices (device_id, site, device, source) VALUES (?, ?, ?, ?)')
-    this.insertReading = this.db.prepare('INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device, time) DO NOTHING')
-    this.upserts = { '1m': this.prepareUpsert('rollup_1m'), '1h': this.prepareUpsert('rollup_1h') }
-    this.writeBatch = this.db.transaction((readings: readonly Reading[]) => this.insert(readings))
+    this.writer = new SqliteBatchWriter(this.db, this.deviceIds)
   }
 
   async write (readings: readonly Reading[]): Promise<void> {
     if (readings.length === 0) return
-    const known = this.deviceIds.size
-    try {
-      this.writeBatch(readings)
-    } catch (error) {
-      // The rollback took the batch's new devices with it: forget their ids too.
-      if (this.deviceIds.size > known) [...this.deviceIds.keys()].slice(known).forEach((id) => this.deviceIds.delete(id))
-      throw error
-    }
+    this.writer.write(readings)
   }
 
   async query ({ deviceId, from, to, resolution, maxPoints = DEFAULT_MAX_POINTS }: SeriesQuery): Promise<Series> {
@@ -118,37 +105,6 @@ export class SqliteHistoryStore implements HistoryStore {
     if (this.db.open) this.db.close()
   }
 
-  private prepareUpsert (table: RollupTable): SqliteStatement<[number, number, number, number, number, number, number, number]> {
-    return this.db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, bucket) DO UPDATE SET
-      minimum = min(minimum, excluded.minimum), maximum = max(maximum, excluded.maximum), sum = sum + excluded.sum,
-      count = count + excluded.count, setpoint_sum = setpoint_sum + excluded.setpoint_sum,
-      setpoint_count = setpoint_count + excluded.setpoint_count`)
-  }
-
-  /** Inside the batch's transaction: only readings actually inserted (not duplicates) reach the rollups. */
-  private insert (readings: readonly Reading[]): void {
-    const minutes = new BucketTally(RESOLUTION_MS['1m'])
-    const hours = new BucketTally(RESOLUTION_MS['1h'])
-    for (const reading of readings) {
-      const device = this.deviceIds.get(reading.deviceId) ?? this.addDevice(reading)
-      const heating = reading.heating === undefined ? null : reading.heating ? 1 : 0
-      const inserted = this.insertReading.run(device, reading.time, reading.temperature,
-        reading.setpoint ?? null, heating, reading.humidity ?? null).changes
-      if (inserted === 0) continue
-      minutes.add(device, reading.time, reading.temperature, reading.setpoint)
-      hours.add(device, reading.time, reading.temperature, reading.setpoint)
-    }
-    for (const [tally, upsert] of [[minutes, this.upserts['1m']], [hours, this.upserts['1h']]] as const) {
-      for (const b of tally.buckets()) upsert.run(b.device, b.bucket, b.min, b.max, b.sum, b.count, b.setpointSum, b.setpointCount)
-    }
-  }
-
-  private addDevice (reading: Reading): number {
-    const id = Number(this.insertDevice.run(reading.deviceId, reading.site, reading.device, reading.source).lastInsertRowid)
-    this.deviceIds.set(reading.deviceId, id)
-    return id
-  }
-
   /**
    * Point counts come from the 1-minute rollups, which count every stored reading: their sum over the range is
    * the raw count (rounded out to whole minutes), their rows the 1-minute count.
@@ -185,10 +141,6 @@ export class SqliteHistoryStore implements HistoryStore {
     return this.db.prepare<number[], RollupRow>(`SELECT bucket, minimum, maximum, sum, count, setpoint_sum, setpoint_count
       FROM ${table} WHERE device = ? AND bucket >= ? AND bucket < ? ORDER BY bucket${limit}`).raw()
   }
-}
-
-function alignDown (time: number, bucketMs: number): number {
-  return Math.floor(time / bucketMs) * bucketMs
 }
 
 function toPoint ([time, min, max, sum, count, setpointSum, setpointCount]: RollupRow): SeriesPoint {
