@@ -7,7 +7,7 @@ import { AclParseError } from './auth/acl.js'
 import { PasswordFileError } from './auth/passwords.js'
 import { CommandError, UsageError } from './command-errors.js'
 import { type BrokerConfig, brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
-import { ConfigFileError, configFileError, type ConfigFile, readConfigFile } from './config/config-file.js'
+import { ConfigFileError, type ConfigFile, readConfigFile } from './config/config-file.js'
 import { configFlags, flagOf } from './config/config-flags.js'
 import { pathText, type ConfigProblem } from './config/config-problem.js'
 import { isLoopback, type ResolvedListener, resolveListeners } from './config/listeners.js'
@@ -26,9 +26,10 @@ const flags = configFlags(brokerConfigSchema, switches)
 
 export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory] [--recover] [--<option> VALUE ...]
 
-Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --recover and --help
-is also a key of the config file, spelt in snake_case (--max-inflight ↔ max_inflight); a flag wins over the file.
+Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --section, --recover
+and --help is also a key of the config file, in snake_case (--max-inflight ↔ max_inflight); a flag wins over the file.
   --config FILE      a YAML config file (see the README); it can also hold several listeners of each kind
+  --section NAME     read only that top-level key of the file (the all-in-one thermopost.yaml has a 'broker' section)
   --host HOST        address to listen on (default 127.0.0.1)
   --port PORT        TCP port (default 1883; 0 picks a free port, and the log line says which)
   --data-dir DIR     where the durable store keeps broker.db (default ./data)
@@ -66,6 +67,7 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     args,
     options: {
       config: { type: 'string' },
+      section: { type: 'string' },
       recover: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
       ...flags.options
@@ -77,7 +79,8 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     return
   }
   const fromFlags = flags.configFrom(values)
-  const file = values.config === undefined ? undefined : await readConfigFile(values.config, brokerConfigSchema).catch(asCommandError)
+  if (values.section !== undefined && values.config === undefined) throw new UsageError('--section needs --config')
+  const file = values.config === undefined ? undefined : await readConfigFile(values.config, brokerConfigSchema, values.section).catch(asCommandError)
   const config: BrokerConfig = { ...file?.value, ...fromFlags }
   const { listeners, problems } = resolveListeners(config, file !== undefined)
   if (problems.length > 0) throw configError(problems, fromFlags, file)
@@ -190,7 +193,7 @@ function configError (problems: ConfigProblem[], fromFlags: Record<string, unkno
     const [{ path, message }] = byFlag as [ConfigProblem]
     return new UsageError(`${flagOf(String(path[0]))}${path.length > 1 ? ` (${pathText(path)})` : ''} ${message}`)
   }
-  if (file !== undefined) return new CommandError(configFileError(file.file, problems, file.lineOf).message)
+  if (file !== undefined) return new CommandError(file.problemsError(problems).message)
   return new UsageError(problems.map((problem) => `${pathText(problem.path)}: ${problem.message}`).join('\n'))
 }
 

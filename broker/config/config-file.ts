@@ -17,15 +17,19 @@ export class ConfigFileError extends Error {
 export interface ConfigFile<T> {
   file: string
   value: T
-  /** The line (1-based) of the key or list entry at `path`, or of the nearest enclosing one the file has. */
+  /** The line (1-based) of the key or list entry at `path` (within the section), or of the nearest enclosing one the file has. */
   lineOf (path: ReadonlyArray<string | number>): number | undefined
+  /** Problems found later, across keys (paths within the section), as the error that stops start-up. */
+  problemsError (problems: ConfigProblem[]): ConfigFileError
 }
 
 /**
  * Reads a YAML file and checks it against `schema`; an empty file is an empty mapping. Every problem
- * found is reported at once, with its line.
+ * found is reported at once, with its line. With `section`, only that top-level key is this part's
+ * (the all-in-one `thermopost.yaml` has one per part); a missing section is an empty mapping, and
+ * problems are reported with the section in their key path.
  */
-export async function readConfigFile<S extends z.ZodType> (file: string, schema: S): Promise<ConfigFile<z.infer<S>>> {
+export async function readConfigFile<S extends z.ZodType> (file: string, schema: S, section?: string): Promise<ConfigFile<z.infer<S>>> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -40,22 +44,20 @@ export async function readConfigFile<S extends z.ZodType> (file: string, schema:
       text: `not valid YAML: ${error.message.split('\n')[0]!}`
     })))
   }
+  const prefix = section === undefined ? [] : [section]
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
-    const offset = offsetOf(document.contents, path)
+    const offset = offsetOf(document.contents, [...prefix, ...path])
     return offset === undefined ? undefined : lineCounter.linePos(offset).line
   }
-  const input: unknown = document.toJS() ?? {}
-  const result = schema.safeParse(input)
-  if (!result.success) throw configFileError(file, problemsOf(result.error, input, schema), lineOf)
-  return { file, value: result.data, lineOf }
-}
-
-/** Problems found later (across keys) about a file's content, reported like the schema's own. */
-export function configFileError (file: string, problems: ConfigProblem[], lineOf: ConfigFile<unknown>['lineOf']): ConfigFileError {
-  return new ConfigFileError(file, problems.map((problem) => ({
-    line: lineOf(problem.path),
-    text: problem.path.length === 0 ? problem.message : `${pathText(problem.path)}: ${problem.message}`
+  const problemsError = (problems: ConfigProblem[]): ConfigFileError => new ConfigFileError(file, problems.map(({ path, message }) => ({
+    line: lineOf(path),
+    text: [...prefix, ...path].length === 0 ? message : `${pathText([...prefix, ...path])}: ${message}`
   })))
+  const whole: unknown = document.toJS() ?? {}
+  const input: unknown = section === undefined ? whole : (whole as Record<string, unknown> | null)?.[section] ?? {}
+  const result = schema.safeParse(input)
+  if (!result.success) throw problemsError(problemsOf(result.error, input, schema))
+  return { file, value: result.data, lineOf, problemsError }
 }
 
 /** Where the key (or list entry) at `path` starts in the text; the deepest existing ancestor if it is missing. */

@@ -121,3 +121,19 @@ describe('broker config file', () => {
       error instanceof ConfigFileError && error.message.startsWith(`${file}: cannot read the config file: ENOENT`))
   })
 })
+
+describe('a section of a shared config file', () => {
+  test('only the section is read; its problems carry the section and the file\'s line', async (t) => {
+    const file = writeConfig(t, 'service:\n  anything: goes here\nbroker:\n  port: 1884\n  max_inflight: 10\n')
+    const { value } = await readConfigFile(file, brokerConfigSchema, 'broker')
+    assert.deepEqual(value, { port: 1884, max_inflight: 10 })
+    const bad = writeConfig(t, 'service: {}\nbroker:\n  port: 1884\n  maxInflight: 10\n')
+    await assert.rejects(readConfigFile(bad, brokerConfigSchema, 'broker'), (error: Error) =>
+      error.message === `${bad}:4: broker.maxInflight: unknown key (did you mean 'max_inflight'?)`)
+  })
+
+  test('a missing section is an empty config', async (t) => {
+    const { value } = await readConfigFile(writeConfig(t, 'service: {}\n'), brokerConfigSchema, 'broker')
+    assert.deepEqual(value, {})
+  })
+})
