@@ -95,13 +95,13 @@ class SensorDevice {
   }
 
   private async take (): Promise<void> {
-    // A slow 1-wire read (750 ms per conversion, up to three attempts) may outlast a short interval: skip rather than pile up.
+    const time = Date.now()
+    // After a stall, start again from now rather than catch up in a burst.
+    this.schedule(time + this.interval * 1000)
+    // A slow 1-wire read (750 ms per conversion, up to three attempts) may outlast a short interval: skip this turn rather than pile up.
     if (this.reading) return
     this.reading = true
-    const time = Date.now()
     this.lastReadAt = time
-    // Stay on the interval's grid from this read; after a stall, start again from now rather than catch up in a burst.
-    this.schedule(time + this.interval * 1000)
     try {
       const temperature = await this.sensor.read()
       if (this.stopped) return

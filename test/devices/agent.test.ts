@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { version } from '../../broker/version.js'
 import { Agent } from '../../devices/agent.js'
 import { commandTopic, decodeAck, decodeMeta, decodeReading, deviceTopic, encodeCommand } from '../../devices/contract.js'
 import { discoverSensors } from '../../devices/sensors/discover-sensors.js'
+import { makeSensor } from '../../devices/sensors/sensor.js'
 import { startBroker } from '../helpers/broker.js'
 import type { Inbox } from '../helpers/mqtt-inbox.js'
 import { sleep } from '../helpers/silence.js'
@@ -25,7 +26,7 @@ async function setup (t: TestContext, mqttVersion: 4 | 5 = 5) {
   const observer = await watch(t, broker.url, [`thermopost/${SITE}/+/+`])
   const root = fakeSysfs(t, oneOfEachKind)
   const { sensors } = await discoverSensors(root)
-  const failures: string[] = []
+  const events: string[] = []
   const agent = new Agent({
     urls: [broker.url],
     site: SITE,
@@ -33,11 +34,12 @@ async function setup (t: TestContext, mqttVersion: 4 | 5 = 5) {
     sensors,
     mqttVersion,
     backoff: FAST_BACKOFF,
-    onReadFailure: (sensor, error) => failures.push(`${sensor.id}: ${error.message}`)
+    onReadFailure: (sensor, error) => events.push(`failing ${sensor.id}: ${error.message}`),
+    onReadRecovery: (sensor) => events.push(`recovered ${sensor.id}`)
   })
   agent.start()
   t.after(() => agent.stop())
-  return { broker, agent, root, failures, ...observer }
+  return { broker, agent, root, events, ...observer }
 }
 
 function on (inbox: Inbox, device: string, kind: 'reading' | 'status' | 'meta' | 'ack') {
@@ -105,16 +107,48 @@ test('an interval out of range and the commands a sensor does not take are refus
   assert.equal(agent.devices[0]!.readingInterval, 0.1)
 })
 
-test('a sensor that fails sends no reading and is reported once, while the others go on', async (t) => {
-  const { inbox, root, failures } = await setup(t)
+test('a sensor that fails sends no reading and is reported once, the others go on, and it comes back', async (t) => {
+  const { inbox, root, events, agent } = await setup(t)
   await waitFor(() => on(inbox, CHIP, 'reading').length > 0, 'a first chip reading')
-  rmSync(join(root, 'sys/devices/platform/coretemp.0/hwmon/hwmon2/temp1_input'))
+  const input = join(root, 'sys/devices/platform/coretemp.0/hwmon/hwmon2/temp1_input')
+  rmSync(input)
   await sleep(150)
   const chipBefore = on(inbox, CHIP, 'reading').length
   const zoneBefore = on(inbox, ZONE, 'reading').length
   await waitFor(() => on(inbox, ZONE, 'reading').length >= zoneBefore + 3, 'three more zone readings')
   assert.equal(on(inbox, CHIP, 'reading').length, chipBefore, 'no reading from the failing chip')
-  assert.deepEqual(failures, [`${CHIP}: cannot read ${join(root, 'sys/class/hwmon/hwmon2/temp1_input')}: ENOENT`])
+  assert.deepEqual(events, [`failing ${CHIP}: cannot read ${join(root, 'sys/class/hwmon/hwmon2/temp1_input')}: ENOENT`])
+
+  writeFileSync(input, '46500\n')
+  await waitFor(() => on(inbox, CHIP, 'reading').some((m) => decodeReading(m.payload).temperature === 46.5), 'a chip reading again')
+  assert.deepEqual(events.slice(1), [`recovered ${CHIP}`])
+  assert.ok(agent.devices[1]!.sensor.failures >= 3, 'every failed read was counted')
+})
+
+test('a read slower than the interval is never overlapped, and readings go on after it', async (t) => {
+  const broker = await startBroker()
+  t.after(() => broker.close())
+  const { inbox } = await watch(t, broker.url, [deviceTopic(SITE, 'slow', 'reading')])
+  let running = 0
+  let most = 0
+  const slow = makeSensor({
+    id: 'slow',
+    label: 'a 1-wire probe on a long bus',
+    kind: 'w1',
+    model: 'w1/DS18B20',
+    source: 'w1_slave',
+    readOnce: async () => {
+      most = Math.max(most, ++running)
+      await sleep(150)
+      running--
+      return 20
+    }
+  })
+  const agent = new Agent({ urls: [broker.url], site: SITE, interval: 0.05, sensors: [slow], backoff: FAST_BACKOFF })
+  agent.start()
+  t.after(() => agent.stop())
+  await waitFor(() => inbox.all.length >= 3, 'three readings')
+  assert.equal(most, 1, 'one read at a time')
 })
 
 test('on stop every sensor leaves offline retained', async (t) => {
