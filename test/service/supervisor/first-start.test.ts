@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { parseAcl } from '../../../broker/auth/acl.js'
+import { PasswordFile } from '../../../broker/auth/passwords.js'
+import { prepareDataDir } from '../../../service/supervisor/first-start.js'
+
+/** The all-in-one start's data directory: generated logins on the first start, the same ones afterwards. */
+
+function emptyDir (t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-first-start-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, 'data')
+}
+
+test('the first start generates logins the broker\'s files accept, readable by the owner only', async (t) => {
+  const data = await prepareDataDir(emptyDir(t))
+  assert.equal(data.firstStart, true)
+  for (const file of [data.credentialsFile, data.passwordFile, data.aclFile]) {
+    assert.equal(statSync(file).mode & 0o777, 0o600, file)
+  }
+  assert.equal(statSync(data.dir).mode & 0o777, 0o700)
+  const passwords = await PasswordFile.load(data.passwordFile)
+  const { service, simulator, admin } = data.credentials
+  for (const login of [service, simulator, admin]) {
+    assert.equal(await passwords.verify(login.username, Buffer.from(login.password)), true, login.username)
+    assert.equal(await passwords.verify(login.username, Buffer.from('guess')), false)
+  }
+  assert.notEqual(service.password, simulator.password)
+  assert.ok(data.credentials.apiToken.length >= 40)
+  const acl = parseAcl(readFileSync(data.aclFile, 'utf8'), data.aclFile)
+  assert.ok(acl.rules.length >= 6)
+})
+
+test('later starts keep the logins and say it is not the first start; a deleted password file comes back', async (t) => {
+  const dir = emptyDir(t)
+  const first = await prepareDataDir(dir)
+  rmSync(first.passwordFile)
+  const second = await prepareDataDir(dir)
+  assert.equal(second.firstStart, false)
+  assert.deepEqual(second.credentials, first.credentials)
+  const passwords = await PasswordFile.load(second.passwordFile)
+  assert.equal(await passwords.verify('service', Buffer.from(first.credentials.service.password)), true)
+})
+
+test('a damaged credentials file stops with a message that says what to do', async (t) => {
+  const dir = emptyDir(t)
+  const first = await prepareDataDir(dir)
+  writeFileSync(first.credentialsFile, '{"service": 1}')
+  await assert.rejects(prepareDataDir(dir), /credentials\.json is not a credentials file .*remove it to generate new credentials/)
+})
