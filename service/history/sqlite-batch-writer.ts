@@ -1,12 +1,9 @@
 import type { Reading } from '../reading.js'
-import { BucketTally, type BucketSums } from './bucket-tally.js'
+import { BucketTally } from './bucket-tally.js'
 import { RESOLUTION_MS } from './history-store.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js'
-
-/** Rows per multi-row statement: one statement call per this many rows instead of one per row. */
-const CHUNK = 128
-const READING_COLUMNS = 6
-const ROLLUP_COLUMNS = 8
+import { MultiRowStatements } from './sqlite-multi-row.js'
+import type { SqliteRollups } from './sqlite-rollups.js'
 
 /** Thrown inside the fast transaction when a chunk held a duplicate: the batch is rolled back and redone row by row. */
 class DuplicateInChunk extends Error {}
@@ -21,14 +18,16 @@ class DuplicateInChunk extends Error {}
 export class SqliteBatchWriter {
   private readonly insertDevice: SqliteStatement<[string, string, string, string]>
   private readonly insertReading: SqliteStatement<unknown[]>
-  private readonly statements = new Map<string, SqliteStatement<unknown[]>>()
+  private readonly insertReadings: MultiRowStatements
   private readonly fast: (readings: readonly Reading[]) => void
   private readonly slow: (readings: readonly Reading[]) => void
 
   /** `deviceIds`: the devices table's text id → integer id, shared with the store and kept in step here. */
-  constructor (private readonly db: SqliteDatabase, private readonly deviceIds: Map<string, number>) {
+  constructor (db: SqliteDatabase, private readonly deviceIds: Map<string, number>, private readonly rollups: SqliteRollups) {
     this.insertDevice = db.prepare('INSERT INTO devices (device_id, site, device, source) VALUES (?, ?, ?, ?)')
-    this.insertReading = this.readingStatement(1)
+    const insert = (values: string): string => `INSERT INTO readings VALUES ${values} ON CONFLICT (device, time) DO NOTHING`
+    this.insertReading = db.prepare<unknown[]>(insert('(?, ?, ?, ?, ?, ?)'))
+    this.insertReadings = new MultiRowStatements(db, 6, insert)
     this.fast = db.transaction((readings: readonly Reading[]) => this.writeFast(readings))
     this.slow = db.transaction((readings: readonly Reading[]) => this.writeSlow(readings))
   }
@@ -58,9 +57,8 @@ export class SqliteBatchWriter {
       ids.push(device)
       values.push(...readingValues(device, reading))
     }
-    this.inChunks(values, READING_COLUMNS, (rows, chunk) => {
-      if (this.readingStatement(rows).run(...chunk).changes !== rows) throw new DuplicateInChunk()
-    })
+    const inserted = this.insertReadings.run(values).reduce((sum, changes) => sum + changes, 0)
+    if (inserted !== readings.length) throw new DuplicateInChunk()
     this.rollUp(readings, ids)
   }
 
@@ -76,40 +74,13 @@ export class SqliteBatchWriter {
     this.rollUp(inserted, ids)
   }
 
-  /** Sums the inserted readings per device and bucket, then adds each sum to its stored rollup row. */
+  /** Sums the inserted readings per device and bucket, then adds each sum to its rollup. */
   private rollUp (readings: readonly Reading[], ids: readonly number[]): void {
-    for (const [table, bucketMs] of [['rollup_1m', RESOLUTION_MS['1m']], ['rollup_1h', RESOLUTION_MS['1h']]] as const) {
-      const tally = new BucketTally(bucketMs)
+    for (const resolution of ['1m', '1h'] as const) {
+      const tally = new BucketTally(RESOLUTION_MS[resolution])
       readings.forEach((reading, i) => tally.add(ids[i], reading.time, reading.temperature, reading.setpoint))
-      const values = [...tally.buckets()].flatMap(rollupValues)
-      this.inChunks(values, ROLLUP_COLUMNS, (rows, chunk) => this.upsertStatement(table, rows).run(...chunk))
+      this.rollups.add(resolution, tally)
     }
-  }
-
-  private inChunks (values: unknown[], columns: number, run: (rows: number, chunk: unknown[]) => void): void {
-    for (let start = 0; start < values.length; start += CHUNK * columns) {
-      const chunk = values.slice(start, start + CHUNK * columns)
-      run(chunk.length / columns, chunk)
-    }
-  }
-
-  private readingStatement (rows: number): SqliteStatement<unknown[]> {
-    return this.cached(`readings ${rows}`, () =>
-      `INSERT INTO readings VALUES ${placeholders(rows, READING_COLUMNS)} ON CONFLICT (device, time) DO NOTHING`)
-  }
-
-  private upsertStatement (table: 'rollup_1m' | 'rollup_1h', rows: number): SqliteStatement<unknown[]> {
-    return this.cached(`${table} ${rows}`, () => `INSERT INTO ${table} VALUES ${placeholders(rows, ROLLUP_COLUMNS)}
-      ON CONFLICT (device, bucket) DO UPDATE SET
-      minimum = min(minimum, excluded.minimum), maximum = max(maximum, excluded.maximum), sum = sum + excluded.sum,
-      count = count + excluded.count, setpoint_sum = setpoint_sum + excluded.setpoint_sum,
-      setpoint_count = setpoint_count + excluded.setpoint_count`)
-  }
-
-  private cached (key: string, sql: () => string): SqliteStatement<unknown[]> {
-    let statement = this.statements.get(key)
-    if (statement === undefined) this.statements.set(key, statement = this.db.prepare<unknown[]>(sql()))
-    return statement
   }
 
   private addDevice (reading: Reading): number {
@@ -127,13 +98,4 @@ export class SqliteBatchWriter {
 function readingValues (device: number, reading: Reading): unknown[] {
   const heating = reading.heating === undefined ? null : reading.heating ? 1 : 0
   return [device, reading.time, reading.temperature, reading.setpoint ?? null, heating, reading.humidity ?? null]
-}
-
-function rollupValues (b: BucketSums): unknown[] {
-  return [b.device, b.bucket, b.min, b.max, b.sum, b.count, b.setpointSum, b.setpointCount]
-}
-
-function placeholders (rows: number, columns: number): string {
-  const row = `(${Array(columns).fill('?').join(', ')})`
-  return Array(rows).fill(row).join(', ')
 }

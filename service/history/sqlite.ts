@@ -6,7 +6,8 @@ import { alignDown, DEFAULT_MAX_POINTS, DEFAULT_RETENTION, RESOLUTION_MS } from 
 import type { HistoryStore, Resolution, RetentionOptions, Series, SeriesPoint, SeriesQuery } from './history-store.js'
 import { pickResolution } from './pick-resolution.js'
 import { SqliteBatchWriter } from './sqlite-batch-writer.js'
-import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-driver.js'
+import { openSqlite, type SqliteDatabase } from './sqlite-driver.js'
+import { SqliteRollups } from './sqlite-rollups.js'
 import { openHistorySchema, type HistorySynchronous } from './sqlite-schema.js'
 import { seriesCsv, type RawRow } from './series-csv.js'
 
@@ -18,12 +19,9 @@ export interface SqliteHistoryOptions {
   synchronous?: HistorySynchronous
 }
 
-type RollupTable = 'rollup_1m' | 'rollup_1h'
-type RollupRow = [bucket: number, min: number, max: number, sum: number, count: number, setpointSum: number, setpointCount: number]
 type RawSeriesRow = [time: number, temperature: number, setpoint: number | null]
 type RawCsvRow = [time: number, temperature: number, setpoint: number | null, heating: number | null, humidity: number | null]
 
-const TABLE: Readonly<Record<'1m' | '1h', RollupTable>> = { '1m': 'rollup_1m', '1h': 'rollup_1h' }
 /** Devices whose old rows one retention transaction deletes before yielding to the event loop. */
 const RETENTION_CHUNK = 64
 
@@ -38,6 +36,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly deviceIds = new Map<string, number>()
   /** Per resolution, the time before which retention may have removed rows. */
   private readonly cutoffs = new Map<Resolution, number>()
+  private readonly rollups: SqliteRollups
   private readonly writer: SqliteBatchWriter
 
   constructor (options: SqliteHistoryOptions) {
@@ -51,7 +50,8 @@ export class SqliteHistoryStore implements HistoryStore {
     for (const [resolution, cutoff] of this.db.prepare<[], [Resolution, number]>('SELECT resolution, cutoff FROM retention').raw().all()) {
       this.cutoffs.set(resolution, cutoff)
     }
-    this.writer = new SqliteBatchWriter(this.db, this.deviceIds)
+    this.rollups = new SqliteRollups(this.db)
+    this.writer = new SqliteBatchWriter(this.db, this.deviceIds, this.rollups)
   }
 
   async write (readings: readonly Reading[]): Promise<void> {
@@ -64,7 +64,7 @@ export class SqliteHistoryStore implements HistoryStore {
     const chosen = resolution === 'auto' ? this.pickFor(device, from, to, maxPoints) : resolution
     const series: Series = { deviceId, resolution: chosen, bucketMs: RESOLUTION_MS[chosen], points: [] }
     if (device === undefined || to <= from) return series
-    series.points = chosen === 'raw' ? this.rawPoints(device, from, to) : this.rollupPoints(chosen, device, from, to)
+    series.points = chosen === 'raw' ? this.rawPoints(device, from, to) : this.rollups.points(chosen, device, from, to)
     return resolution === 'auto' && chosen === '1h' ? downsample(series, from, to, maxPoints) : series
   }
 
@@ -75,9 +75,8 @@ export class SqliteHistoryStore implements HistoryStore {
         'SELECT time, temperature, setpoint, heating, humidity FROM readings WHERE device = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?').raw()
       return seriesCsv(deviceId, from, resolution, async (cursor, limit) => page.all(device, cursor, to, limit).map(toRawRow))
     }
-    const page = this.rollupStatement(TABLE[resolution], ' LIMIT ?')
-    const bucketFrom = alignDown(from, RESOLUTION_MS[resolution])
-    return seriesCsv(deviceId, bucketFrom, resolution, async (cursor, limit) => page.all(device, cursor, to, limit).map(toPoint))
+    return seriesCsv(deviceId, alignDown(from, RESOLUTION_MS[resolution]), resolution,
+      async (cursor, limit) => this.rollups.points(resolution, device, cursor, to, limit))
   }
 
   async applyRetention (now: number): Promise<void> {
@@ -86,6 +85,8 @@ export class SqliteHistoryStore implements HistoryStore {
       ['1m', 'rollup_1m', 'bucket', now - this.retention.retention1m],
       ['1h', 'rollup_1h', 'bucket', now - this.retention.retention1h]
     ]
+    // Pending buckets first join the big tables, which the per-device deletes below go through.
+    this.db.transaction(() => { for (const resolution of ['1m', '1h'] as const) this.rollups.move(resolution, Infinity) })()
     const devices = [...this.deviceIds.values()]
     const saveCutoff = this.db.prepare<[Resolution, number]>('INSERT INTO retention VALUES (?, ?) ON CONFLICT (resolution) DO UPDATE SET cutoff = max(cutoff, excluded.cutoff)')
     for (const [resolution, table, column, cutoff] of cutoffs) {
@@ -111,14 +112,14 @@ export class SqliteHistoryStore implements HistoryStore {
    */
   private pickFor (device: number | undefined, from: number, to: number, maxPoints: number): Resolution {
     if (device === undefined || to <= from) return 'raw'
-    const [minutes, readings] = this.db.prepare<[number, number, number], [number, number]>(
-      'SELECT count(*), total(count) FROM rollup_1m WHERE device = ? AND bucket >= ? AND bucket < ?').raw()
-      .get(device, alignDown(from, RESOLUTION_MS['1m']), to)!
-    const [hours] = this.db.prepare<[number, number, number], [number]>(
-      'SELECT count(*) FROM rollup_1h WHERE device = ? AND bucket >= ? AND bucket < ?').raw()
-      .get(device, alignDown(from, RESOLUTION_MS['1h']), to)!
+    const minutes = this.rollups.counts('1m', device, from, to)
+    const hours = this.rollups.counts('1h', device, from, to)
     const holds = (resolution: Resolution): boolean => from >= (this.cutoffs.get(resolution) ?? -Infinity)
-    return pickResolution({ raw: holds('raw') ? readings : undefined, '1m': holds('1m') ? minutes : undefined, '1h': hours }, maxPoints)
+    return pickResolution({
+      raw: holds('raw') ? minutes.readings : undefined,
+      '1m': holds('1m') ? minutes.buckets : undefined,
+      '1h': hours.buckets
+    }, maxPoints)
   }
 
   private rawPoints (device: number, from: number, to: number): SeriesPoint[] {
@@ -131,22 +132,6 @@ export class SqliteHistoryStore implements HistoryStore {
       return point
     })
   }
-
-  /** Every bucket that overlaps [from, to). */
-  private rollupPoints (resolution: '1m' | '1h', device: number, from: number, to: number): SeriesPoint[] {
-    return this.rollupStatement(TABLE[resolution], '').all(device, alignDown(from, RESOLUTION_MS[resolution]), to).map(toPoint)
-  }
-
-  private rollupStatement (table: RollupTable, limit: '' | ' LIMIT ?'): SqliteStatement<number[], RollupRow> {
-    return this.db.prepare<number[], RollupRow>(`SELECT bucket, minimum, maximum, sum, count, setpoint_sum, setpoint_count
-      FROM ${table} WHERE device = ? AND bucket >= ? AND bucket < ? ORDER BY bucket${limit}`).raw()
-  }
-}
-
-function toPoint ([time, min, max, sum, count, setpointSum, setpointCount]: RollupRow): SeriesPoint {
-  const point: SeriesPoint = { time, min, mean: sum / count, max, count }
-  if (setpointCount > 0) point.setpoint = setpointSum / setpointCount
-  return point
 }
 
 function toRawRow ([time, temperature, setpoint, heating, humidity]: RawCsvRow): RawRow {

@@ -61,3 +61,17 @@ test('a failed batch leaves nothing behind, not even its new device', async (t) 
   await store.write([{ ...reading(T0, 19), deviceId: 'home/b', device: 'b' }])
   assert.equal((await store.query({ deviceId: 'home/b', from: T0, to: T0 + 60_000, resolution: 'raw' })).points.length, 1)
 })
+
+test('a bucket both moved to the big table and still being filled reads as one', async (t) => {
+  const store = open(t, freshPath())
+  await store.write([reading(T0, 20), reading(T0 + 10_000, 26)])
+  await store.applyRetention(T0) // moves every pending bucket, the one being filled too
+  await store.write([reading(T0 + 20_000, 17), reading(T0 + 30_000, 21)])
+  for (const resolution of ['1m', '1h'] as const) {
+    const { points } = await store.query({ deviceId: 'home/a', from: T0, to: T0 + 60_000, resolution })
+    assert.deepEqual(points, [{ time: T0, min: 17, mean: 21, max: 26, count: 4 }], resolution)
+  }
+  const csv = []
+  for await (const line of store.exportCsv('home/a', T0, T0 + 60_000, '1m')) csv.push(line)
+  assert.deepEqual(csv.slice(1), [`${new Date(T0).toISOString()},home/a,17,21,26,4,\n`])
+})
