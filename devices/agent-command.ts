@@ -4,6 +4,7 @@ import { CommandError, UsageError } from '../broker/command-errors.js'
 import { createLogger } from '../broker/log.js'
 import { Agent, type AgentOptions } from './agent.js'
 import { INTERVAL_RANGE, isName } from './contract.js'
+import { durationSeconds, linkFlagOptions, linkFlagsUsage, linkSettingsFrom } from './link-flags.js'
 import { describeSearches, discoverSensors } from './sensors/discover-sensors.js'
 
 export const agentUsage = `Usage: thermopost agent [--url mqtt://HOST:PORT ...] [options]
@@ -12,26 +13,20 @@ Publishes this machine's temperature sensors, each as a device (thermopost/SITE/
 SIGINT or SIGTERM. It reads Linux thermal zones (/sys/class/thermal/thermal_zone*/temp), hwmon chips
 (/sys/class/hwmon/hwmon*/temp*_input) and DS18B20 1-wire probes (/sys/bus/w1/devices/28-*/w1_slave),
 and takes the interval command.
-  --url URL            a broker to connect to (default mqtt://127.0.0.1:1883); repeat it for a list to
-                       fail over through
   --site NAME          the site the sensors are published under (default: this host's name)
   --interval TIME      between readings: 10s (default), 500ms, 1m
   --sysfs-root PATH    read sysfs under PATH instead of / (a copy or a fake tree)
-  --username U --password P
-  --mqtt-version V     5 (default) or 3.1.1`
+${linkFlagsUsage}`
 
 /** `thermopost agent`: finds the sensors, says what it looked for if there are none, publishes them until stopped. */
 export async function runAgentCommand (args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      url: { type: 'string', multiple: true },
+      ...linkFlagOptions,
       site: { type: 'string' },
       interval: { type: 'string', default: '10s' },
       'sysfs-root': { type: 'string', default: '/' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      'mqtt-version': { type: 'string', default: '5' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -41,15 +36,10 @@ export async function runAgentCommand (args: string[]): Promise<void> {
     console.log(agentUsage)
     return
   }
-  const urls = values.url ?? ['mqtt://127.0.0.1:1883']
-  const bad = urls.find((url) => !/^(mqtts?|wss?):\/\/[^/]+/.test(url))
-  if (bad !== undefined) throw new UsageError(`--url must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not '${bad}'`)
+  const { urls, mqttVersion, username, password } = linkSettingsFrom(values)
   const site = values.site ?? hostname()
   if (!isName(site)) throw new UsageError(`--site must be one topic level (no '/', '+' or '#'), not '${site}'`)
-  const version = values['mqtt-version']
-  if (version !== '5' && version !== '3.1.1') throw new UsageError(`--mqtt-version must be 5 or 3.1.1, not '${version}'`)
-  if ((values.username === undefined) !== (values.password === undefined)) throw new UsageError('--username and --password go together')
-  const interval = intervalSeconds(values.interval!)
+  const interval = durationSeconds(values.interval!, '--interval', INTERVAL_RANGE.min, INTERVAL_RANGE.max)
 
   const root = values['sysfs-root']!
   const { sensors, searches } = await discoverSensors(root)
@@ -61,9 +51,9 @@ export async function runAgentCommand (args: string[]): Promise<void> {
     site,
     interval,
     sensors,
-    mqttVersion: version === '5' ? 5 : 4,
-    username: values.username,
-    password: values.password,
+    mqttVersion,
+    username,
+    password,
     onReadFailure: (sensor, error) => logger.warn({ sensor: sensor.id }, `${sensor.label}: ${error.message}`),
     onReadRecovery: (sensor) => logger.info({ sensor: sensor.id, failures: sensor.failures }, `${sensor.label}: reading again`)
   }
@@ -84,14 +74,4 @@ export async function runAgentCommand (args: string[]): Promise<void> {
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
-}
-
-/** `10s`, `500ms`, `2m`, or a bare number of seconds, within what the interval command accepts. */
-function intervalSeconds (text: string): number {
-  const match = /^(\d*\.?\d+)(ms|s|m)?$/.exec(text)
-  const unit = { ms: 0.001, s: 1, m: 60 }[match?.[2] ?? 's'] ?? 1
-  const seconds = match === null ? NaN : Number(match[1]) * unit
-  const { min, max } = INTERVAL_RANGE
-  if (!(seconds >= min && seconds <= max)) throw new UsageError(`--interval must be a time from ${min * 1000}ms to ${max}s, like 10s, 500ms or 1m, not '${text}'`)
-  return seconds
 }

@@ -2,20 +2,18 @@ import { parseArgs } from 'node:util'
 import { CommandError, UsageError } from '../broker/command-errors.js'
 import { openFileLimit } from './fd-limit.js'
 import { formatSummary } from './fleet-summary.js'
+import { durationSeconds, linkFlagOptions, linkFlagsUsage, linkSettingsFrom } from './link-flags.js'
 import { Simulator, type SimulatorOptions } from './simulator.js'
 
 export const simulateUsage = `Usage: thermopost simulate [--url mqtt://HOST:PORT ...] [--devices N] [options]
 
 Runs a fleet of simulated thermostats, each a room with a heater and its own MQTT connection, until
 SIGINT or SIGTERM (then every device publishes offline and disconnects).
-  --url URL            a broker to connect to (default mqtt://127.0.0.1:1883); repeat it for a list to
-                       fail over through
   --devices N          thermostats (default 10); one process holds 10 000 (raise ulimit -n above N)
   --sites N            sites they are spread over (default 1)
   --interval TIME      between readings, wall clock: 5s (default), 500ms, 1m
   --time-scale N       the rooms' physics runs N times faster than the wall clock (default 1)
-  --username U --password P
-  --mqtt-version V     5 (default) or 3.1.1
+${linkFlagsUsage}
   --format F           json (default) or compact (12 bytes; with MQTT 5, a topic alias for the reading topic)
   --flaky SHARE        share of devices, 0 to 1, whose connection drops about once a minute (default 0)
   --home-assistant     publish Home Assistant discovery (needs --format json)
@@ -27,14 +25,11 @@ export async function runSimulateCommand (args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      url: { type: 'string', multiple: true },
+      ...linkFlagOptions,
       devices: { type: 'string', default: '10' },
       sites: { type: 'string', default: '1' },
       interval: { type: 'string', default: '5s' },
       'time-scale': { type: 'string', default: '1' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      'mqtt-version': { type: 'string', default: '5' },
       format: { type: 'string', default: 'json' },
       flaky: { type: 'string', default: '0' },
       'home-assistant': { type: 'boolean', default: false },
@@ -50,7 +45,7 @@ export async function runSimulateCommand (args: string[]): Promise<void> {
     return
   }
   const options = simulatorOptionsFrom(values)
-  const reportMs = durationSeconds(values.report!, '--report') * 1000
+  const reportMs = durationSeconds(values.report!, '--report', 0.05) * 1000
   const limit = openFileLimit()
   // Each device holds a socket; the process needs a few descriptors of its own besides.
   if (limit !== undefined && options.devices + 64 > limit) {
@@ -92,12 +87,7 @@ export async function runSimulateCommand (args: string[]): Promise<void> {
 
 function simulatorOptionsFrom (values: Record<string, string | boolean | string[] | undefined>): SimulatorOptions {
   const text = (key: string): string => values[key] as string
-  const urls = (values.url as string[] | undefined) ?? ['mqtt://127.0.0.1:1883']
-  for (const url of urls) {
-    if (!/^(mqtts?|wss?):\/\/[^/]+/.test(url)) throw new UsageError(`--url must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not '${url}'`)
-  }
-  const version = text('mqtt-version')
-  if (version !== '5' && version !== '3.1.1') throw new UsageError(`--mqtt-version must be 5 or 3.1.1, not '${version}'`)
+  const { urls, mqttVersion, username, password } = linkSettingsFrom(values as Parameters<typeof linkSettingsFrom>[0])
   const format = text('format')
   if (format !== 'json' && format !== 'compact') throw new UsageError(`--format must be json or compact, not '${format}'`)
   const flaky = Number(text('flaky'))
@@ -106,18 +96,17 @@ function simulatorOptionsFrom (values: Record<string, string | boolean | string[
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new UsageError(`--time-scale must be a number above 0, not '${text('time-scale')}'`)
   const homeAssistant = values['home-assistant'] === true
   if (homeAssistant && format === 'compact') throw new UsageError('--home-assistant reads readings as JSON: it cannot be used with --format compact')
-  if ((values.username === undefined) !== (values.password === undefined)) throw new UsageError('--username and --password go together')
   const devices = wholeNumber(text('devices'), '--devices', 1)
   return {
     urls,
     devices,
     sites: Math.min(wholeNumber(text('sites'), '--sites', 1), devices),
-    interval: durationSeconds(text('interval'), '--interval'),
+    interval: durationSeconds(text('interval'), '--interval', 0.05),
     timeScale,
-    mqttVersion: version === '5' ? 5 : 4,
+    mqttVersion,
     format,
-    username: values.username as string | undefined,
-    password: values.password as string | undefined,
+    username,
+    password,
     flaky,
     homeAssistant,
     seed: wholeNumber(text('seed'), '--seed', 0)
@@ -128,12 +117,4 @@ function wholeNumber (text: string, flag: string, min: number): number {
   const value = Number(text)
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) throw new UsageError(`${flag} must be a whole number of at least ${min}, not '${text}'`)
   return value
-}
-
-/** `5s`, `500ms`, `2m`, or a bare number of seconds; at least 50 ms. */
-function durationSeconds (text: string, flag: string): number {
-  const match = /^(\d*\.?\d+)(ms|s|m)?$/.exec(text)
-  const seconds = match === null ? NaN : Number(match[1]) * ({ ms: 0.001, s: 1, m: 60 } as const)[match[2] as 'ms' | 's' | 'm' ?? 's']
-  if (!(seconds >= 0.05)) throw new UsageError(`${flag} must be a time of at least 50ms, like 5s, 500ms or 1m, not '${text}'`)
-  return seconds
 }

@@ -36,7 +36,7 @@ test('bad options are usage errors naming the option', async () => {
     [['--site', 'a/b'], "--site must be one topic level (no '/', '+' or '#'), not 'a/b'"],
     [['--url', 'localhost:1883'], "--url must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not 'localhost:1883'"],
     [['--mqtt-version', '4'], "--mqtt-version must be 5 or 3.1.1, not '4'"],
-    [['--username', 'u'], '--username and --password go together']
+    [['--username', 'u'], '--username and --password (or THERMOPOST_MQTT_PASSWORD) go together']
   ] as const) {
     await assert.rejects(runAgentCommand([...args]), (error: Error) => error instanceof UsageError && error.message === message, args.join(' '))
   }

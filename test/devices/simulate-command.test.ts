@@ -20,7 +20,7 @@ const badOptions: Array<[string[], RegExp]> = [
   [['--flaky', '1.5'], /--flaky must be a share from 0 to 1/],
   [['--url', 'localhost:1883'], /--url must look like mqtt:\/\/HOST:PORT/],
   [['--format', 'compact', '--home-assistant'], /--home-assistant reads readings as JSON/],
-  [['--username', 'u'], /--username and --password go together/]
+  [['--username', 'u'], /--username and --password \(or THERMOPOST_MQTT_PASSWORD\) go together/]
 ]
 
 test('bad options are refused with a message naming the option, before anything connects', async () => {

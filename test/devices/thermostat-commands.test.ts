@@ -106,3 +106,16 @@ test('status is online (retained) while connected, and offline (retained) after 
   assert.equal(offline.payload.toString(), 'offline')
   assert.equal(offline.packet.retain, true)
 })
+
+test('reboot is acked, then the device drops off (its will says offline) and comes back online', async (t) => {
+  const STATUS = deviceTopic('home', 'room-1', 'status')
+  const { client, inbox } = await setup(t)
+  await client.subscribeAsync(STATUS, { qos: 1 })
+  await waitFor(() => inbox.all.some((m) => m.topic === STATUS && m.payload.toString() === 'online'), 'the retained online status')
+  const before = inbox.all.length
+  await client.publishAsync(commandTopic('home', 'room-1', 'reboot'), encodeCommand('r-1', undefined), { qos: 1 })
+  await waitFor(() => inbox.all.some((m) => m.topic === ACK), 'the ack')
+  assert.deepEqual(decodeAck(inbox.all.find((m) => m.topic === ACK)!.payload), { id: 'r-1', command: 'reboot', ok: true })
+  const statuses = (): string[] => inbox.all.slice(before).filter((m) => m.topic === STATUS).map((m) => m.payload.toString())
+  await waitFor(() => statuses().join(',') === 'offline,online', 'offline (the will), then online again', 8000)
+})
