@@ -11,7 +11,8 @@ export const serviceErrors = {
   'unknown-alert': { status: 404, message: 'no alert with this id' },
   'not-found': { status: 404, message: 'no such resource' },
   'history-unavailable': { status: 503, message: 'the history store cannot be reached' },
-  'broker-unavailable': { status: 503, message: 'the service is not connected to the broker' }
+  'broker-unavailable': { status: 503, message: 'the service is not connected to the broker' },
+  internal: { status: 500, message: 'the service failed to answer this request; the details are in its log' }
 } as const satisfies Record<string, { status: number, message: string }>
 
 export type ServiceErrorCode = keyof typeof serviceErrors
