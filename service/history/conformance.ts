@@ -122,7 +122,7 @@ export function historyConformance ({ test, makeStore }: HistoryConformanceOptio
     const readings = twoHours('a').slice(0, 60)
     await store.write(readings)
     await store.write(readings.slice(10, 20))
-    await store.write([readings[0], readings[0]])
+    await store.write([readings[0], readings[0], readings[59]])
     assert.equal((await store.query({ deviceId: 'home/a', from: BASE, to: BASE + HOUR, resolution: 'raw' })).points.length, 60)
     for (const resolution of ['1m', '1h'] as const) {
       const series = await store.query({ deviceId: 'home/a', from: BASE, to: BASE + HOUR, resolution })

@@ -2,7 +2,7 @@ import type { Reading } from '../reading.js'
 import { BucketTally } from './bucket-tally.js'
 import { RESOLUTION_MS } from './history-store.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js'
-import { MultiRowStatements } from './sqlite-multi-row.js'
+import type { SqliteReadings } from './sqlite-readings.js'
 import type { SqliteRollups } from './sqlite-rollups.js'
 
 /** Thrown inside the fast transaction when a chunk held a duplicate: the batch is rolled back and redone row by row. */
@@ -17,17 +17,13 @@ class DuplicateInChunk extends Error {}
  */
 export class SqliteBatchWriter {
   private readonly insertDevice: SqliteStatement<[string, string, string, string]>
-  private readonly insertReading: SqliteStatement<unknown[]>
-  private readonly insertReadings: MultiRowStatements
   private readonly fast: (readings: readonly Reading[]) => void
   private readonly slow: (readings: readonly Reading[]) => void
 
   /** `deviceIds`: the devices table's text id → integer id, shared with the store and kept in step here. */
-  constructor (db: SqliteDatabase, private readonly deviceIds: Map<string, number>, private readonly rollups: SqliteRollups) {
+  constructor (db: SqliteDatabase, private readonly deviceIds: Map<string, number>,
+    private readonly readings: SqliteReadings, private readonly rollups: SqliteRollups) {
     this.insertDevice = db.prepare('INSERT INTO devices (device_id, site, device, source) VALUES (?, ?, ?, ?)')
-    const insert = (values: string): string => `INSERT INTO readings VALUES ${values} ON CONFLICT (device, time) DO NOTHING`
-    this.insertReading = db.prepare<unknown[]>(insert('(?, ?, ?, ?, ?, ?)'))
-    this.insertReadings = new MultiRowStatements(db, 6, insert)
     this.fast = db.transaction((readings: readonly Reading[]) => this.writeFast(readings))
     this.slow = db.transaction((readings: readonly Reading[]) => this.writeSlow(readings))
   }
@@ -57,8 +53,7 @@ export class SqliteBatchWriter {
       ids.push(device)
       values.push(...readingValues(device, reading))
     }
-    const inserted = this.insertReadings.run(values).reduce((sum, changes) => sum + changes, 0)
-    if (inserted !== readings.length) throw new DuplicateInChunk()
+    if (this.readings.insert(values) !== readings.length) throw new DuplicateInChunk()
     this.rollUp(readings, ids)
   }
 
@@ -67,7 +62,7 @@ export class SqliteBatchWriter {
     const ids: number[] = []
     for (const reading of readings) {
       const device = this.deviceIds.get(reading.deviceId) ?? this.addDevice(reading)
-      if (this.insertReading.run(...readingValues(device, reading)).changes === 0) continue
+      if (!this.readings.insertRow(readingValues(device, reading))) continue
       inserted.push(reading)
       ids.push(device)
     }
@@ -76,6 +71,13 @@ export class SqliteBatchWriter {
 
   /** Sums the inserted readings per device and bucket, then adds each sum to its rollup. */
   private rollUp (readings: readonly Reading[], ids: readonly number[]): void {
+    if (readings.length === 0) return
+    let [oldest, newest] = [Infinity, -Infinity]
+    for (const { time } of readings) {
+      if (time < oldest) oldest = time
+      if (time > newest) newest = time
+    }
+    this.readings.written(oldest, newest)
     for (const resolution of ['1m', '1h'] as const) {
       const tally = new BucketTally(RESOLUTION_MS[resolution])
       readings.forEach((reading, i) => tally.add(ids[i], reading.time, reading.temperature, reading.setpoint))

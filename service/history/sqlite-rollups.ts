@@ -2,31 +2,25 @@ import type { BucketTally } from './bucket-tally.js'
 import { alignDown, RESOLUTION_MS, type SeriesPoint } from './history-store.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js'
 import { MERGE_ROLLUP, MultiRowStatements } from './sqlite-multi-row.js'
+import { Staging } from './sqlite-staging.js'
 
 export type Rollup = '1m' | '1h'
 type RollupRow = [bucket: number, min: number, max: number, sum: number, count: number, setpointSum: number, setpointCount: number]
 
 interface Tables {
   add: MultiRowStatements
-  move: SqliteStatement<[number]>
-  clear: SqliteStatement<[number]>
+  staging: Staging
   stored: SqliteStatement<[number, number, number, number], RollupRow>
   pending: SqliteStatement<[number, number, number], RollupRow>
   counts: Array<SqliteStatement<[number, number, number], [buckets: number, readings: number]>>
-  /** The oldest bucket in the pending table, Infinity when empty. */
-  oldestPending: number
-  /** The newest bucket any batch touched. */
-  newest: number
 }
 
 /**
- * The rollup tables, kept the cheap way for writes. The big tables (rollup_1m, rollup_1h) are ordered by device,
- * so a batch holding one reading from each of 1000 devices would dirty a page per device in each. Instead a
- * batch adds its sums to the small pending_1m / pending_1h tables, whose rows are only the buckets still being
- * filled (a page holds hundreds of devices' current minute), and pending buckets move to the big tables once a
- * newer bucket has begun: a page per device per minute (or hour) rather than per batch. Both tables are written
- * in the batch's transaction, so nothing needs rebuilding after a crash; reads add the two together.
- * Invariant: a bucket's sums are its stored row plus its pending row (either may be missing).
+ * The rollup tables, written through staging tables (see sqlite-staging.ts): a batch adds its sums to
+ * pending_1m / pending_1h, whose rows are the buckets still being filled, and they move to rollup_1m / rollup_1h
+ * once a newer bucket has begun. Invariant: a bucket's sums are its rollup_* row plus its pending_* row (either
+ * may be missing; both exist after retention's move took a bucket still being filled), so reads add the two
+ * together.
  */
 export class SqliteRollups {
   private readonly tables: Record<Rollup, Tables>
@@ -37,24 +31,21 @@ export class SqliteRollups {
 
   /** Inside the batch's transaction, with the sums of the readings it inserted. */
   add (resolution: Rollup, tally: BucketTally): void {
-    const tables = this.tables[resolution]
     const values: unknown[] = []
+    let [oldest, newest] = [Infinity, -Infinity]
     for (const b of tally.buckets()) {
       values.push(b.device, b.bucket, b.min, b.max, b.sum, b.count, b.setpointSum, b.setpointCount)
-      if (b.bucket < tables.oldestPending) tables.oldestPending = b.bucket
-      if (b.bucket > tables.newest) tables.newest = b.bucket
+      if (b.bucket < oldest) oldest = b.bucket
+      if (b.bucket > newest) newest = b.bucket
     }
-    tables.add.run(values)
-    // A rolled-back batch may leave these two off: then a move comes early or moves nothing, never loses sums.
-    if (tables.oldestPending < tables.newest) this.move(resolution, tables.newest)
+    if (values.length === 0) return
+    this.tables[resolution].add.run(values)
+    this.tables[resolution].staging.written(oldest, newest)
   }
 
-  /** Moves every pending bucket before `before` to the big table. */
-  move (resolution: Rollup, before: number): void {
-    const tables = this.tables[resolution]
-    tables.move.run(before)
-    tables.clear.run(before)
-    tables.oldestPending = Number.isFinite(before) ? Math.max(tables.oldestPending, before) : Infinity
+  /** Inside a transaction: moves every pending bucket to the big tables. */
+  moveAll (): void {
+    for (const resolution of ['1m', '1h'] as const) this.tables[resolution].staging.moveAll()
   }
 
   /** A device's buckets that overlap [from, to), ascending, at most `limit`. */
@@ -82,18 +73,13 @@ export class SqliteRollups {
     const [big, pending] = [`rollup_${resolution}`, `pending_${resolution}`]
     const columns = 'bucket, minimum, maximum, sum, count, setpoint_sum, setpoint_count'
     const range = 'WHERE device = ? AND bucket >= ? AND bucket < ? ORDER BY bucket'
-    const [oldest, newest] = this.db.prepare<[], [number | null, number | null]>(`SELECT min(bucket), max(bucket) FROM ${pending}`).raw().get()!
     return {
       add: new MultiRowStatements(this.db, 8, (values) => `INSERT INTO ${pending} VALUES ${values} ${MERGE_ROLLUP}`),
-      // ORDER BY: the big table is written in its own key order, a page at a time.
-      move: this.db.prepare(`INSERT INTO ${big} SELECT * FROM ${pending} WHERE bucket < ? ORDER BY device, bucket ${MERGE_ROLLUP}`),
-      clear: this.db.prepare(`DELETE FROM ${pending} WHERE bucket < ?`),
+      staging: new Staging(this.db, { staging: pending, big, column: 'bucket', bucketMs: RESOLUTION_MS[resolution], onConflict: MERGE_ROLLUP }),
       stored: this.db.prepare<[number, number, number, number], RollupRow>(`SELECT ${columns} FROM ${big} ${range} LIMIT ?`).raw(),
       pending: this.db.prepare<[number, number, number], RollupRow>(`SELECT ${columns} FROM ${pending} ${range}`).raw(),
       counts: [big, pending].map((table) => this.db.prepare<[number, number, number], [number, number]>(
-        `SELECT count(*), total(count) FROM ${table} WHERE device = ? AND bucket >= ? AND bucket < ?`).raw()),
-      oldestPending: oldest ?? Infinity,
-      newest: newest ?? -Infinity
+        `SELECT count(*), total(count) FROM ${table} WHERE device = ? AND bucket >= ? AND bucket < ?`).raw())
     }
   }
 }

@@ -10,6 +10,8 @@ export const SCHEMA_VERSION = 1
 /**
  * devices: the text id `{site}/{device}` once, so every other row carries a small integer.
  * readings: one row per device and measurement time (ms); the key makes a re-sent reading a no-op.
+ * recent_readings: the same for the minute still being filled, moved to readings when a newer one begins (see
+ * sqlite-readings.ts); a reading is in one of the two.
  * rollup_1m, rollup_1h: per device and bucket start (ms, aligned to the epoch) the sums the API's min, mean and
  * max come from; mean = sum / count, setpoint = setpoint_sum / setpoint_count (readings without one excluded).
  * pending_1m, pending_1h: the same sums for buckets still being filled, moved to rollup_* when a newer bucket
@@ -17,6 +19,18 @@ export const SCHEMA_VERSION = 1
  * retention: the cutoff applyRetention last used per resolution: data before it may be gone, so 'auto' does not
  * pick that resolution for a range starting earlier.
  */
+function readingsTable (name: string): string {
+  return `CREATE TABLE ${name} (
+  device INTEGER NOT NULL,
+  time INTEGER NOT NULL,
+  temperature REAL NOT NULL,
+  setpoint REAL,
+  heating INTEGER,
+  humidity REAL,
+  PRIMARY KEY (device, time)
+) WITHOUT ROWID;`
+}
+
 function rollupTable (name: string): string {
   return `CREATE TABLE ${name} (
   device INTEGER NOT NULL,
@@ -39,15 +53,8 @@ CREATE TABLE devices (
   device TEXT NOT NULL,
   source TEXT NOT NULL
 );
-CREATE TABLE readings (
-  device INTEGER NOT NULL,
-  time INTEGER NOT NULL,
-  temperature REAL NOT NULL,
-  setpoint REAL,
-  heating INTEGER,
-  humidity REAL,
-  PRIMARY KEY (device, time)
-) WITHOUT ROWID;
+${readingsTable('readings')}
+${readingsTable('recent_readings')}
 ${rollupTable('rollup_1m')}
 ${rollupTable('rollup_1h')}
 ${rollupTable('pending_1m')}

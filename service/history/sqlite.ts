@@ -7,6 +7,7 @@ import type { HistoryStore, Resolution, RetentionOptions, Series, SeriesPoint, S
 import { pickResolution } from './pick-resolution.js'
 import { SqliteBatchWriter } from './sqlite-batch-writer.js'
 import { openSqlite, type SqliteDatabase } from './sqlite-driver.js'
+import { SqliteReadings, type ReadingRow } from './sqlite-readings.js'
 import { SqliteRollups } from './sqlite-rollups.js'
 import { openHistorySchema, type HistorySynchronous } from './sqlite-schema.js'
 import { seriesCsv, type RawRow } from './series-csv.js'
@@ -19,8 +20,6 @@ export interface SqliteHistoryOptions {
   synchronous?: HistorySynchronous
 }
 
-type RawSeriesRow = [time: number, temperature: number, setpoint: number | null]
-type RawCsvRow = [time: number, temperature: number, setpoint: number | null, heating: number | null, humidity: number | null]
 
 /** Devices whose old rows one retention transaction deletes before yielding to the event loop. */
 const RETENTION_CHUNK = 64
@@ -36,6 +35,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly deviceIds = new Map<string, number>()
   /** Per resolution, the time before which retention may have removed rows. */
   private readonly cutoffs = new Map<Resolution, number>()
+  private readonly readings: SqliteReadings
   private readonly rollups: SqliteRollups
   private readonly writer: SqliteBatchWriter
 
@@ -50,8 +50,9 @@ export class SqliteHistoryStore implements HistoryStore {
     for (const [resolution, cutoff] of this.db.prepare<[], [Resolution, number]>('SELECT resolution, cutoff FROM retention').raw().all()) {
       this.cutoffs.set(resolution, cutoff)
     }
+    this.readings = new SqliteReadings(this.db)
     this.rollups = new SqliteRollups(this.db)
-    this.writer = new SqliteBatchWriter(this.db, this.deviceIds, this.rollups)
+    this.writer = new SqliteBatchWriter(this.db, this.deviceIds, this.readings, this.rollups)
   }
 
   async write (readings: readonly Reading[]): Promise<void> {
@@ -71,9 +72,7 @@ export class SqliteHistoryStore implements HistoryStore {
   exportCsv (deviceId: string, from: number, to: number, resolution: Resolution): AsyncIterable<string> {
     const device = this.deviceIds.get(deviceId) ?? -1
     if (resolution === 'raw') {
-      const page = this.db.prepare<[number, number, number, number], RawCsvRow>(
-        'SELECT time, temperature, setpoint, heating, humidity FROM readings WHERE device = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?').raw()
-      return seriesCsv(deviceId, from, resolution, async (cursor, limit) => page.all(device, cursor, to, limit).map(toRawRow))
+      return seriesCsv(deviceId, from, resolution, async (cursor, limit) => this.readings.rows(device, cursor, to, limit).map(toRawRow))
     }
     return seriesCsv(deviceId, alignDown(from, RESOLUTION_MS[resolution]), resolution,
       async (cursor, limit) => this.rollups.points(resolution, device, cursor, to, limit))
@@ -85,8 +84,11 @@ export class SqliteHistoryStore implements HistoryStore {
       ['1m', 'rollup_1m', 'bucket', now - this.retention.retention1m],
       ['1h', 'rollup_1h', 'bucket', now - this.retention.retention1h]
     ]
-    // Pending buckets first join the big tables, which the per-device deletes below go through.
-    this.db.transaction(() => { for (const resolution of ['1m', '1h'] as const) this.rollups.move(resolution, Infinity) })()
+    // Staged readings and buckets first join the big tables, which the per-device deletes below go through.
+    this.db.transaction(() => {
+      this.readings.moveAll()
+      this.rollups.moveAll()
+    })()
     const devices = [...this.deviceIds.values()]
     const saveCutoff = this.db.prepare<[Resolution, number]>('INSERT INTO retention VALUES (?, ?) ON CONFLICT (resolution) DO UPDATE SET cutoff = max(cutoff, excluded.cutoff)')
     for (const [resolution, table, column, cutoff] of cutoffs) {
@@ -123,9 +125,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   private rawPoints (device: number, from: number, to: number): SeriesPoint[] {
-    const rows = this.db.prepare<[number, number, number], RawSeriesRow>(
-      'SELECT time, temperature, setpoint FROM readings WHERE device = ? AND time >= ? AND time < ? ORDER BY time').raw()
-      .all(device, from, to)
+    const rows = this.readings.rows(device, from, to)
     return rows.map(([time, temperature, setpoint]) => {
       const point: SeriesPoint = { time, min: temperature, mean: temperature, max: temperature, count: 1 }
       if (setpoint !== null) point.setpoint = setpoint
@@ -134,7 +134,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 }
 
-function toRawRow ([time, temperature, setpoint, heating, humidity]: RawCsvRow): RawRow {
+function toRawRow ([time, temperature, setpoint, heating, humidity]: ReadingRow): RawRow {
   const row: RawRow = { time, temperature }
   if (setpoint !== null) row.setpoint = setpoint
   if (heating !== null) row.heating = heating === 1
