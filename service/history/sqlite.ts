@@ -20,14 +20,14 @@ export interface SqliteHistoryOptions {
   synchronous?: HistorySynchronous
 }
 
-
 /** Devices whose old rows one retention transaction deletes before yielding to the event loop. */
 const RETENTION_CHUNK = 64
 
 /**
- * The default history: one SQLite file. better-sqlite3 is synchronous, so each call runs on the event loop;
- * a batch write is one transaction of prepared statements (about 10 µs a reading), a chart query one
- * index range scan, and retention is cut into per-device chunks so no call holds the loop for long.
+ * The default history: one SQLite file (schema in sqlite-schema.ts). better-sqlite3 is synchronous, so each
+ * call runs on the event loop: a batch write is one transaction (sqlite-batch-writer.ts, about 10 µs a reading),
+ * a chart query an index range scan per table, and retention is cut into per-device chunks so no call holds
+ * the loop for long.
  */
 export class SqliteHistoryStore implements HistoryStore {
   private readonly db: SqliteDatabase
@@ -109,18 +109,20 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   /**
-   * Point counts come from the 1-minute rollups, which count every stored reading: their sum over the range is
-   * the raw count (rounded out to whole minutes), their rows the 1-minute count.
+   * Point counts come from the rollups, which count every stored reading: the 1-minute rows' count sum over the
+   * range is the raw count (rounded out to whole minutes), their number the 1-minute count. Those are only read
+   * when the hourly points fit; when they do not, nothing finer does.
    */
   private pickFor (device: number | undefined, from: number, to: number, maxPoints: number): Resolution {
     if (device === undefined || to <= from) return 'raw'
+    const hours = this.rollups.counts('1h', device, from, to).buckets
+    if (hours > maxPoints) return '1h'
     const minutes = this.rollups.counts('1m', device, from, to)
-    const hours = this.rollups.counts('1h', device, from, to)
     const holds = (resolution: Resolution): boolean => from >= (this.cutoffs.get(resolution) ?? -Infinity)
     return pickResolution({
       raw: holds('raw') ? minutes.readings : undefined,
       '1m': holds('1m') ? minutes.buckets : undefined,
-      '1h': hours.buckets
+      '1h': hours
     }, maxPoints)
   }
 
