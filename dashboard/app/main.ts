@@ -1,0 +1,86 @@
+import { ApiClient } from './api-client.js'
+import { chartTheme } from './chart-theme.js'
+import { byId, showError } from './dom.js'
+import { parseRoute, type Route } from './hash-route.js'
+import { LiveEvents } from './live-events.js'
+import type { View, ViewContext } from './view.js'
+import { BrokerView } from './views/broker-view.js'
+import { CompareView } from './views/compare-view.js'
+import { DeviceView } from './views/device-view.js'
+import { LoginView } from './views/login-view.js'
+import { OverviewView } from './views/overview-view.js'
+
+/*
+ * The app: one view at a time in <main>, chosen by the hash; one live feed shared by the views; the login form
+ * whenever the API answers 401, whichever view asked.
+ */
+
+const api = new ApiClient()
+const main = byId<HTMLElement>('main')
+const connection = byId<HTMLElement>('connection')
+/** The feed was up and dropped: what it missed is not replayed, so the view reloads when it is back. */
+let feedDropped = false
+const live = new LiveEvents(api.eventsUrl(), (connected) => {
+  connection.textContent = connected ? 'Live' : 'Reconnecting…'
+  connection.dataset.connected = String(connected)
+  if (connected && feedDropped) showRoute(false)
+  feedDropped = !connected
+})
+const context: ViewContext = { api, live, theme: chartTheme() }
+let current: View | undefined
+let loggedIn = false
+
+api.onUnauthorized = () => {
+  if (!loggedIn && current instanceof LoginView) return
+  loggedIn = false
+  live.stop()
+  mount(new LoginView(api, () => void start()))
+}
+
+function viewFor (route: Route): View {
+  switch (route.view) {
+    case 'overview': return new OverviewView(context)
+    case 'device': return new DeviceView(route.id, context)
+    case 'compare': return new CompareView(route.ids, context)
+    case 'broker': return new BrokerView(context)
+  }
+}
+
+function mount (view: View): void {
+  current?.destroy()
+  current = view
+  main.replaceChildren(view.element)
+  document.title = `${view.title} · thermopost`
+}
+
+function showRoute (moveFocus: boolean): void {
+  if (!loggedIn) return
+  const route = parseRoute(location.hash)
+  mount(viewFor(route))
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
+    if (link.dataset.view === route.view) link.setAttribute('aria-current', 'page')
+    else link.removeAttribute('aria-current')
+  }
+  // A screen reader hears the new page's heading, as after a page load.
+  const heading = main.querySelector('h1')
+  if (moveFocus && heading !== null) {
+    heading.tabIndex = -1
+    heading.focus()
+  }
+}
+
+/** Asks the API something small first, so a 401 shows the login form before any view or the live feed starts. */
+async function start (): Promise<void> {
+  try {
+    await api.broker()
+  } catch (error) {
+    if (!(current instanceof LoginView)) showError(main, error)
+    return
+  }
+  loggedIn = true
+  live.start()
+  showRoute(false)
+}
+
+addEventListener('hashchange', () => showRoute(true))
+void start()

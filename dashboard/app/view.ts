@@ -1,0 +1,18 @@
+import type { ApiClient } from './api-client.js'
+import type { ChartTheme } from './chart-theme.js'
+import type { LiveEvents } from './live-events.js'
+
+/** What every view gets from the app: the API, the shared live feed and the chart colours. */
+export interface ViewContext {
+  api: ApiClient
+  live: LiveEvents
+  theme: ChartTheme
+}
+
+/** One page of the dashboard, mounted into <main> and destroyed (listeners, timers, charts) when the hash changes. */
+export interface View {
+  element: HTMLElement
+  /** The document title's first part. */
+  title: string
+  destroy (): void
+}

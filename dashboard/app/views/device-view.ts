@@ -1,0 +1,83 @@
+import type { DeviceSummary, LiveEvent } from '../../../service/model.js'
+import { formatAgo, formatHeating, formatTemperature, MISSING } from '../display-format.js'
+import { h, showError } from '../dom.js'
+import type { View, ViewContext } from '../view.js'
+import { CommandList } from './command-list.js'
+import { HistoryPanel } from './history-panel.js'
+import { LivePanel } from './live-panel.js'
+import { SetpointPanel } from './setpoint-panel.js'
+
+/** One device: its figures, the live chart, the setpoint form, the history chart and its commands. */
+export class DeviceView implements View {
+  readonly element: HTMLElement
+  readonly title: string
+  private readonly facts = h('dl', { class: 'facts' })
+  private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' })
+  private readonly live: LivePanel
+  private readonly history: HistoryPanel
+  private readonly setpoint: SetpointPanel
+  private readonly commands = new CommandList()
+  private readonly stopListening: () => void
+  private device: DeviceSummary | undefined
+
+  constructor (private readonly id: string, private readonly context: ViewContext) {
+    this.title = id
+    this.live = new LivePanel(id, context.api, context.theme)
+    this.history = new HistoryPanel(id, context.api, context.theme)
+    this.setpoint = new SetpointPanel(id, context.api)
+    this.element = h('section', { class: 'device', 'aria-labelledby': 'device-title' },
+      h('p', {}, h('a', { href: '#/' }, '← All devices')),
+      h('h1', { id: 'device-title' }, id), this.status, this.facts,
+      h('div', { class: 'panels' }, this.live.element, this.setpoint.element, this.history.element, this.commands.element))
+    this.stopListening = context.live.listen((event) => this.onEvent(event))
+    void this.load()
+  }
+
+  destroy (): void {
+    this.stopListening()
+    this.live.destroy()
+    this.history.destroy()
+  }
+
+  private async load (): Promise<void> {
+    try {
+      const [device, commands] = await Promise.all([this.context.api.device(this.id), this.context.api.commands(this.id)])
+      this.show(device)
+      this.commands.replace(commands)
+    } catch (error) {
+      showError(this.status, error)
+      return
+    }
+    await Promise.all([this.live.load(), this.history.load()])
+  }
+
+  private onEvent (event: LiveEvent): void {
+    if (event.type === 'reading' && event.reading.deviceId === this.id) {
+      this.live.add(event.reading)
+      if (this.device !== undefined) this.show({ ...this.device, lastReading: event.reading, lastSeen: Math.max(this.device.lastSeen ?? 0, event.reading.time) })
+    } else if (event.type === 'device' && event.device.id === this.id) {
+      this.show(event.device)
+    } else if (event.type === 'command' && event.command.deviceId === this.id) {
+      this.commands.upsert(event.command)
+      this.setpoint.onCommand(event.command)
+    }
+  }
+
+  private show (device: DeviceSummary): void {
+    this.device = device
+    const reading = device.lastReading
+    const setpoint = device.desiredSetpoint ?? reading?.setpoint
+    this.setpoint.showCurrent(setpoint)
+    const facts: Array<[string, Node | string]> = [
+      ['State', h('span', { class: `state state-${device.state}` }, device.state)],
+      ['Temperature', formatTemperature(reading?.temperature)],
+      ['Setpoint', formatTemperature(setpoint)],
+      ['Heater', formatHeating(reading?.heating)],
+      ['Open alerts', String(device.openAlerts)],
+      ['Last seen', formatAgo(device.lastSeen, Date.now())],
+      ['Model', device.meta === undefined ? device.source : `${device.meta.model} (firmware ${device.meta.firmware})`],
+      ['Interval', device.meta === undefined ? MISSING : `${device.meta.interval} s`]
+    ]
+    this.facts.replaceChildren(...facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', { 'data-fact': term.toLowerCase() }, value))))
+  }
+}

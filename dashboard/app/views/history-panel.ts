@@ -1,0 +1,65 @@
+import type { Chart as ChartClass } from 'chart.js'
+import type { ApiClient } from '../api-client.js'
+import type { ChartTheme } from '../chart-theme.js'
+import { h, showError } from '../dom.js'
+import { HISTORY_LABELS, historyDatasets, type XY } from '../history-datasets.js'
+import { RangePicker } from '../range-picker.js'
+import { seriesCaption } from '../series-caption.js'
+import { timeChart } from '../time-chart.js'
+import type { TimeRange } from '../time-ranges.js'
+
+/**
+ * The device's history over a chosen range, from whatever resolution the server picked for it (at most about
+ * 2 000 points): the min–max band, the mean and the setpoint. The caption and its `data-resolution` say which
+ * resolution was drawn; the CSV link follows the range.
+ */
+export class HistoryPanel {
+  readonly element: HTMLElement
+  private readonly canvas = h('canvas', { role: 'img', 'aria-label': 'Temperature history: minimum to maximum band, mean and setpoint' })
+  private readonly caption = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…')
+  private readonly csv = h('a', { class: 'button', download: true }, 'Download CSV')
+  private readonly picker: RangePicker
+  private chart: ChartClass<'line', XY[]> | undefined
+  /** Answers to older range choices are dropped: only the last one asked for is drawn. */
+  private generation = 0
+
+  constructor (private readonly id: string, private readonly api: ApiClient, private readonly theme: ChartTheme) {
+    this.picker = new RangePicker('24h', (range) => void this.show(range))
+    this.element = h('section', { class: 'panel', 'aria-labelledby': 'history-title' },
+      h('h2', { id: 'history-title' }, 'History'), this.picker.element,
+      h('div', { class: 'chart' }, this.canvas), h('div', { class: 'chart-foot' }, this.caption, this.csv))
+  }
+
+  load (): Promise<void> {
+    return this.show(this.picker.current()!)
+  }
+
+  destroy (): void {
+    this.chart?.destroy()
+  }
+
+  private async show (range: TimeRange): Promise<void> {
+    const generation = ++this.generation
+    this.csv.href = this.api.readingsCsvUrl(this.id, range.from, range.to)
+    this.caption.textContent = 'Loading…'
+    try {
+      const series = await this.api.readings(this.id, { from: range.from, to: range.to, resolution: 'auto' })
+      if (generation !== this.generation) return
+      const datasets = historyDatasets(series, this.theme)
+      if (this.chart === undefined) {
+        this.chart = timeChart(this.canvas, this.theme, datasets, [HISTORY_LABELS.min])
+      } else {
+        this.chart.data.datasets = datasets
+      }
+      const x = this.chart.options.scales!.x!
+      x.min = range.from
+      x.max = range.to
+      this.chart.update('none')
+      this.caption.classList.remove('error')
+      this.caption.textContent = seriesCaption(series)
+      this.caption.dataset.resolution = series.resolution
+    } catch (error) {
+      if (generation === this.generation) showError(this.caption, error)
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { Chart as ChartClass } from 'chart.js'
+import type { Reading } from '../../../service/reading.js'
+import type { ApiClient } from '../api-client.js'
+import type { ChartTheme } from '../chart-theme.js'
+import { formatTemperature } from '../display-format.js'
+import { h, showError } from '../dom.js'
+import type { XY } from '../history-datasets.js'
+import { LiveWindow } from '../live-window.js'
+import { timeChart } from '../time-chart.js'
+
+/** How much the live chart shows, back from the newest reading. */
+const LIVE_SPAN_MS = 10 * 60_000
+
+/**
+ * The device's last ten minutes, raw readings and setpoint, moving as readings arrive on the live feed.
+ * The canvas carries `data-points` (how many readings it draws) for people's tools and the browser tests.
+ */
+export class LivePanel {
+  readonly element: HTMLElement
+  private readonly window = new LiveWindow(LIVE_SPAN_MS)
+  private readonly canvas = h('canvas', { role: 'img', 'aria-label': 'Temperature over the last 10 minutes', 'data-points': 0 })
+  private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…')
+  private chart: ChartClass<'line', XY[]> | undefined
+
+  constructor (private readonly id: string, private readonly api: ApiClient, private readonly theme: ChartTheme) {
+    this.element = h('section', { class: 'panel', 'aria-labelledby': 'live-title' },
+      h('h2', { id: 'live-title' }, 'Live'), h('div', { class: 'chart' }, this.canvas), this.status)
+  }
+
+  async load (): Promise<void> {
+    const now = Date.now()
+    try {
+      // Up to a minute ahead: a device whose clock runs a little fast still shows.
+      const series = await this.api.readings(this.id, { from: now - LIVE_SPAN_MS, to: now + 60_000, resolution: 'raw' })
+      for (const point of series.points) this.window.add({ time: point.time, temperature: point.mean, setpoint: point.setpoint })
+    } catch (error) {
+      showError(this.status, error)
+      return
+    }
+    this.chart = timeChart(this.canvas, this.theme, [
+      { label: 'Temperature', data: this.window.temperature, borderColor: this.theme.mean, backgroundColor: this.theme.mean, borderWidth: 2, pointRadius: 0 },
+      { label: 'Setpoint', data: this.window.setpoint, borderColor: this.theme.setpoint, backgroundColor: this.theme.setpoint, borderDash: [6, 4], stepped: 'before', pointRadius: 0 }
+    ])
+    this.redraw()
+  }
+
+  add (reading: Reading): void {
+    if (this.window.add(reading)) this.redraw()
+  }
+
+  destroy (): void {
+    this.chart?.destroy()
+  }
+
+  private redraw (): void {
+    this.chart?.update('none')
+    const count = this.window.temperature.length
+    this.canvas.dataset.points = String(count)
+    const latest = this.window.temperature.at(-1)?.y ?? undefined
+    this.status.classList.remove('error')
+    this.status.textContent = count === 0 ? 'No readings in the last 10 minutes.' : `${count} readings in the last 10 minutes; latest ${formatTemperature(latest)}.`
+  }
+}

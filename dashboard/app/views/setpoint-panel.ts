@@ -1,0 +1,79 @@
+import type { CommandRecord } from '../../../service/model.js'
+import { ApiError, type ApiClient } from '../api-client.js'
+import { formatTemperature } from '../display-format.js'
+import { h } from '../dom.js'
+import { parseSetpoint, SETPOINT_LIMITS } from '../setpoint-input.js'
+
+/** What each command state means, for the status line. */
+const STATE_TEXT: Record<CommandRecord['state'], string> = {
+  queued: 'queued: the device is offline and gets it when it comes back',
+  sent: 'sent, waiting for the device',
+  acked: 'acknowledged by the device',
+  refused: 'refused by the device',
+  expired: 'expired before the device came back',
+  'timed-out': 'timed out: the device did not answer'
+}
+
+/**
+ * The setpoint form: checks 5–35 °C in steps of 0.5 before sending, then follows the command it sent through
+ * its states as the live feed reports them. The status line carries `data-state` for the browser tests.
+ */
+export class SetpointPanel {
+  readonly element: HTMLElement
+  private readonly input: HTMLInputElement
+  private readonly message = h('p', { id: 'setpoint-message', class: 'field-message', role: 'alert' })
+  private readonly status = h('p', { id: 'command-status', class: 'command-status', 'aria-live': 'polite' })
+  private pending: string | undefined
+
+  constructor (private readonly id: string, private readonly api: ApiClient) {
+    const { min, max, step } = SETPOINT_LIMITS
+    this.input = h('input', { id: 'setpoint-input', type: 'number', inputmode: 'decimal', min, max, step, required: true, 'aria-describedby': 'setpoint-help setpoint-message' })
+    const button = h('button', { type: 'submit' }, 'Set')
+    const form = h('form', { class: 'setpoint', novalidate: true },
+      h('label', { for: this.input.id }, 'Setpoint (°C)'), h('div', { class: 'inline' }, this.input, button),
+      h('p', { id: 'setpoint-help', class: 'muted' }, `${min}–${max} °C in steps of ${step}.`), this.message, this.status)
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      void this.submit(button)
+    })
+    this.element = h('section', { class: 'panel', 'aria-labelledby': 'setpoint-title' }, h('h2', { id: 'setpoint-title' }, 'Setpoint'), form)
+  }
+
+  /** Fills the field with the setpoint in force, unless someone is typing in it. */
+  showCurrent (setpoint: number | undefined): void {
+    if (setpoint !== undefined && document.activeElement !== this.input && this.pending === undefined) this.input.value = String(setpoint)
+  }
+
+  /** A command from the live feed or the history: updates the status line when it is the one this form sent. */
+  onCommand (command: CommandRecord): void {
+    if (command.id !== this.pending) return
+    const detail = command.state === 'acked' && command.appliedValue !== undefined
+      ? ` (now ${formatTemperature(Number(command.appliedValue))})`
+      : command.reason === undefined ? '' : `: ${command.reason}`
+    this.status.dataset.state = command.state
+    this.status.textContent = `Setpoint ${formatTemperature(Number(command.value))} ${STATE_TEXT[command.state]}${detail}.`
+    if (command.state !== 'queued' && command.state !== 'sent') this.pending = undefined
+  }
+
+  private async submit (button: HTMLButtonElement): Promise<void> {
+    const parsed = parseSetpoint(this.input.value)
+    if (!parsed.ok) return this.fail(parsed.message)
+    this.fail(undefined)
+    button.disabled = true
+    try {
+      const command = await this.api.setpoint(this.id, parsed.value)
+      this.pending = command.id
+      this.onCommand(command)
+    } catch (error) {
+      this.fail(error instanceof ApiError || error instanceof Error ? error.message : String(error))
+    } finally {
+      button.disabled = false
+    }
+  }
+
+  private fail (message: string | undefined): void {
+    this.message.textContent = message ?? ''
+    this.input.setAttribute('aria-invalid', String(message !== undefined))
+    if (message !== undefined) this.input.focus()
+  }
+}
