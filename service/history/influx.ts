@@ -141,11 +141,13 @@ export class InfluxHistoryStore implements HistoryStore {
   private async rollupPoints (resolution: '1m' | '1h', deviceId: string, from: number, to: number, limit?: number): Promise<SeriesPoint[]> {
     const watermark = this.rollups.watermark(resolution)
     const start = alignDown(from, RESOLUTION_MS[resolution])
+    // The end of the bucket that holds `to`: the open bucket is read whole, as a stored one is.
+    const end = alignDown(to - 1, RESOLUTION_MS[resolution]) + RESOLUTION_MS[resolution]
     const statements = [`SELECT "min", "mean", "max", "count", "setpoint" FROM ${qualified(this.ql, resolution)}
       WHERE ${this.device(deviceId)} AND ${qlTimeRange(start, Math.min(to, watermark))}${limit === undefined ? '' : ` LIMIT ${limit}`}`]
     if (to > watermark) {
       statements.push(`SELECT min("temperature"), mean("temperature"), max("temperature"), count("temperature"), mean("setpoint")
-        FROM ${qualified(this.ql, 'raw')} WHERE ${this.device(deviceId)} AND ${qlTimeRange(Math.max(start, watermark), to)}
+        FROM ${qualified(this.ql, 'raw')} WHERE ${this.device(deviceId)} AND ${qlTimeRange(Math.max(start, watermark), end)}
         GROUP BY time(${resolution}) fill(none)`)
     }
     const results = await this.ql.read(...statements)

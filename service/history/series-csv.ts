@@ -1,4 +1,4 @@
-import type { Resolution, SeriesPoint } from './history-store.js'
+import { RESOLUTION_MS, type Resolution, type SeriesPoint } from './history-store.js'
 
 /** A stored reading as a CSV row: the Reading's values without the device's identity. */
 export interface RawRow {
@@ -17,6 +17,7 @@ const PAGE = 5000
 /**
  * A range as CSV lines, read a page at a time: each page starts just after the last row of the one before
  * (keyset paging; a device has one row per time in each resolution), so memory stays one page whatever the range.
+ * After a bucket, "just after" is the next bucket: the readers take in every bucket that overlaps their range.
  */
 export async function * seriesCsv (deviceId: string, from: number, resolution: Resolution,
   readPage: PageReader<RawRow> | PageReader<SeriesPoint>): AsyncGenerator<string> {
@@ -34,7 +35,7 @@ export async function * seriesCsv (deviceId: string, from: number, resolution: R
       yield `${new Date(row.time).toISOString()},${device},${cells.map((cell) => cell ?? '').join(',')}\n`
     }
     if (rows.length < PAGE) return
-    cursor = rows[rows.length - 1].time + 1
+    cursor = rows[rows.length - 1].time + Math.max(1, RESOLUTION_MS[resolution])
   }
 }
 
