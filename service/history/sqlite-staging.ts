@@ -19,7 +19,8 @@ export interface StagingTables {
  * staging table, which only holds the bucket still being filled, hundreds of devices share a page. Rows move to
  * the big table in its key order once a newer bucket has begun: a page per device per bucket rather than per
  * batch. Writes and moves happen inside the caller's transaction, so nothing is rebuilt after a crash; readers
- * look at both tables.
+ * look at both tables. "Newer" is by the rows' own times: a device whose clock runs ahead makes every other row
+ * late, so rows then move in every batch, which is as slow as writing the big table directly, and as correct.
  */
 export class Staging {
   private readonly move: SqliteStatement<[number]>
