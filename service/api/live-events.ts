@@ -7,7 +7,10 @@ import { eventsQuery } from './request-schemas.js'
 export interface LiveEventsOptions {
   /** A comment line this often keeps proxies from closing a quiet stream and finds dead clients; 15 s unless set. */
   heartbeatMs?: number
-  /** Bytes a client may leave unread before it is dropped; 1 MiB unless set. */
+  /**
+   * Bytes a client may leave unread before it is dropped; 2 MiB unless set. It must exceed the largest burst
+   * the feed emits at once (events written in one tick wait in the stream before the socket takes them).
+   */
   maxBufferedBytes?: number
 }
 
@@ -22,7 +25,7 @@ export interface LiveEventsOptions {
  */
 export function liveEvents (live: LiveFeed, logger: Logger, options: LiveEventsOptions = {}): RequestHandler {
   const heartbeatMs = options.heartbeatMs ?? 15_000
-  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024
+  const maxBufferedBytes = options.maxBufferedBytes ?? 2 * 1024 * 1024
   return (req, res) => {
     const { device, types } = parseInput(eventsQuery, req.query)
     const devices = device === undefined ? undefined : new Set(device)
