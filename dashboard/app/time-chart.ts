@@ -24,7 +24,7 @@ export function timeChart (canvas: HTMLCanvasElement, theme: ChartTheme, dataset
         y: { title: { display: true, text: '°C', color: theme.text }, ticks: { color: theme.text }, grid: { color: theme.grid } }
       },
       plugins: {
-        legend: { labels: { color: theme.text, filter: (item) => !hideInLegend.includes(item.text) } },
+        legend: { labels: { color: theme.text, usePointStyle: true, pointStyle: 'line', filter: (item) => !hideInLegend.includes(item.text) } },
         tooltip: { filter: (item) => item.parsed.y !== null }
       }
     }

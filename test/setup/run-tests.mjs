@@ -13,7 +13,7 @@ function testFiles (dir) {
   }).sort()
 }
 
-ensureDebianPackages(['mosquitto-clients', 'influxdb'])
+ensureDebianPackages(['mosquitto-clients', 'influxdb', 'chromium'])
 const files = testFiles('dist/test')
 const filter = process.argv.slice(2)
 const selected = filter.length ? files.filter((f) => filter.some((part) => f.includes(part))) : files

@@ -52,7 +52,9 @@ export class SetpointPanel {
       : command.reason === undefined ? '' : `: ${command.reason}`
     this.status.dataset.state = command.state
     this.status.textContent = `Setpoint ${formatTemperature(Number(command.value))} ${STATE_TEXT[command.state]}${detail}.`
-    if (command.state !== 'queued' && command.state !== 'sent') this.pending = undefined
+    if (command.state === 'queued' || command.state === 'sent') return
+    this.pending = undefined
+    if (command.state === 'acked' && command.appliedValue !== undefined) this.showCurrent(Number(command.appliedValue))
   }
 
   private async submit (button: HTMLButtonElement): Promise<void> {
