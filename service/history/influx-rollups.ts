@@ -18,7 +18,8 @@ const SPAN: Readonly<Record<Rollup, number>> = { '1m': 6 * 3_600_000, '1h': 7 * 
  *   from the oldest one's interval to the newest late one's. A rollup point is a pure function of the raw
  *   readings in its interval (the same tags and time overwrite it), so doing an interval again is always safe.
  *
- * All of it runs one operation at a time, in call order.
+ * All of it runs one operation at a time, in call order. The store's write() resolves only after afterWrite():
+ * a crash in between leaves the batch unacknowledged, so the device sends it again and that redoes the rollups.
  */
 export class InfluxRollups {
   private readonly rolledUpTo: Record<Rollup, number> = { '1m': 0, '1h': 0 }
