@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto'
+import type { IClientPublishOptions } from 'mqtt'
+import type { Logger } from 'pino'
+import { commandTopic, ContractError, decodeAck, encodeCommand, parseDeviceTopic, SETPOINT_RANGE } from '../../devices/contract.js'
+import type { CommandDesk, CommandRecord, CommandState, DeviceSummary, LiveEvent } from '../model.js'
+import type { Reading } from '../reading.js'
+import { ServiceError } from '../service-error.js'
+import type { CommandLog } from './command-log.js'
+
+export interface CommandTrackerOptions {
+  publish: (topic: string, payload: Buffer, options: IClientPublishOptions) => Promise<void>
+  devices: {
+    get (id: string): DeviceSummary | undefined
+    setDesiredSetpoint (id: string, value: number): void
+  }
+  log: CommandLog
+  emit: (event: LiveEvent) => void
+  logger: Pick<Logger, 'warn' | 'debug'>
+  /** How long a sent command waits for the device's ack, ms; 30 000 by default. */
+  timeoutMs?: number
+  /** MQTT Message Expiry of a command: how long it waits in an offline device's session, s; 3600 by default. */
+  expirySeconds?: number
+  /** At most one automatic re-send of the desired setpoint per device in this long, ms; 5 minutes by default. */
+  resendCooldownMs?: number
+  /** How often timeouts and expiries are checked, ms; 250 by default. */
+  tickMs?: number
+  now?: () => number
+}
+
+interface Pending {
+  record: CommandRecord
+  /** When the timeout started: when it was published to an online device, or when the device came online. */
+  sentAt?: number
+}
+
+interface Desired {
+  value: number
+  /** When the device acknowledged it; readings measured before then may still show the old setpoint. */
+  since: number
+}
+
+/**
+ * Setpoint commands and their outcomes. A command is published QoS 1 with a fresh id and a Message Expiry,
+ * so it waits in an offline device's persistent session: queued (device offline) → sent (online; the
+ * timeout starts) → acked with the applied value / refused with the reason (the device's ack, matched by
+ * id), or timed-out (no ack in time) / expired (the device never came back before the expiry). A late ack
+ * still records what the device did. Every change is logged and emitted.
+ *
+ * The last acknowledged setpoint is the device's desired one: a reading measured after it that reports
+ * another setpoint (the device rebooted, or lost it in a long outage) makes the tracker send it again,
+ * marked automatic, at most once per cooldown per device and never while a setpoint command is pending.
+ */
+export class CommandTracker implements CommandDesk {
+  private readonly pending = new Map<string, Pending>()
+  private readonly desired = new Map<string, Desired>()
+  private readonly lastAutomatic = new Map<string, number>()
+  private readonly timer: NodeJS.Timeout
+  private readonly timeoutMs: number
+  private readonly expirySeconds: number
+  private readonly resendCooldownMs: number
+  private readonly now: () => number
+
+  constructor (private readonly options: CommandTrackerOptions) {
+    this.timeoutMs = options.timeoutMs ?? 30_000
+    this.expirySeconds = options.expirySeconds ?? 3600
+    this.resendCooldownMs = options.resendCooldownMs ?? 5 * 60_000
+    this.now = options.now ?? Date.now
+    for (const record of options.log.pending()) {
+      this.pending.set(record.id, record.state === 'sent' ? { record, sentAt: record.updatedAt } : { record })
+    }
+    for (const record of options.log.lastAckedSetpoints()) {
+      if (typeof record.appliedValue === 'number') this.setDesired(record.deviceId, record.appliedValue, record.updatedAt)
+    }
+    this.timer = setInterval(() => this.tick(), options.tickMs ?? 250)
+    this.timer.unref()
+  }
+
+  async setpoint (deviceId: string, value: number): Promise<CommandRecord> {
+    const device = this.options.devices.get(deviceId)
+    if (device === undefined) throw new ServiceError('unknown-device', `no device ${deviceId}`)
+    if (device.source !== 'thermopost') {
+      throw new ServiceError('invalid-field', `${deviceId} comes through ${device.source} and takes no setpoint commands`, 'id')
+    }
+    const { min, max } = SETPOINT_RANGE
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      throw new ServiceError('invalid-field', `value must be a number of °C from ${min} to ${max}`, 'value')
+    }
+    return await this.send(device, value, false)
+  }
+
+  history (deviceId: string, limit = 100): CommandRecord[] {
+    return this.options.log.history(deviceId, limit)
+  }
+
+  /** Commands queued for a device start their timeout once it is online. */
+  deviceStateChanged (device: DeviceSummary): void {
+    if (device.state !== 'online') return
+    const now = this.now()
+    for (const pending of this.pending.values()) {
+      if (pending.record.deviceId === device.id && pending.record.state === 'queued') {
+        pending.sentAt = now
+        this.update(pending.record, 'sent', {})
+      }
+    }
+  }
+
+  /** A message on a device's ack topic. */
+  handleAck (topic: string, payload: Buffer): void {
+    const parsed = parseDeviceTopic(topic)
+    if (parsed?.kind !== 'ack') return
+    let ack
+    try {
+      ack = decodeAck(payload)
+    } catch (error) {
+      if (!(error instanceof ContractError)) throw error
+      this.options.logger.warn({ topic, reason: error.message }, 'an ack the service cannot read')
+      return
+    }
+    if (ack.id === undefined) return
+    const record = this.pending.get(ack.id)?.record ?? this.options.log.get(ack.id)
+    // Someone else's command (Home Assistant, a person with mosquitto_pub), or one for another device.
+    if (record === undefined || record.deviceId !== `${parsed.site}/${parsed.device}`) return
+    this.pending.delete(record.id)
+    if (ack.ok) {
+      this.update(record, 'acked', ack.value === undefined ? {} : { appliedValue: ack.value })
+      if (record.name === 'setpoint' && typeof ack.value === 'number') this.setDesired(record.deviceId, ack.value, record.updatedAt)
+    } else {
+      this.update(record, 'refused', { reason: ack.reason ?? 'refused by the device' })
+    }
+  }
+
+  /** Sends the desired setpoint again when a reading shows the device holds another one. */
+  handleReading (reading: Reading): void {
+    if (reading.setpoint === undefined || reading.source !== 'thermopost') return
+    const desired = this.desired.get(reading.deviceId)
+    if (desired === undefined || reading.time <= desired.since || Math.abs(reading.setpoint - desired.value) < 0.001) return
+    for (const { record } of this.pending.values()) {
+      if (record.deviceId === reading.deviceId && record.name === 'setpoint') return
+    }
+    const now = this.now()
+    const last = this.lastAutomatic.get(reading.deviceId)
+    if (last !== undefined && now - last < this.resendCooldownMs) return
+    const device = this.options.devices.get(reading.deviceId)
+    if (device === undefined) return
+    this.lastAutomatic.set(reading.deviceId, now)
+    this.send(device, desired.value, true).catch((error: unknown) => {
+      this.options.logger.warn({ err: error, deviceId: device.id }, 'sending the desired setpoint again failed')
+    })
+  }
+
+  close (): void {
+    clearInterval(this.timer)
+  }
+
+  private async send (device: DeviceSummary, value: number, automatic: boolean): Promise<CommandRecord> {
+    const now = this.now()
+    const online = device.state === 'online' || device.state === 'stale'
+    const record: CommandRecord = {
+      id: randomUUID(),
+      deviceId: device.id,
+      name: 'setpoint',
+      value,
+      state: online ? 'sent' : 'queued',
+      createdAt: now,
+      updatedAt: now,
+      ...(automatic ? { automatic } : {})
+    }
+    const initial = record.state
+    const pending: Pending = online ? { record, sentAt: now } : { record }
+    // Tracked before publishing: the device may answer before the broker's PUBACK reaches us.
+    this.pending.set(record.id, pending)
+    try {
+      await this.options.publish(commandTopic(device.site, device.device, 'setpoint'), encodeCommand(record.id, value), {
+        qos: 1,
+        properties: { messageExpiryInterval: this.expirySeconds }
+      })
+    } catch (error) {
+      this.pending.delete(record.id)
+      throw error
+    }
+    // An answer (or the device coming online) that came before the PUBACK was logged already.
+    if (record.state === initial) this.record(record)
+    return { ...record }
+  }
+
+  private tick (): void {
+    const now = this.now()
+    for (const [id, { record, sentAt }] of this.pending) {
+      if (record.state === 'sent' && sentAt !== undefined && now - sentAt >= this.timeoutMs) {
+        this.pending.delete(id)
+        this.update(record, 'timed-out', { reason: `no acknowledgement from the device within ${this.timeoutMs / 1000} s` })
+      } else if (record.state === 'queued' && now >= record.createdAt + this.expirySeconds * 1000) {
+        this.pending.delete(id)
+        this.update(record, 'expired', { reason: `the device did not come online within ${this.expirySeconds} s` })
+      }
+    }
+  }
+
+  private update (record: CommandRecord, state: CommandState, fields: Pick<CommandRecord, 'appliedValue' | 'reason'>): void {
+    record.state = state
+    record.updatedAt = this.now()
+    Object.assign(record, fields)
+    this.record(record)
+  }
+
+  private record (record: CommandRecord): void {
+    this.options.log.save(record)
+    this.options.emit({ type: 'command', command: { ...record } })
+  }
+
+  private setDesired (deviceId: string, value: number, since: number): void {
+    this.desired.set(deviceId, { value, since })
+    this.options.devices.setDesiredSetpoint(deviceId, value)
+  }
+}

@@ -1,0 +1,101 @@
+import type { Logger } from 'pino'
+import type { DeviceStatus } from '../adapters/adapter.js'
+import type { AdapterDispatcher } from '../adapters/adapter-dispatcher.js'
+import type { UnrecognizedPayloads } from '../adapters/unrecognized-payloads.js'
+import type { HistoryStore } from '../history/history-store.js'
+import type { Reading } from '../reading.js'
+import { ReadingBatcher, type ReadingBatcherOptions } from './reading-batcher.js'
+import { type IncomingMessage, type PlannedFilter, ServiceLink } from './service-link.js'
+
+/** A plain subscription of another part (meta, acks, $SYS), with the handler for its messages. */
+export interface IngestRoute {
+  filter: string
+  handle: (message: IncomingMessage) => void
+}
+
+export interface IngestOptions {
+  urls: readonly string[]
+  clientId: string
+  username?: string
+  password?: string
+  sessionExpirySeconds?: number
+  /** The `$share/{group}/` that readings come through, so instances split them; 'service' by default. */
+  shareGroup?: string
+  dispatcher: AdapterDispatcher
+  unrecognized: UnrecognizedPayloads
+  /** How often counted unreadable payloads are logged, ms; 60 000 by default. */
+  unrecognizedFlushMs?: number
+  history: HistoryStore
+  batch?: ReadingBatcherOptions
+  /** What close waits for the last batch, ms, before leaving it unacknowledged; 5000 by default. */
+  closeTimeoutMs?: number
+  onReading: (reading: Reading) => void
+  onStatus: (status: DeviceStatus, retained: boolean) => void
+  routes: readonly IngestRoute[]
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>
+}
+
+/**
+ * Ingest: subscribes per the adapters' plan (readings through the shared group, status and metadata plain,
+ * each filter with its subscription identifier) plus the other parts' routes, hands each message to the
+ * adapters, and writes readings to the history in batches, acknowledging each QoS 1 message only once the
+ * batch holding its readings is stored. A message nobody can read is counted and logged, never more.
+ */
+export class Ingest {
+  readonly link: ServiceLink
+  readonly batcher: ReadingBatcher
+  private readonly routes = new Map<number, IngestRoute>()
+  private readonly flushTimer: NodeJS.Timeout
+  private closing = false
+
+  constructor (private readonly options: IngestOptions) {
+    const plan: PlannedFilter[] = options.dispatcher.subscriptionPlan(options.shareGroup ?? 'service')
+    options.routes.forEach((route, index) => {
+      const subscriptionIdentifier = plan.length + index + 1
+      this.routes.set(subscriptionIdentifier, route)
+      plan.push({ topic: route.filter, subscriptionIdentifier })
+    })
+    this.batcher = new ReadingBatcher(options.history, options.logger, options.batch)
+    this.flushTimer = setInterval(() => options.unrecognized.flush(), options.unrecognizedFlushMs ?? 60_000)
+    this.flushTimer.unref()
+    this.link = new ServiceLink({
+      urls: options.urls,
+      clientId: options.clientId,
+      username: options.username,
+      password: options.password,
+      sessionExpirySeconds: options.sessionExpirySeconds,
+      filters: plan,
+      logger: options.logger,
+      onMessage: (message, deferAck) => this.onMessage(message, deferAck)
+    })
+  }
+
+  /** Stores what is queued (waiting at most closeTimeoutMs), acknowledges it, and disconnects; the session stays. */
+  async close (): Promise<void> {
+    this.closing = true
+    clearInterval(this.flushTimer)
+    const stored = await this.batcher.close(this.options.closeTimeoutMs ?? 5000)
+    if (!stored) this.options.logger.warn('the last readings were not stored in time; the broker will deliver them again')
+    this.options.unrecognized.flush()
+    await this.link.close()
+  }
+
+  private onMessage (message: IncomingMessage, deferAck: () => () => void): void | Promise<void> {
+    if (this.closing) {
+      // Never acknowledged: the broker delivers it again, to us after a restart or to another instance.
+      deferAck()
+      return
+    }
+    const route = message.subscriptionIdentifiers.map((id) => this.routes.get(id)).find((candidate) => candidate !== undefined)
+    if (route !== undefined) {
+      route.handle(message)
+      return
+    }
+    const { result } = this.options.dispatcher.dispatch(message.topic, message.payload, message.receivedAt, message.subscriptionIdentifiers)
+    if (result.kind === 'status') this.options.onStatus(result.status, message.retain)
+    if (result.kind !== 'readings') return
+    for (const reading of result.readings) this.options.onReading(reading)
+    const ack = message.qos === 1 ? deferAck() : undefined
+    if (!this.batcher.add(result.readings, ack)) return this.batcher.whenRoom()
+  }
+}

@@ -1,0 +1,166 @@
+import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt'
+import type { Logger } from 'pino'
+import { ServiceError } from '../service-error.js'
+
+/** One message as the parts of the service see it. */
+export interface IncomingMessage {
+  topic: string
+  payload: Buffer
+  qos: 0 | 1 | 2
+  retain: boolean
+  /** The MQTT 5 subscription identifiers it came with: which of our filters delivered it. */
+  subscriptionIdentifiers: number[]
+  receivedAt: number
+}
+
+/**
+ * Handles one message. For QoS 1, `deferAck` keeps the link from acknowledging it when the handler returns
+ * and hands back the function that sends the PUBACK later (a no-op if that connection is gone by then).
+ * A returned promise holds every later message until it settles: that is how ingest stops reading.
+ */
+export type MessageHandler = (message: IncomingMessage, deferAck: () => () => void) => void | Promise<void>
+
+export interface PlannedFilter {
+  topic: string
+  subscriptionIdentifier: number
+}
+
+export interface ServiceLinkOptions {
+  /** Brokers, tried in turn on each reconnect: mqtt:// or mqtts:// (host, port and protocol of each are used). */
+  urls: readonly string[]
+  clientId: string
+  username?: string
+  password?: string
+  /** How long the broker keeps our session, and the QoS 1 readings queued in it, while we are away; a day by default. */
+  sessionExpirySeconds?: number
+  /** Subscribed, QoS 1, on every connect, so the retained status and meta come again. */
+  filters: readonly PlannedFilter[]
+  onMessage: MessageHandler
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>
+  reconnectMs?: number
+}
+
+/** mqtt.js's cap, and the protocol's: as many unacknowledged QoS 1 messages towards us as the broker will send. */
+const RECEIVE_MAXIMUM = 65_535
+/** Given to mqtt.js's handleMessage callback so that it sends no PUBACK of its own (publish handler: an error skips it). */
+const ACK_DEFERRED = new Error('acknowledgement deferred until stored')
+
+/**
+ * The service's one MQTT connection, through mqtt.js 5: persistent session (Clean Start false, a session
+ * expiry), a large Receive Maximum, MQTT 5 subscription identifiers, and acknowledgements under the
+ * service's control.
+ *
+ * Why not `customHandleAcks`: mqtt.js handles incoming packets strictly one after another, and it only moves
+ * on once that callback (and `handleMessage`'s) has been called; deferring either until a batch is stored
+ * would hold every later packet, so a batch could never hold more than one message. Instead
+ * `handleMessage` answers at once with an error, which mqtt.js's publish handler takes as "send no
+ * PUBACK", and the PUBACK goes out later through the client's own packet writer, on the same connection
+ * only: after a reconnect the broker sends every unacknowledged message again anyway. Holding the
+ * `handleMessage` callback is kept for what it is good at: stopping the reading altogether (back-pressure).
+ */
+export class ServiceLink {
+  private readonly client: MqttClient
+  private firstSubscribed: (() => void) | undefined
+  /** Resolves once the filters were first subscribed. */
+  readonly ready: Promise<void>
+
+  constructor (private readonly options: ServiceLinkOptions) {
+    if (options.urls.length === 0) throw new RangeError('the service needs at least one broker URL')
+    this.ready = new Promise((resolve) => { this.firstSubscribed = resolve })
+    const servers = options.urls.map((url) => {
+      const parsed = new URL(url)
+      const protocol = parsed.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts'
+      return { host: parsed.hostname, port: Number(parsed.port || (protocol === 'mqtts' ? 8883 : 1883)), protocol }
+    })
+    const clientOptions: IClientOptions = {
+      ...servers[0],
+      servers,
+      clientId: options.clientId,
+      protocolVersion: 5,
+      clean: false,
+      reconnectPeriod: options.reconnectMs ?? 1000,
+      connectTimeout: 10_000,
+      resubscribe: false,
+      queueQoSZero: false,
+      properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 86_400, receiveMaximum: RECEIVE_MAXIMUM },
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password })
+    }
+    this.client = mqtt.connect(clientOptions)
+    this.client.handleMessage = (packet, callback) => this.handle(packet, callback)
+    this.client.on('connect', (connack) => {
+      options.logger.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker')
+      this.subscribe()
+    })
+    this.client.on('offline', () => options.logger.warn('lost the broker; reconnecting'))
+    this.client.on('error', (error) => options.logger.warn({ err: error }, 'broker connection error'))
+  }
+
+  get connected (): boolean {
+    return this.client.connected
+  }
+
+  /** Publishes; rejects with ServiceError 'broker-unavailable' while not connected rather than queueing. */
+  async publish (topic: string, payload: Buffer | string, options: IClientPublishOptions): Promise<void> {
+    if (!this.client.connected) throw new ServiceError('broker-unavailable')
+    await this.client.publishAsync(topic, payload, options)
+  }
+
+  /** A clean DISCONNECT; the broker keeps the session (and queues readings) for its expiry. */
+  async close (): Promise<void> {
+    await this.client.endAsync()
+  }
+
+  private subscribe (): void {
+    const { filters, logger } = this.options
+    // Every SUBSCRIBE, even of a filter the kept session has, makes the broker send its retained messages again.
+    Promise.all(filters.map(({ topic, subscriptionIdentifier }) =>
+      this.client.subscribeAsync(topic, { qos: 1, properties: { subscriptionIdentifier } })))
+      .then((granted) => {
+        const refused = granted.flat().filter((grant) => grant.qos >= 0x80)
+        if (refused.length > 0) logger.error({ refused: refused.map((grant) => grant.topic) }, 'the broker refused subscriptions')
+        this.firstSubscribed?.()
+        this.firstSubscribed = undefined
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'subscribing failed; trying again on the next connect'))
+  }
+
+  private handle (packet: IPublishPacket, callback: (error?: Error) => void): void {
+    const stream = this.client.stream
+    let deferred = false
+    const deferAck = (): (() => void) => {
+      deferred = packet.qos === 1
+      const messageId = packet.messageId
+      return () => {
+        if (!deferred || this.client.stream !== stream || !this.client.connected) return
+        sendPacket(this.client, { cmd: 'puback', messageId, reasonCode: 0 })
+      }
+    }
+    const identifiers = packet.properties?.subscriptionIdentifier
+    const message: IncomingMessage = {
+      topic: packet.topic,
+      payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+      qos: packet.qos,
+      retain: packet.retain,
+      subscriptionIdentifiers: identifiers === undefined ? [] : [identifiers].flat(),
+      receivedAt: Date.now()
+    }
+    const finish = (): void => callback(deferred ? ACK_DEFERRED : undefined)
+    let result: void | Promise<void> = undefined
+    try {
+      result = this.options.onMessage(message, deferAck)
+    } catch (error) {
+      this.options.logger.error({ err: error, topic: message.topic }, 'handling a message failed')
+    }
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => this.options.logger.error({ err: error, topic: message.topic }, 'handling a message failed')).finally(finish)
+    } else {
+      finish()
+    }
+  }
+}
+
+/** mqtt.js's own packet writer (typed `private`): writes in order with the client's other packets, never stores. */
+function sendPacket (client: MqttClient, packet: { cmd: 'puback', messageId: number | undefined, reasonCode: number }): void {
+  (client as unknown as { _sendPacket (packet: object, cb: undefined, cbStorePut: undefined, noStore: boolean): void })._sendPacket(packet, undefined, undefined, true)
+}

@@ -1,0 +1,178 @@
+import type { Logger } from 'pino'
+import { ContractError, decodeMeta, parseDeviceTopic, TOPIC_ROOT } from '../devices/contract.js'
+import type { Adapter } from './adapters/adapter.js'
+import { AdapterDispatcher } from './adapters/adapter-dispatcher.js'
+import { createAdapters } from './adapters/index.js'
+import { UnrecognizedPayloads } from './adapters/unrecognized-payloads.js'
+import { AlertMonitor } from './alerts/alert-monitor.js'
+import { Webhook } from './alerts/webhook.js'
+import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
+import { CommandLog } from './commands/command-log.js'
+import { CommandTracker } from './commands/command-tracker.js'
+import type { HistoryStore } from './history/history-store.js'
+import { Ingest } from './ingest/ingest.js'
+import type { IncomingMessage } from './ingest/service-link.js'
+import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
+import { LiveHub } from './live/live-hub.js'
+import type { AlertDesk, AlertRule, BrokerWatch, CommandDesk, DeviceDirectory, LiveFeed } from './model.js'
+import { DeviceRegistry } from './registry/device-registry.js'
+import { DeviceRows } from './registry/device-rows.js'
+import { openStateDb } from './state/state-db.js'
+
+export interface ServiceOptions {
+  /** Broker URLs (mqtt:// or mqtts://), tried in turn on each reconnect. */
+  urls: readonly string[]
+  username?: string
+  password?: string
+  /** Holds service-state.db: the devices seen and the command history. */
+  dataDir: string
+  /** Owned by the caller: `close` leaves it open. */
+  history: HistoryStore
+  /** createAdapters() (all of them) by default. */
+  adapters?: readonly Adapter[]
+  /** Stable across restarts, so the broker keeps the session; distinct per instance. 'thermopost-service' by default. */
+  clientId?: string
+  /** The shared subscription group instances split readings through; 'service' by default. */
+  shareGroup?: string
+  /** How long the broker keeps the session and queues readings while the service is down, s; a day by default. */
+  sessionExpirySeconds?: number
+  alertRules?: readonly AlertRule[]
+  webhookUrl?: string
+  webhookTimeoutMs?: number
+  staleAfterIntervals?: number
+  /** The reporting interval of devices that publish no meta, s; 60 by default. */
+  defaultIntervalSeconds?: number
+  commandTimeoutMs?: number
+  commandExpirySeconds?: number
+  /** At most one automatic re-send of a desired setpoint per device per this long, ms; 5 min by default. */
+  resendCooldownMs?: number
+  logger: Logger
+  /** Timer periods and batch sizes; the defaults suit production, tests shorten them. */
+  timing?: ServiceTiming
+}
+
+export interface ServiceTiming {
+  batch?: ReadingBatcherOptions
+  /** Registry staleness check, ms. */
+  sweepMs?: number
+  /** Registry write-back to the state database, ms. */
+  persistMs?: number
+  /** Command timeout/expiry check, ms. */
+  commandTickMs?: number
+  /** Alert duration/staleness check, ms. */
+  alertCheckMs?: number
+  /** At most one `broker` live event per this long, ms. */
+  brokerThrottleMs?: number
+  /** Log line of unreadable payloads at most this often, ms. */
+  unrecognizedLogMs?: number
+  /** What close waits for the last batch to be stored, ms. */
+  closeTimeoutMs?: number
+}
+
+export interface RunningService {
+  devices: DeviceDirectory
+  commands: CommandDesk
+  alerts: AlertDesk
+  broker: BrokerWatch
+  live: LiveFeed
+  history: HistoryStore
+  /** Payloads no adapter could read, counted per adapter and reason. */
+  unrecognized: UnrecognizedPayloads
+  /** Resolves once the first subscriptions are in place; the service also runs (and retries) without a broker. */
+  ready: Promise<void>
+  /** Stores and acknowledges what is queued, disconnects (the broker keeps the session), stops every timer. */
+  close (): Promise<void>
+}
+
+/**
+ * The service's core on one MQTT connection: ingest (adapters, batched history writes, acks after storing),
+ * the device registry, setpoint commands, alerts, the broker's $SYS figures and the live feed. The REST API
+ * and the `thermopost service` command sit on top of what this returns.
+ */
+export async function startService (options: ServiceOptions): Promise<RunningService> {
+  const { logger, timing = {} } = options
+  const live = new LiveHub(logger)
+  const emit = live.emit.bind(live)
+  const db = openStateDb(options.dataDir)
+  const registry = new DeviceRegistry({
+    emit,
+    rows: new DeviceRows(db),
+    staleAfterIntervals: options.staleAfterIntervals,
+    defaultIntervalSeconds: options.defaultIntervalSeconds,
+    sweepMs: timing.sweepMs,
+    persistMs: timing.persistMs
+  })
+  // Commands and alerts publish through ingest's connection, made below.
+  const publish = async (...args: Parameters<Ingest['link']['publish']>): Promise<void> => await ingest.link.publish(...args)
+  const commands = new CommandTracker({
+    publish,
+    devices: registry,
+    log: new CommandLog(db),
+    emit,
+    logger,
+    timeoutMs: options.commandTimeoutMs,
+    expirySeconds: options.commandExpirySeconds,
+    resendCooldownMs: options.resendCooldownMs,
+    tickMs: timing.commandTickMs
+  })
+  registry.onStateChange((device) => commands.deviceStateChanged(device))
+  const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
+  const alerts = new AlertMonitor({ rules: options.alertRules ?? [], devices: registry, publish, emit, webhook, logger, checkMs: timing.alertCheckMs })
+  const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
+  const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
+  const handleMeta = ({ topic, payload }: IncomingMessage): void => {
+    const parsed = parseDeviceTopic(topic)
+    if (parsed?.kind !== 'meta') return
+    try {
+      registry.noteMeta(parsed.site, parsed.device, decodeMeta(payload))
+    } catch (error) {
+      if (!(error instanceof ContractError)) throw error
+      unrecognized.count('thermopost', error.message, topic)
+    }
+  }
+  const ingest = new Ingest({
+    urls: options.urls,
+    clientId: options.clientId ?? 'thermopost-service',
+    username: options.username,
+    password: options.password,
+    sessionExpirySeconds: options.sessionExpirySeconds,
+    shareGroup: options.shareGroup,
+    dispatcher: new AdapterDispatcher(options.adapters ?? createAdapters(), unrecognized),
+    unrecognized,
+    unrecognizedFlushMs: timing.unrecognizedLogMs,
+    history: options.history,
+    batch: timing.batch,
+    closeTimeoutMs: timing.closeTimeoutMs,
+    onReading: (reading) => {
+      registry.noteReading(reading)
+      commands.handleReading(reading)
+      alerts.handleReading(reading)
+    },
+    onStatus: (status, retained) => registry.noteStatus(status, retained),
+    routes: [
+      { filter: `${TOPIC_ROOT}/+/+/meta`, handle: handleMeta },
+      { filter: `${TOPIC_ROOT}/+/+/ack`, handle: ({ topic, payload }) => commands.handleAck(topic, payload) },
+      { filter: SYS_FILTER, handle: ({ topic, payload }) => broker.handle(topic, payload) }
+    ],
+    logger
+  })
+  return {
+    devices: registry,
+    commands,
+    alerts,
+    broker,
+    live,
+    history: options.history,
+    unrecognized,
+    ready: ingest.link.ready,
+    async close () {
+      await ingest.close()
+      commands.close()
+      alerts.close()
+      broker.close()
+      registry.close()
+      await webhook?.close()
+      db.close()
+    }
+  }
+}
