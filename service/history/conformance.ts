@@ -194,6 +194,23 @@ export function historyConformance ({ test, makeStore }: HistoryConformanceOptio
     assert.ok(csv.slice(1).every((line) => line.includes(',home/b,')))
   }))
 
+  test('a reading no store can hold is left out, and the rest of its batch is stored', () => withStore(async (store) => {
+    await store.write([
+      reading('a', BASE, Number.NaN),
+      reading('a', BASE + 1000, Number.POSITIVE_INFINITY),
+      reading('a', Number.NaN, 20),
+      { ...reading('a', BASE + 2000.7, 20, Number.NaN), humidity: Number.NaN, heating: true },
+      reading('a', BASE + 3000, 21, 22)
+    ])
+    const series = await store.query({ deviceId: 'home/a', from: BASE, to: BASE + MINUTE, resolution: 'raw' })
+    assert.deepEqual(series.points, [
+      { time: BASE + 2000, min: 20, mean: 20, max: 20, count: 1 },
+      { time: BASE + 3000, min: 21, mean: 21, max: 21, count: 1, setpoint: 22 }
+    ])
+    const [minute] = (await store.query({ deviceId: 'home/a', from: BASE, to: BASE + MINUTE, resolution: '1m' })).points
+    assert.equal(minute.count, 2)
+  }))
+
   test('empty ranges, unknown devices and empty batches give empty series, not errors', () => withStore(async (store) => {
     await store.write([])
     await store.write(twoHours('a'))

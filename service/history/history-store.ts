@@ -75,6 +75,8 @@ export interface HistoryStore {
   /**
    * Resolves once the readings are durable: the service acknowledges their MQTT messages only then. A reading
    * with the same device and time as a stored one is a duplicate and is ignored (SQLite) or replaces it (InfluxDB).
+   * Rejects only when the store failed, never because of a reading: one without a finite time or temperature is
+   * left out (see storable-readings.ts), since the ingest retries a failed batch until it is stored.
    */
   write (readings: readonly Reading[]): Promise<void>
   query (query: SeriesQuery): Promise<Series>

@@ -8,6 +8,7 @@ import { InfluxQl, qlName, qlString, qlTimeRange, type QlSeries } from './influx
 import { InfluxRollups } from './influx-rollups.js'
 import { pickResolution } from './pick-resolution.js'
 import { seriesCsv, type RawRow } from './series-csv.js'
+import { storableReadings } from './storable-readings.js'
 
 export interface InfluxHistoryOptions {
   /** host, port, protocol, username, password of the InfluxDB 1.x HTTP API. */
@@ -46,7 +47,8 @@ export class InfluxHistoryStore implements HistoryStore {
     return store
   }
 
-  async write (readings: readonly Reading[]): Promise<void> {
+  async write (batch: readonly Reading[]): Promise<void> {
+    const readings = storableReadings(batch)
     if (readings.length === 0) return
     try {
       await this.ql.client.writePoints(readings.map(toPoint), { retentionPolicy: LAYOUT.raw.policy, precision: 'ms' })

@@ -11,6 +11,7 @@ import { SqliteReadings, type ReadingRow } from './sqlite-readings.js'
 import { SqliteRollups } from './sqlite-rollups.js'
 import { openHistorySchema, type HistorySynchronous } from './sqlite-schema.js'
 import { seriesCsv, type RawRow } from './series-csv.js'
+import { storableReadings } from './storable-readings.js'
 
 export interface SqliteHistoryOptions {
   /** The database file (its -wal and -shm beside it); its directory is created when missing. */
@@ -56,8 +57,8 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async write (readings: readonly Reading[]): Promise<void> {
-    if (readings.length === 0) return
-    this.writer.write(readings)
+    const storable = storableReadings(readings)
+    if (storable.length > 0) this.writer.write(storable)
   }
 
   async query ({ deviceId, from, to, resolution, maxPoints = DEFAULT_MAX_POINTS }: SeriesQuery): Promise<Series> {

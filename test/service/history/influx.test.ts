@@ -3,7 +3,6 @@ import { after, before, test } from 'node:test'
 import { historyConformance } from '../../../service/history/conformance.js'
 import { InfluxHistoryStore } from '../../../service/history/influx.js'
 import { InfluxQl } from '../../../service/history/influx-ql.js'
-import { openHistoryStore } from '../../../service/history/open-history-store.js'
 import { startInfluxd, type RunningInfluxd } from '../../helpers/influxd.js'
 
 let influxd: RunningInfluxd
@@ -88,13 +87,4 @@ test('a store opened again rolls up what closed while it was away', async (t) =>
   const ql = new InfluxQl({ host: influxd.host, port: influxd.port }, database)
   const [[rollup]] = await ql.read('SELECT "count", "mean" FROM "thermopost_1m"."temperature_1m"')
   assert.deepEqual(rollup.values, [[T0, 2, 22]])
-})
-
-test('--history influx://USER:PASS@HOST:PORT/DB opens that database', async (t) => {
-  const store = await openHistoryStore(`influx://someone:secret@${influxd.host}:${influxd.port}/from_url`, { dataDir: '/nonexistent' })
-  t.after(() => store.close())
-  assert.ok(store instanceof InfluxHistoryStore)
-  const ql = new InfluxQl({ host: influxd.host, port: influxd.port }, 'from_url')
-  const [[databases]] = await ql.read('SHOW DATABASES')
-  assert.ok(databases.values.some(([name]) => name === 'from_url'))
 })
