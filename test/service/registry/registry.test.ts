@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { LiveEvent } from '../../../service/model.js'
+import { startBroker } from '../../helpers/broker.js'
+import { startThermostat, waitFor } from '../../devices/helpers/device-fixture.js'
+import { RawDevice, recordingHistory, startTestService, tempDataDir } from '../core/service-fixture.js'
+
+test('a thermostat is online while connected and offline after its clean stop, with meta and last reading', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const dataDir = tempDataDir(t)
+  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir) })
+  const events: LiveEvent[] = []
+  service.live.subscribe((event) => events.push(event))
+
+  const thermostat = startThermostat(t, { urls: [running.url] })
+  await waitFor(() => service.devices.get('home/room-1')?.lastReading !== undefined, 'a reading')
+  const online = service.devices.get('home/room-1')!
+  assert.equal(online.state, 'online')
+  assert.equal(online.source, 'thermopost')
+  assert.equal(online.meta?.interval, 0.1)
+  assert.equal(typeof online.lastSeen, 'number')
+
+  await thermostat.stop()
+  await waitFor(() => service.devices.get('home/room-1')?.state === 'offline', 'offline after the clean stop')
+  await waitFor(() => events.some((e) => e.type === 'device' && e.device.state === 'offline'), 'the device event')
+  assert.ok(events.some((e) => e.type === 'reading' && e.reading.deviceId === 'home/room-1'))
+})
+
+test('a device that dies is offline through its will', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const dataDir = tempDataDir(t)
+  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir) })
+  const device = await RawDevice.connect(t, running.url, 'home', 'hall')
+  await device.reading({ temperature: 20 })
+  await waitFor(() => service.devices.get('home/hall')?.state === 'online', 'online')
+  device.kill()
+  await waitFor(() => service.devices.get('home/hall')?.state === 'offline', 'offline from the will')
+})
+
+test('a device silent for 3 intervals is stale, and online again with its next reading', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const dataDir = tempDataDir(t)
+  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir), defaultIntervalSeconds: 60 })
+  const fast = await RawDevice.connect(t, running.url, 'home', 'fast')
+  await fast.meta(0.1)
+  const slow = await RawDevice.connect(t, running.url, 'home', 'slow')
+  await fast.reading({ temperature: 20 })
+  await slow.reading({ temperature: 20 })
+  await waitFor(() => service.devices.get('home/fast')?.state === 'stale', 'stale after 3 × 0.1 s')
+  const staleAt = Date.now()
+  // Its interval comes from its meta; without one the default (60 s here) holds.
+  assert.equal(service.devices.get('home/slow')?.state, 'online')
+  assert.ok(staleAt - service.devices.get('home/fast')!.lastSeen! >= 300)
+
+  await fast.reading({ temperature: 21 })
+  await waitFor(() => service.devices.get('home/fast')?.state === 'online', 'online again')
+  assert.equal(service.devices.get('home/fast')?.lastReading?.temperature, 21)
+})
+
+test('a restarted service lists the devices it knew, with their last reading, and the retained status sets their state', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const dataDir = tempDataDir(t)
+  const history = recordingHistory(t, dataDir)
+  const first = await startTestService(t, { urls: [running.url], dataDir, history, clientId: 'service-a' })
+  const device = await RawDevice.connect(t, running.url, 'home', 'hall')
+  await device.reading({ time: 1_700_000_000_000, temperature: 18.25 })
+  await waitFor(() => first.devices.get('home/hall')?.lastReading !== undefined, 'the reading')
+  await first.close()
+
+  const second = await startTestService(t, { urls: [running.url], dataDir, history, clientId: 'service-a' })
+  assert.equal(second.devices.get('home/hall')?.lastReading?.temperature, 18.25)
+  await waitFor(() => second.devices.get('home/hall')?.state === 'online', 'online from the retained status')
+})
+
+test('an adapter\'s status covers the sensors beneath it', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const dataDir = tempDataDir(t)
+  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir) })
+  const device = await RawDevice.connect(t, running.url, 'x', 'y')
+  await device.client.publishAsync('tele/boiler/LWT', 'Online', { qos: 1, retain: true })
+  await waitFor(() => service.devices.get('tasmota/boiler')?.state === 'online', 'the device from its LWT')
+  await device.client.publishAsync('tele/boiler/SENSOR', JSON.stringify({ 'DS18B20-1': { Temperature: 55 }, 'DS18B20-2': { Temperature: 40 }, TempUnit: 'C' }), { qos: 1 })
+  await waitFor(() => service.devices.get('tasmota/boiler/DS18B20-2') !== undefined, 'the sensors')
+  assert.deepEqual(service.devices.list().filter((d) => d.source === 'tasmota').map((d) => [d.id, d.state]),
+    [['tasmota/boiler/DS18B20-1', 'online'], ['tasmota/boiler/DS18B20-2', 'online']], 'the placeholder gave way to its sensors')
+  await device.client.publishAsync('tele/boiler/LWT', 'Offline', { qos: 1, retain: true })
+  await waitFor(() => service.devices.list().filter((d) => d.state === 'offline').length === 2, 'the sensors offline with their device')
+})
