@@ -4,6 +4,7 @@ import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
 import { CommandError, UsageError } from '../broker/command-errors.js'
 import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
 import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
+import { runServiceCommand, serviceUsage } from '../service/service-command.js'
 
 const usage = `Usage: thermopost <command> [options]
 
@@ -11,6 +12,7 @@ Commands:
   agent     publish this machine's temperature sensors (thermal zones, hwmon, DS18B20) as devices
   broker    run the MQTT broker (thermopost broker --help for its options)
   passwd    manage a password file: thermopost passwd FILE add|delete|list [USER]
+  service   store the readings' history, track devices, send setpoints, serve the API and the dashboard
   simulate  run a fleet of simulated thermostats against a broker
   help      show this help
 
@@ -20,6 +22,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>, usage: 
   agent: { run: runAgentCommand, usage: agentUsage },
   broker: { run: runBrokerCommand, usage: brokerUsage },
   passwd: { run: runPasswdCommand, usage: passwdUsage },
+  service: { run: runServiceCommand, usage: serviceUsage },
   simulate: { run: runSimulateCommand, usage: simulateUsage }
 }
 

@@ -1,4 +1,4 @@
-import express, { Router, type Express } from 'express'
+import express, { Router, type Express, type RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import type { HistoryStore } from '../history/history-store.js'
 import type { AlertDesk, BrokerWatch, CommandDesk, DeviceDirectory, LiveFeed } from '../model.js'
@@ -19,7 +19,9 @@ export interface ApiDeps {
   history: HistoryStore
   auth: ApiAuthOptions
   logger: Logger
-  /** The dashboard's files, served at `/` (the API keeps `/api`). */
+  /** The dashboard's routes (dashboardRouter() from dashboard/dashboard-router.ts), mounted at `/`. */
+  dashboard?: RequestHandler
+  /** A directory of files served at `/` after the dashboard's routes (the API keeps `/api`). */
   staticDir?: string
   events?: LiveEventsOptions
   /** The clock that ends a series without `to`; Date.now unless a test needs another. */
@@ -27,8 +29,8 @@ export interface ApiDeps {
 }
 
 /**
- * The service's HTTP side: the REST API and the live feed under `/api`, and the dashboard's static files at
- * `/` when there are any. Only `/api/health` (for supervisors) and `/api/login` are open; everything else
+ * The service's HTTP side: the REST API and the live feed under `/api`, and the dashboard at `/` when there
+ * is one. Only `/api/health` (for supervisors) and `/api/login` are open; everything else
  * wants the token or a login session (see api-auth.ts). Answers under /api are never cached.
  */
 export function createApi (deps: ApiDeps): Express {
@@ -55,6 +57,7 @@ export function createApi (deps: ApiDeps): Express {
   const app = express()
   app.disable('x-powered-by')
   app.use('/api', api)
+  if (deps.dashboard !== undefined) app.use(deps.dashboard)
   if (deps.staticDir !== undefined) app.use(express.static(deps.staticDir))
   return app
 }

@@ -1,0 +1,136 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import { CommandError } from '../broker/command-errors.js'
+import { isLoopback } from '../broker/config/listeners.js'
+import { createLogger } from '../broker/log.js'
+import { dashboardRouter } from '../dashboard/dashboard-router.js'
+import { adapterNames, createAdapters } from './adapters/index.js'
+import { createApi } from './api/create-api.js'
+import { loadApiToken, type ApiToken } from './api/api-token.js'
+import { describeHistory, openHistory } from './history-option.js'
+import type { HistoryStore } from './history/history-store.js'
+import { startRetention } from './retention-timer.js'
+import { startService } from './service.js'
+import { serviceSettingsFrom, type ServiceSettings } from './service-options.js'
+
+export const serviceUsage = `Usage: thermopost service [--url mqtt://HOST:PORT ...] [--http-port PORT] [--data-dir DIR] [--history SPEC] [options]
+
+Runs the service in the foreground until SIGINT or SIGTERM: readings from the broker into the history, the
+device registry, setpoint commands, alerts, and on one HTTP port the REST API, its live feed and the dashboard.
+  --config FILE        a YAML file whose keys are these flags in snake_case (--http-port ↔ http_port); a flag
+                       wins over the file; --url and --adapters take lists there
+  --section NAME       read only that top-level key of the file (thermopost.yaml's 'service' section)
+  --url URL            a broker (default mqtt://127.0.0.1:1883); repeat it for a list to fail over through
+  --username U --password P
+                       the MQTT login; the password may come from THERMOPOST_MQTT_PASSWORD instead
+  --http-host HOST     the address the API listens on (default 127.0.0.1)
+  --http-port PORT     its port (default 8080; 0 picks a free one, and the log line says which)
+  --data-dir DIR       the API token file, the service's state (devices, commands) and by default the
+                       history (default ./data)
+  --history SPEC       sqlite:PATH (default: DIR/history.db) or influx://USER:PASS@HOST:PORT/DB (InfluxDB 1.x)
+  --retention-raw T    how long raw readings are kept: 30d (default), 12h, 90m; 1-minute and 1-hour
+                       rollups are kept longer
+  --adapters LIST      the device formats to read, comma-separated; default all:
+                       ${adapterNames.join(',')}
+  --api-token TOKEN    the API's bearer token, at least 16 characters; better THERMOPOST_API_TOKEN, which the
+                       process list does not show. Without either: DIR/api-token, generated on the first start
+  --api-open           no token needed for the API (say, behind a proxy that authenticates); a warning is
+                       logged when --http-host is not a loopback address`
+
+/** `thermopost service`: the history store, the service core, then the API; SIGINT / SIGTERM close them in reverse. */
+export async function runServiceCommand (args: string[]): Promise<void> {
+  const settings = await serviceSettingsFrom(args, process.env)
+  if (settings === undefined) {
+    console.log(serviceUsage)
+    return
+  }
+  const logger = createLogger('service')
+  const token = settings.apiOpen && settings.apiToken === undefined
+    ? undefined
+    : await loadApiToken(settings.dataDir, settings.apiToken).catch((error: unknown) => { throw new CommandError(`cannot read or write the API token: ${(error as Error).message}`) })
+  let history: HistoryStore
+  try {
+    history = await openHistory(settings.history, { retentionRaw: settings.retentionRawMs })
+  } catch (error) {
+    throw new CommandError(`cannot open the history (${describeHistory(settings.history)}): ${(error as Error).message}`)
+  }
+  const service = await startService({
+    urls: settings.urls,
+    username: settings.username,
+    password: settings.password,
+    dataDir: settings.dataDir,
+    history,
+    adapters: createAdapters(settings.adapters),
+    logger
+  }).catch(async (error: unknown) => {
+    await history.close()
+    throw error
+  })
+  const stopRetention = startRetention(history, logger)
+  const { devices, commands, alerts, broker, live } = service
+  const app = createApi({ devices, commands, alerts, broker, live, history, auth: { token: token?.token, open: settings.apiOpen }, logger, dashboard: dashboardRouter() })
+  const server = createServer(app)
+  const closeAll = async (): Promise<void> => {
+    // Event streams never end on their own: without closing them, server.close would wait for ever.
+    server.close()
+    server.closeAllConnections()
+    await service.close()
+    stopRetention()
+    await history.close()
+  }
+  try {
+    await listen(server, settings)
+  } catch (error) {
+    await closeAll()
+    throw error
+  }
+  logStart(logger, server, settings, token, describeHistory(settings.history))
+
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    logger.info(`${signal}: closing`)
+    closeAll().then(() => {
+      logger.info('closed')
+      process.exit(0)
+    }, (error: unknown) => {
+      logger.error({ err: error }, 'close failed')
+      process.exit(1)
+    })
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+async function listen (server: Server, { httpHost, httpPort }: ServiceSettings): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(httpPort, httpHost, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+      throw new CommandError(`cannot listen on ${httpHost}:${httpPort}: ${error.message}`)
+    }
+    throw error
+  })
+}
+
+/** The URL (the line `thermopost start` waits for), how the API is protected, and where the history is. */
+function logStart (logger: Logger, server: Server, settings: ServiceSettings, token: ApiToken | undefined, history: string): void {
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const access = token === undefined
+    ? 'API open: no token needed'
+    : token.file === undefined
+      ? 'API token as given'
+      : `API token ${token.generated ? 'generated into' : 'from'} ${token.file}`
+  logger.info({ port: address.port, history, brokers: settings.urls }, `listening on http://${host}:${address.port} (dashboard at /, API at /api; ${access})`)
+  if (token?.exposed === true) logger.warn({ file: token.file }, `${token.file} can be read by other users: chmod 600 it`)
+  if (settings.apiOpen && !isLoopback(settings.httpHost)) {
+    logger.warn({ host: settings.httpHost }, `the API is open (no token) on ${settings.httpHost}, which other machines can reach`)
+  }
+}

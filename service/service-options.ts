@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+import { CommandError, UsageError } from '../broker/command-errors.js'
+import { ConfigFileError, type ConfigFile, readConfigFile } from '../broker/config/config-file.js'
+import { configFlags, flagOf } from '../broker/config/config-flags.js'
+import { adapterNames } from './adapters/index.js'
+import { HistoryOptionError, parseHistoryOption, type HistoryTarget } from './history-option.js'
+
+/**
+ * `thermopost service`'s configuration as a YAML file spells it (snake_case keys, strict); every key is also a
+ * flag, its kebab-case spelling (`http_port` ↔ `--http-port`), and a flag wins over the file. `url` and
+ * `adapters` take a list in the file; on the command line `--url` repeats and `--adapters` is comma-separated.
+ */
+export const serviceConfigSchema = z.strictObject({
+  url: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  http_host: z.string().min(1).optional(),
+  http_port: z.number().int().min(0).max(65535).optional(),
+  data_dir: z.string().min(1).optional(),
+  history: z.string().min(1).optional(),
+  retention_raw: z.string().min(1).optional(),
+  api_token: z.string().optional(),
+  api_open: z.boolean().optional(),
+  adapters: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional()
+})
+
+type ServiceConfig = z.infer<typeof serviceConfigSchema>
+
+const flags = configFlags(serviceConfigSchema, new Set(['api_open']))
+
+export interface ServiceSettings {
+  urls: string[]
+  username?: string
+  password?: string
+  httpHost: string
+  /** 0 picks a free port. */
+  httpPort: number
+  dataDir: string
+  history: HistoryTarget
+  retentionRawMs: number
+  /** From the flag, THERMOPOST_API_TOKEN or the file; absent: the data directory's api-token file. */
+  apiToken?: string
+  apiOpen: boolean
+  /** Absent: every adapter. */
+  adapters?: string[]
+}
+
+const DURATION_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const
+
+/** `30d`, `12h`, `90m` in ms; undefined for anything else. */
+export function parseDuration (text: string): number | undefined {
+  const match = /^(\d+)(d|h|m)$/.exec(text)
+  return match === null ? undefined : Number(match[1]) * DURATION_MS[match[2] as keyof typeof DURATION_MS]
+}
+
+/**
+ * The settings from the flags, the environment (THERMOPOST_MQTT_PASSWORD, THERMOPOST_API_TOKEN: secrets kept out
+ * of the process list) and the config file. A mistake in a flag is a UsageError naming it, one in the file a
+ * CommandError naming the file's line; `undefined` means --help was asked.
+ */
+export async function serviceSettingsFrom (args: string[], env: NodeJS.ProcessEnv): Promise<ServiceSettings | undefined> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      section: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...flags.options,
+      url: { type: 'string', multiple: true }
+    },
+    strict: true
+  })
+  if (values.help === true) return undefined
+  const fromFlags: ServiceConfig = { ...flags.configFrom(values), ...(values.url === undefined ? {} : { url: values.url as string[] }) }
+  if (values.section !== undefined && values.config === undefined) throw new UsageError('--section needs --config')
+  let file: ConfigFile<ServiceConfig> | undefined
+  try {
+    file = values.config === undefined ? undefined : await readConfigFile(values.config, serviceConfigSchema, values.section)
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw new CommandError(error.message)
+    throw error
+  }
+  const config: ServiceConfig = { ...file?.value, ...fromFlags }
+  const problem = (key: keyof ServiceConfig, message: string): Error => key in fromFlags || file === undefined
+    ? new UsageError(`${flagOf(key)} ${message}`)
+    : new CommandError(file.problemsError([{ path: [key], message }]).message)
+
+  const urls = [config.url ?? 'mqtt://127.0.0.1:1883'].flat()
+  const badUrl = urls.find((url) => !/^(mqtts?|wss?):\/\/[^/]+/.test(url))
+  if (badUrl !== undefined) throw problem('url', `must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not '${badUrl}'`)
+  const password = config.password ?? env.THERMOPOST_MQTT_PASSWORD
+  if (password !== undefined && config.username === undefined) throw problem('password', 'needs --username (a password alone logs nobody in)')
+  const dataDir = config.data_dir ?? './data'
+  let history: HistoryTarget
+  try {
+    history = parseHistoryOption(config.history, dataDir)
+  } catch (error) {
+    if (error instanceof HistoryOptionError) throw problem('history', error.message)
+    throw error
+  }
+  const retentionRawMs = parseDuration(config.retention_raw ?? '30d')
+  if (retentionRawMs === undefined || retentionRawMs < DURATION_MS.h) throw problem('retention_raw', `must be a time of at least 1h, like 30d, 12h or 90m, not '${config.retention_raw}'`)
+  const adapters = config.adapters === undefined ? undefined : [config.adapters].flat().flatMap((list) => list.split(',')).map((name) => name.trim())
+  const unknown = adapters?.find((name) => !adapterNames.includes(name))
+  if (unknown !== undefined) throw problem('adapters', `has no adapter '${unknown}'; the adapters are ${adapterNames.join(', ')}`)
+  const apiToken = fromFlags.api_token ?? env.THERMOPOST_API_TOKEN ?? file?.value.api_token
+  if (apiToken !== undefined && apiToken.length < 16) {
+    if (fromFlags.api_token === undefined && env.THERMOPOST_API_TOKEN !== undefined) throw new UsageError('THERMOPOST_API_TOKEN must be at least 16 characters')
+    throw problem('api_token', 'must be at least 16 characters (a generated one has 43)')
+  }
+  return {
+    urls,
+    ...(config.username === undefined ? {} : { username: config.username }),
+    ...(password === undefined ? {} : { password }),
+    httpHost: config.http_host ?? '127.0.0.1',
+    httpPort: config.http_port ?? 8080,
+    dataDir,
+    history,
+    retentionRawMs,
+    ...(apiToken === undefined ? {} : { apiToken }),
+    apiOpen: config.api_open === true,
+    ...(adapters === undefined ? {} : { adapters })
+  }
+}
