@@ -7,7 +7,9 @@ import { pathToFileURL } from 'node:url'
 const programOf = {
   'mosquitto-clients': 'mosquitto_pub',
   mosquitto: '/usr/sbin/mosquitto',
-  sqlite3: 'sqlite3'
+  sqlite3: 'sqlite3',
+  influxdb: '/usr/bin/influxd',
+  chromium: '/usr/bin/chromium'
 }
 
 function hasProgram (program) {
