@@ -1,6 +1,6 @@
 import type { DeviceState, DeviceSummary } from '../../service/model.js'
 
-export type DeviceSortKey = 'id' | 'site' | 'state' | 'temperature' | 'setpoint' | 'alerts' | 'lastSeen'
+export type DeviceSortKey = 'device' | 'site' | 'state' | 'temperature' | 'setpoint' | 'alerts' | 'lastSeen'
 
 /** The overview's search box, site and state filters and sort order. */
 export interface DeviceQuery {
@@ -14,12 +14,12 @@ export interface DeviceQuery {
   descending: boolean
 }
 
-export const DEFAULT_DEVICE_QUERY: Readonly<DeviceQuery> = { search: '', site: '', state: '', sort: 'id', descending: false }
+export const DEFAULT_DEVICE_QUERY: Readonly<DeviceQuery> = { search: '', site: '', state: '', sort: 'device', descending: false }
 
 /** Worst first when sorting by state: what needs a look comes to the top. */
 const STATE_RANK: Record<DeviceState, number> = { offline: 0, stale: 1, unknown: 2, online: 3 }
 
-/** The devices the query lets through, in its order; ties and missing values (last) keep a stable id order. */
+/** The devices the query lets through, in its order; missing values go last, ties in id order (site, then device). */
 export function filterDevices (devices: readonly DeviceSummary[], query: DeviceQuery): DeviceSummary[] {
   const needle = query.search.trim().toLowerCase()
   const kept = devices.filter((device) =>
@@ -39,7 +39,7 @@ export function filterDevices (devices: readonly DeviceSummary[], query: DeviceQ
 
 function sortValue (device: DeviceSummary, key: DeviceSortKey): string | number | undefined {
   switch (key) {
-    case 'id': return device.id
+    case 'device': return device.device
     case 'site': return device.site
     case 'state': return STATE_RANK[device.state]
     case 'temperature': return device.lastReading?.temperature

@@ -25,7 +25,11 @@ test('search matches id, site and model in any case; site and state filter', () 
   assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, search: 'KIT' })), ['home/kitchen'])
   assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, search: 'tp-1' })), ['home/kitchen'])
   assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, site: 'office' })), ['office/hall', 'office/lab'])
-  assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, state: 'online' })), ['home/kitchen', 'office/hall'])
+  assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, state: 'online' })), ['office/hall', 'home/kitchen'])
+})
+
+test('by default devices are sorted by name across sites', () => {
+  assert.deepEqual(ids(filterDevices(devices, DEFAULT_DEVICE_QUERY)), ['home/attic', 'office/hall', 'home/kitchen', 'office/lab'])
 })
 
 test('sorting by temperature puts devices without a reading last, in either direction', () => {

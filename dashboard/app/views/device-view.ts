@@ -1,5 +1,5 @@
 import type { DeviceSummary, LiveEvent } from '../../../service/model.js'
-import { formatAgo, formatHeating, formatTemperature, MISSING } from '../display-format.js'
+import { formatAgo, formatHeating, formatTemperature } from '../display-format.js'
 import { h, showError } from '../dom.js'
 import type { View, ViewContext } from '../view.js'
 import { CommandList } from './command-list.js'
@@ -74,10 +74,12 @@ export class DeviceView implements View {
       ['Setpoint', formatTemperature(setpoint)],
       ['Heater', formatHeating(reading?.heating)],
       ['Open alerts', String(device.openAlerts)],
-      ['Last seen', formatAgo(device.lastSeen, Date.now())],
-      ['Model', device.meta === undefined ? device.source : `${device.meta.model} (firmware ${device.meta.firmware})`],
-      ['Interval', device.meta === undefined ? MISSING : `${device.meta.interval} s`]
+      ['Last seen', formatAgo(device.lastSeen, Date.now())]
     ]
+    this.status.classList.remove('error')
+    this.status.textContent = device.meta === undefined
+      ? `Reports through the ${device.source} adapter.`
+      : `${device.meta.model}, firmware ${device.meta.firmware}, reports every ${device.meta.interval} s.`
     this.facts.replaceChildren(...facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', { 'data-fact': term.toLowerCase() }, value))))
   }
 }

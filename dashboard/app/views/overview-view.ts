@@ -6,7 +6,7 @@ import { routeHash } from '../hash-route.js'
 import type { View, ViewContext } from '../view.js'
 
 const COLUMNS: Array<{ key: DeviceSortKey, label: string }> = [
-  { key: 'id', label: 'Device' }, { key: 'site', label: 'Site' }, { key: 'state', label: 'State' },
+  { key: 'device', label: 'Device' }, { key: 'site', label: 'Site' }, { key: 'state', label: 'State' },
   { key: 'temperature', label: 'Temperature' }, { key: 'setpoint', label: 'Setpoint' }, { key: 'alerts', label: 'Alerts' },
   { key: 'lastSeen', label: 'Last seen' }
 ]

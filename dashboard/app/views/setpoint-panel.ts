@@ -4,6 +4,9 @@ import { formatTemperature } from '../display-format.js'
 import { h } from '../dom.js'
 import { parseSetpoint, SETPOINT_LIMITS } from '../setpoint-input.js'
 
+/** Commands remembered from the live feed; more than a person sends while one POST is under way. */
+const SEEN_LIMIT = 20
+
 /** What each command state means, for the status line. */
 const STATE_TEXT: Record<CommandRecord['state'], string> = {
   queued: 'queued: the device is offline and gets it when it comes back',
@@ -24,6 +27,11 @@ export class SetpointPanel {
   private readonly message = h('p', { id: 'setpoint-message', class: 'field-message', role: 'alert' })
   private readonly status = h('p', { id: 'command-status', class: 'command-status', 'aria-live': 'polite' })
   private pending: string | undefined
+  /**
+   * The latest state of each recent command from the live feed: a device can ack before the POST's answer
+   * arrives, and that ack must not be lost.
+   */
+  private readonly seen = new Map<string, CommandRecord>()
 
   constructor (private readonly id: string, private readonly api: ApiClient) {
     const { min, max, step } = SETPOINT_LIMITS
@@ -46,6 +54,9 @@ export class SetpointPanel {
 
   /** A command from the live feed or the history: updates the status line when it is the one this form sent. */
   onCommand (command: CommandRecord): void {
+    this.seen.delete(command.id)
+    this.seen.set(command.id, command)
+    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value!)
     if (command.id !== this.pending) return
     const detail = command.state === 'acked' && command.appliedValue !== undefined
       ? ` (now ${formatTemperature(Number(command.appliedValue))})`
@@ -65,7 +76,8 @@ export class SetpointPanel {
     try {
       const command = await this.api.setpoint(this.id, parsed.value)
       this.pending = command.id
-      this.onCommand(command)
+      const later = this.seen.get(command.id)
+      this.onCommand(later !== undefined && later.updatedAt >= command.updatedAt ? later : command)
     } catch (error) {
       this.fail(error instanceof ApiError || error instanceof Error ? error.message : String(error))
     } finally {
