@@ -36,7 +36,15 @@ device registry, setpoint commands, alerts, and on one HTTP port the REST API, i
   --api-token TOKEN    the API's bearer token, at least 16 characters; better THERMOPOST_API_TOKEN, which the
                        process list does not show. Without either: DIR/api-token, generated on the first start
   --api-open           no token needed for the API (say, behind a proxy that authenticates); a warning is
-                       logged when --http-host is not a loopback address`
+                       logged when --http-host is not a loopback address
+  --client-id ID       the MQTT client id (default thermopost-service); give each instance its own, the
+                       instances then share the readings between them
+  --webhook-url URL    alerts are also POSTed there as JSON when raised, acknowledged and cleared
+
+Alert rules are a list in the config file only:
+  alerts:
+    - { device: home/living-room, above: 30, for: 10m, severity: warning }
+    - { device: '*', stale: true, for: 15m, severity: critical }   # below: 5 works as above does`
 
 /** `thermopost service`: the history store, the service core, then the API; SIGINT / SIGTERM close them in reverse. */
 export async function runServiceCommand (args: string[]): Promise<void> {
@@ -62,6 +70,9 @@ export async function runServiceCommand (args: string[]): Promise<void> {
     dataDir: settings.dataDir,
     history,
     adapters: createAdapters(settings.adapters),
+    clientId: settings.clientId,
+    alertRules: settings.alertRules,
+    ...(settings.webhookUrl === undefined ? {} : { webhookUrl: settings.webhookUrl }),
     logger
   }).catch(async (error: unknown) => {
     await history.close()

@@ -4,12 +4,16 @@ import { CommandError, UsageError } from '../broker/command-errors.js'
 import { ConfigFileError, type ConfigFile, readConfigFile } from '../broker/config/config-file.js'
 import { configFlags, flagOf } from '../broker/config/config-flags.js'
 import { adapterNames } from './adapters/index.js'
+import { alertRuleConfigSchema, alertRulesOf } from './alert-rules-config.js'
+import { parseDuration } from './duration.js'
 import { HistoryOptionError, parseHistoryOption, type HistoryTarget } from './history-option.js'
+import type { AlertRule } from './model.js'
 
 /**
  * `thermopost service`'s configuration as a YAML file spells it (snake_case keys, strict); every key is also a
  * flag, its kebab-case spelling (`http_port` ↔ `--http-port`), and a flag wins over the file. `url` and
  * `adapters` take a list in the file; on the command line `--url` repeats and `--adapters` is comma-separated.
+ * `alerts` (a list of rules, see alert-rules-config.ts) is a key of the file only.
  */
 export const serviceConfigSchema = z.strictObject({
   url: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
@@ -22,7 +26,12 @@ export const serviceConfigSchema = z.strictObject({
   retention_raw: z.string().min(1).optional(),
   api_token: z.string().optional(),
   api_open: z.boolean().optional(),
-  adapters: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional()
+  adapters: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  /** The MQTT client id: stable across restarts (the broker keeps the session), distinct per instance. */
+  client_id: z.string().min(1).max(256).optional(),
+  /** Where alerts are POSTed as JSON when raised, acknowledged and cleared. */
+  webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  alerts: z.array(alertRuleConfigSchema).optional()
 })
 
 type ServiceConfig = z.infer<typeof serviceConfigSchema>
@@ -44,15 +53,12 @@ export interface ServiceSettings {
   apiOpen: boolean
   /** Absent: every adapter. */
   adapters?: string[]
+  clientId: string
+  webhookUrl?: string
+  alertRules: AlertRule[]
 }
 
-const DURATION_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const
-
-/** `30d`, `12h`, `90m` in ms; undefined for anything else. */
-export function parseDuration (text: string): number | undefined {
-  const match = /^(\d+)(d|h|m)$/.exec(text)
-  return match === null ? undefined : Number(match[1]) * DURATION_MS[match[2] as keyof typeof DURATION_MS]
-}
+const HOUR = 3_600_000
 
 /**
  * The settings from the flags, the environment (THERMOPOST_MQTT_PASSWORD, THERMOPOST_API_TOKEN: secrets kept out
@@ -100,7 +106,7 @@ export async function serviceSettingsFrom (args: string[], env: NodeJS.ProcessEn
     throw error
   }
   const retentionRawMs = parseDuration(config.retention_raw ?? '30d')
-  if (retentionRawMs === undefined || retentionRawMs < DURATION_MS.h) throw problem('retention_raw', `must be a time of at least 1h, like 30d, 12h or 90m, not '${config.retention_raw}'`)
+  if (retentionRawMs === undefined || retentionRawMs < HOUR) throw problem('retention_raw', `must be a time of at least 1h, like 30d, 12h or 90m, not '${config.retention_raw}'`)
   const adapters = config.adapters === undefined ? undefined : [config.adapters].flat().flatMap((list) => list.split(',')).map((name) => name.trim())
   const unknown = adapters?.find((name) => !adapterNames.includes(name))
   if (unknown !== undefined) throw problem('adapters', `has no adapter '${unknown}'; the adapters are ${adapterNames.join(', ')}`)
@@ -120,6 +126,9 @@ export async function serviceSettingsFrom (args: string[], env: NodeJS.ProcessEn
     retentionRawMs,
     ...(apiToken === undefined ? {} : { apiToken }),
     apiOpen: config.api_open === true,
-    ...(adapters === undefined ? {} : { adapters })
+    ...(adapters === undefined ? {} : { adapters }),
+    clientId: config.client_id ?? 'thermopost-service',
+    ...(config.webhook_url === undefined ? {} : { webhookUrl: config.webhook_url }),
+    alertRules: alertRulesOf(config.alerts ?? [])
   }
 }

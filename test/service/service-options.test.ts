@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { CommandError, UsageError } from '../../broker/command-errors.js'
 import { parseHistoryOption } from '../../service/history-option.js'
-import { parseDuration, serviceSettingsFrom } from '../../service/service-options.js'
+import { parseDuration } from '../../service/duration.js'
+import { serviceSettingsFrom } from '../../service/service-options.js'
 
 function configFile (t: TestContext, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-service-config-'))
@@ -22,7 +23,9 @@ test('without flags: one local broker, 127.0.0.1:8080, ./data with its history.d
     dataDir: './data',
     history: { kind: 'sqlite', path: 'data/history.db' },
     retentionRawMs: 30 * 86_400_000,
-    apiOpen: false
+    apiOpen: false,
+    clientId: 'thermopost-service',
+    alertRules: []
   })
   assert.equal(await serviceSettingsFrom(['--help'], {}), undefined)
 })
@@ -31,7 +34,7 @@ test('flags and the environment: brokers, login, port, history, retention, adapt
   const settings = await serviceSettingsFrom([
     '--url', 'mqtt://a:1883', '--url', 'mqtts://b:8883', '--username', 'service', '--http-port', '0', '--http-host', '0.0.0.0',
     '--data-dir', '/var/lib/tp', '--history', 'influx://grafana:p%40ss@influx.lan/thermo', '--retention-raw', '12h',
-    '--adapters', 'tasmota,shelly', '--api-open'
+    '--adapters', 'tasmota,shelly', '--api-open', '--client-id', 'service-2', '--webhook-url', 'https://hooks.lan/alerts'
   ], { THERMOPOST_MQTT_PASSWORD: 'from-env', THERMOPOST_API_TOKEN: 'a-token-of-24-characters' })
   assert.deepEqual(settings, {
     urls: ['mqtt://a:1883', 'mqtts://b:8883'],
@@ -44,7 +47,10 @@ test('flags and the environment: brokers, login, port, history, retention, adapt
     retentionRawMs: 12 * 3_600_000,
     apiToken: 'a-token-of-24-characters',
     apiOpen: true,
-    adapters: ['tasmota', 'shelly']
+    adapters: ['tasmota', 'shelly'],
+    clientId: 'service-2',
+    webhookUrl: 'https://hooks.lan/alerts',
+    alertRules: []
   })
   const flagWins = await serviceSettingsFrom(['--api-token', 'the-flag-token-0123'], { THERMOPOST_API_TOKEN: 'the-env-token-01234' })
   assert.equal(flagWins?.apiToken, 'the-flag-token-0123')
@@ -63,6 +69,7 @@ test('a mistake in a flag is a usage error that names the flag and what it takes
     [['--adapters', 'tasmota,sonoff'], /^--adapters has no adapter 'sonoff'; the adapters are thermopost, tasmota/],
     [['--password', 'p'], /^--password needs --username/],
     [['--api-token', 'short'], /^--api-token must be at least 16 characters/],
+    [['--webhook-url', 'ftp://x/y'], /^--webhook-url must be an http:\/\/ or https:\/\/ URL/],
     [['--section', 'service'], /--section needs --config/]
   ]
   for (const [args, message] of cases) {
@@ -96,8 +103,27 @@ test("the config file's section gives the settings a flag does not; its mistakes
     (error: Error) => error instanceof CommandError && error.message === `${typo}:2: service.http_prot: unknown key (did you mean 'http_port'?)`)
 })
 
+test('alert rules come from the file, each with one condition and a duration; a bad one names its line', async (t) => {
+  const file = configFile(t, [
+    'alerts:',
+    '  - { device: home/living-room, above: 30, for: 10m }',
+    '  - { id: freezer-warm, device: lab/freezer, below: -30, for: 90s, severity: info }',
+    "  - { stale: true, for: 15m, severity: critical }",
+    ''
+  ].join('\n'))
+  assert.deepEqual((await serviceSettingsFrom(['--config', file], {}))?.alertRules, [
+    { id: 'rule-1', deviceId: 'home/living-room', severity: 'warning', condition: { kind: 'above', threshold: 30, forMs: 600_000 } },
+    { id: 'freezer-warm', deviceId: 'lab/freezer', severity: 'info', condition: { kind: 'below', threshold: -30, forMs: 90_000 } },
+    { id: 'rule-3', deviceId: '*', severity: 'critical', condition: { kind: 'stale', forMs: 900_000 } }
+  ])
+  const bad = configFile(t, 'alerts:\n  - { above: 30, for: 10m }\n  - { above: 30, below: 5, for: 10m }\n  - { stale: true, for: soon }\n')
+  await assert.rejects(serviceSettingsFrom(['--config', bad], {}), (error: Error) => error instanceof CommandError &&
+    error.message === `${bad}:3: alerts[1]: needs exactly one of above, below or stale, not {"above":30,"below":5,"for":"10m"}\n` +
+      `${bad}:4: alerts[2].for: must be a time like 90s, 10m or 12h, not 'soon'`)
+})
+
 test('durations and history targets', () => {
-  assert.deepEqual(['30d', '12h', '90m', '1s', '1.5d', ''].map(parseDuration), [30 * 86_400_000, 12 * 3_600_000, 90 * 60_000, undefined, undefined, undefined])
+  assert.deepEqual(['30d', '12h', '90m', '45s', '1.5d', '10', ''].map(parseDuration), [30 * 86_400_000, 12 * 3_600_000, 90 * 60_000, 45_000, undefined, undefined, undefined])
   assert.deepEqual(parseHistoryOption('sqlite:/srv/h.db', 'data'), { kind: 'sqlite', path: '/srv/h.db' })
   assert.deepEqual(parseHistoryOption('influx://[::1]:8087/db', 'data'), { kind: 'influx', host: '::1', port: 8087, database: 'db' })
 })
