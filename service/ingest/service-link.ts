@@ -106,9 +106,23 @@ export class ServiceLink {
     await this.client.publishAsync(topic, payload, options)
   }
 
-  /** A clean DISCONNECT; the broker keeps the session (and queues readings) for its expiry. */
-  async close (): Promise<void> {
-    await this.client.endAsync()
+  /**
+   * A clean DISCONNECT once our own publishes are acknowledged (waiting at most `waitMs`); the broker keeps the
+   * session (and queues readings) for its expiry. Without a broker, or past the wait, the socket is just closed:
+   * mqtt.js's own `end()` would wait for those acknowledgements forever.
+   */
+  async close (waitMs = 2000): Promise<void> {
+    const client = this.client
+    const unacknowledged = (): boolean => Object.keys(client.outgoing).length > 0
+    if (client.connected && unacknowledged()) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        new Promise<void>((resolve) => client.once('outgoingEmpty', resolve)),
+        new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs) })
+      ])
+      clearTimeout(timer)
+    }
+    await client.endAsync(!client.connected || unacknowledged())
   }
 
   private subscribe (): void {

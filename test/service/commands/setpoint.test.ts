@@ -86,6 +86,7 @@ test('a device that never answers: the command times out', async (t) => {
   await service.commands.setpoint('home/hall', 21)
   await waitFor(() => latest(service, 'home/hall')?.state === 'timed-out', 'the timeout')
   assert.match(latest(service, 'home/hall')!.reason!, /no acknowledgement/)
+  await waitFor(() => states().length === 2, 'the command events')
   assert.deepEqual(states(), ['sent', 'timed-out'])
 })
 
@@ -101,6 +102,7 @@ test('a command for an offline device is queued in its session, then sent and ac
   const after = startThermostat(t, { urls: [running.url], initial: { temperature: 18, setpoint: 19 } })
   await waitFor(() => latest(service, 'home/room-1')?.state === 'acked', 'the ack after coming back')
   assert.equal(after.model.setpoint, 24)
+  await waitFor(() => states().length === 3, 'the command events')
   assert.deepEqual(states(), ['queued', 'sent', 'acked'])
 })
 
