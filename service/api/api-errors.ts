@@ -35,6 +35,8 @@ export function apiErrorHandler (logger: Logger): ErrorRequestHandler {
 
 function serviceErrorOf (error: unknown): ServiceError | undefined {
   if (error instanceof ServiceError) return error
+  // express could not decode a path parameter (`%E0%A4`): the path names nothing.
+  if (error instanceof URIError) return new ServiceError('not-found', 'the path is not validly URL-encoded')
   const type = (error as { type?: unknown } | null)?.type
   if (type === 'entity.parse.failed') return new ServiceError('invalid-json', `the request body is not valid JSON: ${(error as Error).message}`)
   if (type === 'entity.too.large') return new ServiceError('invalid-field', 'the request body is too large (16 kB at most)', 'body')

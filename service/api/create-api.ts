@@ -41,11 +41,14 @@ export function createApi (deps: ApiDeps): Express {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     next()
   })
-  // Only application/json bodies are read: a cross-site form post arrives without one and is refused.
-  api.use(express.json({ limit: '16kb' }))
+  // Only application/json bodies are read: a cross-site form post arrives without one and is refused. Bodies
+  // are parsed after authentication (login's before), so a stranger's request gets 401 whatever it carries.
+  const json = express.json({ limit: '16kb' })
   api.get('/health', (_req, res) => { res.json({ status: 'ok' }) })
+  api.use('/login', json)
   api.use(authRoutes(auth))
   api.use(requireAuth(auth))
+  api.use(json)
   api.use(deviceRoutes(deps.devices, deps.commands))
   api.use(readingRoutes(deps.devices, deps.history, deps.now ?? Date.now))
   api.use(alertRoutes(deps.alerts))

@@ -29,6 +29,8 @@ test('every route but health and login wants the token: none or a wrong one is 4
   const setpoint = await fetch(`${api.url}/api/devices/home%2Fliving-room/setpoint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"value":20}' })
   assert.equal(setpoint.status, 401)
   assert.equal(api.commands.records.length, 0)
+  const garbage = await fetch(`${api.url}/api/devices/home%2Fliving-room/setpoint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"val' })
+  assert.equal(garbage.status, 401, 'a body is not even parsed without the token')
   assert.equal((await fetch(`${api.url}/api/devices`, { headers: { authorization: `bearer  ${TOKEN}` } })).status, 200, 'the scheme in any case')
   assert.equal((await fetch(`${api.url}/api/devices`, { headers: { authorization: TOKEN } })).status, 401, 'a token without its scheme')
 })

@@ -42,6 +42,9 @@ test('GET /api/devices/:id takes the id URL-encoded as one segment; an unknown o
   assert.equal(unknown.code, 'unknown-device')
   assert.match(unknown.message, /'home\/attic'/)
   assert.equal((await api.get('/api/devices/home/living-room')).status, 404, 'an unencoded slash is another path')
+  const broken = await errorOf(await api.get('/api/devices/home%E0%A4'))
+  assert.deepEqual([broken.status, broken.code], [404, 'not-found'])
+  assert.equal(api.logs.filter((line) => line.level >= 50).length, 0, 'a client mistake is not logged as a failure')
 })
 
 test('POST /api/devices/:id/setpoint hands the value to the command desk and answers 202 with the command', async (t) => {
