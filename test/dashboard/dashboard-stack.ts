@@ -48,8 +48,7 @@ export async function startDashboardStack (t: TestContext, options: DashboardSta
   const service = await startService({ urls: [broker.url], dataDir, history, logger, timing: { brokerThrottleMs: 200 } })
   stops.push(() => service.close())
   await service.ready
-  const app = createApi({ ...service, auth: options.token === undefined ? { open: true } : { token: options.token }, logger })
-  app.use(dashboardRouter())
+  const app = createApi({ ...service, auth: options.token === undefined ? { open: true } : { token: options.token }, logger, dashboard: dashboardRouter() })
   const server = app.listen(0, '127.0.0.1')
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
   stops.push(() => new Promise<void>((resolve) => {
