@@ -1,15 +1,14 @@
 import type { AddressInfo } from 'node:net'
-import { parseArgs } from 'node:util'
 import type { Logger } from 'pino'
 import { Broker } from './broker.js'
 import { configureAuth } from './auth/configure-auth.js'
 import { AclParseError } from './auth/acl.js'
 import { PasswordFileError } from './auth/passwords.js'
 import { CommandError, UsageError } from './command-errors.js'
-import { type BrokerConfig, brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
-import { ConfigFileError, type ConfigFile, readConfigFile } from './config/config-file.js'
-import { configFlags, flagOf } from './config/config-flags.js'
-import { pathText, type ConfigProblem } from './config/config-problem.js'
+import { brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
+import { ConfigFileError } from './config/config-file.js'
+import { readCommandConfig } from './config/command-config.js'
+import { flagOf } from './config/config-flags.js'
 import { isLoopback, type ResolvedListener, resolveListeners } from './config/listeners.js'
 import { readTlsContext, TlsFileError } from './listeners/tls.js'
 import { createLogger } from './log.js'
@@ -22,7 +21,6 @@ import type { AuthHooks } from './auth/hooks.js'
 
 /** Boolean keys that are bare flags; the other booleans take true or false. */
 const switches = new Set(['require_certificate', 'use_identity_as_username'])
-const flags = configFlags(brokerConfigSchema, switches)
 
 export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory] [--recover] [--<option> VALUE ...]
 
@@ -63,27 +61,14 @@ ${Object.entries(defaultBrokerOptions).map(([key, value]) => `  ${flagOf(key.rep
 
 /** `thermopost broker`: reads its config file and flags, runs the broker, closes it cleanly on SIGINT / SIGTERM. */
 export async function runBrokerCommand (args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      section: { type: 'string' },
-      recover: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-      ...flags.options
-    },
-    strict: true
-  })
-  if (values.help === true) {
+  const read = await readCommandConfig(args, brokerConfigSchema, { switches, extraFlags: { recover: { type: 'boolean', default: false } } })
+  if (read === undefined) {
     console.log(brokerUsage)
     return
   }
-  const fromFlags = flags.configFrom(values)
-  if (values.section !== undefined && values.config === undefined) throw new UsageError('--section needs --config')
-  const file = values.config === undefined ? undefined : await readConfigFile(values.config, brokerConfigSchema, values.section).catch(asCommandError)
-  const config: BrokerConfig = { ...file?.value, ...fromFlags }
+  const { config, file } = read
   const { listeners, problems } = resolveListeners(config, file !== undefined)
-  if (problems.length > 0) throw configError(problems, fromFlags, file)
+  if (problems.length > 0) throw read.problems(problems)
   for (const { spec } of listeners) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
     if ('tls' in spec) await readTlsContext(spec.tls).catch(asCommandError)
@@ -103,7 +88,7 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   } catch (error) {
     if (!(error instanceof StoreOpenError)) throw error
     const storeFile = (broker.store as SqliteStore).file
-    if (values.recover !== true || !error.damaged) {
+    if (read.extra.recover !== true || !error.damaged) {
       const hint = error.damaged ? '\nStart with --recover to move the damaged file aside and salvage what can be read.' : ''
       throw new CommandError(`${error.message}${hint}`)
     }
@@ -181,20 +166,6 @@ function asCommandError (error: unknown): never {
     throw new CommandError(error.message)
   }
   throw error
-}
-
-/**
- * Problems found across keys, told where they come from: a flag (a usage error) or the config file (its
- * line). A problem in a key nobody set (a default) names the key.
- */
-function configError (problems: ConfigProblem[], fromFlags: Record<string, unknown>, file: ConfigFile<unknown> | undefined): Error {
-  const byFlag = problems.filter((problem) => typeof problem.path[0] === 'string' && problem.path[0] in fromFlags)
-  if (byFlag.length > 0) {
-    const [{ path, message }] = byFlag as [ConfigProblem]
-    return new UsageError(`${flagOf(String(path[0]))}${path.length > 1 ? ` (${pathText(path)})` : ''} ${message}`)
-  }
-  if (file !== undefined) return new CommandError(file.problemsError(problems).message)
-  return new UsageError(problems.map((problem) => `${pathText(problem.path)}: ${problem.message}`).join('\n'))
 }
 
 function newBroker (options: Partial<BrokerOptions>, store: Store, auth: AuthHooks, logger: Logger): Broker {

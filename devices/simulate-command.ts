@@ -1,8 +1,9 @@
-import { parseArgs } from 'node:util'
+import { z } from 'zod'
 import { CommandError, UsageError } from '../broker/command-errors.js'
+import { type CommandConfig, readCommandConfig } from '../broker/config/command-config.js'
 import { openFileLimit } from './fd-limit.js'
 import { formatSummary } from './fleet-summary.js'
-import { durationSeconds, linkFlagOptions, linkFlagsUsage, linkSettingsFrom } from './link-flags.js'
+import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from './link-flags.js'
 import { Simulator, type SimulatorOptions } from './simulator.js'
 
 export const simulateUsage = `Usage: thermopost simulate [--url mqtt://HOST:PORT ...] [--devices N] [options]
@@ -18,34 +19,20 @@ ${linkFlagsUsage}
   --flaky SHARE        share of devices, 0 to 1, whose connection drops about once a minute (default 0)
   --home-assistant     publish Home Assistant discovery (needs --format json)
   --seed N             rooms, noise and drops repeat for the same seed (default 1)
-  --report TIME        how often the summary line is printed (default 5s)`
+  --report TIME        how often the summary line is printed (default 5s)
+  --config FILE [--section NAME]
+                       the same settings from a YAML file (snake_case keys: time_scale, home_assistant ...,
+                       url a list), or one section of it; a flag wins over the file`
 
 /** `thermopost simulate`: parses its flags, ramps the fleet up, prints a summary line every few seconds. */
 export async function runSimulateCommand (args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...linkFlagOptions,
-      devices: { type: 'string', default: '10' },
-      sites: { type: 'string', default: '1' },
-      interval: { type: 'string', default: '5s' },
-      'time-scale': { type: 'string', default: '1' },
-      format: { type: 'string', default: 'json' },
-      flaky: { type: 'string', default: '0' },
-      'home-assistant': { type: 'boolean', default: false },
-      seed: { type: 'string', default: '1' },
-      report: { type: 'string', default: '5s' },
-      help: { type: 'boolean', short: 'h' }
-    },
-    strict: true,
-    allowPositionals: false
-  })
-  if (values.help === true) {
+  const read = await readCommandConfig(args, simulatorConfigSchema, { switches: new Set(['home_assistant']), repeatable: ['url'] })
+  if (read === undefined) {
     console.log(simulateUsage)
     return
   }
-  const options = simulatorOptionsFrom(values)
-  const reportMs = durationSeconds(values.report!, '--report', 0.05) * 1000
+  const options = simulatorOptionsFrom(read)
+  const reportMs = checked(read, 'report', () => durationSeconds(String(read.config.report ?? '5s'), '--report', 0.05)) * 1000
   const limit = openFileLimit()
   // Each device holds a socket; the process needs a few descriptors of its own besides.
   if (limit !== undefined && options.devices + 64 > limit) {
@@ -85,36 +72,62 @@ export async function runSimulateCommand (args: string[]): Promise<void> {
   reporter = setInterval(() => console.log(formatSummary(simulator.summary())), reportMs)
 }
 
-function simulatorOptionsFrom (values: Record<string, string | boolean | string[] | undefined>): SimulatorOptions {
-  const text = (key: string): string => values[key] as string
-  const { urls, mqttVersion, username, password } = linkSettingsFrom(values as Parameters<typeof linkSettingsFrom>[0])
-  const format = text('format')
-  if (format !== 'json' && format !== 'compact') throw new UsageError(`--format must be json or compact, not '${format}'`)
-  const flaky = Number(text('flaky'))
-  if (!/^\d*\.?\d+$/.test(text('flaky')) || flaky > 1) throw new UsageError(`--flaky must be a share from 0 to 1, not '${text('flaky')}'`)
-  const timeScale = Number(text('time-scale'))
-  if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new UsageError(`--time-scale must be a number above 0, not '${text('time-scale')}'`)
-  const homeAssistant = values['home-assistant'] === true
-  if (homeAssistant && format === 'compact') throw new UsageError('--home-assistant reads readings as JSON: it cannot be used with --format compact')
-  const devices = wholeNumber(text('devices'), '--devices', 1)
+/**
+ * The simulator's keys, as the `simulator:` section of a config file spells them; each is also a flag, its
+ * kebab-case spelling (`time_scale` ↔ `--time-scale`). Times are like the flags': `5s`, `500ms`, `1m`, or seconds.
+ */
+export const simulatorConfigSchema = z.strictObject({
+  url: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  mqtt_version: z.union([z.literal(5), z.enum(['5', '3.1.1'])]).optional(),
+  devices: z.number().int().min(1).max(100_000).optional(),
+  sites: z.number().int().min(1).optional(),
+  interval: z.union([z.string(), z.number()]).optional(),
+  time_scale: z.number().positive().optional(),
+  format: z.enum(['json', 'compact']).optional(),
+  flaky: z.number().min(0).max(1).optional(),
+  home_assistant: z.boolean().optional(),
+  seed: z.number().int().min(0).optional(),
+  report: z.union([z.string(), z.number()]).optional()
+})
+
+type SimulatorConfig = z.infer<typeof simulatorConfigSchema>
+
+function simulatorOptionsFrom (read: CommandConfig<SimulatorConfig>): SimulatorOptions {
+  const { config } = read
+  const { urls, mqttVersion, username, password } = checked(read, 'url', () => linkSettingsFrom({
+    ...(config.url === undefined ? {} : { url: [config.url].flat() }),
+    ...(config.username === undefined ? {} : { username: config.username }),
+    ...(config.password === undefined ? {} : { password: config.password }),
+    'mqtt-version': String(config.mqtt_version ?? '5')
+  }))
+  const format = config.format ?? 'json'
+  const homeAssistant = config.home_assistant === true
+  if (homeAssistant && format === 'compact') throw read.problem('home_assistant', 'reads readings as JSON: it cannot be used with format compact')
+  const devices = config.devices ?? 10
   return {
     urls,
     devices,
-    sites: Math.min(wholeNumber(text('sites'), '--sites', 1), devices),
-    interval: durationSeconds(text('interval'), '--interval', 0.05),
-    timeScale,
+    sites: Math.min(config.sites ?? 1, devices),
+    interval: checked(read, 'interval', () => durationSeconds(String(config.interval ?? '5s'), '--interval', 0.05)),
+    timeScale: config.time_scale ?? 1,
     mqttVersion,
     format,
     username,
     password,
-    flaky,
+    flaky: config.flaky ?? 0,
     homeAssistant,
-    seed: wholeNumber(text('seed'), '--seed', 0)
+    seed: config.seed ?? 1
   }
 }
 
-function wholeNumber (text: string, flag: string, min: number): number {
-  const value = Number(text)
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) throw new UsageError(`${flag} must be a whole number of at least ${min}, not '${text}'`)
-  return value
+/** Runs a check written for flags; a key that came from the file gets its mistake reported at the file's line. */
+function checked<T> (read: CommandConfig<SimulatorConfig>, key: keyof SimulatorConfig, check: () => T): T {
+  try {
+    return check()
+  } catch (error) {
+    if (!(error instanceof UsageError) || key in read.fromFlags || read.file === undefined) throw error
+    throw read.problem(key, error.message.replace(/^--[\w-]+ /, ''))
+  }
 }

@@ -1,8 +1,6 @@
-import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { CommandError, UsageError } from '../broker/command-errors.js'
-import { ConfigFileError, type ConfigFile, readConfigFile } from '../broker/config/config-file.js'
-import { configFlags, flagOf } from '../broker/config/config-flags.js'
+import { UsageError } from '../broker/command-errors.js'
+import { readCommandConfig } from '../broker/config/command-config.js'
 import { adapterNames } from './adapters/index.js'
 import { alertRuleConfigSchema, alertRulesOf } from './alert-rules-config.js'
 import { parseDuration } from './duration.js'
@@ -36,8 +34,6 @@ export const serviceConfigSchema = z.strictObject({
 
 type ServiceConfig = z.infer<typeof serviceConfigSchema>
 
-const flags = configFlags(serviceConfigSchema, new Set(['api_open']))
-
 export interface ServiceSettings {
   urls: string[]
   username?: string
@@ -66,31 +62,10 @@ const HOUR = 3_600_000
  * CommandError naming the file's line; `undefined` means --help was asked.
  */
 export async function serviceSettingsFrom (args: string[], env: NodeJS.ProcessEnv): Promise<ServiceSettings | undefined> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      section: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      ...flags.options,
-      url: { type: 'string', multiple: true }
-    },
-    strict: true
-  })
-  if (values.help === true) return undefined
-  const fromFlags: ServiceConfig = { ...flags.configFrom(values), ...(values.url === undefined ? {} : { url: values.url as string[] }) }
-  if (values.section !== undefined && values.config === undefined) throw new UsageError('--section needs --config')
-  let file: ConfigFile<ServiceConfig> | undefined
-  try {
-    file = values.config === undefined ? undefined : await readConfigFile(values.config, serviceConfigSchema, values.section)
-  } catch (error) {
-    if (error instanceof ConfigFileError) throw new CommandError(error.message)
-    throw error
-  }
-  const config: ServiceConfig = { ...file?.value, ...fromFlags }
-  const problem = (key: keyof ServiceConfig, message: string): Error => key in fromFlags || file === undefined
-    ? new UsageError(`${flagOf(key)} ${message}`)
-    : new CommandError(file.problemsError([{ path: [key], message }]).message)
+  const read = await readCommandConfig(args, serviceConfigSchema, { switches: new Set(['api_open']), repeatable: ['url'] })
+  if (read === undefined) return undefined
+  const { config, fromFlags, file } = read
+  const problem = (key: keyof ServiceConfig, message: string): Error => read.problem(key, message)
 
   const urls = [config.url ?? 'mqtt://127.0.0.1:1883'].flat()
   const badUrl = urls.find((url) => !/^(mqtts?|wss?):\/\/[^/]+/.test(url))

@@ -43,6 +43,17 @@ function describe (issue: z.core.$ZodIssue, value: unknown): string {
       return `must be at most ${String(issue.maximum)}${got}`
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}${got}`
+    case 'invalid_union': {
+      // What each alternative wanted, when each is a plain kind or a list of values: "must be one of 5, 3.1.1".
+      const wanted = issue.errors.flatMap((alternative) => alternative.length !== 1 || alternative[0]!.path.length > 0
+        ? [undefined]
+        : alternative[0]!.code === 'invalid_value'
+          ? alternative[0]!.values.map(String)
+          : alternative[0]!.code === 'invalid_type' ? [expectedWords[alternative[0]!.expected] ?? alternative[0]!.expected] : [undefined])
+      if (wanted.includes(undefined)) return `${issue.message}${got}`
+      const distinct = [...new Set(wanted)]
+      return `must be ${distinct.length > 2 ? 'one of ' : ''}${distinct.join(distinct.length > 2 ? ', ' : ' or ')}${got}`
+    }
     case 'invalid_format':
       return issue.format === 'starts_with' ? `must start with '${String((issue as { prefix?: string }).prefix)}'${got}` : `${issue.message}${got}`
     default:

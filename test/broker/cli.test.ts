@@ -24,7 +24,7 @@ function spawnCli (t: TestContext, args: string[]): ChildProcess {
 }
 
 /** Runs the command to its end; fails if it is still running after `timeoutMs`. */
-async function runCli (t: TestContext, args: string[], timeoutMs = 5000): Promise<Finished> {
+async function runCli (t: TestContext, args: string[], timeoutMs = 15_000): Promise<Finished> {
   const child = spawnCli(t, args)
   let stdout = ''
   let stderr = ''
@@ -45,7 +45,8 @@ async function startCliBroker (t: TestContext): Promise<{ child: ChildProcess, p
   const child = spawnCli(t, ['broker', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir])
   let output = ''
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no mqtt://127.0.0.1:<port> line within 5 s; output: ${output}`)), 5000)
+    // Generous: start-up is well under a second, but a machine loaded by parallel tests can stall it.
+    const timer = setTimeout(() => reject(new Error(`no mqtt://127.0.0.1:<port> line within 15 s; output: ${output}`)), 15_000)
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
       const match = /mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(output)

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
-import { UsageError } from '../../broker/command-errors.js'
+import { CommandError, UsageError } from '../../broker/command-errors.js'
 import { decodeReading, deviceTopic } from '../../devices/contract.js'
 import { runSimulateCommand } from '../../devices/simulate-command.js'
 import { startBroker } from '../helpers/broker.js'
@@ -13,11 +16,12 @@ import { waitFor, watch } from './helpers/device-fixture.js'
 /** `thermopost simulate` as a user runs it: bad options, and a small fleet against a broker. */
 
 const badOptions: Array<[string[], RegExp]> = [
-  [['--devices', '0'], /--devices must be a whole number of at least 1, not '0'/],
+  [['--devices', '0'], /--devices must be at least 1, not 0/],
+  [['--devices', 'many'], /--devices must be a number, not 'many'/],
   [['--interval', 'soon'], /--interval must be a time/],
-  [['--format', 'xml'], /--format must be json or compact/],
-  [['--mqtt-version', '4'], /--mqtt-version must be 5 or 3\.1\.1/],
-  [['--flaky', '1.5'], /--flaky must be a share from 0 to 1/],
+  [['--format', 'xml'], /--format must be one of json, compact, not 'xml'/],
+  [['--mqtt-version', '4'], /--mqtt-version must be 5 or 3\.1\.1, not '4'/],
+  [['--flaky', '1.5'], /--flaky must be at most 1, not 1.5/],
   [['--url', 'localhost:1883'], /--url must look like mqtt:\/\/HOST:PORT/],
   [['--format', 'compact', '--home-assistant'], /--home-assistant reads readings as JSON/],
   [['--username', 'u'], /--username and --password \(or THERMOPOST_MQTT_PASSWORD\) go together/]
@@ -63,4 +67,20 @@ test('simulate --devices 3 --time-scale 60 produces readings from every device, 
   const statuses = observer.inbox.all.filter((m) => m.topic === deviceTopic(site, device, 'status')).map((m) => m.payload.toString())
   assert.deepEqual(statuses, ['online', 'offline'])
   assert.match(output, /SIGTERM: disconnecting 3 device/)
+})
+
+test('the simulator section of a config file: its keys, a flag over them, and a mistake at the file\'s line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-simulate-config-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'thermopost.yaml')
+  writeFileSync(file, 'broker: {}\nsimulator:\n  devices: 0\n  format: compact\n')
+  await assert.rejects(runSimulateCommand(['--config', file, '--section', 'simulator']),
+    (error: Error) => error instanceof CommandError && error.message === `${file}:3: simulator.devices: must be at least 1, not 0`)
+  writeFileSync(file, 'simulator:\n  interval: soon\n')
+  await assert.rejects(runSimulateCommand(['--config', file, '--section', 'simulator']),
+    (error: Error) => error instanceof CommandError && error.message.startsWith(`${file}:2: simulator.interval: must be a time`))
+  // The flag wins: the file's bad interval is never checked, so the next mistake (report) is the one reported.
+  writeFileSync(file, 'simulator:\n  interval: soon\n  report: never\n')
+  await assert.rejects(runSimulateCommand(['--config', file, '--section', 'simulator', '--interval', '1s']),
+    (error: Error) => error instanceof CommandError && error.message.startsWith(`${file}:3: simulator.report: must be a time`))
 })
