@@ -5,6 +5,7 @@ import { CommandError, UsageError } from '../broker/command-errors.js'
 import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
 import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
 import { runServiceCommand, serviceUsage } from '../service/service-command.js'
+import { runStartCommand, startUsage } from '../service/supervisor/start-command.js'
 
 const usage = `Usage: thermopost <command> [options]
 
@@ -14,6 +15,7 @@ Commands:
   passwd    manage a password file: thermopost passwd FILE add|delete|list [USER]
   service   store the readings' history, track devices, send setpoints, serve the API and the dashboard
   simulate  run a fleet of simulated thermostats against a broker
+  start     run everything on embedded defaults: broker, service, dashboard, a few simulated thermostats
   help      show this help
 
 Run 'thermopost <command> --help' for a command's options.`
@@ -23,7 +25,8 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>, usage: 
   broker: { run: runBrokerCommand, usage: brokerUsage },
   passwd: { run: runPasswdCommand, usage: passwdUsage },
   service: { run: runServiceCommand, usage: serviceUsage },
-  simulate: { run: runSimulateCommand, usage: simulateUsage }
+  simulate: { run: runSimulateCommand, usage: simulateUsage },
+  start: { run: runStartCommand, usage: startUsage }
 }
 
 async function main (argv: string[]): Promise<void> {

@@ -85,7 +85,7 @@ export async function runStartCommand (args: string[]): Promise<void> {
       name: 'simulator',
       command: process.execPath,
       args: [thermopostBin, 'simulate', '--url', brokerUrl, '--devices', String(devices), '--username', data.credentials.simulator.username,
-        '--time-scale', String(timeScale), '--sites', String(Math.min(2, devices)), ...section('simulator')],
+        '--time-scale', String(timeScale), '--sites', String(Math.min(2, devices)), '--report', '60s', ...section('simulator')],
       env: { THERMOPOST_MQTT_PASSWORD: data.credentials.simulator.password },
       ready: /simulating \d+ thermostat/
     })

@@ -87,8 +87,13 @@ export class SupervisedPart {
 
   private run (onReady: (match: RegExpMatchArray) => void, onNeverReady: (error: PartFailedError) => void): void {
     const { spec } = this
-    const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    // Its own process group: Ctrl-C in a terminal reaches only the supervisor, which then stops the parts
+    // in order (devices offline first, the broker last) instead of all at once.
+    const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     this.child = child
+    const orphanGuard = (): void => { child.kill('SIGKILL') }
+    process.once('exit', orphanGuard)
+    child.once('exit', () => process.off('exit', orphanGuard))
     const startedAt = Date.now()
     let ready = false
     const onLine = (line: string): void => {

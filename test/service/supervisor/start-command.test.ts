@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, test, type TestContext } from 'node:test'
+import { thermopostBin } from '../../helpers/crash-broker.js'
+
+/**
+ * `npm start` (`npm run build && thermopost start`) on an empty data directory: everything comes up, the
+ * dashboard URL and the generated login are printed once, the dashboard and the API answer, simulated
+ * devices appear, and Ctrl-C stops every part.
+ */
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url))
+
+interface Started { child: ChildProcess, output: () => string, dashboard: string }
+
+async function start (t: TestContext, dataDir: string, extraEnv: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, [thermopostBin, 'start', '--devices', '2'], {
+    env: { ...process.env, THERMOPOST_DATA_DIR: dataDir, THERMOPOST_MQTT_PORT: '0', THERMOPOST_HTTP_PORT: '0', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let output = ''
+  const dashboard = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no dashboard URL within 30 s: ${output}`)), 30_000)
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString()
+      const match = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (match !== null) { clearTimeout(timer); resolve(match[1]!) }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}: ${output}`)) })
+  })
+  return { child, output: () => output, dashboard }
+}
+
+async function stop ({ child }: Started): Promise<number | null> {
+  const exited = once(child, 'exit') as Promise<[number | null]>
+  child.kill('SIGINT')
+  const [code] = await exited
+  return code
+}
+
+function emptyDataDir (t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-start-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, 'data')
+}
+
+describe('thermopost start', () => {
+  test('npm start runs the build, then this command', () => {
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+    assert.equal(scripts.start, 'npm run build && node dist/bin/thermopost.js start')
+  })
+
+  test('on an empty data directory everything comes up; the login is printed once; Ctrl-C stops every part', async (t) => {
+    const dataDir = emptyDataDir(t)
+    const first = await start(t, dataDir)
+    const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as { apiToken: string }
+    assert.ok(first.output().includes(`dashboard / API token: ${credentials.apiToken}`), 'the first start shows the token')
+
+    const page = await fetch(first.dashboard)
+    assert.equal(page.status, 200)
+    assert.match(await page.text(), /<title>[^<]*thermopost/i)
+    assert.equal((await fetch(`${first.dashboard}/api/devices`)).status, 401, 'the API wants the token')
+    const auth = { headers: { Authorization: `Bearer ${credentials.apiToken}` } }
+    let devices: Array<{ id: string, state: string }> = []
+    const deadline = Date.now() + 20_000
+    while (devices.filter((device) => device.state === 'online').length < 2) {
+      assert.ok(Date.now() < deadline, `two simulated devices online; API says ${JSON.stringify(devices)}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      devices = ((await (await fetch(`${first.dashboard}/api/devices`, auth)).json()) as { devices: typeof devices }).devices
+    }
+    assert.equal(await stop(first), 0)
+    assert.match(first.output(), /simulator .*stopped/)
+    assert.match(first.output(), /broker +INFO +closed/)
+
+    const second = await start(t, dataDir)
+    assert.ok(!second.output().includes(credentials.apiToken), 'later starts do not print the token')
+    assert.match(second.output(), new RegExp(`Logins \\(API token, MQTT admin\\): ${join(dataDir, 'credentials.json')}`))
+    assert.equal(await stop(second), 0)
+  })
+
+  test('a part that cannot start (the MQTT port is taken) stops everything with its own message, exit 1', async (t) => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    t.after(() => taken.close())
+    const port = (taken.address() as AddressInfo).port
+    const child = spawn(process.execPath, [thermopostBin, 'start', '--mqtt-port', String(port), '--http-port', '0'], {
+      env: { ...process.env, THERMOPOST_DATA_DIR: emptyDataDir(t) },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    const [code] = await once(child, 'exit') as [number | null]
+    assert.equal(code, 1)
+    assert.match(stderr, new RegExp(`broker exited with code 1 before it was ready; its last output:[\\s\\S]*cannot listen on 127\\.0\\.0\\.1:${port}`))
+  })
+})
