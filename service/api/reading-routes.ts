@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Router } from 'express'
-import type { HistoryStore } from '../history/history-store.js'
+import type { HistoryStore, SeriesPoint } from '../history/history-store.js'
 import type { DeviceDirectory } from '../model.js'
 import { ServiceError } from '../service-error.js'
 import { deviceOf } from './device-routes.js'
@@ -23,7 +23,7 @@ export function readingRoutes (devices: DeviceDirectory, history: HistoryStore, 
       throw new ServiceError('invalid-field', `maxPoints applies to resolution=auto only; resolution=${resolution} returns every point`, 'maxPoints')
     }
     const series = await history.query({ deviceId: device.id, from, to, resolution, ...(query.maxPoints === undefined ? {} : { maxPoints: query.maxPoints }) })
-    res.json({ ...series, from, to })
+    res.json({ ...series, points: series.points.map(rounded), from, to })
   })
   router.get('/devices/:id/readings.csv', async (req, res) => {
     const device = deviceOf(devices, req)
@@ -48,4 +48,13 @@ function rangeOf (query: { from?: number, to?: number }, now: () => number): { f
     throw new ServiceError('invalid-field', `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`, 'from')
   }
   return { from, to }
+}
+
+/**
+ * A mean or setpoint to a thousandth of a degree: finer than any sensor, and a week of 1-minute points is
+ * about half the JSON with full float precision (every mean would carry 17 digits).
+ */
+function rounded (point: SeriesPoint): SeriesPoint {
+  const mean = Math.round(point.mean * 1000) / 1000
+  return point.setpoint === undefined ? { ...point, mean } : { ...point, mean, setpoint: Math.round(point.setpoint * 1000) / 1000 }
 }

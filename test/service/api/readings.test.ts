@@ -104,3 +104,10 @@ test('readings.csv downloads the range as an attachment, raw unless asked otherw
   assert.deepEqual([auto.status, auto.field], [400, 'resolution'])
   assert.equal((await api.get('/api/devices/home%2Fattic/readings.csv')).status, 404)
 })
+
+test('means and setpoints are sent to a thousandth of a degree; min and max as measured', async (t) => {
+  const api = await startApi(t)
+  await api.history.write([reading(T0 - 50_000, 20.1, 21), reading(T0 - 40_000, 20.2, 21.5), reading(T0 - 30_000, 20.4, 21.5)])
+  const [point] = (await seriesOf(api, `?from=${T0 - 60_000}&to=${T0}&resolution=1m`)).points
+  assert.deepEqual(point, { time: T0 - 60_000, min: 20.1, mean: 20.233, max: 20.4, count: 3, setpoint: 21.333 })
+})
