@@ -120,16 +120,6 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
   const alerts = new AlertMonitor({ rules: options.alertRules ?? [], devices: registry, publish, emit, webhook, logger, checkMs: timing.alertCheckMs })
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
-  const handleMeta = ({ topic, payload }: IncomingMessage): void => {
-    const parsed = parseDeviceTopic(topic)
-    if (parsed?.kind !== 'meta') return
-    try {
-      registry.noteMeta(parsed.site, parsed.device, decodeMeta(payload))
-    } catch (error) {
-      if (!(error instanceof ContractError)) throw error
-      unrecognized.count('thermopost', error.message, topic)
-    }
-  }
   const ingest = new Ingest({
     urls: options.urls,
     clientId: options.clientId ?? 'thermopost-service',
@@ -150,7 +140,7 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
     },
     onStatus: (status, retained) => registry.noteStatus(status, retained),
     routes: [
-      { filter: `${TOPIC_ROOT}/+/+/meta`, handle: handleMeta },
+      { filter: `${TOPIC_ROOT}/+/+/meta`, handle: metaHandler(registry, unrecognized) },
       { filter: `${TOPIC_ROOT}/+/+/ack`, handle: ({ topic, payload }) => commands.handleAck(topic, payload) },
       { filter: SYS_FILTER, handle: ({ topic, payload }) => broker.handle(topic, payload) }
     ],
@@ -173,6 +163,20 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
       registry.close()
       await webhook?.close()
       db.close()
+    }
+  }
+}
+
+/** thermopost devices' retained meta, read with the contract (the thermopost adapter leaves it to the registry). */
+function metaHandler (registry: DeviceRegistry, unrecognized: UnrecognizedPayloads): (message: IncomingMessage) => void {
+  return ({ topic, payload }) => {
+    const parsed = parseDeviceTopic(topic)
+    if (parsed?.kind !== 'meta') return
+    try {
+      registry.noteMeta(parsed.site, parsed.device, decodeMeta(payload))
+    } catch (error) {
+      if (!(error instanceof ContractError)) throw error
+      unrecognized.count('thermopost', error.message, topic)
     }
   }
 }
