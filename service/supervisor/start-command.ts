@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { parse } from 'yaml'
 import { CommandError, UsageError } from '../../broker/command-errors.js'
 import { prepareDataDir, type DataDir } from './first-start.js'
 import { freePort } from './free-port.js'
@@ -63,12 +65,13 @@ export async function runStartCommand (args: string[]): Promise<void> {
   }
   const brokerUrl = `mqtt://${host}:${mqttPort}`
   const section = (name: string): string[] => config === undefined ? [] : ['--config', config, '--section', name]
+  const brokerSection = config === undefined ? {} : await sectionKeys(config, 'broker')
   const specs: PartSpec[] = [
     {
       name: 'broker',
       command: process.execPath,
       args: [thermopostBin, 'broker', '--host', host, '--port', String(mqttPort), '--data-dir', join(data.dir, 'broker'),
-        '--password-file', data.passwordFile, '--acl-file', data.aclFile, ...section('broker')],
+        '--password-file', data.passwordFile, '--acl-file', data.aclFile, ...serviceFriendlyBrokerFlags(brokerSection), ...section('broker')],
       ready: /listening on mqtt:\/\/\S+?:\d+/
     },
     {
@@ -123,6 +126,33 @@ export async function runStartCommand (args: string[]): Promise<void> {
     }
   }
   console.log(welcome(data, dashboardUrl, brokerUrl))
+}
+
+/**
+ * Broker limits for a broker that feeds the service: the service acknowledges a reading only once it is
+ * stored, so a wider in-flight window keeps ingest fast, and its session must be able to hold the readings
+ * of a long service restart (2 000 readings/s for a minute is 120 000) instead of dropping them. Given as
+ * flags, so only where the config file's broker section does not set them (a flag would win over it).
+ */
+const serviceFriendlyBroker: Record<string, string> = {
+  max_inflight: '1000',
+  max_queued_messages: '500000',
+  max_queued_bytes: String(256 * 2 ** 20)
+}
+
+export function serviceFriendlyBrokerFlags (section: Record<string, unknown>): string[] {
+  return Object.entries(serviceFriendlyBroker).filter(([key]) => !(key in section)).flatMap(([key, value]) => [`--${key.replace(/_/g, '-')}`, value])
+}
+
+/** The keys of one section of the config file; the part itself checks them (and reports mistakes with lines). */
+async function sectionKeys (file: string, name: string): Promise<Record<string, unknown>> {
+  try {
+    const whole: unknown = parse(await readFile(file, 'utf8'))
+    const section = (whole as Record<string, unknown> | null)?.[name]
+    return section !== null && typeof section === 'object' ? section as Record<string, unknown> : {}
+  } catch {
+    return {} // not YAML: the broker's own reading of the file says what is wrong, with the line
+  }
 }
 
 function welcome (data: DataDir, dashboardUrl: string, brokerUrl: string): string {
