@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import { closeOnSignals } from './close-on-signals.js'
 import type { Logger } from 'pino'
 import { Broker } from './broker.js'
 import { configureAuth } from './auth/configure-auth.js'
@@ -117,21 +118,7 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
       (error: unknown) => logger.error({ err: error }, 'TLS certificates not reloaded: keeping the ones loaded before'))
   })
 
-  let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) return
-    stopping = true
-    logger.info(`${signal}: closing`)
-    broker.close().then(() => {
-      logger.info('closed')
-      process.exit(0)
-    }, (error: unknown) => {
-      logger.error({ err: error }, 'close failed')
-      process.exit(1)
-    })
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  closeOnSignals(logger, () => broker.close())
 }
 
 /** Opens one listener and logs its URL and who it lets in; a port that cannot be had is a CommandError. */

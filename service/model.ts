@@ -1,4 +1,5 @@
 import type { MetaMessage } from '../devices/contract.js'
+import type { HistoryStore } from './history/history-store.js'
 import type { Reading } from './reading.js'
 
 /**
@@ -134,4 +135,14 @@ export interface BrokerWatch {
 export interface LiveFeed {
   /** Calls `listener` with every event from now on; returns the function that stops it. */
   subscribe (listener: (event: LiveEvent) => void): () => void
+}
+
+/** The running service as its users (the REST API, the dashboard's tests) see it: each seam once. */
+export interface ServiceParts {
+  devices: DeviceDirectory
+  commands: CommandDesk
+  alerts: AlertDesk
+  broker: BrokerWatch
+  live: LiveFeed
+  history: HistoryStore
 }

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http'
+import { closeOnSignals } from '../broker/close-on-signals.js'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { CommandError } from '../broker/command-errors.js'
@@ -98,21 +99,7 @@ export async function runServiceCommand (args: string[]): Promise<void> {
   }
   logStart(logger, server, settings, token, describeHistory(settings.history))
 
-  let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) return
-    stopping = true
-    logger.info(`${signal}: closing`)
-    closeAll().then(() => {
-      logger.info('closed')
-      process.exit(0)
-    }, (error: unknown) => {
-      logger.error({ err: error }, 'close failed')
-      process.exit(1)
-    })
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  closeOnSignals(logger, () => closeAll())
 }
 
 async function listen (server: Server, { httpHost, httpPort }: ServiceSettings): Promise<void> {

@@ -14,7 +14,7 @@ import { Ingest } from './ingest/ingest.js'
 import type { IncomingMessage } from './ingest/service-link.js'
 import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
 import { LiveHub } from './live/live-hub.js'
-import type { AlertDesk, AlertRule, BrokerWatch, CommandDesk, DeviceDirectory, LiveFeed } from './model.js'
+import type { AlertRule, ServiceParts } from './model.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
 import { openStateDb } from './state/state-db.js'
@@ -69,13 +69,7 @@ export interface ServiceTiming {
   closeTimeoutMs?: number
 }
 
-export interface RunningService {
-  devices: DeviceDirectory
-  commands: CommandDesk
-  alerts: AlertDesk
-  broker: BrokerWatch
-  live: LiveFeed
-  history: HistoryStore
+export interface RunningService extends ServiceParts {
   /** Payloads no adapter could read, counted per adapter and reason. */
   unrecognized: UnrecognizedPayloads
   /** Resolves once the first subscriptions are in place; the service also runs (and retries) without a broker. */

@@ -1,7 +1,6 @@
 import express, { Router, type Express, type RequestHandler } from 'express'
 import type { Logger } from 'pino'
-import type { HistoryStore } from '../history/history-store.js'
-import type { AlertDesk, BrokerWatch, CommandDesk, DeviceDirectory, LiveFeed } from '../model.js'
+import type { ServiceParts } from '../model.js'
 import { alertRoutes } from './alert-routes.js'
 import { apiErrorHandler, apiNotFound } from './api-errors.js'
 import { ApiAuth, type ApiAuthOptions } from './api-auth.js'
@@ -10,13 +9,7 @@ import { deviceRoutes } from './device-routes.js'
 import { liveEvents, type LiveEventsOptions } from './live-events.js'
 import { readingRoutes } from './reading-routes.js'
 
-export interface ApiDeps {
-  devices: DeviceDirectory
-  commands: CommandDesk
-  alerts: AlertDesk
-  broker: BrokerWatch
-  live: LiveFeed
-  history: HistoryStore
+export interface ApiDeps extends ServiceParts {
   auth: ApiAuthOptions
   logger: Logger
   /** The dashboard's routes (dashboardRouter() from dashboard/dashboard-router.ts), mounted at `/`. */

@@ -1,4 +1,5 @@
 import mqtt, { type IConnectPacket, type Packet, type QoS } from 'mqtt-packet'
+import { SeededRandom } from '../../../devices/model/seeded-random.js'
 
 /**
  * What the fuzzer sends: valid packets of every type and protocol version with random fields
@@ -8,23 +9,8 @@ import mqtt, { type IConnectPacket, type Packet, type QoS } from 'mqtt-packet'
 
 export type Version = 3 | 4 | 5
 
-/** mulberry32: small, fast, good enough for choosing bytes. */
-export class Rng {
-  private state: number
-
-  constructor (seed: number) {
-    this.state = seed >>> 0
-  }
-
-  /** [0, 1) */
-  next (): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0
-    let t = this.state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-
+/** The seeded generator of the device simulator (mulberry32), with the choices a fuzzer makes. */
+export class Rng extends SeededRandom {
   /** Whole number in [0, n). */
   int (n: number): number {
     return Math.floor(this.next() * n)
