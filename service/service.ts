@@ -4,6 +4,7 @@ import type { Adapter } from './adapters/adapter.js'
 import { AdapterDispatcher } from './adapters/adapter-dispatcher.js'
 import { createAdapters } from './adapters/index.js'
 import { UnrecognizedPayloads } from './adapters/unrecognized-payloads.js'
+import { AlertLog } from './alerts/alert-log.js'
 import { AlertMonitor } from './alerts/alert-monitor.js'
 import { Webhook } from './alerts/webhook.js'
 import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
@@ -111,7 +112,7 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
   const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
-  const alerts = new AlertMonitor({ rules: options.alertRules ?? [], devices: registry, publish, emit, webhook, logger, checkMs: timing.alertCheckMs })
+  const alerts = new AlertMonitor({ rules: options.alertRules ?? [], devices: registry, publish, emit, webhook, log: new AlertLog(db), logger, checkMs: timing.alertCheckMs })
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
   const ingest = new Ingest({

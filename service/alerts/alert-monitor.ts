@@ -5,6 +5,7 @@ import { TOPIC_ROOT } from '../../devices/contract.js'
 import type { AlertDesk, AlertRecord, AlertRule, AlertState, DeviceSummary, LiveEvent } from '../model.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
+import type { AlertLog } from './alert-log.js'
 import type { Webhook } from './webhook.js'
 
 export interface AlertMonitorOptions {
@@ -16,6 +17,8 @@ export interface AlertMonitorOptions {
   publish: (topic: string, payload: Buffer, options: IClientPublishOptions) => Promise<void>
   emit: (event: LiveEvent) => void
   webhook?: Webhook
+  /** Where alerts outlive the process; without it they are kept in memory only. */
+  log?: AlertLog
   logger: Pick<Logger, 'warn'>
   /** How often durations and staleness are checked, ms; 1000 by default. */
   checkMs?: number
@@ -50,8 +53,31 @@ export class AlertMonitor implements AlertDesk {
 
   constructor (private readonly options: AlertMonitorOptions) {
     this.now = options.now ?? Date.now
+    for (const alert of options.log?.recent(this.maxCleared) ?? []) this.restore(alert)
     this.timer = setInterval(() => this.check(), options.checkMs ?? 1000)
     this.timer.unref()
+  }
+
+  private get maxCleared (): number {
+    return this.options.maxCleared ?? 1000
+  }
+
+  /**
+   * An alert from before a restart. An open one goes back to its rule's watch, so it clears as it would have
+   * (its condition is taken to hold since it was raised); one whose rule is gone from the config is cleared.
+   */
+  private restore (alert: AlertRecord): void {
+    this.alerts.push(alert)
+    if (alert.state === 'cleared') return
+    const rule = this.options.rules.find((candidate) => candidate.id === alert.ruleId)
+    if (rule === undefined || !this.rulesFor(alert.deviceId).includes(rule)) {
+      alert.state = 'cleared'
+      alert.clearedAt = this.now()
+      this.options.log?.save(alert)
+      return
+    }
+    Object.assign(this.watch(rule, alert.deviceId), { since: alert.raisedAt, open: alert })
+    this.options.devices.setOpenAlerts(alert.deviceId, this.alerts.filter((a) => a.deviceId === alert.deviceId && a.state !== 'cleared').length)
   }
 
   list (filter: { state?: AlertState, deviceId?: string } = {}): AlertRecord[] {
@@ -145,6 +171,7 @@ export class AlertMonitor implements AlertDesk {
 
   private announce (alert: AlertRecord): void {
     const copy = { ...alert }
+    this.options.log?.save(copy)
     this.options.emit({ type: 'alert', alert: copy })
     this.options.webhook?.notify(copy)
     this.options.devices.setOpenAlerts(alert.deviceId, this.alerts.filter((a) => a.deviceId === alert.deviceId && a.state !== 'cleared').length)
@@ -154,11 +181,12 @@ export class AlertMonitor implements AlertDesk {
   }
 
   private trim (): void {
-    const maxCleared = this.options.maxCleared ?? 1000
+    const maxCleared = this.maxCleared
     let cleared = this.alerts.filter((alert) => alert.state === 'cleared').length
     for (let index = 0; cleared > maxCleared && index < this.alerts.length;) {
       if (this.alerts[index].state === 'cleared') {
-        this.alerts.splice(index, 1)
+        const [forgotten] = this.alerts.splice(index, 1)
+        this.options.log?.forgetClearedBefore(forgotten!.raisedAt + 1)
         cleared--
       } else {
         index++

@@ -4,13 +4,14 @@ import { openSqlite, type SqliteDatabase } from '../history/sqlite-driver.js'
 
 /**
  * The service's own state in the data directory (`service-state.db`), beside the history: the devices the
- * registry has seen and every command sent. Small and written rarely (devices in periodic batches, commands
+ * registry has seen, every command sent and every alert raised. Small and written rarely (devices in periodic batches, commands
  * on each change), so WAL with synchronous=NORMAL: a power cut may lose the last moments, a crash does not.
  *
  * SCHEMA_VERSION is kept in `user_version`; bump it whenever a table or column changes meaning, and teach
- * `openStateDb` to migrate from the versions before it.
+ * `openStateDb` to migrate from the versions before it. Version 2 added the alerts table; a version 1 file
+ * gets it from the CREATE TABLE IF NOT EXISTS below, nothing else changed.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 export const STATE_FILE = 'service-state.db'
 
 const SCHEMA = `
@@ -32,6 +33,14 @@ CREATE TABLE IF NOT EXISTS commands (
 );
 CREATE INDEX IF NOT EXISTS commands_by_device ON commands (device_id, created_at);
 CREATE INDEX IF NOT EXISTS commands_by_state ON commands (state);
+CREATE TABLE IF NOT EXISTS alerts (
+  id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  raised_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts (state, raised_at);
 `
 
 export class StateVersionError extends Error {}

@@ -93,3 +93,28 @@ test('a device silent for the duration raises a stale alert, cleared by its next
   await device.reading({ temperature: 20 })
   await waitFor(() => service.alerts.list({ state: 'cleared' }).length === 1, 'cleared by the reading')
 })
+
+test('alerts outlive a restart: a raised one is listed and still clears; one whose rule is gone is cleared', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const dataDir = tempDataDir(t)
+  const history = recordingHistory(t, dataDir)
+  const first = await startTestService(t, { urls: [running.url], dataDir, history, alertRules: [hot, { ...hot, id: 'hot-too' }], clientId: 'alerts-a' })
+  const device = await RawDevice.connect(t, running.url, 'home', 'hall')
+  await device.reading({ temperature: 31 })
+  await new Promise((resolve) => setTimeout(resolve, 250))
+  await device.reading({ temperature: 31.5 })
+  await waitFor(() => first.alerts.list().length === 2, 'both alerts raised')
+  const raised = first.alerts.list().find((alert) => alert.ruleId === 'hot')!
+  await first.close()
+
+  // The second rule is no longer configured.
+  const second = await startTestService(t, { urls: [running.url], dataDir, history, alertRules: [hot], clientId: 'alerts-a' })
+  assert.deepEqual(second.alerts.list({ state: 'raised' }).map((alert) => [alert.id, alert.raisedAt]), [[raised.id, raised.raisedAt]])
+  assert.deepEqual(second.alerts.list({ state: 'cleared' }).map((alert) => alert.ruleId), ['hot-too'])
+  assert.equal(second.devices.get('home/hall')?.openAlerts, 1)
+  second.alerts.acknowledge(raised.id)
+  await device.reading({ temperature: 25 })
+  await waitFor(() => second.alerts.list({ state: 'cleared' }).length === 2, 'the restored alert cleared by a reading in bounds')
+  assert.equal(second.devices.get('home/hall')?.openAlerts, 0)
+})
