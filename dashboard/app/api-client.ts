@@ -62,6 +62,16 @@ export class ApiClient {
     return (await this.get<{ alerts: AlertRecord[] }>(`/alerts${params.size > 0 ? `?${params}` : ''}`)).alerts
   }
 
+  /** Raised and acknowledged alerts: those not cleared yet, newest first. */
+  async openAlerts (): Promise<AlertRecord[]> {
+    const [raised, acknowledged] = await Promise.all([this.alerts({ state: 'raised' }), this.alerts({ state: 'acknowledged' })])
+    return [...raised, ...acknowledged].sort((a, b) => b.raisedAt - a.raisedAt)
+  }
+
+  acknowledgeAlert (id: string): Promise<AlertRecord> {
+    return this.send('POST', `/alerts/${encodeURIComponent(id)}/acknowledge`, {})
+  }
+
   broker (): Promise<BrokerStatus> {
     return this.get('/broker')
   }

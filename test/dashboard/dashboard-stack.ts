@@ -8,6 +8,7 @@ import { dashboardRouter } from '../../dashboard/dashboard-router.js'
 import { Simulator } from '../../devices/simulator.js'
 import { createApi } from '../../service/api/create-api.js'
 import { SqliteHistoryStore } from '../../service/history/sqlite.js'
+import type { AlertRule } from '../../service/model.js'
 import { type RunningService, startService } from '../../service/service.js'
 import { startBroker } from '../helpers/broker.js'
 
@@ -26,6 +27,7 @@ export interface DashboardStackOptions {
   timeScale: number
   /** The API token; absent: the API is open. */
   token?: string
+  alertRules?: AlertRule[]
 }
 
 /**
@@ -45,7 +47,7 @@ export async function startDashboardStack (t: TestContext, options: DashboardSta
   const history = new SqliteHistoryStore({ path: join(dataDir, 'history.db') })
   stops.push(() => history.close())
   const logger = pino({ level: 'silent' })
-  const service = await startService({ urls: [broker.url], dataDir, history, logger, timing: { brokerThrottleMs: 200 } })
+  const service = await startService({ urls: [broker.url], dataDir, history, logger, timing: { brokerThrottleMs: 200, alertCheckMs: 100 }, alertRules: options.alertRules ?? [] })
   stops.push(() => service.close())
   await service.ready
   const app = createApi({ ...service, auth: options.token === undefined ? { open: true } : { token: options.token }, logger, dashboard: dashboardRouter() })

@@ -61,7 +61,7 @@ export class OverviewView implements View {
 
   private async load (): Promise<void> {
     try {
-      const [devices, alerts] = await Promise.all([this.context.api.devices(), this.context.api.alerts({ state: 'raised' })])
+      const [devices, alerts] = await Promise.all([this.context.api.devices(), this.context.api.openAlerts()])
       for (const device of devices) this.devices.set(device.id, device)
       this.renderAlerts(alerts)
       this.render()
@@ -79,7 +79,7 @@ export class OverviewView implements View {
       this.devices.set(device.id, { ...device, lastReading: event.reading, lastSeen: Math.max(device.lastSeen ?? 0, event.reading.time) })
     } else if (event.type === 'alert') {
       // The alert changes the device's open count, which only the service keeps.
-      void Promise.all([this.context.api.device(event.alert.deviceId), this.context.api.alerts({ state: 'raised' })])
+      void Promise.all([this.context.api.device(event.alert.deviceId), this.context.api.openAlerts()])
         .then(([device, alerts]) => { this.devices.set(device.id, device); this.renderAlerts(alerts); this.schedule() }, () => {})
       return
     } else {
@@ -145,6 +145,20 @@ export class OverviewView implements View {
     this.alertList.replaceChildren(...(alerts.length === 0
       ? [h('li', { class: 'muted' }, 'None.')]
       : alerts.map((alert) => h('li', { class: `severity-${alert.severity}` },
-        h('a', { href: routeHash({ view: 'device', id: alert.deviceId }) }, alert.deviceId), `: ${alert.message} (${alert.severity}, ${formatAgo(alert.raisedAt, Date.now())})`))))
+        h('a', { href: routeHash({ view: 'device', id: alert.deviceId }) }, alert.deviceId), `: ${alert.message} (${alert.severity}, ${formatAgo(alert.raisedAt, Date.now())}) `,
+        alert.state === 'raised' ? this.acknowledgeButton(alert) : h('span', { class: 'muted' }, 'acknowledged')))))
+  }
+
+  /** Acknowledging says a person has seen it; the alert stays open until its condition ends. The feed brings the change back. */
+  private acknowledgeButton (alert: AlertRecord): HTMLButtonElement {
+    const button = h('button', { type: 'button', class: 'acknowledge', 'aria-label': `Acknowledge the alert on ${alert.deviceId}: ${alert.message}` }, 'Acknowledge')
+    button.addEventListener('click', () => {
+      button.disabled = true
+      this.context.api.acknowledgeAlert(alert.id).catch((error: unknown) => {
+        button.disabled = false
+        showError(this.summary, error)
+      })
+    })
+    return button
   }
 }
