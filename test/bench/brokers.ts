@@ -24,19 +24,29 @@ export const BROKER_NAMES: readonly BrokerName[] = ['thermopost', 'thermopost-me
 export const BROKER_CORE = 1
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const THERMOPOST = join(REPO_ROOT, 'dist/bin/thermopost.js')
+/** The thermopost of the build the bench itself belongs to (dist/ for npm run bench, or any other outDir). */
+const THERMOPOST = fileURLToPath(new URL('../../bin/thermopost.js', import.meta.url))
 const AEDES_SERVER = fileURLToPath(new URL('./aedes-server.js', import.meta.url))
 const MOSQUITTO = '/usr/sbin/mosquitto'
 const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 5_000
 /** A broker with a data dir may write it out at exit: Mosquitto saves its whole database then. */
 const DURABLE_STOP_TIMEOUT_MS = 60_000
-/** The same limits Mosquitto gets below: no in-flight cap worth the name, a queue that is never full. */
-const THERMOPOST_LIMITS = ['--max-inflight', '65535', '--max-queued-messages', '1000000', '--max-queued-bytes', '4294967296']
+/**
+ * The in-flight window and queue length each broker gets for every client's session, unless a scenario
+ * names its own (see `Scenario.limits`).
+ */
+export interface BrokerLimits {
+  maxInflight: number
+  maxQueuedMessages: number
+}
+
+/** No in-flight cap worth the name, a queue that is never full; Mosquitto's equivalent is explained below. */
+const DEFAULT_LIMITS: BrokerLimits = { maxInflight: 65_535, maxQueuedMessages: 1_000_000 }
 const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
 
 /*
- * Mosquitto's defaults, except:
+ * Mosquitto's defaults, except (with DEFAULT_LIMITS; a scenario's own limits replace the first two):
  * - max_inflight_messages 0 (no limit; default 20): with 20 the QoS 1 subscriber would be held to 20
  *   messages per round trip, a throttle aedes does not have, so the bench would measure the setting.
  * - max_queued_messages 1000000 (default 1000): a full queue drops QoS 1 messages; never reached
@@ -48,14 +58,14 @@ const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
  * With `persistenceDir` (mosquitto-persist): `persistence true` there, and max_queued_messages 0,
  * which in Mosquitto 2.0 means no limit at all (not "queue nothing").
  */
-function mosquittoConfig (port: number, persistenceDir: string | null): string {
+function mosquittoConfig (port: number, persistenceDir: string | null, limits: BrokerLimits | undefined): string {
   return [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    'max_inflight_messages 0',
+    `max_inflight_messages ${limits?.maxInflight ?? 0}`,
     ...persistenceDir === null
-      ? ['max_queued_messages 1000000']
-      : ['max_queued_messages 0', 'persistence true', `persistence_location ${persistenceDir}/`],
+      ? [`max_queued_messages ${limits?.maxQueuedMessages ?? 1_000_000}`]
+      : [`max_queued_messages ${limits?.maxQueuedMessages ?? 0}`, 'persistence true', `persistence_location ${persistenceDir}/`],
     'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
@@ -88,31 +98,35 @@ export function assertAvailable (name: BrokerName): void {
   if (name.startsWith('mosquitto') && !existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} not found: apt-get install mosquitto`)
 }
 
-/** A fresh broker process pinned to BROKER_CORE, listening on 127.0.0.1. */
-export async function launchBroker (name: BrokerName): Promise<RunningBroker> {
+/**
+ * A fresh broker process pinned to BROKER_CORE, listening on 127.0.0.1. `limits`: the scenario's own
+ * in-flight window and queue length (aedes has no such settings and ignores them).
+ */
+export async function launchBroker (name: BrokerName, limits?: BrokerLimits): Promise<RunningBroker> {
   switch (name) {
     case 'thermopost': {
       // Never the default ./data: every run starts from an empty store, and other runs' state stays out.
       const dataDir = freshDataDir(name)
-      return await launchReporting(name, dataDir, thermopost(['--store', 'sqlite', '--data-dir', dataDir]))
+      return await launchReporting(name, dataDir, thermopost(['--store', 'sqlite', '--data-dir', dataDir], limits ?? DEFAULT_LIMITS))
     }
     case 'thermopost-memory':
-      return await launchReporting(name, null, thermopost(['--store', 'memory']))
+      return await launchReporting(name, null, thermopost(['--store', 'memory'], limits ?? DEFAULT_LIMITS))
     case 'aedes':
       return await launchReporting(name, null, spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0']))
     case 'mosquitto':
-      return await launchMosquitto(name, null)
+      return await launchMosquitto(name, null, limits)
     case 'mosquitto-persist': {
       const dataDir = freshDataDir(name)
       // Started as root, Mosquitto drops to its own user and could not write into mkdtemp's 0700 dir.
       chmodSync(dataDir, 0o777)
-      return await launchMosquitto(name, dataDir)
+      return await launchMosquitto(name, dataDir, limits)
     }
   }
 }
 
-function thermopost (storeArgs: readonly string[]): ChildProcess {
-  return spawnPinned(BROKER_CORE, process.execPath, [THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...THERMOPOST_LIMITS], REPO_ROOT)
+function thermopost (storeArgs: readonly string[], limits: BrokerLimits): ChildProcess {
+  const limitArgs = ['--max-inflight', String(limits.maxInflight), '--max-queued-messages', String(limits.maxQueuedMessages), '--max-queued-bytes', '4294967296']
+  return spawnPinned(BROKER_CORE, process.execPath, [THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs], REPO_ROOT)
 }
 
 function freshDataDir (name: BrokerName): string {
@@ -131,11 +145,11 @@ async function launchReporting (name: BrokerName, dataDir: string | null, child:
   return running(name, child, port, output, dataDir)
 }
 
-async function launchMosquitto (name: BrokerName, dataDir: string | null): Promise<RunningBroker> {
+async function launchMosquitto (name: BrokerName, dataDir: string | null, limits: BrokerLimits | undefined): Promise<RunningBroker> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-bench-mosquitto-'))
   const configPath = join(dir, 'mosquitto.conf')
-  writeFileSync(configPath, mosquittoConfig(port, dataDir))
+  writeFileSync(configPath, mosquittoConfig(port, dataDir, limits))
   const child = spawnPinned(BROKER_CORE, MOSQUITTO, ['-c', configPath])
   const output = new OutputTail(child)
   try {

@@ -32,13 +32,20 @@ export interface GeneratorResult {
   generatorCpuPercent: number
   /** Idle scenario only: (RSS with the connections − RSS before) / connections. */
   rssPerConnectionKb: number | null
-  /** Offline-queue scenario: the broker's VmRSS after the settle period, and its VmHWM (peak); fleet scenario: with every device connected. */
+  /**
+   * Offline-queue scenario: the broker's VmRSS after the settle period, and its VmHWM (peak); fleet scenario: with
+   * every device connected; service-ingest: at the end of the window.
+   */
   rssMb: number | null
   rssPeakMb: number | null
   /** Offline-queue scenario only: the data dir's size on disk after the settle period, broker running. */
   dataDirMb: number | null
   /** Fleet scenario only: the simulator's (this generator's) VmRSS with every device connected. */
   simulatorRssMb: number | null
+  /** Service-ingest scenario only: readings the service stored per second, and the service process's CPU (% of a core) and VmRSS at the end. */
+  storedPerSecond: number | null
+  serviceCpuPercent: number | null
+  serviceRssMb: number | null
   /** Filled in by the runner, not the generator: the data dir's size once the broker has exited. */
   dataDirMbAfterStop: number | null
   /** Connections the broker closed or refused during the run; a healthy run has none. */

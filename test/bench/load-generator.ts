@@ -9,6 +9,7 @@ import { runFleet } from './workloads/fleet.js'
 import { runIdle } from './workloads/idle.js'
 import type { Measurement } from './workloads/measure.js'
 import { runOfflineQueue } from './workloads/offline-queue.js'
+import { runServiceIngest } from './workloads/service-ingest.js'
 
 async function run (config: GeneratorConfig): Promise<Measurement> {
   const scenario = scenarioNamed(config.scenario)
@@ -18,6 +19,7 @@ async function run (config: GeneratorConfig): Promise<Measurement> {
     case 'idle': return await runIdle(scenario, config)
     case 'offline-queue': return await runOfflineQueue(scenario, config)
     case 'fleet': return await runFleet(scenario, config)
+    case 'service-ingest': return await runServiceIngest(scenario, config)
   }
 }
 

@@ -81,16 +81,19 @@ function emphasize (summary: ScenarioSummary, key: MetricKey, text: string): str
 export function formatMetric (key: MetricKey, value: number | null): string {
   switch (key) {
     case 'deliveriesPerSecond':
-    case 'acksPerSecond': return formatNumber(value, 0)
+    case 'acksPerSecond':
+    case 'storedPerSecond': return formatNumber(value, 0)
     case 'p50Ms':
     case 'p99Ms': return value === null || value >= 100 ? formatNumber(value, 0) : value.toPrecision(3)
-    case 'brokerCpuPercent': return formatNumber(value, 0)
+    case 'brokerCpuPercent':
+    case 'serviceCpuPercent': return formatNumber(value, 0)
     case 'rssPerConnectionKb':
     case 'rssMb':
     case 'rssPeakMb':
     case 'dataDirMb':
     case 'dataDirMbAfterStop':
-    case 'simulatorRssMb': return formatNumber(value, 1)
+    case 'simulatorRssMb':
+    case 'serviceRssMb': return formatNumber(value, 1)
   }
 }
 

@@ -17,7 +17,7 @@ async function runOnce (scenario: Scenario, brokerName: BrokerName, round: numbe
   const record: RunRecord = { round, scenario: scenario.name, broker: brokerName, result: null, problems: [] }
   let broker
   try {
-    broker = await launchBroker(brokerName)
+    broker = await launchBroker(brokerName, scenario.limits)
     record.result = await runGenerator({
       scenario: scenario.name,
       port: broker.port,
@@ -47,7 +47,9 @@ function progressLine (record: RunRecord, rounds: number): string {
   if (!result) return `${head} FAILED\n  ${record.problems.join('\n  ')}`
   const acks = result.acksPerSecond === null ? '' : `  ${formatMetric('acksPerSecond', result.acksPerSecond).padStart(9)} PUBACKs/s`
   let figures
-  if (result.simulatorRssMb !== null) {
+  if (result.storedPerSecond !== null) {
+    figures = `${formatMetric('storedPerSecond', result.storedPerSecond).padStart(9)} stored/s  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  broker RSS ${formatMetric('rssMb', result.rssMb)} MB  service CPU ${formatMetric('serviceCpuPercent', result.serviceCpuPercent)} %  RSS ${formatMetric('serviceRssMb', result.serviceRssMb)} MB`
+  } else if (result.simulatorRssMb !== null) {
     figures = `simulator RSS ${formatMetric('simulatorRssMb', result.simulatorRssMb)} MB  broker RSS ${formatMetric('rssMb', result.rssMb)} MB (${formatMetric('rssPerConnectionKb', result.rssPerConnectionKb)} KB/device)${acks}`
   } else if (result.rssPerConnectionKb !== null) {
     figures = `${formatMetric('rssPerConnectionKb', result.rssPerConnectionKb)} KB/conn`

@@ -1,8 +1,8 @@
-import type { BrokerName } from './brokers.js'
+import type { BrokerLimits, BrokerName } from './brokers.js'
 
 /** The workloads the bench knows; the load generator runs one per process. */
 export type ScenarioName =
-  'qos0-fanin' | 'fanout-latency' | 'fanout-saturation' | 'qos1-fanin' | 'durable-qos1-fanin' | 'idle-connections' | 'offline-queue-memory' | 'fleet-10k'
+  'qos0-fanin' | 'fanout-latency' | 'fanout-saturation' | 'qos1-fanin' | 'durable-qos1-fanin' | 'idle-connections' | 'offline-queue-memory' | 'fleet-10k' | 'service-ingest'
 
 export interface FanInScenario {
   kind: 'fan-in'
@@ -57,8 +57,21 @@ export interface FleetScenario {
   interval: number
 }
 
+/**
+ * The whole ingest path: thermopost JSON readings (QoS 1) from `devices` devices over `publishers`
+ * connections → the broker → the service (startService on SQLite, its own process) → stored. Closed
+ * loop: at most `outstanding` readings published and not yet stored, so the pipeline runs as fast as
+ * it stores and the broker's queue for the service stays bounded.
+ */
+export interface ServiceIngestScenario {
+  kind: 'service-ingest'
+  devices: number
+  publishers: number
+  outstanding: number
+}
+
 /** The figure the scenario exists for; the report marks it. */
-export type Headline = 'deliveries' | 'latency' | 'rss' | 'queued-rss'
+export type Headline = 'deliveries' | 'latency' | 'rss' | 'queued-rss' | 'stored'
 
 export type Scenario = {
   name: ScenarioName
@@ -69,7 +82,9 @@ export type Scenario = {
   maxRounds?: number
   /** Time the load generator may take beyond warm-up and window before it is killed (default 90 s). */
   setupAllowanceMs?: number
-} & (FanInScenario | FanOutScenario | IdleScenario | OfflineQueueScenario | FleetScenario)
+  /** The brokers' in-flight window and queue length; without it, the bench's defaults (see brokers.ts). */
+  limits?: BrokerLimits
+} & (FanInScenario | FanOutScenario | IdleScenario | OfflineQueueScenario | FleetScenario | ServiceIngestScenario)
 
 export const PAYLOAD_BYTES = 64
 
@@ -98,7 +113,20 @@ export const SCENARIOS: readonly Scenario[] = [
     window: 64
   },
   // 10 000 connections to open and one reading interval to settle before the window: one round is enough.
-  { name: 'fleet-10k', headline: 'rss', brokers: ['thermopost'], maxRounds: 1, kind: 'fleet', devices: 10_000, sites: 10, interval: 5 }
+  { name: 'fleet-10k', headline: 'rss', brokers: ['thermopost'], maxRounds: 1, kind: 'fleet', devices: 10_000, sites: 10, interval: 5 },
+  // The limits `thermopost start` gives the broker that feeds the service (service/supervisor/start-command.ts):
+  // the service acknowledges only once a batch is stored, so the in-flight window caps what it can have in hand.
+  // Two windows outstanding keep a window queued at the broker while the service stores the one it holds.
+  {
+    name: 'service-ingest',
+    headline: 'stored',
+    brokers: ['thermopost', 'mosquitto'],
+    limits: { maxInflight: 1000, maxQueuedMessages: 500_000 },
+    kind: 'service-ingest',
+    devices: 1000,
+    publishers: 10,
+    outstanding: 2000
+  }
 ]
 
 export function scenarioNamed (name: string): Scenario {

@@ -17,7 +17,8 @@ export interface RunRecord {
 }
 
 export type MetricKey =
-  'deliveriesPerSecond' | 'acksPerSecond' | 'p50Ms' | 'p99Ms' | 'brokerCpuPercent' | 'rssPerConnectionKb' | 'rssMb' | 'rssPeakMb' | 'dataDirMb' | 'dataDirMbAfterStop' | 'simulatorRssMb'
+  'deliveriesPerSecond' | 'acksPerSecond' | 'p50Ms' | 'p99Ms' | 'brokerCpuPercent' | 'rssPerConnectionKb' | 'rssMb' | 'rssPeakMb' | 'dataDirMb' | 'dataDirMbAfterStop' | 'simulatorRssMb' |
+  'storedPerSecond' | 'serviceCpuPercent' | 'serviceRssMb'
 
 export interface Metric {
   key: MetricKey
@@ -36,14 +37,18 @@ export const METRICS: readonly Metric[] = [
   { key: 'rssPeakMb', label: 'peak RSS MB', higherIsBetter: false },
   { key: 'dataDirMb', label: 'disk MB', higherIsBetter: false },
   { key: 'dataDirMbAfterStop', label: 'disk MB after exit', higherIsBetter: false },
-  { key: 'simulatorRssMb', label: 'simulator RSS MB', higherIsBetter: false }
+  { key: 'simulatorRssMb', label: 'simulator RSS MB', higherIsBetter: false },
+  { key: 'storedPerSecond', label: 'stored/s', higherIsBetter: true },
+  { key: 'serviceCpuPercent', label: 'service CPU %', higherIsBetter: false },
+  { key: 'serviceRssMb', label: 'service RSS MB', higherIsBetter: false }
 ]
 
 const HEADLINE_METRICS: Record<Headline, readonly MetricKey[]> = {
   deliveries: ['deliveriesPerSecond'],
   latency: ['p50Ms', 'p99Ms'],
   rss: ['rssPerConnectionKb'],
-  'queued-rss': ['rssMb']
+  'queued-rss': ['rssMb'],
+  stored: ['storedPerSecond']
 }
 
 /** The figures a scenario's runs produce; the others are null in its results. */
@@ -55,6 +60,7 @@ function metricsOf (scenario: Scenario): MetricKey[] {
     case 'idle': return ['brokerCpuPercent', 'rssPerConnectionKb']
     case 'offline-queue': return ['acksPerSecond', 'brokerCpuPercent', 'rssMb', 'rssPeakMb', 'dataDirMb', 'dataDirMbAfterStop']
     case 'fleet': return ['acksPerSecond', 'brokerCpuPercent', 'rssPerConnectionKb', 'rssMb', 'simulatorRssMb']
+    case 'service-ingest': return ['storedPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent', 'rssMb', 'serviceCpuPercent', 'serviceRssMb']
   }
 }
 

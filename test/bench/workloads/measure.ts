@@ -7,7 +7,9 @@ import type { Tally } from '../tally.js'
 export type Measurement = Omit<GeneratorResult, 'scenario' | 'dataDirMbAfterStop'>
 
 /** The figures only some workloads measure, for the others to spread. */
-export const NOT_MEASURED = { acksPerSecond: null, rssPerConnectionKb: null, rssMb: null, rssPeakMb: null, dataDirMb: null, simulatorRssMb: null } as const
+export const NOT_MEASURED = {
+  acksPerSecond: null, rssPerConnectionKb: null, rssMb: null, rssPeakMb: null, dataDirMb: null, simulatorRssMb: null, storedPerSecond: null, serviceCpuPercent: null, serviceRssMb: null
+} as const
 
 /**
  * Lets traffic that is already flowing warm up, then measures one window of it. `acks`: the
