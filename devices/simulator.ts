@@ -24,11 +24,11 @@ export interface SimulatorOptions {
   seed: number
   /** Connection attempts in flight at once during ramp-up. */
   rampConcurrency?: number
+  /** How often a flaky device's link drops, on average; 1 a minute by default. */
+  flakyDropsPerMinute?: number
   backoff?: BackoffOptions
 }
 
-/** A flaky device drops its link with this chance each second: once a minute on average. */
-const FLAKY_DROP_PER_SECOND = 1 / 60
 /** Ramp-up waits for a batch's CONNACKs at most this long before starting more (a broker that is down). */
 const RAMP_BATCH_WAIT_MS = 5000
 
@@ -93,8 +93,10 @@ export class Simulator {
       progress(first + group.length, this.counters.connected)
     }
     if (this.flaky.length > 0 && !this.stopping) {
+      // Checked every second: each flaky link drops with this chance, so drops come at the asked-for average rate.
+      const dropChance = (this.options.flakyDropsPerMinute ?? 1) / 60
       this.flakyTimer = setInterval(() => {
-        for (const thermostat of this.flaky) if (this.random.next() < FLAKY_DROP_PER_SECOND) thermostat.link.drop()
+        for (const thermostat of this.flaky) if (this.random.next() < dropChance) thermostat.link.drop()
       }, 1000)
     }
   }
