@@ -94,7 +94,7 @@ export async function runHistoryBench (): Promise<HistoryBenchFigures> {
   return { writes, weekOf1m: await measureWeekQuery(15) }
 }
 
-function render (figures: HistoryBenchFigures): string {
+export function renderHistoryBench (figures: HistoryBenchFigures): string {
   const lines = [
     `| SQLite history write path | synchronous | batch | readings | readings/s (median of ${REPEATS}) |`,
     '| --- | --- | --- | --- | --- |',
@@ -108,4 +108,4 @@ function render (figures: HistoryBenchFigures): string {
   return lines.join('\n')
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) console.log(render(await runHistoryBench()))
+if (import.meta.url === pathToFileURL(process.argv[1]).href) console.log(renderHistoryBench(await runHistoryBench()))

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { BROKER_NAMES, type BrokerName } from './brokers.js'
 import { SCENARIOS, scenarioNamed, type Scenario } from './scenarios.js'
+import { STANDALONE_BENCHES, standaloneNamed, type StandaloneBench } from './standalone-benches.js'
 
 export interface BenchOptions {
   rounds: number
@@ -8,6 +9,8 @@ export interface BenchOptions {
   durationSeconds: number
   warmupSeconds: number
   scenarios: Scenario[]
+  /** Run once each, after the rounds. */
+  standalone: StandaloneBench[]
   /** Which broker variants may run; each scenario runs against those of its own `brokers` listed here. */
   brokers: BrokerName[]
   jsonPath: string | undefined
@@ -18,7 +21,8 @@ export const USAGE = `usage: node dist/test/bench/run.js [options]
   --duration SECONDS         measured window per run (default 5); offline-queue-memory: the settle time
                              between the last PUBACK and the RSS reading
   --warmup SECONDS           traffic before the window opens (default 1)
-  --only SCENARIO[,...]      ${SCENARIOS.map((s) => s.name).join(', ')}
+  --only SCENARIO[,...]      ${SCENARIOS.map((s) => s.name).join(', ')};
+                             once each, after the rounds: ${STANDALONE_BENCHES.map((b) => b.name).join(', ')}
   --brokers NAME[,...]       ${BROKER_NAMES.join(', ')} (default all): runs only these of each
                              scenario's own brokers; the scenario's first is compared to the others
   --json PATH                also write runs and summary as JSON`
@@ -40,11 +44,13 @@ export function parseOptions (args: string[]): BenchOptions {
       json: { type: 'string' }
     }
   })
+  const only = values.only === undefined ? undefined : list(values.only).map(known)
   return {
     rounds: positive('--rounds', values.rounds, true),
     durationSeconds: positive('--duration', values.duration, false),
     warmupSeconds: positive('--warmup', values.warmup, false),
-    scenarios: values.only === undefined ? [...SCENARIOS] : list(values.only).map(scenarioNamed),
+    scenarios: only === undefined ? [...SCENARIOS] : only.filter((name) => standaloneNamed(name) === undefined).map(scenarioNamed),
+    standalone: only === undefined ? [...STANDALONE_BENCHES] : only.flatMap((name) => standaloneNamed(name) ?? []),
     brokers: list(values.brokers).map(brokerNamed),
     jsonPath: values.json
   }
@@ -58,6 +64,14 @@ function positive (flag: string, text: string, integer: boolean): number {
 
 function list (text: string): string[] {
   return text.split(',').map((item) => item.trim()).filter((item) => item !== '')
+}
+
+/** `name` if a broker scenario or a standalone bench has it; the error lists both kinds. */
+function known (name: string): string {
+  if (standaloneNamed(name) === undefined && !SCENARIOS.some((scenario) => scenario.name === name)) {
+    throw new Error(`unknown scenario "${name}" (known: ${[...SCENARIOS, ...STANDALONE_BENCHES].map((s) => s.name).join(', ')})`)
+  }
+  return name
 }
 
 function brokerNamed (name: string): BrokerName {

@@ -10,6 +10,7 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js'
 import { formatMetric, renderMarkdown } from './report-table.js'
 import { runGenerator } from './run-generator.js'
 import { brokersFor, roundsOf, type Scenario } from './scenarios.js'
+import type { StandaloneBench, StandaloneResult } from './standalone-benches.js'
 import { GENERATOR_CPU_LIMIT_PERCENT, summarize, type RunRecord } from './summary.js'
 
 /** One scenario against a fresh broker process. Failures are recorded, not thrown: the other runs go on. */
@@ -64,6 +65,29 @@ function progressLine (record: RunRecord, rounds: number): string {
   return `${head} ${figures}  broker CPU ${result.brokerCpuPercent.toFixed(0)} %  generator CPU ${result.generatorCpuPercent.toFixed(0)} %${invalid}${problems}`
 }
 
+interface StandaloneRecord {
+  bench: StandaloneBench['name']
+  seconds: number
+  result: StandaloneResult | null
+  problems: string[]
+}
+
+/** One standalone bench; a failure is recorded, not thrown, like a broker run's. */
+async function runStandalone (bench: StandaloneBench): Promise<StandaloneRecord> {
+  const started = performance.now()
+  const record: StandaloneRecord = { bench: bench.name, seconds: 0, result: null, problems: [] }
+  try {
+    record.result = await bench.run()
+    record.problems.push(...record.result.problems)
+  } catch (error) {
+    record.problems.push(error instanceof Error ? error.stack ?? error.message : String(error))
+  }
+  record.seconds = (performance.now() - started) / 1000
+  const problems = record.problems.length > 0 ? `\n  ⚠ ${record.problems.join('\n  ⚠ ')}` : ''
+  console.log(`once        ${bench.name.padEnd(20)} ${record.result === null ? 'FAILED' : 'done'} in ${record.seconds.toFixed(1)} s${problems}`)
+  return record
+}
+
 async function main (): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   new Set(options.scenarios.flatMap((scenario) => brokersFor(scenario, options.brokers))).forEach(assertAvailable)
@@ -80,13 +104,23 @@ async function main (): Promise<void> {
       }
     }
   }
+  const standalone: StandaloneRecord[] = []
+  for (const bench of options.standalone) standalone.push(await runStandalone(bench))
   const summaries = summarize(records, options.scenarios, options.brokers, options.rounds)
-  console.log(`\n${renderMarkdown(summaries, options.rounds)}`)
+  if (summaries.length > 0) console.log(`\n${renderMarkdown(summaries, options.rounds)}`)
+  for (const { bench, seconds, result } of standalone) {
+    if (result !== null) console.log(`\n${bench} (once, ${seconds.toFixed(0)} s):\n\n${result.markdown}`)
+  }
   if (options.jsonPath !== undefined) {
     const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }
-    const { scenarios, ...settings } = options
+    const { scenarios, standalone: benches, ...settings } = options
     writeFileSync(options.jsonPath, `${JSON.stringify({
-      startedAt: startedAt.toISOString(), settings: { ...settings, scenarios: scenarios.map((s) => s.name) }, machine, summaries, runs: records
+      startedAt: startedAt.toISOString(),
+      settings: { ...settings, scenarios: scenarios.map((s) => s.name), standalone: benches.map((b) => b.name) },
+      machine,
+      summaries,
+      runs: records,
+      standalone
     }, null, 2)}\n`)
     console.log(`\nresults written to ${options.jsonPath}`)
   }

@@ -20,3 +20,10 @@ export function medianRatio (a: readonly (number | null)[], b: readonly (number 
   }
   return median(ratios)
 }
+
+/** The nearest-rank percentile: the smallest value with at least `fraction` of the values at or below it; null for none. */
+export function percentile (values: readonly number[], fraction: number): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)]
+}

@@ -1,0 +1,53 @@
+import { renderApiQueryBench, runApiQueryBench } from './api-query-bench.js'
+import { renderDashboardRenderBench, runDashboardRenderBench } from './dashboard-render-bench.js'
+import { renderHistoryBench, runHistoryBench } from './history-bench.js'
+
+export type StandaloneName = 'history-write' | 'api-query' | 'dashboard-render'
+
+/** What one standalone bench measured. */
+export interface StandaloneResult {
+  /** Its table(s), for the report. */
+  markdown: string
+  /** Its figures as measured, for --json. */
+  figures: unknown
+  /** Anything that makes the figures suspect; a healthy run has none. */
+  problems: string[]
+}
+
+/**
+ * A measurement of the service's or the dashboard's own parts, with no broker to compare: it runs once, in
+ * this process (a browser of its own for the dashboard), after the broker rounds, and takes its own medians.
+ */
+export interface StandaloneBench {
+  name: StandaloneName
+  run (): Promise<StandaloneResult>
+}
+
+export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
+  {
+    name: 'history-write',
+    async run () {
+      const figures = await runHistoryBench()
+      return { markdown: renderHistoryBench(figures), figures, problems: [] }
+    }
+  },
+  {
+    name: 'api-query',
+    async run () {
+      const figures = await runApiQueryBench()
+      return { markdown: renderApiQueryBench(figures), figures, problems: [] }
+    }
+  },
+  {
+    name: 'dashboard-render',
+    async run () {
+      const figures = await runDashboardRenderBench()
+      return { markdown: renderDashboardRenderBench(figures), figures, problems: figures.problems }
+    }
+  }
+]
+
+/** The standalone bench of that name, or undefined when it names none. */
+export function standaloneNamed (name: string): StandaloneBench | undefined {
+  return STANDALONE_BENCHES.find((bench) => bench.name === name)
+}
