@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Response, type Router } from 'express'
 
@@ -34,11 +35,12 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style
  */
 export function dashboardRouter (): Router {
   const router = express.Router()
+  const html = withModulePreloads(readFileSync(join(PUBLIC_DIR, 'index.html'), 'utf8'))
   const page = (_request: unknown, response: Response): void => {
     response.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY)
     response.setHeader('X-Content-Type-Options', 'nosniff')
     response.setHeader('Cache-Control', REVALIDATE)
-    response.sendFile(join(PUBLIC_DIR, 'index.html'))
+    response.type('html').send(html)
   }
   router.get('/', page)
   router.get('/index.html', page)
@@ -57,4 +59,15 @@ export function dashboardRouter (): Router {
     response.sendFile(VENDOR_FILES[request.params.file])
   })
   return router
+}
+
+/**
+ * The page with a `modulepreload` link for every module of the app: without them the browser finds the
+ * modules import by import, a round of requests per level (five levels, ~870 ms before the app ran on a
+ * loaded machine); with them it asks for all at once.
+ */
+function withModulePreloads (html: string): string {
+  const modules = (readdirSync(APP_DIR, { recursive: true }) as string[]).filter((file) => file.endsWith('.js')).sort()
+  const links = modules.map((file) => `  <link rel="modulepreload" href="app/${file.split(sep).join('/')}">`).join('\n')
+  return html.replace('  <script type="module"', `${links}\n  <script type="module"`)
 }

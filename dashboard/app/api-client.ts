@@ -36,10 +36,15 @@ export class ApiClient {
   }
 
   readings (id: string, query: ReadingsQuery): Promise<Series & TimeRange> {
-    const params = new URLSearchParams({ from: String(Math.round(query.from)), to: String(Math.round(query.to)) })
-    if (query.resolution !== undefined) params.set('resolution', query.resolution)
-    if (query.maxPoints !== undefined) params.set('maxPoints', String(query.maxPoints))
-    return this.get(`${this.devicePath(id)}/readings?${params}`)
+    return this.get(`${this.devicePath(id)}/readings?${readingsParams(query)}`)
+  }
+
+  /** Several devices' series in one request, in the order of `ids`. */
+  async manyReadings (ids: readonly string[], query: ReadingsQuery): Promise<Series[]> {
+    if (ids.length === 0) return []
+    const params = readingsParams(query)
+    for (const id of ids) params.append('device', id)
+    return (await this.get<{ series: Series[] }>(`/readings?${params}`)).series
   }
 
   /** For a download link: the browser sends the login cookie with it. */
@@ -112,6 +117,13 @@ export class ApiClient {
     if (response.status === 401) this.onUnauthorized()
     throw new ApiError(response.status, error?.code ?? `http-${response.status}`, error?.message ?? `${method} ${path}: ${response.status} ${response.statusText}`, error?.field)
   }
+}
+
+function readingsParams (query: ReadingsQuery): URLSearchParams {
+  const params = new URLSearchParams({ from: String(Math.round(query.from)), to: String(Math.round(query.to)) })
+  if (query.resolution !== undefined) params.set('resolution', query.resolution)
+  if (query.maxPoints !== undefined) params.set('maxPoints', String(query.maxPoints))
+  return params
 }
 
 function parseJson (text: string): unknown {

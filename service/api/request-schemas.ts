@@ -78,6 +78,15 @@ export const readingsQuery = z.strictObject({
   maxPoints: wholeNumber('maxPoints', 1, MAX_POINTS_LIMIT).optional()
 })
 
+/** The devices one `/readings` request may ask for: the compare view's 50 with room to spare. */
+export const MAX_SERIES_PER_REQUEST = 100
+
+export const seriesQuery = readingsQuery.extend({
+  device: z.union([text('device'), z.array(text('device')).max(MAX_SERIES_PER_REQUEST, { error: `device is given more than ${MAX_SERIES_PER_REQUEST} times` })],
+    { error: (issue) => issue.input === undefined ? 'device is required: one device=SITE%2FDEVICE per series' : undefined })
+    .transform((value) => [...new Set([value].flat())])
+})
+
 export const csvQuery = z.strictObject({
   from: time('from').optional(),
   to: time('to').optional(),

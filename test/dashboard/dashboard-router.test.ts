@@ -22,6 +22,12 @@ test('the router serves the page, the app and Chart.js with their cache headers,
   const scripts = [...html.matchAll(/src="([^"]+)"/g)].map((match) => match[1])
   assert.deepEqual(scripts, ['vendor/chart.umd.min.js', 'vendor/chartjs-adapter-date-fns.bundle.min.js', 'app/main.js'])
 
+  // Every module the app imports is announced up front, so the browser fetches them in one round.
+  const preloads = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((match) => match[1])
+  assert.ok(preloads.includes('app/main.js') && preloads.includes('app/views/overview-view.js') && preloads.includes('app/api-client.js'), preloads.join(' '))
+  assert.ok(preloads.every((path) => /^app\/[\w/-]+\.js$/.test(path!)), preloads.join(' '))
+  for (const path of preloads) assert.equal((await fetch(`${base}/${path}`)).status, 200, path)
+
   for (const path of scripts) {
     const response = await fetch(`${base}/${path}`)
     assert.equal(response.status, 200, path)

@@ -66,7 +66,7 @@ export class CompareView implements View {
     const ids = [...this.chosen].sort()
     this.status.textContent = 'Loading…'
     try {
-      const all = await Promise.all(ids.map((id) => this.context.api.readings(id, { ...this.range, maxPoints: COMPARE_MAX_POINTS })))
+      const all = await this.context.api.manyReadings(ids, { ...this.range, maxPoints: COMPARE_MAX_POINTS })
       if (generation !== this.generation) return
       const colours = this.context.theme.series
       const datasets = all.map((series, index) => ({

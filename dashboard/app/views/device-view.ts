@@ -39,16 +39,17 @@ export class DeviceView implements View {
     this.history.destroy()
   }
 
+  /** Everything the page shows is asked for at once; the charts need nothing from the device's own answer. */
   private async load (): Promise<void> {
+    const charts = Promise.all([this.live.load(), this.history.load()])
     try {
       const [device, commands] = await Promise.all([this.context.api.device(this.id), this.context.api.commands(this.id)])
       this.show(device)
       this.commands.replace(commands)
     } catch (error) {
       showError(this.status, error)
-      return
     }
-    await Promise.all([this.live.load(), this.history.load()])
+    await charts
   }
 
   private onEvent (event: LiveEvent): void {

@@ -111,3 +111,26 @@ test('means and setpoints are sent to a thousandth of a degree; min and max as m
   const [point] = (await seriesOf(api, `?from=${T0 - 60_000}&to=${T0}&resolution=1m`)).points
   assert.deepEqual(point, { time: T0 - 60_000, min: 20.1, mean: 20.233, max: 20.4, count: 3, setpoint: 21.333 })
 })
+
+test('/api/readings gives several devices\' series in one answer, in the order asked; unknown devices 404, none 400', async (t) => {
+  const api = await startApi(t)
+  const ids = api.devices.list().map((device) => device.id).slice(0, 2)
+  assert.equal(ids.length, 2, 'the fake directory has two devices')
+  await api.history.write([
+    { ...reading(T0 - 120_000, 19), deviceId: ids[0]!, site: ids[0]!.split('/')[0]!, device: ids[0]!.split('/')[1]! },
+    { ...reading(T0 - 60_000, 23), deviceId: ids[1]!, site: ids[1]!.split('/')[0]!, device: ids[1]!.split('/')[1]! }
+  ])
+  const query = `from=${T0 - HOUR}&to=${T0}&resolution=raw`
+  const response = await api.get(`/api/readings?device=${encodeURIComponent(ids[1]!)}&device=${encodeURIComponent(ids[0]!)}&${query}`)
+  assert.equal(response.status, 200)
+  const body = await response.json() as { series: Series[], from: number, to: number }
+  assert.deepEqual(body.series.map((series) => [series.deviceId, series.points.map((point) => point.mean)]), [[ids[1], [23]], [ids[0], [19]]])
+  assert.deepEqual([body.from, body.to], [T0 - HOUR, T0])
+
+  const unknown = await api.get(`/api/readings?device=${encodeURIComponent(ids[0]!)}&device=nowhere%2Fnothing&${query}`)
+  assert.equal(unknown.status, 404)
+  assert.equal((await errorOf(unknown)).code, 'unknown-device')
+  const none = await api.get(`/api/readings?${query}`)
+  assert.equal(none.status, 400)
+  assert.deepEqual(await errorOf(none), { status: 400, code: 'invalid-field', field: 'device', message: 'device is required: one device=SITE%2FDEVICE per series' })
+})
