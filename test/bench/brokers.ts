@@ -126,7 +126,9 @@ export async function launchBroker (name: BrokerName, limits?: BrokerLimits): Pr
 
 function thermopost (storeArgs: readonly string[], limits: BrokerLimits): ChildProcess {
   const limitArgs = ['--max-inflight', String(limits.maxInflight), '--max-queued-messages', String(limits.maxQueuedMessages), '--max-queued-bytes', '4294967296']
-  return spawnPinned(BROKER_CORE, process.execPath, [THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs], REPO_ROOT)
+  // THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of every thermopost broker run there (NODE_OPTIONS may not carry --cpu-prof).
+  const profile = process.env.THERMOPOST_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.THERMOPOST_BENCH_PROFILE}`]
+  return spawnPinned(BROKER_CORE, process.execPath, [...profile, THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs], REPO_ROOT)
 }
 
 function freshDataDir (name: BrokerName): string {

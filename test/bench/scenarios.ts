@@ -120,7 +120,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'service-ingest',
     headline: 'stored',
-    brokers: ['thermopost', 'mosquitto'],
+    // The durable store against Mosquitto writing to disk, and each in memory only.
+    brokers: ['thermopost', 'mosquitto-persist', 'thermopost-memory', 'mosquitto'],
     limits: { maxInflight: 1000, maxQueuedMessages: 500_000 },
     kind: 'service-ingest',
     devices: 1000,
