@@ -32,5 +32,5 @@ test('--only refuses a name that is neither', () => {
 test('service-ingest runs with the broker limits thermopost start uses', () => {
   const scenario = SCENARIOS.find((s) => s.name === 'service-ingest')
   assert.deepEqual(scenario?.limits, { maxInflight: 1000, maxQueuedMessages: 500_000 })
-  assert.deepEqual(scenario?.brokers, ['thermopost', 'mosquitto'])
+  assert.deepEqual(scenario?.brokers, ['thermopost', 'mosquitto-persist', 'thermopost-memory', 'mosquitto'])
 })

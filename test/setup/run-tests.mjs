@@ -1,5 +1,6 @@
 // `npm test`: installs the real programs the tests talk to when they are missing (Debian packages),
-// then runs every compiled test file with Node's own test runner.
+// then runs every compiled test file with Node's own test runner (the benchmarks' own tests too; the
+// benchmarks themselves are `npm run bench`).
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import { ensureDebianPackages } from './debian-packages.mjs'
 function testFiles (dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
-    if (statSync(path).isDirectory()) return name === 'bench' ? [] : testFiles(path)
+    if (statSync(path).isDirectory()) return testFiles(path)
     return name.endsWith('.test.js') ? [path] : []
   }).sort()
 }
