@@ -71,7 +71,11 @@ export class Session {
   }
 
   get queue (): SessionQueue {
-    return this.queueStore ??= this.isPersistent ? this.context.store.queue(this.clientId) : new MemoryQueue()
+    if (this.queueStore === undefined) {
+      this.queueStore = this.isPersistent ? this.context.store.queue(this.clientId) : new MemoryQueue()
+      this.queueStore.setOnline(this.link !== undefined)
+    }
+    return this.queueStore
   }
 
   /** Sets how long the session outlives its connection, writing it to the store or removing it. */
@@ -92,6 +96,7 @@ export class Session {
     this.expiryDeadline?.cancel()
     this.expiryDeadline = undefined
     this.link = link
+    this.queueStore?.setOnline(true)
     this.protocolVersion = link.protocolVersion
     this.will = will
     if (this.isPersistent) this.saveRecord()
@@ -122,6 +127,7 @@ export class Session {
    */
   detach (sendWill: boolean): boolean {
     this.link = undefined
+    this.queueStore?.setOnline(false)
     const will = this.will
     this.will = undefined
     if (this.isPersistent) this.saveRecord()

@@ -40,6 +40,9 @@ export class MemoryQueue implements SessionQueue {
     queueMicrotask(callback)
   }
 
+  /** Everything is in memory anyway. */
+  setOnline (): void {}
+
   clear (): void {
     this.items = []
     this.head = 0

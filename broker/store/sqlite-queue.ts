@@ -4,8 +4,14 @@ import type { PageRead } from './sqlite-protocol.js'
 import { toMessage, toSubscriptionIds } from './sqlite-schema.js'
 import type { SessionQueue } from './store.js'
 
-/** How many deliveries of one queue stay in memory; the rest wait on disk until the window drains. */
+/** How many deliveries of an offline session's queue stay in memory; the rest wait on disk until the window drains. */
 export const QUEUE_WINDOW = 128
+/**
+ * The same for a connected session, whose queue is the line behind its in-flight window and drains as fast as
+ * the client acknowledges: kept in memory up to this many, it is never read back from disk. A consumer that
+ * acknowledges only after its own write (the service) keeps a window's worth waiting here all the time.
+ */
+export const ONLINE_QUEUE_WINDOW = 2048
 
 /** What a queue needs from its store: writing to the current batch and numbering rows. */
 export interface QueueHost {
@@ -24,7 +30,8 @@ interface Item {
 }
 
 /**
- * One session's queue, paged: the oldest deliveries (at most QUEUE_WINDOW) are in `window`, the rest only
+ * One session's queue, paged: the oldest deliveries (at most QUEUE_WINDOW, ONLINE_QUEUE_WINDOW while the session is
+ * connected) are in `window`, the rest only
  * on disk. Invariants: every row with seq <= `loadedUpTo` is in the window or already removed; `diskCount`
  * and `diskBytes` count the rows after it, as far as this side knows. A page read answers with the rows
  * after `loadedUpTo` and the count and bytes left behind them, which replaces what this side believed (plus
@@ -42,6 +49,7 @@ export class SqliteQueue implements SessionQueue {
   private tailCount = 0
   private tailBytes = 0
   private waiters: Array<() => void> = []
+  private windowLimit = QUEUE_WINDOW
 
   constructor (private readonly host: QueueHost, readonly clientId: string, onDisk = { count: 0, bytes: 0 }) {
     this.diskCount = onDisk.count
@@ -61,7 +69,7 @@ export class SqliteQueue implements SessionQueue {
     const message = delivery.message
     const size = message.payload.length
     this.host.write([Op.Push, this.clientId, seq, message.id, delivery.qos, delivery.retain ? 1 : 0, delivery.subscriptionIds ?? null, size], message)
-    if (this.diskCount === 0 && this.readToken === 0 && this.window.length - this.head < QUEUE_WINDOW) {
+    if (this.diskCount === 0 && this.readToken === 0 && this.window.length - this.head < this.windowLimit) {
       this.window.push({ seq, delivery })
       this.windowBytes += size
       this.loadedUpTo = seq
@@ -90,7 +98,7 @@ export class SqliteQueue implements SessionQueue {
     this.windowBytes -= item.delivery.message.payload.length
     this.host.write([Op.Shift, this.clientId, item.seq])
     // Read ahead, so a draining queue rarely finds its window empty.
-    if (this.diskCount > 0 && this.window.length - this.head <= QUEUE_WINDOW / 4) this.readNext()
+    if (this.diskCount > 0 && this.window.length - this.head <= this.windowLimit / 4) this.readNext()
     return item.delivery
   }
 
@@ -101,6 +109,11 @@ export class SqliteQueue implements SessionQueue {
     }
     this.waiters.push(callback)
     this.readNext()
+  }
+
+  /** Going offline shrinks only what later pushes may add: what is in the window stays until it drains. */
+  setOnline (online: boolean): void {
+    this.windowLimit = online ? ONLINE_QUEUE_WINDOW : QUEUE_WINDOW
   }
 
   clear (): void {
@@ -147,7 +160,7 @@ export class SqliteQueue implements SessionQueue {
     if (this.readToken !== 0) return
     this.tailCount = 0
     this.tailBytes = 0
-    this.readToken = this.host.read(this, this.clientId, this.loadedUpTo, Math.max(1, QUEUE_WINDOW - (this.window.length - this.head)))
+    this.readToken = this.host.read(this, this.clientId, this.loadedUpTo, Math.max(1, this.windowLimit - (this.window.length - this.head)))
   }
 
   private reset (): void {

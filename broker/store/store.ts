@@ -97,6 +97,11 @@ export interface SessionQueue {
   shift (): Delivery | undefined
   whenReadable (callback: () => void): void
   clear (): void
+  /**
+   * Whether the session is connected. A paged queue keeps more of an online session's deliveries in memory
+   * (they are about to be sent: reading them back from disk would be wasted work) and few of an offline one's.
+   */
+  setOnline (online: boolean): void
 }
 
 /** The store could not make changes durable; what they carried must not be acknowledged. */

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { delivery, drainQueue, message, nextDelivery, storeConformance } from '../../../broker/store/conformance.js'
-import { QUEUE_WINDOW } from '../../../broker/store/sqlite-queue.js'
+import { ONLINE_QUEUE_WINDOW, QUEUE_WINDOW } from '../../../broker/store/sqlite-queue.js'
 import { connect } from '../../../broker/store/sqlite-schema.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { StoreError } from '../../../broker/store/store.js'
@@ -300,3 +300,28 @@ function record (clientId: string): SessionRecord {
 }
 
 
+
+test('a connected session\'s queue keeps up to ONLINE_QUEUE_WINDOW in memory; an offline one pages beyond QUEUE_WINDOW', async (t) => {
+  const store = await openStore(t)
+  store.saveSession(record('on'))
+  store.saveSession(record('off'))
+  const online = store.queue('on')
+  online.setOnline(true)
+  const offline = store.queue('off')
+  const count = QUEUE_WINDOW * 3
+  assert.ok(count <= ONLINE_QUEUE_WINDOW)
+  for (let id = 1; id <= count; id++) {
+    online.push(delivery(message(id, 't'), 1))
+    offline.push(delivery(message(count + id, 't'), 1))
+  }
+  await store.flush()
+  const inMemory = (queue: typeof online): number => {
+    let shifted = 0
+    while (queue.shift() !== undefined) shifted++
+    return shifted
+  }
+  assert.equal(inMemory(online), count, 'every delivery of the connected session, without a page read')
+  assert.equal(inMemory(offline), QUEUE_WINDOW, 'the offline session\'s first window; the rest waits on disk')
+  assert.equal(offline.length, count - QUEUE_WINDOW)
+  assert.equal((await drainQueue(offline)).length, count - QUEUE_WINDOW, 'and is read back in order when asked for')
+})
