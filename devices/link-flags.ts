@@ -25,10 +25,17 @@ export interface LinkSettings {
   password: string | undefined
 }
 
+/** The first URL that is not a broker's (mqtt://, mqtts://, ws://, wss:// and a host), or undefined. */
+export function notABrokerUrl (urls: readonly string[]): string | undefined {
+  return urls.find((url) => !/^(mqtts?|wss?):\/\/[^/]+/.test(url))
+}
+
+export const BROKER_URL_HINT = 'must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://)'
+
 export function linkSettingsFrom (values: { url?: string[], username?: string, password?: string, 'mqtt-version'?: string }): LinkSettings {
   const urls = values.url ?? ['mqtt://127.0.0.1:1883']
-  const bad = urls.find((url) => !/^(mqtts?|wss?):\/\/[^/]+/.test(url))
-  if (bad !== undefined) throw new UsageError(`--url must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not '${bad}'`)
+  const bad = notABrokerUrl(urls)
+  if (bad !== undefined) throw new UsageError(`--url ${BROKER_URL_HINT}, not '${bad}'`)
   const version = values['mqtt-version'] ?? '5'
   if (version !== '5' && version !== '3.1.1') throw new UsageError(`--mqtt-version must be 5 or 3.1.1, not '${version}'`)
   const password = values.password ?? process.env.THERMOPOST_MQTT_PASSWORD

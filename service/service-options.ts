@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { UsageError } from '../broker/command-errors.js'
 import { readCommandConfig } from '../broker/config/command-config.js'
+import { BROKER_URL_HINT, notABrokerUrl } from '../devices/link-flags.js'
 import { adapterNames } from './adapters/index.js'
 import { alertRuleConfigSchema, alertRulesOf } from './alert-rules-config.js'
 import { parseDuration } from './duration.js'
@@ -68,8 +69,8 @@ export async function serviceSettingsFrom (args: string[], env: NodeJS.ProcessEn
   const problem = (key: keyof ServiceConfig, message: string): Error => read.problem(key, message)
 
   const urls = [config.url ?? 'mqtt://127.0.0.1:1883'].flat()
-  const badUrl = urls.find((url) => !/^(mqtts?|wss?):\/\/[^/]+/.test(url))
-  if (badUrl !== undefined) throw problem('url', `must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not '${badUrl}'`)
+  const badUrl = notABrokerUrl(urls)
+  if (badUrl !== undefined) throw problem('url', `${BROKER_URL_HINT}, not '${badUrl}'`)
   const password = config.password ?? env.THERMOPOST_MQTT_PASSWORD
   if (password !== undefined && config.username === undefined) throw problem('password', 'needs --username (a password alone logs nobody in)')
   const dataDir = config.data_dir ?? './data'
