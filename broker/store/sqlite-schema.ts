@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import type BetterSqlite3 from 'better-sqlite3'
 import type { QoS } from 'mqtt-packet'
 import type { Message, MessageProperties } from '../message.js'
 
@@ -105,34 +106,20 @@ DELETE FROM messages WHERE id IN (SELECT id FROM temp.gc)
 DELETE FROM temp.gc;
 `
 
-/** The part of better-sqlite3's API this store uses (the package ships no types, and none are installed). */
-export interface Statement {
-  run (...params: unknown[]): { changes: number }
-  get (...params: unknown[]): unknown
-  all (...params: unknown[]): unknown[]
-  pluck (on?: boolean): Statement
-}
-
-export interface Database {
-  prepare (sql: string): Statement
-  exec (sql: string): Database
-  pragma (sql: string, options?: { simple: boolean }): unknown
-  close (): void
-  readonly inTransaction: boolean
-}
+export type Database = BetterSqlite3.Database
+export type Statement = BetterSqlite3.Statement
 
 /** An error from SQLite, as better-sqlite3 throws it: `code` is 'SQLITE_FULL', 'SQLITE_CORRUPT', ... */
 export interface SqliteError extends Error {
   code: string
 }
 
-type DatabaseConstructor = new (file: string, options?: { fileMustExist?: boolean }) => Database
-
 const require = createRequire(import.meta.url)
-let driver: DatabaseConstructor | undefined
+/** Loaded on first use: a broker on the memory store never loads the native module. */
+let driver: typeof BetterSqlite3 | undefined
 
 export function connect (file: string, options?: { fileMustExist?: boolean }): Database {
-  driver ??= require('better-sqlite3') as DatabaseConstructor
+  driver ??= require('better-sqlite3') as typeof BetterSqlite3
   return new driver(file, options)
 }
 
