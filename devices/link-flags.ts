@@ -1,4 +1,5 @@
 import { UsageError } from '../broker/command-errors.js'
+import { parseDuration } from '../broker/config/duration.js'
 
 /**
  * The flags every MQTT client command shares (simulate, agent): where the brokers are and how to log in.
@@ -45,9 +46,7 @@ export function linkSettingsFrom (values: { url?: string[], username?: string, p
 
 /** `10s`, `500ms`, `2m`, or a bare number of seconds, from `min` to `max` seconds. */
 export function durationSeconds (text: string, flag: string, min: number, max = Infinity): number {
-  const match = /^(\d*\.?\d+)(ms|s|m)?$/.exec(text)
-  const unit = { ms: 0.001, s: 1, m: 60 }[match?.[2] ?? 's'] ?? 1
-  const seconds = match === null ? NaN : Number(match[1]) * unit
+  const seconds = (parseDuration(text) ?? NaN) / 1000
   if (!(seconds >= min && seconds <= max)) {
     const range = max === Infinity ? `of at least ${min * 1000}ms` : `from ${min * 1000}ms to ${max}s`
     throw new UsageError(`${flag} must be a time ${range}, like 10s, 500ms or 1m, not '${text}'`)

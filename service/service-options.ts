@@ -4,7 +4,7 @@ import { readCommandConfig } from '../broker/config/command-config.js'
 import { BROKER_URL_HINT, notABrokerUrl } from '../devices/link-flags.js'
 import { adapterNames } from './adapters/index.js'
 import { alertRuleConfigSchema, alertRulesOf } from './alert-rules-config.js'
-import { parseDuration } from './duration.js'
+import { parseDuration } from '../broker/config/duration.js'
 import { HistoryOptionError, parseHistoryOption, type HistoryTarget } from './history-option.js'
 import type { AlertRule } from './model.js'
 

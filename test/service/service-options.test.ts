@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { CommandError, UsageError } from '../../broker/command-errors.js'
 import { parseHistoryOption } from '../../service/history-option.js'
-import { parseDuration } from '../../service/duration.js'
+import { parseDuration } from '../../broker/config/duration.js'
 import { serviceSettingsFrom } from '../../service/service-options.js'
 
 function configFile (t: TestContext, text: string): string {
@@ -123,7 +123,7 @@ test('alert rules come from the file, each with one condition and a duration; a 
 })
 
 test('durations and history targets', () => {
-  assert.deepEqual(['30d', '12h', '90m', '45s', '1.5d', '10', ''].map(parseDuration), [30 * 86_400_000, 12 * 3_600_000, 90 * 60_000, 45_000, undefined, undefined, undefined])
+  assert.deepEqual(['30d', '12h', '90m', '45s', '1.5d', '10', '250ms', '', '3w', '-5s'].map(parseDuration), [30 * 86_400_000, 12 * 3_600_000, 90 * 60_000, 45_000, 1.5 * 86_400_000, 10_000, 250, undefined, undefined, undefined])
   assert.deepEqual(parseHistoryOption('sqlite:/srv/h.db', 'data'), { kind: 'sqlite', path: '/srv/h.db' })
   assert.deepEqual(parseHistoryOption('influx://[::1]:8087/db', 'data'), { kind: 'influx', host: '::1', port: 8087, database: 'db' })
 })
