@@ -94,6 +94,11 @@ export class Connection implements SessionLink, ClientIdentity {
     return this.pendingAcks?.pubacks ?? 0
   }
 
+  /** Settles when the oldest acknowledgement still waiting for the store has gone out. */
+  whenAckReleased (): Promise<void> {
+    return this.pendingAcks?.whenOldestReleased() ?? Promise.resolve()
+  }
+
   /** Sends a reply that confirms stored state: at once, or after the commit that holds it when the store is durable. */
   replyWhenStored (cmd: DurableReply, packetId: number): void {
     const store = this.broker.store

@@ -36,6 +36,12 @@ export class PendingAcks {
     commit.then(() => this.release(commit), (error: unknown) => this.refuse(commit, error))
   }
 
+  /** Settles once the oldest reply held now has gone out (or been refused): there is room for more. */
+  whenOldestReleased (): Promise<void> {
+    const oldest = this.entries[this.head]
+    return oldest === undefined ? Promise.resolve() : oldest.commit.then(() => {}, () => {})
+  }
+
   private release (commit: Promise<void>): void {
     for (const entry of this.take(commit)) this.connection.sendAck(entry.cmd, entry.packetId)
   }

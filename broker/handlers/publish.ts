@@ -27,9 +27,21 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
     connection.replyWhenStored('pubrec', packetId)
     return
   }
-  if (packet.qos > 0 && connection.unacknowledgedInbound + session.incomingQos2.size >= broker.options.receiveMaximum) {
+  if (packet.qos > 0 && connection.protocolVersion === 5 && connection.unacknowledgedInbound + session.incomingQos2.size >= broker.options.receiveMaximum) {
     throw new ProtocolError(Reason.ReceiveMaximumExceeded, 'more unacknowledged QoS 1/2 PUBLISHes than Receive Maximum') // [MQTT-3.3.4-9]
   }
+  if (packet.qos === 1 && connection.unacknowledgedInbound >= broker.options.receiveMaximum) {
+    // A 3.x client was never told a Receive Maximum and may have any number outstanding: it is not cut off,
+    // it is read no further (this PUBLISH waits, reading paused) until the store lets acknowledgements out.
+    return roomForAcks(connection).then(() => accept(connection, packet, topic, packetId, wire))
+  }
+  return accept(connection, packet, topic, packetId, wire)
+}
+
+function accept (connection: Connection, packet: IPublishPacket, topic: string, packetId: number, wire: Buffer): void {
+  const broker = connection.broker
+  const session = connection.session!
+  if (!connection.isOpen) return
   if (!broker.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
     broker.stats.messagesDropped++
     refuse(connection, packet, Reason.NotAuthorized)
@@ -41,6 +53,11 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
     if (session.isPersistent) broker.store.saveIncomingQos2(session.clientId, packetId)
   }
   if (packet.qos > 0) connection.replyWhenStored(packet.qos === 1 ? 'puback' : 'pubrec', packetId)
+}
+
+/** Waits until fewer QoS 1 acknowledgements than Receive Maximum are held back by the store. */
+async function roomForAcks (connection: Connection): Promise<void> {
+  while (connection.isOpen && connection.unacknowledgedInbound >= connection.broker.options.receiveMaximum) await connection.whenAckReleased()
 }
 
 /** Resolves a 5.0 Topic Alias into the topic it stands for, learning new aliases on the way (spec 3.3.2.3.4). */
