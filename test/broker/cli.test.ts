@@ -1,63 +1,30 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, test, type TestContext } from 'node:test'
+import { startCliBroker } from '../helpers/cli-broker.js'
+import { thermopostBin } from '../helpers/crash-broker.js'
+import { type ProgramResult, runProgram } from '../helpers/run-program.js'
 import { asConnack, expectClosedSilently, expectDisconnect, rawConnect, rawSession } from '../helpers/session-clients.js'
 
 /** The `thermopost` command: help, the `broker` command's start-up line and clean shutdown, and bad input. */
 
-// The compiled test lives in dist/test/broker/; the repository root is three levels up.
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const cli = 'dist/bin/thermopost.js'
-
-interface Finished { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
-
-function spawnCli (t: TestContext, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  return child
+/** `thermopost ARGS` run to its end. */
+function runCli (t: TestContext, args: string[]): Promise<ProgramResult> {
+  return runProgram(t, process.execPath, [thermopostBin, ...args])
 }
 
-/** Runs the command to its end; fails if it is still running after `timeoutMs`. */
-async function runCli (t: TestContext, args: string[], timeoutMs = 15_000): Promise<Finished> {
-  const child = spawnCli(t, args)
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-  const [code, signal] = await once(child, 'close') as [number | null, NodeJS.Signals | null]
-  clearTimeout(timer)
-  assert.notEqual(signal, 'SIGKILL', `thermopost ${args.join(' ')} did not exit within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`)
-  return { code, signal, stdout, stderr }
-}
-
-/** Starts `thermopost broker` on a free port; resolves with the port from its start-up line. */
-async function startCliBroker (t: TestContext): Promise<{ child: ChildProcess, port: number, lines: () => string[] }> {
-  // Each broker gets a data directory of its own: two brokers may not share one (the store is locked).
+/** `thermopost broker` on a free port, with a data directory of its own (two brokers may not share one: the store is locked). */
+async function startBrokerCommand (t: TestContext): Promise<{ child: ChildProcess, port: number, lines: () => string[] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'thermopost-cli-'))
   t.after(() => rmSync(dataDir, { recursive: true, force: true }))
-  const child = spawnCli(t, ['broker', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir])
-  let output = ''
-  const port = await new Promise<number>((resolve, reject) => {
-    // Generous: start-up is well under a second, but a machine loaded by parallel tests can stall it.
-    const timer = setTimeout(() => reject(new Error(`no mqtt://127.0.0.1:<port> line within 15 s; output: ${output}`)), 15_000)
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString()
-      const match = /mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(output)
-      if (match) { clearTimeout(timer); resolve(Number(match[1])) }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code} before listening; output: ${output}`)) })
-  })
-  const lines = (): string[] => output.split('\n').filter((line) => line.includes('mqtt://127.0.0.1:'))
-  return { child, port, lines }
+  const { child, output, urls } = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], 1)
+  const lines = (): string[] => output().split('\n').filter((line) => line.includes('mqtt://127.0.0.1:'))
+  return { child, port: Number(new URL(urls[0]!).port), lines }
 }
 
 describe('thermopost command line', { concurrency: true }, () => {
@@ -69,7 +36,7 @@ describe('thermopost command line', { concurrency: true }, () => {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`broker: logs its URL with the chosen port, serves clients, and on ${signal} sends DISCONNECT 0x8B and exits 0`, async (t) => {
-      const { child, port, lines } = await startCliBroker(t)
+      const { child, port, lines } = await startBrokerCommand(t)
       assert.ok(port > 0, `a real port, not ${port}`)
       assert.equal(lines().length, 1, `one line with the URL: ${lines().join(' | ')}`)
       assert.match(lines()[0]!, new RegExp(`mqtt://127\\.0\\.0\\.1:${port}(?!\\d)`))
@@ -96,8 +63,8 @@ describe('thermopost command line', { concurrency: true }, () => {
   }
 
   test('broker: a second CLI broker keeps working independently (port 0 picks a fresh port)', async (t) => {
-    const first = await startCliBroker(t)
-    const second = await startCliBroker(t)
+    const first = await startBrokerCommand(t)
+    const second = await startBrokerCommand(t)
     assert.notEqual(first.port, second.port)
     const { reply } = await rawConnect(t, second.port, 4)
     assert.equal(asConnack(reply).returnCode, 0)

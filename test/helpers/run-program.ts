@@ -7,13 +7,25 @@ export interface ProgramResult {
   stderr: string
 }
 
-/** Runs a program to its end, collecting its output; killed if the test ends first. */
-export function runProgram (t: TestContext, command: string, args: string[]): Promise<ProgramResult> {
+/**
+ * Runs a program to its end, collecting its output; killed if the test ends first, or after `timeoutMs`
+ * (then it rejects saying so, rather than the test hanging on a program that never exits).
+ */
+export function runProgram (t: TestContext, command: string, args: string[], timeoutMs = 30_000): Promise<ProgramResult> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   t.after(() => { if (child.exitCode === null) child.kill() })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${[command, ...args].join(' ')} did not exit within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`))
+    }, timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
 }

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { once } from 'node:events'
 import { after, before, describe, test, type TestContext } from 'node:test'
 import { Broker } from '../../../broker/broker.js'
 import { TlsFileError } from '../../../broker/listeners/tls.js'
+import { startCliBroker } from '../../helpers/cli-broker.js'
+import { thermopostBin } from '../../helpers/crash-broker.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
+import { runProgram } from '../../helpers/run-program.js'
 import { mqttClient, uniqueId } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
 import { startTlsBroker, tlsOutcome } from '../../helpers/tls-broker.js'
@@ -25,7 +26,6 @@ let pki: TestPki
 before(() => { pki = makeTestPki() })
 after(() => pki.remove())
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url))
 
 /** The files a listener is configured with, in a directory of their own so a test can overwrite them. */
 function liveFiles (t: TestContext, from: KeyPair): KeyPair {
@@ -115,22 +115,14 @@ describe('certificate reload', { concurrency: true }, () => {
 
   test('thermopost broker --tls-port: logs mqtt:// and mqtts:// lines, serves both, and SIGHUP reloads the certificate', async (t) => {
     const live = liveFiles(t, pki.server)
-    const child = spawn(process.execPath, ['dist/bin/thermopost.js', 'broker', '--host', '127.0.0.1', '--port', '0', '--store', 'memory',
-      '--tls-port', '0', '--cert', live.cert, '--key', live.key, '--cafile', pki.ca], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-    t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-    const deadline = Date.now() + 5000
-    let ports: RegExpExecArray | null = null
-    while ((ports = /listening on mqtt:\/\/127\.0\.0\.1:(\d+)[\s\S]*listening on mqtts:\/\/127\.0\.0\.1:(\d+)/.exec(output)) === null) {
-      assert.ok(Date.now() < deadline && child.exitCode === null, `no mqtt:// and mqtts:// lines; output: ${output}`)
-      await sleep(20)
-    }
-    const plainPort = Number(ports[1])
-    const tlsPort = Number(ports[2])
+    const { child, output: log, urls } = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--store', 'memory',
+      '--tls-port', '0', '--cert', live.cert, '--key', live.key, '--cafile', pki.ca], 2)
+    assert.deepEqual(urls.map((url) => url.split(':')[0]), ['mqtt', 'mqtts'])
+    const [plainPort, tlsPort] = urls.map((url) => Number(new URL(url).port)) as [number, number]
     assert.notEqual(plainPort, tlsPort)
-    assert.equal(output.match(/mqtt:\/\/127\.0\.0\.1:/g)?.length, 1, 'the plain listener line is unchanged and once')
+    const deadline = Date.now() + 5000
+    const output = (): string => log()
+    assert.equal(output().match(/mqtt:\/\/127\.0\.0\.1:/g)?.length, 1, 'the plain listener line is unchanged and once')
 
     const subscriber = await mqttClient(t, `mqtts://127.0.0.1:${tlsPort}`, { ca: pem(pki.ca) })
     const inbox = new Inbox(subscriber)
@@ -144,24 +136,19 @@ describe('certificate reload', { concurrency: true }, () => {
     child.kill('SIGHUP')
     const wanted = serialOf(pki.server2.cert)
     while (await serialSeenByNewClient(tlsPort) !== wanted) {
-      assert.ok(Date.now() < deadline + 5000, `still the old certificate after SIGHUP; output: ${output}`)
+      assert.ok(Date.now() < deadline + 5000, `still the old certificate after SIGHUP; output: ${output()}`)
       await sleep(50)
     }
-    assert.match(output, /TLS certificates reloaded/)
+    assert.match(output(), /TLS certificates reloaded/)
     assert.equal(subscriber.connected, true)
     await publisher.publishAsync(topic, 'after SIGHUP', { qos: 1 })
     assert.equal((await inbox.takeOne()).payload.toString(), 'after SIGHUP')
   })
 
   test('thermopost broker: TLS flags without --tls-port, or a missing key file, stop start-up with a message', async (t) => {
-    const runCli = (args: string[]): Promise<{ code: number | null, output: string }> => {
-      const child = spawn(process.execPath, ['dist/bin/thermopost.js', 'broker', '--host', '127.0.0.1', '--port', '0', '--store', 'memory', ...args],
-        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-      t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-      let output = ''
-      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-      child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-      return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })))
+    const runCli = async (args: string[]): Promise<{ code: number | null, output: string }> => {
+      const { code, stdout, stderr } = await runProgram(t, process.execPath, [thermopostBin, 'broker', '--host', '127.0.0.1', '--port', '0', '--store', 'memory', ...args])
+      return { code, output: stdout + stderr }
     }
     const stray = await runCli(['--cert', pki.server.cert])
     assert.notEqual(stray.code, 0)

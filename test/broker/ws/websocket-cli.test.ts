@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { startCliBroker } from '../../helpers/cli-broker.js'
 import { thermopostBin } from '../../helpers/crash-broker.js'
 import { connectClient } from '../../helpers/flow-clients.js'
@@ -9,24 +7,10 @@ import { runProgram } from '../../helpers/run-program.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 import { makeTestPki, pem } from '../../helpers/tls-certs.js'
 
-// The compiled test lives in dist/test/broker/ws/; the repository root is four levels up.
-const root = fileURLToPath(new URL('../../../../', import.meta.url))
-
 test('thermopost broker --ws-port 0 logs its ws:// URL and MQTT over it reaches TCP clients', async (t) => {
-  const child = spawn(process.execPath, ['dist/bin/thermopost.js', 'broker', '--host', '127.0.0.1', '--port', '0', '--ws-port', '0', '--store', 'memory'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  let output = ''
-  const urls = await new Promise<{ mqtt: string, ws: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening lines within 5 s: ${output}`)), 5000)
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const mqtt = /(mqtt:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      const ws = /(ws:\/\/127\.0\.0\.1:\d+\/mqtt)/.exec(output)
-      if (mqtt !== null && ws !== null) { clearTimeout(timer); resolve({ mqtt: mqtt[1], ws: ws[1] }) }
-    })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}: ${output}`)) })
-  })
+  const { urls: [mqtt, ws] } = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--ws-port', '0', '--store', 'memory'], 2)
+  assert.match(ws!, /^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/)
+  const urls = { mqtt: mqtt!, ws: ws! }
   const overTcp = await connectClient(t, urls.mqtt, { clientId: 'tcp-side' })
   await overTcp.client.subscribeAsync('bridge/#', { qos: 1 })
   const overWs = await connectClient(t, urls.ws, { clientId: 'ws-side', protocolVersion: 5 })
