@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
+import { closeOnSignals } from '../broker/close-on-signals.js'
 import { CommandError, UsageError } from '../broker/command-errors.js'
 import { createLogger } from '../broker/log.js'
 import { Agent, type AgentOptions } from './agent.js'
@@ -62,16 +63,6 @@ export async function runAgentCommand (args: string[]): Promise<void> {
   for (const sensor of sensors) logger.info({ sensor: sensor.id, model: sensor.model, source: sensor.source }, sensor.label)
   logger.info({ urls, site, interval }, `publishing ${sensors.length} sensor(s) as thermopost/${site}/<sensor>`)
 
-  let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) return
-    stopping = true
-    logger.info(`${signal}: publishing offline and disconnecting`)
-    agent.stop().then(() => process.exit(0), (error: unknown) => {
-      logger.error({ err: error }, 'stop failed')
-      process.exit(1)
-    })
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  // Stopping publishes every sensor's status as offline, then disconnects.
+  closeOnSignals(logger, () => agent.stop())
 }
