@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import type { AlertRecord, AlertRule } from '../../../service/model.js'
 import { ServiceError } from '../../../service/service-error.js'
-import { startBroker } from '../../helpers/broker.js'
 import { watch, waitFor } from '../../devices/helpers/device-fixture.js'
-import { RawDevice, recordingHistory, startTestService, tempDataDir } from '../core/service-fixture.js'
+import { RawDevice, serviceSetup } from '../core/service-fixture.js'
 
 /** A local HTTP server that keeps every POSTed alert; closed after the test. */
 async function webhookReceiver (t: TestContext): Promise<{ url: string, received: AlertRecord[] }> {
@@ -28,11 +27,9 @@ const hot: AlertRule = { id: 'hot', deviceId: '*', condition: { kind: 'above', t
 const silent: AlertRule = { id: 'silent', deviceId: 'home/hall', condition: { kind: 'stale', forMs: 300 }, severity: 'warning' }
 
 test('above a threshold for a duration: raised, acknowledged, cleared; published, posted and counted on the device', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
+  const { running, start } = await serviceSetup(t)
   const hook = await webhookReceiver(t)
-  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir), alertRules: [hot], webhookUrl: hook.url })
+  const service = await start({ alertRules: [hot], webhookUrl: hook.url })
   const { inbox } = await watch(t, running.url, ['thermopost/+/+/alert'])
   const device = await RawDevice.connect(t, running.url, 'home', 'hall')
 
@@ -67,10 +64,8 @@ test('above a threshold for a duration: raised, acknowledged, cleared; published
 })
 
 test('a reading back within bounds resets the duration', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
-  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir), alertRules: [hot] })
+  const { running, start } = await serviceSetup(t)
+  const service = await start({ alertRules: [hot] })
   const device = await RawDevice.connect(t, running.url, 'home', 'hall')
   for (const temperature of [31, 29, 31, 29]) {
     await device.reading({ temperature })
@@ -80,12 +75,8 @@ test('a reading back within bounds resets the duration', async (t) => {
 })
 
 test('a device silent for the duration raises a stale alert, cleared by its next message; a failing webhook changes nothing', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
-  const service = await startTestService(t, {
-    urls: [running.url], dataDir, history: recordingHistory(t, dataDir), alertRules: [silent], webhookUrl: 'http://127.0.0.1:1/unreachable'
-  })
+  const { running, start } = await serviceSetup(t)
+  const service = await start({ alertRules: [silent], webhookUrl: 'http://127.0.0.1:1/unreachable' })
   const device = await RawDevice.connect(t, running.url, 'home', 'hall')
   await device.reading({ temperature: 20 })
   await waitFor(() => service.alerts.list({ state: 'raised' }).length === 1, 'the stale alert')
@@ -95,11 +86,8 @@ test('a device silent for the duration raises a stale alert, cleared by its next
 })
 
 test('alerts outlive a restart: a raised one is listed and still clears; one whose rule is gone is cleared', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
-  const history = recordingHistory(t, dataDir)
-  const first = await startTestService(t, { urls: [running.url], dataDir, history, alertRules: [hot, { ...hot, id: 'hot-too' }], clientId: 'alerts-a' })
+  const { running, start } = await serviceSetup(t)
+  const first = await start({ alertRules: [hot, { ...hot, id: 'hot-too' }], clientId: 'alerts-a' })
   const device = await RawDevice.connect(t, running.url, 'home', 'hall')
   await device.reading({ temperature: 31 })
   await new Promise((resolve) => setTimeout(resolve, 250))
@@ -109,7 +97,7 @@ test('alerts outlive a restart: a raised one is listed and still clears; one who
   await first.close()
 
   // The second rule is no longer configured.
-  const second = await startTestService(t, { urls: [running.url], dataDir, history, alertRules: [hot], clientId: 'alerts-a' })
+  const second = await start({ alertRules: [hot], clientId: 'alerts-a' })
   assert.deepEqual(second.alerts.list({ state: 'raised' }).map((alert) => [alert.id, alert.raisedAt]), [[raised.id, raised.raisedAt]])
   assert.deepEqual(second.alerts.list({ state: 'cleared' }).map((alert) => alert.ruleId), ['hot-too'])
   assert.equal(second.devices.get('home/hall')?.openAlerts, 1)

@@ -9,6 +9,7 @@ import type { HistoryStore } from '../../../service/history/history-store.js'
 import { SqliteHistoryStore } from '../../../service/history/sqlite.js'
 import type { Reading } from '../../../service/reading.js'
 import { type RunningService, type ServiceOptions, startService } from '../../../service/service.js'
+import { type RunningBroker, startBroker } from '../../helpers/broker.js'
 
 /** Services, history stores and raw 'devices' for the service tests, each closed after its test. */
 
@@ -75,6 +76,23 @@ export async function startTestService (t: TestContext, options: TestServiceOpti
   t.after(() => service.close())
   await service.ready
   return service
+}
+
+export interface ServiceSetup {
+  running: RunningBroker
+  dataDir: string
+  history: RecordingHistory
+  /** A service on that broker, data directory and history; `options` adds to or overrides them. */
+  start (options?: Partial<ServiceOptions>): Promise<RunningService>
+}
+
+/** What most service tests start from: a broker, a data directory and a recording history, each gone after the test. */
+export async function serviceSetup (t: TestContext): Promise<ServiceSetup> {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const dataDir = tempDataDir(t)
+  const history = recordingHistory(t, dataDir)
+  return { running, dataDir, history, start: (options = {}) => startTestService(t, { urls: [running.url], dataDir, history, ...options }) }
 }
 
 /** A bare mqtt.js 'device' with the contract's will, for behaviour a simulated thermostat does not have. */

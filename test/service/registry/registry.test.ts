@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { LiveEvent } from '../../../service/model.js'
-import { startBroker } from '../../helpers/broker.js'
 import { startThermostat, waitFor } from '../../devices/helpers/device-fixture.js'
-import { RawDevice, recordingHistory, startTestService, tempDataDir } from '../core/service-fixture.js'
+import { RawDevice, serviceSetup } from '../core/service-fixture.js'
 
 test('a thermostat is online while connected and offline after its clean stop, with meta and last reading', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
-  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir) })
+  const { running, start } = await serviceSetup(t)
+  const service = await start()
   const events: LiveEvent[] = []
   service.live.subscribe((event) => events.push(event))
 
@@ -28,10 +25,8 @@ test('a thermostat is online while connected and offline after its clean stop, w
 })
 
 test('a device that dies is offline through its will', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
-  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir) })
+  const { running, start } = await serviceSetup(t)
+  const service = await start()
   const device = await RawDevice.connect(t, running.url, 'home', 'hall')
   await device.reading({ temperature: 20 })
   await waitFor(() => service.devices.get('home/hall')?.state === 'online', 'online')
@@ -40,10 +35,8 @@ test('a device that dies is offline through its will', async (t) => {
 })
 
 test('a device silent for 3 intervals is stale, and online again with its next reading', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
-  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir), defaultIntervalSeconds: 60 })
+  const { running, start } = await serviceSetup(t)
+  const service = await start({ defaultIntervalSeconds: 60 })
   const fast = await RawDevice.connect(t, running.url, 'home', 'fast')
   await fast.meta(0.1)
   const slow = await RawDevice.connect(t, running.url, 'home', 'slow')
@@ -61,26 +54,21 @@ test('a device silent for 3 intervals is stale, and online again with its next r
 })
 
 test('a restarted service lists the devices it knew, with their last reading, and the retained status sets their state', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
-  const history = recordingHistory(t, dataDir)
-  const first = await startTestService(t, { urls: [running.url], dataDir, history, clientId: 'service-a' })
+  const { running, start } = await serviceSetup(t)
+  const first = await start({ clientId: 'service-a' })
   const device = await RawDevice.connect(t, running.url, 'home', 'hall')
   await device.reading({ time: 1_700_000_000_000, temperature: 18.25 })
   await waitFor(() => first.devices.get('home/hall')?.lastReading !== undefined, 'the reading')
   await first.close()
 
-  const second = await startTestService(t, { urls: [running.url], dataDir, history, clientId: 'service-a' })
+  const second = await start({ clientId: 'service-a' })
   assert.equal(second.devices.get('home/hall')?.lastReading?.temperature, 18.25)
   await waitFor(() => second.devices.get('home/hall')?.state === 'online', 'online from the retained status')
 })
 
 test('an adapter\'s status covers the sensors beneath it', async (t) => {
-  const running = await startBroker()
-  t.after(() => running.close())
-  const dataDir = tempDataDir(t)
-  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir) })
+  const { running, start } = await serviceSetup(t)
+  const service = await start()
   const device = await RawDevice.connect(t, running.url, 'x', 'y')
   await device.client.publishAsync('tele/boiler/LWT', 'Online', { qos: 1, retain: true })
   await waitFor(() => service.devices.get('tasmota/boiler')?.state === 'online', 'the device from its LWT')
