@@ -33,7 +33,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
   if (packet.qos === 1 && connection.unacknowledgedInbound >= broker.options.receiveMaximum) {
     // A 3.x client was never told a Receive Maximum and may have any number outstanding: it is not cut off,
     // it is read no further (this PUBLISH waits, reading paused) until the store lets acknowledgements out.
-    return roomForAcks(connection).then(() => accept(connection, packet, topic, packetId, wire))
+    return roomForAcks(connection).then(() => { if (connection.isOpen) accept(connection, packet, topic, packetId, wire) })
   }
   return accept(connection, packet, topic, packetId, wire)
 }
@@ -41,7 +41,6 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
 function accept (connection: Connection, packet: IPublishPacket, topic: string, packetId: number, wire: Buffer): void {
   const broker = connection.broker
   const session = connection.session!
-  if (!connection.isOpen) return
   if (!broker.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
     broker.stats.messagesDropped++
     refuse(connection, packet, Reason.NotAuthorized)
