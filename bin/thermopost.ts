@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
 import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
-import { CommandError, UsageError } from '../broker/command-errors.js'
+import { CommandError, UsageError } from '../common/command-errors.js'
 import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
 import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
 import { runServiceCommand, serviceUsage } from '../service/service-command.js'

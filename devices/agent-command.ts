@@ -1,11 +1,11 @@
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
-import { closeOnSignals } from '../broker/close-on-signals.js'
-import { CommandError, UsageError } from '../broker/command-errors.js'
-import { createLogger } from '../broker/log.js'
+import { closeOnSignals } from '../common/close-on-signals.js'
+import { CommandError, UsageError } from '../common/command-errors.js'
+import { createLogger } from '../common/log.js'
 import { Agent, type AgentOptions } from './agent.js'
 import { INTERVAL_RANGE, isName } from './contract.js'
-import { durationSeconds, linkFlagOptions, linkFlagsUsage, linkSettingsFrom } from './link-flags.js'
+import { durationSeconds, linkFlagOptions, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
 import { describeSearches, discoverSensors } from './sensors/discover-sensors.js'
 
 export const agentUsage = `Usage: thermopost agent [--url mqtt://HOST:PORT ...] [options]

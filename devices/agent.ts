@@ -1,4 +1,4 @@
-import { version } from '../broker/version.js'
+import { version } from '../common/version.js'
 import type { BackoffOptions } from './backoff.js'
 import { type Command, INTERVAL_RANGE, type MetaMessage } from './contract.js'
 import { type CommandOutcome, DeviceLink } from './device-link.js'

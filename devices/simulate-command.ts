@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { CommandError, UsageError } from '../broker/command-errors.js'
-import { type CommandConfig, readCommandConfig } from '../broker/config/command-config.js'
+import { CommandError, UsageError } from '../common/command-errors.js'
+import { type CommandConfig, readCommandConfig } from '../common/config/command-config.js'
 import { openFileLimit } from './fd-limit.js'
 import { formatSummary } from './fleet-summary.js'
-import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from './link-flags.js'
+import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
 import { Simulator, type SimulatorOptions } from './simulator.js'
 
 export const simulateUsage = `Usage: thermopost simulate [--url mqtt://HOST:PORT ...] [--devices N] [options]

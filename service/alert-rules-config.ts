@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseDuration } from '../broker/config/duration.js'
+import { parseDuration } from '../common/config/duration.js'
 import type { AlertRule } from './model.js'
 
 const duration = z.string().transform((text, context) => {

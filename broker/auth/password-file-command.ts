@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { CommandError, UsageError } from '../command-errors.js'
+import { CommandError, UsageError } from '../../common/command-errors.js'
 import { hashPassword, type PasswordLine, parsePasswordLines, PasswordFileError, userNameProblem } from './passwords.js'
 
 export const passwdUsage = `Usage: thermopost passwd FILE add USER

@@ -1,7 +1,8 @@
 import type { ListenerSpec } from '../listeners/listener-spec.js'
+import { isLoopback } from '../../common/loopback.js'
 import { tlsSettingsProblem, type TlsSettings } from '../listeners/tls.js'
 import { type BrokerConfig, type ListenerConfig, tlsKeyNames } from './broker-config-schema.js'
-import type { ConfigProblem } from './config-problem.js'
+import type { ConfigProblem } from '../../common/config/config-problem.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 1883
@@ -69,10 +70,6 @@ export function resolveListeners (config: BrokerConfig, fromConfigFile: boolean)
     listeners.push({ spec, path })
   }
   return { listeners, problems }
-}
-
-export function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host)
 }
 
 function isTls (protocol: ListenerConfig['protocol']): boolean {

@@ -1,5 +1,5 @@
 import type { Broker } from '../broker.js'
-import { version } from '../version.js'
+import { version } from '../../common/version.js'
 
 /**
  * Publishes the broker's figures under `$SYS/broker/...`, retained, every `sysInterval` seconds,

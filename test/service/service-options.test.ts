@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { CommandError, UsageError } from '../../broker/command-errors.js'
+import { CommandError, UsageError } from '../../common/command-errors.js'
 import { parseHistoryOption } from '../../service/history-option.js'
-import { parseDuration } from '../../broker/config/duration.js'
+import { parseDuration } from '../../common/config/duration.js'
 import { serviceSettingsFrom } from '../../service/service-options.js'
 
 function configFile (t: TestContext, text: string): string {

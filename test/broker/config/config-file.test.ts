@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import { brokerConfigSchema, brokerOptionsOf } from '../../../broker/config/broker-config-schema.js'
-import { ConfigFileError, readConfigFile } from '../../../broker/config/config-file.js'
+import { ConfigFileError, readConfigFile } from '../../../common/config/config-file.js'
 
 /** The YAML config file: what a good one gives, and that every mistake names the file, the line and the key. */
 

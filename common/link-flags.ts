@@ -1,5 +1,5 @@
-import { UsageError } from '../broker/command-errors.js'
-import { parseDuration } from '../broker/config/duration.js'
+import { UsageError } from './command-errors.js'
+import { parseDuration } from './config/duration.js'
 
 /**
  * The flags every MQTT client command shares (simulate, agent): where the brokers are and how to log in.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { durationSeconds, linkSettingsFrom } from '../../devices/link-flags.js'
+import { durationSeconds, linkSettingsFrom } from '../../common/link-flags.js'
 
 test('the MQTT password comes from --password, else from THERMOPOST_MQTT_PASSWORD, never needed in argv', (t) => {
   const saved = process.env.THERMOPOST_MQTT_PASSWORD
