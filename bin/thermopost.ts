@@ -20,7 +20,7 @@ Commands:
 
 Run 'thermopost <command> --help' for a command's options.`
 
-const commands: Record<string, { run: (args: string[]) => Promise<void>, usage: string }> = {
+const commands: Record<string, { run: (args: string[]) => Promise<void>; usage: string }> = {
   agent: { run: runAgentCommand, usage: agentUsage },
   broker: { run: runBrokerCommand, usage: brokerUsage },
   passwd: { run: runPasswdCommand, usage: passwdUsage },
@@ -29,7 +29,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>, usage: 
   start: { run: runStartCommand, usage: startUsage }
 }
 
-async function main (argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     console.log(usage)

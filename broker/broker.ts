@@ -1,14 +1,14 @@
 import type { AddressInfo, Server } from 'node:net'
 import type { IPublishPacket, QoS } from 'mqtt-packet'
-import { pino, type Logger } from 'pino'
-import { allowAll, type AuthHooks } from './auth/hooks.js'
+import { type Logger, pino } from 'pino'
+import { type AuthHooks, allowAll } from './auth/hooks.js'
 import { Connection } from './connection.js'
 import { ConnectionRate } from './limits/connection-rate.js'
+import type { ClientSocket } from './listeners/client-socket.js'
 import type { ListenerSpec } from './listeners/listener-spec.js'
 import { listenTcp } from './listeners/tcp.js'
 import { listenTls } from './listeners/tls.js'
 import { listenWs } from './listeners/ws.js'
-import type { ClientSocket } from './listeners/client-socket.js'
 import { type Delivery, isExpired, type Message, type MessageProperties, ownPayload } from './message.js'
 import { type BrokerOptions, resolveBrokerOptions } from './options.js'
 import { Reason } from './protocol/reason-codes.js'
@@ -18,9 +18,9 @@ import { Router, type SessionMatch } from './router/router.js'
 import type { Subscription } from './router/subscription.js'
 import { Session, type SessionContext } from './session/session.js'
 import type { Will } from './session/will.js'
+import { BrokerStats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
 import type { Store, StoredSession } from './store/store.js'
-import { BrokerStats } from './stats.js'
 import { SysTopics } from './sys/sys-topics.js'
 import { parseFilter } from './topics.js'
 
@@ -47,14 +47,14 @@ export class Broker implements SessionContext {
   private readonly connections = new Set<Connection>()
   private readonly servers: Server[] = []
   /** Kept for `reloadCertificates` (SIGHUP). */
-  private readonly tlsListeners: Array<{ reload (): Promise<void> }> = []
+  private readonly tlsListeners: Array<{ reload(): Promise<void> }> = []
   private readonly sys = new SysTopics(this)
   private readonly connectionRate: ConnectionRate
   private lastMessageId = 0
   private opened = false
   private closing = false
 
-  constructor (options: Partial<BrokerOptions> = {}, dependencies: BrokerDependencies = {}) {
+  constructor(options: Partial<BrokerOptions> = {}, dependencies: BrokerDependencies = {}) {
     this.options = resolveBrokerOptions(options)
     this.connectionRate = new ConnectionRate(this.options.maxConnectionRate, this.options.rateLimitLoopback)
     this.store = dependencies.store ?? new MemoryStore()
@@ -62,7 +62,7 @@ export class Broker implements SessionContext {
     this.logger = dependencies.logger ?? pino({ level: 'silent' })
   }
 
-  get sessionCount (): number {
+  get sessionCount(): number {
     return this.sessions.size
   }
 
@@ -70,7 +70,7 @@ export class Broker implements SessionContext {
    * Restores state from the store (once), then accepts MQTT on the listener: over TCP (`protocol`
    * 'mqtt', the default), TLS ('mqtts') or WebSocket ('ws', 'wss'). Call it once per listener.
    */
-  async listen (listener: ListenerSpec): Promise<AddressInfo> {
+  async listen(listener: ListenerSpec): Promise<AddressInfo> {
     if (!this.opened) {
       this.opened = true
       await this.restore()
@@ -85,7 +85,9 @@ export class Broker implements SessionContext {
     }
     if (listener.protocol === 'ws' || listener.protocol === 'wss') {
       const tls = listener.protocol === 'wss' ? listener.tls : undefined
-      const ws = await listenWs(listener, { path: listener.path ?? '/mqtt', tls, maxPayload: this.options.maxPacketSize }, (socket) => this.accept(socket, anonymousAllowed))
+      const ws = await listenWs(listener, { path: listener.path ?? '/mqtt', tls, maxPayload: this.options.maxPacketSize }, (socket) =>
+        this.accept(socket, anonymousAllowed)
+      )
       this.servers.push(ws.server)
       if (tls !== undefined) this.tlsListeners.push(ws)
       return ws.address
@@ -99,14 +101,14 @@ export class Broker implements SessionContext {
    * Re-reads every TLS listener's certificate, key, CA and CRL files (SIGHUP): new connections use them,
    * open ones stay as they are. A listener whose files are bad keeps its old ones; the first error is thrown.
    */
-  async reloadCertificates (): Promise<void> {
+  async reloadCertificates(): Promise<void> {
     const results = await Promise.allSettled(this.tlsListeners.map((listener) => listener.reload()))
     const failed = results.find((result) => result.status === 'rejected')
     if (failed !== undefined) throw failed.reason
   }
 
   /** Stops listening, tells 5.0 clients the server is shutting down, closes every connection and the store. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     if (this.closing) return
     this.closing = true
     this.sys.stop()
@@ -117,7 +119,7 @@ export class Broker implements SessionContext {
     await this.store.close()
   }
 
-  accept (socket: ClientSocket, anonymousAllowed: boolean): void {
+  accept(socket: ClientSocket, anonymousAllowed: boolean): void {
     if (this.closing) {
       socket.destroy()
       return
@@ -132,7 +134,7 @@ export class Broker implements SessionContext {
    * Binds a connection to its session: takes over an existing connection with the same client id
    * [MQTT-3.1.4-3], resumes the session or starts a new one. Returns Session Present.
    */
-  openSession (connection: Connection, cleanStart: boolean, expiry: number, will: Will | undefined): boolean {
+  openSession(connection: Connection, cleanStart: boolean, expiry: number, will: Will | undefined): boolean {
     const clientId = connection.clientId
     let session = this.sessions.get(clientId)
     const previous = session?.link
@@ -157,7 +159,7 @@ export class Broker implements SessionContext {
   }
 
   /** Called once per connection when it ends, however it ends. */
-  connectionClosed (connection: Connection, wasConnected: boolean): void {
+  connectionClosed(connection: Connection, wasConnected: boolean): void {
     this.connections.delete(connection)
     if (wasConnected) this.stats.clientsConnected--
     const session = connection.session
@@ -166,11 +168,11 @@ export class Broker implements SessionContext {
     if (session.detach(sendWill)) this.removeSession(session)
   }
 
-  expire (session: Session): void {
+  expire(session: Session): void {
     if (this.sessions.get(session.clientId) === session && !session.isConnected) this.removeSession(session)
   }
 
-  createMessage (packet: IPublishPacket, topic: string, origin: string, wire: Buffer | undefined, version: 3 | 4 | 5): Message {
+  createMessage(packet: IPublishPacket, topic: string, origin: string, wire: Buffer | undefined, version: 3 | 4 | 5): Message {
     const now = Date.now()
     const expiry = packet.properties?.messageExpiryInterval
     const message: Message = {
@@ -190,7 +192,7 @@ export class Broker implements SessionContext {
   }
 
   /** Stores a retained message (or clears it) and routes the message to every matching subscription. */
-  publish (message: Message): void {
+  publish(message: Message): void {
     if (message.retain) {
       if (message.payload.length === 0) {
         if (this.retained.delete(message.topic)) this.store.deleteRetained(message.topic)
@@ -204,12 +206,12 @@ export class Broker implements SessionContext {
   }
 
   /** A message from the broker itself ($SYS), retained, QoS 0. */
-  publishSystem (topic: string, payload: string): void {
+  publishSystem(topic: string, payload: string): void {
     const packet: IPublishPacket = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false }
     this.publish(this.createMessage(packet, topic, '', undefined, 4))
   }
 
-  publishWill (session: Session, will: Will): void {
+  publishWill(session: Session, will: Will): void {
     const identity = { clientId: session.clientId, username: session.username, remoteAddress: undefined }
     if (!this.auth.authorizePublish(identity, will.topic, will.qos ?? 0, will.retain ?? false)) {
       this.stats.messagesDropped++
@@ -229,7 +231,7 @@ export class Broker implements SessionContext {
   }
 
   /** Adds or replaces a subscription; returns true when the session had none to this filter. */
-  subscribe (subscription: Subscription): boolean {
+  subscribe(subscription: Subscription): boolean {
     const session = subscription.session
     const previous = session.subscriptions.get(subscription.fullFilter)
     if (previous !== undefined) this.router.unsubscribe(previous)
@@ -248,7 +250,7 @@ export class Broker implements SessionContext {
     return previous === undefined
   }
 
-  unsubscribe (session: Session, fullFilter: string): boolean {
+  unsubscribe(session: Session, fullFilter: string): boolean {
     const subscription = session.subscriptions.get(fullFilter)
     if (subscription === undefined) return false
     session.subscriptions.delete(fullFilter)
@@ -257,13 +259,11 @@ export class Broker implements SessionContext {
     return true
   }
 
-  private route (message: Message): void {
+  private route(message: Message): void {
     const { sessions, groups } = this.router.match(message.topic)
     for (let i = 0; i < sessions.length; i++) {
       const match = sessions[i]
-      const delivery = match.subscriptions.length === 1
-        ? deliveryFor(message, match.subscriptions[0])
-        : mergedDelivery(message, match)
+      const delivery = match.subscriptions.length === 1 ? deliveryFor(message, match.subscriptions[0]) : mergedDelivery(message, match)
       if (delivery !== undefined) match.session.deliver(delivery)
     }
     for (let i = 0; i < groups.length; i++) {
@@ -272,7 +272,7 @@ export class Broker implements SessionContext {
     }
   }
 
-  private removeSession (session: Session): void {
+  private removeSession(session: Session): void {
     for (const subscription of session.subscriptions.values()) this.router.unsubscribe(subscription)
     session.subscriptions.clear()
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId)
@@ -280,7 +280,7 @@ export class Broker implements SessionContext {
   }
 
   /** Brings back what the store kept: retained messages, and sessions waiting offline for their expiry. */
-  private async restore (): Promise<void> {
+  private async restore(): Promise<void> {
     const snapshot = await this.store.open()
     this.lastMessageId = snapshot.lastMessageId
     const now = Date.now()
@@ -291,7 +291,7 @@ export class Broker implements SessionContext {
     for (const stored of snapshot.sessions) this.restoreSession(stored, now)
   }
 
-  private restoreSession (stored: StoredSession, now: number): void {
+  private restoreSession(stored: StoredSession, now: number): void {
     const { record } = stored
     const session = new Session(record.clientId, record.protocolVersion, this)
     this.sessions.set(record.clientId, session)
@@ -316,18 +316,18 @@ export class Broker implements SessionContext {
   }
 }
 
-function deliveryFor (message: Message, subscription: Subscription): Delivery | undefined {
+function deliveryFor(message: Message, subscription: Subscription): Delivery | undefined {
   if (subscription.noLocal && subscription.session.clientId === message.origin) return undefined // [MQTT-3.8.3-3]
   return {
     message,
-    qos: (message.qos < subscription.qos ? message.qos : subscription.qos),
+    qos: message.qos < subscription.qos ? message.qos : subscription.qos,
     retain: subscription.retainAsPublished && message.retain, // [MQTT-3.3.1-12, MQTT-3.3.1-13]
     subscriptionIds: subscription.subscriptionIds
   }
 }
 
 /** Overlapping subscriptions of one session: one copy, at the highest QoS, with every Subscription Identifier [MQTT-3.3.4-2, MQTT-3.3.4-3]. */
-function mergedDelivery (message: Message, match: SessionMatch): Delivery | undefined {
+function mergedDelivery(message: Message, match: SessionMatch): Delivery | undefined {
   let qos = -1
   let retain = false
   let subscriptionIds: number[] | undefined
@@ -342,7 +342,7 @@ function mergedDelivery (message: Message, match: SessionMatch): Delivery | unde
 }
 
 /** The properties forwarded to subscribers: everything but the per-hop Topic Alias and Subscription Identifier. */
-function forwardedProperties (properties: IPublishPacket['properties']): MessageProperties | undefined {
+function forwardedProperties(properties: IPublishPacket['properties']): MessageProperties | undefined {
   if (properties === undefined) return undefined
   const { topicAlias: _alias, subscriptionIdentifier: _ids, ...forwarded } = properties
   for (const key in forwarded) if ((forwarded as Record<string, unknown>)[key] !== undefined) return forwarded

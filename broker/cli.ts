@@ -1,25 +1,25 @@
 import type { AddressInfo } from 'node:net'
-import { closeOnSignals } from '../common/close-on-signals.js'
 import type { Logger } from 'pino'
-import { Broker } from './broker.js'
-import { configureAuth } from './auth/configure-auth.js'
-import { AclParseError } from './auth/acl.js'
-import { PasswordFileError } from './auth/passwords.js'
+import { closeOnSignals } from '../common/close-on-signals.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
-import { brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
-import { ConfigFileError } from '../common/config/config-file.js'
 import { readCommandConfig } from '../common/config/command-config.js'
+import { ConfigFileError } from '../common/config/config-file.js'
 import { flagOf } from '../common/config/config-flags.js'
+import { createLogger } from '../common/log.js'
 import { isLoopback } from '../common/loopback.js'
+import { AclParseError } from './auth/acl.js'
+import { configureAuth } from './auth/configure-auth.js'
+import type { AuthHooks } from './auth/hooks.js'
+import { PasswordFileError } from './auth/passwords.js'
+import { Broker } from './broker.js'
+import { brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
 import { type ResolvedListener, resolveListeners } from './config/listeners.js'
 import { readTlsContext, TlsFileError } from './listeners/tls.js'
-import { createLogger } from '../common/log.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
 import { MemoryStore } from './store/memory.js'
 import { SqliteStore, StoreOpenError } from './store/sqlite.js'
 import { recoverDatabase } from './store/sqlite-recover.js'
 import type { Store } from './store/store.js'
-import type { AuthHooks } from './auth/hooks.js'
 
 /** Boolean keys that are bare flags; the other booleans take true or false. */
 const switches = new Set(['require_certificate', 'use_identity_as_username'])
@@ -59,10 +59,12 @@ WebSocket (MQTT over WebSocket on path /mqtt, on --host):
   --wss-port PORT    wss:// port (8084 is usual); TLS 1.2+ with the TLS flags above (needs --cert and --key)
 
 Limits (sizes in bytes, durations in seconds), with their defaults:
-${Object.entries(defaultBrokerOptions).map(([key, value]) => `  ${flagOf(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))} ${String(value)}`).join('\n')}`
+${Object.entries(defaultBrokerOptions)
+  .map(([key, value]) => `  ${flagOf(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))} ${String(value)}`)
+  .join('\n')}`
 
 /** `thermopost broker`: reads its config file and flags, runs the broker, closes it cleanly on SIGINT / SIGTERM. */
-export async function runBrokerCommand (args: string[]): Promise<void> {
+export async function runBrokerCommand(args: string[]): Promise<void> {
   const read = await readCommandConfig(args, brokerConfigSchema, { switches, extraFlags: { recover: { type: 'boolean', default: false } } })
   if (read === undefined) {
     console.log(brokerUsage)
@@ -80,7 +82,7 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   const auth = await configureAuth({ passwordFile: config.password_file, aclFile: config.acl_file }, logger).catch(asCommandError)
   const dataDir = config.data_dir ?? './data'
   const storeKind = config.store ?? 'sqlite'
-  const makeStore = (): Store => storeKind === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir })
+  const makeStore = (): Store => (storeKind === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir }))
   const options = brokerOptionsOf(config)
   let broker = newBroker(options, makeStore(), auth.hooks, logger)
   logger.info({ store: storeKind, dataDir: storeKind === 'memory' ? undefined : dataDir }, `auth: ${auth.summary}`)
@@ -98,10 +100,16 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
     const recovery = await recoverDatabase(storeFile)
     if (recovery.missingTool === true) throw new CommandError(`${error.message}\n${recovery.error ?? ''}`)
     if (recovery.recovered) {
-      logger.warn({ damaged: recovery.movedTo, method: recovery.method }, `store was damaged (${error.message}); moved it to ${recovery.movedTo} and salvaged what could be read`)
+      logger.warn(
+        { damaged: recovery.movedTo, method: recovery.method },
+        `store was damaged (${error.message}); moved it to ${recovery.movedTo} and salvaged what could be read`
+      )
     } else {
       // --recover asked to start whatever happens; the damaged file stays where it was moved, for a closer look.
-      logger.warn({ damaged: recovery.movedTo, reason: recovery.error }, `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`)
+      logger.warn(
+        { damaged: recovery.movedTo, reason: recovery.error },
+        `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`
+      )
     }
     broker = newBroker(options, makeStore(), auth.hooks, logger)
     await listenAndLog(broker, first!, logger)
@@ -115,15 +123,18 @@ export async function runBrokerCommand (args: string[]): Promise<void> {
   process.on('SIGHUP', () => {
     auth.reload().catch(() => {})
     broker.reloadCertificates().then(
-      () => { if (listeners.some(({ spec }) => 'tls' in spec)) logger.info('TLS certificates reloaded') },
-      (error: unknown) => logger.error({ err: error }, 'TLS certificates not reloaded: keeping the ones loaded before'))
+      () => {
+        if (listeners.some(({ spec }) => 'tls' in spec)) logger.info('TLS certificates reloaded')
+      },
+      (error: unknown) => logger.error({ err: error }, 'TLS certificates not reloaded: keeping the ones loaded before')
+    )
   })
 
   closeOnSignals(logger, () => broker.close())
 }
 
 /** Opens one listener and logs its URL and who it lets in; a port that cannot be had is a CommandError. */
-async function listenAndLog (broker: Broker, { spec }: ResolvedListener, logger: Logger): Promise<void> {
+async function listenAndLog(broker: Broker, { spec }: ResolvedListener, logger: Logger): Promise<void> {
   let address: AddressInfo
   try {
     address = await broker.listen(spec)
@@ -141,22 +152,36 @@ async function listenAndLog (broker: Broker, { spec }: ResolvedListener, logger:
   const tls = 'tls' in spec ? spec.tls : undefined
   const who = [
     spec.allowAnonymous ? 'anonymous clients allowed' : 'anonymous clients refused',
-    tls?.useIdentityAsUsername === true ? 'certificate names the user' : tls?.requireCertificate === true ? 'client certificate required' : undefined
-  ].filter((part) => part !== undefined).join(', ')
-  logger.info({ port: address.port, allowAnonymous: spec.allowAnonymous }, `listening on ${protocol}://${host}:${address.port}${path} (${who})`)
+    tls?.useIdentityAsUsername === true
+      ? 'certificate names the user'
+      : tls?.requireCertificate === true
+        ? 'client certificate required'
+        : undefined
+  ]
+    .filter((part) => part !== undefined)
+    .join(', ')
+  logger.info(
+    { port: address.port, allowAnonymous: spec.allowAnonymous },
+    `listening on ${protocol}://${host}:${address.port}${path} (${who})`
+  )
   if (spec.allowAnonymous && !isLoopback(spec.host)) {
     logger.warn({ host: spec.host, port: address.port }, `anonymous clients are allowed on ${spec.host}, which other machines can reach`)
   }
 }
 
-function asCommandError (error: unknown): never {
-  if (error instanceof ConfigFileError || error instanceof TlsFileError || error instanceof AclParseError || error instanceof PasswordFileError) {
+function asCommandError(error: unknown): never {
+  if (
+    error instanceof ConfigFileError ||
+    error instanceof TlsFileError ||
+    error instanceof AclParseError ||
+    error instanceof PasswordFileError
+  ) {
     throw new CommandError(error.message)
   }
   throw error
 }
 
-function newBroker (options: Partial<BrokerOptions>, store: Store, auth: AuthHooks, logger: Logger): Broker {
+function newBroker(options: Partial<BrokerOptions>, store: Store, auth: AuthHooks, logger: Logger): Broker {
   try {
     return new Broker(options, { logger, store, auth })
   } catch (error) {

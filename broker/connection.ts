@@ -1,17 +1,17 @@
-import type { ClientSocket } from './listeners/client-socket.js'
 import type { Packet } from 'mqtt-packet'
+import type { ClientIdentity } from './auth/hooks.js'
 import type { Broker } from './broker.js'
 import { dispatchPacket } from './handlers/index.js'
+import type { PublishRate } from './limits/publish-rate.js'
+import type { ClientSocket } from './listeners/client-socket.js'
 import type { Delivery, EncodedPublish } from './message.js'
-import { ProtocolError } from './protocol/protocol-error.js'
+import { type DurableReply, PendingAcks } from './pending-acks.js'
 import { encodeAck, encodePacket } from './protocol/codec.js'
 import { PacketFramer } from './protocol/framer.js'
+import { ProtocolError } from './protocol/protocol-error.js'
 import { Reason } from './protocol/reason-codes.js'
 import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
-import type { ClientIdentity } from './auth/hooks.js'
-import { type DurableReply, PendingAcks } from './pending-acks.js'
-import type { PublishRate } from './limits/publish-rate.js'
 
 /** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
 const PATCH_IN_COPY_LIMIT = 1024
@@ -60,7 +60,11 @@ export class Connection implements SessionLink, ClientIdentity {
    * @param anonymousAllowed the listener's policy for clients without a user name (ListenerPolicy), passed on
    *   to the authentication hook with the CONNECT's credentials.
    */
-  constructor (readonly socket: ClientSocket, readonly broker: Broker, readonly anonymousAllowed: boolean) {
+  constructor(
+    readonly socket: ClientSocket,
+    readonly broker: Broker,
+    readonly anonymousAllowed: boolean
+  ) {
     this.sendWindow = broker.options.maxInflight
     this.framer = new PacketFramer(broker.options.maxPacketSize)
     socket.setNoDelay(true)
@@ -73,16 +77,16 @@ export class Connection implements SessionLink, ClientIdentity {
     this.timer = setTimeout(onConnectTimeout, broker.options.connectTimeout * 1000, this)
   }
 
-  get remoteAddress (): string | undefined {
+  get remoteAddress(): string | undefined {
     return this.socket.remoteAddress
   }
 
-  get isOpen (): boolean {
+  get isOpen(): boolean {
     return this.state !== 'closed' && !this.socket.destroyed
   }
 
   /** Starts keepalive supervision: silence for 1.5 × keepalive closes the connection [MQTT-3.1.2-24]. */
-  startKeepalive (seconds: number): void {
+  startKeepalive(seconds: number): void {
     clearTimeout(this.timer)
     this.timer = undefined
     this.keepaliveMs = seconds * 1500
@@ -90,46 +94,46 @@ export class Connection implements SessionLink, ClientIdentity {
   }
 
   /** Inbound QoS 1 PUBLISHes not yet acknowledged, for our Receive Maximum (QoS 2 ones are the session's inbound ids). */
-  get unacknowledgedInbound (): number {
+  get unacknowledgedInbound(): number {
     return this.pendingAcks?.pubacks ?? 0
   }
 
   /** Settles when the oldest acknowledgement still waiting for the store has gone out. */
-  whenAckReleased (): Promise<void> {
+  whenAckReleased(): Promise<void> {
     return this.pendingAcks?.whenOldestReleased() ?? Promise.resolve()
   }
 
   /** Sends a reply that confirms stored state: at once, or after the commit that holds it when the store is durable. */
-  replyWhenStored (cmd: DurableReply, packetId: number): void {
+  replyWhenStored(cmd: DurableReply, packetId: number): void {
     const store = this.broker.store
     if (!store.durable) {
       this.sendAck(cmd, packetId)
       return
     }
-    (this.pendingAcks ??= new PendingAcks(this)).add(cmd, packetId, store.flush())
+    ;(this.pendingAcks ??= new PendingAcks(this)).add(cmd, packetId, store.flush())
   }
 
   /** A successful acknowledgement, without going through the generic encoder. */
-  sendAck (cmd: DurableReply, packetId: number): void {
+  sendAck(cmd: DurableReply, packetId: number): void {
     if (this.isOpen) this.write(encodeAck(cmd, packetId))
   }
 
   /** A reason string, unless the client said it wants none (5.0 Request Problem Information). */
-  reasonString (text: string): string | undefined {
+  reasonString(text: string): string | undefined {
     return this.wantsProblemInformation ? text : undefined
   }
 
-  send (packet: Packet): void {
+  send(packet: Packet): void {
     if (!this.isOpen) return
     this.write(encodePacket(packet, this.protocolVersion))
   }
 
   /** PUBREL goes out once the store has our copy marked as received (see PendingAcks). */
-  sendPubrel (packetId: number): void {
+  sendPubrel(packetId: number): void {
     this.replyWhenStored('pubrel', packetId)
   }
 
-  encodePublish (delivery: Delivery): EncodedPublish | undefined {
+  encodePublish(delivery: Delivery): EncodedPublish | undefined {
     let perSubscriber: PerSubscriber | undefined
     if (this.protocolVersion === 5) {
       if (delivery.subscriptionIds !== undefined) {
@@ -147,7 +151,7 @@ export class Connection implements SessionLink, ClientIdentity {
     return encoded
   }
 
-  writePublish (encoded: EncodedPublish, packetId: number, dup: boolean): void {
+  writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void {
     if (!this.isOpen) return
     this.broker.stats.messagesSent++
     const bytes = encoded.bytes
@@ -165,7 +169,7 @@ export class Connection implements SessionLink, ClientIdentity {
   }
 
   /** Whether a QoS 0 delivery would only pile up in a socket the client is not reading. */
-  get isCongested (): boolean {
+  get isCongested(): boolean {
     return this.socket.writableLength > this.broker.options.maxQueuedBytes
   }
 
@@ -173,7 +177,7 @@ export class Connection implements SessionLink, ClientIdentity {
    * Ends the connection because of `reasonCode`: a 5.0 client first gets DISCONNECT with it
    * (a CONNACK if it is not connected yet), a 3.x client is just closed.
    */
-  disconnect (reasonCode: number, reason: string): void {
+  disconnect(reasonCode: number, reason: string): void {
     if (!this.isOpen) return
     if (this.protocolVersion === 5 && this.state === 'connected') {
       this.send({ cmd: 'disconnect', reasonCode, properties: { reasonString: this.reasonString(reason) } })
@@ -182,7 +186,7 @@ export class Connection implements SessionLink, ClientIdentity {
   }
 
   /** Flushes what is written and closes the socket. */
-  close (): void {
+  close(): void {
     if (this.state === 'closed') return
     this.uncork()
     this.socket.end()
@@ -191,7 +195,7 @@ export class Connection implements SessionLink, ClientIdentity {
     this.finish()
   }
 
-  private write (bytes: Buffer): void {
+  private write(bytes: Buffer): void {
     if (!this.corked) {
       this.corked = true
       this.socket.cork()
@@ -204,14 +208,14 @@ export class Connection implements SessionLink, ClientIdentity {
     }
   }
 
-  uncork (): void {
+  uncork(): void {
     if (!this.corked) return
     this.corked = false
     this.socket.uncork()
   }
 
-  private withTopicAlias (topic: string, perSubscriber: PerSubscriber | undefined): PerSubscriber | undefined {
-    const aliases = this.outboundAliases ??= new Map()
+  private withTopicAlias(topic: string, perSubscriber: PerSubscriber | undefined): PerSubscriber | undefined {
+    const aliases = (this.outboundAliases ??= new Map())
     const existing = aliases.get(topic)
     if (existing !== undefined) {
       return { subscriptionIds: perSubscriber?.subscriptionIds, topicAlias: existing, sendTopic: false }
@@ -222,7 +226,7 @@ export class Connection implements SessionLink, ClientIdentity {
     return { subscriptionIds: perSubscriber?.subscriptionIds, topicAlias: alias, sendTopic: true }
   }
 
-  receive (chunk: Buffer): void {
+  receive(chunk: Buffer): void {
     this.broker.stats.bytesReceived += chunk.length
     this.lastPacketAt = Date.now()
     this.framer.feed(chunk)
@@ -230,7 +234,7 @@ export class Connection implements SessionLink, ClientIdentity {
   }
 
   /** Handles whole packets in order; a handler that waits (on the store) holds the rest until it is done. */
-  private processPackets (): void {
+  private processPackets(): void {
     while (!this.paused && this.state !== 'closed') {
       let bytes: Buffer | undefined
       try {
@@ -252,19 +256,19 @@ export class Connection implements SessionLink, ClientIdentity {
     }
   }
 
-  private resumeAfterHandler (): void {
+  private resumeAfterHandler(): void {
     this.paused = false
     if (this.state === 'closed') return
     this.socket.resume()
     this.processPackets()
   }
 
-  connectTimedOut (): void {
+  connectTimedOut(): void {
     this.timer = undefined
     if (this.state === 'awaiting-connect') this.close()
   }
 
-  checkKeepalive (): void {
+  checkKeepalive(): void {
     const silentFor = Date.now() - this.lastPacketAt
     if (silentFor >= this.keepaliveMs) {
       this.timer = undefined
@@ -274,19 +278,19 @@ export class Connection implements SessionLink, ClientIdentity {
     this.timer = setTimeout(onKeepaliveCheck, this.keepaliveMs - silentFor, this)
   }
 
-  drained (): void {
+  drained(): void {
     clearTimeout(this.drainTimer)
     this.drainTimer = undefined
   }
 
-  drainTimedOut (): void {
+  drainTimedOut(): void {
     this.drainTimer = undefined
     this.broker.logger.warn({ clientId: this.clientId }, 'client stopped reading; closing')
     this.socket.destroy()
   }
 
   /** Runs once, however the connection ends. */
-  finish (): void {
+  finish(): void {
     if (this.state === 'closed') return
     const wasConnected = this.state === 'connected'
     this.state = 'closed'
@@ -299,39 +303,38 @@ export class Connection implements SessionLink, ClientIdentity {
 const CONNECTION = Symbol('connection')
 type OwnedSocket = ClientSocket & { [CONNECTION]: Connection }
 
-function onSocketData (this: OwnedSocket, chunk: Buffer): void {
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
   this[CONNECTION].receive(chunk)
 }
 
-function onSocketError (): void {
+function onSocketError(): void {
   // The close event follows and does the cleanup; a reset by the peer is not worth a log line.
 }
 
-function onSocketClose (this: OwnedSocket): void {
+function onSocketClose(this: OwnedSocket): void {
   this[CONNECTION].finish()
 }
 
-function onSocketDrain (this: OwnedSocket): void {
+function onSocketDrain(this: OwnedSocket): void {
   this[CONNECTION].drained()
 }
 
-function onConnectTimeout (connection: Connection): void {
+function onConnectTimeout(connection: Connection): void {
   connection.connectTimedOut()
 }
 
-function onKeepaliveCheck (connection: Connection): void {
+function onKeepaliveCheck(connection: Connection): void {
   connection.checkKeepalive()
 }
 
-function onDrainTimeout (connection: Connection): void {
+function onDrainTimeout(connection: Connection): void {
   connection.drainTimedOut()
 }
 
-function uncorkConnection (connection: Connection): void {
+function uncorkConnection(connection: Connection): void {
   connection.uncork()
 }
 
-function destroySocket (socket: ClientSocket): void {
+function destroySocket(socket: ClientSocket): void {
   socket.destroy()
 }
-

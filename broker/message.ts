@@ -41,12 +41,12 @@ export interface Delivery {
   readonly subscriptionIds: number[] | undefined
 }
 
-export function isExpired (message: Message, now: number): boolean {
+export function isExpired(message: Message, now: number): boolean {
   return message.expiresAt !== 0 && message.expiresAt <= now
 }
 
 /** Seconds left of the Message Expiry Interval, as forwarded to a subscriber (spec 3.3.2.3.3). */
-export function remainingExpiry (message: Message, now: number): number | undefined {
+export function remainingExpiry(message: Message, now: number): number | undefined {
   if (message.expiresAt === 0) return undefined
   return Math.max(1, Math.ceil((message.expiresAt - now) / 1000))
 }
@@ -55,13 +55,13 @@ export function remainingExpiry (message: Message, now: number): number | undefi
  * Copies the payload out of the socket chunk it was parsed from, so a message kept for long
  * (retained, queued for an offline session) does not pin the whole chunk in memory.
  */
-export function ownPayload (message: Message): void {
+export function ownPayload(message: Message): void {
   const payload = message.payload
   if (payload.byteOffset === 0 && payload.buffer.byteLength === payload.length) return
   message.payload = Buffer.from(payload)
   message.forms = undefined
 }
 
-export function payloadSize (message: Message): number {
+export function payloadSize(message: Message): number {
   return message.payload.length
 }

@@ -91,7 +91,7 @@ export const brokerOptionRanges: Readonly<Partial<Record<keyof BrokerOptions, [n
 }
 
 /** Defaults overlaid with `overrides`, checked against the allowed ranges; throws naming the option. */
-export function resolveBrokerOptions (overrides: Partial<BrokerOptions> = {}): Readonly<BrokerOptions> {
+export function resolveBrokerOptions(overrides: Partial<BrokerOptions> = {}): Readonly<BrokerOptions> {
   const options = { ...defaultBrokerOptions, ...overrides }
   for (const [key, [min, max]] of Object.entries(brokerOptionRanges) as Array<[keyof BrokerOptions, [number, number]]>) {
     const value = options[key]

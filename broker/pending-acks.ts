@@ -23,26 +23,34 @@ export class PendingAcks {
   private head = 0
   private lastCommit: Promise<void> | undefined
 
-  constructor (private readonly connection: Connection) {}
+  constructor(private readonly connection: Connection) {}
 
   /** QoS 1 PUBLISHes still unacknowledged (QoS 2 ones are counted by the session's inbound ids). */
   pubacks = 0
 
-  add (cmd: DurableReply, packetId: number, commit: Promise<void>): void {
+  add(cmd: DurableReply, packetId: number, commit: Promise<void>): void {
     this.entries.push({ cmd, packetId, commit })
     if (cmd === 'puback') this.pubacks++
     if (commit === this.lastCommit) return
     this.lastCommit = commit
-    commit.then(() => this.release(commit), (error: unknown) => this.refuse(commit, error))
+    commit.then(
+      () => this.release(commit),
+      (error: unknown) => this.refuse(commit, error)
+    )
   }
 
   /** Settles once the oldest reply held now has gone out (or been refused): there is room for more. */
-  whenOldestReleased (): Promise<void> {
+  whenOldestReleased(): Promise<void> {
     const oldest = this.entries[this.head]
-    return oldest === undefined ? Promise.resolve() : oldest.commit.then(() => {}, () => {})
+    return oldest === undefined
+      ? Promise.resolve()
+      : oldest.commit.then(
+          () => {},
+          () => {}
+        )
   }
 
-  private release (commit: Promise<void>): void {
+  private release(commit: Promise<void>): void {
     for (const entry of this.take(commit)) this.connection.sendAck(entry.cmd, entry.packetId)
   }
 
@@ -51,11 +59,13 @@ export class PendingAcks {
    * for their PUBLISHes; otherwise (3.x has no negative acknowledgement, and PUBREL / PUBCOMP have
    * no refusal) the connection closes and the client resends on reconnect [MQTT-4.4.0-1].
    */
-  private refuse (commit: Promise<void>, error: unknown): void {
+  private refuse(commit: Promise<void>, error: unknown): void {
     const refused = this.take(commit)
     const connection = this.connection
-    connection.broker.logger.warn({ err: error, clientId: connection.clientId, refused: refused.length },
-      'store commit failed: refusing what it held')
+    connection.broker.logger.warn(
+      { err: error, clientId: connection.clientId, refused: refused.length },
+      'store commit failed: refusing what it held'
+    )
     for (const entry of refused) {
       if (entry.cmd === 'pubrec') connection.session?.incomingQos2.delete(entry.packetId)
     }
@@ -66,7 +76,7 @@ export class PendingAcks {
     for (const entry of refused) connection.send({ cmd: entry.cmd, messageId: entry.packetId, reasonCode: Reason.QuotaExceeded })
   }
 
-  private take (commit: Promise<void>): PendingAck[] {
+  private take(commit: Promise<void>): PendingAck[] {
     // A settled commit can be handed out again (a store with nothing pending returns its last one):
     // the next add must then attach a callback of its own.
     if (this.lastCommit === commit) this.lastCommit = undefined

@@ -19,20 +19,26 @@ export interface PerSubscriber {
   sendTopic: boolean
 }
 
-function formSlot (version: ProtocolVersion, qos: QoS, retain: boolean): number {
+function formSlot(version: ProtocolVersion, qos: QoS, retain: boolean): number {
   return (version === 5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0)
 }
 
 /** Where the packet id starts: after the fixed header and the topic. */
-function packetIdOffset (bytes: Buffer): number {
+function packetIdOffset(bytes: Buffer): number {
   let offset = 1
   while ((bytes[offset] & 0x80) !== 0) offset++
   offset++
   return offset + 2 + bytes.readUInt16BE(offset)
 }
 
-function encode (message: Message, version: ProtocolVersion, qos: QoS, retain: boolean, now: number,
-  perSubscriber: PerSubscriber | undefined): EncodedPublish {
+function encode(
+  message: Message,
+  version: ProtocolVersion,
+  qos: QoS,
+  retain: boolean,
+  now: number,
+  perSubscriber: PerSubscriber | undefined
+): EncodedPublish {
   const packet: IPublishPacket = {
     cmd: 'publish',
     topic: perSubscriber?.topicAlias !== undefined && !perSubscriber.sendTopic ? '' : message.topic,
@@ -55,28 +61,35 @@ function encode (message: Message, version: ProtocolVersion, qos: QoS, retain: b
 }
 
 /** The encoded PUBLISH for one delivery; shared and cached unless something in it is per subscriber. */
-export function encodedPublish (message: Message, version: ProtocolVersion, qos: QoS, retain: boolean, now: number,
-  perSubscriber: PerSubscriber | undefined): EncodedPublish {
-  const personal = perSubscriber !== undefined ||
+export function encodedPublish(
+  message: Message,
+  version: ProtocolVersion,
+  qos: QoS,
+  retain: boolean,
+  now: number,
+  perSubscriber: PerSubscriber | undefined
+): EncodedPublish {
+  const personal =
+    perSubscriber !== undefined ||
     (version === 5 && message.expiresAt !== 0 && remainingExpiry(message, now) !== message.properties?.messageExpiryInterval)
   if (personal) return encode(message, version, qos, retain, now, perSubscriber)
   const slot = formSlot(version, qos, retain)
-  const forms = message.forms ??= new Array(12)
-  return forms[slot] ??= encode(message, version, qos, retain, now, undefined)
+  const forms = (message.forms ??= new Array(12))
+  return (forms[slot] ??= encode(message, version, qos, retain, now, undefined))
 }
 
 /**
  * Seeds the cache with the bytes the message arrived in, when a 3.x subscriber would get exactly
  * those bytes (same QoS, same retain flag): forwarding them needs no encode at all.
  */
-export function seedFromWire (message: Message, version: ProtocolVersion, wire: Buffer): void {
+export function seedFromWire(message: Message, version: ProtocolVersion, wire: Buffer): void {
   if (version === 5) return
-  const forms = message.forms ??= new Array(12)
+  const forms = (message.forms ??= new Array(12))
   const bytes = message.qos > 0 ? clearDup(wire) : wire
   forms[formSlot(4, message.qos, message.retain)] = { bytes, idOffset: message.qos > 0 ? packetIdOffset(bytes) : -1 }
 }
 
-function clearDup (wire: Buffer): Buffer {
+function clearDup(wire: Buffer): Buffer {
   if ((wire[0] & 0x08) === 0) return wire
   const copy = Buffer.from(wire)
   copy[0] &= ~0x08

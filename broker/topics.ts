@@ -13,7 +13,7 @@ export interface ParsedFilter {
 }
 
 /** Why a topic name cannot be published to, or undefined when it can. */
-export function topicNameProblem (topic: string, maxLevels: number, maxLength: number): string | undefined {
+export function topicNameProblem(topic: string, maxLevels: number, maxLength: number): string | undefined {
   if (topic.length === 0) return 'empty topic name' // [MQTT-4.7.3-1]
   if (topic.length > maxLength && Buffer.byteLength(topic) > maxLength) return `topic longer than ${maxLength} bytes`
   if (topic.includes('+') || topic.includes('#')) return 'wildcard in a topic name' // [MQTT-3.3.2-2]
@@ -23,7 +23,7 @@ export function topicNameProblem (topic: string, maxLevels: number, maxLength: n
 }
 
 /** Parses a SUBSCRIBE / UNSUBSCRIBE filter; returns a reason string instead when it is invalid. */
-export function parseFilter (raw: string, maxLevels: number, maxLength: number): ParsedFilter | string {
+export function parseFilter(raw: string, maxLevels: number, maxLength: number): ParsedFilter | string {
   if (raw.length > maxLength && Buffer.byteLength(raw) > maxLength) return `filter longer than ${maxLength} bytes`
   let filter = raw
   let group: string | undefined
@@ -46,11 +46,11 @@ export function parseFilter (raw: string, maxLevels: number, maxLength: number):
   return { filter, group }
 }
 
-export function isSystemTopic (topic: string): boolean {
+export function isSystemTopic(topic: string): boolean {
   return topic.charCodeAt(0) === 36 /* $ */
 }
 
-function countLevels (topic: string): number {
+function countLevels(topic: string): number {
   let levels = 1
   for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47 /* / */) levels++
   return levels

@@ -27,25 +27,26 @@ export interface LinkSettings {
 }
 
 /** The first URL that is not a broker's (mqtt://, mqtts://, ws://, wss:// and a host), or undefined. */
-export function notABrokerUrl (urls: readonly string[]): string | undefined {
+export function notABrokerUrl(urls: readonly string[]): string | undefined {
   return urls.find((url) => !/^(mqtts?|wss?):\/\/[^/]+/.test(url))
 }
 
 export const BROKER_URL_HINT = 'must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://)'
 
-export function linkSettingsFrom (values: { url?: string[], username?: string, password?: string, 'mqtt-version'?: string }): LinkSettings {
+export function linkSettingsFrom(values: { url?: string[]; username?: string; password?: string; 'mqtt-version'?: string }): LinkSettings {
   const urls = values.url ?? ['mqtt://127.0.0.1:1883']
   const bad = notABrokerUrl(urls)
   if (bad !== undefined) throw new UsageError(`--url ${BROKER_URL_HINT}, not '${bad}'`)
   const version = values['mqtt-version'] ?? '5'
   if (version !== '5' && version !== '3.1.1') throw new UsageError(`--mqtt-version must be 5 or 3.1.1, not '${version}'`)
   const password = values.password ?? process.env.THERMOPOST_MQTT_PASSWORD
-  if ((values.username === undefined) !== (password === undefined)) throw new UsageError('--username and --password (or THERMOPOST_MQTT_PASSWORD) go together')
+  if ((values.username === undefined) !== (password === undefined))
+    throw new UsageError('--username and --password (or THERMOPOST_MQTT_PASSWORD) go together')
   return { urls, mqttVersion: version === '5' ? 5 : 4, username: values.username, password }
 }
 
 /** `10s`, `500ms`, `2m`, or a bare number of seconds, from `min` to `max` seconds. */
-export function durationSeconds (text: string, flag: string, min: number, max = Infinity): number {
+export function durationSeconds(text: string, flag: string, min: number, max = Infinity): number {
   const seconds = (parseDuration(text) ?? NaN) / 1000
   if (!(seconds >= min && seconds <= max)) {
     const range = max === Infinity ? `of at least ${min * 1000}ms` : `from ${min * 1000}ms to ${max}s`

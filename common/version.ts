@@ -4,9 +4,11 @@ import { readFileSync } from 'node:fs'
 export const version: string = (() => {
   for (const path of ['../package.json', '../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string, version?: string }
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string }
       if (pkg.name === 'thermopost' && pkg.version !== undefined) return pkg.version
-    } catch { /* try the next candidate */ }
+    } catch {
+      /* try the next candidate */
+    }
   }
   return 'unknown'
 })()

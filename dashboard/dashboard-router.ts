@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module'
 import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Response, type Router } from 'express'
@@ -20,20 +20,24 @@ const PUBLIC_DIR = join(here, '..', '..', 'dashboard', 'public')
  */
 const VENDOR_FILES: Readonly<Record<string, string>> = {
   'chart.umd.min.js': join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'),
-  'chartjs-adapter-date-fns.bundle.min.js': join(dirname(require.resolve('chartjs-adapter-date-fns')), 'chartjs-adapter-date-fns.bundle.min.js')
+  'chartjs-adapter-date-fns.bundle.min.js': join(
+    dirname(require.resolve('chartjs-adapter-date-fns')),
+    'chartjs-adapter-date-fns.bundle.min.js'
+  )
 }
 
 /** The page and the app change with every build, so browsers revalidate them (ETag); vendor files change with npm only. */
 const REVALIDATE = 'no-cache'
 const VENDOR_CACHE = 'public, max-age=86400'
 /** Everything the page loads comes from here; Chart.js sets canvas sizes through inline styles. */
-const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 /**
  * The dashboard's files for the service to mount at `/`: the page at `/` (and `/index.html`), `dashboard.css`,
  * the compiled app under `/app/`, Chart.js under `/vendor/`. Anything else falls through to the service's routes.
  */
-export function dashboardRouter (): Router {
+export function dashboardRouter(): Router {
   const router = express.Router()
   const html = withModulePreloads(readFileSync(join(PUBLIC_DIR, 'index.html'), 'utf8'))
   const page = (_request: unknown, response: Response): void => {
@@ -48,11 +52,14 @@ export function dashboardRouter (): Router {
     response.setHeader('Cache-Control', REVALIDATE)
     response.sendFile(join(PUBLIC_DIR, 'dashboard.css'))
   })
-  router.use('/app', express.static(APP_DIR, {
-    index: false,
-    cacheControl: false,
-    setHeaders: (response) => response.setHeader('Cache-Control', REVALIDATE)
-  }))
+  router.use(
+    '/app',
+    express.static(APP_DIR, {
+      index: false,
+      cacheControl: false,
+      setHeaders: (response) => response.setHeader('Cache-Control', REVALIDATE)
+    })
+  )
   router.get('/vendor/:file', (request, response, next) => {
     if (!Object.hasOwn(VENDOR_FILES, request.params.file)) return next()
     response.setHeader('Cache-Control', VENDOR_CACHE)
@@ -66,7 +73,7 @@ export function dashboardRouter (): Router {
  * modules import by import, a round of requests per level (five levels, ~870 ms before the app ran on a
  * loaded machine); with them it asks for all at once.
  */
-function withModulePreloads (html: string): string {
+function withModulePreloads(html: string): string {
   const modules = (readdirSync(APP_DIR, { recursive: true }) as string[]).filter((file) => file.endsWith('.js')).sort()
   const links = modules.map((file) => `  <link rel="modulepreload" href="app/${file.split(sep).join('/')}">`).join('\n')
   return html.replace('  <script type="module"', `${links}\n  <script type="module"`)

@@ -2,10 +2,10 @@ import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
 import { closeOnSignals } from '../common/close-on-signals.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
+import { durationSeconds, linkFlagOptions, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
 import { createLogger } from '../common/log.js'
 import { Agent, type AgentOptions } from './agent.js'
 import { INTERVAL_RANGE, isName } from './contract.js'
-import { durationSeconds, linkFlagOptions, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
 import { describeSearches, discoverSensors } from './sensors/discover-sensors.js'
 
 export const agentUsage = `Usage: thermopost agent [--url mqtt://HOST:PORT ...] [options]
@@ -20,7 +20,7 @@ and takes the interval command.
 ${linkFlagsUsage}`
 
 /** `thermopost agent`: finds the sensors, says what it looked for if there are none, publishes them until stopped. */
-export async function runAgentCommand (args: string[]): Promise<void> {
+export async function runAgentCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {

@@ -31,16 +31,16 @@ export interface AgentOptions {
 export class Agent {
   readonly devices: readonly SensorDevice[]
 
-  constructor (options: AgentOptions) {
+  constructor(options: AgentOptions) {
     this.devices = options.sensors.map((sensor) => new SensorDevice(sensor, options))
   }
 
-  start (): void {
+  start(): void {
     for (const device of this.devices) device.start()
   }
 
   /** Stops reading, publishes `offline` for every sensor and disconnects. */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     await Promise.all(this.devices.map((device) => device.stop()))
   }
 }
@@ -56,7 +56,10 @@ class SensorDevice {
   private failing = false
   private stopped = false
 
-  constructor (readonly sensor: Sensor, private readonly options: AgentOptions) {
+  constructor(
+    readonly sensor: Sensor,
+    private readonly options: AgentOptions
+  ) {
     this.interval = options.interval
     this.link = new DeviceLink({
       urls: options.urls,
@@ -71,30 +74,37 @@ class SensorDevice {
     })
   }
 
-  get readingInterval (): number { return this.interval }
+  get readingInterval(): number {
+    return this.interval
+  }
 
-  start (): void {
+  start(): void {
     this.link.start()
     this.schedule(Date.now())
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
     await this.link.stop()
   }
 
-  meta (): MetaMessage {
+  meta(): MetaMessage {
     return { model: this.sensor.model, firmware: version, unit: '°C', interval: this.interval }
   }
 
-  private schedule (at: number): void {
+  private schedule(at: number): void {
     clearTimeout(this.timer)
     if (this.stopped) return
-    this.timer = setTimeout(() => { this.take().catch(() => {}) }, Math.max(0, at - Date.now()))
+    this.timer = setTimeout(
+      () => {
+        this.take().catch(() => {})
+      },
+      Math.max(0, at - Date.now())
+    )
   }
 
-  private async take (): Promise<void> {
+  private async take(): Promise<void> {
     const time = Date.now()
     // After a stall, start again from now rather than catch up in a burst.
     this.schedule(time + this.interval * 1000)
@@ -118,7 +128,7 @@ class SensorDevice {
     }
   }
 
-  private handle (command: Command): CommandOutcome {
+  private handle(command: Command): CommandOutcome {
     if (command.name !== 'interval') return { ok: false, reason: `a sensor takes only the interval command, not ${command.name}` }
     const { min, max } = INTERVAL_RANGE
     if (command.value < min || command.value > max) return { ok: false, reason: `interval ${command.value} s is outside ${min}–${max} s` }

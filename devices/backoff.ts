@@ -13,17 +13,20 @@ export const defaultBackoff: Readonly<BackoffOptions> = Object.freeze({ initialM
 export class Backoff {
   private attempt = 0
 
-  constructor (private readonly options: BackoffOptions = defaultBackoff, private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly options: BackoffOptions = defaultBackoff,
+    private readonly random: () => number = Math.random
+  ) {}
 
   /** The delay before the next attempt; each call doubles the next one's ceiling. */
-  next (): number {
+  next(): number {
     const ceiling = Math.min(this.options.maxMs, this.options.initialMs * 2 ** Math.min(this.attempt, 30))
     this.attempt++
-    return ceiling / 2 + this.random() * ceiling / 2
+    return ceiling / 2 + (this.random() * ceiling) / 2
   }
 
   /** After a connection that worked: the next loss starts from the shortest delay again. */
-  reset (): void {
+  reset(): void {
     this.attempt = 0
   }
 }

@@ -26,7 +26,7 @@ const MODE_HEAT = 8
 /** Thrown for a compact payload this version cannot read. */
 export class CompactReadingError extends Error {}
 
-export function encodeCompactReading (reading: ReadingMessage): Buffer {
+export function encodeCompactReading(reading: ReadingMessage): Buffer {
   const buffer = Buffer.alloc(COMPACT_READING_BYTES)
   buffer[0] = COMPACT_READING_VERSION
   buffer.writeUInt32BE(Math.floor(reading.time / 1000), 1)
@@ -40,9 +40,10 @@ export function encodeCompactReading (reading: ReadingMessage): Buffer {
   return buffer
 }
 
-export function decodeCompactReading (payload: Buffer): ReadingMessage {
+export function decodeCompactReading(payload: Buffer): ReadingMessage {
   if (payload[0] !== COMPACT_READING_VERSION) throw new CompactReadingError(`unknown compact reading version ${payload[0]}`)
-  if (payload.length !== COMPACT_READING_BYTES) throw new CompactReadingError(`a compact reading is ${COMPACT_READING_BYTES} bytes, not ${payload.length}`)
+  if (payload.length !== COMPACT_READING_BYTES)
+    throw new CompactReadingError(`a compact reading is ${COMPACT_READING_BYTES} bytes, not ${payload.length}`)
   const millis = payload.readUInt16BE(5)
   if (millis > 999) throw new CompactReadingError(`milliseconds field ${millis} is over 999`)
   const reading: ReadingMessage = {
@@ -58,7 +59,7 @@ export function decodeCompactReading (payload: Buffer): ReadingMessage {
 }
 
 /** Hundredths, refusing what int16 cannot hold (NO_SETPOINT itself included) rather than wrapping. */
-function centi (celsius: number, field: string): number {
+function centi(celsius: number, field: string): number {
   const value = Math.round(celsius * 100)
   if (value <= NO_SETPOINT || value > 32767) throw new RangeError(`${field} ${celsius} °C does not fit the compact format`)
   return value

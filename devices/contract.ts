@@ -56,10 +56,10 @@ export interface MetaMessage {
 
 /** A command as the device acts on it. `id` is absent when the command came as a bare value. */
 export type Command =
-  | { name: 'setpoint', id?: string, value: number }
-  | { name: 'interval', id?: string, value: number }
-  | { name: 'mode', id?: string, value: Mode }
-  | { name: 'reboot', id?: string, value?: undefined }
+  | { name: 'setpoint'; id?: string; value: number }
+  | { name: 'interval'; id?: string; value: number }
+  | { name: 'mode'; id?: string; value: Mode }
+  | { name: 'reboot'; id?: string; value?: undefined }
 
 /** A command's outcome, published on the ack topic (or the Response Topic). */
 export interface AckMessage {
@@ -76,25 +76,25 @@ export interface AckMessage {
 /** A payload or topic that does not follow the contract; the message says what is wrong. */
 export class ContractError extends Error {}
 
-export function deviceTopic (site: string, device: string, kind: DeviceTopicKind): string {
+export function deviceTopic(site: string, device: string, kind: DeviceTopicKind): string {
   return `${TOPIC_ROOT}/${site}/${device}/${kind}`
 }
 
-export function commandTopic (site: string, device: string, name: CommandName): string {
+export function commandTopic(site: string, device: string, name: CommandName): string {
   return `${TOPIC_ROOT}/${site}/${device}/cmd/${name}`
 }
 
 /** The filter a device subscribes to for all its commands. */
-export function commandFilter (site: string, device: string): string {
+export function commandFilter(site: string, device: string): string {
   return `${TOPIC_ROOT}/${site}/${device}/cmd/+`
 }
 
 export type ParsedTopic =
-  | { site: string, device: string, kind: DeviceTopicKind }
-  | { site: string, device: string, kind: 'cmd', command: string }
+  | { site: string; device: string; kind: DeviceTopicKind }
+  | { site: string; device: string; kind: 'cmd'; command: string }
 
 /** What a topic is about, or undefined when it is not a thermopost device topic. */
-export function parseDeviceTopic (topic: string): ParsedTopic | undefined {
+export function parseDeviceTopic(topic: string): ParsedTopic | undefined {
   const levels = topic.split('/')
   if (levels[0] !== TOPIC_ROOT) return undefined
   const [, site, device, kind, command] = levels
@@ -105,16 +105,16 @@ export function parseDeviceTopic (topic: string): ParsedTopic | undefined {
 }
 
 /** A site or device name: one non-empty topic level without wildcards. */
-export function isName (name: string): boolean {
+export function isName(name: string): boolean {
   return name !== '' && !/[/+#\u0000]/.test(name)
 }
 
-export function encodeReading (reading: ReadingMessage, format: ReadingFormat): Buffer {
+export function encodeReading(reading: ReadingMessage, format: ReadingFormat): Buffer {
   return format === 'compact' ? encodeCompactReading(reading) : Buffer.from(JSON.stringify(reading))
 }
 
 /** Decodes a reading in either format: JSON starts with `{`, compact with its version byte. */
-export function decodeReading (payload: Buffer): ReadingMessage {
+export function decodeReading(payload: Buffer): ReadingMessage {
   if (payload[0] === COMPACT_READING_VERSION) {
     try {
       return decodeCompactReading(payload)
@@ -135,11 +135,11 @@ export function decodeReading (payload: Buffer): ReadingMessage {
   return reading
 }
 
-export function encodeMeta (meta: MetaMessage): Buffer {
+export function encodeMeta(meta: MetaMessage): Buffer {
   return Buffer.from(JSON.stringify(meta))
 }
 
-export function decodeMeta (payload: Buffer): MetaMessage {
+export function decodeMeta(payload: Buffer): MetaMessage {
   const object = parseObject(payload, 'meta')
   if (object.unit !== '°C') throw new ContractError(`meta unit must be °C, not ${JSON.stringify(object.unit)}`)
   return {
@@ -151,7 +151,7 @@ export function decodeMeta (payload: Buffer): MetaMessage {
 }
 
 /** The payload to send a command with (the service's side). */
-export function encodeCommand (id: string, value: number | string | undefined): Buffer {
+export function encodeCommand(id: string, value: number | string | undefined): Buffer {
   return Buffer.from(JSON.stringify(value === undefined ? { id } : { id, value }))
 }
 
@@ -161,7 +161,7 @@ export function encodeCommand (id: string, value: number | string | undefined): 
  * Throws ContractError for an unknown name or a malformed payload; a value out of range is not an
  * error here but the device's to refuse, with a reason in its ack.
  */
-export function decodeCommand (name: string, payload: Buffer): Command {
+export function decodeCommand(name: string, payload: Buffer): Command {
   if (!(COMMAND_NAMES as readonly string[]).includes(name)) throw new ContractError(`unknown command '${name}'`)
   const commandName = name as CommandName
   let id: string | undefined
@@ -176,20 +176,25 @@ export function decodeCommand (name: string, payload: Buffer): Command {
   }
   const base = id === undefined ? {} : { id }
   switch (commandName) {
-    case 'setpoint': return { name: commandName, ...base, value: finiteNumber(value, 'setpoint value') }
-    case 'interval': return { name: commandName, ...base, value: finiteNumber(value, 'interval value') }
-    case 'mode': return { name: commandName, ...base, value: mode(value, 'mode value') }
-    case 'reboot': return { name: commandName, ...base }
+    case 'setpoint':
+      return { name: commandName, ...base, value: finiteNumber(value, 'setpoint value') }
+    case 'interval':
+      return { name: commandName, ...base, value: finiteNumber(value, 'interval value') }
+    case 'mode':
+      return { name: commandName, ...base, value: mode(value, 'mode value') }
+    case 'reboot':
+      return { name: commandName, ...base }
   }
 }
 
-export function encodeAck (ack: AckMessage): Buffer {
+export function encodeAck(ack: AckMessage): Buffer {
   return Buffer.from(JSON.stringify(ack))
 }
 
-export function decodeAck (payload: Buffer): AckMessage {
+export function decodeAck(payload: Buffer): AckMessage {
   const object = parseObject(payload, 'ack')
-  if (!(COMMAND_NAMES as readonly unknown[]).includes(object.command)) throw new ContractError(`ack of unknown command ${JSON.stringify(object.command)}`)
+  if (!(COMMAND_NAMES as readonly unknown[]).includes(object.command))
+    throw new ContractError(`ack of unknown command ${JSON.stringify(object.command)}`)
   const ack: AckMessage = { command: object.command as CommandName, ok: boolean(object.ok, 'ack ok') }
   if (object.id !== undefined) ack.id = string(object.id, 'ack id')
   if (typeof object.value === 'number' || typeof object.value === 'string') ack.value = object.value
@@ -198,7 +203,7 @@ export function decodeAck (payload: Buffer): AckMessage {
   return ack
 }
 
-function parseObject (payload: Buffer, what: string): Record<string, unknown> {
+function parseObject(payload: Buffer, what: string): Record<string, unknown> {
   let value: unknown
   try {
     value = JSON.parse(payload.toString('utf8'))
@@ -209,34 +214,34 @@ function parseObject (payload: Buffer, what: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-function finiteNumber (value: unknown, what: string): number {
+function finiteNumber(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ContractError(`${what} must be a number`)
   return value
 }
 
-function positiveNumber (value: unknown, what: string): number {
+function positiveNumber(value: unknown, what: string): number {
   const number = finiteNumber(value, what)
   if (number <= 0) throw new ContractError(`${what} must be above 0`)
   return number
 }
 
-function wholeNumber (value: unknown, what: string): number {
+function wholeNumber(value: unknown, what: string): number {
   const number = finiteNumber(value, what)
   if (!Number.isSafeInteger(number) || number < 0) throw new ContractError(`${what} must be whole milliseconds since the epoch`)
   return number
 }
 
-function string (value: unknown, what: string): string {
+function string(value: unknown, what: string): string {
   if (typeof value !== 'string' || value === '') throw new ContractError(`${what} must be a non-empty string`)
   return value
 }
 
-function boolean (value: unknown, what: string): boolean {
+function boolean(value: unknown, what: string): boolean {
   if (typeof value !== 'boolean') throw new ContractError(`${what} must be true or false`)
   return value
 }
 
-function mode (value: unknown, what: string): Mode {
+function mode(value: unknown, what: string): Mode {
   if (value !== 'off' && value !== 'heat') throw new ContractError(`${what} must be off or heat`)
   return value
 }

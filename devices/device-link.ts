@@ -2,17 +2,29 @@ import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, ty
 import mqttPacket from 'mqtt-packet'
 import { Backoff, type BackoffOptions, defaultBackoff } from './backoff.js'
 import {
-  type AckMessage, type Command, type CommandName, COMMAND_NAMES, commandFilter, ContractError, decodeCommand, deviceTopic,
-  encodeAck, encodeMeta, encodeReading, type MetaMessage, parseDeviceTopic, type ReadingFormat, type ReadingMessage,
-  STATUS_OFFLINE, STATUS_ONLINE
+  type AckMessage,
+  COMMAND_NAMES,
+  type Command,
+  type CommandName,
+  ContractError,
+  commandFilter,
+  decodeCommand,
+  deviceTopic,
+  encodeAck,
+  encodeMeta,
+  encodeReading,
+  type MetaMessage,
+  parseDeviceTopic,
+  type ReadingFormat,
+  type ReadingMessage,
+  STATUS_OFFLINE,
+  STATUS_ONLINE
 } from './contract.js'
 import { LinkCounters } from './link-counters.js'
 import { ReadingBuffer } from './reading-buffer.js'
 
 /** What a device's command handler decides; `after` runs once the ack is on its way (a reboot). */
-export type CommandOutcome =
-  | { ok: true, value?: number | string, after?: () => void }
-  | { ok: false, reason: string }
+export type CommandOutcome = { ok: true; value?: number | string; after?: () => void } | { ok: false; reason: string }
 
 export interface DeviceLinkOptions {
   /** Brokers to fail over through, tried in order: mqtt://, mqtts://, ws://, wss://. */
@@ -83,7 +95,7 @@ export class DeviceLink {
   private readonly statusTopic: string
   private readonly readingTopic: string
 
-  constructor (private readonly options: DeviceLinkOptions) {
+  constructor(private readonly options: DeviceLinkOptions) {
     if (options.urls.length === 0) throw new RangeError('a device link needs at least one broker URL')
     this.counters = options.counters ?? new LinkCounters()
     this.buffer = new ReadingBuffer(options.bufferLimit ?? 1000)
@@ -92,29 +104,33 @@ export class DeviceLink {
     this.readingTopic = deviceTopic(options.site, options.device, 'reading')
   }
 
-  get isConnected (): boolean { return this.connected }
+  get isConnected(): boolean {
+    return this.connected
+  }
   /** The broker URL in use, or tried next. */
-  get url (): string { return this.options.urls[this.urlIndex % this.options.urls.length]! }
+  get url(): string {
+    return this.options.urls[this.urlIndex % this.options.urls.length]!
+  }
 
   /** Starts connecting; readings may be sent before the first CONNACK and wait in the buffer. */
-  start (): void {
+  start(): void {
     this.stopped = false
     this.connect()
   }
 
   /** Queues a reading; it goes out now if the link is up and the window has room. */
-  sendReading (reading: ReadingMessage): void {
+  sendReading(reading: ReadingMessage): void {
     if (this.buffer.push(reading)) this.counters.readingsDropped++
     this.pump()
   }
 
   /** Re-publishes the retained meta (after the interval changed). */
-  publishMeta (): void {
+  publishMeta(): void {
     this.publish(deviceTopic(this.options.site, this.options.device, 'meta'), encodeMeta(this.options.meta()), true)
   }
 
   /** Publishes at QoS 1 if connected; retained state is re-published on every connect anyway. */
-  publish (topic: string, payload: Buffer, retain: boolean): void {
+  publish(topic: string, payload: Buffer, retain: boolean): void {
     if (this.connected) this.client!.publish(topic, payload, { qos: 1, retain })
   }
 
@@ -122,14 +138,14 @@ export class DeviceLink {
    * Loses the connection as a network failure would (no DISCONNECT, so the broker sends the will),
    * then reconnects: after `offMs` if given (a reboot), else after the usual backoff.
    */
-  drop (offMs?: number): void {
+  drop(offMs?: number): void {
     const client = this.client
     if (client === undefined || this.stopped) return
     this.lose(client, offMs)
   }
 
   /** Stops for good: `offline` retained, then a clean DISCONNECT (which, unlike a failure, sends no will). */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.reconnectTimer)
     const client = this.client
@@ -144,14 +160,16 @@ export class DeviceLink {
       // A broker that went away meanwhile never acknowledges: stop waiting when the socket closes, or at the latest after a while.
       const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
       let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, STOP_TIMEOUT_MS) })
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_TIMEOUT_MS)
+      })
       await Promise.race([done.catch(() => {}), closed, timeout])
       clearTimeout(timer)
     }
     client.end(true)
   }
 
-  private connect (): void {
+  private connect(): void {
     const { options } = this
     const version = options.mqttVersion ?? 5
     const clientOptions: IClientOptions = {
@@ -170,16 +188,22 @@ export class DeviceLink {
     }
     const client = mqtt.connect(this.url, clientOptions)
     this.client = client
-    client.on('connect', (connack) => { if (this.client === client) this.onConnect(client, connack) })
-    client.on('message', (topic, payload, packet) => { if (this.client === client) this.onMessage(client, topic, payload, packet) })
+    client.on('connect', (connack) => {
+      if (this.client === client) this.onConnect(client, connack)
+    })
+    client.on('message', (topic, payload, packet) => {
+      if (this.client === client) this.onMessage(client, topic, payload, packet)
+    })
     client.on('packetsend', (packet) => this.countSent(packet))
     client.on('packetreceive', (packet) => this.countReceived(packet))
-    client.on('close', () => { if (this.client === client) this.lose(client) })
+    client.on('close', () => {
+      if (this.client === client) this.lose(client)
+    })
     // A refused connection or a broken socket: 'close' follows and handles it.
     client.on('error', () => {})
   }
 
-  private onConnect (client: MqttClient, connack: IConnackPacket): void {
+  private onConnect(client: MqttClient, connack: IConnackPacket): void {
     this.connected = true
     this.counters.connected++
     this.counters.connects++
@@ -189,7 +213,7 @@ export class DeviceLink {
     this.aliasReady = false
     this.useAlias = this.options.format === 'compact' && version === 5 && (connack.properties?.topicAliasMaximum ?? 0) >= READING_ALIAS
     if (!connack.sessionPresent) {
-      const filters = [commandFilter(site, device), ...this.options.extraSubscriptions ?? []]
+      const filters = [commandFilter(site, device), ...(this.options.extraSubscriptions ?? [])]
       client.subscribe(filters, { qos: 1 })
       this.counters.subscribes++
     }
@@ -199,7 +223,7 @@ export class DeviceLink {
     this.pump()
   }
 
-  private onMessage (client: MqttClient, topic: string, payload: Buffer, packet: IPublishPacket): void {
+  private onMessage(client: MqttClient, topic: string, payload: Buffer, packet: IPublishPacket): void {
     const parsed = parseDeviceTopic(topic)
     if (parsed?.kind !== 'cmd' || parsed.site !== this.options.site || parsed.device !== this.options.device) {
       this.options.onMessage?.(topic, payload)
@@ -211,7 +235,7 @@ export class DeviceLink {
     if (message.ok) this.counters.commandsAcked++
     else this.counters.commandsRefused++
     const reply = encodeAck(message)
-    const sent = (): void => outcome?.ok === true ? outcome.after?.() : undefined
+    const sent = (): void => (outcome?.ok === true ? outcome.after?.() : undefined)
     // Only an MQTT 5 PUBLISH has properties: a 3.1.1 command is always answered on the ack topic.
     const responseTopic = packet.properties?.responseTopic
     if (responseTopic !== undefined) {
@@ -223,7 +247,7 @@ export class DeviceLink {
   }
 
   /** Decodes and runs a command; a malformed one is refused with the reason when its name is known, else ignored. */
-  private runCommand (name: string, payload: Buffer): { outcome?: CommandOutcome, message: AckMessage } | undefined {
+  private runCommand(name: string, payload: Buffer): { outcome?: CommandOutcome; message: AckMessage } | undefined {
     let command: Command
     try {
       command = decodeCommand(name, payload)
@@ -240,7 +264,7 @@ export class DeviceLink {
   }
 
   /** Sends buffered readings while the window has room. */
-  private pump (): void {
+  private pump(): void {
     const client = this.client
     if (!this.connected || client === undefined) return
     const window = this.options.window ?? 16
@@ -269,7 +293,7 @@ export class DeviceLink {
   }
 
   /** The connection is gone (or being dropped): readings in flight go back to the buffer, and the loop goes on. */
-  private lose (client: MqttClient, offMs?: number): void {
+  private lose(client: MqttClient, offMs?: number): void {
     const wasConnected = this.connected
     this.client = undefined
     if (wasConnected) {
@@ -285,7 +309,7 @@ export class DeviceLink {
     this.reconnectTimer = setTimeout(() => this.connect(), offMs ?? this.backoff.next())
   }
 
-  private setDisconnected (): void {
+  private setDisconnected(): void {
     this.connected = false
     this.counters.connected--
     this.readingIds.clear()
@@ -294,7 +318,7 @@ export class DeviceLink {
     this.counters.readingsDropped += this.buffer.requeue(lost)
   }
 
-  private countSent (packet: Packet): void {
+  private countSent(packet: Packet): void {
     if (packet.cmd !== 'publish') return
     const isReading = packet.topic === this.readingTopic || (packet.topic === '' && packet.properties?.topicAlias === READING_ALIAS)
     if (!isReading) return
@@ -303,7 +327,7 @@ export class DeviceLink {
     if (packet.messageId !== undefined) this.readingIds.add(packet.messageId)
   }
 
-  private countReceived (packet: Packet): void {
+  private countReceived(packet: Packet): void {
     if (packet.cmd !== 'puback' || packet.messageId === undefined || !this.readingIds.delete(packet.messageId)) return
     this.counters.pubacks++
     this.counters.pubackBytes += mqttPacket.generate(packet, { protocolVersion: this.options.mqttVersion ?? 5 }).length
@@ -311,7 +335,7 @@ export class DeviceLink {
 }
 
 /** The id of a JSON command too malformed to decode, if it has a readable one, so the refusal can name it. */
-function idOf (payload: Buffer): { id?: string } {
+function idOf(payload: Buffer): { id?: string } {
   try {
     const id = (JSON.parse(payload.toString('utf8')) as { id?: unknown }).id
     return typeof id === 'string' && id !== '' ? { id } : {}

@@ -22,11 +22,14 @@ export class FleetSummarizer {
   private lastAcked = 0
   private lastAt: number
 
-  constructor (private readonly counters: LinkCounters, private readonly devices: () => { count: number, buffered: number }) {
+  constructor(
+    private readonly counters: LinkCounters,
+    private readonly devices: () => { count: number; buffered: number }
+  ) {
     this.lastAt = Date.now()
   }
 
-  take (now = Date.now()): FleetSummary {
+  take(now = Date.now()): FleetSummary {
     const c = this.counters
     const seconds = Math.max(0.001, (now - this.lastAt) / 1000)
     const rate = (c.readingsAcked - this.lastAcked) / seconds
@@ -50,10 +53,13 @@ export class FleetSummarizer {
 }
 
 /** The one-line form printed every few seconds. */
-export function formatSummary (s: FleetSummary): string {
-  const wire = s.publishBytesPerReading === undefined
-    ? ''
-    : `  wire ${s.publishBytesPerReading.toFixed(1)} B/reading PUBLISH${s.pubackBytesPerReading === undefined ? '' : ` + ${s.pubackBytesPerReading.toFixed(1)} B PUBACK`}`
-  return `connected ${s.connected}/${s.devices}  readings/s ${s.readingsPerSecond.toFixed(0)}  commands acked ${s.commandsAcked}` +
+export function formatSummary(s: FleetSummary): string {
+  const wire =
+    s.publishBytesPerReading === undefined
+      ? ''
+      : `  wire ${s.publishBytesPerReading.toFixed(1)} B/reading PUBLISH${s.pubackBytesPerReading === undefined ? '' : ` + ${s.pubackBytesPerReading.toFixed(1)} B PUBACK`}`
+  return (
+    `connected ${s.connected}/${s.devices}  readings/s ${s.readingsPerSecond.toFixed(0)}  commands acked ${s.commandsAcked}` +
     ` (refused ${s.commandsRefused})  buffered ${s.buffered}  dropped ${s.dropped}  connection losses ${s.losses}${wire}`
+  )
 }

@@ -18,41 +18,43 @@ export interface DiscoveryDevice {
 }
 
 /** The retained config topic: `homeassistant/climate/thermopost_{site}_{device}/config`. */
-export function discoveryTopic (site: string, device: string): string {
+export function discoveryTopic(site: string, device: string): string {
   return `homeassistant/climate/${objectId(site, device)}/config`
 }
 
-export function discoveryConfig ({ site, device, model, firmware }: DiscoveryDevice): Buffer {
+export function discoveryConfig({ site, device, model, firmware }: DiscoveryDevice): Buffer {
   const id = objectId(site, device)
   const reading = deviceTopic(site, device, 'reading')
-  return Buffer.from(JSON.stringify({
-    name: null,
-    unique_id: id,
-    device: { identifiers: [id], name: `${site} ${device}`, manufacturer: 'thermopost', model, sw_version: firmware },
-    availability_topic: deviceTopic(site, device, 'status'),
-    payload_available: STATUS_ONLINE,
-    payload_not_available: STATUS_OFFLINE,
-    current_temperature_topic: reading,
-    current_temperature_template: '{{ value_json.temperature }}',
-    temperature_command_topic: commandTopic(site, device, 'setpoint'),
-    temperature_state_topic: reading,
-    temperature_state_template: '{{ value_json.setpoint }}',
-    mode_command_topic: commandTopic(site, device, 'mode'),
-    mode_state_topic: reading,
-    mode_state_template: '{{ value_json.mode }}',
-    modes: ['off', 'heat'],
-    action_topic: reading,
-    action_template: "{{ 'heating' if value_json.heating else ('off' if value_json.mode == 'off' else 'idle') }}",
-    min_temp: SETPOINT_RANGE.min,
-    max_temp: SETPOINT_RANGE.max,
-    temp_step: 0.5,
-    precision: 0.1,
-    temperature_unit: 'C',
-    qos: 1
-  }))
+  return Buffer.from(
+    JSON.stringify({
+      name: null,
+      unique_id: id,
+      device: { identifiers: [id], name: `${site} ${device}`, manufacturer: 'thermopost', model, sw_version: firmware },
+      availability_topic: deviceTopic(site, device, 'status'),
+      payload_available: STATUS_ONLINE,
+      payload_not_available: STATUS_OFFLINE,
+      current_temperature_topic: reading,
+      current_temperature_template: '{{ value_json.temperature }}',
+      temperature_command_topic: commandTopic(site, device, 'setpoint'),
+      temperature_state_topic: reading,
+      temperature_state_template: '{{ value_json.setpoint }}',
+      mode_command_topic: commandTopic(site, device, 'mode'),
+      mode_state_topic: reading,
+      mode_state_template: '{{ value_json.mode }}',
+      modes: ['off', 'heat'],
+      action_topic: reading,
+      action_template: "{{ 'heating' if value_json.heating else ('off' if value_json.mode == 'off' else 'idle') }}",
+      min_temp: SETPOINT_RANGE.min,
+      max_temp: SETPOINT_RANGE.max,
+      temp_step: 0.5,
+      precision: 0.1,
+      temperature_unit: 'C',
+      qos: 1
+    })
+  )
 }
 
 /** Discovery object ids allow only letters, digits, `_` and `-`. */
-function objectId (site: string, device: string): string {
+function objectId(site: string, device: string): string {
   return `thermopost_${site}_${device}`.replace(/[^A-Za-z0-9_-]/g, '_')
 }

@@ -9,14 +9,16 @@ export class ReadingBuffer {
   /** Readings dropped because the buffer was full, since the device started. */
   dropped = 0
 
-  constructor (readonly limit: number) {
+  constructor(readonly limit: number) {
     if (!(limit >= 1)) throw new RangeError(`buffer limit must be at least 1, not ${limit}`)
   }
 
-  get length (): number { return this.items.length }
+  get length(): number {
+    return this.items.length
+  }
 
   /** Adds a reading; returns true when an old one had to go to make room. */
-  push (reading: ReadingMessage): boolean {
+  push(reading: ReadingMessage): boolean {
     this.items.push(reading)
     if (this.items.length <= this.limit) return false
     this.items.shift()
@@ -24,12 +26,12 @@ export class ReadingBuffer {
     return true
   }
 
-  shift (): ReadingMessage | undefined {
+  shift(): ReadingMessage | undefined {
     return this.items.shift()
   }
 
   /** Puts readings that were sent but never acknowledged back at the front, in their order. */
-  requeue (readings: readonly ReadingMessage[]): number {
+  requeue(readings: readonly ReadingMessage[]): number {
     this.items.unshift(...readings)
     const over = Math.max(0, this.items.length - this.limit)
     if (over > 0) {

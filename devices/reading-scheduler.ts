@@ -2,7 +2,7 @@
 export interface Scheduled {
   /** Wall-clock ms when `due` should next run; the item moves it on itself. */
   nextDue: number
-  due (now: number): void
+  due(now: number): void
 }
 
 /**
@@ -14,27 +14,29 @@ export class ReadingScheduler {
   private readonly items: Scheduled[] = []
   private timer: NodeJS.Timeout | undefined
 
-  constructor (readonly tickMs = 50) {}
+  constructor(readonly tickMs = 50) {}
 
-  get size (): number { return this.items.length }
+  get size(): number {
+    return this.items.length
+  }
 
-  add (item: Scheduled): void {
+  add(item: Scheduled): void {
     this.items.push(item)
     this.timer ??= setInterval(() => this.tick(Date.now()), this.tickMs)
   }
 
-  remove (item: Scheduled): void {
+  remove(item: Scheduled): void {
     const index = this.items.indexOf(item)
     if (index >= 0) this.items.splice(index, 1)
     if (this.items.length === 0) this.stop()
   }
 
-  stop (): void {
+  stop(): void {
     clearInterval(this.timer)
     this.timer = undefined
   }
 
-  private tick (now: number): void {
+  private tick(now: number): void {
     for (const item of this.items) {
       if (item.nextDue <= now) item.due(now)
     }

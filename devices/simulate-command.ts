@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import { CommandError, UsageError } from '../common/command-errors.js'
 import { type CommandConfig, readCommandConfig } from '../common/config/command-config.js'
+import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
 import { openFileLimit } from './fd-limit.js'
 import { formatSummary } from './fleet-summary.js'
-import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
 import { Simulator, type SimulatorOptions } from './simulator.js'
 
 export const simulateUsage = `Usage: thermopost simulate [--url mqtt://HOST:PORT ...] [--devices N] [options]
@@ -25,7 +25,7 @@ ${linkFlagsUsage}
                        url a list), or one section of it; a flag wins over the file`
 
 /** `thermopost simulate`: parses its flags, ramps the fleet up, prints a summary line every few seconds. */
-export async function runSimulateCommand (args: string[]): Promise<void> {
+export async function runSimulateCommand(args: string[]): Promise<void> {
   const read = await readCommandConfig(args, simulatorConfigSchema, { switches: new Set(['home_assistant']), repeatable: ['url'] })
   if (read === undefined) {
     console.log(simulateUsage)
@@ -36,13 +36,17 @@ export async function runSimulateCommand (args: string[]): Promise<void> {
   const limit = openFileLimit()
   // Each device holds a socket; the process needs a few descriptors of its own besides.
   if (limit !== undefined && options.devices + 64 > limit) {
-    throw new CommandError(`${options.devices} devices need ${options.devices + 64} open files, but ulimit -n is ${limit}: raise it (ulimit -n ${options.devices + 1024}) or run fewer`)
+    throw new CommandError(
+      `${options.devices} devices need ${options.devices + 64} open files, but ulimit -n is ${limit}: raise it (ulimit -n ${options.devices + 1024}) or run fewer`
+    )
   }
 
   const simulator = new Simulator(options)
-  console.log(`simulating ${options.devices} thermostat(s) on ${options.sites} site(s) against ${options.urls.join(', ')}` +
-    ` (MQTT ${options.mqttVersion === 5 ? '5' : '3.1.1'}, ${options.format}, every ${options.interval} s, time scale ${options.timeScale}` +
-    `${simulator.flakyCount > 0 ? `, ${simulator.flakyCount} flaky` : ''})`)
+  console.log(
+    `simulating ${options.devices} thermostat(s) on ${options.sites} site(s) against ${options.urls.join(', ')}` +
+      ` (MQTT ${options.mqttVersion === 5 ? '5' : '3.1.1'}, ${options.format}, every ${options.interval} s, time scale ${options.timeScale}` +
+      `${simulator.flakyCount > 0 ? `, ${simulator.flakyCount} flaky` : ''})`
+  )
   let stopping = false
   let reporter: NodeJS.Timeout | undefined
   const stop = (signal: string): void => {
@@ -50,20 +54,24 @@ export async function runSimulateCommand (args: string[]): Promise<void> {
     stopping = true
     clearInterval(reporter)
     console.log(`${signal}: disconnecting ${options.devices} device(s)`)
-    simulator.stop().then(() => {
-      console.log(`stopped; ${formatSummary(simulator.summary())}`)
-      process.exit(0)
-    }, (error: unknown) => {
-      console.error(`thermopost: stop failed: ${(error as Error).message}`)
-      process.exit(1)
-    })
+    simulator.stop().then(
+      () => {
+        console.log(`stopped; ${formatSummary(simulator.summary())}`)
+        process.exit(0)
+      },
+      (error: unknown) => {
+        console.error(`thermopost: stop failed: ${(error as Error).message}`)
+        process.exit(1)
+      }
+    )
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
 
   const width = String(options.devices).length
   await simulator.start((started, connected) => {
-    if (process.stdout.isTTY) process.stdout.write(`\rramp-up: ${String(started).padStart(width)}/${options.devices} started, ${connected} connected`)
+    if (process.stdout.isTTY)
+      process.stdout.write(`\rramp-up: ${String(started).padStart(width)}/${options.devices} started, ${connected} connected`)
     else if (started === options.devices) console.log(`ramp-up: ${started}/${options.devices} started, ${connected} connected`)
   })
   if (process.stdout.isTTY) process.stdout.write('\n')
@@ -94,17 +102,20 @@ export const simulatorConfigSchema = z.strictObject({
 
 type SimulatorConfig = z.infer<typeof simulatorConfigSchema>
 
-function simulatorOptionsFrom (read: CommandConfig<SimulatorConfig>): SimulatorOptions {
+function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): SimulatorOptions {
   const { config } = read
-  const { urls, mqttVersion, username, password } = checked(read, 'url', () => linkSettingsFrom({
-    ...(config.url === undefined ? {} : { url: [config.url].flat() }),
-    ...(config.username === undefined ? {} : { username: config.username }),
-    ...(config.password === undefined ? {} : { password: config.password }),
-    'mqtt-version': String(config.mqtt_version ?? '5')
-  }))
+  const { urls, mqttVersion, username, password } = checked(read, 'url', () =>
+    linkSettingsFrom({
+      ...(config.url === undefined ? {} : { url: [config.url].flat() }),
+      ...(config.username === undefined ? {} : { username: config.username }),
+      ...(config.password === undefined ? {} : { password: config.password }),
+      'mqtt-version': String(config.mqtt_version ?? '5')
+    })
+  )
   const format = config.format ?? 'json'
   const homeAssistant = config.home_assistant === true
-  if (homeAssistant && format === 'compact') throw read.problem('home_assistant', 'reads readings as JSON: it cannot be used with format compact')
+  if (homeAssistant && format === 'compact')
+    throw read.problem('home_assistant', 'reads readings as JSON: it cannot be used with format compact')
   const devices = config.devices ?? 10
   return {
     urls,
@@ -123,7 +134,7 @@ function simulatorOptionsFrom (read: CommandConfig<SimulatorConfig>): SimulatorO
 }
 
 /** Runs a check written for flags; a key that came from the file gets its mistake reported at the file's line. */
-function checked<T> (read: CommandConfig<SimulatorConfig>, key: keyof SimulatorConfig, check: () => T): T {
+function checked<T>(read: CommandConfig<SimulatorConfig>, key: keyof SimulatorConfig, check: () => T): T {
   try {
     return check()
   } catch (error) {

@@ -48,7 +48,7 @@ export class Simulator {
   private flakyTimer: NodeJS.Timeout | undefined
   private stopping = false
 
-  constructor (private readonly options: SimulatorOptions) {
+  constructor(private readonly options: SimulatorOptions) {
     this.clock = new ModelClock(options.timeScale)
     this.random = new SeededRandom(options.seed)
     const width = String(options.devices).length
@@ -82,14 +82,15 @@ export class Simulator {
    * Starts every device, at most `rampConcurrency` connecting at a time (a broker's listen backlog is a
    * few hundred); `progress` hears how many have started and how many are connected after each batch.
    */
-  async start (progress: (started: number, connected: number) => void = () => {}): Promise<void> {
+  async start(progress: (started: number, connected: number) => void = () => {}): Promise<void> {
     const batch = this.options.rampConcurrency ?? 50
     for (let first = 0; first < this.thermostats.length && !this.stopping; first += batch) {
       const group = this.thermostats.slice(first, first + batch)
       const target = this.counters.connects + group.length
       for (const thermostat of group) thermostat.start()
       const deadline = Date.now() + RAMP_BATCH_WAIT_MS
-      while (this.counters.connects < target && Date.now() < deadline && !this.stopping) await new Promise((resolve) => setTimeout(resolve, 5))
+      while (this.counters.connects < target && Date.now() < deadline && !this.stopping)
+        await new Promise((resolve) => setTimeout(resolve, 5))
       progress(first + group.length, this.counters.connected)
     }
     if (this.flaky.length > 0 && !this.stopping) {
@@ -101,12 +102,12 @@ export class Simulator {
     }
   }
 
-  summary (): FleetSummary {
+  summary(): FleetSummary {
     return this.summarizer.take()
   }
 
   /** Every device publishes `offline` and disconnects cleanly. */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.stopping = true
     clearInterval(this.flakyTimer)
     this.scheduler.stop()
@@ -114,5 +115,7 @@ export class Simulator {
   }
 
   /** Devices whose links drop now and then. */
-  get flakyCount (): number { return this.flaky.length }
+  get flakyCount(): number {
+    return this.flaky.length
+  }
 }

@@ -1,13 +1,11 @@
 import type { BackoffOptions } from './backoff.js'
-import {
-  type Command, INTERVAL_RANGE, type MetaMessage, type Mode, type ReadingFormat, SETPOINT_RANGE
-} from './contract.js'
+import { type Command, INTERVAL_RANGE, type MetaMessage, type Mode, type ReadingFormat, SETPOINT_RANGE } from './contract.js'
 import { type CommandOutcome, DeviceLink } from './device-link.js'
 import { discoveryConfig, discoveryTopic, HOME_ASSISTANT_STATUS } from './home-assistant.js'
 import type { LinkCounters } from './link-counters.js'
 import type { ModelClock } from './model/model-clock.js'
 import { OutsideTemperature } from './model/outside-temperature.js'
-import { randomRoomParameters, RoomModel } from './model/room-model.js'
+import { RoomModel, randomRoomParameters } from './model/room-model.js'
 import type { SeededRandom } from './model/seeded-random.js'
 import { Sensor } from './model/sensor.js'
 import type { ReadingScheduler, Scheduled } from './reading-scheduler.js'
@@ -39,7 +37,7 @@ export interface ThermostatOptions {
   /** The first reading's time; by default somewhere in the first interval, so a fleet does not report in step. */
   firstReadingAt?: number
   /** The room's state at start; by default drawn from `random`. */
-  initial?: { temperature: number, setpoint: number, mode?: Mode }
+  initial?: { temperature: number; setpoint: number; mode?: Mode }
 }
 
 /**
@@ -55,13 +53,19 @@ export class Thermostat implements Scheduled {
   private readonly sensor: Sensor
   private offUntil = 0
 
-  constructor (private readonly options: ThermostatOptions) {
+  constructor(private readonly options: ThermostatOptions) {
     const { random, clock } = options
     this.interval = options.interval
     const now = Date.now()
-    const initial = options.initial ?? { temperature: random.between(16, 21), setpoint: SETPOINTS[Math.floor(random.next() * SETPOINTS.length)]! }
+    const initial = options.initial ?? {
+      temperature: random.between(16, 21),
+      setpoint: SETPOINTS[Math.floor(random.next() * SETPOINTS.length)]!
+    }
     this.model = new RoomModel(randomRoomParameters(random), new OutsideTemperature(), {
-      time: clock.modelAt(now), temperature: initial.temperature, setpoint: initial.setpoint, mode: initial.mode ?? 'heat'
+      time: clock.modelAt(now),
+      temperature: initial.temperature,
+      setpoint: initial.setpoint,
+      mode: initial.mode ?? 'heat'
     })
     this.sensor = new Sensor(random)
     this.nextDue = options.firstReadingAt ?? now + random.next() * this.interval * 1000
@@ -83,33 +87,41 @@ export class Thermostat implements Scheduled {
       ...(homeAssistant
         ? {
             extraSubscriptions: [HOME_ASSISTANT_STATUS],
-            onMessage: (topic, payload) => { if (topic === HOME_ASSISTANT_STATUS && payload.toString() === 'online') this.announce() },
+            onMessage: (topic, payload) => {
+              if (topic === HOME_ASSISTANT_STATUS && payload.toString() === 'online') this.announce()
+            },
             onConnect: () => this.announce()
           }
         : {})
     })
   }
 
-  get site (): string { return this.options.site }
-  get device (): string { return this.options.device }
-  get readingInterval (): number { return this.interval }
+  get site(): string {
+    return this.options.site
+  }
+  get device(): string {
+    return this.options.device
+  }
+  get readingInterval(): number {
+    return this.interval
+  }
 
-  start (): void {
+  start(): void {
     this.link.start()
     this.options.scheduler.add(this)
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.options.scheduler.remove(this)
     await this.link.stop()
   }
 
-  meta (): MetaMessage {
+  meta(): MetaMessage {
     return { model: THERMOSTAT_MODEL, firmware: THERMOSTAT_FIRMWARE, unit: '°C', interval: this.interval }
   }
 
   /** Takes a reading now: runs the room up to the model time of `now`, reads the sensor, hands the reading to the link. */
-  due (now: number): void {
+  due(now: number): void {
     // Stay on the interval's grid; after a stall (a busy event loop) start again from now rather than catch up in a burst.
     this.nextDue = Math.max(this.nextDue + this.interval * 1000, now + 1)
     if (now < this.offUntil) return
@@ -123,18 +135,20 @@ export class Thermostat implements Scheduled {
     })
   }
 
-  private handle (command: Command): CommandOutcome {
+  private handle(command: Command): CommandOutcome {
     this.model.advanceTo(this.options.clock.modelAt(Date.now()))
     switch (command.name) {
       case 'setpoint': {
         const { min, max } = SETPOINT_RANGE
-        if (command.value < min || command.value > max) return { ok: false, reason: `setpoint ${command.value} °C is outside ${min}–${max} °C` }
+        if (command.value < min || command.value > max)
+          return { ok: false, reason: `setpoint ${command.value} °C is outside ${min}–${max} °C` }
         this.model.setSetpoint(command.value)
         return { ok: true, value: command.value }
       }
       case 'interval': {
         const { min, max } = INTERVAL_RANGE
-        if (command.value < min || command.value > max) return { ok: false, reason: `interval ${command.value} s is outside ${min}–${max} s` }
+        if (command.value < min || command.value > max)
+          return { ok: false, reason: `interval ${command.value} s is outside ${min}–${max} s` }
         this.nextDue += (command.value - this.interval) * 1000
         this.interval = command.value
         this.link.publishMeta()
@@ -155,8 +169,12 @@ export class Thermostat implements Scheduled {
   }
 
   /** Home Assistant discovery, retained: on every connect and whenever Home Assistant says it is back. */
-  private announce (): void {
+  private announce(): void {
     const { site, device } = this.options
-    this.link.publish(discoveryTopic(site, device), discoveryConfig({ site, device, model: THERMOSTAT_MODEL, firmware: THERMOSTAT_FIRMWARE }), true)
+    this.link.publish(
+      discoveryTopic(site, device),
+      discoveryConfig({ site, device, model: THERMOSTAT_MODEL, firmware: THERMOSTAT_FIRMWARE }),
+      true
+    )
   }
 }

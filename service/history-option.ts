@@ -5,8 +5,8 @@ import { SqliteHistoryStore } from './history/sqlite.js'
 
 /** Where the history lives, from `--history sqlite:PATH | influx://USER:PASS@HOST:PORT/DB`. */
 export type HistoryTarget =
-  | { kind: 'sqlite', path: string }
-  | { kind: 'influx', host: string, port: number, database: string, username?: string, password?: string }
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'influx'; host: string; port: number; database: string; username?: string; password?: string }
 
 /** A `--history` value that is not one of the two forms; the message says what is wrong and shows the forms. */
 export class HistoryOptionError extends Error {}
@@ -14,7 +14,7 @@ export class HistoryOptionError extends Error {}
 const FORMS = 'sqlite:PATH or influx://USER:PASS@HOST:PORT/DB'
 
 /** Absent: `history.db` in the data directory. */
-export function parseHistoryOption (text: string | undefined, dataDir: string): HistoryTarget {
+export function parseHistoryOption(text: string | undefined, dataDir: string): HistoryTarget {
   if (text === undefined) return { kind: 'sqlite', path: join(dataDir, 'history.db') }
   if (text.startsWith('sqlite:')) {
     const path = text.slice('sqlite:'.length)
@@ -29,8 +29,10 @@ export function parseHistoryOption (text: string | undefined, dataDir: string): 
     throw new HistoryOptionError(`'${redacted(text)}' is not a valid URL: use ${FORMS}`)
   }
   const database = decodeURIComponent(url.pathname.slice(1))
-  if (database === '' || database.includes('/')) throw new HistoryOptionError(`'${redacted(text)}' needs the database name as its path, one segment (influx://HOST:8086/thermopost)`)
-  if (url.search !== '' || url.hash !== '') throw new HistoryOptionError(`'${redacted(text)}' has a query or fragment, which InfluxDB URLs here do not take`)
+  if (database === '' || database.includes('/'))
+    throw new HistoryOptionError(`'${redacted(text)}' needs the database name as its path, one segment (influx://HOST:8086/thermopost)`)
+  if (url.search !== '' || url.hash !== '')
+    throw new HistoryOptionError(`'${redacted(text)}' has a query or fragment, which InfluxDB URLs here do not take`)
   return {
     kind: 'influx',
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -42,18 +44,18 @@ export function parseHistoryOption (text: string | undefined, dataDir: string): 
 }
 
 /** Opens the store; an InfluxDB that cannot be reached rejects here, so start-up stops with the reason. */
-export async function openHistory (target: HistoryTarget, retention: Partial<RetentionOptions>): Promise<HistoryStore> {
+export async function openHistory(target: HistoryTarget, retention: Partial<RetentionOptions>): Promise<HistoryStore> {
   if (target.kind === 'sqlite') return new SqliteHistoryStore({ path: target.path, retention })
   const { host, port, database, username, password } = target
   return await InfluxHistoryStore.open({ connection: { host, port, protocol: 'http', username, password }, database, retention })
 }
 
 /** For messages and logs: the URL without its password. */
-export function describeHistory (target: HistoryTarget): string {
+export function describeHistory(target: HistoryTarget): string {
   if (target.kind === 'sqlite') return `SQLite ${target.path}`
   return `InfluxDB http://${target.username === undefined ? '' : `${target.username}@`}${target.host}:${target.port}/${target.database}`
 }
 
-function redacted (text: string): string {
+function redacted(text: string): string {
   return text.replace(/^(\w+:\/\/[^:/@]*:)[^@/]*@/, '$1***@')
 }

@@ -54,9 +54,9 @@ export type AlertSeverity = 'info' | 'warning' | 'critical'
 
 /** Above / below a threshold for a duration, or silent (stale) for a duration. */
 export type AlertCondition =
-  | { kind: 'above', threshold: number, forMs: number }
-  | { kind: 'below', threshold: number, forMs: number }
-  | { kind: 'stale', forMs: number }
+  | { kind: 'above'; threshold: number; forMs: number }
+  | { kind: 'below'; threshold: number; forMs: number }
+  | { kind: 'stale'; forMs: number }
 
 export interface AlertRule {
   id: string
@@ -95,11 +95,11 @@ export interface BrokerStatus {
 
 /** What the live feed (Server-Sent Events) carries, one event per change. */
 export type LiveEvent =
-  | { type: 'reading', reading: Reading }
-  | { type: 'device', device: DeviceSummary }
-  | { type: 'command', command: CommandRecord }
-  | { type: 'alert', alert: AlertRecord }
-  | { type: 'broker', broker: BrokerStatus }
+  | { type: 'reading'; reading: Reading }
+  | { type: 'device'; device: DeviceSummary }
+  | { type: 'command'; command: CommandRecord }
+  | { type: 'alert'; alert: AlertRecord }
+  | { type: 'broker'; broker: BrokerStatus }
 
 /*
  * The seams between the parts of the service: the registry, the command tracker, the alert rules and the
@@ -107,8 +107,8 @@ export type LiveEvent =
  */
 
 export interface DeviceDirectory {
-  list (): DeviceSummary[]
-  get (id: string): DeviceSummary | undefined
+  list(): DeviceSummary[]
+  get(id: string): DeviceSummary | undefined
 }
 
 export interface CommandDesk {
@@ -116,25 +116,25 @@ export interface CommandDesk {
    * Publishes a setpoint command and starts tracking it; resolves with its record (queued when the device
    * is offline, else sent). Throws ServiceError 'unknown-device' or 'invalid-field' (value out of 5–35 °C).
    */
-  setpoint (deviceId: string, value: number): Promise<CommandRecord>
+  setpoint(deviceId: string, value: number): Promise<CommandRecord>
   /** Newest first. */
-  history (deviceId: string, limit?: number): CommandRecord[]
+  history(deviceId: string, limit?: number): CommandRecord[]
 }
 
 export interface AlertDesk {
   /** Newest first. */
-  list (filter?: { state?: AlertState, deviceId?: string }): AlertRecord[]
+  list(filter?: { state?: AlertState; deviceId?: string }): AlertRecord[]
   /** Throws ServiceError 'unknown-alert'. */
-  acknowledge (id: string): AlertRecord
+  acknowledge(id: string): AlertRecord
 }
 
 export interface BrokerWatch {
-  status (): BrokerStatus
+  status(): BrokerStatus
 }
 
 export interface LiveFeed {
   /** Calls `listener` with every event from now on; returns the function that stops it. */
-  subscribe (listener: (event: LiveEvent) => void): () => void
+  subscribe(listener: (event: LiveEvent) => void): () => void
 }
 
 /** The running service as its users (the REST API, the dashboard's tests) see it: each seam once. */

@@ -23,6 +23,6 @@ export interface Reading {
   humidity?: number
 }
 
-export function deviceIdOf (site: string, device: string): string {
+export function deviceIdOf(site: string, device: string): string {
   return `${site}/${device}`
 }

@@ -1,19 +1,19 @@
 import { createServer, type Server } from 'node:http'
-import { closeOnSignals } from '../common/close-on-signals.js'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
+import { closeOnSignals } from '../common/close-on-signals.js'
 import { CommandError } from '../common/command-errors.js'
-import { isLoopback } from '../common/loopback.js'
 import { createLogger } from '../common/log.js'
+import { isLoopback } from '../common/loopback.js'
 import { dashboardRouter } from '../dashboard/dashboard-router.js'
 import { adapterNames, createAdapters } from './adapters/index.js'
+import { type ApiToken, loadApiToken } from './api/api-token.js'
 import { createApi } from './api/create-api.js'
-import { loadApiToken, type ApiToken } from './api/api-token.js'
-import { describeHistory, openHistory } from './history-option.js'
 import type { HistoryStore } from './history/history-store.js'
+import { describeHistory, openHistory } from './history-option.js'
 import { startRetention } from './retention-timer.js'
 import { startService } from './service.js'
-import { serviceSettingsFrom, type ServiceSettings } from './service-options.js'
+import { type ServiceSettings, serviceSettingsFrom } from './service-options.js'
 
 export const serviceUsage = `Usage: thermopost service [--url mqtt://HOST:PORT ...] [--http-port PORT] [--data-dir DIR] [--history SPEC] [options]
 
@@ -48,16 +48,19 @@ Alert rules are a list in the config file only:
     - { device: '*', stale: true, for: 15m, severity: critical }   # below: 5 works as above does`
 
 /** `thermopost service`: the history store, the service core, then the API; SIGINT / SIGTERM close them in reverse. */
-export async function runServiceCommand (args: string[]): Promise<void> {
+export async function runServiceCommand(args: string[]): Promise<void> {
   const settings = await serviceSettingsFrom(args, process.env)
   if (settings === undefined) {
     console.log(serviceUsage)
     return
   }
   const logger = createLogger('service')
-  const token = settings.apiOpen && settings.apiToken === undefined
-    ? undefined
-    : await loadApiToken(settings.dataDir, settings.apiToken).catch((error: unknown) => { throw new CommandError(`cannot read or write the API token: ${(error as Error).message}`) })
+  const token =
+    settings.apiOpen && settings.apiToken === undefined
+      ? undefined
+      : await loadApiToken(settings.dataDir, settings.apiToken).catch((error: unknown) => {
+          throw new CommandError(`cannot read or write the API token: ${(error as Error).message}`)
+        })
   let history: HistoryStore
   try {
     history = await openHistory(settings.history, { retentionRaw: settings.retentionRawMs })
@@ -81,7 +84,17 @@ export async function runServiceCommand (args: string[]): Promise<void> {
   })
   const stopRetention = startRetention(history, logger)
   const { devices, commands, alerts, broker, live } = service
-  const app = createApi({ devices, commands, alerts, broker, live, history, auth: { token: token?.token, open: settings.apiOpen }, logger, dashboard: dashboardRouter() })
+  const app = createApi({
+    devices,
+    commands,
+    alerts,
+    broker,
+    live,
+    history,
+    auth: { token: token?.token, open: settings.apiOpen },
+    logger,
+    dashboard: dashboardRouter()
+  })
   const server = createServer(app)
   const closeAll = async (): Promise<void> => {
     // Event streams never end on their own: without closing them, server.close would wait for ever.
@@ -102,7 +115,7 @@ export async function runServiceCommand (args: string[]): Promise<void> {
   closeOnSignals(logger, () => closeAll())
 }
 
-async function listen (server: Server, { httpHost, httpPort }: ServiceSettings): Promise<void> {
+async function listen(server: Server, { httpHost, httpPort }: ServiceSettings): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(httpPort, httpHost, () => {
@@ -118,15 +131,19 @@ async function listen (server: Server, { httpHost, httpPort }: ServiceSettings):
 }
 
 /** The URL (the line `thermopost start` waits for), how the API is protected, and where the history is. */
-function logStart (logger: Logger, server: Server, settings: ServiceSettings, token: ApiToken | undefined, history: string): void {
+function logStart(logger: Logger, server: Server, settings: ServiceSettings, token: ApiToken | undefined, history: string): void {
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const access = token === undefined
-    ? 'API open: no token needed'
-    : token.file === undefined
-      ? 'API token as given'
-      : `API token ${token.generated ? 'generated into' : 'from'} ${token.file}`
-  logger.info({ port: address.port, history, brokers: settings.urls }, `listening on http://${host}:${address.port} (dashboard at /, API at /api; ${access})`)
+  const access =
+    token === undefined
+      ? 'API open: no token needed'
+      : token.file === undefined
+        ? 'API token as given'
+        : `API token ${token.generated ? 'generated into' : 'from'} ${token.file}`
+  logger.info(
+    { port: address.port, history, brokers: settings.urls },
+    `listening on http://${host}:${address.port} (dashboard at /, API at /api; ${access})`
+  )
   if (token?.exposed === true) logger.warn({ file: token.file }, `${token.file} can be read by other users: chmod 600 it`)
   if (settings.apiOpen && !isLoopback(settings.httpHost)) {
     logger.warn({ host: settings.httpHost }, `the API is open (no token) on ${settings.httpHost}, which other machines can reach`)

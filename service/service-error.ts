@@ -13,7 +13,7 @@ export const serviceErrors = {
   'history-unavailable': { status: 503, message: 'the history store cannot be reached' },
   'broker-unavailable': { status: 503, message: 'the service is not connected to the broker' },
   internal: { status: 500, message: 'the service failed to answer this request; the details are in its log' }
-} as const satisfies Record<string, { status: number, message: string }>
+} as const satisfies Record<string, { status: number; message: string }>
 
 export type ServiceErrorCode = keyof typeof serviceErrors
 
@@ -24,7 +24,11 @@ export class ServiceError extends Error {
    * @param field the request field at fault (`value`, `from`), for 'invalid-field'
    * @param detail what exactly is wrong, replacing the catalogue's generic message
    */
-  constructor (readonly code: ServiceErrorCode, detail?: string, readonly field?: string) {
+  constructor(
+    readonly code: ServiceErrorCode,
+    detail?: string,
+    readonly field?: string
+  ) {
     super(detail ?? serviceErrors[code].message)
     this.name = 'ServiceError'
     this.status = serviceErrors[code].status

@@ -1,11 +1,11 @@
 import { z } from 'zod'
 import { UsageError } from '../common/command-errors.js'
 import { readCommandConfig } from '../common/config/command-config.js'
+import { parseDuration } from '../common/config/duration.js'
 import { BROKER_URL_HINT, notABrokerUrl } from '../common/link-flags.js'
 import { adapterNames } from './adapters/index.js'
 import { alertRuleConfigSchema, alertRulesOf } from './alert-rules-config.js'
-import { parseDuration } from '../common/config/duration.js'
-import { HistoryOptionError, parseHistoryOption, type HistoryTarget } from './history-option.js'
+import { HistoryOptionError, type HistoryTarget, parseHistoryOption } from './history-option.js'
 import type { AlertRule } from './model.js'
 
 /**
@@ -62,7 +62,7 @@ const HOUR = 3_600_000
  * of the process list) and the config file. A mistake in a flag is a UsageError naming it, one in the file a
  * CommandError naming the file's line; `undefined` means --help was asked.
  */
-export async function serviceSettingsFrom (args: string[], env: NodeJS.ProcessEnv): Promise<ServiceSettings | undefined> {
+export async function serviceSettingsFrom(args: string[], env: NodeJS.ProcessEnv): Promise<ServiceSettings | undefined> {
   const read = await readCommandConfig(args, serviceConfigSchema, { switches: new Set(['api_open']), repeatable: ['url'] })
   if (read === undefined) return undefined
   const { config, fromFlags, file } = read
@@ -72,7 +72,8 @@ export async function serviceSettingsFrom (args: string[], env: NodeJS.ProcessEn
   const badUrl = notABrokerUrl(urls)
   if (badUrl !== undefined) throw problem('url', `${BROKER_URL_HINT}, not '${badUrl}'`)
   const password = config.password ?? env.THERMOPOST_MQTT_PASSWORD
-  if (password !== undefined && config.username === undefined) throw problem('password', 'needs --username (a password alone logs nobody in)')
+  if (password !== undefined && config.username === undefined)
+    throw problem('password', 'needs --username (a password alone logs nobody in)')
   const dataDir = config.data_dir ?? './data'
   let history: HistoryTarget
   try {
@@ -82,13 +83,21 @@ export async function serviceSettingsFrom (args: string[], env: NodeJS.ProcessEn
     throw error
   }
   const retentionRawMs = parseDuration(config.retention_raw ?? '30d')
-  if (retentionRawMs === undefined || retentionRawMs < HOUR) throw problem('retention_raw', `must be a time of at least 1h, like 30d, 12h or 90m, not '${config.retention_raw}'`)
-  const adapters = config.adapters === undefined ? undefined : [config.adapters].flat().flatMap((list) => list.split(',')).map((name) => name.trim())
+  if (retentionRawMs === undefined || retentionRawMs < HOUR)
+    throw problem('retention_raw', `must be a time of at least 1h, like 30d, 12h or 90m, not '${config.retention_raw}'`)
+  const adapters =
+    config.adapters === undefined
+      ? undefined
+      : [config.adapters]
+          .flat()
+          .flatMap((list) => list.split(','))
+          .map((name) => name.trim())
   const unknown = adapters?.find((name) => !adapterNames.includes(name))
   if (unknown !== undefined) throw problem('adapters', `has no adapter '${unknown}'; the adapters are ${adapterNames.join(', ')}`)
   const apiToken = fromFlags.api_token ?? env.THERMOPOST_API_TOKEN ?? file?.value.api_token
   if (apiToken !== undefined && apiToken.length < 16) {
-    if (fromFlags.api_token === undefined && env.THERMOPOST_API_TOKEN !== undefined) throw new UsageError('THERMOPOST_API_TOKEN must be at least 16 characters')
+    if (fromFlags.api_token === undefined && env.THERMOPOST_API_TOKEN !== undefined)
+      throw new UsageError('THERMOPOST_API_TOKEN must be at least 16 characters')
     throw problem('api_token', 'must be at least 16 characters (a generated one has 43)')
   }
   return {

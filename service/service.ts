@@ -12,8 +12,8 @@ import { CommandLog } from './commands/command-log.js'
 import { CommandTracker } from './commands/command-tracker.js'
 import type { HistoryStore } from './history/history-store.js'
 import { Ingest } from './ingest/ingest.js'
-import type { IncomingMessage } from './ingest/service-link.js'
 import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
+import type { IncomingMessage } from './ingest/service-link.js'
 import { LiveHub } from './live/live-hub.js'
 import type { AlertRule, ServiceParts } from './model.js'
 import { DeviceRegistry } from './registry/device-registry.js'
@@ -76,7 +76,7 @@ export interface RunningService extends ServiceParts {
   /** Resolves once the first subscriptions are in place; the service also runs (and retries) without a broker. */
   ready: Promise<void>
   /** Stores and acknowledges what is queued, disconnects (the broker keeps the session), stops every timer. */
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /**
@@ -84,7 +84,7 @@ export interface RunningService extends ServiceParts {
  * the device registry, setpoint commands, alerts, the broker's $SYS figures and the live feed. The REST API
  * and the `thermopost service` command sit on top of what this returns.
  */
-export async function startService (options: ServiceOptions): Promise<RunningService> {
+export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { logger, timing = {} } = options
   const live = new LiveHub(logger)
   const emit = live.emit.bind(live)
@@ -112,7 +112,16 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
   const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
-  const alerts = new AlertMonitor({ rules: options.alertRules ?? [], devices: registry, publish, emit, webhook, log: new AlertLog(db), logger, checkMs: timing.alertCheckMs })
+  const alerts = new AlertMonitor({
+    rules: options.alertRules ?? [],
+    devices: registry,
+    publish,
+    emit,
+    webhook,
+    log: new AlertLog(db),
+    logger,
+    checkMs: timing.alertCheckMs
+  })
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
   const ingest = new Ingest({
@@ -150,7 +159,7 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
     history: options.history,
     unrecognized,
     ready: ingest.link.ready,
-    async close () {
+    async close() {
       await ingest.close()
       commands.close()
       alerts.close()
@@ -163,7 +172,7 @@ export async function startService (options: ServiceOptions): Promise<RunningSer
 }
 
 /** thermopost devices' retained meta, read with the contract (the thermopost adapter leaves it to the registry). */
-function metaHandler (registry: DeviceRegistry, unrecognized: UnrecognizedPayloads): (message: IncomingMessage) => void {
+function metaHandler(registry: DeviceRegistry, unrecognized: UnrecognizedPayloads): (message: IncomingMessage) => void {
   return ({ topic, payload }) => {
     const parsed = parseDeviceTopic(topic)
     if (parsed?.kind !== 'meta') return

@@ -2,7 +2,7 @@ import type { QoS } from 'mqtt-packet'
 import { Reason } from '../protocol/reason-codes.js'
 import { parseFilter } from '../topics.js'
 import type { Acl, ClientAcl } from './acl.js'
-import { allowAll, type AuthHooks, type ClientIdentity } from './hooks.js'
+import { type AuthHooks, allowAll, type ClientIdentity } from './hooks.js'
 
 export interface AclAuthOptions {
   /**
@@ -36,18 +36,22 @@ export class AclAuthorizer implements AuthHooks {
   private compiled = new WeakMap<ClientIdentity, Compiled>()
   private readonly readCheckedOnDelivery: boolean
 
-  constructor (acl: Acl, readonly authenticate: AuthHooks['authenticate'] = allowAll.authenticate, options: AclAuthOptions = {}) {
+  constructor(
+    acl: Acl,
+    readonly authenticate: AuthHooks['authenticate'] = allowAll.authenticate,
+    options: AclAuthOptions = {}
+  ) {
     this.acl = acl
     this.readCheckedOnDelivery = options.readCheckedOnDelivery === true
   }
 
-  replace (acl: Acl): void {
+  replace(acl: Acl): void {
     this.acl = acl
     this.compiled = new WeakMap()
   }
 
   /** QoS and retain do not enter into it: Mosquitto's ACLs have no rule for them either. */
-  authorizePublish (client: ClientIdentity, topic: string, _qos: QoS, _retain: boolean): boolean {
+  authorizePublish(client: ClientIdentity, topic: string, _qos: QoS, _retain: boolean): boolean {
     return this.rulesFor(client).canWrite(topic)
   }
 
@@ -55,18 +59,18 @@ export class AclAuthorizer implements AuthHooks {
    * The QoS asked for, or 0x87 Not Authorized (the subscribe handler answers 0x80 to 3.1.1 clients).
    * A shared subscription `$share/{group}/{filter}` is judged by its filter.
    */
-  authorizeSubscribe (client: ClientIdentity, filter: string, qos: QoS): number {
+  authorizeSubscribe(client: ClientIdentity, filter: string, qos: QoS): number {
     const parsed = parseFilter(filter, Infinity, Infinity)
     if (typeof parsed === 'string') return Reason.NotAuthorized
     return this.rulesFor(client).canSubscribe(parsed.filter, this.readCheckedOnDelivery) ? qos : Reason.NotAuthorized
   }
 
   /** May a message on `topic` be delivered to `client`? For the delivery path; cached per client and topic. */
-  authorizeRead (client: ClientIdentity, topic: string): boolean {
+  authorizeRead(client: ClientIdentity, topic: string): boolean {
     return this.rulesFor(client).canRead(topic)
   }
 
-  private rulesFor (client: ClientIdentity): ClientAcl {
+  private rulesFor(client: ClientIdentity): ClientAcl {
     const known = this.compiled.get(client)
     if (known !== undefined && known.acl === this.acl && known.clientId === client.clientId && known.username === client.username) {
       return known.rules

@@ -41,26 +41,32 @@ export interface AclRule {
 }
 
 export class AclParseError extends Error {
-  constructor (readonly file: string, readonly line: number, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly problem: string
+  ) {
     super(`${file}:${line}: ${problem}`)
     this.name = 'AclParseError'
   }
 }
 
 /** Reads and parses an ACL file; errors name the file and line. */
-export async function loadAcl (path: string): Promise<Acl> {
+export async function loadAcl(path: string): Promise<Acl> {
   return parseAcl(await readFile(path, 'utf8'), path)
 }
 
 /** Parses the text of an ACL file; `file` only names it in errors. */
-export function parseAcl (text: string, file = '<acl>'): Acl {
+export function parseAcl(text: string, file = '<acl>'): Acl {
   const rules: AclRule[] = []
   let user: string | undefined
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim()
     if (line === '' || line.startsWith('#')) continue
-    const fail = (problem: string): never => { throw new AclParseError(file, i + 1, problem) }
+    const fail = (problem: string): never => {
+      throw new AclParseError(file, i + 1, problem)
+    }
     const [keyword, rest] = splitWord(line)
     if (keyword === 'user') {
       if (rest === '') fail("'user' without a user name")
@@ -74,7 +80,7 @@ export function parseAcl (text: string, file = '<acl>'): Acl {
   return new Acl(rules)
 }
 
-function parseRule (keyword: string, rest: string, fail: (problem: string) => never): { access: AclAccess, topic: string } {
+function parseRule(keyword: string, rest: string, fail: (problem: string) => never): { access: AclAccess; topic: string } {
   if (rest === '') fail(`'${keyword}' without a topic`)
   let [access, topic] = splitWord(rest)
   if (ACCESS_WORDS.has(access)) {
@@ -94,7 +100,7 @@ function parseRule (keyword: string, rest: string, fail: (problem: string) => ne
   return { access: access as AclAccess, topic }
 }
 
-function splitWord (text: string): [string, string] {
+function splitWord(text: string): [string, string] {
   const match = /\s/.exec(text)
   if (match === null) return [text, '']
   return [text.slice(0, match.index), text.slice(match.index).trim()]
@@ -110,7 +116,7 @@ export class Acl {
   private readonly substitutesClientId: boolean
   private readonly substitutesUsername: boolean
 
-  constructor (readonly rules: readonly AclRule[]) {
+  constructor(readonly rules: readonly AclRule[]) {
     for (const rule of rules) {
       if (rule.kind === 'pattern') {
         if (/%[uc]/.test(rule.topic)) this.substitutedPatterns.push(rule)
@@ -119,7 +125,7 @@ export class Acl {
         this.anonymous.add(rule.access, rule.topic)
       } else {
         let set = this.users.get(rule.user)
-        if (set === undefined) this.users.set(rule.user, set = new RuleSet())
+        if (set === undefined) this.users.set(rule.user, (set = new RuleSet()))
         set.add(rule.access, rule.topic)
       }
     }
@@ -128,10 +134,12 @@ export class Acl {
   }
 
   /** The rules that apply to one client, ready to answer for it; make it once per connection. */
-  forClient (client: ClientIdentity): ClientAcl {
+  forClient(client: ClientIdentity): ClientAcl {
     const { clientId, username } = client
-    if ((this.substitutesClientId && unsafeSubstitute(clientId)) ||
-      (this.substitutesUsername && username !== undefined && unsafeSubstitute(username))) {
+    if (
+      (this.substitutesClientId && unsafeSubstitute(clientId)) ||
+      (this.substitutesUsername && username !== undefined && unsafeSubstitute(username))
+    ) {
       return new ClientAcl([])
     }
     const sets: RuleSet[] = []
@@ -142,14 +150,17 @@ export class Acl {
     for (const rule of this.substitutedPatterns) {
       // A pattern with %u says nothing about clients without a user name (as in Mosquitto).
       if (username === undefined && rule.topic.includes('%u')) continue
-      own.add(rule.access, rule.topic.replace(/%[uc]/g, (token) => token === '%c' ? clientId : username!))
+      own.add(
+        rule.access,
+        rule.topic.replace(/%[uc]/g, (token) => (token === '%c' ? clientId : username!))
+      )
     }
     if (!own.isEmpty) sets.push(own)
     return new ClientAcl(sets)
   }
 }
 
-function unsafeSubstitute (value: string): boolean {
+function unsafeSubstitute(value: string): boolean {
   return /[/+#]/.test(value)
 }
 
@@ -164,15 +175,15 @@ export class ClientAcl {
   private readonly writeCache = new Map<string, boolean>()
   private readonly readCache = new Map<string, boolean>()
 
-  constructor (private readonly sets: readonly RuleSet[]) {}
+  constructor(private readonly sets: readonly RuleSet[]) {}
 
   /** May the client publish to `topic` (a topic name, no wildcards)? */
-  canWrite (topic: string): boolean {
+  canWrite(topic: string): boolean {
     return this.cached(this.writeCache, topic, 'write')
   }
 
   /** May a message on `topic` be delivered to the client? */
-  canRead (topic: string): boolean {
+  canRead(topic: string): boolean {
     return this.cached(this.readCache, topic, 'read')
   }
 
@@ -183,7 +194,7 @@ export class ClientAcl {
    * Refused when a deny rule covers the filter. A deny rule that covers only part of the filter refuses
    * it too, unless `readCheckedOnDelivery`: then the subscription stands and delivery asks `canRead`.
    */
-  canSubscribe (filter: string, readCheckedOnDelivery: boolean): boolean {
+  canSubscribe(filter: string, readCheckedOnDelivery: boolean): boolean {
     const levels = filter.split('/')
     for (const set of this.sets) {
       if (readCheckedOnDelivery ? covers(set.deny, levels, 0) : overlaps(set.deny, levels, 0)) return false
@@ -192,7 +203,7 @@ export class ClientAcl {
     return false
   }
 
-  private cached (cache: Map<string, boolean>, topic: string, direction: 'read' | 'write'): boolean {
+  private cached(cache: Map<string, boolean>, topic: string, direction: 'read' | 'write'): boolean {
     let allowed = cache.get(topic)
     if (allowed === undefined) {
       allowed = this.decide(topic.split('/'), direction)
@@ -202,7 +213,7 @@ export class ClientAcl {
     return allowed
   }
 
-  private decide (levels: string[], direction: 'read' | 'write'): boolean {
+  private decide(levels: string[], direction: 'read' | 'write'): boolean {
     for (const set of this.sets) if (matches(set.deny, levels, 0)) return false
     for (const set of this.sets) if (matches(set[direction], levels, 0)) return true
     return false
@@ -219,7 +230,7 @@ interface Node {
   end: boolean
 }
 
-function newNode (): Node {
+function newNode(): Node {
   return { children: undefined, end: false }
 }
 
@@ -229,7 +240,7 @@ class RuleSet {
   readonly deny = newNode()
   isEmpty = true
 
-  add (access: AclAccess, topic: string): void {
+  add(access: AclAccess, topic: string): void {
     this.isEmpty = false
     if (access === 'deny') insert(this.deny, topic)
     if (access === 'read' || access === 'readwrite') insert(this.read, topic)
@@ -237,24 +248,24 @@ class RuleSet {
   }
 }
 
-function insert (root: Node, topic: string): void {
+function insert(root: Node, topic: string): void {
   let node = root
   for (const level of topic.split('/')) {
     node.children ??= new Map()
     let child = node.children.get(level)
-    if (child === undefined) node.children.set(level, child = newNode())
+    if (child === undefined) node.children.set(level, (child = newNode()))
     node = child
   }
   node.end = true
 }
 
 /** A wildcard rule level may stand for topic level `index`, unless that is a first level starting with '$' [MQTT-4.7.2-1]. */
-function wildcardMay (levels: string[], index: number): boolean {
+function wildcardMay(levels: string[], index: number): boolean {
   return index !== 0 || levels[0].charCodeAt(0) !== 36 /* $ */
 }
 
 /** Does some rule in the tree match the topic name `levels`? */
-function matches (node: Node, levels: string[], index: number): boolean {
+function matches(node: Node, levels: string[], index: number): boolean {
   const children = node.children
   if (index === levels.length) return node.end || children?.get('#')?.end === true // 'a/#' matches 'a' [MQTT-4.7.1-2]
   if (children === undefined) return false
@@ -268,7 +279,7 @@ function matches (node: Node, levels: string[], index: number): boolean {
 }
 
 /** Does some rule in the tree match every topic the filter `levels` matches? */
-function covers (node: Node, levels: string[], index: number): boolean {
+function covers(node: Node, levels: string[], index: number): boolean {
   const children = node.children
   if (index === levels.length) return node.end || children?.get('#')?.end === true
   if (children === undefined) return false
@@ -285,7 +296,7 @@ function covers (node: Node, levels: string[], index: number): boolean {
 }
 
 /** Is there a topic that both some rule in the tree and the filter `levels` match? */
-function overlaps (node: Node, levels: string[], index: number): boolean {
+function overlaps(node: Node, levels: string[], index: number): boolean {
   const children = node.children
   if (index === levels.length) return node.end || children?.get('#')?.end === true
   const level = levels[index]

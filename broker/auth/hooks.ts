@@ -28,10 +28,10 @@ export interface ConnectCredentials extends ClientIdentity {
  */
 export interface AuthHooks {
   /** A CONNECT reason code: 0 accepts; 0x86 / 0x87 / 0x8A refuse. */
-  authenticate (credentials: ConnectCredentials): number | Promise<number>
-  authorizePublish (client: ClientIdentity, topic: string, qos: QoS, retain: boolean): boolean
+  authenticate(credentials: ConnectCredentials): number | Promise<number>
+  authorizePublish(client: ClientIdentity, topic: string, qos: QoS, retain: boolean): boolean
   /** The QoS granted (at most `qos`), or a SUBACK failure reason code (≥ 0x80). */
-  authorizeSubscribe (client: ClientIdentity, filter: string, qos: QoS): number
+  authorizeSubscribe(client: ClientIdentity, filter: string, qos: QoS): number
 }
 
 export const allowAll: AuthHooks = {

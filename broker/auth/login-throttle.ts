@@ -66,7 +66,7 @@ export class LoginThrottle {
   private readonly now: () => number
   private readonly entries = new Map<string, Entry>()
 
-  constructor (options: Partial<LoginThrottleOptions> = {}) {
+  constructor(options: Partial<LoginThrottleOptions> = {}) {
     this.options = { ...defaultLoginThrottleOptions, ...options }
     this.now = this.options.now ?? Date.now
   }
@@ -76,7 +76,7 @@ export class LoginThrottle {
    * a failure from now on, so that attempts sent all at once are paced like attempts sent one by one; call
    * `succeeded` if it turns out right.
    */
-  admit (address: string | undefined): Admission {
+  admit(address: string | undefined): Admission {
     const key = addressKey(address)
     if (this.options.exempt?.(key) === true) return { delayMs: 0 }
     const now = this.now()
@@ -100,7 +100,7 @@ export class LoginThrottle {
   }
 
   /** The attempt admitted last from `address` was right: it no longer counts as a failure. */
-  succeeded (address: string | undefined): void {
+  succeeded(address: string | undefined): void {
     const key = addressKey(address)
     const entry = this.entries.get(key)
     if (entry === undefined) return
@@ -109,23 +109,23 @@ export class LoginThrottle {
   }
 
   /** Failed logins counted for `address` (0 once forgotten). */
-  failures (address: string | undefined): number {
+  failures(address: string | undefined): number {
     return this.current(addressKey(address))?.failures ?? 0
   }
 
   /** The addresses remembered now; never more than `maxAddresses`. */
-  get size (): number {
+  get size(): number {
     return this.entries.size
   }
 
   /** The hold for an address with `failures` failed logins. */
-  delayAfter (failures: number): number {
+  delayAfter(failures: number): number {
     const over = failures - this.options.freeFailures
     if (over < 0) return 0
     return Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(over, 30))
   }
 
-  private current (key: string): Entry | undefined {
+  private current(key: string): Entry | undefined {
     const entry = this.entries.get(key)
     if (entry !== undefined && this.now() - entry.lastFailureAt >= this.options.forgetAfterMs) {
       this.entries.delete(key)
@@ -135,7 +135,7 @@ export class LoginThrottle {
   }
 
   /** Drops forgotten entries from the front (oldest failure first), then the oldest beyond the bound. */
-  private sweep (now: number): void {
+  private sweep(now: number): void {
     for (const [key, entry] of this.entries) {
       if (now - entry.lastFailureAt < this.options.forgetAfterMs && this.entries.size < this.options.maxAddresses) break
       this.entries.delete(key)
@@ -144,7 +144,7 @@ export class LoginThrottle {
 }
 
 /** The unit an address is counted in: itself for IPv4, its /64 for IPv6. */
-export function addressKey (address: string | undefined): string {
+export function addressKey(address: string | undefined): string {
   if (address === undefined || address === '') return 'unknown'
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
   if (mapped !== null) return mapped[1]!
@@ -154,7 +154,7 @@ export function addressKey (address: string | undefined): string {
 }
 
 /** The eight 16-bit groups of an IPv6 address, in lower-case hex without leading zeros. */
-function expandIPv6 (address: string): string[] {
+function expandIPv6(address: string): string[] {
   let text = address.toLowerCase()
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text)
   if (dotted !== null) {

@@ -27,7 +27,7 @@ export interface PasswordAuthOptions {
 export class PasswordAuth {
   private readonly sleep: (ms: number) => Promise<void>
 
-  constructor (private readonly options: PasswordAuthOptions) {
+  constructor(private readonly options: PasswordAuthOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
   }
 

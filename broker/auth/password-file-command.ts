@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { CommandError, UsageError } from '../../common/command-errors.js'
-import { hashPassword, type PasswordLine, parsePasswordLines, PasswordFileError, userNameProblem } from './passwords.js'
+import { hashPassword, PasswordFileError, type PasswordLine, parsePasswordLines, userNameProblem } from './passwords.js'
 
 export const passwdUsage = `Usage: thermopost passwd FILE add USER
        thermopost passwd FILE delete USER
@@ -22,7 +22,7 @@ The file is replaced whole (a temporary file, then rename), readable by its owne
 const maxPasswordBytes = 65535
 
 /** `thermopost passwd FILE add|delete|list [USER]`. */
-export async function runPasswdCommand (args: string[]): Promise<void> {
+export async function runPasswdCommand(args: string[]): Promise<void> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(passwdUsage)
     return
@@ -62,7 +62,7 @@ export async function runPasswdCommand (args: string[]): Promise<void> {
 }
 
 /** The file's lines; a missing file is empty when `mayBeMissing`. A bad line stops the command: it is not ours to drop. */
-async function readPasswordLines (file: string, mayBeMissing: boolean): Promise<PasswordLine[]> {
+async function readPasswordLines(file: string, mayBeMissing: boolean): Promise<PasswordLine[]> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -82,7 +82,7 @@ async function readPasswordLines (file: string, mayBeMissing: boolean): Promise<
  * Writes the lines to a new file beside `file` (mode 0600 from the start, so the hashes are never readable by others),
  * syncs it, renames it over `file`, and syncs the directory: a crash leaves the old file or the new one.
  */
-async function writeAtomically (file: string, lines: string[]): Promise<void> {
+async function writeAtomically(file: string, lines: string[]): Promise<void> {
   const directory = dirname(resolve(file))
   const temporary = join(directory, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   try {
@@ -107,7 +107,7 @@ async function writeAtomically (file: string, lines: string[]): Promise<void> {
   }
 }
 
-async function readNewPassword (): Promise<string> {
+async function readNewPassword(): Promise<string> {
   const stdin = process.stdin
   let password: string
   if (stdin.isTTY) {
@@ -123,7 +123,7 @@ async function readNewPassword (): Promise<string> {
 }
 
 /** The first line of a stream (without its line end), or all of it if it has no line end. */
-async function readFirstLine (stream: NodeJS.ReadableStream): Promise<string> {
+async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
   stream.setEncoding('utf8')
   let text = ''
   for await (const chunk of stream) {
@@ -139,7 +139,7 @@ async function readFirstLine (stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** Reads a line from the terminal with echo off; prompts on stderr so that stdout stays the command's output. */
-function readHidden (prompt: string): Promise<string> {
+function readHidden(prompt: string): Promise<string> {
   const stdin = process.stdin
   process.stderr.write(prompt)
   stdin.setRawMode(true)
@@ -160,13 +160,15 @@ function readHidden (prompt: string): Promise<string> {
           resolvePassword(text)
           return
         }
-        if (character === '\u0003' || (character === '\u0004' && text === '')) { // Ctrl-C, or Ctrl-D on an empty line
+        if (character === '\u0003' || (character === '\u0004' && text === '')) {
+          // Ctrl-C, or Ctrl-D on an empty line
           finish()
           reject(new CommandError('cancelled; nothing was changed'))
           return
         }
         if (character === '\u007f' || character === '\b') text = [...text].slice(0, -1).join('')
-        else if (character === '\u0015') text = '' // Ctrl-U
+        else if (character === '\u0015')
+          text = '' // Ctrl-U
         else if (character >= ' ') text += character
       }
     }

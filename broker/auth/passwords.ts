@@ -24,11 +24,15 @@ import { readFile } from 'node:fs/promises'
  */
 
 export type PasswordHash =
-  | { scheme: 'scrypt', N: number, r: number, p: number, salt: Buffer, hash: Buffer }
-  | { scheme: 'pbkdf2-sha512', iterations: number, salt: Buffer, hash: Buffer }
-  | { scheme: 'sha512', salt: Buffer, hash: Buffer }
+  | { scheme: 'scrypt'; N: number; r: number; p: number; salt: Buffer; hash: Buffer }
+  | { scheme: 'pbkdf2-sha512'; iterations: number; salt: Buffer; hash: Buffer }
+  | { scheme: 'sha512'; salt: Buffer; hash: Buffer }
 
-export interface ScryptCost { N: number, r: number, p: number }
+export interface ScryptCost {
+  N: number
+  r: number
+  p: number
+}
 
 /**
  * Node's own default, the scrypt paper's cost for interactive logins: 16 MiB and some 50 ms per check in the
@@ -48,18 +52,22 @@ const maxPbkdf2Iterations = 10_000_000
 
 /** A line of the file: a user, or anything else (comment, blank) kept as written. */
 export type PasswordLine =
-  | { kind: 'user', user: string, hash: PasswordHash, text: string, line: number }
-  | { kind: 'other', text: string, line: number }
+  | { kind: 'user'; user: string; hash: PasswordHash; text: string; line: number }
+  | { kind: 'other'; text: string; line: number }
 
 /** A file that cannot be used; the message names the file and the line. */
 export class PasswordFileError extends Error {
-  constructor (readonly file: string, readonly line: number | undefined, problem: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    problem: string
+  ) {
     super(line === undefined ? `${file}: ${problem}` : `${file}:${line}: ${problem}`)
   }
 }
 
 /** Splits a password file into lines; throws a PasswordFileError at the first line it cannot read. */
-export function parsePasswordLines (text: string, file: string): PasswordLine[] {
+export function parsePasswordLines(text: string, file: string): PasswordLine[] {
   const lines: PasswordLine[] = []
   const seen = new Map<string, number>()
   const rows = text.split('\n')
@@ -92,9 +100,9 @@ export function parsePasswordLines (text: string, file: string): PasswordLine[] 
 }
 
 /** Why `user` cannot be in a password file, or undefined if it can. */
-export function userNameProblem (user: string): string | undefined {
+export function userNameProblem(user: string): string | undefined {
   if (user === '') return 'empty user name'
-  if (user.includes(':')) return 'a user name cannot contain \':\''
+  if (user.includes(':')) return "a user name cannot contain ':'"
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(user)) return 'a user name cannot contain control characters'
   if (user.trim() !== user) return 'a user name cannot start or end with white space'
@@ -102,7 +110,7 @@ export function userNameProblem (user: string): string | undefined {
   return undefined
 }
 
-function parseHash (field: string): PasswordHash {
+function parseHash(field: string): PasswordHash {
   const parts = field.split('$')
   if (parts[0] !== '' || parts.length < 2) throw new Error('the hash must start with $ (plain-text passwords are not accepted)')
   const scheme = parts[1]
@@ -127,7 +135,7 @@ function parseHash (field: string): PasswordHash {
   throw new Error(`unknown hash type '$${scheme ?? ''}$' (known: $scrypt$, and $7$ and $6$ from mosquitto_passwd)`)
 }
 
-function parseScryptCost (text: string): ScryptCost {
+function parseScryptCost(text: string): ScryptCost {
   const cost = /^N=(\d+),r=(\d+),p=(\d+)$/.exec(text)
   if (cost === null) throw new Error(`expected N=..,r=..,p=.., not '${text}'`)
   const [N, r, p] = cost.slice(1).map(Number) as [number, number, number]
@@ -137,24 +145,26 @@ function parseScryptCost (text: string): ScryptCost {
   return { N, r, p }
 }
 
-function base64Field (text: string, name: string, min = 1, max = 1024): Buffer {
+function base64Field(text: string, name: string, min = 1, max = 1024): Buffer {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw new Error(`${name} is not base64`)
   const bytes = Buffer.from(text, 'base64')
   if (bytes.length < min || bytes.length > max) {
-    throw new Error(min === max ? `${name} must be ${min} bytes, not ${bytes.length}` : `${name} must be ${min} to ${max} bytes, not ${bytes.length}`)
+    throw new Error(
+      min === max ? `${name} must be ${min} bytes, not ${bytes.length}` : `${name} must be ${min} to ${max} bytes, not ${bytes.length}`
+    )
   }
   return bytes
 }
 
 /** The hash field of a new line for this password: scrypt, fresh random salt. */
-export async function hashPassword (password: Buffer | string, cost: ScryptCost = defaultScryptCost): Promise<string> {
+export async function hashPassword(password: Buffer | string, cost: ScryptCost = defaultScryptCost): Promise<string> {
   const salt = randomBytes(saltBytes)
   const hash = await scryptAsync(toBytes(password), salt, scryptKeyBytes, cost)
   return `$scrypt$v=${scryptVersion}$N=${cost.N},r=${cost.r},p=${cost.p}$${salt.toString('base64')}$${hash.toString('base64')}`
 }
 
 /** Whether `password` matches `hash`, compared in constant time. */
-export async function verifyPassword (password: Buffer | string, hash: PasswordHash): Promise<boolean> {
+export async function verifyPassword(password: Buffer | string, hash: PasswordHash): Promise<boolean> {
   const bytes = toBytes(password)
   let derived: Buffer
   switch (hash.scheme) {
@@ -163,7 +173,7 @@ export async function verifyPassword (password: Buffer | string, hash: PasswordH
       break
     case 'pbkdf2-sha512':
       derived = await new Promise<Buffer>((resolve, reject) => {
-        pbkdf2(bytes, hash.salt, hash.iterations, hash.hash.length, 'sha512', (error, key) => error ? reject(error) : resolve(key))
+        pbkdf2(bytes, hash.salt, hash.iterations, hash.hash.length, 'sha512', (error, key) => (error ? reject(error) : resolve(key)))
       })
       break
     case 'sha512':
@@ -173,15 +183,15 @@ export async function verifyPassword (password: Buffer | string, hash: PasswordH
   return timingSafeEqual(derived, hash.hash)
 }
 
-function scryptAsync (password: Buffer, salt: Buffer, keyLength: number, cost: ScryptCost): Promise<Buffer> {
+function scryptAsync(password: Buffer, salt: Buffer, keyLength: number, cost: ScryptCost): Promise<Buffer> {
   // Node refuses above 32 MiB unless maxmem says more; the cost was bounded when the line was read.
   const maxmem = 128 * cost.N * cost.r * 2 + 1024 * 1024
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, keyLength, { N: cost.N, r: cost.r, p: cost.p, maxmem }, (error, key) => error ? reject(error) : resolve(key))
+    scrypt(password, salt, keyLength, { N: cost.N, r: cost.r, p: cost.p, maxmem }, (error, key) => (error ? reject(error) : resolve(key)))
   })
 }
 
-function toBytes (password: Buffer | string): Buffer {
+function toBytes(password: Buffer | string): Buffer {
   return typeof password === 'string' ? Buffer.from(password, 'utf8') : password
 }
 
@@ -189,25 +199,28 @@ function toBytes (password: Buffer | string): Buffer {
 export class PasswordFile {
   private users: Map<string, PasswordHash>
 
-  private constructor (readonly path: string, lines: PasswordLine[]) {
+  private constructor(
+    readonly path: string,
+    lines: PasswordLine[]
+  ) {
     this.users = usersOf(lines)
   }
 
   /** Reads and checks the whole file; rejects with a PasswordFileError naming the file (and line). */
-  static async load (path: string): Promise<PasswordFile> {
+  static async load(path: string): Promise<PasswordFile> {
     return new PasswordFile(path, await readLines(path))
   }
 
   /** From text already in hand (tests, or a config that embeds users); `path` only names it in errors. */
-  static fromText (text: string, path = '<password file>'): PasswordFile {
+  static fromText(text: string, path = '<password file>'): PasswordFile {
     return new PasswordFile(path, parsePasswordLines(text, path))
   }
 
-  get userNames (): string[] {
+  get userNames(): string[] {
     return [...this.users.keys()]
   }
 
-  has (user: string): boolean {
+  has(user: string): boolean {
     return this.users.has(user)
   }
 
@@ -215,7 +228,7 @@ export class PasswordFile {
    * Whether `user` exists and `password` is theirs. An unknown user is checked against the first user's
    * hash and refused anyway, so that timing does not tell which user names exist.
    */
-  async verify (user: string, password: Buffer | string): Promise<boolean> {
+  async verify(user: string, password: Buffer | string): Promise<boolean> {
     const hash = this.users.get(user)
     if (hash !== undefined) return verifyPassword(password, hash)
     const decoy = this.users.values().next().value
@@ -227,14 +240,14 @@ export class PasswordFile {
    * Re-reads the file (SIGHUP). Resolves with the number of users; if the file cannot be read or has a bad
    * line, rejects with why and keeps the users it had, so that a typo does not lock everyone out.
    */
-  async reload (): Promise<number> {
+  async reload(): Promise<number> {
     const lines = await readLines(this.path)
     this.users = usersOf(lines)
     return this.users.size
   }
 }
 
-async function readLines (path: string): Promise<PasswordLine[]> {
+async function readLines(path: string): Promise<PasswordLine[]> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -244,7 +257,7 @@ async function readLines (path: string): Promise<PasswordLine[]> {
   return parsePasswordLines(text, path)
 }
 
-function usersOf (lines: PasswordLine[]): Map<string, PasswordHash> {
+function usersOf(lines: PasswordLine[]): Map<string, PasswordHash> {
   const users = new Map<string, PasswordHash>()
   for (const line of lines) if (line.kind === 'user') users.set(line.user, line.hash)
   return users

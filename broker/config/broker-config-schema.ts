@@ -36,7 +36,7 @@ export const listenerSchema = z.strictObject({
 export type ListenerConfig = z.infer<typeof listenerSchema>
 
 /** BrokerOptions' camelCase key as a config key: maxInflight ↔ max_inflight. */
-export function configKeyOf (optionKey: string): string {
+export function configKeyOf(optionKey: string): string {
   return optionKey.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
 }
 
@@ -45,7 +45,7 @@ export const brokerOptionKeys = new Map<string, keyof BrokerOptions>(
   (Object.keys(defaultBrokerOptions) as Array<keyof BrokerOptions>).map((key) => [configKeyOf(key), key])
 )
 
-function optionSchema (key: keyof BrokerOptions): z.ZodType {
+function optionSchema(key: keyof BrokerOptions): z.ZodType {
   if (typeof defaultBrokerOptions[key] === 'boolean') return z.boolean().optional()
   const [min, max] = brokerOptionRanges[key] ?? [0, Number.MAX_SAFE_INTEGER]
   return z.number().int().min(min).max(max).optional()
@@ -78,7 +78,7 @@ export const brokerConfigSchema = z.strictObject({
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>
 
 /** The BrokerOptions a config sets (the rest keep their defaults). */
-export function brokerOptionsOf (config: BrokerConfig): Partial<BrokerOptions> {
+export function brokerOptionsOf(config: BrokerConfig): Partial<BrokerOptions> {
   const options: Partial<Record<keyof BrokerOptions, unknown>> = {}
   for (const [configKey, optionKey] of brokerOptionKeys) {
     const value = (config as Record<string, unknown>)[configKey]

@@ -1,8 +1,8 @@
-import type { ListenerSpec } from '../listeners/listener-spec.js'
-import { isLoopback } from '../../common/loopback.js'
-import { tlsSettingsProblem, type TlsSettings } from '../listeners/tls.js'
-import { type BrokerConfig, type ListenerConfig, tlsKeyNames } from './broker-config-schema.js'
 import type { ConfigProblem } from '../../common/config/config-problem.js'
+import { isLoopback } from '../../common/loopback.js'
+import type { ListenerSpec } from '../listeners/listener-spec.js'
+import { type TlsSettings, tlsSettingsProblem } from '../listeners/tls.js'
+import { type BrokerConfig, type ListenerConfig, tlsKeyNames } from './broker-config-schema.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 1883
@@ -21,14 +21,23 @@ export interface ResolvedListener {
  * - allow_anonymous, when nobody set it, follows Mosquitto 2: on, only while no authentication is configured
  *   at all (no password file, no client certificates, no config file) and only on a loopback address.
  */
-export function resolveListeners (config: BrokerConfig, fromConfigFile: boolean): { listeners: ResolvedListener[], problems: ConfigProblem[] } {
+export function resolveListeners(
+  config: BrokerConfig,
+  fromConfigFile: boolean
+): { listeners: ResolvedListener[]; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = []
-  const entries: Array<{ entry: ListenerConfig, path: Array<string | number> }> = (config.listeners ?? [])
-    .map((entry, index) => ({ entry, path: ['listeners', index] }))
+  const entries: Array<{ entry: ListenerConfig; path: Array<string | number> }> = (config.listeners ?? []).map((entry, index) => ({
+    entry,
+    path: ['listeners', index]
+  }))
   if (config.port !== undefined || config.listeners === undefined) {
     entries.push({ entry: { protocol: 'mqtt', port: config.port ?? DEFAULT_PORT }, path: ['port'] })
   }
-  for (const [key, protocol] of [['tls_port', 'mqtts'], ['ws_port', 'ws'], ['wss_port', 'wss']] as const) {
+  for (const [key, protocol] of [
+    ['tls_port', 'mqtts'],
+    ['ws_port', 'ws'],
+    ['wss_port', 'wss']
+  ] as const) {
     const port = config[key]
     if (port !== undefined) entries.push({ entry: { protocol, port }, path: [key] })
   }
@@ -36,10 +45,15 @@ export function resolveListeners (config: BrokerConfig, fromConfigFile: boolean)
   const usesTls = entries.some(({ entry }) => isTls(entry.protocol))
   if (!usesTls) {
     for (const key of tlsKeyNames) {
-      if (config[key] !== undefined) problems.push({ path: [key], message: 'is for TLS listeners: add tls_port, wss_port or a listener with protocol mqtts or wss' })
+      if (config[key] !== undefined)
+        problems.push({ path: [key], message: 'is for TLS listeners: add tls_port, wss_port or a listener with protocol mqtts or wss' })
     }
   }
-  const withTls = entries.map(({ entry, path }) => ({ entry, path, tls: isTls(entry.protocol) ? tlsSettingsFor(entry, config, path, problems) : undefined }))
+  const withTls = entries.map(({ entry, path }) => ({
+    entry,
+    path,
+    tls: isTls(entry.protocol) ? tlsSettingsFor(entry, config, path, problems) : undefined
+  }))
   const certificatesRequired = withTls.some(({ tls }) => tls?.requireCertificate === true)
   const authConfigured = fromConfigFile || config.password_file !== undefined || certificatesRequired
 
@@ -47,7 +61,8 @@ export function resolveListeners (config: BrokerConfig, fromConfigFile: boolean)
   const taken = new Map<string, Array<string | number>>()
   for (const { entry, path, tls } of withTls) {
     for (const key of tlsKeyNames) {
-      if (!isTls(entry.protocol) && entry[key] !== undefined) problems.push({ path: [...path, key], message: `is for mqtts and wss listeners, not ${entry.protocol}` })
+      if (!isTls(entry.protocol) && entry[key] !== undefined)
+        problems.push({ path: [...path, key], message: `is for mqtts and wss listeners, not ${entry.protocol}` })
     }
     if (entry.path !== undefined && entry.protocol !== 'ws' && entry.protocol !== 'wss') {
       problems.push({ path: [...path, 'path'], message: `is for ws and wss listeners, not ${entry.protocol}` })
@@ -60,24 +75,30 @@ export function resolveListeners (config: BrokerConfig, fromConfigFile: boolean)
     const allowAnonymous = entry.allow_anonymous ?? config.allow_anonymous ?? (!authConfigured && isLoopback(host))
     const common = { host, port: entry.port, allowAnonymous }
     if (tls === undefined && isTls(entry.protocol)) continue // its problem is reported
-    const spec: ResolvedListener['spec'] = entry.protocol === 'mqtt'
-      ? { ...common, protocol: 'mqtt' }
-      : entry.protocol === 'ws'
-        ? { ...common, protocol: 'ws', path: entry.path ?? '/mqtt' }
-        : entry.protocol === 'mqtts'
-          ? { ...common, protocol: 'mqtts', tls: tls! }
-          : { ...common, protocol: 'wss', path: entry.path ?? '/mqtt', tls: tls! }
+    const spec: ResolvedListener['spec'] =
+      entry.protocol === 'mqtt'
+        ? { ...common, protocol: 'mqtt' }
+        : entry.protocol === 'ws'
+          ? { ...common, protocol: 'ws', path: entry.path ?? '/mqtt' }
+          : entry.protocol === 'mqtts'
+            ? { ...common, protocol: 'mqtts', tls: tls! }
+            : { ...common, protocol: 'wss', path: entry.path ?? '/mqtt', tls: tls! }
     listeners.push({ spec, path })
   }
   return { listeners, problems }
 }
 
-function isTls (protocol: ListenerConfig['protocol']): boolean {
+function isTls(protocol: ListenerConfig['protocol']): boolean {
   return protocol === 'mqtts' || protocol === 'wss'
 }
 
-function tlsSettingsFor (entry: ListenerConfig, config: BrokerConfig, path: Array<string | number>, problems: ConfigProblem[]): TlsSettings | undefined {
-  const pick = <K extends typeof tlsKeyNames[number]>(key: K): ListenerConfig[K] => entry[key] ?? config[key] as ListenerConfig[K]
+function tlsSettingsFor(
+  entry: ListenerConfig,
+  config: BrokerConfig,
+  path: Array<string | number>,
+  problems: ConfigProblem[]
+): TlsSettings | undefined {
+  const pick = <K extends (typeof tlsKeyNames)[number]>(key: K): ListenerConfig[K] => entry[key] ?? (config[key] as ListenerConfig[K])
   const cert = pick('cert')
   const key = pick('key')
   if (cert === undefined || key === undefined) {

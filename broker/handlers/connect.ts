@@ -57,15 +57,25 @@ export const handleConnect: PacketHandler<IConnectPacket> = (connection, packet)
   }
   const username = fromCertificate?.username ?? packet.username
   const verdict = connection.broker.auth.authenticate({
-    clientId, username, password: packet.password, remoteAddress: connection.remoteAddress, certificateIdentity: fromCertificate?.username,
+    clientId,
+    username,
+    password: packet.password,
+    remoteAddress: connection.remoteAddress,
+    certificateIdentity: fromCertificate?.username,
     anonymousAllowed: connection.anonymousAllowed
   })
   if (typeof verdict === 'number') return accept(connection, packet, clientId, assignedClientId, username, verdict)
   return verdict.then((code) => accept(connection, packet, clientId, assignedClientId, username, code))
 }
 
-function accept (connection: Connection, packet: IConnectPacket, clientId: string, assignedClientId: string | undefined,
-  username: string | undefined, authCode: number): void {
+function accept(
+  connection: Connection,
+  packet: IConnectPacket,
+  clientId: string,
+  assignedClientId: string | undefined,
+  username: string | undefined,
+  authCode: number
+): void {
   if (!connection.isOpen) return
   if (authCode !== Reason.Success) {
     connection.broker.logger.info({ clientId, address: connection.remoteAddress }, 'client refused by authentication')
@@ -88,7 +98,7 @@ function accept (connection: Connection, packet: IConnectPacket, clientId: strin
   const keepaliveCapped = options.maxKeepalive > 0 && (keepalive === 0 || keepalive > options.maxKeepalive)
   if (keepaliveCapped) keepalive = options.maxKeepalive
 
-  const requestedExpiry = version === 5 ? properties.sessionExpiryInterval ?? 0 : (packet.clean ? 0 : options.legacySessionExpiry)
+  const requestedExpiry = version === 5 ? (properties.sessionExpiryInterval ?? 0) : packet.clean ? 0 : options.legacySessionExpiry
   const expiry = Math.min(requestedExpiry, options.maxSessionExpiry)
   const cleanStart = packet.clean !== false
 
@@ -120,10 +130,11 @@ function accept (connection: Connection, packet: IConnectPacket, clientId: strin
 }
 
 /** Answers CONNECT with a refusal [MQTT-3.2.2-6] and closes. */
-function refuse (connection: Connection, reasonCode: number, reason: string): void {
-  const connack: IConnackPacket = connection.protocolVersion === 5
-    ? { cmd: 'connack', sessionPresent: false, reasonCode, properties: { reasonString: reason } }
-    : { cmd: 'connack', sessionPresent: false, returnCode: legacyConnackCode(reasonCode) }
+function refuse(connection: Connection, reasonCode: number, reason: string): void {
+  const connack: IConnackPacket =
+    connection.protocolVersion === 5
+      ? { cmd: 'connack', sessionPresent: false, reasonCode, properties: { reasonString: reason } }
+      : { cmd: 'connack', sessionPresent: false, returnCode: legacyConnackCode(reasonCode) }
   connection.send(connack)
   connection.close()
 }

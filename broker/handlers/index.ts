@@ -1,7 +1,7 @@
 import type { Packet } from 'mqtt-packet'
 import type { Connection } from '../connection.js'
 import { decodePacket, UNSUPPORTED_LEVEL } from '../protocol/codec.js'
-import { ProtocolError, malformed, protocolViolation } from '../protocol/protocol-error.js'
+import { malformed, ProtocolError, protocolViolation } from '../protocol/protocol-error.js'
 import { LegacyConnackCode, Reason } from '../protocol/reason-codes.js'
 import { stringsAreUtf8 } from '../protocol/utf8.js'
 import { handleAuth } from './auth.js'
@@ -38,7 +38,7 @@ const UNACCEPTABLE_PROTOCOL_CONNACK = Buffer.from([0x20, 0x02, 0x00, LegacyConna
  * Decodes one packet and runs its handler. This is the only place where a failure becomes the end
  * of the connection (mosquitto src/read_handle.c): a DISCONNECT with the reason for 5.0, a close for 3.x.
  */
-export function dispatchPacket (connection: Connection, wire: Buffer): Promise<void> | undefined {
+export function dispatchPacket(connection: Connection, wire: Buffer): Promise<void> | undefined {
   const awaitingConnect = connection.state === 'awaiting-connect'
   try {
     let packet: Packet
@@ -73,7 +73,7 @@ export function dispatchPacket (connection: Connection, wire: Buffer): Promise<v
   }
 }
 
-function fail (connection: Connection, error: unknown): void {
+function fail(connection: Connection, error: unknown): void {
   if (error instanceof ProtocolError) {
     connection.disconnect(error.reasonCode, error.message)
     return
@@ -87,11 +87,12 @@ function fail (connection: Connection, error: unknown): void {
  * its topic, a PUBREL with no body): every packet that needs one must carry a non-zero one [MQTT-2.2.1-3],
  * and a QoS 1/2 PUBLISH must hold its topic and identifier within its own length.
  */
-function packetIdProblem (packet: Packet, wire: Buffer): string | undefined {
+function packetIdProblem(packet: Packet, wire: Buffer): string | undefined {
   const needsId = packet.cmd === 'publish' ? packet.qos > 0 : ID_PACKETS.has(packet.cmd)
   if (!needsId) return undefined
   const id = packet.messageId
-  if (id === undefined || !Number.isInteger(id) || id < 1 || id > 0xffff) return `${packet.cmd.toUpperCase()} without a valid packet identifier`
+  if (id === undefined || !Number.isInteger(id) || id < 1 || id > 0xffff)
+    return `${packet.cmd.toUpperCase()} without a valid packet identifier`
   if (packet.cmd === 'publish' && wire.length < publishIdEnd(wire)) return 'PUBLISH shorter than its topic and packet identifier'
   return undefined
 }
@@ -99,7 +100,7 @@ function packetIdProblem (packet: Packet, wire: Buffer): string | undefined {
 const ID_PACKETS: ReadonlySet<Packet['cmd']> = new Set(['puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'unsubscribe'])
 
 /** Where the packet identifier of a PUBLISH ends: after the fixed header, the topic and the two id bytes. */
-function publishIdEnd (wire: Buffer): number {
+function publishIdEnd(wire: Buffer): number {
   let offset = 1
   while (offset < wire.length && (wire[offset] & 0x80) !== 0) offset++
   offset++
@@ -107,11 +108,15 @@ function publishIdEnd (wire: Buffer): number {
   return offset + 2 + wire.readUInt16BE(offset) + 2
 }
 
-function stringsOf (packet: Packet): Array<string | undefined> {
+function stringsOf(packet: Packet): Array<string | undefined> {
   switch (packet.cmd) {
-    case 'connect': return [packet.clientId, packet.username, packet.will?.topic]
-    case 'subscribe': return packet.subscriptions.map((subscription) => subscription.topic)
-    case 'unsubscribe': return packet.unsubscriptions
-    default: return []
+    case 'connect':
+      return [packet.clientId, packet.username, packet.will?.topic]
+    case 'subscribe':
+      return packet.subscriptions.map((subscription) => subscription.topic)
+    case 'unsubscribe':
+      return packet.unsubscriptions
+    default:
+      return []
   }
 }

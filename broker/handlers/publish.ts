@@ -1,10 +1,10 @@
 import type { IPublishPacket } from 'mqtt-packet'
 import type { Connection } from '../connection.js'
+import { PublishRate } from '../limits/publish-rate.js'
 import { malformed, ProtocolError, protocolViolation } from '../protocol/protocol-error.js'
 import { Reason } from '../protocol/reason-codes.js'
 import { publishTopicIsUtf8 } from '../protocol/utf8.js'
 import { topicNameProblem } from '../topics.js'
-import { PublishRate } from '../limits/publish-rate.js'
 import type { PacketHandler } from './handler.js'
 
 export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet, wire) => {
@@ -27,18 +27,24 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
     connection.replyWhenStored('pubrec', packetId)
     return
   }
-  if (packet.qos > 0 && connection.protocolVersion === 5 && connection.unacknowledgedInbound + session.incomingQos2.size >= broker.options.receiveMaximum) {
+  if (
+    packet.qos > 0 &&
+    connection.protocolVersion === 5 &&
+    connection.unacknowledgedInbound + session.incomingQos2.size >= broker.options.receiveMaximum
+  ) {
     throw new ProtocolError(Reason.ReceiveMaximumExceeded, 'more unacknowledged QoS 1/2 PUBLISHes than Receive Maximum') // [MQTT-3.3.4-9]
   }
   if (packet.qos === 1 && connection.unacknowledgedInbound >= broker.options.receiveMaximum) {
     // A 3.x client was never told a Receive Maximum and may have any number outstanding: it is not cut off,
     // it is read no further (this PUBLISH waits, reading paused) until the store lets acknowledgements out.
-    return roomForAcks(connection).then(() => { if (connection.isOpen) accept(connection, packet, topic, packetId, wire) })
+    return roomForAcks(connection).then(() => {
+      if (connection.isOpen) accept(connection, packet, topic, packetId, wire)
+    })
   }
   return accept(connection, packet, topic, packetId, wire)
 }
 
-function accept (connection: Connection, packet: IPublishPacket, topic: string, packetId: number, wire: Buffer): void {
+function accept(connection: Connection, packet: IPublishPacket, topic: string, packetId: number, wire: Buffer): void {
   const broker = connection.broker
   const session = connection.session!
   if (!broker.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
@@ -55,19 +61,20 @@ function accept (connection: Connection, packet: IPublishPacket, topic: string, 
 }
 
 /** Waits until fewer QoS 1 acknowledgements than Receive Maximum are held back by the store. */
-async function roomForAcks (connection: Connection): Promise<void> {
-  while (connection.isOpen && connection.unacknowledgedInbound >= connection.broker.options.receiveMaximum) await connection.whenAckReleased()
+async function roomForAcks(connection: Connection): Promise<void> {
+  while (connection.isOpen && connection.unacknowledgedInbound >= connection.broker.options.receiveMaximum)
+    await connection.whenAckReleased()
 }
 
 /** Resolves a 5.0 Topic Alias into the topic it stands for, learning new aliases on the way (spec 3.3.2.3.4). */
-function resolveTopic (connection: Connection, packet: IPublishPacket): string {
+function resolveTopic(connection: Connection, packet: IPublishPacket): string {
   const alias = packet.properties?.topicAlias
   if (alias === undefined) return packet.topic
   if (alias === 0 || alias > connection.broker.options.topicAliasMaximum) {
     throw new ProtocolError(Reason.TopicAliasInvalid, `topic alias ${alias} is outside 1..${connection.broker.options.topicAliasMaximum}`)
   }
   if (packet.topic !== '') {
-    (connection.inboundAliases ??= new Map()).set(alias, packet.topic)
+    ;(connection.inboundAliases ??= new Map()).set(alias, packet.topic)
     return packet.topic
   }
   const topic = connection.inboundAliases?.get(alias)
@@ -76,7 +83,7 @@ function resolveTopic (connection: Connection, packet: IPublishPacket): string {
 }
 
 /** A refused PUBLISH: 5.0 says why; 3.x has no negative acknowledgement, so it is acknowledged and dropped. */
-function refuse (connection: Connection, packet: IPublishPacket, reasonCode: number): void {
+function refuse(connection: Connection, packet: IPublishPacket, reasonCode: number): void {
   if (packet.qos === 0) return
   const cmd = packet.qos === 1 ? 'puback' : 'pubrec'
   if (connection.protocolVersion === 5) {

@@ -7,7 +7,8 @@ export const handleUnsubscribe: PacketHandler<IUnsubscribePacket> = (connection,
   const broker = connection.broker
   const session = connection.session!
   const results = packet.unsubscriptions.map((filter) => {
-    if (typeof parseFilter(filter, broker.options.maxTopicLevels, broker.options.maxTopicLength) === 'string') return Reason.TopicFilterInvalid
+    if (typeof parseFilter(filter, broker.options.maxTopicLevels, broker.options.maxTopicLength) === 'string')
+      return Reason.TopicFilterInvalid
     return broker.unsubscribe(session, filter) ? Reason.Success : Reason.NoSubscriptionExisted
   })
   if (connection.protocolVersion === 5) {

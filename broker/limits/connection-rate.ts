@@ -4,13 +4,17 @@
  * Loopback is exempt unless asked, so local tools and load tests are never throttled.
  */
 export class ConnectionRate {
-  private readonly windows = new Map<string, { start: number, count: number }>()
+  private readonly windows = new Map<string, { start: number; count: number }>()
 
-  constructor (private readonly perSecond: number, private readonly includeLoopback: boolean,
-    private readonly maxAddresses = 100_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly includeLoopback: boolean,
+    private readonly maxAddresses = 100_000,
+    private readonly now: () => number = Date.now
+  ) {}
 
   /** Counts a new connection from `address`; false when it is over the limit. */
-  admit (address: string | undefined): boolean {
+  admit(address: string | undefined): boolean {
     if (this.perSecond === 0 || address === undefined) return true
     if (!this.includeLoopback && isLoopback(address)) return true
     const now = this.now()
@@ -24,12 +28,12 @@ export class ConnectionRate {
     return window.count <= this.perSecond
   }
 
-  get size (): number {
+  get size(): number {
     return this.windows.size
   }
 
   /** Drops windows that have ended; if none have, the oldest entries (Map order is insertion order). */
-  private evict (now: number): void {
+  private evict(now: number): void {
     for (const [address, window] of this.windows) if (now - window.start >= 1000) this.windows.delete(address)
     const excess = this.windows.size - Math.floor(this.maxAddresses * 0.9)
     if (excess <= 0) return
@@ -41,6 +45,6 @@ export class ConnectionRate {
   }
 }
 
-export function isLoopback (address: string): boolean {
+export function isLoopback(address: string): boolean {
   return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.')
 }

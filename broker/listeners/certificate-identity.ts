@@ -13,12 +13,12 @@ const identities = new WeakMap<object, string | null>()
 export type CertificateUsername = { username: string } | { refused: string } | undefined
 
 /** Called by the TLS listener for each socket of a listener that uses the certificate as the user name. */
-export function rememberCertificateIdentity (socket: TLSSocket, holder: object = socket): void {
-  identities.set(holder, socket.authorized ? identityOf(socket.getPeerCertificate()) ?? null : null)
+export function rememberCertificateIdentity(socket: TLSSocket, holder: object = socket): void {
+  identities.set(holder, socket.authorized ? (identityOf(socket.getPeerCertificate()) ?? null) : null)
 }
 
 /** undefined: the listener does not use certificates as user names; otherwise the name, or why there is none. */
-export function certificateUsername (socket: object): CertificateUsername {
+export function certificateUsername(socket: object): CertificateUsername {
   const identity = identities.get(socket)
   if (identity === undefined) return undefined
   if (identity === null) return { refused: 'no verified client certificate with a common name or subject alternative name' }
@@ -26,7 +26,7 @@ export function certificateUsername (socket: object): CertificateUsername {
 }
 
 /** The subject's CN, else the first subject alternative name (its value, without the `DNS:` / `email:` kind). */
-export function identityOf (certificate: PeerCertificate): string | undefined {
+export function identityOf(certificate: PeerCertificate): string | undefined {
   if (certificate === undefined || certificate.subject === undefined) return undefined
   const cn = certificate.subject.CN as string | string[] | undefined
   const first = Array.isArray(cn) ? cn[0] : cn

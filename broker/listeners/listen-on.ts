@@ -6,7 +6,7 @@ export interface ListenAddress {
 }
 
 /** Starts `server` listening; rejects with the listen error (a port in use, say) instead of emitting it. */
-export async function listenOn (server: Server, address: ListenAddress): Promise<void> {
+export async function listenOn(server: Server, address: ListenAddress): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen({ host: address.host, port: address.port }, () => {

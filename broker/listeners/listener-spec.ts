@@ -16,8 +16,10 @@ export interface ListenerPolicy {
  * works), over TLS (`mqtts`) with that listener's certificates, or over WebSocket on `path` (default
  * `/mqtt`): `ws`, or `wss` with certificates as for mqtts.
  */
-export type ListenerSpec = ListenerPolicy & (
-  | ListenAddress & { protocol?: 'mqtt' }
-  | ListenAddress & { protocol: 'mqtts', tls: TlsSettings }
-  | ListenAddress & { protocol: 'ws', path?: string }
-  | ListenAddress & { protocol: 'wss', path?: string, tls: TlsSettings })
+export type ListenerSpec = ListenerPolicy &
+  (
+    | (ListenAddress & { protocol?: 'mqtt' })
+    | (ListenAddress & { protocol: 'mqtts'; tls: TlsSettings })
+    | (ListenAddress & { protocol: 'ws'; path?: string })
+    | (ListenAddress & { protocol: 'wss'; path?: string; tls: TlsSettings })
+  )

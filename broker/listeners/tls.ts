@@ -29,12 +29,16 @@ export interface TlsListener {
   address: AddressInfo
   settings: Readonly<TlsSettings>
   /** Re-reads the files (SIGHUP): new connections get the new certificates, open ones keep theirs. A bad file throws and changes nothing. */
-  reload (): Promise<void>
+  reload(): Promise<void>
 }
 
 /** A TLS file that cannot be read or does not hold what it should; the message names the file. */
 export class TlsFileError extends Error {
-  constructor (readonly file: string, message: string, options?: { cause: unknown }) {
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause: unknown }
+  ) {
     super(message, options)
     this.name = 'TlsFileError'
   }
@@ -44,10 +48,11 @@ export class TlsFileError extends Error {
 const HANDSHAKE_TIMEOUT_MS = 10_000
 
 /** What is wrong with the settings themselves (not the files), or undefined. */
-export function tlsSettingsProblem (settings: TlsSettings): string | undefined {
+export function tlsSettingsProblem(settings: TlsSettings): string | undefined {
   const needsCa = settings.requireCertificate === true || settings.useIdentityAsUsername === true
   // Without our own CA, Node would verify client certificates against the public web CAs: anyone with one would get in.
-  if (needsCa && settings.cafile === undefined) return 'client certificates (require-certificate, use-identity-as-username) need a cafile to verify them against'
+  if (needsCa && settings.cafile === undefined)
+    return 'client certificates (require-certificate, use-identity-as-username) need a cafile to verify them against'
   if (settings.crlfile !== undefined && settings.cafile === undefined) return 'a crlfile needs a cafile'
   return undefined
 }
@@ -56,7 +61,7 @@ export function tlsSettingsProblem (settings: TlsSettings): string | undefined {
  * Reads and checks the certificate, key, CA and CRL files: the secure context a listener is made from.
  * TLS 1.2 is the oldest version offered.
  */
-export async function readTlsContext (settings: TlsSettings): Promise<SecureContextOptions> {
+export async function readTlsContext(settings: TlsSettings): Promise<SecureContextOptions> {
   const [cert, key, ca, crl] = await Promise.all([
     readPem(settings.cert, 'certificate'),
     readPem(settings.key, 'key'),
@@ -76,20 +81,23 @@ export async function readTlsContext (settings: TlsSettings): Promise<SecureCont
  * A TLS listener (mqtts): hands every socket whose handshake succeeded to `accept`; a failed handshake
  * (wrong CA, revoked or expired certificate, TLS older than 1.2) never reaches it. Knows nothing of MQTT.
  */
-export async function listenTls (address: ListenAddress, settings: TlsSettings, accept: (socket: TLSSocket) => void): Promise<TlsListener> {
+export async function listenTls(address: ListenAddress, settings: TlsSettings, accept: (socket: TLSSocket) => void): Promise<TlsListener> {
   const problem = tlsSettingsProblem(settings)
   if (problem !== undefined) throw new Error(problem)
   const frozen = Object.freeze({ ...settings })
   const wantsCertificate = frozen.requireCertificate === true || frozen.useIdentityAsUsername === true
-  const server = createServer({
-    ...await readTlsContext(frozen),
-    requestCert: wantsCertificate,
-    rejectUnauthorized: wantsCertificate,
-    handshakeTimeout: HANDSHAKE_TIMEOUT_MS
-  }, (socket) => {
-    if (frozen.useIdentityAsUsername === true) rememberCertificateIdentity(socket)
-    accept(socket)
-  })
+  const server = createServer(
+    {
+      ...(await readTlsContext(frozen)),
+      requestCert: wantsCertificate,
+      rejectUnauthorized: wantsCertificate,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS
+    },
+    (socket) => {
+      if (frozen.useIdentityAsUsername === true) rememberCertificateIdentity(socket)
+      accept(socket)
+    }
+  )
   // A refused handshake is the client's problem; without a listener Node only destroys the socket, as we want.
   server.on('tlsClientError', () => {})
   await listenOn(server, address)
@@ -97,11 +105,13 @@ export async function listenTls (address: ListenAddress, settings: TlsSettings, 
     server,
     address: server.address() as AddressInfo,
     settings: frozen,
-    reload: async () => { server.setSecureContext(await readTlsContext(frozen)) }
+    reload: async () => {
+      server.setSecureContext(await readTlsContext(frozen))
+    }
   }
 }
 
-async function readPem (file: string, what: string): Promise<string> {
+async function readPem(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (error) {
@@ -109,7 +119,7 @@ async function readPem (file: string, what: string): Promise<string> {
   }
 }
 
-function check (file: string, holds: string, parse: () => unknown): void {
+function check(file: string, holds: string, parse: () => unknown): void {
   try {
     parse()
   } catch (error) {

@@ -11,7 +11,10 @@ export class WebSocketSocket implements ClientSocket {
   /** A text frame came: nothing more is read, and the WebSocket is closing. */
   private refused = false
 
-  constructor (private readonly ws: WebSocket, readonly remoteAddress: string | undefined) {
+  constructor(
+    private readonly ws: WebSocket,
+    readonly remoteAddress: string | undefined
+  ) {
     // [MQTT-6.0.0-1]: MQTT travels in binary frames only; any other data frame closes the connection.
     // Listening before the stream does, so a text frame's bytes are never handed to the parser.
     ws.on('message', (_data, isBinary) => {
@@ -22,33 +25,60 @@ export class WebSocketSocket implements ClientSocket {
     this.stream = createWebSocketStream(ws)
   }
 
-  get destroyed (): boolean { return this.stream.destroyed }
-  get writableLength (): number { return this.stream.writableLength + this.ws.bufferedAmount }
+  get destroyed(): boolean {
+    return this.stream.destroyed
+  }
+  get writableLength(): number {
+    return this.stream.writableLength + this.ws.bufferedAmount
+  }
 
   /** The WebSocket's TCP socket already has Nagle off (ws sets it); nothing to do. */
-  setNoDelay (): this { return this }
-  cork (): void { this.stream.cork() }
-  uncork (): void { this.stream.uncork() }
-  write (chunk: Buffer): boolean { return this.stream.write(chunk) }
-  pause (): this { this.stream.pause(); return this }
-  resume (): this { this.stream.resume(); return this }
-  end (): this { this.stream.end(); return this }
+  setNoDelay(): this {
+    return this
+  }
+  cork(): void {
+    this.stream.cork()
+  }
+  uncork(): void {
+    this.stream.uncork()
+  }
+  write(chunk: Buffer): boolean {
+    return this.stream.write(chunk)
+  }
+  pause(): this {
+    this.stream.pause()
+    return this
+  }
+  resume(): this {
+    this.stream.resume()
+    return this
+  }
+  end(): this {
+    this.stream.end()
+    return this
+  }
   /** Ends the stream (a WebSocket close frame follows), then lets the destroy come after the flush. */
-  destroySoon (): void {
+  destroySoon(): void {
     this.stream.end()
     if (this.stream.writableFinished) this.stream.destroy()
     else this.stream.once('finish', () => this.stream.destroy())
   }
 
-  destroy (): this { this.stream.destroy(); return this }
+  destroy(): this {
+    this.stream.destroy()
+    return this
+  }
 
-  on (event: string, listener: (...args: any[]) => void): this {
-    if (event === 'data') this.stream.on(event, (chunk: Buffer) => { if (!this.refused) listener.call(this, chunk) })
+  on(event: string, listener: (...args: any[]) => void): this {
+    if (event === 'data')
+      this.stream.on(event, (chunk: Buffer) => {
+        if (!this.refused) listener.call(this, chunk)
+      })
     else this.stream.on(event, listener.bind(this))
     return this
   }
 
-  once (event: string, listener: (...args: any[]) => void): this {
+  once(event: string, listener: (...args: any[]) => void): this {
     this.stream.once(event, listener.bind(this))
     return this
   }

@@ -1,13 +1,13 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http'
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { WebSocketServer } from 'ws'
 import { rememberCertificateIdentity } from './certificate-identity.js'
 import type { ListenAddress } from './listen-on.js'
-import { readTlsContext, tlsSettingsProblem, type TlsSettings } from './tls.js'
-import { WebSocketSocket } from './websocket-socket.js'
 import { listenOn } from './listen-on.js'
+import { readTlsContext, type TlsSettings, tlsSettingsProblem } from './tls.js'
+import { WebSocketSocket } from './websocket-socket.js'
 
 export interface WsOptions {
   /** The HTTP path clients upgrade on (`/mqtt`); any other path gets 400. */
@@ -22,7 +22,7 @@ export interface WsListener {
   server: HttpServer | HttpsServer
   address: AddressInfo
   /** Re-reads the TLS files of a wss listener (SIGHUP); nothing for plain ws. */
-  reload (): Promise<void>
+  reload(): Promise<void>
 }
 
 /** The WebSocket subprotocols of MQTT: `mqtt` (3.1.1 and 5.0) and `mqttv3.1`. */
@@ -35,7 +35,7 @@ const HANDSHAKE_TIMEOUT_MS = 10_000
  * MQTT over WebSocket (ws, or wss with `tls`): an HTTP(S) server that upgrades requests on `path` and
  * hands every WebSocket, as a ClientSocket, to `accept`. Plain HTTP requests get 426. Knows nothing of MQTT.
  */
-export async function listenWs (address: ListenAddress, options: WsOptions, accept: (socket: WebSocketSocket) => void): Promise<WsListener> {
+export async function listenWs(address: ListenAddress, options: WsOptions, accept: (socket: WebSocketSocket) => void): Promise<WsListener> {
   const settings = options.tls === undefined ? undefined : Object.freeze({ ...options.tls })
   if (settings !== undefined) {
     const problem = tlsSettingsProblem(settings)
@@ -46,18 +46,24 @@ export async function listenWs (address: ListenAddress, options: WsOptions, acce
     response.writeHead(426, { Connection: 'close', Upgrade: 'websocket', 'Content-Type': 'text/plain' })
     response.end('MQTT over WebSocket: upgrade on ' + options.path + '\n')
   }
-  const server = settings === undefined
-    ? createHttpServer(answerPlainHttp)
-    : createHttpsServer({
-      ...await readTlsContext(settings),
-      requestCert: wantsCertificate,
-      rejectUnauthorized: wantsCertificate,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS
-    }, answerPlainHttp)
+  const server =
+    settings === undefined
+      ? createHttpServer(answerPlainHttp)
+      : createHttpsServer(
+          {
+            ...(await readTlsContext(settings)),
+            requestCert: wantsCertificate,
+            rejectUnauthorized: wantsCertificate,
+            handshakeTimeout: HANDSHAKE_TIMEOUT_MS
+          },
+          answerPlainHttp
+        )
   server.headersTimeout = HANDSHAKE_TIMEOUT_MS
   server.requestTimeout = HANDSHAKE_TIMEOUT_MS
   server.on('tlsClientError', () => {})
-  server.on('clientError', (_error, socket) => { socket.destroy() })
+  server.on('clientError', (_error, socket) => {
+    socket.destroy()
+  })
   const wss = new WebSocketServer({
     server,
     path: options.path,

@@ -18,10 +18,14 @@ let decoded: Packet | undefined
 let failure: Error | undefined
 let parser = newParser()
 
-function newParser (): ReturnType<typeof mqtt.parser> {
+function newParser(): ReturnType<typeof mqtt.parser> {
   const fresh = mqtt.parser()
-  fresh.on('packet', (packet: Packet) => { decoded = packet })
-  fresh.on('error', (error: Error) => { failure = error })
+  fresh.on('packet', (packet: Packet) => {
+    decoded = packet
+  })
+  fresh.on('error', (error: Error) => {
+    failure = error
+  })
   return fresh
 }
 
@@ -34,7 +38,7 @@ const settingsByVersion: Record<Version, { protocolVersion: Version }> = {
 /** Parser message for a CONNECT whose protocol level is not 3, 4 or 5. */
 export const UNSUPPORTED_LEVEL = 'Invalid protocol version'
 
-export function decodePacket (bytes: Buffer, protocolVersion: Version): Packet {
+export function decodePacket(bytes: Buffer, protocolVersion: Version): Packet {
   decoded = undefined
   failure = undefined
   // parse() replaces settings with the CONNECT packet it reads; set ours back every time.
@@ -56,7 +60,7 @@ const ACK_HEADER = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } a
  * A successful PUBACK / PUBREC / PUBREL / PUBCOMP: four bytes in every protocol version (5.0 omits
  * reason code 0 and empty properties), built directly since one goes out per QoS 1/2 message.
  */
-export function encodeAck (cmd: keyof typeof ACK_HEADER, packetId: number): Buffer {
+export function encodeAck(cmd: keyof typeof ACK_HEADER, packetId: number): Buffer {
   const bytes = Buffer.allocUnsafe(4)
   bytes[0] = ACK_HEADER[cmd]
   bytes[1] = 2
@@ -64,6 +68,6 @@ export function encodeAck (cmd: keyof typeof ACK_HEADER, packetId: number): Buff
   return bytes
 }
 
-export function encodePacket (packet: Packet, protocolVersion: Version): Buffer {
+export function encodePacket(packet: Packet, protocolVersion: Version): Buffer {
   return mqtt.generate(packet, { protocolVersion })
 }

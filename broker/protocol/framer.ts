@@ -1,5 +1,5 @@
+import { malformed, ProtocolError } from './protocol-error.js'
 import { Reason } from './reason-codes.js'
-import { ProtocolError, malformed } from './protocol-error.js'
 
 /**
  * Cuts a byte stream into whole MQTT packets by their fixed header, before any parsing, so that
@@ -16,13 +16,13 @@ export class PacketFramer {
   private heldBytes = 0
   private wanted = 0
 
-  constructor (private maxPacketSize: number) {}
+  constructor(private maxPacketSize: number) {}
 
-  setMaxPacketSize (size: number): void {
+  setMaxPacketSize(size: number): void {
     this.maxPacketSize = size
   }
 
-  feed (chunk: Buffer): void {
+  feed(chunk: Buffer): void {
     if (this.held.length > 0) {
       this.hold(chunk)
       if (this.heldBytes < this.wanted) return
@@ -38,7 +38,7 @@ export class PacketFramer {
   }
 
   /** The next whole packet, or undefined when more bytes are needed. Throws on a bad fixed header. */
-  next (): Buffer | undefined {
+  next(): Buffer | undefined {
     if (this.held.length > 0) return undefined
     const buffer = this.buffer
     const start = this.offset
@@ -70,7 +70,7 @@ export class PacketFramer {
   }
 
   /** Keeps the unread tail until `bytes` bytes of the current packet are there. */
-  private waitFor (bytes: number): undefined {
+  private waitFor(bytes: number): undefined {
     this.wanted = bytes
     if (this.offset < this.buffer.length) this.hold(this.buffer.subarray(this.offset))
     this.buffer = EMPTY
@@ -78,7 +78,7 @@ export class PacketFramer {
     return undefined
   }
 
-  private hold (chunk: Buffer): void {
+  private hold(chunk: Buffer): void {
     this.held.push(chunk)
     this.heldBytes += chunk.length
   }

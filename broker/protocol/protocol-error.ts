@@ -5,16 +5,19 @@ import { Reason } from './reason-codes.js'
  * DISCONNECT (5.0) or a plain close (3.x).
  */
 export class ProtocolError extends Error {
-  constructor (readonly reasonCode: number, message: string) {
+  constructor(
+    readonly reasonCode: number,
+    message: string
+  ) {
     super(message)
     this.name = 'ProtocolError'
   }
 }
 
-export function malformed (message: string): ProtocolError {
+export function malformed(message: string): ProtocolError {
   return new ProtocolError(Reason.MalformedPacket, message)
 }
 
-export function protocolViolation (message: string): ProtocolError {
+export function protocolViolation(message: string): ProtocolError {
   return new ProtocolError(Reason.ProtocolError, message)
 }

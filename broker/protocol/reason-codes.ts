@@ -50,15 +50,21 @@ export const LegacyConnackCode = {
 } as const
 
 /** The 3.1.1 return code that says the same as a 5.0 CONNACK reason code. */
-export function legacyConnackCode (reason: number): number {
+export function legacyConnackCode(reason: number): number {
   switch (reason) {
-    case Reason.Success: return LegacyConnackCode.Accepted
-    case Reason.UnsupportedProtocolVersion: return LegacyConnackCode.UnacceptableProtocolVersion
-    case Reason.ClientIdentifierNotValid: return LegacyConnackCode.IdentifierRejected
-    case Reason.BadUsernameOrPassword: return LegacyConnackCode.BadUsernameOrPassword
+    case Reason.Success:
+      return LegacyConnackCode.Accepted
+    case Reason.UnsupportedProtocolVersion:
+      return LegacyConnackCode.UnacceptableProtocolVersion
+    case Reason.ClientIdentifierNotValid:
+      return LegacyConnackCode.IdentifierRejected
+    case Reason.BadUsernameOrPassword:
+      return LegacyConnackCode.BadUsernameOrPassword
     case Reason.NotAuthorized:
     case Reason.Banned:
-    case Reason.BadAuthenticationMethod: return LegacyConnackCode.NotAuthorized
-    default: return LegacyConnackCode.ServerUnavailable
+    case Reason.BadAuthenticationMethod:
+      return LegacyConnackCode.NotAuthorized
+    default:
+      return LegacyConnackCode.ServerUnavailable
   }
 }

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer'
  */
 
 /** Whether the topic of the PUBLISH in `wire` is well-formed UTF-8. */
-export function publishTopicIsUtf8 (wire: Buffer): boolean {
+export function publishTopicIsUtf8(wire: Buffer): boolean {
   let offset = 1
   while ((wire[offset] & 0x80) !== 0) offset++
   offset++
@@ -19,7 +19,7 @@ export function publishTopicIsUtf8 (wire: Buffer): boolean {
  * For packets other than PUBLISH: a replacement character that the wire does not carry as the
  * three bytes EF BF BD came from an ill-formed sequence.
  */
-export function stringsAreUtf8 (strings: Array<string | undefined>, wire: Buffer): boolean {
+export function stringsAreUtf8(strings: Array<string | undefined>, wire: Buffer): boolean {
   if (!strings.some((value) => value?.includes('\uFFFD'))) return true
   return wire.includes(REPLACEMENT_CHARACTER)
 }

@@ -15,12 +15,12 @@ export class RetainedMessages {
   private readonly root: RetainNode = { children: undefined, message: undefined }
   private count = 0
 
-  get size (): number {
+  get size(): number {
     return this.count
   }
 
   /** Stores `message` as the topic's retained message. */
-  set (message: Message): void {
+  set(message: Message): void {
     let node = this.root
     for (const level of message.topic.split('/')) {
       node.children ??= new Map()
@@ -36,7 +36,7 @@ export class RetainedMessages {
   }
 
   /** Clears the topic's retained message [MQTT-3.3.1-10]. */
-  delete (topic: string): boolean {
+  delete(topic: string): boolean {
     const levels = topic.split('/')
     const path: RetainNode[] = [this.root]
     for (const level of levels) {
@@ -55,7 +55,7 @@ export class RetainedMessages {
   }
 
   /** Retained messages whose topic matches `filter`; expired ones are dropped on the way. */
-  match (filter: string, now: number): Message[] {
+  match(filter: string, now: number): Message[] {
     const found: Message[] = []
     walk(this.root, filter.split('/'), 0, found)
     const live = found.filter((message) => !isExpired(message, now))
@@ -65,14 +65,14 @@ export class RetainedMessages {
     return live
   }
 
-  all (): Message[] {
+  all(): Message[] {
     const out: Message[] = []
     everything(this.root, out)
     return out
   }
 }
 
-function walk (node: RetainNode, levels: string[], index: number, out: Message[]): void {
+function walk(node: RetainNode, levels: string[], index: number, out: Message[]): void {
   if (index === levels.length) {
     if (node.message !== undefined) out.push(node.message)
     return
@@ -96,7 +96,7 @@ function walk (node: RetainNode, levels: string[], index: number, out: Message[]
   if (child !== undefined) walk(child, levels, index + 1, out)
 }
 
-function everything (node: RetainNode, out: Message[]): void {
+function everything(node: RetainNode, out: Message[]): void {
   if (node.message !== undefined) out.push(node.message)
   if (node.children !== undefined) for (const child of node.children.values()) everything(child, out)
 }

@@ -28,12 +28,12 @@ export class Router {
   private readonly cache = new Map<string, MatchResult>()
   private subscriptionCount = 0
 
-  get count (): number {
+  get count(): number {
     return this.subscriptionCount
   }
 
   /** Adds or replaces a subscription; returns true when the session had no subscription to this filter. */
-  subscribe (subscription: Subscription): boolean {
+  subscribe(subscription: Subscription): boolean {
     this.cache.clear()
     let isNew: boolean
     if (subscription.group === undefined) {
@@ -51,7 +51,7 @@ export class Router {
     return isNew
   }
 
-  unsubscribe (subscription: Subscription): void {
+  unsubscribe(subscription: Subscription): void {
     this.cache.clear()
     this.subscriptionCount--
     if (subscription.group === undefined) {
@@ -65,7 +65,7 @@ export class Router {
     if (group.members.length === 0) this.trie.delete(subscription.filter, key)
   }
 
-  match (topic: string): MatchResult {
+  match(topic: string): MatchResult {
     let result = this.cache.get(topic)
     if (result !== undefined) return result
     result = groupBySession(this.trie.match(topic))
@@ -75,7 +75,7 @@ export class Router {
   }
 }
 
-function groupBySession (matches: Array<Subscription | SharedGroup>): MatchResult {
+function groupBySession(matches: Array<Subscription | SharedGroup>): MatchResult {
   const sessions: SessionMatch[] = []
   const groups: SharedGroup[] = []
   let bySession: Map<Session, SessionMatch> | undefined

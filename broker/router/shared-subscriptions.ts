@@ -9,9 +9,12 @@ export class SharedGroup {
   readonly members: Subscription[] = []
   private cursor = 0
 
-  constructor (readonly group: string, readonly filter: string) {}
+  constructor(
+    readonly group: string,
+    readonly filter: string
+  ) {}
 
-  upsert (subscription: Subscription): boolean {
+  upsert(subscription: Subscription): boolean {
     const index = this.members.findIndex((member) => member.session === subscription.session)
     if (index >= 0) {
       this.members[index] = subscription
@@ -21,7 +24,7 @@ export class SharedGroup {
     return true
   }
 
-  remove (subscription: Subscription): void {
+  remove(subscription: Subscription): void {
     const index = this.members.indexOf(subscription)
     if (index < 0) return
     this.members.splice(index, 1)
@@ -29,7 +32,7 @@ export class SharedGroup {
   }
 
   /** The member that takes the next message, excluding the publisher where it asked for No Local. */
-  pick (origin: string): Subscription | undefined {
+  pick(origin: string): Subscription | undefined {
     const count = this.members.length
     let fallback: Subscription | undefined
     for (let step = 0; step < count; step++) {

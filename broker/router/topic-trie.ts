@@ -10,7 +10,7 @@ interface TrieNode<V> {
   entries: Map<string, V> | undefined
 }
 
-function newNode<V> (): TrieNode<V> {
+function newNode<V>(): TrieNode<V> {
   return { children: undefined, entries: undefined }
 }
 
@@ -18,11 +18,11 @@ export class TopicTrie<V> {
   private readonly root: TrieNode<V> = newNode()
   private entryCount = 0
 
-  get size (): number {
+  get size(): number {
     return this.entryCount
   }
 
-  get (filter: string, key: string): V | undefined {
+  get(filter: string, key: string): V | undefined {
     let node: TrieNode<V> | undefined = this.root
     for (const level of filter.split('/')) {
       node = node.children?.get(level)
@@ -32,7 +32,7 @@ export class TopicTrie<V> {
   }
 
   /** Sets the value of `key` under `filter`; returns true when it was not there before. */
-  set (filter: string, key: string, value: V): boolean {
+  set(filter: string, key: string, value: V): boolean {
     let node = this.root
     for (const level of filter.split('/')) {
       node.children ??= new Map()
@@ -50,7 +50,7 @@ export class TopicTrie<V> {
     return isNew
   }
 
-  delete (filter: string, key: string): V | undefined {
+  delete(filter: string, key: string): V | undefined {
     const path: TrieNode<V>[] = [this.root]
     const levels = filter.split('/')
     for (const level of levels) {
@@ -75,14 +75,14 @@ export class TopicTrie<V> {
    * Every value whose filter matches `topic`. A topic starting with '$' is not matched by a
    * filter starting with a wildcard [MQTT-4.7.2-1].
    */
-  match (topic: string): V[] {
+  match(topic: string): V[] {
     const out: V[] = []
     collect(this.root, topic.split('/'), 0, topic.charCodeAt(0) === 36, out)
     return out
   }
 }
 
-function collect<V> (node: TrieNode<V>, levels: string[], index: number, isSystem: boolean, out: V[]): void {
+function collect<V>(node: TrieNode<V>, levels: string[], index: number, isSystem: boolean, out: V[]): void {
   const children = node.children
   if (index === levels.length) {
     if (node.entries !== undefined) for (const value of node.entries.values()) out.push(value)

@@ -9,17 +9,20 @@ export class Deadline {
   private timer: NodeJS.Timeout | undefined
   private readonly at: number
 
-  constructor (seconds: number, private readonly callback: () => void) {
+  constructor(
+    seconds: number,
+    private readonly callback: () => void
+  ) {
     this.at = Date.now() + seconds * 1000
     this.arm()
   }
 
-  cancel (): void {
+  cancel(): void {
     clearTimeout(this.timer)
     this.timer = undefined
   }
 
-  private arm (): void {
+  private arm(): void {
     const left = this.at - Date.now()
     if (left <= 0) {
       this.timer = undefined

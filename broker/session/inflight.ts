@@ -9,12 +9,12 @@ export class Inflight {
   private records: Map<number, InflightRecord> | undefined
   private lastId = 0
 
-  get size (): number {
+  get size(): number {
     return this.records?.size ?? 0
   }
 
   /** A packet id not in use by any in-flight message [MQTT-2.2.1-3]. */
-  allocateId (): number {
+  allocateId(): number {
     let id = this.lastId
     do {
       id = id === 0xffff ? 1 : id + 1
@@ -23,23 +23,23 @@ export class Inflight {
     return id
   }
 
-  get (packetId: number): InflightRecord | undefined {
+  get(packetId: number): InflightRecord | undefined {
     return this.records?.get(packetId)
   }
 
-  set (record: InflightRecord): void {
-    (this.records ??= new Map()).set(record.packetId, record)
+  set(record: InflightRecord): void {
+    ;(this.records ??= new Map()).set(record.packetId, record)
   }
 
-  delete (packetId: number): boolean {
+  delete(packetId: number): boolean {
     return this.records?.delete(packetId) ?? false
   }
 
-  values (): InflightRecord[] {
+  values(): InflightRecord[] {
     return this.records === undefined ? [] : [...this.records.values()]
   }
 
-  clear (): void {
+  clear(): void {
     this.records = undefined
   }
 }

@@ -14,9 +14,9 @@ export interface SessionLink {
   /** How many QoS 1/2 messages may be in flight to the client. */
   readonly sendWindow: number
   /** The PUBLISH for this delivery, or undefined when the client cannot take it (too large). */
-  encodePublish (delivery: Delivery): EncodedPublish | undefined
-  writePublish (encoded: EncodedPublish, packetId: number, dup: boolean): void
-  sendPubrel (packetId: number): void
+  encodePublish(delivery: Delivery): EncodedPublish | undefined
+  writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void
+  sendPubrel(packetId: number): void
   /** The client is not reading: QoS 0 messages would only pile up in the socket. */
   readonly isCongested: boolean
 }
@@ -26,9 +26,9 @@ export interface SessionContext {
   readonly options: Readonly<BrokerOptions>
   readonly stats: BrokerStats
   readonly store: Store
-  publishWill (session: Session, will: Will): void
+  publishWill(session: Session, will: Will): void
   /** The session's expiry ran out while it was offline. */
-  expire (session: Session): void
+  expire(session: Session): void
 }
 
 /**
@@ -53,24 +53,28 @@ export class Session {
   private willDeadline: Deadline | undefined
   private expiryDeadline: Deadline | undefined
 
-  constructor (readonly clientId: string, protocolVersion: 3 | 4 | 5, private readonly context: SessionContext) {
+  constructor(
+    readonly clientId: string,
+    protocolVersion: 3 | 4 | 5,
+    private readonly context: SessionContext
+  ) {
     this.protocolVersion = protocolVersion
   }
 
-  get isConnected (): boolean {
+  get isConnected(): boolean {
     return this.link !== undefined
   }
 
   /** Outlives its connection, and so is written to the store. */
-  get isPersistent (): boolean {
+  get isPersistent(): boolean {
     return this.expiryInterval > 0
   }
 
-  get expiry (): number {
+  get expiry(): number {
     return this.expiryInterval
   }
 
-  get queue (): SessionQueue {
+  get queue(): SessionQueue {
     if (this.queueStore === undefined) {
       this.queueStore = this.isPersistent ? this.context.store.queue(this.clientId) : new MemoryQueue()
       this.queueStore.setOnline(this.link !== undefined)
@@ -79,7 +83,7 @@ export class Session {
   }
 
   /** Sets how long the session outlives its connection, writing it to the store or removing it. */
-  setExpiry (seconds: number): void {
+  setExpiry(seconds: number): void {
     const wasPersistent = this.isPersistent
     this.expiryInterval = seconds
     if (wasPersistent && !this.isPersistent) {
@@ -90,7 +94,7 @@ export class Session {
     }
   }
 
-  attach (link: SessionLink, will: Will | undefined): void {
+  attach(link: SessionLink, will: Will | undefined): void {
     this.willDeadline?.cancel() // a reconnect within the Will Delay Interval cancels the will [MQTT-3.1.3-9]
     this.willDeadline = undefined
     this.expiryDeadline?.cancel()
@@ -103,7 +107,7 @@ export class Session {
   }
 
   /** Sends again what was in flight when the last connection ended (DUP set) [MQTT-4.4.0-1], then the queue. */
-  resume (): void {
+  resume(): void {
     const link = this.link
     if (link === undefined) return
     for (const record of this.inflight.values()) {
@@ -125,7 +129,7 @@ export class Session {
    * The connection ended. `sendWill` is false after a normal DISCONNECT. Returns true when the
    * session ends with it (expiry 0); otherwise it waits offline for its expiry.
    */
-  detach (sendWill: boolean): boolean {
+  detach(sendWill: boolean): boolean {
     this.link = undefined
     this.queueStore?.setOnline(false)
     const will = this.will
@@ -149,13 +153,13 @@ export class Session {
   }
 
   /** A session restored from the store, offline for `elapsedSeconds` already: it waits out the rest of its expiry. */
-  waitOffline (elapsedSeconds: number): void {
+  waitOffline(elapsedSeconds: number): void {
     if (this.expiryInterval === NEVER_EXPIRES) return
     this.expiryDeadline = new Deadline(Math.max(0, this.expiryInterval - elapsedSeconds), () => this.context.expire(this))
   }
 
   /** The session ends: its pending will goes out, timers stop, its queue and in-flight are dropped. */
-  end (): void {
+  end(): void {
     this.firePendingWill()
     this.expiryDeadline?.cancel()
     this.expiryDeadline = undefined
@@ -166,7 +170,7 @@ export class Session {
   }
 
   /** Hands a message to this session: sent now, queued behind the in-flight window, or dropped. */
-  deliver (delivery: Delivery): void {
+  deliver(delivery: Delivery): void {
     const link = this.link
     if (delivery.qos === 0) {
       if (link !== undefined) {
@@ -189,7 +193,7 @@ export class Session {
   }
 
   /** PUBACK, or PUBREC with a failure code, or PUBCOMP: the message is done. */
-  complete (packetId: number): boolean {
+  complete(packetId: number): boolean {
     if (!this.inflight.delete(packetId)) return false
     if (this.isPersistent) this.context.store.deleteInflight(this.clientId, packetId)
     this.pump()
@@ -197,7 +201,7 @@ export class Session {
   }
 
   /** PUBREC: the client has the QoS 2 message; from now on only PUBREL / PUBCOMP are outstanding. */
-  released (packetId: number): InflightRecord | undefined {
+  released(packetId: number): InflightRecord | undefined {
     const record = this.inflight.get(packetId)
     if (record === undefined) return undefined
     const released: InflightRecord = { packetId, state: 'pubrel', delivery: record.delivery }
@@ -207,7 +211,7 @@ export class Session {
   }
 
   /** Fills free in-flight slots from the queue, in order. */
-  pump (): void {
+  pump(): void {
     const link = this.link
     const queue = this.queueStore ?? (this.isPersistent ? this.queue : undefined)
     if (link === undefined || queue === undefined) return
@@ -235,7 +239,7 @@ export class Session {
     }
   }
 
-  private send (link: SessionLink, delivery: Delivery): void {
+  private send(link: SessionLink, delivery: Delivery): void {
     const encoded = link.encodePublish(delivery)
     if (encoded === undefined) return // too large for this client: as if sent and acknowledged [MQTT-3.1.2-25]
     const record: InflightRecord = { packetId: this.inflight.allocateId(), state: 'publish', delivery }
@@ -244,7 +248,7 @@ export class Session {
     link.writePublish(encoded, record.packetId, false)
   }
 
-  private enqueue (delivery: Delivery): void {
+  private enqueue(delivery: Delivery): void {
     const { maxQueuedMessages, maxQueuedBytes } = this.context.options
     const queue = this.queue
     const size = delivery.message.payload.length
@@ -262,7 +266,7 @@ export class Session {
     queue.push(delivery)
   }
 
-  private firePendingWill (): void {
+  private firePendingWill(): void {
     this.willDeadline?.cancel()
     this.willDeadline = undefined
     const will = this.will
@@ -271,7 +275,7 @@ export class Session {
     this.context.publishWill(this, will)
   }
 
-  private saveRecord (): void {
+  private saveRecord(): void {
     this.context.store.saveSession({
       clientId: this.clientId,
       protocolVersion: this.protocolVersion,

@@ -7,20 +7,20 @@ export class MemoryQueue implements SessionQueue {
   private head = 0
   private byteCount = 0
 
-  get length (): number {
+  get length(): number {
     return this.items.length - this.head
   }
 
-  get bytes (): number {
+  get bytes(): number {
     return this.byteCount
   }
 
-  push (delivery: Delivery): void {
+  push(delivery: Delivery): void {
     this.items.push(delivery)
     this.byteCount += delivery.message.payload.length
   }
 
-  shift (): Delivery | undefined {
+  shift(): Delivery | undefined {
     if (this.head >= this.items.length) return undefined
     const delivery = this.items[this.head]
     this.items[this.head++] = undefined as unknown as Delivery
@@ -36,14 +36,14 @@ export class MemoryQueue implements SessionQueue {
   }
 
   /** Everything is in memory: shift never waits. */
-  whenReadable (callback: () => void): void {
+  whenReadable(callback: () => void): void {
     queueMicrotask(callback)
   }
 
   /** Everything is in memory anyway. */
-  setOnline (): void {}
+  setOnline(): void {}
 
-  clear (): void {
+  clear(): void {
     this.items = []
     this.head = 0
     this.byteCount = 0

@@ -1,6 +1,6 @@
 import type { Message } from '../message.js'
 import { MemoryQueue } from './memory-queue.js'
-import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, StoredSession, SubscriptionRecord } from './store.js'
+import type { InflightRecord, SessionQueue, SessionRecord, Store, StoredSession, StoreSnapshot, SubscriptionRecord } from './store.js'
 
 interface SessionEntry {
   record: SessionRecord
@@ -20,7 +20,7 @@ export class MemoryStore implements Store {
   private readonly retained = new Map<string, Message>()
   private lastMessageId = 0
 
-  async open (): Promise<StoreSnapshot> {
+  async open(): Promise<StoreSnapshot> {
     const sessions: StoredSession[] = [...this.sessions.values()].map((entry) => ({
       record: { ...entry.record },
       subscriptions: [...entry.subscriptions.values()],
@@ -30,77 +30,81 @@ export class MemoryStore implements Store {
     return { sessions, retained: [...this.retained.values()], lastMessageId: this.lastMessageId }
   }
 
-  saveSession (record: SessionRecord): void {
+  saveSession(record: SessionRecord): void {
     const entry = this.sessions.get(record.clientId)
     if (entry !== undefined) {
       entry.record = { ...record }
       return
     }
     this.sessions.set(record.clientId, {
-      record: { ...record }, subscriptions: new Map(), inflight: new Map(), incomingQos2: new Set(), queue: undefined
+      record: { ...record },
+      subscriptions: new Map(),
+      inflight: new Map(),
+      incomingQos2: new Set(),
+      queue: undefined
     })
   }
 
-  deleteSession (clientId: string): void {
+  deleteSession(clientId: string): void {
     this.sessions.delete(clientId)
   }
 
-  saveSubscription (clientId: string, subscription: SubscriptionRecord): void {
+  saveSubscription(clientId: string, subscription: SubscriptionRecord): void {
     this.sessions.get(clientId)?.subscriptions.set(subscription.fullFilter, { ...subscription })
   }
 
-  deleteSubscription (clientId: string, fullFilter: string): void {
+  deleteSubscription(clientId: string, fullFilter: string): void {
     this.sessions.get(clientId)?.subscriptions.delete(fullFilter)
   }
 
-  saveRetained (message: Message): void {
+  saveRetained(message: Message): void {
     this.retained.set(message.topic, message)
     this.noteMessage(message)
   }
 
-  deleteRetained (topic: string): void {
+  deleteRetained(topic: string): void {
     this.retained.delete(topic)
   }
 
-  queue (clientId: string): SessionQueue {
+  queue(clientId: string): SessionQueue {
     const entry = this.sessions.get(clientId)
     if (entry === undefined) throw new Error(`no stored session ${clientId}`)
-    return entry.queue ??= new TrackingQueue(this)
+    return (entry.queue ??= new TrackingQueue(this))
   }
 
-  saveInflight (clientId: string, record: InflightRecord): void {
+  saveInflight(clientId: string, record: InflightRecord): void {
     this.sessions.get(clientId)?.inflight.set(record.packetId, { ...record })
     this.noteMessage(record.delivery.message)
   }
 
-  deleteInflight (clientId: string, packetId: number): void {
+  deleteInflight(clientId: string, packetId: number): void {
     this.sessions.get(clientId)?.inflight.delete(packetId)
   }
 
-  saveIncomingQos2 (clientId: string, packetId: number): void {
+  saveIncomingQos2(clientId: string, packetId: number): void {
     this.sessions.get(clientId)?.incomingQos2.add(packetId)
   }
 
-  deleteIncomingQos2 (clientId: string, packetId: number): void {
+  deleteIncomingQos2(clientId: string, packetId: number): void {
     this.sessions.get(clientId)?.incomingQos2.delete(packetId)
   }
 
-  async flush (): Promise<void> {}
+  async flush(): Promise<void> {}
 
-  async close (): Promise<void> {}
+  async close(): Promise<void> {}
 
-  noteMessage (message: Message): void {
+  noteMessage(message: Message): void {
     if (message.id > this.lastMessageId) this.lastMessageId = message.id
   }
 }
 
 /** A memory queue that tells its store the ids it holds, so `lastMessageId` covers queued messages. */
 class TrackingQueue extends MemoryQueue {
-  constructor (private readonly store: MemoryStore) {
+  constructor(private readonly store: MemoryStore) {
     super()
   }
 
-  override push (delivery: Parameters<MemoryQueue['push']>[0]): void {
+  override push(delivery: Parameters<MemoryQueue['push']>[0]): void {
     super.push(delivery)
     this.store.noteMessage(delivery.message)
   }

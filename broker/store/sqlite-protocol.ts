@@ -20,29 +20,29 @@ export const Op = {
   DeleteIncoming: 12, // clientId, packetId
   Read: 13 // clientId, token, afterSeq, limit: a page of the queue, answered with the batch
 } as const
-export type Op = typeof Op[keyof typeof Op]
+export type Op = (typeof Op)[keyof typeof Op]
 
 export type ToWorker =
-  | { type: 'open', file: string, options: ConnectionOptions }
+  | { type: 'open'; file: string; options: ConnectionOptions }
   | { type: 'snapshot' }
   /**
    * `messages`: each message referenced in the batch, once: id, topic, [payload offset, length] in `payloads`
    * (one transferred buffer), qos, retain, properties | null, expiresAt, receivedAt, origin.
    */
-  | { type: 'batch', id: number, ops: unknown[][], messages: unknown[][], payloads: ArrayBuffer, lastMessageId: number }
+  | { type: 'batch'; id: number; ops: unknown[][]; messages: unknown[][]; payloads: ArrayBuffer; lastMessageId: number }
   | { type: 'close' }
 
 export type FromWorker =
-  | { type: 'opened', snapshot: SnapshotRows }
-  | { type: 'openFailed', code: string, message: string }
-  | { type: 'snapshot', snapshot: SnapshotRows }
+  | { type: 'opened'; snapshot: SnapshotRows }
+  | { type: 'openFailed'; code: string; message: string }
+  | { type: 'snapshot'; snapshot: SnapshotRows }
   | BatchReply
   | { type: 'closed' }
 
 export interface BatchReply {
   type: 'batch'
   id: number
-  error?: { code: string, message: string }
+  error?: { code: string; message: string }
   reads: PageRead[]
 }
 
@@ -71,13 +71,18 @@ export interface QueueStats {
 }
 
 export interface SnapshotRows {
-  sessions: Array<{ client_id: string, protocol_version: number, expiry_interval: number, disconnected_at: number | null }>
+  sessions: Array<{ client_id: string; protocol_version: number; expiry_interval: number; disconnected_at: number | null }>
   subscriptions: Array<{
-    client_id: string, full_filter: string, qos: number, no_local: number, retain_as_published: number,
-    retain_handling: number, subscription_id: number | null
+    client_id: string
+    full_filter: string
+    qos: number
+    no_local: number
+    retain_as_published: number
+    retain_handling: number
+    subscription_id: number | null
   }>
-  inflight: Array<MessageRow & DeliveryColumns & { client_id: string, packet_id: number, state: 'publish' | 'pubrel' }>
-  incoming: Array<{ client_id: string, packet_id: number }>
+  inflight: Array<MessageRow & DeliveryColumns & { client_id: string; packet_id: number; state: 'publish' | 'pubrel' }>
+  incoming: Array<{ client_id: string; packet_id: number }>
   retained: MessageRow[]
   queues: QueueStats[]
   lastMessageId: number

@@ -1,6 +1,6 @@
 import type { Delivery, Message } from '../message.js'
-import { Op } from './sqlite-protocol.js'
 import type { PageRead } from './sqlite-protocol.js'
+import { Op } from './sqlite-protocol.js'
 import { toMessage, toSubscriptionIds } from './sqlite-schema.js'
 import type { SessionQueue } from './store.js'
 
@@ -15,13 +15,13 @@ export const ONLINE_QUEUE_WINDOW = 2048
 
 /** What a queue needs from its store: writing to the current batch and numbering rows. */
 export interface QueueHost {
-  write (op: unknown[], message?: Message): void
+  write(op: unknown[], message?: Message): void
   /** Writes a page read into the current batch; its answer comes to `queue.onPage`. */
-  read (queue: SqliteQueue, clientId: string, afterSeq: number, limit: number): number
+  read(queue: SqliteQueue, clientId: string, afterSeq: number, limit: number): number
   /** The next order key; one counter for every queue, so a key is never used twice. */
-  nextSeq (): number
+  nextSeq(): number
   /** A push that lives only on disk went into the current batch (if that batch fails, the count is re-read). */
-  notePushOnDisk (queue: SqliteQueue): void
+  notePushOnDisk(queue: SqliteQueue): void
 }
 
 interface Item {
@@ -51,24 +51,31 @@ export class SqliteQueue implements SessionQueue {
   private waiters: Array<() => void> = []
   private windowLimit = QUEUE_WINDOW
 
-  constructor (private readonly host: QueueHost, readonly clientId: string, onDisk = { count: 0, bytes: 0 }) {
+  constructor(
+    private readonly host: QueueHost,
+    readonly clientId: string,
+    onDisk = { count: 0, bytes: 0 }
+  ) {
     this.diskCount = onDisk.count
     this.diskBytes = onDisk.bytes
   }
 
-  get length (): number {
+  get length(): number {
     return this.window.length - this.head + this.diskCount
   }
 
-  get bytes (): number {
+  get bytes(): number {
     return this.windowBytes + this.diskBytes
   }
 
-  push (delivery: Delivery): void {
+  push(delivery: Delivery): void {
     const seq = this.host.nextSeq()
     const message = delivery.message
     const size = message.payload.length
-    this.host.write([Op.Push, this.clientId, seq, message.id, delivery.qos, delivery.retain ? 1 : 0, delivery.subscriptionIds ?? null, size], message)
+    this.host.write(
+      [Op.Push, this.clientId, seq, message.id, delivery.qos, delivery.retain ? 1 : 0, delivery.subscriptionIds ?? null, size],
+      message
+    )
     if (this.diskCount === 0 && this.readToken === 0 && this.window.length - this.head < this.windowLimit) {
       this.window.push({ seq, delivery })
       this.windowBytes += size
@@ -84,7 +91,7 @@ export class SqliteQueue implements SessionQueue {
     this.host.notePushOnDisk(this)
   }
 
-  shift (): Delivery | undefined {
+  shift(): Delivery | undefined {
     if (this.head === this.window.length) {
       if (this.diskCount > 0) this.readNext()
       return undefined
@@ -102,7 +109,7 @@ export class SqliteQueue implements SessionQueue {
     return item.delivery
   }
 
-  whenReadable (callback: () => void): void {
+  whenReadable(callback: () => void): void {
     if (this.head < this.window.length || this.diskCount === 0) {
       queueMicrotask(callback)
       return
@@ -112,21 +119,21 @@ export class SqliteQueue implements SessionQueue {
   }
 
   /** Going offline shrinks only what later pushes may add: what is in the window stays until it drains. */
-  setOnline (online: boolean): void {
+  setOnline(online: boolean): void {
     this.windowLimit = online ? ONLINE_QUEUE_WINDOW : QUEUE_WINDOW
   }
 
-  clear (): void {
+  clear(): void {
     this.host.write([Op.Clear, this.clientId])
     this.reset()
   }
 
   /** The session is gone: the store has deleted the rows; answers to reads in flight are dropped. */
-  detach (): void {
+  detach(): void {
     this.reset()
   }
 
-  onPage (read: PageRead): void {
+  onPage(read: PageRead): void {
     if (read.token !== this.readToken) return
     this.readToken = 0
     for (const row of read.rows) {
@@ -152,18 +159,18 @@ export class SqliteQueue implements SessionQueue {
   }
 
   /** A batch holding pushes that live only on disk failed: what is on disk is read again. */
-  onBatchFailed (): void {
+  onBatchFailed(): void {
     if (this.readToken === 0 && this.diskCount > 0) this.readNext()
   }
 
-  private readNext (): void {
+  private readNext(): void {
     if (this.readToken !== 0) return
     this.tailCount = 0
     this.tailBytes = 0
     this.readToken = this.host.read(this, this.clientId, this.loadedUpTo, Math.max(1, this.windowLimit - (this.window.length - this.head)))
   }
 
-  private reset (): void {
+  private reset(): void {
     this.window = []
     this.head = 0
     this.windowBytes = 0
@@ -176,7 +183,7 @@ export class SqliteQueue implements SessionQueue {
     this.wake()
   }
 
-  private wake (): void {
+  private wake(): void {
     const waiters = this.waiters
     if (waiters.length === 0) return
     this.waiters = []

@@ -1,8 +1,19 @@
 import { spawn } from 'node:child_process'
 import {
-  accessSync, closeSync, constants, existsSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync
 } from 'node:fs'
-import { SCHEMA_VERSION, connect } from './sqlite-schema.js'
+import { connect, SCHEMA_VERSION } from './sqlite-schema.js'
 
 export interface RecoveryResult {
   /** Where the damaged file went (its -wal and -shm beside it, with the same suffix). */
@@ -26,7 +37,7 @@ export interface RecoveryOptions {
  * replays what SQLite's `.recover` (or `.dump`) can read from it into a fresh file at `file`. The damaged
  * file is kept, never overwritten. Rows that point at a message that could not be salvaged are dropped.
  */
-export async function recoverDatabase (file: string, options: RecoveryOptions = {}): Promise<RecoveryResult> {
+export async function recoverDatabase(file: string, options: RecoveryOptions = {}): Promise<RecoveryResult> {
   const sqlite3 = options.sqlite3 ?? '/usr/bin/sqlite3'
   const movedTo = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
   renameSync(file, movedTo)
@@ -36,19 +47,24 @@ export async function recoverDatabase (file: string, options: RecoveryOptions = 
   try {
     accessSync(sqlite3, constants.X_OK)
   } catch {
-    return { movedTo, recovered: false, missingTool: true, error: `cannot recover ${file}: the sqlite3 program (${sqlite3}) is missing; install the Debian package sqlite3` }
+    return {
+      movedTo,
+      recovered: false,
+      missingTool: true,
+      error: `cannot recover ${file}: the sqlite3 program (${sqlite3}) is missing; install the Debian package sqlite3`
+    }
   }
   const sql = `${movedTo}.sql`
   try {
     // Debian's sqlite3 is built without the sqlite_dbpage table that .recover needs; .dump reads on past
     // damaged pages too, table by table, and is the fallback.
     let method: RecoveryResult['method'] = 'recover'
-    if (!await run(sqlite3, [movedTo, '.recover'], sql)) {
+    if (!(await run(sqlite3, [movedTo, '.recover'], sql))) {
       method = 'dump'
-      if (!await run(sqlite3, [movedTo, '.dump'], sql)) throw new Error(`sqlite3 could not read ${movedTo}: ${errorsOf(sql)}`)
+      if (!(await run(sqlite3, [movedTo, '.dump'], sql))) throw new Error(`sqlite3 could not read ${movedTo}: ${errorsOf(sql)}`)
       commitDespiteErrors(sql)
     }
-    if (!await run(sqlite3, [file, `.read '${sql.replace(/'/g, "''")}'`], `${sql}.out`)) {
+    if (!(await run(sqlite3, [file, `.read '${sql.replace(/'/g, "''")}'`], `${sql}.out`))) {
       throw new Error(`sqlite3 could not write ${file}: ${errorsOf(`${sql}.out`)}`)
     }
     tidy(file)
@@ -64,7 +80,7 @@ export async function recoverDatabase (file: string, options: RecoveryOptions = 
 }
 
 /** Runs sqlite3 with stdout to `out` and stderr to `out.err`; true when it exits 0 and reports no error. */
-async function run (sqlite3: string, args: string[], out: string): Promise<boolean> {
+async function run(sqlite3: string, args: string[], out: string): Promise<boolean> {
   const stdout = openSync(out, 'w')
   const stderr = openSync(`${out}.err`, 'w')
   try {
@@ -80,12 +96,12 @@ async function run (sqlite3: string, args: string[], out: string): Promise<boole
   }
 }
 
-function errorsOf (out: string): string {
+function errorsOf(out: string): string {
   return readFileSync(`${out}.err`, 'utf8').trim()
 }
 
 /** .dump ends a dump that met damaged pages with a ROLLBACK; what it could read is worth keeping. */
-function commitDespiteErrors (sql: string): void {
+function commitDespiteErrors(sql: string): void {
   const tail = 'ROLLBACK; -- due to errors\n'
   const size = statSync(sql).size
   if (size < tail.length) return
@@ -102,7 +118,7 @@ function commitDespiteErrors (sql: string): void {
 }
 
 /** Makes the salvaged file a store again: format version set, dangling references and orphan messages gone. */
-function tidy (file: string): void {
+function tidy(file: string): void {
   const db = connect(file, { fileMustExist: true })
   try {
     const tables = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[])

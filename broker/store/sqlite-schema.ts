@@ -118,14 +118,17 @@ const require = createRequire(import.meta.url)
 /** Loaded on first use: a broker on the memory store never loads the native module. */
 let driver: typeof BetterSqlite3 | undefined
 
-export function connect (file: string, options?: { fileMustExist?: boolean }): Database {
+export function connect(file: string, options?: { fileMustExist?: boolean }): Database {
   driver ??= require('better-sqlite3') as typeof BetterSqlite3
   return new driver(file, options)
 }
 
 /** Why a file cannot be used as a store: SQLite's code ('SQLITE_CORRUPT', ...) or one of ours. */
 export class OpenFailure extends Error {
-  constructor (message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string
+  ) {
     super(message)
     this.name = 'OpenFailure'
   }
@@ -140,13 +143,16 @@ export interface ConnectionOptions {
  * Opens the store's file, creating the schema in a new one, and checks that an existing one is a store of a
  * version this code reads and is not damaged. Returns the connection and whether the file was created.
  */
-export function openConnection (file: string, options: ConnectionOptions = {}): Database {
+export function openConnection(file: string, options: ConnectionOptions = {}): Database {
   const db = connect(file)
   try {
     takeExclusiveLock(db)
     const version = db.pragma('user_version', { simple: true }) as number
     if (version > SCHEMA_VERSION) {
-      throw new OpenFailure(`written by a newer thermopost (format version ${version}; this one reads up to ${SCHEMA_VERSION})`, 'NEWER_VERSION')
+      throw new OpenFailure(
+        `written by a newer thermopost (format version ${version}; this one reads up to ${SCHEMA_VERSION})`,
+        'NEWER_VERSION'
+      )
     }
     const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number
     if (version === 0 && tables > 0) throw new OpenFailure('not a thermopost store (it has tables but no format version)', 'NOT_A_STORE')
@@ -176,7 +182,7 @@ export function openConnection (file: string, options: ConnectionOptions = {}): 
  * second broker started on the same data directory stops at once instead of interleaving its writes
  * (and, in WAL mode, no shared-memory file is needed).
  */
-function takeExclusiveLock (db: Database): void {
+function takeExclusiveLock(db: Database): void {
   db.pragma('busy_timeout = 0')
   db.pragma('locking_mode = EXCLUSIVE')
   try {
@@ -190,7 +196,7 @@ function takeExclusiveLock (db: Database): void {
 }
 
 /** Properties as JSON; Buffers (Correlation Data) as `{ "$buffer": base64 }`. */
-export function encodeProperties (properties: object | undefined | null): string | null {
+export function encodeProperties(properties: object | undefined | null): string | null {
   if (properties === undefined || properties === null) return null
   return JSON.stringify(properties, (_key, value: unknown) => {
     if (value instanceof Uint8Array) return { $buffer: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
@@ -199,12 +205,16 @@ export function encodeProperties (properties: object | undefined | null): string
   })
 }
 
-function isJsonBuffer (value: unknown): value is { type: 'Buffer', data: number[] } {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Buffer' &&
+function isJsonBuffer(value: unknown): value is { type: 'Buffer'; data: number[] } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { type?: unknown }).type === 'Buffer' &&
     Array.isArray((value as { data?: unknown }).data)
+  )
 }
 
-export function decodeProperties (json: string | null): MessageProperties | undefined {
+export function decodeProperties(json: string | null): MessageProperties | undefined {
   if (json === null) return undefined
   return JSON.parse(json, (_key, value: unknown) => {
     if (typeof value === 'object' && value !== null && typeof (value as { $buffer?: unknown }).$buffer === 'string') {
@@ -229,7 +239,7 @@ export interface MessageRow {
 
 export const MESSAGE_COLUMNS = 'm.id, m.topic, m.payload, m.qos, m.retain, m.properties, m.expires_at, m.received_at, m.origin'
 
-export function toMessage (row: MessageRow): Message {
+export function toMessage(row: MessageRow): Message {
   const payload = row.payload
   return {
     id: row.id,
@@ -245,6 +255,6 @@ export function toMessage (row: MessageRow): Message {
   }
 }
 
-export function toSubscriptionIds (json: string | null): number[] | undefined {
-  return json === null ? undefined : JSON.parse(json) as number[]
+export function toSubscriptionIds(json: string | null): number[] | undefined {
+  return json === null ? undefined : (JSON.parse(json) as number[])
 }

@@ -1,10 +1,10 @@
 import { closeSync, existsSync, fsyncSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parentPort } from 'node:worker_threads'
-import { GC_SQL, MESSAGE_COLUMNS, OpenFailure, encodeProperties, openConnection } from './sqlite-schema.js'
-import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
-import { Op } from './sqlite-protocol.js'
 import type { BatchReply, FromWorker, PageRead, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
+import { Op } from './sqlite-protocol.js'
+import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
+import { encodeProperties, GC_SQL, MESSAGE_COLUMNS, OpenFailure, openConnection } from './sqlite-schema.js'
 
 /**
  * The store's only connection, on its own thread: better-sqlite3 is synchronous, and a commit waits for an
@@ -24,7 +24,7 @@ port.on('message', (request: ToWorker) => {
   port.postMessage(handle(request))
 })
 
-function handle (request: ToWorker): FromWorker {
+function handle(request: ToWorker): FromWorker {
   switch (request.type) {
     case 'open':
       return open(request.file, request.options)
@@ -40,14 +40,14 @@ function handle (request: ToWorker): FromWorker {
   }
 }
 
-function open (file: string, options: ConnectionOptions): FromWorker {
+function open(file: string, options: ConnectionOptions): FromWorker {
   try {
     const created = !existsSync(file)
     db = openConnection(file, options)
     if (created) fsyncDirectory(dirname(file)) // the new file's name survives a power loss
     walFile = `${file}-wal`
     statements = prepare(db)
-    inflightSeq = (db.prepare('SELECT coalesce(max(seq), 0) FROM inflight').pluck().get() as number)
+    inflightSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM inflight').pluck().get() as number
     return { type: 'opened', snapshot: snapshot() }
   } catch (error) {
     const failure = error as SqliteError | OpenFailure
@@ -55,7 +55,7 @@ function open (file: string, options: ConnectionOptions): FromWorker {
   }
 }
 
-function fsyncDirectory (dir: string): void {
+function fsyncDirectory(dir: string): void {
   const fd = openSync(dir, 'r')
   try {
     fsyncSync(fd)
@@ -64,15 +64,16 @@ function fsyncDirectory (dir: string): void {
   }
 }
 
-function prepare (db: Database) {
+function prepare(db: Database) {
   return {
     message: db.prepare(`INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, properties, expires_at, received_at, origin)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     session: db.prepare(`INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
         expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at`),
-    deleteSession: ['sessions', 'subscriptions', 'queue', 'inflight', 'incoming_qos2']
-      .map((table) => db.prepare(`DELETE FROM ${table} WHERE client_id = ?`)),
+    deleteSession: ['sessions', 'subscriptions', 'queue', 'inflight', 'incoming_qos2'].map((table) =>
+      db.prepare(`DELETE FROM ${table} WHERE client_id = ?`)
+    ),
     subscription: db.prepare(`INSERT OR REPLACE INTO subscriptions
       (client_id, full_filter, qos, no_local, retain_as_published, retain_handling, subscription_id) VALUES (?, ?, ?, ?, ?, ?, ?)`),
     deleteSubscription: db.prepare('DELETE FROM subscriptions WHERE client_id = ? AND full_filter = ?'),
@@ -102,7 +103,7 @@ function prepare (db: Database) {
 
 type Statements = ReturnType<typeof prepare>
 
-function commit (id: number, ops: unknown[][], messages: unknown[][], payloads: ArrayBuffer, lastMessageId: number): BatchReply {
+function commit(id: number, ops: unknown[][], messages: unknown[][], payloads: ArrayBuffer, lastMessageId: number): BatchReply {
   const connection = db
   const s = statements
   if (connection === undefined || s === undefined) {
@@ -113,8 +114,17 @@ function commit (id: number, ops: unknown[][], messages: unknown[][], payloads: 
     connection.exec('BEGIN IMMEDIATE')
     for (const row of messages) {
       const [offset, length] = row[2] as [number, number]
-      s.message.run(row[0], row[1], Buffer.from(payloads, offset, length), row[3], row[4], encodeProperties(row[5] as object | null),
-        row[6], row[7], row[8])
+      s.message.run(
+        row[0],
+        row[1],
+        Buffer.from(payloads, offset, length),
+        row[3],
+        row[4],
+        encodeProperties(row[5] as object | null),
+        row[6],
+        row[7],
+        row[8]
+      )
     }
     for (const op of ops) apply(s, op, reads)
     if (lastMessageId > 0) s.lastMessageId.run(lastMessageId)
@@ -133,28 +143,54 @@ function commit (id: number, ops: unknown[][], messages: unknown[][], payloads: 
   return { type: 'batch', id, reads }
 }
 
-function apply (s: Statements, op: unknown[], reads: PageRead[]): void {
+function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
   switch (op[0] as Op) {
-    case Op.Session: s.session.run(op[1], op[2], op[3], op[4]); break
-    case Op.DeleteSession: for (const statement of s.deleteSession) statement.run(op[1]); break
-    case Op.Subscription: s.subscription.run(op[1], op[2], op[3], op[4], op[5], op[6], op[7]); break
-    case Op.DeleteSubscription: s.deleteSubscription.run(op[1], op[2]); break
-    case Op.Retained: s.retained.run(op[1], op[2]); break
-    case Op.DeleteRetained: s.deleteRetained.run(op[1]); break
-    case Op.Push: s.push.run(op[1], op[2], op[3], op[4], op[5], subscriptionIds(op[6]), op[7]); break
-    case Op.Shift: s.shift.run(op[1], op[2]); break
-    case Op.Clear: s.clear.run(op[1]); break
+    case Op.Session:
+      s.session.run(op[1], op[2], op[3], op[4])
+      break
+    case Op.DeleteSession:
+      for (const statement of s.deleteSession) statement.run(op[1])
+      break
+    case Op.Subscription:
+      s.subscription.run(op[1], op[2], op[3], op[4], op[5], op[6], op[7])
+      break
+    case Op.DeleteSubscription:
+      s.deleteSubscription.run(op[1], op[2])
+      break
+    case Op.Retained:
+      s.retained.run(op[1], op[2])
+      break
+    case Op.DeleteRetained:
+      s.deleteRetained.run(op[1])
+      break
+    case Op.Push:
+      s.push.run(op[1], op[2], op[3], op[4], op[5], subscriptionIds(op[6]), op[7])
+      break
+    case Op.Shift:
+      s.shift.run(op[1], op[2])
+      break
+    case Op.Clear:
+      s.clear.run(op[1])
+      break
     case Op.Inflight:
       s.inflight.run(op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], subscriptionIds(op[7]))
       break
-    case Op.DeleteInflight: s.deleteInflight.run(op[1], op[2]); break
-    case Op.Incoming: s.incoming.run(op[1], op[2]); break
-    case Op.DeleteIncoming: s.deleteIncoming.run(op[1], op[2]); break
-    case Op.Read: reads.push(readPage(s, op)); break
+    case Op.DeleteInflight:
+      s.deleteInflight.run(op[1], op[2])
+      break
+    case Op.Incoming:
+      s.incoming.run(op[1], op[2])
+      break
+    case Op.DeleteIncoming:
+      s.deleteIncoming.run(op[1], op[2])
+      break
+    case Op.Read:
+      reads.push(readPage(s, op))
+      break
   }
 }
 
-function subscriptionIds (ids: unknown): string | null {
+function subscriptionIds(ids: unknown): string | null {
   return ids === null || ids === undefined ? null : JSON.stringify(ids)
 }
 
@@ -162,12 +198,12 @@ function subscriptionIds (ids: unknown): string | null {
  * The next `limit` queue rows after `after`, and what is left behind them. `last` covers rows whose message is
  * missing (a salvaged file), so the reader steps over them instead of asking again.
  */
-function readPage (s: Statements, op: unknown[]): PageRead {
+function readPage(s: Statements, op: unknown[]): PageRead {
   const [, clientId, token, after, limit] = op as [Op, string, number, number, number]
   const seqs = s.pageSeqs.all(clientId, after, limit) as number[]
   const last = seqs.length === 0 ? after : seqs[seqs.length - 1]
-  const rows = seqs.length === 0 ? [] : s.page.all(clientId, after, last) as PageRead['rows']
-  const rest = s.rest.get(clientId, last) as { count: number, bytes: number }
+  const rows = seqs.length === 0 ? [] : (s.page.all(clientId, after, last) as PageRead['rows'])
+  const rest = s.rest.get(clientId, last) as { count: number; bytes: number }
   return { clientId, token, rows, last, restCount: rest.count, restBytes: rest.bytes }
 }
 
@@ -176,7 +212,7 @@ function readPage (s: Statements, op: unknown[]): PageRead {
  * journal_size_limit truncates it afterwards; now and then the WAL is truncated outright and free pages
  * left by a burst are returned to the file system.
  */
-function housekeeping (connection: Database, s: Statements): void {
+function housekeeping(connection: Database, s: Statements): void {
   commits++
   if (commits % 64 !== 0) return
   if (statSize(walFile) > 16 * 1024 * 1024) connection.pragma('wal_checkpoint(TRUNCATE)')
@@ -185,7 +221,7 @@ function housekeeping (connection: Database, s: Statements): void {
   if (free > 2048) connection.exec(`PRAGMA incremental_vacuum(${free - 1024})`)
 }
 
-function statSize (file: string): number {
+function statSize(file: string): number {
   try {
     return statSync(file).size
   } catch {
@@ -193,18 +229,24 @@ function statSize (file: string): number {
   }
 }
 
-function snapshot (): SnapshotRows {
+function snapshot(): SnapshotRows {
   const connection = db!
   const sessions = connection.prepare('SELECT * FROM sessions').all() as SnapshotRows['sessions']
-  const subscriptions = connection.prepare('SELECT * FROM subscriptions ORDER BY client_id, full_filter').all() as SnapshotRows['subscriptions']
-  const inflight = connection.prepare(`SELECT i.client_id, i.packet_id, i.state, i.qos AS delivery_qos, i.retain AS delivery_retain,
+  const subscriptions = connection
+    .prepare('SELECT * FROM subscriptions ORDER BY client_id, full_filter')
+    .all() as SnapshotRows['subscriptions']
+  const inflight = connection
+    .prepare(`SELECT i.client_id, i.packet_id, i.state, i.qos AS delivery_qos, i.retain AS delivery_retain,
     i.subscription_ids, ${MESSAGE_COLUMNS} FROM inflight i JOIN messages m ON m.id = i.message_id ORDER BY i.client_id, i.seq`)
     .all() as SnapshotRows['inflight']
   const incoming = connection.prepare('SELECT client_id, packet_id FROM incoming_qos2 ORDER BY rowid').all() as SnapshotRows['incoming']
-  const retained = connection.prepare(`SELECT ${MESSAGE_COLUMNS} FROM retained r JOIN messages m ON m.id = r.message_id ORDER BY r.topic`)
+  const retained = connection
+    .prepare(`SELECT ${MESSAGE_COLUMNS} FROM retained r JOIN messages m ON m.id = r.message_id ORDER BY r.topic`)
     .all() as SnapshotRows['retained']
-  const queues = connection.prepare(`SELECT client_id, count(*) AS count, coalesce(sum(bytes), 0) AS bytes, max(seq) AS last_seq
-    FROM queue GROUP BY client_id`).all() as QueueStats[]
+  const queues = connection
+    .prepare(`SELECT client_id, count(*) AS count, coalesce(sum(bytes), 0) AS bytes, max(seq) AS last_seq
+    FROM queue GROUP BY client_id`)
+    .all() as QueueStats[]
   const lastMessageId = connection.prepare("SELECT value FROM meta WHERE key = 'last_message_id'").pluck().get() as number
   return { sessions, subscriptions, inflight, incoming, retained, queues, lastMessageId }
 }

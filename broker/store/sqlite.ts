@@ -3,13 +3,13 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { QoS } from 'mqtt-packet'
 import type { Message } from '../message.js'
-import { Op } from './sqlite-protocol.js'
 import type { BatchReply, FromWorker, SnapshotRows, ToWorker } from './sqlite-protocol.js'
-import { SqliteQueue } from './sqlite-queue.js'
+import { Op } from './sqlite-protocol.js'
 import type { QueueHost } from './sqlite-queue.js'
+import { SqliteQueue } from './sqlite-queue.js'
 import { toMessage, toSubscriptionIds } from './sqlite-schema.js'
+import type { InflightRecord, SessionQueue, SessionRecord, Store, StoredSession, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
-import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, StoredSession, SubscriptionRecord } from './store.js'
 
 export interface SqliteStoreOptions {
   /** The directory that holds broker.db (and its -wal and -shm); created when missing. */
@@ -26,13 +26,17 @@ export interface SqliteStoreOptions {
  * system's ('EACCES', 'ENOTDIR', ...), or 'NEWER_VERSION' / 'NOT_A_STORE'.
  */
 export class StoreOpenError extends Error {
-  constructor (readonly path: string, message: string, readonly code: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly code: string
+  ) {
     super(message)
     this.name = 'StoreOpenError'
   }
 
   /** The file is damaged, and recoverDatabase is the way on (not for a newer format or a directory problem). */
-  get damaged (): boolean {
+  get damaged(): boolean {
     return this.code.startsWith('SQLITE_CORRUPT') || this.code === 'SQLITE_NOTADB'
   }
 }
@@ -49,7 +53,7 @@ class Batch {
   resolve!: () => void
   reject!: (error: StoreError) => void
 
-  constructor (readonly id: number) {
+  constructor(readonly id: number) {
     this.promise = new Promise<void>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
@@ -91,14 +95,14 @@ export class SqliteStore implements Store, QueueHost {
   private readonly sessions = new Set<string>()
   private readonly queues = new Map<string, SqliteQueue>()
   /** Queue sizes read at open, for sessions whose queue object is not made yet. */
-  private readonly queuesOnDisk = new Map<string, { count: number, bytes: number }>()
+  private readonly queuesOnDisk = new Map<string, { count: number; bytes: number }>()
 
-  constructor (private readonly options: SqliteStoreOptions) {
+  constructor(private readonly options: SqliteStoreOptions) {
     this.file = join(options.dataDir, 'broker.db')
     this.batchLimit = options.batchLimit ?? 2000
   }
 
-  async open (): Promise<StoreSnapshot> {
+  async open(): Promise<StoreSnapshot> {
     if (this.state === 'closed') throw new Error('the store is closed')
     if (this.opening === undefined) {
       this.opening = this.start()
@@ -114,7 +118,7 @@ export class SqliteStore implements Store, QueueHost {
 
   private firstSnapshot: SnapshotRows | undefined
 
-  private async start (): Promise<void> {
+  private async start(): Promise<void> {
     const dir = this.options.dataDir
     try {
       mkdirSync(dir, { recursive: true })
@@ -140,12 +144,12 @@ export class SqliteStore implements Store, QueueHost {
     this.schedule()
   }
 
-  private snapshotFrom (rows: SnapshotRows): StoreSnapshot {
+  private snapshotFrom(rows: SnapshotRows): StoreSnapshot {
     this.firstSnapshot = undefined
     const messages = new Map<number, Message>()
     const message = (row: Parameters<typeof toMessage>[0]): Message => {
       let found = messages.get(row.id)
-      if (found === undefined) messages.set(row.id, found = toMessage(row))
+      if (found === undefined) messages.set(row.id, (found = toMessage(row)))
       return found
     }
     const sessions = new Map<string, StoredSession>()
@@ -193,12 +197,12 @@ export class SqliteStore implements Store, QueueHost {
     return { sessions: [...sessions.values()], retained: rows.retained.map(message), lastMessageId: rows.lastMessageId }
   }
 
-  saveSession (record: SessionRecord): void {
+  saveSession(record: SessionRecord): void {
     this.sessions.add(record.clientId)
     this.write([Op.Session, record.clientId, record.protocolVersion, record.expiryInterval, record.disconnectedAt ?? null])
   }
 
-  deleteSession (clientId: string): void {
+  deleteSession(clientId: string): void {
     this.write([Op.DeleteSession, clientId])
     this.sessions.delete(clientId)
     this.queuesOnDisk.delete(clientId)
@@ -206,24 +210,33 @@ export class SqliteStore implements Store, QueueHost {
     this.queues.delete(clientId)
   }
 
-  saveSubscription (clientId: string, subscription: SubscriptionRecord): void {
+  saveSubscription(clientId: string, subscription: SubscriptionRecord): void {
     const { fullFilter, qos, noLocal, retainAsPublished, retainHandling, subscriptionId } = subscription
-    this.write([Op.Subscription, clientId, fullFilter, qos, noLocal ? 1 : 0, retainAsPublished ? 1 : 0, retainHandling, subscriptionId ?? null])
+    this.write([
+      Op.Subscription,
+      clientId,
+      fullFilter,
+      qos,
+      noLocal ? 1 : 0,
+      retainAsPublished ? 1 : 0,
+      retainHandling,
+      subscriptionId ?? null
+    ])
   }
 
-  deleteSubscription (clientId: string, fullFilter: string): void {
+  deleteSubscription(clientId: string, fullFilter: string): void {
     this.write([Op.DeleteSubscription, clientId, fullFilter])
   }
 
-  saveRetained (message: Message): void {
+  saveRetained(message: Message): void {
     this.write([Op.Retained, message.topic, message.id], message)
   }
 
-  deleteRetained (topic: string): void {
+  deleteRetained(topic: string): void {
     this.write([Op.DeleteRetained, topic])
   }
 
-  queue (clientId: string): SessionQueue {
+  queue(clientId: string): SessionQueue {
     let queue = this.queues.get(clientId)
     if (queue !== undefined) return queue
     if (!this.sessions.has(clientId)) throw new Error(`no stored session ${clientId}`)
@@ -233,36 +246,47 @@ export class SqliteStore implements Store, QueueHost {
     return queue
   }
 
-  saveInflight (clientId: string, record: InflightRecord): void {
+  saveInflight(clientId: string, record: InflightRecord): void {
     const { delivery } = record
-    this.write([Op.Inflight, clientId, record.packetId, record.state, delivery.message.id, delivery.qos, delivery.retain ? 1 : 0,
-      delivery.subscriptionIds ?? null], delivery.message)
+    this.write(
+      [
+        Op.Inflight,
+        clientId,
+        record.packetId,
+        record.state,
+        delivery.message.id,
+        delivery.qos,
+        delivery.retain ? 1 : 0,
+        delivery.subscriptionIds ?? null
+      ],
+      delivery.message
+    )
   }
 
-  deleteInflight (clientId: string, packetId: number): void {
+  deleteInflight(clientId: string, packetId: number): void {
     this.write([Op.DeleteInflight, clientId, packetId])
   }
 
-  saveIncomingQos2 (clientId: string, packetId: number): void {
+  saveIncomingQos2(clientId: string, packetId: number): void {
     this.write([Op.Incoming, clientId, packetId])
   }
 
-  deleteIncomingQos2 (clientId: string, packetId: number): void {
+  deleteIncomingQos2(clientId: string, packetId: number): void {
     this.write([Op.DeleteIncoming, clientId, packetId])
   }
 
-  flush (): Promise<void> {
+  flush(): Promise<void> {
     if (this.current !== undefined) return this.current.promise
     const last = this.sent[this.sent.length - 1]
     return last === undefined ? RESOLVED : last.promise
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.closing ??= this.stop()
     return this.closing
   }
 
-  private async stop (): Promise<void> {
+  private async stop(): Promise<void> {
     if (this.opening !== undefined) await this.opening.catch(() => {})
     const worker = this.worker
     if (this.state === 'open' && worker !== undefined) {
@@ -280,9 +304,9 @@ export class SqliteStore implements Store, QueueHost {
 
   // QueueHost
 
-  write (op: unknown[], message?: Message): void {
+  write(op: unknown[], message?: Message): void {
     if (this.state === 'closed') throw new Error('the store is closed')
-    const batch = this.current ??= new Batch(++this.batchIds)
+    const batch = (this.current ??= new Batch(++this.batchIds))
     batch.ops.push(op)
     if (message !== undefined) {
       if (!batch.messages.has(message.id)) batch.messages.set(message.id, message)
@@ -292,23 +316,23 @@ export class SqliteStore implements Store, QueueHost {
     else this.schedule()
   }
 
-  read (queue: SqliteQueue, clientId: string, afterSeq: number, limit: number): number {
+  read(queue: SqliteQueue, clientId: string, afterSeq: number, limit: number): number {
     const token = ++this.readTokens
     this.reads.set(token, queue)
     this.write([Op.Read, clientId, token, afterSeq, limit])
     return token
   }
 
-  nextSeq (): number {
+  nextSeq(): number {
     return ++this.seq
   }
 
-  notePushOnDisk (queue: SqliteQueue): void {
+  notePushOnDisk(queue: SqliteQueue): void {
     this.current?.diskPushes.add(queue)
   }
 
   /** Sends the current batch once the worker is idle, after everything of this I/O phase has joined it. */
-  private schedule (): void {
+  private schedule(): void {
     if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0 || this.current === undefined) return
     this.sendScheduled = true
     setImmediate(() => {
@@ -317,7 +341,7 @@ export class SqliteStore implements Store, QueueHost {
     })
   }
 
-  private send (): void {
+  private send(): void {
     const batch = this.current
     const worker = this.worker
     if (batch === undefined || this.state !== 'open') return
@@ -334,16 +358,33 @@ export class SqliteStore implements Store, QueueHost {
     let offset = 0
     for (const m of batch.messages.values()) {
       m.payload.copy(payloads, offset)
-      messages.push([m.id, m.topic, [offset, m.payload.length], m.qos, m.retain ? 1 : 0, m.properties ?? null, m.expiresAt, m.receivedAt, m.origin])
+      messages.push([
+        m.id,
+        m.topic,
+        [offset, m.payload.length],
+        m.qos,
+        m.retain ? 1 : 0,
+        m.properties ?? null,
+        m.expiresAt,
+        m.receivedAt,
+        m.origin
+      ])
       offset += m.payload.length
     }
-    const request: ToWorker = { type: 'batch', id: batch.id, ops: batch.ops, messages, payloads: payloads.buffer, lastMessageId: batch.lastMessageId }
+    const request: ToWorker = {
+      type: 'batch',
+      id: batch.id,
+      ops: batch.ops,
+      messages,
+      payloads: payloads.buffer,
+      lastMessageId: batch.lastMessageId
+    }
     this.sent.push(batch)
     worker.ref()
     worker.postMessage(request, [payloads.buffer])
   }
 
-  private request (request: ToWorker): Promise<FromWorker> {
+  private request(request: ToWorker): Promise<FromWorker> {
     const worker = this.worker
     if (worker === undefined) return Promise.reject(new Error('the store worker is not running'))
     worker.ref()
@@ -353,13 +394,13 @@ export class SqliteStore implements Store, QueueHost {
     })
   }
 
-  private onReply (reply: FromWorker): void {
+  private onReply(reply: FromWorker): void {
     if (reply.type === 'batch') this.onBatchDone(reply)
     else this.replies.shift()?.(reply)
     if (this.sent.length === 0 && this.replies.length === 0 && this.state === 'open') this.worker?.unref()
   }
 
-  private onBatchDone (reply: BatchReply): void {
+  private onBatchDone(reply: BatchReply): void {
     const batch = this.sent.shift()
     for (const read of reply.reads) {
       const queue = this.reads.get(read.token)
@@ -378,7 +419,7 @@ export class SqliteStore implements Store, QueueHost {
   }
 
   /** The worker thread died: nothing more can be written. Waiting batches fail; later ones fail at once. */
-  private onWorkerFailure (error: Error): void {
+  private onWorkerFailure(error: Error): void {
     this.failure = new StoreError(`the store worker for ${this.file} failed: ${error.message}`, 'failed')
     for (const batch of this.sent.splice(0)) batch.reject(this.failure)
     for (const reply of this.replies.splice(0)) reply({ type: 'openFailed', code: 'WORKER_FAILED', message: error.message })

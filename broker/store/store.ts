@@ -19,27 +19,27 @@ export interface Store {
    * the `flush()` that covers the message; a memory store acknowledges at once.
    */
   readonly durable: boolean
-  open (): Promise<StoreSnapshot>
-  saveSession (record: SessionRecord): void
+  open(): Promise<StoreSnapshot>
+  saveSession(record: SessionRecord): void
   /** Removes the session and everything it owns: subscriptions, queue, in-flight, inbound ids. */
-  deleteSession (clientId: string): void
-  saveSubscription (clientId: string, subscription: SubscriptionRecord): void
-  deleteSubscription (clientId: string, fullFilter: string): void
-  saveRetained (message: Message): void
-  deleteRetained (topic: string): void
+  deleteSession(clientId: string): void
+  saveSubscription(clientId: string, subscription: SubscriptionRecord): void
+  deleteSubscription(clientId: string, fullFilter: string): void
+  saveRetained(message: Message): void
+  deleteRetained(topic: string): void
   /** The session's queue of messages waiting to be sent, oldest first. */
-  queue (clientId: string): SessionQueue
-  saveInflight (clientId: string, record: InflightRecord): void
-  deleteInflight (clientId: string, packetId: number): void
-  saveIncomingQos2 (clientId: string, packetId: number): void
-  deleteIncomingQos2 (clientId: string, packetId: number): void
+  queue(clientId: string): SessionQueue
+  saveInflight(clientId: string, record: InflightRecord): void
+  deleteInflight(clientId: string, packetId: number): void
+  saveIncomingQos2(clientId: string, packetId: number): void
+  deleteIncomingQos2(clientId: string, packetId: number): void
   /**
    * Resolves when every change made before the call is durable. Calls made before the same commit
    * get the same promise. Rejects with a StoreError when the changes could not be made durable
    * (a full disk): the messages they carried must not be acknowledged.
    */
-  flush (): Promise<void>
-  close (): Promise<void>
+  flush(): Promise<void>
+  close(): Promise<void>
 }
 
 export interface SessionRecord {
@@ -89,24 +89,27 @@ export interface StoreSnapshot {
 export interface SessionQueue {
   readonly length: number
   readonly bytes: number
-  push (delivery: Delivery): void
+  push(delivery: Delivery): void
   /**
    * The oldest waiting delivery. Undefined when the queue is empty, or when `length > 0` but the next
    * page is still being read: then `whenReadable` calls back once `shift` can go on.
    */
-  shift (): Delivery | undefined
-  whenReadable (callback: () => void): void
-  clear (): void
+  shift(): Delivery | undefined
+  whenReadable(callback: () => void): void
+  clear(): void
   /**
    * Whether the session is connected. A paged queue keeps more of an online session's deliveries in memory
    * (they are about to be sent: reading them back from disk would be wasted work) and few of an offline one's.
    */
-  setOnline (online: boolean): void
+  setOnline(online: boolean): void
 }
 
 /** The store could not make changes durable; what they carried must not be acknowledged. */
 export class StoreError extends Error {
-  constructor (message: string, readonly kind: 'full' | 'failed') {
+  constructor(
+    message: string,
+    readonly kind: 'full' | 'failed'
+  ) {
     super(message)
     this.name = 'StoreError'
   }

@@ -1,5 +1,5 @@
-import type { Broker } from '../broker.js'
 import { version } from '../../common/version.js'
+import type { Broker } from '../broker.js'
 
 /**
  * Publishes the broker's figures under `$SYS/broker/...`, retained, every `sysInterval` seconds,
@@ -8,20 +8,20 @@ import { version } from '../../common/version.js'
 export class SysTopics {
   private timer: NodeJS.Timeout | undefined
 
-  constructor (private readonly broker: Broker) {}
+  constructor(private readonly broker: Broker) {}
 
-  start (intervalSeconds: number): void {
+  start(intervalSeconds: number): void {
     if (intervalSeconds <= 0) return
     this.publishAll()
     this.timer = setInterval(() => this.publishAll(), intervalSeconds * 1000)
     this.timer.unref()
   }
 
-  stop (): void {
+  stop(): void {
     clearInterval(this.timer)
   }
 
-  private publishAll (): void {
+  private publishAll(): void {
     const { stats } = this.broker
     const figures: Array<[string, string | number]> = [
       ['version', `thermopost ${version}`],

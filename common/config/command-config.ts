@@ -1,9 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
 import type { z } from 'zod'
 import { CommandError, UsageError } from '../command-errors.js'
-import { ConfigFileError, type ConfigFile, readConfigFile } from './config-file.js'
+import { type ConfigFile, ConfigFileError, readConfigFile } from './config-file.js'
 import { configFlags, flagOf } from './config-flags.js'
-import { pathText, type ConfigProblem } from './config-problem.js'
+import { type ConfigProblem, pathText } from './config-problem.js'
 
 export interface CommandConfigOptions {
   /** Boolean keys that are bare flags (`--home-assistant`); other booleans take true or false. */
@@ -26,8 +26,8 @@ export interface CommandConfig<T> {
    * Problems found across keys, blamed where they were made: on a flag (a UsageError, exit 2) when the
    * command line set the key, else on the file's line (a CommandError, exit 1).
    */
-  problems (problems: ConfigProblem[]): Error
-  problem (key: string, message: string): Error
+  problems(problems: ConfigProblem[]): Error
+  problem(key: string, message: string): Error
 }
 
 /**
@@ -36,7 +36,11 @@ export interface CommandConfig<T> {
  * file. Resolves undefined when --help was asked. Used by every long-running command (broker, service,
  * simulate), so they read, override and report their settings the same way.
  */
-export async function readCommandConfig<S extends z.ZodObject> (args: string[], schema: S, options: CommandConfigOptions = {}): Promise<CommandConfig<z.infer<S>> | undefined> {
+export async function readCommandConfig<S extends z.ZodObject>(
+  args: string[],
+  schema: S,
+  options: CommandConfigOptions = {}
+): Promise<CommandConfig<z.infer<S>> | undefined> {
   type Config = z.infer<S>
   const flags = configFlags(schema, options.switches ?? new Set())
   const repeatable = options.repeatable ?? []
@@ -63,7 +67,8 @@ export async function readCommandConfig<S extends z.ZodObject> (args: string[], 
   if (values.section !== undefined && values.config === undefined) throw new UsageError('--section needs --config')
   let file: ConfigFile<Config> | undefined
   try {
-    file = values.config === undefined ? undefined : await readConfigFile(values.config as string, schema, values.section as string | undefined)
+    file =
+      values.config === undefined ? undefined : await readConfigFile(values.config as string, schema, values.section as string | undefined)
   } catch (error) {
     if (error instanceof ConfigFileError) throw new CommandError(error.message)
     throw error

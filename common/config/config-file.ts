@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { type ConfigProblem, pathText, problemsOf } from './config-problem.js'
 
@@ -8,7 +8,10 @@ import { type ConfigProblem, pathText, problemsOf } from './config-problem.js'
  * message has one line per problem, each `FILE:LINE: key: what is wrong`, so start-up can stop with it.
  */
 export class ConfigFileError extends Error {
-  constructor (readonly file: string, readonly problems: Array<{ line: number | undefined, text: string }>) {
+  constructor(
+    readonly file: string,
+    readonly problems: Array<{ line: number | undefined; text: string }>
+  ) {
     super(problems.map(({ line, text }) => `${file}${line === undefined ? '' : `:${line}`}: ${text}`).join('\n'))
     this.name = 'ConfigFileError'
   }
@@ -18,9 +21,9 @@ export interface ConfigFile<T> {
   file: string
   value: T
   /** The line (1-based) of the key or list entry at `path` (within the section), or of the nearest enclosing one the file has. */
-  lineOf (path: ReadonlyArray<string | number>): number | undefined
+  lineOf(path: ReadonlyArray<string | number>): number | undefined
   /** Problems found later, across keys (paths within the section), as the error that stops start-up. */
-  problemsError (problems: ConfigProblem[]): ConfigFileError
+  problemsError(problems: ConfigProblem[]): ConfigFileError
 }
 
 /**
@@ -29,7 +32,7 @@ export interface ConfigFile<T> {
  * (the all-in-one `thermopost.yaml` has one per part); a missing section is an empty mapping, and
  * problems are reported with the section in their key path.
  */
-export async function readConfigFile<S extends z.ZodType> (file: string, schema: S, section?: string): Promise<ConfigFile<z.infer<S>>> {
+export async function readConfigFile<S extends z.ZodType>(file: string, schema: S, section?: string): Promise<ConfigFile<z.infer<S>>> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -39,29 +42,36 @@ export async function readConfigFile<S extends z.ZodType> (file: string, schema:
   const lineCounter = new LineCounter()
   const document = parseDocument(text, { lineCounter, prettyErrors: false })
   if (document.errors.length > 0) {
-    throw new ConfigFileError(file, document.errors.map((error) => ({
-      line: lineCounter.linePos(error.pos[0]).line,
-      text: `not valid YAML: ${error.message.split('\n')[0]!}`
-    })))
+    throw new ConfigFileError(
+      file,
+      document.errors.map((error) => ({
+        line: lineCounter.linePos(error.pos[0]).line,
+        text: `not valid YAML: ${error.message.split('\n')[0]!}`
+      }))
+    )
   }
   const prefix = section === undefined ? [] : [section]
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
     const offset = offsetOf(document.contents, [...prefix, ...path])
     return offset === undefined ? undefined : lineCounter.linePos(offset).line
   }
-  const problemsError = (problems: ConfigProblem[]): ConfigFileError => new ConfigFileError(file, problems.map(({ path, message }) => ({
-    line: lineOf(path),
-    text: [...prefix, ...path].length === 0 ? message : `${pathText([...prefix, ...path])}: ${message}`
-  })))
+  const problemsError = (problems: ConfigProblem[]): ConfigFileError =>
+    new ConfigFileError(
+      file,
+      problems.map(({ path, message }) => ({
+        line: lineOf(path),
+        text: [...prefix, ...path].length === 0 ? message : `${pathText([...prefix, ...path])}: ${message}`
+      }))
+    )
   const whole: unknown = document.toJS() ?? {}
-  const input: unknown = section === undefined ? whole : (whole as Record<string, unknown> | null)?.[section] ?? {}
+  const input: unknown = section === undefined ? whole : ((whole as Record<string, unknown> | null)?.[section] ?? {})
   const result = schema.safeParse(input)
   if (!result.success) throw problemsError(problemsOf(result.error, input, schema))
   return { file, value: result.data, lineOf, problemsError }
 }
 
 /** Where the key (or list entry) at `path` starts in the text; the deepest existing ancestor if it is missing. */
-function offsetOf (node: unknown, path: ReadonlyArray<string | number>): number | undefined {
+function offsetOf(node: unknown, path: ReadonlyArray<string | number>): number | undefined {
   let current = node as Node | null | undefined
   let offset = current?.range?.[0]
   for (const part of path) {

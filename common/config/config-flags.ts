@@ -11,10 +11,10 @@ import { pathText, problemsOf, unwrap } from './config-problem.js'
 export interface ConfigFlags {
   options: NonNullable<ParseArgsConfig['options']>
   /** The flag's values as config keys, typed and checked by the schema; a bad value is a UsageError naming the flag. */
-  configFrom (values: Record<string, string | boolean | undefined | Array<string | boolean>>): Record<string, unknown>
+  configFrom(values: Record<string, string | boolean | undefined | Array<string | boolean>>): Record<string, unknown>
 }
 
-export function flagOf (configKey: string): string {
+export function flagOf(configKey: string): string {
   return `--${configKey.replace(/_/g, '-')}`
 }
 
@@ -22,7 +22,7 @@ export function flagOf (configKey: string): string {
  * @param switches boolean keys that are bare flags (`--require-certificate`); other booleans take
  *   `true` or `false`, so a flag can also switch off what the file switched on.
  */
-export function configFlags (schema: z.ZodObject, switches: ReadonlySet<string>): ConfigFlags {
+export function configFlags(schema: z.ZodObject, switches: ReadonlySet<string>): ConfigFlags {
   const kinds = new Map<string, string>()
   for (const [key, field] of Object.entries(schema.shape)) {
     const kind = unwrap(field as z.ZodType).type
@@ -46,7 +46,9 @@ export function configFlags (schema: z.ZodObject, switches: ReadonlySet<string>)
     const result = schema.partial().safeParse(config)
     if (!result.success) {
       const [problem] = problemsOf(result.error, config, schema)
-      throw new UsageError(`${flagOf(String(problem!.path[0]))}${problem!.path.length > 1 ? ` (${pathText(problem!.path)})` : ''} ${problem!.message}`)
+      throw new UsageError(
+        `${flagOf(String(problem!.path[0]))}${problem!.path.length > 1 ? ` (${pathText(problem!.path)})` : ''} ${problem!.message}`
+      )
     }
     return result.data as Record<string, unknown>
   }
@@ -54,7 +56,7 @@ export function configFlags (schema: z.ZodObject, switches: ReadonlySet<string>)
 }
 
 /** The flag's text as the kind the schema wants; left as text when it is not one, for the schema to name the mistake. */
-function typed (text: string, kind: string): unknown {
+function typed(text: string, kind: string): unknown {
   if (kind === 'number' && /^-?\d+(\.\d+)?$/.test(text)) return Number(text)
   if (kind === 'boolean' && (text === 'true' || text === 'false')) return text === 'true'
   return text

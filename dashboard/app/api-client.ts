@@ -1,10 +1,15 @@
 import type { Resolution, Series } from '../../service/history/history-store.js'
-import type { TimeRange } from './time-ranges.js'
 import type { AlertRecord, AlertState, BrokerStatus, CommandRecord, DeviceSummary } from '../../service/model.js'
+import type { TimeRange } from './time-ranges.js'
 
 /** An answer of the API other than 2xx, with its `{ error: { code, message, field? } }` body when it had one. */
 export class ApiError extends Error {
-  constructor (readonly status: number, readonly code: string, message: string, readonly field?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string
+  ) {
     super(message)
     this.name = 'ApiError'
   }
@@ -25,22 +30,22 @@ export interface ReadingsQuery {
 export class ApiClient {
   onUnauthorized: () => void = () => {}
 
-  constructor (private readonly base = '/api') {}
+  constructor(private readonly base = '/api') {}
 
-  async devices (): Promise<DeviceSummary[]> {
+  async devices(): Promise<DeviceSummary[]> {
     return (await this.get<{ devices: DeviceSummary[] }>('/devices')).devices
   }
 
-  device (id: string): Promise<DeviceSummary> {
+  device(id: string): Promise<DeviceSummary> {
     return this.get(this.devicePath(id))
   }
 
-  readings (id: string, query: ReadingsQuery): Promise<Series & TimeRange> {
+  readings(id: string, query: ReadingsQuery): Promise<Series & TimeRange> {
     return this.get(`${this.devicePath(id)}/readings?${readingsParams(query)}`)
   }
 
   /** Several devices' series in one request, in the order of `ids`. */
-  async manyReadings (ids: readonly string[], query: ReadingsQuery): Promise<Series[]> {
+  async manyReadings(ids: readonly string[], query: ReadingsQuery): Promise<Series[]> {
     if (ids.length === 0) return []
     const params = readingsParams(query)
     for (const id of ids) params.append('device', id)
@@ -48,62 +53,62 @@ export class ApiClient {
   }
 
   /** For a download link: the browser sends the login cookie with it. */
-  readingsCsvUrl (id: string, from: number, to: number): string {
+  readingsCsvUrl(id: string, from: number, to: number): string {
     return `${this.base}${this.devicePath(id)}/readings.csv?${new URLSearchParams({ from: String(Math.round(from)), to: String(Math.round(to)) })}`
   }
 
-  setpoint (id: string, value: number): Promise<CommandRecord> {
+  setpoint(id: string, value: number): Promise<CommandRecord> {
     return this.send('POST', `${this.devicePath(id)}/setpoint`, { value })
   }
 
   /** Newest first. */
-  async commands (id: string): Promise<CommandRecord[]> {
+  async commands(id: string): Promise<CommandRecord[]> {
     return (await this.get<{ commands: CommandRecord[] }>(`${this.devicePath(id)}/commands`)).commands
   }
 
   /** Newest first. */
-  async alerts (filter: { state?: AlertState, device?: string } = {}): Promise<AlertRecord[]> {
+  async alerts(filter: { state?: AlertState; device?: string } = {}): Promise<AlertRecord[]> {
     const params = new URLSearchParams(Object.entries(filter).filter((entry): entry is [string, string] => entry[1] !== undefined))
     return (await this.get<{ alerts: AlertRecord[] }>(`/alerts${params.size > 0 ? `?${params}` : ''}`)).alerts
   }
 
   /** Raised and acknowledged alerts: those not cleared yet, newest first. */
-  async openAlerts (): Promise<AlertRecord[]> {
+  async openAlerts(): Promise<AlertRecord[]> {
     const [raised, acknowledged] = await Promise.all([this.alerts({ state: 'raised' }), this.alerts({ state: 'acknowledged' })])
     return [...raised, ...acknowledged].sort((a, b) => b.raisedAt - a.raisedAt)
   }
 
-  acknowledgeAlert (id: string): Promise<AlertRecord> {
+  acknowledgeAlert(id: string): Promise<AlertRecord> {
     return this.send('POST', `/alerts/${encodeURIComponent(id)}/acknowledge`, {})
   }
 
-  broker (): Promise<BrokerStatus> {
+  broker(): Promise<BrokerStatus> {
     return this.get('/broker')
   }
 
   /** Trades the API token for an HttpOnly cookie: EventSource cannot send an Authorization header. */
-  async login (token: string): Promise<void> {
+  async login(token: string): Promise<void> {
     await this.send('POST', '/login', { token })
   }
 
   /** The Server-Sent Events feed of LiveEvent JSON. */
-  eventsUrl (): string {
+  eventsUrl(): string {
     return `${this.base}/events`
   }
 
-  private devicePath (id: string): string {
+  private devicePath(id: string): string {
     return `/devices/${encodeURIComponent(id)}`
   }
 
-  private get<T> (path: string): Promise<T> {
+  private get<T>(path: string): Promise<T> {
     return this.request('GET', path)
   }
 
-  private send<T> (method: 'POST', path: string, body: unknown): Promise<T> {
+  private send<T>(method: 'POST', path: string, body: unknown): Promise<T> {
     return this.request(method, path, JSON.stringify(body))
   }
 
-  private async request<T> (method: string, path: string, body?: string): Promise<T> {
+  private async request<T>(method: string, path: string, body?: string): Promise<T> {
     const response = await fetch(`${this.base}${path}`, {
       method,
       body,
@@ -113,20 +118,25 @@ export class ApiClient {
     const text = await response.text()
     const json: unknown = text === '' ? undefined : parseJson(text)
     if (response.ok) return json as T
-    const error = (json as { error?: { code?: string, message?: string, field?: string } } | undefined)?.error
+    const error = (json as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error
     if (response.status === 401) this.onUnauthorized()
-    throw new ApiError(response.status, error?.code ?? `http-${response.status}`, error?.message ?? `${method} ${path}: ${response.status} ${response.statusText}`, error?.field)
+    throw new ApiError(
+      response.status,
+      error?.code ?? `http-${response.status}`,
+      error?.message ?? `${method} ${path}: ${response.status} ${response.statusText}`,
+      error?.field
+    )
   }
 }
 
-function readingsParams (query: ReadingsQuery): URLSearchParams {
+function readingsParams(query: ReadingsQuery): URLSearchParams {
   const params = new URLSearchParams({ from: String(Math.round(query.from)), to: String(Math.round(query.to)) })
   if (query.resolution !== undefined) params.set('resolution', query.resolution)
   if (query.maxPoints !== undefined) params.set('maxPoints', String(query.maxPoints))
   return params
 }
 
-function parseJson (text: string): unknown {
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch {

@@ -11,7 +11,7 @@ export interface ChartTheme extends HistoryColors {
   series: string[]
 }
 
-export function chartTheme (): ChartTheme {
+export function chartTheme(): ChartTheme {
   const style = getComputedStyle(document.documentElement)
   const read = (name: string): string => style.getPropertyValue(name).trim()
   return {
@@ -21,6 +21,8 @@ export function chartTheme (): ChartTheme {
     bandEdge: read('--band-edge'),
     mean: read('--accent'),
     setpoint: read('--setpoint'),
-    series: read('--series').split(/\s+/).filter((colour) => colour !== '')
+    series: read('--series')
+      .split(/\s+/)
+      .filter((colour) => colour !== '')
   }
 }

@@ -20,12 +20,14 @@ export const DEFAULT_DEVICE_QUERY: Readonly<DeviceQuery> = { search: '', site: '
 const STATE_RANK: Record<DeviceState, number> = { offline: 0, stale: 1, unknown: 2, online: 3 }
 
 /** The devices the query lets through, in its order; missing values go last, ties in id order (site, then device). */
-export function filterDevices (devices: readonly DeviceSummary[], query: DeviceQuery): DeviceSummary[] {
+export function filterDevices(devices: readonly DeviceSummary[], query: DeviceQuery): DeviceSummary[] {
   const needle = query.search.trim().toLowerCase()
-  const kept = devices.filter((device) =>
-    (query.site === '' || device.site === query.site) &&
-    (query.state === '' || device.state === query.state) &&
-    (needle === '' || [device.id, device.site, device.meta?.model ?? ''].some((text) => text.toLowerCase().includes(needle))))
+  const kept = devices.filter(
+    (device) =>
+      (query.site === '' || device.site === query.site) &&
+      (query.state === '' || device.state === query.state) &&
+      (needle === '' || [device.id, device.site, device.meta?.model ?? ''].some((text) => text.toLowerCase().includes(needle)))
+  )
   const direction = query.descending ? -1 : 1
   return kept.sort((a, b) => {
     const left = sortValue(a, query.sort)
@@ -37,19 +39,26 @@ export function filterDevices (devices: readonly DeviceSummary[], query: DeviceQ
   })
 }
 
-function sortValue (device: DeviceSummary, key: DeviceSortKey): string | number | undefined {
+function sortValue(device: DeviceSummary, key: DeviceSortKey): string | number | undefined {
   switch (key) {
-    case 'device': return device.device
-    case 'site': return device.site
-    case 'state': return STATE_RANK[device.state]
-    case 'temperature': return device.lastReading?.temperature
-    case 'setpoint': return device.desiredSetpoint ?? device.lastReading?.setpoint
-    case 'alerts': return device.openAlerts
-    case 'lastSeen': return device.lastSeen
+    case 'device':
+      return device.device
+    case 'site':
+      return device.site
+    case 'state':
+      return STATE_RANK[device.state]
+    case 'temperature':
+      return device.lastReading?.temperature
+    case 'setpoint':
+      return device.desiredSetpoint ?? device.lastReading?.setpoint
+    case 'alerts':
+      return device.openAlerts
+    case 'lastSeen':
+      return device.lastSeen
   }
 }
 
 /** Every site, sorted, for the site filter. */
-export function sitesOf (devices: readonly DeviceSummary[]): string[] {
+export function sitesOf(devices: readonly DeviceSummary[]): string[] {
   return [...new Set(devices.map((device) => device.site))].sort()
 }

@@ -5,14 +5,19 @@
 
 export const MISSING = '—'
 
-export function formatTemperature (celsius: number | undefined): string {
+export function formatTemperature(celsius: number | undefined): string {
   return celsius === undefined || !Number.isFinite(celsius) ? MISSING : `${celsius.toFixed(1)} °C`
 }
 
 /** `3 d 4 h`, `5 h 2 min`, `4 min 10 s`, `42 s`: the two largest units, enough for an uptime or an age. */
-export function formatDuration (seconds: number | undefined): string {
+export function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return MISSING
-  const units: Array<[string, number]> = [['d', 86_400], ['h', 3600], ['min', 60], ['s', 1]]
+  const units: Array<[string, number]> = [
+    ['d', 86_400],
+    ['h', 3600],
+    ['min', 60],
+    ['s', 1]
+  ]
   let rest = Math.floor(seconds)
   const parts: string[] = []
   for (const [name, size] of units) {
@@ -26,31 +31,36 @@ export function formatDuration (seconds: number | undefined): string {
 }
 
 /** `just now`, `12 s ago`, `3 min ago`; a time a little in the future (clock skew) is `just now`. */
-export function formatAgo (time: number | undefined, now: number): string {
+export function formatAgo(time: number | undefined, now: number): string {
   if (time === undefined) return MISSING
   const seconds = (now - time) / 1000
   if (seconds < 2) return 'just now'
   return `${formatDuration(seconds)} ago`
 }
 
-export function formatRate (perSecond: number | undefined): string {
+export function formatRate(perSecond: number | undefined): string {
   if (perSecond === undefined || !Number.isFinite(perSecond)) return MISSING
   return `${perSecond >= 100 ? Math.round(perSecond) : perSecond.toFixed(1)}/s`
 }
 
-export function formatCount (count: number | undefined): string {
+export function formatCount(count: number | undefined): string {
   return count === undefined ? MISSING : count.toLocaleString('en-US')
 }
 
 /** Heater on / off, or nothing for devices without one. */
-export function formatHeating (heating: boolean | undefined): string {
+export function formatHeating(heating: boolean | undefined): string {
   return heating === undefined ? MISSING : heating ? 'on' : 'off'
 }
 
 /** Bucket widths: `1 min`, `1 h`, `6 h`, `2 d`. */
-export function formatBucket (ms: number): string {
+export function formatBucket(ms: number): string {
   if (ms <= 0) return 'single readings'
-  for (const [name, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]] as const) {
+  for (const [name, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+    ['s', 1000]
+  ] as const) {
     if (ms % size === 0) return `${ms / size} ${name}`
   }
   return `${ms} ms`

@@ -22,14 +22,45 @@ export const HISTORY_LABELS = { min: 'Minimum', max: 'Maximum', mean: 'Mean', se
  * the mean line and the setpoint as steps. Where the device was silent for longer than three points'
  * spacing, every line breaks, so an outage does not read as a straight ramp.
  */
-export function historyDatasets (series: Series, colors: HistoryColors): Array<ChartDataset<'line', XY[]>> {
+export function historyDatasets(series: Series, colors: HistoryColors): Array<ChartDataset<'line', XY[]>> {
   const gap = gapThreshold(series)
   const line = { pointRadius: 0, pointHitRadius: 4, borderWidth: 1, spanGaps: false }
   return [
-    { ...line, label: HISTORY_LABELS.min, data: withGaps(series.points, gap, (point) => point.min), borderColor: colors.bandEdge, backgroundColor: colors.band, fill: false },
-    { ...line, label: HISTORY_LABELS.max, data: withGaps(series.points, gap, (point) => point.max), borderColor: colors.bandEdge, backgroundColor: colors.band, fill: '-1' },
-    { ...line, label: HISTORY_LABELS.mean, data: withGaps(series.points, gap, (point) => point.mean), borderColor: colors.mean, backgroundColor: colors.mean, borderWidth: 2, fill: false },
-    { ...line, label: HISTORY_LABELS.setpoint, data: withGaps(series.points, gap, (point) => point.setpoint ?? null), borderColor: colors.setpoint, backgroundColor: colors.setpoint, borderDash: [6, 4], stepped: 'before', fill: false }
+    {
+      ...line,
+      label: HISTORY_LABELS.min,
+      data: withGaps(series.points, gap, (point) => point.min),
+      borderColor: colors.bandEdge,
+      backgroundColor: colors.band,
+      fill: false
+    },
+    {
+      ...line,
+      label: HISTORY_LABELS.max,
+      data: withGaps(series.points, gap, (point) => point.max),
+      borderColor: colors.bandEdge,
+      backgroundColor: colors.band,
+      fill: '-1'
+    },
+    {
+      ...line,
+      label: HISTORY_LABELS.mean,
+      data: withGaps(series.points, gap, (point) => point.mean),
+      borderColor: colors.mean,
+      backgroundColor: colors.mean,
+      borderWidth: 2,
+      fill: false
+    },
+    {
+      ...line,
+      label: HISTORY_LABELS.setpoint,
+      data: withGaps(series.points, gap, (point) => point.setpoint ?? null),
+      borderColor: colors.setpoint,
+      backgroundColor: colors.setpoint,
+      borderDash: [6, 4],
+      stepped: 'before',
+      fill: false
+    }
   ]
 }
 
@@ -37,15 +68,18 @@ export function historyDatasets (series: Series, colors: HistoryColors): Array<C
  * Points further apart than this (ms) have a gap between them: three buckets for rollups, three times the
  * median spacing for raw readings (which have no bucket but come at the device's interval).
  */
-export function gapThreshold (series: Series): number {
+export function gapThreshold(series: Series): number {
   if (series.bucketMs > 0) return series.bucketMs * 3
-  const spacings = series.points.slice(1).map((point, index) => point.time - series.points[index].time).sort((a, b) => a - b)
+  const spacings = series.points
+    .slice(1)
+    .map((point, index) => point.time - series.points[index].time)
+    .sort((a, b) => a - b)
   if (spacings.length === 0) return Infinity
   return Math.max(1, spacings[Math.floor(spacings.length / 2)]) * 3
 }
 
 /** One value per point, with a `null` point between two that are more than `gap` apart. */
-export function withGaps (points: readonly SeriesPoint[], gap: number, value: (point: SeriesPoint) => number | null): XY[] {
+export function withGaps(points: readonly SeriesPoint[], gap: number, value: (point: SeriesPoint) => number | null): XY[] {
   const data: XY[] = []
   points.forEach((point, index) => {
     const previous = points[index - 1]

@@ -14,9 +14,12 @@ export class LiveEvents {
   private source: EventSource | undefined
   private readonly listeners = new Set<LiveListener>()
 
-  constructor (private readonly url: string, private readonly onState: (connected: boolean) => void) {}
+  constructor(
+    private readonly url: string,
+    private readonly onState: (connected: boolean) => void
+  ) {}
 
-  start (): void {
+  start(): void {
     this.stop()
     const source = new EventSource(this.url, { withCredentials: true })
     for (const type of EVENT_TYPES) {
@@ -36,13 +39,13 @@ export class LiveEvents {
     this.source = source
   }
 
-  stop (): void {
+  stop(): void {
     this.source?.close()
     this.source = undefined
   }
 
   /** Returns the function that removes the listener again. */
-  listen (listener: LiveListener): () => void {
+  listen(listener: LiveListener): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }

@@ -10,10 +10,10 @@ export class LiveWindow {
   readonly temperature: XY[] = []
   readonly setpoint: XY[] = []
 
-  constructor (readonly spanMs: number) {}
+  constructor(readonly spanMs: number) {}
 
   /** False when the reading was already there or is older than the window. */
-  add (reading: Pick<Reading, 'time' | 'temperature' | 'setpoint'>): boolean {
+  add(reading: Pick<Reading, 'time' | 'temperature' | 'setpoint'>): boolean {
     const newest = this.temperature.at(-1)?.x ?? -Infinity
     if (reading.time < newest - this.spanMs) return false
     let index = this.temperature.length
@@ -25,7 +25,7 @@ export class LiveWindow {
     return true
   }
 
-  private trim (): void {
+  private trim(): void {
     const start = (this.temperature.at(-1)?.x ?? 0) - this.spanMs
     let drop = 0
     while (drop < this.temperature.length && this.temperature[drop].x < start) drop++

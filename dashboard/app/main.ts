@@ -37,23 +37,27 @@ api.onUnauthorized = () => {
   mount(new LoginView(api, () => void start()))
 }
 
-function viewFor (route: Route): View {
+function viewFor(route: Route): View {
   switch (route.view) {
-    case 'overview': return new OverviewView(context)
-    case 'device': return new DeviceView(route.id, context)
-    case 'compare': return new CompareView(route.ids, context)
-    case 'broker': return new BrokerView(context)
+    case 'overview':
+      return new OverviewView(context)
+    case 'device':
+      return new DeviceView(route.id, context)
+    case 'compare':
+      return new CompareView(route.ids, context)
+    case 'broker':
+      return new BrokerView(context)
   }
 }
 
-function mount (view: View): void {
+function mount(view: View): void {
   current?.destroy()
   current = view
   main.replaceChildren(view.element)
   document.title = `${view.title} · thermopost`
 }
 
-function showRoute (moveFocus: boolean): void {
+function showRoute(moveFocus: boolean): void {
   if (!loggedIn) return
   const route = parseRoute(location.hash)
   mount(viewFor(route))
@@ -70,7 +74,7 @@ function showRoute (moveFocus: boolean): void {
 }
 
 /** Asks the API something small first, so a 401 shows the login form before any view or the live feed starts. */
-async function start (): Promise<void> {
+async function start(): Promise<void> {
   try {
     await api.broker()
   } catch (error) {

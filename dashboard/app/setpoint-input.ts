@@ -4,10 +4,10 @@
  */
 export const SETPOINT_LIMITS = { min: 5, max: 35, step: 0.5 } as const
 
-export type SetpointParse = { ok: true, value: number } | { ok: false, message: string }
+export type SetpointParse = { ok: true; value: number } | { ok: false; message: string }
 
 /** What a person typed into the setpoint field, checked before anything is sent. */
-export function parseSetpoint (text: string): SetpointParse {
+export function parseSetpoint(text: string): SetpointParse {
   const trimmed = text.trim().replace(',', '.')
   if (trimmed === '') return { ok: false, message: 'Enter a setpoint in °C.' }
   const value = Number(trimmed)

@@ -8,7 +8,12 @@ import type { XY } from './history-datasets.js'
  * settle), data already in {x, y} form (`parsing: false`) so Chart.js does no per-point work, temperatures in °C.
  * `hideInLegend` keeps the band's lower edge out of the legend.
  */
-export function timeChart (canvas: HTMLCanvasElement, theme: ChartTheme, datasets: Array<ChartDataset<'line', XY[]>>, hideInLegend: readonly string[] = []): ChartClass<'line', XY[]> {
+export function timeChart(
+  canvas: HTMLCanvasElement,
+  theme: ChartTheme,
+  datasets: Array<ChartDataset<'line', XY[]>>,
+  hideInLegend: readonly string[] = []
+): ChartClass<'line', XY[]> {
   return new Chart<'line', XY[]>(canvas, {
     type: 'line',
     data: { datasets },
@@ -20,11 +25,18 @@ export function timeChart (canvas: HTMLCanvasElement, theme: ChartTheme, dataset
       maintainAspectRatio: false,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: { type: 'time', time: { tooltipFormat: 'PPpp' }, ticks: { color: theme.text, maxRotation: 0, autoSkipPadding: 16 }, grid: { color: theme.grid } },
+        x: {
+          type: 'time',
+          time: { tooltipFormat: 'PPpp' },
+          ticks: { color: theme.text, maxRotation: 0, autoSkipPadding: 16 },
+          grid: { color: theme.grid }
+        },
         y: { title: { display: true, text: '°C', color: theme.text }, ticks: { color: theme.text }, grid: { color: theme.grid } }
       },
       plugins: {
-        legend: { labels: { color: theme.text, usePointStyle: true, pointStyle: 'line', filter: (item) => !hideInLegend.includes(item.text) } },
+        legend: {
+          labels: { color: theme.text, usePointStyle: true, pointStyle: 'line', filter: (item) => !hideInLegend.includes(item.text) }
+        },
         tooltip: { filter: (item) => item.parsed.y !== null }
       }
     }

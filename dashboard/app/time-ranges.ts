@@ -15,18 +15,18 @@ export interface TimeRange {
   to: number
 }
 
-export function isRangePreset (name: string): name is RangePreset {
+export function isRangePreset(name: string): name is RangePreset {
   return Object.hasOwn(RANGE_PRESETS, name)
 }
 
-export function presetRange (preset: RangePreset, now: number): TimeRange {
+export function presetRange(preset: RangePreset, now: number): TimeRange {
   return { from: now - RANGE_PRESETS[preset].ms, to: now }
 }
 
 /**
  * A custom range from two `datetime-local` values (local time, no zone), or a message saying what is wrong.
  */
-export function customRange (fromText: string, toText: string): TimeRange | string {
+export function customRange(fromText: string, toText: string): TimeRange | string {
   const from = new Date(fromText).getTime()
   const to = new Date(toText).getTime()
   if (fromText === '' || Number.isNaN(from)) return 'Choose when the range starts.'
@@ -36,7 +36,7 @@ export function customRange (fromText: string, toText: string): TimeRange | stri
 }
 
 /** The value a `datetime-local` input shows for `time`, in local time. */
-export function toLocalInput (time: number): string {
+export function toLocalInput(time: number): string {
   const date = new Date(time - new Date(time).getTimezoneOffset() * 60_000)
   return date.toISOString().slice(0, 16)
 }

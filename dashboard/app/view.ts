@@ -14,5 +14,5 @@ export interface View {
   element: HTMLElement
   /** The document title's first part. */
   title: string
-  destroy (): void
+  destroy(): void
 }

@@ -26,7 +26,7 @@ export interface RoomState {
 }
 
 /** A plausible room, varied per device: heats at roughly 1–3 °C an hour, cools over a day. */
-export function randomRoomParameters (random: SeededRandom): RoomParameters {
+export function randomRoomParameters(random: SeededRandom): RoomParameters {
   return {
     heatCapacity: random.between(1.2e6, 2.0e6),
     lossCoefficient: random.between(50, 70),
@@ -56,7 +56,11 @@ export class RoomModel {
   private readonly swing: number
   private readonly lag: number
 
-  constructor (readonly parameters: RoomParameters, readonly outside: OutsideTemperature, initial: RoomState) {
+  constructor(
+    readonly parameters: RoomParameters,
+    readonly outside: OutsideTemperature,
+    initial: RoomState
+  ) {
     this.state = { ...initial }
     this.tau = parameters.heatCapacity / parameters.lossCoefficient
     const omegaTau = OutsideTemperature.omega * this.tau
@@ -65,25 +69,35 @@ export class RoomModel {
     this.control()
   }
 
-  get time (): number { return this.state.time }
-  get temperature (): number { return this.state.temperature }
-  get setpoint (): number { return this.state.setpoint }
-  get mode (): Mode { return this.state.mode }
-  get heating (): boolean { return this.heater }
+  get time(): number {
+    return this.state.time
+  }
+  get temperature(): number {
+    return this.state.temperature
+  }
+  get setpoint(): number {
+    return this.state.setpoint
+  }
+  get mode(): Mode {
+    return this.state.mode
+  }
+  get heating(): boolean {
+    return this.heater
+  }
 
   /** Takes effect from the model's current time; the controller looks again at once. */
-  setSetpoint (setpoint: number): void {
+  setSetpoint(setpoint: number): void {
     this.state.setpoint = setpoint
     this.control()
   }
 
-  setMode (mode: Mode): void {
+  setMode(mode: Mode): void {
     this.state.mode = mode
     this.control()
   }
 
   /** Runs the room forward to model time `time` (ms); a time in the past is ignored. */
-  advanceTo (time: number): void {
+  advanceTo(time: number): void {
     const periodMs = this.parameters.controlPeriod * 1000
     while (this.state.time < time) {
       const nextControl = this.lastControl + periodMs
@@ -99,7 +113,7 @@ export class RoomModel {
    * above (what the controller does on a setpoint change); Infinity if it never does within
    * `horizonSeconds` (a heater too weak, mode off below target, or a target under the outside air).
    */
-  predictSecondsToReach (target: number, horizonSeconds = 7 * 86_400): number {
+  predictSecondsToReach(target: number, horizonSeconds = 7 * 86_400): number {
     const { time: start, temperature } = this.state
     if (temperature === target) return 0
     const rising = target > temperature
@@ -109,7 +123,7 @@ export class RoomModel {
       return rising ? value >= target : value <= target
     }
     // Scan in steps short against τ and the day, then halve the step that crosses.
-    const stepMs = Math.min(this.tau, 3600) / 10 * 1000
+    const stepMs = (Math.min(this.tau, 3600) / 10) * 1000
     let low = start
     for (let high = start + stepMs; high <= start + horizonSeconds * 1000; low = high, high += stepMs) {
       if (!past(high)) continue
@@ -123,7 +137,7 @@ export class RoomModel {
     return Infinity
   }
 
-  private control (): void {
+  private control(): void {
     const { temperature, setpoint, mode } = this.state
     const half = this.parameters.hysteresis / 2
     this.heater = mode === 'heat' && (this.heater ? temperature < setpoint + half : temperature < setpoint - half)
@@ -131,13 +145,13 @@ export class RoomModel {
   }
 
   /** The closed form: temperature at `time` from `temperature0` at `time0`, the heater held `heating` throughout. */
-  private temperatureAt (time: number, heating: boolean, time0: number, temperature0: number): number {
+  private temperatureAt(time: number, heating: boolean, time0: number, temperature0: number): number {
     const decay = Math.exp(-(time - time0) / 1000 / this.tau)
     return this.steady(time, heating) + (temperature0 - this.steady(time0, heating)) * decay
   }
 
   /** The periodic solution the room settles into with the heater held on or off. */
-  private steady (time: number, heating: boolean): number {
+  private steady(time: number, heating: boolean): number {
     const { heaterPower, lossCoefficient } = this.parameters
     return this.outside.mean + (heating ? heaterPower / lossCoefficient : 0) + this.swing * Math.cos(this.outside.phaseAt(time) - this.lag)
   }

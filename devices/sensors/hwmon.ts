@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { makeSensor, sensorId, type SensorSearch } from './sensor.js'
+import { makeSensor, type SensorSearch, sensorId } from './sensor.js'
 import { linkedName, listSysfsDir, readMillidegrees, readOptionalSysfsFile } from './sysfs-file.js'
 
 /**
@@ -11,7 +11,7 @@ import { linkedName, listSysfsDir, readMillidegrees, readOptionalSysfsFile } fro
  * lm-sensors names chips: the chip name and the device it sits on (the `device` link's target:
  * coretemp.0, nvme0), then the channel. Only a chip without a `device` link falls back to hwmonN.
  */
-export async function findHwmonSensors (sysfsRoot = '/'): Promise<SensorSearch> {
+export async function findHwmonSensors(sysfsRoot = '/'): Promise<SensorSearch> {
   const classDir = join(sysfsRoot, 'sys/class/hwmon')
   const search: SensorSearch = { kind: 'hwmon', pattern: join(classDir, 'hwmon*/temp*_input'), sensors: [] }
   const chips = await listSysfsDir(classDir)
@@ -19,22 +19,24 @@ export async function findHwmonSensors (sysfsRoot = '/'): Promise<SensorSearch> 
   for (const chip of chips) {
     if (!/^hwmon\d+$/.test(chip)) continue
     const dir = join(classDir, chip)
-    const files = await listSysfsDir(dir) ?? []
+    const files = (await listSysfsDir(dir)) ?? []
     const name = (await readOptionalSysfsFile(join(dir, 'name'))) || chip
-    const device = await linkedName(join(dir, 'device')) ?? chip
+    const device = (await linkedName(join(dir, 'device'))) ?? chip
     for (const file of files) {
       const channel = /^(temp\d+)_input$/.exec(file)?.[1]
       if (channel === undefined) continue
       const label = (await readOptionalSysfsFile(join(dir, `${channel}_label`))) || channel
       const source = join(dir, file)
-      search.sensors.push(makeSensor({
-        id: sensorId('hwmon', name, device, channel),
-        label: `${name} ${label}`,
-        kind: 'hwmon',
-        model: `hwmon/${name}`,
-        source,
-        readOnce: () => readMillidegrees(source)
-      }))
+      search.sensors.push(
+        makeSensor({
+          id: sensorId('hwmon', name, device, channel),
+          label: `${name} ${label}`,
+          kind: 'hwmon',
+          model: `hwmon/${name}`,
+          source,
+          readOnce: () => readMillidegrees(source)
+        })
+      )
     }
   }
   return search

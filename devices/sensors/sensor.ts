@@ -14,7 +14,7 @@ export interface Sensor {
   readonly source: string
   /** Failed read attempts so far, retries included: a sensor that keeps failing shows here. */
   readonly failures: number
-  read (): Promise<number>
+  read(): Promise<number>
 }
 
 export type SensorKind = 'thermal' | 'hwmon' | 'w1'
@@ -47,7 +47,7 @@ export interface SensorSpec {
 }
 
 /** A Sensor whose read() retries a failed attempt up to `attempts` times and counts every failure. */
-export function makeSensor (spec: SensorSpec): Sensor {
+export function makeSensor(spec: SensorSpec): Sensor {
   const attempts = spec.attempts ?? 1
   let failures = 0
   return {
@@ -56,8 +56,10 @@ export function makeSensor (spec: SensorSpec): Sensor {
     kind: spec.kind,
     model: spec.model,
     source: spec.source,
-    get failures () { return failures },
-    async read () {
+    get failures() {
+      return failures
+    },
+    async read() {
       let last: unknown
       for (let attempt = 0; attempt < attempts; attempt++) {
         try {
@@ -73,6 +75,10 @@ export function makeSensor (spec: SensorSpec): Sensor {
 }
 
 /** Joins name parts into a sensor id: lower case, anything outside [a-z0-9._-] becomes '-'. */
-export function sensorId (...parts: string[]): string {
-  return parts.join('-').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/-+$/, '')
+export function sensorId(...parts: string[]): string {
+  return parts
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/-+$/, '')
 }

@@ -8,7 +8,7 @@ import { SensorReadError } from './sensor.js'
  */
 
 /** The file's content without the trailing newline; rejects with a SensorReadError. */
-export async function readSysfsFile (path: string): Promise<string> {
+export async function readSysfsFile(path: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim()
   } catch (error) {
@@ -18,7 +18,7 @@ export async function readSysfsFile (path: string): Promise<string> {
 }
 
 /** Like readSysfsFile, but undefined when the file is missing or unreadable (an optional attribute). */
-export async function readOptionalSysfsFile (path: string): Promise<string | undefined> {
+export async function readOptionalSysfsFile(path: string): Promise<string | undefined> {
   try {
     return (await readFile(path, 'utf8')).trim()
   } catch {
@@ -31,7 +31,7 @@ export async function readOptionalSysfsFile (path: string): Promise<string | und
  * Entries are names only: sysfs class directories hold symlinks, and a Dirent of a symlink to a
  * directory is not isDirectory(), so filtering on Dirent types would drop them.
  */
-export async function listSysfsDir (path: string): Promise<string[] | undefined> {
+export async function listSysfsDir(path: string): Promise<string[] | undefined> {
   try {
     return (await readdir(path)).sort(naturalOrder)
   } catch {
@@ -40,7 +40,7 @@ export async function listSysfsDir (path: string): Promise<string[] | undefined>
 }
 
 /** The last name in a symlink's target (`device` → ../../../coretemp.0 gives coretemp.0); undefined if no link. */
-export async function linkedName (path: string): Promise<string | undefined> {
+export async function linkedName(path: string): Promise<string | undefined> {
   try {
     return basename(await readlink(path))
   } catch {
@@ -49,16 +49,16 @@ export async function linkedName (path: string): Promise<string | undefined> {
 }
 
 /** Parses a millidegree value ('45000', '-1250') into °C; rejects anything else, naming the file. */
-export function millidegrees (text: string, path: string): number {
+export function millidegrees(text: string, path: string): number {
   if (!/^-?\d+$/.test(text)) throw new SensorReadError(`${path}: expected millidegrees, got '${text}'`)
   return Number(text) / 1000
 }
 
 /** Reads a millidegree attribute (thermal_zone*\/temp, temp*_input) as °C. */
-export async function readMillidegrees (path: string): Promise<number> {
+export async function readMillidegrees(path: string): Promise<number> {
   return millidegrees(await readSysfsFile(path), path)
 }
 
-function naturalOrder (a: string, b: string): number {
+function naturalOrder(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true })
 }

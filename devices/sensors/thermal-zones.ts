@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { makeSensor, sensorId, type SensorSearch } from './sensor.js'
+import { makeSensor, type SensorSearch, sensorId } from './sensor.js'
 import { listSysfsDir, readMillidegrees, readOptionalSysfsFile } from './sysfs-file.js'
 
 /**
@@ -11,7 +11,7 @@ import { listSysfsDir, readMillidegrees, readOptionalSysfsFile } from './sysfs-f
  * zones in, which stays put on one machine; should it change, the type in the id keeps one zone's
  * history from continuing under another's name.
  */
-export async function findThermalZones (sysfsRoot = '/'): Promise<SensorSearch> {
+export async function findThermalZones(sysfsRoot = '/'): Promise<SensorSearch> {
   const classDir = join(sysfsRoot, 'sys/class/thermal')
   const search: SensorSearch = { kind: 'thermal', pattern: join(classDir, 'thermal_zone*/temp'), sensors: [] }
   const entries = await listSysfsDir(classDir)
@@ -23,14 +23,16 @@ export async function findThermalZones (sysfsRoot = '/'): Promise<SensorSearch> 
     if (!(await listSysfsDir(dir))?.includes('temp')) continue
     const type = (await readOptionalSysfsFile(join(dir, 'type'))) || undefined
     const source = join(dir, 'temp')
-    search.sensors.push(makeSensor({
-      id: sensorId('thermal', `zone${number}`, ...(type === undefined ? [] : [type])),
-      label: `${type ?? 'thermal zone'} (${zone})`,
-      kind: 'thermal',
-      model: `thermal/${type ?? 'unknown'}`,
-      source,
-      readOnce: () => readMillidegrees(source)
-    }))
+    search.sensors.push(
+      makeSensor({
+        id: sensorId('thermal', `zone${number}`, ...(type === undefined ? [] : [type])),
+        label: `${type ?? 'thermal zone'} (${zone})`,
+        kind: 'thermal',
+        model: `thermal/${type ?? 'unknown'}`,
+        source,
+        readOnce: () => readMillidegrees(source)
+      })
+    )
   }
   return search
 }

@@ -23,7 +23,7 @@ const resetByte6 = 0x0c
 /** 0x07FF (127.94 °C): what a conversion without enough power (parasite mode, a weak pull-up) leaves. */
 const noPowerMillidegrees = 127937
 
-export async function findW1Probes (sysfsRoot = '/'): Promise<SensorSearch> {
+export async function findW1Probes(sysfsRoot = '/'): Promise<SensorSearch> {
   const devicesDir = join(sysfsRoot, 'sys/bus/w1/devices')
   const search: SensorSearch = { kind: 'w1', pattern: join(devicesDir, '28-*/w1_slave'), sensors: [] }
   const entries = await listSysfsDir(devicesDir)
@@ -33,15 +33,17 @@ export async function findW1Probes (sysfsRoot = '/'): Promise<SensorSearch> {
     const dir = join(devicesDir, rom)
     if (!(await listSysfsDir(dir))?.includes('w1_slave')) continue
     const source = join(dir, 'w1_slave')
-    search.sensors.push(makeSensor({
-      id: `w1-${rom.toLowerCase()}`,
-      label: `DS18B20 ${rom}`,
-      kind: 'w1',
-      model: 'w1/DS18B20',
-      source,
-      readOnce: async () => parseW1Slave(await readSysfsFile(source), source),
-      attempts
-    }))
+    search.sensors.push(
+      makeSensor({
+        id: `w1-${rom.toLowerCase()}`,
+        label: `DS18B20 ${rom}`,
+        kind: 'w1',
+        model: 'w1/DS18B20',
+        source,
+        readOnce: async () => parseW1Slave(await readSysfsFile(source), source),
+        attempts
+      })
+    )
   }
   return search
 }
@@ -56,18 +58,20 @@ export async function findW1Probes (sysfsRoot = '/'): Promise<SensorSearch> {
  *   the bytes to tell, 85.000 is refused: a lost reading costs less than a false alarm;
  * - 127.937 °C (0x07FF): the conversion ran without enough power.
  */
-export function parseW1Slave (text: string, path: string): number {
+export function parseW1Slave(text: string, path: string): number {
   const [crcLine = '', valueLine = ''] = text.split('\n')
   const crc = /crc=([0-9a-f]{2}) (YES|NO)$/i.exec(crcLine.trim())
   const value = /t=(-?\d+)$/.exec(valueLine.trim())
   if (crc === null || value === null) throw new SensorReadError(`${path}: not a w1_therm reading: '${text.trim()}'`)
   if (crc[2]!.toUpperCase() !== 'YES') throw new SensorReadError(`${path}: CRC check failed (crc=${crc[1]} NO)`)
   const bytes = [...(crcLine.split(':')[0] ?? '').matchAll(/\b[0-9a-f]{2}\b/gi)].map((match) => parseInt(match[0], 16))
-  if (bytes.length > 0 && bytes.every((byte) => byte === 0)) throw new SensorReadError(`${path}: all-zero scratchpad: the probe is not answering`)
+  if (bytes.length > 0 && bytes.every((byte) => byte === 0))
+    throw new SensorReadError(`${path}: all-zero scratchpad: the probe is not answering`)
   const millidegrees = Number(value[1])
   if (millidegrees === resetMillidegrees && (bytes.length < 9 || bytes[6] === resetByte6)) {
     throw new SensorReadError(`${path}: 85 °C power-on reset value: the probe was reset or did not convert (check its power and wiring)`)
   }
-  if (millidegrees === noPowerMillidegrees) throw new SensorReadError(`${path}: 127.94 °C: the conversion ran without enough power (parasite power?)`)
+  if (millidegrees === noPowerMillidegrees)
+    throw new SensorReadError(`${path}: 127.94 °C: the conversion ran without enough power (parasite power?)`)
   return millidegrees / 1000
 }

@@ -39,16 +39,19 @@ export class AdapterDispatcher {
   readonly filters: readonly AdapterFilter[]
   private readonly trie = new TopicTrie<number>()
   /** Distinct filters; a filter's subscription identifier is its index + 1. */
-  private readonly distinct: Array<{ filter: string, shareable: boolean, adapters: Set<number> }> = []
+  private readonly distinct: Array<{ filter: string; shareable: boolean; adapters: Set<number> }> = []
 
-  constructor (private readonly adapters: readonly Adapter[], private readonly unrecognized?: UnrecognizedPayloads) {
+  constructor(
+    private readonly adapters: readonly Adapter[],
+    private readonly unrecognized?: UnrecognizedPayloads
+  ) {
     this.filters = adapters.flatMap((adapter) => adapter.subscriptions.map((subscription) => ({ ...subscription, adapter: adapter.name })))
     // Values are adapter indexes, so matches can be tried in adapter order.
     adapters.forEach((adapter, index) => {
       for (const { filter, shareable } of adapter.subscriptions) {
         this.trie.set(filter, adapter.name, index)
         let entry = this.distinct.find((candidate) => candidate.filter === filter && candidate.shareable === shareable)
-        if (entry === undefined) this.distinct.push(entry = { filter, shareable, adapters: new Set() })
+        if (entry === undefined) this.distinct.push((entry = { filter, shareable, adapters: new Set() }))
         entry.adapters.add(index)
       }
     })
@@ -58,7 +61,7 @@ export class AdapterDispatcher {
    * One subscription per distinct filter: shareable ones as `$share/{shareGroup}/{filter}` when a
    * group is given, the others plain.
    */
-  subscriptionPlan (shareGroup?: string): PlannedSubscription[] {
+  subscriptionPlan(shareGroup?: string): PlannedSubscription[] {
     return this.distinct.map(({ filter, shareable }, index) => ({
       topic: shareable && shareGroup !== undefined ? `$share/${shareGroup}/${filter}` : filter,
       subscriptionIdentifier: index + 1
@@ -66,12 +69,12 @@ export class AdapterDispatcher {
   }
 
   /** The topic filters of `subscriptionPlan`, for one SUBSCRIBE without identifiers (MQTT 3.1.1). */
-  topicFilters (shareGroup?: string): string[] {
+  topicFilters(shareGroup?: string): string[] {
     return this.subscriptionPlan(shareGroup).map((planned) => planned.topic)
   }
 
   /** `subscriptionIdentifiers`: those the PUBLISH carried (MQTT 5), to ask only the adapters of the filters that delivered it. */
-  dispatch (topic: string, payload: Buffer, receivedAt: number, subscriptionIdentifiers?: number | number[]): Dispatched {
+  dispatch(topic: string, payload: Buffer, receivedAt: number, subscriptionIdentifiers?: number | number[]): Dispatched {
     const candidates = this.candidates(topic, subscriptionIdentifiers)
     for (const index of candidates) {
       const adapter = this.adapters[index]
@@ -93,7 +96,7 @@ export class AdapterDispatcher {
   }
 
   /** Adapter indexes to ask, in order. */
-  private candidates (topic: string, subscriptionIdentifiers: number | number[] | undefined): number[] {
+  private candidates(topic: string, subscriptionIdentifiers: number | number[] | undefined): number[] {
     const fromIdentifiers = new Set<number>()
     for (const id of [subscriptionIdentifiers ?? []].flat()) {
       for (const index of this.distinct[id - 1]?.adapters ?? []) fromIdentifiers.add(index)

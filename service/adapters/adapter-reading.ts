@@ -5,12 +5,19 @@ import type { DeviceStatus } from './adapter.js'
 export type ReadingExtras = Pick<Reading, 'setpoint' | 'heating' | 'humidity'>
 
 /** A Reading from an adapter: the source is the site, so its id is `{source}/{device}`. */
-export function adapterReading (source: string, device: string, time: number, temperature: number, extras: ReadingExtras = {}): Reading {
+export function adapterReading(source: string, device: string, time: number, temperature: number, extras: ReadingExtras = {}): Reading {
   return siteReading(source, device, source, time, temperature, extras)
 }
 
 /** A Reading from a device that names its own site (thermopost's own contract). */
-export function siteReading (site: string, device: string, source: string, time: number, temperature: number, extras: ReadingExtras = {}): Reading {
+export function siteReading(
+  site: string,
+  device: string,
+  source: string,
+  time: number,
+  temperature: number,
+  extras: ReadingExtras = {}
+): Reading {
   const reading: Reading = { deviceId: deviceIdOf(site, device), site, device, source, time, temperature }
   if (extras.setpoint !== undefined) reading.setpoint = extras.setpoint
   if (extras.heating !== undefined) reading.heating = extras.heating
@@ -18,6 +25,6 @@ export function siteReading (site: string, device: string, source: string, time:
   return reading
 }
 
-export function adapterStatus (source: string, device: string, online: boolean, state: string, time: number): DeviceStatus {
+export function adapterStatus(source: string, device: string, online: boolean, state: string, time: number): DeviceStatus {
   return { deviceId: deviceIdOf(source, device), site: source, device, source, online, state, time }
 }

@@ -17,7 +17,7 @@ export interface Adapter {
   readonly name: string
   readonly subscriptions: readonly AdapterSubscription[]
   /** Never throws for a bad payload: it says `unrecognized` with the reason instead. */
-  decode (topic: string, payload: Buffer, receivedAt: number): AdapterResult
+  decode(topic: string, payload: Buffer, receivedAt: number): AdapterResult
 }
 
 export interface AdapterSubscription {
@@ -32,14 +32,14 @@ export interface AdapterSubscription {
 }
 
 export type AdapterResult =
-  | { kind: 'readings', readings: Reading[] }
-  | { kind: 'status', status: DeviceStatus }
+  | { kind: 'readings'; readings: Reading[] }
+  | { kind: 'status'; status: DeviceStatus }
   /** The adapter's own message, understood, with no reading in it: metadata it kept, a sensor that is not a thermometer. */
   | { kind: 'no-reading' }
   /** Another format's message; the dispatcher asks the next adapter. */
   | { kind: 'not-mine' }
   /** The adapter's own message, but its payload cannot be read; counted and logged by ingest. */
-  | { kind: 'unrecognized', reason: string }
+  | { kind: 'unrecognized'; reason: string }
 
 /** Online or offline, from a device's own status topic (Homie `$state`, Tasmota `LWT`). */
 export interface DeviceStatus {
@@ -58,10 +58,10 @@ export interface DeviceStatus {
 export const notMine: AdapterResult = Object.freeze({ kind: 'not-mine' })
 export const noReading: AdapterResult = Object.freeze({ kind: 'no-reading' })
 
-export function unrecognized (reason: string): AdapterResult {
+export function unrecognized(reason: string): AdapterResult {
   return { kind: 'unrecognized', reason }
 }
 
-export function readings (list: Reading[]): AdapterResult {
+export function readings(list: Reading[]): AdapterResult {
   return { kind: 'readings', readings: list }
 }

@@ -29,12 +29,12 @@ export interface EsphomeOptions {
   discoveryPrefix?: string
 }
 
-export function createEsphomeAdapter (options: EsphomeOptions = {}): Adapter {
+export function createEsphomeAdapter(options: EsphomeOptions = {}): Adapter {
   const discovery = options.discoveryPrefix ?? 'homeassistant'
   const byStateTopic = new Map<string, SensorConfig>()
   const stateTopicOfConfig = new Map<string, string>()
 
-  function decodeConfig (topic: string, payload: Buffer): AdapterResult {
+  function decodeConfig(topic: string, payload: Buffer): AdapterResult {
     const previous = stateTopicOfConfig.get(topic)
     if (previous !== undefined) {
       byStateTopic.delete(previous)
@@ -54,7 +54,7 @@ export function createEsphomeAdapter (options: EsphomeOptions = {}): Adapter {
     return noReading
   }
 
-  function decodeState (topic: string, node: string, objectId: string, payload: Buffer, receivedAt: number): AdapterResult {
+  function decodeState(topic: string, node: string, objectId: string, payload: Buffer, receivedAt: number): AdapterResult {
     const sensor = byStateTopic.get(topic) ?? { temperature: namedTemperature(objectId), unit: '°C' }
     if (!sensor.temperature) return noReading
     const value = parsePlainNumber(payload)
@@ -70,24 +70,25 @@ export function createEsphomeAdapter (options: EsphomeOptions = {}): Adapter {
       { filter: '+/sensor/+/state', shareable: true },
       { filter: `${discovery}/sensor/+/+/config`, shareable: false }
     ],
-    decode (topic, payload, receivedAt) {
+    decode(topic, payload, receivedAt) {
       const levels = topic.split('/')
       if (levels.length === 4 && levels[1] === 'sensor' && levels[3] === 'state') {
         return decodeState(topic, levels[0], levels[2], payload, receivedAt)
       }
-      if (levels.length === 5 && levels[0] === discovery && levels[1] === 'sensor' && levels[4] === 'config') return decodeConfig(topic, payload)
+      if (levels.length === 5 && levels[0] === discovery && levels[1] === 'sensor' && levels[4] === 'config')
+        return decodeConfig(topic, payload)
       return notMine
     }
   }
 }
 
-function field (config: JsonObject, short: string, long: string): string | undefined {
+function field(config: JsonObject, short: string, long: string): string | undefined {
   const value = config[short] ?? config[long]
   return typeof value === 'string' ? value : undefined
 }
 
 /** Home Assistant's `~`: a topic that starts or ends with it has the base topic put in its place. */
-function expandBase (config: JsonObject, topic: string | undefined): string | undefined {
+function expandBase(config: JsonObject, topic: string | undefined): string | undefined {
   const base = config['~']
   if (topic === undefined || typeof base !== 'string') return topic
   if (topic.startsWith('~')) return base + topic.slice(1)
@@ -95,6 +96,9 @@ function expandBase (config: JsonObject, topic: string | undefined): string | un
   return topic
 }
 
-function namedTemperature (objectId: string): boolean {
-  return objectId.toLowerCase().split(/[_-]/).some((word) => word === 'temperature' || word === 'temp')
+function namedTemperature(objectId: string): boolean {
+  return objectId
+    .toLowerCase()
+    .split(/[_-]/)
+    .some((word) => word === 'temperature' || word === 'temp')
 }

@@ -18,7 +18,14 @@ import { isTemperatureUnit, toCelsius } from './temperature-unit.js'
 
 const source = 'homie'
 const numericTypes = new Set(['float', 'integer'])
-const states = new Map([['init', true], ['ready', true], ['sleeping', true], ['alert', true], ['disconnected', false], ['lost', false]])
+const states = new Map([
+  ['init', true],
+  ['ready', true],
+  ['sleeping', true],
+  ['alert', true],
+  ['disconnected', false],
+  ['lost', false]
+])
 
 interface PropertyInfo {
   datatype?: string
@@ -31,12 +38,12 @@ export interface HomieOptions {
   baseTopic?: string
 }
 
-export function createHomieAdapter (options: HomieOptions = {}): Adapter {
+export function createHomieAdapter(options: HomieOptions = {}): Adapter {
   const base = options.baseTopic ?? 'homie'
   /** Attributes per `{device}/{node}/{property}`, from their retained topics. */
   const properties = new Map<string, PropertyInfo>()
 
-  function decodeAttribute (path: string, attribute: string, payload: Buffer): AdapterResult {
+  function decodeAttribute(path: string, attribute: string, payload: Buffer): AdapterResult {
     if (attribute !== '$datatype' && attribute !== '$unit' && attribute !== '$name') return noReading
     const info = properties.get(path) ?? {}
     const text = payload.toString('utf8')
@@ -47,7 +54,7 @@ export function createHomieAdapter (options: HomieOptions = {}): Adapter {
     return noReading
   }
 
-  function decodeValue (levels: string[], payload: Buffer, receivedAt: number): AdapterResult {
+  function decodeValue(levels: string[], payload: Buffer, receivedAt: number): AdapterResult {
     const path = levels.join('/')
     const info = properties.get(path) ?? {}
     if (info.datatype !== undefined && !numericTypes.has(info.datatype)) return noReading
@@ -59,7 +66,7 @@ export function createHomieAdapter (options: HomieOptions = {}): Adapter {
     return readings([adapterReading(source, path, receivedAt, toCelsius(value, unit ?? '°C')!)])
   }
 
-  function decodeState (device: string, payload: Buffer, receivedAt: number): AdapterResult {
+  function decodeState(device: string, payload: Buffer, receivedAt: number): AdapterResult {
     const state = payload.toString('utf8')
     if (state === '') return noReading // the device was removed
     const online = states.get(state)
@@ -76,7 +83,7 @@ export function createHomieAdapter (options: HomieOptions = {}): Adapter {
       { filter: `${base}/+/+/+/$unit`, shareable: false },
       { filter: `${base}/+/+/+/$name`, shareable: false }
     ],
-    decode (topic, payload, receivedAt) {
+    decode(topic, payload, receivedAt) {
       if (!topic.startsWith(`${base}/`)) return notMine
       const levels = topic.slice(base.length + 1).split('/')
       if (levels.length === 2 && levels[1] === '$state') return decodeState(levels[0], payload, receivedAt)

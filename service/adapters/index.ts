@@ -27,8 +27,10 @@ const factories: Record<string, (options: AdapterOptions) => Adapter> = {
 export const adapterNames: readonly string[] = Object.freeze(Object.keys(factories))
 
 export class UnknownAdapterError extends Error {
-  constructor (readonly unknown: string[]) {
-    super(`unknown adapter${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')}; the adapters are ${adapterNames.join(', ')}`)
+  constructor(readonly unknown: string[]) {
+    super(
+      `unknown adapter${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')}; the adapters are ${adapterNames.join(', ')}`
+    )
     this.name = 'UnknownAdapterError'
   }
 }
@@ -37,7 +39,7 @@ export class UnknownAdapterError extends Error {
  * The enabled adapters, fresh (each keeps its own metadata): all of them by default, else the ones
  * named, in `adapterNames` order whatever the order of `names`.
  */
-export function createAdapters (names: readonly string[] = adapterNames, options: AdapterOptions = {}): Adapter[] {
+export function createAdapters(names: readonly string[] = adapterNames, options: AdapterOptions = {}): Adapter[] {
   const unknown = names.filter((name) => !Object.hasOwn(factories, name))
   if (unknown.length > 0) throw new UnknownAdapterError(unknown)
   return adapterNames.filter((name) => names.includes(name)).map((name) => factories[name](options))

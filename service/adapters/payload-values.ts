@@ -6,7 +6,7 @@
 export type JsonObject = Record<string, unknown>
 
 /** The payload as a JSON object, or the reason it is not one. */
-export function parseJsonObject (payload: Buffer): JsonObject | string {
+export function parseJsonObject(payload: Buffer): JsonObject | string {
   let value: unknown
   try {
     value = JSON.parse(payload.toString('utf8'))
@@ -16,12 +16,12 @@ export function parseJsonObject (payload: Buffer): JsonObject | string {
   return isJsonObject(value) ? value : 'payload is not a JSON object'
 }
 
-export function isJsonObject (value: unknown): value is JsonObject {
+export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** A JSON number that is finite; strings, null, NaN and infinities are not numbers here. */
-export function finiteNumber (value: unknown): number | undefined {
+export function finiteNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 
@@ -29,7 +29,7 @@ export function finiteNumber (value: unknown): number | undefined {
 const decimalPattern = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 
 /** A plain-text number payload ('21.5'); undefined for '', 'nan', 'unavailable' and the like. */
-export function parsePlainNumber (payload: Buffer): number | undefined {
+export function parsePlainNumber(payload: Buffer): number | undefined {
   const text = payload.toString('utf8').trim()
   if (!decimalPattern.test(text)) return undefined
   const value = Number(text)
@@ -41,7 +41,7 @@ export function parsePlainNumber (payload: Buffer): number | undefined {
  * of ms. Undefined when it is absent, unreadable, or an ISO time without a zone: the device's
  * local time cannot be placed without knowing its zone.
  */
-export function zonedTime (value: unknown): number | undefined {
+export function zonedTime(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : undefined
   if (typeof value !== 'string' || !/(?:Z|[+-]\d\d:?\d\d)$/.test(value)) return undefined
   const time = Date.parse(value)

@@ -37,7 +37,7 @@ interface Humidity {
   at: number
 }
 
-export function createShellyAdapter (options: ShellyOptions = {}): Adapter {
+export function createShellyAdapter(options: ShellyOptions = {}): Adapter {
   const prefixes = options.prefixes ?? []
   const humidity = new Map<string, Humidity>()
 
@@ -46,7 +46,7 @@ export function createShellyAdapter (options: ShellyOptions = {}): Adapter {
     { filter: `${prefix}/events/rpc`, shareable: true }
   ])
 
-  function splitTopic (topic: string): { prefix: string, rest: string, known: boolean } | undefined {
+  function splitTopic(topic: string): { prefix: string; rest: string; known: boolean } | undefined {
     for (const prefix of prefixes) {
       if (topic.startsWith(`${prefix}/`)) return { prefix, rest: topic.slice(prefix.length + 1), known: true }
     }
@@ -57,23 +57,23 @@ export function createShellyAdapter (options: ShellyOptions = {}): Adapter {
     return { prefix, rest: topic.slice(slash + 1), known: defaultPrefix.test(prefix) }
   }
 
-  function rememberHumidity (prefix: string, id: string, component: JsonObject, at: number): boolean {
+  function rememberHumidity(prefix: string, id: string, component: JsonObject, at: number): boolean {
     const rh = finiteNumber(component.rh)
     if (rh !== undefined) humidity.set(`${prefix}\n${id}`, { rh, at })
     return rh !== undefined
   }
 
-  function recentHumidity (prefix: string, id: string, now: number): number | undefined {
+  function recentHumidity(prefix: string, id: string, now: number): number | undefined {
     const last = humidity.get(`${prefix}\n${id}`)
     return last !== undefined && now - last.at <= HUMIDITY_MAX_AGE_MS ? last.rh : undefined
   }
 
-  function reading (prefix: string, id: string, time: number, celsius: number): Reading {
+  function reading(prefix: string, id: string, time: number, celsius: number): Reading {
     const device = id === '0' ? prefix : `${prefix}/temperature:${id}`
     return adapterReading(source, device, time, celsius, { humidity: recentHumidity(prefix, id, time) })
   }
 
-  function decodeStatus (prefix: string, component: string, payload: Buffer, known: boolean, receivedAt: number): AdapterResult {
+  function decodeStatus(prefix: string, component: string, payload: Buffer, known: boolean, receivedAt: number): AdapterResult {
     const match = componentPattern.exec(component)
     if (match === null) return known ? noReading : notMine
     const [, type, id] = match
@@ -88,9 +88,10 @@ export function createShellyAdapter (options: ShellyOptions = {}): Adapter {
     return celsius === undefined ? unrecognized('tC is not a number') : readings([reading(prefix, id, receivedAt, celsius)])
   }
 
-  function decodeRpc (prefix: string, payload: Buffer, known: boolean, receivedAt: number): AdapterResult {
+  function decodeRpc(prefix: string, payload: Buffer, known: boolean, receivedAt: number): AdapterResult {
     const frame = parseJsonObject(payload)
-    const shaped = typeof frame !== 'string' && typeof frame.src === 'string' && typeof frame.method === 'string' && frame.method.startsWith('Notify')
+    const shaped =
+      typeof frame !== 'string' && typeof frame.src === 'string' && typeof frame.method === 'string' && frame.method.startsWith('Notify')
     if (!shaped) return known ? unrecognized(typeof frame === 'string' ? frame : 'not a Notify RPC frame') : notMine
     if (frame.method !== 'NotifyStatus' && frame.method !== 'NotifyFullStatus') return noReading
     if (!isJsonObject(frame.params)) return unrecognized(`${frame.method} without params`)
@@ -117,7 +118,7 @@ export function createShellyAdapter (options: ShellyOptions = {}): Adapter {
   return {
     name: source,
     subscriptions,
-    decode (topic, payload, receivedAt) {
+    decode(topic, payload, receivedAt) {
       const parts = splitTopic(topic)
       if (parts === undefined) return notMine
       const { prefix, rest, known } = parts
@@ -129,7 +130,7 @@ export function createShellyAdapter (options: ShellyOptions = {}): Adapter {
 }
 
 /** A temperature component's reading in °C: tC, or tF converted when only that is there. */
-function componentCelsius (component: JsonObject): number | undefined {
+function componentCelsius(component: JsonObject): number | undefined {
   const celsius = finiteNumber(component.tC)
   if (celsius !== undefined) return celsius
   const fahrenheit = finiteNumber(component.tF)

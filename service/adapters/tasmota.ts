@@ -21,14 +21,14 @@ const source = 'tasmota'
 // Blocks whose Temperature is the chip's own, not the room's.
 const chipBlocks = /^ESP(?:32|8266)$/
 
-export function createTasmotaAdapter (): Adapter {
+export function createTasmotaAdapter(): Adapter {
   return {
     name: source,
     subscriptions: [
       { filter: 'tele/+/SENSOR', shareable: true },
       { filter: 'tele/+/LWT', shareable: false }
     ],
-    decode (topic, payload, receivedAt) {
+    decode(topic, payload, receivedAt) {
       const levels = topic.split('/')
       if (levels.length !== 3 || levels[0] !== 'tele') return notMine
       if (levels[2] === 'SENSOR') return decodeSensor(levels[1], payload, receivedAt)
@@ -38,7 +38,7 @@ export function createTasmotaAdapter (): Adapter {
   }
 }
 
-function decodeSensor (name: string, payload: Buffer, receivedAt: number): AdapterResult {
+function decodeSensor(name: string, payload: Buffer, receivedAt: number): AdapterResult {
   const message = parseJsonObject(payload)
   if (typeof message === 'string') return unrecognized(message)
   const unit = message.TempUnit ?? 'C'
@@ -61,8 +61,9 @@ function decodeSensor (name: string, payload: Buffer, receivedAt: number): Adapt
   return out.length > 0 ? readings(out) : unrecognized(problems.join('; '))
 }
 
-function decodeLwt (name: string, payload: Buffer, receivedAt: number): AdapterResult {
+function decodeLwt(name: string, payload: Buffer, receivedAt: number): AdapterResult {
   const state = payload.toString('utf8')
-  if (state !== 'Online' && state !== 'Offline') return unrecognized(`LWT ${JSON.stringify(state.slice(0, 40))} is neither Online nor Offline`)
+  if (state !== 'Online' && state !== 'Offline')
+    return unrecognized(`LWT ${JSON.stringify(state.slice(0, 40))} is neither Online nor Offline`)
   return { kind: 'status', status: adapterStatus(source, name, state === 'Online', state, receivedAt) }
 }

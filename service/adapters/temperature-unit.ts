@@ -7,21 +7,24 @@
 const unitPattern = /^\s*(?:°|º|deg)?\s*([CFK])\s*$/i
 
 /** Whether `unit` names a temperature unit this module converts. */
-export function isTemperatureUnit (unit: string): boolean {
+export function isTemperatureUnit(unit: string): boolean {
   return unitPattern.test(unit)
 }
 
 /** `value` in `unit` as °C, or undefined when `unit` is not a temperature unit. */
-export function toCelsius (value: number, unit: string): number | undefined {
+export function toCelsius(value: number, unit: string): number | undefined {
   const match = unitPattern.exec(unit)
   if (match === null) return undefined
   switch (match[1].toUpperCase()) {
-    case 'C': return value
-    case 'F': return round((value - 32) * 5 / 9)
-    default: return round(value - 273.15)
+    case 'C':
+      return value
+    case 'F':
+      return round(((value - 32) * 5) / 9)
+    default:
+      return round(value - 273.15)
   }
 }
 
-function round (celsius: number): number {
+function round(celsius: number): number {
   return Math.round(celsius * 100) / 100
 }

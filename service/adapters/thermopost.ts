@@ -1,4 +1,12 @@
-import { ContractError, decodeReading, parseDeviceTopic, type ReadingMessage, STATUS_OFFLINE, STATUS_ONLINE, TOPIC_ROOT } from '../../devices/contract.js'
+import {
+  ContractError,
+  decodeReading,
+  parseDeviceTopic,
+  type ReadingMessage,
+  STATUS_OFFLINE,
+  STATUS_ONLINE,
+  TOPIC_ROOT
+} from '../../devices/contract.js'
 import { deviceIdOf } from '../reading.js'
 import { type Adapter, type AdapterResult, noReading, notMine, readings, unrecognized } from './adapter.js'
 import { siteReading } from './adapter-reading.js'
@@ -15,27 +23,31 @@ import { siteReading } from './adapter-reading.js'
 
 const source = 'thermopost'
 
-export function createThermopostAdapter (): Adapter {
+export function createThermopostAdapter(): Adapter {
   return {
     name: source,
     subscriptions: [
       { filter: `${TOPIC_ROOT}/+/+/reading`, shareable: true },
       { filter: `${TOPIC_ROOT}/+/+/status`, shareable: false }
     ],
-    decode (topic, payload, receivedAt) {
+    decode(topic, payload, receivedAt) {
       const parsed = parseDeviceTopic(topic)
       if (parsed === undefined) return topic.startsWith(`${TOPIC_ROOT}/`) ? unrecognized('not a thermopost device topic') : notMine
       const { site, device } = parsed
       if (parsed.kind === 'reading') return decodeDeviceReading(site, device, payload)
       if (parsed.kind !== 'status') return noReading
       const state = payload.toString('utf8')
-      if (state !== STATUS_ONLINE && state !== STATUS_OFFLINE) return unrecognized(`status ${JSON.stringify(state.slice(0, 40))} is neither ${STATUS_ONLINE} nor ${STATUS_OFFLINE}`)
-      return { kind: 'status', status: { deviceId: deviceIdOf(site, device), site, device, source, online: state === STATUS_ONLINE, state, time: receivedAt } }
+      if (state !== STATUS_ONLINE && state !== STATUS_OFFLINE)
+        return unrecognized(`status ${JSON.stringify(state.slice(0, 40))} is neither ${STATUS_ONLINE} nor ${STATUS_OFFLINE}`)
+      return {
+        kind: 'status',
+        status: { deviceId: deviceIdOf(site, device), site, device, source, online: state === STATUS_ONLINE, state, time: receivedAt }
+      }
     }
   }
 }
 
-function decodeDeviceReading (site: string, device: string, payload: Buffer): AdapterResult {
+function decodeDeviceReading(site: string, device: string, payload: Buffer): AdapterResult {
   let message: ReadingMessage
   try {
     message = decodeReading(payload)

@@ -34,12 +34,15 @@ export class UnrecognizedPayloads {
   private readonly intervalMs: number
   private readonly now: () => number
 
-  constructor (private readonly logger: Pick<Logger, 'warn'>, options: UnrecognizedPayloadsOptions = {}) {
+  constructor(
+    private readonly logger: Pick<Logger, 'warn'>,
+    options: UnrecognizedPayloadsOptions = {}
+  ) {
     this.intervalMs = options.intervalMs ?? 60_000
     this.now = options.now ?? Date.now
   }
 
-  count (adapter: string, reason: string, topic: string): void {
+  count(adapter: string, reason: string, topic: string): void {
     const key = this.keyFor(adapter, reason)
     const counted = key === `${adapter}\n${reason}` ? reason : OTHER_REASONS
     bump(this.totals, key, adapter, counted, topic)
@@ -48,12 +51,12 @@ export class UnrecognizedPayloads {
   }
 
   /** Every count since the start, most frequent first. */
-  snapshot (): UnrecognizedCount[] {
+  snapshot(): UnrecognizedCount[] {
     return [...this.totals.values()].map((entry) => ({ ...entry })).sort((a, b) => b.count - a.count)
   }
 
   /** Logs what was counted since the last line, if anything; ingest calls it on a timer and at close. */
-  flush (): void {
+  flush(): void {
     if (this.pending.size === 0) return
     const entries = [...this.pending.values()].sort((a, b) => b.count - a.count)
     const total = entries.reduce((sum, entry) => sum + entry.count, 0)
@@ -62,13 +65,13 @@ export class UnrecognizedPayloads {
     this.nextLogAt = this.now() + this.intervalMs
   }
 
-  private keyFor (adapter: string, reason: string): string {
+  private keyFor(adapter: string, reason: string): string {
     const key = `${adapter}\n${reason}`
     return this.totals.has(key) || this.totals.size < MAX_REASONS ? key : `${adapter}\n${OTHER_REASONS}`
   }
 }
 
-function bump (counts: Map<string, UnrecognizedCount>, key: string, adapter: string, reason: string, topic: string): void {
+function bump(counts: Map<string, UnrecognizedCount>, key: string, adapter: string, reason: string, topic: string): void {
   const entry = counts.get(key)
   if (entry === undefined) counts.set(key, { adapter, reason, count: 1, topic })
   else {

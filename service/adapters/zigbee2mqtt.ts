@@ -25,12 +25,12 @@ export interface Zigbee2mqttOptions {
   baseTopic?: string
 }
 
-export function createZigbee2mqttAdapter (options: Zigbee2mqttOptions = {}): Adapter {
+export function createZigbee2mqttAdapter(options: Zigbee2mqttOptions = {}): Adapter {
   const base = options.baseTopic ?? 'zigbee2mqtt'
   return {
     name: source,
     subscriptions: [{ filter: `${base}/#`, shareable: true }],
-    decode (topic, payload, receivedAt) {
+    decode(topic, payload, receivedAt) {
       if (!topic.startsWith(`${base}/`)) return notMine
       const levels = topic.slice(base.length + 1).split('/')
       if (levels[0] === 'bridge' || levels.at(-1) === 'availability') return noReading
@@ -43,7 +43,7 @@ export function createZigbee2mqttAdapter (options: Zigbee2mqttOptions = {}): Ada
   }
 }
 
-function decodeState (name: string, state: JsonObject, receivedAt: number): AdapterResult {
+function decodeState(name: string, state: JsonObject, receivedAt: number): AdapterResult {
   const key = 'temperature' in state ? 'temperature' : 'local_temperature' in state ? 'local_temperature' : undefined
   if (key === undefined) return noReading
   const temperature = finiteNumber(state[key])
@@ -56,7 +56,7 @@ function decodeState (name: string, state: JsonObject, receivedAt: number): Adap
   return readings([adapterReading(source, name, zonedTime(state.last_seen) ?? receivedAt, temperature, extras)])
 }
 
-function decodeAttribute (levels: string[], payload: Buffer, receivedAt: number): AdapterResult {
+function decodeAttribute(levels: string[], payload: Buffer, receivedAt: number): AdapterResult {
   const attribute = levels.at(-1)!
   if (!temperatureAttributes.has(attribute)) return noReading
   const temperature = parsePlainNumber(payload)

@@ -11,8 +11,8 @@ import type { Webhook } from './webhook.js'
 export interface AlertMonitorOptions {
   rules: readonly AlertRule[]
   devices: {
-    list (): DeviceSummary[]
-    setOpenAlerts (id: string, count: number): void
+    list(): DeviceSummary[]
+    setOpenAlerts(id: string, count: number): void
   }
   publish: (topic: string, payload: Buffer, options: IClientPublishOptions) => Promise<void>
   emit: (event: LiveEvent) => void
@@ -51,14 +51,14 @@ export class AlertMonitor implements AlertDesk {
   private readonly timer: NodeJS.Timeout
   private readonly now: () => number
 
-  constructor (private readonly options: AlertMonitorOptions) {
+  constructor(private readonly options: AlertMonitorOptions) {
     this.now = options.now ?? Date.now
     for (const alert of options.log?.recent(this.maxCleared) ?? []) this.restore(alert)
     this.timer = setInterval(() => this.check(), options.checkMs ?? 1000)
     this.timer.unref()
   }
 
-  private get maxCleared (): number {
+  private get maxCleared(): number {
     return this.options.maxCleared ?? 1000
   }
 
@@ -66,7 +66,7 @@ export class AlertMonitor implements AlertDesk {
    * An alert from before a restart. An open one goes back to its rule's watch, so it clears as it would have
    * (its condition is taken to hold since it was raised); one whose rule is gone from the config is cleared.
    */
-  private restore (alert: AlertRecord): void {
+  private restore(alert: AlertRecord): void {
     this.alerts.push(alert)
     if (alert.state === 'cleared') return
     const rule = this.options.rules.find((candidate) => candidate.id === alert.ruleId)
@@ -77,17 +77,24 @@ export class AlertMonitor implements AlertDesk {
       return
     }
     Object.assign(this.watch(rule, alert.deviceId), { since: alert.raisedAt, open: alert })
-    this.options.devices.setOpenAlerts(alert.deviceId, this.alerts.filter((a) => a.deviceId === alert.deviceId && a.state !== 'cleared').length)
+    this.options.devices.setOpenAlerts(
+      alert.deviceId,
+      this.alerts.filter((a) => a.deviceId === alert.deviceId && a.state !== 'cleared').length
+    )
   }
 
-  list (filter: { state?: AlertState, deviceId?: string } = {}): AlertRecord[] {
+  list(filter: { state?: AlertState; deviceId?: string } = {}): AlertRecord[] {
     return this.alerts
-      .filter((alert) => (filter.state === undefined || alert.state === filter.state) && (filter.deviceId === undefined || alert.deviceId === filter.deviceId))
+      .filter(
+        (alert) =>
+          (filter.state === undefined || alert.state === filter.state) &&
+          (filter.deviceId === undefined || alert.deviceId === filter.deviceId)
+      )
       .reverse()
       .map((alert) => ({ ...alert }))
   }
 
-  acknowledge (id: string): AlertRecord {
+  acknowledge(id: string): AlertRecord {
     const alert = this.alerts.find((candidate) => candidate.id === id)
     if (alert === undefined) throw new ServiceError('unknown-alert', `no alert ${id}`)
     if (alert.state === 'raised') {
@@ -98,7 +105,7 @@ export class AlertMonitor implements AlertDesk {
     return { ...alert }
   }
 
-  handleReading (reading: Reading): void {
+  handleReading(reading: Reading): void {
     const now = this.now()
     for (const rule of this.rulesFor(reading.deviceId)) {
       const { condition } = rule
@@ -117,7 +124,7 @@ export class AlertMonitor implements AlertDesk {
   }
 
   /** Checks durations that ran out between readings, and silence; the timer calls it. */
-  check (): void {
+  check(): void {
     const now = this.now()
     for (const device of this.options.devices.list()) {
       for (const rule of this.rulesFor(device.id)) {
@@ -139,11 +146,11 @@ export class AlertMonitor implements AlertDesk {
     }
   }
 
-  close (): void {
+  close(): void {
     clearInterval(this.timer)
   }
 
-  private evaluate (rule: AlertRule, deviceId: string, watch: Watch, now: number): void {
+  private evaluate(rule: AlertRule, deviceId: string, watch: Watch, now: number): void {
     if (watch.since === undefined || watch.open !== undefined || now - watch.since < rule.condition.forMs) return
     const alert: AlertRecord = {
       id: randomUUID(),
@@ -159,7 +166,7 @@ export class AlertMonitor implements AlertDesk {
     this.announce(alert)
   }
 
-  private clear (watch: Watch): void {
+  private clear(watch: Watch): void {
     const alert = watch.open
     if (alert === undefined) return
     watch.open = undefined
@@ -169,21 +176,24 @@ export class AlertMonitor implements AlertDesk {
     this.trim()
   }
 
-  private announce (alert: AlertRecord): void {
+  private announce(alert: AlertRecord): void {
     const copy = { ...alert }
     this.options.log?.save(copy)
     this.options.emit({ type: 'alert', alert: copy })
     this.options.webhook?.notify(copy)
-    this.options.devices.setOpenAlerts(alert.deviceId, this.alerts.filter((a) => a.deviceId === alert.deviceId && a.state !== 'cleared').length)
+    this.options.devices.setOpenAlerts(
+      alert.deviceId,
+      this.alerts.filter((a) => a.deviceId === alert.deviceId && a.state !== 'cleared').length
+    )
     this.options.publish(`${TOPIC_ROOT}/${alert.deviceId}/alert`, Buffer.from(JSON.stringify(copy)), { qos: 1 }).catch((error: unknown) => {
       this.options.logger.warn({ err: error, alert: alert.id }, 'publishing an alert failed')
     })
   }
 
-  private trim (): void {
+  private trim(): void {
     const maxCleared = this.maxCleared
     let cleared = this.alerts.filter((alert) => alert.state === 'cleared').length
-    for (let index = 0; cleared > maxCleared && index < this.alerts.length;) {
+    for (let index = 0; cleared > maxCleared && index < this.alerts.length; ) {
       if (this.alerts[index].state === 'cleared') {
         const [forgotten] = this.alerts.splice(index, 1)
         this.options.log?.forgetClearedBefore(forgotten!.raisedAt + 1)
@@ -194,20 +204,20 @@ export class AlertMonitor implements AlertDesk {
     }
   }
 
-  private rulesFor (deviceId: string): AlertRule[] {
+  private rulesFor(deviceId: string): AlertRule[] {
     return this.options.rules.filter((rule) => rule.deviceId === '*' || rule.deviceId === deviceId)
   }
 
-  private watch (rule: AlertRule, deviceId: string): Watch {
+  private watch(rule: AlertRule, deviceId: string): Watch {
     const key = `${rule.id}\n${deviceId}`
     let watch = this.watches.get(key)
-    if (watch === undefined) this.watches.set(key, watch = {})
+    if (watch === undefined) this.watches.set(key, (watch = {}))
     return watch
   }
 }
 
 /** For a person: "above 30 °C for 10 min (31.2 °C)", "silent for 15 min". */
-function describe (rule: AlertRule, value: number | undefined): string {
+function describe(rule: AlertRule, value: number | undefined): string {
   const { condition } = rule
   const duration = formatDuration(condition.forMs)
   if (condition.kind === 'stale') return `silent for ${duration}`
@@ -215,7 +225,7 @@ function describe (rule: AlertRule, value: number | undefined): string {
   return `${condition.kind} ${condition.threshold} °C${condition.forMs > 0 ? ` for ${duration}` : ''}${measured}`
 }
 
-function formatDuration (ms: number): string {
+function formatDuration(ms: number): string {
   if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`
   return `${ms / 1000} s`

@@ -8,19 +8,23 @@ import type { AlertRecord } from '../model.js'
 export class Webhook {
   private readonly inFlight = new Set<Promise<void>>()
 
-  constructor (private readonly url: string, private readonly logger: Pick<Logger, 'warn'>, private readonly timeoutMs = 5000) {}
+  constructor(
+    private readonly url: string,
+    private readonly logger: Pick<Logger, 'warn'>,
+    private readonly timeoutMs = 5000
+  ) {}
 
-  notify (alert: AlertRecord): void {
+  notify(alert: AlertRecord): void {
     const posted = this.post(alert).finally(() => this.inFlight.delete(posted))
     this.inFlight.add(posted)
   }
 
   /** Waits for the posts under way (each ends within its timeout). */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     await Promise.all(this.inFlight)
   }
 
-  private async post (alert: AlertRecord): Promise<void> {
+  private async post(alert: AlertRecord): Promise<void> {
     try {
       const response = await fetch(this.url, {
         method: 'POST',

@@ -4,7 +4,7 @@ import { parseInput } from './parse-input.js'
 import { alertsQuery } from './request-schemas.js'
 
 /** `/alerts` (newest first, by state and device) and acknowledging one. */
-export function alertRoutes (alerts: AlertDesk): Router {
+export function alertRoutes(alerts: AlertDesk): Router {
   const router = Router()
   router.get('/alerts', (req, res) => {
     const { state, device } = parseInput(alertsQuery, req.query)

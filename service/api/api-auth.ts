@@ -31,8 +31,9 @@ export class ApiAuth {
   /** Logged-out session ids → when they expire (after which the MAC check refuses them anyway). */
   private readonly revoked = new Map<string, number>()
 
-  constructor (options: ApiAuthOptions) {
-    if (options.open !== true && (options.token === undefined || options.token === '')) throw new Error('the API needs a token unless it is open')
+  constructor(options: ApiAuthOptions) {
+    if (options.open !== true && (options.token === undefined || options.token === ''))
+      throw new Error('the API needs a token unless it is open')
     this.open = options.open === true
     this.sessionTtlMs = options.sessionTtlMs ?? 7 * DAY
     this.now = options.now ?? Date.now
@@ -42,12 +43,12 @@ export class ApiAuth {
     }
   }
 
-  tokenMatches (candidate: string): boolean {
+  tokenMatches(candidate: string): boolean {
     return this.tokenDigest !== undefined && timingSafeEqual(digest(candidate), this.tokenDigest)
   }
 
   /** The `Authorization` header's bearer token is right, or the session cookie's value is a live session. */
-  allows (authorization: string | undefined, session: string | undefined): boolean {
+  allows(authorization: string | undefined, session: string | undefined): boolean {
     if (this.open) return true
     const bearer = /^Bearer +(\S+) *$/i.exec(authorization ?? '')
     if (bearer !== null) return this.tokenMatches(bearer[1]!)
@@ -55,13 +56,13 @@ export class ApiAuth {
   }
 
   /** A new login: the cookie's value, valid for `sessionTtlMs`. */
-  newSession (): string {
+  newSession(): string {
     const id = randomBytes(18).toString('base64url')
     const body = `${id}.${this.now() + this.sessionTtlMs}`
     return `${body}.${this.mac(body)}`
   }
 
-  endSession (session: string): void {
+  endSession(session: string): void {
     const now = this.now()
     for (const [id, expiresAt] of this.revoked) if (expiresAt <= now) this.revoked.delete(id)
     if (!this.sessionValid(session)) return
@@ -69,7 +70,7 @@ export class ApiAuth {
     this.revoked.set(id!, Number(expiresAt))
   }
 
-  private sessionValid (session: string): boolean {
+  private sessionValid(session: string): boolean {
     const parts = session.split('.')
     if (parts.length !== 3 || this.sessionKey === undefined) return false
     const [id, expiresAt, mac] = parts as [string, string, string]
@@ -79,11 +80,11 @@ export class ApiAuth {
     return Number(expiresAt) > this.now() && !this.revoked.has(id)
   }
 
-  private mac (body: string): string {
+  private mac(body: string): string {
     return createHmac('sha256', this.sessionKey!).update(body).digest('base64url')
   }
 }
 
-function digest (text: string): Buffer {
+function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }

@@ -4,7 +4,7 @@ import { ServiceError } from '../service-error.js'
 
 /** The JSON body of every error answer; `field` names the request field at fault ('invalid-field'). */
 export interface ApiErrorBody {
-  error: { code: string, message: string, field?: string }
+  error: { code: string; message: string; field?: string }
 }
 
 /** Anything under /api that no route took: a JSON 404, not express's HTML page. */
@@ -16,7 +16,7 @@ export const apiNotFound: RequestHandler = (req, _res, next) => {
  * The one place errors become answers: a ServiceError its status and code; the JSON body parser's own
  * failures 'invalid-json' or 'invalid-field' (body); anything else a 500 whose details go to the log only.
  */
-export function apiErrorHandler (logger: Logger): ErrorRequestHandler {
+export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     let known = serviceErrorOf(error)
     if (known === undefined) {
@@ -28,18 +28,22 @@ export function apiErrorHandler (logger: Logger): ErrorRequestHandler {
       res.destroy()
       return
     }
-    const body: ApiErrorBody = { error: { code: known.code, message: known.message, ...(known.field === undefined ? {} : { field: known.field }) } }
+    const body: ApiErrorBody = {
+      error: { code: known.code, message: known.message, ...(known.field === undefined ? {} : { field: known.field }) }
+    }
     res.status(known.status).json(body)
   }
 }
 
-function serviceErrorOf (error: unknown): ServiceError | undefined {
+function serviceErrorOf(error: unknown): ServiceError | undefined {
   if (error instanceof ServiceError) return error
   // express could not decode a path parameter (`%E0%A4`): the path names nothing.
   if (error instanceof URIError) return new ServiceError('not-found', 'the path is not validly URL-encoded')
   const type = (error as { type?: unknown } | null)?.type
-  if (type === 'entity.parse.failed') return new ServiceError('invalid-json', `the request body is not valid JSON: ${(error as Error).message}`)
+  if (type === 'entity.parse.failed')
+    return new ServiceError('invalid-json', `the request body is not valid JSON: ${(error as Error).message}`)
   if (type === 'entity.too.large') return new ServiceError('invalid-field', 'the request body is too large (16 kB at most)', 'body')
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new ServiceError('invalid-field', (error as Error).message, 'body')
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+    return new ServiceError('invalid-field', (error as Error).message, 'body')
   return undefined
 }

@@ -20,7 +20,7 @@ const MIN_LENGTH = 16
  * with mode 0600 on the first start and read on later ones. Created exclusively, so two services starting on
  * one data directory at once end up with the same token.
  */
-export async function loadApiToken (dataDir: string, given?: string): Promise<ApiToken> {
+export async function loadApiToken(dataDir: string, given?: string): Promise<ApiToken> {
   if (given !== undefined) return { token: given, generated: false, exposed: false }
   const file = join(dataDir, 'api-token')
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
@@ -33,7 +33,9 @@ export async function loadApiToken (dataDir: string, given?: string): Promise<Ap
   }
   const token = (await readFile(file, 'utf8')).trim()
   if (token.length < MIN_LENGTH || /\s/.test(token)) {
-    throw new Error(`${file} does not hold a token (one line of at least ${MIN_LENGTH} characters, no spaces); remove it to generate a new one`)
+    throw new Error(
+      `${file} does not hold a token (one line of at least ${MIN_LENGTH} characters, no spaces); remove it to generate a new one`
+    )
   }
   return { token, file, generated, exposed: ((await stat(file)).mode & 0o077) !== 0 }
 }

@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express'
+import { type Request, type RequestHandler, type Response, Router } from 'express'
 import { ServiceError } from '../service-error.js'
 import type { ApiAuth } from './api-auth.js'
 import { parseInput } from './parse-input.js'
@@ -8,7 +8,7 @@ import { loginBody } from './request-schemas.js'
 export const SESSION_COOKIE = 'thermopost_session'
 
 /** Lets a request through when it carries the token or a live session; 401 'unauthorized' otherwise. */
-export function requireAuth (auth: ApiAuth): RequestHandler {
+export function requireAuth(auth: ApiAuth): RequestHandler {
   return (req, _res, next) => {
     if (auth.allows(req.headers.authorization, sessionOf(req))) next()
     else next(new ServiceError('unauthorized'))
@@ -20,7 +20,7 @@ export function requireAuth (auth: ApiAuth): RequestHandler {
  * header); `POST /logout` ends it. Logout needs no authentication: it only ends the caller's own session, and
  * an expired one must be able to clear its cookie too.
  */
-export function authRoutes (auth: ApiAuth): Router {
+export function authRoutes(auth: ApiAuth): Router {
   const router = Router()
   router.post('/login', (req, res) => {
     const { token } = parseInput(loginBody, req.body)
@@ -41,13 +41,13 @@ export function authRoutes (auth: ApiAuth): Router {
   return router
 }
 
-function setSessionCookie (req: Request, res: Response, value: string, maxAgeSeconds: number): void {
+function setSessionCookie(req: Request, res: Response, value: string, maxAgeSeconds: number): void {
   const secure = req.secure ? '; Secure' : ''
   res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${value}; Path=/api; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure}`)
 }
 
 /** The session cookie's value from the Cookie header (RFC 6265 `name=value; name=value`). */
-function sessionOf (req: Request): string | undefined {
+function sessionOf(req: Request): string | undefined {
   for (const pair of (req.headers.cookie ?? '').split(';')) {
     const at = pair.indexOf('=')
     if (at !== -1 && pair.slice(0, at).trim() === SESSION_COOKIE) return pair.slice(at + 1).trim()

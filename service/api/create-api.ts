@@ -1,12 +1,12 @@
-import express, { Router, type Express, type RequestHandler } from 'express'
+import express, { type Express, type RequestHandler, Router } from 'express'
 import type { Logger } from 'pino'
 import type { ServiceParts } from '../model.js'
 import { alertRoutes } from './alert-routes.js'
-import { apiErrorHandler, apiNotFound } from './api-errors.js'
 import { ApiAuth, type ApiAuthOptions } from './api-auth.js'
+import { apiErrorHandler, apiNotFound } from './api-errors.js'
 import { authRoutes, requireAuth } from './auth-routes.js'
 import { deviceRoutes } from './device-routes.js'
-import { liveEvents, type LiveEventsOptions } from './live-events.js'
+import { type LiveEventsOptions, liveEvents } from './live-events.js'
 import { readingRoutes } from './reading-routes.js'
 
 export interface ApiDeps extends ServiceParts {
@@ -26,7 +26,7 @@ export interface ApiDeps extends ServiceParts {
  * is one. Only `/api/health` (for supervisors) and `/api/login` are open; everything else
  * wants the token or a login session (see api-auth.ts). Answers under /api are never cached.
  */
-export function createApi (deps: ApiDeps): Express {
+export function createApi(deps: ApiDeps): Express {
   const auth = new ApiAuth(deps.auth)
   const api = Router()
   api.use((_req, res, next) => {
@@ -37,7 +37,9 @@ export function createApi (deps: ApiDeps): Express {
   // Only application/json bodies are read: a cross-site form post arrives without one and is refused. Bodies
   // are parsed after authentication (login's before), so a stranger's request gets 401 whatever it carries.
   const json = express.json({ limit: '16kb' })
-  api.get('/health', (_req, res) => { res.json({ status: 'ok' }) })
+  api.get('/health', (_req, res) => {
+    res.json({ status: 'ok' })
+  })
   api.use('/login', json)
   api.use(authRoutes(auth))
   api.use(requireAuth(auth))
@@ -45,7 +47,9 @@ export function createApi (deps: ApiDeps): Express {
   api.use(deviceRoutes(deps.devices, deps.commands))
   api.use(readingRoutes(deps.devices, deps.history, deps.now ?? Date.now))
   api.use(alertRoutes(deps.alerts))
-  api.get('/broker', (_req, res) => { res.json(deps.broker.status()) })
+  api.get('/broker', (_req, res) => {
+    res.json(deps.broker.status())
+  })
   api.get('/events', liveEvents(deps.live, deps.logger, deps.events))
   api.use(apiNotFound)
   api.use(apiErrorHandler(deps.logger))

@@ -23,7 +23,7 @@ export interface LiveEventsOptions {
  * held in memory (EventSource reconnects by itself after `retry`, and a dashboard reloads the state it
  * missed through the REST routes). There is no replay: events sent while a client was away are not resent.
  */
-export function liveEvents (live: LiveFeed, logger: Logger, options: LiveEventsOptions = {}): RequestHandler {
+export function liveEvents(live: LiveFeed, logger: Logger, options: LiveEventsOptions = {}): RequestHandler {
   const heartbeatMs = options.heartbeatMs ?? 15_000
   const maxBufferedBytes = options.maxBufferedBytes ?? 2 * 1024 * 1024
   return (req, res) => {
@@ -41,7 +41,10 @@ export function liveEvents (live: LiveFeed, logger: Logger, options: LiveEventsO
       if (res.destroyed) return
       res.write(text)
       if (res.writableLength > maxBufferedBytes) {
-        logger.warn({ remote: req.socket.remoteAddress, buffered: res.writableLength }, 'live feed client dropped: it reads events slower than they come')
+        logger.warn(
+          { remote: req.socket.remoteAddress, buffered: res.writableLength },
+          'live feed client dropped: it reads events slower than they come'
+        )
         res.destroy()
       }
     }
@@ -61,22 +64,32 @@ export function liveEvents (live: LiveFeed, logger: Logger, options: LiveEventsO
 }
 
 /** The device an event is about; broker events are about none and pass every device filter. */
-function deviceIdOf (event: LiveEvent): string | undefined {
+function deviceIdOf(event: LiveEvent): string | undefined {
   switch (event.type) {
-    case 'reading': return event.reading.deviceId
-    case 'device': return event.device.id
-    case 'command': return event.command.deviceId
-    case 'alert': return event.alert.deviceId
-    case 'broker': return undefined
+    case 'reading':
+      return event.reading.deviceId
+    case 'device':
+      return event.device.id
+    case 'command':
+      return event.command.deviceId
+    case 'alert':
+      return event.alert.deviceId
+    case 'broker':
+      return undefined
   }
 }
 
-function payloadOf (event: LiveEvent): unknown {
+function payloadOf(event: LiveEvent): unknown {
   switch (event.type) {
-    case 'reading': return event.reading
-    case 'device': return event.device
-    case 'command': return event.command
-    case 'alert': return event.alert
-    case 'broker': return event.broker
+    case 'reading':
+      return event.reading
+    case 'device':
+      return event.device
+    case 'command':
+      return event.command
+    case 'alert':
+      return event.alert
+    case 'broker':
+      return event.broker
   }
 }

@@ -5,7 +5,7 @@ import { ServiceError } from '../service-error.js'
  * A request's query or body checked against its schema: the parsed value, or a ServiceError 'invalid-field'
  * naming the first field at fault (an unknown one included: a misspelt `resoluton` is a mistake, not a default).
  */
-export function parseInput<S extends z.ZodType> (schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input ?? {})
   if (result.success) return result.data
   const issue = result.error.issues[0]!

@@ -16,13 +16,13 @@ export const DEFAULT_SPAN_MS = 86_400_000
  * request for a chart of many devices: a browser asks at most six at a time), and `/devices/:id/readings.csv`
  * as a download.
  */
-export function readingRoutes (devices: DeviceDirectory, history: HistoryStore, now: () => number): Router {
+export function readingRoutes(devices: DeviceDirectory, history: HistoryStore, now: () => number): Router {
   const router = Router()
   router.get('/devices/:id/readings', async (req, res) => {
     const device = deviceOf(devices, req)
     const query = parseInput(readingsQuery, req.query)
     const { from, to } = rangeOf(query, now)
-    res.json({ ...await seriesOf(history, device.id, from, to, query), from, to })
+    res.json({ ...(await seriesOf(history, device.id, from, to, query)), from, to })
   })
   router.get('/readings', async (req, res) => {
     const query = parseInput(seriesQuery, req.query)
@@ -48,20 +48,40 @@ export function readingRoutes (devices: DeviceDirectory, history: HistoryStore, 
   return router
 }
 
-async function seriesOf (history: HistoryStore, deviceId: string, from: number, to: number, query: { resolution?: Resolution | 'auto', maxPoints?: number }): Promise<Series> {
+async function seriesOf(
+  history: HistoryStore,
+  deviceId: string,
+  from: number,
+  to: number,
+  query: { resolution?: Resolution | 'auto'; maxPoints?: number }
+): Promise<Series> {
   const resolution = query.resolution ?? 'auto'
   if (query.maxPoints !== undefined && resolution !== 'auto') {
-    throw new ServiceError('invalid-field', `maxPoints applies to resolution=auto only; resolution=${resolution} returns every point`, 'maxPoints')
+    throw new ServiceError(
+      'invalid-field',
+      `maxPoints applies to resolution=auto only; resolution=${resolution} returns every point`,
+      'maxPoints'
+    )
   }
-  const series = await history.query({ deviceId, from, to, resolution, ...(query.maxPoints === undefined ? {} : { maxPoints: query.maxPoints }) })
+  const series = await history.query({
+    deviceId,
+    from,
+    to,
+    resolution,
+    ...(query.maxPoints === undefined ? {} : { maxPoints: query.maxPoints })
+  })
   return { ...series, points: series.points.map(rounded) }
 }
 
-function rangeOf (query: { from?: number, to?: number }, now: () => number): { from: number, to: number } {
+function rangeOf(query: { from?: number; to?: number }, now: () => number): { from: number; to: number } {
   const to = query.to ?? now()
   const from = query.from ?? to - DEFAULT_SPAN_MS
   if (from >= to) {
-    throw new ServiceError('invalid-field', `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`, 'from')
+    throw new ServiceError(
+      'invalid-field',
+      `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`,
+      'from'
+    )
   }
   return { from, to }
 }
@@ -70,7 +90,7 @@ function rangeOf (query: { from?: number, to?: number }, now: () => number): { f
  * A mean or setpoint to a thousandth of a degree: finer than any sensor, and a week of 1-minute points is
  * about half the JSON with full float precision (every mean would carry 17 digits).
  */
-function rounded (point: SeriesPoint): SeriesPoint {
+function rounded(point: SeriesPoint): SeriesPoint {
   const mean = Math.round(point.mean * 1000) / 1000
   return point.setpoint === undefined ? { ...point, mean } : { ...point, mean, setpoint: Math.round(point.setpoint * 1000) / 1000 }
 }

@@ -8,8 +8,9 @@ import { SETPOINT_RANGE } from '../../devices/contract.js'
  */
 
 /** A query parameter given once. */
-function text (field: string, maxLength = 200): z.ZodString {
-  return z.string({ error: (issue) => Array.isArray(issue.input) ? `${field} is given more than once` : `${field} must be text` })
+function text(field: string, maxLength = 200): z.ZodString {
+  return z
+    .string({ error: (issue) => (Array.isArray(issue.input) ? `${field} is given more than once` : `${field} must be text`) })
     .max(maxLength, { error: `${field} must be at most ${maxLength} characters` })
 }
 
@@ -20,7 +21,7 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?
  * offset: a time without one would mean the server's zone, which the caller cannot see). A `+` that the
  * query string turned into a space is read as the `+` it was.
  */
-export function parseTime (value: string): number | undefined {
+export function parseTime(value: string): number | undefined {
   if (/^\d{1,16}$/.test(value)) {
     const ms = Number(value)
     return ms <= 8.64e15 ? ms : undefined
@@ -35,16 +36,19 @@ export function parseTime (value: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms
 }
 
-function time (field: string) {
+function time(field: string) {
   return text(field, 40).transform((value, context) => {
     const ms = parseTime(value)
     if (ms !== undefined) return ms
-    context.addIssue({ code: 'custom', message: `${field} must be milliseconds since the epoch or an ISO 8601 time with its zone (2026-01-05T10:00:00Z), not '${value}'` })
+    context.addIssue({
+      code: 'custom',
+      message: `${field} must be milliseconds since the epoch or an ISO 8601 time with its zone (2026-01-05T10:00:00Z), not '${value}'`
+    })
     return z.NEVER
   })
 }
 
-function wholeNumber (field: string, min: number, max: number) {
+function wholeNumber(field: string, min: number, max: number) {
   return text(field, 20).transform((value, context) => {
     const number = Number(value)
     if (/^\d+$/.test(value) && number >= min && number <= max) return number
@@ -53,9 +57,12 @@ function wholeNumber (field: string, min: number, max: number) {
   })
 }
 
-function oneOf<const T extends readonly [string, ...string[]]> (field: string, values: T) {
+function oneOf<const T extends readonly [string, ...string[]]>(field: string, values: T) {
   return z.enum(values, {
-    error: (issue) => Array.isArray(issue.input) ? `${field} is given more than once` : `${field} must be one of ${values.join(', ')}, not '${String(issue.input)}'`
+    error: (issue) =>
+      Array.isArray(issue.input)
+        ? `${field} is given more than once`
+        : `${field} must be one of ${values.join(', ')}, not '${String(issue.input)}'`
   })
 }
 
@@ -82,8 +89,14 @@ export const readingsQuery = z.strictObject({
 export const MAX_SERIES_PER_REQUEST = 100
 
 export const seriesQuery = readingsQuery.extend({
-  device: z.union([text('device'), z.array(text('device')).max(MAX_SERIES_PER_REQUEST, { error: `device is given more than ${MAX_SERIES_PER_REQUEST} times` })],
-    { error: (issue) => issue.input === undefined ? 'device is required: one device=SITE%2FDEVICE per series' : undefined })
+  device: z
+    .union(
+      [
+        text('device'),
+        z.array(text('device')).max(MAX_SERIES_PER_REQUEST, { error: `device is given more than ${MAX_SERIES_PER_REQUEST} times` })
+      ],
+      { error: (issue) => (issue.input === undefined ? 'device is required: one device=SITE%2FDEVICE per series' : undefined) }
+    )
     .transform((value) => [...new Set([value].flat())])
 })
 
@@ -106,25 +119,35 @@ export const LIVE_EVENT_TYPES = ['reading', 'device', 'command', 'alert', 'broke
 
 export const eventsQuery = z.strictObject({
   /** Only this device's events (repeat it for several); broker events always come. */
-  device: z.union([text('device'), z.array(text('device')).max(100, { error: 'device is given more than 100 times' })])
-    .transform((value) => [value].flat()).optional(),
+  device: z
+    .union([text('device'), z.array(text('device')).max(100, { error: 'device is given more than 100 times' })])
+    .transform((value) => [value].flat())
+    .optional(),
   /** A comma-separated subset of LIVE_EVENT_TYPES. */
-  types: text('types').transform((value, context) => {
-    const types = value.split(',')
-    const unknown = types.find((type) => !(LIVE_EVENT_TYPES as readonly string[]).includes(type))
-    if (unknown === undefined) return types as Array<typeof LIVE_EVENT_TYPES[number]>
-    context.addIssue({ code: 'custom', message: `types must be a comma-separated list of ${LIVE_EVENT_TYPES.join(', ')}, not '${unknown}'` })
-    return z.NEVER
-  }).optional()
+  types: text('types')
+    .transform((value, context) => {
+      const types = value.split(',')
+      const unknown = types.find((type) => !(LIVE_EVENT_TYPES as readonly string[]).includes(type))
+      if (unknown === undefined) return types as Array<(typeof LIVE_EVENT_TYPES)[number]>
+      context.addIssue({
+        code: 'custom',
+        message: `types must be a comma-separated list of ${LIVE_EVENT_TYPES.join(', ')}, not '${unknown}'`
+      })
+      return z.NEVER
+    })
+    .optional()
 })
 
 export const setpointBody = z.strictObject({
-  value: z.number({ error: (issue) => issue.input === undefined ? 'value is required' : 'value must be a number (°C)' })
+  value: z
+    .number({ error: (issue) => (issue.input === undefined ? 'value is required' : 'value must be a number (°C)') })
     .min(SETPOINT_RANGE.min, { error: `value must be from ${SETPOINT_RANGE.min} to ${SETPOINT_RANGE.max} °C` })
     .max(SETPOINT_RANGE.max, { error: `value must be from ${SETPOINT_RANGE.min} to ${SETPOINT_RANGE.max} °C` })
 })
 
 export const loginBody = z.strictObject({
-  token: z.string({ error: (issue) => issue.input === undefined ? 'token is required' : 'token must be text' })
-    .min(1, { error: 'token must not be empty' }).max(1000, { error: 'token is too long' })
+  token: z
+    .string({ error: (issue) => (issue.input === undefined ? 'token is required' : 'token must be text') })
+    .min(1, { error: 'token must not be empty' })
+    .max(1000, { error: 'token is too long' })
 })

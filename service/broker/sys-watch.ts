@@ -17,22 +17,22 @@ export interface SysWatchOptions {
  */
 export class SysWatch implements BrokerWatch {
   private current: BrokerStatus = {}
-  private readonly totals = new Map<string, { value: number, at: number }>()
+  private readonly totals = new Map<string, { value: number; at: number }>()
   private timer: NodeJS.Timeout | undefined
   private lastEmit = -Infinity
   private readonly throttleMs: number
   private readonly now: () => number
 
-  constructor (private readonly options: SysWatchOptions) {
+  constructor(private readonly options: SysWatchOptions) {
     this.throttleMs = options.throttleMs ?? 1000
     this.now = options.now ?? Date.now
   }
 
-  status (): BrokerStatus {
+  status(): BrokerStatus {
     return { ...this.current }
   }
 
-  handle (topic: string, payload: Buffer): void {
+  handle(topic: string, payload: Buffer): void {
     if (!topic.startsWith(PREFIX)) return
     const name = topic.slice(PREFIX.length)
     const text = payload.toString('utf8')
@@ -40,10 +40,18 @@ export class SysWatch implements BrokerWatch {
     const now = this.now()
     const next: BrokerStatus = { ...this.current }
     switch (name) {
-      case 'version': next.version = text; break
-      case 'uptime': if (Number.isFinite(number)) next.uptimeSeconds = number; break
-      case 'clients/connected': if (Number.isFinite(number)) next.clientsConnected = number; break
-      case 'retained messages/count': if (Number.isFinite(number)) next.retainedMessages = number; break
+      case 'version':
+        next.version = text
+        break
+      case 'uptime':
+        if (Number.isFinite(number)) next.uptimeSeconds = number
+        break
+      case 'clients/connected':
+        if (Number.isFinite(number)) next.clientsConnected = number
+        break
+      case 'retained messages/count':
+        if (Number.isFinite(number)) next.retainedMessages = number
+        break
       case 'messages/received': {
         const rate = this.rate(name, number, now)
         if (rate !== undefined) next.messagesReceivedPerSecond = rate
@@ -54,27 +62,28 @@ export class SysWatch implements BrokerWatch {
         if (rate !== undefined) next.messagesSentPerSecond = rate
         break
       }
-      default: return
+      default:
+        return
     }
     next.updatedAt = now
     this.current = next
     this.schedule(now)
   }
 
-  close (): void {
+  close(): void {
     clearTimeout(this.timer)
   }
 
-  private rate (name: string, value: number, now: number): number | undefined {
+  private rate(name: string, value: number, now: number): number | undefined {
     if (!Number.isFinite(value)) return undefined
     const previous = this.totals.get(name)
     this.totals.set(name, { value, at: now })
     // A broker restart starts its totals again from 0: no rate from that pair.
     if (previous === undefined || now <= previous.at || value < previous.value) return undefined
-    return (value - previous.value) * 1000 / (now - previous.at)
+    return ((value - previous.value) * 1000) / (now - previous.at)
   }
 
-  private schedule (now: number): void {
+  private schedule(now: number): void {
     if (this.timer !== undefined) return
     const wait = Math.max(0, this.lastEmit + this.throttleMs - now)
     this.timer = setTimeout(() => {

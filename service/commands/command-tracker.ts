@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IClientPublishOptions } from 'mqtt'
 import type { Logger } from 'pino'
-import { commandTopic, ContractError, decodeAck, encodeCommand, parseDeviceTopic, SETPOINT_RANGE } from '../../devices/contract.js'
+import { ContractError, commandTopic, decodeAck, encodeCommand, parseDeviceTopic, SETPOINT_RANGE } from '../../devices/contract.js'
 import type { CommandDesk, CommandRecord, CommandState, DeviceSummary, LiveEvent } from '../model.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
@@ -10,8 +10,8 @@ import type { CommandLog } from './command-log.js'
 export interface CommandTrackerOptions {
   publish: (topic: string, payload: Buffer, options: IClientPublishOptions) => Promise<void>
   devices: {
-    get (id: string): DeviceSummary | undefined
-    setDesiredSetpoint (id: string, value: number): void
+    get(id: string): DeviceSummary | undefined
+    setDesiredSetpoint(id: string, value: number): void
   }
   log: CommandLog
   emit: (event: LiveEvent) => void
@@ -60,7 +60,7 @@ export class CommandTracker implements CommandDesk {
   private readonly resendCooldownMs: number
   private readonly now: () => number
 
-  constructor (private readonly options: CommandTrackerOptions) {
+  constructor(private readonly options: CommandTrackerOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.expirySeconds = options.expirySeconds ?? 3600
     this.resendCooldownMs = options.resendCooldownMs ?? 5 * 60_000
@@ -75,7 +75,7 @@ export class CommandTracker implements CommandDesk {
     this.timer.unref()
   }
 
-  async setpoint (deviceId: string, value: number): Promise<CommandRecord> {
+  async setpoint(deviceId: string, value: number): Promise<CommandRecord> {
     const device = this.options.devices.get(deviceId)
     if (device === undefined) throw new ServiceError('unknown-device', `no device ${deviceId}`)
     if (device.source !== 'thermopost') {
@@ -88,12 +88,12 @@ export class CommandTracker implements CommandDesk {
     return await this.send(device, value, false)
   }
 
-  history (deviceId: string, limit = 100): CommandRecord[] {
+  history(deviceId: string, limit = 100): CommandRecord[] {
     return this.options.log.history(deviceId, limit)
   }
 
   /** Commands queued for a device start their timeout once it is online. */
-  deviceStateChanged (device: DeviceSummary): void {
+  deviceStateChanged(device: DeviceSummary): void {
     if (device.state !== 'online') return
     const now = this.now()
     for (const pending of this.pending.values()) {
@@ -105,7 +105,7 @@ export class CommandTracker implements CommandDesk {
   }
 
   /** A message on a device's ack topic. */
-  handleAck (topic: string, payload: Buffer): void {
+  handleAck(topic: string, payload: Buffer): void {
     const parsed = parseDeviceTopic(topic)
     if (parsed?.kind !== 'ack') return
     let ack
@@ -130,7 +130,7 @@ export class CommandTracker implements CommandDesk {
   }
 
   /** Sends the desired setpoint again when a reading shows the device holds another one. */
-  handleReading (reading: Reading): void {
+  handleReading(reading: Reading): void {
     if (reading.setpoint === undefined || reading.source !== 'thermopost') return
     const desired = this.desired.get(reading.deviceId)
     if (desired === undefined || reading.time <= desired.since || Math.abs(reading.setpoint - desired.value) < 0.001) return
@@ -148,11 +148,11 @@ export class CommandTracker implements CommandDesk {
     })
   }
 
-  close (): void {
+  close(): void {
     clearInterval(this.timer)
   }
 
-  private async send (device: DeviceSummary, value: number, automatic: boolean): Promise<CommandRecord> {
+  private async send(device: DeviceSummary, value: number, automatic: boolean): Promise<CommandRecord> {
     const now = this.now()
     const online = device.state === 'online' || device.state === 'stale'
     const record: CommandRecord = {
@@ -183,7 +183,7 @@ export class CommandTracker implements CommandDesk {
     return { ...record }
   }
 
-  private tick (): void {
+  private tick(): void {
     const now = this.now()
     for (const [id, { record, sentAt }] of this.pending) {
       if (record.state === 'sent' && sentAt !== undefined && now - sentAt >= this.timeoutMs) {
@@ -196,19 +196,19 @@ export class CommandTracker implements CommandDesk {
     }
   }
 
-  private update (record: CommandRecord, state: CommandState, fields: Pick<CommandRecord, 'appliedValue' | 'reason'>): void {
+  private update(record: CommandRecord, state: CommandState, fields: Pick<CommandRecord, 'appliedValue' | 'reason'>): void {
     record.state = state
     record.updatedAt = this.now()
     Object.assign(record, fields)
     this.record(record)
   }
 
-  private record (record: CommandRecord): void {
+  private record(record: CommandRecord): void {
     this.options.log.save(record)
     this.options.emit({ type: 'command', command: { ...record } })
   }
 
-  private setDesired (deviceId: string, value: number, since: number): void {
+  private setDesired(deviceId: string, value: number, since: number): void {
     this.desired.set(deviceId, { value, since })
     this.options.devices.setDesiredSetpoint(deviceId, value)
   }

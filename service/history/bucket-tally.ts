@@ -18,17 +18,23 @@ export interface BucketSums {
 export class BucketTally {
   private readonly byDevice = new Map<number, Map<number, BucketSums>>()
 
-  constructor (private readonly bucketMs: number) {}
+  constructor(private readonly bucketMs: number) {}
 
-  add (device: number, time: number, temperature: number, setpoint: number | undefined): void {
+  add(device: number, time: number, temperature: number, setpoint: number | undefined): void {
     let buckets = this.byDevice.get(device)
-    if (buckets === undefined) this.byDevice.set(device, buckets = new Map())
-    const bucket = time - time % this.bucketMs
+    if (buckets === undefined) this.byDevice.set(device, (buckets = new Map()))
+    const bucket = time - (time % this.bucketMs)
     const sums = buckets.get(bucket)
     if (sums === undefined) {
       buckets.set(bucket, {
-        device, bucket, min: temperature, max: temperature, sum: temperature, count: 1,
-        setpointSum: setpoint ?? 0, setpointCount: setpoint === undefined ? 0 : 1
+        device,
+        bucket,
+        min: temperature,
+        max: temperature,
+        sum: temperature,
+        count: 1,
+        setpointSum: setpoint ?? 0,
+        setpointCount: setpoint === undefined ? 0 : 1
       })
       return
     }
@@ -42,7 +48,7 @@ export class BucketTally {
     }
   }
 
-  * buckets (): IterableIterator<BucketSums> {
-    for (const buckets of this.byDevice.values()) yield * buckets.values()
+  *buckets(): IterableIterator<BucketSums> {
+    for (const buckets of this.byDevice.values()) yield* buckets.values()
   }
 }

@@ -7,7 +7,7 @@ const HOUR = RESOLUTION_MS['1h']
  * that [from, to) has at most `maxPoints` buckets. A merged point keeps the band: min of mins, max of maxes,
  * count-weighted means (the setpoint weighted by the counts of the points that had one).
  */
-export function downsample (series: Series, from: number, to: number, maxPoints: number): Series {
+export function downsample(series: Series, from: number, to: number, maxPoints: number): Series {
   const start = Math.floor(from / HOUR) * HOUR
   const hours = Math.max(1, Math.ceil((to - start) / HOUR))
   const width = Math.ceil(hours / Math.max(1, maxPoints)) * HOUR
@@ -43,7 +43,7 @@ interface MergedBucket {
   setpointWeight: number
 }
 
-function finish (bucket: MergedBucket): SeriesPoint {
+function finish(bucket: MergedBucket): SeriesPoint {
   const point: SeriesPoint = { time: bucket.time, min: bucket.min, mean: bucket.sum / bucket.count, max: bucket.max, count: bucket.count }
   if (bucket.setpointWeight > 0) point.setpoint = bucket.setpointSum / bucket.setpointWeight
   return point

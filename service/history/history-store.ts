@@ -7,7 +7,7 @@ export type Resolution = 'raw' | '1m' | '1h'
 export const RESOLUTION_MS: Readonly<Record<Resolution, number>> = { raw: 0, '1m': 60_000, '1h': 3_600_000 }
 
 /** The start of the bucket of width `bucketMs` (aligned to the epoch) that holds `time`. */
-export function alignDown (time: number, bucketMs: number): number {
+export function alignDown(time: number, bucketMs: number): number {
   return Math.floor(time / bucketMs) * bucketMs
 }
 
@@ -78,16 +78,16 @@ export interface HistoryStore {
    * Rejects only when the store failed, never because of a reading: one without a finite time or temperature is
    * left out (see storable-readings.ts), since the ingest retries a failed batch until it is stored.
    */
-  write (readings: readonly Reading[]): Promise<void>
-  query (query: SeriesQuery): Promise<Series>
+  write(readings: readonly Reading[]): Promise<void>
+  query(query: SeriesQuery): Promise<Series>
   /**
    * The range as CSV, a header line first, each chunk one line ending in '\n', read page by page so a range of
    * any size streams without being held in memory (`Readable.from(...)`). Columns: raw
    * `time,device_id,temperature,setpoint,heating,humidity`; rollups `time,device_id,min,mean,max,count,setpoint`;
    * time in ISO 8601 UTC, absent values empty.
    */
-  exportCsv (deviceId: string, from: number, to: number, resolution: Resolution): AsyncIterable<string>
+  exportCsv(deviceId: string, from: number, to: number, resolution: Resolution): AsyncIterable<string>
   /** Drops what each resolution no longer keeps as of `now` (ms since the epoch): raw first, rollups later. */
-  applyRetention (now: number): Promise<void>
-  close (): Promise<void>
+  applyRetention(now: number): Promise<void>
+  close(): Promise<void>
 }

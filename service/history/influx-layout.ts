@@ -20,7 +20,7 @@ export const LAYOUT = {
 export type LayoutResolution = keyof typeof LAYOUT
 
 /** `"db"."policy"."measurement"`, the fully qualified name InfluxQL reads and writes. */
-export function qualified (ql: InfluxQl, resolution: LayoutResolution): string {
+export function qualified(ql: InfluxQl, resolution: LayoutResolution): string {
   const { policy, measurement } = LAYOUT[resolution]
   return `${qlName(ql.database)}.${qlName(policy)}.${qlName(measurement)}`
 }
@@ -30,22 +30,28 @@ export function qualified (ql: InfluxQl, resolution: LayoutResolution): string {
  * it when the configuration changed. InfluxDB drops data older than a policy's duration by whole shard groups
  * on its own schedule, and refuses to store points already older than it.
  */
-export async function ensureInfluxLayout (ql: InfluxQl, retention: RetentionOptions): Promise<void> {
+export async function ensureInfluxLayout(ql: InfluxQl, retention: RetentionOptions): Promise<void> {
   const database = qlName(ql.database)
   await ql.change(`CREATE DATABASE ${database}`)
   const [existing] = await ql.read(`SHOW RETENTION POLICIES ON ${database}`)
   const policies = new Set((existing[0]?.values ?? []).map((row) => row[0] as string))
-  const durations: Array<[LayoutResolution, number]> = [['raw', retention.retentionRaw], ['1m', retention.retention1m], ['1h', retention.retention1h]]
+  const durations: Array<[LayoutResolution, number]> = [
+    ['raw', retention.retentionRaw],
+    ['1m', retention.retention1m],
+    ['1h', retention.retention1h]
+  ]
   for (const [resolution, duration] of durations) {
     const policy = LAYOUT[resolution].policy
     const verb = policies.has(policy) ? 'ALTER' : 'CREATE'
     const isDefault = resolution === 'raw' ? ' DEFAULT' : ''
-    await ql.change(`${verb} RETENTION POLICY ${qlName(policy)} ON ${database} DURATION ${influxDuration(duration)} REPLICATION 1${isDefault}`)
+    await ql.change(
+      `${verb} RETENTION POLICY ${qlName(policy)} ON ${database} DURATION ${influxDuration(duration)} REPLICATION 1${isDefault}`
+    )
   }
 }
 
 /** Whole minutes, at least InfluxDB's minimum of an hour; INF for Infinity. */
-function influxDuration (ms: number): string {
+function influxDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'INF'
   return `${Math.max(60, Math.ceil(ms / 60_000))}m`
 }

@@ -9,7 +9,7 @@ export interface QlSeries {
 }
 
 interface RawResponse {
-  results: Array<{ statement_id?: number, series?: QlSeries[], error?: string }>
+  results: Array<{ statement_id?: number; series?: QlSeries[]; error?: string }>
 }
 
 /**
@@ -20,23 +20,26 @@ interface RawResponse {
 export class InfluxQl {
   readonly client: InfluxDB
 
-  constructor (config: ISingleHostConfig, readonly database: string) {
+  constructor(
+    config: ISingleHostConfig,
+    readonly database: string
+  ) {
     this.client = new InfluxDB({ ...config, database })
   }
 
   /** Statements that only read: one result (a list of series) per statement. */
-  async read (...statements: string[]): Promise<QlSeries[][]> {
+  async read(...statements: string[]): Promise<QlSeries[][]> {
     return await this.send(statements, 'GET')
   }
 
   /** Statements that change data or the schema (SELECT ... INTO, DELETE, CREATE ...): POST, as InfluxDB requires. */
-  async change (...statements: string[]): Promise<void> {
+  async change(...statements: string[]): Promise<void> {
     await this.send(statements, 'POST')
   }
 
-  private async send (statements: string[], method: 'GET' | 'POST'): Promise<QlSeries[][]> {
+  private async send(statements: string[], method: 'GET' | 'POST'): Promise<QlSeries[][]> {
     const query = statements.join('; ')
-    const response = await this.client.queryRaw(query, { precision: 'ms', method }) as RawResponse
+    const response = (await this.client.queryRaw(query, { precision: 'ms', method })) as RawResponse
     return response.results.map((result) => {
       if (result.error !== undefined) throw new InfluxQlError(query, result.error)
       return result.series ?? []
@@ -45,23 +48,26 @@ export class InfluxQl {
 }
 
 export class InfluxQlError extends Error {
-  constructor (readonly query: string, readonly reason: string) {
+  constructor(
+    readonly query: string,
+    readonly reason: string
+  ) {
     super(`InfluxDB: ${reason} (in: ${query.slice(0, 300)})`)
     this.name = 'InfluxQlError'
   }
 }
 
 /** An InfluxQL string literal. */
-export function qlString (value: string): string {
+export function qlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 }
 
 /** A quoted InfluxQL identifier (database, retention policy, measurement, field). */
-export function qlName (value: string): string {
+export function qlName(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 }
 
 /** `time >= from AND time < to` with millisecond literals. */
-export function qlTimeRange (from: number, to: number): string {
+export function qlTimeRange(from: number, to: number): string {
   return `time >= ${Math.trunc(from)}ms AND time < ${Math.trunc(to)}ms`
 }

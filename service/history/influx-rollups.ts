@@ -1,6 +1,6 @@
 import { alignDown, RESOLUTION_MS } from './history-store.js'
-import { type InfluxQl, qlTimeRange } from './influx-ql.js'
 import { qualified } from './influx-layout.js'
+import { type InfluxQl, qlTimeRange } from './influx-ql.js'
 
 type Rollup = '1m' | '1h'
 
@@ -25,32 +25,36 @@ export class InfluxRollups {
   private readonly rolledUpTo: Record<Rollup, number> = { '1m': 0, '1h': 0 }
   private queue: Promise<void> = Promise.resolve()
 
-  constructor (private readonly ql: InfluxQl) {}
+  constructor(private readonly ql: InfluxQl) {}
 
   /**
    * Finds the watermarks again after a start: just after the newest rollup point, or where the raw readings
    * begin, or now when there are none; then catches up.
    */
-  async open (now: number): Promise<void> {
+  async open(now: number): Promise<void> {
     for (const resolution of ['1m', '1h'] as const) {
       const [[lastRollup], [firstRaw]] = await this.ql.read(
         `SELECT last("count") FROM ${qualified(this.ql, resolution)}`,
-        `SELECT first("temperature") FROM ${qualified(this.ql, 'raw')}`)
+        `SELECT first("temperature") FROM ${qualified(this.ql, 'raw')}`
+      )
       const bucket = RESOLUTION_MS[resolution]
-      const start = lastRollup !== undefined
-        ? (lastRollup.values[0][0] as number) + bucket
-        : firstRaw !== undefined ? (firstRaw.values[0][0] as number) : now
+      const start =
+        lastRollup !== undefined
+          ? (lastRollup.values[0][0] as number) + bucket
+          : firstRaw !== undefined
+            ? (firstRaw.values[0][0] as number)
+            : now
       this.rolledUpTo[resolution] = alignDown(start, bucket)
     }
     await this.catchUp(now)
   }
 
   /** Where the rolled-up intervals of `resolution` end: data from here on is read from raw. */
-  watermark (resolution: Rollup): number {
+  watermark(resolution: Rollup): number {
     return this.rolledUpTo[resolution]
   }
 
-  async catchUp (now: number): Promise<void> {
+  async catchUp(now: number): Promise<void> {
     await this.serially(async () => {
       for (const resolution of ['1m', '1h'] as const) {
         const closed = alignDown(now, RESOLUTION_MS[resolution])
@@ -62,7 +66,7 @@ export class InfluxRollups {
   }
 
   /** Call once the batch's raw readings are stored, with their times. */
-  async afterWrite (times: readonly number[], now: number): Promise<void> {
+  async afterWrite(times: readonly number[], now: number): Promise<void> {
     await this.serially(async () => {
       for (const resolution of ['1m', '1h'] as const) {
         const watermark = this.rolledUpTo[resolution]
@@ -82,11 +86,11 @@ export class InfluxRollups {
   }
 
   /** Waits for every operation queued so far. */
-  async idle (): Promise<void> {
+  async idle(): Promise<void> {
     await this.serially(async () => {})
   }
 
-  private async rollUp (resolution: Rollup, from: number, to: number): Promise<void> {
+  private async rollUp(resolution: Rollup, from: number, to: number): Promise<void> {
     for (let start = from; start < to; start += SPAN[resolution]) {
       const end = Math.min(to, start + SPAN[resolution])
       await this.ql.change(`SELECT min("temperature") AS "min", mean("temperature") AS "mean", max("temperature") AS "max",
@@ -96,7 +100,7 @@ export class InfluxRollups {
     }
   }
 
-  private async serially (operation: () => Promise<void>): Promise<void> {
+  private async serially(operation: () => Promise<void>): Promise<void> {
     const result = this.queue.then(operation)
     this.queue = result.catch(() => {}) // one failed operation does not stop the ones after it
     await result

@@ -14,7 +14,7 @@ export interface PointCounts {
  * The finest resolution that holds the range with at most `maxPoints` points. Hourly when none does: hourly
  * rollups are kept forever, and the caller merges them down to `maxPoints` (see downsample.ts).
  */
-export function pickResolution (counts: PointCounts, maxPoints: number): Resolution {
+export function pickResolution(counts: PointCounts, maxPoints: number): Resolution {
   for (const resolution of ['raw', '1m'] as const) {
     const count = counts[resolution]
     if (count !== undefined && count <= maxPoints) return resolution

@@ -19,19 +19,22 @@ const PAGE = 5000
  * (keyset paging; a device has one row per time in each resolution), so memory stays one page whatever the range.
  * After a bucket, "just after" is the next bucket: the readers take in every bucket that overlaps their range.
  */
-export async function * seriesCsv (deviceId: string, from: number, resolution: Resolution,
-  readPage: PageReader<RawRow> | PageReader<SeriesPoint>): AsyncGenerator<string> {
+export async function* seriesCsv(
+  deviceId: string,
+  from: number,
+  resolution: Resolution,
+  readPage: PageReader<RawRow> | PageReader<SeriesPoint>
+): AsyncGenerator<string> {
   const device = csvField(deviceId)
-  yield resolution === 'raw'
-    ? 'time,device_id,temperature,setpoint,heating,humidity\n'
-    : 'time,device_id,min,mean,max,count,setpoint\n'
+  yield resolution === 'raw' ? 'time,device_id,temperature,setpoint,heating,humidity\n' : 'time,device_id,min,mean,max,count,setpoint\n'
   let cursor = from
   for (;;) {
     const rows: Array<RawRow | SeriesPoint> = await readPage(cursor, PAGE)
     for (const row of rows) {
-      const cells = 'temperature' in row
-        ? [row.temperature, row.setpoint, row.heating, row.humidity]
-        : [row.min, row.mean, row.max, row.count, row.setpoint]
+      const cells =
+        'temperature' in row
+          ? [row.temperature, row.setpoint, row.heating, row.humidity]
+          : [row.min, row.mean, row.max, row.count, row.setpoint]
       yield `${new Date(row.time).toISOString()},${device},${cells.map((cell) => cell ?? '').join(',')}\n`
     }
     if (rows.length < PAGE) return
@@ -40,6 +43,6 @@ export async function * seriesCsv (deviceId: string, from: number, resolution: R
 }
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-function csvField (value: string): string {
+function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
 }

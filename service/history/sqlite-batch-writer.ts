@@ -21,15 +21,19 @@ export class SqliteBatchWriter {
   private readonly slow: (readings: readonly Reading[]) => void
 
   /** `deviceIds`: the devices table's text id → integer id, shared with the store and kept in step here. */
-  constructor (db: SqliteDatabase, private readonly deviceIds: Map<string, number>,
-    private readonly readings: SqliteReadings, private readonly rollups: SqliteRollups) {
+  constructor(
+    db: SqliteDatabase,
+    private readonly deviceIds: Map<string, number>,
+    private readonly readings: SqliteReadings,
+    private readonly rollups: SqliteRollups
+  ) {
     this.insertDevice = db.prepare('INSERT INTO devices (device_id, site, device, source) VALUES (?, ?, ?, ?)')
     this.fast = db.transaction((readings: readonly Reading[]) => this.writeFast(readings))
     this.slow = db.transaction((readings: readonly Reading[]) => this.writeSlow(readings))
   }
 
   /** Returns once the transaction committed; throws (having rolled back) when it could not. */
-  write (readings: readonly Reading[]): void {
+  write(readings: readonly Reading[]): void {
     const known = this.deviceIds.size
     try {
       this.fast(readings)
@@ -45,7 +49,7 @@ export class SqliteBatchWriter {
     }
   }
 
-  private writeFast (readings: readonly Reading[]): void {
+  private writeFast(readings: readonly Reading[]): void {
     const values: unknown[] = []
     const ids: number[] = []
     for (const reading of readings) {
@@ -57,7 +61,7 @@ export class SqliteBatchWriter {
     this.rollUp(readings, ids)
   }
 
-  private writeSlow (readings: readonly Reading[]): void {
+  private writeSlow(readings: readonly Reading[]): void {
     const inserted: Reading[] = []
     const ids: number[] = []
     for (const reading of readings) {
@@ -70,7 +74,7 @@ export class SqliteBatchWriter {
   }
 
   /** Sums the inserted readings per device and bucket, then adds each sum to its rollup. */
-  private rollUp (readings: readonly Reading[], ids: readonly number[]): void {
+  private rollUp(readings: readonly Reading[], ids: readonly number[]): void {
     if (readings.length === 0) return
     let [oldest, newest] = [Infinity, -Infinity]
     for (const { time } of readings) {
@@ -85,19 +89,19 @@ export class SqliteBatchWriter {
     }
   }
 
-  private addDevice (reading: Reading): number {
+  private addDevice(reading: Reading): number {
     const id = Number(this.insertDevice.run(reading.deviceId, reading.site, reading.device, reading.source).lastInsertRowid)
     this.deviceIds.set(reading.deviceId, id)
     return id
   }
 
   /** A rollback took the devices added since with it: forget their ids too (a Map iterates in insertion order). */
-  private forgetDevicesAfter (known: number): void {
+  private forgetDevicesAfter(known: number): void {
     if (this.deviceIds.size > known) [...this.deviceIds.keys()].slice(known).forEach((id) => this.deviceIds.delete(id))
   }
 }
 
-function readingValues (device: number, reading: Reading): unknown[] {
+function readingValues(device: number, reading: Reading): unknown[] {
   const heating = reading.heating === undefined ? null : reading.heating ? 1 : 0
   return [device, reading.time, reading.temperature, reading.setpoint ?? null, heating, reading.humidity ?? null]
 }

@@ -7,7 +7,7 @@ export type SqliteStatement<Params extends unknown[], Row = unknown> = BetterSql
 
 const require = createRequire(import.meta.url)
 
-export function openSqlite (path: string): SqliteDatabase {
+export function openSqlite(path: string): SqliteDatabase {
   const Driver = require('better-sqlite3') as typeof BetterSqlite3
   return new Driver(path)
 }

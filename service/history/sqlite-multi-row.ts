@@ -11,10 +11,14 @@ export class MultiRowStatements {
   private readonly statements = new Map<number, SqliteStatement<unknown[]>>()
 
   /** `sql(values)` is the statement with `values` (a VALUES list of that many rows) in place. */
-  constructor (private readonly db: SqliteDatabase, private readonly columns: number, private readonly sql: (values: string) => string) {}
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly columns: number,
+    private readonly sql: (values: string) => string
+  ) {}
 
   /** `values`: the rows' columns one after another. Returns each chunk's change count, in order. */
-  run (values: readonly unknown[]): number[] {
+  run(values: readonly unknown[]): number[] {
     const changes: number[] = []
     for (let start = 0; start < values.length; start += CHUNK * this.columns) {
       const chunk = values.slice(start, start + CHUNK * this.columns)
@@ -23,11 +27,11 @@ export class MultiRowStatements {
     return changes
   }
 
-  private statement (rows: number): SqliteStatement<unknown[]> {
+  private statement(rows: number): SqliteStatement<unknown[]> {
     let statement = this.statements.get(rows)
     if (statement === undefined) {
       const row = `(${Array(this.columns).fill('?').join(', ')})`
-      this.statements.set(rows, statement = this.db.prepare<unknown[]>(this.sql(Array(rows).fill(row).join(', '))))
+      this.statements.set(rows, (statement = this.db.prepare<unknown[]>(this.sql(Array(rows).fill(row).join(', ')))))
     }
     return statement
   }

@@ -20,7 +20,7 @@ export class SqliteReadings {
   private readonly stored: SqliteStatement<[number, number, number, number], ReadingRow>
   private readonly recent: SqliteStatement<[number, number, number, number], ReadingRow>
 
-  constructor (db: SqliteDatabase) {
+  constructor(db: SqliteDatabase) {
     const insert = (values: string): string => `INSERT INTO recent_readings SELECT * FROM (VALUES ${values}) AS v
       WHERE NOT EXISTS (SELECT 1 FROM readings WHERE device = v.column1 AND time = v.column2)
       ON CONFLICT (device, time) DO NOTHING`
@@ -34,27 +34,27 @@ export class SqliteReadings {
   }
 
   /** `values`: rows of (device, time, temperature, setpoint, heating, humidity). Returns how many were new. */
-  insert (values: readonly unknown[]): number {
+  insert(values: readonly unknown[]): number {
     return this.insertMany.run(values).reduce((sum, changes) => sum + changes, 0)
   }
 
   /** One row; whether it was new. */
-  insertRow (values: readonly unknown[]): boolean {
+  insertRow(values: readonly unknown[]): boolean {
     return this.insertOne.run(...values).changes === 1
   }
 
   /** Inside the transaction that inserted readings measured from `oldest` to `newest`. */
-  written (oldest: number, newest: number): void {
+  written(oldest: number, newest: number): void {
     this.staging.written(oldest, newest)
   }
 
   /** Inside a transaction: moves every recent reading to the readings table. */
-  moveAll (): void {
+  moveAll(): void {
     this.staging.moveAll()
   }
 
   /** A device's readings in [from, to), ascending, at most `limit`. */
-  rows (device: number, from: number, to: number, limit = Number.MAX_SAFE_INTEGER): ReadingRow[] {
+  rows(device: number, from: number, to: number, limit = Number.MAX_SAFE_INTEGER): ReadingRow[] {
     const recent = this.recent.all(device, from, to, limit)
     const stored = this.stored.all(device, from, to, limit)
     if (recent.length === 0) return stored

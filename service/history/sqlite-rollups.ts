@@ -25,12 +25,12 @@ interface Tables {
 export class SqliteRollups {
   private readonly tables: Record<Rollup, Tables>
 
-  constructor (private readonly db: SqliteDatabase) {
+  constructor(private readonly db: SqliteDatabase) {
     this.tables = { '1m': this.prepare('1m'), '1h': this.prepare('1h') }
   }
 
   /** Inside the batch's transaction, with the sums of the readings it inserted. */
-  add (resolution: Rollup, tally: BucketTally): void {
+  add(resolution: Rollup, tally: BucketTally): void {
     const values: unknown[] = []
     let [oldest, newest] = [Infinity, -Infinity]
     for (const b of tally.buckets()) {
@@ -44,12 +44,12 @@ export class SqliteRollups {
   }
 
   /** Inside a transaction: moves every pending bucket to the big tables. */
-  moveAll (): void {
+  moveAll(): void {
     for (const resolution of ['1m', '1h'] as const) this.tables[resolution].staging.moveAll()
   }
 
   /** A device's buckets that overlap [from, to), ascending, at most `limit`. */
-  points (resolution: Rollup, device: number, from: number, to: number, limit = Number.MAX_SAFE_INTEGER): SeriesPoint[] {
+  points(resolution: Rollup, device: number, from: number, to: number, limit = Number.MAX_SAFE_INTEGER): SeriesPoint[] {
     const tables = this.tables[resolution]
     const start = alignDown(from, RESOLUTION_MS[resolution])
     const rows = tables.stored.all(device, start, to, limit)
@@ -58,7 +58,7 @@ export class SqliteRollups {
   }
 
   /** How many buckets of the device overlap [from, to), and how many readings they hold (a bucket pending and stored counts twice). */
-  counts (resolution: Rollup, device: number, from: number, to: number): { buckets: number, readings: number } {
+  counts(resolution: Rollup, device: number, from: number, to: number): { buckets: number; readings: number } {
     const start = alignDown(from, RESOLUTION_MS[resolution])
     let [buckets, readings] = [0, 0]
     for (const statement of this.tables[resolution].counts) {
@@ -69,23 +69,34 @@ export class SqliteRollups {
     return { buckets, readings }
   }
 
-  private prepare (resolution: Rollup): Tables {
+  private prepare(resolution: Rollup): Tables {
     const [big, pending] = [`rollup_${resolution}`, `pending_${resolution}`]
     const columns = 'bucket, minimum, maximum, sum, count, setpoint_sum, setpoint_count'
     const range = 'WHERE device = ? AND bucket >= ? AND bucket < ? ORDER BY bucket'
     return {
       add: new MultiRowStatements(this.db, 8, (values) => `INSERT INTO ${pending} VALUES ${values} ${MERGE_ROLLUP}`),
-      staging: new Staging(this.db, { staging: pending, big, column: 'bucket', bucketMs: RESOLUTION_MS[resolution], onConflict: MERGE_ROLLUP }),
+      staging: new Staging(this.db, {
+        staging: pending,
+        big,
+        column: 'bucket',
+        bucketMs: RESOLUTION_MS[resolution],
+        onConflict: MERGE_ROLLUP
+      }),
       stored: this.db.prepare<[number, number, number, number], RollupRow>(`SELECT ${columns} FROM ${big} ${range} LIMIT ?`).raw(),
       pending: this.db.prepare<[number, number, number], RollupRow>(`SELECT ${columns} FROM ${pending} ${range}`).raw(),
-      counts: [big, pending].map((table) => this.db.prepare<[number, number, number], [number, number]>(
-        `SELECT count(*), total(count) FROM ${table} WHERE device = ? AND bucket >= ? AND bucket < ?`).raw())
+      counts: [big, pending].map((table) =>
+        this.db
+          .prepare<[number, number, number], [number, number]>(
+            `SELECT count(*), total(count) FROM ${table} WHERE device = ? AND bucket >= ? AND bucket < ?`
+          )
+          .raw()
+      )
     }
   }
 }
 
 /** Two ascending row lists as one: a bucket in both becomes one row with the sums of both. */
-function mergeRows (stored: RollupRow[], pending: RollupRow[]): RollupRow[] {
+function mergeRows(stored: RollupRow[], pending: RollupRow[]): RollupRow[] {
   const merged: RollupRow[] = []
   let [i, j] = [0, 0]
   while (i < stored.length || j < pending.length) {
@@ -106,7 +117,7 @@ function mergeRows (stored: RollupRow[], pending: RollupRow[]): RollupRow[] {
   return merged
 }
 
-function toPoint ([time, min, max, sum, count, setpointSum, setpointCount]: RollupRow): SeriesPoint {
+function toPoint([time, min, max, sum, count, setpointSum, setpointCount]: RollupRow): SeriesPoint {
   const point: SeriesPoint = { time, min, mean: sum / count, max, count }
   if (setpointCount > 0) point.setpoint = setpointSum / setpointCount
   return point

@@ -19,7 +19,7 @@ export const SCHEMA_VERSION = 1
  * retention: the cutoff applyRetention last used per resolution: data before it may be gone, so 'auto' does not
  * pick that resolution for a range starting earlier.
  */
-function readingsTable (name: string): string {
+function readingsTable(name: string): string {
   return `CREATE TABLE ${name} (
   device INTEGER NOT NULL,
   time INTEGER NOT NULL,
@@ -31,7 +31,7 @@ function readingsTable (name: string): string {
 ) WITHOUT ROWID;`
 }
 
-function rollupTable (name: string): string {
+function rollupTable(name: string): string {
   return `CREATE TABLE ${name} (
   device INTEGER NOT NULL,
   bucket INTEGER NOT NULL,
@@ -78,7 +78,7 @@ export type HistorySynchronous = 'full' | 'normal'
  * until the next checkpoint: for a disk where fsync is slow and losing the last seconds on power loss is
  * acceptable.
  */
-export function openHistorySchema (db: SqliteDatabase, synchronous: HistorySynchronous): void {
+export function openHistorySchema(db: SqliteDatabase, synchronous: HistorySynchronous): void {
   // 16 KiB pages: a batch dirties about one page per device in each table, and bigger pages cost SQLite about
   // half the CPU per reading that 4 KiB ones do (measured with test/bench/history-bench.ts). Only a new file
   // takes it; an existing one keeps its page size.

@@ -30,11 +30,17 @@ export class Staging {
   /** The newest key time any batch wrote. */
   private newest: number
 
-  constructor (db: SqliteDatabase, private readonly tables: StagingTables) {
+  constructor(
+    db: SqliteDatabase,
+    private readonly tables: StagingTables
+  ) {
     const { staging, big, column, onConflict } = tables
     this.move = db.prepare(`INSERT INTO ${big} SELECT * FROM ${staging} WHERE ${column} < ? ORDER BY device, ${column} ${onConflict}`)
     this.clear = db.prepare(`DELETE FROM ${staging} WHERE ${column} < ?`)
-    const [oldest, newest] = db.prepare<[], [number | null, number | null]>(`SELECT min(${column}), max(${column}) FROM ${staging}`).raw().get()!
+    const [oldest, newest] = db
+      .prepare<[], [number | null, number | null]>(`SELECT min(${column}), max(${column}) FROM ${staging}`)
+      .raw()
+      .get()!
     this.oldestStaged = oldest ?? Infinity
     this.newest = newest ?? -Infinity
   }
@@ -44,7 +50,7 @@ export class Staging {
    * what a newer bucket has closed, late rows included. A rolled-back batch may leave the two marks off; then a
    * move comes early or moves nothing, and no row is lost.
    */
-  written (oldest: number, newest: number): void {
+  written(oldest: number, newest: number): void {
     if (oldest < this.oldestStaged) this.oldestStaged = oldest
     if (newest > this.newest) this.newest = newest
     const closed = alignDown(this.newest, this.tables.bucketMs)
@@ -52,11 +58,11 @@ export class Staging {
   }
 
   /** Inside a transaction: moves every staged row (before retention works on the big table). */
-  moveAll (): void {
+  moveAll(): void {
     this.moveBefore(Infinity)
   }
 
-  private moveBefore (time: number): void {
+  private moveBefore(time: number): void {
     this.move.run(time)
     this.clear.run(time)
     this.oldestStaged = Number.isFinite(time) ? Math.max(this.oldestStaged, time) : Infinity

@@ -2,15 +2,15 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Reading } from '../reading.js'
 import { downsample } from './downsample.js'
-import { alignDown, DEFAULT_MAX_POINTS, DEFAULT_RETENTION, RESOLUTION_MS } from './history-store.js'
 import type { HistoryStore, Resolution, RetentionOptions, Series, SeriesPoint, SeriesQuery } from './history-store.js'
+import { alignDown, DEFAULT_MAX_POINTS, DEFAULT_RETENTION, RESOLUTION_MS } from './history-store.js'
 import { pickResolution } from './pick-resolution.js'
+import { type RawRow, seriesCsv } from './series-csv.js'
 import { SqliteBatchWriter } from './sqlite-batch-writer.js'
 import { openSqlite, type SqliteDatabase } from './sqlite-driver.js'
-import { SqliteReadings, type ReadingRow } from './sqlite-readings.js'
+import { type ReadingRow, SqliteReadings } from './sqlite-readings.js'
 import { SqliteRollups } from './sqlite-rollups.js'
-import { openHistorySchema, type HistorySynchronous } from './sqlite-schema.js'
-import { seriesCsv, type RawRow } from './series-csv.js'
+import { type HistorySynchronous, openHistorySchema } from './sqlite-schema.js'
 import { storableReadings } from './storable-readings.js'
 
 export interface SqliteHistoryOptions {
@@ -40,7 +40,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly rollups: SqliteRollups
   private readonly writer: SqliteBatchWriter
 
-  constructor (options: SqliteHistoryOptions) {
+  constructor(options: SqliteHistoryOptions) {
     mkdirSync(dirname(options.path), { recursive: true })
     this.retention = { ...DEFAULT_RETENTION, ...options.retention }
     this.db = openSqlite(options.path)
@@ -56,12 +56,12 @@ export class SqliteHistoryStore implements HistoryStore {
     this.writer = new SqliteBatchWriter(this.db, this.deviceIds, this.readings, this.rollups)
   }
 
-  async write (readings: readonly Reading[]): Promise<void> {
+  async write(readings: readonly Reading[]): Promise<void> {
     const storable = storableReadings(readings)
     if (storable.length > 0) this.writer.write(storable)
   }
 
-  async query ({ deviceId, from, to, resolution, maxPoints = DEFAULT_MAX_POINTS }: SeriesQuery): Promise<Series> {
+  async query({ deviceId, from, to, resolution, maxPoints = DEFAULT_MAX_POINTS }: SeriesQuery): Promise<Series> {
     const device = this.deviceIds.get(deviceId)
     const chosen = resolution === 'auto' ? this.pickFor(device, from, to, maxPoints) : resolution
     const series: Series = { deviceId, resolution: chosen, bucketMs: RESOLUTION_MS[chosen], points: [] }
@@ -70,16 +70,17 @@ export class SqliteHistoryStore implements HistoryStore {
     return resolution === 'auto' && chosen === '1h' ? downsample(series, from, to, maxPoints) : series
   }
 
-  exportCsv (deviceId: string, from: number, to: number, resolution: Resolution): AsyncIterable<string> {
+  exportCsv(deviceId: string, from: number, to: number, resolution: Resolution): AsyncIterable<string> {
     const device = this.deviceIds.get(deviceId) ?? -1
     if (resolution === 'raw') {
       return seriesCsv(deviceId, from, resolution, async (cursor, limit) => this.readings.rows(device, cursor, to, limit).map(toRawRow))
     }
-    return seriesCsv(deviceId, alignDown(from, RESOLUTION_MS[resolution]), resolution,
-      async (cursor, limit) => this.rollups.points(resolution, device, cursor, to, limit))
+    return seriesCsv(deviceId, alignDown(from, RESOLUTION_MS[resolution]), resolution, async (cursor, limit) =>
+      this.rollups.points(resolution, device, cursor, to, limit)
+    )
   }
 
-  async applyRetention (now: number): Promise<void> {
+  async applyRetention(now: number): Promise<void> {
     const cutoffs: Array<[Resolution, string, string, number]> = [
       ['raw', 'readings', 'time', now - this.retention.retentionRaw],
       ['1m', 'rollup_1m', 'bucket', now - this.retention.retention1m],
@@ -91,11 +92,15 @@ export class SqliteHistoryStore implements HistoryStore {
       this.rollups.moveAll()
     })()
     const devices = [...this.deviceIds.values()]
-    const saveCutoff = this.db.prepare<[Resolution, number]>('INSERT INTO retention VALUES (?, ?) ON CONFLICT (resolution) DO UPDATE SET cutoff = max(cutoff, excluded.cutoff)')
+    const saveCutoff = this.db.prepare<[Resolution, number]>(
+      'INSERT INTO retention VALUES (?, ?) ON CONFLICT (resolution) DO UPDATE SET cutoff = max(cutoff, excluded.cutoff)'
+    )
     for (const [resolution, table, column, cutoff] of cutoffs) {
       if (!Number.isFinite(cutoff)) continue
       const remove = this.db.prepare<[number, number]>(`DELETE FROM ${table} WHERE device = ? AND ${column} < ?`)
-      const removeChunk = this.db.transaction((chunk: number[]) => { for (const device of chunk) remove.run(device, cutoff) })
+      const removeChunk = this.db.transaction((chunk: number[]) => {
+        for (const device of chunk) remove.run(device, cutoff)
+      })
       for (let i = 0; i < devices.length; i += RETENTION_CHUNK) {
         removeChunk(devices.slice(i, i + RETENTION_CHUNK))
         await new Promise((resolve) => setImmediate(resolve))
@@ -105,7 +110,7 @@ export class SqliteHistoryStore implements HistoryStore {
     }
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close()
   }
 
@@ -114,20 +119,23 @@ export class SqliteHistoryStore implements HistoryStore {
    * range is the raw count (rounded out to whole minutes), their number the 1-minute count. Those are only read
    * when the hourly points fit; when they do not, nothing finer does.
    */
-  private pickFor (device: number | undefined, from: number, to: number, maxPoints: number): Resolution {
+  private pickFor(device: number | undefined, from: number, to: number, maxPoints: number): Resolution {
     if (device === undefined || to <= from) return 'raw'
     const hours = this.rollups.counts('1h', device, from, to).buckets
     if (hours > maxPoints) return '1h'
     const minutes = this.rollups.counts('1m', device, from, to)
     const holds = (resolution: Resolution): boolean => from >= (this.cutoffs.get(resolution) ?? -Infinity)
-    return pickResolution({
-      raw: holds('raw') ? minutes.readings : undefined,
-      '1m': holds('1m') ? minutes.buckets : undefined,
-      '1h': hours
-    }, maxPoints)
+    return pickResolution(
+      {
+        raw: holds('raw') ? minutes.readings : undefined,
+        '1m': holds('1m') ? minutes.buckets : undefined,
+        '1h': hours
+      },
+      maxPoints
+    )
   }
 
-  private rawPoints (device: number, from: number, to: number): SeriesPoint[] {
+  private rawPoints(device: number, from: number, to: number): SeriesPoint[] {
     const rows = this.readings.rows(device, from, to)
     return rows.map(([time, temperature, setpoint]) => {
       const point: SeriesPoint = { time, min: temperature, mean: temperature, max: temperature, count: 1 }
@@ -137,7 +145,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 }
 
-function toRawRow ([time, temperature, setpoint, heating, humidity]: ReadingRow): RawRow {
+function toRawRow([time, temperature, setpoint, heating, humidity]: ReadingRow): RawRow {
   const row: RawRow = { time, temperature }
   if (setpoint !== null) row.setpoint = setpoint
   if (heating !== null) row.heating = heating === 1

@@ -48,7 +48,7 @@ export class Ingest {
   private readonly flushTimer: NodeJS.Timeout
   private closing = false
 
-  constructor (private readonly options: IngestOptions) {
+  constructor(private readonly options: IngestOptions) {
     const plan: PlannedFilter[] = options.dispatcher.subscriptionPlan(options.shareGroup ?? 'service')
     options.routes.forEach((route, index) => {
       const subscriptionIdentifier = plan.length + index + 1
@@ -71,7 +71,7 @@ export class Ingest {
   }
 
   /** Stores what is queued (waiting at most closeTimeoutMs), acknowledges it, and disconnects; the session stays. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.closing = true
     clearInterval(this.flushTimer)
     const stored = await this.batcher.close(this.options.closeTimeoutMs ?? 5000)
@@ -80,7 +80,7 @@ export class Ingest {
     await this.link.close()
   }
 
-  private onMessage (message: IncomingMessage, deferAck: () => () => void): void | Promise<void> {
+  private onMessage(message: IncomingMessage, deferAck: () => () => void): void | Promise<void> {
     if (this.closing) {
       // Never acknowledged: the broker delivers it again, to us after a restart or to another instance.
       deferAck()

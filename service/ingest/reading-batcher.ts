@@ -45,7 +45,11 @@ export class ReadingBatcher {
   /** Readings stored since the start. */
   stored = 0
 
-  constructor (private readonly store: HistoryStore, private readonly logger: Pick<Logger, 'error'>, options: ReadingBatcherOptions = {}) {
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly logger: Pick<Logger, 'error'>,
+    options: ReadingBatcherOptions = {}
+  ) {
     this.maxBatch = options.maxBatch ?? 500
     this.maxDelayMs = options.maxDelayMs ?? 5
     this.maxPending = options.maxPending ?? 2 * this.maxBatch
@@ -53,7 +57,7 @@ export class ReadingBatcher {
   }
 
   /** Queues readings and, if given, the acknowledgement of the message they came in; false: stop reading until `whenRoom`. */
-  add (readings: readonly Reading[], ack?: () => void): boolean {
+  add(readings: readonly Reading[], ack?: () => void): boolean {
     this.current.readings.push(...readings)
     if (ack !== undefined) this.current.acks.push(ack)
     if (this.current.readings.length >= this.maxBatch) this.startWrite()
@@ -62,7 +66,7 @@ export class ReadingBatcher {
   }
 
   /** Resolves once fewer than `maxPending` readings wait. */
-  whenRoom (): Promise<void> {
+  whenRoom(): Promise<void> {
     if (this.hasRoom() || this.closed) return Promise.resolve()
     return new Promise((resolve) => this.roomWaiters.push(resolve))
   }
@@ -71,7 +75,7 @@ export class ReadingBatcher {
    * Writes what is queued and waits for it, for at most `timeoutMs`; false if it was not all stored by then
    * (those readings stay unacknowledged). No retries start after this.
    */
-  async close (timeoutMs: number): Promise<boolean> {
+  async close(timeoutMs: number): Promise<boolean> {
     const drained = (async () => {
       while (this.writing !== undefined || this.current.readings.length > 0 || this.current.acks.length > 0) {
         if (this.writing === undefined) this.startWrite()
@@ -79,7 +83,9 @@ export class ReadingBatcher {
       }
     })()
     let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    })
     const done = await Promise.race([drained.then(() => true), timedOut])
     clearTimeout(timer)
     this.closed = true
@@ -88,11 +94,11 @@ export class ReadingBatcher {
     return done
   }
 
-  private hasRoom (): boolean {
+  private hasRoom(): boolean {
     return this.writing === undefined || this.current.readings.length < this.maxPending
   }
 
-  private startWrite (): void {
+  private startWrite(): void {
     clearTimeout(this.timer)
     this.timer = undefined
     if (this.writing !== undefined || (this.current.readings.length === 0 && this.current.acks.length === 0)) return
@@ -103,11 +109,12 @@ export class ReadingBatcher {
       this.releaseWaiters()
       if (this.closed) return
       if (this.current.readings.length >= this.maxBatch) this.startWrite()
-      else if (this.current.readings.length > 0 || this.current.acks.length > 0) this.timer ??= setTimeout(() => this.startWrite(), this.maxDelayMs)
+      else if (this.current.readings.length > 0 || this.current.acks.length > 0)
+        this.timer ??= setTimeout(() => this.startWrite(), this.maxDelayMs)
     })
   }
 
-  private async writeBatch (batch: Batch): Promise<void> {
+  private async writeBatch(batch: Batch): Promise<void> {
     let delay = this.retryMs
     for (;;) {
       try {
@@ -115,7 +122,10 @@ export class ReadingBatcher {
         break
       } catch (error) {
         if (this.closed) return
-        this.logger.error({ err: error, readings: batch.readings.length }, `history write failed; retrying in ${delay} ms, the readings stay unacknowledged`)
+        this.logger.error(
+          { err: error, readings: batch.readings.length },
+          `history write failed; retrying in ${delay} ms, the readings stay unacknowledged`
+        )
         await new Promise((resolve) => setTimeout(resolve, delay))
         if (this.closed) return
         delay = Math.min(delay * 2, 30_000)
@@ -125,7 +135,7 @@ export class ReadingBatcher {
     for (const ack of batch.acks) ack()
   }
 
-  private releaseWaiters (): void {
+  private releaseWaiters(): void {
     if (!this.hasRoom() && !this.closed) return
     const waiters = this.roomWaiters
     this.roomWaiters = []

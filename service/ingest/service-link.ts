@@ -64,9 +64,11 @@ export class ServiceLink {
   /** Resolves once the filters were first subscribed. */
   readonly ready: Promise<void>
 
-  constructor (private readonly options: ServiceLinkOptions) {
+  constructor(private readonly options: ServiceLinkOptions) {
     if (options.urls.length === 0) throw new RangeError('the service needs at least one broker URL')
-    this.ready = new Promise((resolve) => { this.firstSubscribed = resolve })
+    this.ready = new Promise((resolve) => {
+      this.firstSubscribed = resolve
+    })
     const servers = options.urls.map((url) => {
       const parsed = new URL(url)
       const protocol = parsed.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts'
@@ -96,12 +98,12 @@ export class ServiceLink {
     this.client.on('error', (error) => options.logger.warn({ err: error }, 'broker connection error'))
   }
 
-  get connected (): boolean {
+  get connected(): boolean {
     return this.client.connected
   }
 
   /** Publishes; rejects with ServiceError 'broker-unavailable' while not connected rather than queueing. */
-  async publish (topic: string, payload: Buffer | string, options: IClientPublishOptions): Promise<void> {
+  async publish(topic: string, payload: Buffer | string, options: IClientPublishOptions): Promise<void> {
     if (!this.client.connected) throw new ServiceError('broker-unavailable')
     await this.client.publishAsync(topic, payload, options)
   }
@@ -111,25 +113,30 @@ export class ServiceLink {
    * session (and queues readings) for its expiry. Without a broker, or past the wait, the socket is just closed:
    * mqtt.js's own `end()` would wait for those acknowledgements forever.
    */
-  async close (waitMs = 2000): Promise<void> {
+  async close(waitMs = 2000): Promise<void> {
     const client = this.client
     const unacknowledged = (): boolean => Object.keys(client.outgoing).length > 0
     if (client.connected && unacknowledged()) {
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
         new Promise<void>((resolve) => client.once('outgoingEmpty', resolve)),
-        new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs) })
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, waitMs)
+        })
       ])
       clearTimeout(timer)
     }
     await client.endAsync(!client.connected || unacknowledged())
   }
 
-  private subscribe (): void {
+  private subscribe(): void {
     const { filters, logger } = this.options
     // Every SUBSCRIBE, even of a filter the kept session has, makes the broker send its retained messages again.
-    Promise.all(filters.map(({ topic, subscriptionIdentifier }) =>
-      this.client.subscribeAsync(topic, { qos: 1, properties: { subscriptionIdentifier } })))
+    Promise.all(
+      filters.map(({ topic, subscriptionIdentifier }) =>
+        this.client.subscribeAsync(topic, { qos: 1, properties: { subscriptionIdentifier } })
+      )
+    )
       .then((granted) => {
         const refused = granted.flat().filter((grant) => grant.qos >= 0x80)
         if (refused.length > 0) logger.error({ refused: refused.map((grant) => grant.topic) }, 'the broker refused subscriptions')
@@ -139,7 +146,7 @@ export class ServiceLink {
       .catch((error: unknown) => logger.warn({ err: error }, 'subscribing failed; trying again on the next connect'))
   }
 
-  private handle (packet: IPublishPacket, callback: (error?: Error) => void): void {
+  private handle(packet: IPublishPacket, callback: (error?: Error) => void): void {
     const stream = this.client.stream
     let deferred = false
     const deferAck = (): (() => void) => {
@@ -167,7 +174,9 @@ export class ServiceLink {
       this.options.logger.error({ err: error, topic: message.topic }, 'handling a message failed')
     }
     if (result instanceof Promise) {
-      result.catch((error: unknown) => this.options.logger.error({ err: error, topic: message.topic }, 'handling a message failed')).finally(finish)
+      result
+        .catch((error: unknown) => this.options.logger.error({ err: error, topic: message.topic }, 'handling a message failed'))
+        .finally(finish)
     } else {
       finish()
     }
@@ -175,6 +184,11 @@ export class ServiceLink {
 }
 
 /** mqtt.js's own packet writer (typed `private`): writes in order with the client's other packets, never stores. */
-function sendPacket (client: MqttClient, packet: { cmd: 'puback', messageId: number | undefined, reasonCode: number }): void {
-  (client as unknown as { _sendPacket (packet: object, cb: undefined, cbStorePut: undefined, noStore: boolean): void })._sendPacket(packet, undefined, undefined, true)
+function sendPacket(client: MqttClient, packet: { cmd: 'puback'; messageId: number | undefined; reasonCode: number }): void {
+  ;(client as unknown as { _sendPacket(packet: object, cb: undefined, cbStorePut: undefined, noStore: boolean): void })._sendPacket(
+    packet,
+    undefined,
+    undefined,
+    true
+  )
 }

@@ -23,17 +23,22 @@ export class LiveHub implements LiveFeed {
   private scheduled = false
   private readonly maxQueued: number
 
-  constructor (private readonly logger: Pick<Logger, 'warn'>, options: LiveHubOptions = {}) {
+  constructor(
+    private readonly logger: Pick<Logger, 'warn'>,
+    options: LiveHubOptions = {}
+  ) {
     this.maxQueued = options.maxQueued ?? 1000
   }
 
-  subscribe (listener: (event: LiveEvent) => void): () => void {
+  subscribe(listener: (event: LiveEvent) => void): () => void {
     const subscriber: Subscriber = { listener, queue: [], dropped: 0 }
     this.subscribers.add(subscriber)
-    return () => { this.subscribers.delete(subscriber) }
+    return () => {
+      this.subscribers.delete(subscriber)
+    }
   }
 
-  emit (event: LiveEvent): void {
+  emit(event: LiveEvent): void {
     for (const subscriber of this.subscribers) {
       if (subscriber.queue.length >= this.maxQueued) {
         subscriber.queue.shift()
@@ -47,7 +52,7 @@ export class LiveHub implements LiveFeed {
     }
   }
 
-  private deliver (): void {
+  private deliver(): void {
     this.scheduled = false
     for (const subscriber of this.subscribers) {
       const events = subscriber.queue

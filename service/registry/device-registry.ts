@@ -48,7 +48,7 @@ export class DeviceRegistry implements DeviceDirectory {
   private readonly sweepTimer: NodeJS.Timeout
   private readonly persistTimer: NodeJS.Timeout | undefined
 
-  constructor (private readonly options: DeviceRegistryOptions) {
+  constructor(private readonly options: DeviceRegistryOptions) {
     this.staleAfterIntervals = options.staleAfterIntervals ?? 3
     this.defaultIntervalSeconds = options.defaultIntervalSeconds ?? 60
     this.now = options.now ?? Date.now
@@ -61,21 +61,21 @@ export class DeviceRegistry implements DeviceDirectory {
     }
   }
 
-  list (): DeviceSummary[] {
+  list(): DeviceSummary[] {
     return [...this.devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map(copy)
   }
 
-  get (id: string): DeviceSummary | undefined {
+  get(id: string): DeviceSummary | undefined {
     const device = this.devices.get(id)
     return device === undefined ? undefined : copy(device)
   }
 
   /** Called with a copy of the device after its state changed (commands wait for `online`, alerts for `stale`). */
-  onStateChange (listener: StateChangeListener): void {
+  onStateChange(listener: StateChangeListener): void {
     this.listeners.push(listener)
   }
 
-  noteReading (reading: Reading): void {
+  noteReading(reading: Reading): void {
     const now = this.now()
     const { device, created } = this.ensure(reading.deviceId, reading.site, reading.device, reading.source)
     if (device.lastReading === undefined || reading.time >= device.lastReading.time) device.lastReading = reading
@@ -88,7 +88,7 @@ export class DeviceRegistry implements DeviceDirectory {
   }
 
   /** `retained`: a stored status replayed at subscribe time, which says nothing about when the device was last heard. */
-  noteStatus (status: DeviceStatus, retained: boolean): void {
+  noteStatus(status: DeviceStatus, retained: boolean): void {
     const now = this.now()
     this.statuses.set(status.deviceId, status.online)
     const covered = [...this.devices.values()].filter((device) => isWithin(device.id, status.deviceId))
@@ -103,7 +103,7 @@ export class DeviceRegistry implements DeviceDirectory {
     }
   }
 
-  noteMeta (site: string, name: string, meta: MetaMessage): void {
+  noteMeta(site: string, name: string, meta: MetaMessage): void {
     const { device, created } = this.ensure(deviceIdOf(site, name), site, name, 'thermopost')
     const changed = JSON.stringify(device.meta) !== JSON.stringify(meta)
     device.meta = meta
@@ -111,7 +111,7 @@ export class DeviceRegistry implements DeviceDirectory {
     if (changed || created) this.emitDevice(device)
   }
 
-  setDesiredSetpoint (id: string, value: number): void {
+  setDesiredSetpoint(id: string, value: number): void {
     this.desired.set(id, value)
     const device = this.devices.get(id)
     if (device === undefined || device.desiredSetpoint === value) return
@@ -119,7 +119,7 @@ export class DeviceRegistry implements DeviceDirectory {
     this.emitDevice(device)
   }
 
-  setOpenAlerts (id: string, count: number): void {
+  setOpenAlerts(id: string, count: number): void {
     const device = this.devices.get(id)
     if (device === undefined || device.openAlerts === count) return
     device.openAlerts = count
@@ -127,7 +127,7 @@ export class DeviceRegistry implements DeviceDirectory {
   }
 
   /** Marks online devices that have been silent too long as stale; the timer calls it. */
-  sweep (): void {
+  sweep(): void {
     const now = this.now()
     for (const device of this.devices.values()) {
       if (device.state !== 'online') continue
@@ -138,13 +138,13 @@ export class DeviceRegistry implements DeviceDirectory {
   }
 
   /** Stops the timers and writes what changed. */
-  close (): void {
+  close(): void {
     clearInterval(this.sweepTimer)
     clearInterval(this.persistTimer)
     this.persist()
   }
 
-  private persist (): void {
+  private persist(): void {
     const rows = this.options.rows
     if (rows === undefined || this.dirty.size === 0) return
     const changed = [...this.dirty].map((id) => this.devices.get(id)).filter((device) => device !== undefined)
@@ -152,7 +152,7 @@ export class DeviceRegistry implements DeviceDirectory {
     rows.save(changed)
   }
 
-  private ensure (id: string, site: string, name: string, source: string): { device: DeviceSummary, created: boolean } {
+  private ensure(id: string, site: string, name: string, source: string): { device: DeviceSummary; created: boolean } {
     const known = this.devices.get(id)
     if (known !== undefined) return { device: known, created: false }
     const device: DeviceSummary = { id, site, device: name, source, state: 'unknown', openAlerts: 0 }
@@ -165,7 +165,7 @@ export class DeviceRegistry implements DeviceDirectory {
   }
 
   /** A device listed only by its adapter's status gives way to its first sensor. */
-  private dropPlaceholders (id: string): void {
+  private dropPlaceholders(id: string): void {
     for (const [other, device] of this.devices) {
       if (other === id || !isWithin(id, other) || device.lastReading !== undefined) continue
       this.devices.delete(other)
@@ -175,7 +175,7 @@ export class DeviceRegistry implements DeviceDirectory {
   }
 
   /** The status that holds for `id`: its own, else the nearest one above it. */
-  private statusOf (id: string): boolean | undefined {
+  private statusOf(id: string): boolean | undefined {
     for (let prefix = id; prefix !== ''; prefix = prefix.slice(0, Math.max(prefix.lastIndexOf('/'), 0))) {
       const online = this.statuses.get(prefix)
       if (online !== undefined) return online
@@ -183,7 +183,7 @@ export class DeviceRegistry implements DeviceDirectory {
     return undefined
   }
 
-  private setState (device: DeviceSummary, state: DeviceState, now: number): void {
+  private setState(device: DeviceSummary, state: DeviceState, now: number): void {
     const previous = device.state
     device.state = state
     device.stateSince = now
@@ -191,16 +191,16 @@ export class DeviceRegistry implements DeviceDirectory {
     for (const listener of this.listeners) listener(copy(device), previous)
   }
 
-  private emitDevice (device: DeviceSummary): void {
+  private emitDevice(device: DeviceSummary): void {
     this.options.emit({ type: 'device', device: copy(device) })
   }
 }
 
 /** Whether `id` is `parent` or an id beneath it. */
-function isWithin (id: string, parent: string): boolean {
+function isWithin(id: string, parent: string): boolean {
   return id === parent || id.startsWith(`${parent}/`)
 }
 
-function copy (device: DeviceSummary): DeviceSummary {
+function copy(device: DeviceSummary): DeviceSummary {
   return { ...device }
 }

@@ -3,7 +3,15 @@ import type { SqliteDatabase, SqliteStatement } from '../history/sqlite-driver.j
 import type { DeviceSummary } from '../model.js'
 import type { Reading } from '../reading.js'
 
-type DeviceRow = [id: string, site: string, device: string, source: string, meta: string | null, lastReading: string | null, lastSeen: number | null]
+type DeviceRow = [
+  id: string,
+  site: string,
+  device: string,
+  source: string,
+  meta: string | null,
+  lastReading: string | null,
+  lastSeen: number | null
+]
 
 /**
  * The registry's devices in the state database (service/state/state-db.ts): what a restarted service lists
@@ -15,8 +23,10 @@ export class DeviceRows {
   private readonly upsert: SqliteStatement<DeviceRow>
   private readonly saveAll: (devices: readonly DeviceSummary[]) => void
 
-  constructor (private readonly db: SqliteDatabase) {
-    this.upsert = db.prepare<DeviceRow>('INSERT OR REPLACE INTO devices (id, site, device, source, meta, last_reading, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)')
+  constructor(private readonly db: SqliteDatabase) {
+    this.upsert = db.prepare<DeviceRow>(
+      'INSERT OR REPLACE INTO devices (id, site, device, source, meta, last_reading, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)'
+    )
     this.saveAll = db.transaction((devices: readonly DeviceSummary[]) => {
       for (const d of devices) {
         this.upsert.run(d.id, d.site, d.device, d.source, json(d.meta), json(d.lastReading), d.lastSeen ?? null)
@@ -25,7 +35,7 @@ export class DeviceRows {
   }
 
   /** Every stored device, its state `unknown` until the broker says more. */
-  load (): DeviceSummary[] {
+  load(): DeviceSummary[] {
     const rows = this.db.prepare<[], DeviceRow>('SELECT id, site, device, source, meta, last_reading, last_seen FROM devices').raw().all()
     return rows.map(([id, site, device, source, meta, lastReading, lastSeen]) => {
       const summary: DeviceSummary = { id, site, device, source, state: 'unknown', openAlerts: 0 }
@@ -36,15 +46,15 @@ export class DeviceRows {
     })
   }
 
-  save (devices: readonly DeviceSummary[]): void {
+  save(devices: readonly DeviceSummary[]): void {
     if (devices.length > 0) this.saveAll(devices)
   }
 
-  delete (id: string): void {
+  delete(id: string): void {
     this.db.prepare<[string]>('DELETE FROM devices WHERE id = ?').run(id)
   }
 }
 
-function json (value: unknown): string | null {
+function json(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value)
 }

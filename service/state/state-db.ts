@@ -45,7 +45,7 @@ CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts (state, raised_at);
 
 export class StateVersionError extends Error {}
 
-export function openStateDb (dataDir: string): SqliteDatabase {
+export function openStateDb(dataDir: string): SqliteDatabase {
   mkdirSync(dataDir, { recursive: true })
   const db = openSqlite(join(dataDir, STATE_FILE))
   const version = db.pragma('user_version', { simple: true }) as number

@@ -36,7 +36,7 @@ export interface DataDir {
  * an ACL that gives each what it needs, and the API token. `credentials.json` keeps them in clear for
  * the supervisor and the person who started it; every file is readable by its owner only.
  */
-export async function prepareDataDir (dir: string): Promise<DataDir> {
+export async function prepareDataDir(dir: string): Promise<DataDir> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const credentialsFile = join(dir, 'credentials.json')
   const passwordFile = join(dir, 'passwd')
@@ -50,7 +50,7 @@ export async function prepareDataDir (dir: string): Promise<DataDir> {
   return { dir, credentials, firstStart, credentialsFile, passwordFile, aclFile }
 }
 
-function generateCredentials (): Credentials {
+function generateCredentials(): Credentials {
   const secret = (): string => randomBytes(24).toString('base64url')
   return {
     service: { username: 'service', password: secret() },
@@ -60,7 +60,7 @@ function generateCredentials (): Credentials {
   }
 }
 
-async function readCredentials (file: string): Promise<Credentials> {
+async function readCredentials(file: string): Promise<Credentials> {
   let parsed: unknown
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'))
@@ -68,18 +68,21 @@ async function readCredentials (file: string): Promise<Credentials> {
     throw new Error(`${file} cannot be read as JSON (${(error as Error).message}); remove it to generate new credentials`)
   }
   const result = credentialsSchema.safeParse(parsed)
-  if (!result.success) throw new Error(`${file} is not a credentials file (${result.error.issues[0]!.message} at ${result.error.issues[0]!.path.join('.')}); remove it to generate new credentials`)
+  if (!result.success)
+    throw new Error(
+      `${file} is not a credentials file (${result.error.issues[0]!.message} at ${result.error.issues[0]!.path.join('.')}); remove it to generate new credentials`
+    )
   return result.data
 }
 
-async function passwordLines (credentials: Credentials): Promise<string> {
+async function passwordLines(credentials: Credentials): Promise<string> {
   const logins = [credentials.service, credentials.simulator, credentials.admin]
   const lines = await Promise.all(logins.map(async ({ username, password }) => `${username}:${await hashPassword(password)}`))
   return `# Written by 'thermopost start' from credentials.json on every start; edit that file instead.\n${lines.join('\n')}\n`
 }
 
 /** What each login may do: `#` never reaches `$SYS`, so the service and the admin are given it by name. */
-function aclText ({ service, simulator, admin }: Credentials): string {
+function aclText({ service, simulator, admin }: Credentials): string {
   return [
     "# Written by 'thermopost start' on every start.",
     `user ${admin.username}`,
@@ -98,7 +101,7 @@ function aclText ({ service, simulator, admin }: Credentials): string {
 }
 
 /** Replaces `file` whole (a temporary file, then rename), mode 0600. */
-async function writePrivately (file: string, text: string): Promise<void> {
+async function writePrivately(file: string, text: string): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`
   await writeFile(temporary, text, { mode: 0o600 })
   await rename(temporary, file)

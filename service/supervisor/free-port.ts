@@ -5,7 +5,7 @@ import { createServer } from 'node:net'
  * restarted broker comes back where the service and the simulator already look for it (port 0 would
  * hand it another one on every start).
  */
-export async function freePort (host: string): Promise<number> {
+export async function freePort(host: string): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -9,7 +9,7 @@ const routine = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'name'])
  * The parts log JSON (pino) for machines; a person running `npm start` wants it short. Lines that are
  * not pino JSON (a stack trace, the simulator's summary) are shown as they are.
  */
-export function formatLogLine (part: string, line: string, width: number): string {
+export function formatLogLine(part: string, line: string, width: number): string {
   const prefix = part.padEnd(width)
   if (!line.startsWith('{')) return `${prefix} ${line}`
   let entry: Record<string, unknown>

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parse } from 'yaml'
 import { CommandError, UsageError } from '../../common/command-errors.js'
-import { prepareDataDir, type DataDir } from './first-start.js'
+import { type DataDir, prepareDataDir } from './first-start.js'
 import { freePort } from './free-port.js'
 import { formatLogLine } from './log-line.js'
 import { type PartFailedError, type PartSpec, SupervisedPart } from './supervised-part.js'
@@ -29,7 +29,7 @@ an admin, and the API token, and prints them once; later starts print where they
 const thermopostBin = fileURLToPath(new URL('../../bin/thermopost.js', import.meta.url))
 
 /** `thermopost start`: the all-in-one supervisor behind `npm start`. */
-export async function runStartCommand (args: string[]): Promise<void> {
+export async function runStartCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
@@ -51,7 +51,8 @@ export async function runStartCommand (args: string[]): Promise<void> {
   const mqttPort = await portFrom(values['mqtt-port']!, '--mqtt-port', host)
   const httpPort = await portFrom(values['http-port']!, '--http-port', host)
   const devices = Number(values.devices)
-  if (!/^\d+$/.test(values.devices!) || devices > 10_000) throw new UsageError(`--devices must be a whole number from 0 to 10000, not '${values.devices}'`)
+  if (!/^\d+$/.test(values.devices!) || devices > 10_000)
+    throw new UsageError(`--devices must be a whole number from 0 to 10000, not '${values.devices}'`)
   const timeScale = Number(values['time-scale'])
   if (!(timeScale > 0)) throw new UsageError(`--time-scale must be a positive number, not '${values['time-scale']}'`)
   const config = values.config ?? (existsSync('thermopost.yaml') ? 'thermopost.yaml' : undefined)
@@ -64,21 +65,48 @@ export async function runStartCommand (args: string[]): Promise<void> {
     throw new CommandError((error as Error).message)
   }
   const brokerUrl = `mqtt://${host}:${mqttPort}`
-  const section = (name: string): string[] => config === undefined ? [] : ['--config', config, '--section', name]
+  const section = (name: string): string[] => (config === undefined ? [] : ['--config', config, '--section', name])
   const brokerSection = config === undefined ? {} : await sectionKeys(config, 'broker')
   const specs: PartSpec[] = [
     {
       name: 'broker',
       command: process.execPath,
-      args: [thermopostBin, 'broker', '--host', host, '--port', String(mqttPort), '--data-dir', join(data.dir, 'broker'),
-        '--password-file', data.passwordFile, '--acl-file', data.aclFile, ...serviceFriendlyBrokerFlags(brokerSection), ...section('broker')],
+      args: [
+        thermopostBin,
+        'broker',
+        '--host',
+        host,
+        '--port',
+        String(mqttPort),
+        '--data-dir',
+        join(data.dir, 'broker'),
+        '--password-file',
+        data.passwordFile,
+        '--acl-file',
+        data.aclFile,
+        ...serviceFriendlyBrokerFlags(brokerSection),
+        ...section('broker')
+      ],
       ready: /listening on mqtt:\/\/\S+?:\d+/
     },
     {
       name: 'service',
       command: process.execPath,
-      args: [thermopostBin, 'service', '--url', brokerUrl, '--username', data.credentials.service.username,
-        '--http-host', host, '--http-port', String(httpPort), '--data-dir', join(data.dir, 'service'), ...section('service')],
+      args: [
+        thermopostBin,
+        'service',
+        '--url',
+        brokerUrl,
+        '--username',
+        data.credentials.service.username,
+        '--http-host',
+        host,
+        '--http-port',
+        String(httpPort),
+        '--data-dir',
+        join(data.dir, 'service'),
+        ...section('service')
+      ],
       env: { THERMOPOST_MQTT_PASSWORD: data.credentials.service.password, THERMOPOST_API_TOKEN: data.credentials.apiToken },
       ready: /listening on (https?:\/\/[^\s"]+)/
     }
@@ -87,19 +115,37 @@ export async function runStartCommand (args: string[]): Promise<void> {
     specs.push({
       name: 'simulator',
       command: process.execPath,
-      args: [thermopostBin, 'simulate', '--url', brokerUrl, '--devices', String(devices), '--username', data.credentials.simulator.username,
-        '--time-scale', String(timeScale), '--sites', String(Math.min(2, devices)), '--report', '60s', ...section('simulator')],
+      args: [
+        thermopostBin,
+        'simulate',
+        '--url',
+        brokerUrl,
+        '--devices',
+        String(devices),
+        '--username',
+        data.credentials.simulator.username,
+        '--time-scale',
+        String(timeScale),
+        '--sites',
+        String(Math.min(2, devices)),
+        '--report',
+        '60s',
+        ...section('simulator')
+      ],
       env: { THERMOPOST_MQTT_PASSWORD: data.credentials.simulator.password },
       ready: /simulating \d+ thermostat/
     })
   }
 
   const width = Math.max(...specs.map((spec) => spec.name.length))
-  const parts = specs.map((spec) => new SupervisedPart(spec, {
-    line: (part, line) => console.log(formatLogLine(part, line, width)),
-    notice: (part, message) => console.log(formatLogLine(part, `[supervisor] ${message}`, width)),
-    failed: (error: PartFailedError) => console.error(`thermopost: ${error.message}`)
-  }))
+  const parts = specs.map(
+    (spec) =>
+      new SupervisedPart(spec, {
+        line: (part, line) => console.log(formatLogLine(part, line, width)),
+        notice: (part, message) => console.log(formatLogLine(part, `[supervisor] ${message}`, width)),
+        failed: (error: PartFailedError) => console.error(`thermopost: ${error.message}`)
+      })
+  )
 
   let stopping = false
   const stopAll = async (): Promise<void> => {
@@ -111,7 +157,10 @@ export async function runStartCommand (args: string[]): Promise<void> {
     process.on(signal, () => {
       if (stopping) return
       console.log(`${signal}: stopping every part`)
-      stopAll().then(() => process.exit(0), () => process.exit(1))
+      stopAll().then(
+        () => process.exit(0),
+        () => process.exit(1)
+      )
     })
   }
 
@@ -140,33 +189,32 @@ const serviceFriendlyBroker: Record<string, string> = {
   max_queued_bytes: String(256 * 2 ** 20)
 }
 
-export function serviceFriendlyBrokerFlags (section: Record<string, unknown>): string[] {
-  return Object.entries(serviceFriendlyBroker).filter(([key]) => !(key in section)).flatMap(([key, value]) => [`--${key.replace(/_/g, '-')}`, value])
+export function serviceFriendlyBrokerFlags(section: Record<string, unknown>): string[] {
+  return Object.entries(serviceFriendlyBroker)
+    .filter(([key]) => !(key in section))
+    .flatMap(([key, value]) => [`--${key.replace(/_/g, '-')}`, value])
 }
 
 /** The keys of one section of the config file; the part itself checks them (and reports mistakes with lines). */
-async function sectionKeys (file: string, name: string): Promise<Record<string, unknown>> {
+async function sectionKeys(file: string, name: string): Promise<Record<string, unknown>> {
   try {
     const whole: unknown = parse(await readFile(file, 'utf8'))
     const section = (whole as Record<string, unknown> | null)?.[name]
-    return section !== null && typeof section === 'object' ? section as Record<string, unknown> : {}
+    return section !== null && typeof section === 'object' ? (section as Record<string, unknown>) : {}
   } catch {
     return {} // not YAML: the broker's own reading of the file says what is wrong, with the line
   }
 }
 
-function welcome (data: DataDir, dashboardUrl: string, brokerUrl: string): string {
+function welcome(data: DataDir, dashboardUrl: string, brokerUrl: string): string {
   const { credentials } = data
-  const lines = [
-    '',
-    `  thermopost is running. Dashboard: ${dashboardUrl}`,
-    `  MQTT broker: ${brokerUrl} (loopback only)`
-  ]
+  const lines = ['', `  thermopost is running. Dashboard: ${dashboardUrl}`, `  MQTT broker: ${brokerUrl} (loopback only)`]
   if (data.firstStart) {
     lines.push(
       '  First start: logins generated (shown this once; kept in ' + data.credentialsFile + ', mode 0600):',
       `    dashboard / API token: ${credentials.apiToken}`,
-      `    MQTT admin:            ${credentials.admin.username} / ${credentials.admin.password}`)
+      `    MQTT admin:            ${credentials.admin.username} / ${credentials.admin.password}`
+    )
   } else {
     lines.push(`  Logins (API token, MQTT admin): ${data.credentialsFile}`)
   }
@@ -174,7 +222,7 @@ function welcome (data: DataDir, dashboardUrl: string, brokerUrl: string): strin
   return lines.join('\n')
 }
 
-async function portFrom (text: string, flag: string, host: string): Promise<number> {
+async function portFrom(text: string, flag: string, host: string): Promise<number> {
   const port = Number(text)
   if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`${flag} must be a number from 0 to 65535, not '${text}'`)
   return port === 0 ? freePort(host) : port

@@ -27,7 +27,11 @@ export const defaultRestartPolicy: Readonly<RestartPolicy> = { maxRestarts: 5, f
 
 /** The part stopped before it was ever ready, or kept dying: what it last said. */
 export class PartFailedError extends Error {
-  constructor (readonly part: string, readonly lastLines: string[], reason: string) {
+  constructor(
+    readonly part: string,
+    readonly lastLines: string[],
+    reason: string
+  ) {
     super(`${part} ${reason}${lastLines.length > 0 ? `; its last output:\n  ${lastLines.join('\n  ')}` : ''}`)
     this.name = 'PartFailedError'
   }
@@ -35,11 +39,11 @@ export class PartFailedError extends Error {
 
 export interface PartEvents {
   /** Every output line, stdout and stderr. */
-  line (part: string, line: string): void
+  line(part: string, line: string): void
   /** Supervisor news about the part: restarts, giving up. */
-  notice (part: string, message: string): void
+  notice(part: string, message: string): void
   /** The part was given up after too many restarts. */
-  failed (error: PartFailedError): void
+  failed(error: PartFailedError): void
 }
 
 /** Lines of output kept to explain a failure. */
@@ -63,17 +67,24 @@ export class SupervisedPart {
   /** It was ready once: from then on, deaths are restarted. */
   private everReady = false
 
-  constructor (readonly spec: PartSpec, private readonly events: PartEvents, private readonly policy: RestartPolicy = defaultRestartPolicy) {}
+  constructor(
+    readonly spec: PartSpec,
+    private readonly events: PartEvents,
+    private readonly policy: RestartPolicy = defaultRestartPolicy
+  ) {}
 
   /** Runs the part; resolves with the ready line's match, or rejects with PartFailedError if it exits first. */
-  start (): Promise<RegExpMatchArray> {
+  start(): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
-      this.run((match) => resolve(match), (error) => reject(error))
+      this.run(
+        (match) => resolve(match),
+        (error) => reject(error)
+      )
     })
   }
 
   /** SIGTERM (SIGKILL after a grace period); no restart follows. */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.stopping = true
     clearTimeout(this.restartTimer)
     const child = this.child
@@ -85,13 +96,19 @@ export class SupervisedPart {
     clearTimeout(killer)
   }
 
-  private run (onReady: (match: RegExpMatchArray) => void, onNeverReady: (error: PartFailedError) => void): void {
+  private run(onReady: (match: RegExpMatchArray) => void, onNeverReady: (error: PartFailedError) => void): void {
     const { spec } = this
     // Its own process group: Ctrl-C in a terminal reaches only the supervisor, which then stops the parts
     // in order (devices offline first, the broker last) instead of all at once.
-    const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(spec.command, spec.args, {
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true
+    })
     this.child = child
-    const orphanGuard = (): void => { child.kill('SIGKILL') }
+    const orphanGuard = (): void => {
+      child.kill('SIGKILL')
+    }
     process.once('exit', orphanGuard)
     child.once('exit', () => process.off('exit', orphanGuard))
     const startedAt = Date.now()
@@ -120,14 +137,19 @@ export class SupervisedPart {
       }
       if (Date.now() - startedAt >= this.policy.stableMs) this.restarts = 0
       if (this.restarts >= this.policy.maxRestarts) {
-        this.events.failed(new PartFailedError(spec.name, this.lastLines, `${how}, and was given up after ${this.restarts} restarts in a row`))
+        this.events.failed(
+          new PartFailedError(spec.name, this.lastLines, `${how}, and was given up after ${this.restarts} restarts in a row`)
+        )
         return
       }
       const delay = Math.min(this.policy.maxDelayMs, this.policy.firstDelayMs * 2 ** this.restarts)
       this.restarts++
       this.events.notice(spec.name, `${how}; restart ${this.restarts} of at most ${this.policy.maxRestarts} in ${delay / 1000} s`)
       this.restartTimer = setTimeout(() => {
-        this.run(() => this.events.notice(spec.name, 'back up'), () => {})
+        this.run(
+          () => this.events.notice(spec.name, 'back up'),
+          () => {}
+        )
       }, delay)
     })
   }

@@ -1,7 +1,8 @@
 // Aedes as a stand-alone broker process for the bench: `node aedes-server.js PORT` (0 picks a free
 // port). Prints `aedes listening on mqtt://127.0.0.1:<port>` when ready; closes on SIGTERM.
-import { Aedes } from 'aedes'
+
 import { createServer } from 'node:net'
+import { Aedes } from 'aedes'
 
 const aedes = await Aedes.createBroker()
 const server = createServer(aedes.handle)

@@ -58,14 +58,14 @@ const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
  * With `persistenceDir` (mosquitto-persist): `persistence true` there, and max_queued_messages 0,
  * which in Mosquitto 2.0 means no limit at all (not "queue nothing").
  */
-function mosquittoConfig (port: number, persistenceDir: string | null, limits: BrokerLimits | undefined): string {
+function mosquittoConfig(port: number, persistenceDir: string | null, limits: BrokerLimits | undefined): string {
   return [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
     `max_inflight_messages ${limits?.maxInflight ?? 0}`,
-    ...persistenceDir === null
+    ...(persistenceDir === null
       ? [`max_queued_messages ${limits?.maxQueuedMessages ?? 1_000_000}`]
-      : [`max_queued_messages ${limits?.maxQueuedMessages ?? 0}`, 'persistence true', `persistence_location ${persistenceDir}/`],
+      : [`max_queued_messages ${limits?.maxQueuedMessages ?? 0}`, 'persistence true', `persistence_location ${persistenceDir}/`]),
     'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
@@ -84,7 +84,7 @@ export interface RunningBroker {
    * Stops it (SIGTERM, then SIGKILL) and removes its data dir; returns what went wrong, e.g. that
    * it had crashed, and what the data dir held on disk once it had exited.
    */
-  stop (): Promise<StopReport>
+  stop(): Promise<StopReport>
 }
 
 export interface StopReport {
@@ -93,7 +93,7 @@ export interface StopReport {
 }
 
 /** Throws when a broker cannot be started at all, before any round begins. */
-export function assertAvailable (name: BrokerName): void {
+export function assertAvailable(name: BrokerName): void {
   if (name.startsWith('thermopost') && !existsSync(THERMOPOST)) throw new Error(`${THERMOPOST} not found: build thermopost first`)
   if (name.startsWith('mosquitto') && !existsSync(MOSQUITTO)) throw new Error(`${MOSQUITTO} not found: apt-get install mosquitto`)
 }
@@ -102,7 +102,7 @@ export function assertAvailable (name: BrokerName): void {
  * A fresh broker process pinned to BROKER_CORE, listening on 127.0.0.1. `limits`: the scenario's own
  * in-flight window and queue length (aedes has no such settings and ignores them).
  */
-export async function launchBroker (name: BrokerName, limits?: BrokerLimits): Promise<RunningBroker> {
+export async function launchBroker(name: BrokerName, limits?: BrokerLimits): Promise<RunningBroker> {
   switch (name) {
     case 'thermopost': {
       // Never the default ./data: every run starts from an empty store, and other runs' state stays out.
@@ -124,21 +124,36 @@ export async function launchBroker (name: BrokerName, limits?: BrokerLimits): Pr
   }
 }
 
-function thermopost (storeArgs: readonly string[], limits: BrokerLimits): ChildProcess {
-  const limitArgs = ['--max-inflight', String(limits.maxInflight), '--max-queued-messages', String(limits.maxQueuedMessages), '--max-queued-bytes', '4294967296']
+function thermopost(storeArgs: readonly string[], limits: BrokerLimits): ChildProcess {
+  const limitArgs = [
+    '--max-inflight',
+    String(limits.maxInflight),
+    '--max-queued-messages',
+    String(limits.maxQueuedMessages),
+    '--max-queued-bytes',
+    '4294967296'
+  ]
   // THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of every thermopost broker run there (NODE_OPTIONS may not carry --cpu-prof).
-  const profile = process.env.THERMOPOST_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.THERMOPOST_BENCH_PROFILE}`]
-  return spawnPinned(BROKER_CORE, process.execPath, [...profile, THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs], REPO_ROOT)
+  const profile =
+    process.env.THERMOPOST_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.THERMOPOST_BENCH_PROFILE}`]
+  return spawnPinned(
+    BROKER_CORE,
+    process.execPath,
+    [...profile, THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs],
+    REPO_ROOT
+  )
 }
 
-function freshDataDir (name: BrokerName): string {
+function freshDataDir(name: BrokerName): string {
   return mkdtempSync(join(tmpdir(), `thermopost-bench-${name}-data-`))
 }
 
 /** A broker that listens on port 0 and logs the URL it got. */
-async function launchReporting (name: BrokerName, dataDir: string | null, child: ChildProcess): Promise<RunningBroker> {
+async function launchReporting(name: BrokerName, dataDir: string | null, child: ChildProcess): Promise<RunningBroker> {
   let announce: (port: number) => void = () => {}
-  const announced = new Promise<number>((resolve) => { announce = resolve })
+  const announced = new Promise<number>((resolve) => {
+    announce = resolve
+  })
   const output = new OutputTail(child, (line) => {
     const match = LISTEN_URL.exec(line)
     if (match) announce(Number(match[1]))
@@ -147,7 +162,7 @@ async function launchReporting (name: BrokerName, dataDir: string | null, child:
   return running(name, child, port, output, dataDir)
 }
 
-async function launchMosquitto (name: BrokerName, dataDir: string | null, limits: BrokerLimits | undefined): Promise<RunningBroker> {
+async function launchMosquitto(name: BrokerName, dataDir: string | null, limits: BrokerLimits | undefined): Promise<RunningBroker> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-bench-mosquitto-'))
   const configPath = join(dir, 'mosquitto.conf')
@@ -155,7 +170,13 @@ async function launchMosquitto (name: BrokerName, dataDir: string | null, limits
   const child = spawnPinned(BROKER_CORE, MOSQUITTO, ['-c', configPath])
   const output = new OutputTail(child)
   try {
-    await untilReady(name, child, output, waitForPort(port, READY_TIMEOUT_MS).then(() => port), dataDir)
+    await untilReady(
+      name,
+      child,
+      output,
+      waitForPort(port, READY_TIMEOUT_MS).then(() => port),
+      dataDir
+    )
   } finally {
     // Mosquitto reads its configuration once at start (and on SIGHUP, which the bench never sends).
     rmSync(dir, { recursive: true, force: true })
@@ -167,7 +188,13 @@ async function launchMosquitto (name: BrokerName, dataDir: string | null, limits
  * The port once `ready` resolves; throws, with the broker's last output, if it exits or times out
  * first, and then removes `dataDir` too.
  */
-async function untilReady (name: BrokerName, child: ChildProcess, output: OutputTail, ready: Promise<number>, dataDir: string | null): Promise<number> {
+async function untilReady(
+  name: BrokerName,
+  child: ChildProcess,
+  output: OutputTail,
+  ready: Promise<number>,
+  dataDir: string | null
+): Promise<number> {
   let timer: NodeJS.Timeout | undefined
   let onExit = (): void => {}
   let onError = (): void => {}
@@ -195,14 +222,14 @@ async function untilReady (name: BrokerName, child: ChildProcess, output: Output
   }
 }
 
-function running (name: BrokerName, child: ChildProcess, port: number, output: OutputTail, dataDir: string | null): RunningBroker {
+function running(name: BrokerName, child: ChildProcess, port: number, output: OutputTail, dataDir: string | null): RunningBroker {
   if (child.pid === undefined) throw new Error(`${name} has no pid`)
   return {
     name,
     pid: child.pid,
     port,
     dataDir,
-    async stop () {
+    async stop() {
       const problems = await terminate(name, child, output, dataDir === null ? STOP_TIMEOUT_MS : DURABLE_STOP_TIMEOUT_MS)
       if (dataDir === null) return { problems, dataDirBytesAfterExit: null }
       const dataDirBytesAfterExit = diskUsageBytes(dataDir)
@@ -212,7 +239,7 @@ function running (name: BrokerName, child: ChildProcess, port: number, output: O
   }
 }
 
-async function terminate (name: BrokerName, child: ChildProcess, output: OutputTail, timeoutMs: number): Promise<string[]> {
+async function terminate(name: BrokerName, child: ChildProcess, output: OutputTail, timeoutMs: number): Promise<string[]> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return [`${name} had exited (${child.signalCode ?? `code ${child.exitCode}`}) before the run ended:\n${output}`]
   }

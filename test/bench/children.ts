@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 
 const running = new Set<ChildProcess>()
@@ -7,7 +7,7 @@ const running = new Set<ChildProcess>()
  * Starts `command` pinned to one CPU core. taskset execs the command, so the child's pid is the
  * command's own pid, the one whose /proc entries the bench reads.
  */
-export function spawnPinned (core: number, command: string, args: readonly string[], cwd?: string): ChildProcess {
+export function spawnPinned(core: number, command: string, args: readonly string[], cwd?: string): ChildProcess {
   const child = spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd })
   running.add(child)
   child.once('exit', () => running.delete(child))
@@ -16,7 +16,7 @@ export function spawnPinned (core: number, command: string, args: readonly strin
 }
 
 /** Kills every child still running. Synchronous, so it also works from a process 'exit' handler. */
-export function killAllChildren (): void {
+export function killAllChildren(): void {
   for (const child of running) child.kill('SIGKILL')
 }
 
@@ -27,7 +27,11 @@ export function killAllChildren (): void {
 export class OutputTail {
   private readonly lines: string[] = []
 
-  constructor (child: ChildProcess, onLine: (line: string) => void = () => {}, private readonly keep = 20) {
+  constructor(
+    child: ChildProcess,
+    onLine: (line: string) => void = () => {},
+    private readonly keep = 20
+  ) {
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue
       createInterface({ input: stream }).on('line', (line) => {
@@ -38,13 +42,13 @@ export class OutputTail {
     }
   }
 
-  toString (): string {
+  toString(): string {
     return this.lines.join('\n')
   }
 }
 
 /** Resolves when the child has exited (at once if it already has). */
-export function exited (child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }

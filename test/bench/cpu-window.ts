@@ -16,12 +16,15 @@ export class CpuWindow {
   private readonly generatorStart: number
 
   /** `helperPids`: the generator's child processes (the native fan-out receiver), counted as generator. */
-  constructor (private readonly brokerPid: number, private readonly helperPids: readonly number[] = []) {
+  constructor(
+    private readonly brokerPid: number,
+    private readonly helperPids: readonly number[] = []
+  ) {
     this.brokerStart = cpuSeconds(brokerPid)
     this.generatorStart = this.generatorCpuSeconds()
   }
 
-  stop (): CpuWindowReading {
+  stop(): CpuWindowReading {
     const seconds = (performance.now() - this.startedAt) / 1000
     return {
       seconds,
@@ -30,7 +33,7 @@ export class CpuWindow {
     }
   }
 
-  private generatorCpuSeconds (): number {
+  private generatorCpuSeconds(): number {
     return this.helperPids.reduce((sum, pid) => sum + cpuSeconds(pid), cpuSeconds('self'))
   }
 }

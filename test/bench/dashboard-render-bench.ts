@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { CHROMIUM } from '../helpers/browser.js'
 import { startFilledHistoryStack } from './filled-history-stack.js'
 import { median } from './stats.js'
@@ -52,19 +52,28 @@ const TIMEOUT_MS = 30_000
  * the view wrote its caption or status line, which it does right after Chart.js drew (animation is off, so
  * `chart.update()` draws synchronously).
  */
-export async function runDashboardRenderBench (): Promise<DashboardRenderFigures> {
+export async function runDashboardRenderBench(): Promise<DashboardRenderFigures> {
   const stack = await startFilledHistoryStack({ devices: DEVICES, days: 30, detailInterval: 60, interval: 300 })
   let browser: Browser | undefined
   try {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ]
     })
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const problems: string[] = []
     context.on('page', (page) => {
-      page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console: ${message.text()}`)
+      })
       page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
     })
     const views: ViewUnderTest[] = [
@@ -105,7 +114,14 @@ export async function runDashboardRenderBench (): Promise<DashboardRenderFigures
         opens.push(opened)
         switches.push(switched - clicked)
       }
-      figures.push({ view: view.view, drawn, openMedianMs: median(opens)!, thirtyDaysMedianMs: median(switches)!, thirtyDaysMaxMs: Math.max(...switches), runs: RUNS })
+      figures.push({
+        view: view.view,
+        drawn,
+        openMedianMs: median(opens)!,
+        thirtyDaysMedianMs: median(switches)!,
+        thirtyDaysMaxMs: Math.max(...switches),
+        runs: RUNS
+      })
     }
     return { figures, problems }
   } finally {
@@ -115,21 +131,28 @@ export async function runDashboardRenderBench (): Promise<DashboardRenderFigures
 }
 
 /** The page's performance.now() at the first animation frame in which `sign` shows. */
-async function drawnAt (page: Page, sign: DrawnSign): Promise<number> {
-  const handle = await page.waitForFunction(({ selector, resolution, text }) => {
-    const element = document.querySelector<HTMLElement>(selector)
-    if (element === null) return false
-    if (resolution !== undefined && element.dataset.resolution !== resolution) return false
-    if (text !== undefined && !new RegExp(text).test(element.textContent ?? '')) return false
-    return performance.now()
-  }, sign, { polling: 'raf', timeout: TIMEOUT_MS })
-  return await handle.jsonValue() as number
+async function drawnAt(page: Page, sign: DrawnSign): Promise<number> {
+  const handle = await page.waitForFunction(
+    ({ selector, resolution, text }) => {
+      const element = document.querySelector<HTMLElement>(selector)
+      if (element === null) return false
+      if (resolution !== undefined && element.dataset.resolution !== resolution) return false
+      if (text !== undefined && !new RegExp(text).test(element.textContent ?? '')) return false
+      return performance.now()
+    },
+    sign,
+    { polling: 'raf', timeout: TIMEOUT_MS }
+  )
+  return (await handle.jsonValue()) as number
 }
 
-export function renderDashboardRenderBench ({ figures }: DashboardRenderFigures): string {
+export function renderDashboardRenderBench({ figures }: DashboardRenderFigures): string {
   return [
     '| dashboard view (headless Chromium) | 30 days drawn as | open → 24 h chart on screen, median ms | 30 d clicked → chart on screen, median / max ms | runs |',
     '| --- | --- | --- | --- | --- |',
-    ...figures.map((f) => `| ${f.view} | ${f.drawn} | ${f.openMedianMs.toFixed(0)} | ${f.thirtyDaysMedianMs.toFixed(0)} / ${f.thirtyDaysMaxMs.toFixed(0)} | ${f.runs} after ${WARMUP} warm-up |`)
+    ...figures.map(
+      (f) =>
+        `| ${f.view} | ${f.drawn} | ${f.openMedianMs.toFixed(0)} | ${f.thirtyDaysMedianMs.toFixed(0)} / ${f.thirtyDaysMaxMs.toFixed(0)} | ${f.runs} after ${WARMUP} warm-up |`
+    )
   ].join('\n')
 }

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** Bytes allocated on disk (st_blocks, as `du` counts) by every file under `dir`; 0 if it is gone. */
-export function diskUsageBytes (dir: string): number {
+export function diskUsageBytes(dir: string): number {
   let bytes = 0
   let entries
   try {

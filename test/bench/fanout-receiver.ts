@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { exited, OutputTail } from './children.js'
 import { FANOUT_RECEIVER } from './native-build.js'
@@ -31,9 +31,9 @@ export class FanOutReceiver {
   private onReady: () => void = () => {}
   private reportLine: string | undefined
 
-  private constructor (private readonly child: ChildProcess) {}
+  private constructor(private readonly child: ChildProcess) {}
 
-  get pid (): number {
+  get pid(): number {
     if (this.child.pid === undefined) throw new Error('fanout-receiver has no pid')
     return this.child.pid
   }
@@ -42,9 +42,11 @@ export class FanOutReceiver {
    * Resolves once every subscriber is connected and subscribed. `passMs` > 0: read each socket at
    * most that often, so each read takes more; it adds up to `passMs` to every latency.
    */
-  static async start (port: number, subscribers: number, topic: string, idPrefix: string, passMs: number): Promise<FanOutReceiver> {
+  static async start(port: number, subscribers: number, topic: string, idPrefix: string, passMs: number): Promise<FanOutReceiver> {
     if (!existsSync(FANOUT_RECEIVER)) throw new Error(`${FANOUT_RECEIVER} not found: run the bench through run.js, which builds it`)
-    const child = spawn(FANOUT_RECEIVER, [String(port), String(subscribers), topic, idPrefix, String(Math.round(passMs * 1000))], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(FANOUT_RECEIVER, [String(port), String(subscribers), topic, idPrefix, String(Math.round(passMs * 1000))], {
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
     const receiver = new FanOutReceiver(child)
     const output = new OutputTail(child, (line) => {
       if (line === 'ready') receiver.onReady()
@@ -60,12 +62,12 @@ export class FanOutReceiver {
   }
 
   /** Opens the measured window: the receiver's counts start from zero. */
-  reset (): void {
+  reset(): void {
     this.child.stdin?.write('reset\n')
   }
 
   /** Closes the window: the receiver prints its counts and exits. */
-  async stop (): Promise<ReceiverReport> {
+  async stop(): Promise<ReceiverReport> {
     this.child.stdin?.write('report\n')
     await exited(this.child)
     await new Promise((resolve) => setImmediate(resolve))
@@ -74,11 +76,11 @@ export class FanOutReceiver {
   }
 
   /** Ends it at once, reported or not; the broker sees its connections reset. */
-  kill (): void {
+  kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
   }
 }
 
-function how (child: ChildProcess): string {
+function how(child: ChildProcess): string {
   return `exited (${child.signalCode ?? `code ${child.exitCode}`})`
 }

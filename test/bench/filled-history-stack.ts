@@ -31,7 +31,7 @@ export interface FilledHistoryStack {
   end: number
   /** Readings written before start-up. */
   readings: number
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 const SITE = 'bench'
@@ -44,7 +44,7 @@ const REGISTRY_TIMEOUT_MS = 10_000
  * mounts them, open (no token). Each device then publishes one reading through the broker, so the service's
  * registry knows it as a running service would.
  */
-export async function startFilledHistoryStack (options: FilledHistoryOptions): Promise<FilledHistoryStack> {
+export async function startFilledHistoryStack(options: FilledHistoryOptions): Promise<FilledHistoryStack> {
   const stops: Array<() => Promise<void>> = []
   const close = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop()
@@ -66,14 +66,18 @@ export async function startFilledHistoryStack (options: FilledHistoryOptions): P
     await service.ready
     const server = createApi({ ...service, auth: { open: true }, logger, dashboard: dashboardRouter() }).listen(0, '127.0.0.1')
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
-    stops.push(() => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }))
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        })
+    )
     await announce(broker.url, options.devices)
     const deadline = Date.now() + REGISTRY_TIMEOUT_MS
     while (service.devices.list().length < options.devices) {
-      if (Date.now() > deadline) throw new Error(`the service knew ${service.devices.list().length} of ${options.devices} devices after ${REGISTRY_TIMEOUT_MS} ms`)
+      if (Date.now() > deadline)
+        throw new Error(`the service knew ${service.devices.list().length} of ${options.devices} devices after ${REGISTRY_TIMEOUT_MS} ms`)
       await sleep(50)
     }
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, deviceIds, end, readings, close }
@@ -83,12 +87,12 @@ export async function startFilledHistoryStack (options: FilledHistoryOptions): P
   }
 }
 
-function deviceName (index: number): string {
+function deviceName(index: number): string {
   return `d${String(index).padStart(2, '0')}`
 }
 
 /** Each device's days, oldest first, a gentle daily swing around 20 °C; returns how many readings. */
-async function fill (history: SqliteHistoryStore, options: FilledHistoryOptions, end: number): Promise<number> {
+async function fill(history: SqliteHistoryStore, options: FilledHistoryOptions, end: number): Promise<number> {
   const start = end - options.days * 86_400_000
   let total = 0
   for (let index = 0; index < options.devices; index++) {
@@ -96,7 +100,15 @@ async function fill (history: SqliteHistoryStore, options: FilledHistoryOptions,
     let batch: Reading[] = []
     for (let time = start; time < end; time += step) {
       const temperature = 20 + 2 * Math.sin((time / 86_400_000) * 2 * Math.PI + index) + (index % 7) / 10
-      batch.push({ deviceId: `${SITE}/${deviceName(index)}`, site: SITE, device: deviceName(index), source: 'thermopost', time, temperature, setpoint: 21 })
+      batch.push({
+        deviceId: `${SITE}/${deviceName(index)}`,
+        site: SITE,
+        device: deviceName(index),
+        source: 'thermopost',
+        time,
+        temperature,
+        setpoint: 21
+      })
       if (batch.length === FILL_BATCH) {
         await history.write(batch)
         total += batch.length
@@ -110,11 +122,18 @@ async function fill (history: SqliteHistoryStore, options: FilledHistoryOptions,
 }
 
 /** One current reading from each device, QoS 1, through the broker. */
-async function announce (url: string, devices: number): Promise<void> {
+async function announce(url: string, devices: number): Promise<void> {
   const client = await mqtt.connectAsync(url, { clientId: 'bench-announce', protocolVersion: 5 })
   try {
-    await Promise.all(Array.from({ length: devices }, (_, index) =>
-      client.publishAsync(deviceTopic(SITE, deviceName(index), 'reading'), encodeReading({ time: Date.now(), temperature: 20, setpoint: 21 }, 'json'), { qos: 1 })))
+    await Promise.all(
+      Array.from({ length: devices }, (_, index) =>
+        client.publishAsync(
+          deviceTopic(SITE, deviceName(index), 'reading'),
+          encodeReading({ time: Date.now(), temperature: 20, setpoint: 21 }, 'json'),
+          { qos: 1 }
+        )
+      )
+    )
   } finally {
     await client.endAsync()
   }

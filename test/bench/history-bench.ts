@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Reading } from '../../service/reading.js'
 import { SqliteHistoryStore } from '../../service/history/sqlite.js'
 import type { HistorySynchronous } from '../../service/history/sqlite-schema.js'
+import type { Reading } from '../../service/reading.js'
 import { median } from './stats.js'
 
 export interface WriteFigure {
@@ -18,23 +18,31 @@ export interface WriteFigure {
 export interface HistoryBenchFigures {
   writes: WriteFigure[]
   /** A week of 1-minute rollups for one device (10 080 points), `resolution: '1m'`. */
-  weekOf1m: { points: number, runs: number, medianMs: number, maxMs: number }
+  weekOf1m: { points: number; runs: number; medianMs: number; maxMs: number }
 }
 
 const DEVICES = 1000
 const INTERVAL = 10_000
 const START = Date.UTC(2026, 0, 5)
 
-function reading (device: number, time: number): Reading {
+function reading(device: number, time: number): Reading {
   const name = `d${device}`
-  return { deviceId: `bench/${name}`, site: 'bench', device: name, source: 'thermopost', time, temperature: 20 + (device + time / INTERVAL) % 50 / 10, setpoint: 21 }
+  return {
+    deviceId: `bench/${name}`,
+    site: 'bench',
+    device: name,
+    source: 'thermopost',
+    time,
+    temperature: 20 + ((device + time / INTERVAL) % 50) / 10,
+    setpoint: 21
+  }
 }
 
 /**
  * The SQLite write path alone: `rounds` rounds of one reading from each of 1000 devices every 10 s, in batches
  * of `batchSize` as the ingest would flush them; the clock runs from the first write to the last one resolving.
  */
-async function measureWrites (synchronous: HistorySynchronous, batchSize: number, rounds: number): Promise<WriteFigure> {
+async function measureWrites(synchronous: HistorySynchronous, batchSize: number, rounds: number): Promise<WriteFigure> {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-history-bench-'))
   const store = new SqliteHistoryStore({ path: join(dir, 'history.db'), synchronous })
   try {
@@ -47,7 +55,13 @@ async function measureWrites (synchronous: HistorySynchronous, batchSize: number
     const started = performance.now()
     for (let i = 0; i < timed.length; i += batchSize) await store.write(timed.slice(i, i + batchSize))
     const seconds = (performance.now() - started) / 1000
-    return { scenario: `${DEVICES} devices, every 10 s`, synchronous, batchSize, readings: timed.length, readingsPerSecond: timed.length / seconds }
+    return {
+      scenario: `${DEVICES} devices, every 10 s`,
+      synchronous,
+      batchSize,
+      readings: timed.length,
+      readingsPerSecond: timed.length / seconds
+    }
   } finally {
     await store.close()
     rmSync(dir, { recursive: true, force: true })
@@ -55,7 +69,7 @@ async function measureWrites (synchronous: HistorySynchronous, batchSize: number
 }
 
 /** One device reporting every 10 s for a week, then its week read back at 1-minute resolution `runs` times. */
-async function measureWeekQuery (runs: number): Promise<HistoryBenchFigures['weekOf1m']> {
+async function measureWeekQuery(runs: number): Promise<HistoryBenchFigures['weekOf1m']> {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-history-bench-'))
   const store = new SqliteHistoryStore({ path: join(dir, 'history.db') })
   try {
@@ -80,7 +94,7 @@ async function measureWeekQuery (runs: number): Promise<HistoryBenchFigures['wee
 /** Each write scenario runs this many times, after one warm-up run, and reports the median. */
 const REPEATS = 3
 
-export async function runHistoryBench (): Promise<HistoryBenchFigures> {
+export async function runHistoryBench(): Promise<HistoryBenchFigures> {
   await measureWrites('normal', 1000, 50) // warm-up: the first scenario would otherwise also time the JIT
   const writes: WriteFigure[] = []
   for (const synchronous of ['full', 'normal'] as const) {
@@ -94,12 +108,14 @@ export async function runHistoryBench (): Promise<HistoryBenchFigures> {
   return { writes, weekOf1m: await measureWeekQuery(15) }
 }
 
-export function renderHistoryBench (figures: HistoryBenchFigures): string {
+export function renderHistoryBench(figures: HistoryBenchFigures): string {
   const lines = [
     `| SQLite history write path | synchronous | batch | readings | readings/s (median of ${REPEATS}) |`,
     '| --- | --- | --- | --- | --- |',
-    ...figures.writes.map((w) =>
-      `| ${w.scenario} | ${w.synchronous} | ${w.batchSize} | ${w.readings} | ${Math.round(w.readingsPerSecond).toLocaleString('en')} |`),
+    ...figures.writes.map(
+      (w) =>
+        `| ${w.scenario} | ${w.synchronous} | ${w.batchSize} | ${w.readings} | ${Math.round(w.readingsPerSecond).toLocaleString('en')} |`
+    ),
     '',
     '| query | points | runs | median ms | max ms |',
     '| --- | --- | --- | --- | --- |',

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { exited, OutputTail } from './children.js'
 
@@ -6,10 +6,7 @@ import { exited, OutputTail } from './children.js'
 export type IngestServiceRequest = { type: 'reset' } | { type: 'report' }
 
 /** What it says: ready once subscribed, each write's running total, and a report when asked. */
-export type IngestServiceMessage =
-  | { type: 'ready' }
-  | { type: 'stored', total: number }
-  | { type: 'report', report: IngestServiceReport }
+export type IngestServiceMessage = { type: 'ready' } | { type: 'stored'; total: number } | { type: 'report'; report: IngestServiceReport }
 
 /** Since the last reset: readings stored and their publish → stored latency. */
 export interface IngestServiceReport {
@@ -34,7 +31,10 @@ export class IngestServiceProcess {
   onStored: () => void = () => {}
   private pendingReport: ((report: IngestServiceReport) => void) | undefined
 
-  private constructor (private readonly child: ChildProcess, private readonly output: OutputTail) {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly output: OutputTail
+  ) {
     child.on('message', (message: IngestServiceMessage) => {
       if (message.type === 'stored') {
         this.stored = message.total
@@ -46,15 +46,24 @@ export class IngestServiceProcess {
     })
   }
 
-  static async start (brokerUrl: string, core: number): Promise<IngestServiceProcess> {
+  static async start(brokerUrl: string, core: number): Promise<IngestServiceProcess> {
     // taskset execs node, which keeps the IPC channel's descriptor.
     const child = spawn('taskset', ['-c', String(core), process.execPath, SCRIPT, brokerUrl], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
     const output = new OutputTail(child)
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bench service not ready within ${READY_TIMEOUT_MS} ms\n${output}`)), READY_TIMEOUT_MS)
-      child.once('exit', () => { clearTimeout(timer); reject(new Error(`bench service exited before it was ready\n${output}`)) })
+      const timer = setTimeout(
+        () => reject(new Error(`bench service not ready within ${READY_TIMEOUT_MS} ms\n${output}`)),
+        READY_TIMEOUT_MS
+      )
+      child.once('exit', () => {
+        clearTimeout(timer)
+        reject(new Error(`bench service exited before it was ready\n${output}`))
+      })
       child.on('message', (message: IngestServiceMessage) => {
-        if (message.type === 'ready') { clearTimeout(timer); resolve() }
+        if (message.type === 'ready') {
+          clearTimeout(timer)
+          resolve()
+        }
       })
     })
     try {
@@ -66,16 +75,16 @@ export class IngestServiceProcess {
     return new IngestServiceProcess(child, output)
   }
 
-  get pid (): number {
+  get pid(): number {
     if (this.child.pid === undefined) throw new Error('the bench service has no pid')
     return this.child.pid
   }
 
-  reset (): void {
+  reset(): void {
     this.child.send({ type: 'reset' } satisfies IngestServiceRequest)
   }
 
-  report (): Promise<IngestServiceReport> {
+  report(): Promise<IngestServiceReport> {
     return new Promise((resolve) => {
       this.pendingReport = resolve
       this.child.send({ type: 'report' } satisfies IngestServiceRequest)
@@ -83,7 +92,7 @@ export class IngestServiceProcess {
   }
 
   /** Closes the channel, which stops the service cleanly; killed if it takes too long. Returns what went wrong. */
-  async stop (): Promise<string[]> {
+  async stop(): Promise<string[]> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return [`bench service had exited early:\n${this.output}`]
     const problems: string[] = []
     const timer = setTimeout(() => {
@@ -93,7 +102,8 @@ export class IngestServiceProcess {
     this.child.disconnect()
     await exited(this.child)
     clearTimeout(timer)
-    if (this.child.exitCode !== 0 && problems.length === 0) problems.push(`bench service exited (${this.child.signalCode ?? `code ${this.child.exitCode}`}):\n${this.output}`)
+    if (this.child.exitCode !== 0 && problems.length === 0)
+      problems.push(`bench service exited (${this.child.signalCode ?? `code ${this.child.exitCode}`}):\n${this.output}`)
     return problems
   }
 }

@@ -15,7 +15,7 @@ import { TimedHistoryStore } from './timed-history-store.js'
  * Close still stores the last batch after the parent has hung up: with a callback, a send into the closed
  * channel fails quietly instead of as an uncaught 'error' on the process.
  */
-function tell (message: IngestServiceMessage): void {
+function tell(message: IngestServiceMessage): void {
   if (process.connected) process.send?.(message, undefined, {}, () => {})
 }
 

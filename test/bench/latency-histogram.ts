@@ -8,20 +8,20 @@ export class LatencyHistogram {
   private readonly counts = new Uint32Array(LatencyHistogram.BUCKETS_PER_DOUBLING * 40)
   private total = 0
 
-  recordMs (ms: number): void {
+  recordMs(ms: number): void {
     const micros = ms * 1000
     const bucket = micros <= 1 ? 0 : Math.floor(Math.log2(micros) * LatencyHistogram.BUCKETS_PER_DOUBLING)
     this.counts[Math.min(bucket, this.counts.length - 1)]++
     this.total++
   }
 
-  reset (): void {
+  reset(): void {
     this.counts.fill(0)
     this.total = 0
   }
 
   /** The latency (ms, bucket midpoint) below which `fraction` of the samples fall; null when empty. */
-  quantileMs (fraction: number): number | null {
+  quantileMs(fraction: number): number | null {
     if (this.total === 0) return null
     const rank = Math.ceil(fraction * this.total)
     let seen = 0

@@ -17,6 +17,6 @@ const OFFSET_MS = ((): number => {
  * Milliseconds on CLOCK_MONOTONIC: the send time PUBLISHes carry and every receiver (Node or
  * native) subtracts it from, so latency means the same thing whichever process reads it.
  */
-export function monotonicMs (): number {
+export function monotonicMs(): number {
   return performance.now() + OFFSET_MS
 }

@@ -11,10 +11,10 @@ export class PacketFramer {
   /** Remaining length of the packet whose header `bodyStart` decoded last. */
   private remaining = 0
 
-  constructor (private readonly onPacket: PacketHandler) {}
+  constructor(private readonly onPacket: PacketHandler) {}
 
   /** Handles every complete packet in `chunk`, keeping a trailing partial one for the next call. */
-  push (chunk: Buffer): void {
+  push(chunk: Buffer): void {
     const buffer = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
     let offset = 0
     for (;;) {
@@ -30,7 +30,7 @@ export class PacketFramer {
   }
 
   /** Decodes the remaining length at `offset` into `this.remaining`; −1 while the header is incomplete. */
-  private bodyStart (buffer: Buffer, offset: number): number {
+  private bodyStart(buffer: Buffer, offset: number): number {
     let length = 0
     let multiplier = 1
     for (let index = offset + 1; index < buffer.length && index <= offset + 4; index++) {

@@ -13,7 +13,7 @@ export const FANOUT_RECEIVER = fileURLToPath(new URL('./native/fanout-receiver',
  * Built on every run rather than when stale: a second of gcc is nothing next to a bench, and a
  * binary left over from another checkout can never be measured by mistake.
  */
-export function buildFanOutReceiver (): void {
+export function buildFanOutReceiver(): void {
   mkdirSync(dirname(FANOUT_RECEIVER), { recursive: true })
   try {
     execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', FANOUT_RECEIVER, SOURCE, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] })

@@ -6,23 +6,38 @@ import { STANDALONE_BENCHES } from './standalone-benches.js'
 
 test('without --only every broker scenario runs, service-ingest among them, and every standalone bench once', () => {
   const options = parseOptions([])
-  assert.deepEqual(options.scenarios.map((s) => s.name), SCENARIOS.map((s) => s.name))
+  assert.deepEqual(
+    options.scenarios.map((s) => s.name),
+    SCENARIOS.map((s) => s.name)
+  )
   assert.ok(options.scenarios.some((s) => s.name === 'service-ingest'))
-  assert.deepEqual(options.standalone.map((b) => b.name), ['history-write', 'api-query', 'dashboard-render'])
+  assert.deepEqual(
+    options.standalone.map((b) => b.name),
+    ['history-write', 'api-query', 'dashboard-render']
+  )
   assert.equal(options.rounds, 5)
 })
 
 test('--only splits its names into broker scenarios and standalone benches, each in the order given', () => {
   const options = parseOptions(['--only', 'dashboard-render,service-ingest,history-write,qos0-fanin', '--rounds', '1'])
-  assert.deepEqual(options.scenarios.map((s) => s.name), ['service-ingest', 'qos0-fanin'])
-  assert.deepEqual(options.standalone.map((b) => b.name), ['dashboard-render', 'history-write'])
+  assert.deepEqual(
+    options.scenarios.map((s) => s.name),
+    ['service-ingest', 'qos0-fanin']
+  )
+  assert.deepEqual(
+    options.standalone.map((b) => b.name),
+    ['dashboard-render', 'history-write']
+  )
   assert.equal(options.rounds, 1)
 })
 
 test('--only with standalone benches alone runs no broker scenario', () => {
   const options = parseOptions(['--only', 'api-query'])
   assert.deepEqual(options.scenarios, [])
-  assert.deepEqual(options.standalone, STANDALONE_BENCHES.filter((b) => b.name === 'api-query'))
+  assert.deepEqual(
+    options.standalone,
+    STANDALONE_BENCHES.filter((b) => b.name === 'api-query')
+  )
 })
 
 test('--only refuses a name that is neither', () => {

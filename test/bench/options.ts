@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { BROKER_NAMES, type BrokerName } from './brokers.js'
-import { SCENARIOS, scenarioNamed, type Scenario } from './scenarios.js'
-import { STANDALONE_BENCHES, standaloneNamed, type StandaloneBench } from './standalone-benches.js'
+import { SCENARIOS, type Scenario, scenarioNamed } from './scenarios.js'
+import { STANDALONE_BENCHES, type StandaloneBench, standaloneNamed } from './standalone-benches.js'
 
 export interface BenchOptions {
   rounds: number
@@ -27,11 +27,13 @@ export const USAGE = `usage: node dist/test/bench/run.js [options]
                              scenario's own brokers; the scenario's first is compared to the others
   --json PATH                also write runs and summary as JSON`
 
-function oneOffs (): string {
-  return SCENARIOS.filter((s) => s.maxRounds !== undefined).map((s) => `${s.name} runs in the first ${s.maxRounds} only`).join(', ')
+function oneOffs(): string {
+  return SCENARIOS.filter((s) => s.maxRounds !== undefined)
+    .map((s) => `${s.name} runs in the first ${s.maxRounds} only`)
+    .join(', ')
 }
 
-export function parseOptions (args: string[]): BenchOptions {
+export function parseOptions(args: string[]): BenchOptions {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -56,25 +58,29 @@ export function parseOptions (args: string[]): BenchOptions {
   }
 }
 
-function positive (flag: string, text: string, integer: boolean): number {
+function positive(flag: string, text: string, integer: boolean): number {
   const value = Number(text)
-  if (!(value > 0) || (integer && !Number.isInteger(value))) throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got "${text}"`)
+  if (!(value > 0) || (integer && !Number.isInteger(value)))
+    throw new Error(`${flag} wants a positive ${integer ? 'integer' : 'number'}, got "${text}"`)
   return value
 }
 
-function list (text: string): string[] {
-  return text.split(',').map((item) => item.trim()).filter((item) => item !== '')
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
 }
 
 /** `name` if a broker scenario or a standalone bench has it; the error lists both kinds. */
-function known (name: string): string {
+function known(name: string): string {
   if (standaloneNamed(name) === undefined && !SCENARIOS.some((scenario) => scenario.name === name)) {
     throw new Error(`unknown scenario "${name}" (known: ${[...SCENARIOS, ...STANDALONE_BENCHES].map((s) => s.name).join(', ')})`)
   }
   return name
 }
 
-function brokerNamed (name: string): BrokerName {
+function brokerNamed(name: string): BrokerName {
   const broker = BROKER_NAMES.find((candidate) => candidate === name)
   if (!broker) throw new Error(`unknown broker "${name}" (known: ${BROKER_NAMES.join(', ')})`)
   return broker

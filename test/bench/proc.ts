@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
 
 /** CPU seconds (user + system, all threads) the process has used since it started. */
-export function cpuSeconds (pid: number | 'self'): number {
+export function cpuSeconds(pid: number | 'self'): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // The command name (field 2) may hold spaces and parentheses, so count from the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
@@ -14,16 +14,16 @@ export function cpuSeconds (pid: number | 'self'): number {
 }
 
 /** Resident set size in KB, as VmRSS in /proc/PID/status. */
-export function rssKb (pid: number): number {
+export function rssKb(pid: number): number {
   return statusKb(pid, 'VmRSS')
 }
 
 /** The highest resident set size the process has had, in KB (VmHWM). */
-export function peakRssKb (pid: number): number {
+export function peakRssKb(pid: number): number {
   return statusKb(pid, 'VmHWM')
 }
 
-function statusKb (pid: number, field: string): number {
+function statusKb(pid: number, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   if (!match) throw new Error(`no ${field} for pid ${pid}`)
   return Number(match[1])

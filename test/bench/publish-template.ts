@@ -16,16 +16,29 @@ export class PublishTemplate {
   private readonly payloadOffset: number
 
   /** `packetIds`: shared by every template that publishes on the same connection. */
-  constructor (topic: string, private readonly qos: 0 | 1, private readonly packetIds = new PacketIdSequence()) {
-    this.packet = mqtt.generate({
-      cmd: 'publish', topic, qos, retain: false, dup: false, payload: Buffer.alloc(PAYLOAD_BYTES), ...(qos === 1 ? { messageId: 1 } : {})
-    }, { protocolVersion: PROTOCOL_VERSION })
+  constructor(
+    topic: string,
+    private readonly qos: 0 | 1,
+    private readonly packetIds = new PacketIdSequence()
+  ) {
+    this.packet = mqtt.generate(
+      {
+        cmd: 'publish',
+        topic,
+        qos,
+        retain: false,
+        dup: false,
+        payload: Buffer.alloc(PAYLOAD_BYTES),
+        ...(qos === 1 ? { messageId: 1 } : {})
+      },
+      { protocolVersion: PROTOCOL_VERSION }
+    )
     // The payload is the last field of a PUBLISH; for QoS 1 the packet id sits just before it.
     this.payloadOffset = this.packet.length - PAYLOAD_BYTES
   }
 
   /** `count` PUBLISHes back to back in one buffer, for one socket write. */
-  batch (count: number): Buffer {
+  batch(count: number): Buffer {
     const size = this.packet.length
     const out = Buffer.allocUnsafe(count * size)
     const now = monotonicMs()
@@ -46,7 +59,7 @@ export class PublishTemplate {
 export class PacketIdSequence {
   private next = 1
 
-  take (): number {
+  take(): number {
     const id = this.next
     this.next = id === 0xffff ? 1 : id + 1
     return id
@@ -54,6 +67,6 @@ export class PacketIdSequence {
 }
 
 /** The send time that `PublishTemplate.batch` wrote into a received PUBLISH whose body is `buffer[start, end)`. */
-export function sentAtMs (buffer: Buffer, end: number): number {
+export function sentAtMs(buffer: Buffer, end: number): number {
   return buffer.readDoubleLE(end - PAYLOAD_BYTES)
 }

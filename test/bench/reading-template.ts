@@ -17,18 +17,32 @@ export class ReadingTemplate {
   private lastTime = 0
 
   /** `packetIds`: shared by every template that publishes on the same connection. */
-  constructor (site: string, device: string, temperature: number, private readonly packetIds: PacketIdSequence) {
+  constructor(
+    site: string,
+    device: string,
+    temperature: number,
+    private readonly packetIds: PacketIdSequence
+  ) {
     const payload = encodeReading({ time: PLACEHOLDER_TIME, temperature }, 'json')
-    this.packet = mqtt.generate({
-      cmd: 'publish', topic: deviceTopic(site, device, 'reading'), qos: 1, messageId: 1, retain: false, dup: false, payload
-    }, { protocolVersion: PROTOCOL_VERSION })
+    this.packet = mqtt.generate(
+      {
+        cmd: 'publish',
+        topic: deviceTopic(site, device, 'reading'),
+        qos: 1,
+        messageId: 1,
+        retain: false,
+        dup: false,
+        payload
+      },
+      { protocolVersion: PROTOCOL_VERSION }
+    )
     // The payload is the last field of a PUBLISH, the packet id just before it.
     const payloadOffset = this.packet.length - payload.length
     this.timeOffset = payloadOffset + payload.indexOf(String(PLACEHOLDER_TIME))
     this.packetIdOffset = payloadOffset - 2
   }
 
-  get size (): number {
+  get size(): number {
     return this.packet.length
   }
 
@@ -37,7 +51,7 @@ export class ReadingTemplate {
    * reading, whichever is later: the history keeps one reading per device and millisecond and would drop the
    * second as a duplicate.
    */
-  writeInto (out: Buffer, at: number, now: number): void {
+  writeInto(out: Buffer, at: number, now: number): void {
     const time = Math.max(now, this.lastTime + 1)
     this.lastTime = time
     this.packet.copy(out, at)

@@ -1,10 +1,10 @@
-import { GENERATOR_CPU_LIMIT_PERCENT, METRICS, type BrokerSummary, type MetricKey, type ScenarioSummary } from './summary.js'
+import { type BrokerSummary, GENERATOR_CPU_LIMIT_PERCENT, METRICS, type MetricKey, type ScenarioSummary } from './summary.js'
 
 /**
  * The results as markdown tables, the form the README carries: medians per broker, then ratios,
  * one ratio table per set of brokers compared (scenarios name their own brokers).
  */
-export function renderMarkdown (summaries: readonly ScenarioSummary[], rounds: number): string {
+export function renderMarkdown(summaries: readonly ScenarioSummary[], rounds: number): string {
   const fewer = summaries.filter((summary) => summary.rounds < rounds).map((summary) => `${summary.scenario} ${summary.rounds}`)
   const metrics = METRICS.filter((metric) => summaries.some((summary) => summary.metrics.includes(metric.key)))
   const lines = [
@@ -15,13 +15,19 @@ export function renderMarkdown (summaries: readonly ScenarioSummary[], rounds: n
   ]
   for (const summary of summaries) {
     for (const broker of summary.brokers) {
-      lines.push(row([
-        summary.scenario,
-        broker.broker,
-        ...metrics.map((metric) => summary.metrics.includes(metric.key) ? emphasize(summary, metric.key, formatMetric(metric.key, broker.medians[metric.key])) : '–'),
-        `${formatNumber(broker.generatorCpuPercent.median, 0)} / ${formatNumber(broker.generatorCpuPercent.max, 0)}`,
-        runsCell(broker)
-      ]))
+      lines.push(
+        row([
+          summary.scenario,
+          broker.broker,
+          ...metrics.map((metric) =>
+            summary.metrics.includes(metric.key)
+              ? emphasize(summary, metric.key, formatMetric(metric.key, broker.medians[metric.key]))
+              : '–'
+          ),
+          `${formatNumber(broker.generatorCpuPercent.median, 0)} / ${formatNumber(broker.generatorCpuPercent.max, 0)}`,
+          runsCell(broker)
+        ])
+      )
     }
   }
   const groups = comparisonGroups(summaries)
@@ -38,73 +44,79 @@ export function renderMarkdown (summaries: readonly ScenarioSummary[], rounds: n
 }
 
 /** Scenarios that compare the same brokers, in order of first appearance; a table each. */
-function comparisonGroups (summaries: readonly ScenarioSummary[]): ScenarioSummary[][] {
+function comparisonGroups(summaries: readonly ScenarioSummary[]): ScenarioSummary[][] {
   const groups = new Map<string, ScenarioSummary[]>()
   for (const summary of summaries) {
     if (summary.ratios.length === 0) continue
     const key = comparisonHeads(summary).join('|')
-    groups.set(key, [...groups.get(key) ?? [], summary])
+    groups.set(key, [...(groups.get(key) ?? []), summary])
   }
   return [...groups.values()]
 }
 
-function comparisonHeads (summary: ScenarioSummary): string[] {
+function comparisonHeads(summary: ScenarioSummary): string[] {
   return summary.ratios.map(({ of, to }) => `${of} ÷ ${to}`)
 }
 
-function ratioTable (group: readonly ScenarioSummary[]): string[] {
+function ratioTable(group: readonly ScenarioSummary[]): string[] {
   const heads = comparisonHeads(group[0])
   const lines = [row(['scenario', 'metric', ...heads]), row(Array(heads.length + 2).fill('---'))]
   for (const summary of group) {
     for (const metric of METRICS.filter((candidate) => summary.metrics.includes(candidate.key))) {
-      lines.push(row([
-        summary.scenario,
-        `${metric.label} ${metric.higherIsBetter ? '↑' : '↓'}`,
-        ...summary.ratios.map(({ ratios }) => emphasize(summary, metric.key, formatRatio(ratios[metric.key])))
-      ]))
+      lines.push(
+        row([
+          summary.scenario,
+          `${metric.label} ${metric.higherIsBetter ? '↑' : '↓'}`,
+          ...summary.ratios.map(({ ratios }) => emphasize(summary, metric.key, formatRatio(ratios[metric.key])))
+        ])
+      )
     }
   }
   return lines
 }
 
-function runsCell (broker: BrokerSummary): string {
+function runsCell(broker: BrokerSummary): string {
   const notes = [`${broker.rounds - broker.troubledRounds}/${broker.rounds} ok`]
   if (broker.invalidRounds > 0) notes.push(`⚠ ${broker.invalidRounds}/${broker.rounds}`)
   if (broker.troubledRounds > 0) notes.push(`✗ ${broker.troubledRounds}/${broker.rounds}`)
   return notes.join(' ')
 }
 
-function emphasize (summary: ScenarioSummary, key: MetricKey, text: string): string {
+function emphasize(summary: ScenarioSummary, key: MetricKey, text: string): string {
   return summary.headlineMetrics.includes(key) && text !== '–' ? `**${text}**` : text
 }
 
-export function formatMetric (key: MetricKey, value: number | null): string {
+export function formatMetric(key: MetricKey, value: number | null): string {
   switch (key) {
     case 'deliveriesPerSecond':
     case 'acksPerSecond':
-    case 'storedPerSecond': return formatNumber(value, 0)
+    case 'storedPerSecond':
+      return formatNumber(value, 0)
     case 'p50Ms':
-    case 'p99Ms': return value === null || value >= 100 ? formatNumber(value, 0) : value.toPrecision(3)
+    case 'p99Ms':
+      return value === null || value >= 100 ? formatNumber(value, 0) : value.toPrecision(3)
     case 'brokerCpuPercent':
-    case 'serviceCpuPercent': return formatNumber(value, 0)
+    case 'serviceCpuPercent':
+      return formatNumber(value, 0)
     case 'rssPerConnectionKb':
     case 'rssMb':
     case 'rssPeakMb':
     case 'dataDirMb':
     case 'dataDirMbAfterStop':
     case 'simulatorRssMb':
-    case 'serviceRssMb': return formatNumber(value, 1)
+    case 'serviceRssMb':
+      return formatNumber(value, 1)
   }
 }
 
-function formatRatio (value: number | null): string {
+function formatRatio(value: number | null): string {
   return value === null ? '–' : `${value.toPrecision(3)}×`
 }
 
-function formatNumber (value: number | null, decimals: number): string {
+function formatNumber(value: number | null, decimals: number): string {
   return value === null ? '–' : value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
 }
 
-function row (cells: readonly string[]): string {
+function row(cells: readonly string[]): string {
   return `| ${cells.join(' | ')} |`
 }

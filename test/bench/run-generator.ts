@@ -13,10 +13,12 @@ const SETUP_ALLOWANCE_MS = 90_000
  * Runs one scenario in a fresh generator process pinned to GENERATOR_CORE and returns what it
  * printed; kills it after warm-up + window + `setupAllowanceMs`.
  */
-export async function runGenerator (config: GeneratorConfig, setupAllowanceMs = SETUP_ALLOWANCE_MS): Promise<GeneratorResult> {
+export async function runGenerator(config: GeneratorConfig, setupAllowanceMs = SETUP_ALLOWANCE_MS): Promise<GeneratorResult> {
   const child = spawnPinned(GENERATOR_CORE, process.execPath, [LOAD_GENERATOR, JSON.stringify(config)])
   let resultLine: string | undefined
-  const output = new OutputTail(child, (line) => { if (line.startsWith('{')) resultLine = line })
+  const output = new OutputTail(child, (line) => {
+    if (line.startsWith('{')) resultLine = line
+  })
   const timeoutMs = config.warmupMs + config.durationMs + setupAllowanceMs
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
   await exited(child)

@@ -3,30 +3,33 @@
 // core. Prints medians and ratios as markdown; --json also writes every run. Usage: see USAGE in options.ts.
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { assertAvailable, launchBroker, type BrokerName } from './brokers.js'
+import { assertAvailable, type BrokerName, launchBroker } from './brokers.js'
 import { killAllChildren } from './children.js'
 import { buildFanOutReceiver } from './native-build.js'
-import { parseOptions, USAGE, type BenchOptions } from './options.js'
+import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { formatMetric, renderMarkdown } from './report-table.js'
 import { runGenerator } from './run-generator.js'
 import { brokersFor, roundsOf, type Scenario } from './scenarios.js'
 import type { StandaloneBench, StandaloneResult } from './standalone-benches.js'
-import { GENERATOR_CPU_LIMIT_PERCENT, summarize, type RunRecord } from './summary.js'
+import { GENERATOR_CPU_LIMIT_PERCENT, type RunRecord, summarize } from './summary.js'
 
 /** One scenario against a fresh broker process. Failures are recorded, not thrown: the other runs go on. */
-async function runOnce (scenario: Scenario, brokerName: BrokerName, round: number, options: BenchOptions): Promise<RunRecord> {
+async function runOnce(scenario: Scenario, brokerName: BrokerName, round: number, options: BenchOptions): Promise<RunRecord> {
   const record: RunRecord = { round, scenario: scenario.name, broker: brokerName, result: null, problems: [] }
   let broker
   try {
     broker = await launchBroker(brokerName, scenario.limits)
-    record.result = await runGenerator({
-      scenario: scenario.name,
-      port: broker.port,
-      brokerPid: broker.pid,
-      dataDir: broker.dataDir,
-      warmupMs: options.warmupSeconds * 1000,
-      durationMs: options.durationSeconds * 1000
-    }, scenario.setupAllowanceMs)
+    record.result = await runGenerator(
+      {
+        scenario: scenario.name,
+        port: broker.port,
+        brokerPid: broker.pid,
+        dataDir: broker.dataDir,
+        warmupMs: options.warmupSeconds * 1000,
+        durationMs: options.durationSeconds * 1000
+      },
+      scenario.setupAllowanceMs
+    )
     record.problems.push(...record.result.problems)
   } catch (error) {
     record.problems.push(error instanceof Error ? error.message : String(error))
@@ -42,7 +45,7 @@ async function runOnce (scenario: Scenario, brokerName: BrokerName, round: numbe
   return record
 }
 
-function progressLine (record: RunRecord, rounds: number): string {
+function progressLine(record: RunRecord, rounds: number): string {
   const head = `round ${record.round}/${rounds}  ${record.scenario.padEnd(20)} ${record.broker.padEnd(17)}`
   const result = record.result
   if (!result) return `${head} FAILED\n  ${record.problems.join('\n  ')}`
@@ -55,7 +58,7 @@ function progressLine (record: RunRecord, rounds: number): string {
   } else if (result.rssPerConnectionKb !== null) {
     figures = `${formatMetric('rssPerConnectionKb', result.rssPerConnectionKb)} KB/conn`
   } else if (result.rssMb !== null) {
-    const disk = (mb: number | null): string => mb === null ? '–' : formatMetric('dataDirMb', mb)
+    const disk = (mb: number | null): string => (mb === null ? '–' : formatMetric('dataDirMb', mb))
     figures = `RSS ${formatMetric('rssMb', result.rssMb)} MB (peak ${formatMetric('rssPeakMb', result.rssPeakMb)})  disk ${disk(result.dataDirMb)} MB (after exit ${disk(result.dataDirMbAfterStop)})${acks} over ${result.seconds.toFixed(1)} s`
   } else {
     figures = `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s${acks}  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
@@ -73,22 +76,24 @@ interface StandaloneRecord {
 }
 
 /** One standalone bench; a failure is recorded, not thrown, like a broker run's. */
-async function runStandalone (bench: StandaloneBench): Promise<StandaloneRecord> {
+async function runStandalone(bench: StandaloneBench): Promise<StandaloneRecord> {
   const started = performance.now()
   const record: StandaloneRecord = { bench: bench.name, seconds: 0, result: null, problems: [] }
   try {
     record.result = await bench.run()
     record.problems.push(...record.result.problems)
   } catch (error) {
-    record.problems.push(error instanceof Error ? error.stack ?? error.message : String(error))
+    record.problems.push(error instanceof Error ? (error.stack ?? error.message) : String(error))
   }
   record.seconds = (performance.now() - started) / 1000
   const problems = record.problems.length > 0 ? `\n  ⚠ ${record.problems.join('\n  ⚠ ')}` : ''
-  console.log(`once        ${bench.name.padEnd(20)} ${record.result === null ? 'FAILED' : 'done'} in ${record.seconds.toFixed(1)} s${problems}`)
+  console.log(
+    `once        ${bench.name.padEnd(20)} ${record.result === null ? 'FAILED' : 'done'} in ${record.seconds.toFixed(1)} s${problems}`
+  )
   return record
 }
 
-async function main (): Promise<void> {
+async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   new Set(options.scenarios.flatMap((scenario) => brokersFor(scenario, options.brokers))).forEach(assertAvailable)
   // Before any round, so a missing gcc fails the bench at once rather than every fan-out run.
@@ -114,14 +119,21 @@ async function main (): Promise<void> {
   if (options.jsonPath !== undefined) {
     const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }
     const { scenarios, standalone: benches, ...settings } = options
-    writeFileSync(options.jsonPath, `${JSON.stringify({
-      startedAt: startedAt.toISOString(),
-      settings: { ...settings, scenarios: scenarios.map((s) => s.name), standalone: benches.map((b) => b.name) },
-      machine,
-      summaries,
-      runs: records,
-      standalone
-    }, null, 2)}\n`)
+    writeFileSync(
+      options.jsonPath,
+      `${JSON.stringify(
+        {
+          startedAt: startedAt.toISOString(),
+          settings: { ...settings, scenarios: scenarios.map((s) => s.name), standalone: benches.map((b) => b.name) },
+          machine,
+          summaries,
+          runs: records,
+          standalone
+        },
+        null,
+        2
+      )}\n`
+    )
     console.log(`\nresults written to ${options.jsonPath}`)
   }
 }

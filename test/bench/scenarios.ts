@@ -2,7 +2,15 @@ import type { BrokerLimits, BrokerName } from './brokers.js'
 
 /** The workloads the bench knows; the load generator runs one per process. */
 export type ScenarioName =
-  'qos0-fanin' | 'fanout-latency' | 'fanout-saturation' | 'qos1-fanin' | 'durable-qos1-fanin' | 'idle-connections' | 'offline-queue-memory' | 'fleet-10k' | 'service-ingest'
+  | 'qos0-fanin'
+  | 'fanout-latency'
+  | 'fanout-saturation'
+  | 'qos1-fanin'
+  | 'durable-qos1-fanin'
+  | 'idle-connections'
+  | 'offline-queue-memory'
+  | 'fleet-10k'
+  | 'service-ingest'
 
 export interface FanInScenario {
   kind: 'fan-in'
@@ -93,11 +101,46 @@ const COMPARED: readonly BrokerName[] = ['thermopost', 'mosquitto', 'aedes']
 const DURABLE: readonly BrokerName[] = ['thermopost', 'mosquitto-persist', 'thermopost-memory']
 
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'qos0-fanin', headline: 'deliveries', brokers: COMPARED, kind: 'fan-in', publishers: 20, qos: 0, window: 0, persistentSubscriber: false },
+  {
+    name: 'qos0-fanin',
+    headline: 'deliveries',
+    brokers: COMPARED,
+    kind: 'fan-in',
+    publishers: 20,
+    qos: 0,
+    window: 0,
+    persistentSubscriber: false
+  },
   { name: 'fanout-latency', headline: 'latency', brokers: COMPARED, kind: 'fan-out', subscribers: 200, rate: 200, receiverPassMs: 0 },
-  { name: 'fanout-saturation', headline: 'deliveries', brokers: COMPARED, kind: 'fan-out', subscribers: 200, rate: 2000, receiverPassMs: 1 },
-  { name: 'qos1-fanin', headline: 'deliveries', brokers: COMPARED, kind: 'fan-in', publishers: 20, qos: 1, window: 64, persistentSubscriber: false },
-  { name: 'durable-qos1-fanin', headline: 'deliveries', brokers: DURABLE, kind: 'fan-in', publishers: 20, qos: 1, window: 64, persistentSubscriber: true },
+  {
+    name: 'fanout-saturation',
+    headline: 'deliveries',
+    brokers: COMPARED,
+    kind: 'fan-out',
+    subscribers: 200,
+    rate: 2000,
+    receiverPassMs: 1
+  },
+  {
+    name: 'qos1-fanin',
+    headline: 'deliveries',
+    brokers: COMPARED,
+    kind: 'fan-in',
+    publishers: 20,
+    qos: 1,
+    window: 64,
+    persistentSubscriber: false
+  },
+  {
+    name: 'durable-qos1-fanin',
+    headline: 'deliveries',
+    brokers: DURABLE,
+    kind: 'fan-in',
+    publishers: 20,
+    qos: 1,
+    window: 64,
+    persistentSubscriber: true
+  },
   { name: 'idle-connections', headline: 'rss', brokers: COMPARED, kind: 'idle', connections: 5000 },
   {
     name: 'offline-queue-memory',
@@ -130,18 +173,18 @@ export const SCENARIOS: readonly Scenario[] = [
   }
 ]
 
-export function scenarioNamed (name: string): Scenario {
+export function scenarioNamed(name: string): Scenario {
   const scenario = SCENARIOS.find((candidate) => candidate.name === name)
   if (!scenario) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`)
   return scenario
 }
 
 /** The scenario's brokers that --brokers `selected`, in the scenario's order. */
-export function brokersFor (scenario: Scenario, selected: readonly BrokerName[]): BrokerName[] {
+export function brokersFor(scenario: Scenario, selected: readonly BrokerName[]): BrokerName[] {
   return scenario.brokers.filter((broker) => selected.includes(broker))
 }
 
 /** How many rounds `scenario` takes part in when the bench runs `rounds`. */
-export function roundsOf (scenario: Scenario, rounds: number): number {
+export function roundsOf(scenario: Scenario, rounds: number): number {
   return Math.min(rounds, scenario.maxRounds ?? rounds)
 }

@@ -20,27 +20,27 @@ export interface StandaloneResult {
  */
 export interface StandaloneBench {
   name: StandaloneName
-  run (): Promise<StandaloneResult>
+  run(): Promise<StandaloneResult>
 }
 
 export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
   {
     name: 'history-write',
-    async run () {
+    async run() {
       const figures = await runHistoryBench()
       return { markdown: renderHistoryBench(figures), figures, problems: [] }
     }
   },
   {
     name: 'api-query',
-    async run () {
+    async run() {
       const figures = await runApiQueryBench()
       return { markdown: renderApiQueryBench(figures), figures, problems: [] }
     }
   },
   {
     name: 'dashboard-render',
-    async run () {
+    async run() {
       const figures = await runDashboardRenderBench()
       return { markdown: renderDashboardRenderBench(figures), figures, problems: figures.problems }
     }
@@ -48,6 +48,6 @@ export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
 ]
 
 /** The standalone bench of that name, or undefined when it names none. */
-export function standaloneNamed (name: string): StandaloneBench | undefined {
+export function standaloneNamed(name: string): StandaloneBench | undefined {
   return STANDALONE_BENCHES.find((bench) => bench.name === name)
 }

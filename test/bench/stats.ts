@@ -1,5 +1,5 @@
 /** Median of the numbers given; null for none. */
-export function median (values: readonly number[]): number | null {
+export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null
   const sorted = [...values].sort((a, b) => a - b)
   const middle = sorted.length >> 1
@@ -11,7 +11,7 @@ export function median (values: readonly number[]): number | null {
  * drift 25–45 % between rounds, so ratios are taken inside a round, where both brokers saw the same
  * machine, and only then summarised.
  */
-export function medianRatio (a: readonly (number | null)[], b: readonly (number | null)[]): number | null {
+export function medianRatio(a: readonly (number | null)[], b: readonly (number | null)[]): number | null {
   const ratios: number[] = []
   for (let round = 0; round < Math.min(a.length, b.length); round++) {
     const x = a[round]
@@ -22,7 +22,7 @@ export function medianRatio (a: readonly (number | null)[], b: readonly (number 
 }
 
 /** The nearest-rank percentile: the smallest value with at least `fraction` of the values at or below it; null for none. */
-export function percentile (values: readonly number[], fraction: number): number | null {
+export function percentile(values: readonly number[], fraction: number): number | null {
   if (values.length === 0) return null
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)]

@@ -1,6 +1,6 @@
 import type { BrokerName } from './brokers.js'
 import type { GeneratorResult } from './generator-protocol.js'
-import { brokersFor, roundsOf, type Headline, type Scenario, type ScenarioName } from './scenarios.js'
+import { brokersFor, type Headline, roundsOf, type Scenario, type ScenarioName } from './scenarios.js'
 import { median, medianRatio } from './stats.js'
 
 /** Above this the generator's own core is the bottleneck, so the run says little about the broker. */
@@ -17,8 +17,20 @@ export interface RunRecord {
 }
 
 export type MetricKey =
-  'deliveriesPerSecond' | 'acksPerSecond' | 'p50Ms' | 'p99Ms' | 'brokerCpuPercent' | 'rssPerConnectionKb' | 'rssMb' | 'rssPeakMb' | 'dataDirMb' | 'dataDirMbAfterStop' | 'simulatorRssMb' |
-  'storedPerSecond' | 'serviceCpuPercent' | 'serviceRssMb'
+  | 'deliveriesPerSecond'
+  | 'acksPerSecond'
+  | 'p50Ms'
+  | 'p99Ms'
+  | 'brokerCpuPercent'
+  | 'rssPerConnectionKb'
+  | 'rssMb'
+  | 'rssPeakMb'
+  | 'dataDirMb'
+  | 'dataDirMbAfterStop'
+  | 'simulatorRssMb'
+  | 'storedPerSecond'
+  | 'serviceCpuPercent'
+  | 'serviceRssMb'
 
 export interface Metric {
   key: MetricKey
@@ -52,15 +64,20 @@ const HEADLINE_METRICS: Record<Headline, readonly MetricKey[]> = {
 }
 
 /** The figures a scenario's runs produce; the others are null in its results. */
-function metricsOf (scenario: Scenario): MetricKey[] {
+function metricsOf(scenario: Scenario): MetricKey[] {
   switch (scenario.kind) {
     case 'fan-in':
-      return ['deliveriesPerSecond', ...scenario.qos === 1 ? ['acksPerSecond' as const] : [], 'p50Ms', 'p99Ms', 'brokerCpuPercent']
-    case 'fan-out': return ['deliveriesPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent']
-    case 'idle': return ['brokerCpuPercent', 'rssPerConnectionKb']
-    case 'offline-queue': return ['acksPerSecond', 'brokerCpuPercent', 'rssMb', 'rssPeakMb', 'dataDirMb', 'dataDirMbAfterStop']
-    case 'fleet': return ['acksPerSecond', 'brokerCpuPercent', 'rssPerConnectionKb', 'rssMb', 'simulatorRssMb']
-    case 'service-ingest': return ['storedPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent', 'rssMb', 'serviceCpuPercent', 'serviceRssMb']
+      return ['deliveriesPerSecond', ...(scenario.qos === 1 ? ['acksPerSecond' as const] : []), 'p50Ms', 'p99Ms', 'brokerCpuPercent']
+    case 'fan-out':
+      return ['deliveriesPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent']
+    case 'idle':
+      return ['brokerCpuPercent', 'rssPerConnectionKb']
+    case 'offline-queue':
+      return ['acksPerSecond', 'brokerCpuPercent', 'rssMb', 'rssPeakMb', 'dataDirMb', 'dataDirMbAfterStop']
+    case 'fleet':
+      return ['acksPerSecond', 'brokerCpuPercent', 'rssPerConnectionKb', 'rssMb', 'simulatorRssMb']
+    case 'service-ingest':
+      return ['storedPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent', 'rssMb', 'serviceCpuPercent', 'serviceRssMb']
   }
 }
 
@@ -68,7 +85,7 @@ export interface BrokerSummary {
   broker: BrokerName
   /** Median over the rounds that produced a result. */
   medians: Record<MetricKey, number | null>
-  generatorCpuPercent: { median: number | null, max: number | null }
+  generatorCpuPercent: { median: number | null; max: number | null }
   /** Rounds whose generator core was above GENERATOR_CPU_LIMIT_PERCENT. */
   invalidRounds: number
   /** Rounds with no result, or with problems. */
@@ -84,18 +101,29 @@ export interface ScenarioSummary {
   headlineMetrics: readonly MetricKey[]
   brokers: BrokerSummary[]
   /** The first broker's ratio to each other one: median of per-round ratios. */
-  ratios: { of: BrokerName, to: BrokerName, ratios: Record<MetricKey, number | null> }[]
+  ratios: { of: BrokerName; to: BrokerName; ratios: Record<MetricKey, number | null> }[]
 }
 
 /** `selected`: the brokers --brokers allows; each scenario runs against those of its own that are selected. */
-export function summarize (records: readonly RunRecord[], scenarios: readonly Scenario[], selected: readonly BrokerName[], benchRounds: number): ScenarioSummary[] {
+export function summarize(
+  records: readonly RunRecord[],
+  scenarios: readonly Scenario[],
+  selected: readonly BrokerName[],
+  benchRounds: number
+): ScenarioSummary[] {
   return scenarios.map((scenario) => {
     const metrics = metricsOf(scenario)
     const brokers = brokersFor(scenario, selected)
     const rounds = roundsOf(scenario, benchRounds)
     /** Per broker, one entry per round (null when that round produced no result). */
-    const perRound = new Map(brokers.map((broker) => [broker, Array.from({ length: rounds }, (_, round) =>
-      records.find((record) => record.scenario === scenario.name && record.broker === broker && record.round === round + 1))]))
+    const perRound = new Map(
+      brokers.map((broker) => [
+        broker,
+        Array.from({ length: rounds }, (_, round) =>
+          records.find((record) => record.scenario === scenario.name && record.broker === broker && record.round === round + 1)
+        )
+      ])
+    )
     const series = (broker: BrokerName, key: MetricKey): (number | null)[] =>
       (perRound.get(broker) ?? []).map((record) => record?.result?.[key] ?? null)
     const [first, ...others] = brokers
@@ -106,7 +134,7 @@ export function summarize (records: readonly RunRecord[], scenarios: readonly Sc
       headlineMetrics: HEADLINE_METRICS[scenario.headline],
       brokers: brokers.map((broker) => {
         const runs = perRound.get(broker) ?? []
-        const generatorCpu = runs.flatMap((record) => record?.result ? [record.result.generatorCpuPercent] : [])
+        const generatorCpu = runs.flatMap((record) => (record?.result ? [record.result.generatorCpuPercent] : []))
         return {
           broker,
           medians: byMetric(metrics, (key) => median(present(series(broker, key)))),
@@ -125,12 +153,12 @@ export function summarize (records: readonly RunRecord[], scenarios: readonly Sc
   })
 }
 
-function byMetric (keys: readonly MetricKey[], value: (key: MetricKey) => number | null): Record<MetricKey, number | null> {
+function byMetric(keys: readonly MetricKey[], value: (key: MetricKey) => number | null): Record<MetricKey, number | null> {
   const values = Object.fromEntries(METRICS.map((metric) => [metric.key, null])) as Record<MetricKey, number | null>
   for (const key of keys) values[key] = value(key)
   return values
 }
 
-function present (values: readonly (number | null)[]): number[] {
+function present(values: readonly (number | null)[]): number[] {
   return values.filter((value): value is number => value !== null)
 }

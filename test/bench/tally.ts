@@ -13,18 +13,18 @@ export class Tally {
   readonly latency = new LatencyHistogram()
 
   /** One PUBLISH arrived at a subscriber, carrying the send time written by `PublishTemplate`. */
-  recordDelivery (sentAtMs: number): void {
+  recordDelivery(sentAtMs: number): void {
     this.delivered++
     this.deliveredTotal++
     this.latency.recordMs(monotonicMs() - sentAtMs)
   }
 
-  recordAcks (count: number): void {
+  recordAcks(count: number): void {
     this.acknowledged += count
     this.acknowledgedTotal += count
   }
 
-  reset (): void {
+  reset(): void {
     this.published = 0
     this.delivered = 0
     this.acknowledged = 0

@@ -10,9 +10,12 @@ export type StoredListener = (count: number, agesMs: Float64Array) => void
  * bench's publishers set to the moment they sent it: the end-to-end latency, publish → stored.
  */
 export class TimedHistoryStore implements HistoryStore {
-  constructor (private readonly inner: HistoryStore, private readonly onStored: StoredListener) {}
+  constructor(
+    private readonly inner: HistoryStore,
+    private readonly onStored: StoredListener
+  ) {}
 
-  async write (readings: readonly Reading[]): Promise<void> {
+  async write(readings: readonly Reading[]): Promise<void> {
     await this.inner.write(readings)
     // Fractional ms: the publish time is whole ms, so ages read up to 1 ms high, never low.
     const now = performance.timeOrigin + performance.now()
@@ -21,19 +24,19 @@ export class TimedHistoryStore implements HistoryStore {
     this.onStored(readings.length, ages)
   }
 
-  query (query: SeriesQuery): Promise<Series> {
+  query(query: SeriesQuery): Promise<Series> {
     return this.inner.query(query)
   }
 
-  exportCsv (deviceId: string, from: number, to: number, resolution: Resolution): AsyncIterable<string> {
+  exportCsv(deviceId: string, from: number, to: number, resolution: Resolution): AsyncIterable<string> {
     return this.inner.exportCsv(deviceId, from, to, resolution)
   }
 
-  applyRetention (now: number): Promise<void> {
+  applyRetention(now: number): Promise<void> {
     return this.inner.applyRetention(now)
   }
 
-  close (): Promise<void> {
+  close(): Promise<void> {
     return this.inner.close()
   }
 }

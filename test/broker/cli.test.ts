@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, test, type TestContext } from 'node:test'
+import { describe, type TestContext, test } from 'node:test'
 import { startCliBroker } from '../helpers/cli-broker.js'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { type ProgramResult, runProgram } from '../helpers/run-program.js'
@@ -14,16 +14,19 @@ import { asConnack, expectClosedSilently, expectDisconnect, rawConnect, rawSessi
 /** The `thermopost` command: help, the `broker` command's start-up line and clean shutdown, and bad input. */
 
 /** `thermopost ARGS` run to its end. */
-function runCli (t: TestContext, args: string[]): Promise<ProgramResult> {
+function runCli(t: TestContext, args: string[]): Promise<ProgramResult> {
   return runProgram(t, process.execPath, [thermopostBin, ...args])
 }
 
 /** `thermopost broker` on a free port, with a data directory of its own (two brokers may not share one: the store is locked). */
-async function startBrokerCommand (t: TestContext): Promise<{ child: ChildProcess, port: number, lines: () => string[] }> {
+async function startBrokerCommand(t: TestContext): Promise<{ child: ChildProcess; port: number; lines: () => string[] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'thermopost-cli-'))
   t.after(() => rmSync(dataDir, { recursive: true, force: true }))
   const { child, output, urls } = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], 1)
-  const lines = (): string[] => output().split('\n').filter((line) => line.includes('mqtt://127.0.0.1:'))
+  const lines = (): string[] =>
+    output()
+      .split('\n')
+      .filter((line) => line.includes('mqtt://127.0.0.1:'))
   return { child, port: Number(new URL(urls[0]!).port), lines }
 }
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { RawClient } from '../helpers/raw-client.js'
 import { startBroker } from '../helpers/broker.js'
+import { RawClient } from '../helpers/raw-client.js'
 import { asConnack, expectClosedSilently, rawSession } from '../helpers/session-clients.js'
 import { expectSilence } from '../helpers/silence.js'
 
 /** CONNECT → CONNACK at every protocol level, refusals, assigned ids and the 5.0 CONNACK properties. */
 
 /** Collects every byte the broker sends, for answers mqtt-packet would not parse the way we need. */
-function recordBytes (client: RawClient): () => Buffer {
+function recordBytes(client: RawClient): () => Buffer {
   const chunks: Buffer[] = []
   client.socket.on('data', (chunk: Buffer) => chunks.push(chunk))
   return () => Buffer.concat(chunks)
@@ -18,13 +18,17 @@ function recordBytes (client: RawClient): () => Buffer {
  * A CONNECT built by hand (mqtt-packet refuses to encode some of the invalid ones): keepalive 60, no properties.
  * `flags` 0x02 is Clean Session.
  */
-function connectBytes (protocolName: string, level: number, clientId = 'a', flags = 0x02, payloadTail = Buffer.alloc(0)): Buffer {
+function connectBytes(protocolName: string, level: number, clientId = 'a', flags = 0x02, payloadTail = Buffer.alloc(0)): Buffer {
   const name = Buffer.from(protocolName)
   const id = Buffer.from(clientId)
   const variable = Buffer.concat([
-    Buffer.from([0, name.length]), name, Buffer.from([level, flags, 0, 60]),
+    Buffer.from([0, name.length]),
+    name,
+    Buffer.from([level, flags, 0, 60]),
     Buffer.from(level === 5 ? [0] : []),
-    Buffer.from([0, id.length]), id, payloadTail
+    Buffer.from([0, id.length]),
+    id,
+    payloadTail
   ])
   return Buffer.concat([Buffer.from([0x10, variable.length]), variable])
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
 import type { RawClient } from '../helpers/raw-client.js'
-import { asDisconnect, rawSession, type ProtocolVersion } from '../helpers/session-clients.js'
+import { asDisconnect, type ProtocolVersion, rawSession } from '../helpers/session-clients.js'
 import { sleep } from '../helpers/silence.js'
 
 /**
@@ -14,7 +14,7 @@ import { sleep } from '../helpers/silence.js'
  * Asserts the connection stays open for `openMs`, then closes within `closeWithinMs` more. 5.0 may send
  * DISCONNECT 0x8D Keep Alive timeout first; nothing else is allowed.
  */
-async function expectKeepaliveClose (client: RawClient, version: ProtocolVersion, openMs: number, closeWithinMs: number): Promise<void> {
+async function expectKeepaliveClose(client: RawClient, version: ProtocolVersion, openMs: number, closeWithinMs: number): Promise<void> {
   assert.equal(await client.waitClosed(openMs), false, `still open after ${openMs} ms`)
   assert.equal(await client.waitClosed(closeWithinMs), true, `closed within ${openMs + closeWithinMs} ms`)
   const sent = client.pending()
@@ -22,12 +22,15 @@ async function expectKeepaliveClose (client: RawClient, version: ProtocolVersion
     assert.equal(sent.length, 1)
     assert.equal(asDisconnect(sent[0]!).reasonCode, 0x8d)
   } else {
-    assert.deepEqual(sent.map((p) => p.cmd), [])
+    assert.deepEqual(
+      sent.map((p) => p.cmd),
+      []
+    )
   }
 }
 
 /** Sends `send` every 400 ms for `ms`, then asserts the connection is still open. */
-async function keepBusy (client: RawClient, ms: number, send: () => void): Promise<void> {
+async function keepBusy(client: RawClient, ms: number, send: () => void): Promise<void> {
   const until = Date.now() + ms
   while (Date.now() < until) {
     send()
@@ -52,7 +55,10 @@ describe('keepalive', { concurrency: true }, () => {
       t.after(() => broker.close())
       const { client } = await rawSession(t, broker.port, version, { keepalive: 1 })
       let pings = 0
-      await keepBusy(client, 2400, () => { client.send({ cmd: 'pingreq' }, version); pings += 1 })
+      await keepBusy(client, 2400, () => {
+        client.send({ cmd: 'pingreq' }, version)
+        pings += 1
+      })
       const answers = client.pending().map((p) => p.cmd)
       assert.deepEqual(answers, Array(pings).fill('pingresp'))
     })
@@ -61,10 +67,23 @@ describe('keepalive', { concurrency: true }, () => {
       const broker = await startBroker()
       t.after(() => broker.close())
       const { client } = await rawSession(t, broker.port, version, { keepalive: 1 })
-      await keepBusy(client, 2400, () => client.send({
-        cmd: 'publish', topic: 'alive/by/publish', payload: Buffer.from('x'), qos: 0, dup: false, retain: false
-      }, version))
-      assert.deepEqual(client.pending().map((p) => p.cmd), [])
+      await keepBusy(client, 2400, () =>
+        client.send(
+          {
+            cmd: 'publish',
+            topic: 'alive/by/publish',
+            payload: Buffer.from('x'),
+            qos: 0,
+            dup: false,
+            retain: false
+          },
+          version
+        )
+      )
+      assert.deepEqual(
+        client.pending().map((p) => p.cmd),
+        []
+      )
     })
 
     test(`${label}: keepalive 0 turns the mechanism off`, async (t) => {

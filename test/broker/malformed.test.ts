@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { startBroker } from '../helpers/broker.js'
-import { RawClient } from '../helpers/raw-client.js'
 import type { BrokerOptions } from '../../broker/options.js'
+import { startBroker } from '../helpers/broker.js'
 import { Inbox } from '../helpers/mqtt-inbox.js'
+import { RawClient } from '../helpers/raw-client.js'
 import {
-  assertBrokerAlive, asPublish, connectPacket, expectClosedSilently, expectDisconnect, mqttClient, rawSession,
-  type ProtocolVersion
+  asPublish,
+  assertBrokerAlive,
+  connectPacket,
+  expectClosedSilently,
+  expectDisconnect,
+  mqttClient,
+  type ProtocolVersion,
+  rawSession
 } from '../helpers/session-clients.js'
 
 /**
@@ -15,7 +21,7 @@ import {
  */
 
 /** MQTT Variable Byte Integer. */
-function varint (n: number): number[] {
+function varint(n: number): number[] {
   const bytes: number[] = []
   do {
     let byte = n % 128
@@ -27,24 +33,22 @@ function varint (n: number): number[] {
 }
 
 /** Length-prefixed string field from raw bytes, so that invalid UTF-8 survives. */
-function field (bytes: Buffer | string): Buffer {
+function field(bytes: Buffer | string): Buffer {
   const body = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)
   return Buffer.concat([Buffer.from([body.length >> 8, body.length & 0xff]), body])
 }
 
-function frame (firstByte: number, body: Buffer): Buffer {
+function frame(firstByte: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from([firstByte, ...varint(body.length)]), body])
 }
 
 /** A PUBLISH built by hand: any topic bytes, any header flags. QoS > 0 gets packet id 1. */
-function publishBytes (version: ProtocolVersion, topic: Buffer | string, payload: Buffer, flags = 0): Buffer {
+function publishBytes(version: ProtocolVersion, topic: Buffer | string, payload: Buffer, flags = 0): Buffer {
   const qos = (flags >> 1) & 3
-  return frame(0x30 | flags, Buffer.concat([
-    field(topic),
-    Buffer.from(qos > 0 ? [0, 1] : []),
-    Buffer.from(version === 5 ? [0] : []),
-    payload
-  ]))
+  return frame(
+    0x30 | flags,
+    Buffer.concat([field(topic), Buffer.from(qos > 0 ? [0, 1] : []), Buffer.from(version === 5 ? [0] : []), payload])
+  )
 }
 
 type Expected = 'close' | number[]
@@ -53,7 +57,7 @@ interface Violation {
   name: string
   /** What the broker must do: close silently (3.1.1), or 5.0 DISCONNECT with one of these reason codes then close. */
   expected: Record<4 | 5, Expected>
-  bytes (version: ProtocolVersion): Buffer
+  bytes(version: ProtocolVersion): Buffer
   options?: Partial<BrokerOptions>
 }
 
@@ -97,9 +101,8 @@ const violations: Violation[] = [
   {
     name: 'a SUBSCRIBE with header flags 0 instead of 2 [MQTT-3.8.1-1]',
     expected: { 4: 'close', 5: [0x81] },
-    bytes: (version) => frame(0x80, Buffer.concat([
-      Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/b'), Buffer.from([1])
-    ]))
+    bytes: (version) =>
+      frame(0x80, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/b'), Buffer.from([1])]))
   },
   {
     name: 'a 2000-byte PUBLISH over maxPacketSize 1000 [MQTT-3.2.2-15 / 3.1.2.25]',
@@ -117,20 +120,19 @@ const payloadViolations: Violation[] = [
   {
     name: 'a SUBSCRIBE requesting QoS 3 [MQTT-3.8.3-4 / MQTT-3-8.3-4]',
     expected: { 4: 'close', 5: [0x81] },
-    bytes: (version) => frame(0x82, Buffer.concat([
-      Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/b'), Buffer.from([3])
-    ]))
+    bytes: (version) =>
+      frame(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/b'), Buffer.from([3])]))
   }
 ]
 
-function mqttConnectBytes (version: ProtocolVersion): Buffer {
+function mqttConnectBytes(version: ProtocolVersion): Buffer {
   // Built by hand rather than with mqtt-packet so the test does not depend on its encoder accepting it.
   const flags = 0x02
   const body = Buffer.concat([field('MQTT'), Buffer.from([version, flags, 0, 0]), Buffer.from(version === 5 ? [0] : []), field('again')])
   return frame(0x10, body)
 }
 
-function violationTests (violation: Violation): void {
+function violationTests(violation: Violation): void {
   for (const version of [4, 5] as const) {
     const label = version === 5 ? '5.0' : '3.1.1'
     const expected = violation.expected[version]
@@ -189,7 +191,6 @@ describe('connect timeout', { concurrency: true }, () => {
 describe('malformed input and protocol violations', () => {
   for (const violation of violations) violationTests(violation)
 
-
   test('5.0: a PUBLISH of exactly maxPacketSize bytes is accepted, one byte more is refused with 0x95', async (t) => {
     const broker = await startBroker({ maxPacketSize: 1000 })
     t.after(() => broker.close())
@@ -215,9 +216,18 @@ describe('malformed input and protocol violations', () => {
     t.after(() => broker.close())
     const { client, connack } = await rawSession(t, broker.port, 5)
     assert.equal(connack.properties?.topicAliasMaximum, 2)
-    client.send({
-      cmd: 'publish', topic: 'a/b', payload: Buffer.from('x'), qos: 0, dup: false, retain: false, properties: { topicAlias: 3 }
-    }, 5)
+    client.send(
+      {
+        cmd: 'publish',
+        topic: 'a/b',
+        payload: Buffer.from('x'),
+        qos: 0,
+        dup: false,
+        retain: false,
+        properties: { topicAlias: 3 }
+      },
+      5
+    )
     await expectDisconnect(client, 0x94)
     await assertBrokerAlive(t, broker.url)
   })
@@ -265,8 +275,10 @@ describe('malformed input and protocol violations', () => {
     client.sendBytes([0x30, 0xff, 0xff, 0xff, 0xff, 0x7f])
     assert.equal(await client.waitClosed(), true)
     const sent = client.pending()
-    assert.ok(sent.length === 0 || (sent.length === 1 && sent[0]!.cmd === 'disconnect' && sent[0]!.reasonCode === 0x81),
-      `unexpected ${JSON.stringify(sent)}`)
+    assert.ok(
+      sent.length === 0 || (sent.length === 1 && sent[0]!.cmd === 'disconnect' && sent[0]!.reasonCode === 0x81),
+      `unexpected ${JSON.stringify(sent)}`
+    )
     await assertBrokerAlive(t, broker.url)
   })
 
@@ -289,7 +301,6 @@ describe('malformed input and protocol violations', () => {
       await assertBrokerAlive(t, broker.url)
     })
   }
-
 
   for (const violation of payloadViolations) violationTests(violation)
 })

@@ -1,42 +1,63 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
 
 // Interoperability with Debian's mosquitto_pub / mosquitto_sub (mosquitto-clients), MQTT 3.1.1 and 5.0.
 
 interface Run {
   /** Everything printed so far on stdout. */
-  output (): string
+  output(): string
   /** Resolves once stdout contains `text`; rejects if the program exits first or after `timeoutMs`. */
-  waitFor (text: string, timeoutMs?: number): Promise<void>
+  waitFor(text: string, timeoutMs?: number): Promise<void>
   /** Exit code and the whole stdout. */
-  exit: Promise<{ code: number | null, stdout: string, stderr: string }>
+  exit: Promise<{ code: number | null; stdout: string; stderr: string }>
 }
 
-function run (t: TestContext, command: string, args: string[]): Run {
+function run(t: TestContext, command: string, args: string[]): Run {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null) child.kill() })
+  t.after(() => {
+    if (child.exitCode === null) child.kill()
+  })
   let stdout = ''
   let stderr = ''
   const listeners = new Set<() => void>()
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); for (const l of listeners) l() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const exit = new Promise<{ code: number | null, stdout: string, stderr: string }>((resolve) => {
-    child.on('close', (code) => { for (const l of listeners) l(); resolve({ code, stdout, stderr }) })
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+    for (const l of listeners) l()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code) => {
+      for (const l of listeners) l()
+      resolve({ code, stdout, stderr })
+    })
   })
   return {
     output: () => stdout,
     exit,
-    waitFor: (text, timeoutMs = 5000) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { listeners.delete(check); reject(new Error(`no "${text}" within ${timeoutMs} ms: ${stdout}${stderr}`)) }, timeoutMs)
-      const check = (): void => {
-        if (stdout.includes(text)) { clearTimeout(timer); listeners.delete(check); resolve() }
-        else if (child.exitCode !== null) { clearTimeout(timer); listeners.delete(check); reject(new Error(`exited (${child.exitCode}) before "${text}": ${stdout}${stderr}`)) }
-      }
-      listeners.add(check)
-      check()
-    })
+    waitFor: (text, timeoutMs = 5000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check)
+          reject(new Error(`no "${text}" within ${timeoutMs} ms: ${stdout}${stderr}`))
+        }, timeoutMs)
+        const check = (): void => {
+          if (stdout.includes(text)) {
+            clearTimeout(timer)
+            listeners.delete(check)
+            resolve()
+          } else if (child.exitCode !== null) {
+            clearTimeout(timer)
+            listeners.delete(check)
+            reject(new Error(`exited (${child.exitCode}) before "${text}": ${stdout}${stderr}`))
+          }
+        }
+        listeners.add(check)
+        check()
+      })
   }
 }
 

@@ -54,7 +54,13 @@ for (const protocolVersion of [4, 5] as const) {
     await expectSilence(c.raw)
 
     const got = await sub.inbox.take(2)
-    assert.deepEqual(got.map((m) => [m.topic, m.payload.toString(), m.packet.qos]), [['in/1', 'one', 1], ['in/2', 'two', 2]])
+    assert.deepEqual(
+      got.map((m) => [m.topic, m.payload.toString(), m.packet.qos]),
+      [
+        ['in/1', 'one', 1],
+        ['in/2', 'two', 2]
+      ]
+    )
   })
 
   test(`MQTT ${protocolVersion === 5 ? '5.0' : '3.1.1'} outbound flows: QoS 1 PUBLISH ← PUBACK, QoS 2 PUBLISH ← PUBREC → PUBREL ← PUBCOMP`, async (t) => {
@@ -128,11 +134,14 @@ test('delivery QoS is the minimum of the publish QoS and the granted QoS', async
   await pub.client.publishAsync('up/2', 'q1-stays-q1', { qos: 1 })
 
   const got = await sub.inbox.take(3)
-  assert.deepEqual(got.map((m) => [m.topic, m.payload.toString(), m.packet.qos]), [
-    ['down/1', 'q2-to-q1', 1],
-    ['down/0', 'q1-to-q0', 0],
-    ['up/2', 'q1-stays-q1', 1]
-  ])
+  assert.deepEqual(
+    got.map((m) => [m.topic, m.payload.toString(), m.packet.qos]),
+    [
+      ['down/1', 'q2-to-q1', 1],
+      ['down/0', 'q1-to-q0', 0],
+      ['up/2', 'q1-stays-q1', 1]
+    ]
+  )
   await sub.inbox.none()
 })
 
@@ -148,10 +157,19 @@ test('outgoing packet ids are non-zero and unique among the in-flight QoS 1 and 
   const received: IPublishPacket[] = []
   for (let i = 0; i < 8; i++) received.push(await nextOf(c.raw, 'publish'))
   // Never acknowledged, so all eight are in flight at once.
-  assert.deepEqual(received.map((p) => p.payload.toString()), ['0', '1', '2', '3', '4', '5', '6', '7'])
-  assert.deepEqual(received.map((p) => p.qos), [1, 2, 1, 2, 1, 2, 1, 2])
+  assert.deepEqual(
+    received.map((p) => p.payload.toString()),
+    ['0', '1', '2', '3', '4', '5', '6', '7']
+  )
+  assert.deepEqual(
+    received.map((p) => p.qos),
+    [1, 2, 1, 2, 1, 2, 1, 2]
+  )
   const ids = received.map((p) => p.messageId ?? 0)
-  assert.ok(ids.every((id) => id > 0 && id <= 0xffff), `ids must be 1..65535: ${ids.join(',')}`)
+  assert.ok(
+    ids.every((id) => id > 0 && id <= 0xffff),
+    `ids must be 1..65535: ${ids.join(',')}`
+  )
   assert.equal(new Set(ids).size, ids.length, `ids must be unique: ${ids.join(',')}`)
 })
 
@@ -177,11 +195,14 @@ test('maxInflight 2: an unacknowledging subscriber holds exactly 2 QoS 1 message
   c.send({ cmd: 'puback', messageId: m1.messageId })
   c.send({ cmd: 'puback', messageId: m2.messageId })
   const rest = [await nextOf(c.raw, 'publish'), await nextOf(c.raw, 'publish')]
-  assert.deepEqual(rest.map((p) => p.payload.toString()), ['m3', 'm4'])
+  assert.deepEqual(
+    rest.map((p) => p.payload.toString()),
+    ['m3', 'm4']
+  )
   await expectSilence(c.raw)
 })
 
-test('a 5.0 client\'s Receive Maximum 1 limits the broker to one unacknowledged QoS 1/2 PUBLISH', async (t) => {
+test("a 5.0 client's Receive Maximum 1 limits the broker to one unacknowledged QoS 1/2 PUBLISH", async (t) => {
   const running = await startBroker()
   t.after(() => running.close())
   const c = await connectRaw(t, running.port, 5, { properties: { receiveMaximum: 1 } })
@@ -210,7 +231,7 @@ test('a 5.0 client\'s Receive Maximum 1 limits the broker to one unacknowledged 
   assert.deepEqual([last.payload.toString(), last.qos], ['c', 1])
 })
 
-test('a 5.0 client exceeding the broker\'s Receive Maximum gets DISCONNECT 0x93 and is closed', async (t) => {
+test("a 5.0 client exceeding the broker's Receive Maximum gets DISCONNECT 0x93 and is closed", async (t) => {
   const running = await startBroker({ receiveMaximum: 2 })
   t.after(() => running.close())
   const c = await connectRaw(t, running.port, 5)

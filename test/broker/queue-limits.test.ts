@@ -23,7 +23,10 @@ test('maxQueuedMessages 5: of 10 QoS 1 messages sent while offline, the newest 5
   const again = await connectClient(t, running.url, legacy('ql-count'))
   assert.equal(again.connack.sessionPresent, true)
   const got = await again.inbox.take(5)
-  assert.deepEqual(got.map((m) => m.payload.toString()), ['m5', 'm6', 'm7', 'm8', 'm9'])
+  assert.deepEqual(
+    got.map((m) => m.payload.toString()),
+    ['m5', 'm6', 'm7', 'm8', 'm9']
+  )
   for (const m of got) assert.deepEqual([m.topic, m.packet.qos], ['ql/t', 1])
   await again.inbox.none()
 })
@@ -43,7 +46,10 @@ test('maxQueuedBytes: the queue keeps the newest messages whose payloads fit', a
   const again = await connectClient(t, running.url, v5('ql-bytes'))
   assert.equal(again.connack.sessionPresent, true)
   const got = await again.inbox.take(5)
-  assert.deepEqual(got.map((m) => m.payload.toString()), sent.slice(5))
+  assert.deepEqual(
+    got.map((m) => m.payload.toString()),
+    sent.slice(5)
+  )
   for (const m of got) assert.equal(m.packet.qos, 2)
   await again.inbox.none()
 })
@@ -80,7 +86,13 @@ test('queueQos0: QoS 0 messages are queued for an offline session, in order with
   const again = await connectClient(t, running.url, v5('q0-on'))
   assert.equal(again.connack.sessionPresent, true)
   const got = await again.inbox.take(2)
-  assert.deepEqual(got.map((m) => [m.payload.toString(), m.packet.qos]), [['zero', 0], ['one', 1]])
+  assert.deepEqual(
+    got.map((m) => [m.payload.toString(), m.packet.qos]),
+    [
+      ['zero', 0],
+      ['one', 1]
+    ]
+  )
   await again.inbox.none()
 })
 

@@ -62,8 +62,11 @@ test('a wildcard subscription receives every matching retained message', async (
   const sub = await connectClient(t, running.url, { protocolVersion: 4 })
   await sub.client.subscribeAsync('w/#', { qos: 1 })
   const got = await sub.inbox.take(3)
-  assert.deepEqual(got.map((m) => [m.topic, m.payload.toString(), m.packet.retain]).sort(),
-    [['w', 'W', true], ['w/a', 'A', true], ['w/b/c', 'BC', true]])
+  assert.deepEqual(got.map((m) => [m.topic, m.payload.toString(), m.packet.retain]).sort(), [
+    ['w', 'W', true],
+    ['w/a', 'A', true],
+    ['w/b/c', 'BC', true]
+  ])
   await sub.inbox.none()
 
   const one = await connectClient(t, running.url, { protocolVersion: 4 })
@@ -146,12 +149,24 @@ test('MQTT 5.0 Retain As Published keeps RETAIN 1 on live messages that were pub
 
   // [MQTT-3.3.1-13]
   const got = await rap.inbox.take(2)
-  assert.deepEqual(got.map((m) => [m.payload.toString(), m.packet.retain]), [['retained', true], ['not retained', false]])
+  assert.deepEqual(
+    got.map((m) => [m.payload.toString(), m.packet.retain]),
+    [
+      ['retained', true],
+      ['not retained', false]
+    ]
+  )
   const plainGot = await plain.inbox.take(2)
-  assert.deepEqual(plainGot.map((m) => [m.payload.toString(), m.packet.retain]), [['retained', false], ['not retained', false]])
+  assert.deepEqual(
+    plainGot.map((m) => [m.payload.toString(), m.packet.retain]),
+    [
+      ['retained', false],
+      ['not retained', false]
+    ]
+  )
 })
 
-test('MQTT 5.0 No Local: the publisher\'s own message is not delivered back to it', async (t) => {
+test("MQTT 5.0 No Local: the publisher's own message is not delivered back to it", async (t) => {
   const running = await startBroker()
   t.after(() => running.close())
   const self = await connectClient(t, running.url, { protocolVersion: 5 })

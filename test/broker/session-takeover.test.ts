@@ -1,31 +1,27 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import type { IConnectPacket, ISubackPacket } from 'mqtt-packet'
 import { startBroker } from '../helpers/broker.js'
 import { Inbox } from '../helpers/mqtt-inbox.js'
-import {
-  asPublish, expectDisconnect, mqttClient, rawSession, uniqueId, type ProtocolVersion
-} from '../helpers/session-clients.js'
-import { expectSilence, sleep } from '../helpers/silence.js'
-import type { IConnectPacket, ISubackPacket } from 'mqtt-packet'
 import type { RawClient } from '../helpers/raw-client.js'
+import { asPublish, expectDisconnect, mqttClient, type ProtocolVersion, rawSession, uniqueId } from '../helpers/session-clients.js'
+import { expectSilence, sleep } from '../helpers/silence.js'
 
 /** Session takeover, Clean Session / Clean Start, session expiry, and what a resumed session gets back. */
 
 /** CONNECT fields for a session that outlives its connection, at either level. */
-function persistent (version: ProtocolVersion, clientId: string): Partial<IConnectPacket> {
-  return version === 5
-    ? { clientId, clean: false, properties: { sessionExpiryInterval: 60 } }
-    : { clientId, clean: false }
+function persistent(version: ProtocolVersion, clientId: string): Partial<IConnectPacket> {
+  return version === 5 ? { clientId, clean: false, properties: { sessionExpiryInterval: 60 } } : { clientId, clean: false }
 }
 
-async function subscribe (client: RawClient, version: ProtocolVersion, topic: string, qos: 0 | 1 | 2): Promise<void> {
+async function subscribe(client: RawClient, version: ProtocolVersion, topic: string, qos: 0 | 1 | 2): Promise<void> {
   client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] }, version)
   const suback = await client.next()
   assert.equal(suback.cmd, 'suback')
   assert.deepEqual((suback as ISubackPacket).granted, [qos])
 }
 
-async function disconnect (client: RawClient, version: ProtocolVersion): Promise<void> {
+async function disconnect(client: RawClient, version: ProtocolVersion): Promise<void> {
   client.send({ cmd: 'disconnect' }, version)
   assert.equal(await client.waitClosed(), true, 'broker closes after DISCONNECT')
 }
@@ -37,7 +33,11 @@ describe('session takeover and persistence', { concurrency: true }, () => {
     const first = await rawSession(t, broker.port, 4, { clientId: 'twin' })
     const second = await rawSession(t, broker.port, 4, { clientId: 'twin' })
     assert.equal(await first.client.waitClosed(), true, 'first connection closed')
-    assert.deepEqual(first.client.pending().map((p) => p.cmd), [], '3.1.1 has no server DISCONNECT')
+    assert.deepEqual(
+      first.client.pending().map((p) => p.cmd),
+      [],
+      '3.1.1 has no server DISCONNECT'
+    )
     await expectSilence(second.client, 100)
     assert.equal(second.client.isClosed, false, 'second connection stays')
   })
@@ -52,14 +52,15 @@ describe('session takeover and persistence', { concurrency: true }, () => {
     assert.equal(second.client.isClosed, false, 'second connection stays')
   })
 
-  test('5.0: on takeover the first connection\'s will (delay 0) is published [MQTT-3.1.4-3, 3.1.2.5]', async (t) => {
+  test("5.0: on takeover the first connection's will (delay 0) is published [MQTT-3.1.4-3, 3.1.2.5]", async (t) => {
     const broker = await startBroker()
     t.after(() => broker.close())
     const watcher = await mqttClient(t, broker.url)
     const inbox = new Inbox(watcher)
     await watcher.subscribeAsync('takeover/will', { qos: 1 })
     const first = await rawSession(t, broker.port, 5, {
-      clientId: 'twin-will', will: { topic: 'takeover/will', payload: Buffer.from('first gone'), qos: 1, retain: false }
+      clientId: 'twin-will',
+      will: { topic: 'takeover/will', payload: Buffer.from('first gone'), qos: 1, retain: false }
     })
     await rawSession(t, broker.port, 5, { clientId: 'twin-will' })
     assert.equal(await first.client.waitClosed(), true, 'first connection closed')

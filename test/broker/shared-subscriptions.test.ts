@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
-import { connectClient, connectRaw, rawSubscribe, type Connected } from '../helpers/flow-clients.js'
+import { type Connected, connectClient, connectRaw, rawSubscribe } from '../helpers/flow-clients.js'
 import { sleep } from '../helpers/silence.js'
 
 // Shared subscriptions, MQTT 5.0 §4.8.2 (and the same $share filters from 3.1.1 clients).
 
 const payloads = (count: number, prefix = 'm'): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i}`)
 
-async function members (t: Parameters<typeof connectClient>[0], url: string, filter: string, versions: Array<4 | 5>): Promise<Connected[]> {
+async function members(t: Parameters<typeof connectClient>[0], url: string, filter: string, versions: Array<4 | 5>): Promise<Connected[]> {
   const result: Connected[] = []
   for (const protocolVersion of versions) {
     const member = await connectClient(t, url, { protocolVersion })
@@ -19,7 +19,7 @@ async function members (t: Parameters<typeof connectClient>[0], url: string, fil
 }
 
 /** Waits until the members together hold `count` messages, then returns each member's payloads. */
-async function split (group: Connected[], count: number): Promise<string[][]> {
+async function split(group: Connected[], count: number): Promise<string[][]> {
   const deadline = Date.now() + 3000
   while (group.reduce((sum, m) => sum + m.inbox.all.length, 0) < count && Date.now() < deadline) {
     await sleep(20)
@@ -40,11 +40,18 @@ test('$share/g/t/#: 3 members (5.0 and 3.1.1) share 30 messages round robin, 10 
   for (const p of sent) await pub.client.publishAsync('t/x', p, { qos: 1 })
 
   const shares = await split(group, 30)
-  assert.deepEqual(shares.map((s) => s.length), [10, 10, 10], `split was ${JSON.stringify(shares)}`)
+  assert.deepEqual(
+    shares.map((s) => s.length),
+    [10, 10, 10],
+    `split was ${JSON.stringify(shares)}`
+  )
   assert.deepEqual(shares.flat().sort(), [...sent].sort(), 'each message to exactly one member')
   for (const m of group) for (const r of m.inbox.all) assert.equal(r.topic, 't/x')
   const all = await plain.inbox.take(30)
-  assert.deepEqual(all.map((r) => r.payload.toString()), sent)
+  assert.deepEqual(
+    all.map((r) => r.payload.toString()),
+    sent
+  )
   await plain.inbox.none()
 })
 
@@ -60,7 +67,10 @@ test('two share groups on the same filter each receive every message once', asyn
 
   const g1Shares = await split(g1, 10)
   assert.deepEqual(g1Shares.flat().sort(), [...sent].sort())
-  assert.deepEqual(g1Shares.map((s) => s.length), [5, 5])
+  assert.deepEqual(
+    g1Shares.map((s) => s.length),
+    [5, 5]
+  )
   const g2Shares = await split(g2, 10)
   assert.deepEqual(g2Shares, [sent])
 })
@@ -92,10 +102,7 @@ test('MQTT 5.0: invalid share filters get SUBACK 0x8F, a valid one in the same S
   const running = await startBroker()
   t.after(() => running.close())
   const c = await connectRaw(t, running.port, 5)
-  const codes = await rawSubscribe(c, [
-    ...badShares.map((topic) => ({ topic, qos: 1 as const })),
-    { topic: '$share/g/ok', qos: 1 }
-  ])
+  const codes = await rawSubscribe(c, [...badShares.map((topic) => ({ topic, qos: 1 as const })), { topic: '$share/g/ok', qos: 1 }])
   // [MQTT-4.8.2-1], [MQTT-4.8.2-2]: ShareName of at least one character, no / + #, followed by / and a filter.
   assert.deepEqual(codes, [0x8f, 0x8f, 0x8f, 0x8f, 1])
 })
@@ -104,10 +111,7 @@ test('MQTT 3.1.1: invalid share filters get SUBACK 0x80, a valid one is granted'
   const running = await startBroker()
   t.after(() => running.close())
   const c = await connectRaw(t, running.port, 4)
-  const codes = await rawSubscribe(c, [
-    ...badShares.map((topic) => ({ topic, qos: 1 as const })),
-    { topic: '$share/g/ok', qos: 2 }
-  ])
+  const codes = await rawSubscribe(c, [...badShares.map((topic) => ({ topic, qos: 1 as const })), { topic: '$share/g/ok', qos: 2 }])
   assert.deepEqual(codes, [0x80, 0x80, 0x80, 0x80, 2])
 })
 
@@ -119,7 +123,10 @@ test('when a member disconnects the remaining members receive every message', as
 
   const before = payloads(3, 'before')
   for (const p of before) await pub.client.publishAsync('d/1', p, { qos: 1 })
-  assert.deepEqual((await split(group, 3)).map((s) => s.length), [1, 1, 1])
+  assert.deepEqual(
+    (await split(group, 3)).map((s) => s.length),
+    [1, 1, 1]
+  )
 
   await group[1]!.client.endAsync()
   await sleep(100)

@@ -8,7 +8,7 @@ import { expectSilence } from '../helpers/silence.js'
 // Overlapping subscriptions of one session: one copy at the highest granted QoS (3.1.1 §3.3.5,
 // 5.0 §3.3.4 [MQTT-3.3.4-2]) carrying every matching Subscription Identifier (5.0 [MQTT-3.3.4-3..5]).
 
-function subscriptionIds (packet: IPublishPacket): number[] {
+function subscriptionIds(packet: IPublishPacket): number[] {
   const ids = packet.properties?.subscriptionIdentifier
   return ids === undefined ? [] : ([] as number[]).concat(ids).sort((a, b) => a - b)
 }

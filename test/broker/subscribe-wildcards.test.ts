@@ -9,7 +9,7 @@ import { expectSilence, sleep } from '../helpers/silence.js'
 /** Every topic published in the matching tests; each filter below names the ones it must receive. */
 const topics = ['a', 'a/', 'a/b', 'a/b/c', 'ab', 'b/a', '/x', 'a/x', '$app', '$app/x', '$app/x/y', 'app/x']
 
-const cases: Array<{ filter: string, matches: string[], why: string }> = [
+const cases: Array<{ filter: string; matches: string[]; why: string }> = [
   { filter: 'a/+', matches: ['a/', 'a/b', 'a/x'], why: '+ is exactly one level, possibly empty' },
   { filter: 'a/#', matches: ['a', 'a/', 'a/b', 'a/b/c', 'a/x'], why: 'a/# also matches the parent a [MQTT-4.7.1-2]' },
   { filter: '#', matches: ['a', 'a/', 'a/b', 'a/b/c', 'ab', 'b/a', '/x', 'a/x', 'app/x'], why: '# skips $-topics [MQTT-4.7.2-1]' },
@@ -98,7 +98,13 @@ test('MQTT 5.0: UNSUBACK says 0x00 for an existing subscription and 0x11 for non
   const running = await startBroker()
   t.after(() => running.close())
   const c = await connectRaw(t, running.port, 5)
-  assert.deepEqual(await rawSubscribe(c, [{ topic: 'u/+', qos: 1 }, { topic: 'keep/#', qos: 1 }]), [1, 1])
+  assert.deepEqual(
+    await rawSubscribe(c, [
+      { topic: 'u/+', qos: 1 },
+      { topic: 'keep/#', qos: 1 }
+    ]),
+    [1, 1]
+  )
 
   c.send({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: ['u/+', 'never/subscribed'] })
   const unsuback = await nextOf(c.raw, 'unsuback')

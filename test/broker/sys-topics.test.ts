@@ -29,7 +29,7 @@ class SysWatch {
   readonly latest = new Map<string, string>()
   private listeners: Array<() => void> = []
 
-  constructor (client: MqttClient) {
+  constructor(client: MqttClient) {
     client.on('message', (topic, payload) => {
       if (!topic.startsWith('$SYS/')) return
       this.latest.set(topic, payload.toString())
@@ -42,7 +42,7 @@ class SysWatch {
    * Values are snapshots taken at each refresh (and may be retained from before we subscribed), so state is
    * asserted as "eventually", never on one particular message.
    */
-  async eventually (topic: string, accept: (value: string) => boolean, timeoutMs = 3500): Promise<string> {
+  async eventually(topic: string, accept: (value: string) => boolean, timeoutMs = 3500): Promise<string> {
     const deadline = Date.now() + timeoutMs
     const seen: string[] = []
     let last: string | undefined
@@ -57,36 +57,41 @@ class SysWatch {
       if (left <= 0) throw new Error(`${topic}: no accepted value within ${timeoutMs} ms (saw ${seen.join(', ') || 'nothing'})`)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 100))
-        this.listeners.push(() => { clearTimeout(timer); resolve() })
+        this.listeners.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
       })
     }
   }
 
   /** Waits until every name in `topics` has a value. */
-  async all (topics: string[], timeoutMs = 3500): Promise<void> {
+  async all(topics: string[], timeoutMs = 3500): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (topics.some((topic) => !this.latest.has(topic))) {
       if (Date.now() > deadline) {
-        throw new Error(`missing ${topics.filter((topic) => !this.latest.has(topic)).join(', ')}; got ${[...this.latest.keys()].join(', ')}`)
+        throw new Error(
+          `missing ${topics.filter((topic) => !this.latest.has(topic)).join(', ')}; got ${[...this.latest.keys()].join(', ')}`
+        )
       }
       await sleep(50)
     }
   }
 
-  number (topic: string): number {
+  number(topic: string): number {
     return leadingNumber(this.latest.get(topic))
   }
 }
 
 /** "42" or Mosquitto's "42 seconds" → 42. */
-function leadingNumber (value: string | undefined): number {
+function leadingNumber(value: string | undefined): number {
   const match = /^(\d+)(?: seconds)?$/.exec(value ?? '')
   assert.ok(match, `not a count: ${JSON.stringify(value)}`)
   return Number(match[1])
 }
 
 describe('$SYS topics', { concurrency: true }, () => {
-  test('$SYS/# yields Mosquitto\'s broker topics with plausible values', async (t) => {
+  test("$SYS/# yields Mosquitto's broker topics with plausible values", async (t) => {
     const broker = await startBroker({ sysInterval: 1 })
     t.after(() => broker.close())
     const watcher = await mqttClient(t, broker.url)
@@ -97,11 +102,26 @@ describe('$SYS topics', { concurrency: true }, () => {
     assert.ok(sys.latest.get('$SYS/broker/version')!.length > 0, 'version is not empty')
     for (const topic of sysTopics.filter((name) => name !== '$SYS/broker/version')) sys.number(topic)
     const count = (accept: (n: number) => boolean) => (value: string) => accept(leadingNumber(value))
-    await sys.eventually('$SYS/broker/clients/connected', count((n) => n === 1))
-    await sys.eventually('$SYS/broker/clients/total', count((n) => n >= 1))
-    await sys.eventually('$SYS/broker/subscriptions/count', count((n) => n >= 1))
-    await sys.eventually('$SYS/broker/bytes/received', count((n) => n > 0))
-    await sys.eventually('$SYS/broker/messages/sent', count((n) => n > 0))
+    await sys.eventually(
+      '$SYS/broker/clients/connected',
+      count((n) => n === 1)
+    )
+    await sys.eventually(
+      '$SYS/broker/clients/total',
+      count((n) => n >= 1)
+    )
+    await sys.eventually(
+      '$SYS/broker/subscriptions/count',
+      count((n) => n >= 1)
+    )
+    await sys.eventually(
+      '$SYS/broker/bytes/received',
+      count((n) => n > 0)
+    )
+    await sys.eventually(
+      '$SYS/broker/messages/sent',
+      count((n) => n > 0)
+    )
 
     const uptime = sys.number('$SYS/broker/uptime')
     await sys.eventually('$SYS/broker/uptime', (value) => leadingNumber(value) > uptime)

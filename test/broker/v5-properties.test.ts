@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { RawClient } from '../helpers/raw-client.js'
 import { startBroker } from '../helpers/broker.js'
 import { connectClient, connectRaw, goOffline, nextOf, rawSubscribe } from '../helpers/flow-clients.js'
+import { RawClient } from '../helpers/raw-client.js'
 import { expectSilence, sleep } from '../helpers/silence.js'
 
 // MQTT 5.0 properties: Message Expiry (§3.3.2.3.3), pass-through properties (§3.3.2.3),
@@ -44,7 +44,7 @@ test('Content Type, Payload Format Indicator, Response Topic, Correlation Data a
     contentType: 'application/json; charset=utf-8',
     responseTopic: 'reply/to/me',
     correlationData: Buffer.from([0x00, 0x01, 0xfe, 0xff]),
-    userProperties: { zeta: 'last?', alpha: ['one', 'two'], 'ünï': 'cödé' }
+    userProperties: { zeta: 'last?', alpha: ['one', 'two'], ünï: 'cödé' }
   }
   await pub.client.publishAsync('props/t', '{"t":21.5}', { qos: 1, properties })
 
@@ -77,21 +77,54 @@ test('inbound Topic Alias: alias + topic sets it, alias + empty topic uses it; t
   const c = await connectRaw(t, running.port, 5)
   assert.equal(c.connack.properties?.topicAliasMaximum, 8)
 
-  c.send({ cmd: 'publish', topic: 'alias/long/topic', payload: Buffer.from('first'), qos: 1, dup: false, retain: false, messageId: 1, properties: { topicAlias: 1 } })
+  c.send({
+    cmd: 'publish',
+    topic: 'alias/long/topic',
+    payload: Buffer.from('first'),
+    qos: 1,
+    dup: false,
+    retain: false,
+    messageId: 1,
+    properties: { topicAlias: 1 }
+  })
   assert.equal((await nextOf(c.raw, 'puback')).messageId, 1)
-  c.send({ cmd: 'publish', topic: '', payload: Buffer.from('second'), qos: 1, dup: false, retain: false, messageId: 2, properties: { topicAlias: 1 } })
+  c.send({
+    cmd: 'publish',
+    topic: '',
+    payload: Buffer.from('second'),
+    qos: 1,
+    dup: false,
+    retain: false,
+    messageId: 2,
+    properties: { topicAlias: 1 }
+  })
   assert.equal((await nextOf(c.raw, 'puback')).messageId, 2)
   // Re-mapping the alias to another topic is allowed.
-  c.send({ cmd: 'publish', topic: 'alias/other', payload: Buffer.from('third'), qos: 0, dup: false, retain: false, properties: { topicAlias: 1 } })
+  c.send({
+    cmd: 'publish',
+    topic: 'alias/other',
+    payload: Buffer.from('third'),
+    qos: 0,
+    dup: false,
+    retain: false,
+    properties: { topicAlias: 1 }
+  })
   c.send({ cmd: 'publish', topic: '', payload: Buffer.from('fourth'), qos: 0, dup: false, retain: false, properties: { topicAlias: 1 } })
 
   const got = await sub.inbox.take(4)
-  assert.deepEqual(got.map((m) => [m.topic, m.payload.toString()]),
-    [['alias/long/topic', 'first'], ['alias/long/topic', 'second'], ['alias/other', 'third'], ['alias/other', 'fourth']])
+  assert.deepEqual(
+    got.map((m) => [m.topic, m.payload.toString()]),
+    [
+      ['alias/long/topic', 'first'],
+      ['alias/long/topic', 'second'],
+      ['alias/other', 'third'],
+      ['alias/other', 'fourth']
+    ]
+  )
   for (const m of got) assert.equal(m.packet.properties?.topicAlias, undefined)
 })
 
-test('inbound Topic Alias above the broker\'s Topic Alias Maximum → DISCONNECT 0x94 and close', async (t) => {
+test("inbound Topic Alias above the broker's Topic Alias Maximum → DISCONNECT 0x94 and close", async (t) => {
   const running = await startBroker({ topicAliasMaximum: 2 })
   t.after(() => running.close())
   const c = await connectRaw(t, running.port, 5)
@@ -185,7 +218,14 @@ test('Request Problem Information 0: a SUBACK failure carries no Reason String o
   const running = await startBroker()
   t.after(() => running.close())
   const quiet = await connectRaw(t, running.port, 5, { properties: { requestProblemInformation: false } })
-  quiet.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/#/b', qos: 0 }, { topic: 'ok', qos: 1 }] })
+  quiet.send({
+    cmd: 'subscribe',
+    messageId: 1,
+    subscriptions: [
+      { topic: 'a/#/b', qos: 0 },
+      { topic: 'ok', qos: 1 }
+    ]
+  })
   const suback = await nextOf(quiet.raw, 'suback')
   assert.deepEqual(suback.granted, [0x8f, 1])
   // [MQTT-3.1.2-29]: no Reason String or User Properties on anything but PUBLISH, CONNACK, DISCONNECT.
@@ -198,10 +238,18 @@ test('an Authentication Method in CONNECT → CONNACK 0x8C Bad authentication me
   t.after(() => running.close())
   const raw = await RawClient.open(running.port, 5)
   t.after(() => raw.destroy())
-  raw.send({
-    cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'auth', keepalive: 0,
-    properties: { authenticationMethod: 'SCRAM-SHA-256', authenticationData: Buffer.from('client-first') }
-  }, 5)
+  raw.send(
+    {
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clean: true,
+      clientId: 'auth',
+      keepalive: 0,
+      properties: { authenticationMethod: 'SCRAM-SHA-256', authenticationData: Buffer.from('client-first') }
+    },
+    5
+  )
   const connack = await nextOf(raw, 'connack')
   assert.equal(connack.reasonCode, 0x8c)
   assert.equal(connack.sessionPresent, false)

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict'
-import { describe, test, type TestContext } from 'node:test'
-import { startBroker, type RunningBroker } from '../helpers/broker.js'
-import { Inbox } from '../helpers/mqtt-inbox.js'
-import { connectPacket, mqttClient, rawSession, uniqueId, type ProtocolVersion } from '../helpers/session-clients.js'
-import { sleep } from '../helpers/silence.js'
+import { describe, type TestContext, test } from 'node:test'
 import type { IConnectPacket } from 'mqtt-packet'
+import { type RunningBroker, startBroker } from '../helpers/broker.js'
+import { Inbox } from '../helpers/mqtt-inbox.js'
+import { connectPacket, mqttClient, type ProtocolVersion, rawSession, uniqueId } from '../helpers/session-clients.js'
+import { sleep } from '../helpers/silence.js'
 
 /** When the will goes out and when it does not; its QoS and retain flag; the 5.0 Will Delay Interval. */
 
 type Will = NonNullable<IConnectPacket['will']>
 
 /** A broker and a client watching `topic` at `qos`. */
-async function watch (t: TestContext, topic: string, qos: 0 | 1 | 2 = 2): Promise<{ broker: RunningBroker, inbox: Inbox }> {
+async function watch(t: TestContext, topic: string, qos: 0 | 1 | 2 = 2): Promise<{ broker: RunningBroker; inbox: Inbox }> {
   const broker = await startBroker()
   t.after(() => broker.close())
   const watcher = await mqttClient(t, broker.url)
@@ -20,7 +20,7 @@ async function watch (t: TestContext, topic: string, qos: 0 | 1 | 2 = 2): Promis
   return { broker, inbox }
 }
 
-function will (topic: string, payload: string, extra: Partial<Will> = {}): Will {
+function will(topic: string, payload: string, extra: Partial<Will> = {}): Will {
   return { topic, payload: Buffer.from(payload), qos: 0, retain: false, ...extra }
 }
 
@@ -145,7 +145,8 @@ describe('will messages', { concurrency: true }, () => {
     const clientId = uniqueId('cancel')
     const session = { clientId, clean: false, properties: { sessionExpiryInterval: 10 } }
     const { client } = await rawSession(t, broker.port, 5, {
-      ...session, will: will('will/cancelled', 'must not appear', { properties: { willDelayInterval: 1 } })
+      ...session,
+      will: will('will/cancelled', 'must not appear', { properties: { willDelayInterval: 1 } })
     })
     client.destroy()
     await sleep(200)

@@ -4,7 +4,10 @@ import { durationSeconds, linkSettingsFrom } from '../../common/link-flags.js'
 
 test('the MQTT password comes from --password, else from THERMOPOST_MQTT_PASSWORD, never needed in argv', (t) => {
   const saved = process.env.THERMOPOST_MQTT_PASSWORD
-  t.after(() => { if (saved === undefined) delete process.env.THERMOPOST_MQTT_PASSWORD; else process.env.THERMOPOST_MQTT_PASSWORD = saved })
+  t.after(() => {
+    if (saved === undefined) delete process.env.THERMOPOST_MQTT_PASSWORD
+    else process.env.THERMOPOST_MQTT_PASSWORD = saved
+  })
   process.env.THERMOPOST_MQTT_PASSWORD = 'from-env'
   assert.equal(linkSettingsFrom({ username: 'u' }).password, 'from-env')
   assert.equal(linkSettingsFrom({ username: 'u', password: 'from-flag' }).password, 'from-flag')

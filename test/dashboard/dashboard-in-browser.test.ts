@@ -13,7 +13,7 @@ const TIME_SCALE = 600
 const WAIT_MS = 15_000
 
 /** Three days of readings every 30 s, ending five minutes ago: enough that each range needs another resolution. */
-function pastReadings (deviceId: string, now: number): Reading[] {
+function pastReadings(deviceId: string, now: number): Reading[] {
   const [site, device] = deviceId.split('/')
   const readings: Reading[] = []
   for (let time = now - 3 * 86_400_000; time < now - 300_000; time += 30_000) {
@@ -22,7 +22,7 @@ function pastReadings (deviceId: string, now: number): Reading[] {
   return readings
 }
 
-async function numberIn (page: Page, selector: string): Promise<number> {
+async function numberIn(page: Page, selector: string): Promise<number> {
   return Number.parseFloat(await page.locator(selector).innerText())
 }
 
@@ -34,15 +34,25 @@ test('the dashboard in Chromium, against a broker, the service and simulated the
   const { page, errors } = await openBrowser(t)
   page.setDefaultTimeout(WAIT_MS)
   const posts: string[] = []
-  page.on('request', (request) => { if (request.method() === 'POST') posts.push(request.url()) })
+  page.on('request', (request) => {
+    if (request.method() === 'POST') posts.push(request.url())
+  })
 
   await t.test('the overview lists every simulated device with its reading, and updates live', async () => {
     await page.goto(stack.url)
-    await page.locator('tbody tr[data-id]').nth(stack.deviceIds.length - 1).waitFor()
+    await page
+      .locator('tbody tr[data-id]')
+      .nth(stack.deviceIds.length - 1)
+      .waitFor()
     const byName = [...stack.deviceIds].sort((a, b) => a.split('/')[1].localeCompare(b.split('/')[1]))
     assert.deepEqual(await page.locator('tbody tr[data-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id'))), byName)
     // Every device has reported, so each shows a temperature and is online.
-    await page.waitForFunction((count) => [...document.querySelectorAll('tbody td[data-label="Temperature"]')].filter((cell) => cell.textContent?.endsWith('°C')).length === count, stack.deviceIds.length)
+    await page.waitForFunction(
+      (count) =>
+        [...document.querySelectorAll('tbody td[data-label="Temperature"]')].filter((cell) => cell.textContent?.endsWith('°C')).length ===
+        count,
+      stack.deviceIds.length
+    )
     assert.equal(await page.locator('tbody .state-online').count(), stack.deviceIds.length)
     await page.screenshot({ path: `${ARTIFACTS}/overview.png`, fullPage: true })
     await page.getByLabel('Search').fill(first.split('/')[1])
@@ -54,7 +64,10 @@ test('the dashboard in Chromium, against a broker, the service and simulated the
     const canvas = page.locator('canvas[data-points]')
     await page.waitForFunction(() => Number(document.querySelector('canvas[data-points]')?.getAttribute('data-points')) > 0)
     const before = Number(await canvas.getAttribute('data-points'))
-    await page.waitForFunction((count) => Number(document.querySelector('canvas[data-points]')?.getAttribute('data-points')) >= count + 3, before)
+    await page.waitForFunction(
+      (count) => Number(document.querySelector('canvas[data-points]')?.getAttribute('data-points')) >= count + 3,
+      before
+    )
   })
 
   await t.test('switching history ranges redraws from the resolution the server picked for each', async () => {
@@ -68,11 +81,14 @@ test('the dashboard in Chromium, against a broker, the service and simulated the
       assert.equal(url.searchParams.get('resolution'), 'auto')
       const span = Number(url.searchParams.get('to')) - Number(url.searchParams.get('from'))
       assert.equal(span, { '1 h': 3_600_000, '24 h': 86_400_000, '7 d': 7 * 86_400_000, '30 d': 30 * 86_400_000 }[label])
-      const series = await response.json() as Series
+      const series = (await response.json()) as Series
       assert.equal(series.resolution, resolution, label)
       assert.ok(series.points.length > 0 && series.points.length <= 2000, `${label}: ${series.points.length} points`)
       await page.locator(`[data-resolution="${resolution}"]`).waitFor()
-      assert.match(await page.locator('[data-resolution]').innerText(), new RegExp(`${series.points.length.toLocaleString('en-US')} points`))
+      assert.match(
+        await page.locator('[data-resolution]').innerText(),
+        new RegExp(`${series.points.length.toLocaleString('en-US')} points`)
+      )
     }
     // A custom range: refused when it ends before it starts, else asked for as given (the last 30 hours: too many readings, few enough minutes).
     await page.locator('.range-picker label', { hasText: /^Custom$/ }).click()
@@ -89,11 +105,15 @@ test('the dashboard in Chromium, against a broker, the service and simulated the
     await page.getByRole('button', { name: 'Apply' }).click()
     assert.equal(Number(new URL((await custom).url()).searchParams.get('from')), from)
     await page.locator('[data-resolution="1m"]').waitFor()
-    assert.match(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href') ?? '', /\/readings\.csv\?from=\d+&to=\d+$/)
+    assert.match((await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')) ?? '', /\/readings\.csv\?from=\d+&to=\d+$/)
   })
 
   await t.test('a bad setpoint shows an error and sends nothing', async () => {
-    for (const [value, message] of [['40', /between 5 and 35/], ['21.3', /steps of 0\.5/], ['', /Enter a setpoint/]] as const) {
+    for (const [value, message] of [
+      ['40', /between 5 and 35/],
+      ['21.3', /steps of 0\.5/],
+      ['', /Enter a setpoint/]
+    ] as const) {
       await page.getByLabel('Setpoint (°C)').fill(value)
       await page.getByRole('button', { name: 'Set' }).click()
       assert.match(await page.locator('#setpoint-message').innerText(), message)
@@ -111,7 +131,10 @@ test('the dashboard in Chromium, against a broker, the service and simulated the
     assert.match(await page.locator('#command-status').innerText(), /Setpoint 30\.0 °C acknowledged by the device \(now 30\.0 °C\)/)
     await page.locator('table.commands td .command-acked').first().waitFor()
     const start = await numberIn(page, '[data-fact="temperature"]')
-    await page.waitForFunction((from) => Number.parseFloat(document.querySelector('[data-fact="temperature"]')?.textContent ?? '') >= from + 0.3, start)
+    await page.waitForFunction(
+      (from) => Number.parseFloat(document.querySelector('[data-fact="temperature"]')?.textContent ?? '') >= from + 0.3,
+      start
+    )
     assert.equal(await page.locator('[data-fact="heater"]').innerText(), 'on')
     assert.equal(await numberIn(page, '[data-fact="setpoint"]'), 30)
     await page.screenshot({ path: `${ARTIFACTS}/device.png`, fullPage: true })
@@ -125,7 +148,7 @@ test('the dashboard in Chromium, against a broker, the service and simulated the
     assert.match(page.url(), new RegExp(`#/compare\\?ids=${encodeURIComponent([first, stack.deviceIds[2]].join(','))}`))
   })
 
-  await t.test('the broker panel shows the broker\'s own figures', async () => {
+  await t.test("the broker panel shows the broker's own figures", async () => {
     await page.getByRole('link', { name: 'Broker' }).click()
     // The simulated devices and the service are connected.
     await page.waitForFunction((count) => {
@@ -139,7 +162,10 @@ test('the dashboard in Chromium, against a broker, the service and simulated the
     await page.setViewportSize({ width: 390, height: 844 })
     for (const hash of ['#/', `#/device/${encodeURIComponent(first)}`]) {
       await page.goto(`${stack.url}${hash}`)
-      await page.locator(hash === '#/' ? 'tbody tr[data-id]' : '[data-resolution]').first().waitFor()
+      await page
+        .locator(hash === '#/' ? 'tbody tr[data-id]' : '[data-resolution]')
+        .first()
+        .waitFor()
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${hash} fits 390 px`)
     }
     await page.screenshot({ path: `${ARTIFACTS}/device-phone.png`, fullPage: true })

@@ -7,7 +7,9 @@ import { dashboardRouter } from '../../dashboard/dashboard-router.js'
 test('the router serves the page, the app and Chart.js with their cache headers, and nothing else', async (t) => {
   const app = express()
   app.use(dashboardRouter())
-  app.use((_request, response) => { response.status(404).send('next') })
+  app.use((_request, response) => {
+    response.status(404).send('next')
+  })
   const server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   t.after(() => new Promise((resolve) => server.close(resolve)))
@@ -24,8 +26,14 @@ test('the router serves the page, the app and Chart.js with their cache headers,
 
   // Every module the app imports is announced up front, so the browser fetches them in one round.
   const preloads = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((match) => match[1])
-  assert.ok(preloads.includes('app/main.js') && preloads.includes('app/views/overview-view.js') && preloads.includes('app/api-client.js'), preloads.join(' '))
-  assert.ok(preloads.every((path) => /^app\/[\w/-]+\.js$/.test(path!)), preloads.join(' '))
+  assert.ok(
+    preloads.includes('app/main.js') && preloads.includes('app/views/overview-view.js') && preloads.includes('app/api-client.js'),
+    preloads.join(' ')
+  )
+  assert.ok(
+    preloads.every((path) => /^app\/[\w/-]+\.js$/.test(path!)),
+    preloads.join(' ')
+  )
   for (const path of preloads) assert.equal((await fetch(`${base}/${path}`)).status, 200, path)
 
   for (const path of scripts) {

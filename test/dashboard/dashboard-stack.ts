@@ -35,7 +35,7 @@ export interface DashboardStackOptions {
  * the dashboard router mounted as `thermopost service` mounts them, and simulated thermostats reporting twice a
  * second. After the test everything stops in the reverse order it started (t.after hooks run first-in, first-out).
  */
-export async function startDashboardStack (t: TestContext, options: DashboardStackOptions): Promise<DashboardStack> {
+export async function startDashboardStack(t: TestContext, options: DashboardStackOptions): Promise<DashboardStack> {
   const stops: Array<() => Promise<void>> = []
   t.after(async () => {
     for (const stop of stops.reverse()) await stop()
@@ -47,19 +47,42 @@ export async function startDashboardStack (t: TestContext, options: DashboardSta
   const history = new SqliteHistoryStore({ path: join(dataDir, 'history.db') })
   stops.push(() => history.close())
   const logger = pino({ level: 'silent' })
-  const service = await startService({ urls: [broker.url], dataDir, history, logger, timing: { brokerThrottleMs: 200, alertCheckMs: 100 }, alertRules: options.alertRules ?? [] })
+  const service = await startService({
+    urls: [broker.url],
+    dataDir,
+    history,
+    logger,
+    timing: { brokerThrottleMs: 200, alertCheckMs: 100 },
+    alertRules: options.alertRules ?? []
+  })
   stops.push(() => service.close())
   await service.ready
-  const app = createApi({ ...service, auth: options.token === undefined ? { open: true } : { token: options.token }, logger, dashboard: dashboardRouter() })
+  const app = createApi({
+    ...service,
+    auth: options.token === undefined ? { open: true } : { token: options.token },
+    logger,
+    dashboard: dashboardRouter()
+  })
   const server = app.listen(0, '127.0.0.1')
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject))
-  stops.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections()
-    server.close(() => resolve())
-  }))
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  )
   const simulator = new Simulator({
-    urls: [broker.url], devices: options.devices, sites: 2, interval: 0.5, timeScale: options.timeScale,
-    mqttVersion: 5, format: 'json', flaky: 0, homeAssistant: false, seed: 8
+    urls: [broker.url],
+    devices: options.devices,
+    sites: 2,
+    interval: 0.5,
+    timeScale: options.timeScale,
+    mqttVersion: 5,
+    format: 'json',
+    flaky: 0,
+    homeAssistant: false,
+    seed: 8
   })
   stops.push(() => simulator.stop())
   await simulator.start()

@@ -3,10 +3,15 @@ import { test } from 'node:test'
 import { DEFAULT_DEVICE_QUERY, filterDevices, sitesOf } from '../../dashboard/app/device-filter.js'
 import type { DeviceState, DeviceSummary } from '../../service/model.js'
 
-function device (id: string, state: DeviceState, temperature?: number, extra: Partial<DeviceSummary> = {}): DeviceSummary {
+function device(id: string, state: DeviceState, temperature?: number, extra: Partial<DeviceSummary> = {}): DeviceSummary {
   const [site, name] = id.split('/')
   return {
-    id, site, device: name, source: 'thermopost', state, openAlerts: 0,
+    id,
+    site,
+    device: name,
+    source: 'thermopost',
+    state,
+    openAlerts: 0,
     ...(temperature === undefined ? {} : { lastReading: { deviceId: id, site, device: name, source: 'thermopost', time: 1, temperature } }),
     ...extra
   }
@@ -33,12 +38,27 @@ test('by default devices are sorted by name across sites', () => {
 })
 
 test('sorting by temperature puts devices without a reading last, in either direction', () => {
-  assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, sort: 'temperature' })), ['home/attic', 'home/kitchen', 'office/lab', 'office/hall'])
-  assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, sort: 'temperature', descending: true })), ['office/lab', 'home/kitchen', 'home/attic', 'office/hall'])
+  assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, sort: 'temperature' })), [
+    'home/attic',
+    'home/kitchen',
+    'office/lab',
+    'office/hall'
+  ])
+  assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, sort: 'temperature', descending: true })), [
+    'office/lab',
+    'home/kitchen',
+    'home/attic',
+    'office/hall'
+  ])
 })
 
 test('sorting by state puts the worst first; ties keep id order', () => {
-  assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, sort: 'state' })), ['home/attic', 'office/lab', 'home/kitchen', 'office/hall'])
+  assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, sort: 'state' })), [
+    'home/attic',
+    'office/lab',
+    'home/kitchen',
+    'office/hall'
+  ])
   assert.deepEqual(ids(filterDevices(devices, { ...DEFAULT_DEVICE_QUERY, sort: 'alerts', descending: true }))[0], 'office/lab')
 })
 

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatAgo, formatBucket, formatDuration, formatHeating, formatRate, formatTemperature, MISSING } from '../../dashboard/app/display-format.js'
+import {
+  formatAgo,
+  formatBucket,
+  formatDuration,
+  formatHeating,
+  formatRate,
+  formatTemperature,
+  MISSING
+} from '../../dashboard/app/display-format.js'
 
 test('temperatures have one decimal and a unit; missing ones are a dash, never 0', () => {
   assert.equal(formatTemperature(21.04), '21.0 °C')

@@ -5,8 +5,14 @@ import { LiveWindow } from '../../dashboard/app/live-window.js'
 test('the window keeps readings within its span of the newest, oldest first', () => {
   const window = new LiveWindow(60_000)
   for (let time = 0; time <= 120_000; time += 20_000) assert.equal(window.add({ time, temperature: time / 1000, setpoint: 21 }), true)
-  assert.deepEqual(window.temperature.map((xy) => xy.x), [60_000, 80_000, 100_000, 120_000])
-  assert.deepEqual(window.setpoint.map((xy) => xy.y), [21, 21, 21, 21])
+  assert.deepEqual(
+    window.temperature.map((xy) => xy.x),
+    [60_000, 80_000, 100_000, 120_000]
+  )
+  assert.deepEqual(
+    window.setpoint.map((xy) => xy.y),
+    [21, 21, 21, 21]
+  )
 })
 
 test('a late reading goes to its place once; one older than the window and duplicates are dropped', () => {
@@ -16,6 +22,13 @@ test('a late reading goes to its place once; one older than the window and dupli
   assert.equal(window.add({ time: 110_000, temperature: 20.5 }), true)
   assert.equal(window.add({ time: 110_000, temperature: 20.5 }), false)
   assert.equal(window.add({ time: 10_000, temperature: 19 }), false)
-  assert.deepEqual(window.temperature, [{ x: 100_000, y: 20 }, { x: 110_000, y: 20.5 }, { x: 130_000, y: 21 }])
-  assert.deepEqual(window.setpoint.map((xy) => xy.y), [null, null, null])
+  assert.deepEqual(window.temperature, [
+    { x: 100_000, y: 20 },
+    { x: 110_000, y: 20.5 },
+    { x: 130_000, y: 21 }
+  ])
+  assert.deepEqual(
+    window.setpoint.map((xy) => xy.y),
+    [null, null, null]
+  )
 })

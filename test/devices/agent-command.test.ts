@@ -19,13 +19,16 @@ test('with no sensors under the root it says what it looked for and exits 1', as
   const result = await runProgram(t, process.execPath, [thermopostBin, 'agent', '--sysfs-root', root, '--url', 'mqtt://127.0.0.1:1'])
   assert.equal(result.code, 1)
   assert.equal(result.stdout, '')
-  assert.equal(result.stderr, [
-    'thermopost: no temperature sensors found; looked for:',
-    `  ${join(root, 'sys/class/thermal/thermal_zone*/temp')}: none`,
-    `  ${join(root, 'sys/class/hwmon/hwmon*/temp*_input')}: none (no ${join(root, 'sys/class/hwmon')} directory)`,
-    `  ${join(root, 'sys/bus/w1/devices/28-*/w1_slave')}: none (no ${join(root, 'sys/bus/w1/devices')} directory: are the w1-gpio and w1_therm modules loaded?)`,
-    ''
-  ].join('\n'))
+  assert.equal(
+    result.stderr,
+    [
+      'thermopost: no temperature sensors found; looked for:',
+      `  ${join(root, 'sys/class/thermal/thermal_zone*/temp')}: none`,
+      `  ${join(root, 'sys/class/hwmon/hwmon*/temp*_input')}: none (no ${join(root, 'sys/class/hwmon')} directory)`,
+      `  ${join(root, 'sys/bus/w1/devices/28-*/w1_slave')}: none (no ${join(root, 'sys/bus/w1/devices')} directory: are the w1-gpio and w1_therm modules loaded?)`,
+      ''
+    ].join('\n')
+  )
 })
 
 test('bad options are usage errors naming the option', async () => {
@@ -38,38 +41,58 @@ test('bad options are usage errors naming the option', async () => {
     [['--mqtt-version', '4'], "--mqtt-version must be 5 or 3.1.1, not '4'"],
     [['--username', 'u'], '--username and --password (or THERMOPOST_MQTT_PASSWORD) go together']
   ] as const) {
-    await assert.rejects(runAgentCommand([...args]), (error: Error) => error instanceof UsageError && error.message === message, args.join(' '))
+    await assert.rejects(
+      runAgentCommand([...args]),
+      (error: Error) => error instanceof UsageError && error.message === message,
+      args.join(' ')
+    )
   }
 })
 
-test('a bad option exits 2 with the agent\'s usage', async (t) => {
+test("a bad option exits 2 with the agent's usage", async (t) => {
   const result = await runProgram(t, process.execPath, [thermopostBin, 'agent', '--colour'])
   assert.equal(result.code, 2)
   assert.ok(result.stderr.startsWith("thermopost: Unknown option '--colour'"), result.stderr)
   assert.match(result.stderr, /Usage: thermopost agent/)
 })
 
-test('it publishes the fake tree\'s sensors until SIGTERM, then leaves them offline and exits 0', async (t) => {
+test("it publishes the fake tree's sensors until SIGTERM, then leaves them offline and exits 0", async (t) => {
   const broker = await startBroker()
   t.after(() => broker.close())
   const { inbox } = await watch(t, broker.url, ['thermopost/bench/+/reading', 'thermopost/bench/+/status'])
   const root = fakeSysfs(t, oneOfEachKind)
-  const child = spawn(process.execPath, [thermopostBin, 'agent', '--sysfs-root', root, '--url', broker.url, '--site', 'bench', '--interval', '100ms'],
-    { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const child = spawn(
+    process.execPath,
+    [thermopostBin, 'agent', '--sysfs-root', root, '--url', broker.url, '--site', 'bench', '--interval', '100ms'],
+    { stdio: ['ignore', 'pipe', 'pipe'] }
+  )
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
   let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
 
   const devices = ['thermal-zone0-x86_pkg_temp', 'hwmon-coretemp-coretemp.0-temp1', 'w1-28-0316a2795aff']
   const readings = (device: string) => inbox.all.filter((m) => m.topic === deviceTopic('bench', device, 'reading'))
   await waitFor(() => devices.every((device) => readings(device).length > 0), `a reading from each sensor; output: ${output}`)
-  assert.deepEqual(devices.map((device) => decodeReading(readings(device)[0]!.payload).temperature), [52, 45, -1.25])
+  assert.deepEqual(
+    devices.map((device) => decodeReading(readings(device)[0]!.payload).temperature),
+    [52, 45, -1.25]
+  )
   assert.match(output, /publishing 3 sensor\(s\) as thermopost\/bench\/<sensor>/)
 
   child.kill('SIGTERM')
-  const [code] = await once(child, 'close') as [number | null]
+  const [code] = (await once(child, 'close')) as [number | null]
   assert.equal(code, 0, output)
-  const statuses = (device: string) => inbox.all.filter((m) => m.topic === deviceTopic('bench', device, 'status')).map((m) => m.payload.toString())
-  assert.deepEqual(devices.map((device) => statuses(device).at(-1)), ['offline', 'offline', 'offline'])
+  const statuses = (device: string) =>
+    inbox.all.filter((m) => m.topic === deviceTopic('bench', device, 'status')).map((m) => m.payload.toString())
+  assert.deepEqual(
+    devices.map((device) => statuses(device).at(-1)),
+    ['offline', 'offline', 'offline']
+  )
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { version } from '../../common/version.js'
 import { Agent } from '../../devices/agent.js'
 import { commandTopic, decodeAck, decodeMeta, decodeReading, deviceTopic, encodeCommand } from '../../devices/contract.js'
@@ -20,7 +20,7 @@ const ZONE = 'thermal-zone0-x86_pkg_temp'
 const CHIP = 'hwmon-coretemp-coretemp.0-temp1'
 const PROBE = 'w1-28-0316a2795aff'
 
-async function setup (t: TestContext, mqttVersion: 4 | 5 = 5) {
+async function setup(t: TestContext, mqttVersion: 4 | 5 = 5) {
   const broker = await startBroker()
   t.after(() => broker.close())
   const observer = await watch(t, broker.url, [`thermopost/${SITE}/+/+`])
@@ -42,7 +42,7 @@ async function setup (t: TestContext, mqttVersion: 4 | 5 = 5) {
   return { broker, agent, root, events, ...observer }
 }
 
-function on (inbox: Inbox, device: string, kind: 'reading' | 'status' | 'meta' | 'ack') {
+function on(inbox: Inbox, device: string, kind: 'reading' | 'status' | 'meta' | 'ack') {
   return inbox.all.filter((m) => m.topic === deviceTopic(SITE, device, kind))
 }
 
@@ -69,9 +69,16 @@ test('status and meta are retained: a client arriving later gets online and the 
   await waitFor(() => [ZONE, CHIP, PROBE].every((device) => on(inbox, device, 'meta').length > 0), 'meta from each sensor')
   const late = await watch(t, broker.url, [`thermopost/${SITE}/+/status`, `thermopost/${SITE}/+/meta`])
   const retained = await late.inbox.take(6)
-  assert.ok(retained.every((m) => m.packet.retain), 'sent as retained messages')
+  assert.ok(
+    retained.every((m) => m.packet.retain),
+    'sent as retained messages'
+  )
   const byTopic = new Map(retained.map((m) => [m.topic, m.payload]))
-  for (const [device, model] of [[ZONE, 'thermal/x86_pkg_temp'], [CHIP, 'hwmon/coretemp'], [PROBE, 'w1/DS18B20']] as const) {
+  for (const [device, model] of [
+    [ZONE, 'thermal/x86_pkg_temp'],
+    [CHIP, 'hwmon/coretemp'],
+    [PROBE, 'w1/DS18B20']
+  ] as const) {
     assert.equal(byTopic.get(deviceTopic(SITE, device, 'status'))?.toString(), 'online')
     assert.deepEqual(decodeMeta(byTopic.get(deviceTopic(SITE, device, 'meta'))!), { model, firmware: version, unit: '°C', interval: 0.1 })
   }
@@ -84,7 +91,14 @@ test('an interval command is applied to its sensor alone, acked with its id, and
   await waitFor(() => on(inbox, PROBE, 'ack').length > 0, 'the ack')
   assert.deepEqual(decodeAck(on(inbox, PROBE, 'ack')[0]!.payload), { id: 'i-1', command: 'interval', ok: true, value: 60 })
   await waitFor(() => on(inbox, PROBE, 'meta').some((m) => decodeMeta(m.payload).interval === 60), 'meta with the new interval')
-  assert.deepEqual(agent.devices.map((d) => [d.sensor.id, d.readingInterval]), [[ZONE, 0.1], [CHIP, 0.1], [PROBE, 60]])
+  assert.deepEqual(
+    agent.devices.map((d) => [d.sensor.id, d.readingInterval]),
+    [
+      [ZONE, 0.1],
+      [CHIP, 0.1],
+      [PROBE, 60]
+    ]
+  )
 
   // From now on the probe is silent for a minute while the zone keeps its 0.1 s.
   const probeBefore = on(inbox, PROBE, 'reading').length
@@ -100,10 +114,13 @@ test('an interval out of range and the commands a sensor does not take are refus
   await client.publishAsync(commandTopic(SITE, ZONE, 'interval'), encodeCommand('too-short', 0.01), { qos: 1 })
   await client.publishAsync(commandTopic(SITE, ZONE, 'setpoint'), encodeCommand('sp', 21), { qos: 1 })
   await waitFor(() => on(inbox, ZONE, 'ack').length === 2, 'two acks')
-  assert.deepEqual(on(inbox, ZONE, 'ack').map((m) => decodeAck(m.payload)), [
-    { id: 'too-short', command: 'interval', ok: false, reason: 'interval 0.01 s is outside 0.05–86400 s' },
-    { id: 'sp', command: 'setpoint', ok: false, reason: 'a sensor takes only the interval command, not setpoint' }
-  ])
+  assert.deepEqual(
+    on(inbox, ZONE, 'ack').map((m) => decodeAck(m.payload)),
+    [
+      { id: 'too-short', command: 'interval', ok: false, reason: 'interval 0.01 s is outside 0.05–86400 s' },
+      { id: 'sp', command: 'setpoint', ok: false, reason: 'a sensor takes only the interval command, not setpoint' }
+    ]
+  )
   assert.equal(agent.devices[0]!.readingInterval, 0.1)
 })
 
@@ -157,9 +174,12 @@ test('on stop every sensor leaves offline retained', async (t) => {
   await agent.stop()
   const late = await watch(t, broker.url, [`thermopost/${SITE}/+/status`])
   const statuses = await late.inbox.take(3)
-  assert.deepEqual(statuses.map((m) => [m.topic, m.payload.toString(), m.packet.retain]).sort(), [
-    [deviceTopic(SITE, CHIP, 'status'), 'offline', true],
-    [deviceTopic(SITE, ZONE, 'status'), 'offline', true],
-    [deviceTopic(SITE, PROBE, 'status'), 'offline', true]
-  ].sort())
+  assert.deepEqual(
+    statuses.map((m) => [m.topic, m.payload.toString(), m.packet.retain]).sort(),
+    [
+      [deviceTopic(SITE, CHIP, 'status'), 'offline', true],
+      [deviceTopic(SITE, ZONE, 'status'), 'offline', true],
+      [deviceTopic(SITE, PROBE, 'status'), 'offline', true]
+    ].sort()
+  )
 })

@@ -3,8 +3,20 @@ import { test } from 'node:test'
 import mqttPacket from 'mqtt-packet'
 import { COMPACT_READING_BYTES, COMPACT_READING_VERSION } from '../../devices/compact-reading.js'
 import {
-  commandFilter, commandTopic, ContractError, decodeAck, decodeCommand, decodeMeta, decodeReading, deviceTopic,
-  encodeAck, encodeCommand, encodeMeta, encodeReading, parseDeviceTopic, type ReadingMessage
+  ContractError,
+  commandFilter,
+  commandTopic,
+  decodeAck,
+  decodeCommand,
+  decodeMeta,
+  decodeReading,
+  deviceTopic,
+  encodeAck,
+  encodeCommand,
+  encodeMeta,
+  encodeReading,
+  parseDeviceTopic,
+  type ReadingMessage
 } from '../../devices/contract.js'
 
 /** The device contract: topics, payload validation, and the compact reading codec. */
@@ -17,7 +29,14 @@ test('topics are built and parsed back; anything else is not a device topic', ()
   assert.equal(commandFilter('home', 'kitchen'), 'thermopost/home/kitchen/cmd/+')
   assert.deepEqual(parseDeviceTopic('thermopost/home/kitchen/status'), { site: 'home', device: 'kitchen', kind: 'status' })
   assert.deepEqual(parseDeviceTopic('thermopost/home/kitchen/cmd/mode'), { site: 'home', device: 'kitchen', kind: 'cmd', command: 'mode' })
-  for (const topic of ['thermopost/home/kitchen', 'thermopost/home/kitchen/other', 'other/home/kitchen/reading', 'thermopost//kitchen/reading', 'thermopost/home/kitchen/reading/x', 'thermopost/home/kitchen/cmd/']) {
+  for (const topic of [
+    'thermopost/home/kitchen',
+    'thermopost/home/kitchen/other',
+    'other/home/kitchen/reading',
+    'thermopost//kitchen/reading',
+    'thermopost/home/kitchen/reading/x',
+    'thermopost/home/kitchen/cmd/'
+  ]) {
     assert.equal(parseDeviceTopic(topic), undefined, topic)
   }
 })
@@ -36,10 +55,19 @@ test('decodeReading round-trips the JSON and the compact form, telling them apar
 })
 
 test('a compact reading with topic alias and QoS 1 makes a PUBLISH of at most 24 bytes', () => {
-  const packet = mqttPacket.generate({
-    cmd: 'publish', topic: '', qos: 1, messageId: 65_535, dup: false, retain: false,
-    payload: encodeReading(thermostatReading, 'compact'), properties: { topicAlias: 65_535 }
-  }, { protocolVersion: 5 })
+  const packet = mqttPacket.generate(
+    {
+      cmd: 'publish',
+      topic: '',
+      qos: 1,
+      messageId: 65_535,
+      dup: false,
+      retain: false,
+      payload: encodeReading(thermostatReading, 'compact'),
+      properties: { topicAlias: 65_535 }
+    },
+    { protocolVersion: 5 }
+  )
   assert.equal(packet.length, 22)
 })
 
@@ -53,7 +81,12 @@ test('decodeReading refuses what is not a reading, saying why', () => {
     [Buffer.from([COMPACT_READING_VERSION, 0, 0]), /compact reading is 12 bytes/],
     [Buffer.from([2, ...Buffer.alloc(11)]), /JSON object or a compact reading/]
   ]
-  for (const [payload, reason] of bad) assert.throws(() => decodeReading(payload), (error: Error) => error instanceof ContractError && reason.test(error.message), payload.toString())
+  for (const [payload, reason] of bad)
+    assert.throws(
+      () => decodeReading(payload),
+      (error: Error) => error instanceof ContractError && reason.test(error.message),
+      payload.toString()
+    )
 })
 
 test('the compact form refuses a temperature it cannot hold rather than wrapping it', () => {

@@ -31,7 +31,12 @@ test('failover: when the broker in use is killed, the device carries on with the
   assert.equal(thermostat.link.counters.subscribes, 2)
   await onSecond.client.publishAsync(commandTopic('home', 'room-1', 'setpoint'), encodeCommand('after-failover', 22), { qos: 1 })
   await waitFor(() => onSecond.inbox.all.some((m) => m.topic === ACK), 'the ack through the second broker')
-  assert.deepEqual(decodeAck(onSecond.inbox.all.find((m) => m.topic === ACK)!.payload), { id: 'after-failover', command: 'setpoint', ok: true, value: 22 })
+  assert.deepEqual(decodeAck(onSecond.inbox.all.find((m) => m.topic === ACK)!.payload), {
+    id: 'after-failover',
+    command: 'setpoint',
+    ok: true,
+    value: 22
+  })
   // Readings taken around the kill were buffered, not lost: the series on the second broker starts before it.
   const times = onSecond.inbox.all.filter((m) => m.topic === READING).map((m) => decodeReading(m.payload).time)
   const lastOnFirst = Math.max(...onFirst.inbox.all.map((m) => decodeReading(m.payload).time))

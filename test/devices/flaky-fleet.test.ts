@@ -8,8 +8,18 @@ test('flaky devices drop their links now and then and come back; the steady ones
   const broker = await startBroker()
   t.after(() => broker.close())
   const simulator = new Simulator({
-    urls: [broker.url], devices: 6, sites: 1, interval: 0.2, timeScale: 1, mqttVersion: 5, format: 'json',
-    flaky: 0.5, homeAssistant: false, seed: 3, backoff: FAST_BACKOFF, flakyDropsPerMinute: 40
+    urls: [broker.url],
+    devices: 6,
+    sites: 1,
+    interval: 0.2,
+    timeScale: 1,
+    mqttVersion: 5,
+    format: 'json',
+    flaky: 0.5,
+    homeAssistant: false,
+    seed: 3,
+    backoff: FAST_BACKOFF,
+    flakyDropsPerMinute: 40
   })
   t.after(() => simulator.stop())
   const flaky = simulator.flakyCount

@@ -28,7 +28,8 @@ test('the discovery config is retained, describes a climate entity over the cont
   assert.equal(config.availability_topic, deviceTopic('home', 'room-1', 'status'))
   assert.equal(config.payload_available, 'online')
   assert.equal(config.payload_not_available, 'offline')
-  for (const key of ['current_temperature_topic', 'temperature_state_topic', 'mode_state_topic', 'action_topic']) assert.equal(config[key], reading, key)
+  for (const key of ['current_temperature_topic', 'temperature_state_topic', 'mode_state_topic', 'action_topic'])
+    assert.equal(config[key], reading, key)
   assert.equal(config.current_temperature_template, '{{ value_json.temperature }}')
   assert.equal(config.temperature_state_template, '{{ value_json.setpoint }}')
   assert.equal(config.mode_state_template, '{{ value_json.mode }}')
@@ -49,5 +50,11 @@ test('the discovery config is retained, describes a climate entity over the cont
   await homeAssistant.client.subscribeAsync(reading, { qos: 1 })
   await homeAssistant.client.publishAsync(String(config.temperature_command_topic), '23', { qos: 1 })
   await homeAssistant.client.publishAsync(String(config.mode_command_topic), 'off', { qos: 1 })
-  await waitFor(() => homeAssistant.inbox.all.some((m) => m.topic === reading && decodeReading(m.payload).setpoint === 23 && decodeReading(m.payload).mode === 'off'), 'a reading with setpoint 23 in mode off')
+  await waitFor(
+    () =>
+      homeAssistant.inbox.all.some(
+        (m) => m.topic === reading && decodeReading(m.payload).setpoint === 23 && decodeReading(m.payload).mode === 'off'
+      ),
+    'a reading with setpoint 23 in mode off'
+  )
 })

@@ -32,16 +32,29 @@ test(`at --time-scale ${TIME_SCALE}, a new setpoint is reached within ±0.5 °C 
   assert.ok(predicted > 1800 && predicted < 4 * 3600, `a plausible time to heat 4 °C: ${predicted} s`)
   const predictedWallMs = clock.wallMsFor(predicted)
   // Wait for 1.5 × the prediction, in wall-clock time.
-  await waitFor(() => observer.inbox.all.some((m) => m.topic === READING && clock.modelAt(decodeReading(m.payload).time) > commandModelTime + predicted * 1500), 'readings well past the predicted time', predictedWallMs * 2 + 5000)
+  await waitFor(
+    () =>
+      observer.inbox.all.some(
+        (m) => m.topic === READING && clock.modelAt(decodeReading(m.payload).time) > commandModelTime + predicted * 1500
+      ),
+    'readings well past the predicted time',
+    predictedWallMs * 2 + 5000
+  )
 
-  const series = observer.inbox.all.filter((m) => m.topic === READING).map((m) => decodeReading(m.payload))
+  const series = observer.inbox.all
+    .filter((m) => m.topic === READING)
+    .map((m) => decodeReading(m.payload))
     .map((reading) => ({ seconds: (clock.modelAt(reading.time) - commandModelTime) / 1000, temperature: reading.temperature }))
     .filter(({ seconds }) => seconds >= 0)
   const reached = series.find(({ temperature }) => temperature >= 21 - 0.05)
   assert.ok(reached !== undefined, 'the setpoint was reached')
   const error = (reached.seconds - predicted) / predicted
-  assert.ok(Math.abs(error) <= 0.2, `reached after ${reached.seconds.toFixed(0)} model s, predicted ${predicted.toFixed(0)} s (${(error * 100).toFixed(1)} %)`)
+  assert.ok(
+    Math.abs(error) <= 0.2,
+    `reached after ${reached.seconds.toFixed(0)} model s, predicted ${predicted.toFixed(0)} s (${(error * 100).toFixed(1)} %)`
+  )
   const after = series.filter(({ seconds }) => seconds >= reached.seconds)
   assert.ok(after.length >= 5)
-  for (const { seconds, temperature } of after) assert.ok(Math.abs(temperature - 21) <= 0.5, `${temperature} °C at ${seconds.toFixed(0)} s stays within 0.5 °C of 21`)
+  for (const { seconds, temperature } of after)
+    assert.ok(Math.abs(temperature - 21) <= 0.5, `${temperature} °C at ${seconds.toFixed(0)} s stays within 0.5 °C of 21`)
 })

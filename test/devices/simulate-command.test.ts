@@ -28,11 +28,19 @@ const badOptions: Array<[string[], RegExp]> = [
 ]
 
 test('bad options are refused with a message naming the option, before anything connects', async () => {
-  for (const [args, message] of badOptions) await assert.rejects(runSimulateCommand(args), (error: Error) => error instanceof UsageError && message.test(error.message), args.join(' '))
+  for (const [args, message] of badOptions)
+    await assert.rejects(
+      runSimulateCommand(args),
+      (error: Error) => error instanceof UsageError && message.test(error.message),
+      args.join(' ')
+    )
 })
 
 test('the command line: a bad option exits 2 with the message and the usage', async (t) => {
-  for (const [args, message] of [[['--devices', '0'], /--devices must be/], [['--colour', 'blue'], /Unknown option '--colour'/]] as const) {
+  for (const [args, message] of [
+    [['--devices', '0'], /--devices must be/],
+    [['--colour', 'blue'], /Unknown option '--colour'/]
+  ] as const) {
     const { code, stderr } = await runProgram(t, process.execPath, [thermopostBin, 'simulate', ...args])
     assert.equal(code, 2, args.join(' '))
     assert.match(stderr, message)
@@ -44,11 +52,36 @@ test('simulate --devices 3 --time-scale 60 produces readings from every device, 
   const broker = await startBroker()
   t.after(() => broker.close())
   const observer = await watch(t, broker.url, ['thermopost/+/+/reading', 'thermopost/+/+/status'])
-  const child = spawn(process.execPath, [thermopostBin, 'simulate', '--url', broker.url, '--devices', '3', '--sites', '2', '--time-scale', '60', '--interval', '100ms', '--report', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const child = spawn(
+    process.execPath,
+    [
+      thermopostBin,
+      'simulate',
+      '--url',
+      broker.url,
+      '--devices',
+      '3',
+      '--sites',
+      '2',
+      '--time-scale',
+      '60',
+      '--interval',
+      '100ms',
+      '--report',
+      '200ms'
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] }
+  )
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
   let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
 
   const devices = ['site-1/room-00001', 'site-2/room-00002', 'site-1/room-00003']
   const readingsOf = (device: string) => observer.inbox.all.filter((m) => m.topic === `thermopost/${device}/reading`)
@@ -61,7 +94,7 @@ test('simulate --devices 3 --time-scale 60 produces readings from every device, 
   await waitFor(() => /connected 3\/3 {2}readings\/s \d+/.test(output), 'a summary line')
 
   child.kill('SIGTERM')
-  const [code] = await once(child, 'exit') as [number | null]
+  const [code] = (await once(child, 'exit')) as [number | null]
   assert.equal(code, 0, output)
   const [site, device] = devices[0]!.split('/') as [string, string]
   const statuses = observer.inbox.all.filter((m) => m.topic === deviceTopic(site, device, 'status')).map((m) => m.payload.toString())
@@ -69,18 +102,24 @@ test('simulate --devices 3 --time-scale 60 produces readings from every device, 
   assert.match(output, /SIGTERM: disconnecting 3 device/)
 })
 
-test('the simulator section of a config file: its keys, a flag over them, and a mistake at the file\'s line', async (t) => {
+test("the simulator section of a config file: its keys, a flag over them, and a mistake at the file's line", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-simulate-config-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'thermopost.yaml')
   writeFileSync(file, 'broker: {}\nsimulator:\n  devices: 0\n  format: compact\n')
-  await assert.rejects(runSimulateCommand(['--config', file, '--section', 'simulator']),
-    (error: Error) => error instanceof CommandError && error.message === `${file}:3: simulator.devices: must be at least 1, not 0`)
+  await assert.rejects(
+    runSimulateCommand(['--config', file, '--section', 'simulator']),
+    (error: Error) => error instanceof CommandError && error.message === `${file}:3: simulator.devices: must be at least 1, not 0`
+  )
   writeFileSync(file, 'simulator:\n  interval: soon\n')
-  await assert.rejects(runSimulateCommand(['--config', file, '--section', 'simulator']),
-    (error: Error) => error instanceof CommandError && error.message.startsWith(`${file}:2: simulator.interval: must be a time`))
+  await assert.rejects(
+    runSimulateCommand(['--config', file, '--section', 'simulator']),
+    (error: Error) => error instanceof CommandError && error.message.startsWith(`${file}:2: simulator.interval: must be a time`)
+  )
   // The flag wins: the file's bad interval is never checked, so the next mistake (report) is the one reported.
   writeFileSync(file, 'simulator:\n  interval: soon\n  report: never\n')
-  await assert.rejects(runSimulateCommand(['--config', file, '--section', 'simulator', '--interval', '1s']),
-    (error: Error) => error instanceof CommandError && error.message.startsWith(`${file}:3: simulator.report: must be a time`))
+  await assert.rejects(
+    runSimulateCommand(['--config', file, '--section', 'simulator', '--interval', '1s']),
+    (error: Error) => error instanceof CommandError && error.message.startsWith(`${file}:3: simulator.report: must be a time`)
+  )
 })

@@ -26,7 +26,10 @@ test('an outage leaves no gap: readings taken meanwhile arrive after reconnectin
   const arrivedBefore = observer.inbox.all.length
   proxy.restoreLink()
   const restoredAt = Date.now()
-  await waitFor(() => observer.inbox.all.some((m) => decodeReading(m.payload).time > restoredAt + 3 * INTERVAL_MS), 'readings after the outage')
+  await waitFor(
+    () => observer.inbox.all.some((m) => decodeReading(m.payload).time > restoredAt + 3 * INTERVAL_MS),
+    'readings after the outage'
+  )
 
   // At least once: a reading in flight at the cut may arrive twice; its time identifies it.
   const times = [...new Set(observer.inbox.all.map((m) => decodeReading(m.payload).time))]

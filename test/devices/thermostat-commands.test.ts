@@ -9,7 +9,7 @@ import { startThermostat, waitFor, watch } from './helpers/device-fixture.js'
 const ACK = deviceTopic('home', 'room-1', 'ack')
 const READING = deviceTopic('home', 'room-1', 'reading')
 
-async function setup (t: import('node:test').TestContext, mqttVersion: 4 | 5 = 5) {
+async function setup(t: import('node:test').TestContext, mqttVersion: 4 | 5 = 5) {
   const broker = await startBroker()
   t.after(() => broker.close())
   const observer = await watch(t, broker.url, [ACK, READING])
@@ -21,8 +21,11 @@ async function setup (t: import('node:test').TestContext, mqttVersion: 4 | 5 = 5
 }
 
 /** Waits for a reading that shows `setpoint` and returns it. */
-async function readingWithSetpoint (inbox: import('../helpers/mqtt-inbox.js').Inbox, setpoint: number) {
-  await waitFor(() => inbox.all.some((m) => m.topic === READING && decodeReading(m.payload).setpoint === setpoint), `a reading with setpoint ${setpoint}`)
+async function readingWithSetpoint(inbox: import('../helpers/mqtt-inbox.js').Inbox, setpoint: number) {
+  await waitFor(
+    () => inbox.all.some((m) => m.topic === READING && decodeReading(m.payload).setpoint === setpoint),
+    `a reading with setpoint ${setpoint}`
+  )
 }
 
 for (const mqttVersion of [5, 4] as const) {
@@ -39,7 +42,10 @@ for (const mqttVersion of [5, 4] as const) {
 
 test('an out-of-range setpoint is refused with a reason, and the old one stays', async (t) => {
   const { client, inbox, thermostat } = await setup(t)
-  for (const [id, value] of [['low', 4.5], ['high', 40]] as const) {
+  for (const [id, value] of [
+    ['low', 4.5],
+    ['high', 40]
+  ] as const) {
     await client.publishAsync(commandTopic('home', 'room-1', 'setpoint'), encodeCommand(id, value), { qos: 1 })
   }
   await waitFor(() => inbox.all.filter((m) => m.topic === ACK).length === 2, 'two acks')
@@ -58,7 +64,8 @@ test('MQTT 5: a command with a Response Topic is answered there with its Correla
   await client.subscribeAsync('replies/service-1', { qos: 1 })
   const correlationData = Buffer.from([0xca, 0xfe, 0x01])
   await client.publishAsync(commandTopic('home', 'room-1', 'mode'), encodeCommand('m-1', 'off'), {
-    qos: 1, properties: { responseTopic: 'replies/service-1', correlationData }
+    qos: 1,
+    properties: { responseTopic: 'replies/service-1', correlationData }
   })
   await waitFor(() => inbox.all.some((m) => m.topic === 'replies/service-1'), 'the reply')
   const reply = inbox.all.find((m) => m.topic === 'replies/service-1')!
@@ -116,6 +123,10 @@ test('reboot is acked, then the device drops off (its will says offline) and com
   await client.publishAsync(commandTopic('home', 'room-1', 'reboot'), encodeCommand('r-1', undefined), { qos: 1 })
   await waitFor(() => inbox.all.some((m) => m.topic === ACK), 'the ack')
   assert.deepEqual(decodeAck(inbox.all.find((m) => m.topic === ACK)!.payload), { id: 'r-1', command: 'reboot', ok: true })
-  const statuses = (): string[] => inbox.all.slice(before).filter((m) => m.topic === STATUS).map((m) => m.payload.toString())
+  const statuses = (): string[] =>
+    inbox.all
+      .slice(before)
+      .filter((m) => m.topic === STATUS)
+      .map((m) => m.payload.toString())
   await waitFor(() => statuses().join(',') === 'offline,online', 'offline (the will), then online again', 8000)
 })

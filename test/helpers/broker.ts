@@ -6,11 +6,11 @@ export interface RunningBroker {
   port: number
   /** mqtt://127.0.0.1:PORT */
   url: string
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /** An in-process broker on a free loopback port; close it in `t.after`. */
-export async function startBroker (options: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
+export async function startBroker(options: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
   const broker = new Broker(options)
   const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
   return { broker, port, url: `mqtt://127.0.0.1:${port}`, close: () => broker.close() }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
 
 /** Debian's Chromium (test/setup installs it): playwright-core downloads no browser of its own. */
 export const CHROMIUM = '/usr/bin/chromium'
@@ -16,7 +16,7 @@ export interface TestBrowser {
 }
 
 export interface BrowserOptions {
-  viewport?: { width: number, height: number }
+  viewport?: { width: number; height: number }
   colorScheme?: 'light' | 'dark'
 }
 
@@ -24,14 +24,21 @@ export interface BrowserOptions {
  * Headless Chromium with a fresh profile in a temporary folder, collecting console errors and page errors;
  * closed and its profile removed in `t.after`.
  */
-export async function openBrowser (t: TestContext, options: BrowserOptions = {}): Promise<TestBrowser> {
+export async function openBrowser(t: TestContext, options: BrowserOptions = {}): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'thermopost-chromium-'))
   let context: BrowserContext
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ],
       viewport: options.viewport ?? { width: 1280, height: 900 },
       colorScheme: options.colorScheme ?? 'light',
       acceptDownloads: true
@@ -46,11 +53,13 @@ export async function openBrowser (t: TestContext, options: BrowserOptions = {})
   })
   const errors: string[] = []
   const watch = (page: Page): void => {
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`) })
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`)
+    })
     page.on('pageerror', (error) => errors.push(`page error: ${error.stack ?? error.message}`))
   }
   context.pages().forEach(watch)
   context.on('page', watch)
-  const page = context.pages()[0] ?? await context.newPage()
+  const page = context.pages()[0] ?? (await context.newPage())
   return { context, page, errors }
 }

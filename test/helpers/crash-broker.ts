@@ -28,9 +28,16 @@ export interface Exit {
   signal: NodeJS.Signals | null
 }
 
-export function brokerArgs (args: BrokerArgs): string[] {
+export function brokerArgs(args: BrokerArgs): string[] {
   return [
-    thermopostBin, 'broker', '--host', '127.0.0.1', '--port', String(args.port ?? 0), '--data-dir', args.dataDir,
+    thermopostBin,
+    'broker',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(args.port ?? 0),
+    '--data-dir',
+    args.dataDir,
     ...(args.store !== undefined ? ['--store', args.store] : []),
     ...(args.recover === true ? ['--recover'] : []),
     ...(args.extra ?? [])
@@ -42,7 +49,11 @@ export class BrokerProcess {
   readonly exited: Promise<Exit>
   exit: Exit | undefined
 
-  private constructor (readonly child: ChildProcess, readonly port: number, out: () => string) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    out: () => string
+  ) {
     this.output = out
     this.exited = new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -50,23 +61,35 @@ export class BrokerProcess {
         resolve(this.exit)
         return
       }
-      child.once('close', (code, signal) => { this.exit = { code, signal }; resolve(this.exit) })
+      child.once('close', (code, signal) => {
+        this.exit = { code, signal }
+        resolve(this.exit)
+      })
     })
   }
 
   /** Everything the process wrote so far, stdout then stderr interleaved as they came. */
   readonly output: () => string
 
-  get url (): string { return `mqtt://127.0.0.1:${this.port}` }
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`
+  }
 
   /** Starts the broker and resolves once its log names the port it listens on. */
-  static async start (args: BrokerArgs, timeoutMs = 10_000): Promise<BrokerProcess> {
+  static async start(args: BrokerArgs, timeoutMs = 10_000): Promise<BrokerProcess> {
     const child = spawn(process.execPath, brokerArgs(args), { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
-    child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString() })
-    child.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString() })
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
+    child.stderr!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`broker did not start within ${timeoutMs} ms:\n${out}`)) }, timeoutMs)
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`broker did not start within ${timeoutMs} ms:\n${out}`))
+      }, timeoutMs)
       const look = (): void => {
         const match = /mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)
         if (match === null) return
@@ -86,7 +109,7 @@ export class BrokerProcess {
    * Starts the broker on `port` if it is still free, else on a free one: after a SIGKILL another
    * test running alongside may have taken the port.
    */
-  static async restart (args: BrokerArgs & { port: number }): Promise<BrokerProcess> {
+  static async restart(args: BrokerArgs & { port: number }): Promise<BrokerProcess> {
     try {
       return await BrokerProcess.start(args)
     } catch (error) {
@@ -96,7 +119,7 @@ export class BrokerProcess {
   }
 
   /** Sends `signal` (if still running) and waits for the process to end. */
-  async kill (signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
     if (this.exit === undefined) this.child.kill(signal)
     return await this.exited
   }
@@ -104,7 +127,12 @@ export class BrokerProcess {
 
 /** The broker exited before it listened; `output` is what it wrote. */
 export class StartError extends Error {
-  constructor (message: string, readonly output: string) { super(message) }
+  constructor(
+    message: string,
+    readonly output: string
+  ) {
+    super(message)
+  }
 }
 
 export interface Finished extends Exit {
@@ -115,14 +143,16 @@ export interface Finished extends Exit {
  * Runs a broker that is expected to refuse to start; resolves with how it ended. If it starts
  * listening instead it is killed and the result says so (code null, signal SIGKILL).
  */
-export async function runToExit (args: BrokerArgs, timeoutMs = 10_000): Promise<Finished> {
+export async function runToExit(args: BrokerArgs, timeoutMs = 10_000): Promise<Finished> {
   const child = spawn(process.execPath, brokerArgs(args), { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (chunk: Buffer) => {
     out += chunk.toString()
     if (/mqtt:\/\/127\.0\.0\.1:\d+/.test(out)) child.kill('SIGKILL')
   })
-  child.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString() })
+  child.stderr!.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+  })
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
   const exit = await new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
   clearTimeout(timer)
@@ -130,14 +160,14 @@ export async function runToExit (args: BrokerArgs, timeoutMs = 10_000): Promise<
 }
 
 /** A fresh temporary directory, removed after the test. */
-export function tempDir (t: TestContext, prefix = 'thermopost-restart-'): string {
+export function tempDir(t: TestContext, prefix = 'thermopost-restart-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }
 
 /** `BrokerProcess.start`, with the process killed after the test if it is still running. */
-export async function startBrokerProcess (t: TestContext, args: BrokerArgs): Promise<BrokerProcess> {
+export async function startBrokerProcess(t: TestContext, args: BrokerArgs): Promise<BrokerProcess> {
   const broker = await BrokerProcess.start(args)
   t.after(() => broker.kill('SIGKILL'))
   return broker

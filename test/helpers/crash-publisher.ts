@@ -34,18 +34,27 @@ export class CrashPublisher {
   private window = 1
   private connackWaiter: ((packet: IConnackPacket) => void) | undefined
 
-  private constructor (private readonly socket: Socket) {
+  private constructor(private readonly socket: Socket) {
     const parser = mqtt.parser({ protocolVersion: 5 })
     parser.on('packet', (packet: Packet) => this.receive(packet))
     parser.on('error', () => socket.destroy())
     socket.on('data', (chunk: Buffer) => parser.parse(chunk))
     socket.on('error', () => {})
-    this.closed = new Promise((resolve) => socket.once('close', () => { this.isClosed = true; this.running = false; resolve() }))
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.isClosed = true
+        this.running = false
+        resolve()
+      })
+    )
   }
 
-  static async connect (port: number, clientId: string): Promise<CrashPublisher> {
+  static async connect(port: number, clientId: string): Promise<CrashPublisher> {
     const socket = connect({ host: '127.0.0.1', port })
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve)
+      socket.once('error', reject)
+    })
     const publisher = new CrashPublisher(socket)
     const connack = await new Promise<IConnackPacket>((resolve, reject) => {
       publisher.connackWaiter = resolve
@@ -57,36 +66,41 @@ export class CrashPublisher {
   }
 
   /** Publishes `next()` messages, keeping `window` of them unfinished, until `stop()` or the connection drops. */
-  start (window: number, next: () => Outgoing): void {
+  start(window: number, next: () => Outgoing): void {
     this.window = window
     this.next = next
     this.running = true
     this.pump()
   }
 
-  stop (): void {
+  stop(): void {
     this.running = false
   }
 
-  destroy (): void {
+  destroy(): void {
     this.running = false
     this.socket.destroy()
   }
 
-  private pump (): void {
+  private pump(): void {
     while (this.running && !this.isClosed && this.inflight.size < this.window) {
       const message = this.next!()
       const packetId = this.allocate()
       this.inflight.set(packetId, { ...message, stage: 'publish' })
       this.sent.push(message)
       this.send({
-        cmd: 'publish', topic: message.topic, payload: Buffer.from(String(message.seq)), qos: message.qos,
-        retain: false, dup: false, messageId: packetId
+        cmd: 'publish',
+        topic: message.topic,
+        payload: Buffer.from(String(message.seq)),
+        qos: message.qos,
+        retain: false,
+        dup: false,
+        messageId: packetId
       })
     }
   }
 
-  private allocate (): number {
+  private allocate(): number {
     for (;;) {
       const id = this.nextPacketId
       this.nextPacketId = id === 65535 ? 1 : id + 1
@@ -94,7 +108,7 @@ export class CrashPublisher {
     }
   }
 
-  private receive (packet: Packet): void {
+  private receive(packet: Packet): void {
     switch (packet.cmd) {
       case 'connack':
         this.connackWaiter?.(packet)
@@ -127,7 +141,7 @@ export class CrashPublisher {
     this.pump()
   }
 
-  private send (packet: Packet): void {
+  private send(packet: Packet): void {
     if (!this.isClosed) this.socket.write(mqtt.generate(packet, { protocolVersion: 5 }))
   }
 }

@@ -5,7 +5,9 @@ import { sleep } from './silence.js'
 
 /** An mqtt.js store that survives its client: mqtt.js closes (and empties) the store when a client ends. */
 class KeptStore extends Store {
-  override close (cb: () => void): void { cb() }
+  override close(cb: () => void): void {
+    cb()
+  }
 }
 
 /**
@@ -20,28 +22,38 @@ export class CrashSubscriber {
   private readonly inboxes: Inbox[] = []
   private client: MqttClient | undefined
 
-  constructor (readonly name: string, private readonly options: IClientOptions) {}
+  constructor(
+    readonly name: string,
+    private readonly options: IClientOptions
+  ) {}
 
-  get online (): boolean {
+  get online(): boolean {
     return this.client?.connected === true
   }
 
   /** Every message handed to the application so far, over all connections, in arrival order. */
-  received (): Received[] {
+  received(): Received[] {
     return this.inboxes.flatMap((inbox) => inbox.all)
   }
 
   /** Every delivery with the number of the connection (0, 1, ...) it came on, for failure reports. */
-  deliveries (): Array<{ connection: number, message: Received }> {
+  deliveries(): Array<{ connection: number; message: Received }> {
     return this.inboxes.flatMap((inbox, connection) => inbox.all.map((message) => ({ connection, message })))
   }
 
-  async connect (url: string, clean = false): Promise<IConnackPacket> {
+  async connect(url: string, clean = false): Promise<IConnackPacket> {
     this.drop()
     const client = mqtt.connect(url, {
-      reconnectPeriod: 0, connectTimeout: 5000, resubscribe: false, ...this.options, clean, incomingStore: this.incomingStore
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      resubscribe: false,
+      ...this.options,
+      clean,
+      incomingStore: this.incomingStore
     })
-    client.on('error', () => { /* a killed broker resets the socket; 'close' follows */ })
+    client.on('error', () => {
+      /* a killed broker resets the socket; 'close' follows */
+    })
     this.inboxes.push(new Inbox(client))
     this.client = client
     return await new Promise<IConnackPacket>((resolve, reject) => {
@@ -50,13 +62,13 @@ export class CrashSubscriber {
     })
   }
 
-  async subscribe (filter: string, qos: 1 | 2): Promise<void> {
+  async subscribe(filter: string, qos: 1 | 2): Promise<void> {
     const granted = await this.client!.subscribeAsync(filter, { qos })
     if (granted[0]?.qos !== qos) throw new Error(`${this.name}: ${filter} granted ${JSON.stringify(granted)}`)
   }
 
   /** Disconnects cleanly (DISCONNECT sent) and gives the broker a moment to take the session offline. */
-  async goOffline (): Promise<void> {
+  async goOffline(): Promise<void> {
     const client = this.client
     this.client = undefined
     if (client?.connected === true) await client.endAsync()
@@ -65,7 +77,7 @@ export class CrashSubscriber {
   }
 
   /** Forgets the current connection without a DISCONNECT (the broker is gone anyway). */
-  drop (): void {
+  drop(): void {
     this.client?.end(true)
     this.client = undefined
   }

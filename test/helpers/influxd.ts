@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -12,11 +12,11 @@ export interface RunningInfluxd {
   url: string
   /** Milliseconds from spawn until /ping answered: startup time matters because every test file pays it. */
   startupMs: number
-  stop (): Promise<void>
+  stop(): Promise<void>
 }
 
 /** A port that was free a moment ago; influxd binds it itself, so the small race is accepted. */
-async function freePort (): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -32,7 +32,7 @@ async function freePort (): Promise<number> {
  * defaults to :8088 on every interface), directories of its own, and the background services a test does not
  * need switched off so they neither write nor log.
  */
-function configFor (dir: string, httpPort: number, rpcPort: number): string {
+function configFor(dir: string, httpPort: number, rpcPort: number): string {
   return `reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
 [meta]
@@ -56,7 +56,7 @@ bind-address = "127.0.0.1:${rpcPort}"
 `
 }
 
-async function pinged (url: string): Promise<boolean> {
+async function pinged(url: string): Promise<boolean> {
   try {
     return (await fetch(`${url}/ping`)).status === 204
   } catch {
@@ -64,7 +64,7 @@ async function pinged (url: string): Promise<boolean> {
   }
 }
 
-async function waitForPing (url: string, child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<void> {
+async function waitForPing(url: string, child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await pinged(url))) {
     if (child.exitCode !== null) throw new Error(`influxd exited with ${child.exitCode}: ${stderr()}`)
@@ -74,7 +74,7 @@ async function waitForPing (url: string, child: ChildProcess, stderr: () => stri
 }
 
 /** A real influxd (Debian's influxdb package) on free loopback ports with temporary data; stop it in `t.after`. */
-export async function startInfluxd (binary = '/usr/bin/influxd'): Promise<RunningInfluxd> {
+export async function startInfluxd(binary = '/usr/bin/influxd'): Promise<RunningInfluxd> {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: install Debian's influxdb package (npm test does)`)
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-influxd-'))
   const [httpPort, rpcPort] = [await freePort(), await freePort()]
@@ -83,7 +83,9 @@ export async function startInfluxd (binary = '/usr/bin/influxd'): Promise<Runnin
   const started = performance.now()
   const child = spawn(binary, ['run', '-config', config], { stdio: ['ignore', 'ignore', 'pipe'] })
   let errors = ''
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { errors = (errors + chunk).slice(-2000) })
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    errors = (errors + chunk).slice(-2000)
+  })
   const url = `http://127.0.0.1:${httpPort}`
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {

@@ -17,7 +17,7 @@ export class Inbox {
   private taken = 0
   private waiter: (() => void) | undefined
 
-  constructor (client: MqttClient) {
+  constructor(client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
       this.all.push({ topic, payload, packet })
       const waiter = this.waiter
@@ -27,17 +27,22 @@ export class Inbox {
   }
 
   /** The next `count` messages not yet taken; rejects if they have not all arrived within `timeoutMs`. */
-  async take (count: number, timeoutMs = 3000): Promise<Received[]> {
+  async take(count: number, timeoutMs = 3000): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs
     while (this.all.length - this.taken < count) {
       const left = deadline - Date.now()
       if (left <= 0) {
-        throw new Error(`expected ${count} more message(s) within ${timeoutMs} ms, got ${this.all.length - this.taken}: ` +
-          describe(this.all.slice(this.taken)).join(', '))
+        throw new Error(
+          `expected ${count} more message(s) within ${timeoutMs} ms, got ${this.all.length - this.taken}: ` +
+            describe(this.all.slice(this.taken)).join(', ')
+        )
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
-        this.waiter = () => { clearTimeout(timer); resolve() }
+        this.waiter = () => {
+          clearTimeout(timer)
+          resolve()
+        }
       })
     }
     const batch = this.all.slice(this.taken, this.taken + count)
@@ -45,17 +50,17 @@ export class Inbox {
     return batch
   }
 
-  async takeOne (timeoutMs?: number): Promise<Received> {
+  async takeOne(timeoutMs?: number): Promise<Received> {
     return (await this.take(1, timeoutMs))[0]!
   }
 
   /** Asserts that nothing beyond what was taken arrives within `ms`. */
-  async none (ms = QUIET_MS): Promise<void> {
+  async none(ms = QUIET_MS): Promise<void> {
     await sleep(ms)
     assert.deepEqual(describe(this.all.slice(this.taken)), [], `no message expected within ${ms} ms`)
   }
 }
 
-function describe (messages: Received[]): string[] {
+function describe(messages: Received[]): string[] {
   return messages.map((m) => `${m.topic}=${m.payload.toString()}`)
 }

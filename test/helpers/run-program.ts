@@ -11,13 +11,19 @@ export interface ProgramResult {
  * Runs a program to its end, collecting its output; killed if the test ends first, or after `timeoutMs`
  * (then it rejects saying so, rather than the test hanging on a program that never exits).
  */
-export function runProgram (t: TestContext, command: string, args: string[], timeoutMs = 30_000): Promise<ProgramResult> {
+export function runProgram(t: TestContext, command: string, args: string[], timeoutMs = 30_000): Promise<ProgramResult> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null) child.kill() })
+  t.after(() => {
+    if (child.exitCode === null) child.kill()
+  })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')

@@ -33,7 +33,7 @@ export interface TestPki {
   /** CN `alice` too, but from another CA the broker does not trust. */
   otherCaClient: KeyPair
   otherCa: string
-  remove (): void
+  remove(): void
 }
 
 const CONFIG = (dir: string): string => `
@@ -82,7 +82,7 @@ extendedKeyUsage = clientAuth
 
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
 
-function openssl (args: string[]): void {
+function openssl(args: string[]): void {
   try {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   } catch (error) {
@@ -95,7 +95,10 @@ class TestCa {
   readonly cert: string
   readonly key: string
 
-  constructor (readonly dir: string, name: string) {
+  constructor(
+    readonly dir: string,
+    name: string
+  ) {
     mkdirSync(join(dir, 'newcerts'), { recursive: true })
     writeFileSync(join(dir, 'index.txt'), '')
     writeFileSync(join(dir, 'serial'), '1000\n')
@@ -104,12 +107,28 @@ class TestCa {
     writeFileSync(this.config, CONFIG(dir))
     this.cert = join(dir, 'ca.crt')
     this.key = join(dir, 'ca.key')
-    openssl(['req', '-x509', '-new', ...EC_KEY, '-keyout', this.key, '-out', this.cert, '-subj', `/CN=${name}`,
-      '-days', '30', '-config', this.config, '-extensions', 'ca_ext'])
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      ...EC_KEY,
+      '-keyout',
+      this.key,
+      '-out',
+      this.cert,
+      '-subj',
+      `/CN=${name}`,
+      '-days',
+      '30',
+      '-config',
+      this.config,
+      '-extensions',
+      'ca_ext'
+    ])
   }
 
   /** A key and a certificate signed by this CA; `dates` makes it valid only then (YYYYMMDDHHMMSSZ). */
-  issue (name: string, cn: string, extensions: 'server_ext' | 'client_ext', dates?: { start: string, end: string }): KeyPair {
+  issue(name: string, cn: string, extensions: 'server_ext' | 'client_ext', dates?: { start: string; end: string }): KeyPair {
     const pair = { cert: join(this.dir, `${name}.crt`), key: join(this.dir, `${name}.key`) }
     const csr = join(this.dir, `${name}.csr`)
     openssl(['req', '-new', ...EC_KEY, '-keyout', pair.key, '-out', csr, '-subj', `/CN=${cn}`, '-config', this.config])
@@ -118,17 +137,17 @@ class TestCa {
     return pair
   }
 
-  revoke (pair: KeyPair): void {
+  revoke(pair: KeyPair): void {
     openssl(['ca', '-config', this.config, '-revoke', pair.cert])
   }
 
-  crl (file: string): string {
+  crl(file: string): string {
     openssl(['ca', '-config', this.config, '-gencrl', '-out', file])
     return file
   }
 }
 
-export function makeTestPki (): TestPki {
+export function makeTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-tls-'))
   try {
     const ca = new TestCa(join(dir, 'ca'), 'thermopost test CA')
@@ -161,6 +180,6 @@ export function makeTestPki (): TestPki {
 }
 
 /** The file's contents, for `ca` / `cert` / `key` options of mqtt.js and tls.connect. */
-export function pem (file: string): Buffer {
+export function pem(file: string): Buffer {
   return readFileSync(file)
 }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import type { AlertRecord, CommandRecord, DeviceSummary } from '../../service/model.js'
 import { startThermostat } from '../devices/helpers/device-fixture.js'
 import { startBroker } from '../helpers/broker.js'
@@ -13,12 +13,14 @@ import { runProgram } from '../helpers/run-program.js'
 const TOKEN = 'e2e-token-0123456789abcdef'
 
 /** `thermopost service ARGS` as a child process, once it logs its URL; `stop` sends SIGTERM and waits for the exit. */
-async function startServiceProcess (t: TestContext, args: string[]) {
+async function startServiceProcess(t: TestContext, args: string[]) {
   const child = spawn(process.execPath, [thermopostBin, 'service', '--http-port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, THERMOPOST_API_TOKEN: TOKEN }
   })
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
   let output = ''
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
   const url = await new Promise<string>((resolve, reject) => {
@@ -26,11 +28,17 @@ async function startServiceProcess (t: TestContext, args: string[]) {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
       const match = /listening on (http:\/\/[^\s"]+)/.exec(output)
-      if (match !== null) { clearTimeout(timer); resolve(match[1]!) }
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve(match[1]!)
+      }
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`exited with ${code} before listening: ${output}`)) })
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`exited with ${code} before listening: ${output}`))
+    })
   })
   const stop = async (): Promise<number | null> => {
     child.kill('SIGTERM')
@@ -49,28 +57,39 @@ test('thermopost service: a simulated thermostat shows up in the API, a setpoint
   writeFileSync(config, 'service:\n  alerts:\n    - { device: home/room-1, above: 10, for: 1s, severity: critical }\n')
   const service = await startServiceProcess(t, ['--url', broker.url, '--data-dir', dir, '--config', config, '--section', 'service'])
   const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const response = await fetch(service.url + path, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } })
+    const response = await fetch(service.url + path, {
+      ...init,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
+    })
     assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`)
-    return await response.json() as T
+    return (await response.json()) as T
   }
 
-  const device = await eventually(async () => {
-    const found = await api<DeviceSummary>('/api/devices/home%2Froom-1').catch(() => undefined)
-    return found?.state === 'online' && found.lastReading !== undefined ? found : undefined
-  }, () => `home/room-1 online with a reading\n${service.output()}`)
+  const device = await eventually(
+    async () => {
+      const found = await api<DeviceSummary>('/api/devices/home%2Froom-1').catch(() => undefined)
+      return found?.state === 'online' && found.lastReading !== undefined ? found : undefined
+    },
+    () => `home/room-1 online with a reading\n${service.output()}`
+  )
   assert.equal(device.meta?.model, 'thermopost-sim-thermostat')
   assert.equal(device.lastReading?.setpoint, 20)
 
   const command = await api<CommandRecord>('/api/devices/home%2Froom-1/setpoint', { method: 'POST', body: JSON.stringify({ value: 23.5 }) })
   assert.ok(command.state === 'sent' || command.state === 'acked', command.state)
-  const acked = await eventually(async () => {
-    const { commands } = await api<{ commands: CommandRecord[] }>('/api/devices/home%2Froom-1/commands')
-    return commands.find((record) => record.id === command.id && record.state === 'acked')
-  }, () => `the command acked\n${service.output()}`)
+  const acked = await eventually(
+    async () => {
+      const { commands } = await api<{ commands: CommandRecord[] }>('/api/devices/home%2Froom-1/commands')
+      return commands.find((record) => record.id === command.id && record.state === 'acked')
+    },
+    () => `the command acked\n${service.output()}`
+  )
   assert.equal(acked.appliedValue, 23.5)
   assert.equal(thermostat.model.setpoint, 23.5)
-  const alert = await eventually(async () => (await api<{ alerts: AlertRecord[] }>('/api/alerts?state=raised')).alerts[0],
-    () => `the alert raised\n${service.output()}`)
+  const alert = await eventually(
+    async () => (await api<{ alerts: AlertRecord[] }>('/api/alerts?state=raised')).alerts[0],
+    () => `the alert raised\n${service.output()}`
+  )
   assert.deepEqual([alert.ruleId, alert.deviceId, alert.severity], ['rule-1', 'home/room-1', 'critical'])
 
   assert.equal(await service.stop(), 0)
@@ -84,13 +103,20 @@ test('thermopost service: a bad option exits 2 with the usage; a history it cann
   assert.match(usage.stderr, /Usage: thermopost service/)
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-service-e2e-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const unreachable = await runProgram(t, process.execPath, [thermopostBin, 'service', '--data-dir', dir, '--history', 'influx://127.0.0.1:9/thermopost'])
+  const unreachable = await runProgram(t, process.execPath, [
+    thermopostBin,
+    'service',
+    '--data-dir',
+    dir,
+    '--history',
+    'influx://127.0.0.1:9/thermopost'
+  ])
   assert.equal(unreachable.code, 1)
   assert.match(unreachable.stderr, /cannot open the history \(InfluxDB http:\/\/127\.0\.0\.1:9\/thermopost\)/)
 })
 
 /** Polls `probe` every 50 ms until it returns something; fails after 15 s with `what`. */
-async function eventually<T> (probe: () => Promise<T | undefined>, what: () => string): Promise<T> {
+async function eventually<T>(probe: () => Promise<T | undefined>, what: () => string): Promise<T> {
   const deadline = Date.now() + 15_000
   for (;;) {
     const value = await probe()

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { CommandError, UsageError } from '../../common/command-errors.js'
-import { parseHistoryOption } from '../../service/history-option.js'
 import { parseDuration } from '../../common/config/duration.js'
+import { parseHistoryOption } from '../../service/history-option.js'
 import { serviceSettingsFrom } from '../../service/service-options.js'
 
-function configFile (t: TestContext, text: string): string {
+function configFile(t: TestContext, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-service-config-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'thermopost.yaml'), text)
@@ -31,11 +31,34 @@ test('without flags: one local broker, 127.0.0.1:8080, ./data with its history.d
 })
 
 test('flags and the environment: brokers, login, port, history, retention, adapters, token', async () => {
-  const settings = await serviceSettingsFrom([
-    '--url', 'mqtt://a:1883', '--url', 'mqtts://b:8883', '--username', 'service', '--http-port', '0', '--http-host', '0.0.0.0',
-    '--data-dir', '/var/lib/tp', '--history', 'influx://grafana:p%40ss@influx.lan/thermo', '--retention-raw', '12h',
-    '--adapters', 'tasmota,shelly', '--api-open', '--client-id', 'service-2', '--webhook-url', 'https://hooks.lan/alerts'
-  ], { THERMOPOST_MQTT_PASSWORD: 'from-env', THERMOPOST_API_TOKEN: 'a-token-of-24-characters' })
+  const settings = await serviceSettingsFrom(
+    [
+      '--url',
+      'mqtt://a:1883',
+      '--url',
+      'mqtts://b:8883',
+      '--username',
+      'service',
+      '--http-port',
+      '0',
+      '--http-host',
+      '0.0.0.0',
+      '--data-dir',
+      '/var/lib/tp',
+      '--history',
+      'influx://grafana:p%40ss@influx.lan/thermo',
+      '--retention-raw',
+      '12h',
+      '--adapters',
+      'tasmota,shelly',
+      '--api-open',
+      '--client-id',
+      'service-2',
+      '--webhook-url',
+      'https://hooks.lan/alerts'
+    ],
+    { THERMOPOST_MQTT_PASSWORD: 'from-env', THERMOPOST_API_TOKEN: 'a-token-of-24-characters' }
+  )
   assert.deepEqual(settings, {
     urls: ['mqtt://a:1883', 'mqtts://b:8883'],
     username: 'service',
@@ -73,57 +96,88 @@ test('a mistake in a flag is a usage error that names the flag and what it takes
     [['--section', 'service'], /--section needs --config/]
   ]
   for (const [args, message] of cases) {
-    await assert.rejects(serviceSettingsFrom(args, {}), (error: Error) => error instanceof UsageError && message.test(error.message), args.join(' '))
+    await assert.rejects(
+      serviceSettingsFrom(args, {}),
+      (error: Error) => error instanceof UsageError && message.test(error.message),
+      args.join(' ')
+    )
   }
   await assert.rejects(serviceSettingsFrom([], { THERMOPOST_API_TOKEN: 'x' }), /THERMOPOST_API_TOKEN must be at least 16 characters/)
   await assert.rejects(serviceSettingsFrom(['--http-prot', '1'], {}), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' })
 })
 
 test("the config file's section gives the settings a flag does not; its mistakes name the file's line", async (t) => {
-  const file = configFile(t, [
-    'broker:',
-    '  port: 1884',
-    'service:',
-    '  url: [mqtt://a:1884, mqtt://b:1884]',
-    '  http_port: 9090',
-    '  adapters: [thermopost, homie]',
-    '  api_token: token-from-the-file-123',
-    ''
-  ].join('\n'))
+  const file = configFile(
+    t,
+    [
+      'broker:',
+      '  port: 1884',
+      'service:',
+      '  url: [mqtt://a:1884, mqtt://b:1884]',
+      '  http_port: 9090',
+      '  adapters: [thermopost, homie]',
+      '  api_token: token-from-the-file-123',
+      ''
+    ].join('\n')
+  )
   const settings = await serviceSettingsFrom(['--config', file, '--section', 'service', '--http-port', '9191'], {})
   assert.deepEqual(settings?.urls, ['mqtt://a:1884', 'mqtt://b:1884'])
   assert.equal(settings?.httpPort, 9191, 'the flag wins')
   assert.deepEqual(settings?.adapters, ['thermopost', 'homie'])
   assert.equal(settings?.apiToken, 'token-from-the-file-123')
   const bad = configFile(t, 'service:\n  http_port: 9090\n  history: mysql://x\n')
-  await assert.rejects(serviceSettingsFrom(['--config', bad, '--section', 'service'], {}),
-    (error: Error) => error instanceof CommandError && error.message.startsWith(`${bad}:3: service.history: 'mysql://x' is neither form`))
+  await assert.rejects(
+    serviceSettingsFrom(['--config', bad, '--section', 'service'], {}),
+    (error: Error) => error instanceof CommandError && error.message.startsWith(`${bad}:3: service.history: 'mysql://x' is neither form`)
+  )
   const typo = configFile(t, 'service:\n  http_prot: 9090\n')
-  await assert.rejects(serviceSettingsFrom(['--config', typo, '--section', 'service'], {}),
-    (error: Error) => error instanceof CommandError && error.message === `${typo}:2: service.http_prot: unknown key (did you mean 'http_port'?)`)
+  await assert.rejects(
+    serviceSettingsFrom(['--config', typo, '--section', 'service'], {}),
+    (error: Error) =>
+      error instanceof CommandError && error.message === `${typo}:2: service.http_prot: unknown key (did you mean 'http_port'?)`
+  )
 })
 
 test('alert rules come from the file, each with one condition and a duration; a bad one names its line', async (t) => {
-  const file = configFile(t, [
-    'alerts:',
-    '  - { device: home/living-room, above: 30, for: 10m }',
-    '  - { id: freezer-warm, device: lab/freezer, below: -30, for: 90s, severity: info }',
-    "  - { stale: true, for: 15m, severity: critical }",
-    ''
-  ].join('\n'))
+  const file = configFile(
+    t,
+    [
+      'alerts:',
+      '  - { device: home/living-room, above: 30, for: 10m }',
+      '  - { id: freezer-warm, device: lab/freezer, below: -30, for: 90s, severity: info }',
+      '  - { stale: true, for: 15m, severity: critical }',
+      ''
+    ].join('\n')
+  )
   assert.deepEqual((await serviceSettingsFrom(['--config', file], {}))?.alertRules, [
     { id: 'rule-1', deviceId: 'home/living-room', severity: 'warning', condition: { kind: 'above', threshold: 30, forMs: 600_000 } },
     { id: 'freezer-warm', deviceId: 'lab/freezer', severity: 'info', condition: { kind: 'below', threshold: -30, forMs: 90_000 } },
     { id: 'rule-3', deviceId: '*', severity: 'critical', condition: { kind: 'stale', forMs: 900_000 } }
   ])
   const bad = configFile(t, 'alerts:\n  - { above: 30, for: 10m }\n  - { above: 30, below: 5, for: 10m }\n  - { stale: true, for: soon }\n')
-  await assert.rejects(serviceSettingsFrom(['--config', bad], {}), (error: Error) => error instanceof CommandError &&
-    error.message === `${bad}:3: alerts[1]: needs exactly one of above, below or stale, not {"above":30,"below":5,"for":"10m"}\n` +
-      `${bad}:4: alerts[2].for: must be a time like 90s, 10m or 12h, not 'soon'`)
+  await assert.rejects(
+    serviceSettingsFrom(['--config', bad], {}),
+    (error: Error) =>
+      error instanceof CommandError &&
+      error.message ===
+        `${bad}:3: alerts[1]: needs exactly one of above, below or stale, not {"above":30,"below":5,"for":"10m"}\n` +
+          `${bad}:4: alerts[2].for: must be a time like 90s, 10m or 12h, not 'soon'`
+  )
 })
 
 test('durations and history targets', () => {
-  assert.deepEqual(['30d', '12h', '90m', '45s', '1.5d', '10', '250ms', '', '3w', '-5s'].map(parseDuration), [30 * 86_400_000, 12 * 3_600_000, 90 * 60_000, 45_000, 1.5 * 86_400_000, 10_000, 250, undefined, undefined, undefined])
+  assert.deepEqual(['30d', '12h', '90m', '45s', '1.5d', '10', '250ms', '', '3w', '-5s'].map(parseDuration), [
+    30 * 86_400_000,
+    12 * 3_600_000,
+    90 * 60_000,
+    45_000,
+    1.5 * 86_400_000,
+    10_000,
+    250,
+    undefined,
+    undefined,
+    undefined
+  ])
   assert.deepEqual(parseHistoryOption('sqlite:/srv/h.db', 'data'), { kind: 'sqlite', path: '/srv/h.db' })
   assert.deepEqual(parseHistoryOption('influx://[::1]:8087/db', 'data'), { kind: 'influx', host: '::1', port: 8087, database: 'db' })
 })

@@ -12,17 +12,20 @@ const programOf = {
   chromium: '/usr/bin/chromium'
 }
 
-function hasProgram (program) {
+function hasProgram(program) {
   return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0
 }
 
-export function ensureDebianPackages (packages) {
+export function ensureDebianPackages(packages) {
   const missing = packages.filter((pkg) => !hasProgram(programOf[pkg] ?? pkg))
   if (missing.length === 0) return
   console.log(`# installing Debian packages: ${missing.join(' ')}`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   const sudo = process.getuid?.() === 0 ? [] : ['sudo']
-  for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+  for (const args of [
+    ['apt-get', 'update', '-qq'],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]
+  ]) {
     const command = [...sudo, ...args]
     const run = spawnSync(command[0], command.slice(1), { stdio: 'inherit', env })
     if (run.status !== 0) throw new Error(`${args.join(' ')} failed (exit ${run.status})`)

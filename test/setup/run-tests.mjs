@@ -6,12 +6,14 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensureDebianPackages } from './debian-packages.mjs'
 
-function testFiles (dir) {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name)
-    if (statSync(path).isDirectory()) return testFiles(path)
-    return name.endsWith('.test.js') ? [path] : []
-  }).sort()
+function testFiles(dir) {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) return testFiles(path)
+      return name.endsWith('.test.js') ? [path] : []
+    })
+    .sort()
 }
 
 ensureDebianPackages(['mosquitto-clients', 'influxdb', 'chromium'])

@@ -11,17 +11,22 @@ export class BrokerView implements View {
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' })
   private readonly stopListening: () => void
 
-  constructor (context: ViewContext) {
+  constructor(context: ViewContext) {
     this.element = h('section', { 'aria-labelledby': 'broker-title' }, h('h1', { id: 'broker-title' }, 'Broker'), this.facts, this.status)
-    this.stopListening = context.live.listen((event) => { if (event.type === 'broker') this.show(event.broker) })
-    context.api.broker().then((status) => this.show(status), (error: unknown) => showError(this.status, error))
+    this.stopListening = context.live.listen((event) => {
+      if (event.type === 'broker') this.show(event.broker)
+    })
+    context.api.broker().then(
+      (status) => this.show(status),
+      (error: unknown) => showError(this.status, error)
+    )
   }
 
-  destroy (): void {
+  destroy(): void {
     this.stopListening()
   }
 
-  private show (broker: BrokerStatus): void {
+  private show(broker: BrokerStatus): void {
     const facts: Array<[string, string]> = [
       ['Connected clients', formatCount(broker.clientsConnected)],
       ['Messages in', formatRate(broker.messagesReceivedPerSecond)],
@@ -31,6 +36,7 @@ export class BrokerView implements View {
       ['Version', broker.version ?? MISSING]
     ]
     this.facts.replaceChildren(...facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))))
-    this.status.textContent = broker.updatedAt === undefined ? 'No $SYS update from the broker yet.' : `Updated ${formatAgo(broker.updatedAt, Date.now())}.`
+    this.status.textContent =
+      broker.updatedAt === undefined ? 'No $SYS update from the broker yet.' : `Updated ${formatAgo(broker.updatedAt, Date.now())}.`
   }
 }

@@ -11,36 +11,54 @@ export class CommandList {
   private readonly body = h('tbody')
   private commands: CommandRecord[] = []
 
-  constructor () {
-    this.element = h('section', { class: 'panel', 'aria-labelledby': 'commands-title' },
+  constructor() {
+    this.element = h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'commands-title' },
       h('h2', { id: 'commands-title' }, 'Commands'),
-      h('div', { class: 'table-scroll' }, h('table', { class: 'commands' },
-        h('thead', {}, h('tr', {}, ...['Time', 'Command', 'Value', 'State', 'Detail'].map((label) => h('th', { scope: 'col' }, label)))),
-        this.body)))
+      h(
+        'div',
+        { class: 'table-scroll' },
+        h(
+          'table',
+          { class: 'commands' },
+          h('thead', {}, h('tr', {}, ...['Time', 'Command', 'Value', 'State', 'Detail'].map((label) => h('th', { scope: 'col' }, label)))),
+          this.body
+        )
+      )
+    )
     this.render()
   }
 
-  replace (commands: CommandRecord[]): void {
+  replace(commands: CommandRecord[]): void {
     this.commands = commands.slice(0, SHOWN)
     this.render()
   }
 
-  upsert (command: CommandRecord): void {
+  upsert(command: CommandRecord): void {
     this.commands = [command, ...this.commands.filter((each) => each.id !== command.id)]
-      .sort((a, b) => b.createdAt - a.createdAt).slice(0, SHOWN)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, SHOWN)
     this.render()
   }
 
-  private render (): void {
+  private render(): void {
     if (this.commands.length === 0) {
       this.body.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No commands yet.')))
       return
     }
-    this.body.replaceChildren(...this.commands.map((command) => h('tr', { 'data-id': command.id },
-      h('td', {}, new Date(command.createdAt).toLocaleString()),
-      h('td', {}, command.name, command.automatic === true ? ' (automatic)' : ''),
-      h('td', { class: 'number' }, command.value === undefined ? MISSING : String(command.value)),
-      h('td', {}, h('span', { class: `command-state command-${command.state}` }, command.state)),
-      h('td', {}, command.reason ?? (command.appliedValue === undefined ? '' : `applied ${command.appliedValue}`)))))
+    this.body.replaceChildren(
+      ...this.commands.map((command) =>
+        h(
+          'tr',
+          { 'data-id': command.id },
+          h('td', {}, new Date(command.createdAt).toLocaleString()),
+          h('td', {}, command.name, command.automatic === true ? ' (automatic)' : ''),
+          h('td', { class: 'number' }, command.value === undefined ? MISSING : String(command.value)),
+          h('td', {}, h('span', { class: `command-state command-${command.state}` }, command.state)),
+          h('td', {}, command.reason ?? (command.appliedValue === undefined ? '' : `applied ${command.appliedValue}`))
+        )
+      )
+    )
   }
 }

@@ -24,22 +24,33 @@ export class CompareView implements View {
   private range: TimeRange
   private generation = 0
 
-  constructor (ids: string[], private readonly context: ViewContext) {
+  constructor(
+    ids: string[],
+    private readonly context: ViewContext
+  ) {
     this.chosen = new Set(ids)
-    this.picker = new RangePicker('24h', (range) => { this.range = range; void this.draw() })
+    this.picker = new RangePicker('24h', (range) => {
+      this.range = range
+      void this.draw()
+    })
     this.range = this.picker.current()!
-    this.element = h('section', { 'aria-labelledby': 'compare-title' },
+    this.element = h(
+      'section',
+      { 'aria-labelledby': 'compare-title' },
       h('h1', { id: 'compare-title' }, 'Compare devices'),
       h('fieldset', { class: 'device-choices' }, h('legend', {}, 'Devices'), this.choices),
-      this.picker.element, h('div', { class: 'chart tall' }, this.canvas), this.status)
+      this.picker.element,
+      h('div', { class: 'chart tall' }, this.canvas),
+      this.status
+    )
     void this.load()
   }
 
-  destroy (): void {
+  destroy(): void {
     this.chart?.destroy()
   }
 
-  private async load (): Promise<void> {
+  private async load(): Promise<void> {
     let devices: DeviceSummary[]
     try {
       devices = (await this.context.api.devices()).sort((a, b) => a.id.localeCompare(b.id))
@@ -48,20 +59,22 @@ export class CompareView implements View {
       return
     }
     if (this.chosen.size === 0) for (const device of devices.slice(0, 3)) this.chosen.add(device.id)
-    this.choices.replaceChildren(...devices.map((device, index) => {
-      const box = h('input', { type: 'checkbox', id: `compare-${index}`, value: device.id, checked: this.chosen.has(device.id) })
-      box.addEventListener('change', () => {
-        if (box.checked) this.chosen.add(device.id)
-        else this.chosen.delete(device.id)
-        history.replaceState(null, '', routeHash({ view: 'compare', ids: [...this.chosen] }))
-        void this.draw()
+    this.choices.replaceChildren(
+      ...devices.map((device, index) => {
+        const box = h('input', { type: 'checkbox', id: `compare-${index}`, value: device.id, checked: this.chosen.has(device.id) })
+        box.addEventListener('change', () => {
+          if (box.checked) this.chosen.add(device.id)
+          else this.chosen.delete(device.id)
+          history.replaceState(null, '', routeHash({ view: 'compare', ids: [...this.chosen] }))
+          void this.draw()
+        })
+        return h('span', { class: 'check' }, box, h('label', { for: box.id }, device.id))
       })
-      return h('span', { class: 'check' }, box, h('label', { for: box.id }, device.id))
-    }))
+    )
     await this.draw()
   }
 
-  private async draw (): Promise<void> {
+  private async draw(): Promise<void> {
     const generation = ++this.generation
     const ids = [...this.chosen].sort()
     this.status.textContent = 'Loading…'
@@ -83,7 +96,10 @@ export class CompareView implements View {
       this.chart.options.scales!.x!.max = this.range.to
       this.chart.update('none')
       this.status.classList.remove('error')
-      this.status.textContent = ids.length === 0 ? 'Choose devices to compare.' : `${ids.length} devices, ${all.reduce((sum, series) => sum + series.points.length, 0)} points.`
+      this.status.textContent =
+        ids.length === 0
+          ? 'Choose devices to compare.'
+          : `${ids.length} devices, ${all.reduce((sum, series) => sum + series.points.length, 0)} points.`
     } catch (error) {
       if (generation === this.generation) showError(this.status, error)
     }

@@ -20,27 +20,35 @@ export class DeviceView implements View {
   private readonly stopListening: () => void
   private device: DeviceSummary | undefined
 
-  constructor (private readonly id: string, private readonly context: ViewContext) {
+  constructor(
+    private readonly id: string,
+    private readonly context: ViewContext
+  ) {
     this.title = id
     this.live = new LivePanel(id, context.api, context.theme)
     this.history = new HistoryPanel(id, context.api, context.theme)
     this.setpoint = new SetpointPanel(id, context.api)
-    this.element = h('section', { class: 'device', 'aria-labelledby': 'device-title' },
+    this.element = h(
+      'section',
+      { class: 'device', 'aria-labelledby': 'device-title' },
       h('p', {}, h('a', { href: '#/' }, '← All devices')),
-      h('h1', { id: 'device-title' }, id), this.status, this.facts,
-      h('div', { class: 'panels' }, this.live.element, this.setpoint.element, this.history.element, this.commands.element))
+      h('h1', { id: 'device-title' }, id),
+      this.status,
+      this.facts,
+      h('div', { class: 'panels' }, this.live.element, this.setpoint.element, this.history.element, this.commands.element)
+    )
     this.stopListening = context.live.listen((event) => this.onEvent(event))
     void this.load()
   }
 
-  destroy (): void {
+  destroy(): void {
     this.stopListening()
     this.live.destroy()
     this.history.destroy()
   }
 
   /** Everything the page shows is asked for at once; the charts need nothing from the device's own answer. */
-  private async load (): Promise<void> {
+  private async load(): Promise<void> {
     const charts = Promise.all([this.live.load(), this.history.load()])
     try {
       const [device, commands] = await Promise.all([this.context.api.device(this.id), this.context.api.commands(this.id)])
@@ -52,10 +60,11 @@ export class DeviceView implements View {
     await charts
   }
 
-  private onEvent (event: LiveEvent): void {
+  private onEvent(event: LiveEvent): void {
     if (event.type === 'reading' && event.reading.deviceId === this.id) {
       this.live.add(event.reading)
-      if (this.device !== undefined) this.show({ ...this.device, lastReading: event.reading, lastSeen: Math.max(this.device.lastSeen ?? 0, event.reading.time) })
+      if (this.device !== undefined)
+        this.show({ ...this.device, lastReading: event.reading, lastSeen: Math.max(this.device.lastSeen ?? 0, event.reading.time) })
     } else if (event.type === 'device' && event.device.id === this.id) {
       this.show(event.device)
     } else if (event.type === 'command' && event.command.deviceId === this.id) {
@@ -64,7 +73,7 @@ export class DeviceView implements View {
     }
   }
 
-  private show (device: DeviceSummary): void {
+  private show(device: DeviceSummary): void {
     this.device = device
     const reading = device.lastReading
     const setpoint = device.desiredSetpoint ?? reading?.setpoint
@@ -78,9 +87,12 @@ export class DeviceView implements View {
       ['Last seen', formatAgo(device.lastSeen, Date.now())]
     ]
     this.status.classList.remove('error')
-    this.status.textContent = device.meta === undefined
-      ? `Reports through the ${device.source} adapter.`
-      : `${device.meta.model}, firmware ${device.meta.firmware}, reports every ${device.meta.interval} s.`
-    this.facts.replaceChildren(...facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', { 'data-fact': term.toLowerCase() }, value))))
+    this.status.textContent =
+      device.meta === undefined
+        ? `Reports through the ${device.source} adapter.`
+        : `${device.meta.model}, firmware ${device.meta.firmware}, reports every ${device.meta.interval} s.`
+    this.facts.replaceChildren(
+      ...facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', { 'data-fact': term.toLowerCase() }, value)))
+    )
   }
 }

@@ -23,22 +23,31 @@ export class HistoryPanel {
   /** Answers to older range choices are dropped: only the last one asked for is drawn. */
   private generation = 0
 
-  constructor (private readonly id: string, private readonly api: ApiClient, private readonly theme: ChartTheme) {
+  constructor(
+    private readonly id: string,
+    private readonly api: ApiClient,
+    private readonly theme: ChartTheme
+  ) {
     this.picker = new RangePicker('24h', (range) => void this.show(range))
-    this.element = h('section', { class: 'panel', 'aria-labelledby': 'history-title' },
-      h('h2', { id: 'history-title' }, 'History'), this.picker.element,
-      h('div', { class: 'chart' }, this.canvas), h('div', { class: 'chart-foot' }, this.caption, this.csv))
+    this.element = h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'history-title' },
+      h('h2', { id: 'history-title' }, 'History'),
+      this.picker.element,
+      h('div', { class: 'chart' }, this.canvas),
+      h('div', { class: 'chart-foot' }, this.caption, this.csv)
+    )
   }
 
-  load (): Promise<void> {
+  load(): Promise<void> {
     return this.show(this.picker.current()!)
   }
 
-  destroy (): void {
+  destroy(): void {
     this.chart?.destroy()
   }
 
-  private async show (range: TimeRange): Promise<void> {
+  private async show(range: TimeRange): Promise<void> {
     const generation = ++this.generation
     this.csv.href = this.api.readingsCsvUrl(this.id, range.from, range.to)
     this.caption.textContent = 'Loading…'

@@ -22,12 +22,21 @@ export class LivePanel {
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…')
   private chart: ChartClass<'line', XY[]> | undefined
 
-  constructor (private readonly id: string, private readonly api: ApiClient, private readonly theme: ChartTheme) {
-    this.element = h('section', { class: 'panel', 'aria-labelledby': 'live-title' },
-      h('h2', { id: 'live-title' }, 'Live'), h('div', { class: 'chart' }, this.canvas), this.status)
+  constructor(
+    private readonly id: string,
+    private readonly api: ApiClient,
+    private readonly theme: ChartTheme
+  ) {
+    this.element = h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'live-title' },
+      h('h2', { id: 'live-title' }, 'Live'),
+      h('div', { class: 'chart' }, this.canvas),
+      this.status
+    )
   }
 
-  async load (): Promise<void> {
+  async load(): Promise<void> {
     const now = Date.now()
     try {
       // Up to a minute ahead: a device whose clock runs a little fast still shows.
@@ -38,26 +47,42 @@ export class LivePanel {
       return
     }
     this.chart = timeChart(this.canvas, this.theme, [
-      { label: 'Temperature', data: this.window.temperature, borderColor: this.theme.mean, backgroundColor: this.theme.mean, borderWidth: 2, pointRadius: 0 },
-      { label: 'Setpoint', data: this.window.setpoint, borderColor: this.theme.setpoint, backgroundColor: this.theme.setpoint, borderDash: [6, 4], stepped: 'before', pointRadius: 0 }
+      {
+        label: 'Temperature',
+        data: this.window.temperature,
+        borderColor: this.theme.mean,
+        backgroundColor: this.theme.mean,
+        borderWidth: 2,
+        pointRadius: 0
+      },
+      {
+        label: 'Setpoint',
+        data: this.window.setpoint,
+        borderColor: this.theme.setpoint,
+        backgroundColor: this.theme.setpoint,
+        borderDash: [6, 4],
+        stepped: 'before',
+        pointRadius: 0
+      }
     ])
     this.redraw()
   }
 
-  add (reading: Reading): void {
+  add(reading: Reading): void {
     if (this.window.add(reading)) this.redraw()
   }
 
-  destroy (): void {
+  destroy(): void {
     this.chart?.destroy()
   }
 
-  private redraw (): void {
+  private redraw(): void {
     this.chart?.update('none')
     const count = this.window.temperature.length
     this.canvas.dataset.points = String(count)
     const latest = this.window.temperature.at(-1)?.y ?? undefined
     this.status.classList.remove('error')
-    this.status.textContent = count === 0 ? 'No readings in the last 10 minutes.' : `${count} readings in the last 10 minutes; latest ${formatTemperature(latest)}.`
+    this.status.textContent =
+      count === 0 ? 'No readings in the last 10 minutes.' : `${count} readings in the last 10 minutes; latest ${formatTemperature(latest)}.`
   }
 }

@@ -7,14 +7,25 @@ export class LoginView implements View {
   readonly title = 'Log in'
   readonly element: HTMLElement
 
-  constructor (api: ApiClient, onLoggedIn: () => void) {
-    const token = h('input', { id: 'login-token', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': 'login-help login-message' })
+  constructor(api: ApiClient, onLoggedIn: () => void) {
+    const token = h('input', {
+      id: 'login-token',
+      type: 'password',
+      autocomplete: 'current-password',
+      required: true,
+      'aria-describedby': 'login-help login-message'
+    })
     const message = h('p', { id: 'login-message', class: 'field-message', role: 'alert' })
     const button = h('button', { type: 'submit' }, 'Log in')
-    const form = h('form', { class: 'login', novalidate: true },
-      h('label', { for: token.id }, 'API token'), token,
+    const form = h(
+      'form',
+      { class: 'login', novalidate: true },
+      h('label', { for: token.id }, 'API token'),
+      token,
       h('p', { id: 'login-help', class: 'muted' }, 'The token thermopost printed when it first started (also in its data directory).'),
-      message, button)
+      message,
+      button
+    )
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       if (token.value.trim() === '') {
@@ -23,14 +34,19 @@ export class LoginView implements View {
         return
       }
       button.disabled = true
-      api.login(token.value.trim()).then(onLoggedIn, (error: unknown) => {
-        message.textContent = error instanceof Error ? error.message : String(error)
-        token.focus()
-      }).finally(() => { button.disabled = false })
+      api
+        .login(token.value.trim())
+        .then(onLoggedIn, (error: unknown) => {
+          message.textContent = error instanceof Error ? error.message : String(error)
+          token.focus()
+        })
+        .finally(() => {
+          button.disabled = false
+        })
     })
     this.element = h('section', { class: 'panel narrow', 'aria-labelledby': 'login-title' }, h('h1', { id: 'login-title' }, 'Log in'), form)
     queueMicrotask(() => token.focus())
   }
 
-  destroy (): void {}
+  destroy(): void {}
 }

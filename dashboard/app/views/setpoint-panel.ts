@@ -1,5 +1,5 @@
 import type { CommandRecord } from '../../../service/model.js'
-import { ApiError, type ApiClient } from '../api-client.js'
+import { type ApiClient, ApiError } from '../api-client.js'
 import { formatTemperature } from '../display-format.js'
 import { h } from '../dom.js'
 import { parseSetpoint, SETPOINT_LIMITS } from '../setpoint-input.js'
@@ -33,34 +33,60 @@ export class SetpointPanel {
    */
   private readonly seen = new Map<string, CommandRecord>()
 
-  constructor (private readonly id: string, private readonly api: ApiClient) {
+  constructor(
+    private readonly id: string,
+    private readonly api: ApiClient
+  ) {
     const { min, max, step } = SETPOINT_LIMITS
-    this.input = h('input', { id: 'setpoint-input', type: 'number', inputmode: 'decimal', min, max, step, required: true, 'aria-describedby': 'setpoint-help setpoint-message' })
+    this.input = h('input', {
+      id: 'setpoint-input',
+      type: 'number',
+      inputmode: 'decimal',
+      min,
+      max,
+      step,
+      required: true,
+      'aria-describedby': 'setpoint-help setpoint-message'
+    })
     const button = h('button', { type: 'submit' }, 'Set')
-    const form = h('form', { class: 'setpoint', novalidate: true },
-      h('label', { for: this.input.id }, 'Setpoint (°C)'), h('div', { class: 'inline' }, this.input, button),
-      h('p', { id: 'setpoint-help', class: 'muted' }, `${min}–${max} °C in steps of ${step}.`), this.message, this.status)
+    const form = h(
+      'form',
+      { class: 'setpoint', novalidate: true },
+      h('label', { for: this.input.id }, 'Setpoint (°C)'),
+      h('div', { class: 'inline' }, this.input, button),
+      h('p', { id: 'setpoint-help', class: 'muted' }, `${min}–${max} °C in steps of ${step}.`),
+      this.message,
+      this.status
+    )
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       void this.submit(button)
     })
-    this.element = h('section', { class: 'panel', 'aria-labelledby': 'setpoint-title' }, h('h2', { id: 'setpoint-title' }, 'Setpoint'), form)
+    this.element = h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'setpoint-title' },
+      h('h2', { id: 'setpoint-title' }, 'Setpoint'),
+      form
+    )
   }
 
   /** Fills the field with the setpoint in force, unless someone is typing in it. */
-  showCurrent (setpoint: number | undefined): void {
+  showCurrent(setpoint: number | undefined): void {
     if (setpoint !== undefined && document.activeElement !== this.input && this.pending === undefined) this.input.value = String(setpoint)
   }
 
   /** A command from the live feed or the history: updates the status line when it is the one this form sent. */
-  onCommand (command: CommandRecord): void {
+  onCommand(command: CommandRecord): void {
     this.seen.delete(command.id)
     this.seen.set(command.id, command)
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value!)
     if (command.id !== this.pending) return
-    const detail = command.state === 'acked' && command.appliedValue !== undefined
-      ? ` (now ${formatTemperature(Number(command.appliedValue))})`
-      : command.reason === undefined ? '' : `: ${command.reason}`
+    const detail =
+      command.state === 'acked' && command.appliedValue !== undefined
+        ? ` (now ${formatTemperature(Number(command.appliedValue))})`
+        : command.reason === undefined
+          ? ''
+          : `: ${command.reason}`
     this.status.dataset.state = command.state
     this.status.textContent = `Setpoint ${formatTemperature(Number(command.value))} ${STATE_TEXT[command.state]}${detail}.`
     if (command.state === 'queued' || command.state === 'sent') return
@@ -68,7 +94,7 @@ export class SetpointPanel {
     if (command.state === 'acked' && command.appliedValue !== undefined) this.showCurrent(Number(command.appliedValue))
   }
 
-  private async submit (button: HTMLButtonElement): Promise<void> {
+  private async submit(button: HTMLButtonElement): Promise<void> {
     const parsed = parseSetpoint(this.input.value)
     if (!parsed.ok) return this.fail(parsed.message)
     this.fail(undefined)
@@ -85,7 +111,7 @@ export class SetpointPanel {
     }
   }
 
-  private fail (message: string | undefined): void {
+  private fail(message: string | undefined): void {
     this.message.textContent = message ?? ''
     this.input.setAttribute('aria-invalid', String(message !== undefined))
     if (message !== undefined) this.input.focus()

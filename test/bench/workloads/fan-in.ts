@@ -5,7 +5,7 @@ import type { GeneratorConfig } from '../generator-protocol.js'
 import { PublishTemplate } from '../publish-template.js'
 import type { FanInScenario } from '../scenarios.js'
 import { Tally } from '../tally.js'
-import { measureTraffic, type Measurement } from './measure.js'
+import { type Measurement, measureTraffic } from './measure.js'
 import { openClients } from './open-clients.js'
 import { publishFlatOut, publishWindowed } from './publishers.js'
 import { receiveInto } from './subscriber.js'
@@ -16,7 +16,7 @@ const SUBSCRIBER_ID = 'bench-sub'
 const DRAIN_TIMEOUT_MS = 15_000
 
 /** Many publishers on `bench/<n>` → one subscriber on `bench/#`: the broker's ingest is the limit. */
-export async function runFanIn (scenario: FanInScenario, config: GeneratorConfig): Promise<Measurement> {
+export async function runFanIn(scenario: FanInScenario, config: GeneratorConfig): Promise<Measurement> {
   const tally = new Tally()
   const subscriber = await BenchClient.open(config.port, SUBSCRIBER_ID, !scenario.persistentSubscriber)
   await subscriber.subscribe('bench/#', scenario.qos)
@@ -24,13 +24,11 @@ export async function runFanIn (scenario: FanInScenario, config: GeneratorConfig
   const publishers = await openClients(config.port, scenario.publishers, 'bench-pub')
   const stops = publishers.map((publisher, n) => {
     const template = new PublishTemplate(`bench/${n}`, scenario.qos)
-    return scenario.qos === 0
-      ? publishFlatOut(publisher, template, tally)
-      : publishWindowed(publisher, template, scenario.window, tally)
+    return scenario.qos === 0 ? publishFlatOut(publisher, template, tally) : publishWindowed(publisher, template, scenario.window, tally)
   })
   const measurement = await measureTraffic(config, tally, [subscriber, ...publishers], scenario.qos === 1)
   for (const stop of stops) stop()
-  if (scenario.qos === 1) measurement.problems.push(...await undelivered(tally))
+  if (scenario.qos === 1) measurement.problems.push(...(await undelivered(tally)))
   for (const client of [subscriber, ...publishers]) client.close()
   return measurement
 }
@@ -39,13 +37,15 @@ export async function runFanIn (scenario: FanInScenario, config: GeneratorConfig
  * QoS 1: every message a publisher got a PUBACK for must reach the subscriber (at least once).
  * Waits, with the publishers stopped, until the subscriber has caught up; a problem if it does not.
  */
-async function undelivered (tally: Tally): Promise<string[]> {
+async function undelivered(tally: Tally): Promise<string[]> {
   const deadline = performance.now() + DRAIN_TIMEOUT_MS
   let acknowledged = -1
   // The last windows' PUBACKs are still arriving: wait for them to stop, then for the deliveries.
   while (tally.acknowledgedTotal !== acknowledged || tally.deliveredTotal < tally.acknowledgedTotal) {
     if (performance.now() > deadline) {
-      return [`${tally.acknowledgedTotal - tally.deliveredTotal} of ${tally.acknowledgedTotal} acknowledged messages not delivered ${DRAIN_TIMEOUT_MS} ms after publishing stopped`]
+      return [
+        `${tally.acknowledgedTotal - tally.deliveredTotal} of ${tally.acknowledgedTotal} acknowledged messages not delivered ${DRAIN_TIMEOUT_MS} ms after publishing stopped`
+      ]
     }
     acknowledged = tally.acknowledgedTotal
     await sleep(200)

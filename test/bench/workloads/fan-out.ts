@@ -6,7 +6,7 @@ import type { GeneratorConfig } from '../generator-protocol.js'
 import { PublishTemplate } from '../publish-template.js'
 import type { FanOutScenario } from '../scenarios.js'
 import { Tally } from '../tally.js'
-import { connectionProblems, NOT_MEASURED, type Measurement } from './measure.js'
+import { connectionProblems, type Measurement, NOT_MEASURED } from './measure.js'
 import { publishPaced } from './publishers.js'
 
 const TOPIC = 'bench/fanout'
@@ -16,7 +16,7 @@ const TOPIC = 'bench/fanout'
  * subscribers of the same topic, all held by the native receiver, which is the only way one core
  * reads 400 000 deliveries a second and stays under the generator's 80 % limit.
  */
-export async function runFanOut (scenario: FanOutScenario, config: GeneratorConfig): Promise<Measurement> {
+export async function runFanOut(scenario: FanOutScenario, config: GeneratorConfig): Promise<Measurement> {
   const receiver = await FanOutReceiver.start(config.port, scenario.subscribers, TOPIC, 'bench-sub', scenario.receiverPassMs)
   try {
     const tally = new Tally()
@@ -47,7 +47,7 @@ export async function runFanOut (scenario: FanOutScenario, config: GeneratorConf
   }
 }
 
-function receiverProblems (report: ReceiverReport): string[] {
+function receiverProblems(report: ReceiverReport): string[] {
   const problems: string[] = []
   if (report.lost > 0) problems.push(`${report.lost} of ${report.subscribers} subscriber connections: ${report.lostReason}`)
   if (report.negativeLatencies > 0) {

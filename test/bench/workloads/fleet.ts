@@ -5,17 +5,19 @@ import { CpuWindow } from '../cpu-window.js'
 import type { GeneratorConfig } from '../generator-protocol.js'
 import { peakRssKb, rssKb } from '../proc.js'
 import type { FleetScenario } from '../scenarios.js'
-import { NOT_MEASURED, type Measurement } from './measure.js'
+import { type Measurement, NOT_MEASURED } from './measure.js'
 
 /**
  * The device simulator at full size: `devices` thermostats, each its own MQTT 5 connection, reporting
  * JSON readings at QoS 1 every `interval` seconds. Measures what one simulator process and the broker
  * pay in memory for the fleet, and the readings per second the broker acknowledges.
  */
-export async function runFleet (scenario: FleetScenario, config: GeneratorConfig): Promise<Measurement> {
+export async function runFleet(scenario: FleetScenario, config: GeneratorConfig): Promise<Measurement> {
   const limit = openFileLimit()
   if (limit !== undefined && limit < scenario.devices + 64) {
-    throw new Error(`${scenario.devices} devices need ulimit -n of at least ${scenario.devices + 64} (it is ${limit}): raise it before npm run bench`)
+    throw new Error(
+      `${scenario.devices} devices need ulimit -n of at least ${scenario.devices + 64} (it is ${limit}): raise it before npm run bench`
+    )
   }
   await sleep(config.warmupMs)
   const brokerBefore = rssKb(config.brokerPid)
@@ -45,7 +47,8 @@ export async function runFleet (scenario: FleetScenario, config: GeneratorConfig
   const brokerAfter = rssKb(config.brokerPid)
   const simulatorRssKb = rssKb(process.pid)
   const problems: string[] = []
-  if (summary.connected < scenario.devices) problems.push(`${scenario.devices - summary.connected} of ${scenario.devices} devices not connected`)
+  if (summary.connected < scenario.devices)
+    problems.push(`${scenario.devices - summary.connected} of ${scenario.devices} devices not connected`)
   if (summary.losses > 0) problems.push(`${summary.losses} connection losses`)
   console.error(`fleet: ramp-up of ${scenario.devices} devices took ${rampSeconds.toFixed(1)} s`)
   await simulator.stop()

@@ -3,7 +3,7 @@ import { CpuWindow } from '../cpu-window.js'
 import type { GeneratorConfig } from '../generator-protocol.js'
 import { rssKb } from '../proc.js'
 import type { IdleScenario } from '../scenarios.js'
-import { connectionProblems, NOT_MEASURED, type Measurement } from './measure.js'
+import { connectionProblems, type Measurement, NOT_MEASURED } from './measure.js'
 import { openClients } from './open-clients.js'
 
 /**
@@ -11,7 +11,7 @@ import { openClients } from './open-clients.js'
  * warm-up lets the freshly started broker settle before the baseline reading; the measured window
  * lets it settle (allocations, GC) with the connections open before the second one.
  */
-export async function runIdle (scenario: IdleScenario, config: GeneratorConfig): Promise<Measurement> {
+export async function runIdle(scenario: IdleScenario, config: GeneratorConfig): Promise<Measurement> {
   await sleep(config.warmupMs)
   const rssBefore = rssKb(config.brokerPid)
   const clients = await openClients(config.port, scenario.connections, 'bench-idle')

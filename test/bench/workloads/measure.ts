@@ -8,14 +8,27 @@ export type Measurement = Omit<GeneratorResult, 'scenario' | 'dataDirMbAfterStop
 
 /** The figures only some workloads measure, for the others to spread. */
 export const NOT_MEASURED = {
-  acksPerSecond: null, rssPerConnectionKb: null, rssMb: null, rssPeakMb: null, dataDirMb: null, simulatorRssMb: null, storedPerSecond: null, serviceCpuPercent: null, serviceRssMb: null
+  acksPerSecond: null,
+  rssPerConnectionKb: null,
+  rssMb: null,
+  rssPeakMb: null,
+  dataDirMb: null,
+  simulatorRssMb: null,
+  storedPerSecond: null,
+  serviceCpuPercent: null,
+  serviceRssMb: null
 } as const
 
 /**
  * Lets traffic that is already flowing warm up, then measures one window of it. `acks`: the
  * publishers are QoS 1 and count their PUBACKs.
  */
-export async function measureTraffic (config: GeneratorConfig, tally: Tally, clients: readonly BenchClient[], acks: boolean): Promise<Measurement> {
+export async function measureTraffic(
+  config: GeneratorConfig,
+  tally: Tally,
+  clients: readonly BenchClient[],
+  acks: boolean
+): Promise<Measurement> {
   await sleep(config.warmupMs)
   tally.reset()
   const window = new CpuWindow(config.brokerPid)
@@ -36,7 +49,7 @@ export async function measureTraffic (config: GeneratorConfig, tally: Tally, cli
 }
 
 /** Connections lost during the run, grouped by reason: "3 of 201 connections: closed by the broker". */
-export function connectionProblems (clients: readonly BenchClient[]): string[] {
+export function connectionProblems(clients: readonly BenchClient[]): string[] {
   const byReason = new Map<string, number>()
   for (const { lostReason } of clients) {
     if (lostReason !== undefined) byReason.set(lostReason, (byReason.get(lostReason) ?? 0) + 1)

@@ -8,7 +8,7 @@ import { peakRssKb, rssKb } from '../proc.js'
 import { PacketIdSequence, PublishTemplate } from '../publish-template.js'
 import type { OfflineQueueScenario } from '../scenarios.js'
 import { Tally } from '../tally.js'
-import { connectionProblems, NOT_MEASURED, type Measurement } from './measure.js'
+import { connectionProblems, type Measurement, NOT_MEASURED } from './measure.js'
 import { forEachIndex, openClients } from './open-clients.js'
 import { publishCounted } from './publishers.js'
 import { receiveInto } from './subscriber.js'
@@ -29,7 +29,7 @@ const SPOT_CHECK_QUIET_MS = 500
  * acknowledged. After `config.durationMs` of settling (warm-up is not used), the broker's RSS and
  * its data dir's size on disk: the price of holding every offline queue full.
  */
-export async function runOfflineQueue (scenario: OfflineQueueScenario, config: GeneratorConfig): Promise<Measurement> {
+export async function runOfflineQueue(scenario: OfflineQueueScenario, config: GeneratorConfig): Promise<Measurement> {
   await forEachIndex(scenario.sessions, HANDSHAKES_AT_ONCE, async (n) => {
     const session = await BenchClient.open(config.port, `${SESSION_PREFIX}-${n}`, false)
     await session.subscribe(topic(n), 1)
@@ -39,21 +39,27 @@ export async function runOfflineQueue (scenario: OfflineQueueScenario, config: G
   const tally = new Tally()
   const publishers = await openClients(config.port, scenario.publishers, 'bench-qpub')
   const window = new CpuWindow(config.brokerPid)
-  await Promise.all(publishers.map(async (publisher, p) => {
-    const ids = new PacketIdSequence()
-    const templates = []
-    for (let n = p; n < scenario.sessions; n += scenario.publishers) templates.push(new PublishTemplate(topic(n), 1, ids))
-    await publishCounted(publisher, templates, templates.length * scenario.messagesPerSession, scenario.window, tally, STALL_MS)
-  }))
+  await Promise.all(
+    publishers.map(async (publisher, p) => {
+      const ids = new PacketIdSequence()
+      const templates = []
+      for (let n = p; n < scenario.sessions; n += scenario.publishers) templates.push(new PublishTemplate(topic(n), 1, ids))
+      await publishCounted(publisher, templates, templates.length * scenario.messagesPerSession, scenario.window, tally, STALL_MS)
+    })
+  )
   const reading = window.stop()
   const problems = connectionProblems(publishers)
-  await Promise.all(publishers.map(async (publisher) => { await publisher.disconnect() }))
+  await Promise.all(
+    publishers.map(async (publisher) => {
+      await publisher.disconnect()
+    })
+  )
 
   await sleep(config.durationMs)
   const rssMb = rssKb(config.brokerPid) / 1024
   const rssPeakMb = peakRssKb(config.brokerPid) / 1024
   const dataDirMb = config.dataDir === null ? null : diskUsageBytes(config.dataDir) / 2 ** 20
-  problems.push(...await spotCheck(scenario, config.port))
+  problems.push(...(await spotCheck(scenario, config.port)))
   return {
     ...NOT_MEASURED,
     seconds: reading.seconds,
@@ -71,17 +77,19 @@ export async function runOfflineQueue (scenario: OfflineQueueScenario, config: G
   }
 }
 
-function topic (n: number): string {
+function topic(n: number): string {
   return `q/${n}`
 }
 
 /** Resumes a few sessions (first, middle, last) and counts what each is sent: exactly its queue. */
-async function spotCheck (scenario: OfflineQueueScenario, port: number): Promise<string[]> {
+async function spotCheck(scenario: OfflineQueueScenario, port: number): Promise<string[]> {
   const problems: string[] = []
   const checked = [0, scenario.sessions >> 1, scenario.sessions - 1].slice(0, SPOT_CHECKED_SESSIONS)
   for (const n of checked) {
     const tally = new Tally()
-    const session = await BenchClient.open(port, `${SESSION_PREFIX}-${n}`, false, (client) => { receiveInto(client, tally) })
+    const session = await BenchClient.open(port, `${SESSION_PREFIX}-${n}`, false, (client) => {
+      receiveInto(client, tally)
+    })
     const deadline = performance.now() + SPOT_CHECK_TIMEOUT_MS
     let seen = -1
     while (performance.now() < deadline && (tally.deliveredTotal < scenario.messagesPerSession || tally.deliveredTotal !== seen)) {
@@ -90,7 +98,9 @@ async function spotCheck (scenario: OfflineQueueScenario, port: number): Promise
     }
     session.close()
     if (tally.deliveredTotal !== scenario.messagesPerSession) {
-      problems.push(`session ${SESSION_PREFIX}-${n} resumed with ${tally.deliveredTotal} of its ${scenario.messagesPerSession} queued messages`)
+      problems.push(
+        `session ${SESSION_PREFIX}-${n} resumed with ${tally.deliveredTotal} of its ${scenario.messagesPerSession} queued messages`
+      )
     }
   }
   return problems

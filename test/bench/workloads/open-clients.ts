@@ -7,14 +7,16 @@ import { BenchClient } from '../bench-client.js'
 const HANDSHAKES_AT_ONCE = 50
 
 /** Opens `count` connections, `${idPrefix}-<n>`. */
-export async function openClients (port: number, count: number, idPrefix: string, concurrency = HANDSHAKES_AT_ONCE): Promise<BenchClient[]> {
+export async function openClients(port: number, count: number, idPrefix: string, concurrency = HANDSHAKES_AT_ONCE): Promise<BenchClient[]> {
   const clients: BenchClient[] = new Array(count)
-  await forEachIndex(count, concurrency, async (index) => { clients[index] = await BenchClient.open(port, `${idPrefix}-${index}`) })
+  await forEachIndex(count, concurrency, async (index) => {
+    clients[index] = await BenchClient.open(port, `${idPrefix}-${index}`)
+  })
   return clients
 }
 
 /** `task(0)` … `task(count − 1)`, at most `concurrency` of them running at a time. */
-export async function forEachIndex (count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
+export async function forEachIndex(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < count) await task(next++)

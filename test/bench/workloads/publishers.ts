@@ -20,7 +20,7 @@ const MAX_CATCH_UP_MS = 50
 export type StopPublishing = () => void
 
 /** QoS 0 as fast as the broker reads: write until the socket refuses, then wait for drain. */
-export function publishFlatOut (client: BenchClient, template: PublishTemplate, tally: Tally): StopPublishing {
+export function publishFlatOut(client: BenchClient, template: PublishTemplate, tally: Tally): StopPublishing {
   let running = true
   const pump = (): void => {
     for (let writes = 0; running && writes < FLAT_OUT_WRITES_PER_TURN; writes++) {
@@ -33,11 +33,13 @@ export function publishFlatOut (client: BenchClient, template: PublishTemplate, 
     if (running) setImmediate(pump)
   }
   pump()
-  return () => { running = false }
+  return () => {
+    running = false
+  }
 }
 
 /** QoS 1 with at most `window` PUBLISHes unacknowledged, refilled as PUBACKs come back. */
-export function publishWindowed (client: BenchClient, template: PublishTemplate, window: number, tally: Tally): StopPublishing {
+export function publishWindowed(client: BenchClient, template: PublishTemplate, window: number, tally: Tally): StopPublishing {
   let running = true
   let acked = 0
   client.onPacket = (type) => {
@@ -53,7 +55,9 @@ export function publishWindowed (client: BenchClient, template: PublishTemplate,
   }
   tally.published += window
   client.write(template.batch(window))
-  return () => { running = false }
+  return () => {
+    running = false
+  }
 }
 
 /**
@@ -61,7 +65,14 @@ export function publishWindowed (client: BenchClient, template: PublishTemplate,
  * unacknowledged; resolves once all are acknowledged. Rejects if no PUBACK arrives for `stallMs`
  * or the connection is lost, saying how far it got.
  */
-export async function publishCounted (client: BenchClient, templates: readonly PublishTemplate[], total: number, window: number, tally: Tally, stallMs: number): Promise<void> {
+export async function publishCounted(
+  client: BenchClient,
+  templates: readonly PublishTemplate[],
+  total: number,
+  window: number,
+  tally: Tally,
+  stallMs: number
+): Promise<void> {
   let sent = 0
   let acked = 0
   let unrefilled = 0
@@ -78,7 +89,10 @@ export async function publishCounted (client: BenchClient, templates: readonly P
       if (client.lostReason !== undefined) fail(new Error(`publisher connection lost (${client.lostReason}); ${how}`))
       else if (performance.now() - lastProgress > stallMs) fail(new Error(`no PUBACK for ${stallMs} ms; ${how}`))
     }, 1000)
-    const fail = (error: Error): void => { clearInterval(watchdog); reject(error) }
+    const fail = (error: Error): void => {
+      clearInterval(watchdog)
+      reject(error)
+    }
     client.onPacket = (type) => {
       if (type !== PUBACK) return
       acked++
@@ -106,7 +120,7 @@ export async function publishCounted (client: BenchClient, templates: readonly P
  * `rate` PUBLISHes per second. Timers fire every millisecond at best, and late under load, so each
  * tick sends however many are due by the clock rather than a fixed number per tick.
  */
-export function publishPaced (client: BenchClient, template: PublishTemplate, rate: number, tally: Tally): StopPublishing {
+export function publishPaced(client: BenchClient, template: PublishTemplate, rate: number, tally: Tally): StopPublishing {
   const startedAt = performance.now()
   let sent = 0
   let blocked = false
@@ -119,7 +133,9 @@ export function publishPaced (client: BenchClient, template: PublishTemplate, ra
     tally.published += count
     if (!client.write(template.batch(count))) {
       blocked = true
-      void client.drained().then(() => { blocked = false })
+      void client.drained().then(() => {
+        blocked = false
+      })
     }
   }, 1)
   return () => clearInterval(timer)

@@ -8,7 +8,7 @@ import { PacketIdSequence } from '../publish-template.js'
 import { ReadingTemplate } from '../reading-template.js'
 import { GENERATOR_CORE } from '../run-generator.js'
 import type { ServiceIngestScenario } from '../scenarios.js'
-import { connectionProblems, NOT_MEASURED, type Measurement } from './measure.js'
+import { connectionProblems, type Measurement, NOT_MEASURED } from './measure.js'
 import { openClients } from './open-clients.js'
 
 const SITES = 10
@@ -19,10 +19,13 @@ const MIN_REFILL = 50
 class DeviceFeed {
   private next = 0
 
-  constructor (private readonly client: BenchClient, private readonly devices: readonly ReadingTemplate[]) {}
+  constructor(
+    private readonly client: BenchClient,
+    private readonly devices: readonly ReadingTemplate[]
+  ) {}
 
   /** `count` readings, one socket write. */
-  send (count: number, now: number): void {
+  send(count: number, now: number): void {
     const size = this.devices[0].size
     const out = Buffer.allocUnsafe(count * size)
     for (let index = 0; index < count; index++) {
@@ -40,7 +43,7 @@ class DeviceFeed {
  * and stored, and the pipeline runs at the rate the slowest part stores. The service reports the latency,
  * publish → stored, from the readings' times.
  */
-export async function runServiceIngest (scenario: ServiceIngestScenario, config: GeneratorConfig): Promise<Measurement> {
+export async function runServiceIngest(scenario: ServiceIngestScenario, config: GeneratorConfig): Promise<Measurement> {
   const service = await IngestServiceProcess.start(`mqtt://127.0.0.1:${config.port}`, GENERATOR_CORE)
   const problems: string[] = []
   let publishers: BenchClient[] = []
@@ -107,6 +110,6 @@ export async function runServiceIngest (scenario: ServiceIngestScenario, config:
   } finally {
     for (const client of publishers) client.close()
     // Runs before the result is handed back, and `problems` is the result's own array.
-    problems.push(...await service.stop())
+    problems.push(...(await service.stop()))
   }
 }

@@ -7,7 +7,7 @@ const PUBLISH = 3
 const PUBACK_TEMPLATE = mqtt.generate({ cmd: 'puback', messageId: 1 }, { protocolVersion: PROTOCOL_VERSION })
 
 /** Counts every PUBLISH the client receives into `tally`, and PUBACKs QoS 1 ones, one write per socket read. */
-export function receiveInto (client: BenchClient, tally: Tally): void {
+export function receiveInto(client: BenchClient, tally: Tally): void {
   const unacked: number[] = []
   client.onPacket = (type, flags, buffer, start, end) => {
     if (type !== PUBLISH) return

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { describe, test, type TestContext } from 'node:test'
+import { describe, type TestContext, test } from 'node:test'
 import type { MqttClient } from 'mqtt'
 import type { IConnectPacket, QoS } from 'mqtt-packet'
-import { AclAuthorizer } from '../../../broker/auth/acl-auth.js'
 import { parseAcl } from '../../../broker/auth/acl.js'
+import { AclAuthorizer } from '../../../broker/auth/acl-auth.js'
 import type { AuthHooks } from '../../../broker/auth/hooks.js'
 import { Broker } from '../../../broker/broker.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
@@ -45,7 +45,7 @@ interface Running {
   url: string
 }
 
-async function startAclBroker (t: TestContext): Promise<Running> {
+async function startAclBroker(t: TestContext): Promise<Running> {
   const broker = new Broker({ sysInterval: 1 }, { auth: new AclAuthorizer(parseAcl(ACL, 'test.acl'), acceptAnyone) })
   const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
   t.after(() => broker.close())
@@ -53,7 +53,7 @@ async function startAclBroker (t: TestContext): Promise<Running> {
 }
 
 /** An admin client that sees every non-$ message: what a refused publish must not reach. */
-async function watchAll (t: TestContext, running: Running): Promise<Inbox> {
+async function watchAll(t: TestContext, running: Running): Promise<Inbox> {
   const admin = await mqttClient(t, running.url, { username: 'admin' })
   const inbox = new Inbox(admin)
   assert.deepEqual(await subackCodes(admin, ['#'], 1), [1])
@@ -61,7 +61,7 @@ async function watchAll (t: TestContext, running: Running): Promise<Inbox> {
 }
 
 /** The SUBACK codes for `filters`, refusals included (mqtt.js reports a refusal as an error carrying the SUBACK). */
-function subackCodes (client: MqttClient, filters: string[], qos: QoS): Promise<number[]> {
+function subackCodes(client: MqttClient, filters: string[], qos: QoS): Promise<number[]> {
   return new Promise((resolve, reject) => {
     client.subscribe(filters, { qos }, (error, _granted, packet) => {
       if (packet === undefined) reject(error ?? new Error('no SUBACK'))
@@ -71,7 +71,7 @@ function subackCodes (client: MqttClient, filters: string[], qos: QoS): Promise<
 }
 
 /** The 5.0 reason code of a PUBACK / PUBREC that mqtt.js turned into an error; undefined when it succeeded. */
-async function publishCode (client: MqttClient, topic: string, payload: string, qos: QoS): Promise<number | undefined> {
+async function publishCode(client: MqttClient, topic: string, payload: string, qos: QoS): Promise<number | undefined> {
   try {
     await client.publishAsync(topic, payload, { qos })
     return undefined
@@ -141,7 +141,8 @@ describe('ACL in the broker', { concurrency: true }, () => {
       const running = await startAclBroker(t)
       const inbox = await watchAll(t, running)
       const { client } = await rawSession(t, running.port, version, {
-        username: 'alice', will: { topic: 'wills/alice', payload: Buffer.from('gone'), qos: 0, retain: false }
+        username: 'alice',
+        will: { topic: 'wills/alice', payload: Buffer.from('gone'), qos: 0, retain: false }
       })
       client.destroy()
       assert.equal((await inbox.takeOne(1000)).topic, 'wills/alice')

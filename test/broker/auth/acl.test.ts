@@ -3,18 +3,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { AclAuthorizer } from '../../../broker/auth/acl-auth.js'
 import { type Acl, AclParseError, loadAcl, parseAcl } from '../../../broker/auth/acl.js'
+import { AclAuthorizer } from '../../../broker/auth/acl-auth.js'
 import type { ClientIdentity } from '../../../broker/auth/hooks.js'
 
 /** The ACL file (Mosquitto's acl_file format): parsing, and what each kind of rule grants or denies. */
 
-function client (clientId: string, username?: string): ClientIdentity {
+function client(clientId: string, username?: string): ClientIdentity {
   return { clientId, username, remoteAddress: '127.0.0.1' }
 }
 
 /** What `who` may do on `topic`: 'r', 'w', 'rw' or '-'. */
-function access (acl: Acl, who: ClientIdentity, topic: string): string {
+function access(acl: Acl, who: ClientIdentity, topic: string): string {
   const rules = acl.forClient(who)
   const r = rules.canRead(topic) ? 'r' : ''
   const w = rules.canWrite(topic) ? 'w' : ''
@@ -23,19 +23,22 @@ function access (acl: Acl, who: ClientIdentity, topic: string): string {
 
 describe('parsing', () => {
   test('every keyword and access word, comments, blank lines, CRLF; no access word means readwrite', () => {
-    const acl = parseAcl([
-      '# a comment',
-      '',
-      'topic read public/#',
-      'user alice',
-      '  topic write a/w  ',
-      'topic readwrite a/rw\r',
-      'topic deny a/d',
-      'topic a/default',
-      '\tpattern read p/%u/%c',
-      'user bob smith',
-      'topic read b/r'
-    ].join('\n'), 'test.acl')
+    const acl = parseAcl(
+      [
+        '# a comment',
+        '',
+        'topic read public/#',
+        'user alice',
+        '  topic write a/w  ',
+        'topic readwrite a/rw\r',
+        'topic deny a/d',
+        'topic a/default',
+        '\tpattern read p/%u/%c',
+        'user bob smith',
+        'topic read b/r'
+      ].join('\n'),
+      'test.acl'
+    )
     assert.deepEqual(acl.rules, [
       { kind: 'topic', user: undefined, access: 'read', topic: 'public/#', line: 3 },
       { kind: 'topic', user: 'alice', access: 'write', topic: 'a/w', line: 5 },
@@ -53,7 +56,7 @@ describe('parsing', () => {
     assert.equal(access(acl, client('c'), '$SYS/broker/retained messages/count'), 'r')
   })
 
-  const errors: Array<{ text: string, line: number, problem: RegExp }> = [
+  const errors: Array<{ text: string; line: number; problem: RegExp }> = [
     { text: 'topic read a\nuser', line: 2, problem: /'user' without a user name/ },
     { text: '\n\nacl read a', line: 3, problem: /unknown keyword 'acl'/ },
     { text: 'topic', line: 1, problem: /'topic' without a topic/ },
@@ -69,14 +72,17 @@ describe('parsing', () => {
   ]
   for (const { text, line, problem } of errors) {
     test(`error at line ${line}: ${JSON.stringify(text)}`, () => {
-      assert.throws(() => parseAcl(text, 'broker.acl'), (error: unknown) => {
-        assert.ok(error instanceof AclParseError)
-        assert.equal(error.file, 'broker.acl')
-        assert.equal(error.line, line)
-        assert.match(error.message, new RegExp(`^broker\\.acl:${line}: `))
-        assert.match(error.problem, problem)
-        return true
-      })
+      assert.throws(
+        () => parseAcl(text, 'broker.acl'),
+        (error: unknown) => {
+          assert.ok(error instanceof AclParseError)
+          assert.equal(error.file, 'broker.acl')
+          assert.equal(error.line, line)
+          assert.match(error.message, new RegExp(`^broker\\.acl:${line}: `))
+          assert.match(error.problem, problem)
+          return true
+        }
+      )
     })
   }
 
@@ -250,7 +256,7 @@ describe('$SYS and other $ topics', () => {
 
 describe('subscriptions', () => {
   // Each rule is a read rule; the filter is granted when the rule covers every topic it matches.
-  const cases: Array<{ rule: string, granted: string[], refused: string[] }> = [
+  const cases: Array<{ rule: string; granted: string[]; refused: string[] }> = [
     { rule: 'a/b', granted: ['a/b'], refused: ['a/+', 'a/#', '#', 'a', 'a/b/c', '+/b'] },
     { rule: 'a/+', granted: ['a/b', 'a/+', 'a/'], refused: ['a/#', 'a', 'a/b/c', '+/b', '+/+'] },
     { rule: 'a/#', granted: ['a', 'a/b', 'a/+', 'a/#', 'a/b/#', 'a/+/c'], refused: ['#', '+/b', 'b', '+'] },
@@ -324,7 +330,7 @@ describe('AclAuthorizer', () => {
 
   test('authentication is delegated to the function given', async () => {
     assert.equal(await new AclAuthorizer(acl).authenticate({ ...client('c'), password: undefined, anonymousAllowed: false }), 0)
-    const refuse = new AclAuthorizer(acl, (credentials) => credentials.username === 'alice' ? 0 : 0x86)
+    const refuse = new AclAuthorizer(acl, (credentials) => (credentials.username === 'alice' ? 0 : 0x86))
     assert.equal(await refuse.authenticate({ ...client('c', 'alice'), password: undefined, anonymousAllowed: false }), 0)
     assert.equal(await refuse.authenticate({ ...client('c', 'bob'), password: undefined, anonymousAllowed: false }), 0x86)
   })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { pino } from 'pino'
 import { configureAuth } from '../../../broker/auth/configure-auth.js'
 import { hashPassword } from '../../../broker/auth/passwords.js'
@@ -13,19 +13,23 @@ const logger = pino({ level: 'silent' })
 const anonymous = { clientId: 'c', username: undefined, password: undefined, remoteAddress: '127.0.0.1', anonymousAllowed: false }
 const noFiles = { passwordFile: undefined, aclFile: undefined }
 
-function tempDir (t: TestContext): string {
+function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-auth-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }
 
-test('without a password file the listener\'s allow_anonymous decides, for clients with a user name too', async () => {
+test("without a password file the listener's allow_anonymous decides, for clients with a user name too", async () => {
   const { hooks } = await configureAuth(noFiles, logger)
   assert.equal(await hooks.authenticate({ ...anonymous, anonymousAllowed: true }), 0)
   assert.equal(await hooks.authenticate({ ...anonymous, username: 'u', anonymousAllowed: true }), 0)
   assert.equal(await hooks.authenticate(anonymous), 0x87)
   assert.equal(await hooks.authenticate({ ...anonymous, username: 'u', password: Buffer.from('p') }), 0x87, 'nobody can check the password')
-  assert.equal(await hooks.authenticate({ ...anonymous, username: 'cn', certificateIdentity: 'cn' }), 0, 'a verified certificate names the user')
+  assert.equal(
+    await hooks.authenticate({ ...anonymous, username: 'cn', certificateIdentity: 'cn' }),
+    0,
+    'a verified certificate names the user'
+  )
 })
 
 test('with a password file anonymous clients get in only where the listener allows them; users always need their password', async (t) => {
@@ -44,9 +48,16 @@ test('a password file other users can read is loaded with a warning that names i
   writeFileSync(file, `alice:${await hashPassword('pw', { N: 1024, r: 8, p: 1 })}\n`)
   chmodSync(file, 0o644)
   const lines: string[] = []
-  const recording = pino({ level: 'info' }, { write: (line: string) => { lines.push(line) } })
+  const recording = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        lines.push(line)
+      }
+    }
+  )
   await configureAuth({ passwordFile: file, aclFile: undefined }, recording)
-  const warning = lines.map((line) => JSON.parse(line) as { level: number, msg: string }).find((line) => line.level === 40)
+  const warning = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).find((line) => line.level === 40)
   assert.ok(warning, `a warning among: ${lines.join('')}`)
   assert.match(warning.msg, new RegExp(`${file}.*chmod 600`))
   chmodSync(file, 0o600)

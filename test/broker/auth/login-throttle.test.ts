@@ -4,10 +4,15 @@ import { addressKey, LoginThrottle, type LoginThrottleOptions } from '../../../b
 
 /** Repeated failed logins from one address are held longer and longer; on a simulated clock. */
 
-function throttle (options: Partial<LoginThrottleOptions> = {}): { throttle: LoginThrottle, clock: { now: number } } {
+function throttle(options: Partial<LoginThrottleOptions> = {}): { throttle: LoginThrottle; clock: { now: number } } {
   const clock = { now: 1_000_000 }
   const made = new LoginThrottle({
-    freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 8000, maxWaitMs: 20_000, forgetAfterMs: 60_000, maxAddresses: 100,
+    freeFailures: 3,
+    baseDelayMs: 1000,
+    maxDelayMs: 8000,
+    maxWaitMs: 20_000,
+    forgetAfterMs: 60_000,
+    maxAddresses: 100,
     now: () => clock.now,
     ...options
   })
@@ -15,7 +20,7 @@ function throttle (options: Partial<LoginThrottleOptions> = {}): { throttle: Log
 }
 
 /** One attempt that waits its hold, then fails; returns the hold. */
-function failAfterHold (subject: LoginThrottle, clock: { now: number }, address: string): number {
+function failAfterHold(subject: LoginThrottle, clock: { now: number }, address: string): number {
   const admission = subject.admit(address)
   assert.ok('delayMs' in admission, 'admitted')
   clock.now += admission.delayMs
@@ -54,8 +59,13 @@ describe('login throttle', () => {
     const admissions = Array.from({ length: 7 }, () => subject.admit('192.0.2.7'))
     // 3 free; then each waits behind the one before: +1000, +2000, +4000, +8000 → 1000, 3000, 7000, 15000.
     assert.deepEqual(admissions.slice(0, 7), [
-      { delayMs: 0 }, { delayMs: 0 }, { delayMs: 0 },
-      { delayMs: 1000 }, { delayMs: 3000 }, { delayMs: 7000 }, { delayMs: 15000 }
+      { delayMs: 0 },
+      { delayMs: 0 },
+      { delayMs: 0 },
+      { delayMs: 1000 },
+      { delayMs: 3000 },
+      { delayMs: 7000 },
+      { delayMs: 15000 }
     ])
     assert.deepEqual(subject.admit('192.0.2.7'), { refused: true }, '15000 + 8000 is past maxWaitMs')
   })

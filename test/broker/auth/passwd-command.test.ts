@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { describe, type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { describe, test, type TestContext } from 'node:test'
 import { PasswordFile } from '../../../broker/auth/passwords.js'
 
 /** `thermopost passwd FILE add|delete|list USER`, run as a program with the password on stdin. */
@@ -13,28 +13,44 @@ import { PasswordFile } from '../../../broker/auth/passwords.js'
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const cli = 'dist/bin/thermopost.js'
 
-interface Finished { code: number | null, stdout: string, stderr: string }
+interface Finished {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
-function passwd (t: TestContext, args: string[], stdin = ''): Promise<Finished> {
+function passwd(t: TestContext, args: string[], stdin = ''): Promise<Finished> {
   const child = spawn(process.execPath, [cli, 'passwd', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] })
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   child.stdin.on('error', () => {}) // it may exit before reading stdin (usage errors)
   child.stdin.end(stdin)
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  return new Promise((resolve) => child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) }))
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  )
 }
 
-async function tempDir (t: TestContext): Promise<string> {
+async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'thermopost-passwd-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   return dir
 }
 
-const mosquittoLine = 'alice:$7$101$GfwwiZIAsiQcKcwQ$r5KaMPmRI/+m3QcnAM8gPvkpG4hiF9Yk69wVq5igG3zWxTnaUcBvBzxy9Wwr65CcIcHiAVPRQGQFbXUK8SHAhA=='
+const mosquittoLine =
+  'alice:$7$101$GfwwiZIAsiQcKcwQ$r5KaMPmRI/+m3QcnAM8gPvkpG4hiF9Yk69wVq5igG3zWxTnaUcBvBzxy9Wwr65CcIcHiAVPRQGQFbXUK8SHAhA=='
 
 describe('thermopost passwd', () => {
   test('--help prints the usage', async (t) => {
@@ -131,7 +147,11 @@ describe('thermopost passwd', () => {
 
     const broken = `${mosquittoLine}\nthis line is broken\n`
     await writeFile(file, broken)
-    for (const args of [[file, 'add', 'bob'], [file, 'delete', 'alice'], [file, 'list']]) {
+    for (const args of [
+      [file, 'add', 'bob'],
+      [file, 'delete', 'alice'],
+      [file, 'list']
+    ]) {
       const result = await passwd(t, args, 'pw\n')
       assert.equal(result.code, 1, args.join(' '))
       assert.match(result.stderr, /users\.pw:2: expected user:hash/)

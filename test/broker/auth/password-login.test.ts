@@ -2,19 +2,25 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { pino } from 'pino'
-import { allowAll, type AuthHooks } from '../../../broker/auth/hooks.js'
+import { type AuthHooks, allowAll } from '../../../broker/auth/hooks.js'
 import { LoginThrottle, type LoginThrottleOptions } from '../../../broker/auth/login-throttle.js'
 import { PasswordAuth } from '../../../broker/auth/password-auth.js'
 import { hashPassword, PasswordFile } from '../../../broker/auth/passwords.js'
 import { Broker } from '../../../broker/broker.js'
 import { RawClient } from '../../helpers/raw-client.js'
+import { runProgram } from '../../helpers/run-program.js'
 import {
-  asConnack, connackCode, connectPacket, mqttClient, type ProtocolVersion, rawConnect, uniqueId
+  asConnack,
+  connackCode,
+  connectPacket,
+  mqttClient,
+  type ProtocolVersion,
+  rawConnect,
+  uniqueId
 } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
-import { runProgram } from '../../helpers/run-program.js'
 
 /**
  * Logging in against a password file, end to end: mqtt.js, raw CONNECTs and mosquitto_pub against an
@@ -33,19 +39,41 @@ interface Setup {
   holds: number[]
 }
 
-async function startAuthBroker (t: TestContext, passwords: PasswordFile, options: {
-  throttle?: Partial<LoginThrottleOptions>, allowAnonymous?: boolean, sleep?: (ms: number) => Promise<void>
-} = {}): Promise<Setup> {
+async function startAuthBroker(
+  t: TestContext,
+  passwords: PasswordFile,
+  options: {
+    throttle?: Partial<LoginThrottleOptions>
+    allowAnonymous?: boolean
+    sleep?: (ms: number) => Promise<void>
+  } = {}
+): Promise<Setup> {
   const log: string[] = []
   const holds: number[] = []
-  const logger = pino({ level: 'trace' }, { write: (line: string) => { log.push(line) } })
+  const logger = pino(
+    { level: 'trace' },
+    {
+      write: (line: string) => {
+        log.push(line)
+      }
+    }
+  )
   // A simulated clock that a hold moves forward: holds are asserted exactly, and nobody waits for them.
   const clock = { now: 1_000_000 }
   const throttle = new LoginThrottle({ now: () => clock.now, ...options.throttle })
-  const hold = options.sleep ?? (async (ms: number) => { clock.now += ms })
+  const hold =
+    options.sleep ??
+    (async (ms: number) => {
+      clock.now += ms
+    })
   const passwordAuth = new PasswordAuth({
-    passwords, throttle, logger,
-    sleep: (ms) => { holds.push(ms); return hold(ms) }
+    passwords,
+    throttle,
+    logger,
+    sleep: (ms) => {
+      holds.push(ms)
+      return hold(ms)
+    }
   })
   const auth: AuthHooks = { ...allowAll, authenticate: passwordAuth.authenticate }
   const broker = new Broker({}, { auth, logger })
@@ -54,11 +82,17 @@ async function startAuthBroker (t: TestContext, passwords: PasswordFile, options
   return { port, url: `mqtt://127.0.0.1:${port}`, log, holds }
 }
 
-async function ourFile (): Promise<PasswordFile> {
+async function ourFile(): Promise<PasswordFile> {
   return PasswordFile.fromText(`# test users\n${user}:${await hashPassword(password, { N: 1024, r: 8, p: 1 })}\n`)
 }
 
-async function connackFor (t: TestContext, port: number, version: ProtocolVersion, username?: string, secret?: string): Promise<number | undefined> {
+async function connackFor(
+  t: TestContext,
+  port: number,
+  version: ProtocolVersion,
+  username?: string,
+  secret?: string
+): Promise<number | undefined> {
   const connect: Parameters<typeof rawConnect>[3] = {}
   if (username !== undefined) connect.username = username
   if (secret !== undefined) connect.password = Buffer.from(secret)
@@ -66,7 +100,7 @@ async function connackFor (t: TestContext, port: number, version: ProtocolVersio
   return connackCode(asConnack(reply), version)
 }
 
-async function tempDir (t: TestContext): Promise<string> {
+async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'thermopost-login-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   return dir
@@ -105,7 +139,10 @@ test('anonymous clients get in when allowed; a wrong password still does not', a
 test('a file made by mosquitto_passwd: mosquitto_pub and mqtt.js log in with its passwords', async (t) => {
   const dir = await tempDir(t)
   const file = join(dir, 'mosquitto.pw')
-  for (const [flags, name, secret] of [[['-c'], 'pbkdf2-user', 'first pass'], [['-H', 'sha512'], 'sha512-user', 'second pass']] as const) {
+  for (const [flags, name, secret] of [
+    [['-c'], 'pbkdf2-user', 'first pass'],
+    [['-H', 'sha512'], 'sha512-user', 'second pass']
+  ] as const) {
     const made = await runProgram(t, 'mosquitto_passwd', [...flags, '-b', file, name, secret])
     assert.equal(made.code, 0, made.stderr)
   }
@@ -140,7 +177,10 @@ test('a held attempt is answered only when its hold is over', async (t) => {
   let release: (() => void) | undefined
   const { port, holds } = await startAuthBroker(t, await ourFile(), {
     throttle: { freeFailures: 1 },
-    sleep: () => new Promise<void>((resolve) => { release = resolve })
+    sleep: () =>
+      new Promise<void>((resolve) => {
+        release = resolve
+      })
   })
   assert.equal(await connackFor(t, port, 5, user, 'wrong'), 0x86, 'the free failure')
 
@@ -150,7 +190,11 @@ test('a held attempt is answered only when its hold is over', async (t) => {
   while (release === undefined) await sleep(5)
   assert.equal(holds.length, 1)
   await sleep(100)
-  assert.deepEqual(client.pending().map((p) => p.cmd), [], 'no CONNACK while held')
+  assert.deepEqual(
+    client.pending().map((p) => p.cmd),
+    [],
+    'no CONNACK while held'
+  )
   release()
   assert.equal(connackCode(asConnack(await client.next()), 5), 0)
 })
@@ -178,7 +222,10 @@ test('the log names failed logins by client id and address, and never holds a pa
   assert.equal(failures[0]!.clientId, clientId)
   assert.equal(failures[0]!.address, '127.0.0.1')
   assert.equal(failures[0]!.problem, 'wrong password')
-  assert.deepEqual(failures.map((entry) => entry.problem), ['wrong password', 'unknown user', 'no user name'])
+  assert.deepEqual(
+    failures.map((entry) => entry.problem),
+    ['wrong password', 'unknown user', 'no user name']
+  )
   for (const line of log) {
     assert.equal(line.includes(password), false, `a password in the log: ${line}`)
     assert.equal(line.includes(Buffer.from(password).toString('base64')), false, `a base64 password in the log: ${line}`)

@@ -2,9 +2,14 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, test, type TestContext } from 'node:test'
+import { describe, type TestContext, test } from 'node:test'
 import {
-  hashPassword, parsePasswordLines, PasswordFile, PasswordFileError, type ScryptCost, verifyPassword
+  hashPassword,
+  PasswordFile,
+  PasswordFileError,
+  parsePasswordLines,
+  type ScryptCost,
+  verifyPassword
 } from '../../../broker/auth/passwords.js'
 
 /** The password file: our scrypt lines, mosquitto_passwd's $7$ and $6$ lines, bad lines, reload. */
@@ -21,13 +26,13 @@ const golden = {
 }
 const goldenPasswords = { alice: 'secret', bob: 'pw6', carol: 'newpw' }
 
-async function tempDir (t: TestContext): Promise<string> {
+async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'thermopost-passwords-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   return dir
 }
 
-function parseError (text: string, file = 'users.pw'): PasswordFileError {
+function parseError(text: string, file = 'users.pw'): PasswordFileError {
   try {
     parsePasswordLines(text, file)
   } catch (error) {
@@ -71,7 +76,7 @@ describe('hashes', () => {
       assert.equal(await file.verify(user, `${password}x`), false, `${user} with a wrong password`)
       assert.equal(await file.verify(user, password.slice(0, -1)), false, `${user} with a prefix of the password`)
     }
-    assert.equal(await file.verify('alice', goldenPasswords.bob), false, 'another user\'s password')
+    assert.equal(await file.verify('alice', goldenPasswords.bob), false, "another user's password")
   })
 })
 
@@ -79,7 +84,10 @@ describe('the file', () => {
   test('comments, blank lines and CRLF line ends are read; user names are exact', async () => {
     const text = `# users\r\n\r\n   \n${golden.mosquittoPbkdf2}\r\n  # indented comment\n${golden.scryptV1}`
     const lines = parsePasswordLines(text, 'f')
-    assert.deepEqual(lines.map((line) => line.kind), ['other', 'other', 'other', 'user', 'other', 'user'])
+    assert.deepEqual(
+      lines.map((line) => line.kind),
+      ['other', 'other', 'other', 'user', 'other', 'user']
+    )
     const file = PasswordFile.fromText(text)
     assert.deepEqual(file.userNames, ['alice', 'carol'])
     assert.equal(await file.verify('alice', 'secret'), true)

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, test, type TestContext } from 'node:test'
+import { describe, type TestContext, test } from 'node:test'
 import { hashPassword } from '../../../broker/auth/passwords.js'
 import { startCliBroker } from '../../helpers/cli-broker.js'
 import { thermopostBin } from '../../helpers/crash-broker.js'
@@ -13,7 +13,7 @@ import { makeTestPki, pem } from '../../helpers/tls-certs.js'
 
 /** `thermopost broker --config FILE`: several listeners with their own settings, flags over the file, and mistakes that stop start-up. */
 
-function tempDir (t: TestContext): string {
+function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-config-cli-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return dir
@@ -26,29 +26,32 @@ describe('broker --config', { concurrency: true }, () => {
     const passwordFile = join(dir, 'passwd')
     writeFileSync(passwordFile, `alice:${await hashPassword('alices-secret', { N: 1024, r: 8, p: 1 })}\n`, { mode: 0o600 })
     const config = join(dir, 'broker.yaml')
-    writeFileSync(config, [
-      'host: 127.0.0.1',
-      'store: memory',
-      `password_file: ${passwordFile}`,
-      `cert: ${pki.server.cert}`,
-      `key: ${pki.server.key}`,
-      'listeners:',
-      '  - protocol: mqtt   # local tools: no login',
-      '    port: 0',
-      '    allow_anonymous: true',
-      '  - protocol: mqtt   # everyone else: a user and password',
-      '    port: 0',
-      '  - protocol: mqtts  # devices: their certificate is their login',
-      '    port: 0',
-      `    cafile: ${pki.ca}`,
-      '    use_identity_as_username: true',
-      '  - protocol: ws',
-      '    port: 0',
-      '    path: /live',
-      '  - protocol: wss',
-      '    port: 0',
-      ''
-    ].join('\n'))
+    writeFileSync(
+      config,
+      [
+        'host: 127.0.0.1',
+        'store: memory',
+        `password_file: ${passwordFile}`,
+        `cert: ${pki.server.cert}`,
+        `key: ${pki.server.key}`,
+        'listeners:',
+        '  - protocol: mqtt   # local tools: no login',
+        '    port: 0',
+        '    allow_anonymous: true',
+        '  - protocol: mqtt   # everyone else: a user and password',
+        '    port: 0',
+        '  - protocol: mqtts  # devices: their certificate is their login',
+        '    port: 0',
+        `    cafile: ${pki.ca}`,
+        '    use_identity_as_username: true',
+        '  - protocol: ws',
+        '    port: 0',
+        '    path: /live',
+        '  - protocol: wss',
+        '    port: 0',
+        ''
+      ].join('\n')
+    )
     const { urls, output } = await startCliBroker(t, ['--config', config], 5)
     const [open, locked, mqtts, ws, wss] = urls as [string, string, string, string, string]
     assert.match(open, /^mqtt:\/\/127\.0\.0\.1:\d+$/)
@@ -92,7 +95,10 @@ describe('broker --config', { concurrency: true }, () => {
   test('mistakes in the file stop start-up with exit 1 and FILE:LINE: key: what is wrong', async (t) => {
     const dir = tempDir(t)
     const config = join(dir, 'broker.yaml')
-    writeFileSync(config, 'store: memory\nlisteners:\n  - protocol: mqtts\n    port: 0\n  - protocol: mqtt\n    port: 0\n    allow_anonymous: maybe\n')
+    writeFileSync(
+      config,
+      'store: memory\nlisteners:\n  - protocol: mqtts\n    port: 0\n  - protocol: mqtt\n    port: 0\n    allow_anonymous: maybe\n'
+    )
     const typed = await runProgram(t, process.execPath, [thermopostBin, 'broker', '--config', config])
     assert.equal(typed.code, 1)
     assert.equal(typed.stderr.trim(), `thermopost: ${config}:7: listeners[1].allow_anonymous: must be true or false, not 'maybe'`)
@@ -100,7 +106,10 @@ describe('broker --config', { concurrency: true }, () => {
     writeFileSync(config, 'store: memory\nlisteners:\n  - protocol: mqtts\n    port: 0\n')
     const crossKey = await runProgram(t, process.execPath, [thermopostBin, 'broker', '--config', config])
     assert.equal(crossKey.code, 1)
-    assert.equal(crossKey.stderr.trim(), `thermopost: ${config}:3: listeners[0]: needs cert and key, on the listener or at the top level, for mqtts`)
+    assert.equal(
+      crossKey.stderr.trim(),
+      `thermopost: ${config}:3: listeners[0]: needs cert and key, on the listener or at the top level, for mqtts`
+    )
 
     const missing = await runProgram(t, process.execPath, [thermopostBin, 'broker', '--config', join(dir, 'absent.yaml')])
     assert.equal(missing.code, 1)

@@ -59,10 +59,10 @@ const SUBSCRIBER_V5 = 'crash-sub-v5'
 const SUBSCRIBER_V311 = 'crash-sub-v311'
 
 /** mulberry32: a small seeded generator; Math.random cannot be replayed. */
-export function seededRandom (seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0
   return () => {
-    a = (a + 0x6D2B79F5) >>> 0
+    a = (a + 0x6d2b79f5) >>> 0
     let t = a
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
@@ -75,7 +75,9 @@ export class CrashScenario {
   private readonly random: () => number
   private readonly qosOf = new Map<number, 1 | 2>()
   private readonly v5 = new CrashSubscriber(SUBSCRIBER_V5, {
-    clientId: SUBSCRIBER_V5, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 }
+    clientId: SUBSCRIBER_V5,
+    protocolVersion: 5,
+    properties: { sessionExpiryInterval: 3600 }
   })
 
   private readonly v311 = new CrashSubscriber(SUBSCRIBER_V311, { clientId: SUBSCRIBER_V311, protocolVersion: 4 })
@@ -86,12 +88,15 @@ export class CrashScenario {
   private broker: BrokerProcess | undefined
   private publisher: CrashPublisher | undefined
 
-  private constructor (readonly dataDir: string, private readonly options: ScenarioOptions) {
+  private constructor(
+    readonly dataDir: string,
+    private readonly options: ScenarioOptions
+  ) {
     this.random = seededRandom(options.seed)
   }
 
   /** Starts the broker on a fresh data directory and subscribes the 5.0 subscriber. */
-  static async create (options: ScenarioOptions): Promise<CrashScenario> {
+  static async create(options: ScenarioOptions): Promise<CrashScenario> {
     const scenario = new CrashScenario(mkdtempSync(join(tmpdir(), 'thermopost-crash-')), options)
     scenario.broker = await BrokerProcess.start({ dataDir: scenario.dataDir })
     await scenario.v5.connect(scenario.broker.url)
@@ -99,7 +104,7 @@ export class CrashScenario {
     return scenario
   }
 
-  async runCycle (cycle: number): Promise<CycleReport> {
+  async runCycle(cycle: number): Promise<CycleReport> {
     const publishMs = Math.round(50 + this.random() * 250)
     const v5Online = this.random() < 0.5
     const v311: CycleReport['v311'] = cycle % 3 !== 2 ? 'absent' : this.random() < 0.5 ? 'online' : 'offline'
@@ -142,7 +147,7 @@ export class CrashScenario {
       const missing = await this.waitForAll(subscriber, acknowledged)
       lost.push(...missing.map((seq) => `${subscriber.name}:${seq}(qos${this.qosOf.get(seq)})`))
     }
-    problems.push(...await this.flushWithMarker(cycle, subscribers))
+    problems.push(...(await this.flushWithMarker(cycle, subscribers)))
 
     const duplicates = this.newDuplicates()
     problems.push(...this.downgrades())
@@ -153,8 +158,16 @@ export class CrashScenario {
     }
 
     const report: CycleReport = {
-      cycle, publishMs, v5Online, v311, published: publisher.sent.length, acknowledged: acknowledged.length,
-      lost, duplicates, problems, restartedOnSamePort
+      cycle,
+      publishMs,
+      v5Online,
+      v311,
+      published: publisher.sent.length,
+      acknowledged: acknowledged.length,
+      lost,
+      duplicates,
+      problems,
+      restartedOnSamePort
     }
     this.totals.cycles++
     this.totals.published += report.published
@@ -166,7 +179,7 @@ export class CrashScenario {
     return report
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.publisher?.destroy()
     this.v5.drop()
     this.v311.drop()
@@ -178,17 +191,17 @@ export class CrashScenario {
    * Acknowledged messages the 5.0 subscriber has still not received by now, over the whole run: a
    * cycle's `lost` may include messages that were only late (delivery stalled) and came in a later cycle.
    */
-  neverReceived (): number[] {
+  neverReceived(): number[] {
     const got = new Set(this.v5.received().map((m) => Number(m.payload.toString())))
     return [...this.allAcknowledged].filter((seq) => !got.has(seq)).sort((a, b) => a - b)
   }
 
   /** What the broker printed since its last start, for a failure message. */
-  brokerOutput (): string {
+  brokerOutput(): string {
     return this.broker?.output() ?? ''
   }
 
-  private nextMessage (): Outgoing {
+  private nextMessage(): Outgoing {
     const seq = ++this.seq
     const qos: 1 | 2 = this.random() < 0.5 ? 1 : 2
     this.qosOf.set(seq, qos)
@@ -196,7 +209,7 @@ export class CrashScenario {
   }
 
   /** Waits until `subscriber` has every one of `seqs`; returns those still missing at the deadline. */
-  private async waitForAll (subscriber: CrashSubscriber, seqs: number[]): Promise<number[]> {
+  private async waitForAll(subscriber: CrashSubscriber, seqs: number[]): Promise<number[]> {
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 5000)
     for (;;) {
       const got = new Set(subscriber.received().map((m) => Number(m.payload.toString())))
@@ -211,7 +224,7 @@ export class CrashScenario {
    * broker still had queued or in flight for them from before it is then delivered too, so a QoS 2
    * duplicate would show now rather than in a later cycle.
    */
-  private async flushWithMarker (cycle: number, subscribers: CrashSubscriber[]): Promise<string[]> {
+  private async flushWithMarker(cycle: number, subscribers: CrashSubscriber[]): Promise<string[]> {
     const publisher = await CrashPublisher.connect(this.broker!.port, `crash-marker-${cycle}`)
     const marker = -cycle
     publisher.start(1, () => ({ seq: marker, qos: 1, topic: 'crash/marker' }))
@@ -230,7 +243,7 @@ export class CrashScenario {
   }
 
   /** QoS 2 sequence numbers the 5.0 subscriber's application received more than once, not reported before. */
-  private newDuplicates (): string[] {
+  private newDuplicates(): string[] {
     const counts = new Map<number, number>()
     for (const message of this.v5.received()) {
       const seq = Number(message.payload.toString())
@@ -241,7 +254,9 @@ export class CrashScenario {
       if (count > 1 && !this.duplicatesSeen.has(seq)) {
         this.duplicatesSeen.add(seq)
         // How each copy came: connection number, packet id, DUP flag.
-        const copies = this.v5.deliveries().filter((d) => Number(d.message.payload.toString()) === seq)
+        const copies = this.v5
+          .deliveries()
+          .filter((d) => Number(d.message.payload.toString()) === seq)
           .map((d) => `conn${d.connection}/id${d.message.packet.messageId}${d.message.packet.dup ? '/dup' : ''}`)
         fresh.push(`${seq}×${count}[${copies.join(' ')}]`)
       }
@@ -250,7 +265,7 @@ export class CrashScenario {
   }
 
   /** A QoS 2 message reaching the QoS 2 subscriber at a lower QoS has lost its exactly-once promise. */
-  private downgrades (): string[] {
+  private downgrades(): string[] {
     const fresh: string[] = []
     for (const message of this.v5.received()) {
       const seq = Number(message.payload.toString())
@@ -262,12 +277,14 @@ export class CrashScenario {
   }
 }
 
-export function describe (r: CycleReport): string {
+export function describe(r: CycleReport): string {
   const v5 = r.v5Online ? 'online' : 'offline'
-  return `cycle ${r.cycle}: published ${r.published} in ${r.publishMs} ms, acknowledged ${r.acknowledged}, ` +
+  return (
+    `cycle ${r.cycle}: published ${r.published} in ${r.publishMs} ms, acknowledged ${r.acknowledged}, ` +
     `lost ${r.lost.length}, duplicates ${r.duplicates.length} (v5 ${v5}, v311 ${r.v311}` +
     `${r.restartedOnSamePort ? '' : ', new port'})` +
     (r.lost.length > 0 ? `\n  lost: ${r.lost.slice(0, 20).join(' ')}${r.lost.length > 20 ? ' ...' : ''}` : '') +
     (r.duplicates.length > 0 ? `\n  duplicates: ${r.duplicates.join(' ')}` : '') +
     (r.problems.length > 0 ? `\n  problems: ${r.problems.join('; ')}` : '')
+  )
 }

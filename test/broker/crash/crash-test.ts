@@ -6,7 +6,7 @@ import { CrashScenario } from './crash-cycle.js'
  * Prints one line per cycle and a summary; exits 1 on any lost acknowledged message, QoS 2
  * duplicate or other problem, 2 on a bad flag.
  */
-async function main (): Promise<number> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { cycles: { type: 'string', default: '200' }, seed: { type: 'string' } },
     strict: true
@@ -28,15 +28,20 @@ async function main (): Promise<number> {
   }
   const { totals } = scenario
   const never = scenario.neverReceived()
-  console.log(`summary: cycles ${totals.cycles}, messages published ${totals.published}, acknowledged ${totals.acknowledged}, ` +
-    `lost ${totals.lost} (not delivered in their cycle), never delivered to the 5.0 subscriber by the end ${never.length}, ` +
-    `duplicates ${totals.duplicates}, other problems ${totals.problems}, seed ${seed}`)
+  console.log(
+    `summary: cycles ${totals.cycles}, messages published ${totals.published}, acknowledged ${totals.acknowledged}, ` +
+      `lost ${totals.lost} (not delivered in their cycle), never delivered to the 5.0 subscriber by the end ${never.length}, ` +
+      `duplicates ${totals.duplicates}, other problems ${totals.problems}, seed ${seed}`
+  )
   const clean = failure === undefined && totals.lost === 0 && never.length === 0 && totals.duplicates === 0 && totals.problems === 0
   await scenario.close()
   return clean ? 0 : 1
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error)
-  process.exit(1)
-})
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

@@ -10,11 +10,14 @@ import { sleep } from '../../helpers/silence.js'
 // again on the same directory: what a persistent store must bring back, what must have expired in
 // the meantime by the wall clock, and how the broker behaves when the directory or file is bad.
 
-const v5Session = (clientId: string, sessionExpiryInterval: number) =>
-  ({ clientId, clean: false, protocolVersion: 5 as const, properties: { sessionExpiryInterval } })
+const v5Session = (clientId: string, sessionExpiryInterval: number) => ({
+  clientId,
+  clean: false,
+  protocolVersion: 5 as const,
+  properties: { sessionExpiryInterval }
+})
 
-const texts = (messages: Array<{ topic: string, payload: Buffer }>): string[] =>
-  messages.map((m) => `${m.topic}=${m.payload.toString()}`)
+const texts = (messages: Array<{ topic: string; payload: Buffer }>): string[] => messages.map((m) => `${m.topic}=${m.payload.toString()}`)
 
 test('retained messages survive a SIGKILL, and one cleared by an empty payload stays cleared', async (t) => {
   const dataDir = tempDir(t)
@@ -81,8 +84,10 @@ test('message expiry runs on the wall clock while the broker is down', async (t)
   const message = await resumed.inbox.takeOne()
   assert.equal(`${message.topic}=${message.payload.toString()}`, 'mx/long=kept')
   const left = message.packet.properties?.messageExpiryInterval
-  assert.ok(left !== undefined && left > 0 && left <= 57,
-    `messageExpiryInterval must be what is left of 60 s after 3 s of downtime, got ${left}`)
+  assert.ok(
+    left !== undefined && left > 0 && left <= 57,
+    `messageExpiryInterval must be what is left of 60 s after 3 s of downtime, got ${left}`
+  )
   await resumed.inbox.none()
 })
 
@@ -113,9 +118,12 @@ test('a persistent session keeps its subscriptions (and not the ones it dropped)
   let received = await resumed.inbox.take(2)
   if (received[0].topic === 'sub/q1/before') {
     assert.equal(received[0].packet.dup, true, 'a redelivery carries DUP')
-    received = [received[1], ...await resumed.inbox.take(1)]
+    received = [received[1], ...(await resumed.inbox.take(1))]
   }
-  assert.deepEqual(received.map((m) => `${m.topic}=${m.payload.toString()}@${m.packet.qos}`), ['sub/q1/x=one@1', 'sub/q2/x=two@2'])
+  assert.deepEqual(
+    received.map((m) => `${m.topic}=${m.payload.toString()}@${m.packet.qos}`),
+    ['sub/q1/x=one@1', 'sub/q2/x=two@2']
+  )
   await resumed.inbox.none()
 })
 
@@ -136,7 +144,10 @@ test('a 3.1.1 clean=false session gets its queued QoS 1 messages in order after 
   const resumed = await connectClient(t, second.url, session)
   assert.equal(resumed.connack.sessionPresent, true)
   const received = await resumed.inbox.take(10)
-  assert.deepEqual(received.map((m) => m.payload.toString()), sent)
+  assert.deepEqual(
+    received.map((m) => m.payload.toString()),
+    sent
+  )
   assert.ok(received.every((m) => m.packet.qos === 1))
   await resumed.inbox.none()
 })
@@ -161,7 +172,8 @@ test('an in-flight QoS 1 message never PUBACKed is sent again with DUP=1 after a
   const resent = await nextOf(again.raw, 'publish')
   assert.deepEqual(
     { topic: resent.topic, payload: resent.payload.toString(), qos: resent.qos, dup: resent.dup, messageId: resent.messageId },
-    { topic: 'inflight/x', payload: 'held', qos: 1, dup: true, messageId: sent.messageId })
+    { topic: 'inflight/x', payload: 'held', qos: 1, dup: true, messageId: sent.messageId }
+  )
 })
 
 test('--store memory forgets sessions on restart', async (t) => {
@@ -196,7 +208,7 @@ test('a data directory that cannot be created stops the broker with a message na
 
 const garbage = Buffer.from('this is not a database'.repeat(100))
 
-test('a corrupt broker.db stops the broker, names the file and SQLite\'s complaint, and is left as it was', async (t) => {
+test("a corrupt broker.db stops the broker, names the file and SQLite's complaint, and is left as it was", async (t) => {
   const dataDir = tempDir(t)
   const dbPath = join(dataDir, 'broker.db')
   writeFileSync(dbPath, garbage)
@@ -220,7 +232,8 @@ test('--recover moves a corrupt broker.db aside, says where, and serves clients'
   await publisher.client.publishAsync('recovered/x', 'works', { qos: 1, retain: true })
   assert.equal((await subscriber.inbox.takeOne()).payload.toString(), 'works')
 
-  const moved = readdirSync(dataDir).map((name) => join(dataDir, name))
+  const moved = readdirSync(dataDir)
+    .map((name) => join(dataDir, name))
     .filter((path) => path !== dbPath && existsSync(path) && readFileSync(path).equals(garbage))
   assert.equal(moved.length, 1, `the damaged file must be kept in ${dataDir}: ${readdirSync(dataDir).join(', ')}`)
   assert.ok(broker.output().includes(moved[0]!), `the log must say where the file went (${moved[0]}):\n${broker.output()}`)

@@ -12,24 +12,24 @@ export type Version = 3 | 4 | 5
 /** The seeded generator of the device simulator (mulberry32), with the choices a fuzzer makes. */
 export class Rng extends SeededRandom {
   /** Whole number in [0, n). */
-  int (n: number): number {
+  int(n: number): number {
     return Math.floor(this.next() * n)
   }
 
   /** Whole number in [min, max]. */
-  range (min: number, max: number): number {
+  range(min: number, max: number): number {
     return min + this.int(max - min + 1)
   }
 
-  chance (p: number): boolean {
+  chance(p: number): boolean {
     return this.next() < p
   }
 
-  pick<T> (items: readonly T[]): T {
+  pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)]!
   }
 
-  bytes (n: number): Buffer {
+  bytes(n: number): Buffer {
     const out = Buffer.allocUnsafe(n)
     for (let i = 0; i < n; i++) out[i] = this.int(256)
     return out
@@ -43,42 +43,92 @@ export const isFuzzClientId = (id: string): boolean => !id.startsWith('good-')
 // Topics and filters. Nothing a fuzzer PUBLISHes (or leaves as a will) starts with "fuzz": the
 // well-behaved subscriber's `fuzz/ok/#` must only ever see the well-behaved publisher's messages.
 const TOPICS: readonly string[] = [
-  'a', 'a/b', 'a/b/c', 'sensors/kitchen/temp', '/', '//', '/a/', 'x/y/z/w/v', 'ü/€/𝄞', '温度/センサー',
-  '$SYS/broker/x', '$share/g/a', '$share', 'a+', 'a#', '+', '#', 'a/+/c', 'a/#', '', '\u0000', 'a\u0000b',
-  'lone\uD800surrogate', '\uFFFF\uFEFF', 'l/'.repeat(80) + 'deep', 't'.repeat(5000), 'sp ace', 'retained/r'
+  'a',
+  'a/b',
+  'a/b/c',
+  'sensors/kitchen/temp',
+  '/',
+  '//',
+  '/a/',
+  'x/y/z/w/v',
+  'ü/€/𝄞',
+  '温度/センサー',
+  '$SYS/broker/x',
+  '$share/g/a',
+  '$share',
+  'a+',
+  'a#',
+  '+',
+  '#',
+  'a/+/c',
+  'a/#',
+  '',
+  '\u0000',
+  'a\u0000b',
+  'lone\uD800surrogate',
+  '\uFFFF\uFEFF',
+  'l/'.repeat(80) + 'deep',
+  't'.repeat(5000),
+  'sp ace',
+  'retained/r'
 ]
 const FILTERS: readonly string[] = [
-  '#', '+', '+/+', 'a/#', 'a/+/c', 'a/b', '/#', '$SYS/#', '$share/g/a/#', '$share/g/#', '$share//a', '$share/g',
-  '$share/g+/a', '$share/+/a', 'a/#/b', '#/a', 'a+', '+a/b', '', 'ü/#', 'fuzz/ok/#', 'fuzz/ok/n', 'fuzz/#',
-  'l/'.repeat(80) + '#', 'f'.repeat(5000), '\u0000', 'retained/#', '$share/g/fuzz/ok/#'
+  '#',
+  '+',
+  '+/+',
+  'a/#',
+  'a/+/c',
+  'a/b',
+  '/#',
+  '$SYS/#',
+  '$share/g/a/#',
+  '$share/g/#',
+  '$share//a',
+  '$share/g',
+  '$share/g+/a',
+  '$share/+/a',
+  'a/#/b',
+  '#/a',
+  'a+',
+  '+a/b',
+  '',
+  'ü/#',
+  'fuzz/ok/#',
+  'fuzz/ok/n',
+  'fuzz/#',
+  'l/'.repeat(80) + '#',
+  'f'.repeat(5000),
+  '\u0000',
+  'retained/#',
+  '$share/g/fuzz/ok/#'
 ]
 const ALPHABET = ['a', 'b', '/', '/', '+', '#', '$', ' ', 'é', '€', '𝄞', '\u0000', '\uD800', 'z', '0']
 
-function randomString (rng: Rng, maxLength: number): string {
+function randomString(rng: Rng, maxLength: number): string {
   let s = ''
   const n = rng.int(maxLength + 1)
   for (let i = 0; i < n; i++) s += rng.pick(ALPHABET)
   return s
 }
 
-function topic (rng: Rng): string {
+function topic(rng: Rng): string {
   if (rng.chance(0.7)) return rng.pick(TOPICS)
   const s = randomString(rng, 12)
   return s.startsWith('fuzz') ? `x${s}` : s
 }
 
-function filter (rng: Rng): string {
+function filter(rng: Rng): string {
   return rng.chance(0.75) ? rng.pick(FILTERS) : randomString(rng, 12)
 }
 
-function clientId (rng: Rng): string {
+function clientId(rng: Rng): string {
   const r = rng.next()
   if (r < 0.8) return `fz${rng.int(FUZZ_ID_POOL)}`
   if (r < 0.9) return ''
   return `fr${randomString(rng, 10)}` // a fresh one now and then; "fr" keeps it clear of the good ids
 }
 
-function payload (rng: Rng): Buffer {
+function payload(rng: Rng): Buffer {
   const r = rng.next()
   if (r < 0.9) return rng.bytes(rng.int(64))
   if (r < 0.98) return rng.bytes(rng.int(2048))
@@ -86,19 +136,19 @@ function payload (rng: Rng): Buffer {
   return Buffer.alloc(rng.range(100_000, 300_000), 0x62) // over it
 }
 
-function qos (rng: Rng): QoS {
+function qos(rng: Rng): QoS {
   return (rng.chance(0.03) ? 3 : rng.int(3)) as QoS // 3 is invalid on purpose; generate may refuse it
 }
 
-function messageId (rng: Rng): number {
+function messageId(rng: Rng): number {
   return rng.chance(0.05) ? rng.pick([0, 65_535, 65_536]) : rng.range(1, 20)
 }
 
-function u32 (rng: Rng): number {
+function u32(rng: Rng): number {
   return rng.pick([0, 1, 2, 10, 60, 0xffff, 0xffffffff, rng.int(0x100000000)])
 }
 
-function userProperties (rng: Rng): Record<string, string | string[]> | undefined {
+function userProperties(rng: Rng): Record<string, string | string[]> | undefined {
   if (!rng.chance(0.3)) return undefined
   const out: Record<string, string | string[]> = {}
   for (let i = rng.int(4); i >= 0; i--) out[randomString(rng, 6)] = rng.chance(0.2) ? [randomString(rng, 5), ''] : randomString(rng, 8)
@@ -106,21 +156,21 @@ function userProperties (rng: Rng): Record<string, string | string[]> | undefine
 }
 
 /** Drops the undefined entries, so that `generate` writes only chosen properties. */
-function defined<T extends object> (props: T): T | undefined {
+function defined<T extends object>(props: T): T | undefined {
   const out = Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as T
   return Object.keys(out).length > 0 ? out : undefined
 }
 
-function maybe<T> (rng: Rng, p: number, make: () => T): T | undefined {
+function maybe<T>(rng: Rng, p: number, make: () => T): T | undefined {
   return rng.chance(p) ? make() : undefined
 }
 
-function reasonProps (rng: Rng): { reasonString?: string, userProperties?: Record<string, string | string[]> } | undefined {
+function reasonProps(rng: Rng): { reasonString?: string; userProperties?: Record<string, string | string[]> } | undefined {
   return defined({ reasonString: maybe(rng, 0.2, () => randomString(rng, 20)), userProperties: userProperties(rng) })
 }
 
 /** A CONNECT the broker should accept (mostly): the first packet of half the fuzz connections. */
-export function validConnect (rng: Rng, version: Version): IConnectPacket {
+export function validConnect(rng: Rng, version: Version): IConnectPacket {
   const packet: IConnectPacket = {
     cmd: 'connect',
     protocolId: version === 3 ? 'MQIsdp' : 'MQTT',
@@ -129,15 +179,16 @@ export function validConnect (rng: Rng, version: Version): IConnectPacket {
     clean: rng.chance(0.7),
     keepalive: rng.pick([0, 0, 5, 60])
   }
-  if (version === 5) packet.properties = { sessionExpiryInterval: rng.pick([0, 0, 10]), ...(rng.chance(0.3) ? { topicAliasMaximum: 5 } : {}) }
+  if (version === 5)
+    packet.properties = { sessionExpiryInterval: rng.pick([0, 0, 10]), ...(rng.chance(0.3) ? { topicAliasMaximum: 5 } : {}) }
   if (rng.chance(0.2)) packet.will = { topic: topic(rng), payload: rng.bytes(rng.int(16)), qos: rng.int(3) as QoS, retain: rng.chance(0.3) }
   return packet
 }
 
-function connect (rng: Rng, version: Version): IConnectPacket {
+function connect(rng: Rng, version: Version): IConnectPacket {
   const packet: IConnectPacket = {
     cmd: 'connect',
-    protocolId: rng.chance(0.95) ? (version === 3 ? 'MQIsdp' : 'MQTT') : (version === 3 ? 'MQTT' : 'MQIsdp'),
+    protocolId: rng.chance(0.95) ? (version === 3 ? 'MQIsdp' : 'MQTT') : version === 3 ? 'MQTT' : 'MQIsdp',
     protocolVersion: version,
     clientId: clientId(rng),
     clean: rng.chance(0.6),
@@ -185,7 +236,7 @@ function connect (rng: Rng, version: Version): IConnectPacket {
   return packet
 }
 
-function publish (rng: Rng, version: Version): Packet {
+function publish(rng: Rng, version: Version): Packet {
   const q = qos(rng)
   const alias = version === 5 && rng.chance(0.2) ? rng.pick([0, 1, 2, 3, 64, 65, 65_535]) : undefined
   return {
@@ -213,7 +264,7 @@ function publish (rng: Rng, version: Version): Packet {
   } as Packet
 }
 
-function subscribe (rng: Rng, version: Version): Packet {
+function subscribe(rng: Rng, version: Version): Packet {
   const subscriptions = []
   for (let i = rng.chance(0.05) ? 0 : rng.range(1, 4); i > 0; i--) {
     subscriptions.push({
@@ -237,7 +288,7 @@ function subscribe (rng: Rng, version: Version): Packet {
   } as Packet
 }
 
-function unsubscribe (rng: Rng, version: Version): Packet {
+function unsubscribe(rng: Rng, version: Version): Packet {
   const unsubscriptions = []
   for (let i = rng.chance(0.05) ? 0 : rng.range(1, 4); i > 0; i--) unsubscriptions.push(filter(rng))
   return {
@@ -248,7 +299,7 @@ function unsubscribe (rng: Rng, version: Version): Packet {
   } as Packet
 }
 
-function ack (rng: Rng, version: Version, cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'): Packet {
+function ack(rng: Rng, version: Version, cmd: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'): Packet {
   return {
     cmd,
     messageId: messageId(rng),
@@ -257,36 +308,48 @@ function ack (rng: Rng, version: Version, cmd: 'puback' | 'pubrec' | 'pubrel' | 
   } as Packet
 }
 
-function disconnect (rng: Rng, version: Version): Packet {
+function disconnect(rng: Rng, version: Version): Packet {
   return {
     cmd: 'disconnect',
     ...(version === 5 && rng.chance(0.5) ? { reasonCode: rng.pick([0, 4, 0x80, 0x8e]) } : {}),
     ...(version === 5 && rng.chance(0.3)
-      ? { properties: defined({ sessionExpiryInterval: maybe(rng, 0.5, () => u32(rng)), reasonString: maybe(rng, 0.3, () => randomString(rng, 10)) }) }
+      ? {
+          properties: defined({
+            sessionExpiryInterval: maybe(rng, 0.5, () => u32(rng)),
+            reasonString: maybe(rng, 0.3, () => randomString(rng, 10))
+          })
+        }
       : {})
   } as Packet
 }
 
-function auth (rng: Rng): Packet {
+function auth(rng: Rng): Packet {
   return {
     cmd: 'auth',
     reasonCode: rng.pick([0, 0x18, 0x19]),
-    properties: defined({ authenticationMethod: maybe(rng, 0.7, () => randomString(rng, 8)), authenticationData: maybe(rng, 0.5, () => rng.bytes(8)) })
+    properties: defined({
+      authenticationMethod: maybe(rng, 0.7, () => randomString(rng, 8)),
+      authenticationData: maybe(rng, 0.5, () => rng.bytes(8))
+    })
   } as Packet
 }
 
 /** Packets only a server sends: a client sending them is a protocol error. */
-function serverOnly (rng: Rng, version: Version): Packet {
+function serverOnly(rng: Rng, version: Version): Packet {
   switch (rng.int(4)) {
-    case 0: return { cmd: 'connack', sessionPresent: rng.chance(0.5), ...(version === 5 ? { reasonCode: 0 } : { returnCode: 0 }) }
-    case 1: return { cmd: 'suback', messageId: messageId(rng), granted: [0, 1, 2, 0x80] }
-    case 2: return { cmd: 'unsuback', messageId: messageId(rng), granted: version === 5 ? [0] : [] } as Packet
-    default: return { cmd: 'pingresp' }
+    case 0:
+      return { cmd: 'connack', sessionPresent: rng.chance(0.5), ...(version === 5 ? { reasonCode: 0 } : { returnCode: 0 }) }
+    case 1:
+      return { cmd: 'suback', messageId: messageId(rng), granted: [0, 1, 2, 0x80] }
+    case 2:
+      return { cmd: 'unsuback', messageId: messageId(rng), granted: version === 5 ? [0] : [] } as Packet
+    default:
+      return { cmd: 'pingresp' }
   }
 }
 
 /** A random packet object of any type; mostly the ones a connected client sends. */
-export function randomPacket (rng: Rng, version: Version): Packet {
+export function randomPacket(rng: Rng, version: Version): Packet {
   const r = rng.int(100)
   if (r < 35) return publish(rng, version)
   if (r < 50) return subscribe(rng, version)
@@ -300,7 +363,7 @@ export function randomPacket (rng: Rng, version: Version): Packet {
 }
 
 /** The packet encoded, or undefined when mqtt-packet refuses the random fields. */
-export function encode (packet: Packet, version: Version): Buffer | undefined {
+export function encode(packet: Packet, version: Version): Buffer | undefined {
   try {
     return mqtt.generate(packet, { protocolVersion: version })
   } catch {
@@ -309,7 +372,7 @@ export function encode (packet: Packet, version: Version): Buffer | undefined {
 }
 
 /** A variable byte integer of 1 to 5 bytes, whatever it says (5 bytes is always malformed). */
-function randomVarint (rng: Rng): Buffer {
+function randomVarint(rng: Rng): Buffer {
   const length = rng.range(1, 5)
   const out = rng.bytes(length)
   for (let i = 0; i < length - 1; i++) out[i]! |= 0x80
@@ -319,7 +382,7 @@ function randomVarint (rng: Rng): Buffer {
 }
 
 /** Where the fixed header ends: 1 + the length of the remaining-length field (at most 4). */
-function headerLength (bytes: Buffer): number {
+function headerLength(bytes: Buffer): number {
   let pos = 1
   while (pos < bytes.length && pos < 5 && (bytes[pos]! & 0x80) !== 0) pos++
   return Math.min(pos + 1, bytes.length)
@@ -328,9 +391,21 @@ function headerLength (bytes: Buffer): number {
 export type MutationKind = 'bitflip' | 'truncate' | 'insert' | 'delete' | 'varint' | 'flags' | 'type' | 'level' | 'splice' | 'overwrite'
 
 /** One mutation of a valid packet; `other` is a second packet for splicing. */
-export function mutate (rng: Rng, bytes: Buffer, other: Buffer): { kind: MutationKind, bytes: Buffer } {
+export function mutate(rng: Rng, bytes: Buffer, other: Buffer): { kind: MutationKind; bytes: Buffer } {
   const b = Buffer.from(bytes)
-  const kind = rng.pick<MutationKind>(['bitflip', 'bitflip', 'truncate', 'insert', 'delete', 'varint', 'flags', 'type', 'level', 'splice', 'overwrite'])
+  const kind = rng.pick<MutationKind>([
+    'bitflip',
+    'bitflip',
+    'truncate',
+    'insert',
+    'delete',
+    'varint',
+    'flags',
+    'type',
+    'level',
+    'splice',
+    'overwrite'
+  ])
   switch (kind) {
     case 'bitflip':
       for (let i = rng.range(1, 8); i > 0; i--) {
@@ -379,7 +454,7 @@ export type FuzzKind = 'valid' | 'mutated' | 'random'
  * 70 : 30). Connections past CONNECT send mostly valid packets, so that their state gets deep before
  * a malformed one ends them.
  */
-export function fuzzBytes (rng: Rng, version: Version, validShare = 0.5): { kind: FuzzKind, bytes: Buffer } {
+export function fuzzBytes(rng: Rng, version: Version, validShare = 0.5): { kind: FuzzKind; bytes: Buffer } {
   const r = rng.next()
   if (r < validShare + (1 - validShare) * 0.7) {
     const bytes = validBytes(rng, version)
@@ -394,7 +469,7 @@ export function fuzzBytes (rng: Rng, version: Version, validShare = 0.5): { kind
   return { kind: 'random', bytes: rng.bytes(rng.range(1, 64)) }
 }
 
-function validBytes (rng: Rng, version: Version): Buffer {
+function validBytes(rng: Rng, version: Version): Buffer {
   for (;;) {
     // A version other than the connection's now and then: the broker must parse by its own.
     const encodeAs: Version = rng.chance(0.1) ? rng.pick([3, 4, 5] as const) : version

@@ -6,7 +6,7 @@ import { pino } from 'pino'
 import { Broker } from '../../../broker/broker.js'
 import type { BrokerOptions } from '../../../broker/options.js'
 import { sleep } from '../../helpers/silence.js'
-import { encode, type FuzzKind, fuzzBytes, Rng, validConnect, type Version } from './fuzz-packets.js'
+import { encode, type FuzzKind, fuzzBytes, Rng, type Version, validConnect } from './fuzz-packets.js'
 
 /**
  * The fuzz scenario shared by `fuzz.test.ts` (bounded) and `npm run fuzz` (long): an in-process
@@ -79,7 +79,7 @@ const GOOD_TOPIC = 'fuzz/ok/n'
 const PUBLISH_EVERY_MS = 5
 const MB = 1024 * 1024
 
-export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const packetsWanted = options.packets ?? Infinity
   const deadline = options.seconds !== undefined ? Date.now() + options.seconds * 1000 : Infinity
   if (packetsWanted === Infinity && deadline === Infinity) throw new Error('runFuzz needs packets or seconds')
@@ -87,24 +87,32 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
   const problems: string[] = []
 
   const uncaught: string[] = []
-  const onUncaught = (error: unknown): void => { uncaught.push(`uncaught exception: ${stackOf(error)}`) }
-  const onRejection = (error: unknown): void => { uncaught.push(`unhandled rejection: ${stackOf(error)}`) }
+  const onUncaught = (error: unknown): void => {
+    uncaught.push(`uncaught exception: ${stackOf(error)}`)
+  }
+  const onRejection = (error: unknown): void => {
+    uncaught.push(`unhandled rejection: ${stackOf(error)}`)
+  }
   process.on('uncaughtException', onUncaught)
   process.on('unhandledRejection', onRejection)
 
   // Errors the broker logs are bugs too: a handler that threw is caught and only logged.
   // The same failure is logged many times over: kept once per message and top frames, with a count.
-  const brokerErrors = new Map<string, { count: number, text: string }>()
-  const logger = pino({ level: 'error' }, {
-    write (line: string) {
-      const entry = JSON.parse(line) as { msg?: string, err?: { stack?: string }, clientId?: string }
-      const stack = entry.err?.stack ?? line
-      const key = `${entry.msg} ${stack.split('\n').slice(0, 8).join('\n')}`
-      const seen = brokerErrors.get(key)
-      if (seen !== undefined) seen.count++
-      else brokerErrors.set(key, { count: 1, text: `broker logged "${entry.msg}" (first from client ${entry.clientId ?? '?'}): ${stack}` })
+  const brokerErrors = new Map<string, { count: number; text: string }>()
+  const logger = pino(
+    { level: 'error' },
+    {
+      write(line: string) {
+        const entry = JSON.parse(line) as { msg?: string; err?: { stack?: string }; clientId?: string }
+        const stack = entry.err?.stack ?? line
+        const key = `${entry.msg} ${stack.split('\n').slice(0, 8).join('\n')}`
+        const seen = brokerErrors.get(key)
+        if (seen !== undefined) seen.count++
+        else
+          brokerErrors.set(key, { count: 1, text: `broker logged "${entry.msg}" (first from client ${entry.clientId ?? '?'}): ${stack}` })
+      }
     }
-  })
+  )
   const broker = new Broker(FUZZ_BROKER_OPTIONS, { logger })
   const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
   const url = `mqtt://127.0.0.1:${port}`
@@ -140,7 +148,7 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
     const tag = options.seed.toString(36)
     const subscriber = await goodClient(url, `good-sub-${tag}`, 'subscriber', goodEvents)
     clients.push(subscriber)
-    const received: Array<{ topic: string, payload: string, dup: boolean }> = []
+    const received: Array<{ topic: string; payload: string; dup: boolean }> = []
     subscriber.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), dup: packet.dup }))
     await subscriber.subscribeAsync('fuzz/ok/#', { qos: 1 })
     const publisher = await goodClient(url, `good-pub-${tag}`, 'publisher', goodEvents)
@@ -152,8 +160,13 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
       const n = nextNumber++
       report.published = n
       publisher.publishAsync(GOOD_TOPIC, String(n), { qos: 1 }).then(
-        () => { acknowledged++ },
-        (error: unknown) => { goodEvents.push(`publisher: PUBLISH ${n} failed: ${stackOf(error)}`) })
+        () => {
+          acknowledged++
+        },
+        (error: unknown) => {
+          goodEvents.push(`publisher: PUBLISH ${n} failed: ${stackOf(error)}`)
+        }
+      )
     }, PUBLISH_EVERY_MS)
 
     report.heapBefore = collectedHeap()
@@ -165,21 +178,25 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
     }
     sampler = setInterval(sample, 250)
     const connections = options.connections ?? 50
-    log(`fuzzing 127.0.0.1:${port} with ${connections} connections, seed ${options.seed}, ` +
-      `${packetsWanted === Infinity ? '' : `${packetsWanted} packets`}${packetsWanted !== Infinity && deadline !== Infinity ? ' or ' : ''}` +
-      `${deadline === Infinity ? '' : `${options.seconds} s`}`)
+    log(
+      `fuzzing 127.0.0.1:${port} with ${connections} connections, seed ${options.seed}, ` +
+        `${packetsWanted === Infinity ? '' : `${packetsWanted} packets`}${packetsWanted !== Infinity && deadline !== Infinity ? ' or ' : ''}` +
+        `${deadline === Infinity ? '' : `${options.seconds} s`}`
+    )
 
     const done = (): boolean => report.packets >= packetsWanted || Date.now() >= deadline || uncaught.length > 0
     let lastProgress = Date.now()
     let lastPackets = 0
     const progress = setInterval(() => {
       const now = Date.now()
-      const rate = Math.round((report.packets - lastPackets) * 1000 / (now - lastProgress))
+      const rate = Math.round(((report.packets - lastPackets) * 1000) / (now - lastProgress))
       lastProgress = now
       lastPackets = report.packets
       const { rss, heapUsed } = process.memoryUsage()
-      log(`${Math.round((now - start) / 1000)} s: ${report.packets} packets (${rate}/s), ${report.connectionsOpened} connections, ` +
-        `sessions ${broker.sessionCount}, good messages ${received.length}/${report.published}, rss ${mb(rss)}, heap ${mb(heapUsed)}`)
+      log(
+        `${Math.round((now - start) / 1000)} s: ${report.packets} packets (${rate}/s), ${report.connectionsOpened} connections, ` +
+          `sessions ${broker.sessionCount}, good messages ${received.length}/${report.published}, rss ${mb(rss)}, heap ${mb(heapUsed)}`
+      )
     }, options.progressMs ?? 5000)
     try {
       await Promise.all(Array.from({ length: connections }, (_, i) => fuzzWorker(port, new Rng(options.seed * 1000 + i), report, done)))
@@ -204,14 +221,21 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
     report.rssAfter = process.memoryUsage().rss
     const heapAllowed = options.maxHeapGrowthBytes ?? 64 * MB
     if (report.heapAfter - report.heapBefore > heapAllowed) {
-      problems.push(`the heap grew by ${mb(report.heapAfter - report.heapBefore)} (from ${mb(report.heapBefore)} to ${mb(report.heapAfter)} after a full GC), more than ${mb(heapAllowed)}`)
+      problems.push(
+        `the heap grew by ${mb(report.heapAfter - report.heapBefore)} (from ${mb(report.heapBefore)} to ${mb(report.heapAfter)} after a full GC), more than ${mb(heapAllowed)}`
+      )
     }
     const allowed = options.maxRssGrowthBytes ?? 200 * MB
     if (report.rssAfter - report.rssBefore > allowed) {
-      problems.push(`resident memory grew by ${mb(report.rssAfter - report.rssBefore)} (from ${mb(report.rssBefore)} to ${mb(report.rssAfter)}), more than ${mb(allowed)}`)
+      problems.push(
+        `resident memory grew by ${mb(report.rssAfter - report.rssBefore)} (from ${mb(report.rssBefore)} to ${mb(report.rssAfter)}), more than ${mb(allowed)}`
+      )
     }
     report.sessionsAtEnd = broker.sessionCount
-    if (report.idlersNotClosed > 0) problems.push(`${report.idlersNotClosed} of ${report.idlers} connections that never completed CONNECT were not closed by the connect timeout`)
+    if (report.idlersNotClosed > 0)
+      problems.push(
+        `${report.idlersNotClosed} of ${report.idlers} connections that never completed CONNECT were not closed by the connect timeout`
+      )
 
     const fresh = await freshClientWorks(url)
     if (fresh !== undefined) problems.push(`a brand-new client after the run: ${fresh}`)
@@ -231,22 +255,30 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
   return report
 }
 
-export function summary (report: FuzzReport): string {
+export function summary(report: FuzzReport): string {
   const seconds = report.elapsedMs / 1000
-  return `${report.packets} packets (${report.byKind.valid} valid, ${report.byKind.mutated} mutated, ${report.byKind.random} random), ` +
+  return (
+    `${report.packets} packets (${report.byKind.valid} valid, ${report.byKind.mutated} mutated, ${report.byKind.random} random), ` +
     `${mb(report.bytes)} in ${seconds.toFixed(1)} s (${Math.round(report.packets / seconds)} packets/s), ` +
     `${report.connectionsOpened} connections (${report.connects} began with a valid CONNECT, ${report.closedByBroker} closed by the broker, ${report.idlers} idle), ` +
     `good messages ${report.delivered}/${report.published}, sessions left ${report.sessionsAtEnd}, ` +
     `rss ${mb(report.rssBefore)} → ${mb(report.rssAfter)} (peak ${mb(report.rssPeak)}), ` +
     `heap after GC ${mb(report.heapBefore)} → ${mb(report.heapAfter)} (peak ${mb(report.heapPeak)}), ` +
     `problems ${report.problems.length}, seed ${report.seed}`
+  )
 }
 
 /** The numbered messages must be exactly 1..published, in order; nothing else may arrive on `fuzz/ok/#`. */
-function checkSequence (received: Array<{ topic: string, payload: string, dup: boolean }>, published: number): string[] {
+function checkSequence(received: Array<{ topic: string; payload: string; dup: boolean }>, published: number): string[] {
   const problems: string[] = []
   const foreign = received.filter((m) => m.topic !== GOOD_TOPIC)
-  if (foreign.length > 0) problems.push(`messages on fuzz/ok/# that the good publisher did not send: ${foreign.slice(0, 5).map((m) => JSON.stringify(m)).join(', ')}`)
+  if (foreign.length > 0)
+    problems.push(
+      `messages on fuzz/ok/# that the good publisher did not send: ${foreign
+        .slice(0, 5)
+        .map((m) => JSON.stringify(m))
+        .join(', ')}`
+    )
   const numbers = received.filter((m) => m.topic === GOOD_TOPIC).map((m) => Number(m.payload))
   const missing: number[] = []
   const seen = new Set(numbers)
@@ -258,21 +290,23 @@ function checkSequence (received: Array<{ topic: string, payload: string, dup: b
   return problems
 }
 
-async function goodClient (url: string, clientId: string, role: string, events: string[]): Promise<MqttClient> {
+async function goodClient(url: string, clientId: string, role: string, events: string[]): Promise<MqttClient> {
   const client = mqtt.connect(url, { protocolVersion: 5, clientId, clean: true, reconnectPeriod: 0, connectTimeout: 5000, keepalive: 30 })
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve())
     client.once('error', reject)
   })
   // From here on, any of these is a failure: the good clients must never notice the fuzzing.
-  client.on('disconnect', (packet) => events.push(`${role} got DISCONNECT 0x${(packet.reasonCode ?? 0).toString(16)}: ${JSON.stringify(packet.properties ?? {})}`))
+  client.on('disconnect', (packet) =>
+    events.push(`${role} got DISCONNECT 0x${(packet.reasonCode ?? 0).toString(16)}: ${JSON.stringify(packet.properties ?? {})}`)
+  )
   client.on('close', () => events.push(`${role} connection closed`))
   client.on('error', (error) => events.push(`${role} error: ${error.message}`))
   return client
 }
 
 /** A new 3.1.1 client can connect, subscribe and get its own message back; undefined when it can. */
-async function freshClientWorks (url: string): Promise<string | undefined> {
+async function freshClientWorks(url: string): Promise<string | undefined> {
   const client = mqtt.connect(url, { clientId: 'good-fresh', reconnectPeriod: 0, connectTimeout: 5000 })
   try {
     await new Promise<void>((resolve, reject) => {
@@ -293,7 +327,7 @@ async function freshClientWorks (url: string): Promise<string | undefined> {
 }
 
 /** One fuzz connection after another until `done`. */
-async function fuzzWorker (port: number, rng: Rng, report: FuzzReport, done: () => boolean): Promise<void> {
+async function fuzzWorker(port: number, rng: Rng, report: FuzzReport, done: () => boolean): Promise<void> {
   while (!done()) {
     const socket = await open(port)
     if (socket === undefined) {
@@ -303,11 +337,13 @@ async function fuzzWorker (port: number, rng: Rng, report: FuzzReport, done: () 
     report.connectionsOpened++
     let closed = false
     let endedByUs = false
-    const closedPromise = new Promise<void>((resolve) => socket.once('close', () => {
-      closed = true
-      if (!endedByUs) report.closedByBroker++
-      resolve()
-    }))
+    const closedPromise = new Promise<void>((resolve) =>
+      socket.once('close', () => {
+        closed = true
+        if (!endedByUs) report.closedByBroker++
+        resolve()
+      })
+    )
     socket.on('data', () => {}) // read (and drop) what the broker answers, so that it never blocks on us
     socket.on('error', () => {})
 
@@ -315,7 +351,10 @@ async function fuzzWorker (port: number, rng: Rng, report: FuzzReport, done: () 
       // Nothing, or the start of a packet: only the connect timeout may end this one.
       report.idlers++
       socket.write(rng.bytes(rng.int(3)))
-      const timedOut = await Promise.race([closedPromise.then(() => false), sleep(FUZZ_BROKER_OPTIONS.connectTimeout! * 1000 + 3000).then(() => true)])
+      const timedOut = await Promise.race([
+        closedPromise.then(() => false),
+        sleep(FUZZ_BROKER_OPTIONS.connectTimeout! * 1000 + 3000).then(() => true)
+      ])
       if (timedOut) report.idlersNotClosed++
       endedByUs = true
       socket.destroy()
@@ -357,17 +396,20 @@ async function fuzzWorker (port: number, rng: Rng, report: FuzzReport, done: () 
   }
 }
 
-function open (port: number): Promise<Socket | undefined> {
+function open(port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const socket = netConnect({ host: '127.0.0.1', port })
     socket.setNoDelay(true)
     socket.once('connect', () => resolve(socket))
-    socket.once('error', () => { socket.destroy(); resolve(undefined) })
+    socket.once('error', () => {
+      socket.destroy()
+      resolve(undefined)
+    })
   })
 }
 
 /** Heap in use after a full garbage collection (gc is exposed here, as the test runner does not pass --expose-gc). */
-function collectedHeap (): number {
+function collectedHeap(): number {
   setFlagsFromString('--expose-gc')
   const gc = runInNewContext('gc') as () => void
   gc()
@@ -375,10 +417,10 @@ function collectedHeap (): number {
   return process.memoryUsage().heapUsed
 }
 
-function mb (bytes: number): string {
+function mb(bytes: number): string {
   return `${(bytes / MB).toFixed(1)} MB`
 }
 
-function stackOf (error: unknown): string {
+function stackOf(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error)
 }

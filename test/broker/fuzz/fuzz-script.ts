@@ -9,7 +9,7 @@ import { runFuzz, summary } from './fuzz-run.js'
  */
 const USAGE = 'usage: fuzz [--seconds S | --packets N] [--connections C] [--seed N] [--max-rss-growth-mb M] [--max-heap-growth-mb M]'
 
-async function main (): Promise<number> {
+async function main(): Promise<number> {
   let parsed
   try {
     parsed = parseArgs({
@@ -29,19 +29,31 @@ async function main (): Promise<number> {
   }
   const { values } = parsed
   const packets = values.packets !== undefined ? Number(values.packets) : undefined
-  const seconds = values.seconds !== undefined ? Number(values.seconds) : (packets === undefined ? 300 : undefined)
+  const seconds = values.seconds !== undefined ? Number(values.seconds) : packets === undefined ? 300 : undefined
   const connections = Number(values.connections)
   const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31)
   const growth = Number(values['max-rss-growth-mb'])
   const heapGrowth = Number(values['max-heap-growth-mb'])
   const positive = (n: number | undefined): boolean => n === undefined || (Number.isFinite(n) && n > 0)
-  if (!positive(packets) || !positive(seconds) || !Number.isSafeInteger(connections) || connections < 1 ||
-    !Number.isSafeInteger(seed) || seed < 0 || !positive(growth) || !positive(heapGrowth)) {
+  if (
+    !positive(packets) ||
+    !positive(seconds) ||
+    !Number.isSafeInteger(connections) ||
+    connections < 1 ||
+    !Number.isSafeInteger(seed) ||
+    seed < 0 ||
+    !positive(growth) ||
+    !positive(heapGrowth)
+  ) {
     console.error(USAGE)
     return 2
   }
   const report = await runFuzz({
-    seed, connections, maxRssGrowthBytes: growth * 1024 * 1024, maxHeapGrowthBytes: heapGrowth * 1024 * 1024, log: (line) => console.log(line),
+    seed,
+    connections,
+    maxRssGrowthBytes: growth * 1024 * 1024,
+    maxHeapGrowthBytes: heapGrowth * 1024 * 1024,
+    log: (line) => console.log(line),
     ...(packets !== undefined ? { packets } : {}),
     ...(seconds !== undefined ? { seconds } : {})
   })
@@ -50,7 +62,10 @@ async function main (): Promise<number> {
   return report.problems.length === 0 ? 0 : 1
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error)
-  process.exit(1)
-})
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

@@ -4,7 +4,7 @@ import { Broker } from '../../../broker/broker.js'
 import { MemoryStore } from '../../../broker/store/memory.js'
 import { connectClient, goOffline } from '../../helpers/flow-clients.js'
 
-async function startOn (store: MemoryStore): Promise<{ broker: Broker, url: string }> {
+async function startOn(store: MemoryStore): Promise<{ broker: Broker; url: string }> {
   const broker = new Broker({ sysInterval: 0 }, { store })
   const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
   return { broker, url: `mqtt://127.0.0.1:${port}` }
@@ -27,8 +27,10 @@ test('a broker restarted on the same store restores sessions, queues and retaine
   const resumed = await connectClient(t, second.url, persistent)
   assert.equal(resumed.connack.sessionPresent, true)
   const received = await resumed.inbox.take(4)
-  assert.deepEqual(received.map((m) => `${m.topic}=${m.payload.toString()}`),
-    ['plant/temp=r1', 'plant/temp=r2', 'plant/temp=r3', 'plant/status=online'])
+  assert.deepEqual(
+    received.map((m) => `${m.topic}=${m.payload.toString()}`),
+    ['plant/temp=r1', 'plant/temp=r2', 'plant/temp=r3', 'plant/status=online']
+  )
 
   const late = await connectClient(t, second.url, { clientId: 'late' })
   await late.client.subscribeAsync('plant/status')

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import type { IPubackPacket, IPubrecPacket } from 'mqtt-packet'
 import { Broker } from '../../../broker/broker.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
@@ -13,10 +13,12 @@ import { RawClient } from '../../helpers/raw-client.js'
  * A full disk: the broker must refuse QoS 1/2 messages it cannot make durable instead of
  * acknowledging them. `maxPages` caps the database the way a full file system does (SQLITE_FULL).
  */
-async function brokerOnSmallDisk (t: TestContext): Promise<{ port: number, url: string }> {
+async function brokerOnSmallDisk(t: TestContext): Promise<{ port: number; url: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'thermopost-full-'))
-  const broker = new Broker({ sysInterval: 0, maxPacketSize: 4 * 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024 },
-    { store: new SqliteStore({ dataDir, maxPages: 256 }) })
+  const broker = new Broker(
+    { sysInterval: 0, maxPacketSize: 4 * 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024 },
+    { store: new SqliteStore({ dataDir, maxPages: 256 }) }
+  )
   const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
   t.after(async () => {
     await broker.close()
@@ -29,10 +31,13 @@ async function brokerOnSmallDisk (t: TestContext): Promise<{ port: number, url: 
   return { port, url: `mqtt://127.0.0.1:${port}` }
 }
 
-async function rawPublisher (t: TestContext, port: number, protocolVersion: 4 | 5): Promise<RawClient> {
+async function rawPublisher(t: TestContext, port: number, protocolVersion: 4 | 5): Promise<RawClient> {
   const client = await RawClient.open(port, protocolVersion)
   t.after(() => client.destroy())
-  client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clientId: `filler-${protocolVersion}`, clean: true, keepalive: 0 }, protocolVersion)
+  client.send(
+    { cmd: 'connect', protocolId: 'MQTT', protocolVersion, clientId: `filler-${protocolVersion}`, clean: true, keepalive: 0 },
+    protocolVersion
+  )
   assert.equal((await client.next()).cmd, 'connack')
   return client
 }
@@ -43,15 +48,15 @@ test('5.0: a QoS 1 and a QoS 2 message that do not fit on disk get 0x97 Quota ex
   const { port } = await brokerOnSmallDisk(t)
   const client = await rawPublisher(t, port, 5)
   client.send({ cmd: 'publish', topic: 'fill/small', payload: Buffer.from('fits'), qos: 1, dup: false, retain: false, messageId: 1 }, 5)
-  const small = await client.next() as IPubackPacket
+  const small = (await client.next()) as IPubackPacket
   assert.deepEqual([small.cmd, small.messageId, small.reasonCode ?? 0], ['puback', 1, 0])
 
   client.send({ cmd: 'publish', topic: 'fill/big', payload: MEGABYTE, qos: 1, dup: false, retain: false, messageId: 2 }, 5)
-  const refused = await client.next(5000) as IPubackPacket
+  const refused = (await client.next(5000)) as IPubackPacket
   assert.deepEqual([refused.cmd, refused.messageId, refused.reasonCode], ['puback', 2, 0x97])
 
   client.send({ cmd: 'publish', topic: 'fill/big2', payload: MEGABYTE, qos: 2, dup: false, retain: false, messageId: 3 }, 5)
-  const refusedQos2 = await client.next(5000) as IPubrecPacket
+  const refusedQos2 = (await client.next(5000)) as IPubrecPacket
   assert.deepEqual([refusedQos2.cmd, refusedQos2.messageId, refusedQos2.reasonCode], ['pubrec', 3, 0x97])
   assert.equal(client.isClosed, false, 'a 5.0 client stays connected after a refusal')
 })
@@ -61,7 +66,11 @@ test('3.1.1: a message that does not fit on disk is never acknowledged: the conn
   const client = await rawPublisher(t, port, 4)
   client.send({ cmd: 'publish', topic: 'fill/big', payload: MEGABYTE, qos: 1, dup: false, retain: false, messageId: 9 }, 4)
   assert.equal(await client.waitClosed(5000), true)
-  assert.deepEqual(client.pending().filter((packet) => packet.cmd === 'puback'), [], 'no PUBACK for the refused message')
+  assert.deepEqual(
+    client.pending().filter((packet) => packet.cmd === 'puback'),
+    [],
+    'no PUBACK for the refused message'
+  )
 })
 
 test('after a refusal the broker still stores and acknowledges what fits', async (t) => {
@@ -70,7 +79,7 @@ test('after a refusal the broker still stores and acknowledges what fits', async
   client.send({ cmd: 'publish', topic: 'fill/big', payload: MEGABYTE, qos: 1, dup: false, retain: false, messageId: 1 }, 5)
   assert.equal(((await client.next(5000)) as IPubackPacket).reasonCode, 0x97)
   client.send({ cmd: 'publish', topic: 'fill/after', payload: Buffer.from('later'), qos: 1, dup: false, retain: false, messageId: 2 }, 5)
-  const ack = await client.next(5000) as IPubackPacket
+  const ack = (await client.next(5000)) as IPubackPacket
   assert.deepEqual([ack.cmd, ack.messageId, ack.reasonCode ?? 0], ['puback', 2, 0])
   // The refused message may still reach the session from memory (it was routed before the commit
   // failed; only its acknowledgement is withheld): what matters is that the later one is stored and comes.

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
-import { MemoryStore } from '../../../broker/store/memory.js'
 import { storeConformance } from '../../../broker/store/conformance.js'
+import { MemoryStore } from '../../../broker/store/memory.js'
 
 storeConformance({
   test,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { Broker } from '../../../broker/broker.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { connectRaw, nextOf } from '../../helpers/flow-clients.js'
@@ -12,7 +12,7 @@ import { connectRaw, nextOf } from '../../helpers/flow-clients.js'
  * more QoS 1 PUBLISHes outstanding than the broker's Receive Maximum. A 5.0 client was told the limit and is
  * disconnected for passing it; a 3.1.1 client never was, so it is slowed down (read no further), not cut off.
  */
-async function durableBroker (t: TestContext): Promise<number> {
+async function durableBroker(t: TestContext): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'thermopost-rxmax-'))
   const broker = new Broker({ sysInterval: 0, receiveMaximum: 4 }, { store: new SqliteStore({ dataDir }) })
   const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
@@ -33,7 +33,10 @@ test('a 3.1.1 publisher with more QoS 1 PUBLISHes outstanding than Receive Maxim
   }
   const acked: number[] = []
   for (let index = 0; index < count; index++) acked.push((await nextOf(c.raw, 'puback')).messageId!)
-  assert.deepEqual(acked, Array.from({ length: count }, (_, index) => index + 1))
+  assert.deepEqual(
+    acked,
+    Array.from({ length: count }, (_, index) => index + 1)
+  )
   c.send({ cmd: 'pingreq' })
   assert.equal((await nextOf(c.raw, 'pingresp')).cmd, 'pingresp', 'still connected')
 })

@@ -2,29 +2,31 @@ import assert from 'node:assert/strict'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'node:test'
 import type { TestContext } from 'node:test'
+import { test } from 'node:test'
 import { drainQueue } from '../../../broker/store/conformance.js'
-import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
-import { SCHEMA_VERSION, connect } from '../../../broker/store/sqlite-schema.js'
 import { SqliteStore, StoreOpenError } from '../../../broker/store/sqlite.js'
+import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
+import { connect, SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
 
 // Compiled to dist/test/broker/store/: the fixtures stay in the source tree.
 const golden = new URL('../../../../test/broker/store/golden/', import.meta.url)
 
 /** A temp data dir holding a copy of the golden file as broker.db (the committed fixture is never opened). */
-function dataDirWith (t: TestContext, fixture: string): string {
+function dataDirWith(t: TestContext, fixture: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-golden-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   copyFileSync(new URL(fixture, golden), join(dir, 'broker.db'))
   return dir
 }
 
-async function openFails (t: TestContext, dataDir: string, pattern: RegExp): Promise<StoreOpenError> {
+async function openFails(t: TestContext, dataDir: string, pattern: RegExp): Promise<StoreOpenError> {
   const store = new SqliteStore({ dataDir })
   t.after(() => store.close())
   let caught: unknown
-  await store.open().catch((error: unknown) => { caught = error })
+  await store.open().catch((error: unknown) => {
+    caught = error
+  })
   assert.ok(caught instanceof StoreOpenError, `expected StoreOpenError, got ${String(caught)}`)
   assert.match(caught.message, pattern)
   return caught
@@ -46,8 +48,13 @@ test('the golden v1 file opens with its content', async (t) => {
   ])
   const panel = sessions.get('panel')!
   assert.equal(panel.record.expiryInterval, 0xffffffff)
-  assert.deepEqual(panel.inflight.map((r) => [r.packetId, r.state, r.delivery.message.id, r.delivery.qos, r.delivery.message.payload.toString()]),
-    [[1, 'publish', 9, 1, '19.0'], [2, 'pubrel', 8, 2, '18.5']])
+  assert.deepEqual(
+    panel.inflight.map((r) => [r.packetId, r.state, r.delivery.message.id, r.delivery.qos, r.delivery.message.payload.toString()]),
+    [
+      [1, 'publish', 9, 1, '19.0'],
+      [2, 'pubrel', 8, 2, '18.5']
+    ]
+  )
   assert.deepEqual(panel.incomingQos2, [42])
   const [retained] = snapshot.retained
   assert.equal(snapshot.retained.length, 1)
@@ -55,13 +62,23 @@ test('the golden v1 file opens with its content', async (t) => {
   assert.equal(retained.payload.toString(), '22.0')
   assert.equal(retained.retain, true)
   assert.equal(retained.expiresAt, 1_900_000_000_000)
-  assert.deepEqual(retained.properties, { contentType: 'text/plain', correlationData: Buffer.from([1, 2, 3]), userProperties: { unit: 'C' } })
+  assert.deepEqual(retained.properties, {
+    contentType: 'text/plain',
+    correlationData: Buffer.from([1, 2, 3]),
+    userProperties: { unit: 'C' }
+  })
   const queue = store.queue('panel')
   assert.equal(queue.length, 3)
   assert.equal(queue.bytes, 12)
   const items = await drainQueue(queue)
-  assert.deepEqual(items.map((d) => [d.message.id, d.message.payload.toString(), d.subscriptionIds]),
-    [[10, '21.5', [3]], [11, '21.7', [3]], [12, '22.0', [3]]])
+  assert.deepEqual(
+    items.map((d) => [d.message.id, d.message.payload.toString(), d.subscriptionIds]),
+    [
+      [10, '21.5', [3]],
+      [11, '21.7', [3]],
+      [12, '22.0', [3]]
+    ]
+  )
   assert.equal(store.queue('filler').length, 7)
 })
 
@@ -143,7 +160,10 @@ test('recoverDatabase moves the damaged file aside and salvages what it can', as
   const store = new SqliteStore({ dataDir })
   t.after(() => store.close())
   const snapshot = await store.open()
-  assert.ok(snapshot.sessions.some((s) => s.record.clientId === 'sensor-1'), 'sessions salvaged')
+  assert.ok(
+    snapshot.sessions.some((s) => s.record.clientId === 'sensor-1'),
+    'sessions salvaged'
+  )
   assert.ok(snapshot.lastMessageId >= 12)
   for (const session of snapshot.sessions) await drainQueue(store.queue(session.record.clientId))
 })

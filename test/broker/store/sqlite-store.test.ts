@@ -2,17 +2,17 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'node:test'
 import type { TestContext } from 'node:test'
+import { test } from 'node:test'
 import { delivery, drainQueue, message, nextDelivery, storeConformance } from '../../../broker/store/conformance.js'
+import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { ONLINE_QUEUE_WINDOW, QUEUE_WINDOW } from '../../../broker/store/sqlite-queue.js'
 import { connect } from '../../../broker/store/sqlite-schema.js'
-import { SqliteStore } from '../../../broker/store/sqlite.js'
-import { StoreError } from '../../../broker/store/store.js'
 import type { SessionRecord } from '../../../broker/store/store.js'
+import { StoreError } from '../../../broker/store/store.js'
 
 const dirs: string[] = []
-function tempDir (): string {
+function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-sqlite-'))
   dirs.push(dir)
   return dir
@@ -32,14 +32,14 @@ storeConformance({
 })
 
 /** An open store on a fresh directory, closed after the test. */
-async function openStore (t: TestContext, options: { batchLimit?: number, maxPages?: number } = {}): Promise<SqliteStore> {
+async function openStore(t: TestContext, options: { batchLimit?: number; maxPages?: number } = {}): Promise<SqliteStore> {
   const store = new SqliteStore({ dataDir: tempDir(), ...options })
   t.after(() => store.close())
   await store.open()
   return store
 }
 
-async function reopened (t: TestContext, store: SqliteStore): Promise<SqliteStore> {
+async function reopened(t: TestContext, store: SqliteStore): Promise<SqliteStore> {
   await store.close()
   const again = new SqliteStore({ dataDir: store.file.replace(/\/broker\.db$/, '') })
   t.after(() => again.close())
@@ -48,7 +48,7 @@ async function reopened (t: TestContext, store: SqliteStore): Promise<SqliteStor
 }
 
 /** Rows of a table in the closed store's file. */
-function count (store: SqliteStore, sql: string): number {
+function count(store: SqliteStore, sql: string): number {
   const db = connect(store.file, { fileMustExist: true })
   try {
     return db.prepare(sql).pluck().get() as number
@@ -61,12 +61,21 @@ test('writes before the same commit share one flush promise; nothing pending is 
   const store = await openStore(t)
   store.saveSession(record('a'))
   const first = store.flush()
-  store.saveSubscription('a', { fullFilter: 't', qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: undefined })
+  store.saveSubscription('a', {
+    fullFilter: 't',
+    qos: 1,
+    noLocal: false,
+    retainAsPublished: false,
+    retainHandling: 0,
+    subscriptionId: undefined
+  })
   assert.equal(store.flush(), first)
   await first
   await store.flush()
   let settled = false
-  void store.flush().then(() => { settled = true })
+  void store.flush().then(() => {
+    settled = true
+  })
   await Promise.resolve()
   assert.ok(settled)
 })
@@ -107,7 +116,10 @@ test('a long queue pages from disk, keeps order and counts, also while it grows'
     if (ids.length % 100 === 0 && ids.length <= total) queue.push(delivery(message(total + ids.length / 100, 't', 'xy'), 1))
   }
   assert.ok(waits > 0, 'the queue was read from disk')
-  assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => i + 1))
+  assert.deepEqual(
+    ids,
+    Array.from({ length: ids.length }, (_, i) => i + 1)
+  )
   assert.equal(queue.bytes, 0)
   await store.close()
   assert.equal(count(store, 'SELECT count(*) FROM queue'), 0)
@@ -117,14 +129,18 @@ test('a long queue pages from disk, keeps order and counts, also while it grows'
 test('after a restart a queue knows its length and bytes at once and reads its rows on demand', async (t) => {
   const store = await openStore(t)
   store.saveSession(record('a'))
-  for (let id = 1; id <= 300; id++) store.queue('a').push({ ...delivery(message(id, `t/${id}`, 'abc'), 2), retain: true, subscriptionIds: [4, 5] })
+  for (let id = 1; id <= 300; id++)
+    store.queue('a').push({ ...delivery(message(id, `t/${id}`, 'abc'), 2), retain: true, subscriptionIds: [4, 5] })
   const again = await reopened(t, store)
   const queue = again.queue('a')
   assert.equal(queue.length, 300)
   assert.equal(queue.bytes, 900)
   assert.equal(queue.shift(), undefined)
   const items = await drainQueue(queue)
-  assert.deepEqual(items.map((item) => item.message.id), Array.from({ length: 300 }, (_, i) => i + 1))
+  assert.deepEqual(
+    items.map((item) => item.message.id),
+    Array.from({ length: 300 }, (_, i) => i + 1)
+  )
   assert.equal(items[7].qos, 2)
   assert.equal(items[7].retain, true)
   assert.deepEqual(items[7].subscriptionIds, [4, 5])
@@ -180,7 +196,10 @@ test('a QoS 2 delivery shifted, sent and moved to pubrel within one batch commit
   store.saveInflight('a', { packetId: 1, state: 'pubrel', delivery: moved })
   await store.flush()
   const [session] = (await (await reopened(t, store)).open()).sessions
-  assert.deepEqual(session.inflight.map((r) => [r.packetId, r.state, r.delivery.message.payload.toString()]), [[1, 'pubrel', 'exactly once']])
+  assert.deepEqual(
+    session.inflight.map((r) => [r.packetId, r.state, r.delivery.message.payload.toString()]),
+    [[1, 'pubrel', 'exactly once']]
+  )
 })
 
 test('the last message id is kept after every message is gone', async (t) => {
@@ -199,7 +218,13 @@ test('moving to pubrel keeps the order first sent', async (t) => {
   store.saveInflight('a', { packetId: 3, state: 'publish', delivery: delivery(message(2, 'y'), 2) })
   store.saveInflight('a', { packetId: 9, state: 'pubrel', delivery: delivery(message(1, 'x'), 2) })
   const [session] = (await (await reopened(t, store)).open()).sessions
-  assert.deepEqual(session.inflight.map((r) => [r.packetId, r.state]), [[9, 'pubrel'], [3, 'publish']])
+  assert.deepEqual(
+    session.inflight.map((r) => [r.packetId, r.state]),
+    [
+      [9, 'pubrel'],
+      [3, 'publish']
+    ]
+  )
 })
 
 test('messages come back whole: Buffer payload, Correlation Data, no encoded forms', async (t) => {
@@ -242,7 +267,10 @@ test('open twice is safe and sees what was written', async (t) => {
   const store = await openStore(t)
   store.saveSession(record('a'))
   const snapshot = await store.open()
-  assert.deepEqual(snapshot.sessions.map((s) => s.record.clientId), ['a'])
+  assert.deepEqual(
+    snapshot.sessions.map((s) => s.record.clientId),
+    ['a']
+  )
 })
 
 test('deleting a session drops its queue, also pages still being read', async (t) => {
@@ -253,7 +281,9 @@ test('deleting a session drops its queue, also pages still being read', async (t
   const queue = again.queue('a')
   assert.equal(queue.shift(), undefined)
   let woke = false
-  queue.whenReadable(() => { woke = true })
+  queue.whenReadable(() => {
+    woke = true
+  })
   again.deleteSession('a')
   await again.flush()
   await new Promise((resolve) => setImmediate(resolve))
@@ -287,7 +317,7 @@ test('pushing and draining many messages does not grow the files without bound',
   assert.equal(count(store, 'SELECT count(*) FROM messages'), 0)
 })
 
-function fileSize (file: string): number {
+function fileSize(file: string): number {
   try {
     return statSync(file).size
   } catch {
@@ -295,13 +325,11 @@ function fileSize (file: string): number {
   }
 }
 
-function record (clientId: string): SessionRecord {
+function record(clientId: string): SessionRecord {
   return { clientId, protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1_700_000_000_000 }
 }
 
-
-
-test('a connected session\'s queue keeps up to ONLINE_QUEUE_WINDOW in memory; an offline one pages beyond QUEUE_WINDOW', async (t) => {
+test("a connected session's queue keeps up to ONLINE_QUEUE_WINDOW in memory; an offline one pages beyond QUEUE_WINDOW", async (t) => {
   const store = await openStore(t)
   store.saveSession(record('on'))
   store.saveSession(record('off'))
@@ -321,7 +349,7 @@ test('a connected session\'s queue keeps up to ONLINE_QUEUE_WINDOW in memory; an
     return shifted
   }
   assert.equal(inMemory(online), count, 'every delivery of the connected session, without a page read')
-  assert.equal(inMemory(offline), QUEUE_WINDOW, 'the offline session\'s first window; the rest waits on disk')
+  assert.equal(inMemory(offline), QUEUE_WINDOW, "the offline session's first window; the rest waits on disk")
   assert.equal(offline.length, count - QUEUE_WINDOW)
   assert.equal((await drainQueue(offline)).length, count - QUEUE_WINDOW, 'and is read back in order when asked for')
 })

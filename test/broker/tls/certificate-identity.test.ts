@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import type { PeerCertificate } from 'node:tls'
 import { test } from 'node:test'
+import type { PeerCertificate } from 'node:tls'
 import { identityOf } from '../../../broker/listeners/certificate-identity.js'
 
 /** Which name of a client certificate becomes the user name: the CN, else the first SAN's value. */
 
 const certificate = (subject: Record<string, string | string[]>, subjectaltname?: string): PeerCertificate =>
-  ({ subject, subjectaltname } as unknown as PeerCertificate)
+  ({ subject, subjectaltname }) as unknown as PeerCertificate
 
 test('the CN wins; with several CNs the first; without one the first SAN, without its kind', () => {
   assert.equal(identityOf(certificate({ CN: 'alice', O: 'x' }, 'DNS:other')), 'alice')

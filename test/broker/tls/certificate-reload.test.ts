@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
+import { once } from 'node:events'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connect as tlsConnect, type TLSSocket } from 'node:tls'
-import { once } from 'node:events'
-import { after, before, describe, test, type TestContext } from 'node:test'
+import { after, before, describe, type TestContext, test } from 'node:test'
+import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import { Broker } from '../../../broker/broker.js'
 import { TlsFileError } from '../../../broker/listeners/tls.js'
 import { startCliBroker } from '../../helpers/cli-broker.js'
@@ -14,7 +14,7 @@ import { runProgram } from '../../helpers/run-program.js'
 import { mqttClient, uniqueId } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
 import { startTlsBroker, tlsOutcome } from '../../helpers/tls-broker.js'
-import { makeTestPki, pem, type KeyPair, type TestPki } from '../../helpers/tls-certs.js'
+import { type KeyPair, makeTestPki, pem, type TestPki } from '../../helpers/tls-certs.js'
 
 /**
  * Certificates re-read without a restart (SIGHUP): new connections get the new server certificate,
@@ -23,12 +23,13 @@ import { makeTestPki, pem, type KeyPair, type TestPki } from '../../helpers/tls-
  */
 
 let pki: TestPki
-before(() => { pki = makeTestPki() })
+before(() => {
+  pki = makeTestPki()
+})
 after(() => pki.remove())
 
-
 /** The files a listener is configured with, in a directory of their own so a test can overwrite them. */
-function liveFiles (t: TestContext, from: KeyPair): KeyPair {
+function liveFiles(t: TestContext, from: KeyPair): KeyPair {
   const dir = mkdtempSync(join(pki.dir, 'live-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const live = { cert: join(dir, 'server.crt'), key: join(dir, 'server.key') }
@@ -36,7 +37,7 @@ function liveFiles (t: TestContext, from: KeyPair): KeyPair {
   return live
 }
 
-function install (from: KeyPair, live: KeyPair): void {
+function install(from: KeyPair, live: KeyPair): void {
   copyFileSync(from.cert, live.cert)
   copyFileSync(from.key, live.key)
 }
@@ -44,7 +45,7 @@ function install (from: KeyPair, live: KeyPair): void {
 const serialOf = (file: string): string => new X509Certificate(pem(file)).serialNumber
 
 /** The serial of the certificate a TLS server (an https one for wss) shows a new connection. */
-async function serialOfTlsServer (port: number): Promise<string> {
+async function serialOfTlsServer(port: number): Promise<string> {
   const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: pem(pki.ca) })
   try {
     await once(socket, 'secureConnect')
@@ -54,7 +55,7 @@ async function serialOfTlsServer (port: number): Promise<string> {
   }
 }
 
-async function serialSeenByNewClient (port: number): Promise<string> {
+async function serialSeenByNewClient(port: number): Promise<string> {
   const outcome = await tlsOutcome(port, { ca: pem(pki.ca) })
   assert.ok(outcome.accepted, JSON.stringify(outcome))
   return outcome.certificate.serialNumber
@@ -115,9 +116,34 @@ describe('certificate reload', { concurrency: true }, () => {
 
   test('thermopost broker --tls-port: logs mqtt:// and mqtts:// lines, serves both, and SIGHUP reloads the certificate', async (t) => {
     const live = liveFiles(t, pki.server)
-    const { child, output: log, urls } = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--store', 'memory',
-      '--tls-port', '0', '--cert', live.cert, '--key', live.key, '--cafile', pki.ca], 2)
-    assert.deepEqual(urls.map((url) => url.split(':')[0]), ['mqtt', 'mqtts'])
+    const {
+      child,
+      output: log,
+      urls
+    } = await startCliBroker(
+      t,
+      [
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--store',
+        'memory',
+        '--tls-port',
+        '0',
+        '--cert',
+        live.cert,
+        '--key',
+        live.key,
+        '--cafile',
+        pki.ca
+      ],
+      2
+    )
+    assert.deepEqual(
+      urls.map((url) => url.split(':')[0]),
+      ['mqtt', 'mqtts']
+    )
     const [plainPort, tlsPort] = urls.map((url) => Number(new URL(url).port)) as [number, number]
     assert.notEqual(plainPort, tlsPort)
     const deadline = Date.now() + 5000
@@ -135,7 +161,7 @@ describe('certificate reload', { concurrency: true }, () => {
     install(pki.server2, live)
     child.kill('SIGHUP')
     const wanted = serialOf(pki.server2.cert)
-    while (await serialSeenByNewClient(tlsPort) !== wanted) {
+    while ((await serialSeenByNewClient(tlsPort)) !== wanted) {
       assert.ok(Date.now() < deadline + 5000, `still the old certificate after SIGHUP; output: ${output()}`)
       await sleep(50)
     }
@@ -146,8 +172,18 @@ describe('certificate reload', { concurrency: true }, () => {
   })
 
   test('thermopost broker: TLS flags without --tls-port, or a missing key file, stop start-up with a message', async (t) => {
-    const runCli = async (args: string[]): Promise<{ code: number | null, output: string }> => {
-      const { code, stdout, stderr } = await runProgram(t, process.execPath, [thermopostBin, 'broker', '--host', '127.0.0.1', '--port', '0', '--store', 'memory', ...args])
+    const runCli = async (args: string[]): Promise<{ code: number | null; output: string }> => {
+      const { code, stdout, stderr } = await runProgram(t, process.execPath, [
+        thermopostBin,
+        'broker',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--store',
+        'memory',
+        ...args
+      ])
       return { code, output: stdout + stderr }
     }
     const stray = await runCli(['--cert', pki.server.cert])

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { pino } from 'pino'
-import { AclAuthorizer } from '../../../broker/auth/acl-auth.js'
 import { parseAcl } from '../../../broker/auth/acl.js'
+import { AclAuthorizer } from '../../../broker/auth/acl-auth.js'
 import { LoginThrottle } from '../../../broker/auth/login-throttle.js'
 import { PasswordAuth } from '../../../broker/auth/password-auth.js'
 import { hashPassword, PasswordFile } from '../../../broker/auth/passwords.js'
 import { Broker } from '../../../broker/broker.js'
 import type { TlsSettings } from '../../../broker/listeners/tls.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
+import { runProgram } from '../../helpers/run-program.js'
 import { mqttClient, uniqueId } from '../../helpers/session-clients.js'
 import { startTlsBroker, tlsOutcome } from '../../helpers/tls-broker.js'
-import { makeTestPki, pem, type KeyPair, type TestPki } from '../../helpers/tls-certs.js'
-import { runProgram } from '../../helpers/run-program.js'
+import { type KeyPair, makeTestPki, pem, type TestPki } from '../../helpers/tls-certs.js'
 
 /**
  * require_certificate: only certificates from the listener's CA, neither revoked (CRL) nor expired, get
@@ -21,11 +21,23 @@ import { runProgram } from '../../helpers/run-program.js'
  */
 
 let pki: TestPki
-before(() => { pki = makeTestPki() })
+before(() => {
+  pki = makeTestPki()
+})
 after(() => pki.remove())
 
-const requiring = (): TlsSettings => ({ cert: pki.server.cert, key: pki.server.key, cafile: pki.ca, crlfile: pki.crl, requireCertificate: true })
-const withCert = (pair: KeyPair): { ca: Buffer, cert: Buffer, key: Buffer } => ({ ca: pem(pki.ca), cert: pem(pair.cert), key: pem(pair.key) })
+const requiring = (): TlsSettings => ({
+  cert: pki.server.cert,
+  key: pki.server.key,
+  cafile: pki.ca,
+  crlfile: pki.crl,
+  requireCertificate: true
+})
+const withCert = (pair: KeyPair): { ca: Buffer; cert: Buffer; key: Buffer } => ({
+  ca: pem(pki.ca),
+  cert: pem(pair.cert),
+  key: pem(pair.key)
+})
 
 describe('client certificates', { concurrency: true }, () => {
   test('require-certificate: a good certificate is accepted; none, another CA, revoked and expired are refused in the handshake', async (t) => {
@@ -90,24 +102,37 @@ describe('client certificates', { concurrency: true }, () => {
     const inbox = new Inbox(client)
     const topic = `alice/${uniqueId()}`
     const granted = await client.subscribeAsync(topic, { qos: 1 })
-    assert.deepEqual(granted.map((g) => g.qos), [1])
+    assert.deepEqual(
+      granted.map((g) => g.qos),
+      [1]
+    )
     await assert.rejects(client.subscribeAsync('admin/x', { qos: 1 }), /Not authorized/)
     await client.publishAsync(topic, 'mine', { qos: 1 })
     assert.equal((await inbox.takeOne()).payload.toString(), 'mine')
     await client.subscribeAsync('alice/#', { qos: 0 })
     await client.publishAsync('admin/x', 'not mine', { qos: 1 }).then(
       () => assert.fail('a 5.0 PUBLISH to admin/x should get PUBACK 0x87'),
-      (error: Error & { code?: number }) => assert.equal(error.code, 0x87))
+      (error: Error & { code?: number }) => assert.equal(error.code, 0x87)
+    )
   })
 
   test('over wss too: the certificate CN is the user the ACL sees; without a certificate the handshake fails', async (t) => {
     const acl = parseAcl('user alice\ntopic readwrite alice/#\n', 'test.acl')
     const broker = new Broker({}, { auth: new AclAuthorizer(acl) })
     t.after(() => broker.close())
-    const { port } = await broker.listen({ protocol: 'wss', host: '127.0.0.1', port: 0, tls: { ...requiring(), useIdentityAsUsername: true }, allowAnonymous: false })
+    const { port } = await broker.listen({
+      protocol: 'wss',
+      host: '127.0.0.1',
+      port: 0,
+      tls: { ...requiring(), useIdentityAsUsername: true },
+      allowAnonymous: false
+    })
     const url = `wss://127.0.0.1:${port}/mqtt`
     const client = await mqttClient(t, url, { ...withCert(pki.client), servername: 'localhost', username: 'admin' })
-    assert.deepEqual((await client.subscribeAsync(`alice/${uniqueId()}`, { qos: 1 })).map((g) => g.qos), [1])
+    assert.deepEqual(
+      (await client.subscribeAsync(`alice/${uniqueId()}`, { qos: 1 })).map((g) => g.qos),
+      [1]
+    )
     await assert.rejects(client.subscribeAsync('admin/x', { qos: 1 }), /Not authorized/)
     await assert.rejects(mqttClient(t, url, { ca: pem(pki.ca), servername: 'localhost', reconnectPeriod: 0, connectTimeout: 2000 }))
   })
@@ -116,19 +141,32 @@ describe('client certificates', { concurrency: true }, () => {
     const passwords = PasswordFile.fromText(`bob:${await hashPassword('bobs-secret', { N: 1024, r: 8, p: 1 })}\n`)
     const logger = pino({ level: 'silent' })
     const authenticate = new PasswordAuth({ passwords, throttle: new LoginThrottle(), logger }).authenticate
-    const { url } = await startTlsBroker(t, { ...requiring(), useIdentityAsUsername: true }, { auth: new AclAuthorizer(parseAcl('user alice\ntopic readwrite alice/#\n', 'acl'), authenticate) })
+    const { url } = await startTlsBroker(
+      t,
+      { ...requiring(), useIdentityAsUsername: true },
+      { auth: new AclAuthorizer(parseAcl('user alice\ntopic readwrite alice/#\n', 'acl'), authenticate) }
+    )
     // alice is in no password file: the verified certificate is her login.
     const bare = await mqttClient(t, url, withCert(pki.client))
     assert.equal(bare.connected, true)
     const claiming = await mqttClient(t, url, { ...withCert(pki.client), username: 'bob', password: 'wrong' })
     const granted = await claiming.subscribeAsync('alice/#', { qos: 1 })
-    assert.deepEqual(granted.map((g) => g.qos), [1], 'the session is alice, not bob')
+    assert.deepEqual(
+      granted.map((g) => g.qos),
+      [1],
+      'the session is alice, not bob'
+    )
   })
 
   test('require-certificate without use-identity-as-username: a password file still asks for the password', async (t) => {
     const passwords = PasswordFile.fromText(`bob:${await hashPassword('bobs-secret', { N: 1024, r: 8, p: 1 })}\n`)
     const authenticate = new PasswordAuth({ passwords, throttle: new LoginThrottle(), logger: pino({ level: 'silent' }) }).authenticate
-    const { url } = await startTlsBroker(t, requiring(), { auth: new AclAuthorizer(parseAcl('topic read #\n', 'acl'), authenticate) }, false)
+    const { url } = await startTlsBroker(
+      t,
+      requiring(),
+      { auth: new AclAuthorizer(parseAcl('topic read #\n', 'acl'), authenticate) },
+      false
+    )
     await assert.rejects(mqttClient(t, url, withCert(pki.client)), (error: Error & { code?: number }) => error.code === 0x86)
     const bob = await mqttClient(t, url, { ...withCert(pki.client), username: 'bob', password: 'bobs-secret' })
     assert.equal(bob.connected, true)

@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test'
 import { Broker } from '../../../broker/broker.js'
 import { TlsFileError } from '../../../broker/listeners/tls.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
+import { runProgram } from '../../helpers/run-program.js'
 import { mqttClient, uniqueId } from '../../helpers/session-clients.js'
 import { startTlsBroker, tlsOutcome } from '../../helpers/tls-broker.js'
 import { makeTestPki, pem, type TestPki } from '../../helpers/tls-certs.js'
-import { runProgram } from '../../helpers/run-program.js'
 
 /**
  * The mqtts listener with real clients: mqtt.js and Debian's mosquitto_pub / mosquitto_sub over TLS,
@@ -15,7 +15,9 @@ import { runProgram } from '../../helpers/run-program.js'
  */
 
 let pki: TestPki
-before(() => { pki = makeTestPki() })
+before(() => {
+  pki = makeTestPki()
+})
 after(() => pki.remove())
 
 describe('mqtts listener', { concurrency: true }, () => {
@@ -40,7 +42,12 @@ describe('mqtts listener', { concurrency: true }, () => {
     const broker = new Broker()
     t.after(() => broker.close())
     const plain = await broker.listen({ host: '127.0.0.1', port: 0 })
-    const secure = await broker.listen({ protocol: 'mqtts', host: '127.0.0.1', port: 0, tls: { cert: pki.server.cert, key: pki.server.key } })
+    const secure = await broker.listen({
+      protocol: 'mqtts',
+      host: '127.0.0.1',
+      port: 0,
+      tls: { cert: pki.server.cert, key: pki.server.key }
+    })
     const subscriber = await mqttClient(t, `mqtts://127.0.0.1:${secure.port}`, { ca: pem(pki.ca) })
     const inbox = new Inbox(subscriber)
     const topic = `mixed/${uniqueId()}`
@@ -80,14 +87,22 @@ describe('mqtts listener', { concurrency: true }, () => {
       const listen = (tls: Parameters<typeof startTlsBroker>[1]): Promise<unknown> =>
         broker.listen({ protocol: 'mqtts', host: '127.0.0.1', port: 0, tls })
       const missing = `${pki.dir}/no-such.key`
-      await assert.rejects(listen({ cert: pki.server.cert, key: missing }),
-        (error: Error) => error instanceof TlsFileError && error.file === missing && error.message.includes(missing))
-      await assert.rejects(listen({ cert: pki.server.key, key: pki.server.key }),
-        (error: Error) => error instanceof TlsFileError && error.message.includes(pki.server.key) && /certificate/.test(error.message))
-      await assert.rejects(listen({ cert: pki.server.cert, key: pki.client.key }),
-        (error: Error) => error instanceof TlsFileError && error.message.includes(pki.client.key) && error.message.includes(pki.server.cert))
-      await assert.rejects(listen({ cert: pki.server.cert, key: pki.server.key, cafile: pki.ca, crlfile: pki.server.cert }),
-        (error: Error) => error instanceof TlsFileError && error.message.includes(pki.server.cert) && /CRL/.test(error.message))
+      await assert.rejects(
+        listen({ cert: pki.server.cert, key: missing }),
+        (error: Error) => error instanceof TlsFileError && error.file === missing && error.message.includes(missing)
+      )
+      await assert.rejects(
+        listen({ cert: pki.server.key, key: pki.server.key }),
+        (error: Error) => error instanceof TlsFileError && error.message.includes(pki.server.key) && /certificate/.test(error.message)
+      )
+      await assert.rejects(
+        listen({ cert: pki.server.cert, key: pki.client.key }),
+        (error: Error) => error instanceof TlsFileError && error.message.includes(pki.client.key) && error.message.includes(pki.server.cert)
+      )
+      await assert.rejects(
+        listen({ cert: pki.server.cert, key: pki.server.key, cafile: pki.ca, crlfile: pki.server.cert }),
+        (error: Error) => error instanceof TlsFileError && error.message.includes(pki.server.cert) && /CRL/.test(error.message)
+      )
       await assert.rejects(listen({ cert: pki.server.cert, key: pki.server.key, requireCertificate: true }), /need a cafile/)
     } finally {
       await broker.close()

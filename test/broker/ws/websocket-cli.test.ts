@@ -8,7 +8,9 @@ import { mqttClient } from '../../helpers/session-clients.js'
 import { makeTestPki, pem } from '../../helpers/tls-certs.js'
 
 test('thermopost broker --ws-port 0 logs its ws:// URL and MQTT over it reaches TCP clients', async (t) => {
-  const { urls: [mqtt, ws] } = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--ws-port', '0', '--store', 'memory'], 2)
+  const {
+    urls: [mqtt, ws]
+  } = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--ws-port', '0', '--store', 'memory'], 2)
   assert.match(ws!, /^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/)
   const urls = { mqtt: mqtt!, ws: ws! }
   const overTcp = await connectClient(t, urls.mqtt, { clientId: 'tcp-side' })
@@ -22,8 +24,15 @@ test('thermopost broker --ws-port 0 logs its ws:// URL and MQTT over it reaches 
 test('thermopost broker --wss-port 0 with --cert and --key serves MQTT over wss next to plain TCP, with no mqtts listener', async (t) => {
   const pki = makeTestPki()
   t.after(() => pki.remove())
-  const { urls, output } = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--wss-port', '0', '--cert', pki.server.cert, '--key', pki.server.key, '--store', 'memory'], 2)
-  assert.deepEqual(urls.map((url) => url.split(':')[0]), ['mqtt', 'wss'])
+  const { urls, output } = await startCliBroker(
+    t,
+    ['--host', '127.0.0.1', '--port', '0', '--wss-port', '0', '--cert', pki.server.cert, '--key', pki.server.key, '--store', 'memory'],
+    2
+  )
+  assert.deepEqual(
+    urls.map((url) => url.split(':')[0]),
+    ['mqtt', 'wss']
+  )
   assert.doesNotMatch(output(), /mqtts:\/\//)
   const secure = await mqttClient(t, urls[1]!, { ca: pem(pki.ca), servername: 'localhost' })
   const plain = await mqttClient(t, urls[0]!)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, before, test, type TestContext } from 'node:test'
+import { after, before, type TestContext, test } from 'node:test'
 import { generate } from 'mqtt-packet'
 import { WebSocket } from 'ws'
 import { Broker } from '../../../broker/broker.js'
@@ -10,20 +10,27 @@ import { makeTestPki, pem, type TestPki } from '../../helpers/tls-certs.js'
 /** MQTT over WebSocket (ws, wss) on /mqtt, next to a plain TCP listener of the same broker. */
 
 let pki: TestPki
-before(() => { pki = makeTestPki() })
+before(() => {
+  pki = makeTestPki()
+})
 after(() => pki.remove())
 
-async function startBroker (t: TestContext): Promise<{ tcp: string, ws: string, wss: string, wsPort: number }> {
+async function startBroker(t: TestContext): Promise<{ tcp: string; ws: string; wss: string; wsPort: number }> {
   const broker = new Broker({})
   t.after(() => broker.close())
   const tcp = await broker.listen({ host: '127.0.0.1', port: 0 })
   const ws = await broker.listen({ protocol: 'ws', host: '127.0.0.1', port: 0 })
   const wss = await broker.listen({ protocol: 'wss', host: '127.0.0.1', port: 0, tls: pki.server })
-  return { tcp: `mqtt://127.0.0.1:${tcp.port}`, ws: `ws://127.0.0.1:${ws.port}/mqtt`, wss: `wss://127.0.0.1:${wss.port}/mqtt`, wsPort: ws.port }
+  return {
+    tcp: `mqtt://127.0.0.1:${tcp.port}`,
+    ws: `ws://127.0.0.1:${ws.port}/mqtt`,
+    wss: `wss://127.0.0.1:${wss.port}/mqtt`,
+    wsPort: ws.port
+  }
 }
 
 /** A bare WebSocket on the mqtt subprotocol, for frames mqtt.js would never send; what it receives is collected. */
-async function openWebSocket (t: TestContext, url: string): Promise<{ socket: WebSocket, replies: Buffer[] }> {
+async function openWebSocket(t: TestContext, url: string): Promise<{ socket: WebSocket; replies: Buffer[] }> {
   const socket = new WebSocket(url, 'mqtt')
   t.after(() => socket.terminate())
   socket.on('error', () => {})
@@ -36,7 +43,10 @@ async function openWebSocket (t: TestContext, url: string): Promise<{ socket: We
 
 test('QoS 1 round trip over ws and over wss', async (t) => {
   const urls = await startBroker(t)
-  for (const [url, options] of [[urls.ws, {}], [urls.wss, { ca: pem(pki.ca), servername: 'localhost' }]] as const) {
+  for (const [url, options] of [
+    [urls.ws, {}],
+    [urls.wss, { ca: pem(pki.ca), servername: 'localhost' }]
+  ] as const) {
     const client = await mqttClient(t, url, options)
     const inbox = new Inbox(client)
     const topic = `ws/${uniqueId()}`
@@ -67,7 +77,10 @@ test('another path is refused with an HTTP error, no MQTT', async (t) => {
   const urls = await startBroker(t)
   const status = await new Promise<number>((resolve, reject) => {
     const socket = new WebSocket(`ws://127.0.0.1:${urls.wsPort}/other`, 'mqtt')
-    socket.on('unexpected-response', (_request, response) => { resolve(response.statusCode ?? 0); socket.terminate() })
+    socket.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0)
+      socket.terminate()
+    })
     socket.on('open', () => reject(new Error('upgraded on /other')))
     socket.on('error', () => {})
   })
@@ -103,7 +116,9 @@ test('a text frame closes the connection (1003) before anything in it is read; o
   const bystander = await mqttClient(t, urls.ws, { protocolVersion: 4 })
   const { socket, replies } = await openWebSocket(t, urls.ws)
   // A well-formed CONNECT, but in a text frame [MQTT-6.0.0-1].
-  socket.send(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: uniqueId('text'), clean: true, keepalive: 0 }), { binary: false })
+  socket.send(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: uniqueId('text'), clean: true, keepalive: 0 }), {
+    binary: false
+  })
   const code = await new Promise<number>((resolve) => socket.once('close', resolve))
   assert.equal(code, 1003)
   assert.deepEqual(replies, [], 'no CONNACK: the CONNECT in the text frame was never read')

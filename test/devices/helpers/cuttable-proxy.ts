@@ -10,11 +10,16 @@ export class CuttableProxy {
   private cut = false
   private readonly sockets = new Set<Socket>()
 
-  private constructor (private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number
+  ) {}
 
-  get url (): string { return `mqtt://127.0.0.1:${this.port}` }
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`
+  }
 
-  static async start (t: TestContext, targetPort: number): Promise<CuttableProxy> {
+  static async start(t: TestContext, targetPort: number): Promise<CuttableProxy> {
     let proxy: CuttableProxy | undefined
     const server = createServer((client) => {
       if (proxy!.cut) {
@@ -40,16 +45,16 @@ export class CuttableProxy {
   }
 
   /** Starts the outage: every connection through the proxy dies, and new ones die at once. */
-  cutLink (): void {
+  cutLink(): void {
     this.cut = true
     for (const socket of this.sockets) socket.destroy()
   }
 
-  restoreLink (): void {
+  restoreLink(): void {
     this.cut = false
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.cutLink()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { OutsideTemperature } from '../../../devices/model/outside-temperature.js'
-import { randomRoomParameters, RoomModel } from '../../../devices/model/room-model.js'
+import { RoomModel, randomRoomParameters } from '../../../devices/model/room-model.js'
 import { SeededRandom } from '../../../devices/model/seeded-random.js'
 import { Sensor } from '../../../devices/model/sensor.js'
 
@@ -9,14 +9,19 @@ import { Sensor } from '../../../devices/model/sensor.js'
 
 const MIDNIGHT = Date.UTC(2026, 0, 15)
 
-function room (seed: number, temperature = 17, setpoint = 17): { model: RoomModel, sensor: Sensor } {
+function room(seed: number, temperature = 17, setpoint = 17): { model: RoomModel; sensor: Sensor } {
   const random = new SeededRandom(seed)
-  const model = new RoomModel(randomRoomParameters(random), new OutsideTemperature(), { time: MIDNIGHT, temperature, setpoint, mode: 'heat' })
+  const model = new RoomModel(randomRoomParameters(random), new OutsideTemperature(), {
+    time: MIDNIGHT,
+    temperature,
+    setpoint,
+    mode: 'heat'
+  })
   return { model, sensor: new Sensor(random) }
 }
 
 /** Sensor readings every `stepSeconds` of model time for `seconds`, as [seconds since start, °C]. */
-function readings (model: RoomModel, sensor: Sensor, seconds: number, stepSeconds = 60): Array<[number, number]> {
+function readings(model: RoomModel, sensor: Sensor, seconds: number, stepSeconds = 60): Array<[number, number]> {
   const start = model.time
   const out: Array<[number, number]> = []
   for (let t = stepSeconds; t <= seconds; t += stepSeconds) {

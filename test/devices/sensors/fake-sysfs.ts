@@ -15,7 +15,7 @@ export interface FakeTree {
 }
 
 /** Builds the tree under a fresh temporary root, removed after the test; returns the root. */
-export function fakeSysfs (t: TestContext, tree: FakeTree): string {
+export function fakeSysfs(t: TestContext, tree: FakeTree): string {
   const root = mkdtempSync(join(tmpdir(), 'thermopost-sysfs-'))
   t.after(() => rmSync(root, { recursive: true, force: true }))
   for (const [path, content] of Object.entries(tree.files ?? {})) {
@@ -30,7 +30,7 @@ export function fakeSysfs (t: TestContext, tree: FakeTree): string {
 }
 
 /** A w1_slave file's two lines: scratchpad bytes, the driver's CRC verdict, the millidegrees. */
-export function w1Slave (bytes: string, crc: string, verdict: 'YES' | 'NO', millidegrees: number): string {
+export function w1Slave(bytes: string, crc: string, verdict: 'YES' | 'NO', millidegrees: number): string {
   return `${bytes} : crc=${crc} ${verdict}\n${bytes} t=${millidegrees}`
 }
 

@@ -37,13 +37,22 @@ test('hwmon chips behind class symlinks: labelled and unlabelled channels, ids f
   })
   const search = await findHwmonSensors(root)
   assert.equal(search.pattern, join(root, 'sys/class/hwmon/hwmon*/temp*_input'))
-  assert.deepEqual(search.sensors.map((s) => [s.id, s.label, s.kind, s.model, s.source]), [
-    // No `device` link (a virtual chip): the hwmonN name stands in.
-    ['hwmon-acpitz-hwmon0-temp1', 'acpitz temp1', 'hwmon', 'hwmon/acpitz', join(root, 'sys/class/hwmon/hwmon0/temp1_input')],
-    ['hwmon-nvme-nvme0-temp1', 'nvme Composite', 'hwmon', 'hwmon/nvme', join(root, 'sys/class/hwmon/hwmon1/temp1_input')],
-    ['hwmon-coretemp-coretemp.0-temp1', 'coretemp Package id 0', 'hwmon', 'hwmon/coretemp', join(root, 'sys/class/hwmon/hwmon3/temp1_input')],
-    ['hwmon-coretemp-coretemp.0-temp2', 'coretemp Core 0', 'hwmon', 'hwmon/coretemp', join(root, 'sys/class/hwmon/hwmon3/temp2_input')]
-  ])
+  assert.deepEqual(
+    search.sensors.map((s) => [s.id, s.label, s.kind, s.model, s.source]),
+    [
+      // No `device` link (a virtual chip): the hwmonN name stands in.
+      ['hwmon-acpitz-hwmon0-temp1', 'acpitz temp1', 'hwmon', 'hwmon/acpitz', join(root, 'sys/class/hwmon/hwmon0/temp1_input')],
+      ['hwmon-nvme-nvme0-temp1', 'nvme Composite', 'hwmon', 'hwmon/nvme', join(root, 'sys/class/hwmon/hwmon1/temp1_input')],
+      [
+        'hwmon-coretemp-coretemp.0-temp1',
+        'coretemp Package id 0',
+        'hwmon',
+        'hwmon/coretemp',
+        join(root, 'sys/class/hwmon/hwmon3/temp1_input')
+      ],
+      ['hwmon-coretemp-coretemp.0-temp2', 'coretemp Core 0', 'hwmon', 'hwmon/coretemp', join(root, 'sys/class/hwmon/hwmon3/temp2_input')]
+    ]
+  )
   assert.deepEqual(await Promise.all(search.sensors.map((s) => s.read())), [27.8, 38.85, 45, 43])
 })
 

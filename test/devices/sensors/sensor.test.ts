@@ -3,7 +3,13 @@ import { test } from 'node:test'
 import { makeSensor, SensorReadError, sensorId } from '../../../devices/sensors/sensor.js'
 
 test('a sensor retries a failed attempt, counts it, and returns the next good reading', async () => {
-  const answers: Array<number | Error> = [new SensorReadError('crc'), 21.5, new SensorReadError('a'), new SensorReadError('b'), new SensorReadError('c')]
+  const answers: Array<number | Error> = [
+    new SensorReadError('crc'),
+    21.5,
+    new SensorReadError('a'),
+    new SensorReadError('b'),
+    new SensorReadError('c')
+  ]
   const sensor = makeSensor({
     id: 'x',
     label: 'x',
@@ -19,7 +25,7 @@ test('a sensor retries a failed attempt, counts it, and returns the next good re
   })
   assert.equal(await sensor.read(), 21.5)
   assert.equal(sensor.failures, 1)
-  await assert.rejects(sensor.read(), { message: 'c' }, 'the last attempt\'s error is the one reported')
+  await assert.rejects(sensor.read(), { message: 'c' }, "the last attempt's error is the one reported")
   assert.equal(sensor.failures, 4)
 })
 

@@ -20,21 +20,30 @@ test('thermal zones are read through the class symlinks, in zone order, cooling 
       [`${zones}/cooling_device0/type`]: 'Processor',
       [`${zones}/cooling_device0/cur_state`]: '0'
     },
-    links: Object.fromEntries(['thermal_zone0', 'thermal_zone2', 'thermal_zone10', 'cooling_device0']
-      .map((name) => [`sys/class/thermal/${name}`, `../../devices/virtual/thermal/${name}`]))
+    links: Object.fromEntries(
+      ['thermal_zone0', 'thermal_zone2', 'thermal_zone10', 'cooling_device0'].map((name) => [
+        `sys/class/thermal/${name}`,
+        `../../devices/virtual/thermal/${name}`
+      ])
+    )
   })
   const search = await findThermalZones(root)
   assert.equal(search.pattern, join(root, 'sys/class/thermal/thermal_zone*/temp'))
-  assert.deepEqual(search.sensors.map((s) => [s.id, s.label, s.kind, s.model]), [
-    ['thermal-zone0-acpitz', 'acpitz (thermal_zone0)', 'thermal', 'thermal/acpitz'],
-    ['thermal-zone2-x86_pkg_temp', 'x86_pkg_temp (thermal_zone2)', 'thermal', 'thermal/x86_pkg_temp'],
-    ['thermal-zone10-iwlwifi_1', 'iwlwifi_1 (thermal_zone10)', 'thermal', 'thermal/iwlwifi_1']
-  ])
+  assert.deepEqual(
+    search.sensors.map((s) => [s.id, s.label, s.kind, s.model]),
+    [
+      ['thermal-zone0-acpitz', 'acpitz (thermal_zone0)', 'thermal', 'thermal/acpitz'],
+      ['thermal-zone2-x86_pkg_temp', 'x86_pkg_temp (thermal_zone2)', 'thermal', 'thermal/x86_pkg_temp'],
+      ['thermal-zone10-iwlwifi_1', 'iwlwifi_1 (thermal_zone10)', 'thermal', 'thermal/iwlwifi_1']
+    ]
+  )
   assert.deepEqual(await Promise.all(search.sensors.map((s) => s.read())), [27.8, -1.5, 41])
 })
 
 test('a zone whose temp cannot be read fails with the file and the reason, and is counted', async (t) => {
-  const root = fakeSysfs(t, { files: { 'sys/class/thermal/thermal_zone0/type': 'cpu-thermal', 'sys/class/thermal/thermal_zone0/temp': '50000' } })
+  const root = fakeSysfs(t, {
+    files: { 'sys/class/thermal/thermal_zone0/type': 'cpu-thermal', 'sys/class/thermal/thermal_zone0/temp': '50000' }
+  })
   const [zone] = (await findThermalZones(root)).sensors
   const temp = join(root, 'sys/class/thermal/thermal_zone0/temp')
   rmSync(temp)

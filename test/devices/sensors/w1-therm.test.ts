@@ -25,12 +25,18 @@ test('DS18B20 probes: found by family code 28 through the bus symlinks, read wit
   })
   const search = await findW1Probes(root)
   assert.equal(search.pattern, join(root, 'sys/bus/w1/devices/28-*/w1_slave'))
-  assert.deepEqual(search.sensors.map((s) => [s.id, s.label, s.kind, s.model]), [
-    ['w1-28-0000075d3c4b', 'DS18B20 28-0000075d3c4b', 'w1', 'w1/DS18B20'],
-    ['w1-28-0316a2795aff', 'DS18B20 28-0316a2795aff', 'w1', 'w1/DS18B20']
-  ])
+  assert.deepEqual(
+    search.sensors.map((s) => [s.id, s.label, s.kind, s.model]),
+    [
+      ['w1-28-0000075d3c4b', 'DS18B20 28-0000075d3c4b', 'w1', 'w1/DS18B20'],
+      ['w1-28-0316a2795aff', 'DS18B20 28-0316a2795aff', 'w1', 'w1/DS18B20']
+    ]
+  )
   assert.deepEqual(await Promise.all(search.sensors.map((s) => s.read())), [-1.25, 23.125])
-  assert.deepEqual(search.sensors.map((s) => s.failures), [0, 0])
+  assert.deepEqual(
+    search.sensors.map((s) => s.failures),
+    [0, 0]
+  )
 })
 
 test('a bad CRC is never a reading: retried, counted, then refused', async (t) => {
@@ -38,7 +44,10 @@ test('a bad CRC is never a reading: retried, counted, then refused', async (t) =
     files: { 'sys/bus/w1/devices/28-0316a2795aff/w1_slave': w1Slave('72 01 4b 46 7f ff 0e 10 57', 'ff', 'NO', 23125) }
   })
   const [probe] = (await findW1Probes(root)).sensors
-  await assert.rejects(probe!.read(), (error: Error) => error instanceof SensorReadError && /CRC check failed \(crc=ff NO\)/.test(error.message))
+  await assert.rejects(
+    probe!.read(),
+    (error: Error) => error instanceof SensorReadError && /CRC check failed \(crc=ff NO\)/.test(error.message)
+  )
   assert.equal(probe!.failures, 3, 'three attempts, three failures')
 })
 

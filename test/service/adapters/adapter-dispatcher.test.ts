@@ -7,17 +7,17 @@ import { UnrecognizedPayloads } from '../../../service/adapters/unrecognized-pay
 import { RECEIVED_AT, readingsOf } from './decode.js'
 import { recordingLogger } from './recording-logger.js'
 
-function dispatcherWithCounter (adapters: Adapter[]): { dispatcher: AdapterDispatcher, unrecognized: UnrecognizedPayloads } {
+function dispatcherWithCounter(adapters: Adapter[]): { dispatcher: AdapterDispatcher; unrecognized: UnrecognizedPayloads } {
   const unrecognized = new UnrecognizedPayloads(recordingLogger().logger)
   return { dispatcher: new AdapterDispatcher(adapters, unrecognized), unrecognized }
 }
 
-function send (dispatcher: AdapterDispatcher, topic: string, payload: string | object): ReturnType<AdapterDispatcher['dispatch']> {
+function send(dispatcher: AdapterDispatcher, topic: string, payload: string | object): ReturnType<AdapterDispatcher['dispatch']> {
   return dispatcher.dispatch(topic, Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)), RECEIVED_AT)
 }
 
 /** Whether some topic matches both filters ('+' one level, '#' the rest, and the parent level). */
-function filtersOverlap (a: string[], b: string[]): boolean {
+function filtersOverlap(a: string[], b: string[]): boolean {
   if (a[0] === '#' || b[0] === '#') return true
   if (a.length === 0 || b.length === 0) return a.length === b.length
   if (a[0] !== '+' && b[0] !== '+' && a[0] !== b[0]) return false
@@ -45,19 +45,36 @@ test('a message its adapter cannot read, one nobody claims, and an adapter that 
   const throwing: Adapter = {
     name: 'throwing',
     subscriptions: [{ filter: 'boom/#', shareable: true }],
-    decode () { throw new Error('kaboom') }
+    decode() {
+      throw new Error('kaboom')
+    }
   }
   const { dispatcher, unrecognized } = dispatcherWithCounter([...createAdapters(), throwing])
-  assert.deepEqual(send(dispatcher, 'tele/kitchen/SENSOR', 'not json'), { adapter: 'tasmota', result: { kind: 'unrecognized', reason: 'payload is not JSON' } })
+  assert.deepEqual(send(dispatcher, 'tele/kitchen/SENSOR', 'not json'), {
+    adapter: 'tasmota',
+    result: { kind: 'unrecognized', reason: 'payload is not JSON' }
+  })
   // A custom prefix without Shelly's shape: Shelly passes, and no other adapter takes it.
-  assert.deepEqual(send(dispatcher, 'printer/status/ink', '40%'), { adapter: undefined, result: { kind: 'unrecognized', reason: 'no adapter recognizes it' } })
-  assert.deepEqual(send(dispatcher, 'boom/1', '1'), { adapter: 'throwing', result: { kind: 'unrecognized', reason: 'adapter failed: kaboom' } })
+  assert.deepEqual(send(dispatcher, 'printer/status/ink', '40%'), {
+    adapter: undefined,
+    result: { kind: 'unrecognized', reason: 'no adapter recognizes it' }
+  })
+  assert.deepEqual(send(dispatcher, 'boom/1', '1'), {
+    adapter: 'throwing',
+    result: { kind: 'unrecognized', reason: 'adapter failed: kaboom' }
+  })
   assert.deepEqual(send(dispatcher, 'unsubscribed/topic', '1').adapter, undefined)
-  assert.deepEqual(unrecognized.snapshot().map((entry) => [entry.adapter, entry.reason, entry.count]).sort(), [
-    [NO_ADAPTER, 'no adapter recognizes it', 2],
-    ['tasmota', 'payload is not JSON', 1],
-    ['throwing', 'adapter failed: kaboom', 1]
-  ])
+  assert.deepEqual(
+    unrecognized
+      .snapshot()
+      .map((entry) => [entry.adapter, entry.reason, entry.count])
+      .sort(),
+    [
+      [NO_ADAPTER, 'no adapter recognizes it', 2],
+      ['tasmota', 'payload is not JSON', 1],
+      ['throwing', 'adapter failed: kaboom', 1]
+    ]
+  )
 })
 
 test('adapters are asked in order until one claims the message', () => {
@@ -65,7 +82,7 @@ test('adapters are asked in order until one claims the message', () => {
   const stub = (name: string, claims: boolean): Adapter => ({
     name,
     subscriptions: [{ filter: name === 'first' ? 'a/#' : 'a/+', shareable: true }],
-    decode () {
+    decode() {
       asked.push(name)
       return claims ? { kind: 'no-reading' } : { kind: 'not-mine' }
     }
@@ -79,10 +96,22 @@ test('topic filters: shareable ones under $share/{group}/, the retained ones pla
   const dispatcher = new AdapterDispatcher(createAdapters())
   const filters = dispatcher.topicFilters('service')
   assert.equal(new Set(filters).size, filters.length)
-  for (const expected of ['$share/service/thermopost/+/+/reading', 'thermopost/+/+/status', '$share/service/tele/+/SENSOR', 'tele/+/LWT', '$share/service/zigbee2mqtt/#', 'homeassistant/sensor/+/+/config', 'homie/+/$state', '$share/service/homie/+/+/+']) {
+  for (const expected of [
+    '$share/service/thermopost/+/+/reading',
+    'thermopost/+/+/status',
+    '$share/service/tele/+/SENSOR',
+    'tele/+/LWT',
+    '$share/service/zigbee2mqtt/#',
+    'homeassistant/sensor/+/+/config',
+    'homie/+/$state',
+    '$share/service/homie/+/+/+'
+  ]) {
     assert.ok(filters.includes(expected), `${expected} in ${filters.join(' ')}`)
   }
-  assert.deepEqual(dispatcher.topicFilters().filter((filter) => filter.startsWith('$share/')), [])
+  assert.deepEqual(
+    dispatcher.topicFilters().filter((filter) => filter.startsWith('$share/')),
+    []
+  )
 })
 
 test('plain filters overlap shareable ones only where no reading can arrive', () => {
@@ -103,8 +132,14 @@ test('plain filters overlap shareable ones only where no reading can arrive', ()
 test('dispatched by subscription identifier, a message goes only to the adapters of the filter that delivered it', () => {
   const { dispatcher, unrecognized } = dispatcherWithCounter(createAdapters())
   const plan = dispatcher.subscriptionPlan('service')
-  assert.deepEqual(plan.map((planned) => planned.subscriptionIdentifier), plan.map((_, index) => index + 1))
-  assert.deepEqual(dispatcher.topicFilters('service'), plan.map((planned) => planned.topic))
+  assert.deepEqual(
+    plan.map((planned) => planned.subscriptionIdentifier),
+    plan.map((_, index) => index + 1)
+  )
+  assert.deepEqual(
+    dispatcher.topicFilters('service'),
+    plan.map((planned) => planned.topic)
+  )
   const idOf = (topic: string): number => plan.find((planned) => planned.topic === topic)!.subscriptionIdentifier
   const payload = Buffer.from(JSON.stringify({ DS18B20: { Temperature: 4.5 }, TempUnit: 'C' }))
 
@@ -114,6 +149,12 @@ test('dispatched by subscription identifier, a message goes only to the adapters
   const viaTasmota = dispatcher.dispatch('tele/status/SENSOR', payload, RECEIVED_AT, [idOf('$share/service/tele/+/SENSOR')])
   assert.equal(readingsOf(viaTasmota.result)[0].deviceId, 'tasmota/status')
   // Only Shelly's filter matches this one, so nobody else will decide: it is counted.
-  assert.equal(dispatcher.dispatch('printer/status/ink', Buffer.from('40%'), RECEIVED_AT, idOf('$share/service/+/status/+')).result.kind, 'unrecognized')
-  assert.deepEqual(unrecognized.snapshot().map((entry) => [entry.adapter, entry.topic, entry.count]), [[NO_ADAPTER, 'printer/status/ink', 1]])
+  assert.equal(
+    dispatcher.dispatch('printer/status/ink', Buffer.from('40%'), RECEIVED_AT, idOf('$share/service/+/status/+')).result.kind,
+    'unrecognized'
+  )
+  assert.deepEqual(
+    unrecognized.snapshot().map((entry) => [entry.adapter, entry.topic, entry.count]),
+    [[NO_ADAPTER, 'printer/status/ink', 1]]
+  )
 })

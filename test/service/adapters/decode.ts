@@ -6,23 +6,23 @@ import type { Reading } from '../../../service/reading.js'
 export const RECEIVED_AT = Date.UTC(2024, 0, 5, 11, 0, 30)
 
 /** Decodes a fixture: objects are sent as JSON, strings as they are. */
-export function decode (adapter: Adapter, topic: string, payload: string | object): AdapterResult {
+export function decode(adapter: Adapter, topic: string, payload: string | object): AdapterResult {
   const bytes = Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload))
   return adapter.decode(topic, bytes, RECEIVED_AT)
 }
 
-export function readingsOf (result: AdapterResult): Reading[] {
+export function readingsOf(result: AdapterResult): Reading[] {
   assert.equal(result.kind, 'readings', `expected readings, got ${JSON.stringify(result)}`)
   return (result as { readings: Reading[] }).readings
 }
 
-export function statusOf (result: AdapterResult): DeviceStatus {
+export function statusOf(result: AdapterResult): DeviceStatus {
   assert.equal(result.kind, 'status', `expected a status, got ${JSON.stringify(result)}`)
   return (result as { status: DeviceStatus }).status
 }
 
 /** Asserts an `unrecognized` result whose reason matches. */
-export function assertUnrecognized (result: AdapterResult, reason: RegExp): void {
+export function assertUnrecognized(result: AdapterResult, reason: RegExp): void {
   assert.equal(result.kind, 'unrecognized', `expected unrecognized, got ${JSON.stringify(result)}`)
   assert.match((result as { reason: string }).reason, reason)
 }
@@ -31,8 +31,10 @@ export function assertUnrecognized (result: AdapterResult, reason: RegExp): void
  * Asserts a two-word status topic: `offline` gives the whole expected status (offline, timed on
  * receipt), `online` an online one, and `invalid` is unrecognized with a reason matching `reason`.
  */
-export function assertStatusWords (
-  adapter: Adapter, topic: string, words: { online: string, offline: string, invalid: string, reason: RegExp },
+export function assertStatusWords(
+  adapter: Adapter,
+  topic: string,
+  words: { online: string; offline: string; invalid: string; reason: RegExp },
   expected: Pick<DeviceStatus, 'deviceId' | 'site' | 'device' | 'source'>
 ): void {
   assert.deepEqual(statusOf(decode(adapter, topic, words.offline)), { ...expected, online: false, state: words.offline, time: RECEIVED_AT })

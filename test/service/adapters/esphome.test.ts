@@ -7,7 +7,7 @@ import { assertUnrecognized, decode, RECEIVED_AT, readingsOf } from './decode.js
 // Home Assistant discovery configs, with ESPHome's abbreviated keys, on
 // homeassistant/sensor/{node}/{object_id}/config.
 
-function discoveryConfig (node: string, objectId: string, deviceClass: string, unit: string): object {
+function discoveryConfig(node: string, objectId: string, deviceClass: string, unit: string): object {
   return {
     dev_cla: deviceClass,
     unit_of_meas: unit,
@@ -22,21 +22,26 @@ function discoveryConfig (node: string, objectId: string, deviceClass: string, u
 
 test('without discovery, a sensor named temperature is read in °C, timed on receipt', () => {
   const result = decode(createEsphomeAdapter(), 'livingroom/sensor/living_room_temperature/state', '21.6')
-  assert.deepEqual(readingsOf(result), [{
-    deviceId: 'esphome/livingroom/living_room_temperature',
-    site: 'esphome',
-    device: 'livingroom/living_room_temperature',
-    source: 'esphome',
-    time: RECEIVED_AT,
-    temperature: 21.6
-  }])
+  assert.deepEqual(readingsOf(result), [
+    {
+      deviceId: 'esphome/livingroom/living_room_temperature',
+      site: 'esphome',
+      device: 'livingroom/living_room_temperature',
+      source: 'esphome',
+      time: RECEIVED_AT,
+      temperature: 21.6
+    }
+  ])
   assert.equal(readingsOf(decode(createEsphomeAdapter(), 'shed/sensor/shed-temp/state', '-7.25'))[0].temperature, -7.25)
   assert.equal(decode(createEsphomeAdapter(), 'livingroom/sensor/wifi_signal/state', '-61').kind, 'no-reading')
 })
 
 test('a discovery config decides: its unit is converted and its device class is believed over the name', () => {
   const adapter = createEsphomeAdapter()
-  assert.equal(decode(adapter, 'homeassistant/sensor/garage/outside/config', discoveryConfig('garage', 'outside', 'temperature', '°F')).kind, 'no-reading')
+  assert.equal(
+    decode(adapter, 'homeassistant/sensor/garage/outside/config', discoveryConfig('garage', 'outside', 'temperature', '°F')).kind,
+    'no-reading'
+  )
   assert.equal(readingsOf(decode(adapter, 'garage/sensor/outside/state', '14'))[0].temperature, -10)
   decode(adapter, 'homeassistant/sensor/garage/temperature_rh/config', discoveryConfig('garage', 'temperature_rh', 'humidity', '%'))
   assert.equal(decode(adapter, 'garage/sensor/temperature_rh/state', '55').kind, 'no-reading')
@@ -44,8 +49,12 @@ test('a discovery config decides: its unit is converted and its device class is 
 
 test('the ~ base topic, long keys, and a config removed by an empty payload', () => {
   const adapter = createEsphomeAdapter()
-  decode(adapter, 'homeassistant/sensor/cellar/probe/config',
-    { '~': 'cellar/sensor/probe', state_topic: '~/state', device_class: 'temperature', unit_of_measurement: 'K' })
+  decode(adapter, 'homeassistant/sensor/cellar/probe/config', {
+    '~': 'cellar/sensor/probe',
+    state_topic: '~/state',
+    device_class: 'temperature',
+    unit_of_measurement: 'K'
+  })
   assert.equal(readingsOf(decode(adapter, 'cellar/sensor/probe/state', '285.15'))[0].temperature, 12)
   decode(adapter, 'homeassistant/sensor/cellar/probe/config', '')
   // Without its config, 'probe' does not say temperature.
@@ -57,7 +66,10 @@ test("'nan', empty and text states of a thermometer are unrecognized; a broken c
   assertUnrecognized(decode(adapter, 'attic/sensor/attic_temperature/state', 'nan'), /not a number/)
   assertUnrecognized(decode(adapter, 'attic/sensor/attic_temperature/state', ''), /not a number/)
   assertUnrecognized(decode(adapter, 'attic/sensor/attic_temperature/state', '0x15'), /not a number/)
-  assertUnrecognized(decode(adapter, 'homeassistant/sensor/attic/attic_temperature/config', '{"dev_cla":'), /discovery config: payload is not JSON/)
+  assertUnrecognized(
+    decode(adapter, 'homeassistant/sensor/attic/attic_temperature/config', '{"dev_cla":'),
+    /discovery config: payload is not JSON/
+  )
   decode(adapter, 'homeassistant/sensor/attic/odd/config', discoveryConfig('attic', 'odd', 'temperature', 'Rø'))
   assertUnrecognized(decode(adapter, 'attic/sensor/odd/state', '20'), /unit "Rø"/)
 })

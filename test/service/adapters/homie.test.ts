@@ -6,7 +6,7 @@ import { assertStatusWords, assertUnrecognized, decode, RECEIVED_AT, readingsOf,
 // Fixtures follow the Homie 4.0 convention: retained attributes ($datatype, $unit, $name) beside
 // each property's value topic homie/{device}/{node}/{property}, and homie/{device}/$state.
 
-function withAttributes (path: string, datatype: string, unit: string, name: string): ReturnType<typeof createHomieAdapter> {
+function withAttributes(path: string, datatype: string, unit: string, name: string): ReturnType<typeof createHomieAdapter> {
   const adapter = createHomieAdapter()
   assert.equal(decode(adapter, `homie/${path}/$datatype`, datatype).kind, 'no-reading')
   assert.equal(decode(adapter, `homie/${path}/$unit`, unit).kind, 'no-reading')
@@ -16,14 +16,16 @@ function withAttributes (path: string, datatype: string, unit: string, name: str
 
 test('a float property in °C, timed on receipt', () => {
   const adapter = withAttributes('thermo-1/sensor/temperature', 'float', '°C', 'Room temperature')
-  assert.deepEqual(readingsOf(decode(adapter, 'homie/thermo-1/sensor/temperature', '19.25')), [{
-    deviceId: 'homie/thermo-1/sensor/temperature',
-    site: 'homie',
-    device: 'thermo-1/sensor/temperature',
-    source: 'homie',
-    time: RECEIVED_AT,
-    temperature: 19.25
-  }])
+  assert.deepEqual(readingsOf(decode(adapter, 'homie/thermo-1/sensor/temperature', '19.25')), [
+    {
+      deviceId: 'homie/thermo-1/sensor/temperature',
+      site: 'homie',
+      device: 'thermo-1/sensor/temperature',
+      source: 'homie',
+      time: RECEIVED_AT,
+      temperature: 19.25
+    }
+  ])
 })
 
 test('a property in °F under another id is known by its unit and converted', () => {
@@ -54,8 +56,12 @@ test('unreadable values are unrecognized', () => {
 
 test('$state is a status for the device, above its property ids', () => {
   const adapter = createHomieAdapter()
-  assertStatusWords(adapter, 'homie/thermo-1/$state', { online: 'ready', offline: 'lost', invalid: 'asleep', reason: /not a Homie state/ },
-    { deviceId: 'homie/thermo-1', site: 'homie', device: 'thermo-1', source: 'homie' })
+  assertStatusWords(
+    adapter,
+    'homie/thermo-1/$state',
+    { online: 'ready', offline: 'lost', invalid: 'asleep', reason: /not a Homie state/ },
+    { deviceId: 'homie/thermo-1', site: 'homie', device: 'thermo-1', source: 'homie' }
+  )
   assert.equal(statusOf(decode(adapter, 'homie/thermo-1/$state', 'sleeping')).online, true)
   assert.equal(statusOf(decode(adapter, 'homie/thermo-1/$state', 'disconnected')).online, false)
 })

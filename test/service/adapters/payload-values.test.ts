@@ -5,8 +5,18 @@ import { toCelsius } from '../../../service/adapters/temperature-unit.js'
 
 test('plain numbers: decimal text only', () => {
   const cases: Array<[string, number | undefined]> = [
-    ['21.5', 21.5], [' -3\n', -3], ['+4.', 4], ['.5', 0.5], ['1e1', 10],
-    ['', undefined], ['nan', undefined], ['NaN', undefined], ['Infinity', undefined], ['0x10', undefined], ['21,5', undefined], ['unavailable', undefined]
+    ['21.5', 21.5],
+    [' -3\n', -3],
+    ['+4.', 4],
+    ['.5', 0.5],
+    ['1e1', 10],
+    ['', undefined],
+    ['nan', undefined],
+    ['NaN', undefined],
+    ['Infinity', undefined],
+    ['0x10', undefined],
+    ['21,5', undefined],
+    ['unavailable', undefined]
   ]
   for (const [text, expected] of cases) assert.equal(parsePlainNumber(Buffer.from(text)), expected, JSON.stringify(text))
 })

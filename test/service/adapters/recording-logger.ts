@@ -1,8 +1,15 @@
-import { pino, type Logger } from 'pino'
+import { type Logger, pino } from 'pino'
 
 /** A real pino logger whose lines are kept, parsed, instead of written out. */
-export function recordingLogger (): { logger: Logger, lines: Array<Record<string, any>> } {
+export function recordingLogger(): { logger: Logger; lines: Array<Record<string, any>> } {
   const lines: Array<Record<string, any>> = []
-  const logger = pino({ level: 'debug' }, { write: (line: string) => { lines.push(JSON.parse(line)) } })
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write: (line: string) => {
+        lines.push(JSON.parse(line))
+      }
+    }
+  )
   return { logger, lines }
 }

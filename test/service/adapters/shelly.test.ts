@@ -10,9 +10,16 @@ const htg3 = 'shellyhtg3-84fce63ad204'
 
 test('a temperature status under a default Shelly prefix is a reading timed on receipt', () => {
   const result = decode(createShellyAdapter(), `${htg3}/status/temperature:0`, { id: 0, tC: 21.4, tF: 70.5 })
-  assert.deepEqual(readingsOf(result), [{
-    deviceId: `shelly/${htg3}`, site: 'shelly', device: htg3, source: 'shelly', time: RECEIVED_AT, temperature: 21.4
-  }])
+  assert.deepEqual(readingsOf(result), [
+    {
+      deviceId: `shelly/${htg3}`,
+      site: 'shelly',
+      device: htg3,
+      source: 'shelly',
+      time: RECEIVED_AT,
+      temperature: 21.4
+    }
+  ])
 })
 
 test('NotifyStatus uses params.ts as the time and carries humidity along', () => {
@@ -38,10 +45,13 @@ test("the add-on's probes become devices beneath the prefix; NotifyFullStatus is
       'temperature:101': { id: 101, tC: null, tF: 64.4 }
     }
   })
-  assert.deepEqual(readingsOf(result).map((r) => [r.deviceId, r.temperature]), [
-    ['shelly/shellyplus1-a8032ab12345/temperature:100', 19.75],
-    ['shelly/shellyplus1-a8032ab12345/temperature:101', 18]
-  ])
+  assert.deepEqual(
+    readingsOf(result).map((r) => [r.deviceId, r.temperature]),
+    [
+      ['shelly/shellyplus1-a8032ab12345/temperature:100', 19.75],
+      ['shelly/shellyplus1-a8032ab12345/temperature:101', 18]
+    ]
+  )
 })
 
 test('a humidity status is kept for the next temperature of the same component', () => {
@@ -72,14 +82,21 @@ test('under a known prefix, malformed payloads are unrecognized', () => {
 })
 
 test('an RPC notification without temperatures carries no reading', () => {
-  const result = decode(createShellyAdapter(), `${htg3}/events/rpc`,
-    { src: htg3, dst: `${htg3}/events`, method: 'NotifyStatus', params: { ts: 1700000000, 'devicepower:0': { id: 0, battery: { V: 5.9, percent: 90 } } } })
+  const result = decode(createShellyAdapter(), `${htg3}/events/rpc`, {
+    src: htg3,
+    dst: `${htg3}/events`,
+    method: 'NotifyStatus',
+    params: { ts: 1700000000, 'devicepower:0': { id: 0, battery: { V: 5.9, percent: 90 } } }
+  })
   assert.equal(result.kind, 'no-reading')
 })
 
 test('configured prefixes are all that is subscribed and claimed', () => {
   const adapter = createShellyAdapter({ prefixes: ['home/boiler-room'] })
-  assert.deepEqual(adapter.subscriptions.map((s) => s.filter), ['home/boiler-room/status/+', 'home/boiler-room/events/rpc'])
+  assert.deepEqual(
+    adapter.subscriptions.map((s) => s.filter),
+    ['home/boiler-room/status/+', 'home/boiler-room/events/rpc']
+  )
   const [reading] = readingsOf(decode(adapter, 'home/boiler-room/status/temperature:0', { id: 0, tC: 55, tF: 131 }))
   assert.equal(reading.deviceId, 'shelly/home/boiler-room')
   assert.equal(decode(adapter, `${htg3}/status/temperature:0`, { id: 0, tC: 21, tF: 69.8 }).kind, 'not-mine')

@@ -9,22 +9,44 @@ import { assertStatusWords, assertUnrecognized, decode, RECEIVED_AT, readingsOf 
 const measured = Date.UTC(2024, 0, 5, 10, 59, 58, 250)
 
 test('a JSON reading keeps its own site, device and time', () => {
-  const result = createThermopostAdapter().decode('thermopost/home/living-room/reading',
-    encodeReading({ time: measured, temperature: 21.25, setpoint: 21.5, heating: true, mode: 'heat' }, 'json'), RECEIVED_AT)
-  assert.deepEqual(readingsOf(result), [{
-    deviceId: 'home/living-room', site: 'home', device: 'living-room', source: 'thermopost', time: measured, temperature: 21.25, setpoint: 21.5, heating: true
-  }])
+  const result = createThermopostAdapter().decode(
+    'thermopost/home/living-room/reading',
+    encodeReading({ time: measured, temperature: 21.25, setpoint: 21.5, heating: true, mode: 'heat' }, 'json'),
+    RECEIVED_AT
+  )
+  assert.deepEqual(readingsOf(result), [
+    {
+      deviceId: 'home/living-room',
+      site: 'home',
+      device: 'living-room',
+      source: 'thermopost',
+      time: measured,
+      temperature: 21.25,
+      setpoint: 21.5,
+      heating: true
+    }
+  ])
 })
 
 test('a compact reading decodes to the same, negative temperatures included', () => {
-  const result = createThermopostAdapter().decode('thermopost/farm/cold-store/reading',
-    encodeReading({ time: measured, temperature: -18.5 }, 'compact'), RECEIVED_AT)
-  assert.deepEqual(readingsOf(result), [{
-    deviceId: 'farm/cold-store', site: 'farm', device: 'cold-store', source: 'thermopost', time: measured, temperature: -18.5
-  }])
+  const result = createThermopostAdapter().decode(
+    'thermopost/farm/cold-store/reading',
+    encodeReading({ time: measured, temperature: -18.5 }, 'compact'),
+    RECEIVED_AT
+  )
+  assert.deepEqual(readingsOf(result), [
+    {
+      deviceId: 'farm/cold-store',
+      site: 'farm',
+      device: 'cold-store',
+      source: 'thermopost',
+      time: measured,
+      temperature: -18.5
+    }
+  ])
 })
 
-test('payloads outside the contract are unrecognized with the contract\'s reason', () => {
+test("payloads outside the contract are unrecognized with the contract's reason", () => {
   const adapter = createThermopostAdapter()
   assertUnrecognized(decode(adapter, 'thermopost/home/a/reading', '{"time":'), /not valid JSON/)
   assertUnrecognized(decode(adapter, 'thermopost/home/a/reading', { time: measured, temperature: 'NaN' }), /temperature must be a number/)
@@ -36,8 +58,12 @@ test('payloads outside the contract are unrecognized with the contract\'s reason
 
 test('status is online / offline; meta and commands carry no reading; other roots are not claimed', () => {
   const adapter = createThermopostAdapter()
-  assertStatusWords(adapter, 'thermopost/home/a/status', { online: 'online', offline: 'offline', invalid: 'sleepy', reason: /neither online nor offline/ },
-    { deviceId: 'home/a', site: 'home', device: 'a', source: 'thermopost' })
+  assertStatusWords(
+    adapter,
+    'thermopost/home/a/status',
+    { online: 'online', offline: 'offline', invalid: 'sleepy', reason: /neither online nor offline/ },
+    { deviceId: 'home/a', site: 'home', device: 'a', source: 'thermopost' }
+  )
   assert.equal(decode(adapter, 'thermopost/home/a/meta', { model: 'sim', firmware: '1', unit: '°C', interval: 10 }).kind, 'no-reading')
   assert.equal(decode(adapter, 'thermopost/home/a/cmd/setpoint', '21').kind, 'no-reading')
   assert.equal(decode(adapter, 'tele/a/SENSOR', '{}').kind, 'not-mine')

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { UnrecognizedPayloads } from '../../../service/adapters/unrecognized-payloads.js'
 import { recordingLogger } from './recording-logger.js'
 
-function counter (intervalMs = 60_000): { counter: UnrecognizedPayloads, lines: Array<Record<string, any>>, clock: { now: number } } {
+function counter(intervalMs = 60_000): { counter: UnrecognizedPayloads; lines: Array<Record<string, any>>; clock: { now: number } } {
   const clock = { now: 1_000_000 }
   const { logger, lines } = recordingLogger()
   return { counter: new UnrecognizedPayloads(logger, { intervalMs, now: () => clock.now }), lines, clock }
@@ -31,7 +31,13 @@ test('the first unrecognized payload is logged at once, the next ones once per i
     { adapter: 'tasmota', reason: 'payload is not JSON', count: 6, topic: 'tele/c/SENSOR' },
     { adapter: 'homie', reason: '$state "x" is not a Homie state', count: 1, topic: 'homie/d/$state' }
   ])
-  assert.deepEqual(unrecognized.snapshot().map((entry) => [entry.adapter, entry.count]), [['tasmota', 7], ['homie', 1]])
+  assert.deepEqual(
+    unrecognized.snapshot().map((entry) => [entry.adapter, entry.count]),
+    [
+      ['tasmota', 7],
+      ['homie', 1]
+    ]
+  )
 })
 
 test('flush logs what is pending, and nothing when nothing is', () => {

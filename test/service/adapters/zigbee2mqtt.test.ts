@@ -7,28 +7,52 @@ import { assertUnrecognized, decode, RECEIVED_AT, readingsOf } from './decode.js
 // zigbee2mqtt/{friendly_name}, with the exposes of that device.
 
 test('a temperature and humidity sensor, its friendly name with slashes', () => {
-  const result = decode(createZigbee2mqttAdapter(), 'zigbee2mqtt/ground floor/living room/sensor',
-    { battery: 87, humidity: 52.31, linkquality: 120, temperature: 20.84, voltage: 2995 })
-  assert.deepEqual(readingsOf(result), [{
-    deviceId: 'zigbee2mqtt/ground floor/living room/sensor',
-    site: 'zigbee2mqtt',
-    device: 'ground floor/living room/sensor',
-    source: 'zigbee2mqtt',
-    time: RECEIVED_AT,
+  const result = decode(createZigbee2mqttAdapter(), 'zigbee2mqtt/ground floor/living room/sensor', {
+    battery: 87,
+    humidity: 52.31,
+    linkquality: 120,
     temperature: 20.84,
-    humidity: 52.31
-  }])
+    voltage: 2995
+  })
+  assert.deepEqual(readingsOf(result), [
+    {
+      deviceId: 'zigbee2mqtt/ground floor/living room/sensor',
+      site: 'zigbee2mqtt',
+      device: 'ground floor/living room/sensor',
+      source: 'zigbee2mqtt',
+      time: RECEIVED_AT,
+      temperature: 20.84,
+      humidity: 52.31
+    }
+  ])
 })
 
 test('a TRV: local temperature, setpoint, running state and last_seen as the time', () => {
   const adapter = createZigbee2mqttAdapter()
-  const heating = readingsOf(decode(adapter, 'zigbee2mqtt/bedroom_trv', {
-    battery: 74, child_lock: 'UNLOCK', last_seen: '2024-01-05T12:00:05+01:00', linkquality: 96, local_temperature: 17.5,
-    local_temperature_calibration: 0, occupied_heating_setpoint: 20, pi_heating_demand: 60, running_state: 'heat', system_mode: 'heat'
-  }))[0]
+  const heating = readingsOf(
+    decode(adapter, 'zigbee2mqtt/bedroom_trv', {
+      battery: 74,
+      child_lock: 'UNLOCK',
+      last_seen: '2024-01-05T12:00:05+01:00',
+      linkquality: 96,
+      local_temperature: 17.5,
+      local_temperature_calibration: 0,
+      occupied_heating_setpoint: 20,
+      pi_heating_demand: 60,
+      running_state: 'heat',
+      system_mode: 'heat'
+    })
+  )[0]
   assert.deepEqual([heating.temperature, heating.setpoint, heating.heating, heating.time], [17.5, 20, true, Date.UTC(2024, 0, 5, 11, 0, 5)])
-  const idle = readingsOf(decode(adapter, 'zigbee2mqtt/bathroom_trv',
-    { current_heating_setpoint: 21.5, last_seen: 1704452400000, local_temperature: 21.8, running_state: 'idle', system_mode: 'auto' }))[0]
+  const idle = readingsOf(
+    decode(adapter, 'zigbee2mqtt/bathroom_trv', {
+      current_heating_setpoint: 21.5,
+      last_seen: 1704452400000,
+      local_temperature: 21.8,
+      running_state: 'idle',
+      system_mode: 'auto'
+    })
+  )[0]
   assert.deepEqual([idle.setpoint, idle.heating, idle.time], [21.5, false, 1704452400000])
 })
 

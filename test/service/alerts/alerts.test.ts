@@ -4,15 +4,17 @@ import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import type { AlertRecord, AlertRule } from '../../../service/model.js'
 import { ServiceError } from '../../../service/service-error.js'
-import { watch, waitFor } from '../../devices/helpers/device-fixture.js'
+import { waitFor, watch } from '../../devices/helpers/device-fixture.js'
 import { RawDevice, serviceSetup } from '../core/service-fixture.js'
 
 /** A local HTTP server that keeps every POSTed alert; closed after the test. */
-async function webhookReceiver (t: TestContext): Promise<{ url: string, received: AlertRecord[] }> {
+async function webhookReceiver(t: TestContext): Promise<{ url: string; received: AlertRecord[] }> {
   const received: AlertRecord[] = []
   const server = createServer((request: IncomingMessage, response) => {
     let body = ''
-    request.on('data', (chunk: Buffer) => { body += chunk.toString() })
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString()
+    })
     request.on('end', () => {
       if (request.method === 'POST') received.push((JSON.parse(body) as { alert: AlertRecord }).alert)
       response.end()
@@ -48,7 +50,10 @@ test('above a threshold for a duration: raised, acknowledged, cleared; published
   const acknowledged = service.alerts.acknowledge(raised.id)
   assert.equal(acknowledged.state, 'acknowledged')
   assert.equal(typeof acknowledged.acknowledgedAt, 'number')
-  assert.throws(() => service.alerts.acknowledge('nope'), (error) => error instanceof ServiceError && error.code === 'unknown-alert')
+  assert.throws(
+    () => service.alerts.acknowledge('nope'),
+    (error) => error instanceof ServiceError && error.code === 'unknown-alert'
+  )
 
   await device.reading({ temperature: 25 })
   await waitFor(() => service.alerts.list({ state: 'cleared' }).length === 1, 'the alert cleared')
@@ -56,11 +61,20 @@ test('above a threshold for a duration: raised, acknowledged, cleared; published
   assert.equal(service.devices.get('home/hall')?.openAlerts, 0)
 
   const published = await inbox.take(3)
-  assert.deepEqual(published.map((m) => [m.topic, (JSON.parse(m.payload.toString()) as AlertRecord).state]), [
-    ['thermopost/home/hall/alert', 'raised'], ['thermopost/home/hall/alert', 'acknowledged'], ['thermopost/home/hall/alert', 'cleared']
-  ])
+  assert.deepEqual(
+    published.map((m) => [m.topic, (JSON.parse(m.payload.toString()) as AlertRecord).state]),
+    [
+      ['thermopost/home/hall/alert', 'raised'],
+      ['thermopost/home/hall/alert', 'acknowledged'],
+      ['thermopost/home/hall/alert', 'cleared']
+    ]
+  )
   await waitFor(() => hook.received.length === 3, 'the webhook posts')
-  assert.deepEqual(hook.received.map((alert) => [alert.id, alert.state]).sort(), [[raised.id, 'acknowledged'], [raised.id, 'cleared'], [raised.id, 'raised']])
+  assert.deepEqual(hook.received.map((alert) => [alert.id, alert.state]).sort(), [
+    [raised.id, 'acknowledged'],
+    [raised.id, 'cleared'],
+    [raised.id, 'raised']
+  ])
 })
 
 test('a reading back within bounds resets the duration', async (t) => {
@@ -98,8 +112,14 @@ test('alerts outlive a restart: a raised one is listed and still clears; one who
 
   // The second rule is no longer configured.
   const second = await start({ alertRules: [hot], clientId: 'alerts-a' })
-  assert.deepEqual(second.alerts.list({ state: 'raised' }).map((alert) => [alert.id, alert.raisedAt]), [[raised.id, raised.raisedAt]])
-  assert.deepEqual(second.alerts.list({ state: 'cleared' }).map((alert) => alert.ruleId), ['hot-too'])
+  assert.deepEqual(
+    second.alerts.list({ state: 'raised' }).map((alert) => [alert.id, alert.raisedAt]),
+    [[raised.id, raised.raisedAt]]
+  )
+  assert.deepEqual(
+    second.alerts.list({ state: 'cleared' }).map((alert) => alert.ruleId),
+    ['hot-too']
+  )
   assert.equal(second.devices.get('home/hall')?.openAlerts, 1)
   second.alerts.acknowledge(raised.id)
   await device.reading({ temperature: 25 })

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import type { AlertRecord } from '../../../service/model.js'
 import { errorOf, startApi } from './api-server.js'
 
-async function alertIds (response: Response): Promise<string[]> {
+async function alertIds(response: Response): Promise<string[]> {
   assert.equal(response.status, 200)
   return ((await response.json()) as { alerts: AlertRecord[] }).alerts.map((alert) => alert.id)
 }
@@ -21,7 +21,7 @@ test('POST /api/alerts/:id/acknowledge acknowledges it; an unknown alert is 404'
   const api = await startApi(t)
   const response = await api.post('/api/alerts/a1/acknowledge', {})
   assert.equal(response.status, 200)
-  const alert = await response.json() as AlertRecord
+  const alert = (await response.json()) as AlertRecord
   assert.deepEqual([alert.id, alert.state, typeof alert.acknowledgedAt], ['a1', 'acknowledged', 'number'])
   const unknown = await errorOf(await api.post('/api/alerts/a404/acknowledge', {}))
   assert.deepEqual([unknown.status, unknown.code], [404, 'unknown-alert'])

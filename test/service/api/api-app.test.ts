@@ -14,7 +14,11 @@ test('GET /api/broker answers the broker figures from $SYS', async (t) => {
 
 test('an unknown route or method under /api is a JSON 404; answers are never cached', async (t) => {
   const api = await startApi(t)
-  for (const [method, path] of [['GET', '/api/nothing'], ['DELETE', '/api/devices'], ['GET', '/api/devices/home%2Fliving-room/readings.json']]) {
+  for (const [method, path] of [
+    ['GET', '/api/nothing'],
+    ['DELETE', '/api/devices'],
+    ['GET', '/api/devices/home%2Fliving-room/readings.json']
+  ]) {
     const response = await api.get(path!, { method })
     assert.equal(response.headers.get('cache-control'), 'no-store')
     assert.deepEqual(await errorOf(response), { status: 404, code: 'not-found', message: `no such resource: ${method} ${path}` })

@@ -1,6 +1,15 @@
 import type {
-  AlertDesk, AlertRecord, AlertState, BrokerStatus, BrokerWatch, CommandDesk, CommandRecord, DeviceDirectory,
-  DeviceSummary, LiveEvent, LiveFeed
+  AlertDesk,
+  AlertRecord,
+  AlertState,
+  BrokerStatus,
+  BrokerWatch,
+  CommandDesk,
+  CommandRecord,
+  DeviceDirectory,
+  DeviceSummary,
+  LiveEvent,
+  LiveFeed
 } from '../../../service/model.js'
 import { ServiceError } from '../../../service/service-error.js'
 
@@ -11,19 +20,23 @@ import { ServiceError } from '../../../service/service-error.js'
 
 export const T0 = Date.UTC(2026, 0, 5, 10)
 
-export function device (site: string, name: string, more: Partial<DeviceSummary> = {}): DeviceSummary {
+export function device(site: string, name: string, more: Partial<DeviceSummary> = {}): DeviceSummary {
   return { id: `${site}/${name}`, site, device: name, source: 'thermopost', state: 'online', openAlerts: 0, lastSeen: T0, ...more }
 }
 
 export class FakeDevices implements DeviceDirectory {
   readonly byId = new Map<string, DeviceSummary>()
 
-  constructor (devices: DeviceSummary[]) {
+  constructor(devices: DeviceSummary[]) {
     for (const summary of devices) this.byId.set(summary.id, summary)
   }
 
-  list (): DeviceSummary[] { return [...this.byId.values()] }
-  get (id: string): DeviceSummary | undefined { return this.byId.get(id) }
+  list(): DeviceSummary[] {
+    return [...this.byId.values()]
+  }
+  get(id: string): DeviceSummary | undefined {
+    return this.byId.get(id)
+  }
 }
 
 /** Records setpoints as 'sent' (or 'queued' for an offline device); `fail` makes the next call throw it. */
@@ -31,33 +44,45 @@ export class FakeCommands implements CommandDesk {
   readonly records: CommandRecord[] = []
   fail: Error | undefined
 
-  constructor (private readonly devices: FakeDevices) {}
+  constructor(private readonly devices: FakeDevices) {}
 
-  async setpoint (deviceId: string, value: number): Promise<CommandRecord> {
+  async setpoint(deviceId: string, value: number): Promise<CommandRecord> {
     if (this.fail !== undefined) throw this.fail
     const target = this.devices.get(deviceId)
     if (target === undefined) throw new ServiceError('unknown-device')
     const record: CommandRecord = {
-      id: `c${this.records.length + 1}`, deviceId, name: 'setpoint', value, state: target.state === 'offline' ? 'queued' : 'sent', createdAt: T0, updatedAt: T0
+      id: `c${this.records.length + 1}`,
+      deviceId,
+      name: 'setpoint',
+      value,
+      state: target.state === 'offline' ? 'queued' : 'sent',
+      createdAt: T0,
+      updatedAt: T0
     }
     this.records.push(record)
     return record
   }
 
-  history (deviceId: string, limit = 100): CommandRecord[] {
-    return this.records.filter((record) => record.deviceId === deviceId).reverse().slice(0, limit)
+  history(deviceId: string, limit = 100): CommandRecord[] {
+    return this.records
+      .filter((record) => record.deviceId === deviceId)
+      .reverse()
+      .slice(0, limit)
   }
 }
 
 export class FakeAlerts implements AlertDesk {
-  constructor (readonly records: AlertRecord[]) {}
+  constructor(readonly records: AlertRecord[]) {}
 
-  list (filter: { state?: AlertState, deviceId?: string } = {}): AlertRecord[] {
-    return this.records.filter((alert) => (filter.state === undefined || alert.state === filter.state) &&
-      (filter.deviceId === undefined || alert.deviceId === filter.deviceId))
+  list(filter: { state?: AlertState; deviceId?: string } = {}): AlertRecord[] {
+    return this.records.filter(
+      (alert) =>
+        (filter.state === undefined || alert.state === filter.state) &&
+        (filter.deviceId === undefined || alert.deviceId === filter.deviceId)
+    )
   }
 
-  acknowledge (id: string): AlertRecord {
+  acknowledge(id: string): AlertRecord {
     const alert = this.records.find((record) => record.id === id)
     if (alert === undefined) throw new ServiceError('unknown-alert')
     alert.state = 'acknowledged'
@@ -67,20 +92,24 @@ export class FakeAlerts implements AlertDesk {
 }
 
 export class FakeBroker implements BrokerWatch {
-  constructor (readonly current: BrokerStatus) {}
-  status (): BrokerStatus { return this.current }
+  constructor(readonly current: BrokerStatus) {}
+  status(): BrokerStatus {
+    return this.current
+  }
 }
 
 /** A feed the test drives with `emit`; `listeners` shows who is still subscribed. */
 export class FakeLive implements LiveFeed {
   readonly listeners = new Set<(event: LiveEvent) => void>()
 
-  subscribe (listener: (event: LiveEvent) => void): () => void {
+  subscribe(listener: (event: LiveEvent) => void): () => void {
     this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
+    return () => {
+      this.listeners.delete(listener)
+    }
   }
 
-  emit (event: LiveEvent): void {
+  emit(event: LiveEvent): void {
     for (const listener of this.listeners) listener(event)
   }
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { createApi, type ApiDeps } from '../../../service/api/create-api.js'
+import { type ApiDeps, createApi } from '../../../service/api/create-api.js'
 import { SqliteHistoryStore } from '../../../service/history/sqlite.js'
 import { recordingLogger } from '../adapters/recording-logger.js'
 import { device, FakeAlerts, FakeBroker, FakeCommands, FakeDevices, FakeLive, T0 } from './api-fakes.js'
@@ -22,15 +22,15 @@ export interface ApiServer {
   /** What the API logged, parsed. */
   logs: Array<Record<string, any>>
   /** fetch with the bearer token; `path` starts with /api. */
-  get (path: string, init?: RequestInit): Promise<Response>
-  post (path: string, body: unknown, init?: RequestInit): Promise<Response>
+  get(path: string, init?: RequestInit): Promise<Response>
+  post(path: string, body: unknown, init?: RequestInit): Promise<Response>
 }
 
 /**
  * The API on a free loopback port over fakes of the service core and a real SQLite history in a temporary
  * directory: two devices (home/living-room online, lab/freezer offline) and two alerts. Closed after the test.
  */
-export async function startApi (t: TestContext, overrides: Partial<ApiDeps> = {}): Promise<ApiServer> {
+export async function startApi(t: TestContext, overrides: Partial<ApiDeps> = {}): Promise<ApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-api-'))
   const history = new SqliteHistoryStore({ path: join(dir, 'history.db'), synchronous: 'normal' })
   const devices = new FakeDevices([
@@ -39,8 +39,25 @@ export async function startApi (t: TestContext, overrides: Partial<ApiDeps> = {}
   ])
   const commands = new FakeCommands(devices)
   const alerts = new FakeAlerts([
-    { id: 'a1', ruleId: 'hot', deviceId: 'home/living-room', severity: 'warning', state: 'raised', message: 'above 30 °C for 10 min', raisedAt: T0 },
-    { id: 'a2', ruleId: 'stale', deviceId: 'lab/freezer', severity: 'critical', state: 'cleared', message: 'silent for 15 min', raisedAt: T0 - 5000, clearedAt: T0 }
+    {
+      id: 'a1',
+      ruleId: 'hot',
+      deviceId: 'home/living-room',
+      severity: 'warning',
+      state: 'raised',
+      message: 'above 30 °C for 10 min',
+      raisedAt: T0
+    },
+    {
+      id: 'a2',
+      ruleId: 'stale',
+      deviceId: 'lab/freezer',
+      severity: 'critical',
+      state: 'cleared',
+      message: 'silent for 15 min',
+      raisedAt: T0 - 5000,
+      clearedAt: T0
+    }
   ])
   const broker = new FakeBroker({ clientsConnected: 3, version: 'thermopost 0.1.0', updatedAt: T0 })
   const live = new FakeLive()
@@ -57,16 +74,30 @@ export async function startApi (t: TestContext, overrides: Partial<ApiDeps> = {}
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const withToken = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers } })
   return {
-    url, devices, commands, alerts, broker, live, history, logs: lines,
+    url,
+    devices,
+    commands,
+    alerts,
+    broker,
+    live,
+    history,
+    logs: lines,
     get: (path, init) => fetch(url + path, withToken(init)),
-    post: (path, body, init) => fetch(url + path, withToken({
-      method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), ...init, headers: { 'content-type': 'application/json', ...init?.headers }
-    }))
+    post: (path, body, init) =>
+      fetch(
+        url + path,
+        withToken({
+          method: 'POST',
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+          ...init,
+          headers: { 'content-type': 'application/json', ...init?.headers }
+        })
+      )
   }
 }
 
 /** The body of an error answer, checked to have the API's shape. */
-export async function errorOf (response: Response): Promise<{ status: number, code: string, message: string, field?: string }> {
-  const body = await response.json() as { error: { code: string, message: string, field?: string } }
+export async function errorOf(response: Response): Promise<{ status: number; code: string; message: string; field?: string }> {
+  const body = (await response.json()) as { error: { code: string; message: string; field?: string } }
   return { status: response.status, ...body.error }
 }

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { loadApiToken } from '../../../service/api/api-token.js'
 
-function dataDir (t: TestContext): string {
+function dataDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-token-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return join(dir, 'data')

@@ -5,12 +5,16 @@ import { T0 } from './api-fakes.js'
 import { errorOf, startApi, TOKEN } from './api-server.js'
 import { SseClient } from './sse-client.js'
 
-async function login (url: string, token: string): Promise<Response> {
-  return await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })
+async function login(url: string, token: string): Promise<Response> {
+  return await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token })
+  })
 }
 
 /** The `name=value` part of a Set-Cookie header. */
-function cookieOf (response: Response): string {
+function cookieOf(response: Response): string {
   return response.headers.get('set-cookie')!.split(';')[0]!
 }
 
@@ -18,20 +22,43 @@ test('every route but health and login wants the token: none or a wrong one is 4
   const api = await startApi(t)
   const health = await fetch(`${api.url}/api/health`)
   assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }])
-  const routes = ['/api/devices', '/api/devices/home%2Fliving-room', '/api/devices/home%2Fliving-room/readings', '/api/alerts',
-    '/api/broker', '/api/events', '/api/no-such-route']
+  const routes = [
+    '/api/devices',
+    '/api/devices/home%2Fliving-room',
+    '/api/devices/home%2Fliving-room/readings',
+    '/api/alerts',
+    '/api/broker',
+    '/api/events',
+    '/api/no-such-route'
+  ]
   for (const path of routes) {
-    assert.deepEqual(await errorOf(await fetch(api.url + path)), { status: 401, code: 'unauthorized', message: 'a valid API token is needed (Authorization: Bearer ..., or log in)' }, path)
+    assert.deepEqual(
+      await errorOf(await fetch(api.url + path)),
+      { status: 401, code: 'unauthorized', message: 'a valid API token is needed (Authorization: Bearer ..., or log in)' },
+      path
+    )
     const wrong = await fetch(api.url + path, { headers: { authorization: `Bearer ${TOKEN}x` } })
     assert.equal(wrong.status, 401, path)
     await wrong.body?.cancel()
   }
-  const setpoint = await fetch(`${api.url}/api/devices/home%2Fliving-room/setpoint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"value":20}' })
+  const setpoint = await fetch(`${api.url}/api/devices/home%2Fliving-room/setpoint`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"value":20}'
+  })
   assert.equal(setpoint.status, 401)
   assert.equal(api.commands.records.length, 0)
-  const garbage = await fetch(`${api.url}/api/devices/home%2Fliving-room/setpoint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"val' })
+  const garbage = await fetch(`${api.url}/api/devices/home%2Fliving-room/setpoint`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"val'
+  })
   assert.equal(garbage.status, 401, 'a body is not even parsed without the token')
-  assert.equal((await fetch(`${api.url}/api/devices`, { headers: { authorization: `bearer  ${TOKEN}` } })).status, 200, 'the scheme in any case')
+  assert.equal(
+    (await fetch(`${api.url}/api/devices`, { headers: { authorization: `bearer  ${TOKEN}` } })).status,
+    200,
+    'the scheme in any case'
+  )
   assert.equal((await fetch(`${api.url}/api/devices`, { headers: { authorization: TOKEN } })).status, 401, 'a token without its scheme')
 })
 
@@ -39,12 +66,18 @@ test('login with the token sets an HttpOnly, SameSite=Strict session cookie that
   const api = await startApi(t)
   const wrong = await errorOf(await login(api.url, 'guess'))
   assert.deepEqual([wrong.status, wrong.code], [401, 'unauthorized'])
-  const missing = await errorOf(await fetch(`${api.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))
+  const missing = await errorOf(
+    await fetch(`${api.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  )
   assert.deepEqual([missing.status, missing.field], [400, 'token'])
   const response = await login(api.url, TOKEN)
   assert.equal(response.status, 204)
   const header = response.headers.get('set-cookie')!
-  assert.match(header, /^thermopost_session=[\w-]+\.\d+\.[\w-]+; Path=\/api; Max-Age=604800; HttpOnly; SameSite=Strict$/, 'no Secure over plain http')
+  assert.match(
+    header,
+    /^thermopost_session=[\w-]+\.\d+\.[\w-]+; Path=\/api; Max-Age=604800; HttpOnly; SameSite=Strict$/,
+    'no Secure over plain http'
+  )
   assert.ok(!header.includes(TOKEN))
   const devices = await fetch(`${api.url}/api/devices`, { headers: { cookie: cookieOf(response) } })
   assert.equal(devices.status, 200)
@@ -60,7 +93,11 @@ test('the login cookie opens the event stream, as a browser EventSource sends it
   const logout = await fetch(`${api.url}/api/logout`, { method: 'POST', headers: { cookie } })
   assert.equal(logout.status, 204)
   assert.match(logout.headers.get('set-cookie')!, /^thermopost_session=; Path=\/api; Max-Age=0; HttpOnly; SameSite=Strict$/)
-  assert.equal((await fetch(`${api.url}/api/events`, { headers: { cookie } })).status, 401, 'the session is revoked, not only forgotten by the browser')
+  assert.equal(
+    (await fetch(`${api.url}/api/events`, { headers: { cookie } })).status,
+    401,
+    'the session is revoked, not only forgotten by the browser'
+  )
   assert.equal((await fetch(`${api.url}/api/logout`, { method: 'POST' })).status, 204, 'logging out twice is fine')
 })
 

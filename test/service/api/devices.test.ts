@@ -23,8 +23,12 @@ test('GET /api/devices lists every device, and filters by site, state and a sear
 
 test('GET /api/devices refuses an unknown state, an unknown parameter and a repeated one, naming the field', async (t) => {
   const api = await startApi(t)
-  assert.deepEqual(await errorOf(await api.get('/api/devices?state=asleep')),
-    { status: 400, code: 'invalid-field', field: 'state', message: "state must be one of online, offline, stale, unknown, not 'asleep'" })
+  assert.deepEqual(await errorOf(await api.get('/api/devices?state=asleep')), {
+    status: 400,
+    code: 'invalid-field',
+    field: 'state',
+    message: "state must be one of online, offline, stale, unknown, not 'asleep'"
+  })
   assert.equal((await errorOf(await api.get('/api/devices?sight=home'))).field, 'sight')
   const repeated = await errorOf(await api.get('/api/devices?site=a&site=b'))
   assert.deepEqual([repeated.field, repeated.message], ['site', 'site is given more than once'])
@@ -34,7 +38,7 @@ test('GET /api/devices/:id takes the id URL-encoded as one segment; an unknown o
   const api = await startApi(t)
   const response = await api.get(LIVING)
   assert.equal(response.status, 200)
-  const body = await response.json() as DeviceSummary
+  const body = (await response.json()) as DeviceSummary
   assert.equal(body.id, 'home/living-room')
   assert.equal(body.meta?.model, 'TP-100')
   const unknown = await errorOf(await api.get('/api/devices/home%2Fattic'))
@@ -52,10 +56,10 @@ test('POST /api/devices/:id/setpoint hands the value to the command desk and ans
   const response = await api.post(`${LIVING}/setpoint`, { value: 21.5 })
   assert.equal(response.status, 202)
   assert.equal(response.headers.get('location'), `${LIVING}/commands`)
-  const command = await response.json() as CommandRecord
+  const command = (await response.json()) as CommandRecord
   assert.deepEqual([command.deviceId, command.name, command.value, command.state], ['home/living-room', 'setpoint', 21.5, 'sent'])
   assert.equal(api.commands.records.length, 1)
-  const offline = await (await api.post('/api/devices/lab%2Ffreezer/setpoint', { value: 6 })).json() as CommandRecord
+  const offline = (await (await api.post('/api/devices/lab%2Ffreezer/setpoint', { value: 6 })).json()) as CommandRecord
   assert.equal(offline.state, 'queued')
 })
 
@@ -99,10 +103,16 @@ test('a setpoint for an unknown device is 404 before its body is looked at', asy
 test('GET /api/devices/:id/commands lists the newest first, up to limit', async (t) => {
   const api = await startApi(t)
   for (const value of [19, 20, 21]) await api.post(`${LIVING}/setpoint`, { value })
-  const all = await (await api.get(`${LIVING}/commands`)).json() as { commands: CommandRecord[] }
-  assert.deepEqual(all.commands.map((command) => command.value), [21, 20, 19])
-  const one = await (await api.get(`${LIVING}/commands?limit=1`)).json() as { commands: CommandRecord[] }
-  assert.deepEqual(one.commands.map((command) => command.value), [21])
+  const all = (await (await api.get(`${LIVING}/commands`)).json()) as { commands: CommandRecord[] }
+  assert.deepEqual(
+    all.commands.map((command) => command.value),
+    [21, 20, 19]
+  )
+  const one = (await (await api.get(`${LIVING}/commands?limit=1`)).json()) as { commands: CommandRecord[] }
+  assert.deepEqual(
+    one.commands.map((command) => command.value),
+    [21]
+  )
   const bad = await errorOf(await api.get(`${LIVING}/commands?limit=0`))
   assert.deepEqual([bad.status, bad.field], [400, 'limit'])
   assert.equal((await api.get('/api/devices/x%2Fy/commands')).status, 404)
@@ -114,7 +124,10 @@ test('an error the command desk throws on purpose keeps its code; an unexpected 
   const error = await errorOf(await api.post(`${LIVING}/setpoint`, { value: 20 }))
   assert.deepEqual([error.status, error.code], [500, 'internal'])
   assert.doesNotMatch(error.message, /10\.0\.0\.7/)
-  assert.ok(api.logs.some((line) => line.level === 50 && line.err?.message === 'socket closed at 10.0.0.7'), 'logged with its cause')
+  assert.ok(
+    api.logs.some((line) => line.level === 50 && line.err?.message === 'socket closed at 10.0.0.7'),
+    'logged with its cause'
+  )
   api.commands.fail = new ServiceError('broker-unavailable')
   const known = await errorOf(await api.post(`${LIVING}/setpoint`, { value: 20 }))
   assert.deepEqual([known.status, known.code], [503, 'broker-unavailable'])

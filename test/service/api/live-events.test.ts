@@ -10,12 +10,12 @@ import { SseClient } from './sse-client.js'
 
 const auth = { authorization: `Bearer ${TOKEN}` }
 
-function reading (deviceId: string, temperature: number): Reading {
+function reading(deviceId: string, temperature: number): Reading {
   const [site, name] = deviceId.split('/') as [string, string]
   return { deviceId, site, device: name, source: 'thermopost', time: T0, temperature }
 }
 
-async function until (condition: () => boolean, what: string): Promise<void> {
+async function until(condition: () => boolean, what: string): Promise<void> {
   for (let waited = 0; !condition(); waited += 10) {
     if (waited > 10_000) assert.fail(`not within 10 s: ${what}`)
     await sleep(10)
@@ -31,8 +31,31 @@ test('every kind of live event arrives in the order it happened, as event name a
   const sent: LiveEvent[] = [
     { type: 'reading', reading: reading('home/living-room', 20.5) },
     { type: 'device', device: device('home', 'living-room', { state: 'offline' }) },
-    { type: 'command', command: { id: 'c1', deviceId: 'home/living-room', name: 'setpoint', value: 21, state: 'acked', appliedValue: 21, createdAt: T0, updatedAt: T0 } },
-    { type: 'alert', alert: { id: 'a9', ruleId: 'r', deviceId: 'lab/freezer', severity: 'critical', state: 'raised', message: 'above -10 °C', raisedAt: T0 } },
+    {
+      type: 'command',
+      command: {
+        id: 'c1',
+        deviceId: 'home/living-room',
+        name: 'setpoint',
+        value: 21,
+        state: 'acked',
+        appliedValue: 21,
+        createdAt: T0,
+        updatedAt: T0
+      }
+    },
+    {
+      type: 'alert',
+      alert: {
+        id: 'a9',
+        ruleId: 'r',
+        deviceId: 'lab/freezer',
+        severity: 'critical',
+        state: 'raised',
+        message: 'above -10 °C',
+        raisedAt: T0
+      }
+    },
     { type: 'broker', broker: { clientsConnected: 7 } },
     { type: 'reading', reading: reading('home/living-room', 20.6) }
   ]
@@ -87,11 +110,18 @@ test('a client that does not read is dropped once its backlog passes the limit; 
   // Bursts well under the limit, yielding between them so the reading client keeps up, until the slow one's
   // kernel socket buffers are full and its backlog grows past the limit.
   while (api.live.listeners.size === 2 && sent < 40_000) {
-    for (let i = 0; i < 4; i++) api.live.emit({ type: 'alert', alert: { id: `a${sent++}`, ruleId: padding, deviceId: 'home/x', severity: 'info', state: 'raised', message: '', raisedAt: T0 } })
+    for (let i = 0; i < 4; i++)
+      api.live.emit({
+        type: 'alert',
+        alert: { id: `a${sent++}`, ruleId: padding, deviceId: 'home/x', severity: 'info', state: 'raised', message: '', raisedAt: T0 }
+      })
     await sleep(1)
   }
   assert.equal(api.live.listeners.size, 1, `the slow client was dropped (after ${sent} events)`)
-  assert.ok(api.logs.some((line) => line.level === 40 && /live feed client dropped/.test(line.msg)), 'and it was logged')
+  assert.ok(
+    api.logs.some((line) => line.level === 40 && /live feed client dropped/.test(line.msg)),
+    'and it was logged'
+  )
   api.live.emit({ type: 'broker', broker: { clientsConnected: 1 } })
   let message = await reader.next()
   while (message.event === 'alert') message = await reader.next()

@@ -2,27 +2,35 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Series } from '../../../service/history/history-store.js'
 import type { Reading } from '../../../service/reading.js'
-import { errorOf, startApi, type ApiServer } from './api-server.js'
 import { T0 } from './api-fakes.js'
+import { type ApiServer, errorOf, startApi } from './api-server.js'
 
 const READINGS = '/api/devices/home%2Fliving-room/readings'
 const HOUR = 3_600_000
 
-function reading (time: number, temperature: number, setpoint?: number): Reading {
-  return { deviceId: 'home/living-room', site: 'home', device: 'living-room', source: 'thermopost', time, temperature, ...(setpoint === undefined ? {} : { setpoint }) }
+function reading(time: number, temperature: number, setpoint?: number): Reading {
+  return {
+    deviceId: 'home/living-room',
+    site: 'home',
+    device: 'living-room',
+    source: 'thermopost',
+    time,
+    temperature,
+    ...(setpoint === undefined ? {} : { setpoint })
+  }
 }
 
 /** One reading a minute over the last `hours` before T0, 20 °C rising by 0.01 each. */
-async function minutely (api: ApiServer, hours: number): Promise<void> {
+async function minutely(api: ApiServer, hours: number): Promise<void> {
   const readings: Reading[] = []
   for (let minute = hours * 60; minute >= 1; minute--) readings.push(reading(T0 - minute * 60_000, 20 + readings.length / 100, 21))
   await api.history.write(readings)
 }
 
-async function seriesOf (api: ApiServer, query: string): Promise<Series & { from: number, to: number }> {
+async function seriesOf(api: ApiServer, query: string): Promise<Series & { from: number; to: number }> {
   const response = await api.get(`${READINGS}${query}`)
   assert.equal(response.status, 200, await response.clone().text())
-  return await response.json() as Series & { from: number, to: number }
+  return (await response.json()) as Series & { from: number; to: number }
 }
 
 test('readings default to the last 24 h before now at the resolution that fits in 2000 points', async (t) => {
@@ -46,7 +54,11 @@ test('from and to take milliseconds or ISO 8601; resolution and maxPoints pick t
   assert.equal(offset.from, T0 - HOUR)
   assert.equal(offset.points.length, 60)
   const spaced = await seriesOf(api, '?from=2026-01-05T10:00:00 01:00&to=2026-01-06&resolution=raw')
-  assert.deepEqual([spaced.from, spaced.to], [T0 - HOUR, Date.UTC(2026, 0, 6)], "a '+' the query string made a space, and a date alone at UTC midnight")
+  assert.deepEqual(
+    [spaced.from, spaced.to],
+    [T0 - HOUR, Date.UTC(2026, 0, 6)],
+    "a '+' the query string made a space, and a date alone at UTC midnight"
+  )
   assert.equal(spaced.points.length, 60)
   const capped = await seriesOf(api, `?from=${T0 - 6 * HOUR}&to=${T0}&maxPoints=100`)
   assert.equal(capped.resolution, '1h', '360 minutes do not fit in 100 points')
@@ -57,7 +69,7 @@ test('from and to take milliseconds or ISO 8601; resolution and maxPoints pick t
 test('a device without history has an empty series; an unknown device is 404', async (t) => {
   const api = await startApi(t)
   const empty = await api.get('/api/devices/lab%2Ffreezer/readings')
-  assert.deepEqual((await empty.json() as Series).points, [])
+  assert.deepEqual(((await empty.json()) as Series).points, [])
   const unknown = await errorOf(await api.get('/api/devices/lab%2Foven/readings'))
   assert.deepEqual([unknown.status, unknown.code], [404, 'unknown-device'])
 })
@@ -92,12 +104,15 @@ test('readings.csv downloads the range as an attachment, raw unless asked otherw
   assert.equal(response.status, 200)
   assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8')
   assert.equal(response.headers.get('content-disposition'), 'attachment; filename="home_living-room-raw-2026-01-05.csv"')
-  assert.equal(await response.text(), [
-    'time,device_id,temperature,setpoint,heating,humidity',
-    '2026-01-05T09:59:58.000Z,home/living-room,20.5,21,,',
-    '2026-01-05T09:59:59.000Z,home/living-room,20.75,,,',
-    ''
-  ].join('\n'))
+  assert.equal(
+    await response.text(),
+    [
+      'time,device_id,temperature,setpoint,heating,humidity',
+      '2026-01-05T09:59:58.000Z,home/living-room,20.5,21,,',
+      '2026-01-05T09:59:59.000Z,home/living-room,20.75,,,',
+      ''
+    ].join('\n')
+  )
   const minutes = await api.get(`/api/devices/home%2Fliving-room/readings.csv?from=${T0 - HOUR}&to=${T0}&resolution=1m`)
   assert.equal((await minutes.text()).split('\n')[1], '2026-01-05T09:59:00.000Z,home/living-room,20.5,20.625,20.75,2,21')
   const auto = await errorOf(await api.get('/api/devices/home%2Fliving-room/readings.csv?resolution=auto'))
@@ -112,9 +127,12 @@ test('means and setpoints are sent to a thousandth of a degree; min and max as m
   assert.deepEqual(point, { time: T0 - 60_000, min: 20.1, mean: 20.233, max: 20.4, count: 3, setpoint: 21.333 })
 })
 
-test('/api/readings gives several devices\' series in one answer, in the order asked; unknown devices 404, none 400', async (t) => {
+test("/api/readings gives several devices' series in one answer, in the order asked; unknown devices 404, none 400", async (t) => {
   const api = await startApi(t)
-  const ids = api.devices.list().map((device) => device.id).slice(0, 2)
+  const ids = api.devices
+    .list()
+    .map((device) => device.id)
+    .slice(0, 2)
   assert.equal(ids.length, 2, 'the fake directory has two devices')
   await api.history.write([
     { ...reading(T0 - 120_000, 19), deviceId: ids[0]!, site: ids[0]!.split('/')[0]!, device: ids[0]!.split('/')[1]! },
@@ -123,8 +141,14 @@ test('/api/readings gives several devices\' series in one answer, in the order a
   const query = `from=${T0 - HOUR}&to=${T0}&resolution=raw`
   const response = await api.get(`/api/readings?device=${encodeURIComponent(ids[1]!)}&device=${encodeURIComponent(ids[0]!)}&${query}`)
   assert.equal(response.status, 200)
-  const body = await response.json() as { series: Series[], from: number, to: number }
-  assert.deepEqual(body.series.map((series) => [series.deviceId, series.points.map((point) => point.mean)]), [[ids[1], [23]], [ids[0], [19]]])
+  const body = (await response.json()) as { series: Series[]; from: number; to: number }
+  assert.deepEqual(
+    body.series.map((series) => [series.deviceId, series.points.map((point) => point.mean)]),
+    [
+      [ids[1], [23]],
+      [ids[0], [19]]
+    ]
+  )
   assert.deepEqual([body.from, body.to], [T0 - HOUR, T0])
 
   const unknown = await api.get(`/api/readings?device=${encodeURIComponent(ids[0]!)}&device=nowhere%2Fnothing&${query}`)
@@ -132,5 +156,10 @@ test('/api/readings gives several devices\' series in one answer, in the order a
   assert.equal((await errorOf(unknown)).code, 'unknown-device')
   const none = await api.get(`/api/readings?${query}`)
   assert.equal(none.status, 400)
-  assert.deepEqual(await errorOf(none), { status: 400, code: 'invalid-field', field: 'device', message: 'device is required: one device=SITE%2FDEVICE per series' })
+  assert.deepEqual(await errorOf(none), {
+    status: 400,
+    code: 'invalid-field',
+    field: 'device',
+    message: 'device is required: one device=SITE%2FDEVICE per series'
+  })
 })

@@ -16,11 +16,19 @@ export class SseClient {
   private waiting: (() => void) | undefined
   private ended = false
 
-  private constructor (readonly response: Response, private readonly controller: AbortController) {
-    this.pump().catch(() => {}).finally(() => { this.ended = true; this.waiting?.() })
+  private constructor(
+    readonly response: Response,
+    private readonly controller: AbortController
+  ) {
+    this.pump()
+      .catch(() => {})
+      .finally(() => {
+        this.ended = true
+        this.waiting?.()
+      })
   }
 
-  static async open (url: string, headers: Record<string, string>): Promise<SseClient> {
+  static async open(url: string, headers: Record<string, string>): Promise<SseClient> {
     const controller = new AbortController()
     const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal })
     assert.equal(response.status, 200, `events answered ${response.status}`)
@@ -28,7 +36,7 @@ export class SseClient {
   }
 
   /** The next message, skipping comments unless `comments`; fails after `ms`. */
-  async next ({ comments = false, ms = 5000 } = {}): Promise<SseMessage> {
+  async next({ comments = false, ms = 5000 } = {}): Promise<SseMessage> {
     const deadline = Date.now() + ms
     for (;;) {
       const message = this.queue.shift()
@@ -41,16 +49,19 @@ export class SseClient {
       if (left <= 0) throw new Error(`no event within ${ms} ms`)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
-        this.waiting = () => { clearTimeout(timer); resolve() }
+        this.waiting = () => {
+          clearTimeout(timer)
+          resolve()
+        }
       })
     }
   }
 
-  close (): void {
+  close(): void {
     this.controller.abort()
   }
 
-  private async pump (): Promise<void> {
+  private async pump(): Promise<void> {
     const decoder = new TextDecoder()
     for await (const chunk of this.response.body as unknown as AsyncIterable<Uint8Array>) {
       this.buffer += decoder.decode(chunk, { stream: true })
@@ -65,7 +76,7 @@ export class SseClient {
   }
 }
 
-function parseBlock (block: string): SseMessage[] {
+function parseBlock(block: string): SseMessage[] {
   const messages: SseMessage[] = []
   let event = 'message'
   const data: string[] = []

@@ -2,29 +2,32 @@ import assert from 'node:assert/strict'
 import { type TestContext, test } from 'node:test'
 import { commandFilter, decodeCommand, deviceTopic, encodeAck } from '../../../devices/contract.js'
 import type { CommandRecord, CommandState, LiveEvent } from '../../../service/model.js'
-import { ServiceError } from '../../../service/service-error.js'
 import type { RunningService } from '../../../service/service.js'
-import { type RunningBroker, startBroker } from '../../helpers/broker.js'
+import { ServiceError } from '../../../service/service-error.js'
 import { startThermostat, waitFor } from '../../devices/helpers/device-fixture.js'
+import { type RunningBroker, startBroker } from '../../helpers/broker.js'
 import { RawDevice, recordingHistory, startTestService, type TestServiceOptions, tempDataDir } from '../core/service-fixture.js'
 
-async function setup (t: TestContext, options: Partial<TestServiceOptions> = {}): Promise<{ running: RunningBroker, service: RunningService, states: () => CommandState[] }> {
+async function setup(
+  t: TestContext,
+  options: Partial<TestServiceOptions> = {}
+): Promise<{ running: RunningBroker; service: RunningService; states: () => CommandState[] }> {
   const running = await startBroker()
   t.after(() => running.close())
   const dataDir = options.dataDir ?? tempDataDir(t)
   const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir), ...options })
   const events: LiveEvent[] = []
   service.live.subscribe((event) => events.push(event))
-  const states = (): CommandState[] => events.flatMap((e) => e.type === 'command' ? [e.command.state] : [])
+  const states = (): CommandState[] => events.flatMap((e) => (e.type === 'command' ? [e.command.state] : []))
   return { running, service, states }
 }
 
-function latest (service: RunningService, deviceId: string): CommandRecord | undefined {
+function latest(service: RunningService, deviceId: string): CommandRecord | undefined {
   return service.commands.history(deviceId, 1)[0]
 }
 
 /** A raw device that answers every command with `answer`, or not at all. */
-async function answeringDevice (t: TestContext, url: string, answer?: (id: string | undefined) => Buffer): Promise<RawDevice> {
+async function answeringDevice(t: TestContext, url: string, answer?: (id: string | undefined) => Buffer): Promise<RawDevice> {
   const device = await RawDevice.connect(t, url, 'home', 'hall')
   await device.client.subscribeAsync(commandFilter('home', 'hall'), { qos: 1 })
   device.client.on('message', (topic, payload) => {
@@ -53,7 +56,10 @@ test('a setpoint round trip with a simulated thermostat: sent, then acked with t
 
   await service.close()
   const again = await startTestService(t, { urls: [running.url], dataDir, history: service.history, clientId: 'service-a' })
-  assert.deepEqual(again.commands.history('home/room-1').map((c) => [c.id, c.state]), [[sent.id, 'acked']])
+  assert.deepEqual(
+    again.commands.history('home/room-1').map((c) => [c.id, c.state]),
+    [[sent.id, 'acked']]
+  )
   await waitFor(() => again.devices.get('home/room-1')?.desiredSetpoint === 22.5, 'the desired setpoint after the restart')
 })
 
@@ -61,10 +67,16 @@ test('the service refuses unknown devices and values outside 5–35 °C before s
   const { running, service } = await setup(t)
   await answeringDevice(t, running.url)
   await waitFor(() => service.devices.get('home/hall') !== undefined, 'the device')
-  await assert.rejects(service.commands.setpoint('home/nowhere', 20), (error) => error instanceof ServiceError && error.code === 'unknown-device')
+  await assert.rejects(
+    service.commands.setpoint('home/nowhere', 20),
+    (error) => error instanceof ServiceError && error.code === 'unknown-device'
+  )
   for (const value of [40, 4.9, Number.NaN, Number.POSITIVE_INFINITY]) {
-    await assert.rejects(service.commands.setpoint('home/hall', value),
-      (error) => error instanceof ServiceError && error.code === 'invalid-field' && error.field === 'value', `value ${value}`)
+    await assert.rejects(
+      service.commands.setpoint('home/hall', value),
+      (error) => error instanceof ServiceError && error.code === 'invalid-field' && error.field === 'value',
+      `value ${value}`
+    )
   }
   assert.deepEqual(service.commands.history('home/hall'), [])
 })
@@ -134,7 +146,10 @@ test('a thermostat that comes back with another setpoint gets the desired one ag
 
   // Rebooted with its factory setpoint: it reports 19 again.
   const after = startThermostat(t, { urls: [running.url], initial: { temperature: 18, setpoint: 19 } })
-  await waitFor(() => service.commands.history('home/room-1').length === 2 && latest(service, 'home/room-1')?.state === 'acked', 'the automatic re-send')
+  await waitFor(
+    () => service.commands.history('home/room-1').length === 2 && latest(service, 'home/room-1')?.state === 'acked',
+    'the automatic re-send'
+  )
   const resent = latest(service, 'home/room-1')!
   assert.equal(resent.automatic, true)
   assert.equal(resent.value, 23)

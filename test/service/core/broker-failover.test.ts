@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { test } from 'node:test'
-import { startBroker } from '../../helpers/broker.js'
 import { waitFor } from '../../devices/helpers/device-fixture.js'
+import { startBroker } from '../../helpers/broker.js'
 import { RawDevice, recordingHistory, startTestService, tempDataDir } from './service-fixture.js'
 
 /** A loopback port with nothing listening on it. */
-async function deadPort (): Promise<number> {
+async function deadPort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }

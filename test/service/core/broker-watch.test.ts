@@ -1,17 +1,24 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { BrokerStatus } from '../../../service/model.js'
-import { startBroker } from '../../helpers/broker.js'
 import { waitFor } from '../../devices/helpers/device-fixture.js'
+import { startBroker } from '../../helpers/broker.js'
 import { recordingHistory, startTestService, tempDataDir } from './service-fixture.js'
 
-test('the broker\'s $SYS figures are kept and sent as throttled broker events', async (t) => {
+test("the broker's $SYS figures are kept and sent as throttled broker events", async (t) => {
   const running = await startBroker({ sysInterval: 1 })
   t.after(() => running.close())
   const dataDir = tempDataDir(t)
-  const service = await startTestService(t, { urls: [running.url], dataDir, history: recordingHistory(t, dataDir), timing: { brokerThrottleMs: 300 } })
+  const service = await startTestService(t, {
+    urls: [running.url],
+    dataDir,
+    history: recordingHistory(t, dataDir),
+    timing: { brokerThrottleMs: 300 }
+  })
   const events: BrokerStatus[] = []
-  service.live.subscribe((event) => { if (event.type === 'broker') events.push(event.broker) })
+  service.live.subscribe((event) => {
+    if (event.type === 'broker') events.push(event.broker)
+  })
 
   await waitFor(() => service.broker.status().messagesReceivedPerSecond !== undefined, 'two rounds of $SYS', 4000)
   const status = service.broker.status()

@@ -16,14 +16,14 @@ import { type RunningBroker, startBroker } from '../../helpers/broker.js'
 export const silentLogger = pino({ level: 'silent' })
 
 /** A fresh temporary data directory, removed after the test. */
-export function tempDataDir (t: TestContext): string {
+export function tempDataDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-service-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }
 
 /** A real SQLite history in `dataDir` that remembers every write call, closed after the test. */
-export function recordingHistory (t: TestContext, dataDir: string): RecordingHistory {
+export function recordingHistory(t: TestContext, dataDir: string): RecordingHistory {
   const store = new RecordingHistory(new SqliteHistoryStore({ path: join(dataDir, 'history.db'), synchronous: 'normal' }))
   t.after(() => store.close())
   return store
@@ -37,13 +37,13 @@ export class RecordingHistory implements HistoryStore {
   /** While true, writes never finish (a store that hangs). */
   hang = false
 
-  constructor (private readonly inner: HistoryStore) {}
+  constructor(private readonly inner: HistoryStore) {}
 
-  get readings (): Reading[] {
+  get readings(): Reading[] {
     return this.batches.flat()
   }
 
-  async write (readings: readonly Reading[]): Promise<void> {
+  async write(readings: readonly Reading[]): Promise<void> {
     this.batches.push([...readings])
     if (this.hang) return await new Promise(() => {})
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs))
@@ -56,10 +56,10 @@ export class RecordingHistory implements HistoryStore {
   close: HistoryStore['close'] = async () => await this.inner.close()
 }
 
-export type TestServiceOptions = Partial<ServiceOptions> & { urls: readonly string[], dataDir: string, history: HistoryStore }
+export type TestServiceOptions = Partial<ServiceOptions> & { urls: readonly string[]; dataDir: string; history: HistoryStore }
 
 /** A started, subscribed service with short timers; closed after the test unless `close` was called first. */
-export async function startTestService (t: TestContext, options: TestServiceOptions): Promise<RunningService> {
+export async function startTestService(t: TestContext, options: TestServiceOptions): Promise<RunningService> {
   const service = await startService({
     logger: silentLogger,
     clientId: `service-${Math.random().toString(36).slice(2, 8)}`,
@@ -83,11 +83,11 @@ export interface ServiceSetup {
   dataDir: string
   history: RecordingHistory
   /** A service on that broker, data directory and history; `options` adds to or overrides them. */
-  start (options?: Partial<ServiceOptions>): Promise<RunningService>
+  start(options?: Partial<ServiceOptions>): Promise<RunningService>
 }
 
 /** What most service tests start from: a broker, a data directory and a recording history, each gone after the test. */
-export async function serviceSetup (t: TestContext): Promise<ServiceSetup> {
+export async function serviceSetup(t: TestContext): Promise<ServiceSetup> {
   const running = await startBroker()
   t.after(() => running.close())
   const dataDir = tempDataDir(t)
@@ -99,7 +99,11 @@ export async function serviceSetup (t: TestContext): Promise<ServiceSetup> {
 export class RawDevice {
   readonly client: MqttClient
 
-  constructor (url: string, readonly site: string, readonly device: string) {
+  constructor(
+    url: string,
+    readonly site: string,
+    readonly device: string
+  ) {
     this.client = mqtt.connect(url, {
       protocolVersion: 5,
       clientId: `raw-${site}-${device}`,
@@ -108,9 +112,11 @@ export class RawDevice {
     })
   }
 
-  get id (): string { return `${this.site}/${this.device}` }
+  get id(): string {
+    return `${this.site}/${this.device}`
+  }
 
-  static async connect (t: TestContext, url: string, site: string, device: string): Promise<RawDevice> {
+  static async connect(t: TestContext, url: string, site: string, device: string): Promise<RawDevice> {
     const raw = new RawDevice(url, site, device)
     t.after(() => raw.client.endAsync(true))
     await new Promise<void>((resolve, reject) => {
@@ -121,16 +127,24 @@ export class RawDevice {
     return raw
   }
 
-  async meta (interval: number): Promise<void> {
-    await this.client.publishAsync(deviceTopic(this.site, this.device, 'meta'), encodeMeta({ model: 'raw', firmware: '0', unit: '°C', interval }), { qos: 1, retain: true })
+  async meta(interval: number): Promise<void> {
+    await this.client.publishAsync(
+      deviceTopic(this.site, this.device, 'meta'),
+      encodeMeta({ model: 'raw', firmware: '0', unit: '°C', interval }),
+      { qos: 1, retain: true }
+    )
   }
 
-  async reading (message: Partial<ReadingMessage> & { temperature: number }): Promise<void> {
-    await this.client.publishAsync(deviceTopic(this.site, this.device, 'reading'), encodeReading({ time: Date.now(), ...message }, 'json'), { qos: 1 })
+  async reading(message: Partial<ReadingMessage> & { temperature: number }): Promise<void> {
+    await this.client.publishAsync(
+      deviceTopic(this.site, this.device, 'reading'),
+      encodeReading({ time: Date.now(), ...message }, 'json'),
+      { qos: 1 }
+    )
   }
 
   /** Goes away without DISCONNECT, as a crash or a cut cable would: the broker publishes the will. */
-  kill (): void {
+  kill(): void {
     this.client.stream.destroy()
   }
 }

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test'
 import { historyConformance } from '../../../service/history/conformance.js'
 import { InfluxHistoryStore } from '../../../service/history/influx.js'
 import { InfluxQl } from '../../../service/history/influx-ql.js'
-import { startInfluxd, type RunningInfluxd } from '../../helpers/influxd.js'
+import { type RunningInfluxd, startInfluxd } from '../../helpers/influxd.js'
 
 let influxd: RunningInfluxd
 let databases = 0
@@ -15,7 +15,7 @@ before(async () => {
 after(() => influxd.stop())
 
 /** A store on a database of its own: every test starts empty on the one influxd of this file. */
-async function freshStore (now?: () => number): Promise<{ store: InfluxHistoryStore, database: string }> {
+async function freshStore(now?: () => number): Promise<{ store: InfluxHistoryStore; database: string }> {
   const database = `history_${++databases}`
   const store = await InfluxHistoryStore.open({ connection: { host: influxd.host, port: influxd.port }, database, now })
   return { store, database }
@@ -25,8 +25,15 @@ historyConformance({ test, makeStore: async () => (await freshStore()).store })
 
 const MINUTE = 60_000
 const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 86_400_000
-const reading = (time: number, temperature: number, extra: object = {}) =>
-  ({ deviceId: 'home/hall', site: 'home', device: 'hall', source: 'thermopost', time, temperature, ...extra })
+const reading = (time: number, temperature: number, extra: object = {}) => ({
+  deviceId: 'home/hall',
+  site: 'home',
+  device: 'hall',
+  source: 'thermopost',
+  time,
+  temperature,
+  ...extra
+})
 
 test('retention policies: raw is the default, 30 days; 1-minute rollups a year; hourly ones forever', async (t) => {
   const { store, database } = await freshStore()
@@ -52,12 +59,22 @@ test('Grafana reads the layout as it is: tags, typed fields, the default policy 
     'SHOW TAG KEYS FROM "temperature"',
     'SHOW FIELD KEYS FROM "temperature"',
     `SELECT mean("temperature") FROM "temperature" WHERE "device_id" = 'home/hall' AND time >= ${T0}ms AND time < ${T0 + 2 * MINUTE}ms GROUP BY time(1m), "site", "device"`,
-    `SELECT "min", "mean", "max", "count", "setpoint" FROM "thermopost_1m"."temperature_1m" WHERE "site" = 'home' AND "device" = 'hall'`)
-  assert.deepEqual(tags.values.map(([key]) => key), ['device', 'device_id', 'site', 'source'])
+    `SELECT "min", "mean", "max", "count", "setpoint" FROM "thermopost_1m"."temperature_1m" WHERE "site" = 'home' AND "device" = 'hall'`
+  )
+  assert.deepEqual(
+    tags.values.map(([key]) => key),
+    ['device', 'device_id', 'site', 'source']
+  )
   assert.deepEqual(Object.fromEntries(fields.values), { heating: 'boolean', humidity: 'float', setpoint: 'float', temperature: 'float' })
   assert.deepEqual(byMinute.tags, { site: 'home', device: 'hall' })
-  assert.deepEqual(byMinute.values, [[T0, 21], [T0 + MINUTE, 22]])
-  assert.deepEqual(rollup.values, [[T0, 20.5, 21, 21.5, 2, 21], [T0 + MINUTE, 22, 22, 22, 1, null]])
+  assert.deepEqual(byMinute.values, [
+    [T0, 21],
+    [T0 + MINUTE, 22]
+  ])
+  assert.deepEqual(rollup.values, [
+    [T0, 20.5, 21, 21.5, 2, 21],
+    [T0 + MINUTE, 22, 22, 22, 1, null]
+  ])
 })
 
 test('only closed minutes are rolled up; the open one is read from raw readings until it closes', async (t) => {

@@ -2,16 +2,18 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { historyConformance } from '../../../service/history/conformance.js'
 import { SqliteHistoryStore } from '../../../service/history/sqlite.js'
 import { openSqlite } from '../../../service/history/sqlite-driver.js'
 import { SCHEMA_VERSION } from '../../../service/history/sqlite-schema.js'
 
 const dirs: string[] = []
-test.after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }) })
+test.after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
 
-function freshPath (): string {
+function freshPath(): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-history-'))
   dirs.push(dir)
   return join(dir, 'history.db')
@@ -19,15 +21,21 @@ function freshPath (): string {
 
 historyConformance({ test, makeStore: async () => new SqliteHistoryStore({ path: freshPath() }) })
 
-function open (t: TestContext, path: string): SqliteHistoryStore {
+function open(t: TestContext, path: string): SqliteHistoryStore {
   const store = new SqliteHistoryStore({ path })
   t.after(() => store.close())
   return store
 }
 
 const T0 = Date.UTC(2026, 0, 5)
-const reading = (time: number, temperature: number) =>
-  ({ deviceId: 'home/a', site: 'home', device: 'a', source: 'thermopost', time, temperature })
+const reading = (time: number, temperature: number) => ({
+  deviceId: 'home/a',
+  site: 'home',
+  device: 'a',
+  source: 'thermopost',
+  time,
+  temperature
+})
 
 test('a reopened file keeps readings, rollups, devices and the retention cutoff', async (t) => {
   const path = freshPath()
@@ -37,8 +45,9 @@ test('a reopened file keeps readings, rollups, devices and the retention cutoff'
   await first.close()
   const again = open(t, path)
   await again.write([reading(T0 + 2000, 24)])
-  assert.deepEqual((await again.query({ deviceId: 'home/a', from: T0, to: T0 + 60_000, resolution: '1m' })).points,
-    [{ time: T0, min: 20, mean: 22, max: 24, count: 3 }])
+  assert.deepEqual((await again.query({ deviceId: 'home/a', from: T0, to: T0 + 60_000, resolution: '1m' })).points, [
+    { time: T0, min: 20, mean: 22, max: 24, count: 3 }
+  ])
   const auto = await again.query({ deviceId: 'home/a', from: T0, to: T0 + 60_000, resolution: 'auto' })
   assert.equal(auto.resolution, '1m', 'the raw cutoff survived the restart')
 })

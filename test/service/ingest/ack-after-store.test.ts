@@ -19,10 +19,10 @@ test('a reading whose write never finished is delivered again to the next instan
   history.hang = false
   const second = await start({ clientId: 'service-a' })
   await waitFor(() => history.batches.length === 2, 'the reading delivered again')
-  assert.deepEqual(history.batches.map((batch) => batch.map((r) => [r.deviceId, r.time, r.temperature])), [
-    [['home/hall', 1_700_000_000_000, 20.5]],
-    [['home/hall', 1_700_000_000_000, 20.5]]
-  ])
+  assert.deepEqual(
+    history.batches.map((batch) => batch.map((r) => [r.deviceId, r.time, r.temperature])),
+    [[['home/hall', 1_700_000_000_000, 20.5]], [['home/hall', 1_700_000_000_000, 20.5]]]
+  )
   const series = await second.history.query({ deviceId: 'home/hall', from: 0, to: 2e12, resolution: 'raw' })
   assert.equal(series.points.length, 1)
 })
@@ -39,7 +39,10 @@ test('a stored reading is acknowledged: the next instance does not get it again'
   await start({ clientId: 'service-a' })
   await waitFor(() => history.readings.length === 2, 'the reading queued while the service was down')
   await new Promise((resolve) => setTimeout(resolve, 200))
-  assert.deepEqual(history.readings.map((r) => r.time), [1_700_000_000_000, 1_700_000_001_000])
+  assert.deepEqual(
+    history.readings.map((r) => r.time),
+    [1_700_000_000_000, 1_700_000_001_000]
+  )
 })
 
 test('a slow store batches readings and holds the rest back, losing none', async (t) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBroker } from '../../helpers/broker.js'
 import { waitFor } from '../../devices/helpers/device-fixture.js'
+import { startBroker } from '../../helpers/broker.js'
 import { RawDevice, recordingHistory, startTestService, tempDataDir } from '../core/service-fixture.js'
 
 test('two instances split the readings, each stored once, and both know every device', async (t) => {
@@ -29,6 +29,9 @@ test('two instances split the readings, each stored once, and both know every de
   assert.ok(historyA.readings.length > 0 && historyB.readings.length > 0, `split ${historyA.readings.length}/${historyB.readings.length}`)
   for (const service of [a, b]) {
     await waitFor(() => service.devices.list().filter((d) => d.state === 'online').length === 3, 'every device online in both')
-    assert.deepEqual(service.devices.list().map((d) => d.id), ['home/cellar', 'home/hall', 'home/loft'])
+    assert.deepEqual(
+      service.devices.list().map((d) => d.id),
+      ['home/cellar', 'home/hall', 'home/loft']
+    )
   }
 })

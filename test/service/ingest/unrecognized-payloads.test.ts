@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { encodeReading } from '../../../devices/contract.js'
-import { recordingLogger } from '../adapters/recording-logger.js'
-import { startBroker } from '../../helpers/broker.js'
 import { waitFor } from '../../devices/helpers/device-fixture.js'
+import { startBroker } from '../../helpers/broker.js'
 import { connectClient } from '../../helpers/flow-clients.js'
+import { recordingLogger } from '../adapters/recording-logger.js'
 import { recordingHistory, startTestService, tempDataDir } from '../core/service-fixture.js'
 
 test('payloads no adapter reads are counted and logged, and ingest goes on', async (t) => {
@@ -19,7 +19,9 @@ test('payloads no adapter reads are counted and logged, and ingest goes on', asy
   for (let i = 0; i < 5; i++) await client.publishAsync('thermopost/home/hall/reading', 'not a reading', { qos: 1 })
   await client.publishAsync('thermopost/home/hall/meta', '{"model": 1}', { qos: 1 })
   await client.publishAsync('tele/kitchen/SENSOR', '{broken', { qos: 1 })
-  await client.publishAsync('thermopost/home/hall/reading', encodeReading({ time: 1_700_000_000_000, temperature: 19.5 }, 'json'), { qos: 1 })
+  await client.publishAsync('thermopost/home/hall/reading', encodeReading({ time: 1_700_000_000_000, temperature: 19.5 }, 'json'), {
+    qos: 1
+  })
 
   await waitFor(() => history.readings.length === 1, 'the good reading after the bad ones')
   assert.equal(history.readings[0].temperature, 19.5)

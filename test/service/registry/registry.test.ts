@@ -66,16 +66,29 @@ test('a restarted service lists the devices it knew, with their last reading, an
   await waitFor(() => second.devices.get('home/hall')?.state === 'online', 'online from the retained status')
 })
 
-test('an adapter\'s status covers the sensors beneath it', async (t) => {
+test("an adapter's status covers the sensors beneath it", async (t) => {
   const { running, start } = await serviceSetup(t)
   const service = await start()
   const device = await RawDevice.connect(t, running.url, 'x', 'y')
   await device.client.publishAsync('tele/boiler/LWT', 'Online', { qos: 1, retain: true })
   await waitFor(() => service.devices.get('tasmota/boiler')?.state === 'online', 'the device from its LWT')
-  await device.client.publishAsync('tele/boiler/SENSOR', JSON.stringify({ 'DS18B20-1': { Temperature: 55 }, 'DS18B20-2': { Temperature: 40 }, TempUnit: 'C' }), { qos: 1 })
+  await device.client.publishAsync(
+    'tele/boiler/SENSOR',
+    JSON.stringify({ 'DS18B20-1': { Temperature: 55 }, 'DS18B20-2': { Temperature: 40 }, TempUnit: 'C' }),
+    { qos: 1 }
+  )
   await waitFor(() => service.devices.get('tasmota/boiler/DS18B20-2') !== undefined, 'the sensors')
-  assert.deepEqual(service.devices.list().filter((d) => d.source === 'tasmota').map((d) => [d.id, d.state]),
-    [['tasmota/boiler/DS18B20-1', 'online'], ['tasmota/boiler/DS18B20-2', 'online']], 'the placeholder gave way to its sensors')
+  assert.deepEqual(
+    service.devices
+      .list()
+      .filter((d) => d.source === 'tasmota')
+      .map((d) => [d.id, d.state]),
+    [
+      ['tasmota/boiler/DS18B20-1', 'online'],
+      ['tasmota/boiler/DS18B20-2', 'online']
+    ],
+    'the placeholder gave way to its sensors'
+  )
   await device.client.publishAsync('tele/boiler/LWT', 'Offline', { qos: 1, retain: true })
   await waitFor(() => service.devices.list().filter((d) => d.state === 'offline').length === 2, 'the sensors offline with their device')
 })

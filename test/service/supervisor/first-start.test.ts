@@ -2,20 +2,20 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { parseAcl } from '../../../broker/auth/acl.js'
 import { PasswordFile } from '../../../broker/auth/passwords.js'
 import { prepareDataDir } from '../../../service/supervisor/first-start.js'
 
 /** The all-in-one start's data directory: generated logins on the first start, the same ones afterwards. */
 
-function emptyDir (t: TestContext): string {
+function emptyDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-first-start-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return join(dir, 'data')
 }
 
-test('the first start generates logins the broker\'s files accept, readable by the owner only', async (t) => {
+test("the first start generates logins the broker's files accept, readable by the owner only", async (t) => {
   const data = await prepareDataDir(emptyDir(t))
   assert.equal(data.firstStart, true)
   for (const file of [data.credentialsFile, data.passwordFile, data.aclFile]) {

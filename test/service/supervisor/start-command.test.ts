@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { describe, type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { describe, test, type TestContext } from 'node:test'
 import { thermopostBin } from '../../helpers/crash-broker.js'
 
 /**
@@ -17,37 +17,49 @@ import { thermopostBin } from '../../helpers/crash-broker.js'
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 
-interface Started { child: ChildProcess, output: () => string, dashboard: string }
+interface Started {
+  child: ChildProcess
+  output: () => string
+  dashboard: string
+}
 
-async function start (t: TestContext, dataDir: string, extraEnv: Record<string, string> = {}): Promise<Started> {
+async function start(t: TestContext, dataDir: string, extraEnv: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, [thermopostBin, 'start', '--devices', '2'], {
     env: { ...process.env, THERMOPOST_DATA_DIR: dataDir, THERMOPOST_MQTT_PORT: '0', THERMOPOST_HTTP_PORT: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
   let output = ''
   const dashboard = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no dashboard URL within 30 s: ${output}`)), 30_000)
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
       const match = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match !== null) { clearTimeout(timer); resolve(match[1]!) }
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve(match[1]!)
+      }
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', onData)
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}: ${output}`)) })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`exited with ${code}: ${output}`))
+    })
   })
   return { child, output: () => output, dashboard }
 }
 
-async function stop ({ child }: Started): Promise<number | null> {
+async function stop({ child }: Started): Promise<number | null> {
   const exited = once(child, 'exit') as Promise<[number | null]>
   child.kill('SIGINT')
   const [code] = await exited
   return code
 }
 
-function emptyDataDir (t: TestContext): string {
+function emptyDataDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-start-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   return join(dir, 'data')
@@ -70,7 +82,7 @@ describe('thermopost start', () => {
     assert.match(await page.text(), /<title>[^<]*thermopost/i)
     assert.equal((await fetch(`${first.dashboard}/api/devices`)).status, 401, 'the API wants the token')
     const auth = { headers: { Authorization: `Bearer ${credentials.apiToken}` } }
-    let devices: Array<{ id: string, state: string }> = []
+    let devices: Array<{ id: string; state: string }> = []
     const deadline = Date.now() + 20_000
     while (devices.filter((device) => device.state === 'online').length < 2) {
       assert.ok(Date.now() < deadline, `two simulated devices online; API says ${JSON.stringify(devices)}`)
@@ -97,9 +109,14 @@ describe('thermopost start', () => {
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    const [code] = await once(child, 'exit') as [number | null]
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const [code] = (await once(child, 'exit')) as [number | null]
     assert.equal(code, 1)
-    assert.match(stderr, new RegExp(`broker exited with code 1 before it was ready; its last output:[\\s\\S]*cannot listen on 127\\.0\\.0\\.1:${port}`))
+    assert.match(
+      stderr,
+      new RegExp(`broker exited with code 1 before it was ready; its last output:[\\s\\S]*cannot listen on 127\\.0\\.0\\.1:${port}`)
+    )
   })
 })

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, test, type TestContext } from 'node:test'
-import { PartFailedError, type PartEvents, type RestartPolicy, SupervisedPart } from '../../../service/supervisor/supervised-part.js'
+import { describe, type TestContext, test } from 'node:test'
+import { type PartEvents, PartFailedError, type RestartPolicy, SupervisedPart } from '../../../service/supervisor/supervised-part.js'
 
 /** A part of `npm start` kept running: ready detection, restarts with a growing delay, giving up, stopping. */
 
@@ -15,28 +15,38 @@ interface Recorded extends PartEvents {
   failures: PartFailedError[]
 }
 
-function recorder (): Recorded {
+function recorder(): Recorded {
   const recorded: Recorded = {
     lines: [],
     notices: [],
     failures: [],
-    line: (_part, line) => { recorded.lines.push(line) },
-    notice: (_part, message) => { recorded.notices.push(message) },
-    failed: (error) => { recorded.failures.push(error) }
+    line: (_part, line) => {
+      recorded.lines.push(line)
+    },
+    notice: (_part, message) => {
+      recorded.notices.push(message)
+    },
+    failed: (error) => {
+      recorded.failures.push(error)
+    }
   }
   return recorded
 }
 
 /** A node program as a part; `script` runs with the counter file's path as process.argv[1]. */
-function part (t: TestContext, script: string, events: PartEvents, policy = quick): SupervisedPart {
+function part(t: TestContext, script: string, events: PartEvents, policy = quick): SupervisedPart {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-part-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const supervised = new SupervisedPart({ name: 'demo', command: process.execPath, args: ['-e', script, join(dir, 'runs')], ready: /ready on (\d+)/ }, events, policy)
+  const supervised = new SupervisedPart(
+    { name: 'demo', command: process.execPath, args: ['-e', script, join(dir, 'runs')], ready: /ready on (\d+)/ },
+    events,
+    policy
+  )
   t.after(() => supervised.stop())
   return supervised
 }
 
-async function until (condition: () => boolean, what: string): Promise<void> {
+async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000
   while (!condition()) {
     assert.ok(Date.now() < deadline, `timed out waiting for ${what}`)
@@ -54,7 +64,7 @@ const counting = (crashAfterMs: number | undefined): string => `
   ${crashAfterMs === undefined ? 'setInterval(() => {}, 1000)' : `setTimeout(() => process.exit(3), ${crashAfterMs})`}`
 
 describe('supervised part', { concurrency: true }, () => {
-  test('start resolves with the ready line\'s match; every output line is passed on', async (t) => {
+  test("start resolves with the ready line's match; every output line is passed on", async (t) => {
     const events = recorder()
     const match = await part(t, counting(undefined), events).start()
     assert.equal(match[1], '4001')
@@ -82,8 +92,12 @@ describe('supervised part', { concurrency: true }, () => {
   test('a first run that exits before it is ready rejects at once with what it said, and is not restarted', async (t) => {
     const events = recorder()
     const supervised = part(t, "console.error('cannot listen on 127.0.0.1:1883: address in use'); process.exit(1)", events)
-    await assert.rejects(supervised.start(), (error: Error) => error instanceof PartFailedError &&
-      error.message === 'demo exited with code 1 before it was ready; its last output:\n  cannot listen on 127.0.0.1:1883: address in use')
+    await assert.rejects(
+      supervised.start(),
+      (error: Error) =>
+        error instanceof PartFailedError &&
+        error.message === 'demo exited with code 1 before it was ready; its last output:\n  cannot listen on 127.0.0.1:1883: address in use'
+    )
     await new Promise((resolve) => setTimeout(resolve, 100))
     assert.deepEqual(events.notices, [], 'no restart')
   })
