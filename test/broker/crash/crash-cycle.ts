@@ -57,6 +57,11 @@ export interface ScenarioOptions {
 const WINDOW = 10
 const SUBSCRIBER_V5 = 'crash-sub-v5'
 const SUBSCRIBER_V311 = 'crash-sub-v311'
+/**
+ * A cycle can publish more than the default queue limit (1000) for an offline subscriber, and a full
+ * queue drops by design: this scenario is about durability, so its queues never fill.
+ */
+const BROKER_EXTRA = ['--max-queued-messages', '1000000']
 
 /** mulberry32: a small seeded generator; Math.random cannot be replayed. */
 export function seededRandom(seed: number): () => number {
@@ -98,7 +103,7 @@ export class CrashScenario {
   /** Starts the broker on a fresh data directory and subscribes the 5.0 subscriber. */
   static async create(options: ScenarioOptions): Promise<CrashScenario> {
     const scenario = new CrashScenario(mkdtempSync(join(tmpdir(), 'thermopost-crash-')), options)
-    scenario.broker = await BrokerProcess.start({ dataDir: scenario.dataDir })
+    scenario.broker = await BrokerProcess.start({ dataDir: scenario.dataDir, extra: BROKER_EXTRA })
     await scenario.v5.connect(scenario.broker.url)
     await scenario.v5.subscribe('crash/#', 2)
     return scenario
@@ -127,7 +132,7 @@ export class CrashScenario {
     this.v5.drop()
     this.v311.drop()
 
-    broker = await BrokerProcess.restart({ dataDir: this.dataDir, port: broker.port })
+    broker = await BrokerProcess.restart({ dataDir: this.dataDir, port: broker.port, extra: BROKER_EXTRA })
     const restartedOnSamePort = broker.port === this.broker!.port
     this.broker = broker
 
