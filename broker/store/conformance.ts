@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { describe } from 'node:test'
 import type { QoS } from 'mqtt-packet'
 import type { Delivery, Message } from '../message.js'
 import type { SessionQueue, SessionRecord, Store, SubscriptionRecord } from './store.js'
@@ -6,7 +7,7 @@ import type { SessionQueue, SessionRecord, Store, SubscriptionRecord } from './s
 type TestFn = (name: string, fn: () => Promise<void>) => unknown
 
 export interface StoreConformanceOptions {
-  /** node:test's `test` (or a `describe`-scoped `it`). */
+  /** node:test's `test` (or a `describe`-scoped `it`); the suite groups its tests with node:test's `describe`. */
   test: TestFn
   /** A new, empty store. */
   makeStore: () => Promise<Store>
@@ -14,11 +15,29 @@ export interface StoreConformanceOptions {
   reopen: (store: Store) => Promise<Store>
 }
 
+/** What each group of tests gets: the test function, a fresh store per test, and the same data opened again. */
+interface StoreHarness {
+  test: TestFn
+  /** Runs `body` on a new, opened store, and closes every store the test made or reopened. */
+  withStore: (body: (store: Store) => Promise<void>) => Promise<void>
+  /** The store's data as a broker restart finds it: flushed, then reopened. */
+  restarted: (store: Store) => Promise<Store>
+}
+
 /**
- * The behaviour every Store backend must show (memory now, SQLite and Redis later). Each backend's
- * test file calls this with its own factories and adds its backend-only tests.
+ * The behaviour every Store backend must show (memory now, SQLite and Redis later), grouped by what it keeps.
+ * Each backend's test file calls this with its own factories and adds its backend-only tests.
  */
-export function storeConformance({ test, makeStore, reopen }: StoreConformanceOptions): void {
+export function storeConformance(options: StoreConformanceOptions): void {
+  const harness = storeHarness(options)
+  describe('opening and flushing', () => openingTests(harness))
+  describe('sessions and subscriptions', () => sessionTests(harness))
+  describe('queues', () => queueTests(harness))
+  describe('in-flight and incoming QoS 2', () => inflightTests(harness))
+  describe('retained messages', () => retainedTests(harness))
+}
+
+function storeHarness({ test, makeStore, reopen }: StoreConformanceOptions): StoreHarness {
   /** Every store a test made or reopened, closed after it (a reopened store may be a new instance). */
   let opened: Store[] = []
 
@@ -40,6 +59,11 @@ export function storeConformance({ test, makeStore, reopen }: StoreConformanceOp
     return again
   }
 
+  return { test, withStore, restarted }
+}
+
+/** A new store, and flush. */
+function openingTests({ test, withStore }: StoreHarness): void {
   test('a new store opens empty', () =>
     withStore(async (store) => {
       const snapshot = await store.open()
@@ -48,6 +72,16 @@ export function storeConformance({ test, makeStore, reopen }: StoreConformanceOp
       assert.equal(snapshot.lastMessageId, 0)
     }))
 
+  test('flush resolves', () =>
+    withStore(async (store) => {
+      store.saveSession(sessionRecord('a', 60))
+      await store.flush()
+      await store.flush()
+    }))
+}
+
+/** Session records and the subscriptions they own. */
+function sessionTests({ test, withStore, restarted }: StoreHarness): void {
   test('sessions and their subscriptions come back after a restart', () =>
     withStore(async (store) => {
       store.saveSession(sessionRecord('a', 60))
@@ -97,7 +131,10 @@ export function storeConformance({ test, makeStore, reopen }: StoreConformanceOp
       assert.deepEqual(session.inflight, [])
       assert.deepEqual(session.incomingQos2, [])
     }))
+}
 
+/** The queue of messages waiting for each session. */
+function queueTests({ test, withStore, restarted }: StoreHarness): void {
   test('a queue keeps order, counts and bytes, and survives a restart', () =>
     withStore(async (store) => {
       store.saveSession(sessionRecord('a', 60))
@@ -135,6 +172,21 @@ export function storeConformance({ test, makeStore, reopen }: StoreConformanceOp
       assert.equal(store.queue('b').shift()!.qos, 2)
     }))
 
+  test('message expiry and origin survive a restart', () =>
+    withStore(async (store) => {
+      store.saveSession(sessionRecord('a', 60))
+      const expiring = { ...message(1, 't'), expiresAt: 1_800_000_000_000, origin: 'publisher' }
+      store.queue('a').push(delivery(expiring, 1))
+      const again = await restarted(store)
+      await again.open()
+      const item = (await nextDelivery(again.queue('a')))!
+      assert.equal(item.message.expiresAt, 1_800_000_000_000)
+      assert.equal(item.message.origin, 'publisher')
+    }))
+}
+
+/** Outgoing messages awaiting their acknowledgement, and the ids of incoming QoS 2 messages awaiting PUBREL. */
+function inflightTests({ test, withStore, restarted }: StoreHarness): void {
   test('in-flight records and inbound QoS 2 ids come back in order', () =>
     withStore(async (store) => {
       store.saveSession(sessionRecord('a', 60))
@@ -156,7 +208,10 @@ export function storeConformance({ test, makeStore, reopen }: StoreConformanceOp
       )
       assert.deepEqual(session.incomingQos2, [6])
     }))
+}
 
+/** Retained messages, one per topic. */
+function retainedTests({ test, withStore, restarted }: StoreHarness): void {
   test('retained messages keep their payload and properties; the last per topic wins; deletes stick', () =>
     withStore(async (store) => {
       store.saveRetained(message(1, 'a', 'old'))
@@ -171,25 +226,6 @@ export function storeConformance({ test, makeStore, reopen }: StoreConformanceOp
       assert.equal(kept.properties?.contentType, 'text/plain')
       assert.deepEqual(kept.properties?.userProperties, { k: 'v' })
       assert.ok(snapshot.lastMessageId >= 3)
-    }))
-
-  test('message expiry and origin survive a restart', () =>
-    withStore(async (store) => {
-      store.saveSession(sessionRecord('a', 60))
-      const expiring = { ...message(1, 't'), expiresAt: 1_800_000_000_000, origin: 'publisher' }
-      store.queue('a').push(delivery(expiring, 1))
-      const again = await restarted(store)
-      await again.open()
-      const item = (await nextDelivery(again.queue('a')))!
-      assert.equal(item.message.expiresAt, 1_800_000_000_000)
-      assert.equal(item.message.origin, 'publisher')
-    }))
-
-  test('flush resolves', () =>
-    withStore(async (store) => {
-      store.saveSession(sessionRecord('a', 60))
-      await store.flush()
-      await store.flush()
     }))
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { describe } from 'node:test'
 import type { Reading } from '../reading.js'
 import type { HistoryStore, Series, SeriesPoint } from './history-store.js'
 import { DEFAULT_RETENTION, RESOLUTION_MS } from './history-store.js'
@@ -6,7 +7,7 @@ import { DEFAULT_RETENTION, RESOLUTION_MS } from './history-store.js'
 type TestFn = (name: string, fn: () => Promise<void>) => unknown
 
 export interface HistoryConformanceOptions {
-  /** node:test's `test` (or a `describe`-scoped `it`). */
+  /** node:test's `test` (or a `describe`-scoped `it`); the suite groups its tests with node:test's `describe`. */
   test: TestFn
   /** A new, empty store with the default retention (DEFAULT_RETENTION). */
   makeStore: () => Promise<HistoryStore>
@@ -21,9 +22,16 @@ const DAY = 24 * HOUR
  */
 const BASE = Math.floor(Date.now() / DAY) * DAY - 5 * DAY
 
+/** What each group of tests gets: the test function and a fresh store per test. */
+interface HistoryHarness {
+  test: TestFn
+  /** Runs `body` on a new store and closes it after. */
+  withStore: (body: (store: HistoryStore) => Promise<void>) => Promise<void>
+}
+
 /**
- * The behaviour every history backend must show. Each backend's test file calls this with its own factory and
- * adds its backend-only tests.
+ * The behaviour every history backend must show, grouped by topic. Each backend's test file calls this with its
+ * own factory and adds its backend-only tests.
  */
 export function historyConformance({ test, makeStore }: HistoryConformanceOptions): void {
   async function withStore(body: (store: HistoryStore) => Promise<void>): Promise<void> {
@@ -35,6 +43,18 @@ export function historyConformance({ test, makeStore }: HistoryConformanceOption
     }
   }
 
+  const harness: HistoryHarness = { test, withStore }
+  describe('raw readings', () => rawReadingTests(harness))
+  describe('rollups', () => rollupTests(harness))
+  describe('automatic resolution', () => autoResolutionTests(harness))
+  describe('late and repeated readings', () => lateReadingTests(harness))
+  describe('retention', () => retentionTests(harness))
+  describe('CSV export', () => exportTests(harness))
+  describe('devices, bad readings and empty ranges', () => edgeCaseTests(harness))
+}
+
+/** Readings as they were written. */
+function rawReadingTests({ test, withStore }: HistoryHarness): void {
   test('raw readings come back in time order, with a setpoint only where they had one', () =>
     withStore(async (store) => {
       const readings = [reading('a', BASE + 20_000, 20.5), reading('a', BASE, 19.5, 21), reading('a', BASE + 10_000, 20, 21)]
@@ -58,7 +78,10 @@ export function historyConformance({ test, makeStore }: HistoryConformanceOption
         [BASE + 1000]
       )
     }))
+}
 
+/** Readings summed per minute and per hour. */
+function rollupTests({ test, withStore }: HistoryHarness): void {
   test('1-minute and 1-hour rollups hold min, mean, max, count and the mean setpoint of each bucket', () =>
     withStore(async (store) => {
       const readings = twoHours('a')
@@ -80,7 +103,10 @@ export function historyConformance({ test, makeStore }: HistoryConformanceOption
         [BASE + MINUTE, BASE + 2 * MINUTE]
       )
     }))
+}
 
+/** `resolution: 'auto'`: the finest resolution that fits in `maxPoints`. */
+function autoResolutionTests({ test, withStore }: HistoryHarness): void {
   test('auto picks the finest resolution with at most maxPoints points', () =>
     withStore(async (store) => {
       await store.write(twoHours('a')) // 720 readings, 120 minutes, 2 hours
@@ -117,7 +143,10 @@ export function historyConformance({ test, makeStore }: HistoryConformanceOption
         50
       )
     }))
+}
 
+/** Readings that arrive after their interval was rolled up, or twice. */
+function lateReadingTests({ test, withStore }: HistoryHarness): void {
   test('a late reading updates the rollups of its minute and hour', () =>
     withStore(async (store) => {
       const readings = twoHours('a')
@@ -147,7 +176,10 @@ export function historyConformance({ test, makeStore }: HistoryConformanceOption
         assertPoints(series.points, rollUp(readings, RESOLUTION_MS[resolution]))
       }
     }))
+}
 
+/** How long each resolution is kept. */
+function retentionTests({ test, withStore }: HistoryHarness): void {
   test('retention drops raw readings first, 1-minute rollups later, hourly ones never', () =>
     withStore(async (store) => {
       const early = twoHours('a')
@@ -165,7 +197,10 @@ export function historyConformance({ test, makeStore }: HistoryConformanceOption
       assertPoints((await store.query({ ...range, resolution: '1h' })).points, rollUp(early, HOUR))
       assert.equal((await store.query({ ...range, resolution: 'auto' })).resolution, '1h')
     }))
+}
 
+/** `exportCsv`: a range as CSV lines. */
+function exportTests({ test, withStore }: HistoryHarness): void {
   test('CSV export: a header, then one line per reading or bucket of the range', () =>
     withStore(async (store) => {
       await store.write([
@@ -202,7 +237,10 @@ export function historyConformance({ test, makeStore }: HistoryConformanceOption
         )
       }
     }))
+}
 
+/** What a store keeps apart, leaves out, and answers when it has nothing. */
+function edgeCaseTests({ test, withStore }: HistoryHarness): void {
   test('each device has its own history', () =>
     withStore(async (store) => {
       const a = twoHours('a')

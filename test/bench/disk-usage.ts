@@ -1,10 +1,10 @@
-import { readdirSync, statSync } from 'node:fs'
+import { type Dirent, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** Bytes allocated on disk (st_blocks, as `du` counts) by every file under `dir`; 0 if it is gone. */
 export function diskUsageBytes(dir: string): number {
   let bytes = 0
-  let entries
+  let entries: Dirent[]
   try {
     entries = readdirSync(dir, { withFileTypes: true })
   } catch {

@@ -3,7 +3,7 @@
 // core. Prints medians and ratios as markdown; --json also writes every run. Usage: see USAGE in options.ts.
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { assertAvailable, type BrokerName, launchBroker } from './brokers.js'
+import { assertAvailable, type BrokerName, launchBroker, type RunningBroker } from './brokers.js'
 import { killAllChildren } from './children.js'
 import { buildFanOutReceiver } from './native-build.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
@@ -16,7 +16,7 @@ import { GENERATOR_CPU_LIMIT_PERCENT, type RunRecord, summarize } from './summar
 /** One scenario against a fresh broker process. Failures are recorded, not thrown: the other runs go on. */
 async function runOnce(scenario: Scenario, brokerName: BrokerName, round: number, options: BenchOptions): Promise<RunRecord> {
   const record: RunRecord = { round, scenario: scenario.name, broker: brokerName, result: null, problems: [] }
-  let broker
+  let broker: RunningBroker | undefined
   try {
     broker = await launchBroker(brokerName, scenario.limits)
     record.result = await runGenerator(
@@ -50,7 +50,7 @@ function progressLine(record: RunRecord, rounds: number): string {
   const result = record.result
   if (!result) return `${head} FAILED\n  ${record.problems.join('\n  ')}`
   const acks = result.acksPerSecond === null ? '' : `  ${formatMetric('acksPerSecond', result.acksPerSecond).padStart(9)} PUBACKs/s`
-  let figures
+  let figures: string
   if (result.storedPerSecond !== null) {
     figures = `${formatMetric('storedPerSecond', result.storedPerSecond).padStart(9)} stored/s  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  broker RSS ${formatMetric('rssMb', result.rssMb)} MB  service CPU ${formatMetric('serviceCpuPercent', result.serviceCpuPercent)} %  RSS ${formatMetric('serviceRssMb', result.serviceRssMb)} MB`
   } else if (result.simulatorRssMb !== null) {

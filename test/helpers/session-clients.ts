@@ -87,7 +87,7 @@ export async function expectDisconnect(client: RawClient, reasonCode: number | n
   const allowed = Array.isArray(reasonCode) ? reasonCode : [reasonCode]
   assert.ok(
     allowed.includes(disconnect.reasonCode ?? 0),
-    `DISCONNECT reason 0x${(disconnect.reasonCode ?? 0).toString(16)}, expected ${allowed.map((c) => '0x' + c.toString(16)).join(' or ')}`
+    `DISCONNECT reason 0x${(disconnect.reasonCode ?? 0).toString(16)}, expected ${allowed.map((c) => `0x${c.toString(16)}`).join(' or ')}`
   )
   assert.equal(await client.waitClosed(timeoutMs), true, 'connection closed after DISCONNECT')
   return disconnect
