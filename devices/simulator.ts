@@ -1,5 +1,5 @@
+import type { ReadingFormat } from '../common/contract/reading-codec.js'
 import type { BackoffOptions } from './backoff.js'
-import type { ReadingFormat } from './contract.js'
 import { FleetSummarizer, type FleetSummary } from './fleet-summary.js'
 import { LinkCounters } from './link-counters.js'
 import { ModelClock } from './model/model-clock.js'

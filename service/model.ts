@@ -1,4 +1,5 @@
-import type { MetaMessage } from '../devices/contract.js'
+import type { CommandName } from '../common/contract/command.js'
+import type { MetaMessage } from '../common/contract/meta.js'
 import type { HistoryStore } from './history/history-store.js'
 import type { Reading } from './reading.js'
 
@@ -37,7 +38,7 @@ export interface CommandRecord {
   /** Unique; the `id` in the command's JSON and in the device's ack. */
   id: string
   deviceId: string
-  name: 'setpoint' | 'interval' | 'mode' | 'reboot'
+  name: CommandName
   value?: number | string
   state: CommandState
   createdAt: number

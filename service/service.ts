@@ -1,5 +1,7 @@
 import type { Logger } from 'pino'
-import { ContractError, decodeMeta, parseDeviceTopic, TOPIC_ROOT } from '../devices/contract.js'
+import { ContractError } from '../common/contract/contract-error.js'
+import { decodeMeta } from '../common/contract/meta.js'
+import { parseDeviceTopic, TOPIC_ROOT } from '../common/contract/topics.js'
 import type { Adapter } from './adapters/adapter.js'
 import { AdapterDispatcher } from './adapters/adapter-dispatcher.js'
 import { createAdapters } from './adapters/index.js'

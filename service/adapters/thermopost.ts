@@ -1,12 +1,8 @@
-import {
-  ContractError,
-  decodeReading,
-  parseDeviceTopic,
-  type ReadingMessage,
-  STATUS_OFFLINE,
-  STATUS_ONLINE,
-  TOPIC_ROOT
-} from '../../devices/contract.js'
+import { ContractError } from '../../common/contract/contract-error.js'
+import { decodeReading } from '../../common/contract/reading-codec.js'
+import type { ReadingMessage } from '../../common/contract/reading-message.js'
+import { STATUS_OFFLINE, STATUS_ONLINE } from '../../common/contract/status.js'
+import { parseDeviceTopic, TOPIC_ROOT } from '../../common/contract/topics.js'
 import { deviceIdOf } from '../reading.js'
 import { type Adapter, type AdapterResult, noReading, notMine, readings, unrecognized } from './adapter.js'
 import { siteReading } from './adapter-reading.js'

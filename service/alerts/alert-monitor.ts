@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IClientPublishOptions } from 'mqtt'
 import type { Logger } from 'pino'
-import { TOPIC_ROOT } from '../../devices/contract.js'
+import { TOPIC_ROOT } from '../../common/contract/topics.js'
 import type { AlertDesk, AlertRecord, AlertRule, AlertState, DeviceSummary, LiveEvent } from '../model.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'

@@ -1,4 +1,4 @@
-import type { MetaMessage } from '../../devices/contract.js'
+import type { MetaMessage } from '../../common/contract/meta.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
 import type { DeviceDirectory, DeviceState, DeviceSummary, LiveEvent } from '../model.js'
 import { deviceIdOf, type Reading } from '../reading.js'

@@ -1,5 +1,6 @@
 import mqtt from 'mqtt-packet'
-import { deviceTopic, encodeReading } from '../../devices/contract.js'
+import { encodeReading } from '../../common/contract/reading-codec.js'
+import { deviceTopic } from '../../common/contract/topics.js'
 import { type PacketIdSequence, PROTOCOL_VERSION } from './publish-template.js'
 
 /** A time of 13 digits, as every time in ms is from 2001 to 2286: sends overwrite these digits in place. */
