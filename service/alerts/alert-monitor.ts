@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { IClientPublishOptions } from 'mqtt'
 import type { Logger } from 'pino'
 import { TOPIC_ROOT } from '../../common/contract/topics.js'
-import type { AlertDesk, AlertRecord, AlertRule, AlertState, DeviceSummary, LiveEvent } from '../model.js'
+import type { AlertRecord, AlertState, DeviceSummary, LiveEvent } from '../api/api-types.js'
+import type { AlertDesk } from '../api/service-parts.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
 import type { AlertLog } from './alert-log.js'
+import type { AlertRule } from './alert-rule.js'
 import type { Webhook } from './webhook.js'
 
 export interface AlertMonitorOptions {

@@ -1,6 +1,5 @@
 import express, { type Express, type RequestHandler, Router } from 'express'
 import type { Logger } from 'pino'
-import type { ServiceParts } from '../model.js'
 import { alertRoutes } from './alert-routes.js'
 import { ApiAuth, type ApiAuthOptions } from './api-auth.js'
 import { apiErrorHandler, apiNotFound } from './api-errors.js'
@@ -8,6 +7,7 @@ import { authRoutes, requireAuth } from './auth-routes.js'
 import { deviceRoutes } from './device-routes.js'
 import { type LiveEventsOptions, liveEvents } from './live-events.js'
 import { readingRoutes } from './reading-routes.js'
+import type { ServiceParts } from './service-parts.js'
 
 export interface ApiDeps extends ServiceParts {
   auth: ApiAuthOptions

@@ -1,6 +1,7 @@
 import type { MetaMessage } from '../../common/contract/meta.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
-import type { DeviceDirectory, DeviceState, DeviceSummary, LiveEvent } from '../model.js'
+import type { DeviceState, DeviceSummary, LiveEvent } from '../api/api-types.js'
+import type { DeviceDirectory } from '../api/service-parts.js'
 import { deviceIdOf, type Reading } from '../reading.js'
 import type { DeviceRows } from './device-rows.js'
 

@@ -1,16 +1,5 @@
-import type {
-  AlertDesk,
-  AlertRecord,
-  AlertState,
-  BrokerStatus,
-  BrokerWatch,
-  CommandDesk,
-  CommandRecord,
-  DeviceDirectory,
-  DeviceSummary,
-  LiveEvent,
-  LiveFeed
-} from '../../../service/model.js'
+import type { AlertRecord, AlertState, BrokerStatus, CommandRecord, DeviceSummary, LiveEvent } from '../../../service/api/api-types.js'
+import type { AlertDesk, BrokerWatch, CommandDesk, DeviceDirectory, LiveFeed } from '../../../service/api/service-parts.js'
 import { ServiceError } from '../../../service/service-error.js'
 
 /*
