@@ -2,6 +2,7 @@
 import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
 import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
+import { dashboardRouter } from '../dashboard/dashboard-router.js'
 import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
 import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
 import { runServiceCommand, serviceUsage } from '../service/service-command.js'
@@ -24,7 +25,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; usage: 
   agent: { run: runAgentCommand, usage: agentUsage },
   broker: { run: runBrokerCommand, usage: brokerUsage },
   passwd: { run: runPasswdCommand, usage: passwdUsage },
-  service: { run: runServiceCommand, usage: serviceUsage },
+  service: { run: (args) => runServiceCommand(args, { dashboard: dashboardRouter }), usage: serviceUsage },
   simulate: { run: runSimulateCommand, usage: simulateUsage },
   start: { run: runStartCommand, usage: startUsage }
 }

@@ -12,7 +12,7 @@ import type { ServiceParts } from './service-parts.js'
 export interface ApiDeps extends ServiceParts {
   auth: ApiAuthOptions
   logger: Logger
-  /** The dashboard's routes (dashboardRouter() from dashboard/dashboard-router.ts), mounted at `/`. */
+  /** The dashboard's routes (the dashboard part's dashboardRouter(), handed in from outside the service), mounted at `/`. */
   dashboard?: RequestHandler
   /** A directory of files served at `/` after the dashboard's routes (the API keeps `/api`). */
   staticDir?: string
