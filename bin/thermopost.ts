@@ -6,7 +6,7 @@ import { dashboardRouter } from '../dashboard/dashboard-router.js'
 import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
 import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
 import { runServiceCommand, serviceUsage } from '../service/service-command.js'
-import { runStartCommand, startUsage } from '../service/supervisor/start-command.js'
+import { runStartCommand, startUsage } from './start/start-command.js'
 
 const usage = `Usage: thermopost <command> [options]
 

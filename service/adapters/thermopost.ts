@@ -8,7 +8,7 @@ import { type Adapter, type AdapterResult, noReading, notMine, readings, unrecog
 import { siteReading } from './adapter-reading.js'
 
 /**
- * thermopost's own devices (devices/contract.ts): readings on `thermopost/{site}/{device}/reading`,
+ * thermopost's own devices (common/contract/): readings on `thermopost/{site}/{device}/reading`,
  * JSON or compact (the contract's decodeReading tells them apart), timed by the device; the retained
  * `thermopost/{site}/{device}/status` ('online' / 'offline', also the will) becomes a status.
  * Meta, commands and acks are the registry's and the command tracker's, read with the contract

@@ -7,7 +7,7 @@ import { type PacketIdSequence, PROTOCOL_VERSION } from './publish-template.js'
 const PLACEHOLDER_TIME = 1_000_000_000_000
 
 /**
- * One device's thermopost JSON reading (devices/contract.ts) as a QoS 1 PUBLISH on
+ * One device's thermopost JSON reading (common/contract/) as a QoS 1 PUBLISH on
  * `thermopost/{site}/{device}/reading`, encoded once; each send copies it and patches in the reading's
  * time (its 13 ASCII digits) and the packet id, so the generator does no JSON or MQTT encoding per message.
  */

@@ -3,7 +3,7 @@ import type { AlertDesk, BrokerWatch, CommandDesk, DeviceDirectory, LiveFeed } f
 import { ServiceError } from '../../../service/service-error.js'
 
 /*
- * In-memory stand-ins for the service core's seams (service/model.ts), so the API is tested on its own;
+ * In-memory stand-ins for the service core's seams (service/api/service-parts.ts), so the API is tested on its own;
  * the registry, command tracker and alert rules have their own tests against the real broker.
  */
 
