@@ -8,6 +8,8 @@ import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.j
 import { runServiceCommand, serviceUsage } from '../service/service-command.js'
 import { runStartCommand, startUsage } from './start/start-command.js'
 
+/** The one command-line entry: picks the command from argv and hands over to its part; errors become exit codes 1 and 2. */
+
 const usage = `Usage: thermopost <command> [options]
 
 Commands:

@@ -9,6 +9,8 @@ import { createLogger } from '../common/log.js'
 import { Agent, type AgentOptions } from './agent.js'
 import { describeSearches, discoverSensors } from './sensors/discover-sensors.js'
 
+/** `thermopost agent`: its flags and usage, and the run that publishes this machine's sensors (Agent). */
+
 export const agentUsage = `Usage: thermopost agent [--url mqtt://HOST:PORT ...] [options]
 
 Publishes this machine's temperature sensors, each as a device (thermopost/SITE/SENSOR-ID/...), until

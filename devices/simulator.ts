@@ -7,6 +7,8 @@ import { SeededRandom } from './model/seeded-random.js'
 import { ReadingScheduler } from './reading-scheduler.js'
 import { Thermostat } from './thermostat.js'
 
+/** A fleet of simulated thermostats in one process (Simulator), ramped up in batches and summarized. */
+
 export interface SimulatorOptions {
   urls: readonly string[]
   devices: number

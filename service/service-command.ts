@@ -15,6 +15,8 @@ import { startRetention } from './retention-timer.js'
 import { startService } from './service.js'
 import { type ServiceSettings, serviceSettingsFrom } from './service-options.js'
 
+/** `thermopost service`: reads its settings, opens the history, starts the core and serves the API (and the dashboard given to it). */
+
 export const serviceUsage = `Usage: thermopost service [--url mqtt://HOST:PORT ...] [--http-port PORT] [--data-dir DIR] [--history SPEC] [options]
 
 Runs the service in the foreground until SIGINT or SIGTERM: readings from the broker into the history, the

@@ -23,6 +23,8 @@ import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
 import { openStateDb } from './state/state-db.js'
 
+/** The service's core, started and stopped as one (startService): the parts on its one MQTT link, wired together. */
+
 export interface ServiceOptions {
   /** Broker URLs (mqtt:// or mqtts://), tried in turn on each reconnect. */
   urls: readonly string[]

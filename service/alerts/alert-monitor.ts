@@ -10,6 +10,8 @@ import type { AlertLog } from './alert-log.js'
 import type { AlertRule } from './alert-rule.js'
 import type { Webhook } from './webhook.js'
 
+/** Alert rules applied to readings and silence (AlertMonitor): raised, acknowledged and cleared alerts. */
+
 export interface AlertMonitorOptions {
   rules: readonly AlertRule[]
   devices: {

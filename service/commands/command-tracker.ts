@@ -11,6 +11,8 @@ import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
 import type { CommandLog } from './command-log.js'
 
+/** Setpoint commands from the API to the devices, tracked to their outcome (CommandTracker). */
+
 export interface CommandTrackerOptions {
   /** The service's MQTT link. */
   link: Publisher

@@ -5,6 +5,8 @@ import type { DeviceDirectory } from '../api/service-parts.js'
 import { deviceIdOf, type Reading } from '../reading.js'
 import type { DeviceRows } from './device-rows.js'
 
+/** Every device the service has seen and its state (DeviceRegistry). */
+
 export interface DeviceRegistryOptions {
   /** Where `device` and `reading` events go (the live hub). */
   emit: (event: LiveEvent) => void
