@@ -29,6 +29,11 @@ export interface StartSettings {
 
 const thermopostBin = fileURLToPath(new URL('../thermopost.js', import.meta.url))
 
+/** A part that is a command of this same `thermopost`, run by this same node. */
+function thermopostPart(name: string, args: string[], outcome: Pick<PartSpec, 'env' | 'ready'>): PartSpec {
+  return { name, command: process.execPath, args: [thermopostBin, ...args], ...outcome }
+}
+
 /** The parts in start order: broker, service, and the simulator when there are devices to simulate. */
 export async function partSpecs(settings: StartSettings, data: DataDir): Promise<PartSpec[]> {
   const { config } = settings
@@ -43,11 +48,9 @@ export async function partSpecs(settings: StartSettings, data: DataDir): Promise
 }
 
 function brokerSpec({ host, mqttPort }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
-  return {
-    name: 'broker',
-    command: process.execPath,
-    args: [
-      thermopostBin,
+  return thermopostPart(
+    'broker',
+    [
       'broker',
       '--host',
       host,
@@ -61,16 +64,14 @@ function brokerSpec({ host, mqttPort }: StartSettings, data: DataDir, extraArgs:
       data.aclFile,
       ...extraArgs
     ],
-    ready: /listening on mqtt:\/\/\S+?:\d+/
-  }
+    { ready: /listening on mqtt:\/\/\S+?:\d+/ }
+  )
 }
 
 function serviceSpec({ host, httpPort, brokerUrl }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
-  return {
-    name: 'service',
-    command: process.execPath,
-    args: [
-      thermopostBin,
+  return thermopostPart(
+    'service',
+    [
       'service',
       '--url',
       brokerUrl,
@@ -84,17 +85,17 @@ function serviceSpec({ host, httpPort, brokerUrl }: StartSettings, data: DataDir
       join(data.dir, 'service'),
       ...extraArgs
     ],
-    env: { THERMOPOST_MQTT_PASSWORD: data.credentials.service.password, THERMOPOST_API_TOKEN: data.credentials.apiToken },
-    ready: /listening on (https?:\/\/[^\s"]+)/
-  }
+    {
+      env: { THERMOPOST_MQTT_PASSWORD: data.credentials.service.password, THERMOPOST_API_TOKEN: data.credentials.apiToken },
+      ready: /listening on (https?:\/\/[^\s"]+)/
+    }
+  )
 }
 
 function simulatorSpec({ brokerUrl, devices, timeScale }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
-  return {
-    name: 'simulator',
-    command: process.execPath,
-    args: [
-      thermopostBin,
+  return thermopostPart(
+    'simulator',
+    [
       'simulate',
       '--url',
       brokerUrl,
@@ -110,9 +111,11 @@ function simulatorSpec({ brokerUrl, devices, timeScale }: StartSettings, data: D
       '60s',
       ...extraArgs
     ],
-    env: { THERMOPOST_MQTT_PASSWORD: data.credentials.simulator.password },
-    ready: /simulating \d+ thermostat/
-  }
+    {
+      env: { THERMOPOST_MQTT_PASSWORD: data.credentials.simulator.password },
+      ready: /simulating \d+ thermostat/
+    }
+  )
 }
 
 /**
