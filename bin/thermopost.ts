@@ -2,10 +2,13 @@
 import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
 import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
+import { dashboardRouter } from '../dashboard/dashboard-router.js'
 import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
 import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
 import { runServiceCommand, serviceUsage } from '../service/service-command.js'
-import { runStartCommand, startUsage } from '../service/supervisor/start-command.js'
+import { runStartCommand, startUsage } from './start/start-command.js'
+
+/** The one command-line entry: picks the command from argv and hands over to its part; errors become exit codes 1 and 2. */
 
 const usage = `Usage: thermopost <command> [options]
 
@@ -24,7 +27,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; usage: 
   agent: { run: runAgentCommand, usage: agentUsage },
   broker: { run: runBrokerCommand, usage: brokerUsage },
   passwd: { run: runPasswdCommand, usage: passwdUsage },
-  service: { run: runServiceCommand, usage: serviceUsage },
+  service: { run: (args) => runServiceCommand(args, { dashboard: dashboardRouter }), usage: serviceUsage },
   simulate: { run: runSimulateCommand, usage: simulateUsage },
   start: { run: runStartCommand, usage: startUsage }
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import express, { type Response, type Router } from 'express'
+import express, { type RequestHandler, type Response, type Router } from 'express'
 
 const require = createRequire(import.meta.url)
 const here = dirname(fileURLToPath(import.meta.url))
@@ -14,6 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url))
  */
 const APP_DIR = join(here, 'app')
 const PUBLIC_DIR = join(here, '..', '..', 'dashboard', 'public')
+const STYLES_DIR = join(PUBLIC_DIR, 'styles')
 /**
  * Chart.js and its date adapter, their UMD builds from node_modules (no CDN). Their packages do not export
  * these paths, so they are found beside each package's own entry file, which sits in the same dist/ folder.
@@ -26,7 +27,7 @@ const VENDOR_FILES: Readonly<Record<string, string>> = {
   )
 }
 
-/** The page and the app change with every build, so browsers revalidate them (ETag); vendor files change with npm only. */
+/** The page, its styles and the app change with every build, so browsers revalidate them (ETag); vendor files change with npm only. */
 const REVALIDATE = 'no-cache'
 const VENDOR_CACHE = 'public, max-age=86400'
 /** Everything the page loads comes from here; Chart.js sets canvas sizes through inline styles. */
@@ -34,8 +35,9 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 /**
- * The dashboard's files for the service to mount at `/`: the page at `/` (and `/index.html`), `dashboard.css`,
- * the compiled app under `/app/`, Chart.js under `/vendor/`. Anything else falls through to the service's routes.
+ * The dashboard's files for the service to mount at `/`: the page at `/` (and `/index.html`), its stylesheets
+ * under `/styles/`, the compiled app under `/app/`, Chart.js under `/vendor/`. Anything else falls through to the
+ * service's routes.
  */
 export function dashboardRouter(): Router {
   const router = express.Router()
@@ -48,24 +50,23 @@ export function dashboardRouter(): Router {
   }
   router.get('/', page)
   router.get('/index.html', page)
-  router.get('/dashboard.css', (_request, response) => {
-    response.setHeader('Cache-Control', REVALIDATE)
-    response.sendFile(join(PUBLIC_DIR, 'dashboard.css'))
-  })
-  router.use(
-    '/app',
-    express.static(APP_DIR, {
-      index: false,
-      cacheControl: false,
-      setHeaders: (response) => response.setHeader('Cache-Control', REVALIDATE)
-    })
-  )
+  router.use('/styles', revalidatedFiles(STYLES_DIR))
+  router.use('/app', revalidatedFiles(APP_DIR))
   router.get('/vendor/:file', (request, response, next) => {
     if (!Object.hasOwn(VENDOR_FILES, request.params.file)) return next()
     response.setHeader('Cache-Control', VENDOR_CACHE)
     response.sendFile(VENDOR_FILES[request.params.file])
   })
   return router
+}
+
+/** The files of a folder, each revalidated by the browser on every use; no directory listings. */
+function revalidatedFiles(dir: string): RequestHandler {
+  return express.static(dir, {
+    index: false,
+    cacheControl: false,
+    setHeaders: (response) => response.setHeader('Cache-Control', REVALIDATE)
+  })
 }
 
 /**

@@ -2,11 +2,14 @@ import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
 import { closeOnSignals } from '../common/close-on-signals.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
+import { INTERVAL_RANGE } from '../common/contract/command.js'
+import { isName } from '../common/contract/topics.js'
 import { durationSeconds, linkFlagOptions, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
 import { createLogger } from '../common/log.js'
 import { Agent, type AgentOptions } from './agent.js'
-import { INTERVAL_RANGE, isName } from './contract.js'
 import { describeSearches, discoverSensors } from './sensors/discover-sensors.js'
+
+/** `thermopost agent`: its flags and usage, and the run that publishes this machine's sensors (Agent). */
 
 export const agentUsage = `Usage: thermopost agent [--url mqtt://HOST:PORT ...] [options]
 

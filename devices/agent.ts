@@ -1,6 +1,7 @@
+import { type Command, INTERVAL_RANGE } from '../common/contract/command.js'
+import type { MetaMessage } from '../common/contract/meta.js'
 import { version } from '../common/version.js'
 import type { BackoffOptions } from './backoff.js'
-import { type Command, INTERVAL_RANGE, type MetaMessage } from './contract.js'
 import { type CommandOutcome, DeviceLink } from './device-link.js'
 import type { Sensor } from './sensors/sensor.js'
 

@@ -1,25 +1,14 @@
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt'
 import mqttPacket from 'mqtt-packet'
+import { type AckMessage, encodeAck } from '../common/contract/ack.js'
+import { COMMAND_NAMES, type Command, type CommandName, decodeCommand } from '../common/contract/command.js'
+import { ContractError } from '../common/contract/contract-error.js'
+import { encodeMeta, type MetaMessage } from '../common/contract/meta.js'
+import { encodeReading, type ReadingFormat } from '../common/contract/reading-codec.js'
+import type { ReadingMessage } from '../common/contract/reading-message.js'
+import { STATUS_OFFLINE, STATUS_ONLINE } from '../common/contract/status.js'
+import { commandFilter, deviceTopic, parseDeviceTopic } from '../common/contract/topics.js'
 import { Backoff, type BackoffOptions, defaultBackoff } from './backoff.js'
-import {
-  type AckMessage,
-  COMMAND_NAMES,
-  type Command,
-  type CommandName,
-  ContractError,
-  commandFilter,
-  decodeCommand,
-  deviceTopic,
-  encodeAck,
-  encodeMeta,
-  encodeReading,
-  type MetaMessage,
-  parseDeviceTopic,
-  type ReadingFormat,
-  type ReadingMessage,
-  STATUS_OFFLINE,
-  STATUS_ONLINE
-} from './contract.js'
 import { LinkCounters } from './link-counters.js'
 import { ReadingBuffer } from './reading-buffer.js'
 

@@ -1,4 +1,6 @@
-import { commandTopic, deviceTopic, SETPOINT_RANGE, STATUS_OFFLINE, STATUS_ONLINE } from './contract.js'
+import { SETPOINT_RANGE } from '../common/contract/command.js'
+import { STATUS_OFFLINE, STATUS_ONLINE } from '../common/contract/status.js'
+import { commandTopic, deviceTopic } from '../common/contract/topics.js'
 
 /**
  * Home Assistant MQTT discovery for a thermostat: one retained config that makes it a climate entity

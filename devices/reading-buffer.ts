@@ -1,4 +1,4 @@
-import type { ReadingMessage } from './contract.js'
+import type { ReadingMessage } from '../common/contract/reading-message.js'
 
 /**
  * Store-and-forward: readings waiting to be sent, oldest first, including those taken while the link

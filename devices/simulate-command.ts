@@ -6,6 +6,8 @@ import { openFileLimit } from './fd-limit.js'
 import { formatSummary } from './fleet-summary.js'
 import { Simulator, type SimulatorOptions } from './simulator.js'
 
+/** `thermopost simulate`: its flags, config file and usage, and the run of a simulated fleet (Simulator). */
+
 export const simulateUsage = `Usage: thermopost simulate [--url mqtt://HOST:PORT ...] [--devices N] [options]
 
 Runs a fleet of simulated thermostats, each a room with a heater and its own MQTT connection, until

@@ -1,11 +1,13 @@
+import type { ReadingFormat } from '../common/contract/reading-codec.js'
 import type { BackoffOptions } from './backoff.js'
-import type { ReadingFormat } from './contract.js'
 import { FleetSummarizer, type FleetSummary } from './fleet-summary.js'
 import { LinkCounters } from './link-counters.js'
 import { ModelClock } from './model/model-clock.js'
 import { SeededRandom } from './model/seeded-random.js'
 import { ReadingScheduler } from './reading-scheduler.js'
 import { Thermostat } from './thermostat.js'
+
+/** A fleet of simulated thermostats in one process (Simulator), ramped up in batches and summarized. */
 
 export interface SimulatorOptions {
   urls: readonly string[]

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { parseDuration } from '../common/config/duration.js'
-import type { AlertRule } from './model.js'
+import type { AlertRule } from './alerts/alert-rule.js'
 
 const duration = z.string().transform((text, context) => {
   const ms = parseDuration(text)

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { closeOnSignals } from '../common/close-on-signals.js'
 import { CommandError } from '../common/command-errors.js'
 import { createLogger } from '../common/log.js'
 import { isLoopback } from '../common/loopback.js'
-import { dashboardRouter } from '../dashboard/dashboard-router.js'
 import { adapterNames, createAdapters } from './adapters/index.js'
 import { type ApiToken, loadApiToken } from './api/api-token.js'
 import { createApi } from './api/create-api.js'
@@ -14,6 +14,8 @@ import { describeHistory, openHistory } from './history-option.js'
 import { startRetention } from './retention-timer.js'
 import { startService } from './service.js'
 import { type ServiceSettings, serviceSettingsFrom } from './service-options.js'
+
+/** `thermopost service`: reads its settings, opens the history, starts the core and serves the API (and the dashboard given to it). */
 
 export const serviceUsage = `Usage: thermopost service [--url mqtt://HOST:PORT ...] [--http-port PORT] [--data-dir DIR] [--history SPEC] [options]
 
@@ -47,8 +49,14 @@ Alert rules are a list in the config file only:
     - { device: home/living-room, above: 30, for: 10m, severity: warning }
     - { device: '*', stale: true, for: 15m, severity: critical }   # below: 5 works as above does`
 
+/** What the command serves beside the API, given by its caller (bin/thermopost.ts): the service does not import the dashboard. */
+export interface ServiceCommandParts {
+  /** Makes the dashboard's routes, mounted at `/`; called once the settings are read. */
+  dashboard: () => RequestHandler
+}
+
 /** `thermopost service`: the history store, the service core, then the API; SIGINT / SIGTERM close them in reverse. */
-export async function runServiceCommand(args: string[]): Promise<void> {
+export async function runServiceCommand(args: string[], parts: ServiceCommandParts): Promise<void> {
   const settings = await serviceSettingsFrom(args, process.env)
   if (settings === undefined) {
     console.log(serviceUsage)
@@ -93,7 +101,7 @@ export async function runServiceCommand(args: string[]): Promise<void> {
     history,
     auth: { token: token?.token, open: settings.apiOpen },
     logger,
-    dashboard: dashboardRouter()
+    dashboard: parts.dashboard()
   })
   const server = createServer(app)
   const closeAll = async (): Promise<void> => {

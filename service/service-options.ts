@@ -5,8 +5,8 @@ import { parseDuration } from '../common/config/duration.js'
 import { BROKER_URL_HINT, notABrokerUrl } from '../common/link-flags.js'
 import { adapterNames } from './adapters/index.js'
 import { alertRuleConfigSchema, alertRulesOf } from './alert-rules-config.js'
+import type { AlertRule } from './alerts/alert-rule.js'
 import { HistoryOptionError, type HistoryTarget, parseHistoryOption } from './history-option.js'
-import type { AlertRule } from './model.js'
 
 /**
  * `thermopost service`'s configuration as a YAML file spells it (snake_case keys, strict); every key is also a

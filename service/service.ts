@@ -1,24 +1,29 @@
 import type { Logger } from 'pino'
-import { ContractError, decodeMeta, parseDeviceTopic, TOPIC_ROOT } from '../devices/contract.js'
+import { ContractError } from '../common/contract/contract-error.js'
+import { decodeMeta } from '../common/contract/meta.js'
+import { parseDeviceTopic, TOPIC_ROOT } from '../common/contract/topics.js'
 import type { Adapter } from './adapters/adapter.js'
 import { AdapterDispatcher } from './adapters/adapter-dispatcher.js'
 import { createAdapters } from './adapters/index.js'
 import { UnrecognizedPayloads } from './adapters/unrecognized-payloads.js'
 import { AlertLog } from './alerts/alert-log.js'
 import { AlertMonitor } from './alerts/alert-monitor.js'
+import type { AlertRule } from './alerts/alert-rule.js'
 import { Webhook } from './alerts/webhook.js'
+import type { ServiceParts } from './api/service-parts.js'
 import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
 import { CommandLog } from './commands/command-log.js'
 import { CommandTracker } from './commands/command-tracker.js'
 import type { HistoryStore } from './history/history-store.js'
-import { Ingest } from './ingest/ingest.js'
+import { Ingest, type IngestOptions } from './ingest/ingest.js'
 import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
-import type { IncomingMessage } from './ingest/service-link.js'
+import { type IncomingMessage, ServiceLink } from './ingest/service-link.js'
 import { LiveHub } from './live/live-hub.js'
-import type { AlertRule, ServiceParts } from './model.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
 import { openStateDb } from './state/state-db.js'
+
+/** The service's core, started and stopped as one (startService): the parts on its one MQTT link, wired together. */
 
 export interface ServiceOptions {
   /** Broker URLs (mqtt:// or mqtts://), tried in turn on each reconnect. */
@@ -86,6 +91,16 @@ export interface RunningService extends ServiceParts {
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { logger, timing = {} } = options
+  // The one MQTT link comes first: commands and alerts publish through it; ingest connects it last, once the
+  // parts its routes hand messages to exist.
+  const link = new ServiceLink({
+    urls: options.urls,
+    clientId: options.clientId ?? 'thermopost-service',
+    username: options.username,
+    password: options.password,
+    sessionExpirySeconds: options.sessionExpirySeconds,
+    logger
+  })
   const live = new LiveHub(logger)
   const emit = live.emit.bind(live)
   const db = openStateDb(options.dataDir)
@@ -97,10 +112,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     sweepMs: timing.sweepMs,
     persistMs: timing.persistMs
   })
-  // Commands and alerts publish through ingest's connection, made below.
-  const publish = async (...args: Parameters<Ingest['link']['publish']>): Promise<void> => await ingest.link.publish(...args)
   const commands = new CommandTracker({
-    publish,
+    link,
     devices: registry,
     log: new CommandLog(db),
     emit,
@@ -115,7 +128,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const alerts = new AlertMonitor({
     rules: options.alertRules ?? [],
     devices: registry,
-    publish,
+    link,
     emit,
     webhook,
     log: new AlertLog(db),
@@ -125,11 +138,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
   const ingest = new Ingest({
-    urls: options.urls,
-    clientId: options.clientId ?? 'thermopost-service',
-    username: options.username,
-    password: options.password,
-    sessionExpirySeconds: options.sessionExpirySeconds,
+    link,
     shareGroup: options.shareGroup,
     dispatcher: new AdapterDispatcher(options.adapters ?? createAdapters(), unrecognized),
     unrecognized,
@@ -137,17 +146,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     history: options.history,
     batch: timing.batch,
     closeTimeoutMs: timing.closeTimeoutMs,
-    onReading: (reading) => {
-      registry.noteReading(reading)
-      commands.handleReading(reading)
-      alerts.handleReading(reading)
-    },
-    onStatus: (status, retained) => registry.noteStatus(status, retained),
-    routes: [
-      { filter: `${TOPIC_ROOT}/+/+/meta`, handle: metaHandler(registry, unrecognized) },
-      { filter: `${TOPIC_ROOT}/+/+/ack`, handle: ({ topic, payload }) => commands.handleAck(topic, payload) },
-      { filter: SYS_FILTER, handle: ({ topic, payload }) => broker.handle(topic, payload) }
-    ],
+    ...ingestHandlers({ registry, commands, alerts, broker, unrecognized }),
     logger
   })
   return {
@@ -158,9 +157,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     live,
     history: options.history,
     unrecognized,
-    ready: ingest.link.ready,
+    ready: link.ready,
     async close() {
       await ingest.close()
+      await link.close()
       commands.close()
       alerts.close()
       broker.close()
@@ -168,6 +168,37 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await webhook?.close()
       db.close()
     }
+  }
+}
+
+interface IngestReaders {
+  registry: DeviceRegistry
+  commands: CommandTracker
+  alerts: AlertMonitor
+  broker: SysWatch
+  unrecognized: UnrecognizedPayloads
+}
+
+/** Who reads what ingest receives: every reading goes to the registry, the commands and the alerts; meta, acks and $SYS to one each. */
+function ingestHandlers({
+  registry,
+  commands,
+  alerts,
+  broker,
+  unrecognized
+}: IngestReaders): Pick<IngestOptions, 'onReading' | 'onStatus' | 'routes'> {
+  return {
+    onReading: (reading) => {
+      registry.noteReading(reading)
+      commands.handleReading(reading)
+      alerts.handleReading(reading)
+    },
+    onStatus: (status, retained) => registry.noteStatus(status, retained),
+    routes: [
+      { filter: `${TOPIC_ROOT}/+/+/meta`, handle: metaHandler(registry, unrecognized) },
+      { filter: `${TOPIC_ROOT}/+/+/ack`, handle: ({ topic, payload }) => commands.handleAck(topic, payload) },
+      { filter: SYS_FILTER, handle: ({ topic, payload }) => broker.handle(topic, payload) }
+    ]
   }
 }
 

@@ -1,5 +1,12 @@
-import type { Resolution, Series } from '../../service/history/history-store.js'
-import type { AlertRecord, AlertState, BrokerStatus, CommandRecord, DeviceSummary } from '../../service/model.js'
+import type {
+  AlertRecord,
+  AlertState,
+  BrokerStatus,
+  CommandRecord,
+  DeviceSummary,
+  Resolution,
+  Series
+} from '../../service/api/api-types.js'
 import type { TimeRange } from './time-ranges.js'
 
 /** An answer of the API other than 2xx, with its `{ error: { code, message, field? } }` body when it had one. */

@@ -2,7 +2,7 @@ import type { HistoryColors } from './history-datasets.js'
 
 /**
  * The charts' colours, read from the page's CSS custom properties so the light and dark themes
- * (prefers-color-scheme in dashboard.css) are defined in one place.
+ * (prefers-color-scheme in styles/theme.css) are defined in one place.
  */
 export interface ChartTheme extends HistoryColors {
   text: string

@@ -1,4 +1,4 @@
-import type { DeviceState, DeviceSummary } from '../../service/model.js'
+import type { DeviceState, DeviceSummary } from '../../service/api/api-types.js'
 
 export type DeviceSortKey = 'device' | 'site' | 'state' | 'temperature' | 'setpoint' | 'alerts' | 'lastSeen'
 

@@ -1,5 +1,5 @@
 import type { ChartDataset } from 'chart.js'
-import type { Series, SeriesPoint } from '../../service/history/history-store.js'
+import type { Series, SeriesPoint } from '../../service/api/api-types.js'
 
 /** A chart point as Chart.js takes it with `parsing: false`; `y: null` breaks the line (a gap in the data). */
 export interface XY {

@@ -1,4 +1,4 @@
-import type { LiveEvent } from '../../service/model.js'
+import type { LiveEvent } from '../../service/api/api-types.js'
 
 const EVENT_TYPES: ReadonlyArray<LiveEvent['type']> = ['reading', 'device', 'command', 'alert', 'broker']
 

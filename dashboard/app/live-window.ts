@@ -1,4 +1,4 @@
-import type { Reading } from '../../service/reading.js'
+import type { Reading } from '../../service/api/api-types.js'
 import type { XY } from './history-datasets.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { Series } from '../../service/history/history-store.js'
+import type { Series } from '../../service/api/api-types.js'
 import { formatBucket, formatCount } from './display-format.js'
 
 const SOURCE_NAMES = { raw: 'raw readings', '1m': '1-minute rollups', '1h': 'hourly rollups' } as const

@@ -1,6 +1,7 @@
 /**
- * Setpoints a thermostat accepts, °C. The same numbers as SETPOINT_RANGE in devices/contract.ts, which the
- * browser cannot load (it pulls in the compact codec); test/dashboard/setpoint-input.test.ts keeps them equal.
+ * Setpoints a thermostat accepts, °C. The same numbers as SETPOINT_RANGE in common/contract/command.ts, which the
+ * browser cannot load (the dashboard serves only its own modules, under /app/); test/dashboard/setpoint-input.test.ts
+ * keeps them equal.
  */
 export const SETPOINT_LIMITS = { min: 5, max: 35, step: 0.5 } as const
 

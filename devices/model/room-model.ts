@@ -1,4 +1,4 @@
-import type { Mode } from '../contract.js'
+import type { Mode } from '../../common/contract/mode.js'
 import { OutsideTemperature } from './outside-temperature.js'
 import type { SeededRandom } from './seeded-random.js'
 

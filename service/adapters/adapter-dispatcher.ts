@@ -1,4 +1,4 @@
-import { TopicTrie } from '../../broker/router/topic-trie.js'
+import { topicMatchesFilter } from '../../common/topic-filter.js'
 import { type Adapter, type AdapterResult, type AdapterSubscription, notMine } from './adapter.js'
 import type { UnrecognizedPayloads } from './unrecognized-payloads.js'
 
@@ -37,7 +37,6 @@ export const NO_ADAPTER = 'none'
  */
 export class AdapterDispatcher {
   readonly filters: readonly AdapterFilter[]
-  private readonly trie = new TopicTrie<number>()
   /** Distinct filters; a filter's subscription identifier is its index + 1. */
   private readonly distinct: Array<{ filter: string; shareable: boolean; adapters: Set<number> }> = []
 
@@ -46,10 +45,8 @@ export class AdapterDispatcher {
     private readonly unrecognized?: UnrecognizedPayloads
   ) {
     this.filters = adapters.flatMap((adapter) => adapter.subscriptions.map((subscription) => ({ ...subscription, adapter: adapter.name })))
-    // Values are adapter indexes, so matches can be tried in adapter order.
     adapters.forEach((adapter, index) => {
       for (const { filter, shareable } of adapter.subscriptions) {
-        this.trie.set(filter, adapter.name, index)
         let entry = this.distinct.find((candidate) => candidate.filter === filter && candidate.shareable === shareable)
         if (entry === undefined) this.distinct.push((entry = { filter, shareable, adapters: new Set() }))
         entry.adapters.add(index)
@@ -89,7 +86,7 @@ export class AdapterDispatcher {
       return { adapter: adapter.name, result }
     }
     // Another adapter's filter matches too: its own copy of the message decides, not this one.
-    if (this.trie.match(topic).some((index) => !candidates.includes(index))) return { adapter: undefined, result: notMine }
+    if (this.matching(topic).some((index) => !candidates.includes(index))) return { adapter: undefined, result: notMine }
     const reason = 'no adapter recognizes it'
     this.unrecognized?.count(NO_ADAPTER, reason, topic)
     return { adapter: undefined, result: { kind: 'unrecognized', reason } }
@@ -101,7 +98,12 @@ export class AdapterDispatcher {
     for (const id of [subscriptionIdentifiers ?? []].flat()) {
       for (const index of this.distinct[id - 1]?.adapters ?? []) fromIdentifiers.add(index)
     }
-    const indexes = fromIdentifiers.size > 0 ? fromIdentifiers : new Set(this.trie.match(topic))
+    const indexes = fromIdentifiers.size > 0 ? fromIdentifiers : new Set(this.matching(topic))
     return [...indexes].sort((a, b) => a - b)
+  }
+
+  /** The indexes of the adapters with a filter that matches `topic` (an adapter with two such filters twice). */
+  private matching(topic: string): number[] {
+    return this.distinct.filter(({ filter }) => topicMatchesFilter(topic, filter)).flatMap(({ adapters }) => [...adapters])
   }
 }

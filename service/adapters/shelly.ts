@@ -32,45 +32,18 @@ export interface ShellyOptions {
   prefixes?: string[]
 }
 
-interface Humidity {
-  rh: number
-  at: number
-}
-
 export function createShellyAdapter(options: ShellyOptions = {}): Adapter {
   const prefixes = options.prefixes ?? []
-  const humidity = new Map<string, Humidity>()
+  const humidity = new HumidityMemory()
 
   const subscriptions: AdapterSubscription[] = (prefixes.length > 0 ? prefixes : ['+']).flatMap((prefix) => [
     { filter: `${prefix}/status/+`, shareable: true },
     { filter: `${prefix}/events/rpc`, shareable: true }
   ])
 
-  function splitTopic(topic: string): { prefix: string; rest: string; known: boolean } | undefined {
-    for (const prefix of prefixes) {
-      if (topic.startsWith(`${prefix}/`)) return { prefix, rest: topic.slice(prefix.length + 1), known: true }
-    }
-    if (prefixes.length > 0) return undefined
-    const slash = topic.indexOf('/')
-    if (slash <= 0) return undefined
-    const prefix = topic.slice(0, slash)
-    return { prefix, rest: topic.slice(slash + 1), known: defaultPrefix.test(prefix) }
-  }
-
-  function rememberHumidity(prefix: string, id: string, component: JsonObject, at: number): boolean {
-    const rh = finiteNumber(component.rh)
-    if (rh !== undefined) humidity.set(`${prefix}\n${id}`, { rh, at })
-    return rh !== undefined
-  }
-
-  function recentHumidity(prefix: string, id: string, now: number): number | undefined {
-    const last = humidity.get(`${prefix}\n${id}`)
-    return last !== undefined && now - last.at <= HUMIDITY_MAX_AGE_MS ? last.rh : undefined
-  }
-
   function reading(prefix: string, id: string, time: number, celsius: number): Reading {
     const device = id === '0' ? prefix : `${prefix}/temperature:${id}`
-    return adapterReading(source, device, time, celsius, { humidity: recentHumidity(prefix, id, time) })
+    return adapterReading(source, device, time, celsius, { humidity: humidity.recent(prefix, id, time) })
   }
 
   function decodeStatus(prefix: string, component: string, payload: Buffer, known: boolean, receivedAt: number): AdapterResult {
@@ -83,7 +56,7 @@ export function createShellyAdapter(options: ShellyOptions = {}): Adapter {
       if (!known) return notMine
       return unrecognized(typeof body === 'string' ? body : `${component} without ${type === 'temperature' ? 'tC' : 'rh'}`)
     }
-    if (type === 'humidity') return rememberHumidity(prefix, id, body, receivedAt) ? noReading : unrecognized('rh is not a number')
+    if (type === 'humidity') return humidity.remember(prefix, id, body, receivedAt) ? noReading : unrecognized('rh is not a number')
     const celsius = componentCelsius(body)
     return celsius === undefined ? unrecognized('tC is not a number') : readings([reading(prefix, id, receivedAt, celsius)])
   }
@@ -102,7 +75,7 @@ export function createShellyAdapter(options: ShellyOptions = {}): Adapter {
     for (const [key, component] of Object.entries(params)) {
       const match = componentPattern.exec(key)
       if (match === null || !isJsonObject(component)) continue
-      if (match[1] === 'humidity') rememberHumidity(prefix, match[2], component, time)
+      if (match[1] === 'humidity') humidity.remember(prefix, match[2], component, time)
       else if ('tC' in component || 'tF' in component) temperatures.push([match[2], component])
     }
     const out: Reading[] = []
@@ -119,13 +92,42 @@ export function createShellyAdapter(options: ShellyOptions = {}): Adapter {
     name: source,
     subscriptions,
     decode(topic, payload, receivedAt) {
-      const parts = splitTopic(topic)
+      const parts = splitTopic(prefixes, topic)
       if (parts === undefined) return notMine
       const { prefix, rest, known } = parts
       if (rest === 'events/rpc') return decodeRpc(prefix, payload, known, receivedAt)
       if (rest.startsWith('status/') && !rest.includes('/', 7)) return decodeStatus(prefix, rest.slice(7), payload, known, receivedAt)
       return notMine
     }
+  }
+}
+
+/** The prefix of a topic and the rest; `known` when the prefix is configured or has Shelly's default form. */
+function splitTopic(prefixes: readonly string[], topic: string): { prefix: string; rest: string; known: boolean } | undefined {
+  for (const prefix of prefixes) {
+    if (topic.startsWith(`${prefix}/`)) return { prefix, rest: topic.slice(prefix.length + 1), known: true }
+  }
+  if (prefixes.length > 0) return undefined
+  const slash = topic.indexOf('/')
+  if (slash <= 0) return undefined
+  const prefix = topic.slice(0, slash)
+  return { prefix, rest: topic.slice(slash + 1), known: defaultPrefix.test(prefix) }
+}
+
+/** The last humidity of each device's component, to go with its next temperature while under HUMIDITY_MAX_AGE_MS old. */
+class HumidityMemory {
+  private readonly last = new Map<string, { rh: number; at: number }>()
+
+  /** Keeps the component's `rh`; false when it has none that is a number. */
+  remember(prefix: string, id: string, component: JsonObject, at: number): boolean {
+    const rh = finiteNumber(component.rh)
+    if (rh !== undefined) this.last.set(`${prefix}\n${id}`, { rh, at })
+    return rh !== undefined
+  }
+
+  recent(prefix: string, id: string, now: number): number | undefined {
+    const last = this.last.get(`${prefix}\n${id}`)
+    return last !== undefined && now - last.at <= HUMIDITY_MAX_AGE_MS ? last.rh : undefined
   }
 }
 

@@ -1,18 +1,14 @@
-import {
-  ContractError,
-  decodeReading,
-  parseDeviceTopic,
-  type ReadingMessage,
-  STATUS_OFFLINE,
-  STATUS_ONLINE,
-  TOPIC_ROOT
-} from '../../devices/contract.js'
+import { ContractError } from '../../common/contract/contract-error.js'
+import { decodeReading } from '../../common/contract/reading-codec.js'
+import type { ReadingMessage } from '../../common/contract/reading-message.js'
+import { STATUS_OFFLINE, STATUS_ONLINE } from '../../common/contract/status.js'
+import { parseDeviceTopic, TOPIC_ROOT } from '../../common/contract/topics.js'
 import { deviceIdOf } from '../reading.js'
 import { type Adapter, type AdapterResult, noReading, notMine, readings, unrecognized } from './adapter.js'
 import { siteReading } from './adapter-reading.js'
 
 /**
- * thermopost's own devices (devices/contract.ts): readings on `thermopost/{site}/{device}/reading`,
+ * thermopost's own devices (common/contract/): readings on `thermopost/{site}/{device}/reading`,
  * JSON or compact (the contract's decodeReading tells them apart), timed by the device; the retained
  * `thermopost/{site}/{device}/status` ('online' / 'offline', also the will) becomes a status.
  * Meta, commands and acks are the registry's and the command tracker's, read with the contract

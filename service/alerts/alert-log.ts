@@ -1,5 +1,5 @@
+import type { AlertRecord } from '../api/api-types.js'
 import type { SqliteDatabase, SqliteStatement } from '../history/sqlite-driver.js'
-import type { AlertRecord } from '../model.js'
 
 /**
  * Every alert in the state database (service/state/state-db.ts), written on each change: a restarted service

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import type { IClientPublishOptions } from 'mqtt'
 import type { Logger } from 'pino'
-import { TOPIC_ROOT } from '../../devices/contract.js'
-import type { AlertDesk, AlertRecord, AlertRule, AlertState, DeviceSummary, LiveEvent } from '../model.js'
+import { TOPIC_ROOT } from '../../common/contract/topics.js'
+import type { AlertRecord, AlertState, DeviceSummary, LiveEvent } from '../api/api-types.js'
+import type { AlertDesk } from '../api/service-parts.js'
+import type { Publisher } from '../ingest/publisher.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
 import type { AlertLog } from './alert-log.js'
+import type { AlertRule } from './alert-rule.js'
 import type { Webhook } from './webhook.js'
+
+/** Alert rules applied to readings and silence (AlertMonitor): raised, acknowledged and cleared alerts. */
 
 export interface AlertMonitorOptions {
   rules: readonly AlertRule[]
@@ -14,7 +18,8 @@ export interface AlertMonitorOptions {
     list(): DeviceSummary[]
     setOpenAlerts(id: string, count: number): void
   }
-  publish: (topic: string, payload: Buffer, options: IClientPublishOptions) => Promise<void>
+  /** The service's MQTT link. */
+  link: Publisher
   emit: (event: LiveEvent) => void
   webhook?: Webhook
   /** Where alerts outlive the process; without it they are kept in memory only. */
@@ -185,9 +190,11 @@ export class AlertMonitor implements AlertDesk {
       alert.deviceId,
       this.alerts.filter((a) => a.deviceId === alert.deviceId && a.state !== 'cleared').length
     )
-    this.options.publish(`${TOPIC_ROOT}/${alert.deviceId}/alert`, Buffer.from(JSON.stringify(copy)), { qos: 1 }).catch((error: unknown) => {
-      this.options.logger.warn({ err: error, alert: alert.id }, 'publishing an alert failed')
-    })
+    this.options.link
+      .publish(`${TOPIC_ROOT}/${alert.deviceId}/alert`, Buffer.from(JSON.stringify(copy)), { qos: 1 })
+      .catch((error: unknown) => {
+        this.options.logger.warn({ err: error, alert: alert.id }, 'publishing an alert failed')
+      })
   }
 
   private trim(): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { AlertRecord } from '../model.js'
+import type { AlertRecord } from '../api/api-types.js'
 
 /**
  * POSTs each alert change as JSON (`{"alert": AlertRecord}`) to a configured URL. Fire and forget: a slow or

@@ -1,7 +1,7 @@
 import { Router } from 'express'
-import type { AlertDesk } from '../model.js'
 import { parseInput } from './parse-input.js'
 import { alertsQuery } from './request-schemas.js'
+import type { AlertDesk } from './service-parts.js'
 
 /** `/alerts` (newest first, by state and device) and acknowledging one. */
 export function alertRoutes(alerts: AlertDesk): Router {

@@ -1,6 +1,5 @@
 import express, { type Express, type RequestHandler, Router } from 'express'
 import type { Logger } from 'pino'
-import type { ServiceParts } from '../model.js'
 import { alertRoutes } from './alert-routes.js'
 import { ApiAuth, type ApiAuthOptions } from './api-auth.js'
 import { apiErrorHandler, apiNotFound } from './api-errors.js'
@@ -8,11 +7,12 @@ import { authRoutes, requireAuth } from './auth-routes.js'
 import { deviceRoutes } from './device-routes.js'
 import { type LiveEventsOptions, liveEvents } from './live-events.js'
 import { readingRoutes } from './reading-routes.js'
+import type { ServiceParts } from './service-parts.js'
 
 export interface ApiDeps extends ServiceParts {
   auth: ApiAuthOptions
   logger: Logger
-  /** The dashboard's routes (dashboardRouter() from dashboard/dashboard-router.ts), mounted at `/`. */
+  /** The dashboard's routes (the dashboard part's dashboardRouter(), handed in from outside the service), mounted at `/`. */
   dashboard?: RequestHandler
   /** A directory of files served at `/` after the dashboard's routes (the API keeps `/api`). */
   staticDir?: string

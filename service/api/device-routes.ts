@@ -1,8 +1,9 @@
 import { type Request, Router } from 'express'
-import type { CommandDesk, DeviceDirectory, DeviceSummary } from '../model.js'
 import { ServiceError } from '../service-error.js'
+import type { DeviceSummary } from './api-types.js'
 import { parseInput } from './parse-input.js'
 import { commandsQuery, devicesQuery, setpointBody } from './request-schemas.js'
+import type { CommandDesk, DeviceDirectory } from './service-parts.js'
 
 /** The device the `:id` path segment names (`home%2Fliving-room`, decoded by express); 404 'unknown-device' if none. */
 export function deviceOf(devices: DeviceDirectory, req: Request): DeviceSummary {

@@ -1,8 +1,9 @@
 import type { RequestHandler } from 'express'
 import type { Logger } from 'pino'
-import type { LiveEvent, LiveFeed } from '../model.js'
+import type { LiveEvent } from './api-types.js'
 import { parseInput } from './parse-input.js'
 import { eventsQuery } from './request-schemas.js'
+import type { LiveFeed } from './service-parts.js'
 
 export interface LiveEventsOptions {
   /** A comment line this often keeps proxies from closing a quiet stream and finds dead clients; 15 s unless set. */

@@ -2,11 +2,11 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Router } from 'express'
 import type { HistoryStore, Resolution, Series, SeriesPoint } from '../history/history-store.js'
-import type { DeviceDirectory } from '../model.js'
 import { ServiceError } from '../service-error.js'
 import { deviceOf } from './device-routes.js'
 import { parseInput } from './parse-input.js'
 import { csvQuery, readingsQuery, seriesQuery } from './request-schemas.js'
+import type { DeviceDirectory } from './service-parts.js'
 
 /** Without `from`, a series covers this long before `to` (which is now when absent). */
 export const DEFAULT_SPAN_MS = 86_400_000

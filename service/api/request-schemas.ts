@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { SETPOINT_RANGE } from '../../devices/contract.js'
+import { SETPOINT_RANGE } from '../../common/contract/command.js'
 
 /**
  * What each route accepts, strictly: an unknown query parameter or body field is refused, so a typo never

@@ -1,4 +1,5 @@
-import type { BrokerStatus, BrokerWatch, LiveEvent } from '../model.js'
+import type { BrokerStatus, LiveEvent } from '../api/api-types.js'
+import type { BrokerWatch } from '../api/service-parts.js'
 
 export const SYS_FILTER = '$SYS/broker/#'
 const PREFIX = '$SYS/broker/'

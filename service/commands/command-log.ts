@@ -1,5 +1,5 @@
+import type { CommandRecord } from '../api/api-types.js'
 import type { SqliteDatabase, SqliteStatement } from '../history/sqlite-driver.js'
-import type { CommandRecord } from '../model.js'
 
 /**
  * Every command the service sent, in the state database (service/state/state-db.ts), written on each change

@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto'
-import type { IClientPublishOptions } from 'mqtt'
 import type { Logger } from 'pino'
-import { ContractError, commandTopic, decodeAck, encodeCommand, parseDeviceTopic, SETPOINT_RANGE } from '../../devices/contract.js'
-import type { CommandDesk, CommandRecord, CommandState, DeviceSummary, LiveEvent } from '../model.js'
+import { decodeAck } from '../../common/contract/ack.js'
+import { encodeCommand, SETPOINT_RANGE } from '../../common/contract/command.js'
+import { ContractError } from '../../common/contract/contract-error.js'
+import { commandTopic, parseDeviceTopic } from '../../common/contract/topics.js'
+import type { CommandRecord, CommandState, DeviceSummary, LiveEvent } from '../api/api-types.js'
+import type { CommandDesk } from '../api/service-parts.js'
+import type { Publisher } from '../ingest/publisher.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
 import type { CommandLog } from './command-log.js'
 
+/** Setpoint commands from the API to the devices, tracked to their outcome (CommandTracker). */
+
 export interface CommandTrackerOptions {
-  publish: (topic: string, payload: Buffer, options: IClientPublishOptions) => Promise<void>
+  /** The service's MQTT link. */
+  link: Publisher
   devices: {
     get(id: string): DeviceSummary | undefined
     setDesiredSetpoint(id: string, value: number): void
@@ -170,7 +177,7 @@ export class CommandTracker implements CommandDesk {
     // Tracked before publishing: the device may answer before the broker's PUBACK reaches us.
     this.pending.set(record.id, pending)
     try {
-      await this.options.publish(commandTopic(device.site, device.device, 'setpoint'), encodeCommand(record.id, value), {
+      await this.options.link.publish(commandTopic(device.site, device.device, 'setpoint'), encodeCommand(record.id, value), {
         qos: 1,
         properties: { messageExpiryInterval: this.expirySeconds }
       })

@@ -5,7 +5,7 @@ import type { UnrecognizedPayloads } from '../adapters/unrecognized-payloads.js'
 import type { HistoryStore } from '../history/history-store.js'
 import type { Reading } from '../reading.js'
 import { ReadingBatcher, type ReadingBatcherOptions } from './reading-batcher.js'
-import { type IncomingMessage, type PlannedFilter, ServiceLink } from './service-link.js'
+import type { IncomingMessage, PlannedFilter, ServiceLink } from './service-link.js'
 
 /** A plain subscription of another part (meta, acks, $SYS), with the handler for its messages. */
 export interface IngestRoute {
@@ -14,11 +14,8 @@ export interface IngestRoute {
 }
 
 export interface IngestOptions {
-  urls: readonly string[]
-  clientId: string
-  username?: string
-  password?: string
-  sessionExpirySeconds?: number
+  /** Not yet connected: ingest connects it with its subscriptions; its owner closes it after `close`. */
+  link: ServiceLink
   /** The `$share/{group}/` that readings come through, so instances split them; 'service' by default. */
   shareGroup?: string
   dispatcher: AdapterDispatcher
@@ -42,7 +39,6 @@ export interface IngestOptions {
  * batch holding its readings is stored. A message nobody can read is counted and logged, never more.
  */
 export class Ingest {
-  readonly link: ServiceLink
   readonly batcher: ReadingBatcher
   private readonly routes = new Map<number, IngestRoute>()
   private readonly flushTimer: NodeJS.Timeout
@@ -58,26 +54,19 @@ export class Ingest {
     this.batcher = new ReadingBatcher(options.history, options.logger, options.batch)
     this.flushTimer = setInterval(() => options.unrecognized.flush(), options.unrecognizedFlushMs ?? 60_000)
     this.flushTimer.unref()
-    this.link = new ServiceLink({
-      urls: options.urls,
-      clientId: options.clientId,
-      username: options.username,
-      password: options.password,
-      sessionExpirySeconds: options.sessionExpirySeconds,
-      filters: plan,
-      logger: options.logger,
-      onMessage: (message, deferAck) => this.onMessage(message, deferAck)
-    })
+    options.link.connect({ filters: plan, onMessage: (message, deferAck) => this.onMessage(message, deferAck) })
   }
 
-  /** Stores what is queued (waiting at most closeTimeoutMs), acknowledges it, and disconnects; the session stays. */
+  /**
+   * Stops taking messages, and stores what is queued (waiting at most closeTimeoutMs) so that it is acknowledged
+   * before the link's owner disconnects it.
+   */
   async close(): Promise<void> {
     this.closing = true
     clearInterval(this.flushTimer)
     const stored = await this.batcher.close(this.options.closeTimeoutMs ?? 5000)
     if (!stored) this.options.logger.warn('the last readings were not stored in time; the broker will deliver them again')
     this.options.unrecognized.flush()
-    await this.link.close()
   }
 
   private onMessage(message: IncomingMessage, deferAck: () => () => void): void | Promise<void> {

@@ -2,6 +2,8 @@ import type { Logger } from 'pino'
 import type { HistoryStore } from '../history/history-store.js'
 import type { Reading } from '../reading.js'
 
+/** Group commit of readings into the history store, acknowledging each batch once stored (ReadingBatcher). */
+
 export interface ReadingBatcherOptions {
   /** A batch is written once it holds this many readings; 500 by default. */
   maxBatch?: number

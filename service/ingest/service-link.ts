@@ -1,6 +1,7 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { ServiceError } from '../service-error.js'
+import type { Publisher } from './publisher.js'
 
 /** One message as the parts of the service see it. */
 export interface IncomingMessage {
@@ -33,11 +34,15 @@ export interface ServiceLinkOptions {
   password?: string
   /** How long the broker keeps our session, and the QoS 1 readings queued in it, while we are away; a day by default. */
   sessionExpirySeconds?: number
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>
+  reconnectMs?: number
+}
+
+/** What the link does with what it receives, given when it connects (by ingest, which sorts the messages out). */
+export interface Subscriber {
   /** Subscribed, QoS 1, on every connect, so the retained status and meta come again. */
   filters: readonly PlannedFilter[]
   onMessage: MessageHandler
-  logger: Pick<Logger, 'info' | 'warn' | 'error'>
-  reconnectMs?: number
 }
 
 /** mqtt.js's cap, and the protocol's: as many unacknowledged QoS 1 messages towards us as the broker will send. */
@@ -58,17 +63,27 @@ const ACK_DEFERRED = new Error('acknowledgement deferred until stored')
  * only: after a reconnect the broker sends every unacknowledged message again anyway. Holding the
  * `handleMessage` callback is kept for what it is good at: stopping the reading altogether (back-pressure).
  */
-export class ServiceLink {
-  private readonly client: MqttClient
+export class ServiceLink implements Publisher {
+  private client: MqttClient | undefined
   private firstSubscribed: (() => void) | undefined
   /** Resolves once the filters were first subscribed. */
   readonly ready: Promise<void>
 
+  /**
+   * Made before the parts that publish through it (commands, alerts), which get it at construction; it
+   * connects once ingest, which needs those parts for its routes, hands it the subscriber.
+   */
   constructor(private readonly options: ServiceLinkOptions) {
     if (options.urls.length === 0) throw new RangeError('the service needs at least one broker URL')
     this.ready = new Promise((resolve) => {
       this.firstSubscribed = resolve
     })
+  }
+
+  /** Connects (and reconnects for ever), subscribing `subscriber.filters` on every connect. Once only. */
+  connect(subscriber: Subscriber): void {
+    if (this.client !== undefined) throw new Error('the service link is already connected')
+    const options = this.options
     const servers = options.urls.map((url) => {
       const parsed = new URL(url)
       const protocol = parsed.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts'
@@ -88,23 +103,20 @@ export class ServiceLink {
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password })
     }
-    this.client = mqtt.connect(clientOptions)
-    this.client.handleMessage = (packet, callback) => this.handle(packet, callback)
-    this.client.on('connect', (connack) => {
+    const client = mqtt.connect(clientOptions)
+    this.client = client
+    client.handleMessage = (packet, callback) => this.handle(client, subscriber, packet, callback)
+    client.on('connect', (connack) => {
       options.logger.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker')
-      this.subscribe()
+      this.subscribe(client, subscriber.filters)
     })
-    this.client.on('offline', () => options.logger.warn('lost the broker; reconnecting'))
-    this.client.on('error', (error) => options.logger.warn({ err: error }, 'broker connection error'))
-  }
-
-  get connected(): boolean {
-    return this.client.connected
+    client.on('offline', () => options.logger.warn('lost the broker; reconnecting'))
+    client.on('error', (error) => options.logger.warn({ err: error }, 'broker connection error'))
   }
 
   /** Publishes; rejects with ServiceError 'broker-unavailable' while not connected rather than queueing. */
-  async publish(topic: string, payload: Buffer | string, options: IClientPublishOptions): Promise<void> {
-    if (!this.client.connected) throw new ServiceError('broker-unavailable')
+  async publish(topic: string, payload: Buffer, options: IClientPublishOptions): Promise<void> {
+    if (this.client?.connected !== true) throw new ServiceError('broker-unavailable')
     await this.client.publishAsync(topic, payload, options)
   }
 
@@ -115,6 +127,7 @@ export class ServiceLink {
    */
   async close(waitMs = 2000): Promise<void> {
     const client = this.client
+    if (client === undefined) return
     const unacknowledged = (): boolean => Object.keys(client.outgoing).length > 0
     if (client.connected && unacknowledged()) {
       let timer: NodeJS.Timeout | undefined
@@ -129,13 +142,11 @@ export class ServiceLink {
     await client.endAsync(!client.connected || unacknowledged())
   }
 
-  private subscribe(): void {
-    const { filters, logger } = this.options
+  private subscribe(client: MqttClient, filters: readonly PlannedFilter[]): void {
+    const { logger } = this.options
     // Every SUBSCRIBE, even of a filter the kept session has, makes the broker send its retained messages again.
     Promise.all(
-      filters.map(({ topic, subscriptionIdentifier }) =>
-        this.client.subscribeAsync(topic, { qos: 1, properties: { subscriptionIdentifier } })
-      )
+      filters.map(({ topic, subscriptionIdentifier }) => client.subscribeAsync(topic, { qos: 1, properties: { subscriptionIdentifier } }))
     )
       .then((granted) => {
         const refused = granted.flat().filter((grant) => grant.qos >= 0x80)
@@ -146,15 +157,15 @@ export class ServiceLink {
       .catch((error: unknown) => logger.warn({ err: error }, 'subscribing failed; trying again on the next connect'))
   }
 
-  private handle(packet: IPublishPacket, callback: (error?: Error) => void): void {
-    const stream = this.client.stream
+  private handle(client: MqttClient, subscriber: Subscriber, packet: IPublishPacket, callback: (error?: Error) => void): void {
+    const stream = client.stream
     let deferred = false
     const deferAck = (): (() => void) => {
       deferred = packet.qos === 1
       const messageId = packet.messageId
       return () => {
-        if (!deferred || this.client.stream !== stream || !this.client.connected) return
-        sendPacket(this.client, { cmd: 'puback', messageId, reasonCode: 0 })
+        if (!deferred || client.stream !== stream || !client.connected) return
+        sendPacket(client, { cmd: 'puback', messageId, reasonCode: 0 })
       }
     }
     const identifiers = packet.properties?.subscriptionIdentifier
@@ -169,7 +180,7 @@ export class ServiceLink {
     const finish = (): void => callback(deferred ? ACK_DEFERRED : undefined)
     let result: void | Promise<void> = undefined
     try {
-      result = this.options.onMessage(message, deferAck)
+      result = subscriber.onMessage(message, deferAck)
     } catch (error) {
       this.options.logger.error({ err: error, topic: message.topic }, 'handling a message failed')
     }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
-import type { LiveEvent, LiveFeed } from '../model.js'
+import type { LiveEvent } from '../api/api-types.js'
+import type { LiveFeed } from '../api/service-parts.js'
 
 export interface LiveHubOptions {
   /** Events waiting for one subscriber, at most; past it the oldest are dropped. */

@@ -1,8 +1,11 @@
-import type { MetaMessage } from '../../devices/contract.js'
+import type { MetaMessage } from '../../common/contract/meta.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
-import type { DeviceDirectory, DeviceState, DeviceSummary, LiveEvent } from '../model.js'
+import type { DeviceState, DeviceSummary, LiveEvent } from '../api/api-types.js'
+import type { DeviceDirectory } from '../api/service-parts.js'
 import { deviceIdOf, type Reading } from '../reading.js'
 import type { DeviceRows } from './device-rows.js'
+
+/** Every device the service has seen and its state (DeviceRegistry). */
 
 export interface DeviceRegistryOptions {
   /** Where `device` and `reading` events go (the live hub). */

@@ -1,6 +1,6 @@
-import type { MetaMessage } from '../../devices/contract.js'
+import type { MetaMessage } from '../../common/contract/meta.js'
+import type { DeviceSummary } from '../api/api-types.js'
 import type { SqliteDatabase, SqliteStatement } from '../history/sqlite-driver.js'
-import type { DeviceSummary } from '../model.js'
 import type { Reading } from '../reading.js'
 
 type DeviceRow = [

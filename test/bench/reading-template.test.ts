@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import mqtt from 'mqtt-packet'
-import { decodeReading } from '../../devices/contract.js'
+import { decodeReading } from '../../common/contract/reading-codec.js'
 import { PacketIdSequence, PROTOCOL_VERSION } from './publish-template.js'
 import { ReadingTemplate } from './reading-template.js'
 

@@ -1,12 +1,13 @@
 import mqtt from 'mqtt-packet'
-import { deviceTopic, encodeReading } from '../../devices/contract.js'
+import { encodeReading } from '../../common/contract/reading-codec.js'
+import { deviceTopic } from '../../common/contract/topics.js'
 import { type PacketIdSequence, PROTOCOL_VERSION } from './publish-template.js'
 
 /** A time of 13 digits, as every time in ms is from 2001 to 2286: sends overwrite these digits in place. */
 const PLACEHOLDER_TIME = 1_000_000_000_000
 
 /**
- * One device's thermopost JSON reading (devices/contract.ts) as a QoS 1 PUBLISH on
+ * One device's thermopost JSON reading (common/contract/) as a QoS 1 PUBLISH on
  * `thermopost/{site}/{device}/reading`, encoded once; each send copies it and patches in the reading's
  * time (its 13 ASCII digits) and the packet id, so the generator does no JSON or MQTT encoding per message.
  */

@@ -157,7 +157,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   // 10 000 connections to open and one reading interval to settle before the window: one round is enough.
   { name: 'fleet-10k', headline: 'rss', brokers: ['thermopost'], maxRounds: 1, kind: 'fleet', devices: 10_000, sites: 10, interval: 5 },
-  // The limits `thermopost start` gives the broker that feeds the service (service/supervisor/start-command.ts):
+  // The limits `thermopost start` gives the broker that feeds the service (bin/start/part-specs.ts):
   // the service acknowledges only once a batch is stored, so the in-flight window caps what it can have in hand.
   // Two windows outstanding keep a window queued at the broker while the service stores the one it holds.
   {

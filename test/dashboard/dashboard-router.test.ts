@@ -43,12 +43,28 @@ test('the router serves the page, the app and Chart.js with their cache headers,
     assert.equal(response.headers.get('cache-control'), path.startsWith('vendor/') ? 'public, max-age=86400' : 'no-cache', path)
     assert.ok((await response.text()).length > 100, path)
   }
-  const css = await fetch(`${base}/dashboard.css`)
-  assert.match(css.headers.get('content-type') ?? '', /^text\/css/)
-  assert.match(await css.text(), /prefers-color-scheme: dark/)
+  const stylesheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((match) => match[1]!)
+  assert.equal(stylesheets[0], 'styles/theme.css', 'the theme first: the others use its custom properties')
+  const styles: string[] = []
+  for (const path of stylesheets) {
+    const css = await fetch(`${base}/${path}`)
+    assert.equal(css.status, 200, path)
+    assert.match(css.headers.get('content-type') ?? '', /^text\/css/, path)
+    assert.equal(css.headers.get('cache-control'), 'no-cache', path)
+    styles.push(await css.text())
+  }
+  assert.match(styles[0]!, /prefers-color-scheme: dark/)
 
   // Anything else goes on to the service's own routes; the server-side module is not among the files.
-  for (const path of ['/vendor/left-pad.js', '/vendor/..%2Fpackage.json', '/app/', '/dashboard-router.js', '/api/devices']) {
+  for (const path of [
+    '/vendor/left-pad.js',
+    '/vendor/..%2Fpackage.json',
+    '/app/',
+    '/styles/',
+    '/styles/nothing.css',
+    '/dashboard-router.js',
+    '/api/devices'
+  ]) {
     const response = await fetch(`${base}${path}`)
     assert.equal(response.status, 404, path)
     assert.equal(await response.text(), 'next', path)

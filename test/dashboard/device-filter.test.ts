@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DEFAULT_DEVICE_QUERY, filterDevices, sitesOf } from '../../dashboard/app/device-filter.js'
-import type { DeviceState, DeviceSummary } from '../../service/model.js'
+import type { DeviceState, DeviceSummary } from '../../service/api/api-types.js'
 
 function device(id: string, state: DeviceState, temperature?: number, extra: Partial<DeviceSummary> = {}): DeviceSummary {
   const [site, name] = id.split('/')

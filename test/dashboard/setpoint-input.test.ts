@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { SETPOINT_RANGE } from '../../common/contract/command.js'
 import { parseSetpoint, SETPOINT_LIMITS } from '../../dashboard/app/setpoint-input.js'
-import { SETPOINT_RANGE } from '../../devices/contract.js'
 
 test('the dashboard checks the same setpoint range as the device contract', () => {
   assert.equal(SETPOINT_LIMITS.min, SETPOINT_RANGE.min)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodeReading, deviceTopic } from '../../devices/contract.js'
+import { decodeReading } from '../../common/contract/reading-codec.js'
+import { deviceTopic } from '../../common/contract/topics.js'
 import { startBroker } from '../helpers/broker.js'
 import { sleep } from '../helpers/silence.js'
 import { CuttableProxy } from './helpers/cuttable-proxy.js'

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { commandTopic, decodeAck, decodeMeta, decodeReading, deviceTopic, encodeCommand } from '../../devices/contract.js'
+import { decodeAck } from '../../common/contract/ack.js'
+import { encodeCommand } from '../../common/contract/command.js'
+import { decodeMeta } from '../../common/contract/meta.js'
+import { decodeReading } from '../../common/contract/reading-codec.js'
+import { commandTopic, deviceTopic } from '../../common/contract/topics.js'
 import { startBroker } from '../helpers/broker.js'
 import { startThermostat, waitFor, watch } from './helpers/device-fixture.js'
 

@@ -1,4 +1,4 @@
-import type { BrokerStatus } from '../../../service/model.js'
+import type { BrokerStatus } from '../../../service/api/api-types.js'
 import { formatAgo, formatCount, formatDuration, formatRate, MISSING } from '../display-format.js'
 import { h, showError } from '../dom.js'
 import type { View, ViewContext } from '../view.js'

@@ -1,4 +1,4 @@
-import type { CommandRecord } from '../../../service/model.js'
+import type { CommandRecord } from '../../../service/api/api-types.js'
 import { MISSING } from '../display-format.js'
 import { h } from '../dom.js'
 

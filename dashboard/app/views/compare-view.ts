@@ -1,5 +1,5 @@
 import type { Chart as ChartClass } from 'chart.js'
-import type { DeviceSummary } from '../../../service/model.js'
+import type { DeviceSummary } from '../../../service/api/api-types.js'
 import { h, showError } from '../dom.js'
 import { routeHash } from '../hash-route.js'
 import type { XY } from '../history-datasets.js'

@@ -1,4 +1,4 @@
-import type { DeviceSummary, LiveEvent } from '../../../service/model.js'
+import type { DeviceSummary, LiveEvent } from '../../../service/api/api-types.js'
 import { formatAgo, formatHeating, formatTemperature } from '../display-format.js'
 import { h, showError } from '../dom.js'
 import type { View, ViewContext } from '../view.js'

@@ -1,5 +1,5 @@
 import type { Chart as ChartClass } from 'chart.js'
-import type { Reading } from '../../../service/reading.js'
+import type { Reading } from '../../../service/api/api-types.js'
 import type { ApiClient } from '../api-client.js'
 import type { ChartTheme } from '../chart-theme.js'
 import { formatTemperature } from '../display-format.js'

@@ -1,4 +1,4 @@
-import type { AlertRecord, DeviceState, DeviceSummary, LiveEvent } from '../../../service/model.js'
+import type { AlertRecord, DeviceState, DeviceSummary, LiveEvent } from '../../../service/api/api-types.js'
 import { DEFAULT_DEVICE_QUERY, type DeviceQuery, type DeviceSortKey, filterDevices, sitesOf } from '../device-filter.js'
 import { formatAgo, formatHeating, formatTemperature } from '../display-format.js'
 import { h, showError } from '../dom.js'

@@ -1,4 +1,4 @@
-import type { CommandRecord } from '../../../service/model.js'
+import type { CommandRecord } from '../../../service/api/api-types.js'
 import { type ApiClient, ApiError } from '../api-client.js'
 import { formatTemperature } from '../display-format.js'
 import { h } from '../dom.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { encodeReading } from '../../../devices/contract.js'
+import { encodeReading } from '../../../common/contract/reading-codec.js'
 import { AdapterDispatcher, type Dispatched } from '../../../service/adapters/adapter-dispatcher.js'
 import { createAdapters } from '../../../service/adapters/index.js'
 import type { Reading } from '../../../service/reading.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { encodeReading } from '../../../devices/contract.js'
+import { encodeReading } from '../../../common/contract/reading-codec.js'
 import { createThermopostAdapter } from '../../../service/adapters/thermopost.js'
 import { assertStatusWords, assertUnrecognized, decode, RECEIVED_AT, readingsOf } from './decode.js'
 

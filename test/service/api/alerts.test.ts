@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { AlertRecord } from '../../../service/model.js'
+import type { AlertRecord } from '../../../service/api/api-types.js'
 import { errorOf, startApi } from './api-server.js'
 
 async function alertIds(response: Response): Promise<string[]> {

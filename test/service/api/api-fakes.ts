@@ -1,20 +1,9 @@
-import type {
-  AlertDesk,
-  AlertRecord,
-  AlertState,
-  BrokerStatus,
-  BrokerWatch,
-  CommandDesk,
-  CommandRecord,
-  DeviceDirectory,
-  DeviceSummary,
-  LiveEvent,
-  LiveFeed
-} from '../../../service/model.js'
+import type { AlertRecord, AlertState, BrokerStatus, CommandRecord, DeviceSummary, LiveEvent } from '../../../service/api/api-types.js'
+import type { AlertDesk, BrokerWatch, CommandDesk, DeviceDirectory, LiveFeed } from '../../../service/api/service-parts.js'
 import { ServiceError } from '../../../service/service-error.js'
 
 /*
- * In-memory stand-ins for the service core's seams (service/model.ts), so the API is tested on its own;
+ * In-memory stand-ins for the service core's seams (service/api/service-parts.ts), so the API is tested on its own;
  * the registry, command tracker and alert rules have their own tests against the real broker.
  */
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { CommandRecord, DeviceSummary } from '../../../service/model.js'
+import type { CommandRecord, DeviceSummary } from '../../../service/api/api-types.js'
 import { ServiceError } from '../../../service/service-error.js'
 import { errorOf, startApi } from './api-server.js'
 

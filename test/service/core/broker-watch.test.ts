@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { BrokerStatus } from '../../../service/model.js'
+import type { BrokerStatus } from '../../../service/api/api-types.js'
 import { waitFor } from '../../devices/helpers/device-fixture.js'
 import { startBroker } from '../../helpers/broker.js'
 import { recordingHistory, startTestService, tempDataDir } from './service-fixture.js'

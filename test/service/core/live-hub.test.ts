@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { LiveEvent } from '../../../service/api/api-types.js'
 import { LiveHub } from '../../../service/live/live-hub.js'
-import type { LiveEvent } from '../../../service/model.js'
 import { recordingLogger } from '../adapters/recording-logger.js'
 
 function reading(temperature: number): LiveEvent {

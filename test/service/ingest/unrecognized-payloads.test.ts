@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { encodeReading } from '../../../devices/contract.js'
+import { encodeReading } from '../../../common/contract/reading-codec.js'
 import { waitFor } from '../../devices/helpers/device-fixture.js'
 import { startBroker } from '../../helpers/broker.js'
 import { connectClient } from '../../helpers/flow-clients.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { LiveEvent } from '../../../service/model.js'
+import type { LiveEvent } from '../../../service/api/api-types.js'
 import { startThermostat, waitFor } from '../../devices/helpers/device-fixture.js'
 import { RawDevice, serviceSetup } from '../core/service-fixture.js'
 

@@ -1,4 +1,5 @@
-import type { Mode, ReadingMessage } from './contract.js'
+import type { Mode } from './mode.js'
+import type { ReadingMessage } from './reading-message.js'
 
 /**
  * The compact binary form of a reading, for constrained links (cellular, satellite): 12 bytes where

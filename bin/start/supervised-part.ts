@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 
+/** One part of `thermopost start` as a supervised child process (SupervisedPart): how it is started, watched, restarted and stopped. */
+
 export interface PartSpec {
   /** `broker`, `service`, `simulator`: the prefix of its log lines. */
   name: string

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, type TestContext, test } from 'node:test'
-import { type PartEvents, PartFailedError, type RestartPolicy, SupervisedPart } from '../../../service/supervisor/supervised-part.js'
+import { type PartEvents, PartFailedError, type RestartPolicy, SupervisedPart } from '../../../bin/start/supervised-part.js'
 
 /** A part of `npm start` kept running: ready detection, restarts with a growing delay, giving up, stopping. */
 

@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parse } from 'yaml'
 import { CommandError, UsageError } from '../../common/command-errors.js'
 import { type DataDir, prepareDataDir } from './first-start.js'
 import { freePort } from './free-port.js'
 import { formatLogLine } from './log-line.js'
+import { partSpecs, type StartSettings } from './part-specs.js'
 import { type PartFailedError, type PartSpec, SupervisedPart } from './supervised-part.js'
+
+/**
+ * `thermopost start`, the all-in-one supervisor behind `npm start`: reads its flags, prepares the data
+ * directory (logins on the first start), starts every part as a child process (part-specs.ts says how) and
+ * keeps them running, then prints where the dashboard is. It sits in bin/ because only it and
+ * bin/thermopost.ts know every part.
+ */
 
 export const startUsage = `Usage: thermopost start [--data-dir DIR] [--mqtt-port PORT] [--http-port PORT] [--devices N] [--config FILE]
 
@@ -26,10 +31,24 @@ dies is restarted with a growing delay; after 5 restarts in a row it is given up
 On the first start it generates, in the data directory, MQTT logins for the service, the simulator and
 an admin, and the API token, and prints them once; later starts print where they are.`
 
-const thermopostBin = fileURLToPath(new URL('../../bin/thermopost.js', import.meta.url))
-
-/** `thermopost start`: the all-in-one supervisor behind `npm start`. */
 export async function runStartCommand(args: string[]): Promise<void> {
+  const settings = await startSettingsFrom(args)
+  if (settings === undefined) {
+    console.log(startUsage)
+    return
+  }
+  let data: DataDir
+  try {
+    data = await prepareDataDir(settings.dataDir)
+  } catch (error) {
+    throw new CommandError((error as Error).message)
+  }
+  const dashboardUrl = await superviseParts(await partSpecs(settings, data))
+  console.log(welcome(data, dashboardUrl, settings.brokerUrl))
+}
+
+/** The flags (and their environment variables), checked; undefined for --help. Port 0 is resolved to a free port here. */
+async function startSettingsFrom(args: string[]): Promise<StartSettings | undefined> {
   const { values } = parseArgs({
     args,
     options: {
@@ -43,10 +62,7 @@ export async function runStartCommand(args: string[]): Promise<void> {
     },
     strict: true
   })
-  if (values.help === true) {
-    console.log(startUsage)
-    return
-  }
+  if (values.help === true) return undefined
   const host = '127.0.0.1'
   const mqttPort = await portFrom(values['mqtt-port']!, '--mqtt-port', host)
   const httpPort = await portFrom(values['http-port']!, '--http-port', host)
@@ -57,86 +73,15 @@ export async function runStartCommand(args: string[]): Promise<void> {
   if (!(timeScale > 0)) throw new UsageError(`--time-scale must be a positive number, not '${values['time-scale']}'`)
   const config = values.config ?? (existsSync('thermopost.yaml') ? 'thermopost.yaml' : undefined)
   if (config !== undefined && !existsSync(config)) throw new CommandError(`cannot read the config file ${config}: it does not exist`)
-
-  let data: DataDir
-  try {
-    data = await prepareDataDir(resolve(values['data-dir']!))
-  } catch (error) {
-    throw new CommandError((error as Error).message)
-  }
   const brokerUrl = `mqtt://${host}:${mqttPort}`
-  const section = (name: string): string[] => (config === undefined ? [] : ['--config', config, '--section', name])
-  const brokerSection = config === undefined ? {} : await sectionKeys(config, 'broker')
-  const specs: PartSpec[] = [
-    {
-      name: 'broker',
-      command: process.execPath,
-      args: [
-        thermopostBin,
-        'broker',
-        '--host',
-        host,
-        '--port',
-        String(mqttPort),
-        '--data-dir',
-        join(data.dir, 'broker'),
-        '--password-file',
-        data.passwordFile,
-        '--acl-file',
-        data.aclFile,
-        ...serviceFriendlyBrokerFlags(brokerSection),
-        ...section('broker')
-      ],
-      ready: /listening on mqtt:\/\/\S+?:\d+/
-    },
-    {
-      name: 'service',
-      command: process.execPath,
-      args: [
-        thermopostBin,
-        'service',
-        '--url',
-        brokerUrl,
-        '--username',
-        data.credentials.service.username,
-        '--http-host',
-        host,
-        '--http-port',
-        String(httpPort),
-        '--data-dir',
-        join(data.dir, 'service'),
-        ...section('service')
-      ],
-      env: { THERMOPOST_MQTT_PASSWORD: data.credentials.service.password, THERMOPOST_API_TOKEN: data.credentials.apiToken },
-      ready: /listening on (https?:\/\/[^\s"]+)/
-    }
-  ]
-  if (devices > 0) {
-    specs.push({
-      name: 'simulator',
-      command: process.execPath,
-      args: [
-        thermopostBin,
-        'simulate',
-        '--url',
-        brokerUrl,
-        '--devices',
-        String(devices),
-        '--username',
-        data.credentials.simulator.username,
-        '--time-scale',
-        String(timeScale),
-        '--sites',
-        String(Math.min(2, devices)),
-        '--report',
-        '60s',
-        ...section('simulator')
-      ],
-      env: { THERMOPOST_MQTT_PASSWORD: data.credentials.simulator.password },
-      ready: /simulating \d+ thermostat/
-    })
-  }
+  return { dataDir: resolve(values['data-dir']!), host, mqttPort, httpPort, brokerUrl, devices, timeScale, config }
+}
 
+/**
+ * Starts the parts in order, each once the one before it is ready, and keeps them running; SIGINT / SIGTERM
+ * stop them all. Resolves with the dashboard's URL, from the service's ready line.
+ */
+async function superviseParts(specs: readonly PartSpec[]): Promise<string> {
   const width = Math.max(...specs.map((spec) => spec.name.length))
   const parts = specs.map(
     (spec) =>
@@ -174,36 +119,7 @@ export async function runStartCommand(args: string[]): Promise<void> {
       throw new CommandError((error as Error).message)
     }
   }
-  console.log(welcome(data, dashboardUrl, brokerUrl))
-}
-
-/**
- * Broker limits for a broker that feeds the service: the service acknowledges a reading only once it is
- * stored, so a wider in-flight window keeps ingest fast, and its session must be able to hold the readings
- * of a long service restart (2 000 readings/s for a minute is 120 000) instead of dropping them. Given as
- * flags, so only where the config file's broker section does not set them (a flag would win over it).
- */
-const serviceFriendlyBroker: Record<string, string> = {
-  max_inflight: '1000',
-  max_queued_messages: '500000',
-  max_queued_bytes: String(256 * 2 ** 20)
-}
-
-export function serviceFriendlyBrokerFlags(section: Record<string, unknown>): string[] {
-  return Object.entries(serviceFriendlyBroker)
-    .filter(([key]) => !(key in section))
-    .flatMap(([key, value]) => [`--${key.replace(/_/g, '-')}`, value])
-}
-
-/** The keys of one section of the config file; the part itself checks them (and reports mistakes with lines). */
-async function sectionKeys(file: string, name: string): Promise<Record<string, unknown>> {
-  try {
-    const whole: unknown = parse(await readFile(file, 'utf8'))
-    const section = (whole as Record<string, unknown> | null)?.[name]
-    return section !== null && typeof section === 'object' ? (section as Record<string, unknown>) : {}
-  } catch {
-    return {} // not YAML: the broker's own reading of the file says what is wrong, with the line
-  }
+  return dashboardUrl
 }
 
 function welcome(data: DataDir, dashboardUrl: string, brokerUrl: string): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { serviceFriendlyBrokerFlags } from '../../../service/supervisor/start-command.js'
+import { serviceFriendlyBrokerFlags } from '../../../bin/start/part-specs.js'
 
 test('the all-in-one broker gets a wide window and deep queues for the service, unless the config file sets them', () => {
   assert.deepEqual(serviceFriendlyBrokerFlags({}), [

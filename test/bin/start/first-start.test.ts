@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
+import { prepareDataDir } from '../../../bin/start/first-start.js'
 import { parseAcl } from '../../../broker/auth/acl.js'
 import { PasswordFile } from '../../../broker/auth/passwords.js'
-import { prepareDataDir } from '../../../service/supervisor/first-start.js'
 
 /** The all-in-one start's data directory: generated logins on the first start, the same ones afterwards. */
 

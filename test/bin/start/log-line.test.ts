@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatLogLine } from '../../../service/supervisor/log-line.js'
+import { formatLogLine } from '../../../bin/start/log-line.js'
 
 test("pino lines become short human lines with the part's name; others pass as they are", () => {
   const pino = JSON.stringify({

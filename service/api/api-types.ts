@@ -1,11 +1,16 @@
-import type { MetaMessage } from '../devices/contract.js'
-import type { HistoryStore } from './history/history-store.js'
-import type { Reading } from './reading.js'
+import type { CommandName } from '../../common/contract/command.js'
+import type { MetaMessage } from '../../common/contract/meta.js'
+import type { Reading } from '../reading.js'
 
 /**
- * The service's view of devices, commands and alerts: the shapes the registry, the command tracker and
- * the alert rules keep, and the REST API and the live feed hand out as JSON. Times are ms since the epoch.
+ * The data the REST API and its live feed hand out as JSON, and the dashboard reads: devices, commands,
+ * alerts, the broker's figures and the live events, and (re-exported from where they are made) readings,
+ * history series and device metadata. The dashboard imports its types from here only. Times are ms since the epoch.
  */
+
+export type { MetaMessage } from '../../common/contract/meta.js'
+export type { Resolution, Series, SeriesPoint } from '../history/history-store.js'
+export type { Reading } from '../reading.js'
 
 /** `online`/`offline` from the device's status topic (or its adapter's); `stale`: online but silent for 3 intervals. */
 export type DeviceState = 'online' | 'offline' | 'stale' | 'unknown'
@@ -37,7 +42,7 @@ export interface CommandRecord {
   /** Unique; the `id` in the command's JSON and in the device's ack. */
   id: string
   deviceId: string
-  name: 'setpoint' | 'interval' | 'mode' | 'reboot'
+  name: CommandName
   value?: number | string
   state: CommandState
   createdAt: number
@@ -51,20 +56,6 @@ export interface CommandRecord {
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical'
-
-/** Above / below a threshold for a duration, or silent (stale) for a duration. */
-export type AlertCondition =
-  | { kind: 'above'; threshold: number; forMs: number }
-  | { kind: 'below'; threshold: number; forMs: number }
-  | { kind: 'stale'; forMs: number }
-
-export interface AlertRule {
-  id: string
-  /** A device id, or '*' for every device. */
-  deviceId: string
-  condition: AlertCondition
-  severity: AlertSeverity
-}
 
 export type AlertState = 'raised' | 'acknowledged' | 'cleared'
 
@@ -100,49 +91,3 @@ export type LiveEvent =
   | { type: 'command'; command: CommandRecord }
   | { type: 'alert'; alert: AlertRecord }
   | { type: 'broker'; broker: BrokerStatus }
-
-/*
- * The seams between the parts of the service: the registry, the command tracker, the alert rules and the
- * $SYS watcher implement these; the REST API and the live feed use only these.
- */
-
-export interface DeviceDirectory {
-  list(): DeviceSummary[]
-  get(id: string): DeviceSummary | undefined
-}
-
-export interface CommandDesk {
-  /**
-   * Publishes a setpoint command and starts tracking it; resolves with its record (queued when the device
-   * is offline, else sent). Throws ServiceError 'unknown-device' or 'invalid-field' (value out of 5–35 °C).
-   */
-  setpoint(deviceId: string, value: number): Promise<CommandRecord>
-  /** Newest first. */
-  history(deviceId: string, limit?: number): CommandRecord[]
-}
-
-export interface AlertDesk {
-  /** Newest first. */
-  list(filter?: { state?: AlertState; deviceId?: string }): AlertRecord[]
-  /** Throws ServiceError 'unknown-alert'. */
-  acknowledge(id: string): AlertRecord
-}
-
-export interface BrokerWatch {
-  status(): BrokerStatus
-}
-
-export interface LiveFeed {
-  /** Calls `listener` with every event from now on; returns the function that stops it. */
-  subscribe(listener: (event: LiveEvent) => void): () => void
-}
-
-/** The running service as its users (the REST API, the dashboard's tests) see it: each seam once. */
-export interface ServiceParts {
-  devices: DeviceDirectory
-  commands: CommandDesk
-  alerts: AlertDesk
-  broker: BrokerWatch
-  live: LiveFeed
-  history: HistoryStore
-}

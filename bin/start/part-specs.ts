@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+import type { DataDir } from './first-start.js'
+import type { PartSpec } from './supervised-part.js'
+
+/**
+ * How `thermopost start` runs each part: the command lines of the broker, the service and the simulator,
+ * child processes of the supervisor, all on loopback with the data directory's logins (passwords through the
+ * environment, never argv) and each with its own section of the one config file.
+ */
+
+/** What `thermopost start` was asked for, its flags checked (start-command.ts). */
+export interface StartSettings {
+  dataDir: string
+  /** Every part listens on this address only. */
+  host: string
+  mqttPort: number
+  httpPort: number
+  /** `mqtt://{host}:{mqttPort}`: where the service and the simulator connect. */
+  brokerUrl: string
+  /** Simulated thermostats; 0 runs no simulator. */
+  devices: number
+  timeScale: number
+  /** The YAML file with a section per part, when there is one. */
+  config: string | undefined
+}
+
+const thermopostBin = fileURLToPath(new URL('../thermopost.js', import.meta.url))
+
+/** A part that is a command of this same `thermopost`, run by this same node. */
+function thermopostPart(name: string, args: string[], outcome: Pick<PartSpec, 'env' | 'ready'>): PartSpec {
+  return { name, command: process.execPath, args: [thermopostBin, ...args], ...outcome }
+}
+
+/** The parts in start order: broker, service, and the simulator when there are devices to simulate. */
+export async function partSpecs(settings: StartSettings, data: DataDir): Promise<PartSpec[]> {
+  const { config } = settings
+  const section = (name: string): string[] => (config === undefined ? [] : ['--config', config, '--section', name])
+  const brokerSection = config === undefined ? {} : await sectionKeys(config, 'broker')
+  const specs = [
+    brokerSpec(settings, data, [...serviceFriendlyBrokerFlags(brokerSection), ...section('broker')]),
+    serviceSpec(settings, data, section('service'))
+  ]
+  if (settings.devices > 0) specs.push(simulatorSpec(settings, data, section('simulator')))
+  return specs
+}
+
+function brokerSpec({ host, mqttPort }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+  return thermopostPart(
+    'broker',
+    [
+      'broker',
+      '--host',
+      host,
+      '--port',
+      String(mqttPort),
+      '--data-dir',
+      join(data.dir, 'broker'),
+      '--password-file',
+      data.passwordFile,
+      '--acl-file',
+      data.aclFile,
+      ...extraArgs
+    ],
+    { ready: /listening on mqtt:\/\/\S+?:\d+/ }
+  )
+}
+
+function serviceSpec({ host, httpPort, brokerUrl }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+  return thermopostPart(
+    'service',
+    [
+      'service',
+      '--url',
+      brokerUrl,
+      '--username',
+      data.credentials.service.username,
+      '--http-host',
+      host,
+      '--http-port',
+      String(httpPort),
+      '--data-dir',
+      join(data.dir, 'service'),
+      ...extraArgs
+    ],
+    {
+      env: { THERMOPOST_MQTT_PASSWORD: data.credentials.service.password, THERMOPOST_API_TOKEN: data.credentials.apiToken },
+      ready: /listening on (https?:\/\/[^\s"]+)/
+    }
+  )
+}
+
+function simulatorSpec({ brokerUrl, devices, timeScale }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+  return thermopostPart(
+    'simulator',
+    [
+      'simulate',
+      '--url',
+      brokerUrl,
+      '--devices',
+      String(devices),
+      '--username',
+      data.credentials.simulator.username,
+      '--time-scale',
+      String(timeScale),
+      '--sites',
+      String(Math.min(2, devices)),
+      '--report',
+      '60s',
+      ...extraArgs
+    ],
+    {
+      env: { THERMOPOST_MQTT_PASSWORD: data.credentials.simulator.password },
+      ready: /simulating \d+ thermostat/
+    }
+  )
+}
+
+/**
+ * Broker limits for a broker that feeds the service: the service acknowledges a reading only once it is
+ * stored, so a wider in-flight window keeps ingest fast, and its session must be able to hold the readings
+ * of a long service restart (2 000 readings/s for a minute is 120 000) instead of dropping them. Given as
+ * flags, so only where the config file's broker section does not set them (a flag would win over it).
+ */
+const serviceFriendlyBroker: Record<string, string> = {
+  max_inflight: '1000',
+  max_queued_messages: '500000',
+  max_queued_bytes: String(256 * 2 ** 20)
+}
+
+export function serviceFriendlyBrokerFlags(section: Record<string, unknown>): string[] {
+  return Object.entries(serviceFriendlyBroker)
+    .filter(([key]) => !(key in section))
+    .flatMap(([key, value]) => [`--${key.replace(/_/g, '-')}`, value])
+}
+
+/** The keys of one section of the config file; the part itself checks them (and reports mistakes with lines). */
+async function sectionKeys(file: string, name: string): Promise<Record<string, unknown>> {
+  try {
+    const whole: unknown = parse(await readFile(file, 'utf8'))
+    const section = (whole as Record<string, unknown> | null)?.[name]
+    return section !== null && typeof section === 'object' ? (section as Record<string, unknown>) : {}
+  } catch {
+    return {} // not YAML: the broker's own reading of the file says what is wrong, with the line
+  }
+}

@@ -1,0 +1,48 @@
+import type { HistoryStore } from '../history/history-store.js'
+import type { AlertRecord, AlertState, BrokerStatus, CommandRecord, DeviceSummary, LiveEvent } from './api-types.js'
+
+/**
+ * The seams between the REST API and the rest of the service: the registry, the command tracker, the alert
+ * monitor, the $SYS watcher and the live hub implement these; the API and its live feed use only these.
+ */
+
+export interface DeviceDirectory {
+  list(): DeviceSummary[]
+  get(id: string): DeviceSummary | undefined
+}
+
+export interface CommandDesk {
+  /**
+   * Publishes a setpoint command and starts tracking it; resolves with its record (queued when the device
+   * is offline, else sent). Throws ServiceError 'unknown-device' or 'invalid-field' (value out of 5–35 °C).
+   */
+  setpoint(deviceId: string, value: number): Promise<CommandRecord>
+  /** Newest first. */
+  history(deviceId: string, limit?: number): CommandRecord[]
+}
+
+export interface AlertDesk {
+  /** Newest first. */
+  list(filter?: { state?: AlertState; deviceId?: string }): AlertRecord[]
+  /** Throws ServiceError 'unknown-alert'. */
+  acknowledge(id: string): AlertRecord
+}
+
+export interface BrokerWatch {
+  status(): BrokerStatus
+}
+
+export interface LiveFeed {
+  /** Calls `listener` with every event from now on; returns the function that stops it. */
+  subscribe(listener: (event: LiveEvent) => void): () => void
+}
+
+/** The running service as its users (the REST API, the dashboard's tests) see it: each seam once. */
+export interface ServiceParts {
+  devices: DeviceDirectory
+  commands: CommandDesk
+  alerts: AlertDesk
+  broker: BrokerWatch
+  live: LiveFeed
+  history: HistoryStore
+}
