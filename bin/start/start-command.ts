@@ -127,7 +127,7 @@ function welcome(data: DataDir, dashboardUrl: string, brokerUrl: string): string
   const lines = ['', `  thermopost is running. Dashboard: ${dashboardUrl}`, `  MQTT broker: ${brokerUrl} (loopback only)`]
   if (data.firstStart) {
     lines.push(
-      '  First start: logins generated (shown this once; kept in ' + data.credentialsFile + ', mode 0600):',
+      `  First start: logins generated (shown this once; kept in ${data.credentialsFile}, mode 0600):`,
       `    dashboard / API token: ${credentials.apiToken}`,
       `    MQTT admin:            ${credentials.admin.username} / ${credentials.admin.password}`
     )

@@ -48,5 +48,5 @@ export function parseDeviceTopic(topic: string): ParsedTopic | undefined {
 
 /** A site or device name: one non-empty topic level without wildcards. */
 export function isName(name: string): boolean {
-  return name !== '' && !/[/+#\u0000]/.test(name)
+  return name !== '' && !name.includes('/') && !name.includes('+') && !name.includes('#') && !name.includes('\u0000')
 }

@@ -7,5 +7,3 @@ import type { Chart as ChartClass } from 'chart.js'
 declare global {
   var Chart: typeof ChartClass
 }
-
-export {}

@@ -48,7 +48,10 @@ export class AdapterDispatcher {
     adapters.forEach((adapter, index) => {
       for (const { filter, shareable } of adapter.subscriptions) {
         let entry = this.distinct.find((candidate) => candidate.filter === filter && candidate.shareable === shareable)
-        if (entry === undefined) this.distinct.push((entry = { filter, shareable, adapters: new Set() }))
+        if (entry === undefined) {
+          entry = { filter, shareable, adapters: new Set() }
+          this.distinct.push(entry)
+        }
         entry.adapters.add(index)
       }
     })

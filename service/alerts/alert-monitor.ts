@@ -218,7 +218,10 @@ export class AlertMonitor implements AlertDesk {
   private watch(rule: AlertRule, deviceId: string): Watch {
     const key = `${rule.id}\n${deviceId}`
     let watch = this.watches.get(key)
-    if (watch === undefined) this.watches.set(key, (watch = {}))
+    if (watch === undefined) {
+      watch = {}
+      this.watches.set(key, watch)
+    }
     return watch
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { decodeAck } from '../../common/contract/ack.js'
+import { type AckMessage, decodeAck } from '../../common/contract/ack.js'
 import { encodeCommand, SETPOINT_RANGE } from '../../common/contract/command.js'
 import { ContractError } from '../../common/contract/contract-error.js'
 import { commandTopic, parseDeviceTopic } from '../../common/contract/topics.js'
@@ -115,7 +115,7 @@ export class CommandTracker implements CommandDesk {
   handleAck(topic: string, payload: Buffer): void {
     const parsed = parseDeviceTopic(topic)
     if (parsed?.kind !== 'ack') return
-    let ack
+    let ack: AckMessage
     try {
       ack = decodeAck(payload)
     } catch (error) {

@@ -22,7 +22,10 @@ export class BucketTally {
 
   add(device: number, time: number, temperature: number, setpoint: number | undefined): void {
     let buckets = this.byDevice.get(device)
-    if (buckets === undefined) this.byDevice.set(device, (buckets = new Map()))
+    if (buckets === undefined) {
+      buckets = new Map()
+      this.byDevice.set(device, buckets)
+    }
     const bucket = time - (time % this.bucketMs)
     const sums = buckets.get(bucket)
     if (sums === undefined) {

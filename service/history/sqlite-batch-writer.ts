@@ -84,7 +84,7 @@ export class SqliteBatchWriter {
     this.readings.written(oldest, newest)
     for (const resolution of ['1m', '1h'] as const) {
       const tally = new BucketTally(RESOLUTION_MS[resolution])
-      readings.forEach((reading, i) => tally.add(ids[i], reading.time, reading.temperature, reading.setpoint))
+      for (let i = 0; i < readings.length; i++) tally.add(ids[i], readings[i].time, readings[i].temperature, readings[i].setpoint)
       this.rollups.add(resolution, tally)
     }
   }
@@ -97,7 +97,8 @@ export class SqliteBatchWriter {
 
   /** A rollback took the devices added since with it: forget their ids too (a Map iterates in insertion order). */
   private forgetDevicesAfter(known: number): void {
-    if (this.deviceIds.size > known) [...this.deviceIds.keys()].slice(known).forEach((id) => this.deviceIds.delete(id))
+    if (this.deviceIds.size <= known) return
+    for (const id of [...this.deviceIds.keys()].slice(known)) this.deviceIds.delete(id)
   }
 }
 

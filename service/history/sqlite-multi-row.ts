@@ -31,7 +31,8 @@ export class MultiRowStatements {
     let statement = this.statements.get(rows)
     if (statement === undefined) {
       const row = `(${Array(this.columns).fill('?').join(', ')})`
-      this.statements.set(rows, (statement = this.db.prepare<unknown[]>(this.sql(Array(rows).fill(row).join(', ')))))
+      statement = this.db.prepare<unknown[]>(this.sql(Array(rows).fill(row).join(', ')))
+      this.statements.set(rows, statement)
     }
     return statement
   }

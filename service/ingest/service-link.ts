@@ -178,7 +178,7 @@ export class ServiceLink implements Publisher {
       receivedAt: Date.now()
     }
     const finish = (): void => callback(deferred ? ACK_DEFERRED : undefined)
-    let result: void | Promise<void> = undefined
+    let result: unknown
     try {
       result = subscriber.onMessage(message, deferAck)
     } catch (error) {

@@ -9,20 +9,19 @@ import { runFuzz, summary } from './fuzz-run.js'
  */
 const USAGE = 'usage: fuzz [--seconds S | --packets N] [--connections C] [--seed N] [--max-rss-growth-mb M] [--max-heap-growth-mb M]'
 
+const OPTIONS = {
+  seconds: { type: 'string' },
+  packets: { type: 'string' },
+  connections: { type: 'string', default: '50' },
+  seed: { type: 'string', default: process.env.FUZZ_SEED },
+  'max-rss-growth-mb': { type: 'string', default: '200' },
+  'max-heap-growth-mb': { type: 'string', default: '64' }
+} as const
+
 async function main(): Promise<number> {
-  let parsed
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>
   try {
-    parsed = parseArgs({
-      options: {
-        seconds: { type: 'string' },
-        packets: { type: 'string' },
-        connections: { type: 'string', default: '50' },
-        seed: { type: 'string', default: process.env.FUZZ_SEED },
-        'max-rss-growth-mb': { type: 'string', default: '200' },
-        'max-heap-growth-mb': { type: 'string', default: '64' }
-      },
-      strict: true
-    })
+    parsed = parseArgs({ options: OPTIONS, strict: true })
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`)
     return 2

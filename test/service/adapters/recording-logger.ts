@@ -1,8 +1,16 @@
 import { type Logger, pino } from 'pino'
 
+/** One parsed pino line: the fields every test reads, and whatever else the line carried. */
+export interface LogLine {
+  level: number
+  msg: string
+  err?: { message?: string }
+  [field: string]: unknown
+}
+
 /** A real pino logger whose lines are kept, parsed, instead of written out. */
-export function recordingLogger(): { logger: Logger; lines: Array<Record<string, any>> } {
-  const lines: Array<Record<string, any>> = []
+export function recordingLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = []
   const logger = pino(
     { level: 'debug' },
     {

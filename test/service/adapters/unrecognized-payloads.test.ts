@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { UnrecognizedPayloads } from '../../../service/adapters/unrecognized-payloads.js'
-import { recordingLogger } from './recording-logger.js'
+import { type LogLine, recordingLogger } from './recording-logger.js'
 
-function counter(intervalMs = 60_000): { counter: UnrecognizedPayloads; lines: Array<Record<string, any>>; clock: { now: number } } {
+function counter(intervalMs = 60_000): { counter: UnrecognizedPayloads; lines: LogLine[]; clock: { now: number } } {
   const clock = { now: 1_000_000 }
   const { logger, lines } = recordingLogger()
   return { counter: new UnrecognizedPayloads(logger, { intervalMs, now: () => clock.now }), lines, clock }
@@ -46,7 +46,7 @@ test('flush logs what is pending, and nothing when nothing is', () => {
   unrecognized.count('esphome', 'state is not a number', 'n/sensor/t/state')
   unrecognized.flush()
   assert.equal(lines.length, 2)
-  assert.equal(lines[1].unrecognized[0].count, 1)
+  assert.equal((lines[1].unrecognized as Array<{ count: number }>)[0].count, 1)
   unrecognized.flush()
   assert.equal(lines.length, 2)
   // A flush starts a new interval.

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { type ApiDeps, createApi } from '../../../service/api/create-api.js'
 import { SqliteHistoryStore } from '../../../service/history/sqlite.js'
-import { recordingLogger } from '../adapters/recording-logger.js'
+import { type LogLine, recordingLogger } from '../adapters/recording-logger.js'
 import { device, FakeAlerts, FakeBroker, FakeCommands, FakeDevices, FakeLive, T0 } from './api-fakes.js'
 
 export const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuv'
@@ -20,7 +20,7 @@ export interface ApiServer {
   live: FakeLive
   history: SqliteHistoryStore
   /** What the API logged, parsed. */
-  logs: Array<Record<string, any>>
+  logs: LogLine[]
   /** fetch with the bearer token; `path` starts with /api. */
   get(path: string, init?: RequestInit): Promise<Response>
   post(path: string, body: unknown, init?: RequestInit): Promise<Response>

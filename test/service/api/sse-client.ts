@@ -65,8 +65,7 @@ export class SseClient {
     const decoder = new TextDecoder()
     for await (const chunk of this.response.body as unknown as AsyncIterable<Uint8Array>) {
       this.buffer += decoder.decode(chunk, { stream: true })
-      let end: number
-      while ((end = this.buffer.indexOf('\n\n')) !== -1) {
+      for (let end = this.buffer.indexOf('\n\n'); end !== -1; end = this.buffer.indexOf('\n\n')) {
         const block = this.buffer.slice(0, end)
         this.buffer = this.buffer.slice(end + 2)
         for (const message of parseBlock(block)) this.queue.push(message)
