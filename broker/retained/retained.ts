@@ -1,26 +1,31 @@
-import { isExpired, type Message } from '../message.js'
+import { isExpired, type Message, ownPayload } from '../message.js'
+import type { Store } from '../store/store.js'
 import { TopicTree } from '../topic-tree.js'
 
 /**
- * The last retained message of every topic, in a tree of topic levels so that a wildcard
- * SUBSCRIBE walks only the branches its filter can match (mosquitto src/retain.c keeps it apart
- * from the subscription tree too: here the topics are the paths, there the filters).
+ * The last retained message of every topic, with its copy in the store. They sit in a topic tree by topic
+ * name, so that a wildcard SUBSCRIBE walks only the branches its filter can match (mosquitto src/retain.c
+ * keeps them apart from the subscriptions too: here the topics are the paths, there the filters).
+ * An expired message goes when it is next looked up, or when the store brings it back after a restart.
  */
 export class RetainedMessages {
   private readonly tree = new TopicTree<Message>()
+
+  constructor(private readonly store: Pick<Store, 'saveRetained' | 'deleteRetained'>) {}
 
   get size(): number {
     return this.tree.size
   }
 
-  /** Stores `message` as the topic's retained message. */
-  set(message: Message): void {
+  /** A PUBLISH with the retain flag: its message becomes the topic's retained one, or clears it when empty [MQTT-3.3.1-10]. */
+  keep(message: Message): void {
+    if (message.payload.length === 0) {
+      this.forget(message.topic)
+      return
+    }
+    ownPayload(message)
     this.tree.set(message.topic.split('/'), message)
-  }
-
-  /** Clears the topic's retained message [MQTT-3.3.1-10]. */
-  delete(topic: string): boolean {
-    return this.tree.delete(topic.split('/'))
+    this.store.saveRetained(message)
   }
 
   /** Retained messages whose topic matches `filter`; expired ones are dropped on the way. */
@@ -28,8 +33,20 @@ export class RetainedMessages {
     const found = this.tree.matchFilter(filter.split('/'))
     const live = found.filter((message) => !isExpired(message, now))
     if (live.length !== found.length) {
-      for (const message of found) if (isExpired(message, now)) this.delete(message.topic)
+      for (const message of found) if (isExpired(message, now)) this.forget(message.topic)
     }
     return live
+  }
+
+  /** Brings back what the store kept (the store's copy of an expired one is dropped). */
+  restore(messages: readonly Message[], now: number): void {
+    for (const message of messages) {
+      if (isExpired(message, now)) this.store.deleteRetained(message.topic)
+      else this.tree.set(message.topic.split('/'), message)
+    }
+  }
+
+  private forget(topic: string): void {
+    if (this.tree.delete(topic.split('/'))) this.store.deleteRetained(topic)
   }
 }
