@@ -1,5 +1,6 @@
 import type { QoS } from 'mqtt-packet'
 import type { Delivery, Message } from '../message.js'
+import { TopicTree } from '../topic-tree.js'
 import type { FilterListener, MessageRouter } from './message-router.js'
 import { SharedGroup } from './shared-subscriptions.js'
 import type { Subscriber, Subscription } from './subscription.js'
@@ -23,13 +24,19 @@ const CACHE_LIMIT = 20_000
 /**
  * Routing on this node: who receives a topic, and what each receives (fan-out, shared groups, the options
  * of each subscription). Subscriptions sit in a trie by filter; matching walks it once per distinct
- * topic and caches the result until the next SUBSCRIBE or UNSUBSCRIBE (mosquitto src/subs.c walks per
- * message; IoT topics repeat, subscriptions rarely change).
+ * topic and caches the result (mosquitto src/subs.c walks per message; IoT topics repeat, subscriptions
+ * rarely change).
+ *
+ * Cache invariant: the cached result for topic T depends only on what the filters matching T hold, so a
+ * SUBSCRIBE or UNSUBSCRIBE at filter F drops exactly the cached topics that F matches and no other. They are
+ * found by a walk of `cachedTopics` (the cached topic names, in a topic tree of their own): a filter without
+ * wildcards finds only its own topic, `a/+` only the cached topics one level under `a`.
  */
 export class Router implements MessageRouter {
   /** Subscriptions by filter, keyed by the session's client id, or SHARE_KEY + the group for a shared group. */
   private readonly trie: TopicTrie<Subscription | SharedGroup>
   private readonly cache = new Map<string, MatchResult>()
+  private readonly cachedTopics = new TopicTree<string>()
   private subscriptionCount = 0
 
   /** @param filters told of the filters this node holds, for a router that forwards across nodes. */
@@ -43,7 +50,7 @@ export class Router implements MessageRouter {
 
   /** Adds or replaces a subscription; returns true when the session had no subscription to this filter. */
   subscribe(subscription: Subscription): boolean {
-    this.cache.clear()
+    this.forgetMatches(subscription.filter.split('/'))
     let isNew: boolean
     if (subscription.group === undefined) {
       isNew = this.trie.set(subscription.filter, subscription.session.clientId, subscription)
@@ -61,7 +68,7 @@ export class Router implements MessageRouter {
   }
 
   unsubscribe(subscription: Subscription): void {
-    this.cache.clear()
+    this.forgetMatches(subscription.filter.split('/'))
     this.subscriptionCount--
     if (subscription.group === undefined) {
       this.trie.delete(subscription.filter, subscription.session.clientId)
@@ -78,8 +85,9 @@ export class Router implements MessageRouter {
     let result = this.cache.get(topic)
     if (result !== undefined) return result
     result = groupBySession(this.trie.match(topic))
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear()
+    if (this.cache.size >= CACHE_LIMIT) this.clearMatches()
     this.cache.set(topic, result)
+    this.cachedTopics.set(topic.split('/'), topic)
     return result
   }
 
@@ -95,6 +103,19 @@ export class Router implements MessageRouter {
       const member = groups[i].pick(message.origin)
       if (member !== undefined) member.session.deliver(deliveryFor(message, member)!)
     }
+  }
+
+  /** Drops the cached matches a change at the filter `levels` can alter (see the invariant above). */
+  protected forgetMatches(levels: readonly string[]): void {
+    for (const topic of this.cachedTopics.matchFilter(levels)) {
+      this.cache.delete(topic)
+      this.cachedTopics.delete(topic.split('/'))
+    }
+  }
+
+  protected clearMatches(): void {
+    this.cache.clear()
+    this.cachedTopics.clear()
   }
 }
 
