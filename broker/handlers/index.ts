@@ -35,8 +35,10 @@ const handlers: Partial<Record<Packet['cmd'], PacketHandler<any, keyof HandlerCo
 const UNACCEPTABLE_PROTOCOL_CONNACK = Buffer.from([0x20, 0x02, 0x00, LegacyConnackCode.UnacceptableProtocolVersion])
 
 /**
- * Decodes each packet and runs its handler with the context. This is the only place where a failure becomes
- * the end of the connection (mosquitto src/read_handle.c): a DISCONNECT with the reason for 5.0, a close for 3.x.
+ * Packet handling: one handler per packet type in its own file, each given the slice of HandlerContext it
+ * names. The dispatcher decodes each packet, checks what holds for every packet (CONNECT first and only
+ * once, packet identifiers, UTF-8) and runs its handler. This is the only place where a failure becomes the
+ * end of the connection (mosquitto src/read_handle.c): a DISCONNECT with the reason for 5.0, a close for 3.x.
  */
 export class PacketDispatcher implements PacketSink {
   constructor(private readonly context: HandlerContext) {}

@@ -23,7 +23,7 @@ export interface SessionLink {
   disconnect(reasonCode: number, reason: string): void
 }
 
-/** What a session needs from the broker around it. */
+/** What a session needs from the registry that holds it (session-registry.ts). */
 export interface SessionContext {
   readonly options: Readonly<BrokerOptions>
   readonly stats: BrokerStats
