@@ -1,8 +1,7 @@
 import { pathToFileURL } from 'node:url'
-import type { Delivery } from '../../broker/message.js'
 import { Router } from '../../broker/router/router.js'
-import type { Subscriber, Subscription } from '../../broker/router/subscription.js'
-import { parseFilter } from '../../broker/topics.js'
+import type { Subscription } from '../../broker/router/subscription.js'
+import { subscriber, subscription } from '../helpers/router-subscriptions.js'
 import { median } from './stats.js'
 
 /**
@@ -34,27 +33,6 @@ const REPEATS = 3
 class ClearAllRouter extends Router {
   protected override forgetMatches(): void {
     this.clearMatches()
-  }
-}
-
-function subscriber(clientId: string): Subscriber {
-  return { clientId, isConnected: true, deliver: (_delivery: Delivery) => {} }
-}
-
-function subscription(session: Subscriber, fullFilter: string): Subscription {
-  const parsed = parseFilter(fullFilter, Infinity, Infinity)
-  if (typeof parsed === 'string') throw new Error(parsed)
-  return {
-    session,
-    fullFilter,
-    filter: parsed.filter,
-    group: parsed.group,
-    qos: 0,
-    noLocal: false,
-    retainAsPublished: false,
-    retainHandling: 0,
-    subscriptionId: undefined,
-    subscriptionIds: undefined
   }
 }
 

@@ -1,35 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { Delivery } from '../../../broker/message.js'
 import type { FilterListener } from '../../../broker/router/message-router.js'
 import { type MatchResult, Router } from '../../../broker/router/router.js'
-import type { Subscriber, Subscription } from '../../../broker/router/subscription.js'
-import { parseFilter } from '../../../broker/topics.js'
+import { subscriber, subscription } from '../../helpers/router-subscriptions.js'
 
 // The router caches who matches each topic; a SUBSCRIBE or UNSUBSCRIBE must drop exactly the cached
 // topics its filter matches: those get the change, every other cached entry stays as it was.
-
-function subscriber(clientId: string): Subscriber {
-  return { clientId, isConnected: true, deliver: (_delivery: Delivery) => {} }
-}
-
-function subscription(session: Subscriber, fullFilter: string): Subscription {
-  const parsed = parseFilter(fullFilter, Infinity, Infinity)
-  if (typeof parsed === 'string') throw new Error(parsed)
-  const { filter, group } = parsed
-  return {
-    session,
-    fullFilter,
-    filter,
-    group,
-    qos: 0,
-    noLocal: false,
-    retainAsPublished: false,
-    retainHandling: 0,
-    subscriptionId: undefined,
-    subscriptionIds: undefined
-  }
-}
 
 function receivers(result: MatchResult): string[] {
   return [...result.sessions.map((match) => match.session.clientId), ...result.groups.map((group) => `$share/${group.group}`)].sort()
