@@ -1,28 +1,25 @@
 import type { AddressInfo, Server } from 'node:net'
-import type { IPublishPacket, QoS } from 'mqtt-packet'
 import { type Logger, pino } from 'pino'
 import { type AuthHooks, allowAll } from './auth/hooks.js'
-import { Connection } from './connection.js'
+import { Connection, type ConnectionHost } from './connection.js'
+import { PacketDispatcher } from './handlers/index.js'
 import { ConnectionRate } from './limits/connection-rate.js'
 import type { ClientSocket } from './listeners/client-socket.js'
 import type { ListenerSpec } from './listeners/listener-spec.js'
 import { listenTcp } from './listeners/tcp.js'
 import { listenTls } from './listeners/tls.js'
 import { listenWs } from './listeners/ws.js'
-import { type Delivery, isExpired, type Message, type MessageProperties, ownPayload } from './message.js'
 import { type BrokerOptions, resolveBrokerOptions } from './options.js'
 import { Reason } from './protocol/reason-codes.js'
-import { seedFromWire } from './publish-encoding.js'
+import { Publisher } from './publisher.js'
 import { RetainedMessages } from './retained/retained.js'
-import { Router, type SessionMatch } from './router/router.js'
-import type { Subscription } from './router/subscription.js'
-import { Session, type SessionContext } from './session/session.js'
-import type { Will } from './session/will.js'
+import { Router } from './router/router.js'
+import { LocalSessionRegistry } from './session/local-session-registry.js'
+import { SessionSubscriptions } from './session/session-subscriptions.js'
 import { BrokerStats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
-import type { Store, StoredSession } from './store/store.js'
+import type { Store } from './store/store.js'
 import { SysTopics } from './sys/sys-topics.js'
-import { parseFilter } from './topics.js'
 
 export interface BrokerDependencies {
   store?: Store
@@ -31,26 +28,28 @@ export interface BrokerDependencies {
 }
 
 /**
- * The broker: owns the listeners, the live connections, the sessions, the subscription router and
- * the retained messages, and routes every message between them. Packet handling lives in
- * handlers/, bytes in connection.ts, state that outlives the process in the store.
+ * The broker: owns the listeners and the live connections, and composes the parts that do the work —
+ * packet handling (handlers/, over connection.ts), the publish pipeline (publisher.ts), routing (router/),
+ * sessions and their subscriptions (session/), retained messages (retained/), $SYS (sys/) and the store
+ * (store/), from which it restores them on the first `listen`.
  */
-export class Broker implements SessionContext {
+export class Broker implements ConnectionHost {
   readonly options: Readonly<BrokerOptions>
   readonly stats = new BrokerStats()
   readonly store: Store
   readonly auth: AuthHooks
   readonly logger: Logger
-  readonly router = new Router()
-  readonly retained = new RetainedMessages()
-  private readonly sessions = new Map<string, Session>()
+  readonly packets: PacketDispatcher
+  private readonly router = new Router()
+  private readonly retained: RetainedMessages
+  private readonly publisher: Publisher
+  private readonly sessions: LocalSessionRegistry
   private readonly connections = new Set<Connection>()
   private readonly servers: Server[] = []
   /** Kept for `reloadCertificates` (SIGHUP). */
   private readonly tlsListeners: Array<{ reload(): Promise<void> }> = []
-  private readonly sys = new SysTopics(this)
+  private readonly sys: SysTopics
   private readonly connectionRate: ConnectionRate
-  private lastMessageId = 0
   private opened = false
   private closing = false
 
@@ -60,10 +59,26 @@ export class Broker implements SessionContext {
     this.store = dependencies.store ?? new MemoryStore()
     this.auth = dependencies.auth ?? allowAll
     this.logger = dependencies.logger ?? pino({ level: 'silent' })
+    const { stats, store, router } = this
+    this.retained = new RetainedMessages(store)
+    this.publisher = new Publisher(router, this.retained, this.auth, stats)
+    const subscriptions = new SessionSubscriptions(router, store)
+    this.sessions = new LocalSessionRegistry({ options: this.options, stats, store, subscriptions, wills: this.publisher })
+    this.packets = new PacketDispatcher({
+      options: this.options,
+      stats,
+      logger: this.logger,
+      auth: this.auth,
+      sessions: this.sessions,
+      subscriptions,
+      retained: this.retained,
+      publisher: this.publisher
+    })
+    this.sys = new SysTopics({ stats, sessions: this.sessions, subscriptions: router, retained: this.retained, publisher: this.publisher })
   }
 
   get sessionCount(): number {
-    return this.sessions.size
+    return this.sessions.count
   }
 
   /**
@@ -124,227 +139,24 @@ export class Broker implements SessionContext {
       socket.destroy()
       return
     }
-    const connection = new Connection(socket, this, anonymousAllowed)
     // Over the per-address rate, the client still gets its CONNACK with the reason (see handlers/connect.ts).
-    connection.overConnectionRate = !this.connectionRate.admit(socket.remoteAddress)
-    this.connections.add(connection)
+    const overConnectionRate = !this.connectionRate.admit(socket.remoteAddress)
+    this.connections.add(new Connection(socket, this, anonymousAllowed, overConnectionRate))
   }
 
-  /**
-   * Binds a connection to its session: takes over an existing connection with the same client id
-   * [MQTT-3.1.4-3], resumes the session or starts a new one. Returns Session Present.
-   */
-  openSession(connection: Connection, cleanStart: boolean, expiry: number, will: Will | undefined): boolean {
-    const clientId = connection.clientId
-    let session = this.sessions.get(clientId)
-    const previous = session?.link
-    if (previous instanceof Connection) previous.disconnect(Reason.SessionTakenOver, 'another connection took over the session')
-    session = this.sessions.get(clientId) // the takeover may have ended it
-    let present = false
-    if (session !== undefined && cleanStart) {
-      this.removeSession(session)
-      session = undefined
-    }
-    if (session === undefined) {
-      session = new Session(clientId, connection.protocolVersion, this)
-      this.sessions.set(clientId, session)
-    } else {
-      present = true
-    }
-    session.setExpiry(expiry)
-    session.username = connection.username
-    session.attach(connection, will)
-    connection.session = session
-    return present
-  }
-
-  /** Called once per connection when it ends, however it ends. */
   connectionClosed(connection: Connection, wasConnected: boolean): void {
     this.connections.delete(connection)
     if (wasConnected) this.stats.clientsConnected--
     const session = connection.session
-    if (session === undefined || session.link !== connection) return
-    const sendWill = connection.sendWillOnClose && !this.closing
-    if (session.detach(sendWill)) this.removeSession(session)
-  }
-
-  expire(session: Session): void {
-    if (this.sessions.get(session.clientId) === session && !session.isConnected) this.removeSession(session)
-  }
-
-  createMessage(packet: IPublishPacket, topic: string, origin: string, wire: Buffer | undefined, version: 3 | 4 | 5): Message {
-    const now = Date.now()
-    const expiry = packet.properties?.messageExpiryInterval
-    const message: Message = {
-      id: ++this.lastMessageId,
-      topic,
-      payload: packet.payload as Buffer,
-      qos: packet.qos,
-      retain: packet.retain,
-      properties: forwardedProperties(packet.properties),
-      expiresAt: expiry !== undefined && expiry > 0 ? now + expiry * 1000 : 0,
-      receivedAt: now,
-      origin,
-      forms: undefined
-    }
-    if (wire !== undefined) seedFromWire(message, version, wire)
-    return message
-  }
-
-  /** Stores a retained message (or clears it) and routes the message to every matching subscription. */
-  publish(message: Message): void {
-    if (message.retain) {
-      if (message.payload.length === 0) {
-        if (this.retained.delete(message.topic)) this.store.deleteRetained(message.topic)
-      } else {
-        ownPayload(message)
-        this.retained.set(message)
-        this.store.saveRetained(message)
-      }
-    }
-    this.route(message)
-  }
-
-  /** A message from the broker itself ($SYS), retained, QoS 0. */
-  publishSystem(topic: string, payload: string): void {
-    const packet: IPublishPacket = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false }
-    this.publish(this.createMessage(packet, topic, '', undefined, 4))
-  }
-
-  publishWill(session: Session, will: Will): void {
-    const identity = { clientId: session.clientId, username: session.username, remoteAddress: undefined }
-    if (!this.auth.authorizePublish(identity, will.topic, will.qos ?? 0, will.retain ?? false)) {
-      this.stats.messagesDropped++
-      return
-    }
-    const { willDelayInterval: _delay, ...properties } = will.properties ?? {}
-    const packet: IPublishPacket = {
-      cmd: 'publish',
-      topic: will.topic,
-      payload: Buffer.isBuffer(will.payload) ? will.payload : Buffer.from(will.payload),
-      qos: will.qos ?? 0,
-      retain: will.retain ?? false,
-      dup: false,
-      properties
-    }
-    this.publish(this.createMessage(packet, will.topic, session.clientId, undefined, 5))
-  }
-
-  /** Adds or replaces a subscription; returns true when the session had none to this filter. */
-  subscribe(subscription: Subscription): boolean {
-    const session = subscription.session
-    const previous = session.subscriptions.get(subscription.fullFilter)
-    if (previous !== undefined) this.router.unsubscribe(previous)
-    session.subscriptions.set(subscription.fullFilter, subscription)
-    this.router.subscribe(subscription)
-    if (session.isPersistent) {
-      this.store.saveSubscription(session.clientId, {
-        fullFilter: subscription.fullFilter,
-        qos: subscription.qos,
-        noLocal: subscription.noLocal,
-        retainAsPublished: subscription.retainAsPublished,
-        retainHandling: subscription.retainHandling,
-        subscriptionId: subscription.subscriptionId
-      })
-    }
-    return previous === undefined
-  }
-
-  unsubscribe(session: Session, fullFilter: string): boolean {
-    const subscription = session.subscriptions.get(fullFilter)
-    if (subscription === undefined) return false
-    session.subscriptions.delete(fullFilter)
-    this.router.unsubscribe(subscription)
-    if (session.isPersistent) this.store.deleteSubscription(session.clientId, fullFilter)
-    return true
-  }
-
-  private route(message: Message): void {
-    const { sessions, groups } = this.router.match(message.topic)
-    for (let i = 0; i < sessions.length; i++) {
-      const match = sessions[i]
-      const delivery = match.subscriptions.length === 1 ? deliveryFor(message, match.subscriptions[0]) : mergedDelivery(message, match)
-      if (delivery !== undefined) match.session.deliver(delivery)
-    }
-    for (let i = 0; i < groups.length; i++) {
-      const member = groups[i].pick(message.origin)
-      if (member !== undefined) member.session.deliver(deliveryFor(message, member)!)
-    }
-  }
-
-  private removeSession(session: Session): void {
-    for (const subscription of session.subscriptions.values()) this.router.unsubscribe(subscription)
-    session.subscriptions.clear()
-    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId)
-    session.end()
+    if (session !== undefined) this.sessions.connectionClosed(session, connection, connection.sendsWill && !this.closing)
   }
 
   /** Brings back what the store kept: retained messages, and sessions waiting offline for their expiry. */
   private async restore(): Promise<void> {
     const snapshot = await this.store.open()
-    this.lastMessageId = snapshot.lastMessageId
     const now = Date.now()
-    for (const message of snapshot.retained) {
-      if (isExpired(message, now)) this.store.deleteRetained(message.topic)
-      else this.retained.set(message)
-    }
-    for (const stored of snapshot.sessions) this.restoreSession(stored, now)
+    this.publisher.continueFrom(snapshot.lastMessageId)
+    this.retained.restore(snapshot.retained, now)
+    this.sessions.restore(snapshot.sessions, now)
   }
-
-  private restoreSession(stored: StoredSession, now: number): void {
-    const { record } = stored
-    const session = new Session(record.clientId, record.protocolVersion, this)
-    this.sessions.set(record.clientId, session)
-    session.setExpiry(record.expiryInterval)
-    for (const saved of stored.subscriptions) {
-      const parsed = parseFilter(saved.fullFilter, Infinity, Infinity)
-      if (typeof parsed === 'string') continue
-      const subscription: Subscription = {
-        ...saved,
-        session,
-        filter: parsed.filter,
-        group: parsed.group,
-        subscriptionIds: saved.subscriptionId === undefined ? undefined : [saved.subscriptionId]
-      }
-      session.subscriptions.set(saved.fullFilter, subscription)
-      this.router.subscribe(subscription)
-    }
-    for (const record of stored.inflight) session.inflight.set(record)
-    for (const packetId of stored.incomingQos2) session.incomingQos2.add(packetId)
-    const offlineSince = record.disconnectedAt ?? now
-    session.waitOffline((now - offlineSince) / 1000)
-  }
-}
-
-function deliveryFor(message: Message, subscription: Subscription): Delivery | undefined {
-  if (subscription.noLocal && subscription.session.clientId === message.origin) return undefined // [MQTT-3.8.3-3]
-  return {
-    message,
-    qos: message.qos < subscription.qos ? message.qos : subscription.qos,
-    retain: subscription.retainAsPublished && message.retain, // [MQTT-3.3.1-12, MQTT-3.3.1-13]
-    subscriptionIds: subscription.subscriptionIds
-  }
-}
-
-/** Overlapping subscriptions of one session: one copy, at the highest QoS, with every Subscription Identifier [MQTT-3.3.4-2, MQTT-3.3.4-3]. */
-function mergedDelivery(message: Message, match: SessionMatch): Delivery | undefined {
-  let qos = -1
-  let retain = false
-  let subscriptionIds: number[] | undefined
-  for (const subscription of match.subscriptions) {
-    if (subscription.noLocal && subscription.session.clientId === message.origin) continue
-    if (subscription.qos > qos) qos = subscription.qos
-    retain ||= subscription.retainAsPublished && message.retain
-    if (subscription.subscriptionId !== undefined) (subscriptionIds ??= []).push(subscription.subscriptionId)
-  }
-  if (qos < 0) return undefined
-  return { message, qos: Math.min(qos, message.qos) as QoS, retain, subscriptionIds }
-}
-
-/** The properties forwarded to subscribers: everything but the per-hop Topic Alias and Subscription Identifier. */
-function forwardedProperties(properties: IPublishPacket['properties']): MessageProperties | undefined {
-  if (properties === undefined) return undefined
-  const { topicAlias: _alias, subscriptionIdentifier: _ids, ...forwarded } = properties
-  for (const key in forwarded) if ((forwarded as Record<string, unknown>)[key] !== undefined) return forwarded
-  return undefined
 }

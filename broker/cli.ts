@@ -17,9 +17,10 @@ import { type ResolvedListener, resolveListeners } from './config/listeners.js'
 import { readTlsContext, TlsFileError } from './listeners/tls.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
 import { MemoryStore } from './store/memory.js'
-import { SqliteStore, StoreOpenError } from './store/sqlite.js'
+import { SqliteStore } from './store/sqlite.js'
 import { recoverDatabase } from './store/sqlite-recover.js'
 import type { Store } from './store/store.js'
+import { StoreOpenError } from './store/store-open-error.js'
 
 /** Boolean keys that are bare flags; the other booleans take true or false. */
 const switches = new Set(['require_certificate', 'use_identity_as_username'])

@@ -1,51 +1,89 @@
 import type { Packet } from 'mqtt-packet'
+import type { Logger } from 'pino'
 import type { ClientIdentity } from './auth/hooks.js'
-import type { Broker } from './broker.js'
-import { dispatchPacket } from './handlers/index.js'
-import type { PublishRate } from './limits/publish-rate.js'
+import {
+  type CallbackTarget,
+  destroySocket,
+  listenOnSocket,
+  onConnectTimeout,
+  onDrainTimeout,
+  onKeepaliveCheck,
+  onSocketDrain,
+  uncorkConnection
+} from './connection-callbacks.js'
+import { PublishRate } from './limits/publish-rate.js'
 import type { ClientSocket } from './listeners/client-socket.js'
 import type { Delivery, EncodedPublish } from './message.js'
+import type { BrokerOptions } from './options.js'
 import { type DurableReply, PendingAcks } from './pending-acks.js'
 import { encodeAck, encodePacket } from './protocol/codec.js'
 import { PacketFramer } from './protocol/framer.js'
 import { ProtocolError } from './protocol/protocol-error.js'
 import { Reason } from './protocol/reason-codes.js'
+import { TopicAliases } from './protocol/topic-aliases.js'
 import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
+import type { BrokerStats } from './stats.js'
+import type { Store } from './store/store.js'
 
 /** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
 const PATCH_IN_COPY_LIMIT = 1024
 
 type ConnectionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed'
 
+/** What every connection needs from the broker around it (the Broker is one). */
+export interface ConnectionHost {
+  readonly options: Readonly<BrokerOptions>
+  readonly stats: BrokerStats
+  /** Acknowledgements that confirm stored state wait for its durability barrier. */
+  readonly store: Pick<Store, 'durable' | 'flush'>
+  readonly logger: Logger
+  /** Decodes and handles one packet (handlers/index.ts). */
+  readonly packets: PacketSink
+  /** Called once per connection when it ends, however it ends. */
+  connectionClosed(connection: Connection, wasConnected: boolean): void
+}
+
+export interface PacketSink {
+  /** A promise when the handler waits: the connection reads no further packets until it settles. */
+  dispatch(connection: Connection, wire: Buffer): Promise<void> | undefined
+}
+
+/** What an accepted CONNECT settled for the rest of the connection. */
+export interface NegotiatedSettings {
+  readonly clientId: string
+  readonly username: string | undefined
+  /** Most QoS 1/2 in flight towards the client: ours, lowered by the client's Receive Maximum. */
+  readonly sendWindow: number
+  /** Largest packet the client accepts (5.0 Maximum Packet Size). */
+  readonly clientMaxPacketSize: number
+  /** Outbound topic aliases the client allows (its Topic Alias Maximum). */
+  readonly outboundAliasLimit: number
+  /** 5.0 Request Problem Information: reason strings only when the client wants them. */
+  readonly wantsProblemInformation: boolean
+}
+
 /**
  * One client's network connection: bytes in through the framer to the packet handlers, packets out
- * with writes batched per tick (cork / uncork), keepalive, and the per-connection 5.0 state
- * (topic aliases, the client's limits). It knows nothing of topics or routing.
+ * with writes batched per tick (cork / uncork), keepalive, and the per-connection state that CONNECT
+ * settles (the protocol level, the client's limits, 5.0 topic aliases). It knows nothing of topics or routing.
+ * Handlers change it only through its methods: `connectReceived`, `applyConnect`, `markConnected`.
  */
-export class Connection implements SessionLink, ClientIdentity {
-  state: ConnectionState = 'awaiting-connect'
-  protocolVersion: 3 | 4 | 5 = 4
-  clientId = ''
-  username: string | undefined
-  session: Session | undefined
+export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
+  private state: ConnectionState = 'awaiting-connect'
+  private version: 3 | 4 | 5 = 4
+  private id = ''
+  private user: string | undefined
+  private boundSession: Session | undefined
   /** How the connection ends for its will: false once a normal DISCONNECT arrived. */
-  sendWillOnClose = true
-  /** Most QoS 1/2 in flight towards the client: ours, lowered by the client's Receive Maximum. */
-  sendWindow: number
-  /** Largest packet the client accepts (5.0 Maximum Packet Size). */
-  clientMaxPacketSize = Infinity
-  /** 5.0 Request Problem Information: reason strings only when the client wants them. */
-  wantsProblemInformation = true
-  /** Inbound 5.0 topic aliases: alias → topic; made on first use, as most clients never alias. */
-  inboundAliases: Map<number, string> | undefined
-  /** Outbound topic aliases the client allows (its Topic Alias Maximum), and those in use. */
-  outboundAliasLimit = 0
-  private outboundAliases: Map<string, number> | undefined
-  /** This connection came from an address over its connection rate: CONNECT will be refused. */
-  overConnectionRate = false
+  private willOnClose = true
+  private window: number
+  private clientMaxPacketSize = Infinity
+  private wantsProblemInformation = true
+  /** 5.0 topic aliases, made once one is in play. */
+  private aliases: TopicAliases | undefined
   /** The client's PUBLISH budget, when a rate is configured (made on first PUBLISH). */
-  publishRate: PublishRate | undefined
+  private publishRate: PublishRate | undefined
   /** Acknowledgements waiting for a durable store (made on first use). */
   private pendingAcks: PendingAcks | undefined
   private readonly framer: PacketFramer
@@ -59,22 +97,19 @@ export class Connection implements SessionLink, ClientIdentity {
   /**
    * @param anonymousAllowed the listener's policy for clients without a user name (ListenerPolicy), passed on
    *   to the authentication hook with the CONNECT's credentials.
+   * @param overConnectionRate the connection came from an address over its connection rate: CONNECT will be refused.
    */
   constructor(
     readonly socket: ClientSocket,
-    readonly broker: Broker,
-    readonly anonymousAllowed: boolean
+    private readonly host: ConnectionHost,
+    readonly anonymousAllowed: boolean,
+    readonly overConnectionRate: boolean
   ) {
-    this.sendWindow = broker.options.maxInflight
-    this.framer = new PacketFramer(broker.options.maxPacketSize)
+    this.window = host.options.maxInflight
+    this.framer = new PacketFramer(host.options.maxPacketSize)
     socket.setNoDelay(true)
-    // Listeners are shared functions that find their connection on the socket: closures per
-    // connection would cost about half a kilobyte of every idle connection.
-    ;(socket as OwnedSocket)[CONNECTION] = this
-    socket.on('data', onSocketData)
-    socket.on('error', onSocketError)
-    socket.on('close', onSocketClose)
-    this.timer = setTimeout(onConnectTimeout, broker.options.connectTimeout * 1000, this)
+    listenOnSocket(socket, this)
+    this.timer = setTimeout(onConnectTimeout, host.options.connectTimeout * 1000, this)
   }
 
   get remoteAddress(): string | undefined {
@@ -85,12 +120,86 @@ export class Connection implements SessionLink, ClientIdentity {
     return this.state !== 'closed' && !this.socket.destroyed
   }
 
-  /** Starts keepalive supervision: silence for 1.5 × keepalive closes the connection [MQTT-3.1.2-24]. */
-  startKeepalive(seconds: number): void {
+  /** Nothing but CONNECT may come yet [MQTT-3.1.0-1]. */
+  get awaitingConnect(): boolean {
+    return this.state === 'awaiting-connect'
+  }
+
+  get protocolVersion(): 3 | 4 | 5 {
+    return this.version
+  }
+
+  /** '' until a CONNECT is accepted. */
+  get clientId(): string {
+    return this.id
+  }
+
+  get username(): string | undefined {
+    return this.user
+  }
+
+  /** The session, once connected. */
+  get session(): Session | undefined {
+    return this.boundSession
+  }
+
+  get sendWindow(): number {
+    return this.window
+  }
+
+  /** Whether the will goes out when the connection ends: not after a normal DISCONNECT [MQTT-3.1.2-10]. */
+  get sendsWill(): boolean {
+    return this.willOnClose
+  }
+
+  /** A CONNECT arrived: from now on packets are read and written at its protocol level. */
+  connectReceived(version: 3 | 4 | 5): void {
+    this.version = version
+    this.state = 'connecting'
+  }
+
+  /** The CONNECT is accepted, on these terms. */
+  applyConnect(settings: NegotiatedSettings): void {
+    this.id = settings.clientId
+    this.user = settings.username
+    this.window = settings.sendWindow
+    this.clientMaxPacketSize = settings.clientMaxPacketSize
+    if (settings.outboundAliasLimit > 0) this.aliases = new TopicAliases(settings.outboundAliasLimit)
+    this.wantsProblemInformation = settings.wantsProblemInformation
+  }
+
+  /**
+   * CONNACK is out: the connection serves `session` from now on. Silence for 1.5 × keepalive closes it
+   * [MQTT-3.1.2-24]; 0 means no keepalive.
+   */
+  markConnected(session: Session, keepaliveSeconds: number): void {
+    this.boundSession = session
+    this.state = 'connected'
     clearTimeout(this.timer)
     this.timer = undefined
-    this.keepaliveMs = seconds * 1500
+    this.keepaliveMs = keepaliveSeconds * 1500
     if (this.keepaliveMs > 0) this.timer = setTimeout(onKeepaliveCheck, this.keepaliveMs, this)
+  }
+
+  /** The client sent DISCONNECT: the connection closes, with its will only if the client asked for it. */
+  closeOnDisconnect(sendWill: boolean): void {
+    this.willOnClose = sendWill
+    this.close()
+  }
+
+  /** Takes one PUBLISH from the client's budget of `perSecond`; false when it is spent. */
+  withinPublishRate(perSecond: number): boolean {
+    return (this.publishRate ??= new PublishRate(perSecond)).take()
+  }
+
+  /** Remembers an inbound 5.0 Topic Alias (spec 3.3.2.3.4). */
+  learnTopicAlias(alias: number, topic: string): void {
+    ;(this.aliases ??= new TopicAliases(0)).learn(alias, topic)
+  }
+
+  /** The topic an inbound Topic Alias stands for, if the client set it. */
+  topicOfAlias(alias: number): string | undefined {
+    return this.aliases?.topicOf(alias)
   }
 
   /** Inbound QoS 1 PUBLISHes not yet acknowledged, for our Receive Maximum (QoS 2 ones are the session's inbound ids). */
@@ -105,12 +214,12 @@ export class Connection implements SessionLink, ClientIdentity {
 
   /** Sends a reply that confirms stored state: at once, or after the commit that holds it when the store is durable. */
   replyWhenStored(cmd: DurableReply, packetId: number): void {
-    const store = this.broker.store
+    const store = this.host.store
     if (!store.durable) {
       this.sendAck(cmd, packetId)
       return
     }
-    ;(this.pendingAcks ??= new PendingAcks(this)).add(cmd, packetId, store.flush())
+    ;(this.pendingAcks ??= new PendingAcks(this, this.host.logger)).add(cmd, packetId, store.flush())
   }
 
   /** A successful acknowledgement, without going through the generic encoder. */
@@ -125,7 +234,7 @@ export class Connection implements SessionLink, ClientIdentity {
 
   send(packet: Packet): void {
     if (!this.isOpen) return
-    this.write(encodePacket(packet, this.protocolVersion))
+    this.write(encodePacket(packet, this.version))
   }
 
   /** PUBREL goes out once the store has our copy marked as received (see PendingAcks). */
@@ -135,17 +244,17 @@ export class Connection implements SessionLink, ClientIdentity {
 
   encodePublish(delivery: Delivery): EncodedPublish | undefined {
     let perSubscriber: PerSubscriber | undefined
-    if (this.protocolVersion === 5) {
+    if (this.version === 5) {
       if (delivery.subscriptionIds !== undefined) {
         perSubscriber = { subscriptionIds: delivery.subscriptionIds, topicAlias: undefined, sendTopic: true }
       }
-      if (this.outboundAliasLimit > 0) perSubscriber = this.withTopicAlias(delivery.message.topic, perSubscriber)
+      if (this.aliases !== undefined) perSubscriber = this.aliases.outboundFor(delivery.message.topic, perSubscriber)
     }
     // The clock matters only for a message that can expire (the remaining interval goes out with it).
     const now = delivery.message.expiresAt === 0 ? 0 : Date.now()
-    const encoded = encodedPublish(delivery.message, this.protocolVersion, delivery.qos, delivery.retain, now, perSubscriber)
+    const encoded = encodedPublish(delivery.message, this.version, delivery.qos, delivery.retain, now, perSubscriber)
     if (encoded.bytes.length > this.clientMaxPacketSize) {
-      this.broker.stats.messagesDropped++ // [MQTT-3.1.2-24]: never send the client more than it accepts
+      this.host.stats.messagesDropped++ // [MQTT-3.1.2-24]: never send the client more than it accepts
       return undefined
     }
     return encoded
@@ -153,7 +262,7 @@ export class Connection implements SessionLink, ClientIdentity {
 
   writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void {
     if (!this.isOpen) return
-    this.broker.stats.messagesSent++
+    this.host.stats.messagesSent++
     const bytes = encoded.bytes
     if (encoded.idOffset < 0) {
       this.write(bytes)
@@ -170,16 +279,16 @@ export class Connection implements SessionLink, ClientIdentity {
 
   /** Whether a QoS 0 delivery would only pile up in a socket the client is not reading. */
   get isCongested(): boolean {
-    return this.socket.writableLength > this.broker.options.maxQueuedBytes
+    return this.socket.writableLength > this.host.options.maxQueuedBytes
   }
 
   /**
-   * Ends the connection because of `reasonCode`: a 5.0 client first gets DISCONNECT with it
-   * (a CONNACK if it is not connected yet), a 3.x client is just closed.
+   * Ends the connection because of `reasonCode`: a connected 5.0 client first gets DISCONNECT with it;
+   * a 3.x client, or one not connected yet, is just closed.
    */
   disconnect(reasonCode: number, reason: string): void {
     if (!this.isOpen) return
-    if (this.protocolVersion === 5 && this.state === 'connected') {
+    if (this.version === 5 && this.state === 'connected') {
       this.send({ cmd: 'disconnect', reasonCode, properties: { reasonString: this.reasonString(reason) } })
     }
     this.close()
@@ -201,9 +310,9 @@ export class Connection implements SessionLink, ClientIdentity {
       this.socket.cork()
       process.nextTick(uncorkConnection, this)
     }
-    this.broker.stats.bytesSent += bytes.length
+    this.host.stats.bytesSent += bytes.length
     if (!this.socket.write(bytes) && this.drainTimer === undefined) {
-      this.drainTimer = setTimeout(onDrainTimeout, this.broker.options.drainTimeout * 1000, this)
+      this.drainTimer = setTimeout(onDrainTimeout, this.host.options.drainTimeout * 1000, this)
       this.socket.once('drain', onSocketDrain)
     }
   }
@@ -214,20 +323,8 @@ export class Connection implements SessionLink, ClientIdentity {
     this.socket.uncork()
   }
 
-  private withTopicAlias(topic: string, perSubscriber: PerSubscriber | undefined): PerSubscriber | undefined {
-    const aliases = (this.outboundAliases ??= new Map())
-    const existing = aliases.get(topic)
-    if (existing !== undefined) {
-      return { subscriptionIds: perSubscriber?.subscriptionIds, topicAlias: existing, sendTopic: false }
-    }
-    if (aliases.size >= this.outboundAliasLimit) return perSubscriber
-    const alias = aliases.size + 1
-    aliases.set(topic, alias)
-    return { subscriptionIds: perSubscriber?.subscriptionIds, topicAlias: alias, sendTopic: true }
-  }
-
   receive(chunk: Buffer): void {
-    this.broker.stats.bytesReceived += chunk.length
+    this.host.stats.bytesReceived += chunk.length
     this.lastPacketAt = Date.now()
     this.framer.feed(chunk)
     this.processPackets()
@@ -245,7 +342,7 @@ export class Connection implements SessionLink, ClientIdentity {
         return
       }
       if (bytes === undefined) return
-      const pending = dispatchPacket(this, bytes)
+      const pending = this.host.packets.dispatch(this, bytes)
       if (pending !== undefined) {
         this.paused = true
         this.socket.pause()
@@ -285,7 +382,7 @@ export class Connection implements SessionLink, ClientIdentity {
 
   drainTimedOut(): void {
     this.drainTimer = undefined
-    this.broker.logger.warn({ clientId: this.clientId }, 'client stopped reading; closing')
+    this.host.logger.warn({ clientId: this.clientId }, 'client stopped reading; closing')
     this.socket.destroy()
   }
 
@@ -296,45 +393,6 @@ export class Connection implements SessionLink, ClientIdentity {
     this.state = 'closed'
     clearTimeout(this.timer)
     clearTimeout(this.drainTimer)
-    this.broker.connectionClosed(this, wasConnected)
+    this.host.connectionClosed(this, wasConnected)
   }
-}
-
-const CONNECTION = Symbol('connection')
-type OwnedSocket = ClientSocket & { [CONNECTION]: Connection }
-
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[CONNECTION].receive(chunk)
-}
-
-function onSocketError(): void {
-  // The close event follows and does the cleanup; a reset by the peer is not worth a log line.
-}
-
-function onSocketClose(this: OwnedSocket): void {
-  this[CONNECTION].finish()
-}
-
-function onSocketDrain(this: OwnedSocket): void {
-  this[CONNECTION].drained()
-}
-
-function onConnectTimeout(connection: Connection): void {
-  connection.connectTimedOut()
-}
-
-function onKeepaliveCheck(connection: Connection): void {
-  connection.checkKeepalive()
-}
-
-function onDrainTimeout(connection: Connection): void {
-  connection.drainTimedOut()
-}
-
-function uncorkConnection(connection: Connection): void {
-  connection.uncork()
-}
-
-function destroySocket(socket: ClientSocket): void {
-  socket.destroy()
 }

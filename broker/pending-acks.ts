@@ -1,8 +1,20 @@
-import type { Connection } from './connection.js'
+import type { Packet } from 'mqtt-packet'
+import type { Logger } from 'pino'
 import { Reason } from './protocol/reason-codes.js'
 
 /** Replies that tell the client the broker has recorded something: each waits for the commit that holds it. */
 export type DurableReply = 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'
+
+/** The connection the replies go out on (connection.ts), as far as PendingAcks uses it. */
+export interface AckChannel {
+  readonly clientId: string
+  readonly protocolVersion: 3 | 4 | 5
+  /** Inbound QoS 2 ids of its session: a refused PUBREC forgets its id. */
+  readonly session: { readonly incomingQos2: Set<number> } | undefined
+  sendAck(cmd: DurableReply, packetId: number): void
+  send(packet: Packet): void
+  close(): void
+}
 
 interface PendingAck {
   cmd: DurableReply
@@ -23,7 +35,10 @@ export class PendingAcks {
   private head = 0
   private lastCommit: Promise<void> | undefined
 
-  constructor(private readonly connection: Connection) {}
+  constructor(
+    private readonly connection: AckChannel,
+    private readonly logger: Logger
+  ) {}
 
   /** QoS 1 PUBLISHes still unacknowledged (QoS 2 ones are counted by the session's inbound ids). */
   pubacks = 0
@@ -62,10 +77,7 @@ export class PendingAcks {
   private refuse(commit: Promise<void>, error: unknown): void {
     const refused = this.take(commit)
     const connection = this.connection
-    connection.broker.logger.warn(
-      { err: error, clientId: connection.clientId, refused: refused.length },
-      'store commit failed: refusing what it held'
-    )
+    this.logger.warn({ err: error, clientId: connection.clientId, refused: refused.length }, 'store commit failed: refusing what it held')
     for (const entry of refused) {
       if (entry.cmd === 'pubrec') connection.session?.incomingQos2.delete(entry.packetId)
     }

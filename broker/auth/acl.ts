@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { type TopicNode, TopicTree } from '../topic-tree.js'
 import { parseFilter } from '../topics.js'
 import type { ClientIdentity } from './hooks.js'
 
@@ -197,9 +198,9 @@ export class ClientAcl {
   canSubscribe(filter: string, readCheckedOnDelivery: boolean): boolean {
     const levels = filter.split('/')
     for (const set of this.sets) {
-      if (readCheckedOnDelivery ? covers(set.deny, levels, 0) : overlaps(set.deny, levels, 0)) return false
+      if (readCheckedOnDelivery ? covers(set.deny.root, levels, 0) : overlaps(set.deny.root, levels, 0)) return false
     }
-    for (const set of this.sets) if (covers(set.read, levels, 0)) return true
+    for (const set of this.sets) if (covers(set.read.root, levels, 0)) return true
     return false
   }
 
@@ -214,49 +215,37 @@ export class ClientAcl {
   }
 
   private decide(levels: string[], direction: 'read' | 'write'): boolean {
-    for (const set of this.sets) if (matches(set.deny, levels, 0)) return false
-    for (const set of this.sets) if (matches(set[direction], levels, 0)) return true
+    for (const set of this.sets) if (set.deny.matchTopic(levels).length > 0) return false
+    for (const set of this.sets) if (set[direction].matchTopic(levels).length > 0) return true
     return false
   }
 }
 
 /**
- * Rule topics as a tree of levels, one tree per kind of access. '+' and '#' are ordinary keys here;
- * `end` marks a node where a rule's topic ends. Invariant: every leaf has `end` set (nodes are made only
- * for rules), so a node with children has rules below it.
+ * Rule topics, one topic tree per kind of access (a path ending at a node with a value is a rule's topic).
+ * Matching a topic name is the tree's own walk; whether a rule covers or overlaps a whole filter are
+ * relations between two filters that only the ACL asks about, so their walks live here, over the same nodes.
  */
-interface Node {
-  children: Map<string, Node> | undefined
-  end: boolean
-}
-
-function newNode(): Node {
-  return { children: undefined, end: false }
-}
-
 class RuleSet {
-  readonly read = newNode()
-  readonly write = newNode()
-  readonly deny = newNode()
+  readonly read = new TopicTree<true>()
+  readonly write = new TopicTree<true>()
+  readonly deny = new TopicTree<true>()
   isEmpty = true
 
   add(access: AclAccess, topic: string): void {
     this.isEmpty = false
-    if (access === 'deny') insert(this.deny, topic)
-    if (access === 'read' || access === 'readwrite') insert(this.read, topic)
-    if (access === 'write' || access === 'readwrite') insert(this.write, topic)
+    const levels = topic.split('/')
+    if (access === 'deny') this.deny.set(levels, true)
+    if (access === 'read' || access === 'readwrite') this.read.set(levels, true)
+    if (access === 'write' || access === 'readwrite') this.write.set(levels, true)
   }
 }
 
-function insert(root: Node, topic: string): void {
-  let node = root
-  for (const level of topic.split('/')) {
-    node.children ??= new Map()
-    let child = node.children.get(level)
-    if (child === undefined) node.children.set(level, (child = newNode()))
-    node = child
-  }
-  node.end = true
+type Node = TopicNode<true>
+
+/** Whether a rule's topic ends at the node. */
+function ends(node: Node | undefined): boolean {
+  return node?.value === true
 }
 
 /** A wildcard rule level may stand for topic level `index`, unless that is a first level starting with '$' [MQTT-4.7.2-1]. */
@@ -264,28 +253,14 @@ function wildcardMay(levels: string[], index: number): boolean {
   return index !== 0 || levels[0].charCodeAt(0) !== 36 /* $ */
 }
 
-/** Does some rule in the tree match the topic name `levels`? */
-function matches(node: Node, levels: string[], index: number): boolean {
-  const children = node.children
-  if (index === levels.length) return node.end || children?.get('#')?.end === true // 'a/#' matches 'a' [MQTT-4.7.1-2]
-  if (children === undefined) return false
-  if (wildcardMay(levels, index)) {
-    if (children.get('#')?.end === true) return true
-    const plus = children.get('+')
-    if (plus !== undefined && matches(plus, levels, index + 1)) return true
-  }
-  const exact = children.get(levels[index])
-  return exact !== undefined && matches(exact, levels, index + 1)
-}
-
 /** Does some rule in the tree match every topic the filter `levels` matches? */
 function covers(node: Node, levels: string[], index: number): boolean {
   const children = node.children
-  if (index === levels.length) return node.end || children?.get('#')?.end === true
+  if (index === levels.length) return ends(node) || ends(children?.get('#'))
   if (children === undefined) return false
   const level = levels[index]
   if (wildcardMay(levels, index)) {
-    if (children.get('#')?.end === true) return true
+    if (ends(children.get('#'))) return true
     if (level === '#') return false // only a rule's '#' covers a filter's '#'
     const plus = children.get('+')
     if (plus !== undefined && covers(plus, levels, index + 1)) return true
@@ -298,18 +273,18 @@ function covers(node: Node, levels: string[], index: number): boolean {
 /** Is there a topic that both some rule in the tree and the filter `levels` match? */
 function overlaps(node: Node, levels: string[], index: number): boolean {
   const children = node.children
-  if (index === levels.length) return node.end || children?.get('#')?.end === true
+  if (index === levels.length) return ends(node) || ends(children?.get('#'))
   const level = levels[index]
   if (level === '#') {
     // The filter's '#' matches the parent topic (`a/#` matches `a`) and everything below.
-    if (index > 0 && node.end) return true
+    if (index > 0 && ends(node)) return true
     if (children === undefined) return false
     for (const key of children.keys()) if (index > 0 || key.charCodeAt(0) !== 36) return true
     return false
   }
   if (children === undefined) return false
   if (wildcardMay(levels, index)) {
-    if (children.get('#')?.end === true) return true
+    if (ends(children.get('#'))) return true
     const plus = children.get('+')
     if (plus !== undefined && overlaps(plus, levels, index + 1)) return true
   }

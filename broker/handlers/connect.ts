@@ -4,14 +4,17 @@ import type { Connection } from '../connection.js'
 import { certificateUsername } from '../listeners/certificate-identity.js'
 import { protocolViolation } from '../protocol/protocol-error.js'
 import { legacyConnackCode, Reason } from '../protocol/reason-codes.js'
+import type { OpenedSession } from '../session/session-registry.js'
 import { topicNameProblem } from '../topics.js'
-import type { PacketHandler } from './handler.js'
+import type { HandlerContext, PacketHandler } from './handler.js'
 
-export const handleConnect: PacketHandler<IConnectPacket> = (connection, packet) => {
+type Uses = 'options' | 'stats' | 'logger' | 'auth' | 'sessions'
+type Context = Pick<HandlerContext, Uses>
+
+export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, packet, context) => {
   const version = packet.protocolVersion ?? 4
-  connection.protocolVersion = version
-  connection.state = 'connecting'
-  const options = connection.broker.options
+  connection.connectReceived(version)
+  const options = context.options
   const properties = packet.properties ?? {}
 
   // 'MQIsdp' goes with level 3 and 'MQTT' with 4 and 5 [MQTT-3.1.2-1, MQTT-3.1.2-2]
@@ -46,17 +49,17 @@ export const handleConnect: PacketHandler<IConnectPacket> = (connection, packet)
   }
 
   if (connection.overConnectionRate) return refuse(connection, Reason.ConnectionRateExceeded, 'too many new connections from this address')
-  if (connection.broker.stats.clientsConnected >= options.maxConnections) {
+  if (context.stats.clientsConnected >= options.maxConnections) {
     return refuse(connection, Reason.QuotaExceeded, `the broker is at its maximum of ${options.maxConnections} connections`)
   }
   // On a use_identity_as_username listener the certificate names the user, never the CONNECT (Mosquitto does the same).
   const fromCertificate = certificateUsername(connection.socket)
   if (fromCertificate !== undefined && 'refused' in fromCertificate) {
-    connection.broker.logger.info({ clientId, address: connection.remoteAddress }, `client refused: ${fromCertificate.refused}`)
+    context.logger.info({ clientId, address: connection.remoteAddress }, `client refused: ${fromCertificate.refused}`)
     return refuse(connection, Reason.NotAuthorized, fromCertificate.refused)
   }
   const username = fromCertificate?.username ?? packet.username
-  const verdict = connection.broker.auth.authenticate({
+  const verdict = context.auth.authenticate({
     clientId,
     username,
     password: packet.password,
@@ -64,48 +67,65 @@ export const handleConnect: PacketHandler<IConnectPacket> = (connection, packet)
     certificateIdentity: fromCertificate?.username,
     anonymousAllowed: connection.anonymousAllowed
   })
-  if (typeof verdict === 'number') return accept(connection, packet, clientId, assignedClientId, username, verdict)
-  return verdict.then((code) => accept(connection, packet, clientId, assignedClientId, username, code))
+  const accepted: Accepted = { packet, clientId, assignedClientId, username }
+  if (typeof verdict === 'number') return accept(connection, context, accepted, verdict)
+  return verdict.then((code) => accept(connection, context, accepted, code))
 }
 
-function accept(
-  connection: Connection,
-  packet: IConnectPacket,
-  clientId: string,
-  assignedClientId: string | undefined,
-  username: string | undefined,
-  authCode: number
-): void {
+/** A CONNECT that passed every check but authentication. */
+interface Accepted {
+  packet: IConnectPacket
+  clientId: string
+  /** The client id we made up for a 5.0 client that sent none. */
+  assignedClientId: string | undefined
+  username: string | undefined
+}
+
+/** What the CONNECT settles once authentication has said yes, and the session it opens. */
+function accept(connection: Connection, context: Context, accepted: Accepted, authCode: number): void | Promise<void> {
   if (!connection.isOpen) return
+  const { packet, clientId, username } = accepted
   if (authCode !== Reason.Success) {
-    connection.broker.logger.info({ clientId, address: connection.remoteAddress }, 'client refused by authentication')
+    context.logger.info({ clientId, address: connection.remoteAddress }, 'client refused by authentication')
     return refuse(connection, authCode, 'not authorized')
   }
-  const broker = connection.broker
-  const options = broker.options
-  const version = connection.protocolVersion
-  const properties = packet.properties ?? {}
-  connection.clientId = clientId
-  connection.username = username
-  if (version === 5) {
-    if (properties.receiveMaximum !== undefined) connection.sendWindow = Math.min(options.maxInflight, properties.receiveMaximum)
-    if (properties.maximumPacketSize !== undefined) connection.clientMaxPacketSize = properties.maximumPacketSize
-    connection.outboundAliasLimit = properties.topicAliasMaximum ?? 0
-    connection.wantsProblemInformation = properties.requestProblemInformation !== false
-  }
+  const options = context.options
+  const properties = (connection.protocolVersion === 5 ? packet.properties : undefined) ?? {}
+  connection.applyConnect({
+    clientId,
+    username,
+    sendWindow: Math.min(options.maxInflight, properties.receiveMaximum ?? Infinity),
+    clientMaxPacketSize: properties.maximumPacketSize ?? Infinity,
+    outboundAliasLimit: properties.topicAliasMaximum ?? 0,
+    wantsProblemInformation: properties.requestProblemInformation !== false
+  })
+  const requestedExpiry =
+    connection.protocolVersion === 5 ? (properties.sessionExpiryInterval ?? 0) : packet.clean ? 0 : options.legacySessionExpiry
+  const expiry = Math.min(requestedExpiry, options.maxSessionExpiry)
+  const opened = context.sessions.open(connection, { clientId, username, cleanStart: packet.clean !== false, expiry, will: packet.will })
+  const grant: Grant = { accepted, requestedExpiry, expiry }
+  if (!(opened instanceof Promise)) return connected(connection, context, grant, opened)
+  return opened.then((session) => {
+    if (connection.isOpen) connected(connection, context, grant, session)
+  })
+}
 
-  let keepalive = packet.keepalive ?? 0
+/** The session expiry granted, and what the client asked for. */
+interface Grant {
+  accepted: Accepted
+  requestedExpiry: number
+  expiry: number
+}
+
+/** CONNACK with what was granted, then the session resumes on this connection. */
+function connected(connection: Connection, context: Context, grant: Grant, opened: OpenedSession): void {
+  const options = context.options
+  let keepalive = grant.accepted.packet.keepalive ?? 0
   const keepaliveCapped = options.maxKeepalive > 0 && (keepalive === 0 || keepalive > options.maxKeepalive)
   if (keepaliveCapped) keepalive = options.maxKeepalive
 
-  const requestedExpiry = version === 5 ? (properties.sessionExpiryInterval ?? 0) : packet.clean ? 0 : options.legacySessionExpiry
-  const expiry = Math.min(requestedExpiry, options.maxSessionExpiry)
-  const cleanStart = packet.clean !== false
-
-  const sessionPresent = broker.openSession(connection, cleanStart, expiry, packet.will)
-
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent }
-  if (version === 5) {
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: opened.present }
+  if (connection.protocolVersion === 5) {
     connack.reasonCode = Reason.Success
     connack.properties = {
       receiveMaximum: options.receiveMaximum,
@@ -116,17 +136,16 @@ function accept(
       subscriptionIdentifiersAvailable: true,
       sharedSubscriptionAvailable: true
     }
-    if (assignedClientId !== undefined) connack.properties.assignedClientIdentifier = assignedClientId
+    if (grant.accepted.assignedClientId !== undefined) connack.properties.assignedClientIdentifier = grant.accepted.assignedClientId
     if (keepaliveCapped) connack.properties.serverKeepAlive = keepalive
-    if (expiry !== requestedExpiry) connack.properties.sessionExpiryInterval = expiry
+    if (grant.expiry !== grant.requestedExpiry) connack.properties.sessionExpiryInterval = grant.expiry
   } else {
     connack.returnCode = 0
   }
   connection.send(connack)
-  connection.state = 'connected'
-  connection.startKeepalive(keepalive)
-  broker.stats.clientsConnected++
-  connection.session!.resume()
+  connection.markConnected(opened.session, keepalive)
+  context.stats.clientsConnected++
+  opened.session.resume()
 }
 
 /** Answers CONNECT with a refusal [MQTT-3.2.2-6] and closes. */

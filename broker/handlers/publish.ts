@@ -1,23 +1,25 @@
 import type { IPublishPacket } from 'mqtt-packet'
 import type { Connection } from '../connection.js'
-import { PublishRate } from '../limits/publish-rate.js'
 import { malformed, ProtocolError, protocolViolation } from '../protocol/protocol-error.js'
 import { Reason } from '../protocol/reason-codes.js'
 import { publishTopicIsUtf8 } from '../protocol/utf8.js'
 import { topicNameProblem } from '../topics.js'
-import type { PacketHandler } from './handler.js'
+import type { HandlerContext, PacketHandler } from './handler.js'
 
-export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet, wire) => {
-  const broker = connection.broker
+type Uses = 'options' | 'stats' | 'auth' | 'publisher'
+type Context = Pick<HandlerContext, Uses>
+
+export const handlePublish: PacketHandler<IPublishPacket, Uses> = (connection, packet, context, wire) => {
+  const { options } = context
   const session = connection.session!
-  broker.stats.messagesReceived++
-  const rate = broker.options.maxPublishRate
-  if (rate > 0 && !(connection.publishRate ??= new PublishRate(rate)).take()) {
+  context.stats.messagesReceived++
+  const rate = options.maxPublishRate
+  if (rate > 0 && !connection.withinPublishRate(rate)) {
     throw new ProtocolError(Reason.MessageRateTooHigh, `more than ${rate} PUBLISHes a second`)
   }
-  const topic = resolveTopic(connection, packet)
+  const topic = resolveTopic(connection, packet, options.topicAliasMaximum)
   if (topic.includes('\u0000')) throw malformed('NUL character in the topic name') // [MQTT-1.5.4-2]
-  const problem = topicNameProblem(topic, broker.options.maxTopicLevels, broker.options.maxTopicLength)
+  const problem = topicNameProblem(topic, options.maxTopicLevels, options.maxTopicLength)
   if (problem !== undefined) throw new ProtocolError(Reason.TopicNameInvalid, problem)
   if (topic.includes('\uFFFD') && !publishTopicIsUtf8(wire)) throw malformed('ill-formed UTF-8 in the topic name')
 
@@ -30,54 +32,49 @@ export const handlePublish: PacketHandler<IPublishPacket> = (connection, packet,
   if (
     packet.qos > 0 &&
     connection.protocolVersion === 5 &&
-    connection.unacknowledgedInbound + session.incomingQos2.size >= broker.options.receiveMaximum
+    connection.unacknowledgedInbound + session.incomingQos2.size >= options.receiveMaximum
   ) {
     throw new ProtocolError(Reason.ReceiveMaximumExceeded, 'more unacknowledged QoS 1/2 PUBLISHes than Receive Maximum') // [MQTT-3.3.4-9]
   }
-  if (packet.qos === 1 && connection.unacknowledgedInbound >= broker.options.receiveMaximum) {
+  if (packet.qos === 1 && connection.unacknowledgedInbound >= options.receiveMaximum) {
     // A 3.x client was never told a Receive Maximum and may have any number outstanding: it is not cut off,
     // it is read no further (this PUBLISH waits, reading paused) until the store lets acknowledgements out.
-    return roomForAcks(connection).then(() => {
-      if (connection.isOpen) accept(connection, packet, topic, packetId, wire)
+    return roomForAcks(connection, options.receiveMaximum).then(() => {
+      if (connection.isOpen) accept(connection, context, packet, topic, packetId, wire)
     })
   }
-  return accept(connection, packet, topic, packetId, wire)
+  return accept(connection, context, packet, topic, packetId, wire)
 }
 
-function accept(connection: Connection, packet: IPublishPacket, topic: string, packetId: number, wire: Buffer): void {
-  const broker = connection.broker
-  const session = connection.session!
-  if (!broker.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
-    broker.stats.messagesDropped++
+function accept(connection: Connection, context: Context, packet: IPublishPacket, topic: string, packetId: number, wire: Buffer): void {
+  if (!context.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
+    context.stats.messagesDropped++
     refuse(connection, packet, Reason.NotAuthorized)
     return
   }
-  broker.publish(broker.createMessage(packet, topic, connection.clientId, wire, connection.protocolVersion))
-  if (packet.qos === 2) {
-    session.incomingQos2.add(packetId)
-    if (session.isPersistent) broker.store.saveIncomingQos2(session.clientId, packetId)
-  }
+  const publisher = context.publisher
+  publisher.publish(publisher.createMessage(packet, topic, connection.clientId, wire, connection.protocolVersion))
+  if (packet.qos === 2) connection.session!.receivedQos2(packetId)
   if (packet.qos > 0) connection.replyWhenStored(packet.qos === 1 ? 'puback' : 'pubrec', packetId)
 }
 
 /** Waits until fewer QoS 1 acknowledgements than Receive Maximum are held back by the store. */
-async function roomForAcks(connection: Connection): Promise<void> {
-  while (connection.isOpen && connection.unacknowledgedInbound >= connection.broker.options.receiveMaximum)
-    await connection.whenAckReleased()
+async function roomForAcks(connection: Connection, receiveMaximum: number): Promise<void> {
+  while (connection.isOpen && connection.unacknowledgedInbound >= receiveMaximum) await connection.whenAckReleased()
 }
 
 /** Resolves a 5.0 Topic Alias into the topic it stands for, learning new aliases on the way (spec 3.3.2.3.4). */
-function resolveTopic(connection: Connection, packet: IPublishPacket): string {
+function resolveTopic(connection: Connection, packet: IPublishPacket, topicAliasMaximum: number): string {
   const alias = packet.properties?.topicAlias
   if (alias === undefined) return packet.topic
-  if (alias === 0 || alias > connection.broker.options.topicAliasMaximum) {
-    throw new ProtocolError(Reason.TopicAliasInvalid, `topic alias ${alias} is outside 1..${connection.broker.options.topicAliasMaximum}`)
+  if (alias === 0 || alias > topicAliasMaximum) {
+    throw new ProtocolError(Reason.TopicAliasInvalid, `topic alias ${alias} is outside 1..${topicAliasMaximum}`)
   }
   if (packet.topic !== '') {
-    ;(connection.inboundAliases ??= new Map()).set(alias, packet.topic)
+    connection.learnTopicAlias(alias, packet.topic)
     return packet.topic
   }
-  const topic = connection.inboundAliases?.get(alias)
+  const topic = connection.topicOfAlias(alias)
   if (topic === undefined) throw protocolViolation(`topic alias ${alias} was never set`)
   return topic
 }

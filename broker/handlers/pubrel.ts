@@ -6,8 +6,7 @@ import type { PacketHandler } from './handler.js'
 export const handlePubrel: PacketHandler<IPubrelPacket> = (connection, packet) => {
   const session = connection.session!
   const packetId = packet.messageId ?? 0
-  const known = session.incomingQos2.delete(packetId)
-  if (known && session.isPersistent) connection.broker.store.deleteIncomingQos2(session.clientId, packetId)
+  const known = session.releasedQos2(packetId)
   if (!known && connection.protocolVersion === 5) {
     connection.send({ cmd: 'pubcomp', messageId: packetId, reasonCode: Reason.PacketIdentifierNotFound })
     return

@@ -6,8 +6,11 @@ import type { Subscription } from '../router/subscription.js'
 import { parseFilter } from '../topics.js'
 import type { PacketHandler } from './handler.js'
 
-export const handleSubscribe: PacketHandler<ISubscribePacket> = (connection, packet) => {
-  const broker = connection.broker
+export const handleSubscribe: PacketHandler<ISubscribePacket, 'options' | 'auth' | 'subscriptions' | 'retained'> = (
+  connection,
+  packet,
+  { options, auth, subscriptions, retained: retainedMessages }
+) => {
   const session = connection.session!
   const isV5 = connection.protocolVersion === 5
   const subscriptionId = packet.properties?.subscriptionIdentifier
@@ -17,17 +20,17 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (connection, pac
   const now = Date.now()
 
   for (const request of packet.subscriptions) {
-    const parsed = parseFilter(request.topic, broker.options.maxTopicLevels, broker.options.maxTopicLength)
+    const parsed = parseFilter(request.topic, options.maxTopicLevels, options.maxTopicLength)
     if (typeof parsed === 'string') {
       granted.push(isV5 ? Reason.TopicFilterInvalid : Reason.UnspecifiedError)
       continue
     }
     if (parsed.group !== undefined && request.nl === true) throw protocolViolation('No Local on a shared subscription') // [MQTT-3.8.3-4]
-    if (!session.subscriptions.has(request.topic) && session.subscriptions.size >= broker.options.maxSubscriptionsPerClient) {
+    if (!session.subscriptions.has(request.topic) && session.subscriptions.size >= options.maxSubscriptionsPerClient) {
       granted.push(isV5 ? Reason.QuotaExceeded : Reason.UnspecifiedError)
       continue
     }
-    const verdict = broker.auth.authorizeSubscribe(connection, request.topic, request.qos)
+    const verdict = auth.authorizeSubscribe(connection, request.topic, request.qos)
     if (verdict >= 0x80) {
       granted.push(isV5 ? verdict : Reason.UnspecifiedError)
       continue
@@ -44,11 +47,11 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (connection, pac
       subscriptionId,
       subscriptionIds: subscriptionId === undefined ? undefined : [subscriptionId]
     }
-    const isNew = broker.subscribe(subscription)
+    const isNew = subscriptions.add(session, subscription)
     granted.push(subscription.qos)
     // Retained messages go to new non-shared subscriptions, as Retain Handling says [MQTT-3.3.1-9..11, MQTT-3.8.4-4].
     if (parsed.group === undefined && (subscription.retainHandling === 0 || (subscription.retainHandling === 1 && isNew))) {
-      for (const message of broker.retained.match(parsed.filter, now)) {
+      for (const message of retainedMessages.match(parsed.filter, now)) {
         retained.push({
           message,
           qos: Math.min(message.qos, subscription.qos) as QoS,

@@ -3,13 +3,15 @@ import { Reason } from '../protocol/reason-codes.js'
 import { parseFilter } from '../topics.js'
 import type { PacketHandler } from './handler.js'
 
-export const handleUnsubscribe: PacketHandler<IUnsubscribePacket> = (connection, packet) => {
-  const broker = connection.broker
+export const handleUnsubscribe: PacketHandler<IUnsubscribePacket, 'options' | 'subscriptions'> = (
+  connection,
+  packet,
+  { options, subscriptions }
+) => {
   const session = connection.session!
   const results = packet.unsubscriptions.map((filter) => {
-    if (typeof parseFilter(filter, broker.options.maxTopicLevels, broker.options.maxTopicLength) === 'string')
-      return Reason.TopicFilterInvalid
-    return broker.unsubscribe(session, filter) ? Reason.Success : Reason.NoSubscriptionExisted
+    if (typeof parseFilter(filter, options.maxTopicLevels, options.maxTopicLength) === 'string') return Reason.TopicFilterInvalid
+    return subscriptions.remove(session, filter) ? Reason.Success : Reason.NoSubscriptionExisted
   })
   if (connection.protocolVersion === 5) {
     connection.send({ cmd: 'unsuback', messageId: packet.messageId, granted: results })

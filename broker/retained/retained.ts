@@ -1,102 +1,52 @@
-import { isExpired, type Message } from '../message.js'
+import { isExpired, type Message, ownPayload } from '../message.js'
+import type { Store } from '../store/store.js'
+import { TopicTree } from '../topic-tree.js'
 
 /**
- * The last retained message of every topic, in a tree of topic levels so that a wildcard
- * SUBSCRIBE walks only the branches its filter can match (mosquitto src/retain.c keeps it apart
- * from the subscription tree too: here the topics are the keys, there the filters).
- * Invariant: a node without a message and without children is removed.
+ * The last retained message of every topic, with its copy in the store. They sit in a topic tree by topic
+ * name, so that a wildcard SUBSCRIBE walks only the branches its filter can match (mosquitto src/retain.c
+ * keeps them apart from the subscriptions too: here the topics are the paths, there the filters).
+ * An expired message goes when it is next looked up, or when the store brings it back after a restart.
  */
-interface RetainNode {
-  children: Map<string, RetainNode> | undefined
-  message: Message | undefined
-}
-
 export class RetainedMessages {
-  private readonly root: RetainNode = { children: undefined, message: undefined }
-  private count = 0
+  private readonly tree = new TopicTree<Message>()
+
+  constructor(private readonly store: Pick<Store, 'saveRetained' | 'deleteRetained'>) {}
 
   get size(): number {
-    return this.count
+    return this.tree.size
   }
 
-  /** Stores `message` as the topic's retained message. */
-  set(message: Message): void {
-    let node = this.root
-    for (const level of message.topic.split('/')) {
-      node.children ??= new Map()
-      let child = node.children.get(level)
-      if (child === undefined) {
-        child = { children: undefined, message: undefined }
-        node.children.set(level, child)
-      }
-      node = child
+  /** A PUBLISH with the retain flag: its message becomes the topic's retained one, or clears it when empty [MQTT-3.3.1-10]. */
+  keep(message: Message): void {
+    if (message.payload.length === 0) {
+      this.forget(message.topic)
+      return
     }
-    if (node.message === undefined) this.count++
-    node.message = message
-  }
-
-  /** Clears the topic's retained message [MQTT-3.3.1-10]. */
-  delete(topic: string): boolean {
-    const levels = topic.split('/')
-    const path: RetainNode[] = [this.root]
-    for (const level of levels) {
-      const child = path[path.length - 1].children?.get(level)
-      if (child === undefined) return false
-      path.push(child)
-    }
-    if (path[path.length - 1].message === undefined) return false
-    path[path.length - 1].message = undefined
-    this.count--
-    for (let i = path.length - 1; i > 0; i--) {
-      if ((path[i].children?.size ?? 0) > 0 || path[i].message !== undefined) break
-      path[i - 1].children!.delete(levels[i - 1])
-    }
-    return true
+    ownPayload(message)
+    this.tree.set(message.topic.split('/'), message)
+    this.store.saveRetained(message)
   }
 
   /** Retained messages whose topic matches `filter`; expired ones are dropped on the way. */
   match(filter: string, now: number): Message[] {
-    const found: Message[] = []
-    walk(this.root, filter.split('/'), 0, found)
+    const found = this.tree.matchFilter(filter.split('/'))
     const live = found.filter((message) => !isExpired(message, now))
     if (live.length !== found.length) {
-      for (const message of found) if (isExpired(message, now)) this.delete(message.topic)
+      for (const message of found) if (isExpired(message, now)) this.forget(message.topic)
     }
     return live
   }
 
-  all(): Message[] {
-    const out: Message[] = []
-    everything(this.root, out)
-    return out
-  }
-}
-
-function walk(node: RetainNode, levels: string[], index: number, out: Message[]): void {
-  if (index === levels.length) {
-    if (node.message !== undefined) out.push(node.message)
-    return
-  }
-  const level = levels[index]
-  const children = node.children
-  if (level === '#') {
-    // 'a/#' matches 'a' itself [MQTT-4.7.1-2]; no '$' topics under a leading wildcard [MQTT-4.7.2-1]
-    if (index > 0 && node.message !== undefined) out.push(node.message)
-    if (children !== undefined) {
-      for (const [key, child] of children) if (index > 0 || key.charCodeAt(0) !== 36) everything(child, out)
+  /** Brings back what the store kept (the store's copy of an expired one is dropped). */
+  restore(messages: readonly Message[], now: number): void {
+    for (const message of messages) {
+      if (isExpired(message, now)) this.store.deleteRetained(message.topic)
+      else this.tree.set(message.topic.split('/'), message)
     }
-    return
   }
-  if (children === undefined) return
-  if (level === '+') {
-    for (const [key, child] of children) if (index > 0 || key.charCodeAt(0) !== 36) walk(child, levels, index + 1, out)
-    return
-  }
-  const child = children.get(level)
-  if (child !== undefined) walk(child, levels, index + 1, out)
-}
 
-function everything(node: RetainNode, out: Message[]): void {
-  if (node.message !== undefined) out.push(node.message)
-  if (node.children !== undefined) for (const child of node.children.values()) everything(child, out)
+  private forget(topic: string): void {
+    if (this.tree.delete(topic.split('/'))) this.store.deleteRetained(topic)
+  }
 }

@@ -1,11 +1,14 @@
-import type { Session } from '../session/session.js'
+import type { QoS } from 'mqtt-packet'
+import type { Delivery, Message } from '../message.js'
+import { TopicTree } from '../topic-tree.js'
+import type { FilterListener, MessageRouter } from './message-router.js'
 import { SharedGroup } from './shared-subscriptions.js'
-import type { Subscription } from './subscription.js'
+import type { Subscriber, Subscription } from './subscription.js'
 import { TopicTrie } from './topic-trie.js'
 
 /** The subscriptions of one session that match a topic; more than one when filters overlap. */
 export interface SessionMatch {
-  readonly session: Session
+  readonly session: Subscriber
   readonly subscriptions: Subscription[]
 }
 
@@ -19,14 +22,27 @@ const SHARE_KEY = '\u0000share/'
 const CACHE_LIMIT = 20_000
 
 /**
- * Who receives a topic. Matching walks the trie once per distinct topic: the result is cached
- * until the next SUBSCRIBE or UNSUBSCRIBE changes the answer (mosquitto src/subs.c does the same walk
- * per message; IoT topics repeat, subscriptions rarely change).
+ * Routing on this node: who receives a topic, and what each receives (fan-out, shared groups, the options
+ * of each subscription). Subscriptions sit in a trie by filter; matching walks it once per distinct
+ * topic and caches the result (mosquitto src/subs.c walks per message; IoT topics repeat, subscriptions
+ * rarely change).
+ *
+ * Cache invariant: the cached result for topic T depends only on what the filters matching T hold, so a
+ * SUBSCRIBE or UNSUBSCRIBE at filter F drops exactly the cached topics that F matches and no other. They are
+ * found by a walk of `cachedTopics` (the cached topic names, in a topic tree of their own): a filter without
+ * wildcards finds only its own topic, `a/+` only the cached topics one level under `a`.
  */
-export class Router {
-  private readonly trie = new TopicTrie<Subscription | SharedGroup>()
+export class Router implements MessageRouter {
+  /** Subscriptions by filter, keyed by the session's client id, or SHARE_KEY + the group for a shared group. */
+  private readonly trie: TopicTrie<Subscription | SharedGroup>
   private readonly cache = new Map<string, MatchResult>()
+  private readonly cachedTopics = new TopicTree<string>()
   private subscriptionCount = 0
+
+  /** @param filters told of the filters this node holds, for a router that forwards across nodes. */
+  constructor(filters?: FilterListener) {
+    this.trie = new TopicTrie(filters)
+  }
 
   get count(): number {
     return this.subscriptionCount
@@ -34,7 +50,7 @@ export class Router {
 
   /** Adds or replaces a subscription; returns true when the session had no subscription to this filter. */
   subscribe(subscription: Subscription): boolean {
-    this.cache.clear()
+    this.forgetMatches(subscription.filter.split('/'))
     let isNew: boolean
     if (subscription.group === undefined) {
       isNew = this.trie.set(subscription.filter, subscription.session.clientId, subscription)
@@ -52,7 +68,7 @@ export class Router {
   }
 
   unsubscribe(subscription: Subscription): void {
-    this.cache.clear()
+    this.forgetMatches(subscription.filter.split('/'))
     this.subscriptionCount--
     if (subscription.group === undefined) {
       this.trie.delete(subscription.filter, subscription.session.clientId)
@@ -69,16 +85,44 @@ export class Router {
     let result = this.cache.get(topic)
     if (result !== undefined) return result
     result = groupBySession(this.trie.match(topic))
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear()
+    if (this.cache.size >= CACHE_LIMIT) this.clearMatches()
     this.cache.set(topic, result)
+    this.cachedTopics.set(topic.split('/'), topic)
     return result
+  }
+
+  /** Hands the message to every matching session once, and to one member of every matching shared group. */
+  route(message: Message): void {
+    const { sessions, groups } = this.match(message.topic)
+    for (let i = 0; i < sessions.length; i++) {
+      const match = sessions[i]
+      const delivery = match.subscriptions.length === 1 ? deliveryFor(message, match.subscriptions[0]) : mergedDelivery(message, match)
+      if (delivery !== undefined) match.session.deliver(delivery)
+    }
+    for (let i = 0; i < groups.length; i++) {
+      const member = groups[i].pick(message.origin)
+      if (member !== undefined) member.session.deliver(deliveryFor(message, member)!)
+    }
+  }
+
+  /** Drops the cached matches a change at the filter `levels` can alter (see the invariant above). */
+  protected forgetMatches(levels: readonly string[]): void {
+    for (const topic of this.cachedTopics.matchFilter(levels)) {
+      this.cache.delete(topic)
+      this.cachedTopics.delete(topic.split('/'))
+    }
+  }
+
+  protected clearMatches(): void {
+    this.cache.clear()
+    this.cachedTopics.clear()
   }
 }
 
 function groupBySession(matches: Array<Subscription | SharedGroup>): MatchResult {
   const sessions: SessionMatch[] = []
   const groups: SharedGroup[] = []
-  let bySession: Map<Session, SessionMatch> | undefined
+  let bySession: Map<Subscriber, SessionMatch> | undefined
   for (const match of matches) {
     if (match instanceof SharedGroup) {
       groups.push(match)
@@ -95,4 +139,29 @@ function groupBySession(matches: Array<Subscription | SharedGroup>): MatchResult
     }
   }
   return { sessions, groups }
+}
+
+function deliveryFor(message: Message, subscription: Subscription): Delivery | undefined {
+  if (subscription.noLocal && subscription.session.clientId === message.origin) return undefined // [MQTT-3.8.3-3]
+  return {
+    message,
+    qos: message.qos < subscription.qos ? message.qos : subscription.qos,
+    retain: subscription.retainAsPublished && message.retain, // [MQTT-3.3.1-12, MQTT-3.3.1-13]
+    subscriptionIds: subscription.subscriptionIds
+  }
+}
+
+/** Overlapping subscriptions of one session: one copy, at the highest QoS, with every Subscription Identifier [MQTT-3.3.4-2, MQTT-3.3.4-3]. */
+function mergedDelivery(message: Message, match: SessionMatch): Delivery | undefined {
+  let qos = -1
+  let retain = false
+  let subscriptionIds: number[] | undefined
+  for (const subscription of match.subscriptions) {
+    if (subscription.noLocal && subscription.session.clientId === message.origin) continue
+    if (subscription.qos > qos) qos = subscription.qos
+    retain ||= subscription.retainAsPublished && message.retain
+    if (subscription.subscriptionId !== undefined) (subscriptionIds ??= []).push(subscription.subscriptionId)
+  }
+  if (qos < 0) return undefined
+  return { message, qos: Math.min(qos, message.qos) as QoS, retain, subscriptionIds }
 }

@@ -1,104 +1,60 @@
+import { TopicTree } from '../topic-tree.js'
+import type { FilterListener } from './message-router.js'
+
 /**
- * Topic filters in a tree of levels, for matching a topic name against every filter at once.
- * Each node is one filter level ('+' and '#' are ordinary keys here); a node's `entries` holds the
- * values of the filters that end at it, keyed by who owns them (a client id, a share group).
- * Invariant: a node with no entries and no children is removed, so the tree never outgrows the
- * live filters.
+ * Topic filters, each holding values keyed by who owns them (a client id, a share group), matched by a topic
+ * name: the router's index of subscriptions. A view over the one topic tree (topic-tree.ts), whose node at a
+ * filter holds the map of its owners. Invariant: no filter holds an empty map (the last owner's leaving
+ * removes the filter), so the filters in the tree are exactly the ones someone holds.
  */
-interface TrieNode<V> {
-  children: Map<string, TrieNode<V>> | undefined
-  entries: Map<string, V> | undefined
-}
-
-function newNode<V>(): TrieNode<V> {
-  return { children: undefined, entries: undefined }
-}
-
 export class TopicTrie<V> {
-  private readonly root: TrieNode<V> = newNode()
+  private readonly tree = new TopicTree<Map<string, V>>()
   private entryCount = 0
+
+  /** @param filters told when a filter gets its first owner and loses its last. */
+  constructor(private readonly filters?: FilterListener) {}
 
   get size(): number {
     return this.entryCount
   }
 
   get(filter: string, key: string): V | undefined {
-    let node: TrieNode<V> | undefined = this.root
-    for (const level of filter.split('/')) {
-      node = node.children?.get(level)
-      if (node === undefined) return undefined
-    }
-    return node.entries?.get(key)
+    return this.tree.get(filter.split('/'))?.get(key)
   }
 
   /** Sets the value of `key` under `filter`; returns true when it was not there before. */
   set(filter: string, key: string, value: V): boolean {
-    let node = this.root
-    for (const level of filter.split('/')) {
-      node.children ??= new Map()
-      let child = node.children.get(level)
-      if (child === undefined) {
-        child = newNode()
-        node.children.set(level, child)
-      }
-      node = child
+    const levels = filter.split('/')
+    let entries = this.tree.get(levels)
+    if (entries === undefined) {
+      entries = new Map()
+      this.tree.set(levels, entries)
+      this.filters?.filterAdded(filter)
     }
-    node.entries ??= new Map()
-    const isNew = !node.entries.has(key)
-    node.entries.set(key, value)
+    const isNew = !entries.has(key)
+    entries.set(key, value)
     if (isNew) this.entryCount++
     return isNew
   }
 
   delete(filter: string, key: string): V | undefined {
-    const path: TrieNode<V>[] = [this.root]
     const levels = filter.split('/')
-    for (const level of levels) {
-      const child = path[path.length - 1].children?.get(level)
-      if (child === undefined) return undefined
-      path.push(child)
-    }
-    const node = path[path.length - 1]
-    const value = node.entries?.get(key)
+    const entries = this.tree.get(levels)
+    const value = entries?.get(key)
     if (value === undefined) return undefined
-    node.entries!.delete(key)
+    entries!.delete(key)
     this.entryCount--
-    for (let i = path.length - 1; i > 0; i--) {
-      const current = path[i]
-      if ((current.entries?.size ?? 0) > 0 || (current.children?.size ?? 0) > 0) break
-      path[i - 1].children!.delete(levels[i - 1])
+    if (entries!.size === 0) {
+      this.tree.delete(levels)
+      this.filters?.filterRemoved(filter)
     }
     return value
   }
 
-  /**
-   * Every value whose filter matches `topic`. A topic starting with '$' is not matched by a
-   * filter starting with a wildcard [MQTT-4.7.2-1].
-   */
+  /** Every value whose filter matches `topic` (the '$' and 'a/#' rules are the tree's). */
   match(topic: string): V[] {
     const out: V[] = []
-    collect(this.root, topic.split('/'), 0, topic.charCodeAt(0) === 36, out)
+    for (const entries of this.tree.matchTopic(topic.split('/'))) for (const value of entries.values()) out.push(value)
     return out
   }
-}
-
-function collect<V>(node: TrieNode<V>, levels: string[], index: number, isSystem: boolean, out: V[]): void {
-  const children = node.children
-  if (index === levels.length) {
-    if (node.entries !== undefined) for (const value of node.entries.values()) out.push(value)
-    // 'a/#' also matches 'a' [MQTT-4.7.1-2]
-    const hash = children?.get('#')
-    if (hash?.entries !== undefined) for (const value of hash.entries.values()) out.push(value)
-    return
-  }
-  if (children === undefined) return
-  const wildcardsAllowed = !(isSystem && index === 0)
-  if (wildcardsAllowed) {
-    const hash = children.get('#')
-    if (hash?.entries !== undefined) for (const value of hash.entries.values()) out.push(value)
-    const plus = children.get('+')
-    if (plus !== undefined) collect(plus, levels, index + 1, isSystem, out)
-  }
-  const exact = children.get(levels[index])
-  if (exact !== undefined) collect(exact, levels, index + 1, isSystem, out)
 }

@@ -1,6 +1,6 @@
 import { type Delivery, type EncodedPublish, isExpired, ownPayload } from '../message.js'
 import type { BrokerOptions } from '../options.js'
-import type { Subscription } from '../router/subscription.js'
+import type { Subscriber, Subscription } from '../router/subscription.js'
 import type { BrokerStats } from '../stats.js'
 import { MemoryQueue } from '../store/memory-queue.js'
 import type { InflightRecord, SessionQueue, Store } from '../store/store.js'
@@ -19,9 +19,11 @@ export interface SessionLink {
   sendPubrel(packetId: number): void
   /** The client is not reading: QoS 0 messages would only pile up in the socket. */
   readonly isCongested: boolean
+  /** Ends the connection for `reasonCode` (a takeover: 0x8E Session taken over). */
+  disconnect(reasonCode: number, reason: string): void
 }
 
-/** What a session needs from the broker around it. */
+/** What a session needs from the registry that holds it (session-registry.ts). */
 export interface SessionContext {
   readonly options: Readonly<BrokerOptions>
   readonly stats: BrokerStats
@@ -37,7 +39,7 @@ export interface SessionContext {
  * Invariant: while the session is connected and its queue is not empty, the in-flight window is full
  * (messages are sent in order; a free slot is filled from the queue at once).
  */
-export class Session {
+export class Session implements Subscriber {
   link: SessionLink | undefined
   readonly subscriptions = new Map<string, Subscription>()
   readonly inflight = new Inflight()
@@ -190,6 +192,19 @@ export class Session {
     } else {
       this.enqueue(delivery)
     }
+  }
+
+  /** An inbound QoS 2 PUBLISH was routed: its id is held until PUBREL, so a resent copy is not routed again [MQTT-4.3.3-9]. */
+  receivedQos2(packetId: number): void {
+    this.incomingQos2.add(packetId)
+    if (this.isPersistent) this.context.store.saveIncomingQos2(this.clientId, packetId)
+  }
+
+  /** PUBREL: the id is free for a new message; false when it was not held. */
+  releasedQos2(packetId: number): boolean {
+    const known = this.incomingQos2.delete(packetId)
+    if (known && this.isPersistent) this.context.store.deleteIncomingQos2(this.clientId, packetId)
+    return known
   }
 
   /** PUBACK, or PUBREC with a failure code, or PUBCOMP: the message is done. */

@@ -1,15 +1,16 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { QoS } from 'mqtt-packet'
 import type { Message } from '../message.js'
+import { Batch } from './sqlite-batch.js'
 import type { BatchReply, FromWorker, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { QueueHost } from './sqlite-queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
-import { toMessage, toSubscriptionIds } from './sqlite-schema.js'
-import type { InflightRecord, SessionQueue, SessionRecord, Store, StoredSession, StoreSnapshot, SubscriptionRecord } from './store.js'
+import { snapshotFromRows } from './sqlite-snapshot.js'
+import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
+import { StoreOpenError } from './store-open-error.js'
 
 export interface SqliteStoreOptions {
   /** The directory that holds broker.db (and its -wal and -shm); created when missing. */
@@ -18,48 +19,6 @@ export interface SqliteStoreOptions {
   batchLimit?: number
   /** Caps the database at this many 4 KiB pages: a commit that needs more fails as a full disk would. */
   maxPages?: number
-}
-
-/**
- * The store cannot start on `path`: a directory that cannot be written, a damaged or foreign file, or one of
- * a newer format. `code` is SQLite's ('SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN', ...), the file
- * system's ('EACCES', 'ENOTDIR', ...), or 'NEWER_VERSION' / 'NOT_A_STORE'.
- */
-export class StoreOpenError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-    readonly code: string
-  ) {
-    super(message)
-    this.name = 'StoreOpenError'
-  }
-
-  /** The file is damaged, and recoverDatabase is the way on (not for a newer format or a directory problem). */
-  get damaged(): boolean {
-    return this.code.startsWith('SQLITE_CORRUPT') || this.code === 'SQLITE_NOTADB'
-  }
-}
-
-/** Operations written since the last send; committed together in one transaction by the worker. */
-class Batch {
-  readonly ops: unknown[][] = []
-  /** Each message the batch references, once: the worker inserts it if it is not stored yet. */
-  readonly messages = new Map<number, Message>()
-  lastMessageId = 0
-  /** Queues with pushes kept only on disk in this batch: if it fails they re-read their counts. */
-  readonly diskPushes = new Set<SqliteQueue>()
-  readonly promise: Promise<void>
-  resolve!: () => void
-  reject!: (error: StoreError) => void
-
-  constructor(readonly id: number) {
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve
-      this.reject = reject
-    })
-    this.promise.catch(() => {}) // a failure nobody waited for is not an unhandled rejection
-  }
 }
 
 const RESOLVED = Promise.resolve()
@@ -146,55 +105,12 @@ export class SqliteStore implements Store, QueueHost {
 
   private snapshotFrom(rows: SnapshotRows): StoreSnapshot {
     this.firstSnapshot = undefined
-    const messages = new Map<number, Message>()
-    const message = (row: Parameters<typeof toMessage>[0]): Message => {
-      let found = messages.get(row.id)
-      if (found === undefined) messages.set(row.id, (found = toMessage(row)))
-      return found
-    }
-    const sessions = new Map<string, StoredSession>()
-    for (const row of rows.sessions) {
-      this.sessions.add(row.client_id)
-      sessions.set(row.client_id, {
-        record: {
-          clientId: row.client_id,
-          protocolVersion: row.protocol_version as SessionRecord['protocolVersion'],
-          expiryInterval: row.expiry_interval,
-          disconnectedAt: row.disconnected_at ?? undefined
-        },
-        subscriptions: [],
-        inflight: [],
-        incomingQos2: []
-      })
-    }
-    for (const row of rows.subscriptions) {
-      sessions.get(row.client_id)?.subscriptions.push({
-        fullFilter: row.full_filter,
-        qos: row.qos as QoS,
-        noLocal: row.no_local === 1,
-        retainAsPublished: row.retain_as_published === 1,
-        retainHandling: row.retain_handling as SubscriptionRecord['retainHandling'],
-        subscriptionId: row.subscription_id ?? undefined
-      })
-    }
-    for (const row of rows.inflight) {
-      sessions.get(row.client_id)?.inflight.push({
-        packetId: row.packet_id,
-        state: row.state,
-        delivery: {
-          message: message(row),
-          qos: row.delivery_qos as QoS,
-          retain: row.delivery_retain === 1,
-          subscriptionIds: toSubscriptionIds(row.subscription_ids)
-        }
-      })
-    }
-    for (const row of rows.incoming) sessions.get(row.client_id)?.incomingQos2.push(row.packet_id)
+    for (const row of rows.sessions) this.sessions.add(row.client_id)
     for (const row of rows.queues) {
       if (row.last_seq > this.seq) this.seq = row.last_seq
       if (!this.queues.has(row.client_id)) this.queuesOnDisk.set(row.client_id, { count: row.count, bytes: row.bytes })
     }
-    return { sessions: [...sessions.values()], retained: rows.retained.map(message), lastMessageId: rows.lastMessageId }
+    return snapshotFromRows(rows)
   }
 
   saveSession(record: SessionRecord): void {
@@ -307,11 +223,7 @@ export class SqliteStore implements Store, QueueHost {
   write(op: unknown[], message?: Message): void {
     if (this.state === 'closed') throw new Error('the store is closed')
     const batch = (this.current ??= new Batch(++this.batchIds))
-    batch.ops.push(op)
-    if (message !== undefined) {
-      if (!batch.messages.has(message.id)) batch.messages.set(message.id, message)
-      if (message.id > batch.lastMessageId) batch.lastMessageId = message.id
-    }
+    batch.add(op, message)
     if (batch.ops.length >= this.batchLimit) this.send()
     else this.schedule()
   }
@@ -351,37 +263,10 @@ export class SqliteStore implements Store, QueueHost {
       return
     }
     this.current = undefined
-    let size = 0
-    for (const message of batch.messages.values()) size += message.payload.length
-    const payloads = Buffer.allocUnsafeSlow(size)
-    const messages: unknown[][] = []
-    let offset = 0
-    for (const m of batch.messages.values()) {
-      m.payload.copy(payloads, offset)
-      messages.push([
-        m.id,
-        m.topic,
-        [offset, m.payload.length],
-        m.qos,
-        m.retain ? 1 : 0,
-        m.properties ?? null,
-        m.expiresAt,
-        m.receivedAt,
-        m.origin
-      ])
-      offset += m.payload.length
-    }
-    const request: ToWorker = {
-      type: 'batch',
-      id: batch.id,
-      ops: batch.ops,
-      messages,
-      payloads: payloads.buffer,
-      lastMessageId: batch.lastMessageId
-    }
+    const request = batch.toRequest()
     this.sent.push(batch)
     worker.ref()
-    worker.postMessage(request, [payloads.buffer])
+    worker.postMessage(request, [request.payloads])
   }
 
   private request(request: ToWorker): Promise<FromWorker> {

@@ -1,5 +1,15 @@
 import { version } from '../../common/version.js'
-import type { Broker } from '../broker.js'
+import type { Publisher } from '../publisher.js'
+import type { BrokerStats } from '../stats.js'
+
+/** Where the figures come from, and where they go. */
+export interface SysSources {
+  readonly stats: BrokerStats
+  readonly sessions: { readonly count: number }
+  readonly subscriptions: { readonly count: number }
+  readonly retained: { readonly size: number }
+  readonly publisher: Pick<Publisher, 'publishSystem'>
+}
 
 /**
  * Publishes the broker's figures under `$SYS/broker/...`, retained, every `sysInterval` seconds,
@@ -8,7 +18,7 @@ import type { Broker } from '../broker.js'
 export class SysTopics {
   private timer: NodeJS.Timeout | undefined
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly sources: SysSources) {}
 
   start(intervalSeconds: number): void {
     if (intervalSeconds <= 0) return
@@ -22,20 +32,20 @@ export class SysTopics {
   }
 
   private publishAll(): void {
-    const { stats } = this.broker
+    const { stats, sessions, subscriptions, retained, publisher } = this.sources
     const figures: Array<[string, string | number]> = [
       ['version', `thermopost ${version}`],
       ['uptime', `${Math.floor((Date.now() - stats.startedAt) / 1000)} seconds`],
       ['clients/connected', stats.clientsConnected],
-      ['clients/total', this.broker.sessionCount],
+      ['clients/total', sessions.count],
       ['messages/received', stats.messagesReceived],
       ['messages/sent', stats.messagesSent],
       ['publish/messages/dropped', stats.messagesDropped],
       ['bytes/received', stats.bytesReceived],
       ['bytes/sent', stats.bytesSent],
-      ['subscriptions/count', this.broker.router.count],
-      ['retained messages/count', this.broker.retained.size]
+      ['subscriptions/count', subscriptions.count],
+      ['retained messages/count', retained.size]
     ]
-    for (const [name, value] of figures) this.broker.publishSystem(`$SYS/broker/${name}`, String(value))
+    for (const [name, value] of figures) publisher.publishSystem(`$SYS/broker/${name}`, String(value))
   }
 }

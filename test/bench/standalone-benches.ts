@@ -1,8 +1,9 @@
 import { renderApiQueryBench, runApiQueryBench } from './api-query-bench.js'
 import { renderDashboardRenderBench, runDashboardRenderBench } from './dashboard-render-bench.js'
 import { renderHistoryBench, runHistoryBench } from './history-bench.js'
+import { renderRouterChurnBench, runRouterChurnBench } from './router-churn-bench.js'
 
-export type StandaloneName = 'history-write' | 'api-query' | 'dashboard-render'
+export type StandaloneName = 'history-write' | 'api-query' | 'dashboard-render' | 'router-churn'
 
 /** What one standalone bench measured. */
 export interface StandaloneResult {
@@ -15,8 +16,9 @@ export interface StandaloneResult {
 }
 
 /**
- * A measurement of the service's or the dashboard's own parts, with no broker to compare: it runs once, in
- * this process (a browser of its own for the dashboard), after the broker rounds, and takes its own medians.
+ * A measurement of one of our own parts (the service's, the dashboard's, the broker's router), with no other broker to
+ * compare: it runs once, in this process (a browser of its own for the dashboard), after the broker rounds, and takes
+ * its own medians.
  */
 export interface StandaloneBench {
   name: StandaloneName
@@ -43,6 +45,13 @@ export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
     async run() {
       const figures = await runDashboardRenderBench()
       return { markdown: renderDashboardRenderBench(figures), figures, problems: figures.problems }
+    }
+  },
+  {
+    name: 'router-churn',
+    async run() {
+      const figures = await runRouterChurnBench()
+      return { markdown: renderRouterChurnBench(figures), figures, problems: [] }
     }
   }
 ]

@@ -5,9 +5,10 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { test } from 'node:test'
 import { drainQueue } from '../../../broker/store/conformance.js'
-import { SqliteStore, StoreOpenError } from '../../../broker/store/sqlite.js'
+import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
 import { connect, SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
+import { StoreOpenError } from '../../../broker/store/store-open-error.js'
 
 // Compiled to dist/test/broker/store/: the fixtures stay in the source tree.
 const golden = new URL('../../../../test/broker/store/golden/', import.meta.url)

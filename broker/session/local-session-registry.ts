@@ -1,0 +1,99 @@
+import type { BrokerOptions } from '../options.js'
+import { Reason } from '../protocol/reason-codes.js'
+import type { Publisher } from '../publisher.js'
+import type { BrokerStats } from '../stats.js'
+import type { Store, StoredSession } from '../store/store.js'
+import { Session, type SessionContext, type SessionLink } from './session.js'
+import type { OpenedSession, SessionRegistry, SessionRequest } from './session-registry.js'
+import type { SessionSubscriptions } from './session-subscriptions.js'
+import type { Will } from './will.js'
+
+/** What the registry is built from. */
+export interface LocalSessionParts {
+  readonly options: Readonly<BrokerOptions>
+  readonly stats: BrokerStats
+  readonly store: Store
+  readonly subscriptions: Pick<SessionSubscriptions, 'removeAll' | 'restore'>
+  readonly wills: Pick<Publisher, 'publishWill'>
+}
+
+/**
+ * The sessions of this process, by client id. Invariant: a session attached to a connection is the one
+ * registered for its client id (a takeover detaches the old connection before anything else happens).
+ */
+export class LocalSessionRegistry implements SessionRegistry, SessionContext {
+  readonly options: Readonly<BrokerOptions>
+  readonly stats: BrokerStats
+  readonly store: Store
+  private readonly subscriptions: LocalSessionParts['subscriptions']
+  private readonly wills: LocalSessionParts['wills']
+  private readonly sessions = new Map<string, Session>()
+
+  constructor(parts: LocalSessionParts) {
+    this.options = parts.options
+    this.stats = parts.stats
+    this.store = parts.store
+    this.subscriptions = parts.subscriptions
+    this.wills = parts.wills
+  }
+
+  get count(): number {
+    return this.sessions.size
+  }
+
+  open(link: SessionLink, request: SessionRequest): OpenedSession {
+    const { clientId } = request
+    let session = this.sessions.get(clientId)
+    session?.link?.disconnect(Reason.SessionTakenOver, 'another connection took over the session')
+    session = this.sessions.get(clientId) // the takeover may have ended it
+    let present = false
+    if (session !== undefined && request.cleanStart) {
+      this.remove(session)
+      session = undefined
+    }
+    if (session === undefined) {
+      session = new Session(clientId, link.protocolVersion, this)
+      this.sessions.set(clientId, session)
+    } else {
+      present = true
+    }
+    session.setExpiry(request.expiry)
+    session.username = request.username
+    session.attach(link, request.will)
+    return { session, present }
+  }
+
+  connectionClosed(session: Session, link: SessionLink, sendWill: boolean): void {
+    if (session.link !== link) return
+    if (session.detach(sendWill)) this.remove(session)
+  }
+
+  restore(stored: readonly StoredSession[], now: number): void {
+    for (const { record, subscriptions, inflight, incomingQos2 } of stored) {
+      const session = new Session(record.clientId, record.protocolVersion, this)
+      this.sessions.set(record.clientId, session)
+      session.setExpiry(record.expiryInterval)
+      this.subscriptions.restore(session, subscriptions)
+      for (const entry of inflight) session.inflight.set(entry)
+      for (const packetId of incomingQos2) session.incomingQos2.add(packetId)
+      const offlineSince = record.disconnectedAt ?? now
+      session.waitOffline((now - offlineSince) / 1000)
+    }
+  }
+
+  // SessionContext
+
+  publishWill(session: Session, will: Will): void {
+    this.wills.publishWill(will, session.clientId, session.username)
+  }
+
+  expire(session: Session): void {
+    if (this.sessions.get(session.clientId) === session && !session.isConnected) this.remove(session)
+  }
+
+  private remove(session: Session): void {
+    this.subscriptions.removeAll(session)
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId)
+    session.end()
+  }
+}

@@ -1,0 +1,46 @@
+import type { StoredSession } from '../store/store.js'
+import type { Session, SessionLink } from './session.js'
+import type { Will } from './will.js'
+
+/** What an accepted CONNECT asks of its session. */
+export interface SessionRequest {
+  readonly clientId: string
+  /** The user name of the connection, for authorizing its will once it is gone. */
+  readonly username: string | undefined
+  /** Clean Start (3.1.1: Clean Session): any session of the client id is discarded first. */
+  readonly cleanStart: boolean
+  /** The Session Expiry Interval granted, in seconds (0: the session ends with its connection). */
+  readonly expiry: number
+  readonly will: Will | undefined
+}
+
+export interface OpenedSession {
+  readonly session: Session
+  /** CONNACK Session Present: an existing session was resumed. */
+  readonly present: boolean
+}
+
+/**
+ * Who holds the session of each client id, and the life of a session around its connections: open (take
+ * over, resume, or start clean), the end of a connection, expiry, restore after a restart.
+ * LocalSessionRegistry keeps them in this process; a cluster would hold each session by a lease in a shared
+ * store, and answer `open` only once it has the lease.
+ */
+export interface SessionRegistry {
+  /** Sessions held, connected or waiting offline for their expiry. */
+  readonly count: number
+  /**
+   * Binds `link` to the session of `request.clientId`: a connection still attached to it is taken over
+   * [MQTT-3.1.4-3], then the session is resumed, or made new (Clean Start, or none there). An implementation
+   * may answer with a promise; the connect handler then holds the connection's next packets until it settles,
+   * and such an implementation must not leave a session attached to a link that closed while it waited.
+   */
+  open(link: SessionLink, request: SessionRequest): OpenedSession | Promise<OpenedSession>
+  /**
+   * The connection of `link` ended, however it ended; `session` is the one it was bound to. `sendWill` is false
+   * after a normal DISCONNECT (and on shutdown). A session that outlives its connection waits for its expiry.
+   */
+  connectionClosed(session: Session, link: SessionLink, sendWill: boolean): void
+  /** Brings back the sessions the store kept, offline since their `disconnectedAt` (or `now`). */
+  restore(stored: readonly StoredSession[], now: number): void
+}

@@ -1,0 +1,71 @@
+import type { Router } from '../router/router.js'
+import type { Subscription } from '../router/subscription.js'
+import type { Store, SubscriptionRecord } from '../store/store.js'
+import { parseFilter } from '../topics.js'
+import type { Session } from './session.js'
+
+/**
+ * The subscriptions of sessions, kept in three places that must agree: the session's own list (by the full
+ * filter, `$share/{group}/` included, the key of UNSUBSCRIBE), the router's index by filter, and the store's
+ * copy for a session that outlives its connection. Every change goes through here, so they never disagree.
+ * It sits with sessions rather than in the router because the session owns the list and decides whether it
+ * is persistent; the router only indexes filters and never writes to the store.
+ */
+export class SessionSubscriptions {
+  constructor(
+    private readonly router: Pick<Router, 'subscribe' | 'unsubscribe'>,
+    private readonly store: Pick<Store, 'saveSubscription' | 'deleteSubscription'>
+  ) {}
+
+  /** Adds or replaces `subscription` (whose session is `session`); returns true when the session had none to its filter. */
+  add(session: Session, subscription: Subscription): boolean {
+    const previous = session.subscriptions.get(subscription.fullFilter)
+    if (previous !== undefined) this.router.unsubscribe(previous)
+    session.subscriptions.set(subscription.fullFilter, subscription)
+    this.router.subscribe(subscription)
+    if (session.isPersistent) {
+      this.store.saveSubscription(session.clientId, {
+        fullFilter: subscription.fullFilter,
+        qos: subscription.qos,
+        noLocal: subscription.noLocal,
+        retainAsPublished: subscription.retainAsPublished,
+        retainHandling: subscription.retainHandling,
+        subscriptionId: subscription.subscriptionId
+      })
+    }
+    return previous === undefined
+  }
+
+  /** Removes the session's subscription to `fullFilter`; false when it had none. */
+  remove(session: Session, fullFilter: string): boolean {
+    const subscription = session.subscriptions.get(fullFilter)
+    if (subscription === undefined) return false
+    session.subscriptions.delete(fullFilter)
+    this.router.unsubscribe(subscription)
+    if (session.isPersistent) this.store.deleteSubscription(session.clientId, fullFilter)
+    return true
+  }
+
+  /** The session ends: its subscriptions leave the router (the store drops them with the session). */
+  removeAll(session: Session): void {
+    for (const subscription of session.subscriptions.values()) this.router.unsubscribe(subscription)
+    session.subscriptions.clear()
+  }
+
+  /** Puts back the subscriptions the store kept for a restored session. */
+  restore(session: Session, saved: readonly SubscriptionRecord[]): void {
+    for (const record of saved) {
+      const parsed = parseFilter(record.fullFilter, Infinity, Infinity)
+      if (typeof parsed === 'string') continue
+      const subscription: Subscription = {
+        ...record,
+        session,
+        filter: parsed.filter,
+        group: parsed.group,
+        subscriptionIds: record.subscriptionId === undefined ? undefined : [record.subscriptionId]
+      }
+      session.subscriptions.set(record.fullFilter, subscription)
+      this.router.subscribe(subscription)
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A tree of topic levels, the one structure behind every topic look-up of the broker: subscriptions
+ * (filters stored, matched by a topic name: `matchTopic`), retained messages and the router's match cache
+ * (topic names stored, matched by a filter: `matchFilter`), and ACL rules (filters stored, matched by a
+ * topic name; auth/acl.ts adds its own filter-against-filter walks over `root`).
+ *
+ * Each node is one level of a stored path, keyed by the level's text: '+' and '#' are ordinary keys, and
+ * what they mean is up to the walk. A node's `value` belongs to the path that ends at it.
+ * Invariant: apart from the root, every node holds a value or has children (a node left with neither is
+ * removed), so the tree never outgrows what it holds and every leaf ends a stored path.
+ */
+export interface TopicNode<V> {
+  children: Map<string, TopicNode<V>> | undefined
+  value: V | undefined
+}
+
+function newNode<V>(): TopicNode<V> {
+  return { children: undefined, value: undefined }
+}
+
+const DOLLAR = 36
+
+export class TopicTree<V> {
+  readonly root: TopicNode<V> = newNode()
+  private count = 0
+
+  /** How many paths hold a value. */
+  get size(): number {
+    return this.count
+  }
+
+  get(levels: readonly string[]): V | undefined {
+    let node: TopicNode<V> | undefined = this.root
+    for (const level of levels) {
+      node = node.children?.get(level)
+      if (node === undefined) return undefined
+    }
+    return node.value
+  }
+
+  set(levels: readonly string[], value: V): void {
+    let node = this.root
+    for (const level of levels) {
+      node.children ??= new Map()
+      let child = node.children.get(level)
+      if (child === undefined) {
+        child = newNode()
+        node.children.set(level, child)
+      }
+      node = child
+    }
+    if (node.value === undefined) this.count++
+    node.value = value
+  }
+
+  /** Removes the path's value, and the nodes left empty; false when it held none. */
+  delete(levels: readonly string[]): boolean {
+    const path: TopicNode<V>[] = [this.root]
+    for (const level of levels) {
+      const child = path[path.length - 1].children?.get(level)
+      if (child === undefined) return false
+      path.push(child)
+    }
+    const node = path[path.length - 1]
+    if (node.value === undefined) return false
+    node.value = undefined
+    this.count--
+    for (let i = path.length - 1; i > 0; i--) {
+      const current = path[i]
+      if (current.value !== undefined || (current.children?.size ?? 0) > 0) break
+      path[i - 1].children!.delete(levels[i - 1])
+    }
+    return true
+  }
+
+  clear(): void {
+    this.root.children = undefined
+    this.root.value = undefined
+    this.count = 0
+  }
+
+  /**
+   * The values of every stored filter that matches the topic name `levels`. A topic starting with '$' is not
+   * matched by a filter starting with a wildcard [MQTT-4.7.2-1].
+   */
+  matchTopic(levels: readonly string[]): V[] {
+    const out: V[] = []
+    collectFilters(this.root, levels, 0, levels[0].charCodeAt(0) === DOLLAR, out)
+    return out
+  }
+
+  /**
+   * The values of every stored topic name that the filter `levels` matches: the same relation as `matchTopic`
+   * seen from the other side, so a filter finds exactly the stored topics whose `matchTopic` would find it.
+   */
+  matchFilter(levels: readonly string[]): V[] {
+    const out: V[] = []
+    collectTopics(this.root, levels, 0, out)
+    return out
+  }
+}
+
+function collectFilters<V>(node: TopicNode<V>, levels: readonly string[], index: number, isSystem: boolean, out: V[]): void {
+  const children = node.children
+  if (index === levels.length) {
+    if (node.value !== undefined) out.push(node.value)
+    // 'a/#' also matches 'a' [MQTT-4.7.1-2]
+    const hash = children?.get('#')
+    if (hash?.value !== undefined) out.push(hash.value)
+    return
+  }
+  if (children === undefined) return
+  if (!(isSystem && index === 0)) {
+    const hash = children.get('#')
+    if (hash?.value !== undefined) out.push(hash.value)
+    const plus = children.get('+')
+    if (plus !== undefined) collectFilters(plus, levels, index + 1, isSystem, out)
+  }
+  const exact = children.get(levels[index])
+  if (exact !== undefined) collectFilters(exact, levels, index + 1, isSystem, out)
+}
+
+function collectTopics<V>(node: TopicNode<V>, levels: readonly string[], index: number, out: V[]): void {
+  if (index === levels.length) {
+    if (node.value !== undefined) out.push(node.value)
+    return
+  }
+  const level = levels[index]
+  const children = node.children
+  if (level === '#') {
+    // 'a/#' matches 'a' itself [MQTT-4.7.1-2]; no '$' topics under a leading wildcard [MQTT-4.7.2-1]
+    if (index > 0 && node.value !== undefined) out.push(node.value)
+    if (children !== undefined) {
+      for (const [key, child] of children) if (index > 0 || key.charCodeAt(0) !== DOLLAR) collectAll(child, out)
+    }
+    return
+  }
+  if (children === undefined) return
+  if (level === '+') {
+    for (const [key, child] of children) if (index > 0 || key.charCodeAt(0) !== DOLLAR) collectTopics(child, levels, index + 1, out)
+    return
+  }
+  const child = children.get(level)
+  if (child !== undefined) collectTopics(child, levels, index + 1, out)
+}
+
+function collectAll<V>(node: TopicNode<V>, out: V[]): void {
+  if (node.value !== undefined) out.push(node.value)
+  if (node.children !== undefined) for (const child of node.children.values()) collectAll(child, out)
+}
