@@ -189,12 +189,14 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
 
   /** Takes one PUBLISH from the client's budget of `perSecond`; false when it is spent. */
   withinPublishRate(perSecond: number): boolean {
-    return (this.publishRate ??= new PublishRate(perSecond)).take()
+    this.publishRate ??= new PublishRate(perSecond)
+    return this.publishRate.take()
   }
 
   /** Remembers an inbound 5.0 Topic Alias (spec 3.3.2.3.4). */
   learnTopicAlias(alias: number, topic: string): void {
-    ;(this.aliases ??= new TopicAliases(0)).learn(alias, topic)
+    this.aliases ??= new TopicAliases(0)
+    this.aliases.learn(alias, topic)
   }
 
   /** The topic an inbound Topic Alias stands for, if the client set it. */
@@ -219,7 +221,8 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
       this.sendAck(cmd, packetId)
       return
     }
-    ;(this.pendingAcks ??= new PendingAcks(this, this.host.logger)).add(cmd, packetId, store.flush())
+    this.pendingAcks ??= new PendingAcks(this, this.host.logger)
+    this.pendingAcks.add(cmd, packetId, store.flush())
   }
 
   /** A successful acknowledgement, without going through the generic encoder. */

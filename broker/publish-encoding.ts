@@ -74,8 +74,12 @@ export function encodedPublish(
     (version === 5 && message.expiresAt !== 0 && remainingExpiry(message, now) !== message.properties?.messageExpiryInterval)
   if (personal) return encode(message, version, qos, retain, now, perSubscriber)
   const slot = formSlot(version, qos, retain)
-  const forms = (message.forms ??= new Array(12))
-  return (forms[slot] ??= encode(message, version, qos, retain, now, undefined))
+  message.forms ??= new Array(12)
+  const cached = message.forms[slot]
+  if (cached !== undefined) return cached
+  const encoded = encode(message, version, qos, retain, now, undefined)
+  message.forms[slot] = encoded
+  return encoded
 }
 
 /**
@@ -84,7 +88,8 @@ export function encodedPublish(
  */
 export function seedFromWire(message: Message, version: ProtocolVersion, wire: Buffer): void {
   if (version === 5) return
-  const forms = (message.forms ??= new Array(12))
+  message.forms ??= new Array(12)
+  const forms = message.forms
   const bytes = message.qos > 0 ? clearDup(wire) : wire
   forms[formSlot(4, message.qos, message.retain)] = { bytes, idOffset: message.qos > 0 ? packetIdOffset(bytes) : -1 }
 }

@@ -126,7 +126,10 @@ export class Acl {
         this.anonymous.add(rule.access, rule.topic)
       } else {
         let set = this.users.get(rule.user)
-        if (set === undefined) this.users.set(rule.user, (set = new RuleSet()))
+        if (set === undefined) {
+          set = new RuleSet()
+          this.users.set(rule.user, set)
+        }
         set.add(rule.access, rule.topic)
       }
     }

@@ -103,7 +103,7 @@ export function parsePasswordLines(text: string, file: string): PasswordLine[] {
 export function userNameProblem(user: string): string | undefined {
   if (user === '') return 'empty user name'
   if (user.includes(':')) return "a user name cannot contain ':'"
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this check is for
   if (/[\u0000-\u001f\u007f]/.test(user)) return 'a user name cannot contain control characters'
   if (user.trim() !== user) return 'a user name cannot start or end with white space'
   if (Buffer.byteLength(user) > 65535) return 'a user name is at most 65535 bytes' // MQTT UTF-8 string limit

@@ -17,6 +17,7 @@ import { handlePubrel } from './pubrel.js'
 import { handleSubscribe } from './subscribe.js'
 import { handleUnsubscribe } from './unsubscribe.js'
 
+// biome-ignore lint/suspicious/noExplicitAny: each handler takes its own packet type; the lookup by packet.cmd pairs them, which TypeScript cannot follow through an index
 const handlers: Partial<Record<Packet['cmd'], PacketHandler<any, keyof HandlerContext>>> = {
   connect: handleConnect,
   publish: handlePublish,

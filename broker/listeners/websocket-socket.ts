@@ -69,7 +69,9 @@ export class WebSocketSocket implements ClientSocket {
     return this
   }
 
-  on(event: string, listener: (...args: any[]) => void): this {
+  on(event: 'data', listener: (chunk: Buffer) => void): this
+  on(event: 'error' | 'close' | 'drain', listener: () => void): this
+  on(event: string, listener: (chunk: Buffer) => void): this {
     if (event === 'data')
       this.stream.on(event, (chunk: Buffer) => {
         if (!this.refused) listener.call(this, chunk)
@@ -78,7 +80,7 @@ export class WebSocketSocket implements ClientSocket {
     return this
   }
 
-  once(event: string, listener: (...args: any[]) => void): this {
+  once(event: 'drain', listener: () => void): this {
     this.stream.once(event, listener.bind(this))
     return this
   }

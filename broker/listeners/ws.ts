@@ -44,7 +44,7 @@ export async function listenWs(address: ListenAddress, options: WsOptions, accep
   const wantsCertificate = settings?.requireCertificate === true || settings?.useIdentityAsUsername === true
   const answerPlainHttp = (_request: IncomingMessage, response: ServerResponse): void => {
     response.writeHead(426, { Connection: 'close', Upgrade: 'websocket', 'Content-Type': 'text/plain' })
-    response.end('MQTT over WebSocket: upgrade on ' + options.path + '\n')
+    response.end(`MQTT over WebSocket: upgrade on ${options.path}\n`)
   }
   const server =
     settings === undefined

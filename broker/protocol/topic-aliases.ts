@@ -12,7 +12,8 @@ export class TopicAliases {
   constructor(private readonly outboundLimit: number) {}
 
   learn(alias: number, topic: string): void {
-    ;(this.inbound ??= new Map()).set(alias, topic)
+    this.inbound ??= new Map()
+    this.inbound.set(alias, topic)
   }
 
   topicOf(alias: number): string | undefined {
@@ -22,7 +23,8 @@ export class TopicAliases {
   /** The per-subscriber part of a PUBLISH of `topic`, with its outbound alias when it has or gets one. */
   outboundFor(topic: string, perSubscriber: PerSubscriber | undefined): PerSubscriber | undefined {
     if (this.outboundLimit === 0) return perSubscriber
-    const aliases = (this.outbound ??= new Map())
+    this.outbound ??= new Map()
+    const aliases = this.outbound
     const existing = aliases.get(topic)
     if (existing !== undefined) {
       return { subscriptionIds: perSubscriber?.subscriptionIds, topicAlias: existing, sendTopic: false }

@@ -145,7 +145,7 @@ function deliveryFor(message: Message, subscription: Subscription): Delivery | u
   if (subscription.noLocal && subscription.session.clientId === message.origin) return undefined // [MQTT-3.8.3-3]
   return {
     message,
-    qos: message.qos < subscription.qos ? message.qos : subscription.qos,
+    qos: Math.min(message.qos, subscription.qos) as QoS,
     retain: subscription.retainAsPublished && message.retain, // [MQTT-3.3.1-12, MQTT-3.3.1-13]
     subscriptionIds: subscription.subscriptionIds
   }
@@ -160,7 +160,10 @@ function mergedDelivery(message: Message, match: SessionMatch): Delivery | undef
     if (subscription.noLocal && subscription.session.clientId === message.origin) continue
     if (subscription.qos > qos) qos = subscription.qos
     retain ||= subscription.retainAsPublished && message.retain
-    if (subscription.subscriptionId !== undefined) (subscriptionIds ??= []).push(subscription.subscriptionId)
+    if (subscription.subscriptionId !== undefined) {
+      subscriptionIds ??= []
+      subscriptionIds.push(subscription.subscriptionId)
+    }
   }
   if (qos < 0) return undefined
   return { message, qos: Math.min(qos, message.qos) as QoS, retain, subscriptionIds }

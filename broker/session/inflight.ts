@@ -28,7 +28,8 @@ export class Inflight {
   }
 
   set(record: InflightRecord): void {
-    ;(this.records ??= new Map()).set(record.packetId, record)
+    this.records ??= new Map()
+    this.records.set(record.packetId, record)
   }
 
   delete(packetId: number): boolean {

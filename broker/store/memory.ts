@@ -69,7 +69,8 @@ export class MemoryStore implements Store {
   queue(clientId: string): SessionQueue {
     const entry = this.sessions.get(clientId)
     if (entry === undefined) throw new Error(`no stored session ${clientId}`)
-    return (entry.queue ??= new TrackingQueue(this))
+    entry.queue ??= new TrackingQueue(this)
+    return entry.queue
   }
 
   saveInflight(clientId: string, record: InflightRecord): void {

@@ -13,7 +13,10 @@ export function snapshotFromRows(rows: SnapshotRows): StoreSnapshot {
   const messages = new Map<number, Message>()
   const message = (row: Parameters<typeof toMessage>[0]): Message => {
     let found = messages.get(row.id)
-    if (found === undefined) messages.set(row.id, (found = toMessage(row)))
+    if (found === undefined) {
+      found = toMessage(row)
+      messages.set(row.id, found)
+    }
     return found
   }
   const sessions = new Map<string, StoredSession>()

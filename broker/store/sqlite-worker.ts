@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads'
 import type { BatchReply, FromWorker, PageRead, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
-import { encodeProperties, GC_SQL, MESSAGE_COLUMNS, OpenFailure, openConnection } from './sqlite-schema.js'
+import { encodeProperties, GC_SQL, MESSAGE_COLUMNS, type OpenFailure, openConnection } from './sqlite-schema.js'
 
 /**
  * The store's only connection, on its own thread: better-sqlite3 is synchronous, and a commit waits for an

@@ -222,7 +222,8 @@ export class SqliteStore implements Store, QueueHost {
 
   write(op: unknown[], message?: Message): void {
     if (this.state === 'closed') throw new Error('the store is closed')
-    const batch = (this.current ??= new Batch(++this.batchIds))
+    this.current ??= new Batch(++this.batchIds)
+    const batch = this.current
     batch.add(op, message)
     if (batch.ops.length >= this.batchLimit) this.send()
     else this.schedule()

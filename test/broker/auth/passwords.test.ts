@@ -107,16 +107,16 @@ describe('the file', () => {
     ['a plain-text password (mosquitto before -U)', 'alice:secret', /users\.pw:2: user 'alice': .*plain-text/],
     ['an unknown hash type', 'alice:$1$abc$def', /users\.pw:2: user 'alice': unknown hash type '\$1\$'/],
     ['an empty user name', ':$6$abc$def', /users\.pw:2: empty user name/],
-    ['a user name with surrounding space', ' alice:' + golden.mosquittoPbkdf2.slice(6), /users\.pw:2: .*white space/],
-    ['salt that is not base64', 'alice:$7$101$not*base64$' + 'A'.repeat(88), /users\.pw:2: user 'alice': salt is not base64/],
+    ['a user name with surrounding space', ` alice:${golden.mosquittoPbkdf2.slice(6)}`, /users\.pw:2: .*white space/],
+    ['salt that is not base64', `alice:$7$101$not*base64$${'A'.repeat(88)}`, /users\.pw:2: user 'alice': salt is not base64/],
     ['a $7$ hash of the wrong length', 'alice:$7$101$GfwwiZIAsiQcKcwQ$AAAA', /users\.pw:2: user 'alice': hash must be 64 bytes, not 3/],
-    ['$7$ iterations that are not a number', 'alice:$7$many$GfwwiZIAsiQcKcwQ$' + 'A'.repeat(86) + '==', /iterations must be/],
+    ['$7$ iterations that are not a number', `alice:$7$many$GfwwiZIAsiQcKcwQ$${'A'.repeat(86)}==`, /iterations must be/],
     ['a $7$ line with a missing field', 'alice:$7$101$GfwwiZIAsiQcKcwQ', /expected \$7\$iterations\$salt\$hash/],
     ['a $6$ line with an extra field', 'alice:$6$a$b$c', /expected \$6\$salt\$hash/],
-    ['a $scrypt$ version from the future', 'alice:$scrypt$v=2$N=1024,r=8,p=1$AAAA$' + 'A'.repeat(44), /unknown \$scrypt\$ version 'v=2'/],
-    ['a $scrypt$ N that is not a power of 2', 'alice:$scrypt$v=1$N=1000,r=8,p=1$AAAA$' + 'A'.repeat(44), /N must be a power of 2/],
-    ['a $scrypt$ cost that would take gigabytes', 'alice:$scrypt$v=1$N=16777216,r=8,p=1$AAAA$' + 'A'.repeat(44), /MiB per check/],
-    ['a $scrypt$ cost that is not N,r,p', 'alice:$scrypt$v=1$r=8$AAAA$' + 'A'.repeat(44), /expected N=\.\.,r=\.\.,p=\.\./],
+    ['a $scrypt$ version from the future', `alice:$scrypt$v=2$N=1024,r=8,p=1$AAAA$${'A'.repeat(44)}`, /unknown \$scrypt\$ version 'v=2'/],
+    ['a $scrypt$ N that is not a power of 2', `alice:$scrypt$v=1$N=1000,r=8,p=1$AAAA$${'A'.repeat(44)}`, /N must be a power of 2/],
+    ['a $scrypt$ cost that would take gigabytes', `alice:$scrypt$v=1$N=16777216,r=8,p=1$AAAA$${'A'.repeat(44)}`, /MiB per check/],
+    ['a $scrypt$ cost that is not N,r,p', `alice:$scrypt$v=1$r=8$AAAA$${'A'.repeat(44)}`, /expected N=\.\.,r=\.\.,p=\.\./],
     ['a user twice', golden.mosquittoSha512, /users\.pw:2: user 'bob' is already on line 1/]
   ]
   for (const [what, line, message] of badLines) {
