@@ -15,6 +15,8 @@ export const handleSubscribe: PacketHandler<ISubscribePacket, 'options' | 'auth'
   const isV5 = connection.protocolVersion === 5
   const subscriptionId = packet.properties?.subscriptionIdentifier
   if (subscriptionId === 0) throw protocolViolation('Subscription Identifier of 0') // spec 3.8.2.1.2
+  // 3.1.1 [MQTT-3.8.3-3], 5.0 [MQTT-3.8.3-2]: at least one topic filter
+  if (packet.subscriptions.length === 0) throw protocolViolation('SUBSCRIBE without a topic filter')
   const granted: number[] = []
   const retained: Delivery[] = []
   const now = Date.now()

@@ -1,4 +1,5 @@
 import type { IUnsubscribePacket } from 'mqtt-packet'
+import { protocolViolation } from '../protocol/protocol-error.js'
 import { Reason } from '../protocol/reason-codes.js'
 import { parseFilter } from '../topics.js'
 import type { PacketHandler } from './handler.js'
@@ -8,6 +9,7 @@ export const handleUnsubscribe: PacketHandler<IUnsubscribePacket, 'options' | 's
   packet,
   { options, subscriptions }
 ) => {
+  if (packet.unsubscriptions.length === 0) throw protocolViolation('UNSUBSCRIBE without a topic filter') // [MQTT-3.10.3-2]
   const session = connection.session!
   const results = packet.unsubscriptions.map((filter) => {
     if (typeof parseFilter(filter, options.maxTopicLevels, options.maxTopicLength) === 'string') return Reason.TopicFilterInvalid

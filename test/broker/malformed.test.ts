@@ -105,6 +105,17 @@ const violations: Violation[] = [
       frame(0x80, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/b'), Buffer.from([1])]))
   },
   {
+    // mqtt-packet parses these; the fuzzer found them reaching the handlers, whose empty SUBACK failed to encode.
+    name: 'a SUBSCRIBE without a topic filter [MQTT-3.8.3-3 / MQTT-3.8.3-2]',
+    expected: { 4: 'close', 5: [0x81, 0x82] },
+    bytes: (version) => frame(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : [])]))
+  },
+  {
+    name: 'an UNSUBSCRIBE without a topic filter [MQTT-3.10.3-2]',
+    expected: { 4: 'close', 5: [0x81, 0x82] },
+    bytes: (version) => frame(0xa2, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : [])]))
+  },
+  {
     name: 'a 2000-byte PUBLISH over maxPacketSize 1000 [MQTT-3.2.2-15 / 3.1.2.25]',
     expected: { 4: 'close', 5: [0x95] },
     bytes: (version) => publishBytes(version, 'a/b', Buffer.alloc(2000, 0x61)),
@@ -136,7 +147,7 @@ function violationTests(violation: Violation): void {
   for (const version of [4, 5] as const) {
     const label = version === 5 ? '5.0' : '3.1.1'
     const expected = violation.expected[version]
-    const outcome = expected === 'close' ? 'closes' : `DISCONNECT ${expected.map((c) => '0x' + c.toString(16)).join('/')} then closes`
+    const outcome = expected === 'close' ? 'closes' : `DISCONNECT ${expected.map((c) => `0x${c.toString(16)}`).join('/')} then closes`
     test(`${label}: ${violation.name} ${outcome}, routes nothing, broker keeps serving`, async (t) => {
       const broker = await startBroker(violation.options)
       t.after(() => broker.close())
