@@ -14,6 +14,7 @@ import {
 import { PublishRate } from './limits/publish-rate.js'
 import type { ClientSocket } from './listeners/client-socket.js'
 import type { Delivery, EncodedPublish } from './message.js'
+import type { NegotiatedSettings } from './negotiated-settings.js'
 import type { BrokerOptions } from './options.js'
 import { type DurableReply, PendingAcks } from './pending-acks.js'
 import { encodeAck, encodePacket } from './protocol/codec.js'
@@ -47,20 +48,6 @@ export interface ConnectionHost {
 export interface PacketSink {
   /** A promise when the handler waits: the connection reads no further packets until it settles. */
   dispatch(connection: Connection, wire: Buffer): Promise<void> | undefined
-}
-
-/** What an accepted CONNECT settled for the rest of the connection. */
-export interface NegotiatedSettings {
-  readonly clientId: string
-  readonly username: string | undefined
-  /** Most QoS 1/2 in flight towards the client: ours, lowered by the client's Receive Maximum. */
-  readonly sendWindow: number
-  /** Largest packet the client accepts (5.0 Maximum Packet Size). */
-  readonly clientMaxPacketSize: number
-  /** Outbound topic aliases the client allows (its Topic Alias Maximum). */
-  readonly outboundAliasLimit: number
-  /** 5.0 Request Problem Information: reason strings only when the client wants them. */
-  readonly wantsProblemInformation: boolean
 }
 
 /**
