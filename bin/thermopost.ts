@@ -2,6 +2,7 @@
 import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
 import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
+import { version } from '../common/version.js'
 import { dashboardRouter } from '../dashboard/dashboard-router.js'
 import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
 import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
@@ -19,7 +20,7 @@ Commands:
   service   store the readings' history, track devices, send setpoints, serve the API and the dashboard
   simulate  run a fleet of simulated thermostats against a broker
   start     run everything on embedded defaults: broker, service, dashboard, a few simulated thermostats
-  help      show this help
+  help      show this help (also -h, --help); --version (-v) prints the version
 
 Run 'thermopost <command> --help' for a command's options.`
 
@@ -36,6 +37,10 @@ async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     console.log(usage)
+    return
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(`thermopost ${version}`)
     return
   }
   const command = commands[name]

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,6 +36,15 @@ describe('thermopost command line', { concurrency: true }, () => {
     assert.equal(code, 0)
     assert.match(stdout, /\bbroker\b/)
   })
+
+  for (const flag of ['--version', '-v']) {
+    test(`${flag} prints the version from package.json and exits 0`, async (t) => {
+      const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+      const { code, stdout } = await runCli(t, [flag])
+      assert.equal(code, 0)
+      assert.equal(stdout.trim(), `thermopost ${version}`)
+    })
+  }
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`broker: logs its URL with the chosen port, serves clients, and on ${signal} sends DISCONNECT 0x8B and exits 0`, async (t) => {
