@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CommandError, UsageError } from '../../common/command-errors.js'
+import { checkConfigSections } from './config-sections.js'
 import { type DataDir, prepareDataDir } from './first-start.js'
 import { freePort } from './free-port.js'
 import { formatLogLine } from './log-line.js'
@@ -37,6 +38,7 @@ export async function runStartCommand(args: string[]): Promise<void> {
     console.log(startUsage)
     return
   }
+  if (settings.config !== undefined) await checkConfigSections(settings.config)
   let data: DataDir
   try {
     data = await prepareDataDir(settings.dataDir)

@@ -12,7 +12,9 @@ export class ConfigFileError extends Error {
     readonly file: string,
     readonly problems: Array<{ line: number | undefined; text: string }>
   ) {
-    super(problems.map(({ line, text }) => `${file}${line === undefined ? '' : `:${line}`}: ${text}`).join('\n'))
+    // In the order of the file, as an editor shows it; problems without a line (the file as a whole) last.
+    const inFileOrder = [...problems].sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER))
+    super(inFileOrder.map(({ line, text }) => `${file}${line === undefined ? '' : `:${line}`}: ${text}`).join('\n'))
     this.name = 'ConfigFileError'
   }
 }

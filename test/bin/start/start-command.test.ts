@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -118,5 +118,24 @@ describe('thermopost start', () => {
       stderr,
       new RegExp(`broker exited with code 1 before it was ready; its last output:[\\s\\S]*cannot listen on 127\\.0\\.0\\.1:${port}`)
     )
+  })
+
+  test('a misspelt section of thermopost.yaml stops start-up with the file, the line and the section it probably meant', async (t) => {
+    const dir = emptyDataDir(t)
+    const config = join(dir, '..', 'thermopost.yaml')
+    writeFileSync(config, 'service:\n  http_port: 0\nsimulatr:\n  devices: 1\nbrokr:\n  max_inflight: 10\n')
+    const child = spawn(process.execPath, [thermopostBin, 'start', '--config', config, '--mqtt-port', '0', '--http-port', '0'], {
+      env: { ...process.env, THERMOPOST_DATA_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const [code] = (await once(child, 'exit')) as [number | null]
+    assert.equal(code, 1)
+    const simulator = stderr.indexOf(`${config}:3: simulatr: unknown key (did you mean 'simulator'?)`)
+    const broker = stderr.indexOf(`${config}:5: brokr: unknown key (did you mean 'broker'?)`)
+    assert.ok(simulator >= 0 && broker > simulator, `both sections named with their lines, in file order: ${stderr}`)
   })
 })

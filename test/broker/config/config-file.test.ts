@@ -150,3 +150,13 @@ describe('a section of a shared config file', () => {
     assert.deepEqual(value, {})
   })
 })
+
+describe('the order of problems', () => {
+  test('problems print in the order of the file, whatever order the checks found them in', async (t) => {
+    // A wrong type at line 4 and an unknown key at line 2: zod reports the unknown keys of a mapping last.
+    const { file, lines } = await problemsIn(t, 'port: 1883\nmax_inflihgt: 10\nhost: 127.0.0.1\nmax_connections: many\n')
+    assert.equal(lines.length, 2, lines.join('\n'))
+    assert.ok(lines[0]!.startsWith(`${file}:2: max_inflihgt: unknown key`), lines.join('\n'))
+    assert.ok(lines[1]!.startsWith(`${file}:4: max_connections:`), lines.join('\n'))
+  })
+})
