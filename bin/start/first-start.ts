@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { hashPassword } from '../../broker/auth/passwords.js'
@@ -23,9 +23,14 @@ export type Credentials = z.infer<typeof credentialsSchema>
 export interface DataDir {
   dir: string
   credentials: Credentials
-  /** The credentials were made just now: the only start that prints them. */
-  firstStart: boolean
+  /**
+   * No start has come up with these credentials yet: this one prints them. Not only the first start, since a
+   * first start that failed (a taken port) would otherwise have made logins nobody was ever shown.
+   */
+  showCredentials: boolean
   credentialsFile: string
+  /** Exists once a start has come up and printed the credentials. */
+  shownMarker: string
   passwordFile: string
   aclFile: string
 }
@@ -41,13 +46,22 @@ export async function prepareDataDir(dir: string): Promise<DataDir> {
   const credentialsFile = join(dir, 'credentials.json')
   const passwordFile = join(dir, 'passwd')
   const aclFile = join(dir, 'acl')
+  const shownMarker = join(dir, 'credentials.shown')
   const firstStart = !existsSync(credentialsFile)
   const credentials = firstStart ? generateCredentials() : await readCredentials(credentialsFile)
-  if (firstStart) await writePrivately(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`)
+  if (firstStart) {
+    await rm(shownMarker, { force: true }) // new credentials have never been shown, whatever an older marker says
+    await writePrivately(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`)
+  }
   // Written on every start from the credentials, so a deleted or edited file cannot lock the parts out.
   await writePrivately(passwordFile, await passwordLines(credentials))
   await writePrivately(aclFile, aclText(credentials))
-  return { dir, credentials, firstStart, credentialsFile, passwordFile, aclFile }
+  return { dir, credentials, showCredentials: !existsSync(shownMarker), credentialsFile, shownMarker, passwordFile, aclFile }
+}
+
+/** A start came up and printed the credentials: later starts only say where they are. */
+export async function markCredentialsShown(data: DataDir): Promise<void> {
+  await writePrivately(data.shownMarker, '')
 }
 
 function generateCredentials(): Credentials {

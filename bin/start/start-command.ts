@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CommandError, UsageError } from '../../common/command-errors.js'
 import { checkConfigSections } from './config-sections.js'
-import { type DataDir, prepareDataDir } from './first-start.js'
+import { type DataDir, markCredentialsShown, prepareDataDir } from './first-start.js'
 import { freePort } from './free-port.js'
 import { formatLogLine } from './log-line.js'
 import { partSpecs, type StartSettings } from './part-specs.js'
@@ -47,6 +47,7 @@ export async function runStartCommand(args: string[]): Promise<void> {
   }
   const dashboardUrl = await superviseParts(await partSpecs(settings, data))
   console.log(welcome(data, dashboardUrl, settings.brokerUrl))
+  if (data.showCredentials) await markCredentialsShown(data)
 }
 
 /** The flags (and their environment variables), checked; undefined for --help. Port 0 is resolved to a free port here. */
@@ -127,9 +128,9 @@ async function superviseParts(specs: readonly PartSpec[]): Promise<string> {
 function welcome(data: DataDir, dashboardUrl: string, brokerUrl: string): string {
   const { credentials } = data
   const lines = ['', `  thermopost is running. Dashboard: ${dashboardUrl}`, `  MQTT broker: ${brokerUrl} (loopback only)`]
-  if (data.firstStart) {
+  if (data.showCredentials) {
     lines.push(
-      `  First start: logins generated (shown this once; kept in ${data.credentialsFile}, mode 0600):`,
+      `  Logins (shown on this first successful start; kept in ${data.credentialsFile}, mode 0600):`,
       `    dashboard / API token: ${credentials.apiToken}`,
       `    MQTT admin:            ${credentials.admin.username} / ${credentials.admin.password}`
     )

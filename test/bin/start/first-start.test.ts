@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
-import { prepareDataDir } from '../../../bin/start/first-start.js'
+import { markCredentialsShown, prepareDataDir } from '../../../bin/start/first-start.js'
 import { parseAcl } from '../../../broker/auth/acl.js'
 import { PasswordFile } from '../../../broker/auth/passwords.js'
 
@@ -17,7 +17,7 @@ function emptyDir(t: TestContext): string {
 
 test("the first start generates logins the broker's files accept, readable by the owner only", async (t) => {
   const data = await prepareDataDir(emptyDir(t))
-  assert.equal(data.firstStart, true)
+  assert.equal(data.showCredentials, true)
   for (const file of [data.credentialsFile, data.passwordFile, data.aclFile]) {
     assert.equal(statSync(file).mode & 0o777, 0o600, file)
   }
@@ -34,12 +34,16 @@ test("the first start generates logins the broker's files accept, readable by th
   assert.ok(acl.rules.length >= 6)
 })
 
-test('later starts keep the logins and say it is not the first start; a deleted password file comes back', async (t) => {
+test('later starts keep the logins and show them only until a start has shown them; a deleted password file comes back', async (t) => {
   const dir = emptyDir(t)
   const first = await prepareDataDir(dir)
   rmSync(first.passwordFile)
+  const afterAFailedStart = await prepareDataDir(dir)
+  assert.equal(afterAFailedStart.showCredentials, true, 'a start that never came up showed nothing: the next one shows them')
+  assert.deepEqual(afterAFailedStart.credentials, first.credentials)
+  await markCredentialsShown(afterAFailedStart)
   const second = await prepareDataDir(dir)
-  assert.equal(second.firstStart, false)
+  assert.equal(second.showCredentials, false)
   assert.deepEqual(second.credentials, first.credentials)
   const passwords = await PasswordFile.load(second.passwordFile)
   assert.equal(await passwords.verify('service', Buffer.from(first.credentials.service.password)), true)

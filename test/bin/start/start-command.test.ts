@@ -114,6 +114,7 @@ describe('thermopost start', () => {
     })
     const [code] = (await once(child, 'exit')) as [number | null]
     assert.equal(code, 1)
+    assert.doesNotMatch(stderr, /API token:/)
     assert.match(
       stderr,
       new RegExp(`broker exited with code 1 before it was ready; its last output:[\\s\\S]*cannot listen on 127\\.0\\.0\\.1:${port}`)
@@ -137,5 +138,28 @@ describe('thermopost start', () => {
     const simulator = stderr.indexOf(`${config}:3: simulatr: unknown key (did you mean 'simulator'?)`)
     const broker = stderr.indexOf(`${config}:5: brokr: unknown key (did you mean 'broker'?)`)
     assert.ok(simulator >= 0 && broker > simulator, `both sections named with their lines, in file order: ${stderr}`)
+  })
+
+  test('when the first start fails, the next start that comes up shows the generated logins', async (t) => {
+    const dataDir = emptyDataDir(t)
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const failed = spawn(process.execPath, [thermopostBin, 'start', '--mqtt-port', String((taken.address() as AddressInfo).port)], {
+      env: { ...process.env, THERMOPOST_DATA_DIR: dataDir, THERMOPOST_HTTP_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let failedOutput = ''
+    failed.stdout.on('data', (chunk: Buffer) => {
+      failedOutput += chunk.toString()
+    })
+    const [failedCode] = (await once(failed, 'exit')) as [number | null]
+    taken.close()
+    assert.equal(failedCode, 1)
+    const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as { apiToken: string }
+    assert.ok(!failedOutput.includes(credentials.apiToken), 'the failed start printed no token')
+
+    const started = await start(t, dataDir)
+    assert.ok(started.output().includes(`dashboard / API token: ${credentials.apiToken}`), 'the first start that came up shows it')
+    assert.equal(await stop(started), 0)
   })
 })
