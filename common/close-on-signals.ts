@@ -1,16 +1,34 @@
 import type { Logger } from 'pino'
 
 /**
- * How a long-running command ends: on the first SIGINT or SIGTERM it logs the signal, runs `close`, and
+ * Calls `stop` once with the reason, on the first of: SIGINT, SIGTERM, or, for a part started by
+ * `thermopost start`, the end of the IPC channel to its supervisor. The channel ends however the supervisor
+ * ends, `kill -9` included, so a part never outlives it (and never keeps its port or its data directory
+ * locked against the next start). The channel is unreferenced: it never keeps a part running by itself.
+ */
+export function onStopRequest(stop: (reason: string) => void): void {
+  let asked = false
+  const once = (reason: string): void => {
+    if (asked) return
+    asked = true
+    stop(reason)
+  }
+  process.on('SIGINT', () => once('SIGINT'))
+  process.on('SIGTERM', () => once('SIGTERM'))
+  if (process.channel !== undefined) {
+    process.channel.unref()
+    process.on('disconnect', () => once('supervisor gone'))
+  }
+}
+
+/**
+ * How a long-running command ends: on the first stop request (above) it logs why, runs `close`, and
  * exits 0 once that has finished (1 if it failed). A second signal while closing is ignored, so an
  * impatient Ctrl-C does not cut the close short.
  */
 export function closeOnSignals(logger: Pick<Logger, 'info' | 'error'>, close: () => Promise<void>): void {
-  let closing = false
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (closing) return
-    closing = true
-    logger.info(`${signal}: closing`)
+  onStopRequest((reason) => {
+    logger.info(`${reason}: closing`)
     close().then(
       () => {
         logger.info('closed')
@@ -21,7 +39,5 @@ export function closeOnSignals(logger: Pick<Logger, 'info' | 'error'>, close: ()
         process.exit(1)
       }
     )
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  })
 }

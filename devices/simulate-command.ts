@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { onStopRequest } from '../common/close-on-signals.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
 import { type CommandConfig, readCommandConfig } from '../common/config/command-config.js'
 import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
@@ -51,11 +52,10 @@ export async function runSimulateCommand(args: string[]): Promise<void> {
   )
   let stopping = false
   let reporter: NodeJS.Timeout | undefined
-  const stop = (signal: string): void => {
-    if (stopping) return
+  onStopRequest((reason) => {
     stopping = true
     clearInterval(reporter)
-    console.log(`${signal}: disconnecting ${options.devices} device(s)`)
+    console.log(`${reason}: disconnecting ${options.devices} device(s)`)
     simulator.stop().then(
       () => {
         console.log(`stopped; ${formatSummary(simulator.summary())}`)
@@ -66,9 +66,7 @@ export async function runSimulateCommand(args: string[]): Promise<void> {
         process.exit(1)
       }
     )
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  })
 
   const width = String(options.devices).length
   await simulator.start((started, connected) => {

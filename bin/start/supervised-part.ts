@@ -104,7 +104,8 @@ export class SupervisedPart {
     // in order (devices offline first, the broker last) instead of all at once.
     const child = spawn(spec.command, spec.args, {
       env: { ...process.env, ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel is how a part knows its supervisor is gone, however it went (common/close-on-signals.ts).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true
     })
     this.child = child

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, type TestContext, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { thermopostBin } from '../../helpers/crash-broker.js'
 
@@ -68,7 +69,8 @@ function emptyDataDir(t: TestContext): string {
 describe('thermopost start', () => {
   test('npm start runs the build, then this command', () => {
     const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
-    assert.equal(scripts.start, 'npm run build && node dist/bin/thermopost.js start')
+    // exec: npm's SIGTERM (systemd, Docker) must reach the supervisor, not a shell that dies without passing it on
+    assert.equal(scripts.start, 'npm run build && exec node dist/bin/thermopost.js start')
   })
 
   test('on an empty data directory everything comes up; the login is printed once; Ctrl-C stops every part', async (t) => {
@@ -162,4 +164,54 @@ describe('thermopost start', () => {
     assert.ok(started.output().includes(`dashboard / API token: ${credentials.apiToken}`), 'the first start that came up shows it')
     assert.equal(await stop(started), 0)
   })
+
+  test('SIGTERM stops every part in order (simulator, service, broker) and exits 0', async (t) => {
+    const started = await start(t, emptyDataDir(t))
+    const parts = childrenOf(started.child.pid!)
+    const exited = once(started.child, 'exit') as Promise<[number | null]>
+    started.child.kill('SIGTERM')
+    const [code] = await exited
+    assert.equal(code, 0)
+    const output = started.output()
+    const order = ['simulator stopped', 'service   INFO  closed', 'broker    INFO  closed'].map((line) => output.indexOf(line))
+    assert.ok(order[0]! >= 0 && order[0]! < order[1]! && order[1]! < order[2]!, `stopped in order: ${output}`)
+    assert.deepEqual(await stillRunning(parts, 5_000), [], 'no part left running')
+  })
+
+  test('when the supervisor is killed with SIGKILL its parts exit by themselves, and the next start comes up', async (t) => {
+    const dataDir = emptyDataDir(t)
+    const started = await start(t, dataDir)
+    const parts = childrenOf(started.child.pid!)
+    assert.equal(parts.length, 3, 'broker, service and simulator were running')
+    started.child.kill('SIGKILL')
+    assert.deepEqual(await stillRunning(parts, 10_000), [], 'no part outlives its supervisor')
+    const next = await start(t, dataDir)
+    assert.equal(await stop(next), 0)
+  })
 })
+
+/** The processes whose parent is `pid` (read from /proc: the parts run in process groups of their own). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its closing parenthesis.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid
+      } catch {
+        return false // gone meanwhile
+      }
+    })
+    .map(Number)
+}
+
+/** Those of `pids` still alive once all are gone or `waitMs` is over. */
+async function stillRunning(pids: number[], waitMs: number): Promise<number[]> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const alive = pids.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '))
+    if (alive.length === 0 || Date.now() >= deadline) return alive
+    await sleep(100)
+  }
+}
