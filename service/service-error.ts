@@ -10,6 +10,8 @@ export const serviceErrors = {
   'unknown-device': { status: 404, message: 'no device with this id' },
   'unknown-alert': { status: 404, message: 'no alert with this id' },
   'not-found': { status: 404, message: 'no such resource' },
+  'payload-too-large': { status: 413, message: 'the request body is too large' },
+  'unsupported-media-type': { status: 415, message: 'the request body must be JSON (Content-Type: application/json)' },
   'history-unavailable': { status: 503, message: 'the history store cannot be reached' },
   'broker-unavailable': { status: 503, message: 'the service is not connected to the broker' },
   internal: { status: 500, message: 'the service failed to answer this request; the details are in its log' }

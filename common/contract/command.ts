@@ -6,8 +6,18 @@ import { finiteNumber, modeValue, nonEmptyString, parseJsonObject } from './payl
 export type CommandName = 'setpoint' | 'interval' | 'mode' | 'reboot'
 export const COMMAND_NAMES: readonly CommandName[] = ['setpoint', 'interval', 'mode', 'reboot']
 
-/** Setpoints a thermostat accepts, °C; outside them the command is refused with a reason. */
-export const SETPOINT_RANGE = { min: 5, max: 35 } as const
+/**
+ * Setpoints a thermostat accepts, °C; outside them the command is refused with a reason. `step`: the API takes
+ * setpoints on this grid only (a thermostat's display shows half degrees) and serves the whole rule to the
+ * dashboard (`GET /api/limits`), so the form and the API never disagree.
+ */
+export const SETPOINT_RANGE = { min: 5, max: 35, step: 0.5 } as const
+
+/** The value is a whole number of SETPOINT_RANGE steps (to a rounding error: 0.1 + 0.2 is not 0.3 in binary). */
+export function onSetpointStep(value: number): boolean {
+  const steps = value / SETPOINT_RANGE.step
+  return Math.abs(steps - Math.round(steps)) < 1e-9
+}
 /** Reporting intervals a device accepts, seconds. */
 export const INTERVAL_RANGE = { min: 0.05, max: 86_400 } as const
 

@@ -1,11 +1,13 @@
 import type {
   AlertRecord,
   AlertState,
+  ApiLimits,
   BrokerStatus,
   CommandRecord,
   DeviceSummary,
   Resolution,
-  Series
+  Series,
+  SessionState
 } from '../../service/api/api-types.js'
 import type { TimeRange } from './time-ranges.js'
 
@@ -87,6 +89,16 @@ export class ApiClient {
 
   acknowledgeAlert(id: string): Promise<AlertRecord> {
     return this.send('POST', `/alerts/${encodeURIComponent(id)}/acknowledge`, {})
+  }
+
+  /** The rules the API checks input against (the setpoint's range and step). */
+  limits(): Promise<ApiLimits> {
+    return this.get('/limits')
+  }
+
+  /** Whether this browser is logged in (or the API is open): always 200, so asking logs no error. */
+  session(): Promise<SessionState> {
+    return this.get('/session')
   }
 
   broker(): Promise<BrokerStatus> {

@@ -1,11 +1,6 @@
 import type { ChartDataset } from 'chart.js'
 import type { Series, SeriesPoint } from '../../service/api/api-types.js'
-
-/** A chart point as Chart.js takes it with `parsing: false`; `y: null` breaks the line (a gap in the data). */
-export interface XY {
-  x: number
-  y: number | null
-}
+import { gapAfterBuckets, gapAfterSpacing, withGaps, type XY } from './line-gaps.js'
 
 export interface HistoryColors {
   band: string
@@ -29,7 +24,7 @@ export function historyDatasets(series: Series, colors: HistoryColors): Array<Ch
     {
       ...line,
       label: HISTORY_LABELS.min,
-      data: withGaps(series.points, gap, (point) => point.min),
+      data: pointsOf(series.points, gap, (point) => point.min),
       borderColor: colors.bandEdge,
       backgroundColor: colors.band,
       fill: false
@@ -37,7 +32,7 @@ export function historyDatasets(series: Series, colors: HistoryColors): Array<Ch
     {
       ...line,
       label: HISTORY_LABELS.max,
-      data: withGaps(series.points, gap, (point) => point.max),
+      data: pointsOf(series.points, gap, (point) => point.max),
       borderColor: colors.bandEdge,
       backgroundColor: colors.band,
       fill: '-1'
@@ -45,7 +40,7 @@ export function historyDatasets(series: Series, colors: HistoryColors): Array<Ch
     {
       ...line,
       label: HISTORY_LABELS.mean,
-      data: withGaps(series.points, gap, (point) => point.mean),
+      data: pointsOf(series.points, gap, (point) => point.mean),
       borderColor: colors.mean,
       backgroundColor: colors.mean,
       borderWidth: 2,
@@ -54,7 +49,7 @@ export function historyDatasets(series: Series, colors: HistoryColors): Array<Ch
     {
       ...line,
       label: HISTORY_LABELS.setpoint,
-      data: withGaps(series.points, gap, (point) => point.setpoint ?? null),
+      data: pointsOf(series.points, gap, (point) => point.setpoint ?? null),
       borderColor: colors.setpoint,
       backgroundColor: colors.setpoint,
       borderDash: [6, 4],
@@ -69,22 +64,9 @@ export function historyDatasets(series: Series, colors: HistoryColors): Array<Ch
  * median spacing for raw readings (which have no bucket but come at the device's interval).
  */
 export function gapThreshold(series: Series): number {
-  if (series.bucketMs > 0) return series.bucketMs * 3
-  const spacings = series.points
-    .slice(1)
-    .map((point, index) => point.time - series.points[index].time)
-    .sort((a, b) => a - b)
-  if (spacings.length === 0) return Infinity
-  return Math.max(1, spacings[Math.floor(spacings.length / 2)]) * 3
+  return series.bucketMs > 0 ? gapAfterBuckets(series.bucketMs) : gapAfterSpacing(series.points.map((point) => point.time))
 }
 
-/** One value per point, with a `null` point between two that are more than `gap` apart. */
-export function withGaps(points: readonly SeriesPoint[], gap: number, value: (point: SeriesPoint) => number | null): XY[] {
-  const data: XY[] = []
-  points.forEach((point, index) => {
-    const previous = points[index - 1]
-    if (previous !== undefined && point.time - previous.time > gap) data.push({ x: previous.time + 1, y: null })
-    data.push({ x: point.time, y: value(point) })
-  })
-  return data
+function pointsOf(points: readonly SeriesPoint[], gap: number, value: (point: SeriesPoint) => number | null): XY[] {
+  return withGaps(points, gap, (point) => point.time, value)
 }

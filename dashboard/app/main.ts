@@ -34,6 +34,10 @@ api.onUnauthorized = () => {
   if (!loggedIn && current instanceof LoginView) return
   loggedIn = false
   live.stop()
+  showLogin()
+}
+
+function showLogin(): void {
   mount(new LoginView(api, () => void start()))
 }
 
@@ -73,12 +77,15 @@ function showRoute(moveFocus: boolean): void {
   }
 }
 
-/** Asks the API something small first, so a 401 shows the login form before any view or the live feed starts. */
+/** Asks the API whether this browser is in first, so the login form shows before any view or the live feed starts. */
 async function start(): Promise<void> {
   try {
-    await api.broker()
+    if (!(await api.session()).authenticated) {
+      showLogin()
+      return
+    }
   } catch (error) {
-    if (!(current instanceof LoginView)) showError(main, error)
+    showError(main, error)
     return
   }
   loggedIn = true

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { ServiceError } from '../service-error.js'
+import { BODY_LIMIT_BYTES } from './json-body.js'
 
 /** The JSON body of every error answer; `field` names the request field at fault ('invalid-field'). */
 export interface ApiErrorBody {
@@ -14,7 +15,7 @@ export const apiNotFound: RequestHandler = (req, _res, next) => {
 
 /**
  * The one place errors become answers: a ServiceError its status and code; the JSON body parser's own
- * failures 'invalid-json' or 'invalid-field' (body); anything else a 500 whose details go to the log only.
+ * failures 'invalid-json', 'payload-too-large' or 'invalid-field' (body); anything else a 500 whose details go to the log only.
  */
 export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
@@ -42,7 +43,8 @@ function serviceErrorOf(error: unknown): ServiceError | undefined {
   const type = (error as { type?: unknown } | null)?.type
   if (type === 'entity.parse.failed')
     return new ServiceError('invalid-json', `the request body is not valid JSON: ${(error as Error).message}`)
-  if (type === 'entity.too.large') return new ServiceError('invalid-field', 'the request body is too large (16 kB at most)', 'body')
+  if (type === 'entity.too.large')
+    return new ServiceError('payload-too-large', `the request body is too large: ${BODY_LIMIT_BYTES / 1024} kB at most`)
   if (type === 'encoding.unsupported' || type === 'charset.unsupported')
     return new ServiceError('invalid-field', (error as Error).message, 'body')
   return undefined

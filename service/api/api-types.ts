@@ -72,6 +72,17 @@ export interface AlertRecord {
   clearedAt?: number
 }
 
+/** `GET /api/limits`: the rules the API checks input against, for forms to check the same ones before sending. */
+export interface ApiLimits {
+  /** Setpoints in °C: from `min` to `max`, in whole steps of `step` from 0. */
+  setpoint: { min: number; max: number; step: number }
+}
+
+/** `GET /api/session`: whether this request may use the API (by token or login), so a page can ask without a 401. */
+export interface SessionState {
+  authenticated: boolean
+}
+
 /** The broker's own figures, from its `$SYS` topics. */
 export interface BrokerStatus {
   clientsConnected?: number

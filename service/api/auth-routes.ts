@@ -1,6 +1,7 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express'
 import { ServiceError } from '../service-error.js'
 import type { ApiAuth } from './api-auth.js'
+import type { SessionState } from './api-types.js'
 import { parseInput } from './parse-input.js'
 import { loginBody } from './request-schemas.js'
 
@@ -17,7 +18,7 @@ export function requireAuth(auth: ApiAuth): RequestHandler {
 
 /**
  * `POST /login` with `{ "token": "..." }` starts a browser session (EventSource cannot send an Authorization
- * header); `POST /logout` ends it. Logout needs no authentication: it only ends the caller's own session, and
+ * header); `POST /logout` ends it; `GET /session` says whether the caller is in. Logout needs no authentication: it only ends the caller's own session, and
  * an expired one must be able to clear its cookie too.
  */
 export function authRoutes(auth: ApiAuth): Router {
@@ -31,6 +32,11 @@ export function authRoutes(auth: ApiAuth): Router {
     if (!auth.tokenMatches(token)) throw new ServiceError('unauthorized', 'the token is not the API token')
     setSessionCookie(req, res, auth.newSession(), Math.floor(auth.sessionTtlMs / 1000))
     res.status(204).end()
+  })
+  // Open, and always 200: the dashboard asks before showing anything, and a 401 there would be logged as an error.
+  router.get('/session', (req, res) => {
+    const state: SessionState = { authenticated: auth.allows(req.headers.authorization, sessionOf(req)) }
+    res.json(state)
   })
   router.post('/logout', (req, res) => {
     const session = sessionOf(req)

@@ -1,13 +1,19 @@
 import express, { type Express, type RequestHandler, Router } from 'express'
 import type { Logger } from 'pino'
+import { SETPOINT_RANGE } from '../../common/contract/command.js'
 import { alertRoutes } from './alert-routes.js'
 import { ApiAuth, type ApiAuthOptions } from './api-auth.js'
 import { apiErrorHandler, apiNotFound } from './api-errors.js'
+import type { ApiLimits } from './api-types.js'
 import { authRoutes, requireAuth } from './auth-routes.js'
 import { deviceRoutes } from './device-routes.js'
+import { jsonBody } from './json-body.js'
 import { type LiveEventsOptions, liveEvents } from './live-events.js'
 import { readingRoutes } from './reading-routes.js'
 import type { ServiceParts } from './service-parts.js'
+
+/** The rules the API checks input against, served so the dashboard's forms check the same ones (`GET /api/limits`). */
+const API_LIMITS: ApiLimits = { setpoint: SETPOINT_RANGE }
 
 export interface ApiDeps extends ServiceParts {
   auth: ApiAuthOptions
@@ -23,7 +29,7 @@ export interface ApiDeps extends ServiceParts {
 
 /**
  * The service's HTTP side: the REST API and the live feed under `/api`, and the dashboard at `/` when there
- * is one. Only `/api/health` (for supervisors) and `/api/login` are open; everything else
+ * is one. Only `/api/health` (for supervisors), `/api/login` and `/api/session` are open; everything else
  * wants the token or a login session (see api-auth.ts). Answers under /api are never cached.
  */
 export function createApi(deps: ApiDeps): Express {
@@ -34,19 +40,20 @@ export function createApi(deps: ApiDeps): Express {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     next()
   })
-  // Only application/json bodies are read: a cross-site form post arrives without one and is refused. Bodies
-  // are parsed after authentication (login's before), so a stranger's request gets 401 whatever it carries.
-  const json = express.json({ limit: '16kb' })
+  // Bodies are parsed after authentication (login's before), so a stranger's request gets 401 whatever it carries.
   api.get('/health', (_req, res) => {
     res.json({ status: 'ok' })
   })
-  api.use('/login', json)
+  api.use('/login', jsonBody)
   api.use(authRoutes(auth))
   api.use(requireAuth(auth))
-  api.use(json)
+  api.use(jsonBody)
   api.use(deviceRoutes(deps.devices, deps.commands))
   api.use(readingRoutes(deps.devices, deps.history, deps.now ?? Date.now))
   api.use(alertRoutes(deps.alerts))
+  api.get('/limits', (_req, res) => {
+    res.json(API_LIMITS)
+  })
   api.get('/broker', (_req, res) => {
     res.json(deps.broker.status())
   })

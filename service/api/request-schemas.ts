@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { SETPOINT_RANGE } from '../../common/contract/command.js'
+import { onSetpointStep, SETPOINT_RANGE } from '../../common/contract/command.js'
 
 /**
  * What each route accepts, strictly: an unknown query parameter or body field is refused, so a typo never
@@ -143,6 +143,7 @@ export const setpointBody = z.strictObject({
     .number({ error: (issue) => (issue.input === undefined ? 'value is required' : 'value must be a number (°C)') })
     .min(SETPOINT_RANGE.min, { error: `value must be from ${SETPOINT_RANGE.min} to ${SETPOINT_RANGE.max} °C` })
     .max(SETPOINT_RANGE.max, { error: `value must be from ${SETPOINT_RANGE.min} to ${SETPOINT_RANGE.max} °C` })
+    .refine(onSetpointStep, { error: `value must be in steps of ${SETPOINT_RANGE.step} °C` })
 })
 
 export const loginBody = z.strictObject({

@@ -5,7 +5,10 @@ import { h } from '../dom.js'
 /** Commands shown, newest first. */
 const SHOWN = 20
 
-/** The device's command history, newest first, with each command's state kept current from the live feed. */
+/**
+ * The device's command history, newest first, with each command's state kept current from the live feed. Each
+ * cell carries its column's name (`data-label`): on a narrow screen a command is a card of labelled cells.
+ */
 export class CommandList {
   readonly element: HTMLElement
   private readonly body = h('tbody')
@@ -52,11 +55,15 @@ export class CommandList {
         h(
           'tr',
           { 'data-id': command.id },
-          h('td', {}, new Date(command.createdAt).toLocaleString()),
-          h('td', {}, command.name, command.automatic === true ? ' (automatic)' : ''),
-          h('td', { class: 'number' }, command.value === undefined ? MISSING : String(command.value)),
-          h('td', {}, h('span', { class: `command-state command-${command.state}` }, command.state)),
-          h('td', {}, command.reason ?? (command.appliedValue === undefined ? '' : `applied ${command.appliedValue}`))
+          h('td', { 'data-label': 'Time' }, new Date(command.createdAt).toLocaleString()),
+          h('td', { 'data-label': 'Command' }, command.name, command.automatic === true ? ' (automatic)' : ''),
+          h('td', { class: 'number', 'data-label': 'Value' }, command.value === undefined ? MISSING : String(command.value)),
+          h('td', { 'data-label': 'State' }, h('span', { class: `command-state command-${command.state}` }, command.state)),
+          h(
+            'td',
+            { 'data-label': 'Detail' },
+            command.reason ?? (command.appliedValue === undefined ? '' : `applied ${command.appliedValue}`)
+          )
         )
       )
     )

@@ -2,7 +2,8 @@ import type { Chart as ChartClass } from 'chart.js'
 import type { DeviceSummary } from '../../../service/api/api-types.js'
 import { h, showError } from '../dom.js'
 import { routeHash } from '../hash-route.js'
-import type { XY } from '../history-datasets.js'
+import { gapThreshold } from '../history-datasets.js'
+import { withGaps, type XY } from '../line-gaps.js'
 import { RangePicker } from '../range-picker.js'
 import { timeChart } from '../time-chart.js'
 import type { TimeRange } from '../time-ranges.js'
@@ -33,7 +34,7 @@ export class CompareView implements View {
       this.range = range
       void this.draw()
     })
-    this.range = this.picker.current()!
+    this.range = this.picker.current().range!
     this.element = h(
       'section',
       { 'aria-labelledby': 'compare-title' },
@@ -84,7 +85,12 @@ export class CompareView implements View {
       const colours = this.context.theme.series
       const datasets = all.map((series, index) => ({
         label: series.deviceId,
-        data: series.points.map((point) => ({ x: point.time, y: point.mean })),
+        data: withGaps(
+          series.points,
+          gapThreshold(series),
+          (point) => point.time,
+          (point) => point.mean
+        ),
         borderColor: colours[index % colours.length],
         backgroundColor: colours[index % colours.length],
         borderWidth: 2,

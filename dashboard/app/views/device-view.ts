@@ -1,4 +1,5 @@
 import type { DeviceSummary, LiveEvent } from '../../../service/api/api-types.js'
+import { ApiError } from '../api-client.js'
 import { formatAgo, formatHeating, formatTemperature } from '../display-format.js'
 import { h, showError } from '../dom.js'
 import type { View, ViewContext } from '../view.js'
@@ -47,17 +48,42 @@ export class DeviceView implements View {
     this.history.destroy()
   }
 
-  /** Everything the page shows is asked for at once; the charts need nothing from the device's own answer. */
+  /**
+   * The device first: when there is no such device the page says so once, with no charts or form to show
+   * the same error again. Then everything else at once; the setpoint form waits for the API's rule.
+   */
   private async load(): Promise<void> {
+    let device: DeviceSummary
+    try {
+      device = await this.context.api.device(this.id)
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) this.showNotFound()
+      else showError(this.status, error)
+      return
+    }
+    this.show(device)
     const charts = Promise.all([this.live.load(), this.history.load()])
     try {
-      const [device, commands] = await Promise.all([this.context.api.device(this.id), this.context.api.commands(this.id)])
-      this.show(device)
+      const [limits, commands] = await Promise.all([this.context.api.limits(), this.context.api.commands(this.id)])
+      this.setpoint.enable(limits.setpoint)
       this.commands.replace(commands)
     } catch (error) {
       showError(this.status, error)
     }
     await charts
+  }
+
+  private showNotFound(): void {
+    this.destroy()
+    this.element.replaceChildren(
+      h('p', {}, h('a', { href: '#/' }, '← All devices')),
+      h('h1', { id: 'device-title' }, 'Device not found'),
+      h(
+        'p',
+        { class: 'not-found', role: 'status' },
+        `No device is called ${this.id}: nothing with this id has reported to the service, or the link is wrong.`
+      )
+    )
   }
 
   private onEvent(event: LiveEvent): void {
@@ -70,6 +96,9 @@ export class DeviceView implements View {
     } else if (event.type === 'command' && event.command.deviceId === this.id) {
       this.commands.upsert(event.command)
       this.setpoint.onCommand(event.command)
+      const { name, state, appliedValue, updatedAt } = event.command
+      if (name === 'setpoint' && state === 'acked' && typeof appliedValue === 'number')
+        this.live.showAcknowledgedSetpoint(appliedValue, updatedAt)
     }
   }
 

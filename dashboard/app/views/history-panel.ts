@@ -2,7 +2,8 @@ import type { Chart as ChartClass } from 'chart.js'
 import type { ApiClient } from '../api-client.js'
 import type { ChartTheme } from '../chart-theme.js'
 import { h, showError } from '../dom.js'
-import { HISTORY_LABELS, historyDatasets, type XY } from '../history-datasets.js'
+import { HISTORY_LABELS, historyDatasets } from '../history-datasets.js'
+import type { XY } from '../line-gaps.js'
 import { RangePicker } from '../range-picker.js'
 import { seriesCaption } from '../series-caption.js'
 import { timeChart } from '../time-chart.js'
@@ -11,7 +12,8 @@ import type { TimeRange } from '../time-ranges.js'
 /**
  * The device's history over a chosen range, from whatever resolution the server picked for it (at most about
  * 2 000 points): the min–max band, the mean and the setpoint. The caption and its `data-resolution` say which
- * resolution was drawn; the CSV link follows the range.
+ * resolution was drawn; the CSV link follows the range. It opens on `fit`: the readings of the last 24 hours,
+ * from the first one, so a new device's few minutes fill the chart.
  */
 export class HistoryPanel {
   readonly element: HTMLElement
@@ -28,7 +30,7 @@ export class HistoryPanel {
     private readonly api: ApiClient,
     private readonly theme: ChartTheme
   ) {
-    this.picker = new RangePicker('24h', (range) => void this.show(range))
+    this.picker = new RangePicker('fit', (range, choice) => void this.show(range, choice === 'fit'))
     this.element = h(
       'section',
       { class: 'panel', 'aria-labelledby': 'history-title' },
@@ -40,14 +42,16 @@ export class HistoryPanel {
   }
 
   load(): Promise<void> {
-    return this.show(this.picker.current()!)
+    const { choice, range } = this.picker.current()
+    return this.show(range!, choice === 'fit')
   }
 
   destroy(): void {
     this.chart?.destroy()
   }
 
-  private async show(range: TimeRange): Promise<void> {
+  /** `fit`: the chart starts at the first reading in `range` rather than at its start. */
+  private async show(range: TimeRange, fit: boolean): Promise<void> {
     const generation = ++this.generation
     this.csv.href = this.api.readingsCsvUrl(this.id, range.from, range.to)
     this.caption.textContent = 'Loading…'
@@ -61,7 +65,8 @@ export class HistoryPanel {
         this.chart.data.datasets = datasets
       }
       const x = this.chart.options.scales!.x!
-      x.min = range.from
+      const first = series.points[0]?.time
+      x.min = fit && first !== undefined ? Math.max(range.from, first) : range.from
       x.max = range.to
       this.chart.update('none')
       this.caption.classList.remove('error')

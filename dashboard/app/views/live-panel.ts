@@ -4,7 +4,7 @@ import type { ApiClient } from '../api-client.js'
 import type { ChartTheme } from '../chart-theme.js'
 import { formatTemperature } from '../display-format.js'
 import { h, showError } from '../dom.js'
-import type { XY } from '../history-datasets.js'
+import type { XY } from '../line-gaps.js'
 import { LiveWindow } from '../live-window.js'
 import { timeChart } from '../time-chart.js'
 
@@ -12,7 +12,8 @@ import { timeChart } from '../time-chart.js'
 const LIVE_SPAN_MS = 10 * 60_000
 
 /**
- * The device's last ten minutes, raw readings and setpoint, moving as readings arrive on the live feed.
+ * The device's last ten minutes, raw readings and setpoint, moving as readings arrive on the live feed; the lines
+ * break across an outage.
  * The canvas carries `data-points` (how many readings it draws) for people's tools and the browser tests.
  */
 export class LivePanel {
@@ -49,7 +50,7 @@ export class LivePanel {
     this.chart = timeChart(this.canvas, this.theme, [
       {
         label: 'Temperature',
-        data: this.window.temperature,
+        data: [],
         borderColor: this.theme.mean,
         backgroundColor: this.theme.mean,
         borderWidth: 2,
@@ -57,7 +58,7 @@ export class LivePanel {
       },
       {
         label: 'Setpoint',
-        data: this.window.setpoint,
+        data: [],
         borderColor: this.theme.setpoint,
         backgroundColor: this.theme.setpoint,
         borderDash: [6, 4],
@@ -72,15 +73,26 @@ export class LivePanel {
     if (this.window.add(reading)) this.redraw()
   }
 
+  /** The device acknowledged a new setpoint: the setpoint line moves now, not at the next reading. */
+  showAcknowledgedSetpoint(value: number, time: number): void {
+    this.window.acknowledge(value, time)
+    this.redraw()
+  }
+
   destroy(): void {
     this.chart?.destroy()
   }
 
   private redraw(): void {
-    this.chart?.update('none')
-    const count = this.window.temperature.length
+    if (this.chart !== undefined) {
+      const [temperature, setpoint] = this.chart.data.datasets
+      temperature.data = this.window.temperature
+      setpoint.data = this.window.setpoint
+      this.chart.update('none')
+    }
+    const count = this.window.size
     this.canvas.dataset.points = String(count)
-    const latest = this.window.temperature.at(-1)?.y ?? undefined
+    const latest = this.window.latest?.temperature
     this.status.classList.remove('error')
     this.status.textContent =
       count === 0 ? 'No readings in the last 10 minutes.' : `${count} readings in the last 10 minutes; latest ${formatTemperature(latest)}.`

@@ -2,7 +2,7 @@ import type { CommandRecord } from '../../../service/api/api-types.js'
 import { type ApiClient, ApiError } from '../api-client.js'
 import { formatTemperature } from '../display-format.js'
 import { h } from '../dom.js'
-import { parseSetpoint, SETPOINT_LIMITS } from '../setpoint-input.js'
+import { parseSetpoint, type SetpointLimits } from '../setpoint-input.js'
 
 /** Commands remembered from the live feed; more than a person sends while one POST is under way. */
 const SEEN_LIMIT = 20
@@ -18,12 +18,15 @@ const STATE_TEXT: Record<CommandRecord['state'], string> = {
 }
 
 /**
- * The setpoint form: checks 5–35 °C in steps of 0.5 before sending, then follows the command it sent through
+ * The setpoint form: disabled until the API's setpoint rule arrives (`enable`), checks it before sending, then follows the command it sent through
  * its states as the live feed reports them. The status line carries `data-state` for the browser tests.
  */
 export class SetpointPanel {
   readonly element: HTMLElement
   private readonly input: HTMLInputElement
+  private readonly fields = h('fieldset', { disabled: true })
+  private readonly help = h('p', { id: 'setpoint-help', class: 'muted' })
+  private limits: SetpointLimits | undefined
   private readonly message = h('p', { id: 'setpoint-message', class: 'field-message', role: 'alert' })
   private readonly status = h('p', { id: 'command-status', class: 'command-status', 'aria-live': 'polite' })
   private pending: string | undefined
@@ -37,27 +40,16 @@ export class SetpointPanel {
     private readonly id: string,
     private readonly api: ApiClient
   ) {
-    const { min, max, step } = SETPOINT_LIMITS
     this.input = h('input', {
       id: 'setpoint-input',
       type: 'number',
       inputmode: 'decimal',
-      min,
-      max,
-      step,
       required: true,
       'aria-describedby': 'setpoint-help setpoint-message'
     })
     const button = h('button', { type: 'submit' }, 'Set')
-    const form = h(
-      'form',
-      { class: 'setpoint', novalidate: true },
-      h('label', { for: this.input.id }, 'Setpoint (°C)'),
-      h('div', { class: 'inline' }, this.input, button),
-      h('p', { id: 'setpoint-help', class: 'muted' }, `${min}–${max} °C in steps of ${step}.`),
-      this.message,
-      this.status
-    )
+    this.fields.append(h('label', { for: this.input.id }, 'Setpoint (°C)'), h('div', { class: 'inline' }, this.input, button), this.help)
+    const form = h('form', { class: 'setpoint', novalidate: true }, this.fields, this.message, this.status)
     form.addEventListener('submit', (event) => {
       event.preventDefault()
       void this.submit(button)
@@ -68,6 +60,15 @@ export class SetpointPanel {
       h('h2', { id: 'setpoint-title' }, 'Setpoint'),
       form
     )
+  }
+
+  /** The API's setpoint rule arrived: the form checks it and can be used. */
+  enable(limits: SetpointLimits): void {
+    this.limits = limits
+    const { min, max, step } = limits
+    Object.assign(this.input, { min: String(min), max: String(max), step: String(step) })
+    this.help.textContent = `${min}–${max} °C in steps of ${step}.`
+    this.fields.disabled = false
   }
 
   /** Fills the field with the setpoint in force, unless someone is typing in it. */
@@ -95,7 +96,8 @@ export class SetpointPanel {
   }
 
   private async submit(button: HTMLButtonElement): Promise<void> {
-    const parsed = parseSetpoint(this.input.value)
+    if (this.limits === undefined) return
+    const parsed = parseSetpoint(this.input.value, this.limits)
     if (!parsed.ok) return this.fail(parsed.message)
     this.fail(undefined)
     button.disabled = true

@@ -101,6 +101,18 @@ test('the login cookie opens the event stream, as a browser EventSource sends it
   assert.equal((await fetch(`${api.url}/api/logout`, { method: 'POST' })).status, 204, 'logging out twice is fine')
 })
 
+test('GET /api/session answers 200 whether or not the caller is in, so a page can ask without a 401', async (t) => {
+  const api = await startApi(t)
+  const state = async (headers: Record<string, string>): Promise<[number, unknown]> => {
+    const response = await fetch(`${api.url}/api/session`, { headers })
+    return [response.status, await response.json()]
+  }
+  assert.deepEqual(await state({}), [200, { authenticated: false }])
+  assert.deepEqual(await state({ authorization: `Bearer ${TOKEN}x` }), [200, { authenticated: false }])
+  assert.deepEqual(await state({ authorization: `Bearer ${TOKEN}` }), [200, { authenticated: true }])
+  assert.deepEqual(await state({ cookie: cookieOf(await login(api.url, TOKEN)) }), [200, { authenticated: true }])
+})
+
 test('a forged, altered or expired session is refused', async (t) => {
   let now = T0
   const api = await startApi(t, { auth: { token: TOKEN, sessionTtlMs: 60_000, now: () => now } })

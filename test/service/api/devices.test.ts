@@ -84,14 +84,43 @@ test('a setpoint without a value, with a non-number, out of range or with extra 
   assert.equal(api.commands.records.length, 0, 'nothing was sent')
 })
 
-test('a setpoint body that is not JSON is 400 invalid-json; one not sent as JSON has no value', async (t) => {
+test('a setpoint body that is not JSON is 400 invalid-json; one not sent as JSON is 415; one over 16 kB is 413', async (t) => {
   const api = await startApi(t)
   const broken = await errorOf(await api.post(`${LIVING}/setpoint`, '{"value": 21.5'))
   assert.deepEqual([broken.status, broken.code], [400, 'invalid-json'])
   const plain = await errorOf(await api.post(`${LIVING}/setpoint`, '{"value": 21.5}', { headers: { 'content-type': 'text/plain' } }))
-  assert.deepEqual([plain.status, plain.field], [400, 'value'])
+  assert.deepEqual([plain.status, plain.code], [415, 'unsupported-media-type'])
   const tooBig = await errorOf(await api.post(`${LIVING}/setpoint`, JSON.stringify({ value: 21, pad: 'x'.repeat(20_000) })))
-  assert.deepEqual([tooBig.status, tooBig.field], [400, 'body'])
+  assert.deepEqual([tooBig.status, tooBig.code], [413, 'payload-too-large'])
+  assert.equal(api.commands.records.length, 0, 'nothing was sent')
+})
+
+test('a form-encoded setpoint is 415 naming the type it got, not a missing value', async (t) => {
+  const api = await startApi(t)
+  const form = await errorOf(
+    await api.post(`${LIVING}/setpoint`, 'value=21.5', { headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  )
+  assert.equal(form.status, 415)
+  assert.equal(form.code, 'unsupported-media-type')
+  assert.match(form.message, /must be JSON \(Content-Type: application\/json\), not application\/x-www-form-urlencoded/)
+  assert.equal(api.commands.records.length, 0)
+})
+
+test('a 2 MB body is 413 with the limit in the message', async (t) => {
+  const api = await startApi(t)
+  const error = await errorOf(await api.post(`${LIVING}/setpoint`, JSON.stringify({ value: 21, pad: 'x'.repeat(2 * 1024 * 1024) })))
+  assert.deepEqual([error.status, error.code], [413, 'payload-too-large'])
+  assert.match(error.message, /16 kB at most/)
+})
+
+test('a setpoint off the half-degree grid is 400, and GET /api/limits serves the rule the API checks', async (t) => {
+  const api = await startApi(t)
+  const error = await errorOf(await api.post(`${LIVING}/setpoint`, { value: 21.3 }))
+  assert.deepEqual([error.status, error.field], [400, 'value'])
+  assert.match(error.message, /in steps of 0\.5 °C/)
+  assert.equal((await api.post(`${LIVING}/setpoint`, { value: 21.5 })).status, 202)
+  const limits = await api.get('/api/limits')
+  assert.deepEqual([limits.status, await limits.json()], [200, { setpoint: { min: 5, max: 35, step: 0.5 } }])
 })
 
 test('a setpoint for an unknown device is 404 before its body is looked at', async (t) => {
