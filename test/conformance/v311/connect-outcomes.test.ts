@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { startBroker } from '../../helpers/broker.js'
-import { Inbox } from '../../helpers/mqtt-inbox.js'
-import { RawClient } from '../../helpers/raw-client.js'
 import { runProgram } from '../../helpers/run-program.js'
 import { asConnack, asPublish, mqttClient, rawSession, uniqueId } from '../../helpers/session-clients.js'
-import { brokerAndSocket, lengthPrefixed, packet } from './packet-bytes.js'
+import { lengthPrefixed, packet } from './packet-bytes.js'
+import { openSocket, watchedBroker } from './watched-broker.js'
 
 /** What an accepted or a refused MQTT 3.1.1 CONNECT leads to: CONNACK first, sessions, wills, retained messages. */
 
@@ -27,10 +26,8 @@ describe('3.1.1 CONNECT outcomes', { concurrency: true }, () => {
   })
 
   test('3.1.1: data after a refused CONNECT is not processed: return code 1, the close, the PUBLISH behind it never routed [MQTT-3.1.4-5, MQTT-3.2.2-5]', async (t) => {
-    const { url, socket } = await brokerAndSocket(t)
-    const watcher = await mqttClient(t, url, { protocolVersion: 4 })
-    const inbox = new Inbox(watcher)
-    await watcher.subscribeAsync('#', { qos: 0 })
+    const { port, inbox } = await watchedBroker(t)
+    const socket = await openSocket(t, port)
     const publish = packet(0x30, lengthPrefixed('sneaked/in'), Buffer.from('after a refusal'))
     socket.sendBytes(Buffer.concat([unknownLevelConnect(uniqueId()), publish]))
     const connack = asConnack(await socket.next())
@@ -48,8 +45,7 @@ describe('3.1.1 CONNECT outcomes', { concurrency: true }, () => {
     first.client.send({ cmd: 'disconnect' })
     await first.client.waitClosed()
 
-    const refused = await RawClient.open(broker.port, 4)
-    t.after(() => refused.destroy())
+    const refused = await openSocket(t, broker.port)
     refused.sendBytes(unknownLevelConnect(clientId))
     const connack = asConnack(await refused.next())
     assert.deepEqual([connack.returnCode, connack.sessionPresent], [1, false])
@@ -85,12 +81,8 @@ describe('3.1.1 CONNECT outcomes', { concurrency: true }, () => {
   })
 
   test('3.1.1: with Will Flag 0 nothing is published when the connection drops [MQTT-3.1.2-12]', async (t) => {
-    const broker = await startBroker()
-    t.after(() => broker.close())
-    const watcher = await mqttClient(t, broker.url, { protocolVersion: 4 })
-    const inbox = new Inbox(watcher)
-    await watcher.subscribeAsync('#', { qos: 1 })
-    const { client } = await rawSession(t, broker.port, 4)
+    const { port, inbox } = await watchedBroker(t)
+    const { client } = await rawSession(t, port, 4)
     client.destroy()
     await inbox.none(400)
   })

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Inbox } from '../../helpers/mqtt-inbox.js'
-import { asConnack, assertBrokerAlive, expectClosedSilently, mqttClient } from '../../helpers/session-clients.js'
-import { brokerAndSocket, connectBytes, lengthPrefixed } from './packet-bytes.js'
+import { asConnack, assertBrokerAlive, expectClosedSilently } from '../../helpers/session-clients.js'
+import { connectBytes, lengthPrefixed } from './packet-bytes.js'
+import { openSocket, watchedBroker } from './watched-broker.js'
 
 /**
  * MQTT 3.1.1 CONNECT packets that break a rule of §3.1: the broker closes the connection without a CONNACK
@@ -45,10 +45,8 @@ const refusedConnects: Array<{ name: string; bytes: Buffer }> = [
 describe('3.1.1 CONNECT validation', { concurrency: true }, () => {
   for (const { name, bytes } of refusedConnects) {
     test(`3.1.1 CONNECT with ${name}: closed without CONNACK, no will, broker keeps serving`, async (t) => {
-      const { url, socket } = await brokerAndSocket(t)
-      const watcher = await mqttClient(t, url, { protocolVersion: 4 })
-      const inbox = new Inbox(watcher)
-      await watcher.subscribeAsync('#', { qos: 1 })
+      const { port, url, inbox } = await watchedBroker(t)
+      const socket = await openSocket(t, port)
       socket.sendBytes(bytes)
       await expectClosedSilently(socket)
       await inbox.none(100)
@@ -57,10 +55,8 @@ describe('3.1.1 CONNECT validation', { concurrency: true }, () => {
   }
 
   test('3.1.1 CONNECT with every optional field, in the order of §3.1.3, is accepted and each field read right [MQTT-3.1.3-1]', async (t) => {
-    const { url, socket } = await brokerAndSocket(t)
-    const watcher = await mqttClient(t, url, { protocolVersion: 4 })
-    const inbox = new Inbox(watcher)
-    await watcher.subscribeAsync('conformance/will', { qos: 1 })
+    const { port, inbox } = await watchedBroker(t, 'conformance/will')
+    const socket = await openSocket(t, port)
     const flags = USER_NAME | PASSWORD | WILL_QOS_1 | WILL | CLEAN
     socket.sendBytes(connectBytes(flags, clientId, willTopic, willMessage, lengthPrefixed('user'), lengthPrefixed('secret')))
     const connack = asConnack(await socket.next())

@@ -1,6 +1,4 @@
-import type { TestContext } from 'node:test'
-import { startBroker } from '../../helpers/broker.js'
-import { RawClient } from '../../helpers/raw-client.js'
+import type { RawClient } from '../../helpers/raw-client.js'
 
 /** Hand-built MQTT 3.1.1 packets, for bytes that mqtt-packet would refuse to encode, and a record of what the broker sends. */
 
@@ -40,13 +38,4 @@ export function recordBytes(client: RawClient): () => Buffer {
   const chunks: Buffer[] = []
   client.socket.on('data', (chunk: Buffer) => chunks.push(chunk))
   return () => Buffer.concat(chunks)
-}
-
-/** A broker for one test and a raw 3.1.1 socket to it that has sent nothing yet. */
-export async function brokerAndSocket(t: TestContext): Promise<{ port: number; url: string; socket: RawClient }> {
-  const broker = await startBroker()
-  t.after(() => broker.close())
-  const socket = await RawClient.open(broker.port, 4)
-  t.after(() => socket.destroy())
-  return { port: broker.port, url: broker.url, socket }
 }

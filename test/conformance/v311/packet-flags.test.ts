@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { startBroker } from '../../helpers/broker.js'
-import { Inbox } from '../../helpers/mqtt-inbox.js'
 import type { RawClient } from '../../helpers/raw-client.js'
 import { assertBrokerAlive, connectPacket, expectClosedSilently, mqttClient, rawSession } from '../../helpers/session-clients.js'
-import { brokerAndSocket, lengthPrefixed, packet, recordBytes } from './packet-bytes.js'
+import { lengthPrefixed, packet, recordBytes } from './packet-bytes.js'
+import { openSocket, watchedBroker } from './watched-broker.js'
 
 /**
  * MQTT 3.1.1 fixed-header flags and packet identifiers, byte for byte: what the broker sends, and the close that
@@ -39,21 +39,19 @@ async function exchange(client: RawClient, recorded: () => Buffer, act: Buffer |
 describe('3.1.1 packet flags and identifiers', { concurrency: true }, () => {
   for (const { name, bytes } of violations) {
     test(`3.1.1: ${name} closes the connection, routes nothing, broker keeps serving`, async (t) => {
-      const broker = await startBroker()
-      t.after(() => broker.close())
-      const watcher = await mqttClient(t, broker.url, { protocolVersion: 4 })
-      const inbox = new Inbox(watcher)
-      await watcher.subscribeAsync('#', { qos: 1 })
-      const { client } = await rawSession(t, broker.port, 4)
+      const { port, url, inbox } = await watchedBroker(t)
+      const { client } = await rawSession(t, port, 4)
       client.sendBytes(bytes)
       await expectClosedSilently(client)
       await inbox.none(100)
-      await assertBrokerAlive(t, broker.url)
+      await assertBrokerAlive(t, url)
     })
   }
 
   test("3.1.1: the broker's packets carry the fixed-header flags of Table 2.2 and echo each packet id, byte for byte [MQTT-2.2.2-1, MQTT-2.3.1-6, MQTT-2.3.1-7]", async (t) => {
-    const { url, socket } = await brokerAndSocket(t)
+    const broker = await startBroker()
+    t.after(() => broker.close())
+    const socket = await openSocket(t, broker.port)
     const recorded = recordBytes(socket)
     assert.equal(
       await exchange(socket, recorded, async () => socket.send(connectPacket(4, { clientId: 'flag-bytes' }))),
@@ -67,7 +65,7 @@ describe('3.1.1 packet flags and identifiers', { concurrency: true }, () => {
     assert.equal(await exchange(socket, recorded, packet(0x34, lengthPrefixed('none/2'), [0x02, 0x02], Buffer.from('q2'))), '50020202')
     assert.equal(await exchange(socket, recorded, packet(0x62, [0x02, 0x02])), '70020202')
 
-    const publisher = await mqttClient(t, url, { protocolVersion: 4 })
+    const publisher = await mqttClient(t, broker.url, { protocolVersion: 4 })
     // A QoS 0 delivery: DUP 0, RETAIN 0, no packet id [MQTT-2.3.1-5, MQTT-3.3.1-2, MQTT-4.3.1-1].
     const zero = await exchange(socket, recorded, () => publisher.publishAsync('flags/t', 'zero', { qos: 0 }))
     assert.equal(zero, `300d${lengthPrefixed('flags/t').toString('hex')}${Buffer.from('zero').toString('hex')}`)

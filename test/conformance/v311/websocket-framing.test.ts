@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import mqtt, { type Packet } from 'mqtt-packet'
 import { WebSocket } from 'ws'
 import { Broker } from '../../../broker/broker.js'
@@ -7,7 +7,7 @@ import { connectPacket } from '../../helpers/session-clients.js'
 
 /** MQTT 3.1.1 over WebSocket: the subprotocol the broker picks, and packets that do not line up with frames. */
 
-async function wsBroker(t: test.TestContext): Promise<string> {
+async function wsBroker(t: TestContext): Promise<string> {
   const broker = new Broker({})
   t.after(() => broker.close())
   const { port } = await broker.listen({ protocol: 'ws', host: '127.0.0.1', port: 0 })
@@ -15,7 +15,7 @@ async function wsBroker(t: test.TestContext): Promise<string> {
 }
 
 /** Opens a WebSocket offering `protocols`; every binary message is parsed as MQTT 3.1.1 into `packets`. */
-async function open(t: test.TestContext, url: string, protocols: string[]): Promise<{ socket: WebSocket; packets: Packet[] }> {
+async function open(t: TestContext, url: string, protocols: string[]): Promise<{ socket: WebSocket; packets: Packet[] }> {
   const socket = new WebSocket(url, protocols)
   t.after(() => socket.terminate())
   const packets: Packet[] = []
