@@ -1,40 +1,47 @@
 import { isIPv4, isIPv6 } from 'node:net'
 
 /**
- * Slows down password guessing from one address.
+ * Slows down password guessing, per (address, user name) pair: only the pair that failed is slowed.
  *
- * Each address has a count of failed logins. The first `freeFailures` cost nothing; after that every
- * attempt from the address, right or wrong, is held `baseDelayMs × 2^(failures − freeFailures)` (at most
- * `maxDelayMs`) before it is checked and answered. Holding right answers too is the point: if only wrong
- * ones waited, a guesser would take "no answer yet" for "wrong" and never wait. Attempts from one address
- * are answered one after another at that pace, so opening many connections at once gains nothing; an attempt
- * that would have to wait more than `maxWaitMs` behind the others is refused at once, unchecked.
+ * Each pair has a count of failed logins. The first `freeFailures` cost nothing; after that every attempt
+ * of the pair, right or wrong, is held `baseDelayMs × 2^(failures − freeFailures)` (at most `maxDelayMs`)
+ * before it is checked and answered. Holding the pair's right answers too is the point: if only wrong ones
+ * waited, a guesser would take "no answer yet" for "wrong" and never wait. Attempts of one pair are answered
+ * one after another at that pace, so opening many connections at once gains nothing; an attempt that would
+ * have to wait more than `maxWaitMs` behind the others is refused at once, unchecked.
+ *
+ * Counting per pair rather than per address is what keeps the throttle off everyone else: one person's
+ * typos (or an attacker guessing at `admin`) never slow a correct login of another user from the same
+ * address, a NAT'd site or the loopback of `thermopost start` where the service, the devices and the admin
+ * all log in, nor the same user from another address. An unknown user name is a pair like any other, so
+ * the timing says nothing about which names exist. What it costs: a guesser gets `freeFailures` free tries
+ * per user name before the holds start.
  *
  * An attempt counts as a failure from the moment it is admitted until it turns out right, so that attempts
- * sent all at once are paced like attempts sent one by one. A successful login takes back only its own count
- * and does not clear the others: whoever holds one device's password could otherwise reset the count between
- * guesses at other users. The count is forgotten after `forgetAfterMs` without a failure.
+ * sent all at once are paced like attempts sent one by one; a successful login takes back only its own
+ * count. The count is forgotten after `forgetAfterMs` without a failure.
  *
  * Loopback is not exempt: a client with the right password never fails, so local load tests and simulators
  * are not slowed, while a reverse proxy or a local process guessing passwords would otherwise guess freely.
  * `exempt` can say otherwise.
  *
- * Memory is bounded: at most `maxAddresses` entries, roughly in order of last failure (a Map keeps insertion
+ * Memory is bounded: at most `maxPairs` entries, roughly in order of last failure (a Map keeps insertion
  * order and an entry is moved to the end on each failure), so the stale and the oldest are dropped first,
  * without timers. IPv6 addresses count per /64, what one host usually has to itself; IPv4-mapped IPv6 counts as IPv4.
  */
 
 export interface LoginThrottleOptions {
-  /** Failed logins from an address before its attempts are held. */
+  /** Failed logins of one pair before its attempts are held. */
   freeFailures: number
   /** The hold after the first failure beyond `freeFailures`; doubles with each further failure. */
   baseDelayMs: number
   maxDelayMs: number
   /** An attempt that would wait longer than this (behind others from its address) is refused unchecked. */
   maxWaitMs: number
-  /** An address with no failure for this long starts afresh. */
+  /** A pair with no failure for this long starts afresh. */
   forgetAfterMs: number
-  maxAddresses: number
+  /** Pairs remembered at most. */
+  maxPairs: number
   /** Addresses never held (e.g. a trusted proxy); none by default. */
   exempt?: (address: string) => boolean
   /** Milliseconds; injectable for tests. */
@@ -47,7 +54,7 @@ export const defaultLoginThrottleOptions: LoginThrottleOptions = {
   maxDelayMs: 30_000,
   maxWaitMs: 60_000,
   forgetAfterMs: 15 * 60_000,
-  maxAddresses: 10_000
+  maxPairs: 10_000
 }
 
 interface Entry {
@@ -72,13 +79,13 @@ export class LoginThrottle {
   }
 
   /**
-   * Call before checking an attempt from `address`: hold it `delayMs`, then check it. The attempt counts as
-   * a failure from now on, so that attempts sent all at once are paced like attempts sent one by one; call
-   * `succeeded` if it turns out right.
+   * Call before checking an attempt of `username` from `address`: hold it `delayMs`, then check it. The
+   * attempt counts as a failure from now on, so that attempts sent all at once are paced like attempts sent
+   * one by one; call `succeeded` if it turns out right.
    */
-  admit(address: string | undefined): Admission {
-    const key = addressKey(address)
-    if (this.options.exempt?.(key) === true) return { delayMs: 0 }
+  admit(address: string | undefined, username?: string): Admission {
+    if (this.options.exempt?.(addressKey(address)) === true) return { delayMs: 0 }
+    const key = pairKey(address, username)
     const now = this.now()
     const entry = this.current(key) ?? { failures: 0, lastFailureAt: now, busyUntil: 0 }
     let admission: Admission = { delayMs: 0 }
@@ -99,21 +106,21 @@ export class LoginThrottle {
     return admission
   }
 
-  /** The attempt admitted last from `address` was right: it no longer counts as a failure. */
-  succeeded(address: string | undefined): void {
-    const key = addressKey(address)
+  /** The attempt admitted last for this pair was right: it no longer counts as a failure. */
+  succeeded(address: string | undefined, username?: string): void {
+    const key = pairKey(address, username)
     const entry = this.entries.get(key)
     if (entry === undefined) return
     entry.failures -= 1
     if (entry.failures <= 0) this.entries.delete(key)
   }
 
-  /** Failed logins counted for `address` (0 once forgotten). */
-  failures(address: string | undefined): number {
-    return this.current(addressKey(address))?.failures ?? 0
+  /** Failed logins counted for the pair (0 once forgotten). */
+  failures(address: string | undefined, username?: string): number {
+    return this.current(pairKey(address, username))?.failures ?? 0
   }
 
-  /** The addresses remembered now; never more than `maxAddresses`. */
+  /** The pairs remembered now; never more than `maxPairs`. */
   get size(): number {
     return this.entries.size
   }
@@ -137,10 +144,15 @@ export class LoginThrottle {
   /** Drops forgotten entries from the front (oldest failure first), then the oldest beyond the bound. */
   private sweep(now: number): void {
     for (const [key, entry] of this.entries) {
-      if (now - entry.lastFailureAt < this.options.forgetAfterMs && this.entries.size < this.options.maxAddresses) break
+      if (now - entry.lastFailureAt < this.options.forgetAfterMs && this.entries.size < this.options.maxPairs) break
       this.entries.delete(key)
     }
   }
+}
+
+/** One pair's key: no user name (anonymous, or missing) is a name of its own. */
+function pairKey(address: string | undefined, username: string | undefined): string {
+  return `${addressKey(address)}\u0000${username ?? ''}`
 }
 
 /** The unit an address is counted in: itself for IPv4, its /64 for IPv6. */

@@ -38,9 +38,12 @@ export class PasswordAuth {
     // The TLS handshake verified a certificate naming this user: that is the proof, the password file is not asked.
     if (credentials.certificateIdentity !== undefined) return Reason.Success
 
-    const admission = throttle.admit(remoteAddress)
+    const admission = throttle.admit(remoteAddress, username)
     if ('refused' in admission) {
-      logger.warn({ clientId, address: remoteAddress }, 'login refused unchecked: too many attempts from this address are waiting')
+      logger.warn(
+        { clientId, address: remoteAddress },
+        'login refused unchecked: too many attempts for this user from this address are waiting'
+      )
       return Reason.ServerBusy
     }
     if (admission.delayMs > 0) await this.sleep(admission.delayMs)
@@ -60,12 +63,12 @@ export class PasswordAuth {
         return Reason.ServerUnavailable
       }
       if (right) {
-        throttle.succeeded(remoteAddress)
+        throttle.succeeded(remoteAddress, username)
         return Reason.Success
       }
       problem = passwords.has(username) ? 'wrong password' : 'unknown user'
     }
-    const failures = throttle.failures(remoteAddress)
+    const failures = throttle.failures(remoteAddress, username)
     logger.warn({ clientId, address: remoteAddress, problem, failures, heldMs: admission.delayMs }, `login failed: ${problem}`)
     return Reason.BadUsernameOrPassword
   }

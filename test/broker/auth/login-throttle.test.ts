@@ -12,7 +12,7 @@ function throttle(options: Partial<LoginThrottleOptions> = {}): { throttle: Logi
     maxDelayMs: 8000,
     maxWaitMs: 20_000,
     forgetAfterMs: 60_000,
-    maxAddresses: 100,
+    maxPairs: 100,
     now: () => clock.now,
     ...options
   })
@@ -20,8 +20,8 @@ function throttle(options: Partial<LoginThrottleOptions> = {}): { throttle: Logi
 }
 
 /** One attempt that waits its hold, then fails; returns the hold. */
-function failAfterHold(subject: LoginThrottle, clock: { now: number }, address: string): number {
-  const admission = subject.admit(address)
+function failAfterHold(subject: LoginThrottle, clock: { now: number }, address: string, username?: string): number {
+  const admission = subject.admit(address, username)
   assert.ok('delayMs' in admission, 'admitted')
   clock.now += admission.delayMs
   return admission.delayMs
@@ -70,6 +70,30 @@ describe('login throttle', () => {
     assert.deepEqual(subject.admit('192.0.2.7'), { refused: true }, '15000 + 8000 is past maxWaitMs')
   })
 
+  test("one pair's failures never hold a correct login of another user from the same address", () => {
+    const { throttle: subject, clock } = throttle()
+    for (let i = 0; i < 8; i++) failAfterHold(subject, clock, '127.0.0.1', 'admin')
+    assert.deepEqual(subject.admit('127.0.0.1', 'service'), { delayMs: 0 }, 'another user from the same address')
+    subject.succeeded('127.0.0.1', 'service')
+    assert.deepEqual(subject.admit('127.0.0.1', undefined), { delayMs: 0 }, 'an anonymous client from the same address')
+    assert.deepEqual(subject.admit('192.0.2.9', 'admin'), { delayMs: 0 }, 'the same user from another address')
+    assert.equal(subject.failures('127.0.0.1', 'service'), 0, 'a success leaves nothing behind')
+  })
+
+  test('the failing pair is held, right or wrong, and the hold is capped at maxDelayMs', () => {
+    const { throttle: subject, clock } = throttle()
+    const holds = Array.from({ length: 8 }, () => failAfterHold(subject, clock, '127.0.0.1', 'admin'))
+    assert.deepEqual(holds, [0, 0, 0, 1000, 2000, 4000, 8000, 8000])
+    assert.deepEqual(subject.admit('127.0.0.1', 'admin'), { delayMs: 8000 }, 'the right password of the pair waits the same')
+  })
+
+  test('an unknown user name is a pair like any other: its timing says nothing about which names exist', () => {
+    const { throttle: subject, clock } = throttle()
+    const known = Array.from({ length: 6 }, () => failAfterHold(subject, clock, '192.0.2.1', 'admin'))
+    const unknown = Array.from({ length: 6 }, () => failAfterHold(subject, clock, '192.0.2.1', 'nobody-by-this-name'))
+    assert.deepEqual(unknown, known)
+  })
+
   test('addresses are counted apart', () => {
     const { throttle: subject, clock } = throttle()
     for (let i = 0; i < 5; i++) failAfterHold(subject, clock, '192.0.2.1')
@@ -100,7 +124,7 @@ describe('login throttle', () => {
   })
 
   test('memory is bounded: the oldest and the forgotten addresses are dropped first', () => {
-    const { throttle: subject, clock } = throttle({ maxAddresses: 10 })
+    const { throttle: subject, clock } = throttle({ maxPairs: 10 })
     for (let i = 0; i < 50; i++) {
       subject.admit(`198.51.100.${i}`)
       clock.now += 1

@@ -163,7 +163,7 @@ test('a file made by mosquitto_passwd: mosquitto_pub and mqtt.js log in with its
   await mqttClient(t, url, { username: 'pbkdf2-user', password: 'first pass', protocolVersion: 4 })
 })
 
-test('repeated failures from one address are held, doubling, before they are answered', async (t) => {
+test('repeated failures of one user from one address are held, doubling, before they are answered', async (t) => {
   const { port, holds } = await startAuthBroker(t, await ourFile(), {
     throttle: { freeFailures: 2, baseDelayMs: 500, maxDelayMs: 4000 }
   })
@@ -171,6 +171,22 @@ test('repeated failures from one address are held, doubling, before they are ans
   assert.deepEqual(holds, [500, 1000, 2000], 'the 3rd, 4th and 5th attempts were held')
   assert.equal(await connackFor(t, port, 5, user, password), 0, 'the right password still gets in')
   assert.deepEqual(holds, [500, 1000, 2000, 4000], '...after its hold: being right does not skip it')
+})
+
+test("one user's failed logins from an address never hold another user's correct login from it", async (t) => {
+  const other = 'sensor-8'
+  const passwords = PasswordFile.fromText(
+    `${user}:${await hashPassword(password, { N: 1024, r: 8, p: 1 })}\n${other}:${await hashPassword('other-secret', { N: 1024, r: 8, p: 1 })}\n`
+  )
+  const { port, holds } = await startAuthBroker(t, passwords, { throttle: { freeFailures: 2, baseDelayMs: 500, maxDelayMs: 4000 } })
+  for (let i = 0; i < 8; i++) assert.equal(await connackFor(t, port, 5, user, `guess-${i}`), 0x86)
+  const heldSoFar = holds.length
+  assert.equal(heldSoFar, 6, 'the failing pair is held')
+  assert.equal(await connackFor(t, port, 5, other, 'other-secret'), 0)
+  assert.equal(await connackFor(t, port, 4, other, 'other-secret'), 0)
+  assert.equal(holds.length, heldSoFar, 'the other user from the same address was not held')
+  assert.equal(await connackFor(t, port, 5, 'nobody', 'x'), 0x86, 'an unknown user is refused...')
+  assert.equal(holds.length, heldSoFar, '...without a hold of its own yet, like any user with few failures')
 })
 
 test('a held attempt is answered only when its hold is over', async (t) => {
