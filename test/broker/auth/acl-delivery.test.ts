@@ -64,6 +64,14 @@ async function publishAll(client: MqttClient, topics: string[], options: { qos?:
   for (const topic of topics) await client.publishAsync(topic, topic, { qos: options.qos ?? 1, retain: options.retain ?? false })
 }
 
+/** The admin, who may write everywhere, and two users with an inbox each under `pattern read inbox/%u/#`. */
+async function adminAliceBob(t: TestContext, running: Running) {
+  const admin = await mqttClient(t, running.url, { username: 'admin' })
+  const alice = await mqttClient(t, running.url, { username: 'alice' })
+  const bob = await mqttClient(t, running.url, { username: 'bob' })
+  return { admin, alice, bob, aliceInbox: new Inbox(alice), bobInbox: new Inbox(bob) }
+}
+
 async function topicsOf(inbox: Inbox, count: number): Promise<string[]> {
   return (await inbox.take(count)).map((message) => message.topic)
 }
@@ -136,11 +144,7 @@ describe('ACL read checks on delivery', { concurrency: true }, () => {
 
   test('pattern %u: inbox/# is granted to every user and delivers only their own inbox; another inbox is refused', async (t) => {
     const running = await startAclBroker(t)
-    const admin = await mqttClient(t, running.url, { username: 'admin' })
-    const alice = await mqttClient(t, running.url, { username: 'alice' })
-    const bob = await mqttClient(t, running.url, { username: 'bob' })
-    const aliceInbox = new Inbox(alice)
-    const bobInbox = new Inbox(bob)
+    const { admin, alice, bob, aliceInbox, bobInbox } = await adminAliceBob(t, running)
     assert.deepEqual(await subackCodes(alice, ['inbox/#', 'inbox/bob/#'], 1), [1, 0x87])
     assert.deepEqual(await subackCodes(bob, ['inbox/+/+'], 1), [1])
     await publishAll(admin, ['inbox/alice/1', 'inbox/bob/1', 'inbox/carol/1', 'inbox/alice/2'])
@@ -152,11 +156,7 @@ describe('ACL read checks on delivery', { concurrency: true }, () => {
 
   test('a shared group hands a message to a member that may read it, and drops one no member may read (spec 4.8.2)', async (t) => {
     const running = await startAclBroker(t)
-    const admin = await mqttClient(t, running.url, { username: 'admin' })
-    const alice = await mqttClient(t, running.url, { username: 'alice' })
-    const bob = await mqttClient(t, running.url, { username: 'bob' })
-    const aliceInbox = new Inbox(alice)
-    const bobInbox = new Inbox(bob)
+    const { admin, alice, bob, aliceInbox, bobInbox } = await adminAliceBob(t, running)
     const group = `$share/${uniqueId('g')}/inbox/#`
     assert.deepEqual(await subackCodes(alice, [group], 1), [1])
     assert.deepEqual(await subackCodes(bob, [group], 1), [1])
