@@ -40,7 +40,7 @@ export class Broker implements ConnectionHost {
   readonly auth: AuthHooks
   readonly logger: Logger
   readonly packets: PacketDispatcher
-  private readonly router = new Router()
+  private readonly router: Router
   private readonly retained: RetainedMessages
   private readonly publisher: Publisher
   private readonly sessions: LocalSessionRegistry
@@ -59,6 +59,7 @@ export class Broker implements ConnectionHost {
     this.store = dependencies.store ?? new MemoryStore()
     this.auth = dependencies.auth ?? allowAll
     this.logger = dependencies.logger ?? pino({ level: 'silent' })
+    this.router = new Router(undefined, this.auth.reads)
     const { stats, store, router } = this
     this.retained = new RetainedMessages(store)
     this.publisher = new Publisher(router, this.retained, this.auth, stats)

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { type TopicNode, TopicTree } from '../topic-tree.js'
 import { parseFilter } from '../topics.js'
-import type { ClientIdentity } from './hooks.js'
+import type { SubscriberIdentity } from './hooks.js'
 
 /**
  * Access control lists in the format of Mosquitto's `acl_file` (mosquitto.conf(5), src/security_default.c):
@@ -18,6 +18,13 @@ import type { ClientIdentity } from './hooks.js'
  * grant (Mosquitto lets a user's grant beat a pattern's deny; we don't). Rule topics match with the MQTT
  * wildcard rules, so `#` and `+/...` never reach `$SYS` or any other `$` topic [MQTT-4.7.2-1]: `$SYS` is
  * readable only where a rule names it.
+ *
+ * Subscriptions: a SUBSCRIBE is refused only when no topic its filter can match is readable, that is when no
+ * read rule shares a topic with the filter, or every topic they share is denied (`test/nosubscribe` itself
+ * under `deny test/nosubscribe`; `secret/a/+` under `deny secret/#`). Any other filter is granted, `#`
+ * beside a deny rule included, and each message is checked for read access when it would be delivered
+ * (retained ones too): denied ones are skipped. Mosquitto grants such filters too and relies on the same
+ * per-message check; refusing a filter that can never deliver anything tells the client so at once.
  *
  * Stricter than Mosquitto, on purpose: an unknown access word is an error rather than the first word of a
  * topic (a topic with spaces needs an explicit access word), `%u` / `%c` in a `topic` line is an error
@@ -138,7 +145,7 @@ export class Acl {
   }
 
   /** The rules that apply to one client, ready to answer for it; make it once per connection. */
-  forClient(client: ClientIdentity): ClientAcl {
+  forClient(client: SubscriberIdentity): ClientAcl {
     const { clientId, username } = client
     if (
       (this.substitutesClientId && unsafeSubstitute(clientId)) ||
@@ -192,18 +199,20 @@ export class ClientAcl {
   }
 
   /**
-   * May the client subscribe to `filter` (without any $share prefix)? Granted when one read rule covers
-   * the filter: every topic the filter matches, the rule matches too (F's `+` / `#` are levels R's
-   * wildcards must cover: R `a/+` covers F `a/b` and `a/+`, not `a/#`; R `a/#` covers all three and `a`).
-   * Refused when a deny rule covers the filter. A deny rule that covers only part of the filter refuses
-   * it too, unless `readCheckedOnDelivery`: then the subscription stands and delivery asks `canRead`.
+   * May the client subscribe to `filter` (without any $share prefix)? Granted when some topic the filter
+   * matches is readable: a read rule reaches into the filter (the two match a topic in common) and the
+   * topics they share are not all denied. Delivery then asks `canRead` per message, so a filter that also
+   * matches denied topics (`#` against `deny test/nosubscribe`) is granted and never sees them.
    */
-  canSubscribe(filter: string, readCheckedOnDelivery: boolean): boolean {
+  canSubscribe(filter: string): boolean {
     const levels = filter.split('/')
+    const denyRoots = this.sets.map((set) => set.deny.root)
     for (const set of this.sets) {
-      if (readCheckedOnDelivery ? covers(set.deny.root, levels, 0) : overlaps(set.deny.root, levels, 0)) return false
+      for (const rule of set.readTopics) {
+        const shared = intersect(levels, rule)
+        if (shared !== undefined && !allDenied(denyRoots, shared, 0)) return true
+      }
     }
-    for (const set of this.sets) if (covers(set.read.root, levels, 0)) return true
     return false
   }
 
@@ -226,20 +235,25 @@ export class ClientAcl {
 
 /**
  * Rule topics, one topic tree per kind of access (a path ending at a node with a value is a rule's topic).
- * Matching a topic name is the tree's own walk; whether a rule covers or overlaps a whole filter are
- * relations between two filters that only the ACL asks about, so their walks live here, over the same nodes.
+ * Matching a topic name is the tree's own walk; whether the deny rules match every topic of a filter is a
+ * relation between filters that only the ACL asks about, so its walk lives here, over the same nodes.
  */
 class RuleSet {
   readonly read = new TopicTree<true>()
   readonly write = new TopicTree<true>()
   readonly deny = new TopicTree<true>()
+  /** The topics of the read rules, split into levels: what `canSubscribe` intersects a filter with. */
+  readonly readTopics: string[][] = []
   isEmpty = true
 
   add(access: AclAccess, topic: string): void {
     this.isEmpty = false
     const levels = topic.split('/')
     if (access === 'deny') this.deny.set(levels, true)
-    if (access === 'read' || access === 'readwrite') this.read.set(levels, true)
+    if (access === 'read' || access === 'readwrite') {
+      this.read.set(levels, true)
+      this.readTopics.push(levels)
+    }
     if (access === 'write' || access === 'readwrite') this.write.set(levels, true)
   }
 }
@@ -252,52 +266,75 @@ function ends(node: Node | undefined): boolean {
 }
 
 /** A wildcard rule level may stand for topic level `index`, unless that is a first level starting with '$' [MQTT-4.7.2-1]. */
-function wildcardMay(levels: string[], index: number): boolean {
-  return index !== 0 || levels[0].charCodeAt(0) !== 36 /* $ */
+function wildcardMay(levels: readonly string[], index: number): boolean {
+  return index !== 0 || !isDollar(levels[0])
 }
 
-/** Does some rule in the tree match every topic the filter `levels` matches? */
-function covers(node: Node, levels: string[], index: number): boolean {
-  const children = node.children
-  if (index === levels.length) return ends(node) || ends(children?.get('#'))
-  if (children === undefined) return false
-  const level = levels[index]
-  if (wildcardMay(levels, index)) {
-    if (ends(children.get('#'))) return true
-    if (level === '#') return false // only a rule's '#' covers a filter's '#'
-    const plus = children.get('+')
-    if (plus !== undefined && covers(plus, levels, index + 1)) return true
-    if (level === '+') return false // only a rule's '+' or '#' covers a filter's '+'
+function isDollar(level: string): boolean {
+  return level.charCodeAt(0) === 36
+}
+
+/**
+ * The filter that matches exactly the topics both filters match, or undefined when they share none. Level by
+ * level: `+` gives way to the other side's level, `#` to the rest of the other side (`a/#` shares `a` with
+ * `a`, since it matches its parent level [MQTT-4.7.1-2]); a wildcard first level shares nothing with a
+ * first level starting with '$' [MQTT-4.7.2-1].
+ */
+function intersect(a: readonly string[], b: readonly string[]): string[] | undefined {
+  const shared: string[] = []
+  for (let index = 0; ; index++) {
+    const x = a[index]
+    const y = b[index]
+    if (x === undefined && y === undefined) return shared
+    if (x === '#' || y === '#') {
+      const rest = x === '#' ? b.slice(index) : a.slice(index)
+      if (index === 0 && rest.length > 0 && isDollar(rest[0])) return undefined
+      return shared.concat(rest)
+    }
+    if (x === undefined || y === undefined) return undefined
+    if (x === '+' || y === '+') {
+      const level = x === '+' ? y : x
+      if (index === 0 && isDollar(level)) return undefined
+      shared.push(level)
+    } else if (x === y) {
+      shared.push(x)
+    } else {
+      return undefined
+    }
   }
-  const exact = children.get(level)
-  return exact !== undefined && covers(exact, levels, index + 1)
 }
 
-/** Is there a topic that both some rule in the tree and the filter `levels` match? */
-function overlaps(node: Node, levels: string[], index: number): boolean {
-  const children = node.children
-  if (index === levels.length) return ends(node) || ends(children?.get('#'))
+/**
+ * Does some deny rule match every topic of the filter `levels`, from `index` on? `nodes` are the places in
+ * the deny trees that the levels before `index` lead to. A filter's `+` stands for any level, so it is
+ * denied only through a rule's `+` or `#` (a level no rule names is one the rules' exact levels miss); a
+ * filter's `#` is the topic so far (when it has a level) and every longer one, walked one `+` at a time
+ * until a rule's `#` denies the rest or no rule reaches deeper.
+ */
+function allDenied(nodes: readonly Node[], levels: readonly string[], index: number): boolean {
+  if (nodes.length === 0) return false
+  if (wildcardMay(levels, index) && nodes.some((node) => ends(node.children?.get('#')))) return true
+  if (index === levels.length) return nodes.some(ends)
   const level = levels[index]
   if (level === '#') {
-    // The filter's '#' matches the parent topic (`a/#` matches `a`) and everything below.
-    if (index > 0 && ends(node)) return true
-    if (children === undefined) return false
-    for (const key of children.keys()) if (index > 0 || key.charCodeAt(0) !== 36) return true
-    return false
-  }
-  if (children === undefined) return false
-  if (wildcardMay(levels, index)) {
-    if (ends(children.get('#'))) return true
-    const plus = children.get('+')
-    if (plus !== undefined && overlaps(plus, levels, index + 1)) return true
-  }
-  if (level === '+') {
-    for (const [key, child] of children) {
-      if (key === '#' || key === '+' || (index === 0 && key.charCodeAt(0) === 36)) continue
-      if (overlaps(child, levels, index + 1)) return true
+    let reached = nodes
+    for (let depth = index; reached.length > 0; depth++) {
+      if (depth > index && reached.some((node) => ends(node.children?.get('#')))) return true
+      if (depth > 0 && !reached.some(ends)) return false
+      reached = childrenAt(reached, '+')
     }
     return false
   }
-  const exact = children.get(level)
-  return exact !== undefined && overlaps(exact, levels, index + 1)
+  const next =
+    level === '+' || !wildcardMay(levels, index) ? childrenAt(nodes, level) : [...childrenAt(nodes, level), ...childrenAt(nodes, '+')]
+  return allDenied(next, levels, index + 1)
+}
+
+function childrenAt(nodes: readonly Node[], key: string): Node[] {
+  const found: Node[] = []
+  for (const node of nodes) {
+    const child = node.children?.get(key)
+    if (child !== undefined) found.push(child)
+  }
+  return found
 }

@@ -7,6 +7,18 @@ export interface ClientIdentity {
   remoteAddress: string | undefined
 }
 
+/** Who a message would be delivered to: a session, which may be offline, so without an address. */
+export type SubscriberIdentity = Pick<ClientIdentity, 'clientId' | 'username'>
+
+/**
+ * Read access, asked for each message about to be delivered (routed, or retained on SUBSCRIBE). Whoever keeps
+ * its answers (the router, per cached topic) drops them when `rulesVersion` changes (an ACL reloaded on SIGHUP).
+ */
+export interface ReadAuthorizer {
+  authorizeRead(subscriber: SubscriberIdentity, topic: string): boolean
+  readonly rulesVersion: number
+}
+
 export interface ConnectCredentials extends ClientIdentity {
   password: Buffer | undefined
   /**
@@ -23,8 +35,9 @@ export interface ConnectCredentials extends ClientIdentity {
 }
 
 /**
- * Authentication and authorization, asked on CONNECT, PUBLISH and SUBSCRIBE. The security issue
- * (#5) plugs in password files, certificates and ACLs; until then everything is allowed.
+ * Authentication and authorization, asked on CONNECT, PUBLISH and SUBSCRIBE, and, where `reads` is given,
+ * before each delivery. `allowAll` (no password or ACL file) and configure-auth.ts (password file, listener
+ * anonymous policy, certificates, ACL file through acl-auth.ts) implement it.
  */
 export interface AuthHooks {
   /** A CONNECT reason code: 0 accepts; 0x86 / 0x87 / 0x8A refuse. */
@@ -32,6 +45,11 @@ export interface AuthHooks {
   authorizePublish(client: ClientIdentity, topic: string, qos: QoS, retain: boolean): boolean
   /** The QoS granted (at most `qos`), or a SUBACK failure reason code (≥ 0x80). */
   authorizeSubscribe(client: ClientIdentity, filter: string, qos: QoS): number
+  /**
+   * Present when a granted subscription may still match topics its subscriber may not read (an ACL file).
+   * Absent, every subscriber reads all its subscriptions match, and delivery asks nothing.
+   */
+  readonly reads?: ReadAuthorizer
 }
 
 export const allowAll: AuthHooks = {

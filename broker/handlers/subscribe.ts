@@ -17,6 +17,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket, 'options' | 'auth'
   if (subscriptionId === 0) throw protocolViolation('Subscription Identifier of 0') // spec 3.8.2.1.2
   // 3.1.1 [MQTT-3.8.3-3], 5.0 [MQTT-3.8.3-2]: at least one topic filter
   if (packet.subscriptions.length === 0) throw protocolViolation('SUBSCRIBE without a topic filter')
+  const reads = auth.reads
   const granted: number[] = []
   const retained: Delivery[] = []
   const now = Date.now()
@@ -51,9 +52,11 @@ export const handleSubscribe: PacketHandler<ISubscribePacket, 'options' | 'auth'
     }
     const isNew = subscriptions.add(session, subscription)
     granted.push(subscription.qos)
-    // Retained messages go to new non-shared subscriptions, as Retain Handling says [MQTT-3.3.1-9..11, MQTT-3.8.4-4].
+    // Retained messages go to new non-shared subscriptions, as Retain Handling says [MQTT-3.3.1-9..11, MQTT-3.8.4-4],
+    // those the session may read (an ACL grants a filter that also matches denied topics).
     if (parsed.group === undefined && (subscription.retainHandling === 0 || (subscription.retainHandling === 1 && isNew))) {
       for (const message of retainedMessages.match(parsed.filter, now)) {
+        if (reads !== undefined && !reads.authorizeRead(session, message.topic)) continue
         retained.push({
           message,
           qos: Math.min(message.qos, subscription.qos) as QoS,

@@ -1,4 +1,5 @@
 import type { QoS } from 'mqtt-packet'
+import type { ReadAuthorizer } from '../auth/hooks.js'
 import type { Delivery, Message } from '../message.js'
 import { TopicTree } from '../topic-tree.js'
 import type { FilterListener, MessageRouter } from './message-router.js'
@@ -10,6 +11,11 @@ import { TopicTrie } from './topic-trie.js'
 export interface SessionMatch {
   readonly session: Subscriber
   readonly subscriptions: Subscription[]
+  /**
+   * Whether the session may read the topic, kept with the user name it was judged for (a resumed session
+   * can change hands): set on the first delivery when the router checks reads, else never.
+   */
+  readAccess: { readonly username: string | undefined; readonly allowed: boolean } | undefined
 }
 
 export interface MatchResult {
@@ -31,6 +37,11 @@ const CACHE_LIMIT = 20_000
  * SUBSCRIBE or UNSUBSCRIBE at filter F drops exactly the cached topics that F matches and no other. They are
  * found by a walk of `cachedTopics` (the cached topic names, in a topic tree of their own): a filter without
  * wildcards finds only its own topic, `a/+` only the cached topics one level under `a`.
+ *
+ * Read access (an ACL): with a ReadAuthorizer, each delivery is first checked against the subscriber's read
+ * rights; the answer is kept in the cached match (per topic and session), so it inherits the cache's bound
+ * and invalidation, and the whole cache is dropped when the rules change (`rulesVersion`, on SIGHUP).
+ * Without one, routing asks nothing.
  */
 export class Router implements MessageRouter {
   /** Subscriptions by filter, keyed by the session's client id, or SHARE_KEY + the group for a shared group. */
@@ -38,9 +49,16 @@ export class Router implements MessageRouter {
   private readonly cache = new Map<string, MatchResult>()
   private readonly cachedTopics = new TopicTree<string>()
   private subscriptionCount = 0
+  private readRulesVersion: number | undefined
 
-  /** @param filters told of the filters this node holds, for a router that forwards across nodes. */
-  constructor(filters?: FilterListener) {
+  /**
+   * @param filters told of the filters this node holds, for a router that forwards across nodes.
+   * @param reads asked before each delivery; undefined when every subscriber may read all it matches.
+   */
+  constructor(
+    filters?: FilterListener,
+    private readonly reads?: ReadAuthorizer
+  ) {
     this.trie = new TopicTrie(filters)
   }
 
@@ -93,14 +111,23 @@ export class Router implements MessageRouter {
 
   /** Hands the message to every matching session once, and to one member of every matching shared group. */
   route(message: Message): void {
+    const reads = this.reads
+    if (reads !== undefined && reads.rulesVersion !== this.readRulesVersion) {
+      this.clearMatches()
+      this.readRulesVersion = reads.rulesVersion
+    }
     const { sessions, groups } = this.match(message.topic)
     for (let i = 0; i < sessions.length; i++) {
       const match = sessions[i]
+      if (reads !== undefined && !mayRead(reads, match, message.topic)) continue
       const delivery = match.subscriptions.length === 1 ? deliveryFor(message, match.subscriptions[0]) : mergedDelivery(message, match)
       if (delivery !== undefined) match.session.deliver(delivery)
     }
     for (let i = 0; i < groups.length; i++) {
-      const member = groups[i].pick(message.origin)
+      const member = groups[i].pick(
+        message.origin,
+        reads === undefined ? undefined : (subscriber) => reads.authorizeRead(subscriber, message.topic)
+      )
       if (member !== undefined) member.session.deliver(deliveryFor(message, member)!)
     }
   }
@@ -133,12 +160,22 @@ function groupBySession(matches: Array<Subscription | SharedGroup>): MatchResult
     if (existing !== undefined) {
       existing.subscriptions.push(match)
     } else {
-      const entry = { session: match.session, subscriptions: [match] }
+      const entry: SessionMatch = { session: match.session, subscriptions: [match], readAccess: undefined }
       bySession.set(match.session, entry)
       sessions.push(entry)
     }
   }
   return { sessions, groups }
+}
+
+/** The kept answer for this topic and session, or the reader's (kept for the next message on the topic). */
+function mayRead(reads: ReadAuthorizer, match: SessionMatch, topic: string): boolean {
+  const username = match.session.username
+  const known = match.readAccess
+  if (known !== undefined && known.username === username) return known.allowed
+  const allowed = reads.authorizeRead(match.session, topic)
+  match.readAccess = { username, allowed }
+  return allowed
 }
 
 function deliveryFor(message: Message, subscription: Subscription): Delivery | undefined {

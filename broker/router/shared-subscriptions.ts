@@ -1,4 +1,4 @@
-import type { Subscription } from './subscription.js'
+import type { Subscriber, Subscription } from './subscription.js'
 
 /**
  * The members of one `$share/{group}/{filter}` (spec 4.8.2). Each message goes to one member,
@@ -31,14 +31,18 @@ export class SharedGroup {
     if (this.cursor > index) this.cursor--
   }
 
-  /** The member that takes the next message, excluding the publisher where it asked for No Local. */
-  pick(origin: string): Subscription | undefined {
+  /**
+   * The member that takes the next message, excluding the publisher where it asked for No Local and, when
+   * `mayRead` is given (an ACL), members that may not read the message: another member takes it, or none.
+   */
+  pick(origin: string, mayRead?: (subscriber: Subscriber) => boolean): Subscription | undefined {
     const count = this.members.length
     let fallback: Subscription | undefined
     for (let step = 0; step < count; step++) {
       const index = (this.cursor + step) % count
       const member = this.members[index]
       if (member.noLocal && member.session.clientId === origin) continue
+      if (mayRead !== undefined && !mayRead(member.session)) continue
       if (member.session.isConnected) {
         this.cursor = (index + 1) % count
         return member

@@ -2,12 +2,13 @@ import type { QoS } from 'mqtt-packet'
 import type { Delivery } from '../message.js'
 
 /**
- * The session that holds a subscription, as routing sees it: who it is, whether a connection is attached,
- * and where a matching message goes. session/session.ts implements it; declared here so that routing
+ * The session that holds a subscription, as routing sees it: who it is (client id, and the user name its
+ * read access is judged by), whether a connection is attached, and where a matching message goes. session/session.ts implements it; declared here so that routing
  * needs nothing from sessions.
  */
 export interface Subscriber {
   readonly clientId: string
+  readonly username: string | undefined
   readonly isConnected: boolean
   deliver(delivery: Delivery): void
 }

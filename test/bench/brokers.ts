@@ -100,17 +100,23 @@ export function assertAvailable(name: BrokerName): void {
 
 /**
  * A fresh broker process pinned to BROKER_CORE, listening on 127.0.0.1. `limits`: the scenario's own
- * in-flight window and queue length (aedes has no such settings and ignores them).
+ * in-flight window and queue length (aedes has no such settings and ignores them). `acl`: the text of an
+ * ACL file for thermopost to start with.
  */
-export async function launchBroker(name: BrokerName, limits?: BrokerLimits): Promise<RunningBroker> {
+export async function launchBroker(name: BrokerName, limits?: BrokerLimits, acl?: string): Promise<RunningBroker> {
+  if (acl !== undefined && !name.startsWith('thermopost')) throw new Error(`${name}: the bench gives an ACL file to thermopost only`)
   switch (name) {
     case 'thermopost': {
       // Never the default ./data: every run starts from an empty store, and other runs' state stays out.
       const dataDir = freshDataDir(name)
-      return await launchReporting(name, dataDir, thermopost(['--store', 'sqlite', '--data-dir', dataDir], limits ?? DEFAULT_LIMITS))
+      return await withAclFile(acl, (aclArgs) =>
+        launchReporting(name, dataDir, thermopost(['--store', 'sqlite', '--data-dir', dataDir, ...aclArgs], limits ?? DEFAULT_LIMITS))
+      )
     }
     case 'thermopost-memory':
-      return await launchReporting(name, null, thermopost(['--store', 'memory'], limits ?? DEFAULT_LIMITS))
+      return await withAclFile(acl, (aclArgs) =>
+        launchReporting(name, null, thermopost(['--store', 'memory', ...aclArgs], limits ?? DEFAULT_LIMITS))
+      )
     case 'aedes':
       return await launchReporting(name, null, spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0']))
     case 'mosquitto':
@@ -142,6 +148,19 @@ function thermopost(storeArgs: readonly string[], limits: BrokerLimits): ChildPr
     [...profile, THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs],
     REPO_ROOT
   )
+}
+
+/** `--acl-file` with `acl` in a temporary file while the broker starts: it reads the file once (and on SIGHUP, which the bench never sends). */
+async function withAclFile(acl: string | undefined, launch: (aclArgs: string[]) => Promise<RunningBroker>): Promise<RunningBroker> {
+  if (acl === undefined) return await launch([])
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-bench-acl-'))
+  const file = join(dir, 'acl')
+  writeFileSync(file, acl)
+  try {
+    return await launch(['--acl-file', file, '--allow-anonymous', 'true'])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 function freshDataDir(name: BrokerName): string {

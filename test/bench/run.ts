@@ -18,7 +18,7 @@ async function runOnce(scenario: Scenario, brokerName: BrokerName, round: number
   const record: RunRecord = { round, scenario: scenario.name, broker: brokerName, result: null, problems: [] }
   let broker: RunningBroker | undefined
   try {
-    broker = await launchBroker(brokerName, scenario.limits)
+    broker = await launchBroker(brokerName, scenario.limits, scenario.acl)
     record.result = await runGenerator(
       {
         scenario: scenario.name,

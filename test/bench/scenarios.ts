@@ -3,6 +3,7 @@ import type { BrokerLimits, BrokerName } from './brokers.js'
 /** The workloads the bench knows; the load generator runs one per process. */
 export type ScenarioName =
   | 'qos0-fanin'
+  | 'qos0-fanin-acl'
   | 'fanout-latency'
   | 'fanout-saturation'
   | 'qos1-fanin'
@@ -92,6 +93,8 @@ export type Scenario = {
   setupAllowanceMs?: number
   /** The brokers' in-flight window and queue length; without it, the bench's defaults (see brokers.ts). */
   limits?: BrokerLimits
+  /** The text of an ACL file the broker starts with (thermopost variants only); without it, none. */
+  acl?: string
 } & (FanInScenario | FanOutScenario | IdleScenario | OfflineQueueScenario | FleetScenario | ServiceIngestScenario)
 
 export const PAYLOAD_BYTES = 64
@@ -105,6 +108,19 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'qos0-fanin',
     headline: 'deliveries',
     brokers: COMPARED,
+    kind: 'fan-in',
+    publishers: 20,
+    qos: 0,
+    window: 0,
+    persistentSubscriber: false
+  },
+  // qos0-fanin again with an ACL file whose deny rule overlaps the subscriber's bench/#: the subscription is
+  // granted and every delivery checked (cached per topic and subscriber); against qos0-fanin, what that costs.
+  {
+    name: 'qos0-fanin-acl',
+    headline: 'deliveries',
+    brokers: ['thermopost'],
+    acl: 'topic readwrite bench/#\ntopic deny bench/denied\n',
     kind: 'fan-in',
     publishers: 20,
     qos: 0,

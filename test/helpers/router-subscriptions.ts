@@ -4,7 +4,7 @@ import { parseFilter } from '../../broker/topics.js'
 
 /** A connected subscriber that takes every delivery and keeps none: for driving the router on its own. */
 export function subscriber(clientId: string): Subscriber {
-  return { clientId, isConnected: true, deliver: (_delivery: Delivery) => {} }
+  return { clientId, username: undefined, isConnected: true, deliver: (_delivery: Delivery) => {} }
 }
 
 /** A QoS 0 subscription of `session` to `fullFilter` (`$share/{group}/` allowed), with no options set. */

@@ -232,9 +232,9 @@ describe('$SYS and other $ topics', () => {
     assert.equal(access(acl, client('c'), '$app/x'), '-')
     assert.equal(access(acl, client('c'), 'app/x'), 'rw')
     const rules = acl.forClient(client('c'))
-    assert.equal(rules.canSubscribe('$SYS/#', false), false)
-    assert.equal(rules.canSubscribe('$SYS/broker/version', false), false)
-    assert.equal(rules.canSubscribe('#', false), true, '# does not match $SYS, so granting it grants no $SYS')
+    assert.equal(rules.canSubscribe('$SYS/#'), false)
+    assert.equal(rules.canSubscribe('$SYS/broker/version'), false)
+    assert.equal(rules.canSubscribe('#'), true, '# does not match $SYS, so granting it grants no $SYS')
   })
 
   test('a rule naming $SYS grants it', () => {
@@ -242,9 +242,11 @@ describe('$SYS and other $ topics', () => {
     assert.equal(access(acl, client('c', 'admin'), '$SYS/broker/clients/connected'), 'r')
     assert.equal(access(acl, client('c', 'ops'), '$SYS/broker/version'), 'r')
     assert.equal(access(acl, client('c', 'ops'), '$SYS/broker/clients/connected'), '-')
-    assert.equal(acl.forClient(client('c', 'admin')).canSubscribe('$SYS/#', false), true)
-    assert.equal(acl.forClient(client('c', 'ops')).canSubscribe('$SYS/#', false), false)
-    assert.equal(acl.forClient(client('c', 'ops')).canSubscribe('$SYS/broker/+', false), true)
+    assert.equal(acl.forClient(client('c', 'admin')).canSubscribe('$SYS/#'), true)
+    assert.equal(acl.forClient(client('c', 'ops')).canSubscribe('$SYS/#'), true, 'it reaches $SYS/broker/+, which ops reads')
+    assert.equal(acl.forClient(client('c', 'ops')).canSubscribe('$SYS/broker/+'), true)
+    assert.equal(acl.forClient(client('c', 'ops')).canSubscribe('$SYS/broker/clients/+'), false, 'nothing in it is readable')
+    assert.equal(acl.forClient(client('c')).canSubscribe('$SYS/#'), false, 'no rule for anonymous clients')
   })
 
   test("a deny '#' does not deny $SYS (MQTT wildcard rules), but nothing reads $SYS without a grant", () => {
@@ -255,50 +257,79 @@ describe('$SYS and other $ topics', () => {
 })
 
 describe('subscriptions', () => {
-  // Each rule is a read rule; the filter is granted when the rule covers every topic it matches.
+  // Each rule is a read rule; the filter is granted when it can match a topic the rule reads, and refused when it can match none.
   const cases: Array<{ rule: string; granted: string[]; refused: string[] }> = [
-    { rule: 'a/b', granted: ['a/b'], refused: ['a/+', 'a/#', '#', 'a', 'a/b/c', '+/b'] },
-    { rule: 'a/+', granted: ['a/b', 'a/+', 'a/'], refused: ['a/#', 'a', 'a/b/c', '+/b', '+/+'] },
-    { rule: 'a/#', granted: ['a', 'a/b', 'a/+', 'a/#', 'a/b/#', 'a/+/c'], refused: ['#', '+/b', 'b', '+'] },
-    { rule: '+/b', granted: ['a/b', '+/b'], refused: ['$SYS/b', '#', '+/+', '+/b/c'] },
+    { rule: 'a/b', granted: ['a/b', 'a/+', 'a/#', '#', '+/b', '+/+'], refused: ['a', 'a/b/c', 'a/c', 'b/#', '+', '$SYS/#'] },
+    { rule: 'a/+', granted: ['a/b', 'a/+', 'a/', 'a/#', '#', '+/b', '+/+'], refused: ['a', 'a/b/c', 'b/+', '+'] },
+    { rule: 'a/#', granted: ['a', 'a/b', 'a/+', 'a/#', 'a/b/#', 'a/+/c', '#', '+/b', '+'], refused: ['b', 'b/#', '$SYS/#'] },
+    { rule: '+/b', granted: ['a/b', '+/b', '#', '+/+'], refused: ['$SYS/b', '+/b/c', 'a/c', 'a'] },
     { rule: '#', granted: ['#', 'a', '+/+', 'a/#', '+'], refused: ['$SYS/#', '$SYS', '$app/+'] },
-    { rule: 'a/+/#', granted: ['a/b', 'a/+', 'a/b/#', 'a/+/#'], refused: ['a', 'a/#'] },
+    { rule: 'a/+/#', granted: ['a/b', 'a/+', 'a/b/#', 'a/+/#', 'a/#'], refused: ['a', 'b/+'] },
     { rule: '$SYS/#', granted: ['$SYS/#', '$SYS/broker/+', '$SYS'], refused: ['#', '+/broker/version', '$SYSTEM/x'] }
   ]
   for (const { rule, granted, refused } of cases) {
-    test(`read rule ${rule}: grants ${granted.join(' ')}; refuses ${refused.join(' ')}`, () => {
+    test(`read rule ${rule}: grants ${granted.join(' ')}, which match a topic it reads; refuses ${refused.join(' ')}`, () => {
       const rules = parseAcl(`topic read ${rule}`).forClient(client('c'))
-      for (const filter of granted) assert.equal(rules.canSubscribe(filter, true), true, `${filter} under ${rule}`)
-      for (const filter of refused) assert.equal(rules.canSubscribe(filter, true), false, `${filter} under ${rule}`)
+      for (const filter of granted) assert.equal(rules.canSubscribe(filter), true, `${filter} under ${rule}`)
+      for (const filter of refused) assert.equal(rules.canSubscribe(filter), false, `${filter} under ${rule}`)
     })
   }
 
   test('a write rule grants no subscription', () => {
-    assert.equal(parseAcl('topic write a/#').forClient(client('c')).canSubscribe('a/b', true), false)
+    assert.equal(parseAcl('topic write a/#').forClient(client('c')).canSubscribe('a/b'), false)
   })
 
-  test('a deny that covers the filter refuses it; one that overlaps only part refuses it only without delivery checks', () => {
+  test('a filter is refused only when every topic it can match is denied; one that overlaps a deny is granted', () => {
     const rules = parseAcl('topic read s/#\ntopic deny s/secret\ntopic deny s/p/#').forClient(client('c'))
-    assert.equal(rules.canSubscribe('s/secret', true), false)
-    assert.equal(rules.canSubscribe('s/p/+', true), false)
-    assert.equal(rules.canSubscribe('s/open', true), true)
-    // Overlap: the filter would also receive denied topics.
-    assert.equal(rules.canSubscribe('s/#', true), true, 'granted: delivery checks keep s/secret away')
-    assert.equal(rules.canSubscribe('s/#', false), false, 'refused: nothing would keep s/secret away')
-    assert.equal(rules.canSubscribe('s/+', false), false)
-    assert.equal(rules.canSubscribe('s/+/x', false), false, 'overlaps s/p/#')
-    assert.equal(rules.canSubscribe('s/q/+', false), true, 'no overlap with s/secret or s/p/#')
-    assert.equal(rules.canSubscribe('s/open', false), true)
+    for (const filter of ['s/secret', 's/p', 's/p/+', 's/p/#', '+/secret']) assert.equal(rules.canSubscribe(filter), false, filter)
+    for (const filter of ['s/open', 's/#', 's/+', 's/+/x', '#', 's/secret/x', 's/secret/#']) {
+      assert.equal(rules.canSubscribe(filter), true, `${filter}: delivery checks keep s/secret and s/p/# away`)
+    }
     assert.equal(rules.canRead('s/secret'), false)
+    assert.equal(rules.canRead('s/secret/x'), true)
     assert.equal(rules.canRead('s/open'), true)
   })
 
-  test('deny overlap follows the $ rule: a filter # does not overlap a deny on $SYS', () => {
+  test("the issue's two-line ACL: '#' is granted, test/nosubscribe refused", () => {
+    const rules = parseAcl('topic readwrite #\ntopic deny test/nosubscribe').forClient(client('c'))
+    assert.equal(rules.canSubscribe('#'), true)
+    assert.equal(rules.canSubscribe('test/+'), true)
+    assert.equal(rules.canSubscribe('test/nosubscribe'), false)
+    assert.equal(rules.canRead('test/nosubscribe'), false)
+    assert.equal(rules.canRead('test/other'), true)
+  })
+
+  test("denies that together cover a filter's '#' refuse it; a level below them left open grants it", () => {
+    const covered = parseAcl('topic read #\ntopic deny a\ntopic deny a/+/#').forClient(client('c'))
+    assert.equal(covered.canSubscribe('a/#'), false, 'a and a/+/# are all of a/#')
+    assert.equal(covered.canSubscribe('b/#'), true)
+    const open = parseAcl('topic read #\ntopic deny a\ntopic deny a/+').forClient(client('c'))
+    assert.equal(open.canSubscribe('a/#'), true, 'a/x/y is readable')
+    assert.equal(open.canSubscribe('a/+'), false)
+    const everything = parseAcl('topic read #\ntopic deny +/#').forClient(client('c'))
+    assert.equal(everything.canSubscribe('#'), false, '+/# denies every topic # matches')
+    assert.equal(everything.canSubscribe('+/x/#'), false)
+  })
+
+  test('a deny in one section or pattern refuses what a grant in another reaches, when it covers it all', () => {
+    const acl = parseAcl(
+      'user alice\ntopic read devices/#\npattern deny devices/%c/#\npattern read inbox/%u/#\ntopic deny inbox/alice/private'
+    )
+    const alice = acl.forClient(client('th-1', 'alice'))
+    assert.equal(alice.canSubscribe('devices/th-1/+'), false)
+    assert.equal(alice.canSubscribe('devices/+/temp'), true, 'devices/th-2/temp is readable')
+    assert.equal(alice.canSubscribe('inbox/alice/#'), true)
+    assert.equal(alice.canSubscribe('inbox/alice/private'), false)
+    assert.equal(alice.canSubscribe('inbox/bob/#'), false)
+  })
+
+  test('the $ rule holds for deny rules too: # is granted beside a deny on $SYS', () => {
     const rules = parseAcl('topic read #\ntopic read $SYS/#\ntopic deny $SYS/broker/clients/#').forClient(client('c'))
-    assert.equal(rules.canSubscribe('#', false), true)
-    assert.equal(rules.canSubscribe('$SYS/#', false), false)
-    assert.equal(rules.canSubscribe('$SYS/broker/version', false), true)
-    assert.equal(rules.canSubscribe('+/broker/clients/x', false), true)
+    assert.equal(rules.canSubscribe('#'), true)
+    assert.equal(rules.canSubscribe('$SYS/#'), true, '$SYS/broker/version is readable')
+    assert.equal(rules.canSubscribe('$SYS/broker/version'), true)
+    assert.equal(rules.canSubscribe('$SYS/broker/clients/+'), false)
+    assert.equal(rules.canSubscribe('+/broker/clients/x'), true, 'a wildcard first level does not reach $SYS')
   })
 })
 
@@ -309,11 +340,12 @@ describe('AclAuthorizer', () => {
     const auth = new AclAuthorizer(acl)
     const alice = client('a1', 'alice')
     assert.equal(auth.authorizeSubscribe(alice, 'news/today', 2), 2)
-    assert.equal(auth.authorizeSubscribe(alice, 'news/#', 1), 0x87)
+    assert.equal(auth.authorizeSubscribe(alice, 'news/#', 1), 1, 'news/x is readable')
+    assert.equal(auth.authorizeSubscribe(alice, 'bob/#', 1), 0x87)
     assert.equal(auth.authorizeSubscribe(alice, '$share/g/news/today', 1), 1)
     assert.equal(auth.authorizeSubscribe(alice, '$share/g/other', 1), 0x87)
-    assert.equal(auth.authorizeSubscribe(alice, 'alice/#', 1), 0x87, 'overlaps the deny: no delivery checks by default')
-    assert.equal(new AclAuthorizer(acl, undefined, { readCheckedOnDelivery: true }).authorizeSubscribe(alice, 'alice/#', 1), 1)
+    assert.equal(auth.authorizeSubscribe(alice, 'alice/#', 1), 1, 'overlaps the deny: granted, deliveries are checked')
+    assert.equal(auth.authorizeSubscribe(alice, 'alice/secret', 1), 0x87)
   })
 
   test('authorizePublish and authorizeRead', () => {
@@ -346,6 +378,17 @@ describe('AclAuthorizer', () => {
     auth.replace(parseAcl('user alice\ntopic read alice/#'))
     assert.equal(auth.authorizePublish(who, 'alice/x', 0, false), false)
     assert.equal(auth.authorizeRead(who, 'alice/x'), true)
+  })
+
+  test('reads are checked on delivery, and rulesVersion tells cached answers apart across a reload', () => {
+    const auth = new AclAuthorizer(acl)
+    assert.equal(auth.reads, auth)
+    const before = auth.reads.rulesVersion
+    const subscriber = { clientId: 'a1', username: 'alice' }
+    assert.equal(auth.authorizeRead(subscriber, 'alice/x'), true)
+    auth.replace(parseAcl('user alice\ntopic deny alice/#'))
+    assert.notEqual(auth.reads.rulesVersion, before)
+    assert.equal(auth.authorizeRead(subscriber, 'alice/x'), false)
   })
 
   test('the per-topic cache stays bounded and keeps answering right', () => {
