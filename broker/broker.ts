@@ -10,6 +10,7 @@ import { listenTcp } from './listeners/tcp.js'
 import { listenTls } from './listeners/tls.js'
 import { listenWs } from './listeners/ws.js'
 import { type BrokerOptions, resolveBrokerOptions } from './options.js'
+import { ProtocolErrorLog } from './protocol/protocol-error-log.js'
 import { Reason } from './protocol/reason-codes.js'
 import { Publisher } from './publisher.js'
 import { RetainedMessages } from './retained/retained.js'
@@ -40,6 +41,7 @@ export class Broker implements ConnectionHost {
   readonly auth: AuthHooks
   readonly logger: Logger
   readonly packets: PacketDispatcher
+  readonly protocolErrors: ProtocolErrorLog
   private readonly router: Router
   private readonly retained: RetainedMessages
   private readonly publisher: Publisher
@@ -65,6 +67,7 @@ export class Broker implements ConnectionHost {
     this.publisher = new Publisher(router, this.retained, this.auth, stats)
     const subscriptions = new SessionSubscriptions(router, store)
     this.sessions = new LocalSessionRegistry({ options: this.options, stats, store, subscriptions, wills: this.publisher })
+    this.protocolErrors = new ProtocolErrorLog(this.logger)
     this.packets = new PacketDispatcher({
       options: this.options,
       stats,

@@ -20,6 +20,7 @@ import { type DurableReply, PendingAcks } from './pending-acks.js'
 import { encodeAck, encodePacket } from './protocol/codec.js'
 import { PacketFramer } from './protocol/framer.js'
 import { ProtocolError } from './protocol/protocol-error.js'
+import type { ProtocolErrorLog } from './protocol/protocol-error-log.js'
 import { Reason } from './protocol/reason-codes.js'
 import { TopicAliases } from './protocol/topic-aliases.js'
 import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
@@ -41,6 +42,8 @@ export interface ConnectionHost {
   readonly logger: Logger
   /** Decodes and handles one packet (handlers/index.ts). */
   readonly packets: PacketSink
+  /** Where connections closed for what they sent are logged. */
+  readonly protocolErrors: Pick<ProtocolErrorLog, 'report'>
   /** Called once per connection when it ends, however it ends. */
   connectionClosed(connection: Connection, wasConnected: boolean): void
 }
@@ -284,6 +287,14 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
     this.close()
   }
 
+  /** Ends the connection for what the client sent: logged (rate-limited), then as `disconnect`. */
+  rejectProtocol(reasonCode: number, problem: string): void {
+    if (!this.isOpen) return
+    const { remoteAddress: address, clientId, protocolVersion } = this
+    this.host.protocolErrors.report({ address, clientId, protocolVersion, reasonCode, problem })
+    this.disconnect(reasonCode, problem)
+  }
+
   /** Flushes what is written and closes the socket. */
   close(): void {
     if (this.state === 'closed') return
@@ -328,7 +339,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
         bytes = this.framer.next()
       } catch (error) {
         const reason = error instanceof ProtocolError ? error.reasonCode : Reason.MalformedPacket
-        this.disconnect(reason, (error as Error).message)
+        this.rejectProtocol(reason, (error as Error).message)
         return
       }
       if (bytes === undefined) return

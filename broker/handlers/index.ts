@@ -53,7 +53,7 @@ export class PacketDispatcher implements PacketSink {
       } catch (error) {
         if (awaitingConnect && (error as Error).message === UNSUPPORTED_LEVEL) {
           connection.socket.write(UNACCEPTABLE_PROTOCOL_CONNACK)
-          connection.close()
+          connection.rejectProtocol(Reason.UnsupportedProtocolVersion, 'CONNECT with an unknown protocol level') // closes: not connected
           return undefined
         }
         throw error
@@ -61,7 +61,7 @@ export class PacketDispatcher implements PacketSink {
       if (awaitingConnect !== (packet.cmd === 'connect')) {
         // The first packet must be CONNECT [MQTT-3.1.0-1], and only the first [MQTT-3.1.0-2].
         if (awaitingConnect) {
-          connection.close()
+          connection.rejectProtocol(Reason.ProtocolError, `${packet.cmd.toUpperCase()} before CONNECT`)
           return undefined
         }
         throw protocolViolation('second CONNECT')
@@ -81,7 +81,7 @@ export class PacketDispatcher implements PacketSink {
 
   private fail(connection: Connection, error: unknown): void {
     if (error instanceof ProtocolError) {
-      connection.disconnect(error.reasonCode, error.message)
+      connection.rejectProtocol(error.reasonCode, error.message)
       return
     }
     this.context.logger.error({ err: error, clientId: connection.clientId }, 'packet handler failed')
