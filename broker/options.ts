@@ -43,7 +43,17 @@ export interface BrokerOptions {
   maxConnectionRate: number
   /** Apply the per-address limits to loopback too (off, so local tools and load tests are not throttled). */
   rateLimitLoopback: boolean
+  /**
+   * A session belongs to the user who made it (user name, or certificate identity on a use_identity_as_username
+   * listener; no user name is a user of its own). A CONNECT of another user for the same client id: 'refuse' answers
+   * 0x87 Not authorized (3.1.1: return code 5) and leaves the session and any connection on it alone; 'clean-start'
+   * takes over, discards the old session and starts a new one (Session Present 0).
+   */
+  sessionOwnerMismatch: SessionOwnerMismatch
 }
+
+export const sessionOwnerMismatchChoices = ['refuse', 'clean-start'] as const
+export type SessionOwnerMismatch = (typeof sessionOwnerMismatchChoices)[number]
 
 export const defaultBrokerOptions: Readonly<BrokerOptions> = Object.freeze({
   maxPacketSize: 1024 * 1024,
@@ -65,7 +75,8 @@ export const defaultBrokerOptions: Readonly<BrokerOptions> = Object.freeze({
   maxTopicLength: 4096,
   maxPublishRate: 0,
   maxConnectionRate: 50,
-  rateLimitLoopback: false
+  rateLimitLoopback: false,
+  sessionOwnerMismatch: 'refuse'
 })
 
 /** Allowed range of each numeric option; the protocol fixes several (packet ids, 16-bit counts). */
@@ -98,6 +109,9 @@ export function resolveBrokerOptions(overrides: Partial<BrokerOptions> = {}): Re
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new RangeError(`broker option ${key} must be a whole number from ${min} to ${max}, not ${String(value)}`)
     }
+  }
+  if (!sessionOwnerMismatchChoices.includes(options.sessionOwnerMismatch)) {
+    throw new RangeError(`broker option sessionOwnerMismatch must be one of ${sessionOwnerMismatchChoices.join(', ')}`)
   }
   return Object.freeze(options)
 }

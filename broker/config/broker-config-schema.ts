@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type BrokerOptions, brokerOptionRanges, defaultBrokerOptions } from '../options.js'
+import { type BrokerOptions, brokerOptionRanges, defaultBrokerOptions, sessionOwnerMismatchChoices } from '../options.js'
 
 /**
  * The broker's configuration, as the YAML file spells it (snake_case keys). Every top-level key but
@@ -46,6 +46,8 @@ export const brokerOptionKeys = new Map<string, keyof BrokerOptions>(
 )
 
 function optionSchema(key: keyof BrokerOptions): z.ZodType {
+  // Who may resume a session: see BrokerOptions.sessionOwnerMismatch.
+  if (key === 'sessionOwnerMismatch') return z.enum(sessionOwnerMismatchChoices).optional()
   if (typeof defaultBrokerOptions[key] === 'boolean') return z.boolean().optional()
   const [min, max] = brokerOptionRanges[key] ?? [0, Number.MAX_SAFE_INTEGER]
   return z.number().int().min(min).max(max).optional()

@@ -4,7 +4,7 @@ import type { Connection } from '../connection.js'
 import { certificateUsername } from '../listeners/certificate-identity.js'
 import { protocolViolation } from '../protocol/protocol-error.js'
 import { legacyConnackCode, Reason } from '../protocol/reason-codes.js'
-import type { OpenedSession } from '../session/session-registry.js'
+import type { OpenResult } from '../session/session-registry.js'
 import { topicNameProblem } from '../topics.js'
 import type { HandlerContext, PacketHandler } from './handler.js'
 
@@ -105,8 +105,8 @@ function accept(connection: Connection, context: Context, accepted: Accepted, au
   const opened = context.sessions.open(connection, { clientId, username, cleanStart: packet.clean !== false, expiry, will: packet.will })
   const grant: Grant = { accepted, requestedExpiry, expiry }
   if (!(opened instanceof Promise)) return connected(connection, context, grant, opened)
-  return opened.then((session) => {
-    if (connection.isOpen) connected(connection, context, grant, session)
+  return opened.then((result) => {
+    if (connection.isOpen) connected(connection, context, grant, result)
   })
 }
 
@@ -118,7 +118,17 @@ interface Grant {
 }
 
 /** CONNACK with what was granted, then the session resumes on this connection. */
-function connected(connection: Connection, context: Context, grant: Grant, opened: OpenedSession): void {
+function connected(connection: Connection, context: Context, grant: Grant, opened: OpenResult): void {
+  if ('refused' in opened) {
+    const { clientId, username } = grant.accepted
+    const owner = opened.owner === 'unknown' ? 'unknown' : (opened.owner.username ?? 'anonymous')
+    context.logger.warn(
+      { clientId, username, owner, address: connection.remoteAddress },
+      'client refused: the session of this client id belongs to another user'
+    )
+    refuse(connection, Reason.NotAuthorized, 'not authorized')
+    return
+  }
   const options = context.options
   let keepalive = grant.accepted.packet.keepalive ?? 0
   const keepaliveCapped = options.maxKeepalive > 0 && (keepalive === 0 || keepalive > options.maxKeepalive)

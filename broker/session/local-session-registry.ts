@@ -4,7 +4,8 @@ import type { Publisher } from '../publisher.js'
 import type { BrokerStats } from '../stats.js'
 import type { Store, StoredSession } from '../store/store.js'
 import { Session, type SessionContext, type SessionLink } from './session.js'
-import type { OpenedSession, SessionRegistry, SessionRequest } from './session-registry.js'
+import { isOwnedBy } from './session-owner.js'
+import type { OpenResult, SessionRegistry, SessionRequest } from './session-registry.js'
 import type { SessionSubscriptions } from './session-subscriptions.js'
 import type { Will } from './will.js'
 
@@ -41,24 +42,28 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     return this.sessions.size
   }
 
-  open(link: SessionLink, request: SessionRequest): OpenedSession {
-    const { clientId } = request
+  open(link: SessionLink, request: SessionRequest): OpenResult {
+    const { clientId, username } = request
     let session = this.sessions.get(clientId)
+    const foreign = session !== undefined && !isOwnedBy(session.owner, username)
+    if (foreign && session!.owner !== 'unknown' && this.options.sessionOwnerMismatch === 'refuse') {
+      return { refused: 'owner-mismatch', owner: session!.owner }
+    }
     session?.link?.disconnect(Reason.SessionTakenOver, 'another connection took over the session')
     session = this.sessions.get(clientId) // the takeover may have ended it
     let present = false
-    if (session !== undefined && request.cleanStart) {
+    if (session !== undefined && (request.cleanStart || foreign)) {
       this.remove(session)
       session = undefined
     }
     if (session === undefined) {
-      session = new Session(clientId, link.protocolVersion, this)
+      session = new Session(clientId, link.protocolVersion, { username }, this)
       this.sessions.set(clientId, session)
     } else {
       present = true
     }
     session.setExpiry(request.expiry)
-    session.username = request.username
+    session.username = username
     session.attach(link, request.will)
     return { session, present }
   }
@@ -70,7 +75,12 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
 
   restore(stored: readonly StoredSession[], now: number): void {
     for (const { record, subscriptions, inflight, incomingQos2 } of stored) {
-      const session = new Session(record.clientId, record.protocolVersion, this)
+      if (record.expiryInterval === 0) {
+        // Resumed with expiry 0, it was to end with its connection, and the restart ended that.
+        this.store.deleteSession(record.clientId)
+        continue
+      }
+      const session = new Session(record.clientId, record.protocolVersion, record.owner, this)
       this.sessions.set(record.clientId, session)
       session.setExpiry(record.expiryInterval)
       this.subscriptions.restore(session, subscriptions)

@@ -1,11 +1,11 @@
-import type { StoredSession } from '../store/store.js'
+import type { SessionOwner, StoredSession } from '../store/store.js'
 import type { Session, SessionLink } from './session.js'
 import type { Will } from './will.js'
 
 /** What an accepted CONNECT asks of its session. */
 export interface SessionRequest {
   readonly clientId: string
-  /** The user name of the connection, for authorizing its will once it is gone. */
+  /** The user name of the connection: the owner of a session it makes, and who authorizes its will once it is gone. */
   readonly username: string | undefined
   /** Clean Start (3.1.1: Clean Session): any session of the client id is discarded first. */
   readonly cleanStart: boolean
@@ -14,10 +14,18 @@ export interface SessionRequest {
   readonly will: Will | undefined
 }
 
+export type OpenResult = OpenedSession | OwnerMismatch
+
 export interface OpenedSession {
   readonly session: Session
   /** CONNACK Session Present: an existing session was resumed. */
   readonly present: boolean
+}
+
+/** The client id's session belongs to another user, and the broker refuses rather than discard it. */
+export interface OwnerMismatch {
+  readonly refused: 'owner-mismatch'
+  readonly owner: SessionOwner
 }
 
 /**
@@ -31,11 +39,14 @@ export interface SessionRegistry {
   readonly count: number
   /**
    * Binds `link` to the session of `request.clientId`: a connection still attached to it is taken over
-   * [MQTT-3.1.4-3], then the session is resumed, or made new (Clean Start, or none there). An implementation
+   * [MQTT-3.1.4-3], then the session is resumed, or made new (Clean Start, or none there). A session is only
+   * resumed or taken over by its owner: for another user the answer is OwnerMismatch, or, with the
+   * `sessionOwnerMismatch: 'clean-start'` option, the old session is discarded and a new one made (a session of
+   * unknown owner is always discarded). An implementation
    * may answer with a promise; the connect handler then holds the connection's next packets until it settles,
    * and such an implementation must not leave a session attached to a link that closed while it waited.
    */
-  open(link: SessionLink, request: SessionRequest): OpenedSession | Promise<OpenedSession>
+  open(link: SessionLink, request: SessionRequest): OpenResult | Promise<OpenResult>
   /**
    * The connection of `link` ended, however it ended; `session` is the one it was bound to. `sendWill` is false
    * after a normal DISCONNECT (and on shutdown). A session that outlives its connection waits for its expiry.

@@ -3,7 +3,7 @@ import type { BrokerOptions } from '../options.js'
 import type { Subscriber, Subscription } from '../router/subscription.js'
 import type { BrokerStats } from '../stats.js'
 import { MemoryQueue } from '../store/memory-queue.js'
-import type { InflightRecord, SessionQueue, Store } from '../store/store.js'
+import type { InflightRecord, SessionOwner, SessionQueue, Store } from '../store/store.js'
 import { Deadline, NEVER_EXPIRES } from './expiry.js'
 import { Inflight } from './inflight.js'
 import { type Will, willDelay } from './will.js'
@@ -51,6 +51,12 @@ export class Session implements Subscriber {
   private queueStore: SessionQueue | undefined
   private awaitingPage = false
   private expiryInterval = 0
+  /**
+   * The session's state is written to the store: it has outlived (or was set to outlive) a connection. It stays
+   * written when a resumed session's expiry drops to 0, so what waited for it is still delivered on the connection
+   * that resumed it [MQTT-3.1.2-5]; the rows go when the session ends with that connection.
+   */
+  private stored = false
   private will: Will | undefined
   private willDeadline: Deadline | undefined
   private expiryDeadline: Deadline | undefined
@@ -58,6 +64,8 @@ export class Session implements Subscriber {
   constructor(
     readonly clientId: string,
     protocolVersion: 3 | 4 | 5,
+    /** Who may resume this session: the user that made it, for its whole life. */
+    readonly owner: SessionOwner,
     private readonly context: SessionContext
   ) {
     this.protocolVersion = protocolVersion
@@ -72,28 +80,31 @@ export class Session implements Subscriber {
     return this.expiryInterval > 0
   }
 
+  /** Written to the store (see `stored`). */
+  get isStored(): boolean {
+    return this.stored
+  }
+
   get expiry(): number {
     return this.expiryInterval
   }
 
   get queue(): SessionQueue {
     if (this.queueStore === undefined) {
-      this.queueStore = this.isPersistent ? this.context.store.queue(this.clientId) : new MemoryQueue()
+      this.queueStore = this.stored ? this.context.store.queue(this.clientId) : new MemoryQueue()
       this.queueStore.setOnline(this.link !== undefined)
     }
     return this.queueStore
   }
 
-  /** Sets how long the session outlives its connection, writing it to the store or removing it. */
+  /**
+   * Sets how long the session outlives its connection. A stored session set to 0 keeps its queue and in-flight
+   * messages for the connection it is on (the new interval only says what happens when that one ends) [MQTT-3.1.2-5].
+   */
   setExpiry(seconds: number): void {
-    const wasPersistent = this.isPersistent
     this.expiryInterval = seconds
-    if (wasPersistent && !this.isPersistent) {
-      this.context.store.deleteSession(this.clientId)
-      this.queueStore = undefined
-    } else if (this.isPersistent) {
-      this.saveRecord()
-    }
+    if (seconds > 0) this.stored = true
+    if (this.stored) this.saveRecord()
   }
 
   attach(link: SessionLink, will: Will | undefined): void {
@@ -105,7 +116,7 @@ export class Session implements Subscriber {
     this.queueStore?.setOnline(true)
     this.protocolVersion = link.protocolVersion
     this.will = will
-    if (this.isPersistent) this.saveRecord()
+    if (this.stored) this.saveRecord()
   }
 
   /** Sends again what was in flight when the last connection ended (DUP set) [MQTT-4.4.0-1], then the queue. */
@@ -136,7 +147,7 @@ export class Session implements Subscriber {
     this.queueStore?.setOnline(false)
     const will = this.will
     this.will = undefined
-    if (this.isPersistent) this.saveRecord()
+    if (this.stored) this.saveRecord()
     const endsNow = !this.isPersistent
     if (will !== undefined && sendWill) {
       const delay = willDelay(will)
@@ -168,7 +179,8 @@ export class Session implements Subscriber {
     this.queueStore?.clear()
     this.inflight.clear()
     this.incomingQos2.clear()
-    if (this.isPersistent) this.context.store.deleteSession(this.clientId)
+    if (this.stored) this.context.store.deleteSession(this.clientId)
+    this.stored = false
   }
 
   /** Hands a message to this session: sent now, queued behind the in-flight window, or dropped. */
@@ -197,20 +209,20 @@ export class Session implements Subscriber {
   /** An inbound QoS 2 PUBLISH was routed: its id is held until PUBREL, so a resent copy is not routed again [MQTT-4.3.3-9]. */
   receivedQos2(packetId: number): void {
     this.incomingQos2.add(packetId)
-    if (this.isPersistent) this.context.store.saveIncomingQos2(this.clientId, packetId)
+    if (this.stored) this.context.store.saveIncomingQos2(this.clientId, packetId)
   }
 
   /** PUBREL: the id is free for a new message; false when it was not held. */
   releasedQos2(packetId: number): boolean {
     const known = this.incomingQos2.delete(packetId)
-    if (known && this.isPersistent) this.context.store.deleteIncomingQos2(this.clientId, packetId)
+    if (known && this.stored) this.context.store.deleteIncomingQos2(this.clientId, packetId)
     return known
   }
 
   /** PUBACK, or PUBREC with a failure code, or PUBCOMP: the message is done. */
   complete(packetId: number): boolean {
     if (!this.inflight.delete(packetId)) return false
-    if (this.isPersistent) this.context.store.deleteInflight(this.clientId, packetId)
+    if (this.stored) this.context.store.deleteInflight(this.clientId, packetId)
     this.pump()
     return true
   }
@@ -221,14 +233,14 @@ export class Session implements Subscriber {
     if (record === undefined) return undefined
     const released: InflightRecord = { packetId, state: 'pubrel', delivery: record.delivery }
     this.inflight.set(released)
-    if (this.isPersistent) this.context.store.saveInflight(this.clientId, released)
+    if (this.stored) this.context.store.saveInflight(this.clientId, released)
     return released
   }
 
   /** Fills free in-flight slots from the queue, in order. */
   pump(): void {
     const link = this.link
-    const queue = this.queueStore ?? (this.isPersistent ? this.queue : undefined)
+    const queue = this.queueStore ?? (this.stored ? this.queue : undefined)
     if (link === undefined || queue === undefined) return
     const now = Date.now()
     while (queue.length > 0 && this.inflight.size < link.sendWindow) {
@@ -259,7 +271,7 @@ export class Session implements Subscriber {
     if (encoded === undefined) return // too large for this client: as if sent and acknowledged [MQTT-3.1.2-25]
     const record: InflightRecord = { packetId: this.inflight.allocateId(), state: 'publish', delivery }
     this.inflight.set(record)
-    if (this.isPersistent) this.context.store.saveInflight(this.clientId, record)
+    if (this.stored) this.context.store.saveInflight(this.clientId, record)
     link.writePublish(encoded, record.packetId, false)
   }
 
@@ -295,7 +307,8 @@ export class Session implements Subscriber {
       clientId: this.clientId,
       protocolVersion: this.protocolVersion,
       expiryInterval: this.expiryInterval,
-      disconnectedAt: this.link === undefined ? Date.now() : undefined
+      disconnectedAt: this.link === undefined ? Date.now() : undefined,
+      owner: this.owner
     })
   }
 }

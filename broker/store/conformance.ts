@@ -105,6 +105,18 @@ function sessionTests({ test, withStore, restarted }: StoreHarness): void {
       assert.equal(shared.subscriptionId, 7)
     }))
 
+  test("a session's owner comes back after a restart: a user, anonymous, or unknown", () =>
+    withStore(async (store) => {
+      store.saveSession(sessionRecord('user', 60))
+      store.saveSession({ ...sessionRecord('anonymous', 60), owner: { username: undefined } })
+      store.saveSession({ ...sessionRecord('unknown', 60), owner: 'unknown' })
+      const snapshot = await (await restarted(store)).open()
+      const owners = new Map(snapshot.sessions.map((session) => [session.record.clientId, session.record.owner]))
+      assert.deepEqual(owners.get('user'), { username: 'user-1' })
+      assert.deepEqual(owners.get('anonymous'), { username: undefined })
+      assert.equal(owners.get('unknown'), 'unknown')
+    }))
+
   test('saving a session again replaces its record and keeps its subscriptions', () =>
     withStore(async (store) => {
       store.saveSession(sessionRecord('a', 60))
@@ -250,7 +262,7 @@ export async function drainQueue(queue: SessionQueue): Promise<Delivery[]> {
 }
 
 function sessionRecord(clientId: string, expiryInterval: number): SessionRecord {
-  return { clientId, protocolVersion: 5, expiryInterval, disconnectedAt: 1_700_000_000_000 }
+  return { clientId, protocolVersion: 5, expiryInterval, disconnectedAt: 1_700_000_000_000, owner: { username: 'user-1' } }
 }
 
 function subscription(fullFilter: string, qos: QoS, subscriptionId?: number): SubscriptionRecord {

@@ -5,7 +5,7 @@ import type { ConnectionOptions, MessageRow } from './sqlite-schema.js'
  * applied in order in one transaction; each is a small array whose first element is its Op.
  */
 export const Op = {
-  Session: 0, // clientId, protocolVersion, expiryInterval, disconnectedAt | null
+  Session: 0, // clientId, protocolVersion, expiryInterval, disconnectedAt | null, owner | null, ownerKnown (0 | 1)
   DeleteSession: 1, // clientId
   Subscription: 2, // clientId, fullFilter, qos, noLocal, retainAsPublished, retainHandling, subscriptionId | null
   DeleteSubscription: 3, // clientId, fullFilter
@@ -71,7 +71,14 @@ export interface QueueStats {
 }
 
 export interface SnapshotRows {
-  sessions: Array<{ client_id: string; protocol_version: number; expiry_interval: number; disconnected_at: number | null }>
+  sessions: Array<{
+    client_id: string
+    protocol_version: number
+    expiry_interval: number
+    disconnected_at: number | null
+    owner: string | null
+    owner_known: number
+  }>
   subscriptions: Array<{
     client_id: string
     full_filter: string

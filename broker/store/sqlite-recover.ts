@@ -13,7 +13,7 @@ import {
   statSync,
   writeSync
 } from 'node:fs'
-import { connect, SCHEMA_VERSION } from './sqlite-schema.js'
+import { connect, formatVersionOfTables } from './sqlite-schema.js'
 
 export interface RecoveryResult {
   /** Where the damaged file went (its -wal and -shm beside it, with the same suffix). */
@@ -134,7 +134,7 @@ function tidy(file: string): void {
       INSERT OR IGNORE INTO meta (key, value) VALUES ('last_message_id', 0);
       UPDATE meta SET value = max(value, (SELECT coalesce(max(id), 0) FROM messages)) WHERE key = 'last_message_id';
       COMMIT;`)
-    if ((db.pragma('user_version', { simple: true }) as number) === 0) db.pragma(`user_version = ${SCHEMA_VERSION}`)
+    if ((db.pragma('user_version', { simple: true }) as number) === 0) db.pragma(`user_version = ${formatVersionOfTables(db)}`)
   } finally {
     db.close()
   }

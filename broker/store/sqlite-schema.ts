@@ -11,11 +11,14 @@ import type { Message, MessageProperties } from '../message.js'
  * step that upgrades the previous version in `openConnection`, and commit a golden file of the new version
  * under test/broker/store/golden/. A file with a higher version than this code knows is refused.
  *
+ * Versions: 1, the first. 2, a session's owner: `owner` the user name (NULL: anonymous) when `owner_known` is 1;
+ * sessions upgraded from 1 have `owner_known` 0 (no one may resume them, see SessionOwner).
+ *
  * A message is stored once in `messages` and referenced by queue, in-flight and retained rows; it is deleted
  * at the end of the transaction that removes its last reference (see GC_SQL). `meta.last_message_id` keeps
  * the highest message id ever stored, so ids are never reused although message rows come and go.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -35,7 +38,9 @@ CREATE TABLE sessions (
   client_id TEXT PRIMARY KEY,
   protocol_version INTEGER NOT NULL,
   expiry_interval INTEGER NOT NULL,
-  disconnected_at INTEGER
+  disconnected_at INTEGER,
+  owner TEXT,
+  owner_known INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE subscriptions (
   client_id TEXT NOT NULL,
@@ -80,6 +85,11 @@ CREATE TABLE incoming_qos2 (
 CREATE TABLE retained (topic TEXT PRIMARY KEY, message_id INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX retained_message ON retained (message_id);
 `
+
+/** The step that upgrades a file of each older version to the next one. */
+const UPGRADE_SQL: Readonly<Record<number, string>> = {
+  1: 'ALTER TABLE sessions ADD COLUMN owner TEXT; ALTER TABLE sessions ADD COLUMN owner_known INTEGER NOT NULL DEFAULT 0;'
+}
 
 /**
  * Per connection: message ids that lost a reference during the current transaction, and the triggers that
@@ -168,6 +178,9 @@ export function openConnection(file: string, options: ConnectionOptions = {}): D
     } else {
       const check = (db.pragma('quick_check(10)') as Array<{ quick_check: string }>).map((row) => row.quick_check).join('; ')
       if (check !== 'ok') throw new OpenFailure(`the file is damaged: quick_check says ${check}`, 'SQLITE_CORRUPT')
+      for (let from = version; from < SCHEMA_VERSION; from++) {
+        db.exec(`BEGIN; ${UPGRADE_SQL[from]} PRAGMA user_version = ${from + 1}; COMMIT;`)
+      }
     }
     db.exec(GC_SETUP_SQL)
     return db
@@ -175,6 +188,12 @@ export function openConnection(file: string, options: ConnectionOptions = {}): D
     db.close()
     throw error
   }
+}
+
+/** The format version a file's tables have: for a salvaged file whose `user_version` was lost. */
+export function formatVersionOfTables(db: Database): number {
+  const sessionColumns = db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[]
+  return sessionColumns.includes('owner_known') ? 2 : 1
 }
 
 /**

@@ -26,7 +26,8 @@ export function snapshotFromRows(rows: SnapshotRows): StoreSnapshot {
         clientId: row.client_id,
         protocolVersion: row.protocol_version as SessionRecord['protocolVersion'],
         expiryInterval: row.expiry_interval,
-        disconnectedAt: row.disconnected_at ?? undefined
+        disconnectedAt: row.disconnected_at ?? undefined,
+        owner: row.owner_known === 1 ? { username: row.owner ?? undefined } : 'unknown'
       },
       subscriptions: [],
       inflight: [],

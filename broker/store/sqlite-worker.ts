@@ -68,9 +68,11 @@ function prepare(db: Database) {
   return {
     message: db.prepare(`INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, properties, expires_at, received_at, origin)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    session: db.prepare(`INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at) VALUES (?, ?, ?, ?)
+    session: db.prepare(`INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at, owner, owner_known)
+      VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
-        expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at`),
+        expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at,
+        owner = excluded.owner, owner_known = excluded.owner_known`),
     deleteSession: ['sessions', 'subscriptions', 'queue', 'inflight', 'incoming_qos2'].map((table) =>
       db.prepare(`DELETE FROM ${table} WHERE client_id = ?`)
     ),
@@ -146,7 +148,7 @@ function commit(id: number, ops: unknown[][], messages: unknown[][], payloads: A
 function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
   switch (op[0] as Op) {
     case Op.Session:
-      s.session.run(op[1], op[2], op[3], op[4])
+      s.session.run(op[1], op[2], op[3], op[4], op[5], op[6])
       break
     case Op.DeleteSession:
       for (const statement of s.deleteSession) statement.run(op[1])

@@ -115,7 +115,8 @@ export class SqliteStore implements Store, QueueHost {
 
   saveSession(record: SessionRecord): void {
     this.sessions.add(record.clientId)
-    this.write([Op.Session, record.clientId, record.protocolVersion, record.expiryInterval, record.disconnectedAt ?? null])
+    const owner = record.owner === 'unknown' ? [null, 0] : [record.owner.username ?? null, 1]
+    this.write([Op.Session, record.clientId, record.protocolVersion, record.expiryInterval, record.disconnectedAt ?? null, ...owner])
   }
 
   deleteSession(clientId: string): void {

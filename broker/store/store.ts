@@ -11,7 +11,8 @@ import type { Delivery, Message } from '../message.js'
  * PUBREC may go out. `open()` returns what a broker starting on this store must restore.
  * Queues are the exception to the working copy: they live in the store, so a backend can keep an
  * offline session's queue on disk rather than in memory.
- * Only sessions that outlive their connection (expiry > 0) are written.
+ * Only sessions that outlive a connection (expiry > 0) are written; a written session resumed with expiry 0 stays
+ * written until it ends with that connection.
  */
 export interface Store {
   /**
@@ -49,7 +50,15 @@ export interface SessionRecord {
   expiryInterval: number
   /** When its last connection ended, in ms since the epoch; undefined while connected. */
   disconnectedAt: number | undefined
+  owner: SessionOwner
 }
+
+/**
+ * The user a session belongs to: only a connection of the same user may resume it. `username` undefined is an
+ * anonymous session (its connection gave no user name). 'unknown': stored before sessions had owners (SQLite
+ * format 1), so no connection may resume it.
+ */
+export type SessionOwner = { readonly username: string | undefined } | 'unknown'
 
 export interface SubscriptionRecord {
   fullFilter: string

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
 
-/** Package → a program it installs, to tell whether it is there. */
+/** Package → a program it installs, to tell whether it is there (unless `installedCheckOf` has a check). */
 const programOf = {
   'mosquitto-clients': 'mosquitto_pub',
   mosquitto: '/usr/sbin/mosquitto',
@@ -12,12 +12,22 @@ const programOf = {
   chromium: '/usr/bin/chromium'
 }
 
+/** Package → how to tell it is there, for packages that install a library rather than a program. */
+const installedCheckOf = {
+  // A module of Debian's own Python: the python3 first on PATH may be another one that lacks it.
+  'python3-paho-mqtt': () => spawnSync('/usr/bin/python3', ['-c', 'import paho.mqtt.client'], { stdio: 'ignore' }).status === 0
+}
+
 function hasProgram(program) {
   return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0
 }
 
+function isInstalled(pkg) {
+  return installedCheckOf[pkg]?.() ?? hasProgram(programOf[pkg] ?? pkg)
+}
+
 export function ensureDebianPackages(packages) {
-  const missing = packages.filter((pkg) => !hasProgram(programOf[pkg] ?? pkg))
+  const missing = packages.filter((pkg) => !isInstalled(pkg))
   if (missing.length === 0) return
   console.log(`# installing Debian packages: ${missing.join(' ')}`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }

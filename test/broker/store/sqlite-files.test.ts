@@ -42,7 +42,13 @@ test('the golden v1 file opens with its content', async (t) => {
   const sessions = new Map(snapshot.sessions.map((s) => [s.record.clientId, s]))
   assert.deepEqual([...sessions.keys()].sort(), ['filler', 'panel', 'sensor-1'])
   const sensor = sessions.get('sensor-1')!
-  assert.deepEqual(sensor.record, { clientId: 'sensor-1', protocolVersion: 5, expiryInterval: 3600, disconnectedAt: 1_700_000_000_000 })
+  assert.deepEqual(sensor.record, {
+    clientId: 'sensor-1',
+    protocolVersion: 5,
+    expiryInterval: 3600,
+    disconnectedAt: 1_700_000_000_000,
+    owner: 'unknown' // format 1 kept no owners
+  })
   assert.deepEqual(sensor.subscriptions, [
     { fullFilter: '$share/g/alerts/#', qos: 2, noLocal: false, retainAsPublished: true, retainHandling: 2, subscriptionId: undefined },
     { fullFilter: 'home/+/temp', qos: 1, noLocal: true, retainAsPublished: false, retainHandling: 0, subscriptionId: 3 }
@@ -91,7 +97,7 @@ test('a second store on the same data directory stops at once; the first keeps w
   const error = await openFails(t, dataDir, /in use by another process/)
   assert.equal(error.code, 'IN_USE')
   assert.equal(error.damaged, false, 'in use is not damage: --recover must not touch it')
-  first.saveSession({ clientId: 'still-mine', protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined })
+  first.saveSession({ clientId: 'still-mine', protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined, owner: 'unknown' })
   await first.flush()
   await first.close()
   const again = new SqliteStore({ dataDir })
@@ -122,7 +128,7 @@ test('a file of a newer format version is refused', async (t) => {
   const db = connect(join(dataDir, 'broker.db'))
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
   db.close()
-  const error = await openFails(t, dataDir, /newer thermopost \(format version 2/)
+  const error = await openFails(t, dataDir, new RegExp(`newer thermopost \\(format version ${SCHEMA_VERSION + 1}`))
   assert.equal(error.damaged, false)
 })
 
@@ -135,7 +141,7 @@ test('a data directory that cannot be made stops the store with its path', async
   assert.equal(error.path, dataDir)
 })
 
-test('a new store creates its directory and a single file that SQLite reads as format 1', async (t) => {
+test('a new store creates its directory and a single file that SQLite reads as the current format', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-new-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const store = new SqliteStore({ dataDir: join(dir, 'a', 'b') })
@@ -175,4 +181,63 @@ test('recoverDatabase says when the sqlite3 program is missing, and keeps the da
   assert.equal(result.recovered, false)
   assert.match(result.error!, /sqlite3 program .* is missing/)
   assert.ok(existsSync(result.movedTo))
+})
+
+test('the golden v2 file opens with its content, session owners included', async (t) => {
+  const dataDir = dataDirWith(t, 'v2.db')
+  const store = new SqliteStore({ dataDir })
+  t.after(() => store.close())
+  const snapshot = await store.open()
+  assert.equal(snapshot.lastMessageId, 20)
+  const records = new Map(snapshot.sessions.map((s) => [s.record.clientId, s.record]))
+  assert.deepEqual(records.get('sensor-1'), {
+    clientId: 'sensor-1',
+    protocolVersion: 5,
+    expiryInterval: 3600,
+    disconnectedAt: 1_700_000_000_000,
+    owner: { username: 'sensor-user' }
+  })
+  assert.deepEqual(records.get('panel')!.owner, { username: undefined }, 'anonymous')
+  assert.equal(records.get('filler')!.owner, 'unknown')
+  const panel = snapshot.sessions.find((s) => s.record.clientId === 'panel')!
+  assert.deepEqual(
+    panel.inflight.map((r) => [r.packetId, r.state, r.delivery.message.id]),
+    [
+      [1, 'publish', 9],
+      [2, 'pubrel', 8]
+    ]
+  )
+  assert.deepEqual(panel.incomingQos2, [42])
+  assert.deepEqual(
+    (await drainQueue(store.queue('panel'))).map((d) => d.message.payload.toString()),
+    ['21.5', '21.7', '22.0']
+  )
+  assert.equal(snapshot.retained[0]?.topic, 'home/kitchen/temp')
+})
+
+test('a format 1 file is upgraded to format 2 in place: its sessions have an unknown owner, new ones a known one', async (t) => {
+  const dataDir = dataDirWith(t, 'v1.db')
+  const first = new SqliteStore({ dataDir })
+  await first.open()
+  first.saveSession({ clientId: 'after-upgrade', protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1, owner: { username: 'alice' } })
+  await first.close()
+  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
+  try {
+    assert.equal(db.pragma('user_version', { simple: true }), 2)
+  } finally {
+    db.close()
+  }
+  const again = new SqliteStore({ dataDir })
+  t.after(() => again.close())
+  const owners = new Map((await again.open()).sessions.map((s) => [s.record.clientId, s.record.owner]))
+  assert.equal(owners.get('sensor-1'), 'unknown')
+  assert.equal(owners.get('panel'), 'unknown')
+  assert.deepEqual(owners.get('after-upgrade'), { username: 'alice' })
+})
+
+test('the damaged golden v2 file stops the store and is left as it was', async (t) => {
+  const dataDir = dataDirWith(t, 'v2-corrupt.db')
+  const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
+  assert.equal(error.damaged, true)
+  assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v2-corrupt.db', golden)))
 })

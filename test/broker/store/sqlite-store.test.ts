@@ -326,7 +326,7 @@ function fileSize(file: string): number {
 }
 
 function record(clientId: string): SessionRecord {
-  return { clientId, protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1_700_000_000_000 }
+  return { clientId, protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1_700_000_000_000, owner: { username: undefined } }
 }
 
 test("a connected session's queue keeps up to ONLINE_QUEUE_WINDOW in memory; an offline one pages beyond QUEUE_WINDOW", async (t) => {
