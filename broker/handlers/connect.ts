@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet'
 import type { Connection } from '../connection.js'
 import { certificateUsername } from '../listeners/certificate-identity.js'
-import { protocolViolation } from '../protocol/protocol-error.js'
+import { connectFieldsProblem } from '../protocol/connect-fields.js'
+import { malformed, protocolViolation } from '../protocol/protocol-error.js'
 import { legacyConnackCode, Reason } from '../protocol/reason-codes.js'
 import type { OpenResult } from '../session/session-registry.js'
 import { topicNameProblem } from '../topics.js'
@@ -11,9 +12,11 @@ import type { HandlerContext, PacketHandler } from './handler.js'
 type Uses = 'options' | 'stats' | 'logger' | 'auth' | 'sessions'
 type Context = Pick<HandlerContext, Uses>
 
-export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, packet, context) => {
+export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, packet, context, wire) => {
   const version = packet.protocolVersion ?? 4
   connection.connectReceived(version)
+  const fieldsProblem = connectFieldsProblem(packet, wire)
+  if (fieldsProblem !== undefined) throw malformed(fieldsProblem)
   const options = context.options
   const properties = packet.properties ?? {}
 

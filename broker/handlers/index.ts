@@ -70,7 +70,12 @@ export class PacketDispatcher implements PacketSink {
       if (handler === undefined) throw protocolViolation(`a client may not send ${packet.cmd.toUpperCase()}`)
       const idProblem = packetIdProblem(packet, wire)
       if (idProblem !== undefined) throw malformed(idProblem)
-      if (packet.cmd !== 'publish' && !stringsAreUtf8(stringsOf(packet), wire)) throw malformed('ill-formed UTF-8 string')
+      if (packet.cmd !== 'publish') {
+        const strings = stringsOf(packet)
+        if (!stringsAreUtf8(strings, wire)) throw malformed('ill-formed UTF-8 string')
+        // 3.1.1 [MQTT-1.5.3-2], 5.0 [MQTT-1.5.4-2]; a PUBLISH topic is checked by its handler
+        if (strings.some((text) => text?.includes('\u0000') === true)) throw malformed('NUL character in a string')
+      }
       const pending = handler(connection, packet, this.context, wire)
       return pending === undefined ? undefined : pending.catch((error) => this.fail(connection, error))
     } catch (error) {

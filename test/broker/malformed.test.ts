@@ -111,6 +111,17 @@ const violations: Violation[] = [
     bytes: (version) => frame(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : [])]))
   },
   {
+    name: 'a NUL character in a SUBSCRIBE topic filter [MQTT-1.5.3-2 / MQTT-1.5.4-2]',
+    expected: { 4: 'close', 5: [0x81] },
+    bytes: (version) =>
+      frame(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/\u0000/b'), Buffer.from([1])]))
+  },
+  {
+    name: 'a NUL character in an UNSUBSCRIBE topic filter [MQTT-1.5.3-2 / MQTT-1.5.4-2]',
+    expected: { 4: 'close', 5: [0x81] },
+    bytes: (version) => frame(0xa2, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/\u0000')]))
+  },
+  {
     name: 'an UNSUBSCRIBE without a topic filter [MQTT-3.10.3-2]',
     expected: { 4: 'close', 5: [0x81, 0x82] },
     bytes: (version) => frame(0xa2, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : [])]))

@@ -37,6 +37,22 @@ const refusedConnects: Array<{ name: string; bytes: Buffer }> = [
     bytes: connectBytes(CLEAN | WILL, clientId, lengthPrefixed(illFormed), willMessage)
   },
   {
+    name: 'Will Flag 1 and Will QoS 3 [MQTT-3.1.2-14]',
+    bytes: connectBytes(CLEAN | WILL | 0x18, clientId, willTopic, willMessage)
+  },
+  {
+    name: 'a user name in the payload with User Name Flag 0 [MQTT-3.1.2-18]',
+    bytes: connectBytes(CLEAN, clientId, lengthPrefixed('user'))
+  },
+  {
+    name: 'a password in the payload with Password Flag 0 [MQTT-3.1.2-20]',
+    bytes: connectBytes(CLEAN | USER_NAME, clientId, lengthPrefixed('user'), lengthPrefixed('secret'))
+  },
+  {
+    name: 'a Will Topic and Will Message in the payload with Will Flag 0 [MQTT-3.1.2-11]',
+    bytes: connectBytes(CLEAN, clientId, willTopic, willMessage)
+  },
+  {
     name: 'ill-formed UTF-8 in the User Name [MQTT-3.1.3-11]',
     bytes: connectBytes(CLEAN | USER_NAME, clientId, lengthPrefixed(illFormed))
   }
