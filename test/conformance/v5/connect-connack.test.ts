@@ -4,7 +4,7 @@ import mqtt from 'mqtt-packet'
 import { startBroker } from '../../helpers/broker.js'
 import { connectClient, connectRaw, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
 import { RawClient } from '../../helpers/raw-client.js'
-import { asConnack, connectPacket, rawSession, uniqueId } from '../../helpers/session-clients.js'
+import { asConnack, connectPacket, expectClosedSilently, rawSession, uniqueId } from '../../helpers/session-clients.js'
 import { expectSilence, sleep } from '../../helpers/silence.js'
 import { recordBytes } from '../../helpers/wire-recorder.js'
 
@@ -158,4 +158,29 @@ test('a session with Session Expiry 1 s is kept while its connection stays open 
   await publisher.client.publishAsync('open/t', 'still subscribed', { qos: 1 })
   const got = await nextOf(c.raw, 'publish')
   assert.equal(got.payload.toString(), 'still subscribed')
+})
+
+test('a 5.0 CONNECT with the reserved flag set is closed with neither CONNACK nor DISCONNECT [MQTT-3.1.2-3, MQTT-3.1.4-1, MQTT-3.14.0-1]', async (t) => {
+  const broker = await startBroker()
+  t.after(() => broker.close())
+  const raw = await RawClient.open(broker.port, 5)
+  t.after(() => raw.destroy())
+  // "MQTT", level 5, flags 0x03 (Clean Start and the reserved bit), keepalive 0, no properties, client id "r".
+  raw.sendBytes([0x10, 0x0e, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x05, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01, 0x72])
+  await expectClosedSilently(raw)
+})
+
+test('the will keeps several User Properties, repeated names included, in their order [MQTT-3.1.3-10]', async (t) => {
+  const broker = await startBroker()
+  t.after(() => broker.close())
+  const watcher = await connectClient(t, broker.url, { protocolVersion: 5 })
+  await watcher.client.subscribeAsync('will/order', { qos: 1 })
+  const userProperties = { zulu: 'first', alpha: ['second', 'third'], mike: 'fourth' }
+  const { client } = await rawSession(t, broker.port, 5, {
+    will: { topic: 'will/order', payload: Buffer.from('gone'), qos: 1, retain: false, properties: { userProperties } }
+  })
+  client.destroy()
+  const got = await watcher.inbox.takeOne()
+  assert.deepEqual(Object.keys(got.packet.properties?.userProperties ?? {}), ['zulu', 'alpha', 'mike'])
+  assert.deepEqual({ ...got.packet.properties?.userProperties }, userProperties)
 })
