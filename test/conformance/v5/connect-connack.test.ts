@@ -3,14 +3,13 @@ import { test } from 'node:test'
 import mqtt from 'mqtt-packet'
 import { startBroker } from '../../helpers/broker.js'
 import { connectClient, connectRaw, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
+import { persistentSession } from '../../helpers/persistent-session.js'
 import { RawClient } from '../../helpers/raw-client.js'
 import { asConnack, connectPacket, expectClosedSilently, rawSession, uniqueId } from '../../helpers/session-clients.js'
 import { expectSilence, sleep } from '../../helpers/silence.js'
 import { recordBytes } from '../../helpers/wire-recorder.js'
 
 /** MQTT 5.0 CONNECT and CONNACK: ordering, flags, Clean Start, client ids and what CONNACK leaves out. */
-
-const persistent = (clientId: string, clean = false) => ({ clientId, clean, properties: { sessionExpiryInterval: 60 } })
 
 test('CONNACK is the first packet back, before the SUBACK of a SUBSCRIBE sent right behind CONNECT, and comes once [MQTT-3.2.0-1, MQTT-3.2.0-2, MQTT-3.1.4-5]', async (t) => {
   const broker = await startBroker()
@@ -35,7 +34,7 @@ test('the CONNACK flags byte has its reserved bits 7-1 at 0, with and without a 
     const raw = await RawClient.open(broker.port, 5)
     t.after(() => raw.destroy())
     const bytes = recordBytes(raw)
-    raw.send(connectPacket(5, persistent(clientId)), 5)
+    raw.send(connectPacket(5, persistentSession(clientId)), 5)
     await raw.next()
     const connack = bytes()
     assert.equal(connack[0], 0x20, 'CONNACK fixed header')
@@ -49,12 +48,12 @@ test('Clean Start 1 discards a stored session: Session Present 0 and its subscri
   const broker = await startBroker()
   t.after(() => broker.close())
   const clientId = uniqueId('clean')
-  const first = await connectRaw(t, broker.port, 5, persistent(clientId))
+  const first = await connectRaw(t, broker.port, 5, persistentSession(clientId))
   assert.deepEqual(await rawSubscribe(first, [{ topic: 'clean/t', qos: 1 }]), [1])
   first.send({ cmd: 'disconnect' })
   await first.raw.waitClosed()
 
-  const fresh = await connectRaw(t, broker.port, 5, persistent(clientId, true))
+  const fresh = await connectRaw(t, broker.port, 5, persistentSession(clientId, 60, true))
   assert.equal(fresh.connack.sessionPresent, false)
   const publisher = await connectClient(t, broker.url, { protocolVersion: 5 })
   await publisher.client.publishAsync('clean/t', 'to the old session', { qos: 1 })
@@ -65,11 +64,11 @@ test('Clean Start 0 without a stored session makes a new one: Session Present 0,
   const broker = await startBroker()
   t.after(() => broker.close())
   const clientId = uniqueId('new')
-  const first = await connectRaw(t, broker.port, 5, persistent(clientId))
+  const first = await connectRaw(t, broker.port, 5, persistentSession(clientId))
   assert.equal(first.connack.sessionPresent, false)
   first.send({ cmd: 'disconnect' })
   await first.raw.waitClosed()
-  const again = await connectRaw(t, broker.port, 5, persistent(clientId))
+  const again = await connectRaw(t, broker.port, 5, persistentSession(clientId))
   assert.equal(again.connack.sessionPresent, true)
 })
 
@@ -77,7 +76,7 @@ test('a refused CONNECT (0x8C) has Session Present 0, is followed by the close, 
   const broker = await startBroker()
   t.after(() => broker.close())
   const clientId = uniqueId('refused')
-  const stored = await connectRaw(t, broker.port, 5, persistent(clientId))
+  const stored = await connectRaw(t, broker.port, 5, persistentSession(clientId))
   stored.send({ cmd: 'disconnect' })
   await stored.raw.waitClosed()
   const watcher = await connectClient(t, broker.url, { protocolVersion: 5 })
@@ -86,7 +85,7 @@ test('a refused CONNECT (0x8C) has Session Present 0, is followed by the close, 
   const raw = await RawClient.open(broker.port, 5)
   t.after(() => raw.destroy())
   const connect = connectPacket(5, {
-    ...persistent(clientId),
+    ...persistentSession(clientId),
     properties: { sessionExpiryInterval: 60, authenticationMethod: 'SCRAM-SHA-1' }
   })
   const publish = {
@@ -117,14 +116,14 @@ test('a client id of 23 letters and digits is accepted as given [MQTT-3.1.3-5]',
 test('an assigned client id names the session: Clean Start 0 under it later finds the session [MQTT-3.1.3-7]', async (t) => {
   const broker = await startBroker()
   t.after(() => broker.close())
-  const first = await connectRaw(t, broker.port, 5, persistent('', true))
+  const first = await connectRaw(t, broker.port, 5, persistentSession('', 60, true))
   const assigned = first.connack.properties?.assignedClientIdentifier
   assert.ok(assigned, 'an Assigned Client Identifier')
   assert.deepEqual(await rawSubscribe(first, [{ topic: 'assigned/t', qos: 1 }]), [1])
   first.send({ cmd: 'disconnect' })
   await first.raw.waitClosed()
 
-  const again = await connectRaw(t, broker.port, 5, persistent(assigned))
+  const again = await connectRaw(t, broker.port, 5, persistentSession(assigned))
   assert.equal(again.connack.sessionPresent, true)
   const publisher = await connectClient(t, broker.url, { protocolVersion: 5 })
   await publisher.client.publishAsync('assigned/t', 'kept', { qos: 1 })
@@ -151,7 +150,7 @@ test('Request Response Information 0: no Response Information in CONNACK [MQTT-3
 test('a session with Session Expiry 1 s is kept while its connection stays open longer [MQTT-4.1.0-1]', async (t) => {
   const broker = await startBroker()
   t.after(() => broker.close())
-  const c = await connectRaw(t, broker.port, 5, { clientId: uniqueId('open'), clean: false, properties: { sessionExpiryInterval: 1 } })
+  const c = await connectRaw(t, broker.port, 5, persistentSession(uniqueId('open'), 1))
   assert.deepEqual(await rawSubscribe(c, [{ topic: 'open/t', qos: 1 }]), [1])
   await sleep(2000)
   const publisher = await connectClient(t, broker.url, { protocolVersion: 5 })

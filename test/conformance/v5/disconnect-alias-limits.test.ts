@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import type { IPublishPacket } from 'mqtt-packet'
 import { startBroker } from '../../helpers/broker.js'
 import { connectClient, connectRaw, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
+import { persistentSession } from '../../helpers/persistent-session.js'
 import { expectDisconnect, uniqueId } from '../../helpers/session-clients.js'
 
 /** MQTT 5.0 Topic Alias limits both ways, DISCONNECT and AUTH framing, and what the broker's DISCONNECT and CONNACK leave out. */
@@ -14,7 +15,7 @@ function aliased(topic: string, topicAlias: number, payload: string): IPublishPa
 test('a Topic Alias does not carry over to the next connection of the same session: using it is a Protocol Error [MQTT-3.3.2-7]', async (t) => {
   const broker = await startBroker()
   t.after(() => broker.close())
-  const session = { clientId: uniqueId('alias'), clean: false, properties: { sessionExpiryInterval: 60 } }
+  const session = persistentSession(uniqueId('alias'))
   const first = await connectRaw(t, broker.port, 5, session)
   first.send(aliased('alias/t', 1, 'sets the alias'))
   first.send({ cmd: 'disconnect' })
@@ -83,7 +84,7 @@ test('an AUTH with reserved flag bits set closes the connection after a DISCONNE
 test('a DISCONNECT from the broker carries no Session Expiry Interval, and nothing follows it [MQTT-3.14.2-2, MQTT-3.14.4-1]', async (t) => {
   const broker = await startBroker()
   t.after(() => broker.close())
-  const session = { clientId: uniqueId('taken'), clean: false, properties: { sessionExpiryInterval: 60 } }
+  const session = persistentSession(uniqueId('taken'))
   const first = await connectRaw(t, broker.port, 5, session)
   await connectRaw(t, broker.port, 5, session)
   const disconnect = await expectDisconnect(first.raw, 0x8e)

@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import type { IPublishPacket } from 'mqtt-packet'
 import { startBroker } from '../../helpers/broker.js'
 import { connectClient, connectRaw, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
+import { persistentSession } from '../../helpers/persistent-session.js'
 import { expectDisconnect, uniqueId } from '../../helpers/session-clients.js'
 import { expectSilence, sleep } from '../../helpers/silence.js'
 import { recordBytes } from '../../helpers/wire-recorder.js'
@@ -76,7 +77,7 @@ test('an unacknowledged QoS 1 PUBLISH is not resent while the connection stays o
 test("a subscriber's PUBACK 0x80 and PUBREC 0x80 end the delivery: no PUBREL, nothing resent on resume [MQTT-4.4.0-2]", async (t) => {
   const broker = await startBroker()
   t.after(() => broker.close())
-  const session = { clientId: uniqueId('refuser'), clean: false, properties: { sessionExpiryInterval: 60 } }
+  const session = persistentSession(uniqueId('refuser'))
   const sub = await connectRaw(t, broker.port, 5, session)
   assert.deepEqual(await rawSubscribe(sub, [{ topic: 'refuse/#', qos: 2 }]), [2])
   const pub = await connectClient(t, broker.url, { protocolVersion: 5 })

@@ -5,12 +5,11 @@ import { AclAuthorizer } from '../../../broker/auth/acl-auth.js'
 import { Broker } from '../../../broker/broker.js'
 import { startBroker } from '../../helpers/broker.js'
 import { connectClient, connectRaw, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
+import { persistentSession } from '../../helpers/persistent-session.js'
 import { uniqueId } from '../../helpers/session-clients.js'
 import { expectSilence, sleep } from '../../helpers/silence.js'
 
 /** MQTT 5.0 QoS 2 in flight: Message Expiry, a refused PUBREC, and shared subscriptions when the member goes away. */
-
-const persistent = (clientId: string, sessionExpiryInterval = 60) => ({ clientId, clean: false, properties: { sessionExpiryInterval } })
 
 /** A broker whose ACL lets anonymous clients use open/# and nothing else. */
 async function startOpenOnlyBroker(t: TestContext): Promise<number> {
@@ -24,7 +23,7 @@ test('a QoS 2 message already sent is not expired: after its Message Expiry it i
   const broker = await startBroker()
   t.after(() => broker.close())
   const clientId = uniqueId('q2exp')
-  const sub = await connectRaw(t, broker.port, 5, persistent(clientId))
+  const sub = await connectRaw(t, broker.port, 5, persistentSession(clientId))
   assert.deepEqual(await rawSubscribe(sub, [{ topic: 'q2exp/t', qos: 2 }]), [2])
   const pub = await connectClient(t, broker.url, { protocolVersion: 5 })
   await pub.client.publishAsync('q2exp/t', 'sent once', { qos: 2, properties: { messageExpiryInterval: 1 } })
@@ -32,7 +31,7 @@ test('a QoS 2 message already sent is not expired: after its Message Expiry it i
   sub.raw.destroy() // no PUBREC
   await sleep(1500)
 
-  const resumed = await connectRaw(t, broker.port, 5, persistent(clientId))
+  const resumed = await connectRaw(t, broker.port, 5, persistentSession(clientId))
   const again = await nextOf(resumed.raw, 'publish')
   assert.deepEqual([again.payload.toString(), again.dup, again.messageId], ['sent once', true, first.messageId])
 })
@@ -58,7 +57,7 @@ test('a QoS 2 message to a shared member whose connection broke is completed wit
   const broker = await startBroker()
   t.after(() => broker.close())
   const clientId = uniqueId('member')
-  const member = await connectRaw(t, broker.port, 5, persistent(clientId))
+  const member = await connectRaw(t, broker.port, 5, persistentSession(clientId))
   assert.deepEqual(await rawSubscribe(member, [{ topic: '$share/g/s2/t', qos: 2 }]), [2])
   const pub = await connectClient(t, broker.url, { protocolVersion: 5 })
   await pub.client.publishAsync('s2/t', 'finish me', { qos: 2 })
@@ -67,7 +66,7 @@ test('a QoS 2 message to a shared member whose connection broke is completed wit
   await nextOf(member.raw, 'pubrel')
   member.raw.destroy() // no PUBCOMP
 
-  const back = await connectRaw(t, broker.port, 5, persistent(clientId))
+  const back = await connectRaw(t, broker.port, 5, persistentSession(clientId))
   const pubrel = await nextOf(back.raw, 'pubrel')
   assert.equal(pubrel.messageId, first.messageId)
   back.send({ cmd: 'pubcomp', messageId: pubrel.messageId! })
@@ -77,7 +76,7 @@ test('a QoS 2 message to a shared member whose connection broke is completed wit
 test('a QoS 2 message to a shared member whose session ends before it returns goes to no other member [MQTT-4.8.2-5]', async (t) => {
   const broker = await startBroker()
   t.after(() => broker.close())
-  const member = await connectRaw(t, broker.port, 5, persistent(uniqueId('leaver'), 1))
+  const member = await connectRaw(t, broker.port, 5, persistentSession(uniqueId('leaver'), 1))
   assert.deepEqual(await rawSubscribe(member, [{ topic: '$share/g/s5/t', qos: 2 }]), [2])
   const pub = await connectClient(t, broker.url, { protocolVersion: 5 })
   await pub.client.publishAsync('s5/t', 'only for the first', { qos: 2 })

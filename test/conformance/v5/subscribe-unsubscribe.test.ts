@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBroker } from '../../helpers/broker.js'
 import { connectClient, connectRaw, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
+import { persistentSession } from '../../helpers/persistent-session.js'
 import { expectDisconnect, uniqueId } from '../../helpers/session-clients.js'
 import { expectSilence, QUIET_MS, sleep } from '../../helpers/silence.js'
 
@@ -62,7 +63,7 @@ test('an UNSUBSCRIBE whose reserved flags are not 0010 is malformed: DISCONNECT 
 test("an unsubscribed filter's QoS 1 delivery already in flight is still completed, on resume too; nothing new follows [MQTT-3.10.4-3]", async (t) => {
   const broker = await startBroker()
   t.after(() => broker.close())
-  const session = { clientId: uniqueId('unsub'), clean: false, properties: { sessionExpiryInterval: 60 } }
+  const session = persistentSession(uniqueId('unsub'))
   const sub = await connectRaw(t, broker.port, 5, session)
   assert.deepEqual(await rawSubscribe(sub, [{ topic: 'leave/t', qos: 1 }]), [1])
   const pub = await connectClient(t, broker.url, { protocolVersion: 5 })
