@@ -17,12 +17,13 @@ import type { Delivery, EncodedPublish } from './message.js'
 import type { NegotiatedSettings } from './negotiated-settings.js'
 import type { BrokerOptions } from './options.js'
 import { type DurableReply, PendingAcks } from './pending-acks.js'
-import { encodeAck, encodePacket } from './protocol/codec.js'
+import { encodeAck } from './protocol/codec.js'
 import { PacketFramer } from './protocol/framer.js'
 import { ProtocolError } from './protocol/protocol-error.js'
 import type { ProtocolErrorLog } from './protocol/protocol-error-log.js'
 import { Reason } from './protocol/reason-codes.js'
 import { TopicAliases } from './protocol/topic-aliases.js'
+import { encodeWithinPacketSize } from './protocol/within-packet-size.js'
 import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
 import type { BrokerStats } from './stats.js'
@@ -143,8 +144,9 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   }
 
   /** A CONNECT arrived: from now on packets are read and written at its protocol level. */
-  connectReceived(version: 3 | 4 | 5): void {
+  connectReceived(version: 3 | 4 | 5, clientMaxPacketSize: number): void {
     this.version = version
+    this.clientMaxPacketSize = clientMaxPacketSize // a refusing CONNACK must fit it too [MQTT-3.2.2-19]
     this.state = 'connecting'
   }
 
@@ -220,14 +222,9 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
     if (this.isOpen) this.write(encodeAck(cmd, packetId))
   }
 
-  /** A reason string, unless the client said it wants none (5.0 Request Problem Information). */
-  reasonString(text: string): string | undefined {
-    return this.wantsProblemInformation ? text : undefined
-  }
-
   send(packet: Packet): void {
     if (!this.isOpen) return
-    this.write(encodePacket(packet, this.version))
+    this.write(encodeWithinPacketSize(packet, this.version, this.clientMaxPacketSize))
   }
 
   /** PUBREL goes out once the store has our copy marked as received (see PendingAcks). */
@@ -282,7 +279,8 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   disconnect(reasonCode: number, reason: string): void {
     if (!this.isOpen) return
     if (this.version === 5 && this.state === 'connected') {
-      this.send({ cmd: 'disconnect', reasonCode, properties: { reasonString: this.reasonString(reason) } })
+      // A reason string unless the client asked for none (5.0 Request Problem Information)
+      this.send({ cmd: 'disconnect', reasonCode, properties: { reasonString: this.wantsProblemInformation ? reason : undefined } })
     }
     this.close()
   }

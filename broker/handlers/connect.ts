@@ -14,7 +14,7 @@ type Context = Pick<HandlerContext, Uses>
 
 export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, packet, context, wire) => {
   const version = packet.protocolVersion ?? 4
-  connection.connectReceived(version)
+  connection.connectReceived(version, (version === 5 ? packet.properties?.maximumPacketSize : undefined) ?? Number.POSITIVE_INFINITY)
   const fieldsProblem = connectFieldsProblem(packet, wire)
   if (fieldsProblem !== undefined) throw malformed(fieldsProblem)
   const options = context.options

@@ -2,7 +2,7 @@ import type { IPublishPacket } from 'mqtt-packet'
 import type { Connection } from '../connection.js'
 import { malformed, ProtocolError, protocolViolation } from '../protocol/protocol-error.js'
 import { Reason } from '../protocol/reason-codes.js'
-import { publishTopicIsUtf8 } from '../protocol/utf8.js'
+import { publishPropertiesAreUtf8, publishTopicIsUtf8 } from '../protocol/utf8.js'
 import { topicNameProblem } from '../topics.js'
 import type { HandlerContext, PacketHandler } from './handler.js'
 
@@ -22,6 +22,9 @@ export const handlePublish: PacketHandler<IPublishPacket, Uses> = (connection, p
   const problem = topicNameProblem(topic, options.maxTopicLevels, options.maxTopicLength)
   if (problem !== undefined) throw new ProtocolError(Reason.TopicNameInvalid, problem)
   if (topic.includes('\uFFFD') && !publishTopicIsUtf8(wire)) throw malformed('ill-formed UTF-8 in the topic name')
+  if (packet.properties !== undefined && !publishPropertiesAreUtf8(packet.properties, packet.qos, wire)) {
+    throw malformed('ill-formed UTF-8 in a property')
+  }
 
   const packetId = packet.messageId ?? 0
   if (packet.qos === 2 && session.incomingQos2.has(packetId)) {

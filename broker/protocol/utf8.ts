@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer'
+import type { IPublishPacket } from 'mqtt-packet'
 
 /**
  * mqtt-packet decodes strings leniently (invalid bytes become U+FFFD), but the spec makes
@@ -25,3 +26,32 @@ export function stringsAreUtf8(strings: Array<string | undefined>, wire: Buffer)
 }
 
 const REPLACEMENT_CHARACTER = Buffer.from([0xef, 0xbf, 0xbd])
+
+/**
+ * For a 5.0 PUBLISH: its string properties (Content Type, Response Topic, User Properties) are well-formed
+ * UTF-8 [MQTT-1.5.4-1, MQTT-1.5.7-1]. As above, the wire is looked at only when a decoded string shows a
+ * replacement character, and then only the property bytes, never the payload.
+ */
+export function publishPropertiesAreUtf8(properties: NonNullable<IPublishPacket['properties']>, qos: number, wire: Buffer): boolean {
+  const strings: Array<string | undefined> = [properties.contentType, properties.responseTopic]
+  for (const [key, value] of Object.entries(properties.userProperties ?? {})) strings.push(key, ...(Array.isArray(value) ? value : [value]))
+  if (!strings.some((value) => value?.includes('\uFFFD'))) return true
+  return publishPropertyBytes(wire, qos).includes(REPLACEMENT_CHARACTER)
+}
+
+/** The property section of the 5.0 PUBLISH in `wire`: after the topic and packet identifier, before the payload. */
+function publishPropertyBytes(wire: Buffer, qos: number): Buffer {
+  let offset = 1
+  while ((wire[offset] & 0x80) !== 0) offset++
+  offset++
+  offset += 2 + wire.readUInt16BE(offset) + (qos > 0 ? 2 : 0)
+  let length = 0
+  let shift = 0
+  let byte: number
+  do {
+    byte = wire[offset++]
+    length += (byte & 0x7f) * 2 ** shift
+    shift += 7
+  } while ((byte & 0x80) !== 0 && shift < 28)
+  return wire.subarray(offset, offset + length)
+}
