@@ -3,6 +3,7 @@ import { describe, test } from 'node:test'
 import type { BrokerOptions } from '../../broker/options.js'
 import { startBroker } from '../helpers/broker.js'
 import { Inbox } from '../helpers/mqtt-inbox.js'
+import { lengthPrefixed, packet } from '../helpers/packet-bytes.js'
 import { RawClient } from '../helpers/raw-client.js'
 import {
   asPublish,
@@ -20,34 +21,12 @@ import {
  * with the right reason code), routes nothing, and leaves the broker serving everyone else.
  */
 
-/** MQTT Variable Byte Integer. */
-function varint(n: number): number[] {
-  const bytes: number[] = []
-  do {
-    let byte = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) byte |= 0x80
-    bytes.push(byte)
-  } while (n > 0)
-  return bytes
-}
-
-/** Length-prefixed string field from raw bytes, so that invalid UTF-8 survives. */
-function field(bytes: Buffer | string): Buffer {
-  const body = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)
-  return Buffer.concat([Buffer.from([body.length >> 8, body.length & 0xff]), body])
-}
-
-function frame(firstByte: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([firstByte, ...varint(body.length)]), body])
-}
-
 /** A PUBLISH built by hand: any topic bytes, any header flags. QoS > 0 gets packet id 1. */
 function publishBytes(version: ProtocolVersion, topic: Buffer | string, payload: Buffer, flags = 0): Buffer {
   const qos = (flags >> 1) & 3
-  return frame(
+  return packet(
     0x30 | flags,
-    Buffer.concat([field(topic), Buffer.from(qos > 0 ? [0, 1] : []), Buffer.from(version === 5 ? [0] : []), payload])
+    Buffer.concat([lengthPrefixed(topic), Buffer.from(qos > 0 ? [0, 1] : []), Buffer.from(version === 5 ? [0] : []), payload])
   )
 }
 
@@ -102,29 +81,33 @@ const violations: Violation[] = [
     name: 'a SUBSCRIBE with header flags 0 instead of 2 [MQTT-3.8.1-1]',
     expected: { 4: 'close', 5: [0x81] },
     bytes: (version) =>
-      frame(0x80, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/b'), Buffer.from([1])]))
+      packet(0x80, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), lengthPrefixed('a/b'), Buffer.from([1])]))
   },
   {
     // mqtt-packet parses these; the fuzzer found them reaching the handlers, whose empty SUBACK failed to encode.
     name: 'a SUBSCRIBE without a topic filter [MQTT-3.8.3-3 / MQTT-3.8.3-2]',
     expected: { 4: 'close', 5: [0x81, 0x82] },
-    bytes: (version) => frame(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : [])]))
+    bytes: (version) => packet(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : [])]))
   },
   {
     name: 'a NUL character in a SUBSCRIBE topic filter [MQTT-1.5.3-2 / MQTT-1.5.4-2]',
     expected: { 4: 'close', 5: [0x81] },
     bytes: (version) =>
-      frame(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/\u0000/b'), Buffer.from([1])]))
+      packet(
+        0x82,
+        Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), lengthPrefixed('a/\u0000/b'), Buffer.from([1])])
+      )
   },
   {
     name: 'a NUL character in an UNSUBSCRIBE topic filter [MQTT-1.5.3-2 / MQTT-1.5.4-2]',
     expected: { 4: 'close', 5: [0x81] },
-    bytes: (version) => frame(0xa2, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/\u0000')]))
+    bytes: (version) =>
+      packet(0xa2, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), lengthPrefixed('a/\u0000')]))
   },
   {
     name: 'an UNSUBSCRIBE without a topic filter [MQTT-3.10.3-2]',
     expected: { 4: 'close', 5: [0x81, 0x82] },
-    bytes: (version) => frame(0xa2, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : [])]))
+    bytes: (version) => packet(0xa2, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : [])]))
   },
   {
     name: 'a 2000-byte PUBLISH over maxPacketSize 1000 [MQTT-3.2.2-15 / 3.1.2.25]',
@@ -143,15 +126,20 @@ const payloadViolations: Violation[] = [
     name: 'a SUBSCRIBE requesting QoS 3 [MQTT-3.8.3-4 / MQTT-3-8.3-4]',
     expected: { 4: 'close', 5: [0x81] },
     bytes: (version) =>
-      frame(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), field('a/b'), Buffer.from([3])]))
+      packet(0x82, Buffer.concat([Buffer.from([0, 1]), Buffer.from(version === 5 ? [0] : []), lengthPrefixed('a/b'), Buffer.from([3])]))
   }
 ]
 
 function mqttConnectBytes(version: ProtocolVersion): Buffer {
   // Built by hand rather than with mqtt-packet so the test does not depend on its encoder accepting it.
   const flags = 0x02
-  const body = Buffer.concat([field('MQTT'), Buffer.from([version, flags, 0, 0]), Buffer.from(version === 5 ? [0] : []), field('again')])
-  return frame(0x10, body)
+  const body = Buffer.concat([
+    lengthPrefixed('MQTT'),
+    Buffer.from([version, flags, 0, 0]),
+    Buffer.from(version === 5 ? [0] : []),
+    lengthPrefixed('again')
+  ])
+  return packet(0x10, body)
 }
 
 function violationTests(violation: Violation): void {
@@ -304,10 +292,10 @@ describe('malformed input and protocol violations', () => {
     await assertBrokerAlive(t, broker.url)
   })
 
-  for (const [name, packet] of [
+  for (const [name, firstPacket] of [
     ['PUBLISH', publishBytes(4, 'first/not/connect', Buffer.from('sneaky'))],
     ['PINGREQ', Buffer.from([0xc0, 0x00])],
-    ['SUBSCRIBE', frame(0x82, Buffer.concat([Buffer.from([0, 1]), field('#'), Buffer.from([0])]))]
+    ['SUBSCRIBE', packet(0x82, Buffer.concat([Buffer.from([0, 1]), lengthPrefixed('#'), Buffer.from([0])]))]
   ] as const) {
     test(`a first packet that is not CONNECT (${name}) closes the connection silently [MQTT-3.1.0-1]`, async (t) => {
       const broker = await startBroker()
@@ -317,7 +305,7 @@ describe('malformed input and protocol violations', () => {
       await watcher.subscribeAsync('#', { qos: 0 })
       const client = await RawClient.open(broker.port, 4)
       t.after(() => client.destroy())
-      client.sendBytes(packet)
+      client.sendBytes(firstPacket)
       await expectClosedSilently(client)
       await inbox.none(100)
       await assertBrokerAlive(t, broker.url)

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { startBroker } from '../../helpers/broker.js'
+import { lengthPrefixed, packet } from '../../helpers/packet-bytes.js'
 import { runProgram } from '../../helpers/run-program.js'
 import { asConnack, asPublish, mqttClient, rawSession, uniqueId } from '../../helpers/session-clients.js'
-import { lengthPrefixed, packet } from './packet-bytes.js'
 import { openSocket, watchedBroker } from './watched-broker.js'
 
 /** What an accepted or a refused MQTT 3.1.1 CONNECT leads to: CONNACK first, sessions, wills, retained messages. */

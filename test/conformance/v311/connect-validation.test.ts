@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { connectBytes, lengthPrefixed } from '../../helpers/packet-bytes.js'
 import { asConnack, assertBrokerAlive, expectClosedSilently } from '../../helpers/session-clients.js'
-import { connectBytes, lengthPrefixed } from './packet-bytes.js'
 import { openSocket, watchedBroker } from './watched-broker.js'
 
 /**

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { startBroker } from '../../helpers/broker.js'
+import { lengthPrefixed, packet } from '../../helpers/packet-bytes.js'
 import type { RawClient } from '../../helpers/raw-client.js'
 import { assertBrokerAlive, connectPacket, expectClosedSilently, mqttClient, rawSession } from '../../helpers/session-clients.js'
-import { lengthPrefixed, packet, recordBytes } from './packet-bytes.js'
+import { recordBytes } from '../../helpers/wire-recorder.js'
 import { openSocket, watchedBroker } from './watched-broker.js'
 
 /**

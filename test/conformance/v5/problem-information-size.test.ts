@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBroker } from '../../helpers/broker.js'
+import { lengthPrefixed, remainingLength } from '../../helpers/packet-bytes.js'
 import { RawClient } from '../../helpers/raw-client.js'
 import { assertBrokerAlive, connectPacket, expectDisconnect, rawSession } from '../../helpers/session-clients.js'
 import { recordBytes } from '../../helpers/wire-recorder.js'
@@ -10,23 +11,6 @@ import { recordBytes } from '../../helpers/wire-recorder.js'
  * that would exceed the client's limit goes without its Reason String, and a PUBLISH whose User Property is
  * ill-formed UTF-8 is a Malformed Packet.
  */
-
-/** MQTT Variable Byte Integer. */
-function varint(n: number): number[] {
-  const bytes: number[] = []
-  do {
-    let byte = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) byte |= 0x80
-    bytes.push(byte)
-  } while (n > 0)
-  return bytes
-}
-
-function field(bytes: Buffer | string): Buffer {
-  const body = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)
-  return Buffer.concat([Buffer.from([body.length >> 8, body.length & 0xff]), body])
-}
 
 test('a refusing CONNACK that its Reason String would make larger than the client accepts goes without it [MQTT-3.2.2-19, MQTT-3.1.2-24]', async (t) => {
   const broker = await startBroker()
@@ -60,9 +44,9 @@ test('a PUBLISH with an ill-formed UTF-8 User Property is a Malformed Packet: DI
   t.after(() => broker.close())
   const { client } = await rawSession(t, broker.port, 5)
   // User Property (0x26): name "k", value with the lone byte 0xFF.
-  const properties = Buffer.concat([Buffer.from([0x26]), field('k'), field(Buffer.from([0x61, 0xff]))])
-  const body = Buffer.concat([field('a/b'), Buffer.from(varint(properties.length)), properties, Buffer.from('payload')])
-  client.sendBytes(Buffer.concat([Buffer.from([0x30, ...varint(body.length)]), body]))
+  const properties = Buffer.concat([Buffer.from([0x26]), lengthPrefixed('k'), lengthPrefixed(Buffer.from([0x61, 0xff]))])
+  const body = Buffer.concat([lengthPrefixed('a/b'), Buffer.from(remainingLength(properties.length)), properties, Buffer.from('payload')])
+  client.sendBytes(Buffer.concat([Buffer.from([0x30, ...remainingLength(body.length)]), body]))
   await expectDisconnect(client, 0x81)
   await assertBrokerAlive(t, broker.url)
 })

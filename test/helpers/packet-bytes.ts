@@ -1,6 +1,4 @@
-import type { RawClient } from '../../helpers/raw-client.js'
-
-/** Hand-built MQTT 3.1.1 packets, for bytes that mqtt-packet would refuse to encode, and a record of what the broker sends. */
+/** Hand-built MQTT packets, for bytes that mqtt-packet would refuse to encode. */
 
 /** The Remaining Length encoding: seven bits a byte, the high bit saying another byte follows. */
 export function remainingLength(length: number): number[] {
@@ -31,11 +29,4 @@ export function packet(firstByte: number, ...parts: Array<Buffer | number[]>): B
 /** A level 4 CONNECT with the given connect flags and payload fields, keepalive 0. */
 export function connectBytes(flags: number, ...payload: Buffer[]): Buffer {
   return packet(0x10, lengthPrefixed('MQTT'), [4, flags, 0, 0], ...payload)
-}
-
-/** Every byte the broker sends to a raw client, in order, so tests can compare exact packets. */
-export function recordBytes(client: RawClient): () => Buffer {
-  const chunks: Buffer[] = []
-  client.socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-  return () => Buffer.concat(chunks)
 }
