@@ -91,7 +91,8 @@ export class SupervisedPart {
     clearTimeout(this.restartTimer)
     const child = this.child
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    // 'close', not 'exit': the part's last lines (its summary) may still be in the pipe when it exits.
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
     child.kill('SIGTERM')
     const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
     await exited
