@@ -162,7 +162,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
 
   /**
    * CONNACK is out: the connection serves `session` from now on. Silence for 1.5 × keepalive closes it
-   * [MQTT-3.1.2-24]; 0 means no keepalive.
+   * [MQTT-3.1.2-22] (3.1.1: [MQTT-3.1.2-24]); 0 means no keepalive.
    */
   markConnected(session: Session, keepaliveSeconds: number): void {
     this.boundSession = session

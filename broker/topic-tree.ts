@@ -104,7 +104,7 @@ function collectFilters<V>(node: TopicNode<V>, levels: readonly string[], index:
   const children = node.children
   if (index === levels.length) {
     if (node.value !== undefined) out.push(node.value)
-    // 'a/#' also matches 'a' [MQTT-4.7.1-2]
+    // 'a/#' also matches 'a' (spec 4.7.1.2)
     const hash = children?.get('#')
     if (hash?.value !== undefined) out.push(hash.value)
     return
@@ -128,7 +128,7 @@ function collectTopics<V>(node: TopicNode<V>, levels: readonly string[], index: 
   const level = levels[index]
   const children = node.children
   if (level === '#') {
-    // 'a/#' matches 'a' itself [MQTT-4.7.1-2]; no '$' topics under a leading wildcard [MQTT-4.7.2-1]
+    // 'a/#' matches 'a' itself (spec 4.7.1.2); no '$' topics under a leading wildcard [MQTT-4.7.2-1]
     if (index > 0 && node.value !== undefined) out.push(node.value)
     if (children !== undefined) {
       for (const [key, child] of children) if (index > 0 || key.charCodeAt(0) !== DOLLAR) collectAll(child, out)

@@ -32,7 +32,7 @@ export function parseFilter(raw: string, maxLevels: number, maxLength: number): 
     if (slash < 0) return 'shared subscription without a filter' // [MQTT-4.8.2-2]
     group = raw.slice(SHARE_PREFIX.length, slash)
     filter = raw.slice(slash + 1)
-    if (group.length === 0 || /[+#]/.test(group)) return 'invalid share name' // [MQTT-4.8.2-1]
+    if (group.length === 0 || /[+#]/.test(group)) return 'invalid share name' // [MQTT-4.8.2-2]
   }
   if (filter.length === 0) return 'empty topic filter' // [MQTT-4.7.3-1]
   if (filter.includes('\u0000')) return 'NUL character in a topic filter'
@@ -40,8 +40,8 @@ export function parseFilter(raw: string, maxLevels: number, maxLength: number): 
   if (levels.length > maxLevels) return `filter deeper than ${maxLevels} levels`
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]
-    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return "'#' must be the last level on its own" // [MQTT-4.7.1-2]
-    if (level.includes('+') && level !== '+') return "'+' must occupy a whole level" // [MQTT-4.7.1-3]
+    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return "'#' must be the last level on its own" // [MQTT-4.7.1-1] (3.1.1: [MQTT-4.7.1-2])
+    if (level.includes('+') && level !== '+') return "'+' must occupy a whole level" // [MQTT-4.7.1-2] (3.1.1: [MQTT-4.7.1-3])
   }
   return { filter, group }
 }

@@ -277,7 +277,7 @@ function isDollar(level: string): boolean {
 /**
  * The filter that matches exactly the topics both filters match, or undefined when they share none. Level by
  * level: `+` gives way to the other side's level, `#` to the rest of the other side (`a/#` shares `a` with
- * `a`, since it matches its parent level [MQTT-4.7.1-2]); a wildcard first level shares nothing with a
+ * `a`, since it matches its parent level, spec 4.7.1.2); a wildcard first level shares nothing with a
  * first level starting with '$' [MQTT-4.7.2-1].
  */
 function intersect(a: readonly string[], b: readonly string[]): string[] | undefined {

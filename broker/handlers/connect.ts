@@ -25,7 +25,7 @@ export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, p
     return refuse(connection, Reason.UnsupportedProtocolVersion, 'protocol name and level do not match')
   }
   if (version === 5) {
-    if (properties.receiveMaximum === 0) throw protocolViolation('Receive Maximum of 0') // [MQTT-3.1.2-...] spec 3.1.2.11.3
+    if (properties.receiveMaximum === 0) throw protocolViolation('Receive Maximum of 0') // spec 3.1.2.11.3
     if (properties.maximumPacketSize === 0) throw protocolViolation('Maximum Packet Size of 0')
     if (properties.authenticationMethod !== undefined) {
       return refuse(connection, Reason.BadAuthenticationMethod, `authentication method ${properties.authenticationMethod} is not supported`)

@@ -7,7 +7,7 @@ export const handleDisconnect: PacketHandler<IDisconnectPacket, 'options'> = (co
   const session = connection.session!
   const expiry = packet.properties?.sessionExpiryInterval
   if (expiry !== undefined) {
-    // A session that was to end with its connection cannot be made to outlive it now [MQTT-3.14.2-2].
+    // A session that was to end with its connection cannot be made to outlive it now (spec 3.14.2.2.2, a Protocol Error).
     if (session.expiry === 0 && expiry !== 0) throw protocolViolation('Session Expiry Interval set on DISCONNECT after 0 on CONNECT')
     session.setExpiry(Math.min(expiry, options.maxSessionExpiry))
   }

@@ -28,7 +28,7 @@ export const handlePublish: PacketHandler<IPublishPacket, Uses> = (connection, p
 
   const packetId = packet.messageId ?? 0
   if (packet.qos === 2 && session.incomingQos2.has(packetId)) {
-    // A resent QoS 2 PUBLISH whose first copy we hold: acknowledge again, route nothing [MQTT-4.3.3-9].
+    // A resent QoS 2 PUBLISH whose first copy we hold: acknowledge again, route nothing [MQTT-4.3.3-10].
     connection.replyWhenStored('pubrec', packetId)
     return
   }

@@ -3,7 +3,7 @@ import { Reason } from './reason-codes.js'
 
 /**
  * Cuts a byte stream into whole MQTT packets by their fixed header, before any parsing, so that
- *  - an oversized packet is refused from its header, without buffering it [MQTT-3.1.2-24];
+ *  - an oversized packet is refused from its header, without buffering it (our Maximum Packet Size, spec 3.2.2.3.6: 0x95);
  *  - each packet is handed on as one Buffer (a view into the socket chunk, not a copy), which lets
  *    the broker forward a PUBLISH's own bytes.
  * Usage: `feed(chunk)`, then `next()` until it returns undefined.

@@ -17,7 +17,7 @@ export class RetainedMessages {
     return this.tree.size
   }
 
-  /** A PUBLISH with the retain flag: its message becomes the topic's retained one, or clears it when empty [MQTT-3.3.1-10]. */
+  /** A PUBLISH with the retain flag: its message becomes the topic's retained one, or clears it when empty (3.1.1 [MQTT-3.3.1-10]; 5.0 spec 3.3.1.3). */
   keep(message: Message): void {
     if (message.payload.length === 0) {
       this.forget(message.topic)

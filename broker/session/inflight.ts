@@ -13,7 +13,7 @@ export class Inflight {
     return this.records?.size ?? 0
   }
 
-  /** A packet id not in use by any in-flight message [MQTT-2.2.1-3]. */
+  /** A packet id not in use by any in-flight message [MQTT-2.2.1-4]. */
   allocateId(): number {
     let id = this.lastId
     do {

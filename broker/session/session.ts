@@ -206,7 +206,7 @@ export class Session implements Subscriber {
     }
   }
 
-  /** An inbound QoS 2 PUBLISH was routed: its id is held until PUBREL, so a resent copy is not routed again [MQTT-4.3.3-9]. */
+  /** An inbound QoS 2 PUBLISH was routed: its id is held until PUBREL, so a resent copy is not routed again [MQTT-4.3.3-10]. */
   receivedQos2(packetId: number): void {
     this.incomingQos2.add(packetId)
     if (this.stored) this.context.store.saveIncomingQos2(this.clientId, packetId)
