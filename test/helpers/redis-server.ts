@@ -9,14 +9,18 @@ import { freePort } from './free-port.js'
 export interface RedisServerOptions {
   /** The AOF fsync policy; 'always' unless a test is about a weaker one. */
   appendfsync?: 'always' | 'everysec' | 'no'
+  /** Refuse CONFIG, as many managed Redis services do. */
+  withoutConfigCommand?: boolean
 }
 
 export interface RunningRedis {
   port: number
   /** redis://127.0.0.1:PORT */
   url: string
-  /** Kills redis-server with SIGKILL (no chance to write anything more) and starts it again on the same port and files. */
-  crashAndRestart(): Promise<void>
+  /** Kills redis-server with SIGKILL: no chance to write anything more. */
+  crash(): Promise<void>
+  /** Starts it again on the same port and files, after `crash`. */
+  restart(): Promise<void>
   /** Stops it and removes its files. */
   stop(): Promise<void>
 }
@@ -33,6 +37,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = await freePort()
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes']
   args.push('--appendfsync', options.appendfsync ?? 'always', '--dir', dir, '--daemonize', 'no', '--logfile', '')
+  if (options.withoutConfigCommand === true) args.push('--rename-command', 'CONFIG', '')
   let child = await launch(args, port)
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return
@@ -42,8 +47,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    async crashAndRestart() {
-      await kill('SIGKILL')
+    crash: () => kill('SIGKILL'),
+    async restart() {
       child = await launch(args, port)
     },
     async stop() {

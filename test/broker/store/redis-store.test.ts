@@ -6,6 +6,7 @@ import { delivery, drainQueue, message, storeConformance } from '../../../broker
 import { RedisStore } from '../../../broker/store/redis.js'
 import { REDIS_QUEUE_WINDOW } from '../../../broker/store/redis-queue.js'
 import type { SessionRecord } from '../../../broker/store/store.js'
+import { StoreError } from '../../../broker/store/store.js'
 import { StoreOpenError } from '../../../broker/store/store-open-error.js'
 import { freePort } from '../../helpers/free-port.js'
 import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
@@ -85,7 +86,8 @@ test('what Redis acknowledged survives a crash of redis-server (appendonly yes, 
   store.saveIncomingQos2('a', 9)
   store.saveRetained(message(52, 'r', 'kept'))
   await store.flush() // what a PUBACK waits for
-  await own.crashAndRestart()
+  await own.crash()
+  await own.restart()
   const again = await reopened(t, store, own.url)
   const snapshot = await again.open()
   const [session] = snapshot.sessions
@@ -105,6 +107,31 @@ test('what Redis acknowledged survives a crash of redis-server (appendonly yes, 
   )
 })
 
+test('while Redis is away a batch fails with StoreError (no acknowledgement); once it is back, writes go on', async (t) => {
+  const own = await startRedisServer()
+  t.after(() => own.stop())
+  const store = await openStore(t, { url: own.url })
+  store.saveSession(record('a'))
+  await store.flush()
+  await own.crash()
+  store.saveIncomingQos2('a', 1)
+  await assert.rejects(store.flush(), (error: unknown) => error instanceof StoreError && error.kind === 'failed')
+  await own.restart()
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    store.saveIncomingQos2('a', 2)
+    const written = await store.flush().then(
+      () => true,
+      () => false
+    )
+    if (written) break
+    assert.ok(Date.now() < deadline, 'writes did not resume within 10 s of Redis coming back')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const [session] = (await (await reopened(t, store, own.url)).open()).sessions
+  assert.deepEqual(session.incomingQos2, [2], 'only what Redis answered for')
+})
+
 test('open warns loudly when Redis does not fsync every write, naming what can be lost', async (t) => {
   const everysec = await startRedisServer({ appendfsync: 'everysec' })
   t.after(() => everysec.stop())
@@ -115,6 +142,15 @@ test('open warns loudly when Redis does not fsync every write, naming what can b
   const quiet = warnings()
   await openStore(t, { logger: quiet })
   assert.deepEqual(quiet.said, [], 'appendonly yes and appendfsync always: nothing to warn about')
+})
+
+test('open says it cannot check the durability settings when Redis refuses CONFIG (a managed Redis)', async (t) => {
+  const managed = await startRedisServer({ withoutConfigCommand: true })
+  t.after(() => managed.stop())
+  const logger = warnings()
+  await openStore(t, { url: managed.url, logger })
+  assert.equal(logger.said.length, 1)
+  assert.match(logger.said[0], /^WARNING: cannot check the durability settings of Redis at .*appendfsync always/)
 })
 
 test('an unreachable Redis fails open with a StoreOpenError naming the URL', async () => {
