@@ -1,4 +1,5 @@
 import type { Delivery } from '../message.js'
+import { QueueWindow } from './queue-window.js'
 import type { ReadHandler, RedisCommand } from './redis-batch.js'
 import { decodeDelivery, encodeDelivery } from './redis-codec.js'
 import type { SessionQueue } from './store.js'
@@ -28,9 +29,7 @@ export interface RedisQueueHost {
  * pushed after the read was written), so a lost batch cannot leave the counts wrong.
  */
 export class RedisQueue implements SessionQueue {
-  private window: Delivery[] = []
-  private head = 0
-  private windowBytes = 0
+  private readonly window = new QueueWindow<Delivery>((delivery) => delivery.message.payload.length)
   private remoteCount: number
   private remoteBytes: number
   private reading = false
@@ -52,20 +51,19 @@ export class RedisQueue implements SessionQueue {
   }
 
   get length(): number {
-    return this.window.length - this.head + this.remoteCount
+    return this.window.length + this.remoteCount
   }
 
   get bytes(): number {
-    return this.windowBytes + this.remoteBytes
+    return this.window.bytes + this.remoteBytes
   }
 
   push(delivery: Delivery): void {
     const size = delivery.message.payload.length
     this.host.write(['rpush', this.keys.queue, encodeDelivery(delivery)], delivery.message.id)
     this.host.write(['incrby', this.keys.bytes, size])
-    if (this.remoteCount === 0 && !this.reading && this.window.length - this.head < this.windowLimit) {
+    if (this.remoteCount === 0 && !this.reading && this.window.length < this.windowLimit) {
       this.window.push(delivery)
-      this.windowBytes += size
       return
     }
     this.remoteCount++
@@ -78,27 +76,20 @@ export class RedisQueue implements SessionQueue {
   }
 
   shift(): Delivery | undefined {
-    if (this.head === this.window.length) {
+    const delivery = this.window.shift()
+    if (delivery === undefined) {
       if (this.remoteCount > 0) this.readNext()
       return undefined
     }
-    const delivery = this.window[this.head]
-    this.window[this.head++] = undefined as unknown as Delivery
-    if (this.head === this.window.length) {
-      this.window = []
-      this.head = 0
-    }
-    const size = delivery.message.payload.length
-    this.windowBytes -= size
     this.host.write(['lpop', this.keys.queue])
-    this.host.write(['decrby', this.keys.bytes, size])
+    this.host.write(['decrby', this.keys.bytes, delivery.message.payload.length])
     // Read ahead, so a draining queue rarely finds its window empty.
-    if (this.remoteCount > 0 && this.window.length - this.head <= this.windowLimit / 4) this.readNext()
+    if (this.remoteCount > 0 && this.window.length <= this.windowLimit / 4) this.readNext()
     return delivery
   }
 
   whenReadable(callback: () => void): void {
-    if (this.head < this.window.length || this.remoteCount === 0) {
+    if (this.window.length > 0 || this.remoteCount === 0) {
       queueMicrotask(callback)
       return
     }
@@ -132,8 +123,8 @@ export class RedisQueue implements SessionQueue {
     this.tailCount = 0
     this.tailBytes = 0
     const generation = this.generation
-    const start = this.window.length - this.head
-    const windowBytes = this.windowBytes
+    const start = this.window.length
+    const windowBytes = this.window.bytes
     const limit = Math.max(1, this.windowLimit - start)
     const commands: RedisCommand[] = [
       ['lrange', this.keys.queue, start, start + limit - 1],
@@ -158,7 +149,6 @@ export class RedisQueue implements SessionQueue {
       this.window.push(delivery)
       pageBytes += delivery.message.payload.length
     }
-    this.windowBytes += pageBytes
     this.remoteCount = Math.max(0, listLength - start - entries.length) + this.tailCount
     this.remoteBytes = Math.max(0, Number(totalBytes ?? 0) - windowBytesThen - pageBytes) + this.tailBytes
     this.tailCount = 0
@@ -168,9 +158,7 @@ export class RedisQueue implements SessionQueue {
 
   private reset(): void {
     this.generation++
-    this.window = []
-    this.head = 0
-    this.windowBytes = 0
+    this.window.clear()
     this.remoteCount = 0
     this.remoteBytes = 0
     this.reading = false

@@ -9,6 +9,7 @@ import type { SessionRecord } from '../../../broker/store/store.js'
 import { StoreError } from '../../../broker/store/store.js'
 import { StoreOpenError } from '../../../broker/store/store-open-error.js'
 import { freePort } from '../../helpers/free-port.js'
+import { assertPagesInOrderWhileGrowing } from '../../helpers/paged-queue.js'
 import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
 
 /** One redis-server for the file; every store gets a key prefix of its own, so tests never see each other's keys. */
@@ -222,29 +223,7 @@ test('writes before the same MULTI share one flush promise; a batch fills while 
 test('a long queue pages from Redis, keeps order and counts, also while it grows', async (t) => {
   const store = await openStore(t)
   store.saveSession(record('a'))
-  const queue = store.queue('a')
-  const total = REDIS_QUEUE_WINDOW * 5
-  for (let id = 1; id <= total; id++) queue.push(delivery(message(id, 't', 'xy'), 1))
-  assert.equal(queue.length, total)
-  assert.equal(queue.bytes, total * 2)
-  const ids: number[] = []
-  let waits = 0
-  while (queue.length > 0) {
-    const item = queue.shift()
-    if (item === undefined) {
-      waits++
-      await new Promise<void>((resolve) => queue.whenReadable(resolve))
-      continue
-    }
-    ids.push(item.message.id)
-    if (ids.length % 100 === 0 && ids.length <= total) queue.push(delivery(message(total + ids.length / 100, 't', 'xy'), 1))
-  }
-  assert.ok(waits > 0, 'the queue was read from Redis')
-  assert.deepEqual(
-    ids,
-    Array.from({ length: ids.length }, (_, i) => i + 1)
-  )
-  assert.equal(queue.bytes, 0)
+  await assertPagesInOrderWhileGrowing(store.queue('a'), REDIS_QUEUE_WINDOW * 5)
   await store.flush()
   const redis = inspector(t)
   assert.equal(await redis.llen(store.keys.queue('a')), 0)
