@@ -17,6 +17,7 @@ import { type ResolvedListener, resolveListeners } from './config/listeners.js'
 import { readTlsContext, TlsFileError } from './listeners/tls.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
 import { MemoryStore } from './store/memory.js'
+import { RedisStore } from './store/redis.js'
 import { SqliteStore } from './store/sqlite.js'
 import { recoverDatabase } from './store/sqlite-recover.js'
 import type { Store } from './store/store.js'
@@ -25,7 +26,7 @@ import { StoreOpenError } from './store/store-open-error.js'
 /** Boolean keys that are bare flags; the other booleans take true or false. */
 const switches = new Set(['require_certificate', 'use_identity_as_username'])
 
-export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory] [--recover] [--<option> VALUE ...]
+export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--recover] [--<option> VALUE ...]
 
 Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --section, --recover
 and --help is also a key of the config file, in snake_case (--max-inflight ↔ max_inflight); a flag wins over the file.
@@ -36,6 +37,9 @@ and --help is also a key of the config file, in snake_case (--max-inflight ↔ m
   --data-dir DIR     where the durable store keeps broker.db (default ./data)
   --store KIND       sqlite (default: sessions, queues and retained messages survive a crash)
                      or memory (nothing survives the process)
+                     or redis (state in the Redis at --redis-url; run it with appendonly yes and
+                     appendfsync always, or acknowledged messages can be lost: start-up warns)
+  --redis-url URL    redis://HOST:PORT/DB, for --store redis
   --recover          if broker.db is damaged, move it aside, salvage what can be read, and start
   --password-file F  users and password hashes (thermopost passwd F add USER; mosquitto_passwd files too)
   --acl-file F       who may publish and subscribe where (Mosquitto's acl_file format); default deny
@@ -83,20 +87,26 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const auth = await configureAuth({ passwordFile: config.password_file, aclFile: config.acl_file }, logger).catch(asCommandError)
   const dataDir = config.data_dir ?? './data'
   const storeKind = config.store ?? 'sqlite'
-  const makeStore = (): Store => (storeKind === 'memory' ? new MemoryStore() : new SqliteStore({ dataDir }))
+  if (storeKind === 'redis' && config.redis_url === undefined)
+    throw read.problem('redis_url', 'store redis needs redis_url (--redis-url redis://HOST:PORT/DB)')
+  const makeStore = (): Store => {
+    if (storeKind === 'memory') return new MemoryStore()
+    if (storeKind === 'redis') return new RedisStore({ url: config.redis_url!, logger })
+    return new SqliteStore({ dataDir })
+  }
   const options = brokerOptionsOf(config)
   let broker = newBroker(options, makeStore(), auth.hooks, logger)
-  logger.info({ store: storeKind, dataDir: storeKind === 'memory' ? undefined : dataDir }, `auth: ${auth.summary}`)
+  logger.info({ store: storeKind, dataDir: storeKind === 'sqlite' ? dataDir : undefined }, `auth: ${auth.summary}`)
   const [first, ...rest] = listeners
   try {
     await listenAndLog(broker, first!, logger)
   } catch (error) {
     if (!(error instanceof StoreOpenError)) throw error
-    const storeFile = (broker.store as SqliteStore).file
     if (read.extra.recover !== true || !error.damaged) {
       const hint = error.damaged ? '\nStart with --recover to move the damaged file aside and salvage what can be read.' : ''
       throw new CommandError(`${error.message}${hint}`)
     }
+    const storeFile = (broker.store as SqliteStore).file
     await broker.close().catch(() => {})
     const recovery = await recoverDatabase(storeFile)
     if (recovery.missingTool === true) throw new CommandError(`${error.message}\n${recovery.error ?? ''}`)

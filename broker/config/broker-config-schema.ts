@@ -68,7 +68,12 @@ export const brokerConfigSchema = z.strictObject({
   password_file: file.optional(),
   acl_file: file.optional(),
   data_dir: file.optional(),
-  store: z.enum(['sqlite', 'memory']).optional(),
+  store: z.enum(['sqlite', 'memory', 'redis']).optional(),
+  /** The Redis of `store: redis`: redis://[user:password@]host:port/db. */
+  redis_url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
   listeners: z.array(listenerSchema).min(1).optional(),
   ...Object.fromEntries([...brokerOptionKeys].map(([configKey, optionKey]) => [configKey, optionSchema(optionKey)]))
 })

@@ -1,38 +1,25 @@
 import type { Delivery } from '../message.js'
+import { QueueWindow } from './queue-window.js'
 import type { SessionQueue } from './store.js'
 
-/** A session queue in memory: an array used as a ring-less deque, compacted as its head advances. */
+/** A session queue in memory: all of it is window. */
 export class MemoryQueue implements SessionQueue {
-  private items: Delivery[] = []
-  private head = 0
-  private byteCount = 0
+  private readonly window = new QueueWindow<Delivery>((delivery) => delivery.message.payload.length)
 
   get length(): number {
-    return this.items.length - this.head
+    return this.window.length
   }
 
   get bytes(): number {
-    return this.byteCount
+    return this.window.bytes
   }
 
   push(delivery: Delivery): void {
-    this.items.push(delivery)
-    this.byteCount += delivery.message.payload.length
+    this.window.push(delivery)
   }
 
   shift(): Delivery | undefined {
-    if (this.head >= this.items.length) return undefined
-    const delivery = this.items[this.head]
-    this.items[this.head++] = undefined as unknown as Delivery
-    this.byteCount -= delivery.message.payload.length
-    if (this.head === this.items.length) {
-      this.items = []
-      this.head = 0
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return delivery
+    return this.window.shift()
   }
 
   /** Everything is in memory: shift never waits. */
@@ -44,8 +31,6 @@ export class MemoryQueue implements SessionQueue {
   setOnline(): void {}
 
   clear(): void {
-    this.items = []
-    this.head = 0
-    this.byteCount = 0
+    this.window.clear()
   }
 }

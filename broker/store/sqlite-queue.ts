@@ -1,4 +1,5 @@
 import type { Delivery, Message } from '../message.js'
+import { QueueWindow } from './queue-window.js'
 import type { PageRead } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import { toMessage, toSubscriptionIds } from './sqlite-schema.js'
@@ -38,9 +39,7 @@ interface Item {
  * what was pushed after the read was written) — so a lost batch or a salvaged file cannot leave the counts wrong.
  */
 export class SqliteQueue implements SessionQueue {
-  private window: Item[] = []
-  private head = 0
-  private windowBytes = 0
+  private readonly window = new QueueWindow<Item>((item) => item.delivery.message.payload.length)
   private diskCount: number
   private diskBytes: number
   private loadedUpTo = 0
@@ -61,11 +60,11 @@ export class SqliteQueue implements SessionQueue {
   }
 
   get length(): number {
-    return this.window.length - this.head + this.diskCount
+    return this.window.length + this.diskCount
   }
 
   get bytes(): number {
-    return this.windowBytes + this.diskBytes
+    return this.window.bytes + this.diskBytes
   }
 
   push(delivery: Delivery): void {
@@ -76,9 +75,8 @@ export class SqliteQueue implements SessionQueue {
       [Op.Push, this.clientId, seq, message.id, delivery.qos, delivery.retain ? 1 : 0, delivery.subscriptionIds ?? null, size],
       message
     )
-    if (this.diskCount === 0 && this.readToken === 0 && this.window.length - this.head < this.windowLimit) {
+    if (this.diskCount === 0 && this.readToken === 0 && this.window.length < this.windowLimit) {
       this.window.push({ seq, delivery })
-      this.windowBytes += size
       this.loadedUpTo = seq
       return
     }
@@ -92,25 +90,19 @@ export class SqliteQueue implements SessionQueue {
   }
 
   shift(): Delivery | undefined {
-    if (this.head === this.window.length) {
+    const item = this.window.shift()
+    if (item === undefined) {
       if (this.diskCount > 0) this.readNext()
       return undefined
     }
-    const item = this.window[this.head]
-    this.window[this.head++] = undefined as unknown as Item
-    if (this.head === this.window.length) {
-      this.window = []
-      this.head = 0
-    }
-    this.windowBytes -= item.delivery.message.payload.length
     this.host.write([Op.Shift, this.clientId, item.seq])
     // Read ahead, so a draining queue rarely finds its window empty.
-    if (this.diskCount > 0 && this.window.length - this.head <= this.windowLimit / 4) this.readNext()
+    if (this.diskCount > 0 && this.window.length <= this.windowLimit / 4) this.readNext()
     return item.delivery
   }
 
   whenReadable(callback: () => void): void {
-    if (this.head < this.window.length || this.diskCount === 0) {
+    if (this.window.length > 0 || this.diskCount === 0) {
       queueMicrotask(callback)
       return
     }
@@ -144,14 +136,13 @@ export class SqliteQueue implements SessionQueue {
         subscriptionIds: toSubscriptionIds(row.subscription_ids)
       }
       this.window.push({ seq: row.seq, delivery })
-      this.windowBytes += delivery.message.payload.length
     }
     if (read.last > this.loadedUpTo) this.loadedUpTo = read.last
     this.diskCount = read.restCount + this.tailCount
     this.diskBytes = read.restBytes + this.tailBytes
     this.tailCount = 0
     this.tailBytes = 0
-    if (this.head === this.window.length && this.diskCount > 0) {
+    if (this.window.length === 0 && this.diskCount > 0) {
       this.readNext() // nothing readable came (rows without their message were skipped): go on
       return
     }
@@ -167,13 +158,11 @@ export class SqliteQueue implements SessionQueue {
     if (this.readToken !== 0) return
     this.tailCount = 0
     this.tailBytes = 0
-    this.readToken = this.host.read(this, this.clientId, this.loadedUpTo, Math.max(1, this.windowLimit - (this.window.length - this.head)))
+    this.readToken = this.host.read(this, this.clientId, this.loadedUpTo, Math.max(1, this.windowLimit - this.window.length))
   }
 
   private reset(): void {
-    this.window = []
-    this.head = 0
-    this.windowBytes = 0
+    this.window.clear()
     this.diskCount = 0
     this.diskBytes = 0
     this.readToken = 0

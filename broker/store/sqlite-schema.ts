@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { QoS } from 'mqtt-packet'
-import type { Message, MessageProperties } from '../message.js'
+import type { Message } from '../message.js'
+import { decodeProperties } from './properties-json.js'
 
 /**
  * The on-disk format of the SQLite store, and opening a connection to it.
@@ -212,35 +213,6 @@ function takeExclusiveLock(db: Database): void {
     }
     throw error
   }
-}
-
-/** Properties as JSON; Buffers (Correlation Data) as `{ "$buffer": base64 }`. */
-export function encodeProperties(properties: object | undefined | null): string | null {
-  if (properties === undefined || properties === null) return null
-  return JSON.stringify(properties, (_key, value: unknown) => {
-    if (value instanceof Uint8Array) return { $buffer: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
-    if (isJsonBuffer(value)) return { $buffer: Buffer.from(value.data).toString('base64') }
-    return value
-  })
-}
-
-function isJsonBuffer(value: unknown): value is { type: 'Buffer'; data: number[] } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { type?: unknown }).type === 'Buffer' &&
-    Array.isArray((value as { data?: unknown }).data)
-  )
-}
-
-export function decodeProperties(json: string | null): MessageProperties | undefined {
-  if (json === null) return undefined
-  return JSON.parse(json, (_key, value: unknown) => {
-    if (typeof value === 'object' && value !== null && typeof (value as { $buffer?: unknown }).$buffer === 'string') {
-      return Buffer.from((value as { $buffer: string }).$buffer, 'base64')
-    }
-    return value
-  }) as MessageProperties
 }
 
 /** The columns of a message as the worker reads them (`payload` arrives as a Uint8Array after postMessage). */

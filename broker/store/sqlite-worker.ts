@@ -1,10 +1,11 @@
 import { closeSync, existsSync, fsyncSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parentPort } from 'node:worker_threads'
+import { encodeProperties } from './properties-json.js'
 import type { BatchReply, FromWorker, PageRead, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
-import { encodeProperties, GC_SQL, MESSAGE_COLUMNS, type OpenFailure, openConnection } from './sqlite-schema.js'
+import { GC_SQL, MESSAGE_COLUMNS, type OpenFailure, openConnection } from './sqlite-schema.js'
 
 /**
  * The store's only connection, on its own thread: better-sqlite3 is synchronous, and a commit waits for an

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.js'
 
 export interface RunningInfluxd {
   host: string
@@ -13,18 +13,6 @@ export interface RunningInfluxd {
   /** Milliseconds from spawn until /ping answered: startup time matters because every test file pays it. */
   startupMs: number
   stop(): Promise<void>
-}
-
-/** A port that was free a moment ago; influxd binds it itself, so the small race is accepted. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  return address.port
 }
 
 /**

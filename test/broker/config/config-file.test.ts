@@ -94,7 +94,7 @@ describe('broker config file', () => {
         `${file}:1: port: must be a number, not '1883x'`,
         `${file}:2: max_inflight: must be at most 65535, not 70000`,
         `${file}:3: queue_qos0: must be true or false, not 'yes please'`,
-        `${file}:4: store: must be one of sqlite, memory, not 'postgres'`,
+        `${file}:4: store: must be one of sqlite, memory, redis, not 'postgres'`,
         `${file}:6: listeners[0].protocol: must be one of mqtt, mqtts, ws, wss, not 'quic'`,
         `${file}:7: listeners[0].port: must be a whole number, not 1.5`
       ].sort()

@@ -10,6 +10,7 @@ import { ONLINE_QUEUE_WINDOW, QUEUE_WINDOW } from '../../../broker/store/sqlite-
 import { connect } from '../../../broker/store/sqlite-schema.js'
 import type { SessionRecord } from '../../../broker/store/store.js'
 import { StoreError } from '../../../broker/store/store.js'
+import { assertPagesInOrderWhileGrowing } from '../../helpers/paged-queue.js'
 
 const dirs: string[] = []
 function tempDir(): string {
@@ -98,29 +99,7 @@ test('a batch fills while the one before it commits', async (t) => {
 test('a long queue pages from disk, keeps order and counts, also while it grows', async (t) => {
   const store = await openStore(t)
   store.saveSession(record('a'))
-  const queue = store.queue('a')
-  const total = QUEUE_WINDOW * 5
-  for (let id = 1; id <= total; id++) queue.push(delivery(message(id, 't', 'xy'), 1))
-  assert.equal(queue.length, total)
-  assert.equal(queue.bytes, total * 2)
-  const ids: number[] = []
-  let waits = 0
-  while (queue.length > 0) {
-    const item = queue.shift()
-    if (item === undefined) {
-      waits++
-      await new Promise<void>((resolve) => queue.whenReadable(resolve))
-      continue
-    }
-    ids.push(item.message.id)
-    if (ids.length % 100 === 0 && ids.length <= total) queue.push(delivery(message(total + ids.length / 100, 't', 'xy'), 1))
-  }
-  assert.ok(waits > 0, 'the queue was read from disk')
-  assert.deepEqual(
-    ids,
-    Array.from({ length: ids.length }, (_, i) => i + 1)
-  )
-  assert.equal(queue.bytes, 0)
+  await assertPagesInOrderWhileGrowing(store.queue('a'), QUEUE_WINDOW * 5)
   await store.close()
   assert.equal(count(store, 'SELECT count(*) FROM queue'), 0)
   assert.equal(count(store, 'SELECT count(*) FROM messages'), 0)

@@ -1,0 +1,293 @@
+import { Redis } from 'ioredis'
+import type { Message } from '../message.js'
+import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
+import { encodeInflight, encodeMessage, encodeSession, encodeSubscription } from './redis-codec.js'
+import { durabilityWarning } from './redis-durability.js'
+import { LAST_MESSAGE_ID, RedisKeys, STORE_FORMAT_VERSION } from './redis-keys.js'
+import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
+import { readSnapshot } from './redis-snapshot.js'
+import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
+import { StoreError } from './store.js'
+import { StoreOpenError } from './store-open-error.js'
+
+export interface RedisStoreOptions {
+  /** redis://[user:password@]host:port/db */
+  url: string
+  /** Put before every key, so several brokers (or tests) can share one Redis. */
+  keyPrefix?: string
+  /** Where the durability warning and connection trouble are told. */
+  logger?: { warn(message: string): void }
+  /** A batch this many commands long is sent at once, without waiting for the answer to the one before it. */
+  batchLimit?: number
+}
+
+const RESOLVED = Promise.resolve()
+/** How long open() waits for Redis to answer before it gives up with a StoreOpenError. */
+const CONNECT_TIMEOUT_MS = 5000
+
+/**
+ * The store in Redis (ioredis), for brokers that share state or keep it off their own disk. Keys: redis-keys.ts.
+ *
+ * Writes are synchronous and only append to the current batch. Group commit: while Redis answers one batch, the next
+ * one fills; it goes as one MULTI/EXEC as soon as the answer is in (after the current I/O phase, so everything that
+ * phase writes joins it) or when it reaches `batchLimit` commands. `flush()` is the promise of the batch holding the
+ * latest write, so PUBACK / PUBREC wait for Redis's answer to it; with `appendfsync always` that answer comes after
+ * the fsync (open() checks the setting and warns when it is weaker: redis-durability.ts).
+ *
+ * Each queued delivery and in-flight record carries its own copy of the message rather than a reference to one
+ * shared, reference-counted copy as in SQLite: a shared copy would live outside the session's hash tag, so in a Redis
+ * Cluster a push could no longer change the session's keys and the message in one MULTI. The cost is a payload
+ * copy per receiving session, which Redis holds in memory anyway.
+ */
+export class RedisStore implements Store, RedisQueueHost {
+  readonly durable = true
+  readonly keys: RedisKeys
+  private readonly batchLimit: number
+  private readonly redis: Redis
+  private state: 'new' | 'open' | 'closed' = 'new'
+  private opening: Promise<void> | undefined
+  private closing: Promise<void> | undefined
+  private current: RedisBatch | undefined
+  /** Sent, not yet answered, oldest first; Redis answers in order. */
+  private readonly sent: RedisBatch[] = []
+  private sendScheduled = false
+  private inflightOrder = 0
+  private readonly sessions = new Set<string>()
+  private readonly queues = new Map<string, RedisQueue>()
+  /** Queue sizes read at open, for sessions whose queue object is not made yet. */
+  private readonly queuesInRedis = new Map<string, { count: number; bytes: number }>()
+  private connectionTrouble: string | undefined
+
+  constructor(private readonly options: RedisStoreOptions) {
+    this.keys = new RedisKeys(options.keyPrefix ?? '')
+    this.batchLimit = options.batchLimit ?? 2000
+    this.redis = new Redis(options.url, {
+      lazyConnect: true,
+      // A write while Redis is away fails its batch at once (no PUBACK) rather than waiting in a client-side queue.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: (attempt) => (this.state === 'open' ? Math.min(attempt * 100, 2000) : null)
+    })
+    this.redis.on('error', (error: Error) => this.onConnectionError(error))
+    this.redis.on('ready', () => {
+      this.connectionTrouble = undefined
+    })
+  }
+
+  /** The URL without its password, for messages. */
+  get url(): string {
+    return redactedUrl(this.options.url)
+  }
+
+  async open(): Promise<StoreSnapshot> {
+    if (this.state === 'closed') throw new Error('the store is closed')
+    this.opening ??= this.start()
+    await this.opening
+    await this.flush().catch(() => {})
+    const { snapshot, queues, lastInflightOrder } = await readSnapshot(this.redis, this.keys)
+    for (const [clientId, size] of queues) {
+      this.sessions.add(clientId)
+      if (!this.queues.has(clientId)) this.queuesInRedis.set(clientId, size)
+    }
+    if (lastInflightOrder > this.inflightOrder) this.inflightOrder = lastInflightOrder
+    return snapshot
+  }
+
+  private async start(): Promise<void> {
+    try {
+      await this.redis.connect()
+    } catch (error) {
+      this.redis.disconnect()
+      const message = `cannot reach Redis at ${this.url}: ${this.connectionTrouble ?? (error as Error).message}`
+      throw new StoreOpenError(this.url, message, 'UNREACHABLE')
+    }
+    await this.checkFormat()
+    const warning = await durabilityWarning(this.redis, this.url)
+    if (warning !== undefined) this.options.logger?.warn(`WARNING: ${warning}`)
+    this.state = 'open'
+  }
+
+  /** Claims an unused prefix for this format, or refuses data of another. */
+  private async checkFormat(): Promise<void> {
+    await this.redis.setnx(this.keys.format, String(STORE_FORMAT_VERSION))
+    const found = await this.redis.get(this.keys.format)
+    const version = Number(found)
+    if (!Number.isInteger(version) || version < 1) {
+      this.redis.disconnect()
+      const message = `${this.keys.format} at ${this.url} holds ${JSON.stringify(found)}, not a store format version`
+      throw new StoreOpenError(this.url, message, 'NOT_A_STORE')
+    }
+    if (version > STORE_FORMAT_VERSION) {
+      this.redis.disconnect()
+      const message = `the store at ${this.url} (prefix '${this.keys.prefix}') has format ${version}; this broker reads up to ${STORE_FORMAT_VERSION}`
+      throw new StoreOpenError(this.url, message, 'NEWER_VERSION')
+    }
+  }
+
+  saveSession(record: SessionRecord): void {
+    this.sessions.add(record.clientId)
+    this.write(['set', this.keys.session(record.clientId), encodeSession(record)])
+    this.write(['sadd', this.keys.sessions, record.clientId])
+  }
+
+  deleteSession(clientId: string): void {
+    this.write(['del', ...this.keys.allOfSession(clientId)])
+    this.write(['srem', this.keys.sessions, clientId])
+    this.sessions.delete(clientId)
+    this.queuesInRedis.delete(clientId)
+    this.queues.get(clientId)?.detach()
+    this.queues.delete(clientId)
+  }
+
+  saveSubscription(clientId: string, subscription: SubscriptionRecord): void {
+    this.write(['hset', this.keys.subscriptions(clientId), subscription.fullFilter, encodeSubscription(subscription)])
+  }
+
+  deleteSubscription(clientId: string, fullFilter: string): void {
+    this.write(['hdel', this.keys.subscriptions(clientId), fullFilter])
+  }
+
+  saveRetained(message: Message): void {
+    this.write(['hset', this.keys.retained, message.topic, encodeMessage(message)], message.id)
+  }
+
+  deleteRetained(topic: string): void {
+    this.write(['hdel', this.keys.retained, topic])
+  }
+
+  queue(clientId: string): SessionQueue {
+    let queue = this.queues.get(clientId)
+    if (queue !== undefined) return queue
+    if (!this.sessions.has(clientId)) throw new Error(`no stored session ${clientId}`)
+    const keys = { queue: this.keys.queue(clientId), bytes: this.keys.queueBytes(clientId) }
+    queue = new RedisQueue(this, keys, this.queuesInRedis.get(clientId))
+    this.queuesInRedis.delete(clientId)
+    this.queues.set(clientId, queue)
+    return queue
+  }
+
+  saveInflight(clientId: string, record: InflightRecord): void {
+    this.write(['hset', this.keys.inflight(clientId), record.packetId, encodeInflight(record)], record.delivery.message.id)
+    // NX: a record moved to pubrel keeps the place it was first sent in.
+    this.write(['zadd', this.keys.inflightOrder(clientId), 'NX', ++this.inflightOrder, record.packetId])
+  }
+
+  deleteInflight(clientId: string, packetId: number): void {
+    this.write(['hdel', this.keys.inflight(clientId), packetId])
+    this.write(['zrem', this.keys.inflightOrder(clientId), packetId])
+  }
+
+  saveIncomingQos2(clientId: string, packetId: number): void {
+    this.write(['sadd', this.keys.incoming(clientId), packetId])
+  }
+
+  deleteIncomingQos2(clientId: string, packetId: number): void {
+    this.write(['srem', this.keys.incoming(clientId), packetId])
+  }
+
+  flush(): Promise<void> {
+    if (this.current !== undefined) return this.current.promise
+    const last = this.sent[this.sent.length - 1]
+    return last === undefined ? RESOLVED : last.promise
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= this.stop()
+    return this.closing
+  }
+
+  private async stop(): Promise<void> {
+    if (this.opening !== undefined) await this.opening.catch(() => {})
+    if (this.state === 'open') {
+      this.send()
+      await Promise.allSettled(this.sent.map((batch) => batch.promise))
+    }
+    this.state = 'closed'
+    this.current?.reject(new StoreError('the store closed before these changes were written', 'failed'))
+    this.current = undefined
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect())
+    else this.redis.disconnect()
+  }
+
+  // RedisQueueHost
+
+  write(command: RedisCommand, messageId = 0): void {
+    if (this.state === 'closed') throw new Error('the store is closed')
+    this.current ??= new RedisBatch()
+    this.current.add(command, messageId)
+    this.afterWrite()
+  }
+
+  read(commands: RedisCommand[], handler: ReadHandler): void {
+    if (this.state === 'closed') throw new Error('the store is closed')
+    this.current ??= new RedisBatch()
+    this.current.addRead(commands, handler)
+    this.afterWrite()
+  }
+
+  notePushRemote(queue: RedisQueue): void {
+    this.current?.remotePushes.add(queue)
+  }
+
+  private afterWrite(): void {
+    if (this.current !== undefined && this.current.commands.length >= this.batchLimit) this.send()
+    else this.schedule()
+  }
+
+  /** Sends the current batch once Redis has answered the one before, after everything of this I/O phase has joined it. */
+  private schedule(): void {
+    if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0 || this.current === undefined) return
+    this.sendScheduled = true
+    setImmediate(() => {
+      this.sendScheduled = false
+      if (this.sent.length === 0) this.send()
+    })
+  }
+
+  private send(): void {
+    const batch = this.current
+    if (batch === undefined || this.state !== 'open') return
+    this.current = undefined
+    if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
+    this.sent.push(batch)
+    this.redis
+      .multi(batch.commands)
+      .exec()
+      .then(
+        (results) => this.onBatchAnswered(batch, results),
+        (error: Error) => this.onBatchAnswered(batch, null, error)
+      )
+  }
+
+  private onBatchAnswered(batch: RedisBatch, results: Array<[Error | null, unknown]> | null, error?: Error): void {
+    this.sent.splice(this.sent.indexOf(batch), 1)
+    const failed = error ?? (results === null ? new Error('the transaction was aborted') : results.find(([e]) => e !== null)?.[0])
+    if (failed === undefined || failed === null) {
+      batch.answerReads(results!.map(([, value]) => value))
+      batch.resolve()
+    } else {
+      batch.answerReads(undefined)
+      for (const queue of batch.remotePushes) queue.onBatchFailed()
+      const kind = failed.message.startsWith('OOM') ? 'full' : 'failed'
+      batch.reject(new StoreError(`could not write to Redis at ${this.url}: ${failed.message}`, kind))
+    }
+    this.schedule()
+  }
+
+  private onConnectionError(error: Error): void {
+    const trouble = error.message
+    if (this.state === 'open' && trouble !== this.connectionTrouble) this.options.logger?.warn(`Redis at ${this.url}: ${trouble}`)
+    this.connectionTrouble = trouble
+  }
+}
+
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return url
+  }
+}

@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from './free-port.js'
+
+export interface RedisServerOptions {
+  /** The AOF fsync policy; 'always' unless a test is about a weaker one. */
+  appendfsync?: 'always' | 'everysec' | 'no'
+  /** Refuse CONFIG, as many managed Redis services do. */
+  withoutConfigCommand?: boolean
+}
+
+export interface RunningRedis {
+  port: number
+  /** redis://127.0.0.1:PORT */
+  url: string
+  /** Kills redis-server with SIGKILL: no chance to write anything more. */
+  crash(): Promise<void>
+  /** Starts it again on the same port and files, after `crash`. */
+  restart(): Promise<void>
+  /** Stops it and removes its files. */
+  stop(): Promise<void>
+}
+
+const BINARY = '/usr/bin/redis-server'
+
+/**
+ * A real redis-server (Debian's redis-server package) on a free loopback port, its AOF in a temporary directory and
+ * no RDB snapshots, so only the append-only file keeps data; stop it in `t.after`.
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RunningRedis> {
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: install Debian's redis-server package (npm test does)`)
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-redis-'))
+  const port = await freePort()
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes']
+  args.push('--appendfsync', options.appendfsync ?? 'always', '--dir', dir, '--daemonize', 'no', '--logfile', '')
+  if (options.withoutConfigCommand === true) args.push('--rename-command', 'CONFIG', '')
+  let child = await launch(args, port)
+  const kill = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill(signal)
+    await once(child, 'exit')
+  }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    crash: () => kill('SIGKILL'),
+    async restart() {
+      child = await launch(args, port)
+    },
+    async stop() {
+      await kill('SIGTERM')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+async function launch(args: string[], port: number): Promise<ChildProcess> {
+  const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const keep = (chunk: string): void => {
+    output = (output + chunk).slice(-2000)
+  }
+  child.stdout!.setEncoding('utf8').on('data', keep)
+  child.stderr!.setEncoding('utf8').on('data', keep)
+  const deadline = Date.now() + 10_000
+  while (!(await pongs(port))) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}: ${output}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`redis-server did not answer PING within 10 s: ${output}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return child
+}
+
+/** Whether a Redis on the port answers PING with PONG (and has loaded its AOF: while loading it answers -LOADING). */
+function pongs(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    socket.setEncoding('utf8')
+    socket.on('connect', () => socket.write('PING\r\n'))
+    socket.on('data', (chunk: string) => {
+      answer += chunk
+      if (answer.includes('\r\n')) {
+        socket.destroy()
+        resolve(answer.startsWith('+PONG'))
+      }
+    })
+    socket.on('error', () => resolve(false))
+  })
+}
