@@ -47,5 +47,26 @@ test('--only refuses a name that is neither', () => {
 test('service-ingest runs with the broker limits thermopost start uses', () => {
   const scenario = SCENARIOS.find((s) => s.name === 'service-ingest')
   assert.deepEqual(scenario?.limits, { maxInflight: 1000, maxQueuedMessages: 500_000 })
-  assert.deepEqual(scenario?.brokers, ['thermopost', 'mosquitto-persist', 'thermopost-memory', 'mosquitto'])
+  assert.deepEqual(scenario?.brokers, [
+    'thermopost',
+    'mosquitto-persist',
+    'mosquitto-persist-nodelay',
+    'thermopost-memory',
+    'mosquitto',
+    'mosquitto-nodelay'
+  ])
+})
+
+test('--brokers takes the Nagle-off variants, and every scenario that runs a peer with traffic runs it both ways', () => {
+  const options = parseOptions(['--brokers', 'thermopost,mosquitto-nodelay,aedes-nodelay,mosquitto-persist-nodelay'])
+  assert.deepEqual(options.brokers, ['thermopost', 'mosquitto-nodelay', 'aedes-nodelay', 'mosquitto-persist-nodelay'])
+  assert.throws(() => parseOptions(['--brokers', 'mosquitto-nagle']), /unknown broker "mosquitto-nagle"/)
+  for (const scenario of SCENARIOS.filter((s) => s.kind === 'fan-in' || s.kind === 'fan-out')) {
+    for (const broker of scenario.brokers.filter((b) => b.startsWith('mosquitto') || b.startsWith('aedes'))) {
+      assert.ok(
+        scenario.brokers.includes(broker.endsWith('-nodelay') ? broker.replace('-nodelay', '') : `${broker}-nodelay`),
+        `${scenario.name}: ${broker}`
+      )
+    }
+  }
 })

@@ -3,7 +3,8 @@
 // core. Prints medians and ratios as markdown; --json also writes every run. Usage: see USAGE in options.ts.
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { assertAvailable, type BrokerName, launchBroker, type RunningBroker } from './brokers.js'
+import type { BrokerName } from './broker-variants.js'
+import { assertAvailable, launchBroker, type RunningBroker } from './brokers.js'
 import { killAllChildren } from './children.js'
 import { buildFanOutReceiver } from './native-build.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
@@ -46,7 +47,7 @@ async function runOnce(scenario: Scenario, brokerName: BrokerName, round: number
 }
 
 function progressLine(record: RunRecord, rounds: number): string {
-  const head = `round ${record.round}/${rounds}  ${record.scenario.padEnd(20)} ${record.broker.padEnd(17)}`
+  const head = `round ${record.round}/${rounds}  ${record.scenario.padEnd(20)} ${record.broker.padEnd(25)}`
   const result = record.result
   if (!result) return `${head} FAILED\n  ${record.problems.join('\n  ')}`
   const acks = result.acksPerSecond === null ? '' : `  ${formatMetric('acksPerSecond', result.acksPerSecond).padStart(9)} PUBACKs/s`
@@ -61,11 +62,15 @@ function progressLine(record: RunRecord, rounds: number): string {
     const disk = (mb: number | null): string => (mb === null ? '–' : formatMetric('dataDirMb', mb))
     figures = `RSS ${formatMetric('rssMb', result.rssMb)} MB (peak ${formatMetric('rssPeakMb', result.rssPeakMb)})  disk ${disk(result.dataDirMb)} MB (after exit ${disk(result.dataDirMbAfterStop)})${acks} over ${result.seconds.toFixed(1)} s`
   } else {
-    figures = `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s${acks}  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
+    const perDelivery =
+      result.brokerCpuUsPerDelivery === null
+        ? ''
+        : `  ${formatMetric('brokerCpuUsPerDelivery', result.brokerCpuUsPerDelivery)} µs broker CPU/delivery`
+    figures = `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s${acks}${perDelivery}  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
   }
   const invalid = result.generatorCpuPercent > GENERATOR_CPU_LIMIT_PERCENT ? '  ⚠ INVALID: generator core saturated' : ''
   const problems = record.problems.length > 0 ? `\n  ⚠ ${record.problems.join('\n  ⚠ ')}` : ''
-  return `${head} ${figures}  broker CPU ${result.brokerCpuPercent.toFixed(0)} %  generator CPU ${result.generatorCpuPercent.toFixed(0)} %${invalid}${problems}`
+  return `${head} ${figures}  broker CPU ${result.brokerCpuPercent.toFixed(0)} %  generator (${result.generator}) CPU ${result.generatorCpuPercent.toFixed(0)} %${invalid}${problems}`
 }
 
 interface StandaloneRecord {

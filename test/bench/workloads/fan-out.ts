@@ -33,12 +33,14 @@ export async function runFanOut(scenario: FanOutScenario, config: GeneratorConfi
     publisher.close()
     return {
       ...NOT_MEASURED,
+      generator: 'node-with-native-receiver',
       seconds: reading.seconds,
       published: tally.published,
       deliveriesPerSecond: report.delivered / report.seconds,
       p50Ms: report.p50Ms,
       p99Ms: report.p99Ms,
       brokerCpuPercent: reading.brokerCpuPercent,
+      brokerCpuUsPerDelivery: report.delivered > 0 ? (reading.brokerCpuPercent * 10_000 * reading.seconds) / report.delivered : null,
       generatorCpuPercent: reading.generatorCpuPercent,
       problems: [...connectionProblems([publisher]), ...receiverProblems(report)]
     }

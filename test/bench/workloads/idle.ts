@@ -23,6 +23,7 @@ export async function runIdle(scenario: IdleScenario, config: GeneratorConfig): 
   for (const client of clients) client.close()
   return {
     ...NOT_MEASURED,
+    generator: 'node',
     seconds: reading.seconds,
     published: 0,
     deliveriesPerSecond: null,

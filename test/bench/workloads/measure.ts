@@ -9,6 +9,7 @@ export type Measurement = Omit<GeneratorResult, 'scenario' | 'dataDirMbAfterStop
 /** The figures only some workloads measure, for the others to spread. */
 export const NOT_MEASURED = {
   acksPerSecond: null,
+  brokerCpuUsPerDelivery: null,
   rssPerConnectionKb: null,
   rssMb: null,
   rssPeakMb: null,
@@ -36,6 +37,7 @@ export async function measureTraffic(
   const reading = window.stop()
   return {
     ...NOT_MEASURED,
+    generator: 'node',
     seconds: reading.seconds,
     published: tally.published,
     deliveriesPerSecond: tally.delivered / reading.seconds,
