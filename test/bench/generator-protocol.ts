@@ -13,11 +13,10 @@ export interface GeneratorConfig {
 }
 
 /**
- * native: native/load-generator.c does all the connections' work; node-with-native-receiver: the Node
- * generator publishes and native/fanout-receiver.c subscribes; node: the Node generator alone, where the
- * native one does not reach yet.
+ * native: native/load-generator.c (with native/fanout-receiver.c for fan-out's subscribers) does all
+ * the connections' work; node: the Node generator, where the native one does not reach yet.
  */
-export type GeneratorKind = 'native' | 'node-with-native-receiver' | 'node'
+export type GeneratorKind = 'native' | 'node'
 
 /** What one load-generator run prints as its single JSON line on stdout. */
 export interface GeneratorResult {

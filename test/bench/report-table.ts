@@ -49,8 +49,7 @@ export function renderMarkdown(summaries: readonly ScenarioSummary[], rounds: nu
 }
 
 const GENERATOR_NAMES: Record<GeneratorKind, string> = {
-  native: 'the native generator (native/load-generator.c)',
-  'node-with-native-receiver': 'a Node publisher and the native receiver (native/fanout-receiver.c)',
+  native: 'the native generator (native/load-generator.c, and native/fanout-receiver.c for fan-out)',
   node: 'the Node generator, which the native one does not replace yet'
 }
 

@@ -6,13 +6,16 @@ import { cpus } from 'node:os'
 import type { BrokerName } from './broker-variants.js'
 import { assertAvailable, launchBroker, type RunningBroker } from './brokers.js'
 import { killAllChildren } from './children.js'
-import { buildFanOutReceiver } from './native-build.js'
+import { buildNativePrograms } from './native-build.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { formatMetric, renderMarkdown } from './report-table.js'
 import { runGenerator } from './run-generator.js'
 import { brokersFor, roundsOf, type Scenario } from './scenarios.js'
 import type { StandaloneBench, StandaloneResult } from './standalone-benches.js'
 import { GENERATOR_CPU_LIMIT_PERCENT, type RunRecord, summarize } from './summary.js'
+
+/** The scenarios whose load comes from the native programs (workloads/fan-in.ts, fan-out.ts, idle.ts). */
+const NATIVE_KINDS: readonly Scenario['kind'][] = ['fan-in', 'fan-out', 'idle']
 
 /** One scenario against a fresh broker process. Failures are recorded, not thrown: the other runs go on. */
 async function runOnce(scenario: Scenario, brokerName: BrokerName, round: number, options: BenchOptions): Promise<RunRecord> {
@@ -101,8 +104,8 @@ async function runStandalone(bench: StandaloneBench): Promise<StandaloneRecord> 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   new Set(options.scenarios.flatMap((scenario) => brokersFor(scenario, options.brokers))).forEach(assertAvailable)
-  // Before any round, so a missing gcc fails the bench at once rather than every fan-out run.
-  if (options.scenarios.some((scenario) => scenario.kind === 'fan-out')) buildFanOutReceiver()
+  // Before any round, so a missing gcc fails the bench at once rather than every run that needs it.
+  if (options.scenarios.some((scenario) => NATIVE_KINDS.includes(scenario.kind))) buildNativePrograms()
   const startedAt = new Date()
   const records: RunRecord[] = []
   for (let round = 1; round <= options.rounds; round++) {
