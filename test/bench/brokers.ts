@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type BrokerName, isNoDelayVariant } from './broker-variants.js'
+import { aedesNagleArg, type BrokerLimits, mosquittoSettings, thermopostLimitArgs } from './broker-settings.js'
+import type { BrokerName } from './broker-variants.js'
 import { exited, OutputTail, spawnPinned } from './children.js'
 import { diskUsageBytes } from './disk-usage.js'
 import { freePort, waitForPort } from './ports.js'
@@ -20,46 +21,16 @@ const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 5_000
 /** A broker with a data dir may write it out at exit: Mosquitto saves its whole database then. */
 const DURABLE_STOP_TIMEOUT_MS = 60_000
-/**
- * The in-flight window and queue length a scenario gives every broker for every client's session (see
- * `Scenario.limits`), as `thermopost start` does for the broker that feeds the service. Without one,
- * each broker keeps its own in-flight default (thermopost 100, Mosquitto 20, Aedes none) and gets
- * only QUEUE_LIMIT.
- */
-export interface BrokerLimits {
-  maxInflight: number
-  maxQueuedMessages: number
-}
-
-/**
- * The one setting every peer gets beyond its defaults: a queue per client that never fills in a bench
- * run. Full queues drop messages (thermopost's default is 1000 messages or 16 MB, Mosquitto's 1000,
- * and Mosquitto 2.0 counts QoS 0 messages waiting to be written against it too), and a dropped
- * message would show up as a higher rate rather than as the backlog it is. Aedes has no such queue:
- * it writes into the socket's stream, which never drops.
- */
-const QUEUE_LIMIT = { messages: 1_000_000, thermopostBytes: 4 * 2 ** 30 }
 const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
 
-/*
- * Mosquitto's defaults (Nagle on, max_inflight_messages 20), except:
- * - max_queued_messages QUEUE_LIMIT.messages (default 1000), see QUEUE_LIMIT; with `persistenceDir`
- *   (mosquitto-persist), 0, which in Mosquitto 2.0 means no limit at all (not "queue nothing"): the
- *   offline-queue scenario queues 1000 messages for each of 1000 sessions;
- * - a scenario's own limits, where it names them (see BrokerLimits);
- * - `set_tcp_nodelay true` for the -nodelay variants only;
- * - only errors and warnings logged: the default logs every connect and disconnect to stderr,
- *   5000 lines in the idle scenario; nothing it logs is per message.
- */
-function mosquittoConfig(port: number, persistenceDir: string | null, noDelay: boolean, limits: BrokerLimits | undefined): string {
+/** The bench's plumbing around a variant's settings (broker-settings.ts): where it listens and what it logs. */
+function mosquittoConfig(port: number, persistenceDir: string | null, settings: readonly string[]): string {
   return [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    ...(limits === undefined ? [] : [`max_inflight_messages ${limits.maxInflight}`]),
-    ...(persistenceDir === null
-      ? [`max_queued_messages ${limits?.maxQueuedMessages ?? QUEUE_LIMIT.messages}`]
-      : [`max_queued_messages ${limits?.maxQueuedMessages ?? 0}`, 'persistence true', `persistence_location ${persistenceDir}/`]),
-    ...(noDelay ? ['set_tcp_nodelay true'] : []),
+    ...settings,
+    ...(persistenceDir === null ? [] : [`persistence_location ${persistenceDir}/`]),
+    // The default logs every connect and disconnect, 5000 lines in the idle scenario; nothing it logs is per message.
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -110,11 +81,7 @@ export async function launchBroker(name: BrokerName, limits?: BrokerLimits, acl?
       return await withAclFile(acl, (aclArgs) => launchReporting(name, null, thermopost(['--store', 'memory', ...aclArgs], limits)))
     case 'aedes':
     case 'aedes-nodelay':
-      return await launchReporting(
-        name,
-        null,
-        spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0', isNoDelayVariant(name) ? 'nodelay' : 'nagle'])
-      )
+      return await launchReporting(name, null, spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0', aedesNagleArg(name)]))
     case 'mosquitto':
     case 'mosquitto-nodelay':
       return await launchMosquitto(name, null, limits)
@@ -129,13 +96,7 @@ export async function launchBroker(name: BrokerName, limits?: BrokerLimits, acl?
 }
 
 function thermopost(storeArgs: readonly string[], limits: BrokerLimits | undefined): ChildProcess {
-  const limitArgs = [
-    ...(limits === undefined ? [] : ['--max-inflight', String(limits.maxInflight)]),
-    '--max-queued-messages',
-    String(limits?.maxQueuedMessages ?? QUEUE_LIMIT.messages),
-    '--max-queued-bytes',
-    String(QUEUE_LIMIT.thermopostBytes)
-  ]
+  const limitArgs = thermopostLimitArgs(limits)
   // THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of every thermopost broker run there (NODE_OPTIONS may not carry --cpu-prof).
   const profile =
     process.env.THERMOPOST_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.THERMOPOST_BENCH_PROFILE}`]
@@ -182,7 +143,7 @@ async function launchMosquitto(name: BrokerName, dataDir: string | null, limits:
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-bench-mosquitto-'))
   const configPath = join(dir, 'mosquitto.conf')
-  writeFileSync(configPath, mosquittoConfig(port, dataDir, isNoDelayVariant(name), limits))
+  writeFileSync(configPath, mosquittoConfig(port, dataDir, mosquittoSettings(name, limits)))
   const child = spawnPinned(BROKER_CORE, MOSQUITTO, ['-c', configPath])
   const output = new OutputTail(child)
   try {

@@ -11,6 +11,7 @@ import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { formatMetric, renderMarkdown } from './report-table.js'
 import { runGenerator } from './run-generator.js'
 import { brokersFor, roundsOf, type Scenario } from './scenarios.js'
+import { settingsNote } from './settings-note.js'
 import type { StandaloneBench, StandaloneResult } from './standalone-benches.js'
 import { GENERATOR_CPU_LIMIT_PERCENT, type RunRecord, summarize } from './summary.js'
 
@@ -120,7 +121,8 @@ async function main(): Promise<void> {
   const standalone: StandaloneRecord[] = []
   for (const bench of options.standalone) standalone.push(await runStandalone(bench))
   const summaries = summarize(records, options.scenarios, options.brokers, options.rounds)
-  if (summaries.length > 0) console.log(`\n${renderMarkdown(summaries, options.rounds)}`)
+  if (summaries.length > 0)
+    console.log(`\n${renderMarkdown(summaries, options.rounds)}\n\n${settingsNote(options.scenarios, options.brokers)}`)
   for (const { bench, seconds, result } of standalone) {
     if (result !== null) console.log(`\n${bench} (once, ${seconds.toFixed(0)} s):\n\n${result.markdown}`)
   }

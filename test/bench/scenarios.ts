@@ -1,5 +1,5 @@
+import type { BrokerLimits } from './broker-settings.js'
 import type { BrokerName } from './broker-variants.js'
-import type { BrokerLimits } from './brokers.js'
 
 /** The workloads the bench knows; the load generator runs one per process. */
 export type ScenarioName =
