@@ -5,6 +5,7 @@ import type { GeneratorResult } from './generator-protocol.js'
 import { renderMarkdown } from './report-table.js'
 import { scenarioNamed } from './scenarios.js'
 import { type RunRecord, summarize } from './summary.js'
+import { NOT_MEASURED } from './workloads/measure.js'
 
 const QOS0_FANIN = scenarioNamed('qos0-fanin')
 const FANOUT_LATENCY = scenarioNamed('fanout-latency')
@@ -20,21 +21,12 @@ function record(
     seconds: 5,
     published: 0,
     deliveriesPerSecond: null,
-    acksPerSecond: null,
     p50Ms: null,
     p99Ms: null,
+    ...NOT_MEASURED,
     brokerCpuPercent: 100,
-    brokerCpuUsPerDelivery: null,
     generatorCpuPercent: 50,
     generator: 'native',
-    rssPerConnectionKb: null,
-    rssMb: null,
-    rssPeakMb: null,
-    dataDirMb: null,
-    simulatorRssMb: null,
-    storedPerSecond: null,
-    serviceCpuPercent: null,
-    serviceRssMb: null,
     dataDirMbAfterStop: null,
     problems: [],
     ...figures

@@ -1,9 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { CpuWindow } from '../cpu-window.js'
 import type { GeneratorConfig } from '../generator-protocol.js'
 import { nativeProblems, startNativeFanIn } from '../native-load-generator.js'
 import type { FanInScenario } from '../scenarios.js'
-import { type Measurement, NOT_MEASURED } from './measure.js'
+import { type Measurement, measureWindow, NOT_MEASURED } from './measure.js'
 
 /**
  * Many publishers on `bench/<n>` → one subscriber on `bench/#`: the broker's ingest is the limit.
@@ -13,11 +11,7 @@ import { type Measurement, NOT_MEASURED } from './measure.js'
 export async function runFanIn(scenario: FanInScenario, config: GeneratorConfig): Promise<Measurement> {
   const generator = await startNativeFanIn(config.port, scenario)
   try {
-    await sleep(config.warmupMs)
-    generator.reset()
-    const window = new CpuWindow(config.brokerPid, [generator.pid])
-    await sleep(config.durationMs)
-    const reading = window.stop()
+    const reading = await measureWindow(config, [generator])
     const report = await generator.report()
     return {
       ...NOT_MEASURED,

@@ -1,10 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { CpuWindow } from '../cpu-window.js'
 import { type ReceiverReport, startFanOutReceiver } from '../fanout-receiver.js'
 import type { GeneratorConfig } from '../generator-protocol.js'
 import { nativeProblems, startNativeFanOutPublisher } from '../native-load-generator.js'
 import type { FanOutScenario } from '../scenarios.js'
-import { type Measurement, NOT_MEASURED } from './measure.js'
+import { type Measurement, measureWindow, NOT_MEASURED } from './measure.js'
 
 const TOPIC = 'bench/fanout'
 
@@ -19,12 +17,7 @@ export async function runFanOut(scenario: FanOutScenario, config: GeneratorConfi
   try {
     const publisher = await startNativeFanOutPublisher(config.port, scenario.rate, TOPIC)
     try {
-      await sleep(config.warmupMs)
-      publisher.reset()
-      receiver.reset()
-      const window = new CpuWindow(config.brokerPid, [receiver.pid, publisher.pid])
-      await sleep(config.durationMs)
-      const reading = window.stop()
+      const reading = await measureWindow(config, [publisher, receiver])
       const report = await receiver.report()
       const published = await publisher.report()
       return {

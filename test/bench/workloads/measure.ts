@@ -1,5 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { BenchClient } from '../bench-client.js'
-import type { GeneratorResult } from '../generator-protocol.js'
+import { CpuWindow, type CpuWindowReading } from '../cpu-window.js'
+import type { GeneratorConfig, GeneratorResult } from '../generator-protocol.js'
+import type { NativeHelper } from '../native-helper.js'
 
 export type Measurement = Omit<GeneratorResult, 'scenario' | 'dataDirMbAfterStop'>
 
@@ -24,4 +27,19 @@ export function connectionProblems(clients: readonly BenchClient[]): string[] {
     if (lostReason !== undefined) byReason.set(lostReason, (byReason.get(lostReason) ?? 0) + 1)
   }
   return [...byReason].map(([reason, count]) => `${count} of ${clients.length} connections: ${reason}`)
+}
+
+/**
+ * Lets the load the native `helpers` offer warm up, then measures one window of it: their counts
+ * start from zero at its start, and both sides' CPU is read over it (the helpers' as the generator's).
+ */
+export async function measureWindow(config: GeneratorConfig, helpers: readonly NativeHelper<unknown>[]): Promise<CpuWindowReading> {
+  await sleep(config.warmupMs)
+  for (const helper of helpers) helper.reset()
+  const window = new CpuWindow(
+    config.brokerPid,
+    helpers.map((helper) => helper.pid)
+  )
+  await sleep(config.durationMs)
+  return window.stop()
 }
