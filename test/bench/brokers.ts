@@ -3,22 +3,11 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { aedesNagleArg, type BrokerLimits, mosquittoSettings, thermopostLimitArgs } from './broker-settings.js'
+import type { BrokerName } from './broker-variants.js'
 import { exited, OutputTail, spawnPinned } from './children.js'
 import { diskUsageBytes } from './disk-usage.js'
 import { freePort, waitForPort } from './ports.js'
-
-/**
- * The broker variants a scenario may name (see `Scenario.brokers`):
- * - thermopost: the default durable SQLite store, in a fresh temporary --data-dir per run;
- * - thermopost-memory: `--store memory`, nothing written to disk;
- * - mosquitto: no persistence;
- * - mosquitto-persist: `persistence true` in a fresh temporary directory and no queue limit. Mosquitto
- *   keeps everything in memory and writes its database only at autosave (every 30 min by default)
- *   and at exit: it never fsyncs a message before acknowledging it;
- * - aedes: its default in-memory persistence.
- */
-export type BrokerName = 'thermopost' | 'thermopost-memory' | 'mosquitto' | 'mosquitto-persist' | 'aedes'
-export const BROKER_NAMES: readonly BrokerName[] = ['thermopost', 'thermopost-memory', 'mosquitto', 'mosquitto-persist', 'aedes']
 
 /** Every broker gets this one core; the load generator gets core 0. */
 export const BROKER_CORE = 1
@@ -32,41 +21,16 @@ const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 5_000
 /** A broker with a data dir may write it out at exit: Mosquitto saves its whole database then. */
 const DURABLE_STOP_TIMEOUT_MS = 60_000
-/**
- * The in-flight window and queue length each broker gets for every client's session, unless a scenario
- * names its own (see `Scenario.limits`).
- */
-export interface BrokerLimits {
-  maxInflight: number
-  maxQueuedMessages: number
-}
-
-/** No in-flight cap worth the name, a queue that is never full; Mosquitto's equivalent is explained below. */
-const DEFAULT_LIMITS: BrokerLimits = { maxInflight: 65_535, maxQueuedMessages: 1_000_000 }
 const LISTEN_URL = /mqtt:\/\/127\.0\.0\.1:(\d+)/
 
-/*
- * Mosquitto's defaults, except (with DEFAULT_LIMITS; a scenario's own limits replace the first two):
- * - max_inflight_messages 0 (no limit; default 20): with 20 the QoS 1 subscriber would be held to 20
- *   messages per round trip, a throttle aedes does not have, so the bench would measure the setting.
- * - max_queued_messages 1000000 (default 1000): a full queue drops QoS 1 messages; never reached
- *   once in-flight is unlimited, it is there so a slow subscriber shows as latency, not as loss.
- * - set_tcp_nodelay true: the other two brokers disable Nagle too; with it on, Mosquitto's fan-out
- *   latency measures Nagle's delay rather than the broker.
- * - only errors and warnings logged: the default logs every connect and disconnect to stderr,
- *   5000 lines in the idle scenario.
- * With `persistenceDir` (mosquitto-persist): `persistence true` there, and max_queued_messages 0,
- * which in Mosquitto 2.0 means no limit at all (not "queue nothing").
- */
-function mosquittoConfig(port: number, persistenceDir: string | null, limits: BrokerLimits | undefined): string {
+/** The bench's plumbing around a variant's settings (broker-settings.ts): where it listens and what it logs. */
+function mosquittoConfig(port: number, persistenceDir: string | null, settings: readonly string[]): string {
   return [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    `max_inflight_messages ${limits?.maxInflight ?? 0}`,
-    ...(persistenceDir === null
-      ? [`max_queued_messages ${limits?.maxQueuedMessages ?? 1_000_000}`]
-      : [`max_queued_messages ${limits?.maxQueuedMessages ?? 0}`, 'persistence true', `persistence_location ${persistenceDir}/`]),
-    'set_tcp_nodelay true',
+    ...settings,
+    ...(persistenceDir === null ? [] : [`persistence_location ${persistenceDir}/`]),
+    // The default logs every connect and disconnect, 5000 lines in the idle scenario; nothing it logs is per message.
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -110,18 +74,19 @@ export async function launchBroker(name: BrokerName, limits?: BrokerLimits, acl?
       // Never the default ./data: every run starts from an empty store, and other runs' state stays out.
       const dataDir = freshDataDir(name)
       return await withAclFile(acl, (aclArgs) =>
-        launchReporting(name, dataDir, thermopost(['--store', 'sqlite', '--data-dir', dataDir, ...aclArgs], limits ?? DEFAULT_LIMITS))
+        launchReporting(name, dataDir, thermopost(['--store', 'sqlite', '--data-dir', dataDir, ...aclArgs], limits))
       )
     }
     case 'thermopost-memory':
-      return await withAclFile(acl, (aclArgs) =>
-        launchReporting(name, null, thermopost(['--store', 'memory', ...aclArgs], limits ?? DEFAULT_LIMITS))
-      )
+      return await withAclFile(acl, (aclArgs) => launchReporting(name, null, thermopost(['--store', 'memory', ...aclArgs], limits)))
     case 'aedes':
-      return await launchReporting(name, null, spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0']))
+    case 'aedes-nodelay':
+      return await launchReporting(name, null, spawnPinned(BROKER_CORE, process.execPath, [AEDES_SERVER, '0', aedesNagleArg(name)]))
     case 'mosquitto':
+    case 'mosquitto-nodelay':
       return await launchMosquitto(name, null, limits)
-    case 'mosquitto-persist': {
+    case 'mosquitto-persist':
+    case 'mosquitto-persist-nodelay': {
       const dataDir = freshDataDir(name)
       // Started as root, Mosquitto drops to its own user and could not write into mkdtemp's 0700 dir.
       chmodSync(dataDir, 0o777)
@@ -130,15 +95,8 @@ export async function launchBroker(name: BrokerName, limits?: BrokerLimits, acl?
   }
 }
 
-function thermopost(storeArgs: readonly string[], limits: BrokerLimits): ChildProcess {
-  const limitArgs = [
-    '--max-inflight',
-    String(limits.maxInflight),
-    '--max-queued-messages',
-    String(limits.maxQueuedMessages),
-    '--max-queued-bytes',
-    '4294967296'
-  ]
+function thermopost(storeArgs: readonly string[], limits: BrokerLimits | undefined): ChildProcess {
+  const limitArgs = thermopostLimitArgs(limits)
   // THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of every thermopost broker run there (NODE_OPTIONS may not carry --cpu-prof).
   const profile =
     process.env.THERMOPOST_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.THERMOPOST_BENCH_PROFILE}`]
@@ -185,7 +143,7 @@ async function launchMosquitto(name: BrokerName, dataDir: string | null, limits:
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-bench-mosquitto-'))
   const configPath = join(dir, 'mosquitto.conf')
-  writeFileSync(configPath, mosquittoConfig(port, dataDir, limits))
+  writeFileSync(configPath, mosquittoConfig(port, dataDir, mosquittoSettings(name, limits)))
   const child = spawnPinned(BROKER_CORE, MOSQUITTO, ['-c', configPath])
   const output = new OutputTail(child)
   try {

@@ -12,6 +12,12 @@ export interface GeneratorConfig {
   durationMs: number
 }
 
+/**
+ * native: native/load-generator.c (with native/fanout-receiver.c for fan-out's subscribers) does all
+ * the connections' work; node: the Node generator, where the native one does not reach yet.
+ */
+export type GeneratorKind = 'native' | 'node'
+
 /** What one load-generator run prints as its single JSON line on stdout. */
 export interface GeneratorResult {
   scenario: ScenarioName
@@ -29,7 +35,15 @@ export interface GeneratorResult {
   p50Ms: number | null
   p99Ms: number | null
   brokerCpuPercent: number
+  /**
+   * Fan-out only: the broker's CPU time per delivered message, in microseconds. Every broker is offered
+   * the same load there, so this compares their cost even where none is saturated.
+   */
+  brokerCpuUsPerDelivery: number | null
+  /** The load generator's own core (its helper processes included); above 80 % the run is invalid. */
   generatorCpuPercent: number
+  /** Which load generator offered the load (see GeneratorKind). */
+  generator: GeneratorKind
   /** Idle scenario only: (RSS with the connections − RSS before) / connections. */
   rssPerConnectionKb: number | null
   /**

@@ -1,27 +1,38 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const SOURCE = join(REPO_ROOT, 'test/bench/native/fanout-receiver.c')
+const SOURCES = join(REPO_ROOT, 'test/bench/native')
 /** Next to the compiled bench, under dist/ (never committed); built afresh by every bench run. */
-export const FANOUT_RECEIVER = fileURLToPath(new URL('./native/fanout-receiver', import.meta.url))
+const BUILT = fileURLToPath(new URL('./native/', import.meta.url))
+
+/** The bench's native programs, each built from its own source plus what they share (bench-native.c). */
+export const NATIVE_PROGRAMS = {
+  fanOutReceiver: join(BUILT, 'fanout-receiver'),
+  loadGenerator: join(BUILT, 'load-generator')
+} as const
 
 /**
- * Compiles the native fan-out receiver with the system's gcc (Debian's; no other toolchain).
+ * Compiles the native programs with the system's gcc (Debian's; no other toolchain).
  * Built on every run rather than when stale: a second of gcc is nothing next to a bench, and a
  * binary left over from another checkout can never be measured by mistake.
  */
-export function buildFanOutReceiver(): void {
-  mkdirSync(dirname(FANOUT_RECEIVER), { recursive: true })
-  try {
-    execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', FANOUT_RECEIVER, SOURCE, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] })
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('gcc not found: the fan-out scenarios receive with a small C program (apt-get install gcc)')
+export function buildNativePrograms(): void {
+  mkdirSync(BUILT, { recursive: true })
+  for (const binary of Object.values(NATIVE_PROGRAMS)) {
+    const source = join(SOURCES, `${binary.slice(BUILT.length)}.c`)
+    try {
+      execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', binary, source, join(SOURCES, 'bench-native.c'), '-lm'], {
+        stdio: ['ignore', 'ignore', 'pipe']
+      })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error('gcc not found: the load generator and the fan-out receiver are small C programs (apt-get install gcc)')
+      }
+      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? ''
+      throw new Error(`gcc could not build ${source}:\n${stderr}`)
     }
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? ''
-    throw new Error(`gcc could not build ${SOURCE}:\n${stderr}`)
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { peerOf } from './broker-variants.js'
 import { parseOptions } from './options.js'
 import { SCENARIOS } from './scenarios.js'
 import { STANDALONE_BENCHES } from './standalone-benches.js'
@@ -47,5 +48,26 @@ test('--only refuses a name that is neither', () => {
 test('service-ingest runs with the broker limits thermopost start uses', () => {
   const scenario = SCENARIOS.find((s) => s.name === 'service-ingest')
   assert.deepEqual(scenario?.limits, { maxInflight: 1000, maxQueuedMessages: 500_000 })
-  assert.deepEqual(scenario?.brokers, ['thermopost', 'mosquitto-persist', 'thermopost-memory', 'mosquitto'])
+  assert.deepEqual(scenario?.brokers, [
+    'thermopost',
+    'mosquitto-persist',
+    'mosquitto-persist-nodelay',
+    'thermopost-memory',
+    'mosquitto',
+    'mosquitto-nodelay'
+  ])
+})
+
+test('--brokers takes the Nagle-off variants, and every scenario that runs a peer with traffic runs it both ways', () => {
+  const options = parseOptions(['--brokers', 'thermopost,mosquitto-nodelay,aedes-nodelay,mosquitto-persist-nodelay'])
+  assert.deepEqual(options.brokers, ['thermopost', 'mosquitto-nodelay', 'aedes-nodelay', 'mosquitto-persist-nodelay'])
+  assert.throws(() => parseOptions(['--brokers', 'mosquitto-nagle']), /unknown broker "mosquitto-nagle"/)
+  for (const scenario of SCENARIOS.filter((s) => s.kind === 'fan-in' || s.kind === 'fan-out')) {
+    for (const broker of scenario.brokers.filter((b) => b.startsWith('mosquitto') || b.startsWith('aedes'))) {
+      assert.ok(
+        scenario.brokers.some((other) => other !== broker && peerOf(other) === peerOf(broker)),
+        `${scenario.name}: ${broker} runs one way only`
+      )
+    }
+  }
 })

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { BROKER_NAMES, type BrokerName } from './brokers.js'
+import { BROKER_NAMES, type BrokerName } from './broker-variants.js'
 import { SCENARIOS, type Scenario, scenarioNamed } from './scenarios.js'
 import { STANDALONE_BENCHES, type StandaloneBench, standaloneNamed } from './standalone-benches.js'
 

@@ -1,3 +1,4 @@
+import type { GeneratorKind } from './generator-protocol.js'
 import { type BrokerSummary, GENERATOR_CPU_LIMIT_PERCENT, METRICS, type MetricKey, type ScenarioSummary } from './summary.js'
 
 /**
@@ -18,7 +19,7 @@ export function renderMarkdown(summaries: readonly ScenarioSummary[], rounds: nu
       lines.push(
         row([
           summary.scenario,
-          broker.broker,
+          isComparedVariant(summary, broker.broker) ? `${broker.broker} ◀` : broker.broker,
           ...metrics.map((metric) =>
             summary.metrics.includes(metric.key)
               ? emphasize(summary, metric.key, formatMetric(metric.key, broker.medians[metric.key]))
@@ -32,15 +33,32 @@ export function renderMarkdown(summaries: readonly ScenarioSummary[], rounds: nu
   }
   const groups = comparisonGroups(summaries)
   if (groups.length > 0) {
-    lines.push('', `Ratios: median of the per-round ratios (↑ higher is better, ↓ lower is better); the scenario's headline in bold.`)
+    lines.push(
+      '',
+      `Ratios: median of the per-round ratios (↑ higher is better, ↓ lower is better); the scenario's headline in bold. Where a peer ran both with Nagle's algorithm (its default) and without (-nodelay), each ratio is against its variant with the better median headline, named in brackets and marked ◀ above.`
+    )
   }
   for (const group of groups) lines.push('', ...ratioTable(group))
   lines.push(
     '',
-    `⚠ n/N: in n of N rounds the generator's core was above ${GENERATOR_CPU_LIMIT_PERCENT} % busy, so those runs are invalid (they are still in the medians). ✗ n/N: n runs failed or had problems (see the log).`,
+    `⚠ n/N: in n of N rounds the generator's core was above ${GENERATOR_CPU_LIMIT_PERCENT} % busy, so those runs are invalid and left out of the medians and ratios. ✗ n/N: n runs failed or had problems (see the log).`,
+    ...generatorNotes(summaries),
     'Where a broker cannot keep up (the fan-in scenarios, and fanout-saturation for most), latency is mostly time spent queued in socket buffers and broker queues filled since the warm-up: it shows that a backlog exists, not how fast the broker is.'
   )
   return lines.join('\n')
+}
+
+const GENERATOR_NAMES: Record<GeneratorKind, string> = {
+  native: 'the native generator (native/load-generator.c, and native/fanout-receiver.c for fan-out)',
+  node: 'the Node generator, which the native one does not replace yet'
+}
+
+/** Which load generator each scenario's runs used, one line per generator. */
+function generatorNotes(summaries: readonly ScenarioSummary[]): string[] {
+  return (Object.keys(GENERATOR_NAMES) as GeneratorKind[]).flatMap((kind) => {
+    const scenarios = summaries.filter((summary) => summary.generators.includes(kind)).map((summary) => summary.scenario)
+    return scenarios.length === 0 ? [] : [`Load from ${GENERATOR_NAMES[kind]}: ${scenarios.join(', ')}.`]
+  })
 }
 
 /** Scenarios that compare the same brokers, in order of first appearance; a table each. */
@@ -55,7 +73,7 @@ function comparisonGroups(summaries: readonly ScenarioSummary[]): ScenarioSummar
 }
 
 function comparisonHeads(summary: ScenarioSummary): string[] {
-  return summary.ratios.map(({ of, to }) => `${of} ÷ ${to}`)
+  return summary.ratios.map(({ of, peer }) => `${of} ÷ ${peer}`)
 }
 
 function ratioTable(group: readonly ScenarioSummary[]): string[] {
@@ -67,12 +85,19 @@ function ratioTable(group: readonly ScenarioSummary[]): string[] {
         row([
           summary.scenario,
           `${metric.label} ${metric.higherIsBetter ? '↑' : '↓'}`,
-          ...summary.ratios.map(({ ratios }) => emphasize(summary, metric.key, formatRatio(ratios[metric.key])))
+          ...summary.ratios.map(({ to, variants, ratios }) =>
+            emphasize(summary, metric.key, `${formatRatio(ratios[metric.key])}${variants > 1 ? ` (${to})` : ''}`)
+          )
         ])
       )
     }
   }
   return lines
+}
+
+/** `broker` is the variant the ratios use for its peer, chosen from more than one. */
+function isComparedVariant(summary: ScenarioSummary, broker: string): boolean {
+  return summary.ratios.some(({ to, variants }) => to === broker && variants > 1)
 }
 
 function runsCell(broker: BrokerSummary): string {
@@ -98,6 +123,8 @@ export function formatMetric(key: MetricKey, value: number | null): string {
     case 'brokerCpuPercent':
     case 'serviceCpuPercent':
       return formatNumber(value, 0)
+    case 'brokerCpuUsPerDelivery':
+      return formatNumber(value, 2)
     case 'rssPerConnectionKb':
     case 'rssMb':
     case 'rssPeakMb':

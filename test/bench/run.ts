@@ -3,15 +3,20 @@
 // core. Prints medians and ratios as markdown; --json also writes every run. Usage: see USAGE in options.ts.
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { assertAvailable, type BrokerName, launchBroker, type RunningBroker } from './brokers.js'
+import type { BrokerName } from './broker-variants.js'
+import { assertAvailable, launchBroker, type RunningBroker } from './brokers.js'
 import { killAllChildren } from './children.js'
-import { buildFanOutReceiver } from './native-build.js'
+import { buildNativePrograms } from './native-build.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { formatMetric, renderMarkdown } from './report-table.js'
 import { runGenerator } from './run-generator.js'
 import { brokersFor, roundsOf, type Scenario } from './scenarios.js'
+import { settingsNote } from './settings-note.js'
 import type { StandaloneBench, StandaloneResult } from './standalone-benches.js'
 import { GENERATOR_CPU_LIMIT_PERCENT, type RunRecord, summarize } from './summary.js'
+
+/** The scenarios whose load comes from the native programs (workloads/fan-in.ts, fan-out.ts, idle.ts). */
+const NATIVE_KINDS: readonly Scenario['kind'][] = ['fan-in', 'fan-out', 'idle']
 
 /** One scenario against a fresh broker process. Failures are recorded, not thrown: the other runs go on. */
 async function runOnce(scenario: Scenario, brokerName: BrokerName, round: number, options: BenchOptions): Promise<RunRecord> {
@@ -46,7 +51,7 @@ async function runOnce(scenario: Scenario, brokerName: BrokerName, round: number
 }
 
 function progressLine(record: RunRecord, rounds: number): string {
-  const head = `round ${record.round}/${rounds}  ${record.scenario.padEnd(20)} ${record.broker.padEnd(17)}`
+  const head = `round ${record.round}/${rounds}  ${record.scenario.padEnd(20)} ${record.broker.padEnd(25)}`
   const result = record.result
   if (!result) return `${head} FAILED\n  ${record.problems.join('\n  ')}`
   const acks = result.acksPerSecond === null ? '' : `  ${formatMetric('acksPerSecond', result.acksPerSecond).padStart(9)} PUBACKs/s`
@@ -61,11 +66,15 @@ function progressLine(record: RunRecord, rounds: number): string {
     const disk = (mb: number | null): string => (mb === null ? '–' : formatMetric('dataDirMb', mb))
     figures = `RSS ${formatMetric('rssMb', result.rssMb)} MB (peak ${formatMetric('rssPeakMb', result.rssPeakMb)})  disk ${disk(result.dataDirMb)} MB (after exit ${disk(result.dataDirMbAfterStop)})${acks} over ${result.seconds.toFixed(1)} s`
   } else {
-    figures = `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s${acks}  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
+    const perDelivery =
+      result.brokerCpuUsPerDelivery === null
+        ? ''
+        : `  ${formatMetric('brokerCpuUsPerDelivery', result.brokerCpuUsPerDelivery)} µs broker CPU/delivery`
+    figures = `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s${acks}${perDelivery}  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
   }
   const invalid = result.generatorCpuPercent > GENERATOR_CPU_LIMIT_PERCENT ? '  ⚠ INVALID: generator core saturated' : ''
   const problems = record.problems.length > 0 ? `\n  ⚠ ${record.problems.join('\n  ⚠ ')}` : ''
-  return `${head} ${figures}  broker CPU ${result.brokerCpuPercent.toFixed(0)} %  generator CPU ${result.generatorCpuPercent.toFixed(0)} %${invalid}${problems}`
+  return `${head} ${figures}  broker CPU ${result.brokerCpuPercent.toFixed(0)} %  generator (${result.generator}) CPU ${result.generatorCpuPercent.toFixed(0)} %${invalid}${problems}`
 }
 
 interface StandaloneRecord {
@@ -96,8 +105,8 @@ async function runStandalone(bench: StandaloneBench): Promise<StandaloneRecord> 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   new Set(options.scenarios.flatMap((scenario) => brokersFor(scenario, options.brokers))).forEach(assertAvailable)
-  // Before any round, so a missing gcc fails the bench at once rather than every fan-out run.
-  if (options.scenarios.some((scenario) => scenario.kind === 'fan-out')) buildFanOutReceiver()
+  // Before any round, so a missing gcc fails the bench at once rather than every run that needs it.
+  if (options.scenarios.some((scenario) => NATIVE_KINDS.includes(scenario.kind))) buildNativePrograms()
   const startedAt = new Date()
   const records: RunRecord[] = []
   for (let round = 1; round <= options.rounds; round++) {
@@ -112,7 +121,8 @@ async function main(): Promise<void> {
   const standalone: StandaloneRecord[] = []
   for (const bench of options.standalone) standalone.push(await runStandalone(bench))
   const summaries = summarize(records, options.scenarios, options.brokers, options.rounds)
-  if (summaries.length > 0) console.log(`\n${renderMarkdown(summaries, options.rounds)}`)
+  if (summaries.length > 0)
+    console.log(`\n${renderMarkdown(summaries, options.rounds)}\n\n${settingsNote(options.scenarios, options.brokers)}`)
   for (const { bench, seconds, result } of standalone) {
     if (result !== null) console.log(`\n${bench} (once, ${seconds.toFixed(0)} s):\n\n${result.markdown}`)
   }

@@ -1,4 +1,5 @@
-import type { BrokerLimits, BrokerName } from './brokers.js'
+import type { BrokerLimits } from './broker-settings.js'
+import type { BrokerName } from './broker-variants.js'
 
 /** The workloads the bench knows; the load generator runs one per process. */
 export type ScenarioName =
@@ -85,13 +86,13 @@ export type Headline = 'deliveries' | 'latency' | 'rss' | 'queued-rss' | 'stored
 export type Scenario = {
   name: ScenarioName
   headline: Headline
-  /** The broker variants it runs against, in report order; the first is compared to each of the others. */
+  /** The broker variants it runs against, in report order; the first is compared to each other peer's better variant. */
   brokers: readonly BrokerName[]
   /** Runs in the first `maxRounds` rounds only, however many --rounds asks for (a slow one-off measurement). */
   maxRounds?: number
   /** Time the load generator may take beyond warm-up and window before it is killed (default 90 s). */
   setupAllowanceMs?: number
-  /** The brokers' in-flight window and queue length; without it, the bench's defaults (see brokers.ts). */
+  /** The brokers' in-flight window and queue length; without it, each broker's own in-flight default and the bench's queue limit (see brokers.ts). */
   limits?: BrokerLimits
   /** The text of an ACL file the broker starts with (thermopost variants only); without it, none. */
   acl?: string
@@ -99,9 +100,12 @@ export type Scenario = {
 
 export const PAYLOAD_BYTES = 64
 
-const COMPARED: readonly BrokerName[] = ['thermopost', 'mosquitto', 'aedes']
+/** Each peer both ways where Nagle's algorithm is a choice (see broker-variants.ts). */
+const COMPARED: readonly BrokerName[] = ['thermopost', 'mosquitto', 'mosquitto-nodelay', 'aedes', 'aedes-nodelay']
 /** The durable store against the same broker without one, and against Mosquitto's (unsynced) persistence. */
-const DURABLE: readonly BrokerName[] = ['thermopost', 'mosquitto-persist', 'thermopost-memory']
+const DURABLE: readonly BrokerName[] = ['thermopost', 'mosquitto-persist', 'mosquitto-persist-nodelay', 'thermopost-memory']
+/** No traffic, so nothing for Nagle's algorithm to change: each peer once, as its users run it. */
+const AT_REST: readonly BrokerName[] = ['thermopost', 'mosquitto', 'aedes']
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -157,10 +161,11 @@ export const SCENARIOS: readonly Scenario[] = [
     window: 64,
     persistentSubscriber: true
   },
-  { name: 'idle-connections', headline: 'rss', brokers: COMPARED, kind: 'idle', connections: 5000 },
+  { name: 'idle-connections', headline: 'rss', brokers: AT_REST, kind: 'idle', connections: 5000 },
   {
     name: 'offline-queue-memory',
     headline: 'queued-rss',
+    // Memory held by queues, measured at rest: Nagle's algorithm cannot change it.
     brokers: ['thermopost', 'mosquitto-persist'],
     // 1 000 000 messages to publish and store: a minute or more per broker, and one reading, not a rate.
     maxRounds: 1,
@@ -180,7 +185,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'service-ingest',
     headline: 'stored',
     // The durable store against Mosquitto writing to disk, and each in memory only.
-    brokers: ['thermopost', 'mosquitto-persist', 'thermopost-memory', 'mosquitto'],
+    brokers: ['thermopost', 'mosquitto-persist', 'mosquitto-persist-nodelay', 'thermopost-memory', 'mosquitto', 'mosquitto-nodelay'],
     limits: { maxInflight: 1000, maxQueuedMessages: 500_000 },
     kind: 'service-ingest',
     devices: 1000,

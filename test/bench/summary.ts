@@ -1,5 +1,5 @@
-import type { BrokerName } from './brokers.js'
-import type { GeneratorResult } from './generator-protocol.js'
+import { type BrokerName, peerOf } from './broker-variants.js'
+import type { GeneratorKind, GeneratorResult } from './generator-protocol.js'
 import { brokersFor, type Headline, roundsOf, type Scenario, type ScenarioName } from './scenarios.js'
 import { median, medianRatio } from './stats.js'
 
@@ -22,6 +22,7 @@ export type MetricKey =
   | 'p50Ms'
   | 'p99Ms'
   | 'brokerCpuPercent'
+  | 'brokerCpuUsPerDelivery'
   | 'rssPerConnectionKb'
   | 'rssMb'
   | 'rssPeakMb'
@@ -44,6 +45,7 @@ export const METRICS: readonly Metric[] = [
   { key: 'p50Ms', label: 'p50 ms', higherIsBetter: false },
   { key: 'p99Ms', label: 'p99 ms', higherIsBetter: false },
   { key: 'brokerCpuPercent', label: 'broker CPU %', higherIsBetter: false },
+  { key: 'brokerCpuUsPerDelivery', label: 'broker CPU µs/delivery', higherIsBetter: false },
   { key: 'rssPerConnectionKb', label: 'RSS KB/conn', higherIsBetter: false },
   { key: 'rssMb', label: 'RSS MB', higherIsBetter: false },
   { key: 'rssPeakMb', label: 'peak RSS MB', higherIsBetter: false },
@@ -69,7 +71,7 @@ function metricsOf(scenario: Scenario): MetricKey[] {
     case 'fan-in':
       return ['deliveriesPerSecond', ...(scenario.qos === 1 ? ['acksPerSecond' as const] : []), 'p50Ms', 'p99Ms', 'brokerCpuPercent']
     case 'fan-out':
-      return ['deliveriesPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent']
+      return ['deliveriesPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent', 'brokerCpuUsPerDelivery']
     case 'idle':
       return ['brokerCpuPercent', 'rssPerConnectionKb']
     case 'offline-queue':
@@ -83,10 +85,10 @@ function metricsOf(scenario: Scenario): MetricKey[] {
 
 export interface BrokerSummary {
   broker: BrokerName
-  /** Median over the rounds that produced a result. */
+  /** Median over the rounds that produced a valid result (generator core within its limit). */
   medians: Record<MetricKey, number | null>
   generatorCpuPercent: { median: number | null; max: number | null }
-  /** Rounds whose generator core was above GENERATOR_CPU_LIMIT_PERCENT. */
+  /** Rounds whose generator core was above GENERATOR_CPU_LIMIT_PERCENT: left out of medians and ratios. */
   invalidRounds: number
   /** Rounds with no result, or with problems. */
   troubledRounds: number
@@ -98,10 +100,15 @@ export interface ScenarioSummary {
   /** Rounds the scenario took part in (see `Scenario.maxRounds`). */
   rounds: number
   metrics: MetricKey[]
+  /** The load generators its runs used (see GeneratorKind), in order of first use. */
+  generators: GeneratorKind[]
   headlineMetrics: readonly MetricKey[]
   brokers: BrokerSummary[]
-  /** The first broker's ratio to each other one: median of per-round ratios. */
-  ratios: { of: BrokerName; to: BrokerName; ratios: Record<MetricKey, number | null> }[]
+  /**
+   * The first broker's ratio to each other peer: median of per-round ratios, against the peer's variant
+   * with the better median headline (`to`; `variants` says how many it was chosen from).
+   */
+  ratios: { of: BrokerName; peer: string; to: BrokerName; variants: number; ratios: Record<MetricKey, number | null> }[]
 }
 
 /** `selected`: the brokers --brokers allows; each scenario runs against those of its own that are selected. */
@@ -125,32 +132,67 @@ export function summarize(
       ])
     )
     const series = (broker: BrokerName, key: MetricKey): (number | null)[] =>
-      (perRound.get(broker) ?? []).map((record) => record?.result?.[key] ?? null)
+      (perRound.get(broker) ?? []).map((record) => (record?.result && isValid(record.result) ? record.result[key] : null))
+    const medianOf = (broker: BrokerName, key: MetricKey): number | null => median(present(series(broker, key)))
+    const headline = HEADLINE_METRICS[scenario.headline]
     const [first, ...others] = brokers
     return {
       scenario: scenario.name,
       rounds,
       metrics,
-      headlineMetrics: HEADLINE_METRICS[scenario.headline],
+      generators: [...new Set([...perRound.values()].flat().flatMap((record) => (record?.result ? [record.result.generator] : [])))],
+      headlineMetrics: headline,
       brokers: brokers.map((broker) => {
         const runs = perRound.get(broker) ?? []
         const generatorCpu = runs.flatMap((record) => (record?.result ? [record.result.generatorCpuPercent] : []))
         return {
           broker,
-          medians: byMetric(metrics, (key) => median(present(series(broker, key)))),
+          medians: byMetric(metrics, (key) => medianOf(broker, key)),
           generatorCpuPercent: { median: median(generatorCpu), max: generatorCpu.length === 0 ? null : Math.max(...generatorCpu) },
           invalidRounds: generatorCpu.filter((percent) => percent > GENERATOR_CPU_LIMIT_PERCENT).length,
           troubledRounds: runs.filter((record) => !record?.result || record.problems.length > 0).length,
           rounds: runs.length
         }
       }),
-      ratios: others.map((other) => ({
-        of: first,
-        to: other,
-        ratios: byMetric(metrics, (key) => medianRatio(series(first, key), series(other, key)))
-      }))
+      ratios: peersOf(others, first).map(([peer, variants]) => {
+        const to = betterVariant(variants, headline[0], (broker) => medianOf(broker, headline[0]))
+        return {
+          of: first,
+          peer,
+          to,
+          variants: variants.length,
+          ratios: byMetric(metrics, (key) => medianRatio(series(first, key), series(to, key)))
+        }
+      })
     }
   })
+}
+
+function isValid(result: GeneratorResult): boolean {
+  return result.generatorCpuPercent <= GENERATOR_CPU_LIMIT_PERCENT
+}
+
+/** `brokers` grouped by peer, in order of first appearance, leaving out `first`'s own peer. */
+function peersOf(brokers: readonly BrokerName[], first: BrokerName): [string, BrokerName[]][] {
+  const peers = new Map<string, BrokerName[]>()
+  for (const broker of brokers) {
+    const peer = peerOf(broker)
+    if (peer !== peerOf(first)) peers.set(peer, [...(peers.get(peer) ?? []), broker])
+  }
+  return [...peers]
+}
+
+/** The variant with the better median `key`; one without any valid run loses, and a tie goes to the first listed. */
+function betterVariant(variants: readonly BrokerName[], key: MetricKey, medianOf: (broker: BrokerName) => number | null): BrokerName {
+  const higherIsBetter = METRICS.find((metric) => metric.key === key)?.higherIsBetter ?? true
+  let best = variants[0]
+  for (const variant of variants.slice(1)) {
+    const value = medianOf(variant)
+    const bestValue = medianOf(best)
+    if (value === null) continue
+    if (bestValue === null || (higherIsBetter ? value > bestValue : value < bestValue)) best = variant
+  }
+  return best
 }
 
 function byMetric(keys: readonly MetricKey[], value: (key: MetricKey) => number | null): Record<MetricKey, number | null> {

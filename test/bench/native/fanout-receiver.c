@@ -28,39 +28,21 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <math.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <fcntl.h>
 #include <unistd.h>
 
-#define PUBLISH 3
-#define CONNACK_BYTE 0x20
-#define SUBACK_BYTE 0x90
+#include "bench-native.h"
+
 /* One read takes up to this much from a socket; the generator's cost is per read, not per byte. */
 #define READ_BYTES (256 * 1024)
-/* A partial packet left at the end of a read waits here for the next one. Bench packets are ~80 B. */
-#define CARRY_MAX 4096
-#define HANDSHAKE_TIMEOUT_S 10
 #define MAX_EVENTS 256
-
-/*
- * The same buckets as latency-histogram.ts, so both receivers report alike: 64 per doubling
- * (about 1.1 % wide) from 1 us up; everything at or below 1 us in bucket 0, the top one open-ended.
- */
-#define BUCKETS_PER_DOUBLING 64
-#define BUCKETS (BUCKETS_PER_DOUBLING * 40)
 
 struct connection {
   int fd;
@@ -74,154 +56,17 @@ static struct {
   /* Socket reads and epoll wake-ups: what the receiver's CPU goes on. */
   uint64_t reads;
   uint64_t wakeups;
-  /* Send time after read time: the two clocks disagree, and every latency is suspect. */
-  uint64_t negative;
-  uint64_t counts[BUCKETS];
+  struct latency_histogram latency;
 } tally;
 
 static unsigned char read_buffer[CARRY_MAX + READ_BYTES];
 
-static void die (const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  fputs("fanout-receiver: ", stderr);
-  vfprintf(stderr, format, args);
-  fputc('\n', stderr);
-  va_end(args);
-  exit(1);
-}
-
-static double monotonic_ms (void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
-}
-
-static void record_latency (double ms) {
-  double micros = ms * 1000;
-  int bucket = 0;
-  if (ms < 0) tally.negative++;
-  if (micros > 1) bucket = (int)floor(log2(micros) * BUCKETS_PER_DOUBLING);
-  tally.counts[bucket < BUCKETS ? bucket : BUCKETS - 1]++;
-}
-
-/* The latency (ms, bucket midpoint) below which `fraction` of the samples fall; < 0 when empty. */
-static double quantile_ms (double fraction) {
-  uint64_t total = 0;
-  for (int bucket = 0; bucket < BUCKETS; bucket++) total += tally.counts[bucket];
-  if (total == 0) return -1;
-  uint64_t rank = (uint64_t)ceil(fraction * (double)total);
-  uint64_t seen = 0;
-  for (int bucket = 0; bucket < BUCKETS; bucket++) {
-    seen += tally.counts[bucket];
-    if (seen >= rank) return pow(2, (bucket + 0.5) / BUCKETS_PER_DOUBLING) / 1000;
-  }
-  return -1;
-}
-
-static void write_all (int fd, const unsigned char *bytes, size_t length) {
-  while (length > 0) {
-    ssize_t written = write(fd, bytes, length);
-    if (written < 0) die("write: %s", strerror(errno));
-    bytes += written;
-    length -= (size_t)written;
-  }
-}
-
-/* Blocking read of exactly `length` bytes (the socket has a receive timeout). */
-static void read_exactly (int fd, unsigned char *bytes, size_t length, const char *what) {
-  while (length > 0) {
-    ssize_t got = read(fd, bytes, length);
-    if (got == 0) die("connection closed before %s", what);
-    if (got < 0) die("no %s: %s", what, errno == EAGAIN ? "timed out" : strerror(errno));
-    bytes += got;
-    length -= (size_t)got;
-  }
-}
-
-/* Remaining lengths the handshake packets need fit in one byte (< 128). */
-static size_t put_string (unsigned char *at, const char *text) {
-  size_t length = strlen(text);
-  at[0] = (unsigned char)(length >> 8);
-  at[1] = (unsigned char)length;
-  memcpy(at + 2, text, length);
-  return 2 + length;
-}
-
-/* One connection: CONNECT → CONNACK, SUBSCRIBE → SUBACK, each awaited; then non-blocking. */
-static int open_subscriber (uint16_t port, const char *topic, const char *client_id) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) die("socket: %s", strerror(errno));
-  struct timeval timeout = { .tv_sec = HANDSHAKE_TIMEOUT_S };
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(port) };
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) die("connect to port %u: %s", port, strerror(errno));
-
-  unsigned char packet[256];
-  size_t length = 2;
-  length += put_string(packet + length, "MQTT");
-  packet[length++] = 4;    /* protocol level: 3.1.1 */
-  packet[length++] = 0x02; /* clean session */
-  packet[length++] = 0;    /* keepalive 0: the broker expects no PINGREQ */
-  packet[length++] = 0;
-  length += put_string(packet + length, client_id);
-  packet[0] = 0x10;
-  packet[1] = (unsigned char)(length - 2);
-  write_all(fd, packet, length);
-  unsigned char connack[4];
-  read_exactly(fd, connack, sizeof connack, "CONNACK");
-  if (connack[0] != CONNACK_BYTE || connack[3] != 0) die("CONNACK return code %u for %s", connack[3], client_id);
-
-  length = 2;
-  packet[length++] = 0; /* packet id 1 */
-  packet[length++] = 1;
-  length += put_string(packet + length, topic);
-  packet[length++] = 0; /* QoS 0 */
-  packet[0] = 0x82;     /* [MQTT-3.8.1-1] SUBSCRIBE flags are 0010 */
-  packet[1] = (unsigned char)(length - 2);
-  write_all(fd, packet, length);
-  unsigned char suback[5];
-  read_exactly(fd, suback, sizeof suback, "SUBACK");
-  if (suback[0] != SUBACK_BYTE || suback[4] != 0) die("SUBACK granted %u for %s, asked 0", suback[4], topic);
-
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  return fd;
-}
-
 /* One complete packet whose body is body[0, length). Only PUBLISH matters; anything else is ignored. */
-static void handle_packet (unsigned char header, const unsigned char *body, size_t length, double now_ms) {
-  if ((header >> 4) != PUBLISH || length < 2) return;
-  size_t payload = 2 + (((size_t)body[0] << 8) | body[1]);
-  if (((header >> 1) & 3) != 0) payload += 2; /* packet id */
+static void handle_packet (void *context, unsigned char header, const unsigned char *body, size_t length) {
+  if ((header >> 4) != MQTT_PUBLISH) return;
   tally.delivered++;
-  if (payload + sizeof(double) > length) return;
   double sent_ms;
-  memcpy(&sent_ms, body + payload, sizeof sent_ms); /* little-endian, as is every machine this runs on */
-  record_latency(now_ms - sent_ms);
-}
-
-/* Handles every complete packet in bytes[0, length); returns how many bytes they took. */
-static size_t handle_packets (const unsigned char *bytes, size_t length, double now_ms) {
-  size_t offset = 0;
-  for (;;) {
-    size_t remaining = 0;
-    size_t index = offset + 1;
-    int complete = 0;
-    for (int shift = 0; shift < 28 && index < length; shift += 7) {
-      unsigned char byte = bytes[index++];
-      remaining |= (size_t)(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) { complete = 1; break; }
-    }
-    if (!complete) {
-      if (index - offset > 4) die("malformed remaining length");
-      return offset;
-    }
-    if (remaining > length - index) return offset;
-    tally.bytes += index - offset + remaining;
-    handle_packet(bytes[offset], bytes + index, remaining, now_ms);
-    offset = index + remaining;
-  }
+  if (publish_sent_ms(header, body, length, &sent_ms)) histogram_record(&tally.latency, *(double *)context - sent_ms);
 }
 
 /* One read from a ready socket; false once the broker has closed it. */
@@ -236,7 +81,9 @@ static int read_from (struct connection *connection, const char **lost_reason) {
   tally.reads++;
   /* One clock reading per read: every packet in it had arrived by then. */
   size_t length = connection->carried + (size_t)got;
-  size_t used = handle_packets(read_buffer, length, monotonic_ms());
+  double now_ms = monotonic_ms();
+  size_t used = for_each_packet(read_buffer, length, handle_packet, &now_ms);
+  tally.bytes += used;
   connection->carried = length - used;
   if (connection->carried > CARRY_MAX) die("a packet larger than %d bytes: not a bench PUBLISH", CARRY_MAX);
   memcpy(connection->carry, read_buffer + used, connection->carried);
@@ -244,16 +91,14 @@ static int read_from (struct connection *connection, const char **lost_reason) {
 }
 
 static void print_report (double window_ms, int subscribers, int lost, const char *lost_reason) {
-  double p50 = quantile_ms(0.5);
-  double p99 = quantile_ms(0.99);
-  char p50_text[32] = "null";
-  char p99_text[32] = "null";
-  if (p50 >= 0) snprintf(p50_text, sizeof p50_text, "%.6f", p50);
-  if (p99 >= 0) snprintf(p99_text, sizeof p99_text, "%.6f", p99);
+  char p50_text[32];
+  char p99_text[32];
+  format_quantile(p50_text, histogram_quantile_ms(&tally.latency, 0.5));
+  format_quantile(p99_text, histogram_quantile_ms(&tally.latency, 0.99));
   printf("{\"seconds\":%.6f,\"delivered\":%llu,\"bytes\":%llu,\"p50Ms\":%s,\"p99Ms\":%s,"
          "\"reads\":%llu,\"wakeups\":%llu,\"negativeLatencies\":%llu,\"subscribers\":%d,\"lost\":%d,\"lostReason\":\"%s\"}\n",
          window_ms / 1000, (unsigned long long)tally.delivered, (unsigned long long)tally.bytes, p50_text, p99_text,
-         (unsigned long long)tally.reads, (unsigned long long)tally.wakeups, (unsigned long long)tally.negative, subscribers, lost, lost_reason == NULL ? "" : lost_reason);
+         (unsigned long long)tally.reads, (unsigned long long)tally.wakeups, (unsigned long long)tally.latency.negative, subscribers, lost, lost_reason == NULL ? "" : lost_reason);
   fflush(stdout);
 }
 
@@ -274,7 +119,9 @@ int main (int argc, char **argv) {
   for (int index = 0; index < subscribers; index++) {
     char client_id[100];
     snprintf(client_id, sizeof client_id, "%s-%d", argv[4], index);
-    connections[index].fd = open_subscriber(port, topic, client_id);
+    connections[index].fd = mqtt_connect(port, client_id, 1);
+    mqtt_subscribe(connections[index].fd, topic, 0);
+    set_nonblocking(connections[index].fd);
     struct epoll_event event = { .events = EPOLLIN, .data.ptr = &connections[index] };
     if (epoll_ctl(epoll, EPOLL_CTL_ADD, connections[index].fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
   }
@@ -284,8 +131,7 @@ int main (int argc, char **argv) {
   puts("ready");
   fflush(stdout);
 
-  char commands[256];
-  size_t commands_length = 0;
+  struct command_reader commands = { .length = 0 };
   double window_started_ms = monotonic_ms();
   int lost = 0;
   const char *lost_reason = NULL;
@@ -318,26 +164,19 @@ int main (int argc, char **argv) {
         }
         continue;
       }
-      ssize_t got = read(STDIN_FILENO, commands + commands_length, sizeof commands - 1 - commands_length);
-      if (got <= 0) return 0; /* the load generator is gone */
-      commands_length += (size_t)got;
-      commands[commands_length] = '\0';
-      char *newline;
-      while ((newline = strchr(commands, '\n')) != NULL) {
-        *newline = '\0';
-        if (strcmp(commands, "reset") == 0) {
+      if (!commands_read(&commands)) return 0; /* the load generator is gone */
+      const char *command;
+      while ((command = commands_next(&commands)) != NULL) {
+        if (strcmp(command, "reset") == 0) {
           memset(&tally, 0, sizeof tally);
           window_started_ms = monotonic_ms();
-        } else if (strcmp(commands, "report") == 0) {
+        } else if (strcmp(command, "report") == 0) {
           print_report(monotonic_ms() - window_started_ms, subscribers, lost, lost_reason);
           return 0;
         } else {
-          die("unknown command \"%s\"", commands);
+          die("unknown command \"%s\"", command);
         }
-        commands_length -= (size_t)(newline + 1 - commands);
-        memmove(commands, newline + 1, commands_length + 1);
       }
-      if (commands_length == sizeof commands - 1) die("command line too long");
     }
   }
 }

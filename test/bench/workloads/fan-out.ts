@@ -1,46 +1,40 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { BenchClient } from '../bench-client.js'
-import { CpuWindow } from '../cpu-window.js'
-import { FanOutReceiver, type ReceiverReport } from '../fanout-receiver.js'
+import { type ReceiverReport, startFanOutReceiver } from '../fanout-receiver.js'
 import type { GeneratorConfig } from '../generator-protocol.js'
-import { PublishTemplate } from '../publish-template.js'
+import { nativeProblems, startNativeFanOutPublisher } from '../native-load-generator.js'
 import type { FanOutScenario } from '../scenarios.js'
-import { Tally } from '../tally.js'
-import { connectionProblems, type Measurement, NOT_MEASURED } from './measure.js'
-import { publishPaced } from './publishers.js'
+import { type Measurement, measureWindow, NOT_MEASURED } from './measure.js'
 
 const TOPIC = 'bench/fanout'
 
 /**
- * One paced publisher (here, in Node: a few thousand PUBLISHes a second are cheap) → many
- * subscribers of the same topic, all held by the native receiver, which is the only way one core
- * reads 400 000 deliveries a second and stays under the generator's 80 % limit.
+ * One paced publisher (native/load-generator.c) → many subscribers of the same topic, all held by the
+ * native receiver, which is the only way one core reads 400 000 deliveries a second and stays under
+ * the generator's 80 % limit. Every broker is offered the same load, so where none is saturated the
+ * broker's CPU time per delivery still compares them.
  */
 export async function runFanOut(scenario: FanOutScenario, config: GeneratorConfig): Promise<Measurement> {
-  const receiver = await FanOutReceiver.start(config.port, scenario.subscribers, TOPIC, 'bench-sub', scenario.receiverPassMs)
+  const receiver = await startFanOutReceiver(config.port, scenario.subscribers, TOPIC, 'bench-sub', scenario.receiverPassMs)
   try {
-    const tally = new Tally()
-    const publisher = await BenchClient.open(config.port, 'bench-pub')
-    const stop = publishPaced(publisher, new PublishTemplate(TOPIC, 0), scenario.rate, tally)
-    await sleep(config.warmupMs)
-    tally.reset()
-    receiver.reset()
-    const window = new CpuWindow(config.brokerPid, [receiver.pid])
-    await sleep(config.durationMs)
-    const reading = window.stop()
-    const report = await receiver.stop()
-    stop()
-    publisher.close()
-    return {
-      ...NOT_MEASURED,
-      seconds: reading.seconds,
-      published: tally.published,
-      deliveriesPerSecond: report.delivered / report.seconds,
-      p50Ms: report.p50Ms,
-      p99Ms: report.p99Ms,
-      brokerCpuPercent: reading.brokerCpuPercent,
-      generatorCpuPercent: reading.generatorCpuPercent,
-      problems: [...connectionProblems([publisher]), ...receiverProblems(report)]
+    const publisher = await startNativeFanOutPublisher(config.port, scenario.rate, TOPIC)
+    try {
+      const reading = await measureWindow(config, [publisher, receiver])
+      const report = await receiver.report()
+      const published = await publisher.report()
+      return {
+        ...NOT_MEASURED,
+        generator: 'native',
+        seconds: reading.seconds,
+        published: published.published,
+        deliveriesPerSecond: report.delivered / report.seconds,
+        p50Ms: report.p50Ms,
+        p99Ms: report.p99Ms,
+        brokerCpuPercent: reading.brokerCpuPercent,
+        brokerCpuUsPerDelivery: report.delivered > 0 ? (reading.brokerCpuPercent * 10_000 * reading.seconds) / report.delivered : null,
+        generatorCpuPercent: reading.generatorCpuPercent,
+        problems: [...nativeProblems(published), ...receiverProblems(report)]
+      }
+    } finally {
+      publisher.kill()
     }
   } finally {
     receiver.kill()

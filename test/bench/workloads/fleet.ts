@@ -54,6 +54,7 @@ export async function runFleet(scenario: FleetScenario, config: GeneratorConfig)
   await simulator.stop()
   return {
     ...NOT_MEASURED,
+    generator: 'node',
     seconds: reading.seconds,
     published: simulator.counters.readingsAcked - ackedBefore,
     deliveriesPerSecond: null,

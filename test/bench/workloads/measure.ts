@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { BenchClient } from '../bench-client.js'
-import { CpuWindow } from '../cpu-window.js'
+import { CpuWindow, type CpuWindowReading } from '../cpu-window.js'
 import type { GeneratorConfig, GeneratorResult } from '../generator-protocol.js'
-import type { Tally } from '../tally.js'
+import type { NativeHelper } from '../native-helper.js'
 
 export type Measurement = Omit<GeneratorResult, 'scenario' | 'dataDirMbAfterStop'>
 
 /** The figures only some workloads measure, for the others to spread. */
 export const NOT_MEASURED = {
   acksPerSecond: null,
+  brokerCpuUsPerDelivery: null,
   rssPerConnectionKb: null,
   rssMb: null,
   rssPeakMb: null,
@@ -19,35 +20,6 @@ export const NOT_MEASURED = {
   serviceRssMb: null
 } as const
 
-/**
- * Lets traffic that is already flowing warm up, then measures one window of it. `acks`: the
- * publishers are QoS 1 and count their PUBACKs.
- */
-export async function measureTraffic(
-  config: GeneratorConfig,
-  tally: Tally,
-  clients: readonly BenchClient[],
-  acks: boolean
-): Promise<Measurement> {
-  await sleep(config.warmupMs)
-  tally.reset()
-  const window = new CpuWindow(config.brokerPid)
-  await sleep(config.durationMs)
-  const reading = window.stop()
-  return {
-    ...NOT_MEASURED,
-    seconds: reading.seconds,
-    published: tally.published,
-    deliveriesPerSecond: tally.delivered / reading.seconds,
-    acksPerSecond: acks ? tally.acknowledged / reading.seconds : null,
-    p50Ms: tally.latency.quantileMs(0.5),
-    p99Ms: tally.latency.quantileMs(0.99),
-    brokerCpuPercent: reading.brokerCpuPercent,
-    generatorCpuPercent: reading.generatorCpuPercent,
-    problems: connectionProblems(clients)
-  }
-}
-
 /** Connections lost during the run, grouped by reason: "3 of 201 connections: closed by the broker". */
 export function connectionProblems(clients: readonly BenchClient[]): string[] {
   const byReason = new Map<string, number>()
@@ -55,4 +27,19 @@ export function connectionProblems(clients: readonly BenchClient[]): string[] {
     if (lostReason !== undefined) byReason.set(lostReason, (byReason.get(lostReason) ?? 0) + 1)
   }
   return [...byReason].map(([reason, count]) => `${count} of ${clients.length} connections: ${reason}`)
+}
+
+/**
+ * Lets the load the native `helpers` offer warm up, then measures one window of it: their counts
+ * start from zero at its start, and both sides' CPU is read over it (the helpers' as the generator's).
+ */
+export async function measureWindow(config: GeneratorConfig, helpers: readonly NativeHelper<unknown>[]): Promise<CpuWindowReading> {
+  await sleep(config.warmupMs)
+  for (const helper of helpers) helper.reset()
+  const window = new CpuWindow(
+    config.brokerPid,
+    helpers.map((helper) => helper.pid)
+  )
+  await sleep(config.durationMs)
+  return window.stop()
 }

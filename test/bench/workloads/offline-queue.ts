@@ -62,6 +62,7 @@ export async function runOfflineQueue(scenario: OfflineQueueScenario, config: Ge
   problems.push(...(await spotCheck(scenario, config.port)))
   return {
     ...NOT_MEASURED,
+    generator: 'node',
     seconds: reading.seconds,
     published: tally.published,
     deliveriesPerSecond: null,

@@ -94,6 +94,7 @@ export async function runServiceIngest(scenario: ServiceIngestScenario, config: 
     problems.push(...connectionProblems(publishers))
     return {
       ...NOT_MEASURED,
+      generator: 'node',
       seconds: reading.seconds,
       published: published - publishedBefore,
       deliveriesPerSecond: null,

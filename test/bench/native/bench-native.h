@@ -1,0 +1,93 @@
+/*
+ * bench-native: what the bench's native programs (fanout-receiver.c, load-generator.c) share: just
+ * enough MQTT 3.1.1 to connect, subscribe and frame packets, the clock the publishers stamp into
+ * payloads, the latency histogram, an output buffer, and the command lines the parent sends on stdin. Each program is built from its own file plus bench-native.c
+ * (native-build.ts).
+ */
+#ifndef BENCH_NATIVE_H
+#define BENCH_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MQTT_PUBLISH 3
+#define MQTT_PUBACK 4
+
+/* A partial packet left at the end of a read waits for the next one. Bench packets are ~80 B. */
+#define CARRY_MAX 4096
+
+/*
+ * The same buckets as latency-histogram.ts, so every receiver reports alike: 64 per doubling
+ * (about 1.1 % wide) from 1 us up; everything at or below 1 us in bucket 0, the top one open-ended.
+ */
+#define BUCKETS_PER_DOUBLING 64
+#define BUCKETS (BUCKETS_PER_DOUBLING * 40)
+
+struct latency_histogram {
+  uint64_t counts[BUCKETS];
+  /* Send time after read time: the two clocks disagree, and every latency is suspect. */
+  uint64_t negative;
+};
+
+/* Prints "<program>: <message>" on stderr and exits 1. */
+void die (const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* CLOCK_MONOTONIC in milliseconds: what publish-template.ts and monotonic-clock.ts write into payloads. */
+double monotonic_ms (void);
+
+/* Blocking write of all of `bytes` (handshakes only). */
+void write_all (int fd, const unsigned char *bytes, size_t length);
+
+/*
+ * A connection to 127.0.0.1:port after CONNECT → CONNACK (3.1.1, keepalive 0 so the broker expects no
+ * PINGREQ; `clean` 0: a persistent session). Still blocking, with a receive timeout for the handshake.
+ */
+int mqtt_connect (uint16_t port, const char *client_id, int clean);
+
+/* SUBSCRIBE to one filter → SUBACK, which must grant `qos`. */
+void mqtt_subscribe (int fd, const char *topic, int qos);
+
+void set_nonblocking (int fd);
+
+/* One complete packet whose body is body[0, length). */
+typedef void (*packet_handler) (void *context, unsigned char header, const unsigned char *body, size_t length);
+
+/* Calls `handle` for every complete packet in bytes[0, length); returns how many bytes they took. */
+size_t for_each_packet (const unsigned char *bytes, size_t length, packet_handler handle, void *context);
+
+void histogram_record (struct latency_histogram *histogram, double ms);
+
+/* The latency (ms, bucket midpoint) below which `fraction` of the samples fall; < 0 when empty. */
+double histogram_quantile_ms (const struct latency_histogram *histogram, double fraction);
+
+/* A quantile as JSON: a number, or null when there were no samples. `text` holds at least 32 bytes. */
+void format_quantile (char *text, double ms);
+
+/* The send time at the start of a PUBLISH's payload (body[0, length)); false if it has none. */
+int publish_sent_ms (unsigned char header, const unsigned char *body, size_t length, double *sent_ms);
+
+/* Bytes for a non-blocking socket: [sent, length) still to be written. */
+struct outbox {
+  unsigned char *bytes;
+  size_t length;
+  size_t sent;
+  size_t capacity;
+};
+
+/* Room for `more` bytes at the end, to be filled by the caller; starts over once all were sent. */
+unsigned char *outbox_reserve (struct outbox *out, size_t more);
+
+/* Command lines from the parent on stdin ("reset", "report"): at most 255 bytes not yet handled. */
+struct command_reader {
+  char text[256];
+  size_t length;
+  size_t consumed;
+};
+
+/* One read from stdin, once epoll says it is readable; false at end of input (the parent is gone). */
+int commands_read (struct command_reader *reader);
+
+/* The next complete command line, without its newline (valid until the next call), or NULL. */
+const char *commands_next (struct command_reader *reader);
+
+#endif
