@@ -17,9 +17,17 @@ export function onStopRequest(stop: (reason: string) => void): void {
   process.on('SIGTERM', () => once('SIGTERM'))
   if (process.channel !== undefined) {
     process.channel.unref()
-    process.on('disconnect', () => once('supervisor gone'))
+    process.on('disconnect', () => {
+      // Nobody is left to wait for this part or to kill it: a close that hangs (the other parts are going
+      // at the same moment, the broker among them) must not leave it running, so it gets a deadline.
+      setTimeout(() => process.exit(1), ORPHAN_CLOSE_DEADLINE_MS).unref()
+      once('supervisor gone')
+    })
   }
 }
+
+/** How long a part whose supervisor is gone may take to close cleanly before it exits anyway. */
+const ORPHAN_CLOSE_DEADLINE_MS = 5_000
 
 /**
  * How a long-running command ends: on the first stop request (above) it logs why, runs `close`, and
