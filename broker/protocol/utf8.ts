@@ -33,10 +33,21 @@ const REPLACEMENT_CHARACTER = Buffer.from([0xef, 0xbf, 0xbd])
  * replacement character, and then only the property bytes, never the payload.
  */
 export function publishPropertiesAreUtf8(properties: NonNullable<IPublishPacket['properties']>, qos: number, wire: Buffer): boolean {
-  const strings: Array<string | undefined> = [properties.contentType, properties.responseTopic]
-  for (const [key, value] of Object.entries(properties.userProperties ?? {})) strings.push(key, ...(Array.isArray(value) ? value : [value]))
-  if (!strings.some((value) => value?.includes('\uFFFD'))) return true
+  if (!propertiesShowReplacement(properties)) return true
   return publishPropertyBytes(wire, qos).includes(REPLACEMENT_CHARACTER)
+}
+
+/** Whether a string property shows U+FFFD; walks them in place, as it runs for every 5.0 PUBLISH with properties. */
+function propertiesShowReplacement(properties: NonNullable<IPublishPacket['properties']>): boolean {
+  if (properties.contentType?.includes('\uFFFD') === true || properties.responseTopic?.includes('\uFFFD') === true) return true
+  const user = properties.userProperties
+  if (user === undefined) return false
+  for (const key in user) {
+    if (key.includes('\uFFFD')) return true
+    const value = user[key]
+    if (typeof value === 'string' ? value.includes('\uFFFD') : value.some((each) => each.includes('\uFFFD'))) return true
+  }
+  return false
 }
 
 /** The property section of the 5.0 PUBLISH in `wire`: after the topic and packet identifier, before the payload. */

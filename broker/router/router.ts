@@ -124,10 +124,7 @@ export class Router implements MessageRouter {
       if (delivery !== undefined) match.session.deliver(delivery)
     }
     for (let i = 0; i < groups.length; i++) {
-      const member = groups[i].pick(
-        message.origin,
-        reads === undefined ? undefined : (subscriber) => reads.authorizeRead(subscriber, message.topic)
-      )
+      const member = groups[i].pick(message.origin, reads, message.topic)
       if (member !== undefined) member.session.deliver(deliveryFor(message, member)!)
     }
   }

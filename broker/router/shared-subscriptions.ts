@@ -1,4 +1,5 @@
-import type { Subscriber, Subscription } from './subscription.js'
+import type { ReadAuthorizer } from '../auth/hooks.js'
+import type { Subscription } from './subscription.js'
 
 /**
  * The members of one `$share/{group}/{filter}` (spec 4.8.2). Each message goes to one member,
@@ -33,16 +34,16 @@ export class SharedGroup {
 
   /**
    * The member that takes the next message, excluding the publisher where it asked for No Local and, when
-   * `mayRead` is given (an ACL), members that may not read the message: another member takes it, or none.
+   * `reads` is given (an ACL), members that may not read the message on `topic`: another member takes it, or none.
    */
-  pick(origin: string, mayRead?: (subscriber: Subscriber) => boolean): Subscription | undefined {
+  pick(origin: string, reads: ReadAuthorizer | undefined, topic: string): Subscription | undefined {
     const count = this.members.length
     let fallback: Subscription | undefined
     for (let step = 0; step < count; step++) {
       const index = (this.cursor + step) % count
       const member = this.members[index]
       if (member.noLocal && member.session.clientId === origin) continue
-      if (mayRead !== undefined && !mayRead(member.session)) continue
+      if (reads !== undefined && !reads.authorizeRead(member.session, topic)) continue
       if (member.session.isConnected) {
         this.cursor = (index + 1) % count
         return member
