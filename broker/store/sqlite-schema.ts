@@ -246,6 +246,11 @@ export function toMessage(row: MessageRow): Message {
   }
 }
 
+/** Subscription identifiers as stored: JSON text, NULL for none. */
+export function subscriptionIdsText(ids: number[] | undefined): string | null {
+  return ids === undefined ? null : JSON.stringify(ids)
+}
+
 export function toSubscriptionIds(json: string | null): number[] | undefined {
   return json === null ? undefined : (JSON.parse(json) as number[])
 }

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parentPort } from 'node:worker_threads'
-import { encodeProperties } from './properties-json.js'
+import { BatchReader, type BatchValue, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
 import type { BatchReply, FromWorker, PageRead, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
@@ -32,7 +32,7 @@ function handle(request: ToWorker): FromWorker {
     case 'snapshot':
       return { type: 'snapshot', snapshot: snapshot() }
     case 'batch':
-      return commit(request.id, request.ops, request.messages, request.payloads, request.lastMessageId)
+      return commit(request.id, new BatchReader(request.data, request.length), request.lastMessageId)
     case 'close':
       statements = undefined
       db?.close()
@@ -106,29 +106,20 @@ function prepare(db: Database) {
 
 type Statements = ReturnType<typeof prepare>
 
-function commit(id: number, ops: unknown[][], messages: unknown[][], payloads: ArrayBuffer, lastMessageId: number): BatchReply {
+function commit(id: number, batch: BatchReader, lastMessageId: number): BatchReply {
   const connection = db
   const s = statements
   if (connection === undefined || s === undefined) {
     return { type: 'batch', id, error: { code: 'CLOSED', message: 'the store is closed' }, reads: [] }
   }
   const reads: PageRead[] = []
+  const messages: BatchValue[][] = []
+  for (let i = 0; i < batch.messageCount; i++) messages.push(batch.values(MESSAGE_FIELDS))
+  const ops: BatchValue[][] = []
+  for (let i = 0; i < batch.operationCount; i++) ops.push(batch.operation())
   try {
     connection.exec('BEGIN IMMEDIATE')
-    for (const row of messages) {
-      const [offset, length] = row[2] as [number, number]
-      s.message.run(
-        row[0],
-        row[1],
-        Buffer.from(payloads, offset, length),
-        row[3],
-        row[4],
-        encodeProperties(row[5] as object | null),
-        row[6],
-        row[7],
-        row[8]
-      )
-    }
+    for (const message of messages) s.message.run(message)
     for (const op of ops) apply(s, op, reads)
     if (lastMessageId > 0) s.lastMessageId.run(lastMessageId)
     connection.exec(GC_SQL)
@@ -146,7 +137,7 @@ function commit(id: number, ops: unknown[][], messages: unknown[][], payloads: A
   return { type: 'batch', id, reads }
 }
 
-function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
+function apply(s: Statements, op: BatchValue[], reads: PageRead[]): void {
   switch (op[0] as Op) {
     case Op.Session:
       s.session.run(op[1], op[2], op[3], op[4], op[5], op[6])
@@ -167,7 +158,7 @@ function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
       s.deleteRetained.run(op[1])
       break
     case Op.Push:
-      s.push.run(op[1], op[2], op[3], op[4], op[5], subscriptionIds(op[6]), op[7])
+      s.push.run(op[1], op[2], op[3], op[4], op[5], op[6], op[7])
       break
     case Op.Shift:
       s.shift.run(op[1], op[2])
@@ -176,7 +167,7 @@ function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
       s.clear.run(op[1])
       break
     case Op.Inflight:
-      s.inflight.run(op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], subscriptionIds(op[7]))
+      s.inflight.run(op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], op[7])
       break
     case Op.DeleteInflight:
       s.deleteInflight.run(op[1], op[2])
@@ -193,15 +184,11 @@ function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
   }
 }
 
-function subscriptionIds(ids: unknown): string | null {
-  return ids === null || ids === undefined ? null : JSON.stringify(ids)
-}
-
 /**
  * The next `limit` queue rows after `after`, and what is left behind them. `last` covers rows whose message is
  * missing (a salvaged file), so the reader steps over them instead of asking again.
  */
-function readPage(s: Statements, op: unknown[]): PageRead {
+function readPage(s: Statements, op: BatchValue[]): PageRead {
   const [, clientId, token, after, limit] = op as [Op, string, number, number, number]
   const seqs = s.pageSeqs.all(clientId, after, limit) as number[]
   const last = seqs.length === 0 ? after : seqs[seqs.length - 1]
