@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { BatchReader, type BatchValue, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
+import { MultiRowInsert } from './sqlite-multi-row-insert.js'
 import type { BatchReply, FromWorker, PageRead, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
@@ -67,8 +68,11 @@ function fsyncDirectory(dir: string): void {
 
 function prepare(db: Database) {
   return {
-    message: db.prepare(`INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, properties, expires_at, received_at, origin)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    messages: new MultiRowInsert(
+      db,
+      'INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, properties, expires_at, received_at, origin) VALUES',
+      MESSAGE_FIELDS
+    ),
     session: db.prepare(`INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at, owner, owner_known)
       VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
@@ -83,8 +87,11 @@ function prepare(db: Database) {
     retained: db.prepare(`INSERT INTO retained (topic, message_id) VALUES (?, ?)
       ON CONFLICT (topic) DO UPDATE SET message_id = excluded.message_id`),
     deleteRetained: db.prepare('DELETE FROM retained WHERE topic = ?'),
-    push: db.prepare(`INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    pushes: new MultiRowInsert(
+      db,
+      'INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes) VALUES',
+      7
+    ),
     shift: db.prepare('DELETE FROM queue WHERE client_id = ? AND seq = ?'),
     clear: db.prepare('DELETE FROM queue WHERE client_id = ?'),
     inflight: db.prepare(`INSERT INTO inflight (client_id, packet_id, state, seq, message_id, qos, retain, subscription_ids)
@@ -119,8 +126,8 @@ function commit(id: number, batch: BatchReader, lastMessageId: number): BatchRep
   for (let i = 0; i < batch.operationCount; i++) ops.push(batch.operation())
   try {
     connection.exec('BEGIN IMMEDIATE')
-    for (const message of messages) s.message.run(message)
-    for (const op of ops) apply(s, op, reads)
+    s.messages.run(messages)
+    applyAll(s, ops, reads)
     if (lastMessageId > 0) s.lastMessageId.run(lastMessageId)
     connection.exec(GC_SQL)
     connection.exec('COMMIT')
@@ -135,6 +142,23 @@ function commit(id: number, batch: BatchReader, lastMessageId: number): BatchRep
   }
   housekeeping(connection, s)
   return { type: 'batch', id, reads }
+}
+
+/** Applies the operations in order; a run of pushes (an offline fan-out, a busy queue) goes in multi-row inserts. */
+function applyAll(s: Statements, ops: readonly BatchValue[][], reads: PageRead[]): void {
+  let pushes: BatchValue[][] = []
+  for (const op of ops) {
+    if (op[0] === Op.Push) {
+      pushes.push(op)
+      continue
+    }
+    if (pushes.length > 0) {
+      s.pushes.run(pushes, 1)
+      pushes = []
+    }
+    apply(s, op, reads)
+  }
+  if (pushes.length > 0) s.pushes.run(pushes, 1)
 }
 
 function apply(s: Statements, op: BatchValue[], reads: PageRead[]): void {
@@ -157,9 +181,7 @@ function apply(s: Statements, op: BatchValue[], reads: PageRead[]): void {
     case Op.DeleteRetained:
       s.deleteRetained.run(op[1])
       break
-    case Op.Push:
-      s.push.run(op[1], op[2], op[3], op[4], op[5], op[6], op[7])
-      break
+    // Op.Push: applyAll inserts runs of them.
     case Op.Shift:
       s.shift.run(op[1], op[2])
       break

@@ -7,6 +7,7 @@ import { delivery, message } from '../../../broker/store/conformance.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { Batch } from '../../../broker/store/sqlite-batch.js'
 import { BatchReader, type BatchValue, BatchWriter, MESSAGE_FIELDS } from '../../../broker/store/sqlite-batch-codec.js'
+import { MultiRowInsert } from '../../../broker/store/sqlite-multi-row-insert.js'
 import { Op } from '../../../broker/store/sqlite-protocol.js'
 import { connect } from '../../../broker/store/sqlite-schema.js'
 
@@ -111,4 +112,19 @@ test('work undone within one batch leaves nothing on disk, and undoes what an ol
   assert.deepEqual([rows('queue'), rows('inflight')], [0, 0])
   assert.deepEqual(db.prepare('SELECT id FROM messages').pluck().all(), [3])
   assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'last_message_id'").pluck().get(), 3)
+})
+
+test('a multi-row insert writes every row, in statements of at most 64 rows', (t) => {
+  const db = connect(':memory:')
+  t.after(() => db.close())
+  db.exec('CREATE TABLE t (a INTEGER, b TEXT)')
+  const insert = new MultiRowInsert(db, 'INSERT INTO t (a, b) VALUES', 2)
+  const ops: BatchValue[][] = Array.from({ length: 150 }, (_, i) => [Op.Push, i, `row ${i}`])
+  insert.run(ops, 1)
+  insert.run([])
+  const rows = db.prepare('SELECT a, b FROM t ORDER BY rowid').all() as Array<{ a: number; b: string }>
+  assert.deepEqual(
+    rows.map((row) => [row.a, row.b]),
+    ops.map((op) => op.slice(1))
+  )
 })
