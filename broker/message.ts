@@ -53,11 +53,28 @@ export function remainingExpiry(message: Message, now: number): number | undefin
 
 /**
  * Copies the payload out of the socket chunk it was parsed from, so a message kept for long
- * (retained, queued for an offline session) does not pin the whole chunk in memory.
+ * (retained, queued for an offline session) does not pin the whole chunk in memory. A payload whose memory is
+ * no larger than a copy of it would take (a small copy comes from an 8 KiB pool slab) stays where it is; so does
+ * a copy made before, and with it the encoded form seeded from the wire. When the seeded form is in the same
+ * chunk, it is the form that is copied and the payload that points into it: the message need not be encoded again.
  */
 export function ownPayload(message: Message): void {
   const payload = message.payload
-  if (payload.byteOffset === 0 && payload.buffer.byteLength === payload.length) return
+  const backing = payload.buffer.byteLength
+  if (backing <= Math.max(Buffer.poolSize, payload.length * 2)) return
+  const forms = message.forms
+  if (forms !== undefined) {
+    for (let slot = 0; slot < forms.length; slot++) {
+      const form = forms[slot]
+      if (form === undefined || form.bytes.buffer !== payload.buffer) continue
+      const start = payload.byteOffset - form.bytes.byteOffset
+      if (start < 0 || start + payload.length > form.bytes.length) continue
+      const bytes = Buffer.from(form.bytes)
+      forms[slot] = { bytes, idOffset: form.idOffset }
+      message.payload = bytes.subarray(start, start + payload.length)
+      return
+    }
+  }
   message.payload = Buffer.from(payload)
   message.forms = undefined
 }
