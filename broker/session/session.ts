@@ -211,7 +211,8 @@ export class Session implements Subscriber {
       this.send(link, delivery)
     } else {
       this.enqueue(delivery)
-      if (link !== undefined) this.holdPublisher(link)
+      // A client publishing to itself is not held: its PUBACKs, which drain this queue, would go unread.
+      if (link !== undefined && delivery.message.origin !== this.clientId) this.holdPublisher(link)
     }
   }
 

@@ -107,3 +107,27 @@ test('a publisher held longer than its keepalive is not taken for silent', async
   assert.deepEqual(await takeAcknowledging(sub, 30), names(0, 30))
   assert.equal((await pubacks(publisher, 30 - READ_BEFORE_HELD)).length, 30 - READ_BEFORE_HELD)
 })
+
+test('a client subscribed to what it publishes is not held by its own queue', async (t) => {
+  // Held, its connection would not be read, and the PUBACKs that drain its queue with it.
+  const running = await startBroker({ ...LIMITS, drainTimeout: 30 })
+  t.after(() => running.close())
+  const both = await connectRaw(t, running.port, 4)
+  assert.deepEqual(await rawSubscribe(both, [{ topic: 'bp/t', qos: 1 }]), [1])
+
+  publishBurst(both, 20) // past the high mark, within the queue limit
+  const payloads: string[] = []
+  let acknowledged = 0
+  while (payloads.length < 20 || acknowledged < 20) {
+    const packet = await both.raw.next()
+    if (packet.cmd === 'puback') {
+      acknowledged++
+    } else {
+      assert.equal(packet.cmd, 'publish')
+      payloads.push(packet.payload.toString())
+      both.send({ cmd: 'puback', messageId: packet.messageId })
+    }
+  }
+  assert.deepEqual(payloads, names(0, 20))
+  assert.equal(running.broker.stats.messagesDropped, 0)
+})
