@@ -10,11 +10,19 @@ export interface BacklogMarks {
  * publishers that are read until they are held (one PUBLISH each) do not push it over the limit.
  */
 const WINDOWS_QUEUED = 4
+/**
+ * The same for a session written to the store, where every queued message is a row written and deleted: behind a
+ * short line a message is more often sent and acknowledged within the batch that queued it, which then writes
+ * nothing of it (sqlite-batch.ts). Durable QoS 1 fan-in, one round each on a loaded machine: about 20 % less
+ * broker CPU per delivery than with 4 windows; in memory the longer line does better.
+ */
+const STORED_WINDOWS_QUEUED = 1
 
 /** The marks of a session whose in-flight window is `sendWindow`, under the queue limits of its broker. */
-export function backlogMarks(sendWindow: number, maxQueuedMessages: number, maxQueuedBytes: number): BacklogMarks {
+export function backlogMarks(sendWindow: number, stored: boolean, maxQueuedMessages: number, maxQueuedBytes: number): BacklogMarks {
+  const windows = stored ? STORED_WINDOWS_QUEUED : WINDOWS_QUEUED
   return {
-    highMessages: Math.max(1, Math.min(Math.floor(maxQueuedMessages / 2), WINDOWS_QUEUED * sendWindow)),
+    highMessages: Math.max(1, Math.min(Math.floor(maxQueuedMessages / 2), windows * sendWindow)),
     highBytes: Math.max(1, Math.floor(maxQueuedBytes / 2))
   }
 }

@@ -282,7 +282,7 @@ export class Session implements Subscriber {
     const queue = this.queue
     if (this.backlog === undefined) {
       const { maxQueuedMessages, maxQueuedBytes, drainTimeout } = this.context.options
-      const marks = backlogMarks(link.sendWindow, maxQueuedMessages, maxQueuedBytes)
+      const marks = backlogMarks(link.sendWindow, this.stored, maxQueuedMessages, maxQueuedBytes)
       if (queue.length < marks.highMessages && queue.bytes < marks.highBytes) return
       // A client that takes nothing for as long as a write may wait to drain is held to be stalled.
       this.backlog = new BacklogGate(marks, drainTimeout * 1000)

@@ -6,13 +6,14 @@ import { connectRaw, nextOf, type RawConnected, rawSubscribe } from '../../helpe
 import { expectSilence, sleep } from '../../helpers/silence.js'
 
 // A connected QoS 1 subscriber behind its in-flight window holds its publishers once its queue reaches its high mark
-// (4 windows, at most half the queue limit), and lets them go when the queue is down to half of that. With
-// maxInflight 2 and maxQueuedMessages 20 the mark is 8 queued messages: 2 in flight + 8 queued = 10 PUBLISHes read.
+// (4 windows, 1 for a session written to the store; at most half the queue limit), and lets them go when the queue is
+// down to half of that. With maxInflight 2 and maxQueuedMessages 20 the mark is 8 queued messages: 2 in flight +
+// 8 queued = 10 PUBLISHes read.
 const LIMITS = { maxInflight: 2, maxQueuedMessages: 20 }
 const READ_BEFORE_HELD = 10
 
-async function subscriber(t: TestContext, port: number): Promise<RawConnected> {
-  const sub = await connectRaw(t, port, 4)
+async function subscriber(t: TestContext, port: number, persistent = false): Promise<RawConnected> {
+  const sub = await connectRaw(t, port, 4, { clean: !persistent })
   assert.deepEqual(await rawSubscribe(sub, [{ topic: 'bp/t', qos: 1 }]), [1])
   return sub
 }
@@ -129,5 +130,20 @@ test('a client subscribed to what it publishes is not held by its own queue', as
     }
   }
   assert.deepEqual(payloads, names(0, 20))
+  assert.equal(running.broker.stats.messagesDropped, 0)
+})
+
+test('a persistent subscriber holds its publishers after one window queued', async (t) => {
+  const running = await startBroker(LIMITS)
+  t.after(() => running.close())
+  const sub = await subscriber(t, running.port, true)
+  const publisher = await connectRaw(t, running.port, 4)
+
+  publishBurst(publisher, 30)
+  assert.equal((await pubacks(publisher, 4)).length, 4) // 2 in flight + 2 queued
+  await expectSilence(publisher.raw)
+
+  assert.deepEqual(await takeAcknowledging(sub, 30), names(0, 30))
+  assert.equal((await pubacks(publisher, 26)).length, 26)
   assert.equal(running.broker.stats.messagesDropped, 0)
 })
