@@ -5,6 +5,12 @@ import { Op } from './sqlite-protocol.js'
 import type { SqliteQueue } from './sqlite-queue.js'
 import type { StoreError } from './store.js'
 
+/** The in-flight writes of one packet id in a batch: their indexes in `ops`, and whether one made the record new. */
+interface InflightWrites {
+  readonly indexes: number[]
+  created: boolean
+}
+
 /** A message the batch references, and how many of its live operations do. */
 interface BatchMessage {
   readonly message: Message
@@ -17,7 +23,8 @@ interface BatchMessage {
  *
  * Work undone within the batch is dropped before it reaches SQLite: a queue row shifted in the batch that pushed
  * it (seqs are never reused, so no row of it exists on disk) goes with its push, and an in-flight row deleted in
- * the batch that wrote it goes too (the delete stays, for a row an older batch may have written under that id).
+ * the batch that wrote it goes too. So does that delete when the batch wrote the record new (state 'publish': no
+ * row of its packet id is left on disk, see Store.saveInflight); otherwise it stays, for the row an older batch wrote.
  * A message no live operation references is not written at all: a subscriber that acknowledged it before the
  * commit no longer needs it.
  */
@@ -28,8 +35,8 @@ export class Batch {
   private readonly messages = new Map<number, BatchMessage>()
   /** Push operations of this batch by seq. */
   private readonly pushes = new Map<number, number>()
-  /** In-flight writes of this batch, by client id and packet id: their indexes in `ops`. */
-  private readonly inflight = new Map<string, Map<number, number[]>>()
+  /** In-flight writes of this batch, by client id and packet id. */
+  private readonly inflight = new Map<string, Map<number, InflightWrites>>()
   lastMessageId = 0
   /** Queues with pushes kept only on disk in this batch: if it fails they re-read their counts. */
   readonly diskPushes = new Set<SqliteQueue>()
@@ -64,11 +71,15 @@ export class Batch {
         this.pushes.set(op[2] as number, this.ops.length)
         break
       case Op.Inflight:
-        this.noteInflight(op[1] as string, op[2] as number)
+        this.noteInflight(op[1] as string, op[2] as number, op[3] === 'publish')
         break
-      case Op.DeleteInflight:
-        for (const at of this.takeInflight(op[1] as string, op[2] as number)) this.drop(at, 4)
+      case Op.DeleteInflight: {
+        const writes = this.takeInflight(op[1] as string, op[2] as number)
+        if (writes === undefined) break
+        for (const at of writes.indexes) this.drop(at, 4)
+        if (writes.created) return
         break
+      }
     }
     this.ops.push(op)
     this.liveOps++
@@ -121,22 +132,25 @@ export class Batch {
     if (entry !== undefined) entry.refs--
   }
 
-  private noteInflight(clientId: string, packetId: number): void {
+  private noteInflight(clientId: string, packetId: number, created: boolean): void {
     let byPacket = this.inflight.get(clientId)
     if (byPacket === undefined) {
       byPacket = new Map()
       this.inflight.set(clientId, byPacket)
     }
     const writes = byPacket.get(packetId)
-    if (writes === undefined) byPacket.set(packetId, [this.ops.length])
-    else writes.push(this.ops.length)
+    if (writes === undefined) {
+      byPacket.set(packetId, { indexes: [this.ops.length], created })
+      return
+    }
+    writes.indexes.push(this.ops.length)
+    if (created) writes.created = true
   }
 
-  private takeInflight(clientId: string, packetId: number): number[] {
+  private takeInflight(clientId: string, packetId: number): InflightWrites | undefined {
     const byPacket = this.inflight.get(clientId)
     const writes = byPacket?.get(packetId)
-    if (writes === undefined) return []
-    byPacket!.delete(packetId)
+    if (writes !== undefined) byPacket!.delete(packetId)
     return writes
   }
 }
