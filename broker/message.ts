@@ -53,15 +53,25 @@ export function remainingExpiry(message: Message, now: number): number | undefin
 
 /**
  * Copies the payload out of the socket chunk it was parsed from, so a message kept for long
- * (retained, queued for an offline session) does not pin the whole chunk in memory. A payload whose memory is
- * no larger than a copy of it would take (a small copy comes from an 8 KiB pool slab) stays where it is; so does
- * a copy made before, and with it the encoded form seeded from the wire. When the seeded form is in the same
- * chunk, it is the form that is copied and the payload that points into it: the message need not be encoded again.
+ * (retained, queued for an offline session) does not pin the whole chunk in memory.
  */
 export function ownPayload(message: Message): void {
   const payload = message.payload
-  const backing = payload.buffer.byteLength
-  if (backing <= Math.max(Buffer.poolSize, payload.length * 2)) return
+  if (payload.byteOffset === 0 && payload.buffer.byteLength === payload.length) return
+  message.payload = Buffer.from(payload)
+  message.forms = undefined
+}
+
+/**
+ * ownPayload for a message queued behind a connected client's in-flight window: it goes out soon, in the form
+ * seeded from the wire, and its queue is short (a slow client holds its publishers). A payload whose memory is no
+ * larger than a copy of it would take (a small copy comes from an 8 KiB pool slab) stays where it is, and so does a
+ * copy made before. Otherwise, when the seeded form is in the same chunk, it is the form that is copied and the
+ * payload that points into it: nothing pins the chunk, and the message need not be encoded again.
+ */
+export function ownPayloadForSending(message: Message): void {
+  const payload = message.payload
+  if (payload.buffer.byteLength <= Math.max(Buffer.poolSize, payload.length * 2)) return
   const forms = message.forms
   if (forms !== undefined) {
     for (let slot = 0; slot < forms.length; slot++) {
@@ -75,8 +85,7 @@ export function ownPayload(message: Message): void {
       return
     }
   }
-  message.payload = Buffer.from(payload)
-  message.forms = undefined
+  ownPayload(message)
 }
 
 export function payloadSize(message: Message): number {

@@ -1,4 +1,4 @@
-import { type Delivery, type EncodedPublish, isExpired, ownPayload } from '../message.js'
+import { type Delivery, type EncodedPublish, isExpired, ownPayload, ownPayloadForSending } from '../message.js'
 import type { BrokerOptions } from '../options.js'
 import type { Subscriber, Subscription } from '../router/subscription.js'
 import type { BrokerStats } from '../stats.js'
@@ -320,7 +320,9 @@ export class Session implements Subscriber {
       if (queue.shift() === undefined) break
       this.context.stats.messagesDropped++
     }
-    ownPayload(delivery.message)
+    // Behind a connected client's window the message leaves soon, in its wire form; offline it may wait long.
+    if (this.link !== undefined) ownPayloadForSending(delivery.message)
+    else ownPayload(delivery.message)
     queue.push(delivery)
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import mqtt, { type IPublishPacket } from 'mqtt-packet'
-import { type Message, ownPayload } from '../../broker/message.js'
+import { type Message, ownPayload, ownPayloadForSending } from '../../broker/message.js'
 import { encodedPublish, seedFromWire } from '../../broker/publish-encoding.js'
 
 /** A QoS 1 message as the publish handler makes it: its payload and its seeded wire form views into `chunk`. */
@@ -45,10 +45,10 @@ const packetOf = (bytes: Buffer): IPublishPacket => {
   return packet!
 }
 
-test('a payload in a large chunk is copied out with its wire form: nothing pins the chunk, nothing is encoded again', () => {
+test('queued for sending, a payload in a large chunk is copied out with its wire form: nothing pins the chunk, nothing is encoded again', () => {
   const { message, chunk } = fromChunk(64 * 1024, 'hello')
   const seeded = encodedPublish(message, 4, 1, false, 0, undefined)
-  ownPayload(message)
+  ownPayloadForSending(message)
   assert.notEqual(message.payload.buffer, chunk.buffer)
   assert.equal(message.payload.toString(), 'hello')
   const form = encodedPublish(message, 4, 1, false, 0, undefined)
@@ -61,18 +61,26 @@ test('a payload in a large chunk is copied out with its wire form: nothing pins 
   assert.equal(packetOf(encodedPublish(message, 4, 1, false, 0, undefined).bytes).topic, 't/1')
 })
 
-test('a payload owned already is left alone, however many queues it joins', () => {
+test('queued for sending, a payload owned already is left alone, however many queues it joins', () => {
   const { message } = fromChunk(64 * 1024, 'hello')
-  ownPayload(message)
+  ownPayloadForSending(message)
   const owned = message.payload
   const form = encodedPublish(message, 4, 1, false, 0, undefined)
-  for (let i = 0; i < 3; i++) ownPayload(message)
+  for (let i = 0; i < 3; i++) ownPayloadForSending(message)
   assert.equal(message.payload, owned)
   assert.equal(encodedPublish(message, 4, 1, false, 0, undefined), form)
 })
 
-test('a payload in a chunk no larger than a pool slab stays in place', () => {
+test('queued for sending, a payload in a chunk no larger than a pool slab stays in place', () => {
   const { message, chunk } = fromChunk(512, 'small')
-  ownPayload(message)
+  ownPayloadForSending(message)
   assert.equal(message.payload.buffer, chunk.buffer)
+})
+
+test('kept for long, a payload is copied on its own and the forms seeded from the chunk are dropped', () => {
+  const { message, chunk } = fromChunk(512, 'offline')
+  ownPayload(message)
+  assert.notEqual(message.payload.buffer, chunk.buffer)
+  assert.equal(message.payload.toString(), 'offline')
+  assert.equal(message.forms, undefined)
 })
