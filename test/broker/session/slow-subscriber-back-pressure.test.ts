@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import mqtt from 'mqtt-packet'
+import { Broker } from '../../../broker/broker.js'
+import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { startBroker } from '../../helpers/broker.js'
 import { connectRaw, nextOf, type RawConnected, rawSubscribe } from '../../helpers/flow-clients.js'
 import { expectSilence, sleep } from '../../helpers/silence.js'
@@ -146,4 +151,21 @@ test('a persistent subscriber holds its publishers after one window queued', asy
   assert.deepEqual(await takeAcknowledging(sub, 30), names(0, 30))
   assert.equal((await pubacks(publisher, 26)).length, 26)
   assert.equal(running.broker.stats.messagesDropped, 0)
+})
+
+test('on the durable store, a persistent subscriber behind a fast publisher loses nothing and drops nothing', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'thermopost-back-pressure-'))
+  const broker = new Broker({ ...LIMITS, sysInterval: 0 }, { store: new SqliteStore({ dataDir }) })
+  const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
+  t.after(async () => {
+    await broker.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+  const sub = await subscriber(t, port, true)
+  const publisher = await connectRaw(t, port, 4)
+
+  publishBurst(publisher, 300)
+  assert.deepEqual(await takeAcknowledging(sub, 300), names(0, 300))
+  assert.equal((await pubacks(publisher, 300)).length, 300)
+  assert.equal(broker.stats.messagesDropped, 0)
 })
