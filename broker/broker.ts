@@ -16,6 +16,7 @@ import { Publisher } from './publisher.js'
 import { RetainedMessages } from './retained/retained.js'
 import { Router } from './router/router.js'
 import { LocalSessionRegistry } from './session/local-session-registry.js'
+import { PublishBackPressure } from './session/publish-back-pressure.js'
 import { SessionSubscriptions } from './session/session-subscriptions.js'
 import { BrokerStats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
@@ -66,7 +67,8 @@ export class Broker implements ConnectionHost {
     this.retained = new RetainedMessages(store)
     this.publisher = new Publisher(router, this.retained, this.auth, stats)
     const subscriptions = new SessionSubscriptions(router, store)
-    this.sessions = new LocalSessionRegistry({ options: this.options, stats, store, subscriptions, wills: this.publisher })
+    const backPressure = new PublishBackPressure()
+    this.sessions = new LocalSessionRegistry({ options: this.options, stats, store, backPressure, subscriptions, wills: this.publisher })
     this.protocolErrors = new ProtocolErrorLog(this.logger)
     this.packets = new PacketDispatcher({
       options: this.options,
@@ -76,7 +78,8 @@ export class Broker implements ConnectionHost {
       sessions: this.sessions,
       subscriptions,
       retained: this.retained,
-      publisher: this.publisher
+      publisher: this.publisher,
+      backPressure
     })
     this.sys = new SysTopics({ stats, sessions: this.sessions, subscriptions: router, retained: this.retained, publisher: this.publisher })
   }

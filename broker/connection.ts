@@ -365,6 +365,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   }
 
   checkKeepalive(): void {
+    if (this.paused) this.lastPacketAt = Date.now() // its packets wait unread on our side: the client is not silent
     const silentFor = Date.now() - this.lastPacketAt
     if (silentFor >= this.keepaliveMs) {
       this.timer = undefined

@@ -62,6 +62,32 @@ export function ownPayload(message: Message): void {
   message.forms = undefined
 }
 
+/**
+ * ownPayload for a message queued behind a connected client's in-flight window: it goes out soon, in the form
+ * seeded from the wire, and its queue is short (a slow client holds its publishers). A payload whose memory is no
+ * larger than a copy of it would take (a small copy comes from an 8 KiB pool slab) stays where it is, and so does a
+ * copy made before. Otherwise, when the seeded form is in the same chunk, it is the form that is copied and the
+ * payload that points into it: nothing pins the chunk, and the message need not be encoded again.
+ */
+export function ownPayloadForSending(message: Message): void {
+  const payload = message.payload
+  if (payload.buffer.byteLength <= Math.max(Buffer.poolSize, payload.length * 2)) return
+  const forms = message.forms
+  if (forms !== undefined) {
+    for (let slot = 0; slot < forms.length; slot++) {
+      const form = forms[slot]
+      if (form === undefined || form.bytes.buffer !== payload.buffer) continue
+      const start = payload.byteOffset - form.bytes.byteOffset
+      if (start < 0 || start + payload.length > form.bytes.length) continue
+      const bytes = Buffer.from(form.bytes)
+      forms[slot] = { bytes, idOffset: form.idOffset }
+      message.payload = bytes.subarray(start, start + payload.length)
+      return
+    }
+  }
+  ownPayload(message)
+}
+
 export function payloadSize(message: Message): number {
   return message.payload.length
 }

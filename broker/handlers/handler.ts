@@ -5,6 +5,7 @@ import type { Connection } from '../connection.js'
 import type { BrokerOptions } from '../options.js'
 import type { Publisher } from '../publisher.js'
 import type { RetainedMessages } from '../retained/retained.js'
+import type { PublishBackPressure } from '../session/publish-back-pressure.js'
 import type { SessionRegistry } from '../session/session-registry.js'
 import type { SessionSubscriptions } from '../session/session-subscriptions.js'
 import type { BrokerStats } from '../stats.js'
@@ -19,6 +20,8 @@ export interface HandlerContext {
   readonly subscriptions: SessionSubscriptions
   readonly retained: RetainedMessages
   readonly publisher: Publisher
+  /** Holds a publisher whose message queued up behind a slow connected session. */
+  readonly backPressure: PublishBackPressure
 }
 
 /**

@@ -6,7 +6,7 @@ import { publishPropertiesAreUtf8, publishTopicIsUtf8 } from '../protocol/utf8.j
 import { topicNameProblem } from '../topics.js'
 import type { HandlerContext, PacketHandler } from './handler.js'
 
-type Uses = 'options' | 'stats' | 'auth' | 'publisher'
+type Uses = 'options' | 'stats' | 'auth' | 'publisher' | 'backPressure'
 type Context = Pick<HandlerContext, Uses>
 
 export const handlePublish: PacketHandler<IPublishPacket, Uses> = (connection, packet, context, wire) => {
@@ -49,16 +49,30 @@ export const handlePublish: PacketHandler<IPublishPacket, Uses> = (connection, p
   return accept(connection, context, packet, topic, packetId, wire)
 }
 
-function accept(connection: Connection, context: Context, packet: IPublishPacket, topic: string, packetId: number, wire: Buffer): void {
+/**
+ * Routes an authorized PUBLISH and acknowledges it. When it queued up behind a connected session past its high
+ * mark, the returned promise holds the connection's next packets until that session has drained (backlog-gate.ts):
+ * publishers are read no faster than the slowest of their subscribers takes, and nothing is dropped on the way.
+ */
+function accept(
+  connection: Connection,
+  context: Context,
+  packet: IPublishPacket,
+  topic: string,
+  packetId: number,
+  wire: Buffer
+): Promise<void> | undefined {
   if (!context.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
     context.stats.messagesDropped++
     refuse(connection, packet, Reason.NotAuthorized)
     return
   }
-  const publisher = context.publisher
+  const { publisher, backPressure } = context
+  backPressure.begin()
   publisher.publish(publisher.createMessage(packet, topic, connection.clientId, wire, connection.protocolVersion))
   if (packet.qos === 2) connection.session!.receivedQos2(packetId)
   if (packet.qos > 0) connection.replyWhenStored(packet.qos === 1 ? 'puback' : 'pubrec', packetId)
+  return backPressure.take()
 }
 
 /** Waits until fewer QoS 1 acknowledgements than Receive Maximum are held back by the store. */

@@ -3,6 +3,7 @@ import { Reason } from '../protocol/reason-codes.js'
 import type { Publisher } from '../publisher.js'
 import type { BrokerStats } from '../stats.js'
 import type { Store, StoredSession } from '../store/store.js'
+import type { PublishBackPressure } from './publish-back-pressure.js'
 import { Session, type SessionContext, type SessionLink } from './session.js'
 import { isOwnedBy } from './session-owner.js'
 import type { OpenResult, SessionRegistry, SessionRequest } from './session-registry.js'
@@ -14,6 +15,7 @@ export interface LocalSessionParts {
   readonly options: Readonly<BrokerOptions>
   readonly stats: BrokerStats
   readonly store: Store
+  readonly backPressure: PublishBackPressure
   readonly subscriptions: Pick<SessionSubscriptions, 'removeAll' | 'restore'>
   readonly wills: Pick<Publisher, 'publishWill'>
 }
@@ -26,6 +28,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
   readonly options: Readonly<BrokerOptions>
   readonly stats: BrokerStats
   readonly store: Store
+  readonly backPressure: PublishBackPressure
   private readonly subscriptions: LocalSessionParts['subscriptions']
   private readonly wills: LocalSessionParts['wills']
   private readonly sessions = new Map<string, Session>()
@@ -34,6 +37,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     this.options = parts.options
     this.stats = parts.stats
     this.store = parts.store
+    this.backPressure = parts.backPressure
     this.subscriptions = parts.subscriptions
     this.wills = parts.wills
   }

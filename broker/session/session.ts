@@ -1,11 +1,13 @@
-import { type Delivery, type EncodedPublish, isExpired, ownPayload } from '../message.js'
+import { type Delivery, type EncodedPublish, isExpired, ownPayload, ownPayloadForSending } from '../message.js'
 import type { BrokerOptions } from '../options.js'
 import type { Subscriber, Subscription } from '../router/subscription.js'
 import type { BrokerStats } from '../stats.js'
 import { MemoryQueue } from '../store/memory-queue.js'
 import type { InflightRecord, SessionOwner, SessionQueue, Store } from '../store/store.js'
+import { BacklogGate, backlogMarks } from './backlog-gate.js'
 import { Deadline, NEVER_EXPIRES } from './expiry.js'
 import { Inflight } from './inflight.js'
+import type { PublishBackPressure } from './publish-back-pressure.js'
 import { type Will, willDelay } from './will.js'
 
 /** What a session needs from the connection it is attached to. */
@@ -28,6 +30,8 @@ export interface SessionContext {
   readonly options: Readonly<BrokerOptions>
   readonly stats: BrokerStats
   readonly store: Store
+  /** Where a connected session whose queue is past its high mark asks the message's publisher to wait. */
+  readonly backPressure: PublishBackPressure
   publishWill(session: Session, will: Will): void
   /** The session's expiry ran out while it was offline. */
   expire(session: Session): void
@@ -50,6 +54,8 @@ export class Session implements Subscriber {
   username: string | undefined
   private queueStore: SessionQueue | undefined
   private awaitingPage = false
+  /** Made when the queue of the connected session first reaches its high mark: an idle session pays nothing. */
+  private backlog: BacklogGate | undefined
   private expiryInterval = 0
   /**
    * The session's state is written to the store: it has outlived (or was set to outlive) a connection. It stays
@@ -145,6 +151,7 @@ export class Session implements Subscriber {
   detach(sendWill: boolean): boolean {
     this.link = undefined
     this.queueStore?.setOnline(false)
+    this.releasePublishers()
     const will = this.will
     this.will = undefined
     if (this.stored) this.saveRecord()
@@ -176,6 +183,7 @@ export class Session implements Subscriber {
     this.firePendingWill()
     this.expiryDeadline?.cancel()
     this.expiryDeadline = undefined
+    this.releasePublishers()
     this.queueStore?.clear()
     this.inflight.clear()
     this.incomingQos2.clear()
@@ -203,6 +211,8 @@ export class Session implements Subscriber {
       this.send(link, delivery)
     } else {
       this.enqueue(delivery)
+      // A client publishing to itself is not held: its PUBACKs, which drain this queue, would go unread.
+      if (link !== undefined && delivery.message.origin !== this.clientId) this.holdPublisher(link)
     }
   }
 
@@ -264,6 +274,21 @@ export class Session implements Subscriber {
         this.send(link, delivery)
       }
     }
+    this.backlog?.afterTake(queue.length, queue.bytes)
+  }
+
+  /** The queue of the connected session grew: past its high mark, the publisher of the message waits for it to drain. */
+  private holdPublisher(link: SessionLink): void {
+    const queue = this.queue
+    if (this.backlog === undefined) {
+      const { maxQueuedMessages, maxQueuedBytes, drainTimeout } = this.context.options
+      const marks = backlogMarks(link.sendWindow, this.stored, maxQueuedMessages, maxQueuedBytes)
+      if (queue.length < marks.highMessages && queue.bytes < marks.highBytes) return
+      // A client that takes nothing for as long as a write may wait to drain is held to be stalled.
+      this.backlog = new BacklogGate(marks, drainTimeout * 1000)
+    }
+    const wait = this.backlog.afterPush(queue.length, queue.bytes)
+    if (wait !== undefined) this.context.backPressure.hold(wait)
   }
 
   private send(link: SessionLink, delivery: Delivery): void {
@@ -273,6 +298,12 @@ export class Session implements Subscriber {
     this.inflight.set(record)
     if (this.stored) this.context.store.saveInflight(this.clientId, record)
     link.writePublish(encoded, record.packetId, false)
+  }
+
+  /** Offline (its queue bounded by its limit alone) or ended: the session holds no publisher. */
+  private releasePublishers(): void {
+    this.backlog?.release()
+    this.backlog = undefined
   }
 
   private enqueue(delivery: Delivery): void {
@@ -289,7 +320,9 @@ export class Session implements Subscriber {
       if (queue.shift() === undefined) break
       this.context.stats.messagesDropped++
     }
-    ownPayload(delivery.message)
+    // Behind a connected client's window the message leaves soon, in its wire form; offline it may wait long.
+    if (this.link !== undefined) ownPayloadForSending(delivery.message)
+    else ownPayload(delivery.message)
     queue.push(delivery)
   }
 

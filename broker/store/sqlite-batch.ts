@@ -1,16 +1,42 @@
 import type { Message } from '../message.js'
-import type { ToWorker } from './sqlite-protocol.js'
+import { encodeProperties } from './properties-json.js'
+import { type BatchValue, BatchWriter, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
+import { Op } from './sqlite-protocol.js'
 import type { SqliteQueue } from './sqlite-queue.js'
 import type { StoreError } from './store.js'
+
+/** The in-flight writes of one packet id in a batch: their indexes in `ops`, and whether one made the record new. */
+interface InflightWrites {
+  readonly indexes: number[]
+  created: boolean
+}
+
+/** A message the batch references, and how many of its live operations do. */
+interface BatchMessage {
+  readonly message: Message
+  refs: number
+}
 
 /**
  * Operations written since the last send, committed together in one transaction by the worker (group commit:
  * see SqliteStore). Every message the operations reference travels once with the batch.
+ *
+ * Work undone within the batch is dropped before it reaches SQLite: a queue row shifted in the batch that pushed
+ * it (seqs are never reused, so no row of it exists on disk) goes with its push, and an in-flight row deleted in
+ * the batch that wrote it goes too. So does that delete when the batch wrote the record new (state 'publish': no
+ * row of its packet id is left on disk, see Store.saveInflight); otherwise it stays, for the row an older batch wrote.
+ * A message no live operation references is not written at all: a subscriber that acknowledged it before the
+ * commit no longer needs it.
  */
 export class Batch {
-  readonly ops: unknown[][] = []
-  /** Each message the batch references, once: the worker inserts it if it is not stored yet. */
-  readonly messages = new Map<number, Message>()
+  /** In order; undefined where an operation was dropped. */
+  readonly ops: Array<BatchValue[] | undefined> = []
+  private liveOps = 0
+  private readonly messages = new Map<number, BatchMessage>()
+  /** Push operations of this batch by seq. */
+  private readonly pushes = new Map<number, number>()
+  /** In-flight writes of this batch, by client id and packet id. */
+  private readonly inflight = new Map<string, Map<number, InflightWrites>>()
   lastMessageId = 0
   /** Queues with pushes kept only on disk in this batch: if it fails they re-read their counts. */
   readonly diskPushes = new Set<SqliteQueue>()
@@ -26,35 +52,105 @@ export class Batch {
     this.promise.catch(() => {}) // a failure nobody waited for is not an unhandled rejection
   }
 
-  add(op: unknown[], message: Message | undefined): void {
+  /** Operations written, dropped ones included: what the batch limit counts. */
+  get length(): number {
+    return this.ops.length
+  }
+
+  add(op: BatchValue[], message: Message | undefined): void {
+    switch (op[0]) {
+      case Op.Shift: {
+        const pushedAt = this.pushes.get(op[2] as number)
+        if (pushedAt !== undefined) {
+          this.drop(pushedAt, 3)
+          return
+        }
+        break
+      }
+      case Op.Push:
+        this.pushes.set(op[2] as number, this.ops.length)
+        break
+      case Op.Inflight:
+        this.noteInflight(op[1] as string, op[2] as number, op[3] === 'publish')
+        break
+      case Op.DeleteInflight: {
+        const writes = this.takeInflight(op[1] as string, op[2] as number)
+        if (writes === undefined) break
+        for (const at of writes.indexes) this.drop(at, 4)
+        if (writes.created) return
+        break
+      }
+    }
     this.ops.push(op)
+    this.liveOps++
     if (message === undefined) return
-    if (!this.messages.has(message.id)) this.messages.set(message.id, message)
+    const known = this.messages.get(message.id)
+    if (known === undefined) this.messages.set(message.id, { message, refs: 1 })
+    else known.refs++
     if (message.id > this.lastMessageId) this.lastMessageId = message.id
   }
 
-  /** The request that carries the batch to the worker; the payloads go in one buffer, transferred rather than copied. */
-  toRequest(): ToWorker & { type: 'batch' } {
-    let size = 0
-    for (const message of this.messages.values()) size += message.payload.length
-    const payloads = Buffer.allocUnsafeSlow(size)
-    const messages: unknown[][] = []
-    let offset = 0
-    for (const m of this.messages.values()) {
-      m.payload.copy(payloads, offset)
-      messages.push([
+  /** The batch's bytes for the worker: its referenced messages, then its live operations (sqlite-batch-codec.ts). */
+  encode(): { buffer: ArrayBuffer; length: number } {
+    let live = 0
+    let size = 64 + this.liveOps * 48
+    for (const entry of this.messages.values()) {
+      if (entry.refs === 0) continue
+      live++
+      size += entry.message.payload.length + entry.message.topic.length * 3 + 64
+    }
+    const writer = new BatchWriter(live, this.liveOps, size)
+    for (const { message: m, refs } of this.messages.values()) {
+      if (refs === 0) continue
+      const fields: BatchValue[] = [
         m.id,
         m.topic,
-        [offset, m.payload.length],
+        m.payload,
         m.qos,
         m.retain ? 1 : 0,
-        m.properties ?? null,
+        encodeProperties(m.properties),
         m.expiresAt,
         m.receivedAt,
         m.origin
-      ])
-      offset += m.payload.length
+      ]
+      for (let i = 0; i < MESSAGE_FIELDS; i++) writer.value(fields[i])
     }
-    return { type: 'batch', id: this.id, ops: this.ops, messages, payloads: payloads.buffer, lastMessageId: this.lastMessageId }
+    for (const op of this.ops) {
+      if (op === undefined) continue
+      writer.operation(op.length)
+      for (const value of op) writer.value(value)
+    }
+    return writer.finish()
+  }
+
+  /** Drops the operation at `at`, whose message id is at `messageIdAt`. */
+  private drop(at: number, messageIdAt: number): void {
+    const op = this.ops[at]!
+    this.ops[at] = undefined
+    this.liveOps--
+    const entry = this.messages.get(op[messageIdAt] as number)
+    if (entry !== undefined) entry.refs--
+  }
+
+  private noteInflight(clientId: string, packetId: number, created: boolean): void {
+    let byPacket = this.inflight.get(clientId)
+    if (byPacket === undefined) {
+      byPacket = new Map()
+      this.inflight.set(clientId, byPacket)
+    }
+    const writes = byPacket.get(packetId)
+    if (writes === undefined) {
+      byPacket.set(packetId, { indexes: [this.ops.length], created })
+      return
+    }
+    writes.indexes.push(this.ops.length)
+    if (created) writes.created = true
+  }
+
+  private takeInflight(clientId: string, packetId: number): InflightWrites | undefined {
+    const byPacket = this.inflight.get(clientId)
+    const writes = byPacket?.get(packetId)
+    if (writes !== undefined) byPacket!.delete(packetId)
+    return writes
   }
 }

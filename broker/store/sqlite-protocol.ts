@@ -2,7 +2,8 @@ import type { ConnectionOptions, MessageRow } from './sqlite-schema.js'
 
 /**
  * The messages between SqliteStore (main thread) and sqlite-worker.ts. A batch is a list of operations,
- * applied in order in one transaction; each is a small array whose first element is its Op.
+ * applied in order in one transaction; each is a list of values whose first is its Op (encoded by
+ * sqlite-batch-codec.ts). Subscription identifiers travel as the JSON text stored for them.
  */
 export const Op = {
   Session: 0, // clientId, protocolVersion, expiryInterval, disconnectedAt | null, owner | null, ownerKnown (0 | 1)
@@ -25,11 +26,8 @@ export type Op = (typeof Op)[keyof typeof Op]
 export type ToWorker =
   | { type: 'open'; file: string; options: ConnectionOptions }
   | { type: 'snapshot' }
-  /**
-   * `messages`: each message referenced in the batch, once: id, topic, [payload offset, length] in `payloads`
-   * (one transferred buffer), qos, retain, properties | null, expiresAt, receivedAt, origin.
-   */
-  | { type: 'batch'; id: number; ops: unknown[][]; messages: unknown[][]; payloads: ArrayBuffer; lastMessageId: number }
+  /** `data`: the batch's messages and operations (sqlite-batch-codec.ts), `length` bytes of it used; transferred. */
+  | { type: 'batch'; id: number; data: ArrayBuffer; length: number; lastMessageId: number }
   | { type: 'close' }
 
 export type FromWorker =

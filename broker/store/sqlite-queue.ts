@@ -1,8 +1,9 @@
 import type { Delivery, Message } from '../message.js'
 import { QueueWindow } from './queue-window.js'
+import type { BatchValue } from './sqlite-batch-codec.js'
 import type { PageRead } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
-import { toMessage, toSubscriptionIds } from './sqlite-schema.js'
+import { subscriptionIdsText, toMessage, toSubscriptionIds } from './sqlite-schema.js'
 import type { SessionQueue } from './store.js'
 
 /** How many deliveries of an offline session's queue stay in memory; the rest wait on disk until the window drains. */
@@ -16,7 +17,7 @@ export const ONLINE_QUEUE_WINDOW = 2048
 
 /** What a queue needs from its store: writing to the current batch and numbering rows. */
 export interface QueueHost {
-  write(op: unknown[], message?: Message): void
+  write(op: BatchValue[], message?: Message): void
   /** Writes a page read into the current batch; its answer comes to `queue.onPage`. */
   read(queue: SqliteQueue, clientId: string, afterSeq: number, limit: number): number
   /** The next order key; one counter for every queue, so a key is never used twice. */
@@ -72,7 +73,7 @@ export class SqliteQueue implements SessionQueue {
     const message = delivery.message
     const size = message.payload.length
     this.host.write(
-      [Op.Push, this.clientId, seq, message.id, delivery.qos, delivery.retain ? 1 : 0, delivery.subscriptionIds ?? null, size],
+      [Op.Push, this.clientId, seq, message.id, delivery.qos, delivery.retain ? 1 : 0, subscriptionIdsText(delivery.subscriptionIds), size],
       message
     )
     if (this.diskCount === 0 && this.readToken === 0 && this.window.length < this.windowLimit) {

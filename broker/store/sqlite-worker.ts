@@ -1,7 +1,8 @@
 import { closeSync, existsSync, fsyncSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parentPort } from 'node:worker_threads'
-import { encodeProperties } from './properties-json.js'
+import { BatchReader, type BatchValue, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
+import { MultiRowInsert } from './sqlite-multi-row-insert.js'
 import type { BatchReply, FromWorker, PageRead, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
@@ -32,7 +33,7 @@ function handle(request: ToWorker): FromWorker {
     case 'snapshot':
       return { type: 'snapshot', snapshot: snapshot() }
     case 'batch':
-      return commit(request.id, request.ops, request.messages, request.payloads, request.lastMessageId)
+      return commit(request.id, new BatchReader(request.data, request.length), request.lastMessageId)
     case 'close':
       statements = undefined
       db?.close()
@@ -67,8 +68,11 @@ function fsyncDirectory(dir: string): void {
 
 function prepare(db: Database) {
   return {
-    message: db.prepare(`INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, properties, expires_at, received_at, origin)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    messages: new MultiRowInsert(
+      db,
+      'INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, properties, expires_at, received_at, origin) VALUES',
+      MESSAGE_FIELDS
+    ),
     session: db.prepare(`INSERT INTO sessions (client_id, protocol_version, expiry_interval, disconnected_at, owner, owner_known)
       VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
@@ -83,8 +87,11 @@ function prepare(db: Database) {
     retained: db.prepare(`INSERT INTO retained (topic, message_id) VALUES (?, ?)
       ON CONFLICT (topic) DO UPDATE SET message_id = excluded.message_id`),
     deleteRetained: db.prepare('DELETE FROM retained WHERE topic = ?'),
-    push: db.prepare(`INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    pushes: new MultiRowInsert(
+      db,
+      'INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes) VALUES',
+      7
+    ),
     shift: db.prepare('DELETE FROM queue WHERE client_id = ? AND seq = ?'),
     clear: db.prepare('DELETE FROM queue WHERE client_id = ?'),
     inflight: db.prepare(`INSERT INTO inflight (client_id, packet_id, state, seq, message_id, qos, retain, subscription_ids)
@@ -106,30 +113,21 @@ function prepare(db: Database) {
 
 type Statements = ReturnType<typeof prepare>
 
-function commit(id: number, ops: unknown[][], messages: unknown[][], payloads: ArrayBuffer, lastMessageId: number): BatchReply {
+function commit(id: number, batch: BatchReader, lastMessageId: number): BatchReply {
   const connection = db
   const s = statements
   if (connection === undefined || s === undefined) {
     return { type: 'batch', id, error: { code: 'CLOSED', message: 'the store is closed' }, reads: [] }
   }
   const reads: PageRead[] = []
+  const messages: BatchValue[][] = []
+  for (let i = 0; i < batch.messageCount; i++) messages.push(batch.values(MESSAGE_FIELDS))
+  const ops: BatchValue[][] = []
+  for (let i = 0; i < batch.operationCount; i++) ops.push(batch.operation())
   try {
     connection.exec('BEGIN IMMEDIATE')
-    for (const row of messages) {
-      const [offset, length] = row[2] as [number, number]
-      s.message.run(
-        row[0],
-        row[1],
-        Buffer.from(payloads, offset, length),
-        row[3],
-        row[4],
-        encodeProperties(row[5] as object | null),
-        row[6],
-        row[7],
-        row[8]
-      )
-    }
-    for (const op of ops) apply(s, op, reads)
+    s.messages.run(messages)
+    applyAll(s, ops, reads)
     if (lastMessageId > 0) s.lastMessageId.run(lastMessageId)
     connection.exec(GC_SQL)
     connection.exec('COMMIT')
@@ -146,7 +144,24 @@ function commit(id: number, ops: unknown[][], messages: unknown[][], payloads: A
   return { type: 'batch', id, reads }
 }
 
-function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
+/** Applies the operations in order; a run of pushes (an offline fan-out, a busy queue) goes in multi-row inserts. */
+function applyAll(s: Statements, ops: readonly BatchValue[][], reads: PageRead[]): void {
+  let pushes: BatchValue[][] = []
+  for (const op of ops) {
+    if (op[0] === Op.Push) {
+      pushes.push(op)
+      continue
+    }
+    if (pushes.length > 0) {
+      s.pushes.run(pushes, 1)
+      pushes = []
+    }
+    apply(s, op, reads)
+  }
+  if (pushes.length > 0) s.pushes.run(pushes, 1)
+}
+
+function apply(s: Statements, op: BatchValue[], reads: PageRead[]): void {
   switch (op[0] as Op) {
     case Op.Session:
       s.session.run(op[1], op[2], op[3], op[4], op[5], op[6])
@@ -166,9 +181,7 @@ function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
     case Op.DeleteRetained:
       s.deleteRetained.run(op[1])
       break
-    case Op.Push:
-      s.push.run(op[1], op[2], op[3], op[4], op[5], subscriptionIds(op[6]), op[7])
-      break
+    // Op.Push: applyAll inserts runs of them.
     case Op.Shift:
       s.shift.run(op[1], op[2])
       break
@@ -176,7 +189,7 @@ function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
       s.clear.run(op[1])
       break
     case Op.Inflight:
-      s.inflight.run(op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], subscriptionIds(op[7]))
+      s.inflight.run(op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], op[7])
       break
     case Op.DeleteInflight:
       s.deleteInflight.run(op[1], op[2])
@@ -193,15 +206,11 @@ function apply(s: Statements, op: unknown[], reads: PageRead[]): void {
   }
 }
 
-function subscriptionIds(ids: unknown): string | null {
-  return ids === null || ids === undefined ? null : JSON.stringify(ids)
-}
-
 /**
  * The next `limit` queue rows after `after`, and what is left behind them. `last` covers rows whose message is
  * missing (a salvaged file), so the reader steps over them instead of asking again.
  */
-function readPage(s: Statements, op: unknown[]): PageRead {
+function readPage(s: Statements, op: BatchValue[]): PageRead {
   const [, clientId, token, after, limit] = op as [Op, string, number, number, number]
   const seqs = s.pageSeqs.all(clientId, after, limit) as number[]
   const last = seqs.length === 0 ? after : seqs[seqs.length - 1]

@@ -3,10 +3,12 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { Message } from '../message.js'
 import { Batch } from './sqlite-batch.js'
+import type { BatchValue } from './sqlite-batch-codec.js'
 import type { BatchReply, FromWorker, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { QueueHost } from './sqlite-queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
+import { subscriptionIdsText } from './sqlite-schema.js'
 import { snapshotFromRows } from './sqlite-snapshot.js'
 import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
@@ -174,7 +176,7 @@ export class SqliteStore implements Store, QueueHost {
         delivery.message.id,
         delivery.qos,
         delivery.retain ? 1 : 0,
-        delivery.subscriptionIds ?? null
+        subscriptionIdsText(delivery.subscriptionIds)
       ],
       delivery.message
     )
@@ -221,12 +223,12 @@ export class SqliteStore implements Store, QueueHost {
 
   // QueueHost
 
-  write(op: unknown[], message?: Message): void {
+  write(op: BatchValue[], message?: Message): void {
     if (this.state === 'closed') throw new Error('the store is closed')
     this.current ??= new Batch(++this.batchIds)
     const batch = this.current
     batch.add(op, message)
-    if (batch.ops.length >= this.batchLimit) this.send()
+    if (batch.length >= this.batchLimit) this.send()
     else this.schedule()
   }
 
@@ -265,10 +267,11 @@ export class SqliteStore implements Store, QueueHost {
       return
     }
     this.current = undefined
-    const request = batch.toRequest()
+    const { buffer, length } = batch.encode()
     this.sent.push(batch)
     worker.ref()
-    worker.postMessage(request, [request.payloads])
+    const request: ToWorker = { type: 'batch', id: batch.id, data: buffer, length, lastMessageId: batch.lastMessageId }
+    worker.postMessage(request, [buffer])
   }
 
   private request(request: ToWorker): Promise<FromWorker> {

@@ -30,6 +30,10 @@ export interface Store {
   deleteRetained(topic: string): void
   /** The session's queue of messages waiting to be sent, oldest first. */
   queue(clientId: string): SessionQueue
+  /**
+   * Writes an in-flight record. One in state 'publish' is new: no record of its packet id is left since the last
+   * `deleteInflight` of that id (a session allocates ids not in flight); only 'pubrel' replaces a record.
+   */
   saveInflight(clientId: string, record: InflightRecord): void
   deleteInflight(clientId: string, packetId: number): void
   saveIncomingQos2(clientId: string, packetId: number): void
