@@ -9,8 +9,6 @@ export interface CallbackTarget {
   receive(chunk: Buffer): void
   finish(): void
   drained(): void
-  connectTimedOut(): void
-  checkKeepalive(): void
   drainTimedOut(): void
   uncork(): void
 }
@@ -41,14 +39,6 @@ function onSocketClose(this: OwnedSocket): void {
 /** For `socket.once('drain', ...)` on a socket passed to listenOnSocket. */
 export function onSocketDrain(this: OwnedSocket): void {
   this[TARGET].drained()
-}
-
-export function onConnectTimeout(target: CallbackTarget): void {
-  target.connectTimedOut()
-}
-
-export function onKeepaliveCheck(target: CallbackTarget): void {
-  target.checkKeepalive()
 }
 
 export function onDrainTimeout(target: CallbackTarget): void {
