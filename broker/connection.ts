@@ -1,14 +1,6 @@
 import type { Packet } from 'mqtt-packet'
-import type { Logger } from 'pino'
 import type { ClientIdentity } from './auth/hooks.js'
-import {
-  type CallbackTarget,
-  destroySocket,
-  listenOnSocket,
-  onDrainTimeout,
-  onSocketDrain,
-  uncorkConnection
-} from './connection-callbacks.js'
+import { type CallbackTarget, destroySocket, listenOnSocket } from './connection-callbacks.js'
 import { type DeadlineTarget, DeadlineWheel, NO_DEADLINE } from './deadline-wheel.js'
 import { PublishRate } from './limits/publish-rate.js'
 import type { ClientSocket } from './listeners/client-socket.js'
@@ -25,7 +17,7 @@ import { TopicAliases } from './protocol/topic-aliases.js'
 import { encodeWithinPacketSize } from './protocol/within-packet-size.js'
 import { encodedDelivery, patchedHead } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
-import type { BrokerStats } from './stats.js'
+import { SocketWriter, type WriterHost } from './socket-writer.js'
 import type { Store } from './store/store.js'
 
 type ConnectionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed'
@@ -40,12 +32,10 @@ const LARGEST_PACKET = 268_435_460
 const deadlines = new DeadlineWheel(250)
 
 /** What every connection needs from the broker around it (the Broker is one). */
-export interface ConnectionHost {
+export interface ConnectionHost extends WriterHost {
   readonly options: Readonly<BrokerOptions>
-  readonly stats: BrokerStats
   /** Acknowledgements that confirm stored state wait for its durability barrier. */
   readonly store: Pick<Store, 'durable' | 'flush'>
-  readonly logger: Logger
   /** Decodes and handles one packet (handlers/index.ts). */
   readonly packets: PacketSink
   /** Where connections closed for what they sent are logged. */
@@ -61,11 +51,12 @@ export interface PacketSink {
 
 /**
  * One client's network connection: bytes in through the framer to the packet handlers, packets out
- * with writes batched per tick (cork / uncork), keepalive, and the per-connection state that CONNECT
+ * through its SocketWriter (batched per tick), keepalive, and the per-connection state that CONNECT
  * settles (the protocol level, the client's limits, 5.0 topic aliases). It knows nothing of topics or routing.
  * Handlers change it only through its methods: `connectReceived`, `applyConnect`, `markConnected`.
  */
-export class Connection implements SessionLink, ClientIdentity, CallbackTarget, DeadlineTarget {
+export class Connection extends SocketWriter implements SessionLink, ClientIdentity, CallbackTarget, DeadlineTarget {
+  declare protected readonly host: ConnectionHost
   private state: ConnectionState = 'awaiting-connect'
   private version: 3 | 4 | 5 = 4
   private id = ''
@@ -84,12 +75,10 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget, 
   private pendingAcks: PendingAcks | undefined
   /** Bytes of a packet not yet handled; none between packets, so an idle connection holds no framer (see PacketFramer.take). */
   private framer: PacketFramer | undefined
-  private corked = false
   private paused = false
   private lastPacketAt = Date.now()
   private keepaliveMs = 0
   deadlineSlot = NO_DEADLINE
-  private drainTimer: NodeJS.Timeout | undefined
 
   /**
    * @param anonymousAllowed the listener's policy for clients without a user name (ListenerPolicy), passed on
@@ -97,11 +86,12 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget, 
    * @param overConnectionRate the connection came from an address over its connection rate: CONNECT will be refused.
    */
   constructor(
-    readonly socket: ClientSocket,
-    private readonly host: ConnectionHost,
+    socket: ClientSocket,
+    host: ConnectionHost,
     readonly anonymousAllowed: boolean,
     readonly overConnectionRate: boolean
   ) {
+    super(socket, host)
     this.window = host.options.maxInflight
     socket.setNoDelay(true)
     listenOnSocket(socket, this)
@@ -287,30 +277,11 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget, 
   /** Flushes what is written and closes the socket. */
   close(): void {
     if (this.state === 'closed') return
-    this.uncork()
+    this.flush()
     this.socket.end()
     this.socket.destroySoon()
     setTimeout(destroySocket, 1000, this.socket).unref()
     this.finish()
-  }
-
-  private write(bytes: Buffer): void {
-    if (!this.corked) {
-      this.corked = true
-      this.socket.cork()
-      process.nextTick(uncorkConnection, this)
-    }
-    this.host.stats.bytesSent += bytes.length
-    if (!this.socket.write(bytes) && this.drainTimer === undefined) {
-      this.drainTimer = setTimeout(onDrainTimeout, this.host.options.drainTimeout * 1000, this)
-      this.socket.once('drain', onSocketDrain)
-    }
-  }
-
-  uncork(): void {
-    if (!this.corked) return
-    this.corked = false
-    this.socket.uncork()
   }
 
   receive(chunk: Buffer): void {
@@ -372,17 +343,6 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget, 
     deadlines.schedule(this, this.lastPacketAt + this.keepaliveMs)
   }
 
-  drained(): void {
-    clearTimeout(this.drainTimer)
-    this.drainTimer = undefined
-  }
-
-  drainTimedOut(): void {
-    this.drainTimer = undefined
-    this.host.logger.warn({ clientId: this.clientId }, 'client stopped reading; closing')
-    this.socket.destroy()
-  }
-
   /** Runs once, however the connection ends. */
   finish(): void {
     if (this.state === 'closed') return
@@ -390,7 +350,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget, 
     this.state = 'closed'
     this.framer = undefined
     deadlines.cancel(this)
-    clearTimeout(this.drainTimer)
+    this.stopWriting()
     this.host.connectionClosed(this, wasConnected)
   }
 }
