@@ -17,7 +17,6 @@ import { type ResolvedListener, resolveListeners } from './config/listeners.js'
 import { readTlsContext, TlsFileError } from './listeners/tls.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
 import { MemoryStore } from './store/memory.js'
-import { RedisStore } from './store/redis.js'
 import { SqliteStore } from './store/sqlite.js'
 import { recoverDatabase } from './store/sqlite-recover.js'
 import type { Store } from './store/store.js'
@@ -89,13 +88,14 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const storeKind = config.store ?? 'sqlite'
   if (storeKind === 'redis' && config.redis_url === undefined)
     throw read.problem('redis_url', 'store redis needs redis_url (--redis-url redis://HOST:PORT/DB)')
-  const makeStore = (): Store => {
+  const makeStore = async (): Promise<Store> => {
     if (storeKind === 'memory') return new MemoryStore()
-    if (storeKind === 'redis') return new RedisStore({ url: config.redis_url!, logger })
+    // Loaded only when chosen: the Redis client costs a broker that does not use it several megabytes.
+    if (storeKind === 'redis') return new (await import('./store/redis.js')).RedisStore({ url: config.redis_url!, logger })
     return new SqliteStore({ dataDir })
   }
   const options = brokerOptionsOf(config)
-  let broker = newBroker(options, makeStore(), auth.hooks, logger)
+  let broker = newBroker(options, await makeStore(), auth.hooks, logger)
   logger.info({ store: storeKind, dataDir: storeKind === 'sqlite' ? dataDir : undefined }, `auth: ${auth.summary}`)
   const [first, ...rest] = listeners
   try {
@@ -122,7 +122,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
         `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`
       )
     }
-    broker = newBroker(options, makeStore(), auth.hooks, logger)
+    broker = newBroker(options, await makeStore(), auth.hooks, logger)
     await listenAndLog(broker, first!, logger)
   }
   for (const listener of rest) {

@@ -5,14 +5,16 @@ import type { ClientSocket } from './listeners/client-socket.js'
  * connection on the socket (listeners) or get it as the timer's argument: closures per connection would cost
  * about half a kilobyte of every idle connection.
  */
-export interface CallbackTarget {
+export interface CallbackTarget extends WriteTarget {
   receive(chunk: Buffer): void
   finish(): void
+}
+
+/** The write side's part (socket-writer.ts). */
+export interface WriteTarget {
   drained(): void
-  connectTimedOut(): void
-  checkKeepalive(): void
   drainTimedOut(): void
-  uncork(): void
+  flush(): void
 }
 
 const TARGET = Symbol('connection')
@@ -43,20 +45,25 @@ export function onSocketDrain(this: OwnedSocket): void {
   this[TARGET].drained()
 }
 
-export function onConnectTimeout(target: CallbackTarget): void {
-  target.connectTimedOut()
-}
-
-export function onKeepaliveCheck(target: CallbackTarget): void {
-  target.checkKeepalive()
-}
-
-export function onDrainTimeout(target: CallbackTarget): void {
+export function onDrainTimeout(target: WriteTarget): void {
   target.drainTimedOut()
 }
 
-export function uncorkConnection(target: CallbackTarget): void {
-  target.uncork()
+/** Connections written to in this tick, in the order of their first write; flushed together when the tick's work is done. */
+const written: WriteTarget[] = []
+
+/**
+ * Has `target.flush()` called once the current tick's work is done, with that of every other connection
+ * written to in it: one queued callback per tick for the whole broker instead of one per connection.
+ */
+export function flushAfterTick(target: WriteTarget): void {
+  if (written.push(target) === 1) process.nextTick(flushWritten)
+}
+
+function flushWritten(): void {
+  // A flush may write to a connection not yet in the list (a failed write closes, a close may publish a will): it joins this round.
+  for (let i = 0; i < written.length; i++) written[i].flush()
+  written.length = 0
 }
 
 export function destroySocket(socket: ClientSocket): void {

@@ -1,16 +1,7 @@
 import type { Packet } from 'mqtt-packet'
-import type { Logger } from 'pino'
 import type { ClientIdentity } from './auth/hooks.js'
-import {
-  type CallbackTarget,
-  destroySocket,
-  listenOnSocket,
-  onConnectTimeout,
-  onDrainTimeout,
-  onKeepaliveCheck,
-  onSocketDrain,
-  uncorkConnection
-} from './connection-callbacks.js'
+import { type CallbackTarget, destroySocket, listenOnSocket } from './connection-callbacks.js'
+import { type DeadlineTarget, DeadlineWheel, NO_DEADLINE } from './deadline-wheel.js'
 import { PublishRate } from './limits/publish-rate.js'
 import type { ClientSocket } from './listeners/client-socket.js'
 import type { Delivery, EncodedPublish } from './message.js'
@@ -24,23 +15,27 @@ import type { ProtocolErrorLog } from './protocol/protocol-error-log.js'
 import { Reason } from './protocol/reason-codes.js'
 import { TopicAliases } from './protocol/topic-aliases.js'
 import { encodeWithinPacketSize } from './protocol/within-packet-size.js'
-import { encodedPublish, type PerSubscriber } from './publish-encoding.js'
+import { encodedDelivery, patchedHead } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
-import type { BrokerStats } from './stats.js'
+import { SocketWriter, type WriterHost } from './socket-writer.js'
 import type { Store } from './store/store.js'
-
-/** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
-const PATCH_IN_COPY_LIMIT = 1024
 
 type ConnectionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed'
 
+/** The largest packet MQTT can frame (a 4-byte remaining length): "no limit" as a small integer, not a boxed Infinity. */
+const LARGEST_PACKET = 268_435_460
+
+/**
+ * Connect timeouts and keepalive checks of every connection in the process, on one timer. A quarter second
+ * late at most is well within what keepalive promises (1.5 × the keepalive, in whole seconds).
+ */
+const deadlines = new DeadlineWheel(250)
+
 /** What every connection needs from the broker around it (the Broker is one). */
-export interface ConnectionHost {
+export interface ConnectionHost extends WriterHost {
   readonly options: Readonly<BrokerOptions>
-  readonly stats: BrokerStats
   /** Acknowledgements that confirm stored state wait for its durability barrier. */
   readonly store: Pick<Store, 'durable' | 'flush'>
-  readonly logger: Logger
   /** Decodes and handles one packet (handlers/index.ts). */
   readonly packets: PacketSink
   /** Where connections closed for what they sent are logged. */
@@ -56,11 +51,12 @@ export interface PacketSink {
 
 /**
  * One client's network connection: bytes in through the framer to the packet handlers, packets out
- * with writes batched per tick (cork / uncork), keepalive, and the per-connection state that CONNECT
+ * through its SocketWriter (batched per tick), keepalive, and the per-connection state that CONNECT
  * settles (the protocol level, the client's limits, 5.0 topic aliases). It knows nothing of topics or routing.
  * Handlers change it only through its methods: `connectReceived`, `applyConnect`, `markConnected`.
  */
-export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
+export class Connection extends SocketWriter implements SessionLink, ClientIdentity, CallbackTarget, DeadlineTarget {
+  declare protected readonly host: ConnectionHost
   private state: ConnectionState = 'awaiting-connect'
   private version: 3 | 4 | 5 = 4
   private id = ''
@@ -69,7 +65,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   /** How the connection ends for its will: false once a normal DISCONNECT arrived. */
   private willOnClose = true
   private window: number
-  private clientMaxPacketSize = Infinity
+  private clientMaxPacketSize = LARGEST_PACKET
   private wantsProblemInformation = true
   /** 5.0 topic aliases, made once one is in play. */
   private aliases: TopicAliases | undefined
@@ -77,13 +73,12 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   private publishRate: PublishRate | undefined
   /** Acknowledgements waiting for a durable store (made on first use). */
   private pendingAcks: PendingAcks | undefined
-  private readonly framer: PacketFramer
-  private corked = false
+  /** Bytes of a packet not yet handled; none between packets, so an idle connection holds no framer (see PacketFramer.take). */
+  private framer: PacketFramer | undefined
   private paused = false
   private lastPacketAt = Date.now()
   private keepaliveMs = 0
-  private timer: NodeJS.Timeout | undefined
-  private drainTimer: NodeJS.Timeout | undefined
+  deadlineSlot = NO_DEADLINE
 
   /**
    * @param anonymousAllowed the listener's policy for clients without a user name (ListenerPolicy), passed on
@@ -91,16 +86,16 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
    * @param overConnectionRate the connection came from an address over its connection rate: CONNECT will be refused.
    */
   constructor(
-    readonly socket: ClientSocket,
-    private readonly host: ConnectionHost,
+    socket: ClientSocket,
+    host: ConnectionHost,
     readonly anonymousAllowed: boolean,
     readonly overConnectionRate: boolean
   ) {
+    super(socket, host)
     this.window = host.options.maxInflight
-    this.framer = new PacketFramer(host.options.maxPacketSize)
     socket.setNoDelay(true)
     listenOnSocket(socket, this)
-    this.timer = setTimeout(onConnectTimeout, host.options.connectTimeout * 1000, this)
+    deadlines.schedule(this, this.lastPacketAt + host.options.connectTimeout * 1000)
   }
 
   get remoteAddress(): string | undefined {
@@ -146,7 +141,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   /** A CONNECT arrived: from now on packets are read and written at its protocol level. */
   connectReceived(version: 3 | 4 | 5, clientMaxPacketSize: number): void {
     this.version = version
-    this.clientMaxPacketSize = clientMaxPacketSize // a refusing CONNACK must fit it too [MQTT-3.2.2-19]
+    this.clientMaxPacketSize = Math.min(clientMaxPacketSize, LARGEST_PACKET) // a refusing CONNACK must fit it too [MQTT-3.2.2-19]
     this.state = 'connecting'
   }
 
@@ -155,7 +150,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
     this.id = settings.clientId
     this.user = settings.username
     this.window = settings.sendWindow
-    this.clientMaxPacketSize = settings.clientMaxPacketSize
+    this.clientMaxPacketSize = Math.min(settings.clientMaxPacketSize, LARGEST_PACKET)
     if (settings.outboundAliasLimit > 0) this.aliases = new TopicAliases(settings.outboundAliasLimit)
     this.wantsProblemInformation = settings.wantsProblemInformation
   }
@@ -167,10 +162,9 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   markConnected(session: Session, keepaliveSeconds: number): void {
     this.boundSession = session
     this.state = 'connected'
-    clearTimeout(this.timer)
-    this.timer = undefined
     this.keepaliveMs = keepaliveSeconds * 1500
-    if (this.keepaliveMs > 0) this.timer = setTimeout(onKeepaliveCheck, this.keepaliveMs, this)
+    if (this.keepaliveMs > 0) deadlines.schedule(this, this.lastPacketAt + this.keepaliveMs)
+    else deadlines.cancel(this)
   }
 
   /** The client sent DISCONNECT: the connection closes, with its will only if the client asked for it. */
@@ -233,16 +227,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   }
 
   encodePublish(delivery: Delivery): EncodedPublish | undefined {
-    let perSubscriber: PerSubscriber | undefined
-    if (this.version === 5) {
-      if (delivery.subscriptionIds !== undefined) {
-        perSubscriber = { subscriptionIds: delivery.subscriptionIds, topicAlias: undefined, sendTopic: true }
-      }
-      if (this.aliases !== undefined) perSubscriber = this.aliases.outboundFor(delivery.message.topic, perSubscriber)
-    }
-    // The clock matters only for a message that can expire (the remaining interval goes out with it).
-    const now = delivery.message.expiresAt === 0 ? 0 : Date.now()
-    const encoded = encodedPublish(delivery.message, this.version, delivery.qos, delivery.retain, now, perSubscriber)
+    const encoded = encodedDelivery(delivery, this.version, this.aliases)
     if (encoded.bytes.length > this.clientMaxPacketSize) {
       this.host.stats.messagesDropped++ // [MQTT-3.1.2-24]: never send the client more than it accepts
       return undefined
@@ -258,13 +243,9 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
       this.write(bytes)
       return
     }
-    const idEnd = encoded.idOffset + 2
-    const head = Buffer.allocUnsafe(bytes.length <= PATCH_IN_COPY_LIMIT ? bytes.length : idEnd)
-    bytes.copy(head, 0, 0, head.length)
-    head.writeUInt16BE(packetId, encoded.idOffset)
-    if (dup) head[0] |= 0x08
+    const head = patchedHead(encoded, packetId, dup)
     this.write(head)
-    if (head.length < bytes.length) this.write(bytes.subarray(idEnd))
+    if (head.length < bytes.length) this.write(bytes.subarray(head.length))
   }
 
   /** Whether a QoS 0 delivery would only pile up in a socket the client is not reading. */
@@ -296,35 +277,17 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   /** Flushes what is written and closes the socket. */
   close(): void {
     if (this.state === 'closed') return
-    this.uncork()
+    this.flush()
     this.socket.end()
     this.socket.destroySoon()
     setTimeout(destroySocket, 1000, this.socket).unref()
     this.finish()
   }
 
-  private write(bytes: Buffer): void {
-    if (!this.corked) {
-      this.corked = true
-      this.socket.cork()
-      process.nextTick(uncorkConnection, this)
-    }
-    this.host.stats.bytesSent += bytes.length
-    if (!this.socket.write(bytes) && this.drainTimer === undefined) {
-      this.drainTimer = setTimeout(onDrainTimeout, this.host.options.drainTimeout * 1000, this)
-      this.socket.once('drain', onSocketDrain)
-    }
-  }
-
-  uncork(): void {
-    if (!this.corked) return
-    this.corked = false
-    this.socket.uncork()
-  }
-
   receive(chunk: Buffer): void {
     this.host.stats.bytesReceived += chunk.length
     this.lastPacketAt = Date.now()
+    this.framer ??= PacketFramer.take(this.host.options.maxPacketSize)
     this.framer.feed(chunk)
     this.processPackets()
   }
@@ -332,15 +295,22 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
   /** Handles whole packets in order; a handler that waits (on the store) holds the rest until it is done. */
   private processPackets(): void {
     while (!this.paused && this.state !== 'closed') {
+      const framer = this.framer!
       let bytes: Buffer | undefined
       try {
-        bytes = this.framer.next()
+        bytes = framer.next()
       } catch (error) {
         const reason = error instanceof ProtocolError ? error.reasonCode : Reason.MalformedPacket
         this.rejectProtocol(reason, (error as Error).message)
         return
       }
-      if (bytes === undefined) return
+      if (bytes === undefined) {
+        if (framer.isEmpty) {
+          this.framer = undefined
+          PacketFramer.release(framer)
+        }
+        return
+      }
       const pending = this.host.packets.dispatch(this, bytes)
       if (pending !== undefined) {
         this.paused = true
@@ -359,31 +329,19 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
     this.processPackets()
   }
 
-  connectTimedOut(): void {
-    this.timer = undefined
-    if (this.state === 'awaiting-connect') this.close()
-  }
-
-  checkKeepalive(): void {
-    if (this.paused) this.lastPacketAt = Date.now() // its packets wait unread on our side: the client is not silent
-    const silentFor = Date.now() - this.lastPacketAt
-    if (silentFor >= this.keepaliveMs) {
-      this.timer = undefined
+  /** The connect timeout before CONNECT, the keepalive check once connected. */
+  deadlineReached(now: number): void {
+    if (this.state === 'awaiting-connect') {
+      this.close()
+      return
+    }
+    if (this.state !== 'connected' || this.keepaliveMs === 0) return
+    if (this.paused) this.lastPacketAt = now // its packets wait unread on our side: the client is not silent
+    if (now - this.lastPacketAt >= this.keepaliveMs) {
       this.disconnect(Reason.KeepAliveTimeout, 'keepalive timeout')
       return
     }
-    this.timer = setTimeout(onKeepaliveCheck, this.keepaliveMs - silentFor, this)
-  }
-
-  drained(): void {
-    clearTimeout(this.drainTimer)
-    this.drainTimer = undefined
-  }
-
-  drainTimedOut(): void {
-    this.drainTimer = undefined
-    this.host.logger.warn({ clientId: this.clientId }, 'client stopped reading; closing')
-    this.socket.destroy()
+    deadlines.schedule(this, this.lastPacketAt + this.keepaliveMs)
   }
 
   /** Runs once, however the connection ends. */
@@ -391,8 +349,9 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
     if (this.state === 'closed') return
     const wasConnected = this.state === 'connected'
     this.state = 'closed'
-    clearTimeout(this.timer)
-    clearTimeout(this.drainTimer)
+    this.framer = undefined
+    deadlines.cancel(this)
+    this.stopWriting()
     this.host.connectionClosed(this, wasConnected)
   }
 }

@@ -31,6 +31,14 @@ export interface Message {
   forms: Array<EncodedPublish | undefined> | undefined
 }
 
+/** What a PUBLISH to one subscriber carries of its own, so it cannot share the message's cached encode. */
+export interface PerSubscriber {
+  subscriptionIds: number[] | undefined
+  /** Outgoing Topic Alias, and whether the topic goes with it (first use of the alias). */
+  topicAlias: number | undefined
+  sendTopic: boolean
+}
+
 export interface Delivery {
   readonly message: Message
   /** QoS towards this subscriber: the lower of the message's and the subscription's. */

@@ -1,5 +1,6 @@
 import mqtt, { type IPublishPacket, type QoS } from 'mqtt-packet'
-import { type EncodedPublish, type Message, remainingExpiry } from './message.js'
+import { type Delivery, type EncodedPublish, type Message, type PerSubscriber, remainingExpiry } from './message.js'
+import type { TopicAliases } from './protocol/topic-aliases.js'
 
 /**
  * Encodes a PUBLISH once per outgoing form and caches it on the message, so a fan-out writes the
@@ -12,12 +13,8 @@ export type ProtocolVersion = 3 | 4 | 5
 /** A placeholder packet id in cached QoS 1/2 forms; every copy patches its own. */
 const TEMPLATE_PACKET_ID = 1
 
-export interface PerSubscriber {
-  subscriptionIds: number[] | undefined
-  /** Outgoing Topic Alias, and whether the topic goes with it (first use of the alias). */
-  topicAlias: number | undefined
-  sendTopic: boolean
-}
+/** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
+const PATCH_IN_COPY_LIMIT = 1024
 
 function formSlot(version: ProtocolVersion, qos: QoS, retain: boolean): number {
   return (version === 5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0)
@@ -58,6 +55,33 @@ function encode(
   }
   const bytes = mqtt.generate(packet, { protocolVersion: version })
   return { bytes, idOffset: qos > 0 ? packetIdOffset(bytes) : -1 }
+}
+
+/** The PUBLISH for `delivery` to a client at `version` whose outbound Topic Aliases are `aliases` (5.0, once in play). */
+export function encodedDelivery(delivery: Delivery, version: ProtocolVersion, aliases: TopicAliases | undefined): EncodedPublish {
+  let perSubscriber: PerSubscriber | undefined
+  if (version === 5) {
+    if (delivery.subscriptionIds !== undefined) {
+      perSubscriber = { subscriptionIds: delivery.subscriptionIds, topicAlias: undefined, sendTopic: true }
+    }
+    if (aliases !== undefined) perSubscriber = aliases.outboundFor(delivery.message.topic, perSubscriber)
+  }
+  // The clock matters only for a message that can expire (the remaining interval goes out with it).
+  const now = delivery.message.expiresAt === 0 ? 0 : Date.now()
+  return encodedPublish(delivery.message, version, delivery.qos, delivery.retain, now, perSubscriber)
+}
+
+/**
+ * The first bytes of one QoS 1/2 copy of `encoded`, its packet id (and DUP) patched in: the whole packet when
+ * it is small, else up to the packet id, and the rest goes out from the shared form (`bytes.subarray(head.length)`).
+ */
+export function patchedHead(encoded: EncodedPublish, packetId: number, dup: boolean): Buffer {
+  const bytes = encoded.bytes
+  const head = Buffer.allocUnsafe(bytes.length <= PATCH_IN_COPY_LIMIT ? bytes.length : encoded.idOffset + 2)
+  bytes.copy(head, 0, 0, head.length)
+  head.writeUInt16BE(packetId, encoded.idOffset)
+  if (dup) head[0] |= 0x08
+  return head
 }
 
 /** The encoded PUBLISH for one delivery; shared and cached unless something in it is per subscriber. */

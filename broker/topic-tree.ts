@@ -6,22 +6,62 @@
  *
  * Each node is one level of a stored path, keyed by the level's text: '+' and '#' are ordinary keys, and
  * what they mean is up to the walk. A node's `value` belongs to the path that ends at it.
- * Invariant: apart from the root, every node holds a value or has children (a node left with neither is
- * removed), so the tree never outgrows what it holds and every leaf ends a stored path.
+ * Invariants: apart from the root, every node holds a value or has children (a node left with neither is
+ * removed), so the tree never outgrows what it holds and every leaf ends a stored path. A node's children
+ * are the only child itself or, from two on, a Map by level: most nodes of a topic tree have one child
+ * (a device's own levels), and a Map costs about 180 bytes where the child is one reference.
  */
 export interface TopicNode<V> {
-  children: Map<string, TopicNode<V>> | undefined
+  /** The level this node stands for under its parent ('' for the root). */
+  readonly level: string
+  children: TopicNode<V> | Map<string, TopicNode<V>> | undefined
   value: V | undefined
 }
 
-function newNode<V>(): TopicNode<V> {
-  return { children: undefined, value: undefined }
+function newNode<V>(level: string): TopicNode<V> {
+  return { level, children: undefined, value: undefined }
+}
+
+/** The child of `node` at `level`, if it has one. */
+export function childOf<V>(node: TopicNode<V>, level: string): TopicNode<V> | undefined {
+  const children = node.children
+  if (children === undefined) return undefined
+  if (children instanceof Map) return children.get(level)
+  return children.level === level ? children : undefined
+}
+
+/** Every child of `node`. */
+export function childrenOf<V>(node: TopicNode<V>): Iterable<TopicNode<V>> {
+  const children = node.children
+  if (children === undefined) return []
+  return children instanceof Map ? children.values() : [children]
+}
+
+function addChild<V>(node: TopicNode<V>, child: TopicNode<V>): void {
+  const children = node.children
+  if (children === undefined) node.children = child
+  else if (children instanceof Map) children.set(child.level, child)
+  else
+    node.children = new Map([
+      [children.level, children],
+      [child.level, child]
+    ])
+}
+
+function removeChild<V>(node: TopicNode<V>, level: string): void {
+  const children = node.children
+  if (!(children instanceof Map)) {
+    if (children?.level === level) node.children = undefined
+    return
+  }
+  children.delete(level)
+  if (children.size === 1) node.children = children.values().next().value
 }
 
 const DOLLAR = 36
 
 export class TopicTree<V> {
-  readonly root: TopicNode<V> = newNode()
+  readonly root: TopicNode<V> = newNode('')
   private count = 0
 
   /** How many paths hold a value. */
@@ -32,7 +72,7 @@ export class TopicTree<V> {
   get(levels: readonly string[]): V | undefined {
     let node: TopicNode<V> | undefined = this.root
     for (const level of levels) {
-      node = node.children?.get(level)
+      node = childOf(node, level)
       if (node === undefined) return undefined
     }
     return node.value
@@ -41,11 +81,10 @@ export class TopicTree<V> {
   set(levels: readonly string[], value: V): void {
     let node = this.root
     for (const level of levels) {
-      node.children ??= new Map()
-      let child = node.children.get(level)
+      let child = childOf(node, level)
       if (child === undefined) {
-        child = newNode()
-        node.children.set(level, child)
+        child = newNode(level)
+        addChild(node, child)
       }
       node = child
     }
@@ -57,7 +96,7 @@ export class TopicTree<V> {
   delete(levels: readonly string[]): boolean {
     const path: TopicNode<V>[] = [this.root]
     for (const level of levels) {
-      const child = path[path.length - 1].children?.get(level)
+      const child = childOf(path[path.length - 1], level)
       if (child === undefined) return false
       path.push(child)
     }
@@ -67,8 +106,8 @@ export class TopicTree<V> {
     this.count--
     for (let i = path.length - 1; i > 0; i--) {
       const current = path[i]
-      if (current.value !== undefined || (current.children?.size ?? 0) > 0) break
-      path[i - 1].children!.delete(levels[i - 1])
+      if (current.value !== undefined || current.children !== undefined) break
+      removeChild(path[i - 1], current.level)
     }
     return true
   }
@@ -101,22 +140,21 @@ export class TopicTree<V> {
 }
 
 function collectFilters<V>(node: TopicNode<V>, levels: readonly string[], index: number, isSystem: boolean, out: V[]): void {
-  const children = node.children
   if (index === levels.length) {
     if (node.value !== undefined) out.push(node.value)
     // 'a/#' also matches 'a' (spec 4.7.1.2)
-    const hash = children?.get('#')
+    const hash = childOf(node, '#')
     if (hash?.value !== undefined) out.push(hash.value)
     return
   }
-  if (children === undefined) return
+  if (node.children === undefined) return
   if (!(isSystem && index === 0)) {
-    const hash = children.get('#')
+    const hash = childOf(node, '#')
     if (hash?.value !== undefined) out.push(hash.value)
-    const plus = children.get('+')
+    const plus = childOf(node, '+')
     if (plus !== undefined) collectFilters(plus, levels, index + 1, isSystem, out)
   }
-  const exact = children.get(levels[index])
+  const exact = childOf(node, levels[index])
   if (exact !== undefined) collectFilters(exact, levels, index + 1, isSystem, out)
 }
 
@@ -126,25 +164,22 @@ function collectTopics<V>(node: TopicNode<V>, levels: readonly string[], index: 
     return
   }
   const level = levels[index]
-  const children = node.children
   if (level === '#') {
     // 'a/#' matches 'a' itself (spec 4.7.1.2); no '$' topics under a leading wildcard [MQTT-4.7.2-1]
     if (index > 0 && node.value !== undefined) out.push(node.value)
-    if (children !== undefined) {
-      for (const [key, child] of children) if (index > 0 || key.charCodeAt(0) !== DOLLAR) collectAll(child, out)
-    }
+    for (const child of childrenOf(node)) if (index > 0 || child.level.charCodeAt(0) !== DOLLAR) collectAll(child, out)
     return
   }
-  if (children === undefined) return
   if (level === '+') {
-    for (const [key, child] of children) if (index > 0 || key.charCodeAt(0) !== DOLLAR) collectTopics(child, levels, index + 1, out)
+    for (const child of childrenOf(node))
+      if (index > 0 || child.level.charCodeAt(0) !== DOLLAR) collectTopics(child, levels, index + 1, out)
     return
   }
-  const child = children.get(level)
+  const child = childOf(node, level)
   if (child !== undefined) collectTopics(child, levels, index + 1, out)
 }
 
 function collectAll<V>(node: TopicNode<V>, out: V[]): void {
   if (node.value !== undefined) out.push(node.value)
-  if (node.children !== undefined) for (const child of node.children.values()) collectAll(child, out)
+  for (const child of childrenOf(node)) collectAll(child, out)
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { type TopicNode, TopicTree } from '../topic-tree.js'
+import { childOf, type TopicNode, TopicTree } from '../topic-tree.js'
 import { parseFilter } from '../topics.js'
 import type { SubscriberIdentity } from './hooks.js'
 
@@ -313,13 +313,13 @@ function intersect(a: readonly string[], b: readonly string[]): string[] | undef
  */
 function allDenied(nodes: readonly Node[], levels: readonly string[], index: number): boolean {
   if (nodes.length === 0) return false
-  if (wildcardMay(levels, index) && nodes.some((node) => ends(node.children?.get('#')))) return true
+  if (wildcardMay(levels, index) && nodes.some((node) => ends(childOf(node, '#')))) return true
   if (index === levels.length) return nodes.some(ends)
   const level = levels[index]
   if (level === '#') {
     let reached = nodes
     for (let depth = index; reached.length > 0; depth++) {
-      if (depth > index && reached.some((node) => ends(node.children?.get('#')))) return true
+      if (depth > index && reached.some((node) => ends(childOf(node, '#')))) return true
       if (depth > 0 && !reached.some(ends)) return false
       reached = childrenAt(reached, '+')
     }
@@ -333,7 +333,7 @@ function allDenied(nodes: readonly Node[], levels: readonly string[], index: num
 function childrenAt(nodes: readonly Node[], key: string): Node[] {
   const found: Node[] = []
   for (const node of nodes) {
-    const child = node.children?.get(key)
+    const child = childOf(node, key)
     if (child !== undefined) found.push(child)
   }
   return found

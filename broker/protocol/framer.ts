@@ -9,6 +9,26 @@ import { Reason } from './reason-codes.js'
  * Usage: `feed(chunk)`, then `next()` until it returns undefined.
  */
 export class PacketFramer {
+  /**
+   * The framer released by the last connection that finished its packets. Connections hold a framer only while
+   * a packet is incomplete or waits for its handler, so an idle one holds none, and a busy broker reuses this
+   * one instead of allocating one per chunk.
+   */
+  private static spare: PacketFramer | undefined
+
+  /** A framer with nothing in it: the spare one, or a new one. */
+  static take(maxPacketSize: number): PacketFramer {
+    const framer = PacketFramer.spare ?? new PacketFramer(maxPacketSize)
+    PacketFramer.spare = undefined
+    framer.maxPacketSize = maxPacketSize
+    return framer
+  }
+
+  /** Hands back a framer that `isEmpty`, for the next `take`. */
+  static release(framer: PacketFramer): void {
+    PacketFramer.spare = framer
+  }
+
   private buffer: Buffer = EMPTY
   private offset = 0
   /** Chunks of a packet that is still incomplete, and their total size. */
@@ -18,8 +38,9 @@ export class PacketFramer {
 
   constructor(private maxPacketSize: number) {}
 
-  setMaxPacketSize(size: number): void {
-    this.maxPacketSize = size
+  /** Nothing held: the framer can be given to another connection (see connection.ts `takeFramer`). */
+  get isEmpty(): boolean {
+    return this.heldBytes === 0 && this.offset === this.buffer.length
   }
 
   feed(chunk: Buffer): void {

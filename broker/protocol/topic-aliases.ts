@@ -1,4 +1,4 @@
-import type { PerSubscriber } from '../publish-encoding.js'
+import type { PerSubscriber } from '../message.js'
 
 /**
  * The 5.0 Topic Aliases of one connection, both ways (spec 3.3.2.3.4): the inbound ones the client set, and

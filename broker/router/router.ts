@@ -175,14 +175,26 @@ function mayRead(reads: ReadAuthorizer, match: SessionMatch, topic: string): boo
   return allowed
 }
 
+/**
+ * The deliveries of the message being routed that carry no Subscription Identifier, one per (QoS, retain flag):
+ * a Delivery is immutable, so every subscriber it fits shares one instead of getting an object each. A slot
+ * holding another message's delivery is stale (a route that ran since, possibly from inside this one).
+ */
+const sharedDeliveries: Array<Delivery | undefined> = new Array(6)
+
 function deliveryFor(message: Message, subscription: Subscription): Delivery | undefined {
   if (subscription.noLocal && subscription.session.clientId === message.origin) return undefined // [MQTT-3.8.3-3]
-  return {
-    message,
-    qos: Math.min(message.qos, subscription.qos) as QoS,
-    retain: subscription.retainAsPublished && message.retain, // [MQTT-3.3.1-12, MQTT-3.3.1-13]
-    subscriptionIds: subscription.subscriptionIds
+  const qos = Math.min(message.qos, subscription.qos) as QoS
+  const retain = subscription.retainAsPublished && message.retain // [MQTT-3.3.1-12, MQTT-3.3.1-13]
+  const subscriptionIds = subscription.subscriptionIds
+  if (subscriptionIds !== undefined) return { message, qos, retain, subscriptionIds }
+  const slot = qos * 2 + (retain ? 1 : 0)
+  let shared = sharedDeliveries[slot]
+  if (shared === undefined || shared.message !== message) {
+    shared = { message, qos, retain, subscriptionIds }
+    sharedDeliveries[slot] = shared
   }
+  return shared
 }
 
 /** Overlapping subscriptions of one session: one copy, at the highest QoS, with every Subscription Identifier [MQTT-3.3.4-2, MQTT-3.3.4-3]. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { TopicTree } from '../../broker/topic-tree.js'
+import { childOf, childrenOf, TopicTree } from '../../broker/topic-tree.js'
 
 // The one tree of topic levels: stored filters matched by a topic name, stored topic names matched by a
 // filter. The two walks must agree: filter F finds stored topic T exactly when T finds stored filter F.
@@ -41,9 +41,23 @@ test('delete removes the nodes it leaves empty, and only those', () => {
   assert.equal(tree.size, 2)
   assert.equal(tree.delete(levels('a/b')), false, 'an inner node holds no value')
   assert.equal(tree.delete(levels('a/b/c')), true)
-  assert.deepEqual([...(tree.root.children?.get('a')?.children?.keys() ?? [])], [])
+  assert.deepEqual([...childrenOf(childOf(tree.root, 'a')!)], [])
   assert.equal(tree.get(levels('a')), 2)
   assert.equal(tree.delete(levels('a')), true)
-  assert.equal(tree.root.children?.size, 0)
+  assert.deepEqual([...childrenOf(tree.root)], [])
   assert.equal(tree.size, 0)
+})
+
+test('a node keeps its only child without a Map, makes one for a second child, and goes back when one leaves', () => {
+  const tree = new TopicTree<number>()
+  tree.set(levels('site/device-1/reading'), 1)
+  const site = childOf(tree.root, 'site')!
+  assert.equal(site.children instanceof Map, false)
+  tree.set(levels('site/device-2/reading'), 2)
+  assert.equal(site.children instanceof Map, true)
+  assert.deepEqual(tree.matchFilter(levels('site/+/reading')).sort(), [1, 2])
+  assert.equal(tree.delete(levels('site/device-1/reading')), true)
+  assert.equal(site.children instanceof Map, false)
+  assert.equal(tree.get(levels('site/device-2/reading')), 2)
+  assert.deepEqual(tree.matchTopic(levels('site/device-1/reading')), [])
 })

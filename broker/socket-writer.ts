@@ -1,0 +1,85 @@
+import type { Logger } from 'pino'
+import { flushAfterTick, onDrainTimeout, onSocketDrain, type WriteTarget } from './connection-callbacks.js'
+import type { ClientSocket } from './listeners/client-socket.js'
+import type { BrokerOptions } from './options.js'
+import type { BrokerStats } from './stats.js'
+
+/** What the write side of a connection needs from the broker. */
+export interface WriterHost {
+  readonly options: Readonly<Pick<BrokerOptions, 'drainTimeout'>>
+  readonly stats: BrokerStats
+  readonly logger: Logger
+}
+
+/**
+ * The write side of a connection: packets written in one tick go out together when the tick's work is done,
+ * in one system call, and a client that stops reading is cut off after the drain timeout. Most connections
+ * get one packet in a tick (a fan-out): that one is held and written alone at the end of the tick, without
+ * the cost of corking the socket; a second write in the same tick corks it and the stream gathers them.
+ */
+export abstract class SocketWriter implements WriteTarget {
+  /** This tick's only write so far; undefined once the socket is corked for a second one. */
+  private held: Buffer | undefined
+  private corked = false
+  private drainTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly socket: ClientSocket,
+    protected readonly host: WriterHost
+  ) {}
+
+  /** Who is cut off, for the log line. */
+  abstract get clientId(): string
+
+  protected write(bytes: Buffer): void {
+    this.host.stats.bytesSent += bytes.length
+    if (this.corked) {
+      this.writeToSocket(bytes)
+    } else if (this.held === undefined) {
+      this.held = bytes
+      flushAfterTick(this)
+    } else {
+      this.corked = true
+      this.socket.cork()
+      this.writeToSocket(this.held)
+      this.held = undefined
+      this.writeToSocket(bytes)
+    }
+  }
+
+  /** Sends what this tick wrote (called at the end of the tick, and before the connection closes). */
+  flush(): void {
+    const held = this.held
+    if (held !== undefined) {
+      this.held = undefined
+      if (!this.socket.destroyed) this.writeToSocket(held)
+    } else if (this.corked) {
+      this.corked = false
+      this.socket.uncork()
+    }
+  }
+
+  drained(): void {
+    clearTimeout(this.drainTimer)
+    this.drainTimer = undefined
+  }
+
+  drainTimedOut(): void {
+    this.drainTimer = undefined
+    this.host.logger.warn({ clientId: this.clientId }, 'client stopped reading; closing')
+    this.socket.destroy()
+  }
+
+  /** The connection has ended: no drain to wait for. */
+  protected stopWriting(): void {
+    clearTimeout(this.drainTimer)
+    this.drainTimer = undefined
+  }
+
+  private writeToSocket(bytes: Buffer): void {
+    if (!this.socket.write(bytes) && this.drainTimer === undefined) {
+      this.drainTimer = setTimeout(onDrainTimeout, this.host.options.drainTimeout * 1000, this)
+      this.socket.once('drain', onSocketDrain)
+    }
+  }
+}
