@@ -142,11 +142,13 @@ async function startParts(
     clientId: settings.clientId,
     alertRules: settings.alertRules,
     ...(settings.webhookUrl === undefined ? {} : { webhookUrl: settings.webhookUrl }),
+    ...(role.mode === 'active-active' ? { peer: role.instance } : {}),
     logger
   }).catch(async (error: unknown) => {
     await history.close()
     throw error
   })
+  role.peers = service.peers
   const stopRetention = startRetention(history, logger)
   const { devices, commands, alerts, broker, live } = service
   const app = createApi({

@@ -117,9 +117,9 @@ export interface InstanceInfo {
 export interface PeerStatus extends InstanceInfo {
   /**
    * active: connected; gone: died, its session (and the readings queued in it) waits for it; adopted: gone, and
-   * `adoptedBy` holds its session meanwhile, storing its share of the readings.
+   * `adoptedBy` holds its session meanwhile, storing its share of the readings; stopped: closed cleanly.
    */
-  state: 'active' | 'gone' | 'adopted'
+  state: 'active' | 'gone' | 'adopted' | 'stopped'
   adoptedBy?: string
 }
 

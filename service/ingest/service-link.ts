@@ -24,6 +24,15 @@ export type MessageHandler = (message: IncomingMessage, deferAck: () => () => vo
 export interface PlannedFilter {
   topic: string
   subscriptionIdentifier: number
+  /** MQTT 5 No Local: not the messages this client published itself (the peers' topics, where it writes too). */
+  noLocal?: boolean
+}
+
+/** A retained announcement of the link's owner: published on every connect, and its will when the link dies. */
+export interface Presence {
+  topic: string
+  online: Buffer
+  gone: Buffer
 }
 
 export interface ServiceLinkOptions {
@@ -36,6 +45,12 @@ export interface ServiceLinkOptions {
   sessionExpirySeconds?: number
   logger: Pick<Logger, 'info' | 'warn' | 'error'>
   reconnectMs?: number
+  presence?: Presence
+  /**
+   * Called when the broker ends the connection because another connection took the session over (0x8E); the
+   * link then stops instead of reconnecting. Absent: the link reconnects, taking the session back (its own).
+   */
+  onTakenOver?: () => void
 }
 
 /** What the link does with what it receives, given when it connects (by ingest, which sorts the messages out). */
@@ -49,6 +64,8 @@ export interface Subscriber {
 const RECEIVE_MAXIMUM = 65_535
 /** Given to mqtt.js's handleMessage callback so that it sends no PUBACK of its own (publish handler: an error skips it). */
 const ACK_DEFERRED = new Error('acknowledgement deferred until stored')
+/** DISCONNECT reason code: another connection with this client id took the session over. */
+const SESSION_TAKEN_OVER = 0x8e
 
 /**
  * The service's one MQTT connection, through mqtt.js 5: persistent session (Clean Start false, a session
@@ -101,14 +118,30 @@ export class ServiceLink implements Publisher {
       queueQoSZero: false,
       properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 86_400, receiveMaximum: RECEIVE_MAXIMUM },
       ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password })
+      ...(options.password === undefined ? {} : { password: options.password }),
+      ...(options.presence === undefined
+        ? {}
+        : { will: { topic: options.presence.topic, payload: options.presence.gone, qos: 1, retain: true } })
     }
     const client = mqtt.connect(clientOptions)
     this.client = client
     client.handleMessage = (packet, callback) => this.handle(client, subscriber, packet, callback)
     client.on('connect', (connack) => {
-      options.logger.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker')
+      options.logger.info({ sessionPresent: connack.sessionPresent, clientId: options.clientId }, 'connected to the broker')
       this.subscribe(client, subscriber.filters)
+      const presence = options.presence
+      if (presence !== undefined)
+        client
+          .publishAsync(presence.topic, presence.online, { qos: 1, retain: true })
+          .catch((error: unknown) => options.logger.warn({ err: error }, 'announcing this instance failed'))
+    })
+    client.on('disconnect', (packet) => {
+      if (packet.reasonCode !== SESSION_TAKEN_OVER) return
+      const onTakenOver = options.onTakenOver
+      options.logger.warn({ clientId: options.clientId }, `another connection took over the session ${options.clientId}`)
+      if (onTakenOver === undefined) return
+      client.end(true)
+      onTakenOver()
     })
     client.on('offline', () => options.logger.warn('lost the broker; reconnecting'))
     client.on('error', (error) => options.logger.warn({ err: error }, 'broker connection error'))
@@ -146,7 +179,9 @@ export class ServiceLink implements Publisher {
     const { logger } = this.options
     // Every SUBSCRIBE, even of a filter the kept session has, makes the broker send its retained messages again.
     Promise.all(
-      filters.map(({ topic, subscriptionIdentifier }) => client.subscribeAsync(topic, { qos: 1, properties: { subscriptionIdentifier } }))
+      filters.map(({ topic, subscriptionIdentifier, noLocal }) =>
+        client.subscribeAsync(topic, { qos: 1, nl: noLocal === true, properties: { subscriptionIdentifier } })
+      )
     )
       .then((granted) => {
         const refused = granted.flat().filter((grant) => grant.qos >= 0x80)

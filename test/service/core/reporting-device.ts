@@ -14,8 +14,9 @@ import { eventually, type ServiceProcess } from './service-process.js'
 export class ReportingDevice {
   /** The `{ id, value }` of every command received, in order. */
   readonly commands: Array<{ id: string; value: number }> = []
-  /** The time of every reading the broker acknowledged. */
+  /** The time of every reading the broker acknowledged, in the order of the acknowledgements. */
   readonly sent: number[] = []
+  private published = 0
   private flowing: Promise<void> | undefined
   private stopping = false
 
@@ -39,12 +40,33 @@ export class ReportingDevice {
   start(everyMs = 10): void {
     this.flowing ??= (async () => {
       while (!this.stopping) {
-        const time = this.firstTime + this.sent.length * 10
-        await this.raw.reading({ time, temperature: 20 + (this.sent.length % 50) / 10 })
-        this.sent.push(time)
+        await this.report()
         await new Promise((resolve) => setTimeout(resolve, everyMs))
       }
     })()
+  }
+
+  /**
+   * `count` readings at once, not waiting for one another; resolves once the broker has acknowledged `ackedBy` of
+   * them (so it handed them on), and the returned `all` once it acknowledged every one.
+   */
+  async burst(count: number, ackedBy: number): Promise<{ all: Promise<void> }> {
+    const before = this.sent.length
+    const all = Promise.all(Array.from({ length: count }, () => this.report())).then(() => {})
+    while (this.sent.length - before < ackedBy) await new Promise((resolve) => setTimeout(resolve, 1))
+    return { all }
+  }
+
+  /** The newest reading the broker acknowledged. */
+  get newest(): number | undefined {
+    return this.sent.length === 0 ? undefined : Math.max(...this.sent)
+  }
+
+  private async report(): Promise<void> {
+    const index = this.published++
+    const time = this.firstTime + index * 10
+    await this.raw.reading({ time, temperature: 20 + (index % 50) / 10 })
+    this.sent.push(time)
   }
 
   /** Stops reporting once the reading under way is acknowledged by the broker. */
@@ -73,7 +95,7 @@ export class ReportingDevice {
     )
     assert.deepEqual(
       series.points.map((point) => point.time),
-      this.sent
+      [...this.sent].sort((a, b) => a - b)
     )
   }
 
@@ -91,7 +113,7 @@ export class ReportingDevice {
     const device = await eventually(
       async () => {
         const found = await service.api<DeviceSummary>(`/api/devices/${id}`)
-        return found.lastReading?.time === this.sent.at(-1) ? found : undefined
+        return found.lastReading?.time === this.newest ? found : undefined
       },
       () => `the last reading of ${this.raw.id} in the device's summary\n${service.output()}`
     )

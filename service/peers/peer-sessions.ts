@@ -1,0 +1,125 @@
+import type { Logger } from 'pino'
+import type { InstanceInfo, PeerStatus } from '../api/api-types.js'
+import type { IngestRoute } from '../ingest/ingest.js'
+import type { Publisher } from '../ingest/publisher.js'
+import { type MessageHandler, type Presence, ServiceLink, type ServiceLinkOptions } from '../ingest/service-link.js'
+import { decodePresence, encodePeerMessage, PRESENCE_FILTER, presenceTopic } from './peer-topics.js'
+
+export interface PeerSessionsOptions {
+  self: InstanceInfo
+  /** How an adopted session connects: the service link's brokers, login and session expiry. */
+  connect: Pick<ServiceLinkOptions, 'urls' | 'username' | 'password' | 'sessionExpirySeconds'>
+  /** The instance's own link, for the announcements it makes about others. */
+  link: Publisher
+  /** Where an adopted session's messages go: ingest, which acknowledges each on the link it came by. */
+  receive: MessageHandler
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>
+}
+
+/**
+ * Active-active instances watching over each other's broker sessions. Each instance announces itself,
+ * retained, with a will that says it is gone. A QoS 1 reading the broker handed to an instance that then
+ * died stays in that instance's persistent session, unacknowledged, until that client id connects again: so
+ * when an instance is gone, one survivor (the one with the smallest client id among the active instances, the
+ * same choice on every instance) connects with the dead one's client id and adopts its session. The broker
+ * sends it the readings in flight and queued there, which it stores and acknowledges as its own, and it keeps
+ * the session until the owner comes back (whose CONNECT takes the session over, ending the adopter's
+ * connection with 0x8E). The adopting connection's will says the owner is gone again, so if the adopter dies
+ * too, the next survivor adopts both. No consensus of our own: the broker's one-connection-per-client-id rule
+ * is the lock, and the retained announcements are the membership.
+ */
+export class PeerSessions {
+  private readonly peers = new Map<string, PeerStatus>()
+  private readonly adopted = new Map<string, ServiceLink>()
+  private closed = false
+
+  constructor(private readonly options: PeerSessionsOptions) {}
+
+  /** This instance's own announcement, for its link: active on every connect, gone as its will. */
+  static presenceOf(self: InstanceInfo): Presence {
+    return {
+      topic: presenceTopic(self.clientId),
+      online: encodePeerMessage({ ...self, state: 'active' }),
+      gone: encodePeerMessage({ ...self, state: 'gone' })
+    }
+  }
+
+  /** The others as last announced, by client id. */
+  list(): PeerStatus[] {
+    return [...this.peers.values()].sort((a, b) => a.clientId.localeCompare(b.clientId)).map((peer) => ({ ...peer }))
+  }
+
+  route(): IngestRoute {
+    return {
+      filter: PRESENCE_FILTER,
+      handle: ({ payload }) => {
+        const peer = decodePresence(payload)
+        if (peer === undefined || peer.clientId === this.options.self.clientId) return
+        this.peers.set(peer.clientId, peer)
+        const holding = this.adopted.get(peer.clientId)
+        // Back (its CONNECT took the session over), stopped cleanly, or held by another survivor: let it go.
+        if (holding !== undefined && !(peer.state === 'adopted' && peer.adoptedBy === this.options.self.clientId)) {
+          this.adopted.delete(peer.clientId)
+          void holding.close()
+        }
+        this.adoptOrphans()
+      }
+    }
+  }
+
+  /**
+   * Stops holding adopted sessions. Each is announced gone first, so that another survivor adopts it: a clean
+   * DISCONNECT sends no will.
+   */
+  async close(): Promise<void> {
+    this.closed = true
+    const held = [...this.adopted.entries()]
+    this.adopted.clear()
+    await Promise.all(
+      held.map(async ([clientId, link]) => {
+        const peer = this.peers.get(clientId)
+        await link.close()
+        if (peer === undefined) return
+        const gone: PeerStatus = { ...peer, state: 'gone' }
+        delete gone.adoptedBy
+        await this.options.link.publish(presenceTopic(clientId), encodePeerMessage(gone), { qos: 1, retain: true }).catch(() => {})
+      })
+    )
+    const self: PeerStatus = { ...this.options.self, state: 'stopped' }
+    await this.options.link.publish(presenceTopic(self.clientId), encodePeerMessage(self), { qos: 1, retain: true }).catch(() => {})
+  }
+
+  /** Adopts every gone peer whose session nobody holds, when this instance is the one to. */
+  private adoptOrphans(): void {
+    if (this.closed) return
+    const self = this.options.self.clientId
+    const active = [...this.peers.values()].filter((peer) => peer.state === 'active').map((peer) => peer.clientId)
+    if ([self, ...active].sort()[0] !== self) return
+    for (const peer of this.peers.values()) {
+      if (peer.state === 'gone' && !this.adopted.has(peer.clientId)) this.adopt(peer)
+    }
+  }
+
+  private adopt(peer: PeerStatus): void {
+    const { self, logger } = this.options
+    const gone: PeerStatus = { ...peer, state: 'gone' }
+    delete gone.adoptedBy
+    const held: PeerStatus = { ...gone, state: 'adopted', adoptedBy: self.clientId }
+    const link = new ServiceLink({
+      ...this.options.connect,
+      clientId: peer.clientId,
+      logger,
+      presence: { topic: presenceTopic(peer.clientId), online: encodePeerMessage(held), gone: encodePeerMessage(gone) },
+      onTakenOver: () => {
+        if (this.adopted.get(peer.clientId) === link) this.adopted.delete(peer.clientId)
+      }
+    })
+    this.adopted.set(peer.clientId, link)
+    this.peers.set(peer.clientId, held)
+    logger.warn(
+      { peer: peer.clientId, host: peer.host, pid: peer.pid },
+      `instance ${peer.clientId} is gone: adopting its broker session, to store the readings queued for it until it comes back`
+    )
+    link.connect({ filters: [], onMessage: this.options.receive })
+  }
+}

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino'
+import type { CommandRecord } from '../api/api-types.js'
+import type { IngestRoute } from '../ingest/ingest.js'
+import type { Publisher } from '../ingest/publisher.js'
+import type { Reading } from '../reading.js'
+import {
+  COMMANDS_FILTER,
+  commandChangeTopic,
+  decodeCommandChange,
+  decodeSharedReading,
+  encodePeerMessage,
+  LAST_READING_FILTER,
+  lastReadingTopic
+} from './peer-topics.js'
+
+/** Who takes what the other instances share. */
+export interface SharedStateReaders {
+  registry: { noteSharedReading(reading: Reading, retained: boolean): void }
+  commands: { merge(change: CommandRecord): void }
+}
+
+/**
+ * Active-active: what one instance learns that the others' APIs must answer for too, shared through the
+ * broker. Readings are split between the instances (the shared subscription), so each publishes the newest
+ * stored reading of every device in a batch as the device's retained last reading: every instance knows every
+ * device and its last reading, an instance that starts later included, and the retained one is never ahead
+ * of the history. Commands are sent by one instance but acknowledged on a topic every instance reads, so each
+ * change of a command is published (QoS 1) to all: whichever instance gets the ack records it, and the others
+ * take it. Those messages are not retained (one per command would pile up on the broker for ever); each
+ * instance's persistent session queues them while it is down, for its session's expiry.
+ */
+export class SharedState {
+  constructor(
+    private readonly link: Publisher,
+    private readonly logger: Pick<Logger, 'warn'>
+  ) {}
+
+  /** The subscriptions that bring the others' shares in; No Local, since this instance knows its own. */
+  routes({ registry, commands }: SharedStateReaders): IngestRoute[] {
+    return [
+      {
+        filter: LAST_READING_FILTER,
+        noLocal: true,
+        handle: ({ topic, payload, retain }) => {
+          const reading = decodeSharedReading(payload)
+          if (reading === undefined) this.logger.warn({ topic }, 'a shared last reading the service cannot read')
+          else registry.noteSharedReading(reading, retain)
+        }
+      },
+      {
+        filter: COMMANDS_FILTER,
+        noLocal: true,
+        handle: ({ topic, payload }) => {
+          const change = decodeCommandChange(payload)
+          if (change === undefined) this.logger.warn({ topic }, 'a shared command change the service cannot read')
+          else commands.merge(change)
+        }
+      }
+    ]
+  }
+
+  /** A batch is in the history: publish the newest reading of each device in it. */
+  readingsStored(readings: readonly Reading[]): void {
+    const newest = new Map<string, Reading>()
+    for (const reading of readings) {
+      const known = newest.get(reading.deviceId)
+      if (known === undefined || reading.time >= known.time) newest.set(reading.deviceId, reading)
+    }
+    for (const reading of newest.values()) {
+      // QoS 0: the next reading replaces a lost one, and a broker that is away costs the history nothing.
+      this.link.publish(lastReadingTopic(reading.deviceId), encodePeerMessage(reading), { qos: 0, retain: true }).catch(() => {})
+    }
+  }
+
+  /** Resolves once the broker has the change (QoS 1 PUBACK). */
+  async shareCommand(record: CommandRecord): Promise<void> {
+    await this.link.publish(commandChangeTopic(record.deviceId), encodePeerMessage(record), { qos: 1 })
+  }
+}
