@@ -169,10 +169,15 @@ export class CommandTracker implements CommandDesk {
     })
   }
 
-  /** A command's change made by another instance (active-active): taken when it moves the command on. */
+  /**
+   * A command's change made by another instance (active-active): taken when it moves the command on. One that
+   * is behind what this instance knows (a timeout published just after another instance's ack) is answered
+   * with what it knows, so that the retained record, which the last publish set, ends up right too.
+   */
   merge(change: CommandRecord): void {
     const pending = this.pending.get(change.id)
     const known = pending?.record ?? this.options.log.get(change.id)
+    if (known !== undefined && PROGRESS[change.state] < PROGRESS[known.state]) this.share(known)
     if (known !== undefined && PROGRESS[change.state] <= PROGRESS[known.state]) return
     // In place: a `send` still waiting for its PUBACK holds this object, and must see that it moved on.
     const record = pending === undefined ? { ...change } : Object.assign(pending.record, change)
@@ -243,6 +248,10 @@ export class CommandTracker implements CommandDesk {
   /** Saves, emits and shares a change this instance made. */
   private record(record: CommandRecord): void {
     this.save(record)
+    this.share(record)
+  }
+
+  private share(record: CommandRecord): void {
     this.options.share?.({ ...record }).catch((error: unknown) => {
       this.options.logger.warn({ err: error, command: record.id }, 'telling the other instances of a command change failed')
     })

@@ -119,9 +119,7 @@ export class ServiceLink implements Publisher {
       properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 86_400, receiveMaximum: RECEIVE_MAXIMUM },
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
-      ...(options.presence === undefined
-        ? {}
-        : { will: { topic: options.presence.topic, payload: options.presence.gone, qos: 1, retain: true } })
+      ...(options.presence === undefined ? {} : { will: presenceWill(options.presence) })
     }
     const client = mqtt.connect(clientOptions)
     this.client = client
@@ -228,6 +226,18 @@ export class ServiceLink implements Publisher {
     }
   }
 }
+
+/**
+ * The presence's will, with a Will Delay: a connection that takes the session over before the delay ends
+ * cancels it [MQTT-3.1.3-9]. Without one, the owner taking its session back from an adopter would set off the
+ * adopter's will ("gone"), a survivor would adopt again, and the two would take the session from each other
+ * for ever. It costs the survivors a second before they notice a death.
+ */
+function presenceWill(presence: Presence): NonNullable<IClientOptions['will']> {
+  return { topic: presence.topic, payload: presence.gone, qos: 1, retain: true, properties: { willDelayInterval: PRESENCE_WILL_DELAY_S } }
+}
+
+const PRESENCE_WILL_DELAY_S = 1
 
 /** mqtt.js's own packet writer (typed `private`): writes in order with the client's other packets, never stores. */
 function sendPacket(client: MqttClient, packet: { cmd: 'puback'; messageId: number | undefined; reasonCode: number }): void {

@@ -49,16 +49,24 @@ export class PeerSessions {
     return [...this.peers.values()].sort((a, b) => a.clientId.localeCompare(b.clientId)).map((peer) => ({ ...peer }))
   }
 
+  /**
+   * The others' announcements. No Local: an adopted session carries the dead one's client id, so without it the
+   * dead one's own will, queued in that session, would come back through the adopting link as news.
+   */
   route(): IngestRoute {
     return {
       filter: PRESENCE_FILTER,
+      noLocal: true,
       handle: ({ payload }) => {
         const peer = decodePresence(payload)
         if (peer === undefined || peer.clientId === this.options.self.clientId) return
-        this.peers.set(peer.clientId, peer)
         const holding = this.adopted.get(peer.clientId)
-        // Back (its CONNECT took the session over), stopped cleanly, or held by another survivor: let it go.
-        if (holding !== undefined && !(peer.state === 'adopted' && peer.adoptedBy === this.options.self.clientId)) {
+        // Gone while held: the adopting link's own will after a broken connection, which it is reconnecting.
+        if (holding !== undefined && (peer.state === 'gone' || (peer.state === 'adopted' && peer.adoptedBy === this.options.self.clientId)))
+          return
+        this.peers.set(peer.clientId, peer)
+        if (holding !== undefined) {
+          // Back (its CONNECT took the session over), stopped cleanly, or held by another survivor: let it go.
           this.adopted.delete(peer.clientId)
           void holding.close()
         }

@@ -7,10 +7,13 @@ import type { Reading } from '../reading.js'
  * none of them should be able to forge a command's outcome, a device's last reading or an instance's death.
  * An ACL gives these topics to the service's login only.
  *
- *   thermopost-service/instances/{clientId}   retained, QoS 1: PeerStatus (its will says `gone`)
- *   thermopost-service/last/{deviceId}        retained, QoS 0: the newest stored Reading of the device
- *   thermopost-service/commands/{deviceId}    QoS 1: a CommandRecord each time a command changes state
+ *   thermopost-service/instances/{clientId}        retained, QoS 1: PeerStatus (its will says `gone`)
+ *   thermopost-service/last/{deviceId}             retained, QoS 0: the newest stored Reading of the device
+ *   thermopost-service/commands/{deviceId}/{id}    retained, QoS 1, with a Message Expiry: the CommandRecord,
+ *                                                  again on each change of state
  *
+ * Everything is retained, so an instance that starts (or comes back) learns the state as it is now from the
+ * SUBSCRIBE alone, whatever it missed and whoever held its session meanwhile.
  * Payloads are JSON; one that does not decode (another version, a person with mosquitto_pub) is dropped.
  */
 
@@ -29,8 +32,8 @@ export function lastReadingTopic(deviceId: string): string {
   return `${PEER_ROOT}/last/${deviceId}`
 }
 
-export function commandChangeTopic(deviceId: string): string {
-  return `${PEER_ROOT}/commands/${deviceId}`
+export function commandChangeTopic(record: { deviceId: string; id: string }): string {
+  return `${PEER_ROOT}/commands/${record.deviceId}/${encodeURIComponent(record.id)}`
 }
 
 export function encodePeerMessage(value: PeerStatus | Reading | CommandRecord): Buffer {

@@ -13,6 +13,9 @@ import {
   lastReadingTopic
 } from './peer-topics.js'
 
+/** How long the broker keeps a command's retained record after its last change, s. */
+const COMMAND_RECORD_EXPIRY_S = 7 * 86_400
+
 /** Who takes what the other instances share. */
 export interface SharedStateReaders {
   registry: { noteSharedReading(reading: Reading, retained: boolean): void }
@@ -26,8 +29,10 @@ export interface SharedStateReaders {
  * device and its last reading, an instance that starts later included, and the retained one is never ahead
  * of the history. Commands are sent by one instance but acknowledged on a topic every instance reads, so each
  * change of a command is published (QoS 1) to all: whichever instance gets the ack records it, and the others
- * take it. Those messages are not retained (one per command would pile up on the broker for ever); each
- * instance's persistent session queues them while it is down, for its session's expiry.
+ * take it (CommandTracker.merge). Each command's record is retained, so that an instance that starts later,
+ * or comes back after another held its session, knows it too; with a Message Expiry of a week, so that the
+ * broker drops it by itself rather than keeping one message per command for ever. An instance away for longer
+ * than that has lost its session anyway (a day by default).
  */
 export class SharedState {
   constructor(
@@ -74,6 +79,10 @@ export class SharedState {
 
   /** Resolves once the broker has the change (QoS 1 PUBACK). */
   async shareCommand(record: CommandRecord): Promise<void> {
-    await this.link.publish(commandChangeTopic(record.deviceId), encodePeerMessage(record), { qos: 1 })
+    await this.link.publish(commandChangeTopic(record), encodePeerMessage(record), {
+      qos: 1,
+      retain: true,
+      properties: { messageExpiryInterval: COMMAND_RECORD_EXPIRY_S }
+    })
   }
 }

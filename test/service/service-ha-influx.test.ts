@@ -13,8 +13,12 @@ test('InfluxDB history: two active instances answer for every device and command
   const broker = await startBroker()
   t.after(() => broker.close())
   const history = `influx://${influxd.host}:${influxd.port}/thermopost`
-  const start = (clientId: string): Promise<ServiceProcess> =>
-    startServiceProcess(t, ['--url', broker.url, '--data-dir', tempDataDir(t), '--history', history, '--client-id', clientId])
+  const dirs = new Map<string, string>()
+  const start = (clientId: string): Promise<ServiceProcess> => {
+    const dir = dirs.get(clientId) ?? tempDataDir(t)
+    dirs.set(clientId, dir)
+    return startServiceProcess(t, ['--url', broker.url, '--data-dir', dir, '--history', history, '--client-id', clientId])
+  }
   const first = await start('service-a')
   const second = await start('service-b')
   const status = (service: ServiceProcess) => service.api<InstanceStatus>('/api/instance')
@@ -74,4 +78,24 @@ test('InfluxDB history: two active instances answer for every device and command
   await device.assertHistoryComplete(second)
   await device.assertApiComplete(second, { id: command.id, value: 23 })
   console.log(`${device.sent.length} readings across the kill, none missing`)
+
+  // The dead one comes back: it takes its session back from the adopter, which lets it go for good, and it
+  // learns from the retained records what happened while it was away (the ack it never saw).
+  const back = await start('service-a')
+  await eventually(
+    async () => ((await status(second)).peers?.find((peer) => peer.clientId === 'service-a')?.state === 'active' ? true : undefined),
+    () => `the first instance active again
+${second.output()}`
+  )
+  device.start()
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  await device.stop()
+  assert.equal(
+    (await status(second)).peers?.find((peer) => peer.clientId === 'service-a')?.state,
+    'active',
+    'no tug of war over the session'
+  )
+  assert.equal(second.output().match(/adopting its broker session/g)?.length, 1, second.output())
+  await device.assertApiComplete(back, { id: command.id, value: 23 })
+  await device.assertHistoryComplete(back)
 })
