@@ -81,20 +81,19 @@ export class PeerSessions {
    */
   async close(): Promise<void> {
     this.closed = true
-    const held = [...this.adopted.entries()]
+    const held = [...this.adopted.keys()]
+    await Promise.all([...this.adopted.values()].map((link) => link.close()))
     this.adopted.clear()
-    await Promise.all(
-      held.map(async ([clientId, link]) => {
-        const peer = this.peers.get(clientId)
-        await link.close()
-        if (peer === undefined) return
-        const gone: PeerStatus = { ...peer, state: 'gone' }
-        delete gone.adoptedBy
-        await this.options.link.publish(presenceTopic(clientId), encodePeerMessage(gone), { qos: 1, retain: true }).catch(() => {})
-      })
-    )
-    const self: PeerStatus = { ...this.options.self, state: 'stopped' }
-    await this.options.link.publish(presenceTopic(self.clientId), encodePeerMessage(self), { qos: 1, retain: true }).catch(() => {})
+    for (const clientId of held) {
+      const peer = this.peers.get(clientId)
+      if (peer !== undefined) this.announce(goneRecord(peer))
+    }
+    this.announce({ ...this.options.self, state: 'stopped' })
+  }
+
+  /** Not waiting for the PUBACK: the link's own close waits for what is outstanding, for as long as it waits at all. */
+  private announce(status: PeerStatus): void {
+    this.options.link.publish(presenceTopic(status.clientId), encodePeerMessage(status), { qos: 1, retain: true }).catch(() => {})
   }
 
   /** Adopts every gone peer whose session nobody holds, when this instance is the one to. */
@@ -110,8 +109,7 @@ export class PeerSessions {
 
   private adopt(peer: PeerStatus): void {
     const { self, logger } = this.options
-    const gone: PeerStatus = { ...peer, state: 'gone' }
-    delete gone.adoptedBy
+    const gone = goneRecord(peer)
     const held: PeerStatus = { ...gone, state: 'adopted', adoptedBy: self.clientId }
     const link = new ServiceLink({
       ...this.options.connect,
@@ -130,4 +128,10 @@ export class PeerSessions {
     )
     link.connect({ filters: [], onMessage: this.options.receive })
   }
+}
+
+/** What a peer's announcement says once nobody holds its session. */
+function goneRecord(peer: PeerStatus): PeerStatus {
+  const { adoptedBy: _, ...gone } = peer
+  return { ...gone, state: 'gone' }
 }

@@ -18,7 +18,7 @@ const COMMAND_RECORD_EXPIRY_S = 7 * 86_400
 
 /** Who takes what the other instances share. */
 export interface SharedStateReaders {
-  registry: { noteSharedReading(reading: Reading, retained: boolean): void }
+  registry: { noteSharedReading(reading: Reading, retained: boolean): void; get(id: string): { lastReading?: Reading } | undefined }
   commands: { merge(change: CommandRecord): void }
 }
 
@@ -48,8 +48,15 @@ export class SharedState {
         noLocal: true,
         handle: ({ topic, payload, retain }) => {
           const reading = decodeSharedReading(payload)
-          if (reading === undefined) this.logger.warn({ topic }, 'a shared last reading the service cannot read')
-          else registry.noteSharedReading(reading, retain)
+          if (reading === undefined) {
+            this.logger.warn({ topic }, 'a shared last reading the service cannot read')
+            return
+          }
+          // Two instances store readings of one device side by side, and the retained one is the last
+          // published, not the newest: one behind what this instance knows is answered with the newer.
+          const known = registry.get(reading.deviceId)?.lastReading
+          if (known !== undefined && known.time > reading.time) this.publishLast(known)
+          registry.noteSharedReading(reading, retain)
         }
       },
       {
@@ -71,10 +78,12 @@ export class SharedState {
       const known = newest.get(reading.deviceId)
       if (known === undefined || reading.time >= known.time) newest.set(reading.deviceId, reading)
     }
-    for (const reading of newest.values()) {
-      // QoS 0: the next reading replaces a lost one, and a broker that is away costs the history nothing.
-      this.link.publish(lastReadingTopic(reading.deviceId), encodePeerMessage(reading), { qos: 0, retain: true }).catch(() => {})
-    }
+    for (const reading of newest.values()) this.publishLast(reading)
+  }
+
+  private publishLast(reading: Reading): void {
+    // QoS 0: the next reading replaces a lost one, and a broker that is away costs the history nothing.
+    this.link.publish(lastReadingTopic(reading.deviceId), encodePeerMessage(reading), { qos: 0, retain: true }).catch(() => {})
   }
 
   /** Resolves once the broker has the change (QoS 1 PUBACK). */

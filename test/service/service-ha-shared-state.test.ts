@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { type TestContext, test } from 'node:test'
+import { encodeAck } from '../../common/contract/ack.js'
+import type { CommandRecord } from '../../service/api/api-types.js'
+import type { CommandTracker } from '../../service/commands/command-tracker.js'
+import { commandChangeTopic, decodeCommandChange, encodePeerMessage } from '../../service/peers/peer-topics.js'
+import type { RunningService } from '../../service/service.js'
+import { waitFor, watch } from '../devices/helpers/device-fixture.js'
+import { startBroker } from '../helpers/broker.js'
+import { RawDevice, recordingHistory, startTestService, tempDataDir } from './core/service-fixture.js'
+
+/** An active-active instance in this process, on a data directory and history of its own. */
+async function startPeer(t: TestContext, url: string, clientId: string): Promise<RunningService> {
+  const dataDir = tempDataDir(t)
+  return await startTestService(t, {
+    urls: [url],
+    dataDir,
+    history: recordingHistory(t, dataDir),
+    clientId,
+    peer: { clientId, host: 'test', pid: process.pid, since: Date.now() }
+  })
+}
+
+test('active-active: readings split between two instances, yet each knows every device and its newest reading; one started later knows them at once', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const a = await startPeer(t, running.url, 'service-a')
+  const b = await startPeer(t, running.url, 'service-b')
+  const devices = await Promise.all(['hall', 'loft', 'cellar'].map((name) => RawDevice.connect(t, running.url, 'home', name)))
+  const T0 = Date.now() - 60_000
+  for (let i = 0; i < 10; i++) {
+    await Promise.all(devices.map((device) => device.reading({ time: T0 + i, temperature: 20 + i })))
+  }
+  const newestEverywhere = (service: RunningService): boolean =>
+    devices.every((device) => service.devices.get(device.id)?.lastReading?.time === T0 + 9)
+  await waitFor(() => newestEverywhere(a) && newestEverywhere(b), 'the newest reading of every device in both')
+
+  const c = await startPeer(t, running.url, 'service-c')
+  await waitFor(() => newestEverywhere(c), 'the retained last readings in c, without any new reading')
+  assert.ok(
+    c.devices.list().every((device) => device.lastSeen === undefined),
+    'a replayed last reading says nothing about the device being there now'
+  )
+})
+
+test('active-active: an ack received by one instance completes the command another sent; a stale change is answered with the newer one', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const a = await startPeer(t, running.url, 'service-a')
+  const b = await startPeer(t, running.url, 'service-b')
+  const device = await RawDevice.connect(t, running.url, 'home', 'hall')
+  await device.reading({ temperature: 20 })
+  await waitFor(() => b.devices.get('home/hall')?.state === 'online', 'the device online in b')
+
+  const sent = await b.commands.setpoint('home/hall', 21)
+  await waitFor(() => a.commands.history('home/hall')[0]?.state === 'sent', 'the command known to a')
+  // Only a hears this ack, as if b had missed it.
+  ;(a.commands as CommandTracker).handleAck(
+    'thermopost/home/hall/ack',
+    encodeAck({ id: sent.id, command: 'setpoint', ok: true, value: 21 })
+  )
+  await waitFor(() => b.commands.history('home/hall')[0]?.state === 'acked', 'the ack recorded by b')
+  assert.equal(b.commands.history('home/hall')[0]?.appliedValue, 21)
+  assert.equal(b.devices.get('home/hall')?.desiredSetpoint, 21)
+
+  const { client, inbox } = await watch(t, running.url, [commandChangeTopic(sent)])
+  const timedOut: CommandRecord = { ...sent, state: 'timed-out', updatedAt: Date.now(), reason: 'late' }
+  await client.publishAsync(commandChangeTopic(sent), encodePeerMessage(timedOut), { qos: 1, retain: true })
+  await waitFor(
+    () => inbox.all.some(({ payload, packet }) => decodeCommandChange(payload)?.state === 'acked' && !packet.retain),
+    'the acked record published again'
+  )
+  for (const service of [a, b]) assert.equal(service.commands.history('home/hall')[0]?.state, 'acked')
+})
