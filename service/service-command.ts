@@ -43,8 +43,10 @@ device registry, setpoint commands, alerts, and on one HTTP port the REST API, i
                        process list does not show. Without either: DIR/api-token, generated on the first start
   --api-open           no token needed for the API (say, behind a proxy that authenticates); a warning is
                        logged when --http-host is not a loopback address
-  --client-id ID       the MQTT client id (default thermopost-service); give each instance its own, the
-                       instances then share the readings between them
+  --client-id ID       the MQTT client id (default thermopost-service): the broker session the readings
+                       queue in. With --history influx://... give each instance its own: they all run
+                       (active-active). With SQLite, instances on one --data-dir keep the same one: the
+                       first holds the directory, the others wait as standbys and take over when it dies
   --webhook-url URL    alerts are also POSTed there as JSON when raised, acknowledged and cleared
 
 Alert rules are a list in the config file only:

@@ -136,8 +136,14 @@ export class ServiceLink implements Publisher {
     client.on('disconnect', (packet) => {
       if (packet.reasonCode !== SESSION_TAKEN_OVER) return
       const onTakenOver = options.onTakenOver
-      options.logger.warn({ clientId: options.clientId }, `another connection took over the session ${options.clientId}`)
-      if (onTakenOver === undefined) return
+      if (onTakenOver === undefined) {
+        options.logger.warn(
+          { clientId: options.clientId },
+          `another connection took over the session ${options.clientId}; taking it back. If this repeats, two instances have the same --client-id`
+        )
+        return
+      }
+      options.logger.info({ clientId: options.clientId }, `its owner took the session ${options.clientId} back`)
       client.end(true)
       onTakenOver()
     })

@@ -51,14 +51,7 @@ test('InfluxDB history: two active instances answer for every device and command
     },
     () => `the newest readings in both\n${first.output()}\n${second.output()}`
   )
-  const command = await first.api<CommandRecord>('/api/devices/home%2Fhall/setpoint', {
-    method: 'POST',
-    body: JSON.stringify({ value: 23 })
-  })
-  await eventually(
-    async () => (device.commands.some((received) => received.id === command.id) ? true : undefined),
-    () => 'the command at the device'
-  )
+  const command = await device.setpointThrough(first, 23)
   const { commands } = await second.api<{ commands: CommandRecord[] }>('/api/devices/home%2Fhall/commands')
   assert.equal(commands.find((record) => record.id === command.id)?.state, 'sent', 'the command sent by the first known to the second')
 

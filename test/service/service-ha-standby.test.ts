@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { CommandRecord, InstanceStatus } from '../../service/api/api-types.js'
+import type { InstanceStatus } from '../../service/api/api-types.js'
 import { startBroker } from '../helpers/broker.js'
 import { ReportingDevice } from './core/reporting-device.js'
 import { tempDataDir } from './core/service-fixture.js'
@@ -30,14 +30,7 @@ test('SQLite history: a second instance on the data directory waits as a standby
     async () => ((await first.api<{ devices: unknown[] }>('/api/devices')).devices.length > 0 ? true : undefined),
     () => `the device known to the active instance\n${first.output()}`
   )
-  const command = await first.api<CommandRecord>('/api/devices/home%2Fhall/setpoint', {
-    method: 'POST',
-    body: JSON.stringify({ value: 22.5 })
-  })
-  await eventually(
-    async () => (device.commands.some((received) => received.id === command.id) ? true : undefined),
-    () => 'the command at the device'
-  )
+  const command = await device.setpointThrough(first, 22.5)
   // Readings on their way to the first instance when it dies: delivered, not yet stored, so not acknowledged.
   const burst = await device.burst(200, 50)
   const killedAt = Date.now()

@@ -75,6 +75,19 @@ export class ReportingDevice {
     await this.flowing
   }
 
+  /** POSTs a setpoint to `service`'s API; resolves with the command once it reached this device (unanswered). */
+  async setpointThrough(service: ServiceProcess, value: number): Promise<CommandRecord> {
+    const command = await service.api<CommandRecord>(`/api/devices/${encodeURIComponent(this.raw.id)}/setpoint`, {
+      method: 'POST',
+      body: JSON.stringify({ value })
+    })
+    await eventually(
+      async () => (this.commands.some((received) => received.id === command.id) ? true : undefined),
+      () => `command ${command.id} at the device`
+    )
+    return command
+  }
+
   async ack(id: string, value: number): Promise<void> {
     await this.raw.client.publishAsync(
       deviceTopic(this.raw.site, this.raw.device, 'ack'),
