@@ -94,7 +94,7 @@ export async function runServiceCommand(args: string[], parts: ServiceCommandPar
   }
   closeOnSignals(logger, () => closeAll())
   if (role.mode === 'active-standby') {
-    lock = DataDirLock.tryAcquire(settings.dataDir, role.instance)
+    lock = DataDirLock.tryAcquire(settings.dataDir)
     if (lock === undefined) {
       await listenOrClose(server, settings, closeAll)
       logStart(logger, server, settings, token, describeHistory(settings.history))
@@ -103,6 +103,7 @@ export async function runServiceCommand(args: string[], parts: ServiceCommandPar
     }
   }
   role.becomeActive()
+  lock?.announce(role.instance)
   running = await startParts(settings, token, role, logger, parts).catch(async (error: unknown) => {
     await closeAll()
     throw error
@@ -178,10 +179,10 @@ async function startParts(
 /** Waits for the data directory's lock, saying who holds it; undefined when asked to stop meanwhile. */
 async function waitAsStandby(dataDir: string, role: InstanceRole, logger: Logger, signal: AbortSignal): Promise<DataDirLock | undefined> {
   try {
-    const lock = await DataDirLock.acquire(dataDir, role.instance, {
+    const lock = await DataDirLock.acquire(dataDir, {
       pollMs: STANDBY_POLL_MS,
       signal,
-      onWait: (active) => {
+      onHolder: (active) => {
         role.active = active
         logger.info(
           { active, dataDir },

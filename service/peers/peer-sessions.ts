@@ -3,7 +3,7 @@ import type { InstanceInfo, PeerStatus } from '../api/api-types.js'
 import type { IngestRoute } from '../ingest/ingest.js'
 import type { Publisher } from '../ingest/publisher.js'
 import { type MessageHandler, type Presence, ServiceLink, type ServiceLinkOptions } from '../ingest/service-link.js'
-import { decodePresence, encodePeerMessage, PRESENCE_FILTER, presenceTopic } from './peer-topics.js'
+import { clientIdOfPresence, decodePresence, encodePeerMessage, PRESENCE_FILTER, presenceTopic } from './peer-topics.js'
 
 export interface PeerSessionsOptions {
   self: InstanceInfo
@@ -57,7 +57,11 @@ export class PeerSessions {
     return {
       filter: PRESENCE_FILTER,
       noLocal: true,
-      handle: ({ payload }) => {
+      handle: ({ topic, payload }) => {
+        if (payload.length === 0) {
+          this.retire(clientIdOfPresence(topic))
+          return
+        }
         const peer = decodePresence(payload)
         if (peer === undefined || peer.clientId === this.options.self.clientId) return
         const holding = this.adopted.get(peer.clientId)
@@ -89,6 +93,20 @@ export class PeerSessions {
       if (peer !== undefined) this.announce(goneRecord(peer))
     }
     this.announce({ ...this.options.self, state: 'stopped' })
+  }
+
+  /**
+   * An announcement cleared (an empty retained message, by an operator retiring an instance that will not come
+   * back): forget it, and let its session go, which then expires on the broker.
+   */
+  private retire(clientId: string | undefined): void {
+    if (clientId === undefined) return
+    this.peers.delete(clientId)
+    const holding = this.adopted.get(clientId)
+    if (holding === undefined) return
+    this.adopted.delete(clientId)
+    this.options.logger.info({ peer: clientId }, `instance ${clientId} retired: no longer holding its session`)
+    void holding.close()
   }
 
   /** Not waiting for the PUBACK: the link's own close waits for what is outstanding, for as long as it waits at all. */

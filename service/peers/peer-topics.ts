@@ -27,6 +27,17 @@ export function presenceTopic(clientId: string): string {
   return `${PEER_ROOT}/instances/${encodeURIComponent(clientId)}`
 }
 
+/** The client id a presence topic is about; undefined for another topic. */
+export function clientIdOfPresence(topic: string): string | undefined {
+  const prefix = `${PEER_ROOT}/instances/`
+  if (!topic.startsWith(prefix)) return undefined
+  try {
+    return decodeURIComponent(topic.slice(prefix.length))
+  } catch {
+    return undefined
+  }
+}
+
 /** Device ids are made of topic levels, so they never hold a wildcard. */
 export function lastReadingTopic(deviceId: string): string {
   return `${PEER_ROOT}/last/${deviceId}`

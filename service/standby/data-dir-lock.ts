@@ -19,10 +19,13 @@ export const LOCK_FILE = 'service.lock'
 export const ACTIVE_FILE = 'service-active.json'
 
 export class DataDirLock {
-  private constructor(private readonly db: SqliteDatabase) {}
+  private constructor(
+    private readonly db: SqliteDatabase,
+    private readonly dataDir: string
+  ) {}
 
-  /** Takes the lock and records `holder`, or returns undefined at once when another process holds it. */
-  static tryAcquire(dataDir: string, holder: InstanceInfo): DataDirLock | undefined {
+  /** Takes the lock, or returns undefined at once when another process holds it. */
+  static tryAcquire(dataDir: string): DataDirLock | undefined {
     mkdirSync(dataDir, { recursive: true })
     const db = openSqlite(join(dataDir, LOCK_FILE), { timeout: 0 })
     try {
@@ -30,17 +33,14 @@ export class DataDirLock {
       db.pragma('locking_mode = EXCLUSIVE')
       db.exec('BEGIN EXCLUSIVE')
       db.exec('CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY, since INTEGER NOT NULL)')
-      db.prepare('INSERT OR REPLACE INTO holder (id, since) VALUES (1, ?)').run(holder.since)
+      db.prepare('INSERT OR REPLACE INTO holder (id, since) VALUES (1, ?)').run(Date.now())
       db.exec('COMMIT')
     } catch (error) {
       db.close()
       if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return undefined
       throw error
     }
-    const temporary = join(dataDir, `${ACTIVE_FILE}.${process.pid}.tmp`)
-    writeFileSync(temporary, `${JSON.stringify(holder)}\n`)
-    renameSync(temporary, join(dataDir, ACTIVE_FILE))
-    return new DataDirLock(db)
+    return new DataDirLock(db, dataDir)
   }
 
   /** The instance that holds the lock as its file says, or that held it last; undefined without a readable file. */
@@ -53,22 +53,31 @@ export class DataDirLock {
   }
 
   /**
-   * Tries every `pollMs` until the lock is taken; rejects (AbortError) once `signal` aborts (the
-   * standby is asked to stop). `onWait` is called once, with the holder, if the first try fails.
+   * Tries every `pollMs` until the lock is taken; rejects (AbortError) once `signal` aborts (the standby is
+   * asked to stop). `onHolder` is told who holds it when the first try fails, and again whenever that changes
+   * (with three instances, the other standby may take over first).
    */
   static async acquire(
     dataDir: string,
-    holder: InstanceInfo,
-    options: { pollMs: number; signal: AbortSignal; onWait: (active: InstanceInfo | undefined) => void }
+    options: { pollMs: number; signal: AbortSignal; onHolder: (active: InstanceInfo | undefined) => void }
   ): Promise<DataDirLock> {
-    let lock = DataDirLock.tryAcquire(dataDir, holder)
-    if (lock !== undefined) return lock
-    options.onWait(DataDirLock.holder(dataDir))
+    let lock = DataDirLock.tryAcquire(dataDir)
+    let told: string | undefined
     while (lock === undefined) {
+      const holder = DataDirLock.holder(dataDir)
+      if (JSON.stringify(holder) !== told) options.onHolder(holder)
+      told = JSON.stringify(holder)
       await sleep(options.pollMs, undefined, { signal: options.signal })
-      lock = DataDirLock.tryAcquire(dataDir, { ...holder, since: Date.now() })
+      lock = DataDirLock.tryAcquire(dataDir)
     }
     return lock
+  }
+
+  /** Records that `holder` holds the directory, for the standbys to show. */
+  announce(holder: InstanceInfo): void {
+    const temporary = join(this.dataDir, `${ACTIVE_FILE}.${process.pid}.tmp`)
+    writeFileSync(temporary, `${JSON.stringify(holder)}\n`)
+    renameSync(temporary, join(this.dataDir, ACTIVE_FILE))
   }
 
   /** Lets a standby take over: closing the connection drops the OS lock. */

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { type TestContext, test } from 'node:test'
+import mqtt from 'mqtt'
 import { encodeAck } from '../../common/contract/ack.js'
 import type { CommandRecord } from '../../service/api/api-types.js'
 import type { CommandTracker } from '../../service/commands/command-tracker.js'
+import { PeerSessions } from '../../service/peers/peer-sessions.js'
 import { commandChangeTopic, decodeCommandChange, encodePeerMessage } from '../../service/peers/peer-topics.js'
 import type { RunningService } from '../../service/service.js'
 import { waitFor, watch } from '../devices/helpers/device-fixture.js'
@@ -71,4 +73,35 @@ test('active-active: an ack received by one instance completes the command anoth
     'the acked record published again'
   )
   for (const service of [a, b]) assert.equal(service.commands.history('home/hall')[0]?.state, 'acked')
+})
+
+test('active-active: a dead instance is adopted by the survivor with the smallest client id, and let go once an operator clears its announcement', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const b = await startPeer(t, running.url, 'service-b')
+  const c = await startPeer(t, running.url, 'service-c')
+  // An instance that dies without a DISCONNECT: its will (after the 1 s Will Delay) says it is gone.
+  const ghost = PeerSessions.presenceOf({ clientId: 'service-a', host: 'elsewhere', pid: 1, since: Date.now() })
+  const a = mqtt.connect(running.url, {
+    protocolVersion: 5,
+    clientId: 'service-a',
+    clean: false,
+    reconnectPeriod: 0,
+    properties: { sessionExpiryInterval: 3600 },
+    will: { topic: ghost.topic, payload: ghost.gone, qos: 1, retain: true, properties: { willDelayInterval: 1 } }
+  })
+  await new Promise((resolve) => a.once('connect', resolve))
+  await a.publishAsync(ghost.topic, ghost.online, { qos: 1, retain: true })
+  const stateOfA = (service: RunningService) => service.peers?.().find((peer) => peer.clientId === 'service-a')
+  await waitFor(() => stateOfA(b)?.state === 'active' && stateOfA(c)?.state === 'active', 'a announced to both')
+  a.stream.destroy()
+
+  await waitFor(() => stateOfA(b)?.adoptedBy === 'service-b' && stateOfA(c)?.adoptedBy === 'service-b', 'a adopted by b, as c sees too')
+  const operator = await mqtt.connectAsync(running.url, { protocolVersion: 5 })
+  t.after(() => operator.endAsync(true))
+  await operator.publishAsync(ghost.topic, Buffer.alloc(0), { qos: 1, retain: true })
+  await waitFor(() => stateOfA(b) === undefined && stateOfA(c) === undefined, 'a forgotten by both')
+  // Let go for good: its session is not taken again.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  assert.equal(stateOfA(b), undefined)
 })
