@@ -51,6 +51,8 @@ export interface ServiceLinkOptions {
    * link then stops instead of reconnecting. Absent: the link reconnects, taking the session back (its own).
    */
   onTakenOver?: () => void
+  /** Called on every CONNACK with whether the broker still had the session, after the presence is published. */
+  onConnect?: (sessionPresent: boolean) => void
 }
 
 /** What the link does with what it receives, given when it connects (by ingest, which sorts the messages out). */
@@ -132,6 +134,7 @@ export class ServiceLink implements Publisher {
         client
           .publishAsync(presence.topic, presence.online, { qos: 1, retain: true })
           .catch((error: unknown) => options.logger.warn({ err: error }, 'announcing this instance failed'))
+      options.onConnect?.(connack.sessionPresent)
     })
     client.on('disconnect', (packet) => {
       if (packet.reasonCode !== SESSION_TAKEN_OVER) return

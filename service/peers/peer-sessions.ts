@@ -136,6 +136,14 @@ export class PeerSessions {
       presence: { topic: presenceTopic(peer.clientId), online: encodePeerMessage(held), gone: encodePeerMessage(gone) },
       onTakenOver: () => {
         if (this.adopted.get(peer.clientId) === link) this.adopted.delete(peer.clientId)
+      },
+      onConnect: (sessionPresent) => {
+        if (sessionPresent || this.adopted.get(peer.clientId) !== link) return
+        // Its session had expired (or it never had one): nothing waits in it, and nobody needs to hold it.
+        logger.info({ peer: peer.clientId }, `instance ${peer.clientId} has no session left on the broker: retiring it`)
+        // On this link, after its own announcement, so that the cleared one is the one retained.
+        link.publish(presenceTopic(peer.clientId), Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {})
+        this.retire(peer.clientId)
       }
     })
     this.adopted.set(peer.clientId, link)

@@ -105,3 +105,17 @@ test('active-active: a dead instance is adopted by the survivor with the smalles
   await new Promise((resolve) => setTimeout(resolve, 300))
   assert.equal(stateOfA(b), undefined)
 })
+
+test('active-active: a dead instance whose session is gone from the broker is retired, not held', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const b = await startPeer(t, running.url, 'service-b')
+  const ghost = PeerSessions.presenceOf({ clientId: 'service-a', host: 'elsewhere', pid: 1, since: Date.now() })
+  const { client } = await watch(t, running.url, [ghost.topic])
+  const states: string[] = []
+  client.on('message', (_topic, payload) => states.push(payload.length === 0 ? 'cleared' : JSON.parse(payload.toString()).state))
+  await client.publishAsync(ghost.topic, ghost.gone, { qos: 1, retain: true })
+  await waitFor(() => states.at(-1) === 'cleared', 'the announcement cleared')
+  assert.deepEqual(states, ['gone', 'adopted', 'cleared'])
+  assert.deepEqual(b.peers?.(), [])
+})
