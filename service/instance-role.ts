@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
-import type { InstanceInfo, InstanceStatus, PeerStatus } from './api/api-types.js'
+import { resolve } from 'node:path'
+import type { InstanceInfo, InstanceMode, InstanceStatus, PeerStatus } from './api/api-types.js'
 import type { InstanceDesk } from './api/service-parts.js'
 
 /**
@@ -15,11 +16,12 @@ export class InstanceRole implements InstanceDesk {
   /** active-active: the peers as the broker announces them; set once the service runs. */
   peers: (() => PeerStatus[]) | undefined
 
-  constructor(
-    clientId: string,
-    readonly mode: InstanceStatus['mode']
-  ) {
-    this.instance = { clientId, host: hostname(), pid: process.pid, since: Date.now() }
+  constructor(clientId: string, mode: InstanceMode, dataDir: string) {
+    this.instance = { clientId, mode, host: hostname(), dataDir: resolve(dataDir), pid: process.pid, since: Date.now() }
+  }
+
+  get mode(): InstanceMode {
+    return this.instance.mode
   }
 
   /** This instance now holds the work (took the data directory, or started active-active). */
@@ -33,7 +35,6 @@ export class InstanceRole implements InstanceDesk {
     return {
       instance: { ...this.instance },
       role: this.role,
-      mode: this.mode,
       ...(this.active === undefined ? {} : { active: { ...this.active } }),
       ...(this.peers === undefined ? {} : { peers: this.peers() })
     }

@@ -12,6 +12,7 @@ import { createApi } from './api/create-api.js'
 import type { HistoryStore } from './history/history-store.js'
 import { describeHistory, openHistory } from './history-option.js'
 import { InstanceRole } from './instance-role.js'
+import { findRival, rivalMessage } from './peers/rival-check.js'
 import { startRetention } from './retention-timer.js'
 import { startService } from './service.js'
 import { type ServiceSettings, serviceSettingsFrom } from './service-options.js'
@@ -78,7 +79,11 @@ export async function runServiceCommand(args: string[], parts: ServiceCommandPar
       : await loadApiToken(settings.dataDir, settings.apiToken).catch((error: unknown) => {
           throw new CommandError(`cannot read or write the API token: ${(error as Error).message}`)
         })
-  const role = new InstanceRole(settings.clientId, settings.history.kind === 'sqlite' ? 'active-standby' : 'active-active')
+  const role = new InstanceRole(
+    settings.clientId,
+    settings.history.kind === 'sqlite' ? 'active-standby' : 'active-active',
+    settings.dataDir
+  )
   let handler: RequestListener = standbyApi(role, logger)
   const server = createServer((req, res) => handler(req, res))
   const standing = new AbortController()
@@ -101,6 +106,11 @@ export async function runServiceCommand(args: string[], parts: ServiceCommandPar
       lock = await waitAsStandby(settings.dataDir, role, logger, standing.signal)
       if (lock === undefined) return
     }
+  }
+  const rival = await findRival({ ...settings, self: role.instance })
+  if (rival !== undefined) {
+    await closeAll()
+    throw new CommandError(rivalMessage(rival, role.instance))
   }
   role.becomeActive()
   lock?.announce(role.instance)
@@ -145,7 +155,7 @@ async function startParts(
     clientId: settings.clientId,
     alertRules: settings.alertRules,
     ...(settings.webhookUrl === undefined ? {} : { webhookUrl: settings.webhookUrl }),
-    ...(role.mode === 'active-active' ? { peer: role.instance } : {}),
+    instance: role.instance,
     logger
   }).catch(async (error: unknown) => {
     await history.close()

@@ -58,11 +58,12 @@ export interface ServiceOptions {
   resendCooldownMs?: number
   logger: Logger
   /**
-   * Active-active (a history the instances share, InfluxDB): this instance, announced to the others. Each then
-   * shares the last readings and command changes it makes (peers/shared-state.ts) and adopts a dead one's
-   * broker session (peers/peer-sessions.ts). Absent: the instance works alone (SQLite, or one instance).
+   * This instance, announced to the others on the broker (so that an instance that would split the readings
+   * with it refuses to start: peers/rival-check.ts). Active-active (a history the instances share, InfluxDB):
+   * each also shares the last readings and command changes it makes (peers/shared-state.ts) and adopts a dead
+   * one's broker session (peers/peer-sessions.ts). Absent: nothing is announced (tests of one instance).
    */
-  peer?: InstanceInfo
+  instance?: InstanceInfo
   /** Timer periods and batch sizes; the defaults suit production, tests shorten them. */
   timing?: ServiceTiming
 }
@@ -112,7 +113,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     password: options.password,
     sessionExpirySeconds: options.sessionExpirySeconds,
     logger,
-    ...(options.peer === undefined ? {} : { presence: PeerSessions.presenceOf(options.peer) })
+    ...(options.instance === undefined ? {} : { presence: PeerSessions.presenceOf(options.instance) })
   })
   // Adoption starts from a message ingest brought, so ingest exists by then.
   const { shared, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
@@ -191,13 +192,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
 }
 
-/** Active-active's parts when `options.peer` is given: what this instance shares, and the watch over the others' sessions. */
+/** Active-active's parts: what this instance shares, and the watch over the others' sessions. */
 function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageHandler): { shared?: SharedState; peers?: PeerSessions } {
-  if (options.peer === undefined) return {}
+  const self = options.instance
+  if (self?.mode !== 'active-active') return {}
   const { urls, username, password, sessionExpirySeconds, logger } = options
   return {
     shared: new SharedState(link, logger),
-    peers: new PeerSessions({ self: options.peer, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
+    peers: new PeerSessions({ self, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
   }
 }
 

@@ -35,12 +35,13 @@ export class PeerSessions {
 
   constructor(private readonly options: PeerSessionsOptions) {}
 
-  /** This instance's own announcement, for its link: active on every connect, gone as its will. */
+  /** This instance's own announcement, for its link: active on every connect, gone as its will, stopped on a clean close. */
   static presenceOf(self: InstanceInfo): Presence {
     return {
       topic: presenceTopic(self.clientId),
       online: encodePeerMessage({ ...self, state: 'active' }),
-      gone: encodePeerMessage({ ...self, state: 'gone' })
+      gone: encodePeerMessage({ ...self, state: 'gone' }),
+      stopped: encodePeerMessage({ ...self, state: 'stopped' })
     }
   }
 
@@ -80,8 +81,8 @@ export class PeerSessions {
   }
 
   /**
-   * Stops holding adopted sessions. Each is announced gone first, so that another survivor adopts it: a clean
-   * DISCONNECT sends no will.
+   * Stops holding adopted sessions. Each is announced gone once let go, so that another survivor adopts it: a
+   * clean DISCONNECT sends no will.
    */
   async close(): Promise<void> {
     this.closed = true
@@ -92,7 +93,6 @@ export class PeerSessions {
       const peer = this.peers.get(clientId)
       if (peer !== undefined) this.announce(goneRecord(peer))
     }
-    this.announce({ ...this.options.self, state: 'stopped' })
   }
 
   /**

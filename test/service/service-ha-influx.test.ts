@@ -28,8 +28,10 @@ test('InfluxDB history: two active instances answer for every device and command
   ] as const) {
     await eventually(
       async () => {
-        const { role, mode, peers } = await status(service)
-        return role === 'active' && mode === 'active-active' && peers?.some((peer) => peer.clientId === other && peer.state === 'active')
+        const { role, instance, peers } = await status(service)
+        return role === 'active' &&
+          instance.mode === 'active-active' &&
+          peers?.some((peer) => peer.clientId === other && peer.state === 'active')
           ? true
           : undefined
       },

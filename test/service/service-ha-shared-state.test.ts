@@ -4,6 +4,7 @@ import mqtt from 'mqtt'
 import { encodeAck } from '../../common/contract/ack.js'
 import type { CommandRecord } from '../../service/api/api-types.js'
 import type { CommandTracker } from '../../service/commands/command-tracker.js'
+import type { Presence } from '../../service/ingest/service-link.js'
 import { PeerSessions } from '../../service/peers/peer-sessions.js'
 import { commandChangeTopic, decodeCommandChange, encodePeerMessage } from '../../service/peers/peer-topics.js'
 import type { RunningService } from '../../service/service.js'
@@ -19,7 +20,19 @@ async function startPeer(t: TestContext, url: string, clientId: string): Promise
     dataDir,
     history: recordingHistory(t, dataDir),
     clientId,
-    peer: { clientId, host: 'test', pid: process.pid, since: Date.now() }
+    instance: { clientId, mode: 'active-active', host: 'test', dataDir, pid: process.pid, since: Date.now() }
+  })
+}
+
+/** The announcements of 'service-a', an instance on another machine that no test process runs. */
+function ghostPresence(): Presence {
+  return PeerSessions.presenceOf({
+    clientId: 'service-a',
+    mode: 'active-active',
+    host: 'elsewhere',
+    dataDir: '/x',
+    pid: 1,
+    since: Date.now()
   })
 }
 
@@ -81,7 +94,7 @@ test('active-active: a dead instance is adopted by the survivor with the smalles
   const b = await startPeer(t, running.url, 'service-b')
   const c = await startPeer(t, running.url, 'service-c')
   // An instance that dies without a DISCONNECT: its will (after the 1 s Will Delay) says it is gone.
-  const ghost = PeerSessions.presenceOf({ clientId: 'service-a', host: 'elsewhere', pid: 1, since: Date.now() })
+  const ghost = ghostPresence()
   const a = mqtt.connect(running.url, {
     protocolVersion: 5,
     clientId: 'service-a',
@@ -110,7 +123,7 @@ test('active-active: a dead instance whose session is gone from the broker is re
   const running = await startBroker()
   t.after(() => running.close())
   const b = await startPeer(t, running.url, 'service-b')
-  const ghost = PeerSessions.presenceOf({ clientId: 'service-a', host: 'elsewhere', pid: 1, since: Date.now() })
+  const ghost = ghostPresence()
   const { client } = await watch(t, running.url, [ghost.topic])
   const states: string[] = []
   client.on('message', (_topic, payload) => states.push(payload.length === 0 ? 'cleared' : JSON.parse(payload.toString()).state))

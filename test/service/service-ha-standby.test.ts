@@ -17,7 +17,7 @@ test('SQLite history: a second instance on the data directory waits as a standby
   const second = await startServiceProcess(t, args)
   const standby = await second.api<InstanceStatus>('/api/instance')
   assert.equal(standby.role, 'standby')
-  assert.equal(standby.mode, 'active-standby')
+  assert.equal(standby.instance.mode, 'active-standby')
   assert.equal(standby.active?.pid, first.pid)
   assert.match(second.output(), /standby: .* holds .*taking over when it is gone/)
   const refused = await fetch(`${second.url}/api/devices`, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } })
