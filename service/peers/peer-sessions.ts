@@ -121,7 +121,8 @@ export class PeerSessions {
     const active = [...this.peers.values()].filter((peer) => peer.state === 'active').map((peer) => peer.clientId)
     if ([self, ...active].sort()[0] !== self) return
     for (const peer of this.peers.values()) {
-      if (peer.state === 'gone' && !this.adopted.has(peer.clientId)) this.adopt(peer)
+      // A gone SQLite instance's session is its standby's to take over, with its data directory.
+      if (peer.state === 'gone' && peer.mode === 'active-active' && !this.adopted.has(peer.clientId)) this.adopt(peer)
     }
   }
 
