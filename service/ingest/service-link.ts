@@ -163,17 +163,16 @@ export class ServiceLink implements Publisher {
   }
 
   /**
-   * A clean DISCONNECT (after the presence's `stopped`) once our own publishes are acknowledged (waiting at most `waitMs`); the broker keeps the
-   * session (and queues readings) for its expiry. Without a broker, or past the wait, the socket is just closed:
+   * A clean DISCONNECT (after the presence's `stopped`) once our own publishes are acknowledged (waiting at
+   * most `waitMs`); the broker keeps the session (and queues readings) for its expiry. Without a broker, or past the wait, the socket is just closed:
    * mqtt.js's own `end()` would wait for those acknowledgements forever.
    */
   async close(waitMs = 2000): Promise<void> {
     const client = this.client
     if (client === undefined) return
-    const stopped = this.options.presence?.stopped
-    if (stopped !== undefined && client.connected) {
-      client.publish(this.options.presence!.topic, stopped, { qos: 1, retain: true }, () => {})
-    }
+    const presence = this.options.presence
+    if (presence?.stopped !== undefined && client.connected)
+      client.publish(presence.topic, presence.stopped, { qos: 1, retain: true }, () => {})
     const unacknowledged = (): boolean => Object.keys(client.outgoing).length > 0
     if (client.connected && unacknowledged()) {
       let timer: NodeJS.Timeout | undefined
