@@ -19,7 +19,7 @@ test('SQLite history: a second instance on the data directory waits as a standby
   assert.equal(standby.role, 'standby')
   assert.equal(standby.instance.mode, 'active-standby')
   assert.equal(standby.active?.pid, first.pid)
-  assert.match(second.output(), /standby: .* holds .*taking over when it is gone/)
+  await second.logged(/standby: .* holds .*taking over when it is gone/)
   const refused = await fetch(`${second.url}/api/devices`, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } })
   assert.equal(refused.status, 503)
   assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'standby')
@@ -43,7 +43,7 @@ test('SQLite history: a second instance on the data directory waits as a standby
   )
   const takeoverMs = Date.now() - killedAt
   assert.ok(takeoverMs < 5000, `took over after ${takeoverMs} ms`)
-  assert.match(second.output(), /taking over .*: the active instance is gone/)
+  await second.logged(/taking over .*: the active instance is gone/)
   await new Promise((resolve) => setTimeout(resolve, 500))
   await device.stop()
 

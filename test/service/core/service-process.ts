@@ -13,6 +13,8 @@ export interface ServiceProcess {
   pid: number
   /** Everything it wrote so far, stdout and stderr. */
   output(): string
+  /** Resolves once its output matches `pattern` (a log line may come after an API answer: they use different pipes). */
+  logged(pattern: RegExp): Promise<void>
   /** A request to its API with the token; fails the test unless the answer is 2xx. */
   api<T>(path: string, init?: RequestInit): Promise<T>
   /** SIGTERM, then its exit code. */
@@ -53,6 +55,12 @@ export async function startServiceProcess(t: TestContext, args: string[]): Promi
     url,
     pid: child.pid!,
     output: () => output,
+    async logged(pattern: RegExp): Promise<void> {
+      await eventually(
+        async () => (pattern.test(output) ? true : undefined),
+        () => `${pattern} in the output\n${output}`
+      )
+    },
     async api<T>(path: string, init: RequestInit = {}): Promise<T> {
       const response = await fetch(url + path, {
         ...init,
