@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { RequestHandler } from 'express'
 import type { Logger } from 'pino'
@@ -11,9 +11,13 @@ import { type ApiToken, loadApiToken } from './api/api-token.js'
 import { createApi } from './api/create-api.js'
 import type { HistoryStore } from './history/history-store.js'
 import { describeHistory, openHistory } from './history-option.js'
+import { InstanceRole } from './instance-role.js'
+import { findRival, rivalMessage } from './peers/rival-check.js'
 import { startRetention } from './retention-timer.js'
 import { startService } from './service.js'
 import { type ServiceSettings, serviceSettingsFrom } from './service-options.js'
+import { DataDirLock } from './standby/data-dir-lock.js'
+import { standbyApi } from './standby/standby-api.js'
 
 /** `thermopost service`: reads its settings, opens the history, starts the core and serves the API (and the dashboard given to it). */
 
@@ -40,8 +44,10 @@ device registry, setpoint commands, alerts, and on one HTTP port the REST API, i
                        process list does not show. Without either: DIR/api-token, generated on the first start
   --api-open           no token needed for the API (say, behind a proxy that authenticates); a warning is
                        logged when --http-host is not a loopback address
-  --client-id ID       the MQTT client id (default thermopost-service); give each instance its own, the
-                       instances then share the readings between them
+  --client-id ID       the MQTT client id (default thermopost-service): the broker session the readings
+                       queue in. With --history influx://... give each instance its own: they all run
+                       (active-active). With SQLite, instances on one --data-dir keep the same one: the
+                       first holds the directory, the others wait as standbys and take over when it dies
   --webhook-url URL    alerts are also POSTed there as JSON when raised, acknowledged and cleared
 
 Alert rules are a list in the config file only:
@@ -55,7 +61,11 @@ export interface ServiceCommandParts {
   dashboard: () => RequestHandler
 }
 
-/** `thermopost service`: the history store, the service core, then the API; SIGINT / SIGTERM close them in reverse. */
+/**
+ * `thermopost service`: with the SQLite history, first the data directory's lock (a second instance on the
+ * same directory waits as a standby, serving only `/api/health` and `/api/instance`, and takes over when the
+ * holder is gone); then the history store, the service core and the API. SIGINT / SIGTERM close them in reverse.
+ */
 export async function runServiceCommand(args: string[], parts: ServiceCommandParts): Promise<void> {
   const settings = await serviceSettingsFrom(args, process.env)
   if (settings === undefined) {
@@ -69,6 +79,66 @@ export async function runServiceCommand(args: string[], parts: ServiceCommandPar
       : await loadApiToken(settings.dataDir, settings.apiToken).catch((error: unknown) => {
           throw new CommandError(`cannot read or write the API token: ${(error as Error).message}`)
         })
+  const role = new InstanceRole(
+    settings.clientId,
+    settings.history.kind === 'sqlite' ? 'active-standby' : 'active-active',
+    settings.dataDir
+  )
+  let handler: RequestListener = standbyApi(role, logger)
+  const server = createServer((req, res) => handler(req, res))
+  const standing = new AbortController()
+  let lock: DataDirLock | undefined
+  let running: RunningParts | undefined
+  const closeAll = async (): Promise<void> => {
+    standing.abort()
+    // Event streams never end on their own: without closing them, server.close would wait for ever.
+    server.close()
+    server.closeAllConnections()
+    await running?.close()
+    lock?.release()
+  }
+  closeOnSignals(logger, () => closeAll())
+  if (role.mode === 'active-standby') {
+    lock = DataDirLock.tryAcquire(settings.dataDir)
+    if (lock === undefined) {
+      await listenOrClose(server, settings, closeAll)
+      logStart(logger, server, settings, token, describeHistory(settings.history))
+      lock = await waitAsStandby(settings.dataDir, role, logger, standing.signal)
+      if (lock === undefined) return
+    }
+  }
+  const rival = await findRival({ ...settings, self: role.instance })
+  if (rival !== undefined) {
+    await closeAll()
+    throw new CommandError(rivalMessage(rival, role.instance))
+  }
+  role.becomeActive()
+  lock?.announce(role.instance)
+  running = await startParts(settings, token, role, logger, parts).catch(async (error: unknown) => {
+    await closeAll()
+    throw error
+  })
+  handler = running.app
+  if (!server.listening) {
+    await listenOrClose(server, settings, closeAll)
+    logStart(logger, server, settings, token, describeHistory(settings.history))
+  }
+  logger.info({ role: role.status() }, `active (${role.mode})`)
+}
+
+interface RunningParts {
+  app: RequestListener
+  close(): Promise<void>
+}
+
+/** The history store, the service core, retention and the API app, closed in reverse by `close`. */
+async function startParts(
+  settings: ServiceSettings,
+  token: ApiToken | undefined,
+  role: InstanceRole,
+  logger: Logger,
+  parts: ServiceCommandParts
+): Promise<RunningParts> {
   let history: HistoryStore
   try {
     history = await openHistory(settings.history, { retentionRaw: settings.retentionRawMs })
@@ -85,11 +155,13 @@ export async function runServiceCommand(args: string[], parts: ServiceCommandPar
     clientId: settings.clientId,
     alertRules: settings.alertRules,
     ...(settings.webhookUrl === undefined ? {} : { webhookUrl: settings.webhookUrl }),
+    instance: role.instance,
     logger
   }).catch(async (error: unknown) => {
     await history.close()
     throw error
   })
+  role.peers = service.peers
   const stopRetention = startRetention(history, logger)
   const { devices, commands, alerts, broker, live } = service
   const app = createApi({
@@ -99,28 +171,58 @@ export async function runServiceCommand(args: string[], parts: ServiceCommandPar
     broker,
     live,
     history,
+    instance: role,
     auth: { token: token?.token, open: settings.apiOpen },
     logger,
     dashboard: parts.dashboard()
   })
-  const server = createServer(app)
-  const closeAll = async (): Promise<void> => {
-    // Event streams never end on their own: without closing them, server.close would wait for ever.
-    server.close()
-    server.closeAllConnections()
-    await service.close()
-    stopRetention()
-    await history.close()
+  return {
+    app,
+    async close() {
+      await service.close()
+      stopRetention()
+      await history.close()
+    }
   }
+}
+
+/** Waits for the data directory's lock, saying who holds it; undefined when asked to stop meanwhile. */
+async function waitAsStandby(dataDir: string, role: InstanceRole, logger: Logger, signal: AbortSignal): Promise<DataDirLock | undefined> {
+  try {
+    const lock = await DataDirLock.acquire(dataDir, {
+      pollMs: STANDBY_POLL_MS,
+      signal,
+      onHolder: (active) => {
+        role.active = active
+        logger.info(
+          { active, dataDir },
+          `standby: ${active === undefined ? 'another instance' : `${active.host} pid ${active.pid}`} holds ${dataDir}; taking over when it is gone (for two active instances use --history influx://...)`
+        )
+        if (active !== undefined && active.clientId !== role.instance.clientId)
+          logger.warn(
+            { active: active.clientId, standby: role.instance.clientId },
+            'the active instance has another --client-id: after a takeover the readings queued in its session wait for it; give both the same'
+          )
+      }
+    })
+    logger.info({ previous: role.active, dataDir }, `taking over ${dataDir}: the active instance is gone`)
+    return lock
+  } catch (error) {
+    if (signal.aborted) return undefined
+    throw error
+  }
+}
+
+/** How often a standby tries the data directory's lock: the most a takeover waits after the holder died, ms. */
+const STANDBY_POLL_MS = 500
+
+async function listenOrClose(server: Server, settings: ServiceSettings, closeAll: () => Promise<void>): Promise<void> {
   try {
     await listen(server, settings)
   } catch (error) {
     await closeAll()
     throw error
   }
-  logStart(logger, server, settings, token, describeHistory(settings.history))
-
-  closeOnSignals(logger, () => closeAll())
 }
 
 async function listen(server: Server, { httpHost, httpPort }: ServiceSettings): Promise<void> {

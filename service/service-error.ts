@@ -14,6 +14,7 @@ export const serviceErrors = {
   'unsupported-media-type': { status: 415, message: 'the request body must be JSON (Content-Type: application/json)' },
   'history-unavailable': { status: 503, message: 'the history store cannot be reached' },
   'broker-unavailable': { status: 503, message: 'the service is not connected to the broker' },
+  standby: { status: 503, message: 'this instance is a standby: the active instance answers (GET /api/instance says which)' },
   internal: { status: 500, message: 'the service failed to answer this request; the details are in its log' }
 } as const satisfies Record<string, { status: number; message: string }>
 

@@ -10,15 +10,19 @@ import { AlertLog } from './alerts/alert-log.js'
 import { AlertMonitor } from './alerts/alert-monitor.js'
 import type { AlertRule } from './alerts/alert-rule.js'
 import { Webhook } from './alerts/webhook.js'
+import type { CommandRecord, InstanceInfo, PeerStatus } from './api/api-types.js'
 import type { ServiceParts } from './api/service-parts.js'
 import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
 import { CommandLog } from './commands/command-log.js'
 import { CommandTracker } from './commands/command-tracker.js'
 import type { HistoryStore } from './history/history-store.js'
-import { Ingest, type IngestOptions } from './ingest/ingest.js'
+import { Ingest, type IngestOptions, type IngestRoute } from './ingest/ingest.js'
 import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
-import { type IncomingMessage, ServiceLink } from './ingest/service-link.js'
+import { type IncomingMessage, type MessageHandler, ServiceLink } from './ingest/service-link.js'
 import { LiveHub } from './live/live-hub.js'
+import { PeerSessions } from './peers/peer-sessions.js'
+import { SharedState } from './peers/shared-state.js'
+import type { Reading } from './reading.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
 import { openStateDb } from './state/state-db.js'
@@ -53,6 +57,13 @@ export interface ServiceOptions {
   /** At most one automatic re-send of a desired setpoint per device per this long, ms; 5 min by default. */
   resendCooldownMs?: number
   logger: Logger
+  /**
+   * This instance, announced to the others on the broker (so that an instance that would split the readings
+   * with it refuses to start: peers/rival-check.ts). Active-active (a history the instances share, InfluxDB):
+   * each also shares the last readings and command changes it makes (peers/shared-state.ts) and adopts a dead
+   * one's broker session (peers/peer-sessions.ts). Absent: nothing is announced (tests of one instance).
+   */
+  instance?: InstanceInfo
   /** Timer periods and batch sizes; the defaults suit production, tests shorten them. */
   timing?: ServiceTiming
 }
@@ -78,6 +89,8 @@ export interface ServiceTiming {
 export interface RunningService extends ServiceParts {
   /** Payloads no adapter could read, counted per adapter and reason. */
   unrecognized: UnrecognizedPayloads
+  /** Active-active: the other instances as they last announced themselves. */
+  peers?: () => PeerStatus[]
   /** Resolves once the first subscriptions are in place; the service also runs (and retries) without a broker. */
   ready: Promise<void>
   /** Stores and acknowledges what is queued, disconnects (the broker keeps the session), stops every timer. */
@@ -99,8 +112,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     username: options.username,
     password: options.password,
     sessionExpirySeconds: options.sessionExpirySeconds,
-    logger
+    logger,
+    ...(options.instance === undefined ? {} : { presence: PeerSessions.presenceOf(options.instance) })
   })
+  // Adoption starts from a message ingest brought, so ingest exists by then.
+  const { shared, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
   const live = new LiveHub(logger)
   const emit = live.emit.bind(live)
   const db = openStateDb(options.dataDir)
@@ -121,7 +137,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     timeoutMs: options.commandTimeoutMs,
     expirySeconds: options.commandExpirySeconds,
     resendCooldownMs: options.resendCooldownMs,
-    tickMs: timing.commandTickMs
+    tickMs: timing.commandTickMs,
+    ...(shared === undefined ? {} : { share: (record: CommandRecord) => shared.shareCommand(record) })
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
   const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
@@ -137,7 +154,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   })
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
-  const ingest = new Ingest({
+  const peerRoutes = [...(shared?.routes({ registry, commands }) ?? []), ...(peers === undefined ? [] : [peers.route()])]
+  const ingest: Ingest = new Ingest({
     link,
     shareGroup: options.shareGroup,
     dispatcher: new AdapterDispatcher(options.adapters ?? createAdapters(), unrecognized),
@@ -146,7 +164,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     history: options.history,
     batch: timing.batch,
     closeTimeoutMs: timing.closeTimeoutMs,
-    ...ingestHandlers({ registry, commands, alerts, broker, unrecognized }),
+    ...ingestHandlers({ registry, commands, alerts, broker, unrecognized }, peerRoutes),
+    ...(shared === undefined ? {} : { onStored: (readings: readonly Reading[]) => shared.readingsStored(readings) }),
     logger
   })
   return {
@@ -157,9 +176,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     live,
     history: options.history,
     unrecognized,
+    ...(peers === undefined ? {} : { peers: () => peers.list() }),
     ready: link.ready,
     async close() {
       await ingest.close()
+      await peers?.close()
       await link.close()
       commands.close()
       alerts.close()
@@ -171,6 +192,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
 }
 
+/** Active-active's parts: what this instance shares, and the watch over the others' sessions. */
+function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageHandler): { shared?: SharedState; peers?: PeerSessions } {
+  const self = options.instance
+  if (self?.mode !== 'active-active') return {}
+  const { urls, username, password, sessionExpirySeconds, logger } = options
+  return {
+    shared: new SharedState(link, logger),
+    peers: new PeerSessions({ self, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
+  }
+}
+
 interface IngestReaders {
   registry: DeviceRegistry
   commands: CommandTracker
@@ -179,14 +211,14 @@ interface IngestReaders {
   unrecognized: UnrecognizedPayloads
 }
 
-/** Who reads what ingest receives: every reading goes to the registry, the commands and the alerts; meta, acks and $SYS to one each. */
-function ingestHandlers({
-  registry,
-  commands,
-  alerts,
-  broker,
-  unrecognized
-}: IngestReaders): Pick<IngestOptions, 'onReading' | 'onStatus' | 'routes'> {
+/**
+ * Who reads what ingest receives: every reading goes to the registry, the commands and the alerts; meta, acks
+ * and $SYS to one each; and what the other instances share to `peerRoutes`.
+ */
+function ingestHandlers(
+  { registry, commands, alerts, broker, unrecognized }: IngestReaders,
+  peerRoutes: readonly IngestRoute[]
+): Pick<IngestOptions, 'onReading' | 'onStatus' | 'routes'> {
   return {
     onReading: (reading) => {
       registry.noteReading(reading)
@@ -197,7 +229,8 @@ function ingestHandlers({
     routes: [
       { filter: `${TOPIC_ROOT}/+/+/meta`, handle: metaHandler(registry, unrecognized) },
       { filter: `${TOPIC_ROOT}/+/+/ack`, handle: ({ topic, payload }) => commands.handleAck(topic, payload) },
-      { filter: SYS_FILTER, handle: ({ topic, payload }) => broker.handle(topic, payload) }
+      { filter: SYS_FILTER, handle: ({ topic, payload }) => broker.handle(topic, payload) },
+      ...peerRoutes
     ]
   }
 }

@@ -102,3 +102,43 @@ export type LiveEvent =
   | { type: 'command'; command: CommandRecord }
   | { type: 'alert'; alert: AlertRecord }
   | { type: 'broker'; broker: BrokerStatus }
+
+/**
+ * How instances share the work. active-standby (SQLite history): one instance at a time holds the data
+ * directory, the others wait for it; active-active (InfluxDB): every instance ingests, and each answers for
+ * every device and command.
+ */
+export type InstanceMode = 'active-standby' | 'active-active'
+
+/** One running service instance, as the log, the API and its peers name it. */
+export interface InstanceInfo {
+  /** Its MQTT client id: the broker session its readings queue in. */
+  clientId: string
+  mode: InstanceMode
+  host: string
+  /** Its data directory, absolute: instances on one machine and directory are one active and its standbys. */
+  dataDir: string
+  pid: number
+  /** When it became active (or, for a standby, when it started waiting). */
+  since: number
+}
+
+/** Another active instance (active-active), as its retained presence on the broker says. */
+export interface PeerStatus extends InstanceInfo {
+  /**
+   * active: connected; gone: died, its session (and the readings queued in it) waits for it; adopted: gone, and
+   * `adoptedBy` holds its session meanwhile, storing its share of the readings; stopped: closed cleanly.
+   */
+  state: 'active' | 'gone' | 'adopted' | 'stopped'
+  adoptedBy?: string
+}
+
+/** `GET /api/instance`: which instance answered, whether it is the active one, and how the instances share the work. */
+export interface InstanceStatus {
+  instance: InstanceInfo
+  role: 'active' | 'standby'
+  /** active-standby: the instance holding the data directory (this one when it is active). */
+  active?: InstanceInfo
+  /** active-active: the other instances the broker knows of. */
+  peers?: PeerStatus[]
+}

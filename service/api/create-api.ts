@@ -9,8 +9,9 @@ import { authRoutes, requireAuth } from './auth-routes.js'
 import { deviceRoutes } from './device-routes.js'
 import { jsonBody } from './json-body.js'
 import { type LiveEventsOptions, liveEvents } from './live-events.js'
+import { openRoutes } from './open-routes.js'
 import { readingRoutes } from './reading-routes.js'
-import type { ServiceParts } from './service-parts.js'
+import type { InstanceDesk, ServiceParts } from './service-parts.js'
 
 /** The rules the API checks input against, served so the dashboard's forms check the same ones (`GET /api/limits`). */
 const API_LIMITS: ApiLimits = { setpoint: SETPOINT_RANGE }
@@ -18,6 +19,8 @@ const API_LIMITS: ApiLimits = { setpoint: SETPOINT_RANGE }
 export interface ApiDeps extends ServiceParts {
   auth: ApiAuthOptions
   logger: Logger
+  /** Which instance this is (`GET /api/instance`); absent, that route is 404. */
+  instance?: InstanceDesk
   /** The dashboard's routes (the dashboard part's dashboardRouter(), handed in from outside the service), mounted at `/`. */
   dashboard?: RequestHandler
   /** A directory of files served at `/` after the dashboard's routes (the API keeps `/api`). */
@@ -29,7 +32,7 @@ export interface ApiDeps extends ServiceParts {
 
 /**
  * The service's HTTP side: the REST API and the live feed under `/api`, and the dashboard at `/` when there
- * is one. Only `/api/health` (for supervisors), `/api/login` and `/api/session` are open; everything else
+ * is one. Only `/api/health` and `/api/instance` (for supervisors and load balancers), `/api/login` and `/api/session` are open; everything else
  * wants the token or a login session (see api-auth.ts). Answers under /api are never cached.
  */
 export function createApi(deps: ApiDeps): Express {
@@ -41,9 +44,7 @@ export function createApi(deps: ApiDeps): Express {
     next()
   })
   // Bodies are parsed after authentication (login's before), so a stranger's request gets 401 whatever it carries.
-  api.get('/health', (_req, res) => {
-    res.json({ status: 'ok' })
-  })
+  api.use(openRoutes(deps.instance))
   api.use('/login', jsonBody)
   api.use(authRoutes(auth))
   api.use(requireAuth(auth))

@@ -1,5 +1,5 @@
 import type { HistoryStore } from '../history/history-store.js'
-import type { AlertRecord, AlertState, BrokerStatus, CommandRecord, DeviceSummary, LiveEvent } from './api-types.js'
+import type { AlertRecord, AlertState, BrokerStatus, CommandRecord, DeviceSummary, InstanceStatus, LiveEvent } from './api-types.js'
 
 /**
  * The seams between the REST API and the rest of the service: the registry, the command tracker, the alert
@@ -30,6 +30,10 @@ export interface AlertDesk {
 
 export interface BrokerWatch {
   status(): BrokerStatus
+}
+
+export interface InstanceDesk {
+  status(): InstanceStatus
 }
 
 export interface LiveFeed {

@@ -31,6 +31,12 @@ export interface CommandTrackerOptions {
   resendCooldownMs?: number
   /** How often timeouts and expiries are checked, ms; 250 by default. */
   tickMs?: number
+  /**
+   * Active-active: tells the other instances of each change (peers/shared-state.ts); a new command is shared,
+   * and the broker has it, before it is published to the device, so whichever instance gets the device's ack
+   * knows the command. The others' changes come back through `merge`.
+   */
+  share?: (record: CommandRecord) => Promise<void>
   now?: () => number
 }
 
@@ -39,6 +45,12 @@ interface Pending {
   /** When the timeout started: when it was published to an online device, or when the device came online. */
   sentAt?: number
 }
+
+/**
+ * How far a command has got: a change from another instance is taken only when it moves a command on, so the
+ * instances agree whatever order the changes reach them in. A late ack beats a timeout, as it does locally.
+ */
+const PROGRESS: Readonly<Record<CommandState, number>> = { queued: 0, sent: 1, 'timed-out': 2, expired: 2, acked: 3, refused: 3 }
 
 interface Desired {
   value: number
@@ -127,6 +139,8 @@ export class CommandTracker implements CommandDesk {
     const record = this.pending.get(ack.id)?.record ?? this.options.log.get(ack.id)
     // Someone else's command (Home Assistant, a person with mosquitto_pub), or one for another device.
     if (record === undefined || record.deviceId !== `${parsed.site}/${parsed.device}`) return
+    // The same ack again: a redelivery, or through a dead peer's session this instance holds.
+    if (PROGRESS[record.state] === PROGRESS.acked) return
     this.pending.delete(record.id)
     if (ack.ok) {
       this.update(record, 'acked', ack.value === undefined ? {} : { appliedValue: ack.value })
@@ -155,6 +169,26 @@ export class CommandTracker implements CommandDesk {
     })
   }
 
+  /**
+   * A command's change made by another instance (active-active): taken when it moves the command on. One that
+   * is behind what this instance knows (a timeout published just after another instance's ack) is answered
+   * with what it knows, so that the retained record, which the last publish set, ends up right too.
+   */
+  merge(change: CommandRecord): void {
+    const pending = this.pending.get(change.id)
+    const known = pending?.record ?? this.options.log.get(change.id)
+    if (known !== undefined && PROGRESS[change.state] < PROGRESS[known.state]) this.share(known)
+    if (known !== undefined && PROGRESS[change.state] <= PROGRESS[known.state]) return
+    // In place: a `send` still waiting for its PUBACK holds this object, and must see that it moved on.
+    const record = pending === undefined ? { ...change } : Object.assign(pending.record, change)
+    if (record.state === 'sent') this.pending.set(record.id, { record, sentAt: record.updatedAt })
+    else if (record.state === 'queued') this.pending.set(record.id, { record })
+    else this.pending.delete(record.id)
+    if (record.state === 'acked' && record.name === 'setpoint' && typeof record.appliedValue === 'number')
+      this.setDesired(record.deviceId, record.appliedValue, record.updatedAt)
+    this.save(record)
+  }
+
   close(): void {
     clearInterval(this.timer)
   }
@@ -177,6 +211,7 @@ export class CommandTracker implements CommandDesk {
     // Tracked before publishing: the device may answer before the broker's PUBACK reaches us.
     this.pending.set(record.id, pending)
     try {
+      await this.options.share?.({ ...record })
       await this.options.link.publish(commandTopic(device.site, device.device, 'setpoint'), encodeCommand(record.id, value), {
         qos: 1,
         properties: { messageExpiryInterval: this.expirySeconds }
@@ -186,7 +221,7 @@ export class CommandTracker implements CommandDesk {
       throw error
     }
     // An answer (or the device coming online) that came before the PUBACK was logged already.
-    if (record.state === initial) this.record(record)
+    if (record.state === initial) this.save(record)
     return { ...record }
   }
 
@@ -210,7 +245,19 @@ export class CommandTracker implements CommandDesk {
     this.record(record)
   }
 
+  /** Saves, emits and shares a change this instance made. */
   private record(record: CommandRecord): void {
+    this.save(record)
+    this.share(record)
+  }
+
+  private share(record: CommandRecord): void {
+    this.options.share?.({ ...record }).catch((error: unknown) => {
+      this.options.logger.warn({ err: error, command: record.id }, 'telling the other instances of a command change failed')
+    })
+  }
+
+  private save(record: CommandRecord): void {
     this.options.log.save(record)
     this.options.emit({ type: 'command', command: { ...record } })
   }

@@ -7,7 +7,8 @@ export type SqliteStatement<Params extends unknown[], Row = unknown> = BetterSql
 
 const require = createRequire(import.meta.url)
 
-export function openSqlite(path: string): SqliteDatabase {
+/** `options.timeout`: how long a statement waits for another connection's lock, ms (the driver's default is 5000). */
+export function openSqlite(path: string, options: { timeout?: number } = {}): SqliteDatabase {
   const Driver = require('better-sqlite3') as typeof BetterSqlite3
-  return new Driver(path)
+  return new Driver(path, options)
 }

@@ -5,12 +5,14 @@ import type { UnrecognizedPayloads } from '../adapters/unrecognized-payloads.js'
 import type { HistoryStore } from '../history/history-store.js'
 import type { Reading } from '../reading.js'
 import { ReadingBatcher, type ReadingBatcherOptions } from './reading-batcher.js'
-import type { IncomingMessage, PlannedFilter, ServiceLink } from './service-link.js'
+import type { IncomingMessage, MessageHandler, PlannedFilter, ServiceLink } from './service-link.js'
 
 /** A plain subscription of another part (meta, acks, $SYS), with the handler for its messages. */
 export interface IngestRoute {
   filter: string
   handle: (message: IncomingMessage) => void
+  /** Not the messages this instance published itself (see PlannedFilter). */
+  noLocal?: boolean
 }
 
 export interface IngestOptions {
@@ -27,6 +29,8 @@ export interface IngestOptions {
   /** What close waits for the last batch, ms, before leaving it unacknowledged; 5000 by default. */
   closeTimeoutMs?: number
   onReading: (reading: Reading) => void
+  /** Each batch of readings once it is in the history (active-active: to share the last readings). */
+  onStored?: (readings: readonly Reading[]) => void
   onStatus: (status: DeviceStatus, retained: boolean) => void
   routes: readonly IngestRoute[]
   logger: Pick<Logger, 'info' | 'warn' | 'error'>
@@ -49,12 +53,12 @@ export class Ingest {
     options.routes.forEach((route, index) => {
       const subscriptionIdentifier = plan.length + index + 1
       this.routes.set(subscriptionIdentifier, route)
-      plan.push({ topic: route.filter, subscriptionIdentifier })
+      plan.push({ topic: route.filter, subscriptionIdentifier, ...(route.noLocal === true ? { noLocal: true } : {}) })
     })
-    this.batcher = new ReadingBatcher(options.history, options.logger, options.batch)
+    this.batcher = new ReadingBatcher(options.history, options.logger, options.batch, options.onStored)
     this.flushTimer = setInterval(() => options.unrecognized.flush(), options.unrecognizedFlushMs ?? 60_000)
     this.flushTimer.unref()
-    options.link.connect({ filters: plan, onMessage: (message, deferAck) => this.onMessage(message, deferAck) })
+    options.link.connect({ filters: plan, onMessage: this.receive })
   }
 
   /**
@@ -68,6 +72,12 @@ export class Ingest {
     if (!stored) this.options.logger.warn('the last readings were not stored in time; the broker will deliver them again')
     this.options.unrecognized.flush()
   }
+
+  /**
+   * Takes one message from the link, or from another link on a session of the same plan (a dead peer's,
+   * adopted: peers/peer-sessions.ts), whose acknowledgements then go out on that link.
+   */
+  readonly receive: MessageHandler = (message, deferAck) => this.onMessage(message, deferAck)
 
   private onMessage(message: IncomingMessage, deferAck: () => () => void): void | Promise<void> {
     if (this.closing) {

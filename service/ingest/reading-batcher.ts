@@ -50,7 +50,9 @@ export class ReadingBatcher {
   constructor(
     private readonly store: HistoryStore,
     private readonly logger: Pick<Logger, 'error'>,
-    options: ReadingBatcherOptions = {}
+    options: ReadingBatcherOptions = {},
+    /** Told each batch once it is stored, before its acknowledgements go out. */
+    private readonly onStored?: (readings: readonly Reading[]) => void
   ) {
     this.maxBatch = options.maxBatch ?? 500
     this.maxDelayMs = options.maxDelayMs ?? 5
@@ -134,6 +136,7 @@ export class ReadingBatcher {
       }
     }
     this.stored += batch.readings.length
+    this.onStored?.(batch.readings)
     for (const ack of batch.acks) ack()
   }
 

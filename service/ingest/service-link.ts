@@ -24,6 +24,17 @@ export type MessageHandler = (message: IncomingMessage, deferAck: () => () => vo
 export interface PlannedFilter {
   topic: string
   subscriptionIdentifier: number
+  /** MQTT 5 No Local: not the messages this client published itself (the peers' topics, where it writes too). */
+  noLocal?: boolean
+}
+
+/** A retained announcement of the link's owner: published on every connect, and its will when the link dies. */
+export interface Presence {
+  topic: string
+  online: Buffer
+  gone: Buffer
+  /** Published on a clean close, which sends no will; absent: nothing is. */
+  stopped?: Buffer
 }
 
 export interface ServiceLinkOptions {
@@ -36,6 +47,14 @@ export interface ServiceLinkOptions {
   sessionExpirySeconds?: number
   logger: Pick<Logger, 'info' | 'warn' | 'error'>
   reconnectMs?: number
+  presence?: Presence
+  /**
+   * Called when the broker ends the connection because another connection took the session over (0x8E); the
+   * link then stops instead of reconnecting. Absent: the link reconnects, taking the session back (its own).
+   */
+  onTakenOver?: () => void
+  /** Called on every CONNACK with whether the broker still had the session, after the presence is published. */
+  onConnect?: (sessionPresent: boolean) => void
 }
 
 /** What the link does with what it receives, given when it connects (by ingest, which sorts the messages out). */
@@ -49,6 +68,8 @@ export interface Subscriber {
 const RECEIVE_MAXIMUM = 65_535
 /** Given to mqtt.js's handleMessage callback so that it sends no PUBACK of its own (publish handler: an error skips it). */
 const ACK_DEFERRED = new Error('acknowledgement deferred until stored')
+/** DISCONNECT reason code: another connection with this client id took the session over. */
+const SESSION_TAKEN_OVER = 0x8e
 
 /**
  * The service's one MQTT connection, through mqtt.js 5: persistent session (Clean Start false, a session
@@ -101,14 +122,35 @@ export class ServiceLink implements Publisher {
       queueQoSZero: false,
       properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 86_400, receiveMaximum: RECEIVE_MAXIMUM },
       ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password })
+      ...(options.password === undefined ? {} : { password: options.password }),
+      ...(options.presence === undefined ? {} : { will: presenceWill(options.presence) })
     }
     const client = mqtt.connect(clientOptions)
     this.client = client
     client.handleMessage = (packet, callback) => this.handle(client, subscriber, packet, callback)
     client.on('connect', (connack) => {
-      options.logger.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker')
+      options.logger.info({ sessionPresent: connack.sessionPresent, clientId: options.clientId }, 'connected to the broker')
       this.subscribe(client, subscriber.filters)
+      const presence = options.presence
+      if (presence !== undefined)
+        client
+          .publishAsync(presence.topic, presence.online, { qos: 1, retain: true })
+          .catch((error: unknown) => options.logger.warn({ err: error }, 'announcing this instance failed'))
+      options.onConnect?.(connack.sessionPresent)
+    })
+    client.on('disconnect', (packet) => {
+      if (packet.reasonCode !== SESSION_TAKEN_OVER) return
+      const onTakenOver = options.onTakenOver
+      if (onTakenOver === undefined) {
+        options.logger.warn(
+          { clientId: options.clientId },
+          `another connection took over the session ${options.clientId}; taking it back. If this repeats, two instances have the same --client-id`
+        )
+        return
+      }
+      options.logger.info({ clientId: options.clientId }, `its owner took the session ${options.clientId} back`)
+      client.end(true)
+      onTakenOver()
     })
     client.on('offline', () => options.logger.warn('lost the broker; reconnecting'))
     client.on('error', (error) => options.logger.warn({ err: error }, 'broker connection error'))
@@ -121,13 +163,16 @@ export class ServiceLink implements Publisher {
   }
 
   /**
-   * A clean DISCONNECT once our own publishes are acknowledged (waiting at most `waitMs`); the broker keeps the
-   * session (and queues readings) for its expiry. Without a broker, or past the wait, the socket is just closed:
+   * A clean DISCONNECT (after the presence's `stopped`) once our own publishes are acknowledged (waiting at
+   * most `waitMs`); the broker keeps the session (and queues readings) for its expiry. Without a broker, or past the wait, the socket is just closed:
    * mqtt.js's own `end()` would wait for those acknowledgements forever.
    */
   async close(waitMs = 2000): Promise<void> {
     const client = this.client
     if (client === undefined) return
+    const presence = this.options.presence
+    if (presence?.stopped !== undefined && client.connected)
+      client.publish(presence.topic, presence.stopped, { qos: 1, retain: true }, () => {})
     const unacknowledged = (): boolean => Object.keys(client.outgoing).length > 0
     if (client.connected && unacknowledged()) {
       let timer: NodeJS.Timeout | undefined
@@ -146,7 +191,9 @@ export class ServiceLink implements Publisher {
     const { logger } = this.options
     // Every SUBSCRIBE, even of a filter the kept session has, makes the broker send its retained messages again.
     Promise.all(
-      filters.map(({ topic, subscriptionIdentifier }) => client.subscribeAsync(topic, { qos: 1, properties: { subscriptionIdentifier } }))
+      filters.map(({ topic, subscriptionIdentifier, noLocal }) =>
+        client.subscribeAsync(topic, { qos: 1, nl: noLocal === true, properties: { subscriptionIdentifier } })
+      )
     )
       .then((granted) => {
         const refused = granted.flat().filter((grant) => grant.qos >= 0x80)
@@ -193,6 +240,18 @@ export class ServiceLink implements Publisher {
     }
   }
 }
+
+/**
+ * The presence's will, with a Will Delay: a connection that takes the session over before the delay ends
+ * cancels it [MQTT-3.1.3-9]. Without one, the owner taking its session back from an adopter would set off the
+ * adopter's will ("gone"), a survivor would adopt again, and the two would take the session from each other
+ * for ever. It costs the survivors a second before they notice a death.
+ */
+function presenceWill(presence: Presence): NonNullable<IClientOptions['will']> {
+  return { topic: presence.topic, payload: presence.gone, qos: 1, retain: true, properties: { willDelayInterval: PRESENCE_WILL_DELAY_S } }
+}
+
+const PRESENCE_WILL_DELAY_S = 1
 
 /** mqtt.js's own packet writer (typed `private`): writes in order with the client's other packets, never stores. */
 function sendPacket(client: MqttClient, packet: { cmd: 'puback'; messageId: number | undefined; reasonCode: number }): void {

@@ -90,6 +90,24 @@ export class DeviceRegistry implements DeviceDirectory {
     this.options.emit({ type: 'reading', reading })
   }
 
+  /**
+   * A reading another instance stored (active-active), so that every instance knows every device's last
+   * reading. `retained`: the last one replayed at subscribe time, which fills in the last reading only: it
+   * says nothing about the device being there now.
+   */
+  noteSharedReading(reading: Reading, retained: boolean): void {
+    if (!retained) {
+      this.noteReading(reading)
+      return
+    }
+    const { device, created } = this.ensure(reading.deviceId, reading.site, reading.device, reading.source)
+    if (device.lastReading === undefined || reading.time > device.lastReading.time) {
+      device.lastReading = reading
+      this.dirty.add(device.id)
+    }
+    if (created) this.emitDevice(device)
+  }
+
   /** `retained`: a stored status replayed at subscribe time, which says nothing about when the device was last heard. */
   noteStatus(status: DeviceStatus, retained: boolean): void {
     const now = this.now()

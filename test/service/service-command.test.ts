@@ -1,51 +1,14 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type TestContext, test } from 'node:test'
+import { test } from 'node:test'
 import type { AlertRecord, CommandRecord, DeviceSummary } from '../../service/api/api-types.js'
 import { startThermostat } from '../devices/helpers/device-fixture.js'
 import { startBroker } from '../helpers/broker.js'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { runProgram } from '../helpers/run-program.js'
-
-const TOKEN = 'e2e-token-0123456789abcdef'
-
-/** `thermopost service ARGS` as a child process, once it logs its URL; `stop` sends SIGTERM and waits for the exit. */
-async function startServiceProcess(t: TestContext, args: string[]) {
-  const child = spawn(process.execPath, [thermopostBin, 'service', '--http-port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, THERMOPOST_API_TOKEN: TOKEN }
-  })
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let output = ''
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 15 s: ${output}`)), 15_000)
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString()
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(output)
-      if (match !== null) {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    void exited.then((code) => {
-      clearTimeout(timer)
-      reject(new Error(`exited with ${code} before listening: ${output}`))
-    })
-  })
-  const stop = async (): Promise<number | null> => {
-    child.kill('SIGTERM')
-    return await exited
-  }
-  return { url, output: () => output, stop }
-}
+import { eventually, startServiceProcess } from './core/service-process.js'
 
 test('thermopost service: a simulated thermostat shows up in the API, a setpoint POSTed there is acked by it, an alert rule from the file fires', async (t) => {
   const broker = await startBroker()
@@ -56,14 +19,7 @@ test('thermopost service: a simulated thermostat shows up in the API, a setpoint
   const config = join(dir, 'thermopost.yaml')
   writeFileSync(config, 'service:\n  alerts:\n    - { device: home/room-1, above: 10, for: 1s, severity: critical }\n')
   const service = await startServiceProcess(t, ['--url', broker.url, '--data-dir', dir, '--config', config, '--section', 'service'])
-  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const response = await fetch(service.url + path, {
-      ...init,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
-    })
-    assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`)
-    return (await response.json()) as T
-  }
+  const api = service.api
 
   const device = await eventually(
     async () => {
@@ -114,14 +70,3 @@ test('thermopost service: a bad option exits 2 with the usage; a history it cann
   assert.equal(unreachable.code, 1)
   assert.match(unreachable.stderr, /cannot open the history \(InfluxDB http:\/\/127\.0\.0\.1:9\/thermopost\)/)
 })
-
-/** Polls `probe` every 50 ms until it returns something; fails after 15 s with `what`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: () => string): Promise<T> {
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) assert.fail(`not within 15 s: ${what()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
