@@ -39,7 +39,8 @@ export interface ConnectionHost {
   readonly options: Readonly<BrokerOptions>
   readonly stats: BrokerStats
   /** Acknowledgements that confirm stored state wait for its durability barrier. */
-  readonly store: Pick<Store, 'durable' | 'flush'>
+  readonly store: Pick<Store, 'durable'>
+  durable(): Promise<void>
   readonly logger: Logger
   /** Decodes and handles one packet (handlers/index.ts). */
   readonly packets: PacketSink
@@ -214,7 +215,7 @@ export class Connection implements SessionLink, ClientIdentity, CallbackTarget {
       return
     }
     this.pendingAcks ??= new PendingAcks(this, this.host.logger)
-    this.pendingAcks.add(cmd, packetId, store.flush())
+    this.pendingAcks.add(cmd, packetId, this.host.durable())
   }
 
   /** A successful acknowledgement, without going through the generic encoder. */
