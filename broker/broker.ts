@@ -49,7 +49,8 @@ export class Broker implements ConnectionHost {
   private readonly router: Router
   /** Where published messages go: the router, or the cluster router over it. */
   private readonly messages: MessageRouter
-  private readonly cluster: ClusterNode | undefined
+  /** This broker's part in a cluster (membership, stream recovery), when it is a node of one. */
+  readonly cluster: ClusterNode | undefined
   /** The last durability barrier handed out, kept so acknowledgements of one commit share one promise. */
   private barrier: { stored: Promise<void>; forwarded: Promise<void>; both: Promise<void> } | undefined
   private readonly retained: RetainedMessages

@@ -98,13 +98,14 @@ export class ClusterNode implements StreamRecovery {
     await this.membership.stop()
     this.directory.stop()
     await this.stream.stop()
-    await Promise.allSettled([this.commands.quit(), this.subscriber.quit()])
+    // Not QUIT: with Redis away it would wait in the subscriber's offline queue for ever; there is nothing left to send.
     this.disconnect()
   }
 
+  /** Its filters go first, so the other nodes stop appending to its stream while it is drained. */
   async drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
-    await this.stream.drain(deadNodeId, clientIds)
     await this.directory.removeNode(deadNodeId)
+    await this.stream.drain(deadNodeId, clientIds)
     await this.membership.forget(deadNodeId)
   }
 

@@ -44,9 +44,8 @@ const SEND_BYTES = 4 * 1024 * 1024
 const READ_COUNT = 64
 const RESOLVED = Promise.resolve()
 
-/** Appends an entry to a node's stream only while that node is alive: a dead node's stream is drained once, for good. */
-const APPEND_IF_ALIVE = `if redis.call('exists', KEYS[2]) == 0 then return false end
-return redis.call('xadd', KEYS[1], '*', 'm', ARGV[1])`
+/** How long after a drain its stream is read once more, for appends of nodes that had not yet heard of the death. */
+const LATE_DRAIN_MS = 5000
 
 /**
  * The cross-node hop: each node has an inbound Redis Stream (`stream:<node>`) read through a consumer group; other
@@ -62,8 +61,10 @@ return redis.call('xadd', KEYS[1], '*', 'm', ARGV[1])`
  *
  * Sending: appends join the open send; it goes as one pipeline (one append per node and entry) once Redis has
  * answered the previous send, after the current I/O phase (or at once past SEND_BYTES). `flush()` is the promise of
- * the send holding the latest append, so PUBACK / PUBREC also wait for the hop. Appends to a node whose liveness key
- * is gone are dropped by the script: its sessions are being recovered elsewhere.
+ * the send holding the latest append, so PUBACK / PUBREC also wait for the hop. A node is appended to whether or not
+ * it looks alive: its liveness can lapse while it lives (a Redis restart outlasting the time-to-live, a long pause),
+ * and an append dropped then would be a message acknowledged and lost. A dead node's stream is drained by the node
+ * that recovers it; what others append before they hear of the death is drained once more a little later.
  *
  * Receiving: pending entries first (read before a crash, never acknowledged), then new ones; each batch is delivered,
  * then XACK + XDEL only once the store has made the deliveries durable. An entry delivered but not acknowledged
@@ -75,6 +76,12 @@ export class NodeStream {
   private sendScheduled = false
   private reading: Promise<void> | undefined
   private stopped = false
+  /**
+   * Set on every (re)connect of the reader. An XREADGROUP whose answer was lost with the connection may still have
+   * moved entries to this node's pending list; the client sends it again after reconnecting (a read of new entries
+   * only), so the read after that one starts from '0' to find them.
+   */
+  private pendingUnread = true
   private trouble: string | undefined
 
   constructor(
@@ -84,7 +91,9 @@ export class NodeStream {
     private readonly sink: ForwardedSink,
     private readonly logger: Logger
   ) {
-    connections.commands.defineCommand('appendIfAlive', { numberOfKeys: 2, lua: APPEND_IF_ALIVE })
+    connections.reader.on('ready', () => {
+      this.pendingUnread = true
+    })
   }
 
   /** Makes sure this node's stream and group exist, then reads it until `stop`. */
@@ -98,7 +107,9 @@ export class NodeStream {
     this.send()
     await Promise.allSettled(this.inFlight.map((batch) => batch.promise))
     this.connections.reader.disconnect()
-    await this.reading
+    // A read cut off while Redis is away may never settle (the client keeps it to send again): wait a little for a
+    // batch being delivered, not for ever.
+    await Promise.race([this.reading, new Promise((resolve) => setTimeout(resolve, 1000).unref())])
   }
 
   /** Adds a record (its head and the message body) to the next entry for `nodeId`. */
@@ -126,9 +137,18 @@ export class NodeStream {
 
   /**
    * Delivers every entry left in a dead node's stream (pending and unread) to the sessions of `clientIds`, waits
-   * until that is durable, then deletes the stream.
+   * until that is durable, then deletes the stream; and does so once more after LATE_DRAIN_MS.
    */
   async drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
+    await this.drainOnce(deadNodeId, clientIds)
+    setTimeout(() => {
+      this.drainOnce(deadNodeId, clientIds).catch((error: unknown) =>
+        this.logger.warn({ err: error, node: deadNodeId }, 'cluster: the late drain of a dead node failed')
+      )
+    }, LATE_DRAIN_MS).unref()
+  }
+
+  private async drainOnce(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
     const key = this.keys.stream(deadNodeId)
     let start = '-'
     for (;;) {
@@ -155,12 +175,10 @@ export class NodeStream {
     if (batch === undefined) return
     this.open = undefined
     this.inFlight.push(batch)
-    const pipeline = this.connections.commands.pipeline() as unknown as AppendPipeline
+    const pipeline = this.connections.commands.pipeline()
     for (const [nodeId, entries] of batch.entries) {
-      for (const entry of entries) {
-        const payload = Buffer.concat([encodeEntryHead(entry.count), ...entry.parts])
-        pipeline.appendIfAlive(this.keys.stream(nodeId), this.keys.liveness(nodeId), payload)
-      }
+      for (const entry of entries)
+        pipeline.xadd(this.keys.stream(nodeId), '*', 'm', Buffer.concat([encodeEntryHead(entry.count), ...entry.parts]))
     }
     pipeline.exec().then(
       (answers) => this.onSent(batch, answers?.find(([error]) => error !== null)?.[0] ?? undefined),
@@ -188,6 +206,10 @@ export class NodeStream {
     const key = this.keys.stream(this.nodeId)
     let cursor = '0'
     while (!this.stopped) {
+      if (this.pendingUnread) {
+        this.pendingUnread = false
+        cursor = '0'
+      }
       try {
         const reply = (await this.connections.reader.xreadgroupBuffer(
           'GROUP',
@@ -251,8 +273,3 @@ export class NodeStream {
 
 /** An entry as XRANGE / XREADGROUP answer it: id and [field, value]. */
 type StreamEntry = [Buffer, Buffer[]]
-
-interface AppendPipeline {
-  appendIfAlive(stream: string, liveness: string, payload: Buffer): void
-  exec(): Promise<Array<[Error | null, unknown]> | null>
-}

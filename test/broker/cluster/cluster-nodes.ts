@@ -19,6 +19,7 @@ export async function startClusterNodes(t: TestContext, redisUrl: string, count:
 /** A plain Redis client for looking at the cluster's keys; closed after the test. */
 export function redisClient(t: TestContext, url: string): Redis {
   const redis = new Redis(url)
+  redis.on('error', () => {}) // a test that restarts Redis: the client reconnects
   t.after(() => redis.disconnect())
   return redis
 }
