@@ -1,6 +1,7 @@
 import type { AddressInfo, Server } from 'node:net'
 import { type Logger, pino } from 'pino'
 import { type AuthHooks, allowAll } from './auth/hooks.js'
+import { ClusterNode, type ClusterSettings } from './cluster/cluster-node.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { PacketDispatcher } from './handlers/index.js'
 import { ConnectionRate } from './limits/connection-rate.js'
@@ -14,6 +15,7 @@ import { ProtocolErrorLog } from './protocol/protocol-error-log.js'
 import { Reason } from './protocol/reason-codes.js'
 import { Publisher } from './publisher.js'
 import { RetainedMessages } from './retained/retained.js'
+import type { MessageRouter } from './router/message-router.js'
 import { Router } from './router/router.js'
 import { LocalSessionRegistry } from './session/local-session-registry.js'
 import { PublishBackPressure } from './session/publish-back-pressure.js'
@@ -27,6 +29,8 @@ export interface BrokerDependencies {
   store?: Store
   auth?: AuthHooks
   logger?: Logger
+  /** Makes the broker a node of a cluster sharing the Redis of `store` (which should then be the Redis store on it). */
+  cluster?: ClusterSettings
 }
 
 /**
@@ -44,6 +48,12 @@ export class Broker implements ConnectionHost {
   readonly packets: PacketDispatcher
   readonly protocolErrors: ProtocolErrorLog
   private readonly router: Router
+  /** Where published messages go: the router, or the cluster router over it. */
+  private readonly messages: MessageRouter
+  /** This broker's part in a cluster (membership, stream recovery), when it is a node of one. */
+  readonly cluster: ClusterNode | undefined
+  /** The last durability barrier handed out, kept so acknowledgements of one commit share one promise. */
+  private barrier: { stored: Promise<void>; forwarded: Promise<void>; both: Promise<void> } | undefined
   private readonly retained: RetainedMessages
   private readonly publisher: Publisher
   private readonly sessions: LocalSessionRegistry
@@ -62,10 +72,12 @@ export class Broker implements ConnectionHost {
     this.store = dependencies.store ?? new MemoryStore()
     this.auth = dependencies.auth ?? allowAll
     this.logger = dependencies.logger ?? pino({ level: 'silent' })
-    this.router = new Router(undefined, this.auth.reads)
+    this.cluster = dependencies.cluster === undefined ? undefined : new ClusterNode(dependencies.cluster, this.logger)
+    this.router = new Router(this.cluster?.filters, this.auth.reads)
     const { stats, store, router } = this
     this.retained = new RetainedMessages(store)
-    this.publisher = new Publisher(router, this.retained, this.auth, stats)
+    this.messages = this.cluster?.routerOver(router, this.retained, store) ?? router
+    this.publisher = new Publisher(this.messages, this.retained, this.auth, stats)
     const subscriptions = new SessionSubscriptions(router, store)
     const backPressure = new PublishBackPressure()
     this.sessions = new LocalSessionRegistry({ options: this.options, stats, store, backPressure, subscriptions, wills: this.publisher })
@@ -96,6 +108,7 @@ export class Broker implements ConnectionHost {
     if (!this.opened) {
       this.opened = true
       await this.restore()
+      await this.cluster?.start()
       this.sys.start(this.options.sysInterval)
     }
     const anonymousAllowed = listener.allowAnonymous ?? true
@@ -138,7 +151,23 @@ export class Broker implements ConnectionHost {
     for (const connection of [...this.connections]) connection.disconnect(Reason.ServerShuttingDown, 'server shutting down')
     await Promise.all(closed)
     await this.store.flush()
+    await this.cluster?.stop()
     await this.store.close()
+  }
+
+  /**
+   * The barrier an acknowledgement of stored state waits for: the store's commit and, in a cluster, the appends to
+   * other nodes' streams too, so an acknowledged message survives this node's death on its way out.
+   */
+  durable(): Promise<void> {
+    const stored = this.store.flush()
+    if (this.cluster === undefined) return stored
+    const forwarded = this.messages.flush()
+    const last = this.barrier
+    if (last !== undefined && last.stored === stored && last.forwarded === forwarded) return last.both
+    const both = Promise.all([stored, forwarded]).then(() => {})
+    this.barrier = { stored, forwarded, both }
+    return both
   }
 
   accept(socket: ClientSocket, anonymousAllowed: boolean): void {

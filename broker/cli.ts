@@ -12,7 +12,9 @@ import { configureAuth } from './auth/configure-auth.js'
 import type { AuthHooks } from './auth/hooks.js'
 import { PasswordFileError } from './auth/passwords.js'
 import { Broker } from './broker.js'
+import type { ClusterSettings } from './cluster/cluster-node.js'
 import { brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
+import { resolveCluster } from './config/cluster.js'
 import { type ResolvedListener, resolveListeners } from './config/listeners.js'
 import { readTlsContext, TlsFileError } from './listeners/tls.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
@@ -25,7 +27,7 @@ import { StoreOpenError } from './store/store-open-error.js'
 /** Boolean keys that are bare flags; the other booleans take true or false. */
 const switches = new Set(['require_certificate', 'use_identity_as_username'])
 
-export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--recover] [--<option> VALUE ...]
+export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--cluster URL --node-id NAME] [--recover] [--<option> VALUE ...]
 
 Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --section, --recover
 and --help is also a key of the config file, in snake_case (--max-inflight ↔ max_inflight); a flag wins over the file.
@@ -39,6 +41,9 @@ and --help is also a key of the config file, in snake_case (--max-inflight ↔ m
                      or redis (state in the Redis at --redis-url; run it with appendonly yes and
                      appendfsync always, or acknowledged messages can be lost: start-up warns)
   --redis-url URL    redis://HOST:PORT/DB, for --store redis
+  --cluster URL      run as a node of the cluster that shares this Redis (redis://HOST:PORT/DB): its store,
+                     and the way messages reach subscribers on the other nodes; same durability advice
+  --node-id NAME     this node's name in the cluster (default: host name and port)
   --recover          if broker.db is damaged, move it aside, salvage what can be read, and start
   --password-file F  users and password hashes (thermopost passwd F add USER; mosquitto_passwd files too)
   --acl-file F       who may publish and subscribe where (Mosquitto's acl_file format); default deny
@@ -76,6 +81,8 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   }
   const { config, file } = read
   const { listeners, problems } = resolveListeners(config, file !== undefined)
+  const { cluster, problems: clusterProblems } = resolveCluster(config, listeners[0]?.spec.port ?? 0)
+  problems.push(...clusterProblems)
   if (problems.length > 0) throw read.problems(problems)
   for (const { spec } of listeners) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
@@ -85,18 +92,19 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const logger = createLogger('broker')
   const auth = await configureAuth({ passwordFile: config.password_file, aclFile: config.acl_file }, logger).catch(asCommandError)
   const dataDir = config.data_dir ?? './data'
-  const storeKind = config.store ?? 'sqlite'
-  if (storeKind === 'redis' && config.redis_url === undefined)
+  const storeKind = cluster !== undefined ? 'redis' : (config.store ?? 'sqlite')
+  const redisUrl = cluster?.url ?? config.redis_url
+  if (storeKind === 'redis' && redisUrl === undefined)
     throw read.problem('redis_url', 'store redis needs redis_url (--redis-url redis://HOST:PORT/DB)')
   const makeStore = async (): Promise<Store> => {
     if (storeKind === 'memory') return new MemoryStore()
     // Loaded only when chosen: the Redis client costs a broker that does not use it several megabytes.
-    if (storeKind === 'redis') return new (await import('./store/redis.js')).RedisStore({ url: config.redis_url!, logger })
+    if (storeKind === 'redis') return new (await import('./store/redis.js')).RedisStore({ url: redisUrl!, logger })
     return new SqliteStore({ dataDir })
   }
   const options = brokerOptionsOf(config)
-  let broker = newBroker(options, await makeStore(), auth.hooks, logger)
-  logger.info({ store: storeKind, dataDir: storeKind === 'sqlite' ? dataDir : undefined }, `auth: ${auth.summary}`)
+  let broker = newBroker(options, await makeStore(), auth.hooks, logger, cluster)
+  logger.info({ store: storeKind, dataDir: storeKind === 'sqlite' ? dataDir : undefined, node: cluster?.nodeId }, `auth: ${auth.summary}`)
   const [first, ...rest] = listeners
   try {
     await listenAndLog(broker, first!, logger)
@@ -122,7 +130,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
         `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`
       )
     }
-    broker = newBroker(options, await makeStore(), auth.hooks, logger)
+    broker = newBroker(options, await makeStore(), auth.hooks, logger, cluster)
     await listenAndLog(broker, first!, logger)
   }
   for (const listener of rest) {
@@ -192,9 +200,15 @@ function asCommandError(error: unknown): never {
   throw error
 }
 
-function newBroker(options: Partial<BrokerOptions>, store: Store, auth: AuthHooks, logger: Logger): Broker {
+function newBroker(
+  options: Partial<BrokerOptions>,
+  store: Store,
+  auth: AuthHooks,
+  logger: Logger,
+  cluster: ClusterSettings | undefined
+): Broker {
   try {
-    return new Broker(options, { logger, store, auth })
+    return new Broker(options, { logger, store, auth, cluster })
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message)
     throw error

@@ -35,7 +35,8 @@ const deadlines = new DeadlineWheel(250)
 export interface ConnectionHost extends WriterHost {
   readonly options: Readonly<BrokerOptions>
   /** Acknowledgements that confirm stored state wait for its durability barrier. */
-  readonly store: Pick<Store, 'durable' | 'flush'>
+  readonly store: Pick<Store, 'durable'>
+  durable(): Promise<void>
   /** Decodes and handles one packet (handlers/index.ts). */
   readonly packets: PacketSink
   /** Where connections closed for what they sent are logged. */
@@ -208,7 +209,7 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
       return
     }
     this.pendingAcks ??= new PendingAcks(this, this.host.logger)
-    this.pendingAcks.add(cmd, packetId, store.flush())
+    this.pendingAcks.add(cmd, packetId, this.host.durable())
   }
 
   /** A successful acknowledgement, without going through the generic encoder. */

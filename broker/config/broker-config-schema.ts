@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { NODE_ID_PATTERN } from '../cluster/cluster-keys.js'
 import { type BrokerOptions, brokerOptionRanges, defaultBrokerOptions, sessionOwnerMismatchChoices } from '../options.js'
 
 /**
@@ -74,6 +75,13 @@ export const brokerConfigSchema = z.strictObject({
     .string()
     .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
     .optional(),
+  /** Makes the broker a cluster node on this Redis (redis://HOST:PORT/DB), which is then also its store. */
+  cluster: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
+  /** The node's name in the cluster (default: host name and port); letters, digits and . _ - only. */
+  node_id: z.string().regex(NODE_ID_PATTERN, 'a name of letters, digits, dots, dashes and underscores (at most 64)').optional(),
   listeners: z.array(listenerSchema).min(1).optional(),
   ...Object.fromEntries([...brokerOptionKeys].map(([configKey, optionKey]) => [configKey, optionSchema(optionKey)]))
 })

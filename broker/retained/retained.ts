@@ -28,6 +28,15 @@ export class RetainedMessages {
     this.store.saveRetained(message)
   }
 
+  /**
+   * A retained message (or a clearing one) that another node of the cluster received and already wrote to the
+   * shared store: only this node's tree takes it, so a late copy cannot overwrite a newer one in the store.
+   */
+  adopt(message: Message): void {
+    if (message.payload.length === 0) this.tree.delete(message.topic.split('/'))
+    else this.tree.set(message.topic.split('/'), message)
+  }
+
   /** Retained messages whose topic matches `filter`; expired ones are dropped on the way. */
   match(filter: string, now: number): Message[] {
     const found = this.tree.matchFilter(filter.split('/'))

@@ -2,7 +2,7 @@ import type { QoS } from 'mqtt-packet'
 import type { ReadAuthorizer } from '../auth/hooks.js'
 import type { Delivery, Message } from '../message.js'
 import { TopicTree } from '../topic-tree.js'
-import type { FilterListener, MessageRouter } from './message-router.js'
+import type { FilterListener, MessageRouter, RouteScope } from './message-router.js'
 import { SharedGroup } from './shared-subscriptions.js'
 import type { Subscriber, Subscription } from './subscription.js'
 import { TopicTrie } from './topic-trie.js'
@@ -24,6 +24,7 @@ export interface MatchResult {
 }
 
 const SHARE_KEY = '\u0000share/'
+const ROUTED = Promise.resolve()
 /** Topics whose matches are remembered; past this the cache starts over. */
 const CACHE_LIMIT = 20_000
 
@@ -56,7 +57,7 @@ export class Router implements MessageRouter {
    * @param reads asked before each delivery; undefined when every subscriber may read all it matches.
    */
   constructor(
-    filters?: FilterListener,
+    private readonly filters?: FilterListener,
     private readonly reads?: ReadAuthorizer
   ) {
     this.trie = new TopicTrie(filters)
@@ -78,6 +79,7 @@ export class Router implements MessageRouter {
       if (group === undefined) {
         group = new SharedGroup(subscription.group, subscription.filter)
         this.trie.set(subscription.filter, key, group)
+        this.filters?.groupAdded?.(subscription.group, subscription.filter)
       }
       isNew = group.upsert(subscription)
     }
@@ -96,7 +98,9 @@ export class Router implements MessageRouter {
     const group = this.trie.get(subscription.filter, key) as SharedGroup | undefined
     if (group === undefined) return
     group.remove(subscription)
-    if (group.members.length === 0) this.trie.delete(subscription.filter, key)
+    if (group.members.length > 0) return
+    this.trie.delete(subscription.filter, key)
+    this.filters?.groupRemoved?.(subscription.group, subscription.filter)
   }
 
   match(topic: string): MatchResult {
@@ -109,24 +113,35 @@ export class Router implements MessageRouter {
     return result
   }
 
-  /** Hands the message to every matching session once, and to one member of every matching shared group. */
-  route(message: Message): void {
+  /**
+   * Hands the message to every matching session once, and to one member of every matching shared group; with a
+   * `scope` (a message the cluster routes here), only to the sessions and groups it names.
+   */
+  route(message: Message, scope?: RouteScope): void {
     const reads = this.reads
     if (reads !== undefined && reads.rulesVersion !== this.readRulesVersion) {
       this.clearMatches()
       this.readRulesVersion = reads.rulesVersion
     }
     const { sessions, groups } = this.match(message.topic)
-    for (let i = 0; i < sessions.length; i++) {
+    const only = scope?.sessions ?? 'all'
+    for (let i = 0; only !== 'none' && i < sessions.length; i++) {
       const match = sessions[i]
+      if (only !== 'all' && !only.has(match.session.clientId)) continue
       if (reads !== undefined && !mayRead(reads, match, message.topic)) continue
       const delivery = match.subscriptions.length === 1 ? deliveryFor(message, match.subscriptions[0]) : mergedDelivery(message, match)
       if (delivery !== undefined) match.session.deliver(delivery)
     }
     for (let i = 0; i < groups.length; i++) {
+      if (scope !== undefined && !scope.groups.has(`${groups[i].group}/${groups[i].filter}`)) continue
       const member = groups[i].pick(message.origin, reads, message.topic)
       if (member !== undefined) member.session.deliver(deliveryFor(message, member)!)
     }
+  }
+
+  /** Delivery here is done when `route` returns: nothing to wait for. */
+  flush(): Promise<void> {
+    return ROUTED
   }
 
   /** Drops the cached matches a change at the filter `levels` can alter (see the invariant above). */

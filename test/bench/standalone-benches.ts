@@ -1,9 +1,10 @@
 import { renderApiQueryBench, runApiQueryBench } from './api-query-bench.js'
+import { renderClusterCrossNodeBench, runClusterCrossNodeBench } from './cluster-crossnode-bench.js'
 import { renderDashboardRenderBench, runDashboardRenderBench } from './dashboard-render-bench.js'
 import { renderHistoryBench, runHistoryBench } from './history-bench.js'
 import { renderRouterChurnBench, runRouterChurnBench } from './router-churn-bench.js'
 
-export type StandaloneName = 'history-write' | 'api-query' | 'dashboard-render' | 'router-churn'
+export type StandaloneName = 'history-write' | 'api-query' | 'dashboard-render' | 'router-churn' | 'cluster-crossnode'
 
 /** What one standalone bench measured. */
 export interface StandaloneResult {
@@ -52,6 +53,13 @@ export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
     async run() {
       const figures = await runRouterChurnBench()
       return { markdown: renderRouterChurnBench(figures), figures, problems: [] }
+    }
+  },
+  {
+    name: 'cluster-crossnode',
+    async run() {
+      const figures = await runClusterCrossNodeBench()
+      return { markdown: renderClusterCrossNodeBench(figures), figures, problems: [] }
     }
   }
 ]

@@ -1,0 +1,124 @@
+import { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { RetainedMessages } from '../retained/retained.js'
+import type { FilterListener } from '../router/message-router.js'
+import type { Router } from '../router/router.js'
+import type { Store } from '../store/store.js'
+import { ClusterKeys } from './cluster-keys.js'
+import { ClusterRouter } from './cluster-router.js'
+import type { StreamRecovery } from './cluster-seams.js'
+import { FilterDirectory } from './filter-directory.js'
+import { defaultMembershipTiming, type MembershipTiming, NodeMembership } from './node-membership.js'
+import { NodeStream } from './node-stream.js'
+
+/** What makes a broker a cluster node. */
+export interface ClusterSettings {
+  /** The shared Redis: redis://HOST:PORT[/DB]. */
+  url: string
+  nodeId: string
+  /** Put before every key, as the store's keyPrefix (several clusters, or tests, on one Redis). */
+  keyPrefix?: string
+  /** Liveness timing; tests shorten it. */
+  timing?: Partial<MembershipTiming>
+}
+
+/**
+ * One broker's part in the cluster, composed here so the broker only starts and stops it: membership (liveness,
+ * dead nodes, release requests), the filter directory, the node's inbound stream and the cluster router over the
+ * broker's own Router. Three Redis connections: commands, pub/sub, and the stream reader (its XREADGROUP blocks).
+ */
+export class ClusterNode implements StreamRecovery {
+  readonly membership: NodeMembership
+  readonly directory: FilterDirectory
+  private readonly stream: NodeStream
+  private readonly commands: Redis
+  private readonly subscriber: Redis
+  private readonly reader: Redis
+  private router: ClusterRouter | undefined
+  private started = false
+
+  constructor(
+    readonly settings: ClusterSettings,
+    private readonly logger: Logger
+  ) {
+    const keys = new ClusterKeys(settings.keyPrefix ?? '')
+    const retry = { lazyConnect: true, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) }
+    // Commands fail at once while Redis is away (acknowledgements are refused) rather than wait in a client queue.
+    this.commands = new Redis(settings.url, { ...retry, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+    this.subscriber = new Redis(settings.url, retry)
+    this.reader = new Redis(settings.url, retry)
+    for (const connection of [this.commands, this.subscriber, this.reader]) connection.on('error', () => {})
+    const connections = { commands: this.commands, subscriber: this.subscriber, reader: this.reader }
+    const timing = { ...defaultMembershipTiming, ...settings.timing }
+    this.membership = new NodeMembership(settings.nodeId, connections, keys, logger, timing)
+    this.directory = new FilterDirectory(settings.nodeId, connections, keys, logger)
+    const sink = {
+      deliverForwarded: (...args: Parameters<ClusterRouter['deliverForwarded']>) => this.router!.deliverForwarded(...args),
+      durable: () => this.router!.durable()
+    }
+    this.stream = new NodeStream(settings.nodeId, connections, keys, sink, logger)
+  }
+
+  get nodeId(): string {
+    return this.settings.nodeId
+  }
+
+  /** What the broker's Router tells of its filters. */
+  get filters(): FilterListener {
+    return this.directory
+  }
+
+  /** The router the publish pipeline uses: `local` for this node's sessions, the stream for the others. */
+  routerOver(local: Router, retained: Pick<RetainedMessages, 'adopt'>, store: Pick<Store, 'flush'>): ClusterRouter {
+    this.router = new ClusterRouter(this.nodeId, local, this.directory, this.membership, this.stream, retained, store)
+    return this.router
+  }
+
+  /** Connects, then: the stream and its group, the filters, and last the liveness key (the node is ready for messages). */
+  async start(): Promise<void> {
+    try {
+      await Promise.all([this.commands.connect(), this.subscriber.connect(), this.reader.connect()])
+    } catch (error) {
+      this.disconnect()
+      throw new Error(`cannot reach the cluster's Redis at ${hostOf(this.settings.url)}: ${(error as Error).message}`)
+    }
+    this.started = true
+    await this.stream.start()
+    await this.directory.start()
+    await this.membership.start()
+    this.logger.info({ node: this.nodeId }, `cluster: node ${this.nodeId} joined through Redis at ${hostOf(this.settings.url)}`)
+  }
+
+  /** Leaves: liveness first (others stop forwarding and recover its sessions), then the rest. */
+  async stop(): Promise<void> {
+    if (!this.started) {
+      this.disconnect()
+      return
+    }
+    await this.membership.stop()
+    this.directory.stop()
+    await this.stream.stop()
+    // Not QUIT: with Redis away it would wait in the subscriber's offline queue for ever; there is nothing left to send.
+    this.disconnect()
+  }
+
+  /** Its filters go first, so the other nodes stop appending to its stream while it is drained. */
+  async drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
+    await this.directory.removeNode(deadNodeId)
+    await this.stream.drain(deadNodeId, clientIds)
+    await this.membership.forget(deadNodeId)
+  }
+
+  private disconnect(): void {
+    for (const connection of [this.commands, this.subscriber, this.reader]) connection.disconnect()
+  }
+}
+
+/** HOST:PORT of a Redis URL, for messages (never its password). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return 'an unreadable URL'
+  }
+}

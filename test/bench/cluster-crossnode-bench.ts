@@ -1,0 +1,183 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { pathToFileURL } from 'node:url'
+import mqtt, { type MqttClient } from 'mqtt'
+import { thermopostBin } from '../helpers/crash-broker.js'
+import { freePort } from '../helpers/free-port.js'
+import { startRedisServer } from '../helpers/redis-server.js'
+import { exited, OutputTail } from './children.js'
+import { cpuSeconds } from './proc.js'
+
+/**
+ * Cross-node routing against one node: two `thermopost broker --cluster` nodes on one redis-server (appendfsync
+ * always). `one node` has publisher and subscriber on n1 (the cluster's store and machinery, no hop); `cross-node`
+ * has the publisher on n1 and the subscriber on n2, so every message goes through n2's stream. QoS 0 is sent as fast
+ * as the client can; QoS 1 keeps WINDOW publishes unacknowledged (each PUBACK waits for the store and the append).
+ * Broker CPU is both nodes' (and Redis's) user + system time per message. The nodes queue up to a million messages per
+ * session, so a burst is measured rather than cut by the default queue limit.
+ */
+export interface CrossNodeFigure {
+  qos: 0 | 1
+  placement: 'one node' | 'cross-node'
+  messages: number
+  /** How many reached the subscriber (QoS 0 may be dropped under load). */
+  delivered: number
+  perSecond: number
+  /** Microseconds of CPU (both nodes) per message. */
+  brokerCpuUs: number
+  redisCpuUs: number
+}
+
+const COUNTS = { 0: 20_000, 1: 5_000 } as const
+const WINDOW = 200
+const PAYLOAD = Buffer.from('{"t":21.5,"h":40}')
+const QUIET_MS = 3000
+
+interface Node {
+  child: ChildProcess
+  url: string
+}
+
+async function startNode(redisUrl: string, nodeId: string): Promise<Node> {
+  const port = await freePort()
+  const args = [
+    thermopostBin,
+    'broker',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--cluster',
+    redisUrl,
+    '--node-id',
+    nodeId,
+    '--sys-interval',
+    '0'
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  await new Promise<void>((resolve, reject) => {
+    const tail = new OutputTail(child, (line) => {
+      if (line.includes('listening on')) resolve()
+    })
+    child.once('exit', () => reject(new Error(`node ${nodeId} exited: ${tail.toString()}`)))
+  })
+  return { child, url: `mqtt://127.0.0.1:${port}` }
+}
+
+/** Resolves with how many arrived: all `count`, or fewer once nothing has come for QUIET_MS (QoS 0 may be dropped). */
+function received(client: MqttClient, count: number): { done: Promise<number>; started: () => void } {
+  let got = 0
+  let timer: NodeJS.Timeout | undefined
+  let finish: (got: number) => void = () => {}
+  const done = new Promise<number>((resolve) => {
+    finish = resolve
+  })
+  const quiet = (): void => {
+    clearTimeout(timer)
+    timer = setTimeout(() => finish(got), QUIET_MS)
+  }
+  client.on('message', () => {
+    if (++got === count) {
+      clearTimeout(timer)
+      finish(got)
+    } else quiet()
+  })
+  return { done, started: quiet }
+}
+
+async function publishAll(client: MqttClient, qos: 0 | 1, count: number): Promise<void> {
+  if (qos === 0) {
+    for (let i = 0; i < count; i++) {
+      client.publish(`bench/${i % 100}`, PAYLOAD, { qos: 0 })
+      if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    return
+  }
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      next++
+      await client.publishAsync(`bench/${next % 100}`, PAYLOAD, { qos: 1 })
+    }
+  }
+  await Promise.all(Array.from({ length: WINDOW }, lane))
+}
+
+async function measure(
+  publishTo: Node,
+  subscribeTo: Node,
+  nodes: Node[],
+  redisPid: number,
+  qos: 0 | 1
+): Promise<Omit<CrossNodeFigure, 'placement'>> {
+  const count = COUNTS[qos]
+  const subscriber = await mqtt.connectAsync(subscribeTo.url, { clientId: `bench-sub-${qos}-${Date.now()}`, reconnectPeriod: 0 })
+  await subscriber.subscribeAsync('bench/#', { qos })
+  await new Promise((resolve) => setTimeout(resolve, 500)) // the publisher's node hears of the filter
+  const publisher = await mqtt.connectAsync(publishTo.url, { clientId: `bench-pub-${qos}-${Date.now()}`, reconnectPeriod: 0 })
+  const arrivals = received(subscriber, count)
+  const cpu = (): number => nodes.reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0)
+  const [cpuBefore, redisBefore, started] = [cpu(), cpuSeconds(redisPid), performance.now()]
+  await publishAll(publisher, qos, count)
+  arrivals.started()
+  const delivered = await arrivals.done
+  // A short count waited QUIET_MS for more: not part of the delivery time.
+  const seconds = (performance.now() - started - (delivered < count ? QUIET_MS : 0)) / 1000
+  const figure = {
+    qos,
+    messages: count,
+    delivered,
+    perSecond: delivered / seconds,
+    brokerCpuUs: ((cpu() - cpuBefore) / count) * 1e6,
+    redisCpuUs: ((cpuSeconds(redisPid) - redisBefore) / count) * 1e6
+  }
+  await Promise.all([publisher.endAsync(), subscriber.endAsync()])
+  return figure
+}
+
+export async function runClusterCrossNodeBench(): Promise<CrossNodeFigure[]> {
+  const redis = await startRedisServer()
+  const nodes: Node[] = []
+  try {
+    nodes.push(await startNode(redis.url, 'n1'), await startNode(redis.url, 'n2'))
+    const redisPid = redisPidOf(redis.port)
+    const figures: CrossNodeFigure[] = []
+    for (const qos of [0, 1] as const) {
+      figures.push({ placement: 'one node', ...(await measure(nodes[0]!, nodes[0]!, nodes, redisPid, qos)) })
+      figures.push({ placement: 'cross-node', ...(await measure(nodes[0]!, nodes[1]!, nodes, redisPid, qos)) })
+    }
+    return figures
+  } finally {
+    for (const node of nodes) node.child.kill('SIGKILL')
+    await Promise.all(nodes.map((node) => exited(node.child)))
+    await redis.stop()
+  }
+}
+
+/** The pid of the redis-server listening on `port` (the helper does not expose its child). */
+function redisPidOf(port: number): number {
+  const found = execFileSync('pgrep', ['-f', `redis-server 127.0.0.1:${port}`])
+    .toString()
+    .trim()
+    .split('\n')[0]
+  if (found === undefined || found === '') throw new Error(`no redis-server on port ${port}`)
+  return Number(found)
+}
+
+export function renderClusterCrossNodeBench(figures: readonly CrossNodeFigure[]): string {
+  const row = (f: CrossNodeFigure): string => {
+    const single = figures.find((other) => other.qos === f.qos && other.placement === 'one node')!
+    const ratio = f.placement === 'one node' ? '1.00' : (f.perSecond / single.perSecond).toFixed(2)
+    return `| QoS ${f.qos} | ${f.placement} | ${f.delivered.toLocaleString('en')} of ${f.messages.toLocaleString('en')} | ${Math.round(f.perSecond).toLocaleString('en')} | ${ratio} | ${Math.round(f.brokerCpuUs)} | ${Math.round(f.redisCpuUs)} |`
+  }
+  return [
+    'Cluster: two nodes on one Redis (appendfsync always); publisher on n1, subscriber on n1 (one node) or n2 (cross-node)',
+    '',
+    '| QoS | placement | delivered | delivered/s | vs one node | node CPU µs/msg | Redis CPU µs/msg |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...figures.map(row)
+  ].join('\n')
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(renderClusterCrossNodeBench(await runClusterCrossNodeBench()))
+}

@@ -1,0 +1,41 @@
+import type { TestContext } from 'node:test'
+import { Redis } from 'ioredis'
+import { type CliBroker, startCliBroker } from '../../helpers/cli-broker.js'
+import { sleep } from '../../helpers/silence.js'
+
+/**
+ * `count` broker nodes (`thermopost broker --cluster`) on one Redis, named n1, n2, ...; killed after the test.
+ * $SYS is off so that only the test's messages flow.
+ */
+export async function startClusterNodes(t: TestContext, redisUrl: string, count: number): Promise<CliBroker[]> {
+  const nodes: CliBroker[] = []
+  for (let i = 1; i <= count; i++) {
+    const args = ['--host', '127.0.0.1', '--port', '0', '--cluster', redisUrl, '--node-id', `n${i}`, '--sys-interval', '0']
+    nodes.push(await startCliBroker(t, args, 1))
+  }
+  return nodes
+}
+
+/** A plain Redis client for looking at the cluster's keys; closed after the test. */
+export function redisClient(t: TestContext, url: string): Redis {
+  const redis = new Redis(url)
+  redis.on('error', () => {}) // a test that restarts Redis: the client reconnects
+  t.after(() => redis.disconnect())
+  return redis
+}
+
+/** Waits until `node`'s filter set in Redis holds `filter`, then a little more for the others' directories to hear of it. */
+export async function filterKnown(redis: Redis, node: string, filter: string): Promise<void> {
+  const deadline = Date.now() + 5000
+  while (!(await redis.sismember(`tp:{cluster}:filters:${node}`, filter))) {
+    if (Date.now() > deadline) throw new Error(`${node} never recorded ${filter}`)
+    await sleep(20)
+  }
+  await sleep(100)
+}
+
+/** How many entries were ever appended to `node`'s stream (XINFO STREAM entries-added; entries are deleted once delivered). */
+export async function entriesAdded(redis: Redis, node: string): Promise<number> {
+  const info = (await redis.xinfo('STREAM', `tp:{cluster}:stream:${node}`)) as unknown[]
+  return Number(info[info.indexOf('entries-added') + 1])
+}

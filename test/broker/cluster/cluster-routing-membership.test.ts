@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+import { type TestContext, test } from 'node:test'
+import { Redis } from 'ioredis'
+import { pino } from 'pino'
+import { ClusterKeys } from '../../../broker/cluster/cluster-keys.js'
+import { NodeMembership } from '../../../broker/cluster/node-membership.js'
+import { startRedisServer } from '../../helpers/redis-server.js'
+import { sleep } from '../../helpers/silence.js'
+import { startClusterNodes } from './cluster-nodes.js'
+
+// Membership: a killed node is noticed within 5 s and recovered by exactly one node; release requests reach the
+// node that holds a session, are sent again when unanswered, and end when that node is gone.
+
+const fast = { livenessMs: 1500, renewMs: 500, checkMs: 250, requestTimeoutMs: 300 }
+
+async function member(t: TestContext, url: string, nodeId: string, timing = fast): Promise<NodeMembership> {
+  // As the broker makes them: a command fails at once while Redis is away (here: after the test stopped it).
+  const connections = { commands: new Redis(url, { lazyConnect: true, enableOfflineQueue: false }), subscriber: new Redis(url) }
+  for (const connection of Object.values(connections)) connection.on('error', () => {})
+  await connections.commands.connect()
+  const membership = new NodeMembership(nodeId, connections, new ClusterKeys(''), pino({ level: 'silent' }), timing)
+  await membership.start()
+  t.after(async () => {
+    await membership.stop()
+    connections.commands.disconnect()
+    connections.subscriber.disconnect()
+  })
+  return membership
+}
+
+test('a node killed with SIGKILL is found dead by the others within 5 s, and exactly one of them claims its recovery', async (t) => {
+  const redis = await startRedisServer()
+  t.after(() => redis.stop())
+  const [, n2] = await startClusterNodes(t, redis.url, 2)
+  // The watchers use the defaults the broker uses (3 s liveness), so the 5 s bound is the product's.
+  const watchers = [await member(t, redis.url, 'watch-a', undefined), await member(t, redis.url, 'watch-b', undefined)]
+  await sleep(1200)
+  assert.ok(watchers.every((watcher) => watcher.isAlive('n2')))
+  const noticed = watchers.map(
+    (watcher) =>
+      new Promise<number>((resolve) =>
+        watcher.onNodeDead((node) => {
+          if (node === 'n2') resolve(Date.now())
+        })
+      )
+  )
+  const killedAt = Date.now()
+  n2!.child.kill('SIGKILL')
+  const times = await Promise.all(noticed)
+  for (const time of times) assert.ok(time - killedAt < 5000, `noticed after ${time - killedAt} ms`)
+  assert.ok(watchers.every((watcher) => !watcher.isAlive('n2') && watcher.isAlive('n1')))
+  const claims = await Promise.all(watchers.map((watcher) => watcher.claimRecovery('n2')))
+  assert.deepEqual(claims.filter(Boolean).length, 1, 'one claimant')
+})
+
+test('a release request is served by the node holding the session, and sent again until it is heard', async (t) => {
+  const redis = await startRedisServer()
+  t.after(() => redis.stop())
+  const holder = await member(t, redis.url, 'holder')
+  const taker = await member(t, redis.url, 'taker')
+  await sleep(400)
+  const released: string[] = []
+  holder.onReleaseRequest(async (clientId) => {
+    released.push(clientId)
+  })
+  await taker.requestRelease('holder', 'thermostat-1')
+  assert.deepEqual(released, ['thermostat-1'])
+
+  // A node that does not serve requests yet (starting up) is asked again until it does.
+  const late = await member(t, redis.url, 'late')
+  await sleep(400)
+  let servedAt = 0
+  const asked = taker.requestRelease('late', 'thermostat-2').then(() => Date.now())
+  await sleep(700)
+  late.onReleaseRequest(async () => {
+    servedAt = Date.now()
+  })
+  assert.ok((await asked) >= servedAt && servedAt > 0, 'resolved once served')
+})
+
+test('a release request to a node that dies unanswered ends once the node is found dead', async (t) => {
+  const redis = await startRedisServer()
+  t.after(() => redis.stop())
+  const silent = await member(t, redis.url, 'silent')
+  const taker = await member(t, redis.url, 'taker')
+  await sleep(400)
+  silent.onReleaseRequest(() => new Promise(() => {})) // never lets go
+  const asked = taker.requestRelease('silent', 'thermostat-3')
+  await sleep(300)
+  await silent.stop()
+  const started = Date.now()
+  await asked
+  assert.ok(Date.now() - started < 3000)
+})
