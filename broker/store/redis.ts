@@ -3,6 +3,7 @@ import type { Message } from '../message.js'
 import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
 import { encodeInflight, encodeMessage, encodeSession, encodeSubscription } from './redis-codec.js'
 import { durabilityWarning } from './redis-durability.js'
+import { type FencedCommands, fenceCommands, type SessionFence } from './redis-fence.js'
 import { LAST_MESSAGE_ID, RedisKeys, STORE_FORMAT_VERSION } from './redis-keys.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
 import { readSnapshot } from './redis-snapshot.js'
@@ -19,6 +20,8 @@ export interface RedisStoreOptions {
   logger?: { warn(message: string): void }
   /** A batch this many commands long is sent at once, without waiting for the answer to the one before it. */
   batchLimit?: number
+  /** In a cluster: each session's writes are applied only while this node holds its lease (redis-fence.ts). */
+  fence?: SessionFence
 }
 
 const RESOLVED = Promise.resolve()
@@ -251,13 +254,22 @@ export class RedisStore implements Store, RedisQueueHost {
     this.current = undefined
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
     this.sent.push(batch)
+    const fenced = this.fenced(batch)
     this.redis
-      .multi(batch.commands)
+      .multi(fenced?.commands ?? batch.commands)
       .exec()
       .then(
-        (results) => this.onBatchAnswered(batch, results),
+        (results) => this.onBatchAnswered(batch, results === null || fenced === undefined ? results : fenced.unfence(results)),
         (error: Error) => this.onBatchAnswered(batch, null, error)
       )
+  }
+
+  private fenced(batch: RedisBatch): FencedCommands | undefined {
+    const fence = this.options.fence
+    if (fence === undefined) return undefined
+    const reads = new Set<number>()
+    for (const { start, count } of batch.reads) for (let i = start; i < start + count; i++) reads.add(i)
+    return fenceCommands(batch.commands, (index) => reads.has(index), this.keys, fence)
   }
 
   private onBatchAnswered(batch: RedisBatch, results: Array<[Error | null, unknown]> | null, error?: Error): void {
