@@ -15,7 +15,8 @@ import { Reason } from './protocol/reason-codes.js'
 import { Publisher } from './publisher.js'
 import { RetainedMessages } from './retained/retained.js'
 import { Router } from './router/router.js'
-import { LocalSessionRegistry } from './session/local-session-registry.js'
+import { type LocalSessionParts, LocalSessionRegistry } from './session/local-session-registry.js'
+import type { SessionRegistry } from './session/session-registry.js'
 import { SessionSubscriptions } from './session/session-subscriptions.js'
 import { BrokerStats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
@@ -26,6 +27,8 @@ export interface BrokerDependencies {
   store?: Store
   auth?: AuthHooks
   logger?: Logger
+  /** Makes the session registry from the broker's parts (a cluster node's); a LocalSessionRegistry without it. */
+  sessions?: (parts: LocalSessionParts) => SessionRegistry
 }
 
 /**
@@ -45,7 +48,7 @@ export class Broker implements ConnectionHost {
   private readonly router: Router
   private readonly retained: RetainedMessages
   private readonly publisher: Publisher
-  private readonly sessions: LocalSessionRegistry
+  private readonly sessions: SessionRegistry
   private readonly connections = new Set<Connection>()
   private readonly servers: Server[] = []
   /** Kept for `reloadCertificates` (SIGHUP). */
@@ -66,7 +69,8 @@ export class Broker implements ConnectionHost {
     this.retained = new RetainedMessages(store)
     this.publisher = new Publisher(router, this.retained, this.auth, stats)
     const subscriptions = new SessionSubscriptions(router, store)
-    this.sessions = new LocalSessionRegistry({ options: this.options, stats, store, subscriptions, wills: this.publisher })
+    const sessionParts: LocalSessionParts = { options: this.options, stats, store, subscriptions, wills: this.publisher }
+    this.sessions = dependencies.sessions?.(sessionParts) ?? new LocalSessionRegistry(sessionParts)
     this.protocolErrors = new ProtocolErrorLog(this.logger)
     this.packets = new PacketDispatcher({
       options: this.options,
@@ -161,6 +165,6 @@ export class Broker implements ConnectionHost {
     const now = Date.now()
     this.publisher.continueFrom(snapshot.lastMessageId)
     this.retained.restore(snapshot.retained, now)
-    this.sessions.restore(snapshot.sessions, now)
+    await this.sessions.restore(snapshot.sessions, now)
   }
 }

@@ -16,6 +16,8 @@ export interface LocalSessionParts {
   readonly store: Store
   readonly subscriptions: Pick<SessionSubscriptions, 'removeAll' | 'restore'>
   readonly wills: Pick<Publisher, 'publishWill'>
+  /** Told when a session ends (expired, discarded, or ended with its connection). */
+  readonly ended?: (session: Session) => void
 }
 
 /**
@@ -28,6 +30,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
   readonly store: Store
   private readonly subscriptions: LocalSessionParts['subscriptions']
   private readonly wills: LocalSessionParts['wills']
+  private readonly ended: LocalSessionParts['ended']
   private readonly sessions = new Map<string, Session>()
 
   constructor(parts: LocalSessionParts) {
@@ -36,6 +39,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     this.store = parts.store
     this.subscriptions = parts.subscriptions
     this.wills = parts.wills
+    this.ended = parts.ended
   }
 
   get count(): number {
@@ -91,6 +95,23 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     }
   }
 
+  get(clientId: string): Session | undefined {
+    return this.sessions.get(clientId)
+  }
+
+  /**
+   * Gives the session of `clientId` up without ending it, for another holder to take on (a node of a cluster):
+   * its connection, if any, is ended first [MQTT-3.1.4-3]; its state stays in the store.
+   */
+  letGo(clientId: string, reason: string): void {
+    this.sessions.get(clientId)?.link?.disconnect(Reason.SessionTakenOver, reason)
+    const session = this.sessions.get(clientId) // the takeover may have ended it
+    if (session === undefined) return
+    this.subscriptions.removeAll(session)
+    this.sessions.delete(clientId)
+    session.letGo()
+  }
+
   // SessionContext
 
   publishWill(session: Session, will: Will): void {
@@ -105,5 +126,6 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     this.subscriptions.removeAll(session)
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId)
     session.end()
+    this.ended?.(session)
   }
 }

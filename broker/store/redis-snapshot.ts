@@ -42,7 +42,8 @@ export async function readSnapshot(redis: Redis, keys: RedisKeys): Promise<Redis
   }
 }
 
-async function readSession(
+/** One stored session with its queue's size, or undefined when there is none. */
+export async function readSession(
   redis: Redis,
   keys: RedisKeys,
   clientId: string

@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis'
 import type { Message } from '../message.js'
 import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
-import { encodeInflight, encodeMessage, encodeSession, encodeSubscription } from './redis-codec.js'
+import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
 import { durabilityWarning } from './redis-durability.js'
 import { type FencedCommands, fenceCommands, type SessionFence } from './redis-fence.js'
 import { LAST_MESSAGE_ID, RedisKeys, STORE_FORMAT_VERSION } from './redis-keys.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
-import { readSnapshot } from './redis-snapshot.js'
-import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
+import { readSession, readSnapshot } from './redis-snapshot.js'
+import type { InflightRecord, SessionQueue, SessionRecord, Store, StoredSession, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
 import { StoreOpenError } from './store-open-error.js'
 
@@ -187,6 +187,42 @@ export class RedisStore implements Store, RedisQueueHost {
 
   deleteIncomingQos2(clientId: string, packetId: number): void {
     this.write(['srem', this.keys.incoming(clientId), packetId])
+  }
+
+  // For a cluster, whose nodes hand sessions to each other through this store.
+
+  /** Reads the session as it is in Redis now and goes on from there (its queue stays in Redis until read). */
+  async loadSession(clientId: string): Promise<StoredSession | undefined> {
+    const read = await readSession(this.redis, this.keys, clientId)
+    this.forgetSession(clientId)
+    if (read === undefined) return undefined
+    this.sessions.add(clientId)
+    this.queuesInRedis.set(clientId, read.queue)
+    // Another node scored its in-flight records: ours must come after them.
+    if (read.lastInflightOrder > this.inflightOrder) this.inflightOrder = read.lastInflightOrder
+    return read.session
+  }
+
+  /** Stops keeping the session here without deleting it: another node holds it now. */
+  forgetSession(clientId: string): void {
+    this.sessions.delete(clientId)
+    this.queuesInRedis.delete(clientId)
+    this.queues.get(clientId)?.detach()
+    this.queues.delete(clientId)
+  }
+
+  /** The will of the session's connection, kept while it is connected so that another node can send it. */
+  saveWill(clientId: string, will: WillRecord): void {
+    this.write(['set', this.keys.will(clientId), encodeWill(will)])
+  }
+
+  deleteWill(clientId: string): void {
+    this.write(['del', this.keys.will(clientId)])
+  }
+
+  async readWill(clientId: string): Promise<WillRecord | undefined> {
+    const text = await this.redis.get(this.keys.will(clientId))
+    return text === null ? undefined : decodeWill(text)
   }
 
   flush(): Promise<void> {

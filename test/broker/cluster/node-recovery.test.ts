@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import type { TestContext } from 'node:test'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { startClusterSessionNode } from '../../helpers/cluster-session-node.js'
+import { connectClient, connectRaw, goOffline, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
+import { InProcessCluster } from '../../helpers/in-process-cluster.js'
+import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
+import { uniqueId } from '../../helpers/session-clients.js'
+
+// A node killed with SIGKILL: another node sends its clients' wills and takes its sessions on (issue 16).
+
+let server: RunningRedis
+test.before(async () => {
+  server = await startRedisServer()
+})
+test.after(() => server.stop())
+
+const childScript = fileURLToPath(new URL('../../helpers/cluster-session-child.js', import.meta.url))
+
+/** A node in a child process of its own; resolves with its port once it accepts clients. */
+async function startChildNode(t: TestContext, keyPrefix: string, nodeId: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [childScript, server.url, keyPrefix, nodeId], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  let output = ''
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk
+  })
+  child.stdout!.setEncoding('utf8')
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: string) => {
+      const found = /listening (\d+)/.exec(chunk)
+      if (found !== null) resolve(Number(found[1]))
+    })
+    child.once('exit', (code) => reject(new Error(`the node exited with ${code}: ${output}`)))
+  })
+  return { child, port }
+}
+
+const persistent = { sessionExpiryInterval: 300 }
+
+test("a killed node's wills go out within 5 s (after their delay), and its sessions resume elsewhere with queue and in-flight", async (t) => {
+  const cluster = new InProcessCluster()
+  const keyPrefix = `recovery-${process.pid}:`
+  cluster.join('node-a')
+  const a = await startChildNode(t, keyPrefix, 'node-a')
+  const b = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-b')
+  const aUrl = `mqtt://127.0.0.1:${a.port}`
+  const watcher = await connectClient(t, b.url, { clientId: uniqueId('watch'), protocolVersion: 5 })
+  await watcher.client.subscribeAsync('wills/#', { qos: 1 })
+
+  const will = (name: string, delay: number) => ({
+    topic: `wills/${name}`,
+    payload: Buffer.from(`${name} is gone`),
+    qos: 1 as const,
+    retain: false,
+    properties: { willDelayInterval: delay }
+  })
+  const ids = {
+    now: uniqueId('now'),
+    later: uniqueId('later'),
+    back: uniqueId('back'),
+    queued: uniqueId('queued'),
+    inflight: uniqueId('inflight')
+  }
+  await connectClient(t, aUrl, { clientId: ids.now, protocolVersion: 5, will: will('now', 0) })
+  await connectClient(t, aUrl, { clientId: ids.later, protocolVersion: 5, properties: persistent, clean: false, will: will('later', 2) })
+  await connectClient(t, aUrl, { clientId: ids.back, protocolVersion: 5, properties: persistent, clean: false, will: will('back', 0) })
+  const queued = await connectClient(t, aUrl, { clientId: ids.queued, protocolVersion: 5, properties: persistent, clean: false })
+  await queued.client.subscribeAsync('q/#', { qos: 1 })
+  await goOffline(queued.client)
+  const inflight = await connectRaw(t, a.port, 5, { clientId: ids.inflight, clean: false, properties: persistent })
+  assert.deepEqual(await rawSubscribe(inflight, [{ topic: 'q/#', qos: 1 }]), [1])
+  const publisher = await connectClient(t, aUrl, { clientId: uniqueId('pub'), protocolVersion: 5 })
+  for (const text of ['q1', 'q2']) await publisher.client.publishAsync('q/1', text, { qos: 1 })
+  const unacknowledged = await nextOf(inflight.raw, 'publish')
+
+  a.child.kill('SIGKILL')
+  await once(a.child, 'exit')
+  const killedAt = Date.now()
+  // Back before the node is found dead: its session moves with it, and its will is not sent.
+  const back = await connectClient(t, b.url, { clientId: ids.back, protocolVersion: 5, properties: persistent, clean: false })
+  assert.equal(back.connack.sessionPresent, true)
+  cluster.declareDead('node-a')
+
+  const [first, second] = await watcher.inbox.take(2, 5000)
+  const arrived = Date.now() - killedAt
+  assert.equal(first.topic, 'wills/now')
+  assert.equal(second.topic, 'wills/later')
+  assert.ok(arrived >= 1900 && arrived < 5000, `the delayed will came after its 2 s delay, within 5 s: ${arrived} ms`)
+  await watcher.inbox.none()
+
+  const resumedQueue = await connectClient(t, b.url, { clientId: ids.queued, protocolVersion: 5, properties: persistent, clean: false })
+  assert.equal(resumedQueue.connack.sessionPresent, true)
+  assert.deepEqual(
+    (await resumedQueue.inbox.take(2)).map((m) => m.payload.toString()),
+    ['q1', 'q2']
+  )
+  const resumedInflight = await connectRaw(t, b.port, 5, { clientId: ids.inflight, clean: false, properties: persistent })
+  const resent = await nextOf(resumedInflight.raw, 'publish')
+  assert.equal(resent.dup, true)
+  assert.equal(resent.messageId, unacknowledged.messageId)
+  assert.equal(resent.payload.toString(), 'q1')
+  assert.deepEqual(b.seams.drains, [{ deadNodeId: 'node-a', clientIds: [ids.inflight, ids.later, ids.queued].sort() }])
+})
