@@ -82,7 +82,14 @@ export class Broker implements ConnectionHost {
       retained: this.retained,
       publisher: this.publisher
     })
-    this.sys = new SysTopics({ stats, sessions: this.sessions, subscriptions: router, retained: this.retained, publisher: this.publisher })
+    this.sys = new SysTopics({
+      stats,
+      sessions: this.sessions,
+      subscriptions: router,
+      retained: this.retained,
+      publisher: this.publisher,
+      store
+    })
   }
 
   get sessionCount(): number {

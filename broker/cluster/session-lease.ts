@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import type { SessionFence } from '../store/redis-fence.js'
 import type { RedisKeys } from '../store/redis-keys.js'
 
@@ -48,6 +48,29 @@ export class SessionLeases implements SessionFence {
     private readonly keys: RedisKeys,
     readonly nodeId: string
   ) {}
+
+  /**
+   * Leases on a connection of their own to `url`. A claim while Redis is away fails at once (no client-side queue),
+   * so a CONNECT is refused rather than left waiting; the connection comes back by itself.
+   */
+  static async connect(url: string, keys: RedisKeys, nodeId: string, logger?: { warn(message: string): void }): Promise<SessionLeases> {
+    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+    let trouble: string | undefined
+    redis.on('error', (error: Error) => {
+      if (error.message !== trouble) logger?.warn(`session leases: Redis: ${error.message}`)
+      trouble = error.message
+    })
+    redis.on('ready', () => {
+      trouble = undefined
+    })
+    await redis.connect()
+    return new SessionLeases(redis, keys, nodeId)
+  }
+
+  /** Closes the connection (after the broker has closed: its last releases need it). */
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect())
+  }
 
   /** Called when writes for a session were refused: its lease is another node's, or was never this node's. */
   onLost(listener: (clientId: string) => void): void {

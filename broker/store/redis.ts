@@ -5,6 +5,7 @@ import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscri
 import { durabilityWarning } from './redis-durability.js'
 import { type FencedCommands, fenceCommands, type SessionFence } from './redis-fence.js'
 import { LAST_MESSAGE_ID, RedisKeys, STORE_FORMAT_VERSION } from './redis-keys.js'
+import { RedisOutage } from './redis-outage.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
 import { readSession, readSnapshot } from './redis-snapshot.js'
 import type { InflightRecord, SessionQueue, SessionRecord, Store, StoredSession, StoreSnapshot, SubscriptionRecord } from './store.js'
@@ -60,6 +61,9 @@ export class RedisStore implements Store, RedisQueueHost {
   /** Queue sizes read at open, for sessions whose queue object is not made yet. */
   private readonly queuesInRedis = new Map<string, { count: number; bytes: number }>()
   private connectionTrouble: string | undefined
+  private readonly outage = new RedisOutage()
+  /** The batch of writes kept through an outage, while Redis answers it. */
+  private replaying: RedisBatch | undefined
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
@@ -75,7 +79,12 @@ export class RedisStore implements Store, RedisQueueHost {
     this.redis.on('error', (error: Error) => this.onConnectionError(error))
     this.redis.on('ready', () => {
       this.connectionTrouble = undefined
+      this.schedule() // what was kept through an outage goes first
     })
+  }
+
+  get unavailableSince(): number | undefined {
+    return this.outage.since
   }
 
   /** The URL without its password, for messages. */
@@ -276,7 +285,8 @@ export class RedisStore implements Store, RedisQueueHost {
 
   /** Sends the current batch once Redis has answered the one before, after everything of this I/O phase has joined it. */
   private schedule(): void {
-    if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0 || this.current === undefined) return
+    if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0) return
+    if (this.current === undefined && !this.outage.hasKept) return
     this.sendScheduled = true
     setImmediate(() => {
       this.sendScheduled = false
@@ -284,10 +294,13 @@ export class RedisStore implements Store, RedisQueueHost {
     })
   }
 
+  /** Sends the current batch, or first, once Redis is back after an outage, everything kept through it (catch up). */
   private send(): void {
-    const batch = this.current
-    if (batch === undefined || this.state !== 'open') return
-    this.current = undefined
+    if (this.state !== 'open') return
+    this.replaying = this.redis.status === 'ready' ? this.outage.takeReplay() : undefined
+    const batch = this.replaying ?? this.current
+    if (batch === undefined) return
+    if (batch === this.current) this.current = undefined
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
     this.sent.push(batch)
     const fenced = this.fenced(batch)
@@ -311,14 +324,28 @@ export class RedisStore implements Store, RedisQueueHost {
   private onBatchAnswered(batch: RedisBatch, results: Array<[Error | null, unknown]> | null, error?: Error): void {
     this.sent.splice(this.sent.indexOf(batch), 1)
     const failed = error ?? (results === null ? new Error('the transaction was aborted') : results.find(([e]) => e !== null)?.[0])
+    const replay = batch === this.replaying
+    if (replay) this.replaying = undefined
     if (failed === undefined || failed === null) {
       batch.answerReads(results!.map(([, value]) => value))
       batch.resolve()
+      if (replay) {
+        const lasted = this.outage.ended()
+        this.options.logger?.warn(`Redis at ${this.url} is back: caught up after ${lasted} ms`)
+      }
+    } else if (RedisOutage.isUnreachable(failed, this.redis.status === 'ready')) {
+      batch.answerReads(undefined)
+      if (this.outage.since === undefined) {
+        this.options.logger?.warn(`Redis at ${this.url} cannot be reached: QoS 1/2 messages are not acknowledged until it is back`)
+      }
+      batch.reject(this.outage.keep(batch, this.url))
     } else {
       batch.answerReads(undefined)
       for (const queue of batch.remotePushes) queue.onBatchFailed()
       const kind = failed.message.startsWith('OOM') ? 'full' : 'failed'
-      batch.reject(new StoreError(`could not write to Redis at ${this.url}: ${failed.message}`, kind))
+      const error = new StoreError(`could not write to Redis at ${this.url}: ${failed.message}`, kind)
+      if (replay) this.outage.failed(error)
+      batch.reject(error)
     }
     this.schedule()
   }

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { Broker } from '../../broker/broker.js'
 import type { ClusterMembership, ReleaseRequests, StreamRecovery } from '../../broker/cluster/cluster-seams.js'
@@ -21,9 +20,7 @@ const seams: ClusterMembership & ReleaseRequests & StreamRecovery = {
   onReleaseRequest: () => {},
   drain: async () => {}
 }
-const leaseClient = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false })
-await leaseClient.connect()
-const leases = new SessionLeases(leaseClient, new RedisKeys(keyPrefix), nodeId)
+const leases = await SessionLeases.connect(redisUrl, new RedisKeys(keyPrefix), nodeId)
 const store = new RedisStore({ url: redisUrl, keyPrefix, fence: leases })
 const logger = pino({ level: 'warn' }, process.stderr)
 const broker = new Broker(

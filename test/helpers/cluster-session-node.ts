@@ -1,5 +1,4 @@
 import type { TestContext } from 'node:test'
-import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { Broker } from '../../broker/broker.js'
 import { clusterSessions } from '../../broker/cluster/cluster-sessions.js'
@@ -36,16 +35,14 @@ export async function startClusterSessionNode(
   const seams = cluster.node(nodeId)
   const said: string[] = []
   const logger = pino({ level: 'warn' }, { write: (line: string) => said.push(line) })
-  const leaseClient = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false })
-  await leaseClient.connect()
-  const leases = new SessionLeases(leaseClient, new RedisKeys(keyPrefix), nodeId)
+  const leases = await SessionLeases.connect(redisUrl, new RedisKeys(keyPrefix), nodeId, { warn: (text) => said.push(text) })
   const store = new RedisStore({ url: redisUrl, keyPrefix, fence: leases, logger: { warn: (text) => said.push(text) } })
   const sessions = clusterSessions({ store, leases, membership: seams, releases: seams, streams: seams, logger })
   const broker = new Broker(options, { store, logger, sessions })
   const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
   t.after(async () => {
     await broker.close()
-    leaseClient.disconnect()
+    await leases.close()
   })
   return { broker, url: `mqtt://127.0.0.1:${port}`, port, store, leases, seams, warnings: () => said }
 }
