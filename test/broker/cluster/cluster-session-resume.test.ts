@@ -110,3 +110,26 @@ test('a node whose lease was taken behind its back stops writing for the session
   )
   assert.equal(a.broker.sessionCount, 0)
 })
+
+test('a node restarted under its id restores the sessions whose lease it still holds, and no other node does', async (t) => {
+  const cluster = new InProcessCluster()
+  const keyPrefix = `sessions-${process.pid}-${++prefixes}:`
+  const first = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-a')
+  const clientId = uniqueId('restart')
+  const subscriber = await connectClient(t, first.url, { ...persistent, clientId })
+  await subscriber.client.subscribeAsync('s/#', { qos: 1 })
+  await goOffline(subscriber.client)
+  const publisher = await connectClient(t, first.url, { clientId: uniqueId('pub'), protocolVersion: 5 })
+  await publisher.client.publishAsync('s/1', 'waiting', { qos: 1 })
+  await publisher.client.endAsync()
+  await first.broker.close()
+
+  const other = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-b')
+  assert.equal(other.broker.sessionCount, 0, 'node-b holds no lease of it')
+  const again = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-a')
+  assert.equal(again.broker.sessionCount, 1)
+  assert.deepEqual(await again.leases.holder(clientId), { node: 'node-a', epoch: 2 })
+  const resumed = await connectClient(t, again.url, { ...persistent, clientId })
+  assert.equal(resumed.connack.sessionPresent, true)
+  assert.equal((await resumed.inbox.takeOne()).payload.toString(), 'waiting')
+})
