@@ -5,7 +5,7 @@ import { startClusterSessionNode } from '../../helpers/cluster-session-node.js'
 import { connectClient, connectRaw, goOffline, nextOf } from '../../helpers/flow-clients.js'
 import { InProcessCluster } from '../../helpers/in-process-cluster.js'
 import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
-import { uniqueId } from '../../helpers/session-clients.js'
+import { asConnack, rawConnect, uniqueId } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
 
 // Redis unreachable (issue 16): a node keeps its clients, acknowledges nothing it cannot make durable, says so, and
@@ -51,6 +51,9 @@ test('while Redis is down, 5.0 PUBLISHes are refused, 3.1.1 ones wait; once it i
   )
   assert.equal(await v4.raw.waitClosed(10), false, 'the 3.1.1 client stays connected')
   assert.match(statuses.at(-1) ?? '', /^unreachable since \d{4}-/)
+  // A new connection's session cannot be claimed: it is told to come back later.
+  const { reply } = await rawConnect(t, a.port, 5, { clientId: uniqueId('late') })
+  assert.equal(asConnack(reply).reasonCode, Reason.ServerUnavailable)
   assert.ok(
     a.warnings().some((line) => line.includes('cannot be reached: QoS 1/2 messages are not acknowledged')),
     a.warnings().join('\n')

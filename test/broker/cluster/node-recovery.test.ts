@@ -9,6 +9,7 @@ import { connectClient, connectRaw, goOffline, nextOf, rawSubscribe } from '../.
 import { InProcessCluster } from '../../helpers/in-process-cluster.js'
 import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
 import { uniqueId } from '../../helpers/session-clients.js'
+import { sleep } from '../../helpers/silence.js'
 
 // A node killed with SIGKILL: another node sends its clients' wills and takes its sessions on (issue 16).
 
@@ -106,4 +107,32 @@ test("a killed node's wills go out within 5 s (after their delay), and its sessi
   assert.equal(resent.messageId, unacknowledged.messageId)
   assert.equal(resent.payload.toString(), 'q1')
   assert.deepEqual(b.seams.drains, [{ deadNodeId: 'node-a', clientIds: [ids.inflight, ids.later, ids.queued].sort() }])
+})
+
+test("a dead node's delayed will is not sent when its client comes back within the delay, on yet another node", async (t) => {
+  const cluster = new InProcessCluster()
+  const keyPrefix = `recovery-${process.pid}-back:`
+  cluster.join('node-a')
+  const a = await startChildNode(t, keyPrefix, 'node-a')
+  const b = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-b')
+  const c = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-c')
+  const watcher = await connectClient(t, b.url, { clientId: uniqueId('watch'), protocolVersion: 5 })
+  await watcher.client.subscribeAsync('wills/#', { qos: 1 })
+  const clientId = uniqueId('back')
+  const session = { clientId, protocolVersion: 5 as const, clean: false, properties: persistent }
+  const will = { topic: 'wills/back', payload: Buffer.from('gone'), qos: 1 as const, retain: false, properties: { willDelayInterval: 3 } }
+  const first = await connectClient(t, `mqtt://127.0.0.1:${a.port}`, { ...session, will })
+  // CONNACK does not wait for the session to be written; a PUBACK waits for everything written before it.
+  await first.client.publishAsync('x', 'durable now', { qos: 1 })
+
+  a.child.kill('SIGKILL')
+  await once(a.child, 'exit')
+  cluster.declareDead('node-a')
+  // The watcher's session, and the recovered one.
+  for (const deadline = Date.now() + 5000; b.broker.sessionCount + c.broker.sessionCount < 2; await sleep(50)) {
+    assert.ok(Date.now() < deadline, 'the session was recovered within 5 s')
+  }
+  const back = await connectClient(t, c.url, session)
+  assert.equal(back.connack.sessionPresent, true)
+  await watcher.inbox.none(3500)
 })
