@@ -173,6 +173,9 @@ export class ClusterSessionRegistry implements SessionRegistry {
 
   /** Another node asks for the session: it ends here, everything acknowledged is made durable, the lease released. */
   private release(clientId: string): Promise<void> {
+    // Not held here: nothing to let go. Answered at once rather than behind an open of ours that may itself wait for
+    // the asking node to let go (two nodes taking the same client id at once); the later claim wins.
+    if (!this.parts.leases.holds(clientId)) return Promise.resolve()
     return this.oneAtATime.run(clientId, async () => {
       if (!this.parts.leases.holds(clientId)) return
       this.local.letGo(clientId, 'another node took the session over')
