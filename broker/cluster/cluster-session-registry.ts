@@ -3,6 +3,7 @@ import { type LocalSessionParts, LocalSessionRegistry } from '../session/local-s
 import type { Session, SessionLink } from '../session/session.js'
 import type { OpenResult, SessionRegistry, SessionRequest } from '../session/session-registry.js'
 import { willDelay } from '../session/will.js'
+import { inRounds } from '../store/in-rounds.js'
 import type { RedisStore } from '../store/redis.js'
 import type { StoredSession } from '../store/store.js'
 import type { ClusterMembership, ReleaseRequests } from './cluster-seams.js'
@@ -75,14 +76,12 @@ export class ClusterSessionRegistry implements SessionRegistry {
   /** Restores only the sessions whose lease this node holds (it restarted within its lease), with the next epoch. */
   async restore(stored: readonly StoredSession[], now: number): Promise<void> {
     const { leases, store, membership } = this.parts
-    await Promise.all(
-      stored.map(async (session) => {
-        const clientId = session.record.clientId
-        const ours = (await leases.holder(clientId))?.node === membership.nodeId && (await leases.claim(clientId, membership.nodeId))
-        if (ours) this.local.restore([session], now)
-        else store.forgetSession(clientId)
-      })
-    )
+    await inRounds(stored, async (session) => {
+      const clientId = session.record.clientId
+      const ours = (await leases.holder(clientId))?.node === membership.nodeId && (await leases.claim(clientId, membership.nodeId))
+      if (ours) this.local.restore([session], now)
+      else store.forgetSession(clientId)
+    })
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { inRounds } from '../store/in-rounds.js'
 import type { ClusterMembership, StreamRecovery } from './cluster-seams.js'
 import type { ClusterSessionRegistry } from './cluster-session-registry.js'
 import type { SessionLeases } from './session-lease.js'
@@ -41,11 +42,9 @@ export class NodeRecovery {
     registry.recovering(deadNodeId, clientIds, work)
     try {
       const adopted = new Set<string>()
-      await Promise.all(
-        clientIds.map(async (clientId) => {
-          if (await registry.adopt(clientId, deadNodeId, started)) adopted.add(clientId)
-        })
-      )
+      await inRounds(clientIds, async (clientId) => {
+        if (await registry.adopt(clientId, deadNodeId, started)) adopted.add(clientId)
+      })
       await streams.drain(deadNodeId, adopted)
       await leases.forgetNode(deadNodeId)
       logger.info({ node: deadNodeId, sessions: adopted.size, ms: Date.now() - started }, 'recovered the sessions of a dead node')
