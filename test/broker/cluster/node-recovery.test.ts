@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import type { TestContext } from 'node:test'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { startChildClusterNode } from '../../helpers/cluster-session-child-node.js'
 import { startClusterSessionNode } from '../../helpers/cluster-session-node.js'
 import { connectClient, connectRaw, goOffline, nextOf, rawSubscribe } from '../../helpers/flow-clients.js'
 import { InProcessCluster } from '../../helpers/in-process-cluster.js'
@@ -19,36 +17,13 @@ test.before(async () => {
 })
 test.after(() => server.stop())
 
-const childScript = fileURLToPath(new URL('../../helpers/cluster-session-child.js', import.meta.url))
-
-/** A node in a child process of its own; resolves with its port once it accepts clients. */
-async function startChildNode(t: TestContext, keyPrefix: string, nodeId: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [childScript, server.url, keyPrefix, nodeId], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let output = ''
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk
-  })
-  child.stdout!.setEncoding('utf8')
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: string) => {
-      const found = /listening (\d+)/.exec(chunk)
-      if (found !== null) resolve(Number(found[1]))
-    })
-    child.once('exit', (code) => reject(new Error(`the node exited with ${code}: ${output}`)))
-  })
-  return { child, port }
-}
-
 const persistent = { sessionExpiryInterval: 300 }
 
 test("a killed node's wills go out within 5 s (after their delay), and its sessions resume elsewhere with queue and in-flight", async (t) => {
   const cluster = new InProcessCluster()
   const keyPrefix = `recovery-${process.pid}:`
   cluster.join('node-a')
-  const a = await startChildNode(t, keyPrefix, 'node-a')
+  const a = await startChildClusterNode(t, server.url, keyPrefix, 'node-a')
   const b = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-b')
   const aUrl = `mqtt://127.0.0.1:${a.port}`
   const watcher = await connectClient(t, b.url, { clientId: uniqueId('watch'), protocolVersion: 5 })
@@ -113,7 +88,7 @@ test("a dead node's delayed will is not sent when its client comes back within t
   const cluster = new InProcessCluster()
   const keyPrefix = `recovery-${process.pid}-back:`
   cluster.join('node-a')
-  const a = await startChildNode(t, keyPrefix, 'node-a')
+  const a = await startChildClusterNode(t, server.url, keyPrefix, 'node-a')
   const b = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-b')
   const c = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-c')
   const watcher = await connectClient(t, b.url, { clientId: uniqueId('watch'), protocolVersion: 5 })
