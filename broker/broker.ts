@@ -1,7 +1,8 @@
 import type { AddressInfo, Server } from 'node:net'
 import { type Logger, pino } from 'pino'
 import { type AuthHooks, allowAll } from './auth/hooks.js'
-import { ClusterNode, type ClusterSettings } from './cluster/cluster-node.js'
+import type { ClusterNode } from './cluster/cluster-node.js'
+import type { ClusterSeams } from './cluster/cluster-seams.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { PacketDispatcher } from './handlers/index.js'
 import { ConnectionRate } from './limits/connection-rate.js'
@@ -17,8 +18,9 @@ import { Publisher } from './publisher.js'
 import { RetainedMessages } from './retained/retained.js'
 import type { MessageRouter } from './router/message-router.js'
 import { Router } from './router/router.js'
-import { LocalSessionRegistry } from './session/local-session-registry.js'
+import { type LocalSessionParts, LocalSessionRegistry } from './session/local-session-registry.js'
 import { PublishBackPressure } from './session/publish-back-pressure.js'
+import type { SessionRegistry } from './session/session-registry.js'
 import { SessionSubscriptions } from './session/session-subscriptions.js'
 import { BrokerStats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
@@ -29,8 +31,16 @@ export interface BrokerDependencies {
   store?: Store
   auth?: AuthHooks
   logger?: Logger
-  /** Makes the broker a node of a cluster sharing the Redis of `store` (which should then be the Redis store on it). */
-  cluster?: ClusterSettings
+  /**
+   * Makes the broker a node of a cluster sharing the Redis of `store` (which should then be the Redis store on it).
+   * Built by the caller, so a broker that is no node never loads the Redis client.
+   */
+  cluster?: ClusterNode
+  /**
+   * Makes the session registry from the broker's parts and its cluster node (cluster/cluster-sessions.ts); a
+   * LocalSessionRegistry without it.
+   */
+  sessions?: (parts: LocalSessionParts, cluster: ClusterSeams | undefined) => SessionRegistry
 }
 
 /**
@@ -56,7 +66,7 @@ export class Broker implements ConnectionHost {
   private barrier: { stored: Promise<void>; forwarded: Promise<void>; both: Promise<void> } | undefined
   private readonly retained: RetainedMessages
   private readonly publisher: Publisher
-  private readonly sessions: LocalSessionRegistry
+  private readonly sessions: SessionRegistry
   private readonly connections = new Set<Connection>()
   private readonly servers: Server[] = []
   /** Kept for `reloadCertificates` (SIGHUP). */
@@ -72,7 +82,7 @@ export class Broker implements ConnectionHost {
     this.store = dependencies.store ?? new MemoryStore()
     this.auth = dependencies.auth ?? allowAll
     this.logger = dependencies.logger ?? pino({ level: 'silent' })
-    this.cluster = dependencies.cluster === undefined ? undefined : new ClusterNode(dependencies.cluster, this.logger)
+    this.cluster = dependencies.cluster
     this.router = new Router(this.cluster?.filters, this.auth.reads)
     const { stats, store, router } = this
     this.retained = new RetainedMessages(store)
@@ -80,7 +90,8 @@ export class Broker implements ConnectionHost {
     this.publisher = new Publisher(this.messages, this.retained, this.auth, stats)
     const subscriptions = new SessionSubscriptions(router, store)
     const backPressure = new PublishBackPressure()
-    this.sessions = new LocalSessionRegistry({ options: this.options, stats, store, backPressure, subscriptions, wills: this.publisher })
+    const sessionParts: LocalSessionParts = { options: this.options, stats, store, backPressure, subscriptions, wills: this.publisher }
+    this.sessions = dependencies.sessions?.(sessionParts, this.cluster) ?? new LocalSessionRegistry(sessionParts)
     this.protocolErrors = new ProtocolErrorLog(this.logger)
     this.packets = new PacketDispatcher({
       options: this.options,
@@ -93,7 +104,14 @@ export class Broker implements ConnectionHost {
       publisher: this.publisher,
       backPressure
     })
-    this.sys = new SysTopics({ stats, sessions: this.sessions, subscriptions: router, retained: this.retained, publisher: this.publisher })
+    this.sys = new SysTopics({
+      stats,
+      sessions: this.sessions,
+      subscriptions: router,
+      retained: this.retained,
+      publisher: this.publisher,
+      store
+    })
   }
 
   get sessionCount(): number {
@@ -193,6 +211,6 @@ export class Broker implements ConnectionHost {
     const now = Date.now()
     this.publisher.continueFrom(snapshot.lastMessageId)
     this.retained.restore(snapshot.retained, now)
-    this.sessions.restore(snapshot.sessions, now)
+    await this.sessions.restore(snapshot.sessions, now)
   }
 }

@@ -12,7 +12,7 @@ import { configureAuth } from './auth/configure-auth.js'
 import type { AuthHooks } from './auth/hooks.js'
 import { PasswordFileError } from './auth/passwords.js'
 import { Broker } from './broker.js'
-import type { ClusterSettings } from './cluster/cluster-node.js'
+import type { ClusterBrokerParts } from './cluster/cluster-broker-parts.js'
 import { brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
 import { resolveCluster } from './config/cluster.js'
 import { type ResolvedListener, resolveListeners } from './config/listeners.js'
@@ -96,14 +96,21 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const redisUrl = cluster?.url ?? config.redis_url
   if (storeKind === 'redis' && redisUrl === undefined)
     throw read.problem('redis_url', 'store redis needs redis_url (--redis-url redis://HOST:PORT/DB)')
+  const clusterParts =
+    cluster === undefined
+      ? undefined
+      : await (await import('./cluster/cluster-broker-parts.js')).clusterBrokerParts(cluster, logger).catch((error: Error) => {
+          throw new CommandError(error.message)
+        })
   const makeStore = async (): Promise<Store> => {
+    if (clusterParts !== undefined) return clusterParts.store
     if (storeKind === 'memory') return new MemoryStore()
     // Loaded only when chosen: the Redis client costs a broker that does not use it several megabytes.
     if (storeKind === 'redis') return new (await import('./store/redis.js')).RedisStore({ url: redisUrl!, logger })
     return new SqliteStore({ dataDir })
   }
   const options = brokerOptionsOf(config)
-  let broker = newBroker(options, await makeStore(), auth.hooks, logger, cluster)
+  let broker = newBroker(options, await makeStore(), auth.hooks, logger, clusterParts)
   logger.info({ store: storeKind, dataDir: storeKind === 'sqlite' ? dataDir : undefined, node: cluster?.nodeId }, `auth: ${auth.summary}`)
   const [first, ...rest] = listeners
   try {
@@ -130,7 +137,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
         `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`
       )
     }
-    broker = newBroker(options, await makeStore(), auth.hooks, logger, cluster)
+    broker = newBroker(options, await makeStore(), auth.hooks, logger, clusterParts)
     await listenAndLog(broker, first!, logger)
   }
   for (const listener of rest) {
@@ -149,7 +156,10 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
     )
   })
 
-  closeOnSignals(logger, () => broker.close())
+  closeOnSignals(logger, async () => {
+    await broker.close()
+    await clusterParts?.close()
+  })
 }
 
 /** Opens one listener and logs its URL and who it lets in; a port that cannot be had is a CommandError. */
@@ -205,10 +215,10 @@ function newBroker(
   store: Store,
   auth: AuthHooks,
   logger: Logger,
-  cluster: ClusterSettings | undefined
+  cluster: Pick<ClusterBrokerParts, 'cluster' | 'sessions'> | undefined
 ): Broker {
   try {
-    return new Broker(options, { logger, store, auth, cluster })
+    return new Broker(options, { logger, store, auth, cluster: cluster?.cluster, sessions: cluster?.sessions })
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message)
     throw error

@@ -1,6 +1,7 @@
 import type { Packet } from 'mqtt-packet'
 import type { Logger } from 'pino'
 import { Reason } from './protocol/reason-codes.js'
+import { StoreError } from './store/store.js'
 
 /** Replies that tell the client the broker has recorded something: each waits for the commit that holds it. */
 export type DurableReply = 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'
@@ -9,8 +10,8 @@ export type DurableReply = 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'
 export interface AckChannel {
   readonly clientId: string
   readonly protocolVersion: 3 | 4 | 5
-  /** Inbound QoS 2 ids of its session: a refused PUBREC forgets its id. */
-  readonly session: { readonly incomingQos2: Set<number> } | undefined
+  /** Its session: a refused PUBREC forgets its inbound QoS 2 id, in the store too. */
+  readonly session: { releasedQos2(packetId: number): boolean } | undefined
   sendAck(cmd: DurableReply, packetId: number): void
   send(packet: Packet): void
   close(): void
@@ -34,6 +35,8 @@ export class PendingAcks {
   private readonly entries: PendingAck[] = []
   private head = 0
   private lastCommit: Promise<void> | undefined
+  /** The store's `caughtUp` that replies at the head wait for while its server is away. */
+  private parkedOn: Promise<void> | undefined
 
   constructor(
     private readonly connection: AckChannel,
@@ -72,31 +75,62 @@ export class PendingAcks {
   /**
    * The commit failed (a full disk): nothing in it may be confirmed. 5.0 clients get Quota exceeded
    * for their PUBLISHes; otherwise (3.x has no negative acknowledgement, and PUBREL / PUBCOMP have
-   * no refusal) the connection closes and the client resends on reconnect [MQTT-4.4.0-1].
+   * no refusal) the connection closes and the client resends on reconnect [MQTT-4.4.0-1]. When the
+   * store keeps the changes until its server is back (`caughtUp`), those replies wait for that instead,
+   * and the connection stays: a 3.x client is read no further once Receive Maximum of them wait.
    */
   private refuse(commit: Promise<void>, error: unknown): void {
-    const refused = this.take(commit)
     const connection = this.connection
+    const behindParked = this.entries[this.head]?.commit === this.parkedOn
+    const refusable =
+      connection.protocolVersion === 5 &&
+      !behindParked &&
+      !this.held(commit).some((entry) => entry.cmd === 'pubrel' || entry.cmd === 'pubcomp')
+    if (!refusable && error instanceof StoreError && error.caughtUp !== undefined) {
+      this.park(commit, error.caughtUp)
+      return
+    }
+    const refused = this.take(commit)
     this.logger.warn({ err: error, clientId: connection.clientId, refused: refused.length }, 'store commit failed: refusing what it held')
     for (const entry of refused) {
-      if (entry.cmd === 'pubrec') connection.session?.incomingQos2.delete(entry.packetId)
+      if (entry.cmd === 'pubrec') connection.session?.releasedQos2(entry.packetId)
     }
-    if (connection.protocolVersion !== 5 || refused.some((entry) => entry.cmd === 'pubrel' || entry.cmd === 'pubcomp')) {
+    if (!refusable) {
       connection.close()
       return
     }
     for (const entry of refused) connection.send({ cmd: entry.cmd, messageId: entry.packetId, reasonCode: Reason.QuotaExceeded })
   }
 
+  /**
+   * The replies of `commit` wait for the store to catch up instead: they become replies of `caughtUp`, behind those
+   * already waiting for it (one outage, one `caughtUp`), and go out in order when it resolves.
+   */
+  private park(commit: Promise<void>, caughtUp: Promise<void>): void {
+    for (let i = this.head; i < this.entries.length; i++) if (this.entries[i].commit === commit) this.entries[i].commit = caughtUp
+    if (this.lastCommit === commit) this.lastCommit = caughtUp
+    if (this.parkedOn === caughtUp) return
+    this.parkedOn = caughtUp
+    caughtUp.then(
+      () => this.release(caughtUp),
+      (failure: unknown) => this.refuse(caughtUp, failure)
+    )
+  }
+
+  /** The replies at the head for `commit`. */
+  private held(commit: Promise<void>): PendingAck[] {
+    let end = this.head
+    while (end < this.entries.length && this.entries[end].commit === commit) end++
+    return this.entries.slice(this.head, end)
+  }
+
   private take(commit: Promise<void>): PendingAck[] {
     // A settled commit can be handed out again (a store with nothing pending returns its last one):
     // the next add must then attach a callback of its own.
     if (this.lastCommit === commit) this.lastCommit = undefined
-    let end = this.head
-    while (end < this.entries.length && this.entries[end].commit === commit) end++
-    const taken = this.entries.slice(this.head, end)
+    const taken = this.held(commit)
     for (const entry of taken) if (entry.cmd === 'puback') this.pubacks--
-    this.head = end
+    this.head += taken.length
     if (this.head === this.entries.length) {
       this.entries.length = 0
       this.head = 0

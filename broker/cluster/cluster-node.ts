@@ -6,7 +6,7 @@ import type { Router } from '../router/router.js'
 import type { Store } from '../store/store.js'
 import { ClusterKeys } from './cluster-keys.js'
 import { ClusterRouter } from './cluster-router.js'
-import type { StreamRecovery } from './cluster-seams.js'
+import type { ClusterSeams, ReleaseRequests, StreamRecovery } from './cluster-seams.js'
 import { FilterDirectory } from './filter-directory.js'
 import { defaultMembershipTiming, type MembershipTiming, NodeMembership } from './node-membership.js'
 import { NodeStream } from './node-stream.js'
@@ -27,7 +27,7 @@ export interface ClusterSettings {
  * dead nodes, release requests), the filter directory, the node's inbound stream and the cluster router over the
  * broker's own Router. Three Redis connections: commands, pub/sub, and the stream reader (its XREADGROUP blocks).
  */
-export class ClusterNode implements StreamRecovery {
+export class ClusterNode implements StreamRecovery, ClusterSeams {
   readonly membership: NodeMembership
   readonly directory: FilterDirectory
   private readonly stream: NodeStream
@@ -61,6 +61,15 @@ export class ClusterNode implements StreamRecovery {
 
   get nodeId(): string {
     return this.settings.nodeId
+  }
+
+  /** Release requests travel on the membership's control channel. */
+  get releases(): ReleaseRequests {
+    return this.membership
+  }
+
+  get streams(): StreamRecovery {
+    return this
   }
 
   /** What the broker's Router tells of its filters. */

@@ -34,3 +34,10 @@ export interface StreamRecovery {
    */
   drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void>
 }
+
+/** What a node's session side needs of the rest of its cluster node (cluster-node.ts serves all three). */
+export interface ClusterSeams {
+  readonly membership: ClusterMembership
+  readonly releases: ReleaseRequests
+  readonly streams: StreamRecovery
+}

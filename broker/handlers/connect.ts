@@ -122,6 +122,14 @@ interface Grant {
 
 /** CONNACK with what was granted, then the session resumes on this connection. */
 function connected(connection: Connection, context: Context, grant: Grant, opened: OpenResult): void {
+  if ('refused' in opened && opened.refused === 'unavailable') {
+    context.logger.warn(
+      { clientId: grant.accepted.clientId, address: connection.remoteAddress },
+      'client refused: its session is unreachable'
+    )
+    refuse(connection, Reason.ServerUnavailable, 'the session cannot be reached now')
+    return
+  }
   if ('refused' in opened) {
     const { clientId, username } = grant.accepted
     const owner = opened.owner === 'unknown' ? 'unknown' : (opened.owner.username ?? 'anonymous')

@@ -18,6 +18,8 @@ export interface LocalSessionParts {
   readonly backPressure: PublishBackPressure
   readonly subscriptions: Pick<SessionSubscriptions, 'removeAll' | 'restore'>
   readonly wills: Pick<Publisher, 'publishWill'>
+  /** Told when a session ends (expired, discarded, or ended with its connection). */
+  readonly ended?: (session: Session) => void
 }
 
 /**
@@ -31,6 +33,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
   readonly backPressure: PublishBackPressure
   private readonly subscriptions: LocalSessionParts['subscriptions']
   private readonly wills: LocalSessionParts['wills']
+  private readonly ended: LocalSessionParts['ended']
   private readonly sessions = new Map<string, Session>()
 
   constructor(parts: LocalSessionParts) {
@@ -40,6 +43,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     this.backPressure = parts.backPressure
     this.subscriptions = parts.subscriptions
     this.wills = parts.wills
+    this.ended = parts.ended
   }
 
   get count(): number {
@@ -95,6 +99,23 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     }
   }
 
+  get(clientId: string): Session | undefined {
+    return this.sessions.get(clientId)
+  }
+
+  /**
+   * Gives the session of `clientId` up without ending it, for another holder to take on (a node of a cluster):
+   * its connection, if any, is ended first [MQTT-3.1.4-3]; its state stays in the store.
+   */
+  letGo(clientId: string, reason: string): void {
+    this.sessions.get(clientId)?.link?.disconnect(Reason.SessionTakenOver, reason)
+    const session = this.sessions.get(clientId) // the takeover may have ended it
+    if (session === undefined) return
+    this.subscriptions.removeAll(session)
+    this.sessions.delete(clientId)
+    session.letGo()
+  }
+
   // SessionContext
 
   publishWill(session: Session, will: Will): void {
@@ -109,5 +130,6 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     this.subscriptions.removeAll(session)
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId)
     session.end()
+    this.ended?.(session)
   }
 }

@@ -14,7 +14,7 @@ export interface SessionRequest {
   readonly will: Will | undefined
 }
 
-export type OpenResult = OpenedSession | OwnerMismatch
+export type OpenResult = OpenedSession | OwnerMismatch | SessionUnavailable
 
 export interface OpenedSession {
   readonly session: Session
@@ -26,6 +26,11 @@ export interface OpenedSession {
 export interface OwnerMismatch {
   readonly refused: 'owner-mismatch'
   readonly owner: SessionOwner
+}
+
+/** The session could not be reached (a cluster whose shared store is away): the client should come back later. */
+export interface SessionUnavailable {
+  readonly refused: 'unavailable'
 }
 
 /**
@@ -52,6 +57,9 @@ export interface SessionRegistry {
    * after a normal DISCONNECT (and on shutdown). A session that outlives its connection waits for its expiry.
    */
   connectionClosed(session: Session, link: SessionLink, sendWill: boolean): void
-  /** Brings back the sessions the store kept, offline since their `disconnectedAt` (or `now`). */
-  restore(stored: readonly StoredSession[], now: number): void
+  /**
+   * Brings back the sessions the store kept, offline since their `disconnectedAt` (or `now`). A registry that must
+   * first learn which of them are its own (a cluster node) answers with a promise.
+   */
+  restore(stored: readonly StoredSession[], now: number): void | Promise<void>
 }

@@ -12,6 +12,8 @@ import { type Will, willDelay } from './will.js'
 
 /** What a session needs from the connection it is attached to. */
 export interface SessionLink {
+  /** False once the connection has closed. */
+  readonly isOpen: boolean
   readonly protocolVersion: 3 | 4 | 5
   /** How many QoS 1/2 messages may be in flight to the client. */
   readonly sendWindow: number
@@ -161,15 +163,24 @@ export class Session implements Subscriber {
       if (delay === 0 || endsNow) {
         this.context.publishWill(this, will)
       } else {
-        // The will goes out when the delay ends or the session ends, whichever is first [MQTT-3.1.3-9].
-        this.will = will
-        this.willDeadline = new Deadline(Math.min(delay, this.expiryInterval), () => this.firePendingWill())
+        this.holdWill(will, delay)
       }
     }
     if (!endsNow && this.expiryInterval !== NEVER_EXPIRES) {
       this.expiryDeadline = new Deadline(this.expiryInterval, () => this.context.expire(this))
     }
     return endsNow
+  }
+
+  /**
+   * Holds the will of the connection that ended `elapsedSeconds` ago until its delay has passed: it goes out when the
+   * delay ends or the session ends, whichever is first [MQTT-3.1.3-9], unless a connection resumes the session first.
+   */
+  holdWill(will: Will, delaySeconds: number, elapsedSeconds = 0): void {
+    this.will = will
+    this.willDeadline = new Deadline(Math.max(0, Math.min(delaySeconds, this.expiryInterval) - elapsedSeconds), () =>
+      this.firePendingWill()
+    )
   }
 
   /** A session restored from the store, offline for `elapsedSeconds` already: it waits out the rest of its expiry. */
@@ -189,6 +200,19 @@ export class Session implements Subscriber {
     this.incomingQos2.clear()
     if (this.stored) this.context.store.deleteSession(this.clientId)
     this.stored = false
+  }
+
+  /**
+   * Another holder takes the session on (a node of a cluster): its timers stop and its will is dropped here, as a
+   * resume would drop it; its state stays in the store for the new holder.
+   */
+  letGo(): void {
+    this.willDeadline?.cancel()
+    this.willDeadline = undefined
+    this.will = undefined
+    this.expiryDeadline?.cancel()
+    this.expiryDeadline = undefined
+    this.link = undefined
   }
 
   /** Hands a message to this session: sent now, queued behind the in-flight window, or dropped. */

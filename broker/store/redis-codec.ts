@@ -1,4 +1,4 @@
-import type { QoS } from 'mqtt-packet'
+import type { IConnectPacket, QoS } from 'mqtt-packet'
 import type { Delivery, Message } from '../message.js'
 import { decodeProperties, encodeProperties } from './properties-json.js'
 import type { InflightRecord, SessionRecord, SubscriptionRecord } from './store.js'
@@ -117,4 +117,38 @@ export function encodeSubscription(subscription: SubscriptionRecord): string {
 export function decodeSubscription(text: string): SubscriptionRecord {
   const json = JSON.parse(text) as Omit<SubscriptionRecord, 'subscriptionId'> & { subscriptionId: number | null }
   return { ...json, subscriptionId: json.subscriptionId ?? undefined }
+}
+
+/** The will of a connected client as a cluster keeps it, so another node can send it if this one dies. */
+export interface WillRecord {
+  will: NonNullable<IConnectPacket['will']>
+  /** Who the will is published as (its authorization). */
+  username: string | undefined
+}
+
+export function encodeWill({ will, username }: WillRecord): string {
+  return JSON.stringify({
+    topic: will.topic,
+    payload: Buffer.from(will.payload).toString('base64'),
+    qos: will.qos ?? 0,
+    retain: will.retain ?? false,
+    properties: encodeProperties(will.properties),
+    username: username ?? null
+  })
+}
+
+export function decodeWill(text: string): WillRecord {
+  const json = JSON.parse(text) as {
+    topic: string
+    payload: string
+    qos: QoS
+    retain: boolean
+    properties: string | null
+    username: string | null
+  }
+  const properties = decodeProperties(json.properties) as NonNullable<IConnectPacket['will']>['properties']
+  return {
+    will: { topic: json.topic, payload: Buffer.from(json.payload, 'base64'), qos: json.qos, retain: json.retain, properties },
+    username: json.username ?? undefined
+  }
 }

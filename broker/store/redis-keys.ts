@@ -11,6 +11,9 @@
  *   tp:{id}:incoming         set      packet ids of inbound QoS 2 messages awaiting PUBREL
  *   tp:{id}:queue            list     queued deliveries with their messages (JSON), oldest at the head
  *   tp:{id}:queue-bytes      string   payload bytes in the queue, kept with every push and pop
+ *   tp:{id}:will             string   the will of the session's connection while a node holds it (cluster only; JSON)
+ *   tp:{id}:lease            string   `<node>:<epoch>`: the node whose writes for the session are applied (cluster
+ *                                     only; `:<epoch>` once released; never deleted, so the epoch only grows)
  * Broker-wide keys:
  *   tp:format                string   STORE_FORMAT_VERSION
  *   tp:sessions              set      client ids of stored sessions (the index read at open)
@@ -64,9 +67,25 @@ export class RedisKeys {
     return this.ofSession(clientId, 'queue-bytes')
   }
 
-  /** Every key a session owns, for deleting it. */
+  will(clientId: string): string {
+    return this.ofSession(clientId, 'will')
+  }
+
+  lease(clientId: string): string {
+    return this.ofSession(clientId, 'lease')
+  }
+
+  /** The client id whose hash tag `key` carries, or undefined for a broker-wide key. */
+  sessionOf(key: string): string | undefined {
+    const start = `${this.prefix}tp:{`
+    if (!key.startsWith(start)) return undefined
+    // The part after the tag has no '}', so the last '}:' closes the tag even when the client id holds one.
+    return key.slice(start.length, key.lastIndexOf('}:'))
+  }
+
+  /** Every key a session owns, for deleting it (not its lease: the epoch must outlive the session). */
   allOfSession(clientId: string): string[] {
-    return ['session', 'subscriptions', 'inflight', 'inflight-order', 'incoming', 'queue', 'queue-bytes'].map((part) =>
+    return ['session', 'subscriptions', 'inflight', 'inflight-order', 'incoming', 'queue', 'queue-bytes', 'will'].map((part) =>
       this.ofSession(clientId, part)
     )
   }

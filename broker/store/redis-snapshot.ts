@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { inRounds } from './in-rounds.js'
 import { decodeInflight, decodeMessage, decodeSession, decodeSubscription } from './redis-codec.js'
 import { LAST_MESSAGE_ID, type RedisKeys } from './redis-keys.js'
 import type { StoredSession, StoreSnapshot } from './store.js'
@@ -12,8 +13,6 @@ export interface RedisSnapshot {
   lastInflightOrder: number
 }
 
-const SESSIONS_PER_ROUND = 256
-
 /** Reads every stored session (from the `tp:sessions` index), the retained messages and the last message id. */
 export async function readSnapshot(redis: Redis, keys: RedisKeys): Promise<RedisSnapshot> {
   const [clientIds, retained, lastMessageId] = await Promise.all([
@@ -24,17 +23,14 @@ export async function readSnapshot(redis: Redis, keys: RedisKeys): Promise<Redis
   const sessions: StoredSession[] = []
   const queues = new Map<string, { count: number; bytes: number }>()
   let lastInflightOrder = 0
-  // Sessions are read SESSIONS_PER_ROUND at a time: one round trip for many, without holding every answer at once.
-  for (let first = 0; first < clientIds.length; first += SESSIONS_PER_ROUND) {
-    const ids = clientIds.slice(first, first + SESSIONS_PER_ROUND)
-    const reads = await Promise.all(ids.map((clientId) => readSession(redis, keys, clientId)))
-    reads.forEach((read, i) => {
-      if (read === undefined) return
-      sessions.push(read.session)
-      queues.set(ids[i], read.queue)
-      lastInflightOrder = Math.max(lastInflightOrder, read.lastInflightOrder)
-    })
-  }
+  // A round at a time: one round trip for many, without holding every answer at once.
+  await inRounds(clientIds, async (clientId) => {
+    const read = await readSession(redis, keys, clientId)
+    if (read === undefined) return
+    sessions.push(read.session)
+    queues.set(clientId, read.queue)
+    lastInflightOrder = Math.max(lastInflightOrder, read.lastInflightOrder)
+  })
   return {
     snapshot: { sessions, retained: retained.map(decodeMessage), lastMessageId: Number(lastMessageId ?? 0) },
     queues,
@@ -42,7 +38,8 @@ export async function readSnapshot(redis: Redis, keys: RedisKeys): Promise<Redis
   }
 }
 
-async function readSession(
+/** One stored session with its queue's size, or undefined when there is none. */
+export async function readSession(
   redis: Redis,
   keys: RedisKeys,
   clientId: string

@@ -1,12 +1,14 @@
 import { Redis } from 'ioredis'
 import type { Message } from '../message.js'
 import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
-import { encodeInflight, encodeMessage, encodeSession, encodeSubscription } from './redis-codec.js'
+import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
 import { durabilityWarning } from './redis-durability.js'
+import { type FencedCommands, fenceCommands, type SessionFence } from './redis-fence.js'
 import { LAST_MESSAGE_ID, RedisKeys, STORE_FORMAT_VERSION } from './redis-keys.js'
+import { RedisOutage } from './redis-outage.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
-import { readSnapshot } from './redis-snapshot.js'
-import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
+import { readSession, readSnapshot } from './redis-snapshot.js'
+import type { InflightRecord, SessionQueue, SessionRecord, Store, StoredSession, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
 import { StoreOpenError } from './store-open-error.js'
 
@@ -19,6 +21,8 @@ export interface RedisStoreOptions {
   logger?: { warn(message: string): void }
   /** A batch this many commands long is sent at once, without waiting for the answer to the one before it. */
   batchLimit?: number
+  /** In a cluster: each session's writes are applied only while this node holds its lease (redis-fence.ts). */
+  fence?: SessionFence
 }
 
 const RESOLVED = Promise.resolve()
@@ -57,6 +61,9 @@ export class RedisStore implements Store, RedisQueueHost {
   /** Queue sizes read at open, for sessions whose queue object is not made yet. */
   private readonly queuesInRedis = new Map<string, { count: number; bytes: number }>()
   private connectionTrouble: string | undefined
+  private readonly outage = new RedisOutage()
+  /** The batch of writes kept through an outage, while Redis answers it. */
+  private replaying: RedisBatch | undefined
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
@@ -72,7 +79,12 @@ export class RedisStore implements Store, RedisQueueHost {
     this.redis.on('error', (error: Error) => this.onConnectionError(error))
     this.redis.on('ready', () => {
       this.connectionTrouble = undefined
+      this.schedule() // what was kept through an outage goes first
     })
+  }
+
+  get unavailableSince(): number | undefined {
+    return this.outage.since
   }
 
   /** The URL without its password, for messages. */
@@ -186,6 +198,42 @@ export class RedisStore implements Store, RedisQueueHost {
     this.write(['srem', this.keys.incoming(clientId), packetId])
   }
 
+  // For a cluster, whose nodes hand sessions to each other through this store.
+
+  /** Reads the session as it is in Redis now and goes on from there (its queue stays in Redis until read). */
+  async loadSession(clientId: string): Promise<StoredSession | undefined> {
+    const read = await readSession(this.redis, this.keys, clientId)
+    this.forgetSession(clientId)
+    if (read === undefined) return undefined
+    this.sessions.add(clientId)
+    this.queuesInRedis.set(clientId, read.queue)
+    // Another node scored its in-flight records: ours must come after them.
+    if (read.lastInflightOrder > this.inflightOrder) this.inflightOrder = read.lastInflightOrder
+    return read.session
+  }
+
+  /** Stops keeping the session here without deleting it: another node holds it now. */
+  forgetSession(clientId: string): void {
+    this.sessions.delete(clientId)
+    this.queuesInRedis.delete(clientId)
+    this.queues.get(clientId)?.detach()
+    this.queues.delete(clientId)
+  }
+
+  /** The will of the session's connection, kept while it is connected so that another node can send it. */
+  saveWill(clientId: string, will: WillRecord): void {
+    this.write(['set', this.keys.will(clientId), encodeWill(will)])
+  }
+
+  deleteWill(clientId: string): void {
+    this.write(['del', this.keys.will(clientId)])
+  }
+
+  async readWill(clientId: string): Promise<WillRecord | undefined> {
+    const text = await this.redis.get(this.keys.will(clientId))
+    return text === null ? undefined : decodeWill(text)
+  }
+
   flush(): Promise<void> {
     if (this.current !== undefined) return this.current.promise
     const last = this.sent[this.sent.length - 1]
@@ -237,7 +285,8 @@ export class RedisStore implements Store, RedisQueueHost {
 
   /** Sends the current batch once Redis has answered the one before, after everything of this I/O phase has joined it. */
   private schedule(): void {
-    if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0 || this.current === undefined) return
+    if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0) return
+    if (this.current === undefined && !this.outage.hasKept) return
     this.sendScheduled = true
     setImmediate(() => {
       this.sendScheduled = false
@@ -245,32 +294,58 @@ export class RedisStore implements Store, RedisQueueHost {
     })
   }
 
+  /** Sends the current batch, or first, once Redis is back after an outage, everything kept through it (catch up). */
   private send(): void {
-    const batch = this.current
-    if (batch === undefined || this.state !== 'open') return
-    this.current = undefined
+    if (this.state !== 'open') return
+    this.replaying = this.redis.status === 'ready' ? this.outage.takeReplay() : undefined
+    const batch = this.replaying ?? this.current
+    if (batch === undefined) return
+    if (batch === this.current) this.current = undefined
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
     this.sent.push(batch)
+    const fenced = this.fenced(batch)
     this.redis
-      .multi(batch.commands)
+      .multi(fenced?.commands ?? batch.commands)
       .exec()
       .then(
-        (results) => this.onBatchAnswered(batch, results),
+        (results) => this.onBatchAnswered(batch, results === null || fenced === undefined ? results : fenced.unfence(results)),
         (error: Error) => this.onBatchAnswered(batch, null, error)
       )
+  }
+
+  private fenced(batch: RedisBatch): FencedCommands | undefined {
+    const fence = this.options.fence
+    if (fence === undefined) return undefined
+    const reads = new Set<number>()
+    for (const { start, count } of batch.reads) for (let i = start; i < start + count; i++) reads.add(i)
+    return fenceCommands(batch.commands, (index) => reads.has(index), this.keys, fence)
   }
 
   private onBatchAnswered(batch: RedisBatch, results: Array<[Error | null, unknown]> | null, error?: Error): void {
     this.sent.splice(this.sent.indexOf(batch), 1)
     const failed = error ?? (results === null ? new Error('the transaction was aborted') : results.find(([e]) => e !== null)?.[0])
+    const replay = batch === this.replaying
+    if (replay) this.replaying = undefined
     if (failed === undefined || failed === null) {
       batch.answerReads(results!.map(([, value]) => value))
       batch.resolve()
+      if (replay) {
+        const lasted = this.outage.ended()
+        this.options.logger?.warn(`Redis at ${this.url} is back: caught up after ${lasted} ms`)
+      }
+    } else if (RedisOutage.isUnreachable(failed, this.redis.status === 'ready')) {
+      batch.answerReads(undefined)
+      if (this.outage.since === undefined) {
+        this.options.logger?.warn(`Redis at ${this.url} cannot be reached: QoS 1/2 messages are not acknowledged until it is back`)
+      }
+      batch.reject(this.outage.keep(batch, this.url))
     } else {
       batch.answerReads(undefined)
       for (const queue of batch.remotePushes) queue.onBatchFailed()
       const kind = failed.message.startsWith('OOM') ? 'full' : 'failed'
-      batch.reject(new StoreError(`could not write to Redis at ${this.url}: ${failed.message}`, kind))
+      const error = new StoreError(`could not write to Redis at ${this.url}: ${failed.message}`, kind)
+      if (replay) this.outage.failed(error)
+      batch.reject(error)
     }
     this.schedule()
   }

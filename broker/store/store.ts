@@ -45,6 +45,8 @@ export interface Store {
    */
   flush(): Promise<void>
   close(): Promise<void>
+  /** Since when (ms since the epoch) the store's server cannot be reached; undefined while it can (or has none). */
+  readonly unavailableSince?: number
 }
 
 export interface SessionRecord {
@@ -117,11 +119,16 @@ export interface SessionQueue {
   setOnline(online: boolean): void
 }
 
-/** The store could not make changes durable; what they carried must not be acknowledged. */
+/**
+ * The store could not make changes durable; what they carried must not be acknowledged yet. With `caughtUp` (kind
+ * 'unavailable': the store's server could not be reached) the store keeps the changes and writes them once it is back:
+ * `caughtUp` resolves then, and what waited for them may be acknowledged after all.
+ */
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly kind: 'full' | 'failed'
+    readonly kind: 'full' | 'failed' | 'unavailable',
+    readonly caughtUp?: Promise<void>
   ) {
     super(message)
     this.name = 'StoreError'

@@ -9,6 +9,8 @@ export interface SysSources {
   readonly subscriptions: { readonly count: number }
   readonly retained: { readonly size: number }
   readonly publisher: Pick<Publisher, 'publishSystem'>
+  /** A store with a server of its own (Redis) says since when it cannot reach it. */
+  readonly store?: { readonly unavailableSince?: number }
 }
 
 /**
@@ -46,6 +48,8 @@ export class SysTopics {
       ['subscriptions/count', subscriptions.count],
       ['retained messages/count', retained.size]
     ]
+    const unavailableSince = this.sources.store?.unavailableSince
+    figures.push(['store/status', unavailableSince === undefined ? 'ok' : `unreachable since ${new Date(unavailableSince).toISOString()}`])
     for (const [name, value] of figures) publisher.publishSystem(`$SYS/broker/${name}`, String(value))
   }
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { pino } from 'pino'
 import { Broker } from '../../../broker/broker.js'
+import { ClusterNode } from '../../../broker/cluster/cluster-node.js'
 import { RedisStore } from '../../../broker/store/redis.js'
 import { connectClient } from '../../helpers/flow-clients.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
@@ -101,7 +103,10 @@ test("a dead node's unread messages are drained to the sessions now on the recov
 
   // The recovering node: here the session "moved" is local again (cluster-sessions restores it; a connection does here).
   const store = new RedisStore({ url: redis.url })
-  const n3 = new Broker({ sysInterval: 0 }, { store, cluster: { url: redis.url, nodeId: 'n3' } })
+  const n3 = new Broker(
+    { sysInterval: 0 },
+    { store, cluster: new ClusterNode({ url: redis.url, nodeId: 'n3' }, pino({ level: 'silent' })) }
+  )
   const { port } = await n3.listen({ host: '127.0.0.1', port: 0 })
   t.after(() => n3.close())
   const after = await connectClient(t, `mqtt://127.0.0.1:${port}`, { clientId: 'moved', protocolVersion: 5 })

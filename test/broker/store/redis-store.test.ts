@@ -108,7 +108,7 @@ test('what Redis acknowledged survives a crash of redis-server (appendonly yes, 
   )
 })
 
-test('while Redis is away a batch fails with StoreError (no acknowledgement); once it is back, writes go on', async (t) => {
+test('while Redis is away a batch fails with StoreError (no acknowledgement); once it is back, the kept writes go first, then the rest', async (t) => {
   const own = await startRedisServer()
   t.after(() => own.stop())
   const store = await openStore(t, { url: own.url })
@@ -116,7 +116,12 @@ test('while Redis is away a batch fails with StoreError (no acknowledgement); on
   await store.flush()
   await own.crash()
   store.saveIncomingQos2('a', 1)
-  await assert.rejects(store.flush(), (error: unknown) => error instanceof StoreError && error.kind === 'failed')
+  let caughtUp: Promise<void> | undefined
+  await assert.rejects(store.flush(), (error: unknown) => {
+    caughtUp = (error as StoreError).caughtUp
+    return error instanceof StoreError && error.kind === 'unavailable' && caughtUp !== undefined
+  })
+  assert.equal(typeof store.unavailableSince, 'number')
   await own.restart()
   const deadline = Date.now() + 10_000
   for (;;) {
@@ -129,8 +134,10 @@ test('while Redis is away a batch fails with StoreError (no acknowledgement); on
     assert.ok(Date.now() < deadline, 'writes did not resume within 10 s of Redis coming back')
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+  await caughtUp
+  assert.equal(store.unavailableSince, undefined)
   const [session] = (await (await reopened(t, store, own.url)).open()).sessions
-  assert.deepEqual(session.incomingQos2, [2], 'only what Redis answered for')
+  assert.deepEqual(session.incomingQos2, [1, 2], 'what Redis could not take was kept and written once it was back')
 })
 
 test('open warns loudly when Redis does not fsync every write, naming what can be lost', async (t) => {

@@ -1,0 +1,209 @@
+import type { Logger } from 'pino'
+import { type LocalSessionParts, LocalSessionRegistry } from '../session/local-session-registry.js'
+import type { Session, SessionLink } from '../session/session.js'
+import type { OpenResult, SessionRegistry, SessionRequest } from '../session/session-registry.js'
+import { willDelay } from '../session/will.js'
+import { inRounds } from '../store/in-rounds.js'
+import type { RedisStore } from '../store/redis.js'
+import type { StoredSession } from '../store/store.js'
+import type { ClusterMembership, ReleaseRequests } from './cluster-seams.js'
+import { OneAtATime } from './one-at-a-time.js'
+import type { LeaseHolder, SessionLeases } from './session-lease.js'
+
+/** What a cluster node's sessions need of the Redis store: the Store, and handing sessions between nodes. */
+export type ClusterStore = LocalSessionParts['store'] &
+  Pick<RedisStore, 'loadSession' | 'forgetSession' | 'saveWill' | 'deleteWill' | 'readWill'>
+
+export interface ClusterSessionParts extends LocalSessionParts {
+  readonly store: ClusterStore
+  readonly leases: SessionLeases
+  readonly membership: Pick<ClusterMembership, 'nodeId' | 'isAlive'>
+  readonly releases: ReleaseRequests
+  readonly logger: Pick<Logger, 'warn' | 'info'>
+  /** How long `open` waits for a dead node's session to be recovered before it claims the lease anyway. */
+  readonly recoveryWaitMs?: number
+}
+
+/** How often `open` looks whether a dead node's session has been recovered. */
+const RECOVERY_POLL_MS = 100
+
+/**
+ * The sessions of one node of a cluster (issue 16). Each session is held by the node that holds its lease
+ * (session-lease.ts), and this node keeps only those in its LocalSessionRegistry, which does the rest of a session's
+ * life. `open` for a session held elsewhere asks its node to let it go (its connection ends with Session Taken Over,
+ * what it acknowledged is made durable, the lease released), claims the lease with the next epoch and reads the
+ * session from Redis: subscriptions, in-flight state and queue. The will of each connected client is kept in Redis
+ * (`tp:{id}:will`) until it is sent or dropped, so that the node recovering this one can send it (node-recovery.ts).
+ * Opens, releases and recovery of one client id run one after another (OneAtATime).
+ */
+export class ClusterSessionRegistry implements SessionRegistry {
+  private readonly local: LocalSessionRegistry
+  private readonly oneAtATime = new OneAtATime()
+  /** Recoveries of dead nodes running here, by dead node: opens of their sessions wait for them. */
+  private readonly recoveries = new Map<string, Promise<void>>()
+
+  constructor(private readonly parts: ClusterSessionParts) {
+    const { store, wills } = parts
+    this.local = new LocalSessionRegistry({
+      ...parts,
+      wills: {
+        publishWill(will, clientId, username) {
+          store.deleteWill(clientId)
+          wills.publishWill(will, clientId, username)
+        }
+      },
+      ended: (session) => this.ended(session)
+    })
+    parts.releases.onReleaseRequest((clientId) => this.release(clientId))
+    parts.leases.onLost((clientId) => this.lost(clientId))
+  }
+
+  get count(): number {
+    return this.local.count
+  }
+
+  open(link: SessionLink, request: SessionRequest): Promise<OpenResult> {
+    return this.oneAtATime.run(request.clientId, () => this.openHere(link, request))
+  }
+
+  connectionClosed(session: Session, link: SessionLink, sendWill: boolean): void {
+    const current = session.link === link
+    this.local.connectionClosed(session, link, sendWill)
+    // After a normal DISCONNECT there is no will to send; a will that waits for its delay stays in Redis.
+    if (current && !sendWill && this.local.get(session.clientId) === session) this.parts.store.deleteWill(session.clientId)
+  }
+
+  /** Restores only the sessions whose lease this node holds (it restarted within its lease), with the next epoch. */
+  async restore(stored: readonly StoredSession[], now: number): Promise<void> {
+    const { leases, store, membership } = this.parts
+    await inRounds(stored, async (session) => {
+      const clientId = session.record.clientId
+      const ours = (await leases.holder(clientId))?.node === membership.nodeId && (await leases.claim(clientId, membership.nodeId))
+      if (ours) this.local.restore([session], now)
+      else store.forgetSession(clientId)
+    })
+  }
+
+  /**
+   * Takes on a session of a dead node (node-recovery.ts), offline, with the will its connection left (sent after
+   * what is left of its delay, unless a connection resumes the session first). Resolves false when the lease had
+   * moved on: the client came back elsewhere.
+   */
+  async adopt(clientId: string, deadNodeId: string, now: number): Promise<boolean> {
+    const { leases, store, wills } = this.parts
+    if (!(await leases.claim(clientId, deadNodeId))) return false
+    const [stored, will] = await Promise.all([store.loadSession(clientId), store.readWill(clientId)])
+    if (stored !== undefined) this.local.restore([stored], now)
+    const session = this.local.get(clientId)
+    if (will !== undefined && session !== undefined) {
+      session.username = will.username
+      const offlineSince = stored?.record.disconnectedAt ?? now
+      session.holdWill(will.will, willDelay(will.will), (now - offlineSince) / 1000)
+    } else if (will !== undefined) {
+      // The session ended with its connection: the will goes now [MQTT-3.1.3-9].
+      store.deleteWill(clientId)
+      wills.publishWill(will.will, clientId, will.username)
+    }
+    if (session === undefined) await this.releaseAfterFlush(clientId)
+    return session !== undefined
+  }
+
+  /**
+   * `work` recovers `deadNodeId`, whose sessions were those of `clientIds`: opens of them here wait for it, and other
+   * nodes' requests to release them queue behind it, so what the dead node had received for them is delivered first.
+   */
+  recovering(deadNodeId: string, clientIds: Iterable<string>, work: Promise<void>): void {
+    this.recoveries.set(deadNodeId, work)
+    const settled = work.catch(() => {})
+    void settled.then(() => this.recoveries.delete(deadNodeId))
+    for (const clientId of clientIds) void this.oneAtATime.run(clientId, () => settled)
+  }
+
+  private async openHere(link: SessionLink, request: SessionRequest): Promise<OpenResult> {
+    const { clientId, will, username } = request
+    const { leases, store, logger } = this.parts
+    if (!leases.holds(clientId)) {
+      try {
+        await this.takeOn(clientId)
+      } catch (error) {
+        logger.warn({ clientId, err: error }, 'cannot take the session on: Redis or the node holding it did not answer')
+        return { refused: 'unavailable' }
+      }
+    }
+    // A link that closed while this waited gets nothing: the session stays here offline.
+    if (!link.isOpen) return { refused: 'unavailable' }
+    const result = this.local.open(link, request)
+    if (!('refused' in result)) {
+      if (will === undefined) store.deleteWill(clientId)
+      else store.saveWill(clientId, { will, username })
+    }
+    return result
+  }
+
+  /** Claims the lease, after its holder let it go (or died and was recovered), and reads the session. */
+  private async takeOn(clientId: string): Promise<void> {
+    const { leases, membership, releases, store } = this.parts
+    const holder = await this.holderAfterRecovery(clientId)
+    if (leases.holds(clientId)) return // this node recovered it meanwhile
+    if (holder !== undefined && holder.node !== '' && holder.node !== membership.nodeId && membership.isAlive(holder.node)) {
+      await releases.requestRelease(holder.node, clientId)
+    }
+    await leases.claim(clientId)
+    const stored = await store.loadSession(clientId)
+    if (stored !== undefined) this.local.restore([stored], Date.now())
+  }
+
+  /**
+   * The lease holder, once it is not a dead node: a dead node's session waits for its recovery, which delivers what the
+   * dead node had received for it (for `recoveryWaitMs` at most, should no node recover it).
+   */
+  private async holderAfterRecovery(clientId: string): Promise<LeaseHolder | undefined> {
+    const { leases, membership } = this.parts
+    const waitUntil = Date.now() + (this.parts.recoveryWaitMs ?? 10_000)
+    let holder = await leases.holder(clientId)
+    while (holder !== undefined && holder.node !== '' && !membership.isAlive(holder.node) && Date.now() < waitUntil) {
+      const recoveryHere = this.recoveries.get(holder.node)
+      if (recoveryHere !== undefined) await recoveryHere.catch(() => {})
+      else await new Promise((resolve) => setTimeout(resolve, RECOVERY_POLL_MS))
+      holder = await leases.holder(clientId)
+    }
+    return holder
+  }
+
+  /** Another node asks for the session: it ends here, everything acknowledged is made durable, the lease released. */
+  private release(clientId: string): Promise<void> {
+    // Not held here: nothing to let go. Answered at once rather than behind an open of ours that may itself wait for
+    // the asking node to let go (two nodes taking the same client id at once); the later claim wins.
+    if (!this.parts.leases.holds(clientId)) return Promise.resolve()
+    return this.oneAtATime.run(clientId, async () => {
+      if (!this.parts.leases.holds(clientId)) return
+      this.local.letGo(clientId, 'another node took the session over')
+      this.parts.store.forgetSession(clientId)
+      await this.releaseAfterFlush(clientId)
+    })
+  }
+
+  /** A session that ended here needs no lease: the next connection of its client id may start anywhere. */
+  private ended(session: Session): void {
+    const clientId = session.clientId
+    this.parts.store.deleteWill(clientId)
+    this.oneAtATime
+      .run(clientId, async () => {
+        if (this.local.get(clientId) === undefined) await this.releaseAfterFlush(clientId)
+      })
+      .catch((error: unknown) => this.parts.logger.warn({ clientId, err: error }, 'could not release the lease of an ended session'))
+  }
+
+  private async releaseAfterFlush(clientId: string): Promise<void> {
+    await this.parts.store.flush().catch(() => {})
+    await this.parts.leases.release(clientId)
+  }
+
+  /** This node's writes for the session were refused: another node holds it, so it ends here (fencing). */
+  private lost(clientId: string): void {
+    if (this.local.get(clientId) === undefined) return
+    this.parts.logger.warn({ clientId }, 'writes for this session were refused: another node holds its lease now; dropping it here')
+    this.local.letGo(clientId, 'another node holds the session')
+    this.parts.store.forgetSession(clientId)
+  }
+}
