@@ -147,6 +147,11 @@ export class ClusterSessionRegistry implements SessionRegistry {
     if (leases.holds(clientId)) return // this node recovered it meanwhile
     if (holder !== undefined && holder.node !== '' && holder.node !== membership.nodeId && membership.isAlive(holder.node)) {
       await releases.requestRelease(holder.node, clientId)
+      // The holder died rather than answer: what its stream had for the session comes through its recovery first.
+      if (!membership.isAlive(holder.node)) {
+        await this.holderAfterRecovery(clientId)
+        if (leases.holds(clientId)) return
+      }
     }
     await leases.claim(clientId)
     const stored = await store.loadSession(clientId)
