@@ -9,7 +9,8 @@ const programOf = {
   mosquitto: '/usr/sbin/mosquitto',
   sqlite3: 'sqlite3',
   influxdb: '/usr/bin/influxd',
-  chromium: '/usr/bin/chromium'
+  chromium: '/usr/bin/chromium',
+  haproxy: '/usr/sbin/haproxy'
 }
 
 /** Package → how to tell it is there, for packages that install a library rather than a program. */

@@ -16,7 +16,7 @@ function testFiles(dir) {
     .sort()
 }
 
-ensureDebianPackages(['mosquitto-clients', 'mosquitto', 'sqlite3', 'influxdb', 'chromium', 'python3-paho-mqtt', 'redis-server'])
+ensureDebianPackages(['mosquitto-clients', 'mosquitto', 'sqlite3', 'influxdb', 'chromium', 'python3-paho-mqtt', 'redis-server', 'haproxy'])
 const files = testFiles('dist/test')
 const filter = process.argv.slice(2)
 const selected = filter.length ? files.filter((f) => filter.some((part) => f.includes(part))) : files
