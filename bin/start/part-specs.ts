@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { clusterNodeFlags, redisSpec } from './cluster-parts.js'
 import type { DataDir } from './first-start.js'
 import type { PartSpec } from './supervised-part.js'
 
@@ -16,10 +17,11 @@ export interface StartSettings {
   dataDir: string
   /** Every part listens on this address only. */
   host: string
-  mqttPort: number
   httpPort: number
-  /** `mqtt://{host}:{mqttPort}`: where the service and the simulator connect. */
-  brokerUrl: string
+  /** The MQTT port of each broker node, first to last; more than one node run as a cluster on a local Redis. */
+  mqttPorts: number[]
+  /** Where the cluster's local Redis listens; undefined for a single broker. */
+  redisPort: number | undefined
   /** Simulated thermostats; 0 runs no simulator. */
   devices: number
   timeScale: number
@@ -34,47 +36,73 @@ function thermopostPart(name: string, args: string[], outcome: Pick<PartSpec, 'e
   return { name, command: process.execPath, args: [thermopostBin, ...args], ...outcome }
 }
 
-/** The parts in start order: broker, service, and the simulator when there are devices to simulate. */
+/** Where the service and the simulator connect: every broker node, so they fail over between them. */
+export function brokerUrls({ host, mqttPorts }: Pick<StartSettings, 'host' | 'mqttPorts'>): string[] {
+  return mqttPorts.map((port) => `mqtt://${host}:${port}`)
+}
+
+/**
+ * The parts in start order: the cluster's Redis (with more than one node), each broker node, the service, and
+ * the simulator when there are devices to simulate.
+ */
 export async function partSpecs(settings: StartSettings, data: DataDir): Promise<PartSpec[]> {
-  const { config } = settings
+  const { config, host, redisPort } = settings
   const section = (name: string): string[] => (config === undefined ? [] : ['--config', config, '--section', name])
   const brokerSection = config === undefined ? {} : await sectionKeys(config, 'broker')
-  const specs = [
-    brokerSpec(settings, data, [...serviceFriendlyBrokerFlags(brokerSection), ...section('broker')]),
-    serviceSpec(settings, data, section('service'))
-  ]
+  const brokerFlags = [...serviceFriendlyBrokerFlags(brokerSection), ...section('broker')]
+  const specs: PartSpec[] = []
+  if (redisPort !== undefined) specs.push(await redisSpec(host, redisPort, data.dir))
+  settings.mqttPorts.forEach((port, index) => {
+    const node = redisPort === undefined ? undefined : { number: index + 1, redisPort }
+    specs.push(brokerSpec(host, port, node, data, brokerFlags))
+  })
+  specs.push(serviceSpec(settings, data, section('service')))
   if (settings.devices > 0) specs.push(simulatorSpec(settings, data, section('simulator')))
   return specs
 }
 
-function brokerSpec({ host, mqttPort }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+/** One broker: the only one (`node` undefined), or node `node.number` of a cluster on the local Redis. */
+function brokerSpec(
+  host: string,
+  port: number,
+  node: { number: number; redisPort: number } | undefined,
+  data: DataDir,
+  extraArgs: string[]
+): PartSpec {
+  const name = node === undefined ? 'broker' : `broker-${node.number}`
   return thermopostPart(
-    'broker',
+    name,
     [
       'broker',
       '--host',
       host,
       '--port',
-      String(mqttPort),
+      String(port),
       '--data-dir',
-      join(data.dir, 'broker'),
+      join(data.dir, name),
       '--password-file',
       data.passwordFile,
       '--acl-file',
       data.aclFile,
+      ...(node === undefined ? [] : clusterNodeFlags(host, node.redisPort, node.number)),
       ...extraArgs
     ],
     { ready: /listening on mqtt:\/\/\S+?:\d+/ }
   )
 }
 
-function serviceSpec({ host, httpPort, brokerUrl }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+/** `--url` once per broker node. */
+function urlFlags(settings: StartSettings): string[] {
+  return brokerUrls(settings).flatMap((url) => ['--url', url])
+}
+
+function serviceSpec(settings: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+  const { host, httpPort } = settings
   return thermopostPart(
     'service',
     [
       'service',
-      '--url',
-      brokerUrl,
+      ...urlFlags(settings),
       '--username',
       data.credentials.service.username,
       '--http-host',
@@ -92,13 +120,13 @@ function serviceSpec({ host, httpPort, brokerUrl }: StartSettings, data: DataDir
   )
 }
 
-function simulatorSpec({ brokerUrl, devices, timeScale }: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+function simulatorSpec(settings: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+  const { devices, timeScale } = settings
   return thermopostPart(
     'simulator',
     [
       'simulate',
-      '--url',
-      brokerUrl,
+      ...urlFlags(settings),
       '--devices',
       String(devices),
       '--username',

@@ -6,7 +6,7 @@ import { checkConfigSections } from './config-sections.js'
 import { type DataDir, markCredentialsShown, prepareDataDir } from './first-start.js'
 import { freePort } from './free-port.js'
 import { formatLogLine } from './log-line.js'
-import { partSpecs, type StartSettings } from './part-specs.js'
+import { brokerUrls, partSpecs, type StartSettings } from './part-specs.js'
 import { type PartFailedError, type PartSpec, SupervisedPart } from './supervised-part.js'
 
 /**
@@ -16,7 +16,7 @@ import { type PartFailedError, type PartSpec, SupervisedPart } from './supervise
  * bin/thermopost.ts know every part.
  */
 
-export const startUsage = `Usage: thermopost start [--data-dir DIR] [--mqtt-port PORT] [--http-port PORT] [--devices N] [--config FILE]
+export const startUsage = `Usage: thermopost start [--data-dir DIR] [--mqtt-port PORT] [--http-port PORT] [--devices N] [--nodes N] [--config FILE]
 
 Runs the whole product on embedded defaults: the broker, the service (history in SQLite), the dashboard
 and a simulator with a few thermostats, as child processes of this one. Ctrl-C stops them all. A part that
@@ -25,6 +25,8 @@ dies is restarted with a growing delay; after 5 restarts in a row it is given up
   --mqtt-port PORT  the broker, on 127.0.0.1 only (default 1883; env THERMOPOST_MQTT_PORT; 0 = a free port)
   --http-port PORT  the dashboard and the API, on 127.0.0.1 (default 8080; env THERMOPOST_HTTP_PORT; 0 = free)
   --devices N       simulated thermostats (default 4; 0 = no simulator; env THERMOPOST_DEVICES)
+  --nodes N         broker nodes (default 1; env THERMOPOST_NODES): more than one run as a cluster on a local
+                    Redis (Debian's redis-server) on a free loopback port, node K on the MQTT port + K - 1
   --time-scale N    the simulated rooms warm and cool N times faster than real time (default 10)
   --config FILE     one YAML file with a section per part (broker:, service:, simulator:); default
                     ./thermopost.yaml when it exists. Each part checks its own section.
@@ -46,7 +48,7 @@ export async function runStartCommand(args: string[]): Promise<void> {
     throw new CommandError((error as Error).message)
   }
   const dashboardUrl = await superviseParts(await partSpecs(settings, data))
-  console.log(welcome(data, dashboardUrl, settings.brokerUrl))
+  console.log(welcome(data, dashboardUrl, settings))
   if (data.showCredentials) await markCredentialsShown(data)
 }
 
@@ -59,6 +61,7 @@ async function startSettingsFrom(args: string[]): Promise<StartSettings | undefi
       'mqtt-port': { type: 'string', default: process.env.THERMOPOST_MQTT_PORT ?? '1883' },
       'http-port': { type: 'string', default: process.env.THERMOPOST_HTTP_PORT ?? '8080' },
       devices: { type: 'string', default: process.env.THERMOPOST_DEVICES ?? '4' },
+      nodes: { type: 'string', default: process.env.THERMOPOST_NODES ?? '1' },
       'time-scale': { type: 'string', default: '10' },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
@@ -67,7 +70,10 @@ async function startSettingsFrom(args: string[]): Promise<StartSettings | undefi
   })
   if (values.help === true) return undefined
   const host = '127.0.0.1'
-  const mqttPort = await portFrom(values['mqtt-port']!, '--mqtt-port', host)
+  const nodes = Number(values.nodes)
+  if (!/^\d+$/.test(values.nodes!) || nodes < 1 || nodes > MAX_NODES)
+    throw new UsageError(`--nodes must be a whole number from 1 to ${MAX_NODES}, not '${values.nodes}'`)
+  const mqttPorts = await nodePorts(values['mqtt-port']!, nodes, host)
   const httpPort = await portFrom(values['http-port']!, '--http-port', host)
   const devices = Number(values.devices)
   if (!/^\d+$/.test(values.devices!) || devices > 10_000)
@@ -76,8 +82,20 @@ async function startSettingsFrom(args: string[]): Promise<StartSettings | undefi
   if (!(timeScale > 0)) throw new UsageError(`--time-scale must be a positive number, not '${values['time-scale']}'`)
   const config = values.config ?? (existsSync('thermopost.yaml') ? 'thermopost.yaml' : undefined)
   if (config !== undefined && !existsSync(config)) throw new CommandError(`cannot read the config file ${config}: it does not exist`)
-  const brokerUrl = `mqtt://${host}:${mqttPort}`
-  return { dataDir: resolve(values['data-dir']!), host, mqttPort, httpPort, brokerUrl, devices, timeScale, config }
+  const redisPort = nodes > 1 ? await freePort(host) : undefined
+  return { dataDir: resolve(values['data-dir']!), host, httpPort, mqttPorts, redisPort, devices, timeScale, config }
+}
+
+/** A local cluster is for trying failover on one machine; more nodes than this only share its cores thinner. */
+const MAX_NODES = 9
+
+/** Node K listens on the MQTT port + K - 1, or each on a free port when the port is 0. */
+async function nodePorts(text: string, nodes: number, host: string): Promise<number[]> {
+  const first = await portFrom(text, '--mqtt-port', host)
+  if (text !== '0' && first + nodes - 1 > 65535) throw new UsageError(`--mqtt-port ${first} leaves no room for ${nodes} nodes`)
+  const ports = [first]
+  for (let node = 2; node <= nodes; node++) ports.push(text === '0' ? await freePort(host) : first + node - 1)
+  return ports
 }
 
 /**
@@ -125,9 +143,15 @@ async function superviseParts(specs: readonly PartSpec[]): Promise<string> {
   return dashboardUrl
 }
 
-function welcome(data: DataDir, dashboardUrl: string, brokerUrl: string): string {
+function welcome(data: DataDir, dashboardUrl: string, settings: StartSettings): string {
   const { credentials } = data
-  const lines = ['', `  thermopost is running. Dashboard: ${dashboardUrl}`, `  MQTT broker: ${brokerUrl} (loopback only)`]
+  const urls = brokerUrls(settings)
+  const lines = ['', `  thermopost is running. Dashboard: ${dashboardUrl}`]
+  if (settings.redisPort === undefined) lines.push(`  MQTT broker: ${urls[0]} (loopback only)`)
+  else {
+    lines.push(`  MQTT broker nodes: ${urls.join(', ')} (loopback only)`)
+    lines.push(`  Cluster state: redis://${settings.host}:${settings.redisPort} (append-only, fsync always)`)
+  }
   if (data.showCredentials) {
     lines.push(
       `  Logins (shown on this first successful start; kept in ${data.credentialsFile}, mode 0600):`,
