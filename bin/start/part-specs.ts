@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { BROKER_NODE_FLAGS } from '../../broker/node-flags.js'
 import { clusterNodeFlags, redisSpec } from './cluster-parts.js'
 import type { DataDir } from './first-start.js'
 import type { PartSpec } from './supervised-part.js'
@@ -31,9 +32,14 @@ export interface StartSettings {
 
 const thermopostBin = fileURLToPath(new URL('../thermopost.js', import.meta.url))
 
-/** A part that is a command of this same `thermopost`, run by this same node. */
-function thermopostPart(name: string, args: string[], outcome: Pick<PartSpec, 'env' | 'ready'>): PartSpec {
-  return { name, command: process.execPath, args: [thermopostBin, ...args], ...outcome }
+/** A part that is a command of this same `thermopost`, run by this same node (with `nodeFlags` before the script). */
+function thermopostPart(
+  name: string,
+  args: string[],
+  outcome: Pick<PartSpec, 'env' | 'ready'>,
+  nodeFlags: readonly string[] = []
+): PartSpec {
+  return { name, command: process.execPath, args: [...nodeFlags, thermopostBin, ...args], ...outcome }
 }
 
 /** Where the service and the simulator connect: every broker node, so they fail over between them. */
@@ -87,7 +93,8 @@ function brokerSpec(
       ...(node === undefined ? [] : clusterNodeFlags(host, node.redisPort, node.number)),
       ...extraArgs
     ],
-    { ready: /listening on mqtt:\/\/\S+?:\d+/ }
+    { ready: /listening on mqtt:\/\/\S+?:\d+/ },
+    BROKER_NODE_FLAGS
   )
 }
 

@@ -13,7 +13,10 @@ import { freePort, waitForPort } from './ports.js'
 export const BROKER_CORE = 1
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
 /** The thermopost of the build the bench itself belongs to (dist/ for npm run bench, or any other outDir). */
+import { BROKER_NODE_FLAGS } from '../../broker/node-flags.js'
+
 const THERMOPOST = fileURLToPath(new URL('../../bin/thermopost.js', import.meta.url))
 const AEDES_SERVER = fileURLToPath(new URL('./aedes-server.js', import.meta.url))
 const MOSQUITTO = '/usr/sbin/mosquitto'
@@ -103,7 +106,7 @@ function thermopost(storeArgs: readonly string[], limits: BrokerLimits | undefin
   return spawnPinned(
     BROKER_CORE,
     process.execPath,
-    [...profile, THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs],
+    [...BROKER_NODE_FLAGS, ...profile, THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs],
     REPO_ROOT
   )
 }
