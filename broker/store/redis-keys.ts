@@ -11,29 +11,30 @@
  *   tp:{id}:incoming         set      packet ids of inbound QoS 2 messages awaiting PUBREL
  *   tp:{id}:queue            list     queued deliveries with their messages (JSON), oldest at the head
  *   tp:{id}:queue-bytes      string   payload bytes in the queue, kept with every push and pop
- * Broker-wide keys:
- *   tp:format                string   STORE_FORMAT_VERSION
- *   tp:sessions              set      client ids of stored sessions (the index read at open)
- *   tp:retained              hash     topic -> retained message (JSON)
- *   tp:meta                  zset     'last-message-id' scored by the highest message id seen (ZADD GT)
+ * Broker-wide keys share the hash tag `{store}`, so in a Redis Cluster they sit on one shard:
+ *   tp:{store}:format        string   STORE_FORMAT_VERSION
+ *   tp:{store}:sessions      set      client ids of stored sessions (the index read at open)
+ *   tp:{store}:retained      hash     topic -> retained message (JSON)
+ *   tp:{store}:meta          zset     'last-message-id' scored by the highest message id seen (ZADD GT)
+ * (A client whose id is `store` shares that slot; its keys' names differ from these, so nothing collides.)
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   get format(): string {
-    return `${this.prefix}tp:format`
+    return `${this.prefix}tp:{store}:format`
   }
 
   get sessions(): string {
-    return `${this.prefix}tp:sessions`
+    return `${this.prefix}tp:{store}:sessions`
   }
 
   get retained(): string {
-    return `${this.prefix}tp:retained`
+    return `${this.prefix}tp:{store}:retained`
   }
 
   get meta(): string {
-    return `${this.prefix}tp:meta`
+    return `${this.prefix}tp:{store}:meta`
   }
 
   session(clientId: string): string {
@@ -71,9 +72,26 @@ export class RedisKeys {
     )
   }
 
+  /** Format 1 kept the broker-wide keys untagged; open() moves them (redis-format.ts). */
+  get format1(): { format: string; sessions: string; retained: string; meta: string } {
+    const old = (name: string): string => `${this.prefix}tp:${name}`
+    return { format: old('format'), sessions: old('sessions'), retained: old('retained'), meta: old('meta') }
+  }
+
   private ofSession(clientId: string, part: string): string {
     return `${this.prefix}tp:{${clientId}}:${part}`
   }
+}
+
+/**
+ * The hash tag of a key as Redis Cluster reads it: what stands between the first `{` and the first `}` after it, when
+ * that is not empty; otherwise the whole key. Keys with one tag hash to one slot.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{')
+  if (open < 0) return key
+  const close = key.indexOf('}', open + 1)
+  return close > open + 1 ? key.slice(open + 1, close) : key
 }
 
 /** The member of `tp:meta` that holds the highest message id. */
@@ -81,6 +99,7 @@ export const LAST_MESSAGE_ID = 'last-message-id'
 
 /**
  * The layout above and the JSON forms in redis-codec.ts. Bump it when a key or a stored form changes, and teach
- * open() to read the older format or to refuse it with a clear message.
+ * open() to read the older format or to refuse it with a clear message (redis-format.ts).
+ * 1: broker-wide keys without a hash tag (tp:format, tp:sessions, ...). 2: they share `{store}`.
  */
-export const STORE_FORMAT_VERSION = 1
+export const STORE_FORMAT_VERSION = 2

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis'
 import { decodeInflight, decodeMessage, decodeSession, decodeSubscription } from './redis-codec.js'
+import type { RedisClient } from './redis-connection.js'
 import { LAST_MESSAGE_ID, type RedisKeys } from './redis-keys.js'
 import type { StoredSession, StoreSnapshot } from './store.js'
 
@@ -15,7 +15,7 @@ export interface RedisSnapshot {
 const SESSIONS_PER_ROUND = 256
 
 /** Reads every stored session (from the `tp:sessions` index), the retained messages and the last message id. */
-export async function readSnapshot(redis: Redis, keys: RedisKeys): Promise<RedisSnapshot> {
+export async function readSnapshot(redis: RedisClient, keys: RedisKeys): Promise<RedisSnapshot> {
   const [clientIds, retained, lastMessageId] = await Promise.all([
     redis.smembers(keys.sessions),
     redis.hvals(keys.retained),
@@ -43,7 +43,7 @@ export async function readSnapshot(redis: Redis, keys: RedisKeys): Promise<Redis
 }
 
 async function readSession(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   clientId: string
 ): Promise<{ session: StoredSession; queue: { count: number; bytes: number }; lastInflightOrder: number } | undefined> {

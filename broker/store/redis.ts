@@ -1,9 +1,11 @@
-import { Redis } from 'ioredis'
 import type { Message } from '../message.js'
 import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
 import { encodeInflight, encodeMessage, encodeSession, encodeSubscription } from './redis-codec.js'
+import { type BatchAnswers, commitBatch } from './redis-commit.js'
+import { connectRedis, type RedisClient, type RedisConnection } from './redis-connection.js'
 import { durabilityWarning } from './redis-durability.js'
-import { LAST_MESSAGE_ID, RedisKeys, STORE_FORMAT_VERSION } from './redis-keys.js'
+import { checkStoreFormat } from './redis-format.js'
+import { LAST_MESSAGE_ID, RedisKeys } from './redis-keys.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
 import { readSnapshot } from './redis-snapshot.js'
 import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
@@ -11,7 +13,7 @@ import { StoreError } from './store.js'
 import { StoreOpenError } from './store-open-error.js'
 
 export interface RedisStoreOptions {
-  /** redis://[user:password@]host:port/db */
+  /** redis://, rediss://, redis+sentinel:// or redis-cluster:// (redis-url.ts); a bad one throws RedisUrlError. */
   url: string
   /** Put before every key, so several brokers (or tests) can share one Redis. */
   keyPrefix?: string
@@ -43,7 +45,8 @@ export class RedisStore implements Store, RedisQueueHost {
   readonly durable = true
   readonly keys: RedisKeys
   private readonly batchLimit: number
-  private readonly redis: Redis
+  private readonly connection: RedisConnection
+  private readonly redis: RedisClient
   private state: 'new' | 'open' | 'closed' = 'new'
   private opening: Promise<void> | undefined
   private closing: Promise<void> | undefined
@@ -61,14 +64,9 @@ export class RedisStore implements Store, RedisQueueHost {
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
     this.batchLimit = options.batchLimit ?? 2000
-    this.redis = new Redis(options.url, {
-      lazyConnect: true,
-      // A write while Redis is away fails its batch at once (no PUBACK) rather than waiting in a client-side queue.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      retryStrategy: (attempt) => (this.state === 'open' ? Math.min(attempt * 100, 2000) : null)
-    })
+    // A write while Redis is away fails its batch at once (no PUBACK) rather than waiting in a client-side queue.
+    this.connection = connectRedis(options.url, { connectTimeoutMs: CONNECT_TIMEOUT_MS, reconnect: () => this.state === 'open' })
+    this.redis = this.connection.client
     this.redis.on('error', (error: Error) => this.onConnectionError(error))
     this.redis.on('ready', () => {
       this.connectionTrouble = undefined
@@ -77,7 +75,7 @@ export class RedisStore implements Store, RedisQueueHost {
 
   /** The URL without its password, for messages. */
   get url(): string {
-    return redactedUrl(this.options.url)
+    return this.connection.display
   }
 
   async open(): Promise<StoreSnapshot> {
@@ -102,27 +100,15 @@ export class RedisStore implements Store, RedisQueueHost {
       const message = `cannot reach Redis at ${this.url}: ${this.connectionTrouble ?? (error as Error).message}`
       throw new StoreOpenError(this.url, message, 'UNREACHABLE')
     }
-    await this.checkFormat()
+    try {
+      await checkStoreFormat(this.redis, this.keys, this.connection.topology, this.url)
+    } catch (error) {
+      this.redis.disconnect()
+      throw error
+    }
     const warning = await durabilityWarning(this.redis, this.url)
     if (warning !== undefined) this.options.logger?.warn(`WARNING: ${warning}`)
     this.state = 'open'
-  }
-
-  /** Claims an unused prefix for this format, or refuses data of another. */
-  private async checkFormat(): Promise<void> {
-    await this.redis.setnx(this.keys.format, String(STORE_FORMAT_VERSION))
-    const found = await this.redis.get(this.keys.format)
-    const version = Number(found)
-    if (!Number.isInteger(version) || version < 1) {
-      this.redis.disconnect()
-      const message = `${this.keys.format} at ${this.url} holds ${JSON.stringify(found)}, not a store format version`
-      throw new StoreOpenError(this.url, message, 'NOT_A_STORE')
-    }
-    if (version > STORE_FORMAT_VERSION) {
-      this.redis.disconnect()
-      const message = `the store at ${this.url} (prefix '${this.keys.prefix}') has format ${version}; this broker reads up to ${STORE_FORMAT_VERSION}`
-      throw new StoreOpenError(this.url, message, 'NEWER_VERSION')
-    }
   }
 
   saveSession(record: SessionRecord): void {
@@ -251,16 +237,13 @@ export class RedisStore implements Store, RedisQueueHost {
     this.current = undefined
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
     this.sent.push(batch)
-    this.redis
-      .multi(batch.commands)
-      .exec()
-      .then(
-        (results) => this.onBatchAnswered(batch, results),
-        (error: Error) => this.onBatchAnswered(batch, null, error)
-      )
+    commitBatch(this.connection, batch).then(
+      (results) => this.onBatchAnswered(batch, results),
+      (error: Error) => this.onBatchAnswered(batch, null, error)
+    )
   }
 
-  private onBatchAnswered(batch: RedisBatch, results: Array<[Error | null, unknown]> | null, error?: Error): void {
+  private onBatchAnswered(batch: RedisBatch, results: BatchAnswers | null, error?: Error): void {
     this.sent.splice(this.sent.indexOf(batch), 1)
     const failed = error ?? (results === null ? new Error('the transaction was aborted') : results.find(([e]) => e !== null)?.[0])
     if (failed === undefined || failed === null) {
@@ -279,15 +262,5 @@ export class RedisStore implements Store, RedisQueueHost {
     const trouble = error.message
     if (this.state === 'open' && trouble !== this.connectionTrouble) this.options.logger?.warn(`Redis at ${this.url}: ${trouble}`)
     this.connectionTrouble = trouble
-  }
-}
-
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url
   }
 }

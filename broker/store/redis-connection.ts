@@ -1,0 +1,65 @@
+import { Cluster, Redis } from 'ioredis'
+import { parseRedisUrl, type RedisTopology, type RedisUrl } from './redis-url.js'
+
+/** One Redis, a primary found through Sentinel, or a Redis Cluster: the commands the store sends are the same. */
+export type RedisClient = Redis | Cluster
+
+export interface RedisConnection {
+  client: RedisClient
+  topology: RedisTopology
+  /** The URL with its password masked, for messages. */
+  display: string
+}
+
+export interface RedisConnectionOptions {
+  /** Asked after each lost connection: whether to try again (the store does only while it is open). Default: always. */
+  reconnect?: () => boolean
+  /** How long a connection attempt may take. */
+  connectTimeoutMs?: number
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000
+
+/**
+ * An ioredis client for a Redis URL (the forms are in redis-url.ts; a bad one throws RedisUrlError). It does not
+ * connect until `connect()`. It fails fast: a command sent while Redis is away fails at once instead of waiting in a
+ * client-side queue (so nothing is acknowledged that Redis has not answered), and it reconnects on its own, waiting
+ * 100 ms more after each failed attempt, at most 2 s.
+ */
+export function connectRedis(url: string | RedisUrl, options: RedisConnectionOptions = {}): RedisConnection {
+  const parsed = typeof url === 'string' ? parseRedisUrl(url) : url
+  const retry = (attempt: number): number | null => ((options.reconnect?.() ?? true) ? Math.min(attempt * 100, 2000) : null)
+  const common = {
+    username: parsed.username,
+    password: parsed.password,
+    tls: parsed.tls ? {} : undefined,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 0
+  }
+  let client: RedisClient
+  if (parsed.topology === 'cluster') {
+    client = new Cluster(parsed.endpoints, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retry,
+      redisOptions: common
+    })
+  } else if (parsed.topology === 'sentinel') {
+    client = new Redis({
+      ...common,
+      sentinels: parsed.endpoints,
+      name: parsed.masterName,
+      db: parsed.db,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: retry,
+      sentinelRetryStrategy: retry,
+      // Told of a promotion by the Sentinels at once, rather than on the next failed command.
+      failoverDetector: true
+    })
+  } else {
+    const [{ host, port }] = parsed.endpoints
+    client = new Redis({ ...common, host, port, db: parsed.db, lazyConnect: true, enableOfflineQueue: false, retryStrategy: retry })
+  }
+  return { client, topology: parsed.topology, display: parsed.display }
+}
