@@ -26,7 +26,7 @@ import { StoreOpenError } from './store/store-open-error.js'
 /** Boolean keys that are bare flags; the other booleans take true or false. */
 const switches = new Set(['require_certificate', 'use_identity_as_username'])
 
-export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--recover] [--<option> VALUE ...]
+export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--redis-key-prefix P] [--recover] [--<option> VALUE ...]
 
 Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --section, --recover
 and --help is also a key of the config file, in snake_case (--max-inflight ↔ max_inflight); a flag wins over the file.
@@ -39,7 +39,11 @@ and --help is also a key of the config file, in snake_case (--max-inflight ↔ m
                      or memory (nothing survives the process)
                      or redis (state in the Redis at --redis-url; run it with appendonly yes and
                      appendfsync always, or acknowledged messages can be lost: start-up warns)
-  --redis-url URL    redis://HOST:PORT/DB, for --store redis
+  --redis-url URL    for --store redis: redis://[USER:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS),
+                     redis+sentinel://[PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER_NAME[/DB] (the Sentinels),
+                     or redis-cluster://HOST:PORT[,HOST:PORT...] (seed nodes of a Redis Cluster)
+  --redis-key-prefix P
+                     put before every key the store writes (default none), so several brokers can share a Redis
   --recover          if broker.db is damaged, move it aside, salvage what can be read, and start
   --password-file F  users and password hashes (thermopost passwd F add USER; mosquitto_passwd files too)
   --acl-file F       who may publish and subscribe where (Mosquitto's acl_file format); default deny
@@ -91,7 +95,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
     throw read.problem('redis_url', 'store redis needs redis_url (--redis-url redis://HOST:PORT/DB)')
   const makeStore = (): Store => {
     if (storeKind === 'memory') return new MemoryStore()
-    if (storeKind === 'redis') return new RedisStore({ url: config.redis_url!, logger })
+    if (storeKind === 'redis') return new RedisStore({ url: config.redis_url!, keyPrefix: config.redis_key_prefix, logger })
     return new SqliteStore({ dataDir })
   }
   const options = brokerOptionsOf(config)

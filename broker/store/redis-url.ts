@@ -31,8 +31,12 @@ export interface RedisUrl {
 
 /** A URL the store cannot use; the message names the part that is wrong. */
 export class RedisUrlError extends Error {
-  constructor(message: string) {
-    super(message)
+  /** `display` is the URL with its password masked; `problem` what is wrong with it. */
+  constructor(
+    display: string,
+    readonly problem: string
+  ) {
+    super(`bad Redis URL ${display}: ${problem}`)
     this.name = 'RedisUrlError'
   }
 }
@@ -48,11 +52,11 @@ const URL_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/(?:([^@/]*)@)?([^/?#]*)(\/[^?#]*)?([
 
 export function parseRedisUrl(url: string): RedisUrl {
   const match = URL_SHAPE.exec(url)
-  if (match === null) throw new RedisUrlError(`'${url}' is not a URL: expected redis://host:port[/db]`)
+  if (match === null) throw new RedisUrlError(url, 'not a URL: expected redis://host:port[/db]')
   const [, schemeText, userinfo, hostList, path = '', rest] = match
   const display = userinfo === undefined ? url : url.replace(`${userinfo}@`, `${maskedUserinfo(userinfo)}@`)
   const fail: (what: string) => never = (what) => {
-    throw new RedisUrlError(`bad Redis URL ${display}: ${what}`)
+    throw new RedisUrlError(display, what)
   }
   const scheme = SCHEMES[schemeText.toLowerCase()]
   if (scheme === undefined) fail(`unknown scheme '${schemeText}://' (expected redis://, rediss://, redis+sentinel:// or redis-cluster://)`)

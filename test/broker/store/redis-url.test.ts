@@ -44,7 +44,7 @@ test('redis+sentinel:// names the Sentinels and the primary; redis-cluster:// th
 
 test('a bad URL is refused with a message naming the part that is wrong, and without its password', () => {
   const refusals: Array<[string, RegExp]> = [
-    ['localhost:6379', /'localhost:6379' is not a URL/],
+    ['localhost:6379', /^bad Redis URL localhost:6379: not a URL/],
     ['http://h:1', /unknown scheme 'http:\/\/'/],
     ['redis://h:99999', /port of host 'h' '99999' is not a number from 1 to 65535/],
     ['redis://h:port', /port of host 'h' 'port' is not a number/],
