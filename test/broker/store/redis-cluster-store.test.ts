@@ -8,6 +8,7 @@ import { RedisStore } from '../../../broker/store/redis.js'
 import type { SessionRecord } from '../../../broker/store/store.js'
 import { StoreOpenError } from '../../../broker/store/store-open-error.js'
 import { type RunningRedisCluster, startRedisCluster } from '../../helpers/redis-cluster.js'
+import { redisCli } from '../../helpers/redis-server.js'
 
 // The Redis store on a three-master Redis Cluster: the same conformance suite as on one Redis, and the cluster's own
 // rules (a MULTI touches one slot; every master holds a share and must keep what it acknowledges).
@@ -80,4 +81,20 @@ test('a store of format 1 is refused on a Redis Cluster with a message saying ho
     return true
   })
   await store.close()
+})
+
+test('open checks the durability settings of every master and names the one that does not fsync each write', async (t) => {
+  const [, weak] = cluster.ports
+  await redisCli(weak, 'config', 'set', 'appendfsync', 'everysec')
+  t.after(() => redisCli(weak, 'config', 'set', 'appendfsync', 'always'))
+  const said: string[] = []
+  const store = new RedisStore({ url: cluster.url, keyPrefix: freshPrefix(), logger: { warn: (text) => said.push(text) } })
+  t.after(() => store.close())
+  await store.open()
+  assert.equal(said.length, 1, said.join('\n'))
+  assert.match(
+    said[0],
+    new RegExp(`^WARNING: Redis at 127\\.0\\.0\\.1:${weak} \\(a master of redis-cluster://.*\\) runs with appendfsync everysec`)
+  )
+  for (const port of cluster.ports.filter((port) => port !== weak)) assert.ok(!said[0].includes(`127.0.0.1:${port} (`), said[0])
 })
