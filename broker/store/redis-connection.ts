@@ -54,6 +54,7 @@ export function connectRedis(url: string | RedisUrl, options: RedisConnectionOpt
       enableOfflineQueue: false,
       retryStrategy: retry,
       sentinelRetryStrategy: retry,
+      sentinelReconnectStrategy: retry,
       // Told of a promotion by the Sentinels at once, rather than on the next failed command.
       failoverDetector: true
     })

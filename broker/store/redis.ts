@@ -192,8 +192,9 @@ export class RedisStore implements Store, RedisQueueHost {
     this.state = 'closed'
     this.current?.reject(new StoreError('the store closed before these changes were written', 'failed'))
     this.current = undefined
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect())
-    else this.redis.disconnect()
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => {})
+    // After QUIT too: under Sentinel only disconnect() closes the connections that watch for a promotion.
+    this.redis.disconnect()
   }
 
   // RedisQueueHost

@@ -8,6 +8,8 @@ export interface RunningSentinel {
   /** redis+sentinel://127.0.0.1:SENTINEL_PORT/MASTER_NAME */
   url: string
   masterName: string
+  /** The Sentinel's port. */
+  port: number
   primaryPort: number
   replicaPorts: number[]
   /** The port the Sentinel names as the primary now. */
@@ -64,6 +66,7 @@ export async function startRedisSentinel(replicas = 1): Promise<RunningSentinel>
     return {
       url: `redis+sentinel://127.0.0.1:${sentinelPort}/${MASTER_NAME}`,
       masterName: MASTER_NAME,
+      port: sentinelPort,
       primaryPort,
       replicaPorts,
       async currentPrimaryPort() {

@@ -28,6 +28,18 @@ test('under Sentinel a batch no replica confirmed (WAIT 1) is not acknowledged',
   })
 })
 
+test('a store closed under Sentinel leaves no connection to the Sentinel behind (its promotion watch included)', async (t) => {
+  const sentinel = await startRedisSentinel(1)
+  t.after(() => sentinel.stop())
+  const connections = async (): Promise<number> => (await redisCli(sentinel.port, 'client', 'list')).trim().split('\n').length
+  const before = await connections()
+  const store = new RedisStore({ url: sentinel.url, keyPrefix: 'close:' })
+  await store.open()
+  await pollUntil(async () => (await connections()) > before, 5000, 'the promotion watch to subscribe')
+  await store.close()
+  await pollUntil(async () => (await connections()) === before, 5000, 'the connections to the Sentinel to close')
+})
+
 test('a broker on redis+sentinel:// loses no acknowledged message when the primary is killed and a replica promoted', async (t) => {
   const sentinel = await startRedisSentinel(2)
   t.after(() => sentinel.stop())
