@@ -1,12 +1,12 @@
-import type { RedisBatch } from './redis-batch.js'
-import type { RedisConnection } from './redis-connection.js'
+import type { RedisBatch, RedisCommand } from './redis-batch.js'
+import type { RedisClient, RedisConnection } from './redis-connection.js'
 
 /** Each command's answer, in batch order: its error or its reply. */
 export type BatchAnswers = Array<[Error | null, unknown]>
 
 /**
- * How long a batch waits under Sentinel for the replica to confirm it (WAIT): past that the batch fails and nothing in
- * it is acknowledged.
+ * How long a batch waits for a replica to confirm it (WAIT), under Sentinel and on a Redis Cluster with replicas: past
+ * that the batch fails and nothing in it is acknowledged.
  */
 export const REPLICA_WAIT_MS = 2000
 
@@ -20,29 +20,43 @@ export const REPLICA_WAIT_MS = 2000
  *   no replica answers within REPLICA_WAIT_MS nothing is acknowledged.
  * - Redis Cluster: a MULTI may touch one slot only, so one MULTI per hash tag (RedisBatch.groupBySlot), all sent at
  *   once; the client routes each to its shard. Each is atomic on its own shard, not with the others: a batch that
- *   fails may have changed some shards, which is why the store treats a failed batch as maybe written.
+ *   fails may have changed some shards, which is why the store treats a failed batch as maybe written. When the
+ *   Cluster has replicas, each MULTI is followed by WAIT 1 on its shard, for the reason above (so every master needs
+ *   a replica then).
  */
 export async function commitBatch(connection: RedisConnection, batch: RedisBatch): Promise<BatchAnswers> {
   const { client, topology } = connection
-  if (topology !== 'cluster') {
-    const transaction = client.multi(batch.commands).exec()
-    // Sent right behind EXEC on the same connection, so it waits for exactly this batch's writes.
-    const replicated = topology === 'sentinel' ? client.wait(1, REPLICA_WAIT_MS) : undefined
-    replicated?.catch(() => {}) // when EXEC fails, that failure is the one told
-    const answers = answersOf(await transaction)
-    if (replicated !== undefined && (await replicated) < 1)
-      throw new Error(`no replica confirmed the batch within ${REPLICA_WAIT_MS} ms (WAIT 1), so it is not acknowledged`)
-    return answers
-  }
+  const withReplicas = connection.failsOverToReplicas()
+  if (topology !== 'cluster')
+    return withReplicas ? replicated(client, batch.commands) : answersOf(await client.multi(batch.commands).exec())
   const groups = batch.groupBySlot()
-  const answered = await Promise.all(groups.map((group) => client.multi(group.commands).exec()))
+  const answered = await Promise.all(
+    groups.map(async (group) => (withReplicas ? replicated(client, group.commands) : answersOf(await client.multi(group.commands).exec())))
+  )
   const answers: BatchAnswers = new Array(batch.commands.length)
   groups.forEach((group, i) => {
-    answersOf(answered[i]).forEach((answer, j) => {
+    answered[i].forEach((answer, j) => {
       answers[group.positions[j]] = answer
     })
   })
   return answers
+}
+
+/**
+ * MULTI, the commands, EXEC and WAIT 1 in one pipeline: on one connection, so WAIT counts exactly these writes, and on
+ * a Cluster it goes to the shard the commands' keys route the pipeline to.
+ */
+async function replicated(client: RedisClient, commands: RedisCommand[]): Promise<BatchAnswers> {
+  // ioredis reads a MULTI ... EXEC inside a pipeline as an inline transaction; the pipeline's own exec() sends it all.
+  const pipeline = client.pipeline([['multi'], ...commands, ['exec'], ['wait', 1, REPLICA_WAIT_MS]])
+  const results = answersOf(await pipeline.exec())
+  const [[execError, execReply], [waitError, confirmed]] = results.slice(-2)
+  if (execError !== null) throw execError
+  if (waitError !== null) throw waitError
+  if ((confirmed as number) < 1)
+    throw new Error(`no replica confirmed the batch within ${REPLICA_WAIT_MS} ms (WAIT 1), so it is not acknowledged`)
+  // Inside EXEC's answer a failed command is its error.
+  return (execReply as unknown[]).map((reply) => (reply instanceof Error ? [reply, null] : [null, reply]))
 }
 
 function answersOf(results: BatchAnswers | null): BatchAnswers {

@@ -9,6 +9,16 @@ export interface RedisConnection {
   topology: RedisTopology
   /** The URL with its password masked, for messages. */
   display: string
+  /**
+   * Whether a replica can be promoted in place of the server that answered a write (Sentinel; a Cluster whose masters
+   * have replicas, as `learnReplicas` last found): then a write is safe only once a replica has it too.
+   */
+  failsOverToReplicas(): boolean
+  /**
+   * Asks a Cluster whether it has replicas (CLUSTER NODES: CLUSTER SLOTS leaves out a replica that has no data yet);
+   * done again on its own whenever the client refreshes its slot map. Resolves at once for the other topologies.
+   */
+  learnReplicas(): Promise<void>
 }
 
 export interface RedisConnectionOptions {
@@ -37,13 +47,24 @@ export function connectRedis(url: string | RedisUrl, options: RedisConnectionOpt
     maxRetriesPerRequest: 0
   }
   let client: RedisClient
+  let failsOverToReplicas = parsed.topology === 'sentinel'
+  let learnReplicas = async (): Promise<void> => {}
   if (parsed.topology === 'cluster') {
-    client = new Cluster(parsed.endpoints, {
+    const cluster = new Cluster(parsed.endpoints, {
       lazyConnect: true,
       enableOfflineQueue: false,
       clusterRetryStrategy: retry,
       redisOptions: common
     })
+    learnReplicas = async () => {
+      const nodes = await cluster.cluster('NODES')
+      failsOverToReplicas = /^\S+ \S+ (?:\S+,)?slave[ ,]/m.test(String(nodes))
+    }
+    cluster.on('refresh', () => {
+      // The first refresh comes while connecting, before the client may send anything: the caller asks then.
+      if (cluster.status === 'ready') learnReplicas().catch(() => {}) // the next refresh asks again
+    })
+    client = cluster
   } else if (parsed.topology === 'sentinel') {
     client = new Redis({
       ...common,
@@ -62,5 +83,11 @@ export function connectRedis(url: string | RedisUrl, options: RedisConnectionOpt
     const [{ host, port }] = parsed.endpoints
     client = new Redis({ ...common, host, port, db: parsed.db, lazyConnect: true, enableOfflineQueue: false, retryStrategy: retry })
   }
-  return { client, topology: parsed.topology, display: parsed.display }
+  return {
+    client,
+    topology: parsed.topology,
+    display: parsed.display,
+    failsOverToReplicas: () => failsOverToReplicas,
+    learnReplicas: () => learnReplicas()
+  }
 }

@@ -102,6 +102,7 @@ export class RedisStore implements Store, RedisQueueHost {
     }
     try {
       await checkStoreFormat(this.redis, this.keys, this.connection.topology, this.url)
+      await this.connection.learnReplicas()
     } catch (error) {
       this.redis.disconnect()
       throw error

@@ -68,9 +68,9 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): 
   await once(child, 'exit')
 }
 
-/** One command through redis-cli to the Redis (or Sentinel) on the port; its answer as text. */
+/** One command through redis-cli to the Redis (or Sentinel) on the port; its answer as text. Killed after 60 s. */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args])
+  const { stdout } = await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 60_000 })
   return stdout
 }
 
