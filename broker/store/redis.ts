@@ -28,13 +28,15 @@ const RESOLVED = Promise.resolve()
 const CONNECT_TIMEOUT_MS = 5000
 
 /**
- * The store in Redis (ioredis), for brokers that share state or keep it off their own disk. Keys: redis-keys.ts.
+ * The store in Redis (ioredis): one Redis, a primary behind Sentinel, or a Redis Cluster (redis-connection.ts), for
+ * brokers that share state or keep it off their own disk. Keys: redis-keys.ts.
  *
  * Writes are synchronous and only append to the current batch. Group commit: while Redis answers one batch, the next
- * one fills; it goes as one MULTI/EXEC as soon as the answer is in (after the current I/O phase, so everything that
- * phase writes joins it) or when it reaches `batchLimit` commands. `flush()` is the promise of the batch holding the
- * latest write, so PUBACK / PUBREC wait for Redis's answer to it; with `appendfsync always` that answer comes after
- * the fsync (open() checks the setting and warns when it is weaker: redis-durability.ts).
+ * one fills; it goes (as one MULTI/EXEC, one per hash slot on a Cluster, then WAIT where a replica can be promoted:
+ * redis-commit.ts) as soon as the answer is in (after the current I/O phase, so everything that phase writes joins it)
+ * or when it reaches `batchLimit` commands. `flush()` is the promise of the batch holding the latest write, so PUBACK /
+ * PUBREC wait for Redis's answer to it; with `appendfsync always` that answer comes after the fsync (open() checks the
+ * setting on every master and warns when it is weaker: redis-durability.ts).
  *
  * Each queued delivery and in-flight record carries its own copy of the message rather than a reference to one
  * shared, reference-counted copy as in SQLite: a shared copy would live outside the session's hash tag, so in a Redis
