@@ -11,6 +11,12 @@ export type BatchAnswers = Array<[Error | null, unknown]>
 export const REPLICA_WAIT_MS = 2000
 
 /**
+ * A batch Redis has not answered in this long fails, and nothing in it is acknowledged: a client that waits for a
+ * Cluster to settle after a failover could otherwise hold a batch, and every acknowledgement behind it, for ever.
+ */
+export const BATCH_TIMEOUT_MS = 10_000
+
+/**
  * Writes a batch and resolves with the answers once Redis has all of it, or rejects.
  * - One Redis: the whole batch as one MULTI/EXEC.
  * - Sentinel: the same, then `WAIT 1`. Replication is asynchronous: the primary answers EXEC before its replica has
@@ -24,14 +30,22 @@ export const REPLICA_WAIT_MS = 2000
  *   Cluster has replicas, each MULTI is followed by WAIT 1 on its shard, for the reason above (so every master needs
  *   a replica then).
  */
-export async function commitBatch(connection: RedisConnection, batch: RedisBatch): Promise<BatchAnswers> {
+export function commitBatch(connection: RedisConnection, batch: RedisBatch): Promise<BatchAnswers> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${BATCH_TIMEOUT_MS} ms`)), BATCH_TIMEOUT_MS)
+    send(connection, batch)
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer))
+  })
+}
+
+async function send(connection: RedisConnection, batch: RedisBatch): Promise<BatchAnswers> {
   const { client, topology } = connection
   const withReplicas = connection.failsOverToReplicas()
-  if (topology !== 'cluster')
-    return withReplicas ? replicated(client, batch.commands) : answersOf(await client.multi(batch.commands).exec())
+  if (topology !== 'cluster') return withReplicas ? replicated(client, batch.commands) : transaction(client, batch.commands)
   const groups = batch.groupBySlot()
   const answered = await Promise.all(
-    groups.map(async (group) => (withReplicas ? replicated(client, group.commands) : answersOf(await client.multi(group.commands).exec())))
+    groups.map((group) => (withReplicas ? replicated(client, group.commands) : transaction(client, group.commands)))
   )
   const answers: BatchAnswers = new Array(batch.commands.length)
   groups.forEach((group, i) => {
@@ -51,12 +65,23 @@ async function replicated(client: RedisClient, commands: RedisCommand[]): Promis
   const pipeline = client.pipeline([['multi'], ...commands, ['exec'], ['wait', 1, REPLICA_WAIT_MS]])
   const results = answersOf(await pipeline.exec())
   const [[execError, execReply], [waitError, confirmed]] = results.slice(-2)
-  if (execError !== null) throw execError
+  // EXECABORT says only that a command was refused while queued; that refusal (MOVED, CLUSTERDOWN, ...) says why.
+  if (execError !== null) throw results.find(([error]) => error !== null)![0]
   if (waitError !== null) throw waitError
   if ((confirmed as number) < 1)
     throw new Error(`no replica confirmed the batch within ${REPLICA_WAIT_MS} ms (WAIT 1), so it is not acknowledged`)
   // Inside EXEC's answer a failed command is its error.
   return (execReply as unknown[]).map((reply) => (reply instanceof Error ? [reply, null] : [null, reply]))
+}
+
+/** One MULTI/EXEC. */
+async function transaction(client: RedisClient, commands: RedisCommand[]): Promise<BatchAnswers> {
+  try {
+    return answersOf(await client.multi(commands).exec())
+  } catch (error) {
+    // As in `replicated`: the refusal of a queued command says more than EXECABORT.
+    throw (error as { previousErrors?: Error[] }).previousErrors?.[0] ?? error
+  }
 }
 
 function answersOf(results: BatchAnswers | null): BatchAnswers {

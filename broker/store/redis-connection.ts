@@ -29,6 +29,8 @@ export interface RedisConnectionOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000
+/** How often a Cluster client re-reads which node serves which slot. */
+const SLOTS_REFRESH_MS = 1000
 
 /**
  * An ioredis client for a Redis URL (the forms are in redis-url.ts; a bad one throws RedisUrlError). It does not
@@ -54,6 +56,9 @@ export function connectRedis(url: string | RedisUrl, options: RedisConnectionOpt
       lazyConnect: true,
       enableOfflineQueue: false,
       clusterRetryStrategy: retry,
+      // After a failover the slot map is otherwise re-read only on a redirection ioredis follows itself, which it does
+      // not for a pipeline with WAIT in it (redis-commit.ts): writes to the promoted replica's slots would fail on.
+      slotsRefreshInterval: SLOTS_REFRESH_MS,
       redisOptions: common
     })
     learnReplicas = async () => {

@@ -13,6 +13,8 @@ export interface RunningRedisCluster {
   url: string
   /** SIGKILLs the node on that port: no chance to write anything more. */
   kill(port: number): Promise<void>
+  /** Starts a killed node again on its port and files (a killed master comes back as a replica of its successor). */
+  restart(port: number): Promise<void>
   /** Stops every node and removes their files. */
   stop(): Promise<void>
 }
@@ -25,6 +27,7 @@ export interface RunningRedisCluster {
 export async function startRedisCluster(masters = 3, replicasPerMaster = 0): Promise<RunningRedisCluster> {
   const dir = redisTempDir()
   const children = new Map<number, ChildProcess>()
+  const argsOf = new Map<number, string[]>()
   const stop = async (): Promise<void> => {
     await Promise.all([...children.values()].map((child) => stopProcess(child, 'SIGTERM')))
     rmSync(dir, { recursive: true, force: true })
@@ -39,6 +42,9 @@ export async function startRedisCluster(masters = 3, replicasPerMaster = 0): Pro
       // The cluster bus port is given too: the default, port + 10000, is not known to be free.
       const args = ['--port', String(port), ...DURABLE_REDIS_ARGS, '--appendfsync', 'always', '--dir', nodeDir]
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(ports[count + i]))
+      // A master silent for 1 s is failed over to its replica (the default waits 15 s).
+      args.push('--cluster-node-timeout', '1000')
+      argsOf.set(port, args)
       children.set(port, await launchRedis(args, port))
     }
     const nodes = clientPorts.map((port) => `127.0.0.1:${port}`)
@@ -52,7 +58,10 @@ export async function startRedisCluster(masters = 3, replicasPerMaster = 0): Pro
       await pollUntil(async () => (await redisCli(port, 'info', 'replication')).includes('master_link_status:up'))
     }
     const kill = (port: number): Promise<void> => stopProcess(children.get(port)!, 'SIGKILL')
-    return { ports: clientPorts, replicaPorts, url: `redis-cluster://${nodes.join(',')}`, kill, stop }
+    const restart = async (port: number): Promise<void> => {
+      children.set(port, await launchRedis(argsOf.get(port)!, port))
+    }
+    return { ports: clientPorts, replicaPorts, url: `redis-cluster://${nodes.join(',')}`, kill, restart, stop }
   } catch (error) {
     await stop()
     throw error

@@ -61,11 +61,17 @@ export function redisTempDir(): string {
   return mkdtempSync(join(tmpdir(), 'thermopost-redis-'))
 }
 
-/** Sends the signal unless the process has ended, and waits for it to end. */
+/**
+ * Sends the signal unless the process has ended, and waits for it to end; SIGKILL after 5 s (a cluster node can
+ * linger on SIGTERM while its peers are going away too).
+ */
 export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
   child.kill(signal)
-  await once(child, 'exit')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
 }
 
 /** One command through redis-cli to the Redis (or Sentinel) on the port; its answer as text. Killed after 60 s. */

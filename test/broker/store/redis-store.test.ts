@@ -10,7 +10,7 @@ import { StoreError } from '../../../broker/store/store.js'
 import { StoreOpenError } from '../../../broker/store/store-open-error.js'
 import { freePort } from '../../helpers/free-port.js'
 import { assertPagesInOrderWhileGrowing } from '../../helpers/paged-queue.js'
-import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
+import { type RunningRedis, redisCli, startRedisServer } from '../../helpers/redis-server.js'
 
 /** One redis-server for the file; every store gets a key prefix of its own, so tests never see each other's keys. */
 let server: RunningRedis
@@ -289,4 +289,24 @@ test('messages come back whole: Buffer payload and Correlation Data', async (t) 
   assert.equal(kept.payload.toString(), '\u0000bin')
   assert.deepEqual([...kept.properties!.correlationData!], [0, 1, 255])
   assert.deepEqual(kept.properties?.userProperties, { k: ['v1', 'v2'] })
+})
+
+test('a batch Redis refuses for want of memory fails as full, naming the OOM rather than EXECABORT', async (t) => {
+  const own = await startRedisServer()
+  t.after(() => own.stop())
+  const store = await openStore(t, { url: own.url })
+  await redisCli(own.port, 'config', 'set', 'maxmemory-policy', 'noeviction')
+  await redisCli(own.port, 'config', 'set', 'maxmemory', '2mb')
+  const big = 'x'.repeat(1024 * 1024)
+  let refused: unknown
+  for (let i = 0; i < 8 && refused === undefined; i++) {
+    store.saveRetained(message(i + 1, `big/${i}`, big))
+    refused = await store.flush().then(
+      () => undefined,
+      (error: unknown) => error
+    )
+  }
+  assert.ok(refused instanceof StoreError, String(refused))
+  assert.equal(refused.kind, 'full')
+  assert.match(refused.message, /OOM command not allowed/)
 })
