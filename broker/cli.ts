@@ -27,7 +27,7 @@ import { StoreOpenError } from './store/store-open-error.js'
 /** Boolean keys that are bare flags; the other booleans take true or false. */
 const switches = new Set(['require_certificate', 'use_identity_as_username'])
 
-export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--cluster URL --node-id NAME] [--recover] [--<option> VALUE ...]
+export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--redis-key-prefix P] [--cluster URL --node-id NAME] [--recover] [--<option> VALUE ...]
 
 Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --section, --recover
 and --help is also a key of the config file, in snake_case (--max-inflight ↔ max_inflight); a flag wins over the file.
@@ -40,8 +40,13 @@ and --help is also a key of the config file, in snake_case (--max-inflight ↔ m
                      or memory (nothing survives the process)
                      or redis (state in the Redis at --redis-url; run it with appendonly yes and
                      appendfsync always, or acknowledged messages can be lost: start-up warns)
-  --redis-url URL    redis://HOST:PORT/DB, for --store redis
+  --redis-url URL    for --store redis: redis://[USER:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS),
+                     redis+sentinel://[PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER_NAME[/DB] (the Sentinels),
+                     or redis-cluster://HOST:PORT[,HOST:PORT...] (seed nodes of a Redis Cluster)
+  --redis-key-prefix P
+                     put before every key the store writes (default none), so several brokers can share a Redis
   --cluster URL      run as a node of the cluster that shares this Redis (redis://HOST:PORT/DB): its store,
+                     under --redis-key-prefix when given,
                      and the way messages reach subscribers on the other nodes; same durability advice
   --node-id NAME     this node's name in the cluster (default: host name and port)
   --recover          if broker.db is damaged, move it aside, salvage what can be read, and start
@@ -106,7 +111,8 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
     if (clusterParts !== undefined) return clusterParts.store
     if (storeKind === 'memory') return new MemoryStore()
     // Loaded only when chosen: the Redis client costs a broker that does not use it several megabytes.
-    if (storeKind === 'redis') return new (await import('./store/redis.js')).RedisStore({ url: redisUrl!, logger })
+    if (storeKind === 'redis')
+      return new (await import('./store/redis.js')).RedisStore({ url: redisUrl!, keyPrefix: config.redis_key_prefix, logger })
     return new SqliteStore({ dataDir })
   }
   const options = brokerOptionsOf(config)

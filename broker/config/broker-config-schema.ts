@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { NODE_ID_PATTERN } from '../cluster/cluster-keys.js'
 import { type BrokerOptions, brokerOptionRanges, defaultBrokerOptions, sessionOwnerMismatchChoices } from '../options.js'
+import { parseRedisUrl, RedisUrlError } from '../store/redis-url.js'
 
 /**
  * The broker's configuration, as the YAML file spells it (snake_case keys). Every top-level key but
@@ -11,6 +12,16 @@ import { type BrokerOptions, brokerOptionRanges, defaultBrokerOptions, sessionOw
 
 const port = z.number().int().min(0).max(65535)
 const file = z.string().min(1)
+
+/** A Redis URL of a form the store takes (store/redis-url.ts); the message names the part that is wrong. */
+export const redisUrl = z.string().superRefine((url, context) => {
+  try {
+    parseRedisUrl(url)
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error
+    context.addIssue({ code: 'custom', message: error.problem })
+  }
+})
 
 const tlsKeys = {
   cert: file.optional(),
@@ -70,11 +81,10 @@ export const brokerConfigSchema = z.strictObject({
   acl_file: file.optional(),
   data_dir: file.optional(),
   store: z.enum(['sqlite', 'memory', 'redis']).optional(),
-  /** The Redis of `store: redis`: redis://[user:password@]host:port/db. */
-  redis_url: z
-    .string()
-    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
-    .optional(),
+  /** The Redis of `store: redis`: redis://, rediss://, redis+sentinel:// or redis-cluster://. */
+  redis_url: redisUrl.optional(),
+  /** Put before every key of `store: redis`, so several brokers (or clusters) can share one Redis. */
+  redis_key_prefix: z.string().optional(),
   /** Makes the broker a cluster node on this Redis (redis://HOST:PORT/DB), which is then also its store. */
   cluster: z
     .string()

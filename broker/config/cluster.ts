@@ -30,5 +30,5 @@ export function resolveCluster(
     `${hostname()
       .replace(/[^A-Za-z0-9._-]/g, '-')
       .slice(0, 40)}-${firstPort === 0 ? process.pid : firstPort}`
-  return { cluster: { url: config.cluster, nodeId }, problems }
+  return { cluster: { url: config.cluster, nodeId, keyPrefix: config.redis_key_prefix }, problems }
 }

@@ -1,3 +1,4 @@
+import { hashTagOf } from './redis-keys.js'
 import type { StoreError } from './store.js'
 
 /** A queue whose pushes that live only in Redis are in a batch: told when that batch fails, so it re-reads its counts. */
@@ -7,6 +8,18 @@ export interface RemotePushes {
 
 /** One Redis command: its name, then its arguments. */
 export type RedisCommand = [string, ...Array<string | number>]
+
+/**
+ * The commands of a batch whose keys share one hash tag, so one slot of a Redis Cluster, where a MULTI may touch only
+ * one slot: each group is one MULTI there.
+ */
+export interface SlotGroup {
+  /** The hash tag of its keys (the whole key for a key without one). */
+  tag: string
+  commands: RedisCommand[]
+  /** Where each command stands in the batch, so the answers go back in batch order. */
+  positions: number[]
+}
 
 /** Answers to a read's commands, in order; undefined when the batch that carried them failed. */
 export type ReadHandler = (results: unknown[] | undefined) => void
@@ -43,6 +56,25 @@ export class RedisBatch {
   addRead(commands: RedisCommand[], handler: ReadHandler): void {
     this.reads.push({ start: this.commands.length, count: commands.length, handler })
     this.commands.push(...commands)
+  }
+
+  /**
+   * The batch split per hash tag, each group in batch order. Every command the store writes names its key first, and
+   * a command with several keys (DEL of a session) names keys of one session, so the first key stands for all.
+   */
+  groupBySlot(): SlotGroup[] {
+    const groups = new Map<string, SlotGroup>()
+    this.commands.forEach((command, position) => {
+      const tag = hashTagOf(String(command[1]))
+      let group = groups.get(tag)
+      if (group === undefined) {
+        group = { tag, commands: [], positions: [] }
+        groups.set(tag, group)
+      }
+      group.commands.push(command)
+      group.positions.push(position)
+    })
+    return [...groups.values()]
   }
 
   /** Hands each read the answers to its commands (undefined for all when the batch failed). */

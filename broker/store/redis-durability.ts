@@ -1,13 +1,24 @@
-import type { Redis } from 'ioredis'
+import { Cluster, type Redis } from 'ioredis'
+import type { RedisClient } from './redis-connection.js'
 
 /**
  * Whether the Redis server keeps what it acknowledges. The store acknowledges a QoS 1/2 message once Redis has
  * answered the batch that holds it; that answer means "on disk" only with `appendonly yes` and
  * `appendfsync always`. With `everysec` a crash of the Redis host loses up to a second of acknowledged messages; with
  * no AOF everything since the last RDB snapshot. Returns the warning to log, or undefined when the settings keep
- * every acknowledged message.
+ * every acknowledged message. On a Redis Cluster every master is checked, since each holds a share of the keys.
  */
-export async function durabilityWarning(redis: Redis, url: string): Promise<string | undefined> {
+export async function durabilityWarning(redis: RedisClient, url: string): Promise<string | undefined> {
+  if (!(redis instanceof Cluster)) return serverWarning(redis, url)
+  const masters = redis.nodes('master')
+  const warnings = await Promise.all(
+    masters.map((node) => serverWarning(node, `${node.options.host}:${node.options.port} (a master of ${url})`))
+  )
+  const found = warnings.filter((warning) => warning !== undefined)
+  return found.length === 0 ? undefined : found.join('; ')
+}
+
+async function serverWarning(redis: Redis, url: string): Promise<string | undefined> {
   let appendonly: string
   let appendfsync: string
   try {

@@ -14,29 +14,30 @@
  *   tp:{id}:will             string   the will of the session's connection while a node holds it (cluster only; JSON)
  *   tp:{id}:lease            string   `<node>:<epoch>`: the node whose writes for the session are applied (cluster
  *                                     only; `:<epoch>` once released; never deleted, so the epoch only grows)
- * Broker-wide keys:
- *   tp:format                string   STORE_FORMAT_VERSION
- *   tp:sessions              set      client ids of stored sessions (the index read at open)
- *   tp:retained              hash     topic -> retained message (JSON)
- *   tp:meta                  zset     'last-message-id' scored by the highest message id seen (ZADD GT)
+ * Broker-wide keys share the hash tag `{store}`, so in a Redis Cluster they sit on one shard:
+ *   tp:{store}:format        string   STORE_FORMAT_VERSION
+ *   tp:{store}:sessions      set      client ids of stored sessions (the index read at open)
+ *   tp:{store}:retained      hash     topic -> retained message (JSON)
+ *   tp:{store}:meta          zset     'last-message-id' scored by the highest message id seen (ZADD GT)
+ * (A client whose id is `store` shares that slot; its keys' names differ from these, so nothing collides.)
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   get format(): string {
-    return `${this.prefix}tp:format`
+    return `${this.prefix}tp:{store}:format`
   }
 
   get sessions(): string {
-    return `${this.prefix}tp:sessions`
+    return `${this.prefix}tp:{store}:sessions`
   }
 
   get retained(): string {
-    return `${this.prefix}tp:retained`
+    return `${this.prefix}tp:{store}:retained`
   }
 
   get meta(): string {
-    return `${this.prefix}tp:meta`
+    return `${this.prefix}tp:{store}:meta`
   }
 
   session(clientId: string): string {
@@ -79,6 +80,8 @@ export class RedisKeys {
   sessionOf(key: string): string | undefined {
     const start = `${this.prefix}tp:{`
     if (!key.startsWith(start)) return undefined
+    // The broker-wide keys carry a tag too ({store}), but belong to no session.
+    if (key === this.sessions || key === this.retained || key === this.meta || key === this.format) return undefined
     // The part after the tag has no '}', so the last '}:' closes the tag even when the client id holds one.
     return key.slice(start.length, key.lastIndexOf('}:'))
   }
@@ -90,9 +93,26 @@ export class RedisKeys {
     )
   }
 
+  /** Format 1 kept the broker-wide keys untagged; open() moves them (redis-format.ts). */
+  get format1(): { format: string; sessions: string; retained: string; meta: string } {
+    const old = (name: string): string => `${this.prefix}tp:${name}`
+    return { format: old('format'), sessions: old('sessions'), retained: old('retained'), meta: old('meta') }
+  }
+
   private ofSession(clientId: string, part: string): string {
     return `${this.prefix}tp:{${clientId}}:${part}`
   }
+}
+
+/**
+ * The hash tag of a key as Redis Cluster reads it: what stands between the first `{` and the first `}` after it, when
+ * that is not empty; otherwise the whole key. Keys with one tag hash to one slot.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{')
+  if (open < 0) return key
+  const close = key.indexOf('}', open + 1)
+  return close > open + 1 ? key.slice(open + 1, close) : key
 }
 
 /** The member of `tp:meta` that holds the highest message id. */
@@ -100,6 +120,7 @@ export const LAST_MESSAGE_ID = 'last-message-id'
 
 /**
  * The layout above and the JSON forms in redis-codec.ts. Bump it when a key or a stored form changes, and teach
- * open() to read the older format or to refuse it with a clear message.
+ * open() to read the older format or to refuse it with a clear message (redis-format.ts).
+ * 1: broker-wide keys without a hash tag (tp:format, tp:sessions, ...). 2: they share `{store}`.
  */
-export const STORE_FORMAT_VERSION = 1
+export const STORE_FORMAT_VERSION = 2

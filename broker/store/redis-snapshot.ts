@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis'
 import { inRounds } from './in-rounds.js'
 import { decodeInflight, decodeMessage, decodeSession, decodeSubscription } from './redis-codec.js'
+import type { RedisClient } from './redis-connection.js'
 import { LAST_MESSAGE_ID, type RedisKeys } from './redis-keys.js'
 import type { StoredSession, StoreSnapshot } from './store.js'
 
@@ -14,7 +14,7 @@ export interface RedisSnapshot {
 }
 
 /** Reads every stored session (from the `tp:sessions` index), the retained messages and the last message id. */
-export async function readSnapshot(redis: Redis, keys: RedisKeys): Promise<RedisSnapshot> {
+export async function readSnapshot(redis: RedisClient, keys: RedisKeys): Promise<RedisSnapshot> {
   const [clientIds, retained, lastMessageId] = await Promise.all([
     redis.smembers(keys.sessions),
     redis.hvals(keys.retained),
@@ -40,7 +40,7 @@ export async function readSnapshot(redis: Redis, keys: RedisKeys): Promise<Redis
 
 /** One stored session with its queue's size, or undefined when there is none. */
 export async function readSession(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   clientId: string
 ): Promise<{ session: StoredSession; queue: { count: number; bytes: number }; lastInflightOrder: number } | undefined> {

@@ -1,10 +1,12 @@
-import { Redis } from 'ioredis'
 import type { Message } from '../message.js'
 import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
 import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
+import { type BatchAnswers, type CommandFence, commitBatch } from './redis-commit.js'
+import { connectRedis, type RedisClient, type RedisConnection } from './redis-connection.js'
 import { durabilityWarning } from './redis-durability.js'
-import { type FencedCommands, fenceCommands, type SessionFence } from './redis-fence.js'
-import { LAST_MESSAGE_ID, RedisKeys, STORE_FORMAT_VERSION } from './redis-keys.js'
+import { fenceCommands, type SessionFence } from './redis-fence.js'
+import { checkStoreFormat } from './redis-format.js'
+import { LAST_MESSAGE_ID, RedisKeys } from './redis-keys.js'
 import { RedisOutage } from './redis-outage.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
 import { readSession, readSnapshot } from './redis-snapshot.js'
@@ -13,7 +15,7 @@ import { StoreError } from './store.js'
 import { StoreOpenError } from './store-open-error.js'
 
 export interface RedisStoreOptions {
-  /** redis://[user:password@]host:port/db */
+  /** redis://, rediss://, redis+sentinel:// or redis-cluster:// (redis-url.ts); a bad one throws RedisUrlError. */
   url: string
   /** Put before every key, so several brokers (or tests) can share one Redis. */
   keyPrefix?: string
@@ -30,13 +32,15 @@ const RESOLVED = Promise.resolve()
 const CONNECT_TIMEOUT_MS = 5000
 
 /**
- * The store in Redis (ioredis), for brokers that share state or keep it off their own disk. Keys: redis-keys.ts.
+ * The store in Redis (ioredis): one Redis, a primary behind Sentinel, or a Redis Cluster (redis-connection.ts), for
+ * brokers that share state or keep it off their own disk. Keys: redis-keys.ts.
  *
  * Writes are synchronous and only append to the current batch. Group commit: while Redis answers one batch, the next
- * one fills; it goes as one MULTI/EXEC as soon as the answer is in (after the current I/O phase, so everything that
- * phase writes joins it) or when it reaches `batchLimit` commands. `flush()` is the promise of the batch holding the
- * latest write, so PUBACK / PUBREC wait for Redis's answer to it; with `appendfsync always` that answer comes after
- * the fsync (open() checks the setting and warns when it is weaker: redis-durability.ts).
+ * one fills; it goes (as one MULTI/EXEC, one per hash slot on a Cluster, then WAIT where a replica can be promoted:
+ * redis-commit.ts) as soon as the answer is in (after the current I/O phase, so everything that phase writes joins it)
+ * or when it reaches `batchLimit` commands. `flush()` is the promise of the batch holding the latest write, so PUBACK /
+ * PUBREC wait for Redis's answer to it; with `appendfsync always` that answer comes after the fsync (open() checks the
+ * setting on every master and warns when it is weaker: redis-durability.ts).
  *
  * Each queued delivery and in-flight record carries its own copy of the message rather than a reference to one
  * shared, reference-counted copy as in SQLite: a shared copy would live outside the session's hash tag, so in a Redis
@@ -47,7 +51,8 @@ export class RedisStore implements Store, RedisQueueHost {
   readonly durable = true
   readonly keys: RedisKeys
   private readonly batchLimit: number
-  private readonly redis: Redis
+  private readonly connection: RedisConnection
+  private readonly redis: RedisClient
   private state: 'new' | 'open' | 'closed' = 'new'
   private opening: Promise<void> | undefined
   private closing: Promise<void> | undefined
@@ -68,14 +73,9 @@ export class RedisStore implements Store, RedisQueueHost {
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
     this.batchLimit = options.batchLimit ?? 2000
-    this.redis = new Redis(options.url, {
-      lazyConnect: true,
-      // A write while Redis is away fails its batch at once (no PUBACK) rather than waiting in a client-side queue.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      retryStrategy: (attempt) => (this.state === 'open' ? Math.min(attempt * 100, 2000) : null)
-    })
+    // A write while Redis is away fails its batch at once (no PUBACK) rather than waiting in a client-side queue.
+    this.connection = connectRedis(options.url, { connectTimeoutMs: CONNECT_TIMEOUT_MS, reconnect: () => this.state === 'open' })
+    this.redis = this.connection.client
     this.redis.on('error', (error: Error) => this.onConnectionError(error))
     this.redis.on('ready', () => {
       this.connectionTrouble = undefined
@@ -89,7 +89,7 @@ export class RedisStore implements Store, RedisQueueHost {
 
   /** The URL without its password, for messages. */
   get url(): string {
-    return redactedUrl(this.options.url)
+    return this.connection.display
   }
 
   async open(): Promise<StoreSnapshot> {
@@ -114,27 +114,16 @@ export class RedisStore implements Store, RedisQueueHost {
       const message = `cannot reach Redis at ${this.url}: ${this.connectionTrouble ?? (error as Error).message}`
       throw new StoreOpenError(this.url, message, 'UNREACHABLE')
     }
-    await this.checkFormat()
+    try {
+      await checkStoreFormat(this.redis, this.keys, this.connection.topology, this.url)
+      await this.connection.learnReplicas()
+    } catch (error) {
+      this.redis.disconnect()
+      throw error
+    }
     const warning = await durabilityWarning(this.redis, this.url)
     if (warning !== undefined) this.options.logger?.warn(`WARNING: ${warning}`)
     this.state = 'open'
-  }
-
-  /** Claims an unused prefix for this format, or refuses data of another. */
-  private async checkFormat(): Promise<void> {
-    await this.redis.setnx(this.keys.format, String(STORE_FORMAT_VERSION))
-    const found = await this.redis.get(this.keys.format)
-    const version = Number(found)
-    if (!Number.isInteger(version) || version < 1) {
-      this.redis.disconnect()
-      const message = `${this.keys.format} at ${this.url} holds ${JSON.stringify(found)}, not a store format version`
-      throw new StoreOpenError(this.url, message, 'NOT_A_STORE')
-    }
-    if (version > STORE_FORMAT_VERSION) {
-      this.redis.disconnect()
-      const message = `the store at ${this.url} (prefix '${this.keys.prefix}') has format ${version}; this broker reads up to ${STORE_FORMAT_VERSION}`
-      throw new StoreOpenError(this.url, message, 'NEWER_VERSION')
-    }
   }
 
   saveSession(record: SessionRecord): void {
@@ -254,8 +243,9 @@ export class RedisStore implements Store, RedisQueueHost {
     this.state = 'closed'
     this.current?.reject(new StoreError('the store closed before these changes were written', 'failed'))
     this.current = undefined
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect())
-    else this.redis.disconnect()
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => {})
+    // After QUIT too: under Sentinel only disconnect() closes the connections that watch for a promotion.
+    this.redis.disconnect()
   }
 
   // RedisQueueHost
@@ -303,25 +293,20 @@ export class RedisStore implements Store, RedisQueueHost {
     if (batch === this.current) this.current = undefined
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
     this.sent.push(batch)
-    const fenced = this.fenced(batch)
-    this.redis
-      .multi(fenced?.commands ?? batch.commands)
-      .exec()
-      .then(
-        (results) => this.onBatchAnswered(batch, results === null || fenced === undefined ? results : fenced.unfence(results)),
-        (error: Error) => this.onBatchAnswered(batch, null, error)
-      )
+    commitBatch(this.connection, batch, this.commandFence).then(
+      (results) => this.onBatchAnswered(batch, results),
+      (error: Error) => this.onBatchAnswered(batch, null, error)
+    )
   }
 
-  private fenced(batch: RedisBatch): FencedCommands | undefined {
+  /** A cluster node's writes for a session apply only while it holds the session's lease (redis-fence.ts). */
+  private get commandFence(): CommandFence | undefined {
     const fence = this.options.fence
     if (fence === undefined) return undefined
-    const reads = new Set<number>()
-    for (const { start, count } of batch.reads) for (let i = start; i < start + count; i++) reads.add(i)
-    return fenceCommands(batch.commands, (index) => reads.has(index), this.keys, fence)
+    return (commands, isRead) => fenceCommands(commands, isRead, this.keys, fence)
   }
 
-  private onBatchAnswered(batch: RedisBatch, results: Array<[Error | null, unknown]> | null, error?: Error): void {
+  private onBatchAnswered(batch: RedisBatch, results: BatchAnswers | null, error?: Error): void {
     this.sent.splice(this.sent.indexOf(batch), 1)
     const failed = error ?? (results === null ? new Error('the transaction was aborted') : results.find(([e]) => e !== null)?.[0])
     const replay = batch === this.replaying
@@ -354,15 +339,5 @@ export class RedisStore implements Store, RedisQueueHost {
     const trouble = error.message
     if (this.state === 'open' && trouble !== this.connectionTrouble) this.options.logger?.warn(`Redis at ${this.url}: ${trouble}`)
     this.connectionTrouble = trouble
-  }
-}
-
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The store cannot start on `path`: a directory that cannot be written, a damaged or foreign file, or one of
  * a newer format. `code` is SQLite's ('SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN', ...), the file
- * system's ('EACCES', 'ENOTDIR', ...), or 'NEWER_VERSION' / 'NOT_A_STORE'.
+ * system's ('EACCES', 'ENOTDIR', ...), or 'NEWER_VERSION' / 'NOT_A_STORE'; the Redis store's also 'UNREACHABLE',
+ * 'OLDER_VERSION' (a format it cannot upgrade there) and 'UPGRADE_FAILED'.
  */
 export class StoreOpenError extends Error {
   constructor(

@@ -54,3 +54,14 @@ test('--store redis exits 1 with a message naming the URL when Redis cannot be r
   assert.notEqual(missing.code, 0)
   assert.match(missing.stderr, /redis-url/)
 })
+
+test('a --redis-url the store cannot use stops start-up with a message naming the bad part', async (t) => {
+  const broker = ['broker', '--host', '127.0.0.1', '--port', '0', '--store', 'redis', '--redis-url']
+  const badPort = await runProgram(t, process.execPath, [thermopostBin, ...broker, 'redis://127.0.0.1:99999/0'])
+  assert.notEqual(badPort.code, 0)
+  assert.match(badPort.stderr, /redis-url.*port of host '127\.0\.0\.1' '99999' is not a number from 1 to 65535/)
+  const noMaster = await runProgram(t, process.execPath, [thermopostBin, ...broker, 'redis+sentinel://127.0.0.1:26379'])
+  assert.notEqual(noMaster.code, 0)
+  assert.match(noMaster.stderr, /the primary's name is missing/)
+  assert.doesNotMatch(badPort.stderr + noMaster.stderr, /\n\s+at /, 'a message, not a stack trace')
+})

@@ -10,7 +10,7 @@ import { StoreError } from '../../../broker/store/store.js'
 import { StoreOpenError } from '../../../broker/store/store-open-error.js'
 import { freePort } from '../../helpers/free-port.js'
 import { assertPagesInOrderWhileGrowing } from '../../helpers/paged-queue.js'
-import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
+import { type RunningRedis, redisCli, startRedisServer } from '../../helpers/redis-server.js'
 
 /** One redis-server for the file; every store gets a key prefix of its own, so tests never see each other's keys. */
 let server: RunningRedis
@@ -180,11 +180,34 @@ test('a store of a newer format, or a prefix holding something else, is refused'
     ['hello', 'NOT_A_STORE']
   ]) {
     const keyPrefix = freshPrefix()
-    await redis.set(`${keyPrefix}tp:format`, found)
+    await redis.set(`${keyPrefix}tp:{store}:format`, found)
     const store = new RedisStore({ url: server.url, keyPrefix })
     await assert.rejects(store.open(), (error: unknown) => error instanceof StoreOpenError && error.code === code)
     await store.close()
   }
+})
+
+test('a store of format 1 (broker-wide keys without the {store} hash tag) is upgraded in place at open', async (t) => {
+  const store = await openStore(t)
+  store.saveSession(record('a'))
+  store.saveRetained(message(7, 'r', 'kept'))
+  await store.flush()
+  await store.close()
+  // Back to format 1's names, as a broker of that version left them.
+  const redis = inspector(t)
+  const prefix = store.keys.prefix
+  for (const name of ['sessions', 'retained', 'meta']) await redis.rename(`${prefix}tp:{store}:${name}`, `${prefix}tp:${name}`)
+  await redis.del(`${prefix}tp:{store}:format`)
+  await redis.set(`${prefix}tp:format`, '1')
+  const snapshot = await (await openStore(t, { keyPrefix: prefix })).open()
+  assert.deepEqual(
+    snapshot.sessions.map((session) => session.record.clientId),
+    ['a']
+  )
+  assert.equal(snapshot.retained[0].payload.toString(), 'kept')
+  assert.equal(snapshot.lastMessageId, 7)
+  assert.deepEqual((await redis.keys(`${prefix}tp:[fsrm]*`)).sort(), [])
+  assert.equal(await redis.get(`${prefix}tp:{store}:format`), '2')
 })
 
 test("every key lives under the prefix, and a session's keys carry its hash tag", async (t) => {
@@ -205,10 +228,19 @@ test("every key lives under the prefix, and a session's keys carry its hash tag"
   await store.flush()
   const keys = (await inspector(t).keys(`${store.keys.prefix}*`)).map((key) => key.slice(store.keys.prefix.length)).sort()
   const ofSession = ['inflight', 'inflight-order', 'incoming', 'queue', 'queue-bytes', 'session', 'subscriptions']
-  assert.deepEqual(keys, [...ofSession.map((part) => `tp:{dev-1}:${part}`), 'tp:format', 'tp:meta', 'tp:retained', 'tp:sessions'].sort())
+  assert.deepEqual(
+    keys,
+    [
+      ...ofSession.map((part) => `tp:{dev-1}:${part}`),
+      'tp:{store}:format',
+      'tp:{store}:meta',
+      'tp:{store}:retained',
+      'tp:{store}:sessions'
+    ].sort()
+  )
   store.deleteSession('dev-1')
   await store.flush()
-  assert.deepEqual((await inspector(t).keys(`${store.keys.prefix}tp:{*`)).length, 0)
+  assert.deepEqual(await inspector(t).keys(`${store.keys.prefix}tp:{dev-1}*`), [])
 })
 
 test('writes before the same MULTI share one flush promise; a batch fills while Redis answers the one before', async (t) => {
@@ -264,4 +296,24 @@ test('messages come back whole: Buffer payload and Correlation Data', async (t) 
   assert.equal(kept.payload.toString(), '\u0000bin')
   assert.deepEqual([...kept.properties!.correlationData!], [0, 1, 255])
   assert.deepEqual(kept.properties?.userProperties, { k: ['v1', 'v2'] })
+})
+
+test('a batch Redis refuses for want of memory fails as full, naming the OOM rather than EXECABORT', async (t) => {
+  const own = await startRedisServer()
+  t.after(() => own.stop())
+  const store = await openStore(t, { url: own.url })
+  await redisCli(own.port, 'config', 'set', 'maxmemory-policy', 'noeviction')
+  await redisCli(own.port, 'config', 'set', 'maxmemory', '2mb')
+  const big = 'x'.repeat(1024 * 1024)
+  let refused: unknown
+  for (let i = 0; i < 8 && refused === undefined; i++) {
+    store.saveRetained(message(i + 1, `big/${i}`, big))
+    refused = await store.flush().then(
+      () => undefined,
+      (error: unknown) => error
+    )
+  }
+  assert.ok(refused instanceof StoreError, String(refused))
+  assert.equal(refused.kind, 'full')
+  assert.match(refused.message, /OOM command not allowed/)
 })
