@@ -30,6 +30,7 @@ export interface ClusterSettings {
 export class ClusterNode implements StreamRecovery, ClusterSeams {
   readonly membership: NodeMembership
   readonly directory: FilterDirectory
+  private readonly keys: ClusterKeys
   private readonly stream: NodeStream
   private readonly commands: Redis
   private readonly subscriber: Redis
@@ -42,6 +43,7 @@ export class ClusterNode implements StreamRecovery, ClusterSeams {
     private readonly logger: Logger
   ) {
     const keys = new ClusterKeys(settings.keyPrefix ?? '')
+    this.keys = keys
     const retry = { lazyConnect: true, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) }
     // Commands fail at once while Redis is away (acknowledgements are refused) rather than wait in a client queue.
     this.commands = new Redis(settings.url, { ...retry, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
@@ -113,8 +115,12 @@ export class ClusterNode implements StreamRecovery, ClusterSeams {
 
   /** Its filters go first, so the other nodes stop appending to its stream while it is drained. */
   async drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
+    const liveness = this.keys.liveness(deadNodeId)
+    const isAlive = async (): Promise<boolean> => (await this.commands.exists(liveness)) === 1
+    // Started again meanwhile: its filters and stream are its own again.
+    if (await isAlive()) return
     await this.directory.removeNode(deadNodeId)
-    await this.stream.drain(deadNodeId, clientIds)
+    await this.stream.drain(deadNodeId, clientIds, isAlive)
     await this.membership.forget(deadNodeId)
   }
 
