@@ -26,6 +26,8 @@ export interface ClusterSessionParts extends LocalSessionParts {
 
 /** How often `open` looks whether a dead node's session has been recovered. */
 const RECOVERY_POLL_MS = 100
+/** How many holders in a row `open` asks to let a session go before it gives up (refused: unavailable). */
+const CLAIM_ATTEMPTS = 5
 
 /**
  * The sessions of one node of a cluster (issue 16). Each session is held by the node that holds its lease
@@ -140,15 +142,26 @@ export class ClusterSessionRegistry implements SessionRegistry {
     return result
   }
 
-  /** Claims the lease, after its holder let it go (or died and was recovered), and reads the session. */
+  /**
+   * Claims the lease, after its holder let it go (or died and was recovered), and reads the session. The claim names
+   * the holder it saw let go (or found dead): a claim over whoever holds it could take the lease from a node that got
+   * it meanwhile (by recovering the dead holder) without that node letting the session go; that node's writes were
+   * then refused and what it had taken on for the session lost. Another holder found at the claim is asked in turn.
+   */
   private async takeOn(clientId: string): Promise<void> {
     const { leases, membership, releases, store } = this.parts
-    const holder = await this.holderAfterRecovery(clientId)
-    if (leases.holds(clientId)) return // this node recovered it meanwhile
-    if (holder !== undefined && holder.node !== '' && holder.node !== membership.nodeId && membership.isAlive(holder.node)) {
-      await releases.requestRelease(holder.node, clientId)
+    for (let attempt = 1; ; attempt++) {
+      const holder = await this.holderAfterRecovery(clientId)
+      if (leases.holds(clientId)) return // this node recovered it meanwhile
+      let from = holder?.node ?? ''
+      if (from !== '' && from !== membership.nodeId && membership.isAlive(from)) {
+        await releases.requestRelease(from, clientId)
+        // Released (''), or still its: the request also ends when the node is found dead, holding it.
+        from = (await leases.holder(clientId))?.node === from ? from : ''
+      }
+      if (await leases.claim(clientId, from)) break
+      if (attempt === CLAIM_ATTEMPTS) throw new Error(`the session's lease kept moving between nodes`)
     }
-    await leases.claim(clientId)
     const stored = await store.loadSession(clientId)
     if (stored !== undefined) this.local.restore([stored], Date.now())
   }
