@@ -171,8 +171,10 @@ export class ClusterSessionRegistry implements SessionRegistry {
       let from = holder?.node ?? ''
       if (from !== '' && from !== membership.nodeId && membership.isAlive(from)) {
         await releases.requestRelease(from, clientId)
-        // Released (''), or still its: the request also ends when the node is found dead, holding it.
-        from = (await leases.holder(clientId))?.node === from ? from : ''
+        const stillHeld = (await leases.holder(clientId))?.node === from
+        // Found dead while holding it: wait for its recovery, which delivers what its stream holds for the session.
+        if (stillHeld && !membership.isAlive(from) && attempt < CLAIM_ATTEMPTS) continue
+        from = stillHeld ? from : ''
       }
       if (await leases.claim(clientId, from)) break
       if (attempt === CLAIM_ATTEMPTS) throw new Error(`the session's lease kept moving between nodes`)
