@@ -105,6 +105,10 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.router?.arrived(clientId)
   }
 
+  adopted(clientId: string): void {
+    this.router?.adopted(clientId)
+  }
+
   /** Connects, then: the stream and its group, the filters, and last the liveness key (the node is ready for messages). */
   async start(): Promise<void> {
     try {

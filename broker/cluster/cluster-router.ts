@@ -8,6 +8,7 @@ import type { FilterDirectory } from './filter-directory.js'
 import { encodeBody, encodeRecordHead, type ForwardedMessage } from './forwarded-codec.js'
 import type { NodeMembership } from './node-membership.js'
 import type { ForwardedSink, NodeStream } from './node-stream.js'
+import { RecoveryOverlap } from './recovery-overlap.js'
 import type { SessionRelay } from './session-relay.js'
 
 const NO_GROUPS: ReadonlySet<string> = new Set()
@@ -33,6 +34,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   private readonly turns = new Map<string, number>()
   /** Relayed messages held per client id while this node takes its session on. */
   private readonly awaited = new Map<string, Message[]>()
+  private readonly overlap = new RecoveryOverlap()
 
   constructor(
     private readonly nodeId: string,
@@ -66,6 +68,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       }
     }
     this.local.route(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS })
+    this.overlap.routedLive(message)
 
     let body: Buffer | undefined
     const targets = plan.plainNodes
@@ -89,6 +92,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     if (!this.awaited.has(clientId)) this.awaited.set(clientId, [])
   }
 
+  /** A dead node's session was adopted here: what its stream still holds must not repeat what it gets live now. */
+  adopted(clientId: string): void {
+    this.overlap.adopted(clientId)
+  }
+
   /** The session is here (or its takeover ended without it): what was relayed for it meanwhile goes to it now. */
   arrived(clientId: string): void {
     const held = this.awaited.get(clientId)
@@ -107,12 +115,15 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
+      const except = onlyClients === undefined && plain ? this.overlap.routedLive(message) : undefined
+      const sessions = onlyClients === undefined ? 'all' : this.overlap.drained(message, onlyClients)
       const scope: RouteScope = {
-        sessions: plain ? (onlyClients ?? 'all') : 'none',
-        groups: groups.length === 0 ? NO_GROUPS : new Set(groups)
+        sessions: plain ? sessions : 'none',
+        groups: groups.length === 0 ? NO_GROUPS : new Set(groups),
+        ...(except === undefined ? {} : { except })
       }
       this.local.route(message, scope)
-      if (plain) this.relayOn(message, targets, onlyClients ?? 'all')
+      if (plain) this.relayOn(message, targets, sessions)
     }
   }
 

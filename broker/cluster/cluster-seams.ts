@@ -34,6 +34,8 @@ export interface SessionHandovers {
   expecting(clientId: string): void
   /** The session was restored here, or its takeover ended without it. */
   arrived(clientId: string): void
+  /** A dead node's session was adopted here (node-recovery.ts). */
+  adopted(clientId: string): void
 }
 
 /** What a recovering node takes over from a dead node's inbound stream. */

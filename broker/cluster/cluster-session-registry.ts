@@ -99,6 +99,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
     const [stored, will] = await Promise.all([store.loadSession(clientId), store.readWill(clientId)])
     if (stored !== undefined) this.local.restore([stored], now)
     const session = this.local.get(clientId)
+    if (session !== undefined) this.parts.handovers?.adopted(clientId)
     if (will !== undefined && session !== undefined) {
       session.username = will.username
       const offlineSince = stored?.record.disconnectedAt ?? now
