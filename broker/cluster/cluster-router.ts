@@ -111,7 +111,12 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void {
     for (const { message, plain, groups, targets, client } of records) {
       if (client !== undefined) {
-        if (onlyClients === undefined || onlyClients.has(client)) this.deliverTo(client, message)
+        // A relayed copy goes through the same bookkeeping: it can meet its live twin after a recovery.
+        const fresh =
+          onlyClients === undefined
+            ? this.overlap.routedLive(message)?.has(client) !== true
+            : onlyClients.has(client) && this.overlap.drained(message, new Set([client])).size > 0
+        if (fresh) this.deliverTo(client, message)
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
