@@ -6,10 +6,11 @@ import type { Router } from '../router/router.js'
 import type { Store } from '../store/store.js'
 import { ClusterKeys } from './cluster-keys.js'
 import { ClusterRouter } from './cluster-router.js'
-import type { ClusterSeams, ReleaseRequests, StreamRecovery } from './cluster-seams.js'
+import type { ClusterSeams, ReleaseRequests, SessionHandovers, StreamRecovery } from './cluster-seams.js'
 import { FilterDirectory } from './filter-directory.js'
 import { defaultMembershipTiming, type MembershipTiming, NodeMembership } from './node-membership.js'
 import { NodeStream } from './node-stream.js'
+import { SessionRelay } from './session-relay.js'
 
 /** What makes a broker a cluster node. */
 export interface ClusterSettings {
@@ -27,9 +28,11 @@ export interface ClusterSettings {
  * dead nodes, release requests), the filter directory, the node's inbound stream and the cluster router over the
  * broker's own Router. Three Redis connections: commands, pub/sub, and the stream reader (its XREADGROUP blocks).
  */
-export class ClusterNode implements StreamRecovery, ClusterSeams {
+export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSeams {
   readonly membership: NodeMembership
   readonly directory: FilterDirectory
+  private readonly relay: SessionRelay
+  private readonly keys: ClusterKeys
   private readonly stream: NodeStream
   private readonly commands: Redis
   private readonly subscriber: Redis
@@ -42,6 +45,7 @@ export class ClusterNode implements StreamRecovery, ClusterSeams {
     private readonly logger: Logger
   ) {
     const keys = new ClusterKeys(settings.keyPrefix ?? '')
+    this.keys = keys
     const retry = { lazyConnect: true, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) }
     // Commands fail at once while Redis is away (acknowledgements are refused) rather than wait in a client queue.
     this.commands = new Redis(settings.url, { ...retry, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
@@ -52,6 +56,7 @@ export class ClusterNode implements StreamRecovery, ClusterSeams {
     const timing = { ...defaultMembershipTiming, ...settings.timing }
     this.membership = new NodeMembership(settings.nodeId, connections, keys, logger, timing)
     this.directory = new FilterDirectory(settings.nodeId, connections, keys, logger)
+    this.relay = new SessionRelay(this.directory)
     const sink = {
       deliverForwarded: (...args: Parameters<ClusterRouter['deliverForwarded']>) => this.router!.deliverForwarded(...args),
       durable: () => this.router!.durable()
@@ -72,15 +77,36 @@ export class ClusterNode implements StreamRecovery, ClusterSeams {
     return this
   }
 
-  /** What the broker's Router tells of its filters. */
+  get handovers(): SessionHandovers {
+    return this
+  }
+
+  /** What the broker's Router tells of its filters: to the directory, through the relay, which keeps some longer. */
   get filters(): FilterListener {
-    return this.directory
+    return this.relay
   }
 
   /** The router the publish pipeline uses: `local` for this node's sessions, the stream for the others. */
   routerOver(local: Router, retained: Pick<RetainedMessages, 'adopt'>, store: Pick<Store, 'flush'>): ClusterRouter {
-    this.router = new ClusterRouter(this.nodeId, local, this.directory, this.membership, this.stream, retained, store)
+    const { nodeId, directory, membership, stream, relay } = this
+    this.router = new ClusterRouter(nodeId, local, directory, membership, stream, retained, store, relay)
     return this.router
+  }
+
+  handingOver(clientId: string, filters: readonly string[], toNode: string): void {
+    this.relay.handingOver(clientId, filters, toNode)
+  }
+
+  expecting(clientId: string): void {
+    this.router?.expecting(clientId)
+  }
+
+  arrived(clientId: string): void {
+    this.router?.arrived(clientId)
+  }
+
+  adopted(clientId: string): void {
+    this.router?.adopted(clientId)
   }
 
   /** Connects, then: the stream and its group, the filters, and last the liveness key (the node is ready for messages). */
@@ -113,8 +139,12 @@ export class ClusterNode implements StreamRecovery, ClusterSeams {
 
   /** Its filters go first, so the other nodes stop appending to its stream while it is drained. */
   async drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
+    const liveness = this.keys.liveness(deadNodeId)
+    const isAlive = async (): Promise<boolean> => (await this.commands.exists(liveness)) === 1
+    // Started again meanwhile: its filters and stream are its own again.
+    if (await isAlive()) return
     await this.directory.removeNode(deadNodeId)
-    await this.stream.drain(deadNodeId, clientIds)
+    await this.stream.drain(deadNodeId, clientIds, isAlive)
     await this.membership.forget(deadNodeId)
   }
 

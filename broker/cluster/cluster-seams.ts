@@ -22,8 +22,20 @@ export interface ReleaseRequests {
    * everything it acknowledged made durable first. Resolves once it has, or once the node is found dead.
    */
   requestRelease(nodeId: string, clientId: string): Promise<void>
-  /** Serves other nodes' requests: `release` resolves once this node has let the session go. */
-  onReleaseRequest(release: (clientId: string) => Promise<void>): void
+  /** Serves other nodes' requests: `release` resolves once this node has let the session go to `toNode`. */
+  onReleaseRequest(release: (clientId: string, toNode: string) => Promise<void>): void
+}
+
+/** What the routing side does while a live session moves between nodes (session-relay.ts). */
+export interface SessionHandovers {
+  /** This node lets `clientId` go to `toNode`: its messages, plain subscriptions to `filters`, follow it there. */
+  handingOver(clientId: string, filters: readonly string[], toNode: string): void
+  /** This node is taking `clientId` on: messages relayed for it wait until `arrived`. */
+  expecting(clientId: string): void
+  /** The session was restored here, or its takeover ended without it. */
+  arrived(clientId: string): void
+  /** A dead node's session was adopted here (node-recovery.ts). */
+  adopted(clientId: string): void
 }
 
 /** What a recovering node takes over from a dead node's inbound stream. */
@@ -35,9 +47,11 @@ export interface StreamRecovery {
   drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void>
 }
 
-/** What a node's session side needs of the rest of its cluster node (cluster-node.ts serves all three). */
+/** What a node's session side needs of the rest of its cluster node (cluster-node.ts serves them all). */
 export interface ClusterSeams {
   readonly membership: ClusterMembership
   readonly releases: ReleaseRequests
   readonly streams: StreamRecovery
+  /** Absent where sessions are tested without routing. */
+  readonly handovers?: SessionHandovers
 }

@@ -6,7 +6,7 @@ import { willDelay } from '../session/will.js'
 import { inRounds } from '../store/in-rounds.js'
 import type { RedisStore } from '../store/redis.js'
 import type { StoredSession } from '../store/store.js'
-import type { ClusterMembership, ReleaseRequests } from './cluster-seams.js'
+import type { ClusterMembership, ReleaseRequests, SessionHandovers } from './cluster-seams.js'
 import { OneAtATime } from './one-at-a-time.js'
 import type { LeaseHolder, SessionLeases } from './session-lease.js'
 
@@ -19,6 +19,8 @@ export interface ClusterSessionParts extends LocalSessionParts {
   readonly leases: SessionLeases
   readonly membership: Pick<ClusterMembership, 'nodeId' | 'isAlive'>
   readonly releases: ReleaseRequests
+  /** Absent where sessions are tested without routing. */
+  readonly handovers?: SessionHandovers
   readonly logger: Pick<Logger, 'warn' | 'info'>
   /** How long `open` waits for a dead node's session to be recovered before it claims the lease anyway. */
   readonly recoveryWaitMs?: number
@@ -26,6 +28,8 @@ export interface ClusterSessionParts extends LocalSessionParts {
 
 /** How often `open` looks whether a dead node's session has been recovered. */
 const RECOVERY_POLL_MS = 100
+/** How many holders in a row `open` asks to let a session go before it gives up (refused: unavailable). */
+const CLAIM_ATTEMPTS = 5
 
 /**
  * The sessions of one node of a cluster (issue 16). Each session is held by the node that holds its lease
@@ -54,7 +58,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
       },
       ended: (session) => this.ended(session)
     })
-    parts.releases.onReleaseRequest((clientId) => this.release(clientId))
+    parts.releases.onReleaseRequest((clientId, toNode) => this.release(clientId, toNode))
     parts.leases.onLost((clientId) => this.lost(clientId))
   }
 
@@ -95,6 +99,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
     const [stored, will] = await Promise.all([store.loadSession(clientId), store.readWill(clientId)])
     if (stored !== undefined) this.local.restore([stored], now)
     const session = this.local.get(clientId)
+    if (session !== undefined) this.parts.handovers?.adopted(clientId)
     if (will !== undefined && session !== undefined) {
       session.username = will.username
       const offlineSince = stored?.record.disconnectedAt ?? now
@@ -140,20 +145,41 @@ export class ClusterSessionRegistry implements SessionRegistry {
     return result
   }
 
-  /** Claims the lease, after its holder let it go (or died and was recovered), and reads the session. */
+  /**
+   * Claims the lease, after its holder let it go (or died and was recovered), and reads the session. Messages the
+   * old holder relays for it meanwhile wait until it is restored (session-relay.ts).
+   */
   private async takeOn(clientId: string): Promise<void> {
-    const { leases, membership, releases, store } = this.parts
-    const holder = await this.holderAfterRecovery(clientId)
-    if (leases.holds(clientId)) return // this node recovered it meanwhile
-    if (holder !== undefined && holder.node !== '' && holder.node !== membership.nodeId && membership.isAlive(holder.node)) {
-      await releases.requestRelease(holder.node, clientId)
-      // The holder died rather than answer: what its stream had for the session comes through its recovery first.
-      if (!membership.isAlive(holder.node)) {
-        await this.holderAfterRecovery(clientId)
-        if (leases.holds(clientId)) return
-      }
+    this.parts.handovers?.expecting(clientId)
+    try {
+      await this.claimAndRestore(clientId)
+    } finally {
+      this.parts.handovers?.arrived(clientId)
     }
-    await leases.claim(clientId)
+  }
+
+  /**
+   * The claim names the holder it saw let go (or found dead): a claim over whoever holds it could take the lease from
+   * a node that got it meanwhile (by recovering the dead holder) without that node letting the session go; that
+   * node's writes were then refused and what it had taken on for the session lost. Another holder found at the claim
+   * is asked in turn.
+   */
+  private async claimAndRestore(clientId: string): Promise<void> {
+    const { leases, membership, releases, store } = this.parts
+    for (let attempt = 1; ; attempt++) {
+      const holder = await this.holderAfterRecovery(clientId)
+      if (leases.holds(clientId)) return // this node recovered it meanwhile
+      let from = holder?.node ?? ''
+      if (from !== '' && from !== membership.nodeId && membership.isAlive(from)) {
+        await releases.requestRelease(from, clientId)
+        const stillHeld = (await leases.holder(clientId))?.node === from
+        // Found dead while holding it: wait for its recovery, which delivers what its stream holds for the session.
+        if (stillHeld && !membership.isAlive(from) && attempt < CLAIM_ATTEMPTS) continue
+        from = stillHeld ? from : ''
+      }
+      if (await leases.claim(clientId, from)) break
+      if (attempt === CLAIM_ATTEMPTS) throw new Error(`the session's lease kept moving between nodes`)
+    }
     const stored = await store.loadSession(clientId)
     if (stored !== undefined) this.local.restore([stored], Date.now())
   }
@@ -175,13 +201,18 @@ export class ClusterSessionRegistry implements SessionRegistry {
     return holder
   }
 
-  /** Another node asks for the session: it ends here, everything acknowledged is made durable, the lease released. */
-  private release(clientId: string): Promise<void> {
+  /**
+   * Another node asks for the session: it ends here, everything acknowledged is made durable, the lease released.
+   * From the moment it ends here, what matches its subscriptions is relayed to `toNode` (session-relay.ts).
+   */
+  private release(clientId: string, toNode: string): Promise<void> {
     // Not held here: nothing to let go. Answered at once rather than behind an open of ours that may itself wait for
     // the asking node to let go (two nodes taking the same client id at once); the later claim wins.
     if (!this.parts.leases.holds(clientId)) return Promise.resolve()
     return this.oneAtATime.run(clientId, async () => {
       if (!this.parts.leases.holds(clientId)) return
+      const session = this.local.get(clientId)
+      if (session !== undefined) this.parts.handovers?.handingOver(clientId, plainFilters(session), toNode)
       this.local.letGo(clientId, 'another node took the session over')
       this.parts.store.forgetSession(clientId)
       await this.releaseAfterFlush(clientId)
@@ -211,4 +242,9 @@ export class ClusterSessionRegistry implements SessionRegistry {
     this.local.letGo(clientId, 'another node holds the session')
     this.parts.store.forgetSession(clientId)
   }
+}
+
+/** The filters of a session's non-shared subscriptions. */
+function plainFilters(session: Session): string[] {
+  return [...session.subscriptions.keys()].filter((filter) => !filter.startsWith('$share/'))
 }

@@ -26,8 +26,8 @@ export function clusterSessions(
     const seams = parts.seams ?? cluster
     if (seams === undefined) throw new Error('cluster sessions need the cluster: give the broker its cluster settings')
     // Named one by one: the cluster node serves them through getters, which a spread would not copy.
-    const { membership, releases, streams } = seams
-    const registry = new ClusterSessionRegistry({ ...local, ...parts, membership, releases })
+    const { membership, releases, streams, handovers } = seams
+    const registry = new ClusterSessionRegistry({ ...local, ...parts, membership, releases, handovers })
     new NodeRecovery({ ...parts, membership, streams, registry })
     return registry
   }

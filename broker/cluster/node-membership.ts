@@ -50,7 +50,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   private readonly reported = new Set<string>()
   private readonly deadListeners: Array<(nodeId: string) => void> = []
   private readonly waiting = new Map<string, WaitingRequest>()
-  private release: ((clientId: string) => Promise<void>) | undefined
+  private release: ((clientId: string, toNode: string) => Promise<void>) | undefined
   private timers: NodeJS.Timeout[] = []
   private requestCount = 0
   private trouble: string | undefined
@@ -139,7 +139,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     })
   }
 
-  onReleaseRequest(release: (clientId: string) => Promise<void>): void {
+  onReleaseRequest(release: (clientId: string, toNode: string) => Promise<void>): void {
     this.release = release
   }
 
@@ -157,7 +157,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     }
     const release = this.release
     if (release === undefined) return // not serving yet: the requester asks again
-    release(message.clientId).then(
+    release(message.clientId, message.from).then(
       () => this.publish(message.from, { kind: 'released', id: message.id }),
       (error: unknown) =>
         this.logger.warn({ err: error, clientId: message.clientId }, 'cluster: could not release a session; the requester will ask again')

@@ -136,29 +136,34 @@ export class NodeStream {
   }
 
   /**
-   * Delivers every entry left in a dead node's stream (pending and unread) to the sessions of `clientIds`, waits
-   * until that is durable, then deletes the stream; and does so once more after LATE_DRAIN_MS.
+   * Delivers every entry left in a dead node's stream (pending and unread) to the sessions of `clientIds`, deleting
+   * each batch once its deliveries are durable, and removes the stream once empty; does so once more after
+   * LATE_DRAIN_MS. A node found alive again (`isAlive`, read from Redis) is left alone: it reads its stream itself, and
+   * what is in it now was sent to it. Entries are deleted one by one, never the whole stream with what came meanwhile.
    */
-  async drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
-    await this.drainOnce(deadNodeId, clientIds)
+  async drain(deadNodeId: string, clientIds: ReadonlySet<string>, isAlive: () => Promise<boolean>): Promise<void> {
+    await this.drainOnce(deadNodeId, clientIds, isAlive)
     setTimeout(() => {
-      this.drainOnce(deadNodeId, clientIds).catch((error: unknown) =>
+      this.drainOnce(deadNodeId, clientIds, isAlive).catch((error: unknown) =>
         this.logger.warn({ err: error, node: deadNodeId }, 'cluster: the late drain of a dead node failed')
       )
     }, LATE_DRAIN_MS).unref()
   }
 
-  private async drainOnce(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
+  private async drainOnce(deadNodeId: string, clientIds: ReadonlySet<string>, isAlive: () => Promise<boolean>): Promise<void> {
+    const commands = this.connections.commands
     const key = this.keys.stream(deadNodeId)
-    let start = '-'
     for (;;) {
-      const entries = (await this.connections.commands.xrangeBuffer(key, start, '+', 'COUNT', READ_COUNT)) as StreamEntry[]
+      if (await isAlive()) return
+      const entries = (await commands.xrangeBuffer(key, '-', '+', 'COUNT', READ_COUNT)) as StreamEntry[]
       if (entries.length === 0) break
-      this.deliver(entries, clientIds)
-      start = `(${entries[entries.length - 1][0].toString()}`
+      const ids = this.deliver(entries, clientIds)
+      await this.sink.durable()
+      // An entry this node cannot read stays, and so does the stream: a newer node may read it.
+      if (ids.length === 0) return
+      await commands.xdel(key, ...ids)
     }
-    await this.sink.durable()
-    await this.connections.commands.del(key)
+    await commands.eval(DELETE_IF_EMPTY_SCRIPT, 2, key, this.keys.liveness(deadNodeId))
   }
 
   private schedule(): void {
@@ -247,6 +252,11 @@ export class NodeStream {
   private deliver(entries: StreamEntry[], onlyClients?: ReadonlySet<string>): Buffer[] {
     const delivered: Buffer[] = []
     for (const [id, fields] of entries) {
+      // Pending, but deleted from the stream (by a drain while this node was thought dead): nothing left to deliver.
+      if (fields === null) {
+        delivered.push(id)
+        continue
+      }
       let records: ForwardedMessage[]
       try {
         records = decodeEntry(fields[1])
@@ -267,9 +277,13 @@ export class NodeStream {
       this.logger.warn({ err: error }, `cluster: reading this node's stream failed (${error.message}); reading again shortly`)
     }
     await new Promise((resolve) => setTimeout(resolve, 500))
-    if (error.message.startsWith('NOGROUP')) await this.createGroup().catch(() => {})
+    // The stream went (deleted while this node was thought dead): NOGROUP, or UNBLOCKED for a read it cut short.
+    if (/NOGROUP|no longer exists/.test(error.message)) await this.createGroup().catch(() => {})
   }
 }
 
-/** An entry as XRANGE / XREADGROUP answer it: id and [field, value]. */
-type StreamEntry = [Buffer, Buffer[]]
+/** Deletes a drained stream, unless entries came meanwhile or its node is alive again (KEYS: stream, liveness). */
+const DELETE_IF_EMPTY_SCRIPT = `if redis.call('exists', KEYS[2]) == 0 and redis.call('xlen', KEYS[1]) == 0 then return redis.call('del', KEYS[1]) end return 0`
+
+/** An entry as XRANGE / XREADGROUP answer it: id and [field, value]; null fields for a pending entry deleted since. */
+type StreamEntry = [Buffer, Buffer[] | null]

@@ -23,6 +23,8 @@ export interface MessageRouter {
 export interface RouteScope {
   readonly sessions: 'all' | 'none' | ReadonlySet<string>
   readonly groups: ReadonlySet<string>
+  /** Client ids whose plain subscriptions do not take it: they have had it already (cluster/recovery-overlap.ts). */
+  readonly except?: ReadonlySet<string>
 }
 
 /**

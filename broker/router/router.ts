@@ -128,6 +128,7 @@ export class Router implements MessageRouter {
     for (let i = 0; only !== 'none' && i < sessions.length; i++) {
       const match = sessions[i]
       if (only !== 'all' && !only.has(match.session.clientId)) continue
+      if (scope?.except?.has(match.session.clientId) === true) continue
       if (reads !== undefined && !mayRead(reads, match, message.topic)) continue
       const delivery = match.subscriptions.length === 1 ? deliveryFor(message, match.subscriptions[0]) : mergedDelivery(message, match)
       if (delivery !== undefined) match.session.deliver(delivery)

@@ -13,7 +13,7 @@ export interface StandInNode extends ClusterMembership, ReleaseRequests, StreamR
 export class InProcessCluster {
   private readonly alive = new Set<string>()
   private readonly deadListeners = new Map<string, Array<(nodeId: string) => void>>()
-  private readonly releasers = new Map<string, (clientId: string) => Promise<void>>()
+  private readonly releasers = new Map<string, (clientId: string, toNode: string) => Promise<void>>()
   private readonly recoveryClaims = new Set<string>()
 
   node(nodeId: string): StandInNode {
@@ -36,7 +36,7 @@ export class InProcessCluster {
       },
       requestRelease: async (other, clientId) => {
         const release = this.releasers.get(other)
-        if (this.alive.has(other) && release !== undefined) await release(clientId)
+        if (this.alive.has(other) && release !== undefined) await release(clientId, nodeId)
       },
       onReleaseRequest: (release) => {
         this.releasers.set(nodeId, release)
