@@ -1,10 +1,11 @@
 import { renderApiQueryBench, runApiQueryBench } from './api-query-bench.js'
 import { renderClusterCrossNodeBench, runClusterCrossNodeBench } from './cluster-crossnode-bench.js'
 import { renderDashboardRenderBench, runDashboardRenderBench } from './dashboard-render-bench.js'
+import { renderFailoverBench, runFailoverBench } from './failover-bench.js'
 import { renderHistoryBench, runHistoryBench } from './history-bench.js'
 import { renderRouterChurnBench, runRouterChurnBench } from './router-churn-bench.js'
 
-export type StandaloneName = 'history-write' | 'api-query' | 'dashboard-render' | 'router-churn' | 'cluster-crossnode'
+export type StandaloneName = 'history-write' | 'api-query' | 'dashboard-render' | 'router-churn' | 'cluster-crossnode' | 'failover'
 
 /** What one standalone bench measured. */
 export interface StandaloneResult {
@@ -60,6 +61,17 @@ export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
     async run() {
       const figures = await runClusterCrossNodeBench()
       return { markdown: renderClusterCrossNodeBench(figures), figures, problems: [] }
+    }
+  },
+  {
+    name: 'failover',
+    async run() {
+      const figures = await runFailoverBench()
+      const problems =
+        figures.lost + figures.duplicatesQos2 + figures.sessionsLost > 0
+          ? [`${figures.lost} lost, ${figures.duplicatesQos2} QoS 2 duplicated, ${figures.sessionsLost} sessions lost`]
+          : []
+      return { markdown: renderFailoverBench(figures), figures, problems }
     }
   }
 ]
