@@ -71,15 +71,19 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     this.overlap.routedLive(message)
 
     let body: Buffer | undefined
+    const encoded = (): Buffer => {
+      body ??= encodeBody(message)
+      return body
+    }
     const targets = plan.plainNodes
     const forward = (node: string, plain: boolean, groups: readonly string[]): void => {
-      body ??= encodeBody(message)
+      const bytes = encoded()
       const others = targets.length <= 1 ? NO_NODES : targets.filter((target) => target !== node)
-      this.stream.append(node, encodeRecordHead({ plain, groups, targets: others }, body.length), body)
+      this.stream.append(node, encodeRecordHead({ plain, groups, targets: others }, bytes.length), bytes)
     }
     for (const node of targets) if (node !== self) forward(node, true, theirs?.get(node) ?? [])
     if (theirs !== undefined) for (const [node, keys] of theirs) if (!targets.includes(node)) forward(node, false, keys)
-    this.relayOn(message, targets, 'all')
+    this.relayOn(message, targets, 'all', encoded)
     if (!message.retain) return
     for (const node of this.directory.nodes) {
       if (node !== self && !targets.includes(node) && theirs?.has(node) !== true) forward(node, false, [])
@@ -128,7 +132,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         ...(except === undefined ? {} : { except })
       }
       this.local.route(message, scope)
-      if (plain) this.relayOn(message, targets, sessions)
+      if (plain) this.relayOn(message, targets, sessions, () => encodeBody(message))
     }
   }
 
@@ -146,14 +150,15 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     }
     const only = new Set([clientId])
     this.local.route(message, { sessions: only, groups: NO_GROUPS })
-    this.relayOn(message, [], only)
+    this.relayOn(message, [], only, () => encodeBody(message))
   }
 
   /** Relays the message to the new holders of sessions that left this node lately (session-relay.ts). */
-  private relayOn(message: Message, targets: readonly string[], clients: 'all' | ReadonlySet<string>): void {
+  /** `encoded` gives the message's encoded body: the one already made for forwarding it, when there is one. */
+  private relayOn(message: Message, targets: readonly string[], clients: 'all' | ReadonlySet<string>, encoded: () => Buffer): void {
     const relays = this.relay.relaysFor(message.topic, targets, clients)
     if (relays.length === 0) return
-    const body = encodeBody(message)
+    const body = encoded()
     for (const [client, node] of relays) {
       this.stream.append(node, encodeRecordHead({ plain: true, groups: [], targets: NO_NODES, client }, body.length), body)
     }

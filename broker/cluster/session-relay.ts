@@ -11,6 +11,8 @@ interface Handover {
 /** Longer than the filter directory's full re-read (3 s), with room for a missed note and a reconnect. */
 export const RELAY_GRACE_MS = 10_000
 
+const NO_RELAYS: ReadonlyArray<readonly [string, string]> = []
+
 /**
  * Moving a live session to another node without losing what is published meanwhile (issue 16). When this node lets
  * a session go (the node taking it over asked), the other nodes' filter directories still point here for a while:
@@ -91,8 +93,8 @@ export class SessionRelay implements FilterListener {
    * Where to relay a message on `topic` that reached this node's plain subscriptions of `clients` (all, or those
    * given), and whose plain targets were `targets`: each handed-over client with a matching filter and its new node.
    */
-  relaysFor(topic: string, targets: readonly string[], clients: 'all' | ReadonlySet<string>): Array<[string, string]> {
-    if (this.handovers.size === 0) return []
+  relaysFor(topic: string, targets: readonly string[], clients: 'all' | ReadonlySet<string>): ReadonlyArray<readonly [string, string]> {
+    if (this.handovers.size === 0) return NO_RELAYS // every routed message asks: no array made for it
     const relays: Array<[string, string]> = []
     for (const [clientId, { toNode, filters }] of this.handovers) {
       if (targets.includes(toNode) || (clients !== 'all' && !clients.has(clientId))) continue

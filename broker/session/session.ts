@@ -305,9 +305,10 @@ export class Session implements Subscriber {
   private holdPublisher(link: SessionLink): void {
     const queue = this.queue
     if (this.backlog === undefined) {
+      // Made on the first message queued while connected and kept until the session goes offline, so the marks are
+      // worked out once per connection, not for every queued message.
       const { maxQueuedMessages, maxQueuedBytes, drainTimeout } = this.context.options
       const marks = backlogMarks(link.sendWindow, this.stored, maxQueuedMessages, maxQueuedBytes)
-      if (queue.length < marks.highMessages && queue.bytes < marks.highBytes) return
       // A client that takes nothing for as long as a write may wait to drain is held to be stalled.
       this.backlog = new BacklogGate(marks, drainTimeout * 1000)
     }
