@@ -83,7 +83,13 @@ describe('thermopost start --nodes', () => {
 
     const everyPart = childrenOf(started.child.pid!)
     started.child.kill('SIGKILL')
-    assert.deepEqual(await stillRunning(everyPart, 20_000), [], 'no part outlives its supervisor, Redis included')
+    const partLines = new Map(everyPart.map((pid) => [pid, commandLine(pid)]))
+    const survivors = await stillRunning(everyPart, 20_000)
+    assert.deepEqual(
+      survivors.map((pid) => partLines.get(pid)),
+      [],
+      'no part outlives its supervisor, Redis included'
+    )
     const next = await start(t, dataDir, { THERMOPOST_NODES: '3' })
     assert.equal(await stop(next), 0)
   })
