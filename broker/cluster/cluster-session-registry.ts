@@ -45,6 +45,11 @@ export class ClusterSessionRegistry implements SessionRegistry {
   private readonly oneAtATime = new OneAtATime()
   /** Recoveries of dead nodes running here, by dead node: opens of their sessions wait for them. */
   private readonly recoveries = new Map<string, Promise<void>>()
+  /**
+   * Adoptions running here, by client id. An adoption claims the lease before it reads the session: an open that saw
+   * the lease here in between would start a new session (CONNACK Session Present 0) over the one being restored.
+   */
+  private readonly adopting = new Map<string, Promise<boolean>>()
 
   constructor(private readonly parts: ClusterSessionParts) {
     const { store, wills } = parts
@@ -93,7 +98,17 @@ export class ClusterSessionRegistry implements SessionRegistry {
    * what is left of its delay, unless a connection resumes the session first). Resolves false when the lease had
    * moved on: the client came back elsewhere.
    */
-  async adopt(clientId: string, deadNodeId: string, now: number): Promise<boolean> {
+  adopt(clientId: string, deadNodeId: string, now: number): Promise<boolean> {
+    const adoption = this.adoptNow(clientId, deadNodeId, now)
+    this.adopting.set(clientId, adoption)
+    const forget = (): void => {
+      if (this.adopting.get(clientId) === adoption) this.adopting.delete(clientId)
+    }
+    adoption.then(forget, forget)
+    return adoption
+  }
+
+  private async adoptNow(clientId: string, deadNodeId: string, now: number): Promise<boolean> {
     const { leases, store, wills } = this.parts
     if (!(await leases.claim(clientId, deadNodeId))) return false
     const [stored, will] = await Promise.all([store.loadSession(clientId), store.readWill(clientId)])
@@ -127,6 +142,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
   private async openHere(link: SessionLink, request: SessionRequest): Promise<OpenResult> {
     const { clientId, will, username } = request
     const { leases, store, logger } = this.parts
+    await this.adoption(clientId)
     if (!leases.holds(clientId)) {
       try {
         await this.takeOn(clientId)
@@ -168,6 +184,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
     const { leases, membership, releases, store } = this.parts
     for (let attempt = 1; ; attempt++) {
       const holder = await this.holderAfterRecovery(clientId)
+      await this.adoption(clientId)
       if (leases.holds(clientId)) return // this node recovered it meanwhile
       let from = holder?.node ?? ''
       if (from !== '' && from !== membership.nodeId && membership.isAlive(from)) {
@@ -182,6 +199,11 @@ export class ClusterSessionRegistry implements SessionRegistry {
     }
     const stored = await store.loadSession(clientId)
     if (stored !== undefined) this.local.restore([stored], Date.now())
+  }
+
+  /** Waits for an adoption of the session running here, if there is one (its outcome does not matter here). */
+  private async adoption(clientId: string): Promise<void> {
+    await this.adopting.get(clientId)?.catch(() => false)
   }
 
   /**

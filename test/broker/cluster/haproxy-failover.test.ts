@@ -60,13 +60,19 @@ test('a device behind HAProxy whose node dies resumes its session through the sa
 
   await sleep(500)
   let resumed = false
+  let freshSessions = 0
   device.on('connect', (connack) => {
     resumed = connack.sessionPresent
+    if (!resumed) freshSessions++
   })
   await first.kill('SIGKILL')
   const deadline = Date.now() + 30_000
   while (!resumed) {
-    assert.ok(Date.now() < deadline, `the device got its session back through ${proxy.url} within 30 s\n${first.output().slice(-2000)}`)
+    assert.equal(freshSessions, 0, `the device came back to a new session (Session Present 0)\n--- node-2\n${second.output().slice(-4000)}`)
+    assert.ok(
+      Date.now() < deadline,
+      `the device got its session back through ${proxy.url} within 30 s\n--- node-1\n${first.output().slice(-2000)}\n--- node-2\n${second.output().slice(-4000)}`
+    )
     await sleep(100)
   }
   await sleep(500)
