@@ -3,6 +3,7 @@ import type { LocalSessionParts } from '../session/local-session-registry.js'
 import type { SessionRegistry } from '../session/session-registry.js'
 import { RedisStore } from '../store/redis.js'
 import { RedisKeys } from '../store/redis-keys.js'
+import { memberOf, newIncarnation } from './cluster-keys.js'
 import { ClusterNode, type ClusterSettings } from './cluster-node.js'
 import type { ClusterSeams } from './cluster-seams.js'
 import { clusterSessions } from './cluster-sessions.js'
@@ -24,9 +25,11 @@ export interface ClusterBrokerParts {
 export async function clusterBrokerParts(settings: ClusterSettings, logger: Logger): Promise<ClusterBrokerParts> {
   const warn = { warn: (message: string) => logger.warn(message) }
   const keys = new RedisKeys(settings.keyPrefix ?? '')
+  // The leases are held as this run of the node, the member the cluster node is.
+  const incarnation = settings.incarnation ?? newIncarnation()
   let leases: SessionLeases
   try {
-    leases = await SessionLeases.connect(settings.url, keys, settings.nodeId, warn)
+    leases = await SessionLeases.connect(settings.url, keys, memberOf(settings.nodeId, incarnation), warn)
   } catch (error) {
     const url = settings.url.replace(/\/\/[^@/]*@/, '//')
     throw new Error(`cannot reach Redis at ${url}, where the cluster keeps its state: ${(error as Error).message}`)
@@ -34,7 +37,7 @@ export async function clusterBrokerParts(settings: ClusterSettings, logger: Logg
   const store = new RedisStore({ url: settings.url, keyPrefix: settings.keyPrefix, logger: warn, fence: leases })
   return {
     store,
-    cluster: new ClusterNode(settings, logger),
+    cluster: new ClusterNode({ ...settings, incarnation }, logger, store),
     sessions: clusterSessions({ store, leases, logger }),
     close: () => leases.close()
   }

@@ -3,8 +3,9 @@ import type { Logger } from 'pino'
 import type { RetainedMessages } from '../retained/retained.js'
 import type { FilterListener } from '../router/message-router.js'
 import type { Router } from '../router/router.js'
+import type { DeliverySources } from '../store/delivery-sources.js'
 import type { Store } from '../store/store.js'
-import { ClusterKeys } from './cluster-keys.js'
+import { ClusterKeys, memberOf, newIncarnation } from './cluster-keys.js'
 import { ClusterRouter } from './cluster-router.js'
 import type { ClusterSeams, ReleaseRequests, SessionHandovers, StreamRecovery } from './cluster-seams.js'
 import { FilterDirectory } from './filter-directory.js'
@@ -17,6 +18,8 @@ export interface ClusterSettings {
   /** The shared Redis: redis://HOST:PORT[/DB]. */
   url: string
   nodeId: string
+  /** This run's incarnation (cluster-keys.ts); new when not given. The session leases must be held as the same member. */
+  incarnation?: string
   /** Put before every key, as the store's keyPrefix (several clusters, or tests, on one Redis). */
   keyPrefix?: string
   /** Liveness timing; tests shorten it. */
@@ -31,8 +34,11 @@ export interface ClusterSettings {
 export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSeams {
   readonly membership: NodeMembership
   readonly directory: FilterDirectory
+  /** This run of the node: `<node id>@<incarnation>`. */
+  readonly member: string
+  /** The sessions adopted from each dead member this one recovered: what is redirected from its stream goes to them. */
+  private readonly adoptedSessions = new Map<string, ReadonlySet<string>>()
   private readonly relay: SessionRelay
-  private readonly keys: ClusterKeys
   private readonly stream: NodeStream
   private readonly commands: Redis
   private readonly subscriber: Redis
@@ -40,12 +46,13 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   private router: ClusterRouter | undefined
   private started = false
 
+  /** `sources`: the store, when it records where deliveries came from (a drain then delivers no entry twice). */
   constructor(
     readonly settings: ClusterSettings,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    sources?: DeliverySources
   ) {
     const keys = new ClusterKeys(settings.keyPrefix ?? '')
-    this.keys = keys
     const retry = { lazyConnect: true, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) }
     // Commands fail at once while Redis is away (acknowledgements are refused) rather than wait in a client queue.
     this.commands = new Redis(settings.url, { ...retry, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
@@ -54,14 +61,17 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     for (const connection of [this.commands, this.subscriber, this.reader]) connection.on('error', () => {})
     const connections = { commands: this.commands, subscriber: this.subscriber, reader: this.reader }
     const timing = { ...defaultMembershipTiming, ...settings.timing }
-    this.membership = new NodeMembership(settings.nodeId, connections, keys, logger, timing)
-    this.directory = new FilterDirectory(settings.nodeId, connections, keys, logger)
+    const incarnation = settings.incarnation ?? newIncarnation()
+    this.member = memberOf(settings.nodeId, incarnation)
+    this.membership = new NodeMembership(settings.nodeId, incarnation, connections, keys, logger, timing)
+    this.directory = new FilterDirectory(this.member, connections, keys, logger)
     this.relay = new SessionRelay(this.directory)
     const sink = {
       deliverForwarded: (...args: Parameters<ClusterRouter['deliverForwarded']>) => this.router!.deliverForwarded(...args),
-      durable: () => this.router!.durable()
+      durable: () => this.router!.durable(),
+      adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
     }
-    this.stream = new NodeStream(settings.nodeId, connections, keys, sink, logger)
+    this.stream = new NodeStream(this.member, connections, keys, sink, logger, sources)
   }
 
   get nodeId(): string {
@@ -88,13 +98,13 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
 
   /** The router the publish pipeline uses: `local` for this node's sessions, the stream for the others. */
   routerOver(local: Router, retained: Pick<RetainedMessages, 'adopt'>, store: Pick<Store, 'flush'>): ClusterRouter {
-    const { nodeId, directory, membership, stream, relay } = this
-    this.router = new ClusterRouter(nodeId, local, directory, membership, stream, retained, store, relay)
+    const { member, directory, membership, stream, relay } = this
+    this.router = new ClusterRouter(member, local, directory, membership, stream, retained, store, relay)
     return this.router
   }
 
-  handingOver(clientId: string, filters: readonly string[], toNode: string): void {
-    this.relay.handingOver(clientId, filters, toNode)
+  handingOver(clientId: string, filters: readonly string[], toMember: string): void {
+    this.relay.handingOver(clientId, filters, toMember)
   }
 
   expecting(clientId: string): void {
@@ -109,7 +119,10 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.router?.adopted(clientId)
   }
 
-  /** Connects, then: the stream and its group, the filters, and last the liveness key (the node is ready for messages). */
+  /**
+   * Connects, then: the stream and its group, the liveness key and the member's registration, and last the filters (a
+   * member that hears of them can already name this member, and find it alive).
+   */
   async start(): Promise<void> {
     try {
       await Promise.all([this.commands.connect(), this.subscriber.connect(), this.reader.connect()])
@@ -119,8 +132,8 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     }
     this.started = true
     await this.stream.start()
-    await this.directory.start()
     await this.membership.start()
+    await this.directory.start()
     this.logger.info({ node: this.nodeId }, `cluster: node ${this.nodeId} joined through Redis at ${hostOf(this.settings.url)}`)
   }
 
@@ -137,15 +150,16 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.disconnect()
   }
 
-  /** Its filters go first, so the other nodes stop appending to its stream while it is drained. */
-  async drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void> {
-    const liveness = this.keys.liveness(deadNodeId)
-    const isAlive = async (): Promise<boolean> => (await this.commands.exists(liveness)) === 1
-    // Started again meanwhile: its filters and stream are its own again.
-    if (await isAlive()) return
-    await this.directory.removeNode(deadNodeId)
-    await this.stream.drain(deadNodeId, clientIds, isAlive)
-    await this.membership.forget(deadNodeId)
+  /**
+   * Its filters go first, so the other members stop appending to its stream while it is drained (the adopted sessions'
+   * own filters were announced before, on the same connection, so no message finds neither). A member is never alive
+   * again: a restarted node is a new member with a stream of its own.
+   */
+  async drain(deadMember: string, clientIds: ReadonlySet<string>): Promise<void> {
+    this.adoptedSessions.set(deadMember, clientIds)
+    await this.directory.removeMember(deadMember)
+    await this.stream.drain(deadMember, clientIds)
+    await this.membership.forget(deadMember)
   }
 
   private disconnect(): void {

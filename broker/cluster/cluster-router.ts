@@ -37,7 +37,8 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   private readonly overlap = new RecoveryOverlap()
 
   constructor(
-    private readonly nodeId: string,
+    /** This node's member (cluster-keys.ts): filters, streams and targets are members' throughout. */
+    private readonly member: string,
     private readonly local: Pick<Router, 'route'>,
     private readonly directory: Pick<FilterDirectory, 'plan' | 'nodes'>,
     private readonly membership: Pick<NodeMembership, 'isDead'>,
@@ -53,7 +54,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       this.local.route(message)
       return
     }
-    const self = this.nodeId
+    const self = this.member
     const plan = this.directory.plan(message.topic)
     let mine: Set<string> | undefined
     let theirs: Map<string, string[]> | undefined

@@ -1,35 +1,37 @@
 /**
  * The seams between the cluster's parts (issue 16), so membership, routing and sessions can be built and tested
- * apart. A cluster is broker nodes sharing one Redis: each node has an id, keeps a liveness key with a short
- * time-to-live, and holds the sessions whose lease it has.
+ * apart. A cluster is broker nodes sharing one Redis: each node has an id and keeps a liveness key with a short
+ * time-to-live. Each run of a node is a member (`<node id>@<incarnation>`, cluster-keys.ts), and members hold the
+ * sessions whose lease they have: a restarted node is a new member, and its previous run is recovered like any dead one.
  */
 
-/** The nodes of the cluster and which of them are alive. */
+/** The members of the cluster and which of them are alive. */
 export interface ClusterMembership {
-  readonly nodeId: string
-  /** Whether the node's liveness key is there (as last seen; this node is always alive to itself). */
-  isAlive(nodeId: string): boolean
-  /** Called once for each node found dead: its liveness key expired. */
-  onNodeDead(listener: (nodeId: string) => void): void
-  /** Resolves true for exactly one live node per dead node: the one that then recovers it. */
-  claimRecovery(deadNodeId: string): Promise<boolean>
+  /** This run of this node: what its leases, stream and filters are held as. */
+  readonly member: string
+  /** Whether the member is alive: its node's liveness key is there and names its run (as last seen; this one is). */
+  isAlive(member: string): boolean
+  /** Called once for each member found dead: its node's liveness key expired, or names a newer run. */
+  onMemberDead(listener: (member: string) => void): void
+  /** Resolves true for exactly one live member per dead member: the one that then recovers it. */
+  claimRecovery(deadMember: string): Promise<boolean>
 }
 
 /** How a node asks another to give up a session it holds (a takeover across nodes). */
 export interface ReleaseRequests {
   /**
-   * Asks `nodeId` to end its connection of `clientId` (Session Taken Over) and release the session's lease, with
-   * everything it acknowledged made durable first. Resolves once it has, or once the node is found dead.
+   * Asks `member` to end its connection of `clientId` (Session Taken Over) and release the session's lease, with
+   * everything it acknowledged made durable first. Resolves once it has, or once the member is found dead.
    */
-  requestRelease(nodeId: string, clientId: string): Promise<void>
-  /** Serves other nodes' requests: `release` resolves once this node has let the session go to `toNode`. */
-  onReleaseRequest(release: (clientId: string, toNode: string) => Promise<void>): void
+  requestRelease(member: string, clientId: string): Promise<void>
+  /** Serves other members' requests: `release` resolves once this member has let the session go to `toMember`. */
+  onReleaseRequest(release: (clientId: string, toMember: string) => Promise<void>): void
 }
 
 /** What the routing side does while a live session moves between nodes (session-relay.ts). */
 export interface SessionHandovers {
-  /** This node lets `clientId` go to `toNode`: its messages, plain subscriptions to `filters`, follow it there. */
-  handingOver(clientId: string, filters: readonly string[], toNode: string): void
+  /** This member lets `clientId` go to `toMember`: its messages, plain subscriptions to `filters`, follow it there. */
+  handingOver(clientId: string, filters: readonly string[], toMember: string): void
   /** This node is taking `clientId` on: messages relayed for it wait until `arrived`. */
   expecting(clientId: string): void
   /** The session was restored here, or its takeover ended without it. */
@@ -38,13 +40,14 @@ export interface SessionHandovers {
   adopted(clientId: string): void
 }
 
-/** What a recovering node takes over from a dead node's inbound stream. */
+/** What a recovering member takes over from a dead member's inbound stream. */
 export interface StreamRecovery {
   /**
-   * Delivers what is left in the dead node's inbound stream (read but unacknowledged, and unread) to the
-   * sessions of `clientIds` only — they are on this node now — then removes that stream and the dead node's filters.
+   * Delivers what is left in the dead member's inbound stream (read but unacknowledged, and unread) to the
+   * sessions of `clientIds` only — they are here now — then removes that stream and the dead member's filters; what
+   * other members append to it afterwards comes here, to the same sessions.
    */
-  drain(deadNodeId: string, clientIds: ReadonlySet<string>): Promise<void>
+  drain(deadMember: string, clientIds: ReadonlySet<string>): Promise<void>
 }
 
 /** What a node's session side needs of the rest of its cluster node (cluster-node.ts serves them all). */

@@ -3,7 +3,6 @@ import { type LocalSessionParts, LocalSessionRegistry } from '../session/local-s
 import type { Session, SessionLink } from '../session/session.js'
 import type { OpenResult, SessionRegistry, SessionRequest } from '../session/session-registry.js'
 import { willDelay } from '../session/will.js'
-import { inRounds } from '../store/in-rounds.js'
 import type { RedisStore } from '../store/redis.js'
 import type { StoredSession } from '../store/store.js'
 import type { ClusterMembership, ReleaseRequests, SessionHandovers } from './cluster-seams.js'
@@ -17,7 +16,7 @@ export type ClusterStore = LocalSessionParts['store'] &
 export interface ClusterSessionParts extends LocalSessionParts {
   readonly store: ClusterStore
   readonly leases: SessionLeases
-  readonly membership: Pick<ClusterMembership, 'nodeId' | 'isAlive'>
+  readonly membership: Pick<ClusterMembership, 'member' | 'isAlive'>
   readonly releases: ReleaseRequests
   /** Absent where sessions are tested without routing. */
   readonly handovers?: SessionHandovers
@@ -82,15 +81,12 @@ export class ClusterSessionRegistry implements SessionRegistry {
     if (current && !sendWill && this.local.get(session.clientId) === session) this.parts.store.deleteWill(session.clientId)
   }
 
-  /** Restores only the sessions whose lease this node holds (it restarted within its lease), with the next epoch. */
-  async restore(stored: readonly StoredSession[], now: number): Promise<void> {
-    const { leases, store, membership } = this.parts
-    await inRounds(stored, async (session) => {
-      const clientId = session.record.clientId
-      const ours = (await leases.holder(clientId))?.node === membership.nodeId && (await leases.claim(clientId, membership.nodeId))
-      if (ours) this.local.restore([session], now)
-      else store.forgetSession(clientId)
-    })
+  /**
+   * Restores nothing from the store: a member starts holding no lease. The sessions of this node's previous run come
+   * back through the recovery of that run (node-recovery.ts), with its will and what its stream still held.
+   */
+  restore(stored: readonly StoredSession[]): void {
+    for (const session of stored) this.parts.store.forgetSession(session.record.clientId)
   }
 
   /**
@@ -187,7 +183,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
       await this.adoption(clientId)
       if (leases.holds(clientId)) return // this node recovered it meanwhile
       let from = holder?.node ?? ''
-      if (from !== '' && from !== membership.nodeId && membership.isAlive(from)) {
+      if (from !== '' && from !== membership.member && membership.isAlive(from)) {
         await releases.requestRelease(from, clientId)
         const stillHeld = (await leases.holder(clientId))?.node === from
         // Found dead while holding it: wait for its recovery, which delivers what its stream holds for the session.

@@ -7,9 +7,9 @@ import { entryOf } from './entry-of.js'
 
 /** Where the holders of a topic's matching filters are: what the cluster router forwards by. */
 export interface ForwardPlan {
-  /** Nodes with a plain (non-shared) filter matching the topic. */
+  /** Members (node runs, cluster-keys.ts) with a plain (non-shared) filter matching the topic. */
   readonly plainNodes: readonly string[]
-  /** Each matching shared group (`{group}/{filter}`) and the nodes holding members of it. */
+  /** Each matching shared group (`{group}/{filter}`) and the cluster members holding members of it. */
   readonly groups: ReadonlyArray<{ readonly key: string; readonly nodes: readonly string[] }>
 }
 
@@ -24,13 +24,14 @@ const SHARE = '$share/'
 const CACHE_LIMIT = 20_000
 
 /**
- * Which node holds which filter, cluster-wide. This node's own filters come from its router (FilterListener) and go
- * to its set in Redis (`filters:<node>`) with a note on the `filter-changes` channel; the other nodes' sets are read
- * in full at start, after every reconnect and every `refreshMs`, and kept current between reads by those notes.
- * A full read could answer with a set older than a note heard while it was on its way; so a node that had a note
- * during the read keeps what the notes made of it, and the next read settles it.
+ * Which member (node run, cluster-keys.ts) holds which filter, cluster-wide. This member's own filters come from its
+ * router (FilterListener) and go to its set in Redis (`filters:<member>`) with a note on the `filter-changes` channel;
+ * the other members' sets — dead ones' too, until their recovery removes them, so what matches their sessions still
+ * goes to their streams — are read in full at start, after every reconnect and every `refreshMs`, and kept current
+ * between reads by those notes. A full read could answer with a set older than a note heard while it was on its way;
+ * so a member that had a note during the read keeps what the notes made of it, and the next read settles it.
  *
- * Invariant: `tree` holds, at each filter, exactly the nodes whose entries (in `entries`) name it, so a topic's plan
+ * Invariant: `tree` holds, at each filter, exactly the members whose entries (in `entries`) name it, so a topic's plan
  * is the union over the filters that match it. Plans are cached per topic and the cache is dropped on any change:
  * subscriptions change far less often than messages flow.
  */
@@ -38,23 +39,23 @@ export class FilterDirectory implements FilterListener {
   private readonly entries = new Map<string, Set<string>>()
   private readonly tree = new TopicTree<FilterHolders>()
   private readonly plans = new Map<string, ForwardPlan>()
-  /** Notes heard per node, so a full read can tell whether one came while it was on its way. */
+  /** Notes heard per member, so a full read can tell whether one came while it was on its way. */
   private readonly notesHeard = new Map<string, number>()
   private knownNodes: readonly string[] = []
   private started = false
   private timer: NodeJS.Timeout | undefined
 
   constructor(
-    private readonly nodeId: string,
+    private readonly member: string,
     private readonly connections: { commands: Redis; subscriber: Redis },
     private readonly keys: ClusterKeys,
     private readonly logger: Logger,
     private readonly refreshMs = 3000
   ) {
-    this.entries.set(nodeId, new Set())
+    this.entries.set(member, new Set())
   }
 
-  /** Every node registered in the cluster (as of the last full read, and any heard of since): retained messages go to all of them. */
+  /** Every member registered in the cluster (as of the last full read, and any heard of since): retained messages go to all of them. */
   get nodes(): readonly string[] {
     return this.knownNodes
   }
@@ -77,7 +78,7 @@ export class FilterDirectory implements FilterListener {
     this.started = false
   }
 
-  /** The nodes to forward a message on `topic` to (this node included where it holds a match). */
+  /** The members to forward a message on `topic` to (this one included where it holds a match). */
   plan(topic: string): ForwardPlan {
     let plan = this.plans.get(topic)
     if (plan !== undefined) return plan
@@ -112,40 +113,40 @@ export class FilterDirectory implements FilterListener {
     this.changeOwn('-', `${SHARE}${group}/${filter}`)
   }
 
-  /** Drops a node's filters, here and in Redis, and tells the others to read its (now empty) set again. */
-  async removeNode(nodeId: string): Promise<void> {
-    this.replaceNode(nodeId, new Set())
-    await this.connections.commands.multi().del(this.keys.filters(nodeId)).publish(this.keys.filterChanges, `${nodeId}\n!`).exec()
+  /** Drops a dead member's filters, here and in Redis, and tells the others to read its (now empty) set again. */
+  async removeMember(member: string): Promise<void> {
+    this.replaceNode(member, new Set())
+    await this.connections.commands.multi().del(this.keys.filters(member)).publish(this.keys.filterChanges, `${member}\n!`).exec()
   }
 
   private changeOwn(op: '+' | '-', entry: string): void {
-    const own = this.entries.get(this.nodeId)!
+    const own = this.entries.get(this.member)!
     if (op === '+') own.add(entry)
     else own.delete(entry)
-    this.index(this.nodeId, entry, op === '+')
+    this.index(this.member, entry, op === '+')
     if (!this.started) return // start() writes the whole set
-    const key = this.keys.filters(this.nodeId)
+    const key = this.keys.filters(this.member)
     const multi = this.connections.commands.multi()
-    ;(op === '+' ? multi.sadd(key, entry) : multi.srem(key, entry)).publish(this.keys.filterChanges, `${this.nodeId}\n${op}${entry}`)
+    ;(op === '+' ? multi.sadd(key, entry) : multi.srem(key, entry)).publish(this.keys.filterChanges, `${this.member}\n${op}${entry}`)
     multi.exec().catch((error: unknown) => {
       // Rewritten in full when Redis is back (the 'ready' handler), so nothing is left out.
       this.logger.warn({ err: error, entry }, 'cluster: could not record a filter change in Redis; it is written again on reconnect')
     })
   }
 
-  /** Writes this node's whole set (after a start or a reconnect: Redis may have lost or missed changes). */
+  /** Writes this member's whole set (after a start or a reconnect: Redis may have lost or missed changes). */
   private async publishOwn(): Promise<void> {
-    const key = this.keys.filters(this.nodeId)
-    const own = [...this.entries.get(this.nodeId)!]
+    const key = this.keys.filters(this.member)
+    const own = [...this.entries.get(this.member)!]
     const multi = this.connections.commands.multi().del(key)
     if (own.length > 0) multi.sadd(key, ...own)
     await multi
-      .publish(this.keys.filterChanges, `${this.nodeId}\n!`)
+      .publish(this.keys.filterChanges, `${this.member}\n!`)
       .exec()
       .catch((error: unknown) => this.logger.warn({ err: error }, 'cluster: could not write this node filters to Redis'))
   }
 
-  /** Reads every other node's set again. */
+  /** Reads every other member's set again. */
   private async refresh(): Promise<void> {
     const commands = this.connections.commands
     try {
@@ -154,15 +155,15 @@ export class FilterDirectory implements FilterListener {
       const pipeline = commands.pipeline()
       for (const node of nodes) pipeline.smembers(this.keys.filters(node))
       const answers = (await pipeline.exec()) ?? []
-      this.knownNodes = nodes.includes(this.nodeId) ? nodes : [...nodes, this.nodeId]
+      this.knownNodes = nodes.includes(this.member) ? nodes : [...nodes, this.member]
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i]
         const [error, members] = answers[i] ?? [new Error('no answer'), undefined]
-        if (node === this.nodeId || error !== null) continue
+        if (node === this.member || error !== null) continue
         if ((this.notesHeard.get(node) ?? 0) !== (heardBefore.get(node) ?? 0)) continue
         this.replaceNode(node, new Set(members as string[]))
       }
-      for (const node of [...this.entries.keys()]) if (node !== this.nodeId && !nodes.includes(node)) this.replaceNode(node, new Set())
+      for (const node of [...this.entries.keys()]) if (node !== this.member && !nodes.includes(node)) this.replaceNode(node, new Set())
     } catch (error) {
       this.logger.debug({ err: error }, 'cluster: filter directory not read; trying again later')
     }
@@ -171,9 +172,9 @@ export class FilterDirectory implements FilterListener {
   private onNote(text: string): void {
     const newline = text.indexOf('\n')
     const node = text.slice(0, newline)
-    if (node === this.nodeId || newline < 0) return
+    if (node === this.member || newline < 0) return
     this.notesHeard.set(node, (this.notesHeard.get(node) ?? 0) + 1)
-    // A node announces its filters when it starts: known from then on, before the next full read.
+    // A member announces its filters when it starts: known from then on, before the next full read.
     if (!this.knownNodes.includes(node)) this.knownNodes = [...this.knownNodes, node]
     const op = text[newline + 1]
     const entry = text.slice(newline + 2)
@@ -197,7 +198,7 @@ export class FilterDirectory implements FilterListener {
     const before = this.entries.get(node) ?? new Set<string>()
     for (const entry of before) if (!entries.has(entry)) this.index(node, entry, false)
     for (const entry of entries) if (!before.has(entry)) this.index(node, entry, true)
-    if (entries.size === 0 && node !== this.nodeId) this.entries.delete(node)
+    if (entries.size === 0 && node !== this.member) this.entries.delete(node)
     else this.entries.set(node, entries)
   }
 

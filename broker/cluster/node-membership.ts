@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import type { ClusterKeys } from './cluster-keys.js'
+import { type ClusterKeys, memberOf, nodeOfMember } from './cluster-keys.js'
 import type { ClusterMembership, ReleaseRequests } from './cluster-seams.js'
 
 /** How fast liveness is kept and checked; the defaults notice a dead node within about 4 s. */
@@ -23,34 +22,36 @@ export const defaultMembershipTiming: Readonly<MembershipTiming> = Object.freeze
   requestTimeoutMs: 1000
 })
 
-/** A control message on a node's channel. */
-type ControlMessage = { kind: 'release'; id: string; from: string; clientId: string } | { kind: 'released'; id: string }
+/** A control message on a node's channel; `to` is the member it is meant for (a newer run of the node ignores it). */
+type ControlMessage =
+  | { kind: 'release'; id: string; from: string; to: string; clientId: string }
+  | { kind: 'released'; id: string; to: string }
 
 interface WaitingRequest {
-  nodeId: string
+  member: string
   resolve(): void
 }
 
 /**
- * Which nodes are alive, by their liveness keys in Redis (cluster-keys.ts). Each node registers its incarnation in
- * the nodes hash and keeps `node:<id>` set with a short time-to-live; every `checkMs` it reads all of them, and a
- * registered node whose key is gone is dead: each incarnation is reported once, and `claimRecovery` lets exactly one
- * live node take it over (SET NX on a key named after that incarnation, so a restarted node can be recovered again).
+ * Which members are alive, by their nodes' liveness keys in Redis (cluster-keys.ts). Each member registers in the
+ * members hash and keeps `node:<id>` set to its incarnation with a short time-to-live; every `checkMs` it reads the
+ * hash and the keys, and a registered member is dead once its node's key is gone or names another incarnation (the
+ * node was restarted: the new run finds its previous one dead like everyone else, and one member recovers it). Each
+ * death is reported once, and `claimRecovery` lets exactly one live member take it over (SET NX on a key named after
+ * the dead member).
  *
  * Release requests ride on pub/sub, one channel per node: pub/sub drops what nobody hears, so the requester sends
- * again after `requestTimeoutMs` until it hears the answer or finds the node dead — a dead node holds nothing to release.
+ * again after `requestTimeoutMs` until it hears the answer or finds the member dead — a dead member holds nothing.
  */
 export class NodeMembership implements ClusterMembership, ReleaseRequests {
-  /** New at every start, so the death of this run is told apart from the death of an earlier one. */
-  readonly incarnation = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+  readonly member: string
   private readonly alive = new Set<string>()
-  /** Each registered node's incarnation, as last read. */
-  private readonly incarnations = new Map<string, string>()
-  /** `<node> <incarnation>` of every death already reported. */
+  /** The members registered at the last read. */
+  private registered = new Set<string>()
   private readonly reported = new Set<string>()
-  private readonly deadListeners: Array<(nodeId: string) => void> = []
+  private readonly deadListeners: Array<(member: string) => void> = []
   private readonly waiting = new Map<string, WaitingRequest>()
-  private release: ((clientId: string, toNode: string) => Promise<void>) | undefined
+  private release: ((clientId: string, toMember: string) => Promise<void>) | undefined
   private timers: NodeJS.Timeout[] = []
   private requestCount = 0
   private trouble: string | undefined
@@ -58,15 +59,20 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
 
   constructor(
     readonly nodeId: string,
+    readonly incarnation: string,
     private readonly connections: { commands: Redis; subscriber: Redis },
     private readonly keys: ClusterKeys,
     private readonly logger: Logger,
     private readonly timing: MembershipTiming = defaultMembershipTiming
   ) {
-    this.alive.add(nodeId)
+    this.member = memberOf(nodeId, incarnation)
+    this.alive.add(this.member)
   }
 
-  /** Registers this node, starts renewing its key and watching the others'. */
+  /**
+   * Sets this node's liveness key to this run, then registers it: registered first, a member checking in between
+   * would find it registered with no key naming it, and report it dead.
+   */
   async start(): Promise<void> {
     const { commands, subscriber } = this.connections
     const control = this.keys.control(this.nodeId)
@@ -74,8 +80,8 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
       if (channel === control) this.onControl(text)
     })
     await subscriber.subscribe(control)
-    await commands.hset(this.keys.nodes, this.nodeId, this.incarnation)
     await this.renew()
+    await commands.hset(this.keys.nodes, this.member, Date.now())
     await this.check()
     this.timers.push(
       setInterval(() => void this.renew(), this.timing.renewMs),
@@ -90,56 +96,53 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     this.timers = []
     for (const request of this.waiting.values()) request.resolve()
     this.waiting.clear()
-    await this.connections.commands.del(this.keys.liveness(this.nodeId)).catch(() => {})
+    await this.connections.commands.eval(DELETE_OWN_LIVENESS_SCRIPT, 1, this.keys.liveness(this.nodeId), this.incarnation).catch(() => {})
   }
 
-  isAlive(nodeId: string): boolean {
-    return this.alive.has(nodeId)
+  isAlive(member: string): boolean {
+    return this.alive.has(member)
   }
 
-  /** Whether the node was registered and its liveness key found gone at the last check (a node not read yet is not). */
-  isDead(nodeId: string): boolean {
-    return this.incarnations.has(nodeId) && !this.alive.has(nodeId)
+  /** Whether the member was registered and found dead at the last check (a member not read yet is not). */
+  isDead(member: string): boolean {
+    return this.registered.has(member) && !this.alive.has(member)
   }
 
-  onNodeDead(listener: (nodeId: string) => void): void {
+  onMemberDead(listener: (member: string) => void): void {
     this.deadListeners.push(listener)
   }
 
-  async claimRecovery(deadNodeId: string): Promise<boolean> {
-    const incarnation = this.incarnations.get(deadNodeId) ?? ''
-    // Kept an hour: long after any recovery has finished, and named after the incarnation, so it never blocks a later one.
-    const claimed = await this.connections.commands.set(this.keys.recovery(deadNodeId, incarnation), this.nodeId, 'PX', 3_600_000, 'NX')
+  async claimRecovery(deadMember: string): Promise<boolean> {
+    // Kept an hour: long after any recovery has finished; a member is never alive again, so never recovered twice.
+    const claimed = await this.connections.commands.set(this.keys.recovery(deadMember), this.member, 'PX', 3_600_000, 'NX')
     return claimed === 'OK'
   }
 
-  /** Forgets a recovered node: it is no longer registered, so it is not reported again. */
-  async forget(nodeId: string): Promise<void> {
-    const incarnation = this.incarnations.get(nodeId)
-    // Only that incarnation: a node started again meanwhile registered a new one, which stays.
-    if (incarnation !== undefined) await this.connections.commands.eval(FORGET_SCRIPT, 1, this.keys.nodes, nodeId, incarnation)
-    this.incarnations.delete(nodeId)
+  /** Forgets a recovered member: it is no longer registered, so it is not reported again. */
+  async forget(member: string): Promise<void> {
+    await this.connections.commands.hdel(this.keys.nodes, member)
+    this.registered.delete(member)
   }
 
-  requestRelease(nodeId: string, clientId: string): Promise<void> {
+  requestRelease(member: string, clientId: string): Promise<void> {
     return new Promise((resolve) => {
-      const id = `${this.nodeId}:${++this.requestCount}`
-      const request: ControlMessage = { kind: 'release', id, from: this.nodeId, clientId }
+      const id = `${this.member}:${++this.requestCount}`
+      const request: ControlMessage = { kind: 'release', id, from: this.member, to: member, clientId }
       const send = (): void => {
         if (!this.waiting.has(id)) return
-        if (!this.isAlive(nodeId)) {
+        if (!this.isAlive(member)) {
           this.finish(id)
           return
         }
-        this.publish(nodeId, request)
+        this.publish(member, request)
         setTimeout(send, this.timing.requestTimeoutMs).unref()
       }
-      this.waiting.set(id, { nodeId, resolve })
+      this.waiting.set(id, { member, resolve })
       send()
     })
   }
 
-  onReleaseRequest(release: (clientId: string, toNode: string) => Promise<void>): void {
+  onReleaseRequest(release: (clientId: string, toMember: string) => Promise<void>): void {
     this.release = release
   }
 
@@ -151,6 +154,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
       this.logger.warn({ text }, 'cluster: unreadable control message ignored')
       return
     }
+    if (message.to !== this.member) return // meant for an earlier run of this node
     if (message.kind === 'released') {
       this.finish(message.id)
       return
@@ -158,7 +162,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     const release = this.release
     if (release === undefined) return // not serving yet: the requester asks again
     release(message.clientId, message.from).then(
-      () => this.publish(message.from, { kind: 'released', id: message.id }),
+      () => this.publish(message.from, { kind: 'released', id: message.id, to: message.from }),
       (error: unknown) =>
         this.logger.warn({ err: error, clientId: message.clientId }, 'cluster: could not release a session; the requester will ask again')
     )
@@ -171,8 +175,8 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     request.resolve()
   }
 
-  private publish(nodeId: string, message: ControlMessage): void {
-    this.connections.commands.publish(this.keys.control(nodeId), JSON.stringify(message)).catch(() => {})
+  private publish(member: string, message: ControlMessage): void {
+    this.connections.commands.publish(this.keys.control(nodeOfMember(member)), JSON.stringify(message)).catch(() => {})
   }
 
   private async renew(): Promise<void> {
@@ -184,7 +188,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
         this.timing.livenessMs,
         'GET'
       )
-      if (previous === null && this.trouble !== 'lapsed' && this.timers.length > 0 && !this.stopped) {
+      if (previous !== this.incarnation && this.trouble !== 'lapsed' && this.timers.length > 0 && !this.stopped) {
         this.logger.warn(
           { node: this.nodeId },
           'cluster: this node was away longer than its liveness; other nodes may have recovered its sessions'
@@ -198,38 +202,44 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     }
   }
 
-  /** Reads every registered node and its liveness key; reports each newly dead incarnation once. */
+  /** Reads every registered member and its node's liveness key; reports each newly dead member once. */
   private async check(): Promise<void> {
-    let registered: Record<string, string>
+    let members: string[]
+    let nodes: string[]
     let live: Array<string | null>
     try {
-      registered = await this.connections.commands.hgetall(this.keys.nodes)
-      const ids = Object.keys(registered)
-      live = ids.length === 0 ? [] : await this.connections.commands.mget(...ids.map((id) => this.keys.liveness(id)))
+      members = await this.connections.commands.hkeys(this.keys.nodes)
+      nodes = [...new Set(members.map(nodeOfMember))]
+      live = nodes.length === 0 ? [] : await this.connections.commands.mget(...nodes.map((id) => this.keys.liveness(id)))
     } catch (error) {
       this.noteTrouble(error)
       return
     }
     if (this.stopped) return
-    const ids = Object.keys(registered)
-    this.incarnations.clear()
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]
-      this.incarnations.set(id, registered[id])
-      if (id === this.nodeId) continue
-      if (live[i] !== null) {
-        this.alive.add(id)
+    const running = new Set<string>()
+    for (let i = 0; i < nodes.length; i++) if (live[i] !== null) running.add(memberOf(nodes[i], live[i]!))
+    this.registered = new Set(members)
+    for (const member of members) {
+      if (member === this.member) continue
+      if (running.has(member)) {
+        this.alive.add(member)
         continue
       }
-      this.alive.delete(id)
-      const death = `${id} ${registered[id]}`
-      if (this.reported.has(death)) continue
-      this.reported.add(death)
-      this.logger.warn({ node: id }, `cluster: node ${id} is dead (its liveness key expired)`)
-      for (const listener of this.deadListeners) listener(id)
+      this.alive.delete(member)
+      if (this.reported.has(member)) continue
+      this.reported.add(member)
+      const node = nodeOfMember(member)
+      const restarted = [...running].some((other) => nodeOfMember(other) === node)
+      this.logger.warn(
+        { node, member },
+        restarted
+          ? `cluster: node ${node} was restarted; its previous run ${member} is dead`
+          : `cluster: node ${node} is dead (its liveness key expired)`
+      )
+      for (const listener of this.deadListeners) listener(member)
     }
-    for (const id of this.alive) if (!this.incarnations.has(id) && id !== this.nodeId) this.alive.delete(id)
-    for (const waiting of [...this.waiting]) if (!this.isAlive(waiting[1].nodeId)) this.finish(waiting[0])
+    for (const member of this.alive) if (!this.registered.has(member) && member !== this.member) this.alive.delete(member)
+    for (const waiting of [...this.waiting]) if (!this.isAlive(waiting[1].member)) this.finish(waiting[0])
   }
 
   private noteTrouble(error: unknown): void {
@@ -240,5 +250,5 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   }
 }
 
-/** Removes a node from the nodes hash only if it still has the incarnation that was recovered. */
-const FORGET_SCRIPT = `if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('hdel', KEYS[1], ARGV[1]) end return 0`
+/** Deletes this node's liveness key if it still names this run (a newer run of the node keeps its own). */
+const DELETE_OWN_LIVENESS_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`

@@ -5,7 +5,7 @@ import type { ClusterSessionRegistry } from './cluster-session-registry.js'
 import type { SessionLeases } from './session-lease.js'
 
 export interface NodeRecoveryParts {
-  readonly membership: Pick<ClusterMembership, 'onNodeDead' | 'claimRecovery'>
+  readonly membership: Pick<ClusterMembership, 'onMemberDead' | 'claimRecovery'>
   readonly leases: Pick<SessionLeases, 'claimedBy' | 'forgetNode'>
   readonly registry: Pick<ClusterSessionRegistry, 'adopt' | 'recovering'>
   readonly streams: StreamRecovery
@@ -13,23 +13,24 @@ export interface NodeRecoveryParts {
 }
 
 /**
- * Takes over the sessions of a dead node (issue 16). When a node's liveness key expires, exactly one live node wins
- * `claimRecovery` and, for each session the dead node held a lease of (and still does: a client that came back
- * elsewhere has moved its lease on), claims the lease, restores the session here offline with its subscriptions,
- * queue and in-flight state, and sends the will its connection left, after what is left of the Will Delay. Then what
- * the dead node had received for those sessions and not yet delivered comes out of its stream into them. Clients
- * resume anywhere afterwards: their next connection takes the session over from this node.
+ * Takes over the sessions of a dead member (issue 16): a node whose liveness key expired, or the previous run of a
+ * restarted node (which recovers like any other: the restarted node may win the claim itself). Exactly one live
+ * member wins `claimRecovery` and, for each session the dead member held a lease of (and still does: a client that
+ * came back elsewhere has moved its lease on), claims the lease, restores the session here offline with its
+ * subscriptions, queue and in-flight state, and sends the will its connection left, after what is left of the Will
+ * Delay. Then what the dead member had received for those sessions and not yet delivered comes out of its stream into
+ * them. Clients resume anywhere afterwards: their next connection takes the session over from this member.
  */
 export class NodeRecovery {
   constructor(private readonly parts: NodeRecoveryParts) {
-    parts.membership.onNodeDead((deadNodeId) => {
-      this.recover(deadNodeId).catch((error: unknown) =>
-        parts.logger.warn({ node: deadNodeId, err: error }, 'recovery of a dead node failed')
+    parts.membership.onMemberDead((deadMember) => {
+      this.recover(deadMember).catch((error: unknown) =>
+        parts.logger.warn({ member: deadMember, err: error }, 'recovery of a dead node failed')
       )
     })
   }
 
-  /** Resolves once the dead node's sessions are here (or another node recovers it). */
+  /** Resolves once the dead member's sessions are here (or another member recovers it). */
   async recover(deadNodeId: string): Promise<void> {
     const { membership, leases, registry, streams, logger } = this.parts
     if (!(await membership.claimRecovery(deadNodeId))) return
@@ -47,7 +48,7 @@ export class NodeRecovery {
       })
       await streams.drain(deadNodeId, adopted)
       await leases.forgetNode(deadNodeId)
-      logger.info({ node: deadNodeId, sessions: adopted.size, ms: Date.now() - started }, 'recovered the sessions of a dead node')
+      logger.info({ member: deadNodeId, sessions: adopted.size, ms: Date.now() - started }, 'recovered the sessions of a dead node')
     } finally {
       finished()
     }

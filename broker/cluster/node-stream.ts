@@ -1,15 +1,52 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import { type DeliverySources, streamIdAfter } from '../store/delivery-sources.js'
 import { type ClusterKeys, STREAM_GROUP } from './cluster-keys.js'
 import { entryOf } from './entry-of.js'
 import { decodeEntry, encodeEntryHead, type ForwardedMessage } from './forwarded-codec.js'
 
 /** Where the messages read from a stream go on this node. */
 export interface ForwardedSink {
-  /** Delivers them here; with `onlyClients` (a dead node's stream), to those sessions' plain subscriptions only. */
+  /** Delivers them here; with `onlyClients` (a dead member's stream), to those sessions' plain subscriptions only. */
   deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void
   /** Resolves once what was delivered is durable (the store's flush): only then is an entry acknowledged. */
   durable(): Promise<void>
+}
+
+/** The sessions this member adopted from each dead member it recovered: where entries redirected from its stream go. */
+export interface AdoptedSessions {
+  /** Undefined: this member recovered no such member. */
+  adoptedFrom(deadMember: string): ReadonlySet<string> | undefined
+}
+
+/**
+ * The sessions a drain delivers to, each from the first entry it does not have yet: a session's writes record the
+ * entry they delivered (DeliverySources), so what the dead member delivered and made durable before it died, but had
+ * not yet acknowledged in its stream, is not delivered twice.
+ */
+class DrainedSessions {
+  constructor(
+    private readonly clientIds: ReadonlySet<string>,
+    private readonly had: ReadonlyMap<string, string>
+  ) {}
+
+  /** The sessions that still need entry `id`. */
+  without(id: string): ReadonlySet<string> {
+    if (this.had.size === 0) return this.clientIds
+    const need = new Set<string>()
+    for (const clientId of this.clientIds) {
+      const last = this.had.get(clientId)
+      if (last === undefined || streamIdAfter(id, last)) need.add(clientId)
+    }
+    return need
+  }
+}
+
+/** One entry on its way to a member's stream; `from`: the dead member it was meant for, when redirected. */
+interface Append {
+  member: string
+  data: Buffer
+  from?: string
 }
 
 /** One stream entry being filled for one node. */
@@ -44,12 +81,14 @@ const SEND_BYTES = 4 * 1024 * 1024
 const READ_COUNT = 64
 const RESOLVED = Promise.resolve()
 
-/** How long after a drain its stream is read once more, for appends of nodes that had not yet heard of the death. */
-const LATE_DRAIN_MS = 5000
+/** How long a drained member's stream is known to have moved: far longer than any member goes on appending to it. */
+const MOVED_MS = 3_600_000
+const NO_CLIENTS: ReadonlySet<string> = new Set()
 
 /**
- * The cross-node hop: each node has an inbound Redis Stream (`stream:<node>`) read through a consumer group; other
- * nodes append the messages it must deliver, several per entry (forwarded-codec.ts).
+ * The cross-node hop: each member (a run of a node, cluster-keys.ts) has an inbound Redis Stream (`stream:<member>`)
+ * read through a consumer group; other members append the messages it must deliver, several per entry
+ * (forwarded-codec.ts).
  *
  * Why Streams and not pub/sub (what Aedes' mqemitter-redis uses): pub/sub keeps nothing. A message published while a
  * node is reconnecting, restarting or paused is gone; a node that reads slower than messages come is cut off by Redis
@@ -59,12 +98,15 @@ const LATE_DRAIN_MS = 5000
  * only falls behind. The test "a node that stops reading loses nothing" (test/broker/cluster) holds a node still
  * while others publish to it.
  *
- * Sending: appends join the open send; it goes as one pipeline (one append per node and entry) once Redis has
+ * Sending: appends join the open send; it goes as one pipeline (one append per member and entry) once Redis has
  * answered the previous send, after the current I/O phase (or at once past SEND_BYTES). `flush()` is the promise of
- * the send holding the latest append, so PUBACK / PUBREC also wait for the hop. A node is appended to whether or not
- * it looks alive: its liveness can lapse while it lives (a Redis restart outlasting the time-to-live, a long pause),
- * and an append dropped then would be a message acknowledged and lost. A dead node's stream is drained by the node
- * that recovers it; what others append before they hear of the death is drained once more a little later.
+ * the send holding the latest append, so PUBACK / PUBREC also wait for the hop. A member is appended to whether or not
+ * it looks alive: an append dropped while it is being recovered would be a message acknowledged and lost. A dead
+ * member's stream is drained by the member that recovers it, which then deletes it and leaves `moved:<member>` naming
+ * itself, in one step. Appends never create a stream (NOMKSTREAM): one that finds the stream gone goes to the
+ * recoverer named there, marked with the dead member, and is delivered to the sessions adopted from it, as the drain
+ * delivered the rest. So nothing appended to a dead member is left where nobody reads it, however late the sender
+ * heard of the death, and a restarted node (a new member, with a stream of its own) never gets its previous run's.
  *
  * Receiving: pending entries first (read before a crash, never acknowledged), then new ones; each batch is delivered,
  * then XACK + XDEL only once the store has made the deliveries durable. An entry delivered but not acknowledged
@@ -85,11 +127,13 @@ export class NodeStream {
   private trouble: string | undefined
 
   constructor(
-    private readonly nodeId: string,
+    private readonly member: string,
     private readonly connections: { commands: Redis; reader: Redis },
     private readonly keys: ClusterKeys,
-    private readonly sink: ForwardedSink,
-    private readonly logger: Logger
+    private readonly sink: ForwardedSink & AdoptedSessions,
+    private readonly logger: Logger,
+    /** Absent: a stream entry delivered just before a crash may be delivered again by the drain (at least once). */
+    private readonly sources?: DeliverySources
   ) {
     connections.reader.on('ready', () => {
       this.pendingUnread = true
@@ -112,11 +156,11 @@ export class NodeStream {
     await Promise.race([this.reading, new Promise((resolve) => setTimeout(resolve, 1000).unref())])
   }
 
-  /** Adds a record (its head and the message body) to the next entry for `nodeId`. */
-  append(nodeId: string, head: Buffer, body: Buffer): void {
+  /** Adds a record (its head and the message body) to the next entry for `member`. */
+  append(member: string, head: Buffer, body: Buffer): void {
     this.open ??= new Outbound()
     const batch = this.open
-    const entries = entryOf(batch.entries, nodeId, () => [])
+    const entries = entryOf(batch.entries, member, () => [])
     let entry = entries[entries.length - 1]
     if (entry === undefined || entry.count >= RECORDS_PER_ENTRY || entry.bytes >= ENTRY_BYTES) {
       entry = { parts: [], count: 0, bytes: 0 }
@@ -136,34 +180,28 @@ export class NodeStream {
   }
 
   /**
-   * Delivers every entry left in a dead node's stream (pending and unread) to the sessions of `clientIds`, deleting
-   * each batch once its deliveries are durable, and removes the stream once empty; does so once more after
-   * LATE_DRAIN_MS. A node found alive again (`isAlive`, read from Redis) is left alone: it reads its stream itself, and
-   * what is in it now was sent to it. Entries are deleted one by one, never the whole stream with what came meanwhile.
+   * Delivers every entry left in a dead member's stream (pending and unread) to the sessions of `clientIds`, deleting
+   * each batch once its deliveries are durable; once it is empty, deletes it and leaves `moved:<dead member>` naming
+   * this member, in one step (an append that came meanwhile is drained first). Entries are deleted one by one, never
+   * the whole stream with what came meanwhile.
    */
-  async drain(deadNodeId: string, clientIds: ReadonlySet<string>, isAlive: () => Promise<boolean>): Promise<void> {
-    await this.drainOnce(deadNodeId, clientIds, isAlive)
-    setTimeout(() => {
-      this.drainOnce(deadNodeId, clientIds, isAlive).catch((error: unknown) =>
-        this.logger.warn({ err: error, node: deadNodeId }, 'cluster: the late drain of a dead node failed')
-      )
-    }, LATE_DRAIN_MS).unref()
-  }
-
-  private async drainOnce(deadNodeId: string, clientIds: ReadonlySet<string>, isAlive: () => Promise<boolean>): Promise<void> {
+  async drain(deadMember: string, clientIds: ReadonlySet<string>): Promise<void> {
     const commands = this.connections.commands
-    const key = this.keys.stream(deadNodeId)
+    const key = this.keys.stream(deadMember)
+    const drained = new DrainedSessions(clientIds, (await this.sources?.deliveredFrom(key, clientIds)) ?? new Map())
     for (;;) {
-      if (await isAlive()) return
       const entries = (await commands.xrangeBuffer(key, '-', '+', 'COUNT', READ_COUNT)) as StreamEntry[]
-      if (entries.length === 0) break
-      const ids = this.deliver(entries, clientIds)
-      await this.sink.durable()
-      // An entry this node cannot read stays, and so does the stream: a newer node may read it.
-      if (ids.length === 0) return
-      await commands.xdel(key, ...ids)
+      if (entries.length > 0) {
+        const ids = this.deliver(entries, key, drained)
+        await this.sink.durable()
+        // An entry this node cannot read stays, and so does the stream: a newer node may read it.
+        if (ids.length === 0) return
+        await commands.xdel(key, ...ids)
+        continue
+      }
+      if ((await commands.eval(RETIRE_IF_EMPTY_SCRIPT, 2, key, this.keys.moved(deadMember), this.member, MOVED_MS)) === 1) break
     }
-    await commands.eval(DELETE_IF_EMPTY_SCRIPT, 2, key, this.keys.liveness(deadNodeId))
+    this.sources?.forgetSource(key, clientIds)
   }
 
   private schedule(): void {
@@ -180,14 +218,44 @@ export class NodeStream {
     if (batch === undefined) return
     this.open = undefined
     this.inFlight.push(batch)
-    const pipeline = this.connections.commands.pipeline()
-    for (const [nodeId, entries] of batch.entries) {
-      for (const entry of entries)
-        pipeline.xadd(this.keys.stream(nodeId), '*', 'm', Buffer.concat([encodeEntryHead(entry.count), ...entry.parts]))
+    const appends: Append[] = []
+    for (const [member, entries] of batch.entries) {
+      for (const entry of entries) appends.push({ member, data: Buffer.concat([encodeEntryHead(entry.count), ...entry.parts]) })
     }
-    pipeline.exec().then(
-      (answers) => this.onSent(batch, answers?.find(([error]) => error !== null)?.[0] ?? undefined),
+    this.appendAll(appends).then(
+      () => this.onSent(batch, undefined),
       (error: Error) => this.onSent(batch, error)
+    )
+  }
+
+  /**
+   * Appends each entry to its member's stream. One whose stream is gone (its member died and was drained) goes to the
+   * recoverer that `moved:<member>` names; if that one's is gone too, the send fails: nothing is acknowledged.
+   */
+  private async appendAll(appends: Append[]): Promise<void> {
+    const commands = this.connections.commands
+    const pipeline = commands.pipeline()
+    for (const { member, data, from } of appends) {
+      if (from === undefined) pipeline.xadd(this.keys.stream(member), 'NOMKSTREAM', '*', 'm', data)
+      else pipeline.xadd(this.keys.stream(member), 'NOMKSTREAM', '*', 'm', data, 'f', from)
+    }
+    const answers = (await pipeline.exec()) ?? []
+    const gone: Append[] = []
+    for (let i = 0; i < appends.length; i++) {
+      const [error, id] = answers[i] ?? [new Error('no answer'), null]
+      if (error !== null) throw error
+      if (id === null) gone.push(appends[i])
+    }
+    if (gone.length === 0) return
+    if (gone.some((append) => append.from !== undefined))
+      throw new Error('the stream of the member that recovered a dead member is gone too')
+    const movedTo = await commands.mget(...gone.map((append) => this.keys.moved(append.member)))
+    await this.appendAll(
+      gone.map((append, i) => {
+        const to = movedTo[i]
+        if (to === null) throw new Error(`member ${append.member} has no stream, and no recoverer took it over`)
+        return { member: to, data: append.data, from: append.member }
+      })
     )
   }
 
@@ -200,7 +268,7 @@ export class NodeStream {
 
   private async createGroup(): Promise<void> {
     try {
-      await this.connections.commands.xgroup('CREATE', this.keys.stream(this.nodeId), STREAM_GROUP, '0', 'MKSTREAM')
+      await this.connections.commands.xgroup('CREATE', this.keys.stream(this.member), STREAM_GROUP, '0', 'MKSTREAM')
     } catch (error) {
       if (!(error as Error).message.startsWith('BUSYGROUP')) throw error
     }
@@ -208,7 +276,7 @@ export class NodeStream {
 
   /** Own pending entries first (from '0'), then new ones ('>'); after any error, pending again. */
   private async readLoop(): Promise<void> {
-    const key = this.keys.stream(this.nodeId)
+    const key = this.keys.stream(this.member)
     let cursor = '0'
     while (!this.stopped) {
       if (this.pendingUnread) {
@@ -219,7 +287,7 @@ export class NodeStream {
         const reply = (await this.connections.reader.xreadgroupBuffer(
           'GROUP',
           STREAM_GROUP,
-          this.nodeId,
+          this.member,
           'COUNT',
           READ_COUNT,
           'BLOCK',
@@ -231,7 +299,7 @@ export class NodeStream {
         const entries = reply?.[0]?.[1] ?? []
         if (cursor !== '>') cursor = entries.length === 0 ? '>' : entries[entries.length - 1][0].toString()
         if (entries.length === 0) continue
-        const ids = this.deliver(entries)
+        const ids = this.deliver(entries, key)
         await this.sink.durable()
         if (ids.length > 0)
           await this.connections.commands
@@ -248,8 +316,11 @@ export class NodeStream {
     }
   }
 
-  /** Delivers the entries it can read; returns their ids. */
-  private deliver(entries: StreamEntry[], onlyClients?: ReadonlySet<string>): Buffer[] {
+  /**
+   * Delivers the entries it can read; returns their ids. An entry redirected here from a dead member's stream (field
+   * `f`) goes to the sessions adopted from that member, as its drain delivered the rest.
+   */
+  private deliver(entries: StreamEntry[], stream: string, drained?: DrainedSessions): Buffer[] {
     const delivered: Buffer[] = []
     for (const [id, fields] of entries) {
       // Pending, but deleted from the stream (by a drain while this node was thought dead): nothing left to deliver.
@@ -265,7 +336,16 @@ export class NodeStream {
         this.logger.error({ err: error, entry: id.toString() }, 'cluster: a stream entry could not be read; left in the stream')
         continue
       }
-      this.sink.deliverForwarded(records, onlyClients)
+      const entryId = id.toString()
+      const from = fields[2]?.toString() === 'f' ? fields[3]?.toString() : undefined
+      const onlyClients =
+        drained !== undefined ? drained.without(entryId) : from === undefined ? undefined : (this.sink.adoptedFrom(from) ?? NO_CLIENTS)
+      this.sources?.deliveringFrom({ stream, id: entryId })
+      try {
+        this.sink.deliverForwarded(records, onlyClients)
+      } finally {
+        this.sources?.deliveringFrom(undefined)
+      }
       delivered.push(id)
     }
     return delivered
@@ -282,8 +362,17 @@ export class NodeStream {
   }
 }
 
-/** Deletes a drained stream, unless entries came meanwhile or its node is alive again (KEYS: stream, liveness). */
-const DELETE_IF_EMPTY_SCRIPT = `if redis.call('exists', KEYS[2]) == 0 and redis.call('xlen', KEYS[1]) == 0 then return redis.call('del', KEYS[1]) end return 0`
+/**
+ * Deletes a drained stream and names its recoverer, unless entries came meanwhile (KEYS: stream, moved; ARGV: the
+ * recovering member, how long the name is kept).
+ */
+const RETIRE_IF_EMPTY_SCRIPT = `if redis.call('xlen', KEYS[1]) > 0 then return 0 end
+redis.call('del', KEYS[1])
+redis.call('set', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return 1`
 
-/** An entry as XRANGE / XREADGROUP answer it: id and [field, value]; null fields for a pending entry deleted since. */
+/**
+ * An entry as XRANGE / XREADGROUP answer it: id and [field, value, ...] ('m' the records, 'f' the dead member a
+ * redirected entry was meant for); null fields for a pending entry deleted since.
+ */
 type StreamEntry = [Buffer, Buffer[] | null]

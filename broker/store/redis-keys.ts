@@ -76,6 +76,11 @@ export class RedisKeys {
     return this.ofSession(clientId, 'lease')
   }
 
+  /** Per cluster stream, the last entry whose deliveries the session has (cluster: a drain skips those). */
+  sources(clientId: string): string {
+    return this.ofSession(clientId, 'sources')
+  }
+
   /** The client id whose hash tag `key` carries, or undefined for a broker-wide key. */
   sessionOf(key: string): string | undefined {
     const start = `${this.prefix}tp:{`
@@ -88,7 +93,7 @@ export class RedisKeys {
 
   /** Every key a session owns, for deleting it (not its lease: the epoch must outlive the session). */
   allOfSession(clientId: string): string[] {
-    return ['session', 'subscriptions', 'inflight', 'inflight-order', 'incoming', 'queue', 'queue-bytes', 'will'].map((part) =>
+    return ['session', 'subscriptions', 'inflight', 'inflight-order', 'incoming', 'queue', 'queue-bytes', 'will', 'sources'].map((part) =>
       this.ofSession(clientId, part)
     )
   }

@@ -1,4 +1,5 @@
 import type { Message } from '../message.js'
+import type { DeliverySources } from './delivery-sources.js'
 import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
 import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
 import { type BatchAnswers, type CommandFence, commitBatch } from './redis-commit.js'
@@ -47,7 +48,7 @@ const CONNECT_TIMEOUT_MS = 5000
  * Cluster a push could no longer change the session's keys and the message in one MULTI. The cost is a payload
  * copy per receiving session, which Redis holds in memory anyway.
  */
-export class RedisStore implements Store, RedisQueueHost {
+export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   readonly durable = true
   readonly keys: RedisKeys
   private readonly batchLimit: number
@@ -69,6 +70,8 @@ export class RedisStore implements Store, RedisQueueHost {
   private readonly outage = new RedisOutage()
   /** The batch of writes kept through an outage, while Redis answers it. */
   private replaying: RedisBatch | undefined
+  /** The stream entry being delivered now (DeliverySources), and the sessions its record was written for. */
+  private source: { stream: string; id: string; marked: Set<string> } | undefined
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
@@ -253,6 +256,7 @@ export class RedisStore implements Store, RedisQueueHost {
   write(command: RedisCommand, messageId = 0): void {
     if (this.state === 'closed') throw new Error('the store is closed')
     this.current ??= new RedisBatch()
+    if (this.source !== undefined) this.markSource(this.current, String(command[1]))
     this.current.add(command, messageId)
     this.afterWrite()
   }
@@ -262,6 +266,37 @@ export class RedisStore implements Store, RedisQueueHost {
     this.current ??= new RedisBatch()
     this.current.addRead(commands, handler)
     this.afterWrite()
+  }
+
+  // DeliverySources
+
+  deliveringFrom(source: { readonly stream: string; readonly id: string } | undefined): void {
+    this.source = source === undefined ? undefined : { stream: source.stream, id: source.id, marked: new Set() }
+  }
+
+  async deliveredFrom(stream: string, clientIds: Iterable<string>): Promise<Map<string, string>> {
+    // One command per session, not a pipeline: on a Redis Cluster the sessions' keys live on different shards.
+    const ids = [...clientIds]
+    const answers = await Promise.all(ids.map((clientId) => this.redis.hget(this.keys.sources(clientId), stream)))
+    const delivered = new Map<string, string>()
+    ids.forEach((clientId, i) => {
+      const id = answers[i]
+      if (id !== null && id !== undefined) delivered.set(clientId, id)
+    })
+    return delivered
+  }
+
+  forgetSource(stream: string, clientIds: Iterable<string>): void {
+    for (const clientId of clientIds) this.write(['hdel', this.keys.sources(clientId), stream])
+  }
+
+  /** Before a session's first write while an entry is delivered: the entry, in the same batch (one atomic step). */
+  private markSource(batch: RedisBatch, key: string): void {
+    const source = this.source!
+    const clientId = this.keys.sessionOf(key)
+    if (clientId === undefined || source.marked.has(clientId)) return
+    source.marked.add(clientId)
+    batch.add(['hset', this.keys.sources(clientId), source.stream, source.id])
   }
 
   notePushRemote(queue: RedisQueue): void {

@@ -12,9 +12,9 @@ import { RedisKeys } from '../../broker/store/redis-keys.js'
 
 const [redisUrl, keyPrefix, nodeId] = process.argv.slice(2)
 const seams: ClusterMembership & ReleaseRequests & StreamRecovery = {
-  nodeId,
+  member: nodeId,
   isAlive: () => true,
-  onNodeDead: () => {},
+  onMemberDead: () => {},
   claimRecovery: async () => false,
   requestRelease: async () => {},
   onReleaseRequest: () => {},

@@ -6,7 +6,8 @@ export interface StandInNode extends ClusterMembership, ReleaseRequests, StreamR
 }
 
 /**
- * The cluster's seams (cluster-seams.ts) for nodes in one test process, without Redis: membership, release requests
+ * The cluster's seams (cluster-seams.ts) for nodes in one test process, without Redis (each node is one member, named
+ * by its node id, for the whole test): membership, release requests
  * called straight on the other node, and a stream recovery that only records what it was asked. Sessions are tested
  * apart from routing with it; a node dies when the test says so (`declareDead`), as its liveness key would expire.
  */
@@ -21,10 +22,10 @@ export class InProcessCluster {
     const cluster = this
     const drains: StandInNode['drains'] = []
     return {
-      nodeId,
+      member: nodeId,
       drains,
       isAlive: (other) => other === nodeId || this.alive.has(other),
-      onNodeDead(listener) {
+      onMemberDead(listener) {
         const listeners = cluster.deadListeners.get(nodeId) ?? []
         listeners.push(listener)
         cluster.deadListeners.set(nodeId, listeners)

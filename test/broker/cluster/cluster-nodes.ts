@@ -4,12 +4,12 @@ import { type CliBroker, startCliBroker } from '../../helpers/cli-broker.js'
 import { sleep } from '../../helpers/silence.js'
 
 /**
- * `count` broker nodes (`thermopost broker --cluster`) on one Redis, named n1, n2, ...; killed after the test.
- * $SYS is off so that only the test's messages flow.
+ * `count` broker nodes (`thermopost broker --cluster`) on one Redis, named n1, n2, ... (from n`first`); killed after
+ * the test. $SYS is off so that only the test's messages flow.
  */
-export async function startClusterNodes(t: TestContext, redisUrl: string, count: number): Promise<CliBroker[]> {
+export async function startClusterNodes(t: TestContext, redisUrl: string, count: number, first = 1): Promise<CliBroker[]> {
   const nodes: CliBroker[] = []
-  for (let i = 1; i <= count; i++) {
+  for (let i = first; i < first + count; i++) {
     const args = ['--host', '127.0.0.1', '--port', '0', '--cluster', redisUrl, '--node-id', `n${i}`, '--sys-interval', '0']
     nodes.push(await startCliBroker(t, args, 1))
   }
@@ -24,10 +24,21 @@ export function redisClient(t: TestContext, url: string): Redis {
   return redis
 }
 
+/** The member (the running node's current run, cluster-keys.ts) of `node`, once it has registered. */
+export async function memberOfNode(redis: Redis, node: string): Promise<string> {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    const live = await redis.get(`tp:{cluster}:node:${node}`)
+    if (live !== null) return `${node}@${live}`
+    if (Date.now() > deadline) throw new Error(`${node} never registered`)
+    await sleep(20)
+  }
+}
+
 /** Waits until `node`'s filter set in Redis holds `filter`, then a little more for the others' directories to hear of it. */
 export async function filterKnown(redis: Redis, node: string, filter: string): Promise<void> {
   const deadline = Date.now() + 5000
-  while (!(await redis.sismember(`tp:{cluster}:filters:${node}`, filter))) {
+  while (!(await redis.sismember(`tp:{cluster}:filters:${await memberOfNode(redis, node)}`, filter))) {
     if (Date.now() > deadline) throw new Error(`${node} never recorded ${filter}`)
     await sleep(20)
   }
@@ -36,6 +47,6 @@ export async function filterKnown(redis: Redis, node: string, filter: string): P
 
 /** How many entries were ever appended to `node`'s stream (XINFO STREAM entries-added; entries are deleted once delivered). */
 export async function entriesAdded(redis: Redis, node: string): Promise<number> {
-  const info = (await redis.xinfo('STREAM', `tp:{cluster}:stream:${node}`)) as unknown[]
+  const info = (await redis.xinfo('STREAM', `tp:{cluster}:stream:${await memberOfNode(redis, node)}`)) as unknown[]
   return Number(info[info.indexOf('entries-added') + 1])
 }

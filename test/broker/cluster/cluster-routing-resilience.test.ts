@@ -7,7 +7,7 @@ import { RedisStore } from '../../../broker/store/redis.js'
 import { connectClient } from '../../helpers/flow-clients.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
 import { sleep } from '../../helpers/silence.js'
-import { filterKnown, redisClient, startClusterNodes } from './cluster-nodes.js'
+import { filterKnown, memberOfNode, redisClient, startClusterNodes } from './cluster-nodes.js'
 
 // What the streams between nodes are for: a node that stops reading for a while, a Redis restart and a dead node's
 // unread messages lose nothing that was acknowledged.
@@ -24,12 +24,13 @@ test('a node that stops reading while messages for it pile up loses none of them
 
   // Held still (SIGSTOP) for less than its liveness time-to-live: slow, not dead. Pub/sub would have delivered to a
   // socket nobody reads; the stream keeps every entry until n2 acknowledges it.
+  const n2Stream = `tp:{cluster}:stream:${await memberOfNode(look, 'n2')}`
   n2!.child.kill('SIGSTOP')
   const count = 500
   const payload = 'x'.repeat(1000)
   try {
     await Promise.all(Array.from({ length: count }, (_, i) => publisher.client.publishAsync(`line/${i}`, `${i}:${payload}`, { qos: 1 })))
-    const waiting = await look.xlen('tp:{cluster}:stream:n2')
+    const waiting = await look.xlen(n2Stream)
     assert.ok(waiting > 0, 'entries wait in the stream of the stopped node')
   } finally {
     n2!.child.kill('SIGCONT')
@@ -40,7 +41,7 @@ test('a node that stops reading while messages for it pile up loses none of them
     Array.from({ length: count }, (_, i) => i)
   )
   await sleep(500)
-  assert.equal(await look.xlen('tp:{cluster}:stream:n2'), 0, 'acknowledged and deleted once delivered')
+  assert.equal(await look.xlen(n2Stream), 0, 'acknowledged and deleted once delivered')
 })
 
 test('Redis restarted mid-run: routing resumes and every acknowledged message reaches the subscriber on the other node', async (t) => {
@@ -89,14 +90,22 @@ test('Redis restarted mid-run: routing resumes and every acknowledged message re
 test("a dead node's unread messages are drained to the sessions now on the recovering node, and its stream and filters go", async (t) => {
   const redis = await startRedisServer()
   t.after(() => redis.stop())
-  const [n1, n2] = await startClusterNodes(t, redis.url, 2)
+  // The publisher's node routes but recovers no one (no cluster sessions), so the test's node is the one that drains.
+  const n1 = new Broker(
+    { sysInterval: 0 },
+    { store: new RedisStore({ url: redis.url }), cluster: new ClusterNode({ url: redis.url, nodeId: 'n1' }, pino({ level: 'silent' })) }
+  )
+  const n1Port = (await n1.listen({ host: '127.0.0.1', port: 0 })).port
+  t.after(() => n1.close())
+  const [n2] = await startClusterNodes(t, redis.url, 1, 2)
   const look = redisClient(t, redis.url)
   const before = await connectClient(t, n2!.urls[0]!, { clientId: 'moved', clean: false, protocolVersion: 5 })
   await before.client.subscribeAsync('boiler/#', { qos: 1 })
   const bystander = await connectClient(t, n2!.urls[0]!, { clientId: 'bystander' })
   await bystander.client.subscribeAsync('boiler/#', { qos: 1 })
   await filterKnown(look, 'n2', 'boiler/#')
-  const publisher = await connectClient(t, n1!.urls[0]!, { clientId: 'boiler' })
+  const publisher = await connectClient(t, `mqtt://127.0.0.1:${n1Port}`, { clientId: 'boiler' })
+  const m2 = await memberOfNode(look, 'n2')
   n2!.child.kill('SIGSTOP')
   for (let i = 0; i < 20; i++) await publisher.client.publishAsync('boiler/pressure', String(i), { qos: 1 })
   n2!.child.kill('SIGKILL')
@@ -113,12 +122,12 @@ test("a dead node's unread messages are drained to the sessions now on the recov
   await after.client.subscribeAsync('boiler/#', { qos: 1 })
   // n2 may already be dead when n3 starts (then n3's first check reports it): look, rather than listen.
   const deadline = Date.now() + 8000
-  while (!n3.cluster!.membership.isDead('n2')) {
+  while (!n3.cluster!.membership.isDead(m2)) {
     assert.ok(Date.now() < deadline, 'n2 found dead')
     await sleep(100)
   }
-  assert.equal(await n3.cluster!.membership.claimRecovery('n2'), true)
-  await n3.cluster!.drain('n2', new Set(['moved']))
+  assert.equal(await n3.cluster!.membership.claimRecovery(m2), true)
+  await n3.cluster!.drain(m2, new Set(['moved']))
 
   const drained = await after.inbox.take(20, 5000)
   assert.deepEqual(
@@ -126,6 +135,7 @@ test("a dead node's unread messages are drained to the sessions now on the recov
     Array.from({ length: 20 }, (_, i) => String(i))
   )
   await after.inbox.none()
-  assert.equal(await look.exists('tp:{cluster}:stream:n2', 'tp:{cluster}:filters:n2'), 0)
-  assert.equal(await look.hexists('tp:{cluster}:nodes', 'n2'), 0)
+  assert.equal(await look.exists(`tp:{cluster}:stream:${m2}`, `tp:{cluster}:filters:${m2}`), 0)
+  assert.equal(await look.hexists('tp:{cluster}:nodes', m2), 0)
+  assert.equal(await look.get(`tp:{cluster}:moved:${m2}`), n3.cluster!.member, 'what comes for n2 late goes to n3')
 })
