@@ -65,26 +65,33 @@ export class ServiceMetrics {
 
   /** Adds the gauges read at each scrape: devices by state, open (raised or acknowledged) alerts by severity. */
   watch({ devices, alerts }: WatchedParts): void {
+    this.countingGauge(
+      'thermopost_service_devices',
+      'Devices known to the service, by state: online, offline, stale (online but silent), unknown.',
+      'state',
+      DEVICE_STATES,
+      () => devices.list().map((device) => device.state)
+    )
+    this.countingGauge(
+      'thermopost_service_alerts_open',
+      'Alerts raised and not yet cleared (acknowledged ones included), by severity.',
+      'severity',
+      ALERT_SEVERITIES,
+      () => alerts.list().flatMap((alert) => (alert.state === 'cleared' ? [] : [alert.severity]))
+    )
+  }
+
+  /** A gauge that counts, at each scrape, the items `read` returns by their label value; every known value starts at 0. */
+  private countingGauge(name: string, help: string, label: string, values: readonly string[], read: () => readonly string[]): void {
     new Gauge({
-      name: 'thermopost_service_devices',
-      help: 'Devices known to the service, by state: online, offline, stale (online but silent), unknown.',
-      labelNames: ['state'],
+      name,
+      help,
+      labelNames: [label],
       registers: [this.registry],
       collect() {
         this.reset()
-        for (const state of DEVICE_STATES) this.set({ state }, 0)
-        for (const device of devices.list()) this.inc({ state: device.state })
-      }
-    })
-    new Gauge({
-      name: 'thermopost_service_alerts_open',
-      help: 'Alerts raised and not yet cleared (acknowledged ones included), by severity.',
-      labelNames: ['severity'],
-      registers: [this.registry],
-      collect() {
-        this.reset()
-        for (const severity of ALERT_SEVERITIES) this.set({ severity }, 0)
-        for (const alert of alerts.list()) if (alert.state !== 'cleared') this.inc({ severity: alert.severity })
+        for (const value of values) this.set({ [label]: value }, 0)
+        for (const value of read()) this.inc({ [label]: value })
       }
     })
   }
