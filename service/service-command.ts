@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { RequestHandler } from 'express'
 import type { Logger } from 'pino'
+import { collectDefaultMetrics } from 'prom-client'
 import { closeOnSignals } from '../common/close-on-signals.js'
 import { CommandError } from '../common/command-errors.js'
 import { createLogger } from '../common/log.js'
@@ -162,6 +163,8 @@ async function startParts(
     throw error
   })
   role.peers = service.peers
+  // The process's own figures (CPU, memory, event loop, GC) beside the service's, under their usual names.
+  collectDefaultMetrics({ register: service.metrics.registry })
   const stopRetention = startRetention(history, logger)
   const { devices, commands, alerts, broker, live } = service
   const app = createApi({
@@ -173,6 +176,8 @@ async function startParts(
     history,
     instance: role,
     auth: { token: token?.token, open: settings.apiOpen },
+    metrics: service.metrics,
+    metricsOpen: settings.apiOpen || isLoopback(settings.httpHost),
     logger,
     dashboard: parts.dashboard()
   })
@@ -252,7 +257,7 @@ function logStart(logger: Logger, server: Server, settings: ServiceSettings, tok
         : `API token ${token.generated ? 'generated into' : 'from'} ${token.file}`
   logger.info(
     { port: address.port, history, brokers: settings.urls },
-    `listening on http://${host}:${address.port} (dashboard at /, API at /api; ${access})`
+    `listening on http://${host}:${address.port} (dashboard at /, API at /api, Prometheus metrics at /metrics; ${access})`
   )
   if (token?.exposed === true) logger.warn({ file: token.file }, `${token.file} can be read by other users: chmod 600 it`)
   if (settings.apiOpen && !isLoopback(settings.httpHost)) {

@@ -10,7 +10,7 @@ import { AlertLog } from './alerts/alert-log.js'
 import { AlertMonitor } from './alerts/alert-monitor.js'
 import type { AlertRule } from './alerts/alert-rule.js'
 import { Webhook } from './alerts/webhook.js'
-import type { CommandRecord, InstanceInfo, PeerStatus } from './api/api-types.js'
+import type { CommandRecord, InstanceInfo, LiveEvent, PeerStatus } from './api/api-types.js'
 import type { ServiceParts } from './api/service-parts.js'
 import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
 import { CommandLog } from './commands/command-log.js'
@@ -20,9 +20,9 @@ import { Ingest, type IngestOptions, type IngestRoute } from './ingest/ingest.js
 import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
 import { type IncomingMessage, type MessageHandler, ServiceLink } from './ingest/service-link.js'
 import { LiveHub } from './live/live-hub.js'
+import { ServiceMetrics } from './metrics/service-metrics.js'
 import { PeerSessions } from './peers/peer-sessions.js'
 import { SharedState } from './peers/shared-state.js'
-import type { Reading } from './reading.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
 import { openStateDb } from './state/state-db.js'
@@ -87,6 +87,8 @@ export interface ServiceTiming {
 }
 
 export interface RunningService extends ServiceParts {
+  /** Its Prometheus metrics (the command serves them at `/metrics`). */
+  metrics: ServiceMetrics
   /** Payloads no adapter could read, counted per adapter and reason. */
   unrecognized: UnrecognizedPayloads
   /** Active-active: the other instances as they last announced themselves. */
@@ -117,8 +119,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   })
   // Adoption starts from a message ingest brought, so ingest exists by then.
   const { shared, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
-  const live = new LiveHub(logger)
-  const emit = live.emit.bind(live)
+  const { live, metrics, emit } = eventSinks(logger)
   const db = openStateDb(options.dataDir)
   const registry = new DeviceRegistry({
     emit,
@@ -152,6 +153,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger,
     checkMs: timing.alertCheckMs
   })
+  metrics.watch({ devices: registry, alerts })
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
   const peerRoutes = [...(shared?.routes({ registry, commands }) ?? []), ...(peers === undefined ? [] : [peers.route()])]
@@ -164,11 +166,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     history: options.history,
     batch: timing.batch,
     closeTimeoutMs: timing.closeTimeoutMs,
-    ...ingestHandlers({ registry, commands, alerts, broker, unrecognized }, peerRoutes),
-    ...(shared === undefined ? {} : { onStored: (readings: readonly Reading[]) => shared.readingsStored(readings) }),
+    ...ingestHandlers({ registry, commands, alerts, broker, unrecognized, metrics, shared }, peerRoutes),
     logger
   })
   return {
+    metrics,
     devices: registry,
     commands,
     alerts,
@@ -192,6 +194,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
 }
 
+/** The live feed, the metrics, and the one `emit` every part tells its changes: the metrics count them, then the feed takes them. */
+function eventSinks(logger: Logger): { live: LiveHub; metrics: ServiceMetrics; emit: (event: LiveEvent) => void } {
+  const live = new LiveHub(logger)
+  const metrics = new ServiceMetrics()
+  const emit = (event: LiveEvent): void => {
+    metrics.observe(event)
+    live.emit(event)
+  }
+  return { live, metrics, emit }
+}
+
 /** Active-active's parts: what this instance shares, and the watch over the others' sessions. */
 function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageHandler): { shared?: SharedState; peers?: PeerSessions } {
   const self = options.instance
@@ -209,6 +222,9 @@ interface IngestReaders {
   alerts: AlertMonitor
   broker: SysWatch
   unrecognized: UnrecognizedPayloads
+  metrics: ServiceMetrics
+  /** Active-active: what this instance shares with the others. */
+  shared: SharedState | undefined
 }
 
 /**
@@ -216,14 +232,19 @@ interface IngestReaders {
  * and $SYS to one each; and what the other instances share to `peerRoutes`.
  */
 function ingestHandlers(
-  { registry, commands, alerts, broker, unrecognized }: IngestReaders,
+  { registry, commands, alerts, broker, unrecognized, metrics, shared }: IngestReaders,
   peerRoutes: readonly IngestRoute[]
-): Pick<IngestOptions, 'onReading' | 'onStatus' | 'routes'> {
+): Pick<IngestOptions, 'onReading' | 'onStored' | 'onStatus' | 'routes'> {
   return {
     onReading: (reading) => {
+      metrics.readingIngested()
       registry.noteReading(reading)
       commands.handleReading(reading)
       alerts.handleReading(reading)
+    },
+    onStored: (readings, writeSeconds) => {
+      metrics.batchStored(readings.length, writeSeconds)
+      shared?.readingsStored(readings)
     },
     onStatus: (status, retained) => registry.noteStatus(status, retained),
     routes: [

@@ -1,20 +1,30 @@
-import type { Chart as ChartClass, ChartDataset } from 'chart.js'
-import './chart-global.js'
+import { Chart, type ChartDataset } from 'chart.js'
+import './chart-setup.js'
 import type { ChartTheme } from './chart-theme.js'
 import type { XY } from './line-gaps.js'
 import { formatTime, TOOLTIP_FORMAT, tickLabel } from './time-labels.js'
 
+export interface TimeChartOptions {
+  /** Labels of datasets the legend leaves out (the band's lower edge). */
+  hideInLegend?: readonly string[]
+  /** The time axis's span, ms; absent, the data's. */
+  min?: number
+  max?: number
+}
+
 /**
  * A line chart over a time axis, as every chart of the dashboard is: no animation (live data would never
  * settle), data already in {x, y} form (`parsing: false`) so Chart.js does no per-point work, temperatures in °C.
- * Times are labelled by Intl in the browser's locale, one format per axis (time-labels.ts). `hideInLegend` keeps the band's lower edge out of the legend.
+ * Times are labelled by Intl in the browser's locale, one format per axis (time-labels.ts).
+ * The chart draws as it is made (its canvas is on the page), so it is made with the span it is to show: setting
+ * that afterwards would lay out and draw it twice, its slowest step on a page's first chart.
  */
 export function timeChart(
   canvas: HTMLCanvasElement,
   theme: ChartTheme,
   datasets: Array<ChartDataset<'line', XY[]>>,
-  hideInLegend: readonly string[] = []
-): ChartClass<'line', XY[]> {
+  { hideInLegend = [], min, max }: TimeChartOptions = {}
+): Chart<'line', XY[]> {
   return new Chart<'line', XY[]>(canvas, {
     type: 'line',
     data: { datasets },
@@ -28,6 +38,8 @@ export function timeChart(
       scales: {
         x: {
           type: 'time',
+          min,
+          max,
           ticks: {
             color: theme.text,
             maxRotation: 0,

@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler, Router } from 'express'
 import type { Logger } from 'pino'
 import { SETPOINT_RANGE } from '../../common/contract/command.js'
+import type { ServiceMetrics } from '../metrics/service-metrics.js'
 import { alertRoutes } from './alert-routes.js'
 import { ApiAuth, type ApiAuthOptions } from './api-auth.js'
 import { apiErrorHandler, apiNotFound } from './api-errors.js'
@@ -9,12 +10,16 @@ import { authRoutes, requireAuth } from './auth-routes.js'
 import { deviceRoutes } from './device-routes.js'
 import { jsonBody } from './json-body.js'
 import { type LiveEventsOptions, liveEvents } from './live-events.js'
+import { metricsRoute } from './metrics-route.js'
 import { openRoutes } from './open-routes.js'
 import { readingRoutes } from './reading-routes.js'
+import { requestTiming } from './request-timing.js'
 import type { InstanceDesk, ServiceParts } from './service-parts.js'
 
 /** The rules the API checks input against, served so the dashboard's forms check the same ones (`GET /api/limits`). */
 const API_LIMITS: ApiLimits = { setpoint: SETPOINT_RANGE }
+/** The live event stream, which stays open: not timed as a request. */
+const EVENTS_PATH = '/events'
 
 export interface ApiDeps extends ServiceParts {
   auth: ApiAuthOptions
@@ -28,16 +33,24 @@ export interface ApiDeps extends ServiceParts {
   events?: LiveEventsOptions
   /** The clock that ends a series without `to`; Date.now unless a test needs another. */
   now?: () => number
+  /** The service's metrics: served at `/metrics`, and told how long each API request took. Absent: no `/metrics`. */
+  metrics?: ServiceMetrics
+  /** `/metrics` without the token: the command sets it when the service listens on loopback only. */
+  metricsOpen?: boolean
 }
 
 /**
- * The service's HTTP side: the REST API and the live feed under `/api`, and the dashboard at `/` when there
- * is one. Only `/api/health` and `/api/instance` (for supervisors and load balancers), `/api/login` and `/api/session` are open; everything else
- * wants the token or a login session (see api-auth.ts). Answers under /api are never cached.
+ * The service's HTTP side: the REST API and the live feed under `/api`, the metrics at `/metrics` and the
+ * dashboard at `/` when there are. Only `/api/health` and `/api/instance` (for supervisors and load balancers), `/api/login` and `/api/session` are open; everything else
+ * wants the token or a login session (see api-auth.ts), `/metrics` unless `metricsOpen`. Answers under /api are never cached.
  */
 export function createApi(deps: ApiDeps): Express {
   const auth = new ApiAuth(deps.auth)
   const api = Router()
+  if (deps.metrics !== undefined) {
+    const { metrics } = deps
+    api.use(requestTiming('/api', EVENTS_PATH, (route, method, status, seconds) => metrics.requestServed(route, method, status, seconds)))
+  }
   api.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Content-Type-Options', 'nosniff')
@@ -58,13 +71,14 @@ export function createApi(deps: ApiDeps): Express {
   api.get('/broker', (_req, res) => {
     res.json(deps.broker.status())
   })
-  api.get('/events', liveEvents(deps.live, deps.logger, deps.events))
+  api.get(EVENTS_PATH, liveEvents(deps.live, deps.logger, deps.events))
   api.use(apiNotFound)
   api.use(apiErrorHandler(deps.logger))
 
   const app = express()
   app.disable('x-powered-by')
   app.use('/api', api)
+  if (deps.metrics !== undefined) app.use(metricsRoute(deps.metrics.registry, auth, deps.metricsOpen === true, deps.logger))
   if (deps.dashboard !== undefined) app.use(deps.dashboard)
   if (deps.staticDir !== undefined) app.use(express.static(deps.staticDir))
   return app

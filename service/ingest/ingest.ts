@@ -4,7 +4,7 @@ import type { AdapterDispatcher } from '../adapters/adapter-dispatcher.js'
 import type { UnrecognizedPayloads } from '../adapters/unrecognized-payloads.js'
 import type { HistoryStore } from '../history/history-store.js'
 import type { Reading } from '../reading.js'
-import { ReadingBatcher, type ReadingBatcherOptions } from './reading-batcher.js'
+import { ReadingBatcher, type ReadingBatcherOptions, type StoredListener } from './reading-batcher.js'
 import type { IncomingMessage, MessageHandler, PlannedFilter, ServiceLink } from './service-link.js'
 
 /** A plain subscription of another part (meta, acks, $SYS), with the handler for its messages. */
@@ -29,8 +29,8 @@ export interface IngestOptions {
   /** What close waits for the last batch, ms, before leaving it unacknowledged; 5000 by default. */
   closeTimeoutMs?: number
   onReading: (reading: Reading) => void
-  /** Each batch of readings once it is in the history (active-active: to share the last readings). */
-  onStored?: (readings: readonly Reading[]) => void
+  /** Each batch of readings once it is in the history (the metrics; active-active: to share the last readings). */
+  onStored?: StoredListener
   onStatus: (status: DeviceStatus, retained: boolean) => void
   routes: readonly IngestRoute[]
   logger: Pick<Logger, 'info' | 'warn' | 'error'>

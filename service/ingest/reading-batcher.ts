@@ -18,6 +18,9 @@ export interface ReadingBatcherOptions {
   retryMs?: number
 }
 
+/** A stored batch's readings, and how long the write that stored them took, s. */
+export type StoredListener = (readings: readonly Reading[], writeSeconds: number) => void
+
 interface Batch {
   readings: Reading[]
   /** Run once the batch is durable: the QoS 1 acknowledgements of the messages it came from. */
@@ -51,8 +54,8 @@ export class ReadingBatcher {
     private readonly store: HistoryStore,
     private readonly logger: Pick<Logger, 'error'>,
     options: ReadingBatcherOptions = {},
-    /** Told each batch once it is stored, before its acknowledgements go out. */
-    private readonly onStored?: (readings: readonly Reading[]) => void
+    /** Told each batch once it is stored, before its acknowledgements go out, with how long its (last) write took. */
+    private readonly onStored?: StoredListener
   ) {
     this.maxBatch = options.maxBatch ?? 500
     this.maxDelayMs = options.maxDelayMs ?? 5
@@ -120,9 +123,12 @@ export class ReadingBatcher {
 
   private async writeBatch(batch: Batch): Promise<void> {
     let delay = this.retryMs
+    let writeSeconds: number
     for (;;) {
       try {
+        const started = performance.now()
         await this.store.write(batch.readings)
+        writeSeconds = (performance.now() - started) / 1000
         break
       } catch (error) {
         if (this.closed) return
@@ -136,7 +142,7 @@ export class ReadingBatcher {
       }
     }
     this.stored += batch.readings.length
-    this.onStored?.(batch.readings)
+    this.onStored?.(batch.readings, writeSeconds)
     for (const ack of batch.acks) ack()
   }
 

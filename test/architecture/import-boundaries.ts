@@ -10,8 +10,8 @@ interface PartRule {
   /** Folders (ending in `/`) and single files this part may import. */
   mayImport: readonly string[]
   /**
-   * Only type-only imports may leave the part: the browser loads the dashboard's compiled modules and
-   * nothing else, and a type-only import leaves nothing behind in the compiled module.
+   * Only type-only imports may leave the part: the build bundles everything the dashboard imports into
+   * the browser's one script, and a type-only import leaves nothing behind in it.
    */
   typeOnlyOutside?: boolean
   /** The rule as the failure message states it. */

@@ -96,11 +96,14 @@ export class CompareView implements View {
         borderWidth: 2,
         pointRadius: 0
       }))
-      if (this.chart === undefined) this.chart = timeChart(this.canvas, this.context.theme, datasets)
-      else this.chart.data.datasets = datasets
-      this.chart.options.scales!.x!.min = this.range.from
-      this.chart.options.scales!.x!.max = this.range.to
-      this.chart.update('none')
+      const { from: min, to: max } = this.range
+      if (this.chart === undefined) this.chart = timeChart(this.canvas, this.context.theme, datasets, { min, max })
+      else {
+        this.chart.data.datasets = datasets
+        this.chart.options.scales!.x!.min = min
+        this.chart.options.scales!.x!.max = max
+        this.chart.update('none')
+      }
       this.status.classList.remove('error')
       this.status.textContent =
         ids.length === 0

@@ -59,16 +59,17 @@ export class HistoryPanel {
       const series = await this.api.readings(this.id, { from: range.from, to: range.to, resolution: 'auto' })
       if (generation !== this.generation) return
       const datasets = historyDatasets(series, this.theme)
+      const first = series.points[0]?.time
+      const min = fit && first !== undefined ? Math.max(range.from, first) : range.from
       if (this.chart === undefined) {
-        this.chart = timeChart(this.canvas, this.theme, datasets, [HISTORY_LABELS.min])
+        this.chart = timeChart(this.canvas, this.theme, datasets, { hideInLegend: [HISTORY_LABELS.min], min, max: range.to })
       } else {
         this.chart.data.datasets = datasets
+        const x = this.chart.options.scales!.x!
+        x.min = min
+        x.max = range.to
+        this.chart.update('none')
       }
-      const x = this.chart.options.scales!.x!
-      const first = series.points[0]?.time
-      x.min = fit && first !== undefined ? Math.max(range.from, first) : range.from
-      x.max = range.to
-      this.chart.update('none')
       this.caption.classList.remove('error')
       this.caption.textContent = seriesCaption(series)
       this.caption.dataset.resolution = series.resolution

@@ -50,7 +50,7 @@ export class LivePanel {
     this.chart = timeChart(this.canvas, this.theme, [
       {
         label: 'Temperature',
-        data: [],
+        data: this.window.temperature,
         borderColor: this.theme.mean,
         backgroundColor: this.theme.mean,
         borderWidth: 2,
@@ -58,7 +58,7 @@ export class LivePanel {
       },
       {
         label: 'Setpoint',
-        data: [],
+        data: this.window.setpoint,
         borderColor: this.theme.setpoint,
         backgroundColor: this.theme.setpoint,
         borderDash: [6, 4],
@@ -66,7 +66,7 @@ export class LivePanel {
         pointRadius: 0
       }
     ])
-    this.redraw()
+    this.showCount()
   }
 
   add(reading: Reading): void {
@@ -90,6 +90,10 @@ export class LivePanel {
       setpoint.data = this.window.setpoint
       this.chart.update('none')
     }
+    this.showCount()
+  }
+
+  private showCount(): void {
     const count = this.window.size
     this.canvas.dataset.points = String(count)
     const latest = this.window.latest?.temperature
