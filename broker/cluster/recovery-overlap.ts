@@ -1,6 +1,9 @@
 import type { Message } from '../message.js'
 
-/** Longer than a recovery's two drains (the late one comes 5 s after the first), with room for a loaded machine. */
+/**
+ * Longer than a recovery's drain and the time other nodes go on appending to the dead member (entries then redirected
+ * here: node-stream.ts) before they hear of its death, with room for a loaded machine.
+ */
 const WINDOW_MS = 20_000
 
 /** How one message reached this node during the window. */
@@ -15,7 +18,7 @@ interface Seen {
  * What a recovering node must not deliver twice (issue 16). Once it has adopted a dead node's session, messages for
  * that session reach it live (routed here, or forwarded by nodes that heard of its filters), while the same messages
  * can still be appended to the dead node's stream by nodes (this one included) that have not yet dropped the dead
- * node's filters; the drain delivers those too, before or after the live copy, and a QoS 2 message would arrive
+ * node's filters; the drain, or the redirect of what comes after it, delivers those too, before or after the live copy, and a QoS 2 message would arrive
  * twice. So for a while after an adoption this node notes each message it routes live and each it drains (by
  * publisher, id and arrival time, which travel with a forwarded message): the drain gives a message to an adopted
  * session only if it was not routed live here after the adoption, and the live path skips sessions a drain gave it to.
