@@ -135,11 +135,15 @@ export class FailoverScenario {
     rmSync(this.dir, { recursive: true, force: true })
   }
 
+  /** Given 30 s: a node restarted while the machine is loaded (the bench beside other work) can take more than 10. */
   private startNode(node: number): Promise<BrokerProcess> {
-    return BrokerProcess.start({
-      dataDir: join(this.dir, `node-${node + 1}`),
-      extra: ['--cluster', this.redis.url, '--node-id', `node-${node + 1}`, '--max-queued-messages', '1000000']
-    })
+    return BrokerProcess.start(
+      {
+        dataDir: join(this.dir, `node-${node + 1}`),
+        extra: ['--cluster', this.redis.url, '--node-id', `node-${node + 1}`, '--max-queued-messages', '1000000']
+      },
+      30_000
+    )
   }
 
   private otherThan(victim: number): number {
