@@ -48,6 +48,10 @@ export class RedisBatch {
     this.promise.catch(() => {}) // a failure nobody waited for is not an unhandled rejection
   }
 
+  get length(): number {
+    return this.commands.length
+  }
+
   add(command: RedisCommand, messageId = 0): void {
     this.commands.push(command)
     if (messageId > this.lastMessageId) this.lastMessageId = messageId
