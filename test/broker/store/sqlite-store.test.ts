@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { test } from 'node:test'
 import { delivery, drainQueue, message, nextDelivery, storeConformance } from '../../../broker/store/conformance.js'
+import { ONLINE_QUEUE_WINDOW, QUEUE_WINDOW } from '../../../broker/store/paged-queue.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
-import { ONLINE_QUEUE_WINDOW, QUEUE_WINDOW } from '../../../broker/store/sqlite-queue.js'
 import { connect } from '../../../broker/store/sqlite-schema.js'
 import type { SessionRecord } from '../../../broker/store/store.js'
 import { StoreError } from '../../../broker/store/store.js'
@@ -270,6 +270,45 @@ test('deleting a session drops its queue, also pages still being read', async (t
   assert.equal(queue.length, 0)
   again.saveSession(record('a'))
   assert.equal(again.queue('a').length, 0)
+})
+
+test('queues whose rows interleave in the log: clearing or deleting one leaves the others whole, on disk too', async (t) => {
+  const store = await openStore(t)
+  for (const id of ['a', 'b', 'c']) store.saveSession(record(id))
+  for (let id = 1; id <= QUEUE_WINDOW * 3; id++) {
+    for (const [i, client] of ['a', 'b', 'c'].entries()) store.queue(client).push(delivery(message(id * 3 + i, `t/${client}`), 1))
+  }
+  store.queue('a').clear()
+  store.deleteSession('c')
+  const again = await reopened(t, store)
+  assert.equal(again.queue('a').length, 0)
+  const rest = await drainQueue(again.queue('b'))
+  assert.deepEqual(
+    rest.map((d) => d.message.id),
+    Array.from({ length: QUEUE_WINDOW * 3 }, (_, i) => (i + 1) * 3 + 1)
+  )
+  assert.ok(rest.every((d) => d.message.topic === 't/b'))
+  await again.close()
+  assert.equal(count(again, 'SELECT count(*) FROM queue'), 0)
+  assert.equal(count(again, 'SELECT count(*) FROM messages'), 0)
+})
+
+test('a page read after a restart is by key: a queue behind thousands of rows of other sessions reads only its own', async (t) => {
+  const store = await openStore(t)
+  store.saveSession(record('busy'))
+  store.saveSession(record('quiet'))
+  for (let id = 1; id <= 5000; id++) {
+    store.queue('busy').push(delivery(message(id, 'busy'), 1))
+    if (id % 1000 === 0) store.queue('quiet').push(delivery(message(id + 100_000, 'quiet'), 1))
+  }
+  const again = await reopened(t, store)
+  const quiet = again.queue('quiet')
+  assert.equal(quiet.length, 5)
+  assert.deepEqual(
+    (await drainQueue(quiet)).map((d) => d.message.id),
+    [101_000, 102_000, 103_000, 104_000, 105_000]
+  )
+  assert.equal(again.queue('busy').length, 5000)
 })
 
 test('pushing and draining many messages does not grow the files without bound', async (t) => {

@@ -3,7 +3,8 @@
 // v<N>.db (N the current format version): a store with the content sqlite-files.test.ts checks; v<N>-corrupt.db:
 // it with a page in the middle overwritten; not-a-database.db: text. Run it again only when adding a new format
 // version: it writes the files of that version beside the old ones, and never over a file that is there.
-// v1.db was written by format 1 (sessions without owners); from v2.db on, sessions have owners.
+// v1.db was written by format 1 (sessions without owners); from v2.db on, sessions have owners; from v3.db on, the
+// queue is one log keyed by seq alone.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
