@@ -94,11 +94,14 @@ function prepare(db: Database) {
     ),
     shift: db.prepare('DELETE FROM queue WHERE seq = ? AND client_id = ?'),
     clear: db.prepare('DELETE FROM queue WHERE seq BETWEEN ? AND ? AND client_id = ?'),
-    inflight: db.prepare(`INSERT INTO inflight (client_id, packet_id, state, seq, message_id, qos, retain, subscription_ids)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (client_id, packet_id) DO UPDATE SET state = excluded.state,
+    inflight: new MultiRowInsert(
+      db,
+      'INSERT INTO inflight (client_id, packet_id, state, seq, message_id, qos, retain, subscription_ids) VALUES',
+      8,
+      `ON CONFLICT (client_id, packet_id) DO UPDATE SET state = excluded.state,
         seq = CASE WHEN message_id = excluded.message_id THEN seq ELSE excluded.seq END,
-        message_id = excluded.message_id, qos = excluded.qos, retain = excluded.retain, subscription_ids = excluded.subscription_ids`),
+        message_id = excluded.message_id, qos = excluded.qos, retain = excluded.retain, subscription_ids = excluded.subscription_ids`
+    ),
     deleteInflight: db.prepare('DELETE FROM inflight WHERE client_id = ? AND packet_id = ?'),
     incoming: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES (?, ?)'),
     deleteIncoming: db.prepare('DELETE FROM incoming_qos2 WHERE client_id = ? AND packet_id = ?'),
@@ -149,21 +152,44 @@ interface Answers {
   resyncs: QueueResync[]
 }
 
-/** Applies the operations in order; a run of pushes (an offline fan-out, a busy queue) goes in multi-row inserts. */
+/**
+ * Applies the operations in order, but for runs of queue pushes and in-flight writes, which go in multi-row inserts
+ * (an offline fan-out, a busy subscriber's window). Within a run the in-flight deletes go first: they commute with
+ * everything in it but in-flight writes of the same packet id, and Batch has dropped every in-flight write that came
+ * before a delete of its id in the batch, so for each id its deletes come before its writes anyway.
+ */
 function applyAll(s: Statements, ops: readonly BatchValue[][], answers: Answers): void {
   let pushes: BatchValue[][] = []
-  for (const op of ops) {
-    if (op[0] === Op.Push) {
-      pushes.push(op)
-      continue
-    }
-    if (pushes.length > 0) {
-      s.pushes.run(pushes, 1)
-      pushes = []
-    }
-    apply(s, op, answers)
+  let inflight: BatchValue[][] = []
+  let deletes: BatchValue[][] = []
+  const flushRun = (): void => {
+    for (const op of deletes) s.deleteInflight.run(op[1], op[2])
+    if (inflight.length > 0) s.inflight.run(inflight)
+    if (pushes.length > 0) s.pushes.run(pushes, 1)
+    pushes = []
+    inflight = []
+    deletes = []
   }
-  if (pushes.length > 0) s.pushes.run(pushes, 1)
+  for (const op of ops) {
+    switch (op[0]) {
+      case Op.Push:
+        pushes.push(op)
+        break
+      case Op.Inflight:
+        inflight.push([op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], op[7]])
+        break
+      case Op.DeleteInflight:
+        deletes.push(op)
+        break
+      case Op.Shift: // deletes a queue row of an older batch: commutes with the run
+        apply(s, op, answers)
+        break
+      default:
+        flushRun()
+        apply(s, op, answers)
+    }
+  }
+  flushRun()
 }
 
 function apply(s: Statements, op: BatchValue[], answers: Answers): void {
@@ -187,18 +213,12 @@ function apply(s: Statements, op: BatchValue[], answers: Answers): void {
     case Op.DeleteRetained:
       s.deleteRetained.run(op[1])
       break
-    // Op.Push: applyAll inserts runs of them.
+    // Op.Push, Op.Inflight, Op.DeleteInflight: applyAll writes runs of them.
     case Op.Shift:
       s.shift.run(op[2], op[1])
       break
     case Op.Clear:
       s.clear.run(op[2], op[3], op[1])
-      break
-    case Op.Inflight:
-      s.inflight.run(op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], op[7])
-      break
-    case Op.DeleteInflight:
-      s.deleteInflight.run(op[1], op[2])
       break
     case Op.Incoming:
       s.incoming.run(op[1], op[2])
