@@ -22,7 +22,8 @@ interface BatchMessage {
  * see SqliteStore). Every message the operations reference travels once with the batch.
  *
  * Work undone within the batch is dropped before it reaches SQLite: a queue row shifted in the batch that pushed
- * it (seqs are never reused, so no row of it exists on disk) goes with its push, and an in-flight row deleted in
+ * it (seqs are never reused, so no row of it exists on disk) goes with its push, the shifts of a queue's older rows
+ * become one that moves its head past the last of them, and an in-flight row deleted in
  * the batch that wrote it goes too. So does that delete when the batch wrote the record new (state 'publish': no
  * row of its packet id is left on disk, see Store.saveInflight); otherwise it stays, for the row an older batch wrote.
  * A message no live operation references is not written at all: a subscriber that acknowledged it before the
@@ -35,6 +36,8 @@ export class Batch {
   private readonly messages = new Map<number, BatchMessage>()
   /** Push operations of this batch by seq. */
   private readonly pushes = new Map<number, number>()
+  /** The live Shift operation of this batch of each queue: a later shift of the queue moves its head instead. */
+  private readonly heads = new Map<string, BatchValue[]>()
   /** In-flight writes of this batch, by client id and packet id. */
   private readonly inflight = new Map<string, Map<number, InflightWrites>>()
   lastMessageId = 0
@@ -65,8 +68,18 @@ export class Batch {
           this.drop(pushedAt, 3)
           return
         }
+        const head = this.heads.get(op[1] as string)
+        if (head !== undefined) {
+          head[2] = op[2] // shifts come in seq order: the latest says all
+          return
+        }
+        this.heads.set(op[1] as string, op)
         break
       }
+      case Op.Clear:
+      case Op.DeleteSession:
+        this.heads.delete(op[1] as string) // a shift after it must come after it
+        break
       case Op.Push:
         this.pushes.set(op[2] as number, this.ops.length)
         break

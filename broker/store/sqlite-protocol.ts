@@ -13,7 +13,7 @@ export const Op = {
   Retained: 4, // topic, messageId
   DeleteRetained: 5, // topic
   Push: 6, // clientId, seq, messageId, qos, retain, subscriptionIds | null, bytes
-  Shift: 7, // clientId, seq
+  Shift: 7, // clientId, seq: every row of the queue up to seq is delivered (the head moves; see QUEUE_SQL)
   Clear: 8, // clientId, firstSeq, lastSeq: the queue's rows in that range
   Inflight: 9, // clientId, packetId, state, messageId, qos, retain, subscriptionIds | null
   DeleteInflight: 10, // clientId, packetId

@@ -14,7 +14,8 @@ import { decodeProperties } from './properties-json.js'
  *
  * Versions: 1, the first. 2, a session's owner: `owner` the user name (NULL: anonymous) when `owner_known` is 1;
  * sessions upgraded from 1 have `owner_known` 0 (no one may resume them, see SessionOwner). 3, the queue is one log
- * of every session's rows keyed by seq alone (append order) instead of a table keyed by (client_id, seq): see QUEUE_SQL.
+ * of every session's rows keyed by seq alone (append order) instead of a table keyed by (client_id, seq), with a
+ * head per session that marks what is delivered: see QUEUE_SQL.
  *
  * A message is stored once in `messages` and referenced by queue, in-flight and retained rows; it is deleted
  * at the end of the transaction that removes its last reference (see GC_SQL). `meta.last_message_id` keeps
@@ -28,6 +29,11 @@ export const SCHEMA_VERSION = 3
  * sessions writes a few adjacent pages at the end of the table, where a key of (client_id, seq) changed a leaf
  * page per session (each one a 4 KiB page in the WAL). No index leads by client: the broker keeps each queue's
  * seqs in memory (read once at open) and reads a page by its keys; clearing a queue deletes its seq range.
+ *
+ * `queue_heads` says how far each queue is delivered: its rows with seq <= `seq` are gone. Shifting a row moves
+ * the head (once per session per commit) instead of deleting the row, which would change a page per row while a
+ * queue drains from among the rows of other sessions; the delivered rows are deleted later, many per page, by a
+ * sweep along the log (and at open and close).
  */
 const QUEUE_SQL = `
 CREATE TABLE queue (
@@ -40,7 +46,12 @@ CREATE TABLE queue (
   bytes INTEGER NOT NULL
 );
 CREATE INDEX queue_message ON queue (message_id);
+CREATE TABLE queue_heads (client_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 `
+
+/** Deletes the delivered rows of the queue log with seq in a range (both ends included). */
+export const SWEEP_SQL = `DELETE FROM queue WHERE seq BETWEEN ? AND ?
+  AND seq <= (SELECT h.seq FROM queue_heads h WHERE h.client_id = queue.client_id)`
 
 const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;

@@ -6,7 +6,7 @@ import { MultiRowInsert } from './sqlite-multi-row-insert.js'
 import type { BatchReply, FromWorker, PageRead, QueueResync, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
-import { GC_SQL, MESSAGE_COLUMNS, type OpenFailure, openConnection } from './sqlite-schema.js'
+import { GC_SQL, MESSAGE_COLUMNS, type OpenFailure, openConnection, SWEEP_SQL } from './sqlite-schema.js'
 
 /**
  * The store's only connection, on its own thread: better-sqlite3 is synchronous, and a commit waits for an
@@ -21,6 +21,8 @@ let statements: ReturnType<typeof prepare> | undefined
 let inflightSeq = 0
 let commits = 0
 let walFile = ''
+/** The sweep along the queue log: where it goes on, whether a head moved in this cycle, whether it rests. */
+const sweep = { from: 0, headsMoved: false, idle: true }
 
 port.on('message', (request: ToWorker) => {
   port.postMessage(handle(request))
@@ -35,6 +37,7 @@ function handle(request: ToWorker): FromWorker {
     case 'batch':
       return commit(request.id, new BatchReader(request.data, request.length), request.lastMessageId)
     case 'close':
+      if (db !== undefined && statements !== undefined) sweepRange(db, statements, 0, Number.MAX_SAFE_INTEGER)
       statements = undefined
       db?.close()
       db = undefined
@@ -49,6 +52,7 @@ function open(file: string, options: ConnectionOptions): FromWorker {
     if (created) fsyncDirectory(dirname(file)) // the new file's name survives a power loss
     walFile = `${file}-wal`
     statements = prepare(db)
+    sweepRange(db, statements, 0, Number.MAX_SAFE_INTEGER)
     inflightSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM inflight').pluck().get() as number
     return { type: 'opened', snapshot: snapshot() }
   } catch (error) {
@@ -78,7 +82,7 @@ function prepare(db: Database) {
       ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
         expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at,
         owner = excluded.owner, owner_known = excluded.owner_known`),
-    deleteSession: ['sessions', 'subscriptions', 'inflight', 'incoming_qos2'].map((table) =>
+    deleteSession: ['sessions', 'subscriptions', 'inflight', 'incoming_qos2', 'queue_heads'].map((table) =>
       db.prepare(`DELETE FROM ${table} WHERE client_id = ?`)
     ),
     subscription: db.prepare(`INSERT OR REPLACE INTO subscriptions
@@ -92,7 +96,10 @@ function prepare(db: Database) {
       'INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes) VALUES',
       7
     ),
-    shift: db.prepare('DELETE FROM queue WHERE seq = ? AND client_id = ?'),
+    shift: db.prepare(`INSERT INTO queue_heads (client_id, seq) VALUES (?, ?)
+      ON CONFLICT (client_id) DO UPDATE SET seq = max(seq, excluded.seq)`),
+    sweep: db.prepare(SWEEP_SQL),
+    lastSeq: db.prepare('SELECT coalesce(max(seq), 0) FROM queue').pluck(),
     clear: db.prepare('DELETE FROM queue WHERE seq BETWEEN ? AND ? AND client_id = ?'),
     inflight: new MultiRowInsert(
       db,
@@ -181,7 +188,7 @@ function applyAll(s: Statements, ops: readonly BatchValue[][], answers: Answers)
       case Op.DeleteInflight:
         deletes.push(op)
         break
-      case Op.Shift: // deletes a queue row of an older batch: commutes with the run
+      case Op.Shift: // moves a head past rows of older batches: commutes with the run
         apply(s, op, answers)
         break
       default:
@@ -215,7 +222,9 @@ function apply(s: Statements, op: BatchValue[], answers: Answers): void {
       break
     // Op.Push, Op.Inflight, Op.DeleteInflight: applyAll writes runs of them.
     case Op.Shift:
-      s.shift.run(op[2], op[1])
+      s.shift.run(op[1], op[2])
+      sweep.headsMoved = true
+      sweep.idle = false
       break
     case Op.Clear:
       s.clear.run(op[2], op[3], op[1])
@@ -269,11 +278,46 @@ function resync(s: Statements, op: BatchValue[]): QueueResync {
  */
 function housekeeping(connection: Database, s: Statements): void {
   commits++
+  if (commits % 16 === 0) sweepStep(connection, s)
   if (commits % 64 !== 0) return
   if (statSize(walFile) > 16 * 1024 * 1024) connection.pragma('wal_checkpoint(TRUNCATE)')
   if (commits % 1024 !== 0) return
   const free = s.freePages.get() as number
   if (free > 2048) connection.exec(`PRAGMA incremental_vacuum(${free - 1024})`)
+}
+
+/** Seqs the sweep covers in one step: it keeps up with pushes up to this many per 16 commits. */
+const SWEEP_SPAN = 65_536
+
+/**
+ * Deletes the delivered rows of the next span of the log; back to the start at its end. A cycle over the whole log
+ * follows every cycle in which a head moved, so rows delivered behind the sweep are reached by the next one.
+ */
+function sweepStep(connection: Database, s: Statements): void {
+  if (sweep.idle) return
+  const last = s.lastSeq.get() as number
+  if (sweep.from > last) {
+    sweep.from = 0
+    sweep.idle = !sweep.headsMoved
+    sweep.headsMoved = false
+    if (sweep.idle) return
+  }
+  const to = Math.min(sweep.from + SWEEP_SPAN - 1, last)
+  sweepRange(connection, s, sweep.from, to)
+  sweep.from = to + 1
+}
+
+/** Deletes the delivered rows with seq in [from, to] in a transaction of its own; on failure (a full disk) they stay. */
+function sweepRange(connection: Database, s: Statements, from: number, to: number): void {
+  try {
+    connection.exec('BEGIN IMMEDIATE')
+    s.sweep.run(from, to)
+    connection.exec(GC_SQL)
+    connection.exec('COMMIT')
+  } catch {
+    if (connection.inTransaction) connection.exec('ROLLBACK')
+    connection.exec('DELETE FROM temp.gc')
+  }
 }
 
 function statSize(file: string): number {
@@ -307,9 +351,11 @@ function snapshot(): SnapshotRows {
 function queueStats(connection: Database): { queues: QueueStats[]; lastSeq: number } {
   const bySession = new Map<string, { seqs: number[]; bytes: number }>()
   let lastSeq = 0
-  const rows = connection.prepare('SELECT client_id, seq, bytes FROM queue ORDER BY seq').raw().iterate() as Iterable<
-    [string, number, number]
-  >
+  const rows = connection
+    .prepare(`SELECT q.client_id, q.seq, q.bytes FROM queue q LEFT JOIN queue_heads h ON h.client_id = q.client_id
+      WHERE h.seq IS NULL OR q.seq > h.seq ORDER BY q.seq`)
+    .raw()
+    .iterate() as Iterable<[string, number, number]>
   for (const [clientId, seq, bytes] of rows) {
     let queue = bySession.get(clientId)
     if (queue === undefined) {
@@ -320,6 +366,9 @@ function queueStats(connection: Database): { queues: QueueStats[]; lastSeq: numb
     queue.bytes += bytes
     lastSeq = seq
   }
+  // A head can be past every row left (they were delivered and swept): new rows must number on from it.
+  const lastHead = connection.prepare('SELECT coalesce(max(seq), 0) FROM queue_heads').pluck().get() as number
+  if (lastHead > lastSeq) lastSeq = lastHead
   const queues = [...bySession].map(([clientId, queue]) => ({
     client_id: clientId,
     count: queue.seqs.length,
