@@ -51,7 +51,7 @@ export class SqliteStore implements Store, QueueHost {
   private seq = 0
   private readonly sessions = new Set<string>()
   private readonly queues = new Map<string, SqliteQueue>()
-  /** Queue sizes read at open, for sessions whose queue object is not made yet. */
+  /** Queue rows read at open (their seqs, count and bytes), for sessions whose queue object is not made yet. */
   private readonly queuesOnDisk = new Map<string, QueueOnDisk>()
 
   constructor(private readonly options: SqliteStoreOptions) {

@@ -58,6 +58,13 @@ function count(store: SqliteStore, sql: string): number {
   }
 }
 
+/** Closes the store and checks that its file holds no queue row and no message. */
+async function assertNoQueueLeft(store: SqliteStore): Promise<void> {
+  await store.close()
+  assert.equal(count(store, 'SELECT count(*) FROM queue'), 0)
+  assert.equal(count(store, 'SELECT count(*) FROM messages'), 0)
+}
+
 test('writes before the same commit share one flush promise; nothing pending is resolved', async (t) => {
   const store = await openStore(t)
   store.saveSession(record('a'))
@@ -100,9 +107,7 @@ test('a long queue pages from disk, keeps order and counts, also while it grows'
   const store = await openStore(t)
   store.saveSession(record('a'))
   await assertPagesInOrderWhileGrowing(store.queue('a'), QUEUE_WINDOW * 5)
-  await store.close()
-  assert.equal(count(store, 'SELECT count(*) FROM queue'), 0)
-  assert.equal(count(store, 'SELECT count(*) FROM messages'), 0)
+  await assertNoQueueLeft(store)
 })
 
 test('after a restart a queue knows its length and bytes at once and reads its rows on demand', async (t) => {
@@ -288,9 +293,7 @@ test('queues whose rows interleave in the log: clearing or deleting one leaves t
     Array.from({ length: QUEUE_WINDOW * 3 }, (_, i) => (i + 1) * 3 + 1)
   )
   assert.ok(rest.every((d) => d.message.topic === 't/b'))
-  await again.close()
-  assert.equal(count(again, 'SELECT count(*) FROM queue'), 0)
-  assert.equal(count(again, 'SELECT count(*) FROM messages'), 0)
+  await assertNoQueueLeft(again)
 })
 
 test('a page read after a restart is by key: a queue behind thousands of rows of other sessions reads only its own', async (t) => {
