@@ -35,6 +35,8 @@ export const SCHEMA_VERSION = 3
  * queue drains from among the rows of other sessions; the delivered rows are deleted later, many per page, by a
  * sweep along the log (and at open and close).
  */
+export const QUEUE_HEADS_SQL = 'CREATE TABLE queue_heads (client_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;'
+
 const QUEUE_SQL = `
 CREATE TABLE queue (
   seq INTEGER PRIMARY KEY,
@@ -46,7 +48,7 @@ CREATE TABLE queue (
   bytes INTEGER NOT NULL
 );
 CREATE INDEX queue_message ON queue (message_id);
-CREATE TABLE queue_heads (client_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+${QUEUE_HEADS_SQL}
 `
 
 /** Deletes the delivered rows of the queue log with seq in a range (both ends included). */

@@ -345,3 +345,20 @@ test('recoverDatabase salvages a damaged v3 file into a v3 store', async (t) => 
   const snapshot = await store.open()
   for (const session of snapshot.sessions) await drainQueue(store.queue(session.record.clientId))
 })
+
+test('a salvaged v3 file whose queue heads could not be read gets an empty table of them and opens', async (t) => {
+  const dataDir = dataDirWith(t, 'v3.db')
+  const file = join(dataDir, 'broker.db')
+  const db = connect(file, { fileMustExist: true })
+  db.exec('DROP TABLE queue_heads')
+  db.close()
+  const result = await recoverDatabase(file)
+  assert.equal(result.recovered, true, result.error)
+  const store = new SqliteStore({ dataDir })
+  t.after(() => store.close())
+  await store.open()
+  assert.deepEqual(
+    (await drainQueue(store.queue('panel'))).map((d) => d.message.payload.toString()),
+    PANEL_QUEUE
+  )
+})
