@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { TestContext } from 'node:test'
+import { statSync } from 'node:fs'
 import { test } from 'node:test'
 import { delivery, drainQueue, message, nextDelivery, storeConformance } from '../../../broker/store/conformance.js'
 import { ONLINE_QUEUE_WINDOW, QUEUE_WINDOW } from '../../../broker/store/paged-queue.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
-import { connect } from '../../../broker/store/sqlite-schema.js'
-import type { SessionRecord } from '../../../broker/store/store.js'
 import { StoreError } from '../../../broker/store/store.js'
 import { assertPagesInOrderWhileGrowing } from '../../helpers/paged-queue.js'
-
-const dirs: string[] = []
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'thermopost-sqlite-'))
-  dirs.push(dir)
-  return dir
-}
-test.after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+import { assertNoQueueLeft, count, openStore, record, reopened, tempDir } from '../../helpers/sqlite-stores.js'
 
 storeConformance({
   test,
@@ -31,39 +17,6 @@ storeConformance({
     return new SqliteStore({ dataDir })
   }
 })
-
-/** An open store on a fresh directory, closed after the test. */
-async function openStore(t: TestContext, options: { batchLimit?: number; maxPages?: number } = {}): Promise<SqliteStore> {
-  const store = new SqliteStore({ dataDir: tempDir(), ...options })
-  t.after(() => store.close())
-  await store.open()
-  return store
-}
-
-async function reopened(t: TestContext, store: SqliteStore): Promise<SqliteStore> {
-  await store.close()
-  const again = new SqliteStore({ dataDir: store.file.replace(/\/broker\.db$/, '') })
-  t.after(() => again.close())
-  await again.open()
-  return again
-}
-
-/** Rows of a table in the closed store's file. */
-function count(store: SqliteStore, sql: string): number {
-  const db = connect(store.file, { fileMustExist: true })
-  try {
-    return db.prepare(sql).pluck().get() as number
-  } finally {
-    db.close()
-  }
-}
-
-/** Closes the store and checks that its file holds no queue row and no message. */
-async function assertNoQueueLeft(store: SqliteStore): Promise<void> {
-  await store.close()
-  assert.equal(count(store, 'SELECT count(*) FROM queue'), 0)
-  assert.equal(count(store, 'SELECT count(*) FROM messages'), 0)
-}
 
 test('writes before the same commit share one flush promise; nothing pending is resolved', async (t) => {
   const store = await openStore(t)
@@ -277,73 +230,6 @@ test('deleting a session drops its queue, also pages still being read', async (t
   assert.equal(again.queue('a').length, 0)
 })
 
-test('queues whose rows interleave in the log: clearing or deleting one leaves the others whole, on disk too', async (t) => {
-  const store = await openStore(t)
-  for (const id of ['a', 'b', 'c']) store.saveSession(record(id))
-  for (let id = 1; id <= QUEUE_WINDOW * 3; id++) {
-    for (const [i, client] of ['a', 'b', 'c'].entries()) store.queue(client).push(delivery(message(id * 3 + i, `t/${client}`), 1))
-  }
-  store.queue('a').clear()
-  store.deleteSession('c')
-  const again = await reopened(t, store)
-  assert.equal(again.queue('a').length, 0)
-  const rest = await drainQueue(again.queue('b'))
-  assert.deepEqual(
-    rest.map((d) => d.message.id),
-    Array.from({ length: QUEUE_WINDOW * 3 }, (_, i) => (i + 1) * 3 + 1)
-  )
-  assert.ok(rest.every((d) => d.message.topic === 't/b'))
-  await assertNoQueueLeft(again)
-})
-
-test('a page read after a restart is by key: a queue behind thousands of rows of other sessions reads only its own', async (t) => {
-  const store = await openStore(t)
-  store.saveSession(record('busy'))
-  store.saveSession(record('quiet'))
-  for (let id = 1; id <= 5000; id++) {
-    store.queue('busy').push(delivery(message(id, 'busy'), 1))
-    if (id % 1000 === 0) store.queue('quiet').push(delivery(message(id + 100_000, 'quiet'), 1))
-  }
-  const again = await reopened(t, store)
-  const quiet = again.queue('quiet')
-  assert.equal(quiet.length, 5)
-  assert.deepEqual(
-    (await drainQueue(quiet)).map((d) => d.message.id),
-    [101_000, 102_000, 103_000, 104_000, 105_000]
-  )
-  assert.equal(again.queue('busy').length, 5000)
-})
-
-test('a drained queue moves its head: after a crash its delivered rows stay delivered, and new rows number past the head', async (t) => {
-  const store = await openStore(t)
-  store.saveSession(record('a'))
-  store.saveSession(record('b'))
-  for (let id = 1; id <= QUEUE_WINDOW * 2; id++) store.queue('a').push(delivery(message(id, 't'), 1))
-  store.queue('b').push(delivery(message(1000, 'b'), 1))
-  await store.flush()
-  const drained = await drainQueue(store.queue('a'))
-  assert.equal(drained.length, QUEUE_WINDOW * 2)
-  store.queue('b').shift()
-  await store.flush()
-  // A crash image: the files as they are while the store runs (every commit is in the WAL, nothing swept yet).
-  const crashed = tempDir()
-  for (const suffix of ['', '-wal']) copyFileSync(store.file + suffix, join(crashed, `broker.db${suffix}`))
-  const again = new SqliteStore({ dataDir: crashed })
-  t.after(() => again.close())
-  await again.open()
-  assert.equal(again.queue('a').length, 0)
-  assert.equal(again.queue('b').length, 0)
-  again.queue('b').push(delivery(message(1001, 'b'), 1))
-  const after = await reopened(t, again)
-  assert.deepEqual(
-    (await drainQueue(after.queue('b'))).map((d) => d.message.id),
-    [1001],
-    'a row pushed after the restart is not taken for delivered'
-  )
-  await after.close()
-  assert.equal(count(after, 'SELECT count(*) FROM queue'), 0, 'delivered rows are swept')
-})
-
 test('pushing and draining many messages does not grow the files without bound', async (t) => {
   const store = await openStore(t)
   for (const id of ['a', 'b']) store.saveSession(record(id))
@@ -374,10 +260,6 @@ function fileSize(file: string): number {
   } catch {
     return 0
   }
-}
-
-function record(clientId: string): SessionRecord {
-  return { clientId, protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1_700_000_000_000, owner: { username: undefined } }
 }
 
 test("a connected session's queue keeps up to ONLINE_QUEUE_WINDOW in memory; an offline one pages beyond QUEUE_WINDOW", async (t) => {
