@@ -1,12 +1,23 @@
 import { StoreError } from './store.js'
 
-/** What GroupCommit needs of a backend's batch. */
-export interface CommitBatch {
-  /** Settles when the backend has answered the batch; rejects with a StoreError when it could not be made durable. */
+/**
+ * What every backend's batch has for GroupCommit: the promise that settles when the backend has answered it (rejected
+ * with a StoreError when it could not be made durable), and its length in operations, for the batch limit.
+ */
+export abstract class CommitBatch {
   readonly promise: Promise<void>
-  reject(error: StoreError): void
-  /** Operations written, for the batch limit. */
-  readonly length: number
+  resolve!: () => void
+  reject!: (error: StoreError) => void
+
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    this.promise.catch(() => {}) // a failure nobody waited for is not an unhandled rejection
+  }
+
+  abstract get length(): number
 }
 
 /** The backend behind a GroupCommit: makes batches and sends them. */

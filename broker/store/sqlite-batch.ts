@@ -1,9 +1,9 @@
 import type { Message } from '../message.js'
+import { CommitBatch } from './group-commit.js'
 import { encodeProperties } from './properties-json.js'
 import { type BatchValue, BatchWriter, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
 import { Op } from './sqlite-protocol.js'
 import type { SqliteQueue } from './sqlite-queue.js'
-import type { StoreError } from './store.js'
 
 /** The in-flight writes of one packet id in a batch: their indexes in `ops`, and whether one made the record new. */
 interface InflightWrites {
@@ -29,7 +29,7 @@ interface BatchMessage {
  * A message no live operation references is not written at all: a subscriber that acknowledged it before the
  * commit no longer needs it.
  */
-export class Batch {
+export class Batch extends CommitBatch {
   /** In order; undefined where an operation was dropped. */
   readonly ops: Array<BatchValue[] | undefined> = []
   private liveOps = 0
@@ -43,16 +43,9 @@ export class Batch {
   lastMessageId = 0
   /** Queues with pushes kept only on disk in this batch: if it fails they re-read their counts. */
   readonly diskPushes = new Set<SqliteQueue>()
-  readonly promise: Promise<void>
-  resolve!: () => void
-  reject!: (error: StoreError) => void
 
   constructor(readonly id: number) {
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve
-      this.reject = reject
-    })
-    this.promise.catch(() => {}) // a failure nobody waited for is not an unhandled rejection
+    super()
   }
 
   /** Operations written, dropped ones included: what the batch limit counts. */
