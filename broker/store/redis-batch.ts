@@ -1,5 +1,5 @@
+import { CommitBatch } from './group-commit.js'
 import { hashTagOf } from './redis-keys.js'
-import type { StoreError } from './store.js'
 
 /** A queue whose pushes that live only in Redis are in a batch: told when that batch fails, so it re-reads its counts. */
 export interface RemotePushes {
@@ -28,7 +28,7 @@ export type ReadHandler = (results: unknown[] | undefined) => void
  * Commands written since the last send, executed together in one MULTI/EXEC (group commit: see RedisStore). Reads
  * of queue pages travel inside the batch, so they see every write made before them.
  */
-export class RedisBatch {
+export class RedisBatch extends CommitBatch {
   readonly commands: RedisCommand[] = []
   /** Each read: where its commands start in `commands`, how many there are, and who gets the answers. */
   readonly reads: Array<{ start: number; count: number; handler: ReadHandler }> = []
@@ -36,16 +36,9 @@ export class RedisBatch {
   lastMessageId = 0
   /** Queues with pushes kept only in Redis in this batch: if it fails they re-read their counts. */
   readonly remotePushes = new Set<RemotePushes>()
-  readonly promise: Promise<void>
-  resolve!: () => void
-  reject!: (error: StoreError) => void
 
-  constructor() {
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve
-      this.reject = reject
-    })
-    this.promise.catch(() => {}) // a failure nobody waited for is not an unhandled rejection
+  get length(): number {
+    return this.commands.length
   }
 
   add(command: RedisCommand, messageId = 0): void {

@@ -1,5 +1,6 @@
 import type { Message } from '../message.js'
 import type { DeliverySources } from './delivery-sources.js'
+import { GroupCommit } from './group-commit.js'
 import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
 import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
 import { type BatchAnswers, type CommandFence, commitBatch } from './redis-commit.js'
@@ -28,7 +29,6 @@ export interface RedisStoreOptions {
   fence?: SessionFence
 }
 
-const RESOLVED = Promise.resolve()
 /** How long open() waits for Redis to answer before it gives up with a StoreOpenError. */
 const CONNECT_TIMEOUT_MS = 5000
 
@@ -51,16 +51,12 @@ const CONNECT_TIMEOUT_MS = 5000
 export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   readonly durable = true
   readonly keys: RedisKeys
-  private readonly batchLimit: number
   private readonly connection: RedisConnection
   private readonly redis: RedisClient
   private state: 'new' | 'open' | 'closed' = 'new'
   private opening: Promise<void> | undefined
   private closing: Promise<void> | undefined
-  private current: RedisBatch | undefined
-  /** Sent, not yet answered, oldest first; Redis answers in order. */
-  private readonly sent: RedisBatch[] = []
-  private sendScheduled = false
+  private readonly commits: GroupCommit<RedisBatch>
   private inflightOrder = 0
   private readonly sessions = new Set<string>()
   private readonly queues = new Map<string, RedisQueue>()
@@ -75,14 +71,22 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
-    this.batchLimit = options.batchLimit ?? 2000
+    this.commits = new GroupCommit(
+      {
+        newBatch: () => new RedisBatch(),
+        commit: (batch) => this.commit(batch),
+        takeOverdue: () => this.takeReplay(),
+        hasOverdue: () => this.outage.hasKept
+      },
+      options.batchLimit ?? 2000
+    )
     // A write while Redis is away fails its batch at once (no PUBACK) rather than waiting in a client-side queue.
     this.connection = connectRedis(options.url, { connectTimeoutMs: CONNECT_TIMEOUT_MS, reconnect: () => this.state === 'open' })
     this.redis = this.connection.client
     this.redis.on('error', (error: Error) => this.onConnectionError(error))
     this.redis.on('ready', () => {
       this.connectionTrouble = undefined
-      this.schedule() // what was kept through an outage goes first
+      this.commits.schedule() // what was kept through an outage goes first
     })
   }
 
@@ -127,6 +131,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     const warning = await durabilityWarning(this.redis, this.url)
     if (warning !== undefined) this.options.logger?.warn(`WARNING: ${warning}`)
     this.state = 'open'
+    this.commits.start()
   }
 
   saveSession(record: SessionRecord): void {
@@ -227,9 +232,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   flush(): Promise<void> {
-    if (this.current !== undefined) return this.current.promise
-    const last = this.sent[this.sent.length - 1]
-    return last === undefined ? RESOLVED : last.promise
+    return this.commits.flush()
   }
 
   async close(): Promise<void> {
@@ -239,13 +242,8 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   private async stop(): Promise<void> {
     if (this.opening !== undefined) await this.opening.catch(() => {})
-    if (this.state === 'open') {
-      this.send()
-      await Promise.allSettled(this.sent.map((batch) => batch.promise))
-    }
+    await this.commits.stop()
     this.state = 'closed'
-    this.current?.reject(new StoreError('the store closed before these changes were written', 'failed'))
-    this.current = undefined
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => {})
     // After QUIT too: under Sentinel only disconnect() closes the connections that watch for a promotion.
     this.redis.disconnect()
@@ -255,17 +253,16 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   write(command: RedisCommand, messageId = 0): void {
     if (this.state === 'closed') throw new Error('the store is closed')
-    this.current ??= new RedisBatch()
-    if (this.source !== undefined) this.markSource(this.current, String(command[1]))
-    this.current.add(command, messageId)
-    this.afterWrite()
+    const batch = this.commits.batch
+    if (this.source !== undefined) this.markSource(batch, String(command[1]))
+    batch.add(command, messageId)
+    this.commits.written()
   }
 
   read(commands: RedisCommand[], handler: ReadHandler): void {
     if (this.state === 'closed') throw new Error('the store is closed')
-    this.current ??= new RedisBatch()
-    this.current.addRead(commands, handler)
-    this.afterWrite()
+    this.commits.batch.addRead(commands, handler)
+    this.commits.written()
   }
 
   // DeliverySources
@@ -300,34 +297,17 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   notePushRemote(queue: RedisQueue): void {
-    this.current?.remotePushes.add(queue)
+    this.commits.batch.remotePushes.add(queue)
   }
 
-  private afterWrite(): void {
-    if (this.current !== undefined && this.current.commands.length >= this.batchLimit) this.send()
-    else this.schedule()
-  }
-
-  /** Sends the current batch once Redis has answered the one before, after everything of this I/O phase has joined it. */
-  private schedule(): void {
-    if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0) return
-    if (this.current === undefined && !this.outage.hasKept) return
-    this.sendScheduled = true
-    setImmediate(() => {
-      this.sendScheduled = false
-      if (this.sent.length === 0) this.send()
-    })
-  }
-
-  /** Sends the current batch, or first, once Redis is back after an outage, everything kept through it (catch up). */
-  private send(): void {
-    if (this.state !== 'open') return
+  /** Once Redis is back after an outage, everything kept through it goes before anything newer (catch up). */
+  private takeReplay(): RedisBatch | undefined {
     this.replaying = this.redis.status === 'ready' ? this.outage.takeReplay() : undefined
-    const batch = this.replaying ?? this.current
-    if (batch === undefined) return
-    if (batch === this.current) this.current = undefined
+    return this.replaying
+  }
+
+  private commit(batch: RedisBatch): void {
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
-    this.sent.push(batch)
     commitBatch(this.connection, batch, this.commandFence).then(
       (results) => this.onBatchAnswered(batch, results),
       (error: Error) => this.onBatchAnswered(batch, null, error)
@@ -342,7 +322,6 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   private onBatchAnswered(batch: RedisBatch, results: BatchAnswers | null, error?: Error): void {
-    this.sent.splice(this.sent.indexOf(batch), 1)
     const failed = error ?? (results === null ? new Error('the transaction was aborted') : results.find(([e]) => e !== null)?.[0])
     const replay = batch === this.replaying
     if (replay) this.replaying = undefined
@@ -367,7 +346,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
       if (replay) this.outage.failed(error)
       batch.reject(error)
     }
-    this.schedule()
+    this.commits.answered(batch)
   }
 
   private onConnectionError(error: Error): void {

@@ -1,9 +1,9 @@
 import type { Message } from '../message.js'
+import { CommitBatch } from './group-commit.js'
 import { encodeProperties } from './properties-json.js'
 import { type BatchValue, BatchWriter, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
 import { Op } from './sqlite-protocol.js'
 import type { SqliteQueue } from './sqlite-queue.js'
-import type { StoreError } from './store.js'
 
 /** The in-flight writes of one packet id in a batch: their indexes in `ops`, and whether one made the record new. */
 interface InflightWrites {
@@ -22,34 +22,30 @@ interface BatchMessage {
  * see SqliteStore). Every message the operations reference travels once with the batch.
  *
  * Work undone within the batch is dropped before it reaches SQLite: a queue row shifted in the batch that pushed
- * it (seqs are never reused, so no row of it exists on disk) goes with its push, and an in-flight row deleted in
+ * it (seqs are never reused, so no row of it exists on disk) goes with its push, the shifts of a queue's older rows
+ * become one that moves its head past the last of them, and an in-flight row deleted in
  * the batch that wrote it goes too. So does that delete when the batch wrote the record new (state 'publish': no
  * row of its packet id is left on disk, see Store.saveInflight); otherwise it stays, for the row an older batch wrote.
  * A message no live operation references is not written at all: a subscriber that acknowledged it before the
  * commit no longer needs it.
  */
-export class Batch {
+export class Batch extends CommitBatch {
   /** In order; undefined where an operation was dropped. */
   readonly ops: Array<BatchValue[] | undefined> = []
   private liveOps = 0
   private readonly messages = new Map<number, BatchMessage>()
   /** Push operations of this batch by seq. */
   private readonly pushes = new Map<number, number>()
+  /** The live Shift operation of this batch of each queue: a later shift of the queue moves its head instead. */
+  private readonly heads = new Map<string, BatchValue[]>()
   /** In-flight writes of this batch, by client id and packet id. */
   private readonly inflight = new Map<string, Map<number, InflightWrites>>()
   lastMessageId = 0
   /** Queues with pushes kept only on disk in this batch: if it fails they re-read their counts. */
   readonly diskPushes = new Set<SqliteQueue>()
-  readonly promise: Promise<void>
-  resolve!: () => void
-  reject!: (error: StoreError) => void
 
   constructor(readonly id: number) {
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve
-      this.reject = reject
-    })
-    this.promise.catch(() => {}) // a failure nobody waited for is not an unhandled rejection
+    super()
   }
 
   /** Operations written, dropped ones included: what the batch limit counts. */
@@ -65,8 +61,18 @@ export class Batch {
           this.drop(pushedAt, 3)
           return
         }
+        const head = this.heads.get(op[1] as string)
+        if (head !== undefined) {
+          head[2] = op[2] // shifts come in seq order: the latest says all
+          return
+        }
+        this.heads.set(op[1] as string, op)
         break
       }
+      case Op.Clear:
+      case Op.DeleteSession:
+        this.heads.delete(op[1] as string) // a shift after it must come after it
+        break
       case Op.Push:
         this.pushes.set(op[2] as number, this.ops.length)
         break

@@ -7,19 +7,20 @@ import type { ConnectionOptions, MessageRow } from './sqlite-schema.js'
  */
 export const Op = {
   Session: 0, // clientId, protocolVersion, expiryInterval, disconnectedAt | null, owner | null, ownerKnown (0 | 1)
-  DeleteSession: 1, // clientId
+  DeleteSession: 1, // clientId, firstSeq | null, lastSeq | null: as Clear, for its queue rows
   Subscription: 2, // clientId, fullFilter, qos, noLocal, retainAsPublished, retainHandling, subscriptionId | null
   DeleteSubscription: 3, // clientId, fullFilter
   Retained: 4, // topic, messageId
   DeleteRetained: 5, // topic
   Push: 6, // clientId, seq, messageId, qos, retain, subscriptionIds | null, bytes
-  Shift: 7, // clientId, seq
-  Clear: 8, // clientId
+  Shift: 7, // clientId, seq: every row of the queue up to seq is delivered (the head moves; see QUEUE_SQL)
+  Clear: 8, // clientId, firstSeq, lastSeq: the queue's rows in that range
   Inflight: 9, // clientId, packetId, state, messageId, qos, retain, subscriptionIds | null
   DeleteInflight: 10, // clientId, packetId
   Incoming: 11, // clientId, packetId
   DeleteIncoming: 12, // clientId, packetId
-  Read: 13 // clientId, token, afterSeq, limit: a page of the queue, answered with the batch
+  Read: 13, // clientId, token, seqs (float64 little-endian): a page of the queue, answered with the batch
+  Resync: 14 // clientId, token, fromSeq, toSeq: the seqs and bytes of the queue's rows in that range
 } as const
 export type Op = (typeof Op)[keyof typeof Op]
 
@@ -42,6 +43,7 @@ export interface BatchReply {
   id: number
   error?: { code: string; message: string }
   reads: PageRead[]
+  resyncs: QueueResync[]
 }
 
 export interface DeliveryColumns {
@@ -50,22 +52,28 @@ export interface DeliveryColumns {
   subscription_ids: string | null
 }
 
+/** The rows a read asked for, in seq order; rows whose message is missing (a salvaged file) are left out. */
 export interface PageRead {
-  clientId: string
   token: number
   rows: Array<MessageRow & DeliveryColumns & { seq: number }>
-  /** The highest seq the read covered; the queue goes on after it. */
-  last: number
-  /** Rows after `last` when the read ran, and their payload bytes. */
-  restCount: number
-  restBytes: number
+  /** The payload bytes of every row found, left-out ones included. */
+  bytes: number
 }
 
+/** The queue's rows in the range a resync asked for (up to `upTo`): their seqs, ascending, and payload bytes. */
+export interface QueueResync {
+  token: number
+  upTo: number
+  seqs: Float64Array
+  bytes: number
+}
+
+/** A session's queue rows at open. */
 export interface QueueStats {
   client_id: string
   count: number
   bytes: number
-  last_seq: number
+  seqs: Float64Array
 }
 
 export interface SnapshotRows {
@@ -90,5 +98,7 @@ export interface SnapshotRows {
   incoming: Array<{ client_id: string; packet_id: number }>
   retained: MessageRow[]
   queues: QueueStats[]
+  /** The highest queue seq on disk (0 for none): new rows number on from it. */
+  lastSeq: number
   lastMessageId: number
 }

@@ -1,29 +1,28 @@
 import type { Delivery, Message } from '../message.js'
-import { QueueWindow } from './queue-window.js'
+import { PagedQueue } from './paged-queue.js'
+import { SeqList } from './seq-list.js'
 import type { BatchValue } from './sqlite-batch-codec.js'
-import type { PageRead } from './sqlite-protocol.js'
+import type { PageRead, QueueResync } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import { subscriptionIdsText, toMessage, toSubscriptionIds } from './sqlite-schema.js'
-import type { SessionQueue } from './store.js'
-
-/** How many deliveries of an offline session's queue stay in memory; the rest wait on disk until the window drains. */
-export const QUEUE_WINDOW = 128
-/**
- * The same for a connected session, whose queue is the line behind its in-flight window and drains as fast as
- * the client acknowledges: kept in memory up to this many, it is never read back from disk. A consumer that
- * acknowledges only after its own write (the service) keeps a window's worth waiting here all the time.
- */
-export const ONLINE_QUEUE_WINDOW = 2048
 
 /** What a queue needs from its store: writing to the current batch and numbering rows. */
 export interface QueueHost {
   write(op: BatchValue[], message?: Message): void
-  /** Writes a page read into the current batch; its answer comes to `queue.onPage`. */
-  read(queue: SqliteQueue, clientId: string, afterSeq: number, limit: number): number
+  /** Writes a read (Op.Read or Op.Resync, its token left 0) into the current batch; the answer comes to the queue. */
+  read(queue: SqliteQueue, op: BatchValue[]): number
   /** The next order key; one counter for every queue, so a key is never used twice. */
   nextSeq(): number
-  /** A push that lives only on disk went into the current batch (if that batch fails, the count is re-read). */
+  /** A push that lives only on disk went into the current batch (if that batch fails, the queue re-reads its rows). */
   notePushOnDisk(queue: SqliteQueue): void
+}
+
+/** What a queue knows of its rows on disk when the store opens. */
+export interface QueueOnDisk {
+  count: number
+  bytes: number
+  /** The keys of its rows, ascending. */
+  seqs: Float64Array
 }
 
 interface Item {
@@ -32,103 +31,102 @@ interface Item {
 }
 
 /**
- * One session's queue, paged: the oldest deliveries (at most QUEUE_WINDOW, ONLINE_QUEUE_WINDOW while the session is
- * connected) are in `window`, the rest only
- * on disk. Invariants: every row with seq <= `loadedUpTo` is in the window or already removed; `diskCount`
- * and `diskBytes` count the rows after it, as far as this side knows. A page read answers with the rows
- * after `loadedUpTo` and the count and bytes left behind them, which replaces what this side believed (plus
- * what was pushed after the read was written) — so a lost batch or a salvaged file cannot leave the counts wrong.
+ * One session's queue, paged (PagedQueue). Its rows are scattered through the queue table, which is ordered by the
+ * global seq (the append order, see sqlite-schema.ts), so this side keeps the seqs of the rows that are only on disk,
+ * `onDisk`, and reads a page by its keys. Invariants: every row with seq <= `loadedUpTo` is in the window or already
+ * removed; `onDisk` holds the seqs after it, but for those of the read in flight (`requested`, still in `restCount`).
+ * `firstSeq` is at most the seq of any row of the queue, so `clear` deletes the range from it to `lastSeq`.
  */
-export class SqliteQueue implements SessionQueue {
-  private readonly window = new QueueWindow<Item>((item) => item.delivery.message.payload.length)
-  private diskCount: number
-  private diskBytes: number
+export class SqliteQueue extends PagedQueue<Item> {
+  private readonly onDisk: SeqList
   private loadedUpTo = 0
-  /** The page read in flight, 0 when none; pushes after it are counted in tailCount / tailBytes. */
+  private firstSeq: number | undefined
+  private lastSeq = 0
+  /** The read in flight: its token (0 for none), how many rows it asked for and the last of their seqs. */
   private readToken = 0
-  private tailCount = 0
+  private requested = 0
+  private requestedUpTo = 0
+  /** Bytes pushed to disk since the resync in flight was written (its answer does not count them). */
+  private resyncToken = 0
   private tailBytes = 0
-  private waiters: Array<() => void> = []
-  private windowLimit = QUEUE_WINDOW
 
   constructor(
     private readonly host: QueueHost,
     readonly clientId: string,
-    onDisk = { count: 0, bytes: 0 }
+    onDisk?: QueueOnDisk
   ) {
-    this.diskCount = onDisk.count
-    this.diskBytes = onDisk.bytes
+    super((item) => item.delivery, onDisk)
+    this.onDisk = new SeqList(onDisk?.seqs)
+    this.firstSeq = onDisk?.seqs[0]
+    this.lastSeq = onDisk === undefined || onDisk.count === 0 ? 0 : onDisk.seqs[onDisk.count - 1]
   }
 
-  get length(): number {
-    return this.window.length + this.diskCount
+  /** The range of seqs its rows may have, for deleting them all with the session; undefined when it has none. */
+  get seqRange(): [number, number] | undefined {
+    return this.firstSeq === undefined ? undefined : [this.firstSeq, this.lastSeq]
   }
 
-  get bytes(): number {
-    return this.window.bytes + this.diskBytes
-  }
-
-  push(delivery: Delivery): void {
+  protected writePush(delivery: Delivery): Item {
     const seq = this.host.nextSeq()
     const message = delivery.message
-    const size = message.payload.length
     this.host.write(
-      [Op.Push, this.clientId, seq, message.id, delivery.qos, delivery.retain ? 1 : 0, subscriptionIdsText(delivery.subscriptionIds), size],
+      [
+        Op.Push,
+        this.clientId,
+        seq,
+        message.id,
+        delivery.qos,
+        delivery.retain ? 1 : 0,
+        subscriptionIdsText(delivery.subscriptionIds),
+        message.payload.length
+      ],
       message
     )
-    if (this.diskCount === 0 && this.readToken === 0 && this.window.length < this.windowLimit) {
-      this.window.push({ seq, delivery })
-      this.loadedUpTo = seq
-      return
-    }
-    this.diskCount++
-    this.diskBytes += size
-    if (this.readToken !== 0) {
-      this.tailCount++
-      this.tailBytes += size
-    }
+    this.firstSeq ??= seq
+    this.lastSeq = seq
+    return { seq, delivery }
+  }
+
+  protected onWindowPush(item: Item): void {
+    this.loadedUpTo = item.seq
+  }
+
+  protected onRestPush(item: Item, size: number): void {
+    this.onDisk.push(item.seq)
+    if (this.resyncToken !== 0) this.tailBytes += size
     this.host.notePushOnDisk(this)
   }
 
-  shift(): Delivery | undefined {
-    const item = this.window.shift()
-    if (item === undefined) {
-      if (this.diskCount > 0) this.readNext()
-      return undefined
-    }
+  protected writeShift(item: Item): void {
     this.host.write([Op.Shift, this.clientId, item.seq])
-    // Read ahead, so a draining queue rarely finds its window empty.
-    if (this.diskCount > 0 && this.window.length <= this.windowLimit / 4) this.readNext()
-    return item.delivery
   }
 
-  whenReadable(callback: () => void): void {
-    if (this.window.length > 0 || this.diskCount === 0) {
-      queueMicrotask(callback)
+  protected writeClear(): void {
+    if (this.firstSeq !== undefined) this.host.write([Op.Clear, this.clientId, this.firstSeq, this.lastSeq])
+  }
+
+  protected readPage(limit: number): void {
+    if (this.resyncToken !== 0) return // the resync's answer reads on
+    const seqs = this.onDisk.take(limit)
+    if (seqs.length === 0) {
+      // Nothing is left on disk after all (the counts had drifted past the rows): the queue is the window.
+      this.restCount = 0
+      this.pageRead(this.generation, [])
       return
     }
-    this.waiters.push(callback)
-    this.readNext()
-  }
-
-  /** Going offline shrinks only what later pushes may add: what is in the window stays until it drains. */
-  setOnline(online: boolean): void {
-    this.windowLimit = online ? ONLINE_QUEUE_WINDOW : QUEUE_WINDOW
-  }
-
-  clear(): void {
-    this.host.write([Op.Clear, this.clientId])
-    this.reset()
-  }
-
-  /** The session is gone: the store has deleted the rows; answers to reads in flight are dropped. */
-  detach(): void {
-    this.reset()
+    this.requested = seqs.length
+    this.requestedUpTo = seqs[seqs.length - 1]
+    this.readToken = this.host.read(this, [Op.Read, this.clientId, 0, new Uint8Array(seqs.buffer)])
   }
 
   onPage(read: PageRead): void {
     if (read.token !== this.readToken) return
     this.readToken = 0
+    this.restCount -= this.requested
+    this.restBytes -= read.bytes
+    this.requested = 0
+    if (this.requestedUpTo > this.loadedUpTo) this.loadedUpTo = this.requestedUpTo
+    const items: Item[] = []
     for (const row of read.rows) {
       const delivery: Delivery = {
         message: toMessage(row),
@@ -136,47 +134,41 @@ export class SqliteQueue implements SessionQueue {
         retain: row.delivery_retain === 1,
         subscriptionIds: toSubscriptionIds(row.subscription_ids)
       }
-      this.window.push({ seq: row.seq, delivery })
+      items.push({ seq: row.seq, delivery })
     }
-    if (read.last > this.loadedUpTo) this.loadedUpTo = read.last
-    this.diskCount = read.restCount + this.tailCount
-    this.diskBytes = read.restBytes + this.tailBytes
-    this.tailCount = 0
-    this.tailBytes = 0
-    if (this.window.length === 0 && this.diskCount > 0) {
-      this.readNext() // nothing readable came (rows without their message were skipped): go on
-      return
-    }
-    this.wake()
+    this.pageRead(this.generation, items)
   }
 
-  /** A batch holding pushes that live only on disk failed: what is on disk is read again. */
+  /**
+   * A batch holding pushes that live only on disk failed (it was rolled back): what is on disk after the window is
+   * read again, and a read in flight is dropped for it.
+   */
   onBatchFailed(): void {
-    if (this.readToken === 0 && this.diskCount > 0) this.readNext()
-  }
-
-  private readNext(): void {
-    if (this.readToken !== 0) return
-    this.tailCount = 0
-    this.tailBytes = 0
-    this.readToken = this.host.read(this, this.clientId, this.loadedUpTo, Math.max(1, this.windowLimit - this.window.length))
-  }
-
-  private reset(): void {
-    this.window.clear()
-    this.diskCount = 0
-    this.diskBytes = 0
+    if (this.resyncToken !== 0 || this.restCount === 0) return
+    this.restart()
     this.readToken = 0
-    this.tailCount = 0
+    this.requested = 0
     this.tailBytes = 0
-    this.loadedUpTo = Number.MAX_SAFE_INTEGER // every row written so far is gone; new pushes go to the window
-    this.wake()
+    this.resyncToken = this.host.read(this, [Op.Resync, this.clientId, 0, this.loadedUpTo + 1, this.lastSeq])
   }
 
-  private wake(): void {
-    const waiters = this.waiters
-    if (waiters.length === 0) return
-    this.waiters = []
-    for (const waiter of waiters) queueMicrotask(waiter)
+  onResync(resync: QueueResync): void {
+    if (resync.token !== this.resyncToken) return
+    this.resyncToken = 0
+    this.onDisk.replaceUpTo(resync.upTo, resync.seqs)
+    this.restCount = this.onDisk.length
+    this.restBytes = resync.bytes + this.tailBytes
+    this.tailBytes = 0
+    this.pageRead(this.generation, [])
+  }
+
+  protected onReset(): void {
+    this.onDisk.clear()
+    this.readToken = 0
+    this.requested = 0
+    this.resyncToken = 0
+    this.tailBytes = 0
+    this.firstSeq = undefined
+    this.loadedUpTo = Number.MAX_SAFE_INTEGER // every row written so far is gone; new pushes go to the window
   }
 }

@@ -13,7 +13,7 @@ import {
   statSync,
   writeSync
 } from 'node:fs'
-import { connect, formatVersionOfTables } from './sqlite-schema.js'
+import { connect, formatVersionOfTables, QUEUE_HEADS_SQL } from './sqlite-schema.js'
 
 export interface RecoveryResult {
   /** Where the damaged file went (its -wal and -shm beside it, with the same suffix). */
@@ -125,6 +125,8 @@ function tidy(file: string): void {
     for (const table of ['meta', 'messages', 'sessions', 'subscriptions', 'queue', 'inflight', 'incoming_qos2', 'retained']) {
       if (!tables.has(table)) throw new Error(`nothing of the store's table ${table} could be read`)
     }
+    // Heads that could not be read make their queues' delivered rows come again: duplicates, not losses.
+    if (formatVersionOfTables(db) >= 3 && !tables.has('queue_heads')) db.exec(QUEUE_HEADS_SQL)
     db.exec(`BEGIN;
       DELETE FROM queue WHERE message_id NOT IN (SELECT id FROM messages);
       DELETE FROM inflight WHERE message_id NOT IN (SELECT id FROM messages);

@@ -13,13 +13,47 @@ import { decodeProperties } from './properties-json.js'
  * under test/broker/store/golden/. A file with a higher version than this code knows is refused.
  *
  * Versions: 1, the first. 2, a session's owner: `owner` the user name (NULL: anonymous) when `owner_known` is 1;
- * sessions upgraded from 1 have `owner_known` 0 (no one may resume them, see SessionOwner).
+ * sessions upgraded from 1 have `owner_known` 0 (no one may resume them, see SessionOwner). 3, the queue is one log
+ * of every session's rows keyed by seq alone (append order) instead of a table keyed by (client_id, seq), with a
+ * head per session that marks what is delivered: see QUEUE_SQL.
  *
  * A message is stored once in `messages` and referenced by queue, in-flight and retained rows; it is deleted
  * at the end of the transaction that removes its last reference (see GC_SQL). `meta.last_message_id` keeps
  * the highest message id ever stored, so ids are never reused although message rows come and go.
  */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
+
+/**
+ * The queue log: a row per delivery waiting for a session, keyed by `seq` alone. One counter numbers every
+ * session's rows, so rows are appended in the order pushed, and a commit that pushes to a thousand offline
+ * sessions writes a few adjacent pages at the end of the table, where a key of (client_id, seq) changed a leaf
+ * page per session (each one a 4 KiB page in the WAL). No index leads by client: the broker keeps each queue's
+ * seqs in memory (read once at open) and reads a page by its keys; clearing a queue deletes its seq range.
+ *
+ * `queue_heads` says how far each queue is delivered: its rows with seq <= `seq` are gone. Shifting a row moves
+ * the head (once per session per commit) instead of deleting the row, which would change a page per row while a
+ * queue drains from among the rows of other sessions; the delivered rows are deleted later, many per page, by a
+ * sweep along the log (and at open and close).
+ */
+export const QUEUE_HEADS_SQL = 'CREATE TABLE queue_heads (client_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;'
+
+const QUEUE_SQL = `
+CREATE TABLE queue (
+  seq INTEGER PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  message_id INTEGER NOT NULL,
+  qos INTEGER NOT NULL,
+  retain INTEGER NOT NULL,
+  subscription_ids TEXT,
+  bytes INTEGER NOT NULL
+);
+CREATE INDEX queue_message ON queue (message_id);
+${QUEUE_HEADS_SQL}
+`
+
+/** Deletes the delivered rows of the queue log with seq in a range (both ends included). */
+export const SWEEP_SQL = `DELETE FROM queue WHERE seq BETWEEN ? AND ?
+  AND seq <= (SELECT h.seq FROM queue_heads h WHERE h.client_id = queue.client_id)`
 
 const SCHEMA_SQL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -53,18 +87,7 @@ CREATE TABLE subscriptions (
   subscription_id INTEGER,
   PRIMARY KEY (client_id, full_filter)
 ) WITHOUT ROWID;
--- seq orders a session's queue; one counter for all sessions, so a seq is never reused.
-CREATE TABLE queue (
-  client_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  message_id INTEGER NOT NULL,
-  qos INTEGER NOT NULL,
-  retain INTEGER NOT NULL,
-  subscription_ids TEXT,
-  bytes INTEGER NOT NULL,
-  PRIMARY KEY (client_id, seq)
-) WITHOUT ROWID;
-CREATE INDEX queue_message ON queue (message_id);
+${QUEUE_SQL}
 -- seq is the order first sent; a later save of the same packet id and message keeps it.
 CREATE TABLE inflight (
   client_id TEXT NOT NULL,
@@ -89,7 +112,11 @@ CREATE INDEX retained_message ON retained (message_id);
 
 /** The step that upgrades a file of each older version to the next one. */
 const UPGRADE_SQL: Readonly<Record<number, string>> = {
-  1: 'ALTER TABLE sessions ADD COLUMN owner TEXT; ALTER TABLE sessions ADD COLUMN owner_known INTEGER NOT NULL DEFAULT 0;'
+  1: 'ALTER TABLE sessions ADD COLUMN owner TEXT; ALTER TABLE sessions ADD COLUMN owner_known INTEGER NOT NULL DEFAULT 0;',
+  // Seqs were already one counter for every session, so the rows keep them.
+  2: `ALTER TABLE queue RENAME TO queue_v2; DROP INDEX queue_message; ${QUEUE_SQL}
+    INSERT INTO queue SELECT seq, client_id, message_id, qos, retain, subscription_ids, bytes FROM queue_v2 ORDER BY seq;
+    DROP TABLE queue_v2;`
 }
 
 /**
@@ -198,6 +225,8 @@ export function openConnection(file: string, options: ConnectionOptions = {}): D
 
 /** The format version a file's tables have: for a salvaged file whose `user_version` was lost. */
 export function formatVersionOfTables(db: Database): number {
+  const queueKey = db.prepare("SELECT name FROM pragma_table_info('queue') WHERE pk > 0").pluck().all() as string[]
+  if (queueKey.length === 1) return 3
   const sessionColumns = db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[]
   return sessionColumns.includes('owner_known') ? 2 : 1
 }

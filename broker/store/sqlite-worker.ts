@@ -3,10 +3,10 @@ import { dirname } from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { BatchReader, type BatchValue, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
 import { MultiRowInsert } from './sqlite-multi-row-insert.js'
-import type { BatchReply, FromWorker, PageRead, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
+import type { BatchReply, FromWorker, PageRead, QueueResync, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
-import { GC_SQL, MESSAGE_COLUMNS, type OpenFailure, openConnection } from './sqlite-schema.js'
+import { GC_SQL, MESSAGE_COLUMNS, type OpenFailure, openConnection, SWEEP_SQL } from './sqlite-schema.js'
 
 /**
  * The store's only connection, on its own thread: better-sqlite3 is synchronous, and a commit waits for an
@@ -21,6 +21,8 @@ let statements: ReturnType<typeof prepare> | undefined
 let inflightSeq = 0
 let commits = 0
 let walFile = ''
+/** The sweep along the queue log: where it goes on, whether a head moved in this cycle, whether it rests. */
+const sweep = { from: 0, headsMoved: false, idle: true }
 
 port.on('message', (request: ToWorker) => {
   port.postMessage(handle(request))
@@ -35,6 +37,7 @@ function handle(request: ToWorker): FromWorker {
     case 'batch':
       return commit(request.id, new BatchReader(request.data, request.length), request.lastMessageId)
     case 'close':
+      if (db !== undefined && statements !== undefined) sweepRange(db, statements, 0, Number.MAX_SAFE_INTEGER)
       statements = undefined
       db?.close()
       db = undefined
@@ -49,6 +52,7 @@ function open(file: string, options: ConnectionOptions): FromWorker {
     if (created) fsyncDirectory(dirname(file)) // the new file's name survives a power loss
     walFile = `${file}-wal`
     statements = prepare(db)
+    sweepRange(db, statements, 0, Number.MAX_SAFE_INTEGER)
     inflightSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM inflight').pluck().get() as number
     return { type: 'opened', snapshot: snapshot() }
   } catch (error) {
@@ -78,7 +82,7 @@ function prepare(db: Database) {
       ON CONFLICT (client_id) DO UPDATE SET protocol_version = excluded.protocol_version,
         expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at,
         owner = excluded.owner, owner_known = excluded.owner_known`),
-    deleteSession: ['sessions', 'subscriptions', 'queue', 'inflight', 'incoming_qos2'].map((table) =>
+    deleteSession: ['sessions', 'subscriptions', 'inflight', 'incoming_qos2', 'queue_heads'].map((table) =>
       db.prepare(`DELETE FROM ${table} WHERE client_id = ?`)
     ),
     subscription: db.prepare(`INSERT OR REPLACE INTO subscriptions
@@ -92,21 +96,26 @@ function prepare(db: Database) {
       'INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes) VALUES',
       7
     ),
-    shift: db.prepare('DELETE FROM queue WHERE client_id = ? AND seq = ?'),
-    clear: db.prepare('DELETE FROM queue WHERE client_id = ?'),
-    inflight: db.prepare(`INSERT INTO inflight (client_id, packet_id, state, seq, message_id, qos, retain, subscription_ids)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (client_id, packet_id) DO UPDATE SET state = excluded.state,
+    shift: db.prepare(`INSERT INTO queue_heads (client_id, seq) VALUES (?, ?)
+      ON CONFLICT (client_id) DO UPDATE SET seq = max(seq, excluded.seq)`),
+    sweep: db.prepare(SWEEP_SQL),
+    lastSeq: db.prepare('SELECT coalesce(max(seq), 0) FROM queue').pluck(),
+    clear: db.prepare('DELETE FROM queue WHERE seq BETWEEN ? AND ? AND client_id = ?'),
+    inflight: new MultiRowInsert(
+      db,
+      'INSERT INTO inflight (client_id, packet_id, state, seq, message_id, qos, retain, subscription_ids) VALUES',
+      8,
+      `ON CONFLICT (client_id, packet_id) DO UPDATE SET state = excluded.state,
         seq = CASE WHEN message_id = excluded.message_id THEN seq ELSE excluded.seq END,
-        message_id = excluded.message_id, qos = excluded.qos, retain = excluded.retain, subscription_ids = excluded.subscription_ids`),
+        message_id = excluded.message_id, qos = excluded.qos, retain = excluded.retain, subscription_ids = excluded.subscription_ids`
+    ),
     deleteInflight: db.prepare('DELETE FROM inflight WHERE client_id = ? AND packet_id = ?'),
     incoming: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES (?, ?)'),
     deleteIncoming: db.prepare('DELETE FROM incoming_qos2 WHERE client_id = ? AND packet_id = ?'),
     lastMessageId: db.prepare("UPDATE meta SET value = max(value, ?) WHERE key = 'last_message_id'"),
-    pageSeqs: db.prepare('SELECT seq FROM queue WHERE client_id = ? AND seq > ? ORDER BY seq LIMIT ?').pluck(),
-    page: db.prepare(`SELECT q.seq, q.qos AS delivery_qos, q.retain AS delivery_retain, q.subscription_ids, ${MESSAGE_COLUMNS}
-      FROM queue q JOIN messages m ON m.id = q.message_id WHERE q.client_id = ? AND q.seq > ? AND q.seq <= ? ORDER BY q.seq`),
-    rest: db.prepare('SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM queue WHERE client_id = ? AND seq > ?'),
+    row: db.prepare(`SELECT q.seq, q.bytes, q.qos AS delivery_qos, q.retain AS delivery_retain, q.subscription_ids, ${MESSAGE_COLUMNS}
+      FROM queue q LEFT JOIN messages m ON m.id = q.message_id WHERE q.seq = ? AND q.client_id = ?`),
+    rowsInRange: db.prepare('SELECT seq, bytes FROM queue WHERE seq BETWEEN ? AND ? AND client_id = ? ORDER BY seq').raw(),
     freePages: db.prepare('PRAGMA freelist_count').pluck()
   }
 }
@@ -117,9 +126,9 @@ function commit(id: number, batch: BatchReader, lastMessageId: number): BatchRep
   const connection = db
   const s = statements
   if (connection === undefined || s === undefined) {
-    return { type: 'batch', id, error: { code: 'CLOSED', message: 'the store is closed' }, reads: [] }
+    return { type: 'batch', id, error: { code: 'CLOSED', message: 'the store is closed' }, reads: [], resyncs: [] }
   }
-  const reads: PageRead[] = []
+  const answers: Answers = { reads: [], resyncs: [] }
   const messages: BatchValue[][] = []
   for (let i = 0; i < batch.messageCount; i++) messages.push(batch.values(MESSAGE_FIELDS))
   const ops: BatchValue[][] = []
@@ -127,7 +136,7 @@ function commit(id: number, batch: BatchReader, lastMessageId: number): BatchRep
   try {
     connection.exec('BEGIN IMMEDIATE')
     s.messages.run(messages)
-    applyAll(s, ops, reads)
+    applyAll(s, ops, answers)
     if (lastMessageId > 0) s.lastMessageId.run(lastMessageId)
     connection.exec(GC_SQL)
     connection.exec('COMMIT')
@@ -136,38 +145,68 @@ function commit(id: number, batch: BatchReader, lastMessageId: number): BatchRep
     connection.exec('DELETE FROM temp.gc')
     const failure = error as SqliteError
     // The reads still answer, from what is on disk without this batch.
-    reads.length = 0
-    for (const op of ops) if (op[0] === Op.Read) reads.push(readPage(s, op))
-    return { type: 'batch', id, error: { code: failure.code ?? 'UNKNOWN', message: failure.message }, reads }
+    const unwritten: Answers = { reads: [], resyncs: [] }
+    for (const op of ops) if (op[0] === Op.Read || op[0] === Op.Resync) apply(s, op, unwritten)
+    return { type: 'batch', id, error: { code: failure.code ?? 'UNKNOWN', message: failure.message }, ...unwritten }
   }
   housekeeping(connection, s)
-  return { type: 'batch', id, reads }
+  return { type: 'batch', id, ...answers }
 }
 
-/** Applies the operations in order; a run of pushes (an offline fan-out, a busy queue) goes in multi-row inserts. */
-function applyAll(s: Statements, ops: readonly BatchValue[][], reads: PageRead[]): void {
+/** What the reads of a batch answer. */
+interface Answers {
+  reads: PageRead[]
+  resyncs: QueueResync[]
+}
+
+/**
+ * Applies the operations in order, but for runs of queue pushes and in-flight writes, which go in multi-row inserts
+ * (an offline fan-out, a busy subscriber's window). Within a run the in-flight deletes go first: they commute with
+ * everything in it but in-flight writes of the same packet id, and Batch has dropped every in-flight write that came
+ * before a delete of its id in the batch, so for each id its deletes come before its writes anyway.
+ */
+function applyAll(s: Statements, ops: readonly BatchValue[][], answers: Answers): void {
   let pushes: BatchValue[][] = []
-  for (const op of ops) {
-    if (op[0] === Op.Push) {
-      pushes.push(op)
-      continue
-    }
-    if (pushes.length > 0) {
-      s.pushes.run(pushes, 1)
-      pushes = []
-    }
-    apply(s, op, reads)
+  let inflight: BatchValue[][] = []
+  let deletes: BatchValue[][] = []
+  const flushRun = (): void => {
+    for (const op of deletes) s.deleteInflight.run(op[1], op[2])
+    if (inflight.length > 0) s.inflight.run(inflight)
+    if (pushes.length > 0) s.pushes.run(pushes, 1)
+    pushes = []
+    inflight = []
+    deletes = []
   }
-  if (pushes.length > 0) s.pushes.run(pushes, 1)
+  for (const op of ops) {
+    switch (op[0]) {
+      case Op.Push:
+        pushes.push(op)
+        break
+      case Op.Inflight:
+        inflight.push([op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], op[7]])
+        break
+      case Op.DeleteInflight:
+        deletes.push(op)
+        break
+      case Op.Shift: // moves a head past rows of older batches: commutes with the run
+        apply(s, op, answers)
+        break
+      default:
+        flushRun()
+        apply(s, op, answers)
+    }
+  }
+  flushRun()
 }
 
-function apply(s: Statements, op: BatchValue[], reads: PageRead[]): void {
+function apply(s: Statements, op: BatchValue[], answers: Answers): void {
   switch (op[0] as Op) {
     case Op.Session:
       s.session.run(op[1], op[2], op[3], op[4], op[5], op[6])
       break
     case Op.DeleteSession:
       for (const statement of s.deleteSession) statement.run(op[1])
+      if (op[2] !== null) s.clear.run(op[2], op[3], op[1])
       break
     case Op.Subscription:
       s.subscription.run(op[1], op[2], op[3], op[4], op[5], op[6], op[7])
@@ -181,18 +220,14 @@ function apply(s: Statements, op: BatchValue[], reads: PageRead[]): void {
     case Op.DeleteRetained:
       s.deleteRetained.run(op[1])
       break
-    // Op.Push: applyAll inserts runs of them.
+    // Op.Push, Op.Inflight, Op.DeleteInflight: applyAll writes runs of them.
     case Op.Shift:
       s.shift.run(op[1], op[2])
+      sweep.headsMoved = true
+      sweep.idle = false
       break
     case Op.Clear:
-      s.clear.run(op[1])
-      break
-    case Op.Inflight:
-      s.inflight.run(op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], op[7])
-      break
-    case Op.DeleteInflight:
-      s.deleteInflight.run(op[1], op[2])
+      s.clear.run(op[2], op[3], op[1])
       break
     case Op.Incoming:
       s.incoming.run(op[1], op[2])
@@ -201,22 +236,39 @@ function apply(s: Statements, op: BatchValue[], reads: PageRead[]): void {
       s.deleteIncoming.run(op[1], op[2])
       break
     case Op.Read:
-      reads.push(readPage(s, op))
+      answers.reads.push(readPage(s, op))
+      break
+    case Op.Resync:
+      answers.resyncs.push(resync(s, op))
       break
   }
 }
 
-/**
- * The next `limit` queue rows after `after`, and what is left behind them. `last` covers rows whose message is
- * missing (a salvaged file), so the reader steps over them instead of asking again.
- */
+/** The queue rows of the seqs asked for, by key; a row whose message is missing (a salvaged file) is left out. */
 function readPage(s: Statements, op: BatchValue[]): PageRead {
-  const [, clientId, token, after, limit] = op as [Op, string, number, number, number]
-  const seqs = s.pageSeqs.all(clientId, after, limit) as number[]
-  const last = seqs.length === 0 ? after : seqs[seqs.length - 1]
-  const rows = seqs.length === 0 ? [] : (s.page.all(clientId, after, last) as PageRead['rows'])
-  const rest = s.rest.get(clientId, last) as { count: number; bytes: number }
-  return { clientId, token, rows, last, restCount: rest.count, restBytes: rest.bytes }
+  const [, clientId, token, keys] = op as [Op, string, number, Uint8Array]
+  const seqs = Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength)
+  const rows: PageRead['rows'] = []
+  let bytes = 0
+  for (let at = 0; at < seqs.length; at += 8) {
+    const row = s.row.get(seqs.readDoubleLE(at), clientId) as (PageRead['rows'][number] & { bytes: number }) | undefined
+    if (row === undefined) continue
+    bytes += row.bytes
+    if (row.id !== null) rows.push(row)
+  }
+  return { token, rows, bytes }
+}
+
+function resync(s: Statements, op: BatchValue[]): QueueResync {
+  const [, clientId, token, from, upTo] = op as [Op, string, number, number, number]
+  const found = s.rowsInRange.all(from, upTo, clientId) as Array<[number, number]>
+  const seqs = new Float64Array(found.length)
+  let bytes = 0
+  found.forEach(([seq, size], i) => {
+    seqs[i] = seq
+    bytes += size
+  })
+  return { token, upTo, seqs, bytes }
 }
 
 /**
@@ -226,11 +278,46 @@ function readPage(s: Statements, op: BatchValue[]): PageRead {
  */
 function housekeeping(connection: Database, s: Statements): void {
   commits++
+  if (commits % 16 === 0) sweepStep(connection, s)
   if (commits % 64 !== 0) return
   if (statSize(walFile) > 16 * 1024 * 1024) connection.pragma('wal_checkpoint(TRUNCATE)')
   if (commits % 1024 !== 0) return
   const free = s.freePages.get() as number
   if (free > 2048) connection.exec(`PRAGMA incremental_vacuum(${free - 1024})`)
+}
+
+/** Seqs the sweep covers in one step: it keeps up with pushes up to this many per 16 commits. */
+const SWEEP_SPAN = 65_536
+
+/**
+ * Deletes the delivered rows of the next span of the log; back to the start at its end. A cycle over the whole log
+ * follows every cycle in which a head moved, so rows delivered behind the sweep are reached by the next one.
+ */
+function sweepStep(connection: Database, s: Statements): void {
+  if (sweep.idle) return
+  const last = s.lastSeq.get() as number
+  if (sweep.from > last) {
+    sweep.from = 0
+    sweep.idle = !sweep.headsMoved
+    sweep.headsMoved = false
+    if (sweep.idle) return
+  }
+  const to = Math.min(sweep.from + SWEEP_SPAN - 1, last)
+  sweepRange(connection, s, sweep.from, to)
+  sweep.from = to + 1
+}
+
+/** Deletes the delivered rows with seq in [from, to] in a transaction of its own; on failure (a full disk) they stay. */
+function sweepRange(connection: Database, s: Statements, from: number, to: number): void {
+  try {
+    connection.exec('BEGIN IMMEDIATE')
+    s.sweep.run(from, to)
+    connection.exec(GC_SQL)
+    connection.exec('COMMIT')
+  } catch {
+    if (connection.inTransaction) connection.exec('ROLLBACK')
+    connection.exec('DELETE FROM temp.gc')
+  }
 }
 
 function statSize(file: string): number {
@@ -255,10 +342,38 @@ function snapshot(): SnapshotRows {
   const retained = connection
     .prepare(`SELECT ${MESSAGE_COLUMNS} FROM retained r JOIN messages m ON m.id = r.message_id ORDER BY r.topic`)
     .all() as SnapshotRows['retained']
-  const queues = connection
-    .prepare(`SELECT client_id, count(*) AS count, coalesce(sum(bytes), 0) AS bytes, max(seq) AS last_seq
-    FROM queue GROUP BY client_id`)
-    .all() as QueueStats[]
+  const { queues, lastSeq } = queueStats(connection)
   const lastMessageId = connection.prepare("SELECT value FROM meta WHERE key = 'last_message_id'").pluck().get() as number
-  return { sessions, subscriptions, inflight, incoming, retained, queues, lastMessageId }
+  return { sessions, subscriptions, inflight, incoming, retained, queues, lastSeq, lastMessageId }
+}
+
+/** Every queue's seqs and bytes, from one pass over the queue log in seq order. */
+function queueStats(connection: Database): { queues: QueueStats[]; lastSeq: number } {
+  const bySession = new Map<string, { seqs: number[]; bytes: number }>()
+  let lastSeq = 0
+  const rows = connection
+    .prepare(`SELECT q.client_id, q.seq, q.bytes FROM queue q LEFT JOIN queue_heads h ON h.client_id = q.client_id
+      WHERE h.seq IS NULL OR q.seq > h.seq ORDER BY q.seq`)
+    .raw()
+    .iterate() as Iterable<[string, number, number]>
+  for (const [clientId, seq, bytes] of rows) {
+    let queue = bySession.get(clientId)
+    if (queue === undefined) {
+      queue = { seqs: [], bytes: 0 }
+      bySession.set(clientId, queue)
+    }
+    queue.seqs.push(seq)
+    queue.bytes += bytes
+    lastSeq = seq
+  }
+  // A head can be past every row left (they were delivered and swept): new rows must number on from it.
+  const lastHead = connection.prepare('SELECT coalesce(max(seq), 0) FROM queue_heads').pluck().get() as number
+  if (lastHead > lastSeq) lastSeq = lastHead
+  const queues = [...bySession].map(([clientId, queue]) => ({
+    client_id: clientId,
+    count: queue.seqs.length,
+    bytes: queue.bytes,
+    seqs: Float64Array.from(queue.seqs)
+  }))
+  return { queues, lastSeq }
 }

@@ -2,11 +2,12 @@ import { accessSync, constants, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { Message } from '../message.js'
+import { GroupCommit } from './group-commit.js'
 import { Batch } from './sqlite-batch.js'
 import type { BatchValue } from './sqlite-batch-codec.js'
 import type { BatchReply, FromWorker, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
-import type { QueueHost } from './sqlite-queue.js'
+import type { QueueHost, QueueOnDisk } from './sqlite-queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
 import { subscriptionIdsText } from './sqlite-schema.js'
 import { snapshotFromRows } from './sqlite-snapshot.js'
@@ -23,44 +24,42 @@ export interface SqliteStoreOptions {
   maxPages?: number
 }
 
-const RESOLVED = Promise.resolve()
-
 /**
  * The durable store: one SQLite file, `<dataDir>/broker.db`, written by a worker thread.
  *
- * Writes are synchronous and only append to the current batch. Group commit: while the worker commits one
- * batch, the next one fills; it goes as soon as the worker is idle (after the current I/O phase, so
- * everything that phase writes joins it) or when it reaches `batchLimit` operations. `flush()` is the
- * promise of the batch holding the latest write. Reads of queue pages travel inside batches, so they see
- * every write made before them.
+ * Writes are synchronous and only append to the current batch; the worker commits one batch per transaction
+ * while the next one fills (GroupCommit). Reads of queue pages travel inside batches, so they see every write
+ * made before them.
  */
 export class SqliteStore implements Store, QueueHost {
   readonly durable = true
   readonly file: string
-  private readonly batchLimit: number
+  private readonly commits: GroupCommit<Batch>
   private worker: Worker | undefined
   private state: 'new' | 'open' | 'closed' = 'new'
   private opening: Promise<void> | undefined
   private closing: Promise<void> | undefined
-  private current: Batch | undefined
-  /** Sent, not yet answered, oldest first; the worker answers in order. */
+  /** Batches sent, not yet answered, oldest first; the worker answers in order. */
   private readonly sent: Batch[] = []
   /** Answers for requests other than batches (open, snapshot, close), in order. */
   private readonly replies: Array<(reply: FromWorker) => void> = []
-  private sendScheduled = false
   private batchIds = 0
   private readTokens = 0
+  /** The queue each read in flight answers to, by token. */
   private readonly reads = new Map<number, SqliteQueue>()
   private failure: StoreError | undefined
   private seq = 0
   private readonly sessions = new Set<string>()
   private readonly queues = new Map<string, SqliteQueue>()
-  /** Queue sizes read at open, for sessions whose queue object is not made yet. */
-  private readonly queuesOnDisk = new Map<string, { count: number; bytes: number }>()
+  /** Queue rows read at open (their seqs, count and bytes), for sessions whose queue object is not made yet. */
+  private readonly queuesOnDisk = new Map<string, QueueOnDisk>()
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.file = join(options.dataDir, 'broker.db')
-    this.batchLimit = options.batchLimit ?? 2000
+    this.commits = new GroupCommit(
+      { newBatch: () => new Batch(++this.batchIds), commit: (batch) => this.commit(batch) },
+      options.batchLimit ?? 2000
+    )
   }
 
   async open(): Promise<StoreSnapshot> {
@@ -102,15 +101,15 @@ export class SqliteStore implements Store, QueueHost {
     this.firstSnapshot = reply.snapshot
     this.state = 'open'
     worker.unref()
-    this.schedule()
+    this.commits.start()
   }
 
   private snapshotFrom(rows: SnapshotRows): StoreSnapshot {
     this.firstSnapshot = undefined
     for (const row of rows.sessions) this.sessions.add(row.client_id)
+    if (rows.lastSeq > this.seq) this.seq = rows.lastSeq
     for (const row of rows.queues) {
-      if (row.last_seq > this.seq) this.seq = row.last_seq
-      if (!this.queues.has(row.client_id)) this.queuesOnDisk.set(row.client_id, { count: row.count, bytes: row.bytes })
+      if (!this.queues.has(row.client_id)) this.queuesOnDisk.set(row.client_id, row)
     }
     return snapshotFromRows(rows)
   }
@@ -122,7 +121,9 @@ export class SqliteStore implements Store, QueueHost {
   }
 
   deleteSession(clientId: string): void {
-    this.write([Op.DeleteSession, clientId])
+    const onDisk = this.queuesOnDisk.get(clientId)?.seqs
+    const range = this.queues.get(clientId)?.seqRange ?? (onDisk === undefined ? undefined : [onDisk[0], onDisk[onDisk.length - 1]])
+    this.write([Op.DeleteSession, clientId, range?.[0] ?? null, range?.[1] ?? null])
     this.sessions.delete(clientId)
     this.queuesOnDisk.delete(clientId)
     this.queues.get(clientId)?.detach()
@@ -195,9 +196,7 @@ export class SqliteStore implements Store, QueueHost {
   }
 
   flush(): Promise<void> {
-    if (this.current !== undefined) return this.current.promise
-    const last = this.sent[this.sent.length - 1]
-    return last === undefined ? RESOLVED : last.promise
+    return this.commits.flush()
   }
 
   async close(): Promise<void> {
@@ -208,34 +207,29 @@ export class SqliteStore implements Store, QueueHost {
   private async stop(): Promise<void> {
     if (this.opening !== undefined) await this.opening.catch(() => {})
     const worker = this.worker
+    await this.commits.stop()
     if (this.state === 'open' && worker !== undefined) {
-      this.send()
-      await Promise.allSettled(this.sent.map((batch) => batch.promise))
       this.state = 'closed'
       await this.request({ type: 'close' })
       this.worker = undefined
       await worker.terminate()
     }
     this.state = 'closed'
-    this.current?.reject(new StoreError('the store closed before these changes were written', 'failed'))
-    this.current = undefined
   }
 
   // QueueHost
 
   write(op: BatchValue[], message?: Message): void {
     if (this.state === 'closed') throw new Error('the store is closed')
-    this.current ??= new Batch(++this.batchIds)
-    const batch = this.current
-    batch.add(op, message)
-    if (batch.length >= this.batchLimit) this.send()
-    else this.schedule()
+    this.commits.batch.add(op, message)
+    this.commits.written()
   }
 
-  read(queue: SqliteQueue, clientId: string, afterSeq: number, limit: number): number {
+  read(queue: SqliteQueue, op: BatchValue[]): number {
     const token = ++this.readTokens
     this.reads.set(token, queue)
-    this.write([Op.Read, clientId, token, afterSeq, limit])
+    op[2] = token
+    this.write(op)
     return token
   }
 
@@ -244,29 +238,17 @@ export class SqliteStore implements Store, QueueHost {
   }
 
   notePushOnDisk(queue: SqliteQueue): void {
-    this.current?.diskPushes.add(queue)
+    this.commits.batch.diskPushes.add(queue)
   }
 
-  /** Sends the current batch once the worker is idle, after everything of this I/O phase has joined it. */
-  private schedule(): void {
-    if (this.sendScheduled || this.state !== 'open' || this.sent.length > 0 || this.current === undefined) return
-    this.sendScheduled = true
-    setImmediate(() => {
-      this.sendScheduled = false
-      if (this.sent.length === 0) this.send()
-    })
-  }
-
-  private send(): void {
-    const batch = this.current
+  /** Hands the batch to the worker, or fails it at once when the worker is gone. */
+  private commit(batch: Batch): void {
     const worker = this.worker
-    if (batch === undefined || this.state !== 'open') return
     if (this.failure !== undefined || worker === undefined) {
-      this.current = undefined
       batch.reject(this.failure ?? new StoreError('the store worker is not running', 'failed'))
+      this.commits.answered(batch)
       return
     }
-    this.current = undefined
     const { buffer, length } = batch.encode()
     this.sent.push(batch)
     worker.ref()
@@ -292,28 +274,36 @@ export class SqliteStore implements Store, QueueHost {
 
   private onBatchDone(reply: BatchReply): void {
     const batch = this.sent.shift()
-    for (const read of reply.reads) {
-      const queue = this.reads.get(read.token)
-      this.reads.delete(read.token)
-      queue?.onPage(read)
-    }
+    // A failed batch's queues re-read their rows first, which drops the answers to reads written before.
+    if (reply.error !== undefined) for (const queue of batch?.diskPushes ?? []) queue.onBatchFailed()
+    for (const read of reply.reads) this.readAnswered(read.token)?.onPage(read)
+    for (const resync of reply.resyncs) this.readAnswered(resync.token)?.onResync(resync)
     if (batch === undefined) return
     if (reply.error === undefined) {
       batch.resolve()
     } else {
-      for (const queue of batch.diskPushes) queue.onBatchFailed()
       const kind = reply.error.code.startsWith('SQLITE_FULL') ? 'full' : 'failed'
       batch.reject(new StoreError(`could not write to ${this.file}: ${reply.error.message} (${reply.error.code})`, kind))
     }
-    this.schedule()
+    this.commits.answered(batch)
+  }
+
+  private readAnswered(token: number): SqliteQueue | undefined {
+    const queue = this.reads.get(token)
+    this.reads.delete(token)
+    return queue
   }
 
   /** The worker thread died: nothing more can be written. Waiting batches fail; later ones fail at once. */
   private onWorkerFailure(error: Error): void {
     this.failure = new StoreError(`the store worker for ${this.file} failed: ${error.message}`, 'failed')
-    for (const batch of this.sent.splice(0)) batch.reject(this.failure)
+    const lost = this.sent.splice(0)
     for (const reply of this.replies.splice(0)) reply({ type: 'openFailed', code: 'WORKER_FAILED', message: error.message })
     this.worker = undefined
-    this.schedule()
+    for (const batch of lost) {
+      batch.reject(this.failure)
+      this.commits.answered(batch)
+    }
+    this.commits.schedule() // a batch written meanwhile fails at once too
   }
 }

@@ -4,9 +4,9 @@ import { test } from 'node:test'
 import { Redis } from 'ioredis'
 import { SessionLeases } from '../../../broker/cluster/session-lease.js'
 import { delivery, message } from '../../../broker/store/conformance.js'
+import { QUEUE_WINDOW } from '../../../broker/store/paged-queue.js'
 import { RedisStore } from '../../../broker/store/redis.js'
 import { RedisKeys } from '../../../broker/store/redis-keys.js'
-import { REDIS_QUEUE_WINDOW } from '../../../broker/store/redis-queue.js'
 import type { SessionRecord } from '../../../broker/store/store.js'
 import { assertPagesInOrderWhileGrowing } from '../../helpers/paged-queue.js'
 import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
@@ -106,7 +106,7 @@ test('a fenced queue pages from Redis in order, its reads travelling between fen
   const [a, , redis, keys] = await twoNodes(t)
   await a.leases.claim('dev')
   a.store.saveSession(record('dev'))
-  await assertPagesInOrderWhileGrowing(a.store.queue('dev'), REDIS_QUEUE_WINDOW * 3)
+  await assertPagesInOrderWhileGrowing(a.store.queue('dev'), QUEUE_WINDOW * 3)
   await a.store.flush()
   assert.equal(await redis.llen(keys.queue('dev')), 0)
   assert.equal(await redis.get(keys.queueBytes('dev')), '0')

@@ -3,8 +3,8 @@ import type { TestContext } from 'node:test'
 import { test } from 'node:test'
 import { Redis } from 'ioredis'
 import { delivery, drainQueue, message, storeConformance } from '../../../broker/store/conformance.js'
+import { QUEUE_WINDOW } from '../../../broker/store/paged-queue.js'
 import { RedisStore } from '../../../broker/store/redis.js'
-import { REDIS_QUEUE_WINDOW } from '../../../broker/store/redis-queue.js'
 import type { SessionRecord } from '../../../broker/store/store.js'
 import { StoreError } from '../../../broker/store/store.js'
 import { StoreOpenError } from '../../../broker/store/store-open-error.js'
@@ -262,7 +262,7 @@ test('writes before the same MULTI share one flush promise; a batch fills while 
 test('a long queue pages from Redis, keeps order and counts, also while it grows', async (t) => {
   const store = await openStore(t)
   store.saveSession(record('a'))
-  await assertPagesInOrderWhileGrowing(store.queue('a'), REDIS_QUEUE_WINDOW * 5)
+  await assertPagesInOrderWhileGrowing(store.queue('a'), QUEUE_WINDOW * 5)
   await store.flush()
   const redis = inspector(t)
   assert.equal(await redis.llen(store.keys.queue('a')), 0)

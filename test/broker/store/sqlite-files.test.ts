@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { test } from 'node:test'
-import { drainQueue } from '../../../broker/store/conformance.js'
+import { delivery, drainQueue, message } from '../../../broker/store/conformance.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
 import { connect, SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
@@ -215,7 +215,7 @@ test('the golden v2 file opens with its content, session owners included', async
   assert.equal(snapshot.retained[0]?.topic, 'home/kitchen/temp')
 })
 
-test('a format 1 file is upgraded to format 2 in place: its sessions have an unknown owner, new ones a known one', async (t) => {
+test('a format 1 file is upgraded in place to the current format: its sessions have an unknown owner, new ones a known one', async (t) => {
   const dataDir = dataDirWith(t, 'v1.db')
   const first = new SqliteStore({ dataDir })
   await first.open()
@@ -223,7 +223,7 @@ test('a format 1 file is upgraded to format 2 in place: its sessions have an unk
   await first.close()
   const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
   try {
-    assert.equal(db.pragma('user_version', { simple: true }), 2)
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
   } finally {
     db.close()
   }
@@ -240,4 +240,125 @@ test('the damaged golden v2 file stops the store and is left as it was', async (
   const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
   assert.equal(error.damaged, true)
   assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v2-corrupt.db', golden)))
+})
+
+/** The golden files' queue of 'panel', as drained: every version holds the same one. */
+const PANEL_QUEUE = ['21.5', '21.7', '22.0']
+
+test('the golden v3 file opens with its content; its queue is the log keyed by seq alone, with heads', async (t) => {
+  const dataDir = dataDirWith(t, 'v3.db')
+  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
+  try {
+    assert.equal(db.pragma('user_version', { simple: true }), 3)
+    assert.deepEqual(db.prepare("SELECT name FROM pragma_table_info('queue') WHERE pk > 0").pluck().all(), ['seq'])
+    assert.deepEqual(db.prepare('SELECT client_id, seq FROM queue_heads').raw().all(), [['filler', 4]])
+  } finally {
+    db.close()
+  }
+  const store = new SqliteStore({ dataDir })
+  t.after(() => store.close())
+  const snapshot = await store.open()
+  assert.equal(snapshot.lastMessageId, 20)
+  const sessions = new Map(snapshot.sessions.map((s) => [s.record.clientId, s]))
+  assert.deepEqual(sessions.get('sensor-1')!.record.owner, { username: 'sensor-user' })
+  assert.deepEqual(
+    sessions.get('sensor-1')!.subscriptions.map((s) => s.fullFilter),
+    ['$share/g/alerts/#', 'home/+/temp']
+  )
+  const panel = sessions.get('panel')!
+  assert.deepEqual(
+    panel.inflight.map((r) => [r.packetId, r.state, r.delivery.message.id]),
+    [
+      [1, 'publish', 9],
+      [2, 'pubrel', 8]
+    ]
+  )
+  assert.deepEqual(panel.incomingQos2, [42])
+  const queue = store.queue('panel')
+  assert.equal(queue.length, 3)
+  assert.equal(queue.bytes, 12)
+  assert.deepEqual(
+    (await drainQueue(queue)).map((d) => [d.message.id, d.message.payload.toString(), d.subscriptionIds]),
+    [
+      [10, '21.5', [3]],
+      [11, '21.7', [3]],
+      [12, '22.0', [3]]
+    ]
+  )
+  const filler = store.queue('filler')
+  assert.equal(filler.length, 6, 'its first row was delivered')
+  assert.equal(filler.bytes, 6 * 3000)
+  assert.deepEqual(
+    (await drainQueue(filler)).map((d) => d.message.id),
+    [14, 15, 16, 17, 18, 19]
+  )
+  assert.equal(snapshot.retained[0]?.topic, 'home/kitchen/temp')
+})
+
+test('a format 2 file is upgraded to the queue log in place: queues keep their rows and order, new rows come after', async (t) => {
+  const dataDir = dataDirWith(t, 'v2.db')
+  const first = new SqliteStore({ dataDir })
+  await first.open()
+  const queue = first.queue('panel')
+  assert.equal(queue.length, 3)
+  await drainQueue(first.queue('filler'))
+  queue.push(delivery(message(21, 'home/kitchen/temp', '23.1'), 1))
+  await first.close()
+  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
+  try {
+    assert.equal(db.pragma('user_version', { simple: true }), 3)
+    assert.deepEqual(db.prepare("SELECT name FROM pragma_table_info('queue') WHERE pk > 0").pluck().all(), ['seq'])
+    assert.equal(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'queue_v2'").pluck().get(), 0)
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok')
+  } finally {
+    db.close()
+  }
+  const again = new SqliteStore({ dataDir })
+  t.after(() => again.close())
+  await again.open()
+  assert.deepEqual(
+    (await drainQueue(again.queue('panel'))).map((d) => d.message.payload.toString()),
+    [...PANEL_QUEUE, '23.1']
+  )
+  assert.equal(again.queue('filler').length, 0, 'drained before the restart')
+})
+
+test('the damaged golden v3 file stops the store and is left as it was', async (t) => {
+  const dataDir = dataDirWith(t, 'v3-corrupt.db')
+  const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
+  assert.equal(error.damaged, true)
+  assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v3-corrupt.db', golden)))
+})
+
+test('recoverDatabase salvages a damaged v3 file into a v3 store', async (t) => {
+  const dataDir = dataDirWith(t, 'v3-corrupt.db')
+  const result = await recoverDatabase(join(dataDir, 'broker.db'))
+  assert.equal(result.recovered, true, result.error)
+  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
+  try {
+    assert.equal(db.pragma('user_version', { simple: true }), 3)
+  } finally {
+    db.close()
+  }
+  const store = new SqliteStore({ dataDir })
+  t.after(() => store.close())
+  const snapshot = await store.open()
+  for (const session of snapshot.sessions) await drainQueue(store.queue(session.record.clientId))
+})
+
+test('a salvaged v3 file whose queue heads could not be read gets an empty table of them and opens', async (t) => {
+  const dataDir = dataDirWith(t, 'v3.db')
+  const file = join(dataDir, 'broker.db')
+  const db = connect(file, { fileMustExist: true })
+  db.exec('DROP TABLE queue_heads')
+  db.close()
+  const result = await recoverDatabase(file)
+  assert.equal(result.recovered, true, result.error)
+  const store = new SqliteStore({ dataDir })
+  t.after(() => store.close())
+  await store.open()
+  assert.deepEqual(
+    (await drainQueue(store.queue('panel'))).map((d) => d.message.payload.toString()),
+    PANEL_QUEUE
+  )
 })

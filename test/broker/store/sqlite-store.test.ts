@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { TestContext } from 'node:test'
+import { statSync } from 'node:fs'
 import { test } from 'node:test'
 import { delivery, drainQueue, message, nextDelivery, storeConformance } from '../../../broker/store/conformance.js'
+import { ONLINE_QUEUE_WINDOW, QUEUE_WINDOW } from '../../../broker/store/paged-queue.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
-import { ONLINE_QUEUE_WINDOW, QUEUE_WINDOW } from '../../../broker/store/sqlite-queue.js'
-import { connect } from '../../../broker/store/sqlite-schema.js'
-import type { SessionRecord } from '../../../broker/store/store.js'
 import { StoreError } from '../../../broker/store/store.js'
 import { assertPagesInOrderWhileGrowing } from '../../helpers/paged-queue.js'
-
-const dirs: string[] = []
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'thermopost-sqlite-'))
-  dirs.push(dir)
-  return dir
-}
-test.after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+import { assertNoQueueLeft, count, openStore, record, reopened, tempDir } from '../../helpers/sqlite-stores.js'
 
 storeConformance({
   test,
@@ -31,32 +17,6 @@ storeConformance({
     return new SqliteStore({ dataDir })
   }
 })
-
-/** An open store on a fresh directory, closed after the test. */
-async function openStore(t: TestContext, options: { batchLimit?: number; maxPages?: number } = {}): Promise<SqliteStore> {
-  const store = new SqliteStore({ dataDir: tempDir(), ...options })
-  t.after(() => store.close())
-  await store.open()
-  return store
-}
-
-async function reopened(t: TestContext, store: SqliteStore): Promise<SqliteStore> {
-  await store.close()
-  const again = new SqliteStore({ dataDir: store.file.replace(/\/broker\.db$/, '') })
-  t.after(() => again.close())
-  await again.open()
-  return again
-}
-
-/** Rows of a table in the closed store's file. */
-function count(store: SqliteStore, sql: string): number {
-  const db = connect(store.file, { fileMustExist: true })
-  try {
-    return db.prepare(sql).pluck().get() as number
-  } finally {
-    db.close()
-  }
-}
 
 test('writes before the same commit share one flush promise; nothing pending is resolved', async (t) => {
   const store = await openStore(t)
@@ -100,9 +60,7 @@ test('a long queue pages from disk, keeps order and counts, also while it grows'
   const store = await openStore(t)
   store.saveSession(record('a'))
   await assertPagesInOrderWhileGrowing(store.queue('a'), QUEUE_WINDOW * 5)
-  await store.close()
-  assert.equal(count(store, 'SELECT count(*) FROM queue'), 0)
-  assert.equal(count(store, 'SELECT count(*) FROM messages'), 0)
+  await assertNoQueueLeft(store)
 })
 
 test('after a restart a queue knows its length and bytes at once and reads its rows on demand', async (t) => {
@@ -302,10 +260,6 @@ function fileSize(file: string): number {
   } catch {
     return 0
   }
-}
-
-function record(clientId: string): SessionRecord {
-  return { clientId, protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1_700_000_000_000, owner: { username: undefined } }
 }
 
 test("a connected session's queue keeps up to ONLINE_QUEUE_WINDOW in memory; an offline one pages beyond QUEUE_WINDOW", async (t) => {

@@ -3,7 +3,8 @@
 // v<N>.db (N the current format version): a store with the content sqlite-files.test.ts checks; v<N>-corrupt.db:
 // it with a page in the middle overwritten; not-a-database.db: text. Run it again only when adding a new format
 // version: it writes the files of that version beside the old ones, and never over a file that is there.
-// v1.db was written by format 1 (sessions without owners); from v2.db on, sessions have owners.
+// v1.db was written by format 1 (sessions without owners); from v2.db on, sessions have owners; from v3.db on, the
+// queue is one log keyed by seq alone, with a head per queue (filler's first row is delivered).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -45,6 +46,9 @@ store.deleteRetained('gone')
 // Enough rows that the file has pages in the middle worth damaging.
 store.saveSession({ clientId: 'filler', protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1_700_000_000_000, owner: 'unknown' })
 for (let id = 13; id <= 19; id++) store.queue('filler').push({ message: message(id, 'filler', 'f'.repeat(3000)), qos: 0, retain: false, subscriptionIds: undefined })
+// From v3 on: one of them delivered after its commit, so the file keeps filler's queue head.
+await store.flush()
+store.queue('filler').shift()
 await store.close() // the last connection to close checkpoints the WAL into the file and removes it
 const file = join(dir, 'broker.db')
 if (existsSync(`${file}-wal`)) throw new Error('the WAL was not checkpointed')
