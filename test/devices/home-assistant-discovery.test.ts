@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { describe, type TestContext, test } from 'node:test'
 import { deviceTopic } from '../../common/contract/topics.js'
 import { climateConfig, sensorConfig } from '../../devices/home-assistant.js'
 import { startBroker } from '../helpers/broker.js'
-import { thermopostBin } from '../helpers/crash-broker.js'
 import type { Received } from '../helpers/mqtt-inbox.js'
+import { spawnThermopost } from '../helpers/thermopost-process.js'
 import { waitFor, watch } from './helpers/device-fixture.js'
 import { climateDiscoverySchema, discoveryTopicPattern, sensorDiscoverySchema, validDiscovery } from './helpers/home-assistant-schema.js'
 import { fakeSysfs, oneOfEachKind } from './sensors/fake-sysfs.js'
@@ -21,18 +20,7 @@ const STARTUP_MS = 20_000
 
 /** `thermopost ARGS` running until the test ends; its output so far. */
 function runThermopost(t: TestContext, args: string[]): () => string {
-  const child = spawn(process.execPath, [thermopostBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  return () => output
+  return spawnThermopost(t, args).output
 }
 
 const simulate = (url: string, extra: string[] = []): string[] => [

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { test } from 'node:test'
 import { decodeReading } from '../../../common/contract/reading-codec.js'
 import { commandTopic, deviceTopic } from '../../../common/contract/topics.js'
 import { startThermostat, waitFor, watch } from '../../devices/helpers/device-fixture.js'
 import { climateDiscoverySchema, validDiscovery } from '../../devices/helpers/home-assistant-schema.js'
 import { startBroker } from '../../helpers/broker.js'
-import { thermopostBin } from '../../helpers/crash-broker.js'
+import { spawnThermopost } from '../../helpers/thermopost-process.js'
 import { recordingHistory, startTestService, tempDataDir } from '../core/service-fixture.js'
 
 /**
@@ -23,16 +22,7 @@ test('a setpoint from the climate entity reaches the device and shows up in the 
   t.after(() => broker.close())
   const dataDir = tempDataDir(t)
   const service = await startTestService(t, { urls: [broker.url], dataDir, history: recordingHistory(t, dataDir) })
-  const simulator = spawn(
-    process.execPath,
-    [thermopostBin, 'simulate', '--url', broker.url, '--devices', '1', '--interval', '100ms', '--report', '10s'],
-    {
-      stdio: 'ignore'
-    }
-  )
-  t.after(() => {
-    if (simulator.exitCode === null && simulator.signalCode === null) simulator.kill('SIGKILL')
-  })
+  spawnThermopost(t, ['simulate', '--url', broker.url, '--devices', '1', '--interval', '100ms', '--report', '10s'])
   const deviceId = 'site-1/room-00001'
   await waitFor(() => service.devices.get(deviceId)?.state === 'online', 'the simulated thermostat online in the service', STARTUP_MS)
 
