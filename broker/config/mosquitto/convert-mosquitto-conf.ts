@@ -73,7 +73,7 @@ function handlerOf(name: string): DirectiveHandler | undefined {
  * asks for it. With none at all Mosquitto 2 runs in local-only mode: port 1883 on the loopback address.
  */
 function listenersOf(conversion: MosquittoConversion, converted: ConvertedConf): ListenerDraft[] {
-  if (conversion.listeners.length === 0 && conversion.defaultListenerAsked === undefined) {
+  if (isLocalOnly(conversion)) {
     converted.notes.push({
       origin: undefined,
       text: 'no listener: like Mosquitto 2, only this machine may connect, on port 1883, and anonymous clients are allowed'
@@ -83,15 +83,19 @@ function listenersOf(conversion: MosquittoConversion, converted: ConvertedConf):
   return [...(conversion.defaultListenerAsked === undefined ? [] : [conversion.defaultListener]), ...conversion.listeners]
 }
 
+/** Mosquitto 2's local-only mode: no listener configured at all. */
+function isLocalOnly(conversion: MosquittoConversion): boolean {
+  return conversion.listeners.length === 0 && conversion.defaultListenerAsked === undefined
+}
+
 type Put = (path: Array<string | number>, value: unknown, origin: Origin | undefined) => void
 
 function securityOf(conversion: MosquittoConversion, drafts: ListenerDraft[], put: Put): void {
-  const localOnly = conversion.listeners.length === 0 && conversion.defaultListenerAsked === undefined
   const perListener = conversion.perListenerSettings?.value === true
   if (!perListener) {
     const anonymous = conversion.security.allow_anonymous
     // Mosquitto 2's default: no anonymous clients, unless in local-only mode.
-    put(['allow_anonymous'], anonymous?.value ?? localOnly, anonymous?.origin)
+    put(['allow_anonymous'], anonymous?.value ?? isLocalOnly(conversion), anonymous?.origin)
   }
   for (const key of ['password_file', 'acl_file'] as const) {
     const settings = perListener ? drafts.map((draft) => draft.security[key] ?? conversion.security[key]) : [conversion.security[key]]
@@ -156,7 +160,7 @@ function listenerEntry(
   }
   if (conversion.perListenerSettings?.value === true) {
     const anonymous = draft.security.allow_anonymous ?? conversion.security.allow_anonymous
-    entry.allow_anonymous = anonymous?.value ?? false
+    entry.allow_anonymous = anonymous?.value ?? isLocalOnly(conversion)
     if (anonymous !== undefined) converted.origins.set(pathText([...path, 'allow_anonymous']), anonymous.origin)
   }
   for (const [name, setting] of Object.entries(draft.tls)) {

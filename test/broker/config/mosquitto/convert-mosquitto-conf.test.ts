@@ -229,6 +229,12 @@ test('per_listener_settings true: allow_anonymous per listener; one password fil
   )
 })
 
+test('per_listener_settings true without any listener: the local-only listener still lets anonymous clients in', async (t) => {
+  const dir = await layout(t, { 'mosquitto.conf': 'per_listener_settings true\n' })
+  const { config } = await readMosquittoBrokerConfig(join(dir, 'mosquitto.conf'))
+  assert.deepEqual(config.listeners, [{ protocol: 'mqtt', host: '127.0.0.1', port: 1883, allow_anonymous: true }])
+})
+
 describe('what cannot be honoured stops with the file, the line and why', () => {
   const cases: Array<[string, string[], RegExp]> = [
     [
