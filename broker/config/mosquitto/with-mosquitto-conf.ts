@@ -2,7 +2,7 @@ import { CommandError, UsageError } from '../../../common/command-errors.js'
 import type { CommandConfig } from '../../../common/config/command-config.js'
 import type { BrokerConfig } from '../broker-config-schema.js'
 import type { ConvertedConf } from './convert-mosquitto-conf.js'
-import { readMosquittoBrokerConfig } from './mosquitto-broker-config.js'
+import type { MosquittoBrokerConfig } from './mosquitto-broker-config.js'
 import { MosquittoConfError } from './mosquitto-conf-lines.js'
 
 /** The broker's flag that reads a Mosquitto configuration instead of a YAML one. */
@@ -19,9 +19,10 @@ export async function withMosquittoConf(
   const file = read.extra['mosquitto-conf']
   if (typeof file !== 'string') return { read, fromConfigFile: read.file !== undefined, notes: [] }
   if (read.file !== undefined) throw new UsageError('--mosquitto-conf and --config cannot be used together: convert one into the other')
-  let mosquitto: Awaited<ReturnType<typeof readMosquittoBrokerConfig>>
+  let mosquitto: MosquittoBrokerConfig
   try {
-    mosquitto = await readMosquittoBrokerConfig(file)
+    // Loaded only when asked for, so that a broker started the usual way does not load the conversion.
+    mosquitto = await (await import('./mosquitto-broker-config.js')).readMosquittoBrokerConfig(file)
   } catch (error) {
     if (error instanceof MosquittoConfError) throw new CommandError(error.message)
     throw error
