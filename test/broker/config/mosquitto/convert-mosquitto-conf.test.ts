@@ -170,6 +170,33 @@ test("the documentation's TLS example: client certificates, the CN as user name,
   assert.equal(config.store, 'memory', "Mosquitto's persistence defaults to false")
 })
 
+test('WebSockets with TLS is wss on /mqtt; the deprecated port and bind_address make the default listener next to the others', async (t) => {
+  const dir = await layout(t, {
+    'mosquitto.conf': [
+      'port 1884',
+      'bind_address 192.168.1.10',
+      'listener 8084',
+      'protocol websockets',
+      'certfile /etc/mosquitto/certs/server.crt',
+      'keyfile /etc/mosquitto/certs/server.key',
+      ''
+    ].join('\n')
+  })
+  const { config, notes } = await readMosquittoBrokerConfig(join(dir, 'mosquitto.conf'))
+  assert.deepEqual(config.listeners, [
+    { protocol: 'mqtt', host: '192.168.1.10', port: 1884 },
+    {
+      protocol: 'wss',
+      host: '::',
+      port: 8084,
+      path: '/mqtt',
+      cert: '/etc/mosquitto/certs/server.crt',
+      key: '/etc/mosquitto/certs/server.key'
+    }
+  ])
+  assert.ok(notes.some(({ origin, text }) => origin?.line === 3 && /path \/mqtt/.test(text)))
+})
+
 test('the limits: each maps to ours, 0 meaning no maximum; durations in seconds; one listener keeps its max_connections', async (t) => {
   const dir = await layout(t, {
     'mosquitto.conf': [
