@@ -1,7 +1,5 @@
 import { CommandError, UsageError } from '../../../common/command-errors.js'
-import { readMosquittoBrokerConfig } from './mosquitto-broker-config.js'
 import { MosquittoConfError } from './mosquitto-conf-lines.js'
-import { mosquittoYaml } from './mosquitto-yaml.js'
 
 export const convertMosquittoConfUsage = `Usage: thermopost convert-mosquitto-conf FILE
 
@@ -20,6 +18,11 @@ export async function runConvertMosquittoConfCommand(args: string[]): Promise<vo
   if (args.length !== 1 || args[0]!.startsWith('-'))
     throw new UsageError('convert-mosquitto-conf takes one file: the mosquitto.conf to convert')
   const file = args[0]!
+  // Loaded here, not with the command list: every other thermopost command starts without the conversion.
+  const [{ readMosquittoBrokerConfig }, { mosquittoYaml }] = await Promise.all([
+    import('./mosquitto-broker-config.js'),
+    import('./mosquitto-yaml.js')
+  ])
   try {
     const { config, notes, converted } = await readMosquittoBrokerConfig(file)
     process.stdout.write(mosquittoYaml(file, config, { origins: converted.origins, notes }))
