@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CommandError, UsageError } from '../../common/command-errors.js'
-import { isName } from '../../common/contract/topics.js'
 import { DEFAULT_DISCOVERY_PREFIX } from '../../devices/home-assistant.js'
+import { discoveryPrefix } from '../../devices/home-assistant-flags.js'
 import { checkConfigSections } from './config-sections.js'
 import { type DataDir, markCredentialsShown, prepareDataDir } from './first-start.js'
 import { freePort } from './free-port.js'
@@ -90,8 +90,8 @@ async function startSettingsFrom(args: string[]): Promise<StartSettings | undefi
   if (config !== undefined && !existsSync(config)) throw new CommandError(`cannot read the config file ${config}: it does not exist`)
   const redisPort = nodes > 1 ? await freePort(host) : undefined
   const haPrefix = values['no-ha-discovery'] === true ? false : values['ha-prefix']!
-  if (haPrefix !== false && !haPrefix.split('/').every(isName))
-    throw new UsageError(`--ha-prefix must be topic levels without wildcards, like homeassistant, not '${haPrefix}'`)
+  const prefixProblem = haPrefix === false ? undefined : discoveryPrefix.safeParse(haPrefix).error?.issues[0]?.message
+  if (prefixProblem !== undefined) throw new UsageError(`--ha-prefix must be ${prefixProblem}, not '${haPrefix}'`)
   return { dataDir: resolve(values['data-dir']!), host, httpPort, mqttPorts, redisPort, devices, timeScale, haPrefix, config }
 }
 
