@@ -52,7 +52,7 @@ export async function runAgentCommand(args: string[]): Promise<void> {
   if (!isName(site)) throw new UsageError(`--site must be one topic level (no '/', '+' or '#'), not '${site}'`)
   const interval = durationSeconds(values.interval!, '--interval', INTERVAL_RANGE.min, INTERVAL_RANGE.max)
   const prefix = discoveryPrefix.safeParse(values['ha-prefix'])
-  if (!prefix.success) throw new UsageError(`--ha-prefix must be ${prefix.error.issues[0]!.message}, not '${values['ha-prefix']}'`)
+  if (!prefix.success) throw new UsageError(`--ha-prefix ${prefix.error.issues[0]!.message}, not '${values['ha-prefix']}'`)
   const homeAssistantPrefix = values['no-ha-discovery'] === true ? undefined : prefix.data
 
   const root = values['sysfs-root']!

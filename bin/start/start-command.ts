@@ -91,7 +91,7 @@ async function startSettingsFrom(args: string[]): Promise<StartSettings | undefi
   const redisPort = nodes > 1 ? await freePort(host) : undefined
   const haPrefix = values['no-ha-discovery'] === true ? false : values['ha-prefix']!
   const prefixProblem = haPrefix === false ? undefined : discoveryPrefix.safeParse(haPrefix).error?.issues[0]?.message
-  if (prefixProblem !== undefined) throw new UsageError(`--ha-prefix must be ${prefixProblem}, not '${haPrefix}'`)
+  if (prefixProblem !== undefined) throw new UsageError(`--ha-prefix ${prefixProblem}, not '${haPrefix}'`)
   return { dataDir: resolve(values['data-dir']!), host, httpPort, mqttPorts, redisPort, devices, timeScale, haPrefix, config }
 }
 

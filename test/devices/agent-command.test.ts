@@ -38,6 +38,7 @@ test('bad options are usage errors naming the option', async () => {
     [['--interval', '2d'], "--interval must be a time from 50ms to 86400s, like 10s, 500ms or 1m, not '2d'"],
     [['--interval', '10ms'], "--interval must be a time from 50ms to 86400s, like 10s, 500ms or 1m, not '10ms'"],
     [['--site', 'a/b'], "--site must be one topic level (no '/', '+' or '#'), not 'a/b'"],
+    [['--ha-prefix', 'home/+'], "--ha-prefix must be topic levels without wildcards, like homeassistant, not 'home/+'"],
     [['--url', 'localhost:1883'], "--url must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not 'localhost:1883'"],
     [['--mqtt-version', '4'], "--mqtt-version must be 5 or 3.1.1, not '4'"],
     [['--username', 'u'], '--username and --password (or THERMOPOST_MQTT_PASSWORD) go together']

@@ -40,7 +40,8 @@ test('bad options are refused with a message naming the option, before anything 
 test('the command line: a bad option exits 2 with the message and the usage', async (t) => {
   for (const [args, message] of [
     [['--devices', '0'], /--devices must be/],
-    [['--colour', 'blue'], /Unknown option '--colour'/]
+    [['--colour', 'blue'], /Unknown option '--colour'/],
+    [['--ha-prefix', 'home/#'], /--ha-prefix must be topic levels without wildcards, like homeassistant, not 'home\/#'/]
   ] as const) {
     const { code, stderr } = await runProgram(t, process.execPath, [thermopostBin, 'simulate', ...args])
     assert.equal(code, 2, args.join(' '))
