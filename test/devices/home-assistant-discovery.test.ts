@@ -39,7 +39,7 @@ const simulate = (url: string, extra: string[] = []): string[] => [
 const configs = (messages: readonly Received[], prefix: string, component: string): Received[] =>
   messages.filter((m) => m.topic.startsWith(`${prefix}/${component}/`))
 
-describe('thermopost simulate', { concurrency: true }, () => {
+describe('thermopost simulate', () => {
   test('announces each thermostat as a climate entity by default: retained, valid, one device each', async (t) => {
     const broker = await startBroker()
     t.after(() => broker.close())

@@ -69,7 +69,7 @@ async function assertMosquittoClientsWork(t: TestContext, port: number): Promise
   assert.match(wrong.stderr, /bad user name or password/i)
 }
 
-describe('moving from Mosquitto', { concurrency: true }, () => {
+describe('moving from Mosquitto', () => {
   test('thermopost broker --mosquitto-conf runs a Debian layout; mosquitto_pub and mosquitto_sub log in with a mosquitto_passwd password', async (t) => {
     const { dir, port } = await etcMosquitto(t)
     const broker = await startCliBroker(t, ['--mosquitto-conf', join(dir, 'mosquitto.conf')], 1)
