@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
 import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
+import { convertMosquittoConfUsage, runConvertMosquittoConfCommand } from '../broker/config/mosquitto/convert-mosquitto-conf-command.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
 import { version } from '../common/version.js'
 import { dashboardRouter } from '../dashboard/dashboard-router.js'
@@ -16,6 +17,8 @@ const usage = `Usage: thermopost <command> [options]
 Commands:
   agent     publish this machine's temperature sensors (thermal zones, hwmon, DS18B20) as devices
   broker    run the MQTT broker (thermopost broker --help for its options)
+  convert-mosquitto-conf
+            print a Mosquitto 2.x mosquitto.conf as the broker's YAML configuration
   passwd    manage a password file: thermopost passwd FILE add|delete|list [USER]
   service   store the readings' history, track devices, send setpoints, serve the API and the dashboard
   simulate  run a fleet of simulated thermostats against a broker
@@ -27,6 +30,7 @@ Run 'thermopost <command> --help' for a command's options.`
 const commands: Record<string, { run: (args: string[]) => Promise<void>; usage: string }> = {
   agent: { run: runAgentCommand, usage: agentUsage },
   broker: { run: runBrokerCommand, usage: brokerUsage },
+  'convert-mosquitto-conf': { run: runConvertMosquittoConfCommand, usage: convertMosquittoConfUsage },
   passwd: { run: runPasswdCommand, usage: passwdUsage },
   service: { run: (args) => runServiceCommand(args, { dashboard: dashboardRouter }), usage: serviceUsage },
   simulate: { run: runSimulateCommand, usage: simulateUsage },

@@ -16,6 +16,7 @@ import type { ClusterBrokerParts } from './cluster/cluster-broker-parts.js'
 import { brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
 import { resolveCluster } from './config/cluster.js'
 import { type ResolvedListener, resolveListeners } from './config/listeners.js'
+import { mosquittoConfFlag, withMosquittoConf } from './config/mosquitto/with-mosquitto-conf.js'
 import { readTlsContext, TlsFileError } from './listeners/tls.js'
 import { type BrokerOptions, defaultBrokerOptions } from './options.js'
 import { MemoryStore } from './store/memory.js'
@@ -27,12 +28,15 @@ import { StoreOpenError } from './store/store-open-error.js'
 /** Boolean keys that are bare flags; the other booleans take true or false. */
 const switches = new Set(['require_certificate', 'use_identity_as_username'])
 
-export const brokerUsage = `Usage: thermopost broker [--config FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--redis-key-prefix P] [--cluster URL --node-id NAME] [--recover] [--<option> VALUE ...]
+export const brokerUsage = `Usage: thermopost broker [--config FILE | --mosquitto-conf FILE] [--host HOST] [--port PORT] [--data-dir DIR] [--store sqlite|memory|redis] [--redis-url URL] [--redis-key-prefix P] [--cluster URL --node-id NAME] [--recover] [--<option> VALUE ...]
 
-Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --section, --recover
+Runs the MQTT broker in the foreground until SIGINT or SIGTERM. Every flag but --config, --mosquitto-conf, --section, --recover
 and --help is also a key of the config file, in snake_case (--max-inflight ↔ max_inflight); a flag wins over the file.
   --config FILE      a YAML config file (see the README); it can also hold several listeners of each kind
   --section NAME     read only that top-level key of the file (the all-in-one thermopost.yaml has a 'broker' section)
+  --mosquitto-conf FILE
+                     read a Mosquitto 2.x mosquitto.conf (and its include_dir) instead; a directive that cannot be
+                     honoured stops start-up with its file and line (thermopost convert-mosquitto-conf prints the YAML)
   --host HOST        address to listen on (default 127.0.0.1)
   --port PORT        TCP port (default 1883; 0 picks a free port, and the log line says which)
   --data-dir DIR     where the durable store keeps broker.db (default ./data)
@@ -79,13 +83,17 @@ ${Object.entries(defaultBrokerOptions)
 
 /** `thermopost broker`: reads its config file and flags, runs the broker, closes it cleanly on SIGINT / SIGTERM. */
 export async function runBrokerCommand(args: string[]): Promise<void> {
-  const read = await readCommandConfig(args, brokerConfigSchema, { switches, extraFlags: { recover: { type: 'boolean', default: false } } })
-  if (read === undefined) {
+  const given = await readCommandConfig(args, brokerConfigSchema, {
+    switches,
+    extraFlags: { recover: { type: 'boolean', default: false }, ...mosquittoConfFlag }
+  })
+  if (given === undefined) {
     console.log(brokerUsage)
     return
   }
-  const { config, file } = read
-  const { listeners, problems } = resolveListeners(config, file !== undefined)
+  const { read, fromConfigFile, notes } = await withMosquittoConf(given)
+  const { config } = read
+  const { listeners, problems } = resolveListeners(config, fromConfigFile)
   const { cluster, problems: clusterProblems } = resolveCluster(config, listeners[0]?.spec.port ?? 0)
   problems.push(...clusterProblems)
   if (problems.length > 0) throw read.problems(problems)
@@ -95,6 +103,8 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   }
 
   const logger = createLogger('broker')
+  for (const { origin, text } of notes)
+    logger.warn({ mosquittoConf: origin === undefined ? undefined : `${origin.file}:${origin.line}` }, text)
   const auth = await configureAuth({ passwordFile: config.password_file, aclFile: config.acl_file }, logger).catch(asCommandError)
   const dataDir = config.data_dir ?? './data'
   const storeKind = cluster !== undefined ? 'redis' : (config.store ?? 'sqlite')

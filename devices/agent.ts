@@ -3,6 +3,7 @@ import type { MetaMessage } from '../common/contract/meta.js'
 import { version } from '../common/version.js'
 import type { BackoffOptions } from './backoff.js'
 import { type CommandOutcome, DeviceLink } from './device-link.js'
+import { discoveryLinkOptions, discoveryTopic, sensorConfig } from './home-assistant.js'
 import type { Sensor } from './sensors/sensor.js'
 
 export interface AgentOptions {
@@ -16,6 +17,8 @@ export interface AgentOptions {
   username?: string
   password?: string
   backoff?: BackoffOptions
+  /** Home Assistant's discovery prefix: each sensor is announced there as a temperature sensor. Undefined: no discovery. */
+  homeAssistantPrefix?: string
   /** A sensor started failing (its first failed read after good ones, or at start). */
   onReadFailure?: (sensor: Sensor, error: Error) => void
   /** A failing sensor gave a reading again; `failures` is its count of failed attempts so far. */
@@ -71,7 +74,8 @@ class SensorDevice {
       password: options.password,
       backoff: options.backoff,
       meta: () => this.meta(),
-      onCommand: (command) => this.handle(command)
+      onCommand: (command) => this.handle(command),
+      ...(options.homeAssistantPrefix === undefined ? {} : discoveryLinkOptions(options.homeAssistantPrefix, () => this.announce()))
     })
   }
 
@@ -92,6 +96,13 @@ class SensorDevice {
 
   meta(): MetaMessage {
     return { model: this.sensor.model, firmware: version, unit: '°C', interval: this.interval }
+  }
+
+  /** Home Assistant discovery, retained: on every connect and whenever Home Assistant says it is back. */
+  private announce(): void {
+    const { site, homeAssistantPrefix } = this.options
+    const device = { site, device: this.sensor.id, model: this.sensor.model, firmware: version }
+    this.link.publish(discoveryTopic(site, this.sensor.id, 'sensor', homeAssistantPrefix), sensorConfig(device), true)
   }
 
   private schedule(at: number): void {

@@ -5,6 +5,8 @@ import { type CommandConfig, readCommandConfig } from '../common/config/command-
 import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
 import { openFileLimit } from './fd-limit.js'
 import { formatSummary } from './fleet-summary.js'
+import { DEFAULT_DISCOVERY_PREFIX } from './home-assistant.js'
+import { discoveryPrefix, noDiscoveryFlag } from './home-assistant-flags.js'
 import { Simulator, type SimulatorOptions } from './simulator.js'
 
 /** `thermopost simulate`: its flags, config file and usage, and the run of a simulated fleet (Simulator). */
@@ -20,16 +22,23 @@ SIGINT or SIGTERM (then every device publishes offline and disconnects).
 ${linkFlagsUsage}
   --format F           json (default) or compact (12 bytes; with MQTT 5, a topic alias for the reading topic)
   --flaky SHARE        share of devices, 0 to 1, whose connection drops about once a minute (default 0)
-  --home-assistant     publish Home Assistant discovery (needs --format json)
+  --ha-prefix P        Home Assistant's discovery prefix (default homeassistant): each thermostat is announced
+                       there as a climate entity, retained, and again when P/status says online
+  --no-ha-discovery    publish no Home Assistant discovery (off by itself with --format compact)
+  --home-assistant     insist on discovery: an error with --format compact
   --seed N             rooms, noise and drops repeat for the same seed (default 1)
   --report TIME        how often the summary line is printed (default 5s)
   --config FILE [--section NAME]
-                       the same settings from a YAML file (snake_case keys: time_scale, home_assistant ...,
+                       the same settings from a YAML file (snake_case keys: time_scale, ha_prefix, home_assistant: false ...,
                        url a list), or one section of it; a flag wins over the file`
 
 /** `thermopost simulate`: parses its flags, ramps the fleet up, prints a summary line every few seconds. */
 export async function runSimulateCommand(args: string[]): Promise<void> {
-  const read = await readCommandConfig(args, simulatorConfigSchema, { switches: new Set(['home_assistant']), repeatable: ['url'] })
+  const read = await readCommandConfig(args, simulatorConfigSchema, {
+    switches: new Set(['home_assistant']),
+    repeatable: ['url'],
+    extraFlags: noDiscoveryFlag
+  })
   if (read === undefined) {
     console.log(simulateUsage)
     return
@@ -48,6 +57,7 @@ export async function runSimulateCommand(args: string[]): Promise<void> {
   console.log(
     `simulating ${options.devices} thermostat(s) on ${options.sites} site(s) against ${options.urls.join(', ')}` +
       ` (MQTT ${options.mqttVersion === 5 ? '5' : '3.1.1'}, ${options.format}, every ${options.interval} s, time scale ${options.timeScale}` +
+      `, Home Assistant discovery ${options.homeAssistant ? `on ${options.homeAssistantPrefix}/` : 'off'}` +
       `${simulator.flakyCount > 0 ? `, ${simulator.flakyCount} flaky` : ''})`
   )
   let stopping = false
@@ -95,7 +105,9 @@ export const simulatorConfigSchema = z.strictObject({
   time_scale: z.number().positive().optional(),
   format: z.enum(['json', 'compact']).optional(),
   flaky: z.number().min(0).max(1).optional(),
+  /** Home Assistant discovery: on by default with format json. */
   home_assistant: z.boolean().optional(),
+  ha_prefix: discoveryPrefix.optional(),
   seed: z.number().int().min(0).optional(),
   report: z.union([z.string(), z.number()]).optional()
 })
@@ -113,9 +125,10 @@ function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): SimulatorOp
     })
   )
   const format = config.format ?? 'json'
-  const homeAssistant = config.home_assistant === true
-  if (homeAssistant && format === 'compact')
+  const asked = read.extra['no-ha-discovery'] === true ? false : config.home_assistant
+  if (asked === true && format === 'compact')
     throw read.problem('home_assistant', 'reads readings as JSON: it cannot be used with format compact')
+  const homeAssistant = asked ?? format === 'json'
   const devices = config.devices ?? 10
   return {
     urls,
@@ -129,6 +142,7 @@ function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): SimulatorOp
     password,
     flaky: config.flaky ?? 0,
     homeAssistant,
+    homeAssistantPrefix: config.ha_prefix ?? DEFAULT_DISCOVERY_PREFIX,
     seed: config.seed ?? 1
   }
 }

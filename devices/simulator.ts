@@ -23,6 +23,8 @@ export interface SimulatorOptions {
   /** Share of devices (0–1) whose link drops now and then, about once a minute each. */
   flaky: number
   homeAssistant: boolean
+  /** Home Assistant's discovery prefix; `homeassistant` by default. */
+  homeAssistantPrefix?: string
   seed: number
   /** Connection attempts in flight at once during ramp-up. */
   rampConcurrency?: number
@@ -68,6 +70,7 @@ export class Simulator {
         password: options.password,
         format: options.format,
         homeAssistant: options.homeAssistant,
+        homeAssistantPrefix: options.homeAssistantPrefix,
         counters: this.counters,
         backoff: options.backoff
       })

@@ -4,7 +4,7 @@ import type { Mode } from '../common/contract/mode.js'
 import type { ReadingFormat } from '../common/contract/reading-codec.js'
 import type { BackoffOptions } from './backoff.js'
 import { type CommandOutcome, DeviceLink } from './device-link.js'
-import { discoveryConfig, discoveryTopic, HOME_ASSISTANT_STATUS } from './home-assistant.js'
+import { climateConfig, DEFAULT_DISCOVERY_PREFIX, discoveryLinkOptions, discoveryTopic } from './home-assistant.js'
 import type { LinkCounters } from './link-counters.js'
 import type { ModelClock } from './model/model-clock.js'
 import { OutsideTemperature } from './model/outside-temperature.js'
@@ -33,7 +33,10 @@ export interface ThermostatOptions {
   username?: string
   password?: string
   format?: ReadingFormat
+  /** Publish Home Assistant discovery (a climate entity); needs format json. */
   homeAssistant?: boolean
+  /** Home Assistant's discovery prefix; `homeassistant` by default. */
+  homeAssistantPrefix?: string
   counters?: LinkCounters
   backoff?: BackoffOptions
   bufferLimit?: number
@@ -72,7 +75,7 @@ export class Thermostat implements Scheduled {
     })
     this.sensor = new Sensor(random)
     this.nextDue = options.firstReadingAt ?? now + random.next() * this.interval * 1000
-    const homeAssistant = options.homeAssistant === true
+    const prefix = options.homeAssistantPrefix ?? DEFAULT_DISCOVERY_PREFIX
     this.link = new DeviceLink({
       urls: options.urls,
       site: options.site,
@@ -87,15 +90,7 @@ export class Thermostat implements Scheduled {
       random: () => random.next(),
       meta: () => this.meta(),
       onCommand: (command) => this.handle(command),
-      ...(homeAssistant
-        ? {
-            extraSubscriptions: [HOME_ASSISTANT_STATUS],
-            onMessage: (topic, payload) => {
-              if (topic === HOME_ASSISTANT_STATUS && payload.toString() === 'online') this.announce()
-            },
-            onConnect: () => this.announce()
-          }
-        : {})
+      ...(options.homeAssistant === true ? discoveryLinkOptions(prefix, () => this.announce(prefix)) : {})
     })
   }
 
@@ -172,11 +167,11 @@ export class Thermostat implements Scheduled {
   }
 
   /** Home Assistant discovery, retained: on every connect and whenever Home Assistant says it is back. */
-  private announce(): void {
+  private announce(prefix: string): void {
     const { site, device } = this.options
     this.link.publish(
-      discoveryTopic(site, device),
-      discoveryConfig({ site, device, model: THERMOSTAT_MODEL, firmware: THERMOSTAT_FIRMWARE }),
+      discoveryTopic(site, device, 'climate', prefix),
+      climateConfig({ site, device, model: THERMOSTAT_MODEL, firmware: THERMOSTAT_FIRMWARE }),
       true
     )
   }

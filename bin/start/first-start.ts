@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { hashPassword } from '../../broker/auth/passwords.js'
+import { DEFAULT_DISCOVERY_PREFIX } from '../../devices/home-assistant.js'
 
 const login = z.strictObject({ username: z.string().min(1), password: z.string().min(16) })
 
@@ -41,7 +42,8 @@ export interface DataDir {
  * an ACL that gives each what it needs, and the API token. `credentials.json` keeps them in clear for
  * the supervisor and the person who started it; every file is readable by its owner only.
  */
-export async function prepareDataDir(dir: string): Promise<DataDir> {
+/** `haPrefix`: Home Assistant's discovery prefix the simulator may publish under (false: no discovery). */
+export async function prepareDataDir(dir: string, haPrefix: string | false = DEFAULT_DISCOVERY_PREFIX): Promise<DataDir> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const credentialsFile = join(dir, 'credentials.json')
   const passwordFile = join(dir, 'passwd')
@@ -55,7 +57,7 @@ export async function prepareDataDir(dir: string): Promise<DataDir> {
   }
   // Written on every start from the credentials, so a deleted or edited file cannot lock the parts out.
   await writePrivately(passwordFile, await passwordLines(credentials))
-  await writePrivately(aclFile, aclText(credentials))
+  await writePrivately(aclFile, aclText(credentials, haPrefix))
   return { dir, credentials, showCredentials: !existsSync(shownMarker), credentialsFile, shownMarker, passwordFile, aclFile }
 }
 
@@ -96,7 +98,7 @@ async function passwordLines(credentials: Credentials): Promise<string> {
 }
 
 /** What each login may do: `#` never reaches `$SYS`, so the service and the admin are given it by name. */
-function aclText({ service, simulator, admin }: Credentials): string {
+function aclText({ service, simulator, admin }: Credentials, haPrefix: string | false): string {
   return [
     "# Written by 'thermopost start' on every start.",
     `user ${admin.username}`,
@@ -109,7 +111,8 @@ function aclText({ service, simulator, admin }: Credentials): string {
     '',
     `user ${simulator.username}`,
     'topic readwrite thermopost/#',
-    'topic readwrite homeassistant/#',
+    // Its Home Assistant discovery configs, and Home Assistant's birth message it listens to.
+    ...(haPrefix === false ? [] : [`topic readwrite ${haPrefix}/#`]),
     ''
   ].join('\n')
 }

@@ -26,6 +26,8 @@ export interface StartSettings {
   /** Simulated thermostats; 0 runs no simulator. */
   devices: number
   timeScale: number
+  /** Home Assistant's discovery prefix the simulated thermostats are announced under; false: no discovery. */
+  haPrefix: string | false
   /** The YAML file with a section per part, when there is one. */
   config: string | undefined
 }
@@ -144,6 +146,7 @@ function simulatorSpec(settings: StartSettings, data: DataDir, extraArgs: string
       String(Math.min(2, devices)),
       '--report',
       '60s',
+      ...(settings.haPrefix === false ? ['--no-ha-discovery'] : ['--ha-prefix', settings.haPrefix]),
       ...extraArgs
     ],
     {

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CommandError, UsageError } from '../../common/command-errors.js'
+import { DEFAULT_DISCOVERY_PREFIX } from '../../devices/home-assistant.js'
+import { discoveryPrefix } from '../../devices/home-assistant-flags.js'
 import { checkConfigSections } from './config-sections.js'
 import { type DataDir, markCredentialsShown, prepareDataDir } from './first-start.js'
 import { freePort } from './free-port.js'
@@ -28,6 +30,8 @@ dies is restarted with a growing delay; after 5 restarts in a row it is given up
   --nodes N         broker nodes (default 1; env THERMOPOST_NODES): more than one run as a cluster on a local
                     Redis (Debian's redis-server) on a free loopback port, node K on the MQTT port + K - 1
   --time-scale N    the simulated rooms warm and cool N times faster than real time (default 10)
+  --ha-prefix P     Home Assistant's discovery prefix the thermostats are announced under (default homeassistant)
+  --no-ha-discovery announce no thermostat to Home Assistant
   --config FILE     one YAML file with a section per part (broker:, service:, simulator:); default
                     ./thermopost.yaml when it exists. Each part checks its own section.
 
@@ -43,7 +47,7 @@ export async function runStartCommand(args: string[]): Promise<void> {
   if (settings.config !== undefined) await checkConfigSections(settings.config)
   let data: DataDir
   try {
-    data = await prepareDataDir(settings.dataDir)
+    data = await prepareDataDir(settings.dataDir, settings.haPrefix)
   } catch (error) {
     throw new CommandError((error as Error).message)
   }
@@ -63,6 +67,8 @@ async function startSettingsFrom(args: string[]): Promise<StartSettings | undefi
       devices: { type: 'string', default: process.env.THERMOPOST_DEVICES ?? '4' },
       nodes: { type: 'string', default: process.env.THERMOPOST_NODES ?? '1' },
       'time-scale': { type: 'string', default: '10' },
+      'ha-prefix': { type: 'string', default: DEFAULT_DISCOVERY_PREFIX },
+      'no-ha-discovery': { type: 'boolean', default: false },
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
@@ -83,7 +89,10 @@ async function startSettingsFrom(args: string[]): Promise<StartSettings | undefi
   const config = values.config ?? (existsSync('thermopost.yaml') ? 'thermopost.yaml' : undefined)
   if (config !== undefined && !existsSync(config)) throw new CommandError(`cannot read the config file ${config}: it does not exist`)
   const redisPort = nodes > 1 ? await freePort(host) : undefined
-  return { dataDir: resolve(values['data-dir']!), host, httpPort, mqttPorts, redisPort, devices, timeScale, config }
+  const haPrefix = values['no-ha-discovery'] === true ? false : values['ha-prefix']!
+  const prefixProblem = haPrefix === false ? undefined : discoveryPrefix.safeParse(haPrefix).error?.issues[0]?.message
+  if (prefixProblem !== undefined) throw new UsageError(`--ha-prefix ${prefixProblem}, not '${haPrefix}'`)
+  return { dataDir: resolve(values['data-dir']!), host, httpPort, mqttPorts, redisPort, devices, timeScale, haPrefix, config }
 }
 
 /** A local cluster is for trying failover on one machine; more nodes than this only share its cores thinner. */

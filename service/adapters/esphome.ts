@@ -1,5 +1,5 @@
 import { type Adapter, type AdapterResult, noReading, notMine, readings, unrecognized } from './adapter.js'
-import { adapterReading } from './adapter-reading.js'
+import { adapterReading, adapterStatus } from './adapter-reading.js'
 import { type JsonObject, parseJsonObject, parsePlainNumber } from './payload-values.js'
 import { isTemperatureUnit, toCelsius } from './temperature-unit.js'
 
@@ -13,6 +13,9 @@ import { isTemperatureUnit, toCelsius } from './temperature-unit.js'
  * object id is 'temperature' or 'temp' (`living_room_temperature`); a config, once seen, decides.
  * State topics outside `{node}/sensor/{object_id}/state` (a custom topic prefix with slashes) are
  * not subscribed. States carry no time: the receive time is used.
+ *
+ * Availability: ESPHome's birth and will, `online` / `offline` retained on `{node}/status`, is the status
+ * of the node and every sensor of it (Home Assistant's own `homeassistant/status` is not a node's).
  *
  * Device id: `esphome/{node}/{object_id}`.
  */
@@ -68,7 +71,8 @@ export function createEsphomeAdapter(options: EsphomeOptions = {}): Adapter {
     name: source,
     subscriptions: [
       { filter: '+/sensor/+/state', shareable: true },
-      { filter: `${discovery}/sensor/+/+/config`, shareable: false }
+      { filter: `${discovery}/sensor/+/+/config`, shareable: false },
+      { filter: '+/status', shareable: false }
     ],
     decode(topic, payload, receivedAt) {
       const levels = topic.split('/')
@@ -77,9 +81,17 @@ export function createEsphomeAdapter(options: EsphomeOptions = {}): Adapter {
       }
       if (levels.length === 5 && levels[0] === discovery && levels[1] === 'sensor' && levels[4] === 'config')
         return decodeConfig(topic, payload)
+      if (levels.length === 2 && levels[1] === 'status' && levels[0] !== discovery) return decodeStatus(levels[0], payload, receivedAt)
       return notMine
     }
   }
+}
+
+function decodeStatus(node: string, payload: Buffer, receivedAt: number): AdapterResult {
+  const state = payload.toString('utf8')
+  if (state !== 'online' && state !== 'offline')
+    return unrecognized(`status ${JSON.stringify(state.slice(0, 40))} is neither online nor offline`)
+  return { kind: 'status', status: adapterStatus(source, node, state === 'online', state, receivedAt) }
 }
 
 function field(config: JsonObject, short: string, long: string): string | undefined {

@@ -1,5 +1,5 @@
 import { type Adapter, type AdapterResult, noReading, notMine, readings, unrecognized } from './adapter.js'
-import { adapterReading, type ReadingExtras } from './adapter-reading.js'
+import { adapterReading, adapterStatus, type ReadingExtras } from './adapter-reading.js'
 import { finiteNumber, type JsonObject, parseJsonObject, parsePlainNumber, zonedTime } from './payload-values.js'
 
 /**
@@ -9,7 +9,10 @@ import { finiteNumber, type JsonObject, parseJsonObject, parsePlainNumber, zoned
  * ('heat' | 'idle' | ...). Always °C. The time is `last_seen` when Z2M adds it with a zone (ISO 8601
  * or epoch ms), else the receive time.
  *
- * Not readings: `zigbee2mqtt/bridge/...`, and the `/set`, `/get` and `/availability` subtopics.
+ * Not readings: `zigbee2mqtt/bridge/...`, and the `/set` and `/get` subtopics. `/availability` is the
+ * device's status: `{"state":"online"}` / `{"state":"offline"}` (or plain `online` / `offline`, Z2M's legacy
+ * payload), retained, so it has a plain subscription of its own besides the shared one (one topic level of
+ * friendly name; deeper names get the live changes through the shared subscription).
  * With `output: attribute`, a device's attributes arrive one per subtopic as plain values: the
  * `temperature` / `local_temperature` ones are read, the others passed over.
  *
@@ -29,11 +32,16 @@ export function createZigbee2mqttAdapter(options: Zigbee2mqttOptions = {}): Adap
   const base = options.baseTopic ?? 'zigbee2mqtt'
   return {
     name: source,
-    subscriptions: [{ filter: `${base}/#`, shareable: true }],
+    subscriptions: [
+      { filter: `${base}/#`, shareable: true },
+      { filter: `${base}/+/availability`, shareable: false }
+    ],
     decode(topic, payload, receivedAt) {
       if (!topic.startsWith(`${base}/`)) return notMine
       const levels = topic.slice(base.length + 1).split('/')
-      if (levels[0] === 'bridge' || levels.at(-1) === 'availability') return noReading
+      if (levels[0] === 'bridge') return noReading
+      if (levels.length > 1 && levels.at(-1) === 'availability')
+        return decodeAvailability(levels.slice(0, -1).join('/'), payload, receivedAt)
       if (levels.slice(1).some((level) => commandLevels.has(level))) return noReading
       const state = parseJsonObject(payload)
       if (typeof state !== 'string') return decodeState(levels.join('/'), state, receivedAt)
@@ -41,6 +49,14 @@ export function createZigbee2mqttAdapter(options: Zigbee2mqttOptions = {}): Adap
       return decodeAttribute(levels, payload, receivedAt)
     }
   }
+}
+
+function decodeAvailability(name: string, payload: Buffer, receivedAt: number): AdapterResult {
+  const json = parseJsonObject(payload)
+  const state = typeof json === 'string' ? payload.toString('utf8') : json.state
+  if (state !== 'online' && state !== 'offline')
+    return unrecognized(`availability ${JSON.stringify(String(state).slice(0, 40))} is neither online nor offline`)
+  return { kind: 'status', status: adapterStatus(source, name, state === 'online', state, receivedAt) }
 }
 
 function decodeState(name: string, state: JsonObject, receivedAt: number): AdapterResult {

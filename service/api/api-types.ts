@@ -53,6 +53,11 @@ export interface CommandRecord {
   reason?: string
   /** Sent again by the service itself to restore the desired setpoint (not by a user). */
   automatic?: boolean
+  /**
+   * Sent by someone else straight to the device's command topic as a bare value (Home Assistant's climate
+   * entity, mosquitto_pub): the service knows it only from the device's answer, so it is recorded answered.
+   */
+  external?: boolean
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical'

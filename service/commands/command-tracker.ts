@@ -135,10 +135,14 @@ export class CommandTracker implements CommandDesk {
       this.options.logger.warn({ topic, reason: error.message }, 'an ack the service cannot read')
       return
     }
-    if (ack.id === undefined) return
+    const deviceId = `${parsed.site}/${parsed.device}`
+    if (ack.id === undefined) {
+      this.recordExternal(deviceId, ack)
+      return
+    }
     const record = this.pending.get(ack.id)?.record ?? this.options.log.get(ack.id)
-    // Someone else's command (Home Assistant, a person with mosquitto_pub), or one for another device.
-    if (record === undefined || record.deviceId !== `${parsed.site}/${parsed.device}`) return
+    // Another service's command, or one for another device.
+    if (record === undefined || record.deviceId !== deviceId) return
     // The same ack again: a redelivery, or through a dead peer's session this instance holds.
     if (PROGRESS[record.state] === PROGRESS.acked) return
     this.pending.delete(record.id)
@@ -223,6 +227,32 @@ export class CommandTracker implements CommandDesk {
     // An answer (or the device coming online) that came before the PUBACK was logged already.
     if (record.state === initial) this.save(record)
     return { ...record }
+  }
+
+  /**
+   * The device's answer to a bare-value command someone else sent on its command topic (Home Assistant, a
+   * person with mosquitto_pub): recorded as that command, already answered, so the history shows it; an
+   * acknowledged setpoint becomes the desired one, so the service does not put the old one back.
+   */
+  private recordExternal(deviceId: string, ack: AckMessage): void {
+    const now = this.now()
+    const outcome: Pick<CommandRecord, 'appliedValue' | 'reason'> = ack.ok
+      ? ack.value === undefined
+        ? {}
+        : { appliedValue: ack.value }
+      : { reason: ack.reason ?? 'refused by the device' }
+    this.record({
+      id: randomUUID(),
+      deviceId,
+      name: ack.command,
+      ...(ack.value === undefined ? {} : { value: ack.value }),
+      state: ack.ok ? 'acked' : 'refused',
+      createdAt: now,
+      updatedAt: now,
+      external: true,
+      ...outcome
+    })
+    if (ack.ok && ack.command === 'setpoint' && typeof ack.value === 'number') this.setDesired(deviceId, ack.value, now)
   }
 
   private tick(): void {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -10,6 +9,7 @@ import { runAgentCommand } from '../../devices/agent-command.js'
 import { startBroker } from '../helpers/broker.js'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { runProgram } from '../helpers/run-program.js'
+import { spawnThermopost } from '../helpers/thermopost-process.js'
 import { waitFor, watch } from './helpers/device-fixture.js'
 import { fakeSysfs, oneOfEachKind } from './sensors/fake-sysfs.js'
 
@@ -38,6 +38,7 @@ test('bad options are usage errors naming the option', async () => {
     [['--interval', '2d'], "--interval must be a time from 50ms to 86400s, like 10s, 500ms or 1m, not '2d'"],
     [['--interval', '10ms'], "--interval must be a time from 50ms to 86400s, like 10s, 500ms or 1m, not '10ms'"],
     [['--site', 'a/b'], "--site must be one topic level (no '/', '+' or '#'), not 'a/b'"],
+    [['--ha-prefix', 'home/+'], "--ha-prefix must be topic levels without wildcards, like homeassistant, not 'home/+'"],
     [['--url', 'localhost:1883'], "--url must look like mqtt://HOST:PORT (or mqtts://, ws://, wss://), not 'localhost:1883'"],
     [['--mqtt-version', '4'], "--mqtt-version must be 5 or 3.1.1, not '4'"],
     [['--username', 'u'], '--username and --password (or THERMOPOST_MQTT_PASSWORD) go together']
@@ -62,34 +63,30 @@ test("it publishes the fake tree's sensors until SIGTERM, then leaves them offli
   t.after(() => broker.close())
   const { inbox } = await watch(t, broker.url, ['thermopost/bench/+/reading', 'thermopost/bench/+/status'])
   const root = fakeSysfs(t, oneOfEachKind)
-  const child = spawn(
-    process.execPath,
-    [thermopostBin, 'agent', '--sysfs-root', root, '--url', broker.url, '--site', 'bench', '--interval', '100ms'],
-    { stdio: ['ignore', 'pipe', 'pipe'] }
-  )
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
+  const { child, output } = spawnThermopost(t, [
+    'agent',
+    '--sysfs-root',
+    root,
+    '--url',
+    broker.url,
+    '--site',
+    'bench',
+    '--interval',
+    '100ms'
+  ])
 
   const devices = ['thermal-zone0-x86_pkg_temp', 'hwmon-coretemp-coretemp.0-temp1', 'w1-28-0316a2795aff']
   const readings = (device: string) => inbox.all.filter((m) => m.topic === deviceTopic('bench', device, 'reading'))
-  await waitFor(() => devices.every((device) => readings(device).length > 0), `a reading from each sensor; output: ${output}`)
+  await waitFor(() => devices.every((device) => readings(device).length > 0), `a reading from each sensor; output: ${output()}`)
   assert.deepEqual(
     devices.map((device) => decodeReading(readings(device)[0]!.payload).temperature),
     [52, 45, -1.25]
   )
-  assert.match(output, /publishing 3 sensor\(s\) as thermopost\/bench\/<sensor>/)
+  assert.match(output(), /publishing 3 sensor\(s\) as thermopost\/bench\/<sensor>/)
 
   child.kill('SIGTERM')
   const [code] = (await once(child, 'close')) as [number | null]
-  assert.equal(code, 0, output)
+  assert.equal(code, 0, output())
   const statuses = (device: string) =>
     inbox.all.filter((m) => m.topic === deviceTopic('bench', device, 'status')).map((m) => m.payload.toString())
   assert.deepEqual(

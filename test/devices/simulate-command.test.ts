@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +11,7 @@ import { runSimulateCommand } from '../../devices/simulate-command.js'
 import { startBroker } from '../helpers/broker.js'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { runProgram } from '../helpers/run-program.js'
+import { spawnThermopost } from '../helpers/thermopost-process.js'
 import { waitFor, watch } from './helpers/device-fixture.js'
 
 /** `thermopost simulate` as a user runs it: bad options, and a small fleet against a broker. */
@@ -40,7 +40,8 @@ test('bad options are refused with a message naming the option, before anything 
 test('the command line: a bad option exits 2 with the message and the usage', async (t) => {
   for (const [args, message] of [
     [['--devices', '0'], /--devices must be/],
-    [['--colour', 'blue'], /Unknown option '--colour'/]
+    [['--colour', 'blue'], /Unknown option '--colour'/],
+    [['--ha-prefix', 'home/#'], /--ha-prefix must be topic levels without wildcards, like homeassistant, not 'home\/#'/]
   ] as const) {
     const { code, stderr } = await runProgram(t, process.execPath, [thermopostBin, 'simulate', ...args])
     assert.equal(code, 2, args.join(' '))
@@ -53,36 +54,21 @@ test('simulate --devices 3 --time-scale 60 produces readings from every device, 
   const broker = await startBroker()
   t.after(() => broker.close())
   const observer = await watch(t, broker.url, ['thermopost/+/+/reading', 'thermopost/+/+/status'])
-  const child = spawn(
-    process.execPath,
-    [
-      thermopostBin,
-      'simulate',
-      '--url',
-      broker.url,
-      '--devices',
-      '3',
-      '--sites',
-      '2',
-      '--time-scale',
-      '60',
-      '--interval',
-      '100ms',
-      '--report',
-      '200ms'
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] }
-  )
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
+  const { child, output } = spawnThermopost(t, [
+    'simulate',
+    '--url',
+    broker.url,
+    '--devices',
+    '3',
+    '--sites',
+    '2',
+    '--time-scale',
+    '60',
+    '--interval',
+    '100ms',
+    '--report',
+    '200ms'
+  ])
 
   const devices = ['site-1/room-00001', 'site-2/room-00002', 'site-1/room-00003']
   const readingsOf = (device: string) => observer.inbox.all.filter((m) => m.topic === `thermopost/${device}/reading`)
@@ -92,15 +78,15 @@ test('simulate --devices 3 --time-scale 60 produces readings from every device, 
     assert.ok(reading.temperature > 10 && reading.temperature < 30, `${device}: ${reading.temperature} °C`)
     assert.equal(reading.mode, 'heat')
   }
-  await waitFor(() => /connected 3\/3 {2}readings\/s \d+/.test(output), 'a summary line')
+  await waitFor(() => /connected 3\/3 {2}readings\/s \d+/.test(output()), 'a summary line')
 
   child.kill('SIGTERM')
   const [code] = (await once(child, 'exit')) as [number | null]
-  assert.equal(code, 0, output)
+  assert.equal(code, 0, output())
   const [site, device] = devices[0]!.split('/') as [string, string]
   const statuses = observer.inbox.all.filter((m) => m.topic === deviceTopic(site, device, 'status')).map((m) => m.payload.toString())
   assert.deepEqual(statuses, ['online', 'offline'])
-  assert.match(output, /SIGTERM: disconnecting 3 device/)
+  assert.match(output(), /SIGTERM: disconnecting 3 device/)
 })
 
 test("the simulator section of a config file: its keys, a flag over them, and a mistake at the file's line", async (t) => {

@@ -55,3 +55,17 @@ test('a damaged credentials file stops with a message that says what to do', asy
   writeFileSync(first.credentialsFile, '{"service": 1}')
   await assert.rejects(prepareDataDir(dir), /credentials\.json is not a credentials file .*remove it to generate new credentials/)
 })
+
+test("the simulator may publish under Home Assistant's discovery prefix it is given, and nowhere else without one", async (t) => {
+  const rulesOf = (file: string): string[] => readFileSync(file, 'utf8').split('\n')
+  const byDefault = await prepareDataDir(emptyDir(t))
+  assert.ok(rulesOf(byDefault.aclFile).includes('topic readwrite homeassistant/#'))
+  const moved = await prepareDataDir(emptyDir(t), 'ha/upstairs')
+  assert.ok(rulesOf(moved.aclFile).includes('topic readwrite ha/upstairs/#'))
+  assert.ok(!rulesOf(moved.aclFile).includes('topic readwrite homeassistant/#'))
+  const none = await prepareDataDir(emptyDir(t), false)
+  assert.deepEqual(
+    rulesOf(none.aclFile).filter((line) => line.includes('homeassistant') || line.includes('ha/')),
+    []
+  )
+})

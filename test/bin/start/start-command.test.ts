@@ -42,6 +42,7 @@ describe('thermopost start', () => {
       await new Promise((resolve) => setTimeout(resolve, 200))
       devices = ((await (await fetch(`${first.dashboard}/api/devices`, auth)).json()) as { devices: typeof devices }).devices
     }
+    assert.match(first.output(), /simulator .*Home Assistant discovery on homeassistant\//, 'npm start announces the thermostats')
     assert.equal(await stop(first), 0)
     assert.match(first.output(), /simulator .*stopped/)
     assert.match(first.output(), /broker +INFO +closed/)

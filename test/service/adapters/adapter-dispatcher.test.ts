@@ -118,7 +118,10 @@ test('plain filters overlap shareable ones only where no reading can arrive', ()
   // A message matching a plain and a shared subscription reaches an instance twice. That is harmless
   // for a status (applied twice, same result) but would store a reading twice, so the only overlaps
   // allowed are these: the shared topic would be Shelly's `{prefix}/status/LWT` or `.../$state`,
-  // which is no temperature component.
+  // which is no temperature component. Zigbee2MQTT's retained availability has a plain filter of its own
+  // beside the shared `zigbee2mqtt/#`, and carries no reading either (nor is `availability` a Shelly
+  // component). ESPHome's `+/status` meets `zigbee2mqtt/#` only at a Z2M device named `status`: the
+  // service subscribes with MQTT 5 subscription identifiers, so that copy goes to ESPHome alone.
   const { filters } = new AdapterDispatcher(createAdapters())
   const overlaps: string[] = []
   for (const plain of filters.filter((f) => !f.shareable)) {
@@ -126,7 +129,13 @@ test('plain filters overlap shareable ones only where no reading can arrive', ()
       if (filtersOverlap(plain.filter.split('/'), shared.filter.split('/'))) overlaps.push(`${plain.filter} ~ ${shared.filter}`)
     }
   }
-  assert.deepEqual(overlaps, ['tele/+/LWT ~ +/status/+', 'homie/+/$state ~ +/status/+'])
+  assert.deepEqual(overlaps, [
+    'tele/+/LWT ~ +/status/+',
+    'zigbee2mqtt/+/availability ~ +/status/+',
+    'zigbee2mqtt/+/availability ~ zigbee2mqtt/#',
+    '+/status ~ zigbee2mqtt/#',
+    'homie/+/$state ~ +/status/+'
+  ])
 })
 
 test('dispatched by subscription identifier, a message goes only to the adapters of the filter that delivered it', () => {

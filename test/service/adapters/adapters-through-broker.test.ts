@@ -20,6 +20,8 @@ test("each format, published to the broker, arrives once through the adapters' s
   await devices.client.publishAsync('thermopost/home/hall/status', 'online', retained)
   await devices.client.publishAsync('tele/kitchen/LWT', 'Online', retained)
   await devices.client.publishAsync('homie/greenhouse/$state', 'ready', retained)
+  await devices.client.publishAsync('garage/status', 'online', retained)
+  await devices.client.publishAsync('zigbee2mqtt/bedroom_trv/availability', JSON.stringify({ state: 'offline' }), retained)
   await devices.client.publishAsync('homie/greenhouse/climate/inside/$datatype', 'float', retained)
   await devices.client.publishAsync('homie/greenhouse/climate/inside/$unit', '°F', retained)
   await devices.client.publishAsync(
@@ -35,8 +37,20 @@ test("each format, published to the broker, arrives once through the adapters' s
   }
   const dispatch = (m: Received): Dispatched =>
     dispatcher.dispatch(m.topic, m.payload, Date.now(), m.packet.properties?.subscriptionIdentifier)
-  const metadata = (await service.inbox.take(6)).map(dispatch)
-  assert.deepEqual(metadata.map((d) => d.result.kind).sort(), ['no-reading', 'no-reading', 'no-reading', 'status', 'status', 'status'])
+  const metadata = (await service.inbox.take(8)).map(dispatch)
+  assert.deepEqual(metadata.map((d) => d.result.kind).sort(), [
+    'no-reading',
+    'no-reading',
+    'no-reading',
+    'status',
+    'status',
+    'status',
+    'status',
+    'status'
+  ])
+  const statuses = metadata.flatMap(({ result }) => (result.kind === 'status' ? [`${result.status.deviceId} ${result.status.online}`] : []))
+  assert.ok(statuses.includes('esphome/garage true'), statuses.join(', '))
+  assert.ok(statuses.includes('zigbee2mqtt/bedroom_trv false'), statuses.join(', '))
 
   const live: Array<[string, string | object | Buffer]> = [
     ['thermopost/home/hall/reading', encodeReading({ time: 1704452400000, temperature: 20.5, setpoint: 21, heating: true }, 'json')],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createEsphomeAdapter } from '../../../service/adapters/esphome.js'
-import { assertUnrecognized, decode, RECEIVED_AT, readingsOf } from './decode.js'
+import { assertStatusWords, assertUnrecognized, decode, RECEIVED_AT, readingsOf } from './decode.js'
 
 // Fixtures follow ESPHome's MQTT component: plain-text states on {node}/sensor/{object_id}/state and
 // Home Assistant discovery configs, with ESPHome's abbreviated keys, on
@@ -77,6 +77,20 @@ test("'nan', empty and text states of a thermometer are unrecognized; a broken c
 test('other topics are not claimed', () => {
   const adapter = createEsphomeAdapter()
   assert.equal(decode(adapter, 'livingroom/switch/relay/state', 'ON').kind, 'not-mine')
-  assert.equal(decode(adapter, 'livingroom/status', 'online').kind, 'not-mine')
   assert.equal(decode(adapter, 'homeassistant/binary_sensor/livingroom/door/config', {}).kind, 'not-mine')
+})
+
+test("a node's online / offline on {node}/status is the status of the node and its sensors; Home Assistant's own is not a node's", () => {
+  const adapter = createEsphomeAdapter()
+  assert.ok(
+    adapter.subscriptions.some(({ filter, shareable }) => filter === '+/status' && !shareable),
+    'retained: a plain subscription'
+  )
+  assertStatusWords(
+    adapter,
+    'livingroom/status',
+    { online: 'online', offline: 'offline', invalid: 'rebooting', reason: /status "rebooting" is neither online nor offline/ },
+    { deviceId: 'esphome/livingroom', site: 'esphome', device: 'livingroom', source: 'esphome' }
+  )
+  assert.equal(decode(adapter, 'homeassistant/status', 'online').kind, 'not-mine')
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createZigbee2mqttAdapter } from '../../../service/adapters/zigbee2mqtt.js'
-import { assertUnrecognized, decode, RECEIVED_AT, readingsOf } from './decode.js'
+import { assertStatusWords, assertUnrecognized, decode, RECEIVED_AT, readingsOf, statusOf } from './decode.js'
 
 // Fixtures follow Zigbee2MQTT's device state messages: one JSON object per device on
 // zigbee2mqtt/{friendly_name}, with the exposes of that device.
@@ -63,8 +63,27 @@ test('devices without a thermometer, the bridge and command subtopics carry no r
   assert.equal(decode(adapter, 'zigbee2mqtt/bridge/logging', { level: 'info', message: 'MQTT publish' }).kind, 'no-reading')
   assert.equal(decode(adapter, 'zigbee2mqtt/bedroom_trv/set', { occupied_heating_setpoint: 21 }).kind, 'no-reading')
   assert.equal(decode(adapter, 'zigbee2mqtt/bedroom_trv/get', { local_temperature: '' }).kind, 'no-reading')
-  assert.equal(decode(adapter, 'zigbee2mqtt/bedroom_trv/availability', { state: 'offline' }).kind, 'no-reading')
   assert.equal(decode(adapter, 'tele/kitchen/SENSOR', { temperature: 20 }).kind, 'not-mine')
+})
+
+test('availability, JSON or the legacy plain word, is the status of the device', () => {
+  const adapter = createZigbee2mqttAdapter()
+  const expected = { deviceId: 'zigbee2mqtt/bedroom_trv', site: 'zigbee2mqtt', device: 'bedroom_trv', source: 'zigbee2mqtt' }
+  assert.deepEqual(statusOf(decode(adapter, 'zigbee2mqtt/bedroom_trv/availability', { state: 'offline' })), {
+    ...expected,
+    online: false,
+    state: 'offline',
+    time: RECEIVED_AT
+  })
+  assert.equal(statusOf(decode(adapter, 'zigbee2mqtt/bedroom_trv/availability', { state: 'online' })).online, true)
+  assertStatusWords(
+    adapter,
+    'zigbee2mqtt/bedroom_trv/availability',
+    { online: 'online', offline: 'offline', invalid: 'maybe', reason: /availability "maybe" is neither online nor offline/ },
+    expected
+  )
+  assertUnrecognized(decode(adapter, 'zigbee2mqtt/bedroom_trv/availability', { state: 'ON' }), /neither online nor offline/)
+  assert.equal(statusOf(decode(adapter, 'zigbee2mqtt/floor1/hall/availability', { state: 'online' })).deviceId, 'zigbee2mqtt/floor1/hall')
 })
 
 test('attribute output: the temperature subtopic is read, other attributes are passed over', () => {
@@ -85,7 +104,10 @@ test('malformed states are unrecognized', () => {
 
 test('a configured base topic', () => {
   const adapter = createZigbee2mqttAdapter({ baseTopic: 'z2m-upstairs' })
-  assert.deepEqual(adapter.subscriptions, [{ filter: 'z2m-upstairs/#', shareable: true }])
+  assert.deepEqual(adapter.subscriptions, [
+    { filter: 'z2m-upstairs/#', shareable: true },
+    { filter: 'z2m-upstairs/+/availability', shareable: false }
+  ])
   assert.equal(readingsOf(decode(adapter, 'z2m-upstairs/nursery', { temperature: 22.2 }))[0].deviceId, 'zigbee2mqtt/nursery')
   assert.equal(decode(adapter, 'zigbee2mqtt/nursery', { temperature: 22.2 }).kind, 'not-mine')
 })

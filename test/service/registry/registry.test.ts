@@ -92,3 +92,29 @@ test("an adapter's status covers the sensors beneath it", async (t) => {
   await device.client.publishAsync('tele/boiler/LWT', 'Offline', { qos: 1, retain: true })
   await waitFor(() => service.devices.list().filter((d) => d.state === 'offline').length === 2, 'the sensors offline with their device')
 })
+
+test("ESPHome's {node}/status and Zigbee2MQTT's availability take their devices online and offline", async (t) => {
+  const { running, start } = await serviceSetup(t)
+  const service = await start()
+  const device = await RawDevice.connect(t, running.url, 'x', 'y')
+  await device.client.publishAsync('garage/sensor/outside_temperature/state', '4.5', { qos: 1 })
+  await device.client.publishAsync('zigbee2mqtt/bedroom_trv', JSON.stringify({ local_temperature: 19.5 }), { qos: 1 })
+  const state = (id: string) => service.devices.get(id)?.state
+  await waitFor(
+    () => state('esphome/garage/outside_temperature') === 'online' && state('zigbee2mqtt/bedroom_trv') === 'online',
+    'both read'
+  )
+
+  await device.client.publishAsync('garage/status', 'offline', { qos: 1, retain: true })
+  await device.client.publishAsync('zigbee2mqtt/bedroom_trv/availability', JSON.stringify({ state: 'offline' }), { qos: 1, retain: true })
+  await waitFor(
+    () => state('esphome/garage/outside_temperature') === 'offline' && state('zigbee2mqtt/bedroom_trv') === 'offline',
+    'both offline from their availability'
+  )
+  await device.client.publishAsync('garage/status', 'online', { qos: 1, retain: true })
+  await device.client.publishAsync('zigbee2mqtt/bedroom_trv/availability', 'online', { qos: 1, retain: true })
+  await waitFor(
+    () => state('esphome/garage/outside_temperature') === 'online' && state('zigbee2mqtt/bedroom_trv') === 'online',
+    'both online again (Zigbee2MQTT in its legacy plain form)'
+  )
+})
