@@ -9,6 +9,7 @@ import type { ReadingMessage } from '../common/contract/reading-message.js'
 import { STATUS_OFFLINE, STATUS_ONLINE } from '../common/contract/status.js'
 import { commandFilter, deviceTopic, parseDeviceTopic } from '../common/contract/topics.js'
 import { Backoff, type BackoffOptions, defaultBackoff } from './backoff.js'
+import { endCleanly } from './end-cleanly.js'
 import { LinkCounters } from './link-counters.js'
 import { ReadingBuffer } from './reading-buffer.js'
 
@@ -140,22 +141,12 @@ export class DeviceLink {
     const client = this.client
     this.client = undefined
     if (client === undefined) return
-    if (this.connected) {
-      this.setDisconnected()
-      const done = (async () => {
-        await client.publishAsync(this.statusTopic, STATUS_OFFLINE, { qos: 1, retain: true })
-        await client.endAsync()
-      })()
-      // A broker that went away meanwhile never acknowledges: stop waiting when the socket closes, or at the latest after a while.
-      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_TIMEOUT_MS)
-      })
-      await Promise.race([done.catch(() => {}), closed, timeout])
-      clearTimeout(timer)
+    if (!this.connected) {
+      client.end(true)
+      return
     }
-    client.end(true)
+    this.setDisconnected()
+    await endCleanly(client, () => client.publishAsync(this.statusTopic, STATUS_OFFLINE, { qos: 1, retain: true }), STOP_TIMEOUT_MS)
   }
 
   private connect(): void {

@@ -3,9 +3,11 @@ import { onStopRequest } from '../common/close-on-signals.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
 import { type CommandConfig, readCommandConfig } from '../common/config/command-config.js'
 import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
+import { isSparkplugId } from '../common/sparkplug/sparkplug-topics.js'
 import { openFileLimit } from './fd-limit.js'
 import { formatSummary } from './fleet-summary.js'
 import { Simulator, type SimulatorOptions } from './simulator.js'
+import { SparkplugFleet, type SparkplugFleetOptions } from './sparkplug/sparkplug-fleet.js'
 
 /** `thermopost simulate`: its flags, config file and usage, and the run of a simulated fleet (Simulator). */
 
@@ -18,7 +20,9 @@ SIGINT or SIGTERM (then every device publishes offline and disconnects).
   --interval TIME      between readings, wall clock: 5s (default), 500ms, 1m
   --time-scale N       the rooms' physics runs N times faster than the wall clock (default 1)
 ${linkFlagsUsage}
-  --format F           json (default) or compact (12 bytes; with MQTT 5, a topic alias for the reading topic)
+  --format F           json (default) or compact (12 bytes; with MQTT 5, a topic alias for the reading topic),
+                       or sparkplug: Sparkplug B 3.0, each site an edge node and each thermostat a device of it
+  --group NAME         the Sparkplug group of --format sparkplug (default thermopost)
   --flaky SHARE        share of devices, 0 to 1, whose connection drops about once a minute (default 0)
   --home-assistant     publish Home Assistant discovery (needs --format json)
   --seed N             rooms, noise and drops repeat for the same seed (default 1)
@@ -44,9 +48,10 @@ export async function runSimulateCommand(args: string[]): Promise<void> {
     )
   }
 
-  const simulator = new Simulator(options)
+  const simulator = options.format === 'sparkplug' ? new SparkplugFleet(options) : new Simulator(options)
+  const sparkplug = options.format === 'sparkplug' ? ` as edge nodes of Sparkplug group ${options.group}` : ''
   console.log(
-    `simulating ${options.devices} thermostat(s) on ${options.sites} site(s) against ${options.urls.join(', ')}` +
+    `simulating ${options.devices} thermostat(s) on ${options.sites} site(s)${sparkplug} against ${options.urls.join(', ')}` +
       ` (MQTT ${options.mqttVersion === 5 ? '5' : '3.1.1'}, ${options.format}, every ${options.interval} s, time scale ${options.timeScale}` +
       `${simulator.flakyCount > 0 ? `, ${simulator.flakyCount} flaky` : ''})`
   )
@@ -93,7 +98,8 @@ export const simulatorConfigSchema = z.strictObject({
   sites: z.number().int().min(1).optional(),
   interval: z.union([z.string(), z.number()]).optional(),
   time_scale: z.number().positive().optional(),
-  format: z.enum(['json', 'compact']).optional(),
+  format: z.enum(['json', 'compact', 'sparkplug']).optional(),
+  group: z.string().min(1).optional(),
   flaky: z.number().min(0).max(1).optional(),
   home_assistant: z.boolean().optional(),
   seed: z.number().int().min(0).optional(),
@@ -102,7 +108,10 @@ export const simulatorConfigSchema = z.strictObject({
 
 type SimulatorConfig = z.infer<typeof simulatorConfigSchema>
 
-function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): SimulatorOptions {
+/** The thermopost fleet's options, or the Sparkplug fleet's. */
+type FleetOptions = SimulatorOptions | (SparkplugFleetOptions & { format: 'sparkplug' })
+
+function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): FleetOptions {
   const { config } = read
   const { urls, mqttVersion, username, password } = checked(read, 'url', () =>
     linkSettingsFrom({
@@ -114,23 +123,25 @@ function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): SimulatorOp
   )
   const format = config.format ?? 'json'
   const homeAssistant = config.home_assistant === true
-  if (homeAssistant && format === 'compact')
-    throw read.problem('home_assistant', 'reads readings as JSON: it cannot be used with format compact')
+  if (homeAssistant && format !== 'json')
+    throw read.problem('home_assistant', `reads readings as JSON: it cannot be used with format ${format}`)
+  if (config.group !== undefined && format !== 'sparkplug') throw read.problem('group', 'is the Sparkplug group: it needs format sparkplug')
+  if (config.group !== undefined && !isSparkplugId(config.group)) throw read.problem('group', 'must be one topic level, without / + or #')
   const devices = config.devices ?? 10
-  return {
+  const common = {
     urls,
     devices,
     sites: Math.min(config.sites ?? 1, devices),
     interval: checked(read, 'interval', () => durationSeconds(String(config.interval ?? '5s'), '--interval', 0.05)),
     timeScale: config.time_scale ?? 1,
     mqttVersion,
-    format,
     username,
     password,
     flaky: config.flaky ?? 0,
-    homeAssistant,
     seed: config.seed ?? 1
   }
+  if (format === 'sparkplug') return { ...common, format, group: config.group ?? 'thermopost' }
+  return { ...common, format, homeAssistant }
 }
 
 /** Runs a check written for flags; a key that came from the file gets its mistake reported at the file's line. */

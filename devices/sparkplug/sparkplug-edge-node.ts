@@ -1,0 +1,302 @@
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt'
+import mqttPacket from 'mqtt-packet'
+import { ContractError } from '../../common/contract/contract-error.js'
+import { decodeSparkplugPayload, encodeSparkplugPayload, type SparkplugPayload } from '../../common/sparkplug/sparkplug-payload.js'
+import { deviceTopic, nodeTopic, parseSparkplugTopic } from '../../common/sparkplug/sparkplug-topics.js'
+import { REBIRTH_METRIC, THERMOSTAT_METRICS } from '../../common/sparkplug/thermostat-metrics.js'
+import { Backoff, type BackoffOptions, defaultBackoff } from '../backoff.js'
+import { endCleanly } from '../end-cleanly.js'
+import { LinkCounters } from '../link-counters.js'
+import {
+  aliasBaseOf,
+  deviceBirth,
+  deviceData,
+  deviceDeath,
+  metricAlias,
+  nodeBirth,
+  nodeDeath,
+  type ThermostatValues
+} from './edge-node-payloads.js'
+
+/** A device behind an edge node, as the edge node sees it. */
+export interface EdgeDevice {
+  readonly name: string
+  /** Its values now, for a birth. */
+  current(now: number): ThermostatValues
+  /** A DCMD writing its setpoint; false when the value is not one it takes. */
+  writeSetpoint(value: number): boolean
+}
+
+export interface EdgeNodeOptions {
+  /** Brokers to fail over through, tried in order. */
+  urls: readonly string[]
+  group: string
+  edgeNode: string
+  mqttVersion?: 4 | 5
+  username?: string
+  password?: string
+  keepalive?: number
+  backoff?: BackoffOptions
+  /** Shared with the rest of a fleet; an edge node on its own gets its own. */
+  counters?: LinkCounters
+  /** Jitter source, seeded in the simulator. */
+  random?: () => number
+}
+
+interface Attached {
+  device: EdgeDevice
+  aliasBase: number
+  /** Connected to its edge node (a DDEATH says it is not). */
+  present: boolean
+  /** The values its last birth or data reported on this connection; undefined until its DBIRTH. */
+  reported: ThermostatValues | undefined
+}
+
+const STOP_TIMEOUT_MS = 3000
+
+/**
+ * A Sparkplug B 3.0 edge node and the devices behind it, on one MQTT connection kept up through failures
+ * (a fresh mqtt.js client per attempt, backoff with jitter, the next broker after a failed attempt).
+ *
+ * Each CONNECT starts a clean session and carries the NDEATH as its will with a new bdSeq (0–255, one more per
+ * connect); once connected the edge node subscribes to its NCMD and DCMD topics and publishes its NBIRTH (seq 0,
+ * the same bdSeq), then a DBIRTH per present device. Every later message takes the next seq, 255 wrapping to 0.
+ * Data goes as DDATA with QoS 0 and only the metrics that changed (the temperature each time); while the link is
+ * down readings are dropped, as Sparkplug's QoS 0 data is. An NCMD `Node Control/Rebirth` true repeats the
+ * births; a DCMD writing `setpoint` sets it and reports the device's setpoint at once in a DDATA, which is how the
+ * host application learns the write took. A stop publishes the NDEATH before a clean DISCONNECT.
+ */
+export class SparkplugEdgeNode {
+  readonly counters: LinkCounters
+  private client: MqttClient | undefined
+  private connected = false
+  private stopped = true
+  private readonly devices = new Map<string, Attached>()
+  /** The bdSeq of the next CONNECT, and of the current connection's will and NBIRTH. */
+  private nextBdSeq = 0
+  private bdSeq = 0
+  private seq = 0
+  private urlIndex = 0
+  private readonly backoff: Backoff
+  private reconnectTimer: NodeJS.Timeout | undefined
+
+  constructor(private readonly options: EdgeNodeOptions) {
+    if (options.urls.length === 0) throw new RangeError('an edge node needs at least one broker URL')
+    this.counters = options.counters ?? new LinkCounters()
+    this.backoff = new Backoff(options.backoff ?? defaultBackoff, options.random)
+  }
+
+  get isConnected(): boolean {
+    return this.connected
+  }
+
+  /** Puts a device behind the edge node; it is born with the next births, or at once when connected. */
+  attach(device: EdgeDevice): void {
+    const attached: Attached = { device, aliasBase: aliasBaseOf(this.devices.size), present: true, reported: undefined }
+    this.devices.set(device.name, attached)
+    if (this.connected) this.publishDeviceBirth(attached, Date.now())
+  }
+
+  /** The device is gone from the edge node (unplugged, out of radio range): DDEATH on its behalf ([tck-id-operational-behavior-device-ddeath]). */
+  deviceLost(name: string): void {
+    const attached = this.devices.get(name)
+    if (attached === undefined || !attached.present) return
+    attached.present = false
+    attached.reported = undefined
+    if (this.connected) this.publish(deviceTopic(this.options.group, 'DDEATH', this.options.edgeNode, name), deviceDeath(Date.now()))
+  }
+
+  /** The device is back: a new DBIRTH. */
+  deviceBack(name: string): void {
+    const attached = this.devices.get(name)
+    if (attached === undefined || attached.present) return
+    attached.present = true
+    if (this.connected) this.publishDeviceBirth(attached, Date.now())
+  }
+
+  /** A reading of a device: DDATA with what changed since its last report, or dropped while it cannot go out. */
+  report(name: string, values: ThermostatValues, time: number): void {
+    const attached = this.devices.get(name)
+    if (attached === undefined) return
+    this.sendData(attached, values, time, false)
+  }
+
+  start(): void {
+    this.stopped = false
+    this.connect()
+  }
+
+  /** Loses the connection as a network failure would: the broker publishes the NDEATH will; then reconnects. */
+  drop(): void {
+    if (this.client !== undefined && !this.stopped) this.lose(this.client)
+  }
+
+  /** Stops for good: the NDEATH, then a clean DISCONNECT ([tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath]). */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.reconnectTimer)
+    const client = this.client
+    this.client = undefined
+    if (client === undefined) return
+    if (!this.connected) {
+      client.end(true)
+      return
+    }
+    this.setDisconnected()
+    const death = encodeSparkplugPayload(nodeDeath(this.bdSeq, Date.now()))
+    const topic = nodeTopic(this.options.group, 'NDEATH', this.options.edgeNode)
+    await endCleanly(client, () => client.publishAsync(topic, death, { qos: 1, retain: false }), STOP_TIMEOUT_MS)
+  }
+
+  private connect(): void {
+    const { options } = this
+    const version = options.mqttVersion ?? 5
+    this.bdSeq = this.nextBdSeq
+    this.nextBdSeq = (this.nextBdSeq + 1) % 256
+    const death = encodeSparkplugPayload(nodeDeath(this.bdSeq, Date.now()))
+    const clientOptions: IClientOptions = {
+      clientId: `thermopost-sparkplug-${options.group}-${options.edgeNode}`,
+      protocolVersion: version,
+      // [tck-id-principles-persistence-clean-session-311] [tck-id-principles-persistence-clean-session-50]
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      keepalive: options.keepalive ?? 60,
+      resubscribe: false,
+      queueQoSZero: false,
+      // [tck-id-message-flow-edge-node-birth-publish-will-message-qos] [...-will-retained]: QoS 1, not retained.
+      will: { topic: nodeTopic(options.group, 'NDEATH', options.edgeNode), payload: death, qos: 1, retain: false },
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+      ...(version === 5 ? { properties: { sessionExpiryInterval: 0 } } : {})
+    }
+    const client = mqtt.connect(this.url, clientOptions)
+    this.client = client
+    client.on('connect', () => {
+      if (this.client === client) this.onConnect(client)
+    })
+    client.on('message', (topic, payload) => {
+      if (this.client === client) this.onMessage(topic, payload)
+    })
+    client.on('packetsend', (packet) => this.countSent(packet))
+    client.on('close', () => {
+      if (this.client === client) this.lose(client)
+    })
+    // A refused connection or a broken socket: 'close' follows and handles it.
+    client.on('error', () => {})
+  }
+
+  private get url(): string {
+    return this.options.urls[this.urlIndex % this.options.urls.length]!
+  }
+
+  private onConnect(client: MqttClient): void {
+    this.connected = true
+    this.counters.connected++
+    this.counters.connects++
+    this.backoff.reset()
+    const { group, edgeNode } = this.options
+    // [tck-id-message-flow-edge-node-ncmd-subscribe] [tck-id-message-flow-device-dcmd-subscribe], before the births.
+    client.subscribe([nodeTopic(group, 'NCMD', edgeNode), `${deviceTopic(group, 'DCMD', edgeNode, '+')}`], { qos: 1 })
+    this.counters.subscribes++
+    this.births()
+  }
+
+  /** NBIRTH with seq 0, then every present device's DBIRTH ([tck-id-payloads-dbirth-order]). */
+  private births(): void {
+    const now = Date.now()
+    this.seq = 0
+    this.publish(nodeTopic(this.options.group, 'NBIRTH', this.options.edgeNode), nodeBirth(this.bdSeq, now))
+    for (const attached of this.devices.values()) if (attached.present) this.publishDeviceBirth(attached, now)
+  }
+
+  private publishDeviceBirth(attached: Attached, now: number): void {
+    const values = attached.device.current(now)
+    attached.reported = { ...values }
+    const topic = deviceTopic(this.options.group, 'DBIRTH', this.options.edgeNode, attached.device.name)
+    this.publish(topic, deviceBirth(values, attached.aliasBase, now))
+  }
+
+  /** QoS 0, not retained, with the next seq: births, data and device deaths alike ([tck-id-topics-ddata-mqtt] and the like). */
+  private publish(topic: string, payload: Omit<SparkplugPayload, 'seq'>, written?: () => void): void {
+    const seq = this.seq
+    this.seq = (this.seq + 1) % 256
+    this.client?.publish(topic, encodeSparkplugPayload({ ...payload, seq }), { qos: 0, retain: false }, (error) => {
+      if (error === undefined || error === null) written?.()
+    })
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const parsed = parseSparkplugTopic(topic)
+    if (parsed === undefined || parsed.kind === 'state' || parsed.edgeNode !== this.options.edgeNode) return
+    let command: SparkplugPayload
+    try {
+      command = decodeSparkplugPayload(payload)
+    } catch (error) {
+      if (error instanceof ContractError) return
+      throw error
+    }
+    if (parsed.kind === 'node' && parsed.type === 'NCMD') {
+      // [tck-id-operational-behavior-data-commands-rebirth-action-2] [-action-3]: new births, the same bdSeq.
+      if (command.metrics.some((metric) => metric.name === REBIRTH_METRIC && metric.value === true)) this.births()
+      return
+    }
+    if (parsed.kind === 'device' && parsed.type === 'DCMD') this.writeDevice(parsed.device, command)
+  }
+
+  /** A DCMD: the setpoint written, by name or by its birth's alias, then reported back at once. */
+  private writeDevice(name: string, command: SparkplugPayload): void {
+    const attached = this.devices.get(name)
+    if (attached === undefined || !attached.present) return
+    const setpointAlias = metricAlias(attached.aliasBase, 'setpoint')
+    const write = command.metrics.find((metric) => metric.name === THERMOSTAT_METRICS.setpoint.name || metric.alias === setpointAlias)
+    if (typeof write?.value !== 'number') return
+    if (attached.device.writeSetpoint(write.value)) this.counters.commandsAcked++
+    else this.counters.commandsRefused++
+    const now = Date.now()
+    this.sendData(attached, attached.device.current(now), now, true)
+  }
+
+  /** DDATA with the metrics that changed since the device's last report, and the setpoint when `withSetpoint`. */
+  private sendData(attached: Attached, values: ThermostatValues, time: number, withSetpoint: boolean): void {
+    const last = attached.reported
+    if (!this.connected || last === undefined) {
+      if (attached.present) this.counters.readingsDropped++
+      return
+    }
+    const changed: Partial<ThermostatValues> = { temperature: values.temperature }
+    if (withSetpoint || values.setpoint !== last.setpoint) changed.setpoint = values.setpoint
+    if (values.heating !== last.heating) changed.heating = values.heating
+    attached.reported = { ...values }
+    const topic = deviceTopic(this.options.group, 'DDATA', this.options.edgeNode, attached.device.name)
+    this.publish(topic, deviceData(changed, attached.aliasBase, time), () => this.counters.readingsAcked++)
+  }
+
+  private lose(client: MqttClient): void {
+    const wasConnected = this.connected
+    this.client = undefined
+    if (wasConnected) {
+      this.setDisconnected()
+      this.counters.losses++
+    } else {
+      this.urlIndex++
+    }
+    client.end(true)
+    if (this.stopped) return
+    clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = setTimeout(() => this.connect(), this.backoff.next())
+  }
+
+  private setDisconnected(): void {
+    this.connected = false
+    this.counters.connected--
+    for (const attached of this.devices.values()) attached.reported = undefined
+  }
+
+  /** The wire size of each DDATA PUBLISH, for the summary's bytes per reading. */
+  private countSent(packet: Packet): void {
+    if (packet.cmd !== 'publish' || !packet.topic.includes('/DDATA/')) return
+    this.counters.readingPublishes++
+    this.counters.readingPublishBytes += mqttPacket.generate(packet, { protocolVersion: this.options.mqttVersion ?? 5 }).length
+  }
+}
