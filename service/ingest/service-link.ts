@@ -1,6 +1,7 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { ServiceError } from '../service-error.js'
+import { brokerServers } from './broker-servers.js'
 import type { Publisher } from './publisher.js'
 
 /** One message as the parts of the service see it. */
@@ -105,11 +106,7 @@ export class ServiceLink implements Publisher {
   connect(subscriber: Subscriber): void {
     if (this.client !== undefined) throw new Error('the service link is already connected')
     const options = this.options
-    const servers = options.urls.map((url) => {
-      const parsed = new URL(url)
-      const protocol = parsed.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts'
-      return { host: parsed.hostname, port: Number(parsed.port || (protocol === 'mqtts' ? 8883 : 1883)), protocol }
-    })
+    const servers = brokerServers(options.urls)
     const clientOptions: IClientOptions = {
       ...servers[0],
       servers,
