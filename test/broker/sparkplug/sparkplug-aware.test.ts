@@ -55,7 +55,7 @@ async function certificates(t: TestContext, url: string, count: number): Promise
 }
 
 describe('Sparkplug Aware MQTT Server', { concurrency: true }, () => {
-  test('tck-id-conformance-mqtt-aware-store, -nbirth-mqtt-topic/-retain, -dbirth-mqtt-topic/-retain: births published QoS 0 unretained are kept retained under $sparkplug/certificates/', async (t) => {
+  test('tck-id-conformance-mqtt-aware-store, tck-id-conformance-mqtt-aware-nbirth-mqtt-topic, tck-id-conformance-mqtt-aware-nbirth-mqtt-retain, tck-id-conformance-mqtt-aware-dbirth-mqtt-topic, tck-id-conformance-mqtt-aware-dbirth-mqtt-retain: births published QoS 0 unretained are kept retained under $sparkplug/certificates/', async (t) => {
     const { url } = await start(t)
     const edge = await mqttClient(t, url, { clean: true })
     await edge.publishAsync(NBIRTH, birth(0, 3), { qos: 0, retain: false })
@@ -104,7 +104,7 @@ describe('Sparkplug Aware MQTT Server', { concurrency: true }, () => {
   })
 
   for (const stamp of [true, false]) {
-    test(`tck-id-conformance-mqtt-aware-ndeath-timestamp: the NDEATH will is delivered on an abnormal disconnect, its timestamp ${stamp ? 'set to the delivery time' : 'as the edge node wrote it (setting off)'}`, async (t) => {
+    test(`tck-id-conformance-mqtt-aware-ndeath-timestamp, tck-id-conformance-mqtt-will-messages: the NDEATH will is delivered on an abnormal disconnect, its timestamp ${stamp ? 'set to the delivery time' : 'as the edge node wrote it (setting off)'}`, async (t) => {
       const { url } = await start(t, { sparkplugNdeathTimestamp: stamp })
       const host = await mqttClient(t, url)
       const inbox = new Inbox(host)

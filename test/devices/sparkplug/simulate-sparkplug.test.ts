@@ -27,7 +27,9 @@ test('simulate --format sparkplug: each site an edge node of the group, each the
   const devices = ['site-1/room-00001', 'site-2/room-00002', 'site-1/room-00003']
   await waitFor(
     () => devices.every((device) => topics().filter((topic) => topic === `spBv1.0/plant/DDATA/${device}`).length >= 2),
-    'two DDATA from each thermostat'
+    'two DDATA from each thermostat',
+    // A process of its own starting up on a loaded machine.
+    20_000
   )
   for (const edgeNode of ['site-1', 'site-2']) assert.ok(topics().includes(`spBv1.0/plant/NBIRTH/${edgeNode}`), edgeNode)
   for (const device of devices) assert.ok(topics().includes(`spBv1.0/plant/DBIRTH/${device}`), device)

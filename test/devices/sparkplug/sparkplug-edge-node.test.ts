@@ -56,7 +56,7 @@ async function setup(t: TestContext, options: Partial<EdgeNodeOptions> = {}) {
 const metricValue = (payload: SparkplugPayload, name: string) => payload.metrics.find((metric) => metric.name === name)?.value
 
 describe('Sparkplug edge node', { concurrency: true }, () => {
-  test('tck-id-topics-nbirth-mqtt, -seq-num, -bdseq-included, -rebirth-metric; tck-id-topics-dbirth-mqtt, -seq, -metrics: the births', async (t) => {
+  test('tck-id-topics-nbirth-topic, tck-id-topics-nbirth-mqtt, tck-id-topics-nbirth-seq-num, tck-id-topics-nbirth-timestamp, tck-id-topics-nbirth-bdseq-included, tck-id-topics-nbirth-rebirth-metric, tck-id-operational-behavior-data-commands-rebirth-name-aliases, tck-id-topics-dbirth-topic, tck-id-topics-dbirth-mqtt, tck-id-topics-dbirth-seq, tck-id-topics-dbirth-metrics, tck-id-payloads-alias-birth-requirement, tck-id-payloads-metric-datatype-req: the births', async (t) => {
     const { births } = await setup(t)
     const [nbirth, dbirth] = births
     assert.equal(nbirth?.topic, 'spBv1.0/plant/NBIRTH/site-1')
@@ -81,7 +81,7 @@ describe('Sparkplug edge node', { concurrency: true }, () => {
     )
   })
 
-  test('tck-id-topics-ddata-mqtt, -seq-num, -payload; tck-id-payloads-sequence-num-incrementing: DDATA by alias, only what changed, seq wrapping 255 to 0', async (t) => {
+  test('tck-id-topics-ddata-topic, tck-id-topics-ddata-mqtt, tck-id-topics-ddata-seq-num, tck-id-topics-ddata-payload, tck-id-payloads-alias-data-cmd-requirement, tck-id-payloads-sequence-num-incrementing: DDATA by alias, only what changed, seq wrapping 255 to 0', async (t) => {
     const { observer, room, edgeNode } = await setup(t)
     room.values.heating = false
     edgeNode.report('room-1', room.current(), Date.now())
@@ -99,7 +99,7 @@ describe('Sparkplug edge node', { concurrency: true }, () => {
     assert.deepEqual(seqs, [...Array.from({ length: 253 }, (_, i) => i + 3), 0, 1, 2])
   })
 
-  test('tck-id-payloads-ndeath-will-message, -qos, -bdseq; tck-id-topics-nbirth-bdseq-matching, -increment: the NDEATH will carries the bdSeq of its NBIRTH, and the next connect the next one', async (t) => {
+  test('tck-id-payloads-ndeath-will-message, tck-id-payloads-ndeath-will-message-qos, tck-id-payloads-ndeath-will-message-retain, tck-id-payloads-ndeath-bdseq, tck-id-topics-ndeath-topic, tck-id-topics-ndeath-payload, tck-id-topics-ndeath-seq, tck-id-topics-nbirth-bdseq-matching, tck-id-topics-nbirth-bdseq-increment: the NDEATH will carries the bdSeq of its NBIRTH, and the next connect the next one', async (t) => {
     const { observer, edgeNode, births } = await setup(t)
     edgeNode.drop()
     const [death, nbirth, dbirth] = (await observer.inbox.take(3)).map(decoded)
@@ -114,7 +114,7 @@ describe('Sparkplug edge node', { concurrency: true }, () => {
     assert.equal(dbirth?.payload.seq, 1)
   })
 
-  test('tck-id-operational-behavior-data-commands-rebirth-action-2, -action-3: an NCMD Node Control/Rebirth brings new births with the same bdSeq', async (t) => {
+  test('tck-id-operational-behavior-data-commands-rebirth-action-2, tck-id-operational-behavior-data-commands-rebirth-action-3: an NCMD Node Control/Rebirth brings new births with the same bdSeq', async (t) => {
     const { observer, host, births } = await setup(t)
     const rebirth = encodeSparkplugPayload({
       timestamp: Date.now(),
@@ -127,7 +127,7 @@ describe('Sparkplug edge node', { concurrency: true }, () => {
     assert.deepEqual([dbirth?.topic, dbirth?.payload.seq], ['spBv1.0/plant/DBIRTH/site-1/room-1', 1])
   })
 
-  test('tck-id-operational-behavior-data-commands-dcmd-verb, -metric-name: a DCMD writing setpoint (by alias or name) sets it and a DDATA reports it', async (t) => {
+  test('tck-id-message-flow-device-dcmd-subscribe: a DCMD writing setpoint (by alias or name) sets it and a DDATA reports it', async (t) => {
     const { observer, host, room } = await setup(t)
     const byAlias = encodeSparkplugPayload({ timestamp: Date.now(), metrics: [{ alias: 2, datatype: 'Float', value: 23.5 }] })
     await host.publishAsync('spBv1.0/plant/DCMD/site-1/room-1', byAlias, { qos: 0 })
@@ -140,15 +140,15 @@ describe('Sparkplug edge node', { concurrency: true }, () => {
     assert.deepEqual(unchanged?.payload.metrics.find((metric) => metric.alias === 2)?.value, 23.5)
   })
 
-  test('tck-id-operational-behavior-device-ddeath, tck-id-payloads-ddeath-seq: a device that drops off gets a DDEATH, and a DBIRTH when back', async (t) => {
+  test('tck-id-operational-behavior-device-ddeath, tck-id-topics-ddeath-topic, tck-id-topics-ddeath-mqtt, tck-id-topics-ddeath-seq-num: a device that drops off gets a DDEATH, and a DBIRTH when back', async (t) => {
     const { observer, edgeNode } = await setup(t)
     edgeNode.deviceLost('room-1')
     edgeNode.report('room-1', { temperature: 1, setpoint: 1, heating: false }, Date.now())
     edgeNode.deviceBack('room-1')
     const [death, birth] = (await observer.inbox.take(2)).map(decoded)
     assert.deepEqual(
-      [death?.topic, death?.qos, death?.payload.seq, death?.payload.metrics],
-      ['spBv1.0/plant/DDEATH/site-1/room-1', 0, 2, []]
+      [death?.topic, death?.qos, death?.retain, death?.payload.seq, death?.payload.metrics],
+      ['spBv1.0/plant/DDEATH/site-1/room-1', 0, false, 2, []]
     )
     // Nothing between them: an absent device reports nothing.
     assert.deepEqual([birth?.topic, birth?.payload.seq], ['spBv1.0/plant/DBIRTH/site-1/room-1', 3])

@@ -93,7 +93,7 @@ describe('EdgeNodeStates', () => {
     assert.deepEqual(host.rebirths, [])
   })
 
-  test('tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-offline, -ndeath-devices-offline: an NDEATH with the session bdSeq marks the edge node and its devices offline; a stale bdSeq is ignored', (t) => {
+  test('tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-offline, tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-offline: an NDEATH with the session bdSeq marks the edge node and its devices offline; a stale bdSeq is ignored', (t) => {
     const host = born()
     t.after(() => host.states.close())
     host.send('spBv1.0/plant/NDEATH/gw', { timestamp: T, metrics: [{ name: 'bdSeq', datatype: 'Int64', value: 6 }] })
@@ -111,7 +111,7 @@ describe('EdgeNodeStates', () => {
     assert.deepEqual(host.statuses.at(-1), { deviceId: 'plant/gw/room', online: false, state: 'DDEATH' })
   })
 
-  test('tck-id-operational-behavior-host-reordering-start, -success: a message ahead of its turn waits for the missing one, then both are taken in order', async (t) => {
+  test('tck-id-operational-behavior-host-reordering-start, tck-id-operational-behavior-host-reordering-success: a message ahead of its turn waits for the missing one, then both are taken in order', async (t) => {
     const host = born()
     t.after(() => host.states.close())
     host.send('spBv1.0/plant/DDATA/gw/room', ddata(3, [temperature(23)]))

@@ -36,7 +36,7 @@ function startEdgeNode(t: TestContext, url: string, backoff = FAST_BACKOFF): { e
 const DEVICE = 'plant/site-1/room-1'
 
 describe('Sparkplug host application', { concurrency: true }, () => {
-  test('tck-id-host-topic-phid-birth-qos, -retain, -payload, -payload-timestamp; tck-id-operational-behavior-host-application-termination: the birth STATE, retained, and the death STATE with the same timestamp on a clean close', async (t) => {
+  test('tck-id-host-topic-phid-birth-topic, tck-id-host-topic-phid-birth-qos, tck-id-host-topic-phid-birth-retain, tck-id-host-topic-phid-birth-payload, tck-id-host-topic-phid-birth-payload-timestamp, tck-id-operational-behavior-host-application-termination, tck-id-operational-behavior-host-application-death-payload: the birth STATE, retained, and the death STATE with the same timestamp on a clean close', async (t) => {
     const setup = await serviceSetup(t)
     const before = Date.now()
     const service = await setup.start({ sparkplug: { hostId: 'scada' } })
@@ -52,7 +52,7 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     assert.equal(death?.packet.qos, 1)
   })
 
-  test('tck-id-host-topic-phid-death-required, -death-payload; tck-id-message-flow-hid-sparkplug-state-message-delivered: the will says offline with the birth timestamp; reported offline, the host publishes its birth again', async (t) => {
+  test('tck-id-host-topic-phid-death-required, tck-id-host-topic-phid-death-payload, tck-id-host-topic-phid-death-qos, tck-id-message-flow-hid-sparkplug-state-message-delivered: the will says offline with the birth timestamp; reported offline, the host publishes its birth again', async (t) => {
     const setup = await serviceSetup(t)
     const host = new SparkplugHost({
       urls: [setup.running.url],
@@ -70,7 +70,9 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     const first = decodeHostState((await observer.inbox.take(1))[0]!.payload)
     // A network failure: the broker publishes the will, and the host comes back with a new timestamp.
     ;(host as unknown as { client: MqttClient }).client.stream.destroy()
-    const [will, again] = (await observer.inbox.take(2)).map(({ payload }) => decodeHostState(payload))
+    const received = await observer.inbox.take(2)
+    assert.equal(received[0]?.packet.qos, 1)
+    const [will, again] = received.map(({ payload }) => decodeHostState(payload))
     assert.deepEqual(will, { online: false, timestamp: first.timestamp })
     assert.equal(again?.online, true)
     assert.ok(again!.timestamp > first.timestamp)
@@ -81,7 +83,7 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     assert.deepEqual(answer, { online: true, timestamp: again!.timestamp })
   })
 
-  test('births and data become readings in the history and a device in the API with its group and edge node', async (t) => {
+  test('tck-id-host-topic-phid-birth-sub-required: births and data become readings in the history and a device in the API with its group and edge node', async (t) => {
     const setup = await serviceSetup(t)
     const service = await setup.start({ sparkplug: { hostId: 'scada' } })
     const { edgeNode, room } = startEdgeNode(t, setup.running.url)
@@ -128,7 +130,7 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     await waitFor(() => service.devices.get(DEVICE)?.state === 'offline', 'the device offline')
   })
 
-  test('tck-id-operational-behavior-host-reordering-rebirth: a seq gap that stays open sends an NCMD Node Control/Rebirth', async (t) => {
+  test('tck-id-operational-behavior-host-reordering-rebirth, tck-id-operational-behavior-data-commands-ncmd-rebirth-verb, tck-id-operational-behavior-data-commands-ncmd-rebirth-name, tck-id-operational-behavior-data-commands-ncmd-rebirth-value: a seq gap that stays open sends an NCMD Node Control/Rebirth', async (t) => {
     const setup = await serviceSetup(t)
     await setup.start({ sparkplug: { hostId: 'scada', reorderTimeoutMs: 200 } })
     const observer = await watch(t, setup.running.url, ['spBv1.0/plant/NCMD/+'])
