@@ -76,7 +76,7 @@ export class EdgeNodeStates {
   handle(topic: EdgeMessage, payload: SparkplugPayload, receivedAt: number): void {
     const key = sparkplugSite(topic.group, topic.edgeNode)
     if (topic.type === 'NBIRTH') {
-      this.birth(key, topic, payload, receivedAt)
+      this.birth(key, topic, payload)
       return
     }
     const node = this.nodes.get(key)
@@ -104,7 +104,7 @@ export class EdgeNodeStates {
     for (const node of this.nodes.values()) this.stopReordering(node)
   }
 
-  private birth(key: string, topic: EdgeMessage, payload: SparkplugPayload, receivedAt: number): void {
+  private birth(key: string, topic: EdgeMessage, payload: SparkplugPayload): void {
     const previous = this.nodes.get(key)
     if (previous !== undefined) this.stopReordering(previous)
     const node: EdgeNodeState = {
@@ -118,14 +118,15 @@ export class EdgeNodeStates {
       reorderTimer: undefined,
       rebirthAskedAt: previous?.rebirthAskedAt ?? 0
     }
+    // No status of its own: each DBIRTH says its device is online, and the registry lists devices, not edge nodes.
     this.nodes.set(key, node)
-    this.effects.status(this.status(node, undefined, true, 'NBIRTH', payload.timestamp ?? receivedAt))
   }
 
   private death(node: EdgeNodeState, time: number): void {
     node.online = false
     this.stopReordering(node)
-    this.effects.status(this.status(node, undefined, false, 'NDEATH', time))
+    // One status for the edge node covers every device beneath it; without devices there is nothing to mark.
+    if (node.devices.size > 0) this.effects.status(this.status(node, undefined, false, 'NDEATH', time))
   }
 
   private apply(node: EdgeNodeState, topic: EdgeMessage, payload: SparkplugPayload, receivedAt: number): void {
