@@ -46,6 +46,10 @@ export interface EdgeNodeOptions {
 interface Attached {
   device: EdgeDevice
   aliasBase: number
+  /** MQTT 5 topic alias of its DDATA topic (its place behind the edge node, from 1). */
+  topicAlias: number
+  /** This connection's first DDATA named the topic for the alias; later ones send only the alias. */
+  topicAliasSet: boolean
   /** Connected to its edge node (a DDEATH says it is not). */
   present: boolean
   /** The values its last birth or data reported on this connection; undefined until its DBIRTH. */
@@ -76,6 +80,8 @@ export class SparkplugEdgeNode {
   private nextBdSeq = 0
   private bdSeq = 0
   private seq = 0
+  /** Topic aliases the broker takes on this connection (CONNACK Topic Alias Maximum; 0 for MQTT 3.1.1). */
+  private topicAliasMaximum = 0
   private urlIndex = 0
   private readonly backoff: Backoff
   private reconnectTimer: NodeJS.Timeout | undefined
@@ -92,7 +98,15 @@ export class SparkplugEdgeNode {
 
   /** Puts a device behind the edge node; it is born with the next births, or at once when connected. */
   attach(device: EdgeDevice): void {
-    const attached: Attached = { device, aliasBase: aliasBaseOf(this.devices.size), present: true, reported: undefined }
+    const slot = this.devices.size
+    const attached: Attached = {
+      device,
+      aliasBase: aliasBaseOf(slot),
+      topicAlias: slot + 1,
+      topicAliasSet: false,
+      present: true,
+      reported: undefined
+    }
     this.devices.set(device.name, attached)
     if (this.connected) this.publishDeviceBirth(attached, Date.now())
   }
@@ -172,8 +186,10 @@ export class SparkplugEdgeNode {
     }
     const client = mqtt.connect(this.url, clientOptions)
     this.client = client
-    client.on('connect', () => {
-      if (this.client === client) this.onConnect(client)
+    client.on('connect', (connack) => {
+      if (this.client !== client) return
+      this.topicAliasMaximum = version === 5 ? (connack.properties?.topicAliasMaximum ?? 0) : 0
+      this.onConnect(client)
     })
     client.on('message', (topic, payload) => {
       if (this.client === client) this.onMessage(topic, payload)
@@ -218,10 +234,11 @@ export class SparkplugEdgeNode {
   }
 
   /** QoS 0, not retained, with the next seq: births, data and device deaths alike ([tck-id-topics-ddata-mqtt] and the like). */
-  private publish(topic: string, payload: Omit<SparkplugPayload, 'seq'>, written?: () => void): void {
+  private publish(topic: string, payload: Omit<SparkplugPayload, 'seq'>, written?: () => void, topicAlias?: number): void {
     const seq = this.seq
     this.seq = (this.seq + 1) % 256
-    this.client?.publish(topic, encodeSparkplugPayload({ ...payload, seq }), { qos: 0, retain: false }, (error) => {
+    const options = { qos: 0 as const, retain: false, ...(topicAlias === undefined ? {} : { properties: { topicAlias } }) }
+    this.client?.publish(topic, encodeSparkplugPayload({ ...payload, seq }), options, (error) => {
       if (error === undefined || error === null) written?.()
     })
   }
@@ -268,8 +285,14 @@ export class SparkplugEdgeNode {
     if (withSetpoint || values.setpoint !== last.setpoint) changed.setpoint = values.setpoint
     if (values.heating !== last.heating) changed.heating = values.heating
     attached.reported = { ...values }
-    const topic = deviceTopic(this.options.group, 'DDATA', this.options.edgeNode, attached.device.name)
-    this.publish(topic, deviceData(changed, attached.aliasBase, time), () => this.counters.readingsAcked++)
+    let topic = deviceTopic(this.options.group, 'DDATA', this.options.edgeNode, attached.device.name)
+    // With MQTT 5, a device's DDATA topic goes once per connection and an alias of it after: the topic is most of a reading's bytes.
+    const topicAlias = attached.topicAlias <= this.topicAliasMaximum ? attached.topicAlias : undefined
+    if (topicAlias !== undefined) {
+      if (attached.topicAliasSet) topic = ''
+      attached.topicAliasSet = true
+    }
+    this.publish(topic, deviceData(changed, attached.aliasBase, time), () => this.counters.readingsAcked++, topicAlias)
   }
 
   private lose(client: MqttClient): void {
@@ -290,12 +313,15 @@ export class SparkplugEdgeNode {
   private setDisconnected(): void {
     this.connected = false
     this.counters.connected--
-    for (const attached of this.devices.values()) attached.reported = undefined
+    for (const attached of this.devices.values()) {
+      attached.reported = undefined
+      attached.topicAliasSet = false
+    }
   }
 
-  /** The wire size of each DDATA PUBLISH, for the summary's bytes per reading. */
+  /** The wire size of each DDATA PUBLISH (the only ones with a topic alias), for the summary's bytes per reading. */
   private countSent(packet: Packet): void {
-    if (packet.cmd !== 'publish' || !packet.topic.includes('/DDATA/')) return
+    if (packet.cmd !== 'publish' || !(packet.topic.includes('/DDATA/') || packet.properties?.topicAlias !== undefined)) return
     this.counters.readingPublishes++
     this.counters.readingPublishBytes += mqttPacket.generate(packet, { protocolVersion: this.options.mqttVersion ?? 5 }).length
   }

@@ -97,6 +97,10 @@ describe('Sparkplug edge node', { concurrency: true }, () => {
     for (let n = 0; n < 256; n++) edgeNode.report('room-1', room.current(), Date.now())
     const seqs = (await observer.inbox.take(256)).map((message) => decoded(message).payload.seq)
     assert.deepEqual(seqs, [...Array.from({ length: 253 }, (_, i) => i + 3), 0, 1, 2])
+    // MQTT 5: the topic went once, then its alias; the broker still delivered every one under the full topic.
+    const { readingPublishes, readingPublishBytes } = edgeNode.counters
+    assert.equal(readingPublishes, 257)
+    assert.ok(readingPublishBytes / readingPublishes < 40, `${readingPublishBytes / readingPublishes} bytes per DDATA`)
   })
 
   test('tck-id-payloads-ndeath-will-message, tck-id-payloads-ndeath-will-message-qos, tck-id-payloads-ndeath-will-message-retain, tck-id-payloads-ndeath-bdseq, tck-id-topics-ndeath-topic, tck-id-topics-ndeath-payload, tck-id-topics-ndeath-seq, tck-id-topics-nbirth-bdseq-matching, tck-id-topics-nbirth-bdseq-increment: the NDEATH will carries the bdSeq of its NBIRTH, and the next connect the next one', async (t) => {
