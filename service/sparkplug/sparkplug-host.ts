@@ -6,24 +6,19 @@ import { decodeSparkplugPayload, encodeSparkplugPayload, type SparkplugPayload }
 import { deviceTopic, nodeTopic, parseSparkplugTopic, SPARKPLUG_FILTER, stateTopic } from '../../common/sparkplug/sparkplug-topics.js'
 import { REBIRTH_METRIC, THERMOSTAT_METRICS } from '../../common/sparkplug/thermostat-metrics.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
-import { brokerServers } from '../ingest/broker-servers.js'
+import { type ServiceConnection, serviceClientOptions } from '../ingest/service-client-options.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
 import { setpointAlias } from './device-metrics.js'
 import { EdgeNodeStates } from './edge-node-states.js'
 import { sparkplugOrigin } from './sparkplug-ids.js'
 
-export interface SparkplugHostOptions {
-  urls: readonly string[]
+/** `clientId`: distinct per service instance, so that two instances do not take each other's connection over. */
+export interface SparkplugHostOptions extends ServiceConnection {
   /** The Sparkplug host id: its STATE topic is `spBv1.0/STATE/{hostId}`. */
   hostId: string
-  /** Distinct per service instance, so that two instances do not take each other's connection over. */
-  clientId: string
-  username?: string
-  password?: string
   /** How long a seq gap may wait for the missing message before the host asks for a rebirth, ms; 2000 by default. */
   reorderTimeoutMs?: number
-  reconnectMs?: number
   onReading: (reading: Reading) => void
   onStatus: (status: DeviceStatus) => void
   /** A Sparkplug payload the host cannot read. */
@@ -66,21 +61,12 @@ export class SparkplugHost {
       },
       options.reorderTimeoutMs ?? 2000
     )
-    const servers = brokerServers(options.urls)
     const clientOptions: IClientOptions = {
-      ...servers[0],
-      servers,
-      clientId: options.clientId,
-      protocolVersion: 5,
+      ...serviceClientOptions(options),
       // [tck-id-message-flow-phid-sparkplug-clean-session-50]: Clean Start, no session expiry.
       clean: true,
       properties: { sessionExpiryInterval: 0 },
-      reconnectPeriod: options.reconnectMs ?? 1000,
-      connectTimeout: 10_000,
-      queueQoSZero: false,
-      will: this.will(),
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password })
+      will: this.will()
     }
     this.client = mqtt.connect(clientOptions)
     // mqtt.js builds each CONNECT from its options: a new T for every connection.
