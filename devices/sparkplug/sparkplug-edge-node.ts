@@ -1,12 +1,12 @@
-import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt'
+import type { IClientOptions, IConnackPacket, MqttClient, Packet } from 'mqtt'
 import mqttPacket from 'mqtt-packet'
 import { ContractError } from '../../common/contract/contract-error.js'
 import { decodeSparkplugPayload, encodeSparkplugPayload, type SparkplugPayload } from '../../common/sparkplug/sparkplug-payload.js'
 import { deviceTopic, nodeTopic, parseSparkplugTopic } from '../../common/sparkplug/sparkplug-topics.js'
 import { REBIRTH_METRIC, THERMOSTAT_METRICS } from '../../common/sparkplug/thermostat-metrics.js'
-import { Backoff, type BackoffOptions, defaultBackoff } from '../backoff.js'
-import { endCleanly } from '../end-cleanly.js'
+import type { BackoffOptions } from '../backoff.js'
 import { LinkCounters } from '../link-counters.js'
+import { LinkLoop } from '../link-loop.js'
 import {
   aliasBaseOf,
   deviceBirth,
@@ -59,8 +59,8 @@ interface Attached {
 const STOP_TIMEOUT_MS = 3000
 
 /**
- * A Sparkplug B 3.0 edge node and the devices behind it, on one MQTT connection kept up through failures
- * (a fresh mqtt.js client per attempt, backoff with jitter, the next broker after a failed attempt).
+ * A Sparkplug B 3.0 edge node and the devices behind it, on one MQTT connection kept up through failures by a
+ * LinkLoop (backoff, failover through the brokers).
  *
  * Each CONNECT starts a clean session and carries the NDEATH as its will with a new bdSeq (0–255, one more per
  * connect); once connected the edge node subscribes to its NCMD and DCMD topics and publishes its NBIRTH (seq 0,
@@ -72,9 +72,7 @@ const STOP_TIMEOUT_MS = 3000
  */
 export class SparkplugEdgeNode {
   readonly counters: LinkCounters
-  private client: MqttClient | undefined
-  private connected = false
-  private stopped = true
+  private readonly loop: LinkLoop
   private readonly devices = new Map<string, Attached>()
   /** The bdSeq of the next CONNECT, and of the current connection's will and NBIRTH. */
   private nextBdSeq = 0
@@ -82,18 +80,23 @@ export class SparkplugEdgeNode {
   private seq = 0
   /** Topic aliases the broker takes on this connection (CONNACK Topic Alias Maximum; 0 for MQTT 3.1.1). */
   private topicAliasMaximum = 0
-  private urlIndex = 0
-  private readonly backoff: Backoff
-  private reconnectTimer: NodeJS.Timeout | undefined
 
   constructor(private readonly options: EdgeNodeOptions) {
-    if (options.urls.length === 0) throw new RangeError('an edge node needs at least one broker URL')
     this.counters = options.counters ?? new LinkCounters()
-    this.backoff = new Backoff(options.backoff ?? defaultBackoff, options.random)
+    this.loop = new LinkLoop(
+      { ...options, counters: this.counters },
+      {
+        clientOptions: () => this.clientOptions(),
+        onConnect: (client, connack) => this.onConnect(client, connack),
+        onMessage: (_client, topic, payload) => this.onMessage(topic, payload),
+        onPacketSend: (packet) => this.countSent(packet),
+        onDisconnected: () => this.setDisconnected()
+      }
+    )
   }
 
   get isConnected(): boolean {
-    return this.connected
+    return this.loop.isConnected
   }
 
   /** Puts a device behind the edge node; it is born with the next births, or at once when connected. */
@@ -108,7 +111,7 @@ export class SparkplugEdgeNode {
       reported: undefined
     }
     this.devices.set(device.name, attached)
-    if (this.connected) this.publishDeviceBirth(attached, Date.now())
+    if (this.loop.isConnected) this.publishDeviceBirth(attached, Date.now())
   }
 
   /** The device is gone from the edge node (unplugged, out of radio range): DDEATH on its behalf ([tck-id-operational-behavior-device-ddeath]). */
@@ -117,7 +120,7 @@ export class SparkplugEdgeNode {
     if (attached === undefined || !attached.present) return
     attached.present = false
     attached.reported = undefined
-    if (this.connected) this.publish(deviceTopic(this.options.group, 'DDEATH', this.options.edgeNode, name), deviceDeath(Date.now()))
+    if (this.loop.isConnected) this.publish(deviceTopic(this.options.group, 'DDEATH', this.options.edgeNode, name), deviceDeath(Date.now()))
   }
 
   /** The device is back: a new DBIRTH. */
@@ -125,7 +128,7 @@ export class SparkplugEdgeNode {
     const attached = this.devices.get(name)
     if (attached === undefined || attached.present) return
     attached.present = true
-    if (this.connected) this.publishDeviceBirth(attached, Date.now())
+    if (this.loop.isConnected) this.publishDeviceBirth(attached, Date.now())
   }
 
   /** A reading of a device: DDATA with what changed since its last report, or dropped while it cannot go out. */
@@ -136,81 +139,43 @@ export class SparkplugEdgeNode {
   }
 
   start(): void {
-    this.stopped = false
-    this.connect()
+    this.loop.start()
   }
 
   /** Loses the connection as a network failure would: the broker publishes the NDEATH will; then reconnects. */
   drop(): void {
-    if (this.client !== undefined && !this.stopped) this.lose(this.client)
+    this.loop.drop()
   }
 
   /** Stops for good: the NDEATH, then a clean DISCONNECT ([tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath]). */
   async stop(): Promise<void> {
-    this.stopped = true
-    clearTimeout(this.reconnectTimer)
-    const client = this.client
-    this.client = undefined
-    if (client === undefined) return
-    if (!this.connected) {
-      client.end(true)
-      return
-    }
-    this.setDisconnected()
-    const death = encodeSparkplugPayload(nodeDeath(this.bdSeq, Date.now()))
     const topic = nodeTopic(this.options.group, 'NDEATH', this.options.edgeNode)
-    await endCleanly(client, () => client.publishAsync(topic, death, { qos: 1, retain: false }), STOP_TIMEOUT_MS)
+    await this.loop.stop(
+      (client) => client.publishAsync(topic, encodeSparkplugPayload(nodeDeath(this.bdSeq, Date.now())), { qos: 1, retain: false }),
+      STOP_TIMEOUT_MS
+    )
   }
 
-  private connect(): void {
+  /** A new bdSeq for each attempt: its will and, once connected, its NBIRTH carry it. */
+  private clientOptions(): IClientOptions {
     const { options } = this
     const version = options.mqttVersion ?? 5
     this.bdSeq = this.nextBdSeq
     this.nextBdSeq = (this.nextBdSeq + 1) % 256
     const death = encodeSparkplugPayload(nodeDeath(this.bdSeq, Date.now()))
-    const clientOptions: IClientOptions = {
+    return {
       clientId: `thermopost-sparkplug-${options.group}-${options.edgeNode}`,
       protocolVersion: version,
       // [tck-id-principles-persistence-clean-session-311] [tck-id-principles-persistence-clean-session-50]
       clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      keepalive: options.keepalive ?? 60,
-      resubscribe: false,
-      queueQoSZero: false,
       // [tck-id-message-flow-edge-node-birth-publish-will-message-qos] [...-will-retained]: QoS 1, not retained.
       will: { topic: nodeTopic(options.group, 'NDEATH', options.edgeNode), payload: death, qos: 1, retain: false },
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password }),
       ...(version === 5 ? { properties: { sessionExpiryInterval: 0 } } : {})
     }
-    const client = mqtt.connect(this.url, clientOptions)
-    this.client = client
-    client.on('connect', (connack) => {
-      if (this.client !== client) return
-      this.topicAliasMaximum = version === 5 ? (connack.properties?.topicAliasMaximum ?? 0) : 0
-      this.onConnect(client)
-    })
-    client.on('message', (topic, payload) => {
-      if (this.client === client) this.onMessage(topic, payload)
-    })
-    client.on('packetsend', (packet) => this.countSent(packet))
-    client.on('close', () => {
-      if (this.client === client) this.lose(client)
-    })
-    // A refused connection or a broken socket: 'close' follows and handles it.
-    client.on('error', () => {})
   }
 
-  private get url(): string {
-    return this.options.urls[this.urlIndex % this.options.urls.length]!
-  }
-
-  private onConnect(client: MqttClient): void {
-    this.connected = true
-    this.counters.connected++
-    this.counters.connects++
-    this.backoff.reset()
+  private onConnect(client: MqttClient, connack: IConnackPacket): void {
+    this.topicAliasMaximum = (this.options.mqttVersion ?? 5) === 5 ? (connack.properties?.topicAliasMaximum ?? 0) : 0
     const { group, edgeNode } = this.options
     // [tck-id-message-flow-edge-node-ncmd-subscribe] [tck-id-message-flow-device-dcmd-subscribe], before the births.
     client.subscribe([nodeTopic(group, 'NCMD', edgeNode), `${deviceTopic(group, 'DCMD', edgeNode, '+')}`], { qos: 1 })
@@ -238,7 +203,7 @@ export class SparkplugEdgeNode {
     const seq = this.seq
     this.seq = (this.seq + 1) % 256
     const options = { qos: 0 as const, retain: false, ...(topicAlias === undefined ? {} : { properties: { topicAlias } }) }
-    this.client?.publish(topic, encodeSparkplugPayload({ ...payload, seq }), options, (error) => {
+    this.loop.client?.publish(topic, encodeSparkplugPayload({ ...payload, seq }), options, (error) => {
       if (error === undefined || error === null) written?.()
     })
   }
@@ -277,7 +242,7 @@ export class SparkplugEdgeNode {
   /** DDATA with the metrics that changed since the device's last report, and the setpoint when `withSetpoint`. */
   private sendData(attached: Attached, values: ThermostatValues, time: number, withSetpoint: boolean): void {
     const last = attached.reported
-    if (!this.connected || last === undefined) {
+    if (!this.loop.isConnected || last === undefined) {
       if (attached.present) this.counters.readingsDropped++
       return
     }
@@ -295,24 +260,8 @@ export class SparkplugEdgeNode {
     this.publish(topic, deviceData(changed, attached.aliasBase, time), () => this.counters.readingsAcked++, topicAlias)
   }
 
-  private lose(client: MqttClient): void {
-    const wasConnected = this.connected
-    this.client = undefined
-    if (wasConnected) {
-      this.setDisconnected()
-      this.counters.losses++
-    } else {
-      this.urlIndex++
-    }
-    client.end(true)
-    if (this.stopped) return
-    clearTimeout(this.reconnectTimer)
-    this.reconnectTimer = setTimeout(() => this.connect(), this.backoff.next())
-  }
-
+  /** The connection is gone: every device is born again on the next one, its topic alias set again. */
   private setDisconnected(): void {
-    this.connected = false
-    this.counters.connected--
     for (const attached of this.devices.values()) {
       attached.reported = undefined
       attached.topicAliasSet = false

@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, type TestContext, test } from 'node:test'
 import { decodeSparkplugPayload, encodeSparkplugPayload, type SparkplugPayload } from '../../../common/sparkplug/sparkplug-payload.js'
-import type { ThermostatValues } from '../../../devices/sparkplug/edge-node-payloads.js'
-import { type EdgeDevice, type EdgeNodeOptions, SparkplugEdgeNode } from '../../../devices/sparkplug/sparkplug-edge-node.js'
+import { type EdgeNodeOptions, SparkplugEdgeNode } from '../../../devices/sparkplug/sparkplug-edge-node.js'
 import { startBroker } from '../../helpers/broker.js'
 import type { Received } from '../../helpers/mqtt-inbox.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 import { FAST_BACKOFF, waitFor, watch } from '../helpers/device-fixture.js'
+import { FixedRoom } from '../helpers/fixed-room.js'
 
 /** A simulated edge node against the Sparkplug B 3.0 assertions on edge nodes, watched by a plain client. */
-
-class FakeThermostat implements EdgeDevice {
-  values: ThermostatValues = { temperature: 20.5, setpoint: 21, heating: true }
-  constructor(readonly name: string) {}
-  current(): ThermostatValues {
-    return { ...this.values }
-  }
-  writeSetpoint(value: number): boolean {
-    if (value > 30) return false
-    this.values.setpoint = value
-    return true
-  }
-}
 
 interface Decoded {
   topic: string
@@ -43,7 +30,7 @@ async function setup(t: TestContext, options: Partial<EdgeNodeOptions> = {}) {
     broker.url,
     ['NBIRTH', 'NDEATH', 'DBIRTH', 'DDATA', 'DDEATH'].map((type) => `spBv1.0/+/${type}/#`)
   )
-  const room = new FakeThermostat('room-1')
+  const room = new FixedRoom('room-1')
   const edgeNode = new SparkplugEdgeNode({ urls: [broker.url], group: 'plant', edgeNode: 'site-1', backoff: FAST_BACKOFF, ...options })
   edgeNode.attach(room)
   edgeNode.start()

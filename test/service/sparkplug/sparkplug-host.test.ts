@@ -3,29 +3,17 @@ import { describe, type TestContext, test } from 'node:test'
 import type { MqttClient } from 'mqtt'
 import { decodeHostState, encodeHostState } from '../../../common/sparkplug/host-state.js'
 import { decodeSparkplugPayload, encodeSparkplugPayload } from '../../../common/sparkplug/sparkplug-payload.js'
-import type { ThermostatValues } from '../../../devices/sparkplug/edge-node-payloads.js'
-import { type EdgeDevice, SparkplugEdgeNode } from '../../../devices/sparkplug/sparkplug-edge-node.js'
+import { SparkplugEdgeNode } from '../../../devices/sparkplug/sparkplug-edge-node.js'
 import { SparkplugHost } from '../../../service/sparkplug/sparkplug-host.js'
 import { FAST_BACKOFF, waitFor, watch } from '../../devices/helpers/device-fixture.js'
+import { FixedRoom } from '../../devices/helpers/fixed-room.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 import { serviceSetup, silentLogger } from '../core/service-fixture.js'
 
 /** The service as a Sparkplug primary host application, against a real broker and a simulated edge node. */
 
-class Room implements EdgeDevice {
-  values: ThermostatValues = { temperature: 20.5, setpoint: 21, heating: true }
-  constructor(readonly name: string) {}
-  current(): ThermostatValues {
-    return { ...this.values }
-  }
-  writeSetpoint(value: number): boolean {
-    this.values.setpoint = value
-    return true
-  }
-}
-
-function startEdgeNode(t: TestContext, url: string, backoff = FAST_BACKOFF): { edgeNode: SparkplugEdgeNode; room: Room } {
-  const room = new Room('room-1')
+function startEdgeNode(t: TestContext, url: string, backoff = FAST_BACKOFF): { edgeNode: SparkplugEdgeNode; room: FixedRoom } {
+  const room = new FixedRoom('room-1')
   const edgeNode = new SparkplugEdgeNode({ urls: [url], group: 'plant', edgeNode: 'site-1', backoff })
   edgeNode.attach(room)
   edgeNode.start()
