@@ -3,6 +3,7 @@ import { describe, type TestContext, test } from 'node:test'
 import { decodeSparkplugPayload, encodeSparkplugPayload, type SparkplugPayload } from '../../../common/sparkplug/sparkplug-payload.js'
 import { type EdgeNodeOptions, SparkplugEdgeNode } from '../../../devices/sparkplug/sparkplug-edge-node.js'
 import { startBroker } from '../../helpers/broker.js'
+import { recordConnects } from '../../helpers/connect-recorder.js'
 import type { Received } from '../../helpers/mqtt-inbox.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 import { FAST_BACKOFF, waitFor, watch } from '../helpers/device-fixture.js'
@@ -43,6 +44,30 @@ async function setup(t: TestContext, options: Partial<EdgeNodeOptions> = {}) {
 const metricValue = (payload: SparkplugPayload, name: string) => payload.metrics.find((metric) => metric.name === name)?.value
 
 describe('Sparkplug edge node', { concurrency: true }, () => {
+  for (const mqttVersion of [4, 5] as const) {
+    test(`${mqttVersion === 5 ? 'tck-id-principles-persistence-clean-session-50' : 'tck-id-principles-persistence-clean-session-311'}, tck-id-message-flow-edge-node-birth-publish-will-message, tck-id-message-flow-edge-node-birth-publish-will-message-topic, tck-id-message-flow-edge-node-birth-publish-will-message-qos, tck-id-message-flow-edge-node-birth-publish-will-message-will-retained: MQTT ${mqttVersion === 5 ? '5' : '3.1.1'} CONNECT with a clean session and the NDEATH will of the NBIRTH's bdSeq`, async (t) => {
+      const broker = await startBroker({ sysInterval: 0 })
+      t.after(() => broker.close())
+      const proxy = await recordConnects(t, broker.port)
+      const observer = await watch(t, broker.url, ['spBv1.0/+/NBIRTH/#'])
+      const edgeNode = new SparkplugEdgeNode({ urls: [proxy.url], group: 'plant', edgeNode: 'site-1', mqttVersion, backoff: FAST_BACKOFF })
+      edgeNode.start()
+      t.after(() => edgeNode.stop())
+      const [nbirth] = (await observer.inbox.take(1)).map(decoded)
+      const [connect] = proxy.connects
+      assert.equal(connect?.clean, true)
+      if (mqttVersion === 5) assert.equal(connect?.properties?.sessionExpiryInterval ?? 0, 0)
+      const will = connect?.will
+      assert.deepEqual([will?.topic, will?.qos, will?.retain], ['spBv1.0/plant/NDEATH/site-1', 1, false])
+      const death = decodeSparkplugPayload(will!.payload as Buffer)
+      assert.equal(death.seq, undefined)
+      assert.deepEqual(
+        death.metrics.map(({ name, value }) => [name, value]),
+        [['bdSeq', metricValue(nbirth!.payload, 'bdSeq')]]
+      )
+    })
+  }
+
   test('tck-id-topics-nbirth-topic, tck-id-topics-nbirth-mqtt, tck-id-topics-nbirth-seq-num, tck-id-topics-nbirth-timestamp, tck-id-topics-nbirth-bdseq-included, tck-id-topics-nbirth-rebirth-metric, tck-id-operational-behavior-data-commands-rebirth-name-aliases, tck-id-topics-dbirth-topic, tck-id-topics-dbirth-mqtt, tck-id-topics-dbirth-seq, tck-id-topics-dbirth-metrics, tck-id-payloads-alias-birth-requirement, tck-id-payloads-metric-datatype-req: the births', async (t) => {
     const { births } = await setup(t)
     const [nbirth, dbirth] = births

@@ -7,6 +7,7 @@ import { SparkplugEdgeNode } from '../../../devices/sparkplug/sparkplug-edge-nod
 import { SparkplugHost } from '../../../service/sparkplug/sparkplug-host.js'
 import { FAST_BACKOFF, waitFor, watch } from '../../devices/helpers/device-fixture.js'
 import { FixedRoom } from '../../devices/helpers/fixed-room.js'
+import { recordConnects } from '../../helpers/connect-recorder.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 import { serviceSetup, silentLogger } from '../core/service-fixture.js'
 
@@ -38,6 +39,28 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     const [death] = await observer.inbox.take(1)
     assert.deepEqual(decodeHostState(death!.payload), { online: false, timestamp: online.timestamp })
     assert.equal(death?.packet.qos, 1)
+  })
+
+  test('tck-id-message-flow-phid-sparkplug-clean-session-50, tck-id-operational-behavior-host-application-connect-will, tck-id-operational-behavior-host-application-connect-will-topic, tck-id-operational-behavior-host-application-connect-will-qos, tck-id-operational-behavior-host-application-connect-will-retained: the CONNECT has a clean session and the death STATE will with the birth timestamp', async (t) => {
+    const setup = await serviceSetup(t)
+    const proxy = await recordConnects(t, setup.running.port)
+    const host = new SparkplugHost({
+      urls: [proxy.url],
+      hostId: 'scada',
+      clientId: 'host-under-test',
+      onReading: () => {},
+      onStatus: () => {},
+      onUnreadable: () => {},
+      logger: silentLogger
+    })
+    t.after(() => host.close())
+    const observer = await watch(t, setup.running.url, ['spBv1.0/STATE/scada'])
+    const birth = decodeHostState((await observer.inbox.take(1))[0]!.payload)
+    const [connect] = proxy.connects
+    assert.deepEqual([connect?.clean, connect?.properties?.sessionExpiryInterval ?? 0], [true, 0])
+    const will = connect?.will
+    assert.deepEqual([will?.topic, will?.qos, will?.retain], ['spBv1.0/STATE/scada', 1, true])
+    assert.deepEqual(decodeHostState(will!.payload as Buffer), { online: false, timestamp: birth.timestamp })
   })
 
   test('tck-id-host-topic-phid-death-required, tck-id-host-topic-phid-death-payload, tck-id-host-topic-phid-death-qos, tck-id-message-flow-hid-sparkplug-state-message-delivered: the will says offline with the birth timestamp; reported offline, the host publishes its birth again', async (t) => {
