@@ -23,6 +23,8 @@ ${linkFlagsUsage}
   --format F           json (default) or compact (12 bytes; with MQTT 5, a topic alias for the reading topic),
                        or sparkplug: Sparkplug B 3.0, each site an edge node and each thermostat a device of it
   --group NAME         the Sparkplug group of --format sparkplug (default thermopost)
+  --primary-host ID    with --format sparkplug: births wait for this host application's STATE online, and
+                       its STATE offline ends the edge nodes' sessions (default: no wait)
   --flaky SHARE        share of devices, 0 to 1, whose connection drops about once a minute (default 0)
   --home-assistant     publish Home Assistant discovery (needs --format json)
   --seed N             rooms, noise and drops repeat for the same seed (default 1)
@@ -100,6 +102,7 @@ export const simulatorConfigSchema = z.strictObject({
   time_scale: z.number().positive().optional(),
   format: z.enum(['json', 'compact', 'sparkplug']).optional(),
   group: z.string().min(1).optional(),
+  primary_host: z.string().min(1).optional(),
   flaky: z.number().min(0).max(1).optional(),
   home_assistant: z.boolean().optional(),
   seed: z.number().int().min(0).optional(),
@@ -125,8 +128,11 @@ function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): FleetOption
   const homeAssistant = config.home_assistant === true
   if (homeAssistant && format !== 'json')
     throw read.problem('home_assistant', `reads readings as JSON: it cannot be used with format ${format}`)
-  if (config.group !== undefined && format !== 'sparkplug') throw read.problem('group', 'is the Sparkplug group: it needs format sparkplug')
-  if (config.group !== undefined && !isSparkplugId(config.group)) throw read.problem('group', 'must be one topic level, without / + or #')
+  for (const key of ['group', 'primary_host'] as const) {
+    const id = config[key]
+    if (id !== undefined && format !== 'sparkplug') throw read.problem(key, 'is a Sparkplug setting: it needs format sparkplug')
+    if (id !== undefined && !isSparkplugId(id)) throw read.problem(key, 'must be one topic level, without / + or #')
+  }
   const devices = config.devices ?? 10
   const common = {
     urls,
@@ -140,7 +146,13 @@ function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): FleetOption
     flaky: config.flaky ?? 0,
     seed: config.seed ?? 1
   }
-  if (format === 'sparkplug') return { ...common, format, group: config.group ?? 'thermopost' }
+  if (format === 'sparkplug')
+    return {
+      ...common,
+      format,
+      group: config.group ?? 'thermopost',
+      ...(config.primary_host === undefined ? {} : { primaryHostId: config.primary_host })
+    }
   return { ...common, format, homeAssistant }
 }
 

@@ -1,8 +1,9 @@
 import type { IClientOptions, IConnackPacket, MqttClient, Packet } from 'mqtt'
 import mqttPacket from 'mqtt-packet'
 import { ContractError } from '../../common/contract/contract-error.js'
+import { decodeHostState, type HostState } from '../../common/sparkplug/host-state.js'
 import { decodeSparkplugPayload, encodeSparkplugPayload, type SparkplugPayload } from '../../common/sparkplug/sparkplug-payload.js'
-import { deviceTopic, nodeTopic, parseSparkplugTopic } from '../../common/sparkplug/sparkplug-topics.js'
+import { deviceTopic, nodeTopic, parseSparkplugTopic, stateTopic } from '../../common/sparkplug/sparkplug-topics.js'
 import { REBIRTH_METRIC, THERMOSTAT_METRICS } from '../../common/sparkplug/thermostat-metrics.js'
 import type { BackoffOptions } from '../backoff.js'
 import { LinkCounters } from '../link-counters.js'
@@ -41,6 +42,8 @@ export interface EdgeNodeOptions {
   counters?: LinkCounters
   /** Jitter source, seeded in the simulator. */
   random?: () => number
+  /** The primary host application's id: births wait for its STATE online, and its STATE offline ends the session. */
+  primaryHostId?: string
 }
 
 interface Attached {
@@ -68,7 +71,8 @@ const STOP_TIMEOUT_MS = 3000
  * Data goes as DDATA with QoS 0 and only the metrics that changed (the temperature each time); while the link is
  * down readings are dropped, as Sparkplug's QoS 0 data is. An NCMD `Node Control/Rebirth` true repeats the
  * births; a DCMD writing `setpoint` sets it and reports the device's setpoint at once in a DDATA, which is how the
- * host application learns the write took. A stop publishes the NDEATH before a clean DISCONNECT.
+ * host application learns the write took. A stop publishes the NDEATH before a clean DISCONNECT. With a primary
+ * host application named, the births wait for its STATE online, and its STATE offline ends the session.
  */
 export class SparkplugEdgeNode {
   readonly counters: LinkCounters
@@ -80,6 +84,10 @@ export class SparkplugEdgeNode {
   private seq = 0
   /** Topic aliases the broker takes on this connection (CONNACK Topic Alias Maximum; 0 for MQTT 3.1.1). */
   private topicAliasMaximum = 0
+  /** This connection's NBIRTH is out: device births and deaths may follow. */
+  private born = false
+  /** The timestamp of the primary host's latest STATE: an older one is stale. */
+  private hostStateTimestamp = 0
 
   constructor(private readonly options: EdgeNodeOptions) {
     this.counters = options.counters ?? new LinkCounters()
@@ -111,7 +119,7 @@ export class SparkplugEdgeNode {
       reported: undefined
     }
     this.devices.set(device.name, attached)
-    if (this.loop.isConnected) this.publishDeviceBirth(attached, Date.now())
+    if (this.born) this.publishDeviceBirth(attached, Date.now())
   }
 
   /** The device is gone from the edge node (unplugged, out of radio range): DDEATH on its behalf ([tck-id-operational-behavior-device-ddeath]). */
@@ -120,7 +128,7 @@ export class SparkplugEdgeNode {
     if (attached === undefined || !attached.present) return
     attached.present = false
     attached.reported = undefined
-    if (this.loop.isConnected) this.publish(deviceTopic(this.options.group, 'DDEATH', this.options.edgeNode, name), deviceDeath(Date.now()))
+    if (this.born) this.publish(deviceTopic(this.options.group, 'DDEATH', this.options.edgeNode, name), deviceDeath(Date.now()))
   }
 
   /** The device is back: a new DBIRTH. */
@@ -128,7 +136,7 @@ export class SparkplugEdgeNode {
     const attached = this.devices.get(name)
     if (attached === undefined || attached.present) return
     attached.present = true
-    if (this.loop.isConnected) this.publishDeviceBirth(attached, Date.now())
+    if (this.born) this.publishDeviceBirth(attached, Date.now())
   }
 
   /** A reading of a device: DDATA with what changed since its last report, or dropped while it cannot go out. */
@@ -178,15 +186,20 @@ export class SparkplugEdgeNode {
     this.topicAliasMaximum = (this.options.mqttVersion ?? 5) === 5 ? (connack.properties?.topicAliasMaximum ?? 0) : 0
     const { group, edgeNode } = this.options
     // [tck-id-message-flow-edge-node-ncmd-subscribe] [tck-id-message-flow-device-dcmd-subscribe], before the births.
-    client.subscribe([nodeTopic(group, 'NCMD', edgeNode), `${deviceTopic(group, 'DCMD', edgeNode, '+')}`], { qos: 1 })
+    const filters = [nodeTopic(group, 'NCMD', edgeNode), deviceTopic(group, 'DCMD', edgeNode, '+')]
+    const hostId = this.options.primaryHostId
+    // [tck-id-message-flow-edge-node-birth-publish-phid-wait]: with a primary host, the births wait for its STATE online.
+    if (hostId !== undefined) filters.push(stateTopic(hostId))
+    client.subscribe(filters, { qos: 1 })
     this.counters.subscribes++
-    this.births()
+    if (hostId === undefined) this.births()
   }
 
   /** NBIRTH with seq 0, then every present device's DBIRTH ([tck-id-payloads-dbirth-order]). */
   private births(): void {
     const now = Date.now()
     this.seq = 0
+    this.born = true
     this.publish(nodeTopic(this.options.group, 'NBIRTH', this.options.edgeNode), nodeBirth(this.bdSeq, now))
     for (const attached of this.devices.values()) if (attached.present) this.publishDeviceBirth(attached, now)
   }
@@ -210,7 +223,11 @@ export class SparkplugEdgeNode {
 
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = parseSparkplugTopic(topic)
-    if (parsed === undefined || parsed.kind === 'state' || parsed.edgeNode !== this.options.edgeNode) return
+    if (parsed?.kind === 'state') {
+      if (parsed.hostId === this.options.primaryHostId) this.primaryHostState(payload)
+      return
+    }
+    if (parsed === undefined || parsed.edgeNode !== this.options.edgeNode) return
     let command: SparkplugPayload
     try {
       command = decodeSparkplugPayload(payload)
@@ -220,10 +237,30 @@ export class SparkplugEdgeNode {
     }
     if (parsed.kind === 'node' && parsed.type === 'NCMD') {
       // [tck-id-operational-behavior-data-commands-rebirth-action-2] [-action-3]: new births, the same bdSeq.
-      if (command.metrics.some((metric) => metric.name === REBIRTH_METRIC && metric.value === true)) this.births()
+      if (this.born && command.metrics.some((metric) => metric.name === REBIRTH_METRIC && metric.value === true)) this.births()
       return
     }
     if (parsed.kind === 'device' && parsed.type === 'DCMD') this.writeDevice(parsed.device, command)
+  }
+
+  /**
+   * The primary host's STATE: online brings the births; offline ends this session (the broker publishes the NDEATH
+   * will) and the loop connects again, to wait for the host there. A STATE older than the latest one is stale and
+   * changes nothing ([tck-id-message-flow-edge-node-birth-publish-phid-wait-timestamp]
+   * [tck-id-operational-behavior-edge-node-termination-host-offline] [...-host-offline-timestamp]).
+   */
+  private primaryHostState(payload: Buffer): void {
+    let state: HostState
+    try {
+      state = decodeHostState(payload)
+    } catch (error) {
+      if (error instanceof ContractError) return
+      throw error
+    }
+    if (state.timestamp < this.hostStateTimestamp) return
+    this.hostStateTimestamp = state.timestamp
+    if (state.online && !this.born) this.births()
+    else if (!state.online && this.born) this.loop.drop()
   }
 
   /** A DCMD: the setpoint written, by name or by its birth's alias, then reported back at once. */
@@ -262,6 +299,7 @@ export class SparkplugEdgeNode {
 
   /** The connection is gone: every device is born again on the next one, its topic alias set again. */
   private setDisconnected(): void {
+    this.born = false
     for (const attached of this.devices.values()) {
       attached.reported = undefined
       attached.topicAliasSet = false

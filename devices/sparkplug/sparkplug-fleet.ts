@@ -23,6 +23,8 @@ export interface SparkplugFleetOptions {
   /** Share of thermostats (0–1) that drop off their edge node now and then (DDEATH, then a new DBIRTH). */
   flaky: number
   seed: number
+  /** Births wait for this primary host application's STATE online (Sparkplug's optional wait); absent: no wait. */
+  primaryHostId?: string
   /** How often a flaky thermostat drops off, on average; 1 a minute by default. */
   flakyDropsPerMinute?: number
   backoff?: BackoffOptions
@@ -63,7 +65,8 @@ export class SparkplugFleet {
           password: options.password,
           backoff: options.backoff,
           counters: this.counters,
-          random: () => this.random.next()
+          random: () => this.random.next(),
+          primaryHostId: options.primaryHostId
         })
       )
     }

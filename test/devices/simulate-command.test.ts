@@ -26,7 +26,8 @@ const badOptions: Array<[string[], RegExp]> = [
   [['--url', 'localhost:1883'], /--url must look like mqtt:\/\/HOST:PORT/],
   [['--format', 'compact', '--home-assistant'], /--home-assistant reads readings as JSON/],
   [['--format', 'sparkplug', '--home-assistant'], /--home-assistant reads readings as JSON/],
-  [['--group', 'plant'], /--group is the Sparkplug group: it needs format sparkplug/],
+  [['--group', 'plant'], /--group is a Sparkplug setting: it needs format sparkplug/],
+  [['--format', 'sparkplug', '--primary-host', 'a+b'], /--primary-host must be one topic level/],
   [['--format', 'sparkplug', '--group', 'a/b'], /--group must be one topic level/],
   [['--username', 'u'], /--username and --password \(or THERMOPOST_MQTT_PASSWORD\) go together/]
 ]
