@@ -1,9 +1,12 @@
 import type { SparkplugMetric } from '../../common/sparkplug/sparkplug-payload.js'
-import { THERMOSTAT_METRICS, type ThermostatMetric } from '../../common/sparkplug/thermostat-metrics.js'
+import { THERMOSTAT_METRICS, type ThermostatMetric, UNIT_PROPERTY } from '../../common/sparkplug/thermostat-metrics.js'
+import { fromCelsius, toCelsius } from '../adapters/temperature-unit.js'
 
-/** What the host knows of one Sparkplug device: the aliases its DBIRTH gave, and the last value of each metric. */
+/** What the host knows of one Sparkplug device: the aliases and units its DBIRTH gave, and the last value of each metric (°C). */
 export interface DeviceMetrics {
   aliases: Map<number, ThermostatMetric>
+  /** The `engUnit` of its temperature and setpoint when the birth gave one: °F and K are converted. */
+  units: { temperature?: string; setpoint?: string }
   values: { temperature?: number; setpoint?: number; heating?: boolean }
   /** When the temperature was measured, ms since the epoch. */
   time?: number
@@ -15,10 +18,12 @@ const KNOWN = new Map<string, ThermostatMetric>(
 
 /** A device as its DBIRTH describes it; metrics other than a thermostat's are left out. */
 export function deviceFromBirth(metrics: readonly SparkplugMetric[], time: number): DeviceMetrics {
-  const device: DeviceMetrics = { aliases: new Map(), values: {} }
+  const device: DeviceMetrics = { aliases: new Map(), units: {}, values: {} }
   for (const metric of metrics) {
     const known = metric.name === undefined ? undefined : KNOWN.get(metric.name)
     if (known !== undefined && metric.alias !== undefined) device.aliases.set(metric.alias, known)
+    const unit = metric.properties?.[UNIT_PROPERTY]
+    if ((known === 'temperature' || known === 'setpoint') && unit !== undefined) device.units[known] = unit
   }
   applyMetrics(device, metrics, time)
   return device
@@ -35,7 +40,9 @@ export function applyMetrics(device: DeviceMetrics, metrics: readonly SparkplugM
       if (typeof metric.value === 'boolean') device.values.heating = metric.value
     } else if (typeof metric.value === 'number' && Number.isFinite(metric.value)) {
       // A Float carries 21.3 as 21.299999237...: back to the hundredths a thermostat reports.
-      device.values[known] = Math.round(metric.value * 100) / 100
+      const unit = device.units[known]
+      const celsius = unit === undefined ? metric.value : (toCelsius(metric.value, unit) ?? metric.value)
+      device.values[known] = Math.round(celsius * 100) / 100
       if (known === 'temperature') {
         measured = true
         device.time = metric.timestamp ?? time
@@ -43,6 +50,12 @@ export function applyMetrics(device: DeviceMetrics, metrics: readonly SparkplugM
     }
   }
   return measured
+}
+
+/** A setpoint in °C as the device takes it, in the unit its birth gave the setpoint. */
+export function setpointInDeviceUnit(device: DeviceMetrics | undefined, celsius: number): number {
+  const unit = device?.units.setpoint
+  return unit === undefined ? celsius : (fromCelsius(celsius, unit) ?? celsius)
 }
 
 /** The alias a DCMD writes the setpoint with, or undefined when the birth gave it none (then it goes by name). */

@@ -9,7 +9,7 @@ import type { DeviceStatus } from '../adapters/adapter.js'
 import { type ServiceConnection, serviceClientOptions } from '../ingest/service-client-options.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
-import { setpointAlias } from './device-metrics.js'
+import { setpointAlias, setpointInDeviceUnit } from './device-metrics.js'
 import { EdgeNodeStates } from './edge-node-states.js'
 import { sparkplugOrigin } from './sparkplug-ids.js'
 
@@ -90,7 +90,7 @@ export class SparkplugHost {
     const { name, datatype } = THERMOSTAT_METRICS.setpoint
     const command: SparkplugPayload = {
       timestamp: now,
-      metrics: [{ ...(alias === undefined ? { name } : { alias }), datatype, value, timestamp: now }]
+      metrics: [{ ...(alias === undefined ? { name } : { alias }), datatype, value: setpointInDeviceUnit(known, value), timestamp: now }]
     }
     // [tck-id-topics-dcmd-mqtt]: QoS 0, not retained.
     await this.client.publishAsync(deviceTopic(origin.group, 'DCMD', origin.edgeNode, device), encodeSparkplugPayload(command), {

@@ -4,6 +4,7 @@ import type { SparkplugMetric, SparkplugPayload } from '../../../common/sparkplu
 import { parseSparkplugTopic } from '../../../common/sparkplug/sparkplug-topics.js'
 import type { DeviceStatus } from '../../../service/adapters/adapter.js'
 import type { Reading } from '../../../service/reading.js'
+import { deviceFromBirth, setpointInDeviceUnit } from '../../../service/sparkplug/device-metrics.js'
 import { EdgeNodeStates } from '../../../service/sparkplug/edge-node-states.js'
 import { sleep } from '../../helpers/silence.js'
 
@@ -136,6 +137,29 @@ describe('EdgeNodeStates', () => {
     host.send('spBv1.0/plant/NBIRTH/gw', nbirth(7))
     host.send('spBv1.0/plant/DBIRTH/gw/room', dbirth(1))
     assert.equal(host.readings.length, 2)
+  })
+
+  test('a device whose birth gives its temperatures in °F reports in °C, and takes its setpoint written in °F', (t) => {
+    const host = recorder()
+    t.after(() => host.states.close())
+    const fahrenheit = { engUnit: '°F' }
+    const metrics: SparkplugMetric[] = [
+      { name: 'temperature', alias: 1, datatype: 'Float', value: 70.5, properties: fahrenheit },
+      { name: 'setpoint', alias: 2, datatype: 'Float', value: 68, properties: fahrenheit }
+    ]
+    host.send('spBv1.0/plant/NBIRTH/gw', nbirth(1))
+    host.send('spBv1.0/plant/DBIRTH/gw/room', { timestamp: T, seq: 1, metrics })
+    host.send('spBv1.0/plant/DDATA/gw/room', ddata(2, [temperature(71.6)]))
+    assert.deepEqual(
+      host.readings.map(({ temperature, setpoint }) => [temperature, setpoint]),
+      [
+        [21.39, 20],
+        [22, 20]
+      ]
+    )
+    const device = deviceFromBirth(metrics, T)
+    assert.equal(setpointInDeviceUnit(device, 21.5), 70.7)
+    assert.equal(setpointInDeviceUnit(deviceFromBirth(dbirth(1).metrics, T), 21.5), 21.5)
   })
 
   test('data from an edge node the host has no session with (it started after the births) asks for a rebirth', (t) => {
