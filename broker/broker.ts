@@ -22,6 +22,7 @@ import { type LocalSessionParts, LocalSessionRegistry } from './session/local-se
 import { PublishBackPressure } from './session/publish-back-pressure.js'
 import type { SessionRegistry } from './session/session-registry.js'
 import { SessionSubscriptions } from './session/session-subscriptions.js'
+import { SparkplugAware } from './sparkplug/sparkplug-aware.js'
 import { BrokerStats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
 import type { Store } from './store/store.js'
@@ -87,7 +88,10 @@ export class Broker implements ConnectionHost {
     const { stats, store, router } = this
     this.retained = new RetainedMessages(store)
     this.messages = this.cluster?.routerOver(router, this.retained, store) ?? router
-    this.publisher = new Publisher(this.messages, this.retained, this.auth, stats)
+    const sparkplug = this.options.sparkplug
+      ? new SparkplugAware({ stampDeathTimestamp: this.options.sparkplugNdeathTimestamp })
+      : undefined
+    this.publisher = new Publisher(this.messages, this.retained, this.auth, stats, sparkplug)
     const subscriptions = new SessionSubscriptions(router, store)
     const backPressure = new PublishBackPressure()
     const sessionParts: LocalSessionParts = { options: this.options, stats, store, backPressure, subscriptions, wills: this.publisher }

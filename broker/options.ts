@@ -50,6 +50,10 @@ export interface BrokerOptions {
    * takes over, discards the old session and starts a new one (Session Present 0).
    */
   sessionOwnerMismatch: SessionOwnerMismatch
+  /** Sparkplug Aware server: keeps every NBIRTH and DBIRTH retained under `$sparkplug/certificates/` (broker/sparkplug/). */
+  sparkplug: boolean
+  /** Sets an NDEATH's payload timestamp to the time the broker delivers it (Sparkplug 3.0 allows it; off by default). */
+  sparkplugNdeathTimestamp: boolean
 }
 
 export const sessionOwnerMismatchChoices = ['refuse', 'clean-start'] as const
@@ -76,7 +80,9 @@ export const defaultBrokerOptions: Readonly<BrokerOptions> = Object.freeze({
   maxPublishRate: 0,
   maxConnectionRate: 50,
   rateLimitLoopback: false,
-  sessionOwnerMismatch: 'refuse'
+  sessionOwnerMismatch: 'refuse',
+  sparkplug: true,
+  sparkplugNdeathTimestamp: false
 })
 
 /** Allowed range of each numeric option; the protocol fixes several (packet ids, 16-bit counts). */

@@ -5,13 +5,14 @@ import { seedFromWire } from './publish-encoding.js'
 import type { RetainedMessages } from './retained/retained.js'
 import type { MessageRouter } from './router/message-router.js'
 import type { Will } from './session/will.js'
+import type { SparkplugAware } from './sparkplug/sparkplug-aware.js'
 import type { BrokerStats } from './stats.js'
 
 /**
  * The publish pipeline, the one way a message enters the broker, whoever sends it: a client's PUBLISH
  * (handlers/publish.ts), a will (sessions), a $SYS figure (sys/). It makes the Message (numbered, its expiry
  * fixed, the per-hop properties dropped), keeps or clears it as the topic's retained message, and hands it
- * to the router.
+ * to the router. With Sparkplug awareness on, births are also kept on their `$sparkplug/certificates/` topic.
  */
 export class Publisher {
   private lastMessageId = 0
@@ -20,7 +21,8 @@ export class Publisher {
     private readonly router: MessageRouter,
     private readonly retained: Pick<RetainedMessages, 'keep'>,
     private readonly auth: Pick<AuthHooks, 'authorizePublish'>,
-    private readonly stats: BrokerStats
+    private readonly stats: BrokerStats,
+    private readonly sparkplug?: SparkplugAware
   ) {}
 
   /** Numbers new messages on from `lastMessageId` (the store's highest, on restore). */
@@ -49,9 +51,18 @@ export class Publisher {
   }
 
   /** Keeps (or clears) the retained message of the topic and routes the message to every matching subscription. */
-  publish(message: Message): void {
+  publish(published: Message): void {
+    const message = this.sparkplug === undefined ? published : this.sparkplug.beforeRoute(published)
     if (message.retain) this.retained.keep(message)
     this.router.route(message)
+    const certificateTopic = this.sparkplug?.certificateTopic(message.topic)
+    if (certificateTopic !== undefined) this.keepCertificate(certificateTopic, message)
+  }
+
+  /** A Sparkplug birth's retained copy, published as the broker's own message with the birth's QoS. */
+  private keepCertificate(topic: string, birth: Message): void {
+    const packet: IPublishPacket = { cmd: 'publish', topic, payload: birth.payload, qos: birth.qos, retain: true, dup: false }
+    this.publish(this.createMessage(packet, topic, '', undefined, 4))
   }
 
   /** A message from the broker itself ($SYS), retained, QoS 0. */

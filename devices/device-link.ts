@@ -1,4 +1,4 @@
-import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt'
+import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt'
 import mqttPacket from 'mqtt-packet'
 import { type AckMessage, encodeAck } from '../common/contract/ack.js'
 import { COMMAND_NAMES, type Command, type CommandName, decodeCommand } from '../common/contract/command.js'
@@ -8,8 +8,9 @@ import { encodeReading, type ReadingFormat } from '../common/contract/reading-co
 import type { ReadingMessage } from '../common/contract/reading-message.js'
 import { STATUS_OFFLINE, STATUS_ONLINE } from '../common/contract/status.js'
 import { commandFilter, deviceTopic, parseDeviceTopic } from '../common/contract/topics.js'
-import { Backoff, type BackoffOptions, defaultBackoff } from './backoff.js'
+import type { BackoffOptions } from './backoff.js'
 import { LinkCounters } from './link-counters.js'
+import { LinkLoop } from './link-loop.js'
 import { ReadingBuffer } from './reading-buffer.js'
 
 /** What a device's command handler decides; `after` runs once the ack is on its way (a reboot). */
@@ -53,10 +54,7 @@ const WEEK_SECONDS = 7 * 24 * 3600
 const STOP_TIMEOUT_MS = 3000
 
 /**
- * One device's MQTT connection, kept up through failures. It runs its own reconnect loop (mqtt.js's
- * fixed reconnectPeriod cannot rotate through brokers or back off): a fresh mqtt.js client per
- * attempt, exponential backoff with jitter, and after a failed attempt the next broker in the list;
- * after a working connection drops, the same broker is tried first, since it holds the session.
+ * One device's MQTT connection, kept up through failures by a LinkLoop (backoff, failover through the brokers).
  *
  * Sessions persist (3.1.1 clean=false, 5.0 Clean Start false with a week's expiry): when CONNACK says
  * the broker kept the session the command subscription is not sent again; otherwise it is. Status
@@ -69,42 +67,45 @@ const STOP_TIMEOUT_MS = 3000
 export class DeviceLink {
   readonly counters: LinkCounters
   readonly buffer: ReadingBuffer
-  private client: MqttClient | undefined
-  private connected = false
+  private readonly loop: LinkLoop
   private inflight: ReadingMessage[] = []
   /** Packet ids of reading PUBLISHes awaiting PUBACK on this client, so only their PUBACKs are counted. */
   private readonly readingIds = new Set<number>()
   /** Compact readings on MQTT 5 go by topic alias; `aliasReady` once this connection's first one has set it. */
   private useAlias = false
   private aliasReady = false
-  private urlIndex = 0
-  private readonly backoff: Backoff
-  private reconnectTimer: NodeJS.Timeout | undefined
-  private stopped = true
   private readonly statusTopic: string
   private readonly readingTopic: string
 
   constructor(private readonly options: DeviceLinkOptions) {
-    if (options.urls.length === 0) throw new RangeError('a device link needs at least one broker URL')
     this.counters = options.counters ?? new LinkCounters()
     this.buffer = new ReadingBuffer(options.bufferLimit ?? 1000)
-    this.backoff = new Backoff(options.backoff ?? defaultBackoff, options.random)
+    this.loop = new LinkLoop(
+      { ...options, counters: this.counters },
+      {
+        clientOptions: () => this.clientOptions(),
+        onConnect: (client, connack) => this.onConnect(client, connack),
+        onMessage: (client, topic, payload, packet) => this.onMessage(client, topic, payload, packet),
+        onPacketSend: (packet) => this.countSent(packet),
+        onPacketReceive: (packet) => this.countReceived(packet),
+        onDisconnected: () => this.setDisconnected()
+      }
+    )
     this.statusTopic = deviceTopic(options.site, options.device, 'status')
     this.readingTopic = deviceTopic(options.site, options.device, 'reading')
   }
 
   get isConnected(): boolean {
-    return this.connected
+    return this.loop.isConnected
   }
   /** The broker URL in use, or tried next. */
   get url(): string {
-    return this.options.urls[this.urlIndex % this.options.urls.length]!
+    return this.loop.url
   }
 
   /** Starts connecting; readings may be sent before the first CONNACK and wait in the buffer. */
   start(): void {
-    this.stopped = false
-    this.connect()
+    this.loop.start()
   }
 
   /** Queues a reading; it goes out now if the link is up and the window has room. */
@@ -120,7 +121,7 @@ export class DeviceLink {
 
   /** Publishes at QoS 1 if connected; retained state is re-published on every connect anyway. */
   publish(topic: string, payload: Buffer, retain: boolean): void {
-    if (this.connected) this.client!.publish(topic, payload, { qos: 1, retain })
+    if (this.loop.isConnected) this.loop.client?.publish(topic, payload, { qos: 1, retain })
   }
 
   /**
@@ -128,75 +129,27 @@ export class DeviceLink {
    * then reconnects: after `offMs` if given (a reboot), else after the usual backoff.
    */
   drop(offMs?: number): void {
-    const client = this.client
-    if (client === undefined || this.stopped) return
-    this.lose(client, offMs)
+    this.loop.drop(offMs)
   }
 
   /** Stops for good: `offline` retained, then a clean DISCONNECT (which, unlike a failure, sends no will). */
   async stop(): Promise<void> {
-    this.stopped = true
-    clearTimeout(this.reconnectTimer)
-    const client = this.client
-    this.client = undefined
-    if (client === undefined) return
-    if (this.connected) {
-      this.setDisconnected()
-      const done = (async () => {
-        await client.publishAsync(this.statusTopic, STATUS_OFFLINE, { qos: 1, retain: true })
-        await client.endAsync()
-      })()
-      // A broker that went away meanwhile never acknowledges: stop waiting when the socket closes, or at the latest after a while.
-      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_TIMEOUT_MS)
-      })
-      await Promise.race([done.catch(() => {}), closed, timeout])
-      clearTimeout(timer)
-    }
-    client.end(true)
+    await this.loop.stop((client) => client.publishAsync(this.statusTopic, STATUS_OFFLINE, { qos: 1, retain: true }), STOP_TIMEOUT_MS)
   }
 
-  private connect(): void {
+  private clientOptions(): IClientOptions {
     const { options } = this
     const version = options.mqttVersion ?? 5
-    const clientOptions: IClientOptions = {
+    return {
       clientId: options.clientId ?? `thermopost-${options.site}-${options.device}`,
       protocolVersion: version,
       clean: false,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      keepalive: options.keepalive ?? 60,
-      resubscribe: false,
-      queueQoSZero: false,
       will: { topic: this.statusTopic, payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password }),
       ...(version === 5 ? { properties: { sessionExpiryInterval: options.sessionExpiry ?? WEEK_SECONDS } } : {})
     }
-    const client = mqtt.connect(this.url, clientOptions)
-    this.client = client
-    client.on('connect', (connack) => {
-      if (this.client === client) this.onConnect(client, connack)
-    })
-    client.on('message', (topic, payload, packet) => {
-      if (this.client === client) this.onMessage(client, topic, payload, packet)
-    })
-    client.on('packetsend', (packet) => this.countSent(packet))
-    client.on('packetreceive', (packet) => this.countReceived(packet))
-    client.on('close', () => {
-      if (this.client === client) this.lose(client)
-    })
-    // A refused connection or a broken socket: 'close' follows and handles it.
-    client.on('error', () => {})
   }
 
   private onConnect(client: MqttClient, connack: IConnackPacket): void {
-    this.connected = true
-    this.counters.connected++
-    this.counters.connects++
-    this.backoff.reset()
     const { site, device } = this.options
     const version = this.options.mqttVersion ?? 5
     this.aliasReady = false
@@ -254,8 +207,8 @@ export class DeviceLink {
 
   /** Sends buffered readings while the window has room. */
   private pump(): void {
-    const client = this.client
-    if (!this.connected || client === undefined) return
+    const client = this.loop.client
+    if (!this.loop.isConnected || client === undefined) return
     const window = this.options.window ?? 16
     while (this.inflight.length < window) {
       const reading = this.buffer.shift()
@@ -263,7 +216,7 @@ export class DeviceLink {
       this.inflight.push(reading)
       const payload = encodeReading(reading, this.options.format ?? 'json')
       const callback = (error?: Error | null): void => {
-        if (this.client !== client) return
+        if (this.loop.client !== client) return
         const index = this.inflight.indexOf(reading)
         if (index >= 0) this.inflight.splice(index, 1)
         // A reason code ≥ 0x80 on the PUBACK: the broker will not take it, so sending it again would not help.
@@ -281,26 +234,8 @@ export class DeviceLink {
     }
   }
 
-  /** The connection is gone (or being dropped): readings in flight go back to the buffer, and the loop goes on. */
-  private lose(client: MqttClient, offMs?: number): void {
-    const wasConnected = this.connected
-    this.client = undefined
-    if (wasConnected) {
-      this.setDisconnected()
-      this.counters.losses++
-    } else {
-      // The attempt failed: the next one goes to the next broker.
-      this.urlIndex++
-    }
-    client.end(true)
-    if (this.stopped) return
-    clearTimeout(this.reconnectTimer)
-    this.reconnectTimer = setTimeout(() => this.connect(), offMs ?? this.backoff.next())
-  }
-
+  /** The connection is gone: readings in flight go back to the buffer. */
   private setDisconnected(): void {
-    this.connected = false
-    this.counters.connected--
     this.readingIds.clear()
     const lost = this.inflight
     this.inflight = []

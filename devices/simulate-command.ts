@@ -3,11 +3,13 @@ import { onStopRequest } from '../common/close-on-signals.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
 import { type CommandConfig, readCommandConfig } from '../common/config/command-config.js'
 import { durationSeconds, linkFlagsUsage, linkSettingsFrom } from '../common/link-flags.js'
+import { isSparkplugId } from '../common/sparkplug/sparkplug-topics.js'
 import { openFileLimit } from './fd-limit.js'
 import { formatSummary } from './fleet-summary.js'
 import { DEFAULT_DISCOVERY_PREFIX } from './home-assistant.js'
 import { discoveryPrefix, noDiscoveryFlag } from './home-assistant-flags.js'
 import { Simulator, type SimulatorOptions } from './simulator.js'
+import { SparkplugFleet, type SparkplugFleetOptions } from './sparkplug/sparkplug-fleet.js'
 
 /** `thermopost simulate`: its flags, config file and usage, and the run of a simulated fleet (Simulator). */
 
@@ -20,12 +22,16 @@ SIGINT or SIGTERM (then every device publishes offline and disconnects).
   --interval TIME      between readings, wall clock: 5s (default), 500ms, 1m
   --time-scale N       the rooms' physics runs N times faster than the wall clock (default 1)
 ${linkFlagsUsage}
-  --format F           json (default) or compact (12 bytes; with MQTT 5, a topic alias for the reading topic)
+  --format F           json (default) or compact (12 bytes; with MQTT 5, a topic alias for the reading topic),
+                       or sparkplug: Sparkplug B 3.0, each site an edge node and each thermostat a device of it
+  --group NAME         the Sparkplug group of --format sparkplug (default thermopost)
+  --primary-host ID    with --format sparkplug: births wait for this host application's STATE online, and
+                       its STATE offline ends the edge nodes' sessions (default: no wait)
   --flaky SHARE        share of devices, 0 to 1, whose connection drops about once a minute (default 0)
   --ha-prefix P        Home Assistant's discovery prefix (default homeassistant): each thermostat is announced
                        there as a climate entity, retained, and again when P/status says online
-  --no-ha-discovery    publish no Home Assistant discovery (off by itself with --format compact)
-  --home-assistant     insist on discovery: an error with --format compact
+  --no-ha-discovery    publish no Home Assistant discovery (off by itself with --format compact or sparkplug)
+  --home-assistant     insist on discovery: an error with --format compact or sparkplug
   --seed N             rooms, noise and drops repeat for the same seed (default 1)
   --report TIME        how often the summary line is printed (default 5s)
   --config FILE [--section NAME]
@@ -53,11 +59,12 @@ export async function runSimulateCommand(args: string[]): Promise<void> {
     )
   }
 
-  const simulator = new Simulator(options)
+  const simulator = options.format === 'sparkplug' ? new SparkplugFleet(options) : new Simulator(options)
+  const sparkplug = options.format === 'sparkplug' ? ` as edge nodes of Sparkplug group ${options.group}` : ''
   console.log(
-    `simulating ${options.devices} thermostat(s) on ${options.sites} site(s) against ${options.urls.join(', ')}` +
+    `simulating ${options.devices} thermostat(s) on ${options.sites} site(s)${sparkplug} against ${options.urls.join(', ')}` +
       ` (MQTT ${options.mqttVersion === 5 ? '5' : '3.1.1'}, ${options.format}, every ${options.interval} s, time scale ${options.timeScale}` +
-      `, Home Assistant discovery ${options.homeAssistant ? `on ${options.homeAssistantPrefix}/` : 'off'}` +
+      `, Home Assistant discovery ${options.format !== 'sparkplug' && options.homeAssistant ? `on ${options.homeAssistantPrefix}/` : 'off'}` +
       `${simulator.flakyCount > 0 ? `, ${simulator.flakyCount} flaky` : ''})`
   )
   let stopping = false
@@ -103,7 +110,9 @@ export const simulatorConfigSchema = z.strictObject({
   sites: z.number().int().min(1).optional(),
   interval: z.union([z.string(), z.number()]).optional(),
   time_scale: z.number().positive().optional(),
-  format: z.enum(['json', 'compact']).optional(),
+  format: z.enum(['json', 'compact', 'sparkplug']).optional(),
+  group: z.string().min(1).optional(),
+  primary_host: z.string().min(1).optional(),
   flaky: z.number().min(0).max(1).optional(),
   /** Home Assistant discovery: on by default with format json. */
   home_assistant: z.boolean().optional(),
@@ -114,7 +123,10 @@ export const simulatorConfigSchema = z.strictObject({
 
 type SimulatorConfig = z.infer<typeof simulatorConfigSchema>
 
-function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): SimulatorOptions {
+/** The thermopost fleet's options, or the Sparkplug fleet's. */
+type FleetOptions = SimulatorOptions | (SparkplugFleetOptions & { format: 'sparkplug' })
+
+function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): FleetOptions {
   const { config } = read
   const { urls, mqttVersion, username, password } = checked(read, 'url', () =>
     linkSettingsFrom({
@@ -126,25 +138,36 @@ function simulatorOptionsFrom(read: CommandConfig<SimulatorConfig>): SimulatorOp
   )
   const format = config.format ?? 'json'
   const asked = read.extra['no-ha-discovery'] === true ? false : config.home_assistant
-  if (asked === true && format === 'compact')
-    throw read.problem('home_assistant', 'reads readings as JSON: it cannot be used with format compact')
+  if (asked === true && format !== 'json')
+    throw read.problem('home_assistant', `reads readings as JSON: it cannot be used with format ${format}`)
+  // On by default where Home Assistant can read the readings (JSON); a compact or Sparkplug fleet leaves it off.
   const homeAssistant = asked ?? format === 'json'
+  for (const key of ['group', 'primary_host'] as const) {
+    const id = config[key]
+    if (id !== undefined && format !== 'sparkplug') throw read.problem(key, 'is a Sparkplug setting: it needs format sparkplug')
+    if (id !== undefined && !isSparkplugId(id)) throw read.problem(key, 'must be one topic level, without / + or #')
+  }
   const devices = config.devices ?? 10
-  return {
+  const common = {
     urls,
     devices,
     sites: Math.min(config.sites ?? 1, devices),
     interval: checked(read, 'interval', () => durationSeconds(String(config.interval ?? '5s'), '--interval', 0.05)),
     timeScale: config.time_scale ?? 1,
     mqttVersion,
-    format,
     username,
     password,
     flaky: config.flaky ?? 0,
-    homeAssistant,
-    homeAssistantPrefix: config.ha_prefix ?? DEFAULT_DISCOVERY_PREFIX,
     seed: config.seed ?? 1
   }
+  if (format === 'sparkplug')
+    return {
+      ...common,
+      format,
+      group: config.group ?? 'thermopost',
+      ...(config.primary_host === undefined ? {} : { primaryHostId: config.primary_host })
+    }
+  return { ...common, format, homeAssistant, homeAssistantPrefix: config.ha_prefix ?? DEFAULT_DISCOVERY_PREFIX }
 }
 
 /** Runs a check written for flags; a key that came from the file gets its mistake reported at the file's line. */

@@ -1,21 +1,19 @@
 import { type Command, INTERVAL_RANGE, SETPOINT_RANGE } from '../common/contract/command.js'
 import type { MetaMessage } from '../common/contract/meta.js'
-import type { Mode } from '../common/contract/mode.js'
 import type { ReadingFormat } from '../common/contract/reading-codec.js'
 import type { BackoffOptions } from './backoff.js'
 import { type CommandOutcome, DeviceLink } from './device-link.js'
 import { climateConfig, DEFAULT_DISCOVERY_PREFIX, discoveryLinkOptions, discoveryTopic } from './home-assistant.js'
 import type { LinkCounters } from './link-counters.js'
 import type { ModelClock } from './model/model-clock.js'
-import { OutsideTemperature } from './model/outside-temperature.js'
-import { RoomModel, randomRoomParameters } from './model/room-model.js'
+import type { RoomModel } from './model/room-model.js'
 import type { SeededRandom } from './model/seeded-random.js'
-import { Sensor } from './model/sensor.js'
+import type { Sensor } from './model/sensor.js'
+import { createThermostatRoom, type InitialRoom } from './model/thermostat-room.js'
 import type { ReadingScheduler, Scheduled } from './reading-scheduler.js'
 
 export const THERMOSTAT_MODEL = 'thermopost-sim-thermostat'
 export const THERMOSTAT_FIRMWARE = '1.0.0'
-const SETPOINTS = [19, 20, 21, 22]
 /** A reboot keeps the device off the network this long (wall clock). */
 const REBOOT_MS = 1000
 
@@ -43,7 +41,7 @@ export interface ThermostatOptions {
   /** The first reading's time; by default somewhere in the first interval, so a fleet does not report in step. */
   firstReadingAt?: number
   /** The room's state at start; by default drawn from `random`. */
-  initial?: { temperature: number; setpoint: number; mode?: Mode }
+  initial?: InitialRoom
 }
 
 /**
@@ -63,17 +61,9 @@ export class Thermostat implements Scheduled {
     const { random, clock } = options
     this.interval = options.interval
     const now = Date.now()
-    const initial = options.initial ?? {
-      temperature: random.between(16, 21),
-      setpoint: SETPOINTS[Math.floor(random.next() * SETPOINTS.length)]!
-    }
-    this.model = new RoomModel(randomRoomParameters(random), new OutsideTemperature(), {
-      time: clock.modelAt(now),
-      temperature: initial.temperature,
-      setpoint: initial.setpoint,
-      mode: initial.mode ?? 'heat'
-    })
-    this.sensor = new Sensor(random)
+    const { model, sensor } = createThermostatRoom(random, clock, now, options.initial)
+    this.model = model
+    this.sensor = sensor
     this.nextDue = options.firstReadingAt ?? now + random.next() * this.interval * 1000
     const prefix = options.homeAssistantPrefix ?? DEFAULT_DISCOVERY_PREFIX
     this.link = new DeviceLink({

@@ -50,6 +50,10 @@ device registry, setpoint commands, alerts, and on one HTTP port the REST API, i
                        (active-active). With SQLite, instances on one --data-dir keep the same one: the
                        first holds the directory, the others wait as standbys and take over when it dies
   --webhook-url URL    alerts are also POSTed there as JSON when raised, acknowledged and cleared
+  --sparkplug false    no Sparkplug B host application (by default the service is the primary host of the
+                       spBv1.0 namespace, on a second connection: it reads edge nodes' births and data)
+  --sparkplug-host-id ID
+                       its host id, the last level of its STATE topic spBv1.0/STATE/ID (default thermopost)
 
 Alert rules are a list in the config file only:
   alerts:
@@ -156,6 +160,7 @@ async function startParts(
     clientId: settings.clientId,
     alertRules: settings.alertRules,
     ...(settings.webhookUrl === undefined ? {} : { webhookUrl: settings.webhookUrl }),
+    ...(settings.sparkplugHostId === undefined ? {} : { sparkplug: { hostId: settings.sparkplugHostId } }),
     instance: role.instance,
     logger
   }).catch(async (error: unknown) => {

@@ -30,7 +30,14 @@ export const serviceConfigSchema = z.strictObject({
   client_id: z.string().min(1).max(256).optional(),
   /** Where alerts are POSTed as JSON when raised, acknowledged and cleared. */
   webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
-  alerts: z.array(alertRuleConfigSchema).optional()
+  alerts: z.array(alertRuleConfigSchema).optional(),
+  /** Runs the Sparkplug B primary host application (true by default). */
+  sparkplug: z.boolean().optional(),
+  /** Its host id: the STATE topic is spBv1.0/STATE/{id}. */
+  sparkplug_host_id: z
+    .string()
+    .regex(/^[^/+#]+$/, 'must be one topic level, without / + or #')
+    .optional()
 })
 
 type ServiceConfig = z.infer<typeof serviceConfigSchema>
@@ -53,6 +60,8 @@ export interface ServiceSettings {
   clientId: string
   webhookUrl?: string
   alertRules: AlertRule[]
+  /** The Sparkplug host id; absent: no Sparkplug host application. */
+  sparkplugHostId?: string
 }
 
 const HOUR = 3_600_000
@@ -114,6 +123,7 @@ export async function serviceSettingsFrom(args: string[], env: NodeJS.ProcessEnv
     ...(adapters === undefined ? {} : { adapters }),
     clientId: config.client_id ?? 'thermopost-service',
     ...(config.webhook_url === undefined ? {} : { webhookUrl: config.webhook_url }),
-    alertRules: alertRulesOf(config.alerts ?? [])
+    alertRules: alertRulesOf(config.alerts ?? []),
+    ...(config.sparkplug === false ? {} : { sparkplugHostId: config.sparkplug_host_id ?? 'thermopost' })
   }
 }

@@ -25,6 +25,7 @@ import { PeerSessions } from './peers/peer-sessions.js'
 import { SharedState } from './peers/shared-state.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
+import { SparkplugHost } from './sparkplug/sparkplug-host.js'
 import { openStateDb } from './state/state-db.js'
 
 /** The service's core, started and stopped as one (startService): the parts on its one MQTT link, wired together. */
@@ -66,6 +67,8 @@ export interface ServiceOptions {
   instance?: InstanceInfo
   /** Timer periods and batch sizes; the defaults suit production, tests shorten them. */
   timing?: ServiceTiming
+  /** Runs a Sparkplug B primary host application with this host id beside the main link; absent: none. */
+  sparkplug?: { hostId: string; reorderTimeoutMs?: number }
 }
 
 export interface ServiceTiming {
@@ -108,15 +111,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const { logger, timing = {} } = options
   // The one MQTT link comes first: commands and alerts publish through it; ingest connects it last, once the
   // parts its routes hand messages to exist.
-  const link = new ServiceLink({
-    urls: options.urls,
-    clientId: options.clientId ?? 'thermopost-service',
-    username: options.username,
-    password: options.password,
-    sessionExpirySeconds: options.sessionExpirySeconds,
-    logger,
-    ...(options.instance === undefined ? {} : { presence: PeerSessions.presenceOf(options.instance) })
-  })
+  const link = serviceLink(options)
   // Adoption starts from a message ingest brought, so ingest exists by then.
   const { shared, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
   const { live, metrics, emit } = eventSinks(logger)
@@ -139,7 +134,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     expirySeconds: options.commandExpirySeconds,
     resendCooldownMs: options.resendCooldownMs,
     tickMs: timing.commandTickMs,
-    ...(shared === undefined ? {} : { share: (record: CommandRecord) => shared.shareCommand(record) })
+    ...(shared === undefined ? {} : { share: (record: CommandRecord) => shared.shareCommand(record) }),
+    // The host is made once ingest, which stores its readings, exists.
+    ...(options.sparkplug === undefined ? {} : { sparkplug: { writeSetpoint: (...write) => sparkplug!.writeSetpoint(...write) } })
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
   const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
@@ -157,6 +154,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
   const peerRoutes = [...(shared?.routes({ registry, commands }) ?? []), ...(peers === undefined ? [] : [peers.route()])]
+  const handlers = ingestHandlers({ registry, commands, alerts, broker, unrecognized, metrics, shared }, peerRoutes)
   const ingest: Ingest = new Ingest({
     link,
     shareGroup: options.shareGroup,
@@ -166,9 +164,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     history: options.history,
     batch: timing.batch,
     closeTimeoutMs: timing.closeTimeoutMs,
-    ...ingestHandlers({ registry, commands, alerts, broker, unrecognized, metrics, shared }, peerRoutes),
+    ...handlers,
     logger
   })
+  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, unrecognized })
   return {
     metrics,
     devices: registry,
@@ -179,8 +178,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     history: options.history,
     unrecognized,
     ...(peers === undefined ? {} : { peers: () => peers.list() }),
-    ready: link.ready,
+    ready: Promise.all([link.ready, sparkplug?.ready]).then(() => {}),
     async close() {
+      await sparkplug?.close()
       await ingest.close()
       await peers?.close()
       await link.close()
@@ -205,6 +205,19 @@ function eventSinks(logger: Logger): { live: LiveHub; metrics: ServiceMetrics; e
   return { live, metrics, emit }
 }
 
+/** The service's main MQTT link, not yet connected. */
+function serviceLink(options: ServiceOptions): ServiceLink {
+  return new ServiceLink({
+    urls: options.urls,
+    clientId: options.clientId ?? 'thermopost-service',
+    username: options.username,
+    password: options.password,
+    sessionExpirySeconds: options.sessionExpirySeconds,
+    logger: options.logger,
+    ...(options.instance === undefined ? {} : { presence: PeerSessions.presenceOf(options.instance) })
+  })
+}
+
 /** Active-active's parts: what this instance shares, and the watch over the others' sessions. */
 function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageHandler): { shared?: SharedState; peers?: PeerSessions } {
   const self = options.instance
@@ -214,6 +227,34 @@ function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageH
     shared: new SharedState(link, logger),
     peers: new PeerSessions({ self, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
   }
+}
+
+/**
+ * The Sparkplug host application, when asked for: its readings go where ingest's go and into the history
+ * through ingest's batcher, its edge node and device statuses to the registry.
+ */
+function sparkplugHost(
+  options: ServiceOptions,
+  parts: { handlers: Pick<IngestOptions, 'onReading'>; ingest: Ingest; registry: DeviceRegistry; unrecognized: UnrecognizedPayloads }
+): SparkplugHost | undefined {
+  if (options.sparkplug === undefined) return undefined
+  const { handlers, ingest, registry, unrecognized } = parts
+  return new SparkplugHost({
+    urls: options.urls,
+    hostId: options.sparkplug.hostId,
+    clientId: `${options.clientId ?? 'thermopost-service'}-sparkplug`,
+    username: options.username,
+    password: options.password,
+    reorderTimeoutMs: options.sparkplug.reorderTimeoutMs,
+    onReading: (reading) => {
+      handlers.onReading(reading)
+      // QoS 0 data has nothing to acknowledge and cannot be held back at the broker: it is queued as it comes.
+      ingest.batcher.add([reading])
+    },
+    onStatus: (status) => registry.noteStatus(status, false),
+    onUnreadable: (topic, reason) => unrecognized.count('sparkplug', reason, topic),
+    logger: options.logger
+  })
 }
 
 interface IngestReaders {

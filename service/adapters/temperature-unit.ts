@@ -25,6 +25,20 @@ export function toCelsius(value: number, unit: string): number | undefined {
   }
 }
 
+/** `celsius` in `unit` (what a device that reports in `unit` takes as a setpoint), or undefined when `unit` is not a temperature unit. */
+export function fromCelsius(celsius: number, unit: string): number | undefined {
+  const match = unitPattern.exec(unit)
+  if (match === null) return undefined
+  switch (match[1].toUpperCase()) {
+    case 'C':
+      return celsius
+    case 'F':
+      return round((celsius * 9) / 5 + 32)
+    default:
+      return round(celsius + 273.15)
+  }
+}
+
 function round(celsius: number): number {
   return Math.round(celsius * 100) / 100
 }

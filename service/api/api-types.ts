@@ -20,8 +20,10 @@ export interface DeviceSummary {
   id: string
   site: string
   device: string
-  /** The adapter it came through: 'thermopost', 'tasmota', ... */
+  /** The adapter it came through: 'thermopost', 'tasmota', ..., or 'sparkplug' for a Sparkplug B device. */
   source: string
+  /** A Sparkplug B device's group and edge node (its site is `{group}/{edge node}`). */
+  sparkplug?: { group: string; edgeNode: string }
   state: DeviceState
   /** Its retained description, when it publishes one (thermopost devices). */
   meta?: MetaMessage

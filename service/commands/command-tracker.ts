@@ -9,6 +9,7 @@ import type { CommandDesk } from '../api/service-parts.js'
 import type { Publisher } from '../ingest/publisher.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
+import { SPARKPLUG_SOURCE } from '../sparkplug/sparkplug-ids.js'
 import type { CommandLog } from './command-log.js'
 
 /** Setpoint commands from the API to the devices, tracked to their outcome (CommandTracker). */
@@ -16,6 +17,8 @@ import type { CommandLog } from './command-log.js'
 export interface CommandTrackerOptions {
   /** The service's MQTT link. */
   link: Publisher
+  /** The Sparkplug host application, which writes Sparkplug devices' setpoints (DCMD); absent: they take none. */
+  sparkplug?: SetpointWriter
   devices: {
     get(id: string): DeviceSummary | undefined
     setDesiredSetpoint(id: string, value: number): void
@@ -38,6 +41,11 @@ export interface CommandTrackerOptions {
    */
   share?: (record: CommandRecord) => Promise<void>
   now?: () => number
+}
+
+/** Writes a setpoint to a device that takes no thermopost commands (a Sparkplug device's DCMD). */
+export interface SetpointWriter {
+  writeSetpoint(site: string, device: string, value: number): Promise<void>
 }
 
 interface Pending {
@@ -68,6 +76,10 @@ interface Desired {
  * The last acknowledged setpoint is the device's desired one: a reading measured after it that reports
  * another setpoint (the device rebooted, or lost it in a long outage) makes the tracker send it again,
  * marked automatic, at most once per cooldown per device and never while a setpoint command is pending.
+ *
+ * Sparkplug devices take the setpoint as a DCMD (QoS 0, so one for an offline device waits here, queued, and is
+ * written when it comes back); they answer with no ack of their own: the first reading after the write that
+ * shows the new setpoint acknowledges it.
  */
 export class CommandTracker implements CommandDesk {
   private readonly pending = new Map<string, Pending>()
@@ -97,7 +109,7 @@ export class CommandTracker implements CommandDesk {
   async setpoint(deviceId: string, value: number): Promise<CommandRecord> {
     const device = this.options.devices.get(deviceId)
     if (device === undefined) throw new ServiceError('unknown-device', `no device ${deviceId}`)
-    if (device.source !== 'thermopost') {
+    if (device.source !== 'thermopost' && (device.source !== SPARKPLUG_SOURCE || this.options.sparkplug === undefined)) {
       throw new ServiceError('invalid-field', `${deviceId} comes through ${device.source} and takes no setpoint commands`, 'id')
     }
     const { min, max } = SETPOINT_RANGE
@@ -118,6 +130,7 @@ export class CommandTracker implements CommandDesk {
     for (const pending of this.pending.values()) {
       if (pending.record.deviceId === device.id && pending.record.state === 'queued') {
         pending.sentAt = now
+        if (device.source === SPARKPLUG_SOURCE) this.writeSparkplug(device, pending.record)
         this.update(pending.record, 'sent', {})
       }
     }
@@ -156,6 +169,7 @@ export class CommandTracker implements CommandDesk {
 
   /** Sends the desired setpoint again when a reading shows the device holds another one. */
   handleReading(reading: Reading): void {
+    if (reading.source === SPARKPLUG_SOURCE) this.sparkplugAck(reading)
     if (reading.setpoint === undefined || reading.source !== 'thermopost') return
     const desired = this.desired.get(reading.deviceId)
     if (desired === undefined || reading.time <= desired.since || Math.abs(reading.setpoint - desired.value) < 0.001) return
@@ -216,10 +230,14 @@ export class CommandTracker implements CommandDesk {
     this.pending.set(record.id, pending)
     try {
       await this.options.share?.({ ...record })
-      await this.options.link.publish(commandTopic(device.site, device.device, 'setpoint'), encodeCommand(record.id, value), {
-        qos: 1,
-        properties: { messageExpiryInterval: this.expirySeconds }
-      })
+      if (device.source === SPARKPLUG_SOURCE) {
+        if (online) await this.options.sparkplug?.writeSetpoint(device.site, device.device, value)
+      } else {
+        await this.options.link.publish(commandTopic(device.site, device.device, 'setpoint'), encodeCommand(record.id, value), {
+          qos: 1,
+          properties: { messageExpiryInterval: this.expirySeconds }
+        })
+      }
     } catch (error) {
       this.pending.delete(record.id)
       throw error
@@ -253,6 +271,26 @@ export class CommandTracker implements CommandDesk {
       ...outcome
     })
     if (ack.ok && ack.command === 'setpoint' && typeof ack.value === 'number') this.setDesired(deviceId, ack.value, now)
+  }
+
+  /** A Sparkplug device's reading acknowledges the setpoint written to it when it shows that setpoint. */
+  private sparkplugAck(reading: Reading): void {
+    if (reading.setpoint === undefined) return
+    for (const [id, { record, sentAt }] of this.pending) {
+      if (record.deviceId !== reading.deviceId || record.state !== 'sent' || sentAt === undefined || reading.time < sentAt) continue
+      if (typeof record.value !== 'number' || Math.abs(record.value - reading.setpoint) >= 0.001) continue
+      this.pending.delete(id)
+      this.update(record, 'acked', { appliedValue: reading.setpoint })
+      this.setDesired(record.deviceId, reading.setpoint, record.updatedAt)
+    }
+  }
+
+  /** A queued setpoint for a Sparkplug device that came back online. */
+  private writeSparkplug(device: DeviceSummary, record: CommandRecord): void {
+    if (typeof record.value !== 'number') return
+    this.options.sparkplug?.writeSetpoint(device.site, device.device, record.value).catch((error: unknown) => {
+      this.options.logger.warn({ err: error, deviceId: device.id }, 'writing a queued setpoint to a Sparkplug device failed')
+    })
   }
 
   private tick(): void {

@@ -2,6 +2,7 @@ import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPac
 import type { Logger } from 'pino'
 import { ServiceError } from '../service-error.js'
 import type { Publisher } from './publisher.js'
+import { type ServiceConnection, serviceClientOptions } from './service-client-options.js'
 
 /** One message as the parts of the service see it. */
 export interface IncomingMessage {
@@ -37,16 +38,10 @@ export interface Presence {
   stopped?: Buffer
 }
 
-export interface ServiceLinkOptions {
-  /** Brokers, tried in turn on each reconnect: mqtt:// or mqtts:// (host, port and protocol of each are used). */
-  urls: readonly string[]
-  clientId: string
-  username?: string
-  password?: string
+export interface ServiceLinkOptions extends ServiceConnection {
   /** How long the broker keeps our session, and the QoS 1 readings queued in it, while we are away; a day by default. */
   sessionExpirySeconds?: number
   logger: Pick<Logger, 'info' | 'warn' | 'error'>
-  reconnectMs?: number
   presence?: Presence
   /**
    * Called when the broker ends the connection because another connection took the session over (0x8E); the
@@ -105,24 +100,11 @@ export class ServiceLink implements Publisher {
   connect(subscriber: Subscriber): void {
     if (this.client !== undefined) throw new Error('the service link is already connected')
     const options = this.options
-    const servers = options.urls.map((url) => {
-      const parsed = new URL(url)
-      const protocol = parsed.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts'
-      return { host: parsed.hostname, port: Number(parsed.port || (protocol === 'mqtts' ? 8883 : 1883)), protocol }
-    })
     const clientOptions: IClientOptions = {
-      ...servers[0],
-      servers,
-      clientId: options.clientId,
-      protocolVersion: 5,
+      ...serviceClientOptions(options),
       clean: false,
-      reconnectPeriod: options.reconnectMs ?? 1000,
-      connectTimeout: 10_000,
       resubscribe: false,
-      queueQoSZero: false,
       properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 86_400, receiveMaximum: RECEIVE_MAXIMUM },
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password }),
       ...(options.presence === undefined ? {} : { will: presenceWill(options.presence) })
     }
     const client = mqtt.connect(clientOptions)

@@ -3,6 +3,7 @@ import type { DeviceStatus } from '../adapters/adapter.js'
 import type { DeviceState, DeviceSummary, LiveEvent } from '../api/api-types.js'
 import type { DeviceDirectory } from '../api/service-parts.js'
 import { deviceIdOf, type Reading } from '../reading.js'
+import { originOf } from '../sparkplug/sparkplug-ids.js'
 import type { DeviceRows } from './device-rows.js'
 
 /** Every device the service has seen and its state (DeviceRegistry). */
@@ -176,7 +177,7 @@ export class DeviceRegistry implements DeviceDirectory {
   private ensure(id: string, site: string, name: string, source: string): { device: DeviceSummary; created: boolean } {
     const known = this.devices.get(id)
     if (known !== undefined) return { device: known, created: false }
-    const device: DeviceSummary = { id, site, device: name, source, state: 'unknown', openAlerts: 0 }
+    const device: DeviceSummary = { id, site, device: name, source, ...originOf(site, source), state: 'unknown', openAlerts: 0 }
     const desired = this.desired.get(id)
     if (desired !== undefined) device.desiredSetpoint = desired
     this.devices.set(id, device)

@@ -2,6 +2,7 @@ import type { MetaMessage } from '../../common/contract/meta.js'
 import type { DeviceSummary } from '../api/api-types.js'
 import type { SqliteDatabase, SqliteStatement } from '../history/sqlite-driver.js'
 import type { Reading } from '../reading.js'
+import { originOf } from '../sparkplug/sparkplug-ids.js'
 
 type DeviceRow = [
   id: string,
@@ -38,7 +39,7 @@ export class DeviceRows {
   load(): DeviceSummary[] {
     const rows = this.db.prepare<[], DeviceRow>('SELECT id, site, device, source, meta, last_reading, last_seen FROM devices').raw().all()
     return rows.map(([id, site, device, source, meta, lastReading, lastSeen]) => {
-      const summary: DeviceSummary = { id, site, device, source, state: 'unknown', openAlerts: 0 }
+      const summary: DeviceSummary = { id, site, device, source, ...originOf(site, source), state: 'unknown', openAlerts: 0 }
       if (meta !== null) summary.meta = JSON.parse(meta) as MetaMessage
       if (lastReading !== null) summary.lastReading = JSON.parse(lastReading) as Reading
       if (lastSeen !== null) summary.lastSeen = lastSeen

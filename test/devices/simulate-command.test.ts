@@ -20,11 +20,15 @@ const badOptions: Array<[string[], RegExp]> = [
   [['--devices', '0'], /--devices must be at least 1, not 0/],
   [['--devices', 'many'], /--devices must be a number, not 'many'/],
   [['--interval', 'soon'], /--interval must be a time/],
-  [['--format', 'xml'], /--format must be one of json, compact, not 'xml'/],
+  [['--format', 'xml'], /--format must be one of json, compact, sparkplug, not 'xml'/],
   [['--mqtt-version', '4'], /--mqtt-version must be 5 or 3\.1\.1, not '4'/],
   [['--flaky', '1.5'], /--flaky must be at most 1, not 1.5/],
   [['--url', 'localhost:1883'], /--url must look like mqtt:\/\/HOST:PORT/],
   [['--format', 'compact', '--home-assistant'], /--home-assistant reads readings as JSON/],
+  [['--format', 'sparkplug', '--home-assistant'], /--home-assistant reads readings as JSON/],
+  [['--group', 'plant'], /--group is a Sparkplug setting: it needs format sparkplug/],
+  [['--format', 'sparkplug', '--primary-host', 'a+b'], /--primary-host must be one topic level/],
+  [['--format', 'sparkplug', '--group', 'a/b'], /--group must be one topic level/],
   [['--username', 'u'], /--username and --password \(or THERMOPOST_MQTT_PASSWORD\) go together/]
 ]
 

@@ -25,9 +25,19 @@ test('without flags: one local broker, 127.0.0.1:8080, ./data with its history.d
     retentionRawMs: 30 * 86_400_000,
     apiOpen: false,
     clientId: 'thermopost-service',
-    alertRules: []
+    alertRules: [],
+    sparkplugHostId: 'thermopost'
   })
   assert.equal(await serviceSettingsFrom(['--help'], {}), undefined)
+})
+
+test('the Sparkplug host application: on by default as host thermopost, another host id, or off', async () => {
+  assert.equal((await serviceSettingsFrom(['--sparkplug-host-id', 'scada-2'], {}))?.sparkplugHostId, 'scada-2')
+  assert.equal((await serviceSettingsFrom(['--sparkplug', 'false'], {}))?.sparkplugHostId, undefined)
+  await assert.rejects(
+    serviceSettingsFrom(['--sparkplug-host-id', 'a/b'], {}),
+    (error: Error) => error instanceof UsageError && /^--sparkplug-host-id must be one topic level/.test(error.message)
+  )
 })
 
 test('flags and the environment: brokers, login, port, history, retention, adapters, token', async () => {
@@ -73,7 +83,8 @@ test('flags and the environment: brokers, login, port, history, retention, adapt
     adapters: ['tasmota', 'shelly'],
     clientId: 'service-2',
     webhookUrl: 'https://hooks.lan/alerts',
-    alertRules: []
+    alertRules: [],
+    sparkplugHostId: 'thermopost'
   })
   const flagWins = await serviceSettingsFrom(['--api-token', 'the-flag-token-0123'], { THERMOPOST_API_TOKEN: 'the-env-token-01234' })
   assert.equal(flagWins?.apiToken, 'the-flag-token-0123')

@@ -117,9 +117,11 @@ export class DeviceView implements View {
     ]
     this.status.classList.remove('error')
     this.status.textContent =
-      device.meta === undefined
-        ? `Reports through the ${device.source} adapter.`
-        : `${device.meta.model}, firmware ${device.meta.firmware}, reports every ${device.meta.interval} s.`
+      device.sparkplug !== undefined
+        ? `A Sparkplug B device of edge node ${device.sparkplug.edgeNode} in group ${device.sparkplug.group}.`
+        : device.meta === undefined
+          ? `Reports through the ${device.source} adapter.`
+          : `${device.meta.model}, firmware ${device.meta.firmware}, reports every ${device.meta.interval} s.`
     this.facts.replaceChildren(
       ...facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', { 'data-fact': term.toLowerCase() }, value)))
     )

@@ -159,7 +159,18 @@ export class OverviewView implements View {
     return h(
       'tr',
       { 'data-id': device.id },
-      h('th', { scope: 'row' }, h('a', { href: routeHash({ view: 'device', id: device.id }), 'data-device-id': device.id }, device.device)),
+      h(
+        'th',
+        { scope: 'row' },
+        h('a', { href: routeHash({ view: 'device', id: device.id }), 'data-device-id': device.id }, device.device),
+        device.sparkplug === undefined
+          ? undefined
+          : h(
+              'span',
+              { class: 'protocol', title: `Sparkplug B: group ${device.sparkplug.group}, edge node ${device.sparkplug.edgeNode}` },
+              ' Sparkplug'
+            )
+      ),
       h('td', { 'data-label': 'Site' }, device.site),
       h('td', { 'data-label': 'State' }, h('span', { class: `state state-${device.state}` }, device.state)),
       h('td', { 'data-label': 'Temperature', class: 'number' }, formatTemperature(reading?.temperature)),
