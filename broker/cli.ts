@@ -45,7 +45,7 @@ and --help is also a key of the config file, in snake_case (--max-inflight ↔ m
                      or redis-cluster://HOST:PORT[,HOST:PORT...] (seed nodes of a Redis Cluster)
   --redis-key-prefix P
                      put before every key the store writes (default none), so several brokers can share a Redis
-  --cluster URL      run as a node of the cluster that shares this Redis (redis://HOST:PORT/DB): its store,
+  --cluster URL      run as a node of the cluster that shares this Redis (any --redis-url form): its store,
                      under --redis-key-prefix when given,
                      and the way messages reach subscribers on the other nodes; same durability advice
   --node-id NAME     this node's name in the cluster (default: host name and port)

@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RetainedMessages } from '../retained/retained.js'
 import type { FilterListener } from '../router/message-router.js'
 import type { Router } from '../router/router.js'
+import { connectRedis, type RedisClient } from '../store/redis-connection.js'
+import { parseRedisUrl } from '../store/redis-url.js'
 import type { Store } from '../store/store.js'
 import { ClusterKeys } from './cluster-keys.js'
 import { ClusterRouter } from './cluster-router.js'
@@ -14,7 +15,7 @@ import { SessionRelay } from './session-relay.js'
 
 /** What makes a broker a cluster node. */
 export interface ClusterSettings {
-  /** The shared Redis: redis://HOST:PORT[/DB]. */
+  /** The shared Redis, in any form the Redis store takes (redis-url.ts): one server, Sentinel, or a Redis Cluster. */
   url: string
   nodeId: string
   /** Put before every key, as the store's keyPrefix (several clusters, or tests, on one Redis). */
@@ -27,6 +28,8 @@ export interface ClusterSettings {
  * One broker's part in the cluster, composed here so the broker only starts and stops it: membership (liveness,
  * dead nodes, release requests), the filter directory, the node's inbound stream and the cluster router over the
  * broker's own Router. Three Redis connections: commands, pub/sub, and the stream reader (its XREADGROUP blocks).
+ * On a Redis Cluster every cluster key is in the one slot of `{cluster}` (cluster-keys.ts), so its scripts, MULTIs
+ * and pipelines are one slot's; pub/sub is the Cluster's classic pub/sub, which every shard forwards.
  */
 export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSeams {
   readonly membership: NodeMembership
@@ -34,11 +37,14 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   private readonly relay: SessionRelay
   private readonly keys: ClusterKeys
   private readonly stream: NodeStream
-  private readonly commands: Redis
-  private readonly subscriber: Redis
-  private readonly reader: Redis
+  private readonly commands: RedisClient
+  private readonly subscriber: RedisClient
+  private readonly reader: RedisClient
+  /** The URL with its password masked, for messages. */
+  private readonly display: string
   private router: ClusterRouter | undefined
   private started = false
+  private claiming: Promise<void> | undefined
 
   constructor(
     readonly settings: ClusterSettings,
@@ -46,11 +52,12 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   ) {
     const keys = new ClusterKeys(settings.keyPrefix ?? '')
     this.keys = keys
-    const retry = { lazyConnect: true, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) }
-    // Commands fail at once while Redis is away (acknowledgements are refused) rather than wait in a client queue.
-    this.commands = new Redis(settings.url, { ...retry, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
-    this.subscriber = new Redis(settings.url, retry)
-    this.reader = new Redis(settings.url, retry)
+    this.display = parseRedisUrl(settings.url).display
+    // Each fails at once while Redis is away (acknowledgements are refused; the stream reader and the liveness timer
+    // try again) rather than wait in a client queue, and once started reconnects on its own (the subscriber subscribes
+    // again then); an unreachable Redis fails the start instead.
+    const connect = (): RedisClient => connectRedis(settings.url, { reconnect: () => this.started }).client
+    ;[this.commands, this.subscriber, this.reader] = [connect(), connect(), connect()]
     for (const connection of [this.commands, this.subscriber, this.reader]) connection.on('error', () => {})
     const connections = { commands: this.commands, subscriber: this.subscriber, reader: this.reader }
     const timing = { ...defaultMembershipTiming, ...settings.timing }
@@ -109,19 +116,39 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.router?.adopted(clientId)
   }
 
-  /** Connects, then: the stream and its group, the filters, and last the liveness key (the node is ready for messages). */
+  /**
+   * Connects and takes this node's id (NodeMembership.claimId): before the broker restores anything, so a second
+   * process under a live node's id touches nothing of that node's (NodeIdTakenError). Once; `start` calls it too.
+   */
+  claimNodeId(): Promise<void> {
+    this.claiming ??= this.connectAndClaim()
+    return this.claiming
+  }
+
+  /** Its id claimed, then: the stream and its group, the filters, and last the rest of membership (ready for messages). */
   async start(): Promise<void> {
+    await this.claimNodeId()
+    await this.stream.start()
+    await this.directory.start()
+    await this.membership.start()
+    this.logger.info({ node: this.nodeId }, `cluster: node ${this.nodeId} joined through Redis at ${this.display}`)
+  }
+
+  private async connectAndClaim(): Promise<void> {
     try {
       await Promise.all([this.commands.connect(), this.subscriber.connect(), this.reader.connect()])
     } catch (error) {
       this.disconnect()
-      throw new Error(`cannot reach the cluster's Redis at ${hostOf(this.settings.url)}: ${(error as Error).message}`)
+      throw new Error(`cannot reach Redis at ${this.display}, where the cluster keeps its state: ${(error as Error).message}`)
     }
     this.started = true
-    await this.stream.start()
-    await this.directory.start()
-    await this.membership.start()
-    this.logger.info({ node: this.nodeId }, `cluster: node ${this.nodeId} joined through Redis at ${hostOf(this.settings.url)}`)
+    try {
+      await this.membership.claimId()
+    } catch (error) {
+      this.started = false
+      this.disconnect()
+      throw error
+    }
   }
 
   /** Leaves: liveness first (others stop forwarding and recover its sessions), then the rest. */
@@ -150,14 +177,5 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
 
   private disconnect(): void {
     for (const connection of [this.commands, this.subscriber, this.reader]) connection.disconnect()
-  }
-}
-
-/** HOST:PORT of a Redis URL, for messages (never its password). */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host
-  } catch {
-    return 'an unreadable URL'
   }
 }

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { FilterListener } from '../router/message-router.js'
+import type { RedisClient } from '../store/redis-connection.js'
 import { TopicTree } from '../topic-tree.js'
 import type { ClusterKeys } from './cluster-keys.js'
 import { entryOf } from './entry-of.js'
@@ -46,7 +46,7 @@ export class FilterDirectory implements FilterListener {
 
   constructor(
     private readonly nodeId: string,
-    private readonly connections: { commands: Redis; subscriber: Redis },
+    private readonly connections: { commands: RedisClient; subscriber: RedisClient },
     private readonly keys: ClusterKeys,
     private readonly logger: Logger,
     private readonly refreshMs = 3000

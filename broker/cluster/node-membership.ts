@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import type { RedisClient } from '../store/redis-connection.js'
 import type { ClusterKeys } from './cluster-keys.js'
 import type { ClusterMembership, ReleaseRequests } from './cluster-seams.js'
 
@@ -22,6 +22,20 @@ export const defaultMembershipTiming: Readonly<MembershipTiming> = Object.freeze
   checkMs: 1000,
   requestTimeoutMs: 1000
 })
+
+/** How often a start under an id whose liveness key is still set looks at that key again. */
+const ID_POLL_MS = 100
+
+/** The node id is held by a live process: this one must not start under it. */
+export class NodeIdTakenError extends Error {
+  constructor(readonly nodeId: string) {
+    super(
+      `cluster: node id ${nodeId} is in use by a live node (its liveness key is being renewed); ` +
+        'start this node under another --node-id (node_id), or stop the other one first'
+    )
+    this.name = 'NodeIdTakenError'
+  }
+}
 
 /** A control message on a node's channel. */
 type ControlMessage = { kind: 'release'; id: string; from: string; clientId: string } | { kind: 'released'; id: string }
@@ -58,7 +72,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
 
   constructor(
     readonly nodeId: string,
-    private readonly connections: { commands: Redis; subscriber: Redis },
+    private readonly connections: { commands: RedisClient; subscriber: RedisClient },
     private readonly keys: ClusterKeys,
     private readonly logger: Logger,
     private readonly timing: MembershipTiming = defaultMembershipTiming
@@ -66,9 +80,34 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     this.alive.add(nodeId)
   }
 
-  /** Registers this node, starts renewing its key and watching the others'. */
+  /**
+   * Takes this node's id: sets its liveness key to this incarnation, unless a live process holds it. The key of an
+   * earlier process under this id that is gone (killed: it renews no more) is waited out, since it expires within
+   * `livenessMs`; a key renewed meanwhile (its time-to-live goes up, or its value changes) is a live process's, and
+   * the id is refused (NodeIdTakenError) rather than shared: two processes under one id would both write for the
+   * sessions whose leases name it. Renewing starts at once, so the id stays this process's while the broker restores.
+   */
+  async claimId(): Promise<void> {
+    const { commands } = this.connections
+    const key = this.keys.liveness(this.nodeId)
+    const deadline = Date.now() + this.timing.livenessMs + this.timing.renewMs
+    let seen: { holder: string; ttl: number } | undefined
+    while ((await commands.set(key, this.incarnation, 'PX', this.timing.livenessMs, 'NX')) !== 'OK') {
+      const [[, holder], [, ttl]] = ((await commands.multi().get(key).pttl(key).exec()) ?? []) as Array<[Error | null, unknown]>
+      if (typeof holder === 'string' && typeof ttl === 'number') {
+        const renewed = seen !== undefined && (holder !== seen.holder || ttl > seen.ttl)
+        if (renewed || Date.now() > deadline) throw new NodeIdTakenError(this.nodeId)
+        seen = { holder, ttl }
+      }
+      await new Promise((resolve) => setTimeout(resolve, ID_POLL_MS))
+    }
+    this.timers.push(setInterval(() => void this.renew(), this.timing.renewMs))
+  }
+
+  /** Registers this node (its id claimed first, unless `claimId` was called) and starts watching the others. */
   async start(): Promise<void> {
     const { commands, subscriber } = this.connections
+    if (this.timers.length === 0) await this.claimId()
     const control = this.keys.control(this.nodeId)
     subscriber.on('message', (channel: string, text: string) => {
       if (channel === control) this.onControl(text)
@@ -77,20 +116,20 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     await commands.hset(this.keys.nodes, this.nodeId, this.incarnation)
     await this.renew()
     await this.check()
-    this.timers.push(
-      setInterval(() => void this.renew(), this.timing.renewMs),
-      setInterval(() => void this.check(), this.timing.checkMs)
-    )
+    this.timers.push(setInterval(() => void this.check(), this.timing.checkMs))
   }
 
-  /** Stops renewing and removes this node's key, so the others recover its sessions now rather than at expiry. */
+  /**
+   * Stops renewing and removes this node's key (only if it is this incarnation's: a process refused the id leaves the
+   * live holder's alone), so the others recover its sessions now rather than at expiry.
+   */
   async stop(): Promise<void> {
     this.stopped = true
     for (const timer of this.timers) clearInterval(timer)
     this.timers = []
     for (const request of this.waiting.values()) request.resolve()
     this.waiting.clear()
-    await this.connections.commands.del(this.keys.liveness(this.nodeId)).catch(() => {})
+    await this.connections.commands.eval(DELETE_OWN_SCRIPT, 1, this.keys.liveness(this.nodeId), this.incarnation).catch(() => {})
   }
 
   isAlive(nodeId: string): boolean {
@@ -242,3 +281,6 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
 
 /** Removes a node from the nodes hash only if it still has the incarnation that was recovered. */
 const FORGET_SCRIPT = `if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('hdel', KEYS[1], ARGV[1]) end return 0`
+
+/** Deletes a liveness key only while it holds the given incarnation. */
+const DELETE_OWN_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import type { RedisClient } from '../store/redis-connection.js'
 import { type ClusterKeys, STREAM_GROUP } from './cluster-keys.js'
 import { entryOf } from './entry-of.js'
 import { decodeEntry, encodeEntryHead, type ForwardedMessage } from './forwarded-codec.js'
@@ -86,7 +86,7 @@ export class NodeStream {
 
   constructor(
     private readonly nodeId: string,
-    private readonly connections: { commands: Redis; reader: Redis },
+    private readonly connections: { commands: RedisClient; reader: RedisClient },
     private readonly keys: ClusterKeys,
     private readonly sink: ForwardedSink,
     private readonly logger: Logger
