@@ -41,6 +41,8 @@ export class FilterDirectory implements FilterListener {
   /** Notes heard per node, so a full read can tell whether one came while it was on its way. */
   private readonly notesHeard = new Map<string, number>()
   private knownNodes: readonly string[] = []
+  /** The last change of this node's filters sent to Redis; settled once Redis has it (commands go in order). */
+  private lastChange: Promise<void> | undefined
   private started = false
   private timer: NodeJS.Timeout | undefined
 
@@ -127,10 +129,22 @@ export class FilterDirectory implements FilterListener {
     const key = this.keys.filters(this.nodeId)
     const multi = this.connections.commands.multi()
     ;(op === '+' ? multi.sadd(key, entry) : multi.srem(key, entry)).publish(this.keys.filterChanges, `${this.nodeId}\n${op}${entry}`)
-    multi.exec().catch((error: unknown) => {
-      // Rewritten in full when Redis is back (the 'ready' handler), so nothing is left out.
-      this.logger.warn({ err: error, entry }, 'cluster: could not record a filter change in Redis; it is written again on reconnect')
+    const change = multi.exec().then(
+      () => {},
+      (error: unknown) => {
+        // Rewritten in full when Redis is back (the 'ready' handler), so nothing is left out.
+        this.logger.warn({ err: error, entry }, 'cluster: could not record a filter change in Redis; it is written again on reconnect')
+      }
+    )
+    this.lastChange = change
+    void change.then(() => {
+      if (this.lastChange === change) this.lastChange = undefined
     })
+  }
+
+  /** Settles once this node's filter changes so far are in Redis and their notes published (or failed, and logged). */
+  announced(): Promise<void> | undefined {
+    return this.lastChange
   }
 
   /** Writes this node's whole set (after a start or a reconnect: Redis may have lost or missed changes). */
