@@ -9,6 +9,7 @@
  * Channels (pub/sub):
  *   tp:{cluster}:filter-changes      `<node>\n+<entry>`, `<node>\n-<entry>`, or `<node>\n!` (read its set again)
  *   tp:{cluster}:control:<id>        requests to the node and their answers (node-membership.ts)
+ *   tp:{cluster}:departures          `<node>` of a node leaving cleanly: the others look at its liveness at once
  */
 export class ClusterKeys {
   constructor(readonly prefix: string) {}
@@ -19,6 +20,10 @@ export class ClusterKeys {
 
   get filterChanges(): string {
     return this.key('filter-changes')
+  }
+
+  get departures(): string {
+    return this.key('departures')
   }
 
   liveness(nodeId: string): string {

@@ -168,7 +168,11 @@ export class ClusterSessionRegistry implements SessionRegistry {
     const { leases, membership, releases, store } = this.parts
     for (let attempt = 1; ; attempt++) {
       const holder = await this.holderAfterRecovery(clientId)
-      if (leases.holds(clientId)) return // this node recovered it meanwhile
+      if (leases.holds(clientId)) {
+        // This node recovered it meanwhile: the session is here once that recovery has restored (and drained into) it.
+        await Promise.all([...this.recoveries.values()].map((work) => work.catch(() => {})))
+        return
+      }
       let from = holder?.node ?? ''
       if (from !== '' && from !== membership.nodeId && membership.isAlive(from)) {
         await releases.requestRelease(from, clientId)

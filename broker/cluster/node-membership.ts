@@ -109,10 +109,13 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     const { commands, subscriber } = this.connections
     if (this.timers.length === 0) await this.claimId()
     const control = this.keys.control(this.nodeId)
+    const departures = this.keys.departures
     subscriber.on('message', (channel: string, text: string) => {
       if (channel === control) this.onControl(text)
+      // A node left cleanly: its key is gone already, so its recovery starts now rather than at the next check.
+      else if (channel === departures && text !== this.nodeId && !this.stopped) void this.check()
     })
-    await subscriber.subscribe(control)
+    await subscriber.subscribe(control, departures)
     await commands.hset(this.keys.nodes, this.nodeId, this.incarnation)
     await this.renew()
     await this.check()
@@ -120,8 +123,9 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   }
 
   /**
-   * Stops renewing and removes this node's key (only if it is this incarnation's: a process refused the id leaves the
-   * live holder's alone), so the others recover its sessions now rather than at expiry.
+   * Stops renewing, removes this node's key (only if it is this incarnation's: a process refused the id leaves the
+   * live holder's alone) and tells the others, so one of them takes its sessions over now rather than at expiry
+   * (a client coming back on another node gets its session at once, with what the recovery delivers into it).
    */
   async stop(): Promise<void> {
     this.stopped = true
@@ -129,7 +133,9 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     this.timers = []
     for (const request of this.waiting.values()) request.resolve()
     this.waiting.clear()
-    await this.connections.commands.eval(DELETE_OWN_SCRIPT, 1, this.keys.liveness(this.nodeId), this.incarnation).catch(() => {})
+    const { commands } = this.connections
+    const deleted = await commands.eval(DELETE_OWN_SCRIPT, 1, this.keys.liveness(this.nodeId), this.incarnation).catch(() => 0)
+    if (deleted === 1) await commands.publish(this.keys.departures, this.nodeId).catch(() => {})
   }
 
   isAlive(nodeId: string): boolean {
