@@ -130,6 +130,11 @@ export class SessionLeases implements SessionFence {
     return this.held.get(clientId)
   }
 
+  /** The sessions this node claimed (its set; a lease may have moved on since: the registry checks each). */
+  sessionsToRestore(): Promise<string[]> {
+    return this.claimedBy(this.nodeId)
+  }
+
   refused(clientId: string): void {
     this.held.delete(clientId)
     for (const listener of this.lostListeners) listener(clientId)
