@@ -61,18 +61,15 @@ async function twoNodesWork(t: TestContext, url: string): Promise<void> {
   assert.deepEqual([retained.topic, retained.payload.toString(), retained.packet.retain], ['site/a/setpoint', '21.5', true])
 }
 
-test('two nodes on a three-master Redis Cluster: cross-node QoS 1, a session taken over, retained seen from the other', {
-  timeout: 120_000
-}, async (t) => {
-  const cluster = await startRedisCluster(3)
-  t.after(() => cluster.stop())
-  await twoNodesWork(t, cluster.url)
-})
+const topologies = [
+  { name: 'a three-master Redis Cluster', start: () => startRedisCluster(3) },
+  { name: 'one Redis under Sentinel', start: () => startRedisSentinel(1) }
+]
 
-test('two nodes on one Redis under Sentinel: cross-node QoS 1, a session taken over, retained seen from the other', {
-  timeout: 120_000
-}, async (t) => {
-  const sentinel = await startRedisSentinel(1)
-  t.after(() => sentinel.stop())
-  await twoNodesWork(t, sentinel.url)
-})
+for (const { name, start } of topologies) {
+  test(`two nodes on ${name}: cross-node QoS 1, a session taken over, retained seen from the other`, { timeout: 120_000 }, async (t) => {
+    const redis = await start()
+    t.after(() => redis.stop())
+    await twoNodesWork(t, redis.url)
+  })
+}

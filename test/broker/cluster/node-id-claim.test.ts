@@ -6,6 +6,7 @@ import { thermopostBin } from '../../helpers/crash-broker.js'
 import { connectClient } from '../../helpers/flow-clients.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
 import { runProgram } from '../../helpers/run-program.js'
+import { redisClient } from './cluster-nodes.js'
 
 // One process per node id: a second node started under a live node's id is refused, while a node restarted under its
 // own id after its process died takes it back.
@@ -43,23 +44,20 @@ test('a second node under the id of a live node refuses to start, saying why, an
   assert.ok(other.output().includes('joined'))
 })
 
-test('a node killed and started again under its id starts once its old liveness key has run out', async (t) => {
-  const redis = await startRedisServer()
-  t.after(() => redis.stop())
-  const first = await startCliBroker(t, nodeArgs(redis.url, 'n1'), 1)
-  first.child.kill('SIGKILL')
-  await once(first.child, 'exit')
-  // Its key is still there (3 s time-to-live), but nobody renews it: the new process waits it out and takes the id.
-  const again = await startCliBroker(t, nodeArgs(redis.url, 'n1'), 1)
-  assert.ok(again.output().includes('cluster: node n1 joined'), again.output())
-})
-
-test('a node stopped cleanly and started again under its id starts at once', async (t) => {
-  const redis = await startRedisServer()
-  t.after(() => redis.stop())
-  const first = await startCliBroker(t, nodeArgs(redis.url, 'n1'), 1)
-  first.child.kill('SIGTERM')
-  await once(first.child, 'exit')
-  const again = await startCliBroker(t, nodeArgs(redis.url, 'n1'), 1)
-  assert.ok(again.output().includes('cluster: node n1 joined'), again.output())
-})
+for (const [signal, keyLeft] of [
+  ['SIGKILL', 1],
+  ['SIGTERM', 0]
+] as const) {
+  test(`a node ended with ${signal} starts again under its id${keyLeft === 1 ? ' once its old liveness key runs out' : ''}`, async (t) => {
+    const redis = await startRedisServer()
+    t.after(() => redis.stop())
+    const first = await startCliBroker(t, nodeArgs(redis.url, 'n1'), 1)
+    first.child.kill(signal)
+    await once(first.child, 'exit')
+    // Killed, its key stays for its time-to-live (3 s) with nobody renewing it: the new process waits it out. Stopped
+    // cleanly, the node deleted its key on the way out.
+    assert.equal(await redisClient(t, redis.url).exists('tp:{cluster}:node:n1'), keyLeft)
+    const again = await startCliBroker(t, nodeArgs(redis.url, 'n1'), 1)
+    assert.ok(again.output().includes('cluster: node n1 joined'), again.output())
+  })
+}
