@@ -203,7 +203,7 @@ export class Broker implements ConnectionHost {
     if (wasConnected) this.stats.clientsConnected--
     const session = connection.session
     // A cluster node going away sends the wills of its clients, as a network failure would [MQTT-3.1.2-8]: their
-    // sessions live on in Redis and on the node that takes them over. A lone broker keeps them for its restart.
+    // sessions live on, on the node that takes them over. A lone broker still sends none on shutdown.
     const willOnShutdown = this.cluster !== undefined
     if (session !== undefined)
       this.sessions.connectionClosed(session, connection, connection.sendsWill && (!this.closing || willOnShutdown))
