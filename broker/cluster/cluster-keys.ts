@@ -6,7 +6,7 @@
  *   tp:{cluster}:recovery:<id>:<inc> string   who recovers that incarnation of a dead node (SET NX)
  *   tp:{cluster}:filters:<id>        set      the node's filters; a shared group as `$share/{group}/{filter}`
  *   tp:{cluster}:stream:<id>         stream   messages forwarded to the node (forwarded-codec.ts), group `nodes`
- * Channels (pub/sub):
+ * Channels (sharded pub/sub: SPUBLISH, SSUBSCRIBE):
  *   tp:{cluster}:filter-changes      `<node>\n+<entry>`, `<node>\n-<entry>`, or `<node>\n!` (read its set again)
  *   tp:{cluster}:control:<id>        requests to the node and their answers (node-membership.ts)
  *   tp:{cluster}:departures          `<node>` of a node leaving cleanly: the others look at its liveness at once

@@ -29,7 +29,9 @@ export interface ClusterSettings {
  * dead nodes, release requests), the filter directory, the node's inbound stream and the cluster router over the
  * broker's own Router. Three Redis connections: commands, pub/sub, and the stream reader (its XREADGROUP blocks).
  * On a Redis Cluster every cluster key is in the one slot of `{cluster}` (cluster-keys.ts), so its scripts, MULTIs
- * and pipelines are one slot's; pub/sub is the Cluster's classic pub/sub, which every shard forwards.
+ * and pipelines are one slot's. Notes go on sharded channels (SPUBLISH, SSUBSCRIBE) of that slot too: the master
+ * that applies a filter change delivers its note to every node before it answers, as one Redis does, where classic
+ * pub/sub would reach nodes subscribed on other shards only later, over the cluster bus.
  */
 export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSeams {
   readonly membership: NodeMembership
@@ -56,8 +58,9 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     // Each fails at once while Redis is away (acknowledgements are refused; the stream reader and the liveness timer
     // try again) rather than wait in a client queue, and once started reconnects on its own (the subscriber subscribes
     // again then); an unreachable Redis fails the start instead.
-    const connect = (): RedisClient => connectRedis(settings.url, { reconnect: () => this.started }).client
-    ;[this.commands, this.subscriber, this.reader] = [connect(), connect(), connect()]
+    const connect = (shardedSubscriber = false): RedisClient =>
+      connectRedis(settings.url, { reconnect: () => this.started, shardedSubscriber }).client
+    ;[this.commands, this.subscriber, this.reader] = [connect(), connect(true), connect()]
     for (const connection of [this.commands, this.subscriber, this.reader]) connection.on('error', () => {})
     const connections = { commands: this.commands, subscriber: this.subscriber, reader: this.reader }
     const timing = { ...defaultMembershipTiming, ...settings.timing }

@@ -63,10 +63,10 @@ export class FilterDirectory implements FilterListener {
 
   async start(): Promise<void> {
     const { commands, subscriber } = this.connections
-    subscriber.on('message', (channel: string, text: string) => {
+    subscriber.on('smessage', (channel: string, text: string) => {
       if (channel === this.keys.filterChanges) this.onNote(text)
     })
-    await subscriber.subscribe(this.keys.filterChanges)
+    await subscriber.ssubscribe(this.keys.filterChanges)
     this.started = true
     await this.publishOwn()
     await this.refresh()
@@ -117,7 +117,7 @@ export class FilterDirectory implements FilterListener {
   /** Drops a node's filters, here and in Redis, and tells the others to read its (now empty) set again. */
   async removeNode(nodeId: string): Promise<void> {
     this.replaceNode(nodeId, new Set())
-    await this.connections.commands.multi().del(this.keys.filters(nodeId)).publish(this.keys.filterChanges, `${nodeId}\n!`).exec()
+    await this.connections.commands.multi().del(this.keys.filters(nodeId)).spublish(this.keys.filterChanges, `${nodeId}\n!`).exec()
   }
 
   private changeOwn(op: '+' | '-', entry: string): void {
@@ -128,7 +128,7 @@ export class FilterDirectory implements FilterListener {
     if (!this.started) return // start() writes the whole set
     const key = this.keys.filters(this.nodeId)
     const multi = this.connections.commands.multi()
-    ;(op === '+' ? multi.sadd(key, entry) : multi.srem(key, entry)).publish(this.keys.filterChanges, `${this.nodeId}\n${op}${entry}`)
+    ;(op === '+' ? multi.sadd(key, entry) : multi.srem(key, entry)).spublish(this.keys.filterChanges, `${this.nodeId}\n${op}${entry}`)
     const change = multi.exec().then(
       () => {},
       (error: unknown) => {
@@ -154,7 +154,7 @@ export class FilterDirectory implements FilterListener {
     const multi = this.connections.commands.multi().del(key)
     if (own.length > 0) multi.sadd(key, ...own)
     await multi
-      .publish(this.keys.filterChanges, `${this.nodeId}\n!`)
+      .spublish(this.keys.filterChanges, `${this.nodeId}\n!`)
       .exec()
       .catch((error: unknown) => this.logger.warn({ err: error }, 'cluster: could not write this node filters to Redis'))
   }

@@ -110,12 +110,12 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     if (this.timers.length === 0) await this.claimId()
     const control = this.keys.control(this.nodeId)
     const departures = this.keys.departures
-    subscriber.on('message', (channel: string, text: string) => {
+    subscriber.on('smessage', (channel: string, text: string) => {
       if (channel === control) this.onControl(text)
       // A node left cleanly: its key is gone already, so its recovery starts now rather than at the next check.
       else if (channel === departures && text !== this.nodeId && !this.stopped) void this.check()
     })
-    await subscriber.subscribe(control, departures)
+    await subscriber.ssubscribe(control, departures)
     await commands.hset(this.keys.nodes, this.nodeId, this.incarnation)
     await this.renew()
     await this.check()
@@ -135,7 +135,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     this.waiting.clear()
     const { commands } = this.connections
     const deleted = await commands.eval(DELETE_OWN_SCRIPT, 1, this.keys.liveness(this.nodeId), this.incarnation).catch(() => 0)
-    if (deleted === 1) await commands.publish(this.keys.departures, this.nodeId).catch(() => {})
+    if (deleted === 1) await commands.spublish(this.keys.departures, this.nodeId).catch(() => {})
   }
 
   isAlive(nodeId: string): boolean {
@@ -217,7 +217,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   }
 
   private publish(nodeId: string, message: ControlMessage): void {
-    this.connections.commands.publish(this.keys.control(nodeId), JSON.stringify(message)).catch(() => {})
+    this.connections.commands.spublish(this.keys.control(nodeId), JSON.stringify(message)).catch(() => {})
   }
 
   private async renew(): Promise<void> {
