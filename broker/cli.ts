@@ -162,9 +162,14 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
     )
   })
 
-  closeOnSignals(logger, async () => {
+  const close = async (): Promise<void> => {
     await broker.close()
     await clusterParts?.close()
+  }
+  closeOnSignals(logger, close)
+  // Another process runs as this node now (this one was paused past its liveness): it must not serve on beside it.
+  clusterParts?.cluster.membership.onIdLost(() => {
+    close().finally(() => process.exit(1))
   })
 }
 

@@ -63,6 +63,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   /** `<node> <incarnation>` of every death already reported. */
   private readonly reported = new Set<string>()
   private readonly deadListeners: Array<(nodeId: string) => void> = []
+  private readonly idLostListeners: Array<() => void> = []
   private readonly waiting = new Map<string, WaitingRequest>()
   private release: ((clientId: string, toNode: string) => Promise<void>) | undefined
   private timers: NodeJS.Timeout[] = []
@@ -147,6 +148,11 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     return this.incarnations.has(nodeId) && !this.alive.has(nodeId)
   }
 
+  /** Called once when another process holds this node's id (see renew): this process must stop serving. */
+  onIdLost(listener: () => void): void {
+    this.idLostListeners.push(listener)
+  }
+
   onNodeDead(listener: (nodeId: string) => void): void {
     this.deadListeners.push(listener)
   }
@@ -220,15 +226,26 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     this.connections.commands.spublish(this.keys.control(nodeId), JSON.stringify(message)).catch(() => {})
   }
 
+  /**
+   * Sets this incarnation's liveness key again, unless another process holds it: one that took the id while this one
+   * was away past its liveness (a long pause). Then two processes would run as one node; this one gives way (onIdLost).
+   */
   private async renew(): Promise<void> {
     try {
-      const previous = await this.connections.commands.set(
-        this.keys.liveness(this.nodeId),
-        this.incarnation,
-        'PX',
-        this.timing.livenessMs,
-        'GET'
-      )
+      const key = this.keys.liveness(this.nodeId)
+      const previous = (await this.connections.commands.eval(RENEW_SCRIPT, 1, key, this.incarnation, this.timing.livenessMs)) as
+        | string
+        | null
+      if (previous !== null && previous !== this.incarnation) {
+        if (this.stopped || this.trouble === 'taken') return
+        this.trouble = 'taken'
+        this.logger.error(
+          { node: this.nodeId },
+          `cluster: another process took node id ${this.nodeId} while this one was away past its liveness; this one stops`
+        )
+        for (const listener of this.idLostListeners) listener()
+        return
+      }
       if (previous === null && this.trouble !== 'lapsed' && this.timers.length > 0 && !this.stopped) {
         this.logger.warn(
           { node: this.nodeId },
@@ -290,3 +307,9 @@ const FORGET_SCRIPT = `if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then r
 
 /** Deletes a liveness key only while it holds the given incarnation. */
 const DELETE_OWN_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`
+
+/** Sets a liveness key (KEYS[1]) to an incarnation (ARGV[1], time-to-live ARGV[2] ms) unless another holds it; answers the value before. */
+const RENEW_SCRIPT = `local current = redis.call('get', KEYS[1])
+if current and current ~= ARGV[1] then return current end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return current`

@@ -61,3 +61,20 @@ for (const [signal, keyLeft] of [
     assert.ok(again.output().includes('cluster: node n1 joined'), again.output())
   })
 }
+
+test('a node paused past its liveness while another process took its id stops when it wakes, and leaves the id to that one', async (t) => {
+  const redis = await startRedisServer()
+  t.after(() => redis.stop())
+  const look = redisClient(t, redis.url)
+  const paused = await startCliBroker(t, nodeArgs(redis.url, 'n1'), 1)
+  paused.child.kill('SIGSTOP')
+  t.after(() => paused.child.kill('SIGCONT'))
+  const successor = await startCliBroker(t, nodeArgs(redis.url, 'n1'), 1)
+  const heldBySuccessor = await look.get('tp:{cluster}:node:n1')
+  paused.child.kill('SIGCONT')
+  const [code] = await once(paused.child, 'exit')
+  assert.equal(code, 1, paused.output())
+  assert.match(paused.output(), /another process took node id n1 while this one was away past its liveness/)
+  assert.ok(successor.child.exitCode === null, 'the successor runs on')
+  assert.equal(await look.get('tp:{cluster}:node:n1'), heldBySuccessor, 'the successor keeps the id')
+})
