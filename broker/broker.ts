@@ -206,7 +206,11 @@ export class Broker implements ConnectionHost {
     this.connections.delete(connection)
     if (wasConnected) this.stats.clientsConnected--
     const session = connection.session
-    if (session !== undefined) this.sessions.connectionClosed(session, connection, connection.sendsWill && !this.closing)
+    // A cluster node going away sends the wills of its clients, as a network failure would [MQTT-3.1.2-8]: their
+    // sessions live on, on the node that takes them over. A lone broker still sends none on shutdown.
+    const willOnShutdown = this.cluster !== undefined
+    if (session !== undefined)
+      this.sessions.connectionClosed(session, connection, connection.sendsWill && (!this.closing || willOnShutdown))
   }
 
   /** Brings back what the store kept: retained messages, and sessions waiting offline for their expiry. */

@@ -49,7 +49,7 @@ and --help is also a key of the config file, in snake_case (--max-inflight ↔ m
                      or redis-cluster://HOST:PORT[,HOST:PORT...] (seed nodes of a Redis Cluster)
   --redis-key-prefix P
                      put before every key the store writes (default none), so several brokers can share a Redis
-  --cluster URL      run as a node of the cluster that shares this Redis (redis://HOST:PORT/DB): its store,
+  --cluster URL      run as a node of the cluster that shares this Redis (any --redis-url form): its store,
                      under --redis-key-prefix when given,
                      and the way messages reach subscribers on the other nodes; same durability advice
   --node-id NAME     this node's name in the cluster (default: host name and port)
@@ -172,9 +172,14 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
     )
   })
 
-  closeOnSignals(logger, async () => {
+  const close = async (): Promise<void> => {
     await broker.close()
     await clusterParts?.close()
+  }
+  closeOnSignals(logger, close)
+  // Another process runs as this node now (this one was paused past its liveness): it must not serve on beside it.
+  clusterParts?.cluster.membership.onIdLost(() => {
+    close().finally(() => process.exit(1))
   })
 }
 

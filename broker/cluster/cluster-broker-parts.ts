@@ -3,7 +3,7 @@ import type { LocalSessionParts } from '../session/local-session-registry.js'
 import type { SessionRegistry } from '../session/session-registry.js'
 import { RedisStore } from '../store/redis.js'
 import { RedisKeys } from '../store/redis-keys.js'
-import { memberOf, newIncarnation } from './cluster-keys.js'
+import { parseRedisUrl } from '../store/redis-url.js'
 import { ClusterNode, type ClusterSettings } from './cluster-node.js'
 import type { ClusterSeams } from './cluster-seams.js'
 import { clusterSessions } from './cluster-sessions.js'
@@ -23,21 +23,25 @@ export interface ClusterBrokerParts {
  * loads this module only for `--cluster`, so a lone broker never loads the Redis client.
  */
 export async function clusterBrokerParts(settings: ClusterSettings, logger: Logger): Promise<ClusterBrokerParts> {
+  const cluster = new ClusterNode(settings, logger)
+  // First: a process refused its node id must not restore (or write for) the sessions of the live node holding it.
+  await cluster.claimNodeId()
   const warn = { warn: (message: string) => logger.warn(message) }
   const keys = new RedisKeys(settings.keyPrefix ?? '')
-  // The leases are held as this run of the node, the member the cluster node is.
-  const incarnation = settings.incarnation ?? newIncarnation()
   let leases: SessionLeases
   try {
-    leases = await SessionLeases.connect(settings.url, keys, memberOf(settings.nodeId, incarnation), warn)
+    // Held as this run of the node, the member the cluster node is.
+    leases = await SessionLeases.connect(settings.url, keys, cluster.member, warn)
   } catch (error) {
-    const url = settings.url.replace(/\/\/[^@/]*@/, '//')
-    throw new Error(`cannot reach Redis at ${url}, where the cluster keeps its state: ${(error as Error).message}`)
+    throw new Error(
+      `cannot reach Redis at ${parseRedisUrl(settings.url).display}, where the cluster keeps its state: ${(error as Error).message}`
+    )
   }
   const store = new RedisStore({ url: settings.url, keyPrefix: settings.keyPrefix, logger: warn, fence: leases })
+  cluster.recordDeliverySources(store)
   return {
     store,
-    cluster: new ClusterNode({ ...settings, incarnation }, logger, store),
+    cluster,
     sessions: clusterSessions({ store, leases, logger }),
     close: () => leases.close()
   }

@@ -14,9 +14,10 @@ import { randomBytes } from 'node:crypto'
  *   tp:{cluster}:filters:<member>    set      the member's filters; a shared group as `$share/{group}/{filter}`
  *   tp:{cluster}:stream:<member>     stream   messages forwarded to the member (forwarded-codec.ts), group `nodes`
  *   tp:{cluster}:moved:<member>      string   once a dead member's stream is drained and gone: its recoverer's member
- * Channels (pub/sub):
+ * Channels (sharded pub/sub: SPUBLISH, SSUBSCRIBE):
  *   tp:{cluster}:filter-changes      `<member>\n+<entry>`, `<member>\n-<entry>`, or `<member>\n!` (read its set again)
  *   tp:{cluster}:control:<id>        requests to the node and their answers (node-membership.ts)
+ *   tp:{cluster}:departures          `<node>` of a node leaving cleanly: the others look at its liveness at once
  */
 export class ClusterKeys {
   constructor(readonly prefix: string) {}
@@ -27,6 +28,10 @@ export class ClusterKeys {
 
   get filterChanges(): string {
     return this.key('filter-changes')
+  }
+
+  get departures(): string {
+    return this.key('departures')
   }
 
   liveness(nodeId: string): string {

@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RetainedMessages } from '../retained/retained.js'
 import type { FilterListener } from '../router/message-router.js'
 import type { Router } from '../router/router.js'
 import type { DeliverySources } from '../store/delivery-sources.js'
+import { connectRedis, type RedisClient } from '../store/redis-connection.js'
+import { parseRedisUrl } from '../store/redis-url.js'
 import type { Store } from '../store/store.js'
 import { ClusterKeys, memberOf, newIncarnation } from './cluster-keys.js'
 import { ClusterRouter } from './cluster-router.js'
@@ -15,7 +16,7 @@ import { SessionRelay } from './session-relay.js'
 
 /** What makes a broker a cluster node. */
 export interface ClusterSettings {
-  /** The shared Redis: redis://HOST:PORT[/DB]. */
+  /** The shared Redis, in any form the Redis store takes (redis-url.ts): one server, Sentinel, or a Redis Cluster. */
   url: string
   nodeId: string
   /** This run's incarnation (cluster-keys.ts); new when not given. The session leases must be held as the same member. */
@@ -30,6 +31,10 @@ export interface ClusterSettings {
  * One broker's part in the cluster, composed here so the broker only starts and stops it: membership (liveness,
  * dead nodes, release requests), the filter directory, the node's inbound stream and the cluster router over the
  * broker's own Router. Three Redis connections: commands, pub/sub, and the stream reader (its XREADGROUP blocks).
+ * On a Redis Cluster every cluster key is in the one slot of `{cluster}` (cluster-keys.ts), so its scripts, MULTIs
+ * and pipelines are one slot's. Notes go on sharded channels (SPUBLISH, SSUBSCRIBE) of that slot too: the master
+ * that applies a filter change delivers its note to every node before it answers, as one Redis does, where classic
+ * pub/sub would reach nodes subscribed on other shards only later, over the cluster bus.
  */
 export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSeams {
   readonly membership: NodeMembership
@@ -40,24 +45,27 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   private readonly adoptedSessions = new Map<string, ReadonlySet<string>>()
   private readonly relay: SessionRelay
   private readonly stream: NodeStream
-  private readonly commands: Redis
-  private readonly subscriber: Redis
-  private readonly reader: Redis
+  private readonly commands: RedisClient
+  private readonly subscriber: RedisClient
+  private readonly reader: RedisClient
+  /** The URL with its password masked, for messages. */
+  private readonly display: string
   private router: ClusterRouter | undefined
   private started = false
+  private claiming: Promise<void> | undefined
 
-  /** `sources`: the store, when it records where deliveries came from (a drain then delivers no entry twice). */
   constructor(
     readonly settings: ClusterSettings,
-    private readonly logger: Logger,
-    sources?: DeliverySources
+    private readonly logger: Logger
   ) {
     const keys = new ClusterKeys(settings.keyPrefix ?? '')
-    const retry = { lazyConnect: true, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) }
-    // Commands fail at once while Redis is away (acknowledgements are refused) rather than wait in a client queue.
-    this.commands = new Redis(settings.url, { ...retry, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
-    this.subscriber = new Redis(settings.url, retry)
-    this.reader = new Redis(settings.url, retry)
+    this.display = parseRedisUrl(settings.url).display
+    // Each fails at once while Redis is away (acknowledgements are refused; the stream reader and the liveness timer
+    // try again) rather than wait in a client queue, and once started reconnects on its own (the subscriber subscribes
+    // again then); an unreachable Redis fails the start instead.
+    const connect = (shardedSubscriber = false): RedisClient =>
+      connectRedis(settings.url, { reconnect: () => this.started, shardedSubscriber }).client
+    ;[this.commands, this.subscriber, this.reader] = [connect(), connect(true), connect()]
     for (const connection of [this.commands, this.subscriber, this.reader]) connection.on('error', () => {})
     const connections = { commands: this.commands, subscriber: this.subscriber, reader: this.reader }
     const timing = { ...defaultMembershipTiming, ...settings.timing }
@@ -71,7 +79,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
       durable: () => this.router!.durable(),
       adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
     }
-    this.stream = new NodeStream(this.member, connections, keys, sink, logger, sources)
+    this.stream = new NodeStream(this.member, connections, keys, sink, logger)
   }
 
   get nodeId(): string {
@@ -103,6 +111,15 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     return this.router
   }
 
+  /**
+   * The store, when it records with each session the stream entry its deliveries came from: a drain then delivers
+   * no entry twice (store/delivery-sources.ts). Given before `start`, once the store exists (it is fenced by leases
+   * held as this member, so it comes after the node).
+   */
+  recordDeliverySources(sources: DeliverySources): void {
+    this.stream.recordSources(sources)
+  }
+
   handingOver(clientId: string, filters: readonly string[], toMember: string): void {
     this.relay.handingOver(clientId, filters, toMember)
   }
@@ -120,21 +137,41 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   }
 
   /**
-   * Connects, then: the stream and its group, the liveness key and the member's registration, and last the filters (a
-   * member that hears of them can already name this member, and find it alive).
+   * Connects and takes this node's id (NodeMembership.claimId): before the broker restores anything, so a second
+   * process under a live node's id touches nothing of that node's (NodeIdTakenError). Once; `start` calls it too.
+   */
+  claimNodeId(): Promise<void> {
+    this.claiming ??= this.connectAndClaim()
+    return this.claiming
+  }
+
+  /**
+   * Its id claimed, then: the stream and its group, the member's registration, and last the filters (a member that
+   * hears of them can already name this member, and find it alive).
    */
   async start(): Promise<void> {
+    await this.claimNodeId()
+    await this.stream.start()
+    await this.membership.start()
+    await this.directory.start()
+    this.logger.info({ node: this.nodeId }, `cluster: node ${this.nodeId} joined through Redis at ${this.display}`)
+  }
+
+  private async connectAndClaim(): Promise<void> {
     try {
       await Promise.all([this.commands.connect(), this.subscriber.connect(), this.reader.connect()])
     } catch (error) {
       this.disconnect()
-      throw new Error(`cannot reach the cluster's Redis at ${hostOf(this.settings.url)}: ${(error as Error).message}`)
+      throw new Error(`cannot reach Redis at ${this.display}, where the cluster keeps its state: ${(error as Error).message}`)
     }
     this.started = true
-    await this.stream.start()
-    await this.membership.start()
-    await this.directory.start()
-    this.logger.info({ node: this.nodeId }, `cluster: node ${this.nodeId} joined through Redis at ${hostOf(this.settings.url)}`)
+    try {
+      await this.membership.claimId()
+    } catch (error) {
+      this.started = false
+      this.disconnect()
+      throw error
+    }
   }
 
   /** Leaves: liveness first (others stop forwarding and recover its sessions), then the rest. */
@@ -164,14 +201,5 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
 
   private disconnect(): void {
     for (const connection of [this.commands, this.subscriber, this.reader]) connection.disconnect()
-  }
-}
-
-/** HOST:PORT of a Redis URL, for messages (never its password). */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host
-  } catch {
-    return 'an unreadable URL'
   }
 }

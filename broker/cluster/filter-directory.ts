@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { FilterListener } from '../router/message-router.js'
+import type { RedisClient } from '../store/redis-connection.js'
 import { TopicTree } from '../topic-tree.js'
 import type { ClusterKeys } from './cluster-keys.js'
 import { entryOf } from './entry-of.js'
@@ -42,12 +42,14 @@ export class FilterDirectory implements FilterListener {
   /** Notes heard per member, so a full read can tell whether one came while it was on its way. */
   private readonly notesHeard = new Map<string, number>()
   private knownNodes: readonly string[] = []
+  /** The last change of this node's filters sent to Redis; settled once Redis has it (commands go in order). */
+  private lastChange: Promise<void> | undefined
   private started = false
   private timer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly member: string,
-    private readonly connections: { commands: Redis; subscriber: Redis },
+    private readonly connections: { commands: RedisClient; subscriber: RedisClient },
     private readonly keys: ClusterKeys,
     private readonly logger: Logger,
     private readonly refreshMs = 3000
@@ -62,10 +64,10 @@ export class FilterDirectory implements FilterListener {
 
   async start(): Promise<void> {
     const { commands, subscriber } = this.connections
-    subscriber.on('message', (channel: string, text: string) => {
+    subscriber.on('smessage', (channel: string, text: string) => {
       if (channel === this.keys.filterChanges) this.onNote(text)
     })
-    await subscriber.subscribe(this.keys.filterChanges)
+    await subscriber.ssubscribe(this.keys.filterChanges)
     this.started = true
     await this.publishOwn()
     await this.refresh()
@@ -116,7 +118,7 @@ export class FilterDirectory implements FilterListener {
   /** Drops a dead member's filters, here and in Redis, and tells the others to read its (now empty) set again. */
   async removeMember(member: string): Promise<void> {
     this.replaceNode(member, new Set())
-    await this.connections.commands.multi().del(this.keys.filters(member)).publish(this.keys.filterChanges, `${member}\n!`).exec()
+    await this.connections.commands.multi().del(this.keys.filters(member)).spublish(this.keys.filterChanges, `${member}\n!`).exec()
   }
 
   private changeOwn(op: '+' | '-', entry: string): void {
@@ -127,11 +129,23 @@ export class FilterDirectory implements FilterListener {
     if (!this.started) return // start() writes the whole set
     const key = this.keys.filters(this.member)
     const multi = this.connections.commands.multi()
-    ;(op === '+' ? multi.sadd(key, entry) : multi.srem(key, entry)).publish(this.keys.filterChanges, `${this.member}\n${op}${entry}`)
-    multi.exec().catch((error: unknown) => {
-      // Rewritten in full when Redis is back (the 'ready' handler), so nothing is left out.
-      this.logger.warn({ err: error, entry }, 'cluster: could not record a filter change in Redis; it is written again on reconnect')
+    ;(op === '+' ? multi.sadd(key, entry) : multi.srem(key, entry)).spublish(this.keys.filterChanges, `${this.member}\n${op}${entry}`)
+    const change = multi.exec().then(
+      () => {},
+      (error: unknown) => {
+        // Rewritten in full when Redis is back (the 'ready' handler), so nothing is left out.
+        this.logger.warn({ err: error, entry }, 'cluster: could not record a filter change in Redis; it is written again on reconnect')
+      }
+    )
+    this.lastChange = change
+    void change.then(() => {
+      if (this.lastChange === change) this.lastChange = undefined
     })
+  }
+
+  /** Settles once this member's filter changes so far are in Redis and their notes published (or failed, and logged). */
+  announced(): Promise<void> | undefined {
+    return this.lastChange
   }
 
   /** Writes this member's whole set (after a start or a reconnect: Redis may have lost or missed changes). */
@@ -141,7 +155,7 @@ export class FilterDirectory implements FilterListener {
     const multi = this.connections.commands.multi().del(key)
     if (own.length > 0) multi.sadd(key, ...own)
     await multi
-      .publish(this.keys.filterChanges, `${this.member}\n!`)
+      .spublish(this.keys.filterChanges, `${this.member}\n!`)
       .exec()
       .catch((error: unknown) => this.logger.warn({ err: error }, 'cluster: could not write this node filters to Redis'))
   }

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import type { RedisClient } from '../store/redis-connection.js'
 import { type ClusterKeys, memberOf, nodeOfMember } from './cluster-keys.js'
 import type { ClusterMembership, ReleaseRequests } from './cluster-seams.js'
 
@@ -21,6 +21,20 @@ export const defaultMembershipTiming: Readonly<MembershipTiming> = Object.freeze
   checkMs: 1000,
   requestTimeoutMs: 1000
 })
+
+/** How often a start under an id whose liveness key is still set looks at that key again. */
+const ID_POLL_MS = 100
+
+/** The node id is held by a live process: this one must not start under it. */
+export class NodeIdTakenError extends Error {
+  constructor(readonly nodeId: string) {
+    super(
+      `cluster: node id ${nodeId} is in use by a live node (its liveness key is being renewed); ` +
+        'start this node under another --node-id (node_id), or stop the other one first'
+    )
+    this.name = 'NodeIdTakenError'
+  }
+}
 
 /** A control message on a node's channel; `to` is the member it is meant for (a newer run of the node ignores it). */
 type ControlMessage =
@@ -50,6 +64,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   private registered = new Set<string>()
   private readonly reported = new Set<string>()
   private readonly deadListeners: Array<(member: string) => void> = []
+  private readonly idLostListeners: Array<() => void> = []
   private readonly waiting = new Map<string, WaitingRequest>()
   private release: ((clientId: string, toMember: string) => Promise<void>) | undefined
   private timers: NodeJS.Timeout[] = []
@@ -60,7 +75,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   constructor(
     readonly nodeId: string,
     readonly incarnation: string,
-    private readonly connections: { commands: Redis; subscriber: Redis },
+    private readonly connections: { commands: RedisClient; subscriber: RedisClient },
     private readonly keys: ClusterKeys,
     private readonly logger: Logger,
     private readonly timing: MembershipTiming = defaultMembershipTiming
@@ -70,33 +85,65 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   }
 
   /**
-   * Sets this node's liveness key to this run, then registers it: registered first, a member checking in between
-   * would find it registered with no key naming it, and report it dead.
+   * Takes this node's id: sets its liveness key to this incarnation, unless a live process holds it. The key of an
+   * earlier process under this id that is gone (killed: it renews no more) is waited out, since it expires within
+   * `livenessMs`; a key renewed meanwhile (its time-to-live goes up, or its value changes) is a live process's, and
+   * the id is refused (NodeIdTakenError) rather than shared: two processes under one id would both write for the
+   * sessions whose leases name it. Renewing starts at once, so the id stays this process's while the broker restores.
+   */
+  async claimId(): Promise<void> {
+    const { commands } = this.connections
+    const key = this.keys.liveness(this.nodeId)
+    const deadline = Date.now() + this.timing.livenessMs + this.timing.renewMs
+    let seen: { holder: string; ttl: number } | undefined
+    while ((await commands.set(key, this.incarnation, 'PX', this.timing.livenessMs, 'NX')) !== 'OK') {
+      const [[, holder], [, ttl]] = ((await commands.multi().get(key).pttl(key).exec()) ?? []) as Array<[Error | null, unknown]>
+      if (typeof holder === 'string' && typeof ttl === 'number') {
+        const renewed = seen !== undefined && (holder !== seen.holder || ttl > seen.ttl)
+        if (renewed || Date.now() > deadline) throw new NodeIdTakenError(this.nodeId)
+        seen = { holder, ttl }
+      }
+      await new Promise((resolve) => setTimeout(resolve, ID_POLL_MS))
+    }
+    this.timers.push(setInterval(() => void this.renew(), this.timing.renewMs))
+  }
+
+  /**
+   * Registers this member (its node id claimed first, unless `claimId` was called) and starts watching the others.
+   * The liveness key names this run before the registration: registered first, a member checking in between would
+   * find it registered with no key naming it, and report it dead.
    */
   async start(): Promise<void> {
     const { commands, subscriber } = this.connections
+    if (this.timers.length === 0) await this.claimId()
     const control = this.keys.control(this.nodeId)
-    subscriber.on('message', (channel: string, text: string) => {
+    const departures = this.keys.departures
+    subscriber.on('smessage', (channel: string, text: string) => {
       if (channel === control) this.onControl(text)
+      // A node left cleanly: its key is gone already, so its recovery starts now rather than at the next check.
+      else if (channel === departures && text !== this.nodeId && !this.stopped) void this.check()
     })
-    await subscriber.subscribe(control)
+    await subscriber.ssubscribe(control, departures)
     await this.renew()
     await commands.hset(this.keys.nodes, this.member, Date.now())
     await this.check()
-    this.timers.push(
-      setInterval(() => void this.renew(), this.timing.renewMs),
-      setInterval(() => void this.check(), this.timing.checkMs)
-    )
+    this.timers.push(setInterval(() => void this.check(), this.timing.checkMs))
   }
 
-  /** Stops renewing and removes this node's key, so the others recover its sessions now rather than at expiry. */
+  /**
+   * Stops renewing, removes this node's key (only if it names this run: a process refused the id leaves the live
+   * holder's alone) and tells the others, so one of them takes its sessions over now rather than at expiry (a client
+   * coming back on another node gets its session at once, with what the recovery delivers into it).
+   */
   async stop(): Promise<void> {
     this.stopped = true
     for (const timer of this.timers) clearInterval(timer)
     this.timers = []
     for (const request of this.waiting.values()) request.resolve()
     this.waiting.clear()
-    await this.connections.commands.eval(DELETE_OWN_LIVENESS_SCRIPT, 1, this.keys.liveness(this.nodeId), this.incarnation).catch(() => {})
+    const { commands } = this.connections
+    const deleted = await commands.eval(DELETE_OWN_LIVENESS_SCRIPT, 1, this.keys.liveness(this.nodeId), this.incarnation).catch(() => 0)
+    if (deleted === 1) await commands.spublish(this.keys.departures, this.nodeId).catch(() => {})
   }
 
   isAlive(member: string): boolean {
@@ -110,6 +157,11 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
 
   onMemberDead(listener: (member: string) => void): void {
     this.deadListeners.push(listener)
+  }
+
+  /** Called once when another process holds this node's id (see renew): this process must stop serving. */
+  onIdLost(listener: () => void): void {
+    this.idLostListeners.push(listener)
   }
 
   async claimRecovery(deadMember: string): Promise<boolean> {
@@ -176,19 +228,30 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   }
 
   private publish(member: string, message: ControlMessage): void {
-    this.connections.commands.publish(this.keys.control(nodeOfMember(member)), JSON.stringify(message)).catch(() => {})
+    this.connections.commands.spublish(this.keys.control(nodeOfMember(member)), JSON.stringify(message)).catch(() => {})
   }
 
+  /**
+   * Sets this run's liveness key again, unless another process holds it: one that took the id while this one was away
+   * past its liveness (a long pause). Then two processes would run as one node; this one gives way (onIdLost).
+   */
   private async renew(): Promise<void> {
     try {
-      const previous = await this.connections.commands.set(
-        this.keys.liveness(this.nodeId),
-        this.incarnation,
-        'PX',
-        this.timing.livenessMs,
-        'GET'
-      )
-      if (previous !== this.incarnation && this.trouble !== 'lapsed' && this.timers.length > 0 && !this.stopped) {
+      const key = this.keys.liveness(this.nodeId)
+      const previous = (await this.connections.commands.eval(RENEW_SCRIPT, 1, key, this.incarnation, this.timing.livenessMs)) as
+        | string
+        | null
+      if (previous !== null && previous !== this.incarnation) {
+        if (this.stopped || this.trouble === 'taken') return
+        this.trouble = 'taken'
+        this.logger.error(
+          { node: this.nodeId },
+          `cluster: another process took node id ${this.nodeId} while this one was away past its liveness; this one stops`
+        )
+        for (const listener of this.idLostListeners) listener()
+        return
+      }
+      if (previous === null && this.trouble !== 'lapsed' && this.timers.length > 0 && !this.stopped) {
         this.logger.warn(
           { node: this.nodeId },
           'cluster: this node was away longer than its liveness; other nodes may have recovered its sessions'
@@ -252,3 +315,9 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
 
 /** Deletes this node's liveness key if it still names this run (a newer run of the node keeps its own). */
 const DELETE_OWN_LIVENESS_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`
+
+/** Sets a liveness key (KEYS[1]) to an incarnation (ARGV[1], time-to-live ARGV[2] ms) unless another holds it; answers the value before. */
+const RENEW_SCRIPT = `local current = redis.call('get', KEYS[1])
+if current and current ~= ARGV[1] then return current end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return current`

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { type DeliverySources, streamIdAfter } from '../store/delivery-sources.js'
+import type { RedisClient } from '../store/redis-connection.js'
 import { type ClusterKeys, STREAM_GROUP } from './cluster-keys.js'
 import { entryOf } from './entry-of.js'
 import { decodeEntry, encodeEntryHead, type ForwardedMessage } from './forwarded-codec.js'
@@ -125,19 +125,24 @@ export class NodeStream {
    */
   private pendingUnread = true
   private trouble: string | undefined
+  /** Unset: a stream entry delivered just before a crash may be delivered again by the drain (at least once). */
+  private sources: DeliverySources | undefined
 
   constructor(
     private readonly member: string,
-    private readonly connections: { commands: Redis; reader: Redis },
+    private readonly connections: { commands: RedisClient; reader: RedisClient },
     private readonly keys: ClusterKeys,
     private readonly sink: ForwardedSink & AdoptedSessions,
-    private readonly logger: Logger,
-    /** Absent: a stream entry delivered just before a crash may be delivered again by the drain (at least once). */
-    private readonly sources?: DeliverySources
+    private readonly logger: Logger
   ) {
     connections.reader.on('ready', () => {
       this.pendingUnread = true
     })
+  }
+
+  /** Where deliveries record the entry they came from (store/delivery-sources.ts); before `start`. */
+  recordSources(sources: DeliverySources): void {
+    this.sources = sources
   }
 
   /** Makes sure this node's stream and group exist, then reads it until `stop`. */

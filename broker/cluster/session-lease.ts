@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import { connectRedis, type RedisClient } from '../store/redis-connection.js'
 import type { SessionFence } from '../store/redis-fence.js'
 import type { RedisKeys } from '../store/redis-keys.js'
 
@@ -44,17 +44,19 @@ export class SessionLeases implements SessionFence {
   private readonly lostListeners: Array<(clientId: string) => void> = []
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     readonly nodeId: string
   ) {}
 
   /**
-   * Leases on a connection of their own to `url`. A claim while Redis is away fails at once (no client-side queue),
-   * so a CONNECT is refused rather than left waiting; the connection comes back by itself.
+   * Leases on a connection of their own to `url` (any form the Redis store takes). A claim while Redis is away fails
+   * at once (no client-side queue), so a CONNECT is refused rather than left waiting; the connection comes back by itself.
    */
   static async connect(url: string, keys: RedisKeys, nodeId: string, logger?: { warn(message: string): void }): Promise<SessionLeases> {
-    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+    let connected = false
+    // Not tried again while connecting: an unreachable Redis (or Sentinel) fails the start instead of waiting for ever.
+    const redis = connectRedis(url, { reconnect: () => connected }).client
     let trouble: string | undefined
     redis.on('error', (error: Error) => {
       if (error.message !== trouble) logger?.warn(`session leases: Redis: ${error.message}`)
@@ -63,7 +65,11 @@ export class SessionLeases implements SessionFence {
     redis.on('ready', () => {
       trouble = undefined
     })
-    await redis.connect()
+    await redis.connect().catch((error: unknown) => {
+      redis.disconnect()
+      throw error
+    })
+    connected = true
     return new SessionLeases(redis, keys, nodeId)
   }
 
@@ -122,6 +128,11 @@ export class SessionLeases implements SessionFence {
 
   tokenOf(clientId: string): string | undefined {
     return this.held.get(clientId)
+  }
+
+  /** The sessions this node claimed (its set; a lease may have moved on since: the registry checks each). */
+  sessionsToRestore(): Promise<string[]> {
+    return this.claimedBy(this.nodeId)
   }
 
   refused(clientId: string): void {

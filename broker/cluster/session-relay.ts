@@ -44,6 +44,10 @@ export class SessionRelay implements FilterListener {
     private readonly graceMs = RELAY_GRACE_MS
   ) {}
 
+  announced(): Promise<void> | undefined {
+    return this.directory.announced()
+  }
+
   filterAdded(filter: string): void {
     this.routed.add(filter)
     this.directory.filterAdded(filter)

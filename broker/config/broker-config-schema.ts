@@ -85,11 +85,8 @@ export const brokerConfigSchema = z.strictObject({
   redis_url: redisUrl.optional(),
   /** Put before every key of `store: redis`, so several brokers (or clusters) can share one Redis. */
   redis_key_prefix: z.string().optional(),
-  /** Makes the broker a cluster node on this Redis (redis://HOST:PORT/DB), which is then also its store. */
-  cluster: z
-    .string()
-    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
-    .optional(),
+  /** Makes the broker a cluster node on this Redis (any form redis_url takes), which is then also its store. */
+  cluster: redisUrl.optional(),
   /** The node's name in the cluster (default: host name and port); letters, digits and . _ - only. */
   node_id: z.string().regex(NODE_ID_PATTERN, 'a name of letters, digits, dots, dashes and underscores (at most 64)').optional(),
   listeners: z.array(listenerSchema).min(1).optional(),

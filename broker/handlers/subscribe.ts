@@ -66,6 +66,13 @@ export const handleSubscribe: PacketHandler<ISubscribePacket, 'options' | 'auth'
       }
     }
   }
-  connection.send({ cmd: 'suback', messageId: packet.messageId, granted })
-  for (const delivery of retained) session.deliver(delivery)
+  const acknowledge = (): void => {
+    connection.send({ cmd: 'suback', messageId: packet.messageId, granted })
+    for (const delivery of retained) session.deliver(delivery)
+  }
+  // In a cluster, SUBACK waits until the other nodes can know the new filters: a message the client has published on
+  // another node once it holds the SUBACK then reaches this subscription.
+  const announced = subscriptions.announced()
+  if (announced === undefined) return acknowledge()
+  return announced.then(acknowledge)
 }

@@ -38,4 +38,10 @@ export interface FilterListener {
   filterRemoved(filter: string): void
   groupAdded?(group: string, filter: string): void
   groupRemoved?(group: string, filter: string): void
+  /**
+   * Settles once every change told so far is known where the other nodes read it (in Redis, its note published), so
+   * a message published on another node after that is routed here; undefined when there is nothing to wait for.
+   * Never rejects: a change that could not be recorded is written again later by the listener itself.
+   */
+  announced?(): Promise<void> | undefined
 }

@@ -67,6 +67,11 @@ export class Router implements MessageRouter {
     return this.subscriptionCount
   }
 
+  /** When the filters this node holds are known to the other nodes (FilterListener.announced); undefined alone. */
+  filtersAnnounced(): Promise<void> | undefined {
+    return this.filters?.announced?.()
+  }
+
   /** Adds or replaces a subscription; returns true when the session had no subscription to this filter. */
   subscribe(subscription: Subscription): boolean {
     this.forgetMatches(subscription.filter.split('/'))

@@ -13,7 +13,7 @@ import type { Session } from './session.js'
  */
 export class SessionSubscriptions {
   constructor(
-    private readonly router: Pick<Router, 'subscribe' | 'unsubscribe'>,
+    private readonly router: Pick<Router, 'subscribe' | 'unsubscribe' | 'filtersAnnounced'>,
     private readonly store: Pick<Store, 'saveSubscription' | 'deleteSubscription'>
   ) {}
 
@@ -34,6 +34,14 @@ export class SessionSubscriptions {
       })
     }
     return previous === undefined
+  }
+
+  /**
+   * Settles once the subscriptions added so far are known to the other nodes of a cluster, so a message published
+   * there after it reaches them; undefined when nothing needs waiting for (no cluster, or nothing pending).
+   */
+  announced(): Promise<void> | undefined {
+    return this.router.filtersAnnounced()
   }
 
   /** Removes the session's subscription to `fullFilter`; false when it had none. */

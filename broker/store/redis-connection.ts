@@ -26,6 +26,11 @@ export interface RedisConnectionOptions {
   reconnect?: () => boolean
   /** How long a connection attempt may take. */
   connectTimeoutMs?: number
+  /**
+   * The connection subscribes to sharded channels (SSUBSCRIBE): on a Cluster each one is then heard from the node
+   * serving its slot, which delivers what is SPUBLISHed there before it answers the publisher.
+   */
+  shardedSubscriber?: boolean
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000
@@ -59,6 +64,7 @@ export function connectRedis(url: string | RedisUrl, options: RedisConnectionOpt
       // After a failover the slot map is otherwise re-read only on a redirection ioredis follows itself, which it does
       // not for a pipeline with WAIT in it (redis-commit.ts): writes to the promoted replica's slots would fail on.
       slotsRefreshInterval: SLOTS_REFRESH_MS,
+      shardedSubscribers: options.shardedSubscriber ?? false,
       redisOptions: common
     })
     learnReplicas = async () => {

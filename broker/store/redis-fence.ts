@@ -13,6 +13,11 @@ export interface SessionFence {
    * the batch that carried them resolves, so whatever waited on that batch for this session is not acknowledged.
    */
   refused(clientId: string): void
+  /**
+   * The client ids whose sessions open() reads: those this node may hold (a superset is fine; the registry checks each
+   * lease). The others are read when a client of theirs arrives here (loadSession).
+   */
+  sessionsToRestore(): Promise<string[]>
 }
 
 /**

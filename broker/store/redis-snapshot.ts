@@ -13,10 +13,13 @@ export interface RedisSnapshot {
   lastInflightOrder: number
 }
 
-/** Reads every stored session (from the `tp:sessions` index), the retained messages and the last message id. */
-export async function readSnapshot(redis: RedisClient, keys: RedisKeys): Promise<RedisSnapshot> {
+/**
+ * Reads the stored sessions (`only` those, or every one in the `tp:sessions` index), the retained messages and the
+ * last message id.
+ */
+export async function readSnapshot(redis: RedisClient, keys: RedisKeys, only?: readonly string[]): Promise<RedisSnapshot> {
   const [clientIds, retained, lastMessageId] = await Promise.all([
-    redis.smembers(keys.sessions),
+    only ?? redis.smembers(keys.sessions),
     redis.hvals(keys.retained),
     redis.zscore(keys.meta, LAST_MESSAGE_ID)
   ])

@@ -104,7 +104,9 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     this.opening ??= this.start()
     await this.opening
     await this.flush().catch(() => {})
-    const { snapshot, queues, lastInflightOrder } = await readSnapshot(this.redis, this.keys)
+    // A cluster node reads only the sessions it may hold, not every node's.
+    const only = await this.options.fence?.sessionsToRestore()
+    const { snapshot, queues, lastInflightOrder } = await readSnapshot(this.redis, this.keys, only)
     for (const [clientId, size] of queues) {
       this.sessions.add(clientId)
       if (!this.queues.has(clientId)) this.queuesInRedis.set(clientId, size)

@@ -1,5 +1,6 @@
 import type { TestContext } from 'node:test'
 import { Redis } from 'ioredis'
+import type { RedisClient } from '../../../broker/store/redis-connection.js'
 import { type CliBroker, startCliBroker } from '../../helpers/cli-broker.js'
 import { sleep } from '../../helpers/silence.js'
 
@@ -25,7 +26,7 @@ export function redisClient(t: TestContext, url: string): Redis {
 }
 
 /** The member (the running node's current run, cluster-keys.ts) of `node`, once it has registered. */
-export async function memberOfNode(redis: Redis, node: string): Promise<string> {
+export async function memberOfNode(redis: RedisClient, node: string): Promise<string> {
   const deadline = Date.now() + 5000
   for (;;) {
     const live = await redis.get(`tp:{cluster}:node:${node}`)
@@ -36,7 +37,7 @@ export async function memberOfNode(redis: Redis, node: string): Promise<string> 
 }
 
 /** Waits until `node`'s filter set in Redis holds `filter`, then a little more for the others' directories to hear of it. */
-export async function filterKnown(redis: Redis, node: string, filter: string): Promise<void> {
+export async function filterKnown(redis: RedisClient, node: string, filter: string): Promise<void> {
   const deadline = Date.now() + 5000
   while (!(await redis.sismember(`tp:{cluster}:filters:${await memberOfNode(redis, node)}`, filter))) {
     if (Date.now() > deadline) throw new Error(`${node} never recorded ${filter}`)

@@ -59,7 +59,8 @@ async function memberStream(
     durable: async () => {},
     adoptedFrom: (deadMember: string) => adopted.get(deadMember)
   }
-  const stream = new NodeStream(member, connections, keys, sink, pino({ level: 'silent' }), sources)
+  const stream = new NodeStream(member, connections, keys, sink, pino({ level: 'silent' }))
+  if (sources !== undefined) stream.recordSources(sources)
   await stream.start()
   t.after(async () => {
     await stream.stop()

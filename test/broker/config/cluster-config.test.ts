@@ -45,3 +45,13 @@ test('--cluster with an unreachable Redis exits with a message naming it', async
   const stderr = await brokerFails(t, ['--host', '127.0.0.1', '--port', '0', '--cluster', url, '--node-id', 'n1'])
   assert.ok(stderr.includes(`cannot reach Redis at ${url}`), stderr)
 })
+
+test('--cluster takes every form of Redis URL the store does, and a bad one is refused naming what is wrong', async (t) => {
+  const port = await freePort()
+  for (const url of [`redis-cluster://127.0.0.1:${port},127.0.0.1:${port}`, `redis+sentinel://127.0.0.1:${port}/primary`]) {
+    const stderr = await brokerFails(t, ['--host', '127.0.0.1', '--port', '0', '--cluster', url, '--node-id', 'n1'])
+    assert.ok(stderr.includes(`cannot reach Redis at ${url}`), stderr)
+  }
+  const file = configFile(t, ['port: 0', 'cluster: redis+sentinel://127.0.0.1:26379'])
+  assert.match(await brokerFails(t, ['--config', file]), new RegExp(`${file}:2: cluster: the primary's name is missing`))
+})

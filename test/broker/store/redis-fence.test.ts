@@ -10,7 +10,12 @@ const keys = new RedisKeys('p:')
 
 function fence(tokens: Record<string, string>): SessionFence & { refusedIds: string[] } {
   const refusedIds: string[] = []
-  return { refusedIds, tokenOf: (clientId) => tokens[clientId], refused: (clientId) => refusedIds.push(clientId) }
+  return {
+    refusedIds,
+    tokenOf: (clientId) => tokens[clientId],
+    refused: (clientId) => refusedIds.push(clientId),
+    sessionsToRestore: async () => Object.keys(tokens)
+  }
 }
 
 test("consecutive writes of one session share one script; reads, other sessions' and broker-wide commands keep their place", () => {
