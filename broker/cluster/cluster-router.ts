@@ -12,6 +12,7 @@ import { RecoveryOverlap } from './recovery-overlap.js'
 import type { SessionRelay } from './session-relay.js'
 
 const NO_GROUPS: ReadonlySet<string> = new Set()
+const NO_NODES: readonly string[] = []
 
 /**
  * Routing across the cluster: a message is delivered here by the local Router and appended to the stream of every
@@ -24,10 +25,9 @@ const NO_GROUPS: ReadonlySet<string> = new Set()
  *   the group (in turn, skipping dead ones), and only that node's Router delivers it to the group, picking the member.
  *   Every routed message says which groups its receiver serves (RouteScope), so no other node serves them.
  * - A session moving between nodes (session-relay.ts): the node letting it go relays what matches its filters to
- *   the new holder, scoped to its client id. The new holder keeps relayed messages for a session it is still taking
- *   on (`expecting`) until the session is here (`arrived`): delivered earlier, they would find no session. From
- *   then on, for a while, it gives each message to the session once, whether it came relayed or routed here live
- *   (RecoveryOverlap, as for a dead node's adopted sessions).
+ *   the new holder, scoped to its client id, and every forwarded message carries its plain targets so the relay can
+ *   skip a message the new holder already got. The new holder keeps relayed messages for a session it is still
+ *   taking on (`expecting`) until the session is here (`arrived`): delivered earlier, they would find no session.
  */
 export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** Round-robin position per shared group. */
@@ -79,11 +79,12 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     const targets = plan.plainNodes
     const forward = (node: string, plain: boolean, groups: readonly string[]): void => {
       const bytes = encoded()
-      this.stream.append(node, encodeRecordHead({ plain, groups }, bytes.length), bytes)
+      const others = targets.length <= 1 ? NO_NODES : targets.filter((target) => target !== node)
+      this.stream.append(node, encodeRecordHead({ plain, groups, targets: others }, bytes.length), bytes)
     }
     for (const node of targets) if (node !== self) forward(node, true, theirs?.get(node) ?? [])
     if (theirs !== undefined) for (const [node, keys] of theirs) if (!targets.includes(node)) forward(node, false, keys)
-    this.relayOn(message, 'all', encoded)
+    this.relayOn(message, targets, 'all', encoded)
     if (!message.retain) return
     for (const node of this.directory.nodes) {
       if (node !== self && !targets.includes(node) && theirs?.has(node) !== true) forward(node, false, [])
@@ -98,17 +99,13 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
 
   /** A dead node's session was adopted here: what its stream still holds must not repeat what it gets live now. */
   adopted(clientId: string): void {
-    this.overlap.arrived(clientId)
+    this.overlap.adopted(clientId)
   }
 
-  /**
-   * The session is here (or its takeover ended without it): what was relayed for it meanwhile goes to it now, and
-   * for a while what comes relayed and what comes live are given to it once.
-   */
+  /** The session is here (or its takeover ended without it): what was relayed for it meanwhile goes to it now. */
   arrived(clientId: string): void {
     const held = this.awaited.get(clientId)
     this.awaited.delete(clientId)
-    this.overlap.arrived(clientId)
     for (const message of held ?? []) this.deliverTo(clientId, message)
   }
 
@@ -117,9 +114,14 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   }
 
   deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void {
-    for (const { message, plain, groups, client } of records) {
+    for (const { message, plain, groups, targets, client } of records) {
       if (client !== undefined) {
-        if (onlyClients === undefined || onlyClients.has(client)) this.deliverTo(client, message)
+        // A relayed copy goes through the same bookkeeping: it can meet its live twin after a recovery.
+        const fresh =
+          onlyClients === undefined
+            ? this.overlap.routedLive(message)?.has(client) !== true
+            : onlyClients.has(client) && this.overlap.drained(message, new Set([client])).size > 0
+        if (fresh) this.deliverTo(client, message)
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
@@ -131,7 +133,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         ...(except === undefined ? {} : { except })
       }
       this.local.route(message, scope)
-      if (plain) this.relayOn(message, sessions, () => encodeBody(message))
+      if (plain) this.relayOn(message, targets, sessions, () => encodeBody(message))
     }
   }
 
@@ -140,31 +142,27 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     await Promise.all([this.store.flush(), this.stream.flush()])
   }
 
-  /**
-   * A message relayed for one client id: held while its session is on its way here, else to that session unless it
-   * already had it (live, after it arrived, or relayed before): its live twin can reach it too.
-   */
+  /** A message relayed for one client id: held while its session is on its way here, else to that session. */
   private deliverTo(clientId: string, message: Message): void {
     const held = this.awaited.get(clientId)
     if (held !== undefined) {
       held.push(message)
       return
     }
-    const only = this.overlap.drained(message, new Set([clientId]))
-    if (only.size === 0) return
+    const only = new Set([clientId])
     this.local.route(message, { sessions: only, groups: NO_GROUPS })
-    this.relayOn(message, only, () => encodeBody(message))
+    this.relayOn(message, [], only, () => encodeBody(message))
   }
 
-  /**
-   * Relays the message to the new holders of sessions that left this node lately (session-relay.ts). `encoded` gives
-   * the message's encoded body: the one already made for forwarding it, when there is one.
-   */
-  private relayOn(message: Message, clients: 'all' | ReadonlySet<string>, encoded: () => Buffer): void {
-    const relays = this.relay.relaysFor(message.topic, clients)
+  /** Relays the message to the new holders of sessions that left this node lately (session-relay.ts). */
+  /** `encoded` gives the message's encoded body: the one already made for forwarding it, when there is one. */
+  private relayOn(message: Message, targets: readonly string[], clients: 'all' | ReadonlySet<string>, encoded: () => Buffer): void {
+    const relays = this.relay.relaysFor(message.topic, targets, clients)
     if (relays.length === 0) return
     const body = encoded()
-    for (const [client, node] of relays) this.stream.append(node, encodeRecordHead({ plain: true, groups: [], client }, body.length), body)
+    for (const [client, node] of relays) {
+      this.stream.append(node, encodeRecordHead({ plain: true, groups: [], targets: NO_NODES, client }, body.length), body)
+    }
   }
 
   /** The node that serves a shared group this time: the next in turn, skipping nodes known dead while another is not. */

@@ -9,7 +9,7 @@ import { decodeProperties, encodeProperties } from '../store/properties-json.js'
  *
  *   entry   = u8 ENTRY_FORMAT, varint count, count × record
  *   record  = u8 (1 = plain subscribers take it | 2 = for one client), varint groups, groups × string,
- *             [string client], varint bodyLength, body
+ *             varint targets, targets × string, [string client], varint bodyLength, body
  *   body    = u8 (qos | retain << 2 | hasProperties << 3), f64 id, f64 expiresAt, f64 receivedAt,
  *             string topic, string origin, [string properties JSON], varint payloadLength, payload
  *   string  = varint byteLength, UTF-8
@@ -18,7 +18,7 @@ import { decodeProperties, encodeProperties } from '../store/properties-json.js'
  * Bump ENTRY_FORMAT when the layout changes: a node refuses (and leaves pending) entries of a format it does not know,
  * so mixed versions during a rolling upgrade keep their messages for a node that can read them.
  */
-export const ENTRY_FORMAT = 3
+export const ENTRY_FORMAT = 2
 
 /** A message as one node hands it to another: what to deliver there. */
 export interface ForwardedMessage {
@@ -27,6 +27,11 @@ export interface ForwardedMessage {
   readonly plain: boolean
   /** The shared groups (`{group}/{filter}`) the receiving node serves for this message. */
   readonly groups: readonly string[]
+  /**
+   * The other nodes whose plain subscriptions the message was sent to, besides the receiving one (session-relay.ts
+   * skips a node already among them). Usually none: kept out of the common case's bytes.
+   */
+  readonly targets: readonly string[]
   /** Only this client id's session takes it: a message relayed to the node that took the session over. */
   readonly client?: string
 }
@@ -47,11 +52,13 @@ export function encodeBody(message: Message): Buffer {
 
 /** The head of one record; the record is this followed by the message's body (`encodeBody`). */
 export function encodeRecordHead(record: Omit<ForwardedMessage, 'message'>, bodyLength: number): Buffer {
-  const { plain, groups, client } = record
-  const writer = new ByteWriter(24 + groups.length * 16 + (client?.length ?? 0) * 3)
+  const { plain, groups, targets, client } = record
+  const writer = new ByteWriter(24 + (groups.length + targets.length) * 16 + (client?.length ?? 0) * 3)
   writer.byte((plain ? 1 : 0) | (client !== undefined ? 2 : 0))
   writer.varint(groups.length)
   for (const group of groups) writer.string(group)
+  writer.varint(targets.length)
+  for (const node of targets) writer.string(node)
   if (client !== undefined) writer.string(client)
   writer.varint(bodyLength)
   return writer.done()
@@ -87,9 +94,11 @@ export function decodeEntry(bytes: Buffer): ForwardedMessage[] {
     const plain = (flags & 1) === 1
     const groups: string[] = []
     for (let g = reader.varint(); g > 0; g--) groups.push(reader.string())
+    const targets: string[] = []
+    for (let t = reader.varint(); t > 0; t--) targets.push(reader.string())
     const client = (flags & 2) === 2 ? reader.string() : undefined
     const end = reader.varint() + reader.offset
-    records.push({ message: readBody(reader), plain, groups, ...(client === undefined ? {} : { client }) })
+    records.push({ message: readBody(reader), plain, groups, targets, ...(client === undefined ? {} : { client }) })
     if (reader.offset !== end) throw new Error('stream entry record length does not match its body')
   }
   if (reader.offset !== bytes.length) throw new Error('stream entry has bytes past its last record')

@@ -15,26 +15,22 @@ interface Seen {
 }
 
 /**
- * What a node must not deliver twice to a session that just came to it (issue 16). Once it has adopted a dead node's
- * session, messages for that session reach it live (routed here, or forwarded by nodes that heard of its filters),
- * while the same messages can still be appended to the dead node's stream by nodes (this one included) that have
- * not yet dropped the dead node's filters; the drain, or the redirect of what comes after it, delivers those too,
- * before or after the live copy. Likewise a session taken over from a live node: that node relays what matches the
- * session's filters for a while (session-relay.ts), and the same messages can reach it live here. A QoS 2 message
- * would arrive twice. So for a while after a session arrives this node notes each message it routes live and each it
- * gives a session from a stream or a relay (by publisher, id and arrival time, which travel with a forwarded
- * message): such a copy goes to a session only if the message was not routed live here after the session arrived,
- * and the live path skips sessions a copy was given to.
+ * What a recovering node must not deliver twice (issue 16). Once it has adopted a dead node's session, messages for
+ * that session reach it live (routed here, or forwarded by nodes that heard of its filters), while the same messages
+ * can still be appended to the dead node's stream by nodes (this one included) that have not yet dropped the dead
+ * node's filters; the drain, or the redirect of what comes after it, delivers those too, before or after the live copy, and a QoS 2 message would arrive
+ * twice. So for a while after an adoption this node notes each message it routes live and each it drains (by
+ * publisher, id and arrival time, which travel with a forwarded message): the drain gives a message to an adopted
+ * session only if it was not routed live here after the adoption, and the live path skips sessions a drain gave it to.
  */
 export class RecoveryOverlap {
   private sequence = 0
   private readonly seen = new Map<string, Seen>()
-  /** Client id -> the place in the live order when its session arrived. */
+  /** Client id -> the place in the live order when its session was adopted. */
   private readonly adoptedAt = new Map<string, number>()
   private until = 0
 
-  /** The session came here: adopted from a dead node, or taken over from a live one that relays to it meanwhile. */
-  arrived(clientId: string): void {
+  adopted(clientId: string): void {
     this.adoptedAt.set(clientId, this.sequence)
     this.until = Date.now() + WINDOW_MS
   }
@@ -47,7 +43,7 @@ export class RecoveryOverlap {
     return seen.drainedTo
   }
 
-  /** Which of `clients` still need `message` from a stream or a relay; those are noted as given. */
+  /** Which of `clients` (adopted sessions) still need `message` from a dead node's stream; those are noted as given. */
   drained(message: Message, clients: ReadonlySet<string>): ReadonlySet<string> {
     const seen = this.note(message)
     if (seen === undefined) return clients

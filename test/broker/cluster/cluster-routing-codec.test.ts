@@ -23,7 +23,7 @@ function message(overrides: Partial<Message>): Message {
 
 test('messages with every field, properties, groups and a large payload survive the round trip', () => {
   const records: ForwardedMessage[] = [
-    { message: message({}), plain: true, groups: [] },
+    { message: message({}), plain: true, groups: [], targets: [] },
     {
       message: message({
         id: 2 ** 40 + 7,
@@ -42,9 +42,10 @@ test('messages with every field, properties, groups and a large payload survive 
         }
       }),
       plain: false,
-      groups: ['workers/site/+/temperature', 'g2/#']
+      groups: ['workers/site/+/temperature', 'g2/#'],
+      targets: ['node-1', 'node-3']
     },
-    { message: message({ qos: 0, payload: Buffer.alloc(0) }), plain: true, groups: [], client: 'thermostat-7' }
+    { message: message({ qos: 0, payload: Buffer.alloc(0) }), plain: true, groups: [], targets: ['node-2'], client: 'thermostat-7' }
   ]
   const decoded = decodeEntry(encodeEntry(records))
   assert.equal(decoded.length, 3)
@@ -54,7 +55,7 @@ test('messages with every field, properties, groups and a large payload survive 
 })
 
 test('an entry of another format, cut short, or with trailing bytes is refused', () => {
-  const bytes = encodeEntry([{ message: message({}), plain: true, groups: [] }])
+  const bytes = encodeEntry([{ message: message({}), plain: true, groups: [], targets: [] }])
   const newer = Buffer.from(bytes)
   newer[0] = ENTRY_FORMAT + 1
   assert.throws(() => decodeEntry(newer), new RegExp(`format ${ENTRY_FORMAT + 1}`))
@@ -63,7 +64,7 @@ test('an entry of another format, cut short, or with trailing bytes is refused',
 })
 
 test('batching is compact: a small reading costs little more than its topic and payload', () => {
-  const records = Array.from({ length: 100 }, (_, i) => ({ message: message({ id: i }), plain: true, groups: [] }))
+  const records = Array.from({ length: 100 }, (_, i) => ({ message: message({ id: i }), plain: true, groups: [], targets: [] }))
   const perMessage = encodeEntry(records).length / 100
   // 18 bytes of topic, 4 of payload, 8 of origin: the rest (flags, three doubles, lengths) stays under 35 bytes.
   assert.ok(perMessage < 18 + 4 + 8 + 35, `${perMessage} bytes per message`)

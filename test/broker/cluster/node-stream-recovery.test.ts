@@ -71,7 +71,7 @@ async function memberStream(
 
 function appendMessage(stream: NodeStream, member: string, seq: number): void {
   const body = encodeBody(message(seq))
-  stream.append(member, encodeRecordHead({ plain: true, groups: [] }, body.length), body)
+  stream.append(member, encodeRecordHead({ plain: true, groups: [], targets: [] }, body.length), body)
 }
 
 /** A dead member's stream with messages 1..`count` in it, never read, and the member that sent them. */
