@@ -10,7 +10,7 @@ import type { QueueHost } from './sqlite-queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
 import { subscriptionIdsText } from './sqlite-schema.js'
 import { snapshotFromRows } from './sqlite-snapshot.js'
-import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
+import type { CommitObserver, InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
 import { StoreOpenError } from './store-open-error.js'
 
@@ -45,6 +45,9 @@ export class SqliteStore implements Store, QueueHost {
   private current: Batch | undefined
   /** Sent, not yet answered, oldest first; the worker answers in order. */
   private readonly sent: Batch[] = []
+  /** When each batch of `sent` went (performance.now()), for the commit observer. */
+  private readonly sentAt: number[] = []
+  private commitObserver: CommitObserver | undefined
   /** Answers for requests other than batches (open, snapshot, close), in order. */
   private readonly replies: Array<(reply: FromWorker) => void> = []
   private sendScheduled = false
@@ -194,6 +197,10 @@ export class SqliteStore implements Store, QueueHost {
     this.write([Op.DeleteIncoming, clientId, packetId])
   }
 
+  observeCommits(observer: CommitObserver): void {
+    this.commitObserver = observer
+  }
+
   flush(): Promise<void> {
     if (this.current !== undefined) return this.current.promise
     const last = this.sent[this.sent.length - 1]
@@ -269,6 +276,7 @@ export class SqliteStore implements Store, QueueHost {
     this.current = undefined
     const { buffer, length } = batch.encode()
     this.sent.push(batch)
+    this.sentAt.push(performance.now())
     worker.ref()
     const request: ToWorker = { type: 'batch', id: batch.id, data: buffer, length, lastMessageId: batch.lastMessageId }
     worker.postMessage(request, [buffer])
@@ -292,6 +300,7 @@ export class SqliteStore implements Store, QueueHost {
 
   private onBatchDone(reply: BatchReply): void {
     const batch = this.sent.shift()
+    const sentAt = this.sentAt.shift()
     for (const read of reply.reads) {
       const queue = this.reads.get(read.token)
       this.reads.delete(read.token)
@@ -299,6 +308,7 @@ export class SqliteStore implements Store, QueueHost {
     }
     if (batch === undefined) return
     if (reply.error === undefined) {
+      if (sentAt !== undefined) this.commitObserver?.(batch.length, (performance.now() - sentAt) / 1000)
       batch.resolve()
     } else {
       for (const queue of batch.diskPushes) queue.onBatchFailed()
@@ -311,6 +321,7 @@ export class SqliteStore implements Store, QueueHost {
   /** The worker thread died: nothing more can be written. Waiting batches fail; later ones fail at once. */
   private onWorkerFailure(error: Error): void {
     this.failure = new StoreError(`the store worker for ${this.file} failed: ${error.message}`, 'failed')
+    this.sentAt.length = 0
     for (const batch of this.sent.splice(0)) batch.reject(this.failure)
     for (const reply of this.replies.splice(0)) reply({ type: 'openFailed', code: 'WORKER_FAILED', message: error.message })
     this.worker = undefined
