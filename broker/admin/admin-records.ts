@@ -7,7 +7,7 @@ import type { Session } from '../session/session.js'
 export const PROTOCOL_VERSION_NAMES: Readonly<Record<number, string>> = { 3: '3.1', 4: '3.1.1', 5: '5.0' }
 
 /** A connected client, as `GET /api/clients` lists it. Times are ms since the epoch. */
-export interface ClientRecord {
+export interface AdminClient {
   clientId: string
   address: string | null
   /** The listener it came in on, `protocol:port`. */
@@ -27,7 +27,7 @@ export interface ClientRecord {
 }
 
 /** A session held by the broker, as `GET /api/sessions` lists it. */
-export interface SessionRecord {
+export interface AdminSession {
   clientId: string
   connected: boolean
   /** When an offline session ends (ms since the epoch); null while connected, or when it never expires. */
@@ -37,7 +37,7 @@ export interface SessionRecord {
 }
 
 /** A retained message, as `GET /api/retained` lists it. */
-export interface RetainedRecord {
+export interface AdminRetained {
   topic: string
   qos: number
   /** Payload bytes. */
@@ -47,7 +47,7 @@ export interface RetainedRecord {
   payloadBase64: string
 }
 
-export function clientRecord(connection: Connection): ClientRecord {
+export function adminClient(connection: Connection): AdminClient {
   const session = connection.session!
   return {
     clientId: connection.clientId,
@@ -64,7 +64,7 @@ export function clientRecord(connection: Connection): ClientRecord {
   }
 }
 
-export function sessionRecord(session: Session): SessionRecord {
+export function adminSession(session: Session): AdminSession {
   return {
     clientId: session.clientId,
     connected: session.isConnected,
@@ -76,7 +76,7 @@ export function sessionRecord(session: Session): SessionRecord {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function retainedRecord(message: Message): RetainedRecord {
+export function adminRetained(message: Message): AdminRetained {
   let text: string | null
   try {
     text = utf8.decode(message.payload)

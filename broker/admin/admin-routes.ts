@@ -2,7 +2,7 @@ import { type Request, Router } from 'express'
 import type { Broker } from '../broker.js'
 import { parseFilter, topicNameProblem } from '../topics.js'
 import { AdminError } from './admin-error.js'
-import { clientRecord, retainedRecord, sessionRecord } from './admin-records.js'
+import { adminClient, adminRetained, adminSession } from './admin-records.js'
 import { page, pageRequest } from './paging.js'
 
 /** What the admin API reads and changes of the broker. */
@@ -23,7 +23,7 @@ export function adminRoutes(broker: AdminBroker, config: Readonly<Record<string,
         [client.clientId, client.username, client.remoteAddress].some((field) => field?.toLowerCase().includes(search) === true)
     )
     const { items, next } = page(matching, (client) => client.clientId, pageRequest(req))
-    res.json({ clients: items.map(clientRecord), next })
+    res.json({ clients: items.map(adminClient), next })
   })
   api.delete('/clients/:clientId', (req, res) => {
     if (!broker.disconnectClient(req.params.clientId!)) throw new AdminError('not-found', `no client connected as ${req.params.clientId}`)
@@ -31,7 +31,7 @@ export function adminRoutes(broker: AdminBroker, config: Readonly<Record<string,
   })
   api.get('/sessions', (req, res) => {
     const { items, next } = page(directory(broker).list(), (session) => session.clientId, pageRequest(req))
-    res.json({ sessions: items.map(sessionRecord), next })
+    res.json({ sessions: items.map(adminSession), next })
   })
   api.delete('/sessions/:clientId', (req, res) => {
     if (!directory(broker).discard(req.params.clientId!)) throw new AdminError('not-found', `no session of ${req.params.clientId}`)
@@ -43,13 +43,13 @@ export function adminRoutes(broker: AdminBroker, config: Readonly<Record<string,
     const problem = typeof parsed === 'string' ? parsed : parsed.group !== undefined ? 'a shared subscription filter' : undefined
     if (problem !== undefined) throw new AdminError('invalid-field', `filter: ${problem}`, 'filter')
     const { items, next } = page(broker.retained.match(filter, Date.now()), (message) => message.topic, pageRequest(req))
-    res.json({ messages: items.map(retainedRecord), next })
+    res.json({ messages: items.map(adminRetained), next })
   })
   api.get('/retained/*topic', (req, res) => {
     const topic = topicOf(req, broker)
     const message = broker.retained.get(topic, Date.now())
     if (message === undefined) throw new AdminError('not-found', `no retained message on ${topic}`)
-    res.json(retainedRecord(message))
+    res.json(adminRetained(message))
   })
   api.delete('/retained/*topic', (req, res) => {
     const topic = topicOf(req, broker)

@@ -128,6 +128,9 @@ function stateMetrics(registry: Registry, source: MetricsSource): void {
   gauge('thermopost_broker_queued_messages', 'Messages waiting in session queues', () => currentBacklog().queued)
   gauge('thermopost_broker_queued_bytes', 'Payload bytes of the messages waiting in session queues', () => currentBacklog().queuedBytes)
   gauge('thermopost_broker_inflight_messages', 'QoS 1/2 messages sent and not yet acknowledged', () => currentBacklog().inflight)
+  gauge('thermopost_broker_store_available', "1 while the store's server can be reached (always, for a store without one), else 0", () =>
+    source.store.unavailableSince === undefined ? 1 : 0
+  )
 }
 
 /** Commit latency and batch size, for a store that reports its commits (Store.observeCommits). */
@@ -160,34 +163,47 @@ function byReasonCode(counts: Float64Array): Array<[string, number]> {
 
 /** A counter read when scraped: one value per value of `label` (or a single one without a label). */
 function countsBy(registry: Registry, name: string, help: string, label: string | undefined, read: () => Array<[string, number]>): void {
-  new Counter({
-    name,
-    help,
-    labelNames: label === undefined ? [] : [label],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const [value, count] of read()) {
-        if (label === undefined) this.inc(count)
-        else this.inc({ [label]: value }, count)
-      }
-    }
-  })
+  readWhenScraped(registry, 'counter', { name, help, label, read })
 }
 
 /** A gauge read when scraped, as `countsBy`. */
 function valuesBy(registry: Registry, name: string, help: string, label: string | undefined, read: () => Array<[string, number]>): void {
-  new Gauge({
-    name,
-    help,
-    labelNames: label === undefined ? [] : [label],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const [value, count] of read()) {
-        if (label === undefined) this.set(count)
-        else this.set({ [label]: value }, count)
+  readWhenScraped(registry, 'gauge', { name, help, label, read })
+}
+
+interface ScrapedMetric {
+  name: string
+  help: string
+  label: string | undefined
+  read: () => Array<[string, number]>
+}
+
+function readWhenScraped(registry: Registry, kind: 'counter' | 'gauge', { name, help, label, read }: ScrapedMetric): void {
+  const labelNames = label === undefined ? [] : [label]
+  const values = (): Array<[Record<string, string>, number]> =>
+    read().map(([value, count]) => [label === undefined ? {} : { [label]: value }, count])
+  const registers = [registry]
+  if (kind === 'counter') {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset()
+        for (const [labels, count] of values()) this.inc(labels, count)
       }
-    }
-  })
+    })
+  } else {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset()
+        for (const [labels, value] of values()) this.set(labels, value)
+      }
+    })
+  }
 }

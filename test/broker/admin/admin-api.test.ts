@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { IDisconnectPacket } from 'mqtt-packet'
+import type { AdminClient, AdminRetained, AdminSession } from '../../../broker/admin/admin-records.js'
 import { effectiveConfig } from '../../../broker/admin/effective-config.js'
 import { resolveBrokerOptions } from '../../../broker/options.js'
 import { Reason } from '../../../broker/protocol/reason-codes.js'
@@ -15,20 +16,6 @@ async function json<T>(response: Response, status = 200): Promise<T> {
 }
 
 type Page<K extends string, T> = Record<K, T[]> & { next: string | null }
-
-interface ClientJson {
-  clientId: string
-  address: string | null
-  listener: string
-  protocolVersion: string
-  username: string | null
-  certificateCN: string | null
-  keepalive: number
-  connectedSince: number
-  subscriptions: Array<{ filter: string; qos: number }>
-  inflight: number
-  queued: number
-}
 
 describe('admin API', { concurrency: true }, () => {
   test('every route wants the bearer token: none or a wrong one is 401 with a JSON error', async (t) => {
@@ -49,13 +36,13 @@ describe('admin API', { concurrency: true }, () => {
     const alpha = await mqttClient(t, running.url, { clientId: 'alpha', username: 'ann', keepalive: 30, protocolVersion: 5 })
     await alpha.subscribeAsync({ 'a/#': { qos: 1 }, '$share/g/b/+': { qos: 0 } })
     await mqttClient(t, running.url, { clientId: 'beta', protocolVersion: 4 })
-    const { clients, next } = await json<Page<'clients', ClientJson>>(await running.request('/api/clients'))
+    const { clients, next } = await json<Page<'clients', AdminClient>>(await running.request('/api/clients'))
     assert.equal(next, null)
     assert.deepEqual(
       clients.map((client) => client.clientId),
       ['alpha', 'beta']
     )
-    const [first, second] = clients as [ClientJson, ClientJson]
+    const [first, second] = clients as [AdminClient, AdminClient]
     assert.equal(first.listener, `mqtt:${running.port}`)
     assert.equal(first.protocolVersion, '5.0')
     assert.equal(second.protocolVersion, '3.1.1')
@@ -79,14 +66,14 @@ describe('admin API', { concurrency: true }, () => {
     const running = await startAdminBroker(t)
     for (const id of ['dev-1', 'dev-2', 'dev-3', 'other'])
       await mqttClient(t, running.url, { clientId: id, username: id === 'other' ? 'devops' : undefined })
-    const search = await json<Page<'clients', ClientJson>>(await running.request('/api/clients?search=DEV'))
+    const search = await json<Page<'clients', AdminClient>>(await running.request('/api/clients?search=DEV'))
     assert.deepEqual(
       search.clients.map((client) => client.clientId),
       ['dev-1', 'dev-2', 'dev-3', 'other']
     )
-    const first = await json<Page<'clients', ClientJson>>(await running.request('/api/clients?search=dev-&limit=2'))
+    const first = await json<Page<'clients', AdminClient>>(await running.request('/api/clients?search=dev-&limit=2'))
     assert.deepEqual([first.clients.map((client) => client.clientId), first.next], [['dev-1', 'dev-2'], 'dev-2'])
-    const second = await json<Page<'clients', ClientJson>>(await running.request(`/api/clients?search=dev-&limit=2&after=${first.next}`))
+    const second = await json<Page<'clients', AdminClient>>(await running.request(`/api/clients?search=dev-&limit=2&after=${first.next}`))
     assert.deepEqual([second.clients.map((client) => client.clientId), second.next], [['dev-3'], null])
     for (const limit of ['0', '1001', 'ten']) {
       const body = await json<{ error: { code: string; field: string } }>(await running.request(`/api/clients?limit=${limit}`), 400)
@@ -113,9 +100,7 @@ describe('admin API', { concurrency: true }, () => {
     await endQuietly(sleeper)
     const publisher = await mqttClient(t, running.url, { clientId: 'waker' })
     await publisher.publishAsync('s/1', 'queued', { qos: 1 })
-    const { sessions, next } = await json<
-      Page<'sessions', { clientId: string; connected: boolean; expiresAt: number | null; subscriptions: number; queued: number }>
-    >(await running.request('/api/sessions'))
+    const { sessions, next } = await json<Page<'sessions', AdminSession>>(await running.request('/api/sessions'))
     assert.equal(next, null)
     const [offline, online] = sessions
     assert.deepEqual(
@@ -140,8 +125,7 @@ describe('admin API', { concurrency: true }, () => {
     await publisher.publishAsync('home/a/temp', '21.5', { qos: 1, retain: true })
     await publisher.publishAsync('home/b/temp', Buffer.from([0xff, 0xfe, 0x00]), { qos: 0, retain: true })
     await publisher.publishAsync('office/temp', 'ünïcode', { qos: 1, retain: true })
-    type Retained = { topic: string; qos: number; size: number; payload: string | null; payloadBase64: string }
-    const all = await json<Page<'messages', Retained>>(await running.request('/api/retained'))
+    const all = await json<Page<'messages', AdminRetained>>(await running.request('/api/retained'))
     assert.deepEqual(
       all.messages.map((message) => message.topic),
       ['home/a/temp', 'home/b/temp', 'office/temp']
@@ -155,18 +139,18 @@ describe('admin API', { concurrency: true }, () => {
     })
     assert.deepEqual(all.messages[1], { topic: 'home/b/temp', qos: 0, size: 3, payload: null, payloadBase64: '//4A' })
     assert.equal(all.messages[2]!.payload, 'ünïcode')
-    const home = await json<Page<'messages', Retained>>(
+    const home = await json<Page<'messages', AdminRetained>>(
       await running.request(`/api/retained?filter=${encodeURIComponent('home/+/temp')}&limit=1`)
     )
     assert.deepEqual([home.messages.map((message) => message.topic), home.next], [['home/a/temp'], 'home/a/temp'])
-    const rest = await json<Page<'messages', Retained>>(
+    const rest = await json<Page<'messages', AdminRetained>>(
       await running.request(`/api/retained?filter=${encodeURIComponent('home/+/temp')}&limit=1&after=home/a/temp`)
     )
     assert.deepEqual([rest.messages.map((message) => message.topic), rest.next], [['home/b/temp'], null])
     const bad = await json<{ error: { code: string; field: string } }>(await running.request('/api/retained?filter=a/%23/b'), 400)
     assert.deepEqual([bad.error.code, bad.error.field], ['invalid-field', 'filter'])
 
-    const one = await json<Retained>(await running.request('/api/retained/home/a/temp'))
+    const one = await json<AdminRetained>(await running.request('/api/retained/home/a/temp'))
     assert.equal(one.payload, '21.5')
     assert.equal((await running.request('/api/retained/home/a/temp', { method: 'DELETE' })).status, 204)
     assert.equal((await running.request('/api/retained/home/a/temp')).status, 404)

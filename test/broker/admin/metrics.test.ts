@@ -52,6 +52,7 @@ test('every metric has HELP and TYPE, counters end in _total, and the broker and
     'thermopost_broker_retained_messages',
     'thermopost_broker_sent_bytes_total',
     'thermopost_broker_sessions',
+    'thermopost_broker_store_available',
     'thermopost_broker_store_commit_duration_seconds',
     'thermopost_broker_store_commit_operations',
     'thermopost_broker_subscriptions'
@@ -126,6 +127,7 @@ test('counters and gauges follow connections, messages, drops, refusals and stor
   assert.equal(sampleValue(after, 'thermopost_broker_sessions', { state: 'connected' }), 2)
   assert.equal(sampleValue(after, 'thermopost_broker_retained_messages'), 1)
   assert.equal(sampleValue(after, 'thermopost_broker_subscriptions'), 1)
+  assert.equal(sampleValue(after, 'thermopost_broker_store_available'), 1)
 })
 
 test('a persistent session offline: its queue shows in queued messages and bytes, and the session as offline', async (t) => {
