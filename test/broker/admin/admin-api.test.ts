@@ -7,6 +7,7 @@ import { resolveBrokerOptions } from '../../../broker/options.js'
 import { Reason } from '../../../broker/protocol/reason-codes.js'
 import { startAdminBroker } from '../../helpers/admin-broker.js'
 import { endQuietly, mqttClient, rawSession } from '../../helpers/session-clients.js'
+import { makeTestPki, pem } from '../../helpers/tls-certs.js'
 
 /** The admin API under /api: the contract the dashboard's Broker page is built against. */
 
@@ -60,6 +61,25 @@ describe('admin API', { concurrency: true }, () => {
       ]
     )
     assert.deepEqual([first.inflight, first.queued], [0, 0])
+  })
+
+  test('GET /api/clients names the certificate CN and the mqtts listener of a client that came in with a certificate', async (t) => {
+    const pki = makeTestPki()
+    t.after(() => pki.remove())
+    const running = await startAdminBroker(t)
+    const { port } = await running.broker.listen({
+      protocol: 'mqtts',
+      host: '127.0.0.1',
+      port: 0,
+      tls: { ...pki.server, cafile: pki.ca, requireCertificate: true }
+    })
+    const tlsOptions = { ca: pem(pki.ca), cert: pem(pki.client.cert), key: pem(pki.client.key), servername: 'localhost' }
+    await mqttClient(t, `mqtts://127.0.0.1:${port}`, { clientId: 'with-cert', ...tlsOptions })
+    const { clients } = await json<Page<'clients', AdminClient>>(await running.request('/api/clients'))
+    assert.deepEqual(
+      clients.map(({ clientId, listener, certificateCN }) => ({ clientId, listener, certificateCN })),
+      [{ clientId: 'with-cert', listener: `mqtts:${port}`, certificateCN: 'alice' }]
+    )
   })
 
   test('GET /api/clients searches client ids, user names and addresses, and pages by client id', async (t) => {
