@@ -113,3 +113,17 @@ test('$SYS figures mean what they mean in Mosquitto: clients, inflight, store, p
   assert.equal(((await resumed.next()) as IPublishPacket).topic, 'queued/x')
   await sys.eventually('$SYS/broker/messages/inflight', (value) => value === '1')
 })
+
+test('$SYS/broker/clients/expired counts offline sessions whose expiry ran out', async (t) => {
+  const broker = await startBroker({ sysInterval: 1 })
+  t.after(() => broker.close())
+  const watcher = await mqttClient(t, broker.url)
+  const sys = new SysWatch(watcher)
+  await watcher.subscribeAsync('$SYS/#', { qos: 0 })
+  await sys.eventually('$SYS/broker/clients/expired', (value) => value === '0')
+  const brief = await mqttClient(t, broker.url, { clientId: uniqueId('brief'), properties: { sessionExpiryInterval: 1 } })
+  await endQuietly(brief)
+  await sys.eventually('$SYS/broker/clients/disconnected', (value) => value === '1')
+  await sys.eventually('$SYS/broker/clients/expired', (value) => value === '1', 5000)
+  await sys.eventually('$SYS/broker/clients/disconnected', (value) => value === '0')
+})
