@@ -125,9 +125,8 @@ export class Broker implements ConnectionHost {
 
   /** The sessions held here, listed and discarded by the admin API; undefined where the registry cannot list them. */
   get sessionDirectory(): SessionDirectory | undefined {
-    const { list, discard } = this.sessions
-    if (list === undefined || discard === undefined) return undefined
-    return { list: () => list.call(this.sessions), discard: (clientId) => discard.call(this.sessions, clientId) }
+    const sessions = this.sessions
+    return sessions.list !== undefined && sessions.discard !== undefined ? (sessions as SessionDirectory) : undefined
   }
 
   /**
