@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
+import { CataloguedError } from '../../common/catalogued-error.js'
 
 /**
  * The admin API's errors: a stable code, the HTTP status and a message for a person, answered as the service's API
@@ -15,21 +16,14 @@ export const adminErrors = {
 
 export type AdminErrorCode = keyof typeof adminErrors
 
-export class AdminError extends Error {
-  readonly status: number
-
+export class AdminError extends CataloguedError<AdminErrorCode> {
   /**
    * @param detail what exactly is wrong, replacing the catalogue's generic message
    * @param field the query or path field at fault, for 'invalid-field'
    */
-  constructor(
-    readonly code: AdminErrorCode,
-    detail?: string,
-    readonly field?: string
-  ) {
-    super(detail ?? adminErrors[code].message)
+  constructor(code: AdminErrorCode, detail?: string, field?: string) {
+    super(adminErrors, code, detail, field)
     this.name = 'AdminError'
-    this.status = adminErrors[code].status
   }
 }
 
