@@ -7,7 +7,7 @@ import { Connection, type ConnectionHost } from './connection.js'
 import { PacketDispatcher } from './handlers/index.js'
 import { ConnectionRate } from './limits/connection-rate.js'
 import type { ClientSocket } from './listeners/client-socket.js'
-import type { ListenerSpec } from './listeners/listener-spec.js'
+import type { ListenerInfo, ListenerSpec } from './listeners/listener-spec.js'
 import { listenTcp } from './listeners/tcp.js'
 import { listenTls } from './listeners/tls.js'
 import { listenWs } from './listeners/ws.js'
@@ -20,13 +20,13 @@ import type { MessageRouter } from './router/message-router.js'
 import { Router } from './router/router.js'
 import { type LocalSessionParts, LocalSessionRegistry } from './session/local-session-registry.js'
 import { PublishBackPressure } from './session/publish-back-pressure.js'
-import type { SessionRegistry } from './session/session-registry.js'
+import type { SessionDirectory, SessionRegistry } from './session/session-registry.js'
 import { SessionSubscriptions } from './session/session-subscriptions.js'
 import { SparkplugAware } from './sparkplug/sparkplug-aware.js'
 import { BrokerStats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
 import type { Store } from './store/store.js'
-import { SysTopics } from './sys/sys-topics.js'
+import { type Backlog, SysTopics } from './sys/sys-topics.js'
 
 export interface BrokerDependencies {
   store?: Store
@@ -65,7 +65,7 @@ export class Broker implements ConnectionHost {
   readonly cluster: ClusterNode | undefined
   /** The last durability barrier handed out, kept so acknowledgements of one commit share one promise. */
   private barrier: { stored: Promise<void>; forwarded: Promise<void>; both: Promise<void> } | undefined
-  private readonly retained: RetainedMessages
+  readonly retained: RetainedMessages
   private readonly publisher: Publisher
   private readonly sessions: SessionRegistry
   private readonly connections = new Set<Connection>()
@@ -84,7 +84,7 @@ export class Broker implements ConnectionHost {
     this.auth = dependencies.auth ?? allowAll
     this.logger = dependencies.logger ?? pino({ level: 'silent' })
     this.cluster = dependencies.cluster
-    this.router = new Router(this.cluster?.filters, this.auth.reads)
+    this.router = new Router(this.cluster?.filters, this.auth.reads, this.stats)
     const { stats, store, router } = this
     this.retained = new RetainedMessages(store)
     this.messages = this.cluster?.routerOver(router, this.retained, store) ?? router
@@ -114,12 +114,56 @@ export class Broker implements ConnectionHost {
       subscriptions: router,
       retained: this.retained,
       publisher: this.publisher,
-      store
+      store,
+      backlog: () => this.backlog()
     })
   }
 
   get sessionCount(): number {
     return this.sessions.count
+  }
+
+  get subscriptionCount(): number {
+    return this.router.count
+  }
+
+  /** The sessions held here, listed and discarded by the admin API; undefined where the registry cannot list them. */
+  get sessionDirectory(): SessionDirectory | undefined {
+    const sessions = this.sessions
+    return sessions.list !== undefined && sessions.discard !== undefined ? (sessions as SessionDirectory) : undefined
+  }
+
+  /**
+   * What waits in the sessions held here, summed over them (a walk of every session). A registry that cannot list its
+   * sessions (a cluster node) gives the connected ones only.
+   */
+  backlog(): Backlog {
+    let queued = 0
+    let queuedBytes = 0
+    let inflight = 0
+    const sessions = this.sessions.list?.() ?? Array.from(this.clients(), (connection) => connection.session!)
+    for (const session of sessions) {
+      const waiting = session.queued
+      queued += waiting.messages
+      queuedBytes += waiting.bytes
+      inflight += session.inflight.size
+    }
+    return { queued, queuedBytes, inflight }
+  }
+
+  /** The connected clients: CONNACK has gone out and the connection is still open. */
+  *clients(): IterableIterator<Connection> {
+    for (const connection of this.connections) if (connection.session !== undefined && connection.isOpen) yield connection
+  }
+
+  /** Ends the connection of the client connected as `clientId` (5.0: DISCONNECT 0x98 Administrative action); false when none is. */
+  disconnectClient(clientId: string): boolean {
+    for (const connection of this.clients()) {
+      if (connection.clientId !== clientId) continue
+      connection.disconnect(Reason.AdministrativeAction, 'disconnected by an administrator')
+      return true
+    }
+    return false
   }
 
   /**
@@ -133,9 +177,17 @@ export class Broker implements ConnectionHost {
       await this.cluster?.start()
       this.sys.start(this.options.sysInterval)
     }
-    const anonymousAllowed = listener.allowAnonymous ?? true
+    const protocol = listener.protocol ?? 'mqtt'
+    // Named once the port is bound (port 0 picks one); no connection is accepted before.
+    const info = { name: protocol as string, anonymousAllowed: listener.allowAnonymous ?? true }
+    const address = await this.open(listener, info)
+    info.name = `${protocol}:${address.port}`
+    return address
+  }
+
+  private async open(listener: ListenerSpec, info: ListenerInfo): Promise<AddressInfo> {
     if (listener.protocol === 'mqtts') {
-      const tls = await listenTls(listener, listener.tls, (socket) => this.accept(socket, anonymousAllowed))
+      const tls = await listenTls(listener, listener.tls, (socket) => this.accept(socket, info))
       this.servers.push(tls.server)
       this.tlsListeners.push(tls)
       return tls.address
@@ -143,13 +195,13 @@ export class Broker implements ConnectionHost {
     if (listener.protocol === 'ws' || listener.protocol === 'wss') {
       const tls = listener.protocol === 'wss' ? listener.tls : undefined
       const ws = await listenWs(listener, { path: listener.path ?? '/mqtt', tls, maxPayload: this.options.maxPacketSize }, (socket) =>
-        this.accept(socket, anonymousAllowed)
+        this.accept(socket, info)
       )
       this.servers.push(ws.server)
       if (tls !== undefined) this.tlsListeners.push(ws)
       return ws.address
     }
-    const { server, address: bound } = await listenTcp(listener, (socket) => this.accept(socket, anonymousAllowed))
+    const { server, address: bound } = await listenTcp(listener, (socket) => this.accept(socket, info))
     this.servers.push(server)
     return bound
   }
@@ -192,14 +244,15 @@ export class Broker implements ConnectionHost {
     return both
   }
 
-  accept(socket: ClientSocket, anonymousAllowed: boolean): void {
+  accept(socket: ClientSocket, listener: ListenerInfo): void {
     if (this.closing) {
       socket.destroy()
       return
     }
+    this.stats.socketsOpened++
     // Over the per-address rate, the client still gets its CONNACK with the reason (see handlers/connect.ts).
     const overConnectionRate = !this.connectionRate.admit(socket.remoteAddress)
-    this.connections.add(new Connection(socket, this, anonymousAllowed, overConnectionRate))
+    this.connections.add(new Connection(socket, this, listener, overConnectionRate))
   }
 
   connectionClosed(connection: Connection, wasConnected: boolean): void {

@@ -76,6 +76,14 @@ WebSocket (MQTT over WebSocket on path /mqtt, on --host):
   --ws-port PORT     plain ws:// port (8083 is usual; 0 picks a free one)
   --wss-port PORT    wss:// port (8084 is usual); TLS 1.2+ with the TLS flags above (needs --cert and --key)
 
+Admin (Prometheus metrics and the admin API over HTTP; see the README's Operations section):
+  --admin-port PORT  GET /metrics and the admin API under /api (0 picks a free port); none unless given
+  --admin-host HOST  its address (default 127.0.0.1)
+  --admin-token T    its bearer token, 16 characters at least (better THERMOPOST_ADMIN_TOKEN, which the process list
+                     does not show); default: DIR/admin-token, generated with mode 0600 on the first start
+  --admin-metrics-open true|false
+                     /metrics without the token (default: true on a loopback --admin-host, else false)
+
 Limits (sizes in bytes, durations in seconds), with their defaults:
 ${Object.entries(defaultBrokerOptions)
   .map(([key, value]) => `  ${flagOf(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))} ${String(value)}`)
@@ -162,6 +170,14 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
       throw error
     })
   }
+  const admin =
+    config.admin_port === undefined
+      ? undefined
+      : // Loaded only when asked for: express and prom-client cost a broker without an admin listener nothing.
+        await (await import('./admin/open-admin.js')).openAdmin(broker, config, dataDir, logger).catch(async (error: unknown) => {
+          await broker.close().catch(() => {})
+          throw error
+        })
   process.on('SIGHUP', () => {
     auth.reload().catch(() => {})
     broker.reloadCertificates().then(
@@ -173,6 +189,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   })
 
   const close = async (): Promise<void> => {
+    await admin?.close()
     await broker.close()
     await clusterParts?.close()
   }

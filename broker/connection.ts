@@ -4,6 +4,7 @@ import { type CallbackTarget, destroySocket, listenOnSocket } from './connection
 import { type DeadlineTarget, DeadlineWheel, NO_DEADLINE } from './deadline-wheel.js'
 import { PublishRate } from './limits/publish-rate.js'
 import type { ClientSocket } from './listeners/client-socket.js'
+import type { ListenerInfo } from './listeners/listener-spec.js'
 import type { Delivery, EncodedPublish } from './message.js'
 import type { NegotiatedSettings } from './negotiated-settings.js'
 import type { BrokerOptions } from './options.js'
@@ -18,6 +19,7 @@ import { encodeWithinPacketSize } from './protocol/within-packet-size.js'
 import { encodedDelivery, patchedHead } from './publish-encoding.js'
 import type { Session, SessionLink } from './session/session.js'
 import { SocketWriter, type WriterHost } from './socket-writer.js'
+import { DropReason } from './stats.js'
 import type { Store } from './store/store.js'
 
 type ConnectionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed'
@@ -79,17 +81,20 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   private paused = false
   private lastPacketAt = Date.now()
   private keepaliveMs = 0
+  /** When CONNACK went out (ms since the epoch); 0 before. */
+  private connectedAt = 0
+  /** Who ended a connected client's connection on purpose, for the disconnection counters; undefined: it was lost. */
+  private endedBy: 'client' | 'server' | undefined
   deadlineSlot = NO_DEADLINE
 
   /**
-   * @param anonymousAllowed the listener's policy for clients without a user name (ListenerPolicy), passed on
-   *   to the authentication hook with the CONNECT's credentials.
+   * @param listener the listener it came in on.
    * @param overConnectionRate the connection came from an address over its connection rate: CONNECT will be refused.
    */
   constructor(
     socket: ClientSocket,
     host: ConnectionHost,
-    readonly anonymousAllowed: boolean,
+    readonly listener: ListenerInfo,
     readonly overConnectionRate: boolean
   ) {
     super(socket, host)
@@ -101,6 +106,20 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
 
   get remoteAddress(): string | undefined {
     return this.socket.remoteAddress
+  }
+
+  get anonymousAllowed(): boolean {
+    return this.listener.anonymousAllowed
+  }
+
+  /** When CONNACK went out, in ms since the epoch; 0 until then. */
+  get connectedSince(): number {
+    return this.connectedAt
+  }
+
+  /** The keepalive in force, in seconds (0: none). */
+  get keepalive(): number {
+    return this.keepaliveMs / 1500
   }
 
   get isOpen(): boolean {
@@ -163,6 +182,7 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   markConnected(session: Session, keepaliveSeconds: number): void {
     this.boundSession = session
     this.state = 'connected'
+    this.connectedAt = Date.now()
     this.keepaliveMs = keepaliveSeconds * 1500
     if (this.keepaliveMs > 0) deadlines.schedule(this, this.lastPacketAt + this.keepaliveMs)
     else deadlines.cancel(this)
@@ -171,6 +191,10 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   /** The client sent DISCONNECT: the connection closes, with its will only if the client asked for it. */
   closeOnDisconnect(sendWill: boolean): void {
     this.willOnClose = sendWill
+    if (this.state === 'connected' && this.endedBy === undefined) {
+      this.endedBy = 'client'
+      this.host.stats.clientDisconnects++
+    }
     this.close()
   }
 
@@ -214,11 +238,14 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
 
   /** A successful acknowledgement, without going through the generic encoder. */
   sendAck(cmd: DurableReply, packetId: number): void {
-    if (this.isOpen) this.write(encodeAck(cmd, packetId))
+    if (!this.isOpen) return
+    this.host.stats.packetsSent++
+    this.write(encodeAck(cmd, packetId))
   }
 
   send(packet: Packet): void {
     if (!this.isOpen) return
+    this.host.stats.packetsSent++
     this.write(encodeWithinPacketSize(packet, this.version, this.clientMaxPacketSize))
   }
 
@@ -230,7 +257,7 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   encodePublish(delivery: Delivery): EncodedPublish | undefined {
     const encoded = encodedDelivery(delivery, this.version, this.aliases)
     if (encoded.bytes.length > this.clientMaxPacketSize) {
-      this.host.stats.messagesDropped++ // [MQTT-3.1.2-24]: never send the client more than it accepts
+      this.host.stats.dropped[DropReason.TooLarge]++ // [MQTT-3.1.2-24]: never send the client more than it accepts
       return undefined
     }
     return encoded
@@ -238,8 +265,12 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
 
   writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void {
     if (!this.isOpen) return
-    this.host.stats.messagesSent++
     const bytes = encoded.bytes
+    const stats = this.host.stats
+    const qos = (bytes[0] >> 1) & 3 // the QoS bits of the fixed header
+    stats.packetsSent++
+    stats.sent[qos]++
+    stats.sentPublishBytes[qos] += bytes.length
     if (encoded.idOffset < 0) {
       this.write(bytes)
       return
@@ -260,6 +291,10 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
    */
   disconnect(reasonCode: number, reason: string): void {
     if (!this.isOpen) return
+    if (this.state === 'connected' && this.endedBy === undefined) {
+      this.endedBy = 'server'
+      this.host.stats.serverDisconnects[reasonCode]++
+    }
     if (this.version === 5 && this.state === 'connected') {
       // A reason string unless the client asked for none (5.0 Request Problem Information)
       this.send({ cmd: 'disconnect', reasonCode, properties: { reasonString: this.wantsProblemInformation ? reason : undefined } })
@@ -349,6 +384,7 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   finish(): void {
     if (this.state === 'closed') return
     const wasConnected = this.state === 'connected'
+    if (wasConnected && this.endedBy === undefined) this.host.stats.connectionsLost++
     this.state = 'closed'
     this.framer = undefined
     deadlines.cancel(this)

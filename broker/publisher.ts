@@ -6,7 +6,7 @@ import type { RetainedMessages } from './retained/retained.js'
 import type { MessageRouter } from './router/message-router.js'
 import type { Will } from './session/will.js'
 import type { SparkplugAware } from './sparkplug/sparkplug-aware.js'
-import type { BrokerStats } from './stats.js'
+import { type BrokerStats, DropReason } from './stats.js'
 
 /**
  * The publish pipeline, the one way a message enters the broker, whoever sends it: a client's PUBLISH
@@ -75,7 +75,7 @@ export class Publisher {
   publishWill(will: Will, clientId: string, username: string | undefined): void {
     const identity = { clientId, username, remoteAddress: undefined }
     if (!this.auth.authorizePublish(identity, will.topic, will.qos ?? 0, will.retain ?? false)) {
-      this.stats.messagesDropped++
+      this.stats.dropped[DropReason.Acl]++
       return
     }
     const { willDelayInterval: _delay, ...properties } = will.properties ?? {}

@@ -1,3 +1,5 @@
+import { CataloguedError } from '../common/catalogued-error.js'
+
 /**
  * The one catalogue of the service's errors: a stable code (clients may switch on it), the HTTP status
  * the API answers with, and a message for a person. Routes and parts throw ServiceError; one express
@@ -20,20 +22,13 @@ export const serviceErrors = {
 
 export type ServiceErrorCode = keyof typeof serviceErrors
 
-export class ServiceError extends Error {
-  readonly status: number
-
+export class ServiceError extends CataloguedError<ServiceErrorCode> {
   /**
    * @param field the request field at fault (`value`, `from`), for 'invalid-field'
    * @param detail what exactly is wrong, replacing the catalogue's generic message
    */
-  constructor(
-    readonly code: ServiceErrorCode,
-    detail?: string,
-    readonly field?: string
-  ) {
-    super(detail ?? serviceErrors[code].message)
+  constructor(code: ServiceErrorCode, detail?: string, field?: string) {
+    super(serviceErrors, code, detail, field)
     this.name = 'ServiceError'
-    this.status = serviceErrors[code].status
   }
 }

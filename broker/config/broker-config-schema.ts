@@ -90,6 +90,14 @@ export const brokerConfigSchema = z.strictObject({
   /** The node's name in the cluster (default: host name and port); letters, digits and . _ - only. */
   node_id: z.string().regex(NODE_ID_PATTERN, 'a name of letters, digits, dots, dashes and underscores (at most 64)').optional(),
   listeners: z.array(listenerSchema).min(1).optional(),
+  /** The admin HTTP listener: GET /metrics and the admin API under /api (none unless given; 0 picks a free port). */
+  admin_port: port.optional(),
+  /** The admin listener's address (default 127.0.0.1). */
+  admin_host: z.string().min(1).optional(),
+  /** The admin listener's bearer token; default: <data_dir>/admin-token, generated on the first start. */
+  admin_token: z.string().min(16).optional(),
+  /** GET /metrics without the token (default: only when admin_host is a loopback address). */
+  admin_metrics_open: z.boolean().optional(),
   ...Object.fromEntries([...brokerOptionKeys].map(([configKey, optionKey]) => [configKey, optionSchema(optionKey)]))
 })
 

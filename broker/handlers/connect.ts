@@ -6,6 +6,7 @@ import { connectFieldsProblem } from '../protocol/connect-fields.js'
 import { malformed, protocolViolation } from '../protocol/protocol-error.js'
 import { legacyConnackCode, Reason } from '../protocol/reason-codes.js'
 import type { OpenResult } from '../session/session-registry.js'
+import type { BrokerStats } from '../stats.js'
 import { topicNameProblem } from '../topics.js'
 import type { HandlerContext, PacketHandler } from './handler.js'
 
@@ -13,6 +14,7 @@ type Uses = 'options' | 'stats' | 'logger' | 'auth' | 'sessions'
 type Context = Pick<HandlerContext, Uses>
 
 export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, packet, context, wire) => {
+  context.stats.connectsReceived++
   const version = packet.protocolVersion ?? 4
   connection.connectReceived(version, (version === 5 ? packet.properties?.maximumPacketSize : undefined) ?? Number.POSITIVE_INFINITY)
   const fieldsProblem = connectFieldsProblem(packet, wire)
@@ -22,13 +24,18 @@ export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, p
 
   // 'MQIsdp' goes with level 3 and 'MQTT' with 4 and 5 [MQTT-3.1.2-1, MQTT-3.1.2-2]
   if ((packet.protocolId === 'MQIsdp') !== (version === 3)) {
-    return refuse(connection, Reason.UnsupportedProtocolVersion, 'protocol name and level do not match')
+    return refuse(connection, context.stats, Reason.UnsupportedProtocolVersion, 'protocol name and level do not match')
   }
   if (version === 5) {
     if (properties.receiveMaximum === 0) throw protocolViolation('Receive Maximum of 0') // spec 3.1.2.11.3
     if (properties.maximumPacketSize === 0) throw protocolViolation('Maximum Packet Size of 0')
     if (properties.authenticationMethod !== undefined) {
-      return refuse(connection, Reason.BadAuthenticationMethod, `authentication method ${properties.authenticationMethod} is not supported`)
+      return refuse(
+        connection,
+        context.stats,
+        Reason.BadAuthenticationMethod,
+        `authentication method ${properties.authenticationMethod} is not supported`
+      )
     }
   }
   if (version < 5 && packet.password !== undefined && packet.username === undefined) {
@@ -36,30 +43,32 @@ export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, p
   }
   let clientId = packet.clientId
   if (version === 3 && clientId.length > 23) {
-    return refuse(connection, Reason.ClientIdentifierNotValid, 'MQTT 3.1 client ids are 1 to 23 characters')
+    return refuse(connection, context.stats, Reason.ClientIdentifierNotValid, 'MQTT 3.1 client ids are 1 to 23 characters')
   }
   let assignedClientId: string | undefined
   if (clientId === '') {
     // 3.1 requires an id; 3.1.1 allows none only with a clean session [MQTT-3.1.3-8]; 5.0 gets one assigned.
     if (version === 3 || (version === 4 && !packet.clean)) {
-      return refuse(connection, Reason.ClientIdentifierNotValid, 'a client id is required for a persistent session')
+      return refuse(connection, context.stats, Reason.ClientIdentifierNotValid, 'a client id is required for a persistent session')
     }
     clientId = assignedClientId = `auto-${randomUUID()}`
   }
   if (packet.will !== undefined) {
     const problem = topicNameProblem(packet.will.topic, options.maxTopicLevels, options.maxTopicLength)
-    if (problem !== undefined) return refuse(connection, Reason.TopicNameInvalid, `will topic: ${problem}`)
+    if (problem !== undefined) return refuse(connection, context.stats, Reason.TopicNameInvalid, `will topic: ${problem}`)
   }
 
-  if (connection.overConnectionRate) return refuse(connection, Reason.ConnectionRateExceeded, 'too many new connections from this address')
+  if (connection.overConnectionRate)
+    return refuse(connection, context.stats, Reason.ConnectionRateExceeded, 'too many new connections from this address')
   if (context.stats.clientsConnected >= options.maxConnections) {
-    return refuse(connection, Reason.QuotaExceeded, `the broker is at its maximum of ${options.maxConnections} connections`)
+    return refuse(connection, context.stats, Reason.QuotaExceeded, `the broker is at its maximum of ${options.maxConnections} connections`)
   }
   // On a use_identity_as_username listener the certificate names the user, never the CONNECT (Mosquitto does the same).
   const fromCertificate = certificateUsername(connection.socket)
   if (fromCertificate !== undefined && 'refused' in fromCertificate) {
     context.logger.info({ clientId, address: connection.remoteAddress }, `client refused: ${fromCertificate.refused}`)
-    return refuse(connection, Reason.NotAuthorized, fromCertificate.refused)
+    context.stats.authenticationFailures++
+    return refuse(connection, context.stats, Reason.NotAuthorized, fromCertificate.refused)
   }
   const username = fromCertificate?.username ?? packet.username
   const verdict = context.auth.authenticate({
@@ -90,7 +99,8 @@ function accept(connection: Connection, context: Context, accepted: Accepted, au
   const { packet, clientId, username } = accepted
   if (authCode !== Reason.Success) {
     context.logger.info({ clientId, address: connection.remoteAddress }, 'client refused by authentication')
-    return refuse(connection, authCode, 'not authorized')
+    context.stats.authenticationFailures++
+    return refuse(connection, context.stats, authCode, 'not authorized')
   }
   const options = context.options
   const properties = (connection.protocolVersion === 5 ? packet.properties : undefined) ?? {}
@@ -127,7 +137,7 @@ function connected(connection: Connection, context: Context, grant: Grant, opene
       { clientId: grant.accepted.clientId, address: connection.remoteAddress },
       'client refused: its session is unreachable'
     )
-    refuse(connection, Reason.ServerUnavailable, 'the session cannot be reached now')
+    refuse(connection, context.stats, Reason.ServerUnavailable, 'the session cannot be reached now')
     return
   }
   if ('refused' in opened) {
@@ -137,7 +147,8 @@ function connected(connection: Connection, context: Context, grant: Grant, opene
       { clientId, username, owner, address: connection.remoteAddress },
       'client refused: the session of this client id belongs to another user'
     )
-    refuse(connection, Reason.NotAuthorized, 'not authorized')
+    context.stats.authenticationFailures++
+    refuse(connection, context.stats, Reason.NotAuthorized, 'not authorized')
     return
   }
   const options = context.options
@@ -165,12 +176,15 @@ function connected(connection: Connection, context: Context, grant: Grant, opene
   }
   connection.send(connack)
   connection.markConnected(opened.session, keepalive)
-  context.stats.clientsConnected++
+  const stats = context.stats
+  if (++stats.clientsConnected > stats.clientsMaximum) stats.clientsMaximum = stats.clientsConnected
+  stats.connacks[Reason.Success]++
   opened.session.resume()
 }
 
 /** Answers CONNECT with a refusal [MQTT-3.2.2-6] and closes. */
-function refuse(connection: Connection, reasonCode: number, reason: string): void {
+function refuse(connection: Connection, stats: BrokerStats, reasonCode: number, reason: string): void {
+  stats.connacks[reasonCode]++
   const connack: IConnackPacket =
     connection.protocolVersion === 5
       ? { cmd: 'connack', sessionPresent: false, reasonCode, properties: { reasonString: reason } }

@@ -45,6 +45,7 @@ export class PacketDispatcher implements PacketSink {
   constructor(private readonly context: HandlerContext) {}
 
   dispatch(connection: Connection, wire: Buffer): Promise<void> | undefined {
+    this.context.stats.packetsReceived++
     const awaitingConnect = connection.awaitingConnect
     try {
       let packet: Packet
@@ -53,6 +54,7 @@ export class PacketDispatcher implements PacketSink {
       } catch (error) {
         if (awaitingConnect && (error as Error).message === UNSUPPORTED_LEVEL) {
           connection.socket.write(UNACCEPTABLE_PROTOCOL_CONNACK)
+          this.context.stats.connacks[Reason.UnsupportedProtocolVersion]++
           connection.rejectProtocol(Reason.UnsupportedProtocolVersion, 'CONNECT with an unknown protocol level') // closes: not connected
           return undefined
         }

@@ -3,6 +3,7 @@ import type { Connection } from '../connection.js'
 import { malformed, ProtocolError, protocolViolation } from '../protocol/protocol-error.js'
 import { Reason } from '../protocol/reason-codes.js'
 import { publishPropertiesAreUtf8, publishTopicIsUtf8 } from '../protocol/utf8.js'
+import { DropReason } from '../stats.js'
 import { topicNameProblem } from '../topics.js'
 import type { HandlerContext, PacketHandler } from './handler.js'
 
@@ -12,7 +13,9 @@ type Context = Pick<HandlerContext, Uses>
 export const handlePublish: PacketHandler<IPublishPacket, Uses> = (connection, packet, context, wire) => {
   const { options } = context
   const session = connection.session!
-  context.stats.messagesReceived++
+  const stats = context.stats
+  stats.received[packet.qos]++
+  stats.receivedPublishBytes[packet.qos] += wire.length
   const rate = options.maxPublishRate
   if (rate > 0 && !connection.withinPublishRate(rate)) {
     throw new ProtocolError(Reason.MessageRateTooHigh, `more than ${rate} PUBLISHes a second`)
@@ -63,7 +66,7 @@ function accept(
   wire: Buffer
 ): Promise<void> | undefined {
   if (!context.auth.authorizePublish(connection, topic, packet.qos, packet.retain)) {
-    context.stats.messagesDropped++
+    context.stats.dropped[DropReason.Acl]++
     refuse(connection, packet, Reason.NotAuthorized)
     return
   }

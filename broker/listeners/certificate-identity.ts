@@ -25,6 +25,13 @@ export function certificateUsername(socket: object): CertificateUsername {
   return { username: identity }
 }
 
+/** The subject CN of the certificate the client presented on a TLS socket; undefined for other sockets or without one. */
+export function certificateCommonName(socket: object): string | undefined {
+  if (!('getPeerCertificate' in socket)) return undefined
+  const cn = (socket as TLSSocket).getPeerCertificate()?.subject?.CN as string | string[] | undefined
+  return Array.isArray(cn) ? cn[0] : cn
+}
+
 /** The subject's CN, else the first subject alternative name (its value, without the `DNS:` / `email:` kind). */
 export function identityOf(certificate: PeerCertificate): string | undefined {
   if (certificate === undefined || certificate.subject === undefined) return undefined

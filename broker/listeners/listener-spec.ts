@@ -11,6 +11,14 @@ export interface ListenerPolicy {
   allowAnonymous?: boolean
 }
 
+/** The listener a connection came in on: one object shared by all its connections. */
+export interface ListenerInfo {
+  /** `protocol:port`, as metrics and the admin API name it. */
+  readonly name: string
+  /** The listener's policy for clients without a user name (ListenerPolicy), passed on to the authentication hook. */
+  readonly anonymousAllowed: boolean
+}
+
 /**
  * What `Broker.listen` opens: MQTT over TCP (`mqtt`, the default, so a bare `{ host, port }` still
  * works), over TLS (`mqtts`) with that listener's certificates, or over WebSocket on `path` (default

@@ -30,6 +30,7 @@ export const Reason = {
   PacketTooLarge: 0x95,
   MessageRateTooHigh: 0x96,
   QuotaExceeded: 0x97,
+  AdministrativeAction: 0x98,
   PayloadFormatInvalid: 0x99,
   RetainNotSupported: 0x9a,
   QosNotSupported: 0x9b,

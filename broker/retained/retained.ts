@@ -10,11 +10,17 @@ import { TopicTree } from '../topic-tree.js'
  */
 export class RetainedMessages {
   private readonly tree = new TopicTree<Message>()
+  private payloadBytes = 0
 
   constructor(private readonly store: Pick<Store, 'saveRetained' | 'deleteRetained'>) {}
 
   get size(): number {
     return this.tree.size
+  }
+
+  /** The payload bytes of every retained message. */
+  get bytes(): number {
+    return this.payloadBytes
   }
 
   /** A PUBLISH with the retain flag: its message becomes the topic's retained one, or clears it when empty (3.1.1 [MQTT-3.3.1-10]; 5.0 spec 3.3.1.3). */
@@ -24,7 +30,7 @@ export class RetainedMessages {
       return
     }
     ownPayload(message)
-    this.tree.set(message.topic.split('/'), message)
+    this.put(message)
     this.store.saveRetained(message)
   }
 
@@ -33,8 +39,8 @@ export class RetainedMessages {
    * shared store: only this node's tree takes it, so a late copy cannot overwrite a newer one in the store.
    */
   adopt(message: Message): void {
-    if (message.payload.length === 0) this.tree.delete(message.topic.split('/'))
-    else this.tree.set(message.topic.split('/'), message)
+    if (message.payload.length === 0) this.remove(message.topic)
+    else this.put(message)
   }
 
   /** Retained messages whose topic matches `filter`; expired ones are dropped on the way. */
@@ -47,15 +53,43 @@ export class RetainedMessages {
     return live
   }
 
+  /** The retained message of `topic`, unless there is none or it has expired. */
+  get(topic: string, now: number): Message | undefined {
+    const message = this.tree.get(topic.split('/'))
+    return message === undefined || isExpired(message, now) ? undefined : message
+  }
+
+  /** Clears the retained message of `topic` (an administrator's request); false when there was none. */
+  delete(topic: string): boolean {
+    return this.forget(topic)
+  }
+
   /** Brings back what the store kept (the store's copy of an expired one is dropped). */
   restore(messages: readonly Message[], now: number): void {
     for (const message of messages) {
       if (isExpired(message, now)) this.store.deleteRetained(message.topic)
-      else this.tree.set(message.topic.split('/'), message)
+      else this.put(message)
     }
   }
 
-  private forget(topic: string): void {
-    if (this.tree.delete(topic.split('/'))) this.store.deleteRetained(topic)
+  private forget(topic: string): boolean {
+    if (!this.remove(topic)) return false
+    this.store.deleteRetained(topic)
+    return true
+  }
+
+  private put(message: Message): void {
+    const levels = message.topic.split('/')
+    this.payloadBytes += message.payload.length - (this.tree.get(levels)?.payload.length ?? 0)
+    this.tree.set(levels, message)
+  }
+
+  private remove(topic: string): boolean {
+    const levels = topic.split('/')
+    const previous = this.tree.get(levels)
+    if (previous === undefined) return false
+    this.tree.delete(levels)
+    this.payloadBytes -= previous.payload.length
+    return true
   }
 }

@@ -1,6 +1,7 @@
 import type { QoS } from 'mqtt-packet'
 import type { ReadAuthorizer } from '../auth/hooks.js'
 import type { Delivery, Message } from '../message.js'
+import { type BrokerStats, DropReason } from '../stats.js'
 import { TopicTree } from '../topic-tree.js'
 import type { FilterListener, MessageRouter, RouteScope } from './message-router.js'
 import { SharedGroup } from './shared-subscriptions.js'
@@ -50,15 +51,18 @@ export class Router implements MessageRouter {
   private readonly cache = new Map<string, MatchResult>()
   private readonly cachedTopics = new TopicTree<string>()
   private subscriptionCount = 0
+  private sharedCount = 0
   private readRulesVersion: number | undefined
 
   /**
    * @param filters told of the filters this node holds, for a router that forwards across nodes.
    * @param reads asked before each delivery; undefined when every subscriber may read all it matches.
+   * @param stats counts the messages no subscription here matched.
    */
   constructor(
     private readonly filters?: FilterListener,
-    private readonly reads?: ReadAuthorizer
+    private readonly reads?: ReadAuthorizer,
+    private readonly stats?: Pick<BrokerStats, 'dropped'>
   ) {
     this.trie = new TopicTrie(filters)
   }
@@ -70,6 +74,11 @@ export class Router implements MessageRouter {
   /** When the filters this node holds are known to the other nodes (FilterListener.announced); undefined alone. */
   filtersAnnounced(): Promise<void> | undefined {
     return this.filters?.announced?.()
+  }
+
+  /** Of `count`, the subscriptions that are members of a shared group. */
+  get sharedSubscriptionCount(): number {
+    return this.sharedCount
   }
 
   /** Adds or replaces a subscription; returns true when the session had no subscription to this filter. */
@@ -87,6 +96,7 @@ export class Router implements MessageRouter {
         this.filters?.groupAdded?.(subscription.group, subscription.filter)
       }
       isNew = group.upsert(subscription)
+      if (isNew) this.sharedCount++
     }
     if (isNew) this.subscriptionCount++
     return isNew
@@ -99,6 +109,7 @@ export class Router implements MessageRouter {
       this.trie.delete(subscription.filter, subscription.session.clientId)
       return
     }
+    this.sharedCount--
     const key = SHARE_KEY + subscription.group
     const group = this.trie.get(subscription.filter, key) as SharedGroup | undefined
     if (group === undefined) return
@@ -129,6 +140,10 @@ export class Router implements MessageRouter {
       this.readRulesVersion = reads.rulesVersion
     }
     const { sessions, groups } = this.match(message.topic)
+    // The broker's own $SYS messages (no origin) are no one's loss when nobody reads them.
+    if (sessions.length === 0 && groups.length === 0 && scope === undefined && message.origin !== '' && this.stats !== undefined) {
+      this.stats.dropped[DropReason.NoSubscriber]++
+    }
     const only = scope?.sessions ?? 'all'
     for (let i = 0; only !== 'none' && i < sessions.length; i++) {
       const match = sessions[i]

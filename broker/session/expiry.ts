@@ -7,7 +7,8 @@ const MAX_TIMER_MS = 0x7fffffff
 /** A cancellable wait of `seconds` (up to 136 years), that never keeps the process alive. */
 export class Deadline {
   private timer: NodeJS.Timeout | undefined
-  private readonly at: number
+  /** When it runs out, in ms since the epoch. */
+  readonly at: number
 
   constructor(
     seconds: number,

@@ -103,6 +103,18 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     return this.sessions.get(clientId)
   }
 
+  list(): Iterable<Session> {
+    return this.sessions.values()
+  }
+
+  discard(clientId: string): boolean {
+    const held = this.sessions.has(clientId)
+    this.sessions.get(clientId)?.link?.disconnect(Reason.AdministrativeAction, 'session deleted by an administrator')
+    const session = this.sessions.get(clientId) // ending the connection may have ended it
+    if (session !== undefined) this.remove(session)
+    return held
+  }
+
   /**
    * Gives the session of `clientId` up without ending it, for another holder to take on (a node of a cluster):
    * its connection, if any, is ended first [MQTT-3.1.4-3]; its state stays in the store.
@@ -123,7 +135,9 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
   }
 
   expire(session: Session): void {
-    if (this.sessions.get(session.clientId) === session && !session.isConnected) this.remove(session)
+    if (this.sessions.get(session.clientId) !== session || session.isConnected) return
+    this.stats.sessionsExpired++
+    this.remove(session)
   }
 
   private remove(session: Session): void {

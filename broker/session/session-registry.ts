@@ -62,4 +62,17 @@ export interface SessionRegistry {
    * first learn which of them are its own (a cluster node) answers with a promise.
    */
   restore(stored: readonly StoredSession[], now: number): void | Promise<void>
+  /** The sessions held here, for the admin API; absent where a registry cannot list them (a cluster node, for now). */
+  list?(): Iterable<Session>
+  /**
+   * Ends the session of `clientId` at an administrator's request: its connection, if any, is ended first (0x98
+   * Administrative action; the will goes out as for any connection the server ends). False when there is none.
+   */
+  discard?(clientId: string): boolean
+}
+
+/** The sessions of a registry that can list them (see SessionRegistry.list). */
+export interface SessionDirectory {
+  list(): Iterable<Session>
+  discard(clientId: string): boolean
 }

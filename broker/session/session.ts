@@ -1,7 +1,7 @@
 import { type Delivery, type EncodedPublish, isExpired, ownPayload, ownPayloadForSending } from '../message.js'
 import type { BrokerOptions } from '../options.js'
 import type { Subscriber, Subscription } from '../router/subscription.js'
-import type { BrokerStats } from '../stats.js'
+import { type BrokerStats, DropReason } from '../stats.js'
 import { MemoryQueue } from '../store/memory-queue.js'
 import type { InflightRecord, SessionOwner, SessionQueue, Store } from '../store/store.js'
 import { BacklogGate, backlogMarks } from './backlog-gate.js'
@@ -97,12 +97,26 @@ export class Session implements Subscriber {
     return this.expiryInterval
   }
 
+  /** When the offline session ends unless a connection resumes it (ms since the epoch); undefined while connected or when it never expires. */
+  get expiresAt(): number | undefined {
+    return this.expiryDeadline?.at
+  }
+
   get queue(): SessionQueue {
     if (this.queueStore === undefined) {
       this.queueStore = this.stored ? this.context.store.queue(this.clientId) : new MemoryQueue()
       this.queueStore.setOnline(this.link !== undefined)
     }
     return this.queueStore
+  }
+
+  /**
+   * The messages waiting for the session and their payload bytes. A stored session's queue is read from the store
+   * (made now if no message has reached it since the start); an unstored one without a queue has none waiting.
+   */
+  get queued(): { messages: number; bytes: number } {
+    const queue = this.queueStore ?? (this.stored ? this.queue : undefined)
+    return { messages: queue?.length ?? 0, bytes: queue?.bytes ?? 0 }
   }
 
   /**
@@ -221,7 +235,7 @@ export class Session implements Subscriber {
     if (delivery.qos === 0) {
       if (link !== undefined) {
         if (link.isCongested) {
-          this.context.stats.messagesDropped++
+          this.context.stats.dropped[DropReason.QueueFull]++ // its socket's buffer is the queue of a QoS 0 subscriber
           return
         }
         const encoded = link.encodePublish(delivery)
@@ -290,7 +304,10 @@ export class Session implements Subscriber {
         }
         return
       }
-      if (isExpired(delivery.message, now)) continue
+      if (isExpired(delivery.message, now)) {
+        this.context.stats.dropped[DropReason.Expired]++
+        continue
+      }
       if (delivery.qos === 0) {
         const encoded = link.encodePublish(delivery)
         if (encoded !== undefined) link.writePublish(encoded, 0, false)
@@ -336,14 +353,14 @@ export class Session implements Subscriber {
     const queue = this.queue
     const size = delivery.message.payload.length
     if (size > maxQueuedBytes) {
-      this.context.stats.messagesDropped++
+      this.context.stats.dropped[DropReason.QueueFull]++
       return
     }
     // The limit counts every waiting message; the oldest make room for the newest.
     while (queue.length > 0 && (queue.length >= maxQueuedMessages || queue.bytes + size > maxQueuedBytes)) {
       // A paged queue may have its oldest entries still on disk: then the limit is overshot until they are read.
       if (queue.shift() === undefined) break
-      this.context.stats.messagesDropped++
+      this.context.stats.dropped[DropReason.QueueFull]++
     }
     // Behind a connected client's window the message leaves soon, in its wire form; offline it may wait long.
     if (this.link !== undefined) ownPayloadForSending(delivery.message)

@@ -11,7 +11,7 @@ import type { QueueHost, QueueOnDisk } from './sqlite-queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
 import { subscriptionIdsText } from './sqlite-schema.js'
 import { snapshotFromRows } from './sqlite-snapshot.js'
-import type { InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
+import type { CommitObserver, InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
 import { StoreOpenError } from './store-open-error.js'
 
@@ -41,6 +41,9 @@ export class SqliteStore implements Store, QueueHost {
   private closing: Promise<void> | undefined
   /** Batches sent, not yet answered, oldest first; the worker answers in order. */
   private readonly sent: Batch[] = []
+  /** When each batch of `sent` went (performance.now()), for the commit observer. */
+  private readonly sentAt: number[] = []
+  private commitObserver: CommitObserver | undefined
   /** Answers for requests other than batches (open, snapshot, close), in order. */
   private readonly replies: Array<(reply: FromWorker) => void> = []
   private batchIds = 0
@@ -195,6 +198,10 @@ export class SqliteStore implements Store, QueueHost {
     this.write([Op.DeleteIncoming, clientId, packetId])
   }
 
+  observeCommits(observer: CommitObserver): void {
+    this.commitObserver = observer
+  }
+
   flush(): Promise<void> {
     return this.commits.flush()
   }
@@ -251,6 +258,7 @@ export class SqliteStore implements Store, QueueHost {
     }
     const { buffer, length } = batch.encode()
     this.sent.push(batch)
+    this.sentAt.push(performance.now())
     worker.ref()
     const request: ToWorker = { type: 'batch', id: batch.id, data: buffer, length, lastMessageId: batch.lastMessageId }
     worker.postMessage(request, [buffer])
@@ -274,12 +282,14 @@ export class SqliteStore implements Store, QueueHost {
 
   private onBatchDone(reply: BatchReply): void {
     const batch = this.sent.shift()
+    const sentAt = this.sentAt.shift()
     // A failed batch's queues re-read their rows first, which drops the answers to reads written before.
     if (reply.error !== undefined) for (const queue of batch?.diskPushes ?? []) queue.onBatchFailed()
     for (const read of reply.reads) this.readAnswered(read.token)?.onPage(read)
     for (const resync of reply.resyncs) this.readAnswered(resync.token)?.onResync(resync)
     if (batch === undefined) return
     if (reply.error === undefined) {
+      if (sentAt !== undefined) this.commitObserver?.(batch.length, (performance.now() - sentAt) / 1000)
       batch.resolve()
     } else {
       const kind = reply.error.code.startsWith('SQLITE_FULL') ? 'full' : 'failed'
@@ -297,6 +307,7 @@ export class SqliteStore implements Store, QueueHost {
   /** The worker thread died: nothing more can be written. Waiting batches fail; later ones fail at once. */
   private onWorkerFailure(error: Error): void {
     this.failure = new StoreError(`the store worker for ${this.file} failed: ${error.message}`, 'failed')
+    this.sentAt.length = 0
     const lost = this.sent.splice(0)
     for (const reply of this.replies.splice(0)) reply({ type: 'openFailed', code: 'WORKER_FAILED', message: error.message })
     this.worker = undefined

@@ -47,7 +47,12 @@ export interface Store {
   close(): Promise<void>
   /** Since when (ms since the epoch) the store's server cannot be reached; undefined while it can (or has none). */
   readonly unavailableSince?: number
+  /** Reports each commit to `observer` (for metrics); absent where the store has no commits to report. */
+  observeCommits?(observer: CommitObserver): void
 }
+
+/** Told of each commit: how many write operations it held, and the seconds from sending it to its being durable. */
+export type CommitObserver = (operations: number, seconds: number) => void
 
 export interface SessionRecord {
   clientId: string

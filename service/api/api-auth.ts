@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { tokenMatcher } from '../../common/api-token.js'
 
 export interface ApiAuthOptions {
   /** The bearer token (see api-token.ts); needed unless `open`. */
@@ -25,7 +26,7 @@ const DAY = 86_400_000
 export class ApiAuth {
   readonly open: boolean
   readonly sessionTtlMs: number
-  private readonly tokenDigest: Buffer | undefined
+  private readonly matchesToken: ((candidate: string) => boolean) | undefined
   private readonly sessionKey: Buffer | undefined
   private readonly now: () => number
   /** Logged-out session ids → when they expire (after which the MAC check refuses them anyway). */
@@ -38,13 +39,13 @@ export class ApiAuth {
     this.sessionTtlMs = options.sessionTtlMs ?? 7 * DAY
     this.now = options.now ?? Date.now
     if (options.token !== undefined) {
-      this.tokenDigest = digest(options.token)
+      this.matchesToken = tokenMatcher(options.token)
       this.sessionKey = createHmac('sha256', options.token).update('thermopost api session v1').digest()
     }
   }
 
   tokenMatches(candidate: string): boolean {
-    return this.tokenDigest !== undefined && timingSafeEqual(digest(candidate), this.tokenDigest)
+    return this.matchesToken?.(candidate) === true
   }
 
   /** The `Authorization` header's bearer token is right, or the session cookie's value is a live session. */
@@ -83,8 +84,4 @@ export class ApiAuth {
   private mac(body: string): string {
     return createHmac('sha256', this.sessionKey!).update(body).digest('base64url')
   }
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest()
 }

@@ -13,8 +13,9 @@ export interface SysWatchOptions {
 
 /**
  * The broker's figures from its `$SYS/broker/...` topics (Mosquitto's names, broker/sys/sys-topics.ts).
- * Rates come from two successive totals of `messages/received` and `messages/sent`, over the time between
- * their arrivals: the broker publishes totals, not rates.
+ * Rates come from two successive totals of `publish/messages/received` and `publish/messages/sent` (PUBLISH
+ * packets; `messages/*` count packets of every type, in Mosquitto and in ours), over the time between their
+ * arrivals: the broker publishes totals, not rates.
  */
 export class SysWatch implements BrokerWatch {
   private current: BrokerStatus = {}
@@ -53,12 +54,12 @@ export class SysWatch implements BrokerWatch {
       case 'retained messages/count':
         if (Number.isFinite(number)) next.retainedMessages = number
         break
-      case 'messages/received': {
+      case 'publish/messages/received': {
         const rate = this.rate(name, number, now)
         if (rate !== undefined) next.messagesReceivedPerSecond = rate
         break
       }
-      case 'messages/sent': {
+      case 'publish/messages/sent': {
         const rate = this.rate(name, number, now)
         if (rate !== undefined) next.messagesSentPerSecond = rate
         break

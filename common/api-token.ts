@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -16,13 +16,13 @@ export interface ApiToken {
 const MIN_LENGTH = 16
 
 /**
- * The API token: `given` when there is one, else `<dataDir>/api-token`, generated (32 random bytes, base64url)
- * with mode 0600 on the first start and read on later ones. Created exclusively, so two services starting on
- * one data directory at once end up with the same token.
+ * An API's bearer token (the service's API, the broker's admin API): `given` when there is one, else
+ * `<dataDir>/<fileName>`, generated (32 random bytes, base64url) with mode 0600 on the first start and read on later
+ * ones. Created exclusively, so two processes starting on one data directory at once end up with the same token.
  */
-export async function loadApiToken(dataDir: string, given?: string): Promise<ApiToken> {
+export async function loadApiToken(dataDir: string, given?: string, fileName = 'api-token'): Promise<ApiToken> {
   if (given !== undefined) return { token: given, generated: false, exposed: false }
-  const file = join(dataDir, 'api-token')
+  const file = join(dataDir, fileName)
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   let generated = true
   try {
@@ -38,4 +38,17 @@ export async function loadApiToken(dataDir: string, given?: string): Promise<Api
     )
   }
   return { token, file, generated, exposed: ((await stat(file)).mode & 0o077) !== 0 }
+}
+
+/**
+ * Whether a candidate is `token`, compared through SHA-256 digests with timingSafeEqual, so that neither the token's
+ * content nor its length shows in response times.
+ */
+export function tokenMatcher(token: string): (candidate: string) => boolean {
+  const expected = digest(token)
+  return (candidate) => timingSafeEqual(digest(candidate), expected)
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest()
 }

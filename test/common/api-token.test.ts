@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
-import { loadApiToken } from '../../../service/api/api-token.js'
+import { loadApiToken, tokenMatcher } from '../../common/api-token.js'
 
 function dataDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-token-'))
@@ -31,4 +31,15 @@ test('a given token wins and writes nothing; a file others can read is flagged; 
   assert.equal((await loadApiToken(dir)).exposed, true)
   writeFileSync(file!, 'short\n')
   await assert.rejects(loadApiToken(dir), /does not hold a token .* remove it to generate a new one/)
+})
+
+test('another API keeps its token in a file of its own name beside it; tokenMatcher takes only the token itself', async (t) => {
+  const dir = dataDir(t)
+  const service = await loadApiToken(dir)
+  const admin = await loadApiToken(dir, undefined, 'admin-token')
+  assert.equal(admin.file, join(dir, 'admin-token'))
+  assert.equal(statSync(admin.file!).mode & 0o777, 0o600)
+  assert.notEqual(admin.token, service.token)
+  const matches = tokenMatcher(admin.token)
+  assert.deepEqual([matches(admin.token), matches(service.token), matches(`${admin.token}x`), matches('')], [true, false, false, false])
 })

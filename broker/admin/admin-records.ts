@@ -1,0 +1,93 @@
+import type { Connection } from '../connection.js'
+import { certificateCommonName } from '../listeners/certificate-identity.js'
+import type { Message } from '../message.js'
+import type { Session } from '../session/session.js'
+
+/** MQTT's names of the protocol levels. */
+export const PROTOCOL_VERSION_NAMES: Readonly<Record<number, string>> = { 3: '3.1', 4: '3.1.1', 5: '5.0' }
+
+/** A connected client, as `GET /api/clients` lists it. Times are ms since the epoch. */
+export interface AdminClient {
+  clientId: string
+  address: string | null
+  /** The listener it came in on, `protocol:port`. */
+  listener: string
+  protocolVersion: string
+  username: string | null
+  /** The subject CN of the certificate it presented (TLS listeners). */
+  certificateCN: string | null
+  /** Seconds; 0 is none. */
+  keepalive: number
+  connectedSince: number
+  subscriptions: Array<{ filter: string; qos: number }>
+  /** QoS 1/2 messages sent to it and not yet acknowledged. */
+  inflight: number
+  /** Messages waiting behind its in-flight window. */
+  queued: number
+}
+
+/** A session held by the broker, as `GET /api/sessions` lists it. */
+export interface AdminSession {
+  clientId: string
+  connected: boolean
+  /** When an offline session ends (ms since the epoch); null while connected, or when it never expires. */
+  expiresAt: number | null
+  subscriptions: number
+  queued: number
+}
+
+/** A retained message, as `GET /api/retained` lists it. */
+export interface AdminRetained {
+  topic: string
+  qos: number
+  /** Payload bytes. */
+  size: number
+  /** The payload as text when it is valid UTF-8, else null. */
+  payload: string | null
+  payloadBase64: string
+}
+
+export function adminClient(connection: Connection): AdminClient {
+  const session = connection.session!
+  return {
+    clientId: connection.clientId,
+    address: connection.remoteAddress ?? null,
+    listener: connection.listener.name,
+    protocolVersion: PROTOCOL_VERSION_NAMES[connection.protocolVersion]!,
+    username: connection.username ?? null,
+    certificateCN: certificateCommonName(connection.socket) ?? null,
+    keepalive: connection.keepalive,
+    connectedSince: connection.connectedSince,
+    subscriptions: Array.from(session.subscriptions.values(), ({ fullFilter, qos }) => ({ filter: fullFilter, qos })),
+    inflight: session.inflight.size,
+    queued: session.queued.messages
+  }
+}
+
+export function adminSession(session: Session): AdminSession {
+  return {
+    clientId: session.clientId,
+    connected: session.isConnected,
+    expiresAt: session.isConnected ? null : (session.expiresAt ?? null),
+    subscriptions: session.subscriptions.size,
+    queued: session.queued.messages
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export function adminRetained(message: Message): AdminRetained {
+  let text: string | null
+  try {
+    text = utf8.decode(message.payload)
+  } catch {
+    text = null
+  }
+  return {
+    topic: message.topic,
+    qos: message.qos,
+    size: message.payload.length,
+    payload: text,
+    payloadBase64: message.payload.toString('base64')
+  }
+}
