@@ -1,6 +1,9 @@
 import type { AddressInfo, Server } from 'node:net'
 import { type Logger, pino } from 'pino'
 import { type AuthHooks, allowAll } from './auth/hooks.js'
+import type { BridgeHost } from './bridge/bridge-host.js'
+import type { BridgeSettings } from './bridge/bridge-settings.js'
+import type { Bridges } from './bridge/bridges.js'
 import type { ClusterNode } from './cluster/cluster-node.js'
 import type { ClusterSeams } from './cluster/cluster-seams.js'
 import { Connection, type ConnectionHost } from './connection.js'
@@ -41,6 +44,8 @@ export interface BrokerDependencies {
    * LocalSessionRegistry without it.
    */
   sessions?: (parts: LocalSessionParts, cluster: ClusterSeams | undefined) => SessionRegistry
+  /** Links to remote brokers (bridge/), started after the restore; `node` names this broker in their loop check. */
+  bridges?: { settings: readonly BridgeSettings[]; node: string }
 }
 
 /**
@@ -73,6 +78,10 @@ export class Broker implements ConnectionHost {
   private readonly tlsListeners: Array<{ reload(): Promise<void> }> = []
   private readonly sys: SysTopics
   private readonly connectionRate: ConnectionRate
+  private readonly bridgeSettings: BrokerDependencies['bridges']
+  private readonly bridgeHost: BridgeHost
+  /** The running bridges, once the first `listen` has started them. */
+  bridges: Bridges | undefined
   private opened = false
   private closing = false
 
@@ -92,6 +101,15 @@ export class Broker implements ConnectionHost {
     const backPressure = new PublishBackPressure()
     const sessionParts: LocalSessionParts = { options: this.options, stats, store, backPressure, subscriptions, wills: this.publisher }
     this.sessions = dependencies.sessions?.(sessionParts, this.cluster) ?? new LocalSessionRegistry(sessionParts)
+    this.bridgeSettings = dependencies.bridges
+    this.bridgeHost = {
+      sessions: this.sessions,
+      subscriptions,
+      publisher: this.publisher,
+      durable: () => this.durable(),
+      logger: this.logger,
+      sysInterval: this.options.sysInterval
+    }
     this.protocolErrors = new ProtocolErrorLog(this.logger)
     this.packets = new PacketDispatcher({
       options: this.options,
@@ -128,6 +146,7 @@ export class Broker implements ConnectionHost {
       await this.restore()
       await this.cluster?.start()
       this.sys.start(this.options.sysInterval)
+      await this.startBridges()
     }
     const anonymousAllowed = listener.allowAnonymous ?? true
     if (listener.protocol === 'mqtts') {
@@ -165,6 +184,7 @@ export class Broker implements ConnectionHost {
     if (this.closing) return
     this.closing = true
     this.sys.stop()
+    await this.bridges?.stop()
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
     for (const connection of [...this.connections]) connection.disconnect(Reason.ServerShuttingDown, 'server shutting down')
     await Promise.all(closed)
@@ -203,6 +223,15 @@ export class Broker implements ConnectionHost {
     if (wasConnected) this.stats.clientsConnected--
     const session = connection.session
     if (session !== undefined) this.sessions.connectionClosed(session, connection, connection.sendsWill && !this.closing)
+  }
+
+  /** Loaded only when a bridge is configured, as the Redis store is: a broker without one never loads mqtt.js. */
+  private async startBridges(): Promise<void> {
+    const bridges = this.bridgeSettings
+    if (bridges === undefined || bridges.settings.length === 0) return
+    const { Bridges } = await import('./bridge/bridges.js')
+    this.bridges = new Bridges(this.bridgeHost, bridges.settings, bridges.node)
+    await this.bridges.start()
   }
 
   /** Brings back what the store kept: retained messages, and sessions waiting offline for their expiry. */

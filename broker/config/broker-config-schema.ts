@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { NODE_ID_PATTERN } from '../cluster/cluster-keys.js'
 import { type BrokerOptions, brokerOptionRanges, defaultBrokerOptions, sessionOwnerMismatchChoices } from '../options.js'
 import { parseRedisUrl, RedisUrlError } from '../store/redis-url.js'
+import { bridgeSchema } from './bridges.js'
 
 /**
  * The broker's configuration, as the YAML file spells it (snake_case keys). Every top-level key but
@@ -93,6 +94,8 @@ export const brokerConfigSchema = z.strictObject({
   /** The node's name in the cluster (default: host name and port); letters, digits and . _ - only. */
   node_id: z.string().regex(NODE_ID_PATTERN, 'a name of letters, digits, dots, dashes and underscores (at most 64)').optional(),
   listeners: z.array(listenerSchema).min(1).optional(),
+  /** Links to remote brokers and the topics they forward (config/bridges.ts). */
+  bridges: z.array(bridgeSchema).optional(),
   ...Object.fromEntries([...brokerOptionKeys].map(([configKey, optionKey]) => [configKey, optionSchema(optionKey)]))
 })
 

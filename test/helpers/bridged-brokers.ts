@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import type { Logger } from 'pino'
+import type { BridgeSettings, BridgeTopic } from '../../broker/bridge/bridge-settings.js'
+import { Broker } from '../../broker/broker.js'
+import type { BrokerOptions } from '../../broker/options.js'
+import type { Store } from '../../broker/store/store.js'
+import { freePort } from './free-port.js'
+import { sleep } from './silence.js'
+
+/** A bridge's settings with short back-off and no TLS; `topics` and the address are the test's. */
+export function bridgeSettings(
+  name: string,
+  address: string | string[],
+  topics: Array<Partial<BridgeTopic>>,
+  more: Partial<BridgeSettings> = {}
+): BridgeSettings {
+  return {
+    name,
+    addresses: typeof address === 'string' ? [address] : address,
+    protocolVersion: 5,
+    clientId: `bridge-${name}-${process.pid}`,
+    cleanStart: false,
+    username: undefined,
+    password: undefined,
+    tls: { ca: undefined, cert: undefined, key: undefined, insecure: false },
+    keepalive: 30,
+    restartDelay: 0.1,
+    restartDelayMax: 0.3,
+    queueMaxMessages: 100_000,
+    queueMaxBytes: 64 * 1024 * 1024,
+    topics: topics.map((topic) => ({ pattern: '#', direction: 'both', qos: 1, localPrefix: '', remotePrefix: '', ...topic })),
+    ...more
+  }
+}
+
+export interface BridgedBroker {
+  broker: Broker
+  port: number
+  url: string
+}
+
+/** An in-process broker on a free loopback port with `bridges`, closed after the test. */
+export async function startBridgedBroker(
+  t: TestContext,
+  bridges: BridgeSettings[],
+  node: string,
+  options: { broker?: Partial<BrokerOptions>; store?: Store; logger?: Logger } = {}
+): Promise<BridgedBroker> {
+  const broker = new Broker(options.broker ?? {}, { store: options.store, logger: options.logger, bridges: { settings: bridges, node } })
+  const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
+  t.after(() => broker.close())
+  return { broker, port, url: `mqtt://127.0.0.1:${port}` }
+}
+
+/** Waits until `check` holds, polling; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
+    await sleep(20)
+  }
+}
+
+/** Waits until the bridge `name` of `broker` has its link up (or down, with `connected` false). */
+export async function untilBridge(broker: Broker, name: string, connected = true, timeoutMs = 5000): Promise<void> {
+  await until(
+    `bridge ${name} ${connected ? 'connected' : 'disconnected'}`,
+    () => broker.bridges?.states().get(name)?.connected === connected,
+    timeoutMs
+  )
+}
+
+/** Debian's Mosquitto on a fixed port, which can be stopped and started again there (a remote that goes away). */
+export class MosquittoProcess {
+  private child: ChildProcess | undefined
+  private output = ''
+  private readonly dir: string
+
+  private constructor(
+    readonly port: number,
+    private readonly config: string
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'thermopost-bridge-mosquitto-'))
+  }
+
+  /** Starts it with `extraConfig` lines after its listener; stopped and its files removed after the test. */
+  static async start(t: TestContext, extraConfig: string[] = []): Promise<MosquittoProcess> {
+    const port = await freePort()
+    const mosquitto = new MosquittoProcess(port, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...extraConfig].join('\n'))
+    t.after(async () => {
+      await mosquitto.stop()
+      rmSync(mosquitto.dir, { recursive: true, force: true })
+    })
+    await mosquitto.run()
+    return mosquitto
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`
+  }
+
+  get log(): string {
+    return this.output
+  }
+
+  async run(): Promise<void> {
+    const file = join(this.dir, 'mosquitto.conf')
+    writeFileSync(file, `${this.config}\n`)
+    const child = spawn('/usr/sbin/mosquitto', ['-c', file, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = child
+    child.stdout!.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString()
+    })
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString()
+    })
+    const deadline = Date.now() + 5000
+    while (!(await accepts(this.port))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mosquitto did not start:\n${this.output}`)
+      await sleep(50)
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child
+    this.child = undefined
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const gone = new Promise<void>((resolve) => child.once('close', () => resolve()))
+    child.kill('SIGTERM')
+    await gone
+  }
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return await new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
