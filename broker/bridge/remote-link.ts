@@ -53,6 +53,9 @@ export class RemoteLink {
   private attempt(): void {
     const address = this.settings.addresses[this.addressIndex]!
     const client = mqtt.connect(address, this.clientOptions())
+    // mqtt.js takes customHandleAcks only for 5.0 and acknowledges a 3.1.1 PUBLISH at once, before it is stored
+    // here; its handler of incoming PUBLISHes asks the option whatever the version, so it is set after the fact.
+    client.options.customHandleAcks = this.handlers.acknowledge
     this.client = client
     let wasConnected = false
     let failure: string | undefined
@@ -109,8 +112,7 @@ export class RemoteLink {
       ca: settings.tls.ca,
       cert: settings.tls.cert,
       key: settings.tls.key,
-      rejectUnauthorized: !settings.tls.insecure,
-      customHandleAcks: this.handlers.acknowledge
+      rejectUnauthorized: !settings.tls.insecure
     }
   }
 }

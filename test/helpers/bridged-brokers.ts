@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -79,19 +79,26 @@ export async function untilBridge(broker: Broker, name: string, connected = true
 export class MosquittoProcess {
   private child: ChildProcess | undefined
   private output = ''
-  private readonly dir: string
-
   private constructor(
     readonly port: number,
+    private readonly dir: string,
     private readonly config: string
-  ) {
-    this.dir = mkdtempSync(join(tmpdir(), 'thermopost-bridge-mosquitto-'))
-  }
+  ) {}
 
-  /** Starts it with `extraConfig` lines after its listener; stopped and its files removed after the test. */
-  static async start(t: TestContext, extraConfig: string[] = []): Promise<MosquittoProcess> {
+  /**
+   * Starts it with `extraConfig` lines after its listener (with `persistent`, its database is kept in a directory of
+   * its own, across `stop` and `run`); stopped and its files removed after the test.
+   */
+  static async start(t: TestContext, extraConfig: string[] = [], options: { persistent?: boolean } = {}): Promise<MosquittoProcess> {
     const port = await freePort()
-    const mosquitto = new MosquittoProcess(port, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...extraConfig].join('\n'))
+    const dir = mkdtempSync(join(tmpdir(), 'thermopost-bridge-mosquitto-'))
+    const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...extraConfig]
+    if (options.persistent === true) {
+      // Started as root, Mosquitto drops to its own user, which must be able to write its database here.
+      chmodSync(dir, 0o777)
+      lines.push(`persistence_location ${dir}/`)
+    }
+    const mosquitto = new MosquittoProcess(port, dir, lines.join('\n'))
     t.after(async () => {
       await mosquitto.stop()
       rmSync(mosquitto.dir, { recursive: true, force: true })
