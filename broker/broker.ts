@@ -80,8 +80,7 @@ export class Broker implements ConnectionHost {
   private readonly connectionRate: ConnectionRate
   private readonly bridgeSettings: BrokerDependencies['bridges']
   private readonly bridgeHost: BridgeHost
-  /** The running bridges, once the first `listen` has started them. */
-  bridges: Bridges | undefined
+  private runningBridges: Bridges | undefined
   private opened = false
   private closing = false
 
@@ -130,6 +129,11 @@ export class Broker implements ConnectionHost {
       publisher: this.publisher,
       store
     })
+  }
+
+  /** The running bridges, once the first `listen` has started them. */
+  get bridges(): Bridges | undefined {
+    return this.runningBridges
   }
 
   get sessionCount(): number {
@@ -184,7 +188,7 @@ export class Broker implements ConnectionHost {
     if (this.closing) return
     this.closing = true
     this.sys.stop()
-    await this.bridges?.stop()
+    await this.runningBridges?.stop()
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
     for (const connection of [...this.connections]) connection.disconnect(Reason.ServerShuttingDown, 'server shutting down')
     await Promise.all(closed)
@@ -230,8 +234,8 @@ export class Broker implements ConnectionHost {
     const bridges = this.bridgeSettings
     if (bridges === undefined || bridges.settings.length === 0) return
     const { Bridges } = await import('./bridge/bridges.js')
-    this.bridges = new Bridges(this.bridgeHost, bridges.settings, bridges.node)
-    await this.bridges.start()
+    this.runningBridges = new Bridges(this.bridgeHost, bridges.settings, bridges.node)
+    await this.runningBridges.start()
   }
 
   /** Brings back what the store kept: retained messages, and sessions waiting offline for their expiry. */

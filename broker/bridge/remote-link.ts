@@ -47,7 +47,8 @@ export class RemoteLink {
     clearTimeout(this.timer)
     const client = this.client
     this.client = undefined
-    if (client !== undefined) await new Promise<void>((resolve) => client.end(false, {}, () => resolve()))
+    // Without waiting for what is in flight: the bridge's session keeps it and sends it again next time.
+    if (client !== undefined) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()))
   }
 
   private attempt(): void {

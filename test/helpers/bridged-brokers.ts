@@ -4,12 +4,14 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import type { Logger } from 'pino'
+import mqtt from 'mqtt'
+import { type Logger, pino } from 'pino'
 import type { BridgeSettings, BridgeTopic } from '../../broker/bridge/bridge-settings.js'
 import { Broker } from '../../broker/broker.js'
 import type { BrokerOptions } from '../../broker/options.js'
 import type { Store } from '../../broker/store/store.js'
 import { freePort } from './free-port.js'
+import { endQuietly, mqttClient } from './session-clients.js'
 import { sleep } from './silence.js'
 
 /** A bridge's settings with short back-off and no TLS; `topics` and the address are the test's. */
@@ -152,4 +154,32 @@ async function accepts(port: number): Promise<boolean> {
     })
     socket.once('error', () => resolve(false))
   })
+}
+
+/**
+ * A QoS 1 subscriber to `filter` at a remote that keeps its session (a persistent Mosquitto) across restarts:
+ * subscribed now, offline until `collect` connects it again; `collect` resolves the payloads as they arrive,
+ * in order, listening from before CONNACK, since the remote sends what it queued right behind it.
+ */
+export async function subscribeForLater(t: TestContext, url: string, filter: string): Promise<{ collect(): string[] }> {
+  const clientId = `later-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  const first = await mqttClient(t, url, { protocolVersion: 4, clientId, clean: false })
+  await first.subscribeAsync(filter, { qos: 1 })
+  await first.endAsync()
+  return {
+    collect: () => {
+      const watcher = mqtt.connect(url, { protocolVersion: 4, clientId, clean: false, reconnectPeriod: 0 })
+      t.after(() => endQuietly(watcher))
+      const received: string[] = []
+      watcher.on('message', (_topic, payload) => received.push(payload.toString()))
+      return received
+    }
+  }
+}
+
+/** A logger whose lines the test reads: their messages, in order. */
+export function capturedLog(): { logger: Logger; lines: string[] } {
+  const lines: string[] = []
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push((JSON.parse(line) as { msg: string }).msg) })
+  return { logger, lines }
 }

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import mqtt from 'mqtt'
 import { MemoryStore } from '../../../broker/store/memory.js'
-import { bridgeSettings, MosquittoProcess, startBridgedBroker, until, untilBridge } from '../../helpers/bridged-brokers.js'
-import { endQuietly, mqttClient } from '../../helpers/session-clients.js'
+import {
+  bridgeSettings,
+  MosquittoProcess,
+  startBridgedBroker,
+  subscribeForLater,
+  until,
+  untilBridge
+} from '../../helpers/bridged-brokers.js'
+import { mqttClient } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
 
 /** A memory store whose commits wait until the test opens the gate: an acknowledgement that waits for it shows. */
@@ -50,10 +56,7 @@ test('the remote stopped while a publisher sends QoS 1: every acknowledged messa
   )
   await untilBridge(site.broker, 'cloud')
   // A subscriber at the remote with a session Mosquitto keeps across its restart.
-  const watcherId = `watcher-${process.pid}`
-  const first = await mqttClient(t, mosquitto.url, { protocolVersion: 4, clientId: watcherId, clean: false })
-  await first.subscribeAsync('readings/#', { qos: 1 })
-  await first.endAsync()
+  const watcher = await subscribeForLater(t, mosquitto.url, 'readings/#')
   const sensor = await mqttClient(t, site.url)
   let acknowledged = 0
   for (let i = 0; i < 20; i++) {
@@ -65,11 +68,7 @@ test('the remote stopped while a publisher sends QoS 1: every acknowledged messa
     await sensor.publishAsync(`readings/t${i % 3}`, String(i), { qos: 1 })
     acknowledged++
   }
-  // Listening before CONNACK: Mosquitto sends what it queued right behind it.
-  const watcher = mqtt.connect(mosquitto.url, { protocolVersion: 4, clientId: watcherId, clean: false, reconnectPeriod: 0 })
-  t.after(() => endQuietly(watcher))
-  const received: string[] = []
-  watcher.on('message', (_topic, payload) => received.push(payload.toString()))
+  const received = watcher.collect()
   await until('every acknowledged message at the remote', () => received.length >= acknowledged, 10_000).catch((error) => {
     throw new Error(`${error.message}: ${received.join(' ')}\n${mosquitto.log}`)
   })

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import mqtt from 'mqtt'
-import { MosquittoProcess, until } from '../../helpers/bridged-brokers.js'
+import { MosquittoProcess, subscribeForLater, until } from '../../helpers/bridged-brokers.js'
 import { BrokerProcess, tempDir } from '../../helpers/crash-broker.js'
 import { endQuietly, mqttClient } from '../../helpers/session-clients.js'
 
@@ -12,10 +11,7 @@ import { endQuietly, mqttClient } from '../../helpers/session-clients.js'
 
 test('the site broker killed with SIGKILL while the link is down and restarted: every acknowledged message reaches the remote', async (t) => {
   const mosquitto = await MosquittoProcess.start(t, ['persistence true', 'autosave_interval 0'], { persistent: true })
-  const watcherId = `crash-watcher-${process.pid}`
-  const first = await mqttClient(t, mosquitto.url, { protocolVersion: 4, clientId: watcherId, clean: false })
-  await first.subscribeAsync('readings/#', { qos: 1 })
-  await first.endAsync()
+  const watcher = await subscribeForLater(t, mosquitto.url, 'readings/#')
   await mosquitto.stop()
 
   const dataDir = tempDir(t, 'thermopost-bridge-crash-')
@@ -47,11 +43,7 @@ test('the site broker killed with SIGKILL while the link is down and restarted: 
   const restarted = await BrokerProcess.restart({ ...args, port: site.port })
   t.after(() => restarted.kill())
   await mosquitto.run()
-  // Listening before CONNACK: Mosquitto sends what it queued right behind it.
-  const watcher = mqtt.connect(mosquitto.url, { protocolVersion: 4, clientId: watcherId, clean: false, reconnectPeriod: 0 })
-  t.after(() => endQuietly(watcher))
-  const received: string[] = []
-  watcher.on('message', (_topic, payload) => received.push(payload.toString()))
+  const received = watcher.collect()
   await until('every acknowledged message at the remote', () => received.length >= count, 15_000).catch((error: Error) => {
     throw new Error(`${error.message}: got ${received.join(' ')}\n${restarted.output()}`)
   })

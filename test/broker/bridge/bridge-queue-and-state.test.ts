@@ -1,24 +1,26 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import mqtt from 'mqtt'
-import { type Logger, pino } from 'pino'
-import { bridgeSettings, MosquittoProcess, startBridgedBroker, until, untilBridge } from '../../helpers/bridged-brokers.js'
+import {
+  bridgeSettings,
+  capturedLog,
+  MosquittoProcess,
+  startBridgedBroker,
+  subscribeForLater,
+  until,
+  untilBridge
+} from '../../helpers/bridged-brokers.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
-import { endQuietly, mqttClient } from '../../helpers/session-clients.js'
+import { mqttClient } from '../../helpers/session-clients.js'
 
 // What waits for a remote that is away is bounded by the bridge's queue limits, and what is dropped is counted
 // and logged; $SYS/broker/bridges/<name>/ tells the link's state, the queue depth and the counters.
 
 test('past queue_max_messages the oldest waiting messages are dropped, counted and logged; the newest reach the remote', async (t) => {
   const mosquitto = await MosquittoProcess.start(t, ['persistence true', 'autosave_interval 0'], { persistent: true })
-  const watcherId = `queue-watcher-${process.pid}`
-  const first = await mqttClient(t, mosquitto.url, { protocolVersion: 4, clientId: watcherId, clean: false })
-  await first.subscribeAsync('readings/#', { qos: 1 })
-  await first.endAsync()
+  const watcher = await subscribeForLater(t, mosquitto.url, 'readings/#')
   await mosquitto.stop()
 
-  const lines: string[] = []
-  const logger: Logger = pino({ level: 'info' }, { write: (line: string) => lines.push((JSON.parse(line) as { msg: string }).msg) })
+  const { logger, lines } = capturedLog()
   const settings = bridgeSettings('cloud', mosquitto.url, [{ pattern: 'readings/#', direction: 'out' }], { queueMaxMessages: 5 })
   const site = await startBridgedBroker(t, [settings], 'site', { logger })
   const sensor = await mqttClient(t, site.url)
@@ -31,10 +33,7 @@ test('past queue_max_messages the oldest waiting messages are dropped, counted a
   )
 
   await mosquitto.run()
-  const watcher = mqtt.connect(mosquitto.url, { protocolVersion: 4, clientId: watcherId, clean: false, reconnectPeriod: 0 })
-  t.after(() => endQuietly(watcher))
-  const received: string[] = []
-  watcher.on('message', (_topic, payload) => received.push(payload.toString()))
+  const received = watcher.collect()
   await until('the five newest at the remote', () => received.length >= 5, 10_000)
   await new Promise((resolve) => setTimeout(resolve, 300))
   assert.deepEqual(received, ['7', '8', '9', '10', '11'])

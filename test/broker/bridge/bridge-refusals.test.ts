@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { type Logger, pino } from 'pino'
 import { allowAll } from '../../../broker/auth/hooks.js'
 import { Broker } from '../../../broker/broker.js'
 import { Reason } from '../../../broker/protocol/reason-codes.js'
-import { bridgeSettings, startBridgedBroker, until, untilBridge } from '../../helpers/bridged-brokers.js'
+import { bridgeSettings, capturedLog, startBridgedBroker, until, untilBridge } from '../../helpers/bridged-brokers.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 import { startTlsBroker } from '../../helpers/tls-broker.js'
@@ -18,13 +17,6 @@ before(() => {
   pki = makeTestPki()
 })
 after(() => pki.remove())
-
-/** A logger whose lines the test reads: their messages, in order. */
-function capturedLog(): { logger: Logger; lines: string[] } {
-  const lines: string[] = []
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push((JSON.parse(line) as { msg: string }).msg) })
-  return { logger, lines }
-}
 
 test('a remote that refuses the login: a clear log line on each attempt, and the bridge gets in once it is let in', async (t) => {
   let refusing = true
