@@ -92,12 +92,15 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const { cluster, problems: clusterProblems } = resolveCluster(config, listeners[0]?.spec.port ?? 0)
   problems.push(...clusterProblems)
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-')
-  const resolvedBridges = resolveBridges(config.bridges, cluster?.nodeId ?? host)
+  const resolvedBridges = resolveBridges(config.bridges, host)
   problems.push(...resolvedBridges.problems)
+  // Every node would open the same bridge sessions and take them from one another.
+  if (cluster !== undefined && resolvedBridges.bridges.length > 0)
+    problems.push({ path: ['bridges'], message: 'cannot be used on a cluster node yet' })
   if (problems.length > 0) throw read.problems(problems)
   // Names this broker in the loop check of what its bridges forward: two brokers on one host differ by port.
   const firstPort = listeners[0]?.spec.port ?? 0
-  const bridges = { settings: resolvedBridges.bridges, node: cluster?.nodeId ?? `${host}-${firstPort === 0 ? process.pid : firstPort}` }
+  const bridges = { settings: resolvedBridges.bridges, node: `${host}-${firstPort === 0 ? process.pid : firstPort}` }
   for (const { spec } of listeners) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
     if ('tls' in spec) await readTlsContext(spec.tls).catch(asCommandError)

@@ -57,8 +57,8 @@ export const bridgeDefaults = {
 } as const
 
 /**
- * The bridges a config asks for, with every mistake found named by its key. `nodeName` (the cluster node id, or
- * the host name) makes the default client id at the remote: `<nodeName>-<bridge name>`.
+ * The bridges a config asks for, with every mistake found named by its key. `nodeName` (the host name) makes the
+ * default client id at the remote: `<nodeName>-<bridge name>`.
  */
 export function resolveBridges(
   entries: readonly BridgeConfig[] | undefined,
