@@ -7,7 +7,7 @@ import { bridgedTopicOf, toRemoteTopic } from './topic-mapping.js'
 
 /** What the out direction hears from its link. */
 export interface OutLinkEvents {
-  /** The remote acknowledged the message the session sent as `packetId` (0 for QoS 0: written). */
+  /** The remote acknowledged the message the session sent as `packetId` (0 for QoS 0: handed to the socket). */
   forwarded(packetId: number, remoteTopic: string, payload: Buffer): void
   /** The remote refused it (5.0 PUBACK / PUBREC reason code of 0x80 or more): it is done, and dropped. */
   refused(packetId: number, remoteTopic: string, error: Error): void
@@ -24,9 +24,6 @@ interface Carried extends EncodedPublish {
 }
 
 const NOTHING = Buffer.alloc(0)
-
-/** Bytes mqtt.js may hold unwritten before QoS 0 messages are dropped instead of piling up. */
-const CONGESTED_BYTES = 1024 * 1024
 
 /**
  * The out direction's session sees the remote through this link, as a client's session sees its connection: each
@@ -52,8 +49,9 @@ export class OutLink implements SessionLink {
     return this.open
   }
 
+  /** QoS 0 messages are dropped once as many bytes wait unwritten as the bridge's queue may hold (as for a client). */
   get isCongested(): boolean {
-    return !this.client.connected || (this.client.stream?.writableLength ?? 0) > CONGESTED_BYTES
+    return !this.client.connected || (this.client.stream?.writableLength ?? 0) > this.settings.queueMaxBytes
   }
 
   /** The connection is gone: acknowledgements that still arrive through it no longer count. */
@@ -71,6 +69,13 @@ export class OutLink implements SessionLink {
     const { message } = delivery
     const topic = this.topicOf(delivery)
     this.events.sending(topic, message.payload)
+    if (delivery.qos === 0) {
+      // No callback: mqtt.js would wait for 'drain' with one listener per QoS 0 message behind a full socket, and
+      // thousands of them cost more than the messages.
+      this.client.publish(topic, message.payload, this.optionsOf(delivery, dup))
+      this.events.forwarded(0, topic, message.payload)
+      return
+    }
     this.client.publish(topic, message.payload, this.optionsOf(delivery, dup), (error) => {
       if (!this.open) return // the session sends it again on the next connection
       if (error !== undefined && error !== null) this.events.refused(packetId, topic, error)
