@@ -35,6 +35,7 @@ const NOTHING = Buffer.alloc(0)
 export class OutLink implements SessionLink {
   readonly protocolVersion = 5
   private open = true
+  private corked = false
 
   constructor(
     private readonly client: MqttClient,
@@ -69,6 +70,7 @@ export class OutLink implements SessionLink {
     const { message } = delivery
     const topic = this.topicOf(delivery)
     this.events.sending(topic, message.payload)
+    this.corkForThisTurn()
     if (delivery.qos === 0) {
       // No callback: mqtt.js would wait for 'drain' with one listener per QoS 0 message behind a full socket, and
       // thousands of them cost more than the messages.
@@ -92,6 +94,21 @@ export class OutLink implements SessionLink {
   disconnect(): void {
     this.open = false
     this.client.end(true)
+  }
+
+  /**
+   * Holds what is written in this turn of the event loop for one write: mqtt.js writes each PUBLISH in several
+   * pieces, and the session sends one message per PUBACK, PUBACKs arriving in a batch being handled one by one.
+   */
+  private corkForThisTurn(): void {
+    const stream = this.client.stream
+    if (this.corked || stream === undefined) return
+    this.corked = true
+    stream.cork()
+    setImmediate(() => {
+      this.corked = false
+      stream.uncork()
+    })
   }
 
   private topicOf(delivery: Delivery): string {
