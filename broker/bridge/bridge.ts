@@ -38,7 +38,7 @@ export class Bridge {
         this.outbound.detach()
         this.state.setConnected(false)
       },
-      acknowledge: (_topic, _payload, packet: IPublishPacket, done) => this.inbound.acknowledge(packet, (code) => done(code))
+      acknowledge: (_topic, _payload, packet: IPublishPacket, done) => this.inbound.acknowledge(packet, done)
     })
   }
 

@@ -54,13 +54,15 @@ export class Inbound {
     if (packet.qos === 0) this.publishLocally(packet)
   }
 
-  /** A QoS 1/2 message from the remote (mqtt.js customHandleAcks): acknowledged once it is durable here. */
-  acknowledge(packet: IPublishPacket, acknowledged: (code: number) => void): void {
+  /**
+   * A QoS 1/2 message from the remote (mqtt.js customHandleAcks): acknowledged once it is durable here. When the
+   * store fails it is not acknowledged and the link is dropped (remote-link.ts), so the remote sends it again.
+   */
+  acknowledge(packet: IPublishPacket, acknowledged: (outcome: number | Error) => void): void {
     this.publishLocally(packet)
     this.host.durable().then(
       () => acknowledged(SUCCESS),
-      // No acknowledgement: the remote sends it again on the next connection.
-      (error: unknown) => this.host.logger.error({ bridge: this.settings.name, err: error }, `bridge ${this.settings.name}: store failed`)
+      (error: unknown) => acknowledged(new Error(`the store failed, so the message was not acknowledged: ${String(error)}`))
     )
   }
 

@@ -68,6 +68,8 @@ export class RemoteLink {
     })
     client.on('error', (error) => {
       failure ??= describeFailure(error, this.settings.tls.insecure)
+      // After CONNACK an error (a message we could not store) ends the connection: what is unacknowledged comes again.
+      if (wasConnected) client.end(true)
     })
     client.once('close', () => {
       if (this.client !== client) return // stopped, or an attempt that was given up
