@@ -7,6 +7,7 @@ import { EchoFilter } from './echo-filter.js'
 import { Inbound } from './inbound.js'
 import { Outbound } from './outbound.js'
 import { RemoteLink } from './remote-link.js'
+import type { SessionPacketIds } from './session-packet-ids.js'
 
 /** How long a message sent to a 3.1.1 remote counts as ours when it comes back (echo-filter.ts). */
 const ECHO_WINDOW_MS = 30_000
@@ -33,7 +34,7 @@ export class Bridge {
     this.outbound = new Outbound(host, settings, node, this.state, echoes)
     this.inbound = new Inbound(host, settings, this.outbound.clientId, this.state, echoes)
     this.link = new RemoteLink(settings, host.logger, {
-      connected: (client, connack) => this.connected(client, connack),
+      connected: (client, connack, packetIds) => this.connected(client, connack, packetIds),
       disconnected: () => {
         this.outbound.detach()
         this.state.setConnected(false)
@@ -55,12 +56,18 @@ export class Bridge {
     this.state.setConnected(false)
   }
 
-  private connected(client: MqttClient, connack: IConnackPacket): void {
+  /** The SUBSCRIBE goes first and alone: until its SUBACK no PUBLISH may take its packet id (session-packet-ids.ts). */
+  private connected(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds): void {
     client.on('message', (_topic, _payload, packet) => this.inbound.received(packet))
-    this.inbound.subscribe(client)
     this.state.setConnected(true)
-    this.outbound.attach(client, connack).catch((error: unknown) => {
-      this.host.logger.error({ bridge: this.settings.name, err: error }, `bridge ${this.settings.name}: the out direction failed to start`)
-    })
+    this.inbound
+      .subscribe(client)
+      .then(() => this.outbound.attach(client, connack, packetIds))
+      .catch((error: unknown) => {
+        this.host.logger.error(
+          { bridge: this.settings.name, err: error },
+          `bridge ${this.settings.name}: the out direction failed to start`
+        )
+      })
   }
 }

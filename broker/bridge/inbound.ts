@@ -30,8 +30,11 @@ export class Inbound {
     return this.settings.topics.some((topic) => topic.direction !== 'out')
   }
 
-  /** Subscribes on the remote (again on each connection: a remote may have lost our session). */
-  subscribe(client: MqttClient): void {
+  /**
+   * Subscribes on the remote (again on each connection: a remote may have lost our session); resolves on the SUBACK,
+   * at once when there is nothing to subscribe to.
+   */
+  async subscribe(client: MqttClient): Promise<void> {
     const v5 = this.settings.protocolVersion === 5
     const filters: Record<string, { qos: QoS; nl?: boolean; rap?: boolean; rh?: number }> = {}
     for (const topic of this.settings.topics) {
@@ -39,13 +42,16 @@ export class Inbound {
       filters[remoteFilter(topic)] = v5 ? { qos: topic.qos, nl: true, rap: true, rh: 0 } : { qos: topic.qos }
     }
     if (Object.keys(filters).length === 0) return
-    client.subscribe(filters, (error, granted) => {
-      const refused = (granted ?? []).filter((grant) => grant.qos >= 0x80)
-      if (error === null && refused.length === 0) return
-      this.host.logger.error(
-        { bridge: this.settings.name, refused: refused.map((grant) => grant.topic), error: error?.message },
-        `bridge ${this.settings.name}: the remote refused the subscription to ${refused.map((grant) => grant.topic).join(', ') || Object.keys(filters).join(', ')}`
-      )
+    await new Promise<void>((resolve) => {
+      client.subscribe(filters, (error, granted) => {
+        resolve()
+        const refused = (granted ?? []).filter((grant) => grant.qos >= 0x80)
+        if (error === null && refused.length === 0) return
+        this.host.logger.error(
+          { bridge: this.settings.name, refused: refused.map((grant) => grant.topic), error: error?.message },
+          `bridge ${this.settings.name}: the remote refused the subscription to ${refused.map((grant) => grant.topic).join(', ') || Object.keys(filters).join(', ')}`
+        )
+      })
     })
   }
 

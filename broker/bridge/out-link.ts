@@ -3,6 +3,7 @@ import { type Delivery, type EncodedPublish, remainingExpiry } from '../message.
 import type { SessionLink } from '../session/session.js'
 import { withBridgePath } from './bridge-path.js'
 import type { BridgeSettings } from './bridge-settings.js'
+import type { SessionPacketIds } from './session-packet-ids.js'
 import { bridgedTopicOf, toRemoteTopic } from './topic-mapping.js'
 
 /** What the out direction hears from its link. */
@@ -27,10 +28,11 @@ const NOTHING = Buffer.alloc(0)
 
 /**
  * The out direction's session sees the remote through this link, as a client's session sees its connection: each
- * delivery becomes an mqtt.js PUBLISH to the remote, its topic mapped by the bridged topic it matched, and the
- * session hears the remote's PUBACK (QoS 1) or PUBCOMP (QoS 2) as the client's. mqtt.js runs the QoS 2 exchange
- * itself, so the session's record stays at 'publish' until it completes; after a lost link the session resends
- * it, and the remote may then receive a QoS 2 message twice (a new mqtt.js client does not reuse the packet id).
+ * delivery becomes an mqtt.js PUBLISH to the remote, with the session's packet id, its topic mapped by the bridged
+ * topic it matched, and the session hears the remote's PUBACK (QoS 1) or PUBCOMP (QoS 2) as the client's. mqtt.js
+ * runs the QoS 2 exchange itself, so the session's record stays at 'publish' until it completes; after a lost link
+ * the session sends it again with DUP and the same id, which a remote that kept our session answers with PUBREC
+ * without delivering it twice.
  */
 export class OutLink implements SessionLink {
   readonly protocolVersion = 5
@@ -39,6 +41,7 @@ export class OutLink implements SessionLink {
 
   constructor(
     private readonly client: MqttClient,
+    private readonly packetIds: SessionPacketIds,
     private readonly settings: BridgeSettings,
     /** This broker's node name, added to the bridge path of every message forwarded (5.0). */
     private readonly node: string,
@@ -78,6 +81,7 @@ export class OutLink implements SessionLink {
       this.events.forwarded(0, topic, message.payload)
       return
     }
+    this.packetIds.use(packetId)
     this.client.publish(topic, message.payload, this.optionsOf(delivery, dup), (error) => {
       if (!this.open) return // the session sends it again on the next connection
       if (error !== undefined && error !== null) this.events.refused(packetId, topic, error)
