@@ -62,7 +62,8 @@ export class Bridge {
     this.state.setConnected(true)
     this.inbound
       .subscribe(client)
-      .then(() => this.outbound.attach(client, connack, packetIds))
+      // The link may have gone while the SUBACK was awaited: then there is nothing to attach to.
+      .then(() => (client.connected ? this.outbound.attach(client, connack, packetIds) : undefined))
       .catch((error: unknown) => {
         this.host.logger.error(
           { bridge: this.settings.name, err: error },
