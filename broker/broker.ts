@@ -1,6 +1,9 @@
 import type { AddressInfo, Server } from 'node:net'
 import { type Logger, pino } from 'pino'
 import { type AuthHooks, allowAll } from './auth/hooks.js'
+import type { BridgeHost } from './bridge/bridge-host.js'
+import type { BridgeSettings } from './bridge/bridge-settings.js'
+import type { Bridges } from './bridge/bridges.js'
 import type { ClusterNode } from './cluster/cluster-node.js'
 import type { ClusterSeams } from './cluster/cluster-seams.js'
 import { Connection, type ConnectionHost } from './connection.js'
@@ -42,6 +45,8 @@ export interface BrokerDependencies {
    * LocalSessionRegistry without it.
    */
   sessions?: (parts: LocalSessionParts, cluster: ClusterSeams | undefined) => SessionRegistry
+  /** Links to remote brokers (bridge/), started after the restore; `node` names this broker in their loop check. */
+  bridges?: { settings: readonly BridgeSettings[]; node: string }
 }
 
 /**
@@ -74,6 +79,9 @@ export class Broker implements ConnectionHost {
   private readonly tlsListeners: Array<{ reload(): Promise<void> }> = []
   private readonly sys: SysTopics
   private readonly connectionRate: ConnectionRate
+  private readonly bridgeSettings: BrokerDependencies['bridges']
+  private readonly bridgeHost: BridgeHost
+  private runningBridges: Bridges | undefined
   private opened = false
   private closing = false
 
@@ -96,6 +104,15 @@ export class Broker implements ConnectionHost {
     const backPressure = new PublishBackPressure()
     const sessionParts: LocalSessionParts = { options: this.options, stats, store, backPressure, subscriptions, wills: this.publisher }
     this.sessions = dependencies.sessions?.(sessionParts, this.cluster) ?? new LocalSessionRegistry(sessionParts)
+    this.bridgeSettings = dependencies.bridges
+    this.bridgeHost = {
+      sessions: this.sessions,
+      subscriptions,
+      publisher: this.publisher,
+      durable: () => this.durable(),
+      logger: this.logger,
+      sysInterval: this.options.sysInterval
+    }
     this.protocolErrors = new ProtocolErrorLog(this.logger)
     this.packets = new PacketDispatcher({
       options: this.options,
@@ -117,6 +134,11 @@ export class Broker implements ConnectionHost {
       store,
       backlog: () => this.backlog()
     })
+  }
+
+  /** The running bridges, once the first `listen` has started them. */
+  get bridges(): Bridges | undefined {
+    return this.runningBridges
   }
 
   get sessionCount(): number {
@@ -176,6 +198,7 @@ export class Broker implements ConnectionHost {
       await this.restore()
       await this.cluster?.start()
       this.sys.start(this.options.sysInterval)
+      await this.startBridges()
     }
     const protocol = listener.protocol ?? 'mqtt'
     // Named once the port is bound (port 0 picks one); no connection is accepted before.
@@ -221,6 +244,7 @@ export class Broker implements ConnectionHost {
     if (this.closing) return
     this.closing = true
     this.sys.stop()
+    await this.runningBridges?.stop()
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
     for (const connection of [...this.connections]) connection.disconnect(Reason.ServerShuttingDown, 'server shutting down')
     await Promise.all(closed)
@@ -264,6 +288,15 @@ export class Broker implements ConnectionHost {
     const willOnShutdown = this.cluster !== undefined
     if (session !== undefined)
       this.sessions.connectionClosed(session, connection, connection.sendsWill && (!this.closing || willOnShutdown))
+  }
+
+  /** Loaded only when a bridge is configured, as the Redis store is: a broker without one never loads mqtt.js. */
+  private async startBridges(): Promise<void> {
+    const bridges = this.bridgeSettings
+    if (bridges === undefined || bridges.settings.length === 0) return
+    const { Bridges } = await import('./bridge/bridges.js')
+    this.runningBridges = new Bridges(this.bridgeHost, bridges.settings, bridges.node)
+    await this.runningBridges.start()
   }
 
   /** Brings back what the store kept: retained messages, and sessions waiting offline for their expiry. */

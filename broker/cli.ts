@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { closeOnSignals } from '../common/close-on-signals.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
@@ -11,8 +12,10 @@ import { AclParseError } from './auth/acl.js'
 import { configureAuth } from './auth/configure-auth.js'
 import type { AuthHooks } from './auth/hooks.js'
 import { PasswordFileError } from './auth/passwords.js'
+import type { BridgeSettings } from './bridge/bridge-settings.js'
 import { Broker } from './broker.js'
 import type { ClusterBrokerParts } from './cluster/cluster-broker-parts.js'
+import { resolveBridges } from './config/bridges.js'
 import { brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
 import { resolveCluster } from './config/cluster.js'
 import { type ResolvedListener, resolveListeners } from './config/listeners.js'
@@ -104,7 +107,16 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const { listeners, problems } = resolveListeners(config, fromConfigFile)
   const { cluster, problems: clusterProblems } = resolveCluster(config, listeners[0]?.spec.port ?? 0)
   problems.push(...clusterProblems)
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-')
+  const resolvedBridges = resolveBridges(config.bridges, host)
+  problems.push(...resolvedBridges.problems)
+  // Every node would open the same bridge sessions and take them from one another.
+  if (cluster !== undefined && resolvedBridges.bridges.length > 0)
+    problems.push({ path: ['bridges'], message: 'cannot be used on a cluster node yet' })
   if (problems.length > 0) throw read.problems(problems)
+  // Names this broker in the loop check of what its bridges forward: two brokers on one host differ by port.
+  const firstPort = listeners[0]?.spec.port ?? 0
+  const bridges = { settings: resolvedBridges.bridges, node: `${host}-${firstPort === 0 ? process.pid : firstPort}` }
   for (const { spec } of listeners) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
     if ('tls' in spec) await readTlsContext(spec.tls).catch(asCommandError)
@@ -134,7 +146,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
     return new SqliteStore({ dataDir })
   }
   const options = brokerOptionsOf(config)
-  let broker = newBroker(options, await makeStore(), auth.hooks, logger, clusterParts)
+  let broker = newBroker(options, await makeStore(), auth.hooks, logger, clusterParts, bridges)
   logger.info({ store: storeKind, dataDir: storeKind === 'sqlite' ? dataDir : undefined, node: cluster?.nodeId }, `auth: ${auth.summary}`)
   const [first, ...rest] = listeners
   try {
@@ -161,7 +173,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
         `store was damaged (${error.message}) and nothing could be salvaged; moved it to ${recovery.movedTo} and starting empty`
       )
     }
-    broker = newBroker(options, await makeStore(), auth.hooks, logger, clusterParts)
+    broker = newBroker(options, await makeStore(), auth.hooks, logger, clusterParts, bridges)
     await listenAndLog(broker, first!, logger)
   }
   for (const listener of rest) {
@@ -178,16 +190,32 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
           await broker.close().catch(() => {})
           throw error
         })
+  const hasTls = listeners.some(({ spec }) => 'tls' in spec)
+  serveUntilStopped({ broker, admin, clusterParts, reloadAuth: () => auth.reload(), hasTls, logger })
+}
+
+/**
+ * Reloads passwords, ACLs and certificates on SIGHUP; closes the admin listener, the broker and the cluster parts on
+ * SIGINT / SIGTERM, or when another process took this node's id.
+ */
+function serveUntilStopped(parts: {
+  broker: Broker
+  admin: { close(): Promise<void> } | undefined
+  clusterParts: ClusterBrokerParts | undefined
+  reloadAuth: () => Promise<unknown>
+  hasTls: boolean
+  logger: Logger
+}): void {
+  const { broker, admin, clusterParts, logger } = parts
   process.on('SIGHUP', () => {
-    auth.reload().catch(() => {})
+    parts.reloadAuth().catch(() => {})
     broker.reloadCertificates().then(
       () => {
-        if (listeners.some(({ spec }) => 'tls' in spec)) logger.info('TLS certificates reloaded')
+        if (parts.hasTls) logger.info('TLS certificates reloaded')
       },
       (error: unknown) => logger.error({ err: error }, 'TLS certificates not reloaded: keeping the ones loaded before')
     )
   })
-
   const close = async (): Promise<void> => {
     await admin?.close()
     await broker.close()
@@ -253,10 +281,11 @@ function newBroker(
   store: Store,
   auth: AuthHooks,
   logger: Logger,
-  cluster: Pick<ClusterBrokerParts, 'cluster' | 'sessions'> | undefined
+  cluster: Pick<ClusterBrokerParts, 'cluster' | 'sessions'> | undefined,
+  bridges: { settings: BridgeSettings[]; node: string }
 ): Broker {
   try {
-    return new Broker(options, { logger, store, auth, cluster: cluster?.cluster, sessions: cluster?.sessions })
+    return new Broker(options, { logger, store, auth, cluster: cluster?.cluster, sessions: cluster?.sessions, bridges })
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message)
     throw error

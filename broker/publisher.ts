@@ -16,6 +16,8 @@ import { type BrokerStats, DropReason } from './stats.js'
  */
 export class Publisher {
   private lastMessageId = 0
+  /** Says whether a message may enter; set by bridges, which turn away what has been through this broker before. */
+  private admits: ((message: Message) => boolean) | undefined
 
   constructor(
     private readonly router: MessageRouter,
@@ -50,8 +52,17 @@ export class Publisher {
     return message
   }
 
+  /** Sets the one check every message must pass to enter; a message turned away is counted as dropped. */
+  admitOnly(admits: (message: Message) => boolean): void {
+    this.admits = admits
+  }
+
   /** Keeps (or clears) the retained message of the topic and routes the message to every matching subscription. */
   publish(published: Message): void {
+    if (this.admits !== undefined && !this.admits(published)) {
+      this.stats.dropped[DropReason.BridgeLoop]++
+      return
+    }
     const message = this.sparkplug === undefined ? published : this.sparkplug.beforeRoute(published)
     if (message.retain) this.retained.keep(message)
     this.router.route(message)

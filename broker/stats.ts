@@ -9,10 +9,12 @@ export const DropReason = {
   /** The ACL refused the PUBLISH (or the will). */
   Acl: 3,
   /** Larger than the Maximum Packet Size its subscriber set. */
-  TooLarge: 4
+  TooLarge: 4,
+  /** It came over a bridge that it had already crossed: forwarding it again would make it loop (broker/bridge/). */
+  BridgeLoop: 5
 } as const
 
-export const dropReasonNames = ['queue_full', 'expired', 'no_subscriber', 'acl', 'too_large'] as const
+export const dropReasonNames = ['queue_full', 'expired', 'no_subscriber', 'acl', 'too_large', 'bridge_loop'] as const
 
 /**
  * Counters for $SYS and metrics. Plain fields and typed arrays (indexed by QoS, drop reason or reason code): they are

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { NODE_ID_PATTERN } from '../cluster/cluster-keys.js'
 import { type BrokerOptions, brokerOptionRanges, defaultBrokerOptions, sessionOwnerMismatchChoices } from '../options.js'
 import { parseRedisUrl, RedisUrlError } from '../store/redis-url.js'
+import { bridgeSchema } from './bridges.js'
 
 /**
  * The broker's configuration, as the YAML file spells it (snake_case keys). Every top-level key but
@@ -98,6 +99,8 @@ export const brokerConfigSchema = z.strictObject({
   admin_token: z.string().min(16).optional(),
   /** GET /metrics without the token (default: only when admin_host is a loopback address). */
   admin_metrics_open: z.boolean().optional(),
+  /** Links to remote brokers and the topics they forward (config/bridges.ts). */
+  bridges: z.array(bridgeSchema).optional(),
   ...Object.fromEntries([...brokerOptionKeys].map(([configKey, optionKey]) => [configKey, optionSchema(optionKey)]))
 })
 

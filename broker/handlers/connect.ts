@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet'
+import { BRIDGE_SESSION_PREFIX } from '../bridge/bridge-session-prefix.js'
 import type { Connection } from '../connection.js'
 import { certificateUsername } from '../listeners/certificate-identity.js'
 import { connectFieldsProblem } from '../protocol/connect-fields.js'
@@ -52,6 +53,14 @@ export const handleConnect: PacketHandler<IConnectPacket, Uses> = (connection, p
       return refuse(connection, context.stats, Reason.ClientIdentifierNotValid, 'a client id is required for a persistent session')
     }
     clientId = assignedClientId = `auto-${randomUUID()}`
+  }
+  if (clientId.startsWith(BRIDGE_SESSION_PREFIX)) {
+    return refuse(
+      connection,
+      context.stats,
+      Reason.ClientIdentifierNotValid,
+      `client ids starting with ${BRIDGE_SESSION_PREFIX} belong to the broker's bridges`
+    )
   }
   if (packet.will !== undefined) {
     const problem = topicNameProblem(packet.will.topic, options.maxTopicLevels, options.maxTopicLength)

@@ -71,6 +71,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
       present = true
     }
     session.setExpiry(request.expiry)
+    session.queueLimits = request.queueLimits
     session.username = username
     session.attach(link, request.will)
     return { session, present }

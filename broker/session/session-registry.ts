@@ -1,5 +1,5 @@
 import type { SessionOwner, StoredSession } from '../store/store.js'
-import type { Session, SessionLink } from './session.js'
+import type { QueueLimits, Session, SessionLink } from './session.js'
 import type { Will } from './will.js'
 
 /** What an accepted CONNECT asks of its session. */
@@ -12,6 +12,8 @@ export interface SessionRequest {
   /** The Session Expiry Interval granted, in seconds (0: the session ends with its connection). */
   readonly expiry: number
   readonly will: Will | undefined
+  /** Limits of the session's queue other than the broker's (a bridge's own); the broker's when absent. */
+  readonly queueLimits?: QueueLimits
 }
 
 export type OpenResult = OpenedSession | OwnerMismatch | SessionUnavailable

@@ -27,6 +27,15 @@ export interface SessionLink {
   disconnect(reasonCode: number, reason: string): void
 }
 
+/** How much may wait in one session's queue, and who hears of what is dropped to keep within it. */
+export interface QueueLimits {
+  readonly maxMessages: number
+  /** Payload bytes. */
+  readonly maxBytes: number
+  /** Told of each message dropped for the limits (the oldest make room, or one larger than `maxBytes` alone). */
+  dropped?(delivery: Delivery): void
+}
+
 /** What a session needs from the registry that holds it (session-registry.ts). */
 export interface SessionContext {
   readonly options: Readonly<BrokerOptions>
@@ -54,6 +63,8 @@ export class Session implements Subscriber {
   protocolVersion: 3 | 4 | 5
   /** The user name of the last connection, for authorizing its will after it is gone. */
   username: string | undefined
+  /** Its own queue limits (a bridge's); the broker's maxQueuedMessages and maxQueuedBytes when undefined. */
+  queueLimits: QueueLimits | undefined
   private queueStore: SessionQueue | undefined
   private awaitingPage = false
   /** Made when the queue of the connected session first reaches its high mark: an idle session pays nothing. */
@@ -349,23 +360,31 @@ export class Session implements Subscriber {
   }
 
   private enqueue(delivery: Delivery): void {
-    const { maxQueuedMessages, maxQueuedBytes } = this.context.options
+    const limits = this.queueLimits
+    const maxQueuedMessages = limits?.maxMessages ?? this.context.options.maxQueuedMessages
+    const maxQueuedBytes = limits?.maxBytes ?? this.context.options.maxQueuedBytes
     const queue = this.queue
     const size = delivery.message.payload.length
     if (size > maxQueuedBytes) {
-      this.context.stats.dropped[DropReason.QueueFull]++
+      this.dropped(delivery)
       return
     }
     // The limit counts every waiting message; the oldest make room for the newest.
     while (queue.length > 0 && (queue.length >= maxQueuedMessages || queue.bytes + size > maxQueuedBytes)) {
       // A paged queue may have its oldest entries still on disk: then the limit is overshot until they are read.
-      if (queue.shift() === undefined) break
-      this.context.stats.dropped[DropReason.QueueFull]++
+      const oldest = queue.shift()
+      if (oldest === undefined) break
+      this.dropped(oldest)
     }
     // Behind a connected client's window the message leaves soon, in its wire form; offline it may wait long.
     if (this.link !== undefined) ownPayloadForSending(delivery.message)
     else ownPayload(delivery.message)
     queue.push(delivery)
+  }
+
+  private dropped(delivery: Delivery): void {
+    this.context.stats.dropped[DropReason.QueueFull]++
+    this.queueLimits?.dropped?.(delivery)
   }
 
   private firePendingWill(): void {

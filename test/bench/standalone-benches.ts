@@ -1,11 +1,19 @@
 import { renderApiQueryBench, runApiQueryBench } from './api-query-bench.js'
+import { renderBridgeBench, runBridgeBench } from './bridge-bench.js'
 import { renderClusterCrossNodeBench, runClusterCrossNodeBench } from './cluster-crossnode-bench.js'
 import { renderDashboardRenderBench, runDashboardRenderBench } from './dashboard-render-bench.js'
 import { renderFailoverBench, runFailoverBench } from './failover-bench.js'
 import { renderHistoryBench, runHistoryBench } from './history-bench.js'
 import { renderRouterChurnBench, runRouterChurnBench } from './router-churn-bench.js'
 
-export type StandaloneName = 'history-write' | 'api-query' | 'dashboard-render' | 'router-churn' | 'cluster-crossnode' | 'failover'
+export type StandaloneName =
+  | 'history-write'
+  | 'api-query'
+  | 'dashboard-render'
+  | 'router-churn'
+  | 'cluster-crossnode'
+  | 'failover'
+  | 'bridge'
 
 /** What one standalone bench measured. */
 export interface StandaloneResult {
@@ -72,6 +80,16 @@ export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
           ? [`${figures.lost} lost, ${figures.duplicatesQos2} QoS 2 duplicated, ${figures.sessionsLost} sessions lost`]
           : []
       return { markdown: renderFailoverBench(figures), figures, problems }
+    }
+  },
+  {
+    name: 'bridge',
+    async run() {
+      const figures = await runBridgeBench()
+      const short = figures
+        .filter((figure) => figure.drained < 100_000)
+        .map((figure) => `${figure.broker} drained ${figure.drained} of 100000`)
+      return { markdown: renderBridgeBench(figures), figures, problems: short }
     }
   }
 ]
