@@ -6,6 +6,7 @@ import { CommandError, UsageError } from '../common/command-errors.js'
 import { readCommandConfig } from '../common/config/command-config.js'
 import { ConfigFileError } from '../common/config/config-file.js'
 import { flagOf } from '../common/config/config-flags.js'
+import type { ConfigProblem } from '../common/config/config-problem.js'
 import { createLogger } from '../common/log.js'
 import { isLoopback } from '../common/loopback.js'
 import { AclParseError } from './auth/acl.js'
@@ -16,7 +17,7 @@ import type { BridgeSettings } from './bridge/bridge-settings.js'
 import { Broker } from './broker.js'
 import type { ClusterBrokerParts } from './cluster/cluster-broker-parts.js'
 import { resolveBridges } from './config/bridges.js'
-import { brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
+import { type BrokerConfig, brokerConfigSchema, brokerOptionsOf } from './config/broker-config-schema.js'
 import { resolveCluster } from './config/cluster.js'
 import { type ResolvedListener, resolveListeners } from './config/listeners.js'
 import { mosquittoConfFlag, withMosquittoConf } from './config/mosquitto/with-mosquitto-conf.js'
@@ -107,16 +108,8 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const { listeners, problems } = resolveListeners(config, fromConfigFile)
   const { cluster, problems: clusterProblems } = resolveCluster(config, listeners[0]?.spec.port ?? 0)
   problems.push(...clusterProblems)
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-')
-  const resolvedBridges = resolveBridges(config.bridges, host)
-  problems.push(...resolvedBridges.problems)
-  // Every node would open the same bridge sessions and take them from one another.
-  if (cluster !== undefined && resolvedBridges.bridges.length > 0)
-    problems.push({ path: ['bridges'], message: 'cannot be used on a cluster node yet' })
+  const bridges = bridgesOf(config, cluster !== undefined, listeners[0]?.spec.port ?? 0, problems)
   if (problems.length > 0) throw read.problems(problems)
-  // Names this broker in the loop check of what its bridges forward: two brokers on one host differ by port.
-  const firstPort = listeners[0]?.spec.port ?? 0
-  const bridges = { settings: resolvedBridges.bridges, node: `${host}-${firstPort === 0 ? process.pid : firstPort}` }
   for (const { spec } of listeners) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
     if ('tls' in spec) await readTlsContext(spec.tls).catch(asCommandError)
@@ -192,6 +185,22 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
         })
   const hasTls = listeners.some(({ spec }) => 'tls' in spec)
   serveUntilStopped({ broker, admin, clusterParts, reloadAuth: () => auth.reload(), hasTls, logger })
+}
+
+/** The configured bridges, and the name this broker goes by in their loop check; their mistakes join `problems`. */
+function bridgesOf(
+  config: BrokerConfig,
+  onCluster: boolean,
+  firstPort: number,
+  problems: ConfigProblem[]
+): { settings: BridgeSettings[]; node: string } {
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-')
+  const resolved = resolveBridges(config.bridges, host)
+  problems.push(...resolved.problems)
+  // Every node would open the same bridge sessions and take them from one another.
+  if (onCluster && resolved.bridges.length > 0) problems.push({ path: ['bridges'], message: 'cannot be used on a cluster node yet' })
+  // Two brokers on one host differ by port.
+  return { settings: resolved.bridges, node: `${host}-${firstPort === 0 ? process.pid : firstPort}` }
 }
 
 /**
