@@ -3,7 +3,7 @@ import type { RetainedMessages } from '../retained/retained.js'
 import type { FilterListener } from '../router/message-router.js'
 import type { Router } from '../router/router.js'
 import type { DeliverySources } from '../store/delivery-sources.js'
-import { connectRedis, type RedisClient } from '../store/redis-connection.js'
+import { connectRedis, type RedisClient, type RedisConnection } from '../store/redis-connection.js'
 import { parseRedisUrl } from '../store/redis-url.js'
 import type { Store } from '../store/store.js'
 import { ClusterKeys, memberOf, newIncarnation } from './cluster-keys.js'
@@ -45,6 +45,8 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   private readonly adoptedSessions = new Map<string, ReadonlySet<string>>()
   private readonly relay: SessionRelay
   private readonly stream: NodeStream
+  /** The commands connection with what it knows of the topology: whether a replica can be promoted (then WAIT 1). */
+  private readonly commandsConnection: RedisConnection
   private readonly commands: RedisClient
   private readonly subscriber: RedisClient
   private readonly reader: RedisClient
@@ -63,9 +65,10 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     // Each fails at once while Redis is away (acknowledgements are refused; the stream reader and the liveness timer
     // try again) rather than wait in a client queue, and once started reconnects on its own (the subscriber subscribes
     // again then); an unreachable Redis fails the start instead.
-    const connect = (shardedSubscriber = false): RedisClient =>
-      connectRedis(settings.url, { reconnect: () => this.started, shardedSubscriber }).client
-    ;[this.commands, this.subscriber, this.reader] = [connect(), connect(true), connect()]
+    const connect = (shardedSubscriber = false): RedisConnection =>
+      connectRedis(settings.url, { reconnect: () => this.started, shardedSubscriber })
+    this.commandsConnection = connect()
+    ;[this.commands, this.subscriber, this.reader] = [this.commandsConnection.client, connect(true).client, connect().client]
     for (const connection of [this.commands, this.subscriber, this.reader]) connection.on('error', () => {})
     const connections = { commands: this.commands, subscriber: this.subscriber, reader: this.reader }
     const timing = { ...defaultMembershipTiming, ...settings.timing }
@@ -79,7 +82,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
       durable: () => this.router!.durable(),
       adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
     }
-    this.stream = new NodeStream(this.member, connections, keys, sink, logger)
+    this.stream = new NodeStream(this.member, connections, keys, sink, logger, () => this.commandsConnection.failsOverToReplicas())
   }
 
   get nodeId(): string {
@@ -160,6 +163,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   private async connectAndClaim(): Promise<void> {
     try {
       await Promise.all([this.commands.connect(), this.subscriber.connect(), this.reader.connect()])
+      await this.commandsConnection.learnReplicas()
     } catch (error) {
       this.disconnect()
       throw new Error(`cannot reach Redis at ${this.display}, where the cluster keeps its state: ${(error as Error).message}`)

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { type DeliverySources, streamIdAfter } from '../store/delivery-sources.js'
+import { REPLICA_WAIT_MS } from '../store/redis-commit.js'
 import type { RedisClient } from '../store/redis-connection.js'
 import { type ClusterKeys, STREAM_GROUP } from './cluster-keys.js'
 import { entryOf } from './entry-of.js'
@@ -133,7 +134,12 @@ export class NodeStream {
     private readonly connections: { commands: RedisClient; reader: RedisClient },
     private readonly keys: ClusterKeys,
     private readonly sink: ForwardedSink & AdoptedSessions,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    /**
+     * Whether a replica can be promoted in place of the server that took an append (Sentinel, a Cluster with
+     * replicas): then an append counts only once a replica has it too (WAIT 1), as the store's writes do.
+     */
+    private readonly failsOverToReplicas: () => boolean = () => false
   ) {
     connections.reader.on('ready', () => {
       this.pendingUnread = true
@@ -244,7 +250,11 @@ export class NodeStream {
       if (from === undefined) pipeline.xadd(this.keys.stream(member), 'NOMKSTREAM', '*', 'm', data)
       else pipeline.xadd(this.keys.stream(member), 'NOMKSTREAM', '*', 'm', data, 'f', from)
     }
+    const waits = this.failsOverToReplicas()
+    if (waits) pipeline.wait(1, REPLICA_WAIT_MS)
     const answers = (await pipeline.exec()) ?? []
+    if (waits && !((answers[appends.length]?.[1] as number) >= 1))
+      throw new Error(`no replica confirmed the appends within ${REPLICA_WAIT_MS} ms (WAIT 1), so they are not acknowledged`)
     const gone: Append[] = []
     for (let i = 0; i < appends.length; i++) {
       const [error, id] = answers[i] ?? [new Error('no answer'), null]
