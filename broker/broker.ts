@@ -157,7 +157,7 @@ export class Broker implements ConnectionHost {
 
   /**
    * What waits in the sessions held here, summed over them (a walk of every session). A registry that cannot list its
-   * sessions (a cluster node) gives the connected ones only.
+   * sessions gives the connected ones only.
    */
   backlog(): Backlog {
     let queued = 0

@@ -70,6 +70,16 @@ export class ClusterSessionRegistry implements SessionRegistry {
     return this.local.count
   }
 
+  /** The sessions this node holds: each node's admin API lists its own. */
+  list(): Iterable<Session> {
+    return this.local.list()
+  }
+
+  /** Deletes a session held here (its lease goes with it, as for any session that ends); another node's is its own. */
+  discard(clientId: string): boolean {
+    return this.local.discard(clientId)
+  }
+
   open(link: SessionLink, request: SessionRequest): Promise<OpenResult> {
     return this.oneAtATime.run(request.clientId, () => this.openHere(link, request))
   }

@@ -64,7 +64,7 @@ export interface SessionRegistry {
    * first learn which of them are its own (a cluster node) answers with a promise.
    */
   restore(stored: readonly StoredSession[], now: number): void | Promise<void>
-  /** The sessions held here, for the admin API; absent where a registry cannot list them (a cluster node, for now). */
+  /** The sessions held here, for the admin API; absent where a registry cannot list them. */
   list?(): Iterable<Session>
   /**
    * Ends the session of `clientId` at an administrator's request: its connection, if any, is ended first (0x98

@@ -139,3 +139,30 @@ test('a node restarted under its id is a new member: its previous run holds noth
   assert.equal(resumed.connack.sessionPresent, true)
   assert.equal((await resumed.inbox.takeOne()).payload.toString(), 'waiting')
 })
+
+test('a cluster node lists the sessions it holds for the admin API, and deleting one there releases its lease', async (t) => {
+  const cluster = new InProcessCluster()
+  const keyPrefix = `sessions-${process.pid}-${++prefixes}:`
+  const node = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-a')
+  const [kept, deleted] = [uniqueId('kept'), uniqueId('deleted')]
+  for (const clientId of [kept, deleted]) {
+    const client = await connectClient(t, node.url, { ...persistent, clientId })
+    await client.client.subscribeAsync('s/#', { qos: 1 })
+    await goOffline(client.client)
+  }
+  const directory = node.broker.sessionDirectory
+  assert.ok(directory !== undefined, 'a cluster node can list its sessions')
+  assert.deepEqual([...directory.list()].map((session) => session.clientId).sort(), [kept, deleted].sort())
+  assert.equal(directory.discard(deleted), true)
+  assert.deepEqual(
+    [...directory.list()].map((session) => session.clientId),
+    [kept]
+  )
+  const deadline = Date.now() + 5000
+  while ((await node.leases.holder(deleted))?.node !== '') {
+    assert.ok(Date.now() < deadline, 'the deleted session gave its lease up')
+    await sleep(20)
+  }
+  const again = await connectClient(t, node.url, { ...persistent, clientId: deleted })
+  assert.equal(again.connack.sessionPresent, false, 'the session was deleted, not kept')
+})
