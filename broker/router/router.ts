@@ -60,7 +60,7 @@ export class Router implements MessageRouter {
     private readonly filters?: FilterListener,
     private readonly reads?: ReadAuthorizer
   ) {
-    this.trie = new TopicTrie(filters)
+    this.trie = new TopicTrie(ownerKey, filters)
   }
 
   get count(): number {
@@ -72,13 +72,13 @@ export class Router implements MessageRouter {
     this.forgetMatches(subscription.filter.split('/'))
     let isNew: boolean
     if (subscription.group === undefined) {
-      isNew = this.trie.set(subscription.filter, subscription.session.clientId, subscription)
+      isNew = this.trie.set(subscription.filter, subscription)
     } else {
       const key = SHARE_KEY + subscription.group
       let group = this.trie.get(subscription.filter, key) as SharedGroup | undefined
       if (group === undefined) {
         group = new SharedGroup(subscription.group, subscription.filter)
-        this.trie.set(subscription.filter, key, group)
+        this.trie.set(subscription.filter, group)
         this.filters?.groupAdded?.(subscription.group, subscription.filter)
       }
       isNew = group.upsert(subscription)
@@ -157,6 +157,11 @@ export class Router implements MessageRouter {
     this.cache.clear()
     this.cachedTopics.clear()
   }
+}
+
+/** Who a value of the trie belongs to: the session's client id, or SHARE_KEY and the group. */
+function ownerKey(value: Subscription | SharedGroup): string {
+  return value instanceof SharedGroup ? SHARE_KEY + value.group : value.session.clientId
 }
 
 function groupBySession(matches: Array<Subscription | SharedGroup>): MatchResult {
