@@ -93,7 +93,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
       session.setExpiry(record.expiryInterval)
       this.subscriptions.restore(session, subscriptions)
       for (const entry of inflight) session.inflight.set(entry)
-      for (const packetId of incomingQos2) session.incomingQos2.add(packetId)
+      for (const packetId of incomingQos2) session.restoreQos2(packetId)
       const offlineSince = record.disconnectedAt ?? now
       session.waitOffline((now - offlineSince) / 1000)
     }

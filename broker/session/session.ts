@@ -1,6 +1,6 @@
 import { type Delivery, type EncodedPublish, isExpired, ownPayload, ownPayloadForSending } from '../message.js'
 import type { BrokerOptions } from '../options.js'
-import type { Subscriber, Subscription } from '../router/subscription.js'
+import type { Subscriber } from '../router/subscription.js'
 import type { BrokerStats } from '../stats.js'
 import { MemoryQueue } from '../store/memory-queue.js'
 import type { InflightRecord, SessionOwner, SessionQueue, Store } from '../store/store.js'
@@ -8,7 +8,10 @@ import { BacklogGate, backlogMarks } from './backlog-gate.js'
 import { Deadline, NEVER_EXPIRES } from './expiry.js'
 import { Inflight } from './inflight.js'
 import type { PublishBackPressure } from './publish-back-pressure.js'
+import { SubscriptionsByFilter } from './subscriptions-by-filter.js'
 import { type Will, willDelay } from './will.js'
+
+const NO_PACKET_IDS: ReadonlySet<number> = new Set()
 
 /** What a session needs from the connection it is attached to. */
 export interface SessionLink {
@@ -47,10 +50,10 @@ export interface SessionContext {
  */
 export class Session implements Subscriber {
   link: SessionLink | undefined
-  readonly subscriptions = new Map<string, Subscription>()
+  readonly subscriptions = new SubscriptionsByFilter()
   readonly inflight = new Inflight()
-  /** Inbound QoS 2 packet ids received and not yet released: duplicates are not routed again. */
-  readonly incomingQos2 = new Set<number>()
+  /** Inbound QoS 2 packet ids received and not yet released: duplicates are not routed again. Made on the first. */
+  private incomingQos2Ids: Set<number> | undefined
   protocolVersion: 3 | 4 | 5
   /** The user name of the last connection, for authorizing its will after it is gone. */
   username: string | undefined
@@ -95,6 +98,11 @@ export class Session implements Subscriber {
 
   get expiry(): number {
     return this.expiryInterval
+  }
+
+  /** The inbound QoS 2 ids held (see receivedQos2). */
+  get incomingQos2(): ReadonlySet<number> {
+    return this.incomingQos2Ids ?? NO_PACKET_IDS
   }
 
   get queue(): SessionQueue {
@@ -197,7 +205,7 @@ export class Session implements Subscriber {
     this.releasePublishers()
     this.queueStore?.clear()
     this.inflight.clear()
-    this.incomingQos2.clear()
+    this.incomingQos2Ids = undefined
     if (this.stored) this.context.store.deleteSession(this.clientId)
     this.stored = false
   }
@@ -242,13 +250,19 @@ export class Session implements Subscriber {
 
   /** An inbound QoS 2 PUBLISH was routed: its id is held until PUBREL, so a resent copy is not routed again [MQTT-4.3.3-10]. */
   receivedQos2(packetId: number): void {
-    this.incomingQos2.add(packetId)
+    this.restoreQos2(packetId)
     if (this.stored) this.context.store.saveIncomingQos2(this.clientId, packetId)
+  }
+
+  /** An inbound QoS 2 id held, as the store kept it for a restored session. */
+  restoreQos2(packetId: number): void {
+    this.incomingQos2Ids ??= new Set()
+    this.incomingQos2Ids.add(packetId)
   }
 
   /** PUBREL: the id is free for a new message; false when it was not held. */
   releasedQos2(packetId: number): boolean {
-    const known = this.incomingQos2.delete(packetId)
+    const known = this.incomingQos2Ids?.delete(packetId) === true
     if (known && this.stored) this.context.store.deleteIncomingQos2(this.clientId, packetId)
     return known
   }
