@@ -1,13 +1,6 @@
 #!/usr/bin/env node
-import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
-import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
 import { version } from '../common/version.js'
-import { dashboardRouter } from '../dashboard/dashboard-router.js'
-import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
-import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
-import { runServiceCommand, serviceUsage } from '../service/service-command.js'
-import { runStartCommand, startUsage } from './start/start-command.js'
 
 /** The one command-line entry: picks the command from argv and hands over to its part; errors become exit codes 1 and 2. */
 
@@ -24,13 +17,43 @@ Commands:
 
 Run 'thermopost <command> --help' for a command's options.`
 
-const commands: Record<string, { run: (args: string[]) => Promise<void>; usage: string }> = {
-  agent: { run: runAgentCommand, usage: agentUsage },
-  broker: { run: runBrokerCommand, usage: brokerUsage },
-  passwd: { run: runPasswdCommand, usage: passwdUsage },
-  service: { run: (args) => runServiceCommand(args, { dashboard: dashboardRouter }), usage: serviceUsage },
-  simulate: { run: runSimulateCommand, usage: simulateUsage },
-  start: { run: runStartCommand, usage: startUsage }
+interface Command {
+  run(args: string[]): Promise<void>
+  readonly usage: string
+}
+
+/**
+ * Each command's module is loaded only when it runs: a broker process would otherwise carry the code of the
+ * service, the dashboard and the device simulator (about 11 MB of resident memory it never uses).
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  agent: async () => {
+    const { runAgentCommand, agentUsage } = await import('../devices/agent-command.js')
+    return { run: runAgentCommand, usage: agentUsage }
+  },
+  broker: async () => {
+    const { runBrokerCommand, brokerUsage } = await import('../broker/cli.js')
+    return { run: runBrokerCommand, usage: brokerUsage }
+  },
+  passwd: async () => {
+    const { runPasswdCommand, passwdUsage } = await import('../broker/auth/password-file-command.js')
+    return { run: runPasswdCommand, usage: passwdUsage }
+  },
+  service: async () => {
+    const [{ runServiceCommand, serviceUsage }, { dashboardRouter }] = await Promise.all([
+      import('../service/service-command.js'),
+      import('../dashboard/dashboard-router.js')
+    ])
+    return { run: (args) => runServiceCommand(args, { dashboard: dashboardRouter }), usage: serviceUsage }
+  },
+  simulate: async () => {
+    const { runSimulateCommand, simulateUsage } = await import('../devices/simulate-command.js')
+    return { run: runSimulateCommand, usage: simulateUsage }
+  },
+  start: async () => {
+    const { runStartCommand, startUsage } = await import('./start/start-command.js')
+    return { run: runStartCommand, usage: startUsage }
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -43,8 +66,9 @@ async function main(argv: string[]): Promise<void> {
     console.log(`thermopost ${version}`)
     return
   }
-  const command = commands[name]
-  if (command === undefined) throw new UsageError(`unknown command '${name}'`)
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined
+  if (load === undefined) throw new UsageError(`unknown command '${name}'`)
+  const command = await load()
   try {
     await command.run(args)
   } catch (error) {
