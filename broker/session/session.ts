@@ -1,4 +1,4 @@
-import { type Delivery, type EncodedPublish, isExpired, ownPayload, ownPayloadForSending } from '../message.js'
+import { type Delivery, type EncodedPublish, isExpired } from '../message.js'
 import type { BrokerOptions } from '../options.js'
 import type { Subscriber } from '../router/subscription.js'
 import type { BrokerStats } from '../stats.js'
@@ -8,6 +8,7 @@ import { BacklogGate, backlogMarks } from './backlog-gate.js'
 import { Deadline, NEVER_EXPIRES } from './expiry.js'
 import { Inflight } from './inflight.js'
 import type { PublishBackPressure } from './publish-back-pressure.js'
+import { queueWithinLimits } from './queue-within-limits.js'
 import { SubscriptionsByFilter } from './subscriptions-by-filter.js'
 import { type Will, willDelay } from './will.js'
 
@@ -68,6 +69,8 @@ export class Session implements Subscriber {
    * that resumed it [MQTT-3.1.2-5]; the rows go when the session ends with that connection.
    */
   private stored = false
+  /** Restored from the store at start or taken over from another node: the store may hold its queue. */
+  private restored = false
   private will: Will | undefined
   private willDeadline: Deadline | undefined
   private expiryDeadline: Deadline | undefined
@@ -111,6 +114,15 @@ export class Session implements Subscriber {
       this.queueStore.setOnline(this.link !== undefined)
     }
     return this.queueStore
+  }
+
+  /**
+   * The queue, if it may hold anything: one made here, or the store's for a session restored from it. A new
+   * session's queue is empty in the store too, and is made by its first queued message: a device that is sent
+   * nothing pays for no queue.
+   */
+  private get waitingQueue(): SessionQueue | undefined {
+    return this.queueStore ?? (this.restored ? this.queue : undefined)
   }
 
   /**
@@ -191,8 +203,12 @@ export class Session implements Subscriber {
     )
   }
 
-  /** A session restored from the store, offline for `elapsedSeconds` already: it waits out the rest of its expiry. */
+  /**
+   * A session restored from the store, offline for `elapsedSeconds` already: it waits out the rest of its expiry,
+   * and its queue is read from the store.
+   */
   waitOffline(elapsedSeconds: number): void {
+    this.restored = true
     if (this.expiryInterval === NEVER_EXPIRES) return
     this.expiryDeadline = new Deadline(Math.max(0, this.expiryInterval - elapsedSeconds), () => this.context.expire(this))
   }
@@ -239,7 +255,7 @@ export class Session implements Subscriber {
       }
       return
     }
-    if (link !== undefined && this.inflight.size < link.sendWindow && this.queue.length === 0) {
+    if (link !== undefined && this.inflight.size < link.sendWindow && (this.waitingQueue?.length ?? 0) === 0) {
       this.send(link, delivery)
     } else {
       this.enqueue(delivery)
@@ -288,7 +304,7 @@ export class Session implements Subscriber {
   /** Fills free in-flight slots from the queue, in order. */
   pump(): void {
     const link = this.link
-    const queue = this.queueStore ?? (this.stored ? this.queue : undefined)
+    const queue = this.waitingQueue
     if (link === undefined || queue === undefined) return
     const now = Date.now()
     while (queue.length > 0 && this.inflight.size < link.sendWindow) {
@@ -346,23 +362,7 @@ export class Session implements Subscriber {
   }
 
   private enqueue(delivery: Delivery): void {
-    const { maxQueuedMessages, maxQueuedBytes } = this.context.options
-    const queue = this.queue
-    const size = delivery.message.payload.length
-    if (size > maxQueuedBytes) {
-      this.context.stats.messagesDropped++
-      return
-    }
-    // The limit counts every waiting message; the oldest make room for the newest.
-    while (queue.length > 0 && (queue.length >= maxQueuedMessages || queue.bytes + size > maxQueuedBytes)) {
-      // A paged queue may have its oldest entries still on disk: then the limit is overshot until they are read.
-      if (queue.shift() === undefined) break
-      this.context.stats.messagesDropped++
-    }
-    // Behind a connected client's window the message leaves soon, in its wire form; offline it may wait long.
-    if (this.link !== undefined) ownPayloadForSending(delivery.message)
-    else ownPayload(delivery.message)
-    queue.push(delivery)
+    queueWithinLimits(this.queue, delivery, this.link !== undefined, this.context.options, this.context.stats)
   }
 
   private firePendingWill(): void {
