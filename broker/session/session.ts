@@ -27,6 +27,8 @@ export interface SessionLink {
   sendPubrel(packetId: number): void
   /** The client is not reading: QoS 0 messages would only pile up in the socket. */
   readonly isCongested: boolean
+  /** After a QoS 0 message was written: what its publisher waits for while the client reads too slowly, if anything. */
+  socketBacklogWait(): Promise<void> | undefined
   /** Ends the connection for `reasonCode` (a takeover: 0x8E Session taken over). */
   disconnect(reasonCode: number, reason: string): void
 }
@@ -250,6 +252,7 @@ export class Session implements Subscriber {
         }
         const encoded = link.encodePublish(delivery)
         if (encoded !== undefined) link.writePublish(encoded, 0, false)
+        if (delivery.message.origin !== this.clientId) this.holdPublisherFor(link.socketBacklogWait())
       } else if (this.context.options.queueQos0 && this.isPersistent) {
         this.enqueue(delivery)
       }
@@ -342,7 +345,11 @@ export class Session implements Subscriber {
       // A client that takes nothing for as long as a write may wait to drain is held to be stalled.
       this.backlog = new BacklogGate(marks, drainTimeout * 1000)
     }
-    const wait = this.backlog.afterPush(queue.length, queue.bytes)
+    this.holdPublisherFor(this.backlog.afterPush(queue.length, queue.bytes))
+  }
+
+  /** The publisher of the message being delivered waits for `wait`, when there is one. */
+  private holdPublisherFor(wait: Promise<void> | undefined): void {
     if (wait !== undefined) this.context.backPressure.hold(wait)
   }
 
