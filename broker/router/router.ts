@@ -164,7 +164,11 @@ function ownerKey(value: Subscription | SharedGroup): string {
   return value instanceof SharedGroup ? SHARE_KEY + value.group : value.session.clientId
 }
 
+/** What a topic no one subscribes to matches, shared by every such topic in the cache (a fleet's readings, often). */
+const NO_MATCHES: MatchResult = Object.freeze({ sessions: [], groups: [] })
+
 function groupBySession(matches: Array<Subscription | SharedGroup>): MatchResult {
+  if (matches.length === 0) return NO_MATCHES
   const sessions: SessionMatch[] = []
   const groups: SharedGroup[] = []
   let bySession: Map<Subscriber, SessionMatch> | undefined
