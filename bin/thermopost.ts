@@ -24,21 +24,12 @@ interface Command {
 
 /**
  * Each command's module is loaded only when it runs: a broker process would otherwise carry the code of the
- * service, the dashboard and the device simulator (about 11 MB of resident memory it never uses).
+ * service, the dashboard and the device simulator, and their dependencies (several megabytes it never uses).
  */
 const commands: Record<string, () => Promise<Command>> = {
-  agent: async () => {
-    const { runAgentCommand, agentUsage } = await import('../devices/agent-command.js')
-    return { run: runAgentCommand, usage: agentUsage }
-  },
-  broker: async () => {
-    const { runBrokerCommand, brokerUsage } = await import('../broker/cli.js')
-    return { run: runBrokerCommand, usage: brokerUsage }
-  },
-  passwd: async () => {
-    const { runPasswdCommand, passwdUsage } = await import('../broker/auth/password-file-command.js')
-    return { run: runPasswdCommand, usage: passwdUsage }
-  },
+  agent: () => import('../devices/agent-command.js').then((m) => ({ run: m.runAgentCommand, usage: m.agentUsage })),
+  broker: () => import('../broker/cli.js').then((m) => ({ run: m.runBrokerCommand, usage: m.brokerUsage })),
+  passwd: () => import('../broker/auth/password-file-command.js').then((m) => ({ run: m.runPasswdCommand, usage: m.passwdUsage })),
   service: async () => {
     const [{ runServiceCommand, serviceUsage }, { dashboardRouter }] = await Promise.all([
       import('../service/service-command.js'),
@@ -46,14 +37,8 @@ const commands: Record<string, () => Promise<Command>> = {
     ])
     return { run: (args) => runServiceCommand(args, { dashboard: dashboardRouter }), usage: serviceUsage }
   },
-  simulate: async () => {
-    const { runSimulateCommand, simulateUsage } = await import('../devices/simulate-command.js')
-    return { run: runSimulateCommand, usage: simulateUsage }
-  },
-  start: async () => {
-    const { runStartCommand, startUsage } = await import('./start/start-command.js')
-    return { run: runStartCommand, usage: startUsage }
-  }
+  simulate: () => import('../devices/simulate-command.js').then((m) => ({ run: m.runSimulateCommand, usage: m.simulateUsage })),
+  start: () => import('./start/start-command.js').then((m) => ({ run: m.runStartCommand, usage: m.startUsage }))
 }
 
 async function main(argv: string[]): Promise<void> {
