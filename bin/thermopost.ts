@@ -1,14 +1,6 @@
 #!/usr/bin/env node
-import { passwdUsage, runPasswdCommand } from '../broker/auth/password-file-command.js'
-import { brokerUsage, runBrokerCommand } from '../broker/cli.js'
-import { convertMosquittoConfUsage, runConvertMosquittoConfCommand } from '../broker/config/mosquitto/convert-mosquitto-conf-command.js'
 import { CommandError, UsageError } from '../common/command-errors.js'
 import { version } from '../common/version.js'
-import { dashboardRouter } from '../dashboard/dashboard-router.js'
-import { agentUsage, runAgentCommand } from '../devices/agent-command.js'
-import { runSimulateCommand, simulateUsage } from '../devices/simulate-command.js'
-import { runServiceCommand, serviceUsage } from '../service/service-command.js'
-import { runStartCommand, startUsage } from './start/start-command.js'
 
 /** The one command-line entry: picks the command from argv and hands over to its part; errors become exit codes 1 and 2. */
 
@@ -27,14 +19,33 @@ Commands:
 
 Run 'thermopost <command> --help' for a command's options.`
 
-const commands: Record<string, { run: (args: string[]) => Promise<void>; usage: string }> = {
-  agent: { run: runAgentCommand, usage: agentUsage },
-  broker: { run: runBrokerCommand, usage: brokerUsage },
-  'convert-mosquitto-conf': { run: runConvertMosquittoConfCommand, usage: convertMosquittoConfUsage },
-  passwd: { run: runPasswdCommand, usage: passwdUsage },
-  service: { run: (args) => runServiceCommand(args, { dashboard: dashboardRouter }), usage: serviceUsage },
-  simulate: { run: runSimulateCommand, usage: simulateUsage },
-  start: { run: runStartCommand, usage: startUsage }
+interface Command {
+  run(args: string[]): Promise<void>
+  readonly usage: string
+}
+
+/**
+ * Each command's module is loaded only when it runs: a broker process would otherwise carry the code of the
+ * service, the dashboard and the device simulator, and their dependencies (several megabytes it never uses).
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  agent: () => import('../devices/agent-command.js').then((m) => ({ run: m.runAgentCommand, usage: m.agentUsage })),
+  broker: () => import('../broker/cli.js').then((m) => ({ run: m.runBrokerCommand, usage: m.brokerUsage })),
+  'convert-mosquitto-conf': () =>
+    import('../broker/config/mosquitto/convert-mosquitto-conf-command.js').then((m) => ({
+      run: m.runConvertMosquittoConfCommand,
+      usage: m.convertMosquittoConfUsage
+    })),
+  passwd: () => import('../broker/auth/password-file-command.js').then((m) => ({ run: m.runPasswdCommand, usage: m.passwdUsage })),
+  service: async () => {
+    const [{ runServiceCommand, serviceUsage }, { dashboardRouter }] = await Promise.all([
+      import('../service/service-command.js'),
+      import('../dashboard/dashboard-router.js')
+    ])
+    return { run: (args) => runServiceCommand(args, { dashboard: dashboardRouter }), usage: serviceUsage }
+  },
+  simulate: () => import('../devices/simulate-command.js').then((m) => ({ run: m.runSimulateCommand, usage: m.simulateUsage })),
+  start: () => import('./start/start-command.js').then((m) => ({ run: m.runStartCommand, usage: m.startUsage }))
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -47,8 +58,9 @@ async function main(argv: string[]): Promise<void> {
     console.log(`thermopost ${version}`)
     return
   }
-  const command = commands[name]
-  if (command === undefined) throw new UsageError(`unknown command '${name}'`)
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined
+  if (load === undefined) throw new UsageError(`unknown command '${name}'`)
+  const command = await load()
   try {
     await command.run(args)
   } catch (error) {

@@ -17,12 +17,16 @@ import { Reason } from './protocol/reason-codes.js'
 import { TopicAliases } from './protocol/topic-aliases.js'
 import { encodeWithinPacketSize } from './protocol/within-packet-size.js'
 import { encodedDelivery, patchedHead } from './publish-encoding.js'
+import { ReadAhead } from './read-ahead.js'
 import type { Session, SessionLink } from './session/session.js'
 import { SocketWriter, type WriterHost } from './socket-writer.js'
 import { DropReason } from './stats.js'
 import type { Store } from './store/store.js'
 
 type ConnectionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed'
+
+/** The first byte of a PINGREQ (type 12, no flags), which is answered even while a handler holds the connection. */
+const PINGREQ = 0xc0
 
 /** The largest packet MQTT can frame (a 4-byte remaining length): "no limit" as a small integer, not a boxed Infinity. */
 const LARGEST_PACKET = 268_435_460
@@ -76,6 +80,8 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   private publishRate: PublishRate | undefined
   /** Acknowledgements waiting for a durable store (made on first use). */
   private pendingAcks: PendingAcks | undefined
+  /** Packets read while a handler holds the connection (read-ahead.ts), made for the first. */
+  private readAhead: ReadAhead | undefined
   /** Bytes of a packet not yet handled; none between packets, so an idle connection holds no framer (see PacketFramer.take). */
   private framer: PacketFramer | undefined
   private paused = false
@@ -280,11 +286,6 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
     if (head.length < bytes.length) this.write(bytes.subarray(head.length))
   }
 
-  /** Whether a QoS 0 delivery would only pile up in a socket the client is not reading. */
-  get isCongested(): boolean {
-    return this.socket.writableLength > this.host.options.maxQueuedBytes
-  }
-
   /**
    * Ends the connection because of `reasonCode`: a connected 5.0 client first gets DISCONNECT with it;
    * a 3.x client, or one not connected yet, is just closed.
@@ -325,37 +326,69 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
     this.lastPacketAt = Date.now()
     this.framer ??= PacketFramer.take(this.host.options.maxPacketSize)
     this.framer.feed(chunk)
-    this.processPackets()
+    if (this.paused) this.readWhileHeld()
+    else this.processPackets()
   }
 
-  /** Handles whole packets in order; a handler that waits (on the store) holds the rest until it is done. */
+  /**
+   * Handles whole packets in order; a handler that waits (on the store, or for a subscriber to drain) holds the rest
+   * until it is done: they are read ahead meanwhile (see readWhileHeld).
+   */
   private processPackets(): void {
     while (!this.paused && this.state !== 'closed') {
-      const framer = this.framer!
-      let bytes: Buffer | undefined
-      try {
-        bytes = framer.next()
-      } catch (error) {
-        const reason = error instanceof ProtocolError ? error.reasonCode : Reason.MalformedPacket
-        this.rejectProtocol(reason, (error as Error).message)
-        return
-      }
+      let bytes = this.readAhead?.shift()
       if (bytes === undefined) {
-        if (framer.isEmpty) {
-          this.framer = undefined
-          PacketFramer.release(framer)
-        }
-        return
+        this.readAhead = undefined
+        bytes = this.nextPacket()
+        if (bytes === undefined) return
       }
       const pending = this.host.packets.dispatch(this, bytes)
       if (pending !== undefined) {
         this.paused = true
-        this.socket.pause()
         const resume = (): void => this.resumeAfterHandler()
         pending.then(resume, resume)
+        this.readWhileHeld()
         return
       }
     }
+  }
+
+  /** The next whole packet the client sent, if one is complete; a bad fixed header closes the connection. */
+  private nextPacket(): Buffer | undefined {
+    const framer = this.framer
+    if (framer === undefined) return undefined
+    let bytes: Buffer | undefined
+    try {
+      bytes = framer.next()
+    } catch (error) {
+      const reason = error instanceof ProtocolError ? error.reasonCode : Reason.MalformedPacket
+      this.rejectProtocol(reason, (error as Error).message)
+      return undefined
+    }
+    if (bytes === undefined && framer.isEmpty) {
+      this.framer = undefined
+      PacketFramer.release(framer)
+    }
+    return bytes
+  }
+
+  /**
+   * While a handler holds a connected client, what it sends is read ahead, up to a bound (read-ahead.ts), and its
+   * PINGREQs are answered at once: a publisher held for a slow subscriber would otherwise take its unanswered
+   * PINGREQs for a dead broker and disconnect. Before CONNACK nothing is read ahead.
+   */
+  private readWhileHeld(): void {
+    while (this.state === 'connected') {
+      const bytes = this.nextPacket()
+      if (bytes === undefined) break
+      if (bytes.length === 2 && bytes[0] === PINGREQ && bytes[1] === 0) {
+        this.host.packets.dispatch(this, bytes)
+        continue
+      }
+      this.readAhead ??= new ReadAhead()
+      this.readAhead.push(bytes)
+    }
+    if (this.state !== 'connected' || this.readAhead?.isFull === true) this.socket.pause()
   }
 
   private resumeAfterHandler(): void {
@@ -387,6 +420,7 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
     if (wasConnected && this.endedBy === undefined) this.host.stats.connectionsLost++
     this.state = 'closed'
     this.framer = undefined
+    this.readAhead = undefined
     deadlines.cancel(this)
     this.stopWriting()
     this.host.connectionClosed(this, wasConnected)

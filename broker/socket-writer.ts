@@ -2,11 +2,12 @@ import type { Logger } from 'pino'
 import { flushAfterTick, onDrainTimeout, onSocketDrain, type WriteTarget } from './connection-callbacks.js'
 import type { ClientSocket } from './listeners/client-socket.js'
 import type { BrokerOptions } from './options.js'
+import { SocketBacklogGate, socketBacklogLimits } from './socket-backlog-gate.js'
 import type { BrokerStats } from './stats.js'
 
 /** What the write side of a connection needs from the broker. */
 export interface WriterHost {
-  readonly options: Readonly<Pick<BrokerOptions, 'drainTimeout'>>
+  readonly options: Readonly<Pick<BrokerOptions, 'drainTimeout' | 'maxQueuedBytes'>>
   readonly stats: BrokerStats
   readonly logger: Logger
 }
@@ -16,12 +17,15 @@ export interface WriterHost {
  * in one system call, and a client that stops reading is cut off after the drain timeout. Most connections
  * get one packet in a tick (a fan-out): that one is held and written alone at the end of the tick, without
  * the cost of corking the socket; a second write in the same tick corks it and the stream gathers them.
+ * A client that reads slower than it is sent QoS 0 messages holds their publishers (socket-backlog-gate.ts).
  */
 export abstract class SocketWriter implements WriteTarget {
   /** This tick's only write so far; undefined once the socket is corked for a second one. */
   private held: Buffer | undefined
   private corked = false
   private drainTimer: NodeJS.Timeout | undefined
+  /** Made when the socket's backlog first reaches its mark: a client that keeps up pays nothing. */
+  private backlogGate: SocketBacklogGate | undefined
 
   constructor(
     readonly socket: ClientSocket,
@@ -59,9 +63,25 @@ export abstract class SocketWriter implements WriteTarget {
     }
   }
 
+  /** Whether a QoS 0 message would only pile up in a socket the client is not reading: past max_queued_bytes, or stalled. */
+  get isCongested(): boolean {
+    return this.socket.writableLength > this.host.options.maxQueuedBytes || this.backlogGate?.isStalled === true
+  }
+
+  /** After a QoS 0 message was written: what its publisher waits for while the socket's backlog is past its mark. */
+  socketBacklogWait(): Promise<void> | undefined {
+    if (this.backlogGate === undefined) {
+      if (this.socket.writableLength === 0) return undefined
+      const { maxQueuedBytes, drainTimeout } = this.host.options
+      this.backlogGate = new SocketBacklogGate(this.socket, socketBacklogLimits(maxQueuedBytes, drainTimeout))
+    }
+    return this.backlogGate.afterWrite()
+  }
+
   drained(): void {
     clearTimeout(this.drainTimer)
     this.drainTimer = undefined
+    this.backlogGate?.release()
   }
 
   drainTimedOut(): void {
@@ -74,6 +94,7 @@ export abstract class SocketWriter implements WriteTarget {
   protected stopWriting(): void {
     clearTimeout(this.drainTimer)
     this.drainTimer = undefined
+    this.backlogGate?.release()
   }
 
   private writeToSocket(bytes: Buffer): void {

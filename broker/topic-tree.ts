@@ -8,13 +8,14 @@
  * what they mean is up to the walk. A node's `value` belongs to the path that ends at it.
  * Invariants: apart from the root, every node holds a value or has children (a node left with neither is
  * removed), so the tree never outgrows what it holds and every leaf ends a stored path. A node's children
- * are the only child itself or, from two on, a Map by level: most nodes of a topic tree have one child
- * (a device's own levels), and a Map costs about 180 bytes where the child is one reference.
+ * are the only child itself, from two on an array of exactly their number, and past SMALL a Map by level: most
+ * nodes of a topic tree have one child (a device's own levels) or a few (a device's topics), and a Map costs
+ * about 260 bytes where the child is one reference and an array of two about 50.
  */
 export interface TopicNode<V> {
   /** The level this node stands for under its parent ('' for the root). */
   readonly level: string
-  children: TopicNode<V> | Map<string, TopicNode<V>> | undefined
+  children: TopicNode<V> | TopicNode<V>[] | Map<string, TopicNode<V>> | undefined
   value: V | undefined
 }
 
@@ -22,11 +23,18 @@ function newNode<V>(level: string): TopicNode<V> {
   return { level, children: undefined, value: undefined }
 }
 
+/** Children held in an array at most; a node with more holds a Map. A scan of this many levels is as quick as a look-up. */
+const SMALL = 8
+
 /** The child of `node` at `level`, if it has one. */
 export function childOf<V>(node: TopicNode<V>, level: string): TopicNode<V> | undefined {
   const children = node.children
   if (children === undefined) return undefined
   if (children instanceof Map) return children.get(level)
+  if (Array.isArray(children)) {
+    for (let i = 0; i < children.length; i++) if (children[i].level === level) return children[i]
+    return undefined
+  }
   return children.level === level ? children : undefined
 }
 
@@ -34,28 +42,35 @@ export function childOf<V>(node: TopicNode<V>, level: string): TopicNode<V> | un
 export function childrenOf<V>(node: TopicNode<V>): Iterable<TopicNode<V>> {
   const children = node.children
   if (children === undefined) return []
-  return children instanceof Map ? children.values() : [children]
+  if (children instanceof Map) return children.values()
+  return Array.isArray(children) ? children : [children]
 }
 
 function addChild<V>(node: TopicNode<V>, child: TopicNode<V>): void {
   const children = node.children
   if (children === undefined) node.children = child
   else if (children instanceof Map) children.set(child.level, child)
-  else
-    node.children = new Map([
-      [children.level, children],
-      [child.level, child]
-    ])
+  else if (!Array.isArray(children)) node.children = [children, child]
+  // A new array of the exact size: a push would leave room for about 16 more.
+  else if (children.length < SMALL) node.children = [...children, child]
+  else node.children = new Map([...children, child].map((each) => [each.level, each]))
 }
 
 function removeChild<V>(node: TopicNode<V>, level: string): void {
   const children = node.children
-  if (!(children instanceof Map)) {
-    if (children?.level === level) node.children = undefined
+  if (children === undefined) return
+  let left: TopicNode<V>[]
+  if (children instanceof Map) {
+    children.delete(level)
+    if (children.size > SMALL) return
+    left = [...children.values()]
+  } else if (Array.isArray(children)) {
+    left = children.filter((child) => child.level !== level)
+  } else {
+    if (children.level === level) node.children = undefined
     return
   }
-  children.delete(level)
-  if (children.size === 1) node.children = children.values().next().value
+  node.children = left.length === 0 ? undefined : left.length === 1 ? left[0] : left
 }
 
 const DOLLAR = 36

@@ -58,6 +58,11 @@ export class OutLink implements SessionLink {
     return !this.client.connected || (this.client.stream?.writableLength ?? 0) > this.settings.queueMaxBytes
   }
 
+  /** Local publishers are not held for the remote: past queue_max_bytes unsent, QoS 0 is dropped (isCongested). */
+  socketBacklogWait(): undefined {
+    return undefined
+  }
+
   /** The connection is gone: acknowledgements that still arrive through it no longer count. */
   close(): void {
     this.open = false

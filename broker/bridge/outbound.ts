@@ -26,6 +26,7 @@ const awayLink: SessionLink = {
   encodePublish: () => undefined,
   writePublish: () => {},
   sendPubrel: () => {},
+  socketBacklogWait: () => undefined,
   disconnect: () => {}
 }
 

@@ -64,7 +64,7 @@ export class Router implements MessageRouter {
     private readonly reads?: ReadAuthorizer,
     private readonly stats?: Pick<BrokerStats, 'dropped'>
   ) {
-    this.trie = new TopicTrie(filters)
+    this.trie = new TopicTrie(ownerKey, filters)
   }
 
   get count(): number {
@@ -86,13 +86,13 @@ export class Router implements MessageRouter {
     this.forgetMatches(subscription.filter.split('/'))
     let isNew: boolean
     if (subscription.group === undefined) {
-      isNew = this.trie.set(subscription.filter, subscription.session.clientId, subscription)
+      isNew = this.trie.set(subscription.filter, subscription)
     } else {
       const key = SHARE_KEY + subscription.group
       let group = this.trie.get(subscription.filter, key) as SharedGroup | undefined
       if (group === undefined) {
         group = new SharedGroup(subscription.group, subscription.filter)
-        this.trie.set(subscription.filter, key, group)
+        this.trie.set(subscription.filter, group)
         this.filters?.groupAdded?.(subscription.group, subscription.filter)
       }
       isNew = group.upsert(subscription)
@@ -179,7 +179,16 @@ export class Router implements MessageRouter {
   }
 }
 
+/** Who a value of the trie belongs to: the session's client id, or SHARE_KEY and the group. */
+function ownerKey(value: Subscription | SharedGroup): string {
+  return value instanceof SharedGroup ? SHARE_KEY + value.group : value.session.clientId
+}
+
+/** What a topic no one subscribes to matches, shared by every such topic in the cache (a fleet's readings, often). */
+const NO_MATCHES: MatchResult = Object.freeze({ sessions: [], groups: [] })
+
 function groupBySession(matches: Array<Subscription | SharedGroup>): MatchResult {
+  if (matches.length === 0) return NO_MATCHES
   const sessions: SessionMatch[] = []
   const groups: SharedGroup[] = []
   let bySession: Map<Subscriber, SessionMatch> | undefined

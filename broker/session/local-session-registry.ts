@@ -2,7 +2,7 @@ import type { BrokerOptions } from '../options.js'
 import { Reason } from '../protocol/reason-codes.js'
 import type { Publisher } from '../publisher.js'
 import type { BrokerStats } from '../stats.js'
-import type { Store, StoredSession } from '../store/store.js'
+import type { SessionOwner, Store, StoredSession } from '../store/store.js'
 import type { PublishBackPressure } from './publish-back-pressure.js'
 import { Session, type SessionContext, type SessionLink } from './session.js'
 import { isOwnedBy } from './session-owner.js'
@@ -11,6 +11,9 @@ import type { SessionSubscriptions } from './session-subscriptions.js'
 import type { Will } from './will.js'
 
 /** What the registry is built from. */
+/** The owner of every session an anonymous client made: one object for all of them (a fleet's devices, often). */
+const ANONYMOUS: SessionOwner = Object.freeze({ username: undefined })
+
 export interface LocalSessionParts {
   readonly options: Readonly<BrokerOptions>
   readonly stats: BrokerStats
@@ -65,7 +68,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
       session = undefined
     }
     if (session === undefined) {
-      session = new Session(clientId, link.protocolVersion, { username }, this)
+      session = new Session(clientId, link.protocolVersion, username === undefined ? ANONYMOUS : { username }, this)
       this.sessions.set(clientId, session)
     } else {
       present = true
@@ -94,7 +97,7 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
       session.setExpiry(record.expiryInterval)
       this.subscriptions.restore(session, subscriptions)
       for (const entry of inflight) session.inflight.set(entry)
-      for (const packetId of incomingQos2) session.incomingQos2.add(packetId)
+      for (const packetId of incomingQos2) session.restoreQos2(packetId)
       const offlineSince = record.disconnectedAt ?? now
       session.waitOffline((now - offlineSince) / 1000)
     }

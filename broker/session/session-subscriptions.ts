@@ -21,7 +21,7 @@ export class SessionSubscriptions {
   add(session: Session, subscription: Subscription): boolean {
     const previous = session.subscriptions.get(subscription.fullFilter)
     if (previous !== undefined) this.router.unsubscribe(previous)
-    session.subscriptions.set(subscription.fullFilter, subscription)
+    session.subscriptions.set(subscription)
     this.router.subscribe(subscription)
     if (session.isPersistent) {
       this.store.saveSubscription(session.clientId, {
@@ -72,7 +72,7 @@ export class SessionSubscriptions {
         group: parsed.group,
         subscriptionIds: record.subscriptionId === undefined ? undefined : [record.subscriptionId]
       }
-      session.subscriptions.set(record.fullFilter, subscription)
+      session.subscriptions.set(subscription)
       this.router.subscribe(subscription)
     }
   }

@@ -1,6 +1,6 @@
-import { type Delivery, type EncodedPublish, isExpired, ownPayload, ownPayloadForSending } from '../message.js'
+import { type Delivery, type EncodedPublish, isExpired } from '../message.js'
 import type { BrokerOptions } from '../options.js'
-import type { Subscriber, Subscription } from '../router/subscription.js'
+import type { Subscriber } from '../router/subscription.js'
 import { type BrokerStats, DropReason } from '../stats.js'
 import { MemoryQueue } from '../store/memory-queue.js'
 import type { InflightRecord, SessionOwner, SessionQueue, Store } from '../store/store.js'
@@ -8,7 +8,11 @@ import { BacklogGate, backlogMarks } from './backlog-gate.js'
 import { Deadline, NEVER_EXPIRES } from './expiry.js'
 import { Inflight } from './inflight.js'
 import type { PublishBackPressure } from './publish-back-pressure.js'
+import { queueWithinLimits } from './queue-within-limits.js'
+import { SubscriptionsByFilter } from './subscriptions-by-filter.js'
 import { type Will, willDelay } from './will.js'
+
+const NO_PACKET_IDS: ReadonlySet<number> = new Set()
 
 /** What a session needs from the connection it is attached to. */
 export interface SessionLink {
@@ -23,6 +27,8 @@ export interface SessionLink {
   sendPubrel(packetId: number): void
   /** The client is not reading: QoS 0 messages would only pile up in the socket. */
   readonly isCongested: boolean
+  /** After a QoS 0 message was written: what its publisher waits for while the client reads too slowly, if anything. */
+  socketBacklogWait(): Promise<void> | undefined
   /** Ends the connection for `reasonCode` (a takeover: 0x8E Session taken over). */
   disconnect(reasonCode: number, reason: string): void
 }
@@ -56,10 +62,10 @@ export interface SessionContext {
  */
 export class Session implements Subscriber {
   link: SessionLink | undefined
-  readonly subscriptions = new Map<string, Subscription>()
+  readonly subscriptions = new SubscriptionsByFilter()
   readonly inflight = new Inflight()
-  /** Inbound QoS 2 packet ids received and not yet released: duplicates are not routed again. */
-  readonly incomingQos2 = new Set<number>()
+  /** Inbound QoS 2 packet ids received and not yet released: duplicates are not routed again. Made on the first. */
+  private incomingQos2Ids: Set<number> | undefined
   protocolVersion: 3 | 4 | 5
   /** The user name of the last connection, for authorizing its will after it is gone. */
   username: string | undefined
@@ -76,6 +82,8 @@ export class Session implements Subscriber {
    * that resumed it [MQTT-3.1.2-5]; the rows go when the session ends with that connection.
    */
   private stored = false
+  /** Restored from the store at start or taken over from another node: the store may hold its queue. */
+  private restored = false
   private will: Will | undefined
   private willDeadline: Deadline | undefined
   private expiryDeadline: Deadline | undefined
@@ -113,6 +121,11 @@ export class Session implements Subscriber {
     return this.expiryDeadline?.at
   }
 
+  /** The inbound QoS 2 ids held (see receivedQos2). */
+  get incomingQos2(): ReadonlySet<number> {
+    return this.incomingQos2Ids ?? NO_PACKET_IDS
+  }
+
   get queue(): SessionQueue {
     if (this.queueStore === undefined) {
       this.queueStore = this.stored ? this.context.store.queue(this.clientId) : new MemoryQueue()
@@ -122,12 +135,20 @@ export class Session implements Subscriber {
   }
 
   /**
-   * The messages waiting for the session and their payload bytes. A stored session's queue is read from the store
-   * (made now if no message has reached it since the start); an unstored one without a queue has none waiting.
+   * The messages waiting for the session and their payload bytes (none for a session without a queue yet).
    */
   get queued(): { messages: number; bytes: number } {
-    const queue = this.queueStore ?? (this.stored ? this.queue : undefined)
+    const queue = this.waitingQueue
     return { messages: queue?.length ?? 0, bytes: queue?.bytes ?? 0 }
+  }
+
+  /**
+   * The queue, if it may hold anything: one made here, or the store's for a session restored from it. A new
+   * session's queue is empty in the store too, and is made by its first queued message: a device that is sent
+   * nothing pays for no queue.
+   */
+  private get waitingQueue(): SessionQueue | undefined {
+    return this.queueStore ?? (this.restored ? this.queue : undefined)
   }
 
   /**
@@ -208,8 +229,12 @@ export class Session implements Subscriber {
     )
   }
 
-  /** A session restored from the store, offline for `elapsedSeconds` already: it waits out the rest of its expiry. */
+  /**
+   * A session restored from the store, offline for `elapsedSeconds` already: it waits out the rest of its expiry,
+   * and its queue is read from the store.
+   */
   waitOffline(elapsedSeconds: number): void {
+    this.restored = true
     if (this.expiryInterval === NEVER_EXPIRES) return
     this.expiryDeadline = new Deadline(Math.max(0, this.expiryInterval - elapsedSeconds), () => this.context.expire(this))
   }
@@ -222,7 +247,7 @@ export class Session implements Subscriber {
     this.releasePublishers()
     this.queueStore?.clear()
     this.inflight.clear()
-    this.incomingQos2.clear()
+    this.incomingQos2Ids = undefined
     if (this.stored) this.context.store.deleteSession(this.clientId)
     this.stored = false
   }
@@ -251,12 +276,13 @@ export class Session implements Subscriber {
         }
         const encoded = link.encodePublish(delivery)
         if (encoded !== undefined) link.writePublish(encoded, 0, false)
+        if (delivery.message.origin !== this.clientId) this.holdPublisherFor(link.socketBacklogWait())
       } else if (this.context.options.queueQos0 && this.isPersistent) {
         this.enqueue(delivery)
       }
       return
     }
-    if (link !== undefined && this.inflight.size < link.sendWindow && this.queue.length === 0) {
+    if (link !== undefined && this.inflight.size < link.sendWindow && (this.waitingQueue?.length ?? 0) === 0) {
       this.send(link, delivery)
     } else {
       this.enqueue(delivery)
@@ -267,13 +293,19 @@ export class Session implements Subscriber {
 
   /** An inbound QoS 2 PUBLISH was routed: its id is held until PUBREL, so a resent copy is not routed again [MQTT-4.3.3-10]. */
   receivedQos2(packetId: number): void {
-    this.incomingQos2.add(packetId)
+    this.restoreQos2(packetId)
     if (this.stored) this.context.store.saveIncomingQos2(this.clientId, packetId)
+  }
+
+  /** An inbound QoS 2 id held, as the store kept it for a restored session. */
+  restoreQos2(packetId: number): void {
+    this.incomingQos2Ids ??= new Set()
+    this.incomingQos2Ids.add(packetId)
   }
 
   /** PUBREL: the id is free for a new message; false when it was not held. */
   releasedQos2(packetId: number): boolean {
-    const known = this.incomingQos2.delete(packetId)
+    const known = this.incomingQos2Ids?.delete(packetId) === true
     if (known && this.stored) this.context.store.deleteIncomingQos2(this.clientId, packetId)
     return known
   }
@@ -299,7 +331,7 @@ export class Session implements Subscriber {
   /** Fills free in-flight slots from the queue, in order. */
   pump(): void {
     const link = this.link
-    const queue = this.queueStore ?? (this.stored ? this.queue : undefined)
+    const queue = this.waitingQueue
     if (link === undefined || queue === undefined) return
     const now = Date.now()
     while (queue.length > 0 && this.inflight.size < link.sendWindow) {
@@ -340,7 +372,11 @@ export class Session implements Subscriber {
       // A client that takes nothing for as long as a write may wait to drain is held to be stalled.
       this.backlog = new BacklogGate(marks, drainTimeout * 1000)
     }
-    const wait = this.backlog.afterPush(queue.length, queue.bytes)
+    this.holdPublisherFor(this.backlog.afterPush(queue.length, queue.bytes))
+  }
+
+  /** The publisher of the message being delivered waits for `wait`, when there is one. */
+  private holdPublisherFor(wait: Promise<void> | undefined): void {
     if (wait !== undefined) this.context.backPressure.hold(wait)
   }
 
@@ -361,28 +397,13 @@ export class Session implements Subscriber {
 
   private enqueue(delivery: Delivery): void {
     const limits = this.queueLimits
-    const maxQueuedMessages = limits?.maxMessages ?? this.context.options.maxQueuedMessages
-    const maxQueuedBytes = limits?.maxBytes ?? this.context.options.maxQueuedBytes
-    const queue = this.queue
-    const size = delivery.message.payload.length
-    if (size > maxQueuedBytes) {
-      this.dropped(delivery)
-      return
-    }
-    // The limit counts every waiting message; the oldest make room for the newest.
-    while (queue.length > 0 && (queue.length >= maxQueuedMessages || queue.bytes + size > maxQueuedBytes)) {
-      // A paged queue may have its oldest entries still on disk: then the limit is overshot until they are read.
-      const oldest = queue.shift()
-      if (oldest === undefined) break
-      this.dropped(oldest)
-    }
-    // Behind a connected client's window the message leaves soon, in its wire form; offline it may wait long.
-    if (this.link !== undefined) ownPayloadForSending(delivery.message)
-    else ownPayload(delivery.message)
-    queue.push(delivery)
+    const maxMessages = limits?.maxMessages ?? this.context.options.maxQueuedMessages
+    const maxBytes = limits?.maxBytes ?? this.context.options.maxQueuedBytes
+    queueWithinLimits(this.queue, delivery, this.link !== undefined, maxMessages, maxBytes, this)
   }
 
-  private dropped(delivery: Delivery): void {
+  /** A delivery the queue's limits made it drop (queue-within-limits.ts): counted, and told to a bridge's limits. */
+  dropped(delivery: Delivery): void {
     this.context.stats.dropped[DropReason.QueueFull]++
     this.queueLimits?.dropped?.(delivery)
   }

@@ -48,16 +48,27 @@ test('delete removes the nodes it leaves empty, and only those', () => {
   assert.equal(tree.size, 0)
 })
 
-test('a node keeps its only child without a Map, makes one for a second child, and goes back when one leaves', () => {
+test('a node keeps its only child alone, a few in an array, makes a Map past eight, and goes back as they leave', () => {
   const tree = new TopicTree<number>()
   tree.set(levels('site/device-1/reading'), 1)
   const site = childOf(tree.root, 'site')!
   assert.equal(site.children instanceof Map, false)
+  assert.equal(Array.isArray(site.children), false)
   tree.set(levels('site/device-2/reading'), 2)
-  assert.equal(site.children instanceof Map, true)
+  assert.equal(site.children instanceof Map, false)
+  assert.equal(Array.isArray(site.children) && site.children.length, 2)
   assert.deepEqual(tree.matchFilter(levels('site/+/reading')).sort(), [1, 2])
+  for (let i = 3; i <= 9; i++) tree.set(levels(`site/device-${i}/reading`), i)
+  assert.equal(site.children instanceof Map, true)
+  assert.deepEqual(
+    tree.matchFilter(levels('site/+/reading')).sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9]
+  )
+  for (let i = 9; i >= 3; i--) assert.equal(tree.delete(levels(`site/device-${i}/reading`)), true)
+  assert.equal(Array.isArray(site.children) && site.children.length, 2)
   assert.equal(tree.delete(levels('site/device-1/reading')), true)
   assert.equal(site.children instanceof Map, false)
+  assert.equal(Array.isArray(site.children), false)
   assert.equal(tree.get(levels('site/device-2/reading')), 2)
   assert.deepEqual(tree.matchTopic(levels('site/device-1/reading')), [])
 })

@@ -7,7 +7,7 @@ import mqtt from 'mqtt-packet'
 import { Broker } from '../../../broker/broker.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { startBroker } from '../../helpers/broker.js'
-import { connectRaw, nextOf, type RawConnected, rawSubscribe } from '../../helpers/flow-clients.js'
+import { connectClient, connectRaw, nextOf, type RawConnected, rawSubscribe } from '../../helpers/flow-clients.js'
 import { expectSilence, sleep } from '../../helpers/silence.js'
 
 // A connected QoS 1 subscriber behind its in-flight window holds its publishers once its queue reaches its high mark
@@ -112,6 +112,26 @@ test('a publisher held longer than its keepalive is not taken for silent', async
 
   assert.deepEqual(await takeAcknowledging(sub, 30), names(0, 30))
   assert.equal((await pubacks(publisher, 30 - READ_BEFORE_HELD)).length, 30 - READ_BEFORE_HELD)
+})
+
+test('a held mqtt.js publisher with a keepalive of 2 s has its PINGREQs answered and stays connected', async (t) => {
+  const running = await startBroker({ ...LIMITS, drainTimeout: 30 })
+  t.after(() => running.close())
+  const sub = await subscriber(t, running.port)
+  const { client } = await connectClient(t, running.url, { keepalive: 2 })
+  let pingresps = 0
+  client.on('packetreceive', (packet) => {
+    if (packet.cmd === 'pingresp') pingresps++
+  })
+
+  const acknowledged = Array.from({ length: 30 }, (_, i) => client.publishAsync('bp/t', `m${i}`, { qos: 1 }))
+  // Held from the 11th PUBLISH on; mqtt.js sends PINGREQ 2 s after its last PUBACK and gives up 1 s later.
+  await sleep(7000)
+  assert.equal(client.connected, true)
+  assert.ok(pingresps >= 2, `${pingresps} PINGRESPs while held`)
+
+  assert.deepEqual(await takeAcknowledging(sub, 30), names(0, 30))
+  assert.equal((await Promise.all(acknowledged)).length, 30)
 })
 
 test('a client subscribed to what it publishes is not held by its own queue', async (t) => {
