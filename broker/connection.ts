@@ -8,25 +8,22 @@ import type { ListenerInfo } from './listeners/listener-spec.js'
 import type { Delivery, EncodedPublish } from './message.js'
 import type { NegotiatedSettings } from './negotiated-settings.js'
 import type { BrokerOptions } from './options.js'
+import { PacketIntake } from './packet-intake.js'
 import { type DurableReply, PendingAcks } from './pending-acks.js'
 import { encodeAck } from './protocol/codec.js'
-import { PacketFramer } from './protocol/framer.js'
 import { ProtocolError } from './protocol/protocol-error.js'
 import type { ProtocolErrorLog } from './protocol/protocol-error-log.js'
 import { Reason } from './protocol/reason-codes.js'
 import { TopicAliases } from './protocol/topic-aliases.js'
 import { encodeWithinPacketSize } from './protocol/within-packet-size.js'
 import { encodedDelivery, patchedHead } from './publish-encoding.js'
-import { ReadAhead } from './read-ahead.js'
-import type { Session, SessionLink } from './session/session.js'
+import type { Session } from './session/session.js'
+import type { SessionLink } from './session/session-link.js'
 import { SocketWriter, type WriterHost } from './socket-writer.js'
 import { DropReason } from './stats.js'
 import type { Store } from './store/store.js'
 
 type ConnectionState = 'awaiting-connect' | 'connecting' | 'connected' | 'closed'
-
-/** The first byte of a PINGREQ (type 12, no flags), which is answered even while a handler holds the connection. */
-const PINGREQ = 0xc0
 
 /** The largest packet MQTT can frame (a 4-byte remaining length): "no limit" as a small integer, not a boxed Infinity. */
 const LARGEST_PACKET = 268_435_460
@@ -80,15 +77,13 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   private publishRate: PublishRate | undefined
   /** Acknowledgements waiting for a durable store (made on first use). */
   private pendingAcks: PendingAcks | undefined
-  /** Packets read while a handler holds the connection (read-ahead.ts), made for the first. */
-  private readAhead: ReadAhead | undefined
-  /** Bytes of a packet not yet handled; none between packets, so an idle connection holds no framer (see PacketFramer.take). */
-  private framer: PacketFramer | undefined
+  /** What was read and not yet handled; none between packets, so an idle connection holds nothing of it. */
+  private intake: PacketIntake | undefined
   private paused = false
   private lastPacketAt = Date.now()
   private keepaliveMs = 0
-  /** When CONNACK went out (ms since the epoch); 0 before. */
-  private connectedAt = 0
+  /** When CONNACK went out (ms since the epoch); 0 before. Set by markConnected only. */
+  connectedSince = 0
   /** Who ended a connected client's connection on purpose, for the disconnection counters; undefined: it was lost. */
   private endedBy: 'client' | 'server' | undefined
   deadlineSlot = NO_DEADLINE
@@ -116,11 +111,6 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
 
   get anonymousAllowed(): boolean {
     return this.listener.anonymousAllowed
-  }
-
-  /** When CONNACK went out, in ms since the epoch; 0 until then. */
-  get connectedSince(): number {
-    return this.connectedAt
   }
 
   /** The keepalive in force, in seconds (0: none). */
@@ -188,7 +178,7 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   markConnected(session: Session, keepaliveSeconds: number): void {
     this.boundSession = session
     this.state = 'connected'
-    this.connectedAt = Date.now()
+    this.connectedSince = Date.now()
     this.keepaliveMs = keepaliveSeconds * 1500
     if (this.keepaliveMs > 0) deadlines.schedule(this, this.lastPacketAt + this.keepaliveMs)
     else deadlines.cancel(this)
@@ -233,13 +223,10 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
 
   /** Sends a reply that confirms stored state: at once, or after the commit that holds it when the store is durable. */
   replyWhenStored(cmd: DurableReply, packetId: number): void {
-    const store = this.host.store
-    if (!store.durable) {
-      this.sendAck(cmd, packetId)
-      return
-    }
-    this.pendingAcks ??= new PendingAcks(this, this.host.logger)
-    this.pendingAcks.add(cmd, packetId, this.host.durable())
+    if (this.host.store.durable) {
+      this.pendingAcks ??= new PendingAcks(this, this.host.logger)
+      this.pendingAcks.add(cmd, packetId, this.host.durable())
+    } else this.sendAck(cmd, packetId)
   }
 
   /** A successful acknowledgement, without going through the generic encoder. */
@@ -324,8 +311,8 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
   receive(chunk: Buffer): void {
     this.host.stats.bytesReceived += chunk.length
     this.lastPacketAt = Date.now()
-    this.framer ??= PacketFramer.take(this.host.options.maxPacketSize)
-    this.framer.feed(chunk)
+    this.intake ??= new PacketIntake(this.host.options.maxPacketSize)
+    this.intake.feed(chunk)
     if (this.paused) this.readWhileHeld()
     else this.processPackets()
   }
@@ -336,12 +323,8 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
    */
   private processPackets(): void {
     while (!this.paused && this.state !== 'closed') {
-      let bytes = this.readAhead?.shift()
-      if (bytes === undefined) {
-        this.readAhead = undefined
-        bytes = this.nextPacket()
-        if (bytes === undefined) return
-      }
+      const bytes = this.read((intake) => intake.next())
+      if (bytes === undefined) return
       const pending = this.host.packets.dispatch(this, bytes)
       if (pending !== undefined) {
         this.paused = true
@@ -353,23 +336,19 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
     }
   }
 
-  /** The next whole packet the client sent, if one is complete; a bad fixed header closes the connection. */
-  private nextPacket(): Buffer | undefined {
-    const framer = this.framer
-    if (framer === undefined) return undefined
-    let bytes: Buffer | undefined
+  /** Reads from the intake (given up once empty); a bad fixed header closes the connection. */
+  private read<T>(step: (intake: PacketIntake) => T): T | undefined {
+    const intake = this.intake
+    if (intake === undefined) return undefined
     try {
-      bytes = framer.next()
+      return step(intake)
     } catch (error) {
       const reason = error instanceof ProtocolError ? error.reasonCode : Reason.MalformedPacket
       this.rejectProtocol(reason, (error as Error).message)
       return undefined
+    } finally {
+      if (intake.isEmpty && this.intake === intake) this.intake = undefined
     }
-    if (bytes === undefined && framer.isEmpty) {
-      this.framer = undefined
-      PacketFramer.release(framer)
-    }
-    return bytes
   }
 
   /**
@@ -378,17 +357,8 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
    * PINGREQs for a dead broker and disconnect. Before CONNACK nothing is read ahead.
    */
   private readWhileHeld(): void {
-    while (this.state === 'connected') {
-      const bytes = this.nextPacket()
-      if (bytes === undefined) break
-      if (bytes.length === 2 && bytes[0] === PINGREQ && bytes[1] === 0) {
-        this.host.packets.dispatch(this, bytes)
-        continue
-      }
-      this.readAhead ??= new ReadAhead()
-      this.readAhead.push(bytes)
-    }
-    if (this.state !== 'connected' || this.readAhead?.isFull === true) this.socket.pause()
+    if (this.state === 'connected') this.read((intake) => intake.readWhileHeld((ping) => this.host.packets.dispatch(this, ping)))
+    if (this.state !== 'connected' || this.intake?.isFull === true) this.socket.pause()
   }
 
   private resumeAfterHandler(): void {
@@ -419,8 +389,7 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
     const wasConnected = this.state === 'connected'
     if (wasConnected && this.endedBy === undefined) this.host.stats.connectionsLost++
     this.state = 'closed'
-    this.framer = undefined
-    this.readAhead = undefined
+    this.intake = undefined
     deadlines.cancel(this)
     this.stopWriting()
     this.host.connectionClosed(this, wasConnected)

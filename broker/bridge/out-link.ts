@@ -1,6 +1,6 @@
 import type { IClientPublishOptions, MqttClient } from 'mqtt'
 import { type Delivery, type EncodedPublish, remainingExpiry } from '../message.js'
-import type { SessionLink } from '../session/session.js'
+import type { SessionLink } from '../session/session-link.js'
 import { withBridgePath } from './bridge-path.js'
 import type { BridgeSettings } from './bridge-settings.js'
 import type { SessionPacketIds } from './session-packet-ids.js'

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { type LocalSessionParts, LocalSessionRegistry } from '../session/local-session-registry.js'
-import type { Session, SessionLink } from '../session/session.js'
+import type { Session } from '../session/session.js'
+import type { SessionLink } from '../session/session-link.js'
 import type { OpenResult, SessionRegistry, SessionRequest } from '../session/session-registry.js'
 import { willDelay } from '../session/will.js'
 import type { RedisStore } from '../store/redis.js'

@@ -1,8 +1,10 @@
 import { type Delivery, ownPayload, ownPayloadForSending } from '../message.js'
+import type { BrokerOptions } from '../options.js'
 import type { SessionQueue } from '../store/store.js'
+import type { QueueLimits } from './session-link.js'
 
 /**
- * Queues a delivery for a session within its limits (max_queued_messages, max_queued_bytes, or a bridge's own): the
+ * Queues a delivery for a session within its limits (its own, a bridge's, or max_queued_messages and max_queued_bytes): the
  * limits count every waiting message, and the oldest make room for the newest; a message larger than the byte limit
  * is dropped. Every message dropped goes to `drops`, which counts it.
  */
@@ -10,10 +12,12 @@ export function queueWithinLimits(
   queue: SessionQueue,
   delivery: Delivery,
   online: boolean,
-  maxMessages: number,
-  maxBytes: number,
+  own: QueueLimits | undefined,
+  defaults: Pick<BrokerOptions, 'maxQueuedMessages' | 'maxQueuedBytes'>,
   drops: { dropped(delivery: Delivery): void }
 ): void {
+  const maxMessages = own?.maxMessages ?? defaults.maxQueuedMessages
+  const maxBytes = own?.maxBytes ?? defaults.maxQueuedBytes
   const size = delivery.message.payload.length
   if (size > maxBytes) {
     drops.dropped(delivery)

@@ -1,5 +1,6 @@
 import type { SessionOwner, StoredSession } from '../store/store.js'
-import type { QueueLimits, Session, SessionLink } from './session.js'
+import type { Session } from './session.js'
+import type { QueueLimits, SessionLink } from './session-link.js'
 import type { Will } from './will.js'
 
 /** What an accepted CONNECT asks of its session. */

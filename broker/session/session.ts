@@ -1,4 +1,4 @@
-import { type Delivery, type EncodedPublish, isExpired } from '../message.js'
+import { type Delivery, isExpired } from '../message.js'
 import type { BrokerOptions } from '../options.js'
 import type { Subscriber } from '../router/subscription.js'
 import { type BrokerStats, DropReason } from '../stats.js'
@@ -9,38 +9,11 @@ import { Deadline, NEVER_EXPIRES } from './expiry.js'
 import { Inflight } from './inflight.js'
 import type { PublishBackPressure } from './publish-back-pressure.js'
 import { queueWithinLimits } from './queue-within-limits.js'
+import type { QueueLimits, SessionLink } from './session-link.js'
 import { SubscriptionsByFilter } from './subscriptions-by-filter.js'
 import { type Will, willDelay } from './will.js'
 
 const NO_PACKET_IDS: ReadonlySet<number> = new Set()
-
-/** What a session needs from the connection it is attached to. */
-export interface SessionLink {
-  /** False once the connection has closed. */
-  readonly isOpen: boolean
-  readonly protocolVersion: 3 | 4 | 5
-  /** How many QoS 1/2 messages may be in flight to the client. */
-  readonly sendWindow: number
-  /** The PUBLISH for this delivery, or undefined when the client cannot take it (too large). */
-  encodePublish(delivery: Delivery): EncodedPublish | undefined
-  writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void
-  sendPubrel(packetId: number): void
-  /** The client is not reading: QoS 0 messages would only pile up in the socket. */
-  readonly isCongested: boolean
-  /** After a QoS 0 message was written: what its publisher waits for while the client reads too slowly, if anything. */
-  socketBacklogWait(): Promise<void> | undefined
-  /** Ends the connection for `reasonCode` (a takeover: 0x8E Session taken over). */
-  disconnect(reasonCode: number, reason: string): void
-}
-
-/** How much may wait in one session's queue, and who hears of what is dropped to keep within it. */
-export interface QueueLimits {
-  readonly maxMessages: number
-  /** Payload bytes. */
-  readonly maxBytes: number
-  /** Told of each message dropped for the limits (the oldest make room, or one larger than `maxBytes` alone). */
-  dropped?(delivery: Delivery): void
-}
 
 /** What a session needs from the registry that holds it (session-registry.ts). */
 export interface SessionContext {
@@ -396,10 +369,7 @@ export class Session implements Subscriber {
   }
 
   private enqueue(delivery: Delivery): void {
-    const limits = this.queueLimits
-    const maxMessages = limits?.maxMessages ?? this.context.options.maxQueuedMessages
-    const maxBytes = limits?.maxBytes ?? this.context.options.maxQueuedBytes
-    queueWithinLimits(this.queue, delivery, this.link !== undefined, maxMessages, maxBytes, this)
+    queueWithinLimits(this.queue, delivery, this.link !== undefined, this.queueLimits, this.context.options, this)
   }
 
   /** A delivery the queue's limits made it drop (queue-within-limits.ts): counted, and told to a bridge's limits. */
