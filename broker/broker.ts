@@ -95,13 +95,13 @@ export class Broker implements ConnectionHost {
     this.router = new Router(this.cluster?.filters, this.auth.reads, this.stats)
     const { stats, store, router } = this
     this.retained = new RetainedMessages(store)
-    this.messages = this.cluster?.routerOver(router, this.retained, store) ?? router
+    const backPressure = new PublishBackPressure()
+    this.messages = this.cluster?.routerOver(router, this.retained, store, backPressure) ?? router
     const sparkplug = this.options.sparkplug
       ? new SparkplugAware({ stampDeathTimestamp: this.options.sparkplugNdeathTimestamp })
       : undefined
     this.publisher = new Publisher(this.messages, this.retained, this.auth, stats, sparkplug)
     const subscriptions = new SessionSubscriptions(router, store)
-    const backPressure = new PublishBackPressure()
     const sessionParts: LocalSessionParts = { options: this.options, stats, store, backPressure, subscriptions, wills: this.publisher }
     this.sessions = dependencies.sessions?.(sessionParts, this.cluster) ?? new LocalSessionRegistry(sessionParts)
     this.bridgeSettings = dependencies.bridges

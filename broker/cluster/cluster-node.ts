@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { RetainedMessages } from '../retained/retained.js'
 import type { FilterListener } from '../router/message-router.js'
 import type { Router } from '../router/router.js'
+import type { PublishBackPressure } from '../session/publish-back-pressure.js'
 import type { DeliverySources } from '../store/delivery-sources.js'
 import { connectRedis, type RedisClient, type RedisConnection } from '../store/redis-connection.js'
 import { parseRedisUrl } from '../store/redis-url.js'
@@ -80,6 +81,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     const sink = {
       deliverForwarded: (...args: Parameters<ClusterRouter['deliverForwarded']>) => this.router!.deliverForwarded(...args),
       durable: () => this.router!.durable(),
+      held: () => this.router!.held(),
       adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
     }
     this.stream = new NodeStream(this.member, connections, keys, sink, logger, () => this.commandsConnection.failsOverToReplicas())
@@ -108,9 +110,14 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   }
 
   /** The router the publish pipeline uses: `local` for this node's sessions, the stream for the others. */
-  routerOver(local: Router, retained: Pick<RetainedMessages, 'adopt'>, store: Pick<Store, 'flush'>): ClusterRouter {
+  routerOver(
+    local: Router,
+    retained: Pick<RetainedMessages, 'adopt'>,
+    store: Pick<Store, 'flush'>,
+    backPressure: PublishBackPressure
+  ): ClusterRouter {
     const { member, directory, membership, stream, relay } = this
-    this.router = new ClusterRouter(member, local, directory, membership, stream, retained, store, relay)
+    this.router = new ClusterRouter(member, local, directory, membership, stream, retained, store, relay, backPressure)
     return this.router
   }
 

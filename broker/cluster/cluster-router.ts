@@ -2,6 +2,7 @@ import type { Message } from '../message.js'
 import type { RetainedMessages } from '../retained/retained.js'
 import type { MessageRouter, RouteScope } from '../router/message-router.js'
 import type { Router } from '../router/router.js'
+import type { PublishBackPressure } from '../session/publish-back-pressure.js'
 import type { Store } from '../store/store.js'
 import { entryOf } from './entry-of.js'
 import type { FilterDirectory } from './filter-directory.js'
@@ -45,7 +46,9 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     private readonly stream: Pick<NodeStream, 'append' | 'flush'>,
     private readonly retained: Pick<RetainedMessages, 'adopt'>,
     private readonly store: Pick<Store, 'flush'>,
-    private readonly relay: Pick<SessionRelay, 'relaysFor' | 'stop'>
+    private readonly relay: Pick<SessionRelay, 'relaysFor' | 'stop'>,
+    /** Where sessions whose queues a forwarded message pushed past their high mark ask its sender to wait. */
+    private readonly backPressure: Pick<PublishBackPressure, 'begin' | 'take'>
   ) {}
 
   route(message: Message): void {
@@ -114,6 +117,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   }
 
   deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void {
+    this.backPressure.begin()
     for (const { message, plain, groups, targets, client } of records) {
       if (client !== undefined) {
         // A relayed copy goes through the same bookkeeping: it can meet its live twin after a recovery.
@@ -135,6 +139,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       this.local.route(message, scope)
       if (plain) this.relayOn(message, targets, sessions, () => encodeBody(message))
     }
+  }
+
+  /** What the sessions the last delivered entry filled past their high mark ask the stream's reader to wait for. */
+  held(): Promise<void> | undefined {
+    return this.backPressure.take()
   }
 
   /** Delivered, and relayed messages appended, are durable: only then is a stream entry acknowledged. */

@@ -12,6 +12,12 @@ export interface ForwardedSink {
   deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void
   /** Resolves once what was delivered is durable (the store's flush): only then is an entry acknowledged. */
   durable(): Promise<void>
+  /**
+   * After an entry was delivered: what the sessions it filled past their high mark (backlog-gate.ts) ask the reader
+   * to wait for before the next, as a publisher on this node would be held. Cross-node, nothing else slows a burst
+   * down: a connected subscriber's queue would fill to its limit and drop the rest.
+   */
+  held(): Promise<void> | undefined
 }
 
 /** The sessions this member adopted from each dead member it recovered: where entries redirected from its stream go. */
@@ -203,7 +209,7 @@ export class NodeStream {
     for (;;) {
       const entries = (await commands.xrangeBuffer(key, '-', '+', 'COUNT', READ_COUNT)) as StreamEntry[]
       if (entries.length > 0) {
-        const ids = this.deliver(entries, key, drained)
+        const ids = await this.deliver(entries, key, drained)
         await this.sink.durable()
         // An entry this node cannot read stays, and so does the stream: a newer node may read it.
         if (ids.length === 0) return
@@ -314,7 +320,7 @@ export class NodeStream {
         const entries = reply?.[0]?.[1] ?? []
         if (cursor !== '>') cursor = entries.length === 0 ? '>' : entries[entries.length - 1][0].toString()
         if (entries.length === 0) continue
-        const ids = this.deliver(entries, key)
+        const ids = await this.deliver(entries, key)
         await this.sink.durable()
         if (ids.length > 0)
           await this.connections.commands
@@ -335,7 +341,7 @@ export class NodeStream {
    * Delivers the entries it can read; returns their ids. An entry redirected here from a dead member's stream (field
    * `f`) goes to the sessions adopted from that member, as its drain delivered the rest.
    */
-  private deliver(entries: StreamEntry[], stream: string, drained?: DrainedSessions): Buffer[] {
+  private async deliver(entries: StreamEntry[], stream: string, drained?: DrainedSessions): Promise<Buffer[]> {
     const delivered: Buffer[] = []
     for (const [id, fields] of entries) {
       // Pending, but deleted from the stream (by a drain while this node was thought dead): nothing left to deliver.
@@ -362,6 +368,8 @@ export class NodeStream {
         this.sources?.deliveringFrom(undefined)
       }
       delivered.push(id)
+      const held = this.sink.held()
+      if (held !== undefined) await held
     }
     return delivered
   }

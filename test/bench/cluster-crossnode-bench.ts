@@ -12,8 +12,8 @@ import { cpuSeconds } from './proc.js'
  * always). `one node` has publisher and subscriber on n1 (the cluster's store and machinery, no hop); `cross-node`
  * has the publisher on n1 and the subscriber on n2, so every message goes through n2's stream. QoS 0 is sent as fast
  * as the client can; QoS 1 keeps WINDOW publishes unacknowledged (each PUBACK waits for the store and the append).
- * Broker CPU is both nodes' (and Redis's) user + system time per message. The nodes queue up to a million messages per
- * session, so a burst is measured rather than cut by the default queue limit.
+ * Broker CPU is both nodes' (and Redis's) user + system time per message. The nodes run at their default queue limit:
+ * a cross-node burst must be slowed by the subscriber's back-pressure, not cut by the limit.
  */
 export interface CrossNodeFigure {
   qos: 0 | 1

@@ -44,6 +44,32 @@ test('a node that stops reading while messages for it pile up loses none of them
   assert.equal(await look.xlen(n2Stream), 0, 'acknowledged and deleted once delivered')
 })
 
+test('a burst of QoS 1 messages to a subscriber on another node is slowed by its back-pressure, not cut by the default queue limit', async (t) => {
+  const redis = await startRedisServer()
+  t.after(() => redis.stop())
+  const [n1, n2] = await startClusterNodes(t, redis.url, 2)
+  const look = redisClient(t, redis.url)
+  const subscriber = await connectClient(t, n2!.urls[0]!, { clientId: 'burst-reader', protocolVersion: 5 })
+  await subscriber.client.subscribeAsync('burst/#', { qos: 1 })
+  await filterKnown(look, 'n2', 'burst/#')
+  const publisher = await connectClient(t, n1!.urls[0]!, { clientId: 'burst-writer', protocolVersion: 5 })
+  // Five times the default max_queued_messages (1000), as fast as a window of 100 allows: every one acknowledged.
+  const count = 5000
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const seq = next++
+      await publisher.client.publishAsync(`burst/${seq % 10}`, String(seq), { qos: 1 })
+    }
+  }
+  await Promise.all(Array.from({ length: 100 }, lane))
+  const received = await subscriber.inbox.take(count, 30_000)
+  assert.deepEqual(
+    received.map((m) => Number(m.payload.toString())).sort((a, b) => a - b),
+    Array.from({ length: count }, (_, i) => i)
+  )
+})
+
 test('Redis restarted mid-run: routing resumes and every acknowledged message reaches the subscriber on the other node', async (t) => {
   const redis = await startRedisServer()
   t.after(() => redis.stop())

@@ -57,6 +57,7 @@ async function memberStream(
         delivered.push({ payload: record.message.payload.toString(), onlyClients: onlyClients === undefined ? 'all' : [...onlyClients] })
     },
     durable: async () => {},
+    held: () => undefined,
     adoptedFrom: (deadMember: string) => adopted.get(deadMember)
   }
   const stream = new NodeStream(member, connections, keys, sink, pino({ level: 'silent' }))
