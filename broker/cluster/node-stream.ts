@@ -368,8 +368,7 @@ export class NodeStream {
         this.sources?.deliveringFrom(undefined)
       }
       delivered.push(id)
-      const held = this.sink.held()
-      if (held !== undefined) await held
+      await this.sink.held() // undefined unless a session asked the reader to wait
     }
     return delivered
   }

@@ -45,8 +45,18 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     const [, name, labelText = '', valueText] = sample as unknown as [string, string, string | undefined, string]
     const family = familyOf(families, name)
     if (family === undefined) throw new Error(`line ${index + 1}: ${name} has no # HELP and # TYPE before it`)
-    const value = Number(valueText.replace(/^\+Inf$/, 'Infinity').replace(/^-Inf$/, '-Infinity'))
-    if (Number.isNaN(value) && valueText !== 'NaN') throw new Error(`line ${index + 1}: ${valueText} is not a number`)
+    // Go's ParseFloat, which Prometheus reads with, takes NaN and Inf in any case: prom-client writes "Nan" (an
+    // event-loop lag before its first sample).
+    const special = valueText.toLowerCase()
+    const value =
+      special === 'nan'
+        ? Number.NaN
+        : special === '+inf' || special === 'inf'
+          ? Infinity
+          : special === '-inf'
+            ? -Infinity
+            : Number(valueText)
+    if (Number.isNaN(value) && special !== 'nan') throw new Error(`line ${index + 1}: ${valueText} is not a number`)
     const labels: Record<string, string> = {}
     for (const [, key, raw] of labelText.matchAll(LABEL))
       labels[key!] = raw!.replace(/\\(.)/g, (_all, char: string) => (char === 'n' ? '\n' : char))
