@@ -7,13 +7,14 @@ import { pathToFileURL } from 'node:url'
 import mqtt, { type MqttClient } from 'mqtt'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { freePort } from '../helpers/free-port.js'
+import { publishBurst, QUIET_MS } from './burst-publisher.js'
 import { exited, OutputTail } from './children.js'
 import { cpuSeconds } from './proc.js'
 
 /**
  * A site broker bridging `bench/#` out at QoS 1 to a remote Mosquitto: ours (`thermopost broker`, SQLite store,
  * its bridge) against Mosquitto's own bridge on the same load. Forwarding: a publisher on the site broker sends
- * QoS 0 messages as fast as it can, then QoS 1 with WINDOW unacknowledged, and a subscriber at the remote counts
+ * QoS 0 messages as fast as it can, then QoS 1 with 200 unacknowledged (burst-publisher.ts), and a subscriber at the remote counts
  * them. Drain: the remote is stopped, DRAIN_COUNT QoS 1 messages are acknowledged by the site broker, the remote
  * comes back, and the time until the remote's subscriber has them all is taken. CPU is the site broker's user +
  * system time per message. Mosquitto keeps its queue in memory (its persistence writes at intervals, without
@@ -38,9 +39,6 @@ export interface BridgeFigure {
 
 const COUNTS = { 0: 20_000, 1: 10_000 } as const
 const DRAIN_COUNT = 100_000
-const WINDOW = 200
-const PAYLOAD = Buffer.from('{"t":21.5,"h":40}')
-const QUIET_MS = 3000
 const MOSQUITTO = '/usr/sbin/mosquitto'
 
 interface Process {
@@ -144,24 +142,6 @@ function arrivals(client: MqttClient, count: number, firstWithinMs = QUIET_MS): 
   })
 }
 
-async function publishAll(client: MqttClient, qos: 0 | 1, count: number): Promise<void> {
-  if (qos === 0) {
-    for (let i = 0; i < count; i++) {
-      client.publish(`bench/data/${i % 100}`, PAYLOAD, { qos: 0 })
-      if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve))
-    }
-    return
-  }
-  let next = 0
-  const lane = async (): Promise<void> => {
-    while (next < count) {
-      next++
-      await client.publishAsync(`bench/data/${next % 100}`, PAYLOAD, { qos: 1 })
-    }
-  }
-  await Promise.all(Array.from({ length: WINDOW }, lane))
-}
-
 /** Publishes probes on the site broker until one reaches the remote's subscriber: the bridge is up. */
 async function untilBridged(publisher: MqttClient, subscriber: MqttClient): Promise<void> {
   let arrived = false
@@ -182,7 +162,7 @@ async function forwarding(site: Process, publisher: MqttClient, subscriber: Mqtt
   const count = COUNTS[qos]
   const arrived = arrivals(subscriber, count)
   const [cpuBefore, started] = [cpuSeconds(site.child.pid!), performance.now()]
-  await publishAll(publisher, qos, count)
+  await publishBurst(publisher, 'bench/data', qos, count)
   const { got, last } = await arrived
   return [got / ((last - started) / 1000), ((cpuSeconds(site.child.pid!) - cpuBefore) / count) * 1e6, got]
 }
@@ -216,7 +196,7 @@ async function measureBroker(broker: BridgeFigure['broker']): Promise<BridgeFigu
     await subscriber.endAsync()
     await stop(remote)
     const queueStarted = performance.now()
-    await publishAll(publisher, 1, DRAIN_COUNT)
+    await publishBurst(publisher, 'bench/data', 1, DRAIN_COUNT)
     const queuedPerSecond = DRAIN_COUNT / ((performance.now() - queueStarted) / 1000)
     remote = await startRemote(dir, remotePort)
     const returned = performance.now()

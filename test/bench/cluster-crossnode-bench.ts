@@ -4,6 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { freePort } from '../helpers/free-port.js'
 import { startRedisServer } from '../helpers/redis-server.js'
+import { publishBurst, QUIET_MS } from './burst-publisher.js'
 import { exited, OutputTail } from './children.js'
 import { cpuSeconds } from './proc.js'
 
@@ -11,7 +12,7 @@ import { cpuSeconds } from './proc.js'
  * Cross-node routing against one node: two `thermopost broker --cluster` nodes on one redis-server (appendfsync
  * always). `one node` has publisher and subscriber on n1 (the cluster's store and machinery, no hop); `cross-node`
  * has the publisher on n1 and the subscriber on n2, so every message goes through n2's stream. QoS 0 is sent as fast
- * as the client can; QoS 1 keeps WINDOW publishes unacknowledged (each PUBACK waits for the store and the append).
+ * as the client can; QoS 1 keeps 200 publishes unacknowledged (burst-publisher.ts) (each PUBACK waits for the store and the append).
  * Broker CPU is both nodes' (and Redis's) user + system time per message. The nodes run at their default queue limit:
  * a cross-node burst must be slowed by the subscriber's back-pressure, not cut by the limit.
  */
@@ -28,9 +29,6 @@ export interface CrossNodeFigure {
 }
 
 const COUNTS = { 0: 20_000, 1: 5_000 } as const
-const WINDOW = 200
-const PAYLOAD = Buffer.from('{"t":21.5,"h":40}')
-const QUIET_MS = 3000
 
 interface Node {
   child: ChildProcess
@@ -84,24 +82,6 @@ function received(client: MqttClient, count: number): { done: Promise<number>; s
   return { done, started: quiet }
 }
 
-async function publishAll(client: MqttClient, qos: 0 | 1, count: number): Promise<void> {
-  if (qos === 0) {
-    for (let i = 0; i < count; i++) {
-      client.publish(`bench/${i % 100}`, PAYLOAD, { qos: 0 })
-      if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve))
-    }
-    return
-  }
-  let next = 0
-  const lane = async (): Promise<void> => {
-    while (next < count) {
-      next++
-      await client.publishAsync(`bench/${next % 100}`, PAYLOAD, { qos: 1 })
-    }
-  }
-  await Promise.all(Array.from({ length: WINDOW }, lane))
-}
-
 async function measure(
   publishTo: Node,
   subscribeTo: Node,
@@ -117,7 +97,7 @@ async function measure(
   const arrivals = received(subscriber, count)
   const cpu = (): number => nodes.reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0)
   const [cpuBefore, redisBefore, started] = [cpu(), cpuSeconds(redisPid), performance.now()]
-  await publishAll(publisher, qos, count)
+  await publishBurst(publisher, 'bench', qos, count)
   arrivals.started()
   const delivered = await arrivals.done
   // A short count waited QUIET_MS for more: not part of the delivery time.
