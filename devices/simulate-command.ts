@@ -60,13 +60,8 @@ export async function runSimulateCommand(args: string[]): Promise<void> {
   }
 
   const simulator = options.format === 'sparkplug' ? new SparkplugFleet(options) : new Simulator(options)
-  const sparkplug = options.format === 'sparkplug' ? ` as edge nodes of Sparkplug group ${options.group}` : ''
-  console.log(
-    `simulating ${options.devices} thermostat(s) on ${options.sites} site(s)${sparkplug} against ${options.urls.join(', ')}` +
-      ` (MQTT ${options.mqttVersion === 5 ? '5' : '3.1.1'}, ${options.format}, every ${options.interval} s, time scale ${options.timeScale}` +
-      `, Home Assistant discovery ${options.format !== 'sparkplug' && options.homeAssistant ? `on ${options.homeAssistantPrefix}/` : 'off'}` +
-      `${simulator.flakyCount > 0 ? `, ${simulator.flakyCount} flaky` : ''})`
-  )
+  // The stop handler goes in before the ready line: `thermopost start` may send SIGTERM as soon as it reads
+  // that line, and a signal that came before the handler would kill the process without its devices' goodbyes.
   let stopping = false
   let reporter: NodeJS.Timeout | undefined
   onStopRequest((reason) => {
@@ -85,6 +80,13 @@ export async function runSimulateCommand(args: string[]): Promise<void> {
     )
   })
 
+  const sparkplug = options.format === 'sparkplug' ? ` as edge nodes of Sparkplug group ${options.group}` : ''
+  console.log(
+    `simulating ${options.devices} thermostat(s) on ${options.sites} site(s)${sparkplug} against ${options.urls.join(', ')}` +
+      ` (MQTT ${options.mqttVersion === 5 ? '5' : '3.1.1'}, ${options.format}, every ${options.interval} s, time scale ${options.timeScale}` +
+      `, Home Assistant discovery ${options.format !== 'sparkplug' && options.homeAssistant ? `on ${options.homeAssistantPrefix}/` : 'off'}` +
+      `${simulator.flakyCount > 0 ? `, ${simulator.flakyCount} flaky` : ''})`
+  )
   const width = String(options.devices).length
   await simulator.start((started, connected) => {
     if (process.stdout.isTTY)

@@ -85,7 +85,7 @@ test('simulate --devices 3 --time-scale 60 produces readings from every device, 
   await waitFor(() => /connected 3\/3 {2}readings\/s \d+/.test(output()), 'a summary line')
 
   child.kill('SIGTERM')
-  const [code] = (await once(child, 'exit')) as [number | null]
+  const [code] = (await once(child, 'close')) as [number | null]
   assert.equal(code, 0, output())
   const [site, device] = devices[0]!.split('/') as [string, string]
   const statuses = observer.inbox.all.filter((m) => m.topic === deviceTopic(site, device, 'status')).map((m) => m.payload.toString())

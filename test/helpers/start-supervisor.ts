@@ -44,10 +44,14 @@ export async function start(t: TestContext, dataDir: string, extraEnv: Record<st
   return { child, output: () => output, dashboard }
 }
 
-export async function stop({ child }: Started): Promise<number | null> {
-  const exited = once(child, 'exit') as Promise<[number | null]>
-  child.kill('SIGINT')
-  const [code] = await exited
+/**
+ * Sends the signal (Ctrl-C by default) and resolves with the exit code once the output is complete: 'close',
+ * not 'exit', which can come while the last lines (the parts' stop lines) are still in the pipe.
+ */
+export async function stop({ child }: Started, signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+  const closed = once(child, 'close') as Promise<[number | null]>
+  child.kill(signal)
+  const [code] = await closed
   return code
 }
 

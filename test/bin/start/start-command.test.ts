@@ -66,7 +66,7 @@ describe('thermopost start', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
     })
-    const [code] = (await once(child, 'exit')) as [number | null]
+    const [code] = (await once(child, 'close')) as [number | null]
     assert.equal(code, 1)
     assert.doesNotMatch(stderr, /API token:/)
     assert.match(
@@ -87,7 +87,7 @@ describe('thermopost start', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
     })
-    const [code] = (await once(child, 'exit')) as [number | null]
+    const [code] = (await once(child, 'close')) as [number | null]
     assert.equal(code, 1)
     const simulator = stderr.indexOf(`${config}:3: simulatr: unknown key (did you mean 'simulator'?)`)
     const broker = stderr.indexOf(`${config}:5: brokr: unknown key (did you mean 'broker'?)`)
@@ -106,7 +106,7 @@ describe('thermopost start', () => {
     failed.stdout.on('data', (chunk: Buffer) => {
       failedOutput += chunk.toString()
     })
-    const [failedCode] = (await once(failed, 'exit')) as [number | null]
+    const [failedCode] = (await once(failed, 'close')) as [number | null]
     taken.close()
     assert.equal(failedCode, 1)
     const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as { apiToken: string }
@@ -120,10 +120,7 @@ describe('thermopost start', () => {
   test('SIGTERM stops every part in order (simulator, service, broker) and exits 0', async (t) => {
     const started = await start(t, emptyDataDir(t))
     const parts = childrenOf(started.child.pid!)
-    const exited = once(started.child, 'exit') as Promise<[number | null]>
-    started.child.kill('SIGTERM')
-    const [code] = await exited
-    assert.equal(code, 0)
+    assert.equal(await stop(started, 'SIGTERM'), 0)
     const output = started.output()
     const order = ['simulator stopped', 'service   INFO  closed', 'broker    INFO  closed'].map((line) => output.indexOf(line))
     assert.ok(order[0]! >= 0 && order[0]! < order[1]! && order[1]! < order[2]!, `stopped in order: ${output}`)
