@@ -73,13 +73,13 @@ export async function runAgentCommand(args: string[]): Promise<void> {
     onReadRecovery: (sensor) => logger.info({ sensor: sensor.id, failures: sensor.failures }, `${sensor.label}: reading again`)
   }
   const agent = new Agent(options)
+  // Stopping publishes every sensor's status as offline, then disconnects. It is wired before the lines that
+  // say the agent runs, so a SIGTERM sent on reading them finds the handler in place.
+  closeOnSignals(logger, () => agent.stop())
   agent.start()
   for (const sensor of sensors) logger.info({ sensor: sensor.id, model: sensor.model, source: sensor.source }, sensor.label)
   logger.info(
     { urls, site, interval, homeAssistantPrefix },
     `publishing ${sensors.length} sensor(s) as thermopost/${site}/<sensor>${homeAssistantPrefix === undefined ? '' : `, announced to Home Assistant under ${homeAssistantPrefix}/`}`
   )
-
-  // Stopping publishes every sensor's status as offline, then disconnects.
-  closeOnSignals(logger, () => agent.stop())
 }
