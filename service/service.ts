@@ -167,7 +167,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...handlers,
     logger
   })
-  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, unrecognized })
+  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, commands, unrecognized })
   return {
     metrics,
     devices: registry,
@@ -235,10 +235,16 @@ function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageH
  */
 function sparkplugHost(
   options: ServiceOptions,
-  parts: { handlers: Pick<IngestOptions, 'onReading'>; ingest: Ingest; registry: DeviceRegistry; unrecognized: UnrecognizedPayloads }
+  parts: {
+    handlers: Pick<IngestOptions, 'onReading'>
+    ingest: Ingest
+    registry: DeviceRegistry
+    commands: CommandTracker
+    unrecognized: UnrecognizedPayloads
+  }
 ): SparkplugHost | undefined {
   if (options.sparkplug === undefined) return undefined
-  const { handlers, ingest, registry, unrecognized } = parts
+  const { handlers, ingest, registry, commands, unrecognized } = parts
   return new SparkplugHost({
     urls: options.urls,
     hostId: options.sparkplug.hostId,
@@ -252,6 +258,7 @@ function sparkplugHost(
       ingest.batcher.add([reading])
     },
     onStatus: (status) => registry.noteStatus(status, false),
+    onSetpointReport: (...report) => commands.setpointReported(...report),
     onUnreadable: (topic, reason) => unrecognized.count('sparkplug', reason, topic),
     logger: options.logger
   })

@@ -12,6 +12,11 @@ export interface HostEffects {
   status(status: DeviceStatus): void
   /** Send an NCMD `Node Control/Rebirth` true to this edge node. */
   rebirth(group: string, edgeNode: string): void
+  /**
+   * A DBIRTH or DDATA held the device's setpoint (°C): an edge node answers a DCMD with one, so this is the
+   * answer to a setpoint written to it, taken or not.
+   */
+  setpointReported(deviceId: string, setpoint: number, receivedAt: number): void
 }
 
 type EdgeMessage = Exclude<SparkplugTopic, { kind: 'state' }>
@@ -74,6 +79,8 @@ export class EdgeNodeStates {
   }
 
   handle(topic: EdgeMessage, payload: SparkplugPayload, receivedAt: number): void {
+    // Commands to the edge node (this host's own among them) are not part of its session: they carry no seq.
+    if (topic.type === 'NCMD' || topic.type === 'DCMD') return
     const key = sparkplugSite(topic.group, topic.edgeNode)
     if (topic.type === 'NBIRTH') {
       this.birth(key, topic, payload)
@@ -138,11 +145,17 @@ export class EdgeNodeStates {
       node.devices.set(topic.device, device)
       this.effects.status(this.status(node, topic.device, true, 'DBIRTH', time))
       this.emitReading(node, topic.device, device)
+      this.reportSetpoint(node, topic.device, device, receivedAt)
     } else if (topic.type === 'DDATA') {
       const device = node.devices.get(topic.device)
       // Data of a device whose DBIRTH the host missed: its aliases are unknown until it is born again.
-      if (device === undefined) this.askRebirth(node)
-      else if (applyMetrics(device, payload.metrics, time)) this.emitReading(node, topic.device, device)
+      if (device === undefined) {
+        this.askRebirth(node)
+        return
+      }
+      const reported = applyMetrics(device, payload.metrics, time)
+      if (reported.has('temperature')) this.emitReading(node, topic.device, device)
+      if (reported.has('setpoint')) this.reportSetpoint(node, topic.device, device, receivedAt)
     } else if (topic.type === 'DDEATH') {
       node.devices.delete(topic.device)
       this.effects.status(this.status(node, topic.device, false, 'DDEATH', time))
@@ -194,6 +207,12 @@ export class EdgeNodeStates {
     clearTimeout(node.reorderTimer)
     node.reorderTimer = undefined
     node.held.clear()
+  }
+
+  private reportSetpoint(node: EdgeNodeState, name: string, device: DeviceMetrics, receivedAt: number): void {
+    const { setpoint } = device.values
+    if (setpoint !== undefined)
+      this.effects.setpointReported(deviceIdOf(sparkplugSite(node.group, node.edgeNode), name), setpoint, receivedAt)
   }
 
   private emitReading(node: EdgeNodeState, name: string, device: DeviceMetrics): void {

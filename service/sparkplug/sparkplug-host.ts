@@ -21,6 +21,8 @@ export interface SparkplugHostOptions extends ServiceConnection {
   reorderTimeoutMs?: number
   onReading: (reading: Reading) => void
   onStatus: (status: DeviceStatus) => void
+  /** A device reported its setpoint (°C) in a DBIRTH or DDATA: the answer to a DCMD writing it. */
+  onSetpointReport?: (deviceId: string, setpoint: number, receivedAt: number) => void
   /** A Sparkplug payload the host cannot read. */
   onUnreadable: (topic: string, reason: string) => void
   logger: Pick<Logger, 'info' | 'warn'>
@@ -57,7 +59,8 @@ export class SparkplugHost {
       {
         reading: options.onReading,
         status: options.onStatus,
-        rebirth: (group, edgeNode) => this.askRebirth(group, edgeNode)
+        rebirth: (group, edgeNode) => this.askRebirth(group, edgeNode),
+        setpointReported: (...report) => options.onSetpointReport?.(...report)
       },
       options.reorderTimeoutMs ?? 2000
     )

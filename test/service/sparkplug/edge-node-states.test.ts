@@ -16,11 +16,13 @@ function recorder(reorderTimeoutMs = 100) {
   const readings: Reading[] = []
   const statuses: Array<Pick<DeviceStatus, 'deviceId' | 'online' | 'state'>> = []
   const rebirths: string[] = []
+  const setpoints: Array<[string, number]> = []
   const states = new EdgeNodeStates(
     {
       reading: (reading) => readings.push(reading),
       status: ({ deviceId, online, state }) => statuses.push({ deviceId, online, state }),
-      rebirth: (group, edgeNode) => rebirths.push(`${group}/${edgeNode}`)
+      rebirth: (group, edgeNode) => rebirths.push(`${group}/${edgeNode}`),
+      setpointReported: (deviceId, setpoint) => setpoints.push([deviceId, setpoint])
     },
     reorderTimeoutMs,
     // A clock that stands still: how often rebirths are asked for must not depend on how loaded the machine is.
@@ -31,7 +33,7 @@ function recorder(reorderTimeoutMs = 100) {
     assert.ok(parsed !== undefined && parsed.kind !== 'state', topic)
     states.handle(parsed, payload, T)
   }
-  return { states, readings, statuses, rebirths, send }
+  return { states, readings, statuses, rebirths, setpoints, send }
 }
 
 const nbirth = (bdSeq: number): SparkplugPayload => ({
@@ -91,6 +93,17 @@ describe('EdgeNodeStates', () => {
       ]
     )
     assert.deepEqual(host.rebirths, [])
+  })
+
+  test('a DBIRTH or DDATA that holds the setpoint reports it (the answer to a DCMD); data without it reports nothing', (t) => {
+    const host = born()
+    t.after(() => host.states.close())
+    host.send('spBv1.0/plant/DDATA/gw/room', ddata(2, [temperature(20.5)]))
+    host.send('spBv1.0/plant/DDATA/gw/room', ddata(3, [temperature(20.5), { alias: 2, datatype: 'Float', value: 22.5 }]))
+    assert.deepEqual(host.setpoints, [
+      ['plant/gw/room', 21],
+      ['plant/gw/room', 22.5]
+    ])
   })
 
   test('tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-offline, tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-offline: an NDEATH with the session bdSeq marks the edge node and its devices offline; a stale bdSeq is ignored', (t) => {
@@ -160,6 +173,17 @@ describe('EdgeNodeStates', () => {
     const device = deviceFromBirth(metrics, T)
     assert.equal(setpointInDeviceUnit(device, 21.5), 70.7)
     assert.equal(setpointInDeviceUnit(deviceFromBirth(dbirth(1).metrics, T), 21.5), 21.5)
+  })
+
+  test('commands to an edge node (the host hears its own) are no part of its session: no rebirth asked, nothing taken', (t) => {
+    const host = born()
+    t.after(() => host.states.close())
+    host.send('spBv1.0/plant/DCMD/gw/room', { timestamp: T, metrics: [{ alias: 2, datatype: 'Float', value: 22 }] })
+    host.send('spBv1.0/plant/NCMD/gw', { timestamp: T, metrics: [{ name: 'Node Control/Rebirth', datatype: 'Boolean', value: true }] })
+    host.send('spBv1.0/plant/DDATA/gw/room', ddata(2, [temperature(20.5)]))
+    assert.deepEqual(host.rebirths, [])
+    assert.deepEqual(host.setpoints, [['plant/gw/room', 21]])
+    assert.equal(host.readings.length, 2)
   })
 
   test('data from an edge node the host has no session with (it started after the births) asks for a rebirth', (t) => {

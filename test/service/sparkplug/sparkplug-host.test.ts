@@ -132,6 +132,25 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     assert.equal(room.values.setpoint, 23.5)
   })
 
+  test('a setpoint the edge node refuses ends as refused at its next DDATA, with the setpoint it kept, not as a timeout', async (t) => {
+    const setup = await serviceSetup(t)
+    const service = await setup.start({ sparkplug: { hostId: 'scada' }, commandTimeoutMs: 60_000 })
+    const { room } = startEdgeNode(t, setup.running.url)
+    await waitFor(() => service.devices.get(DEVICE)?.state === 'online', 'the device online')
+    // In the service's range, above the 30 °C this room takes.
+    const record = await service.commands.setpoint(DEVICE, 32)
+    await waitFor(() => service.commands.history(DEVICE)[0]?.state !== 'sent', 'the command answered')
+    const [answered] = service.commands.history(DEVICE)
+    assert.deepEqual(
+      { id: answered?.id, state: answered?.state, reason: answered?.reason },
+      { id: record.id, state: 'refused', reason: 'the device kept its setpoint at 21 °C' }
+    )
+    assert.equal(room.values.setpoint, 21)
+    const taken = await service.commands.setpoint(DEVICE, 22)
+    await waitFor(() => service.commands.history(DEVICE)[0]?.state === 'acked', 'the next command acknowledged')
+    assert.equal(service.commands.history(DEVICE)[0]?.id, taken.id)
+  })
+
   test('tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-offline: an edge node gone without DISCONNECT (its NDEATH will) takes its devices offline', async (t) => {
     const setup = await serviceSetup(t)
     const service = await setup.start({ sparkplug: { hostId: 'scada' } })
