@@ -26,6 +26,7 @@ import { SharedState } from './peers/shared-state.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
 import { SparkplugHost } from './sparkplug/sparkplug-host.js'
+import { type HostTurn, SparkplugHostSeat } from './sparkplug/sparkplug-host-seat.js'
 import { openStateDb } from './state/state-db.js'
 
 /** The service's core, started and stopped as one (startService): the parts on its one MQTT link, wired together. */
@@ -87,6 +88,11 @@ export interface ServiceTiming {
   unrecognizedLogMs?: number
   /** What close waits for the last batch to be stored, ms. */
   closeTimeoutMs?: number
+  /**
+   * Active-active: how long an instance listens to the others' retained announcements, once subscribed, before it
+   * decides whether it runs the Sparkplug host, ms; 500 by default.
+   */
+  hostTurnSettleMs?: number
 }
 
 export interface RunningService extends ServiceParts {
@@ -167,7 +173,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...handlers,
     logger
   })
-  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, commands, unrecognized })
+  const turn = peers === undefined ? undefined : hostTurn(peers, link.ready, timing.hostTurnSettleMs ?? 500)
+  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, commands, unrecognized }, turn)
   return {
     metrics,
     devices: registry,
@@ -229,9 +236,19 @@ function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageH
   }
 }
 
+/** Active-active: whose turn it is to run the Sparkplug host, as the peers' announcements say once heard. */
+function hostTurn(peers: PeerSessions, subscribed: Promise<void>, settleMs: number): HostTurn {
+  return {
+    known: subscribed.then(() => new Promise((resolve) => setTimeout(resolve, settleMs))),
+    leads: () => peers.leads(),
+    onChange: (listener) => peers.onChange(listener)
+  }
+}
+
 /**
- * The Sparkplug host application, when asked for: its readings go where ingest's go and into the history
- * through ingest's batcher, its edge node and device statuses to the registry.
+ * The Sparkplug host application, when asked for (and, active-active, while it is this instance's turn): its
+ * readings go where ingest's go and into the history through ingest's batcher, its edge node and device statuses
+ * to the registry.
  */
 function sparkplugHost(
   options: ServiceOptions,
@@ -241,27 +258,31 @@ function sparkplugHost(
     registry: DeviceRegistry
     commands: CommandTracker
     unrecognized: UnrecognizedPayloads
-  }
-): SparkplugHost | undefined {
+  },
+  turn: HostTurn | undefined
+): SparkplugHostSeat | undefined {
   if (options.sparkplug === undefined) return undefined
+  const sparkplug = options.sparkplug
   const { handlers, ingest, registry, commands, unrecognized } = parts
-  return new SparkplugHost({
-    urls: options.urls,
-    hostId: options.sparkplug.hostId,
-    clientId: `${options.clientId ?? 'thermopost-service'}-sparkplug`,
-    username: options.username,
-    password: options.password,
-    reorderTimeoutMs: options.sparkplug.reorderTimeoutMs,
-    onReading: (reading) => {
-      handlers.onReading(reading)
-      // QoS 0 data has nothing to acknowledge and cannot be held back at the broker: it is queued as it comes.
-      ingest.batcher.add([reading])
-    },
-    onStatus: (status) => registry.noteStatus(status, false),
-    onSetpointReport: (...report) => commands.setpointReported(...report),
-    onUnreadable: (topic, reason) => unrecognized.count('sparkplug', reason, topic),
-    logger: options.logger
-  })
+  const startHost = (): SparkplugHost =>
+    new SparkplugHost({
+      urls: options.urls,
+      hostId: sparkplug.hostId,
+      clientId: `${options.clientId ?? 'thermopost-service'}-sparkplug`,
+      username: options.username,
+      password: options.password,
+      reorderTimeoutMs: sparkplug.reorderTimeoutMs,
+      onReading: (reading) => {
+        handlers.onReading(reading)
+        // QoS 0 data has nothing to acknowledge and cannot be held back at the broker: it is queued as it comes.
+        ingest.batcher.add([reading])
+      },
+      onStatus: (status) => registry.noteStatus(status, false),
+      onSetpointReport: (...report) => commands.setpointReported(...report),
+      onUnreadable: (topic, reason) => unrecognized.count('sparkplug', reason, topic),
+      logger: options.logger
+    })
+  return new SparkplugHostSeat({ startHost, ...(turn === undefined ? {} : { turn }), logger: options.logger })
 }
 
 interface IngestReaders {
