@@ -279,6 +279,7 @@ function sparkplugHost(
       },
       onStatus: (status) => registry.noteStatus(status, false),
       onSetpointReport: (...report) => commands.setpointReported(...report),
+      onNodeMetrics: (site, metrics) => registry.noteEdgeNode(site, metrics),
       onUnreadable: (topic, reason) => unrecognized.count('sparkplug', reason, topic),
       logger: options.logger
     })

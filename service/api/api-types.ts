@@ -22,8 +22,11 @@ export interface DeviceSummary {
   device: string
   /** The adapter it came through: 'thermopost', 'tasmota', ..., or 'sparkplug' for a Sparkplug B device. */
   source: string
-  /** A Sparkplug B device's group and edge node (its site is `{group}/{edge node}`). */
-  sparkplug?: { group: string; edgeNode: string }
+  /**
+   * A Sparkplug B device's group and edge node (its site is `{group}/{edge node}`), and the edge node's own
+   * metrics by name with their last values, as its NBIRTH and NDATA gave them (once the host has seen them).
+   */
+  sparkplug?: { group: string; edgeNode: string; nodeMetrics?: Record<string, SparkplugMetricValue> }
   state: DeviceState
   /** Its retained description, when it publishes one (thermopost devices). */
   meta?: MetaMessage
@@ -37,6 +40,9 @@ export interface DeviceSummary {
   /** Raised and not yet cleared. */
   openAlerts: number
 }
+
+/** A Sparkplug metric's value; null when the edge node says it has none. */
+export type SparkplugMetricValue = number | boolean | string | null
 
 export type CommandState = 'queued' | 'sent' | 'acked' | 'refused' | 'expired' | 'timed-out'
 

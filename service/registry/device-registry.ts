@@ -1,6 +1,6 @@
 import type { MetaMessage } from '../../common/contract/meta.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
-import type { DeviceState, DeviceSummary, LiveEvent } from '../api/api-types.js'
+import type { DeviceState, DeviceSummary, LiveEvent, SparkplugMetricValue } from '../api/api-types.js'
 import type { DeviceDirectory } from '../api/service-parts.js'
 import { deviceIdOf, type Reading } from '../reading.js'
 import { originOf } from '../sparkplug/sparkplug-ids.js'
@@ -44,6 +44,8 @@ export class DeviceRegistry implements DeviceDirectory {
   private readonly statuses = new Map<string, boolean>()
   /** Kept apart from the devices: the command log knows desired setpoints before the devices reappear after a restart. */
   private readonly desired = new Map<string, number>()
+  /** Sparkplug edge nodes' own metrics by site, for the devices behind each (DeviceSummary.sparkplug). */
+  private readonly edgeNodes = new Map<string, Record<string, SparkplugMetricValue>>()
   private readonly dirty = new Set<string>()
   private readonly listeners: StateChangeListener[] = []
   private readonly staleAfterIntervals: number
@@ -133,6 +135,18 @@ export class DeviceRegistry implements DeviceDirectory {
     if (changed || created) this.emitDevice(device)
   }
 
+  /** A Sparkplug edge node's own metrics (its NBIRTH's, updated by NDATA): shown with each device behind it, when it has any. */
+  noteEdgeNode(site: string, metrics: Record<string, SparkplugMetricValue>): void {
+    const known = this.edgeNodes.get(site)
+    if (known === undefined && Object.keys(metrics).length === 0) return
+    this.edgeNodes.set(site, metrics)
+    for (const device of this.devices.values()) {
+      if (device.site !== site || device.sparkplug === undefined) continue
+      device.sparkplug = withNodeMetrics(device.sparkplug, metrics)
+      this.emitDevice(device)
+    }
+  }
+
   setDesiredSetpoint(id: string, value: number): void {
     this.desired.set(id, value)
     const device = this.devices.get(id)
@@ -180,6 +194,8 @@ export class DeviceRegistry implements DeviceDirectory {
     const device: DeviceSummary = { id, site, device: name, source, ...originOf(site, source), state: 'unknown', openAlerts: 0 }
     const desired = this.desired.get(id)
     if (desired !== undefined) device.desiredSetpoint = desired
+    const nodeMetrics = this.edgeNodes.get(site)
+    if (device.sparkplug !== undefined && nodeMetrics !== undefined) device.sparkplug = withNodeMetrics(device.sparkplug, nodeMetrics)
     this.devices.set(id, device)
     this.dirty.add(id)
     this.dropPlaceholders(id)
@@ -221,6 +237,15 @@ export class DeviceRegistry implements DeviceDirectory {
 /** Whether `id` is `parent` or an id beneath it. */
 function isWithin(id: string, parent: string): boolean {
   return id === parent || id.startsWith(`${parent}/`)
+}
+
+/** A Sparkplug origin with its edge node's metrics; none at all when the edge node reports none. */
+function withNodeMetrics(
+  origin: NonNullable<DeviceSummary['sparkplug']>,
+  metrics: Record<string, SparkplugMetricValue>
+): NonNullable<DeviceSummary['sparkplug']> {
+  const { nodeMetrics: _, ...bare } = origin
+  return Object.keys(metrics).length === 0 ? bare : { ...bare, nodeMetrics: metrics }
 }
 
 function copy(device: DeviceSummary): DeviceSummary {

@@ -2,8 +2,10 @@ import type { SparkplugPayload } from '../../common/sparkplug/sparkplug-payload.
 import type { SparkplugTopic } from '../../common/sparkplug/sparkplug-topics.js'
 import { BD_SEQ_METRIC } from '../../common/sparkplug/thermostat-metrics.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
+import type { SparkplugMetricValue } from '../api/api-types.js'
 import { deviceIdOf, type Reading } from '../reading.js'
 import { applyMetrics, type DeviceMetrics, deviceFromBirth } from './device-metrics.js'
+import { applyNodeMetrics, type NodeMetrics, nodeFromBirth } from './node-metrics.js'
 import { SPARKPLUG_SOURCE, sparkplugSite } from './sparkplug-ids.js'
 
 /** What the host application does with what it learns from the edge nodes. */
@@ -17,6 +19,8 @@ export interface HostEffects {
    * answer to a setpoint written to it, taken or not.
    */
   setpointReported(deviceId: string, setpoint: number, receivedAt: number): void
+  /** The edge node's own metrics, after its NBIRTH, and after each NDATA that changed one. */
+  nodeMetrics(site: string, metrics: Record<string, SparkplugMetricValue>): void
 }
 
 type EdgeMessage = Exclude<SparkplugTopic, { kind: 'state' }>
@@ -38,6 +42,7 @@ interface EdgeNodeState {
   bdSeq: number | undefined
   online: boolean
   nextSeq: number
+  metrics: NodeMetrics
   devices: Map<string, DeviceMetrics>
   held: Map<number, Held>
   reorderTimer: NodeJS.Timeout | undefined
@@ -120,6 +125,7 @@ export class EdgeNodeStates {
       bdSeq: bdSeqOf(payload),
       online: true,
       nextSeq: ((payload.seq ?? 0) + 1) % 256,
+      metrics: nodeFromBirth(payload.metrics),
       devices: new Map(),
       held: new Map(),
       reorderTimer: undefined,
@@ -127,6 +133,7 @@ export class EdgeNodeStates {
     }
     // No status of its own: each DBIRTH says its device is online, and the registry lists devices, not edge nodes.
     this.nodes.set(key, node)
+    this.effects.nodeMetrics(key, { ...node.metrics.values })
   }
 
   private death(node: EdgeNodeState, time: number): void {
@@ -138,7 +145,11 @@ export class EdgeNodeStates {
 
   private apply(node: EdgeNodeState, topic: EdgeMessage, payload: SparkplugPayload, receivedAt: number): void {
     node.nextSeq = (node.nextSeq + 1) % 256
-    if (topic.kind !== 'device') return
+    if (topic.kind !== 'device') {
+      if (topic.type === 'NDATA' && applyNodeMetrics(node.metrics, payload.metrics))
+        this.effects.nodeMetrics(sparkplugSite(node.group, node.edgeNode), { ...node.metrics.values })
+      return
+    }
     const time = payload.timestamp ?? receivedAt
     if (topic.type === 'DBIRTH') {
       const device = deviceFromBirth(payload.metrics, time)
@@ -194,6 +205,7 @@ export class EdgeNodeStates {
       bdSeq: undefined,
       online: false,
       nextSeq: 0,
+      metrics: nodeFromBirth([]),
       devices: new Map(),
       held: new Map(),
       reorderTimer: undefined,

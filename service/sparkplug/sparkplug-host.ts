@@ -6,6 +6,7 @@ import { decodeSparkplugPayload, encodeSparkplugPayload, type SparkplugPayload }
 import { deviceTopic, nodeTopic, parseSparkplugTopic, SPARKPLUG_FILTER, stateTopic } from '../../common/sparkplug/sparkplug-topics.js'
 import { REBIRTH_METRIC, THERMOSTAT_METRICS } from '../../common/sparkplug/thermostat-metrics.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
+import type { SparkplugMetricValue } from '../api/api-types.js'
 import { type ServiceConnection, serviceClientOptions } from '../ingest/service-client-options.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
@@ -21,6 +22,8 @@ export interface SparkplugHostOptions extends ServiceConnection {
   reorderTimeoutMs?: number
   onReading: (reading: Reading) => void
   onStatus: (status: DeviceStatus) => void
+  /** An edge node's own metrics by name (site `{group}/{edge node}`), after its NBIRTH and each NDATA that changed one. */
+  onNodeMetrics?: (site: string, metrics: Record<string, SparkplugMetricValue>) => void
   /** A device reported its setpoint (°C) in a DBIRTH or DDATA: the answer to a DCMD writing it. */
   onSetpointReport?: (deviceId: string, setpoint: number, receivedAt: number) => void
   /** A Sparkplug payload the host cannot read. */
@@ -60,7 +63,8 @@ export class SparkplugHost {
         reading: options.onReading,
         status: options.onStatus,
         rebirth: (group, edgeNode) => this.askRebirth(group, edgeNode),
-        setpointReported: (...report) => options.onSetpointReport?.(...report)
+        setpointReported: (...report) => options.onSetpointReport?.(...report),
+        nodeMetrics: (...report) => options.onNodeMetrics?.(...report)
       },
       options.reorderTimeoutMs ?? 2000
     )

@@ -17,12 +17,14 @@ function recorder(reorderTimeoutMs = 100) {
   const statuses: Array<Pick<DeviceStatus, 'deviceId' | 'online' | 'state'>> = []
   const rebirths: string[] = []
   const setpoints: Array<[string, number]> = []
+  const nodeMetrics: Array<[string, Record<string, unknown>]> = []
   const states = new EdgeNodeStates(
     {
       reading: (reading) => readings.push(reading),
       status: ({ deviceId, online, state }) => statuses.push({ deviceId, online, state }),
       rebirth: (group, edgeNode) => rebirths.push(`${group}/${edgeNode}`),
-      setpointReported: (deviceId, setpoint) => setpoints.push([deviceId, setpoint])
+      setpointReported: (deviceId, setpoint) => setpoints.push([deviceId, setpoint]),
+      nodeMetrics: (site, metrics) => nodeMetrics.push([site, metrics])
     },
     reorderTimeoutMs,
     // A clock that stands still: how often rebirths are asked for must not depend on how loaded the machine is.
@@ -33,7 +35,7 @@ function recorder(reorderTimeoutMs = 100) {
     assert.ok(parsed !== undefined && parsed.kind !== 'state', topic)
     states.handle(parsed, payload, T)
   }
-  return { states, readings, statuses, rebirths, setpoints, send }
+  return { states, readings, statuses, rebirths, setpoints, nodeMetrics, send }
 }
 
 const nbirth = (bdSeq: number): SparkplugPayload => ({
@@ -173,6 +175,24 @@ describe('EdgeNodeStates', () => {
     const device = deviceFromBirth(metrics, T)
     assert.equal(setpointInDeviceUnit(device, 21.5), 70.7)
     assert.equal(setpointInDeviceUnit(deviceFromBirth(dbirth(1).metrics, T), 21.5), 21.5)
+  })
+
+  test("an edge node's own metrics: its NBIRTH's (without bdSeq and Node Control), then each NDATA that changes one, by alias", (t) => {
+    const host = recorder()
+    t.after(() => host.states.close())
+    const birth = nbirth(3)
+    birth.metrics.push(
+      { name: 'Properties/Firmware', datatype: 'String', value: '1.4.2' },
+      { name: 'Uptime', alias: 100, datatype: 'UInt32', value: 5 }
+    )
+    host.send('spBv1.0/plant/NBIRTH/gw', birth)
+    host.send('spBv1.0/plant/NDATA/gw', { timestamp: T, seq: 1, metrics: [{ alias: 100, datatype: 'UInt32', value: 6 }] })
+    host.send('spBv1.0/plant/NDATA/gw', { timestamp: T, seq: 2, metrics: [{ alias: 100, datatype: 'UInt32', value: 6 }] })
+    assert.deepEqual(host.nodeMetrics, [
+      ['plant/gw', { 'Properties/Firmware': '1.4.2', Uptime: 5 }],
+      ['plant/gw', { 'Properties/Firmware': '1.4.2', Uptime: 6 }]
+    ])
+    assert.deepEqual(host.rebirths, [], 'NDATA keeps the seq')
   })
 
   test('commands to an edge node (the host hears its own) are no part of its session: no rebirth asked, nothing taken', (t) => {

@@ -132,6 +132,35 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     assert.equal(room.values.setpoint, 23.5)
   })
 
+  test("an edge node's own metrics from its NBIRTH and NDATA show with its devices in the API", async (t) => {
+    const setup = await serviceSetup(t)
+    const service = await setup.start({ sparkplug: { hostId: 'scada' } })
+    const edge = await mqttClient(t, setup.running.url)
+    const publish = (topic: string, payload: Parameters<typeof encodeSparkplugPayload>[0]) =>
+      edge.publishAsync(`spBv1.0/plant/${topic}`, encodeSparkplugPayload(payload))
+    await publish('NBIRTH/gw', {
+      timestamp: Date.now(),
+      seq: 0,
+      metrics: [
+        { name: 'bdSeq', datatype: 'Int64', value: 0 },
+        { name: 'Properties/Firmware', datatype: 'String', value: '1.4.2' },
+        { name: 'Supply Voltage', alias: 50, datatype: 'Float', value: 24 }
+      ]
+    })
+    await publish('DBIRTH/gw/room', {
+      timestamp: Date.now(),
+      seq: 1,
+      metrics: [{ name: 'temperature', alias: 1, datatype: 'Float', value: 20 }]
+    })
+    await publish('NDATA/gw', { timestamp: Date.now(), seq: 2, metrics: [{ alias: 50, datatype: 'Float', value: 23.5 }] })
+    await waitFor(() => service.devices.get('plant/gw/room')?.sparkplug?.nodeMetrics?.['Supply Voltage'] === 23.5, 'the NDATA value')
+    assert.deepEqual(service.devices.get('plant/gw/room')?.sparkplug, {
+      group: 'plant',
+      edgeNode: 'gw',
+      nodeMetrics: { 'Properties/Firmware': '1.4.2', 'Supply Voltage': 23.5 }
+    })
+  })
+
   test('a setpoint the edge node refuses ends as refused at its next DDATA, with the setpoint it kept, not as a timeout', async (t) => {
     const setup = await serviceSetup(t)
     const service = await setup.start({ sparkplug: { hostId: 'scada' }, commandTimeoutMs: 60_000 })
