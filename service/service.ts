@@ -102,6 +102,8 @@ export interface RunningService extends ServiceParts {
   unrecognized: UnrecognizedPayloads
   /** Active-active: the other instances as they last announced themselves. */
   peers?: () => PeerStatus[]
+  /** With a Sparkplug host id: whether this instance runs the primary host application now. */
+  sparkplugHost?: () => boolean
   /** Resolves once the first subscriptions are in place; the service also runs (and retries) without a broker. */
   ready: Promise<void>
   /** Stores and acknowledges what is queued, disconnects (the broker keeps the session), stops every timer. */
@@ -185,6 +187,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     history: options.history,
     unrecognized,
     ...(peers === undefined ? {} : { peers: () => peers.list() }),
+    ...(sparkplug === undefined ? {} : { sparkplugHost: () => sparkplug.running }),
     ready: Promise.all([link.ready, sparkplug?.ready]).then(() => {}),
     async close() {
       await sparkplug?.close()

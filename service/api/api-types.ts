@@ -154,4 +154,6 @@ export interface InstanceStatus {
   active?: InstanceInfo
   /** active-active: the other instances the broker knows of. */
   peers?: PeerStatus[]
+  /** With a Sparkplug host id: this instance runs the primary host application now (one instance at a time does). */
+  sparkplugHost?: boolean
 }

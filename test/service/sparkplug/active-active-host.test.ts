@@ -57,6 +57,7 @@ test('active-active: one instance runs the Sparkplug host, so each reading is st
   await fleet.start()
   await waitFor(() => sparkplugReadings(a.history).length >= 20, 'readings stored by service-a')
   assert.deepEqual(sparkplugReadings(b.history), [], 'service-b runs no host while service-a does')
+  assert.deepEqual([a.service.sparkplugHost?.(), b.service.sparkplugHost?.()], [true, false])
   assert.deepEqual(
     states.inbox.all.map(({ payload }) => decodeHostState(payload).online),
     [true],
@@ -67,6 +68,7 @@ test('active-active: one instance runs the Sparkplug host, so each reading is st
   await waitFor(() => sparkplugReadings(b.history).length >= 20, 'readings stored by service-b once service-a is gone', 10_000)
   const [will, birth] = states.inbox.all.slice(1).map(({ payload }) => decodeHostState(payload))
   assert.deepEqual([will?.online, birth?.online], [false, true], "service-a's will, then service-b's birth")
+  assert.equal(b.service.sparkplugHost?.(), true)
   // service-b met the edge nodes mid-session: it asked each for its births, and took their data from those on.
   const asked = new Set(
     commands.inbox.all
