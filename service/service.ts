@@ -14,7 +14,7 @@ import type { CommandRecord, InstanceInfo, LiveEvent, PeerStatus } from './api/a
 import type { ServiceParts } from './api/service-parts.js'
 import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
 import { CommandLog } from './commands/command-log.js'
-import { CommandTracker } from './commands/command-tracker.js'
+import { CommandTracker, type SetpointWriter } from './commands/command-tracker.js'
 import type { HistoryStore } from './history/history-store.js'
 import { Ingest, type IngestOptions, type IngestRoute } from './ingest/ingest.js'
 import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
@@ -143,8 +143,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     resendCooldownMs: options.resendCooldownMs,
     tickMs: timing.commandTickMs,
     ...(shared === undefined ? {} : { share: (record: CommandRecord) => shared.shareCommand(record) }),
-    // The host is made once ingest, which stores its readings, exists.
-    ...(options.sparkplug === undefined ? {} : { sparkplug: { writeSetpoint: (...write) => sparkplug!.writeSetpoint(...write) } })
+    ...(options.sparkplug === undefined ? {} : { sparkplug: lateWriter(() => sparkplug) })
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
   const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
@@ -236,6 +235,14 @@ function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageH
   return {
     shared: new SharedState(link, logger),
     peers: new PeerSessions({ self, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
+  }
+}
+
+/** The Sparkplug host's seat as the command tracker's setpoint writer: the seat is made once ingest, which stores its readings, exists. */
+function lateWriter(seat: () => SparkplugHostSeat | undefined): SetpointWriter {
+  return {
+    writeSetpoint: async (...write) => await seat()?.writeSetpoint(...write),
+    writesForOthers: () => seat()?.writesForOthers() === true
   }
 }
 

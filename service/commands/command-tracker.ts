@@ -46,6 +46,8 @@ export interface CommandTrackerOptions {
 /** Writes a setpoint to a device that takes no thermopost commands (a Sparkplug device's DCMD). */
 export interface SetpointWriter {
   writeSetpoint(site: string, device: string, value: number): Promise<void>
+  /** Active-active: this instance writes the setpoints the others send (it runs the Sparkplug host). */
+  writesForOthers(): boolean
 }
 
 interface Pending {
@@ -198,6 +200,7 @@ export class CommandTracker implements CommandDesk {
     if (known !== undefined && PROGRESS[change.state] <= PROGRESS[known.state]) return
     // In place: a `send` still waiting for its PUBACK holds this object, and must see that it moved on.
     const record = pending === undefined ? { ...change } : Object.assign(pending.record, change)
+    if (known === undefined && record.state === 'sent') this.writeForOther(record)
     if (record.state === 'sent') this.pending.set(record.id, { record, sentAt: record.updatedAt })
     else if (record.state === 'queued') this.pending.set(record.id, { record })
     else this.pending.delete(record.id)
@@ -294,6 +297,16 @@ export class CommandTracker implements CommandDesk {
     }
     this.update(record, 'acked', { appliedValue: setpoint })
     this.setDesired(record.deviceId, setpoint, record.updatedAt)
+  }
+
+  /**
+   * A setpoint another instance sent to a Sparkplug device: only the instance running the host writes DCMDs
+   * (the aliases and units are its), so that one writes it when it learns of the command.
+   */
+  private writeForOther(record: CommandRecord): void {
+    if (record.name !== 'setpoint' || this.options.sparkplug?.writesForOthers() !== true) return
+    const device = this.options.devices.get(record.deviceId)
+    if (device?.source === SPARKPLUG_SOURCE) this.writeSparkplug(device, record)
   }
 
   /** A queued setpoint for a Sparkplug device that came back online. */

@@ -55,13 +55,17 @@ export class SparkplugHostSeat implements SetpointWriter {
     return this.host !== undefined
   }
 
+  /**
+   * Through the host when it runs here. Active-active, when another instance runs it, nothing is written here:
+   * the command is shared with the instances before it is written, and the one running the host writes it.
+   */
   async writeSetpoint(site: string, device: string, value: number): Promise<void> {
-    if (this.host === undefined)
-      throw new ServiceError(
-        'broker-unavailable',
-        'another instance runs the Sparkplug host application (GET /api/instance lists them): send the setpoint to it'
-      )
-    await this.host.writeSetpoint(site, device, value)
+    if (this.host !== undefined) await this.host.writeSetpoint(site, device, value)
+    else if (this.options.turn === undefined) throw new ServiceError('broker-unavailable', 'the Sparkplug host application has stopped')
+  }
+
+  writesForOthers(): boolean {
+    return this.options.turn !== undefined && this.host !== undefined
   }
 
   async close(): Promise<void> {

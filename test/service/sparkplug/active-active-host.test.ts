@@ -31,7 +31,7 @@ async function startInstance(
 
 const sparkplugReadings = (history: RecordingHistory): Reading[] => history.readings.filter((reading) => reading.source === 'sparkplug')
 
-test('active-active: one instance runs the Sparkplug host, so each reading is stored once; when it dies the next one takes over and asks the edge nodes for their births', async (t) => {
+test('active-active: one instance runs the Sparkplug host, so each reading is stored once, and writes the setpoints the others send; when it dies the next one takes over and asks the edge nodes for their births', async (t) => {
   const running = await startBroker({ sysInterval: 0 })
   t.after(() => running.close())
   // service-a, the first in line, reaches the broker through a link the test can cut: a machine that dies.
@@ -58,6 +58,13 @@ test('active-active: one instance runs the Sparkplug host, so each reading is st
   await waitFor(() => sparkplugReadings(a.history).length >= 20, 'readings stored by service-a')
   assert.deepEqual(sparkplugReadings(b.history), [], 'service-b runs no host while service-a does')
   assert.deepEqual([a.service.sparkplugHost?.(), b.service.sparkplugHost?.()], [true, false])
+  // A setpoint sent through service-b is written by service-a, whose host knows the device's aliases and units.
+  const device = 'plant/site-1/room-00001'
+  await waitFor(() => b.service.devices.get(device)?.state === 'online', 'the device online in service-b')
+  const sent = await b.service.commands.setpoint(device, 23)
+  await waitFor(() => b.service.commands.history(device)[0]?.state === 'acked', 'the setpoint acknowledged, as service-b learns')
+  assert.equal(b.service.commands.history(device)[0]?.id, sent.id)
+  assert.equal(fleet.thermostats[0]?.model.setpoint, 23)
   assert.deepEqual(
     states.inbox.all.map(({ payload }) => decodeHostState(payload).online),
     [true],
