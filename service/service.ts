@@ -289,7 +289,7 @@ function sparkplugHost(
       },
       onStatus: (status) => registry.noteStatus(status, false),
       onSetpointReport: (...report) => commands.setpointReported(...report),
-      onNodeMetrics: (site, metrics) => registry.noteEdgeNode(site, metrics),
+      onEdgeNode: (site, report) => registry.noteEdgeNode(site, report),
       onUnreadable: (topic, reason) => unrecognized.count('sparkplug', reason, topic),
       logger: options.logger
     })

@@ -2,10 +2,9 @@ import type { SparkplugPayload } from '../../common/sparkplug/sparkplug-payload.
 import type { SparkplugTopic } from '../../common/sparkplug/sparkplug-topics.js'
 import { BD_SEQ_METRIC } from '../../common/sparkplug/thermostat-metrics.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
-import type { SparkplugMetricValue } from '../api/api-types.js'
 import { deviceIdOf, type Reading } from '../reading.js'
 import { applyMetrics, type DeviceMetrics, deviceFromBirth } from './device-metrics.js'
-import { applyNodeMetrics, type NodeMetrics, nodeFromBirth } from './node-metrics.js'
+import { applyNodeMetrics, type EdgeNodeReport, type NodeMetrics, nodeFromBirth } from './node-metrics.js'
 import { SPARKPLUG_SOURCE, sparkplugSite } from './sparkplug-ids.js'
 
 /** What the host application does with what it learns from the edge nodes. */
@@ -19,8 +18,8 @@ export interface HostEffects {
    * answer to a setpoint written to it, taken or not.
    */
   setpointReported(deviceId: string, setpoint: number, receivedAt: number): void
-  /** The edge node's own metrics, after its NBIRTH, and after each NDATA that changed one. */
-  nodeMetrics(site: string, metrics: Record<string, SparkplugMetricValue>): void
+  /** The edge node's own metrics, after its NBIRTH, each NDATA that changed one, and its NDEATH (which makes them stale). */
+  edgeNode(site: string, report: EdgeNodeReport): void
 }
 
 type EdgeMessage = Exclude<SparkplugTopic, { kind: 'state' }>
@@ -133,12 +132,14 @@ export class EdgeNodeStates {
     }
     // No status of its own: each DBIRTH says its device is online, and the registry lists devices, not edge nodes.
     this.nodes.set(key, node)
-    this.effects.nodeMetrics(key, { ...node.metrics.values })
+    this.effects.edgeNode(key, { metrics: { ...node.metrics.values } })
   }
 
   private death(node: EdgeNodeState, time: number): void {
     node.online = false
     this.stopReordering(node)
+    // [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale] [...-devices-tags-stale]: at the host's time.
+    this.effects.edgeNode(sparkplugSite(node.group, node.edgeNode), { metrics: { ...node.metrics.values }, staleSince: this.now() })
     // One status for the edge node covers every device beneath it; without devices there is nothing to mark.
     if (node.devices.size > 0) this.effects.status(this.status(node, undefined, false, 'NDEATH', time))
   }
@@ -147,7 +148,7 @@ export class EdgeNodeStates {
     node.nextSeq = (node.nextSeq + 1) % 256
     if (topic.kind !== 'device') {
       if (topic.type === 'NDATA' && applyNodeMetrics(node.metrics, payload.metrics))
-        this.effects.nodeMetrics(sparkplugSite(node.group, node.edgeNode), { ...node.metrics.values })
+        this.effects.edgeNode(sparkplugSite(node.group, node.edgeNode), { metrics: { ...node.metrics.values } })
       return
     }
     const time = payload.timestamp ?? receivedAt

@@ -12,6 +12,12 @@ export interface NodeMetrics {
   values: Record<string, SparkplugMetricValue>
 }
 
+/** What the host tells of an edge node: its metrics' last values, and since when they are stale (after its NDEATH). */
+export interface EdgeNodeReport {
+  metrics: Record<string, SparkplugMetricValue>
+  staleSince?: number
+}
+
 const NODE_CONTROL = 'Node Control/'
 
 /** An edge node's metrics as its NBIRTH gives them. */

@@ -6,12 +6,12 @@ import { decodeSparkplugPayload, encodeSparkplugPayload, type SparkplugPayload }
 import { deviceTopic, nodeTopic, parseSparkplugTopic, SPARKPLUG_FILTER, stateTopic } from '../../common/sparkplug/sparkplug-topics.js'
 import { REBIRTH_METRIC, THERMOSTAT_METRICS } from '../../common/sparkplug/thermostat-metrics.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
-import type { SparkplugMetricValue } from '../api/api-types.js'
 import { type ServiceConnection, serviceClientOptions } from '../ingest/service-client-options.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
 import { setpointAlias, setpointInDeviceUnit } from './device-metrics.js'
 import { EdgeNodeStates } from './edge-node-states.js'
+import type { EdgeNodeReport } from './node-metrics.js'
 import { sparkplugOrigin } from './sparkplug-ids.js'
 
 /** `clientId`: distinct per service instance, so that two instances do not take each other's connection over. */
@@ -22,8 +22,8 @@ export interface SparkplugHostOptions extends ServiceConnection {
   reorderTimeoutMs?: number
   onReading: (reading: Reading) => void
   onStatus: (status: DeviceStatus) => void
-  /** An edge node's own metrics by name (site `{group}/{edge node}`), after its NBIRTH and each NDATA that changed one. */
-  onNodeMetrics?: (site: string, metrics: Record<string, SparkplugMetricValue>) => void
+  /** What the host knows of an edge node (site `{group}/{edge node}`), after its NBIRTH, each NDATA that changed a metric, and its NDEATH. */
+  onEdgeNode?: (site: string, report: EdgeNodeReport) => void
   /** A device reported its setpoint (°C) in a DBIRTH or DDATA: the answer to a DCMD writing it. */
   onSetpointReport?: (deviceId: string, setpoint: number, receivedAt: number) => void
   /** A Sparkplug payload the host cannot read. */
@@ -64,7 +64,7 @@ export class SparkplugHost {
         status: options.onStatus,
         rebirth: (group, edgeNode) => this.askRebirth(group, edgeNode),
         setpointReported: (...report) => options.onSetpointReport?.(...report),
-        nodeMetrics: (...report) => options.onNodeMetrics?.(...report)
+        edgeNode: (...report) => options.onEdgeNode?.(...report)
       },
       options.reorderTimeoutMs ?? 2000
     )

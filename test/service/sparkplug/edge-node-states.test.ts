@@ -6,6 +6,7 @@ import type { DeviceStatus } from '../../../service/adapters/adapter.js'
 import type { Reading } from '../../../service/reading.js'
 import { deviceFromBirth, setpointInDeviceUnit } from '../../../service/sparkplug/device-metrics.js'
 import { EdgeNodeStates } from '../../../service/sparkplug/edge-node-states.js'
+import type { EdgeNodeReport } from '../../../service/sparkplug/node-metrics.js'
 import { sleep } from '../../helpers/silence.js'
 
 /** The host application's view of edge nodes, fed messages directly: sessions, deaths, and the seq order. */
@@ -17,14 +18,14 @@ function recorder(reorderTimeoutMs = 100) {
   const statuses: Array<Pick<DeviceStatus, 'deviceId' | 'online' | 'state'>> = []
   const rebirths: string[] = []
   const setpoints: Array<[string, number]> = []
-  const nodeMetrics: Array<[string, Record<string, unknown>]> = []
+  const edgeNodes: Array<[string, EdgeNodeReport]> = []
   const states = new EdgeNodeStates(
     {
       reading: (reading) => readings.push(reading),
       status: ({ deviceId, online, state }) => statuses.push({ deviceId, online, state }),
       rebirth: (group, edgeNode) => rebirths.push(`${group}/${edgeNode}`),
       setpointReported: (deviceId, setpoint) => setpoints.push([deviceId, setpoint]),
-      nodeMetrics: (site, metrics) => nodeMetrics.push([site, metrics])
+      edgeNode: (site, report) => edgeNodes.push([site, report])
     },
     reorderTimeoutMs,
     // A clock that stands still: how often rebirths are asked for must not depend on how loaded the machine is.
@@ -35,7 +36,7 @@ function recorder(reorderTimeoutMs = 100) {
     assert.ok(parsed !== undefined && parsed.kind !== 'state', topic)
     states.handle(parsed, payload, T)
   }
-  return { states, readings, statuses, rebirths, setpoints, nodeMetrics, send }
+  return { states, readings, statuses, rebirths, setpoints, edgeNodes, send }
 }
 
 const nbirth = (bdSeq: number): SparkplugPayload => ({
@@ -177,7 +178,7 @@ describe('EdgeNodeStates', () => {
     assert.equal(setpointInDeviceUnit(deviceFromBirth(dbirth(1).metrics, T), 21.5), 21.5)
   })
 
-  test("an edge node's own metrics: its NBIRTH's (without bdSeq and Node Control), then each NDATA that changes one, by alias", (t) => {
+  test("tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale: an edge node's own metrics: its NBIRTH's (without bdSeq and Node Control), then each NDATA that changes one, by alias; stale from its NDEATH at the host's time", (t) => {
     const host = recorder()
     t.after(() => host.states.close())
     const birth = nbirth(3)
@@ -188,9 +189,11 @@ describe('EdgeNodeStates', () => {
     host.send('spBv1.0/plant/NBIRTH/gw', birth)
     host.send('spBv1.0/plant/NDATA/gw', { timestamp: T, seq: 1, metrics: [{ alias: 100, datatype: 'UInt32', value: 6 }] })
     host.send('spBv1.0/plant/NDATA/gw', { timestamp: T, seq: 2, metrics: [{ alias: 100, datatype: 'UInt32', value: 6 }] })
-    assert.deepEqual(host.nodeMetrics, [
-      ['plant/gw', { 'Properties/Firmware': '1.4.2', Uptime: 5 }],
-      ['plant/gw', { 'Properties/Firmware': '1.4.2', Uptime: 6 }]
+    host.send('spBv1.0/plant/NDEATH/gw', { timestamp: T - 5000, metrics: [{ name: 'bdSeq', datatype: 'Int64', value: 3 }] })
+    assert.deepEqual(host.edgeNodes, [
+      ['plant/gw', { metrics: { 'Properties/Firmware': '1.4.2', Uptime: 5 } }],
+      ['plant/gw', { metrics: { 'Properties/Firmware': '1.4.2', Uptime: 6 } }],
+      ['plant/gw', { metrics: { 'Properties/Firmware': '1.4.2', Uptime: 6 }, staleSince: T }]
     ])
     assert.deepEqual(host.rebirths, [], 'NDATA keeps the seq')
   })

@@ -132,7 +132,7 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     assert.equal(room.values.setpoint, 23.5)
   })
 
-  test("an edge node's own metrics from its NBIRTH and NDATA show with its devices in the API", async (t) => {
+  test("tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-tags-stale: an edge node's own metrics from its NBIRTH and NDATA show with its devices in the API; its NDEATH marks them and its devices' stale until the next NBIRTH", async (t) => {
     const setup = await serviceSetup(t)
     const service = await setup.start({ sparkplug: { hostId: 'scada' } })
     const edge = await mqttClient(t, setup.running.url)
@@ -159,6 +159,18 @@ describe('Sparkplug host application', { concurrency: true }, () => {
       edgeNode: 'gw',
       nodeMetrics: { 'Properties/Firmware': '1.4.2', 'Supply Voltage': 23.5 }
     })
+    const before = Date.now()
+    await publish('NDEATH/gw', { timestamp: 1, metrics: [{ name: 'bdSeq', datatype: 'Int64', value: 0 }] })
+    await waitFor(() => service.devices.get('plant/gw/room')?.state === 'offline', 'the device offline')
+    const stale = service.devices.get('plant/gw/room')
+    assert.ok((stale?.sparkplug?.staleSince ?? 0) >= before, "stale since the host's time of the NDEATH")
+    assert.deepEqual(
+      [stale?.lastReading?.temperature, stale?.sparkplug?.nodeMetrics?.['Supply Voltage']],
+      [20, 23.5],
+      'the last values kept'
+    )
+    await publish('NBIRTH/gw', { timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', datatype: 'Int64', value: 1 }] })
+    await waitFor(() => service.devices.get('plant/gw/room')?.sparkplug?.staleSince === undefined, 'fresh again after the NBIRTH')
   })
 
   test('a setpoint the edge node refuses ends as refused at its next DDATA, with the setpoint it kept, not as a timeout', async (t) => {
