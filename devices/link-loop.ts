@@ -75,6 +75,16 @@ export class LinkLoop {
     if (this.current !== undefined && !this.stopped) this.lose(this.current, offMs)
   }
 
+  /**
+   * Leaves this broker as `drop` does (the will goes out) and connects at once to the next one in the list: for
+   * a device told that what it needs is gone from this broker.
+   */
+  moveOn(): void {
+    if (this.current === undefined || this.stopped || !this.connected) return
+    this.urlIndex++
+    this.lose(this.current, 0)
+  }
+
   /** Stops for good: `farewell` (the device's last words), then a clean DISCONNECT, which sends no will. */
   async stop(farewell: (client: MqttClient) => Promise<unknown>, timeoutMs: number): Promise<void> {
     this.stopped = true

@@ -26,7 +26,7 @@ ${linkFlagsUsage}
                        or sparkplug: Sparkplug B 3.0, each site an edge node and each thermostat a device of it
   --group NAME         the Sparkplug group of --format sparkplug (default thermopost)
   --primary-host ID    with --format sparkplug: births wait for this host application's STATE online, and
-                       its STATE offline ends the edge nodes' sessions (default: no wait)
+                       its STATE offline moves the edge nodes on to the next --url (default: no wait)
   --flaky SHARE        share of devices, 0 to 1, whose connection drops about once a minute (default 0)
   --ha-prefix P        Home Assistant's discovery prefix (default homeassistant): each thermostat is announced
                        there as a climate entity, retained, and again when P/status says online

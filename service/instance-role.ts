@@ -15,6 +15,8 @@ export class InstanceRole implements InstanceDesk {
   active: InstanceInfo | undefined
   /** active-active: the peers as the broker announces them; set once the service runs. */
   peers: (() => PeerStatus[]) | undefined
+  /** With a Sparkplug host id: whether this instance runs the host now; set once the service runs. */
+  sparkplugHost: (() => boolean) | undefined
 
   constructor(clientId: string, mode: InstanceMode, dataDir: string) {
     this.instance = { clientId, mode, host: hostname(), dataDir: resolve(dataDir), pid: process.pid, since: Date.now() }
@@ -36,7 +38,8 @@ export class InstanceRole implements InstanceDesk {
       instance: { ...this.instance },
       role: this.role,
       ...(this.active === undefined ? {} : { active: { ...this.active } }),
-      ...(this.peers === undefined ? {} : { peers: this.peers() })
+      ...(this.peers === undefined ? {} : { peers: this.peers() }),
+      ...(this.sparkplugHost === undefined ? {} : { sparkplugHost: this.sparkplugHost() })
     }
   }
 }

@@ -168,6 +168,7 @@ async function startParts(
     throw error
   })
   role.peers = service.peers
+  role.sparkplugHost = service.sparkplugHost
   // The process's own figures (CPU, memory, event loop, GC) beside the service's, under their usual names.
   collectDefaultMetrics({ register: service.metrics.registry })
   const stopRetention = startRetention(history, logger)

@@ -14,7 +14,7 @@ import type { CommandRecord, InstanceInfo, LiveEvent, PeerStatus } from './api/a
 import type { ServiceParts } from './api/service-parts.js'
 import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
 import { CommandLog } from './commands/command-log.js'
-import { CommandTracker } from './commands/command-tracker.js'
+import { CommandTracker, type SetpointWriter } from './commands/command-tracker.js'
 import type { HistoryStore } from './history/history-store.js'
 import { Ingest, type IngestOptions, type IngestRoute } from './ingest/ingest.js'
 import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
@@ -26,6 +26,7 @@ import { SharedState } from './peers/shared-state.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
 import { SparkplugHost } from './sparkplug/sparkplug-host.js'
+import { type HostTurn, SparkplugHostSeat } from './sparkplug/sparkplug-host-seat.js'
 import { openStateDb } from './state/state-db.js'
 
 /** The service's core, started and stopped as one (startService): the parts on its one MQTT link, wired together. */
@@ -87,6 +88,11 @@ export interface ServiceTiming {
   unrecognizedLogMs?: number
   /** What close waits for the last batch to be stored, ms. */
   closeTimeoutMs?: number
+  /**
+   * Active-active: how long an instance listens to the others' retained announcements, once subscribed, before it
+   * decides whether it runs the Sparkplug host, ms; 500 by default.
+   */
+  hostTurnSettleMs?: number
 }
 
 export interface RunningService extends ServiceParts {
@@ -96,6 +102,8 @@ export interface RunningService extends ServiceParts {
   unrecognized: UnrecognizedPayloads
   /** Active-active: the other instances as they last announced themselves. */
   peers?: () => PeerStatus[]
+  /** With a Sparkplug host id: whether this instance runs the primary host application now. */
+  sparkplugHost?: () => boolean
   /** Resolves once the first subscriptions are in place; the service also runs (and retries) without a broker. */
   ready: Promise<void>
   /** Stores and acknowledges what is queued, disconnects (the broker keeps the session), stops every timer. */
@@ -135,8 +143,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     resendCooldownMs: options.resendCooldownMs,
     tickMs: timing.commandTickMs,
     ...(shared === undefined ? {} : { share: (record: CommandRecord) => shared.shareCommand(record) }),
-    // The host is made once ingest, which stores its readings, exists.
-    ...(options.sparkplug === undefined ? {} : { sparkplug: { writeSetpoint: (...write) => sparkplug!.writeSetpoint(...write) } })
+    ...(options.sparkplug === undefined ? {} : { sparkplug: lateWriter(() => sparkplug) })
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
   const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
@@ -167,7 +174,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...handlers,
     logger
   })
-  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, unrecognized })
+  const turn = peers === undefined ? undefined : hostTurn(peers, link.ready, timing.hostTurnSettleMs ?? 500)
+  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, commands, unrecognized }, turn)
   return {
     metrics,
     devices: registry,
@@ -178,6 +186,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     history: options.history,
     unrecognized,
     ...(peers === undefined ? {} : { peers: () => peers.list() }),
+    ...(sparkplug === undefined ? {} : { sparkplugHost: () => sparkplug.running }),
     ready: Promise.all([link.ready, sparkplug?.ready]).then(() => {}),
     async close() {
       await sparkplug?.close()
@@ -229,32 +238,62 @@ function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageH
   }
 }
 
+/** The Sparkplug host's seat as the command tracker's setpoint writer: the seat is made once ingest, which stores its readings, exists. */
+function lateWriter(seat: () => SparkplugHostSeat | undefined): SetpointWriter {
+  return {
+    writeSetpoint: async (...write) => await seat()?.writeSetpoint(...write),
+    writesForOthers: () => seat()?.writesForOthers() === true
+  }
+}
+
+/** Active-active: whose turn it is to run the Sparkplug host, as the peers' announcements say once heard. */
+function hostTurn(peers: PeerSessions, subscribed: Promise<void>, settleMs: number): HostTurn {
+  return {
+    known: subscribed.then(() => new Promise((resolve) => setTimeout(resolve, settleMs))),
+    leads: () => peers.leads(),
+    onChange: (listener) => peers.onChange(listener)
+  }
+}
+
 /**
- * The Sparkplug host application, when asked for: its readings go where ingest's go and into the history
- * through ingest's batcher, its edge node and device statuses to the registry.
+ * The Sparkplug host application, when asked for (and, active-active, while it is this instance's turn): its
+ * readings go where ingest's go and into the history through ingest's batcher, its edge node and device statuses
+ * to the registry.
  */
 function sparkplugHost(
   options: ServiceOptions,
-  parts: { handlers: Pick<IngestOptions, 'onReading'>; ingest: Ingest; registry: DeviceRegistry; unrecognized: UnrecognizedPayloads }
-): SparkplugHost | undefined {
+  parts: {
+    handlers: Pick<IngestOptions, 'onReading'>
+    ingest: Ingest
+    registry: DeviceRegistry
+    commands: CommandTracker
+    unrecognized: UnrecognizedPayloads
+  },
+  turn: HostTurn | undefined
+): SparkplugHostSeat | undefined {
   if (options.sparkplug === undefined) return undefined
-  const { handlers, ingest, registry, unrecognized } = parts
-  return new SparkplugHost({
-    urls: options.urls,
-    hostId: options.sparkplug.hostId,
-    clientId: `${options.clientId ?? 'thermopost-service'}-sparkplug`,
-    username: options.username,
-    password: options.password,
-    reorderTimeoutMs: options.sparkplug.reorderTimeoutMs,
-    onReading: (reading) => {
-      handlers.onReading(reading)
-      // QoS 0 data has nothing to acknowledge and cannot be held back at the broker: it is queued as it comes.
-      ingest.batcher.add([reading])
-    },
-    onStatus: (status) => registry.noteStatus(status, false),
-    onUnreadable: (topic, reason) => unrecognized.count('sparkplug', reason, topic),
-    logger: options.logger
-  })
+  const sparkplug = options.sparkplug
+  const { handlers, ingest, registry, commands, unrecognized } = parts
+  const startHost = (): SparkplugHost =>
+    new SparkplugHost({
+      urls: options.urls,
+      hostId: sparkplug.hostId,
+      clientId: `${options.clientId ?? 'thermopost-service'}-sparkplug`,
+      username: options.username,
+      password: options.password,
+      reorderTimeoutMs: sparkplug.reorderTimeoutMs,
+      onReading: (reading) => {
+        handlers.onReading(reading)
+        // QoS 0 data has nothing to acknowledge and cannot be held back at the broker: it is queued as it comes.
+        ingest.batcher.add([reading])
+      },
+      onStatus: (status) => registry.noteStatus(status, false),
+      onSetpointReport: (...report) => commands.setpointReported(...report),
+      onEdgeNode: (site, report) => registry.noteEdgeNode(site, report),
+      onUnreadable: (topic, reason) => unrecognized.count('sparkplug', reason, topic),
+      logger: options.logger
+    })
+  return new SparkplugHostSeat({ startHost, ...(turn === undefined ? {} : { turn }), logger: options.logger })
 }
 
 interface IngestReaders {

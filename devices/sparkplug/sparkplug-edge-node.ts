@@ -72,7 +72,8 @@ const STOP_TIMEOUT_MS = 3000
  * down readings are dropped, as Sparkplug's QoS 0 data is. An NCMD `Node Control/Rebirth` true repeats the
  * births; a DCMD writing `setpoint` sets it and reports the device's setpoint at once in a DDATA, which is how the
  * host application learns the write took. A stop publishes the NDEATH before a clean DISCONNECT. With a primary
- * host application named, the births wait for its STATE online, and its STATE offline ends the session.
+ * host application named, the births wait for its STATE online, and its STATE offline moves the edge node to
+ * the next broker.
  */
 export class SparkplugEdgeNode {
   readonly counters: LinkCounters
@@ -245,9 +246,11 @@ export class SparkplugEdgeNode {
 
   /**
    * The primary host's STATE: online brings the births; offline ends this session (the broker publishes the NDEATH
-   * will) and the loop connects again, to wait for the host there. A STATE older than the latest one is stale and
-   * changes nothing ([tck-id-message-flow-edge-node-birth-publish-phid-wait-timestamp]
-   * [tck-id-operational-behavior-edge-node-termination-host-offline] [...-host-offline-timestamp]).
+   * will) and the loop connects at once to the next broker in the list (the same one when there is one), to wait
+   * for the host there. A STATE older than the latest one is stale and changes nothing
+   * ([tck-id-message-flow-edge-node-birth-publish-phid-wait-timestamp]
+   * [tck-id-operational-behavior-edge-node-termination-host-offline] [...-host-offline-timestamp]
+   * [...-host-offline-reconnect] [tck-id-operational-behavior-primary-application-state-with-multiple-servers-walk]).
    */
   private primaryHostState(payload: Buffer): void {
     let state: HostState
@@ -260,7 +263,7 @@ export class SparkplugEdgeNode {
     if (state.timestamp < this.hostStateTimestamp) return
     this.hostStateTimestamp = state.timestamp
     if (state.online && !this.born) this.births()
-    else if (!state.online && this.born) this.loop.drop()
+    else if (!state.online && this.born) this.loop.moveOn()
   }
 
   /** A DCMD: the setpoint written, by name or by its birth's alias, then reported back at once. */

@@ -22,8 +22,8 @@ export interface DeviceSummary {
   device: string
   /** The adapter it came through: 'thermopost', 'tasmota', ..., or 'sparkplug' for a Sparkplug B device. */
   source: string
-  /** A Sparkplug B device's group and edge node (its site is `{group}/{edge node}`). */
-  sparkplug?: { group: string; edgeNode: string }
+  /** A Sparkplug B device's edge node (its site is `{group}/{edge node}`). */
+  sparkplug?: SparkplugOrigin
   state: DeviceState
   /** Its retained description, when it publishes one (thermopost devices). */
   meta?: MetaMessage
@@ -36,6 +36,19 @@ export interface DeviceSummary {
   desiredSetpoint?: number
   /** Raised and not yet cleared. */
   openAlerts: number
+}
+
+/** A Sparkplug metric's value; null when the edge node says it has none. */
+export type SparkplugMetricValue = number | boolean | string | null
+
+/** A Sparkplug B device's group and edge node, and what the host application knows of the edge node. */
+export interface SparkplugOrigin {
+  group: string
+  edgeNode: string
+  /** The edge node's own metrics by name with their last values, as its NBIRTH and NDATA gave them; absent: none. */
+  nodeMetrics?: Record<string, SparkplugMetricValue>
+  /** Since when (the host's clock, ms) the edge node's metrics and its devices' are stale: its NDEATH; gone at its next NBIRTH. */
+  staleSince?: number
 }
 
 export type CommandState = 'queued' | 'sent' | 'acked' | 'refused' | 'expired' | 'timed-out'
@@ -148,4 +161,6 @@ export interface InstanceStatus {
   active?: InstanceInfo
   /** active-active: the other instances the broker knows of. */
   peers?: PeerStatus[]
+  /** With a Sparkplug host id: this instance runs the primary host application now (one instance at a time does). */
+  sparkplugHost?: boolean
 }

@@ -46,6 +46,8 @@ export interface CommandTrackerOptions {
 /** Writes a setpoint to a device that takes no thermopost commands (a Sparkplug device's DCMD). */
 export interface SetpointWriter {
   writeSetpoint(site: string, device: string, value: number): Promise<void>
+  /** Active-active: this instance writes the setpoints the others send (it runs the Sparkplug host). */
+  writesForOthers(): boolean
 }
 
 interface Pending {
@@ -78,8 +80,8 @@ interface Desired {
  * marked automatic, at most once per cooldown per device and never while a setpoint command is pending.
  *
  * Sparkplug devices take the setpoint as a DCMD (QoS 0, so one for an offline device waits here, queued, and is
- * written when it comes back); they answer with no ack of their own: the first reading after the write that
- * shows the new setpoint acknowledges it.
+ * written when it comes back); they answer with no ack of their own but with the setpoint they hold, in a DDATA
+ * (or a DBIRTH): the new value acknowledges the command, another refuses it (setpointReported).
  */
 export class CommandTracker implements CommandDesk {
   private readonly pending = new Map<string, Pending>()
@@ -169,7 +171,6 @@ export class CommandTracker implements CommandDesk {
 
   /** Sends the desired setpoint again when a reading shows the device holds another one. */
   handleReading(reading: Reading): void {
-    if (reading.source === SPARKPLUG_SOURCE) this.sparkplugAck(reading)
     if (reading.setpoint === undefined || reading.source !== 'thermopost') return
     const desired = this.desired.get(reading.deviceId)
     if (desired === undefined || reading.time <= desired.since || Math.abs(reading.setpoint - desired.value) < 0.001) return
@@ -199,6 +200,7 @@ export class CommandTracker implements CommandDesk {
     if (known !== undefined && PROGRESS[change.state] <= PROGRESS[known.state]) return
     // In place: a `send` still waiting for its PUBACK holds this object, and must see that it moved on.
     const record = pending === undefined ? { ...change } : Object.assign(pending.record, change)
+    if (known === undefined && record.state === 'sent') this.writeForOther(record)
     if (record.state === 'sent') this.pending.set(record.id, { record, sentAt: record.updatedAt })
     else if (record.state === 'queued') this.pending.set(record.id, { record })
     else this.pending.delete(record.id)
@@ -273,16 +275,38 @@ export class CommandTracker implements CommandDesk {
     if (ack.ok && ack.command === 'setpoint' && typeof ack.value === 'number') this.setDesired(deviceId, ack.value, now)
   }
 
-  /** A Sparkplug device's reading acknowledges the setpoint written to it when it shows that setpoint. */
-  private sparkplugAck(reading: Reading): void {
-    if (reading.setpoint === undefined) return
-    for (const [id, { record, sentAt }] of this.pending) {
-      if (record.deviceId !== reading.deviceId || record.state !== 'sent' || sentAt === undefined || reading.time < sentAt) continue
-      if (typeof record.value !== 'number' || Math.abs(record.value - reading.setpoint) >= 0.001) continue
-      this.pending.delete(id)
-      this.update(record, 'acked', { appliedValue: reading.setpoint })
-      this.setDesired(record.deviceId, reading.setpoint, record.updatedAt)
+  /**
+   * A Sparkplug device's setpoint as its DDATA or DBIRTH reported it, after a DCMD wrote it: the edge node answers
+   * each write with the setpoint it holds. The one that shows a pending command's value acknowledges it; one that
+   * shows another value answers the oldest pending command as refused (the edge node clamped it, or kept the old one).
+   */
+  setpointReported(deviceId: string, setpoint: number, receivedAt: number): void {
+    const sent = [...this.pending.values()]
+      .filter(
+        ({ record, sentAt }) => record.deviceId === deviceId && record.state === 'sent' && sentAt !== undefined && sentAt <= receivedAt
+      )
+      .sort((a, b) => a.sentAt! - b.sentAt!)
+    const taken = sent.find(({ record }) => typeof record.value === 'number' && Math.abs(record.value - setpoint) < 0.001)
+    const answered = taken ?? sent[0]
+    if (answered === undefined) return
+    const { record } = answered
+    this.pending.delete(record.id)
+    if (taken === undefined) {
+      this.update(record, 'refused', { reason: `the device kept its setpoint at ${setpoint} °C` })
+      return
     }
+    this.update(record, 'acked', { appliedValue: setpoint })
+    this.setDesired(record.deviceId, setpoint, record.updatedAt)
+  }
+
+  /**
+   * A setpoint another instance sent to a Sparkplug device: only the instance running the host writes DCMDs
+   * (the aliases and units are its), so that one writes it when it learns of the command.
+   */
+  private writeForOther(record: CommandRecord): void {
+    if (record.name !== 'setpoint' || this.options.sparkplug?.writesForOthers() !== true) return
+    const device = this.options.devices.get(record.deviceId)
+    if (device?.source === SPARKPLUG_SOURCE) this.writeSparkplug(device, record)
   }
 
   /** A queued setpoint for a Sparkplug device that came back online. */

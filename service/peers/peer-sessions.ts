@@ -31,6 +31,7 @@ export interface PeerSessionsOptions {
 export class PeerSessions {
   private readonly peers = new Map<string, PeerStatus>()
   private readonly adopted = new Map<string, ServiceLink>()
+  private readonly changeListeners: Array<() => void> = []
   private closed = false
 
   constructor(private readonly options: PeerSessionsOptions) {}
@@ -43,6 +44,22 @@ export class PeerSessions {
       gone: encodePeerMessage({ ...self, state: 'gone' }),
       stopped: encodePeerMessage({ ...self, state: 'stopped' })
     }
+  }
+
+  /**
+   * This instance is the one among the active ones with the smallest client id: the same choice on every
+   * instance once each has heard the others' retained announcements. It adopts dead peers' sessions, and runs
+   * what only one instance may run at a time.
+   */
+  leads(): boolean {
+    const self = this.options.self.clientId
+    const active = [...this.peers.values()].filter((peer) => peer.state === 'active').map((peer) => peer.clientId)
+    return [self, ...active].sort()[0] === self
+  }
+
+  /** Called after each announcement of another instance, once this instance has acted on it. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener)
   }
 
   /** The others as last announced, by client id. */
@@ -61,6 +78,7 @@ export class PeerSessions {
       handle: ({ topic, payload }) => {
         if (payload.length === 0) {
           this.retire(clientIdOfPresence(topic))
+          this.changed()
           return
         }
         const peer = decodePresence(payload)
@@ -76,8 +94,13 @@ export class PeerSessions {
           void holding.close()
         }
         this.adoptOrphans()
+        this.changed()
       }
     }
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener()
   }
 
   /**
@@ -116,10 +139,7 @@ export class PeerSessions {
 
   /** Adopts every gone peer whose session nobody holds, when this instance is the one to. */
   private adoptOrphans(): void {
-    if (this.closed) return
-    const self = this.options.self.clientId
-    const active = [...this.peers.values()].filter((peer) => peer.state === 'active').map((peer) => peer.clientId)
-    if ([self, ...active].sort()[0] !== self) return
+    if (this.closed || !this.leads()) return
     for (const peer of this.peers.values()) {
       // A gone SQLite instance's session is its standby's to take over, with its data directory.
       if (peer.state === 'gone' && peer.mode === 'active-active' && !this.adopted.has(peer.clientId)) this.adopt(peer)

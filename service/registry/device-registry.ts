@@ -1,8 +1,9 @@
 import type { MetaMessage } from '../../common/contract/meta.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
-import type { DeviceState, DeviceSummary, LiveEvent } from '../api/api-types.js'
+import type { DeviceState, DeviceSummary, LiveEvent, SparkplugOrigin } from '../api/api-types.js'
 import type { DeviceDirectory } from '../api/service-parts.js'
 import { deviceIdOf, type Reading } from '../reading.js'
+import type { EdgeNodeReport } from '../sparkplug/node-metrics.js'
 import { originOf } from '../sparkplug/sparkplug-ids.js'
 import type { DeviceRows } from './device-rows.js'
 
@@ -44,6 +45,8 @@ export class DeviceRegistry implements DeviceDirectory {
   private readonly statuses = new Map<string, boolean>()
   /** Kept apart from the devices: the command log knows desired setpoints before the devices reappear after a restart. */
   private readonly desired = new Map<string, number>()
+  /** What the Sparkplug host knows of each edge node, by site, for the devices behind it (DeviceSummary.sparkplug). */
+  private readonly edgeNodes = new Map<string, EdgeNodeReport>()
   private readonly dirty = new Set<string>()
   private readonly listeners: StateChangeListener[] = []
   private readonly staleAfterIntervals: number
@@ -133,6 +136,18 @@ export class DeviceRegistry implements DeviceDirectory {
     if (changed || created) this.emitDevice(device)
   }
 
+  /** What the Sparkplug host knows of an edge node (its own metrics, whether they are stale): shown with each device behind it. */
+  noteEdgeNode(site: string, report: EdgeNodeReport): void {
+    const known = this.edgeNodes.get(site)
+    if (known === undefined && Object.keys(report.metrics).length === 0 && report.staleSince === undefined) return
+    this.edgeNodes.set(site, report)
+    for (const device of this.devices.values()) {
+      if (device.site !== site || device.sparkplug === undefined) continue
+      device.sparkplug = withEdgeNode(device.sparkplug, report)
+      this.emitDevice(device)
+    }
+  }
+
   setDesiredSetpoint(id: string, value: number): void {
     this.desired.set(id, value)
     const device = this.devices.get(id)
@@ -180,6 +195,8 @@ export class DeviceRegistry implements DeviceDirectory {
     const device: DeviceSummary = { id, site, device: name, source, ...originOf(site, source), state: 'unknown', openAlerts: 0 }
     const desired = this.desired.get(id)
     if (desired !== undefined) device.desiredSetpoint = desired
+    const edgeNode = this.edgeNodes.get(site)
+    if (device.sparkplug !== undefined && edgeNode !== undefined) device.sparkplug = withEdgeNode(device.sparkplug, edgeNode)
     this.devices.set(id, device)
     this.dirty.add(id)
     this.dropPlaceholders(id)
@@ -221,6 +238,17 @@ export class DeviceRegistry implements DeviceDirectory {
 /** Whether `id` is `parent` or an id beneath it. */
 function isWithin(id: string, parent: string): boolean {
   return id === parent || id.startsWith(`${parent}/`)
+}
+
+/** A device's Sparkplug origin with what is known of its edge node: no metrics when it reports none, no staleSince while it lives. */
+function withEdgeNode(origin: SparkplugOrigin, { metrics, staleSince }: EdgeNodeReport): SparkplugOrigin {
+  const { group, edgeNode } = origin
+  return {
+    group,
+    edgeNode,
+    ...(Object.keys(metrics).length === 0 ? {} : { nodeMetrics: metrics }),
+    ...(staleSince === undefined ? {} : { staleSince })
+  }
 }
 
 function copy(device: DeviceSummary): DeviceSummary {

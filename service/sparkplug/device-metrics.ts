@@ -29,27 +29,27 @@ export function deviceFromBirth(metrics: readonly SparkplugMetric[], time: numbe
   return device
 }
 
-/** Takes the values of DBIRTH or DDATA metrics (by name, or by the birth's alias); true when a temperature was among them. */
-export function applyMetrics(device: DeviceMetrics, metrics: readonly SparkplugMetric[], time: number): boolean {
-  let measured = false
+/** Takes the values of DBIRTH or DDATA metrics (by name, or by the birth's alias); returns which of them the message held. */
+export function applyMetrics(device: DeviceMetrics, metrics: readonly SparkplugMetric[], time: number): Set<ThermostatMetric> {
+  const reported = new Set<ThermostatMetric>()
   for (const metric of metrics) {
     const known =
       metric.name === undefined ? (metric.alias === undefined ? undefined : device.aliases.get(metric.alias)) : KNOWN.get(metric.name)
     if (known === undefined || metric.value === null) continue
     if (known === 'heating') {
-      if (typeof metric.value === 'boolean') device.values.heating = metric.value
+      if (typeof metric.value !== 'boolean') continue
+      device.values.heating = metric.value
+      reported.add(known)
     } else if (typeof metric.value === 'number' && Number.isFinite(metric.value)) {
       // A Float carries 21.3 as 21.299999237...: back to the hundredths a thermostat reports.
       const unit = device.units[known]
       const celsius = unit === undefined ? metric.value : (toCelsius(metric.value, unit) ?? metric.value)
       device.values[known] = Math.round(celsius * 100) / 100
-      if (known === 'temperature') {
-        measured = true
-        device.time = metric.timestamp ?? time
-      }
+      reported.add(known)
+      if (known === 'temperature') device.time = metric.timestamp ?? time
     }
   }
-  return measured
+  return reported
 }
 
 /** A setpoint in °C as the device takes it, in the unit its birth gave the setpoint. */

@@ -4,6 +4,7 @@ import { BD_SEQ_METRIC } from '../../common/sparkplug/thermostat-metrics.js'
 import type { DeviceStatus } from '../adapters/adapter.js'
 import { deviceIdOf, type Reading } from '../reading.js'
 import { applyMetrics, type DeviceMetrics, deviceFromBirth } from './device-metrics.js'
+import { applyNodeMetrics, type EdgeNodeReport, type NodeMetrics, nodeFromBirth } from './node-metrics.js'
 import { SPARKPLUG_SOURCE, sparkplugSite } from './sparkplug-ids.js'
 
 /** What the host application does with what it learns from the edge nodes. */
@@ -12,6 +13,13 @@ export interface HostEffects {
   status(status: DeviceStatus): void
   /** Send an NCMD `Node Control/Rebirth` true to this edge node. */
   rebirth(group: string, edgeNode: string): void
+  /**
+   * A DBIRTH or DDATA held the device's setpoint (°C): an edge node answers a DCMD with one, so this is the
+   * answer to a setpoint written to it, taken or not.
+   */
+  setpointReported(deviceId: string, setpoint: number, receivedAt: number): void
+  /** The edge node's own metrics, after its NBIRTH, each NDATA that changed one, and its NDEATH (which makes them stale). */
+  edgeNode(site: string, report: EdgeNodeReport): void
 }
 
 type EdgeMessage = Exclude<SparkplugTopic, { kind: 'state' }>
@@ -33,6 +41,7 @@ interface EdgeNodeState {
   bdSeq: number | undefined
   online: boolean
   nextSeq: number
+  metrics: NodeMetrics
   devices: Map<string, DeviceMetrics>
   held: Map<number, Held>
   reorderTimer: NodeJS.Timeout | undefined
@@ -74,6 +83,8 @@ export class EdgeNodeStates {
   }
 
   handle(topic: EdgeMessage, payload: SparkplugPayload, receivedAt: number): void {
+    // Commands to the edge node (this host's own among them) are not part of its session: they carry no seq.
+    if (topic.type === 'NCMD' || topic.type === 'DCMD') return
     const key = sparkplugSite(topic.group, topic.edgeNode)
     if (topic.type === 'NBIRTH') {
       this.birth(key, topic, payload)
@@ -113,6 +124,7 @@ export class EdgeNodeStates {
       bdSeq: bdSeqOf(payload),
       online: true,
       nextSeq: ((payload.seq ?? 0) + 1) % 256,
+      metrics: nodeFromBirth(payload.metrics),
       devices: new Map(),
       held: new Map(),
       reorderTimer: undefined,
@@ -120,29 +132,42 @@ export class EdgeNodeStates {
     }
     // No status of its own: each DBIRTH says its device is online, and the registry lists devices, not edge nodes.
     this.nodes.set(key, node)
+    this.effects.edgeNode(key, { metrics: { ...node.metrics.values } })
   }
 
   private death(node: EdgeNodeState, time: number): void {
     node.online = false
     this.stopReordering(node)
+    // [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale] [...-devices-tags-stale]: at the host's time.
+    this.effects.edgeNode(sparkplugSite(node.group, node.edgeNode), { metrics: { ...node.metrics.values }, staleSince: this.now() })
     // One status for the edge node covers every device beneath it; without devices there is nothing to mark.
     if (node.devices.size > 0) this.effects.status(this.status(node, undefined, false, 'NDEATH', time))
   }
 
   private apply(node: EdgeNodeState, topic: EdgeMessage, payload: SparkplugPayload, receivedAt: number): void {
     node.nextSeq = (node.nextSeq + 1) % 256
-    if (topic.kind !== 'device') return
+    if (topic.kind !== 'device') {
+      if (topic.type === 'NDATA' && applyNodeMetrics(node.metrics, payload.metrics))
+        this.effects.edgeNode(sparkplugSite(node.group, node.edgeNode), { metrics: { ...node.metrics.values } })
+      return
+    }
     const time = payload.timestamp ?? receivedAt
     if (topic.type === 'DBIRTH') {
       const device = deviceFromBirth(payload.metrics, time)
       node.devices.set(topic.device, device)
       this.effects.status(this.status(node, topic.device, true, 'DBIRTH', time))
       this.emitReading(node, topic.device, device)
+      this.reportSetpoint(node, topic.device, device, receivedAt)
     } else if (topic.type === 'DDATA') {
       const device = node.devices.get(topic.device)
       // Data of a device whose DBIRTH the host missed: its aliases are unknown until it is born again.
-      if (device === undefined) this.askRebirth(node)
-      else if (applyMetrics(device, payload.metrics, time)) this.emitReading(node, topic.device, device)
+      if (device === undefined) {
+        this.askRebirth(node)
+        return
+      }
+      const reported = applyMetrics(device, payload.metrics, time)
+      if (reported.has('temperature')) this.emitReading(node, topic.device, device)
+      if (reported.has('setpoint')) this.reportSetpoint(node, topic.device, device, receivedAt)
     } else if (topic.type === 'DDEATH') {
       node.devices.delete(topic.device)
       this.effects.status(this.status(node, topic.device, false, 'DDEATH', time))
@@ -181,6 +206,7 @@ export class EdgeNodeStates {
       bdSeq: undefined,
       online: false,
       nextSeq: 0,
+      metrics: nodeFromBirth([]),
       devices: new Map(),
       held: new Map(),
       reorderTimer: undefined,
@@ -194,6 +220,12 @@ export class EdgeNodeStates {
     clearTimeout(node.reorderTimer)
     node.reorderTimer = undefined
     node.held.clear()
+  }
+
+  private reportSetpoint(node: EdgeNodeState, name: string, device: DeviceMetrics, receivedAt: number): void {
+    const { setpoint } = device.values
+    if (setpoint !== undefined)
+      this.effects.setpointReported(deviceIdOf(sparkplugSite(node.group, node.edgeNode), name), setpoint, receivedAt)
   }
 
   private emitReading(node: EdgeNodeState, name: string, device: DeviceMetrics): void {

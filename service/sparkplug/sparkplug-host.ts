@@ -11,6 +11,7 @@ import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
 import { setpointAlias, setpointInDeviceUnit } from './device-metrics.js'
 import { EdgeNodeStates } from './edge-node-states.js'
+import type { EdgeNodeReport } from './node-metrics.js'
 import { sparkplugOrigin } from './sparkplug-ids.js'
 
 /** `clientId`: distinct per service instance, so that two instances do not take each other's connection over. */
@@ -21,6 +22,10 @@ export interface SparkplugHostOptions extends ServiceConnection {
   reorderTimeoutMs?: number
   onReading: (reading: Reading) => void
   onStatus: (status: DeviceStatus) => void
+  /** What the host knows of an edge node (site `{group}/{edge node}`), after its NBIRTH, each NDATA that changed a metric, and its NDEATH. */
+  onEdgeNode?: (site: string, report: EdgeNodeReport) => void
+  /** A device reported its setpoint (°C) in a DBIRTH or DDATA: the answer to a DCMD writing it. */
+  onSetpointReport?: (deviceId: string, setpoint: number, receivedAt: number) => void
   /** A Sparkplug payload the host cannot read. */
   onUnreadable: (topic: string, reason: string) => void
   logger: Pick<Logger, 'info' | 'warn'>
@@ -57,7 +62,9 @@ export class SparkplugHost {
       {
         reading: options.onReading,
         status: options.onStatus,
-        rebirth: (group, edgeNode) => this.askRebirth(group, edgeNode)
+        rebirth: (group, edgeNode) => this.askRebirth(group, edgeNode),
+        setpointReported: (...report) => options.onSetpointReport?.(...report),
+        edgeNode: (...report) => options.onEdgeNode?.(...report)
       },
       options.reorderTimeoutMs ?? 2000
     )

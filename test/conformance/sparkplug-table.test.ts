@@ -31,7 +31,7 @@ function tableRows(): Array<{ id: string; file: string }> {
 /** The assertion ids named in test titles (the first argument of `test(`) of one test file. */
 function titledIds(file: string): Set<string> {
   const source = readFileSync(join(root, file), 'utf8')
-  const titles = [...source.matchAll(/\btest\(\s*(['`])((?:(?!\1).)*)\1/g)].map(([, , title]) => title!)
+  const titles = [...source.matchAll(/\btest\(\s*(['"`])((?:(?!\1).)*)\1/g)].map(([, , title]) => title!)
   return new Set(titles.flatMap((title) => title.match(TCK_ID) ?? []))
 }
 

@@ -6,6 +6,7 @@ import type { DeviceStatus } from '../../../service/adapters/adapter.js'
 import type { Reading } from '../../../service/reading.js'
 import { deviceFromBirth, setpointInDeviceUnit } from '../../../service/sparkplug/device-metrics.js'
 import { EdgeNodeStates } from '../../../service/sparkplug/edge-node-states.js'
+import type { EdgeNodeReport } from '../../../service/sparkplug/node-metrics.js'
 import { sleep } from '../../helpers/silence.js'
 
 /** The host application's view of edge nodes, fed messages directly: sessions, deaths, and the seq order. */
@@ -16,11 +17,15 @@ function recorder(reorderTimeoutMs = 100) {
   const readings: Reading[] = []
   const statuses: Array<Pick<DeviceStatus, 'deviceId' | 'online' | 'state'>> = []
   const rebirths: string[] = []
+  const setpoints: Array<[string, number]> = []
+  const edgeNodes: Array<[string, EdgeNodeReport]> = []
   const states = new EdgeNodeStates(
     {
       reading: (reading) => readings.push(reading),
       status: ({ deviceId, online, state }) => statuses.push({ deviceId, online, state }),
-      rebirth: (group, edgeNode) => rebirths.push(`${group}/${edgeNode}`)
+      rebirth: (group, edgeNode) => rebirths.push(`${group}/${edgeNode}`),
+      setpointReported: (deviceId, setpoint) => setpoints.push([deviceId, setpoint]),
+      edgeNode: (site, report) => edgeNodes.push([site, report])
     },
     reorderTimeoutMs,
     // A clock that stands still: how often rebirths are asked for must not depend on how loaded the machine is.
@@ -31,7 +36,7 @@ function recorder(reorderTimeoutMs = 100) {
     assert.ok(parsed !== undefined && parsed.kind !== 'state', topic)
     states.handle(parsed, payload, T)
   }
-  return { states, readings, statuses, rebirths, send }
+  return { states, readings, statuses, rebirths, setpoints, edgeNodes, send }
 }
 
 const nbirth = (bdSeq: number): SparkplugPayload => ({
@@ -91,6 +96,17 @@ describe('EdgeNodeStates', () => {
       ]
     )
     assert.deepEqual(host.rebirths, [])
+  })
+
+  test('a DBIRTH or DDATA that holds the setpoint reports it (the answer to a DCMD); data without it reports nothing', (t) => {
+    const host = born()
+    t.after(() => host.states.close())
+    host.send('spBv1.0/plant/DDATA/gw/room', ddata(2, [temperature(20.5)]))
+    host.send('spBv1.0/plant/DDATA/gw/room', ddata(3, [temperature(20.5), { alias: 2, datatype: 'Float', value: 22.5 }]))
+    assert.deepEqual(host.setpoints, [
+      ['plant/gw/room', 21],
+      ['plant/gw/room', 22.5]
+    ])
   })
 
   test('tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-offline, tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-offline: an NDEATH with the session bdSeq marks the edge node and its devices offline; a stale bdSeq is ignored', (t) => {
@@ -160,6 +176,37 @@ describe('EdgeNodeStates', () => {
     const device = deviceFromBirth(metrics, T)
     assert.equal(setpointInDeviceUnit(device, 21.5), 70.7)
     assert.equal(setpointInDeviceUnit(deviceFromBirth(dbirth(1).metrics, T), 21.5), 21.5)
+  })
+
+  test("tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale: an edge node's own metrics: its NBIRTH's (without bdSeq and Node Control), then each NDATA that changes one, by alias; stale from its NDEATH at the host's time", (t) => {
+    const host = recorder()
+    t.after(() => host.states.close())
+    const birth = nbirth(3)
+    birth.metrics.push(
+      { name: 'Properties/Firmware', datatype: 'String', value: '1.4.2' },
+      { name: 'Uptime', alias: 100, datatype: 'UInt32', value: 5 }
+    )
+    host.send('spBv1.0/plant/NBIRTH/gw', birth)
+    host.send('spBv1.0/plant/NDATA/gw', { timestamp: T, seq: 1, metrics: [{ alias: 100, datatype: 'UInt32', value: 6 }] })
+    host.send('spBv1.0/plant/NDATA/gw', { timestamp: T, seq: 2, metrics: [{ alias: 100, datatype: 'UInt32', value: 6 }] })
+    host.send('spBv1.0/plant/NDEATH/gw', { timestamp: T - 5000, metrics: [{ name: 'bdSeq', datatype: 'Int64', value: 3 }] })
+    assert.deepEqual(host.edgeNodes, [
+      ['plant/gw', { metrics: { 'Properties/Firmware': '1.4.2', Uptime: 5 } }],
+      ['plant/gw', { metrics: { 'Properties/Firmware': '1.4.2', Uptime: 6 } }],
+      ['plant/gw', { metrics: { 'Properties/Firmware': '1.4.2', Uptime: 6 }, staleSince: T }]
+    ])
+    assert.deepEqual(host.rebirths, [], 'NDATA keeps the seq')
+  })
+
+  test('commands to an edge node (the host hears its own) are no part of its session: no rebirth asked, nothing taken', (t) => {
+    const host = born()
+    t.after(() => host.states.close())
+    host.send('spBv1.0/plant/DCMD/gw/room', { timestamp: T, metrics: [{ alias: 2, datatype: 'Float', value: 22 }] })
+    host.send('spBv1.0/plant/NCMD/gw', { timestamp: T, metrics: [{ name: 'Node Control/Rebirth', datatype: 'Boolean', value: true }] })
+    host.send('spBv1.0/plant/DDATA/gw/room', ddata(2, [temperature(20.5)]))
+    assert.deepEqual(host.rebirths, [])
+    assert.deepEqual(host.setpoints, [['plant/gw/room', 21]])
+    assert.equal(host.readings.length, 2)
   })
 
   test('data from an edge node the host has no session with (it started after the births) asks for a rebirth', (t) => {

@@ -132,6 +132,66 @@ describe('Sparkplug host application', { concurrency: true }, () => {
     assert.equal(room.values.setpoint, 23.5)
   })
 
+  test("tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-tags-stale: an edge node's own metrics from its NBIRTH and NDATA show with its devices in the API; its NDEATH marks them and its devices' stale until the next NBIRTH", async (t) => {
+    const setup = await serviceSetup(t)
+    const service = await setup.start({ sparkplug: { hostId: 'scada' } })
+    const edge = await mqttClient(t, setup.running.url)
+    const publish = (topic: string, payload: Parameters<typeof encodeSparkplugPayload>[0]) =>
+      edge.publishAsync(`spBv1.0/plant/${topic}`, encodeSparkplugPayload(payload))
+    await publish('NBIRTH/gw', {
+      timestamp: Date.now(),
+      seq: 0,
+      metrics: [
+        { name: 'bdSeq', datatype: 'Int64', value: 0 },
+        { name: 'Properties/Firmware', datatype: 'String', value: '1.4.2' },
+        { name: 'Supply Voltage', alias: 50, datatype: 'Float', value: 24 }
+      ]
+    })
+    await publish('DBIRTH/gw/room', {
+      timestamp: Date.now(),
+      seq: 1,
+      metrics: [{ name: 'temperature', alias: 1, datatype: 'Float', value: 20 }]
+    })
+    await publish('NDATA/gw', { timestamp: Date.now(), seq: 2, metrics: [{ alias: 50, datatype: 'Float', value: 23.5 }] })
+    await waitFor(() => service.devices.get('plant/gw/room')?.sparkplug?.nodeMetrics?.['Supply Voltage'] === 23.5, 'the NDATA value')
+    assert.deepEqual(service.devices.get('plant/gw/room')?.sparkplug, {
+      group: 'plant',
+      edgeNode: 'gw',
+      nodeMetrics: { 'Properties/Firmware': '1.4.2', 'Supply Voltage': 23.5 }
+    })
+    const before = Date.now()
+    await publish('NDEATH/gw', { timestamp: 1, metrics: [{ name: 'bdSeq', datatype: 'Int64', value: 0 }] })
+    await waitFor(() => service.devices.get('plant/gw/room')?.state === 'offline', 'the device offline')
+    const stale = service.devices.get('plant/gw/room')
+    assert.ok((stale?.sparkplug?.staleSince ?? 0) >= before, "stale since the host's time of the NDEATH")
+    assert.deepEqual(
+      [stale?.lastReading?.temperature, stale?.sparkplug?.nodeMetrics?.['Supply Voltage']],
+      [20, 23.5],
+      'the last values kept'
+    )
+    await publish('NBIRTH/gw', { timestamp: Date.now(), seq: 0, metrics: [{ name: 'bdSeq', datatype: 'Int64', value: 1 }] })
+    await waitFor(() => service.devices.get('plant/gw/room')?.sparkplug?.staleSince === undefined, 'fresh again after the NBIRTH')
+  })
+
+  test('a setpoint the edge node refuses ends as refused at its next DDATA, with the setpoint it kept, not as a timeout', async (t) => {
+    const setup = await serviceSetup(t)
+    const service = await setup.start({ sparkplug: { hostId: 'scada' }, commandTimeoutMs: 60_000 })
+    const { room } = startEdgeNode(t, setup.running.url)
+    await waitFor(() => service.devices.get(DEVICE)?.state === 'online', 'the device online')
+    // In the service's range, above the 30 °C this room takes.
+    const record = await service.commands.setpoint(DEVICE, 32)
+    await waitFor(() => service.commands.history(DEVICE)[0]?.state !== 'sent', 'the command answered')
+    const [answered] = service.commands.history(DEVICE)
+    assert.deepEqual(
+      { id: answered?.id, state: answered?.state, reason: answered?.reason },
+      { id: record.id, state: 'refused', reason: 'the device kept its setpoint at 21 °C' }
+    )
+    assert.equal(room.values.setpoint, 21)
+    const taken = await service.commands.setpoint(DEVICE, 22)
+    await waitFor(() => service.commands.history(DEVICE)[0]?.state === 'acked', 'the next command acknowledged')
+    assert.equal(service.commands.history(DEVICE)[0]?.id, taken.id)
+  })
+
   test('tck-id-operational-behavior-edge-node-termination-host-action-ndeath-devices-offline: an edge node gone without DISCONNECT (its NDEATH will) takes its devices offline', async (t) => {
     const setup = await serviceSetup(t)
     const service = await setup.start({ sparkplug: { hostId: 'scada' } })

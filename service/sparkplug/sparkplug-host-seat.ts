@@ -1,0 +1,91 @@
+import type { Logger } from 'pino'
+import type { SetpointWriter } from '../commands/command-tracker.js'
+import { ServiceError } from '../service-error.js'
+import type { SparkplugHost } from './sparkplug-host.js'
+
+/** Whose turn it is to run the host, among active-active instances (peers/peer-sessions.ts). */
+export interface HostTurn {
+  /** Resolves once this instance has heard the others' retained announcements, so that `leads` means something. */
+  known: Promise<void>
+  /** This instance is the one to run the host now. */
+  leads(): boolean
+  /** Called when the instances' announcements change. */
+  onChange(listener: () => void): void
+}
+
+export interface SparkplugHostSeatOptions {
+  /** Makes and connects a host application. */
+  startHost: () => SparkplugHost
+  /** Active-active: the host runs only while it is this instance's turn. Absent: it always runs (one instance). */
+  turn?: HostTurn
+  logger: Pick<Logger, 'info'>
+}
+
+/**
+ * The one Sparkplug primary host application of a host id among the service's instances. Sparkplug has one STATE
+ * topic per host id, so two instances each running the host would each claim it, each ask for rebirths, and store
+ * every reading twice. Active-active instances already agree on one of them without a vote of their own (the
+ * active one with the smallest client id, as for adopting a dead one's session): that one runs the host. When it
+ * goes, its host's will says offline and the next one in line starts a host, whose birth STATE says online again;
+ * the edge nodes, seen anew, are asked for their births. When an instance with a smaller id comes (back), the one
+ * running the host stops it at once, and the newcomer starts its own once it has heard the others.
+ */
+export class SparkplugHostSeat implements SetpointWriter {
+  private host: SparkplugHost | undefined
+  private closed = false
+  /** Resolves once this instance knows whether it runs the host and, if it does, the host is online. */
+  readonly ready: Promise<void>
+
+  constructor(private readonly options: SparkplugHostSeatOptions) {
+    const { turn } = options
+    if (turn === undefined) {
+      this.host = options.startHost()
+      this.ready = this.host.ready
+      return
+    }
+    this.ready = turn.known.then(() => {
+      turn.onChange(() => this.takeTurn(turn))
+      this.takeTurn(turn)
+      return this.host?.ready
+    })
+  }
+
+  /** This instance runs the host application now. */
+  get running(): boolean {
+    return this.host !== undefined
+  }
+
+  /**
+   * Through the host when it runs here. Active-active, when another instance runs it, nothing is written here:
+   * the command is shared with the instances before it is written, and the one running the host writes it.
+   */
+  async writeSetpoint(site: string, device: string, value: number): Promise<void> {
+    if (this.host !== undefined) await this.host.writeSetpoint(site, device, value)
+    else if (this.options.turn === undefined) throw new ServiceError('broker-unavailable', 'the Sparkplug host application has stopped')
+  }
+
+  writesForOthers(): boolean {
+    return this.options.turn !== undefined && this.host !== undefined
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const host = this.host
+    this.host = undefined
+    await host?.close()
+  }
+
+  private takeTurn(turn: HostTurn): void {
+    if (this.closed) return
+    const leads = turn.leads()
+    if (leads && this.host === undefined) {
+      this.options.logger.info('this instance runs the Sparkplug host application')
+      this.host = this.options.startHost()
+    } else if (!leads && this.host !== undefined) {
+      this.options.logger.info('another instance runs the Sparkplug host application now: stopping this one')
+      const host = this.host
+      this.host = undefined
+      void host.close()
+    }
+  }
+}
