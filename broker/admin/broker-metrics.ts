@@ -150,7 +150,7 @@ function observeStoreCommits(registry: Registry, store: MetricsSource['store']):
   })
   const size = new Histogram({
     name: 'thermopost_broker_store_commit_operations',
-    help: 'Write operations per store commit (group commit batch size)',
+    help: 'Write operations per store commit (group commit batch size: SQLite operations, Redis commands)',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
     registers: [registry]
   })
