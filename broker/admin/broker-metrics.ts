@@ -5,12 +5,13 @@ import { type BrokerStats, dropReasonNames } from '../stats.js'
 import type { Backlog } from '../sys/sys-topics.js'
 import { PROTOCOL_VERSION_NAMES } from './admin-records.js'
 import { bridgeMetrics } from './bridge-metrics.js'
+import { clusterMetrics } from './cluster-metrics.js'
 import { scrapedMetric } from './scraped-metric.js'
 
 /** What the metrics read of the broker, all when scraped. */
 export type MetricsSource = Pick<
   Broker,
-  'stats' | 'clients' | 'backlog' | 'sessionCount' | 'subscriptionCount' | 'retained' | 'store' | 'bridges'
+  'stats' | 'clients' | 'backlog' | 'sessionCount' | 'subscriptionCount' | 'retained' | 'store' | 'bridges' | 'cluster'
 >
 
 /** Reason codes by their snake_case name (0x8D → keep_alive_timeout), for labels. */
@@ -40,6 +41,7 @@ export function brokerMetrics(source: MetricsSource): Registry {
   stateMetrics(registry, source)
   observeStoreCommits(registry, source.store)
   bridgeMetrics(registry, source)
+  if (source.cluster !== undefined) clusterMetrics(registry, source.cluster)
   return registry
 }
 
