@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { test } from 'node:test'
-import { type CliBroker, startCliBroker } from '../../helpers/cli-broker.js'
+import { type AdminCliBroker, startAdminCliBroker } from '../../helpers/admin-cli-broker.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
-import { type MetricFamily, parsePrometheusText, sampleValue } from '../../helpers/prometheus-text.js'
+import { type MetricFamily, sampleValue } from '../../helpers/prometheus-text.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
@@ -15,34 +12,13 @@ import { filterKnown, redisClient } from './cluster-nodes.js'
 // A cluster node's metrics on its admin listener: two `thermopost broker --cluster` nodes on a real redis-server,
 // messages relayed between them, and one node killed so that the other adopts its session.
 
-interface MetricsNode {
-  cli: CliBroker
-  mqttUrl: string
-  scrape(): Promise<Map<string, MetricFamily>>
-}
-
-async function startMetricsNode(t: TestContext, redisUrl: string, nodeId: string): Promise<MetricsNode> {
-  const dataDir = mkdtempSync(join(tmpdir(), `thermopost-cluster-metrics-${nodeId}-`))
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }))
-  const args = ['--host', '127.0.0.1', '--port', '0', '--cluster', redisUrl, '--node-id', nodeId, '--sys-interval', '0']
-  const cli = await startCliBroker(t, [...args, '--data-dir', dataDir, '--admin-port', '0'], 1)
-  const deadline = Date.now() + 10_000
-  const adminLine = (): string | undefined => /admin listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output())?.[1]
-  while (adminLine() === undefined) {
-    assert.ok(Date.now() < deadline, `no admin line: ${cli.output()}`)
-    await sleep(20)
-  }
-  const adminUrl = adminLine()!
-  return {
-    cli,
-    mqttUrl: cli.urls[0]!,
-    scrape: async () => parsePrometheusText(await (await fetch(`${adminUrl}/metrics`)).text())
-  }
+function startMetricsNode(t: TestContext, redisUrl: string, nodeId: string): Promise<AdminCliBroker> {
+  return startAdminCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--cluster', redisUrl, '--node-id', nodeId, '--sys-interval', '0'])
 }
 
 /** Scrapes until `check` holds; the last scrape. */
 async function scrapeUntil(
-  node: MetricsNode,
+  node: AdminCliBroker,
   what: string,
   check: (metrics: Map<string, MetricFamily>) => boolean,
   timeoutMs = 15_000
