@@ -28,30 +28,26 @@ export function clusterMetrics(registry: Registry, node: ClusterNode): void {
     'counter',
     () => node.figures().sessionsAdopted
   )
-  scrapedMetric(registry, 'counter', {
-    name: 'thermopost_broker_cluster_messages_relayed_total',
-    help: "Messages between nodes, by direction: out (entries appended to other members' streams) or in (read from a stream for this node)",
-    labelNames: ['direction'],
-    read: () => {
-      const { relayedIn, relayedOut } = node.figures()
-      return [
-        [{ direction: 'out' }, relayedOut],
-        [{ direction: 'in' }, relayedIn]
-      ]
-    }
-  })
-  scrapedMetric(registry, 'counter', {
-    name: 'thermopost_broker_cluster_redis_errors_total',
-    help: "Redis errors, by kind: connection (on the node's connections, each failed reconnection included) or command (liveness commands that failed)",
-    labelNames: ['kind'],
-    read: () => {
-      const { connectionErrors, commandFailures } = node.figures()
-      return [
-        [{ kind: 'connection' }, connectionErrors],
-        [{ kind: 'command' }, commandFailures]
-      ]
-    }
-  })
+  /** A counter with one sample per value of `label`: `read` gives each value's count. */
+  const countsBy = (name: string, help: string, label: string, read: () => Record<string, number>): void =>
+    scrapedMetric(registry, 'counter', {
+      name,
+      help,
+      labelNames: [label],
+      read: () => Object.entries(read()).map(([value, count]) => [{ [label]: value }, count] as const)
+    })
+  countsBy(
+    'thermopost_broker_cluster_messages_relayed_total',
+    "Messages between nodes, by direction: out (entries appended to other members' streams) or in (read from a stream for this node)",
+    'direction',
+    () => ({ out: node.figures().relayedOut, in: node.figures().relayedIn })
+  )
+  countsBy(
+    'thermopost_broker_cluster_redis_errors_total',
+    "Redis errors, by kind: connection (on the node's connections, each failed reconnection included) or command (liveness commands that failed)",
+    'kind',
+    () => ({ connection: node.figures().connectionErrors, command: node.figures().commandFailures })
+  )
   one(
     'thermopost_broker_cluster_liveness_renewal_seconds',
     "How long the last renewal of this node's liveness key took: one round trip to Redis",
