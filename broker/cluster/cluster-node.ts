@@ -17,7 +17,6 @@ import { SessionRelay } from './session-relay.js'
 
 /** A cluster node's figures, as its metrics show them. */
 export interface ClusterFigures {
-  readonly member: string
   /** Members alive at the last check, this one included. */
   readonly membersAlive: number
   readonly sessionsAdopted: number
@@ -239,7 +238,6 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   /** What this node counts, for metrics. */
   figures(): ClusterFigures {
     return {
-      member: this.member,
       membersAlive: this.membership.aliveCount,
       sessionsAdopted: this.sessionsAdopted,
       relayedIn: this.router?.relayed.in ?? 0,
