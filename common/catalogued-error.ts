@@ -4,6 +4,11 @@ export interface ErrorEntry {
   readonly message: string
 }
 
+/** The JSON body of an error answer; `field` names the request field at fault. */
+export interface CataloguedErrorBody {
+  error: { code: string; message: string; field?: string }
+}
+
 /**
  * An error of an HTTP API with a catalogue of stable codes (the service's API, the broker's admin API): the code a
  * client may switch on, the status from the catalogue, and the catalogue's message unless `detail` says more. Each API
@@ -24,5 +29,11 @@ export class CataloguedError<Code extends string> extends Error {
   ) {
     super(detail ?? catalogue[code].message)
     this.status = catalogue[code].status
+  }
+
+  /** What the API answers, with `status`. */
+  get body(): CataloguedErrorBody {
+    const { code, message, field } = this
+    return { error: { code, message, ...(field === undefined ? {} : { field }) } }
   }
 }

@@ -1,4 +1,4 @@
-import { CataloguedError } from '../common/catalogued-error.js'
+import { CataloguedError, type ErrorEntry } from '../common/catalogued-error.js'
 
 /**
  * The one catalogue of the service's errors: a stable code (clients may switch on it), the HTTP status
@@ -18,7 +18,7 @@ export const serviceErrors = {
   'broker-unavailable': { status: 503, message: 'the service is not connected to the broker' },
   standby: { status: 503, message: 'this instance is a standby: the active instance answers (GET /api/instance says which)' },
   internal: { status: 500, message: 'the service failed to answer this request; the details are in its log' }
-} as const satisfies Record<string, { status: number; message: string }>
+} as const satisfies Record<string, ErrorEntry>
 
 export type ServiceErrorCode = keyof typeof serviceErrors
 

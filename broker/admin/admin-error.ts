@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
-import { CataloguedError } from '../../common/catalogued-error.js'
+import { CataloguedError, type ErrorEntry } from '../../common/catalogued-error.js'
 
 /**
  * The admin API's errors: a stable code, the HTTP status and a message for a person, answered as the service's API
@@ -12,7 +12,7 @@ export const adminErrors = {
   'not-found': { status: 404, message: 'no such resource' },
   'not-implemented': { status: 501, message: 'this broker cannot answer this request' },
   internal: { status: 500, message: 'the broker failed to answer this request; the details are in its log' }
-} as const satisfies Record<string, { status: number; message: string }>
+} as const satisfies Record<string, ErrorEntry>
 
 export type AdminErrorCode = keyof typeof adminErrors
 
@@ -42,7 +42,6 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'admin API request failed')
       known = new AdminError('internal')
     }
-    const { code, message, field } = known
-    res.status(known.status).json({ error: { code, message, ...(field === undefined ? {} : { field }) } })
+    res.status(known.status).json(known.body)
   }
 }

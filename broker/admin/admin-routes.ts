@@ -2,15 +2,15 @@ import { type Request, Router } from 'express'
 import type { Broker } from '../broker.js'
 import { parseFilter, topicNameProblem } from '../topics.js'
 import { AdminError } from './admin-error.js'
-import { adminClient, adminRetained, adminSession } from './admin-records.js'
+import { adminBridge, adminClient, adminRetained, adminSession } from './admin-records.js'
 import { page, pageRequest } from './paging.js'
 
 /** What the admin API reads and changes of the broker. */
-export type AdminBroker = Pick<Broker, 'clients' | 'disconnectClient' | 'sessionDirectory' | 'retained' | 'options'>
+export type AdminBroker = Pick<Broker, 'clients' | 'disconnectClient' | 'sessionDirectory' | 'retained' | 'options' | 'bridges'>
 
 /**
  * The admin API's routes, under `/api` (authentication is the caller's): connected clients, sessions, retained
- * messages and the effective configuration. Listings are paged by key: `?limit=` and `?after=` the `next` of the
+ * messages, bridges and the effective configuration. Listings are paged by key: `?limit=` and `?after=` the `next` of the
  * page before; `next` is null on the last page.
  */
 export function adminRoutes(broker: AdminBroker, config: Readonly<Record<string, unknown>>): Router {
@@ -55,6 +55,15 @@ export function adminRoutes(broker: AdminBroker, config: Readonly<Record<string,
     const topic = topicOf(req, broker)
     if (!broker.retained.delete(topic)) throw new AdminError('not-found', `no retained message on ${topic}`)
     res.status(204).end()
+  })
+  api.get('/bridges', (_req, res) => {
+    const states = broker.bridges?.states() ?? new Map()
+    res.json({ bridges: Array.from(states.values(), adminBridge) })
+  })
+  api.get('/bridges/:name', (req, res) => {
+    const state = broker.bridges?.states().get(req.params.name!)
+    if (state === undefined) throw new AdminError('not-found', `no bridge named ${req.params.name}`)
+    res.json(adminBridge(state))
   })
   api.get('/config', (_req, res) => {
     res.json(config)

@@ -1,12 +1,18 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { Broker } from '../broker.js'
 import { Reason } from '../protocol/reason-codes.js'
 import { type BrokerStats, dropReasonNames } from '../stats.js'
 import type { Backlog } from '../sys/sys-topics.js'
 import { PROTOCOL_VERSION_NAMES } from './admin-records.js'
+import { bridgeMetrics } from './bridge-metrics.js'
+import { clusterMetrics } from './cluster-metrics.js'
+import { scrapedMetric } from './scraped-metric.js'
 
 /** What the metrics read of the broker, all when scraped. */
-export type MetricsSource = Pick<Broker, 'stats' | 'clients' | 'backlog' | 'sessionCount' | 'subscriptionCount' | 'retained' | 'store'>
+export type MetricsSource = Pick<
+  Broker,
+  'stats' | 'clients' | 'backlog' | 'sessionCount' | 'subscriptionCount' | 'retained' | 'store' | 'bridges' | 'cluster'
+>
 
 /** Reason codes by their snake_case name (0x8D → keep_alive_timeout), for labels. */
 const REASON_NAMES = new Map<number, string>(
@@ -34,6 +40,8 @@ export function brokerMetrics(source: MetricsSource): Registry {
   trafficMetrics(registry, source.stats)
   stateMetrics(registry, source)
   observeStoreCommits(registry, source.store)
+  bridgeMetrics(registry, source)
+  if (source.cluster !== undefined) clusterMetrics(registry, source.cluster)
   return registry
 }
 
@@ -144,7 +152,7 @@ function observeStoreCommits(registry: Registry, store: MetricsSource['store']):
   })
   const size = new Histogram({
     name: 'thermopost_broker_store_commit_operations',
-    help: 'Write operations per store commit (group commit batch size)',
+    help: 'Write operations per store commit (group commit batch size: SQLite operations, Redis commands)',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
     registers: [registry]
   })
@@ -163,47 +171,14 @@ function byReasonCode(counts: Float64Array): Array<[string, number]> {
 
 /** A counter read when scraped: one value per value of `label` (or a single one without a label). */
 function countsBy(registry: Registry, name: string, help: string, label: string | undefined, read: () => Array<[string, number]>): void {
-  readWhenScraped(registry, 'counter', { name, help, label, read })
+  scrapedMetric(registry, 'counter', { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
 }
 
 /** A gauge read when scraped, as `countsBy`. */
 function valuesBy(registry: Registry, name: string, help: string, label: string | undefined, read: () => Array<[string, number]>): void {
-  readWhenScraped(registry, 'gauge', { name, help, label, read })
+  scrapedMetric(registry, 'gauge', { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
 }
 
-interface ScrapedMetric {
-  name: string
-  help: string
-  label: string | undefined
-  read: () => Array<[string, number]>
-}
-
-function readWhenScraped(registry: Registry, kind: 'counter' | 'gauge', { name, help, label, read }: ScrapedMetric): void {
-  const labelNames = label === undefined ? [] : [label]
-  const values = (): Array<[Record<string, string>, number]> =>
-    read().map(([value, count]) => [label === undefined ? {} : { [label]: value }, count])
-  const registers = [registry]
-  if (kind === 'counter') {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset()
-        for (const [labels, count] of values()) this.inc(labels, count)
-      }
-    })
-  } else {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset()
-        for (const [labels, value] of values()) this.set(labels, value)
-      }
-    })
-  }
+function withLabel(label: string | undefined, values: Array<[string, number]>): Array<[Record<string, string>, number]> {
+  return values.map(([value, count]) => [label === undefined ? {} : { [label]: value }, count])
 }

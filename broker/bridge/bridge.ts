@@ -34,7 +34,7 @@ export class Bridge {
     this.outbound = new Outbound(host, settings, node, this.state, echoes)
     this.inbound = new Inbound(host, settings, this.outbound.clientId, this.state, echoes)
     this.link = new RemoteLink(settings, host.logger, {
-      connected: (client, connack, packetIds) => this.connected(client, connack, packetIds),
+      connected: (client, connack, packetIds, address) => this.connected(client, connack, packetIds, address),
       disconnected: () => {
         this.outbound.detach()
         this.state.setConnected(false)
@@ -57,9 +57,9 @@ export class Bridge {
   }
 
   /** The SUBSCRIBE goes first and alone: until its SUBACK no PUBLISH may take its packet id (session-packet-ids.ts). */
-  private connected(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds): void {
+  private connected(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds, address: string): void {
     client.on('message', (_topic, _payload, packet) => this.inbound.received(packet))
-    this.state.setConnected(true)
+    this.state.linkUp(address)
     this.inbound
       .subscribe(client)
       // The link may have gone while the SUBACK was awaited: then there is nothing to attach to.

@@ -75,7 +75,7 @@ export class Inbound {
   private publishLocally(packet: IPublishPacket): void {
     const payload = packet.payload as Buffer
     if (this.echoes?.isEcho(packet.topic, payload) === true) {
-      this.state.loopsStopped++
+      this.state.droppedBy.loop++
       return
     }
     const bridged = bridgedTopicOf(this.settings.topics, 'remote', packet.topic)

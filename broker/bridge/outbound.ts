@@ -9,7 +9,7 @@ import type { SessionRequest } from '../session/session-registry.js'
 import type { BridgeHost } from './bridge-host.js'
 import { BRIDGE_SESSION_PREFIX } from './bridge-session-prefix.js'
 import type { BridgeSettings } from './bridge-settings.js'
-import type { BridgeState } from './bridge-state.js'
+import type { BridgeDropReason, BridgeQueueDepth, BridgeState } from './bridge-state.js'
 import type { EchoFilter } from './echo-filter.js'
 import { OutLink } from './out-link.js'
 import type { SessionPacketIds } from './session-packet-ids.js'
@@ -58,8 +58,8 @@ export class Outbound {
     return BRIDGE_SESSION_PREFIX + this.settings.name
   }
 
-  get queueDepth(): number {
-    return this.session?.queue.length ?? 0
+  get queueDepth(): BridgeQueueDepth {
+    return this.session?.queued ?? { messages: 0, bytes: 0 }
   }
 
   /** Opens the session (resumed from the store after a restart), offline, with the configured subscriptions. */
@@ -100,7 +100,7 @@ export class Outbound {
         if (packetId !== 0) this.session?.complete(packetId)
       },
       refused: (packetId, topic, error) => {
-        this.countDrop(`the remote refused a message on ${topic}: ${error.message}`)
+        this.countDrop('refused', `the remote refused a message on ${topic}: ${error.message}`)
         if (packetId !== 0) this.session?.complete(packetId)
       },
       sending: (topic, payload) => this.echoes?.remember(topic, payload)
@@ -134,7 +134,8 @@ export class Outbound {
       queueLimits: {
         maxMessages: this.settings.queueMaxMessages,
         maxBytes: this.settings.queueMaxBytes,
-        dropped: (delivery: Delivery) => this.countDrop(`queue full: dropped the oldest message, on ${delivery.message.topic}`)
+        dropped: (delivery: Delivery) =>
+          this.countDrop('queue_full', `queue full: dropped the oldest message, on ${delivery.message.topic}`)
       }
     }
     const opened = await this.host.sessions.open(link, request)
@@ -150,8 +151,8 @@ export class Outbound {
   }
 
   /** Counts a dropped message, and logs the first drop and then at most one line every 10 s with the count since. */
-  private countDrop(what: string): void {
-    this.state.dropped++
+  private countDrop(reason: BridgeDropReason, what: string): void {
+    this.state.droppedBy[reason]++
     this.dropsUnlogged++
     const now = Date.now()
     if (now - this.lastDropLog < 10_000) return

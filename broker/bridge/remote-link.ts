@@ -8,10 +8,10 @@ import { SessionPacketIds } from './session-packet-ids.js'
 /** What the link tells the bridge, and the one thing it asks of it. */
 export interface RemoteLinkHandlers {
   /**
-   * A CONNACK accepted the connection: `client` is the remote until `disconnected(client)`; `packetIds` numbers its
-   * PUBLISHes.
+   * A CONNACK accepted the connection: `client` is the remote (at `address`) until `disconnected(client)`;
+   * `packetIds` numbers its PUBLISHes.
    */
-  connected(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds): void
+  connected(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds, address: string): void
   disconnected(client: MqttClient): void
   /** Decides when a remote QoS 1/2 PUBLISH is acknowledged (mqtt.js `customHandleAcks`). */
   acknowledge: AckHandler
@@ -69,7 +69,7 @@ export class RemoteLink {
       wasConnected = true
       this.failures = 0
       this.logger.info({ bridge: this.settings.name, address }, `bridge ${this.settings.name}: connected to ${address}`)
-      this.handlers.connected(client, connack, packetIds)
+      this.handlers.connected(client, connack, packetIds, address)
     })
     client.on('error', (error) => {
       failure ??= describeFailure(error, this.settings.tls.insecure)

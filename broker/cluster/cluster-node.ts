@@ -7,13 +7,28 @@ import type { DeliverySources } from '../store/delivery-sources.js'
 import { connectRedis, type RedisClient, type RedisConnection } from '../store/redis-connection.js'
 import { parseRedisUrl } from '../store/redis-url.js'
 import type { Store } from '../store/store.js'
-import { ClusterKeys, memberOf, newIncarnation } from './cluster-keys.js'
+import { ClusterKeys, memberOf, newIncarnation, STREAM_GROUP } from './cluster-keys.js'
 import { ClusterRouter } from './cluster-router.js'
 import type { ClusterSeams, ReleaseRequests, SessionHandovers, StreamRecovery } from './cluster-seams.js'
 import { FilterDirectory } from './filter-directory.js'
 import { defaultMembershipTiming, type MembershipTiming, NodeMembership } from './node-membership.js'
 import { NodeStream } from './node-stream.js'
 import { SessionRelay } from './session-relay.js'
+
+/** A cluster node's figures, as its metrics show them. */
+export interface ClusterFigures {
+  /** Members alive at the last check, this one included. */
+  readonly membersAlive: number
+  readonly sessionsAdopted: number
+  /** Messages read from a stream for this node, and entries appended to other members' streams. */
+  readonly relayedIn: number
+  readonly relayedOut: number
+  readonly connectionErrors: number
+  /** Liveness commands Redis failed. */
+  readonly commandFailures: number
+  /** The last renewal of the liveness key, in seconds; undefined before the first. */
+  readonly renewalSeconds: number | undefined
+}
 
 /** What makes a broker a cluster node. */
 export interface ClusterSettings {
@@ -54,6 +69,11 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   /** The URL with its password masked, for messages. */
   private readonly display: string
   private router: ClusterRouter | undefined
+  private readonly keys: ClusterKeys
+  /** Errors on the node's Redis connections (ioredis reports each failed reconnection too): for metrics. */
+  private connectionErrors = 0
+  /** Sessions adopted from dead members: for metrics. */
+  private sessionsAdopted = 0
   private started = false
   private claiming: Promise<void> | undefined
 
@@ -62,6 +82,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     private readonly logger: Logger
   ) {
     const keys = new ClusterKeys(settings.keyPrefix ?? '')
+    this.keys = keys
     this.display = parseRedisUrl(settings.url).display
     // Each fails at once while Redis is away (acknowledgements are refused; the stream reader and the liveness timer
     // try again) rather than wait in a client queue, and once started reconnects on its own (the subscriber subscribes
@@ -70,7 +91,10 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
       connectRedis(settings.url, { reconnect: () => this.started, shardedSubscriber })
     this.commandsConnection = connect()
     ;[this.commands, this.subscriber, this.reader] = [this.commandsConnection.client, connect(true).client, connect().client]
-    for (const connection of [this.commands, this.subscriber, this.reader]) connection.on('error', () => {})
+    for (const connection of [this.commands, this.subscriber, this.reader])
+      connection.on('error', () => {
+        this.connectionErrors++
+      })
     const connections = { commands: this.commands, subscriber: this.subscriber, reader: this.reader }
     const timing = { ...defaultMembershipTiming, ...settings.timing }
     const incarnation = settings.incarnation ?? newIncarnation()
@@ -205,9 +229,29 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
    */
   async drain(deadMember: string, clientIds: ReadonlySet<string>): Promise<void> {
     this.adoptedSessions.set(deadMember, clientIds)
+    this.sessionsAdopted += clientIds.size
     await this.directory.removeMember(deadMember)
     await this.stream.drain(deadMember, clientIds)
     await this.membership.forget(deadMember)
+  }
+
+  /** What this node counts, for metrics. */
+  figures(): ClusterFigures {
+    return {
+      membersAlive: this.membership.aliveCount,
+      sessionsAdopted: this.sessionsAdopted,
+      relayedIn: this.router?.relayed.in ?? 0,
+      relayedOut: this.router?.relayed.out ?? 0,
+      connectionErrors: this.connectionErrors,
+      commandFailures: this.membership.commandFailures,
+      renewalSeconds: this.membership.renewalSeconds
+    }
+  }
+
+  /** Entries of this member's stream read and not yet acknowledged (XPENDING): one Redis round trip. */
+  async pendingEntries(): Promise<number> {
+    const [count] = (await this.commands.xpending(this.keys.stream(this.member), STREAM_GROUP)) as [number, ...unknown[]]
+    return count
   }
 
   private disconnect(): void {

@@ -31,6 +31,8 @@ const NO_NODES: readonly string[] = []
  *   taking on (`expecting`) until the session is here (`arrived`): delivered earlier, they would find no session.
  */
 export class ClusterRouter implements MessageRouter, ForwardedSink {
+  /** Entries appended to other members' streams (out), and messages read from a stream for this node (in): for metrics. */
+  readonly relayed = { in: 0, out: 0 }
   /** Round-robin position per shared group. */
   private readonly turns = new Map<string, number>()
   /** Relayed messages held per client id while this node takes its session on. */
@@ -83,7 +85,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     const forward = (node: string, plain: boolean, groups: readonly string[]): void => {
       const bytes = encoded()
       const others = targets.length <= 1 ? NO_NODES : targets.filter((target) => target !== node)
-      this.stream.append(node, encodeRecordHead({ plain, groups, targets: others }, bytes.length), bytes)
+      this.append(node, encodeRecordHead({ plain, groups, targets: others }, bytes.length), bytes)
     }
     for (const node of targets) if (node !== self) forward(node, true, theirs?.get(node) ?? [])
     if (theirs !== undefined) for (const [node, keys] of theirs) if (!targets.includes(node)) forward(node, false, keys)
@@ -117,6 +119,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   }
 
   deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void {
+    this.relayed.in += records.length
     this.backPressure.begin()
     for (const { message, plain, groups, targets, client } of records) {
       if (client !== undefined) {
@@ -170,8 +173,13 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     if (relays.length === 0) return
     const body = encoded()
     for (const [client, node] of relays) {
-      this.stream.append(node, encodeRecordHead({ plain: true, groups: [], targets: NO_NODES, client }, body.length), body)
+      this.append(node, encodeRecordHead({ plain: true, groups: [], targets: NO_NODES, client }, body.length), body)
     }
+  }
+
+  private append(node: string, head: Buffer, body: Buffer): void {
+    this.relayed.out++
+    this.stream.append(node, head, body)
   }
 
   /** The node that serves a shared group this time: the next in turn, skipping nodes known dead while another is not. */

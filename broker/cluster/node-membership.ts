@@ -71,6 +71,10 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   private requestCount = 0
   private trouble: string | undefined
   private stopped = false
+  /** Liveness commands that failed (for metrics). */
+  commandFailures = 0
+  /** How long the last renewal of the liveness key took: one round trip to Redis (for metrics). */
+  renewalSeconds: number | undefined
 
   constructor(
     readonly nodeId: string,
@@ -148,6 +152,11 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
 
   isAlive(member: string): boolean {
     return this.alive.has(member)
+  }
+
+  /** The members alive at the last check, this one included. */
+  get aliveCount(): number {
+    return this.alive.size
   }
 
   /** Whether the member was registered and found dead at the last check (a member not read yet is not). */
@@ -238,9 +247,11 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   private async renew(): Promise<void> {
     try {
       const key = this.keys.liveness(this.nodeId)
+      const sent = performance.now()
       const previous = (await this.connections.commands.eval(RENEW_SCRIPT, 1, key, this.incarnation, this.timing.livenessMs)) as
         | string
         | null
+      this.renewalSeconds = (performance.now() - sent) / 1000
       if (previous !== null && previous !== this.incarnation) {
         if (this.stopped || this.trouble === 'taken') return
         this.trouble = 'taken'
@@ -306,6 +317,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   }
 
   private noteTrouble(error: unknown): void {
+    this.commandFailures++
     const message = (error as Error).message
     if (message === this.trouble) return
     this.trouble = message

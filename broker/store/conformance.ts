@@ -13,6 +13,8 @@ export interface StoreConformanceOptions {
   makeStore: () => Promise<Store>
   /** The same data opened again as a broker restart would: a new instance on the same file, or the same instance in memory. */
   reopen: (store: Store) => Promise<Store>
+  /** The store reports its commits (Store.observeCommits): a store with commits to make should. */
+  reportsCommits?: boolean
 }
 
 /** What each group of tests gets: the test function, a fresh store per test, and the same data opened again. */
@@ -22,6 +24,7 @@ interface StoreHarness {
   withStore: (body: (store: Store) => Promise<void>) => Promise<void>
   /** The store's data as a broker restart finds it: flushed, then reopened. */
   restarted: (store: Store) => Promise<Store>
+  reportsCommits: boolean
 }
 
 /**
@@ -37,7 +40,7 @@ export function storeConformance(options: StoreConformanceOptions): void {
   describe('retained messages', () => retainedTests(harness))
 }
 
-function storeHarness({ test, makeStore, reopen }: StoreConformanceOptions): StoreHarness {
+function storeHarness({ test, makeStore, reopen, reportsCommits = false }: StoreConformanceOptions): StoreHarness {
   /** Every store a test made or reopened, closed after it (a reopened store may be a new instance). */
   let opened: Store[] = []
 
@@ -59,11 +62,11 @@ function storeHarness({ test, makeStore, reopen }: StoreConformanceOptions): Sto
     return again
   }
 
-  return { test, withStore, restarted }
+  return { test, withStore, restarted, reportsCommits }
 }
 
 /** A new store, and flush. */
-function openingTests({ test, withStore }: StoreHarness): void {
+function openingTests({ test, withStore, reportsCommits }: StoreHarness): void {
   test('a new store opens empty', () =>
     withStore(async (store) => {
       const snapshot = await store.open()
@@ -77,6 +80,24 @@ function openingTests({ test, withStore }: StoreHarness): void {
       store.saveSession(sessionRecord('a', 60))
       await store.flush()
       await store.flush()
+    }))
+
+  // The metrics' commit latency and batch size (admin/broker-metrics.ts); a store without commits has nothing to tell.
+  test('a store that reports its commits tells each one with its writes and its duration', () =>
+    withStore(async (store) => {
+      assert.equal(store.observeCommits !== undefined, reportsCommits)
+      if (store.observeCommits === undefined) return
+      const commits: Array<{ operations: number; seconds: number }> = []
+      store.observeCommits((operations, seconds) => commits.push({ operations, seconds }))
+      store.saveSession(sessionRecord('a', 60))
+      store.saveSubscription('a', subscription('t/+', 1))
+      store.saveSession(sessionRecord('b', 60))
+      await store.flush()
+      assert.ok(commits.length >= 1, 'a commit reported')
+      // At least one operation per write: a backend may count a write as several (Redis: its commands).
+      const operations = commits.reduce((sum, commit) => sum + commit.operations, 0)
+      assert.ok(operations >= 3, `${operations} operations for three writes`)
+      for (const { seconds } of commits) assert.ok(seconds > 0 && seconds < 10, `${seconds} s`)
     }))
 }
 

@@ -41,6 +41,11 @@ export class RedisBatch extends CommitBatch {
     return this.commands.length
   }
 
+  /** The commands that write: all but the reads'. */
+  get writes(): number {
+    return this.reads.reduce((writes, read) => writes - read.count, this.commands.length)
+  }
+
   add(command: RedisCommand, messageId = 0): void {
     this.commands.push(command)
     if (messageId > this.lastMessageId) this.lastMessageId = messageId

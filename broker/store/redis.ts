@@ -12,7 +12,16 @@ import { LAST_MESSAGE_ID, RedisKeys } from './redis-keys.js'
 import { RedisOutage } from './redis-outage.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
 import { readSession, readSnapshot } from './redis-snapshot.js'
-import type { InflightRecord, SessionQueue, SessionRecord, Store, StoredSession, StoreSnapshot, SubscriptionRecord } from './store.js'
+import type {
+  CommitObserver,
+  InflightRecord,
+  SessionQueue,
+  SessionRecord,
+  Store,
+  StoredSession,
+  StoreSnapshot,
+  SubscriptionRecord
+} from './store.js'
 import { StoreError } from './store.js'
 import { StoreOpenError } from './store-open-error.js'
 
@@ -68,6 +77,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   private replaying: RedisBatch | undefined
   /** The stream entry being delivered now (DeliverySources), and the sessions its record was written for. */
   private source: { stream: string; id: string; marked: Set<string> } | undefined
+  private commitObserver: CommitObserver | undefined
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
@@ -308,11 +318,16 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     return this.replaying
   }
 
+  observeCommits(observer: CommitObserver): void {
+    this.commitObserver = observer
+  }
+
   private commit(batch: RedisBatch): void {
+    const sent = { operations: batch.writes, at: performance.now() } // the store's writes: not its own ZADD below
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
     commitBatch(this.connection, batch, this.commandFence).then(
-      (results) => this.onBatchAnswered(batch, results),
-      (error: Error) => this.onBatchAnswered(batch, null, error)
+      (results) => this.onBatchAnswered(batch, sent, results),
+      (error: Error) => this.onBatchAnswered(batch, sent, null, error)
     )
   }
 
@@ -323,12 +338,13 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     return (commands, isRead) => fenceCommands(commands, isRead, this.keys, fence)
   }
 
-  private onBatchAnswered(batch: RedisBatch, results: BatchAnswers | null, error?: Error): void {
+  private onBatchAnswered(batch: RedisBatch, sent: { operations: number; at: number }, results: BatchAnswers | null, error?: Error): void {
     const failed = error ?? (results === null ? new Error('the transaction was aborted') : results.find(([e]) => e !== null)?.[0])
     const replay = batch === this.replaying
     if (replay) this.replaying = undefined
     if (failed === undefined || failed === null) {
       batch.answerReads(results!.map(([, value]) => value))
+      this.commitObserver?.(sent.operations, (performance.now() - sent.at) / 1000)
       batch.resolve()
       if (replay) {
         const lasted = this.outage.ended()

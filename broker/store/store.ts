@@ -51,7 +51,10 @@ export interface Store {
   observeCommits?(observer: CommitObserver): void
 }
 
-/** Told of each commit: how many write operations it held, and the seconds from sending it to its being durable. */
+/**
+ * Told of each commit: how many write operations it held (what the batch limit counts: SQLite's operations, Redis's
+ * commands), and the seconds from sending it to its being durable.
+ */
 export type CommitObserver = (operations: number, seconds: number) => void
 
 export interface SessionRecord {

@@ -3,11 +3,6 @@ import type { Logger } from 'pino'
 import { ServiceError } from '../service-error.js'
 import { BODY_LIMIT_BYTES } from './json-body.js'
 
-/** The JSON body of every error answer; `field` names the request field at fault ('invalid-field'). */
-export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string }
-}
-
 /** Anything under /api that no route took: a JSON 404, not express's HTML page. */
 export const apiNotFound: RequestHandler = (req, _res, next) => {
   next(new ServiceError('not-found', `no such resource: ${req.method} ${req.originalUrl.split('?')[0]}`))
@@ -29,10 +24,7 @@ export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy()
       return
     }
-    const body: ApiErrorBody = {
-      error: { code: known.code, message: known.message, ...(known.field === undefined ? {} : { field: known.field }) }
-    }
-    res.status(known.status).json(body)
+    res.status(known.status).json(known.body)
   }
 }
 

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { TestContext } from 'node:test'
 import { test } from 'node:test'
-import { collectDefaultMetrics } from 'prom-client'
-import { ServiceMetrics } from '../../service/metrics/service-metrics.js'
 import { REPOSITORY_ROOT } from '../architecture/source-tree.js'
-import { BROKER_METRICS } from '../helpers/broker-metric-names.js'
+import { startAdminCliBroker } from '../helpers/admin-cli-broker.js'
+import { type MetricFamily, parsePrometheusText } from '../helpers/prometheus-text.js'
+import { startRedisServer } from '../helpers/redis-server.js'
+import { startServiceProcess } from '../service/core/service-process.js'
 
 const DASHBOARD = join(REPOSITORY_ROOT, 'dashboard', 'grafana', 'thermopost.json')
 
@@ -13,6 +16,7 @@ interface Panel {
   id: number
   type: string
   title: string
+  gridPos: { x: number; y: number; w: number; h: number }
   datasource?: { type: string; uid: string }
   targets?: Array<{ refId: string; expr: string; datasource?: { uid: string } }>
   panels?: Panel[]
@@ -38,28 +42,37 @@ function metricNamesIn(expression: string): string[] {
 }
 
 /** Every series name a family exports: a histogram's buckets, sum and count besides its own name. */
-function seriesNames(families: Record<string, string>): Set<string> {
+function seriesNames(families: Iterable<MetricFamily>): Set<string> {
   return new Set(
-    Object.entries(families).flatMap(([name, type]) =>
+    [...families].flatMap(({ name, type }) =>
       type === 'histogram' || type === 'summary' ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name]
     )
   )
 }
 
-/** The service's metrics as `thermopost service` exports them: its own and the process's defaults. */
-async function serviceMetricTypes(): Promise<Record<string, string>> {
-  const metrics = new ServiceMetrics()
-  metrics.watch({ devices: { list: () => [], get: () => undefined }, alerts: { list: () => [], acknowledge: () => assert.fail() } })
-  collectDefaultMetrics({ register: metrics.registry })
-  const families = await metrics.registry.getMetricsAsJSON()
-  return Object.fromEntries(families.map((family) => [family.name, String(family.type)]))
+/**
+ * What a real broker and service export on /metrics, parsed strictly (every family with HELP and TYPE): a broker that
+ * is a cluster node on a real redis-server (so its cluster metrics are there; its bridge metrics are there with no
+ * bridge) with its admin listener, and `thermopost service` connected to it.
+ */
+async function exportedFamilies(t: TestContext): Promise<MetricFamily[]> {
+  const redis = await startRedisServer()
+  t.after(() => redis.stop())
+  const broker = await startAdminCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--cluster', redis.url, '--node-id', 'grafana'])
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-grafana-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const service = await startServiceProcess(t, ['--url', broker.mqttUrl, '--data-dir', dir])
+  const response = await fetch(`${service.url}/metrics`)
+  assert.equal(response.status, 200)
+  const serviceFamilies = parsePrometheusText(await response.text())
+  return [...(await broker.scrape()).values(), ...serviceFamilies.values()]
 }
 
 function panelsOf(panels: readonly Panel[]): Panel[] {
   return panels.flatMap((panel) => [panel, ...panelsOf(panel.panels ?? [])])
 }
 
-test('the Grafana dashboard parses and every expression names only metrics the service and the broker export', async () => {
+test('the Grafana dashboard parses, every expression names only metrics a real broker and service export, and every one of ours has a panel', async (t) => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
     uid: string
     title: string
@@ -71,9 +84,18 @@ test('the Grafana dashboard parses and every expression names only metrics the s
     dashboard.templating.list.map(({ name, type }) => [name, type]),
     [['datasource', 'datasource']]
   )
-  const exported = seriesNames({ ...(await serviceMetricTypes()), ...BROKER_METRICS })
+  const families = await exportedFamilies(t)
+  const exported = seriesNames(families)
   const panels = panelsOf(dashboard.panels)
   assert.equal(new Set(panels.map((panel) => panel.id)).size, panels.length, 'panel ids are unique')
+  for (const [index, panel] of panels.entries()) {
+    const { x, y, w, h } = panel.gridPos
+    assert.ok(x >= 0 && w > 0 && h > 0 && x + w <= 24, `${panel.title} fits Grafana's 24 columns`)
+    for (const other of panels.slice(index + 1)) {
+      const o = other.gridPos
+      assert.ok(x + w <= o.x || o.x + o.w <= x || y + h <= o.y || o.y + o.h <= y, `${panel.title} overlaps ${other.title}`)
+    }
+  }
   const graphs = panels.filter((panel) => panel.type !== 'row')
   const named = new Set<string>()
   for (const panel of graphs) {
@@ -89,10 +111,8 @@ test('the Grafana dashboard parses and every expression names only metrics the s
       }
     }
   }
-  // Both parts are on the dashboard: each of the service's own families and each broker metric has a panel.
-  for (const name of [...Object.keys(await serviceMetricTypes()), ...Object.keys(BROKER_METRICS)].filter((name) =>
-    name.startsWith('thermopost_')
-  ))
+  // Both parts are on the dashboard: each of the service's and the broker's own families has a panel.
+  for (const name of families.map((family) => family.name).filter((name) => name.startsWith('thermopost_')))
     assert.ok(
       [...named].some((used) => used === name || used.startsWith(`${name}_`)),
       `no panel shows ${name}`

@@ -75,10 +75,22 @@ function familyOf(families: Map<string, MetricFamily>, sample: string): MetricFa
 
 /** The value of the one sample of `family` with these labels (among others); throws when there is none. */
 export function sampleValue(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): number {
-  const family = familyOf(families, name)
-  const sample = family?.samples.find(
+  const value = counted(families, name, labels)
+  if (value === undefined) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`)
+  return value
+}
+
+/**
+ * As `sampleValue`, but 0 when there is no such sample: a counter by reason exports a reason only once counted. The
+ * family itself must be there.
+ */
+export function countedValue(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): number {
+  if (familyOf(families, name) === undefined) throw new Error(`no metric family of ${name}`)
+  return counted(families, name, labels) ?? 0
+}
+
+function counted(families: Map<string, MetricFamily>, name: string, labels: Record<string, string>): number | undefined {
+  return familyOf(families, name)?.samples.find(
     (candidate) => candidate.name === name && Object.entries(labels).every(([key, value]) => candidate.labels[key] === value)
-  )
-  if (sample === undefined) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`)
-  return sample.value
+  )?.value
 }

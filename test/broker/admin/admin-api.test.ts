@@ -21,7 +21,16 @@ type Page<K extends string, T> = Record<K, T[]> & { next: string | null }
 describe('admin API', { concurrency: true }, () => {
   test('every route wants the bearer token: none or a wrong one is 401 with a JSON error', async (t) => {
     const running = await startAdminBroker(t)
-    for (const path of ['/api/clients', '/api/sessions', '/api/retained', '/api/retained/a/b', '/api/config', '/api/nothing']) {
+    for (const path of [
+      '/api/clients',
+      '/api/sessions',
+      '/api/retained',
+      '/api/retained/a/b',
+      '/api/bridges',
+      '/api/bridges/a',
+      '/api/config',
+      '/api/nothing'
+    ]) {
       for (const token of [null, 'not-the-token-0123456789']) {
         const body = await json<{ error: { code: string; message: string } }>(await running.request(path, { token }), 401)
         assert.equal(body.error.code, 'unauthorized')
@@ -188,7 +197,8 @@ describe('admin API', { concurrency: true }, () => {
       port: 1883,
       admin_token: 'a-very-secret-token-123',
       redis_url: 'redis://user:hunter2@redis:6379/0',
-      cluster: 'redis://:pw@r:6379'
+      cluster: 'redis://:pw@r:6379',
+      bridges: [{ name: 'cloud', address: 'mqtts://site:s3cret@cloud:8883', username: 'site', password: 'bridge-secret' }]
     }
     const running = await startAdminBroker(t, {}, {}, { config: effectiveConfig(config, resolveBrokerOptions({ maxInflight: 7 })) })
     const body = await json<Record<string, unknown>>(await running.request('/api/config'))
@@ -198,6 +208,9 @@ describe('admin API', { concurrency: true }, () => {
     assert.equal(body.admin_token, '[redacted]')
     assert.equal(body.redis_url, 'redis://user:[redacted]@redis:6379/0')
     assert.equal(body.cluster, 'redis://:[redacted]@r:6379')
-    assert.ok(!JSON.stringify(body).includes('hunter2') && !JSON.stringify(body).includes('a-very-secret'))
+    assert.deepEqual(body.bridges, [
+      { name: 'cloud', address: 'mqtts://site:[redacted]@cloud:8883', username: 'site', password: '[redacted]' }
+    ])
+    for (const secret of ['hunter2', 'a-very-secret', 's3cret', 'bridge-secret']) assert.ok(!JSON.stringify(body).includes(secret), secret)
   })
 })

@@ -7,12 +7,13 @@ import { allowAll } from '../../../broker/auth/hooks.js'
 import { Reason } from '../../../broker/protocol/reason-codes.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { startAdminBroker } from '../../helpers/admin-broker.js'
-import { type Exposition, familyOf, parsePrometheusText, sampleValue } from '../../helpers/prometheus-exposition.js'
+import { countedValue, type MetricFamily, parsePrometheusText, sampleValue } from '../../helpers/prometheus-text.js'
 import { endQuietly, mqttClient, rawConnect, rawSession } from '../../helpers/session-clients.js'
 
 /** `GET /metrics` of the admin listener: Prometheus text, every metric described, counters that follow the traffic. */
 
-async function scrape(request: (path: string) => Promise<Response>): Promise<Exposition> {
+/** Parsed strictly: a sample of a family without HELP and TYPE fails the parse (prometheus-text.ts). */
+async function scrape(request: (path: string) => Promise<Response>): Promise<Map<string, MetricFamily>> {
   const response = await request('/metrics')
   assert.equal(response.status, 200)
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
@@ -24,19 +25,21 @@ test('every metric has HELP and TYPE, counters end in _total, and the broker and
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const running = await startAdminBroker(t, {}, { store: new SqliteStore({ dataDir: dir }) })
   const metrics = await scrape(running.request)
-  for (const sample of metrics.samples) {
-    const family = familyOf(sample, metrics.types)
-    assert.ok(metrics.help.has(family), `${family} has no HELP`)
-    assert.ok(metrics.types.has(family), `${family} has no TYPE`)
-  }
-  for (const [name, type] of metrics.types) {
+  for (const { name, help, type } of metrics.values()) {
+    assert.ok(help.length > 0, `${name} has no HELP`)
     if (!name.startsWith('thermopost_')) continue // Node's defaults have their own names (nodejs_active_resources_total is a gauge)
     if (type === 'counter') assert.match(name, /_total$/, `counter ${name}`)
     else assert.doesNotMatch(name, /_total$/, `${type} ${name}`)
   }
-  const ours = [...metrics.types.keys()].filter((name) => name.startsWith('thermopost_broker_'))
+  const ours = [...metrics.keys()].filter((name) => name.startsWith('thermopost_broker_'))
   assert.deepEqual(ours.sort(), [
     'thermopost_broker_authentication_failures_total',
+    'thermopost_broker_bridge_connected',
+    'thermopost_broker_bridge_messages_dropped_total',
+    'thermopost_broker_bridge_messages_forwarded_total',
+    'thermopost_broker_bridge_queued_bytes',
+    'thermopost_broker_bridge_queued_messages',
+    'thermopost_broker_bridge_reconnects_total',
     'thermopost_broker_clients_connected',
     'thermopost_broker_connections_total',
     'thermopost_broker_disconnections_total',
@@ -58,7 +61,7 @@ test('every metric has HELP and TYPE, counters end in _total, and the broker and
     'thermopost_broker_subscriptions'
   ])
   for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds']) {
-    assert.ok(metrics.types.has(name), `default metric ${name}`)
+    assert.ok(metrics.has(name), `default metric ${name}`)
   }
 })
 
@@ -92,13 +95,13 @@ test('counters and gauges follow connections, messages, drops, refusals and stor
 
   const deadline = Date.now() + 3000
   let after = await scrape(running.request)
-  const ended = (reason: string): number => sampleValue(after, 'thermopost_broker_disconnections_total', { reason })
+  const ended = (reason: string): number => countedValue(after, 'thermopost_broker_disconnections_total', { reason })
   while ((ended('connection_lost') < 1 || ended('client_disconnect') < 1) && Date.now() < deadline) {
     after = await scrape(running.request)
   }
   const grew = (name: string, labels: Record<string, string>, by: number): void => {
     assert.ok(
-      sampleValue(after, name, labels) - sampleValue(before, name, labels) >= by,
+      countedValue(after, name, labels) - countedValue(before, name, labels) >= by,
       `${name}${JSON.stringify(labels)} grew by ${by} at least`
     )
   }

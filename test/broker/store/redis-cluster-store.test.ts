@@ -30,7 +30,8 @@ storeConformance({
   reopen: async (store) => {
     await store.close()
     return new RedisStore({ url: cluster.url, keyPrefix: (store as RedisStore).keys.prefix })
-  }
+  },
+  reportsCommits: true
 })
 
 function record(clientId: string): SessionRecord {

@@ -30,7 +30,8 @@ storeConformance({
   reopen: async (store) => {
     await store.close()
     return new RedisStore({ url: server.url, keyPrefix: (store as RedisStore).keys.prefix })
-  }
+  },
+  reportsCommits: true
 })
 
 interface Options {

@@ -15,7 +15,8 @@ storeConformance({
     const dataDir = (store as SqliteStore).file.replace(/\/broker\.db$/, '')
     await store.close()
     return new SqliteStore({ dataDir })
-  }
+  },
+  reportsCommits: true
 })
 
 test('writes before the same commit share one flush promise; nothing pending is resolved', async (t) => {
