@@ -16,12 +16,16 @@ import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
 import { CommandLog } from './commands/command-log.js'
 import { CommandTracker } from './commands/command-tracker.js'
 import type { HistoryStore } from './history/history-store.js'
+import type { SqliteDatabase } from './history/sqlite-driver.js'
 import { Ingest, type IngestOptions, type IngestRoute } from './ingest/ingest.js'
 import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
+import { ReadingFeed } from './ingest/reading-feed.js'
 import { type IncomingMessage, type MessageHandler, ServiceLink } from './ingest/service-link.js'
 import { LiveHub } from './live/live-hub.js'
 import { ServiceMetrics } from './metrics/service-metrics.js'
+import { AlertLeadership } from './peers/alert-leadership.js'
 import { PeerSessions } from './peers/peer-sessions.js'
+import { SharedAlerts } from './peers/shared-alerts.js'
 import { SharedState } from './peers/shared-state.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
@@ -113,7 +117,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // parts its routes hand messages to exist.
   const link = serviceLink(options)
   // Adoption starts from a message ingest brought, so ingest exists by then.
-  const { shared, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
+  const { shared, sharedAlerts, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
+  const adapters = options.adapters ?? createAdapters()
   const { live, metrics, emit } = eventSinks(logger)
   const db = openStateDb(options.dataDir)
   const registry = new DeviceRegistry({
@@ -139,26 +144,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(options.sparkplug === undefined ? {} : { sparkplug: { writeSetpoint: (...write) => sparkplug!.writeSetpoint(...write) } })
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
-  const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
-  const alerts = new AlertMonitor({
-    rules: options.alertRules ?? [],
-    devices: registry,
-    link,
-    emit,
-    webhook,
-    log: new AlertLog(db),
-    logger,
-    checkMs: timing.alertCheckMs
-  })
+  const { alerts, webhook, leadership } = alertParts(options, { link, emit, registry, db, sharedAlerts, peers, adapters })
   metrics.watch({ devices: registry, alerts })
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
-  const peerRoutes = [...(shared?.routes({ registry, commands }) ?? []), ...(peers === undefined ? [] : [peers.route()])]
-  const handlers = ingestHandlers({ registry, commands, alerts, broker, unrecognized, metrics, shared }, peerRoutes)
+  const peerRoutes = [
+    ...(shared?.routes({ registry, commands }) ?? []),
+    ...(sharedAlerts?.routes(alerts) ?? []),
+    ...(peers === undefined ? [] : [peers.route()])
+  ]
+  const readers = { registry, commands, alerts: leadership === undefined ? alerts : undefined, broker, unrecognized, metrics, shared }
+  const handlers = ingestHandlers(readers, peerRoutes)
   const ingest: Ingest = new Ingest({
     link,
     shareGroup: options.shareGroup,
-    dispatcher: new AdapterDispatcher(options.adapters ?? createAdapters(), unrecognized),
+    dispatcher: new AdapterDispatcher(adapters, unrecognized),
     unrecognized,
     unrecognizedFlushMs: timing.unrecognizedLogMs,
     history: options.history,
@@ -182,6 +182,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     async close() {
       await sparkplug?.close()
       await ingest.close()
+      await leadership?.close()
       await peers?.close()
       await link.close()
       commands.close()
@@ -219,14 +220,72 @@ function serviceLink(options: ServiceOptions): ServiceLink {
 }
 
 /** Active-active's parts: what this instance shares, and the watch over the others' sessions. */
-function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageHandler): { shared?: SharedState; peers?: PeerSessions } {
+function peerParts(
+  options: ServiceOptions,
+  link: ServiceLink,
+  receive: MessageHandler
+): { shared?: SharedState; sharedAlerts?: SharedAlerts; peers?: PeerSessions } {
   const self = options.instance
   if (self?.mode !== 'active-active') return {}
   const { urls, username, password, sessionExpirySeconds, logger } = options
   return {
     shared: new SharedState(link, logger),
+    sharedAlerts: new SharedAlerts(link, logger),
     peers: new PeerSessions({ self, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
   }
+}
+
+interface AlertPartsInputs {
+  link: ServiceLink
+  emit: (event: LiveEvent) => void
+  registry: DeviceRegistry
+  db: SqliteDatabase
+  /** Active-active only, both. */
+  sharedAlerts: SharedAlerts | undefined
+  peers: PeerSessions | undefined
+  adapters: readonly Adapter[]
+}
+
+/**
+ * The alert monitor with its webhook; active-active, the broker's retained records are its store, the same
+ * for every instance, and the leadership that has one instance at a time evaluate the rules.
+ */
+function alertParts(
+  options: ServiceOptions,
+  { link, emit, registry, db, sharedAlerts, peers, adapters }: AlertPartsInputs
+): { alerts: AlertMonitor; webhook?: Webhook; leadership?: AlertLeadership } {
+  const { logger } = options
+  const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
+  const alerts = new AlertMonitor({
+    rules: options.alertRules ?? [],
+    devices: registry,
+    link,
+    emit,
+    webhook,
+    ...(sharedAlerts === undefined ? { log: new AlertLog(db) } : { share: sharedAlerts }),
+    logger,
+    checkMs: options.timing?.alertCheckMs
+  })
+  if (peers === undefined) return { alerts, webhook }
+  return { alerts, webhook, leadership: alertLeadership(options, { link, peers, alerts, adapters }) }
+}
+
+/** Active-active: the alert rules evaluated by one instance at a time, on a feed of every reading while it leads. */
+function alertLeadership(
+  options: ServiceOptions,
+  parts: { link: ServiceLink; peers: PeerSessions; alerts: AlertMonitor; adapters: readonly Adapter[] }
+): AlertLeadership {
+  const { link, peers, alerts, adapters } = parts
+  const feed = new ReadingFeed({
+    urls: options.urls,
+    clientId: `${options.clientId ?? 'thermopost-service'}-alerts`,
+    username: options.username,
+    password: options.password,
+    dispatcher: new AdapterDispatcher(adapters),
+    onReading: (reading) => alerts.handleReading(reading),
+    logger: options.logger
+  })
+  return new AlertLeadership({ peers, alerts, feed, subscribed: link.ready, logger: options.logger })
 }
 
 /**
@@ -260,7 +319,8 @@ function sparkplugHost(
 interface IngestReaders {
   registry: DeviceRegistry
   commands: CommandTracker
-  alerts: AlertMonitor
+  /** Absent when the alerts have a feed of every reading of their own (active-active): not the same reading twice. */
+  alerts: AlertMonitor | undefined
   broker: SysWatch
   unrecognized: UnrecognizedPayloads
   metrics: ServiceMetrics
@@ -269,7 +329,8 @@ interface IngestReaders {
 }
 
 /**
- * Who reads what ingest receives: every reading goes to the registry, the commands and the alerts; meta, acks
+ * Who reads what ingest receives: every reading goes to the registry, the commands and (unless they have a feed
+ * of their own) the alerts; meta, acks
  * and $SYS to one each; and what the other instances share to `peerRoutes`.
  */
 function ingestHandlers(
@@ -281,7 +342,7 @@ function ingestHandlers(
       metrics.readingIngested()
       registry.noteReading(reading)
       commands.handleReading(reading)
-      alerts.handleReading(reading)
+      alerts?.handleReading(reading)
     },
     onStored: (readings, writeSeconds) => {
       metrics.batchStored(readings.length, writeSeconds)

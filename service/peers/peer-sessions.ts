@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { InstanceInfo, PeerStatus } from '../api/api-types.js'
 import type { IngestRoute } from '../ingest/ingest.js'
 import type { Publisher } from '../ingest/publisher.js'
-import { type MessageHandler, type Presence, ServiceLink, type ServiceLinkOptions } from '../ingest/service-link.js'
+import { type IncomingMessage, type MessageHandler, type Presence, ServiceLink, type ServiceLinkOptions } from '../ingest/service-link.js'
 import { clientIdOfPresence, decodePresence, encodePeerMessage, PRESENCE_FILTER, presenceTopic } from './peer-topics.js'
 
 export interface PeerSessionsOptions {
@@ -31,6 +31,7 @@ export interface PeerSessionsOptions {
 export class PeerSessions {
   private readonly peers = new Map<string, PeerStatus>()
   private readonly adopted = new Map<string, ServiceLink>()
+  private readonly changeListeners: Array<() => void> = []
   private closed = false
 
   constructor(private readonly options: PeerSessionsOptions) {}
@@ -43,6 +44,22 @@ export class PeerSessions {
       gone: encodePeerMessage({ ...self, state: 'gone' }),
       stopped: encodePeerMessage({ ...self, state: 'stopped' })
     }
+  }
+
+  /**
+   * Whether this instance has the smallest client id among the active instances it knows of: the same choice
+   * on every instance once the announcements have reached them all. That one adopts dead peers' sessions and
+   * evaluates the alert rules.
+   */
+  isFirstActive(): boolean {
+    const self = this.options.self.clientId
+    const active = [...this.peers.values()].filter((peer) => peer.state === 'active').map((peer) => peer.clientId)
+    return [self, ...active].sort()[0] === self
+  }
+
+  /** Calls `listener` after every announcement that may have changed who is first. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener)
   }
 
   /** The others as last announced, by client id. */
@@ -58,26 +75,32 @@ export class PeerSessions {
     return {
       filter: PRESENCE_FILTER,
       noLocal: true,
-      handle: ({ topic, payload }) => {
-        if (payload.length === 0) {
-          this.retire(clientIdOfPresence(topic))
-          return
-        }
-        const peer = decodePresence(payload)
-        if (peer === undefined || peer.clientId === this.options.self.clientId) return
-        const holding = this.adopted.get(peer.clientId)
-        // Gone while held: the adopting link's own will after a broken connection, which it is reconnecting.
-        if (holding !== undefined && (peer.state === 'gone' || (peer.state === 'adopted' && peer.adoptedBy === this.options.self.clientId)))
-          return
-        this.peers.set(peer.clientId, peer)
-        if (holding !== undefined) {
-          // Back (its CONNECT took the session over), stopped cleanly, or held by another survivor: let it go.
-          this.adopted.delete(peer.clientId)
-          void holding.close()
-        }
-        this.adoptOrphans()
+      handle: (message) => {
+        this.take(message)
+        for (const listener of this.changeListeners) listener()
       }
     }
+  }
+
+  /** One announcement, or its clearing by an operator. */
+  private take({ topic, payload }: IncomingMessage): void {
+    if (payload.length === 0) {
+      this.retire(clientIdOfPresence(topic))
+      return
+    }
+    const peer = decodePresence(payload)
+    if (peer === undefined || peer.clientId === this.options.self.clientId) return
+    const holding = this.adopted.get(peer.clientId)
+    // Gone while held: the adopting link's own will after a broken connection, which it is reconnecting.
+    if (holding !== undefined && (peer.state === 'gone' || (peer.state === 'adopted' && peer.adoptedBy === this.options.self.clientId)))
+      return
+    this.peers.set(peer.clientId, peer)
+    if (holding !== undefined) {
+      // Back (its CONNECT took the session over), stopped cleanly, or held by another survivor: let it go.
+      this.adopted.delete(peer.clientId)
+      void holding.close()
+    }
+    this.adoptOrphans()
   }
 
   /**
@@ -116,10 +139,7 @@ export class PeerSessions {
 
   /** Adopts every gone peer whose session nobody holds, when this instance is the one to. */
   private adoptOrphans(): void {
-    if (this.closed) return
-    const self = this.options.self.clientId
-    const active = [...this.peers.values()].filter((peer) => peer.state === 'active').map((peer) => peer.clientId)
-    if ([self, ...active].sort()[0] !== self) return
+    if (this.closed || !this.isFirstActive()) return
     for (const peer of this.peers.values()) {
       // A gone SQLite instance's session is its standby's to take over, with its data directory.
       if (peer.state === 'gone' && peer.mode === 'active-active' && !this.adopted.has(peer.clientId)) this.adopt(peer)
