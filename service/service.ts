@@ -346,7 +346,7 @@ function ingestHandlers(
     },
     onStored: (readings, writeSeconds) => {
       metrics.batchStored(readings.length, writeSeconds)
-      shared?.readingsStored(readings)
+      shared?.readingsStored(readings, registry)
     },
     onStatus: (status, retained) => registry.noteStatus(status, retained),
     routes: [

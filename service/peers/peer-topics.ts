@@ -8,7 +8,8 @@ import type { Reading } from '../reading.js'
  * An ACL gives these topics to the service's login only.
  *
  *   thermopost-service/instances/{clientId}        retained, QoS 1: PeerStatus (its will says `gone`)
- *   thermopost-service/last/{deviceId}             retained, QoS 0: the newest stored Reading of the device
+ *   thermopost-service/last/{deviceId}             retained, QoS 0: the newest stored Reading of the device, with
+ *                                                  `"replay": true` when republished rather than just stored
  *   thermopost-service/commands/{deviceId}/{id}    retained, QoS 1, with a Message Expiry: the CommandRecord,
  *                                                  again on each change of state
  *   thermopost-service/alerts/{alertId}            retained, QoS 1: the AlertRecord, by the alert leader, again
@@ -75,7 +76,23 @@ export function alertIdOf(topic: string): string | undefined {
   return encodedLevelAfter(`${PEER_ROOT}/alerts/`, topic) ?? encodedLevelAfter(`${PEER_ROOT}/alert-acks/`, topic)
 }
 
-export function encodePeerMessage(value: PeerStatus | Reading | CommandRecord | AlertRecord | AlertAckRequest): Buffer {
+/**
+ * A device's newest stored reading as shared. `replay`: published again to put the retained one right (another
+ * instance had published an older one over it), not because it was just stored: like the retained one that a
+ * SUBSCRIBE replays, it says nothing about the device being there now.
+ */
+export interface SharedReading {
+  reading: Reading
+  replay: boolean
+}
+
+export function encodeSharedReading({ reading, replay }: SharedReading): Buffer {
+  return encodePeerMessage(replay ? { ...reading, replay: true } : reading)
+}
+
+export function encodePeerMessage(
+  value: PeerStatus | (Reading & { replay?: true }) | CommandRecord | AlertRecord | AlertAckRequest
+): Buffer {
   return Buffer.from(JSON.stringify(value))
 }
 
@@ -88,10 +105,11 @@ export function decodePresence(payload: Buffer): PeerStatus | undefined {
   return value as unknown as PeerStatus
 }
 
-export function decodeSharedReading(payload: Buffer): Reading | undefined {
+export function decodeSharedReading(payload: Buffer): SharedReading | undefined {
   const value = parsed(payload)
   if (typeof value?.deviceId !== 'string' || typeof value.time !== 'number' || typeof value.temperature !== 'number') return undefined
-  return value as unknown as Reading
+  const { replay, ...reading } = value
+  return { reading: reading as unknown as Reading, replay: replay === true }
 }
 
 export function decodeCommandChange(payload: Buffer): CommandRecord | undefined {
