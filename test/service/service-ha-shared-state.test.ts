@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { type TestContext, test } from 'node:test'
+import { test } from 'node:test'
 import mqtt from 'mqtt'
 import { encodeAck } from '../../common/contract/ack.js'
 import type { CommandRecord } from '../../service/api/api-types.js'
@@ -17,21 +17,7 @@ import {
 import type { RunningService } from '../../service/service.js'
 import { waitFor, watch } from '../devices/helpers/device-fixture.js'
 import { startBroker } from '../helpers/broker.js'
-import { RawDevice, recordingHistory, startTestService, tempDataDir } from './core/service-fixture.js'
-
-/** An active-active instance in this process, on a data directory and history of its own (each write held `delayMs`). */
-async function startPeer(t: TestContext, url: string, clientId: string, delayMs = 0): Promise<RunningService> {
-  const dataDir = tempDataDir(t)
-  const history = recordingHistory(t, dataDir)
-  history.delayMs = delayMs
-  return await startTestService(t, {
-    urls: [url],
-    dataDir,
-    history,
-    clientId,
-    instance: { clientId, mode: 'active-active', host: 'test', dataDir, pid: process.pid, since: Date.now() }
-  })
-}
+import { RawDevice, startPeer } from './core/service-fixture.js'
 
 /** The announcements of 'service-a', an instance on another machine that no test process runs. */
 function ghostPresence(): Presence {
@@ -70,7 +56,7 @@ test('active-active: readings split between two instances, yet each knows every 
 test('active-active: a batch stored once a newer reading of its device is known does not put the older one over the retained last reading', async (t) => {
   const running = await startBroker()
   t.after(() => running.close())
-  const a = await startPeer(t, running.url, 'service-a', 300)
+  const a = await startPeer(t, running.url, 'service-a', { delayMs: 300 })
   const device = await RawDevice.connect(t, running.url, 'home', 'hall')
   const { client, inbox } = await watch(t, running.url, [lastReadingTopic('home/hall')])
   const T0 = Date.now() - 60_000
