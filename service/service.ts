@@ -115,7 +115,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const { logger, timing = {} } = options
   // The one MQTT link comes first: commands and alerts publish through it; ingest connects it last, once the
   // parts its routes hand messages to exist.
-  const link = serviceLink(options)
+  // Each (re)connect: the alert leader shares its alerts again, whatever the broker missed or lost meanwhile.
+  const link = serviceLink(options, () => alerts.shareAll())
   // Adoption starts from a message ingest brought, so ingest exists by then.
   const { shared, sharedAlerts, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
   const adapters = options.adapters ?? createAdapters()
@@ -207,8 +208,9 @@ function eventSinks(logger: Logger): { live: LiveHub; metrics: ServiceMetrics; e
 }
 
 /** The service's main MQTT link, not yet connected. */
-function serviceLink(options: ServiceOptions): ServiceLink {
+function serviceLink(options: ServiceOptions, onConnect: () => void): ServiceLink {
   return new ServiceLink({
+    onConnect,
     urls: options.urls,
     clientId: options.clientId ?? 'thermopost-service',
     username: options.username,

@@ -44,7 +44,7 @@ export interface AlertShare {
   publish(alert: AlertRecord): void
   /** A cleared alert the leader no longer keeps. */
   forget(id: string): void
-  /** Asks the leader, whoever it is, to acknowledge an alert, as of `at`. */
+  /** Asks the leader, whoever it is, to acknowledge an alert, as of `at`; throws ServiceError when it cannot. */
   requestAcknowledge(id: string, at: number): void
 }
 
@@ -138,8 +138,8 @@ export class AlertMonitor implements AlertDesk {
       this.markAcknowledged(alert, at)
       return { ...alert }
     }
-    this.requested.set(id, at)
     this.options.share?.requestAcknowledge(id, at)
+    this.requested.set(id, at)
     return { ...alert, state: 'acknowledged', acknowledgedAt: at }
   }
 
@@ -164,6 +164,16 @@ export class AlertMonitor implements AlertDesk {
     }
     for (const [id, at] of this.requested) this.acknowledgeRequested(id, at)
     this.requested.clear()
+  }
+
+  /**
+   * The link (re)connected: the leader shares every alert it keeps again, as the broker may have missed
+   * changes while the link was down, or lost its retained records in a restart.
+   */
+  shareAll(): void {
+    const share = this.options.share
+    if (!this.leading || share === undefined) return
+    for (const alert of this.alerts) share.publish({ ...alert })
   }
 
   /** Another instance evaluates the rules now; this one lists what it shares. */

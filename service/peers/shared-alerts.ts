@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { AlertRecord } from '../api/api-types.js'
 import type { IngestRoute } from '../ingest/ingest.js'
 import type { Publisher } from '../ingest/publisher.js'
+import { ServiceError } from '../service-error.js'
 import {
   ALERT_ACKS_FILTER,
   ALERTS_FILTER,
@@ -30,7 +31,7 @@ export interface SharedAlertReader {
  */
 export class SharedAlerts {
   constructor(
-    private readonly link: Publisher,
+    private readonly link: Publisher & { readonly connected: boolean },
     private readonly logger: Pick<Logger, 'warn'>
   ) {}
 
@@ -75,7 +76,13 @@ export class SharedAlerts {
     this.send(alertTopic(id), Buffer.alloc(0), true)
   }
 
+  /**
+   * Throws ServiceError 'broker-unavailable' without a broker, rather than answer a person that the alert is
+   * acknowledged when the leader cannot hear of it. Once the link has it, the QoS 1 request is resent until
+   * the broker has it, across reconnects.
+   */
   requestAcknowledge(id: string, at: number): void {
+    if (!this.link.connected) throw new ServiceError('broker-unavailable')
     this.send(alertAckTopic(id), encodePeerMessage({ acknowledgedAt: at }), false)
   }
 

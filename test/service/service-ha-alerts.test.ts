@@ -2,9 +2,15 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
+import { Broker } from '../../broker/broker.js'
+import type { AlertRule } from '../../service/alerts/alert-rule.js'
 import type { AlertRecord } from '../../service/api/api-types.js'
+import type { RunningService } from '../../service/service.js'
+import { ServiceError } from '../../service/service-error.js'
+import { waitFor } from '../devices/helpers/device-fixture.js'
+import { startBroker } from '../helpers/broker.js'
 import { activeActiveInstances, allActive } from './core/active-active-instances.js'
-import { RawDevice, tempDataDir } from './core/service-fixture.js'
+import { RawDevice, startPeer, tempDataDir } from './core/service-fixture.js'
 import { eventually, type ServiceProcess } from './core/service-process.js'
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -113,4 +119,49 @@ test('active-active alerts: one instance evaluates every reading, both list its 
     await alertsOnce(service, (alerts) => alerts.length === 3, 'the three alerts listed')
     assert.deepEqual(summary(await alertsOf(service)), summary(now))
   }
+})
+
+const silentHall: AlertRule = { id: 'silent', deviceId: 'home/hall', condition: { kind: 'stale', forMs: 300 }, severity: 'warning' }
+
+/** Two active-active instances in this process with the silent-hall rule, and the alert it raised once the hall fell silent. */
+async function silentHallAlert(
+  t: TestContext,
+  url: string
+): Promise<{ a: RunningService; b: RunningService; hall: RawDevice; alert: AlertRecord }> {
+  const a = await startPeer(t, url, 'service-a', { alertRules: [silentHall] })
+  const b = await startPeer(t, url, 'service-b', { alertRules: [silentHall] })
+  const hall = await RawDevice.connect(t, url, 'home', 'hall')
+  await hall.reading({ temperature: 20 })
+  await waitFor(() => b.alerts.list().length === 1, 'the silent alert listed by b')
+  return { a, b, hall, alert: b.alerts.list()[0]! }
+}
+
+test('active-active alerts: without a broker, an acknowledgement through an instance that does not lead is refused, not answered as done', async (t) => {
+  const running = await startBroker()
+  const { b, alert } = await silentHallAlert(t, running.url)
+  await running.close()
+  await waitFor(() => {
+    try {
+      b.alerts.acknowledge(alert.id)
+      return false
+    } catch (error) {
+      return error instanceof ServiceError && error.code === 'broker-unavailable'
+    }
+  }, 'broker-unavailable once b has lost the broker')
+  assert.equal(b.alerts.list()[0]?.state, 'raised')
+})
+
+test('active-active alerts: the leader shares its alerts again when it reconnects, so a broker restarted without its retained messages gets them back', async (t) => {
+  const running = await startBroker()
+  const { a, hall, alert } = await silentHallAlert(t, running.url)
+  // Gone for good, and without a will, which would be word from the hall.
+  await hall.client.endAsync()
+  await running.close()
+  const again = new Broker({})
+  await again.listen({ host: '127.0.0.1', port: running.port })
+  t.after(() => again.close())
+  const c = await startPeer(t, running.url, 'service-c', { alertRules: [silentHall] })
+  await waitFor(() => c.alerts.list().length === 1, 'the alert listed by an instance started after the restart', 10_000)
+  assert.deepEqual(c.alerts.list(), [alert])
+  assert.deepEqual(a.alerts.list(), [alert])
 })
