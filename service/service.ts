@@ -168,7 +168,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...handlers,
     logger
   })
-  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, unrecognized })
+  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, unrecognized, ...(leadership === undefined ? {} : { alerts }) })
   return {
     metrics,
     devices: registry,
@@ -292,14 +292,22 @@ function alertLeadership(
 
 /**
  * The Sparkplug host application, when asked for: its readings go where ingest's go and into the history
- * through ingest's batcher, its edge node and device statuses to the registry.
+ * through ingest's batcher, its edge node and device statuses to the registry. Active-active, its readings
+ * go to the alerts too (`alerts`), which ingest's do not reach: every instance's host reads the whole
+ * Sparkplug namespace, so the alert leader's sees every Sparkplug reading.
  */
 function sparkplugHost(
   options: ServiceOptions,
-  parts: { handlers: Pick<IngestOptions, 'onReading'>; ingest: Ingest; registry: DeviceRegistry; unrecognized: UnrecognizedPayloads }
+  parts: {
+    handlers: Pick<IngestOptions, 'onReading'>
+    ingest: Ingest
+    registry: DeviceRegistry
+    unrecognized: UnrecognizedPayloads
+    alerts?: AlertMonitor
+  }
 ): SparkplugHost | undefined {
   if (options.sparkplug === undefined) return undefined
-  const { handlers, ingest, registry, unrecognized } = parts
+  const { handlers, ingest, registry, unrecognized, alerts } = parts
   return new SparkplugHost({
     urls: options.urls,
     hostId: options.sparkplug.hostId,
@@ -309,6 +317,7 @@ function sparkplugHost(
     reorderTimeoutMs: options.sparkplug.reorderTimeoutMs,
     onReading: (reading) => {
       handlers.onReading(reading)
+      alerts?.handleReading(reading)
       // QoS 0 data has nothing to acknowledge and cannot be held back at the broker: it is queued as it comes.
       ingest.batcher.add([reading])
     },

@@ -3,11 +3,13 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { Broker } from '../../broker/broker.js'
+import { SparkplugEdgeNode } from '../../devices/sparkplug/sparkplug-edge-node.js'
 import type { AlertRule } from '../../service/alerts/alert-rule.js'
 import type { AlertRecord } from '../../service/api/api-types.js'
 import type { RunningService } from '../../service/service.js'
 import { ServiceError } from '../../service/service-error.js'
-import { waitFor } from '../devices/helpers/device-fixture.js'
+import { FAST_BACKOFF, waitFor } from '../devices/helpers/device-fixture.js'
+import { FixedRoom } from '../devices/helpers/fixed-room.js'
 import { startBroker } from '../helpers/broker.js'
 import { activeActiveInstances, allActive } from './core/active-active-instances.js'
 import { RawDevice, startPeer, tempDataDir } from './core/service-fixture.js'
@@ -164,4 +166,22 @@ test('active-active alerts: the leader shares its alerts again when it reconnect
   await waitFor(() => c.alerts.list().length === 1, 'the alert listed by an instance started after the restart', 10_000)
   assert.deepEqual(c.alerts.list(), [alert])
   assert.deepEqual(a.alerts.list(), [alert])
+})
+
+test("active-active alerts: Sparkplug readings, which every instance reads in full, reach the leader's alerts", async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const warm: AlertRule = { id: 'warm', deviceId: '*', condition: { kind: 'above', threshold: 20, forMs: 0 }, severity: 'info' }
+  const a = await startPeer(t, running.url, 'service-a', { alertRules: [warm], sparkplug: { hostId: 'scada-a' } })
+  const b = await startPeer(t, running.url, 'service-b', { alertRules: [warm], sparkplug: { hostId: 'scada-b' } })
+  await pause(700) // the leader leads 0.5 s after its link subscribed
+  const edgeNode = new SparkplugEdgeNode({ urls: [running.url], group: 'plant', edgeNode: 'site-1', backoff: FAST_BACKOFF })
+  edgeNode.attach(new FixedRoom('room-1'))
+  edgeNode.start()
+  t.after(() => edgeNode.stop())
+  for (const service of [a, b]) await waitFor(() => service.alerts.list().length === 1, "the warm room's alert")
+  assert.deepEqual(
+    b.alerts.list().map(({ ruleId, deviceId }) => [ruleId, deviceId]),
+    [['warm', 'plant/site-1/room-1']]
+  )
 })
