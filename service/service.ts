@@ -6,10 +6,9 @@ import type { Adapter } from './adapters/adapter.js'
 import { AdapterDispatcher } from './adapters/adapter-dispatcher.js'
 import { createAdapters } from './adapters/index.js'
 import { UnrecognizedPayloads } from './adapters/unrecognized-payloads.js'
-import { AlertLog } from './alerts/alert-log.js'
-import { AlertMonitor } from './alerts/alert-monitor.js'
+import { alertParts } from './alert-parts.js'
+import type { AlertMonitor } from './alerts/alert-monitor.js'
 import type { AlertRule } from './alerts/alert-rule.js'
-import { Webhook } from './alerts/webhook.js'
 import type { CommandRecord, InstanceInfo, LiveEvent, PeerStatus } from './api/api-types.js'
 import type { ServiceParts } from './api/service-parts.js'
 import { SYS_FILTER, SysWatch } from './broker/sys-watch.js'
@@ -22,6 +21,7 @@ import { type IncomingMessage, type MessageHandler, ServiceLink } from './ingest
 import { LiveHub } from './live/live-hub.js'
 import { ServiceMetrics } from './metrics/service-metrics.js'
 import { PeerSessions } from './peers/peer-sessions.js'
+import { SharedAlerts } from './peers/shared-alerts.js'
 import { SharedState } from './peers/shared-state.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
@@ -119,9 +119,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const { logger, timing = {} } = options
   // The one MQTT link comes first: commands and alerts publish through it; ingest connects it last, once the
   // parts its routes hand messages to exist.
-  const link = serviceLink(options)
+  // Each (re)connect: the alert leader shares its alerts again, whatever the broker missed or lost meanwhile.
+  const link = serviceLink(options, () => alerts.shareAll())
   // Adoption starts from a message ingest brought, so ingest exists by then.
-  const { shared, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
+  const { shared, sharedAlerts, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
+  const adapters = options.adapters ?? createAdapters()
   const { live, metrics, emit } = eventSinks(logger)
   const db = openStateDb(options.dataDir)
   const registry = new DeviceRegistry({
@@ -146,26 +148,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(options.sparkplug === undefined ? {} : { sparkplug: lateWriter(() => sparkplug) })
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
-  const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
-  const alerts = new AlertMonitor({
-    rules: options.alertRules ?? [],
-    devices: registry,
-    link,
-    emit,
-    webhook,
-    log: new AlertLog(db),
-    logger,
-    checkMs: timing.alertCheckMs
-  })
+  const { alerts, webhook, leadership } = alertParts(options, { link, emit, registry, db, sharedAlerts, peers, adapters })
   metrics.watch({ devices: registry, alerts })
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
-  const peerRoutes = [...(shared?.routes({ registry, commands }) ?? []), ...(peers === undefined ? [] : [peers.route()])]
-  const handlers = ingestHandlers({ registry, commands, alerts, broker, unrecognized, metrics, shared }, peerRoutes)
+  const peerRoutes = [
+    ...(shared?.routes({ registry, commands }) ?? []),
+    ...(sharedAlerts?.routes(alerts) ?? []),
+    ...(peers === undefined ? [] : [peers.route()])
+  ]
+  const readers = { registry, commands, alerts: leadership === undefined ? alerts : undefined, broker, unrecognized, metrics, shared }
+  const handlers = ingestHandlers(readers, peerRoutes)
   const ingest: Ingest = new Ingest({
     link,
     shareGroup: options.shareGroup,
-    dispatcher: new AdapterDispatcher(options.adapters ?? createAdapters(), unrecognized),
+    dispatcher: new AdapterDispatcher(adapters, unrecognized),
     unrecognized,
     unrecognizedFlushMs: timing.unrecognizedLogMs,
     history: options.history,
@@ -175,7 +172,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger
   })
   const turn = peers === undefined ? undefined : hostTurn(peers, link.ready, timing.hostTurnSettleMs ?? 500)
-  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, commands, unrecognized }, turn)
+  const hostAlerts = leadership === undefined ? undefined : alerts
+  const sparkplug = sparkplugHost(options, { handlers, ingest, registry, commands, unrecognized, alerts: hostAlerts }, turn)
   return {
     metrics,
     devices: registry,
@@ -191,6 +189,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     async close() {
       await sparkplug?.close()
       await ingest.close()
+      await leadership?.close()
       await peers?.close()
       await link.close()
       commands.close()
@@ -215,8 +214,9 @@ function eventSinks(logger: Logger): { live: LiveHub; metrics: ServiceMetrics; e
 }
 
 /** The service's main MQTT link, not yet connected. */
-function serviceLink(options: ServiceOptions): ServiceLink {
+function serviceLink(options: ServiceOptions, onConnect: () => void): ServiceLink {
   return new ServiceLink({
+    onConnect,
     urls: options.urls,
     clientId: options.clientId ?? 'thermopost-service',
     username: options.username,
@@ -228,12 +228,17 @@ function serviceLink(options: ServiceOptions): ServiceLink {
 }
 
 /** Active-active's parts: what this instance shares, and the watch over the others' sessions. */
-function peerParts(options: ServiceOptions, link: ServiceLink, receive: MessageHandler): { shared?: SharedState; peers?: PeerSessions } {
+function peerParts(
+  options: ServiceOptions,
+  link: ServiceLink,
+  receive: MessageHandler
+): { shared?: SharedState; sharedAlerts?: SharedAlerts; peers?: PeerSessions } {
   const self = options.instance
   if (self?.mode !== 'active-active') return {}
   const { urls, username, password, sessionExpirySeconds, logger } = options
   return {
     shared: new SharedState(link, logger),
+    sharedAlerts: new SharedAlerts(link, logger),
     peers: new PeerSessions({ self, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
   }
 }
@@ -258,7 +263,8 @@ function hostTurn(peers: PeerSessions, subscribed: Promise<void>, settleMs: numb
 /**
  * The Sparkplug host application, when asked for (and, active-active, while it is this instance's turn): its
  * readings go where ingest's go and into the history through ingest's batcher, its edge node and device statuses
- * to the registry.
+ * to the registry. Active-active, its readings go to the alerts too (`alerts`), which ingest's do not reach: the
+ * instance whose turn it is to run the host is the one that leads the alerts (PeerSessions.leads for both).
  */
 function sparkplugHost(
   options: ServiceOptions,
@@ -268,12 +274,14 @@ function sparkplugHost(
     registry: DeviceRegistry
     commands: CommandTracker
     unrecognized: UnrecognizedPayloads
+    /** Active-active only: ingest's readings do not reach the alerts there. */
+    alerts: AlertMonitor | undefined
   },
   turn: HostTurn | undefined
 ): SparkplugHostSeat | undefined {
   if (options.sparkplug === undefined) return undefined
   const sparkplug = options.sparkplug
-  const { handlers, ingest, registry, commands, unrecognized } = parts
+  const { handlers, ingest, registry, commands, unrecognized, alerts } = parts
   const startHost = (): SparkplugHost =>
     new SparkplugHost({
       urls: options.urls,
@@ -284,6 +292,7 @@ function sparkplugHost(
       reorderTimeoutMs: sparkplug.reorderTimeoutMs,
       onReading: (reading) => {
         handlers.onReading(reading)
+        alerts?.handleReading(reading)
         // QoS 0 data has nothing to acknowledge and cannot be held back at the broker: it is queued as it comes.
         ingest.batcher.add([reading])
       },
@@ -299,7 +308,8 @@ function sparkplugHost(
 interface IngestReaders {
   registry: DeviceRegistry
   commands: CommandTracker
-  alerts: AlertMonitor
+  /** Absent when the alerts have a feed of every reading of their own (active-active): not the same reading twice. */
+  alerts: AlertMonitor | undefined
   broker: SysWatch
   unrecognized: UnrecognizedPayloads
   metrics: ServiceMetrics
@@ -308,7 +318,8 @@ interface IngestReaders {
 }
 
 /**
- * Who reads what ingest receives: every reading goes to the registry, the commands and the alerts; meta, acks
+ * Who reads what ingest receives: every reading goes to the registry, the commands and (unless they have a feed
+ * of their own) the alerts; meta, acks
  * and $SYS to one each; and what the other instances share to `peerRoutes`.
  */
 function ingestHandlers(
@@ -320,11 +331,11 @@ function ingestHandlers(
       metrics.readingIngested()
       registry.noteReading(reading)
       commands.handleReading(reading)
-      alerts.handleReading(reading)
+      alerts?.handleReading(reading)
     },
     onStored: (readings, writeSeconds) => {
       metrics.batchStored(readings.length, writeSeconds)
-      shared?.readingsStored(readings)
+      shared?.readingsStored(readings, registry)
     },
     onStatus: (status, retained) => registry.noteStatus(status, retained),
     routes: [

@@ -138,6 +138,11 @@ export class ServiceLink implements Publisher {
     client.on('error', (error) => options.logger.warn({ err: error }, 'broker connection error'))
   }
 
+  /** Whether the link is connected to a broker now. */
+  get connected(): boolean {
+    return this.client?.connected === true
+  }
+
   /** Publishes; rejects with ServiceError 'broker-unavailable' while not connected rather than queueing. */
   async publish(topic: string, payload: Buffer, options: IClientPublishOptions): Promise<void> {
     if (this.client?.connected !== true) throw new ServiceError('broker-unavailable')

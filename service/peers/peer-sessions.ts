@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { InstanceInfo, PeerStatus } from '../api/api-types.js'
 import type { IngestRoute } from '../ingest/ingest.js'
 import type { Publisher } from '../ingest/publisher.js'
-import { type MessageHandler, type Presence, ServiceLink, type ServiceLinkOptions } from '../ingest/service-link.js'
+import { type IncomingMessage, type MessageHandler, type Presence, ServiceLink, type ServiceLinkOptions } from '../ingest/service-link.js'
 import { clientIdOfPresence, decodePresence, encodePeerMessage, PRESENCE_FILTER, presenceTopic } from './peer-topics.js'
 
 export interface PeerSessionsOptions {
@@ -47,9 +47,9 @@ export class PeerSessions {
   }
 
   /**
-   * This instance is the one among the active ones with the smallest client id: the same choice on every
-   * instance once each has heard the others' retained announcements. It adopts dead peers' sessions, and runs
-   * what only one instance may run at a time.
+   * Whether this instance has the smallest client id among the active instances it knows of: the same choice
+   * on every instance once the announcements have reached them all. That one adopts dead peers' sessions,
+   * evaluates the alert rules and runs the Sparkplug host.
    */
   leads(): boolean {
     const self = this.options.self.clientId
@@ -57,7 +57,7 @@ export class PeerSessions {
     return [self, ...active].sort()[0] === self
   }
 
-  /** Called after each announcement of another instance, once this instance has acted on it. */
+  /** Calls `listener` after every announcement that may have changed who is first. */
   onChange(listener: () => void): void {
     this.changeListeners.push(listener)
   }
@@ -75,32 +75,32 @@ export class PeerSessions {
     return {
       filter: PRESENCE_FILTER,
       noLocal: true,
-      handle: ({ topic, payload }) => {
-        if (payload.length === 0) {
-          this.retire(clientIdOfPresence(topic))
-          this.changed()
-          return
-        }
-        const peer = decodePresence(payload)
-        if (peer === undefined || peer.clientId === this.options.self.clientId) return
-        const holding = this.adopted.get(peer.clientId)
-        // Gone while held: the adopting link's own will after a broken connection, which it is reconnecting.
-        if (holding !== undefined && (peer.state === 'gone' || (peer.state === 'adopted' && peer.adoptedBy === this.options.self.clientId)))
-          return
-        this.peers.set(peer.clientId, peer)
-        if (holding !== undefined) {
-          // Back (its CONNECT took the session over), stopped cleanly, or held by another survivor: let it go.
-          this.adopted.delete(peer.clientId)
-          void holding.close()
-        }
-        this.adoptOrphans()
-        this.changed()
+      handle: (message) => {
+        this.take(message)
+        for (const listener of this.changeListeners) listener()
       }
     }
   }
 
-  private changed(): void {
-    for (const listener of this.changeListeners) listener()
+  /** One announcement, or its clearing by an operator. */
+  private take({ topic, payload }: IncomingMessage): void {
+    if (payload.length === 0) {
+      this.retire(clientIdOfPresence(topic))
+      return
+    }
+    const peer = decodePresence(payload)
+    if (peer === undefined || peer.clientId === this.options.self.clientId) return
+    const holding = this.adopted.get(peer.clientId)
+    // Gone while held: the adopting link's own will after a broken connection, which it is reconnecting.
+    if (holding !== undefined && (peer.state === 'gone' || (peer.state === 'adopted' && peer.adoptedBy === this.options.self.clientId)))
+      return
+    this.peers.set(peer.clientId, peer)
+    if (holding !== undefined) {
+      // Back (its CONNECT took the session over), stopped cleanly, or held by another survivor: let it go.
+      this.adopted.delete(peer.clientId)
+      void holding.close()
+    }
+    this.adoptOrphans()
   }
 
   /**

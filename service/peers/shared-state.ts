@@ -9,6 +9,7 @@ import {
   decodeCommandChange,
   decodeSharedReading,
   encodePeerMessage,
+  encodeSharedReading,
   LAST_READING_FILTER,
   lastReadingTopic
 } from './peer-topics.js'
@@ -16,9 +17,14 @@ import {
 /** How long the broker keeps a command's retained record after its last change, s. */
 const COMMAND_RECORD_EXPIRY_S = 7 * 86_400
 
+/** What this instance knows of a device's newest reading: its own, or another instance's. */
+export interface NewestKnown {
+  get(id: string): { lastReading?: Reading } | undefined
+}
+
 /** Who takes what the other instances share. */
 export interface SharedStateReaders {
-  registry: { noteSharedReading(reading: Reading, retained: boolean): void; get(id: string): { lastReading?: Reading } | undefined }
+  registry: NewestKnown & { noteSharedReading(reading: Reading, retained: boolean): void }
   commands: { merge(change: CommandRecord): void }
 }
 
@@ -47,16 +53,17 @@ export class SharedState {
         filter: LAST_READING_FILTER,
         noLocal: true,
         handle: ({ topic, payload, retain }) => {
-          const reading = decodeSharedReading(payload)
-          if (reading === undefined) {
+          const shared = decodeSharedReading(payload)
+          if (shared === undefined) {
             this.logger.warn({ topic }, 'a shared last reading the service cannot read')
             return
           }
+          const { reading, replay } = shared
           // Two instances store readings of one device side by side, and the retained one is the last
           // published, not the newest: one behind what this instance knows is answered with the newer.
           const known = registry.get(reading.deviceId)?.lastReading
-          if (known !== undefined && known.time > reading.time) this.publishLast(known)
-          registry.noteSharedReading(reading, retain)
+          if (known !== undefined && known.time > reading.time) this.publishLast(known, true)
+          registry.noteSharedReading(reading, retain || replay)
         }
       },
       {
@@ -71,19 +78,29 @@ export class SharedState {
     ]
   }
 
-  /** A batch is in the history: publish the newest reading of each device in it. */
-  readingsStored(readings: readonly Reading[]): void {
+  /**
+   * A batch is in the history: publish the newest reading of each device in it, unless this instance knows a
+   * newer one (a later batch of its own, or another instance's, which that instance published): a batch
+   * stored late would otherwise put an older reading over the retained one, and tell the other instances of a
+   * device heard now when it was not.
+   */
+  readingsStored(readings: readonly Reading[], known: NewestKnown): void {
     const newest = new Map<string, Reading>()
     for (const reading of readings) {
-      const known = newest.get(reading.deviceId)
-      if (known === undefined || reading.time >= known.time) newest.set(reading.deviceId, reading)
+      const found = newest.get(reading.deviceId)
+      if (found === undefined || reading.time >= found.time) newest.set(reading.deviceId, reading)
     }
-    for (const reading of newest.values()) this.publishLast(reading)
+    for (const reading of newest.values()) {
+      const newer = known.get(reading.deviceId)?.lastReading
+      if (newer === undefined || newer.time <= reading.time) this.publishLast(reading, false)
+    }
   }
 
-  private publishLast(reading: Reading): void {
+  private publishLast(reading: Reading, replay: boolean): void {
     // QoS 0: the next reading replaces a lost one, and a broker that is away costs the history nothing.
-    this.link.publish(lastReadingTopic(reading.deviceId), encodePeerMessage(reading), { qos: 0, retain: true }).catch(() => {})
+    this.link
+      .publish(lastReadingTopic(reading.deviceId), encodeSharedReading({ reading, replay }), { qos: 0, retain: true })
+      .catch(() => {})
   }
 
   /** Resolves once the broker has the change (QoS 1 PUBACK). */

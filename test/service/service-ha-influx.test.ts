@@ -1,43 +1,18 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { CommandRecord, DeviceSummary, InstanceStatus } from '../../service/api/api-types.js'
-import { startBroker } from '../helpers/broker.js'
-import { startInfluxd } from '../helpers/influxd.js'
+import type { CommandRecord, DeviceSummary } from '../../service/api/api-types.js'
+import { activeActiveInstances, allActive, instanceStatus as status } from './core/active-active-instances.js'
 import { ReportingDevice } from './core/reporting-device.js'
-import { tempDataDir } from './core/service-fixture.js'
-import { eventually, type ServiceProcess, startServiceProcess } from './core/service-process.js'
+import { eventually } from './core/service-process.js'
 
 test('InfluxDB history: two active instances answer for every device and command; one killed -9 while readings and a setpoint flow loses nothing', async (t) => {
-  const influxd = await startInfluxd()
-  t.after(() => influxd.stop())
-  const broker = await startBroker()
-  t.after(() => broker.close())
-  const history = `influx://${influxd.host}:${influxd.port}/thermopost`
-  const dirs = new Map<string, string>()
-  const start = (clientId: string): Promise<ServiceProcess> => {
-    const dir = dirs.get(clientId) ?? tempDataDir(t)
-    dirs.set(clientId, dir)
-    return startServiceProcess(t, ['--url', broker.url, '--data-dir', dir, '--history', history, '--client-id', clientId])
-  }
+  const { broker, start } = await activeActiveInstances(t)
   const first = await start('service-a')
   const second = await start('service-b')
-  const status = (service: ServiceProcess) => service.api<InstanceStatus>('/api/instance')
-  for (const [service, other] of [
-    [first, 'service-b'],
-    [second, 'service-a']
-  ] as const) {
-    await eventually(
-      async () => {
-        const { role, instance, peers } = await status(service)
-        return role === 'active' &&
-          instance.mode === 'active-active' &&
-          peers?.some((peer) => peer.clientId === other && peer.state === 'active')
-          ? true
-          : undefined
-      },
-      () => `both active, each seeing the other\n${service.output()}`
-    )
-  }
+  await allActive([
+    [first, 'service-a'],
+    [second, 'service-b']
+  ])
 
   const device = await ReportingDevice.connect(t, broker.url, 'home', 'hall')
   device.start()

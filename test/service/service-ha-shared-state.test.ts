@@ -1,28 +1,23 @@
 import assert from 'node:assert/strict'
-import { type TestContext, test } from 'node:test'
+import { test } from 'node:test'
 import mqtt from 'mqtt'
 import { encodeAck } from '../../common/contract/ack.js'
 import type { CommandRecord } from '../../service/api/api-types.js'
 import type { CommandTracker } from '../../service/commands/command-tracker.js'
 import type { Presence } from '../../service/ingest/service-link.js'
 import { PeerSessions } from '../../service/peers/peer-sessions.js'
-import { commandChangeTopic, decodeCommandChange, encodePeerMessage } from '../../service/peers/peer-topics.js'
+import {
+  commandChangeTopic,
+  decodeCommandChange,
+  decodeSharedReading,
+  encodePeerMessage,
+  encodeSharedReading,
+  lastReadingTopic
+} from '../../service/peers/peer-topics.js'
 import type { RunningService } from '../../service/service.js'
 import { waitFor, watch } from '../devices/helpers/device-fixture.js'
 import { startBroker } from '../helpers/broker.js'
-import { RawDevice, recordingHistory, startTestService, tempDataDir } from './core/service-fixture.js'
-
-/** An active-active instance in this process, on a data directory and history of its own. */
-async function startPeer(t: TestContext, url: string, clientId: string): Promise<RunningService> {
-  const dataDir = tempDataDir(t)
-  return await startTestService(t, {
-    urls: [url],
-    dataDir,
-    history: recordingHistory(t, dataDir),
-    clientId,
-    instance: { clientId, mode: 'active-active', host: 'test', dataDir, pid: process.pid, since: Date.now() }
-  })
-}
+import { RawDevice, startPeer } from './core/service-fixture.js'
 
 /** The announcements of 'service-a', an instance on another machine that no test process runs. */
 function ghostPresence(): Presence {
@@ -56,6 +51,51 @@ test('active-active: readings split between two instances, yet each knows every 
     c.devices.list().every((device) => device.lastSeen === undefined),
     'a replayed last reading says nothing about the device being there now'
   )
+})
+
+test('active-active: a batch stored once a newer reading of its device is known does not put the older one over the retained last reading', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const a = await startPeer(t, running.url, 'service-a', { delayMs: 300 })
+  const device = await RawDevice.connect(t, running.url, 'home', 'hall')
+  const { client, inbox } = await watch(t, running.url, [lastReadingTopic('home/hall')])
+  const T0 = Date.now() - 60_000
+  await device.reading({ time: T0, temperature: 20 })
+  await waitFor(() => a.devices.get('home/hall')?.lastReading?.time === T0, 'the reading ingested, its batch on its way to the history')
+  // Another instance stored a newer one meanwhile, and shared it.
+  const newer = { ...a.devices.get('home/hall')!.lastReading!, time: T0 + 1 }
+  await client.publishAsync(lastReadingTopic('home/hall'), encodeSharedReading({ reading: newer, replay: false }), { qos: 0, retain: true })
+  await waitFor(() => a.devices.get('home/hall')?.lastReading?.time === T0 + 1, 'the newer reading known to a')
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  assert.deepEqual(
+    inbox.all.map(({ payload }) => decodeSharedReading(payload)?.reading.time),
+    [T0 + 1],
+    'the older reading not published once stored'
+  )
+})
+
+test('active-active: a last reading published again to put the retained one right is a replay, which says nothing about the device being there now', async (t) => {
+  const running = await startBroker()
+  t.after(() => running.close())
+  const a = await startPeer(t, running.url, 'service-a')
+  const device = await RawDevice.connect(t, running.url, 'home', 'hall')
+  const { client, inbox } = await watch(t, running.url, [lastReadingTopic('home/hall')])
+  const T0 = Date.now() - 60_000
+  await device.reading({ time: T0 + 1, temperature: 21 })
+  await waitFor(() => inbox.all.length === 1, 'the reading shared by a')
+  const c = await startPeer(t, running.url, 'service-c')
+  await waitFor(() => c.devices.get('home/hall')?.lastReading?.time === T0 + 1, 'the retained last reading in c')
+
+  // An instance that knew only an older reading republished it over the newer one: a puts it right.
+  const older = { ...c.devices.get('home/hall')!.lastReading!, time: T0 }
+  await client.publishAsync(lastReadingTopic('home/hall'), encodeSharedReading({ reading: older, replay: true }), { qos: 0, retain: true })
+  // a and c know better, and each says so.
+  await waitFor(() => inbox.all.length === 4, 'the older one, and the newer one again from a and c')
+  for (const { payload } of inbox.all.slice(2))
+    assert.deepEqual(JSON.parse(payload.toString()), { ...a.devices.get('home/hall')!.lastReading!, replay: true })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal(c.devices.get('home/hall')?.lastSeen, undefined, 'c heard nothing of the device itself')
+  assert.equal(c.devices.get('home/hall')?.lastReading?.time, T0 + 1)
 })
 
 test('active-active: an ack received by one instance completes the command another sent; a stale change is answered with the newer one', async (t) => {

@@ -81,6 +81,29 @@ export async function startTestService(t: TestContext, options: TestServiceOptio
   return service
 }
 
+/**
+ * An active-active instance in this process, on a data directory and a history of its own (each write held
+ * `delayMs`); `options` adds to or overrides the rest.
+ */
+export async function startPeer(
+  t: TestContext,
+  url: string,
+  clientId: string,
+  { delayMs = 0, ...options }: Partial<ServiceOptions> & { delayMs?: number } = {}
+): Promise<RunningService> {
+  const dataDir = tempDataDir(t)
+  const history = recordingHistory(t, dataDir)
+  history.delayMs = delayMs
+  return await startTestService(t, {
+    urls: [url],
+    dataDir,
+    history,
+    clientId,
+    instance: { clientId, mode: 'active-active', host: 'test', dataDir, pid: process.pid, since: Date.now() },
+    ...options
+  })
+}
+
 export interface ServiceSetup {
   running: RunningBroker
   dataDir: string

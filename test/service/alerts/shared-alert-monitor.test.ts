@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import { type TestContext, test } from 'node:test'
+import { AlertMonitor, type AlertShare } from '../../../service/alerts/alert-monitor.js'
+import type { AlertRule } from '../../../service/alerts/alert-rule.js'
+import type { AlertRecord } from '../../../service/api/api-types.js'
+import type { Reading } from '../../../service/reading.js'
+import { silentLogger } from '../core/service-fixture.js'
+
+/** The alert monitor of one active-active instance, on its own: what it shares is recorded, nothing goes to a broker. */
+
+const hot: AlertRule = { id: 'hot', deviceId: '*', condition: { kind: 'above', threshold: 30, forMs: 0 }, severity: 'warning' }
+
+class RecordingShare implements AlertShare {
+  readonly published: AlertRecord[] = []
+  readonly forgotten: string[] = []
+  readonly requests: Array<[string, number]> = []
+  publish(alert: AlertRecord): void {
+    this.published.push(alert)
+  }
+  forget(id: string): void {
+    this.forgotten.push(id)
+  }
+  requestAcknowledge(id: string, at: number): void {
+    this.requests.push([id, at])
+  }
+}
+
+function sharedMonitor(t: TestContext, maxCleared = 1000): { monitor: AlertMonitor; share: RecordingShare } {
+  const share = new RecordingShare()
+  const monitor = new AlertMonitor({
+    rules: [hot],
+    devices: { list: () => [], setOpenAlerts: () => {} },
+    link: { publish: async () => {} },
+    emit: () => {},
+    share,
+    logger: silentLogger,
+    checkMs: 60_000,
+    maxCleared
+  })
+  t.after(() => monitor.close())
+  return { monitor, share }
+}
+
+function reading(temperature: number): Reading {
+  return { deviceId: 'home/hall', site: 'home', device: 'hall', source: 'thermopost', time: Date.now(), temperature }
+}
+
+const raised: AlertRecord = {
+  id: 'a1',
+  ruleId: 'hot',
+  deviceId: 'home/hall',
+  severity: 'warning',
+  state: 'raised',
+  message: 'above 30 °C (31 °C)',
+  raisedAt: 1000
+}
+
+test('an instance that does not lead evaluates nothing, asks the leader to acknowledge, and records a request itself once it leads', (t) => {
+  const { monitor, share } = sharedMonitor(t)
+  monitor.handleReading(reading(31))
+  assert.deepEqual([monitor.list(), share.published], [[], []], 'no rule evaluated while another instance leads')
+
+  monitor.merge(raised)
+  const answered = monitor.acknowledge('a1')
+  assert.equal(answered.state, 'acknowledged')
+  assert.deepEqual(share.requests, [['a1', answered.acknowledgedAt]])
+  assert.equal(monitor.list()[0]?.state, 'raised', 'listed as the leader has it')
+
+  // The leader went before it heard of the request: this instance leads next, and records it.
+  monitor.lead()
+  assert.deepEqual(
+    share.published.map(({ id, state, acknowledgedAt }) => [id, state, acknowledgedAt]),
+    [['a1', 'acknowledged', answered.acknowledgedAt]]
+  )
+  // Its condition still holds: the open alert is kept, not raised again.
+  monitor.handleReading(reading(32))
+  assert.deepEqual(
+    monitor.list().map(({ id }) => id),
+    ['a1']
+  )
+})
+
+test('a record behind the one known is not taken; a forgotten alert leaves the list', (t) => {
+  const { monitor } = sharedMonitor(t)
+  monitor.merge({ ...raised, state: 'cleared', clearedAt: 2000 })
+  monitor.merge(raised)
+  assert.equal(monitor.list()[0]?.state, 'cleared')
+  monitor.forget('a1')
+  assert.deepEqual(monitor.list(), [])
+})
+
+test('the leader forgets the oldest cleared alerts past its limit, on the broker too', (t) => {
+  const { monitor, share } = sharedMonitor(t, 1)
+  monitor.lead()
+  for (const temperature of [31, 20, 31, 20]) monitor.handleReading(reading(temperature))
+  const [kept] = monitor.list()
+  const first = share.published[0]!
+  assert.equal(monitor.list().length, 1)
+  assert.notEqual(kept?.id, first.id)
+  assert.deepEqual(share.forgotten, [first.id])
+})
