@@ -1,6 +1,7 @@
 import { Chart, type ChartDataset } from 'chart.js'
 import './chart-setup.js'
 import type { ChartTheme } from './chart-theme.js'
+import { formatTick } from './display-format.js'
 import type { XY } from './line-gaps.js'
 import { formatTime, TOOLTIP_FORMAT, tickLabel } from './time-labels.js'
 import { timeTicks } from './time-ticks.js'
@@ -58,7 +59,14 @@ export function timeChart(
           },
           grid: { color: theme.grid }
         },
-        y: { title: { display: true, text: '°C', color: theme.text }, ticks: { color: theme.text }, grid: { color: theme.grid } }
+        y: {
+          title: { display: true, text: '°C', color: theme.text },
+          ticks: {
+            color: theme.text,
+            callback: (value, _index, ticks) => formatTick(Number(value), ticks.length > 1 ? ticks[1]!.value - ticks[0]!.value : 1)
+          },
+          grid: { color: theme.grid }
+        }
       },
       plugins: {
         legend: {
