@@ -10,6 +10,7 @@ import { createLogger } from '../common/log.js'
 import { isLoopback } from '../common/loopback.js'
 import { adapterNames, createAdapters } from './adapters/index.js'
 import { createApi } from './api/create-api.js'
+import { BrokerAdminClient } from './broker-admin/broker-admin-client.js'
 import type { HistoryStore } from './history/history-store.js'
 import { describeHistory, openHistory } from './history-option.js'
 import { InstanceRole } from './instance-role.js'
@@ -54,6 +55,15 @@ device registry, setpoint commands, alerts, and on one HTTP port the REST API, i
                        spBv1.0 namespace, on a second connection: it reads edge nodes' births and data)
   --sparkplug-host-id ID
                        its host id, the last level of its STATE topic spBv1.0/STATE/ID (default thermopost)
+  --broker-admin-url URL
+                       the broker's admin listener (its --admin-port), e.g. http://127.0.0.1:9090: the
+                       dashboard's Broker page lists and manages clients, sessions and retained messages
+                       through the service, which holds the admin token (the browser never sees it)
+  --broker-admin-token TOKEN
+                       that listener's token; better THERMOPOST_BROKER_ADMIN_TOKEN, which the process list
+                       does not show
+  --broker-admin-token-file FILE
+                       or a file holding it, read on each request (the broker's DIR/admin-token)
 
 Alert rules are a list in the config file only:
   alerts:
@@ -181,6 +191,7 @@ async function startParts(
     live,
     history,
     instance: role,
+    ...(settings.brokerAdmin === undefined ? {} : { brokerAdmin: new BrokerAdminClient(settings.brokerAdmin) }),
     auth: { token: token?.token, open: settings.apiOpen },
     metrics: service.metrics,
     metricsOpen: settings.apiOpen || isLoopback(settings.httpHost),

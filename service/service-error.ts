@@ -16,6 +16,9 @@ export const serviceErrors = {
   'unsupported-media-type': { status: 415, message: 'the request body must be JSON (Content-Type: application/json)' },
   'history-unavailable': { status: 503, message: 'the history store cannot be reached' },
   'broker-unavailable': { status: 503, message: 'the service is not connected to the broker' },
+  'broker-admin-unavailable': { status: 503, message: "the broker's admin API is not configured or cannot be reached" },
+  'broker-admin-failed': { status: 502, message: "the broker's admin API gave an answer the service cannot read" },
+  'not-implemented': { status: 501, message: 'this request cannot be answered here' },
   standby: { status: 503, message: 'this instance is a standby: the active instance answers (GET /api/instance says which)' },
   internal: { status: 500, message: 'the service failed to answer this request; the details are in its log' }
 } as const satisfies Record<string, ErrorEntry>

@@ -31,6 +31,11 @@ export const serviceConfigSchema = z.strictObject({
   /** Where alerts are POSTed as JSON when raised, acknowledged and cleared. */
   webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   alerts: z.array(alertRuleConfigSchema).optional(),
+  /** The broker's admin listener, for the dashboard's Broker page: the service relays its API. */
+  broker_admin_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  broker_admin_token: z.string().min(16).optional(),
+  /** A file holding that token (the broker's <data_dir>/admin-token). */
+  broker_admin_token_file: z.string().min(1).optional(),
   /** Runs the Sparkplug B primary host application (true by default). */
   sparkplug: z.boolean().optional(),
   /** Its host id: the STATE topic is spBv1.0/STATE/{id}. */
@@ -62,13 +67,15 @@ export interface ServiceSettings {
   alertRules: AlertRule[]
   /** The Sparkplug host id; absent: no Sparkplug host application. */
   sparkplugHostId?: string
+  /** The broker's admin API and its token (or the file holding it); absent: no Broker page. */
+  brokerAdmin?: { url: string; token: string | { file: string } }
 }
 
 const HOUR = 3_600_000
 
 /**
- * The settings from the flags, the environment (THERMOPOST_MQTT_PASSWORD, THERMOPOST_API_TOKEN: secrets kept out
- * of the process list) and the config file. A mistake in a flag is a UsageError naming it, one in the file a
+ * The settings from the flags, the environment (THERMOPOST_MQTT_PASSWORD, THERMOPOST_API_TOKEN,
+ * THERMOPOST_BROKER_ADMIN_TOKEN: secrets kept out of the process list) and the config file. A mistake in a flag is a UsageError naming it, one in the file a
  * CommandError naming the file's line; `undefined` means --help was asked.
  */
 export async function serviceSettingsFrom(args: string[], env: NodeJS.ProcessEnv): Promise<ServiceSettings | undefined> {
@@ -109,6 +116,7 @@ export async function serviceSettingsFrom(args: string[], env: NodeJS.ProcessEnv
       throw new UsageError('THERMOPOST_API_TOKEN must be at least 16 characters')
     throw problem('api_token', 'must be at least 16 characters (a generated one has 43)')
   }
+  const brokerAdmin = brokerAdminOf(config, env, problem)
   return {
     urls,
     ...(config.username === undefined ? {} : { username: config.username }),
@@ -124,6 +132,29 @@ export async function serviceSettingsFrom(args: string[], env: NodeJS.ProcessEnv
     clientId: config.client_id ?? 'thermopost-service',
     ...(config.webhook_url === undefined ? {} : { webhookUrl: config.webhook_url }),
     alertRules: alertRulesOf(config.alerts ?? []),
-    ...(config.sparkplug === false ? {} : { sparkplugHostId: config.sparkplug_host_id ?? 'thermopost' })
+    ...(config.sparkplug === false ? {} : { sparkplugHostId: config.sparkplug_host_id ?? 'thermopost' }),
+    ...(brokerAdmin === undefined ? {} : { brokerAdmin })
   }
+}
+
+/** The admin API's URL with one token: given (flag, THERMOPOST_BROKER_ADMIN_TOKEN, file) or in a token file. */
+function brokerAdminOf(
+  config: ServiceConfig,
+  env: NodeJS.ProcessEnv,
+  problem: (key: keyof ServiceConfig, message: string) => Error
+): ServiceSettings['brokerAdmin'] {
+  const token = config.broker_admin_token ?? env.THERMOPOST_BROKER_ADMIN_TOKEN
+  const tokenFile = config.broker_admin_token_file
+  const url = config.broker_admin_url
+  if (url === undefined) {
+    if (config.broker_admin_token !== undefined || tokenFile !== undefined)
+      throw problem(config.broker_admin_token === undefined ? 'broker_admin_token_file' : 'broker_admin_token', 'needs --broker-admin-url')
+    return undefined
+  }
+  if (token !== undefined && tokenFile !== undefined)
+    throw problem('broker_admin_token_file', 'cannot be given with --broker-admin-token (or THERMOPOST_BROKER_ADMIN_TOKEN): one token')
+  if (token === undefined && tokenFile === undefined)
+    throw problem('broker_admin_url', 'needs --broker-admin-token (better THERMOPOST_BROKER_ADMIN_TOKEN) or --broker-admin-token-file')
+  if (token !== undefined && token.length < 16) throw new UsageError('THERMOPOST_BROKER_ADMIN_TOKEN must be at least 16 characters')
+  return { url, token: token ?? { file: tokenFile! } }
 }

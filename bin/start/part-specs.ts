@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { BROKER_NODE_FLAGS } from '../../broker/node-flags.js'
+import { brokerAdminLink } from './broker-admin-link.js'
 import { clusterNodeFlags, redisSpec } from './cluster-parts.js'
 import type { DataDir } from './first-start.js'
 import type { PartSpec } from './supervised-part.js'
@@ -21,6 +22,8 @@ export interface StartSettings {
   httpPort: number
   /** The MQTT port of each broker node, first to last; more than one node run as a cluster on a local Redis. */
   mqttPorts: number[]
+  /** The broker's admin listener, on this address, for the dashboard's Broker page (the first node's, in a cluster). */
+  adminPort: number
   /** Where the cluster's local Redis listens; undefined for a single broker. */
   redisPort: number | undefined
   /** Simulated thermostats; 0 runs no simulator. */
@@ -60,13 +63,20 @@ export async function partSpecs(settings: StartSettings, data: DataDir): Promise
   const brokerFlags = [...serviceFriendlyBrokerFlags(brokerSection), ...section('broker')]
   const specs: PartSpec[] = []
   if (redisPort !== undefined) specs.push(await redisSpec(host, redisPort, data.dir))
+  const nodeOf = (index: number) => (redisPort === undefined ? undefined : { number: index + 1, redisPort })
+  const admin = brokerAdminLink(host, settings.adminPort, join(data.dir, brokerName(nodeOf(0))), brokerSection)
   settings.mqttPorts.forEach((port, index) => {
-    const node = redisPort === undefined ? undefined : { number: index + 1, redisPort }
-    specs.push(brokerSpec(host, port, node, data, brokerFlags))
+    if (index > 0) specs.push(brokerSpec(host, port, nodeOf(index), data, brokerFlags))
+    else specs.push({ ...brokerSpec(host, port, nodeOf(0), data, [...admin.brokerFlags, ...brokerFlags]), ready: admin.ready })
   })
-  specs.push(serviceSpec(settings, data, section('service')))
+  specs.push(serviceSpec(settings, data, [...admin.serviceFlags, ...section('service')], admin.serviceEnv))
   if (settings.devices > 0) specs.push(simulatorSpec(settings, data, section('simulator')))
   return specs
+}
+
+/** `broker`, or `broker-K` for node K of a cluster. */
+function brokerName(node: { number: number } | undefined): string {
+  return node === undefined ? 'broker' : `broker-${node.number}`
 }
 
 /** One broker: the only one (`node` undefined), or node `node.number` of a cluster on the local Redis. */
@@ -77,7 +87,7 @@ function brokerSpec(
   data: DataDir,
   extraArgs: string[]
 ): PartSpec {
-  const name = node === undefined ? 'broker' : `broker-${node.number}`
+  const name = brokerName(node)
   return thermopostPart(
     name,
     [
@@ -105,7 +115,7 @@ function urlFlags(settings: StartSettings): string[] {
   return brokerUrls(settings).flatMap((url) => ['--url', url])
 }
 
-function serviceSpec(settings: StartSettings, data: DataDir, extraArgs: string[]): PartSpec {
+function serviceSpec(settings: StartSettings, data: DataDir, extraArgs: string[], extraEnv: Record<string, string>): PartSpec {
   const { host, httpPort } = settings
   return thermopostPart(
     'service',
@@ -123,7 +133,11 @@ function serviceSpec(settings: StartSettings, data: DataDir, extraArgs: string[]
       ...extraArgs
     ],
     {
-      env: { THERMOPOST_MQTT_PASSWORD: data.credentials.service.password, THERMOPOST_API_TOKEN: data.credentials.apiToken },
+      env: {
+        THERMOPOST_MQTT_PASSWORD: data.credentials.service.password,
+        THERMOPOST_API_TOKEN: data.credentials.apiToken,
+        ...extraEnv
+      },
       ready: /listening on (https?:\/\/[^\s"]+)/
     }
   )

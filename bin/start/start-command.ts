@@ -36,7 +36,9 @@ dies is restarted with a growing delay; after 5 restarts in a row it is given up
                     ./thermopost.yaml when it exists. Each part checks its own section.
 
 On the first start it generates, in the data directory, MQTT logins for the service, the simulator and
-an admin, and the API token, and prints them once; later starts print where they are.`
+an admin, and the API token, and prints them once; later starts print where they are. The broker's admin
+listener (the first node's) is on a free loopback port, its token in DIR/broker/admin-token; the service
+relays it to the dashboard's Broker page.`
 
 export async function runStartCommand(args: string[]): Promise<void> {
   const settings = await startSettingsFrom(args)
@@ -89,10 +91,11 @@ async function startSettingsFrom(args: string[]): Promise<StartSettings | undefi
   const config = values.config ?? (existsSync('thermopost.yaml') ? 'thermopost.yaml' : undefined)
   if (config !== undefined && !existsSync(config)) throw new CommandError(`cannot read the config file ${config}: it does not exist`)
   const redisPort = nodes > 1 ? await freePort(host) : undefined
+  const adminPort = await freePort(host)
   const haPrefix = values['no-ha-discovery'] === true ? false : values['ha-prefix']!
   const prefixProblem = haPrefix === false ? undefined : discoveryPrefix.safeParse(haPrefix).error?.issues[0]?.message
   if (prefixProblem !== undefined) throw new UsageError(`--ha-prefix ${prefixProblem}, not '${haPrefix}'`)
-  return { dataDir: resolve(values['data-dir']!), host, httpPort, mqttPorts, redisPort, devices, timeScale, haPrefix, config }
+  return { dataDir: resolve(values['data-dir']!), host, httpPort, mqttPorts, adminPort, redisPort, devices, timeScale, haPrefix, config }
 }
 
 /** A local cluster is for trying failover on one machine; more nodes than this only share its cores thinner. */

@@ -1,3 +1,4 @@
+import type { AdminClient, AdminRetained, AdminSession } from '../../common/admin-api-records.js'
 import type { BridgeDropReason, BridgeQueueDepth, BridgeState } from '../bridge/bridge-state.js'
 import type { Connection } from '../connection.js'
 import { certificateCommonName } from '../listeners/certificate-identity.js'
@@ -7,47 +8,6 @@ import { redactedUrl } from './effective-config.js'
 
 /** MQTT's names of the protocol levels. */
 export const PROTOCOL_VERSION_NAMES: Readonly<Record<number, string>> = { 3: '3.1', 4: '3.1.1', 5: '5.0' }
-
-/** A connected client, as `GET /api/clients` lists it. Times are ms since the epoch. */
-export interface AdminClient {
-  clientId: string
-  address: string | null
-  /** The listener it came in on, `protocol:port`. */
-  listener: string
-  protocolVersion: string
-  username: string | null
-  /** The subject CN of the certificate it presented (TLS listeners). */
-  certificateCN: string | null
-  /** Seconds; 0 is none. */
-  keepalive: number
-  connectedSince: number
-  subscriptions: Array<{ filter: string; qos: number }>
-  /** QoS 1/2 messages sent to it and not yet acknowledged. */
-  inflight: number
-  /** Messages waiting behind its in-flight window. */
-  queued: number
-}
-
-/** A session held by the broker, as `GET /api/sessions` lists it. */
-export interface AdminSession {
-  clientId: string
-  connected: boolean
-  /** When an offline session ends (ms since the epoch); null while connected, or when it never expires. */
-  expiresAt: number | null
-  subscriptions: number
-  queued: number
-}
-
-/** A retained message, as `GET /api/retained` lists it. */
-export interface AdminRetained {
-  topic: string
-  qos: number
-  /** Payload bytes. */
-  size: number
-  /** The payload as text when it is valid UTF-8, else null. */
-  payload: string | null
-  payloadBase64: string
-}
 
 /** A bridge to a remote broker, as `GET /api/bridges` lists it. */
 export interface AdminBridge {

@@ -1,4 +1,8 @@
 import type {
+  AdminClient,
+  AdminPage,
+  AdminRetained,
+  AdminSession,
   AlertRecord,
   AlertState,
   ApiLimits,
@@ -22,6 +26,13 @@ export class ApiError extends Error {
     super(message)
     this.name = 'ApiError'
   }
+}
+
+/** Which page of a broker listing: after the `next` of the page before; `search` (clients) or `filter` (retained). */
+export interface BrokerListQuery {
+  after?: string
+  search?: string
+  filter?: string
 }
 
 export interface ReadingsQuery {
@@ -77,8 +88,7 @@ export class ApiClient {
 
   /** Newest first. */
   async alerts(filter: { state?: AlertState; device?: string } = {}): Promise<AlertRecord[]> {
-    const params = new URLSearchParams(Object.entries(filter).filter((entry): entry is [string, string] => entry[1] !== undefined))
-    return (await this.get<{ alerts: AlertRecord[] }>(`/alerts${params.size > 0 ? `?${params}` : ''}`)).alerts
+    return (await this.get<{ alerts: AlertRecord[] }>(`/alerts${queryString(filter)}`)).alerts
   }
 
   /** Raised and acknowledged alerts: those not cleared yet, newest first. */
@@ -103,6 +113,37 @@ export class ApiClient {
 
   broker(): Promise<BrokerStatus> {
     return this.get('/broker')
+  }
+
+  /** The broker's connected clients, through the service (which holds the broker's admin token). */
+  brokerClients(query: BrokerListQuery = {}): Promise<AdminPage<'clients', AdminClient>> {
+    return this.get(`/broker/clients${queryString({ ...query })}`)
+  }
+
+  /** Ends the client's connection (MQTT 5: DISCONNECT 0x98 Administrative action). */
+  disconnectClient(clientId: string): Promise<void> {
+    return this.request('DELETE', `/broker/clients/${encodeURIComponent(clientId)}`)
+  }
+
+  brokerSessions(query: BrokerListQuery = {}): Promise<AdminPage<'sessions', AdminSession>> {
+    return this.get(`/broker/sessions${queryString({ ...query })}`)
+  }
+
+  /** Ends the session, and its connection when it has one: its subscriptions and queued messages are gone. */
+  deleteSession(clientId: string): Promise<void> {
+    return this.request('DELETE', `/broker/sessions/${encodeURIComponent(clientId)}`)
+  }
+
+  retainedMessages(query: BrokerListQuery = {}): Promise<AdminPage<'messages', AdminRetained>> {
+    return this.get(`/broker/retained${queryString({ ...query })}`)
+  }
+
+  retainedMessage(topic: string): Promise<AdminRetained> {
+    return this.get(retainedPath(topic))
+  }
+
+  deleteRetained(topic: string): Promise<void> {
+    return this.request('DELETE', retainedPath(topic))
   }
 
   /** Trades the API token for an HttpOnly cookie: EventSource cannot send an Authorization header. */
@@ -146,6 +187,19 @@ export class ApiClient {
       error?.field
     )
   }
+}
+
+/** `?name=value&...` of the values given and not empty; '' when there are none. */
+function queryString(values: Readonly<Record<string, string | undefined>>): string {
+  const params = new URLSearchParams(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '')
+  )
+  return params.size > 0 ? `?${params}` : ''
+}
+
+/** Each level of the topic encoded on its own, so a `/` inside none is lost and `#`, `?` or `%` in one survive. */
+function retainedPath(topic: string): string {
+  return `/broker/retained/${topic.split('/').map(encodeURIComponent).join('/')}`
 }
 
 function readingsParams(query: ReadingsQuery): URLSearchParams {

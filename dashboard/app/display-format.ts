@@ -38,6 +38,16 @@ export function formatAgo(time: number | undefined, now: number): string {
   return `${formatDuration(seconds)} ago`
 }
 
+/**
+ * A value axis's tick label with as many decimals as its step needs (a step of 0.2 gives 20.4, of 2 gives 20), in
+ * the page's one number format (as formatTemperature writes them). Chart.js's own makes an Intl.NumberFormat for
+ * it, a cost every chart's first draw paid.
+ */
+export function formatTick(value: number, step: number): string {
+  const decimals = step > 0 && step < 1 ? Math.min(6, Math.ceil(-Math.log10(step) - 1e-9)) : 0
+  return value.toFixed(decimals)
+}
+
 export function formatRate(perSecond: number | undefined): string {
   if (perSecond === undefined || !Number.isFinite(perSecond)) return MISSING
   return `${perSecond >= 100 ? Math.round(perSecond) : perSecond.toFixed(1)}/s`

@@ -5,9 +5,11 @@ import type { Reading } from '../reading.js'
 /**
  * The data the REST API and its live feed hand out as JSON, and the dashboard reads: devices, commands,
  * alerts, the broker's figures and the live events, and (re-exported from where they are made) readings,
- * history series and device metadata. The dashboard imports its types from here only. Times are ms since the epoch.
+ * history series, device metadata and the broker admin API's records (relayed under `/api/broker/`). The
+ * dashboard imports its types from here only. Times are ms since the epoch.
  */
 
+export type { AdminClient, AdminPage, AdminRetained, AdminSession } from '../../common/admin-api-records.js'
 export type { MetaMessage } from '../../common/contract/meta.js'
 export type { Resolution, Series, SeriesPoint } from '../history/history-store.js'
 export type { Reading } from '../reading.js'

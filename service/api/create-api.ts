@@ -7,6 +7,7 @@ import { ApiAuth, type ApiAuthOptions } from './api-auth.js'
 import { apiErrorHandler, apiNotFound } from './api-errors.js'
 import type { ApiLimits } from './api-types.js'
 import { authRoutes, requireAuth } from './auth-routes.js'
+import { brokerAdminRoutes } from './broker-admin-routes.js'
 import { deviceRoutes } from './device-routes.js'
 import { jsonBody } from './json-body.js'
 import { type LiveEventsOptions, liveEvents } from './live-events.js'
@@ -14,7 +15,7 @@ import { metricsRoute } from './metrics-route.js'
 import { openRoutes } from './open-routes.js'
 import { readingRoutes } from './reading-routes.js'
 import { requestTiming } from './request-timing.js'
-import type { InstanceDesk, ServiceParts } from './service-parts.js'
+import type { BrokerAdminDesk, InstanceDesk, ServiceParts } from './service-parts.js'
 
 /** The rules the API checks input against, served so the dashboard's forms check the same ones (`GET /api/limits`). */
 const API_LIMITS: ApiLimits = { setpoint: SETPOINT_RANGE }
@@ -24,6 +25,8 @@ const EVENTS_PATH = '/events'
 export interface ApiDeps extends ServiceParts {
   auth: ApiAuthOptions
   logger: Logger
+  /** The broker's admin API, relayed under `/api/broker/`; absent, those routes are 503 'broker-admin-unavailable'. */
+  brokerAdmin?: BrokerAdminDesk
   /** Which instance this is (`GET /api/instance`); absent, that route is 404. */
   instance?: InstanceDesk
   /** The dashboard's routes (the dashboard part's dashboardRouter(), handed in from outside the service), mounted at `/`. */
@@ -71,6 +74,7 @@ export function createApi(deps: ApiDeps): Express {
   api.get('/broker', (_req, res) => {
     res.json(deps.broker.status())
   })
+  api.use(brokerAdminRoutes(deps.brokerAdmin))
   api.get(EVENTS_PATH, liveEvents(deps.live, deps.logger, deps.events))
   api.use(apiNotFound)
   api.use(apiErrorHandler(deps.logger))

@@ -110,6 +110,22 @@ export const commandsQuery = z.strictObject({
   limit: wholeNumber('limit', 1, 1000).optional()
 })
 
+/** A page of a broker admin listing, as the admin API pages them (broker/admin/paging.ts). */
+export const adminListQuery = z.strictObject({
+  limit: wholeNumber('limit', 1, 1000).optional(),
+  after: text('after', 65_536).optional()
+})
+
+export const adminClientsQuery = adminListQuery.extend({
+  /** Part of the client id, user name or address, any case. */
+  search: text('search').optional()
+})
+
+export const adminRetainedQuery = adminListQuery.extend({
+  /** A topic filter; the broker checks it. */
+  filter: text('filter', 65_536).optional()
+})
+
 export const alertsQuery = z.strictObject({
   state: oneOf('state', ['raised', 'acknowledged', 'cleared']).optional(),
   device: text('device').optional()

@@ -1,5 +1,17 @@
 import type { HistoryStore } from '../history/history-store.js'
-import type { AlertRecord, AlertState, BrokerStatus, CommandRecord, DeviceSummary, InstanceStatus, LiveEvent } from './api-types.js'
+import type {
+  AdminClient,
+  AdminPage,
+  AdminRetained,
+  AdminSession,
+  AlertRecord,
+  AlertState,
+  BrokerStatus,
+  CommandRecord,
+  DeviceSummary,
+  InstanceStatus,
+  LiveEvent
+} from './api-types.js'
 
 /**
  * The seams between the REST API and the rest of the service: the registry, the command tracker, the alert
@@ -30,6 +42,31 @@ export interface AlertDesk {
 
 export interface BrokerWatch {
   status(): BrokerStatus
+}
+
+/** Which page of a broker admin listing: at most `limit` items after the key `after` (the `next` of the page before). */
+export interface AdminListQuery {
+  limit?: number
+  after?: string
+  /** Clients: part of the client id, user name or address, any case. */
+  search?: string
+  /** Retained messages: a topic filter (`#` when absent). */
+  filter?: string
+}
+
+/**
+ * The broker's admin API as the dashboard's Broker page uses it, through the service (which holds the admin
+ * token). Throws ServiceError: the admin API's own errors with their code, 'broker-admin-unavailable' when it
+ * cannot be reached or refuses the service's token, 'broker-admin-failed' when its answer is not as documented.
+ */
+export interface BrokerAdminDesk {
+  clients(query: AdminListQuery): Promise<AdminPage<'clients', AdminClient>>
+  disconnectClient(clientId: string): Promise<void>
+  sessions(query: AdminListQuery): Promise<AdminPage<'sessions', AdminSession>>
+  deleteSession(clientId: string): Promise<void>
+  retained(query: AdminListQuery): Promise<AdminPage<'messages', AdminRetained>>
+  retainedMessage(topic: string): Promise<AdminRetained>
+  deleteRetained(topic: string): Promise<void>
 }
 
 export interface InstanceDesk {

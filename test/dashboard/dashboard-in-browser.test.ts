@@ -28,7 +28,7 @@ async function numberIn(page: Page, selector: string): Promise<number> {
 
 test('the dashboard in Chromium, against a broker, the service and simulated thermostats', async (t) => {
   await mkdir(ARTIFACTS, { recursive: true })
-  const stack = await startDashboardStack(t, { devices: 3, timeScale: TIME_SCALE })
+  const stack = await startDashboardStack(t, { devices: 3, timeScale: TIME_SCALE, brokerAdmin: true })
   const [first] = stack.deviceIds
   await stack.service.history.write(pastReadings(first, Date.now()))
   const { page, errors } = await openBrowser(t)

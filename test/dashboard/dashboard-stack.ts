@@ -4,18 +4,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { pino } from 'pino'
+import { startAdminServer } from '../../broker/admin/admin-server.js'
 import { dashboardRouter } from '../../dashboard/dashboard-router.js'
 import { Simulator } from '../../devices/simulator.js'
 import type { AlertRule } from '../../service/alerts/alert-rule.js'
 import { createApi } from '../../service/api/create-api.js'
+import { BrokerAdminClient } from '../../service/broker-admin/broker-admin-client.js'
 import { SqliteHistoryStore } from '../../service/history/sqlite.js'
 import { type RunningService, startService } from '../../service/service.js'
-import { startBroker } from '../helpers/broker.js'
+import { ADMIN_TOKEN } from '../helpers/admin-broker.js'
+import { type RunningBroker, startBroker } from '../helpers/broker.js'
 
 export interface DashboardStack {
   /** The dashboard's page: http://127.0.0.1:PORT/ */
   url: string
   service: RunningService
+  broker: RunningBroker
   simulator: Simulator
   /** The simulated thermostats' ids, sorted. */
   deviceIds: string[]
@@ -28,6 +32,8 @@ export interface DashboardStackOptions {
   /** The API token; absent: the API is open. */
   token?: string
   alertRules?: AlertRule[]
+  /** Open the broker's admin listener and relay it under /api/broker/, as `thermopost start` does (the Broker page). */
+  brokerAdmin?: boolean
 }
 
 /**
@@ -57,8 +63,23 @@ export async function startDashboardStack(t: TestContext, options: DashboardStac
   })
   stops.push(() => service.close())
   await service.ready
+  let brokerAdmin: BrokerAdminClient | undefined
+  if (options.brokerAdmin === true) {
+    const admin = await startAdminServer({
+      host: '127.0.0.1',
+      port: 0,
+      token: ADMIN_TOKEN,
+      metricsOpen: true,
+      broker: broker.broker,
+      config: {},
+      logger
+    })
+    stops.push(() => admin.close())
+    brokerAdmin = new BrokerAdminClient({ url: `http://127.0.0.1:${admin.address.port}`, token: ADMIN_TOKEN })
+  }
   const app = createApi({
     ...service,
+    ...(brokerAdmin === undefined ? {} : { brokerAdmin }),
     auth: options.token === undefined ? { open: true } : { token: options.token },
     logger,
     dashboard: dashboardRouter()
@@ -87,5 +108,5 @@ export async function startDashboardStack(t: TestContext, options: DashboardStac
   stops.push(() => simulator.stop())
   await simulator.start()
   const deviceIds = simulator.thermostats.map((thermostat) => `${thermostat.site}/${thermostat.device}`).sort()
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, service, simulator, deviceIds }
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, service, broker, simulator, deviceIds }
 }

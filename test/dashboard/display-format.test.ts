@@ -7,6 +7,7 @@ import {
   formatHeating,
   formatRate,
   formatTemperature,
+  formatTick,
   MISSING
 } from '../../dashboard/app/display-format.js'
 
@@ -46,4 +47,18 @@ test('rates, heater state and bucket widths', () => {
   assert.equal(formatBucket(60_000), '1 min')
   assert.equal(formatBucket(6 * 3_600_000), '6 h')
   assert.equal(formatBucket(2 * 86_400_000), '2 d')
+})
+
+test('a value axis labels its ticks with the decimals its step needs, and no more', () => {
+  assert.deepEqual(
+    [20, 20.2, 20.4].map((value) => formatTick(value, 0.2)),
+    ['20.0', '20.2', '20.4']
+  )
+  assert.deepEqual(
+    [18, 20, 22].map((value) => formatTick(value, 2)),
+    ['18', '20', '22']
+  )
+  assert.equal(formatTick(20.05, 0.05), '20.05')
+  assert.equal(formatTick(21, 0.5), '21.0')
+  assert.equal(formatTick(-0.1, 0.1), '-0.1')
 })

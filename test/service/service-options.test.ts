@@ -192,3 +192,38 @@ test('durations and history targets', () => {
   assert.deepEqual(parseHistoryOption('sqlite:/srv/h.db', 'data'), { kind: 'sqlite', path: '/srv/h.db' })
   assert.deepEqual(parseHistoryOption('influx://[::1]:8087/db', 'data'), { kind: 'influx', host: '::1', port: 8087, database: 'db' })
 })
+
+test("the broker's admin API for the Broker page: its URL with a token from the flag, the environment or a file, and never half", async () => {
+  const url = 'http://127.0.0.1:9090'
+  const token = 'admin-token-0123456789'
+  assert.deepEqual((await serviceSettingsFrom(['--broker-admin-url', url, '--broker-admin-token', token], {}))?.brokerAdmin, { url, token })
+  assert.deepEqual((await serviceSettingsFrom(['--broker-admin-url', url], { THERMOPOST_BROKER_ADMIN_TOKEN: token }))?.brokerAdmin, {
+    url,
+    token
+  })
+  assert.deepEqual(
+    (await serviceSettingsFrom(['--broker-admin-url', url, '--broker-admin-token-file', 'data/broker/admin-token'], {}))?.brokerAdmin,
+    {
+      url,
+      token: { file: 'data/broker/admin-token' }
+    }
+  )
+  assert.equal((await serviceSettingsFrom([], { THERMOPOST_BROKER_ADMIN_TOKEN: token }))?.brokerAdmin, undefined)
+  const refused: Array<[string[], RegExp]> = [
+    [['--broker-admin-url', url], /^--broker-admin-url needs --broker-admin-token/],
+    [['--broker-admin-token', token], /^--broker-admin-token needs --broker-admin-url/],
+    [['--broker-admin-token-file', 'f'], /^--broker-admin-token-file needs --broker-admin-url/],
+    [
+      ['--broker-admin-url', url, '--broker-admin-token', token, '--broker-admin-token-file', 'f'],
+      /^--broker-admin-token-file cannot be given with/
+    ],
+    [['--broker-admin-url', 'ftp://x', '--broker-admin-token', token], /^--broker-admin-url must be an http/],
+    [['--broker-admin-url', url, '--broker-admin-token', 'short'], /^--broker-admin-token /]
+  ]
+  for (const [args, message] of refused)
+    await assert.rejects(
+      serviceSettingsFrom(args, {}),
+      (error: Error) => error instanceof UsageError && message.test(error.message),
+      args.join(' ')
+    )
+})

@@ -2,17 +2,37 @@ import type { BrokerStatus } from '../../../service/api/api-types.js'
 import { formatAgo, formatCount, formatDuration, formatRate, MISSING } from '../display-format.js'
 import { h, showError } from '../dom.js'
 import type { View, ViewContext } from '../view.js'
+import { BrokerClientsPanel } from './broker-clients-panel.js'
+import { BrokerSessionsPanel } from './broker-sessions-panel.js'
+import { RetainedPanel } from './retained-panel.js'
 
-/** The broker's $SYS figures, as the service last heard them, kept current from the live feed. */
+/**
+ * The broker: its `$SYS` figures as the service last heard them (live rates, kept current from the live feed),
+ * then its clients, sessions and retained messages from its admin API, which the service relays. Without a
+ * configured admin API the three lists say so and the figures still show.
+ */
 export class BrokerView implements View {
   readonly title = 'Broker'
   readonly element: HTMLElement
   private readonly facts = h('dl', { class: 'facts wide' })
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' })
+  private readonly clients: BrokerClientsPanel
   private readonly stopListening: () => void
 
   constructor(context: ViewContext) {
-    this.element = h('section', { 'aria-labelledby': 'broker-title' }, h('h1', { id: 'broker-title' }, 'Broker'), this.facts, this.status)
+    this.clients = new BrokerClientsPanel(context.api)
+    const sessions = new BrokerSessionsPanel(context.api)
+    const retained = new RetainedPanel(context.api)
+    this.element = h(
+      'section',
+      { class: 'broker', 'aria-labelledby': 'broker-title' },
+      h('h1', { id: 'broker-title' }, 'Broker'),
+      this.facts,
+      this.status,
+      this.clients.element,
+      sessions.element,
+      retained.element
+    )
     this.stopListening = context.live.listen((event) => {
       if (event.type === 'broker') this.show(event.broker)
     })
@@ -20,10 +40,14 @@ export class BrokerView implements View {
       (status) => this.show(status),
       (error: unknown) => showError(this.status, error)
     )
+    void this.clients.load()
+    void sessions.load()
+    void retained.load()
   }
 
   destroy(): void {
     this.stopListening()
+    this.clients.destroy()
   }
 
   private show(broker: BrokerStatus): void {

@@ -49,28 +49,39 @@ export class DeviceView implements View {
   }
 
   /**
-   * The device first: when there is no such device the page says so once, with no charts or form to show
-   * the same error again. Then everything else at once; the setpoint form waits for the API's rule.
+   * The device first, unless this browser has seen it before: when there is no such device the page says so
+   * once, with no charts or form to show the same error again. A device seen before (on the overview, or an
+   * earlier visit) is asked for with its readings at once, a round trip sooner to the first chart. Then
+   * everything else at once; the setpoint form waits for the API's rule.
    */
   private async load(): Promise<void> {
+    const { api, memory } = this.context
+    let charts = memory.knowsDevice(this.id) ? this.loadCharts() : undefined
     let device: DeviceSummary
     try {
-      device = await this.context.api.device(this.id)
+      device = await api.device(this.id)
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) this.showNotFound()
-      else showError(this.status, error)
+      if (error instanceof ApiError && error.status === 404) {
+        memory.forgetDevice(this.id)
+        this.showNotFound()
+      } else showError(this.status, error)
       return
     }
+    memory.rememberDevices([device.id])
     this.show(device)
-    const charts = Promise.all([this.live.load(), this.history.load()])
+    charts ??= this.loadCharts()
     try {
-      const [limits, commands] = await Promise.all([this.context.api.limits(), this.context.api.commands(this.id)])
+      const [limits, commands] = await Promise.all([api.limits(), api.commands(this.id)])
       this.setpoint.enable(limits.setpoint)
       this.commands.replace(commands)
     } catch (error) {
       showError(this.status, error)
     }
     await charts
+  }
+
+  private loadCharts(): Promise<unknown> {
+    return Promise.all([this.live.load(), this.history.load()])
   }
 
   private showNotFound(): void {

@@ -98,6 +98,8 @@ export class OverviewView implements View {
     try {
       const [devices, alerts] = await Promise.all([this.context.api.devices(), this.context.api.openAlerts()])
       for (const device of devices) this.devices.set(device.id, device)
+      // A device page opened from here asks for the device and its readings at once.
+      this.context.memory.rememberDevices(devices.map((device) => device.id))
       this.renderAlerts(alerts)
       this.render()
     } catch (error) {

@@ -43,6 +43,14 @@ describe('thermopost start', () => {
       devices = ((await (await fetch(`${first.dashboard}/api/devices`, auth)).json()) as { devices: typeof devices }).devices
     }
     assert.match(first.output(), /simulator .*Home Assistant discovery on homeassistant\//, 'npm start announces the thermostats')
+    // The Broker page's data: the broker's admin API, which the service reaches with the token the broker generated.
+    const brokerClients = await fetch(`${first.dashboard}/api/broker/clients`, auth)
+    assert.equal(brokerClients.status, 200, await brokerClients.clone().text())
+    const { clients } = (await brokerClients.json()) as { clients: Array<{ clientId: string; username: string | null }> }
+    assert.ok(
+      clients.some((client) => client.username === 'service'),
+      `the service's own connection is listed: ${JSON.stringify(clients)}`
+    )
     assert.equal(await stop(first), 0)
     assert.match(first.output(), /simulator .*stopped/)
     assert.match(first.output(), /broker +INFO +closed/)
