@@ -1,5 +1,5 @@
 import type { Message } from '../message.js'
-import type { DeliverySources } from './delivery-sources.js'
+import { type DeliverySources, SEEN_KEPT_MS } from './delivery-sources.js'
 import { GroupCommit } from './group-commit.js'
 import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
 import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
@@ -68,6 +68,10 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   private replaying: RedisBatch | undefined
   /** The stream entry being delivered now (DeliverySources), and the sessions its record was written for. */
   private source: { stream: string; id: string; marked: Set<string> } | undefined
+  /** The message being delivered now (DeliverySources), and the sessions its identity was recorded for. */
+  private message: { identity: string; recordsFor: (clientId: string) => boolean; recorded: Set<string> } | undefined
+  /** When each session's recorded identities were last trimmed to SEEN_KEPT_MS. */
+  private readonly seenTrimmed = new Map<string, number>()
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
@@ -256,7 +260,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   write(command: RedisCommand, messageId = 0): void {
     if (this.state === 'closed') throw new Error('the store is closed')
     const batch = this.commits.batch
-    if (this.source !== undefined) this.markSource(batch, String(command[1]))
+    if (this.source !== undefined || this.message !== undefined) this.markSource(batch, String(command[1]))
     batch.add(command, messageId)
     this.commits.written()
   }
@@ -271,6 +275,21 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   deliveringFrom(source: { readonly stream: string; readonly id: string } | undefined): void {
     this.source = source === undefined ? undefined : { stream: source.stream, id: source.id, marked: new Set() }
+  }
+
+  deliveringMessage(identity: string | undefined, recordsFor?: (clientId: string) => boolean): void {
+    this.message = identity === undefined || recordsFor === undefined ? undefined : { identity, recordsFor, recorded: new Set() }
+  }
+
+  async deliveredMessages(clientIds: Iterable<string>): Promise<Map<string, string[]>> {
+    const ids = [...clientIds]
+    const since = Date.now() - SEEN_KEPT_MS
+    const answers = await Promise.all(ids.map((clientId) => this.redis.zrangebyscore(this.keys.seen(clientId), since, '+inf')))
+    const delivered = new Map<string, string[]>()
+    ids.forEach((clientId, i) => {
+      if (answers[i].length > 0) delivered.set(clientId, answers[i])
+    })
+    return delivered
   }
 
   async deliveredFrom(stream: string, clientIds: Iterable<string>): Promise<Map<string, string>> {
@@ -289,13 +308,30 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     for (const clientId of clientIds) this.write(['hdel', this.keys.sources(clientId), stream])
   }
 
-  /** Before a session's first write while an entry is delivered: the entry, in the same batch (one atomic step). */
+  /**
+   * Before a session's first write while an entry or a message is delivered: the entry, and the message's identity
+   * where it is recorded for the session, in the same batch (one atomic step).
+   */
   private markSource(batch: RedisBatch, key: string): void {
-    const source = this.source!
     const clientId = this.keys.sessionOf(key)
-    if (clientId === undefined || source.marked.has(clientId)) return
-    source.marked.add(clientId)
-    batch.add(['hset', this.keys.sources(clientId), source.stream, source.id])
+    if (clientId === undefined) return
+    const source = this.source
+    if (source !== undefined && !source.marked.has(clientId)) {
+      source.marked.add(clientId)
+      batch.add(['hset', this.keys.sources(clientId), source.stream, source.id])
+    }
+    const message = this.message
+    if (message === undefined || message.recorded.has(clientId) || !message.recordsFor(clientId)) return
+    message.recorded.add(clientId)
+    const now = Date.now()
+    const seen = this.keys.seen(clientId)
+    batch.add(['zadd', seen, now, message.identity])
+    // Trimmed at most once a second per session; the key goes with the last identity recorded.
+    if (now - (this.seenTrimmed.get(clientId) ?? 0) < 1000) return
+    if (this.seenTrimmed.size >= 4096) this.seenTrimmed.clear()
+    this.seenTrimmed.set(clientId, now)
+    batch.add(['zremrangebyscore', seen, '-inf', now - SEEN_KEPT_MS])
+    batch.add(['pexpire', seen, SEEN_KEPT_MS])
   }
 
   notePushRemote(queue: RedisQueue): void {
