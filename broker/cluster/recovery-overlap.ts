@@ -90,6 +90,7 @@ export class RecoveryOverlap {
   drained(identity: string, clients: ReadonlySet<string>): ReadonlySet<string> {
     const seen = this.note(identity)
     if (seen === undefined) return clients
+    this.keepOpen(clients)
     const needing = new Set<string>()
     for (const clientId of clients) {
       const arrived = this.arrivedAt.get(clientId)
@@ -99,6 +100,19 @@ export class RecoveryOverlap {
     seen.drainedTo ??= new Set()
     for (const clientId of needing) seen.drainedTo.add(clientId)
     return needing
+  }
+
+  /**
+   * A copy came from a stream or a relay: its twin can still come, as late as this one did (a node whose stream
+   * reader is held back by a slow subscriber reads both late), so the window and the sessions' arrivals count from now.
+   */
+  private keepOpen(clients: ReadonlySet<string>): void {
+    const now = Date.now()
+    this.until = Math.max(this.until, now + OVERLAP_WINDOW_MS)
+    for (const clientId of clients) {
+      const arrived = this.arrivedAt.get(clientId)
+      if (arrived !== undefined) arrived.at = now
+    }
   }
 
   private open(): void {

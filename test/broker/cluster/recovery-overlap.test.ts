@@ -30,3 +30,19 @@ test('what a session had before it came (recorded with it) reaches it by no path
   assert.deepEqual([...overlap.drained('p#1', new Set(['moved', 'other']))], ['other'])
   assert.deepEqual([...(overlap.routedLive('q#9') ?? [])], ['moved'])
 })
+
+test('copies that keep coming keep the window open: a node reading its stream late still gives the session one', (t) => {
+  t.mock.timers.enable({ apis: ['Date'] })
+  const overlap = new RecoveryOverlap()
+  overlap.arrived('moved')
+  t.mock.timers.tick(15_000)
+  assert.deepEqual([...overlap.drained('p#1', new Set(['moved']))], ['moved'])
+  // 30 s after the session came, its live twin is read: the session had it.
+  t.mock.timers.tick(15_000)
+  assert.equal(overlap.recording('moved'), true)
+  assert.deepEqual([...(overlap.routedLive('p#1') ?? [])], ['moved'])
+  // Nothing came for a whole window: everything is forgotten.
+  t.mock.timers.tick(25_000)
+  assert.equal(overlap.isOpen(), false)
+  assert.equal(overlap.recording('moved'), false)
+})
