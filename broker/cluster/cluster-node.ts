@@ -74,6 +74,8 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   private connectionErrors = 0
   /** Sessions adopted from dead members: for metrics. */
   private sessionsAdopted = 0
+  /** Where sessions record where their deliveries came from (the store), once it exists. */
+  private sources: DeliverySources | undefined
   private started = false
   private claiming: Promise<void> | undefined
 
@@ -106,6 +108,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
       deliverForwarded: (...args: Parameters<ClusterRouter['deliverForwarded']>) => this.router!.deliverForwarded(...args),
       durable: () => this.router!.durable(),
       held: () => this.router!.held(),
+      had: (delivered: ReadonlyMap<string, readonly string[]>) => this.router!.had(delivered),
       adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
     }
     this.stream = new NodeStream(this.member, connections, keys, sink, logger, () => this.commandsConnection.failsOverToReplicas())
@@ -142,6 +145,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   ): ClusterRouter {
     const { member, directory, membership, stream, relay } = this
     this.router = new ClusterRouter(member, local, directory, membership, stream, retained, store, relay, backPressure)
+    if (this.sources !== undefined) this.router.recordSources(this.sources)
     return this.router
   }
 
@@ -151,7 +155,9 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
    * held as this member, so it comes after the node).
    */
   recordDeliverySources(sources: DeliverySources): void {
+    this.sources = sources
     this.stream.recordSources(sources)
+    this.router?.recordSources(sources)
   }
 
   handingOver(clientId: string, filters: readonly string[], toMember: string): void {
@@ -162,8 +168,19 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.router?.expecting(clientId)
   }
 
+  /** What was relayed for the session meanwhile is held until the messages it had before it came are read. */
   arrived(clientId: string): void {
-    this.router?.arrived(clientId)
+    const router = this.router
+    if (router === undefined) return
+    router.arrived(clientId)
+    const reading = this.sources?.deliveredMessages([clientId]) ?? Promise.resolve(new Map<string, string[]>())
+    reading.then(
+      (delivered) => router.resume(clientId, delivered.get(clientId) ?? []),
+      (error: unknown) => {
+        this.logger.warn({ clientId, err: error }, 'cluster: could not read which messages a session had; giving it what was relayed')
+        router.resume(clientId, [])
+      }
+    )
   }
 
   adopted(clientId: string): void {

@@ -3,17 +3,23 @@ import type { RetainedMessages } from '../retained/retained.js'
 import type { MessageRouter, RouteScope } from '../router/message-router.js'
 import type { Router } from '../router/router.js'
 import type { PublishBackPressure } from '../session/publish-back-pressure.js'
+import type { DeliverySources } from '../store/delivery-sources.js'
 import type { Store } from '../store/store.js'
 import { entryOf } from './entry-of.js'
 import type { FilterDirectory } from './filter-directory.js'
-import { encodeBody, encodeRecordHead, type ForwardedMessage } from './forwarded-codec.js'
+import { encodeBody, encodeRecordHead, type ForwardedMessage, messageIdentity } from './forwarded-codec.js'
 import type { NodeMembership } from './node-membership.js'
 import type { ForwardedSink, NodeStream } from './node-stream.js'
 import { RecoveryOverlap } from './recovery-overlap.js'
 import type { SessionRelay } from './session-relay.js'
 
 const NO_GROUPS: ReadonlySet<string> = new Set()
-const NO_NODES: readonly string[] = []
+
+/** A relayed message held for a session on its way here, with the member it was published on. */
+interface Held {
+  readonly message: Message
+  readonly publisher: string
+}
 
 /**
  * Routing across the cluster: a message is delivered here by the local Router and appended to the stream of every
@@ -26,9 +32,12 @@ const NO_NODES: readonly string[] = []
  *   the group (in turn, skipping dead ones), and only that node's Router delivers it to the group, picking the member.
  *   Every routed message says which groups its receiver serves (RouteScope), so no other node serves them.
  * - A session moving between nodes (session-relay.ts): the node letting it go relays what matches its filters to
- *   the new holder, scoped to its client id, and every forwarded message carries its plain targets so the relay can
- *   skip a message the new holder already got. The new holder keeps relayed messages for a session it is still
- *   taking on (`expecting`) until the session is here (`arrived`): delivered earlier, they would find no session.
+ *   the new holder, scoped to its client id. The new holder keeps relayed messages for a session it is still taking
+ *   on (`expecting`) until the session is here and what it had is known (`arrived`, `had`): delivered earlier, they
+ *   would find no session. From then on, for a while, it gives each message to the session once, whether it came
+ *   relayed or routed here live (RecoveryOverlap, by message identity, as for a dead node's adopted sessions), and
+ *   records the identities it delivers to the session with it (store/delivery-sources.ts), so the node that holds or
+ *   drains it next does not give it a copy again.
  */
 export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** Entries appended to other members' streams (out), and messages read from a stream for this node (in): for metrics. */
@@ -36,8 +45,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** Round-robin position per shared group. */
   private readonly turns = new Map<string, number>()
   /** Relayed messages held per client id while this node takes its session on. */
-  private readonly awaited = new Map<string, Message[]>()
+  private readonly awaited = new Map<string, Held[]>()
   private readonly overlap = new RecoveryOverlap()
+  private sources: Pick<DeliverySources, 'deliveringMessage'> | undefined
+  /** Which sessions the identities of their deliveries are recorded for: those that came here lately. */
+  private readonly recordsFor = (clientId: string): boolean => this.overlap.recording(clientId)
 
   constructor(
     /** This node's member (cluster-keys.ts): filters, streams and targets are members' throughout. */
@@ -73,8 +85,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         entryOf(theirs, node, () => []).push(group.key)
       }
     }
-    this.local.route(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS })
-    this.overlap.routedLive(message)
+    const identity = this.overlap.isOpen() ? messageIdentity(self, message) : undefined
+    this.delivering(identity, () =>
+      this.local.route(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS })
+    )
+    if (identity !== undefined) this.overlap.routedLive(identity)
 
     let body: Buffer | undefined
     const encoded = (): Buffer => {
@@ -84,12 +99,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     const targets = plan.plainNodes
     const forward = (node: string, plain: boolean, groups: readonly string[]): void => {
       const bytes = encoded()
-      const others = targets.length <= 1 ? NO_NODES : targets.filter((target) => target !== node)
-      this.append(node, encodeRecordHead({ plain, groups, targets: others }, bytes.length), bytes)
+      this.append(node, encodeRecordHead({ plain, groups, publisher: self }, self, bytes.length), bytes)
     }
     for (const node of targets) if (node !== self) forward(node, true, theirs?.get(node) ?? [])
     if (theirs !== undefined) for (const [node, keys] of theirs) if (!targets.includes(node)) forward(node, false, keys)
-    this.relayOn(message, targets, 'all', encoded)
+    this.relayOn(message, self, 'all', encoded)
     if (!message.retain) return
     for (const node of this.directory.nodes) {
       if (node !== self && !targets.includes(node) && theirs?.has(node) !== true) forward(node, false, [])
@@ -102,16 +116,35 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     if (!this.awaited.has(clientId)) this.awaited.set(clientId, [])
   }
 
-  /** A dead node's session was adopted here: what its stream still holds must not repeat what it gets live now. */
-  adopted(clientId: string): void {
-    this.overlap.adopted(clientId)
+  /** Where the sessions' writes record the messages they deliver (store/delivery-sources.ts). */
+  recordSources(sources: Pick<DeliverySources, 'deliveringMessage'>): void {
+    this.sources = sources
   }
 
-  /** The session is here (or its takeover ended without it): what was relayed for it meanwhile goes to it now. */
+  /** A dead node's session was adopted here: what its stream still holds must not repeat what it gets live now. */
+  adopted(clientId: string): void {
+    this.overlap.arrived(clientId)
+  }
+
+  /**
+   * The session is here (or its takeover ended without it): from now on what comes relayed and what comes live are
+   * given to it once. What was relayed for it meanwhile stays held until `had`.
+   */
   arrived(clientId: string): void {
+    this.overlap.arrived(clientId)
+  }
+
+  /** What sessions had before they came here (recorded with them): no copy of those goes to them. */
+  had(delivered: ReadonlyMap<string, readonly string[]>): void {
+    for (const [clientId, identities] of delivered) this.overlap.had(clientId, identities)
+  }
+
+  /** The session that `arrived` had `identities`: what was relayed for it meanwhile goes to it now, but those. */
+  resume(clientId: string, identities: readonly string[]): void {
+    if (identities.length > 0) this.overlap.had(clientId, identities)
     const held = this.awaited.get(clientId)
     this.awaited.delete(clientId)
-    for (const message of held ?? []) this.deliverTo(clientId, message)
+    for (const { message, publisher } of held ?? []) this.deliverTo(clientId, message, publisher)
   }
 
   flush(): Promise<void> {
@@ -121,26 +154,23 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void {
     this.relayed.in += records.length
     this.backPressure.begin()
-    for (const { message, plain, groups, targets, client } of records) {
+    for (const { message, plain, groups, client, publisher } of records) {
       if (client !== undefined) {
-        // A relayed copy goes through the same bookkeeping: it can meet its live twin after a recovery.
-        const fresh =
-          onlyClients === undefined
-            ? this.overlap.routedLive(message)?.has(client) !== true
-            : onlyClients.has(client) && this.overlap.drained(message, new Set([client])).size > 0
-        if (fresh) this.deliverTo(client, message)
+        if (onlyClients === undefined || onlyClients.has(client)) this.deliverTo(client, message, publisher)
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
-      const except = onlyClients === undefined && plain ? this.overlap.routedLive(message) : undefined
-      const sessions = onlyClients === undefined ? 'all' : this.overlap.drained(message, onlyClients)
+      const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
+      const except = onlyClients === undefined && plain && identity !== undefined ? this.overlap.routedLive(identity) : undefined
+      const sessions =
+        onlyClients === undefined ? 'all' : identity === undefined ? onlyClients : this.overlap.drained(identity, onlyClients)
       const scope: RouteScope = {
         sessions: plain ? sessions : 'none',
         groups: groups.length === 0 ? NO_GROUPS : new Set(groups),
         ...(except === undefined ? {} : { except })
       }
-      this.local.route(message, scope)
-      if (plain) this.relayOn(message, targets, sessions, () => encodeBody(message))
+      this.delivering(identity, () => this.local.route(message, scope))
+      if (plain) this.relayOn(message, publisher, sessions, () => encodeBody(message))
     }
   }
 
@@ -154,26 +184,47 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     await Promise.all([this.store.flush(), this.stream.flush()])
   }
 
-  /** A message relayed for one client id: held while its session is on its way here, else to that session. */
-  private deliverTo(clientId: string, message: Message): void {
+  /**
+   * A message relayed for one client id: held while its session is on its way here, else to that session unless it
+   * already had it (live, after it arrived, or relayed before): its live twin can reach it too.
+   */
+  private deliverTo(clientId: string, message: Message, publisher: string): void {
     const held = this.awaited.get(clientId)
     if (held !== undefined) {
-      held.push(message)
+      held.push({ message, publisher })
       return
     }
-    const only = new Set([clientId])
-    this.local.route(message, { sessions: only, groups: NO_GROUPS })
-    this.relayOn(message, [], only, () => encodeBody(message))
+    const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
+    const only = identity === undefined ? new Set([clientId]) : this.overlap.drained(identity, new Set([clientId]))
+    if (only.size === 0) return
+    this.delivering(identity, () => this.local.route(message, { sessions: only, groups: NO_GROUPS }))
+    this.relayOn(message, publisher, only, () => encodeBody(message))
   }
 
-  /** Relays the message to the new holders of sessions that left this node lately (session-relay.ts). */
-  /** `encoded` gives the message's encoded body: the one already made for forwarding it, when there is one. */
-  private relayOn(message: Message, targets: readonly string[], clients: 'all' | ReadonlySet<string>, encoded: () => Buffer): void {
-    const relays = this.relay.relaysFor(message.topic, targets, clients)
+  /** Runs `deliver` with the session writes it makes recording message `identity` (for sessions new here). */
+  private delivering(identity: string | undefined, deliver: () => void): void {
+    if (identity === undefined || this.sources === undefined) {
+      deliver()
+      return
+    }
+    this.sources.deliveringMessage(identity, this.recordsFor)
+    try {
+      deliver()
+    } finally {
+      this.sources.deliveringMessage(undefined)
+    }
+  }
+
+  /**
+   * Relays the message, published on member `publisher`, to the new holders of sessions that left this node lately
+   * (session-relay.ts). `encoded` gives its encoded body: the one already made for forwarding it, when there is one.
+   */
+  private relayOn(message: Message, publisher: string, clients: 'all' | ReadonlySet<string>, encoded: () => Buffer): void {
+    const relays = this.relay.relaysFor(message.topic, clients)
     if (relays.length === 0) return
     const body = encoded()
     for (const [client, node] of relays) {
-      this.append(node, encodeRecordHead({ plain: true, groups: [], targets: NO_NODES, client }, body.length), body)
+      this.append(node, encodeRecordHead({ plain: true, groups: [], client, publisher }, this.member, body.length), body)
     }
   }
 

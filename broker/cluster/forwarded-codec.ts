@@ -7,18 +7,24 @@ import { decodeProperties, encodeProperties } from '../store/properties-json.js'
  * forwarded message crosses Redis twice (in and out) and sits in its memory and AOF until acknowledged: lengths are
  * varints, numbers fixed-width doubles, and the payload is raw bytes (no base64 as in the store's JSON).
  *
- *   entry   = u8 ENTRY_FORMAT, varint count, count × record
- *   record  = u8 (1 = plain subscribers take it | 2 = for one client), varint groups, groups × string,
- *             varint targets, targets × string, [string client], varint bodyLength, body
+ *   entry   = u8 ENTRY_FORMAT, string sender, varint count, count × record
+ *   record  = u8 (1 = plain subscribers take it | 2 = for one client | 4 = published on another member),
+ *             varint groups, groups × string, [string client], [string publisher], varint bodyLength, body
  *   body    = u8 (qos | retain << 2 | hasProperties << 3), f64 id, f64 expiresAt, f64 receivedAt,
  *             string topic, string origin, [string properties JSON], varint payloadLength, payload
  *   string  = varint byteLength, UTF-8
  *
  * The body is encoded once per message and shared by every node it goes to; only the record head differs.
+ *
+ * A message's identity (`messageIdentity`) is the member it was published on and its id there: the same in every
+ * copy of it, whichever way a copy went (straight from the publishing member, or relayed by the old holder of a
+ * session that moved), so a receiving node can give each message to a session once (recovery-overlap.ts). It costs
+ * the sender's member once per entry (up to 256 records); a record names its publisher only when that is another
+ * member than the sender (a relayed copy), so a message sent from where it was published carries no extra byte.
  * Bump ENTRY_FORMAT when the layout changes: a node refuses (and leaves pending) entries of a format it does not know,
  * so mixed versions during a rolling upgrade keep their messages for a node that can read them.
  */
-export const ENTRY_FORMAT = 2
+export const ENTRY_FORMAT = 3
 
 /** A message as one node hands it to another: what to deliver there. */
 export interface ForwardedMessage {
@@ -27,13 +33,15 @@ export interface ForwardedMessage {
   readonly plain: boolean
   /** The shared groups (`{group}/{filter}`) the receiving node serves for this message. */
   readonly groups: readonly string[]
-  /**
-   * The other nodes whose plain subscriptions the message was sent to, besides the receiving one (session-relay.ts
-   * skips a node already among them). Usually none: kept out of the common case's bytes.
-   */
-  readonly targets: readonly string[]
   /** Only this client id's session takes it: a message relayed to the node that took the session over. */
   readonly client?: string
+  /** The member the message was published on; with `message.id`, its identity (`messageIdentity`). */
+  readonly publisher: string
+}
+
+/** What identifies one message across the cluster, in every copy of it: its publishing member and its id there. */
+export function messageIdentity(publisher: string, message: Pick<Message, 'id'>): string {
+  return `${publisher}#${message.id}`
 }
 
 export function encodeBody(message: Message): Buffer {
@@ -50,34 +58,37 @@ export function encodeBody(message: Message): Buffer {
   return writer.done()
 }
 
-/** The head of one record; the record is this followed by the message's body (`encodeBody`). */
-export function encodeRecordHead(record: Omit<ForwardedMessage, 'message'>, bodyLength: number): Buffer {
-  const { plain, groups, targets, client } = record
-  const writer = new ByteWriter(24 + (groups.length + targets.length) * 16 + (client?.length ?? 0) * 3)
-  writer.byte((plain ? 1 : 0) | (client !== undefined ? 2 : 0))
+/**
+ * The head of one record sent by member `sender`; the record is this followed by the message's body (`encodeBody`).
+ */
+export function encodeRecordHead(record: Omit<ForwardedMessage, 'message'>, sender: string, bodyLength: number): Buffer {
+  const { plain, groups, client, publisher } = record
+  const other = publisher !== sender
+  const writer = new ByteWriter(24 + groups.length * 16 + ((client?.length ?? 0) + (other ? publisher.length : 0)) * 3)
+  writer.byte((plain ? 1 : 0) | (client !== undefined ? 2 : 0) | (other ? 4 : 0))
   writer.varint(groups.length)
   for (const group of groups) writer.string(group)
-  writer.varint(targets.length)
-  for (const node of targets) writer.string(node)
   if (client !== undefined) writer.string(client)
+  if (other) writer.string(publisher)
   writer.varint(bodyLength)
   return writer.done()
 }
 
-/** The entry's first bytes: format and record count. */
-export function encodeEntryHead(count: number): Buffer {
-  const writer = new ByteWriter(6)
+/** The entry's first bytes: format, the member sending it, and record count. */
+export function encodeEntryHead(sender: string, count: number): Buffer {
+  const writer = new ByteWriter(8 + sender.length * 3)
   writer.byte(ENTRY_FORMAT)
+  writer.string(sender)
   writer.varint(count)
   return writer.done()
 }
 
 /** One whole entry, for tests and small senders; the node stream assembles entries from the parts above. */
-export function encodeEntry(records: readonly ForwardedMessage[]): Buffer {
-  const parts = [encodeEntryHead(records.length)]
+export function encodeEntry(sender: string, records: readonly ForwardedMessage[]): Buffer {
+  const parts = [encodeEntryHead(sender, records.length)]
   for (const record of records) {
     const body = encodeBody(record.message)
-    parts.push(encodeRecordHead(record, body.length), body)
+    parts.push(encodeRecordHead(record, sender, body.length), body)
   }
   return Buffer.concat(parts)
 }
@@ -87,6 +98,7 @@ export function decodeEntry(bytes: Buffer): ForwardedMessage[] {
   const reader = new ByteReader(bytes)
   const format = reader.byte()
   if (format !== ENTRY_FORMAT) throw new Error(`stream entry format ${format}; this node reads ${ENTRY_FORMAT}`)
+  const sender = reader.string()
   const count = reader.varint()
   const records: ForwardedMessage[] = []
   for (let i = 0; i < count; i++) {
@@ -94,11 +106,10 @@ export function decodeEntry(bytes: Buffer): ForwardedMessage[] {
     const plain = (flags & 1) === 1
     const groups: string[] = []
     for (let g = reader.varint(); g > 0; g--) groups.push(reader.string())
-    const targets: string[] = []
-    for (let t = reader.varint(); t > 0; t--) targets.push(reader.string())
     const client = (flags & 2) === 2 ? reader.string() : undefined
+    const publisher = (flags & 4) === 4 ? reader.string() : sender
     const end = reader.varint() + reader.offset
-    records.push({ message: readBody(reader), plain, groups, targets, ...(client === undefined ? {} : { client }) })
+    records.push({ message: readBody(reader), plain, groups, publisher, ...(client === undefined ? {} : { client }) })
     if (reader.offset !== end) throw new Error('stream entry record length does not match its body')
   }
   if (reader.offset !== bytes.length) throw new Error('stream entry has bytes past its last record')

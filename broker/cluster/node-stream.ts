@@ -1,8 +1,9 @@
 import type { Logger } from 'pino'
-import { type DeliverySources, streamIdAfter } from '../store/delivery-sources.js'
+import type { DeliverySources } from '../store/delivery-sources.js'
 import { REPLICA_WAIT_MS } from '../store/redis-commit.js'
 import type { RedisClient } from '../store/redis-connection.js'
 import { type ClusterKeys, STREAM_GROUP } from './cluster-keys.js'
+import { DrainedSessions } from './drained-sessions.js'
 import { entryOf } from './entry-of.js'
 import { decodeEntry, encodeEntryHead, type ForwardedMessage } from './forwarded-codec.js'
 
@@ -18,35 +19,14 @@ export interface ForwardedSink {
    * down: a connected subscriber's queue would fill to its limit and drop the rest.
    */
   held(): Promise<void> | undefined
+  /** Before a drain: the messages each session it delivers to had already (`DeliverySources.deliveredMessages`). */
+  had(delivered: ReadonlyMap<string, readonly string[]>): void
 }
 
 /** The sessions this member adopted from each dead member it recovered: where entries redirected from its stream go. */
 export interface AdoptedSessions {
   /** Undefined: this member recovered no such member. */
   adoptedFrom(deadMember: string): ReadonlySet<string> | undefined
-}
-
-/**
- * The sessions a drain delivers to, each from the first entry it does not have yet: a session's writes record the
- * entry they delivered (DeliverySources), so what the dead member delivered and made durable before it died, but had
- * not yet acknowledged in its stream, is not delivered twice.
- */
-class DrainedSessions {
-  constructor(
-    private readonly clientIds: ReadonlySet<string>,
-    private readonly had: ReadonlyMap<string, string>
-  ) {}
-
-  /** The sessions that still need entry `id`. */
-  without(id: string): ReadonlySet<string> {
-    if (this.had.size === 0) return this.clientIds
-    const need = new Set<string>()
-    for (const clientId of this.clientIds) {
-      const last = this.had.get(clientId)
-      if (last === undefined || streamIdAfter(id, last)) need.add(clientId)
-    }
-    return need
-  }
 }
 
 /** One entry on its way to a member's stream; `from`: the dead member it was meant for, when redirected. */
@@ -205,7 +185,9 @@ export class NodeStream {
   async drain(deadMember: string, clientIds: ReadonlySet<string>): Promise<void> {
     const commands = this.connections.commands
     const key = this.keys.stream(deadMember)
-    const drained = new DrainedSessions(clientIds, (await this.sources?.deliveredFrom(key, clientIds)) ?? new Map())
+    const [had, hadMessages] = await Promise.all([this.sources?.deliveredFrom(key, clientIds), this.sources?.deliveredMessages(clientIds)])
+    const drained = new DrainedSessions(clientIds, had ?? new Map())
+    if (hadMessages !== undefined) this.sink.had(hadMessages)
     for (;;) {
       const entries = (await commands.xrangeBuffer(key, '-', '+', 'COUNT', READ_COUNT)) as StreamEntry[]
       if (entries.length > 0) {
@@ -237,7 +219,8 @@ export class NodeStream {
     this.inFlight.push(batch)
     const appends: Append[] = []
     for (const [member, entries] of batch.entries) {
-      for (const entry of entries) appends.push({ member, data: Buffer.concat([encodeEntryHead(entry.count), ...entry.parts]) })
+      for (const entry of entries)
+        appends.push({ member, data: Buffer.concat([encodeEntryHead(this.member, entry.count), ...entry.parts]) })
     }
     this.appendAll(appends).then(
       () => this.onSent(batch, undefined),

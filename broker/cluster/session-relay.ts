@@ -17,22 +17,22 @@ const NO_RELAYS: ReadonlyArray<readonly [string, string]> = []
  * Moving a live session to another node without losing what is published meanwhile (issue 16). When this node lets
  * a session go (the node taking it over asked), the other nodes' filter directories still point here for a while:
  * the new holder announces the session's filters only once it has restored it, and the note reaches each node on
- * its own time (or at the next full read). A message routed here in that window finds no session, and the new
- * holder is not among its targets. So for RELAY_GRACE_MS this node keeps the session's filters registered and
- * relays every message matching them to the new holder, for that client id only, unless the new holder's plain
- * subscriptions already had it (its node is among the message's targets: the publishing node knew the new filters).
+ * its own time (or at the next full read). A message routed here in that window finds no session. So for
+ * RELAY_GRACE_MS this node keeps the session's filters registered and relays every message matching them to the new
+ * holder, for that client id only.
  *
  * Why this and not "announce first, then release": the announcement reaches the publishing nodes asynchronously,
- * so some would still route to the old holder after it let go; only the old holder sees every such message, and it
- * can tell from the targets whether the new holder got it too.
+ * so some would still route to the old holder after it let go; only the old holder sees every such message.
+ *
+ * Every matching message is relayed, even one the new holder got routed live: whether the filters that drew it there
+ * were the session's own (restored, it had it), another session's there, or ones kept from relaying this same session
+ * (going back and forth), only the new holder can tell. Each copy carries the message's identity, and the new holder
+ * gives each message to the session once, relayed or live, and records what it gave with the session, so neither a
+ * later holder nor a drain after a crash gives it again (cluster-router.ts, recovery-overlap.ts,
+ * store/delivery-sources.ts).
  *
  * Filters: this listener stands between the Router and the directory, so a filter the Router no longer holds stays
  * registered while a handover still relays it, and goes once neither does.
- * Known gap: skipping a message whose targets include the new holder is right when the filters there are the
- * session's own (announced once it is restored). They can also be another session's there, or filters the new holder
- * still keeps from relaying this same session (one going back and forth within the grace period): a message routed
- * there before the session is restored then misses it. Telling those apart needs message identities kept with the
- * session (test/broker/cluster/live-takeover.test.ts spaces its takeovers past the grace period for this reason).
  */
 export class SessionRelay implements FilterListener {
   private readonly handovers = new Map<string, Handover>()
@@ -95,13 +95,13 @@ export class SessionRelay implements FilterListener {
 
   /**
    * Where to relay a message on `topic` that reached this node's plain subscriptions of `clients` (all, or those
-   * given), and whose plain targets were `targets`: each handed-over client with a matching filter and its new node.
+   * given): each handed-over client with a matching filter and its new node.
    */
-  relaysFor(topic: string, targets: readonly string[], clients: 'all' | ReadonlySet<string>): ReadonlyArray<readonly [string, string]> {
+  relaysFor(topic: string, clients: 'all' | ReadonlySet<string>): ReadonlyArray<readonly [string, string]> {
     if (this.handovers.size === 0) return NO_RELAYS // every routed message asks: no array made for it
     const relays: Array<[string, string]> = []
     for (const [clientId, { toNode, filters }] of this.handovers) {
-      if (targets.includes(toNode) || (clients !== 'all' && !clients.has(clientId))) continue
+      if (clients !== 'all' && !clients.has(clientId)) continue
       if (filters.some((filter) => topicMatchesFilter(topic, filter))) relays.push([clientId, toNode])
     }
     return relays

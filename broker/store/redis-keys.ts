@@ -81,6 +81,11 @@ export class RedisKeys {
     return this.ofSession(clientId, 'sources')
   }
 
+  /** Identities of messages the session had lately, scored by when (cluster: delivery-sources.ts). */
+  seen(clientId: string): string {
+    return this.ofSession(clientId, 'seen')
+  }
+
   /** The client id whose hash tag `key` carries, or undefined for a broker-wide key. */
   sessionOf(key: string): string | undefined {
     const start = `${this.prefix}tp:{`
@@ -93,8 +98,8 @@ export class RedisKeys {
 
   /** Every key a session owns, for deleting it (not its lease: the epoch must outlive the session). */
   allOfSession(clientId: string): string[] {
-    return ['session', 'subscriptions', 'inflight', 'inflight-order', 'incoming', 'queue', 'queue-bytes', 'will', 'sources'].map((part) =>
-      this.ofSession(clientId, part)
+    return ['session', 'subscriptions', 'inflight', 'inflight-order', 'incoming', 'queue', 'queue-bytes', 'will', 'sources', 'seen'].map(
+      (part) => this.ofSession(clientId, part)
     )
   }
 

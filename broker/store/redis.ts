@@ -5,6 +5,7 @@ import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.j
 import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
 import { type BatchAnswers, type CommandFence, commitBatch } from './redis-commit.js'
 import { connectRedis, type RedisClient, type RedisConnection } from './redis-connection.js'
+import { RedisDeliveryMarks } from './redis-delivery-marks.js'
 import { durabilityWarning } from './redis-durability.js'
 import { fenceCommands, type SessionFence } from './redis-fence.js'
 import { checkStoreFormat } from './redis-format.js'
@@ -75,9 +76,8 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   private readonly outage = new RedisOutage()
   /** The batch of writes kept through an outage, while Redis answers it. */
   private replaying: RedisBatch | undefined
-  /** The stream entry being delivered now (DeliverySources), and the sessions its record was written for. */
-  private source: { stream: string; id: string; marked: Set<string> } | undefined
   private commitObserver: CommitObserver | undefined
+  private readonly marks: RedisDeliveryMarks
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
@@ -93,6 +93,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     // A write while Redis is away fails its batch at once (no PUBACK) rather than waiting in a client-side queue.
     this.connection = connectRedis(options.url, { connectTimeoutMs: CONNECT_TIMEOUT_MS, reconnect: () => this.state === 'open' })
     this.redis = this.connection.client
+    this.marks = new RedisDeliveryMarks(this.keys, this.redis)
     this.redis.on('error', (error: Error) => this.onConnectionError(error))
     this.redis.on('ready', () => {
       this.connectionTrouble = undefined
@@ -266,7 +267,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   write(command: RedisCommand, messageId = 0): void {
     if (this.state === 'closed') throw new Error('the store is closed')
     const batch = this.commits.batch
-    if (this.source !== undefined) this.markSource(batch, String(command[1]))
+    if (this.marks.active) this.marks.mark(batch, String(command[1]))
     batch.add(command, messageId)
     this.commits.written()
   }
@@ -277,35 +278,26 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     this.commits.written()
   }
 
-  // DeliverySources
+  // DeliverySources: what a session's writes record of the deliveries they come from (RedisDeliveryMarks)
 
   deliveringFrom(source: { readonly stream: string; readonly id: string } | undefined): void {
-    this.source = source === undefined ? undefined : { stream: source.stream, id: source.id, marked: new Set() }
+    this.marks.deliveringFrom(source)
   }
 
-  async deliveredFrom(stream: string, clientIds: Iterable<string>): Promise<Map<string, string>> {
-    // One command per session, not a pipeline: on a Redis Cluster the sessions' keys live on different shards.
-    const ids = [...clientIds]
-    const answers = await Promise.all(ids.map((clientId) => this.redis.hget(this.keys.sources(clientId), stream)))
-    const delivered = new Map<string, string>()
-    ids.forEach((clientId, i) => {
-      const id = answers[i]
-      if (id !== null && id !== undefined) delivered.set(clientId, id)
-    })
-    return delivered
+  deliveringMessage(identity: string | undefined, recordsFor?: (clientId: string) => boolean): void {
+    this.marks.deliveringMessage(identity, recordsFor)
+  }
+
+  deliveredMessages(clientIds: Iterable<string>): Promise<Map<string, string[]>> {
+    return this.marks.deliveredMessages(clientIds)
+  }
+
+  deliveredFrom(stream: string, clientIds: Iterable<string>): Promise<Map<string, string>> {
+    return this.marks.deliveredFrom(stream, clientIds)
   }
 
   forgetSource(stream: string, clientIds: Iterable<string>): void {
     for (const clientId of clientIds) this.write(['hdel', this.keys.sources(clientId), stream])
-  }
-
-  /** Before a session's first write while an entry is delivered: the entry, in the same batch (one atomic step). */
-  private markSource(batch: RedisBatch, key: string): void {
-    const source = this.source!
-    const clientId = this.keys.sessionOf(key)
-    if (clientId === undefined || source.marked.has(clientId)) return
-    source.marked.add(clientId)
-    batch.add(['hset', this.keys.sources(clientId), source.stream, source.id])
   }
 
   notePushRemote(queue: RedisQueue): void {

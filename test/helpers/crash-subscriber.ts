@@ -36,6 +36,22 @@ export class CrashSubscriber {
     return this.inboxes.flatMap((inbox) => inbox.all)
   }
 
+  /**
+   * Hands out, at each call, the messages the application got since the call before (over every connection): a
+   * poller that keeps its own tally reads only what is new, instead of every message so far at each look.
+   */
+  newMessages(): () => Received[] {
+    const read: number[] = []
+    return () => {
+      const fresh: Received[] = []
+      this.inboxes.forEach((inbox, index) => {
+        for (let i = read[index] ?? 0; i < inbox.all.length; i++) fresh.push(inbox.all[i]!)
+        read[index] = inbox.all.length
+      })
+      return fresh
+    }
+  }
+
   /** Every delivery with the number of the connection (0, 1, ...) it came on, for failure reports. */
   deliveries(): Array<{ connection: number; message: Received }> {
     return this.inboxes.flatMap((inbox, connection) => inbox.all.map((message) => ({ connection, message })))

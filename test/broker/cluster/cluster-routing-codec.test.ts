@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodeEntry, ENTRY_FORMAT, encodeEntry, type ForwardedMessage } from '../../../broker/cluster/forwarded-codec.js'
+import { decodeEntry, ENTRY_FORMAT, encodeEntry, type ForwardedMessage, messageIdentity } from '../../../broker/cluster/forwarded-codec.js'
 import type { Message } from '../../../broker/message.js'
 
 // The binary form of a stream entry (several forwarded messages): what goes in comes out, and damaged bytes are refused.
+
+const SENDER = 'node-1@mabc-1234abcd'
 
 function message(overrides: Partial<Message>): Message {
   return {
@@ -23,7 +25,7 @@ function message(overrides: Partial<Message>): Message {
 
 test('messages with every field, properties, groups and a large payload survive the round trip', () => {
   const records: ForwardedMessage[] = [
-    { message: message({}), plain: true, groups: [], targets: [] },
+    { message: message({}), plain: true, groups: [], publisher: SENDER },
     {
       message: message({
         id: 2 ** 40 + 7,
@@ -43,11 +45,18 @@ test('messages with every field, properties, groups and a large payload survive 
       }),
       plain: false,
       groups: ['workers/site/+/temperature', 'g2/#'],
-      targets: ['node-1', 'node-3']
+      publisher: SENDER
     },
-    { message: message({ qos: 0, payload: Buffer.alloc(0) }), plain: true, groups: [], targets: ['node-2'], client: 'thermostat-7' }
+    // Relayed: published on another member, whose name the record carries.
+    {
+      message: message({ qos: 0, payload: Buffer.alloc(0) }),
+      plain: true,
+      groups: [],
+      client: 'thermostat-7',
+      publisher: 'node-3@mabd-0000ffff'
+    }
   ]
-  const decoded = decodeEntry(encodeEntry(records))
+  const decoded = decodeEntry(encodeEntry(SENDER, records))
   assert.equal(decoded.length, 3)
   for (let i = 0; i < records.length; i++) {
     assert.deepEqual(decoded[i], records[i])
@@ -55,7 +64,7 @@ test('messages with every field, properties, groups and a large payload survive 
 })
 
 test('an entry of another format, cut short, or with trailing bytes is refused', () => {
-  const bytes = encodeEntry([{ message: message({}), plain: true, groups: [], targets: [] }])
+  const bytes = encodeEntry(SENDER, [{ message: message({}), plain: true, groups: [], publisher: SENDER }])
   const newer = Buffer.from(bytes)
   newer[0] = ENTRY_FORMAT + 1
   assert.throws(() => decodeEntry(newer), new RegExp(`format ${ENTRY_FORMAT + 1}`))
@@ -64,8 +73,17 @@ test('an entry of another format, cut short, or with trailing bytes is refused',
 })
 
 test('batching is compact: a small reading costs little more than its topic and payload', () => {
-  const records = Array.from({ length: 100 }, (_, i) => ({ message: message({ id: i }), plain: true, groups: [], targets: [] }))
-  const perMessage = encodeEntry(records).length / 100
+  const records = Array.from({ length: 100 }, (_, i) => ({ message: message({ id: i }), plain: true, groups: [], publisher: SENDER }))
+  const perMessage = encodeEntry(SENDER, records).length / 100
   // 18 bytes of topic, 4 of payload, 8 of origin: the rest (flags, three doubles, lengths) stays under 35 bytes.
   assert.ok(perMessage < 18 + 4 + 8 + 35, `${perMessage} bytes per message`)
+})
+
+test("a message's identity is its publishing member and id, the same in a relayed copy as in the first", () => {
+  const original = decodeEntry(encodeEntry('node-3@c', [{ message: message({ id: 42 }), plain: true, groups: [], publisher: 'node-3@c' }]))
+  const relayed = decodeEntry(
+    encodeEntry('node-1@a', [{ message: message({ id: 42 }), plain: true, groups: [], client: 'x', publisher: 'node-3@c' }])
+  )
+  assert.equal(messageIdentity(original[0].publisher, original[0].message), messageIdentity(relayed[0].publisher, relayed[0].message))
+  assert.notEqual(messageIdentity('node-1@a', message({ id: 42 })), messageIdentity('node-3@c', message({ id: 42 })))
 })

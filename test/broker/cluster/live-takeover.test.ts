@@ -10,16 +10,17 @@ import { sleep } from '../../helpers/silence.js'
 import { filterKnown, redisClient } from './cluster-nodes.js'
 
 const WINDOW = 10
-const TAKEOVERS = 3
-/** Each takeover after the previous one's relay has ended: a session going back and forth faster is a known gap. */
-const BETWEEN_MS = RELAY_GRACE_MS + 1000
+const TAKEOVERS = 5
+/** Well inside the old holder's relay: each takeover comes while the previous one's relay still runs. */
+const BETWEEN_MS = RELAY_GRACE_MS / 5
 
 /**
  * A persistent subscriber moves between two live nodes, A and B, again and again (each connection takes the session
  * over from the node holding it), while publishers on A and on a third node C keep QoS 1 and QoS 2 messages coming.
  * The other nodes learn of the new holder's filters only some time after the old holder let the session go: what
- * they route in between must still reach the session (session-relay.ts). Every acknowledged message arrives, QoS 2
- * ones exactly once.
+ * they route in between must still reach the session (session-relay.ts), also while a bystander on the new holder
+ * already holds the same filter (so other nodes route there before the session is restored) and while the session
+ * goes back to a node still relaying it. Every acknowledged message arrives, QoS 2 ones exactly once.
  */
 test('a session taken over between live nodes gets every message acknowledged meanwhile', { timeout: 180_000 }, async (t) => {
   const redis = await startRedisServer()
@@ -39,7 +40,13 @@ test('a session taken over between live nodes gets every message acknowledged me
   t.after(() => subscriber.drop())
   await subscriber.connect(a.url)
   await subscriber.subscribe('takeover/#', 2)
-  await filterKnown(redisClient(t, redis.url), 'node-1', 'takeover/#')
+  const bystander = new CrashSubscriber('takeover-bystander', { clientId: 'takeover-bystander', protocolVersion: 5 })
+  t.after(() => bystander.drop())
+  await bystander.connect(b.url)
+  await bystander.subscribe('takeover/#', 2)
+  const look = redisClient(t, redis.url)
+  await filterKnown(look, 'node-1', 'takeover/#')
+  await filterKnown(look, 'node-2', 'takeover/#')
 
   const qosOf = new Map<number, 1 | 2>()
   let seq = 0

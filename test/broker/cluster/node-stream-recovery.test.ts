@@ -48,9 +48,10 @@ async function memberStream(
   member: string,
   adopted: Map<string, ReadonlySet<string>> = new Map(),
   sources?: RedisStore
-): Promise<{ stream: NodeStream; delivered: Delivered[] }> {
+): Promise<{ stream: NodeStream; delivered: Delivered[]; had: Array<ReadonlyMap<string, readonly string[]>> }> {
   const connections = { commands: new Redis(server.url), reader: new Redis(server.url) }
   const delivered: Delivered[] = []
+  const had: Array<ReadonlyMap<string, readonly string[]>> = []
   const sink = {
     deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>) {
       for (const record of records)
@@ -58,6 +59,7 @@ async function memberStream(
     },
     durable: async () => {},
     held: () => undefined,
+    had: (messages: ReadonlyMap<string, readonly string[]>) => had.push(messages),
     adoptedFrom: (deadMember: string) => adopted.get(deadMember)
   }
   const stream = new NodeStream(member, connections, keys, sink, pino({ level: 'silent' }))
@@ -67,12 +69,12 @@ async function memberStream(
     await stream.stop()
     connections.commands.disconnect()
   })
-  return { stream, delivered }
+  return { stream, delivered, had }
 }
 
 function appendMessage(stream: NodeStream, member: string, seq: number): void {
   const body = encodeBody(message(seq))
-  stream.append(member, encodeRecordHead({ plain: true, groups: [], targets: [] }, body.length), body)
+  stream.append(member, encodeRecordHead({ plain: true, groups: [], publisher: 'node-s@1' }, 'node-s@1', body.length), body)
 }
 
 /** A dead member's stream with messages 1..`count` in it, never read, and the member that sent them. */
@@ -145,4 +147,31 @@ test("a drain skips the entries a session's own writes say it already had, and d
   ])
   await store.flush()
   assert.deepEqual(await store.deliveredFrom(keys.stream(dead), ['had-it', 'missed-it']), new Map(), 'forgotten once drained')
+})
+
+test('while a message is delivered, the sessions new on their node record its identity with their writes; a drain hands them over', async (t) => {
+  const keyPrefix = `stream-${process.pid}-${++prefixes}:`
+  const keys = new ClusterKeys(keyPrefix)
+  const dead = 'node-d@1'
+  await deadStream(t, keys, dead, 1)
+
+  const store = new RedisStore({ url: server.url, keyPrefix })
+  await store.open()
+  t.after(() => store.close())
+  for (const clientId of ['moved-here', 'settled'])
+    store.saveSession({ clientId, protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1, owner: { username: undefined } })
+  await store.flush()
+  const delivery = { message: message(7), qos: 2 as const, retain: false, subscriptionIds: undefined }
+  store.deliveringMessage('node-p@1#7', (clientId) => clientId === 'moved-here')
+  store.queue('moved-here').push(delivery)
+  store.queue('settled').push(delivery)
+  store.deliveringMessage(undefined)
+  // Written after the message was delivered: records nothing.
+  store.queue('moved-here').push({ ...delivery, message: message(8) })
+  await store.flush()
+  assert.deepEqual(await store.deliveredMessages(['moved-here', 'settled']), new Map([['moved-here', ['node-p@1#7']]]))
+
+  const recoverer = await memberStream(t, keys, 'node-r@1', new Map(), store)
+  await recoverer.stream.drain(dead, new Set(['moved-here', 'settled']))
+  assert.deepEqual(recoverer.had, [new Map([['moved-here', ['node-p@1#7']]])])
 })

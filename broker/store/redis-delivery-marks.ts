@@ -1,0 +1,85 @@
+import { SEEN_KEPT_MS } from './delivery-sources.js'
+import type { RedisBatch } from './redis-batch.js'
+import type { RedisClient } from './redis-connection.js'
+import type { RedisKeys } from './redis-keys.js'
+
+/**
+ * The Redis store's half of DeliverySources (RedisDeliveryMarks): while a stream entry or a cross-node message is
+ * being delivered, the first write of each session records where it came from in the same batch, so the write and
+ * the record are one atomic step; and the reads of those records when a session is drained or taken over.
+ */
+export class RedisDeliveryMarks {
+  /** The stream entry being delivered now, and the sessions its record was written for. */
+  private source: { stream: string; id: string; marked: Set<string> } | undefined
+  /** The message being delivered now, and the sessions its identity was recorded for. */
+  private message: { identity: string; recordsFor: (clientId: string) => boolean; recorded: Set<string> } | undefined
+  /** When each session's recorded identities were last trimmed to SEEN_KEPT_MS. */
+  private readonly seenTrimmed = new Map<string, number>()
+
+  constructor(
+    private readonly keys: RedisKeys,
+    private readonly redis: RedisClient
+  ) {}
+
+  /** Something is being delivered: writes need marking. */
+  get active(): boolean {
+    return this.source !== undefined || this.message !== undefined
+  }
+
+  deliveringFrom(source: { readonly stream: string; readonly id: string } | undefined): void {
+    this.source = source === undefined ? undefined : { stream: source.stream, id: source.id, marked: new Set() }
+  }
+
+  deliveringMessage(identity: string | undefined, recordsFor?: (clientId: string) => boolean): void {
+    this.message = identity === undefined || recordsFor === undefined ? undefined : { identity, recordsFor, recorded: new Set() }
+  }
+
+  async deliveredMessages(clientIds: Iterable<string>): Promise<Map<string, string[]>> {
+    const ids = [...clientIds]
+    const since = Date.now() - SEEN_KEPT_MS
+    const answers = await Promise.all(ids.map((clientId) => this.redis.zrangebyscore(this.keys.seen(clientId), since, '+inf')))
+    const delivered = new Map<string, string[]>()
+    ids.forEach((clientId, i) => {
+      if (answers[i].length > 0) delivered.set(clientId, answers[i])
+    })
+    return delivered
+  }
+
+  async deliveredFrom(stream: string, clientIds: Iterable<string>): Promise<Map<string, string>> {
+    // One command per session, not a pipeline: on a Redis Cluster the sessions' keys live on different shards.
+    const ids = [...clientIds]
+    const answers = await Promise.all(ids.map((clientId) => this.redis.hget(this.keys.sources(clientId), stream)))
+    const delivered = new Map<string, string>()
+    ids.forEach((clientId, i) => {
+      const id = answers[i]
+      if (id !== null && id !== undefined) delivered.set(clientId, id)
+    })
+    return delivered
+  }
+
+  /**
+   * Before a session's first write while an entry or a message is delivered: the entry, and the message's identity
+   * where it is recorded for the session, in the same batch (one atomic step).
+   */
+  mark(batch: RedisBatch, key: string): void {
+    const clientId = this.keys.sessionOf(key)
+    if (clientId === undefined) return
+    const source = this.source
+    if (source !== undefined && !source.marked.has(clientId)) {
+      source.marked.add(clientId)
+      batch.add(['hset', this.keys.sources(clientId), source.stream, source.id])
+    }
+    const message = this.message
+    if (message === undefined || message.recorded.has(clientId) || !message.recordsFor(clientId)) return
+    message.recorded.add(clientId)
+    const now = Date.now()
+    const seen = this.keys.seen(clientId)
+    batch.add(['zadd', seen, now, message.identity])
+    // Trimmed at most once a second per session; the key goes with the last identity recorded.
+    if (now - (this.seenTrimmed.get(clientId) ?? 0) < 1000) return
+    if (this.seenTrimmed.size >= 4096) this.seenTrimmed.clear()
+    this.seenTrimmed.set(clientId, now)
+    batch.add(['zremrangebyscore', seen, '-inf', now - SEEN_KEPT_MS])
+    batch.add(['pexpire', seen, SEEN_KEPT_MS])
+  }
+}
