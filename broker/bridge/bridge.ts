@@ -32,14 +32,15 @@ export class Bridge {
       settings.topics.some((topic) => topic.direction !== 'in') && settings.topics.some((topic) => topic.direction !== 'out')
     const echoes = settings.protocolVersion === 4 && goesBothWays ? new EchoFilter(ECHO_WINDOW_MS) : undefined
     this.outbound = new Outbound(host, settings, node, this.state, echoes)
-    this.inbound = new Inbound(host, settings, this.outbound.clientId, this.state, echoes)
+    this.inbound = new Inbound(host, settings, this.outbound.clientId, this.state, echoes, () => this.outbound.heldSession)
     this.link = new RemoteLink(settings, host.logger, {
       connected: (client, connack, packetIds) => this.connected(client, connack, packetIds),
       disconnected: () => {
         this.outbound.detach()
         this.state.setConnected(false)
       },
-      acknowledge: (_topic, _payload, packet: IPublishPacket, done) => this.inbound.acknowledge(packet, done)
+      acknowledge: (_topic, _payload, packet: IPublishPacket, done) => this.inbound.acknowledge(packet, done),
+      released: (packetId) => this.inbound.released(packetId)
     })
   }
 
@@ -59,6 +60,7 @@ export class Bridge {
   /** The SUBSCRIBE goes first and alone: until its SUBACK no PUBLISH may take its packet id (session-packet-ids.ts). */
   private connected(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds): void {
     client.on('message', (_topic, _payload, packet) => this.inbound.received(packet))
+    if (!connack.sessionPresent) this.inbound.remoteSessionLost()
     this.state.setConnected(true)
     this.inbound
       .subscribe(client)

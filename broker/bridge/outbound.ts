@@ -58,6 +58,11 @@ export class Outbound {
     return BRIDGE_SESSION_PREFIX + this.settings.name
   }
 
+  /** The session, once opened: the in direction holds the remote's QoS 2 ids in it (inbound.ts). */
+  get heldSession(): Session | undefined {
+    return this.session
+  }
+
   get queueDepth(): number {
     return this.session?.queue.length ?? 0
   }

@@ -2,6 +2,7 @@ import mqtt, { type AckHandler, type IClientOptions, type MqttClient } from 'mqt
 import type { IConnackPacket } from 'mqtt-packet'
 import type { Logger } from 'pino'
 import type { BridgeSettings } from './bridge-settings.js'
+import { ReleasedQos2Store } from './released-qos2-store.js'
 import { restartDelay } from './restart-delay.js'
 import { SessionPacketIds } from './session-packet-ids.js'
 
@@ -15,6 +16,8 @@ export interface RemoteLinkHandlers {
   disconnected(client: MqttClient): void
   /** Decides when a remote QoS 1/2 PUBLISH is acknowledged (mqtt.js `customHandleAcks`). */
   acknowledge: AckHandler
+  /** The remote released the QoS 2 message it sent as `packetId` (PUBREL); the PUBCOMP waits for the promise. */
+  released(packetId: number): Promise<void>
 }
 
 /** How long one attempt may take to get its CONNACK. */
@@ -58,7 +61,8 @@ export class RemoteLink {
   private attempt(): void {
     const address = this.settings.addresses[this.addressIndex]!
     const packetIds = new SessionPacketIds()
-    const client = mqtt.connect(address, { ...this.clientOptions(), messageIdProvider: packetIds })
+    const incomingStore = new ReleasedQos2Store(this.handlers.released, (error) => client.emit('error', error))
+    const client = mqtt.connect(address, { ...this.clientOptions(), messageIdProvider: packetIds, incomingStore })
     // mqtt.js takes customHandleAcks only for 5.0 and acknowledges a 3.1.1 PUBLISH at once, before it is stored
     // here; its handler of incoming PUBLISHes asks the option whatever the version, so it is set after the fact.
     client.options.customHandleAcks = this.handlers.acknowledge
