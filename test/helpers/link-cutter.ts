@@ -1,6 +1,6 @@
-import { connect, createServer, type Socket } from 'node:net'
 import type { TestContext } from 'node:test'
 import mqttPacket, { type Packet } from 'mqtt-packet'
+import { tcpProxy } from './tcp-proxy.js'
 
 /**
  * A TCP proxy in front of a broker that cuts the first connection through it on which the client sends a packet
@@ -8,19 +8,12 @@ import mqttPacket, { type Packet } from 'mqtt-packet'
  * connections pass untouched. `cut` resolves once it happened.
  */
 export async function cutAtFirst(t: TestContext, brokerPort: number, cmd: Packet['cmd']): Promise<{ url: string; cut: Promise<void> }> {
-  const sockets = new Set<Socket>()
   let cutDone = false
   let resolveCut = (): void => {}
   const cut = new Promise<void>((resolve) => {
     resolveCut = resolve
   })
-  const server = createServer((client) => {
-    const upstream = connect(brokerPort, '127.0.0.1')
-    sockets.add(client).add(upstream)
-    const close = (): void => {
-      client.destroy()
-      upstream.destroy()
-    }
+  const url = await tcpProxy(t, brokerPort, ({ client, upstream, close }) => {
     const parser = mqttPacket.parser({ protocolVersion: 5 })
     let cutting = false
     parser.on('packet', (packet: Packet) => {
@@ -37,14 +30,6 @@ export async function cutAtFirst(t: TestContext, brokerPort: number, cmd: Packet
       resolveCut()
     })
     upstream.pipe(client)
-    client.on('close', close).on('error', close)
-    upstream.on('close', close).on('error', close)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  const { port } = server.address() as { port: number }
-  return { url: `mqtt://127.0.0.1:${port}`, cut }
+  return { url, cut }
 }
