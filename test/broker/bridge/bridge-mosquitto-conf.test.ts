@@ -5,8 +5,10 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { MosquittoProcess, until } from '../../helpers/bridged-brokers.js'
 import { startCliBroker } from '../../helpers/cli-broker.js'
+import { thermopostBin } from '../../helpers/crash-broker.js'
 import { freePort } from '../../helpers/free-port.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
+import { runProgram } from '../../helpers/run-program.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
 
@@ -19,8 +21,9 @@ test('a broker started from a mosquitto.conf with a bridge forwards to and from 
   t.after(() => rm(dir, { recursive: true, force: true }))
   const port = await freePort()
   const clientId = `site-7-${process.pid}`
+  const conf = join(dir, 'mosquitto.conf')
   await writeFile(
-    join(dir, 'mosquitto.conf'),
+    conf,
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
@@ -34,7 +37,15 @@ test('a broker started from a mosquitto.conf with a bridge forwards to and from 
       ''
     ].join('\n')
   )
-  const site = await startCliBroker(t, ['--mosquitto-conf', join(dir, 'mosquitto.conf')], 1)
+  // Converted once, the same bridge is a bridges: entry, each key under its Mosquitto line.
+  const converted = await runProgram(t, process.execPath, [thermopostBin, 'convert-mosquitto-conf', conf])
+  assert.equal(converted.code, 0, converted.stderr)
+  assert.match(converted.stdout, new RegExp(`# ${conf}:4: connection cloud\n\\s*- name: cloud\n`))
+  assert.match(
+    converted.stdout,
+    /# .*:9: topic commands\/# in 1 "" sites\/7\/\n\s*- pattern: commands\/#\n\s*direction: in\n\s*qos: 1\n\s*remote_prefix: sites\/7\//
+  )
+  const site = await startCliBroker(t, ['--mosquitto-conf', conf], 1)
   const atSite = await mqttClient(t, site.urls[0]!)
   const siteInbox = new Inbox(atSite)
   await atSite.subscribeAsync(['$SYS/broker/bridges/cloud/state', 'commands/#'], { qos: 1 })
