@@ -21,7 +21,7 @@ function formSlot(version: ProtocolVersion, qos: QoS, retain: boolean): number {
 }
 
 /** Where the packet id starts: after the fixed header and the topic. */
-function packetIdOffset(bytes: Buffer): number {
+export function packetIdOffset(bytes: Buffer): number {
   let offset = 1
   while ((bytes[offset] & 0x80) !== 0) offset++
   offset++

@@ -7,7 +7,6 @@ import { EchoFilter } from './echo-filter.js'
 import { Inbound } from './inbound.js'
 import { Outbound } from './outbound.js'
 import { RemoteLink } from './remote-link.js'
-import type { SessionPacketIds } from './session-packet-ids.js'
 
 /** How long a message sent to a 3.1.1 remote counts as ours when it comes back (echo-filter.ts). */
 const ECHO_WINDOW_MS = 30_000
@@ -32,14 +31,15 @@ export class Bridge {
       settings.topics.some((topic) => topic.direction !== 'in') && settings.topics.some((topic) => topic.direction !== 'out')
     const echoes = settings.protocolVersion === 4 && goesBothWays ? new EchoFilter(ECHO_WINDOW_MS) : undefined
     this.outbound = new Outbound(host, settings, node, this.state, echoes)
-    this.inbound = new Inbound(host, settings, this.outbound.clientId, this.state, echoes)
+    this.inbound = new Inbound(host, settings, this.outbound.clientId, this.state, echoes, () => this.outbound.heldSession)
     this.link = new RemoteLink(settings, host.logger, {
-      connected: (client, connack, packetIds, address) => this.connected(client, connack, packetIds, address),
+      connected: (client, connack, address) => this.connected(client, connack, address),
       disconnected: () => {
         this.outbound.detach()
         this.state.setConnected(false)
       },
-      acknowledge: (_topic, _payload, packet: IPublishPacket, done) => this.inbound.acknowledge(packet, done)
+      acknowledge: (_topic, _payload, packet: IPublishPacket, done) => this.inbound.acknowledge(packet, done),
+      released: (packetId) => this.inbound.released(packetId)
     })
   }
 
@@ -56,14 +56,18 @@ export class Bridge {
     this.state.setConnected(false)
   }
 
-  /** The SUBSCRIBE goes first and alone: until its SUBACK no PUBLISH may take its packet id (session-packet-ids.ts). */
-  private connected(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds, address: string): void {
+  /**
+   * The SUBSCRIBE goes first and alone: mqtt.js numbers it, and until its SUBACK no PUBLISH of the session may
+   * take its packet id.
+   */
+  private connected(client: MqttClient, connack: IConnackPacket, address: string): void {
     client.on('message', (_topic, _payload, packet) => this.inbound.received(packet))
+    if (!connack.sessionPresent) this.inbound.remoteSessionLost()
     this.state.linkUp(address)
     this.inbound
       .subscribe(client)
       // The link may have gone while the SUBACK was awaited: then there is nothing to attach to.
-      .then(() => (client.connected ? this.outbound.attach(client, connack, packetIds) : undefined))
+      .then(() => (client.connected ? this.outbound.attach(client, connack) : undefined))
       .catch((error: unknown) => {
         this.host.logger.error(
           { bridge: this.settings.name, err: error },

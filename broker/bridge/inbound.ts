@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt'
 import type { IPublishPacket, QoS } from 'mqtt-packet'
+import type { Session } from '../session/session.js'
 import type { BridgeHost } from './bridge-host.js'
 import type { BridgeSettings } from './bridge-settings.js'
 import type { BridgeState } from './bridge-state.js'
@@ -10,11 +11,20 @@ import { bridgedTopicOf, remoteFilter, toLocalTopic } from './topic-mapping.js'
 const SUCCESS = 0
 
 /**
+ * Where the ids of the remote's QoS 2 messages published here are held until their PUBREL: the incoming QoS 2 ids
+ * of the bridge's session (`$bridge/<name>`), kept in the durable store as a client's are.
+ */
+export type RemoteQos2Ids = Pick<Session, 'incomingQos2' | 'receivedQos2' | 'releasedQos2'>
+
+/**
  * The in direction of one bridge: subscribes on the remote to the in topics and publishes what comes here, its
  * topic mapped by the prefixes, with the out direction's client id as its origin (so No Local keeps it from going
  * back out). A remote QoS 1/2 message is acknowledged only once it is durable here: a remote that has our PUBACK
  * may forget the message. With 5.0 the subscriptions have No Local (our forwarded messages do not come back) and
  * Retain As Published; a 3.1.1 remote has neither, so the echo of what we sent is recognised by the EchoFilter.
+ * A remote QoS 2 message is published here exactly once: its id is held in the bridge's session from its first
+ * copy until the PUBREL, so a copy the remote sends again (DUP, after a lost link or a restart here) is only
+ * acknowledged again.
  */
 export class Inbound {
   constructor(
@@ -23,7 +33,9 @@ export class Inbound {
     /** The out direction's client id. */
     private readonly origin: string,
     private readonly state: BridgeState,
-    private readonly echoes: EchoFilter | undefined
+    private readonly echoes: EchoFilter | undefined,
+    /** The bridge's session, once it is open. */
+    private readonly remoteQos2Ids: () => RemoteQos2Ids | undefined
   ) {}
 
   get hasTopics(): boolean {
@@ -65,11 +77,36 @@ export class Inbound {
    * store fails it is not acknowledged and the link is dropped (remote-link.ts), so the remote sends it again.
    */
   acknowledge(packet: IPublishPacket, acknowledged: (outcome: number | Error) => void): void {
-    this.publishLocally(packet)
+    if (packet.qos !== 2) this.publishLocally(packet)
+    else {
+      const ids = this.remoteQos2Ids()
+      const packetId = packet.messageId ?? 0
+      // A copy of a message held since its first copy: acknowledged again, published no more [MQTT-4.3.3-10].
+      // Its PUBREC still waits for the commit: the first copy's may not have been sent yet.
+      if (ids?.incomingQos2.has(packetId) !== true) {
+        this.publishLocally(packet)
+        ids?.receivedQos2(packetId)
+      }
+    }
     this.host.durable().then(
       () => acknowledged(SUCCESS),
       (error: unknown) => acknowledged(new Error(`the store failed, so the message was not acknowledged: ${String(error)}`))
     )
+  }
+
+  /** PUBREL: the remote may use `packetId` for a new message once this is durable. */
+  released(packetId: number): Promise<void> {
+    this.remoteQos2Ids()?.releasedQos2(packetId)
+    return this.host.durable()
+  }
+
+  /**
+   * The remote did not keep our session (CONNACK without Session Present): it numbers its messages afresh, so no id
+   * held for it still stands for a message.
+   */
+  remoteSessionLost(): void {
+    const ids = this.remoteQos2Ids()
+    for (const packetId of [...(ids?.incomingQos2 ?? [])]) ids?.releasedQos2(packetId)
   }
 
   private publishLocally(packet: IPublishPacket): void {

@@ -1,9 +1,10 @@
-import type { IClientPublishOptions, MqttClient } from 'mqtt'
-import { type Delivery, type EncodedPublish, remainingExpiry } from '../message.js'
+import type { MqttClient } from 'mqtt'
+import type { QoS } from 'mqtt-packet'
+import type { Delivery, EncodedPublish } from '../message.js'
+import { patchedHead } from '../publish-encoding.js'
 import type { SessionLink } from '../session/session-link.js'
-import { withBridgePath } from './bridge-path.js'
 import type { BridgeSettings } from './bridge-settings.js'
-import type { SessionPacketIds } from './session-packet-ids.js'
+import { bridgedPublish } from './bridged-publish.js'
 import { bridgedTopicOf, toRemoteTopic } from './topic-mapping.js'
 
 /** What the out direction hears from its link. */
@@ -16,32 +17,34 @@ export interface OutLinkEvents {
   sending(remoteTopic: string, payload: Buffer): void
 }
 
-/**
- * The encoded form the session hands back to `writePublish`. A bridge does not encode: mqtt.js does, for the
- * remote, so the "encoding" is the delivery itself, carried through the session's send path untouched.
- */
-interface Carried extends EncodedPublish {
-  readonly delivery: Delivery
+/** What the session hands back to `writePublish`: the bytes for the remote, and what the events name. */
+interface Bridged extends EncodedPublish {
+  readonly remoteTopic: string
+  readonly payload: Buffer
 }
 
 const NOTHING = Buffer.alloc(0)
+const noop = (): void => {}
 
 /**
  * The out direction's session sees the remote through this link, as a client's session sees its connection: each
- * delivery becomes an mqtt.js PUBLISH to the remote, with the session's packet id, its topic mapped by the bridged
- * topic it matched, and the session hears the remote's PUBACK (QoS 1) or PUBCOMP (QoS 2) as the client's. mqtt.js
- * runs the QoS 2 exchange itself, so the session's record stays at 'publish' until it completes; after a lost link
- * the session sends it again with DUP and the same id, which a remote that kept our session answers with PUBREC
+ * delivery becomes a PUBLISH to the remote, encoded here in one buffer (bridged-publish.ts) with the session's
+ * packet id and its topic mapped by the bridged topic it matched, and written to the mqtt.js client's socket with
+ * the others of the same turn of the event loop in one write. A QoS 1/2 one is entered in mqtt.js's table of
+ * outgoing packets, so mqtt.js hands the remote's PUBACK (QoS 1) or runs the QoS 2 exchange and hands its PUBCOMP
+ * to the session as the client's; the session's record stays at 'publish' until then. After a lost link the
+ * session sends it again with DUP and the same id, which a remote that kept our session answers with PUBREC
  * without delivering it twice.
  */
 export class OutLink implements SessionLink {
   readonly protocolVersion = 5
   private open = true
-  private corked = false
+  /** The PUBLISHes of this turn of the event loop, written together when it ends. */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
 
   constructor(
     private readonly client: MqttClient,
-    private readonly packetIds: SessionPacketIds,
     private readonly settings: BridgeSettings,
     /** This broker's node name, added to the bridge path of every message forwarded (5.0). */
     private readonly node: string,
@@ -55,7 +58,7 @@ export class OutLink implements SessionLink {
 
   /** QoS 0 messages are dropped once as many bytes wait unwritten as the bridge's queue may hold (as for a client). */
   get isCongested(): boolean {
-    return !this.client.connected || (this.client.stream?.writableLength ?? 0) > this.settings.queueMaxBytes
+    return !this.client.connected || this.pendingBytes + (this.client.stream?.writableLength ?? 0) > this.settings.queueMaxBytes
   }
 
   /** Local publishers are not held for the remote: past queue_max_bytes unsent, QoS 0 is dropped (isCongested). */
@@ -68,30 +71,39 @@ export class OutLink implements SessionLink {
     this.open = false
   }
 
-  encodePublish(delivery: Delivery): EncodedPublish | undefined {
-    const carried: Carried = { bytes: NOTHING, idOffset: 0, delivery }
-    return carried
+  encodePublish(delivery: Delivery): EncodedPublish {
+    const remoteTopic = this.topicOf(delivery)
+    const encoded = bridgedPublish(delivery, remoteTopic, this.settings.protocolVersion, this.node)
+    const bridged: Bridged = { ...encoded, remoteTopic, payload: delivery.message.payload }
+    return bridged
   }
 
   writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void {
-    const { delivery } = encoded as Carried
-    const { message } = delivery
-    const topic = this.topicOf(delivery)
-    this.events.sending(topic, message.payload)
-    this.corkForThisTurn()
-    if (delivery.qos === 0) {
-      // No callback: mqtt.js would wait for 'drain' with one listener per QoS 0 message behind a full socket, and
-      // thousands of them cost more than the messages.
-      this.client.publish(topic, message.payload, this.optionsOf(delivery, dup))
-      this.events.forwarded(0, topic, message.payload)
+    const { remoteTopic, payload } = encoded as Bridged
+    this.events.sending(remoteTopic, payload)
+    if (packetId === 0) {
+      this.write(encoded.bytes)
+      this.events.forwarded(0, remoteTopic, payload)
       return
     }
-    this.packetIds.use(packetId)
-    this.client.publish(topic, message.payload, this.optionsOf(delivery, dup), (error) => {
-      if (!this.open) return // the session sends it again on the next connection
-      if (error !== undefined && error !== null) this.events.refused(packetId, topic, error)
-      else this.events.forwarded(packetId, topic, message.payload)
-    })
+    const head = patchedHead(encoded, packetId, dup)
+    this.write(head)
+    if (head.length < encoded.bytes.length) this.write(encoded.bytes.subarray(head.length))
+    // mqtt.js completes an exchange by deleting the packet from its store too, and takes a missing one for an error.
+    const qos = ((head[0]! >> 1) & 3) as QoS
+    this.client.outgoingStore.put(
+      { cmd: 'publish', qos, messageId: packetId, topic: remoteTopic, payload: NOTHING, retain: false, dup },
+      noop
+    )
+    this.client.outgoing[packetId] = {
+      volatile: false,
+      cmd: 'publish',
+      cb: (error) => {
+        if (!this.open) return // the session sends it again on the next connection
+        if (error !== undefined && error !== null) this.events.refused(packetId, remoteTopic, error)
+        else this.events.forwarded(packetId, remoteTopic, payload)
+      }
+    }
   }
 
   /** Never asked: mqtt.js completes QoS 2 exchanges itself, so no record of this session waits for a PUBREL. */
@@ -106,18 +118,23 @@ export class OutLink implements SessionLink {
   }
 
   /**
-   * Holds what is written in this turn of the event loop for one write: mqtt.js writes each PUBLISH in several
-   * pieces, and the session sends one message per PUBACK, PUBACKs arriving in a batch being handled one by one.
+   * Adds `bytes` to this turn's write: the session sends a message per PUBACK, PUBACKs arriving in a batch being
+   * handled one by one, and a burst of QoS 0 one per message read; one write each would cost a system call each.
    */
-  private corkForThisTurn(): void {
+  private write(bytes: Buffer): void {
+    this.pending.push(bytes)
+    this.pendingBytes += bytes.length
+    if (this.pending.length === 1) setImmediate(() => this.flush())
+  }
+
+  private flush(): void {
+    const { pending, pendingBytes } = this
+    this.pending = []
+    this.pendingBytes = 0
     const stream = this.client.stream
-    if (this.corked || stream === undefined) return
-    this.corked = true
-    stream.cork()
-    setImmediate(() => {
-      this.corked = false
-      stream.uncork()
-    })
+    // A connection gone meanwhile: what was in flight is resent on the next one, QoS 0 is lost with it.
+    if (!this.client.connected || stream === undefined || stream.destroyed) return
+    stream.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes))
   }
 
   private topicOf(delivery: Delivery): string {
@@ -125,17 +142,5 @@ export class OutLink implements SessionLink {
     const bridged =
       (id === undefined ? undefined : this.settings.topics[id - 1]) ?? bridgedTopicOf(this.settings.topics, 'local', delivery.message.topic)
     return bridged === undefined ? delivery.message.topic : toRemoteTopic(bridged, delivery.message.topic)
-  }
-
-  private optionsOf(delivery: Delivery, dup: boolean): IClientPublishOptions {
-    const options: IClientPublishOptions = { qos: delivery.qos, retain: delivery.retain, dup }
-    if (this.settings.protocolVersion !== 5) return options
-    const { userProperties, ...properties } = delivery.message.properties ?? {}
-    options.properties = {
-      ...properties,
-      messageExpiryInterval: remainingExpiry(delivery.message, Date.now()),
-      userProperties: withBridgePath(userProperties, this.node)
-    }
-    return options
   }
 }

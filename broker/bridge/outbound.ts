@@ -12,7 +12,6 @@ import type { BridgeSettings } from './bridge-settings.js'
 import type { BridgeDropReason, BridgeQueueDepth, BridgeState } from './bridge-state.js'
 import type { EchoFilter } from './echo-filter.js'
 import { OutLink } from './out-link.js'
-import type { SessionPacketIds } from './session-packet-ids.js'
 import { localFilter } from './topic-mapping.js'
 
 /** QoS 1/2 messages in flight to the remote at most, below its Receive Maximum. */
@@ -58,6 +57,11 @@ export class Outbound {
     return BRIDGE_SESSION_PREFIX + this.settings.name
   }
 
+  /** The session, once opened: the in direction holds the remote's QoS 2 ids in it (inbound.ts). */
+  get heldSession(): Session | undefined {
+    return this.session
+  }
+
   get queueDepth(): BridgeQueueDepth {
     return this.session?.queued ?? { messages: 0, bytes: 0 }
   }
@@ -92,9 +96,9 @@ export class Outbound {
   }
 
   /** The remote is there: the session sends what was in flight again, then its queue, then each new message. */
-  async attach(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds): Promise<void> {
+  async attach(client: MqttClient, connack: IConnackPacket): Promise<void> {
     const window = Math.min(OUT_WINDOW, connack.properties?.receiveMaximum ?? OUT_WINDOW)
-    const link = new OutLink(client, packetIds, this.settings, this.node, window, {
+    const link = new OutLink(client, this.settings, this.node, window, {
       forwarded: (packetId) => {
         this.state.forwardedOut++
         if (packetId !== 0) this.session?.complete(packetId)

@@ -2,19 +2,20 @@ import mqtt, { type AckHandler, type IClientOptions, type MqttClient } from 'mqt
 import type { IConnackPacket } from 'mqtt-packet'
 import type { Logger } from 'pino'
 import type { BridgeSettings } from './bridge-settings.js'
+import { ReleasedQos2Store } from './released-qos2-store.js'
 import { restartDelay } from './restart-delay.js'
-import { SessionPacketIds } from './session-packet-ids.js'
 
 /** What the link tells the bridge, and the one thing it asks of it. */
 export interface RemoteLinkHandlers {
   /**
-   * A CONNACK accepted the connection: `client` is the remote (at `address`) until `disconnected(client)`;
-   * `packetIds` numbers its PUBLISHes.
+   * A CONNACK accepted the connection: `client` is the remote (at `address`) until `disconnected(client)`.
    */
-  connected(client: MqttClient, connack: IConnackPacket, packetIds: SessionPacketIds, address: string): void
+  connected(client: MqttClient, connack: IConnackPacket, address: string): void
   disconnected(client: MqttClient): void
   /** Decides when a remote QoS 1/2 PUBLISH is acknowledged (mqtt.js `customHandleAcks`). */
   acknowledge: AckHandler
+  /** The remote released the QoS 2 message it sent as `packetId` (PUBREL); the PUBCOMP waits for the promise. */
+  released(packetId: number): Promise<void>
 }
 
 /** How long one attempt may take to get its CONNACK. */
@@ -57,8 +58,8 @@ export class RemoteLink {
 
   private attempt(): void {
     const address = this.settings.addresses[this.addressIndex]!
-    const packetIds = new SessionPacketIds()
-    const client = mqtt.connect(address, { ...this.clientOptions(), messageIdProvider: packetIds })
+    const incomingStore = new ReleasedQos2Store(this.handlers.released, (error) => client.emit('error', error))
+    const client = mqtt.connect(address, { ...this.clientOptions(), incomingStore })
     // mqtt.js takes customHandleAcks only for 5.0 and acknowledges a 3.1.1 PUBLISH at once, before it is stored
     // here; its handler of incoming PUBLISHes asks the option whatever the version, so it is set after the fact.
     client.options.customHandleAcks = this.handlers.acknowledge
@@ -69,7 +70,7 @@ export class RemoteLink {
       wasConnected = true
       this.failures = 0
       this.logger.info({ bridge: this.settings.name, address }, `bridge ${this.settings.name}: connected to ${address}`)
-      this.handlers.connected(client, connack, packetIds, address)
+      this.handlers.connected(client, connack, address)
     })
     client.on('error', (error) => {
       failure ??= describeFailure(error, this.settings.tls.insecure)

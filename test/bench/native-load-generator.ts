@@ -24,8 +24,11 @@ export interface NativeGeneratorReport {
 
 export type NativeGenerator = NativeHelper<NativeGeneratorReport>
 
-/** Fan-in: `publishers` on bench/<n> → one subscriber on bench/#; the load starts once it resolves. */
-export async function startNativeFanIn(port: number, scenario: FanInScenario): Promise<NativeGenerator> {
+/**
+ * Fan-in: `publishers` on bench/<n> → one subscriber on bench/#; the load starts once it resolves. With
+ * `subscriberPort` the subscriber is on another broker (the remote of a bridge).
+ */
+export async function startNativeFanIn(port: number, scenario: FanInScenario, subscriberPort?: number): Promise<NativeGenerator> {
   return await start([
     'fan-in',
     port,
@@ -33,7 +36,8 @@ export async function startNativeFanIn(port: number, scenario: FanInScenario): P
     scenario.qos,
     scenario.window,
     scenario.persistentSubscriber ? 1 : 0,
-    PAYLOAD_BYTES
+    PAYLOAD_BYTES,
+    ...(subscriberPort === undefined ? [] : [subscriberPort])
   ])
 }
 

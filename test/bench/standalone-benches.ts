@@ -86,10 +86,8 @@ export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
     name: 'bridge',
     async run() {
       const figures = await runBridgeBench()
-      const short = figures
-        .filter((figure) => figure.drained < 100_000)
-        .map((figure) => `${figure.broker} drained ${figure.drained} of 100000`)
-      return { markdown: renderBridgeBench(figures), figures, problems: short }
+      const problems = figures.flatMap((figure) => figure.problems.map((problem) => `${figure.site}: ${problem}`))
+      return { markdown: renderBridgeBench(figures), figures, problems }
     }
   }
 ]

@@ -1,6 +1,6 @@
-import { connect, createServer, type Socket } from 'node:net'
 import type { TestContext } from 'node:test'
 import mqttPacket, { type IConnectPacket } from 'mqtt-packet'
+import { tcpProxy } from './tcp-proxy.js'
 
 /**
  * A TCP proxy in front of a broker that keeps the CONNECT packet of every connection through it, for the
@@ -8,10 +8,7 @@ import mqttPacket, { type IConnectPacket } from 'mqtt-packet'
  */
 export async function recordConnects(t: TestContext, brokerPort: number): Promise<{ url: string; connects: IConnectPacket[] }> {
   const connects: IConnectPacket[] = []
-  const sockets = new Set<Socket>()
-  const server = createServer((client) => {
-    const upstream = connect(brokerPort, '127.0.0.1')
-    sockets.add(client).add(upstream)
+  const url = await tcpProxy(t, brokerPort, ({ client, upstream }) => {
     const parser = mqttPacket.parser({ protocolVersion: 5 })
     let first = true
     parser.on('packet', (packet) => {
@@ -22,18 +19,6 @@ export async function recordConnects(t: TestContext, brokerPort: number): Promis
       if (first) parser.parse(chunk)
     })
     client.pipe(upstream).pipe(client)
-    const close = (): void => {
-      client.destroy()
-      upstream.destroy()
-    }
-    client.on('close', close).on('error', close)
-    upstream.on('close', close).on('error', close)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  const { port } = server.address() as { port: number }
-  return { url: `mqtt://127.0.0.1:${port}`, connects }
+  return { url, connects }
 }

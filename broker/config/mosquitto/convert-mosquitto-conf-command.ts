@@ -5,7 +5,7 @@ export const convertMosquittoConfUsage = `Usage: thermopost convert-mosquitto-co
 
 Reads a Mosquitto 2.x configuration (mosquitto.conf, with its include_dir) and prints the thermopost broker
 configuration that does the same, as YAML for 'thermopost broker --config'. Each key names the Mosquitto line it
-came from; what works differently is listed at the top. A directive thermopost cannot honour (a bridge, a plugin,
+came from; what works differently is listed at the top. A directive thermopost cannot honour (a lazy bridge, a plugin,
 a TLS setting it does not have) stops the conversion with its file, line and why, and exit status 1.
 'thermopost broker --mosquitto-conf FILE' runs the broker from such a file directly.`
 

@@ -1,9 +1,12 @@
+import { hostname } from 'node:os'
 import { pathText } from '../../../common/config/config-problem.js'
+import { bridgeDirectives } from './bridge-directives.js'
+import { bridgeEntry } from './bridge-entry.js'
 import { globalDirectives } from './global-directives.js'
 import { listenerDirectives } from './listener-directives.js'
 import { MosquittoConfError, type MosquittoDirective, type Origin } from './mosquitto-conf-lines.js'
 import { type DirectiveHandler, type ListenerDraft, MosquittoConversion, type TlsKey } from './mosquitto-conversion.js'
-import { bridgeDirectives, isPluginOption, otherDirectives } from './other-directives.js'
+import { isPluginOption, otherDirectives } from './other-directives.js'
 
 /** A Mosquitto configuration as ours: the config (the YAML file's keys), where each key came from, and the notes. */
 export interface ConvertedConf {
@@ -19,16 +22,18 @@ const UNLIMITED_CONNECTIONS = 10_000_000
 
 /**
  * Maps Mosquitto directives (in file order, includes expanded) to our configuration. Throws a
- * MosquittoConfError listing every line that cannot be honoured, each with the file, line and why.
+ * MosquittoConfError listing every line that cannot be honoured, each with the file, line and why. `host` makes
+ * Mosquitto's default client id of a bridge at the remote, as Mosquitto on this machine would.
  */
-export function convertMosquittoConf(directives: readonly MosquittoDirective[]): ConvertedConf {
+export function convertMosquittoConf(directives: readonly MosquittoDirective[], host: string = hostname()): ConvertedConf {
   const conversion = new MosquittoConversion()
-  let bridge = false
   for (const directive of directives) {
-    if (directive.name === 'connection') {
-      conversion.refuse(directive, `bridges are not supported yet (connection ${directive.rest})`)
-      bridge = true
-    } else if (!(bridge && bridgeDirectives.has(directive.name))) {
+    if (directive.name === 'connection') startBridge(directive, conversion)
+    else if (Object.hasOwn(bridgeDirectives, directive.name)) {
+      const bridge = conversion.bridges.at(-1)
+      if (bridge !== undefined) bridgeDirectives[directive.name]!(directive, conversion, bridge)
+      else conversion.refuse(directive, `${directive.name} is a bridge's: it belongs after a connection line`)
+    } else {
       const handler = handlerOf(directive.name)
       if (handler !== undefined) handler(directive, conversion)
       else if (isPluginOption(directive.name)) conversion.refuse(directive, `${directive.name}: thermopost loads no Mosquitto plugins`)
@@ -54,6 +59,8 @@ export function convertMosquittoConf(directives: readonly MosquittoDirective[]):
   }
   maxConnectionsOf(conversion, drafts, put)
   converted.config.listeners = drafts.map((draft, index) => listenerEntry(draft, index, conversion, converted))
+  if (conversion.bridges.length > 0)
+    converted.config.bridges = conversion.bridges.map((bridge, index) => bridgeEntry(bridge, index, host, conversion, converted.origins))
   if (conversion.problems.length > 0) {
     // In the order Mosquitto reads the lines, whichever check found them.
     const order = (origin: Origin): number => directives.indexOf(origin as MosquittoDirective)
@@ -61,6 +68,15 @@ export function convertMosquittoConf(directives: readonly MosquittoDirective[]):
   }
   converted.notes.unshift(...conversion.notes)
   return converted
+}
+
+/** `connection <name>`: the lines after it configure this bridge, up to the next `connection`. */
+function startBridge(directive: MosquittoDirective, conversion: MosquittoConversion): void {
+  if (directive.words.length !== 1) {
+    conversion.refuse(directive, 'connection takes one name')
+    return
+  }
+  conversion.bridges.push({ origin: directive, name: directive.rest, keys: new Map(), topics: [], tls: false })
 }
 
 function handlerOf(name: string): DirectiveHandler | undefined {

@@ -29,6 +29,21 @@ export interface ListenerDraft {
   maxConnections?: Setting<number>
 }
 
+/** One Mosquitto bridge (a `connection` section) as read so far: our keys of its `bridges:` entry, each with its line. */
+export interface BridgeDraft {
+  /** The `connection` line. */
+  origin: Origin
+  name: string
+  keys: Map<string, Setting<unknown>>
+  topics: Array<Setting<Record<string, unknown>>>
+  /** The Mosquitto switches that decide more than one of our keys. */
+  tls: boolean
+  localCleanSession?: Setting<boolean>
+  roundRobin?: Setting<boolean>
+  notifications?: Setting<boolean>
+  tryPrivate?: Setting<boolean>
+}
+
 /**
  * A Mosquitto configuration on its way to ours: each directive handler records what it means here, a note
  * where Mosquitto would behave differently in a way that does not matter to clients, or a problem where
@@ -40,6 +55,8 @@ export class MosquittoConversion {
   /** The `port` or `bind_address` line that starts Mosquitto's default listener next to the `listener` ones. */
   defaultListenerAsked: Origin | undefined
   readonly listeners: ListenerDraft[] = []
+  /** The `connection` sections; the directives of a bridge apply to the last one. */
+  readonly bridges: BridgeDraft[] = []
   perListenerSettings: Setting<boolean> | undefined
   readonly security: Security = {}
   /** Our top-level config keys (snake_case) with the line each came from. */

@@ -8,10 +8,11 @@
  * patched in once per batch, packets framed by fixed header and remaining length only.
  *
  * usage:
- *   load-generator fan-in PORT PUBLISHERS QOS WINDOW PERSISTENT PAYLOAD_BYTES
+ *   load-generator fan-in PORT PUBLISHERS QOS WINDOW PERSISTENT PAYLOAD_BYTES [SUBSCRIBER_PORT]
  *     PUBLISHERS clients bench-pub-<n> publish on bench/<n> to one subscriber, bench-sub, on bench/#
  *     at QOS. QoS 0: as fast as the broker reads. QoS 1: at most WINDOW unacknowledged per publisher,
  *     refilled REFILL_BATCH at a time. PERSISTENT 1: the subscriber keeps its session (clean 0).
+ *     SUBSCRIBER_PORT: the subscriber is on another broker (the remote end of a bridge).
  *   load-generator fan-out PORT RATE TOPIC PAYLOAD_BYTES
  *     One publisher, bench-pub, sends RATE QoS 0 PUBLISHes a second on TOPIC; the subscribers are
  *     fanout-receiver's.
@@ -57,7 +58,7 @@
 /* PUBACKs have stopped arriving once none came for this long. */
 #define DRAIN_SETTLE_MS 200
 
-#define USAGE "usage: load-generator fan-in PORT PUBLISHERS QOS WINDOW PERSISTENT PAYLOAD_BYTES | fan-out PORT RATE TOPIC PAYLOAD_BYTES | idle PORT CONNECTIONS"
+#define USAGE "usage: load-generator fan-in PORT PUBLISHERS QOS WINDOW PERSISTENT PAYLOAD_BYTES [SUBSCRIBER_PORT] | fan-out PORT RATE TOPIC PAYLOAD_BYTES | idle PORT CONNECTIONS"
 
 enum role { PUBLISHER, SUBSCRIBER, IDLE };
 
@@ -264,7 +265,8 @@ static void publish_paced (struct client *client, double started_ms, uint64_t *s
 static int open_clients (int argc, char **argv, struct client ***clients) {
   uint16_t port = (uint16_t)atoi(argv[2]);
   char client_id[100];
-  if (strcmp(settings.mode, "fan-in") == 0 && argc == 8) {
+  if (strcmp(settings.mode, "fan-in") == 0 && (argc == 8 || argc == 9)) {
+    uint16_t subscriber_port = argc == 9 ? (uint16_t)atoi(argv[8]) : port;
     int publishers = atoi(argv[3]);
     settings.qos = atoi(argv[4]);
     settings.window = atoi(argv[5]);
@@ -272,7 +274,7 @@ static int open_clients (int argc, char **argv, struct client ***clients) {
     if (publishers <= 0 || settings.qos < 0 || settings.qos > 1 || (settings.qos == 1 && settings.window <= 0)) die("bad fan-in arguments");
     settings.flat_out = settings.qos == 0;
     *clients = calloc((size_t)publishers + 1, sizeof **clients);
-    (*clients)[0] = open_client(port, "bench-sub", SUBSCRIBER, atoi(argv[6]) == 0);
+    (*clients)[0] = open_client(subscriber_port, "bench-sub", SUBSCRIBER, atoi(argv[6]) == 0);
     mqtt_subscribe((*clients)[0]->fd, "bench/#", settings.qos);
     for (int index = 1; index <= publishers; index++) {
       snprintf(client_id, sizeof client_id, "bench-pub-%d", index - 1);

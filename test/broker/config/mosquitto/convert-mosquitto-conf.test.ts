@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, type TestContext, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { brokerConfigSchema } from '../../../../broker/config/broker-config-schema.js'
 import { readMosquittoBrokerConfig } from '../../../../broker/config/mosquitto/mosquitto-broker-config.js'
-import { MosquittoConfError } from '../../../../broker/config/mosquitto/mosquitto-conf-lines.js'
 import { mosquittoYaml } from '../../../../broker/config/mosquitto/mosquitto-yaml.js'
 import { readConfigFile } from '../../../../common/config/config-file.js'
+import { layout, problemsOf } from '../../../helpers/mosquitto-conf-files.js'
 
 /** Mosquitto 2.x configurations, as Debian and Mosquitto's documentation write them, read as ours. */
-
-/** Writes `files` (path relative to a fresh directory → text) and gives the directory. */
-async function layout(t: TestContext, files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mosquitto-conf-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(join(dir, name, '..'), { recursive: true })
-    await writeFile(join(dir, name), text)
-  }
-  return dir
-}
 
 /** Debian's /etc/mosquitto/mosquitto.conf (mosquitto 2.0.11-1), its include_dir pointing into `dir`. */
 function debianConf(dir: string): string {
@@ -41,15 +29,6 @@ include_dir ${join(dir, 'conf.d')}
 }
 
 const conf_d_readme = 'Any files placed in this directory that have a .conf ending will be loaded as\nconfig files by the broker.\n'
-
-async function problemsOf(file: string): Promise<string> {
-  const error = await readMosquittoBrokerConfig(file).then(
-    () => assert.fail('expected the configuration to be refused'),
-    (error: unknown) => error
-  )
-  assert.ok(error instanceof MosquittoConfError, String(error))
-  return error.message
-}
 
 describe("Debian's layout", () => {
   test('as installed: local-only on 1883 with anonymous clients, persistence in /var/lib/mosquitto, notes for pid_file and log_dest', async (t) => {
@@ -265,9 +244,9 @@ test('per_listener_settings true without any listener: the local-only listener s
 describe('what cannot be honoured stops with the file, the line and why', () => {
   const cases: Array<[string, string[], RegExp]> = [
     [
-      'a bridge',
-      ['listener 1883', 'connection cloud', 'address broker.example.com:8883', 'topic sensors/# out 1'],
-      /:2: bridges are not supported yet \(connection cloud\)$/
+      'a bridge started only when messages wait',
+      ['listener 1883', 'connection cloud', 'address broker.example.com:8883', 'start_type lazy', 'topic sensors/# out 1'],
+      /:4: start_type lazy: thermopost starts every bridge with the broker and keeps it up \(automatic\)$/
     ],
     ['an unknown directive', ['listener 1883', 'max_inflight 5'], /:2: unknown directive 'max_inflight'$/],
     [

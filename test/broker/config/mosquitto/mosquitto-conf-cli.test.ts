@@ -89,17 +89,28 @@ describe('moving from Mosquitto', () => {
     await assertMosquittoClientsWork(t, port)
   })
 
-  test('a bridge stops start-up with exit 1, naming the file and line', async (t) => {
+  test('a bridge line thermopost cannot honour stops start-up with exit 1, naming the file and line', async (t) => {
     const { dir } = await etcMosquitto(t)
     await writeFile(
       join(dir, 'conf.d', 'bridge.conf'),
-      '# to the cloud\nconnection cloud\naddress mqtt.example.com:8883\ntopic house/# out 1\n'
+      '# to the cloud\nconnection cloud\naddress mqtt.example.com:8883\nstart_type once\ntopic house/# out 1\n'
     )
     for (const args of [['broker', '--mosquitto-conf'], ['convert-mosquitto-conf']]) {
       const { code, stderr, stdout } = await thermopost(t, [...args, join(dir, 'mosquitto.conf')])
       assert.equal(code, 1, stdout)
-      assert.equal(stderr.trim(), `thermopost: ${join(dir, 'conf.d', 'bridge.conf')}:2: bridges are not supported yet (connection cloud)`)
+      assert.equal(
+        stderr.trim(),
+        `thermopost: ${join(dir, 'conf.d', 'bridge.conf')}:4: start_type once: thermopost starts every bridge with the broker and keeps it up (automatic)`
+      )
     }
+  })
+
+  test("a bridge's problem found at start-up (a password without a user name) names the Mosquitto line", async (t) => {
+    const { dir } = await etcMosquitto(t)
+    await writeFile(join(dir, 'conf.d', 'bridge.conf'), 'connection cloud\naddress 127.0.0.1:1\nremote_password x\ntopic house/# out 1\n')
+    const { code, stderr } = await thermopost(t, ['broker', '--mosquitto-conf', join(dir, 'mosquitto.conf')])
+    assert.equal(code, 1)
+    assert.match(stderr, /bridge\.conf:3: bridges\[0\]\.password: needs a username with protocol_version 3\.1\.1/)
   })
 
   test('a problem found after conversion (the same listener twice) names the Mosquitto line', async (t) => {
