@@ -292,28 +292,32 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     if (this.stopped) return
     const running = new Set<string>()
     for (let i = 0; i < nodes.length; i++) if (live[i] !== null) running.add(memberOf(nodes[i], live[i]!))
+    // A member seen alive that left the registry was recovered and forgotten by another member between two checks
+    // (under load a recoverer can be that quick): it died all the same, and this member's listeners hear so.
+    const vanished = [...this.alive].filter((member) => member !== this.member && !members.includes(member))
     this.registered = new Set(members)
+    for (const member of vanished) this.reportDead(member, 'was found dead and recovered by another node')
     for (const member of members) {
       if (member === this.member) continue
       if (running.has(member)) {
         this.alive.add(member)
         continue
       }
-      this.alive.delete(member)
-      if (this.reported.has(member)) continue
-      this.reported.add(member)
       const node = nodeOfMember(member)
       const restarted = [...running].some((other) => nodeOfMember(other) === node)
-      this.logger.warn(
-        { node, member },
-        restarted
-          ? `cluster: node ${node} was restarted; its previous run ${member} is dead`
-          : `cluster: node ${node} is dead (its liveness key expired)`
-      )
-      for (const listener of this.deadListeners) listener(member)
+      this.reportDead(member, restarted ? `was restarted; its previous run ${member} is dead` : 'is dead (its liveness key expired)')
     }
-    for (const member of this.alive) if (!this.registered.has(member) && member !== this.member) this.alive.delete(member)
     for (const waiting of [...this.waiting]) if (!this.isAlive(waiting[1].member)) this.finish(waiting[0])
+  }
+
+  /** Tells the listeners of a member's death, once. */
+  private reportDead(member: string, how: string): void {
+    this.alive.delete(member)
+    if (this.reported.has(member)) return
+    this.reported.add(member)
+    const node = nodeOfMember(member)
+    this.logger.warn({ node, member }, `cluster: node ${node} ${how}`)
+    for (const listener of this.deadListeners) listener(member)
   }
 
   private noteTrouble(error: unknown): void {
