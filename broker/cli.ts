@@ -231,9 +231,18 @@ function serveUntilStopped(parts: {
     await clusterParts?.close()
   }
   closeOnSignals(logger, close)
-  // Another process runs as this node now (this one was paused past its liveness): it must not serve on beside it.
-  clusterParts?.cluster.membership.onIdLost(() => {
-    close().finally(() => process.exit(1))
+  // The cluster moved on without this run (paused or cut off past its liveness: found dead and recovered, or another
+  // process took its id). It stops serving and exits, for its supervisor to start it again as a new member, rather
+  // than rejoin in place: everything in memory (sessions, routes, relays, recovery windows, batches on their way)
+  // belongs to a member the cluster has already taken apart, and a new process is a member built only from Redis,
+  // on the one start-up path every node takes.
+  clusterParts?.cluster.membership.onEvicted(() => {
+    const abandon = async (): Promise<void> => {
+      await broker.abandon()
+      await admin?.close()
+      await clusterParts.close()
+    }
+    abandon().finally(() => process.exit(1))
   })
 }
 

@@ -80,7 +80,9 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.relay = new SessionRelay(this.directory)
     const sink = {
       deliverForwarded: (...args: Parameters<ClusterRouter['deliverForwarded']>) => this.router!.deliverForwarded(...args),
-      durable: () => this.router!.durable(),
+      // An entry is acknowledged only while this member is the live run of its node: one found dead (paused past its
+      // liveness) may be being drained by its recoverer, and its own deliveries went to sessions it no longer holds.
+      durable: () => this.router!.durable().then(() => this.membership.confirmMember()),
       held: () => this.router!.held(),
       adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
     }

@@ -25,6 +25,12 @@ export const defaultMembershipTiming: Readonly<MembershipTiming> = Object.freeze
 /** How often a start under an id whose liveness key is still set looks at that key again. */
 const ID_POLL_MS = 100
 
+/**
+ * How long a recovery claim names its recoverer: far longer than any recovery, since a member is never alive again
+ * (a claim only goes to a member whose node's liveness key does not name it, and that key is never set again for it).
+ */
+const RECOVERY_CLAIM_MS = 3_600_000
+
 /** The node id is held by a live process: this one must not start under it. */
 export class NodeIdTakenError extends Error {
   constructor(readonly nodeId: string) {
@@ -64,7 +70,14 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   private registered = new Set<string>()
   private readonly reported = new Set<string>()
   private readonly deadListeners: Array<(member: string) => void> = []
-  private readonly idLostListeners: Array<() => void> = []
+  private readonly evictedListeners: Array<(why: string) => void> = []
+  private evicted = false
+  /**
+   * Since when this member's liveness key has named it at every renewal (undefined: a renewal failed). Members are
+   * judged dead only once this is `livenessMs` old: after a Redis outage every member's key may have run out at once,
+   * and each must have set its own again before it judges the others by theirs.
+   */
+  private steadySince: number | undefined
   private readonly waiting = new Map<string, WaitingRequest>()
   private release: ((clientId: string, toMember: string) => Promise<void>) | undefined
   private timers: NodeJS.Timeout[] = []
@@ -105,6 +118,8 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
       }
       await new Promise((resolve) => setTimeout(resolve, ID_POLL_MS))
     }
+    // A new member doubts nothing of its own: it judges the others at once (a restarted node recovers its previous run).
+    this.steadySince = Date.now() - this.timing.livenessMs
     this.timers.push(setInterval(() => void this.renew(), this.timing.renewMs))
   }
 
@@ -159,15 +174,41 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     this.deadListeners.push(listener)
   }
 
-  /** Called once when another process holds this node's id (see renew): this process must stop serving. */
-  onIdLost(listener: () => void): void {
-    this.idLostListeners.push(listener)
+  /**
+   * Called once when this member must stop serving (see renew): another process holds its node id, or the cluster
+   * found it dead (a long pause, or Redis out of reach past its liveness) and recovers its sessions elsewhere.
+   */
+  onEvicted(listener: (why: string) => void): void {
+    this.evictedListeners.push(listener)
   }
 
+  /**
+   * One step (CLAIM_RECOVERY_SCRIPT): the claim goes only to a member whose node's liveness key does not name it now,
+   * and a member renews its key only while no claim names it (RENEW_SCRIPT), so a member found dead is either back
+   * before anyone claims it, or recovered and never alive again: never both.
+   */
   async claimRecovery(deadMember: string): Promise<boolean> {
-    // Kept an hour: long after any recovery has finished; a member is never alive again, so never recovered twice.
-    const claimed = await this.connections.commands.set(this.keys.recovery(deadMember), this.member, 'PX', 3_600_000, 'NX')
-    return claimed === 'OK'
+    const node = nodeOfMember(deadMember)
+    const incarnation = deadMember.slice(node.length + 1)
+    const keys = [this.keys.liveness(node), this.keys.recovery(deadMember)]
+    const claimed = await this.connections.commands.eval(CLAIM_RECOVERY_SCRIPT, 2, ...keys, incarnation, this.member, RECOVERY_CLAIM_MS)
+    return claimed === 1
+  }
+
+  /**
+   * Resolves while this member's liveness key names it, and rejects otherwise: what it does next (a stream entry
+   * acknowledged once its deliveries are durable) is safe only while no other member may be recovering it. A key
+   * that ran out is set again, or this member is evicted, at once rather than at the next renewal.
+   */
+  async confirmMember(): Promise<void> {
+    if ((await this.connections.commands.get(this.keys.liveness(this.nodeId))) === this.incarnation) return
+    void this.renew()
+    throw new Error(`cluster: this member (${this.member}) is not the live run of node ${this.nodeId} now`)
+  }
+
+  /** Looks at this member's liveness at once (its writes were refused for a session: it may have been recovered). */
+  checkOwnLiveness(): void {
+    void this.renew()
   }
 
   /** Forgets a recovered member: it is no longer registered, so it is not reported again. */
@@ -232,37 +273,43 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   }
 
   /**
-   * Sets this run's liveness key again, unless another process holds it: one that took the id while this one was away
-   * past its liveness (a long pause). Then two processes would run as one node; this one gives way (onIdLost).
+   * Keeps this run's liveness key (RENEW_SCRIPT). A key another process holds now (it took the id while this one was
+   * away past its liveness), or one that ran out while another member claimed this one's recovery, means the cluster
+   * has moved on without this member: its sessions are, or are being, adopted elsewhere. It must stop serving them
+   * (onEvicted). A key that ran out with no claim yet is set again: nobody has taken anything over.
    */
   private async renew(): Promise<void> {
+    if (this.evicted || this.stopped) return
+    let answer: string
     try {
-      const key = this.keys.liveness(this.nodeId)
-      const previous = (await this.connections.commands.eval(RENEW_SCRIPT, 1, key, this.incarnation, this.timing.livenessMs)) as
-        | string
-        | null
-      if (previous !== null && previous !== this.incarnation) {
-        if (this.stopped || this.trouble === 'taken') return
-        this.trouble = 'taken'
-        this.logger.error(
-          { node: this.nodeId },
-          `cluster: another process took node id ${this.nodeId} while this one was away past its liveness; this one stops`
-        )
-        for (const listener of this.idLostListeners) listener()
-        return
-      }
-      if (previous === null && this.trouble !== 'lapsed' && this.timers.length > 0 && !this.stopped) {
-        this.logger.warn(
-          { node: this.nodeId },
-          'cluster: this node was away longer than its liveness; other nodes may have recovered its sessions'
-        )
-        this.trouble = 'lapsed'
-      } else if (this.trouble !== undefined) {
-        this.trouble = undefined
-      }
+      const keys = [this.keys.liveness(this.nodeId), this.keys.recovery(this.member)]
+      answer = (await this.connections.commands.eval(RENEW_SCRIPT, 2, ...keys, this.incarnation, this.timing.livenessMs)) as string
     } catch (error) {
+      this.steadySince = undefined
       this.noteTrouble(error)
+      return
     }
+    if (this.evicted || this.stopped) return
+    if (answer === 'own') {
+      this.steadySince ??= Date.now()
+      this.trouble = undefined
+    } else if (answer === 'lapsed') {
+      this.steadySince = Date.now()
+      this.logger.warn({ node: this.nodeId }, 'cluster: this node was away longer than its liveness; nobody had taken it over yet')
+      this.trouble = undefined
+    } else if (answer === 'recovered') {
+      this.evict(`cluster: this node was away longer than its liveness and found dead; its sessions are recovered elsewhere`)
+    } else {
+      this.evict(`cluster: another process took node id ${this.nodeId} while this one was away past its liveness; this one stops`)
+    }
+  }
+
+  private evict(why: string): void {
+    this.evicted = true
+    for (const timer of this.timers) clearInterval(timer)
+    this.timers = []
+    this.logger.error({ node: this.nodeId, member: this.member }, why)
+    for (const listener of this.evictedListeners) listener(why)
   }
 
   /** Reads every registered member and its node's liveness key; reports each newly dead member once. */
@@ -278,7 +325,10 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
       this.noteTrouble(error)
       return
     }
-    if (this.stopped) return
+    if (this.stopped || this.evicted) return
+    // Away itself (a pause, Redis out of reach) this member judges nobody: the others' keys may have run out for the
+    // same reason, and they are setting them again now.
+    const judging = this.steadySince !== undefined && Date.now() - this.steadySince >= this.timing.livenessMs
     const running = new Set<string>()
     for (let i = 0; i < nodes.length; i++) if (live[i] !== null) running.add(memberOf(nodes[i], live[i]!))
     this.registered = new Set(members)
@@ -286,8 +336,11 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
       if (member === this.member) continue
       if (running.has(member)) {
         this.alive.add(member)
+        // Back before anyone claimed it (claimRecovery refused): should it die later, that is reported too.
+        this.reported.delete(member)
         continue
       }
+      if (!judging) continue
       this.alive.delete(member)
       if (this.reported.has(member)) continue
       this.reported.add(member)
@@ -316,8 +369,27 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
 /** Deletes this node's liveness key if it still names this run (a newer run of the node keeps its own). */
 const DELETE_OWN_LIVENESS_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`
 
-/** Sets a liveness key (KEYS[1]) to an incarnation (ARGV[1], time-to-live ARGV[2] ms) unless another holds it; answers the value before. */
+/**
+ * Keeps a member's liveness key (KEYS[1]: the node's key, KEYS[2]: the member's recovery claim; ARGV: its
+ * incarnation, the time-to-live in ms). Answers 'own' (it named the member: its time-to-live is set again), 'lapsed'
+ * (it had run out and nobody claims the member's recovery: set again), 'recovered' (run out and the recovery claimed:
+ * left unset, so the member is never alive again), or the incarnation of another process holding it.
+ */
 const RENEW_SCRIPT = `local current = redis.call('get', KEYS[1])
-if current and current ~= ARGV[1] then return current end
+if current == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 'own' end
+if current then return current end
+if redis.call('exists', KEYS[2]) == 1 then return 'recovered' end
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return current`
+return 'lapsed'`
+
+/**
+ * Claims a dead member's recovery (KEYS[1]: its node's liveness key, KEYS[2]: its recovery claim; ARGV: its
+ * incarnation, the claiming member, how long the claim is kept): refused while the liveness key names the member
+ * (it came back), answers 1 when the claim is, or already was, the claimant's.
+ */
+const CLAIM_RECOVERY_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return 0 end
+local holder = redis.call('get', KEYS[2])
+if holder == ARGV[2] then return 1 end
+if holder then return 0 end
+redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1`
