@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
  * new run's.
  *   tp:{cluster}:nodes               hash     member -> when it joined; members not yet recovered
  *   tp:{cluster}:node:<id>           string   the incarnation of the node's running member, with a short time-to-live
- *   tp:{cluster}:recovery:<member>   string   who recovers that dead member (SET NX)
+ *   tp:{cluster}:recovery:<member>   string   who recovers that dead member (recovery-claims.ts)
  *   tp:{cluster}:filters:<member>    set      the member's filters; a shared group as `$share/{group}/{filter}`
  *   tp:{cluster}:stream:<member>     stream   messages forwarded to the member (forwarded-codec.ts), group `nodes`
  *   tp:{cluster}:moved:<member>      string   once a dead member's stream is drained and gone: its recoverer's member

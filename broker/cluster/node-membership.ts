@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { RedisClient } from '../store/redis-connection.js'
 import { type ClusterKeys, memberOf, nodeOfMember } from './cluster-keys.js'
 import type { ClusterMembership, ReleaseRequests } from './cluster-seams.js'
+import { RecoveryClaims } from './recovery-claims.js'
 
 /** How fast liveness is kept and checked; the defaults notice a dead node within about 4 s. */
 export interface MembershipTiming {
@@ -24,12 +25,6 @@ export const defaultMembershipTiming: Readonly<MembershipTiming> = Object.freeze
 
 /** How often a start under an id whose liveness key is still set looks at that key again. */
 const ID_POLL_MS = 100
-
-/**
- * How long a recovery claim names its recoverer: far longer than any recovery, since a member is never alive again
- * (a claim only goes to a member whose node's liveness key does not name it, and that key is never set again for it).
- */
-const RECOVERY_CLAIM_MS = 3_600_000
 
 /** The node id is held by a live process: this one must not start under it. */
 export class NodeIdTakenError extends Error {
@@ -57,8 +52,8 @@ interface WaitingRequest {
  * members hash and keeps `node:<id>` set to its incarnation with a short time-to-live; every `checkMs` it reads the
  * hash and the keys, and a registered member is dead once its node's key is gone or names another incarnation (the
  * node was restarted: the new run finds its previous one dead like everyone else, and one member recovers it). Each
- * death is reported once, and `claimRecovery` lets exactly one live member take it over (SET NX on a key named after
- * the dead member).
+ * death is reported once, and `claimRecovery` lets exactly one live member take it over
+ * (recovery-claims.ts).
  *
  * Release requests ride on pub/sub, one channel per node: pub/sub drops what nobody hears, so the requester sends
  * again after `requestTimeoutMs` until it hears the answer or finds the member dead — a dead member holds nothing.
@@ -79,6 +74,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
    */
   private steadySince: number | undefined
   private readonly waiting = new Map<string, WaitingRequest>()
+  private readonly claims: RecoveryClaims
   private release: ((clientId: string, toMember: string) => Promise<void>) | undefined
   private timers: NodeJS.Timeout[] = []
   private requestCount = 0
@@ -95,6 +91,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   ) {
     this.member = memberOf(nodeId, incarnation)
     this.alive.add(this.member)
+    this.claims = new RecoveryClaims(connections.commands, keys, this.member)
   }
 
   /**
@@ -182,17 +179,12 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     this.evictedListeners.push(listener)
   }
 
-  /**
-   * One step (CLAIM_RECOVERY_SCRIPT): the claim goes only to a member whose node's liveness key does not name it now,
-   * and a member renews its key only while no claim names it (RENEW_SCRIPT), so a member found dead is either back
-   * before anyone claims it, or recovered and never alive again: never both.
-   */
-  async claimRecovery(deadMember: string): Promise<boolean> {
-    const node = nodeOfMember(deadMember)
-    const incarnation = deadMember.slice(node.length + 1)
-    const keys = [this.keys.liveness(node), this.keys.recovery(deadMember)]
-    const claimed = await this.connections.commands.eval(CLAIM_RECOVERY_SCRIPT, 2, ...keys, incarnation, this.member, RECOVERY_CLAIM_MS)
-    return claimed === 1
+  claimRecovery(deadMember: string): Promise<boolean> {
+    return this.claims.claim(deadMember)
+  }
+
+  async takeOverRecoveries(deadRecoverer: string): Promise<string[]> {
+    return this.claims.takeOver(deadRecoverer, await this.connections.commands.hkeys(this.keys.nodes))
   }
 
   /**
@@ -381,15 +373,3 @@ if current then return current end
 if redis.call('exists', KEYS[2]) == 1 then return 'recovered' end
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 'lapsed'`
-
-/**
- * Claims a dead member's recovery (KEYS[1]: its node's liveness key, KEYS[2]: its recovery claim; ARGV: its
- * incarnation, the claiming member, how long the claim is kept): refused while the liveness key names the member
- * (it came back), answers 1 when the claim is, or already was, the claimant's.
- */
-const CLAIM_RECOVERY_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return 0 end
-local holder = redis.call('get', KEYS[2])
-if holder == ARGV[2] then return 1 end
-if holder then return 0 end
-redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3])
-return 1`
