@@ -112,7 +112,8 @@ export class Broker implements ConnectionHost {
       publisher: this.publisher,
       durable: () => this.durable(),
       logger: this.logger,
-      sysInterval: this.options.sysInterval
+      sysInterval: this.options.sysInterval,
+      placement: this.cluster?.bridgePlacement
     }
     this.protocolErrors = new ProtocolErrorLog(this.logger)
     this.packets = new PacketDispatcher({

@@ -108,7 +108,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const { listeners, problems } = resolveListeners(config, fromConfigFile)
   const { cluster, problems: clusterProblems } = resolveCluster(config, listeners[0]?.spec.port ?? 0)
   problems.push(...clusterProblems)
-  const bridges = bridgesOf(config, cluster !== undefined, listeners[0]?.spec.port ?? 0, problems)
+  const bridges = bridgesOf(config, listeners[0]?.spec.port ?? 0, problems)
   if (problems.length > 0) throw read.problems(problems)
   for (const { spec } of listeners) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
@@ -188,17 +188,10 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
 }
 
 /** The configured bridges, and the name this broker goes by in their loop check; their mistakes join `problems`. */
-function bridgesOf(
-  config: BrokerConfig,
-  onCluster: boolean,
-  firstPort: number,
-  problems: ConfigProblem[]
-): { settings: BridgeSettings[]; node: string } {
+function bridgesOf(config: BrokerConfig, firstPort: number, problems: ConfigProblem[]): { settings: BridgeSettings[]; node: string } {
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-')
   const resolved = resolveBridges(config.bridges, host)
   problems.push(...resolved.problems)
-  // Every node would open the same bridge sessions and take them from one another.
-  if (onCluster && resolved.bridges.length > 0) problems.push({ path: ['bridges'], message: 'cannot be used on a cluster node yet' })
   // Two brokers on one host differ by port.
   return { settings: resolved.bridges, node: `${host}-${firstPort === 0 ? process.pid : firstPort}` }
 }
