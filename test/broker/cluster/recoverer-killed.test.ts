@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { startCliBroker } from '../../helpers/cli-broker.js'
 import { CrashPublisher } from '../../helpers/crash-publisher.js'
 import { CrashSubscriber } from '../../helpers/crash-subscriber.js'
+import { NumberedMessages } from '../../helpers/numbered-messages.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
 import { uniqueId } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
@@ -46,14 +47,8 @@ test('a recoverer killed while it drains a dead node: the third node finishes th
   t.after(() => clearInterval(keepAlive))
   const publisher = await CrashPublisher.connect(Number(new URL(nodes.get('n1')!.urls[0]!).port), uniqueId('pub'))
   t.after(() => publisher.destroy())
-  const qosOf = new Map<number, 1 | 2>()
-  let seq = 0
-  publisher.start(10, () => {
-    const next = ++seq
-    const qos = next % 2 === 0 ? 2 : 1
-    qosOf.set(next, qos)
-    return { seq: next, qos, topic: `backlog/q${qos}` }
-  })
+  const messages = new NumberedMessages('backlog')
+  publisher.start(10, messages.next)
   for (const deadline = Date.now() + 30_000; publisher.acknowledged.size < BACKLOG; await sleep(50)) {
     assert.ok(Date.now() < deadline, `only ${publisher.acknowledged.size} messages acknowledged in 30 s`)
   }
@@ -92,14 +87,5 @@ test('a recoverer killed while it drains a dead node: the third node finishes th
     if (missing.length === 0) break
     assert.ok(Date.now() < deadline, `${missing.length} acknowledged messages missing: ${missing.slice(0, 20).join(', ')}\n${output()}`)
   }
-  const qos2Counts = new Map<number, number>()
-  for (const message of subscriber.received()) {
-    const n = Number(message.payload.toString())
-    if (qosOf.get(n) === 2) qos2Counts.set(n, (qos2Counts.get(n) ?? 0) + 1)
-  }
-  assert.deepEqual(
-    [...qos2Counts].filter(([, count]) => count > 1).map(([n]) => n),
-    [],
-    'QoS 2 messages delivered more than once'
-  )
+  assert.deepEqual(messages.qos2Twice(subscriber.received()), [], 'QoS 2 messages delivered more than once')
 })
