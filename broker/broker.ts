@@ -84,6 +84,7 @@ export class Broker implements ConnectionHost {
   private runningBridges: Bridges | undefined
   private opened = false
   private closing = false
+  private abandoned = false
 
   constructor(options: Partial<BrokerOptions> = {}, dependencies: BrokerDependencies = {}) {
     this.options = resolveBrokerOptions(options)
@@ -111,7 +112,8 @@ export class Broker implements ConnectionHost {
       publisher: this.publisher,
       durable: () => this.durable(),
       logger: this.logger,
-      sysInterval: this.options.sysInterval
+      sysInterval: this.options.sysInterval,
+      placement: this.cluster?.bridgePlacement
     }
     this.protocolErrors = new ProtocolErrorLog(this.logger)
     this.packets = new PacketDispatcher({
@@ -242,15 +244,33 @@ export class Broker implements ConnectionHost {
   /** Stops listening, tells 5.0 clients the server is shutting down, closes every connection and the store. */
   async close(): Promise<void> {
     if (this.closing) return
+    await this.endConnections(Reason.ServerShuttingDown, 'server shutting down')
+    await this.store.flush()
+    await this.cluster?.stop()
+    await this.store.close()
+  }
+
+  /**
+   * Stops serving at once: this cluster node was found dead by the others (paused, or cut off from Redis, past its
+   * liveness), and they have adopted its sessions. So its connections end with nothing written for their sessions
+   * and no will sent (the recoverer holds both), and each client is sent on to resume its session on another node
+   * (5.0: DISCONNECT 0x9C Use another server; 3.1.1 has no way to say it: the connection closes).
+   */
+  async abandon(): Promise<void> {
+    if (this.closing) return
+    this.abandoned = true
+    await this.endConnections(Reason.UseAnotherServer, 'this node was found dead by its cluster: the session is on another node')
+    await this.cluster?.stop()
+    await this.store.close()
+  }
+
+  private async endConnections(reasonCode: number, reason: string): Promise<void> {
     this.closing = true
     this.sys.stop()
     await this.runningBridges?.stop()
     const closed = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
-    for (const connection of [...this.connections]) connection.disconnect(Reason.ServerShuttingDown, 'server shutting down')
+    for (const connection of [...this.connections]) connection.disconnect(reasonCode, reason)
     await Promise.all(closed)
-    await this.store.flush()
-    await this.cluster?.stop()
-    await this.store.close()
   }
 
   /**
@@ -286,7 +306,8 @@ export class Broker implements ConnectionHost {
     // A cluster node going away sends the wills of its clients, as a network failure would [MQTT-3.1.2-8]: their
     // sessions live on, on the node that takes them over. A lone broker still sends none on shutdown.
     const willOnShutdown = this.cluster !== undefined
-    if (session !== undefined)
+    // Abandoned: the session is another node's now; whatever this one did with it would be stale (Broker.abandon).
+    if (session !== undefined && !this.abandoned)
       this.sessions.connectionClosed(session, connection, connection.sendsWill && (!this.closing || willOnShutdown))
   }
 

@@ -108,7 +108,7 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
   const { listeners, problems } = resolveListeners(config, fromConfigFile)
   const { cluster, problems: clusterProblems } = resolveCluster(config, listeners[0]?.spec.port ?? 0)
   problems.push(...clusterProblems)
-  const bridges = bridgesOf(config, cluster !== undefined, listeners[0]?.spec.port ?? 0, problems)
+  const bridges = bridgesOf(config, listeners[0]?.spec.port ?? 0, problems)
   if (problems.length > 0) throw read.problems(problems)
   for (const { spec } of listeners) {
     // Checked before the store opens, so a bad certificate file stops start-up with nothing half done.
@@ -188,17 +188,10 @@ export async function runBrokerCommand(args: string[]): Promise<void> {
 }
 
 /** The configured bridges, and the name this broker goes by in their loop check; their mistakes join `problems`. */
-function bridgesOf(
-  config: BrokerConfig,
-  onCluster: boolean,
-  firstPort: number,
-  problems: ConfigProblem[]
-): { settings: BridgeSettings[]; node: string } {
+function bridgesOf(config: BrokerConfig, firstPort: number, problems: ConfigProblem[]): { settings: BridgeSettings[]; node: string } {
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-')
   const resolved = resolveBridges(config.bridges, host)
   problems.push(...resolved.problems)
-  // Every node would open the same bridge sessions and take them from one another.
-  if (onCluster && resolved.bridges.length > 0) problems.push({ path: ['bridges'], message: 'cannot be used on a cluster node yet' })
   // Two brokers on one host differ by port.
   return { settings: resolved.bridges, node: `${host}-${firstPort === 0 ? process.pid : firstPort}` }
 }
@@ -231,9 +224,18 @@ function serveUntilStopped(parts: {
     await clusterParts?.close()
   }
   closeOnSignals(logger, close)
-  // Another process runs as this node now (this one was paused past its liveness): it must not serve on beside it.
-  clusterParts?.cluster.membership.onIdLost(() => {
-    close().finally(() => process.exit(1))
+  // The cluster moved on without this run (paused or cut off past its liveness: found dead and recovered, or another
+  // process took its id). It stops serving and exits, for its supervisor to start it again as a new member, rather
+  // than rejoin in place: everything in memory (sessions, routes, relays, recovery windows, batches on their way)
+  // belongs to a member the cluster has already taken apart, and a new process is a member built only from Redis,
+  // on the one start-up path every node takes.
+  clusterParts?.cluster.membership.onEvicted(() => {
+    const abandon = async (): Promise<void> => {
+      await broker.abandon()
+      await admin?.close()
+      await clusterParts.close()
+    }
+    abandon().finally(() => process.exit(1))
   })
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Publisher } from '../publisher.js'
 import type { SessionRegistry } from '../session/session-registry.js'
 import type { SessionSubscriptions } from '../session/session-subscriptions.js'
+import type { BridgePlacement } from './bridge-placement.js'
 
 /**
  * What bridges use of the broker they run in: its session registry, where each bridge holds the session of its
@@ -17,4 +18,6 @@ export interface BridgeHost {
   readonly logger: Logger
   /** Seconds between updates of the bridges' $SYS figures; 0 publishes only the state, when it changes. */
   readonly sysInterval: number
+  /** On a cluster node: which bridges run here (each on one node at a time). Absent: all of them. */
+  readonly placement?: BridgePlacement
 }

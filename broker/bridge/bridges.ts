@@ -1,6 +1,7 @@
 import { Bridge } from './bridge.js'
 import type { BridgeHost } from './bridge-host.js'
 import { hasBeenThrough } from './bridge-path.js'
+import type { BridgePlacement } from './bridge-placement.js'
 import type { BridgeSettings } from './bridge-settings.js'
 
 /**
@@ -10,7 +11,10 @@ import type { BridgeSettings } from './bridge-settings.js'
  */
 export class Bridges {
   private readonly bridges: Bridge[]
+  /** The bridges started on this broker (on a cluster node, those it holds). */
+  private readonly running = new Set<Bridge>()
   private timer: NodeJS.Timeout | undefined
+  private stopped = false
 
   constructor(
     private readonly host: BridgeHost,
@@ -21,8 +25,13 @@ export class Bridges {
     host.publisher.admitOnly((message) => !hasBeenThrough(message, node))
   }
 
+  /** Starts the bridges this broker runs; on a cluster node, each once this node holds it (bridge-placement.ts). */
   async start(): Promise<void> {
-    for (const bridge of this.bridges) await bridge.start()
+    const placement = this.host.placement
+    for (const bridge of this.bridges) {
+      if (placement === undefined) await this.startHere(bridge)
+      else void this.startWhenHeld(bridge, placement)
+    }
     const interval = this.host.sysInterval
     if (interval <= 0) return
     this.publishFigures()
@@ -31,8 +40,42 @@ export class Bridges {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true
     clearInterval(this.timer)
-    await Promise.all(this.bridges.map((bridge) => bridge.stop()))
+    await Promise.all([...this.running].map((bridge) => this.stopHere(bridge)))
+  }
+
+  private async startHere(bridge: Bridge): Promise<void> {
+    this.running.add(bridge)
+    await bridge.start()
+  }
+
+  private async stopHere(bridge: Bridge): Promise<void> {
+    this.running.delete(bridge)
+    await bridge.stop()
+    await this.host.placement?.release(bridge.settings.name)
+  }
+
+  /**
+   * Waits until this node holds the bridge, then runs it. Taken over by another node while it runs here (this one
+   * was away past its liveness: the cluster has moved on without it, node-membership.ts), it stops here.
+   */
+  private async startWhenHeld(bridge: Bridge, placement: BridgePlacement): Promise<void> {
+    const { name } = bridge.settings
+    const lost = (): void => {
+      this.host.logger.error({ bridge: name }, `bridge ${name}: another node took it over; stopped here`)
+      void bridge.stop()
+      this.running.delete(bridge)
+    }
+    if (!(await placement.hold(name, lost))) return
+    if (this.stopped) {
+      await placement.release(name) // taken as the broker stopped
+      return
+    }
+    this.host.logger.info({ bridge: name }, `bridge ${name}: runs on this node of the cluster`)
+    await this.startHere(bridge).catch((error: unknown) =>
+      this.host.logger.error({ bridge: name, err: error }, `bridge ${name}: could not start`)
+    )
   }
 
   /** Each bridge's state, by name (for the admin API and metrics, and tests). */

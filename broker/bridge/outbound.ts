@@ -17,9 +17,12 @@ import { localFilter } from './topic-mapping.js'
 /** QoS 1/2 messages in flight to the remote at most, below its Receive Maximum. */
 const OUT_WINDOW = 100
 
-/** The session's link while the remote is away: never written to, since the session is offline. */
+/**
+ * The session's link while the remote is away: never written to, since the session is offline. Open, for the open
+ * that takes it: a cluster node's registry gives nothing to a link that closed while it waited for the session.
+ */
 const awayLink: SessionLink = {
-  isOpen: false,
+  isOpen: true,
   protocolVersion: 5,
   sendWindow: 0,
   isCongested: true,

@@ -37,6 +37,8 @@ export async function clusterBrokerParts(settings: ClusterSettings, logger: Logg
       `cannot reach Redis at ${parseRedisUrl(settings.url).display}, where the cluster keeps its state: ${(error as Error).message}`
     )
   }
+  // A session's writes refused: another member holds its lease, maybe as the recoverer of this one (found dead).
+  leases.onLost(() => cluster.membership.checkOwnLiveness())
   const store = new RedisStore({ url: settings.url, keyPrefix: settings.keyPrefix, logger: warn, fence: leases })
   cluster.recordDeliverySources(store)
   return {

@@ -10,10 +10,11 @@ import { randomBytes } from 'node:crypto'
  * new run's.
  *   tp:{cluster}:nodes               hash     member -> when it joined; members not yet recovered
  *   tp:{cluster}:node:<id>           string   the incarnation of the node's running member, with a short time-to-live
- *   tp:{cluster}:recovery:<member>   string   who recovers that dead member (SET NX)
+ *   tp:{cluster}:recovery:<member>   string   who recovers that dead member (recovery-claims.ts)
  *   tp:{cluster}:filters:<member>    set      the member's filters; a shared group as `$share/{group}/{filter}`
  *   tp:{cluster}:stream:<member>     stream   messages forwarded to the member (forwarded-codec.ts), group `nodes`
  *   tp:{cluster}:moved:<member>      string   once a dead member's stream is drained and gone: its recoverer's member
+ *   tp:{cluster}:bridge:<name>       string   the member running that bridge, with a short time-to-live (bridge-leases.ts)
  * Channels (sharded pub/sub: SPUBLISH, SSUBSCRIBE):
  *   tp:{cluster}:filter-changes      `<member>\n+<entry>`, `<member>\n-<entry>`, or `<member>\n!` (read its set again)
  *   tp:{cluster}:control:<id>        requests to the node and their answers (node-membership.ts)
@@ -52,6 +53,10 @@ export class ClusterKeys {
 
   moved(member: string): string {
     return this.key(`moved:${member}`)
+  }
+
+  bridge(name: string): string {
+    return this.key(`bridge:${name}`)
   }
 
   control(nodeId: string): string {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { BridgePlacement } from '../bridge/bridge-placement.js'
 import type { RetainedMessages } from '../retained/retained.js'
 import type { FilterListener } from '../router/message-router.js'
 import type { Router } from '../router/router.js'
@@ -7,6 +8,7 @@ import type { DeliverySources } from '../store/delivery-sources.js'
 import { connectRedis, type RedisClient, type RedisConnection } from '../store/redis-connection.js'
 import { parseRedisUrl } from '../store/redis-url.js'
 import type { Store } from '../store/store.js'
+import { BridgeLeases } from './bridge-leases.js'
 import { ClusterKeys, memberOf, newIncarnation, STREAM_GROUP } from './cluster-keys.js'
 import { ClusterRouter } from './cluster-router.js'
 import type { ClusterSeams, ReleaseRequests, SessionHandovers, StreamRecovery } from './cluster-seams.js'
@@ -57,9 +59,12 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   readonly directory: FilterDirectory
   /** This run of the node: `<node id>@<incarnation>`. */
   readonly member: string
+  /** Which of the configured bridges run on this node: each on one node of the cluster at a time. */
+  readonly bridgePlacement: BridgePlacement
   /** The sessions adopted from each dead member this one recovered: what is redirected from its stream goes to them. */
   private readonly adoptedSessions = new Map<string, ReadonlySet<string>>()
   private readonly relay: SessionRelay
+  private readonly bridgeLeases: BridgeLeases
   private readonly stream: NodeStream
   /** The commands connection with what it knows of the topology: whether a replica can be promoted (then WAIT 1). */
   private readonly commandsConnection: RedisConnection
@@ -104,9 +109,13 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.membership = new NodeMembership(settings.nodeId, incarnation, connections, keys, logger, timing)
     this.directory = new FilterDirectory(this.member, connections, keys, logger)
     this.relay = new SessionRelay(this.directory)
+    this.bridgeLeases = new BridgeLeases(this.commands, keys, this.member, timing)
+    this.bridgePlacement = this.bridgeLeases
     const sink = {
       deliverForwarded: (...args: Parameters<ClusterRouter['deliverForwarded']>) => this.router!.deliverForwarded(...args),
-      durable: () => this.router!.durable(),
+      // An entry is acknowledged only while this member is the live run of its node: one found dead (paused past its
+      // liveness) may be being drained by its recoverer, and its own deliveries went to sessions it no longer holds.
+      durable: () => this.router!.durable().then(() => this.membership.confirmMember()),
       held: () => this.router!.held(),
       had: (delivered: ReadonlyMap<string, readonly string[]>) => this.router!.had(delivered),
       adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
@@ -232,6 +241,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
       this.disconnect()
       return
     }
+    this.bridgeLeases.stop()
     await this.membership.stop()
     this.directory.stop()
     await this.stream.stop()

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { RedisClient } from '../store/redis-connection.js'
 import { type ClusterKeys, memberOf, nodeOfMember } from './cluster-keys.js'
 import type { ClusterMembership, ReleaseRequests } from './cluster-seams.js'
+import { RecoveryClaims } from './recovery-claims.js'
 
 /** How fast liveness is kept and checked; the defaults notice a dead node within about 4 s. */
 export interface MembershipTiming {
@@ -51,8 +52,8 @@ interface WaitingRequest {
  * members hash and keeps `node:<id>` set to its incarnation with a short time-to-live; every `checkMs` it reads the
  * hash and the keys, and a registered member is dead once its node's key is gone or names another incarnation (the
  * node was restarted: the new run finds its previous one dead like everyone else, and one member recovers it). Each
- * death is reported once, and `claimRecovery` lets exactly one live member take it over (SET NX on a key named after
- * the dead member).
+ * death is reported once, and `claimRecovery` lets exactly one live member take it over
+ * (recovery-claims.ts).
  *
  * Release requests ride on pub/sub, one channel per node: pub/sub drops what nobody hears, so the requester sends
  * again after `requestTimeoutMs` until it hears the answer or finds the member dead — a dead member holds nothing.
@@ -64,8 +65,16 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   private registered = new Set<string>()
   private readonly reported = new Set<string>()
   private readonly deadListeners: Array<(member: string) => void> = []
-  private readonly idLostListeners: Array<() => void> = []
+  private readonly evictedListeners: Array<(why: string) => void> = []
+  private evicted = false
+  /**
+   * Since when this member's liveness key has named it at every renewal (undefined: a renewal failed). Members are
+   * judged dead only once this is `livenessMs` old: after a Redis outage every member's key may have run out at once,
+   * and each must have set its own again before it judges the others by theirs.
+   */
+  private steadySince: number | undefined
   private readonly waiting = new Map<string, WaitingRequest>()
+  private readonly claims: RecoveryClaims
   private release: ((clientId: string, toMember: string) => Promise<void>) | undefined
   private timers: NodeJS.Timeout[] = []
   private requestCount = 0
@@ -86,6 +95,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   ) {
     this.member = memberOf(nodeId, incarnation)
     this.alive.add(this.member)
+    this.claims = new RecoveryClaims(connections.commands, keys, this.member)
   }
 
   /**
@@ -109,6 +119,8 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
       }
       await new Promise((resolve) => setTimeout(resolve, ID_POLL_MS))
     }
+    // A new member doubts nothing of its own: it judges the others at once (a restarted node recovers its previous run).
+    this.steadySince = Date.now() - this.timing.livenessMs
     this.timers.push(setInterval(() => void this.renew(), this.timing.renewMs))
   }
 
@@ -168,15 +180,36 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     this.deadListeners.push(listener)
   }
 
-  /** Called once when another process holds this node's id (see renew): this process must stop serving. */
-  onIdLost(listener: () => void): void {
-    this.idLostListeners.push(listener)
+  /**
+   * Called once when this member must stop serving (see renew): another process holds its node id, or the cluster
+   * found it dead (a long pause, or Redis out of reach past its liveness) and recovers its sessions elsewhere.
+   */
+  onEvicted(listener: (why: string) => void): void {
+    this.evictedListeners.push(listener)
   }
 
-  async claimRecovery(deadMember: string): Promise<boolean> {
-    // Kept an hour: long after any recovery has finished; a member is never alive again, so never recovered twice.
-    const claimed = await this.connections.commands.set(this.keys.recovery(deadMember), this.member, 'PX', 3_600_000, 'NX')
-    return claimed === 'OK'
+  claimRecovery(deadMember: string): Promise<boolean> {
+    return this.claims.claim(deadMember)
+  }
+
+  async takeOverRecoveries(deadRecoverer: string): Promise<string[]> {
+    return this.claims.takeOver(deadRecoverer, await this.connections.commands.hkeys(this.keys.nodes))
+  }
+
+  /**
+   * Resolves while this member's liveness key names it, and rejects otherwise: what it does next (a stream entry
+   * acknowledged once its deliveries are durable) is safe only while no other member may be recovering it. A key
+   * that ran out is set again, or this member is evicted, at once rather than at the next renewal.
+   */
+  async confirmMember(): Promise<void> {
+    if ((await this.connections.commands.get(this.keys.liveness(this.nodeId))) === this.incarnation) return
+    void this.renew()
+    throw new Error(`cluster: this member (${this.member}) is not the live run of node ${this.nodeId} now`)
+  }
+
+  /** Looks at this member's liveness at once (its writes were refused for a session: it may have been recovered). */
+  checkOwnLiveness(): void {
+    void this.renew()
   }
 
   /** Forgets a recovered member: it is no longer registered, so it is not reported again. */
@@ -241,39 +274,45 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
   }
 
   /**
-   * Sets this run's liveness key again, unless another process holds it: one that took the id while this one was away
-   * past its liveness (a long pause). Then two processes would run as one node; this one gives way (onIdLost).
+   * Keeps this run's liveness key (RENEW_SCRIPT). A key another process holds now (it took the id while this one was
+   * away past its liveness), or one that ran out while another member claimed this one's recovery, means the cluster
+   * has moved on without this member: its sessions are, or are being, adopted elsewhere. It must stop serving them
+   * (onEvicted). A key that ran out with no claim yet is set again: nobody has taken anything over.
    */
   private async renew(): Promise<void> {
+    if (this.evicted || this.stopped) return
+    let answer: string
     try {
-      const key = this.keys.liveness(this.nodeId)
+      const keys = [this.keys.liveness(this.nodeId), this.keys.recovery(this.member)]
       const sent = performance.now()
-      const previous = (await this.connections.commands.eval(RENEW_SCRIPT, 1, key, this.incarnation, this.timing.livenessMs)) as
-        | string
-        | null
+      answer = (await this.connections.commands.eval(RENEW_SCRIPT, 2, ...keys, this.incarnation, this.timing.livenessMs)) as string
       this.renewalSeconds = (performance.now() - sent) / 1000
-      if (previous !== null && previous !== this.incarnation) {
-        if (this.stopped || this.trouble === 'taken') return
-        this.trouble = 'taken'
-        this.logger.error(
-          { node: this.nodeId },
-          `cluster: another process took node id ${this.nodeId} while this one was away past its liveness; this one stops`
-        )
-        for (const listener of this.idLostListeners) listener()
-        return
-      }
-      if (previous === null && this.trouble !== 'lapsed' && this.timers.length > 0 && !this.stopped) {
-        this.logger.warn(
-          { node: this.nodeId },
-          'cluster: this node was away longer than its liveness; other nodes may have recovered its sessions'
-        )
-        this.trouble = 'lapsed'
-      } else if (this.trouble !== undefined) {
-        this.trouble = undefined
-      }
     } catch (error) {
+      this.steadySince = undefined
       this.noteTrouble(error)
+      return
     }
+    if (this.evicted || this.stopped) return
+    if (answer === 'own') {
+      this.steadySince ??= Date.now()
+      this.trouble = undefined
+    } else if (answer === 'lapsed') {
+      this.steadySince = Date.now()
+      this.logger.warn({ node: this.nodeId }, 'cluster: this node was away longer than its liveness; nobody had taken it over yet')
+      this.trouble = undefined
+    } else if (answer === 'recovered') {
+      this.evict(`cluster: this node was away longer than its liveness and found dead; its sessions are recovered elsewhere`)
+    } else {
+      this.evict(`cluster: another process took node id ${this.nodeId} while this one was away past its liveness; this one stops`)
+    }
+  }
+
+  private evict(why: string): void {
+    this.evicted = true
+    for (const timer of this.timers) clearInterval(timer)
+    this.timers = []
+    this.logger.error({ node: this.nodeId, member: this.member }, why)
+    for (const listener of this.evictedListeners) listener(why)
   }
 
   /** Reads every registered member and its node's liveness key; reports each newly dead member once. */
@@ -289,7 +328,10 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
       this.noteTrouble(error)
       return
     }
-    if (this.stopped) return
+    if (this.stopped || this.evicted) return
+    // Away itself (a pause, Redis out of reach) this member judges nobody: the others' keys may have run out for the
+    // same reason, and they are setting them again now.
+    const judging = this.steadySince !== undefined && Date.now() - this.steadySince >= this.timing.livenessMs
     const running = new Set<string>()
     for (let i = 0; i < nodes.length; i++) if (live[i] !== null) running.add(memberOf(nodes[i], live[i]!))
     // A member seen alive that left the registry was recovered and forgotten by another member between two checks
@@ -301,8 +343,11 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
       if (member === this.member) continue
       if (running.has(member)) {
         this.alive.add(member)
+        // Back before anyone claimed it (claimRecovery refused): should it die later, that is reported too.
+        this.reported.delete(member)
         continue
       }
+      if (!judging) continue
       const node = nodeOfMember(member)
       const restarted = [...running].some((other) => nodeOfMember(other) === node)
       this.reportDead(member, restarted ? `was restarted; its previous run ${member} is dead` : 'is dead (its liveness key expired)')
@@ -332,8 +377,15 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
 /** Deletes this node's liveness key if it still names this run (a newer run of the node keeps its own). */
 const DELETE_OWN_LIVENESS_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`
 
-/** Sets a liveness key (KEYS[1]) to an incarnation (ARGV[1], time-to-live ARGV[2] ms) unless another holds it; answers the value before. */
+/**
+ * Keeps a member's liveness key (KEYS[1]: the node's key, KEYS[2]: the member's recovery claim; ARGV: its
+ * incarnation, the time-to-live in ms). Answers 'own' (it named the member: its time-to-live is set again), 'lapsed'
+ * (it had run out and nobody claims the member's recovery: set again), 'recovered' (run out and the recovery claimed:
+ * left unset, so the member is never alive again), or the incarnation of another process holding it.
+ */
 const RENEW_SCRIPT = `local current = redis.call('get', KEYS[1])
-if current and current ~= ARGV[1] then return current end
+if current == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 'own' end
+if current then return current end
+if redis.call('exists', KEYS[2]) == 1 then return 'recovered' end
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return current`
+return 'lapsed'`

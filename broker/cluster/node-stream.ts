@@ -6,6 +6,7 @@ import { type ClusterKeys, STREAM_GROUP } from './cluster-keys.js'
 import { DrainedSessions } from './drained-sessions.js'
 import { entryOf } from './entry-of.js'
 import { decodeEntry, encodeEntryHead, type ForwardedMessage } from './forwarded-codec.js'
+import { createStreamGroup } from './stream-group.js'
 
 /** Where the messages read from a stream go on this node. */
 export interface ForwardedSink {
@@ -271,11 +272,7 @@ export class NodeStream {
   }
 
   private async createGroup(): Promise<void> {
-    try {
-      await this.connections.commands.xgroup('CREATE', this.keys.stream(this.member), STREAM_GROUP, '0', 'MKSTREAM')
-    } catch (error) {
-      if (!(error as Error).message.startsWith('BUSYGROUP')) throw error
-    }
+    await createStreamGroup(this.connections.commands, this.keys, this.member)
   }
 
   /** Own pending entries first (from '0'), then new ones ('>'); after any error, pending again. */

@@ -34,6 +34,7 @@ export const Reason = {
   PayloadFormatInvalid: 0x99,
   RetainNotSupported: 0x9a,
   QosNotSupported: 0x9b,
+  UseAnotherServer: 0x9c,
   SharedSubscriptionsNotSupported: 0x9e,
   SubscriptionIdentifiersNotSupported: 0xa1,
   ConnectionRateExceeded: 0x9f,

@@ -16,6 +16,7 @@ const seams: ClusterMembership & ReleaseRequests & StreamRecovery = {
   isAlive: () => true,
   onMemberDead: () => {},
   claimRecovery: async () => false,
+  takeOverRecoveries: async () => [],
   requestRelease: async () => {},
   onReleaseRequest: () => {},
   drain: async () => {}

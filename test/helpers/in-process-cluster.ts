@@ -35,6 +35,8 @@ export class InProcessCluster {
         this.recoveryClaims.add(deadNodeId)
         return true
       },
+      // A node here dies only when the test says so, never in the middle of a recovery it runs.
+      takeOverRecoveries: async () => [],
       requestRelease: async (other, clientId) => {
         const release = this.releasers.get(other)
         if (this.alive.has(other) && release !== undefined) await release(clientId, nodeId)

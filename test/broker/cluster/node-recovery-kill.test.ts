@@ -6,6 +6,7 @@ import { startClusterSessionNode } from '../../helpers/cluster-session-node.js'
 import { CrashPublisher } from '../../helpers/crash-publisher.js'
 import { CrashSubscriber } from '../../helpers/crash-subscriber.js'
 import { InProcessCluster } from '../../helpers/in-process-cluster.js'
+import { NumberedMessages } from '../../helpers/numbered-messages.js'
 import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
 import { uniqueId } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
@@ -45,14 +46,8 @@ test('its subscribers resume on another node and get every acknowledged message,
 
   const publisher = await CrashPublisher.connect(a.port, uniqueId('pub'))
   t.after(() => publisher.destroy())
-  const qosOf = new Map<number, 1 | 2>()
-  let seq = 0
-  publisher.start(10, () => {
-    const next = ++seq
-    const qos = next % 2 === 0 ? 2 : 1
-    qosOf.set(next, qos)
-    return { seq: next, qos, topic: `k/q${qos}` }
-  })
+  const messages = new NumberedMessages('k')
+  publisher.start(10, messages.next)
   await sleep(400)
   a.child.kill('SIGKILL')
   await once(a.child, 'exit')
@@ -74,11 +69,5 @@ test('its subscribers resume on another node and get every acknowledged message,
       assert.ok(Date.now() < deadline, `${subscriber.name} is missing acknowledged messages ${missing.join(', ')}`)
     }
   }
-  const qos2Counts = new Map<number, number>()
-  for (const message of online.received()) {
-    const n = Number(message.payload.toString())
-    if (qosOf.get(n) === 2) qos2Counts.set(n, (qos2Counts.get(n) ?? 0) + 1)
-  }
-  const twice = [...qos2Counts].filter(([, count]) => count > 1).map(([n]) => n)
-  assert.deepEqual(twice, [], 'QoS 2 messages delivered more than once')
+  assert.deepEqual(messages.qos2Twice(online.received()), [], 'QoS 2 messages delivered more than once')
 })

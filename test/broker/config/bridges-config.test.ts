@@ -66,18 +66,6 @@ test('mistakes across keys are named by key and line: a name used twice, TLS key
   assert.match(stderr, new RegExp(`${file}:11: bridges\\[1\\]\\.topics\\[0\\]: the local filter 'a/#/b' '#' must be the last level`))
 })
 
-test('bridges on a cluster node are refused: every node would take the bridge sessions from the others', async (t) => {
-  const file = configFile(t, [
-    'port: 0',
-    'cluster: redis://127.0.0.1:6379',
-    'bridges:',
-    '  - name: cloud',
-    '    address: mqtt://127.0.0.1:1883',
-    '    topics: [{ pattern: "readings/#", direction: out }]'
-  ])
-  assert.match(await brokerFails(t, file), new RegExp(`${file}:3: bridges: cannot be used on a cluster node yet`))
-})
-
 test('defaults: protocol 5, a kept session, a client id from the node and bridge name, Mosquitto-like back-off', () => {
   const { bridges, problems } = resolveBridges(
     [
