@@ -7,7 +7,7 @@ import { delivery, drainQueue, message } from '../../../broker/store/conformance
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
 import { connect, SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
-import { dataDirWith, golden, openFails } from '../../helpers/golden-stores.js'
+import { assertGoldenPanel, dataDirWith, golden, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
 
 test('the golden v1 file opens with its content', async (t) => {
   const dataDir = dataDirWith(t, 'v1.db')
@@ -175,19 +175,7 @@ test('the golden v2 file opens with its content, session owners included', async
   })
   assert.deepEqual(records.get('panel')!.owner, { username: undefined }, 'anonymous')
   assert.equal(records.get('filler')!.owner, 'unknown')
-  const panel = snapshot.sessions.find((s) => s.record.clientId === 'panel')!
-  assert.deepEqual(
-    panel.inflight.map((r) => [r.packetId, r.state, r.delivery.message.id]),
-    [
-      [1, 'publish', 9],
-      [2, 'pubrel', 8]
-    ]
-  )
-  assert.deepEqual(panel.incomingQos2, [42])
-  assert.deepEqual(
-    (await drainQueue(store.queue('panel'))).map((d) => d.message.payload.toString()),
-    ['21.5', '21.7', '22.0']
-  )
+  await assertGoldenPanel(store, snapshot)
   assert.equal(snapshot.retained[0]?.topic, 'home/kitchen/temp')
 })
 
@@ -217,9 +205,6 @@ test('the damaged golden v2 file stops the store and is left as it was', async (
   assert.equal(error.damaged, true)
   assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v2-corrupt.db', golden)))
 })
-
-/** The golden files' queue of 'panel', as drained: every version holds the same one. */
-const PANEL_QUEUE = ['21.5', '21.7', '22.0']
 
 test('the golden v3 file opens with its content; its queue is the log keyed by seq alone, with heads', async (t) => {
   const dataDir = dataDirWith(t, 'v3.db')

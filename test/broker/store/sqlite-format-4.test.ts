@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { drainQueue } from '../../../broker/store/conformance.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
-import { connect } from '../../../broker/store/sqlite-schema.js'
-import { dataDirWith, golden, openFails } from '../../helpers/golden-stores.js'
+import { assertGoldenPanel, dataDirWith, golden, inFile, openedStore, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
 
 // Format 4 of the SQLite store: a QoS 1 delivery in flight is its queue row, marked with its packet id
 // (sqlite-sent-rows.ts). The golden v4 file holds the same content as v3.db, panel's QoS 1 message in flight
@@ -17,30 +16,16 @@ function inflightOf(session: { inflight: Array<{ packetId: number; state: string
 
 test('the golden v4 file opens with its content; its QoS 1 message in flight is a queue row with its packet id', async (t) => {
   const dataDir = dataDirWith(t, 'v4.db')
-  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
-  try {
+  inFile(dataDir, (db) => {
     assert.equal(db.pragma('user_version', { simple: true }), 4)
     assert.deepEqual(db.prepare('SELECT client_id, message_id, packet_id FROM queue WHERE packet_id IS NOT NULL').raw().all(), [
       ['panel', 9, 1]
     ])
     assert.deepEqual(db.prepare('SELECT packet_id, state FROM inflight').raw().all(), [[2, 'pubrel']])
-  } finally {
-    db.close()
-  }
-  const store = new SqliteStore({ dataDir })
-  t.after(() => store.close())
-  const snapshot = await store.open()
+  })
+  const { store, snapshot } = await openedStore(t, dataDir)
   assert.equal(snapshot.lastMessageId, 20)
-  const panel = snapshot.sessions.find((s) => s.record.clientId === 'panel')!
-  assert.deepEqual(inflightOf(panel), [
-    [1, 'publish', 9],
-    [2, 'pubrel', 8]
-  ])
-  assert.deepEqual(panel.incomingQos2, [42])
-  assert.deepEqual(
-    (await drainQueue(store.queue('panel'))).map((d) => d.message.payload.toString()),
-    ['21.5', '21.7', '22.0']
-  )
+  await assertGoldenPanel(store, snapshot)
   assert.deepEqual(
     (await drainQueue(store.queue('filler'))).map((d) => d.message.id),
     [14, 15, 16, 17, 18, 19]
@@ -60,16 +45,12 @@ test('a format 3 file is upgraded to format 4 in place: its in-flight rows keep 
   assert.ok(taken !== undefined)
   first.saveInflight('panel', { packetId: 3, state: 'publish', delivery: taken })
   await first.close()
-  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
-  try {
+  inFile(dataDir, (db) => {
     assert.equal(db.pragma('user_version', { simple: true }), 4)
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok')
-  } finally {
-    db.close()
-  }
-  const again = new SqliteStore({ dataDir })
-  t.after(() => again.close())
-  const panel = (await again.open()).sessions.find((s) => s.record.clientId === 'panel')!
+  })
+  const { store: again, snapshot } = await openedStore(t, dataDir)
+  const panel = snapshot.sessions.find((s) => s.record.clientId === 'panel')!
   assert.deepEqual(inflightOf(panel), [
     [1, 'publish', 9],
     [2, 'pubrel', 8],
@@ -77,7 +58,7 @@ test('a format 3 file is upgraded to format 4 in place: its in-flight rows keep 
   ])
   assert.deepEqual(
     (await drainQueue(again.queue('panel'))).map((d) => d.message.payload.toString()),
-    ['21.7', '22.0']
+    PANEL_QUEUE.slice(1)
   )
 })
 
