@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream'
-import { createWebSocketStream, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import type { ClientSocket } from './client-socket.js'
+import { loadWs } from './load-ws.js'
 
 /**
  * One WebSocket as a ClientSocket: the byte stream of its binary messages (a message may hold several
@@ -22,7 +23,7 @@ export class WebSocketSocket implements ClientSocket {
       this.refused = true
       ws.close(1003, 'MQTT needs binary frames')
     })
-    this.stream = createWebSocketStream(ws)
+    this.stream = loadWs().createWebSocketStream(ws)
   }
 
   get destroyed(): boolean {

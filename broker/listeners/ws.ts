@@ -2,10 +2,10 @@ import { createServer as createHttpServer, type Server as HttpServer, type Incom
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import { WebSocketServer } from 'ws'
 import { rememberCertificateIdentity } from './certificate-identity.js'
 import type { ListenAddress } from './listen-on.js'
 import { listenOn } from './listen-on.js'
+import { loadWs } from './load-ws.js'
 import { readTlsContext, type TlsSettings, tlsSettingsProblem } from './tls.js'
 import { WebSocketSocket } from './websocket-socket.js'
 
@@ -64,6 +64,7 @@ export async function listenWs(address: ListenAddress, options: WsOptions, accep
   server.on('clientError', (_error, socket) => {
     socket.destroy()
   })
+  const { WebSocketServer } = loadWs()
   const wss = new WebSocketServer({
     server,
     path: options.path,

@@ -23,7 +23,8 @@ interface BatchMessage {
  *
  * Work undone within the batch is dropped before it reaches SQLite: a queue row shifted in the batch that pushed
  * it (seqs are never reused, so no row of it exists on disk) goes with its push, the shifts of a queue's older rows
- * become one that moves its head past the last of them, and an in-flight row deleted in
+ * become one that moves its head past the last of them, a row sent in the batch that pushed it is pushed sent, the
+ * mark of a row sent goes when the head passes it in the same batch, and an in-flight row deleted in
  * the batch that wrote it goes too. So does that delete when the batch wrote the record new (state 'publish': no
  * row of its packet id is left on disk, see Store.saveInflight); otherwise it stays, for the row an older batch wrote.
  * A message no live operation references is not written at all: a subscriber that acknowledged it before the
@@ -36,6 +37,8 @@ export class Batch extends CommitBatch {
   private readonly messages = new Map<number, BatchMessage>()
   /** Push operations of this batch by seq. */
   private readonly pushes = new Map<number, number>()
+  /** Sent operations of this batch (for rows pushed by older batches) by seq. */
+  private readonly sents = new Map<number, number>()
   /** The live Shift operation of this batch of each queue: a later shift of the queue moves its head instead. */
   private readonly heads = new Map<string, BatchValue[]>()
   /** In-flight writes of this batch, by client id and packet id. */
@@ -61,6 +64,8 @@ export class Batch extends CommitBatch {
           this.drop(pushedAt, 3)
           return
         }
+        const sentAt = this.sents.get(op[2] as number)
+        if (sentAt !== undefined) this.drop(sentAt, -1) // the head passes the row: who it went to no longer matters
         const head = this.heads.get(op[1] as string)
         if (head !== undefined) {
           head[2] = op[2] // shifts come in seq order: the latest says all
@@ -76,6 +81,15 @@ export class Batch extends CommitBatch {
       case Op.Push:
         this.pushes.set(op[2] as number, this.ops.length)
         break
+      case Op.Sent: {
+        const pushedAt = this.pushes.get(op[2] as number)
+        if (pushedAt !== undefined) {
+          this.ops[pushedAt]![8] = op[3] // the row is written sent
+          return
+        }
+        this.sents.set(op[2] as number, this.ops.length)
+        break
+      }
       case Op.Inflight:
         this.noteInflight(op[1] as string, op[2] as number, op[3] === 'publish')
         break
@@ -129,11 +143,12 @@ export class Batch extends CommitBatch {
     return writer.finish()
   }
 
-  /** Drops the operation at `at`, whose message id is at `messageIdAt`. */
+  /** Drops the operation at `at`, whose message id is at `messageIdAt` (-1: it references none). */
   private drop(at: number, messageIdAt: number): void {
     const op = this.ops[at]!
     this.ops[at] = undefined
     this.liveOps--
+    if (messageIdAt < 0) return
     const entry = this.messages.get(op[messageIdAt] as number)
     if (entry !== undefined) entry.refs--
   }

@@ -12,15 +12,16 @@ export const Op = {
   DeleteSubscription: 3, // clientId, fullFilter
   Retained: 4, // topic, messageId
   DeleteRetained: 5, // topic
-  Push: 6, // clientId, seq, messageId, qos, retain, subscriptionIds | null, bytes
+  Push: 6, // clientId, seq, messageId, qos, retain, subscriptionIds | null, bytes, packetId | null (sent, see SentRows)
   Shift: 7, // clientId, seq: every row of the queue up to seq is delivered (the head moves; see QUEUE_SQL)
   Clear: 8, // clientId, firstSeq, lastSeq: the queue's rows in that range
-  Inflight: 9, // clientId, packetId, state, messageId, qos, retain, subscriptionIds | null
+  Inflight: 9, // clientId, packetId, state, messageId, qos, retain, subscriptionIds | null, seq (the order sent)
   DeleteInflight: 10, // clientId, packetId
   Incoming: 11, // clientId, packetId
   DeleteIncoming: 12, // clientId, packetId
   Read: 13, // clientId, token, seqs (float64 little-endian): a page of the queue, answered with the batch
-  Resync: 14 // clientId, token, fromSeq, toSeq: the seqs and bytes of the queue's rows in that range
+  Resync: 14, // clientId, token, fromSeq, toSeq: the seqs and bytes of the queue's rows in that range
+  Sent: 15 // clientId, seq, packetId: the queue row went out with this packet id and waits for its PUBACK
 } as const
 export type Op = (typeof Op)[keyof typeof Op]
 
@@ -94,11 +95,14 @@ export interface SnapshotRows {
     retain_handling: number
     subscription_id: number | null
   }>
-  inflight: Array<MessageRow & DeliveryColumns & { client_id: string; packet_id: number; state: 'publish' | 'pubrel' }>
+  /** Each session's in the order sent (`seq`); `in_queue` 1 for a queue row in flight (see SentRows). */
+  inflight: Array<
+    MessageRow & DeliveryColumns & { client_id: string; packet_id: number; state: 'publish' | 'pubrel'; seq: number; in_queue: number }
+  >
   incoming: Array<{ client_id: string; packet_id: number }>
   retained: MessageRow[]
   queues: QueueStats[]
-  /** The highest queue seq on disk (0 for none): new rows number on from it. */
+  /** The highest queue or in-flight seq on disk (0 for none): new rows number on from it. */
   lastSeq: number
   lastMessageId: number
 }

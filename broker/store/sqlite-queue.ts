@@ -9,6 +9,8 @@ import { subscriptionIdsText, toMessage, toSubscriptionIds } from './sqlite-sche
 /** What a queue needs from its store: writing to the current batch and numbering rows. */
 export interface QueueHost {
   write(op: BatchValue[], message?: Message): void
+  /** The row `seq` was taken from the queue, to be sent (it may stay in the log until its PUBACK: see SentRows). */
+  shifted(clientId: string, seq: number, delivery: Delivery): void
   /** Writes a read (Op.Read or Op.Resync, its token left 0) into the current batch; the answer comes to the queue. */
   read(queue: SqliteQueue, op: BatchValue[]): number
   /** The next order key; one counter for every queue, so a key is never used twice. */
@@ -78,7 +80,8 @@ export class SqliteQueue extends PagedQueue<Item> {
         delivery.qos,
         delivery.retain ? 1 : 0,
         subscriptionIdsText(delivery.subscriptionIds),
-        message.payload.length
+        message.payload.length,
+        null
       ],
       message
     )
@@ -98,7 +101,7 @@ export class SqliteQueue extends PagedQueue<Item> {
   }
 
   protected writeShift(item: Item): void {
-    this.host.write([Op.Shift, this.clientId, item.seq])
+    this.host.shifted(this.clientId, item.seq, item.delivery)
   }
 
   protected writeClear(): void {

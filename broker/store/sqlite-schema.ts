@@ -15,13 +15,17 @@ import { decodeProperties } from './properties-json.js'
  * Versions: 1, the first. 2, a session's owner: `owner` the user name (NULL: anonymous) when `owner_known` is 1;
  * sessions upgraded from 1 have `owner_known` 0 (no one may resume them, see SessionOwner). 3, the queue is one log
  * of every session's rows keyed by seq alone (append order) instead of a table keyed by (client_id, seq), with a
- * head per session that marks what is delivered: see QUEUE_SQL.
+ * head per session that marks what is delivered: see QUEUE_SQL. 4, a QoS 1 delivery in flight stays its queue row,
+ * with the packet id it went out with in `queue.packet_id` (NULL: waiting), until its PUBACK moves the head past it
+ * (see SentRows); `inflight` keeps the others (QoS 2, and deliveries sent while older rows wait), and its `seq` now
+ * comes from the queue's counter, so the rows of both tables are in the order sent (the upgrade from 3 moves the old
+ * in-flight seqs below zero, ahead of every row sent later).
  *
  * A message is stored once in `messages` and referenced by queue, in-flight and retained rows; it is deleted
  * at the end of the transaction that removes its last reference (see GC_SQL). `meta.last_message_id` keeps
  * the highest message id ever stored, so ids are never reused although message rows come and go.
  */
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 /**
  * The queue log: a row per delivery waiting for a session, keyed by `seq` alone. One counter numbers every
@@ -50,6 +54,12 @@ CREATE TABLE queue (
 CREATE INDEX queue_message ON queue (message_id);
 ${QUEUE_HEADS_SQL}
 `
+
+/**
+ * Format 4's column of the queue log: the packet id a row in flight went out with (see SentRows). Added to the table of
+ * format 3 in a new file as in an upgraded one, so both have the same table.
+ */
+const QUEUE_PACKET_ID_SQL = 'ALTER TABLE queue ADD COLUMN packet_id INTEGER;'
 
 /** Deletes the delivered rows of the queue log with seq in a range (both ends included). */
 export const SWEEP_SQL = `DELETE FROM queue WHERE seq BETWEEN ? AND ?
@@ -88,6 +98,7 @@ CREATE TABLE subscriptions (
   PRIMARY KEY (client_id, full_filter)
 ) WITHOUT ROWID;
 ${QUEUE_SQL}
+${QUEUE_PACKET_ID_SQL}
 -- seq is the order first sent; a later save of the same packet id and message keeps it.
 CREATE TABLE inflight (
   client_id TEXT NOT NULL,
@@ -116,7 +127,9 @@ const UPGRADE_SQL: Readonly<Record<number, string>> = {
   // Seqs were already one counter for every session, so the rows keep them.
   2: `ALTER TABLE queue RENAME TO queue_v2; DROP INDEX queue_message; ${QUEUE_SQL}
     INSERT INTO queue SELECT seq, client_id, message_id, qos, retain, subscription_ids, bytes FROM queue_v2 ORDER BY seq;
-    DROP TABLE queue_v2;`
+    DROP TABLE queue_v2;`,
+  // In-flight seqs had a counter of their own: below every queue seq now, they keep their order ahead of the rows sent later.
+  3: `${QUEUE_PACKET_ID_SQL} UPDATE inflight SET seq = seq - (SELECT max(seq) FROM inflight) - 1;`
 }
 
 /**
@@ -225,8 +238,9 @@ export function openConnection(file: string, options: ConnectionOptions = {}): D
 
 /** The format version a file's tables have: for a salvaged file whose `user_version` was lost. */
 export function formatVersionOfTables(db: Database): number {
-  const queueKey = db.prepare("SELECT name FROM pragma_table_info('queue') WHERE pk > 0").pluck().all() as string[]
-  if (queueKey.length === 1) return 3
+  const queueColumns = db.prepare("SELECT name, pk FROM pragma_table_info('queue')").raw().all() as Array<[string, number]>
+  if (queueColumns.some(([name]) => name === 'packet_id')) return 4
+  if (queueColumns.filter(([, pk]) => pk > 0).length === 1) return 3
   const sessionColumns = db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[]
   return sessionColumns.includes('owner_known') ? 2 : 1
 }

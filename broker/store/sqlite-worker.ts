@@ -18,7 +18,6 @@ if (port === null) throw new Error('sqlite-worker.js runs as a worker thread')
 
 let db: Database | undefined
 let statements: ReturnType<typeof prepare> | undefined
-let inflightSeq = 0
 let commits = 0
 let walFile = ''
 /** The sweep along the queue log: where it goes on, whether a head moved in this cycle, whether it rests. */
@@ -53,7 +52,6 @@ function open(file: string, options: ConnectionOptions): FromWorker {
     walFile = `${file}-wal`
     statements = prepare(db)
     sweepRange(db, statements, 0, Number.MAX_SAFE_INTEGER)
-    inflightSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM inflight').pluck().get() as number
     return { type: 'opened', snapshot: snapshot() }
   } catch (error) {
     const failure = error as SqliteError | OpenFailure
@@ -93,9 +91,10 @@ function prepare(db: Database) {
     deleteRetained: db.prepare('DELETE FROM retained WHERE topic = ?'),
     pushes: new MultiRowInsert(
       db,
-      'INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes) VALUES',
-      7
+      'INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes, packet_id) VALUES',
+      8
     ),
+    sent: db.prepare('UPDATE queue SET packet_id = ? WHERE seq = ?'),
     shift: db.prepare(`INSERT INTO queue_heads (client_id, seq) VALUES (?, ?)
       ON CONFLICT (client_id) DO UPDATE SET seq = max(seq, excluded.seq)`),
     sweep: db.prepare(SWEEP_SQL),
@@ -115,7 +114,9 @@ function prepare(db: Database) {
     lastMessageId: db.prepare("UPDATE meta SET value = max(value, ?) WHERE key = 'last_message_id'"),
     row: db.prepare(`SELECT q.seq, q.bytes, q.qos AS delivery_qos, q.retain AS delivery_retain, q.subscription_ids, ${MESSAGE_COLUMNS}
       FROM queue q LEFT JOIN messages m ON m.id = q.message_id WHERE q.seq = ? AND q.client_id = ?`),
-    rowsInRange: db.prepare('SELECT seq, bytes FROM queue WHERE seq BETWEEN ? AND ? AND client_id = ? ORDER BY seq').raw(),
+    rowsInRange: db
+      .prepare('SELECT seq, bytes FROM queue WHERE seq BETWEEN ? AND ? AND client_id = ? AND packet_id IS NULL ORDER BY seq')
+      .raw(),
     freePages: db.prepare('PRAGMA freelist_count').pluck()
   }
 }
@@ -183,12 +184,13 @@ function applyAll(s: Statements, ops: readonly BatchValue[][], answers: Answers)
         pushes.push(op)
         break
       case Op.Inflight:
-        inflight.push([op[1], op[2], op[3], ++inflightSeq, op[4], op[5], op[6], op[7]])
+        inflight.push([op[1], op[2], op[3], op[8], op[4], op[5], op[6], op[7]])
         break
       case Op.DeleteInflight:
         deletes.push(op)
         break
       case Op.Shift: // moves a head past rows of older batches: commutes with the run
+      case Op.Sent: // marks a row of an older batch (Batch folds it into a push of its own): commutes with the run
         apply(s, op, answers)
         break
       default:
@@ -225,6 +227,9 @@ function apply(s: Statements, op: BatchValue[], answers: Answers): void {
       s.shift.run(op[1], op[2])
       sweep.headsMoved = true
       sweep.idle = false
+      break
+    case Op.Sent:
+      s.sent.run(op[3], op[2])
       break
     case Op.Clear:
       s.clear.run(op[2], op[3], op[1])
@@ -335,8 +340,13 @@ function snapshot(): SnapshotRows {
     .prepare('SELECT * FROM subscriptions ORDER BY client_id, full_filter')
     .all() as SnapshotRows['subscriptions']
   const inflight = connection
-    .prepare(`SELECT i.client_id, i.packet_id, i.state, i.qos AS delivery_qos, i.retain AS delivery_retain,
-    i.subscription_ids, ${MESSAGE_COLUMNS} FROM inflight i JOIN messages m ON m.id = i.message_id ORDER BY i.client_id, i.seq`)
+    .prepare(`SELECT i.client_id, i.packet_id, i.state, i.seq, 0 AS in_queue, i.qos AS delivery_qos, i.retain AS delivery_retain,
+      i.subscription_ids, ${MESSAGE_COLUMNS} FROM inflight i JOIN messages m ON m.id = i.message_id
+    UNION ALL
+    SELECT q.client_id, q.packet_id, 'publish', q.seq, 1, q.qos, q.retain, q.subscription_ids, ${MESSAGE_COLUMNS}
+      FROM queue q JOIN messages m ON m.id = q.message_id LEFT JOIN queue_heads h ON h.client_id = q.client_id
+      WHERE q.packet_id IS NOT NULL AND (h.seq IS NULL OR q.seq > h.seq)
+    ORDER BY 1, 4`)
     .all() as SnapshotRows['inflight']
   const incoming = connection.prepare('SELECT client_id, packet_id FROM incoming_qos2 ORDER BY rowid').all() as SnapshotRows['incoming']
   const retained = connection
@@ -353,7 +363,7 @@ function queueStats(connection: Database): { queues: QueueStats[]; lastSeq: numb
   let lastSeq = 0
   const rows = connection
     .prepare(`SELECT q.client_id, q.seq, q.bytes FROM queue q LEFT JOIN queue_heads h ON h.client_id = q.client_id
-      WHERE h.seq IS NULL OR q.seq > h.seq ORDER BY q.seq`)
+      WHERE (h.seq IS NULL OR q.seq > h.seq) AND q.packet_id IS NULL ORDER BY q.seq`)
     .raw()
     .iterate() as Iterable<[string, number, number]>
   for (const [clientId, seq, bytes] of rows) {
@@ -366,9 +376,14 @@ function queueStats(connection: Database): { queues: QueueStats[]; lastSeq: numb
     queue.bytes += bytes
     lastSeq = seq
   }
-  // A head can be past every row left (they were delivered and swept): new rows must number on from it.
-  const lastHead = connection.prepare('SELECT coalesce(max(seq), 0) FROM queue_heads').pluck().get() as number
-  if (lastHead > lastSeq) lastSeq = lastHead
+  // A head can be past every row left (they were delivered and swept), and rows in flight past every waiting one:
+  // new rows must number on from them. In-flight rows number from the same counter (format 4).
+  const lastOther = connection
+    .prepare(`SELECT max((SELECT coalesce(max(seq), 0) FROM queue_heads), (SELECT coalesce(max(seq), 0) FROM queue),
+      (SELECT coalesce(max(seq), 0) FROM inflight))`)
+    .pluck()
+    .get() as number
+  if (lastOther > lastSeq) lastSeq = lastOther
   const queues = [...bySession].map(([clientId, queue]) => ({
     client_id: clientId,
     count: queue.seqs.length,

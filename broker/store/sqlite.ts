@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { Message } from '../message.js'
+import type { Delivery, Message } from '../message.js'
 import { GroupCommit } from './group-commit.js'
 import { Batch } from './sqlite-batch.js'
 import type { BatchValue } from './sqlite-batch-codec.js'
@@ -10,6 +10,7 @@ import { Op } from './sqlite-protocol.js'
 import type { QueueHost, QueueOnDisk } from './sqlite-queue.js'
 import { SqliteQueue } from './sqlite-queue.js'
 import { subscriptionIdsText } from './sqlite-schema.js'
+import { type DoneRow, SentRows } from './sqlite-sent-rows.js'
 import { snapshotFromRows } from './sqlite-snapshot.js'
 import type { CommitObserver, InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
@@ -56,6 +57,13 @@ export class SqliteStore implements Store, QueueHost {
   private readonly queues = new Map<string, SqliteQueue>()
   /** Queue rows read at open (their seqs, count and bytes), for sessions whose queue object is not made yet. */
   private readonly queuesOnDisk = new Map<string, QueueOnDisk>()
+  private readonly sentRows = new SentRows()
+  /**
+   * The row a queue gave up last, until the next write says what became of it: a `saveInflight` of its delivery at
+   * QoS 1 keeps it as a row in flight; anything else (or the end of the current task) makes it done.
+   */
+  private pendingShift: { clientId: string; seq: number; delivery: Delivery } | undefined
+  private settleQueued = false
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.file = join(options.dataDir, 'broker.db')
@@ -114,6 +122,7 @@ export class SqliteStore implements Store, QueueHost {
     for (const row of rows.queues) {
       if (!this.queues.has(row.client_id)) this.queuesOnDisk.set(row.client_id, row)
     }
+    for (const row of rows.inflight) if (row.in_queue === 1) this.sentRows.sent(row.client_id, row.packet_id, row.seq)
     return snapshotFromRows(rows)
   }
 
@@ -125,8 +134,12 @@ export class SqliteStore implements Store, QueueHost {
 
   deleteSession(clientId: string): void {
     const onDisk = this.queuesOnDisk.get(clientId)?.seqs
-    const range = this.queues.get(clientId)?.seqRange ?? (onDisk === undefined ? undefined : [onDisk[0], onDisk[onDisk.length - 1]])
-    this.write([Op.DeleteSession, clientId, range?.[0] ?? null, range?.[1] ?? null])
+    const queued = this.queues.get(clientId)?.seqRange ?? (onDisk === undefined ? undefined : [onDisk[0], onDisk[onDisk.length - 1]])
+    const sent = this.sentRows.range(clientId)
+    const first = Math.min(queued?.[0] ?? Number.POSITIVE_INFINITY, sent?.[0] ?? Number.POSITIVE_INFINITY)
+    const last = Math.max(queued?.[1] ?? 0, sent?.[1] ?? 0)
+    this.write([Op.DeleteSession, clientId, ...(last === 0 ? [null, null] : [first, last])])
+    this.sentRows.forget(clientId)
     this.sessions.delete(clientId)
     this.queuesOnDisk.delete(clientId)
     this.queues.get(clientId)?.detach()
@@ -171,6 +184,7 @@ export class SqliteStore implements Store, QueueHost {
 
   saveInflight(clientId: string, record: InflightRecord): void {
     const { delivery } = record
+    if (record.state === 'publish' && delivery.qos === 1 && this.keptAsRow(clientId, record.packetId, delivery)) return
     this.write(
       [
         Op.Inflight,
@@ -180,14 +194,41 @@ export class SqliteStore implements Store, QueueHost {
         delivery.message.id,
         delivery.qos,
         delivery.retain ? 1 : 0,
-        subscriptionIdsText(delivery.subscriptionIds)
+        subscriptionIdsText(delivery.subscriptionIds),
+        this.nextSeq()
       ],
       delivery.message
     )
   }
 
+  /**
+   * A QoS 1 delivery sent as `packetId` stays a queue row until its PUBACK (see SentRows): the row the queue just gave
+   * up, or a new one when the session has no rows waiting (a row behind waiting ones would let the head pass them).
+   * False when neither fits: it goes into the in-flight table.
+   */
+  private keptAsRow(clientId: string, packetId: number, delivery: Delivery): boolean {
+    const pending = this.pendingShift
+    if (pending !== undefined && pending.clientId === clientId && pending.delivery === delivery) {
+      this.pendingShift = undefined
+      this.sentRows.sent(clientId, packetId, pending.seq)
+      this.append([Op.Sent, clientId, pending.seq, packetId])
+      return true
+    }
+    this.settle()
+    if ((this.queues.get(clientId)?.length ?? this.queuesOnDisk.get(clientId)?.count ?? 0) > 0) return false
+    const seq = this.nextSeq()
+    const { message } = delivery
+    this.sentRows.sent(clientId, packetId, seq)
+    const row = [Op.Push, clientId, seq, message.id, 1, delivery.retain ? 1 : 0, subscriptionIdsText(delivery.subscriptionIds)]
+    this.append([...row, message.payload.length, packetId], message)
+    return true
+  }
+
   deleteInflight(clientId: string, packetId: number): void {
-    this.write([Op.DeleteInflight, clientId, packetId])
+    this.settle()
+    const done = this.sentRows.acknowledged(clientId, packetId)
+    if (done === undefined) this.append([Op.DeleteInflight, clientId, packetId])
+    else this.finish(clientId, done)
   }
 
   saveIncomingQos2(clientId: string, packetId: number): void {
@@ -203,6 +244,7 @@ export class SqliteStore implements Store, QueueHost {
   }
 
   flush(): Promise<void> {
+    this.settle()
     return this.commits.flush()
   }
 
@@ -214,6 +256,7 @@ export class SqliteStore implements Store, QueueHost {
   private async stop(): Promise<void> {
     if (this.opening !== undefined) await this.opening.catch(() => {})
     const worker = this.worker
+    if (this.state === 'open') this.settle()
     await this.commits.stop()
     if (this.state === 'open' && worker !== undefined) {
       this.state = 'closed'
@@ -227,6 +270,34 @@ export class SqliteStore implements Store, QueueHost {
   // QueueHost
 
   write(op: BatchValue[], message?: Message): void {
+    this.settle()
+    this.append(op, message)
+  }
+
+  shifted(clientId: string, seq: number, delivery: Delivery): void {
+    this.settle()
+    this.pendingShift = { clientId, seq, delivery }
+    if (this.settleQueued) return
+    this.settleQueued = true
+    queueMicrotask(() => {
+      this.settleQueued = false
+      if (this.state !== 'closed') this.settle()
+    })
+  }
+
+  /** The row given up last was not sent at QoS 1: it is done. */
+  private settle(): void {
+    const pending = this.pendingShift
+    if (pending === undefined) return
+    this.pendingShift = undefined
+    this.finish(pending.clientId, this.sentRows.done(pending.clientId, pending.seq))
+  }
+
+  private finish(clientId: string, row: DoneRow): void {
+    this.append(row.alone ? [Op.Clear, clientId, row.seq, row.seq] : [Op.Shift, clientId, row.seq])
+  }
+
+  private append(op: BatchValue[], message?: Message): void {
     if (this.state === 'closed') throw new Error('the store is closed')
     this.commits.batch.add(op, message)
     this.commits.written()

@@ -1,4 +1,5 @@
-import sparkplugPayload from 'sparkplug-payload'
+import { createRequire } from 'node:module'
+import type sparkplugPayload from 'sparkplug-payload'
 import { ContractError } from '../contract/contract-error.js'
 
 /**
@@ -32,13 +33,25 @@ export interface SparkplugPayload {
   metrics: SparkplugMetric[]
 }
 
-const codec = sparkplugPayload.get('spBv1.0')!
+type Codec = NonNullable<ReturnType<typeof sparkplugPayload.get>>
 
-type CodecPayload = ReturnType<typeof codec.decodePayload>
+const require = createRequire(import.meta.url)
+let loadedCodec: Codec | undefined
+
+/**
+ * The codec, loaded on first use: a process that never reads or writes a Sparkplug payload (a broker without
+ * Sparkplug) does not load it and protobufjs, about 2 MB of heap.
+ */
+function codec(): Codec {
+  loadedCodec ??= (require('sparkplug-payload') as typeof sparkplugPayload).get('spBv1.0')!
+  return loadedCodec
+}
+
+type CodecPayload = ReturnType<Codec['decodePayload']>
 type CodecMetric = NonNullable<CodecPayload['metrics']>[number]
 
 export function encodeSparkplugPayload(payload: SparkplugPayload): Buffer {
-  const encoded = codec.encodePayload({
+  const encoded = codec().encodePayload({
     ...(payload.timestamp === undefined ? {} : { timestamp: payload.timestamp }),
     ...(payload.seq === undefined ? {} : { seq: payload.seq }),
     metrics: payload.metrics.map(toCodecMetric)
@@ -50,7 +63,7 @@ export function encodeSparkplugPayload(payload: SparkplugPayload): Buffer {
 export function decodeSparkplugPayload(bytes: Buffer): SparkplugPayload {
   let decoded: CodecPayload
   try {
-    decoded = codec.decodePayload(bytes)
+    decoded = codec().decodePayload(bytes)
   } catch (error) {
     throw new ContractError(`not a Sparkplug B payload: ${(error as Error).message}`)
   }

@@ -1,37 +1,13 @@
 import assert from 'node:assert/strict'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TestContext } from 'node:test'
 import { test } from 'node:test'
 import { delivery, drainQueue, message } from '../../../broker/store/conformance.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
 import { connect, SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
-import { StoreOpenError } from '../../../broker/store/store-open-error.js'
-
-// Compiled to dist/test/broker/store/: the fixtures stay in the source tree.
-const golden = new URL('../../../../test/broker/store/golden/', import.meta.url)
-
-/** A temp data dir holding a copy of the golden file as broker.db (the committed fixture is never opened). */
-function dataDirWith(t: TestContext, fixture: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'thermopost-golden-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  copyFileSync(new URL(fixture, golden), join(dir, 'broker.db'))
-  return dir
-}
-
-async function openFails(t: TestContext, dataDir: string, pattern: RegExp): Promise<StoreOpenError> {
-  const store = new SqliteStore({ dataDir })
-  t.after(() => store.close())
-  let caught: unknown
-  await store.open().catch((error: unknown) => {
-    caught = error
-  })
-  assert.ok(caught instanceof StoreOpenError, `expected StoreOpenError, got ${String(caught)}`)
-  assert.match(caught.message, pattern)
-  return caught
-}
+import { assertGoldenPanel, dataDirWith, golden, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
 
 test('the golden v1 file opens with its content', async (t) => {
   const dataDir = dataDirWith(t, 'v1.db')
@@ -199,19 +175,7 @@ test('the golden v2 file opens with its content, session owners included', async
   })
   assert.deepEqual(records.get('panel')!.owner, { username: undefined }, 'anonymous')
   assert.equal(records.get('filler')!.owner, 'unknown')
-  const panel = snapshot.sessions.find((s) => s.record.clientId === 'panel')!
-  assert.deepEqual(
-    panel.inflight.map((r) => [r.packetId, r.state, r.delivery.message.id]),
-    [
-      [1, 'publish', 9],
-      [2, 'pubrel', 8]
-    ]
-  )
-  assert.deepEqual(panel.incomingQos2, [42])
-  assert.deepEqual(
-    (await drainQueue(store.queue('panel'))).map((d) => d.message.payload.toString()),
-    ['21.5', '21.7', '22.0']
-  )
+  await assertGoldenPanel(store, snapshot)
   assert.equal(snapshot.retained[0]?.topic, 'home/kitchen/temp')
 })
 
@@ -241,9 +205,6 @@ test('the damaged golden v2 file stops the store and is left as it was', async (
   assert.equal(error.damaged, true)
   assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v2-corrupt.db', golden)))
 })
-
-/** The golden files' queue of 'panel', as drained: every version holds the same one. */
-const PANEL_QUEUE = ['21.5', '21.7', '22.0']
 
 test('the golden v3 file opens with its content; its queue is the log keyed by seq alone, with heads', async (t) => {
   const dataDir = dataDirWith(t, 'v3.db')
@@ -295,7 +256,7 @@ test('the golden v3 file opens with its content; its queue is the log keyed by s
   assert.equal(snapshot.retained[0]?.topic, 'home/kitchen/temp')
 })
 
-test('a format 2 file is upgraded to the queue log in place: queues keep their rows and order, new rows come after', async (t) => {
+test('a format 2 file is upgraded to the queue log (and on to the current format) in place: queues keep their rows and order, new rows come after', async (t) => {
   const dataDir = dataDirWith(t, 'v2.db')
   const first = new SqliteStore({ dataDir })
   await first.open()
@@ -306,7 +267,7 @@ test('a format 2 file is upgraded to the queue log in place: queues keep their r
   await first.close()
   const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
   try {
-    assert.equal(db.pragma('user_version', { simple: true }), 3)
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
     assert.deepEqual(db.prepare("SELECT name FROM pragma_table_info('queue') WHERE pk > 0").pluck().all(), ['seq'])
     assert.equal(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'queue_v2'").pluck().get(), 0)
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok')

@@ -1,0 +1,77 @@
+/**
+ * The QoS 1 deliveries in flight that the SQLite store keeps as their queue rows (format 4): a row sent with a
+ * packet id stays in the queue log, marked with that id, until its PUBACK, instead of the delivery moving into the
+ * in-flight table (an upsert there and a delete at PUBACK, each with its index and its message reference, for
+ * every message). The PUBACK then only moves the queue's head, once per session per commit.
+ *
+ * A head says every row up to it is done, so it may not pass a row still in flight: a row done while an older one
+ * is in flight (a QoS 0 row taken after it, a PUBACK out of order) is deleted alone instead. Invariants per session:
+ * `inFlight` ascending; `first` and `last` bound every row written for the session through here, so deleting the
+ * session covers the rows sent outside its queue (see SqliteStore.deleteSession).
+ */
+interface SessionRows {
+  /** Packet id → seq of the rows in flight. */
+  readonly byPacketId: Map<number, number>
+  readonly inFlight: number[]
+  first: number
+  last: number
+}
+
+/** A row that is done: the head may move to it, or (`alone`) it is deleted by itself, an older row being in flight. */
+export interface DoneRow {
+  seq: number
+  alone: boolean
+}
+
+export class SentRows {
+  private readonly sessions = new Map<string, SessionRows>()
+
+  /** The row `seq` of the session went out as `packetId`, or was in flight when the store opened. */
+  sent(clientId: string, packetId: number, seq: number): void {
+    const rows = this.rowsOf(clientId, seq)
+    if (rows.byPacketId.get(packetId) === seq) return // read again by a later open
+    rows.byPacketId.set(packetId, seq)
+    let at = rows.inFlight.length
+    while (at > 0 && rows.inFlight[at - 1] > seq) at--
+    rows.inFlight.splice(at, 0, seq)
+    if (seq > rows.last) rows.last = seq
+  }
+
+  /** The row `seq` was taken from the queue and not sent at QoS 1. */
+  done(clientId: string, seq: number): DoneRow {
+    const inFlight = this.sessions.get(clientId)?.inFlight
+    return { seq, alone: inFlight !== undefined && inFlight.length > 0 && inFlight[0] < seq }
+  }
+
+  /** PUBACK of `packetId`: its row is done; undefined when the packet id is not in flight as a queue row. */
+  acknowledged(clientId: string, packetId: number): DoneRow | undefined {
+    const rows = this.sessions.get(clientId)
+    const seq = rows?.byPacketId.get(packetId)
+    if (rows === undefined || seq === undefined) return undefined
+    rows.byPacketId.delete(packetId)
+    const at = rows.inFlight.indexOf(seq)
+    rows.inFlight.splice(at, 1)
+    return { seq, alone: at > 0 }
+  }
+
+  /** The range of seqs of every row written for the session through here; undefined when none was. */
+  range(clientId: string): [number, number] | undefined {
+    const rows = this.sessions.get(clientId)
+    return rows === undefined ? undefined : [rows.first, rows.last]
+  }
+
+  /** The session is deleted: its rows go with it. */
+  forget(clientId: string): void {
+    this.sessions.delete(clientId)
+  }
+
+  private rowsOf(clientId: string, seq: number): SessionRows {
+    let rows = this.sessions.get(clientId)
+    if (rows === undefined) {
+      rows = { byPacketId: new Map(), inFlight: [], first: seq, last: seq }
+      this.sessions.set(clientId, rows)
+    }
+    if (seq < rows.first) rows.first = seq
+    return rows
+  }
+}

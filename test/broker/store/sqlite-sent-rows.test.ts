@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { delivery, drainQueue, message } from '../../../broker/store/conformance.js'
+import type { SqliteStore } from '../../../broker/store/sqlite.js'
+import type { SessionQueue } from '../../../broker/store/store.js'
+import { assertNoQueueLeft, count, openStore, record, reopened } from '../../helpers/sqlite-stores.js'
+
+// Format 4 of the SQLite store keeps a QoS 1 delivery in flight as its queue row, marked with its packet id, until
+// its PUBACK (sqlite-sent-rows.ts): what that must keep across a restart, and what it must not leave behind.
+
+function takeAndSend(store: SqliteStore, queue: SessionQueue, packetId: number): void {
+  const taken = queue.shift()
+  assert.ok(taken !== undefined)
+  store.saveInflight('a', { packetId, state: 'publish', delivery: taken })
+}
+
+function inflightOf(snapshot: Awaited<ReturnType<SqliteStore['open']>>): Array<[number, string, number]> {
+  return snapshot.sessions[0].inflight.map((r) => [r.packetId, r.state, r.delivery.message.id])
+}
+
+test('rows sent from the queue stay in the log until PUBACK; in order, out of order, or not sent, done rows stay done', async (t) => {
+  const store = await openStore(t)
+  store.saveSession(record('a'))
+  const queue = store.queue('a')
+  for (let id = 1; id <= 5; id++) queue.push(delivery(message(id, 't'), 1))
+  await store.flush() // the rows are on disk before they are sent
+  takeAndSend(store, queue, 1)
+  takeAndSend(store, queue, 2)
+  takeAndSend(store, queue, 3)
+  store.deleteInflight('a', 1) // the oldest: the head moves past it
+  store.deleteInflight('a', 3) // out of order: 2 is still in flight, so its row goes alone
+  assert.ok(queue.shift() !== undefined) // not sent (an expired message): done behind 2 as well
+  const again = await reopened(t, store)
+  const snapshot = await again.open()
+  assert.deepEqual(inflightOf(snapshot), [[2, 'publish', 2]])
+  assert.deepEqual(
+    (await drainQueue(again.queue('a'))).map((d) => d.message.id),
+    [5]
+  )
+  again.deleteInflight('a', 2)
+  const last = await reopened(t, again)
+  assert.deepEqual(inflightOf(await last.open()), [])
+  await assertNoQueueLeft(last)
+})
+
+test('a row sent and acknowledged in the commit that pushed it is never written', async (t) => {
+  const store = await openStore(t)
+  store.saveSession(record('a'))
+  const queue = store.queue('a')
+  queue.push(delivery(message(1, 't'), 1))
+  takeAndSend(store, queue, 7)
+  store.deleteInflight('a', 7)
+  await store.close()
+  assert.equal(count(store, 'SELECT count(*) FROM messages'), 0)
+  assert.equal(count(store, 'SELECT count(*) FROM queue_heads'), 0, 'nothing on disk for the head to pass')
+})
+
+test('a QoS 1 delivery sent while nothing waits is a row in flight, one sent behind waiting rows goes to the in-flight table; both come back in the order sent', async (t) => {
+  const store = await openStore(t)
+  store.saveSession(record('a'))
+  store.saveInflight('a', { packetId: 1, state: 'publish', delivery: delivery(message(1, 't'), 1) })
+  store.queue('a').push(delivery(message(2, 't'), 1))
+  store.saveInflight('a', { packetId: 2, state: 'publish', delivery: delivery(message(3, 't'), 1) })
+  store.saveInflight('a', { packetId: 3, state: 'publish', delivery: delivery(message(4, 't'), 2) })
+  await store.close()
+  assert.equal(count(store, 'SELECT count(*) FROM queue WHERE packet_id IS NOT NULL'), 1)
+  assert.equal(count(store, 'SELECT count(*) FROM inflight'), 2)
+  const again = await reopened(t, store)
+  const snapshot = await again.open()
+  assert.deepEqual(inflightOf(snapshot), [
+    [1, 'publish', 1],
+    [2, 'publish', 3],
+    [3, 'publish', 4]
+  ])
+  assert.deepEqual(
+    (await drainQueue(again.queue('a'))).map((d) => d.message.id),
+    [2]
+  )
+})
+
+test('deleting a session deletes its rows in flight, those sent outside its queue too', async (t) => {
+  const store = await openStore(t)
+  store.saveSession(record('a'))
+  store.saveSession(record('b'))
+  store.saveInflight('a', { packetId: 1, state: 'publish', delivery: delivery(message(1, 't'), 1) })
+  store.queue('b').push(delivery(message(2, 't'), 1))
+  store.queue('a').push(delivery(message(3, 't'), 1))
+  await store.flush()
+  takeAndSend(store, store.queue('a'), 2)
+  store.deleteSession('a')
+  await store.close()
+  assert.equal(count(store, "SELECT count(*) FROM queue WHERE client_id = 'a'"), 0)
+  assert.equal(count(store, 'SELECT count(*) FROM messages'), 1, "b's message stays")
+})
