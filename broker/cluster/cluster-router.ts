@@ -11,6 +11,7 @@ import { encodeBody, encodeRecordHead, type ForwardedMessage, messageIdentity } 
 import type { NodeMembership } from './node-membership.js'
 import type { ForwardedSink, NodeStream } from './node-stream.js'
 import { RecoveryOverlap } from './recovery-overlap.js'
+import type { SessionFollower } from './session-follower.js'
 import type { SessionRelay } from './session-relay.js'
 
 const NO_GROUPS: ReadonlySet<string> = new Set()
@@ -62,7 +63,9 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     private readonly store: Pick<Store, 'flush'>,
     private readonly relay: Pick<SessionRelay, 'relaysFor' | 'stop'>,
     /** Where sessions whose queues a forwarded message pushed past their high mark ask its sender to wait. */
-    private readonly backPressure: Pick<PublishBackPressure, 'begin' | 'take'>
+    private readonly backPressure: Pick<PublishBackPressure, 'begin' | 'take'>,
+    /** Sessions that left this node: what still comes here for them goes on to their holder. */
+    private readonly follower: Pick<SessionFollower, 'gone' | 'sendOn' | 'settled' | 'back'>
   ) {}
 
   route(message: Message): void {
@@ -113,6 +116,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** This node is taking `clientId`'s session on: relayed messages for it wait for `arrived`. */
   expecting(clientId: string): void {
     this.relay.stop(clientId)
+    this.follower.back(clientId)
     if (!this.awaited.has(clientId)) this.awaited.set(clientId, [])
   }
 
@@ -170,7 +174,9 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         ...(except === undefined ? {} : { except })
       }
       this.delivering(identity, () => this.local.route(message, scope))
-      if (plain) this.relayOn(message, publisher, sessions, () => encodeBody(message))
+      if (!plain) continue
+      const relayed = this.relayOn(message, publisher, sessions, () => encodeBody(message))
+      if (sessions !== 'all') this.followOn(message, publisher, identity, sessions, relayed)
     }
   }
 
@@ -179,8 +185,9 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     return this.backPressure.take()
   }
 
-  /** Delivered, and relayed messages appended, are durable: only then is a stream entry acknowledged. */
+  /** Delivered, and relayed or followed messages appended, are durable: only then is a stream entry acknowledged. */
   async durable(): Promise<void> {
+    await this.follower.settled()
     await Promise.all([this.store.flush(), this.stream.flush()])
   }
 
@@ -198,7 +205,30 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     const only = identity === undefined ? new Set([clientId]) : this.overlap.drained(identity, new Set([clientId]))
     if (only.size === 0) return
     this.delivering(identity, () => this.local.route(message, { sessions: only, groups: NO_GROUPS }))
-    this.relayOn(message, publisher, only, () => encodeBody(message))
+    const relayed = this.relayOn(message, publisher, only, () => encodeBody(message))
+    this.followOn(message, publisher, identity, only, relayed)
+  }
+
+  /**
+   * Sends a message from a stream or a relay on to the holders of those of `clients` that left this node and are no
+   * longer relayed to (session-follower.ts): as a copy for that client, which its holder gives it once.
+   */
+  private followOn(
+    message: Message,
+    publisher: string,
+    identity: string | undefined,
+    clients: ReadonlySet<string>,
+    relayed: ReadonlyArray<readonly [string, string]>
+  ): void {
+    for (const clientId of this.follower.gone(message.topic, clients)) {
+      if (this.awaited.has(clientId) || relayed.some(([client]) => client === clientId)) continue
+      this.follower.sendOn(clientId, (member) => {
+        const only = new Set([clientId])
+        // Back here meanwhile (adopted): delivered here, where this copy was already counted as given.
+        if (member === this.member) this.delivering(identity, () => this.local.route(message, { sessions: only, groups: NO_GROUPS }))
+        else this.relayTo(member, clientId, publisher, encodeBody(message))
+      })
+    }
   }
 
   /** Runs `deliver` with the session writes it makes recording message `identity` (for sessions new here). */
@@ -219,13 +249,22 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
    * Relays the message, published on member `publisher`, to the new holders of sessions that left this node lately
    * (session-relay.ts). `encoded` gives its encoded body: the one already made for forwarding it, when there is one.
    */
-  private relayOn(message: Message, publisher: string, clients: 'all' | ReadonlySet<string>, encoded: () => Buffer): void {
+  private relayOn(
+    message: Message,
+    publisher: string,
+    clients: 'all' | ReadonlySet<string>,
+    encoded: () => Buffer
+  ): ReadonlyArray<readonly [string, string]> {
     const relays = this.relay.relaysFor(message.topic, clients)
-    if (relays.length === 0) return
+    if (relays.length === 0) return relays
     const body = encoded()
-    for (const [client, node] of relays) {
-      this.append(node, encodeRecordHead({ plain: true, groups: [], client, publisher }, this.member, body.length), body)
-    }
+    for (const [client, node] of relays) this.relayTo(node, client, publisher, body)
+    return relays
+  }
+
+  /** Appends a copy of a message (its encoded `body`) for `client` only to `node`'s stream. */
+  private relayTo(node: string, client: string, publisher: string, body: Buffer): void {
+    this.append(node, encodeRecordHead({ plain: true, groups: [], client, publisher }, this.member, body.length), body)
   }
 
   private append(node: string, head: Buffer, body: Buffer): void {
