@@ -110,6 +110,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
       deliverForwarded: (...args: Parameters<ClusterRouter['deliverForwarded']>) => this.router!.deliverForwarded(...args),
       durable: () => this.router!.durable(),
       held: () => this.router!.held(),
+      holding: () => this.router!.holding(),
       had: (delivered: ReadonlyMap<string, readonly string[]>) => this.router!.had(delivered),
       adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
     }

@@ -8,8 +8,9 @@ import type { Store } from '../store/store.js'
 import { entryOf } from './entry-of.js'
 import type { FilterDirectory } from './filter-directory.js'
 import { encodeBody, encodeRecordHead, type ForwardedMessage, messageIdentity } from './forwarded-codec.js'
+import type { ForwardedSink } from './forwarded-sink.js'
 import type { NodeMembership } from './node-membership.js'
-import type { ForwardedSink, NodeStream } from './node-stream.js'
+import type { NodeStream } from './node-stream.js'
 import { RecoveryOverlap } from './recovery-overlap.js'
 import type { SessionFollower } from './session-follower.js'
 import type { SessionRelay } from './session-relay.js'
@@ -20,6 +21,23 @@ const NO_GROUPS: ReadonlySet<string> = new Set()
 interface Held {
   readonly message: Message
   readonly publisher: string
+}
+
+/**
+ * The relayed messages held for one session on its way here, and `given`: resolved once they went to it. The stream
+ * entries they came in are acknowledged only then (ForwardedSink.holding): held in memory alone, they would be lost
+ * with this node, while the node recovering it finds unacknowledged entries in its stream and sends them on.
+ */
+class Awaiting {
+  readonly held: Held[] = []
+  readonly given: Promise<void>
+  give!: () => void
+
+  constructor() {
+    this.given = new Promise((resolve) => {
+      this.give = resolve
+    })
+  }
 }
 
 /**
@@ -46,7 +64,9 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** Round-robin position per shared group. */
   private readonly turns = new Map<string, number>()
   /** Relayed messages held per client id while this node takes its session on. */
-  private readonly awaited = new Map<string, Held[]>()
+  private readonly awaited = new Map<string, Awaiting>()
+  /** What the records delivered since the last `holding` left held. */
+  private holdingNow: Set<Promise<void>> | undefined
   private readonly overlap = new RecoveryOverlap()
   private sources: Pick<DeliverySources, 'deliveringMessage'> | undefined
   /** Which sessions the identities of their deliveries are recorded for: those that came here lately. */
@@ -117,7 +137,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   expecting(clientId: string): void {
     this.relay.stop(clientId)
     this.follower.back(clientId)
-    if (!this.awaited.has(clientId)) this.awaited.set(clientId, [])
+    if (!this.awaited.has(clientId)) this.awaited.set(clientId, new Awaiting())
   }
 
   /** Where the sessions' writes record the messages they deliver (store/delivery-sources.ts). */
@@ -146,9 +166,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** The session that `arrived` had `identities`: what was relayed for it meanwhile goes to it now, but those. */
   resume(clientId: string, identities: readonly string[]): void {
     if (identities.length > 0) this.overlap.had(clientId, identities)
-    const held = this.awaited.get(clientId)
+    const awaiting = this.awaited.get(clientId)
+    if (awaiting === undefined) return
     this.awaited.delete(clientId)
-    for (const { message, publisher } of held ?? []) this.deliverTo(clientId, message, publisher)
+    for (const { message, publisher } of awaiting.held) this.deliverTo(clientId, message, publisher)
+    awaiting.give()
   }
 
   flush(): Promise<void> {
@@ -161,6 +183,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     for (const { message, plain, groups, client, publisher } of records) {
       if (client !== undefined) {
         if (onlyClients === undefined || onlyClients.has(client)) this.deliverTo(client, message, publisher)
+        else this.followClient(client, message, publisher)
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
@@ -185,6 +208,17 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     return this.backPressure.take()
   }
 
+  /**
+   * What the records delivered since the last call left held for sessions on their way here: resolves once those
+   * went to them (`resume`); their entry waits for it, then for `durable`.
+   */
+  holding(): Promise<void> | undefined {
+    const holding = this.holdingNow
+    if (holding === undefined) return undefined
+    this.holdingNow = undefined
+    return Promise.all(holding).then(() => {})
+  }
+
   /** Delivered, and relayed or followed messages appended, are durable: only then is a stream entry acknowledged. */
   async durable(): Promise<void> {
     await this.follower.settled()
@@ -196,9 +230,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
    * already had it (live, after it arrived, or relayed before): its live twin can reach it too.
    */
   private deliverTo(clientId: string, message: Message, publisher: string): void {
-    const held = this.awaited.get(clientId)
-    if (held !== undefined) {
-      held.push({ message, publisher })
+    const awaiting = this.awaited.get(clientId)
+    if (awaiting !== undefined) {
+      awaiting.held.push({ message, publisher })
+      this.holdingNow ??= new Set()
+      this.holdingNow.add(awaiting.given)
       return
     }
     const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
@@ -207,6 +243,17 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     this.delivering(identity, () => this.local.route(message, { sessions: only, groups: NO_GROUPS }))
     const relayed = this.relayOn(message, publisher, only, () => encodeBody(message))
     this.followOn(message, publisher, identity, only, relayed)
+  }
+
+  /**
+   * A message relayed for a client whose session did not come here from the member whose stream is drained (it was on
+   * its way to that member, or came back elsewhere): to the session wherever it is.
+   */
+  private followClient(clientId: string, message: Message, publisher: string): void {
+    this.follower.sendOn(clientId, (member) => {
+      if (member === this.member) this.deliverTo(clientId, message, publisher)
+      else this.relayTo(member, clientId, publisher, encodeBody(message))
+    })
   }
 
   /**
