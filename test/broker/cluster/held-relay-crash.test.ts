@@ -2,28 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Redis } from 'ioredis'
 import { encodeEntry } from '../../../broker/cluster/forwarded-codec.js'
-import type { Message } from '../../../broker/message.js'
-import { CrashSubscriber } from '../../helpers/crash-subscriber.js'
-import { startRedisServer } from '../../helpers/redis-server.js'
 import { sleep } from '../../helpers/silence.js'
-import { filterKnown, memberOfNode, redisClient, startClusterNodes } from './cluster-nodes.js'
+import { parkedSession, qos2Message, receivedOnce } from './parked-session.js'
 
 const CLIENT = 'held-sub'
-
-function relayedMessage(id: number, payload: string): Message {
-  return {
-    id,
-    topic: 'held/x',
-    payload: Buffer.from(payload),
-    qos: 2,
-    retain: false,
-    properties: undefined,
-    expiresAt: 0,
-    receivedAt: Date.now(),
-    origin: 'held-publisher',
-    forms: undefined
-  }
-}
 
 /** The last entry of `member`'s stream its consumer group has read (XINFO GROUPS last-delivered-id). */
 async function lastRead(redis: Redis, member: string): Promise<string> {
@@ -40,25 +22,13 @@ async function lastRead(redis: Redis, member: string): Promise<string> {
  * holding (it recovers n1 too), and the message arrives once.
  */
 test('a relayed message held for a session on its way survives the crash of the node it was going to', { timeout: 90_000 }, async (t) => {
-  const redis = await startRedisServer()
-  t.after(() => redis.stop())
-  const nodes = await startClusterNodes(t, redis.url, 3)
-  const look = redisClient(t, redis.url)
-  const members = await Promise.all(['n1', 'n2', 'n3'].map((node) => memberOfNode(look, node)))
-  const subscriber = new CrashSubscriber(CLIENT, { clientId: CLIENT, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 } })
-  t.after(() => subscriber.drop())
-  await subscriber.connect(nodes[0].urls[0])
-  await subscriber.subscribe('held/#', 2)
-  await filterKnown(look, 'n1', 'held/#')
-  subscriber.drop()
-
+  const { nodes, look, members, subscriber } = await parkedSession(t, CLIENT, 'held/#', 0)
   // n1 stops answering; a connection to n2 makes n2 take the session on (it waits for n1 to let it go meanwhile).
   nodes[0].child.kill('SIGSTOP')
   subscriber.connect(nodes[1].urls[0]).catch(() => {})
   await sleep(500)
-  const entry = encodeEntry(members[0], [
-    { message: relayedMessage(5, 'held-1'), plain: true, groups: [], client: CLIENT, publisher: members[0] }
-  ])
+  const message = qos2Message(5, 'held/x', 'held-1')
+  const entry = encodeEntry(members[0], [{ message, plain: true, groups: [], client: CLIENT, publisher: members[0] }])
   const id = await look.xadd(`tp:{cluster}:stream:${members[1]}`, '*', 'm', entry)
   for (const deadline = Date.now() + 5000; (await lastRead(look, members[1])) !== id; await sleep(20)) {
     assert.ok(Date.now() < deadline, 'n2 read the relayed entry')
@@ -75,13 +45,5 @@ test('a relayed message held for a session on its way survives the crash of the 
   }
   const connack = await subscriber.connect(nodes[2].urls[0])
   assert.equal(connack.sessionPresent, true, 'the session is on n3')
-  for (const deadline = Date.now() + 10_000; subscriber.received().length === 0; await sleep(50)) {
-    assert.ok(Date.now() < deadline, 'the relayed message reached the session')
-  }
-  await sleep(2000)
-  assert.deepEqual(
-    subscriber.received().map((message) => message.payload.toString()),
-    ['held-1'],
-    'the QoS 2 message arrived exactly once'
-  )
+  await receivedOnce(subscriber, 'held-1', 'the relayed message')
 })

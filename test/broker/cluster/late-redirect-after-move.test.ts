@@ -2,30 +2,11 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { encodeEntry } from '../../../broker/cluster/forwarded-codec.js'
 import { RELAY_GRACE_MS } from '../../../broker/cluster/session-relay.js'
-import type { Message } from '../../../broker/message.js'
-import { CrashSubscriber } from '../../helpers/crash-subscriber.js'
-import { startRedisServer } from '../../helpers/redis-server.js'
 import { sleep } from '../../helpers/silence.js'
-import { filterKnown, memberOfNode, redisClient, startClusterNodes } from './cluster-nodes.js'
+import { parkedSession, qos2Message, receivedOnce } from './parked-session.js'
 
 /** A node that heard of the dead member late, as NodeStream sends it: its own member, and a message published there. */
 const LATE_SENDER = 'n9@late'
-
-function lateMessage(id: number, payload: string): Message {
-  const now = Date.now()
-  return {
-    id,
-    topic: 'late/x',
-    payload: Buffer.from(payload),
-    qos: 2,
-    retain: false,
-    properties: undefined,
-    expiresAt: 0,
-    receivedAt: now,
-    origin: 'late-publisher',
-    forms: undefined
-  }
-}
 
 /**
  * A message a late sender appended to a dead member's stream reaches its recoverer (redirected, node-stream.ts) for
@@ -34,22 +15,7 @@ function lateMessage(id: number, payload: string): Message {
  * copy for that client with the message's identity: it arrives, once, however long after the move.
  */
 test('a message redirected from a dead member reaches its session after the session moved on', { timeout: 90_000 }, async (t) => {
-  const redis = await startRedisServer()
-  t.after(() => redis.stop())
-  const nodes = await startClusterNodes(t, redis.url, 3)
-  const look = redisClient(t, redis.url)
-  const members = await Promise.all(['n1', 'n2', 'n3'].map((node) => memberOfNode(look, node)))
-  const subscriber = new CrashSubscriber('late-sub', {
-    clientId: 'late-sub',
-    protocolVersion: 5,
-    properties: { sessionExpiryInterval: 3600 }
-  })
-  t.after(() => subscriber.drop())
-  await subscriber.connect(nodes[1].urls[0])
-  await subscriber.subscribe('late/#', 2)
-  await filterKnown(look, 'n2', 'late/#')
-  subscriber.drop()
-
+  const { nodes, look, members, subscriber } = await parkedSession(t, 'late-sub', 'late/#', 1)
   nodes[1].child.kill('SIGKILL')
   let recoverer: string | null = null
   for (const deadline = Date.now() + 30_000; recoverer === null; await sleep(100)) {
@@ -63,16 +29,9 @@ test('a message redirected from a dead member reaches its session after the sess
 
   // Two late senders with the same message (one published message, appended twice): given to the session once.
   for (let copy = 0; copy < 2; copy++) {
-    const entry = encodeEntry(LATE_SENDER, [{ message: lateMessage(7, 'late-1'), plain: true, groups: [], publisher: LATE_SENDER }])
+    const message = qos2Message(7, 'late/x', 'late-1')
+    const entry = encodeEntry(LATE_SENDER, [{ message, plain: true, groups: [], publisher: LATE_SENDER }])
     await look.xadd(`tp:{cluster}:stream:${recoverer}`, '*', 'm', entry, 'f', members[1])
   }
-  for (const deadline = Date.now() + 10_000; subscriber.received().length === 0; await sleep(50)) {
-    assert.ok(Date.now() < deadline, 'the redirected message reached the session on its new node')
-  }
-  await sleep(2000)
-  assert.deepEqual(
-    subscriber.received().map((message) => message.payload.toString()),
-    ['late-1'],
-    'the QoS 2 message arrived exactly once'
-  )
+  await receivedOnce(subscriber, 'late-1', 'the redirected message')
 })
