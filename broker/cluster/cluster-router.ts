@@ -75,7 +75,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   constructor(
     /** This node's member (cluster-keys.ts): filters, streams and targets are members' throughout. */
     private readonly member: string,
-    private readonly local: Pick<Router, 'route'>,
+    private readonly local: Pick<Router, 'route' | 'match'>,
     private readonly directory: Pick<FilterDirectory, 'plan' | 'nodes'>,
     private readonly membership: Pick<NodeMembership, 'isDead'>,
     private readonly stream: Pick<NodeStream, 'append' | 'flush'>,
@@ -251,8 +251,10 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
    */
   private followClient(clientId: string, message: Message, publisher: string): void {
     this.follower.sendOn(clientId, (member) => {
-      if (member === this.member) this.deliverTo(clientId, message, publisher)
-      else this.relayTo(member, clientId, publisher, encodeBody(message))
+      if (member !== this.member) this.relayTo(member, clientId, publisher, encodeBody(message))
+      else if (this.awaited.has(clientId) || this.subscribedHere(clientId, message.topic)) this.deliverTo(clientId, message, publisher)
+      else return false
+      return true
     })
   }
 
@@ -270,12 +272,19 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     for (const clientId of this.follower.gone(message.topic, clients)) {
       if (this.awaited.has(clientId) || relayed.some(([client]) => client === clientId)) continue
       this.follower.sendOn(clientId, (member) => {
-        const only = new Set([clientId])
-        // Back here meanwhile (adopted): delivered here, where this copy was already counted as given.
-        if (member === this.member) this.delivering(identity, () => this.local.route(message, { sessions: only, groups: NO_GROUPS }))
-        else this.relayTo(member, clientId, publisher, encodeBody(message))
+        if (member !== this.member) this.relayTo(member, clientId, publisher, encodeBody(message))
+        // Back here meanwhile (adopted): delivered here, where this copy was already counted as given, once restored.
+        else if (this.subscribedHere(clientId, message.topic))
+          this.delivering(identity, () => this.local.route(message, { sessions: new Set([clientId]), groups: NO_GROUPS }))
+        else return false
+        return true
       })
     }
+  }
+
+  /** Whether `clientId`'s session is restored here with a subscription matching `topic`. */
+  private subscribedHere(clientId: string, topic: string): boolean {
+    return this.local.match(topic).sessions.some((match) => match.session.clientId === clientId)
   }
 
   /** Runs `deliver` with the session writes it makes recording message `identity` (for sessions new here). */

@@ -13,6 +13,9 @@ const RELEASED_RETRY_MS = 100
 const RELEASED_ATTEMPTS = 20
 /** While Redis does not answer, the lookup is tried again this often: the stream entry waits, as for the store. */
 const FAILED_RETRY_MS = 500
+/** A session whose lease this node has just taken is restored a moment later (adopted, or taken over). */
+const NOT_YET_RETRY_MS = 50
+const NOT_YET_ATTEMPTS = 40
 
 /**
  * Sessions that left this node, followed wherever they are now (issue 16). A message can come here for a session
@@ -61,11 +64,13 @@ export class SessionFollower {
     return gone
   }
 
-  /** Finds the member holding `clientId`'s lease and calls `send` with it; nobody holding it: the session ended. */
-  sendOn(clientId: string, send: (member: string) => void): void {
-    const lookup = this.holderOf(clientId).then((member) => {
-      if (member !== undefined) send(member)
-    })
+  /**
+   * Finds the member holding `clientId`'s lease and calls `send` with it; nobody holding it: the session ended.
+   * `send` answers false when the copy cannot go there yet (the lease is this node's, the session not restored yet):
+   * then the lease is looked at again shortly, for a while.
+   */
+  sendOn(clientId: string, send: (member: string) => boolean): void {
+    const lookup = this.follow(clientId, send)
     this.lookups.add(lookup)
     void lookup.finally(() => this.lookups.delete(lookup))
   }
@@ -73,6 +78,14 @@ export class SessionFollower {
   /** Resolves once every lookup under way (and any started meanwhile) has sent its copy on. */
   async settled(): Promise<void> {
     while (this.lookups.size > 0) await Promise.all(this.lookups)
+  }
+
+  private async follow(clientId: string, send: (member: string) => boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const member = await this.holderOf(clientId)
+      if (member === undefined || send(member) || attempt === NOT_YET_ATTEMPTS) return
+      await sleep(NOT_YET_RETRY_MS)
+    }
   }
 
   private async holderOf(clientId: string): Promise<string | undefined> {
