@@ -56,7 +56,9 @@ class Awaiting {
  *   would find no session. From then on, for a while, it gives each message to the session once, whether it came
  *   relayed or routed here live (RecoveryOverlap, by message identity, as for a dead node's adopted sessions), and
  *   records the identities it delivers to the session with it (store/delivery-sources.ts), so the node that holds or
- *   drains it next does not give it a copy again.
+ *   drains it next does not give it a copy again. The stream entries of held messages are acknowledged only once the
+ *   session has them (`holding`). What comes here for a session that left, once its relay is over, goes on to the
+ *   member holding its lease (session-follower.ts).
  */
 export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** Entries appended to other members' streams (out), and messages read from a stream for this node (in): for metrics. */
