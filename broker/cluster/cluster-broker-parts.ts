@@ -41,6 +41,7 @@ export async function clusterBrokerParts(settings: ClusterSettings, logger: Logg
   leases.onLost(() => cluster.membership.checkOwnLiveness())
   const store = new RedisStore({ url: settings.url, keyPrefix: settings.keyPrefix, logger: warn, fence: leases })
   cluster.recordDeliverySources(store)
+  cluster.followSessions(leases)
   return {
     store,
     cluster,

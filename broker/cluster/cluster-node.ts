@@ -15,6 +15,7 @@ import type { ClusterSeams, ReleaseRequests, SessionHandovers, StreamRecovery } 
 import { FilterDirectory } from './filter-directory.js'
 import { defaultMembershipTiming, type MembershipTiming, NodeMembership } from './node-membership.js'
 import { NodeStream } from './node-stream.js'
+import { SessionFollower, type SessionHolders } from './session-follower.js'
 import { SessionRelay } from './session-relay.js'
 
 /** A cluster node's figures, as its metrics show them. */
@@ -65,6 +66,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   private readonly adoptedSessions = new Map<string, ReadonlySet<string>>()
   private readonly relay: SessionRelay
   private readonly bridgeLeases: BridgeLeases
+  private readonly follower = new SessionFollower()
   private readonly stream: NodeStream
   /** The commands connection with what it knows of the topology: whether a replica can be promoted (then WAIT 1). */
   private readonly commandsConnection: RedisConnection
@@ -117,6 +119,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
       // liveness) may be being drained by its recoverer, and its own deliveries went to sessions it no longer holds.
       durable: () => this.router!.durable().then(() => this.membership.confirmMember()),
       held: () => this.router!.held(),
+      holding: () => this.router!.holding(),
       had: (delivered: ReadonlyMap<string, readonly string[]>) => this.router!.had(delivered),
       adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
     }
@@ -152,8 +155,8 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     store: Pick<Store, 'flush'>,
     backPressure: PublishBackPressure
   ): ClusterRouter {
-    const { member, directory, membership, stream, relay } = this
-    this.router = new ClusterRouter(member, local, directory, membership, stream, retained, store, relay, backPressure)
+    const { member, directory, membership, stream, relay, follower } = this
+    this.router = new ClusterRouter(member, local, directory, membership, stream, retained, store, relay, backPressure, follower)
     if (this.sources !== undefined) this.router.recordSources(this.sources)
     return this.router
   }
@@ -169,8 +172,17 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.router?.recordSources(sources)
   }
 
+  /**
+   * Where sessions' leases are (session-lease.ts): what comes here for a session that left, after its relay, goes on
+   * to its holder (session-follower.ts). Given before `start`, once the leases exist.
+   */
+  followSessions(holders: SessionHolders): void {
+    this.follower.followWith(holders)
+  }
+
   handingOver(clientId: string, filters: readonly string[], toMember: string): void {
     this.relay.handingOver(clientId, filters, toMember)
+    this.follower.leaving(clientId, filters)
   }
 
   expecting(clientId: string): void {

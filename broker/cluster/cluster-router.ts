@@ -8,9 +8,11 @@ import type { Store } from '../store/store.js'
 import { entryOf } from './entry-of.js'
 import type { FilterDirectory } from './filter-directory.js'
 import { encodeBody, encodeRecordHead, type ForwardedMessage, messageIdentity } from './forwarded-codec.js'
+import type { ForwardedSink } from './forwarded-sink.js'
 import type { NodeMembership } from './node-membership.js'
-import type { ForwardedSink, NodeStream } from './node-stream.js'
+import type { NodeStream } from './node-stream.js'
 import { RecoveryOverlap } from './recovery-overlap.js'
+import type { SessionFollower } from './session-follower.js'
 import type { SessionRelay } from './session-relay.js'
 
 const NO_GROUPS: ReadonlySet<string> = new Set()
@@ -19,6 +21,23 @@ const NO_GROUPS: ReadonlySet<string> = new Set()
 interface Held {
   readonly message: Message
   readonly publisher: string
+}
+
+/**
+ * The relayed messages held for one session on its way here, and `given`: resolved once they went to it. The stream
+ * entries they came in are acknowledged only then (ForwardedSink.holding): held in memory alone, they would be lost
+ * with this node, while the node recovering it finds unacknowledged entries in its stream and sends them on.
+ */
+class Awaiting {
+  readonly held: Held[] = []
+  readonly given: Promise<void>
+  give!: () => void
+
+  constructor() {
+    this.given = new Promise((resolve) => {
+      this.give = resolve
+    })
+  }
 }
 
 /**
@@ -37,7 +56,9 @@ interface Held {
  *   would find no session. From then on, for a while, it gives each message to the session once, whether it came
  *   relayed or routed here live (RecoveryOverlap, by message identity, as for a dead node's adopted sessions), and
  *   records the identities it delivers to the session with it (store/delivery-sources.ts), so the node that holds or
- *   drains it next does not give it a copy again.
+ *   drains it next does not give it a copy again. The stream entries of held messages are acknowledged only once the
+ *   session has them (`holding`). What comes here for a session that left, once its relay is over, goes on to the
+ *   member holding its lease (session-follower.ts).
  */
 export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** Entries appended to other members' streams (out), and messages read from a stream for this node (in): for metrics. */
@@ -45,7 +66,9 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** Round-robin position per shared group. */
   private readonly turns = new Map<string, number>()
   /** Relayed messages held per client id while this node takes its session on. */
-  private readonly awaited = new Map<string, Held[]>()
+  private readonly awaited = new Map<string, Awaiting>()
+  /** What the records delivered since the last `holding` left held. */
+  private holdingNow: Set<Promise<void>> | undefined
   private readonly overlap = new RecoveryOverlap()
   private sources: Pick<DeliverySources, 'deliveringMessage'> | undefined
   /** Which sessions the identities of their deliveries are recorded for: those that came here lately. */
@@ -54,7 +77,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   constructor(
     /** This node's member (cluster-keys.ts): filters, streams and targets are members' throughout. */
     private readonly member: string,
-    private readonly local: Pick<Router, 'route'>,
+    private readonly local: Pick<Router, 'route' | 'match'>,
     private readonly directory: Pick<FilterDirectory, 'plan' | 'nodes'>,
     private readonly membership: Pick<NodeMembership, 'isDead'>,
     private readonly stream: Pick<NodeStream, 'append' | 'flush'>,
@@ -62,7 +85,9 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     private readonly store: Pick<Store, 'flush'>,
     private readonly relay: Pick<SessionRelay, 'relaysFor' | 'stop'>,
     /** Where sessions whose queues a forwarded message pushed past their high mark ask its sender to wait. */
-    private readonly backPressure: Pick<PublishBackPressure, 'begin' | 'take'>
+    private readonly backPressure: Pick<PublishBackPressure, 'begin' | 'take'>,
+    /** Sessions that left this node: what still comes here for them goes on to their holder. */
+    private readonly follower: Pick<SessionFollower, 'gone' | 'sendOn' | 'settled' | 'back'>
   ) {}
 
   route(message: Message): void {
@@ -113,7 +138,8 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** This node is taking `clientId`'s session on: relayed messages for it wait for `arrived`. */
   expecting(clientId: string): void {
     this.relay.stop(clientId)
-    if (!this.awaited.has(clientId)) this.awaited.set(clientId, [])
+    this.follower.back(clientId)
+    if (!this.awaited.has(clientId)) this.awaited.set(clientId, new Awaiting())
   }
 
   /** Where the sessions' writes record the messages they deliver (store/delivery-sources.ts). */
@@ -142,9 +168,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
   /** The session that `arrived` had `identities`: what was relayed for it meanwhile goes to it now, but those. */
   resume(clientId: string, identities: readonly string[]): void {
     if (identities.length > 0) this.overlap.had(clientId, identities)
-    const held = this.awaited.get(clientId)
+    const awaiting = this.awaited.get(clientId)
+    if (awaiting === undefined) return
     this.awaited.delete(clientId)
-    for (const { message, publisher } of held ?? []) this.deliverTo(clientId, message, publisher)
+    for (const { message, publisher } of awaiting.held) this.deliverTo(clientId, message, publisher)
+    awaiting.give()
   }
 
   flush(): Promise<void> {
@@ -157,6 +185,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     for (const { message, plain, groups, client, publisher } of records) {
       if (client !== undefined) {
         if (onlyClients === undefined || onlyClients.has(client)) this.deliverTo(client, message, publisher)
+        else this.followClient(client, message, publisher)
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
@@ -170,7 +199,9 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         ...(except === undefined ? {} : { except })
       }
       this.delivering(identity, () => this.local.route(message, scope))
-      if (plain) this.relayOn(message, publisher, sessions, () => encodeBody(message))
+      if (!plain) continue
+      const relayed = this.relayOn(message, publisher, sessions, () => encodeBody(message))
+      if (sessions !== 'all') this.followOn(message, publisher, identity, sessions, relayed)
     }
   }
 
@@ -179,8 +210,20 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     return this.backPressure.take()
   }
 
-  /** Delivered, and relayed messages appended, are durable: only then is a stream entry acknowledged. */
+  /**
+   * What the records delivered since the last call left held for sessions on their way here: resolves once those
+   * went to them (`resume`); their entry waits for it, then for `durable`.
+   */
+  holding(): Promise<void> | undefined {
+    const holding = this.holdingNow
+    if (holding === undefined) return undefined
+    this.holdingNow = undefined
+    return Promise.all(holding).then(() => {})
+  }
+
+  /** Delivered, and relayed or followed messages appended, are durable: only then is a stream entry acknowledged. */
   async durable(): Promise<void> {
+    await this.follower.settled()
     await Promise.all([this.store.flush(), this.stream.flush()])
   }
 
@@ -189,16 +232,61 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
    * already had it (live, after it arrived, or relayed before): its live twin can reach it too.
    */
   private deliverTo(clientId: string, message: Message, publisher: string): void {
-    const held = this.awaited.get(clientId)
-    if (held !== undefined) {
-      held.push({ message, publisher })
+    const awaiting = this.awaited.get(clientId)
+    if (awaiting !== undefined) {
+      awaiting.held.push({ message, publisher })
+      this.holdingNow ??= new Set()
+      this.holdingNow.add(awaiting.given)
       return
     }
     const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
     const only = identity === undefined ? new Set([clientId]) : this.overlap.drained(identity, new Set([clientId]))
     if (only.size === 0) return
     this.delivering(identity, () => this.local.route(message, { sessions: only, groups: NO_GROUPS }))
-    this.relayOn(message, publisher, only, () => encodeBody(message))
+    const relayed = this.relayOn(message, publisher, only, () => encodeBody(message))
+    this.followOn(message, publisher, identity, only, relayed)
+  }
+
+  /**
+   * A message relayed for a client whose session did not come here from the member whose stream is drained (it was on
+   * its way to that member, or came back elsewhere): to the session wherever it is.
+   */
+  private followClient(clientId: string, message: Message, publisher: string): void {
+    this.follower.sendOn(clientId, (member) => {
+      if (member !== this.member) this.relayTo(member, clientId, publisher, encodeBody(message))
+      else if (this.awaited.has(clientId) || this.subscribedHere(clientId, message.topic)) this.deliverTo(clientId, message, publisher)
+      else return false
+      return true
+    })
+  }
+
+  /**
+   * Sends a message from a stream or a relay on to the holders of those of `clients` that left this node and are no
+   * longer relayed to (session-follower.ts): as a copy for that client, which its holder gives it once.
+   */
+  private followOn(
+    message: Message,
+    publisher: string,
+    identity: string | undefined,
+    clients: ReadonlySet<string>,
+    relayed: ReadonlyArray<readonly [string, string]>
+  ): void {
+    for (const clientId of this.follower.gone(message.topic, clients)) {
+      if (this.awaited.has(clientId) || relayed.some(([client]) => client === clientId)) continue
+      this.follower.sendOn(clientId, (member) => {
+        if (member !== this.member) this.relayTo(member, clientId, publisher, encodeBody(message))
+        // Back here meanwhile (adopted): delivered here, where this copy was already counted as given, once restored.
+        else if (this.subscribedHere(clientId, message.topic))
+          this.delivering(identity, () => this.local.route(message, { sessions: new Set([clientId]), groups: NO_GROUPS }))
+        else return false
+        return true
+      })
+    }
+  }
+
+  /** Whether `clientId`'s session is restored here with a subscription matching `topic`. */
+  private subscribedHere(clientId: string, topic: string): boolean {
+    return this.local.match(topic).sessions.some((match) => match.session.clientId === clientId)
   }
 
   /** Runs `deliver` with the session writes it makes recording message `identity` (for sessions new here). */
@@ -219,13 +307,22 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
    * Relays the message, published on member `publisher`, to the new holders of sessions that left this node lately
    * (session-relay.ts). `encoded` gives its encoded body: the one already made for forwarding it, when there is one.
    */
-  private relayOn(message: Message, publisher: string, clients: 'all' | ReadonlySet<string>, encoded: () => Buffer): void {
+  private relayOn(
+    message: Message,
+    publisher: string,
+    clients: 'all' | ReadonlySet<string>,
+    encoded: () => Buffer
+  ): ReadonlyArray<readonly [string, string]> {
     const relays = this.relay.relaysFor(message.topic, clients)
-    if (relays.length === 0) return
+    if (relays.length === 0) return relays
     const body = encoded()
-    for (const [client, node] of relays) {
-      this.append(node, encodeRecordHead({ plain: true, groups: [], client, publisher }, this.member, body.length), body)
-    }
+    for (const [client, node] of relays) this.relayTo(node, client, publisher, body)
+    return relays
+  }
+
+  /** Appends a copy of a message (its encoded `body`) for `client` only to `node`'s stream. */
+  private relayTo(node: string, client: string, publisher: string, body: Buffer): void {
+    this.append(node, encodeRecordHead({ plain: true, groups: [], client, publisher }, this.member, body.length), body)
   }
 
   private append(node: string, head: Buffer, body: Buffer): void {

@@ -6,29 +6,8 @@ import { type ClusterKeys, STREAM_GROUP } from './cluster-keys.js'
 import { DrainedSessions } from './drained-sessions.js'
 import { entryOf } from './entry-of.js'
 import { decodeEntry, encodeEntryHead, type ForwardedMessage } from './forwarded-codec.js'
+import type { AdoptedSessions, ForwardedSink } from './forwarded-sink.js'
 import { createStreamGroup } from './stream-group.js'
-
-/** Where the messages read from a stream go on this node. */
-export interface ForwardedSink {
-  /** Delivers them here; with `onlyClients` (a dead member's stream), to those sessions' plain subscriptions only. */
-  deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void
-  /** Resolves once what was delivered is durable (the store's flush): only then is an entry acknowledged. */
-  durable(): Promise<void>
-  /**
-   * After an entry was delivered: what the sessions it filled past their high mark (backlog-gate.ts) ask the reader
-   * to wait for before the next, as a publisher on this node would be held. Cross-node, nothing else slows a burst
-   * down: a connected subscriber's queue would fill to its limit and drop the rest.
-   */
-  held(): Promise<void> | undefined
-  /** Before a drain: the messages each session it delivers to had already (`DeliverySources.deliveredMessages`). */
-  had(delivered: ReadonlyMap<string, readonly string[]>): void
-}
-
-/** The sessions this member adopted from each dead member it recovered: where entries redirected from its stream go. */
-export interface AdoptedSessions {
-  /** Undefined: this member recovered no such member. */
-  adoptedFrom(deadMember: string): ReadonlySet<string> | undefined
-}
 
 /** One entry on its way to a member's stream; `from`: the dead member it was meant for, when redirected. */
 interface Append {
@@ -97,8 +76,9 @@ const NO_CLIENTS: ReadonlySet<string> = new Set()
  * heard of the death, and a restarted node (a new member, with a stream of its own) never gets its previous run's.
  *
  * Receiving: pending entries first (read before a crash, never acknowledged), then new ones; each batch is delivered,
- * then XACK + XDEL only once the store has made the deliveries durable. An entry delivered but not acknowledged
- * before a crash is delivered again (at least once).
+ * then XACK + XDEL only once the store has made the deliveries durable (and an entry relayed for a session on its way
+ * here, once the session has it: `acknowledgeOnceGiven`). An entry delivered but not acknowledged before a crash is
+ * delivered again (at least once).
  */
 export class NodeStream {
   private open: Outbound | undefined
@@ -302,12 +282,7 @@ export class NodeStream {
         if (entries.length === 0) continue
         const ids = await this.deliver(entries, key)
         await this.sink.durable()
-        if (ids.length > 0)
-          await this.connections.commands
-            .multi()
-            .xack(key, STREAM_GROUP, ...ids)
-            .xdel(key, ...ids)
-            .exec()
+        if (ids.length > 0) await this.acknowledge(key, ids)
         this.trouble = undefined
       } catch (error) {
         if (this.stopped) break
@@ -317,9 +292,31 @@ export class NodeStream {
     }
   }
 
+  private async acknowledge(key: string, ids: Buffer[]): Promise<void> {
+    await this.connections.commands
+      .multi()
+      .xack(key, STREAM_GROUP, ...ids)
+      .xdel(key, ...ids)
+      .exec()
+  }
+
   /**
-   * Delivers the entries it can read; returns their ids. An entry redirected here from a dead member's stream (field
-   * `f`) goes to the sessions adopted from that member, as its drain delivered the rest.
+   * An own entry that left messages held for a session on its way here, once they went to it and are durable. Till
+   * then it stays pending: read again after a reconnect (given once: RecoveryOverlap), or drained after a crash.
+   */
+  private acknowledgeOnceGiven(key: string, id: Buffer, holding: Promise<void>): void {
+    holding
+      .then(() => this.sink.durable())
+      .then(() => this.acknowledge(key, [id]))
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error, entry: id.toString() }, 'cluster: a stream entry stays pending; it is read again later')
+      })
+  }
+
+  /**
+   * Delivers the entries it can read; returns the ids of those to acknowledge now (`acknowledgeOnceGiven`: later).
+   * An entry redirected here from a dead member's stream (field `f`) goes to the sessions adopted from that member, as
+   * its drain delivered the rest.
    */
   private async deliver(entries: StreamEntry[], stream: string, drained?: DrainedSessions): Promise<Buffer[]> {
     const delivered: Buffer[] = []
@@ -347,7 +344,10 @@ export class NodeStream {
       } finally {
         this.sources?.deliveringFrom(undefined)
       }
-      delivered.push(id)
+      const holding = this.sink.holding()
+      // A drain deletes its entries as it goes; its sessions are here already (opens of them wait for the recovery).
+      if (holding !== undefined && drained === undefined) this.acknowledgeOnceGiven(stream, id, holding)
+      else delivered.push(id)
       await this.sink.held() // undefined unless a session asked the reader to wait
     }
     return delivered

@@ -59,6 +59,7 @@ async function memberStream(
     },
     durable: async () => {},
     held: () => undefined,
+    holding: () => undefined,
     had: (messages: ReadonlyMap<string, readonly string[]>) => had.push(messages),
     adoptedFrom: (deadMember: string) => adopted.get(deadMember)
   }

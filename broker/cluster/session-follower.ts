@@ -1,0 +1,107 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { topicMatchesFilter } from '../../common/topic-filter.js'
+import type { LeaseHolder } from './session-lease.js'
+
+/** Where sessions are held (session-lease.ts): whether this node holds one, and which member holds it in Redis. */
+export interface SessionHolders {
+  holds(clientId: string): boolean
+  holder(clientId: string): Promise<LeaseHolder | undefined>
+}
+
+/** How long a released lease is looked at again: a takeover claims it a moment after the old holder let it go. */
+const RELEASED_RETRY_MS = 100
+const RELEASED_ATTEMPTS = 20
+/** While Redis does not answer, the lookup is tried again this often: the stream entry waits, as for the store. */
+const FAILED_RETRY_MS = 500
+/** A session whose lease this node has just taken is restored a moment later (adopted, or taken over). */
+const NOT_YET_RETRY_MS = 50
+const NOT_YET_ATTEMPTS = 40
+
+/**
+ * Sessions that left this node, followed wherever they are now (issue 16). A message can come here for a session
+ * long after it left: in a dead member's stream this node drains into the sessions it adopted (or appended there by a
+ * node that heard of the death late, and redirected here), or relayed here by a node the session left for this one.
+ * The session's old holder relays for a while only (session-relay.ts); past that, the copy would find no session.
+ * So it goes on to the member holding the session's lease now, as a copy for that client with the message's identity,
+ * which that member gives the session once (RecoveryOverlap, and the identities recorded with the session).
+ *
+ * Why not write it into the session's queue in the store: the holder keeps the session in memory and is the only one
+ * whose writes the store takes (its lease fences the others); only it can tell whether the session already has the
+ * message, and a copy written behind its back would be overwritten or refused.
+ */
+export class SessionFollower {
+  /** The plain filters each session had when it left this node: a message matching none was never its. */
+  private readonly left = new Map<string, readonly string[]>()
+  /** Lookups of holders under way: the stream entry they came from waits for them (`settled`). */
+  private readonly lookups = new Set<Promise<void>>()
+  private holders: SessionHolders | undefined
+
+  /** Where leases are read; until then nothing is followed. */
+  followWith(holders: SessionHolders): void {
+    this.holders = holders
+  }
+
+  /** `clientId` left this node with plain subscriptions to `filters`. */
+  leaving(clientId: string, filters: readonly string[]): void {
+    this.left.set(clientId, filters)
+  }
+
+  /** `clientId` is coming back here. */
+  back(clientId: string): void {
+    this.left.delete(clientId)
+  }
+
+  /** Of `clients`, those that left this node (and are not held here again) with a filter matching `topic`. */
+  gone(topic: string, clients: ReadonlySet<string>): string[] {
+    const holders = this.holders
+    if (holders === undefined || this.left.size === 0) return []
+    const gone: string[] = []
+    for (const clientId of clients) {
+      const filters = this.left.get(clientId)
+      if (filters === undefined || holders.holds(clientId)) continue
+      if (filters.some((filter) => topicMatchesFilter(topic, filter))) gone.push(clientId)
+    }
+    return gone
+  }
+
+  /**
+   * Finds the member holding `clientId`'s lease and calls `send` with it; nobody holding it: the session ended.
+   * `send` answers false when the copy cannot go there yet (the lease is this node's, the session not restored yet):
+   * then the lease is looked at again shortly, for a while.
+   */
+  sendOn(clientId: string, send: (member: string) => boolean): void {
+    const lookup = this.follow(clientId, send)
+    this.lookups.add(lookup)
+    void lookup.finally(() => this.lookups.delete(lookup))
+  }
+
+  /** Resolves once every lookup under way (and any started meanwhile) has sent its copy on. */
+  async settled(): Promise<void> {
+    while (this.lookups.size > 0) await Promise.all(this.lookups)
+  }
+
+  private async follow(clientId: string, send: (member: string) => boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const member = await this.holderOf(clientId)
+      if (member === undefined || send(member) || attempt === NOT_YET_ATTEMPTS) return
+      await sleep(NOT_YET_RETRY_MS)
+    }
+  }
+
+  private async holderOf(clientId: string): Promise<string | undefined> {
+    const holders = this.holders!
+    for (let released = 0; ; ) {
+      let holder: LeaseHolder | undefined
+      try {
+        holder = await holders.holder(clientId)
+      } catch {
+        await sleep(FAILED_RETRY_MS)
+        continue
+      }
+      if (holder === undefined) return undefined
+      if (holder.node !== '') return holder.node
+      if (++released >= RELEASED_ATTEMPTS) return undefined
+      await sleep(RELEASED_RETRY_MS)
+    }
+  }
+}
