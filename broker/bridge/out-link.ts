@@ -73,8 +73,8 @@ export class OutLink implements SessionLink {
 
   encodePublish(delivery: Delivery): EncodedPublish {
     const remoteTopic = this.topicOf(delivery)
-    const encoded = bridgedPublish(delivery, remoteTopic, this.settings.protocolVersion, this.node)
-    const bridged: Bridged = { ...encoded, remoteTopic, payload: delivery.message.payload }
+    const { bytes, idOffset } = bridgedPublish(delivery, remoteTopic, this.settings.protocolVersion, this.node)
+    const bridged: Bridged = { bytes, idOffset, remoteTopic, payload: delivery.message.payload }
     return bridged
   }
 

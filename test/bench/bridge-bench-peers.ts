@@ -116,7 +116,10 @@ export async function startSite(variant: SiteVariant, dir: string, port: number,
   const topics = ['    topics: [{ pattern: "bench/#", direction: out, qos: 1 }]']
   writeFileSync(file, ['allow_anonymous: true', 'bridges:', '  - name: cloud', ...bridge, ...topics, ''].join('\n'))
   const args = ['broker', '--config', file, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dir, '--sys-interval', '0']
-  const site = start(process.execPath, [thermopostBin, ...args])
+  // THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of the site broker there, as for the other benches' brokers.
+  const profile =
+    process.env.THERMOPOST_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.THERMOPOST_BENCH_PROFILE}`]
+  const site = start(process.execPath, [...profile, thermopostBin, ...args])
   await untilListening(port, site)
   return site
 }
