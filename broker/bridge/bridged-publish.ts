@@ -3,6 +3,14 @@ import { type Delivery, type EncodedPublish, type Message, remainingExpiry } fro
 import { encodedPublish, packetIdOffset } from '../publish-encoding.js'
 import { BRIDGE_PATH_PROPERTY, withBridgePath } from './bridge-path.js'
 
+/**
+ * A bridged PUBLISH: `shared` when its bytes are the message's cached form, which other copies use too; else they
+ * were made for this one send, and its packet id may be written into them in place.
+ */
+export interface BridgedForm extends EncodedPublish {
+  readonly shared: boolean
+}
+
 /** A placeholder packet id in the encoded form; the copy sent patches its own (publish-encoding.ts `patchedHead`). */
 const TEMPLATE_PACKET_ID = 1
 
@@ -17,10 +25,12 @@ const USER_PROPERTY = 0x26
  * carries the remaining expiry and `node` added to the bridge path (bridge-path.ts): written here directly for
  * a message with no other properties (the usual reading), by mqtt-packet's generator otherwise.
  */
-export function bridgedPublish(delivery: Delivery, remoteTopic: string, protocolVersion: 4 | 5, node: string): EncodedPublish {
+export function bridgedPublish(delivery: Delivery, remoteTopic: string, protocolVersion: 4 | 5, node: string): BridgedForm {
   const { message, qos, retain } = delivery
   const now = message.expiresAt === 0 ? 0 : Date.now()
-  if (protocolVersion === 4 && remoteTopic === message.topic) return encodedPublish(message, 4, qos, retain, now, undefined)
+  if (protocolVersion === 4 && remoteTopic === message.topic) {
+    return { ...encodedPublish(message, 4, qos, retain, now, undefined), shared: true }
+  }
   if (protocolVersion === 5 && hasOnlyExpiry(message)) return plainBridgedPublish(delivery, remoteTopic, node, now)
   const packet: IPublishPacket = {
     cmd: 'publish',
@@ -40,7 +50,7 @@ export function bridgedPublish(delivery: Delivery, remoteTopic: string, protocol
     }
   }
   const bytes = mqtt.generate(packet, { protocolVersion })
-  return { bytes, idOffset: qos > 0 ? packetIdOffset(bytes) : -1 }
+  return { bytes, idOffset: qos > 0 ? packetIdOffset(bytes) : -1, shared: false }
 }
 
 function hasOnlyExpiry(message: Message): boolean {
@@ -87,7 +97,7 @@ function writeVarint(bytes: Buffer, offset: number, value: number): number {
  * one buffer: mqtt-packet's generator builds a chunk per field and joins them, a large part of a forwarded
  * message's cost. Its bytes are those the generator writes for the same packet.
  */
-function plainBridgedPublish(delivery: Delivery, remoteTopic: string, node: string, now: number): EncodedPublish {
+function plainBridgedPublish(delivery: Delivery, remoteTopic: string, node: string, now: number): BridgedForm {
   const { message, qos, retain } = delivery
   const expiry = remainingExpiry(message, now)
   const path = pathPropertyOf(node)
@@ -108,5 +118,5 @@ function plainBridgedPublish(delivery: Delivery, remoteTopic: string, node: stri
   }
   at += path.copy(bytes, at)
   message.payload.copy(bytes, at)
-  return { bytes, idOffset }
+  return { bytes, idOffset, shared: false }
 }

@@ -4,7 +4,7 @@ import type { Delivery, EncodedPublish } from '../message.js'
 import { patchedHead } from '../publish-encoding.js'
 import type { SessionLink } from '../session/session-link.js'
 import type { BridgeSettings } from './bridge-settings.js'
-import { bridgedPublish } from './bridged-publish.js'
+import { type BridgedForm, bridgedPublish } from './bridged-publish.js'
 import { bridgedTopicOf, toRemoteTopic } from './topic-mapping.js'
 
 /** What the out direction hears from its link. */
@@ -18,7 +18,7 @@ export interface OutLinkEvents {
 }
 
 /** What the session hands back to `writePublish`: the bytes for the remote, and what the events name. */
-interface Bridged extends EncodedPublish {
+interface Bridged extends BridgedForm {
   readonly remoteTopic: string
   readonly payload: Buffer
 }
@@ -73,24 +73,31 @@ export class OutLink implements SessionLink {
 
   encodePublish(delivery: Delivery): EncodedPublish {
     const remoteTopic = this.topicOf(delivery)
-    const { bytes, idOffset } = bridgedPublish(delivery, remoteTopic, this.settings.protocolVersion, this.node)
-    const bridged: Bridged = { bytes, idOffset, remoteTopic, payload: delivery.message.payload }
+    const { bytes, idOffset, shared } = bridgedPublish(delivery, remoteTopic, this.settings.protocolVersion, this.node)
+    const bridged: Bridged = { bytes, idOffset, shared, remoteTopic, payload: delivery.message.payload }
     return bridged
   }
 
   writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void {
-    const { remoteTopic, payload } = encoded as Bridged
+    const { remoteTopic, payload, shared, bytes } = encoded as Bridged
     this.events.sending(remoteTopic, payload)
     if (packetId === 0) {
-      this.write(encoded.bytes)
+      this.write(bytes)
       this.events.forwarded(0, remoteTopic, payload)
       return
     }
-    const head = patchedHead(encoded, packetId, dup)
-    this.write(head)
-    if (head.length < encoded.bytes.length) this.write(encoded.bytes.subarray(head.length))
+    if (shared) {
+      const head = patchedHead(encoded, packetId, dup)
+      this.write(head)
+      if (head.length < bytes.length) this.write(bytes.subarray(head.length))
+    } else {
+      // Made for this send alone (the session encodes each send anew): no copy needed to give it its packet id.
+      bytes.writeUInt16BE(packetId, encoded.idOffset)
+      if (dup) bytes[0] = bytes[0]! | 0x08
+      this.write(bytes)
+    }
     // mqtt.js completes an exchange by deleting the packet from its store too, and takes a missing one for an error.
-    const qos = ((head[0]! >> 1) & 3) as QoS
+    const qos = ((bytes[0]! >> 1) & 3) as QoS
     this.client.outgoingStore.put(
       { cmd: 'publish', qos, messageId: packetId, topic: remoteTopic, payload: NOTHING, retain: false, dup },
       noop

@@ -64,3 +64,14 @@ test('bridged publish to a 5.0 remote: the remaining expiry goes with the messag
   assert.equal((parsed as IPublishPacket).properties?.messageExpiryInterval, 300)
   assert.deepEqual({ ...(parsed as IPublishPacket).properties?.userProperties }, { [BRIDGE_PATH_PROPERTY]: 'n' })
 })
+
+test('bridged publish: only the form shared with other copies (3.1.1, same topic) is marked shared, so no other is copied to patch', () => {
+  const d = delivery(10, 1, false, 0, 'site/t')
+  const own = bridgedPublish(d, 'site/t', 5, 'n')
+  assert.equal(own.shared, false)
+  assert.notEqual(bridgedPublish(d, 'site/t', 5, 'n').bytes, own.bytes, 'each send gets bytes of its own')
+  const cached = bridgedPublish(d, 'site/t', 4, 'n')
+  assert.equal(cached.shared, true)
+  assert.equal(bridgedPublish(d, 'site/t', 4, 'n').bytes, cached.bytes, "the message's cached form")
+  assert.equal(bridgedPublish(d, 'cloud/t', 4, 'n').shared, false)
+})
