@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { thermopostBin } from '../helpers/crash-broker.js'
+import { cpuProfileArgs } from './broker-settings.js'
 import { exited, OutputTail } from './children.js'
 
 const MOSQUITTO = '/usr/sbin/mosquitto'
@@ -116,10 +117,7 @@ export async function startSite(variant: SiteVariant, dir: string, port: number,
   const topics = ['    topics: [{ pattern: "bench/#", direction: out, qos: 1 }]']
   writeFileSync(file, ['allow_anonymous: true', 'bridges:', '  - name: cloud', ...bridge, ...topics, ''].join('\n'))
   const args = ['broker', '--config', file, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dir, '--sys-interval', '0']
-  // THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of the site broker there, as for the other benches' brokers.
-  const profile =
-    process.env.THERMOPOST_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.THERMOPOST_BENCH_PROFILE}`]
-  const site = start(process.execPath, [...profile, thermopostBin, ...args])
+  const site = start(process.execPath, [...cpuProfileArgs(), thermopostBin, ...args])
   await untilListening(port, site)
   return site
 }
