@@ -42,6 +42,8 @@ export class OutLink implements SessionLink {
   /** The PUBLISHes of this turn of the event loop, written together when it ends. */
   private pending: Buffer[] = []
   private pendingBytes = 0
+  /** An acknowledgement came since the last write. */
+  private acknowledged = false
 
   constructor(
     private readonly client: MqttClient,
@@ -106,6 +108,7 @@ export class OutLink implements SessionLink {
       volatile: false,
       cmd: 'publish',
       cb: (error) => {
+        this.acknowledged = true
         if (!this.open) return // the session sends it again on the next connection
         if (error !== undefined && error !== null) this.events.refused(packetId, remoteTopic, error)
         else this.events.forwarded(packetId, remoteTopic, payload)
@@ -142,6 +145,12 @@ export class OutLink implements SessionLink {
     // A connection gone meanwhile: what was in flight is resent on the next one, QoS 0 is lost with it.
     if (!this.client.connected || stream === undefined || stream.destroyed) return
     stream.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes))
+    if (this.acknowledged) {
+      // The remote answered since the last write: its keepalive ping can wait (the bridge's client does not put it
+      // off for every packet itself, see remote-link.ts). Once a turn, not once per PUBACK.
+      this.acknowledged = false
+      this.client.reschedulePing(true)
+    }
   }
 
   private topicOf(delivery: Delivery): string {

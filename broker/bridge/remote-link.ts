@@ -119,7 +119,7 @@ export class RemoteLink {
       resubscribe: false,
       queueQoSZero: false,
       // Per packet, mqtt.js otherwise resets its ping timer and formats several debug lines: about as costly as the
-      // rest of its handling of a PUBACK. A PINGREQ every keepalive, busy or not, is all this costs.
+      // rest of its handling of a PUBACK. The out link puts the ping off once a turn instead (out-link.ts flush).
       reschedulePings: false,
       log: () => {},
       ca: settings.tls.ca,
