@@ -4,7 +4,7 @@ import type { Delivery, EncodedPublish } from '../message.js'
 import { patchedHead } from '../publish-encoding.js'
 import type { SessionLink } from '../session/session-link.js'
 import type { BridgeSettings } from './bridge-settings.js'
-import { bridgedPublish } from './bridged-publish.js'
+import { type BridgedForm, bridgedPublish } from './bridged-publish.js'
 import { bridgedTopicOf, toRemoteTopic } from './topic-mapping.js'
 
 /** What the out direction hears from its link. */
@@ -18,7 +18,7 @@ export interface OutLinkEvents {
 }
 
 /** What the session hands back to `writePublish`: the bytes for the remote, and what the events name. */
-interface Bridged extends EncodedPublish {
+interface Bridged extends BridgedForm {
   readonly remoteTopic: string
   readonly payload: Buffer
 }
@@ -42,6 +42,8 @@ export class OutLink implements SessionLink {
   /** The PUBLISHes of this turn of the event loop, written together when it ends. */
   private pending: Buffer[] = []
   private pendingBytes = 0
+  /** An acknowledgement came since the last write. */
+  private acknowledged = false
 
   constructor(
     private readonly client: MqttClient,
@@ -73,24 +75,31 @@ export class OutLink implements SessionLink {
 
   encodePublish(delivery: Delivery): EncodedPublish {
     const remoteTopic = this.topicOf(delivery)
-    const encoded = bridgedPublish(delivery, remoteTopic, this.settings.protocolVersion, this.node)
-    const bridged: Bridged = { ...encoded, remoteTopic, payload: delivery.message.payload }
+    const { bytes, idOffset, shared } = bridgedPublish(delivery, remoteTopic, this.settings.protocolVersion, this.node)
+    const bridged: Bridged = { bytes, idOffset, shared, remoteTopic, payload: delivery.message.payload }
     return bridged
   }
 
   writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void {
-    const { remoteTopic, payload } = encoded as Bridged
+    const { remoteTopic, payload, shared, bytes } = encoded as Bridged
     this.events.sending(remoteTopic, payload)
     if (packetId === 0) {
-      this.write(encoded.bytes)
+      this.write(bytes)
       this.events.forwarded(0, remoteTopic, payload)
       return
     }
-    const head = patchedHead(encoded, packetId, dup)
-    this.write(head)
-    if (head.length < encoded.bytes.length) this.write(encoded.bytes.subarray(head.length))
+    if (shared) {
+      const head = patchedHead(encoded, packetId, dup)
+      this.write(head)
+      if (head.length < bytes.length) this.write(bytes.subarray(head.length))
+    } else {
+      // Made for this send alone (the session encodes each send anew): no copy needed to give it its packet id.
+      bytes.writeUInt16BE(packetId, encoded.idOffset)
+      if (dup) bytes[0] = bytes[0]! | 0x08
+      this.write(bytes)
+    }
     // mqtt.js completes an exchange by deleting the packet from its store too, and takes a missing one for an error.
-    const qos = ((head[0]! >> 1) & 3) as QoS
+    const qos = ((bytes[0]! >> 1) & 3) as QoS
     this.client.outgoingStore.put(
       { cmd: 'publish', qos, messageId: packetId, topic: remoteTopic, payload: NOTHING, retain: false, dup },
       noop
@@ -99,6 +108,7 @@ export class OutLink implements SessionLink {
       volatile: false,
       cmd: 'publish',
       cb: (error) => {
+        this.acknowledged = true
         if (!this.open) return // the session sends it again on the next connection
         if (error !== undefined && error !== null) this.events.refused(packetId, remoteTopic, error)
         else this.events.forwarded(packetId, remoteTopic, payload)
@@ -135,6 +145,12 @@ export class OutLink implements SessionLink {
     // A connection gone meanwhile: what was in flight is resent on the next one, QoS 0 is lost with it.
     if (!this.client.connected || stream === undefined || stream.destroyed) return
     stream.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes))
+    if (this.acknowledged) {
+      // The remote answered since the last write: its keepalive ping can wait (the bridge's client does not put it
+      // off for every packet itself, see remote-link.ts). Once a turn, not once per PUBACK.
+      this.acknowledged = false
+      this.client.reschedulePing(true)
+    }
   }
 
   private topicOf(delivery: Delivery): string {

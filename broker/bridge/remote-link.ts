@@ -118,6 +118,10 @@ export class RemoteLink {
       connectTimeout: CONNECT_TIMEOUT_MS,
       resubscribe: false,
       queueQoSZero: false,
+      // Per packet, mqtt.js otherwise resets its ping timer and formats several debug lines: about as costly as the
+      // rest of its handling of a PUBACK. The out link puts the ping off once a turn instead (out-link.ts flush).
+      reschedulePings: false,
+      log: () => {},
       ca: settings.tls.ca,
       cert: settings.tls.cert,
       key: settings.tls.key,

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { thermopostBin } from '../helpers/crash-broker.js'
+import { cpuProfileArgs } from './broker-settings.js'
 import { exited, OutputTail } from './children.js'
 
 const MOSQUITTO = '/usr/sbin/mosquitto'
@@ -116,7 +117,7 @@ export async function startSite(variant: SiteVariant, dir: string, port: number,
   const topics = ['    topics: [{ pattern: "bench/#", direction: out, qos: 1 }]']
   writeFileSync(file, ['allow_anonymous: true', 'bridges:', '  - name: cloud', ...bridge, ...topics, ''].join('\n'))
   const args = ['broker', '--config', file, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dir, '--sys-interval', '0']
-  const site = start(process.execPath, [thermopostBin, ...args])
+  const site = start(process.execPath, [...cpuProfileArgs(), thermopostBin, ...args])
   await untilListening(port, site)
   return site
 }

@@ -21,6 +21,15 @@ export interface BrokerLimits {
 const QUEUE_LIMIT = { messages: 1_000_000, thermopostBytes: 4 * 2 ** 30 }
 
 /** thermopost's command-line flags beyond its defaults. It sets TCP_NODELAY on every socket and has no flag for it. */
+/**
+ * Node's flags for a thermopost broker a bench starts: THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of it
+ * there (NODE_OPTIONS may not carry --cpu-prof).
+ */
+export function cpuProfileArgs(): string[] {
+  const dir = process.env.THERMOPOST_BENCH_PROFILE
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
+}
+
 export function thermopostLimitArgs(limits: BrokerLimits | undefined): string[] {
   return [
     ...(limits === undefined ? [] : ['--max-inflight', String(limits.maxInflight)]),

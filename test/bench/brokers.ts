@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { aedesNagleArg, type BrokerLimits, mosquittoSettings, thermopostLimitArgs } from './broker-settings.js'
+import { aedesNagleArg, type BrokerLimits, cpuProfileArgs, mosquittoSettings, thermopostLimitArgs } from './broker-settings.js'
 import type { BrokerName } from './broker-variants.js'
 import { exited, OutputTail, spawnPinned } from './children.js'
 import { diskUsageBytes } from './disk-usage.js'
@@ -100,13 +100,10 @@ export async function launchBroker(name: BrokerName, limits?: BrokerLimits, acl?
 
 function thermopost(storeArgs: readonly string[], limits: BrokerLimits | undefined): ChildProcess {
   const limitArgs = thermopostLimitArgs(limits)
-  // THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of every thermopost broker run there (NODE_OPTIONS may not carry --cpu-prof).
-  const profile =
-    process.env.THERMOPOST_BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.THERMOPOST_BENCH_PROFILE}`]
   return spawnPinned(
     BROKER_CORE,
     process.execPath,
-    [...BROKER_NODE_FLAGS, ...profile, THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs],
+    [...BROKER_NODE_FLAGS, ...cpuProfileArgs(), THERMOPOST, 'broker', '--host', '127.0.0.1', '--port', '0', ...storeArgs, ...limitArgs],
     REPO_ROOT
   )
 }
