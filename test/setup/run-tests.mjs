@@ -20,7 +20,7 @@ ensureDebianPackages(['mosquitto-clients', 'mosquitto', 'sqlite3', 'influxdb', '
 const files = testFiles('dist/test')
 const filter = process.argv.slice(2)
 const selected = filter.length ? files.filter((f) => filter.some((part) => f.includes(part))) : files
-// --test-force-exit: a file whose tests have all ended is done, even if a client library left a handle open
-// (once seen: a Redis Cluster client after its servers stopped kept the file's process, and so the run, alive).
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-force-exit', ...selected], { stdio: 'inherit' })
+// Not --test-force-exit: on Node 20 it once ended a file in the middle of a suite, its last two tests never run
+// and never reported (a run that passes with tests missing). A file that stays open is seen and mended instead.
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { stdio: 'inherit' })
 process.exit(run.status ?? 1)
