@@ -26,9 +26,9 @@ export function timeTicks(min: number, max: number, maxTicks: number): number[] 
   const clockStep = CLOCK_STEPS.find((step) => span / step <= maxTicks)
   if (clockStep !== undefined) return clockTicks(min, max, clockStep)
   const days = DAY_STEPS.find((step) => span / (step * DAY) <= maxTicks)
-  if (days !== undefined) return calendarTicks(min, max, (date) => date.setDate(date.getDate() + days), false)
+  if (days !== undefined) return calendarTicks(min, max, 'day', days)
   const months = MONTH_STEPS.find((step) => span / (step * 30 * DAY) <= maxTicks) ?? Math.ceil(span / (maxTicks * 30 * DAY))
-  return calendarTicks(min, max, (date) => date.setMonth(date.getMonth() + months), true)
+  return calendarTicks(min, max, 'month', months)
 }
 
 /** Whole multiples of `step` in local time (the zone's offset at `min`: a DST change within a day's axis is an hour off). */
@@ -39,13 +39,15 @@ function clockTicks(min: number, max: number, step: number): number[] {
   return ticks
 }
 
-/** From the first local midnight (or first of a month) at or after `min`, advanced by `next`, up to `max`. */
-function calendarTicks(min: number, max: number, next: (date: Date) => void, monthStart: boolean): number[] {
+/** From the first local midnight (or first of a month) at or after `min`, every `step` days (or months), up to `max`. */
+function calendarTicks(min: number, max: number, unit: 'day' | 'month', step: number): number[] {
   const date = new Date(min)
   date.setHours(0, 0, 0, 0)
-  if (monthStart) date.setDate(1)
-  while (date.getTime() < min) monthStart ? date.setMonth(date.getMonth() + 1) : date.setDate(date.getDate() + 1)
+  if (unit === 'month') date.setDate(1)
+  const advance = (count: number): number =>
+    unit === 'day' ? date.setDate(date.getDate() + count) : date.setMonth(date.getMonth() + count)
+  while (date.getTime() < min) advance(1)
   const ticks: number[] = []
-  for (; date.getTime() <= max; next(date)) ticks.push(date.getTime())
+  for (; date.getTime() <= max; advance(step)) ticks.push(date.getTime())
   return ticks
 }

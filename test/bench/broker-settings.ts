@@ -20,7 +20,6 @@ export interface BrokerLimits {
  */
 const QUEUE_LIMIT = { messages: 1_000_000, thermopostBytes: 4 * 2 ** 30 }
 
-/** thermopost's command-line flags beyond its defaults. It sets TCP_NODELAY on every socket and has no flag for it. */
 /**
  * Node's flags for a thermopost broker a bench starts: THERMOPOST_BENCH_PROFILE=DIR writes a V8 CPU profile of it
  * there (NODE_OPTIONS may not carry --cpu-prof).
@@ -30,6 +29,7 @@ export function cpuProfileArgs(): string[] {
   return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
 }
 
+/** thermopost's command-line flags beyond its defaults. It sets TCP_NODELAY on every socket and has no flag for it. */
 export function thermopostLimitArgs(limits: BrokerLimits | undefined): string[] {
   return [
     ...(limits === undefined ? [] : ['--max-inflight', String(limits.maxInflight)]),

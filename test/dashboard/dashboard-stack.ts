@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { pino } from 'pino'
-import { startAdminServer } from '../../broker/admin/admin-server.js'
 import { dashboardRouter } from '../../dashboard/dashboard-router.js'
 import { Simulator } from '../../devices/simulator.js'
 import type { AlertRule } from '../../service/alerts/alert-rule.js'
@@ -12,7 +11,7 @@ import { createApi } from '../../service/api/create-api.js'
 import { BrokerAdminClient } from '../../service/broker-admin/broker-admin-client.js'
 import { SqliteHistoryStore } from '../../service/history/sqlite.js'
 import { type RunningService, startService } from '../../service/service.js'
-import { ADMIN_TOKEN } from '../helpers/admin-broker.js'
+import { ADMIN_TOKEN, startAdminListener } from '../helpers/admin-broker.js'
 import { type RunningBroker, startBroker } from '../helpers/broker.js'
 
 export interface DashboardStack {
@@ -65,15 +64,7 @@ export async function startDashboardStack(t: TestContext, options: DashboardStac
   await service.ready
   let brokerAdmin: BrokerAdminClient | undefined
   if (options.brokerAdmin === true) {
-    const admin = await startAdminServer({
-      host: '127.0.0.1',
-      port: 0,
-      token: ADMIN_TOKEN,
-      metricsOpen: true,
-      broker: broker.broker,
-      config: {},
-      logger
-    })
+    const admin = await startAdminListener(broker.broker)
     stops.push(() => admin.close())
     brokerAdmin = new BrokerAdminClient({ url: `http://127.0.0.1:${admin.address.port}`, token: ADMIN_TOKEN })
   }

@@ -23,19 +23,11 @@ export async function startAdminBroker(
   t: TestContext,
   options: Partial<BrokerOptions> = {},
   dependencies: BrokerDependencies = {},
-  admin: { metricsOpen?: boolean; config?: Record<string, unknown> } = {}
+  admin: AdminListenerOptions = {}
 ): Promise<AdminBroker> {
   const broker = new Broker(options, dependencies)
   const { port } = await broker.listen({ host: '127.0.0.1', port: 0 })
-  const server = await startAdminServer({
-    host: '127.0.0.1',
-    port: 0,
-    token: ADMIN_TOKEN,
-    metricsOpen: admin.metricsOpen ?? true,
-    broker,
-    config: admin.config ?? {},
-    logger: pino({ level: 'silent' })
-  })
+  const server = await startAdminListener(broker, admin)
   t.after(async () => {
     await server.close()
     await broker.close()
@@ -55,4 +47,24 @@ export async function startAdminBroker(
       })
     }
   }
+}
+
+export interface AdminListenerOptions {
+  /** /metrics without the token (the default, as on loopback). */
+  metricsOpen?: boolean
+  /** What GET /api/config shows. */
+  config?: Record<string, unknown>
+}
+
+/** The admin listener of `broker` on a free loopback port with the test token; the caller closes it. */
+export function startAdminListener(broker: Broker, { metricsOpen = true, config = {} }: AdminListenerOptions = {}): Promise<AdminServer> {
+  return startAdminServer({
+    host: '127.0.0.1',
+    port: 0,
+    token: ADMIN_TOKEN,
+    metricsOpen,
+    broker,
+    config,
+    logger: pino({ level: 'silent' })
+  })
 }

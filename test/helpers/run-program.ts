@@ -7,12 +7,24 @@ export interface ProgramResult {
   stderr: string
 }
 
+export interface ProgramOptions {
+  /** Rejects (and kills the program) when it has not exited by then; 30 s by default. */
+  timeoutMs?: number
+  /** Variables set on top of this process's environment. */
+  env?: Record<string, string>
+}
+
 /**
  * Runs a program to its end, collecting its output; killed if the test ends first, or after `timeoutMs`
  * (then it rejects saying so, rather than the test hanging on a program that never exits).
  */
-export function runProgram(t: TestContext, command: string, args: string[], timeoutMs = 30_000): Promise<ProgramResult> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+export function runProgram(
+  t: TestContext,
+  command: string,
+  args: string[],
+  { timeoutMs = 30_000, env }: ProgramOptions = {}
+): Promise<ProgramResult> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   t.after(() => {
     if (child.exitCode === null) child.kill()
   })

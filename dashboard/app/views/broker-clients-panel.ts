@@ -14,7 +14,7 @@ const SEARCH_DELAY_MS = 250
  */
 export class BrokerClientsPanel {
   readonly element: HTMLElement
-  private readonly table: PagedTable<AdminClient>
+  private readonly table: PagedTable<'clients', AdminClient>
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' })
   private search = ''
   private searchTimer: ReturnType<typeof setTimeout> | undefined
@@ -35,13 +35,11 @@ export class BrokerClientsPanel {
       input
     )
     filters.addEventListener('submit', (event) => event.preventDefault())
-    this.table = new PagedTable<AdminClient>({
+    this.table = new PagedTable<'clients', AdminClient>({
       name: 'clients',
       keyOf: (client) => client.clientId,
-      load: async (after) => {
-        const page = await api.brokerClients({ after, search: this.search })
-        return { items: page.clients, next: page.next }
-      },
+      list: 'clients',
+      load: (after) => api.brokerClients({ after, search: this.search }),
       empty: 'No client connected.',
       columns: [
         { label: 'Client id', cell: (client) => client.clientId },

@@ -11,17 +11,15 @@ import { PagedTable } from './paged-table.js'
  */
 export class BrokerSessionsPanel {
   readonly element: HTMLElement
-  private readonly table: PagedTable<AdminSession>
+  private readonly table: PagedTable<'sessions', AdminSession>
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' })
 
   constructor(private readonly api: ApiClient) {
-    this.table = new PagedTable<AdminSession>({
+    this.table = new PagedTable<'sessions', AdminSession>({
       name: 'sessions',
       keyOf: (session) => session.clientId,
-      load: async (after) => {
-        const page = await api.brokerSessions({ after })
-        return { items: page.sessions, next: page.next }
-      },
+      list: 'sessions',
+      load: (after) => api.brokerSessions({ after }),
       empty: 'No session held.',
       columns: [
         { label: 'Client id', cell: (session) => session.clientId },

@@ -1,3 +1,4 @@
+import type { AdminPage } from '../../../service/api/api-types.js'
 import { h, showError } from '../dom.js'
 
 /** One column: its header and what its cell shows for an item. */
@@ -8,30 +9,26 @@ export interface Column<T> {
   number?: boolean
 }
 
-/** A page of items and the key of the next page (null on the last), as the broker's admin API pages its listings. */
-export interface ItemPage<T> {
-  items: T[]
-  next: string | null
-}
-
-export interface PagedTableOptions<T> {
+export interface PagedTableOptions<List extends string, T> {
   /** The table's name, for its caption (screen readers) and its `data-table`. */
   name: string
   columns: Array<Column<T>>
   /** The row's `data-id`. */
   keyOf: (item: T) => string
+  /** The key of a page's items: the listing's name in the broker's admin API (`clients`, `sessions`, `messages`). */
+  list: List
   /** The page after `after` (the first page when undefined). */
-  load: (after: string | undefined) => Promise<ItemPage<T>>
+  load: (after: string | undefined) => Promise<AdminPage<List, T>>
   /** What an empty table says. */
   empty: string
 }
 
 /**
- * A table of a paged listing: the first page on `reload`, the next ones appended by its More button, and a status
- * line saying how many rows show or what went wrong (a 503 when the broker's admin API is not configured says so
- * there, while the rest of the page works). Answers to an older `reload` are dropped.
+ * A table of a paged listing of the broker's admin API: the first page on `reload`, the next ones appended by its
+ * More button, and a status line saying how many rows show or what went wrong (a 503 when the broker's admin API is
+ * not configured says so there, while the rest of the page works). Answers to an older `reload` are dropped.
  */
-export class PagedTable<T> {
+export class PagedTable<List extends string, T> {
   readonly element: HTMLElement
   private readonly body = h('tbody')
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' })
@@ -40,7 +37,7 @@ export class PagedTable<T> {
   private shown = 0
   private generation = 0
 
-  constructor(private readonly options: PagedTableOptions<T>) {
+  constructor(private readonly options: PagedTableOptions<List, T>) {
     this.more.addEventListener('click', () => void this.loadPage(this.next ?? undefined, this.generation))
     this.element = h(
       'div',
@@ -74,8 +71,9 @@ export class PagedTable<T> {
     try {
       const page = await this.options.load(after)
       if (generation !== this.generation) return
-      this.body.append(...page.items.map((item) => this.row(item)))
-      this.shown += page.items.length
+      const items: T[] = page[this.options.list]
+      this.body.append(...items.map((item) => this.row(item)))
+      this.shown += items.length
       this.next = page.next
       this.status.classList.remove('error')
       this.status.textContent = this.shown === 0 ? this.options.empty : `${this.shown} shown${page.next === null ? '' : ', more to load'}.`

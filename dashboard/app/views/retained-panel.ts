@@ -11,7 +11,7 @@ import { PagedTable } from './paged-table.js'
  */
 export class RetainedPanel {
   readonly element: HTMLElement
-  private readonly table: PagedTable<AdminRetained>
+  private readonly table: PagedTable<'messages', AdminRetained>
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' })
   private readonly viewer = h('section', { class: 'payload', 'aria-labelledby': 'payload-title', hidden: true })
   private filter = '#'
@@ -30,13 +30,11 @@ export class RetainedPanel {
       this.filter = input.value.trim() === '' ? '#' : input.value.trim()
       void this.load()
     })
-    this.table = new PagedTable<AdminRetained>({
+    this.table = new PagedTable<'messages', AdminRetained>({
       name: 'retained messages',
       keyOf: (message) => message.topic,
-      load: async (after) => {
-        const page = await api.retainedMessages({ after, filter: this.filter })
-        return { items: page.messages, next: page.next }
-      },
+      list: 'messages',
+      load: (after) => api.retainedMessages({ after, filter: this.filter }),
       empty: 'No retained message matches.',
       columns: [
         { label: 'Topic', cell: (message) => message.topic },

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { join } from 'node:path'
-import { describe, test } from 'node:test'
+import { describe, type TestContext, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { thermopostBin } from '../../helpers/crash-broker.js'
+import { type ProgramResult, runProgram } from '../../helpers/run-program.js'
 import { childrenOf, emptyDataDir, start, stillRunning, stop } from '../../helpers/start-supervisor.js'
 
 /**
@@ -16,6 +15,11 @@ import { childrenOf, emptyDataDir, start, stillRunning, stop } from '../../helpe
  */
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
+
+/** `thermopost start ARGS` with these variables, run to its end: for a start that fails. */
+function startToEnd(t: TestContext, args: string[], env: Record<string, string>): Promise<ProgramResult> {
+  return runProgram(t, process.execPath, [thermopostBin, 'start', ...args], { env })
+}
 
 describe('thermopost start', () => {
   test('npm start runs the build, then this command', () => {
@@ -66,15 +70,9 @@ describe('thermopost start', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
     t.after(() => taken.close())
     const port = (taken.address() as AddressInfo).port
-    const child = spawn(process.execPath, [thermopostBin, 'start', '--mqtt-port', String(port), '--http-port', '0'], {
-      env: { ...process.env, THERMOPOST_DATA_DIR: emptyDataDir(t) },
-      stdio: ['ignore', 'pipe', 'pipe']
+    const { code, stderr } = await startToEnd(t, ['--mqtt-port', String(port), '--http-port', '0'], {
+      THERMOPOST_DATA_DIR: emptyDataDir(t)
     })
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    const [code] = (await once(child, 'close')) as [number | null]
     assert.equal(code, 1)
     assert.doesNotMatch(stderr, /API token:/)
     assert.match(
@@ -87,15 +85,7 @@ describe('thermopost start', () => {
     const dir = emptyDataDir(t)
     const config = join(dir, '..', 'thermopost.yaml')
     writeFileSync(config, 'service:\n  http_port: 0\nsimulatr:\n  devices: 1\nbrokr:\n  max_inflight: 10\n')
-    const child = spawn(process.execPath, [thermopostBin, 'start', '--config', config, '--mqtt-port', '0', '--http-port', '0'], {
-      env: { ...process.env, THERMOPOST_DATA_DIR: dir },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    const [code] = (await once(child, 'close')) as [number | null]
+    const { code, stderr } = await startToEnd(t, ['--config', config, '--mqtt-port', '0', '--http-port', '0'], { THERMOPOST_DATA_DIR: dir })
     assert.equal(code, 1)
     const simulator = stderr.indexOf(`${config}:3: simulatr: unknown key (did you mean 'simulator'?)`)
     const broker = stderr.indexOf(`${config}:5: brokr: unknown key (did you mean 'broker'?)`)
@@ -106,19 +96,14 @@ describe('thermopost start', () => {
     const dataDir = emptyDataDir(t)
     const taken = createServer()
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
-    const failed = spawn(process.execPath, [thermopostBin, 'start', '--mqtt-port', String((taken.address() as AddressInfo).port)], {
-      env: { ...process.env, THERMOPOST_DATA_DIR: dataDir, THERMOPOST_HTTP_PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe']
+    const failed = await startToEnd(t, ['--mqtt-port', String((taken.address() as AddressInfo).port)], {
+      THERMOPOST_DATA_DIR: dataDir,
+      THERMOPOST_HTTP_PORT: '0'
     })
-    let failedOutput = ''
-    failed.stdout.on('data', (chunk: Buffer) => {
-      failedOutput += chunk.toString()
-    })
-    const [failedCode] = (await once(failed, 'close')) as [number | null]
     taken.close()
-    assert.equal(failedCode, 1)
+    assert.equal(failed.code, 1)
     const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as { apiToken: string }
-    assert.ok(!failedOutput.includes(credentials.apiToken), 'the failed start printed no token')
+    assert.ok(!failed.stdout.includes(credentials.apiToken), 'the failed start printed no token')
 
     const started = await start(t, dataDir)
     assert.ok(started.output().includes(`dashboard / API token: ${credentials.apiToken}`), 'the first start that came up shows it')

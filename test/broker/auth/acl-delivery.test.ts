@@ -80,12 +80,9 @@ describe('ACL read checks on delivery', { concurrency: true }, () => {
   test("mosquitto_sub -t '#' beside 'topic deny test/nosubscribe': granted, and test/nosubscribe messages are skipped (spec 3.9.3)", async (t) => {
     const running = await startAclBroker(t)
     const admin = await mqttClient(t, running.url, { username: 'admin' })
-    const sub = runProgram(
-      t,
-      'mosquitto_sub',
-      ['-h', '127.0.0.1', '-p', String(running.port), '-t', '#', '-v', '-C', '3', '-W', '15'],
-      20_000
-    )
+    const sub = runProgram(t, 'mosquitto_sub', ['-h', '127.0.0.1', '-p', String(running.port), '-t', '#', '-v', '-C', '3', '-W', '15'], {
+      timeoutMs: 20_000
+    })
     let done = false
     void sub.finally(() => {
       done = true
