@@ -10,7 +10,7 @@ import type { SqliteDatabase } from './history/sqlite-driver.js'
 import { ReadingFeed } from './ingest/reading-feed.js'
 import type { ServiceLink } from './ingest/service-link.js'
 import { AlertLeadership } from './peers/alert-leadership.js'
-import type { PeerSessions } from './peers/peer-sessions.js'
+import type { LeadTurn } from './peers/lead-turn.js'
 import type { SharedAlerts } from './peers/shared-alerts.js'
 import type { DeviceRegistry } from './registry/device-registry.js'
 
@@ -36,7 +36,7 @@ export interface AlertPartsInputs {
   db: SqliteDatabase
   /** Active-active only, both. */
   sharedAlerts: SharedAlerts | undefined
-  peers: PeerSessions | undefined
+  turn: LeadTurn | undefined
   adapters: readonly Adapter[]
 }
 
@@ -46,7 +46,7 @@ export interface AlertPartsInputs {
  */
 export function alertParts(
   options: AlertOptions,
-  { link, emit, registry, db, sharedAlerts, peers, adapters }: AlertPartsInputs
+  { link, emit, registry, db, sharedAlerts, turn, adapters }: AlertPartsInputs
 ): { alerts: AlertMonitor; webhook?: Webhook; leadership?: AlertLeadership } {
   const { logger } = options
   const webhook = options.webhookUrl === undefined ? undefined : new Webhook(options.webhookUrl, logger, options.webhookTimeoutMs)
@@ -60,16 +60,16 @@ export function alertParts(
     logger,
     checkMs: options.timing?.alertCheckMs
   })
-  if (peers === undefined) return { alerts, webhook }
-  return { alerts, webhook, leadership: alertLeadership(options, { link, peers, alerts, adapters }) }
+  if (turn === undefined) return { alerts, webhook }
+  return { alerts, webhook, leadership: alertLeadership(options, { turn, alerts, adapters }) }
 }
 
 /** Active-active: the alert rules evaluated by one instance at a time, on a feed of every reading while it leads. */
 function alertLeadership(
   options: AlertOptions,
-  parts: { link: ServiceLink; peers: PeerSessions; alerts: AlertMonitor; adapters: readonly Adapter[] }
+  parts: { turn: LeadTurn; alerts: AlertMonitor; adapters: readonly Adapter[] }
 ): AlertLeadership {
-  const { link, peers, alerts, adapters } = parts
+  const { turn, alerts, adapters } = parts
   const feed = new ReadingFeed({
     urls: options.urls,
     clientId: `${options.clientId ?? 'thermopost-service'}-alerts`,
@@ -79,5 +79,5 @@ function alertLeadership(
     onReading: (reading) => alerts.handleReading(reading),
     logger: options.logger
   })
-  return new AlertLeadership({ peers, alerts, feed, subscribed: link.ready, logger: options.logger })
+  return new AlertLeadership({ turn, alerts, feed, logger: options.logger })
 }

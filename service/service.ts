@@ -20,13 +20,14 @@ import type { ReadingBatcherOptions } from './ingest/reading-batcher.js'
 import { type IncomingMessage, type MessageHandler, ServiceLink } from './ingest/service-link.js'
 import { LiveHub } from './live/live-hub.js'
 import { ServiceMetrics } from './metrics/service-metrics.js'
+import { LeadTurn } from './peers/lead-turn.js'
 import { PeerSessions } from './peers/peer-sessions.js'
 import { SharedAlerts } from './peers/shared-alerts.js'
 import { SharedState } from './peers/shared-state.js'
 import { DeviceRegistry } from './registry/device-registry.js'
 import { DeviceRows } from './registry/device-rows.js'
 import { SparkplugHost } from './sparkplug/sparkplug-host.js'
-import { type HostTurn, SparkplugHostSeat } from './sparkplug/sparkplug-host-seat.js'
+import { SparkplugHostSeat } from './sparkplug/sparkplug-host-seat.js'
 import { openStateDb } from './state/state-db.js'
 
 /** The service's core, started and stopped as one (startService): the parts on its one MQTT link, wired together. */
@@ -88,11 +89,6 @@ export interface ServiceTiming {
   unrecognizedLogMs?: number
   /** What close waits for the last batch to be stored, ms. */
   closeTimeoutMs?: number
-  /**
-   * Active-active: how long an instance listens to the others' retained announcements, once subscribed, before it
-   * decides whether it runs the Sparkplug host, ms; 500 by default.
-   */
-  hostTurnSettleMs?: number
 }
 
 export interface RunningService extends ServiceParts {
@@ -122,7 +118,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // Each (re)connect: the alert leader shares its alerts again, whatever the broker missed or lost meanwhile.
   const link = serviceLink(options, () => alerts.shareAll())
   // Adoption starts from a message ingest brought, so ingest exists by then.
-  const { shared, sharedAlerts, peers } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
+  const { shared, sharedAlerts, peers, turn } = peerParts(options, link, (message, deferAck) => ingest.receive(message, deferAck))
   const adapters = options.adapters ?? createAdapters()
   const { live, metrics, emit } = eventSinks(logger)
   const db = openStateDb(options.dataDir)
@@ -148,7 +144,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(options.sparkplug === undefined ? {} : { sparkplug: lateWriter(() => sparkplug) })
   })
   registry.onStateChange((device) => commands.deviceStateChanged(device))
-  const { alerts, webhook, leadership } = alertParts(options, { link, emit, registry, db, sharedAlerts, peers, adapters })
+  const { alerts, webhook, leadership } = alertParts(options, { link, emit, registry, db, sharedAlerts, turn, adapters })
   metrics.watch({ devices: registry, alerts })
   const broker = new SysWatch({ emit, throttleMs: timing.brokerThrottleMs })
   const unrecognized = new UnrecognizedPayloads(logger, { intervalMs: timing.unrecognizedLogMs })
@@ -171,7 +167,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...handlers,
     logger
   })
-  const turn = peers === undefined ? undefined : hostTurn(peers, link.ready, timing.hostTurnSettleMs ?? 500)
   const hostAlerts = leadership === undefined ? undefined : alerts
   const sparkplug = sparkplugHost(options, { handlers, ingest, registry, commands, unrecognized, alerts: hostAlerts }, turn)
   return {
@@ -187,6 +182,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(sparkplug === undefined ? {} : { sparkplugHost: () => sparkplug.running }),
     ready: Promise.all([link.ready, sparkplug?.ready]).then(() => {}),
     async close() {
+      turn?.close()
       await sparkplug?.close()
       await ingest.close()
       await leadership?.close()
@@ -227,19 +223,24 @@ function serviceLink(options: ServiceOptions, onConnect: () => void): ServiceLin
   })
 }
 
-/** Active-active's parts: what this instance shares, and the watch over the others' sessions. */
+/**
+ * Active-active's parts: what this instance shares, the watch over the others' sessions, and the turn that has
+ * the alert rules and the Sparkplug host run on the leader alone.
+ */
 function peerParts(
   options: ServiceOptions,
   link: ServiceLink,
   receive: MessageHandler
-): { shared?: SharedState; sharedAlerts?: SharedAlerts; peers?: PeerSessions } {
+): { shared?: SharedState; sharedAlerts?: SharedAlerts; peers?: PeerSessions; turn?: LeadTurn } {
   const self = options.instance
   if (self?.mode !== 'active-active') return {}
   const { urls, username, password, sessionExpirySeconds, logger } = options
+  const peers = new PeerSessions({ self, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
   return {
     shared: new SharedState(link, logger),
     sharedAlerts: new SharedAlerts(link, logger),
-    peers: new PeerSessions({ self, connect: { urls, username, password, sessionExpirySeconds }, link, receive, logger })
+    peers,
+    turn: new LeadTurn({ peers, subscribed: link.ready })
   }
 }
 
@@ -251,20 +252,11 @@ function lateWriter(seat: () => SparkplugHostSeat | undefined): SetpointWriter {
   }
 }
 
-/** Active-active: whose turn it is to run the Sparkplug host, as the peers' announcements say once heard. */
-function hostTurn(peers: PeerSessions, subscribed: Promise<void>, settleMs: number): HostTurn {
-  return {
-    known: subscribed.then(() => new Promise((resolve) => setTimeout(resolve, settleMs))),
-    leads: () => peers.leads(),
-    onChange: (listener) => peers.onChange(listener)
-  }
-}
-
 /**
- * The Sparkplug host application, when asked for (and, active-active, while it is this instance's turn): its
- * readings go where ingest's go and into the history through ingest's batcher, its edge node and device statuses
- * to the registry. Active-active, its readings go to the alerts too (`alerts`), which ingest's do not reach: the
- * instance whose turn it is to run the host is the one that leads the alerts (PeerSessions.leads for both).
+ * The Sparkplug host application, when asked for (and, active-active, while this instance leads): its readings go
+ * where ingest's go and into the history through ingest's batcher, its edge node and device statuses to the
+ * registry. Active-active, its readings go to the alerts too (`alerts`), which ingest's do not reach: the instance
+ * that runs the host is the one that leads the alerts (one LeadTurn for both).
  */
 function sparkplugHost(
   options: ServiceOptions,
@@ -277,7 +269,7 @@ function sparkplugHost(
     /** Active-active only: ingest's readings do not reach the alerts there. */
     alerts: AlertMonitor | undefined
   },
-  turn: HostTurn | undefined
+  turn: LeadTurn | undefined
 ): SparkplugHostSeat | undefined {
   if (options.sparkplug === undefined) return undefined
   const sparkplug = options.sparkplug

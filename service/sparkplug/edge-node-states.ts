@@ -132,14 +132,14 @@ export class EdgeNodeStates {
     }
     // No status of its own: each DBIRTH says its device is online, and the registry lists devices, not edge nodes.
     this.nodes.set(key, node)
-    this.effects.edgeNode(key, { metrics: { ...node.metrics.values } })
+    this.reportNode(node)
   }
 
   private death(node: EdgeNodeState, time: number): void {
     node.online = false
     this.stopReordering(node)
     // [tck-id-operational-behavior-edge-node-termination-host-action-ndeath-node-tags-stale] [...-devices-tags-stale]: at the host's time.
-    this.effects.edgeNode(sparkplugSite(node.group, node.edgeNode), { metrics: { ...node.metrics.values }, staleSince: this.now() })
+    this.reportNode(node, this.now())
     // One status for the edge node covers every device beneath it; without devices there is nothing to mark.
     if (node.devices.size > 0) this.effects.status(this.status(node, undefined, false, 'NDEATH', time))
   }
@@ -147,8 +147,7 @@ export class EdgeNodeStates {
   private apply(node: EdgeNodeState, topic: EdgeMessage, payload: SparkplugPayload, receivedAt: number): void {
     node.nextSeq = (node.nextSeq + 1) % 256
     if (topic.kind !== 'device') {
-      if (topic.type === 'NDATA' && applyNodeMetrics(node.metrics, payload.metrics))
-        this.effects.edgeNode(sparkplugSite(node.group, node.edgeNode), { metrics: { ...node.metrics.values } })
+      if (topic.type === 'NDATA' && applyNodeMetrics(node.metrics, payload.metrics)) this.reportNode(node)
       return
     }
     const time = payload.timestamp ?? receivedAt
@@ -220,6 +219,12 @@ export class EdgeNodeStates {
     clearTimeout(node.reorderTimer)
     node.reorderTimer = undefined
     node.held.clear()
+  }
+
+  /** The edge node's own metrics as they are now; after its NDEATH, stale since `staleSince`. */
+  private reportNode(node: EdgeNodeState, staleSince?: number): void {
+    const report: EdgeNodeReport = { metrics: { ...node.metrics.values }, ...(staleSince === undefined ? {} : { staleSince }) }
+    this.effects.edgeNode(sparkplugSite(node.group, node.edgeNode), report)
   }
 
   private reportSetpoint(node: EdgeNodeState, name: string, device: DeviceMetrics, receivedAt: number): void {

@@ -1,23 +1,14 @@
 import type { Logger } from 'pino'
 import type { SetpointWriter } from '../commands/command-tracker.js'
+import type { LeadTaker, LeadTurn } from '../peers/lead-turn.js'
 import { ServiceError } from '../service-error.js'
 import type { SparkplugHost } from './sparkplug-host.js'
-
-/** Whose turn it is to run the host, among active-active instances (peers/peer-sessions.ts). */
-export interface HostTurn {
-  /** Resolves once this instance has heard the others' retained announcements, so that `leads` means something. */
-  known: Promise<void>
-  /** This instance is the one to run the host now. */
-  leads(): boolean
-  /** Called when the instances' announcements change. */
-  onChange(listener: () => void): void
-}
 
 export interface SparkplugHostSeatOptions {
   /** Makes and connects a host application. */
   startHost: () => SparkplugHost
-  /** Active-active: the host runs only while it is this instance's turn. Absent: it always runs (one instance). */
-  turn?: HostTurn
+  /** Active-active: the host runs only while this instance leads (peers/lead-turn.ts). Absent: it always runs (one instance). */
+  turn?: LeadTurn
   logger: Pick<Logger, 'info'>
 }
 
@@ -30,9 +21,8 @@ export interface SparkplugHostSeatOptions {
  * the edge nodes, seen anew, are asked for their births. When an instance with a smaller id comes (back), the one
  * running the host stops it at once, and the newcomer starts its own once it has heard the others.
  */
-export class SparkplugHostSeat implements SetpointWriter {
+export class SparkplugHostSeat implements SetpointWriter, LeadTaker {
   private host: SparkplugHost | undefined
-  private closed = false
   /** Resolves once this instance knows whether it runs the host and, if it does, the host is online. */
   readonly ready: Promise<void>
 
@@ -43,11 +33,8 @@ export class SparkplugHostSeat implements SetpointWriter {
       this.ready = this.host.ready
       return
     }
-    this.ready = turn.known.then(() => {
-      turn.onChange(() => this.takeTurn(turn))
-      this.takeTurn(turn)
-      return this.host?.ready
-    })
+    turn.join(this)
+    this.ready = turn.known.then(() => this.host?.ready)
   }
 
   /** This instance runs the host application now. */
@@ -68,24 +55,20 @@ export class SparkplugHostSeat implements SetpointWriter {
     return this.options.turn !== undefined && this.host !== undefined
   }
 
+  lead(): void {
+    this.options.logger.info('this instance runs the Sparkplug host application')
+    this.host = this.options.startHost()
+  }
+
+  follow(): void {
+    this.options.logger.info('another instance runs the Sparkplug host application now: stopping this one')
+    void this.close()
+  }
+
+  /** Stops the host; active-active, once the turn is closed, so that it does not start again. */
   async close(): Promise<void> {
-    this.closed = true
     const host = this.host
     this.host = undefined
     await host?.close()
-  }
-
-  private takeTurn(turn: HostTurn): void {
-    if (this.closed) return
-    const leads = turn.leads()
-    if (leads && this.host === undefined) {
-      this.options.logger.info('this instance runs the Sparkplug host application')
-      this.host = this.options.startHost()
-    } else if (!leads && this.host !== undefined) {
-      this.options.logger.info('another instance runs the Sparkplug host application now: stopping this one')
-      const host = this.host
-      this.host = undefined
-      void host.close()
-    }
   }
 }

@@ -11,11 +11,10 @@ import { ServiceError } from '../../service/service-error.js'
 import { FAST_BACKOFF, waitFor } from '../devices/helpers/device-fixture.js'
 import { FixedRoom } from '../devices/helpers/fixed-room.js'
 import { startBroker } from '../helpers/broker.js'
+import { sleep } from '../helpers/silence.js'
 import { activeActiveInstances, allActive } from './core/active-active-instances.js'
 import { RawDevice, startPeer, tempDataDir } from './core/service-fixture.js'
 import { eventually, type ServiceProcess } from './core/service-process.js'
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A config file with two rules: home/hall silent for 2 s, any device above 30 °C for 1 s. */
 function alertConfig(t: TestContext): string {
@@ -51,7 +50,7 @@ function summary(alerts: readonly AlertRecord[]): Array<Pick<AlertRecord, 'id' |
 
 /** Readings of `temperature` every 100 ms for `ms`. */
 async function report(device: RawDevice, temperature: number, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await pause(100)) await device.reading({ temperature })
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) await device.reading({ temperature })
 }
 
 test('active-active alerts: one instance evaluates every reading, both list its alerts, an acknowledgement through either reaches it, and the survivor of its death takes over without raising again', async (t) => {
@@ -174,7 +173,7 @@ test("active-active alerts: Sparkplug readings, which every instance reads in fu
   const warm: AlertRule = { id: 'warm', deviceId: '*', condition: { kind: 'above', threshold: 20, forMs: 0 }, severity: 'info' }
   const a = await startPeer(t, running.url, 'service-a', { alertRules: [warm], sparkplug: { hostId: 'scada-a' } })
   const b = await startPeer(t, running.url, 'service-b', { alertRules: [warm], sparkplug: { hostId: 'scada-b' } })
-  await pause(700) // the leader leads 0.5 s after its link subscribed
+  await sleep(700) // the leader leads 0.5 s after its link subscribed
   const edgeNode = new SparkplugEdgeNode({ urls: [running.url], group: 'plant', edgeNode: 'site-1', backoff: FAST_BACKOFF })
   edgeNode.attach(new FixedRoom('room-1'))
   edgeNode.start()

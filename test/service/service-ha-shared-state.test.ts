@@ -17,6 +17,7 @@ import {
 import type { RunningService } from '../../service/service.js'
 import { waitFor, watch } from '../devices/helpers/device-fixture.js'
 import { startBroker } from '../helpers/broker.js'
+import { sleep } from '../helpers/silence.js'
 import { RawDevice, startPeer } from './core/service-fixture.js'
 
 /** The announcements of 'service-a', an instance on another machine that no test process runs. */
@@ -66,7 +67,7 @@ test('active-active: a batch stored once a newer reading of its device is known 
   const newer = { ...a.devices.get('home/hall')!.lastReading!, time: T0 + 1 }
   await client.publishAsync(lastReadingTopic('home/hall'), encodeSharedReading({ reading: newer, replay: false }), { qos: 0, retain: true })
   await waitFor(() => a.devices.get('home/hall')?.lastReading?.time === T0 + 1, 'the newer reading known to a')
-  await new Promise((resolve) => setTimeout(resolve, 600))
+  await sleep(600)
   assert.deepEqual(
     inbox.all.map(({ payload }) => decodeSharedReading(payload)?.reading.time),
     [T0 + 1],
@@ -93,7 +94,7 @@ test('active-active: a last reading published again to put the retained one righ
   await waitFor(() => inbox.all.length === 4, 'the older one, and the newer one again from a and c')
   for (const { payload } of inbox.all.slice(2))
     assert.deepEqual(JSON.parse(payload.toString()), { ...a.devices.get('home/hall')!.lastReading!, replay: true })
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await sleep(100)
   assert.equal(c.devices.get('home/hall')?.lastSeen, undefined, 'c heard nothing of the device itself')
   assert.equal(c.devices.get('home/hall')?.lastReading?.time, T0 + 1)
 })
@@ -155,7 +156,7 @@ test('active-active: a dead instance is adopted by the survivor with the smalles
   await operator.publishAsync(ghost.topic, Buffer.alloc(0), { qos: 1, retain: true })
   await waitFor(() => stateOfA(b) === undefined && stateOfA(c) === undefined, 'a forgotten by both')
   // Let go for good: its session is not taken again.
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await sleep(300)
   assert.equal(stateOfA(b), undefined)
 })
 

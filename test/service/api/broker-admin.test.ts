@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, type TestContext, test } from 'node:test'
 import type { AdminClient, AdminPage, AdminRetained, AdminSession } from '../../../service/api/api-types.js'
@@ -8,6 +7,7 @@ import { BrokerAdminClient } from '../../../service/broker-admin/broker-admin-cl
 import { ADMIN_TOKEN, type AdminBroker, startAdminBroker } from '../../helpers/admin-broker.js'
 import { freePort } from '../../helpers/free-port.js'
 import { mqttClient } from '../../helpers/session-clients.js'
+import { tempDataDir } from '../core/service-fixture.js'
 import { type ApiServer, errorOf, startApi } from './api-server.js'
 
 /** The broker's admin API relayed under the service's /api/broker/: a real broker with its admin listener behind the API. */
@@ -158,9 +158,7 @@ describe('the broker admin API through the service', { concurrency: true }, () =
 
   test('reads the admin token from a file on each request: a missing file is 503, the file once written works', async (t) => {
     const broker = await startAdminBroker(t)
-    const dir = mkdtempSync(join(tmpdir(), 'thermopost-admin-token-'))
-    t.after(() => rmSync(dir, { recursive: true, force: true }))
-    const file = join(dir, 'admin-token')
+    const file = join(tempDataDir(t), 'admin-token')
     const api = await startApi(t, { brokerAdmin: new BrokerAdminClient({ url: broker.adminUrl, token: { file } }) })
     const missing = await errorOf(await api.get('/api/broker/clients'))
     assert.deepEqual([missing.status, missing.code], [503, 'broker-admin-unavailable'])

@@ -8,25 +8,17 @@ import type { RunningService } from '../../../service/service.js'
 import { CuttableProxy } from '../../devices/helpers/cuttable-proxy.js'
 import { FAST_BACKOFF, waitFor, watch } from '../../devices/helpers/device-fixture.js'
 import { startBroker } from '../../helpers/broker.js'
-import { type RecordingHistory, recordingHistory, startTestService, tempDataDir } from '../core/service-fixture.js'
+import { type RecordingHistory, startPeer } from '../core/service-fixture.js'
 
-/** Two active-active instances, each asked to be the Sparkplug host `scada`, on a data directory and history of its own. */
+/** An active-active instance asked to be the Sparkplug host `scada`, on a data directory and history of its own. */
 async function startInstance(
   t: TestContext,
   url: string,
   clientId: string
 ): Promise<{ service: RunningService; history: RecordingHistory }> {
-  const dataDir = tempDataDir(t)
-  const history = recordingHistory(t, dataDir)
-  const service = await startTestService(t, {
-    urls: [url],
-    dataDir,
-    history,
-    clientId,
-    instance: { clientId, mode: 'active-active', host: 'test', dataDir, pid: process.pid, since: Date.now() },
-    sparkplug: { hostId: 'scada', reorderTimeoutMs: 200 }
-  })
-  return { service, history }
+  const service = await startPeer(t, url, clientId, { sparkplug: { hostId: 'scada', reorderTimeoutMs: 200 } })
+  // startPeer's history is a recording one.
+  return { service, history: service.history as RecordingHistory }
 }
 
 const sparkplugReadings = (history: RecordingHistory): Reading[] => history.readings.filter((reading) => reading.source === 'sparkplug')
