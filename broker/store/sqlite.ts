@@ -8,7 +8,7 @@ import type { BatchValue } from './sqlite-batch-codec.js'
 import type { BatchReply, FromWorker, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { QueueHost, QueueOnDisk } from './sqlite-queue.js'
-import { SqliteQueue } from './sqlite-queue.js'
+import { pushOperation, SqliteQueue } from './sqlite-queue.js'
 import { subscriptionIdsText } from './sqlite-schema.js'
 import { type DoneRow, SentRows } from './sqlite-sent-rows.js'
 import { snapshotFromRows } from './sqlite-snapshot.js'
@@ -217,10 +217,8 @@ export class SqliteStore implements Store, QueueHost {
     this.settle()
     if ((this.queues.get(clientId)?.length ?? this.queuesOnDisk.get(clientId)?.count ?? 0) > 0) return false
     const seq = this.nextSeq()
-    const { message } = delivery
     this.sentRows.sent(clientId, packetId, seq)
-    const row = [Op.Push, clientId, seq, message.id, 1, delivery.retain ? 1 : 0, subscriptionIdsText(delivery.subscriptionIds)]
-    this.append([...row, message.payload.length, packetId], message)
+    this.append(pushOperation(clientId, seq, delivery, packetId), delivery.message)
     return true
   }
 
