@@ -191,11 +191,11 @@ export class SqliteStore implements Store, QueueHost {
         clientId,
         record.packetId,
         record.state,
+        this.nextSeq(),
         delivery.message.id,
         delivery.qos,
         delivery.retain ? 1 : 0,
-        subscriptionIdsText(delivery.subscriptionIds),
-        this.nextSeq()
+        subscriptionIdsText(delivery.subscriptionIds)
       ],
       delivery.message
     )
