@@ -10,7 +10,7 @@ import { Op } from './sqlite-protocol.js'
 import type { QueueHost, QueueOnDisk } from './sqlite-queue.js'
 import { pushOperation, SqliteQueue } from './sqlite-queue.js'
 import { subscriptionIdsText } from './sqlite-schema.js'
-import { type DoneRow, SentRows } from './sqlite-sent-rows.js'
+import { SentRows } from './sqlite-sent-rows.js'
 import { snapshotFromRows } from './sqlite-snapshot.js'
 import type { CommitObserver, InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
@@ -224,9 +224,9 @@ export class SqliteStore implements Store, QueueHost {
 
   deleteInflight(clientId: string, packetId: number): void {
     this.settle()
-    const done = this.sentRows.acknowledged(clientId, packetId)
-    if (done === undefined) this.append([Op.DeleteInflight, clientId, packetId])
-    else this.finish(clientId, done)
+    const seq = this.sentRows.acknowledged(clientId, packetId)
+    if (seq === undefined) this.append([Op.DeleteInflight, clientId, packetId])
+    else this.finish(clientId, seq)
   }
 
   saveIncomingQos2(clientId: string, packetId: number): void {
@@ -288,11 +288,12 @@ export class SqliteStore implements Store, QueueHost {
     const pending = this.pendingShift
     if (pending === undefined) return
     this.pendingShift = undefined
-    this.finish(pending.clientId, this.sentRows.done(pending.clientId, pending.seq))
+    this.finish(pending.clientId, pending.seq)
   }
 
-  private finish(clientId: string, row: DoneRow): void {
-    this.append(row.alone ? [Op.Clear, clientId, row.seq, row.seq] : [Op.Shift, clientId, row.seq])
+  /** The row `seq` is done: the head moves to it, or it goes alone while an older row is in flight (see SentRows). */
+  private finish(clientId: string, seq: number): void {
+    this.append(this.sentRows.olderInFlight(clientId, seq) ? [Op.Clear, clientId, seq, seq] : [Op.Shift, clientId, seq])
   }
 
   private append(op: BatchValue[], message?: Message): void {
