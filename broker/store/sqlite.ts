@@ -306,7 +306,9 @@ export class SqliteStore implements Store, QueueHost {
     const token = ++this.readTokens
     this.reads.set(token, queue)
     op[2] = token
-    this.write(op)
+    // Not `write`: the queue reads ahead right after giving up a row, which must stay pending for its saveInflight
+    // (the read is of rows after it, so the two commute).
+    this.append(op)
     return token
   }
 
