@@ -96,7 +96,7 @@ export class Batch extends CommitBatch {
       case Op.DeleteInflight: {
         const writes = this.takeInflight(op[1] as string, op[2] as number)
         if (writes === undefined) break
-        for (const at of writes.indexes) this.drop(at, 4)
+        for (const at of writes.indexes) this.drop(at, 5)
         if (writes.created) return
         break
       }

@@ -15,7 +15,7 @@ export const Op = {
   Push: 6, // clientId, seq, messageId, qos, retain, subscriptionIds | null, bytes, packetId | null (sent, see SentRows)
   Shift: 7, // clientId, seq: every row of the queue up to seq is delivered (the head moves; see QUEUE_SQL)
   Clear: 8, // clientId, firstSeq, lastSeq: the queue's rows in that range
-  Inflight: 9, // clientId, packetId, state, messageId, qos, retain, subscriptionIds | null, seq (the order sent)
+  Inflight: 9, // clientId, packetId, state, seq (the order sent), messageId, qos, retain, subscriptionIds | null
   DeleteInflight: 10, // clientId, packetId
   Incoming: 11, // clientId, packetId
   DeleteIncoming: 12, // clientId, packetId

@@ -19,6 +19,14 @@ export interface QueueHost {
   notePushOnDisk(queue: SqliteQueue): void
 }
 
+/** The Op.Push that writes `delivery` as queue row `seq` of the session; `packetId` when it goes out at once (SentRows). */
+export function pushOperation(clientId: string, seq: number, delivery: Delivery, packetId: number | null): BatchValue[] {
+  const { message } = delivery
+  const retain = delivery.retain ? 1 : 0
+  const subscriptionIds = subscriptionIdsText(delivery.subscriptionIds)
+  return [Op.Push, clientId, seq, message.id, delivery.qos, retain, subscriptionIds, message.payload.length, packetId]
+}
+
 /** What a queue knows of its rows on disk when the store opens. */
 export interface QueueOnDisk {
   count: number
@@ -70,21 +78,7 @@ export class SqliteQueue extends PagedQueue<Item> {
 
   protected writePush(delivery: Delivery): Item {
     const seq = this.host.nextSeq()
-    const message = delivery.message
-    this.host.write(
-      [
-        Op.Push,
-        this.clientId,
-        seq,
-        message.id,
-        delivery.qos,
-        delivery.retain ? 1 : 0,
-        subscriptionIdsText(delivery.subscriptionIds),
-        message.payload.length,
-        null
-      ],
-      message
-    )
+    this.host.write(pushOperation(this.clientId, seq, delivery, null), delivery.message)
     this.firstSeq ??= seq
     this.lastSeq = seq
     return { seq, delivery }

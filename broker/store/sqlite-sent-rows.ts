@@ -17,12 +17,6 @@ interface SessionRows {
   last: number
 }
 
-/** A row that is done: the head may move to it, or (`alone`) it is deleted by itself, an older row being in flight. */
-export interface DoneRow {
-  seq: number
-  alone: boolean
-}
-
 export class SentRows {
   private readonly sessions = new Map<string, SessionRows>()
 
@@ -37,21 +31,23 @@ export class SentRows {
     if (seq > rows.last) rows.last = seq
   }
 
-  /** The row `seq` was taken from the queue and not sent at QoS 1. */
-  done(clientId: string, seq: number): DoneRow {
+  /**
+   * Whether a row of the session older than `seq` is in flight: then the head may not move to `seq`, and a row done
+   * there is deleted alone.
+   */
+  olderInFlight(clientId: string, seq: number): boolean {
     const inFlight = this.sessions.get(clientId)?.inFlight
-    return { seq, alone: inFlight !== undefined && inFlight.length > 0 && inFlight[0] < seq }
+    return inFlight !== undefined && inFlight.length > 0 && inFlight[0] < seq
   }
 
-  /** PUBACK of `packetId`: its row is done; undefined when the packet id is not in flight as a queue row. */
-  acknowledged(clientId: string, packetId: number): DoneRow | undefined {
+  /** PUBACK of `packetId`: the seq of its row, now done; undefined when the packet id is not in flight as a queue row. */
+  acknowledged(clientId: string, packetId: number): number | undefined {
     const rows = this.sessions.get(clientId)
     const seq = rows?.byPacketId.get(packetId)
     if (rows === undefined || seq === undefined) return undefined
     rows.byPacketId.delete(packetId)
-    const at = rows.inFlight.indexOf(seq)
-    rows.inFlight.splice(at, 1)
-    return { seq, alone: at > 0 }
+    rows.inFlight.splice(rows.inFlight.indexOf(seq), 1)
+    return seq
   }
 
   /** The range of seqs of every row written for the session through here; undefined when none was. */

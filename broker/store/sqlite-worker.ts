@@ -172,7 +172,7 @@ function applyAll(s: Statements, ops: readonly BatchValue[][], answers: Answers)
   let deletes: BatchValue[][] = []
   const flushRun = (): void => {
     for (const op of deletes) s.deleteInflight.run(op[1], op[2])
-    if (inflight.length > 0) s.inflight.run(inflight)
+    if (inflight.length > 0) s.inflight.run(inflight, 1)
     if (pushes.length > 0) s.pushes.run(pushes, 1)
     pushes = []
     inflight = []
@@ -184,7 +184,7 @@ function applyAll(s: Statements, ops: readonly BatchValue[][], answers: Answers)
         pushes.push(op)
         break
       case Op.Inflight:
-        inflight.push([op[1], op[2], op[3], op[8], op[4], op[5], op[6], op[7]])
+        inflight.push(op)
         break
       case Op.DeleteInflight:
         deletes.push(op)

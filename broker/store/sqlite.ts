@@ -8,9 +8,9 @@ import type { BatchValue } from './sqlite-batch-codec.js'
 import type { BatchReply, FromWorker, SnapshotRows, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { QueueHost, QueueOnDisk } from './sqlite-queue.js'
-import { SqliteQueue } from './sqlite-queue.js'
+import { pushOperation, SqliteQueue } from './sqlite-queue.js'
 import { subscriptionIdsText } from './sqlite-schema.js'
-import { type DoneRow, SentRows } from './sqlite-sent-rows.js'
+import { SentRows } from './sqlite-sent-rows.js'
 import { snapshotFromRows } from './sqlite-snapshot.js'
 import type { CommitObserver, InflightRecord, SessionQueue, SessionRecord, Store, StoreSnapshot, SubscriptionRecord } from './store.js'
 import { StoreError } from './store.js'
@@ -191,11 +191,11 @@ export class SqliteStore implements Store, QueueHost {
         clientId,
         record.packetId,
         record.state,
+        this.nextSeq(),
         delivery.message.id,
         delivery.qos,
         delivery.retain ? 1 : 0,
-        subscriptionIdsText(delivery.subscriptionIds),
-        this.nextSeq()
+        subscriptionIdsText(delivery.subscriptionIds)
       ],
       delivery.message
     )
@@ -217,18 +217,16 @@ export class SqliteStore implements Store, QueueHost {
     this.settle()
     if ((this.queues.get(clientId)?.length ?? this.queuesOnDisk.get(clientId)?.count ?? 0) > 0) return false
     const seq = this.nextSeq()
-    const { message } = delivery
     this.sentRows.sent(clientId, packetId, seq)
-    const row = [Op.Push, clientId, seq, message.id, 1, delivery.retain ? 1 : 0, subscriptionIdsText(delivery.subscriptionIds)]
-    this.append([...row, message.payload.length, packetId], message)
+    this.append(pushOperation(clientId, seq, delivery, packetId), delivery.message)
     return true
   }
 
   deleteInflight(clientId: string, packetId: number): void {
     this.settle()
-    const done = this.sentRows.acknowledged(clientId, packetId)
-    if (done === undefined) this.append([Op.DeleteInflight, clientId, packetId])
-    else this.finish(clientId, done)
+    const seq = this.sentRows.acknowledged(clientId, packetId)
+    if (seq === undefined) this.append([Op.DeleteInflight, clientId, packetId])
+    else this.finish(clientId, seq)
   }
 
   saveIncomingQos2(clientId: string, packetId: number): void {
@@ -290,11 +288,12 @@ export class SqliteStore implements Store, QueueHost {
     const pending = this.pendingShift
     if (pending === undefined) return
     this.pendingShift = undefined
-    this.finish(pending.clientId, this.sentRows.done(pending.clientId, pending.seq))
+    this.finish(pending.clientId, pending.seq)
   }
 
-  private finish(clientId: string, row: DoneRow): void {
-    this.append(row.alone ? [Op.Clear, clientId, row.seq, row.seq] : [Op.Shift, clientId, row.seq])
+  /** The row `seq` is done: the head moves to it, or it goes alone while an older row is in flight (see SentRows). */
+  private finish(clientId: string, seq: number): void {
+    this.append(this.sentRows.olderInFlight(clientId, seq) ? [Op.Clear, clientId, seq, seq] : [Op.Shift, clientId, seq])
   }
 
   private append(op: BatchValue[], message?: Message): void {
@@ -307,7 +306,9 @@ export class SqliteStore implements Store, QueueHost {
     const token = ++this.readTokens
     this.reads.set(token, queue)
     op[2] = token
-    this.write(op)
+    // Not `write`: the queue reads ahead right after giving up a row, which must stay pending for its saveInflight
+    // (the read is of rows after it, so the two commute).
+    this.append(op)
     return token
   }
 

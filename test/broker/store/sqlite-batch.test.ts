@@ -74,16 +74,16 @@ test('a queue row pushed and shifted in one batch is dropped with its message', 
 test('an in-flight record made and deleted in one batch is dropped with its delete; one an older batch made keeps it', () => {
   const batch = new Batch(1)
   const msg = message(5, 't')
-  batch.add([Op.Inflight, 'a', 1, 'publish', 5, 2, 0, null], msg)
-  batch.add([Op.Inflight, 'a', 1, 'pubrel', 5, 2, 0, null], msg)
-  batch.add([Op.Inflight, 'b', 1, 'publish', 5, 2, 0, null], msg)
+  batch.add([Op.Inflight, 'a', 1, 'publish', 1, 5, 2, 0, null], msg)
+  batch.add([Op.Inflight, 'a', 1, 'pubrel', 2, 5, 2, 0, null], msg)
+  batch.add([Op.Inflight, 'b', 1, 'publish', 3, 5, 2, 0, null], msg)
   batch.add([Op.DeleteInflight, 'a', 1], undefined)
-  batch.add([Op.Inflight, 'c', 2, 'pubrel', 5, 2, 0, null], msg) // moved on from a 'publish' an older batch wrote
+  batch.add([Op.Inflight, 'c', 2, 'pubrel', 4, 5, 2, 0, null], msg) // moved on from a 'publish' an older batch wrote
   batch.add([Op.DeleteInflight, 'c', 2], undefined)
   const { messageIds, ops } = decoded(batch)
   assert.deepEqual(messageIds, [5], 'still referenced by b')
   assert.deepEqual(ops, [
-    [Op.Inflight, 'b', 1, 'publish', 5, 2, 0, null],
+    [Op.Inflight, 'b', 1, 'publish', 3, 5, 2, 0, null],
     [Op.DeleteInflight, 'c', 2]
   ])
 })

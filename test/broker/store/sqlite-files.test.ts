@@ -7,13 +7,11 @@ import { delivery, drainQueue, message } from '../../../broker/store/conformance
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
 import { connect, SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
-import { assertGoldenPanel, dataDirWith, golden, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
+import { assertGoldenPanel, dataDirWith, golden, inFile, openedStore, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
 
 test('the golden v1 file opens with its content', async (t) => {
   const dataDir = dataDirWith(t, 'v1.db')
-  const store = new SqliteStore({ dataDir })
-  t.after(() => store.close())
-  const snapshot = await store.open()
+  const { store, snapshot } = await openedStore(t, dataDir)
   assert.equal(snapshot.lastMessageId, 20)
   const sessions = new Map(snapshot.sessions.map((s) => [s.record.clientId, s]))
   assert.deepEqual([...sessions.keys()].sort(), ['filler', 'panel', 'sensor-1'])
@@ -76,9 +74,7 @@ test('a second store on the same data directory stops at once; the first keeps w
   first.saveSession({ clientId: 'still-mine', protocolVersion: 5, expiryInterval: 60, disconnectedAt: undefined, owner: 'unknown' })
   await first.flush()
   await first.close()
-  const again = new SqliteStore({ dataDir })
-  t.after(() => again.close())
-  const snapshot = await again.open()
+  const { snapshot } = await openedStore(t, dataDir)
   assert.ok(snapshot.sessions.some((session) => session.record.clientId === 'still-mine'))
 })
 
@@ -140,9 +136,7 @@ test('recoverDatabase moves the damaged file aside and salvages what it can', as
   assert.ok(result.method === 'recover' || result.method === 'dump')
   assert.match(result.movedTo, /broker\.db\.corrupt-\d{4}-/)
   assert.deepEqual(readFileSync(result.movedTo), readFileSync(new URL('v1-corrupt.db', golden)))
-  const store = new SqliteStore({ dataDir })
-  t.after(() => store.close())
-  const snapshot = await store.open()
+  const { store, snapshot } = await openedStore(t, dataDir)
   assert.ok(
     snapshot.sessions.some((s) => s.record.clientId === 'sensor-1'),
     'sessions salvaged'
@@ -161,9 +155,7 @@ test('recoverDatabase says when the sqlite3 program is missing, and keeps the da
 
 test('the golden v2 file opens with its content, session owners included', async (t) => {
   const dataDir = dataDirWith(t, 'v2.db')
-  const store = new SqliteStore({ dataDir })
-  t.after(() => store.close())
-  const snapshot = await store.open()
+  const { store, snapshot } = await openedStore(t, dataDir)
   assert.equal(snapshot.lastMessageId, 20)
   const records = new Map(snapshot.sessions.map((s) => [s.record.clientId, s.record]))
   assert.deepEqual(records.get('sensor-1'), {
@@ -185,12 +177,9 @@ test('a format 1 file is upgraded in place to the current format: its sessions h
   await first.open()
   first.saveSession({ clientId: 'after-upgrade', protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1, owner: { username: 'alice' } })
   await first.close()
-  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
-  try {
+  inFile(dataDir, (db) => {
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
-  } finally {
-    db.close()
-  }
+  })
   const again = new SqliteStore({ dataDir })
   t.after(() => again.close())
   const owners = new Map((await again.open()).sessions.map((s) => [s.record.clientId, s.record.owner]))
@@ -208,17 +197,12 @@ test('the damaged golden v2 file stops the store and is left as it was', async (
 
 test('the golden v3 file opens with its content; its queue is the log keyed by seq alone, with heads', async (t) => {
   const dataDir = dataDirWith(t, 'v3.db')
-  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
-  try {
+  inFile(dataDir, (db) => {
     assert.equal(db.pragma('user_version', { simple: true }), 3)
     assert.deepEqual(db.prepare("SELECT name FROM pragma_table_info('queue') WHERE pk > 0").pluck().all(), ['seq'])
     assert.deepEqual(db.prepare('SELECT client_id, seq FROM queue_heads').raw().all(), [['filler', 4]])
-  } finally {
-    db.close()
-  }
-  const store = new SqliteStore({ dataDir })
-  t.after(() => store.close())
-  const snapshot = await store.open()
+  })
+  const { store, snapshot } = await openedStore(t, dataDir)
   assert.equal(snapshot.lastMessageId, 20)
   const sessions = new Map(snapshot.sessions.map((s) => [s.record.clientId, s]))
   assert.deepEqual(sessions.get('sensor-1')!.record.owner, { username: 'sensor-user' })
@@ -265,15 +249,12 @@ test('a format 2 file is upgraded to the queue log (and on to the current format
   await drainQueue(first.queue('filler'))
   queue.push(delivery(message(21, 'home/kitchen/temp', '23.1'), 1))
   await first.close()
-  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
-  try {
+  inFile(dataDir, (db) => {
     assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
     assert.deepEqual(db.prepare("SELECT name FROM pragma_table_info('queue') WHERE pk > 0").pluck().all(), ['seq'])
     assert.equal(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'queue_v2'").pluck().get(), 0)
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok')
-  } finally {
-    db.close()
-  }
+  })
   const again = new SqliteStore({ dataDir })
   t.after(() => again.close())
   await again.open()
@@ -295,15 +276,10 @@ test('recoverDatabase salvages a damaged v3 file into a v3 store', async (t) => 
   const dataDir = dataDirWith(t, 'v3-corrupt.db')
   const result = await recoverDatabase(join(dataDir, 'broker.db'))
   assert.equal(result.recovered, true, result.error)
-  const db = connect(join(dataDir, 'broker.db'), { fileMustExist: true })
-  try {
+  inFile(dataDir, (db) => {
     assert.equal(db.pragma('user_version', { simple: true }), 3)
-  } finally {
-    db.close()
-  }
-  const store = new SqliteStore({ dataDir })
-  t.after(() => store.close())
-  const snapshot = await store.open()
+  })
+  const { store, snapshot } = await openedStore(t, dataDir)
   for (const session of snapshot.sessions) await drainQueue(store.queue(session.record.clientId))
 })
 

@@ -92,3 +92,23 @@ test('deleting a session deletes its rows in flight, those sent outside its queu
   assert.equal(count(store, "SELECT count(*) FROM queue WHERE client_id = 'a'"), 0)
   assert.equal(count(store, 'SELECT count(*) FROM messages'), 1, "b's message stays")
 })
+
+test('a queue drained past its window keeps every QoS 1 row it sends in the log: its reads ahead do not settle the row just taken', async (t) => {
+  const store = await openStore(t)
+  store.saveSession(record('a'))
+  const queue = store.queue('a')
+  for (let id = 1; id <= 300; id++) queue.push(delivery(message(id, 't'), 1))
+  await store.flush() // most rows are on disk only, read back in pages as the window drains
+  for (let packetId = 1; packetId <= 300; packetId++) {
+    let taken = queue.shift()
+    if (taken === undefined) {
+      await new Promise<void>((resolve) => queue.whenReadable(resolve))
+      taken = queue.shift()
+    }
+    assert.ok(taken !== undefined)
+    store.saveInflight('a', { packetId, state: 'publish', delivery: taken })
+  }
+  await store.close()
+  assert.equal(count(store, 'SELECT count(*) FROM queue WHERE packet_id IS NOT NULL'), 300)
+  assert.equal(count(store, 'SELECT count(*) FROM inflight'), 0)
+})
