@@ -111,9 +111,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       }
     }
     const identity = this.overlap.isOpen() ? messageIdentity(self, message) : undefined
-    this.delivering(identity, () =>
-      this.local.route(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS })
-    )
+    this.routeHere(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS }, identity)
     if (identity !== undefined) this.overlap.routedLive(identity)
 
     let body: Buffer | undefined
@@ -198,7 +196,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         groups: groups.length === 0 ? NO_GROUPS : new Set(groups),
         ...(except === undefined ? {} : { except })
       }
-      this.delivering(identity, () => this.local.route(message, scope))
+      this.routeHere(message, scope, identity)
       if (!plain) continue
       const relayed = this.relayOn(message, publisher, sessions, () => encodeBody(message))
       if (sessions !== 'all') this.followOn(message, publisher, identity, sessions, relayed)
@@ -242,7 +240,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
     const only = identity === undefined ? new Set([clientId]) : this.overlap.drained(identity, new Set([clientId]))
     if (only.size === 0) return
-    this.delivering(identity, () => this.local.route(message, { sessions: only, groups: NO_GROUPS }))
+    this.routeHere(message, { sessions: only, groups: NO_GROUPS }, identity)
     const relayed = this.relayOn(message, publisher, only, () => encodeBody(message))
     this.followOn(message, publisher, identity, only, relayed)
   }
@@ -277,7 +275,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         if (member !== this.member) this.relayTo(member, clientId, publisher, encodeBody(message))
         // Back here meanwhile (adopted): delivered here, where this copy was already counted as given, once restored.
         else if (this.subscribedHere(clientId, message.topic))
-          this.delivering(identity, () => this.local.route(message, { sessions: new Set([clientId]), groups: NO_GROUPS }))
+          this.routeHere(message, { sessions: new Set([clientId]), groups: NO_GROUPS }, identity)
         else return false
         return true
       })
@@ -289,15 +287,18 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     return this.local.match(topic).sessions.some((match) => match.session.clientId === clientId)
   }
 
-  /** Runs `deliver` with the session writes it makes recording message `identity` (for sessions new here). */
-  private delivering(identity: string | undefined, deliver: () => void): void {
+  /**
+   * Routes the message to this node's sessions, the session writes it makes recording message `identity` (for
+   * sessions new here). Called for every message: no closure made for it.
+   */
+  private routeHere(message: Message, scope: RouteScope | undefined, identity: string | undefined): void {
     if (identity === undefined || this.sources === undefined) {
-      deliver()
+      this.local.route(message, scope)
       return
     }
     this.sources.deliveringMessage(identity, this.recordsFor)
     try {
-      deliver()
+      this.local.route(message, scope)
     } finally {
       this.sources.deliveringMessage(undefined)
     }
