@@ -7,7 +7,7 @@ import type { DeliverySources } from '../store/delivery-sources.js'
 import type { Store } from '../store/store.js'
 import { entryOf } from './entry-of.js'
 import type { FilterDirectory } from './filter-directory.js'
-import { encodeBody, encodeRecordHead, type ForwardedMessage, messageIdentity } from './forwarded-codec.js'
+import { encodeBody, encodeRecordHead, type ForwardedMessage } from './forwarded-codec.js'
 import type { ForwardedSink } from './forwarded-sink.js'
 import type { NodeMembership } from './node-membership.js'
 import type { NodeStream } from './node-stream.js'
@@ -110,7 +110,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         entryOf(theirs, node, () => []).push(group.key)
       }
     }
-    const identity = this.overlap.isOpen() ? messageIdentity(self, message) : undefined
+    const identity = this.overlap.identityOf(self, message)
     this.routeHere(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS }, identity)
     if (identity !== undefined) this.overlap.routedLive(identity)
 
@@ -187,7 +187,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
-      const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
+      const identity = this.overlap.identityOf(publisher, message)
       const except = onlyClients === undefined && plain && identity !== undefined ? this.overlap.routedLive(identity) : undefined
       const sessions =
         onlyClients === undefined ? 'all' : identity === undefined ? onlyClients : this.overlap.drained(identity, onlyClients)
@@ -237,7 +237,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       this.holdingNow.add(awaiting.given)
       return
     }
-    const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
+    const identity = this.overlap.identityOf(publisher, message)
     const only = identity === undefined ? new Set([clientId]) : this.overlap.drained(identity, new Set([clientId]))
     if (only.size === 0) return
     this.routeHere(message, { sessions: only, groups: NO_GROUPS }, identity)
