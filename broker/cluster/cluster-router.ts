@@ -145,14 +145,10 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     this.sources = sources
   }
 
-  /** A dead node's session was adopted here: what its stream still holds must not repeat what it gets live now. */
-  adopted(clientId: string): void {
-    this.overlap.arrived(clientId)
-  }
-
   /**
-   * The session is here (or its takeover ended without it): from now on what comes relayed and what comes live are
-   * given to it once. What was relayed for it meanwhile stays held until `had`.
+   * The session is here: taken over (or its takeover ended without it), or adopted from a dead node. From now on what
+   * comes relayed, from a dead node's stream and live is given to it once. What was relayed for it meanwhile stays
+   * held until `resume`.
    */
   arrived(clientId: string): void {
     this.overlap.arrived(clientId)
