@@ -1,5 +1,5 @@
 import { SEEN_KEPT_MS } from './delivery-sources.js'
-import type { RedisBatch } from './redis-batch.js'
+import type { RedisBatch, RedisCommand } from './redis-batch.js'
 import type { RedisClient } from './redis-connection.js'
 import type { RedisKeys } from './redis-keys.js'
 
@@ -19,6 +19,11 @@ export class RedisDeliveryMarks {
   private identity: string | undefined
   private recordsFor: ((clientId: string) => boolean) | undefined
   private readonly recorded = new Set<string>()
+  /**
+   * Each batch's ZADD per session: the identities of the batch's later deliveries to the session join it, so a session
+   * that gets many messages in one batch costs one command, not one per message. Weak: a sent batch is not kept.
+   */
+  private readonly recordings = new WeakMap<RedisBatch, Map<string, RedisCommand>>()
   /** When each session's recorded identities were last trimmed to SEEN_KEPT_MS. */
   private readonly seenTrimmed = new Map<string, number>()
 
@@ -81,8 +86,20 @@ export class RedisDeliveryMarks {
     if (identity === undefined || this.recorded.has(clientId) || !this.recordsFor!(clientId)) return
     this.recorded.add(clientId)
     const now = Date.now()
+    let recordings = this.recordings.get(batch)
+    if (recordings === undefined) {
+      recordings = new Map()
+      this.recordings.set(batch, recordings)
+    }
+    const recording = recordings.get(clientId)
+    if (recording !== undefined) {
+      recording.push(now, identity)
+      return
+    }
     const seen = this.keys.seen(clientId)
-    batch.add(['zadd', seen, now, identity])
+    const zadd: RedisCommand = ['zadd', seen, now, identity]
+    recordings.set(clientId, zadd)
+    batch.add(zadd)
     // Trimmed at most once a second per session; the key goes with the last identity recorded.
     if (now - (this.seenTrimmed.get(clientId) ?? 0) < 1000) return
     if (this.seenTrimmed.size >= 4096) this.seenTrimmed.clear()
