@@ -187,14 +187,10 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       const except = onlyClients === undefined && plain && identity !== undefined ? this.overlap.routedLive(identity) : undefined
       const sessions =
         onlyClients === undefined ? 'all' : identity === undefined ? onlyClients : this.overlap.drained(identity, onlyClients)
-      const scope: RouteScope = {
-        sessions: plain ? sessions : 'none',
-        groups: groups.length === 0 ? NO_GROUPS : new Set(groups),
-        ...(except === undefined ? {} : { except })
-      }
+      const scope: RouteScope = { sessions: plain ? sessions : 'none', groups: groups.length === 0 ? NO_GROUPS : new Set(groups), except }
       this.routeHere(message, scope, identity)
       if (!plain) continue
-      const relayed = this.relayOn(message, publisher, sessions, () => encodeBody(message))
+      const relayed = this.relayOn(message, publisher, sessions)
       if (sessions !== 'all') this.followOn(message, publisher, identity, sessions, relayed)
     }
   }
@@ -237,7 +233,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     const only = identity === undefined ? new Set([clientId]) : this.overlap.drained(identity, new Set([clientId]))
     if (only.size === 0) return
     this.routeHere(message, { sessions: only, groups: NO_GROUPS }, identity)
-    const relayed = this.relayOn(message, publisher, only, () => encodeBody(message))
+    const relayed = this.relayOn(message, publisher, only)
     this.followOn(message, publisher, identity, only, relayed)
   }
 
@@ -302,17 +298,18 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
 
   /**
    * Relays the message, published on member `publisher`, to the new holders of sessions that left this node lately
-   * (session-relay.ts). `encoded` gives its encoded body: the one already made for forwarding it, when there is one.
+   * (session-relay.ts). `encoded` gives the encoded body already made for forwarding it, when there is one; without
+   * it the body is encoded only if the message is relayed (every record read from a stream asks: no closure for it).
    */
   private relayOn(
     message: Message,
     publisher: string,
     clients: 'all' | ReadonlySet<string>,
-    encoded: () => Buffer
+    encoded?: () => Buffer
   ): ReadonlyArray<readonly [string, string]> {
     const relays = this.relay.relaysFor(message.topic, clients)
     if (relays.length === 0) return relays
-    const body = encoded()
+    const body = encoded?.() ?? encodeBody(message)
     for (const [client, node] of relays) this.relayTo(node, client, publisher, body)
     return relays
   }
