@@ -204,8 +204,9 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     )
   }
 
+  /** What the dead node's stream still holds must not repeat what the session gets live now (as for `arrived`). */
   adopted(clientId: string): void {
-    this.router?.adopted(clientId)
+    this.router?.arrived(clientId)
   }
 
   /**

@@ -7,7 +7,7 @@ import type { DeliverySources } from '../store/delivery-sources.js'
 import type { Store } from '../store/store.js'
 import { entryOf } from './entry-of.js'
 import type { FilterDirectory } from './filter-directory.js'
-import { encodeBody, encodeRecordHead, type ForwardedMessage, messageIdentity } from './forwarded-codec.js'
+import { encodeBody, encodeRecordHead, type ForwardedMessage } from './forwarded-codec.js'
 import type { ForwardedSink } from './forwarded-sink.js'
 import type { NodeMembership } from './node-membership.js'
 import type { NodeStream } from './node-stream.js'
@@ -110,10 +110,8 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         entryOf(theirs, node, () => []).push(group.key)
       }
     }
-    const identity = this.overlap.isOpen() ? messageIdentity(self, message) : undefined
-    this.delivering(identity, () =>
-      this.local.route(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS })
-    )
+    const identity = this.overlap.identityOf(self, message)
+    this.routeHere(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS }, identity)
     if (identity !== undefined) this.overlap.routedLive(identity)
 
     let body: Buffer | undefined
@@ -147,14 +145,10 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     this.sources = sources
   }
 
-  /** A dead node's session was adopted here: what its stream still holds must not repeat what it gets live now. */
-  adopted(clientId: string): void {
-    this.overlap.arrived(clientId)
-  }
-
   /**
-   * The session is here (or its takeover ended without it): from now on what comes relayed and what comes live are
-   * given to it once. What was relayed for it meanwhile stays held until `had`.
+   * The session is here: taken over (or its takeover ended without it), or adopted from a dead node. From now on what
+   * comes relayed, from a dead node's stream and live is given to it once. What was relayed for it meanwhile stays
+   * held until `resume`.
    */
   arrived(clientId: string): void {
     this.overlap.arrived(clientId)
@@ -189,18 +183,14 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
-      const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
+      const identity = this.overlap.identityOf(publisher, message)
       const except = onlyClients === undefined && plain && identity !== undefined ? this.overlap.routedLive(identity) : undefined
       const sessions =
         onlyClients === undefined ? 'all' : identity === undefined ? onlyClients : this.overlap.drained(identity, onlyClients)
-      const scope: RouteScope = {
-        sessions: plain ? sessions : 'none',
-        groups: groups.length === 0 ? NO_GROUPS : new Set(groups),
-        ...(except === undefined ? {} : { except })
-      }
-      this.delivering(identity, () => this.local.route(message, scope))
+      const scope: RouteScope = { sessions: plain ? sessions : 'none', groups: groups.length === 0 ? NO_GROUPS : new Set(groups), except }
+      this.routeHere(message, scope, identity)
       if (!plain) continue
-      const relayed = this.relayOn(message, publisher, sessions, () => encodeBody(message))
+      const relayed = this.relayOn(message, publisher, sessions)
       if (sessions !== 'all') this.followOn(message, publisher, identity, sessions, relayed)
     }
   }
@@ -239,11 +229,11 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       this.holdingNow.add(awaiting.given)
       return
     }
-    const identity = this.overlap.isOpen() ? messageIdentity(publisher, message) : undefined
+    const identity = this.overlap.identityOf(publisher, message)
     const only = identity === undefined ? new Set([clientId]) : this.overlap.drained(identity, new Set([clientId]))
     if (only.size === 0) return
-    this.delivering(identity, () => this.local.route(message, { sessions: only, groups: NO_GROUPS }))
-    const relayed = this.relayOn(message, publisher, only, () => encodeBody(message))
+    this.routeHere(message, { sessions: only, groups: NO_GROUPS }, identity)
+    const relayed = this.relayOn(message, publisher, only)
     this.followOn(message, publisher, identity, only, relayed)
   }
 
@@ -277,7 +267,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         if (member !== this.member) this.relayTo(member, clientId, publisher, encodeBody(message))
         // Back here meanwhile (adopted): delivered here, where this copy was already counted as given, once restored.
         else if (this.subscribedHere(clientId, message.topic))
-          this.delivering(identity, () => this.local.route(message, { sessions: new Set([clientId]), groups: NO_GROUPS }))
+          this.routeHere(message, { sessions: new Set([clientId]), groups: NO_GROUPS }, identity)
         else return false
         return true
       })
@@ -289,15 +279,18 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     return this.local.match(topic).sessions.some((match) => match.session.clientId === clientId)
   }
 
-  /** Runs `deliver` with the session writes it makes recording message `identity` (for sessions new here). */
-  private delivering(identity: string | undefined, deliver: () => void): void {
+  /**
+   * Routes the message to this node's sessions, the session writes it makes recording message `identity` (for
+   * sessions new here). Called for every message: no closure made for it.
+   */
+  private routeHere(message: Message, scope: RouteScope | undefined, identity: string | undefined): void {
     if (identity === undefined || this.sources === undefined) {
-      deliver()
+      this.local.route(message, scope)
       return
     }
     this.sources.deliveringMessage(identity, this.recordsFor)
     try {
-      deliver()
+      this.local.route(message, scope)
     } finally {
       this.sources.deliveringMessage(undefined)
     }
@@ -305,17 +298,18 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
 
   /**
    * Relays the message, published on member `publisher`, to the new holders of sessions that left this node lately
-   * (session-relay.ts). `encoded` gives its encoded body: the one already made for forwarding it, when there is one.
+   * (session-relay.ts). `encoded` gives the encoded body already made for forwarding it, when there is one; without
+   * it the body is encoded only if the message is relayed (every record read from a stream asks: no closure for it).
    */
   private relayOn(
     message: Message,
     publisher: string,
     clients: 'all' | ReadonlySet<string>,
-    encoded: () => Buffer
+    encoded?: () => Buffer
   ): ReadonlyArray<readonly [string, string]> {
     const relays = this.relay.relaysFor(message.topic, clients)
     if (relays.length === 0) return relays
-    const body = encoded()
+    const body = encoded?.() ?? encodeBody(message)
     for (const [client, node] of relays) this.relayTo(node, client, publisher, body)
     return relays
   }

@@ -1,3 +1,6 @@
+import type { Message } from '../message.js'
+import { messageIdentity } from './forwarded-codec.js'
+
 /**
  * Longer than a recovery's drain, the time other nodes go on appending to the dead member (entries then redirected
  * here: node-stream.ts) before they hear of its death, and a session's relay (session-relay.ts), with room for a loaded
@@ -52,7 +55,15 @@ export class RecoveryOverlap {
     return arrived !== undefined && Date.now() - arrived.at <= OVERLAP_WINDOW_MS
   }
 
-  /** Whether any session came here within the window (the per-message bookkeeping costs nothing otherwise). */
+  /**
+   * The message's identity (forwarded-codec.ts `messageIdentity`) while a session came here within the window, else
+   * undefined: the per-message bookkeeping costs nothing then. The notes below are asked only with such an identity.
+   */
+  identityOf(publisher: string, message: Pick<Message, 'id'>): string | undefined {
+    return this.isOpen() ? messageIdentity(publisher, message) : undefined
+  }
+
+  /** Whether any session came here within the window. */
   isOpen(): boolean {
     if (this.until === 0) return false
     const now = Date.now()
@@ -72,7 +83,7 @@ export class RecoveryOverlap {
   had(clientId: string, identities: Iterable<string>): void {
     this.open()
     for (const identity of identities) {
-      const seen = this.note(identity)!
+      const seen = this.note(identity)
       seen.drainedTo ??= new Set()
       seen.drainedTo.add(clientId)
     }
@@ -81,7 +92,6 @@ export class RecoveryOverlap {
   /** A message routed live to this node's sessions; answers the sessions a copy was already given to. */
   routedLive(identity: string): ReadonlySet<string> | undefined {
     const seen = this.note(identity)
-    if (seen === undefined) return undefined
     seen.liveAt ??= ++this.sequence
     return seen.drainedTo
   }
@@ -89,7 +99,6 @@ export class RecoveryOverlap {
   /** Which of `clients` still need a copy of a message from a stream or a relay; those are noted as given. */
   drained(identity: string, clients: ReadonlySet<string>): ReadonlySet<string> {
     const seen = this.note(identity)
-    if (seen === undefined) return clients
     this.keepOpen(clients)
     const needing = new Set<string>()
     for (const clientId of clients) {
@@ -130,9 +139,8 @@ export class RecoveryOverlap {
     for (const [clientId, arrived] of this.arrivedAt) if (now - arrived.at > OVERLAP_WINDOW_MS) this.arrivedAt.delete(clientId)
   }
 
-  /** The message's record while the window is open; past it, everything is forgotten. */
-  private note(identity: string): Seen | undefined {
-    if (!this.isOpen()) return undefined
+  /** The message's record, made if it has none (the window is open: `identityOf`, `open`). */
+  private note(identity: string): Seen {
     let seen = this.seen.get(identity)
     if (seen === undefined) {
       seen = this.older.get(identity) ?? {}

@@ -1,5 +1,5 @@
 import { SEEN_KEPT_MS } from './delivery-sources.js'
-import type { RedisBatch } from './redis-batch.js'
+import type { RedisBatch, RedisCommand } from './redis-batch.js'
 import type { RedisClient } from './redis-connection.js'
 import type { RedisKeys } from './redis-keys.js'
 
@@ -11,8 +11,19 @@ import type { RedisKeys } from './redis-keys.js'
 export class RedisDeliveryMarks {
   /** The stream entry being delivered now, and the sessions its record was written for. */
   private source: { stream: string; id: string; marked: Set<string> } | undefined
-  /** The message being delivered now, and the sessions its identity was recorded for. */
-  private message: { identity: string; recordsFor: (clientId: string) => boolean; recorded: Set<string> } | undefined
+  /**
+   * The message being delivered now (undefined: none, or none recorded), which sessions record it, and those its
+   * identity was recorded for. Fields set again for each message rather than an object made for it: while a session
+   * is new on this node, every message routed here is delivered this way.
+   */
+  private identity: string | undefined
+  private recordsFor: ((clientId: string) => boolean) | undefined
+  private readonly recorded = new Set<string>()
+  /**
+   * Each batch's ZADD per session: the identities of the batch's later deliveries to the session join it, so a session
+   * that gets many messages in one batch costs one command, not one per message. Weak: a sent batch is not kept.
+   */
+  private readonly recordings = new WeakMap<RedisBatch, Map<string, RedisCommand>>()
   /** When each session's recorded identities were last trimmed to SEEN_KEPT_MS. */
   private readonly seenTrimmed = new Map<string, number>()
 
@@ -23,7 +34,7 @@ export class RedisDeliveryMarks {
 
   /** Something is being delivered: writes need marking. */
   get active(): boolean {
-    return this.source !== undefined || this.message !== undefined
+    return this.source !== undefined || this.identity !== undefined
   }
 
   deliveringFrom(source: { readonly stream: string; readonly id: string } | undefined): void {
@@ -31,7 +42,9 @@ export class RedisDeliveryMarks {
   }
 
   deliveringMessage(identity: string | undefined, recordsFor?: (clientId: string) => boolean): void {
-    this.message = identity === undefined || recordsFor === undefined ? undefined : { identity, recordsFor, recorded: new Set() }
+    this.identity = recordsFor === undefined ? undefined : identity
+    this.recordsFor = recordsFor
+    this.recorded.clear()
   }
 
   async deliveredMessages(clientIds: Iterable<string>): Promise<Map<string, string[]>> {
@@ -69,12 +82,24 @@ export class RedisDeliveryMarks {
       source.marked.add(clientId)
       batch.add(['hset', this.keys.sources(clientId), source.stream, source.id])
     }
-    const message = this.message
-    if (message === undefined || message.recorded.has(clientId) || !message.recordsFor(clientId)) return
-    message.recorded.add(clientId)
+    const identity = this.identity
+    if (identity === undefined || this.recorded.has(clientId) || !this.recordsFor!(clientId)) return
+    this.recorded.add(clientId)
     const now = Date.now()
+    let recordings = this.recordings.get(batch)
+    if (recordings === undefined) {
+      recordings = new Map()
+      this.recordings.set(batch, recordings)
+    }
+    const recording = recordings.get(clientId)
+    if (recording !== undefined) {
+      recording.push(now, identity)
+      return
+    }
     const seen = this.keys.seen(clientId)
-    batch.add(['zadd', seen, now, message.identity])
+    const zadd: RedisCommand = ['zadd', seen, now, identity]
+    recordings.set(clientId, zadd)
+    batch.add(zadd)
     // Trimmed at most once a second per session; the key goes with the last identity recorded.
     if (now - (this.seenTrimmed.get(clientId) ?? 0) < 1000) return
     if (this.seenTrimmed.size >= 4096) this.seenTrimmed.clear()

@@ -22,7 +22,14 @@
  * (A client whose id is `store` shares that slot; its keys' names differ from these, so nothing collides.)
  */
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  /** What every tagged key starts with, and the broker-wide keys among them: `sessionOf` runs for every write. */
+  private readonly tagged: string
+  private readonly brokerWide: ReadonlySet<string>
+
+  constructor(readonly prefix: string) {
+    this.tagged = `${prefix}tp:{`
+    this.brokerWide = new Set([this.format, this.sessions, this.retained, this.meta])
+  }
 
   get format(): string {
     return `${this.prefix}tp:{store}:format`
@@ -88,12 +95,11 @@ export class RedisKeys {
 
   /** The client id whose hash tag `key` carries, or undefined for a broker-wide key. */
   sessionOf(key: string): string | undefined {
-    const start = `${this.prefix}tp:{`
-    if (!key.startsWith(start)) return undefined
+    if (!key.startsWith(this.tagged)) return undefined
     // The broker-wide keys carry a tag too ({store}), but belong to no session.
-    if (key === this.sessions || key === this.retained || key === this.meta || key === this.format) return undefined
+    if (this.brokerWide.has(key)) return undefined
     // The part after the tag has no '}', so the last '}:' closes the tag even when the client id holds one.
-    return key.slice(start.length, key.lastIndexOf('}:'))
+    return key.slice(this.tagged.length, key.lastIndexOf('}:'))
   }
 
   /** Every key a session owns, for deleting it (not its lease: the epoch must outlive the session). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { pino } from 'pino'
 import { Broker } from '../../../broker/broker.js'
 import { ClusterNode } from '../../../broker/cluster/cluster-node.js'
@@ -12,15 +12,24 @@ import { filterKnown, memberOfNode, redisClient, startClusterNodes } from './clu
 // What the streams between nodes are for: a node that stops reading for a while, a Redis restart and a dead node's
 // unread messages lose nothing that was acknowledged.
 
-test('a node that stops reading while messages for it pile up loses none of them', async (t) => {
+/**
+ * Two nodes on a Redis of their own: on n2 a subscriber with a QoS 1 subscription to `filter`, which n1 knows of, and
+ * on n1 a publisher.
+ */
+async function acrossTwoNodes(t: TestContext, filter: string, subscriberId: string, publisherId: string) {
   const redis = await startRedisServer()
   t.after(() => redis.stop())
   const [n1, n2] = await startClusterNodes(t, redis.url, 2)
   const look = redisClient(t, redis.url)
-  const subscriber = await connectClient(t, n2!.urls[0]!, { clientId: 'slow-reader', protocolVersion: 5 })
-  await subscriber.client.subscribeAsync('line/#', { qos: 1 })
-  await filterKnown(look, 'n2', 'line/#')
-  const publisher = await connectClient(t, n1!.urls[0]!, { clientId: 'fast-writer', protocolVersion: 5 })
+  const subscriber = await connectClient(t, n2!.urls[0]!, { clientId: subscriberId, protocolVersion: 5 })
+  await subscriber.client.subscribeAsync(filter, { qos: 1 })
+  await filterKnown(look, 'n2', filter)
+  const publisher = await connectClient(t, n1!.urls[0]!, { clientId: publisherId, protocolVersion: 5 })
+  return { redis, n1, n2, look, subscriber, publisher }
+}
+
+test('a node that stops reading while messages for it pile up loses none of them', async (t) => {
+  const { n2, look, subscriber, publisher } = await acrossTwoNodes(t, 'line/#', 'slow-reader', 'fast-writer')
 
   // Held still (SIGSTOP) for less than its liveness time-to-live: slow, not dead. Pub/sub would have delivered to a
   // socket nobody reads; the stream keeps every entry until n2 acknowledges it.
@@ -45,14 +54,7 @@ test('a node that stops reading while messages for it pile up loses none of them
 })
 
 test('a burst of QoS 1 messages to a subscriber on another node is slowed by its back-pressure, not cut by the default queue limit', async (t) => {
-  const redis = await startRedisServer()
-  t.after(() => redis.stop())
-  const [n1, n2] = await startClusterNodes(t, redis.url, 2)
-  const look = redisClient(t, redis.url)
-  const subscriber = await connectClient(t, n2!.urls[0]!, { clientId: 'burst-reader', protocolVersion: 5 })
-  await subscriber.client.subscribeAsync('burst/#', { qos: 1 })
-  await filterKnown(look, 'n2', 'burst/#')
-  const publisher = await connectClient(t, n1!.urls[0]!, { clientId: 'burst-writer', protocolVersion: 5 })
+  const { subscriber, publisher } = await acrossTwoNodes(t, 'burst/#', 'burst-reader', 'burst-writer')
   // Five times the default max_queued_messages (1000), as fast as a window of 100 allows: every one acknowledged.
   const count = 5000
   let next = 0
@@ -71,14 +73,7 @@ test('a burst of QoS 1 messages to a subscriber on another node is slowed by its
 })
 
 test('Redis restarted mid-run: routing resumes and every acknowledged message reaches the subscriber on the other node', async (t) => {
-  const redis = await startRedisServer()
-  t.after(() => redis.stop())
-  const [n1, n2] = await startClusterNodes(t, redis.url, 2)
-  const look = redisClient(t, redis.url)
-  const subscriber = await connectClient(t, n2!.urls[0]!, { clientId: 'steady', protocolVersion: 5 })
-  await subscriber.client.subscribeAsync('meter/#', { qos: 1 })
-  await filterKnown(look, 'n2', 'meter/#')
-  const publisher = await connectClient(t, n1!.urls[0]!, { clientId: 'meter', protocolVersion: 5 })
+  const { redis, subscriber, publisher } = await acrossTwoNodes(t, 'meter/#', 'steady', 'meter')
 
   const acknowledged: number[] = []
   let refused = 0

@@ -176,3 +176,18 @@ test('while a message is delivered, the sessions new on their node record its id
   await recoverer.stream.drain(dead, new Set(['moved-here', 'settled']))
   assert.deepEqual(recoverer.had, [new Map([['moved-here', ['node-p@1#7']]])])
 })
+
+test('every message delivered to a session in one batch has its identity recorded', async (t) => {
+  const store = new RedisStore({ url: server.url, keyPrefix: `stream-${process.pid}-${++prefixes}:` })
+  await store.open()
+  t.after(() => store.close())
+  store.saveSession({ clientId: 'moved-here', protocolVersion: 5, expiryInterval: 60, disconnectedAt: 1, owner: { username: undefined } })
+  await store.flush()
+  for (const seq of [7, 8, 9]) {
+    store.deliveringMessage(`node-p@1#${seq}`, () => true)
+    store.queue('moved-here').push({ message: message(seq), qos: 2, retain: false, subscriptionIds: undefined })
+    store.deliveringMessage(undefined)
+  }
+  await store.flush()
+  assert.deepEqual(await store.deliveredMessages(['moved-here']), new Map([['moved-here', ['node-p@1#7', 'node-p@1#8', 'node-p@1#9']]]))
+})
