@@ -16,6 +16,12 @@ const FAILED_RETRY_MS = 500
 /** A session whose lease this node has just taken is restored a moment later (adopted, or taken over). */
 const NOT_YET_RETRY_MS = 50
 const NOT_YET_ATTEMPTS = 40
+/**
+ * How long a session that left is followed. Its late copies come from the drain of a dead member's stream or from
+ * nodes that heard of a death late, all within a recovery's seconds; an hour is far past that and bounds the memory
+ * a long-running node keeps for sessions that never come back.
+ */
+const FOLLOWED_MS = 3_600_000
 
 /**
  * Sessions that left this node, followed wherever they are now (issue 16). A message can come here for a session
@@ -30,11 +36,16 @@ const NOT_YET_ATTEMPTS = 40
  * message, and a copy written behind its back would be overwritten or refused.
  */
 export class SessionFollower {
-  /** The plain filters each session had when it left this node: a message matching none was never its. */
-  private readonly left = new Map<string, readonly string[]>()
+  /**
+   * The plain filters each session had when it left this node (a message matching none was never its), and when it
+   * left; in the order they left, so the oldest are dropped first.
+   */
+  private readonly left = new Map<string, { filters: readonly string[]; at: number }>()
   /** Lookups of holders under way: the stream entry they came from waits for them (`settled`). */
   private readonly lookups = new Set<Promise<void>>()
   private holders: SessionHolders | undefined
+
+  constructor(private readonly followedMs = FOLLOWED_MS) {}
 
   /** Where leases are read; until then nothing is followed. */
   followWith(holders: SessionHolders): void {
@@ -43,7 +54,13 @@ export class SessionFollower {
 
   /** `clientId` left this node with plain subscriptions to `filters`. */
   leaving(clientId: string, filters: readonly string[]): void {
-    this.left.set(clientId, filters)
+    const now = Date.now()
+    for (const [oldest, { at }] of this.left) {
+      if (now - at < this.followedMs) break
+      this.left.delete(oldest)
+    }
+    this.left.delete(clientId) // to the end of the order
+    this.left.set(clientId, { filters, at: now })
   }
 
   /** `clientId` is coming back here. */
@@ -57,9 +74,9 @@ export class SessionFollower {
     if (holders === undefined || this.left.size === 0) return []
     const gone: string[] = []
     for (const clientId of clients) {
-      const filters = this.left.get(clientId)
-      if (filters === undefined || holders.holds(clientId)) continue
-      if (filters.some((filter) => topicMatchesFilter(topic, filter))) gone.push(clientId)
+      const left = this.left.get(clientId)
+      if (left === undefined || holders.holds(clientId)) continue
+      if (left.filters.some((filter) => topicMatchesFilter(topic, filter))) gone.push(clientId)
     }
     return gone
   }
