@@ -1,6 +1,5 @@
-import mqtt, { type IPublishPacket } from 'mqtt-packet'
 import { type Delivery, type EncodedPublish, type Message, remainingExpiry } from '../message.js'
-import { encodedPublish, packetIdOffset } from '../publish-encoding.js'
+import { encodedForm, encodedPublish, TEMPLATE_PACKET_ID } from '../publish-encoding.js'
 import { BRIDGE_PATH_PROPERTY, withBridgePath } from './bridge-path.js'
 
 /**
@@ -10,9 +9,6 @@ import { BRIDGE_PATH_PROPERTY, withBridgePath } from './bridge-path.js'
 export interface BridgedForm extends EncodedPublish {
   readonly shared: boolean
 }
-
-/** A placeholder packet id in the encoded form; the copy sent patches its own (publish-encoding.ts `patchedHead`). */
-const TEMPLATE_PACKET_ID = 1
 
 /** MQTT 5.0 property identifiers written by the direct encoder. */
 const MESSAGE_EXPIRY_INTERVAL = 0x02
@@ -32,25 +28,12 @@ export function bridgedPublish(delivery: Delivery, remoteTopic: string, protocol
     return { ...encodedPublish(message, 4, qos, retain, now, undefined), shared: true }
   }
   if (protocolVersion === 5 && hasOnlyExpiry(message)) return plainBridgedPublish(delivery, remoteTopic, node, now)
-  const packet: IPublishPacket = {
-    cmd: 'publish',
-    topic: remoteTopic,
-    payload: message.payload,
-    qos,
-    retain,
-    dup: false,
-    messageId: qos > 0 ? TEMPLATE_PACKET_ID : undefined
-  }
-  if (protocolVersion === 5) {
-    const { userProperties, ...properties } = message.properties ?? {}
-    packet.properties = {
-      ...properties,
-      messageExpiryInterval: remainingExpiry(message, now),
-      userProperties: withBridgePath(userProperties, node)
-    }
-  }
-  const bytes = mqtt.generate(packet, { protocolVersion })
-  return { bytes, idOffset: qos > 0 ? packetIdOffset(bytes) : -1, shared: false }
+  const { userProperties, ...properties } = message.properties ?? {}
+  const withPath =
+    protocolVersion === 5
+      ? { ...properties, messageExpiryInterval: remainingExpiry(message, now), userProperties: withBridgePath(userProperties, node) }
+      : undefined
+  return { ...encodedForm(message, remoteTopic, protocolVersion, qos, retain, withPath), shared: false }
 }
 
 function hasOnlyExpiry(message: Message): boolean {
