@@ -3,11 +3,14 @@ import { encodedForm, encodedPublish, TEMPLATE_PACKET_ID } from '../publish-enco
 import { BRIDGE_PATH_PROPERTY, withBridgePath } from './bridge-path.js'
 
 /**
- * A bridged PUBLISH: `shared` when its bytes are the message's cached form, which other copies use too; else they
- * were made for this one send, and its packet id may be written into them in place.
+ * A bridged PUBLISH, as the out link hands it to the session and gets it back to write: `shared` when its bytes are
+ * the message's cached form, which other copies use too; else they were made for this one send, and its packet id
+ * may be written into them in place. `remoteTopic` and `payload` are what the out link's events name.
  */
 export interface BridgedForm extends EncodedPublish {
   readonly shared: boolean
+  readonly remoteTopic: string
+  readonly payload: Buffer
 }
 
 /** MQTT 5.0 property identifiers written by the direct encoder. */
@@ -25,7 +28,7 @@ export function bridgedPublish(delivery: Delivery, remoteTopic: string, protocol
   const { message, qos, retain } = delivery
   const now = message.expiresAt === 0 ? 0 : Date.now()
   if (protocolVersion === 4 && remoteTopic === message.topic) {
-    return { ...encodedPublish(message, 4, qos, retain, now, undefined), shared: true }
+    return { ...encodedPublish(message, 4, qos, retain, now, undefined), shared: true, remoteTopic, payload: message.payload }
   }
   if (protocolVersion === 5 && hasOnlyExpiry(message)) return plainBridgedPublish(delivery, remoteTopic, node, now)
   const { userProperties, ...properties } = message.properties ?? {}
@@ -33,7 +36,8 @@ export function bridgedPublish(delivery: Delivery, remoteTopic: string, protocol
     protocolVersion === 5
       ? { ...properties, messageExpiryInterval: remainingExpiry(message, now), userProperties: withBridgePath(userProperties, node) }
       : undefined
-  return { ...encodedForm(message, remoteTopic, protocolVersion, qos, retain, withPath), shared: false }
+  const { bytes, idOffset } = encodedForm(message, remoteTopic, protocolVersion, qos, retain, withPath)
+  return { bytes, idOffset, shared: false, remoteTopic, payload: message.payload }
 }
 
 function hasOnlyExpiry(message: Message): boolean {
@@ -101,5 +105,5 @@ function plainBridgedPublish(delivery: Delivery, remoteTopic: string, node: stri
   }
   at += path.copy(bytes, at)
   message.payload.copy(bytes, at)
-  return { bytes, idOffset, shared: false }
+  return { bytes, idOffset, shared: false, remoteTopic, payload: message.payload }
 }
