@@ -1,5 +1,6 @@
 import mqtt, { type IPublishPacket, type QoS } from 'mqtt-packet'
 import { type Delivery, type EncodedPublish, type Message, type PerSubscriber, remainingExpiry } from './message.js'
+import { hasOnlyExpiry, plainPublish, TEMPLATE_PACKET_ID } from './protocol/plain-publish.js'
 import type { TopicAliases } from './protocol/topic-aliases.js'
 
 type PublishProperties = NonNullable<IPublishPacket['properties']>
@@ -11,9 +12,6 @@ type PublishProperties = NonNullable<IPublishPacket['properties']>
  */
 
 export type ProtocolVersion = 3 | 4 | 5
-
-/** A placeholder packet id in encoded QoS 1/2 forms; every copy sent patches its own. */
-export const TEMPLATE_PACKET_ID = 1
 
 /** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
 const PATCH_IN_COPY_LIMIT = 1024
@@ -41,6 +39,10 @@ function encode(
   const topic = perSubscriber?.topicAlias !== undefined && !perSubscriber.sendTopic ? '' : message.topic
   if (version !== 5) return encodedForm(message, topic, version, qos, retain, undefined)
   const expiry = remainingExpiry(message, now)
+  // An expiry of 0 its publisher sent (expiresAt 0, so no `expiry`) goes out as it came: the generator writes it.
+  if (perSubscriber === undefined && hasOnlyExpiry(message) && (expiry !== undefined || message.properties === undefined)) {
+    return plainPublish(message, topic, qos, retain, expiry, undefined)
+  }
   const properties: PublishProperties = { ...message.properties }
   if (expiry !== undefined) properties.messageExpiryInterval = expiry
   if (perSubscriber?.subscriptionIds !== undefined) properties.subscriptionIdentifier = perSubscriber.subscriptionIds
@@ -49,8 +51,9 @@ function encode(
 }
 
 /**
- * `message` encoded by mqtt-packet as a PUBLISH on `topic` with `properties` (5.0), its packet id the template
- * one: the one encoder of every form, the broker's subscribers' and a bridge's remote's (bridge/bridged-publish.ts).
+ * `message` encoded by mqtt-packet's generator as a PUBLISH on `topic` with `properties` (5.0), its packet id the
+ * template one: every form that is not plain (protocol/plain-publish.ts), the broker's subscribers' and a bridge's
+ * remote's (bridge/bridged-publish.ts) alike.
  */
 export function encodedForm(
   message: Message,
