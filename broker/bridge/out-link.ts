@@ -98,9 +98,11 @@ export class OutLink implements SessionLink {
     this.client.outgoing[packetId] = {
       volatile: false,
       cmd: 'publish',
-      cb: (error) => {
+      cb: (error, answer) => {
         this.acknowledged = true
-        if (!this.open) return // the session sends it again on the next connection
+        // The session sends it again on the next connection: this one is closed, or it ended before the remote
+        // answered (with clean start mqtt.js then gives up what is in flight: an error with no packet).
+        if (!this.open || answer === undefined) return
         if (error !== undefined && error !== null) this.events.refused(packetId, remoteTopic, error)
         else this.events.forwarded(packetId)
       }
