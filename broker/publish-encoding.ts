@@ -1,6 +1,9 @@
 import mqtt, { type IPublishPacket, type QoS } from 'mqtt-packet'
 import { type Delivery, type EncodedPublish, type Message, type PerSubscriber, remainingExpiry } from './message.js'
+import { hasOnlyExpiry, plainPublish, TEMPLATE_PACKET_ID } from './protocol/plain-publish.js'
 import type { TopicAliases } from './protocol/topic-aliases.js'
+
+type PublishProperties = NonNullable<IPublishPacket['properties']>
 
 /**
  * Encodes a PUBLISH once per outgoing form and caches it on the message, so a fan-out writes the
@@ -10,9 +13,6 @@ import type { TopicAliases } from './protocol/topic-aliases.js'
 
 export type ProtocolVersion = 3 | 4 | 5
 
-/** A placeholder packet id in cached QoS 1/2 forms; every copy patches its own. */
-const TEMPLATE_PACKET_ID = 1
-
 /** Copies of QoS 1/2 PUBLISHes up to this size are patched in one buffer; larger ones are written as head + shared tail. */
 const PATCH_IN_COPY_LIMIT = 1024
 
@@ -21,7 +21,7 @@ function formSlot(version: ProtocolVersion, qos: QoS, retain: boolean): number {
 }
 
 /** Where the packet id starts: after the fixed header and the topic. */
-export function packetIdOffset(bytes: Buffer): number {
+function packetIdOffset(bytes: Buffer): number {
   let offset = 1
   while ((bytes[offset] & 0x80) !== 0) offset++
   offset++
@@ -36,23 +36,43 @@ function encode(
   now: number,
   perSubscriber: PerSubscriber | undefined
 ): EncodedPublish {
+  const topic = perSubscriber?.topicAlias !== undefined && !perSubscriber.sendTopic ? '' : message.topic
+  if (version !== 5) return encodedForm(message, topic, version, qos, retain, undefined)
+  const expiry = remainingExpiry(message, now)
+  // An expiry of 0 its publisher sent (expiresAt 0, so no `expiry`) goes out as it came: the generator writes it.
+  if (perSubscriber === undefined && hasOnlyExpiry(message) && (expiry !== undefined || message.properties === undefined)) {
+    return plainPublish(message, topic, qos, retain, expiry, undefined)
+  }
+  const properties: PublishProperties = { ...message.properties }
+  if (expiry !== undefined) properties.messageExpiryInterval = expiry
+  if (perSubscriber?.subscriptionIds !== undefined) properties.subscriptionIdentifier = perSubscriber.subscriptionIds
+  if (perSubscriber?.topicAlias !== undefined) properties.topicAlias = perSubscriber.topicAlias
+  return encodedForm(message, topic, version, qos, retain, properties)
+}
+
+/**
+ * `message` encoded by mqtt-packet's generator as a PUBLISH on `topic` with `properties` (5.0), its packet id the
+ * template one: every form that is not plain (protocol/plain-publish.ts), the broker's subscribers' and a bridge's
+ * remote's (bridge/bridged-publish.ts) alike.
+ */
+export function encodedForm(
+  message: Message,
+  topic: string,
+  version: ProtocolVersion,
+  qos: QoS,
+  retain: boolean,
+  properties: PublishProperties | undefined
+): EncodedPublish {
   const packet: IPublishPacket = {
     cmd: 'publish',
-    topic: perSubscriber?.topicAlias !== undefined && !perSubscriber.sendTopic ? '' : message.topic,
+    topic,
     payload: message.payload,
     qos,
     retain,
     dup: false,
     messageId: qos > 0 ? TEMPLATE_PACKET_ID : undefined
   }
-  if (version === 5) {
-    const expiry = remainingExpiry(message, now)
-    const properties: NonNullable<IPublishPacket['properties']> = { ...message.properties }
-    if (expiry !== undefined) properties.messageExpiryInterval = expiry
-    if (perSubscriber?.subscriptionIds !== undefined) properties.subscriptionIdentifier = perSubscriber.subscriptionIds
-    if (perSubscriber?.topicAlias !== undefined) properties.topicAlias = perSubscriber.topicAlias
-    packet.properties = properties
-  }
+  if (properties !== undefined) packet.properties = properties
   const bytes = mqtt.generate(packet, { protocolVersion: version })
   return { bytes, idOffset: qos > 0 ? packetIdOffset(bytes) : -1 }
 }

@@ -6,7 +6,7 @@ import type { Backlog } from '../sys/sys-topics.js'
 import { PROTOCOL_VERSION_NAMES } from './admin-records.js'
 import { bridgeMetrics } from './bridge-metrics.js'
 import { clusterMetrics } from './cluster-metrics.js'
-import { scrapedMetric } from './scraped-metric.js'
+import { countsBy, valuesBy } from './scraped-metric.js'
 
 /** What the metrics read of the broker, all when scraped. */
 export type MetricsSource = Pick<
@@ -167,18 +167,4 @@ function byReasonCode(counts: Float64Array): Array<[string, number]> {
   const entries: Array<[string, number]> = []
   for (let code = 0; code < counts.length; code++) if (counts[code]! > 0) entries.push([reasonLabel(code), counts[code]!])
   return entries
-}
-
-/** A counter read when scraped: one value per value of `label` (or a single one without a label). */
-function countsBy(registry: Registry, name: string, help: string, label: string | undefined, read: () => Array<[string, number]>): void {
-  scrapedMetric(registry, 'counter', { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
-}
-
-/** A gauge read when scraped, as `countsBy`. */
-function valuesBy(registry: Registry, name: string, help: string, label: string | undefined, read: () => Array<[string, number]>): void {
-  scrapedMetric(registry, 'gauge', { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
-}
-
-function withLabel(label: string | undefined, values: Array<[string, number]>): Array<[Record<string, string>, number]> {
-  return values.map(([value, count]) => [label === undefined ? {} : { [label]: value }, count])
 }

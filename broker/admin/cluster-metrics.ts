@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from 'prom-client'
 import type { ClusterNode } from '../cluster/cluster-node.js'
-import { scrapedMetric } from './scraped-metric.js'
+import { countsBy, scrapedMetric, valuesBy } from './scraped-metric.js'
 
 /**
  * A cluster node's figures (cluster/cluster-node.ts), read when scraped; registered only on a node of a cluster. The
@@ -8,13 +8,12 @@ import { scrapedMetric } from './scraped-metric.js'
  * be reached, the renewal time before the first) is NaN, which Prometheus reads as such.
  */
 export function clusterMetrics(registry: Registry, node: ClusterNode): void {
-  const one = (name: string, help: string, kind: 'counter' | 'gauge', read: () => number): void =>
-    scrapedMetric(registry, kind, { name, help, read: () => [[{}, read()]] })
-  one(
+  valuesBy(
+    registry,
     'thermopost_broker_cluster_members_alive',
     'Members of the cluster alive at the last check, this one included',
-    'gauge',
-    () => node.figures().membersAlive
+    undefined,
+    () => [['', node.figures().membersAlive]]
   )
   scrapedMetric(registry, 'gauge', {
     name: 'thermopost_broker_cluster_member_info',
@@ -22,37 +21,35 @@ export function clusterMetrics(registry: Registry, node: ClusterNode): void {
     labelNames: ['node', 'member'],
     read: () => [[{ node: node.nodeId, member: node.member }, 1]]
   })
-  one(
-    'thermopost_broker_cluster_sessions_adopted_total',
-    'Sessions this node adopted from dead members',
-    'counter',
-    () => node.figures().sessionsAdopted
-  )
-  /** A counter with one sample per value of `label`: `read` gives each value's count. */
-  const countsBy = (name: string, help: string, label: string, read: () => Record<string, number>): void =>
-    scrapedMetric(registry, 'counter', {
-      name,
-      help,
-      labelNames: [label],
-      read: () => Object.entries(read()).map(([value, count]) => [{ [label]: value }, count] as const)
-    })
+  countsBy(registry, 'thermopost_broker_cluster_sessions_adopted_total', 'Sessions this node adopted from dead members', undefined, () => [
+    ['', node.figures().sessionsAdopted]
+  ])
   countsBy(
+    registry,
     'thermopost_broker_cluster_messages_relayed_total',
     "Messages between nodes, by direction: out (entries appended to other members' streams) or in (read from a stream for this node)",
     'direction',
-    () => ({ out: node.figures().relayedOut, in: node.figures().relayedIn })
+    () => [
+      ['out', node.figures().relayedOut],
+      ['in', node.figures().relayedIn]
+    ]
   )
   countsBy(
+    registry,
     'thermopost_broker_cluster_redis_errors_total',
     "Redis errors, by kind: connection (on the node's connections, each failed reconnection included) or command (liveness commands that failed)",
     'kind',
-    () => ({ connection: node.figures().connectionErrors, command: node.figures().commandFailures })
+    () => [
+      ['connection', node.figures().connectionErrors],
+      ['command', node.figures().commandFailures]
+    ]
   )
-  one(
+  valuesBy(
+    registry,
     'thermopost_broker_cluster_liveness_renewal_seconds',
     "How long the last renewal of this node's liveness key took: one round trip to Redis",
-    'gauge',
-    () => node.figures().renewalSeconds ?? Number.NaN
+    undefined,
+    () => [['', node.figures().renewalSeconds ?? Number.NaN]]
   )
   new Gauge({
     name: 'thermopost_broker_cluster_stream_pending_entries',

@@ -35,3 +35,29 @@ export function scrapedMetric(registry: Registry, kind: 'counter' | 'gauge', { n
     })
   }
 }
+
+/** A counter read when scraped: one value per value of `label` (or a single one without a label). */
+export function countsBy(
+  registry: Registry,
+  name: string,
+  help: string,
+  label: string | undefined,
+  read: () => Array<[string, number]>
+): void {
+  scrapedMetric(registry, 'counter', { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
+}
+
+/** A gauge read when scraped, as `countsBy`. */
+export function valuesBy(
+  registry: Registry,
+  name: string,
+  help: string,
+  label: string | undefined,
+  read: () => Array<[string, number]>
+): void {
+  scrapedMetric(registry, 'gauge', { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
+}
+
+function withLabel(label: string | undefined, values: Array<[string, number]>): Array<[Record<string, string>, number]> {
+  return values.map(([value, count]) => [label === undefined ? {} : { [label]: value }, count])
+}

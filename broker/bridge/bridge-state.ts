@@ -16,10 +16,9 @@ export interface BridgeQueueDepth {
  * $SYS figures the queue depth and the counters. The admin API and the metrics read the same figures.
  */
 export class BridgeState {
-  connected = false
-  /** The remote's address of the link up now, or of the last one. */
+  /** The remote's address of the link up now, or of the last one; undefined until the first link. */
   address: string | undefined
-  /** When the link up now came up (ms since the epoch). */
+  /** When the link up now came up (ms since the epoch); undefined while the link is down. */
   connectedSince: number | undefined
   /** Links made after the first one: each time the remote came back. */
   reconnects = 0
@@ -29,7 +28,6 @@ export class BridgeState {
   forwardedIn = 0
   readonly droppedBy: Record<BridgeDropReason, number> = { queue_full: 0, refused: 0, loop: 0 }
   private readonly root: string
-  private everConnected = false
 
   constructor(
     readonly name: string,
@@ -53,19 +51,22 @@ export class BridgeState {
     return this.depth()
   }
 
-  /** The link came up to `address`. */
-  linkUp(address: string): void {
-    if (this.everConnected) this.reconnects++
-    this.everConnected = true
-    this.address = address
-    this.connectedSince = Date.now()
-    this.setConnected(true)
+  get connected(): boolean {
+    return this.connectedSince !== undefined
   }
 
-  setConnected(connected: boolean): void {
-    if (connected === this.connected) return
-    this.connected = connected
-    if (!connected) this.connectedSince = undefined
+  /** The link came up to `address`. */
+  linkUp(address: string): void {
+    const wasUp = this.connected
+    if (this.address !== undefined) this.reconnects++
+    this.address = address
+    this.connectedSince = Date.now()
+    if (!wasUp) this.publishState()
+  }
+
+  linkDown(): void {
+    if (!this.connected) return
+    this.connectedSince = undefined
     this.publishState()
   }
 

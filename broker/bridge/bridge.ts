@@ -36,7 +36,7 @@ export class Bridge {
       connected: (client, connack, address) => this.connected(client, connack, address),
       disconnected: () => {
         this.outbound.detach()
-        this.state.setConnected(false)
+        this.state.linkDown()
       },
       acknowledge: (_topic, _payload, packet: IPublishPacket, done) => this.inbound.acknowledge(packet, done),
       released: (packetId) => this.inbound.released(packetId)
@@ -53,7 +53,7 @@ export class Bridge {
   async stop(): Promise<void> {
     await this.link.stop()
     this.outbound.detach()
-    this.state.setConnected(false)
+    this.state.linkDown()
   }
 
   /**

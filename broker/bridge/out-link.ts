@@ -10,17 +10,11 @@ import { bridgedTopicOf, toRemoteTopic } from './topic-mapping.js'
 /** What the out direction hears from its link. */
 export interface OutLinkEvents {
   /** The remote acknowledged the message the session sent as `packetId` (0 for QoS 0: handed to the socket). */
-  forwarded(packetId: number, remoteTopic: string, payload: Buffer): void
+  forwarded(packetId: number): void
   /** The remote refused it (5.0 PUBACK / PUBREC reason code of 0x80 or more): it is done, and dropped. */
   refused(packetId: number, remoteTopic: string, error: Error): void
   /** Echo bookkeeping for 3.1.1 remotes: called as the message is handed to the remote. */
   sending(remoteTopic: string, payload: Buffer): void
-}
-
-/** What the session hands back to `writePublish`: the bytes for the remote, and what the events name. */
-interface Bridged extends BridgedForm {
-  readonly remoteTopic: string
-  readonly payload: Buffer
 }
 
 const NOTHING = Buffer.alloc(0)
@@ -73,19 +67,16 @@ export class OutLink implements SessionLink {
     this.open = false
   }
 
-  encodePublish(delivery: Delivery): EncodedPublish {
-    const remoteTopic = this.topicOf(delivery)
-    const { bytes, idOffset, shared } = bridgedPublish(delivery, remoteTopic, this.settings.protocolVersion, this.node)
-    const bridged: Bridged = { bytes, idOffset, shared, remoteTopic, payload: delivery.message.payload }
-    return bridged
+  encodePublish(delivery: Delivery): BridgedForm {
+    return bridgedPublish(delivery, this.topicOf(delivery), this.settings.protocolVersion, this.node)
   }
 
   writePublish(encoded: EncodedPublish, packetId: number, dup: boolean): void {
-    const { remoteTopic, payload, shared, bytes } = encoded as Bridged
+    const { remoteTopic, payload, shared, bytes } = encoded as BridgedForm
     this.events.sending(remoteTopic, payload)
     if (packetId === 0) {
       this.write(bytes)
-      this.events.forwarded(0, remoteTopic, payload)
+      this.events.forwarded(0)
       return
     }
     if (shared) {
@@ -107,18 +98,20 @@ export class OutLink implements SessionLink {
     this.client.outgoing[packetId] = {
       volatile: false,
       cmd: 'publish',
-      cb: (error) => {
+      cb: (error, answer) => {
         this.acknowledged = true
-        if (!this.open) return // the session sends it again on the next connection
+        // The session sends it again on the next connection: this one is closed, or it ended before the remote
+        // answered (with clean start mqtt.js then gives up what is in flight: an error with no packet).
+        if (!this.open || answer === undefined) return
         if (error !== undefined && error !== null) this.events.refused(packetId, remoteTopic, error)
-        else this.events.forwarded(packetId, remoteTopic, payload)
+        else this.events.forwarded(packetId)
       }
     }
   }
 
   /** Never asked: mqtt.js completes QoS 2 exchanges itself, so no record of this session waits for a PUBREL. */
   sendPubrel(packetId: number): void {
-    this.events.forwarded(packetId, '', NOTHING)
+    this.events.forwarded(packetId)
   }
 
   /** Only a connection of the bridge's own client id could take the session over, and clients cannot use it. */

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { cpuProfileArgs } from './broker-settings.js'
 import { exited, OutputTail } from './children.js'
+import { waitForPort } from './ports.js'
 
 const MOSQUITTO = '/usr/sbin/mosquitto'
 
@@ -69,21 +69,11 @@ export async function stop(running: Process | undefined): Promise<void> {
   await exited(running.child)
 }
 
+/** Waits for `running` to listen on `port`; the error, should it not, ends with what it wrote. */
 async function untilListening(port: number, running: Process): Promise<void> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      socket.once('connect', () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.once('error', () => resolve(false))
-    })
-    if (open) return
-    if (Date.now() > deadline || running.child.exitCode !== null) throw new Error(`nothing listens on ${port}:\n${running.output}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await waitForPort(port, 10_000).catch((error: Error) => {
+    throw new Error(`${error.message}:\n${running.output}`)
+  })
 }
 
 /** The remote: Mosquitto keeping sessions across its restarts, with no limit on what it queues for them. */
