@@ -44,7 +44,7 @@ export function countsBy(
   label: string | undefined,
   read: () => Array<[string, number]>
 ): void {
-  scrapedMetric(registry, 'counter', { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
+  scrapedBy(registry, 'counter', name, help, label, read)
 }
 
 /** A gauge read when scraped, as `countsBy`. */
@@ -55,7 +55,18 @@ export function valuesBy(
   label: string | undefined,
   read: () => Array<[string, number]>
 ): void {
-  scrapedMetric(registry, 'gauge', { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
+  scrapedBy(registry, 'gauge', name, help, label, read)
+}
+
+function scrapedBy(
+  registry: Registry,
+  type: 'counter' | 'gauge',
+  name: string,
+  help: string,
+  label: string | undefined,
+  read: () => Array<[string, number]>
+): void {
+  scrapedMetric(registry, type, { name, help, labelNames: label === undefined ? [] : [label], read: () => withLabel(label, read()) })
 }
 
 function withLabel(label: string | undefined, values: Array<[string, number]>): Array<[Record<string, string>, number]> {
