@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from './free-port.js'
+import { distinctFreePorts } from './free-port.js'
 
 export interface RunningInfluxd {
   host: string
@@ -65,7 +65,7 @@ async function waitForPing(url: string, child: ChildProcess, stderr: () => strin
 export async function startInfluxd(binary = '/usr/bin/influxd'): Promise<RunningInfluxd> {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: install Debian's influxdb package (npm test does)`)
   const dir = mkdtempSync(join(tmpdir(), 'thermopost-influxd-'))
-  const [httpPort, rpcPort] = [await freePort(), await freePort()]
+  const [httpPort, rpcPort] = await distinctFreePorts(2)
   const config = join(dir, 'influxdb.conf')
   writeFileSync(config, configFor(dir, httpPort, rpcPort))
   const started = performance.now()

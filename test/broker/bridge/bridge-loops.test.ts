@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Broker } from '../../../broker/broker.js'
 import { bridgeSettings, untilBridge } from '../../helpers/bridged-brokers.js'
-import { freePort } from '../../helpers/free-port.js'
+import { distinctFreePorts } from '../../helpers/free-port.js'
 import { Inbox } from '../../helpers/mqtt-inbox.js'
 import { mqttClient } from '../../helpers/session-clients.js'
 
@@ -10,7 +10,7 @@ import { mqttClient } from '../../helpers/session-clients.js'
 // back, though each copy returns through a different connection, where No Local cannot see it.
 
 test('two brokers bridged both ways on the same pattern: one copy on each side, no loop', async (t) => {
-  const [portA, portB] = [await freePort(), await freePort()]
+  const [portA, portB] = await distinctFreePorts(2)
   const toB = bridgeSettings('to-b', `mqtt://127.0.0.1:${portB}`, [{ pattern: 'room/#', direction: 'out' }])
   const toA = bridgeSettings('to-a', `mqtt://127.0.0.1:${portA}`, [{ pattern: 'room/#', direction: 'out' }])
   const a = new Broker({}, { bridges: { settings: [toB], node: 'a' } })
