@@ -7,6 +7,16 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core'
 /** Debian's Chromium (test/setup installs it): playwright-core downloads no browser of its own. */
 export const CHROMIUM = '/usr/bin/chromium'
 
+/** Headless, without the sandbox (root here) or a GPU, and without the background traffic of a new profile. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+]
+
 export interface TestBrowser {
   context: BrowserContext
   /** The context's first tab. */
@@ -31,14 +41,7 @@ export async function openBrowser(t: TestContext, options: BrowserOptions = {}):
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ],
+      args: CHROMIUM_ARGS,
       viewport: options.viewport ?? { width: 1280, height: 900 },
       colorScheme: options.colorScheme ?? 'light',
       acceptDownloads: true
