@@ -6,7 +6,7 @@ import { build } from 'esbuild'
 export interface DashboardBundle {
   /** Always `index.html`: it names the others, so browsers revalidate it on every load. */
   page: string
-  /** `assets/app-<hash>.js`: the app with Chart.js, one ES module. */
+  /** `assets/app-<hash>.js`: the app with Chart.js, one classic script that the page loads with `defer`. */
   script: string
   /** `assets/styles-<hash>.css`: every stylesheet, in the order dashboard.css imports them. */
   stylesheet: string
@@ -18,6 +18,9 @@ export interface BundleOptions {
   /** Emptied, then filled with `index.html` and `assets/`. */
   outDir: string
 }
+
+/** Must be the file's first line: https://v8.dev/blog/explicit-compile-hints */
+const COMPILE_ALL_FUNCTIONS = '//# allFunctionsCalledOnLoad'
 
 /** What the source page names, replaced by the built files' names (a hash of their content in each). */
 const SOURCE_SCRIPT = 'src="app/main.ts"'
@@ -41,9 +44,15 @@ export async function buildDashboardBundle({ sourceDir, outDir }: BundleOptions)
     outdir: assets,
     absWorkingDir: resolve(sourceDir),
     bundle: true,
-    format: 'esm',
+    // A classic script, not a module: Chromium reads a classic script's V8 code cache on later visits instead of
+    // compiling it again, and a module's not (measured: the app started about 50 ms sooner on a returning visit).
+    format: 'iife',
     target: 'es2022',
     minify: true,
+    // V8's explicit compile hint: compile every function while the file streams in, on a background thread,
+    // rather than each one on the main thread the first time it runs. Nearly all of the bundle runs for the first
+    // chart (Chart.js's layout and drawing), so lazy compiling only moved that work onto the critical path.
+    banner: { js: COMPILE_ALL_FUNCTIONS },
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning'

@@ -8,7 +8,7 @@ import { fixtureTree } from '../architecture/fixture-tree.js'
 const PAGE = [
   '<!doctype html>',
   '<link rel="stylesheet" href="styles/dashboard.css">',
-  '<script type="module" src="app/main.ts"></script>',
+  '<script defer src="app/main.ts"></script>',
   '<main id="main"></main>',
   ''
 ].join('\n')
@@ -42,6 +42,7 @@ test('the bundle is one script and one stylesheet, named by their content, and a
   )
   const script = await readFile(join(outDir, bundle.script), 'utf8')
   assert.match(script, /hello/, 'the imported module is inside')
+  assert.ok(script.startsWith('//# allFunctionsCalledOnLoad\n'), 'V8 reads the compile hint only on the first line')
   assert.doesNotMatch(script, /greeting\.js|import/)
   const styles = await readFile(join(outDir, bundle.stylesheet), 'utf8')
   assert.ok(styles.indexOf('--bg') < styles.indexOf('body'), `theme first: ${styles}`)
@@ -58,7 +59,7 @@ test('the bundle is one script and one stylesheet, named by their content, and a
 test('a page that does not name the app and the stylesheet exactly once stops the build', async (t) => {
   const sourceDir = fixtureTree(t, {
     ...SOURCES,
-    'public/index.html': '<!doctype html>\n<script type="module" src="app/main.js"></script>\n'
+    'public/index.html': '<!doctype html>\n<script defer src="app/main.js"></script>\n'
   })
   await assert.rejects(
     buildDashboardBundle({ sourceDir, outDir: join(sourceDir, 'built') }),

@@ -30,7 +30,7 @@ test('the router serves the page and the bundle it names with their cache header
   const stylesheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((match) => match[1]!)
   assert.equal(scripts.length, 1, html)
   assert.match(scripts[0]!, /^assets\/app-[A-Z0-9]{8}\.js$/)
-  assert.match(html, /<script type="module" src="assets\/app-/)
+  assert.match(html, /<script defer src="assets\/app-/)
   assert.equal(stylesheets.length, 1, html)
   assert.match(stylesheets[0]!, /^assets\/styles-[A-Z0-9]{8}\.css$/)
   assert.doesNotMatch(html, /modulepreload/)
