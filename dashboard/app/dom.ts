@@ -19,6 +19,14 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element
 }
 
+/**
+ * Settles once the browser has painted the next frame: a requestAnimationFrame callback runs just before the
+ * paint, and a task it queues runs after it. Work put off this way does not hold back what is already drawn.
+ */
+export function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+}
+
 /** The element with this id, which the page's own markup or code put there. */
 export function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id)

@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import {
   formatAgo,
   formatBucket,
+  formatCount,
   formatDuration,
   formatHeating,
   formatRate,
@@ -61,4 +62,10 @@ test('a value axis labels its ticks with the decimals its step needs, and no mor
   assert.equal(formatTick(20.05, 0.05), '20.05')
   assert.equal(formatTick(21, 0.5), '21.0')
   assert.equal(formatTick(-0.1, 0.1), '-0.1')
+})
+
+test('counts group thousands as en-US writes them, whatever their size or sign', () => {
+  for (const count of [0, 7, 999, 1000, 1440, 18_050, 999_999, 1_000_000, 123_456_789, -1234, Number.MAX_SAFE_INTEGER])
+    assert.equal(formatCount(count), count.toLocaleString('en-US'), String(count))
+  assert.equal(formatCount(undefined), MISSING)
 })

@@ -80,8 +80,10 @@ export class DeviceView implements View {
     await charts
   }
 
+  /** Both asked for at once; the history is drawn first (LivePanel.load says why). */
   private loadCharts(): Promise<unknown> {
-    return Promise.all([this.live.load(), this.history.load()])
+    const history = this.history.load()
+    return Promise.all([history, this.live.load(history)])
   }
 
   private showNotFound(): void {

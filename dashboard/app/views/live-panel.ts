@@ -3,7 +3,7 @@ import type { Reading } from '../../../service/api/api-types.js'
 import type { ApiClient } from '../api-client.js'
 import type { ChartTheme } from '../chart-theme.js'
 import { formatTemperature } from '../display-format.js'
-import { h, showError } from '../dom.js'
+import { afterNextPaint, h, showError } from '../dom.js'
 import type { XY } from '../line-gaps.js'
 import { LiveWindow } from '../live-window.js'
 import { timeChart } from '../time-chart.js'
@@ -22,6 +22,7 @@ export class LivePanel {
   private readonly canvas = h('canvas', { role: 'img', 'aria-label': 'Temperature over the last 10 minutes', 'data-points': 0 })
   private readonly status = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…')
   private chart: ChartClass<'line', XY[]> | undefined
+  private destroyed = false
 
   constructor(
     private readonly id: string,
@@ -37,7 +38,12 @@ export class LivePanel {
     )
   }
 
-  async load(): Promise<void> {
+  /**
+   * The last ten minutes, drawn once `drawAfter` has settled and the page has painted: a page's first chart costs
+   * tens of milliseconds of Chart.js set-up, and the device page's first is its history, so this one waits
+   * rather than hold that one back. Readings from the live feed meanwhile go into the window it will draw.
+   */
+  async load(drawAfter: Promise<unknown>): Promise<void> {
     const now = Date.now()
     try {
       // Up to a minute ahead: a device whose clock runs a little fast still shows.
@@ -47,6 +53,9 @@ export class LivePanel {
       showError(this.status, error)
       return
     }
+    await Promise.allSettled([drawAfter])
+    await afterNextPaint()
+    if (this.destroyed) return
     this.chart = timeChart(this.canvas, this.theme, [
       {
         label: 'Temperature',
@@ -80,6 +89,7 @@ export class LivePanel {
   }
 
   destroy(): void {
+    this.destroyed = true
     this.chart?.destroy()
   }
 
