@@ -1,11 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
 import mqtt, { type MqttClient } from 'mqtt'
-import { thermopostBin } from '../helpers/crash-broker.js'
-import { freePort } from '../helpers/free-port.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { publishBurst, QUIET_MS } from './burst-publisher.js'
-import { exited, OutputTail } from './children.js'
+import { type BenchNode, redisPidOf, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
 import { cpuSeconds } from './proc.js'
 
 /**
@@ -30,37 +27,6 @@ export interface CrossNodeFigure {
 
 const COUNTS = { 0: 20_000, 1: 5_000 } as const
 
-interface Node {
-  child: ChildProcess
-  url: string
-}
-
-async function startNode(redisUrl: string, nodeId: string): Promise<Node> {
-  const port = await freePort()
-  const args = [
-    thermopostBin,
-    'broker',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--cluster',
-    redisUrl,
-    '--node-id',
-    nodeId,
-    '--sys-interval',
-    '0'
-  ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  await new Promise<void>((resolve, reject) => {
-    const tail = new OutputTail(child, (line) => {
-      if (line.includes('listening on')) resolve()
-    })
-    child.once('exit', () => reject(new Error(`node ${nodeId} exited: ${tail.toString()}`)))
-  })
-  return { child, url: `mqtt://127.0.0.1:${port}` }
-}
-
 /** Resolves with how many arrived: all `count`, or fewer once nothing has come for QUIET_MS (QoS 0 may be dropped). */
 function received(client: MqttClient, count: number): { done: Promise<number>; started: () => void } {
   let got = 0
@@ -83,9 +49,9 @@ function received(client: MqttClient, count: number): { done: Promise<number>; s
 }
 
 async function measure(
-  publishTo: Node,
-  subscribeTo: Node,
-  nodes: Node[],
+  publishTo: BenchNode,
+  subscribeTo: BenchNode,
+  nodes: BenchNode[],
   redisPid: number,
   qos: 0 | 1
 ): Promise<Omit<CrossNodeFigure, 'placement'>> {
@@ -116,9 +82,9 @@ async function measure(
 
 export async function runClusterCrossNodeBench(): Promise<CrossNodeFigure[]> {
   const redis = await startRedisServer()
-  const nodes: Node[] = []
+  const nodes: BenchNode[] = []
   try {
-    nodes.push(await startNode(redis.url, 'n1'), await startNode(redis.url, 'n2'))
+    nodes.push(await startBenchNode(redis.url, 'n1'), await startBenchNode(redis.url, 'n2'))
     const redisPid = redisPidOf(redis.port)
     const figures: CrossNodeFigure[] = []
     for (const qos of [0, 1] as const) {
@@ -127,20 +93,9 @@ export async function runClusterCrossNodeBench(): Promise<CrossNodeFigure[]> {
     }
     return figures
   } finally {
-    for (const node of nodes) node.child.kill('SIGKILL')
-    await Promise.all(nodes.map((node) => exited(node.child)))
+    await stopBenchNodes(nodes)
     await redis.stop()
   }
-}
-
-/** The pid of the redis-server listening on `port` (the helper does not expose its child). */
-function redisPidOf(port: number): number {
-  const found = execFileSync('pgrep', ['-f', `redis-server 127.0.0.1:${port}`])
-    .toString()
-    .trim()
-    .split('\n')[0]
-  if (found === undefined || found === '') throw new Error(`no redis-server on port ${port}`)
-  return Number(found)
 }
 
 export function renderClusterCrossNodeBench(figures: readonly CrossNodeFigure[]): string {

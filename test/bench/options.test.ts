@@ -14,7 +14,7 @@ test('without --only every broker scenario runs, service-ingest among them, and 
   assert.ok(options.scenarios.some((s) => s.name === 'service-ingest'))
   assert.deepEqual(
     options.standalone.map((b) => b.name),
-    ['history-write', 'api-query', 'dashboard-render', 'router-churn', 'cluster-crossnode', 'failover', 'bridge']
+    ['history-write', 'api-query', 'dashboard-render', 'router-churn', 'cluster-crossnode', 'cluster-capacity', 'failover', 'bridge']
   )
   assert.equal(options.rounds, 5)
 })

@@ -1,5 +1,6 @@
 import { renderApiQueryBench, runApiQueryBench } from './api-query-bench.js'
 import { renderBridgeBench, runBridgeBench } from './bridge-bench.js'
+import { renderClusterCapacityBench, runClusterCapacityBench } from './cluster-capacity-bench.js'
 import { renderClusterCrossNodeBench, runClusterCrossNodeBench } from './cluster-crossnode-bench.js'
 import { renderDashboardRenderBench, runDashboardRenderBench } from './dashboard-render-bench.js'
 import { renderFailoverBench, runFailoverBench } from './failover-bench.js'
@@ -12,6 +13,7 @@ export type StandaloneName =
   | 'dashboard-render'
   | 'router-churn'
   | 'cluster-crossnode'
+  | 'cluster-capacity'
   | 'failover'
   | 'bridge'
 
@@ -69,6 +71,13 @@ export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
     async run() {
       const figures = await runClusterCrossNodeBench()
       return { markdown: renderClusterCrossNodeBench(figures), figures, problems: [] }
+    }
+  },
+  {
+    name: 'cluster-capacity',
+    async run() {
+      const figures = await runClusterCapacityBench()
+      return { markdown: renderClusterCapacityBench(figures), figures, problems: [] }
     }
   },
   {

@@ -1,0 +1,54 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { thermopostBin } from '../helpers/crash-broker.js'
+import { freePort } from '../helpers/free-port.js'
+import { exited, OutputTail } from './children.js'
+
+/** A `thermopost broker --cluster` child process of a cluster bench. */
+export interface BenchNode {
+  child: ChildProcess
+  url: string
+}
+
+/** Starts one cluster node on a free loopback port, with `$SYS` off and `extraArgs`, and resolves once it listens. */
+export async function startBenchNode(redisUrl: string, nodeId: string, extraArgs: readonly string[] = []): Promise<BenchNode> {
+  const port = await freePort()
+  const args = [
+    thermopostBin,
+    'broker',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--cluster',
+    redisUrl,
+    '--node-id',
+    nodeId,
+    '--sys-interval',
+    '0',
+    ...extraArgs
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  await new Promise<void>((resolve, reject) => {
+    const tail = new OutputTail(child, (line) => {
+      if (line.includes('listening on')) resolve()
+    })
+    child.once('exit', () => reject(new Error(`node ${nodeId} exited: ${tail.toString()}`)))
+  })
+  return { child, url: `mqtt://127.0.0.1:${port}` }
+}
+
+/** Kills the nodes (SIGKILL: a bench's nodes keep nothing) and waits for them to be gone. */
+export async function stopBenchNodes(nodes: readonly BenchNode[]): Promise<void> {
+  for (const node of nodes) node.child.kill('SIGKILL')
+  await Promise.all(nodes.map((node) => exited(node.child)))
+}
+
+/** The pid of the redis-server listening on `port` (the helper does not expose its child). */
+export function redisPidOf(port: number): number {
+  const found = execFileSync('pgrep', ['-f', `redis-server 127.0.0.1:${port}`])
+    .toString()
+    .trim()
+    .split('\n')[0]
+  if (found === undefined || found === '') throw new Error(`no redis-server on port ${port}`)
+  return Number(found)
+}
