@@ -245,6 +245,7 @@ export class Broker implements ConnectionHost {
   async close(): Promise<void> {
     if (this.closing) return
     await this.endConnections(Reason.ServerShuttingDown, 'server shutting down')
+    for (const session of this.sessions.list?.() ?? []) session.stopTimers()
     await this.store.flush()
     await this.cluster?.stop()
     await this.store.close()

@@ -127,11 +127,12 @@ export class Session implements Subscriber {
   /**
    * Sets how long the session outlives its connection. A stored session set to 0 keeps its queue and in-flight
    * messages for the connection it is on (the new interval only says what happens when that one ends) [MQTT-3.1.2-5].
+   * The record is not written here: on CONNECT `attach` writes it next and on DISCONNECT `detach` does, and a session
+   * restored from the store already is what the store holds (writing it again reset its offline time to now).
    */
   setExpiry(seconds: number): void {
     this.expiryInterval = seconds
     if (seconds > 0) this.stored = true
-    if (this.stored) this.saveRecord()
   }
 
   attach(link: SessionLink, will: Will | undefined): void {
@@ -223,6 +224,17 @@ export class Session implements Subscriber {
     this.incomingQos2Ids = undefined
     if (this.stored) this.context.store.deleteSession(this.clientId)
     this.stored = false
+  }
+
+  /**
+   * The broker closes: its timers stop so that nothing fires into a closed store. The will and the expiry stay
+   * as the store has them, and whoever opens the store next arms them again from `disconnectedAt`.
+   */
+  stopTimers(): void {
+    this.willDeadline?.cancel()
+    this.willDeadline = undefined
+    this.expiryDeadline?.cancel()
+    this.expiryDeadline = undefined
   }
 
   /**
