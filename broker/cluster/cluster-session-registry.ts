@@ -17,7 +17,7 @@ export type ClusterStore = LocalSessionParts['store'] &
 export interface ClusterSessionParts extends LocalSessionParts {
   readonly store: ClusterStore
   readonly leases: SessionLeases
-  readonly membership: Pick<ClusterMembership, 'member' | 'isAlive'>
+  readonly membership: Pick<ClusterMembership, 'member' | 'isAlive' | 'aliveNow'>
   readonly releases: ReleaseRequests
   /** Absent where sessions are tested without routing. */
   readonly handovers?: SessionHandovers
@@ -253,7 +253,21 @@ export class ClusterSessionRegistry implements SessionRegistry {
       this.local.letGo(clientId, 'another node took the session over')
       this.parts.store.forgetSession(clientId)
       await this.releaseAfterFlush(clientId)
+      await this.takeBackFromDead(clientId, toNode)
     })
+  }
+
+  /**
+   * The session was let go to `toNode`. Should that node have died and its recovery begun before the release, the
+   * recovery found the lease still held here and left the session, and nobody would hold it: this node takes it back,
+   * offline, as a recovery adopts it. Read after the release, a liveness key still naming `toNode` means its recovery
+   * is claimed later, and finds the lease released (or claimed by `toNode`).
+   */
+  private async takeBackFromDead(clientId: string, toNode: string): Promise<void> {
+    // Redis not answering: the release stands, as it did before this look (`toNode` claims it, or its recovery adopts it).
+    if (await this.parts.membership.aliveNow(toNode).catch(() => true)) return
+    this.parts.logger.warn({ clientId, node: toNode }, 'the node a session was let go to died before taking it; holding it here again')
+    await this.adoptNow(clientId, toNode, Date.now())
   }
 
   /** A session that ended here needs no lease: the next connection of its client id may start anywhere. */
