@@ -41,9 +41,9 @@ return 1`
  * `tp:{<clientId>}:lease`. Claims go straight to Redis; the store's writes check the token (redis-fence.ts), so a node
  * that lost a lease it still believes in cannot change the session. Each node also keeps the set of client ids it
  * claimed or is about to claim (`tp:{cluster}:leases:<node>`), so whoever recovers a dead node knows which sessions to
- * look at; the set is a hint (a lease moved away is only removed from it later, a claim that failed leaves its entry),
- * the lease key is the truth. A client id goes into the set before its claim, never after: a node that dies between
- * the two leaves a hint too many, never a lease nobody would look at.
+ * look at; the set is a hint (a lease moved away is only removed from it later), the lease key is the truth. A client
+ * id goes into the set before its claim, never after: a node that dies between the two leaves a hint too many, never
+ * a lease nobody would look at.
  */
 export class SessionLeases implements SessionFence {
   private readonly held = new Map<string, string>()
@@ -107,7 +107,11 @@ export class SessionLeases implements SessionFence {
     await this.claiming(clientId)
     const holders = from === undefined ? ['*'] : typeof from === 'string' ? [from] : from
     const token = (await this.redis.eval(CLAIM, 1, this.keys.lease(clientId), this.nodeId, ...holders)) as string | null
-    if (token === null) return false
+    if (token === null) {
+      // The hint goes again (a node asking the new holder puts it back first), unless this node holds the lease already.
+      if (!this.held.has(clientId)) await this.redis.srem(this.nodeLeases(this.nodeId), clientId)
+      return false
+    }
     this.held.set(clientId, token)
     return true
   }
