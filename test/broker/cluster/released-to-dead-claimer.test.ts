@@ -60,6 +60,19 @@ async function everyAcknowledgedArrives(setup: GapSetup, count: number): Promise
   }
 }
 
+/**
+ * Stops n1, the session's holder, with the liveness keys of `keptAlive` set by the test meanwhile, and connects the
+ * subscriber to n2, which asks n1 to let the session go and waits. Resolves the timer keeping the keys.
+ */
+async function n2AsksStoppedN1(t: TestContext, setup: GapSetup, keptAlive: readonly string[]): Promise<NodeJS.Timeout> {
+  const alive = keepAlive(setup.look, keptAlive)
+  t.after(() => clearInterval(alive))
+  setup.nodes[0]!.child.kill('SIGSTOP')
+  setup.subscriber.connect(setup.nodes[1]!.urls[0]!).catch(() => {})
+  await sleep(1000)
+  return alive
+}
+
 /** Waits until a recovery of `member` has finished (its recoverer named in `moved`). */
 async function recovered(setup: GapSetup, member: string): Promise<void> {
   for (const deadline = Date.now() + 30_000; (await setup.look.get(`tp:{cluster}:moved:${member}`)) === null; await sleep(100)) {
@@ -82,11 +95,7 @@ test('a session released to a node that dies before claiming it is adopted by th
 }, async (t) => {
   const setup = await gapSetup(t)
   const { nodes, look, members, subscriber, publisher, output } = setup
-  const alive = keepAlive(look, members.slice(0, 2))
-  t.after(() => clearInterval(alive))
-  nodes[0]!.child.kill('SIGSTOP')
-  subscriber.connect(nodes[1]!.urls[0]!).catch(() => {})
-  await sleep(1000) // n2 has asked n1 to let the session go, and waits for it
+  const alive = await n2AsksStoppedN1(t, setup, members.slice(0, 2))
   nodes[1]!.child.kill('SIGSTOP')
   nodes[0]!.child.kill('SIGCONT')
   for (const deadline = Date.now() + 10_000; !(await look.get(LEASE))?.startsWith(':'); await sleep(20)) {
@@ -114,11 +123,7 @@ test('a session released to a node already dead and recovered is taken back by t
   const setup = await gapSetup(t)
   const { nodes, look, members, subscriber, publisher, output } = setup
   const lease = await look.get(LEASE)
-  const alive = keepAlive(look, members.slice(0, 1))
-  t.after(() => clearInterval(alive))
-  nodes[0]!.child.kill('SIGSTOP')
-  subscriber.connect(nodes[1]!.urls[0]!).catch(() => {})
-  await sleep(1000) // n2 has asked n1 to let the session go, and waits for it
+  const alive = await n2AsksStoppedN1(t, setup, members.slice(0, 1))
   nodes[1]!.child.kill('SIGKILL')
   subscriber.drop()
   await recovered(setup, members[1]!)
