@@ -11,6 +11,11 @@ export interface ClusterMembership {
   readonly member: string
   /** Whether the member is alive: its node's liveness key is there and names its run (as last seen; this one is). */
   isAlive(member: string): boolean
+  /**
+   * Whether the member's node's liveness key names its run now, read from Redis. True means no recovery of it has been
+   * claimed yet: a member renews its key only while no claim names it (recovery-claims.ts).
+   */
+  aliveNow(member: string): Promise<boolean>
   /** Called once for each member found dead: its node's liveness key expired, or names a newer run. */
   onMemberDead(listener: (member: string) => void): void
   /** Resolves true for exactly one live member per dead member: the one that then recovers it. */

@@ -17,7 +17,7 @@ export type ClusterStore = LocalSessionParts['store'] &
 export interface ClusterSessionParts extends LocalSessionParts {
   readonly store: ClusterStore
   readonly leases: SessionLeases
-  readonly membership: Pick<ClusterMembership, 'member' | 'isAlive'>
+  readonly membership: Pick<ClusterMembership, 'member' | 'isAlive' | 'aliveNow'>
   readonly releases: ReleaseRequests
   /** Absent where sessions are tested without routing. */
   readonly handovers?: SessionHandovers
@@ -104,6 +104,13 @@ export class ClusterSessionRegistry implements SessionRegistry {
    * Takes on a session of a dead node (node-recovery.ts), offline, with the will its connection left (sent after
    * what is left of its delay, unless a connection resumes the session first). Resolves false when the lease had
    * moved on: the client came back elsewhere.
+   *
+   * A released lease is taken too: the dead node put the session in its set before it asked the holder to let it go
+   * (SessionLeases.claiming), so a released lease there is most likely one let go to it that it died before claiming.
+   * Nobody else would adopt that session, and what was published for it meanwhile was relayed into the dead node's
+   * stream, which is drained into it next. Should the lease have been released for another reason (the session ended,
+   * or went towards a third node), the session is not in the store (released here at once), or the third node's
+   * claim finds it here and asks for it as from any holder.
    */
   adopt(clientId: string, deadNodeId: string, now: number): Promise<boolean> {
     const adoption = this.adoptNow(clientId, deadNodeId, now)
@@ -117,7 +124,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
 
   private async adoptNow(clientId: string, deadNodeId: string, now: number): Promise<boolean> {
     const { leases, store, wills } = this.parts
-    if (!(await leases.claim(clientId, deadNodeId))) return false
+    if (!(await leases.claim(clientId, [deadNodeId, '']))) return false
     const [stored, will] = await Promise.all([store.loadSession(clientId), store.readWill(clientId)])
     if (stored !== undefined) this.local.restore([stored], now)
     const session = this.local.get(clientId)
@@ -195,6 +202,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
       if (leases.holds(clientId)) return // this node recovered it meanwhile
       let from = holder?.node ?? ''
       if (from !== '' && from !== membership.member && membership.isAlive(from)) {
+        await leases.claiming(clientId) // before the holder lets go: should this node die next, its recovery adopts it
         await releases.requestRelease(from, clientId)
         const stillHeld = (await leases.holder(clientId))?.node === from
         // Found dead while holding it: wait for its recovery, which delivers what its stream holds for the session.
@@ -245,7 +253,21 @@ export class ClusterSessionRegistry implements SessionRegistry {
       this.local.letGo(clientId, 'another node took the session over')
       this.parts.store.forgetSession(clientId)
       await this.releaseAfterFlush(clientId)
+      await this.takeBackFromDead(clientId, toNode)
     })
+  }
+
+  /**
+   * The session was let go to `toNode`. Should that node have died and its recovery begun before the release, the
+   * recovery found the lease still held here and left the session, and nobody would hold it: this node takes it back,
+   * offline, as a recovery adopts it. Read after the release, a liveness key still naming `toNode` means its recovery
+   * is claimed later, and finds the lease released (or claimed by `toNode`).
+   */
+  private async takeBackFromDead(clientId: string, toNode: string): Promise<void> {
+    // Redis not answering: the release stands, as it did before this look (`toNode` claims it, or its recovery adopts it).
+    if (await this.parts.membership.aliveNow(toNode).catch(() => true)) return
+    this.parts.logger.warn({ clientId, node: toNode }, 'the node a session was let go to died before taking it; holding it here again')
+    await this.adoptNow(clientId, toNode, Date.now())
   }
 
   /** A session that ended here needs no lease: the next connection of its client id may start anywhere. */

@@ -166,6 +166,11 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     return this.alive.has(member)
   }
 
+  async aliveNow(member: string): Promise<boolean> {
+    const node = nodeOfMember(member)
+    return (await this.connections.commands.get(this.keys.liveness(node))) === member.slice(node.length + 1)
+  }
+
   /** The members alive at the last check, this one included. */
   get aliveCount(): number {
     return this.alive.size

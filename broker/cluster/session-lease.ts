@@ -11,8 +11,8 @@ export interface LeaseHolder {
 
 /**
  * Claims `<node>:<epoch + 1>` in one step, so two nodes claiming at once get different epochs and only the later
- * token is current. KEYS[1] the lease; ARGV[1] the claiming node; ARGV[2] the holder it must have now ('*': any).
- * Answers the new token, or nil when the holder was not the one expected.
+ * token is current. KEYS[1] the lease; ARGV[1] the claiming node; ARGV[2...] the holders it may have now ('*': any).
+ * Answers the new token, or nil when the holder was none of those expected.
  */
 const CLAIM = `
 local holder, epoch = '', 0
@@ -21,7 +21,11 @@ if current then
   holder, epoch = string.match(current, '^(.*):(%d+)$')
   epoch = tonumber(epoch)
 end
-if ARGV[2] ~= '*' and holder ~= ARGV[2] then return false end
+local expected = ARGV[2] == '*'
+for i = 2, #ARGV do
+  if holder == ARGV[i] then expected = true end
+end
+if not expected then return false end
 local token = ARGV[1] .. ':' .. (epoch + 1)
 redis.call('SET', KEYS[1], token)
 return token`
@@ -36,8 +40,10 @@ return 1`
  * The session leases of this node (issue 16): a session is written by one node at a time, the one whose token is in
  * `tp:{<clientId>}:lease`. Claims go straight to Redis; the store's writes check the token (redis-fence.ts), so a node
  * that lost a lease it still believes in cannot change the session. Each node also keeps the set of client ids it
- * claimed (`tp:{cluster}:leases:<node>`), so whoever recovers a dead node knows which sessions to look at; the set is
- * a hint (a lease moved away is only removed from it later), the lease key is the truth.
+ * claimed or is about to claim (`tp:{cluster}:leases:<node>`), so whoever recovers a dead node knows which sessions to
+ * look at; the set is a hint (a lease moved away is only removed from it later), the lease key is the truth. A client
+ * id goes into the set before its claim, never after: a node that dies between the two leaves a hint too many, never
+ * a lease nobody would look at.
  */
 export class SessionLeases implements SessionFence {
   private readonly held = new Map<string, string>()
@@ -94,15 +100,29 @@ export class SessionLeases implements SessionFence {
   }
 
   /**
-   * Takes the lease with the next epoch; with `from`, only if `from` (a node id, '' for released) holds it now.
-   * Resolves whether this node holds it now.
+   * Takes the lease with the next epoch; with `from`, only if `from` (a node id, '' for released; or any of several)
+   * holds it now. Resolves whether this node holds it now.
    */
-  async claim(clientId: string, from?: string): Promise<boolean> {
-    const token = (await this.redis.eval(CLAIM, 1, this.keys.lease(clientId), this.nodeId, from ?? '*')) as string | null
-    if (token === null) return false
+  async claim(clientId: string, from?: string | readonly string[]): Promise<boolean> {
+    await this.claiming(clientId)
+    const holders = from === undefined ? ['*'] : typeof from === 'string' ? [from] : from
+    const token = (await this.redis.eval(CLAIM, 1, this.keys.lease(clientId), this.nodeId, ...holders)) as string | null
+    if (token === null) {
+      // The hint goes again (a node asking the new holder puts it back first), unless this node holds the lease already.
+      if (!this.held.has(clientId)) await this.redis.srem(this.nodeLeases(this.nodeId), clientId)
+      return false
+    }
     this.held.set(clientId, token)
-    await this.redis.sadd(this.nodeLeases(this.nodeId), clientId)
     return true
+  }
+
+  /**
+   * Puts `clientId` in this node's set before it claims the lease, and before it asks the holder to let the session go
+   * to it: should this node die once the holder has released the lease and before its own claim, the lease is held by
+   * nobody, and its recoverer finds the session here and adopts it (ClusterSessionRegistry.adopt takes a released lease).
+   */
+  async claiming(clientId: string): Promise<void> {
+    await this.redis.sadd(this.nodeLeases(this.nodeId), clientId)
   }
 
   /** Gives the lease up (after the session's last writes are durable): the next claim needs no request. */

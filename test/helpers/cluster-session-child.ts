@@ -14,6 +14,7 @@ const [redisUrl, keyPrefix, nodeId] = process.argv.slice(2)
 const seams: ClusterMembership & ReleaseRequests & StreamRecovery = {
   member: nodeId,
   isAlive: () => true,
+  aliveNow: async () => true,
   onMemberDead: () => {},
   claimRecovery: async () => false,
   takeOverRecoveries: async () => [],

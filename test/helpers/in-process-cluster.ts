@@ -25,6 +25,7 @@ export class InProcessCluster {
       member: nodeId,
       drains,
       isAlive: (other) => other === nodeId || this.alive.has(other),
+      aliveNow: async (other) => other === nodeId || this.alive.has(other),
       onMemberDead(listener) {
         const listeners = cluster.deadListeners.get(nodeId) ?? []
         listeners.push(listener)

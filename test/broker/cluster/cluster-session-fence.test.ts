@@ -68,6 +68,20 @@ test('each claim takes the next epoch; a released lease keeps its epoch and name
   assert.deepEqual(await b.leases.claimedBy('node-a'), ['dev'])
 })
 
+test('a node names a session in its set before it claims it; a claim that fails takes the name out again', async (t) => {
+  const [a, b] = await twoNodes(t)
+  assert.equal(await a.leases.claim('dev'), true)
+  await b.leases.claiming('dev') // before asking node-a to let go: a recovery of node-b would look at it
+  assert.deepEqual(await a.leases.claimedBy('node-b'), ['dev'])
+  assert.equal(await b.leases.claim('dev', ''), false, 'node-a did not let go')
+  assert.deepEqual(await a.leases.claimedBy('node-b'), [])
+  assert.equal(await a.leases.claim('dev', ['node-b', 'node-a']), true, 'a claim from any of several holders')
+  assert.equal(await a.leases.claim('dev', ['node-b', '']), false)
+  assert.deepEqual(await a.leases.claimedBy('node-a'), ['dev'], 'a failed claim of a lease this node holds keeps its name')
+  await a.leases.release('dev')
+  assert.equal(await b.leases.claim('dev', ['node-c', '']), true, 'a released lease, as a recovery adopts it')
+})
+
 test("a stale lease holder's writes are refused, the current holder's applied, and the stale node told", async (t) => {
   const [a, b, redis, keys] = await twoNodes(t)
   await a.leases.claim('dev')
