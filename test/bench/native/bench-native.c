@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -239,16 +240,24 @@ int outbox_flush (int fd, struct outbox *out) {
   return 0;
 }
 
-ssize_t read_packets (int fd, struct packet_reader *reader, packet_handler handle, void *context) {
+const char *read_packets (int fd, struct packet_reader *reader, packet_handler handle, void *context) {
   memcpy(read_buffer, reader->carry, reader->carried);
   ssize_t got = read(fd, read_buffer + reader->carried, READ_BYTES);
-  if (got <= 0) return got;
+  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return NULL;
+  if (got <= 0) return got == 0 ? "closed by the broker" : strerror(errno);
   size_t length = reader->carried + (size_t)got;
   size_t used = for_each_packet(read_buffer, length, handle, context);
   reader->carried = length - used;
   if (reader->carried > CARRY_MAX) die("a packet larger than %d bytes: not a bench packet", CARRY_MAX);
   memcpy(reader->carry, read_buffer + used, reader->carried);
-  return got;
+  return NULL;
+}
+
+void lose_connection (int epoll_fd, int fd, struct losses *losses, const char *reason) {
+  losses->count++;
+  losses->reason = reason;
+  epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+  close(fd);
 }
 
 int commands_read (struct command_reader *reader) {

@@ -10,7 +10,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #define MQTT_PUBLISH 3
 #define MQTT_PUBACK 4
@@ -110,10 +109,19 @@ struct packet_reader {
 };
 
 /*
- * One large read from the non-blocking `fd`, then `handle` for every complete packet. Returns what read()
- * did: > 0, 0 once the broker has closed the connection, < 0 with errno (EAGAIN: nothing to read yet).
+ * One large read from the non-blocking `fd`, then `handle` for every complete packet. Returns NULL, or why
+ * the connection is over ("closed by the broker", or the error).
  */
-ssize_t read_packets (int fd, struct packet_reader *reader, packet_handler handle, void *context);
+const char *read_packets (int fd, struct packet_reader *reader, packet_handler handle, void *context);
+
+/* Connections the broker closed during a run, and why the last one went: every report says. */
+struct losses {
+  int count;
+  const char *reason;
+};
+
+/* Takes a connection that is over out of the epoll set and closes it, counted in `losses`. */
+void lose_connection (int epoll_fd, int fd, struct losses *losses, const char *reason);
 
 /* Command lines from the parent on stdin ("reset", "report"): at most 255 bytes not yet handled. */
 struct command_reader {

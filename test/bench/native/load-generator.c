@@ -106,8 +106,7 @@ static struct {
 static uint64_t delivered_total;
 static uint64_t acked_total;
 static int publishing = 1;
-static int lost;
-static const char *lost_reason = "";
+static struct losses losses = { .reason = "" };
 static int epoll_fd;
 
 static void watch (struct client *client, int writes) {
@@ -120,10 +119,7 @@ static void watch (struct client *client, int writes) {
 static void lose (struct client *client, const char *reason) {
   if (!client->open) return;
   client->open = 0;
-  lost++;
-  lost_reason = reason;
-  epoll_ctl(epoll_fd, EPOLL_CTL_DEL, client->fd, NULL);
-  close(client->fd);
+  lose_connection(epoll_fd, client->fd, &losses, reason);
 }
 
 static int is_flat_out (const struct client *client) {
@@ -169,10 +165,9 @@ static void handle_packet (void *context, unsigned char header, const unsigned c
 
 /* One read; then the subscriber's PUBACKs, or a windowed publisher's refill, in one write. */
 static void read_from (struct client *client) {
-  ssize_t got = read_packets(client->fd, &client->reader, handle_packet, client);
-  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (got <= 0) {
-    lose(client, got == 0 ? "closed by the broker" : strerror(errno));
+  const char *ended = read_packets(client->fd, &client->reader, handle_packet, client);
+  if (ended != NULL) {
+    lose(client, ended);
     return;
   }
   if (client->role == PUBLISHER && publishing && client->unrefilled >= REFILL_BATCH) {
@@ -211,7 +206,7 @@ static void print_report (const struct window_counts *counts, double seconds, ui
   printf("{\"seconds\":%.6f,\"published\":%llu,\"delivered\":%llu,\"acked\":%llu,\"p50Ms\":%s,\"p99Ms\":%s,"
          "\"negativeLatencies\":%llu,\"undelivered\":%llu,\"connections\":%d,\"lost\":%d,\"lostReason\":\"%s\"}\n",
          seconds, (unsigned long long)counts->published, (unsigned long long)counts->delivered, (unsigned long long)counts->acked, p50,
-         p99, (unsigned long long)counts->latency.negative, (unsigned long long)undelivered, connections, lost, lost_reason);
+         p99, (unsigned long long)counts->latency.negative, (unsigned long long)undelivered, connections, losses.count, losses.reason);
   fflush(stdout);
 }
 
@@ -353,7 +348,7 @@ int main (int argc, char **argv) {
       drain_settled_ms = now_ms;
     }
     int drained = settings.qos == 0 || (now_ms - drain_settled_ms >= DRAIN_SETTLE_MS && delivered_total >= acked_total);
-    if (drained || now_ms > drain_deadline_ms || lost > 0) {
+    if (drained || now_ms > drain_deadline_ms || losses.count > 0) {
       print_report(&closed, window_seconds, acked_total > delivered_total ? acked_total - delivered_total : 0, count);
       return 0;
     }

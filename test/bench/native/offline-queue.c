@@ -52,20 +52,25 @@ struct publisher {
 
 static struct {
   int epoll_fd;
+  struct publisher *publishers;
+  int publisher_count;
   int window;
+  /* Sessions × messages per session: the run is over once this many are acknowledged. */
+  uint64_t expected;
   uint64_t acked;
   double last_ack_ms;
-  int lost;
-  const char *lost_reason;
-} run = { .lost_reason = "" };
+  struct losses losses;
+  /* The publishing, by the clock and by this process's CPU time: from "reset" to the last PUBACK. */
+  double started_ms;
+  double started_cpu;
+  double finished_ms;
+  double finished_cpu;
+} run = { .losses.reason = "" };
 
 static void lose (struct publisher *publisher, const char *reason) {
   if (!publisher->open) return;
   publisher->open = 0;
-  run.lost++;
-  run.lost_reason = reason;
-  epoll_ctl(run.epoll_fd, EPOLL_CTL_DEL, publisher->fd, NULL);
-  close(publisher->fd);
+  lose_connection(run.epoll_fd, publisher->fd, &run.losses, reason);
 }
 
 static void flush (struct publisher *publisher) {
@@ -102,10 +107,9 @@ static void handle_packet (void *context, unsigned char header, const unsigned c
 
 /* One read's PUBACKs, then a refill in one write: a full batch, or the last few PUBLISHes. */
 static void read_from (struct publisher *publisher) {
-  ssize_t got = read_packets(publisher->fd, &publisher->reader, handle_packet, publisher);
-  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (got <= 0) {
-    lose(publisher, got == 0 ? "closed by the broker" : strerror(errno));
+  const char *ended = read_packets(publisher->fd, &publisher->reader, handle_packet, publisher);
+  if (ended != NULL) {
+    lose(publisher, ended);
     return;
   }
   uint64_t left = publisher->total - publisher->sent;
@@ -163,12 +167,32 @@ static double cpu_seconds (void) {
   return (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-static void print_report (double seconds, double cpu, uint64_t published, uint64_t expected, int publishers, int stalled) {
+static void start_publishing (void) {
+  run.started_ms = run.last_ack_ms = monotonic_ms();
+  run.started_cpu = cpu_seconds();
+  for (int p = 0; p < run.publisher_count; p++) {
+    struct publisher *publisher = &run.publishers[p];
+    publish(publisher, publisher->total < (uint64_t)run.window ? publisher->total : (uint64_t)run.window);
+    flush(publisher);
+  }
+}
+
+/* Once the publishing is over (all acknowledged, a connection lost, or stalled), prints the report; true if it did. */
+static int report_if_over (void) {
+  double now_ms = monotonic_ms();
+  int finished = run.finished_ms > 0;
+  int stalled = !finished && now_ms - run.last_ack_ms > STALL_MS;
+  if (!finished && !stalled && run.losses.count == 0) return 0;
+  uint64_t published = 0;
+  for (int p = 0; p < run.publisher_count; p++) published += run.publishers[p].sent;
+  double seconds = ((finished ? run.finished_ms : now_ms) - run.started_ms) / 1000;
+  double cpu = (finished ? run.finished_cpu : cpu_seconds()) - run.started_cpu;
   printf("{\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"published\":%llu,\"acked\":%llu,\"expected\":%llu,\"connections\":%d,"
          "\"lost\":%d,\"lostReason\":\"%s\",\"stalled\":%s}\n",
-         seconds, cpu, (unsigned long long)published, (unsigned long long)run.acked, (unsigned long long)expected, publishers, run.lost,
-         run.lost_reason, stalled ? "true" : "false");
+         seconds, cpu, (unsigned long long)published, (unsigned long long)run.acked, (unsigned long long)run.expected, run.publisher_count,
+         run.losses.count, run.losses.reason, stalled ? "true" : "false");
   fflush(stdout);
+  return 1;
 }
 
 /* Reads "reset" and "report"; returns 0 once stdin has ended (the parent is gone). */
@@ -188,14 +212,16 @@ int run_offline_queue (int argc, char **argv) {
   uint16_t port = (uint16_t)atoi(argv[2]);
   int sessions = atoi(argv[3]);
   int messages = atoi(argv[4]);
-  int publishers = atoi(argv[5]);
+  run.publisher_count = atoi(argv[5]);
   run.window = atoi(argv[6]);
-  if (sessions <= 0 || messages <= 0 || publishers <= 0 || publishers > sessions || run.window <= 0) die("bad offline-queue arguments");
+  if (sessions <= 0 || messages <= 0 || run.publisher_count <= 0 || run.publisher_count > sessions || run.window <= 0) {
+    die("bad offline-queue arguments");
+  }
+  run.expected = (uint64_t)sessions * (uint64_t)messages;
   run.epoll_fd = epoll_create1(0);
   if (run.epoll_fd < 0) die("epoll_create1: %s", strerror(errno));
   set_up_sessions(port, sessions);
-  struct publisher *all = open_publishers(port, sessions, publishers, (uint64_t)messages, (size_t)atoi(argv[7]));
-  uint64_t expected = (uint64_t)sessions * (uint64_t)messages;
+  run.publishers = open_publishers(port, sessions, run.publisher_count, (uint64_t)messages, (size_t)atoi(argv[7]));
   struct epoll_event command_event = { .events = EPOLLIN, .data.ptr = NULL };
   if (epoll_ctl(run.epoll_fd, EPOLL_CTL_ADD, STDIN_FILENO, &command_event) < 0) die("epoll_ctl stdin: %s", strerror(errno));
   puts("ready");
@@ -204,10 +230,6 @@ int run_offline_queue (int argc, char **argv) {
   struct command_reader commands = { .length = 0 };
   int started = 0;
   int reporting = 0;
-  double started_ms = 0;
-  double started_cpu = 0;
-  double finished_ms = 0;
-  double finished_cpu = 0;
   struct epoll_event events[MAX_EVENTS];
   for (;;) {
     int ready = epoll_wait(run.epoll_fd, events, MAX_EVENTS, started ? 1000 : -1);
@@ -217,14 +239,7 @@ int run_offline_queue (int argc, char **argv) {
       if (publisher == NULL) {
         int was_started = started;
         if (!read_commands(&commands, &started, &reporting)) return 0;
-        if (started && !was_started) {
-          started_ms = run.last_ack_ms = monotonic_ms();
-          started_cpu = cpu_seconds();
-          for (int p = 0; p < publishers; p++) {
-            publish(&all[p], all[p].total < (uint64_t)run.window ? all[p].total : (uint64_t)run.window);
-            flush(&all[p]);
-          }
-        }
+        if (started && !was_started) start_publishing();
         continue;
       }
       if (!publisher->open) continue;
@@ -232,19 +247,10 @@ int run_offline_queue (int argc, char **argv) {
       if (publisher->open && (events[index].events & EPOLLOUT)) flush(publisher);
     }
     if (!started) continue;
-    double now_ms = monotonic_ms();
-    if (finished_ms == 0 && run.acked >= expected) {
-      finished_ms = run.last_ack_ms;
-      finished_cpu = cpu_seconds();
+    if (run.finished_ms == 0 && run.acked >= run.expected) {
+      run.finished_ms = run.last_ack_ms;
+      run.finished_cpu = cpu_seconds();
     }
-    int stalled = finished_ms == 0 && now_ms - run.last_ack_ms > STALL_MS;
-    if (reporting && (finished_ms > 0 || stalled || run.lost > 0)) {
-      uint64_t published = 0;
-      for (int p = 0; p < publishers; p++) published += all[p].sent;
-      double ended_ms = finished_ms > 0 ? finished_ms : now_ms;
-      print_report((ended_ms - started_ms) / 1000, (finished_ms > 0 ? finished_cpu : cpu_seconds()) - started_cpu, published, expected,
-                   publishers, stalled);
-      return 0;
-    }
+    if (reporting && report_if_over()) return 0;
   }
 }
