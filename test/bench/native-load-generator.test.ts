@@ -4,8 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { startBroker } from '../helpers/broker.js'
 import { BenchClient } from './bench-client.js'
 import { buildNativePrograms } from './native-build.js'
-import { type NativeGenerator, startNativeFanIn, startNativeFanOutPublisher, startNativeIdle } from './native-load-generator.js'
-import { PAYLOAD_BYTES } from './scenarios.js'
+import {
+  type NativeGenerator,
+  offlineQueueProblems,
+  startNativeFanIn,
+  startNativeFanOutPublisher,
+  startNativeIdle,
+  startNativeOfflineQueue
+} from './native-load-generator.js'
+import { type OfflineQueueScenario, PAYLOAD_BYTES } from './scenarios.js'
+import { queueShortfalls } from './workloads/offline-queue.js'
 
 const WINDOW_MS = 300
 
@@ -72,4 +80,44 @@ test('idle connections stay connected and send nothing', async (t) => {
     { connections: report.connections, lost: report.lost, published: report.published },
     { connections: 50, lost: 0, published: 0 }
   )
+})
+
+test('offline queue: sessions subscribe and go, then every message for each is acknowledged, and each session holds its own', async (t) => {
+  const broker = await startBroker()
+  t.after(() => broker.close())
+  // Three publishers for seven sessions: two serve two sessions, one serves three. A window under the refill batch.
+  const scenario: OfflineQueueScenario = { kind: 'offline-queue', sessions: 7, messagesPerSession: 40, publishers: 3, window: 4 }
+  const generator = await startNativeOfflineQueue(broker.port, scenario)
+  t.after(() => generator.kill())
+  generator.reset()
+  const report = await generator.report()
+  assert.deepEqual(
+    {
+      published: report.published,
+      acked: report.acked,
+      expected: report.expected,
+      connections: report.connections,
+      lost: report.lost,
+      stalled: report.stalled
+    },
+    { published: 280, acked: 280, expected: 280, connections: 3, lost: 0, stalled: false }
+  )
+  assert.ok(report.seconds > 0 && typeof report.cpuSeconds === 'number' && report.cpuSeconds >= 0, JSON.stringify(report))
+  assert.deepEqual(offlineQueueProblems(report), [])
+  const everySession = Array.from({ length: scenario.sessions }, (_, n) => n)
+  assert.deepEqual(await queueShortfalls(broker.port, everySession, scenario.messagesPerSession), [])
+})
+
+test('offline queue: a broker that goes away mid-publishing ends the run with a report that says so, not a hang', async (t) => {
+  const broker = await startBroker({ maxQueuedMessages: 10_000_000 })
+  t.after(() => broker.close())
+  const scenario: OfflineQueueScenario = { kind: 'offline-queue', sessions: 2, messagesPerSession: 5_000_000, publishers: 2, window: 64 }
+  const generator = await startNativeOfflineQueue(broker.port, scenario)
+  t.after(() => generator.kill())
+  generator.reset()
+  await sleep(WINDOW_MS)
+  await broker.close()
+  const report = await generator.report()
+  assert.ok(report.lost > 0 && report.acked < report.expected, JSON.stringify(report))
+  assert.ok(offlineQueueProblems(report).some((problem) => problem.includes('connections')))
 })

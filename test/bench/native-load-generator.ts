@@ -1,6 +1,6 @@
 import { NATIVE_PROGRAMS } from './native-build.js'
 import { NativeHelper } from './native-helper.js'
-import { type FanInScenario, PAYLOAD_BYTES } from './scenarios.js'
+import { type FanInScenario, type OfflineQueueScenario, PAYLOAD_BYTES } from './scenarios.js'
 
 /** The one line native/load-generator.c prints on `report`. */
 export interface NativeGeneratorReport {
@@ -23,6 +23,24 @@ export interface NativeGeneratorReport {
 }
 
 export type NativeGenerator = NativeHelper<NativeGeneratorReport>
+
+/** The line native/offline-queue.c prints on `report`, once the publishing is over. */
+export interface OfflineQueueReport {
+  /** From `reset`, which starts the publishing, to the last PUBACK (or to the report, if it never came). */
+  seconds: number
+  /** The generator's own CPU time over those seconds. */
+  cpuSeconds: number
+  published: number
+  acked: number
+  /** Sessions × messages per session: every one must be acknowledged. */
+  expected: number
+  /** Publisher connections, and how many of them the broker closed (and why the last one went). */
+  connections: number
+  lost: number
+  lostReason: string
+  /** No PUBACK came for a minute: the broker stalled, and the report came instead of the rest. */
+  stalled: boolean
+}
 
 /**
  * Fan-in: `publishers` on bench/<n> → one subscriber on bench/#; the load starts once it resolves. With
@@ -51,17 +69,46 @@ export async function startNativeIdle(port: number, connections: number): Promis
   return await start(['idle', port, connections])
 }
 
-async function start(args: readonly (string | number)[]): Promise<NativeGenerator> {
-  return await NativeHelper.start<NativeGeneratorReport>(NATIVE_PROGRAMS.loadGenerator, args.map(String))
+/**
+ * Sets up the scenario's offline sessions and connects its publishers; the publishing starts on
+ * `reset`, and `report` resolves once every message is acknowledged.
+ */
+export async function startNativeOfflineQueue(port: number, scenario: OfflineQueueScenario): Promise<NativeHelper<OfflineQueueReport>> {
+  return await start([
+    'offline-queue',
+    port,
+    scenario.sessions,
+    scenario.messagesPerSession,
+    scenario.publishers,
+    scenario.window,
+    PAYLOAD_BYTES
+  ])
+}
+
+async function start<Report = NativeGeneratorReport>(args: readonly (string | number)[]): Promise<NativeHelper<Report>> {
+  return await NativeHelper.start<Report>(NATIVE_PROGRAMS.loadGenerator, args.map(String))
 }
 
 /** What a report says went wrong: lost connections, clocks that disagree, acknowledged messages never delivered. */
 export function nativeProblems(report: NativeGeneratorReport): string[] {
-  const problems: string[] = []
-  if (report.lost > 0) problems.push(`${report.lost} of ${report.connections} connections: ${report.lostReason}`)
+  const problems = lostConnections(report)
   if (report.negativeLatencies > 0) {
     problems.push(`${report.negativeLatencies} deliveries read before they were sent: the clocks disagree`)
   }
   if (report.undelivered > 0) problems.push(`${report.undelivered} acknowledged messages not delivered after publishing stopped`)
   return problems
+}
+
+/** What an offline-queue report says went wrong: lost connections, messages never acknowledged. */
+export function offlineQueueProblems(report: OfflineQueueReport): string[] {
+  const problems = lostConnections(report)
+  if (report.acked < report.expected) {
+    const why = report.stalled ? ': no PUBACK for a minute' : ''
+    problems.push(`${report.acked} of ${report.expected} messages acknowledged${why}`)
+  }
+  return problems
+}
+
+function lostConnections(report: Pick<NativeGeneratorReport, 'lost' | 'connections' | 'lostReason'>): string[] {
+  return report.lost > 0 ? [`${report.lost} of ${report.connections} connections: ${report.lostReason}`] : []
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -19,6 +20,10 @@
 #define CONNACK_BYTE 0x20
 #define SUBACK_BYTE 0x90
 #define HANDSHAKE_TIMEOUT_S 10
+/* One read takes up to this much from a socket; the generator's cost is per read, not per byte. */
+#define READ_BYTES (256 * 1024)
+
+static unsigned char read_buffer[CARRY_MAX + READ_BYTES];
 
 void die (const char *format, ...) {
   va_list args;
@@ -108,6 +113,15 @@ void mqtt_subscribe (int fd, const char *topic, int qos) {
   if (suback[0] != SUBACK_BYTE || suback[4] != qos) die("SUBACK granted %u for %s, asked %d", suback[4], topic, qos);
 }
 
+void mqtt_disconnect (int fd) {
+  static const unsigned char disconnect[] = { 0xe0, 0 };
+  write_all(fd, disconnect, sizeof disconnect);
+  unsigned char unexpected;
+  ssize_t got = read(fd, &unexpected, 1);
+  if (got != 0) die("the broker kept the connection after DISCONNECT: %s", got < 0 ? strerror(errno) : "it sent a packet");
+  close(fd);
+}
+
 void set_nonblocking (int fd) {
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
@@ -162,6 +176,34 @@ void format_quantile (char *text, double ms) {
   else snprintf(text, 32, "%.6f", ms);
 }
 
+void publish_template_init (struct publish_template *template, const char *topic, int qos, size_t payload_bytes) {
+  size_t topic_length = strlen(topic);
+  size_t remaining = 2 + topic_length + (qos > 0 ? 2 : 0) + payload_bytes;
+  if (remaining > 127 || payload_bytes < sizeof(double)) die("a bench PUBLISH has a one-byte remaining length and room for a send time");
+  unsigned char *at = template->bytes;
+  *at++ = (unsigned char)(MQTT_PUBLISH << 4 | qos << 1);
+  *at++ = (unsigned char)remaining;
+  at += put_string(at, topic);
+  if (qos > 0) {
+    *at++ = 0; /* the packet id, patched into each copy */
+    *at++ = 0;
+  }
+  template->payload_offset = (size_t)(at - template->bytes);
+  memset(at, 0, payload_bytes);
+  template->length = template->payload_offset + payload_bytes;
+  template->qos = qos;
+}
+
+void publish_template_copy (const struct publish_template *template, unsigned char *at, double sent_ms, uint16_t *last_packet_id) {
+  memcpy(at, template->bytes, template->length);
+  memcpy(at + template->payload_offset, &sent_ms, sizeof sent_ms);
+  if (template->qos == 0) return;
+  uint16_t packet_id = (uint16_t)(*last_packet_id % 0xffff + 1);
+  at[template->payload_offset - 2] = (unsigned char)(packet_id >> 8);
+  at[template->payload_offset - 1] = (unsigned char)packet_id;
+  *last_packet_id = packet_id;
+}
+
 int publish_sent_ms (unsigned char header, const unsigned char *body, size_t length, double *sent_ms) {
   if ((header >> 4) != MQTT_PUBLISH || length < 2) return 0;
   size_t payload = 2 + (((size_t)body[0] << 8) | body[1]);
@@ -186,6 +228,36 @@ unsigned char *outbox_reserve (struct outbox *out, size_t more) {
   unsigned char *at = out->bytes + out->length;
   out->length += more;
   return at;
+}
+
+int outbox_flush (int fd, struct outbox *out) {
+  while (out->sent < out->length) {
+    ssize_t written = write(fd, out->bytes + out->sent, out->length - out->sent);
+    if (written < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+    if (written < 0) return -1;
+    out->sent += (size_t)written;
+  }
+  return 0;
+}
+
+const char *read_packets (int fd, struct packet_reader *reader, packet_handler handle, void *context) {
+  memcpy(read_buffer, reader->carry, reader->carried);
+  ssize_t got = read(fd, read_buffer + reader->carried, READ_BYTES);
+  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return NULL;
+  if (got <= 0) return got == 0 ? "closed by the broker" : strerror(errno);
+  size_t length = reader->carried + (size_t)got;
+  size_t used = for_each_packet(read_buffer, length, handle, context);
+  reader->carried = length - used;
+  if (reader->carried > CARRY_MAX) die("a packet larger than %d bytes: not a bench packet", CARRY_MAX);
+  memcpy(reader->carry, read_buffer + used, reader->carried);
+  return NULL;
+}
+
+void lose_connection (int epoll_fd, int fd, struct losses *losses, const char *reason) {
+  losses->count++;
+  losses->reason = reason;
+  epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+  close(fd);
 }
 
 int commands_read (struct command_reader *reader) {

@@ -1,8 +1,9 @@
 /*
- * bench-native: what the bench's native programs (fanout-receiver.c, load-generator.c) share: just
- * enough MQTT 3.1.1 to connect, subscribe and frame packets, the clock the publishers stamp into
- * payloads, the latency histogram, an output buffer, and the command lines the parent sends on stdin. Each program is built from its own file plus bench-native.c
- * (native-build.ts).
+ * bench-native: what the bench's native programs (fanout-receiver.c, load-generator.c with
+ * offline-queue.c) share: just enough MQTT 3.1.1 to connect, subscribe, disconnect and frame packets,
+ * the PUBLISH the publishers copy and the clock they stamp into payloads, the latency histogram, an
+ * output buffer and reads of whole packets, and the command lines the parent sends on stdin. Each
+ * program is built from its own files plus bench-native.c (native-build.ts).
  */
 #ifndef BENCH_NATIVE_H
 #define BENCH_NATIVE_H
@@ -47,6 +48,9 @@ int mqtt_connect (uint16_t port, const char *client_id, int clean);
 /* SUBSCRIBE to one filter → SUBACK, which must grant `qos`. */
 void mqtt_subscribe (int fd, const char *topic, int qos);
 
+/* DISCONNECT, then waits until the broker has closed the connection [MQTT-3.14.4-1], and closes it. */
+void mqtt_disconnect (int fd);
+
 void set_nonblocking (int fd);
 
 /* One complete packet whose body is body[0, length). */
@@ -63,6 +67,24 @@ double histogram_quantile_ms (const struct latency_histogram *histogram, double 
 /* A quantile as JSON: a number, or null when there were no samples. `text` holds at least 32 bytes. */
 void format_quantile (char *text, double ms);
 
+/* One encoded PUBLISH with a zeroed payload, copied for each send with its send time (and QoS 1 packet id) patched in. */
+struct publish_template {
+  unsigned char bytes[128];
+  size_t length;
+  size_t payload_offset;
+  int qos;
+};
+
+/* A PUBLISH of `payload_bytes` on `topic`; a bench PUBLISH has a one-byte remaining length and room for a send time. */
+void publish_template_init (struct publish_template *template, const char *topic, int qos, size_t payload_bytes);
+
+/*
+ * A copy at `at` stamped with `sent_ms` and, at QoS 1, the packet id after the connection's `last_packet_id`
+ * (0 before the first): 1..65535 in turn, fine while fewer than 65535 are unacknowledged, which the
+ * publishers' windows ensure.
+ */
+void publish_template_copy (const struct publish_template *template, unsigned char *at, double sent_ms, uint16_t *last_packet_id);
+
 /* The send time at the start of a PUBLISH's payload (body[0, length)); false if it has none. */
 int publish_sent_ms (unsigned char header, const unsigned char *body, size_t length, double *sent_ms);
 
@@ -76,6 +98,30 @@ struct outbox {
 
 /* Room for `more` bytes at the end, to be filled by the caller; starts over once all were sent. */
 unsigned char *outbox_reserve (struct outbox *out, size_t more);
+
+/* Writes what `out` holds to the non-blocking `fd` until it would block; -1 (errno set) if the connection failed. */
+int outbox_flush (int fd, struct outbox *out);
+
+/* A connection's incoming bytes: a partial packet left at the end of one read waits here for the next. */
+struct packet_reader {
+  size_t carried;
+  unsigned char carry[CARRY_MAX];
+};
+
+/*
+ * One large read from the non-blocking `fd`, then `handle` for every complete packet. Returns NULL, or why
+ * the connection is over ("closed by the broker", or the error).
+ */
+const char *read_packets (int fd, struct packet_reader *reader, packet_handler handle, void *context);
+
+/* Connections the broker closed during a run, and why the last one went: every report says. */
+struct losses {
+  int count;
+  const char *reason;
+};
+
+/* Takes a connection that is over out of the epoll set and closes it, counted in `losses`. */
+void lose_connection (int epoll_fd, int fd, struct losses *losses, const char *reason);
 
 /* Command lines from the parent on stdin ("reset", "report"): at most 255 bytes not yet handled. */
 struct command_reader {

@@ -1,5 +1,6 @@
 /*
- * load-generator: the bench's publishers, the fan-in subscriber and the idle connections, in C.
+ * load-generator: the bench's publishers, the fan-in subscriber, the idle connections and the offline
+ * sessions, in C.
  *
  * Under the Node generator, which spent its core on its own event loop and streams, Mosquitto's QoS 0
  * fan-in measured under a third of what it does under a native one: the bench measured the generator.
@@ -18,9 +19,12 @@
  *     fanout-receiver's.
  *   load-generator idle PORT CONNECTIONS
  *     CONNECTIONS clients bench-idle-<n> that connect and send nothing.
+ *   load-generator offline-queue PORT SESSIONS MESSAGES_PER_SESSION PUBLISHERS WINDOW PAYLOAD_BYTES
+ *     Persistent sessions that subscribed and went away, then QoS 1 PUBLISHes for each until every one
+ *     is acknowledged: its own set-up, commands and report, described in offline-queue.c.
  * Every client speaks MQTT 3.1.1 with keepalive 0 and connects one at a time, so no broker's listen
- * backlog overflows. Once all are connected it prints "ready" and the load starts; then it reads
- * commands on stdin, one per line:
+ * backlog overflows. In the first three modes, once all are connected it prints "ready" and the load
+ * starts; then it reads commands on stdin, one per line:
  *   reset   opens the measured window: counts and latencies start from zero
  *   report  closes it: publishing stops, and with QoS 1 it waits until every acknowledged message
  *           has been delivered (or DRAIN_TIMEOUT_MS has passed), prints one JSON line and exits
@@ -43,14 +47,17 @@
 #include <unistd.h>
 
 #include "bench-native.h"
+#include "offline-queue.h"
 
-#define READ_BYTES (256 * 1024)
 #define MAX_EVENTS 256
 /* PUBLISHes per write when publishing flat out: fewer syscalls, so the generator stays light. */
 #define FLAT_OUT_BATCH 64
 /* Writes per publisher per wake-up before the others (and the subscriber) get their turn. */
 #define FLAT_OUT_WRITES_PER_WAKEUP 8
-/* A windowed publisher refills once this many PUBACKs are back (as workloads/publishers.ts). */
+/*
+ * A windowed publisher refills once this many PUBACKs are back, not per PUBACK: brokers that send each
+ * PUBACK in its own segment would otherwise cost the generator a write per message.
+ */
 #define REFILL_BATCH 8
 /* After a stall, a paced publisher sends at most this much of its backlog at once. */
 #define MAX_CATCH_UP_MS 50
@@ -58,7 +65,7 @@
 /* PUBACKs have stopped arriving once none came for this long. */
 #define DRAIN_SETTLE_MS 200
 
-#define USAGE "usage: load-generator fan-in PORT PUBLISHERS QOS WINDOW PERSISTENT PAYLOAD_BYTES [SUBSCRIBER_PORT] | fan-out PORT RATE TOPIC PAYLOAD_BYTES | idle PORT CONNECTIONS"
+#define USAGE "usage: load-generator fan-in PORT PUBLISHERS QOS WINDOW PERSISTENT PAYLOAD_BYTES [SUBSCRIBER_PORT] | fan-out PORT RATE TOPIC PAYLOAD_BYTES | idle PORT CONNECTIONS | offline-queue PORT SESSIONS MESSAGES_PER_SESSION PUBLISHERS WINDOW PAYLOAD_BYTES"
 
 enum role { PUBLISHER, SUBSCRIBER, IDLE };
 
@@ -68,14 +75,11 @@ struct client {
   int open;
   /* EPOLLOUT is watched: the outbox is backed up, or a flat-out publisher wants to write more. */
   int watching_writes;
-  size_t carried;
-  unsigned char carry[CARRY_MAX];
+  struct packet_reader reader;
   struct outbox out;
-  /* Publishers: one encoded PUBLISH, whose send time (and QoS 1 packet id) each copy patches. */
-  unsigned char publish[128];
-  size_t publish_length;
-  size_t payload_offset;
-  uint16_t next_packet_id;
+  /* Publishers: each PUBLISH is a copy of this one. */
+  struct publish_template publish;
+  uint16_t last_packet_id;
   uint64_t unrefilled;
 };
 
@@ -102,10 +106,8 @@ static struct {
 static uint64_t delivered_total;
 static uint64_t acked_total;
 static int publishing = 1;
-static int lost;
-static const char *lost_reason = "";
+static struct losses losses = { .reason = "" };
 static int epoll_fd;
-static unsigned char read_buffer[CARRY_MAX + READ_BYTES];
 
 static void watch (struct client *client, int writes) {
   if (client->watching_writes == writes) return;
@@ -117,10 +119,7 @@ static void watch (struct client *client, int writes) {
 static void lose (struct client *client, const char *reason) {
   if (!client->open) return;
   client->open = 0;
-  lost++;
-  lost_reason = reason;
-  epoll_ctl(epoll_fd, EPOLL_CTL_DEL, client->fd, NULL);
-  close(client->fd);
+  lose_connection(epoll_fd, client->fd, &losses, reason);
 }
 
 static int is_flat_out (const struct client *client) {
@@ -129,48 +128,16 @@ static int is_flat_out (const struct client *client) {
 
 /* Writes what the outbox holds; watches for writability while any is left (or to publish more). */
 static void flush (struct client *client) {
-  struct outbox *out = &client->out;
-  while (client->open && out->sent < out->length) {
-    ssize_t written = write(client->fd, out->bytes + out->sent, out->length - out->sent);
-    if (written < 0 && (errno == EAGAIN || errno == EINTR)) break;
-    if (written < 0) lose(client, strerror(errno));
-    else out->sent += (size_t)written;
-  }
-  if (client->open) watch(client, out->sent < out->length || is_flat_out(client));
-}
-
-static void make_publish (struct client *client, const char *topic, int qos, size_t payload_bytes) {
-  size_t topic_length = strlen(topic);
-  size_t remaining = 2 + topic_length + (qos > 0 ? 2 : 0) + payload_bytes;
-  if (remaining > 127 || payload_bytes < sizeof(double)) die("a bench PUBLISH has a one-byte remaining length and room for a send time");
-  unsigned char *at = client->publish;
-  *at++ = (unsigned char)(MQTT_PUBLISH << 4 | qos << 1);
-  *at++ = (unsigned char)remaining;
-  *at++ = 0;
-  *at++ = (unsigned char)topic_length;
-  memcpy(at, topic, topic_length);
-  at += topic_length + (qos > 0 ? 2 : 0);
-  client->payload_offset = (size_t)(at - client->publish);
-  memset(at, 0, payload_bytes);
-  client->publish_length = client->payload_offset + payload_bytes;
-  client->next_packet_id = 1;
+  if (outbox_flush(client->fd, &client->out) < 0) lose(client, strerror(errno));
+  if (client->open) watch(client, client->out.sent < client->out.length || is_flat_out(client));
 }
 
 /* `count` PUBLISHes into the outbox, all stamped with one clock reading. */
 static void publish (struct client *client, uint64_t count) {
-  size_t size = client->publish_length;
+  size_t size = client->publish.length;
   unsigned char *at = outbox_reserve(&client->out, count * size);
   double now_ms = monotonic_ms();
-  for (uint64_t index = 0; index < count; index++, at += size) {
-    memcpy(at, client->publish, size);
-    memcpy(at + client->payload_offset, &now_ms, sizeof now_ms);
-    if (settings.qos > 0) {
-      at[client->payload_offset - 2] = (unsigned char)(client->next_packet_id >> 8);
-      at[client->payload_offset - 1] = (unsigned char)client->next_packet_id;
-      /* Packet ids 1..65535 in turn: fine while fewer than 65535 are unacknowledged, which WINDOW ensures. */
-      client->next_packet_id = client->next_packet_id == 0xffff ? 1 : client->next_packet_id + 1;
-    }
-  }
+  for (uint64_t index = 0; index < count; index++, at += size) publish_template_copy(&client->publish, at, now_ms, &client->last_packet_id);
   window.published += count;
 }
 
@@ -198,18 +165,11 @@ static void handle_packet (void *context, unsigned char header, const unsigned c
 
 /* One read; then the subscriber's PUBACKs, or a windowed publisher's refill, in one write. */
 static void read_from (struct client *client) {
-  memcpy(read_buffer, client->carry, client->carried);
-  ssize_t got = read(client->fd, read_buffer + client->carried, READ_BYTES);
-  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (got <= 0) {
-    lose(client, got == 0 ? "closed by the broker" : strerror(errno));
+  const char *ended = read_packets(client->fd, &client->reader, handle_packet, client);
+  if (ended != NULL) {
+    lose(client, ended);
     return;
   }
-  size_t length = client->carried + (size_t)got;
-  size_t used = for_each_packet(read_buffer, length, handle_packet, client);
-  client->carried = length - used;
-  if (client->carried > CARRY_MAX) die("a packet larger than %d bytes: not a bench packet", CARRY_MAX);
-  memcpy(client->carry, read_buffer + used, client->carried);
   if (client->role == PUBLISHER && publishing && client->unrefilled >= REFILL_BATCH) {
     publish(client, client->unrefilled);
     client->unrefilled = 0;
@@ -246,7 +206,7 @@ static void print_report (const struct window_counts *counts, double seconds, ui
   printf("{\"seconds\":%.6f,\"published\":%llu,\"delivered\":%llu,\"acked\":%llu,\"p50Ms\":%s,\"p99Ms\":%s,"
          "\"negativeLatencies\":%llu,\"undelivered\":%llu,\"connections\":%d,\"lost\":%d,\"lostReason\":\"%s\"}\n",
          seconds, (unsigned long long)counts->published, (unsigned long long)counts->delivered, (unsigned long long)counts->acked, p50,
-         p99, (unsigned long long)counts->latency.negative, (unsigned long long)undelivered, connections, lost, lost_reason);
+         p99, (unsigned long long)counts->latency.negative, (unsigned long long)undelivered, connections, losses.count, losses.reason);
   fflush(stdout);
 }
 
@@ -281,7 +241,7 @@ static int open_clients (int argc, char **argv, struct client ***clients) {
       (*clients)[index] = open_client(port, client_id, PUBLISHER, 1);
       char topic[32];
       snprintf(topic, sizeof topic, "bench/%d", index - 1);
-      make_publish((*clients)[index], topic, settings.qos, payload_bytes);
+      publish_template_init(&(*clients)[index]->publish, topic, settings.qos, payload_bytes);
     }
     return publishers + 1;
   }
@@ -290,7 +250,7 @@ static int open_clients (int argc, char **argv, struct client ***clients) {
     if (settings.rate <= 0) die("bad fan-out rate");
     *clients = calloc(1, sizeof **clients);
     (*clients)[0] = open_client(port, "bench-pub", PUBLISHER, 1);
-    make_publish((*clients)[0], argv[4], 0, (size_t)atoi(argv[5]));
+    publish_template_init(&(*clients)[0]->publish, argv[4], 0, (size_t)atoi(argv[5]));
     return 1;
   }
   if (strcmp(settings.mode, "idle") == 0 && argc == 4) {
@@ -317,6 +277,7 @@ int main (int argc, char **argv) {
     files.rlim_cur = files.rlim_max;
     setrlimit(RLIMIT_NOFILE, &files);
   }
+  if (strcmp(argv[1], "offline-queue") == 0) return run_offline_queue(argc, argv);
   settings.mode = argv[1];
   epoll_fd = epoll_create1(0);
   if (epoll_fd < 0) die("epoll_create1: %s", strerror(errno));
@@ -387,7 +348,7 @@ int main (int argc, char **argv) {
       drain_settled_ms = now_ms;
     }
     int drained = settings.qos == 0 || (now_ms - drain_settled_ms >= DRAIN_SETTLE_MS && delivered_total >= acked_total);
-    if (drained || now_ms > drain_deadline_ms || lost > 0) {
+    if (drained || now_ms > drain_deadline_ms || losses.count > 0) {
       print_report(&closed, window_seconds, acked_total > delivered_total ? acked_total - delivered_total : 0, count);
       return 0;
     }
