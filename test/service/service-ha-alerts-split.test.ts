@@ -1,47 +1,14 @@
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
-import { type TestContext, test } from 'node:test'
+import { test } from 'node:test'
 import mqtt from 'mqtt'
 import type { AlertRecord } from '../../service/api/api-types.js'
 import { presenceTopic } from '../../service/peers/peer-topics.js'
-import { sleep } from '../helpers/silence.js'
-import { activeActiveInstances, allActive } from './core/active-active-instances.js'
-import { RawDevice, tempDataDir } from './core/service-fixture.js'
+import { alertsOf, report, serviceConfig, twoAlertInstances } from './core/active-active-alerts.js'
+import { RawDevice } from './core/service-fixture.js'
 import { eventually, type ServiceProcess } from './core/service-process.js'
+import { webhookReceiver } from './core/webhook-receiver.js'
 
 /** Two alert leaders at once (a split): one alert per episode on every instance, whichever instance acknowledged it. */
-
-/** What each instance's webhook receiver was posted, in order. */
-async function webhookReceiver(t: TestContext): Promise<{ url: string; posted: AlertRecord[] }> {
-  const posted: AlertRecord[] = []
-  const server = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString()
-    })
-    request.on('end', () => {
-      posted.push((JSON.parse(body) as { alert: AlertRecord }).alert)
-      response.end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, posted }
-}
-
-/** A config file with one rule: any device above 30 °C for 1 s. */
-function hotConfig(t: TestContext, webhookUrl: string): string {
-  const file = join(tempDataDir(t), 'service.yaml')
-  writeFileSync(file, ['alerts:', '  - { id: hot, above: 30, for: 1s }', `webhook_url: ${webhookUrl}`, ''].join('\n'))
-  return file
-}
-
-async function alertsOf(service: ServiceProcess): Promise<AlertRecord[]> {
-  return (await service.api<{ alerts: AlertRecord[] }>('/api/alerts')).alerts
-}
 
 /** Waits until both instances list the same alerts, `count` of them, the newest in `state`; returns them. */
 async function sameOnBoth(services: readonly ServiceProcess[], count: number, state: AlertRecord['state']): Promise<AlertRecord[]> {
@@ -56,22 +23,10 @@ async function sameOnBoth(services: readonly ServiceProcess[], count: number, st
   )
 }
 
-/** Readings of `temperature` every 100 ms for `ms`. */
-async function report(device: RawDevice, temperature: number, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) await device.reading({ temperature })
-}
-
 test('active-active alerts: two leaders at once (a split) raise one alert per episode, listed once by both, acknowledged through either', async (t) => {
-  const { broker, start } = await activeActiveInstances(t)
   const webhook = await webhookReceiver(t)
-  const config = hotConfig(t, webhook.url)
-  const first = await start('service-a', ['--config', config])
-  const second = await start('service-b', ['--config', config])
-  await allActive([
-    [first, 'service-a'],
-    [second, 'service-b']
-  ])
-  await first.logged(/leading the alerts/)
+  const config = serviceConfig(t, ['alerts:', '  - { id: hot, above: 30, for: 1s }', `webhook_url: ${webhook.url}`])
+  const { broker, first, second } = await twoAlertInstances(t, config)
 
   // The split: the second no longer hears of the first (its announcement cleared, as if lost), so it leads
   // too, and both evaluate every reading on feeds of their own.
@@ -89,7 +44,7 @@ test('active-active alerts: two leaders at once (a split) raise one alert per ep
   await report(loft, 31, 1000)
   assert.deepEqual(await alertsOf(first), [raised], 'still one alert on the first')
   assert.deepEqual(await alertsOf(second), [raised], 'still one alert on the second')
-  assert.deepEqual(new Set(webhook.posted.map((alert) => alert.id)), new Set([raised!.id]), 'every post names the one alert')
+  assert.deepEqual(new Set(webhook.received.map((alert) => alert.id)), new Set([raised!.id]), 'every post names the one alert')
 
   // Acknowledged through the second: both list it acknowledged, as of that request.
   const answered = await second.api<AlertRecord>(`/api/alerts/${raised!.id}/acknowledge`, { method: 'POST', body: '{}' })
