@@ -167,6 +167,10 @@ export class AlertMonitor implements AlertDesk {
     for (const alert of this.alerts.all()) share.publish({ ...alert })
   }
 
+  leads(): boolean {
+    return this.leading
+  }
+
   /** Another instance evaluates the rules now; this one lists what it shares. */
   follow(): void {
     this.leading = false

@@ -44,6 +44,7 @@ test('active-active alerts: two leaders at once (a split) raise one alert per ep
   await report(loft, 31, 1000)
   assert.deepEqual(await alertsOf(first), [raised], 'still one alert on the first')
   assert.deepEqual(await alertsOf(second), [raised], 'still one alert on the second')
+  for (const service of [first, second]) await service.logged(/two instances lead at once/)
   assert.deepEqual(new Set(webhook.received.map((alert) => alert.id)), new Set([raised!.id]), 'every post names the one alert')
 
   // Acknowledged through the second: both list it acknowledged, as of that request.
