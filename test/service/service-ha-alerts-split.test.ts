@@ -70,3 +70,48 @@ test('active-active alerts: two leaders at once (a split) raise one alert per ep
     ]
   )
 })
+
+test('active-active alerts: two leaders that time the readings each by their own clock (Tasmota) still list one alert per episode, and a posted alert dropped for it is posted cleared', async (t) => {
+  const webhook = await webhookReceiver(t)
+  const config = serviceConfig(t, [
+    'adapters: [thermopost, tasmota]',
+    'alerts:',
+    '  - { id: hot, above: 30, for: 1s }',
+    `webhook_url: ${webhook.url}`
+  ])
+  const { broker, first, second } = await twoAlertInstances(t, config)
+  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 })
+  t.after(() => client.endAsync())
+  await client.publishAsync(presenceTopic('service-a'), Buffer.alloc(0), { qos: 1, retain: true })
+  await second.logged(/leading the alerts/)
+  await second.logged(/reading every reading, for the alert rules/)
+
+  // Tasmota's Time has no zone, so each leader times a reading when it hears it: their episodes begin at
+  // different times, their ids differ, and the two alerts fold into the first raised.
+  const sensor = async (temperature: number, ms: number): Promise<void> => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      await client.publishAsync(
+        'tele/loft/SENSOR',
+        JSON.stringify({ Time: '2026-12-03T19:00:00', DS18B20: { Temperature: temperature } }),
+        { qos: 1 }
+      )
+    }
+  }
+  await sensor(31, 2500)
+  const [raised] = await sameOnBoth([first, second], 1, 'raised')
+  await sensor(31, 1000)
+  assert.deepEqual(await alertsOf(first), [raised])
+  assert.deepEqual(await alertsOf(second), [raised])
+  await eventually(
+    async () => {
+      const ended = new Set(webhook.received.filter((alert) => alert.state === 'cleared').map((alert) => alert.id))
+      const others = webhook.received.filter((alert) => alert.state === 'raised' && alert.id !== raised!.id)
+      return others.every((alert) => ended.has(alert.id)) ? true : undefined
+    },
+    () => `every other raised alert posted cleared: ${JSON.stringify(webhook.received)}`
+  )
+
+  await first.api<AlertRecord>(`/api/alerts/${raised!.id}/acknowledge`, { method: 'POST', body: '{}' })
+  const [acknowledged] = await sameOnBoth([first, second], 1, 'acknowledged')
+  assert.equal(acknowledged!.id, raised!.id)
+})
