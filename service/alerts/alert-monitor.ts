@@ -46,7 +46,7 @@ export interface AlertMonitorOptions {
 export interface AlertShare {
   /** An alert as the leader has it now. */
   publish(alert: AlertRecord): void
-  /** A cleared alert the leader no longer keeps. */
+  /** An alert the leader no longer keeps: cleared past the limit, or dropped for another of its episode. */
   forget(id: string): void
   /** Asks the leader, whoever it is, to acknowledge an alert, as of `at`; throws ServiceError when it cannot. */
   requestAcknowledge(id: string, at: number): void
@@ -251,7 +251,7 @@ export class AlertMonitor implements AlertDesk {
     this.noteChange(kept)
   }
 
-  /** The leader no longer keeps a cleared alert. */
+  /** The leader no longer keeps an alert (AlertShare.forget). */
   forget(id: string): void {
     const alert = this.alerts.remove(id)
     if (alert === undefined) return
