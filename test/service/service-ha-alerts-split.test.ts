@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
-import mqtt from 'mqtt'
+import { type TestContext, test } from 'node:test'
+import mqtt, { type MqttClient } from 'mqtt'
 import type { AlertRecord } from '../../service/api/api-types.js'
 import { presenceTopic } from '../../service/peers/peer-topics.js'
+import type { RunningBroker } from '../helpers/broker.js'
 import { alertsOf, report, serviceConfig, twoAlertInstances } from './core/active-active-alerts.js'
 import { RawDevice } from './core/service-fixture.js'
 import { eventually, type ServiceProcess } from './core/service-process.js'
@@ -23,18 +24,28 @@ async function sameOnBoth(services: readonly ServiceProcess[], count: number, st
   )
 }
 
+/**
+ * `service-a` and `service-b` on `config`, both leading the alerts: the second no longer hears of the first
+ * (its announcement cleared, as if lost), so it leads too, and both evaluate every reading on feeds of their
+ * own. With the client that cleared it, for the readings.
+ */
+async function splitLeaders(
+  t: TestContext,
+  config: string
+): Promise<{ broker: RunningBroker; client: MqttClient; first: ServiceProcess; second: ServiceProcess }> {
+  const { broker, first, second } = await twoAlertInstances(t, config)
+  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 })
+  t.after(() => client.endAsync())
+  await client.publishAsync(presenceTopic('service-a'), Buffer.alloc(0), { qos: 1, retain: true })
+  await second.logged(/leading the alerts/)
+  await second.logged(/reading every reading, for the alert rules/)
+  return { broker, client, first, second }
+}
+
 test('active-active alerts: two leaders at once (a split) raise one alert per episode, listed once by both, acknowledged through either', async (t) => {
   const webhook = await webhookReceiver(t)
   const config = serviceConfig(t, ['alerts:', '  - { id: hot, above: 30, for: 1s }', `webhook_url: ${webhook.url}`])
-  const { broker, first, second } = await twoAlertInstances(t, config)
-
-  // The split: the second no longer hears of the first (its announcement cleared, as if lost), so it leads
-  // too, and both evaluate every reading on feeds of their own.
-  const operator = await mqtt.connectAsync(broker.url, { protocolVersion: 5 })
-  t.after(() => operator.endAsync())
-  await operator.publishAsync(presenceTopic('service-a'), Buffer.alloc(0), { qos: 1, retain: true })
-  await second.logged(/leading the alerts/)
-  await second.logged(/reading every reading, for the alert rules/)
+  const { broker, first, second } = await splitLeaders(t, config)
   assert.doesNotMatch(first.output(), /another instance leads the alerts now/, 'the first still leads')
 
   // The loft is hot: each leader raises the episode's alert, under the same id, and each instance lists it once.
@@ -79,12 +90,7 @@ test('active-active alerts: two leaders that time the readings each by their own
     '  - { id: hot, above: 30, for: 1s }',
     `webhook_url: ${webhook.url}`
   ])
-  const { broker, first, second } = await twoAlertInstances(t, config)
-  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 })
-  t.after(() => client.endAsync())
-  await client.publishAsync(presenceTopic('service-a'), Buffer.alloc(0), { qos: 1, retain: true })
-  await second.logged(/leading the alerts/)
-  await second.logged(/reading every reading, for the alert rules/)
+  const { client, first, second } = await splitLeaders(t, config)
 
   // Tasmota's Time has no zone, so each leader times a reading when it hears it: their episodes begin at
   // different times, their ids differ, and the two alerts fold into the first raised.
