@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { TOPIC_ROOT } from '../../common/contract/topics.js'
 import type { AlertRecord, AlertState, DeviceSummary, LiveEvent } from '../api/api-types.js'
@@ -6,8 +5,13 @@ import type { AlertDesk } from '../api/service-parts.js'
 import type { Publisher } from '../ingest/publisher.js'
 import type { Reading } from '../reading.js'
 import { ServiceError } from '../service-error.js'
+import { alertId } from './alert-id.js'
+import { AlertList } from './alert-list.js'
 import type { AlertLog } from './alert-log.js'
+import { alertMessage } from './alert-message.js'
 import type { AlertRule } from './alert-rule.js'
+import { type AlertWatch, AlertWatches } from './alert-watches.js'
+import { firstRaised, joinAlertRecords, sameAlertRecord } from './join-alert-records.js'
 import type { Webhook } from './webhook.js'
 
 /** Alert rules applied to readings and silence (AlertMonitor): raised, acknowledged and cleared alerts. */
@@ -42,21 +46,10 @@ export interface AlertMonitorOptions {
 export interface AlertShare {
   /** An alert as the leader has it now. */
   publish(alert: AlertRecord): void
-  /** A cleared alert the leader no longer keeps. */
+  /** An alert the leader no longer keeps: cleared past the limit, or dropped for another of its episode. */
   forget(id: string): void
   /** Asks the leader, whoever it is, to acknowledge an alert, as of `at`; throws ServiceError when it cannot. */
   requestAcknowledge(id: string, at: number): void
-}
-
-/** How far an alert has come: a change that is behind the one known (a replay, a stale copy) is not taken. */
-const PROGRESS: Record<AlertState, number> = { raised: 0, acknowledged: 1, cleared: 2 }
-
-/** One rule on one device: since when its condition has held, and its alert while open. */
-interface Watch {
-  since?: number
-  /** The temperature that last breached it, for the message. */
-  value?: number
-  open?: AlertRecord
 }
 
 /**
@@ -70,15 +63,20 @@ interface Watch {
  *
  * Active-active (`share`): every instance has a monitor, and one of them, the leader, evaluates the rules,
  * posts and publishes; the others list the leader's records (`merge`) and pass acknowledgements on to it.
+ * Two leaders at once (a split) make one alert of an episode all the same: its id is named by the episode
+ * (alert-id.ts), copies of one alert join (join-alert-records.ts), and two alerts of one episode fold (`fold`).
  */
 export class AlertMonitor implements AlertDesk {
-  private readonly watches = new Map<string, Watch>()
-  /** Every alert kept, oldest first. */
-  private readonly alerts: AlertRecord[] = []
+  private readonly watches = new AlertWatches()
+  private readonly alerts = new AlertList()
   /** Acknowledgements asked for through another instance, by alert id, for whichever instance leads next. */
   private readonly requested = new Map<string, number>()
+  /** The open alerts this instance raised: the ones it posted to the webhook as raised. */
+  private readonly raisedHere = new Set<string>()
   /** When each device's last reading came to this monitor, for staleness: the registry may hear of it later. */
   private readonly heard = new Map<string, number>()
+  /** The time each device's last reading carries, for naming a silence's episode. */
+  private readonly lastReadingTime = new Map<string, number>()
   private readonly timer: NodeJS.Timeout
   private readonly now: () => number
   private leading: boolean
@@ -109,19 +107,12 @@ export class AlertMonitor implements AlertDesk {
       this.options.log?.save(alert)
       return
     }
-    Object.assign(this.watch(rule.id, alert.deviceId), { since: alert.raisedAt, open: alert })
+    Object.assign(this.watches.of(rule.id, alert.deviceId), { since: alert.raisedAt, open: alert })
     this.countOpen(alert.deviceId)
   }
 
   list(filter: { state?: AlertState; deviceId?: string } = {}): AlertRecord[] {
-    return this.alerts
-      .filter(
-        (alert) =>
-          (filter.state === undefined || alert.state === filter.state) &&
-          (filter.deviceId === undefined || alert.deviceId === filter.deviceId)
-      )
-      .reverse()
-      .map((alert) => ({ ...alert }))
+    return this.alerts.list(filter)
   }
 
   /**
@@ -130,7 +121,7 @@ export class AlertMonitor implements AlertDesk {
    * leader's record reaches it.
    */
   acknowledge(id: string): AlertRecord {
-    const alert = this.alerts.find((candidate) => candidate.id === id)
+    const alert = this.alerts.find(id)
     if (alert === undefined) throw new ServiceError('unknown-alert', `no alert ${id}`)
     if (alert.state !== 'raised') return { ...alert }
     const at = this.now()
@@ -138,17 +129,17 @@ export class AlertMonitor implements AlertDesk {
       this.markAcknowledged(alert, at)
       return { ...alert }
     }
-    this.options.share?.requestAcknowledge(id, at)
-    this.requested.set(id, at)
+    this.options.share?.requestAcknowledge(alert.id, at)
+    this.requested.set(alert.id, at)
     return { ...alert, state: 'acknowledged', acknowledgedAt: at }
   }
 
   /** Another instance's API acknowledged an alert: the leader records it, the others keep it for a next leader. */
   acknowledgeRequested(id: string, at: number): void {
-    const alert = this.alerts.find((candidate) => candidate.id === id)
+    const alert = this.alerts.find(id)
     if (alert?.state !== 'raised') return
     if (this.leading) this.markAcknowledged(alert, at)
-    else this.requested.set(id, at)
+    else this.requested.set(alert.id, at)
   }
 
   /**
@@ -158,9 +149,9 @@ export class AlertMonitor implements AlertDesk {
    */
   lead(): void {
     this.leading = true
-    for (const alert of this.alerts.filter((candidate) => candidate.state !== 'cleared')) {
+    for (const alert of this.alerts.all().filter((candidate) => candidate.state !== 'cleared')) {
       const rule = this.rulesFor(alert.deviceId).find((candidate) => candidate.id === alert.ruleId)
-      if (rule === undefined) this.clear(this.watch(alert.ruleId, alert.deviceId), alert)
+      if (rule === undefined) this.clear(this.watches.of(alert.ruleId, alert.deviceId), alert)
     }
     for (const [id, at] of this.requested) this.acknowledgeRequested(id, at)
     this.requested.clear()
@@ -173,7 +164,11 @@ export class AlertMonitor implements AlertDesk {
   shareAll(): void {
     const share = this.options.share
     if (!this.leading || share === undefined) return
-    for (const alert of this.alerts) share.publish({ ...alert })
+    for (const alert of this.alerts.all()) share.publish({ ...alert })
+  }
+
+  leads(): boolean {
+    return this.leading
   }
 
   /** Another instance evaluates the rules now; this one lists what it shares. */
@@ -181,16 +176,39 @@ export class AlertMonitor implements AlertDesk {
     this.leading = false
   }
 
-  /** The leader's record of an alert (active-active): listed, and its watch kept for when this instance leads. */
-  merge(record: AlertRecord): void {
-    const known = this.alerts.find((candidate) => candidate.id === record.id)
-    if (known !== undefined && PROGRESS[record.state] < PROGRESS[known.state]) return
-    const alert = known ?? record
-    if (known === undefined) this.insert(record)
-    else Object.assign(known, record)
-    const watch = this.watch(alert.ruleId, alert.deviceId)
+  /**
+   * Another instance's record of an alert (active-active), joined with the copy known (join-alert-records.ts):
+   * listed, and its watch kept for when this instance leads. Two leaders at once (a split, a handover) each
+   * publish their own copy of an alert they both raised; a leader that knows more than the copy it hears
+   * publishes the join, so that the broker's retained record converges as the instances' lists do.
+   */
+  merge(incoming: AlertRecord): void {
+    const keptId = this.alerts.keptFor(incoming.id)
+    // Its leader changed an alert folded away here, before it heard of the fold: it stays off the broker.
+    if (keptId !== undefined && this.leading) this.options.share?.forget(incoming.id)
+    const record = keptId === undefined ? incoming : { ...incoming, id: keptId }
+    const known = this.alerts.find(record.id)
+    if (known === undefined) {
+      const alert = { ...record }
+      this.alerts.insert(alert)
+      this.watchMerged(alert)
+      return
+    }
+    const joined = joinAlertRecords(known, record)
+    if (this.leading && !sameAlertRecord(joined, record)) this.options.share?.publish(joined)
+    if (sameAlertRecord(joined, known)) return
+    Object.assign(known, joined)
+    this.watchMerged(known)
+  }
+
+  /** A merged alert's watch: its open alert, unless another is open there, which the two fold into. */
+  private watchMerged(alert: AlertRecord): void {
+    const watch = this.watches.of(alert.ruleId, alert.deviceId)
     if (alert.state === 'cleared') {
       if (watch.open?.id === alert.id) watch.open = undefined
+    } else if (watch.open !== undefined && watch.open.id !== alert.id) {
+      this.fold(watch, watch.open, alert)
+      return
     } else {
       watch.open = alert
       watch.since ??= alert.raisedAt
@@ -199,32 +217,66 @@ export class AlertMonitor implements AlertDesk {
     this.noteChange(alert)
   }
 
-  /** The leader no longer keeps a cleared alert. */
+  /**
+   * Two open alerts of one rule and device: two leaders at once that saw the episode begin at different
+   * readings (one's feed started later, or the readings carry no time of their own, so each leader named the
+   * episode by its own clock). Every instance keeps the one raised first, with the other's acknowledgement,
+   * and drops the other: the same choice everywhere, so the lists converge. A leader removes the dropped
+   * record from the broker and shares the kept one; one that raised the dropped alert posts it as cleared, so
+   * that the webhook's receiver sees it end. The dropped id still names the kept alert, for an
+   * acknowledgement through the API or from another instance.
+   */
+  private fold(watch: AlertWatch, a: AlertRecord, b: AlertRecord): void {
+    const kept = firstRaised(a, b)
+    const dropped = kept === a ? b : a
+    Object.assign(kept, joinAlertRecords(kept, { ...dropped, id: kept.id }))
+    watch.open = kept
+    this.alerts.dropFor(dropped, kept)
+    const request = this.requested.get(dropped.id)
+    this.requested.delete(dropped.id)
+    if (request !== undefined && kept.state === 'raised') this.requested.set(kept.id, request)
+    // The kept record first: an instance that hears of the fold before the dropped record's removal folds the same.
+    if (this.leading) {
+      this.options.share?.publish({ ...kept })
+      this.options.share?.forget(dropped.id)
+    }
+    if (this.raisedHere.delete(dropped.id)) {
+      this.options.webhook?.notify({
+        ...dropped,
+        state: 'cleared',
+        clearedAt: this.now(),
+        message: `${dropped.message}, the same as alert ${kept.id}`
+      })
+    }
+    this.noteChange(kept)
+  }
+
+  /** The leader no longer keeps an alert (AlertShare.forget). */
   forget(id: string): void {
-    const index = this.alerts.findIndex((candidate) => candidate.id === id)
-    if (index < 0) return
-    const [alert] = this.alerts.splice(index, 1)
-    const watch = this.watch(alert!.ruleId, alert!.deviceId)
+    const alert = this.alerts.remove(id)
+    if (alert === undefined) return
+    const watch = this.watches.of(alert.ruleId, alert.deviceId)
     if (watch.open?.id === id) watch.open = undefined
     this.requested.delete(id)
-    this.countOpen(alert!.deviceId)
+    this.countOpen(alert.deviceId)
   }
 
   handleReading(reading: Reading): void {
     if (!this.leading) return
     const now = this.now()
     this.heard.set(reading.deviceId, now)
+    this.lastReadingTime.set(reading.deviceId, reading.time)
     for (const rule of this.rulesFor(reading.deviceId)) {
       const { condition } = rule
-      const watch = this.watch(rule.id, reading.deviceId)
+      const watch = this.watches.of(rule.id, reading.deviceId)
       if (condition.kind === 'stale') continue
       const breached = condition.kind === 'above' ? reading.temperature > condition.threshold : reading.temperature < condition.threshold
       if (!breached) {
-        watch.since = undefined
+        Object.assign(watch, { since: undefined, episode: undefined })
         this.clear(watch)
         continue
       }
-      watch.since ??= now
+      if (watch.since === undefined) Object.assign(watch, { since: now, episode: reading.time })
       watch.value = reading.temperature
       this.evaluate(rule, reading.deviceId, watch, now)
     }
@@ -236,7 +288,7 @@ export class AlertMonitor implements AlertDesk {
     const now = this.now()
     for (const device of this.options.devices.list()) {
       for (const rule of this.rulesFor(device.id)) {
-        const watch = this.watch(rule.id, device.id)
+        const watch = this.watches.of(rule.id, device.id)
         if (rule.condition.kind !== 'stale') {
           this.evaluate(rule, device.id, watch, now)
           continue
@@ -244,10 +296,11 @@ export class AlertMonitor implements AlertDesk {
         const heard = latest(this.heard.get(device.id), device.lastSeen) ?? device.stateSince
         if (heard === undefined) continue
         if (now - heard < rule.condition.forMs) {
-          watch.since = undefined
+          Object.assign(watch, { since: undefined, episode: undefined })
           this.clear(watch)
         } else {
-          watch.since = heard
+          const episode = latest(this.lastReadingTime.get(device.id), device.lastReading?.time) ?? heard
+          Object.assign(watch, { since: heard, episode })
           this.evaluate(rule, device.id, watch, now)
         }
       }
@@ -258,24 +311,33 @@ export class AlertMonitor implements AlertDesk {
     clearInterval(this.timer)
   }
 
-  private evaluate(rule: AlertRule, deviceId: string, watch: Watch, now: number): void {
+  private evaluate(rule: AlertRule, deviceId: string, watch: AlertWatch, now: number): void {
     if (watch.since === undefined || watch.open !== undefined || now - watch.since < rule.condition.forMs) return
     const alert: AlertRecord = {
-      id: randomUUID(),
+      id: this.newAlertId(rule.id, deviceId, watch.episode ?? watch.since),
       ruleId: rule.id,
       deviceId,
       severity: rule.severity,
       state: 'raised',
-      message: describe(rule, watch.value),
+      message: alertMessage(rule, watch.value),
       raisedAt: now
     }
     watch.open = alert
     this.alerts.push(alert)
+    this.raisedHere.add(alert.id)
     this.announce(alert)
   }
 
+  /** The episode's id: the first one free, should an earlier episode have begun at the same time. */
+  private newAlertId(ruleId: string, deviceId: string, episode: number): string {
+    for (let repeat = 0; ; repeat++) {
+      const id = alertId(ruleId, deviceId, episode, repeat)
+      if (!this.alerts.has(id)) return id
+    }
+  }
+
   /** Clears the watch's open alert (or `alert`, one no rule watches any more). */
-  private clear(watch: Watch, alert = watch.open): void {
+  private clear(watch: AlertWatch, alert = watch.open): void {
     if (alert === undefined) return
     if (watch.open === alert) watch.open = undefined
     alert.state = 'cleared'
@@ -290,15 +352,10 @@ export class AlertMonitor implements AlertDesk {
     this.announce(alert)
   }
 
-  /** Keeps the list oldest first when the leader's records arrive out of order (retained ones at subscribe time). */
-  private insert(alert: AlertRecord): void {
-    const after = this.alerts.findIndex((candidate) => candidate.raisedAt > alert.raisedAt)
-    this.alerts.splice(after < 0 ? this.alerts.length : after, 0, alert)
-  }
-
   /** A change of an alert, this instance's or the leader's: kept, told to the live feed, counted on its device. */
   private noteChange(alert: AlertRecord): AlertRecord {
     const copy = { ...alert }
+    if (alert.state === 'cleared') this.raisedHere.delete(alert.id)
     this.options.log?.save(copy)
     this.options.emit({ type: 'alert', alert: copy })
     this.countOpen(alert.deviceId)
@@ -306,7 +363,7 @@ export class AlertMonitor implements AlertDesk {
   }
 
   private countOpen(deviceId: string): void {
-    this.options.devices.setOpenAlerts(deviceId, this.alerts.filter((a) => a.deviceId === deviceId && a.state !== 'cleared').length)
+    this.options.devices.setOpenAlerts(deviceId, this.alerts.openCount(deviceId))
   }
 
   /** A change this instance made: also posted, published on the device's alert topic, and shared. */
@@ -322,51 +379,18 @@ export class AlertMonitor implements AlertDesk {
   }
 
   private trim(): void {
-    const maxCleared = this.maxCleared
-    let cleared = this.alerts.filter((alert) => alert.state === 'cleared').length
-    for (let index = 0; cleared > maxCleared && index < this.alerts.length; ) {
-      if (this.alerts[index].state === 'cleared') {
-        const [forgotten] = this.alerts.splice(index, 1)
-        this.options.log?.forgetClearedBefore(forgotten!.raisedAt + 1)
-        this.options.share?.forget(forgotten!.id)
-        cleared--
-      } else {
-        index++
-      }
+    for (const forgotten of this.alerts.trimCleared(this.maxCleared)) {
+      this.options.log?.forgetClearedBefore(forgotten.raisedAt + 1)
+      this.options.share?.forget(forgotten.id)
     }
   }
 
   private rulesFor(deviceId: string): AlertRule[] {
     return this.options.rules.filter((rule) => rule.deviceId === '*' || rule.deviceId === deviceId)
   }
-
-  private watch(ruleId: string, deviceId: string): Watch {
-    const key = `${ruleId}\n${deviceId}`
-    let watch = this.watches.get(key)
-    if (watch === undefined) {
-      watch = {}
-      this.watches.set(key, watch)
-    }
-    return watch
-  }
 }
 
 /** The later of two times, either of which may be unknown. */
 function latest(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined || b === undefined ? (a ?? b) : Math.max(a, b)
-}
-
-/** For a person: "above 30 °C for 10 min (31.2 °C)", "silent for 15 min". */
-function describe(rule: AlertRule, value: number | undefined): string {
-  const { condition } = rule
-  const duration = formatDuration(condition.forMs)
-  if (condition.kind === 'stale') return `silent for ${duration}`
-  const measured = value === undefined ? '' : ` (${value} °C)`
-  return `${condition.kind} ${condition.threshold} °C${condition.forMs > 0 ? ` for ${duration}` : ''}${measured}`
-}
-
-function formatDuration(ms: number): string {
-  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`
-  return `${ms / 1000} s`
 }

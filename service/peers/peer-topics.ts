@@ -13,7 +13,8 @@ import type { Reading } from '../reading.js'
  *   thermopost-service/commands/{deviceId}/{id}    retained, QoS 1, with a Message Expiry: the CommandRecord,
  *                                                  again on each change of state
  *   thermopost-service/alerts/{alertId}            retained, QoS 1: the AlertRecord, by the alert leader, again
- *                                                  on each change; empty once the leader forgets it
+ *                                                  on each change; empty once the leader forgets it (or drops
+ *                                                  it for another alert of its episode)
  *   thermopost-service/alert-acks/{alertId}        QoS 1: AlertAckRequest, an instance asking the leader to
  *                                                  acknowledge an alert a person acknowledged through its API
  *

@@ -16,6 +16,8 @@ import {
 
 /** Who takes the alerts the others share: every instance's alert monitor. */
 export interface SharedAlertReader {
+  /** Whether this instance evaluates the rules now. */
+  leads(): boolean
   merge(record: AlertRecord): void
   forget(id: string): void
   acknowledgeRequested(id: string, at: number): void
@@ -30,6 +32,9 @@ export interface SharedAlertReader {
  * reads the requests, so that one made while no instance leads (a handover) is recorded by the next leader.
  */
 export class SharedAlerts {
+  /** When this instance last logged that another leads beside it, ms. */
+  private splitLoggedAt = Number.NEGATIVE_INFINITY
+
   constructor(
     private readonly link: Publisher & { readonly connected: boolean },
     private readonly logger: Pick<Logger, 'warn'>
@@ -52,7 +57,10 @@ export class SharedAlerts {
           }
           const record = decodeAlertRecord(payload)
           if (record === undefined || record.id !== id) this.logger.warn({ topic }, 'a shared alert the service cannot read')
-          else alerts.merge(record)
+          else {
+            if (alerts.leads()) this.noteOtherLeader()
+            alerts.merge(record)
+          }
         }
       },
       {
@@ -65,6 +73,20 @@ export class SharedAlerts {
         }
       }
     ]
+  }
+
+  /**
+   * Only a leader publishes records, so one that comes in while this instance leads says that another leads
+   * too: a split (an announcement lost, a partition) or the moment of a handover. The monitor merges their
+   * alerts; the operator hears of it, once a minute at most.
+   */
+  private noteOtherLeader(): void {
+    const now = Date.now()
+    if (now - this.splitLoggedAt < 60_000) return
+    this.splitLoggedAt = now
+    this.logger.warn(
+      'another instance publishes alert records while this one leads the alerts: two instances lead at once, and their alerts are merged'
+    )
   }
 
   publish(alert: AlertRecord): void {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { Broker } from '../../broker/broker.js'
 import { SparkplugEdgeNode } from '../../devices/sparkplug/sparkplug-edge-node.js'
@@ -12,22 +10,13 @@ import { FAST_BACKOFF, waitFor } from '../devices/helpers/device-fixture.js'
 import { FixedRoom } from '../devices/helpers/fixed-room.js'
 import { startBroker } from '../helpers/broker.js'
 import { sleep } from '../helpers/silence.js'
-import { activeActiveInstances, allActive } from './core/active-active-instances.js'
-import { RawDevice, startPeer, tempDataDir } from './core/service-fixture.js'
+import { alertsOf, report, serviceConfig, twoAlertInstances } from './core/active-active-alerts.js'
+import { RawDevice, startPeer } from './core/service-fixture.js'
 import { eventually, type ServiceProcess } from './core/service-process.js'
 
 /** A config file with two rules: home/hall silent for 2 s, any device above 30 °C for 1 s. */
 function alertConfig(t: TestContext): string {
-  const file = join(tempDataDir(t), 'service.yaml')
-  writeFileSync(
-    file,
-    ['alerts:', '  - { id: silent, device: home/hall, stale: true, for: 2s }', '  - { id: hot, above: 30, for: 1s }', ''].join('\n')
-  )
-  return file
-}
-
-async function alertsOf(service: ServiceProcess): Promise<AlertRecord[]> {
-  return (await service.api<{ alerts: AlertRecord[] }>('/api/alerts')).alerts
+  return serviceConfig(t, ['alerts:', '  - { id: silent, device: home/hall, stale: true, for: 2s }', '  - { id: hot, above: 30, for: 1s }'])
 }
 
 /** The alerts as `service` lists them, once `ready` says they are what the test waits for. */
@@ -48,21 +37,9 @@ function summary(alerts: readonly AlertRecord[]): Array<Pick<AlertRecord, 'id' |
     .map(({ id, ruleId, deviceId, state, acknowledgedAt }) => ({ id, ruleId, deviceId, state, acknowledgedAt }))
 }
 
-/** Readings of `temperature` every 100 ms for `ms`. */
-async function report(device: RawDevice, temperature: number, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) await device.reading({ temperature })
-}
-
 test('active-active alerts: one instance evaluates every reading, both list its alerts, an acknowledgement through either reaches it, and the survivor of its death takes over without raising again', async (t) => {
-  const { broker, start } = await activeActiveInstances(t)
   const config = alertConfig(t)
-  const first = await start('service-a', ['--config', config])
-  const second = await start('service-b', ['--config', config])
-  await allActive([
-    [first, 'service-a'],
-    [second, 'service-b']
-  ])
-  await first.logged(/leading the alerts/)
+  const { broker, start, first, second } = await twoAlertInstances(t, config)
 
   // Readings split between the two instances: the hall's stop, the loft's stay hot. The leader, which sees
   // them all, raises one alert for each condition; each instance alone would see a hot loft too, and raise it.

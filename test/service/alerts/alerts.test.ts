@@ -1,30 +1,11 @@
 import assert from 'node:assert/strict'
-import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { type TestContext, test } from 'node:test'
+import { test } from 'node:test'
 import type { AlertRule } from '../../../service/alerts/alert-rule.js'
 import type { AlertRecord } from '../../../service/api/api-types.js'
 import { ServiceError } from '../../../service/service-error.js'
 import { waitFor, watch } from '../../devices/helpers/device-fixture.js'
 import { RawDevice, serviceSetup } from '../core/service-fixture.js'
-
-/** A local HTTP server that keeps every POSTed alert; closed after the test. */
-async function webhookReceiver(t: TestContext): Promise<{ url: string; received: AlertRecord[] }> {
-  const received: AlertRecord[] = []
-  const server = createServer((request: IncomingMessage, response) => {
-    let body = ''
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString()
-    })
-    request.on('end', () => {
-      if (request.method === 'POST') received.push((JSON.parse(body) as { alert: AlertRecord }).alert)
-      response.end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received }
-}
+import { webhookReceiver } from '../core/webhook-receiver.js'
 
 const hot: AlertRule = { id: 'hot', deviceId: '*', condition: { kind: 'above', threshold: 30, forMs: 200 }, severity: 'critical' }
 const silent: AlertRule = { id: 'silent', deviceId: 'home/hall', condition: { kind: 'stale', forMs: 300 }, severity: 'warning' }

@@ -99,3 +99,105 @@ test('the leader forgets the oldest cleared alerts past its limit, on the broker
   assert.notEqual(kept?.id, first.id)
   assert.deepEqual(share.forgotten, [first.id])
 })
+
+/**
+ * Two instances' monitors and the broker between them, as far as the alerts go: what one shares reaches the
+ * other (No Local, as on the broker) when `deliver` is called, in order; an acknowledgement request reaches both.
+ */
+class Wire {
+  readonly monitors: AlertMonitor[] = []
+  readonly forgotten: string[] = []
+  private readonly queue: Array<() => void> = []
+
+  /** The share of monitor `from` (0 or 1). */
+  shareOf(from: number): AlertShare {
+    const other = () => this.monitors[1 - from]!
+    return {
+      publish: (alert) => this.queue.push(() => other().merge(alert)),
+      forget: (id) => {
+        this.forgotten.push(id)
+        this.queue.push(() => other().forget(id))
+      },
+      requestAcknowledge: (id, at) =>
+        this.queue.push(() => {
+          for (const monitor of this.monitors) monitor.acknowledgeRequested(id, at)
+        })
+    }
+  }
+
+  deliver(): void {
+    for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) next()
+  }
+}
+
+/** Two monitors, each leading (a split), the second's clock `skewMs` ahead. */
+function twoLeaders(t: TestContext, skewMs: number): { a: AlertMonitor; b: AlertMonitor; wire: Wire } {
+  const wire = new Wire()
+  for (const [index, offset] of [0, skewMs].entries()) {
+    const monitor = new AlertMonitor({
+      rules: [hot],
+      devices: { list: () => [], setOpenAlerts: () => {} },
+      link: { publish: async () => {} },
+      emit: () => {},
+      share: wire.shareOf(index),
+      logger: silentLogger,
+      checkMs: 60_000,
+      now: () => Date.now() + offset
+    })
+    t.after(() => monitor.close())
+    monitor.lead()
+    wire.monitors.push(monitor)
+  }
+  return { a: wire.monitors[0]!, b: wire.monitors[1]!, wire }
+}
+
+function readingAt(time: number, temperature: number): Reading {
+  return { ...reading(temperature), time }
+}
+
+test('two leaders at once that judge the same readings raise the same alert, and their copies converge to one record on both', (t) => {
+  const { a, b, wire } = twoLeaders(t, 7)
+  for (const monitor of [a, b]) monitor.handleReading(readingAt(5000, 31))
+  wire.deliver()
+  assert.equal(a.list().length, 1)
+  assert.deepEqual(b.list(), a.list())
+
+  b.acknowledge(a.list()[0]!.id)
+  wire.deliver()
+  assert.equal(a.list()[0]?.state, 'acknowledged')
+  assert.deepEqual(b.list(), a.list())
+
+  for (const monitor of [a, b]) monitor.handleReading(readingAt(6000, 20))
+  wire.deliver()
+  assert.deepEqual(
+    a.list().map(({ state }) => state),
+    ['cleared']
+  )
+  assert.deepEqual(b.list(), a.list())
+})
+
+test('two leaders that saw an episode begin at different readings fold its two alerts into the first raised, on both; the dropped id still acknowledges it', (t) => {
+  const { a, b, wire } = twoLeaders(t, 5)
+  a.handleReading(readingAt(5000, 31))
+  const [first] = a.list()
+  // The second's feed began a reading later: it names the episode by another reading, and raises later.
+  b.handleReading(readingAt(5100, 31))
+  const [second] = b.list()
+  assert.notEqual(first!.id, second!.id)
+
+  wire.deliver()
+  assert.deepEqual(
+    a.list().map(({ id, state }) => [id, state]),
+    [[first!.id, 'raised']]
+  )
+  assert.deepEqual(b.list(), a.list())
+  assert.ok(wire.forgotten.includes(second!.id), "the dropped alert's record is removed from the broker")
+
+  b.acknowledge(second!.id)
+  wire.deliver()
+  assert.deepEqual(
+    a.list().map(({ id, state }) => [id, state]),
+    [[first!.id, 'acknowledged']]
+  )
+  assert.deepEqual(b.list(), a.list())
+})
