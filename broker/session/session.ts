@@ -107,9 +107,7 @@ export class Session implements Subscriber {
     return this.queueStore
   }
 
-  /**
-   * The messages waiting for the session and their payload bytes (none for a session without a queue yet).
-   */
+  /** The messages waiting for the session and their payload bytes (none for a session without a queue yet). */
   get queued(): { messages: number; bytes: number } {
     const queue = this.waitingQueue
     return { messages: queue?.length ?? 0, bytes: queue?.bytes ?? 0 }
@@ -127,8 +125,8 @@ export class Session implements Subscriber {
   /**
    * Sets how long the session outlives its connection. A stored session set to 0 keeps its queue and in-flight
    * messages for the connection it is on (the new interval only says what happens when that one ends) [MQTT-3.1.2-5].
-   * The record is not written here: on CONNECT `attach` writes it next and on DISCONNECT `detach` does, and a session
-   * restored from the store already is what the store holds (writing it again reset its offline time to now).
+   * Not written here: `attach` (CONNECT) or `detach` (DISCONNECT) writes the record next; a restored one is what the
+   * store holds (writing it again reset its offline time to now).
    */
   setExpiry(seconds: number): void {
     this.expiryInterval = seconds
@@ -136,10 +134,7 @@ export class Session implements Subscriber {
   }
 
   attach(link: SessionLink, will: Will | undefined): void {
-    this.willDeadline?.cancel() // a reconnect within the Will Delay Interval cancels the will [MQTT-3.1.3-9]
-    this.willDeadline = undefined
-    this.expiryDeadline?.cancel()
-    this.expiryDeadline = undefined
+    this.stopTimers() // a reconnect within the Will Delay Interval cancels the will [MQTT-3.1.3-9]
     this.link = link
     this.queueStore?.setOnline(true)
     this.protocolVersion = link.protocolVersion
@@ -216,8 +211,7 @@ export class Session implements Subscriber {
   /** The session ends: its pending will goes out, timers stop, its queue and in-flight are dropped. */
   end(): void {
     this.firePendingWill()
-    this.expiryDeadline?.cancel()
-    this.expiryDeadline = undefined
+    this.stopTimers()
     this.releasePublishers()
     this.queueStore?.clear()
     this.inflight.clear()
@@ -226,10 +220,7 @@ export class Session implements Subscriber {
     this.stored = false
   }
 
-  /**
-   * The broker closes: its timers stop so that nothing fires into a closed store. The will and the expiry stay
-   * as the store has them, and whoever opens the store next arms them again from `disconnectedAt`.
-   */
+  /** Cancels the will's and the expiry's timers; on close, the store keeps both for the next start to arm again. */
   stopTimers(): void {
     this.willDeadline?.cancel()
     this.willDeadline = undefined
@@ -238,15 +229,12 @@ export class Session implements Subscriber {
   }
 
   /**
-   * Another holder takes the session on (a node of a cluster): its timers stop and its will is dropped here, as a
-   * resume would drop it; its state stays in the store for the new holder.
+   * Another holder (a cluster node) takes the session on: timers stop, the will is dropped as a resume would drop
+   * it, and the state stays in the store for the new holder.
    */
   letGo(): void {
-    this.willDeadline?.cancel()
-    this.willDeadline = undefined
+    this.stopTimers()
     this.will = undefined
-    this.expiryDeadline?.cancel()
-    this.expiryDeadline = undefined
     this.link = undefined
   }
 
