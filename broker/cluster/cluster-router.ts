@@ -32,6 +32,8 @@ class Awaiting {
   readonly held: Held[] = []
   readonly given: Promise<void>
   give!: () => void
+  /** The session came here while its takeover waited: this node's recovery of its dead holder adopted it. */
+  arrived = false
 
   constructor() {
     this.given = new Promise((resolve) => {
@@ -149,8 +151,16 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
    * The session is here: taken over (or its takeover ended without it), or adopted from a dead node. From now on what
    * comes relayed, from a dead node's stream and live is given to it once. What was relayed for it meanwhile stays
    * held until `resume`.
+   *
+   * A client can connect here while its node is dying and this node, recovering that node, adopts the session before
+   * the takeover ends: the session arrives with the adoption, and the takeover's end is the same arrival. Counting it
+   * again would date the arrival after the messages routed live to the session in between, and the dead node's stream,
+   * drained later, holds copies of them: the session would get each of those twice.
    */
   arrived(clientId: string): void {
+    const awaiting = this.awaited.get(clientId)
+    if (awaiting?.arrived === true) return
+    if (awaiting !== undefined) awaiting.arrived = true
     this.overlap.arrived(clientId)
   }
 

@@ -6,12 +6,18 @@ import { sleep } from '../../helpers/silence.js'
 
 /**
  * `count` broker nodes (`thermopost broker --cluster`) on one Redis, named n1, n2, ... (from n`first`); killed after
- * the test. $SYS is off so that only the test's messages flow.
+ * the test. $SYS is off so that only the test's messages flow; `extra` goes on every node's command line.
  */
-export async function startClusterNodes(t: TestContext, redisUrl: string, count: number, first = 1): Promise<CliBroker[]> {
+export async function startClusterNodes(
+  t: TestContext,
+  redisUrl: string,
+  count: number,
+  first = 1,
+  extra: string[] = []
+): Promise<CliBroker[]> {
   const nodes: CliBroker[] = []
   for (let i = first; i < first + count; i++) {
-    const args = ['--host', '127.0.0.1', '--port', '0', '--cluster', redisUrl, '--node-id', `n${i}`, '--sys-interval', '0']
+    const args = ['--host', '127.0.0.1', '--port', '0', '--cluster', redisUrl, '--node-id', `n${i}`, '--sys-interval', '0', ...extra]
     nodes.push(await startCliBroker(t, args, 1))
   }
   return nodes

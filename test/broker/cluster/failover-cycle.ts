@@ -126,6 +126,23 @@ export class FailoverScenario {
     return report
   }
 
+  /**
+   * How each of `seqs` reached the subscriber, for a failure message: the connection (0, 1, ... since the start), the
+   * packet id and DUP of every copy. A copy resent after a kill keeps its packet id and has DUP set; the same message
+   * given twice by the cluster comes with two packet ids, DUP clear.
+   */
+  describeDeliveries(seqs: readonly number[]): string {
+    const wanted = new Set(seqs)
+    return this.subscriber
+      .deliveries()
+      .filter(({ message }) => wanted.has(Number(message.payload.toString())))
+      .map(
+        ({ connection, message }) =>
+          `${message.payload} on connection ${connection}: id ${message.packet.messageId}${message.packet.dup ? ' DUP' : ''}`
+      )
+      .join('\n')
+  }
+
   /** What the nodes printed, for a failure message. */
   output(): string {
     return this.nodes.map((node, index) => `--- node-${index + 1}\n${node?.output().slice(-3000) ?? '(down)'}`).join('\n')

@@ -15,7 +15,11 @@ test('killing the node of a persistent subscriber loses no acknowledged message'
     const report = await scenario.runCycle(cycle)
     assert.ok(report.acknowledged > 0, `cycle ${cycle}: the publisher got acknowledgements`)
     assert.deepEqual(report.lost, [], `cycle ${cycle}: acknowledged messages missing\n${scenario.output()}`)
-    assert.deepEqual(report.duplicatesQos2, [], `cycle ${cycle}: QoS 2 messages delivered twice\n${scenario.output()}`)
+    assert.deepEqual(
+      report.duplicatesQos2,
+      [],
+      `cycle ${cycle}: QoS 2 messages delivered twice\n${scenario.describeDeliveries(report.duplicatesQos2)}\n${scenario.output()}`
+    )
     assert.ok(report.backMs < 15_000, `cycle ${cycle}: the session was back after ${report.backMs} ms`)
   }
 })
