@@ -1,4 +1,4 @@
-import type { IPublishPacket } from 'mqtt-packet'
+import type { IPublishPacket, QoS } from 'mqtt-packet'
 import type { AuthHooks } from './auth/hooks.js'
 import type { Message, MessageProperties } from './message.js'
 import { seedFromWire } from './publish-encoding.js'
@@ -36,18 +36,17 @@ export class Publisher {
   createMessage(packet: IPublishPacket, topic: string, origin: string, wire: Buffer | undefined, version: 3 | 4 | 5): Message {
     const now = Date.now()
     const expiry = packet.properties?.messageExpiryInterval
-    const message: Message = {
-      id: ++this.lastMessageId,
+    const message: Message = new PublishedMessage(
+      ++this.lastMessageId,
       topic,
-      payload: packet.payload as Buffer,
-      qos: packet.qos,
-      retain: packet.retain,
-      properties: forwardedProperties(packet.properties),
-      expiresAt: expiry !== undefined && expiry > 0 ? now + expiry * 1000 : 0,
-      receivedAt: now,
-      origin,
-      forms: undefined
-    }
+      packet.payload as Buffer,
+      packet.qos,
+      packet.retain,
+      forwardedProperties(packet.properties),
+      expiry !== undefined && expiry > 0 ? now + expiry * 1000 : 0,
+      now,
+      origin
+    )
     if (wire !== undefined) seedFromWire(message, version, wire)
     return message
   }
@@ -101,6 +100,26 @@ export class Publisher {
     }
     this.publish(this.createMessage(packet, will.topic, clientId, undefined, 5))
   }
+}
+
+/**
+ * A message as createMessage makes it: a class, not an object literal, for the reason codec.ts gives for its decoded
+ * PUBLISH (an old-generation message would pin its payload's socket chunk until the next full collection).
+ */
+class PublishedMessage implements Message {
+  forms: Message['forms'] = undefined
+
+  constructor(
+    readonly id: number,
+    readonly topic: string,
+    public payload: Buffer,
+    readonly qos: QoS,
+    readonly retain: boolean,
+    readonly properties: MessageProperties | undefined,
+    readonly expiresAt: number,
+    readonly receivedAt: number,
+    readonly origin: string
+  ) {}
 }
 
 /** The properties forwarded to subscribers: everything but the per-hop Topic Alias and Subscription Identifier. */

@@ -90,16 +90,28 @@ function decodePlainPublish(bytes: Buffer, protocolVersion: Version): IPublishPa
     if (pos >= end || bytes[pos] !== 0) return undefined // no properties: a property length of 0
     pos++
   }
-  return {
-    cmd: 'publish',
-    retain: (flags & 1) !== 0,
-    qos: qos as QoS,
-    dup: (flags & 8) !== 0,
-    length,
-    topic,
-    payload: bytes.subarray(pos),
-    messageId
-  }
+  return new DecodedPublish((flags & 1) !== 0, qos as QoS, (flags & 8) !== 0, length, topic, bytes.subarray(pos), messageId)
+}
+
+/**
+ * A PUBLISH as decodePlainPublish makes it: a class, not an object literal, so that V8 never allocates it straight
+ * into the old generation. V8 remembers where each object literal is made and, once most of one site's objects have
+ * outlived a young-generation collection (10 000 devices connecting at once), pretenures every later object of that
+ * site. Those old PUBLISHes then kept their socket chunks alive until the next full collection: on fleet-10k the old
+ * generation grew by 0.7 MB a second between full collections, the broker's RSS from 163 to 224 MB and back.
+ */
+class DecodedPublish implements IPublishPacket {
+  readonly cmd = 'publish'
+
+  constructor(
+    readonly retain: boolean,
+    readonly qos: QoS,
+    readonly dup: boolean,
+    readonly length: number,
+    readonly topic: string,
+    readonly payload: Buffer,
+    readonly messageId: number | undefined
+  ) {}
 }
 
 /** Fixed-header byte of each acknowledgement; PUBREL carries the reserved flags 0b0010 [MQTT-3.6.1-1]. */

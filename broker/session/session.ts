@@ -11,7 +11,7 @@ import type { PublishBackPressure } from './publish-back-pressure.js'
 import { queueWithinLimits } from './queue-within-limits.js'
 import type { QueueLimits, SessionLink } from './session-link.js'
 import { SubscriptionsByFilter } from './subscriptions-by-filter.js'
-import { type Will, willDelay } from './will.js'
+import { keptWill, type Will, willDelay } from './will.js'
 
 const NO_PACKET_IDS: ReadonlySet<number> = new Set()
 
@@ -138,7 +138,7 @@ export class Session implements Subscriber {
     this.link = link
     this.queueStore?.setOnline(true)
     this.protocolVersion = link.protocolVersion
-    this.will = will
+    this.will = will === undefined ? undefined : keptWill(will)
     if (this.stored) this.saveRecord()
   }
 
