@@ -35,7 +35,7 @@ export function renderMarkdown(summaries: readonly ScenarioSummary[], rounds: nu
   if (groups.length > 0) {
     lines.push(
       '',
-      `Ratios: median of the per-round ratios (↑ higher is better, ↓ lower is better); the scenario's headline in bold. Where a peer ran both with Nagle's algorithm (its default) and without (-nodelay), each ratio is against its variant with the better median headline, named in brackets and marked ◀ above.`
+      `Ratios: median of the per-round ratios (↑ higher is better, ↓ lower is better); the scenario's headline in bold. Where a peer ran both with Nagle's algorithm (its default) and without (-nodelay), each ratio is against its variant with the better median of that metric, named in brackets; the one with the better headline is marked ◀ above.`
     )
   }
   for (const group of groups) lines.push('', ...ratioTable(group))
@@ -85,8 +85,8 @@ function ratioTable(group: readonly ScenarioSummary[]): string[] {
         row([
           summary.scenario,
           `${metric.label} ${metric.higherIsBetter ? '↑' : '↓'}`,
-          ...summary.ratios.map(({ to, variants, ratios }) =>
-            emphasize(summary, metric.key, `${formatRatio(ratios[metric.key])}${variants > 1 ? ` (${to})` : ''}`)
+          ...summary.ratios.map(({ toByMetric, variants, ratios }) =>
+            emphasize(summary, metric.key, `${formatRatio(ratios[metric.key])}${variants > 1 ? ` (${toByMetric[metric.key]})` : ''}`)
           )
         ])
       )

@@ -57,6 +57,22 @@ test('ratios compare against the peer variant with the better headline, chosen p
   assert.match(table, /0\.500× \(mosquitto-nodelay\)/)
 })
 
+test('within a scenario each metric is compared against the variant with the better figure for it', () => {
+  const records = [
+    record('thermopost', 1, { deliveriesPerSecond: 200, p50Ms: 4 }),
+    record('mosquitto', 1, { deliveriesPerSecond: 160, p50Ms: 40 }),
+    record('mosquitto-nodelay', 1, { deliveriesPerSecond: 80, p50Ms: 2 })
+  ]
+  const [fanIn] = summarize(records, [QOS0_FANIN], ['thermopost', 'mosquitto', 'mosquitto-nodelay'], 1)
+  assert.equal(fanIn.ratios[0].to, 'mosquitto', 'the headline (deliveries/s) is better without nodelay')
+  assert.equal(fanIn.ratios[0].ratios.deliveriesPerSecond, 200 / 160)
+  assert.equal(fanIn.ratios[0].toByMetric.p50Ms, 'mosquitto-nodelay')
+  assert.equal(fanIn.ratios[0].ratios.p50Ms, 4 / 2, 'latency against the variant with the better latency')
+  const table = renderMarkdown([fanIn], 1)
+  assert.match(table, /1\.25× \(mosquitto\)/)
+  assert.match(table, /p50 ms ↓ \| 2\.00× \(mosquitto-nodelay\)/)
+})
+
 test('a peer that ran one way only is compared as it is, without a variant note', () => {
   const records = [record('thermopost', 1, { deliveriesPerSecond: 200 }), record('aedes', 1, { deliveriesPerSecond: 100 })]
   const [summary] = summarize(records, [QOS0_FANIN], ['thermopost', 'aedes'], 1)

@@ -105,10 +105,18 @@ export interface ScenarioSummary {
   headlineMetrics: readonly MetricKey[]
   brokers: BrokerSummary[]
   /**
-   * The first broker's ratio to each other peer: median of per-round ratios, against the peer's variant
-   * with the better median headline (`to`; `variants` says how many it was chosen from).
+   * The first broker's ratio to each other peer: median of per-round ratios, each metric against the peer's variant
+   * with the better median of that metric (`toByMetric`), as the rules ask (a peer is compared at its better figure);
+   * `to` is the variant with the better headline, and `variants` says how many they were chosen from.
    */
-  ratios: { of: BrokerName; peer: string; to: BrokerName; variants: number; ratios: Record<MetricKey, number | null> }[]
+  ratios: {
+    of: BrokerName
+    peer: string
+    to: BrokerName
+    toByMetric: Record<MetricKey, BrokerName>
+    variants: number
+    ratios: Record<MetricKey, number | null>
+  }[]
 }
 
 /** `selected`: the brokers --brokers allows; each scenario runs against those of its own that are selected. */
@@ -155,13 +163,15 @@ export function summarize(
         }
       }),
       ratios: peersOf(others, first).map(([peer, variants]) => {
-        const to = betterVariant(variants, headline[0], (broker) => medianOf(broker, headline[0]))
+        const toFor = (key: MetricKey): BrokerName => betterVariant(variants, key, (broker) => medianOf(broker, key))
+        const toByMetric = Object.fromEntries(metrics.map((key) => [key, toFor(key)])) as Record<MetricKey, BrokerName>
         return {
           of: first,
           peer,
-          to,
+          to: toFor(headline[0]),
+          toByMetric,
           variants: variants.length,
-          ratios: byMetric(metrics, (key) => medianRatio(series(first, key), series(to, key)))
+          ratios: byMetric(metrics, (key) => medianRatio(series(first, key), series(toByMetric[key], key)))
         }
       })
     }
