@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto'
  *   tp:{cluster}:filters:<member>    set      the member's filters; a shared group as `$share/{group}/{filter}`
  *   tp:{cluster}:stream:<member>     stream   messages forwarded to the member (forwarded-codec.ts), group `nodes`
  *   tp:{cluster}:moved:<member>      string   once a dead member's stream is drained and gone: its recoverer's member
+ *   tp:{cluster}:handovers:<member> hash   client id -> a session the member let go lately (handover-records.ts)
  *   tp:{cluster}:bridge:<name>       string   the member running that bridge, with a short time-to-live (bridge-leases.ts)
  * Channels (sharded pub/sub: SPUBLISH, SSUBSCRIBE):
  *   tp:{cluster}:filter-changes      `<member>\n+<entry>`, `<member>\n-<entry>`, or `<member>\n!` (read its set again)
@@ -53,6 +54,10 @@ export class ClusterKeys {
 
   moved(member: string): string {
     return this.key(`moved:${member}`)
+  }
+
+  handovers(member: string): string {
+    return this.key(`handovers:${member}`)
   }
 
   bridge(name: string): string {

@@ -13,6 +13,7 @@ import { ClusterKeys, memberOf, newIncarnation, STREAM_GROUP } from './cluster-k
 import { ClusterRouter } from './cluster-router.js'
 import type { ClusterSeams, ReleaseRequests, SessionHandovers, StreamRecovery } from './cluster-seams.js'
 import { FilterDirectory } from './filter-directory.js'
+import { type HandedOver, HandoverRecords } from './handover-records.js'
 import { defaultMembershipTiming, type MembershipTiming, NodeMembership } from './node-membership.js'
 import { NodeStream } from './node-stream.js'
 import { SessionFollower, type SessionHolders } from './session-follower.js'
@@ -64,6 +65,9 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   readonly bridgePlacement: BridgePlacement
   /** The sessions adopted from each dead member this one recovered: what is redirected from its stream goes to them. */
   private readonly adoptedSessions = new Map<string, ReadonlySet<string>>()
+  /** The sessions each dead member this one recovered had let go lately: what is redirected for them goes on to them. */
+  private readonly handedOverSessions = new Map<string, HandedOver>()
+  private readonly handoverRecords: HandoverRecords
   private readonly relay: SessionRelay
   private readonly bridgeLeases: BridgeLeases
   private readonly follower = new SessionFollower()
@@ -111,6 +115,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.membership = new NodeMembership(settings.nodeId, incarnation, connections, keys, logger, timing)
     this.directory = new FilterDirectory(this.member, connections, keys, logger)
     this.relay = new SessionRelay(this.directory)
+    this.handoverRecords = new HandoverRecords(this.commands, keys, this.member)
     this.bridgeLeases = new BridgeLeases(this.commands, keys, this.member, timing)
     this.bridgePlacement = this.bridgeLeases
     const sink = {
@@ -121,7 +126,8 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
       held: () => this.router!.held(),
       holding: () => this.router!.holding(),
       had: (delivered: ReadonlyMap<string, readonly string[]>) => this.router!.had(delivered),
-      adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember)
+      adoptedFrom: (deadMember: string) => this.adoptedSessions.get(deadMember),
+      handedOverFrom: (deadMember: string) => this.handedOverSessions.get(deadMember)
     }
     this.stream = new NodeStream(this.member, connections, keys, sink, logger, () => this.commandsConnection.failsOverToReplicas())
   }
@@ -180,9 +186,10 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.follower.followWith(holders)
   }
 
-  handingOver(clientId: string, filters: readonly string[], toMember: string): void {
+  handingOver(clientId: string, filters: readonly string[], toMember: string): Promise<void> {
     this.relay.handingOver(clientId, filters, toMember)
     this.follower.leaving(clientId, filters)
+    return this.handoverRecords.record(clientId, filters)
   }
 
   expecting(clientId: string): void {
@@ -265,13 +272,17 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   /**
    * Its filters go first, so the other members stop appending to its stream while it is drained (the adopted sessions'
    * own filters were announced before, on the same connection, so no message finds neither). A member is never alive
-   * again: a restarted node is a new member with a stream of its own.
+   * again: a restarted node is a new member with a stream of its own. The sessions it had let go lately and relayed
+   * for (handover-records.ts) get what its stream still holds for them, wherever they are now.
    */
   async drain(deadMember: string, clientIds: ReadonlySet<string>): Promise<void> {
     this.adoptedSessions.set(deadMember, clientIds)
     this.sessionsAdopted += clientIds.size
+    const handedOver = new Map(await this.handoverRecords.of(deadMember))
+    for (const clientId of clientIds) handedOver.delete(clientId) // back with the dead member, and adopted here
+    if (handedOver.size > 0) this.handedOverSessions.set(deadMember, handedOver)
     await this.directory.removeMember(deadMember)
-    await this.stream.drain(deadMember, clientIds)
+    await this.stream.drain(deadMember, clientIds, handedOver)
     await this.membership.forget(deadMember)
   }
 

@@ -1,3 +1,4 @@
+import { topicMatchesFilter } from '../../common/topic-filter.js'
 import type { Message } from '../message.js'
 import type { RetainedMessages } from '../retained/retained.js'
 import type { MessageRouter, RouteScope } from '../router/message-router.js'
@@ -9,6 +10,7 @@ import { entryOf } from './entry-of.js'
 import type { FilterDirectory } from './filter-directory.js'
 import { encodeBody, encodeRecordHead, type ForwardedMessage } from './forwarded-codec.js'
 import type { ForwardedSink } from './forwarded-sink.js'
+import type { HandedOver } from './handover-records.js'
 import type { NodeMembership } from './node-membership.js'
 import type { NodeStream } from './node-stream.js'
 import { RecoveryOverlap } from './recovery-overlap.js'
@@ -183,7 +185,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     return this.stream.flush()
   }
 
-  deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void {
+  deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>, handedOver?: HandedOver): void {
     this.relayed.in += records.length
     this.backPressure.begin()
     for (const { message, plain, groups, client, publisher } of records) {
@@ -202,6 +204,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       if (!plain) continue
       const relayed = this.relayOn(message, publisher, sessions)
       if (sessions !== 'all') this.followOn(message, publisher, identity, sessions, relayed)
+      if (handedOver !== undefined) this.followHandedOver(message, publisher, handedOver)
     }
   }
 
@@ -258,6 +261,17 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
       else return false
       return true
     })
+  }
+
+  /**
+   * A message from a dead member's stream, on to each session that member had let go lately with a filter matching it
+   * (handover-records.ts): the dead member's relay would have sent it there. A copy its relay sent before it died is
+   * not given twice (`deliverTo` where the session is).
+   */
+  private followHandedOver(message: Message, publisher: string, handedOver: HandedOver): void {
+    for (const [clientId, filters] of handedOver) {
+      if (filters.some((filter) => topicMatchesFilter(message.topic, filter))) this.followClient(clientId, message, publisher)
+    }
   }
 
   /**

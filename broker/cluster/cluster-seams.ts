@@ -40,8 +40,11 @@ export interface ReleaseRequests {
 
 /** What the routing side does while a live session moves between nodes (session-relay.ts). */
 export interface SessionHandovers {
-  /** This member lets `clientId` go to `toMember`: its messages, plain subscriptions to `filters`, follow it there. */
-  handingOver(clientId: string, filters: readonly string[], toMember: string): void
+  /**
+   * This member lets `clientId` go to `toMember`: its messages, plain subscriptions to `filters`, follow it there.
+   * Resolves once the handover is recorded in Redis (handover-records.ts): only then is the lease released.
+   */
+  handingOver(clientId: string, filters: readonly string[], toMember: string): Promise<void>
   /** This node is taking `clientId` on: messages relayed for it wait until `arrived`. */
   expecting(clientId: string): void
   /** The session was restored here, or its takeover ended without it. */

@@ -240,7 +240,8 @@ export class ClusterSessionRegistry implements SessionRegistry {
 
   /**
    * Another node asks for the session: it ends here, everything acknowledged is made durable, the lease released.
-   * From the moment it ends here, what matches its subscriptions is relayed to `toNode` (session-relay.ts).
+   * From the moment it ends here, what matches its subscriptions is relayed to `toNode` (session-relay.ts), and the
+   * handover is recorded in Redis (handover-records.ts) before the lease goes.
    */
   private release(clientId: string, toNode: string): Promise<void> {
     // Not held here: nothing to let go. Answered at once rather than behind an open of ours that may itself wait for
@@ -249,9 +250,11 @@ export class ClusterSessionRegistry implements SessionRegistry {
     return this.oneAtATime.run(clientId, async () => {
       if (!this.parts.leases.holds(clientId)) return
       const session = this.local.get(clientId)
-      if (session !== undefined) this.parts.handovers?.handingOver(clientId, plainFilters(session), toNode)
+      const recorded = session === undefined ? undefined : this.parts.handovers?.handingOver(clientId, plainFilters(session), toNode)
       this.local.letGo(clientId, 'another node took the session over')
       this.parts.store.forgetSession(clientId)
+      // Recorded before the release: should this node die while it relays, its recoverer sends the rest on.
+      await recorded
       await this.releaseAfterFlush(clientId)
       await this.takeBackFromDead(clientId, toNode)
     })

@@ -1,4 +1,7 @@
 import { streamIdAfter } from '../store/delivery-sources.js'
+import type { HandedOver } from './handover-records.js'
+
+const NO_HANDOVERS: HandedOver = new Map()
 
 /**
  * The sessions a drain delivers to, each from the first entry it does not have yet: a session's writes record the
@@ -9,7 +12,9 @@ import { streamIdAfter } from '../store/delivery-sources.js'
 export class DrainedSessions {
   constructor(
     private readonly clientIds: ReadonlySet<string>,
-    private readonly had: ReadonlyMap<string, string>
+    private readonly had: ReadonlyMap<string, string>,
+    /** The sessions the dead member had let go lately: what matches their filters goes on to them (handover-records.ts). */
+    readonly handedOver: HandedOver = NO_HANDOVERS
   ) {}
 
   /** The sessions that still need entry `id`. */

@@ -1,9 +1,13 @@
 import type { ForwardedMessage } from './forwarded-codec.js'
+import type { HandedOver } from './handover-records.js'
 
 /** Where the messages read from a stream go on this node. */
 export interface ForwardedSink {
-  /** Delivers them here; with `onlyClients` (a dead member's stream), to those sessions' plain subscriptions only. */
-  deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>): void
+  /**
+   * Delivers them here; with `onlyClients` (a dead member's stream), to those sessions' plain subscriptions only, and
+   * what matches the filters of the sessions it had let go lately (`handedOver`) on to wherever those are now.
+   */
+  deliverForwarded(records: readonly ForwardedMessage[], onlyClients?: ReadonlySet<string>, handedOver?: HandedOver): void
   /** Resolves once what was delivered is durable (the store's flush): only then is an entry acknowledged. */
   durable(): Promise<void>
   /**
@@ -25,4 +29,6 @@ export interface ForwardedSink {
 export interface AdoptedSessions {
   /** Undefined: this member recovered no such member. */
   adoptedFrom(deadMember: string): ReadonlySet<string> | undefined
+  /** The sessions a dead member this member recovered had let go lately; undefined: none. */
+  handedOverFrom(deadMember: string): HandedOver | undefined
 }

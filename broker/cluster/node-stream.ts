@@ -7,6 +7,7 @@ import { DrainedSessions } from './drained-sessions.js'
 import { entryOf } from './entry-of.js'
 import { decodeEntry, encodeEntryHead, type ForwardedMessage } from './forwarded-codec.js'
 import type { AdoptedSessions, ForwardedSink } from './forwarded-sink.js'
+import type { HandedOver } from './handover-records.js'
 import { createStreamGroup } from './stream-group.js'
 
 /** One entry on its way to a member's stream; `from`: the dead member it was meant for, when redirected. */
@@ -158,16 +159,17 @@ export class NodeStream {
   }
 
   /**
-   * Delivers every entry left in a dead member's stream (pending and unread) to the sessions of `clientIds`, deleting
+   * Delivers every entry left in a dead member's stream (pending and unread) to the sessions of `clientIds` (and
+   * what matches the filters of the sessions it had let go lately, `handedOver`, on to wherever those are), deleting
    * each batch once its deliveries are durable; once it is empty, deletes it and leaves `moved:<dead member>` naming
    * this member, in one step (an append that came meanwhile is drained first). Entries are deleted one by one, never
    * the whole stream with what came meanwhile.
    */
-  async drain(deadMember: string, clientIds: ReadonlySet<string>): Promise<void> {
+  async drain(deadMember: string, clientIds: ReadonlySet<string>, handedOver?: HandedOver): Promise<void> {
     const commands = this.connections.commands
     const key = this.keys.stream(deadMember)
     const [had, hadMessages] = await Promise.all([this.sources?.deliveredFrom(key, clientIds), this.sources?.deliveredMessages(clientIds)])
-    const drained = new DrainedSessions(clientIds, had ?? new Map())
+    const drained = new DrainedSessions(clientIds, had ?? new Map(), handedOver)
     if (hadMessages !== undefined) this.sink.had(hadMessages)
     for (;;) {
       const entries = (await commands.xrangeBuffer(key, '-', '+', 'COUNT', READ_COUNT)) as StreamEntry[]
@@ -338,9 +340,10 @@ export class NodeStream {
       const from = fields[2]?.toString() === 'f' ? fields[3]?.toString() : undefined
       const onlyClients =
         drained !== undefined ? drained.without(entryId) : from === undefined ? undefined : (this.sink.adoptedFrom(from) ?? NO_CLIENTS)
+      const handedOver = drained !== undefined ? drained.handedOver : from === undefined ? undefined : this.sink.handedOverFrom(from)
       this.sources?.deliveringFrom({ stream, id: entryId })
       try {
-        this.sink.deliverForwarded(records, onlyClients)
+        this.sink.deliverForwarded(records, onlyClients, handedOver)
       } finally {
         this.sources?.deliveringFrom(undefined)
       }

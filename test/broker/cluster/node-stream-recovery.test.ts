@@ -61,7 +61,8 @@ async function memberStream(
     held: () => undefined,
     holding: () => undefined,
     had: (messages: ReadonlyMap<string, readonly string[]>) => had.push(messages),
-    adoptedFrom: (deadMember: string) => adopted.get(deadMember)
+    adoptedFrom: (deadMember: string) => adopted.get(deadMember),
+    handedOverFrom: () => undefined
   }
   const stream = new NodeStream(member, connections, keys, sink, pino({ level: 'silent' }))
   if (sources !== undefined) stream.recordSources(sources)

@@ -73,6 +73,25 @@ async function n2AsksStoppedN1(t: TestContext, setup: GapSetup, keptAlive: reado
   return alive
 }
 
+/**
+ * Has n1 let the session go to n2 while n2 cannot claim it: n1 is stopped while n2 asks, then n2 is stopped and n1
+ * continued. Resolves once the lease is released, with the timer keeping both liveness keys.
+ */
+async function n1ReleasesToStoppedN2(t: TestContext, setup: GapSetup): Promise<NodeJS.Timeout> {
+  const alive = await n2AsksStoppedN1(t, setup, setup.members.slice(0, 2))
+  setup.nodes[1]!.child.kill('SIGSTOP')
+  setup.nodes[0]!.child.kill('SIGCONT')
+  await leaseHeldBy(setup, '', 'n1 did not release the lease')
+  return alive
+}
+
+/** Waits (10 s at most) until the session's lease names `member` ('': released by its holder). */
+async function leaseHeldBy(setup: GapSetup, member: string, failure: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !(await setup.look.get(LEASE))?.startsWith(`${member}:`); await sleep(20)) {
+    assert.ok(Date.now() < deadline, `${failure}\n${setup.output()}`)
+  }
+}
+
 /** Waits until a recovery of `member` has finished (its recoverer named in `moved`). */
 async function recovered(setup: GapSetup, member: string): Promise<void> {
   for (const deadline = Date.now() + 30_000; (await setup.look.get(`tp:{cluster}:moved:${member}`)) === null; await sleep(100)) {
@@ -94,13 +113,8 @@ test('a session released to a node that dies before claiming it is adopted by th
   timeout: 120_000
 }, async (t) => {
   const setup = await gapSetup(t)
-  const { nodes, look, members, subscriber, publisher, output } = setup
-  const alive = await n2AsksStoppedN1(t, setup, members.slice(0, 2))
-  nodes[1]!.child.kill('SIGSTOP')
-  nodes[0]!.child.kill('SIGCONT')
-  for (const deadline = Date.now() + 10_000; !(await look.get(LEASE))?.startsWith(':'); await sleep(20)) {
-    assert.ok(Date.now() < deadline, `n1 did not release the lease\n${output()}`)
-  }
+  const { nodes, members, subscriber, publisher } = setup
+  const alive = await n1ReleasesToStoppedN2(t, setup)
 
   await publishSome(publisher, 5) // released: n1 relays them to n2
   clearInterval(alive)
@@ -134,5 +148,32 @@ test('a session released to a node already dead and recovered is taken back by t
   await sleep(1000) // n1 renews its own liveness key again
   clearInterval(alive)
   await publishSome(publisher, 5)
+  await everyAcknowledgedArrives(setup, 5)
+})
+
+/**
+ * The relay's gap: n1 lets the session go to n2 and dies while it relays. Messages n3 routed to n1 for the session
+ * (n3 still saw n1 holding its filter, and n2 not yet) that n1 had not relayed are left in n1's stream; the recovery
+ * of n1 drains it, but the session is n2's, not adopted. From the handover n1 recorded in Redis before it released
+ * the lease, the recovery sends them on to n2, so every acknowledged message reaches the client.
+ *
+ * n1 is stopped while n2 asks; n2 is stopped and n1 continued, so n1 releases the lease; n1 is stopped again before
+ * it reads its stream, and the messages are published, reaching n1 alone (n2 announces the filter once it has the
+ * session). Then n2 is continued and claims the session, and n1 is killed.
+ */
+test('what reached a node that let a session go and died before relaying it reaches the session on its new node', {
+  timeout: 120_000
+}, async (t) => {
+  const setup = await gapSetup(t)
+  const { nodes, members, subscriber, publisher } = setup
+  const alive = await n1ReleasesToStoppedN2(t, setup)
+  nodes[0]!.child.kill('SIGSTOP')
+  await publishSome(publisher, 5) // into n1's stream only, which n1 does not read now
+  subscriber.drop()
+  nodes[1]!.child.kill('SIGCONT')
+  await leaseHeldBy(setup, members[1]!, 'n2 did not claim the session')
+  nodes[0]!.child.kill('SIGKILL')
+  clearInterval(alive)
+  await recovered(setup, members[0]!)
   await everyAcknowledgedArrives(setup, 5)
 })
