@@ -6,7 +6,7 @@ import type { Backlog } from '../sys/sys-topics.js'
 import { PROTOCOL_VERSION_NAMES } from './admin-records.js'
 import { bridgeMetrics } from './bridge-metrics.js'
 import { clusterMetrics } from './cluster-metrics.js'
-import { countsBy, valuesBy } from './scraped-metric.js'
+import { scrapedBy } from './scraped-metric.js'
 
 /** What the metrics read of the broker, all when scraped. */
 export type MetricsSource = Pick<
@@ -65,15 +65,17 @@ function clientMetrics(registry: Registry, source: MetricsSource): void {
       for (const { count, ...labels } of counts.values()) this.set(labels, count)
     }
   })
-  countsBy(
+  scrapedBy(
     registry,
+    'counter',
     'thermopost_broker_connections_total',
     'CONNECTs answered, by CONNACK reason (success, or why refused)',
     'reason',
     () => byReasonCode(stats.connacks)
   )
-  countsBy(
+  scrapedBy(
     registry,
+    'counter',
     'thermopost_broker_disconnections_total',
     "Connected clients' connections that ended, by reason: client_disconnect (the client sent DISCONNECT), connection_lost (no DISCONNECT either way), or the reason the broker ended it",
     'reason',
@@ -83,8 +85,9 @@ function clientMetrics(registry: Registry, source: MetricsSource): void {
       ...byReasonCode(stats.serverDisconnects)
     ]
   )
-  countsBy(
+  scrapedBy(
     registry,
+    'counter',
     'thermopost_broker_authentication_failures_total',
     'CONNECTs refused for who the client is: credentials, certificate, or a session of another user',
     undefined,
@@ -94,17 +97,20 @@ function clientMetrics(registry: Registry, source: MetricsSource): void {
 
 function trafficMetrics(registry: Registry, stats: BrokerStats): void {
   const perQos = (name: string, help: string, counts: Float64Array): void =>
-    countsBy(registry, name, help, 'qos', () => QOS_LABELS.map((qos, index) => [qos, counts[index]!]))
+    scrapedBy(registry, 'counter', name, help, 'qos', () => QOS_LABELS.map((qos, index) => [qos, counts[index]!]))
   perQos('thermopost_broker_messages_received_total', 'PUBLISH packets received from clients, by QoS', stats.received)
   perQos('thermopost_broker_messages_sent_total', 'PUBLISH packets sent to clients, by QoS', stats.sent)
   perQos('thermopost_broker_publish_received_bytes_total', 'Bytes of the PUBLISH packets received, by QoS', stats.receivedPublishBytes)
   perQos('thermopost_broker_publish_sent_bytes_total', 'Bytes of the PUBLISH packets sent, by QoS', stats.sentPublishBytes)
-  countsBy(registry, 'thermopost_broker_received_bytes_total', 'Bytes received from clients, all packets', undefined, () => [
+  scrapedBy(registry, 'counter', 'thermopost_broker_received_bytes_total', 'Bytes received from clients, all packets', undefined, () => [
     ['', stats.bytesReceived]
   ])
-  countsBy(registry, 'thermopost_broker_sent_bytes_total', 'Bytes sent to clients, all packets', undefined, () => [['', stats.bytesSent]])
-  countsBy(
+  scrapedBy(registry, 'counter', 'thermopost_broker_sent_bytes_total', 'Bytes sent to clients, all packets', undefined, () => [
+    ['', stats.bytesSent]
+  ])
+  scrapedBy(
     registry,
+    'counter',
     'thermopost_broker_messages_dropped_total',
     'Messages not delivered, by reason: queue_full, expired, no_subscriber (on this node), acl, too_large (for the subscriber)',
     'reason',
@@ -120,11 +126,13 @@ function stateMetrics(registry: Registry, source: MetricsSource): void {
     if (backlog === undefined || now - backlog.at > BACKLOG_REUSE_MS) backlog = { at: now, value: source.backlog() }
     return backlog.value
   }
-  const gauge = (name: string, help: string, read: () => number): void => valuesBy(registry, name, help, undefined, () => [['', read()]])
+  const gauge = (name: string, help: string, read: () => number): void =>
+    scrapedBy(registry, 'gauge', name, help, undefined, () => [['', read()]])
   gauge('thermopost_broker_retained_messages', 'Retained messages held', () => source.retained.size)
   gauge('thermopost_broker_subscriptions', 'Subscriptions held, shared ones included', () => source.subscriptionCount)
-  valuesBy(
+  scrapedBy(
     registry,
+    'gauge',
     'thermopost_broker_sessions',
     'Sessions held, by state: connected, or offline and waiting for their expiry',
     'state',

@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from 'prom-client'
 import type { ClusterNode } from '../cluster/cluster-node.js'
-import { countsBy, scrapedMetric, valuesBy } from './scraped-metric.js'
+import { scrapedBy, scrapedMetric } from './scraped-metric.js'
 
 /**
  * A cluster node's figures (cluster/cluster-node.ts), read when scraped; registered only on a node of a cluster. The
@@ -8,8 +8,9 @@ import { countsBy, scrapedMetric, valuesBy } from './scraped-metric.js'
  * be reached, the renewal time before the first) is NaN, which Prometheus reads as such.
  */
 export function clusterMetrics(registry: Registry, node: ClusterNode): void {
-  valuesBy(
+  scrapedBy(
     registry,
+    'gauge',
     'thermopost_broker_cluster_members_alive',
     'Members of the cluster alive at the last check, this one included',
     undefined,
@@ -21,11 +22,17 @@ export function clusterMetrics(registry: Registry, node: ClusterNode): void {
     labelNames: ['node', 'member'],
     read: () => [[{ node: node.nodeId, member: node.member }, 1]]
   })
-  countsBy(registry, 'thermopost_broker_cluster_sessions_adopted_total', 'Sessions this node adopted from dead members', undefined, () => [
-    ['', node.figures().sessionsAdopted]
-  ])
-  countsBy(
+  scrapedBy(
     registry,
+    'counter',
+    'thermopost_broker_cluster_sessions_adopted_total',
+    'Sessions this node adopted from dead members',
+    undefined,
+    () => [['', node.figures().sessionsAdopted]]
+  )
+  scrapedBy(
+    registry,
+    'counter',
     'thermopost_broker_cluster_messages_relayed_total',
     "Messages between nodes, by direction: out (entries appended to other members' streams) or in (read from a stream for this node)",
     'direction',
@@ -34,8 +41,9 @@ export function clusterMetrics(registry: Registry, node: ClusterNode): void {
       ['in', node.figures().relayedIn]
     ]
   )
-  countsBy(
+  scrapedBy(
     registry,
+    'counter',
     'thermopost_broker_cluster_redis_errors_total',
     "Redis errors, by kind: connection (on the node's connections, each failed reconnection included) or command (liveness commands that failed)",
     'kind',
@@ -44,8 +52,9 @@ export function clusterMetrics(registry: Registry, node: ClusterNode): void {
       ['command', node.figures().commandFailures]
     ]
   )
-  valuesBy(
+  scrapedBy(
     registry,
+    'gauge',
     'thermopost_broker_cluster_liveness_renewal_seconds',
     "How long the last renewal of this node's liveness key took: one round trip to Redis",
     undefined,

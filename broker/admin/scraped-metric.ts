@@ -36,29 +36,8 @@ export function scrapedMetric(registry: Registry, kind: 'counter' | 'gauge', { n
   }
 }
 
-/** A counter read when scraped: one value per value of `label` (or a single one without a label). */
-export function countsBy(
-  registry: Registry,
-  name: string,
-  help: string,
-  label: string | undefined,
-  read: () => Array<[string, number]>
-): void {
-  scrapedBy(registry, 'counter', name, help, label, read)
-}
-
-/** A gauge read when scraped, as `countsBy`. */
-export function valuesBy(
-  registry: Registry,
-  name: string,
-  help: string,
-  label: string | undefined,
-  read: () => Array<[string, number]>
-): void {
-  scrapedBy(registry, 'gauge', name, help, label, read)
-}
-
-function scrapedBy(
+/** A counter or gauge read when scraped: one value per value of `label` (or a single one without a label). */
+export function scrapedBy(
   registry: Registry,
   type: 'counter' | 'gauge',
   name: string,
