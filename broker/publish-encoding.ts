@@ -37,32 +37,25 @@ function encode(
   perSubscriber: PerSubscriber | undefined
 ): EncodedPublish {
   const topic = perSubscriber?.topicAlias !== undefined && !perSubscriber.sendTopic ? '' : message.topic
-  if (version !== 5) return encodedForm(message, topic, version, qos, retain, undefined)
+  if (version !== 5) return plainPublish(message, topic, version, qos, retain, undefined, undefined)
   const expiry = remainingExpiry(message, now)
   // An expiry of 0 its publisher sent (expiresAt 0, so no `expiry`) goes out as it came: the generator writes it.
   if (perSubscriber === undefined && hasOnlyExpiry(message) && (expiry !== undefined || message.properties === undefined)) {
-    return plainPublish(message, topic, qos, retain, expiry, undefined)
+    return plainPublish(message, topic, version, qos, retain, expiry, undefined)
   }
   const properties: PublishProperties = { ...message.properties }
   if (expiry !== undefined) properties.messageExpiryInterval = expiry
   if (perSubscriber?.subscriptionIds !== undefined) properties.subscriptionIdentifier = perSubscriber.subscriptionIds
   if (perSubscriber?.topicAlias !== undefined) properties.topicAlias = perSubscriber.topicAlias
-  return encodedForm(message, topic, version, qos, retain, properties)
+  return encodedForm(message, topic, qos, retain, properties)
 }
 
 /**
- * `message` encoded by mqtt-packet's generator as a PUBLISH on `topic` with `properties` (5.0), its packet id the
- * template one: every form that is not plain (protocol/plain-publish.ts), the broker's subscribers' and a bridge's
- * remote's (bridge/bridged-publish.ts) alike.
+ * `message` encoded by mqtt-packet's generator as a 5.0 PUBLISH on `topic` with `properties`, its packet id the
+ * template one: every form with properties plainPublish does not write (protocol/plain-publish.ts), the broker's
+ * subscribers' and a bridge's remote's (bridge/bridged-publish.ts) alike.
  */
-export function encodedForm(
-  message: Message,
-  topic: string,
-  version: ProtocolVersion,
-  qos: QoS,
-  retain: boolean,
-  properties: PublishProperties | undefined
-): EncodedPublish {
+export function encodedForm(message: Message, topic: string, qos: QoS, retain: boolean, properties: PublishProperties): EncodedPublish {
   const packet: IPublishPacket = {
     cmd: 'publish',
     topic,
@@ -70,10 +63,10 @@ export function encodedForm(
     qos,
     retain,
     dup: false,
-    messageId: qos > 0 ? TEMPLATE_PACKET_ID : undefined
+    messageId: qos > 0 ? TEMPLATE_PACKET_ID : undefined,
+    properties
   }
-  if (properties !== undefined) packet.properties = properties
-  const bytes = mqtt.generate(packet, { protocolVersion: version })
+  const bytes = mqtt.generate(packet, { protocolVersion: 5 })
   return { bytes, idOffset: qos > 0 ? packetIdOffset(bytes) : -1 }
 }
 

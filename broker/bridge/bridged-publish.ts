@@ -1,4 +1,4 @@
-import { type Delivery, type EncodedPublish, remainingExpiry } from '../message.js'
+import { type Delivery, type EncodedPublish, type Message, remainingExpiry } from '../message.js'
 import { hasOnlyExpiry, plainPublish } from '../protocol/plain-publish.js'
 import { encodedForm, encodedPublish } from '../publish-encoding.js'
 import { BRIDGE_PATH_PROPERTY, withBridgePath } from './bridge-path.js'
@@ -31,17 +31,19 @@ export function bridgedPublish(delivery: Delivery, remoteTopic: string, protocol
   if (protocolVersion === 4 && remoteTopic === message.topic) {
     return { ...encodedPublish(message, 4, qos, retain, now, undefined), shared: true, remoteTopic, payload: message.payload }
   }
-  if (protocolVersion === 5 && hasOnlyExpiry(message)) {
-    const { bytes, idOffset } = plainPublish(message, remoteTopic, qos, retain, remainingExpiry(message, now), pathPropertyOf(node))
-    return { bytes, idOffset, shared: false, remoteTopic, payload: message.payload }
-  }
-  const { userProperties, ...properties } = message.properties ?? {}
-  const withPath =
-    protocolVersion === 5
-      ? { ...properties, messageExpiryInterval: remainingExpiry(message, now), userProperties: withBridgePath(userProperties, node) }
-      : undefined
-  const { bytes, idOffset } = encodedForm(message, remoteTopic, protocolVersion, qos, retain, withPath)
+  const { bytes, idOffset } =
+    protocolVersion === 4
+      ? plainPublish(message, remoteTopic, 4, qos, retain, undefined, undefined)
+      : hasOnlyExpiry(message)
+        ? plainPublish(message, remoteTopic, 5, qos, retain, remainingExpiry(message, now), pathPropertyOf(node))
+        : encodedForm(message, remoteTopic, qos, retain, withBridgePathProperties(message, now, node))
   return { bytes, idOffset, shared: false, remoteTopic, payload: message.payload }
+}
+
+/** The message's 5.0 properties as sent on: its remaining expiry, and the bridge path added to its user properties. */
+function withBridgePathProperties(message: Message, now: number, node: string): NonNullable<Message['properties']> {
+  const { userProperties, ...properties } = message.properties ?? {}
+  return { ...properties, messageExpiryInterval: remainingExpiry(message, now), userProperties: withBridgePath(userProperties, node) }
 }
 
 /** The bridge path user property naming `node` alone, encoded once per node. */

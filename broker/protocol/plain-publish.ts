@@ -14,15 +14,16 @@ export function hasOnlyExpiry(message: Message): boolean {
 }
 
 /**
- * The 5.0 PUBLISH of `message` on `topic`, with `expiry` (seconds, if any) as its only property but `added`,
- * properties already encoded that go after it (a bridge's path, bridge/bridged-publish.ts), written field by field
- * into one buffer: mqtt-packet's generator builds a chunk per field and joins them, a large part of the cost of a
- * message that goes to one receiver. Its bytes are those the generator writes for the same packet, its packet id
- * the template one.
+ * The PUBLISH of `message` on `topic`, written field by field into one buffer: mqtt-packet's generator builds a chunk
+ * per field and joins them, a large part of the cost of a message that goes to one receiver. In 3.1 and 3.1.1 a
+ * PUBLISH has no properties; in 5.0 `expiry` (seconds, if any) is its only property but `added`, properties already
+ * encoded that go after it (a bridge's path, bridge/bridged-publish.ts). Its bytes are those the generator writes
+ * for the same packet, its packet id the template one.
  */
 export function plainPublish(
   message: Message,
   topic: string,
+  version: 3 | 4 | 5,
   qos: QoS,
   retain: boolean,
   expiry: number | undefined,
@@ -30,7 +31,8 @@ export function plainPublish(
 ): EncodedPublish {
   const topicLength = Buffer.byteLength(topic)
   const propertiesLength = (expiry === undefined ? 0 : 5) + (added?.length ?? 0)
-  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + varintLength(propertiesLength) + propertiesLength + message.payload.length
+  const propertiesField = version === 5 ? varintLength(propertiesLength) + propertiesLength : 0
+  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + propertiesField + message.payload.length
   const bytes = Buffer.allocUnsafe(1 + varintLength(remaining) + remaining)
   bytes[0] = 0x30 | (qos << 1) | (retain ? 1 : 0)
   let at = writeVarint(bytes, 1, remaining)
@@ -38,12 +40,14 @@ export function plainPublish(
   at += 2 + bytes.write(topic, at + 2)
   const idOffset = qos > 0 ? at : -1
   if (qos > 0) at = bytes.writeUInt16BE(TEMPLATE_PACKET_ID, at)
-  at = writeVarint(bytes, at, propertiesLength)
-  if (expiry !== undefined) {
-    bytes[at] = MESSAGE_EXPIRY_INTERVAL
-    at = bytes.writeUInt32BE(expiry, at + 1)
+  if (version === 5) {
+    at = writeVarint(bytes, at, propertiesLength)
+    if (expiry !== undefined) {
+      bytes[at] = MESSAGE_EXPIRY_INTERVAL
+      at = bytes.writeUInt32BE(expiry, at + 1)
+    }
+    if (added !== undefined) at += added.copy(bytes, at)
   }
-  if (added !== undefined) at += added.copy(bytes, at)
   message.payload.copy(bytes, at)
   return { bytes, idOffset }
 }

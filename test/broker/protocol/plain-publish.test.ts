@@ -45,3 +45,22 @@ test("a 5.0 subscriber's form of a message without properties but an expiry is w
     }
   }
 })
+
+test("a 3.1 or 3.1.1 subscriber's form is written as the generator writes it: no properties, whatever the message has", () => {
+  for (const payloadLength of [0, 127, 16_400, 2_097_200]) {
+    for (const qos of [0, 1, 2] as const) {
+      for (const version of [3, 4] as const) {
+        for (const retain of [false, true]) {
+          const m = message(payloadLength, qos, retain, 600)
+          const expected = mqtt.generate(
+            { cmd: 'publish', topic: m.topic, payload: m.payload, qos, retain, dup: false, messageId: qos > 0 ? 1 : undefined },
+            { protocolVersion: version }
+          )
+          const encoded = encodedPublish(m, version, qos, retain, Date.now(), undefined)
+          assert.deepEqual(encoded.bytes, expected, `3.1${version === 4 ? '.1' : ''}, ${payloadLength} B, QoS ${qos}, retain ${retain}`)
+          assert.equal(encoded.idOffset, qos > 0 ? expected.indexOf(m.topic) + Buffer.byteLength(m.topic) : -1)
+        }
+      }
+    }
+  }
+})
