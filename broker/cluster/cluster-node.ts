@@ -282,7 +282,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     for (const clientId of clientIds) handedOver.delete(clientId) // back with the dead member, and adopted here
     if (handedOver.size > 0) this.handedOverSessions.set(deadMember, handedOver)
     await this.directory.removeMember(deadMember)
-    await this.stream.drain(deadMember, clientIds, handedOver)
+    await this.stream.drain(deadMember, clientIds)
     await this.membership.forget(deadMember)
   }
 

@@ -1,8 +1,6 @@
 import { streamIdAfter } from '../store/delivery-sources.js'
 import type { HandedOver } from './handover-records.js'
 
-const NO_HANDOVERS: HandedOver = new Map()
-
 /**
  * The sessions a drain delivers to, each from the first entry it does not have yet: a session's writes record the
  * entry they delivered (DeliverySources), so what the dead member delivered and made durable before it died, but had
@@ -14,7 +12,7 @@ export class DrainedSessions {
     private readonly clientIds: ReadonlySet<string>,
     private readonly had: ReadonlyMap<string, string>,
     /** The sessions the dead member had let go lately: what matches their filters goes on to them (handover-records.ts). */
-    readonly handedOver: HandedOver = NO_HANDOVERS
+    readonly handedOver: HandedOver | undefined
   ) {}
 
   /** The sessions that still need entry `id`. */

@@ -207,7 +207,7 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
    * that ran out is set again, or this member is evicted, at once rather than at the next renewal.
    */
   async confirmMember(): Promise<void> {
-    if ((await this.connections.commands.get(this.keys.liveness(this.nodeId))) === this.incarnation) return
+    if (await this.aliveNow(this.member)) return
     void this.renew()
     throw new Error(`cluster: this member (${this.member}) is not the live run of node ${this.nodeId} now`)
   }

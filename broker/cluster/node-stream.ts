@@ -7,7 +7,6 @@ import { DrainedSessions } from './drained-sessions.js'
 import { entryOf } from './entry-of.js'
 import { decodeEntry, encodeEntryHead, type ForwardedMessage } from './forwarded-codec.js'
 import type { AdoptedSessions, ForwardedSink } from './forwarded-sink.js'
-import type { HandedOver } from './handover-records.js'
 import { createStreamGroup } from './stream-group.js'
 
 /** One entry on its way to a member's stream; `from`: the dead member it was meant for, when redirected. */
@@ -160,16 +159,16 @@ export class NodeStream {
 
   /**
    * Delivers every entry left in a dead member's stream (pending and unread) to the sessions of `clientIds` (and
-   * what matches the filters of the sessions it had let go lately, `handedOver`, on to wherever those are), deleting
-   * each batch once its deliveries are durable; once it is empty, deletes it and leaves `moved:<dead member>` naming
-   * this member, in one step (an append that came meanwhile is drained first). Entries are deleted one by one, never
-   * the whole stream with what came meanwhile.
+   * what matches the filters of the sessions it had let go lately, as for a redirected entry: `handedOverFrom`, on to
+   * wherever those are), deleting each batch once its deliveries are durable; once it is empty, deletes it and leaves
+   * `moved:<dead member>` naming this member, in one step (an append that came meanwhile is drained first). Entries
+   * are deleted one by one, never the whole stream with what came meanwhile.
    */
-  async drain(deadMember: string, clientIds: ReadonlySet<string>, handedOver?: HandedOver): Promise<void> {
+  async drain(deadMember: string, clientIds: ReadonlySet<string>): Promise<void> {
     const commands = this.connections.commands
     const key = this.keys.stream(deadMember)
     const [had, hadMessages] = await Promise.all([this.sources?.deliveredFrom(key, clientIds), this.sources?.deliveredMessages(clientIds)])
-    const drained = new DrainedSessions(clientIds, had ?? new Map(), handedOver)
+    const drained = new DrainedSessions(clientIds, had ?? new Map(), this.sink.handedOverFrom(deadMember))
     if (hadMessages !== undefined) this.sink.had(hadMessages)
     for (;;) {
       const entries = (await commands.xrangeBuffer(key, '-', '+', 'COUNT', READ_COUNT)) as StreamEntry[]
