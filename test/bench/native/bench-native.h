@@ -33,7 +33,7 @@ struct latency_histogram {
 /* Prints "<program>: <message>" on stderr and exits 1. */
 void die (const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* CLOCK_MONOTONIC in milliseconds: what publish-template.ts and monotonic-clock.ts write into payloads. */
+/* CLOCK_MONOTONIC in milliseconds: the send time publish_template_copy writes into payloads. */
 double monotonic_ms (void);
 
 /* Blocking write of all of `bytes` (handshakes only). */

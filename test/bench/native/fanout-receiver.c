@@ -23,8 +23,8 @@
  * scenarios whose headline is latency.
  *
  * Latency is read time minus the send time the publisher wrote into the first 8 bytes of the
- * payload: a little-endian float64 of CLOCK_MONOTONIC in milliseconds (publish-template.ts,
- * monotonic-clock.ts). Both processes run on one machine, so no clock offset is involved.
+ * payload: a little-endian float64 of CLOCK_MONOTONIC in milliseconds (publish_template_copy in
+ * bench-native.c). Both processes run on one machine, so no clock offset is involved.
  */
 #define _GNU_SOURCE
 #include <errno.h>
