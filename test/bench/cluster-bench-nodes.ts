@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { freePort } from '../helpers/free-port.js'
 import { exited, OutputTail } from './children.js'
+import { cpuSeconds } from './proc.js'
 
 /** A `thermopost broker --cluster` child process of a cluster bench. */
 export interface BenchNode {
@@ -51,4 +52,9 @@ export function redisPidOf(port: number): number {
     .split('\n')[0]
   if (found === undefined || found === '') throw new Error(`no redis-server on port ${port}`)
   return Number(found)
+}
+
+/** CPU seconds (user + system) used so far by the nodes, together, and by their redis-server. */
+export function clusterCpuSeconds(nodes: readonly BenchNode[], redisPid: number): { nodes: number; redis: number } {
+  return { nodes: nodes.reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0), redis: cpuSeconds(redisPid) }
 }
