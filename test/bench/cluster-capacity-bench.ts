@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import mqtt, { type MqttClient } from 'mqtt'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { publishBurst } from './burst-publisher.js'
-import { type BenchNode, clusterCpuSeconds, redisPidOf, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
+import { type BenchNode, clusterCpuSeconds, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
 import { rssKb } from './proc.js'
 
 /**
@@ -140,7 +140,7 @@ export async function runClusterCapacityBench(): Promise<CapacityFigures> {
   const redis = new Redis(server.url)
   try {
     nodes.push(await startBenchNode(server.url, 'n1', NODE_ARGS), await startBenchNode(server.url, 'n2', NODE_ARGS))
-    const meter = new Meter(nodes, redisPidOf(server.port), redis)
+    const meter = new Meter(nodes, server.pid, redis)
     const figures: CapacityFigure[] = []
     const rssBefore = rssKb(nodes[0]!.child.pid!)
     await meter.start()

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url'
 import mqtt, { type MqttClient } from 'mqtt'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { publishBurst, QUIET_MS } from './burst-publisher.js'
-import { type BenchNode, clusterCpuSeconds, redisPidOf, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
+import { type BenchNode, clusterCpuSeconds, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
 
 /**
  * Cross-node routing against one node: two `thermopost broker --cluster` nodes on one redis-server (appendfsync
@@ -84,7 +84,7 @@ export async function runClusterCrossNodeBench(): Promise<CrossNodeFigure[]> {
   const nodes: BenchNode[] = []
   try {
     nodes.push(await startBenchNode(redis.url, 'n1'), await startBenchNode(redis.url, 'n2'))
-    const redisPid = redisPidOf(redis.port)
+    const redisPid = redis.pid
     const figures: CrossNodeFigure[] = []
     for (const qos of [0, 1] as const) {
       figures.push({ placement: 'one node', ...(await measure(nodes[0]!, nodes[0]!, nodes, redisPid, qos)) })
