@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { freePort } from '../helpers/free-port.js'
 import { exited, OutputTail } from './children.js'
+import { cpuSeconds } from './proc.js'
 
 /** A `thermopost broker --cluster` child process of a cluster bench. */
 export interface BenchNode {
@@ -43,12 +44,7 @@ export async function stopBenchNodes(nodes: readonly BenchNode[]): Promise<void>
   await Promise.all(nodes.map((node) => exited(node.child)))
 }
 
-/** The pid of the redis-server listening on `port` (the helper does not expose its child). */
-export function redisPidOf(port: number): number {
-  const found = execFileSync('pgrep', ['-f', `redis-server 127.0.0.1:${port}`])
-    .toString()
-    .trim()
-    .split('\n')[0]
-  if (found === undefined || found === '') throw new Error(`no redis-server on port ${port}`)
-  return Number(found)
+/** CPU seconds (user + system) used so far by the nodes, together, and by their redis-server. */
+export function clusterCpuSeconds(nodes: readonly BenchNode[], redisPid: number): { nodes: number; redis: number } {
+  return { nodes: nodes.reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0), redis: cpuSeconds(redisPid) }
 }

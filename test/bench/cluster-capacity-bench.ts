@@ -3,8 +3,8 @@ import { Redis } from 'ioredis'
 import mqtt, { type MqttClient } from 'mqtt'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { publishBurst } from './burst-publisher.js'
-import { type BenchNode, redisPidOf, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
-import { cpuSeconds, rssKb } from './proc.js'
+import { type BenchNode, clusterCpuSeconds, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
+import { rssKb } from './proc.js'
 
 /**
  * The inputs of the README's capacity plan, measured: what one unit of work (a device connecting, a QoS 1 message
@@ -40,7 +40,7 @@ const NODE_ARGS = ['--max-queued-messages', '100000']
 
 /** Counts what happens between `start()` and `stop(units)` on the nodes and on Redis. */
 class Meter {
-  private before = { node: 0, redis: 0, commands: 0, at: 0 }
+  private before = { nodes: 0, redis: 0, commands: 0, at: 0 }
 
   constructor(
     private readonly nodes: readonly BenchNode[],
@@ -49,25 +49,21 @@ class Meter {
   ) {}
 
   async start(): Promise<void> {
-    this.before = { node: this.nodeCpu(), redis: cpuSeconds(this.redisPid), commands: await this.commands(), at: performance.now() }
+    this.before = { ...clusterCpuSeconds(this.nodes, this.redisPid), commands: await this.commands(), at: performance.now() }
   }
 
   async stop(work: string, units: number): Promise<CapacityFigure> {
     const seconds = (performance.now() - this.before.at) / 1000
-    const [node, redis, commands] = [this.nodeCpu(), cpuSeconds(this.redisPid), await this.commands()]
+    const [cpu, commands] = [clusterCpuSeconds(this.nodes, this.redisPid), await this.commands()]
     return {
       work,
       units,
       perSecond: units / seconds,
-      nodeCpuUs: ((node - this.before.node) / units) * 1e6,
-      redisCpuUs: ((redis - this.before.redis) / units) * 1e6,
+      nodeCpuUs: ((cpu.nodes - this.before.nodes) / units) * 1e6,
+      redisCpuUs: ((cpu.redis - this.before.redis) / units) * 1e6,
       // Less the INFO that read the count before.
       redisCommands: (commands - this.before.commands - 1) / units
     }
-  }
-
-  private nodeCpu(): number {
-    return this.nodes.reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0)
   }
 
   private async commands(): Promise<number> {
@@ -144,7 +140,7 @@ export async function runClusterCapacityBench(): Promise<CapacityFigures> {
   const redis = new Redis(server.url)
   try {
     nodes.push(await startBenchNode(server.url, 'n1', NODE_ARGS), await startBenchNode(server.url, 'n2', NODE_ARGS))
-    const meter = new Meter(nodes, redisPidOf(server.port), redis)
+    const meter = new Meter(nodes, server.pid, redis)
     const figures: CapacityFigure[] = []
     const rssBefore = rssKb(nodes[0]!.child.pid!)
     await meter.start()

@@ -2,8 +2,7 @@ import { pathToFileURL } from 'node:url'
 import mqtt, { type MqttClient } from 'mqtt'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { publishBurst, QUIET_MS } from './burst-publisher.js'
-import { type BenchNode, redisPidOf, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
-import { cpuSeconds } from './proc.js'
+import { type BenchNode, clusterCpuSeconds, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
 
 /**
  * Cross-node routing against one node: two `thermopost broker --cluster` nodes on one redis-server (appendfsync
@@ -61,20 +60,20 @@ async function measure(
   await new Promise((resolve) => setTimeout(resolve, 500)) // the publisher's node hears of the filter
   const publisher = await mqtt.connectAsync(publishTo.url, { clientId: `bench-pub-${qos}-${Date.now()}`, reconnectPeriod: 0 })
   const arrivals = received(subscriber, count)
-  const cpu = (): number => nodes.reduce((sum, node) => sum + cpuSeconds(node.child.pid!), 0)
-  const [cpuBefore, redisBefore, started] = [cpu(), cpuSeconds(redisPid), performance.now()]
+  const [before, started] = [clusterCpuSeconds(nodes, redisPid), performance.now()]
   await publishBurst(publisher, 'bench', qos, count)
   arrivals.started()
   const delivered = await arrivals.done
   // A short count waited QUIET_MS for more: not part of the delivery time.
   const seconds = (performance.now() - started - (delivered < count ? QUIET_MS : 0)) / 1000
+  const after = clusterCpuSeconds(nodes, redisPid)
   const figure = {
     qos,
     messages: count,
     delivered,
     perSecond: delivered / seconds,
-    brokerCpuUs: ((cpu() - cpuBefore) / count) * 1e6,
-    redisCpuUs: ((cpuSeconds(redisPid) - redisBefore) / count) * 1e6
+    brokerCpuUs: ((after.nodes - before.nodes) / count) * 1e6,
+    redisCpuUs: ((after.redis - before.redis) / count) * 1e6
   }
   await Promise.all([publisher.endAsync(), subscriber.endAsync()])
   return figure
@@ -85,7 +84,7 @@ export async function runClusterCrossNodeBench(): Promise<CrossNodeFigure[]> {
   const nodes: BenchNode[] = []
   try {
     nodes.push(await startBenchNode(redis.url, 'n1'), await startBenchNode(redis.url, 'n2'))
-    const redisPid = redisPidOf(redis.port)
+    const redisPid = redis.pid
     const figures: CrossNodeFigure[] = []
     for (const qos of [0, 1] as const) {
       figures.push({ placement: 'one node', ...(await measure(nodes[0]!, nodes[0]!, nodes, redisPid, qos)) })

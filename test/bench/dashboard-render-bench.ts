@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
-import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js'
+import type { BrowserContext, Page } from 'playwright-core'
+import { launchChromium } from '../helpers/browser.js'
 import { startFilledHistoryStack } from './filled-history-stack.js'
 import { median } from './stats.js'
 
@@ -96,18 +96,7 @@ async function measureView(url: string, view: ViewUnderTest, problems: string[])
   const profile = mkdtempSync(join(tmpdir(), 'thermopost-bench-chromium-'))
   let context: BrowserContext | undefined
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 900 }
-    })
-    context.on('page', (page) => {
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console: ${message.text()}`)
-      })
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-    })
+    context = await launchChromium(profile, problems)
     const opens: number[] = []
     const switches: number[] = []
     let drawn = ''

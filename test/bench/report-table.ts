@@ -95,9 +95,9 @@ function ratioTable(group: readonly ScenarioSummary[]): string[] {
   return lines
 }
 
-/** `broker` is the variant the ratios use for its peer, chosen from more than one. */
+/** `broker` is the variant the headline's ratio uses for its peer, chosen from more than one. */
 function isComparedVariant(summary: ScenarioSummary, broker: string): boolean {
-  return summary.ratios.some(({ to, variants }) => to === broker && variants > 1)
+  return summary.ratios.some(({ toByMetric, variants }) => toByMetric[summary.headlineMetrics[0]] === broker && variants > 1)
 }
 
 function runsCell(broker: BrokerSummary): string {

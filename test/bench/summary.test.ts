@@ -45,11 +45,11 @@ test('ratios compare against the peer variant with the better headline, chosen p
   ]
   const [fanIn, fanOut] = summarize(records, [QOS0_FANIN, FANOUT_LATENCY], ['thermopost', 'mosquitto', 'mosquitto-nodelay'], 1)
   assert.deepEqual(
-    fanIn.ratios.map(({ peer, to, variants }) => ({ peer, to, variants })),
+    fanIn.ratios.map(({ peer, toByMetric, variants }) => ({ peer, to: toByMetric.deliveriesPerSecond, variants })),
     [{ peer: 'mosquitto', to: 'mosquitto', variants: 2 }]
   )
   assert.equal(fanIn.ratios[0].ratios.deliveriesPerSecond, 200 / 160)
-  assert.equal(fanOut.ratios[0].to, 'mosquitto-nodelay')
+  assert.equal(fanOut.ratios[0].toByMetric.p50Ms, 'mosquitto-nodelay')
   assert.equal(fanOut.ratios[0].ratios.p50Ms, 1 / 2)
   const table = renderMarkdown([fanIn, fanOut], 1)
   assert.match(table, /\| thermopost ÷ mosquitto \|/)
@@ -64,7 +64,7 @@ test('within a scenario each metric is compared against the variant with the bet
     record('mosquitto-nodelay', 1, { deliveriesPerSecond: 80, p50Ms: 2 })
   ]
   const [fanIn] = summarize(records, [QOS0_FANIN], ['thermopost', 'mosquitto', 'mosquitto-nodelay'], 1)
-  assert.equal(fanIn.ratios[0].to, 'mosquitto', 'the headline (deliveries/s) is better without nodelay')
+  assert.equal(fanIn.ratios[0].toByMetric.deliveriesPerSecond, 'mosquitto', 'the headline (deliveries/s) is better without nodelay')
   assert.equal(fanIn.ratios[0].ratios.deliveriesPerSecond, 200 / 160)
   assert.equal(fanIn.ratios[0].toByMetric.p50Ms, 'mosquitto-nodelay')
   assert.equal(fanIn.ratios[0].ratios.p50Ms, 4 / 2, 'latency against the variant with the better latency')
@@ -77,7 +77,7 @@ test('a peer that ran one way only is compared as it is, without a variant note'
   const records = [record('thermopost', 1, { deliveriesPerSecond: 200 }), record('aedes', 1, { deliveriesPerSecond: 100 })]
   const [summary] = summarize(records, [QOS0_FANIN], ['thermopost', 'aedes'], 1)
   assert.deepEqual(
-    summary.ratios.map(({ peer, to, variants }) => ({ peer, to, variants })),
+    summary.ratios.map(({ peer, toByMetric, variants }) => ({ peer, to: toByMetric.deliveriesPerSecond, variants })),
     [{ peer: 'aedes', to: 'aedes', variants: 1 }]
   )
   assert.doesNotMatch(renderMarkdown([summary], 1), /◀ \||\(aedes\)/)

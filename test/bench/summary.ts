@@ -107,12 +107,11 @@ export interface ScenarioSummary {
   /**
    * The first broker's ratio to each other peer: median of per-round ratios, each metric against the peer's variant
    * with the better median of that metric (`toByMetric`), as the rules ask (a peer is compared at its better figure);
-   * `to` is the variant with the better headline, and `variants` says how many they were chosen from.
+   * `variants` says how many they were chosen from.
    */
   ratios: {
     of: BrokerName
     peer: string
-    to: BrokerName
     toByMetric: Record<MetricKey, BrokerName>
     variants: number
     ratios: Record<MetricKey, number | null>
@@ -163,12 +162,12 @@ export function summarize(
         }
       }),
       ratios: peersOf(others, first).map(([peer, variants]) => {
-        const toFor = (key: MetricKey): BrokerName => betterVariant(variants, key, (broker) => medianOf(broker, key))
-        const toByMetric = Object.fromEntries(metrics.map((key) => [key, toFor(key)])) as Record<MetricKey, BrokerName>
+        const toByMetric = Object.fromEntries(
+          metrics.map((key) => [key, betterVariant(variants, key, (broker) => medianOf(broker, key))])
+        ) as Record<MetricKey, BrokerName>
         return {
           of: first,
           peer,
-          to: toFor(headline[0]),
           toByMetric,
           variants: variants.length,
           ratios: byMetric(metrics, (key) => medianRatio(series(first, key), series(toByMetric[key], key)))

@@ -5,10 +5,10 @@ import type { TestContext } from 'node:test'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 
 /** Debian's Chromium (test/setup installs it): playwright-core downloads no browser of its own. */
-export const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM = '/usr/bin/chromium'
 
 /** Headless, without the sandbox (root here) or a GPU, and without the background traffic of a new profile. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -36,16 +36,10 @@ export interface BrowserOptions {
  */
 export async function openBrowser(t: TestContext, options: BrowserOptions = {}): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'thermopost-chromium-'))
+  const errors: string[] = []
   let context: BrowserContext
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: options.viewport ?? { width: 1280, height: 900 },
-      colorScheme: options.colorScheme ?? 'light',
-      acceptDownloads: true
-    })
+    context = await launchChromium(profile, errors, options)
   } catch (error) {
     await rm(profile, { recursive: true, force: true })
     throw error
@@ -54,7 +48,23 @@ export async function openBrowser(t: TestContext, options: BrowserOptions = {}):
     await context.close()
     await rm(profile, { recursive: true, force: true })
   })
-  const errors: string[] = []
+  const page = context.pages()[0] ?? (await context.newPage())
+  return { context, page, errors }
+}
+
+/**
+ * Headless Chromium on the profile folder `profile`, which the caller makes and removes; the console errors and
+ * uncaught page errors of every tab go into `errors`, as text.
+ */
+export async function launchChromium(profile: string, errors: string[], options: BrowserOptions = {}): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+    colorScheme: options.colorScheme ?? 'light',
+    acceptDownloads: true
+  })
   const watch = (page: Page): void => {
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`)
@@ -63,6 +73,5 @@ export async function openBrowser(t: TestContext, options: BrowserOptions = {}):
   }
   context.pages().forEach(watch)
   context.on('page', watch)
-  const page = context.pages()[0] ?? (await context.newPage())
-  return { context, page, errors }
+  return context
 }

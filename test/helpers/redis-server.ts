@@ -18,6 +18,8 @@ export interface RunningRedis {
   port: number
   /** redis://127.0.0.1:PORT */
   url: string
+  /** The process id of the redis-server running now (a `restart` starts another). */
+  readonly pid: number
   /** Kills redis-server with SIGKILL: no chance to write anything more. */
   crash(): Promise<void>
   /** Starts it again on the same port and files, after `crash`. */
@@ -44,6 +46,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid!
+    },
     crash: () => stopProcess(child, 'SIGKILL'),
     async restart() {
       child = await launchRedis(args, port)

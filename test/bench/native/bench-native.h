@@ -1,9 +1,9 @@
 /*
  * bench-native: what the bench's native programs (fanout-receiver.c, load-generator.c with
  * offline-queue.c) share: just enough MQTT 3.1.1 to connect, subscribe, disconnect and frame packets,
- * the PUBLISH the publishers copy and the clock they stamp into payloads, the latency histogram, an
- * output buffer and reads of whole packets, and the command lines the parent sends on stdin. Each
- * program is built from its own files plus bench-native.c (native-build.ts).
+ * the PUBLISH the publishers copy, how often they refill and the clock they stamp into payloads, the
+ * latency histogram, an output buffer and reads of whole packets, and the command lines the parent
+ * sends on stdin. Each program is built from its own files plus bench-native.c (native-build.ts).
  */
 #ifndef BENCH_NATIVE_H
 #define BENCH_NATIVE_H
@@ -33,7 +33,7 @@ struct latency_histogram {
 /* Prints "<program>: <message>" on stderr and exits 1. */
 void die (const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* CLOCK_MONOTONIC in milliseconds: what publish-template.ts and monotonic-clock.ts write into payloads. */
+/* CLOCK_MONOTONIC in milliseconds: the send time publish_template_copy writes into payloads. */
 double monotonic_ms (void);
 
 /* Blocking write of all of `bytes` (handshakes only). */
@@ -66,6 +66,12 @@ double histogram_quantile_ms (const struct latency_histogram *histogram, double 
 
 /* A quantile as JSON: a number, or null when there were no samples. `text` holds at least 32 bytes. */
 void format_quantile (char *text, double ms);
+
+/*
+ * A windowed publisher refills once this many PUBACKs are back, not per PUBACK: brokers that send each
+ * PUBACK in its own segment would otherwise cost the generator a write per message.
+ */
+#define REFILL_BATCH 8
 
 /* One encoded PUBLISH with a zeroed payload, copied for each send with its send time (and QoS 1 packet id) patched in. */
 struct publish_template {

@@ -23,8 +23,8 @@
  * scenarios whose headline is latency.
  *
  * Latency is read time minus the send time the publisher wrote into the first 8 bytes of the
- * payload: a little-endian float64 of CLOCK_MONOTONIC in milliseconds (publish-template.ts,
- * monotonic-clock.ts). Both processes run on one machine, so no clock offset is involved.
+ * payload: a little-endian float64 of CLOCK_MONOTONIC in milliseconds (publish_template_copy in
+ * bench-native.c). Both processes run on one machine, so no clock offset is involved.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,15 +69,12 @@ static void handle_packet (void *context, unsigned char header, const unsigned c
   if (publish_sent_ms(header, body, length, &sent_ms)) histogram_record(&tally.latency, *(double *)context - sent_ms);
 }
 
-/* One read from a ready socket; false once the broker has closed it. */
-static int read_from (struct connection *connection, const char **lost_reason) {
+/* One read from a ready socket; NULL, or why the connection is over. */
+static const char *read_from (struct connection *connection) {
   memcpy(read_buffer, connection->carry, connection->carried);
   ssize_t got = read(connection->fd, read_buffer + connection->carried, READ_BYTES);
-  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return 1;
-  if (got <= 0) {
-    *lost_reason = got == 0 ? "closed by the broker" : strerror(errno);
-    return 0;
-  }
+  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return NULL;
+  if (got <= 0) return got == 0 ? "closed by the broker" : strerror(errno);
   tally.reads++;
   /* One clock reading per read: every packet in it had arrived by then. */
   size_t length = connection->carried + (size_t)got;
@@ -87,10 +84,10 @@ static int read_from (struct connection *connection, const char **lost_reason) {
   connection->carried = length - used;
   if (connection->carried > CARRY_MAX) die("a packet larger than %d bytes: not a bench PUBLISH", CARRY_MAX);
   memcpy(connection->carry, read_buffer + used, connection->carried);
-  return 1;
+  return NULL;
 }
 
-static void print_report (double window_ms, int subscribers, int lost, const char *lost_reason) {
+static void print_report (double window_ms, int subscribers, const struct losses *losses) {
   char p50_text[32];
   char p99_text[32];
   format_quantile(p50_text, histogram_quantile_ms(&tally.latency, 0.5));
@@ -98,7 +95,7 @@ static void print_report (double window_ms, int subscribers, int lost, const cha
   printf("{\"seconds\":%.6f,\"delivered\":%llu,\"bytes\":%llu,\"p50Ms\":%s,\"p99Ms\":%s,"
          "\"reads\":%llu,\"wakeups\":%llu,\"negativeLatencies\":%llu,\"subscribers\":%d,\"lost\":%d,\"lostReason\":\"%s\"}\n",
          window_ms / 1000, (unsigned long long)tally.delivered, (unsigned long long)tally.bytes, p50_text, p99_text,
-         (unsigned long long)tally.reads, (unsigned long long)tally.wakeups, (unsigned long long)tally.latency.negative, subscribers, lost, lost_reason == NULL ? "" : lost_reason);
+         (unsigned long long)tally.reads, (unsigned long long)tally.wakeups, (unsigned long long)tally.latency.negative, subscribers, losses->count, losses->reason);
   fflush(stdout);
 }
 
@@ -133,8 +130,7 @@ int main (int argc, char **argv) {
 
   struct command_reader commands = { .length = 0 };
   double window_started_ms = monotonic_ms();
-  int lost = 0;
-  const char *lost_reason = NULL;
+  struct losses losses = { .reason = "" };
   struct epoll_event events[MAX_EVENTS];
   double pass_started_ms = 0;
   for (;;) {
@@ -157,11 +153,8 @@ int main (int argc, char **argv) {
     for (int index = 0; index < ready; index++) {
       struct connection *connection = events[index].data.ptr;
       if (connection != NULL) {
-        if (!read_from(connection, &lost_reason)) {
-          epoll_ctl(epoll, EPOLL_CTL_DEL, connection->fd, NULL);
-          close(connection->fd);
-          lost++;
-        }
+        const char *ended = read_from(connection);
+        if (ended != NULL) lose_connection(epoll, connection->fd, &losses, ended);
         continue;
       }
       if (!commands_read(&commands)) return 0; /* the load generator is gone */
@@ -171,7 +164,7 @@ int main (int argc, char **argv) {
           memset(&tally, 0, sizeof tally);
           window_started_ms = monotonic_ms();
         } else if (strcmp(command, "report") == 0) {
-          print_report(monotonic_ms() - window_started_ms, subscribers, lost, lost_reason);
+          print_report(monotonic_ms() - window_started_ms, subscribers, &losses);
           return 0;
         } else {
           die("unknown command \"%s\"", command);

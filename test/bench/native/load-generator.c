@@ -54,11 +54,6 @@
 #define FLAT_OUT_BATCH 64
 /* Writes per publisher per wake-up before the others (and the subscriber) get their turn. */
 #define FLAT_OUT_WRITES_PER_WAKEUP 8
-/*
- * A windowed publisher refills once this many PUBACKs are back, not per PUBACK: brokers that send each
- * PUBACK in its own segment would otherwise cost the generator a write per message.
- */
-#define REFILL_BATCH 8
 /* After a stall, a paced publisher sends at most this much of its backlog at once. */
 #define MAX_CATCH_UP_MS 50
 #define DRAIN_TIMEOUT_MS 15000

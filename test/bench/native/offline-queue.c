@@ -29,8 +29,6 @@
 #include "bench-native.h"
 
 #define MAX_EVENTS 64
-/* A windowed publisher refills once this many PUBACKs are back, as load-generator.c's do. */
-#define REFILL_BATCH 8
 #define STALL_MS 60000
 #define USAGE "usage: load-generator offline-queue PORT SESSIONS MESSAGES_PER_SESSION PUBLISHERS WINDOW PAYLOAD_BYTES"
 

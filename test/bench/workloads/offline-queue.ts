@@ -7,9 +7,8 @@ import type { GeneratorConfig } from '../generator-protocol.js'
 import { offlineQueueProblems, startNativeOfflineQueue } from '../native-load-generator.js'
 import { peakRssKb, rssKb } from '../proc.js'
 import type { OfflineQueueScenario } from '../scenarios.js'
-import { Tally } from '../tally.js'
 import { type Measurement, NOT_MEASURED } from './measure.js'
-import { receiveInto } from './subscriber.js'
+import { receivePublishes } from './subscriber.js'
 
 /** The sessions' client ids are `bench-q-<n>`, subscribed to `q/<n>` (native/offline-queue.c). */
 const SESSION_PREFIX = 'bench-q'
@@ -65,19 +64,19 @@ export async function runOfflineQueue(scenario: OfflineQueueScenario, config: Ge
 export async function queueShortfalls(port: number, sessions: readonly number[], messagesPerSession: number): Promise<string[]> {
   const problems: string[] = []
   for (const n of sessions) {
-    const tally = new Tally()
+    let delivered = 0
     const session = await BenchClient.open(port, `${SESSION_PREFIX}-${n}`, false, (client) => {
-      receiveInto(client, tally)
+      receivePublishes(client, () => delivered++)
     })
     const deadline = performance.now() + SPOT_CHECK_TIMEOUT_MS
     let seen = -1
-    while (performance.now() < deadline && (tally.deliveredTotal < messagesPerSession || tally.deliveredTotal !== seen)) {
-      seen = tally.deliveredTotal
+    while (performance.now() < deadline && (delivered < messagesPerSession || delivered !== seen)) {
+      seen = delivered
       await sleep(SPOT_CHECK_QUIET_MS)
     }
     session.close()
-    if (tally.deliveredTotal !== messagesPerSession) {
-      problems.push(`session ${SESSION_PREFIX}-${n} resumed with ${tally.deliveredTotal} of its ${messagesPerSession} queued messages`)
+    if (delivered !== messagesPerSession) {
+      problems.push(`session ${SESSION_PREFIX}-${n} resumed with ${delivered} of its ${messagesPerSession} queued messages`)
     }
   }
   return problems

@@ -16,7 +16,7 @@ export async function openClients(port: number, count: number, idPrefix: string,
 }
 
 /** `task(0)` … `task(count − 1)`, at most `concurrency` of them running at a time. */
-export async function forEachIndex(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
+async function forEachIndex(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < count) await task(next++)

@@ -1,17 +1,16 @@
 import mqtt from 'mqtt-packet'
 import type { BenchClient } from '../bench-client.js'
-import { PROTOCOL_VERSION, sentAtMs } from '../publish-template.js'
-import type { Tally } from '../tally.js'
+import { PROTOCOL_VERSION } from '../publish-template.js'
 
 const PUBLISH = 3
 const PUBACK_TEMPLATE = mqtt.generate({ cmd: 'puback', messageId: 1 }, { protocolVersion: PROTOCOL_VERSION })
 
-/** Counts every PUBLISH the client receives into `tally`, and PUBACKs QoS 1 ones, one write per socket read. */
-export function receiveInto(client: BenchClient, tally: Tally): void {
+/** Calls `onPublish` for every PUBLISH the client receives, and PUBACKs QoS 1 ones, one write per socket read. */
+export function receivePublishes(client: BenchClient, onPublish: () => void): void {
   const unacked: number[] = []
-  client.onPacket = (type, flags, buffer, start, end) => {
+  client.onPacket = (type, flags, buffer, start) => {
     if (type !== PUBLISH) return
-    tally.recordDelivery(sentAtMs(buffer, end))
+    onPublish()
     if (((flags >> 1) & 3) === 1) {
       // Variable header: topic (2-byte length + bytes), then the packet id.
       unacked.push(buffer.readUInt16BE(start + 2 + buffer.readUInt16BE(start)))
