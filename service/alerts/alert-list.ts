@@ -33,11 +33,6 @@ export class AlertList {
     return this.alerts.find((candidate) => candidate.id === kept)
   }
 
-  /** The id of the alert `id` was dropped for; undefined for an id that was not dropped. */
-  keptFor(id: string): string | undefined {
-    return this.aliases.get(id)
-  }
-
   /** Whether an alert of this id is kept, or was kept and dropped for another. */
   has(id: string): boolean {
     return this.aliases.has(id) || this.alerts.some((candidate) => candidate.id === id)

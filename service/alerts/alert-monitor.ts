@@ -183,17 +183,17 @@ export class AlertMonitor implements AlertDesk {
    * publishes the join, so that the broker's retained record converges as the instances' lists do.
    */
   merge(incoming: AlertRecord): void {
-    const keptId = this.alerts.keptFor(incoming.id)
-    // Its leader changed an alert folded away here, before it heard of the fold: it stays off the broker.
-    if (keptId !== undefined && this.leading) this.options.share?.forget(incoming.id)
-    const record = keptId === undefined ? incoming : { ...incoming, id: keptId }
-    const known = this.alerts.find(record.id)
+    const known = this.alerts.find(incoming.id)
     if (known === undefined) {
-      const alert = { ...record }
+      const alert = { ...incoming }
       this.alerts.insert(alert)
       this.watchMerged(alert)
       return
     }
+    // `incoming` names an alert folded away here (find answers the kept one): its leader changed it before it
+    // heard of the fold, and it stays off the broker.
+    if (known.id !== incoming.id && this.leading) this.options.share?.forget(incoming.id)
+    const record = { ...incoming, id: known.id }
     const joined = joinAlertRecords(known, record)
     if (this.leading && !sameAlertRecord(joined, record)) this.options.share?.publish(joined)
     if (sameAlertRecord(joined, known)) return
