@@ -66,8 +66,8 @@ export class AlertList {
 
   /** Forgets the oldest cleared alerts past `max` of them; returns them. */
   trimCleared(max: number): AlertRecord[] {
-    const excess = this.alerts.filter((alert) => alert.state === 'cleared').length - max
-    const forgotten = excess > 0 ? this.alerts.filter((alert) => alert.state === 'cleared').slice(0, excess) : []
+    const cleared = this.alerts.filter((alert) => alert.state === 'cleared')
+    const forgotten = cleared.slice(0, Math.max(0, cleared.length - max))
     for (const alert of forgotten) this.remove(alert.id)
     return forgotten
   }
