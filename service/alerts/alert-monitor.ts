@@ -272,8 +272,7 @@ export class AlertMonitor implements AlertDesk {
       if (condition.kind === 'stale') continue
       const breached = condition.kind === 'above' ? reading.temperature > condition.threshold : reading.temperature < condition.threshold
       if (!breached) {
-        Object.assign(watch, { since: undefined, episode: undefined })
-        this.clear(watch)
+        this.conditionEnded(watch)
         continue
       }
       if (watch.since === undefined) Object.assign(watch, { since: now, episode: reading.time })
@@ -295,10 +294,8 @@ export class AlertMonitor implements AlertDesk {
         }
         const heard = latest(this.heard.get(device.id), device.lastSeen) ?? device.stateSince
         if (heard === undefined) continue
-        if (now - heard < rule.condition.forMs) {
-          Object.assign(watch, { since: undefined, episode: undefined })
-          this.clear(watch)
-        } else {
+        if (now - heard < rule.condition.forMs) this.conditionEnded(watch)
+        else {
           const episode = latest(this.lastReadingTime.get(device.id), device.lastReading?.time) ?? heard
           Object.assign(watch, { since: heard, episode })
           this.evaluate(rule, device.id, watch, now)
@@ -334,6 +331,13 @@ export class AlertMonitor implements AlertDesk {
       const id = alertId(ruleId, deviceId, episode, repeat)
       if (!this.alerts.has(id)) return id
     }
+  }
+
+  /** The watch's condition no longer holds: no episode under way, and its open alert cleared. */
+  private conditionEnded(watch: AlertWatch): void {
+    watch.since = undefined
+    watch.episode = undefined
+    this.clear(watch)
   }
 
   /** Clears the watch's open alert (or `alert`, one no rule watches any more). */
