@@ -27,15 +27,10 @@ export class AlertList {
     return this.alerts
   }
 
-  /** The alert `id` names, itself or the one it was dropped for. */
+  /** The alert `id` names, itself or the one it was dropped for: undefined for an id not in use. */
   find(id: string): AlertRecord | undefined {
     const kept = this.aliases.get(id) ?? id
     return this.alerts.find((candidate) => candidate.id === kept)
-  }
-
-  /** Whether an alert of this id is kept, or was kept and dropped for another. */
-  has(id: string): boolean {
-    return this.aliases.has(id) || this.alerts.some((candidate) => candidate.id === id)
   }
 
   /** A new alert, raised now: the newest. */

@@ -329,7 +329,7 @@ export class AlertMonitor implements AlertDesk {
   private newAlertId(ruleId: string, deviceId: string, episode: number): string {
     for (let repeat = 0; ; repeat++) {
       const id = alertId(ruleId, deviceId, episode, repeat)
-      if (!this.alerts.has(id)) return id
+      if (this.alerts.find(id) === undefined) return id
     }
   }
 
