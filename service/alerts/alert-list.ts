@@ -27,20 +27,10 @@ export class AlertList {
     return this.alerts
   }
 
-  /** The alert `id` names, itself or the one it was dropped for. */
+  /** The alert `id` names, itself or the one it was dropped for: undefined for an id not in use. */
   find(id: string): AlertRecord | undefined {
     const kept = this.aliases.get(id) ?? id
     return this.alerts.find((candidate) => candidate.id === kept)
-  }
-
-  /** The id of the alert `id` was dropped for; undefined for an id that was not dropped. */
-  keptFor(id: string): string | undefined {
-    return this.aliases.get(id)
-  }
-
-  /** Whether an alert of this id is kept, or was kept and dropped for another. */
-  has(id: string): boolean {
-    return this.aliases.has(id) || this.alerts.some((candidate) => candidate.id === id)
   }
 
   /** A new alert, raised now: the newest. */
@@ -71,8 +61,8 @@ export class AlertList {
 
   /** Forgets the oldest cleared alerts past `max` of them; returns them. */
   trimCleared(max: number): AlertRecord[] {
-    const excess = this.alerts.filter((alert) => alert.state === 'cleared').length - max
-    const forgotten = excess > 0 ? this.alerts.filter((alert) => alert.state === 'cleared').slice(0, excess) : []
+    const cleared = this.alerts.filter((alert) => alert.state === 'cleared')
+    const forgotten = cleared.slice(0, Math.max(0, cleared.length - max))
     for (const alert of forgotten) this.remove(alert.id)
     return forgotten
   }

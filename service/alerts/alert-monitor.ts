@@ -183,17 +183,17 @@ export class AlertMonitor implements AlertDesk {
    * publishes the join, so that the broker's retained record converges as the instances' lists do.
    */
   merge(incoming: AlertRecord): void {
-    const keptId = this.alerts.keptFor(incoming.id)
-    // Its leader changed an alert folded away here, before it heard of the fold: it stays off the broker.
-    if (keptId !== undefined && this.leading) this.options.share?.forget(incoming.id)
-    const record = keptId === undefined ? incoming : { ...incoming, id: keptId }
-    const known = this.alerts.find(record.id)
+    const known = this.alerts.find(incoming.id)
     if (known === undefined) {
-      const alert = { ...record }
+      const alert = { ...incoming }
       this.alerts.insert(alert)
       this.watchMerged(alert)
       return
     }
+    // `incoming` names an alert folded away here (find answers the kept one): its leader changed it before it
+    // heard of the fold, and it stays off the broker.
+    if (known.id !== incoming.id && this.leading) this.options.share?.forget(incoming.id)
+    const record = { ...incoming, id: known.id }
     const joined = joinAlertRecords(known, record)
     if (this.leading && !sameAlertRecord(joined, record)) this.options.share?.publish(joined)
     if (sameAlertRecord(joined, known)) return
@@ -272,8 +272,7 @@ export class AlertMonitor implements AlertDesk {
       if (condition.kind === 'stale') continue
       const breached = condition.kind === 'above' ? reading.temperature > condition.threshold : reading.temperature < condition.threshold
       if (!breached) {
-        Object.assign(watch, { since: undefined, episode: undefined })
-        this.clear(watch)
+        this.conditionEnded(watch)
         continue
       }
       if (watch.since === undefined) Object.assign(watch, { since: now, episode: reading.time })
@@ -295,10 +294,8 @@ export class AlertMonitor implements AlertDesk {
         }
         const heard = latest(this.heard.get(device.id), device.lastSeen) ?? device.stateSince
         if (heard === undefined) continue
-        if (now - heard < rule.condition.forMs) {
-          Object.assign(watch, { since: undefined, episode: undefined })
-          this.clear(watch)
-        } else {
+        if (now - heard < rule.condition.forMs) this.conditionEnded(watch)
+        else {
           const episode = latest(this.lastReadingTime.get(device.id), device.lastReading?.time) ?? heard
           Object.assign(watch, { since: heard, episode })
           this.evaluate(rule, device.id, watch, now)
@@ -332,8 +329,15 @@ export class AlertMonitor implements AlertDesk {
   private newAlertId(ruleId: string, deviceId: string, episode: number): string {
     for (let repeat = 0; ; repeat++) {
       const id = alertId(ruleId, deviceId, episode, repeat)
-      if (!this.alerts.has(id)) return id
+      if (this.alerts.find(id) === undefined) return id
     }
+  }
+
+  /** The watch's condition no longer holds: no episode under way, and its open alert cleared. */
+  private conditionEnded(watch: AlertWatch): void {
+    watch.since = undefined
+    watch.episode = undefined
+    this.clear(watch)
   }
 
   /** Clears the watch's open alert (or `alert`, one no rule watches any more). */

@@ -11,9 +11,10 @@ export interface LeadTurnOptions {
   peers: { leads(): boolean; onChange(listener: () => void): void }
   /** Resolves once the link's subscriptions are in place: the retained announcements and alerts follow them. */
   subscribed: Promise<void>
-  /** How long after `subscribed` the retained messages may take to arrive, ms; 500 by default. */
-  settleMs?: number
 }
+
+/** How long after the subscriptions the retained messages may take to arrive, ms. */
+const SETTLE_MS = 500
 
 /**
  * Active-active: whether this instance leads, told to the parts that run on the leader alone as it changes. The
@@ -31,9 +32,9 @@ export class LeadTurn {
   /** Resolves once this instance knows whether it leads, and the parts that joined have been told. */
   readonly known: Promise<void>
 
-  constructor({ peers, subscribed, settleMs = 500 }: LeadTurnOptions) {
+  constructor({ peers, subscribed }: LeadTurnOptions) {
     this.known = subscribed
-      .then(() => new Promise<void>((resolve) => setTimeout(resolve, settleMs).unref()))
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, SETTLE_MS).unref()))
       .then(() => {
         peers.onChange(() => this.update(peers.leads()))
         this.update(peers.leads())

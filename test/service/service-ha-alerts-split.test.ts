@@ -94,18 +94,15 @@ test('active-active alerts: two leaders that time the readings each by their own
 
   // Tasmota's Time has no zone, so each leader times a reading when it hears it: their episodes begin at
   // different times, their ids differ, and the two alerts fold into the first raised.
-  const sensor = async (temperature: number, ms: number): Promise<void> => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 100))) {
-      await client.publishAsync(
-        'tele/loft/SENSOR',
-        JSON.stringify({ Time: '2026-12-03T19:00:00', DS18B20: { Temperature: temperature } }),
-        { qos: 1 }
-      )
-    }
+  const sensor = {
+    reading: ({ temperature }: { temperature: number }) =>
+      client.publishAsync('tele/loft/SENSOR', JSON.stringify({ Time: '2026-12-03T19:00:00', DS18B20: { Temperature: temperature } }), {
+        qos: 1
+      })
   }
-  await sensor(31, 2500)
+  await report(sensor, 31, 2500)
   const [raised] = await sameOnBoth([first, second], 1, 'raised')
-  await sensor(31, 1000)
+  await report(sensor, 31, 1000)
   assert.deepEqual(await alertsOf(first), [raised])
   assert.deepEqual(await alertsOf(second), [raised])
   await eventually(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { type TestContext, test } from 'node:test'
-import { AlertMonitor, type AlertShare } from '../../../service/alerts/alert-monitor.js'
+import { AlertMonitor, type AlertMonitorOptions, type AlertShare } from '../../../service/alerts/alert-monitor.js'
 import type { AlertRule } from '../../../service/alerts/alert-rule.js'
 import type { AlertRecord } from '../../../service/api/api-types.js'
 import type { Reading } from '../../../service/reading.js'
@@ -25,8 +25,8 @@ class RecordingShare implements AlertShare {
   }
 }
 
-function sharedMonitor(t: TestContext, maxCleared = 1000): { monitor: AlertMonitor; share: RecordingShare } {
-  const share = new RecordingShare()
+/** A monitor of the rule `hot` that shares through `share`, with no devices, link or live feed of its own; closed after the test. */
+function monitorSharing(t: TestContext, share: AlertShare, options: Pick<AlertMonitorOptions, 'maxCleared' | 'now'> = {}): AlertMonitor {
   const monitor = new AlertMonitor({
     rules: [hot],
     devices: { list: () => [], setOpenAlerts: () => {} },
@@ -35,10 +35,15 @@ function sharedMonitor(t: TestContext, maxCleared = 1000): { monitor: AlertMonit
     share,
     logger: silentLogger,
     checkMs: 60_000,
-    maxCleared
+    ...options
   })
   t.after(() => monitor.close())
-  return { monitor, share }
+  return monitor
+}
+
+function sharedMonitor(t: TestContext, maxCleared = 1000): { monitor: AlertMonitor; share: RecordingShare } {
+  const share = new RecordingShare()
+  return { monitor: monitorSharing(t, share, { maxCleared }), share }
 }
 
 function reading(temperature: number): Reading {
@@ -134,17 +139,7 @@ class Wire {
 function twoLeaders(t: TestContext, skewMs: number): { a: AlertMonitor; b: AlertMonitor; wire: Wire } {
   const wire = new Wire()
   for (const [index, offset] of [0, skewMs].entries()) {
-    const monitor = new AlertMonitor({
-      rules: [hot],
-      devices: { list: () => [], setOpenAlerts: () => {} },
-      link: { publish: async () => {} },
-      emit: () => {},
-      share: wire.shareOf(index),
-      logger: silentLogger,
-      checkMs: 60_000,
-      now: () => Date.now() + offset
-    })
-    t.after(() => monitor.close())
+    const monitor = monitorSharing(t, wire.shareOf(index), { now: () => Date.now() + offset })
     monitor.lead()
     wire.monitors.push(monitor)
   }

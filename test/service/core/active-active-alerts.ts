@@ -5,7 +5,7 @@ import type { AlertRecord } from '../../../service/api/api-types.js'
 import type { RunningBroker } from '../../helpers/broker.js'
 import { sleep } from '../../helpers/silence.js'
 import { activeActiveInstances, allActive } from './active-active-instances.js'
-import { type RawDevice, tempDataDir } from './service-fixture.js'
+import { tempDataDir } from './service-fixture.js'
 import type { ServiceProcess } from './service-process.js'
 
 /** What the active-active alert tests share: two instances on one config, their alerts, readings kept up. */
@@ -42,7 +42,11 @@ export async function alertsOf(service: ServiceProcess): Promise<AlertRecord[]> 
   return (await service.api<{ alerts: AlertRecord[] }>('/api/alerts')).alerts
 }
 
-/** Readings of `temperature` every 100 ms for `ms`. */
-export async function report(device: RawDevice, temperature: number, ms: number): Promise<void> {
+/** Readings of `temperature` every 100 ms for `ms`, from a device of ours or any that sends a reading as asked. */
+export async function report(
+  device: { reading(message: { temperature: number }): Promise<unknown> },
+  temperature: number,
+  ms: number
+): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) await device.reading({ temperature })
 }
