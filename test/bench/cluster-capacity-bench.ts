@@ -18,6 +18,8 @@ export interface CapacityFigure {
   /** Microseconds of CPU (every node) per unit. */
   nodeCpuUs: number
   redisCpuUs: number
+  /** The bench's mqtt.js clients' use of their core over the work: at 80 % or more, `perSecond` is theirs. */
+  clientCpuPercent: number
   /** Redis commands per unit, from INFO commandstats (a MULTI's commands count one by one). */
   redisCommands: number
 }
@@ -40,7 +42,7 @@ const NODE_ARGS = ['--max-queued-messages', '100000']
 
 /** Counts what happens between `start()` and `stop(units)` on the nodes and on Redis. */
 class Meter {
-  private before = { nodes: 0, redis: 0, commands: 0, at: 0 }
+  private before = { nodes: 0, redis: 0, clients: 0, commands: 0, at: 0 }
 
   constructor(
     private readonly nodes: readonly BenchNode[],
@@ -61,6 +63,7 @@ class Meter {
       perSecond: units / seconds,
       nodeCpuUs: ((cpu.nodes - this.before.nodes) / units) * 1e6,
       redisCpuUs: ((cpu.redis - this.before.redis) / units) * 1e6,
+      clientCpuPercent: ((cpu.clients - this.before.clients) / seconds) * 100,
       // Less the INFO that read the count before.
       redisCommands: (commands - this.before.commands - 1) / units
     }
@@ -166,12 +169,14 @@ export function renderClusterCapacityBench({ figures, idleConnectionKb }: Capaci
   return [
     `Cluster capacity inputs: two nodes on one Redis (appendfsync always), nodes run with ${NODE_ARGS.join(' ')}`,
     '',
-    '| work | units | per second | node CPU µs | Redis CPU µs | Redis commands |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| work | units | per second | node CPU µs | Redis CPU µs | Redis commands | clients CPU % |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...figures.map(
       (f) =>
-        `| ${f.work} | ${number(f.units)} | ${number(f.perSecond)} | ${number(f.nodeCpuUs)} | ${number(f.redisCpuUs)} | ${number(f.redisCommands, 1)} |`
+        `| ${f.work} | ${number(f.units)} | ${number(f.perSecond)} | ${number(f.nodeCpuUs)} | ${number(f.redisCpuUs)} | ${number(f.redisCommands, 1)} | ${number(f.clientCpuPercent)} |`
     ),
+    '',
+    "The load is this process's mqtt.js clients: a row whose clients' CPU is 80 % or more has a per-second figure bound by them, not by the cluster.",
     '',
     `Node RSS per idle persistent device connection: ${number(idleConnectionKb, 1)} KB (${number(DEVICES)} devices).`
   ].join('\n')
