@@ -196,11 +196,18 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.router?.expecting(clientId)
   }
 
-  /** What was relayed for the session meanwhile is held until the messages it had before it came are read. */
-  arrived(clientId: string): void {
+  /**
+   * What was relayed for the session meanwhile is held until the messages it had before it came are read. A session
+   * that did not resume had none: nothing to read, and nothing it gets can be a second copy.
+   */
+  arrived(clientId: string, resumed: boolean): void {
     const router = this.router
     if (router === undefined) return
-    router.arrived(clientId)
+    router.arrived(clientId, resumed)
+    if (!resumed) {
+      router.resume(clientId, [])
+      return
+    }
     const reading = this.sources?.deliveredMessages([clientId]) ?? Promise.resolve(new Map<string, string[]>())
     reading.then(
       (delivered) => router.resume(clientId, delivered.get(clientId) ?? []),
@@ -213,7 +220,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
 
   /** What the dead node's stream still holds must not repeat what the session gets live now (as for `arrived`). */
   adopted(clientId: string): void {
-    this.router?.arrived(clientId)
+    this.router?.arrived(clientId, true)
   }
 
   /**

@@ -114,7 +114,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         entryOf(theirs, node, () => []).push(group.key)
       }
     }
-    const identity = this.overlap.identityOf(self, message)
+    const identity = this.liveIdentity(self, message)
     this.routeHere(message, plan.groups.length === 0 ? undefined : { sessions: 'all', groups: mine ?? NO_GROUPS }, identity)
     if (identity !== undefined) this.overlap.routedLive(identity)
 
@@ -151,19 +151,20 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
 
   /**
    * The session is here: taken over (or its takeover ended without it), or adopted from a dead node. From now on what
-   * comes relayed, from a dead node's stream and live is given to it once. What was relayed for it meanwhile stays
-   * held until `resume`.
+   * comes relayed, from a dead node's stream and live is given to it once, if it `resumed` here with what it had
+   * elsewhere (a new session has nothing that can come twice: its messages are not followed). What was relayed for it
+   * meanwhile stays held until `resume`.
    *
    * A client can connect here while its node is dying and this node, recovering that node, adopts the session before
    * the takeover ends: the session arrives with the adoption, and the takeover's end is the same arrival. Counting it
    * again would date the arrival after the messages routed live to the session in between, and the dead node's stream,
    * drained later, holds copies of them: the session would get each of those twice.
    */
-  arrived(clientId: string): void {
+  arrived(clientId: string, resumed: boolean): void {
     const awaiting = this.awaited.get(clientId)
     if (awaiting?.arrived === true) return
     if (awaiting !== undefined) awaiting.arrived = true
-    this.overlap.arrived(clientId)
+    if (resumed) this.overlap.arrived(clientId)
   }
 
   /** What sessions had before they came here (recorded with them): no copy of those goes to them. */
@@ -195,7 +196,7 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         continue
       }
       if (onlyClients === undefined && message.retain) this.retained.adopt(message)
-      const identity = this.overlap.identityOf(publisher, message)
+      const identity = onlyClients === undefined ? this.liveIdentity(publisher, message) : this.overlap.identityOf(publisher, message)
       const except = onlyClients === undefined && plain && identity !== undefined ? this.overlap.routedLive(identity) : undefined
       const sessions =
         onlyClients === undefined ? 'all' : identity === undefined ? onlyClients : this.overlap.drained(identity, onlyClients)
@@ -296,6 +297,14 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
         return true
       })
     }
+  }
+
+  /**
+   * The identity of a message routed live here while one of the sessions it reaches here came lately (RecoveryOverlap),
+   * else undefined: no other session can get a copy of it twice, so it is neither noted nor recorded with them.
+   */
+  private liveIdentity(publisher: string, message: Message): string | undefined {
+    return this.overlap.isOpen() ? this.overlap.liveIdentityOf(publisher, message, this.local.match(message.topic).sessions) : undefined
   }
 
   /** Whether `clientId`'s session is restored here with a subscription matching `topic`. */

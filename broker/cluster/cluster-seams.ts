@@ -47,8 +47,11 @@ export interface SessionHandovers {
   handingOver(clientId: string, filters: readonly string[], toMember: string): Promise<void>
   /** This node is taking `clientId` on: messages relayed for it wait until `arrived`. */
   expecting(clientId: string): void
-  /** The session was restored here, or its takeover ended without it. */
-  arrived(clientId: string): void
+  /**
+   * The takeover of `clientId` ended: `resumed`, its session was restored here from the store, with what it had
+   * elsewhere; else there was none (a new session, or the takeover failed), and no copy of anything can come twice.
+   */
+  arrived(clientId: string, resumed: boolean): void
   /** A dead node's session was adopted here (node-recovery.ts). */
   adopted(clientId: string): void
 }

@@ -181,10 +181,11 @@ export class ClusterSessionRegistry implements SessionRegistry {
    */
   private async takeOn(clientId: string): Promise<void> {
     this.parts.handovers?.expecting(clientId)
+    let resumed = false
     try {
-      await this.claimAndRestore(clientId)
+      resumed = await this.claimAndRestore(clientId)
     } finally {
-      this.parts.handovers?.arrived(clientId)
+      this.parts.handovers?.arrived(clientId, resumed)
     }
   }
 
@@ -194,12 +195,12 @@ export class ClusterSessionRegistry implements SessionRegistry {
    * node's writes were then refused and what it had taken on for the session lost. Another holder found at the claim
    * is asked in turn.
    */
-  private async claimAndRestore(clientId: string): Promise<void> {
+  private async claimAndRestore(clientId: string): Promise<boolean> {
     const { leases, membership, releases, store } = this.parts
     for (let attempt = 1; ; attempt++) {
       const holder = await this.holderAfterRecovery(clientId)
       await this.adoption(clientId)
-      if (leases.holds(clientId)) return // this node recovered it meanwhile
+      if (leases.holds(clientId)) return true // this node recovered it meanwhile
       let from = holder?.node ?? ''
       if (from !== '' && from !== membership.member && membership.isAlive(from)) {
         await leases.claiming(clientId) // before the holder lets go: should this node die next, its recovery adopts it
@@ -214,6 +215,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
     }
     const stored = await store.loadSession(clientId)
     if (stored !== undefined) this.local.restore([stored], Date.now())
+    return stored !== undefined
   }
 
   /** Waits for an adoption of the session running here, if there is one (its outcome does not matter here). */

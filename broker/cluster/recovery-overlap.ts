@@ -63,6 +63,20 @@ export class RecoveryOverlap {
     return this.isOpen() ? messageIdentity(publisher, message) : undefined
   }
 
+  /**
+   * `identityOf` for a message routed live to `reached`, the sessions its topic matches here: undefined unless one of
+   * them came within the window. A busy node where sessions keep arriving notes only the messages those get, not
+   * every message it routes.
+   */
+  liveIdentityOf(
+    publisher: string,
+    message: Pick<Message, 'id'>,
+    reached: readonly { readonly session: { readonly clientId: string } }[]
+  ): string | undefined {
+    for (const { session } of reached) if (this.recording(session.clientId)) return this.identityOf(publisher, message)
+    return undefined
+  }
+
   /** Whether any session came here within the window. */
   isOpen(): boolean {
     if (this.until === 0) return false

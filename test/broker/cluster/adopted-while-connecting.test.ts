@@ -27,7 +27,7 @@ function routerAlone(): { router: ClusterRouter; givenTo: () => string[][] } {
       const takes = sessions === 'all' ? scope?.except?.has('adopted') !== true : sessions !== 'none' && sessions.has('adopted')
       given.push(takes ? ['adopted'] : [])
     },
-    match: () => ({ sessions: [], groups: [] })
+    match: () => ({ sessions: [{ session: { clientId: 'adopted' } }], groups: [] })
   }
   const router = new ClusterRouter(
     'n2@b',
@@ -48,12 +48,28 @@ test('a session adopted while its takeover waits has arrived once: a drained cop
   const { router, givenTo } = routerAlone()
   const record = { message: qos2Message(1, 'adopted/1', '1'), plain: true, groups: [], publisher: 'n9@publisher' }
   router.expecting('adopted') // its client connects here while its node dies
-  router.arrived('adopted') // this node's recovery of that node adopts the session
+  router.arrived('adopted', true) // this node's recovery of that node adopts the session
   router.deliverForwarded([record]) // routed here live: the session gets it
-  router.arrived('adopted') // the takeover ends
+  router.arrived('adopted', true) // the takeover ends
   router.resume('adopted', []) // what the session was given meanwhile is not yet readable in Redis
   router.deliverForwarded([record], new Set(['adopted'])) // the dead node's stream, drained: its copy of the message
   assert.deepEqual(givenTo(), [['adopted'], []])
+})
+
+test('a new session (nothing resumed) opens no overlap: messages routed to it live are neither identified nor recorded', () => {
+  const { router } = routerAlone()
+  const identified: (string | undefined)[] = []
+  router.recordSources({ deliveringMessage: (identity) => identified.push(identity) })
+  router.expecting('adopted')
+  router.arrived('adopted', false) // a client id nobody held: its takeover restored nothing
+  router.resume('adopted', [])
+  router.route(qos2Message(1, 'adopted/1', '1'))
+  assert.deepEqual(identified, [], 'nothing recorded for a session that resumed nothing')
+  router.expecting('adopted')
+  router.arrived('adopted', true) // the same client again, now with a stored session
+  router.resume('adopted', [])
+  router.route(qos2Message(2, 'adopted/1', '2'))
+  assert.equal(identified.filter((identity) => identity !== undefined).length, 1, 'a resumed session has its live messages recorded')
 })
 
 /**

@@ -46,3 +46,11 @@ test('copies that keep coming keep the window open: a node reading its stream la
   assert.equal(overlap.isOpen(), false)
   assert.equal(overlap.recording('moved'), false)
 })
+
+test('a message routed live is noted only when a session it reaches here came lately', () => {
+  const overlap = new RecoveryOverlap()
+  const reached = (...clientIds: string[]) => clientIds.map((clientId) => ({ session: { clientId } }))
+  overlap.arrived('moved')
+  assert.equal(overlap.liveIdentityOf('n1@a', { id: 7 }, reached('settled', 'other')), undefined, 'no session that came: nothing noted')
+  assert.equal(overlap.liveIdentityOf('n1@a', { id: 7 }, reached('settled', 'moved')), overlap.identityOf('n1@a', { id: 7 }))
+})
