@@ -84,12 +84,15 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     private readonly local: Pick<Router, 'route' | 'match'>,
     private readonly directory: Pick<FilterDirectory, 'plan' | 'nodes'>,
     private readonly membership: Pick<NodeMembership, 'isDead'>,
-    private readonly stream: Pick<NodeStream, 'append' | 'flush'>,
+    private readonly stream: Pick<NodeStream, 'append' | 'flush' | 'backlog'>,
     private readonly retained: Pick<RetainedMessages, 'adopt'>,
     private readonly store: Pick<Store, 'flush'>,
     private readonly relay: Pick<SessionRelay, 'relaysFor' | 'stop'>,
-    /** Where sessions whose queues a forwarded message pushed past their high mark ask its sender to wait. */
-    private readonly backPressure: Pick<PublishBackPressure, 'begin' | 'take'>,
+    /**
+     * Where sessions whose queues a forwarded message pushed past their high mark ask its sender to wait, and where a
+     * message's publisher waits while Redis is behind on the appends it made.
+     */
+    private readonly backPressure: Pick<PublishBackPressure, 'begin' | 'take' | 'hold'>,
     /** Sessions that left this node: what still comes here for them goes on to their holder. */
     private readonly follower: Pick<SessionFollower, 'gone' | 'sendOn' | 'settled' | 'back'>
   ) {}
@@ -352,9 +355,12 @@ export class ClusterRouter implements MessageRouter, ForwardedSink {
     this.append(node, encodeRecordHead({ plain: true, groups: [], client, publisher }, this.member, body.length), body)
   }
 
+  /** Appends a record to `node`'s stream; while Redis is behind on the appends, the message's publisher waits. */
   private append(node: string, head: Buffer, body: Buffer): void {
     this.relayed.out++
     this.stream.append(node, head, body)
+    const backlog = this.stream.backlog()
+    if (backlog !== undefined) this.backPressure.hold(backlog)
   }
 
   /** The node that serves a shared group this time: the next in turn, skipping nodes known dead while another is not. */

@@ -34,11 +34,11 @@ function routerAlone(): { router: ClusterRouter; givenTo: () => string[][] } {
     local as unknown as ConstructorParameters<typeof ClusterRouter>[1],
     { plan: () => ({ groups: [], plainNodes: [] }), nodes: [] } as unknown as ConstructorParameters<typeof ClusterRouter>[2],
     { isDead: () => false },
-    { append: () => {}, flush: async () => {} },
+    { append: () => {}, flush: async () => {}, backlog: () => undefined },
     { adopt: () => {} },
     { flush: async () => {} },
     { relaysFor: () => [], stop: () => {} },
-    { begin: () => {}, take: () => undefined },
+    { begin: () => {}, take: () => undefined, hold: () => {} },
     { gone: () => [], sendOn: () => {}, settled: async () => {}, back: () => {} }
   )
   return { router, givenTo: () => given.map((clients) => [...clients]) }
