@@ -7,6 +7,7 @@ import { cpuSeconds } from './proc.js'
 /** A `thermopost broker --cluster` child process of a cluster bench. */
 export interface BenchNode {
   child: ChildProcess
+  port: number
   url: string
 }
 
@@ -35,7 +36,7 @@ export async function startBenchNode(redisUrl: string, nodeId: string, extraArgs
     })
     child.once('exit', () => reject(new Error(`node ${nodeId} exited: ${tail.toString()}`)))
   })
-  return { child, url: `mqtt://127.0.0.1:${port}` }
+  return { child, port, url: `mqtt://127.0.0.1:${port}` }
 }
 
 /** Kills the nodes (SIGKILL: a bench's nodes keep nothing) and waits for them to be gone. */

@@ -1,53 +1,39 @@
 import { pathToFileURL } from 'node:url'
-import mqtt, { type MqttClient } from 'mqtt'
 import { startRedisServer } from '../helpers/redis-server.js'
-import { publishBurst, QUIET_MS } from './burst-publisher.js'
 import { type BenchNode, clusterCpuSeconds, startBenchNode, stopBenchNodes } from './cluster-bench-nodes.js'
+import { buildNativePrograms } from './native-build.js'
+import { nativeProblems, startNativeFanIn } from './native-load-generator.js'
+import { cpuSeconds } from './proc.js'
+import { GENERATOR_CPU_LIMIT_PERCENT } from './summary.js'
 
 /**
  * Cross-node routing against one node: two `thermopost broker --cluster` nodes on one redis-server (appendfsync
- * always). `one node` has publisher and subscriber on n1 (the cluster's store and machinery, no hop); `cross-node`
- * has the publisher on n1 and the subscriber on n2, so every message goes through n2's stream. QoS 0 is sent as fast
- * as the client can; QoS 1 keeps 200 publishes unacknowledged (burst-publisher.ts) (each PUBACK waits for the store and the append).
- * Broker CPU is both nodes' (and Redis's) user + system time per message. The nodes run at their default queue limit:
- * a cross-node burst must be slowed by the subscriber's back-pressure, not cut by the limit.
+ * always). `one node` has the publishers and the subscriber on n1 (the cluster's store and machinery, no hop);
+ * `cross-node` has the publishers on n1 and the subscriber on n2, so every message goes through n2's stream. The load
+ * is the native generator's fan-in (native/load-generator.c): PUBLISHERS publishers on bench/<n>, one subscriber on
+ * bench/#; QoS 0 as fast as n1 reads, QoS 1 with WINDOW unacknowledged per publisher (each PUBACK waits for the
+ * store and the append). Figures are read over a window after a warm-up. Broker CPU is both nodes' user + system
+ * time per delivered message, Redis's too; the generator's core is reported, and a run above 80 % of it is invalid.
+ * The nodes run at their default queue limit: a cross-node flood must be slowed by back-pressure, not cut by the limit.
  */
 export interface CrossNodeFigure {
   qos: 0 | 1
   placement: 'one node' | 'cross-node'
-  messages: number
-  /** How many reached the subscriber (QoS 0 may be dropped under load). */
+  /** In the window: PUBLISHes sent, and how many reached the subscriber (QoS 0 may be dropped under load). */
+  published: number
   delivered: number
   perSecond: number
-  /** Microseconds of CPU (both nodes) per message. */
+  /** Microseconds of CPU (both nodes) per delivered message. */
   brokerCpuUs: number
   redisCpuUs: number
-  /** The bench's mqtt.js clients' use of their core over the burst: at 80 % or more, `perSecond` is theirs. */
-  clientCpuPercent: number
+  /** The load generator's use of its core over the window: at 80 % or more the run is invalid. */
+  generatorCpuPercent: number
+  problems: string[]
 }
 
-const COUNTS = { 0: 20_000, 1: 5_000 } as const
-
-/** Resolves with how many arrived: all `count`, or fewer once nothing has come for QUIET_MS (QoS 0 may be dropped). */
-function received(client: MqttClient, count: number): { done: Promise<number>; started: () => void } {
-  let got = 0
-  let timer: NodeJS.Timeout | undefined
-  let finish: (got: number) => void = () => {}
-  const done = new Promise<number>((resolve) => {
-    finish = resolve
-  })
-  const quiet = (): void => {
-    clearTimeout(timer)
-    timer = setTimeout(() => finish(got), QUIET_MS)
-  }
-  client.on('message', () => {
-    if (++got === count) {
-      clearTimeout(timer)
-      finish(got)
-    } else quiet()
-  })
-  return { done, started: quiet }
-}
+const LOAD = { kind: 'fan-in', publishers: 4, window: 50, persistentSubscriber: false } as const
+const WARMUP_MS = 2000
+const WINDOW_MS = 5000
 
 async function measure(
   publishTo: BenchNode,
@@ -56,42 +42,46 @@ async function measure(
   redisPid: number,
   qos: 0 | 1
 ): Promise<Omit<CrossNodeFigure, 'placement'>> {
-  const count = COUNTS[qos]
-  const subscriber = await mqtt.connectAsync(subscribeTo.url, { clientId: `bench-sub-${qos}-${Date.now()}`, reconnectPeriod: 0 })
-  await subscriber.subscribeAsync('bench/#', { qos })
-  await new Promise((resolve) => setTimeout(resolve, 500)) // the publisher's node hears of the filter
-  const publisher = await mqtt.connectAsync(publishTo.url, { clientId: `bench-pub-${qos}-${Date.now()}`, reconnectPeriod: 0 })
-  const arrivals = received(subscriber, count)
-  const [before, started] = [clusterCpuSeconds(nodes, redisPid), performance.now()]
-  await publishBurst(publisher, 'bench', qos, count)
-  arrivals.started()
-  const delivered = await arrivals.done
-  // A short count waited QUIET_MS for more: not part of the delivery time.
-  const seconds = (performance.now() - started - (delivered < count ? QUIET_MS : 0)) / 1000
-  const after = clusterCpuSeconds(nodes, redisPid)
-  const figure = {
-    qos,
-    messages: count,
-    delivered,
-    perSecond: delivered / seconds,
-    brokerCpuUs: ((after.nodes - before.nodes) / count) * 1e6,
-    redisCpuUs: ((after.redis - before.redis) / count) * 1e6,
-    clientCpuPercent: ((after.clients - before.clients) / seconds) * 100
+  const generator = await startNativeFanIn(publishTo.port, { ...LOAD, qos }, subscribeTo === publishTo ? undefined : subscribeTo.port)
+  try {
+    await new Promise((resolve) => setTimeout(resolve, WARMUP_MS))
+    generator.reset()
+    const [before, generatorBefore, started] = [clusterCpuSeconds(nodes, redisPid), cpuSeconds(generator.pid), performance.now()]
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS))
+    const [after, generatorAfter] = [clusterCpuSeconds(nodes, redisPid), cpuSeconds(generator.pid)]
+    const seconds = (performance.now() - started) / 1000
+    const report = await generator.report()
+    const delivered = Math.max(1, report.delivered)
+    const generatorCpuPercent = (100 * (generatorAfter - generatorBefore)) / seconds
+    const problems = nativeProblems(report)
+    if (generatorCpuPercent > GENERATOR_CPU_LIMIT_PERCENT) {
+      problems.push(`INVALID, the generator's core was ${generatorCpuPercent.toFixed(0)} % busy`)
+    }
+    return {
+      qos,
+      published: report.published,
+      delivered: report.delivered,
+      perSecond: report.delivered / report.seconds,
+      brokerCpuUs: ((after.nodes - before.nodes) / delivered) * 1e6,
+      redisCpuUs: ((after.redis - before.redis) / delivered) * 1e6,
+      generatorCpuPercent,
+      problems: problems.map((problem) => `QoS ${qos}: ${problem}`)
+    }
+  } finally {
+    generator.kill()
   }
-  await Promise.all([publisher.endAsync(), subscriber.endAsync()])
-  return figure
 }
 
 export async function runClusterCrossNodeBench(): Promise<CrossNodeFigure[]> {
+  buildNativePrograms()
   const redis = await startRedisServer()
   const nodes: BenchNode[] = []
   try {
     nodes.push(await startBenchNode(redis.url, 'n1'), await startBenchNode(redis.url, 'n2'))
-    const redisPid = redis.pid
     const figures: CrossNodeFigure[] = []
     for (const qos of [0, 1] as const) {
-      figures.push({ placement: 'one node', ...(await measure(nodes[0]!, nodes[0]!, nodes, redisPid, qos)) })
-      figures.push({ placement: 'cross-node', ...(await measure(nodes[0]!, nodes[1]!, nodes, redisPid, qos)) })
+      figures.push({ placement: 'one node', ...(await measure(nodes[0]!, nodes[0]!, nodes, redis.pid, qos)) })
+      figures.push({ placement: 'cross-node', ...(await measure(nodes[0]!, nodes[1]!, nodes, redis.pid, qos)) })
     }
     return figures
   } finally {
@@ -101,19 +91,18 @@ export async function runClusterCrossNodeBench(): Promise<CrossNodeFigure[]> {
 }
 
 export function renderClusterCrossNodeBench(figures: readonly CrossNodeFigure[]): string {
+  const n = (value: number): string => Math.round(value).toLocaleString('en')
   const row = (f: CrossNodeFigure): string => {
     const single = figures.find((other) => other.qos === f.qos && other.placement === 'one node')!
     const ratio = f.placement === 'one node' ? '1.00' : (f.perSecond / single.perSecond).toFixed(2)
-    return `| QoS ${f.qos} | ${f.placement} | ${f.delivered.toLocaleString('en')} of ${f.messages.toLocaleString('en')} | ${Math.round(f.perSecond).toLocaleString('en')} | ${ratio} | ${Math.round(f.brokerCpuUs)} | ${Math.round(f.redisCpuUs)} | ${Math.round(f.clientCpuPercent)} |`
+    return `| QoS ${f.qos} | ${f.placement} | ${n(f.delivered)} of ${n(f.published)} | ${n(f.perSecond)} | ${ratio} | ${n(f.brokerCpuUs)} | ${n(f.redisCpuUs)} | ${n(f.generatorCpuPercent)} |`
   }
   return [
-    'Cluster: two nodes on one Redis (appendfsync always); publisher on n1, subscriber on n1 (one node) or n2 (cross-node)',
+    `Cluster: two nodes on one Redis (appendfsync always); native fan-in, ${LOAD.publishers} publishers on n1 (QoS 1: ${LOAD.window} unacknowledged each), subscriber on n1 (one node) or n2 (cross-node); ${WINDOW_MS / 1000} s window after ${WARMUP_MS / 1000} s`,
     '',
-    '| QoS | placement | delivered | delivered/s | vs one node | node CPU µs/msg | Redis CPU µs/msg | clients CPU % |',
+    '| QoS | placement | delivered of published | delivered/s | vs one node | node CPU µs/msg | Redis CPU µs/msg | generator CPU % |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...figures.map(row),
-    '',
-    "The load is this process's mqtt.js clients: where their CPU is 80 % or more, delivered/s is bound by them, not by the cluster."
+    ...figures.map(row)
   ].join('\n')
 }
 

@@ -70,7 +70,7 @@ export const STANDALONE_BENCHES: readonly StandaloneBench[] = [
     name: 'cluster-crossnode',
     async run() {
       const figures = await runClusterCrossNodeBench()
-      return { markdown: renderClusterCrossNodeBench(figures), figures, problems: [] }
+      return { markdown: renderClusterCrossNodeBench(figures), figures, problems: figures.flatMap((figure) => figure.problems) }
     }
   },
   {
