@@ -17,10 +17,14 @@ export class SessionSubscriptions {
     private readonly store: Pick<Store, 'saveSubscription' | 'deleteSubscription'>
   ) {}
 
-  /** Adds or replaces `subscription` (whose session is `session`); returns true when the session had none to its filter. */
+  /**
+   * Adds or replaces `subscription` (whose session is `session`); returns true when the session had none to its filter.
+   * A replacement takes the old one's place in the router (Router.subscribe), never out and back in: the flow of
+   * publications must not be interrupted [MQTT-3.8.4-3], and on a cluster node a filter taken out for a moment is
+   * told to the other nodes (FilterListener), which route what they publish meanwhile past this session.
+   */
   add(session: Session, subscription: Subscription): boolean {
     const previous = session.subscriptions.get(subscription.fullFilter)
-    if (previous !== undefined) this.router.unsubscribe(previous)
     session.subscriptions.set(subscription)
     this.router.subscribe(subscription)
     if (session.isPersistent) {

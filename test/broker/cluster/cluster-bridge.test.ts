@@ -8,15 +8,19 @@ import { connectClient } from '../../helpers/flow-clients.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
 import { uniqueId } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
+import { listenToFilterNotes, memberOfNode, redisClient } from './cluster-nodes.js'
 
 // A bridge configured on every node of a cluster runs on one node at a time. Killed, that node's bridge moves to
-// another, with its session: every message the cluster acknowledged reaches the remote.
+// another, with its session: every message the cluster acknowledged reaches the remote. The node taking it on has the
+// session's subscriptions restored before the bridge opens it; opening it must not withdraw its filter from the other
+// nodes even for a moment, or what they publish meanwhile goes nowhere (session-subscriptions.ts).
 
 const RUNS_HERE = 'bridge cloud: runs on this node of the cluster'
 
 test('a bridge runs on one node of three; when that node is killed another takes it and every acknowledged message reaches the remote', async (t) => {
   const redis = await startRedisServer()
   t.after(() => redis.stop())
+  const notes = await listenToFilterNotes(t, redis.url)
   const remote = await startCliBroker(t, ['--host', '127.0.0.1', '--port', '0', '--sys-interval', '0'], 1)
   const watcher = await connectClient(t, remote.urls[0]!, { clientId: uniqueId('watch') })
   await watcher.client.subscribeAsync('readings/#', { qos: 1 })
@@ -73,6 +77,12 @@ test('a bridge runs on one node of three; when that node is killed another takes
   publishing = false
   await published
   assert.ok(acknowledged.length > killedAt, 'messages were acknowledged while the bridge moved')
+  const successor = await memberOfNode(redisClient(t, redis.url), running().find((id) => id !== holder)!)
+  await notes.settled()
+  assert.ok(
+    !notes.heard.includes(`${successor} -readings/#`),
+    `the node that took the bridge on withdrew its filter\n${notes.heard.join('\n')}`
+  )
 
   for (const deadline = Date.now() + 20_000; ; await sleep(100)) {
     const got = new Set(watcher.inbox.all.map((message) => Number(message.payload.toString())))

@@ -57,3 +57,36 @@ export async function entriesAdded(redis: Redis, node: string): Promise<number> 
   const info = (await redis.xinfo('STREAM', `tp:{cluster}:stream:${await memberOfNode(redis, node)}`)) as unknown[]
   return Number(info[info.indexOf('entries-added') + 1])
 }
+
+/** The filter-change notes of the cluster's members (FilterDirectory), heard from the moment it is listening. */
+export interface FilterNotes {
+  /** Each note heard so far, as `<member> +<filter>` or `<member> -<filter>` (`<member> !`: read its set again). */
+  readonly heard: string[]
+  /** Resolves once every note published before the call has been heard (a marker of its own comes back after them). */
+  settled(): Promise<void>
+}
+
+/** Listens to the cluster's filter-change notes on `url`; closed after the test. */
+export async function listenToFilterNotes(t: TestContext, url: string): Promise<FilterNotes> {
+  const channel = 'tp:{cluster}:filter-changes'
+  const listener = redisClient(t, url)
+  const marker = redisClient(t, url)
+  const heard: string[] = []
+  const markers = new Map<string, () => void>()
+  listener.on('smessage', (_channel: string, text: string) => {
+    // A member ignores a note without a newline: the markers are for this listener alone.
+    if (markers.has(text)) markers.get(text)!()
+    else heard.push(text.replace('\n', ' '))
+  })
+  await listener.ssubscribe(channel)
+  let sent = 0
+  return {
+    heard,
+    settled: async () => {
+      const text = `settled-${++sent}`
+      const back = new Promise<void>((resolve) => markers.set(text, resolve))
+      await marker.spublish(channel, text)
+      await back
+    }
+  }
+}
