@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { TestContext } from 'node:test'
-import { thermopostBin } from './crash-broker.js'
+import { tempDir, thermopostBin } from './crash-broker.js'
 
 export interface CliBroker {
   child: ChildProcess
@@ -12,10 +12,12 @@ export interface CliBroker {
 
 /**
  * `thermopost broker ARGS` as a child process, once `listeners` listening lines are out; killed after the
- * test. Fails if it exits first or takes more than 15 s (start-up on a loaded machine).
+ * test. Fails if it exits first or takes more than 15 s (start-up on a loaded machine). It runs in a fresh directory
+ * of its own, so a broker on the default `./data` never shares its store with another test's.
  */
 export async function startCliBroker(t: TestContext, args: string[], listeners: number): Promise<CliBroker> {
-  const child = spawn(process.execPath, [thermopostBin, 'broker', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const cwd = tempDir(t, 'thermopost-cli-broker-')
+  const child = spawn(process.execPath, [thermopostBin, 'broker', ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd })
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
