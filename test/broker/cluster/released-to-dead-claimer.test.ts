@@ -47,7 +47,7 @@ async function gapSetup(t: TestContext): Promise<GapSetup> {
 /** The subscriber comes back on n3, its session there, and gets every message the publisher had acknowledged. */
 async function everyAcknowledgedArrives(setup: GapSetup, count: number): Promise<void> {
   const { nodes, subscriber, publisher, output } = setup
-  await sleep(3000) // longer than anything follows a copy for a session nobody holds (session-follower.ts)
+  await sleep(3000) // well after the recovery: what the client gets came through the session's holder
   const connack = await subscriber.connect(nodes[2]!.urls[0]!)
   assert.equal(connack.sessionPresent, true, 'the session is still there')
   const acknowledged = [...publisher.acknowledged].sort((a, b) => a - b)
