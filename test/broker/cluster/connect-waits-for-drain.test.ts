@@ -4,14 +4,13 @@ import { type TestContext, test } from 'node:test'
 import { encodeEntry } from '../../../broker/cluster/forwarded-codec.js'
 import { startChildClusterNode } from '../../helpers/cluster-session-child-node.js'
 import { type ClusterSessionNode, startClusterSessionNode } from '../../helpers/cluster-session-node.js'
-import { CrashSubscriber } from '../../helpers/crash-subscriber.js'
 import { connectClient, goOffline } from '../../helpers/flow-clients.js'
 import { InProcessCluster } from '../../helpers/in-process-cluster.js'
 import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
 import { uniqueId } from '../../helpers/session-clients.js'
 import { sleep } from '../../helpers/silence.js'
-import { filterKnown, memberOfNode, redisClient, startClusterNodes } from './cluster-nodes.js'
-import { qos2Message } from './parked-session.js'
+import { redisClient } from './cluster-nodes.js'
+import { parkedSession, qos2Message } from './parked-session.js'
 
 const persistent = { sessionExpiryInterval: 300 }
 
@@ -120,24 +119,15 @@ const PER_ENTRY = 50
 /**
  * A client comes back on node B while its node A is dying, with a long backlog for its session in A's stream. B
  * recovers A and adopts the session while the client's takeover waits. The client must get the session only once the
- * drain is done (README: "a client reconnecting on another node meanwhile waits for that recovery"): at its CONNACK,
- * A's stream is drained and retired, and the backlog arrives first, in order, each message once, before what is
- * published after.
+ * drain is done (README: "a client reconnecting meanwhile gets its session only once the dead member's stream is
+ * drained into it"): at its CONNACK, A's stream is drained and retired, and the backlog arrives first, in order, each
+ * message once, before what is published after.
  */
 test('a client reconnecting while its dead node is recovered gets its session once the drain is done', { timeout: 120_000 }, async (t) => {
-  const redis = await startRedisServer()
-  t.after(() => redis.stop())
-  const [a, b] = await startClusterNodes(t, redis.url, 2, 1, ['--max-queued-messages', '1000000'])
-  const look = redisClient(t, redis.url)
-  const [memberA, memberB] = await Promise.all([memberOfNode(look, 'n1'), memberOfNode(look, 'n2')])
-  const subscriber = new CrashSubscriber('waits', { clientId: 'waits', protocolVersion: 5, properties: { sessionExpiryInterval: 3600 } })
-  t.after(() => subscriber.drop())
-  await subscriber.connect(a.urls[0])
-  await subscriber.subscribe('waits/#', 2)
-  await filterKnown(look, 'n1', 'waits/#')
-
-  a.child.kill('SIGKILL')
-  subscriber.drop()
+  const parked = await parkedSession(t, 'waits', 'waits/#', 0, 2, ['--max-queued-messages', '1000000'])
+  const { nodes, look, subscriber } = parked
+  const [memberA, memberB] = parked.members
+  nodes[0]!.child.kill('SIGKILL')
   const streamA = `tp:{cluster}:stream:${memberA}`
   const appends = look.pipeline()
   for (let n = 0; n < ENTRIES; n++) {
@@ -150,7 +140,7 @@ test('a client reconnecting while its dead node is recovered gets its session on
   await appends.exec()
 
   // Connects while A still looks alive: the takeover waits for A's death, and B's recovery adopts the session meanwhile.
-  const connack = await subscriber.connect(b.urls[0])
+  const connack = await subscriber.connect(nodes[1]!.urls[0]!)
   const [streamLeft, recoverer] = await Promise.all([look.exists(streamA), look.get(`tp:{cluster}:moved:${memberA}`)])
   assert.equal(connack.sessionPresent, true, 'B had the session')
   assert.equal(streamLeft, 0, 'A’s stream was drained before the client got its session')
