@@ -16,7 +16,7 @@ import { FilterDirectory } from './filter-directory.js'
 import { type HandedOver, HandoverRecords } from './handover-records.js'
 import { defaultMembershipTiming, type MembershipTiming, NodeMembership } from './node-membership.js'
 import { NodeStream } from './node-stream.js'
-import { SessionFollower, type SessionHolders } from './session-follower.js'
+import { releasedWaitMs, SessionFollower, type SessionHolders } from './session-follower.js'
 import { SessionRelay } from './session-relay.js'
 
 /** A cluster node's figures, as its metrics show them. */
@@ -70,7 +70,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
   private readonly handoverRecords: HandoverRecords
   private readonly relay: SessionRelay
   private readonly bridgeLeases: BridgeLeases
-  private readonly follower = new SessionFollower()
+  private readonly follower: SessionFollower
   private readonly stream: NodeStream
   /** The commands connection with what it knows of the topology: whether a replica can be promoted (then WAIT 1). */
   private readonly commandsConnection: RedisConnection
@@ -115,6 +115,7 @@ export class ClusterNode implements StreamRecovery, SessionHandovers, ClusterSea
     this.membership = new NodeMembership(settings.nodeId, incarnation, connections, keys, logger, timing)
     this.directory = new FilterDirectory(this.member, connections, keys, logger)
     this.relay = new SessionRelay(this.directory)
+    this.follower = new SessionFollower(releasedWaitMs(timing), logger)
     this.handoverRecords = new HandoverRecords(this.commands, keys, this.member)
     this.bridgeLeases = new BridgeLeases(this.commands, keys, this.member, timing)
     this.bridgePlacement = this.bridgeLeases

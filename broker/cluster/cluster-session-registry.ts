@@ -26,6 +26,8 @@ export interface ClusterSessionParts extends LocalSessionParts {
   readonly recoveryWaitMs?: number
 }
 
+/** How long `open` waits for a dead node's session to be recovered, unless the parts say otherwise. */
+const RECOVERY_WAIT_MS = 10_000
 /** How often `open` looks whether a dead node's session has been recovered. */
 const RECOVERY_POLL_MS = 100
 /** How many holders in a row `open` asks to let a session go before it gives up (refused: unavailable). */
@@ -45,6 +47,8 @@ export class ClusterSessionRegistry implements SessionRegistry {
   private readonly oneAtATime = new OneAtATime()
   /** Recoveries of dead nodes running here, by dead node: opens of their sessions wait for them. */
   private readonly recoveries = new Map<string, Promise<void>>()
+  /** The same recoveries by the client ids of the sessions they adopt: an open of one waits for its drain (`drainedHere`). */
+  private readonly recoveringSessions = new Map<string, Promise<void>>()
   /**
    * Adoptions running here, by client id. An adoption claims the lease before it reads the session: an open that saw
    * the lease here in between would start a new session (CONNACK Session Present 0) over the one being restored.
@@ -149,8 +153,16 @@ export class ClusterSessionRegistry implements SessionRegistry {
   recovering(deadNodeId: string, clientIds: Iterable<string>, work: Promise<void>): void {
     this.recoveries.set(deadNodeId, work)
     const settled = work.catch(() => {})
-    void settled.then(() => this.recoveries.delete(deadNodeId))
-    for (const clientId of clientIds) void this.oneAtATime.run(clientId, () => settled)
+    void settled.then(() => {
+      if (this.recoveries.get(deadNodeId) === work) this.recoveries.delete(deadNodeId)
+    })
+    for (const clientId of clientIds) {
+      this.recoveringSessions.set(clientId, settled)
+      void settled.then(() => {
+        if (this.recoveringSessions.get(clientId) === settled) this.recoveringSessions.delete(clientId)
+      })
+      void this.oneAtATime.run(clientId, () => settled)
+    }
   }
 
   private async openHere(link: SessionLink, request: SessionRequest): Promise<OpenResult> {
@@ -165,6 +177,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
         return { refused: 'unavailable' }
       }
     }
+    await this.drainedHere(clientId)
     // A link that closed while this waited gets nothing: the session stays here offline.
     if (!link.isOpen) return { refused: 'unavailable' }
     const result = this.local.open(link, request)
@@ -218,6 +231,31 @@ export class ClusterSessionRegistry implements SessionRegistry {
     return stored !== undefined
   }
 
+  /**
+   * A session that a recovery running here adopts gets its client only once that recovery is done: its drain gives the
+   * session, in their order, what the dead node had received for it and not delivered, before anything new. An open
+   * that began before the recovery (the client came back while its node was dying) ends up here when the recovery
+   * adopts the session meanwhile. The wait lasts `recoveryWaitMs` at most: past that (a drain of a long backlog, or a
+   * recovery that keeps failing) the client gets the session, and a drain still running goes on delivering into it,
+   * each message once (recovery-overlap.ts), but no longer in order with what comes live.
+   */
+  private async drainedHere(clientId: string): Promise<void> {
+    const recovery = this.recoveringSessions.get(clientId)
+    if (recovery === undefined) return
+    const waitMs = this.parts.recoveryWaitMs ?? RECOVERY_WAIT_MS
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), waitMs)
+    })
+    const tooLate = await Promise.race([recovery.then(() => false), late])
+    clearTimeout(timer)
+    if (tooLate)
+      this.parts.logger.warn(
+        { clientId, ms: waitMs },
+        'the recovery of a dead node is still draining into this session; its client gets it now'
+      )
+  }
+
   /** Waits for an adoption of the session running here, if there is one (its outcome does not matter here). */
   private async adoption(clientId: string): Promise<void> {
     await this.adopting.get(clientId)?.catch(() => false)
@@ -229,7 +267,7 @@ export class ClusterSessionRegistry implements SessionRegistry {
    */
   private async holderAfterRecovery(clientId: string): Promise<LeaseHolder | undefined> {
     const { leases, membership } = this.parts
-    const waitUntil = Date.now() + (this.parts.recoveryWaitMs ?? 10_000)
+    const waitUntil = Date.now() + (this.parts.recoveryWaitMs ?? RECOVERY_WAIT_MS)
     let holder = await leases.holder(clientId)
     while (holder !== undefined && holder.node !== '' && !membership.isAlive(holder.node) && Date.now() < waitUntil) {
       const recoveryHere = this.recoveries.get(holder.node)

@@ -13,6 +13,8 @@ export interface ClusterSessionsParts {
   readonly logger: Pick<Logger, 'info' | 'warn'>
   /** The rest of the cluster, when it is not the broker's own cluster node (tests of the session side alone). */
   readonly seams?: ClusterSeams
+  /** How long an open waits for a dead node's recovery (ClusterSessionParts); tests shorten it. */
+  readonly recoveryWaitMs?: number
 }
 
 /**

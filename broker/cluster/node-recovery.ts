@@ -50,15 +50,25 @@ export class NodeRecovery {
       logger.warn({ member: deadMember, inherited: members.slice(1) }, 'taking over the recoveries a dead node had not finished')
     // Across attempts: a session adopted by one is held here when the next runs, and its claim is not made again.
     const adopted = new Set<string>()
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.recoverMembers(members, adopted)
-        return
-      } catch (error) {
-        if (attempt === RECOVERY_ATTEMPTS) throw error
-        logger.warn({ member: deadMember, err: error, attempt }, 'recovery of a dead node failed; running it again shortly')
-        await new Promise((resolve) => setTimeout(resolve, this.parts.retryMs ?? 1000))
+    // Opens of the sessions wait for the whole recovery, not one attempt: a session adopted by a failed attempt is
+    // drained into by the next.
+    let finished!: () => void
+    const work = new Promise<void>((resolve) => {
+      finished = resolve
+    })
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.recoverMembers(members, adopted, work)
+          return
+        } catch (error) {
+          if (attempt === RECOVERY_ATTEMPTS) throw error
+          logger.warn({ member: deadMember, err: error, attempt }, 'recovery of a dead node failed; running it again shortly')
+          await new Promise((resolve) => setTimeout(resolve, this.parts.retryMs ?? 1000))
+        }
       }
+    } finally {
+      finished()
     }
   }
 
@@ -66,32 +76,24 @@ export class NodeRecovery {
    * Adopts the sessions `members` held, then drains each one's stream into those of its sessions adopted here (not a
    * session its client took elsewhere: what came for it live is not in the overlap this node keeps, recovery-overlap.ts).
    */
-  private async recoverMembers(members: readonly string[], adopted: Set<string>): Promise<void> {
+  private async recoverMembers(members: readonly string[], adopted: Set<string>, work: Promise<void>): Promise<void> {
     const { leases, registry, streams, logger } = this.parts
     const started = Date.now()
     const sessionsOf = new Map<string, string[]>()
     for (const member of members) sessionsOf.set(member, await leases.claimedBy(member))
-    let finished!: () => void
-    const work = new Promise<void>((resolve) => {
-      finished = resolve
-    })
     for (const [member, clientIds] of sessionsOf) registry.recovering(member, clientIds, work)
-    try {
-      for (const [member, clientIds] of sessionsOf) {
-        await inRounds(clientIds, async (clientId) => {
-          if (await registry.adopt(clientId, member, started)) adopted.add(clientId)
-        })
-      }
-      // The members a dead recoverer was recovering first: their streams' late appends were sent on to it, and go
-      // to this member once those streams name it instead.
-      for (const member of [...members].reverse()) {
-        const held = new Set(sessionsOf.get(member)!.filter((clientId) => adopted.has(clientId) && leases.holds(clientId)))
-        await streams.drain(member, held)
-        await leases.forgetNode(member)
-        logger.info({ member, sessions: held.size, ms: Date.now() - started }, 'recovered the sessions of a dead node')
-      }
-    } finally {
-      finished()
+    for (const [member, clientIds] of sessionsOf) {
+      await inRounds(clientIds, async (clientId) => {
+        if (await registry.adopt(clientId, member, started)) adopted.add(clientId)
+      })
+    }
+    // The members a dead recoverer was recovering first: their streams' late appends were sent on to it, and go
+    // to this member once those streams name it instead.
+    for (const member of [...members].reverse()) {
+      const held = new Set(sessionsOf.get(member)!.filter((clientId) => adopted.has(clientId) && leases.holds(clientId)))
+      await streams.drain(member, held)
+      await leases.forgetNode(member)
+      logger.info({ member, sessions: held.size, ms: Date.now() - started }, 'recovered the sessions of a dead node')
     }
   }
 }

@@ -1,16 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { topicMatchesFilter } from '../../common/topic-filter.js'
+import type { MembershipTiming } from './node-membership.js'
 import type { LeaseHolder } from './session-lease.js'
 
-/** Where sessions are held (session-lease.ts): whether this node holds one, and which member holds it in Redis. */
+/**
+ * Where sessions are held (session-lease.ts): whether this node holds one, which member holds it in Redis, and whether
+ * the session is stored (a released lease of a stored session gets a holder again; one of a session that ended does not).
+ */
 export interface SessionHolders {
   holds(clientId: string): boolean
   holder(clientId: string): Promise<LeaseHolder | undefined>
+  sessionStored(clientId: string): Promise<boolean>
 }
 
-/** How long a released lease is looked at again: a takeover claims it a moment after the old holder let it go. */
+/** How often a released lease is looked at again: a takeover claims it a moment after the old holder let it go. */
 const RELEASED_RETRY_MS = 100
-const RELEASED_ATTEMPTS = 20
+/**
+ * Room for a dead claimer's recovery to adopt the sessions of its set, from the moment the recovery is claimed: the
+ * recoverer reads the set and claims each lease before it drains anything, and a recovery that fails (Redis away) runs
+ * again a second later; the same 10 s an open waits for a dead node's session to be recovered (cluster-session-registry.ts).
+ */
+const RECOVERY_ADOPTS_MS = 10_000
 /** While Redis does not answer, the lookup is tried again this often: the stream entry waits, as for the store. */
 const FAILED_RETRY_MS = 500
 /** A session whose lease this node has just taken is restored a moment later (adopted, or taken over). */
@@ -33,7 +43,11 @@ const FOLLOWED_MS = 3_600_000
  *
  * Why not write it into the session's queue in the store: the holder keeps the session in memory and is the only one
  * whose writes the store takes (its lease fences the others); only it can tell whether the session already has the
- * message, and a copy written behind its back would be overwritten or refused.
+ * message, and a copy written behind its back would be overwritten or refused. A released lease has no holder to
+ * write for it at all, so a copy for it waits until the lease has one again (`holderOf`): taking the lease here only
+ * to write the copy would be one more move of the session, and would take it from under the recovery that adopts it.
+ * Waiting loses nothing: the stream entry the copy came in is acknowledged only once every copy went on (`settled`),
+ * so a node that dies meanwhile leaves it to its recoverer.
  */
 export class SessionFollower {
   /**
@@ -45,7 +59,12 @@ export class SessionFollower {
   private readonly lookups = new Set<Promise<void>>()
   private holders: SessionHolders | undefined
 
-  constructor(private readonly followedMs = FOLLOWED_MS) {}
+  constructor(
+    /** How long a released lease of a stored session is waited for: `releasedWaitMs`. */
+    private readonly releasedWaitMs: number,
+    private readonly logger: { warn(details: object, message: string): void },
+    private readonly followedMs = FOLLOWED_MS
+  ) {}
 
   /** Where leases are read; until then nothing is followed. */
   followWith(holders: SessionHolders): void {
@@ -105,20 +124,45 @@ export class SessionFollower {
     }
   }
 
+  /**
+   * The member holding the lease. Released: the session was let go towards a node that claims it a moment later, or,
+   * should that node have died first, its recovery adopts it; so while the session is stored, the copy waits for that,
+   * up to `releasedWaitMs`. A released lease of a session no longer stored: it ended, and the copy goes nowhere.
+   */
   private async holderOf(clientId: string): Promise<string | undefined> {
     const holders = this.holders!
-    for (let released = 0; ; ) {
+    let releasedSince: number | undefined
+    for (;;) {
       let holder: LeaseHolder | undefined
+      let stored = true
       try {
         holder = await holders.holder(clientId)
+        if (holder?.node === '') stored = await holders.sessionStored(clientId)
       } catch {
         await sleep(FAILED_RETRY_MS)
         continue
       }
-      if (holder === undefined) return undefined
+      if (holder === undefined || !stored) return undefined
       if (holder.node !== '') return holder.node
-      if (++released >= RELEASED_ATTEMPTS) return undefined
+      releasedSince ??= Date.now()
+      if (Date.now() - releasedSince >= this.releasedWaitMs) {
+        this.logger.warn(
+          { clientId, ms: this.releasedWaitMs },
+          'cluster: a copy for a session whose lease nobody took up is dropped: neither its claimer nor a recovery took the session'
+        )
+        return undefined
+      }
       await sleep(RELEASED_RETRY_MS)
     }
   }
+}
+
+/**
+ * How long a session's lease can be released with its session stored, and nobody claiming it yet, under `timing`: its
+ * claimer died between the release and its claim, so the lease waits for the recovery of the claimer, which adopts the
+ * released leases its set names (node-recovery.ts). The claimer's liveness key runs out at most `livenessMs` after its
+ * last renewal, the next check (`checkMs`) finds it dead, and the recovery adopts within RECOVERY_ADOPTS_MS.
+ */
+export function releasedWaitMs(timing: Pick<MembershipTiming, 'livenessMs' | 'checkMs'>): number {
+  return timing.livenessMs + timing.checkMs + RECOVERY_ADOPTS_MS
 }

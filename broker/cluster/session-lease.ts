@@ -99,6 +99,11 @@ export class SessionLeases implements SessionFence {
     return value === null ? undefined : parseToken(value)
   }
 
+  /** Whether `clientId`'s session is in the store: a session let go to another node is, one that ended is not. */
+  async sessionStored(clientId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.session(clientId))) === 1
+  }
+
   /**
    * Takes the lease with the next epoch; with `from`, only if `from` (a node id, '' for released; or any of several)
    * holds it now. Resolves whether this node holds it now.

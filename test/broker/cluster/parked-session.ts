@@ -19,16 +19,24 @@ export interface ParkedSession {
 }
 
 /**
- * Nodes n1, n2 and n3 on a new Redis, and a persistent 5.0 session `clientId` subscribed to `filter` at QoS 2 on node
- * `on` (0 for n1), offline there once the other nodes know the filter. For tests that append to a member's stream what
- * another node would have (a late sender, a relay), at the moment they need it.
+ * Nodes n1, n2 and n3 (or the first `count` of them, with `extra` on their command lines) on a new Redis, and a
+ * persistent 5.0 session `clientId` subscribed to `filter` at QoS 2 on node `on` (0 for n1), offline there once the
+ * other nodes know the filter. For tests that append to a member's stream what another node would have (a late
+ * sender, a relay), at the moment they need it.
  */
-export async function parkedSession(t: TestContext, clientId: string, filter: string, on: number): Promise<ParkedSession> {
+export async function parkedSession(
+  t: TestContext,
+  clientId: string,
+  filter: string,
+  on: number,
+  count = 3,
+  extra: string[] = []
+): Promise<ParkedSession> {
   const redis = await startRedisServer()
   t.after(() => redis.stop())
-  const nodes = await startClusterNodes(t, redis.url, 3)
+  const nodes = await startClusterNodes(t, redis.url, count, 1, extra)
   const look = redisClient(t, redis.url)
-  const members = await Promise.all(['n1', 'n2', 'n3'].map((node) => memberOfNode(look, node)))
+  const members = await Promise.all(nodes.map((_, i) => memberOfNode(look, `n${i + 1}`)))
   const subscriber = new CrashSubscriber(clientId, { clientId, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 } })
   t.after(() => subscriber.drop())
   await subscriber.connect(nodes[on].urls[0])
