@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { DeliverySources } from '../store/delivery-sources.js'
 import { REPLICA_WAIT_MS } from '../store/redis-commit.js'
 import type { RedisClient } from '../store/redis-connection.js'
+import { AppendBacklog } from './append-backlog.js'
 import { type ClusterKeys, STREAM_GROUP } from './cluster-keys.js'
 import { DrainedSessions } from './drained-sessions.js'
 import { entryOf } from './entry-of.js'
@@ -45,13 +46,6 @@ const RECORDS_PER_ENTRY = 256
 const ENTRY_BYTES = 256 * 1024
 /** Past this many bytes a send goes at once, even while the one before it is unanswered. */
 const SEND_BYTES = 4 * 1024 * 1024
-/**
- * Past this many bytes appended and not yet taken by Redis, publishers wait (`backlog`) until it is down to
- * BACKLOG_LOW_BYTES. Without it a QoS 0 flood to another node grew the sends without bound: the node's memory, and a
- * commands connection so backed up that its liveness renewal came too late and the node was taken for dead.
- */
-const BACKLOG_HIGH_BYTES = 2 * SEND_BYTES
-const BACKLOG_LOW_BYTES = SEND_BYTES
 const READ_COUNT = 64
 const RESOLVED = Promise.resolve()
 
@@ -90,10 +84,8 @@ const NO_CLIENTS: ReadonlySet<string> = new Set()
 export class NodeStream {
   private open: Outbound | undefined
   private readonly inFlight: Outbound[] = []
-  /** Bytes appended and not yet answered by Redis (the open send and those in flight). */
-  private unsentBytes = 0
-  /** Resolved once `unsentBytes` is down to BACKLOG_LOW_BYTES: what publishers held by `backlog` wait for. */
-  private backlogCleared: { promise: Promise<void>; resolve: () => void } | undefined
+  /** The open send and those in flight: past two sends' worth, publishers wait for Redis. */
+  private readonly unsent = new AppendBacklog(2 * SEND_BYTES, SEND_BYTES)
   private sendScheduled = false
   private reading: Promise<void> | undefined
   private stopped = false
@@ -159,25 +151,14 @@ export class NodeStream {
     entry.count++
     entry.bytes += head.length + body.length
     batch.size += head.length + body.length
-    this.unsentBytes += head.length + body.length
+    this.unsent.appended(head.length + body.length)
     if (batch.size >= SEND_BYTES) this.send()
     else this.schedule()
   }
 
-  /**
-   * What the publisher of the message just appended waits for before it sends more (PublishBackPressure), once the
-   * appends Redis has not yet taken pass BACKLOG_HIGH_BYTES; undefined below that.
-   */
+  /** What the publisher of the message just appended waits for before it sends more (AppendBacklog). */
   backlog(): Promise<void> | undefined {
-    if (this.backlogCleared === undefined && this.unsentBytes < BACKLOG_HIGH_BYTES) return undefined
-    if (this.backlogCleared === undefined) {
-      let resolve!: () => void
-      const promise = new Promise<void>((settle) => {
-        resolve = settle
-      })
-      this.backlogCleared = { promise, resolve }
-    }
-    return this.backlogCleared.promise
+    return this.unsent.wait()
   }
 
   flush(): Promise<void> {
@@ -275,11 +256,7 @@ export class NodeStream {
 
   private onSent(batch: Outbound, error: Error | undefined): void {
     this.inFlight.splice(this.inFlight.indexOf(batch), 1)
-    this.unsentBytes -= batch.size
-    if (this.backlogCleared !== undefined && this.unsentBytes <= BACKLOG_LOW_BYTES) {
-      this.backlogCleared.resolve()
-      this.backlogCleared = undefined
-    }
+    this.unsent.answered(batch.size)
     if (error === undefined) batch.resolve()
     else batch.reject(new Error(`could not forward messages through Redis: ${error.message}`))
     if (this.open !== undefined && this.inFlight.length === 0) this.schedule()
