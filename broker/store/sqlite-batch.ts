@@ -1,7 +1,7 @@
 import type { Message } from '../message.js'
 import { CommitBatch } from './group-commit.js'
 import { encodeProperties } from './properties-json.js'
-import { type BatchValue, BatchWriter, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
+import { type BatchValue, BatchWriter } from './sqlite-batch-codec.js'
 import { Op } from './sqlite-protocol.js'
 import type { SqliteQueue } from './sqlite-queue.js'
 
@@ -9,12 +9,6 @@ import type { SqliteQueue } from './sqlite-queue.js'
 interface InflightWrites {
   readonly indexes: number[]
   created: boolean
-}
-
-/** A message the batch references, and how many of its live operations do. */
-interface BatchMessage {
-  readonly message: Message
-  refs: number
 }
 
 /**
@@ -33,8 +27,12 @@ interface BatchMessage {
 export class Batch extends CommitBatch {
   /** In order; undefined where an operation was dropped. */
   readonly ops: Array<BatchValue[] | undefined> = []
+  /**
+   * The message each operation of `ops` references, at the same index. Kept by operation rather than counted by
+   * message, so adding and dropping an operation costs no lookup: encode writes the messages of the live ones.
+   */
+  private readonly opMessages: Array<Message | undefined> = []
   private liveOps = 0
-  private readonly messages = new Map<number, BatchMessage>()
   /** Push operations of this batch by seq. */
   private readonly pushes = new Map<number, number>()
   /** Sent operations of this batch (for rows pushed by older batches) by seq. */
@@ -61,11 +59,11 @@ export class Batch extends CommitBatch {
       case Op.Shift: {
         const pushedAt = this.pushes.get(op[2] as number)
         if (pushedAt !== undefined) {
-          this.drop(pushedAt, 3)
+          this.drop(pushedAt)
           return
         }
         const sentAt = this.sents.get(op[2] as number)
-        if (sentAt !== undefined) this.drop(sentAt, -1) // the head passes the row: who it went to no longer matters
+        if (sentAt !== undefined) this.drop(sentAt) // the head passes the row: who it went to no longer matters
         const head = this.heads.get(op[1] as string)
         if (head !== undefined) {
           head[2] = op[2] // shifts come in seq order: the latest says all
@@ -96,44 +94,34 @@ export class Batch extends CommitBatch {
       case Op.DeleteInflight: {
         const writes = this.takeInflight(op[1] as string, op[2] as number)
         if (writes === undefined) break
-        for (const at of writes.indexes) this.drop(at, 5)
+        for (const at of writes.indexes) this.drop(at)
         if (writes.created) return
         break
       }
     }
     this.ops.push(op)
+    this.opMessages.push(message)
     this.liveOps++
-    if (message === undefined) return
-    const known = this.messages.get(message.id)
-    if (known === undefined) this.messages.set(message.id, { message, refs: 1 })
-    else known.refs++
-    if (message.id > this.lastMessageId) this.lastMessageId = message.id
+    if (message !== undefined && message.id > this.lastMessageId) this.lastMessageId = message.id
   }
 
   /** The batch's bytes for the worker: its referenced messages, then its live operations (sqlite-batch-codec.ts). */
   encode(): { buffer: ArrayBuffer; length: number } {
-    let live = 0
+    const messages = this.liveMessages()
     let size = 64 + this.liveOps * 48
-    for (const entry of this.messages.values()) {
-      if (entry.refs === 0) continue
-      live++
-      size += entry.message.payload.length + entry.message.topic.length * 3 + 64
-    }
-    const writer = new BatchWriter(live, this.liveOps, size)
-    for (const { message: m, refs } of this.messages.values()) {
-      if (refs === 0) continue
-      const fields: BatchValue[] = [
-        m.id,
-        m.topic,
-        m.payload,
-        m.qos,
-        m.retain ? 1 : 0,
-        encodeProperties(m.properties),
-        m.expiresAt,
-        m.receivedAt,
-        m.origin
-      ]
-      for (let i = 0; i < MESSAGE_FIELDS; i++) writer.value(fields[i])
+    for (const m of messages) size += m.payload.length + m.topic.length * 3 + 64
+    const writer = new BatchWriter(messages.length, this.liveOps, size)
+    for (const m of messages) {
+      // MESSAGE_FIELDS values, in the order of the worker's insert.
+      writer.value(m.id)
+      writer.value(m.topic)
+      writer.value(m.payload)
+      writer.value(m.qos)
+      writer.value(m.retain ? 1 : 0)
+      writer.value(encodeProperties(m.properties))
+      writer.value(m.expiresAt)
+      writer.value(m.receivedAt)
+      writer.value(m.origin)
     }
     for (const op of this.ops) {
       if (op === undefined) continue
@@ -143,14 +131,26 @@ export class Batch extends CommitBatch {
     return writer.finish()
   }
 
-  /** Drops the operation at `at`, whose message id is at `messageIdAt` (-1: it references none). */
-  private drop(at: number, messageIdAt: number): void {
-    const op = this.ops[at]!
+  /** Each message a live operation references, once. */
+  private liveMessages(): Message[] {
+    const messages: Message[] = []
+    const seen = new Set<number>()
+    let previous: Message | undefined
+    for (let at = 0; at < this.ops.length; at++) {
+      const message = this.opMessages[at]
+      // An offline fan-out references one message from many operations in a row: only the first needs the set.
+      if (message === undefined || message === previous || this.ops[at] === undefined) continue
+      previous = message
+      if (seen.has(message.id)) continue
+      seen.add(message.id)
+      messages.push(message)
+    }
+    return messages
+  }
+
+  private drop(at: number): void {
     this.ops[at] = undefined
     this.liveOps--
-    if (messageIdAt < 0) return
-    const entry = this.messages.get(op[messageIdAt] as number)
-    if (entry !== undefined) entry.refs--
   }
 
   private noteInflight(clientId: string, packetId: number, created: boolean): void {

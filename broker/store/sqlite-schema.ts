@@ -148,14 +148,14 @@ CREATE TEMP TRIGGER gc_retained AFTER DELETE ON main.retained BEGIN INSERT INTO 
 CREATE TEMP TRIGGER gc_retained_update AFTER UPDATE OF message_id ON main.retained BEGIN INSERT INTO gc VALUES (old.message_id); END;
 `
 
-/** Deletes the collected messages nothing refers to any more; run before each commit. */
-export const GC_SQL = `
-DELETE FROM messages WHERE id IN (SELECT id FROM temp.gc)
+/** Deletes the collected messages nothing refers to any more, then forgets them; run in order before each commit. */
+export const GC_SQL: readonly string[] = [
+  `DELETE FROM messages WHERE id IN (SELECT id FROM temp.gc)
   AND NOT EXISTS (SELECT 1 FROM queue WHERE message_id = messages.id)
   AND NOT EXISTS (SELECT 1 FROM inflight WHERE message_id = messages.id)
-  AND NOT EXISTS (SELECT 1 FROM retained WHERE message_id = messages.id);
-DELETE FROM temp.gc;
-`
+  AND NOT EXISTS (SELECT 1 FROM retained WHERE message_id = messages.id)`,
+  'DELETE FROM temp.gc'
+]
 
 export type Database = BetterSqlite3.Database
 export type Statement = BetterSqlite3.Statement

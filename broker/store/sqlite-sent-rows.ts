@@ -25,9 +25,12 @@ export class SentRows {
     const rows = this.rowsOf(clientId, seq)
     if (rows.byPacketId.get(packetId) === seq) return // read again by a later open
     rows.byPacketId.set(packetId, seq)
-    let at = rows.inFlight.length
-    while (at > 0 && rows.inFlight[at - 1] > seq) at--
-    rows.inFlight.splice(at, 0, seq)
+    const inFlight = rows.inFlight
+    let at = inFlight.length
+    while (at > 0 && inFlight[at - 1] > seq) at--
+    // Rows go out in seq order: appending is the common case, and push (unlike splice) allocates nothing.
+    if (at === inFlight.length) inFlight.push(seq)
+    else inFlight.splice(at, 0, seq)
     if (seq > rows.last) rows.last = seq
   }
 
@@ -46,7 +49,9 @@ export class SentRows {
     const seq = rows?.byPacketId.get(packetId)
     if (rows === undefined || seq === undefined) return undefined
     rows.byPacketId.delete(packetId)
-    rows.inFlight.splice(rows.inFlight.indexOf(seq), 1)
+    // PUBACKs come in the order sent [MQTT-4.6.0-2]: the oldest row is the common case.
+    if (rows.inFlight[0] === seq) rows.inFlight.shift()
+    else rows.inFlight.splice(rows.inFlight.indexOf(seq), 1)
     return seq
   }
 

@@ -70,6 +70,10 @@ function fsyncDirectory(dir: string): void {
 
 function prepare(db: Database) {
   return {
+    // Prepared once: exec would parse them again for every commit.
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    gc: GC_SQL.map((sql) => db.prepare(sql)),
     messages: new MultiRowInsert(
       db,
       'INSERT OR IGNORE INTO messages (id, topic, payload, qos, retain, properties, expires_at, received_at, origin) VALUES',
@@ -135,12 +139,12 @@ function commit(id: number, batch: BatchReader, lastMessageId: number): BatchRep
   const ops: BatchValue[][] = []
   for (let i = 0; i < batch.operationCount; i++) ops.push(batch.operation())
   try {
-    connection.exec('BEGIN IMMEDIATE')
+    s.begin.run()
     s.messages.run(messages)
     applyAll(s, ops, answers)
     if (lastMessageId > 0) s.lastMessageId.run(lastMessageId)
-    connection.exec(GC_SQL)
-    connection.exec('COMMIT')
+    for (const statement of s.gc) statement.run()
+    s.commit.run()
   } catch (error) {
     if (connection.inTransaction) connection.exec('ROLLBACK')
     connection.exec('DELETE FROM temp.gc')
@@ -315,10 +319,10 @@ function sweepStep(connection: Database, s: Statements): void {
 /** Deletes the delivered rows with seq in [from, to] in a transaction of its own; on failure (a full disk) they stay. */
 function sweepRange(connection: Database, s: Statements, from: number, to: number): void {
   try {
-    connection.exec('BEGIN IMMEDIATE')
+    s.begin.run()
     s.sweep.run(from, to)
-    connection.exec(GC_SQL)
-    connection.exec('COMMIT')
+    for (const statement of s.gc) statement.run()
+    s.commit.run()
   } catch {
     if (connection.inTransaction) connection.exec('ROLLBACK')
     connection.exec('DELETE FROM temp.gc')

@@ -59,10 +59,13 @@ export class SqliteStore implements Store, QueueHost {
   private readonly queuesOnDisk = new Map<string, QueueOnDisk>()
   private readonly sentRows = new SentRows()
   /**
-   * The row a queue gave up last, until the next write says what became of it: a `saveInflight` of its delivery at
+   * The delivery of the row a queue gave up last, until the next write says what became of it: a `saveInflight` of its delivery at
    * QoS 1 keeps it as a row in flight; anything else (or the end of the current task) makes it done.
    */
-  private pendingShift: { clientId: string; seq: number; delivery: Delivery } | undefined
+  private pendingDelivery: Delivery | undefined
+  /** The session and seq of `pendingDelivery`'s row: fields of their own rather than an object per message. */
+  private pendingClientId = ''
+  private pendingSeq = 0
   private settleQueued = false
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -207,11 +210,10 @@ export class SqliteStore implements Store, QueueHost {
    * False when neither fits: it goes into the in-flight table.
    */
   private keptAsRow(clientId: string, packetId: number, delivery: Delivery): boolean {
-    const pending = this.pendingShift
-    if (pending !== undefined && pending.clientId === clientId && pending.delivery === delivery) {
-      this.pendingShift = undefined
-      this.sentRows.sent(clientId, packetId, pending.seq)
-      this.append([Op.Sent, clientId, pending.seq, packetId])
+    if (this.pendingDelivery === delivery && this.pendingClientId === clientId) {
+      this.pendingDelivery = undefined
+      this.sentRows.sent(clientId, packetId, this.pendingSeq)
+      this.append([Op.Sent, clientId, this.pendingSeq, packetId])
       return true
     }
     this.settle()
@@ -274,7 +276,9 @@ export class SqliteStore implements Store, QueueHost {
 
   shifted(clientId: string, seq: number, delivery: Delivery): void {
     this.settle()
-    this.pendingShift = { clientId, seq, delivery }
+    this.pendingDelivery = delivery
+    this.pendingClientId = clientId
+    this.pendingSeq = seq
     if (this.settleQueued) return
     this.settleQueued = true
     queueMicrotask(() => {
@@ -285,10 +289,9 @@ export class SqliteStore implements Store, QueueHost {
 
   /** The row given up last was not sent at QoS 1: it is done. */
   private settle(): void {
-    const pending = this.pendingShift
-    if (pending === undefined) return
-    this.pendingShift = undefined
-    this.finish(pending.clientId, pending.seq)
+    if (this.pendingDelivery === undefined) return
+    this.pendingDelivery = undefined
+    this.finish(this.pendingClientId, this.pendingSeq)
   }
 
   /** The row `seq` is done: the head moves to it, or it goes alone while an older row is in flight (see SentRows). */

@@ -2,11 +2,31 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { delivery, drainQueue, message } from '../../../broker/store/conformance.js'
 import type { SqliteStore } from '../../../broker/store/sqlite.js'
+import { SentRows } from '../../../broker/store/sqlite-sent-rows.js'
 import type { SessionQueue } from '../../../broker/store/store.js'
 import { assertNoQueueLeft, count, openStore, record, reopened } from '../../helpers/sqlite-stores.js'
 
 // Format 4 of the SQLite store keeps a QoS 1 delivery in flight as its queue row, marked with its packet id, until
 // its PUBACK (sqlite-sent-rows.ts): what that must keep across a restart, and what it must not leave behind.
+
+test('the rows in flight stay in seq order whatever order they are sent and acknowledged in', () => {
+  const rows = new SentRows()
+  rows.sent('a', 1, 10)
+  rows.sent('a', 2, 30)
+  rows.sent('a', 3, 20) // read back at open behind a later one
+  rows.sent('b', 1, 15)
+  assert.deepEqual(rows.range('a'), [10, 30])
+  assert.equal(rows.olderInFlight('a', 10), false)
+  assert.equal(rows.olderInFlight('a', 11), true)
+  assert.equal(rows.acknowledged('a', 2), 30, 'out of order')
+  assert.equal(rows.acknowledged('a', 2), undefined, 'only once')
+  assert.equal(rows.acknowledged('a', 1), 10, 'the oldest')
+  assert.equal(rows.olderInFlight('a', 20), false)
+  assert.equal(rows.olderInFlight('a', 21), true, 'seq 20 is still in flight')
+  assert.equal(rows.acknowledged('a', 3), 20)
+  assert.equal(rows.olderInFlight('a', 1000), false)
+  assert.equal(rows.olderInFlight('b', 16), true, 'each session its own')
+})
 
 function takeAndSend(store: SqliteStore, queue: SessionQueue, packetId: number): void {
   const taken = queue.shift()
