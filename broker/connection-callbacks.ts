@@ -1,3 +1,4 @@
+import { forgetJoinedPackets } from './joined-packets.js'
 import type { ClientSocket } from './listeners/client-socket.js'
 
 /**
@@ -64,6 +65,7 @@ function flushWritten(): void {
   // A flush may write to a connection not yet in the list (a failed write closes, a close may publish a will): it joins this round.
   for (let i = 0; i < written.length; i++) written[i].flush()
   written.length = 0
+  forgetJoinedPackets()
 }
 
 export function destroySocket(socket: ClientSocket): void {
