@@ -25,10 +25,10 @@ function decoded(bytes: Buffer, protocolVersion: 3 | 4 | 5): Packet | string {
   }
 }
 
-/** The fields a handler reads, without mqtt-packet's class or an absent messageId's key. */
+/** The fields a handler reads, without mqtt-packet's class or the keys of an absent messageId or reasonCode. */
 function fields(packet: Packet | string): unknown {
   if (typeof packet === 'string') return packet
-  return { ...packet, messageId: (packet as IPublishPacket).messageId }
+  return { ...packet, messageId: (packet as IPublishPacket).messageId, reasonCode: (packet as { reasonCode?: number }).reasonCode }
 }
 
 function publish(overrides: Partial<IPublishPacket>): IPublishPacket {
@@ -74,5 +74,27 @@ describe('PUBLISH decoding decodes what mqtt-packet decodes, field for field', (
     const bytes = mqtt.generate(publish({}), { protocolVersion: 4 })
     const packet = decodePacket(bytes, 4) as IPublishPacket
     assert.equal((packet.payload as Buffer).buffer, bytes.buffer)
+  })
+})
+
+describe('acknowledgements decode as mqtt-packet decodes them', () => {
+  const headers = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 }
+  for (const [cmd, header] of Object.entries(headers)) {
+    for (const protocolVersion of [3, 4, 5] as const) {
+      test(`${cmd}, protocol level ${protocolVersion}`, () => {
+        for (const bytes of [
+          Buffer.from([header, 2, 0x12, 0x34]),
+          Buffer.from([header, 2, 0, 0]), // packet id 0: whatever mqtt-packet makes of it
+          Buffer.from([header ^ 0x01, 2, 0, 7]) // wrong fixed-header flags
+        ]) {
+          assert.deepEqual(fields(decoded(bytes, protocolVersion)), fields(parsedByMqttPacket(bytes, protocolVersion)))
+        }
+      })
+    }
+  }
+  test("a 5.0 acknowledgement with a reason code is still mqtt-packet's", () => {
+    const bytes = Buffer.from([0x40, 3, 0, 7, 0x10])
+    assert.deepEqual(fields(decoded(bytes, 5)), fields(parsedByMqttPacket(bytes, 5)))
+    assert.equal((decoded(bytes, 5) as { reasonCode?: number }).reasonCode, 0x10)
   })
 })
