@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { BROKER_NODE_FLAGS } from '../../broker/node-flags.js'
 import { thermopostBin } from '../helpers/crash-broker.js'
 import { freePort } from '../helpers/free-port.js'
 import { exited, OutputTail } from './children.js'
@@ -11,10 +12,14 @@ export interface BenchNode {
   url: string
 }
 
-/** Starts one cluster node on a free loopback port, with `$SYS` off and `extraArgs`, and resolves once it listens. */
+/**
+ * Starts one cluster node on a free loopback port, with `$SYS` off and `extraArgs`, and resolves once it listens. It
+ * runs with the broker's node flags, as `thermopost start --nodes N` runs its nodes.
+ */
 export async function startBenchNode(redisUrl: string, nodeId: string, extraArgs: readonly string[] = []): Promise<BenchNode> {
   const port = await freePort()
   const args = [
+    ...BROKER_NODE_FLAGS,
     thermopostBin,
     'broker',
     '--host',
