@@ -20,6 +20,8 @@ export interface ClusterMembership {
   onMemberDead(listener: (member: string) => void): void
   /** Resolves true for exactly one live member per dead member: the one that then recovers it. */
   claimRecovery(deadMember: string): Promise<boolean>
+  /** Whether a live member has claimed the dead member's recovery: it will adopt the dead member's sessions. */
+  recoveryClaimed(deadMember: string): Promise<boolean>
   /**
    * Takes over the recoveries a dead recoverer had claimed and not finished (its claims, and theirs in turn): called
    * by the member that won its own recovery. Resolves the members whose recovery is this member's now.

@@ -17,7 +17,7 @@ export type ClusterStore = LocalSessionParts['store'] &
 export interface ClusterSessionParts extends LocalSessionParts {
   readonly store: ClusterStore
   readonly leases: SessionLeases
-  readonly membership: Pick<ClusterMembership, 'member' | 'isAlive' | 'aliveNow'>
+  readonly membership: Pick<ClusterMembership, 'member' | 'isAlive' | 'aliveNow' | 'recoveryClaimed'>
   readonly releases: ReleaseRequests
   /** Absent where sessions are tested without routing. */
   readonly handovers?: SessionHandovers
@@ -28,6 +28,11 @@ export interface ClusterSessionParts extends LocalSessionParts {
 
 /** How long `open` waits for a dead node's session to be recovered, unless the parts say otherwise. */
 const RECOVERY_WAIT_MS = 10_000
+/**
+ * How long `open` waits at most for a recovery a live member has claimed (one adopting a large node's sessions, one
+ * after another, can take minutes); past that the client is refused (Server unavailable) and comes back later.
+ */
+const CLAIMED_RECOVERY_WAIT_MS = 300_000
 /** How often `open` looks whether a dead node's session has been recovered. */
 const RECOVERY_POLL_MS = 100
 /** How many holders in a row `open` asks to let a session go before it gives up (refused: unavailable). */
@@ -263,13 +268,20 @@ export class ClusterSessionRegistry implements SessionRegistry {
 
   /**
    * The lease holder, once it is not a dead node: a dead node's session waits for its recovery, which delivers what the
-   * dead node had received for it (for `recoveryWaitMs` at most, should no node recover it).
+   * dead node had received for it. Should no live member have claimed that recovery within `recoveryWaitMs`, the
+   * lease is taken from the dead node; one that has claimed it is waited for (CLAIMED_RECOVERY_WAIT_MS at most), since
+   * its adoption of the session, late in a large recovery, would then fail, and its drain would give the session
+   * nothing of what the dead node's stream holds for it: acknowledged messages lost.
    */
   private async holderAfterRecovery(clientId: string): Promise<LeaseHolder | undefined> {
     const { leases, membership } = this.parts
-    const waitUntil = Date.now() + (this.parts.recoveryWaitMs ?? RECOVERY_WAIT_MS)
+    const started = Date.now()
+    const waitMs = this.parts.recoveryWaitMs ?? RECOVERY_WAIT_MS
     let holder = await leases.holder(clientId)
-    while (holder !== undefined && holder.node !== '' && !membership.isAlive(holder.node) && Date.now() < waitUntil) {
+    while (holder !== undefined && holder.node !== '' && !membership.isAlive(holder.node)) {
+      const waited = Date.now() - started
+      if (waited >= waitMs && !(await membership.recoveryClaimed(holder.node))) break
+      if (waited >= CLAIMED_RECOVERY_WAIT_MS) throw new Error(`the recovery of dead member ${holder.node} is taking too long`)
       const recoveryHere = this.recoveries.get(holder.node)
       if (recoveryHere !== undefined) await recoveryHere.catch(() => {})
       else await new Promise((resolve) => setTimeout(resolve, RECOVERY_POLL_MS))

@@ -197,6 +197,10 @@ export class NodeMembership implements ClusterMembership, ReleaseRequests {
     return this.claims.claim(deadMember)
   }
 
+  async recoveryClaimed(deadMember: string): Promise<boolean> {
+    return this.isAlive((await this.claims.claimant(deadMember)) ?? '')
+  }
+
   async takeOverRecoveries(deadRecoverer: string): Promise<string[]> {
     return this.claims.takeOver(deadRecoverer, await this.connections.commands.hkeys(this.keys.nodes))
   }

@@ -32,6 +32,11 @@ export class RecoveryClaims {
     return (await this.commands.eval(CLAIM_RECOVERY_SCRIPT, 2, ...keys, incarnation, this.member, RECOVERY_CLAIM_MS)) === 1
   }
 
+  /** The member whose claim names `deadMember`'s recoverer, if one does. */
+  async claimant(deadMember: string): Promise<string | undefined> {
+    return (await this.commands.get(this.keys.recovery(deadMember))) ?? undefined
+  }
+
   /**
    * Takes over the claims among `registered` members that `deadRecoverer` held, and theirs in turn (a recoverer of a
    * recoverer), by TAKE_OVER_SCRIPT: only from the dead one, so two members never both take one. Resolves those members.

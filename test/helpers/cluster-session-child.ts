@@ -17,6 +17,7 @@ const seams: ClusterMembership & ReleaseRequests & StreamRecovery = {
   aliveNow: async () => true,
   onMemberDead: () => {},
   claimRecovery: async () => false,
+  recoveryClaimed: async () => false,
   takeOverRecoveries: async () => [],
   requestRelease: async () => {},
   onReleaseRequest: () => {},

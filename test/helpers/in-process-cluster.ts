@@ -15,7 +15,8 @@ export class InProcessCluster {
   private readonly alive = new Set<string>()
   private readonly deadListeners = new Map<string, Array<(nodeId: string) => void>>()
   private readonly releasers = new Map<string, (clientId: string, toNode: string) => Promise<void>>()
-  private readonly recoveryClaims = new Set<string>()
+  /** Dead node -> the node whose claim recovers it. */
+  private readonly recoveryClaims = new Map<string, string>()
 
   node(nodeId: string): StandInNode {
     this.alive.add(nodeId)
@@ -33,9 +34,10 @@ export class InProcessCluster {
       },
       claimRecovery: async (deadNodeId) => {
         if (this.recoveryClaims.has(deadNodeId)) return false
-        this.recoveryClaims.add(deadNodeId)
+        this.recoveryClaims.set(deadNodeId, nodeId)
         return true
       },
+      recoveryClaimed: async (deadNodeId) => this.alive.has(this.recoveryClaims.get(deadNodeId) ?? ''),
       // A node here dies only when the test says so, never in the middle of a recovery it runs.
       takeOverRecoveries: async () => [],
       requestRelease: async (other, clientId) => {
@@ -54,6 +56,11 @@ export class InProcessCluster {
   /** A node is a member (alive) without taking part in this process (one running as a child process). */
   join(nodeId: string): void {
     this.alive.add(nodeId)
+  }
+
+  /** `claimant` (a member, in this process or not) has claimed `deadNodeId`'s recovery before anyone here could. */
+  claimRecoveryFor(deadNodeId: string, claimant: string): void {
+    this.recoveryClaims.set(deadNodeId, claimant)
   }
 
   /** The node is gone: every live node is told, as when its liveness key expires. */

@@ -167,3 +167,34 @@ test('a client reconnecting while its dead node is recovered gets its session on
   )
   assert.equal(got.length, last, 'every message arrived')
 })
+
+test('a session whose dead node a live member has claimed to recover waits for that recovery past the recovery wait', {
+  timeout: 60_000
+}, async (t) => {
+  const keyPrefix = `${uniqueId('claimed')}:`
+  const cluster = new InProcessCluster()
+  cluster.join('node-a')
+  cluster.join('node-c') // a live member that claims node-a's recovery and has not adopted this session yet
+  const a = await startChildClusterNode(t, server.url, keyPrefix, 'node-a')
+  const b = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-b', {}, { recoveryWaitMs: 300 })
+  const clientId = uniqueId('claimed')
+  const first = await connectClient(t, `mqtt://127.0.0.1:${a.port}`, { clientId, protocolVersion: 5, properties: persistent, clean: false })
+  await first.client.subscribeAsync('claimed/#', { qos: 1 })
+  await goOffline(first.client)
+  a.child.kill('SIGKILL')
+  await once(a.child, 'exit')
+  cluster.claimRecoveryFor('node-a', 'node-c')
+  cluster.declareDead('node-a')
+
+  const options = { clientId, protocolVersion: 5 as const, properties: persistent, clean: false, connectTimeout: 30_000 }
+  const connecting: Connecting = { connected: connectClient(t, b.url, options), at: undefined }
+  void connecting.connected.then(() => (connecting.at = Date.now()))
+  await sleep(1500)
+  assert.equal(connecting.at, undefined, 'no CONNACK while a live member recovers the dead node, past the 300 ms wait')
+  const lease = await redisClient(t, server.url).get(`${keyPrefix}tp:{${clientId}}:lease`)
+  assert.ok(lease?.startsWith('node-a:'), `the lease stays the dead node's, for its recoverer to adopt: ${lease}`)
+  // The recoverer dies before it adopted the session, and nobody recovers node-a now: the open takes the lease.
+  cluster.declareDead('node-c')
+  const { connack } = await connecting.connected
+  assert.equal(connack.sessionPresent, true)
+})
