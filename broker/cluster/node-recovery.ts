@@ -14,8 +14,13 @@ export interface NodeRecoveryParts {
   readonly retryMs?: number
 }
 
-/** How many times a recovery that fails runs again before it is left (logged) to the next start of this node. */
-const RECOVERY_ATTEMPTS = 30
+/**
+ * A recovery that fails (Redis away) runs again after a second, then, past this many attempts, every
+ * SLOW_RETRY_MS for as long as this node runs: its claim keeps the dead member's sessions waiting for it (an open
+ * elsewhere does not take one from under it: cluster-session-registry.ts), so giving up would leave them unavailable.
+ */
+const FAST_ATTEMPTS = 30
+const SLOW_RETRY_MS = 10_000
 
 /**
  * Takes over the sessions of a dead member (issue 16): a node whose liveness key expired, or the previous run of a
@@ -62,9 +67,10 @@ export class NodeRecovery {
           await this.recoverMembers(members, adopted, work)
           return
         } catch (error) {
-          if (attempt === RECOVERY_ATTEMPTS) throw error
           logger.warn({ member: deadMember, err: error, attempt }, 'recovery of a dead node failed; running it again shortly')
-          await new Promise((resolve) => setTimeout(resolve, this.parts.retryMs ?? 1000))
+          const delayMs = attempt < FAST_ATTEMPTS ? (this.parts.retryMs ?? 1000) : SLOW_RETRY_MS
+          // Unreferenced: a recovery still failing when the broker closes does not keep its process running.
+          await new Promise((resolve) => setTimeout(resolve, delayMs).unref())
         }
       }
     } finally {
