@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { type TestContext, test } from 'node:test'
 import { encodeEntry } from '../../../broker/cluster/forwarded-codec.js'
@@ -27,6 +28,25 @@ interface Connecting {
   at: number | undefined
 }
 
+/** A persistent session subscribed to `<name>/#` on node-a (a child process), left offline; then node-a is killed. */
+async function offlineOnKilledNode(t: TestContext, a: { port: number; child: ChildProcess }, name: string): Promise<string> {
+  const clientId = uniqueId(name)
+  const first = await connectClient(t, `mqtt://127.0.0.1:${a.port}`, { clientId, protocolVersion: 5, properties: persistent, clean: false })
+  await first.client.subscribeAsync(`${name}/#`, { qos: 1 })
+  await goOffline(first.client)
+  a.child.kill('SIGKILL')
+  await once(a.child, 'exit')
+  return clientId
+}
+
+/** The session's client connecting to `b`, its CONNACK's time noted once it comes. */
+function connectingTo(t: TestContext, b: ClusterSessionNode, clientId: string): Connecting {
+  const options = { clientId, protocolVersion: 5 as const, properties: persistent, clean: false, connectTimeout: 30_000 }
+  const connecting: Connecting = { connected: connectClient(t, b.url, options), at: undefined }
+  void connecting.connected.then(() => (connecting.at = Date.now()))
+  return connecting
+}
+
 /**
  * A session held by node-a (a child process), whose client connects to node-b while node-a is dying: node-a is killed,
  * but node-b still sees it alive and its release request waits. Then node-a is declared dead: node-b's recovery adopts
@@ -47,16 +67,8 @@ async function connectingWhileRecovered(
   cluster.node('node-a').onReleaseRequest(() => new Promise((resolve) => (answerRelease = resolve)))
   const streams = { drain: () => drained }
   const b = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-b', {}, { streams, recoveryWaitMs })
-  const clientId = uniqueId('waits')
-  const first = await connectClient(t, `mqtt://127.0.0.1:${a.port}`, { clientId, protocolVersion: 5, properties: persistent, clean: false })
-  await first.client.subscribeAsync('waits/#', { qos: 1 })
-  await goOffline(first.client)
-  a.child.kill('SIGKILL')
-  await once(a.child, 'exit')
-
-  const options = { clientId, protocolVersion: 5 as const, properties: persistent, clean: false, connectTimeout: 30_000 }
-  const connecting: Connecting = { connected: connectClient(t, b.url, options), at: undefined }
-  void connecting.connected.then(() => (connecting.at = Date.now()))
+  const clientId = await offlineOnKilledNode(t, a, 'waits')
+  const connecting = connectingTo(t, b, clientId)
   await sleep(300) // node-b asks node-a to let the session go, and waits
   cluster.declareDead('node-a')
   const look = redisClient(t, server.url)
@@ -177,18 +189,10 @@ test('a session whose dead node a live member has claimed to recover waits for t
   cluster.join('node-c') // a live member that claims node-a's recovery and has not adopted this session yet
   const a = await startChildClusterNode(t, server.url, keyPrefix, 'node-a')
   const b = await startClusterSessionNode(t, cluster, server.url, keyPrefix, 'node-b', {}, { recoveryWaitMs: 300 })
-  const clientId = uniqueId('claimed')
-  const first = await connectClient(t, `mqtt://127.0.0.1:${a.port}`, { clientId, protocolVersion: 5, properties: persistent, clean: false })
-  await first.client.subscribeAsync('claimed/#', { qos: 1 })
-  await goOffline(first.client)
-  a.child.kill('SIGKILL')
-  await once(a.child, 'exit')
+  const clientId = await offlineOnKilledNode(t, a, 'claimed')
   cluster.claimRecoveryFor('node-a', 'node-c')
   cluster.declareDead('node-a')
-
-  const options = { clientId, protocolVersion: 5 as const, properties: persistent, clean: false, connectTimeout: 30_000 }
-  const connecting: Connecting = { connected: connectClient(t, b.url, options), at: undefined }
-  void connecting.connected.then(() => (connecting.at = Date.now()))
+  const connecting = connectingTo(t, b, clientId)
   await sleep(1500)
   assert.equal(connecting.at, undefined, 'no CONNACK while a live member recovers the dead node, past the 300 ms wait')
   const lease = await redisClient(t, server.url).get(`${keyPrefix}tp:{${clientId}}:lease`)
