@@ -27,15 +27,30 @@ export type ReadHandler = (results: unknown[] | undefined) => void
 /**
  * Commands written since the last send, executed together in one MULTI/EXEC (group commit: see RedisStore). Reads
  * of queue pages travel inside the batch, so they see every write made before them.
+ *
+ * Until it is sealed (as it goes), a pair of writes that undo each other may be taken back (`cancel`): a message
+ * queued and handed to its in-flight window within one batch, or sent and acknowledged within one, then costs Redis
+ * nothing. Redis sees the batch as one step, so what it ends with is the same.
  */
 export class RedisBatch extends CommitBatch {
+  private static made = 0
+  /** Tells batches apart without holding on to one: a sealed batch's commands are not kept alive by who wrote them. */
+  readonly serial = ++RedisBatch.made
   readonly commands: RedisCommand[] = []
   /** Each read: where its commands start in `commands`, how many there are, and who gets the answers. */
-  readonly reads: Array<{ start: number; count: number; handler: ReadHandler }> = []
+  readonly reads: Array<{ start: number; readonly count: number; readonly handler: ReadHandler }> = []
   /** The highest message id written in this batch; recorded with ZADD GT at its end. */
   lastMessageId = 0
   /** Queues with pushes kept only in Redis in this batch: if it fails they re-read their counts. */
   readonly remotePushes = new Set<RemotePushes>()
+  /** Sent (or on its way): nothing in it can be taken back any more. */
+  private isSealed = false
+  /** Commands taken back: emptied in place, dropped when the batch is sealed. */
+  private cancelled = 0
+
+  get sealed(): boolean {
+    return this.isSealed
+  }
 
   get length(): number {
     return this.commands.length
@@ -49,6 +64,33 @@ export class RedisBatch extends CommitBatch {
   add(command: RedisCommand, messageId = 0): void {
     this.commands.push(command)
     if (messageId > this.lastMessageId) this.lastMessageId = messageId
+  }
+
+  /**
+   * Takes back writes added to this batch (each one the very array given to `add`), when the caller knows together
+   * they change nothing; false, and nothing changes, once the batch is sealed.
+   */
+  cancel(...commands: RedisCommand[]): boolean {
+    if (this.isSealed) return false
+    for (const command of commands) command.length = 0
+    this.cancelled += commands.length
+    return true
+  }
+
+  /** The batch goes: what was taken back leaves `commands` (the reads move up with the rest), and nothing more can be. */
+  seal(): void {
+    this.isSealed = true
+    if (this.cancelled === 0) return
+    const commands = this.commands
+    let kept = 0
+    let read = 0
+    for (let i = 0; i < commands.length; i++) {
+      while (read < this.reads.length && this.reads[read].start === i) this.reads[read++].start = kept
+      if (commands[i].length > 0) commands[kept++] = commands[i]
+    }
+    while (read < this.reads.length) this.reads[read++].start = kept
+    commands.length = kept
+    this.cancelled = 0
   }
 
   addRead(commands: RedisCommand[], handler: ReadHandler): void {

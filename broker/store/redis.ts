@@ -13,6 +13,7 @@ import { LAST_MESSAGE_ID, RedisKeys } from './redis-keys.js'
 import { RedisOutage } from './redis-outage.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
 import { readSession, readSnapshot } from './redis-snapshot.js'
+import { UnsentInflight } from './redis-unsent-inflight.js'
 import type {
   CommitObserver,
   InflightRecord,
@@ -78,6 +79,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   private replaying: RedisBatch | undefined
   private commitObserver: CommitObserver | undefined
   private readonly marks: RedisDeliveryMarks
+  private readonly unsentInflight = new UnsentInflight()
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
@@ -154,6 +156,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   deleteSession(clientId: string): void {
+    this.unsentInflight.forget(clientId)
     this.write(['del', ...this.keys.allOfSession(clientId)])
     this.write(['srem', this.keys.sessions, clientId])
     this.sessions.delete(clientId)
@@ -190,12 +193,18 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   saveInflight(clientId: string, record: InflightRecord): void {
-    this.write(['hset', this.keys.inflight(clientId), record.packetId, encodeInflight(record)], record.delivery.message.id)
+    const save: RedisCommand = ['hset', this.keys.inflight(clientId), record.packetId, encodeInflight(record)]
     // NX: a record moved to pubrel keeps the place it was first sent in.
-    this.write(['zadd', this.keys.inflightOrder(clientId), 'NX', ++this.inflightOrder, record.packetId])
+    const order: RedisCommand = ['zadd', this.keys.inflightOrder(clientId), 'NX', ++this.inflightOrder, record.packetId]
+    const batch = this.write(save, record.delivery.message.id)
+    if (this.write(order) === batch && record.state === 'publish') this.unsentInflight.wrote(clientId, record.packetId, batch, save, order)
+    else this.unsentInflight.forget(clientId, record.packetId)
   }
 
   deleteInflight(clientId: string, packetId: number): void {
+    // Acknowledged before its batch went: the record never reaches Redis (UnsentInflight).
+    const unsent = this.unsentInflight.take(clientId, packetId)
+    if (unsent !== undefined && this.cancel(unsent.batch, ...unsent.commands)) return
     this.write(['hdel', this.keys.inflight(clientId), packetId])
     this.write(['zrem', this.keys.inflightOrder(clientId), packetId])
   }
@@ -224,6 +233,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   /** Stops keeping the session here without deleting it: another node holds it now. */
   forgetSession(clientId: string): void {
+    this.unsentInflight.forget(clientId)
     this.sessions.delete(clientId)
     this.queuesInRedis.delete(clientId)
     this.queues.get(clientId)?.detach()
@@ -264,12 +274,18 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   // RedisQueueHost
 
-  write(command: RedisCommand, messageId = 0): void {
+  write(command: RedisCommand, messageId = 0): number {
     if (this.state === 'closed') throw new Error('the store is closed')
     const batch = this.commits.batch
     if (this.marks.active) this.marks.mark(batch, String(command[1]))
     batch.add(command, messageId)
     this.commits.written()
+    return batch.serial
+  }
+
+  cancel(serial: number, ...commands: RedisCommand[]): boolean {
+    const open = this.commits.open
+    return open !== undefined && open.serial === serial && open.cancel(...commands)
   }
 
   read(commands: RedisCommand[], handler: ReadHandler): void {
@@ -315,6 +331,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   private commit(batch: RedisBatch): void {
+    batch.seal()
     const sent = { operations: batch.writes, at: performance.now() } // the store's writes: not its own ZADD below
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
     commitBatch(this.connection, batch, this.commandFence).then(
