@@ -1,14 +1,14 @@
 import type { Delivery } from '../message.js'
 import { PagedQueue } from './paged-queue.js'
-import type { ReadHandler, RedisCommand } from './redis-batch.js'
+import { LazyArgument, type ReadHandler, type RedisCommand, type WrittenCommand } from './redis-batch.js'
 import { decodeDelivery, encodeDelivery } from './redis-codec.js'
 
 /** What a queue needs from its store: writing to the current batch. */
 export interface RedisQueueHost {
   /** Adds `command` to the current batch and returns that batch's serial. */
-  write(command: RedisCommand, messageId?: number): number
+  write(command: WrittenCommand, messageId?: number): number
   /** Takes `commands` back from the batch `serial` while it has not gone (RedisBatch.cancel); false once it has. */
-  cancel(serial: number, ...commands: RedisCommand[]): boolean
+  cancel(serial: number, ...commands: WrittenCommand[]): boolean
   /** Writes read commands into the current batch; their answers come to `handler`. */
   read(commands: RedisCommand[], handler: ReadHandler): void
   /** A push that lives only in Redis went into the current batch (if that batch fails, the counts are re-read). */
@@ -19,8 +19,8 @@ export interface RedisQueueHost {
 interface UnsentPush {
   readonly delivery: Delivery
   readonly batch: number
-  readonly push: RedisCommand
-  readonly bytes: RedisCommand
+  readonly push: WrittenCommand
+  readonly bytes: WrittenCommand
 }
 
 /**
@@ -58,8 +58,8 @@ export class RedisQueue extends PagedQueue<Delivery> {
   }
 
   protected writePush(delivery: Delivery): Delivery {
-    const push: RedisCommand = ['rpush', this.keys.queue, encodeDelivery(delivery)]
-    const bytes: RedisCommand = ['incrby', this.keys.bytes, delivery.message.payload.length]
+    const push: WrittenCommand = ['rpush', this.keys.queue, new LazyArgument(() => encodeDelivery(delivery))]
+    const bytes: WrittenCommand = ['incrby', this.keys.bytes, delivery.message.payload.length]
     const batch = this.host.write(push, delivery.message.id)
     // A batch that filled up and went between the two leaves nothing to take back.
     if (this.host.write(bytes) === batch) this.lastPush = { delivery, batch, push, bytes }

@@ -1,9 +1,9 @@
-import type { RedisCommand } from './redis-batch.js'
+import type { WrittenCommand } from './redis-batch.js'
 
 /** The writes of a new in-flight record (its HSET and its ZADD into the order), in the batch `batch` (its serial). */
 export interface UnsentRecord {
   readonly batch: number
-  readonly commands: readonly RedisCommand[]
+  readonly commands: readonly WrittenCommand[]
 }
 
 /**
@@ -21,7 +21,7 @@ export class UnsentInflight {
   private readonly bySession = new Map<string, Map<number, UnsentRecord>>()
 
   /** A new record's `commands` went into the batch `batch`. */
-  wrote(clientId: string, packetId: number, batch: number, ...commands: RedisCommand[]): void {
+  wrote(clientId: string, packetId: number, batch: number, ...commands: WrittenCommand[]): void {
     if (batch !== this.batch) {
       this.bySession.clear()
       this.batch = batch

@@ -1,7 +1,7 @@
 import type { Message } from '../message.js'
 import type { DeliverySources } from './delivery-sources.js'
 import { GroupCommit } from './group-commit.js'
-import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
+import { LazyArgument, type ReadHandler, RedisBatch, type RedisCommand, type WrittenCommand } from './redis-batch.js'
 import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
 import { type BatchAnswers, type CommandFence, commitBatch } from './redis-commit.js'
 import { connectRedis, type RedisClient, type RedisConnection } from './redis-connection.js'
@@ -193,9 +193,9 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   saveInflight(clientId: string, record: InflightRecord): void {
-    const save: RedisCommand = ['hset', this.keys.inflight(clientId), record.packetId, encodeInflight(record)]
+    const save: WrittenCommand = ['hset', this.keys.inflight(clientId), record.packetId, new LazyArgument(() => encodeInflight(record))]
     // NX: a record moved to pubrel keeps the place it was first sent in.
-    const order: RedisCommand = ['zadd', this.keys.inflightOrder(clientId), 'NX', ++this.inflightOrder, record.packetId]
+    const order: WrittenCommand = ['zadd', this.keys.inflightOrder(clientId), 'NX', ++this.inflightOrder, record.packetId]
     const batch = this.write(save, record.delivery.message.id)
     if (this.write(order) === batch && record.state === 'publish') this.unsentInflight.wrote(clientId, record.packetId, batch, save, order)
     else this.unsentInflight.forget(clientId, record.packetId)
@@ -274,7 +274,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   // RedisQueueHost
 
-  write(command: RedisCommand, messageId = 0): number {
+  write(command: WrittenCommand, messageId = 0): number {
     if (this.state === 'closed') throw new Error('the store is closed')
     const batch = this.commits.batch
     if (this.marks.active) this.marks.mark(batch, String(command[1]))
@@ -283,7 +283,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     return batch.serial
   }
 
-  cancel(serial: number, ...commands: RedisCommand[]): boolean {
+  cancel(serial: number, ...commands: WrittenCommand[]): boolean {
     const open = this.commits.open
     return open !== undefined && open.serial === serial && open.cancel(...commands)
   }

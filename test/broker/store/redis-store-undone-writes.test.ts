@@ -5,7 +5,7 @@ import { Redis } from 'ioredis'
 import type { Delivery } from '../../../broker/message.js'
 import { delivery, message } from '../../../broker/store/conformance.js'
 import { RedisStore } from '../../../broker/store/redis.js'
-import { RedisBatch, type RedisCommand } from '../../../broker/store/redis-batch.js'
+import { LazyArgument, RedisBatch, type WrittenCommand } from '../../../broker/store/redis-batch.js'
 import type { SessionRecord } from '../../../broker/store/store.js'
 import { type RunningRedis, startRedisServer } from '../../helpers/redis-server.js'
 
@@ -55,13 +55,19 @@ function shiftOne(store: RedisStore, clientId: string): Delivery {
   return taken
 }
 
-test('a batch seals without its taken-back commands, and its reads move up with the rest', () => {
+test('a batch seals without its taken-back commands, encodes the rest, and its reads move up with them', () => {
   const batch = new RedisBatch()
-  const push: RedisCommand = ['rpush', 'q', 'x']
-  const bytes: RedisCommand = ['incrby', 'q-bytes', 1]
+  const encoded: string[] = []
+  const lazily = (text: string): LazyArgument =>
+    new LazyArgument(() => {
+      encoded.push(text)
+      return text
+    })
+  const push: WrittenCommand = ['rpush', 'q', lazily('x')]
+  const bytes: WrittenCommand = ['incrby', 'q-bytes', 1]
   batch.add(push)
   batch.add(bytes)
-  batch.add(['set', 'k', 'v'])
+  batch.add(['set', 'k', lazily('v')])
   const answers: unknown[][] = []
   batch.addRead(
     [
@@ -79,6 +85,7 @@ test('a batch seals without its taken-back commands, and its reads move up with 
   ])
   assert.equal(batch.reads[0].start, 1)
   assert.equal(batch.writes, 1)
+  assert.deepEqual(encoded, ['v'], 'a value is encoded when its batch is sealed, and never for a write taken back')
   batch.answerReads(['OK', 3, '7'])
   assert.deepEqual(answers, [[3, '7']])
   assert.equal(batch.cancel(['set', 'k', 'v']), false, 'nothing is taken back once sealed')
