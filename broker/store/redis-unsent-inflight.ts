@@ -1,6 +1,6 @@
 import type { WrittenCommand } from './redis-batch.js'
 
-/** The writes of a new in-flight record (its HSET and its ZADD into the order), in the batch `batch` (its serial). */
+/** The write of a new in-flight record (its HSET), in the batch `batch` (its serial). */
 export interface UnsentRecord {
   readonly batch: number
   readonly commands: readonly WrittenCommand[]
@@ -8,8 +8,8 @@ export interface UnsentRecord {
 
 /**
  * The in-flight records sent for the first time (state `publish`) in the batch being filled, per session and packet
- * id. When the client acknowledges one before that batch goes, deleteInflight takes the record's writes back instead
- * of adding its HDEL and ZREM: Redis applies the batch as one step and would end without the record either way. A
+ * id. When the client acknowledges one before that batch goes, deleteInflight takes the record's write back instead
+ * of adding its HDEL: Redis applies the batch as one step and would end without the record either way. A
  * packet id is only handed out again once its record is deleted, so the record's HSET created the field rather than
  * overwriting an older one. A record moved to `pubrel` leaves: its first HSET may be in Redis already.
  *

@@ -9,6 +9,7 @@ import { RedisDeliveryMarks } from './redis-delivery-marks.js'
 import { durabilityWarning } from './redis-durability.js'
 import { fenceCommands, type SessionFence } from './redis-fence.js'
 import { checkStoreFormat } from './redis-format.js'
+import { InflightOrder } from './redis-inflight-order.js'
 import { LAST_MESSAGE_ID, RedisKeys } from './redis-keys.js'
 import { RedisOutage } from './redis-outage.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
@@ -68,7 +69,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   private opening: Promise<void> | undefined
   private closing: Promise<void> | undefined
   private readonly commits: GroupCommit<RedisBatch>
-  private inflightOrder = 0
+  private readonly inflightOrder = new InflightOrder()
   private readonly sessions = new Set<string>()
   private readonly queues = new Map<string, RedisQueue>()
   /** Queue sizes read at open, for sessions whose queue object is not made yet. */
@@ -119,12 +120,12 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     await this.flush().catch(() => {})
     // A cluster node reads only the sessions it may hold, not every node's.
     const only = await this.options.fence?.sessionsToRestore()
-    const { snapshot, queues, lastInflightOrder } = await readSnapshot(this.redis, this.keys, only)
+    const { snapshot, queues, lastInflightOrder, inflightOrders } = await readSnapshot(this.redis, this.keys, only)
     for (const [clientId, size] of queues) {
       this.sessions.add(clientId)
       if (!this.queues.has(clientId)) this.queuesInRedis.set(clientId, size)
+      this.inflightOrder.read(clientId, inflightOrders.get(clientId) ?? new Map(), lastInflightOrder)
     }
-    if (lastInflightOrder > this.inflightOrder) this.inflightOrder = lastInflightOrder
     return snapshot
   }
 
@@ -157,6 +158,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   deleteSession(clientId: string): void {
     this.unsentInflight.forget(clientId)
+    this.inflightOrder.forget(clientId)
     this.write(['del', ...this.keys.allOfSession(clientId)])
     this.write(['srem', this.keys.sessions, clientId])
     this.sessions.delete(clientId)
@@ -193,20 +195,25 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   saveInflight(clientId: string, record: InflightRecord): void {
-    const save: WrittenCommand = ['hset', this.keys.inflight(clientId), record.packetId, new LazyArgument(() => encodeInflight(record))]
-    // NX: a record moved to pubrel keeps the place it was first sent in.
-    const order: WrittenCommand = ['zadd', this.keys.inflightOrder(clientId), 'NX', ++this.inflightOrder, record.packetId]
+    // The record carries its place in the sending order (InflightOrder): no sorted set to keep beside it.
+    const order = this.inflightOrder.placeOf(clientId, record)
+    const save: WrittenCommand = [
+      'hset',
+      this.keys.inflight(clientId),
+      record.packetId,
+      new LazyArgument(() => encodeInflight(record, order))
+    ]
     const batch = this.write(save, record.delivery.message.id)
-    if (this.write(order) === batch && record.state === 'publish') this.unsentInflight.wrote(clientId, record.packetId, batch, save, order)
+    if (record.state === 'publish') this.unsentInflight.wrote(clientId, record.packetId, batch, save)
     else this.unsentInflight.forget(clientId, record.packetId)
   }
 
   deleteInflight(clientId: string, packetId: number): void {
     // Acknowledged before its batch went: the record never reaches Redis (UnsentInflight).
+    this.inflightOrder.deleted(clientId, packetId)
     const unsent = this.unsentInflight.take(clientId, packetId)
     if (unsent !== undefined && this.cancel(unsent.batch, ...unsent.commands)) return
     this.write(['hdel', this.keys.inflight(clientId), packetId])
-    this.write(['zrem', this.keys.inflightOrder(clientId), packetId])
   }
 
   saveIncomingQos2(clientId: string, packetId: number): void {
@@ -226,14 +233,15 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     if (read === undefined) return undefined
     this.sessions.add(clientId)
     this.queuesInRedis.set(clientId, read.queue)
-    // Another node scored its in-flight records: ours must come after them.
-    if (read.lastInflightOrder > this.inflightOrder) this.inflightOrder = read.lastInflightOrder
+    // Another node placed its in-flight records: ours must come after them.
+    this.inflightOrder.read(clientId, read.inflightOrders, read.lastInflightOrder)
     return read.session
   }
 
   /** Stops keeping the session here without deleting it: another node holds it now. */
   forgetSession(clientId: string): void {
     this.unsentInflight.forget(clientId)
+    this.inflightOrder.forget(clientId)
     this.sessions.delete(clientId)
     this.queuesInRedis.delete(clientId)
     this.queues.get(clientId)?.detach()
