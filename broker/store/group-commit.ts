@@ -56,6 +56,11 @@ export class GroupCommit<B extends CommitBatch> {
     return this.current
   }
 
+  /** The batch that writes go to now, if one has been made since the last went. */
+  get open(): B | undefined {
+    return this.current
+  }
+
   /** Whether no batch is waiting for its answer. */
   get idle(): boolean {
     return this.sent.length === 0

@@ -86,13 +86,17 @@ export function decodeDelivery(text: string): Delivery {
   return fromDeliveryJson(JSON.parse(text) as DeliveryJson)
 }
 
-export function encodeInflight(record: InflightRecord): string {
-  return JSON.stringify({ packetId: record.packetId, state: record.state, delivery: deliveryJson(record.delivery) })
+/**
+ * An in-flight record with its place in the session's sending order (format 3; format 2 kept the place in the
+ * `inflight-order` sorted set, and its records have no `order`).
+ */
+export function encodeInflight(record: InflightRecord, order: number): string {
+  return JSON.stringify({ packetId: record.packetId, state: record.state, order, delivery: deliveryJson(record.delivery) })
 }
 
-export function decodeInflight(text: string): InflightRecord {
-  const json = JSON.parse(text) as { packetId: number; state: InflightRecord['state']; delivery: DeliveryJson }
-  return { packetId: json.packetId, state: json.state, delivery: fromDeliveryJson(json.delivery) }
+export function decodeInflight(text: string): { record: InflightRecord; order: number | undefined } {
+  const json = JSON.parse(text) as { packetId: number; state: InflightRecord['state']; order?: number; delivery: DeliveryJson }
+  return { record: { packetId: json.packetId, state: json.state, delivery: fromDeliveryJson(json.delivery) }, order: json.order }
 }
 
 /** JSON has no undefined: an anonymous owner's username is written as null. */

@@ -5,8 +5,8 @@ import { StoreOpenError } from './store-open-error.js'
 
 /**
  * Makes sure the keys under the store's prefix are of this broker's format: claims an unused prefix, upgrades
- * format 1 in place (one MULTI of RENAMEs, on one Redis or a Sentinel's primary), and refuses anything else with a
- * StoreOpenError naming what it found.
+ * format 1 in place (one MULTI of RENAMEs, on one Redis or a Sentinel's primary) and format 2 by its version alone,
+ * and refuses anything else with a StoreOpenError naming what it found.
  */
 export async function checkStoreFormat(redis: RedisClient, keys: RedisKeys, topology: RedisTopology, url: string): Promise<void> {
   let found = await redis.get(keys.format)
@@ -27,6 +27,8 @@ export async function checkStoreFormat(redis: RedisClient, keys: RedisKeys, topo
     const message = `the store at ${url} (prefix '${keys.prefix}') has format ${version}; this broker reads up to ${STORE_FORMAT_VERSION}`
     throw new StoreOpenError(url, message, 'NEWER_VERSION')
   }
+  // Format 2's data reads as format 3 (redis-keys.ts); the version goes up so a format 2 broker no longer opens it.
+  if (version === 2) await redis.set(keys.format, String(STORE_FORMAT_VERSION))
 }
 
 /** Format 1 differs only in the names of the broker-wide keys: they gain the `{store}` hash tag. */

@@ -6,8 +6,9 @@
  * and one MULTI can change them together:
  *   tp:{id}:session          string   the SessionRecord (JSON)
  *   tp:{id}:subscriptions    hash     full filter -> SubscriptionRecord (JSON)
- *   tp:{id}:inflight         hash     packet id -> InflightRecord with its message (JSON)
- *   tp:{id}:inflight-order   zset     packet id scored by when it was first sent; a move to pubrel keeps the score
+ *   tp:{id}:inflight         hash     packet id -> InflightRecord with its message and its place in the sending order
+ *                                     (JSON; a move to pubrel keeps the place)
+ *   tp:{id}:inflight-order   zset     format 2 only: the places of records written without one; read, never written
  *   tp:{id}:incoming         set      packet ids of inbound QoS 2 messages awaiting PUBREL
  *   tp:{id}:queue            list     queued deliveries with their messages (JSON), oldest at the head
  *   tp:{id}:queue-bytes      string   payload bytes in the queue, kept with every push and pop
@@ -137,6 +138,9 @@ export const LAST_MESSAGE_ID = 'last-message-id'
 /**
  * The layout above and the JSON forms in redis-codec.ts. Bump it when a key or a stored form changes, and teach
  * open() to read the older format or to refuse it with a clear message (redis-format.ts).
- * 1: broker-wide keys without a hash tag (tp:format, tp:sessions, ...). 2: they share `{store}`.
+ * 1: broker-wide keys without a hash tag (tp:format, tp:sessions, ...). 2: they share `{store}`. 3: an in-flight
+ * record carries its place in the sending order (no ZADD and ZREM per record); format 2's records, placed by
+ * `inflight-order`, are read as they are, so 2 becomes 3 by rewriting the format key alone. A format 2 broker would
+ * lose format 3's in-flight records, which is why the version goes up: it refuses the store at open.
  */
-export const STORE_FORMAT_VERSION = 2
+export const STORE_FORMAT_VERSION = 3

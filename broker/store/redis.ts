@@ -1,7 +1,7 @@
 import type { Message } from '../message.js'
 import type { DeliverySources } from './delivery-sources.js'
 import { GroupCommit } from './group-commit.js'
-import { type ReadHandler, RedisBatch, type RedisCommand } from './redis-batch.js'
+import { LazyArgument, type ReadHandler, RedisBatch, type RedisCommand, type WrittenCommand } from './redis-batch.js'
 import { decodeWill, encodeInflight, encodeMessage, encodeSession, encodeSubscription, encodeWill, type WillRecord } from './redis-codec.js'
 import { type BatchAnswers, type CommandFence, commitBatch } from './redis-commit.js'
 import { connectRedis, type RedisClient, type RedisConnection } from './redis-connection.js'
@@ -9,10 +9,12 @@ import { RedisDeliveryMarks } from './redis-delivery-marks.js'
 import { durabilityWarning } from './redis-durability.js'
 import { fenceCommands, type SessionFence } from './redis-fence.js'
 import { checkStoreFormat } from './redis-format.js'
+import { InflightOrder } from './redis-inflight-order.js'
 import { LAST_MESSAGE_ID, RedisKeys } from './redis-keys.js'
 import { RedisOutage } from './redis-outage.js'
 import { RedisQueue, type RedisQueueHost } from './redis-queue.js'
 import { readSession, readSnapshot } from './redis-snapshot.js'
+import { UnsentInflight } from './redis-unsent-inflight.js'
 import type {
   CommitObserver,
   InflightRecord,
@@ -67,7 +69,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   private opening: Promise<void> | undefined
   private closing: Promise<void> | undefined
   private readonly commits: GroupCommit<RedisBatch>
-  private inflightOrder = 0
+  private readonly inflightOrder = new InflightOrder()
   private readonly sessions = new Set<string>()
   private readonly queues = new Map<string, RedisQueue>()
   /** Queue sizes read at open, for sessions whose queue object is not made yet. */
@@ -78,6 +80,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   private replaying: RedisBatch | undefined
   private commitObserver: CommitObserver | undefined
   private readonly marks: RedisDeliveryMarks
+  private readonly unsentInflight = new UnsentInflight()
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix ?? '')
@@ -117,12 +120,12 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     await this.flush().catch(() => {})
     // A cluster node reads only the sessions it may hold, not every node's.
     const only = await this.options.fence?.sessionsToRestore()
-    const { snapshot, queues, lastInflightOrder } = await readSnapshot(this.redis, this.keys, only)
+    const { snapshot, queues, lastInflightOrder, inflightOrders } = await readSnapshot(this.redis, this.keys, only)
     for (const [clientId, size] of queues) {
       this.sessions.add(clientId)
       if (!this.queues.has(clientId)) this.queuesInRedis.set(clientId, size)
+      this.inflightOrder.read(clientId, inflightOrders.get(clientId) ?? new Map(), lastInflightOrder)
     }
-    if (lastInflightOrder > this.inflightOrder) this.inflightOrder = lastInflightOrder
     return snapshot
   }
 
@@ -154,6 +157,8 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   deleteSession(clientId: string): void {
+    this.unsentInflight.forget(clientId)
+    this.inflightOrder.forget(clientId)
     this.write(['del', ...this.keys.allOfSession(clientId)])
     this.write(['srem', this.keys.sessions, clientId])
     this.sessions.delete(clientId)
@@ -190,14 +195,25 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   saveInflight(clientId: string, record: InflightRecord): void {
-    this.write(['hset', this.keys.inflight(clientId), record.packetId, encodeInflight(record)], record.delivery.message.id)
-    // NX: a record moved to pubrel keeps the place it was first sent in.
-    this.write(['zadd', this.keys.inflightOrder(clientId), 'NX', ++this.inflightOrder, record.packetId])
+    // The record carries its place in the sending order (InflightOrder): no sorted set to keep beside it.
+    const order = this.inflightOrder.placeOf(clientId, record)
+    const save: WrittenCommand = [
+      'hset',
+      this.keys.inflight(clientId),
+      record.packetId,
+      new LazyArgument(() => encodeInflight(record, order))
+    ]
+    const batch = this.write(save, record.delivery.message.id)
+    if (record.state === 'publish') this.unsentInflight.wrote(clientId, record.packetId, batch, save)
+    else this.unsentInflight.forget(clientId, record.packetId)
   }
 
   deleteInflight(clientId: string, packetId: number): void {
+    // Acknowledged before its batch went: the record never reaches Redis (UnsentInflight).
+    this.inflightOrder.deleted(clientId, packetId)
+    const unsent = this.unsentInflight.take(clientId, packetId)
+    if (unsent !== undefined && this.cancel(unsent.batch, ...unsent.commands)) return
     this.write(['hdel', this.keys.inflight(clientId), packetId])
-    this.write(['zrem', this.keys.inflightOrder(clientId), packetId])
   }
 
   saveIncomingQos2(clientId: string, packetId: number): void {
@@ -217,13 +233,15 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     if (read === undefined) return undefined
     this.sessions.add(clientId)
     this.queuesInRedis.set(clientId, read.queue)
-    // Another node scored its in-flight records: ours must come after them.
-    if (read.lastInflightOrder > this.inflightOrder) this.inflightOrder = read.lastInflightOrder
+    // Another node placed its in-flight records: ours must come after them.
+    this.inflightOrder.read(clientId, read.inflightOrders, read.lastInflightOrder)
     return read.session
   }
 
   /** Stops keeping the session here without deleting it: another node holds it now. */
   forgetSession(clientId: string): void {
+    this.unsentInflight.forget(clientId)
+    this.inflightOrder.forget(clientId)
     this.sessions.delete(clientId)
     this.queuesInRedis.delete(clientId)
     this.queues.get(clientId)?.detach()
@@ -264,12 +282,18 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
 
   // RedisQueueHost
 
-  write(command: RedisCommand, messageId = 0): void {
+  write(command: WrittenCommand, messageId = 0): number {
     if (this.state === 'closed') throw new Error('the store is closed')
     const batch = this.commits.batch
     if (this.marks.active) this.marks.mark(batch, String(command[1]))
     batch.add(command, messageId)
     this.commits.written()
+    return batch.serial
+  }
+
+  cancel(serial: number, ...commands: WrittenCommand[]): boolean {
+    const open = this.commits.open
+    return open !== undefined && open.serial === serial && open.cancel(...commands)
   }
 
   read(commands: RedisCommand[], handler: ReadHandler): void {
@@ -315,6 +339,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
   }
 
   private commit(batch: RedisBatch): void {
+    batch.seal()
     const sent = { operations: batch.writes, at: performance.now() } // the store's writes: not its own ZADD below
     if (batch.lastMessageId > 0) batch.add(['zadd', this.keys.meta, 'GT', batch.lastMessageId, LAST_MESSAGE_ID])
     commitBatch(this.connection, batch, this.commandFence).then(
