@@ -58,10 +58,6 @@ export class RedisBatch extends CommitBatch {
   /** Sent (or on its way): nothing in it can be taken back any more. */
   private isSealed = false
 
-  get sealed(): boolean {
-    return this.isSealed
-  }
-
   get length(): number {
     return this.written.length
   }

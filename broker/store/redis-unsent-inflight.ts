@@ -3,7 +3,7 @@ import type { WrittenCommand } from './redis-batch.js'
 /** The write of a new in-flight record (its HSET), in the batch `batch` (its serial). */
 export interface UnsentRecord {
   readonly batch: number
-  readonly commands: readonly WrittenCommand[]
+  readonly command: WrittenCommand
 }
 
 /**
@@ -20,8 +20,8 @@ export class UnsentInflight {
   private batch = 0
   private readonly bySession = new Map<string, Map<number, UnsentRecord>>()
 
-  /** A new record's `commands` went into the batch `batch`. */
-  wrote(clientId: string, packetId: number, batch: number, ...commands: WrittenCommand[]): void {
+  /** A new record's `command` went into the batch `batch`. */
+  wrote(clientId: string, packetId: number, batch: number, command: WrittenCommand): void {
     if (batch !== this.batch) {
       this.bySession.clear()
       this.batch = batch
@@ -31,7 +31,7 @@ export class UnsentInflight {
       records = new Map()
       this.bySession.set(clientId, records)
     }
-    records.set(packetId, { batch, commands })
+    records.set(packetId, { batch, command })
   }
 
   /** The record's writes, if they went into the latest batch; it is forgotten here either way. */

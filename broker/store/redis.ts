@@ -212,7 +212,7 @@ export class RedisStore implements Store, RedisQueueHost, DeliverySources {
     // Acknowledged before its batch went: the record never reaches Redis (UnsentInflight).
     this.inflightOrder.deleted(clientId, packetId)
     const unsent = this.unsentInflight.take(clientId, packetId)
-    if (unsent !== undefined && this.cancel(unsent.batch, ...unsent.commands)) return
+    if (unsent !== undefined && this.cancel(unsent.batch, unsent.command)) return
     this.write(['hdel', this.keys.inflight(clientId), packetId])
   }
 
