@@ -57,6 +57,11 @@ export class SessionFollower {
   private readonly left = new Map<string, { filters: readonly string[]; at: number }>()
   /** Lookups of holders under way: the stream entry they came from waits for them (`settled`). */
   private readonly lookups = new Set<Promise<void>>()
+  /**
+   * Holder lookups under way, by client id: the copies for one session wait for the same lease, so they share one
+   * lookup (a drain following many copies to a released lease would otherwise poll Redis once per copy).
+   */
+  private readonly holderLookups = new Map<string, Promise<string | undefined>>()
   private holders: SessionHolders | undefined
 
   constructor(
@@ -129,7 +134,18 @@ export class SessionFollower {
    * should that node have died first, its recovery adopts it; so while the session is stored, the copy waits for that,
    * up to `releasedWaitMs`. A released lease of a session no longer stored: it ended, and the copy goes nowhere.
    */
-  private async holderOf(clientId: string): Promise<string | undefined> {
+  private holderOf(clientId: string): Promise<string | undefined> {
+    let lookup = this.holderLookups.get(clientId)
+    if (lookup === undefined) {
+      lookup = this.lookUpHolder(clientId)
+      this.holderLookups.set(clientId, lookup)
+      // lookUpHolder never rejects: it tries again while Redis does not answer.
+      void lookup.then(() => this.holderLookups.delete(clientId))
+    }
+    return lookup
+  }
+
+  private async lookUpHolder(clientId: string): Promise<string | undefined> {
     const holders = this.holders!
     let releasedSince: number | undefined
     for (;;) {
