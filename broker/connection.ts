@@ -226,14 +226,14 @@ export class Connection extends SocketWriter implements SessionLink, ClientIdent
     if (this.host.store.durable) {
       this.pendingAcks ??= new PendingAcks(this, this.host.logger)
       this.pendingAcks.add(cmd, packetId, this.host.durable())
-    } else this.sendAck(cmd, packetId)
+    } else this.sendAcks(encodeAck(cmd, packetId), 1)
   }
 
-  /** A successful acknowledgement, without going through the generic encoder. */
-  sendAck(cmd: DurableReply, packetId: number): void {
+  /** `count` successful acknowledgements, encoded one after another in `acks` (not by the generic encoder). */
+  sendAcks(acks: Buffer, count: number): void {
     if (!this.isOpen) return
-    this.host.stats.packetsSent++
-    this.write(encodeAck(cmd, packetId))
+    this.host.stats.packetsSent += count
+    this.write(acks)
   }
 
   send(packet: Packet): void {

@@ -1,5 +1,6 @@
 import type { Packet } from 'mqtt-packet'
 import type { Logger } from 'pino'
+import { encodeAcks } from './protocol/codec.js'
 import { Reason } from './protocol/reason-codes.js'
 import { StoreError } from './store/store.js'
 
@@ -12,7 +13,7 @@ export interface AckChannel {
   readonly protocolVersion: 3 | 4 | 5
   /** Its session: a refused PUBREC forgets its inbound QoS 2 id, in the store too. */
   readonly session: { releasedQos2(packetId: number): boolean } | undefined
-  sendAck(cmd: DurableReply, packetId: number): void
+  sendAcks(acks: Buffer, count: number): void
   send(packet: Packet): void
   close(): void
 }
@@ -68,8 +69,10 @@ export class PendingAcks {
         )
   }
 
+  /** The replies of a commit go out in one Buffer: a QoS 1 publisher's window of PUBACKs is one write, not a Buffer each. */
   private release(commit: Promise<void>): void {
-    for (const entry of this.take(commit)) this.connection.sendAck(entry.cmd, entry.packetId)
+    const taken = this.take(commit)
+    if (taken.length > 0) this.connection.sendAcks(encodeAcks(taken), taken.length)
   }
 
   /**

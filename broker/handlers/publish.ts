@@ -1,5 +1,6 @@
 import type { IPublishPacket } from 'mqtt-packet'
 import type { Connection } from '../connection.js'
+import { encodeAck } from '../protocol/codec.js'
 import { malformed, ProtocolError, protocolViolation } from '../protocol/protocol-error.js'
 import { Reason } from '../protocol/reason-codes.js'
 import { publishPropertiesAreUtf8, publishTopicIsUtf8 } from '../protocol/utf8.js'
@@ -106,6 +107,6 @@ function refuse(connection: Connection, packet: IPublishPacket, reasonCode: numb
   if (connection.protocolVersion === 5) {
     connection.send({ cmd, messageId: packet.messageId, reasonCode })
   } else {
-    connection.sendAck(cmd, packet.messageId!)
+    connection.sendAcks(encodeAck(cmd, packet.messageId!), 1)
   }
 }

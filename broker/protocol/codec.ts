@@ -153,10 +153,21 @@ class DecodedAck {
  */
 export function encodeAck(cmd: keyof typeof ACK_HEADER, packetId: number): Buffer {
   const bytes = Buffer.allocUnsafe(4)
-  bytes[0] = ACK_HEADER[cmd]
-  bytes[1] = 2
-  bytes.writeUInt16BE(packetId, 2)
+  writeAck(bytes, 0, cmd, packetId)
   return bytes
+}
+
+/** Acknowledgements as encodeAck makes them, one after another in one Buffer: they go out in one write. */
+export function encodeAcks(acks: ReadonlyArray<{ readonly cmd: keyof typeof ACK_HEADER; readonly packetId: number }>): Buffer {
+  const bytes = Buffer.allocUnsafe(4 * acks.length)
+  for (let i = 0; i < acks.length; i++) writeAck(bytes, 4 * i, acks[i].cmd, acks[i].packetId)
+  return bytes
+}
+
+function writeAck(bytes: Buffer, at: number, cmd: keyof typeof ACK_HEADER, packetId: number): void {
+  bytes[at] = ACK_HEADER[cmd]
+  bytes[at + 1] = 2
+  bytes.writeUInt16BE(packetId, at + 2)
 }
 
 export function encodePacket(packet: Packet, protocolVersion: Version): Buffer {

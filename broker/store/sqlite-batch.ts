@@ -25,16 +25,22 @@ interface InflightWrites {
  * commit no longer needs it.
  */
 export class Batch extends CommitBatch {
-  /** In order; undefined where an operation was dropped. */
-  readonly ops: Array<BatchValue[] | undefined> = []
+  /** In order; undefined where an operation was dropped. Let go once encoded, with everything else kept per operation. */
+  private ops: Array<BatchValue[] | undefined> = []
   /**
    * The message each operation of `ops` references, at the same index. Kept by operation rather than counted by
    * message, so adding and dropping an operation costs no lookup: encode writes the messages of the live ones.
    */
-  private readonly opMessages: Array<Message | undefined> = []
+  private opMessages: Array<Message | undefined> = []
+  private written = 0
   private liveOps = 0
-  /** Push operations of this batch by seq. */
-  private readonly pushes = new Map<number, number>()
+  /**
+   * The seqs of this batch's push operations, ascending, and each one's index in `ops`: seqs come from one counter
+   * and a push is written as it is numbered (SqliteStore), so a batch's pushes arrive in seq order and are found by
+   * a binary search, without a map entry per queued message.
+   */
+  private pushSeqs: number[] = []
+  private pushIndexes: number[] = []
   /** Sent operations of this batch (for rows pushed by older batches) by seq. */
   private readonly sents = new Map<number, number>()
   /** The live Shift operation of this batch of each queue: a later shift of the queue moves its head instead. */
@@ -51,13 +57,13 @@ export class Batch extends CommitBatch {
 
   /** Operations written, dropped ones included: what the batch limit counts. */
   get length(): number {
-    return this.ops.length
+    return this.written
   }
 
   add(op: BatchValue[], message: Message | undefined): void {
     switch (op[0]) {
       case Op.Shift: {
-        const pushedAt = this.pushes.get(op[2] as number)
+        const pushedAt = this.pushedAt(op[2] as number)
         if (pushedAt !== undefined) {
           this.drop(pushedAt)
           return
@@ -77,10 +83,11 @@ export class Batch extends CommitBatch {
         this.heads.delete(op[1] as string) // a shift after it must come after it
         break
       case Op.Push:
-        this.pushes.set(op[2] as number, this.ops.length)
+        this.pushSeqs.push(op[2] as number)
+        this.pushIndexes.push(this.ops.length)
         break
       case Op.Sent: {
-        const pushedAt = this.pushes.get(op[2] as number)
+        const pushedAt = this.pushedAt(op[2] as number)
         if (pushedAt !== undefined) {
           this.ops[pushedAt]![8] = op[3] // the row is written sent
           return
@@ -101,6 +108,7 @@ export class Batch extends CommitBatch {
     }
     this.ops.push(op)
     this.opMessages.push(message)
+    this.written++
     this.liveOps++
     if (message !== undefined && message.id > this.lastMessageId) this.lastMessageId = message.id
   }
@@ -128,24 +136,63 @@ export class Batch extends CommitBatch {
       writer.operation(op.length)
       for (const value of op) writer.value(value)
     }
+    this.letGo()
     return writer.finish()
   }
 
-  /** Each message a live operation references, once. */
+  /**
+   * Each message a live operation references, once. Ids are numbered in the order messages are made, so one above
+   * every id taken so far is new (the usual case: each message of a fan-in is referenced once, or by a run of
+   * operations in a row); only one at or below that is looked up, in a set made the first time it is needed.
+   */
   private liveMessages(): Message[] {
     const messages: Message[] = []
-    const seen = new Set<number>()
+    let seen: Set<number> | undefined
+    let highest = 0
     let previous: Message | undefined
     for (let at = 0; at < this.ops.length; at++) {
       const message = this.opMessages[at]
-      // An offline fan-out references one message from many operations in a row: only the first needs the set.
       if (message === undefined || message === previous || this.ops[at] === undefined) continue
       previous = message
-      if (seen.has(message.id)) continue
-      seen.add(message.id)
+      if (message.id <= highest) {
+        seen ??= new Set(messages.map((taken) => taken.id))
+        if (seen.has(message.id)) continue
+      } else {
+        highest = message.id
+      }
+      seen?.add(message.id)
       messages.push(message)
     }
     return messages
+  }
+
+  /**
+   * The batch is encoded: what it held per operation is let go now rather than when its commit is answered, so the
+   * messages and operations of a commit in flight die young (the broker's young generation is small: node-flags.ts).
+   */
+  private letGo(): void {
+    this.ops = []
+    this.opMessages = []
+    this.pushSeqs = []
+    this.pushIndexes = []
+    this.sents.clear()
+    this.heads.clear()
+    this.inflight.clear()
+  }
+
+  /** The index in `ops` of this batch's push of row `seq`, if it has one. */
+  private pushedAt(seq: number): number | undefined {
+    const seqs = this.pushSeqs
+    let low = 0
+    let high = seqs.length - 1
+    while (low <= high) {
+      const middle = (low + high) >> 1
+      const found = seqs[middle]
+      if (found === seq) return this.pushIndexes[middle]
+      if (found < seq) low = middle + 1
+      else high = middle - 1
+    }
+    return undefined
   }
 
   private drop(at: number): void {

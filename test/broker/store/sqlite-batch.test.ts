@@ -71,6 +71,33 @@ test('a queue row pushed and shifted in one batch is dropped with its message', 
   assert.equal(batch.lastMessageId, 2)
 })
 
+test('a shift or a sent mark finds its push among many in the batch; one of an older batch stays an operation', () => {
+  const batch = new Batch(1)
+  const msg = message(1, 't')
+  for (let seq = 100; seq < 300; seq += 2) batch.add([Op.Push, 'a', seq, 1, 1, 0, null, 1, null], msg)
+  batch.add([Op.Shift, 'a', 150], undefined)
+  batch.add([Op.Sent, 'b', 298, 7], undefined)
+  batch.add([Op.Sent, 'c', 151, 8], undefined) // no push has seq 151: an older batch's row
+  const { ops } = decoded(batch)
+  const pushed = ops.filter((op) => op[0] === Op.Push)
+  assert.equal(pushed.length, 99)
+  assert.ok(!pushed.some((op) => op[2] === 150), 'the row shifted went with its push')
+  assert.deepEqual(pushed.at(-1), [Op.Push, 'a', 298, 1, 1, 0, null, 1, 7], 'written sent')
+  assert.deepEqual(
+    ops.filter((op) => op[0] !== Op.Push),
+    [[Op.Sent, 'c', 151, 8]]
+  )
+  assert.equal(batch.length, 101, 'every operation kept as written counts toward the limit, after encoding too')
+})
+
+test('each message a batch references travels once, in whatever order its operations name it', () => {
+  const batch = new Batch(1)
+  const [five, three, seven] = [message(5, 'five'), message(3, 'three'), message(7, 'seven')]
+  let seq = 0
+  for (const msg of [five, three, five, seven, three, seven, five]) batch.add([Op.Push, 'a', ++seq, msg.id, 1, 0, null, 1, null], msg)
+  assert.deepEqual(decoded(batch).messageIds, [5, 3, 7])
+})
+
 test('an in-flight record made and deleted in one batch is dropped with its delete; one an older batch made keeps it', () => {
   const batch = new Batch(1)
   const msg = message(5, 't')
