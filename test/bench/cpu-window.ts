@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks'
-import { cpuSeconds } from './proc.js'
+import { cpuSeconds, cpuTimes } from './proc.js'
 
 export interface CpuWindowReading {
   seconds: number
   /** Percent of one core; the broker is pinned to one core, so 100 means saturated. */
   brokerCpuPercent: number
+  /** The part of it spent in the kernel (system time: socket reads and writes, for the most part). */
+  brokerSystemPercent: number
   /** The load generator: this process and its helpers, all pinned to the generator's one core. */
   generatorCpuPercent: number
 }
@@ -12,7 +14,7 @@ export interface CpuWindowReading {
 /** The measured window of one scenario run: wall time and both sides' CPU over it. */
 export class CpuWindow {
   private readonly startedAt = performance.now()
-  private readonly brokerStart: number
+  private readonly brokerStart: { user: number; system: number }
   private readonly generatorStart: number
 
   /** `helperPids`: the generator's child processes (the native fan-out receiver), counted as generator. */
@@ -20,15 +22,18 @@ export class CpuWindow {
     private readonly brokerPid: number,
     private readonly helperPids: readonly number[] = []
   ) {
-    this.brokerStart = cpuSeconds(brokerPid)
+    this.brokerStart = cpuTimes(brokerPid)
     this.generatorStart = this.generatorCpuSeconds()
   }
 
   stop(): CpuWindowReading {
     const seconds = (performance.now() - this.startedAt) / 1000
+    const broker = cpuTimes(this.brokerPid)
+    const system = broker.system - this.brokerStart.system
     return {
       seconds,
-      brokerCpuPercent: (100 * (cpuSeconds(this.brokerPid) - this.brokerStart)) / seconds,
+      brokerCpuPercent: (100 * (broker.user - this.brokerStart.user + system)) / seconds,
+      brokerSystemPercent: (100 * system) / seconds,
       generatorCpuPercent: (100 * (this.generatorCpuSeconds() - this.generatorStart)) / seconds
     }
   }

@@ -40,6 +40,12 @@ export interface GeneratorResult {
    * the same load there, so this compares their cost even where none is saturated.
    */
   brokerCpuUsPerDelivery: number | null
+  /**
+   * Fan-out only: the part of brokerCpuUsPerDelivery spent in the kernel. A delivery is a write to its subscriber's
+   * socket, and on loopback the kernel's send path runs the receiver's side of TCP too, on the broker's time: the
+   * floor any broker that writes each delivery on its own pays.
+   */
+  brokerKernelUsPerDelivery: number | null
   /** The load generator's own core (its helper processes included); above 80 % the run is invalid. */
   generatorCpuPercent: number
   /** Which load generator offered the load (see GeneratorKind). */

@@ -124,6 +124,7 @@ export function formatMetric(key: MetricKey, value: number | null): string {
     case 'serviceCpuPercent':
       return formatNumber(value, 0)
     case 'brokerCpuUsPerDelivery':
+    case 'brokerKernelUsPerDelivery':
       return formatNumber(value, 2)
     case 'rssPerConnectionKb':
     case 'rssMb':

@@ -69,7 +69,7 @@ function progressLine(record: RunRecord, rounds: number): string {
     const perDelivery =
       result.brokerCpuUsPerDelivery === null
         ? ''
-        : `  ${formatMetric('brokerCpuUsPerDelivery', result.brokerCpuUsPerDelivery)} µs broker CPU/delivery`
+        : `  ${formatMetric('brokerCpuUsPerDelivery', result.brokerCpuUsPerDelivery)} µs broker CPU/delivery (kernel ${formatMetric('brokerKernelUsPerDelivery', result.brokerKernelUsPerDelivery)})`
     figures = `${formatMetric('deliveriesPerSecond', result.deliveriesPerSecond).padStart(9)} deliveries/s${acks}${perDelivery}  p50 ${formatMetric('p50Ms', result.p50Ms)} ms  p99 ${formatMetric('p99Ms', result.p99Ms)} ms  (${result.published} published)`
   }
   const invalid = result.generatorCpuPercent > GENERATOR_CPU_LIMIT_PERCENT ? '  ⚠ INVALID: generator core saturated' : ''

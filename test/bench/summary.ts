@@ -23,6 +23,7 @@ export type MetricKey =
   | 'p99Ms'
   | 'brokerCpuPercent'
   | 'brokerCpuUsPerDelivery'
+  | 'brokerKernelUsPerDelivery'
   | 'rssPerConnectionKb'
   | 'rssMb'
   | 'rssPeakMb'
@@ -46,6 +47,7 @@ export const METRICS: readonly Metric[] = [
   { key: 'p99Ms', label: 'p99 ms', higherIsBetter: false },
   { key: 'brokerCpuPercent', label: 'broker CPU %', higherIsBetter: false },
   { key: 'brokerCpuUsPerDelivery', label: 'broker CPU µs/delivery', higherIsBetter: false },
+  { key: 'brokerKernelUsPerDelivery', label: 'of it in the kernel, µs', higherIsBetter: false },
   { key: 'rssPerConnectionKb', label: 'RSS KB/conn', higherIsBetter: false },
   { key: 'rssMb', label: 'RSS MB', higherIsBetter: false },
   { key: 'rssPeakMb', label: 'peak RSS MB', higherIsBetter: false },
@@ -71,7 +73,7 @@ function metricsOf(scenario: Scenario): MetricKey[] {
     case 'fan-in':
       return ['deliveriesPerSecond', ...(scenario.qos === 1 ? ['acksPerSecond' as const] : []), 'p50Ms', 'p99Ms', 'brokerCpuPercent']
     case 'fan-out':
-      return ['deliveriesPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent', 'brokerCpuUsPerDelivery']
+      return ['deliveriesPerSecond', 'p50Ms', 'p99Ms', 'brokerCpuPercent', 'brokerCpuUsPerDelivery', 'brokerKernelUsPerDelivery']
     case 'idle':
       return ['brokerCpuPercent', 'rssPerConnectionKb']
     case 'offline-queue':

@@ -10,6 +10,7 @@ export type Measurement = Omit<GeneratorResult, 'scenario' | 'dataDirMbAfterStop
 export const NOT_MEASURED = {
   acksPerSecond: null,
   brokerCpuUsPerDelivery: null,
+  brokerKernelUsPerDelivery: null,
   rssPerConnectionKb: null,
   rssMb: null,
   rssPeakMb: null,
