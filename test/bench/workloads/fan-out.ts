@@ -30,7 +30,8 @@ export async function runFanOut(scenario: FanOutScenario, config: GeneratorConfi
         p99Ms: report.p99Ms,
         brokerCpuPercent: reading.brokerCpuPercent,
         brokerCpuUsPerDelivery: report.delivered > 0 ? (reading.brokerCpuPercent * 10_000 * reading.seconds) / report.delivered : null,
-        brokerKernelUsPerDelivery: report.delivered > 0 ? (reading.brokerSystemPercent * 10_000 * reading.seconds) / report.delivered : null,
+        brokerKernelUsPerDelivery:
+          report.delivered > 0 ? (reading.brokerSystemPercent * 10_000 * reading.seconds) / report.delivered : null,
         generatorCpuPercent: reading.generatorCpuPercent,
         problems: [...nativeProblems(published), ...receiverProblems(report)]
       }
