@@ -20,6 +20,9 @@ export async function runFanOut(scenario: FanOutScenario, config: GeneratorConfi
       const reading = await measureWindow(config, [publisher, receiver])
       const report = await receiver.report()
       const published = await publisher.report()
+      // Percent of one core over the window, as microseconds per delivered message.
+      const perDelivery = (percent: number): number | null =>
+        report.delivered > 0 ? (percent * 10_000 * reading.seconds) / report.delivered : null
       return {
         ...NOT_MEASURED,
         generator: 'native',
@@ -29,9 +32,8 @@ export async function runFanOut(scenario: FanOutScenario, config: GeneratorConfi
         p50Ms: report.p50Ms,
         p99Ms: report.p99Ms,
         brokerCpuPercent: reading.brokerCpuPercent,
-        brokerCpuUsPerDelivery: report.delivered > 0 ? (reading.brokerCpuPercent * 10_000 * reading.seconds) / report.delivered : null,
-        brokerKernelUsPerDelivery:
-          report.delivered > 0 ? (reading.brokerSystemPercent * 10_000 * reading.seconds) / report.delivered : null,
+        brokerCpuUsPerDelivery: perDelivery(reading.brokerCpuPercent),
+        brokerKernelUsPerDelivery: perDelivery(reading.brokerSystemPercent),
         generatorCpuPercent: reading.generatorCpuPercent,
         problems: [...nativeProblems(published), ...receiverProblems(report)]
       }
