@@ -11,6 +11,20 @@ interface InflightWrites {
   created: boolean
 }
 
+/** The values of a message that travel after a push it is inline in: MESSAGE_FIELDS but the id (the push has it). */
+const INLINE_MESSAGE_VALUES = 8
+
+function writeMessageBody(writer: BatchWriter, m: Message): void {
+  writer.value(m.topic)
+  writer.value(m.payload)
+  writer.value(m.qos)
+  writer.value(m.retain ? 1 : 0)
+  writer.value(encodeProperties(m.properties))
+  writer.value(m.expiresAt)
+  writer.value(m.receivedAt)
+  writer.value(m.origin)
+}
+
 /**
  * Operations written since the last send, committed together in one transaction by the worker (group commit:
  * see SqliteStore). Every message the operations reference travels once with the batch.
@@ -113,57 +127,78 @@ export class Batch extends CommitBatch {
     if (message !== undefined && message.id > this.lastMessageId) this.lastMessageId = message.id
   }
 
-  /** The batch's bytes for the worker: its referenced messages, then its live operations (sqlite-batch-codec.ts). */
+  /**
+   * The batch's bytes for the worker: the messages it refers to, then its live operations (sqlite-batch-codec.ts).
+   * A message only one push refers to travels inside that push, and the worker stores it inline in the queue row
+   * (store format 5: see QUEUE_INLINE_SQL); the others travel once each, ahead of the operations.
+   */
   encode(): { buffer: ArrayBuffer; length: number } {
-    const messages = this.liveMessages()
-    let size = 64 + this.liveOps * 48
-    for (const m of messages) size += m.payload.length + m.topic.length * 3 + 64
-    const writer = new BatchWriter(messages.length, this.liveOps, size)
-    for (const m of messages) {
-      // MESSAGE_FIELDS values, in the order of the worker's insert.
-      writer.value(m.id)
-      writer.value(m.topic)
-      writer.value(m.payload)
-      writer.value(m.qos)
-      writer.value(m.retain ? 1 : 0)
-      writer.value(encodeProperties(m.properties))
-      writer.value(m.expiresAt)
-      writer.value(m.receivedAt)
-      writer.value(m.origin)
+    const { separate, inlineAt, messageBytes } = this.messagesToWrite()
+    const writer = new BatchWriter(separate.length, this.liveOps, 64 + this.liveOps * 48 + messageBytes)
+    for (const m of separate) {
+      writer.value(m.id) // then MESSAGE_FIELDS' others, in the order of the worker's insert
+      writeMessageBody(writer, m)
     }
-    for (const op of this.ops) {
+    for (let at = 0; at < this.ops.length; at++) {
+      const op = this.ops[at]
       if (op === undefined) continue
-      writer.operation(op.length)
+      const inline = inlineAt[at] === 1
+      writer.operation(inline ? op.length + INLINE_MESSAGE_VALUES : op.length)
       for (const value of op) writer.value(value)
+      if (inline) writeMessageBody(writer, this.opMessages[at]!)
     }
     this.letGo()
     return writer.finish()
   }
 
   /**
-   * Each message a live operation references, once. Ids are numbered in the order messages are made, so one above
-   * every id taken so far is new (the usual case: each message of a fan-in is referenced once, or by a run of
-   * operations in a row); only one at or below that is looked up, in a set made the first time it is needed.
+   * Each message a live operation references, once: those that travel on their own (`separate`, in the order first
+   * referenced), and, marked in `inlineAt` by the index of its push, each that travels inline; with about how many
+   * bytes they take. Ids are numbered in the order messages are made, so one above every id taken so far is new (the
+   * usual case: each message of a fan-in is referenced once, or by a run of operations in a row); only one at or
+   * below that is looked up, in a map made the first time it is needed.
    */
-  private liveMessages(): Message[] {
+  private messagesToWrite(): { separate: Message[]; inlineAt: Uint8Array; messageBytes: number } {
     const messages: Message[] = []
-    let seen: Set<number> | undefined
+    const firstAt: number[] = []
+    const shared = new Uint8Array(this.ops.length)
+    let indexOf: Map<number, number> | undefined
     let highest = 0
-    let previous: Message | undefined
+    let previous = -1
     for (let at = 0; at < this.ops.length; at++) {
       const message = this.opMessages[at]
-      if (message === undefined || message === previous || this.ops[at] === undefined) continue
-      previous = message
+      if (message === undefined || this.ops[at] === undefined) continue
+      if (previous >= 0 && message === messages[previous]) {
+        shared[previous] = 1
+        continue
+      }
       if (message.id <= highest) {
-        seen ??= new Set(messages.map((taken) => taken.id))
-        if (seen.has(message.id)) continue
+        indexOf ??= new Map(messages.map((taken, index) => [taken.id, index]))
+        const index = indexOf.get(message.id)
+        if (index !== undefined) {
+          shared[index] = 1
+          previous = index
+          continue
+        }
       } else {
         highest = message.id
       }
-      seen?.add(message.id)
+      previous = messages.length
+      indexOf?.set(message.id, previous)
       messages.push(message)
+      firstAt.push(at)
     }
-    return messages
+    const separate: Message[] = []
+    const inlineAt = new Uint8Array(this.ops.length)
+    let messageBytes = 0
+    for (let index = 0; index < messages.length; index++) {
+      const message = messages[index]
+      const at = firstAt[index]
+      messageBytes += message.payload.length + message.topic.length * 3 + 64
+      if (shared[index] === 0 && this.ops[at]![0] === Op.Push) inlineAt[at] = 1
+      else separate.push(message)
+    }
+    return { separate, inlineAt, messageBytes }
   }
 
   /**

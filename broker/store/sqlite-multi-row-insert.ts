@@ -3,7 +3,7 @@ import type { Database, Statement } from './sqlite-schema.js'
 
 /**
  * Rows per statement: one INSERT of many rows costs SQLite one parse-free step and the driver one call, where a
- * row per statement cost both per row. 64 rows of the widest insert (9 columns) stay far below SQLite's limit
+ * row per statement cost both per row. 64 rows of the widest insert (16 columns) stay far below SQLite's limit
  * of 32 766 bound values.
  */
 const MAX_ROWS = 64

@@ -12,7 +12,9 @@ export const Op = {
   DeleteSubscription: 3, // clientId, fullFilter
   Retained: 4, // topic, messageId
   DeleteRetained: 5, // topic
-  Push: 6, // clientId, seq, messageId, qos, retain, subscriptionIds | null, bytes, packetId | null (sent, see SentRows)
+  // clientId, seq, messageId, qos, retain, subscriptionIds | null, bytes, packetId | null (sent, see SentRows); then, for a
+  // message stored inline in the row (Batch.encode), its topic, payload, qos, retain, properties, expiresAt, receivedAt, origin
+  Push: 6,
   Shift: 7, // clientId, seq: every row of the queue up to seq is delivered (the head moves; see QUEUE_SQL)
   Clear: 8, // clientId, firstSeq, lastSeq: the queue's rows in that range
   Inflight: 9, // clientId, packetId, state, seq (the order sent), messageId, qos, retain, subscriptionIds | null

@@ -126,17 +126,22 @@ function tidy(file: string): void {
       if (!tables.has(table)) throw new Error(`nothing of the store's table ${table} could be read`)
     }
     // Heads that could not be read make their queues' delivered rows come again: duplicates, not losses.
-    if (formatVersionOfTables(db) >= 3 && !tables.has('queue_heads')) db.exec(QUEUE_HEADS_SQL)
+    const version = formatVersionOfTables(db)
+    if (version >= 3 && !tables.has('queue_heads')) db.exec(QUEUE_HEADS_SQL)
+    // From format 5 on, a queue row with its message inline (topic not NULL) refers to no `messages` row.
+    const referring = version >= 5 ? 'topic IS NULL' : 'true'
     db.exec(`BEGIN;
-      DELETE FROM queue WHERE message_id NOT IN (SELECT id FROM messages);
+      DELETE FROM queue WHERE ${referring} AND message_id NOT IN (SELECT id FROM messages);
       DELETE FROM inflight WHERE message_id NOT IN (SELECT id FROM messages);
       DELETE FROM retained WHERE message_id NOT IN (SELECT id FROM messages);
-      DELETE FROM messages WHERE id NOT IN (SELECT message_id FROM queue UNION SELECT message_id FROM inflight UNION SELECT message_id FROM retained);
+      DELETE FROM messages WHERE id NOT IN (SELECT message_id FROM queue WHERE ${referring}
+        UNION SELECT message_id FROM inflight UNION SELECT message_id FROM retained);
       DELETE FROM subscriptions WHERE client_id NOT IN (SELECT client_id FROM sessions);
       INSERT OR IGNORE INTO meta (key, value) VALUES ('last_message_id', 0);
-      UPDATE meta SET value = max(value, (SELECT coalesce(max(id), 0) FROM messages)) WHERE key = 'last_message_id';
+      UPDATE meta SET value = max(value, (SELECT coalesce(max(id), 0) FROM messages),
+        (SELECT coalesce(max(message_id), 0) FROM queue)) WHERE key = 'last_message_id';
       COMMIT;`)
-    if ((db.pragma('user_version', { simple: true }) as number) === 0) db.pragma(`user_version = ${formatVersionOfTables(db)}`)
+    if ((db.pragma('user_version', { simple: true }) as number) === 0) db.pragma(`user_version = ${version}`)
   } finally {
     db.close()
   }

@@ -19,13 +19,15 @@ import { decodeProperties } from './properties-json.js'
  * with the packet id it went out with in `queue.packet_id` (NULL: waiting), until its PUBACK moves the head past it
  * (see SentRows); `inflight` keeps the others (QoS 2, and deliveries sent while older rows wait), and its `seq` now
  * comes from the queue's counter, so the rows of both tables are in the order sent (the upgrade from 3 moves the old
- * in-flight seqs below zero, ahead of every row sent later).
+ * in-flight seqs below zero, ahead of every row sent later). 5, a queue row may hold its message inline (see
+ * QUEUE_INLINE_SQL); rows of older files all refer to `messages`.
  *
- * A message is stored once in `messages` and referenced by queue, in-flight and retained rows; it is deleted
- * at the end of the transaction that removes its last reference (see GC_SQL). `meta.last_message_id` keeps
+ * A message is stored inline in the one queue row that refers to it (format 5), or else once in `messages` and
+ * referenced by queue, in-flight and retained rows; it is deleted from `messages` at the end of the transaction
+ * that removes its last reference (see GC_SQL). `meta.last_message_id` keeps
  * the highest message id ever stored, so ids are never reused although message rows come and go.
  */
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 /**
  * The queue log: a row per delivery waiting for a session, keyed by `seq` alone. One counter numbers every
@@ -60,6 +62,28 @@ ${QUEUE_HEADS_SQL}
  * format 3 in a new file as in an upgraded one, so both have the same table.
  */
 const QUEUE_PACKET_ID_SQL = 'ALTER TABLE queue ADD COLUMN packet_id INTEGER;'
+
+/**
+ * Format 5's columns of the queue log: the message of a row, inline, when the batch that wrote the row referred to
+ * it nowhere else (the usual case: a message for one offline session, or for one persistent subscriber). Such a row
+ * costs one insert into the log, where a row referring to `messages` cost three (the message, the row, the index
+ * entry); `topic` IS NOT NULL marks it. Its `message_id` is the message's id, but no reference: `queue_message`
+ * indexes only the rows without an inline message, and only those keep a `messages` row alive (GC_SQL). A later
+ * batch that refers to the same message again (the delivery going in flight as an in-flight row) writes its
+ * `messages` row then: every batch carries the messages its operations refer to.
+ */
+const QUEUE_INLINE_SQL = `
+ALTER TABLE queue ADD COLUMN topic TEXT;
+ALTER TABLE queue ADD COLUMN payload BLOB;
+ALTER TABLE queue ADD COLUMN message_qos INTEGER;
+ALTER TABLE queue ADD COLUMN message_retain INTEGER;
+ALTER TABLE queue ADD COLUMN properties TEXT;
+ALTER TABLE queue ADD COLUMN expires_at INTEGER;
+ALTER TABLE queue ADD COLUMN received_at INTEGER;
+ALTER TABLE queue ADD COLUMN origin TEXT;
+DROP INDEX queue_message;
+CREATE INDEX queue_message ON queue (message_id) WHERE topic IS NULL;
+`
 
 /** Deletes the delivered rows of the queue log with seq in a range (both ends included). */
 export const SWEEP_SQL = `DELETE FROM queue WHERE seq BETWEEN ? AND ?
@@ -99,6 +123,7 @@ CREATE TABLE subscriptions (
 ) WITHOUT ROWID;
 ${QUEUE_SQL}
 ${QUEUE_PACKET_ID_SQL}
+${QUEUE_INLINE_SQL}
 -- seq is the order first sent; a later save of the same packet id and message keeps it.
 CREATE TABLE inflight (
   client_id TEXT NOT NULL,
@@ -129,7 +154,9 @@ const UPGRADE_SQL: Readonly<Record<number, string>> = {
     INSERT INTO queue SELECT seq, client_id, message_id, qos, retain, subscription_ids, bytes FROM queue_v2 ORDER BY seq;
     DROP TABLE queue_v2;`,
   // In-flight seqs had a counter of their own: below every queue seq now, they keep their order ahead of the rows sent later.
-  3: `${QUEUE_PACKET_ID_SQL} UPDATE inflight SET seq = seq - (SELECT max(seq) FROM inflight) - 1;`
+  3: `${QUEUE_PACKET_ID_SQL} UPDATE inflight SET seq = seq - (SELECT max(seq) FROM inflight) - 1;`,
+  // Every row refers to `messages`: the columns stay NULL, and the index keeps them all.
+  4: QUEUE_INLINE_SQL
 }
 
 /**
@@ -141,7 +168,7 @@ const UPGRADE_SQL: Readonly<Record<number, string>> = {
  */
 const GC_SETUP_SQL = `
 CREATE TEMP TABLE gc (id INTEGER);
-CREATE TEMP TRIGGER gc_queue AFTER DELETE ON main.queue BEGIN INSERT INTO gc VALUES (old.message_id); END;
+CREATE TEMP TRIGGER gc_queue AFTER DELETE ON main.queue WHEN old.topic IS NULL BEGIN INSERT INTO gc VALUES (old.message_id); END;
 CREATE TEMP TRIGGER gc_inflight AFTER DELETE ON main.inflight BEGIN INSERT INTO gc VALUES (old.message_id); END;
 CREATE TEMP TRIGGER gc_inflight_update AFTER UPDATE OF message_id ON main.inflight BEGIN INSERT INTO gc VALUES (old.message_id); END;
 CREATE TEMP TRIGGER gc_retained AFTER DELETE ON main.retained BEGIN INSERT INTO gc VALUES (old.message_id); END;
@@ -151,7 +178,7 @@ CREATE TEMP TRIGGER gc_retained_update AFTER UPDATE OF message_id ON main.retain
 /** Deletes the collected messages nothing refers to any more, then forgets them; run in order before each commit. */
 export const GC_SQL: readonly string[] = [
   `DELETE FROM messages WHERE id IN (SELECT id FROM temp.gc)
-  AND NOT EXISTS (SELECT 1 FROM queue WHERE message_id = messages.id)
+  AND NOT EXISTS (SELECT 1 FROM queue WHERE message_id = messages.id AND topic IS NULL)
   AND NOT EXISTS (SELECT 1 FROM inflight WHERE message_id = messages.id)
   AND NOT EXISTS (SELECT 1 FROM retained WHERE message_id = messages.id)`,
   'DELETE FROM temp.gc'
@@ -239,6 +266,7 @@ export function openConnection(file: string, options: ConnectionOptions = {}): D
 /** The format version a file's tables have: for a salvaged file whose `user_version` was lost. */
 export function formatVersionOfTables(db: Database): number {
   const queueColumns = db.prepare("SELECT name, pk FROM pragma_table_info('queue')").raw().all() as Array<[string, number]>
+  if (queueColumns.some(([name]) => name === 'topic')) return 5
   if (queueColumns.some(([name]) => name === 'packet_id')) return 4
   if (queueColumns.filter(([, pk]) => pk > 0).length === 1) return 3
   const sessionColumns = db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[]
@@ -277,6 +305,20 @@ export interface MessageRow {
 }
 
 export const MESSAGE_COLUMNS = 'm.id, m.topic, m.payload, m.qos, m.retain, m.properties, m.expires_at, m.received_at, m.origin'
+
+/**
+ * A queue row's message as MESSAGE_COLUMNS, from the row itself when inline (format 5), otherwise from `messages`
+ * joined as QUEUE_MESSAGE_JOIN: `m` is all NULL for an inline row, so each column is the row's or else the message's.
+ * `id` is NULL for a row whose message is missing (a salvaged file).
+ */
+export const QUEUE_MESSAGE_COLUMNS = `CASE WHEN q.topic IS NULL THEN m.id ELSE q.message_id END AS id,
+  coalesce(q.topic, m.topic) AS topic, coalesce(q.payload, m.payload) AS payload, coalesce(q.message_qos, m.qos) AS qos,
+  coalesce(q.message_retain, m.retain) AS retain, coalesce(q.properties, m.properties) AS properties,
+  coalesce(q.expires_at, m.expires_at) AS expires_at, coalesce(q.received_at, m.received_at) AS received_at,
+  coalesce(q.origin, m.origin) AS origin`
+
+/** Joins a queue row `q` to its message `m` unless the row holds it inline. */
+export const QUEUE_MESSAGE_JOIN = 'LEFT JOIN messages m ON q.topic IS NULL AND m.id = q.message_id'
 
 export function toMessage(row: MessageRow): Message {
   const payload = row.payload

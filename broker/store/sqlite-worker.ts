@@ -3,10 +3,11 @@ import { dirname } from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { BatchReader, type BatchValue, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
 import { MultiRowInsert } from './sqlite-multi-row-insert.js'
-import type { BatchReply, FromWorker, PageRead, QueueResync, QueueStats, SnapshotRows, ToWorker } from './sqlite-protocol.js'
+import type { BatchReply, FromWorker, PageRead, QueueResync, ToWorker } from './sqlite-protocol.js'
 import { Op } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
-import { GC_SQL, MESSAGE_COLUMNS, type OpenFailure, openConnection, SWEEP_SQL } from './sqlite-schema.js'
+import { GC_SQL, type OpenFailure, openConnection, QUEUE_MESSAGE_COLUMNS, QUEUE_MESSAGE_JOIN, SWEEP_SQL } from './sqlite-schema.js'
+import { readSnapshot } from './sqlite-snapshot-read.js'
 
 /**
  * The store's only connection, on its own thread: better-sqlite3 is synchronous, and a commit waits for an
@@ -32,7 +33,7 @@ function handle(request: ToWorker): FromWorker {
     case 'open':
       return open(request.file, request.options)
     case 'snapshot':
-      return { type: 'snapshot', snapshot: snapshot() }
+      return { type: 'snapshot', snapshot: readSnapshot(db!) }
     case 'batch':
       return commit(request.id, new BatchReader(request.data, request.length), request.lastMessageId)
     case 'close':
@@ -52,7 +53,7 @@ function open(file: string, options: ConnectionOptions): FromWorker {
     walFile = `${file}-wal`
     statements = prepare(db)
     sweepRange(db, statements, 0, Number.MAX_SAFE_INTEGER)
-    return { type: 'opened', snapshot: snapshot() }
+    return { type: 'opened', snapshot: readSnapshot(db) }
   } catch (error) {
     const failure = error as SqliteError | OpenFailure
     return { type: 'openFailed', code: failure.code ?? 'UNKNOWN', message: failure.message }
@@ -93,11 +94,8 @@ function prepare(db: Database) {
     retained: db.prepare(`INSERT INTO retained (topic, message_id) VALUES (?, ?)
       ON CONFLICT (topic) DO UPDATE SET message_id = excluded.message_id`),
     deleteRetained: db.prepare('DELETE FROM retained WHERE topic = ?'),
-    pushes: new MultiRowInsert(
-      db,
-      'INSERT OR REPLACE INTO queue (client_id, seq, message_id, qos, retain, subscription_ids, bytes, packet_id) VALUES',
-      8
-    ),
+    pushes: new MultiRowInsert(db, `INSERT OR REPLACE INTO queue (${PUSH_COLUMNS}) VALUES`, 8),
+    inlinePushes: new MultiRowInsert(db, `INSERT OR REPLACE INTO queue (${PUSH_COLUMNS}, ${INLINE_MESSAGE_COLUMNS}) VALUES`, 16),
     sent: db.prepare('UPDATE queue SET packet_id = ? WHERE seq = ?'),
     shift: db.prepare(`INSERT INTO queue_heads (client_id, seq) VALUES (?, ?)
       ON CONFLICT (client_id) DO UPDATE SET seq = max(seq, excluded.seq)`),
@@ -116,8 +114,8 @@ function prepare(db: Database) {
     incoming: db.prepare('INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES (?, ?)'),
     deleteIncoming: db.prepare('DELETE FROM incoming_qos2 WHERE client_id = ? AND packet_id = ?'),
     lastMessageId: db.prepare("UPDATE meta SET value = max(value, ?) WHERE key = 'last_message_id'"),
-    row: db.prepare(`SELECT q.seq, q.bytes, q.qos AS delivery_qos, q.retain AS delivery_retain, q.subscription_ids, ${MESSAGE_COLUMNS}
-      FROM queue q LEFT JOIN messages m ON m.id = q.message_id WHERE q.seq = ? AND q.client_id = ?`),
+    row: db.prepare(`SELECT q.seq, q.bytes, q.qos AS delivery_qos, q.retain AS delivery_retain, q.subscription_ids, ${QUEUE_MESSAGE_COLUMNS}
+      FROM queue q ${QUEUE_MESSAGE_JOIN} WHERE q.seq = ? AND q.client_id = ?`),
     rowsInRange: db
       .prepare('SELECT seq, bytes FROM queue WHERE seq BETWEEN ? AND ? AND client_id = ? AND packet_id IS NULL ORDER BY seq')
       .raw(),
@@ -126,6 +124,12 @@ function prepare(db: Database) {
 }
 
 type Statements = ReturnType<typeof prepare>
+
+/** The values of an Op.Push after its Op, in order; a push with its message inline has INLINE_MESSAGE_COLUMNS' after them. */
+const PUSH_COLUMNS = 'client_id, seq, message_id, qos, retain, subscription_ids, bytes, packet_id'
+const INLINE_MESSAGE_COLUMNS = 'topic, payload, message_qos, message_retain, properties, expires_at, received_at, origin'
+/** An Op.Push's value count with its Op: 9 values, or 17 with its message inline (see Batch). */
+const INLINE_PUSH_LENGTH = 17
 
 function commit(id: number, batch: BatchReader, lastMessageId: number): BatchReply {
   const connection = db
@@ -172,20 +176,24 @@ interface Answers {
  */
 function applyAll(s: Statements, ops: readonly BatchValue[][], answers: Answers): void {
   let pushes: BatchValue[][] = []
+  let inlinePushes: BatchValue[][] = []
   let inflight: BatchValue[][] = []
   let deletes: BatchValue[][] = []
   const flushRun = (): void => {
     for (const op of deletes) s.deleteInflight.run(op[1], op[2])
     if (inflight.length > 0) s.inflight.run(inflight, 1)
     if (pushes.length > 0) s.pushes.run(pushes, 1)
+    if (inlinePushes.length > 0) s.inlinePushes.run(inlinePushes, 1)
     pushes = []
+    inlinePushes = []
     inflight = []
     deletes = []
   }
   for (const op of ops) {
     switch (op[0]) {
       case Op.Push:
-        pushes.push(op)
+        if (op.length === INLINE_PUSH_LENGTH) inlinePushes.push(op)
+        else pushes.push(op)
         break
       case Op.Inflight:
         inflight.push(op)
@@ -335,64 +343,4 @@ function statSize(file: string): number {
   } catch {
     return 0
   }
-}
-
-function snapshot(): SnapshotRows {
-  const connection = db!
-  const sessions = connection.prepare('SELECT * FROM sessions').all() as SnapshotRows['sessions']
-  const subscriptions = connection
-    .prepare('SELECT * FROM subscriptions ORDER BY client_id, full_filter')
-    .all() as SnapshotRows['subscriptions']
-  const inflight = connection
-    .prepare(`SELECT i.client_id, i.packet_id, i.state, i.seq, 0 AS in_queue, i.qos AS delivery_qos, i.retain AS delivery_retain,
-      i.subscription_ids, ${MESSAGE_COLUMNS} FROM inflight i JOIN messages m ON m.id = i.message_id
-    UNION ALL
-    SELECT q.client_id, q.packet_id, 'publish', q.seq, 1, q.qos, q.retain, q.subscription_ids, ${MESSAGE_COLUMNS}
-      FROM queue q JOIN messages m ON m.id = q.message_id LEFT JOIN queue_heads h ON h.client_id = q.client_id
-      WHERE q.packet_id IS NOT NULL AND (h.seq IS NULL OR q.seq > h.seq)
-    ORDER BY 1, 4`)
-    .all() as SnapshotRows['inflight']
-  const incoming = connection.prepare('SELECT client_id, packet_id FROM incoming_qos2 ORDER BY rowid').all() as SnapshotRows['incoming']
-  const retained = connection
-    .prepare(`SELECT ${MESSAGE_COLUMNS} FROM retained r JOIN messages m ON m.id = r.message_id ORDER BY r.topic`)
-    .all() as SnapshotRows['retained']
-  const { queues, lastSeq } = queueStats(connection)
-  const lastMessageId = connection.prepare("SELECT value FROM meta WHERE key = 'last_message_id'").pluck().get() as number
-  return { sessions, subscriptions, inflight, incoming, retained, queues, lastSeq, lastMessageId }
-}
-
-/** Every queue's seqs and bytes, from one pass over the queue log in seq order. */
-function queueStats(connection: Database): { queues: QueueStats[]; lastSeq: number } {
-  const bySession = new Map<string, { seqs: number[]; bytes: number }>()
-  let lastSeq = 0
-  const rows = connection
-    .prepare(`SELECT q.client_id, q.seq, q.bytes FROM queue q LEFT JOIN queue_heads h ON h.client_id = q.client_id
-      WHERE (h.seq IS NULL OR q.seq > h.seq) AND q.packet_id IS NULL ORDER BY q.seq`)
-    .raw()
-    .iterate() as Iterable<[string, number, number]>
-  for (const [clientId, seq, bytes] of rows) {
-    let queue = bySession.get(clientId)
-    if (queue === undefined) {
-      queue = { seqs: [], bytes: 0 }
-      bySession.set(clientId, queue)
-    }
-    queue.seqs.push(seq)
-    queue.bytes += bytes
-    lastSeq = seq
-  }
-  // A head can be past every row left (they were delivered and swept), and rows in flight past every waiting one:
-  // new rows must number on from them. In-flight rows number from the same counter (format 4).
-  const lastOther = connection
-    .prepare(`SELECT max((SELECT coalesce(max(seq), 0) FROM queue_heads), (SELECT coalesce(max(seq), 0) FROM queue),
-      (SELECT coalesce(max(seq), 0) FROM inflight))`)
-    .pluck()
-    .get() as number
-  if (lastOther > lastSeq) lastSeq = lastOther
-  const queues = [...bySession].map(([clientId, queue]) => ({
-    client_id: clientId,
-    count: queue.seqs.length,
-    bytes: queue.bytes,
-    seqs: Float64Array.from(queue.seqs)
-  }))
-  return { queues, lastSeq }
 }

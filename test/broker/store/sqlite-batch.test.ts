@@ -11,15 +11,26 @@ import { MultiRowInsert } from '../../../broker/store/sqlite-multi-row-insert.js
 import { Op } from '../../../broker/store/sqlite-protocol.js'
 import { connect } from '../../../broker/store/sqlite-schema.js'
 
-/** What the worker reads of a batch: its messages' ids, and its operations. */
-function decoded(batch: Batch): { messageIds: BatchValue[]; ops: BatchValue[][] } {
+/** A push with its message inline: the push's 9 values (its Op first), then the message's 8 but its id. */
+const INLINE_PUSH_LENGTH = 17
+
+/**
+ * What the worker reads of a batch: the ids of the messages that travel on their own, the ids and topics of those
+ * inline in a push, and its operations (a push without the message inline in it).
+ */
+function decoded(batch: Batch): { messageIds: BatchValue[]; inline: BatchValue[][]; ops: BatchValue[][] } {
   const { buffer, length } = batch.encode()
   const reader = new BatchReader(buffer, length)
   const messageIds: BatchValue[] = []
   for (let i = 0; i < reader.messageCount; i++) messageIds.push(reader.values(MESSAGE_FIELDS)[0])
+  const inline: BatchValue[][] = []
   const ops: BatchValue[][] = []
-  for (let i = 0; i < reader.operationCount; i++) ops.push(reader.operation())
-  return { messageIds, ops }
+  for (let i = 0; i < reader.operationCount; i++) {
+    const op = reader.operation()
+    if (op[0] === Op.Push && op.length === INLINE_PUSH_LENGTH) inline.push([op[3], op[9]])
+    ops.push(op[0] === Op.Push ? op.slice(0, 9) : op)
+  }
+  return { messageIds, inline, ops }
 }
 
 test('values come back as written, through a buffer grown past its size hint', () => {
@@ -58,14 +69,15 @@ test('a queue row pushed and shifted in one batch is dropped with its message', 
   const batch = new Batch(1)
   const kept = message(1, 't/kept')
   const gone = message(2, 't/gone')
-  batch.add([Op.Push, 'a', 10, 1, 1, 0, null, 1], kept)
-  batch.add([Op.Push, 'a', 11, 2, 1, 0, null, 1], gone)
+  batch.add([Op.Push, 'a', 10, 1, 1, 0, null, 1, null], kept)
+  batch.add([Op.Push, 'a', 11, 2, 1, 0, null, 1, null], gone)
   batch.add([Op.Shift, 'a', 11], undefined)
   batch.add([Op.Shift, 'a', 9], undefined) // pushed by an older batch: it stays
-  const { messageIds, ops } = decoded(batch)
-  assert.deepEqual(messageIds, [1])
+  const { messageIds, inline, ops } = decoded(batch)
+  assert.deepEqual(messageIds, [])
+  assert.deepEqual(inline, [[1, 't/kept']])
   assert.deepEqual(ops, [
-    [Op.Push, 'a', 10, 1, 1, 0, null, 1],
+    [Op.Push, 'a', 10, 1, 1, 0, null, 1, null],
     [Op.Shift, 'a', 9]
   ])
   assert.equal(batch.lastMessageId, 2)
@@ -96,6 +108,23 @@ test('each message a batch references travels once, in whatever order its operat
   let seq = 0
   for (const msg of [five, three, five, seven, three, seven, five]) batch.add([Op.Push, 'a', ++seq, msg.id, 1, 0, null, 1, null], msg)
   assert.deepEqual(decoded(batch).messageIds, [5, 3, 7])
+})
+
+test('a message one push alone refers to travels inline in it; one anything else refers to as well travels on its own', () => {
+  const batch = new Batch(1)
+  const [alone, twice, alsoInFlight, alsoRetained, inFlight] = [1, 2, 3, 4, 5].map((id) => message(id, `t/${id}`))
+  batch.add([Op.Push, 'a', 1, 1, 1, 0, null, 1, null], alone)
+  batch.add([Op.Push, 'a', 2, 2, 1, 0, null, 1, null], twice)
+  batch.add([Op.Push, 'b', 3, 2, 1, 0, null, 1, null], twice)
+  batch.add([Op.Push, 'a', 4, 3, 1, 0, null, 1, null], alsoInFlight)
+  batch.add([Op.Retained, 't/4', 4], alsoRetained)
+  batch.add([Op.Push, 'b', 5, 4, 1, 0, null, 1, null], alsoRetained)
+  batch.add([Op.Inflight, 'c', 1, 'publish', 6, 5, 2, 0, null], inFlight)
+  batch.add([Op.Inflight, 'b', 7, 'publish', 7, 3, 1, 0, null], alsoInFlight)
+  const { messageIds, inline, ops } = decoded(batch)
+  assert.deepEqual(messageIds, [2, 3, 4, 5])
+  assert.deepEqual(inline, [[1, 't/1']])
+  assert.equal(ops.length, 8, 'every operation goes, inline or not')
 })
 
 test('an in-flight record made and deleted in one batch is dropped with its delete; one an older batch made keeps it', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { drainQueue } from '../../../broker/store/conformance.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
+import { SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
 import { assertGoldenPanel, dataDirWith, golden, inFile, openedStore, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
 
 // Format 4 of the SQLite store: a QoS 1 delivery in flight is its queue row, marked with its packet id
@@ -35,7 +36,7 @@ test('the golden v4 file opens with its content; its QoS 1 message in flight is 
   assert.deepEqual(inflightOf((await store.open()).sessions.find((s) => s.record.clientId === 'panel')!), [[2, 'pubrel', 8]])
 })
 
-test('a format 3 file is upgraded to format 4 in place: its in-flight rows keep their order ahead of new ones', async (t) => {
+test('a format 3 file is upgraded in place (to format 4, then on): its in-flight rows keep their order ahead of new ones', async (t) => {
   const dataDir = dataDirWith(t, 'v3.db')
   const first = new SqliteStore({ dataDir })
   await first.open()
@@ -46,7 +47,7 @@ test('a format 3 file is upgraded to format 4 in place: its in-flight rows keep 
   first.saveInflight('panel', { packetId: 3, state: 'publish', delivery: taken })
   await first.close()
   inFile(dataDir, (db) => {
-    assert.equal(db.pragma('user_version', { simple: true }), 4)
+    assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok')
   })
   const { store: again, snapshot } = await openedStore(t, dataDir)

@@ -110,7 +110,8 @@ test('deleting a session deletes its rows in flight, those sent outside its queu
   store.deleteSession('a')
   await store.close()
   assert.equal(count(store, "SELECT count(*) FROM queue WHERE client_id = 'a'"), 0)
-  assert.equal(count(store, 'SELECT count(*) FROM messages'), 1, "b's message stays")
+  assert.equal(count(store, 'SELECT count(*) FROM messages'), 0, "a's messages went with it")
+  assert.equal(count(store, "SELECT count(*) FROM queue WHERE client_id = 'b' AND topic IS NOT NULL"), 1, "b's stays, inline in its row")
 })
 
 test('a queue drained past its window keeps every QoS 1 row it sends in the log: its reads ahead do not settle the row just taken', async (t) => {

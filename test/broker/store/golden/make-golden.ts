@@ -5,7 +5,8 @@
 // version: it writes the files of that version beside the old ones, and never over a file that is there.
 // v1.db was written by format 1 (sessions without owners); from v2.db on, sessions have owners; from v3.db on, the
 // queue is one log keyed by seq alone, with a head per queue (filler's first row is delivered); from v4.db on, panel's
-// QoS 1 message in flight is a queue row with its packet id rather than an in-flight row.
+// QoS 1 message in flight is a queue row with its packet id rather than an in-flight row; from v5.db on, a queue row holds
+// its message inline when nothing else refers to it (panel's 9, 10 and 11, filler's), and 12, retained too, stays in messages.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
