@@ -3,6 +3,7 @@ import { before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startBroker } from '../helpers/broker.js'
 import { BenchClient } from './bench-client.js'
+import { describeMachine, machineLine } from './machine.js'
 import { buildNativePrograms } from './native-build.js'
 import {
   type NativeGenerator,
@@ -120,4 +121,11 @@ test('offline queue: a broker that goes away mid-publishing ends the run with a 
   const report = await generator.report()
   assert.ok(report.lost > 0 && report.acked < report.expected, JSON.stringify(report))
   assert.ok(offlineQueueProblems(report).some((problem) => problem.includes('connections')))
+})
+
+test("the machine's cost of one system call is measured on the brokers' core and printed with the machine", () => {
+  const machine = describeMachine(true)
+  assert.ok(machine.syscallNs !== null && machine.syscallNs > 0 && machine.syscallNs < 1_000_000, `${machine.syscallNs} ns`)
+  assert.match(machineLine(machine), new RegExp(`Linux .*one system call on the brokers' core: ${machine.syscallNs} ns\\.$`))
+  assert.equal(describeMachine(false).syscallNs, null, 'not measured where the native programs were not built')
 })

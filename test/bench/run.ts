@@ -2,10 +2,10 @@
 // the variants it compares, see scenarios.ts) in interleaved rounds, each broker pinned to the same
 // core. Prints medians and ratios as markdown; --json also writes every run. Usage: see USAGE in options.ts.
 import { writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
 import type { BrokerName } from './broker-variants.js'
 import { assertAvailable, launchBroker, type RunningBroker } from './brokers.js'
 import { killAllChildren } from './children.js'
+import { describeMachine, machineLine } from './machine.js'
 import { buildNativePrograms } from './native-build.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { formatMetric, renderMarkdown } from './report-table.js'
@@ -106,7 +106,10 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   new Set(options.scenarios.flatMap((scenario) => brokersFor(scenario, options.brokers))).forEach(assertAvailable)
   // Before any round, so a missing gcc fails the bench at once rather than every run that needs it.
-  if (options.scenarios.some((scenario) => NATIVE_KINDS.includes(scenario.kind))) buildNativePrograms()
+  const native = options.scenarios.some((scenario) => NATIVE_KINDS.includes(scenario.kind))
+  if (native) buildNativePrograms()
+  const machine = describeMachine(native)
+  console.log(machineLine(machine))
   const startedAt = new Date()
   const records: RunRecord[] = []
   for (let round = 1; round <= options.rounds; round++) {
@@ -122,12 +125,13 @@ async function main(): Promise<void> {
   for (const bench of options.standalone) standalone.push(await runStandalone(bench))
   const summaries = summarize(records, options.scenarios, options.brokers, options.rounds)
   if (summaries.length > 0)
-    console.log(`\n${renderMarkdown(summaries, options.rounds)}\n\n${settingsNote(options.scenarios, options.brokers)}`)
+    console.log(
+      `\n${renderMarkdown(summaries, options.rounds)}\n\n${settingsNote(options.scenarios, options.brokers)}\n\n${machineLine(machine)}`
+    )
   for (const { bench, seconds, result } of standalone) {
     if (result !== null) console.log(`\n${bench} (once, ${seconds.toFixed(0)} s):\n\n${result.markdown}`)
   }
   if (options.jsonPath !== undefined) {
-    const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }
     const { scenarios, standalone: benches, ...settings } = options
     writeFileSync(
       options.jsonPath,
