@@ -3,6 +3,7 @@ import { DEFAULT_DEVICE_QUERY, type DeviceQuery, type DeviceSortKey, filterDevic
 import { formatAgo, formatHeating, formatTemperature } from '../display-format.js'
 import { h, showError } from '../dom.js'
 import { routeHash } from '../hash-route.js'
+import { KeyedRows } from '../keyed-rows.js'
 import type { View, ViewContext } from '../view.js'
 
 const COLUMNS: Array<{ key: DeviceSortKey; label: string }> = [
@@ -28,6 +29,7 @@ export class OverviewView implements View {
   private readonly devices = new Map<string, DeviceSummary>()
   private readonly query: DeviceQuery = { ...DEFAULT_DEVICE_QUERY }
   private readonly body = h('tbody')
+  private readonly rows = new KeyedRows(this.body)
   private readonly headRow = h('tr')
   private readonly siteSelect = h('select', { id: 'filter-site' })
   private readonly summary = h('p', { class: 'summary', 'aria-live': 'polite' }, 'Loading devices…')
@@ -145,7 +147,7 @@ export class OverviewView implements View {
     this.renderHead()
     const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.deviceId : undefined
     const now = Date.now()
-    this.body.replaceChildren(...shown.map((device) => this.row(device, now)))
+    this.rows.show(shown.map((device) => this.row(device, now)))
     if (focused !== undefined) this.body.querySelector<HTMLElement>(`[data-device-id="${CSS.escape(focused)}"]`)?.focus()
     const online = all.filter((device) => device.state === 'online').length
     this.summary.classList.remove('error')
