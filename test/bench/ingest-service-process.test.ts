@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startBroker } from '../helpers/broker.js'
-import { BenchClient } from './bench-client.js'
 import { IngestServiceProcess } from './ingest-service-process.js'
-import { PacketIdSequence } from './publish-template.js'
-import { ReadingTemplate } from './reading-template.js'
+import { buildNativePrograms } from './native-build.js'
+import { startNativeIngest } from './native-load-generator.js'
+import { readingTemplates } from './reading-template.js'
 
-test('the bench service stores readings published through the broker, tells each stored total, and reports their latency', async (t) => {
+before(() => buildNativePrograms())
+
+test("the bench service stores the native generator's readings through the broker, tells each stored total, and reports their latency", async (t) => {
   // Stopped in the reverse order they started: publisher, service, broker.
   const stops: Array<() => Promise<void> | void> = []
   t.after(async () => {
@@ -21,14 +26,16 @@ test('the bench service stores readings published through the broker, tells each
   })
   const totals: number[] = []
   service.onStored = () => totals.push(service.stored)
-  const publisher = await BenchClient.open(broker.port, 'bench-test-devices')
-  stops.push(() => publisher.close())
-  const ids = new PacketIdSequence()
-  const devices = [new ReadingTemplate('s', 'd1', 20, ids), new ReadingTemplate('s', 'd2', 21, ids)]
-  const out = Buffer.alloc(devices[0].size * 100)
-  for (let index = 0; index < 100; index++) devices[index % 2].writeInto(out, index * devices[0].size, Date.now())
+  const dir = mkdtempSync(join(tmpdir(), 'thermopost-ingest-test-'))
+  stops.push(() => rmSync(dir, { recursive: true, force: true }))
+  const templates = join(dir, 'readings.bin')
+  writeFileSync(templates, readingTemplates([20, 21].map((temperature, n) => ({ site: 's', device: `d${n}`, temperature }))))
+  const generator = await startNativeIngest(broker.port, 2, templates)
+  stops.push(() => generator.kill())
   service.reset()
-  publisher.write(out)
+  generator.reset()
+  generator.command('credit 60')
+  generator.command('credit 40')
   const deadline = Date.now() + 10_000
   while (service.stored < 100 && Date.now() < deadline) await sleep(20)
   assert.equal(service.stored, 100)
@@ -39,5 +46,7 @@ test('the bench service stores readings published through the broker, tells each
   assert.equal(totals.at(-1), 100)
   const report = await service.report()
   assert.equal(report.stored, 100)
+  const fed = await generator.report()
+  assert.deepEqual([fed.published, fed.acked, fed.open, fed.lost], [100, 100, 2, 0])
   assert.ok(report.p50Ms !== null && report.p50Ms >= 0 && report.p99Ms !== null && report.p99Ms >= report.p50Ms)
 })

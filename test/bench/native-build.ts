@@ -18,8 +18,8 @@ export const NATIVE_PROGRAMS = {
 /** bench-native.c is what the MQTT programs share. */
 const SOURCES_OF: Record<keyof typeof NATIVE_PROGRAMS, readonly string[]> = {
   fanOutReceiver: ['fanout-receiver.c', 'bench-native.c'],
-  // The offline-queue mode has a file of its own: load-generator.c would pass 400 lines with it.
-  loadGenerator: ['load-generator.c', 'offline-queue.c', 'bench-native.c'],
+  // The offline-queue and ingest modes have files of their own: load-generator.c would pass 400 lines with them.
+  loadGenerator: ['load-generator.c', 'offline-queue.c', 'ingest.c', 'bench-native.c'],
   syscallCost: ['syscall-cost.c']
 }
 

@@ -42,12 +42,17 @@ export class NativeHelper<Report> {
 
   /** Opens the measured window: counts start from zero. */
   reset(): void {
-    this.child.stdin?.write('reset\n')
+    this.command('reset')
+  }
+
+  /** One command line of the program's own (ingest's `credit N`). */
+  command(line: string): void {
+    this.child.stdin?.write(`${line}\n`)
   }
 
   /** Closes the window: the program prints its counts and exits. */
   async report(): Promise<Report> {
-    this.child.stdin?.write('report\n')
+    this.command('report')
     await exited(this.child)
     await new Promise((resolve) => setImmediate(resolve))
     if (this.reportLine === undefined) throw new Error(`${this.name} ${how(this.child)} without a report`)

@@ -42,6 +42,20 @@ export interface OfflineQueueReport {
   stalled: boolean
 }
 
+/** The line native/ingest.c prints on `report`: the window's readings published and acknowledged. */
+export interface IngestReport {
+  seconds: number
+  /** The generator's own CPU time over those seconds. */
+  cpuSeconds: number
+  published: number
+  acked: number
+  connections: number
+  /** Connections still open, and how many the broker closed (and why the last one went). */
+  open: number
+  lost: number
+  lostReason: string
+}
+
 /**
  * Fan-in: `publishers` on bench/<n> → one subscriber on bench/#; the load starts once it resolves. With
  * `subscriberPort` the subscriber is on another broker (the remote of a bridge).
@@ -83,6 +97,14 @@ export async function startNativeOfflineQueue(port: number, scenario: OfflineQue
     scenario.window,
     PAYLOAD_BYTES
   ])
+}
+
+/**
+ * `publishers` connections bench-devices-<n> for the devices of the file `templates` (reading-template.ts); each
+ * `credit N` command publishes N more of their readings.
+ */
+export async function startNativeIngest(port: number, publishers: number, templates: string): Promise<NativeHelper<IngestReport>> {
+  return await start<IngestReport>(['ingest', port, publishers, templates])
 }
 
 async function start<Report = NativeGeneratorReport>(args: readonly (string | number)[]): Promise<NativeHelper<Report>> {

@@ -2,45 +2,33 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import mqtt from 'mqtt-packet'
 import { decodeReading } from '../../common/contract/reading-codec.js'
-import { PacketIdSequence, PROTOCOL_VERSION } from './publish-template.js'
-import { ReadingTemplate } from './reading-template.js'
+import { PROTOCOL_VERSION } from './publish-template.js'
+import { PLACEHOLDER_TIME, RECORD_HEADER_BYTES, readingTemplates } from './reading-template.js'
 
-function parseAll(bytes: Buffer): mqtt.IPublishPacket[] {
-  const parser = mqtt.parser({ protocolVersion: PROTOCOL_VERSION })
+test("the ingest generator's templates: per device a QoS 1 PUBLISH of a contract JSON reading, with the offsets of its time and packet id", () => {
+  const file = readingTemplates([
+    { site: 'home', device: 'kitchen', temperature: 21.5 },
+    { site: 'home', device: 'hall', temperature: 19 }
+  ])
   const packets: mqtt.IPublishPacket[] = []
-  parser.on('packet', (packet) => packets.push(packet as mqtt.IPublishPacket))
-  parser.on('error', (error) => {
-    throw error
-  })
-  parser.parse(bytes)
-  return packets
-}
-
-test('a reading template writes QoS 1 PUBLISHes of contract JSON readings, each with its own packet id and a later time', () => {
-  const ids = new PacketIdSequence()
-  const kitchen = new ReadingTemplate('home', 'kitchen', 21.5, ids)
-  const hall = new ReadingTemplate('home', 'hall', 19, ids)
-  const size = kitchen.size
-  const out = Buffer.alloc(size * 2 + hall.size)
-  kitchen.writeInto(out, 0, 1_767_225_600_000)
-  // Same millisecond again: the history would drop it as a duplicate, so the template moves it on by 1 ms.
-  kitchen.writeInto(out, size, 1_767_225_600_000)
-  hall.writeInto(out, size * 2, 1_767_225_600_007)
-  const packets = parseAll(out)
+  for (let at = 0; at < file.length; ) {
+    const length = file.readUInt16LE(at)
+    const packet = Buffer.from(file.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length))
+    assert.equal(packet.toString('latin1', file.readUInt16LE(at + 2), file.readUInt16LE(at + 2) + 13), String(PLACEHOLDER_TIME))
+    assert.equal(packet.readUInt16BE(file.readUInt16LE(at + 4)), 1, 'the packet id is where the header says')
+    // As the generator sends it: another time and packet id patched in.
+    packet.write('1767225600007', file.readUInt16LE(at + 2), 'latin1')
+    packet.writeUInt16BE(4242, file.readUInt16LE(at + 4))
+    const parser = mqtt.parser({ protocolVersion: PROTOCOL_VERSION })
+    parser.on('packet', (parsed) => packets.push(parsed as mqtt.IPublishPacket))
+    parser.parse(packet)
+    at += RECORD_HEADER_BYTES + length
+  }
   assert.deepEqual(
-    packets.map((packet) => [packet.topic, packet.qos, packet.messageId]),
+    packets.map((packet) => [packet.topic, packet.qos, packet.messageId, decodeReading(packet.payload as Buffer)]),
     [
-      ['thermopost/home/kitchen/reading', 1, 1],
-      ['thermopost/home/kitchen/reading', 1, 2],
-      ['thermopost/home/hall/reading', 1, 3]
-    ]
-  )
-  assert.deepEqual(
-    packets.map((packet) => decodeReading(packet.payload as Buffer)),
-    [
-      { time: 1_767_225_600_000, temperature: 21.5 },
-      { time: 1_767_225_600_001, temperature: 21.5 },
-      { time: 1_767_225_600_007, temperature: 19 }
+      ['thermopost/home/kitchen/reading', 1, 4242, { time: 1_767_225_600_007, temperature: 21.5 }],
+      ['thermopost/home/hall/reading', 1, 4242, { time: 1_767_225_600_007, temperature: 19 }]
     ]
   )
 })

@@ -15,8 +15,8 @@ import { settingsNote } from './settings-note.js'
 import type { StandaloneBench, StandaloneResult } from './standalone-benches.js'
 import { GENERATOR_CPU_LIMIT_PERCENT, type RunRecord, summarize } from './summary.js'
 
-/** The scenarios whose load comes from the native programs (workloads/fan-in.ts, fan-out.ts, idle.ts, offline-queue.ts). */
-const NATIVE_KINDS: readonly Scenario['kind'][] = ['fan-in', 'fan-out', 'idle', 'offline-queue']
+/** The scenarios whose load comes from the native programs (workloads/fan-in.ts, fan-out.ts, idle.ts, offline-queue.ts, service-ingest.ts). */
+const NATIVE_KINDS: readonly Scenario['kind'][] = ['fan-in', 'fan-out', 'idle', 'offline-queue', 'service-ingest']
 
 /** One scenario against a fresh broker process. Failures are recorded, not thrown: the other runs go on. */
 async function runOnce(scenario: Scenario, brokerName: BrokerName, round: number, options: BenchOptions): Promise<RunRecord> {

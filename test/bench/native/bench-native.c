@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -251,6 +252,19 @@ const char *read_packets (int fd, struct packet_reader *reader, packet_handler h
   if (reader->carried > CARRY_MAX) die("a packet larger than %d bytes: not a bench packet", CARRY_MAX);
   memcpy(reader->carry, read_buffer + used, reader->carried);
   return NULL;
+}
+
+void epoll_watch_writes (int epoll_fd, int fd, void *tag, int *watching, int writes) {
+  if (*watching == writes) return;
+  struct epoll_event event = { .events = EPOLLIN | (writes ? EPOLLOUT : 0), .data.ptr = tag };
+  if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
+  *watching = writes;
+}
+
+double process_cpu_seconds (void) {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 void lose_connection (int epoll_fd, int fd, struct losses *losses, const char *reason) {

@@ -126,6 +126,15 @@ struct losses {
   const char *reason;
 };
 
+/*
+ * Has epoll report `fd` (registered with `tag`) writable only while `writes`: while an outbox has bytes left, or
+ * a publisher wants to publish more. `watching` remembers what was asked last, so nothing changes needlessly.
+ */
+void epoll_watch_writes (int epoll_fd, int fd, void *tag, int *watching, int writes);
+
+/* This process's CPU time so far, user and system, in seconds (the generator reports its own load). */
+double process_cpu_seconds (void);
+
 /* Takes a connection that is over out of the epoll set and closes it, counted in `losses`. */
 void lose_connection (int epoll_fd, int fd, struct losses *losses, const char *reason);
 

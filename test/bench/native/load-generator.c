@@ -22,6 +22,8 @@
  *   load-generator offline-queue PORT SESSIONS MESSAGES_PER_SESSION PUBLISHERS WINDOW PAYLOAD_BYTES
  *     Persistent sessions that subscribed and went away, then QoS 1 PUBLISHes for each until every one
  *     is acknowledged: its own set-up, commands and report, described in offline-queue.c.
+ *   load-generator ingest PORT PUBLISHERS TEMPLATES
+ *     Thermostats' QoS 1 readings, as many as the parent credits: described in ingest.c.
  * Every client speaks MQTT 3.1.1 with keepalive 0 and connects one at a time, so no broker's listen
  * backlog overflows. In the first three modes, once all are connected it prints "ready" and the load
  * starts; then it reads commands on stdin, one per line:
@@ -47,6 +49,7 @@
 #include <unistd.h>
 
 #include "bench-native.h"
+#include "ingest.h"
 #include "offline-queue.h"
 
 #define MAX_EVENTS 256
@@ -60,7 +63,7 @@
 /* PUBACKs have stopped arriving once none came for this long. */
 #define DRAIN_SETTLE_MS 200
 
-#define USAGE "usage: load-generator fan-in PORT PUBLISHERS QOS WINDOW PERSISTENT PAYLOAD_BYTES [SUBSCRIBER_PORT] | fan-out PORT RATE TOPIC PAYLOAD_BYTES | idle PORT CONNECTIONS | offline-queue PORT SESSIONS MESSAGES_PER_SESSION PUBLISHERS WINDOW PAYLOAD_BYTES"
+#define USAGE "usage: load-generator fan-in PORT PUBLISHERS QOS WINDOW PERSISTENT PAYLOAD_BYTES [SUBSCRIBER_PORT] | fan-out PORT RATE TOPIC PAYLOAD_BYTES | idle PORT CONNECTIONS | offline-queue PORT SESSIONS MESSAGES_PER_SESSION PUBLISHERS WINDOW PAYLOAD_BYTES | ingest PORT PUBLISHERS TEMPLATES"
 
 enum role { PUBLISHER, SUBSCRIBER, IDLE };
 
@@ -104,13 +107,6 @@ static int publishing = 1;
 static struct losses losses = { .reason = "" };
 static int epoll_fd;
 
-static void watch (struct client *client, int writes) {
-  if (client->watching_writes == writes) return;
-  struct epoll_event event = { .events = EPOLLIN | (writes ? EPOLLOUT : 0), .data.ptr = client };
-  if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, client->fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
-  client->watching_writes = writes;
-}
-
 static void lose (struct client *client, const char *reason) {
   if (!client->open) return;
   client->open = 0;
@@ -124,7 +120,9 @@ static int is_flat_out (const struct client *client) {
 /* Writes what the outbox holds; watches for writability while any is left (or to publish more). */
 static void flush (struct client *client) {
   if (outbox_flush(client->fd, &client->out) < 0) lose(client, strerror(errno));
-  if (client->open) watch(client, client->out.sent < client->out.length || is_flat_out(client));
+  if (client->open) {
+    epoll_watch_writes(epoll_fd, client->fd, client, &client->watching_writes, client->out.sent < client->out.length || is_flat_out(client));
+  }
 }
 
 /* `count` PUBLISHes into the outbox, all stamped with one clock reading. */
@@ -273,6 +271,7 @@ int main (int argc, char **argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
   if (strcmp(argv[1], "offline-queue") == 0) return run_offline_queue(argc, argv);
+  if (strcmp(argv[1], "ingest") == 0) return run_ingest(argc, argv);
   settings.mode = argv[1];
   epoll_fd = epoll_create1(0);
   if (epoll_fd < 0) die("epoll_create1: %s", strerror(errno));
@@ -327,7 +326,8 @@ int main (int argc, char **argv) {
           publishing = 0;
           drain_deadline_ms = monotonic_ms() + DRAIN_TIMEOUT_MS;
           for (int each = 0; each < count; each++) {
-            if (clients[each]->open) watch(clients[each], clients[each]->out.sent < clients[each]->out.length);
+            struct client *client = clients[each];
+            if (client->open) epoll_watch_writes(epoll_fd, client->fd, client, &client->watching_writes, client->out.sent < client->out.length);
           }
         } else {
           die("unknown command \"%s\"", command);

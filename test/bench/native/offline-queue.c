@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench-native.h"
@@ -76,11 +75,7 @@ static void flush (struct publisher *publisher) {
     lose(publisher, strerror(errno));
     return;
   }
-  int writes = publisher->out.sent < publisher->out.length;
-  if (publisher->watching_writes == writes) return;
-  struct epoll_event event = { .events = EPOLLIN | (writes ? EPOLLOUT : 0), .data.ptr = publisher };
-  if (epoll_ctl(run.epoll_fd, EPOLL_CTL_MOD, publisher->fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
-  publisher->watching_writes = writes;
+  epoll_watch_writes(run.epoll_fd, publisher->fd, publisher, &publisher->watching_writes, publisher->out.sent < publisher->out.length);
 }
 
 /* The next `count` PUBLISHes, each to the next of the publisher's sessions, all stamped with one clock reading. */
@@ -159,15 +154,9 @@ static struct publisher *open_publishers (uint16_t port, int sessions, int publi
   return all;
 }
 
-static double cpu_seconds (void) {
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
 static void start_publishing (void) {
   run.started_ms = run.last_ack_ms = monotonic_ms();
-  run.started_cpu = cpu_seconds();
+  run.started_cpu = process_cpu_seconds();
   for (int p = 0; p < run.publisher_count; p++) {
     struct publisher *publisher = &run.publishers[p];
     publish(publisher, publisher->total < (uint64_t)run.window ? publisher->total : (uint64_t)run.window);
@@ -184,7 +173,7 @@ static int report_if_over (void) {
   uint64_t published = 0;
   for (int p = 0; p < run.publisher_count; p++) published += run.publishers[p].sent;
   double seconds = ((finished ? run.finished_ms : now_ms) - run.started_ms) / 1000;
-  double cpu = (finished ? run.finished_cpu : cpu_seconds()) - run.started_cpu;
+  double cpu = (finished ? run.finished_cpu : process_cpu_seconds()) - run.started_cpu;
   printf("{\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"published\":%llu,\"acked\":%llu,\"expected\":%llu,\"connections\":%d,"
          "\"lost\":%d,\"lostReason\":\"%s\",\"stalled\":%s}\n",
          seconds, cpu, (unsigned long long)published, (unsigned long long)run.acked, (unsigned long long)run.expected, run.publisher_count,
@@ -247,7 +236,7 @@ int run_offline_queue (int argc, char **argv) {
     if (!started) continue;
     if (run.finished_ms == 0 && run.acked >= run.expected) {
       run.finished_ms = run.last_ack_ms;
-      run.finished_cpu = cpu_seconds();
+      run.finished_cpu = process_cpu_seconds();
     }
     if (reporting && report_if_over()) return 0;
   }

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { BenchClient } from '../bench-client.js'
 import { CpuWindow, type CpuWindowReading } from '../cpu-window.js'
 import type { GeneratorConfig, GeneratorResult } from '../generator-protocol.js'
 import type { NativeHelper } from '../native-helper.js'
@@ -20,15 +19,6 @@ export const NOT_MEASURED = {
   serviceCpuPercent: null,
   serviceRssMb: null
 } as const
-
-/** Connections lost during the run, grouped by reason: "3 of 201 connections: closed by the broker". */
-export function connectionProblems(clients: readonly BenchClient[]): string[] {
-  const byReason = new Map<string, number>()
-  for (const { lostReason } of clients) {
-    if (lostReason !== undefined) byReason.set(lostReason, (byReason.get(lostReason) ?? 0) + 1)
-  }
-  return [...byReason].map(([reason, count]) => `${count} of ${clients.length} connections: ${reason}`)
-}
 
 /**
  * Lets the load the native `helpers` offer warm up, then measures one window of it: their counts

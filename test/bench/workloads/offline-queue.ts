@@ -74,9 +74,10 @@ export async function queueShortfalls(port: number, sessions: readonly number[],
       seen = delivered
       await sleep(SPOT_CHECK_QUIET_MS)
     }
+    const lost = session.lostReason === undefined ? '' : ` (its connection: ${session.lostReason})`
     session.close()
     if (delivered !== messagesPerSession) {
-      problems.push(`session ${SESSION_PREFIX}-${n} resumed with ${delivered} of its ${messagesPerSession} queued messages`)
+      problems.push(`session ${SESSION_PREFIX}-${n} resumed with ${delivered} of its ${messagesPerSession} queued messages${lost}`)
     }
   }
   return problems
