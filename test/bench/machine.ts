@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { cpus, release } from 'node:os'
 import { BROKER_CORE } from './brokers.js'
-import { NATIVE_PROGRAMS } from './native-build.js'
+import { buildNativePrograms, NATIVE_PROGRAMS } from './native-build.js'
 
 /** What a bench's figures were measured on: ratios between brokers move with it (see native/syscall-cost.c). */
 export interface Machine {
@@ -9,22 +9,23 @@ export interface Machine {
   cores: number
   kernel: string
   node: string
-  /** Nanoseconds one system call takes on the brokers' core; null where the native programs were not built. */
-  syscallNs: number | null
+  /** Nanoseconds one system call takes on the brokers' core. */
+  syscallNs: number
 }
 
-export function describeMachine(nativeBuilt: boolean): Machine {
+export function describeMachine(): Machine {
   return {
     cpu: cpus()[0]?.model,
     cores: cpus().length,
     kernel: release(),
     node: process.version,
-    syscallNs: nativeBuilt ? systemCallNs() : null
+    syscallNs: systemCallNs()
   }
 }
 
 /** Measured where the brokers run, pinned as they are. */
 function systemCallNs(): number {
+  buildNativePrograms(['syscallCost'])
   const printed = execFileSync('taskset', ['-c', String(BROKER_CORE), NATIVE_PROGRAMS.syscallCost], { encoding: 'utf8' })
   const ns = Number(printed.trim())
   if (!Number.isFinite(ns) || ns <= 0) throw new Error(`syscall-cost printed ${JSON.stringify(printed)}, not a time`)
@@ -32,6 +33,5 @@ function systemCallNs(): number {
 }
 
 export function machineLine(machine: Machine): string {
-  const syscall = machine.syscallNs === null ? '' : `; one system call on the brokers' core: ${machine.syscallNs} ns`
-  return `Machine: ${machine.cpu ?? 'unknown CPU'}, ${machine.cores} cores, Linux ${machine.kernel}, Node ${machine.node}${syscall}.`
+  return `Machine: ${machine.cpu ?? 'unknown CPU'}, ${machine.cores} cores, Linux ${machine.kernel}, Node ${machine.node}; one system call on the brokers' core: ${machine.syscallNs} ns.`
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -28,14 +28,19 @@ const SOURCES_OF: Record<keyof typeof NATIVE_PROGRAMS, readonly string[]> = {
  * Built on every run rather than when stale: a second of gcc is nothing next to a bench, and a
  * binary left over from another checkout can never be measured by mistake.
  */
-export function buildNativePrograms(): void {
+export function buildNativePrograms(programs = Object.keys(NATIVE_PROGRAMS) as Array<keyof typeof NATIVE_PROGRAMS>): void {
   mkdirSync(BUILT, { recursive: true })
-  for (const [program, binary] of Object.entries(NATIVE_PROGRAMS) as [keyof typeof NATIVE_PROGRAMS, string][]) {
+  for (const program of programs) {
+    const binary = NATIVE_PROGRAMS[program]
     const sources = SOURCES_OF[program].map((source) => join(SOURCES, source))
+    // Built aside and renamed into place: test files build in parallel processes, and one may be running the
+    // program while another builds it; a rename never shows a half-written file.
+    const building = `${binary}.${process.pid}.building`
     try {
-      execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', binary, ...sources, '-lm'], {
+      execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', building, ...sources, '-lm'], {
         stdio: ['ignore', 'ignore', 'pipe']
       })
+      renameSync(building, binary)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new Error('gcc not found: the load generator and the fan-out receiver are small C programs (apt-get install gcc)')

@@ -106,9 +106,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   new Set(options.scenarios.flatMap((scenario) => brokersFor(scenario, options.brokers))).forEach(assertAvailable)
   // Before any round, so a missing gcc fails the bench at once rather than every run that needs it.
-  const native = options.scenarios.some((scenario) => NATIVE_KINDS.includes(scenario.kind))
-  if (native) buildNativePrograms()
-  const machine = describeMachine(native)
+  if (options.scenarios.some((scenario) => NATIVE_KINDS.includes(scenario.kind))) buildNativePrograms()
+  const machine = describeMachine()
   console.log(machineLine(machine))
   const startedAt = new Date()
   const records: RunRecord[] = []
