@@ -37,6 +37,8 @@ export class OverviewView implements View {
   private readonly stopListening: () => void
   private readonly ageTimer: ReturnType<typeof setInterval>
   private frame: number | undefined
+  /** The sort the column headers show: they are drawn again only when it changes. */
+  private headOrder = ''
 
   constructor(private readonly context: ViewContext) {
     const search = h('input', { type: 'search', id: 'filter-search', placeholder: 'Name, site or model', autocomplete: 'off' })
@@ -200,6 +202,10 @@ export class OverviewView implements View {
   }
 
   private renderHead(): void {
+    // Only when the order changed: a button replaced between a press and its release would lose the click.
+    const order = `${this.query.sort} ${this.query.descending}`
+    if (order === this.headOrder) return
+    this.headOrder = order
     this.headRow.replaceChildren(
       ...COLUMNS.map(({ key, label }) => {
         const active = this.query.sort === key
