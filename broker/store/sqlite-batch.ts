@@ -2,7 +2,7 @@ import type { Message } from '../message.js'
 import { CommitBatch } from './group-commit.js'
 import { encodeProperties } from './properties-json.js'
 import { type BatchValue, BatchWriter } from './sqlite-batch-codec.js'
-import { Op } from './sqlite-protocol.js'
+import { INLINE_MESSAGE_VALUES, Op } from './sqlite-protocol.js'
 import type { SqliteQueue } from './sqlite-queue.js'
 
 /** The in-flight writes of one packet id in a batch: their indexes in `ops`, and whether one made the record new. */
@@ -11,9 +11,7 @@ interface InflightWrites {
   created: boolean
 }
 
-/** The values of a message that travel after a push it is inline in: MESSAGE_FIELDS but the id (the push has it). */
-const INLINE_MESSAGE_VALUES = 8
-
+/** A message's values but its id, in the order of the worker's inserts (MESSAGE_FIELDS after the id; INLINE_MESSAGE_VALUES). */
 function writeMessageBody(writer: BatchWriter, m: Message): void {
   writer.value(m.topic)
   writer.value(m.payload)
@@ -160,43 +158,39 @@ export class Batch extends CommitBatch {
    */
   private messagesToWrite(): { separate: Message[]; inlineAt: Uint8Array; messageBytes: number } {
     const messages: Message[] = []
+    /** Each message's first operation: a push there carries it inline until another operation refers to it too. */
     const firstAt: number[] = []
-    const shared = new Uint8Array(this.ops.length)
+    const inlineAt = new Uint8Array(this.ops.length)
     let indexOf: Map<number, number> | undefined
     let highest = 0
     let previous = -1
     for (let at = 0; at < this.ops.length; at++) {
       const message = this.opMessages[at]
-      if (message === undefined || this.ops[at] === undefined) continue
-      if (previous >= 0 && message === messages[previous]) {
-        shared[previous] = 1
+      const op = this.ops[at]
+      if (message === undefined || op === undefined) continue
+      let index = previous >= 0 && message === messages[previous] ? previous : undefined
+      if (index === undefined && message.id <= highest) {
+        indexOf ??= new Map(messages.map((taken, position) => [taken.id, position]))
+        index = indexOf.get(message.id)
+      }
+      if (index !== undefined) {
+        inlineAt[firstAt[index]] = 0
+        previous = index
         continue
       }
-      if (message.id <= highest) {
-        indexOf ??= new Map(messages.map((taken, index) => [taken.id, index]))
-        const index = indexOf.get(message.id)
-        if (index !== undefined) {
-          shared[index] = 1
-          previous = index
-          continue
-        }
-      } else {
-        highest = message.id
-      }
+      if (message.id > highest) highest = message.id
       previous = messages.length
       indexOf?.set(message.id, previous)
       messages.push(message)
       firstAt.push(at)
+      if (op[0] === Op.Push) inlineAt[at] = 1
     }
     const separate: Message[] = []
-    const inlineAt = new Uint8Array(this.ops.length)
     let messageBytes = 0
     for (let index = 0; index < messages.length; index++) {
       const message = messages[index]
-      const at = firstAt[index]
       messageBytes += message.payload.length + message.topic.length * 3 + 64
-      if (shared[index] === 0 && this.ops[at]![0] === Op.Push) inlineAt[at] = 1
-      else separate.push(message)
+      if (inlineAt[firstAt[index]] === 0) separate.push(message)
     }
     return { separate, inlineAt, messageBytes }
   }

@@ -27,6 +27,11 @@ export const Op = {
 } as const
 export type Op = (typeof Op)[keyof typeof Op]
 
+/** An Op.Push's values, its Op included; one with its message inline has INLINE_MESSAGE_VALUES more. */
+export const PUSH_VALUES = 9
+/** A message's values inside the push it is inline in: MESSAGE_FIELDS but the id (the push has it). */
+export const INLINE_MESSAGE_VALUES = 8
+
 export type ToWorker =
   | { type: 'open'; file: string; options: ConnectionOptions }
   | { type: 'snapshot' }

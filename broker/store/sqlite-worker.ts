@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads'
 import { BatchReader, type BatchValue, MESSAGE_FIELDS } from './sqlite-batch-codec.js'
 import { MultiRowInsert } from './sqlite-multi-row-insert.js'
 import type { BatchReply, FromWorker, PageRead, QueueResync, ToWorker } from './sqlite-protocol.js'
-import { Op } from './sqlite-protocol.js'
+import { INLINE_MESSAGE_VALUES, Op, PUSH_VALUES } from './sqlite-protocol.js'
 import type { ConnectionOptions, Database, SqliteError } from './sqlite-schema.js'
 import { GC_SQL, type OpenFailure, openConnection, QUEUE_MESSAGE_COLUMNS, QUEUE_MESSAGE_JOIN, SWEEP_SQL } from './sqlite-schema.js'
 import { readSnapshot } from './sqlite-snapshot-read.js'
@@ -94,8 +94,12 @@ function prepare(db: Database) {
     retained: db.prepare(`INSERT INTO retained (topic, message_id) VALUES (?, ?)
       ON CONFLICT (topic) DO UPDATE SET message_id = excluded.message_id`),
     deleteRetained: db.prepare('DELETE FROM retained WHERE topic = ?'),
-    pushes: new MultiRowInsert(db, `INSERT OR REPLACE INTO queue (${PUSH_COLUMNS}) VALUES`, 8),
-    inlinePushes: new MultiRowInsert(db, `INSERT OR REPLACE INTO queue (${PUSH_COLUMNS}, ${INLINE_MESSAGE_COLUMNS}) VALUES`, 16),
+    pushes: new MultiRowInsert(db, `INSERT OR REPLACE INTO queue (${PUSH_COLUMNS}) VALUES`, PUSH_VALUES - 1),
+    inlinePushes: new MultiRowInsert(
+      db,
+      `INSERT OR REPLACE INTO queue (${PUSH_COLUMNS}, ${INLINE_MESSAGE_COLUMNS}) VALUES`,
+      PUSH_VALUES - 1 + INLINE_MESSAGE_VALUES
+    ),
     sent: db.prepare('UPDATE queue SET packet_id = ? WHERE seq = ?'),
     shift: db.prepare(`INSERT INTO queue_heads (client_id, seq) VALUES (?, ?)
       ON CONFLICT (client_id) DO UPDATE SET seq = max(seq, excluded.seq)`),
@@ -128,8 +132,6 @@ type Statements = ReturnType<typeof prepare>
 /** The values of an Op.Push after its Op, in order; a push with its message inline has INLINE_MESSAGE_COLUMNS' after them. */
 const PUSH_COLUMNS = 'client_id, seq, message_id, qos, retain, subscription_ids, bytes, packet_id'
 const INLINE_MESSAGE_COLUMNS = 'topic, payload, message_qos, message_retain, properties, expires_at, received_at, origin'
-/** An Op.Push's value count with its Op: 9 values, or 17 with its message inline (see Batch). */
-const INLINE_PUSH_LENGTH = 17
 
 function commit(id: number, batch: BatchReader, lastMessageId: number): BatchReply {
   const connection = db
@@ -192,7 +194,7 @@ function applyAll(s: Statements, ops: readonly BatchValue[][], answers: Answers)
   for (const op of ops) {
     switch (op[0]) {
       case Op.Push:
-        if (op.length === INLINE_PUSH_LENGTH) inlinePushes.push(op)
+        if (op.length > PUSH_VALUES) inlinePushes.push(op)
         else pushes.push(op)
         break
       case Op.Inflight:

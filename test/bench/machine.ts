@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { cpus, release } from 'node:os'
 import { BROKER_CORE } from './brokers.js'
-import { buildNativePrograms, NATIVE_PROGRAMS } from './native-build.js'
+import { NATIVE_PROGRAMS } from './native-build.js'
 
 /** What a bench's figures were measured on: ratios between brokers move with it (see native/syscall-cost.c). */
 export interface Machine {
@@ -23,9 +23,8 @@ export function describeMachine(): Machine {
   }
 }
 
-/** Measured where the brokers run, pinned as they are. */
+/** Measured where the brokers run, pinned as they are (native/syscall-cost.c, built by buildNativePrograms). */
 function systemCallNs(): number {
-  buildNativePrograms(['syscallCost'])
   const printed = execFileSync('taskset', ['-c', String(BROKER_CORE), NATIVE_PROGRAMS.syscallCost], { encoding: 'utf8' })
   const ns = Number(printed.trim())
   if (!Number.isFinite(ns) || ns <= 0) throw new Error(`syscall-cost printed ${JSON.stringify(printed)}, not a time`)

@@ -131,6 +131,7 @@ export function offlineQueueProblems(report: OfflineQueueReport): string[] {
   return problems
 }
 
-function lostConnections(report: Pick<NativeGeneratorReport, 'lost' | 'connections' | 'lostReason'>): string[] {
+/** Connections the broker closed during the run, as a problem: "3 of 8 connections: closed by the broker". */
+export function lostConnections(report: Pick<NativeGeneratorReport, 'lost' | 'connections' | 'lostReason'>): string[] {
   return report.lost > 0 ? [`${report.lost} of ${report.connections} connections: ${report.lostReason}`] : []
 }

@@ -13,12 +13,14 @@ test("the ingest generator's templates: per device a QoS 1 PUBLISH of a contract
   const packets: mqtt.IPublishPacket[] = []
   for (let at = 0; at < file.length; ) {
     const length = file.readUInt16LE(at)
+    const timeAt = file.readUInt16LE(at + 2)
+    const packetIdAt = file.readUInt16LE(at + 4)
     const packet = Buffer.from(file.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length))
-    assert.equal(packet.toString('latin1', file.readUInt16LE(at + 2), file.readUInt16LE(at + 2) + 13), String(PLACEHOLDER_TIME))
-    assert.equal(packet.readUInt16BE(file.readUInt16LE(at + 4)), 1, 'the packet id is where the header says')
+    assert.equal(packet.toString('latin1', timeAt, timeAt + 13), String(PLACEHOLDER_TIME))
+    assert.equal(packet.readUInt16BE(packetIdAt), 1, 'the packet id is where the header says')
     // As the generator sends it: another time and packet id patched in.
-    packet.write('1767225600007', file.readUInt16LE(at + 2), 'latin1')
-    packet.writeUInt16BE(4242, file.readUInt16LE(at + 4))
+    packet.write('1767225600007', timeAt, 'latin1')
+    packet.writeUInt16BE(4242, packetIdAt)
     const parser = mqtt.parser({ protocolVersion: PROTOCOL_VERSION })
     parser.on('packet', (parsed) => packets.push(parsed as mqtt.IPublishPacket))
     parser.parse(packet)

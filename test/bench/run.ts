@@ -105,8 +105,9 @@ async function runStandalone(bench: StandaloneBench): Promise<StandaloneRecord> 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   new Set(options.scenarios.flatMap((scenario) => brokersFor(scenario, options.brokers))).forEach(assertAvailable)
-  // Before any round, so a missing gcc fails the bench at once rather than every run that needs it.
-  if (options.scenarios.some((scenario) => NATIVE_KINDS.includes(scenario.kind))) buildNativePrograms()
+  // Before any round, so a missing gcc fails the bench at once rather than every run that needs it. The machine's
+  // system-call probe is built for every run.
+  buildNativePrograms(options.scenarios.some((scenario) => NATIVE_KINDS.includes(scenario.kind)) ? undefined : ['syscallCost'])
   const machine = describeMachine()
   console.log(machineLine(machine))
   const startedAt = new Date()

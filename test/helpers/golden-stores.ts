@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
@@ -30,6 +30,14 @@ export async function openFails(t: TestContext, dataDir: string, pattern: RegExp
   assert.ok(caught instanceof StoreOpenError, `expected StoreOpenError, got ${String(caught)}`)
   assert.match(caught.message, pattern)
   return caught
+}
+
+/** The damaged golden file `fixture` stops the store as damaged, and is left as it was. */
+export async function assertDamagedGoldenStops(t: TestContext, fixture: string): Promise<void> {
+  const dataDir = dataDirWith(t, fixture)
+  const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
+  assert.equal(error.damaged, true)
+  assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL(fixture, golden)))
 }
 
 /** Runs `check` on a connection of its own to the store's file in `dataDir` (no store may have it open). */

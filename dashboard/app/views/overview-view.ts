@@ -3,7 +3,7 @@ import { DEFAULT_DEVICE_QUERY, type DeviceQuery, type DeviceSortKey, filterDevic
 import { formatAgo, formatHeating, formatTemperature } from '../display-format.js'
 import { h, showError } from '../dom.js'
 import { routeHash } from '../hash-route.js'
-import { KeyedRows } from '../keyed-rows.js'
+import { showRowsInPlace } from '../rows-in-place.js'
 import type { View, ViewContext } from '../view.js'
 
 const COLUMNS: Array<{ key: DeviceSortKey; label: string }> = [
@@ -29,7 +29,6 @@ export class OverviewView implements View {
   private readonly devices = new Map<string, DeviceSummary>()
   private readonly query: DeviceQuery = { ...DEFAULT_DEVICE_QUERY }
   private readonly body = h('tbody')
-  private readonly rows = new KeyedRows(this.body)
   private readonly headRow = h('tr')
   private readonly siteSelect = h('select', { id: 'filter-site' })
   private readonly summary = h('p', { class: 'summary', 'aria-live': 'polite' }, 'Loading devices…')
@@ -149,7 +148,10 @@ export class OverviewView implements View {
     this.renderHead()
     const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.deviceId : undefined
     const now = Date.now()
-    this.rows.show(shown.map((device) => this.row(device, now)))
+    showRowsInPlace(
+      this.body,
+      shown.map((device) => this.row(device, now))
+    )
     if (focused !== undefined) this.body.querySelector<HTMLElement>(`[data-device-id="${CSS.escape(focused)}"]`)?.focus()
     const online = all.filter((device) => device.state === 'online').length
     this.summary.classList.remove('error')

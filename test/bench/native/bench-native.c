@@ -254,13 +254,6 @@ const char *read_packets (int fd, struct packet_reader *reader, packet_handler h
   return NULL;
 }
 
-void epoll_watch_writes (int epoll_fd, int fd, void *tag, int *watching, int writes) {
-  if (*watching == writes) return;
-  struct epoll_event event = { .events = EPOLLIN | (writes ? EPOLLOUT : 0), .data.ptr = tag };
-  if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
-  *watching = writes;
-}
-
 double process_cpu_seconds (void) {
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
@@ -293,4 +286,30 @@ const char *commands_next (struct command_reader *reader) {
   *newline = '\0';
   reader->consumed = (size_t)(newline + 1 - reader->text);
   return line;
+}
+
+void link_open (struct link *link, int epoll_fd, uint16_t port, const char *client_id, int clean, void *tag) {
+  link->fd = mqtt_connect(port, client_id, clean);
+  link->open = 1;
+  set_nonblocking(link->fd);
+  struct epoll_event event = { .events = EPOLLIN, .data.ptr = tag };
+  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, link->fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
+}
+
+void link_lose (int epoll_fd, struct link *link, struct losses *losses, const char *reason) {
+  if (!link->open) return;
+  link->open = 0;
+  lose_connection(epoll_fd, link->fd, losses, reason);
+}
+
+void link_flush (int epoll_fd, struct link *link, void *tag, struct losses *losses, int more) {
+  if (outbox_flush(link->fd, &link->out) < 0) {
+    link_lose(epoll_fd, link, losses, strerror(errno));
+    return;
+  }
+  int writes = link->out.sent < link->out.length || more;
+  if (link->watching_writes == writes) return;
+  struct epoll_event event = { .events = EPOLLIN | (writes ? EPOLLOUT : 0), .data.ptr = tag };
+  if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, link->fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
+  link->watching_writes = writes;
 }

@@ -126,17 +126,36 @@ struct losses {
   const char *reason;
 };
 
-/*
- * Has epoll report `fd` (registered with `tag`) writable only while `writes`: while an outbox has bytes left, or
- * a publisher wants to publish more. `watching` remembers what was asked last, so nothing changes needlessly.
- */
-void epoll_watch_writes (int epoll_fd, int fd, void *tag, int *watching, int writes);
-
 /* This process's CPU time so far, user and system, in seconds (the generator reports its own load). */
 double process_cpu_seconds (void);
 
 /* Takes a connection that is over out of the epoll set and closes it, counted in `losses`. */
 void lose_connection (int epoll_fd, int fd, struct losses *losses, const char *reason);
+
+/* A load generator's non-blocking connection: its socket, a packet it has read part of, the bytes it has yet to write. */
+struct link {
+  int fd;
+  int open;
+  /* EPOLLOUT is watched: the outbox is backed up, or its owner wants to write more. */
+  int watching_writes;
+  struct packet_reader reader;
+  struct outbox out;
+};
+
+/*
+ * Connects as mqtt_connect does, then makes the socket non-blocking and adds it to `epoll_fd` for reads, with `tag`
+ * (the link's owner) as the event's data.
+ */
+void link_open (struct link *link, int epoll_fd, uint16_t port, const char *client_id, int clean, void *tag);
+
+/* lose_connection for an open link, which it marks closed; nothing for one closed already. */
+void link_lose (int epoll_fd, struct link *link, struct losses *losses, const char *reason);
+
+/*
+ * Writes what the outbox holds (a write error loses the link), then has epoll report the socket writable, tagged
+ * `tag`, only while bytes are left or the owner wants `more` room to write.
+ */
+void link_flush (int epoll_fd, struct link *link, void *tag, struct losses *losses, int more);
 
 /* Command lines from the parent on stdin ("reset", "report"): at most 255 bytes not yet handled. */
 struct command_reader {

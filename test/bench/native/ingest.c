@@ -40,11 +40,7 @@ struct device {
 };
 
 struct feed {
-  int fd;
-  int open;
-  int watching_writes;
-  struct packet_reader reader;
-  struct outbox out;
+  struct link link;
   struct device **devices;
   size_t device_count;
   size_t next;
@@ -72,18 +68,8 @@ static uint64_t wall_clock_ms (void) {
   return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 }
 
-static void lose (struct feed *feed, const char *reason) {
-  if (!feed->open) return;
-  feed->open = 0;
-  lose_connection(run.epoll_fd, feed->fd, &run.losses, reason);
-}
-
 static void flush (struct feed *feed) {
-  if (outbox_flush(feed->fd, &feed->out) < 0) {
-    lose(feed, strerror(errno));
-    return;
-  }
-  epoll_watch_writes(run.epoll_fd, feed->fd, feed, &feed->watching_writes, feed->out.sent < feed->out.length);
+  link_flush(run.epoll_fd, &feed->link, feed, &run.losses, 0);
 }
 
 /* The next `count` readings of the feed's devices, in turn, into its outbox. */
@@ -94,7 +80,7 @@ static void publish (struct feed *feed, uint64_t count, uint64_t now) {
     feed->next = (feed->next + 1) % feed->device_count;
     uint64_t time = now > device->last_time ? now : device->last_time + 1;
     device->last_time = time;
-    unsigned char *at = outbox_reserve(&feed->out, device->length);
+    unsigned char *at = outbox_reserve(&feed->link.out, device->length);
     memcpy(at, device->packet, device->length);
     snprintf(digits, sizeof digits, "%013llu", (unsigned long long)time);
     memcpy(at + device->time_offset, digits, TIME_DIGITS);
@@ -111,7 +97,7 @@ static void credit (uint64_t count) {
   uint64_t share = (count + (uint64_t)run.feed_count - 1) / (uint64_t)run.feed_count;
   for (int turn = 0; turn < run.feed_count && count > 0; turn++) {
     struct feed *feed = &run.feeds[(run.first + turn) % run.feed_count];
-    if (!feed->open) continue;
+    if (!feed->link.open) continue;
     uint64_t taken = share < count ? share : count;
     publish(feed, taken, now);
     flush(feed);
@@ -162,17 +148,13 @@ static void open_feeds (uint16_t port) {
   for (int index = 0; index < run.feed_count; index++) {
     struct feed *feed = &run.feeds[index];
     snprintf(client_id, sizeof client_id, "bench-devices-%d", index);
-    feed->fd = mqtt_connect(port, client_id, 1);
-    feed->open = 1;
-    set_nonblocking(feed->fd);
-    struct epoll_event event = { .events = EPOLLIN, .data.ptr = feed };
-    if (epoll_ctl(run.epoll_fd, EPOLL_CTL_ADD, feed->fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
+    link_open(&feed->link, run.epoll_fd, port, client_id, 1, feed);
   }
 }
 
 static void report (void) {
   int open = 0;
-  for (int index = 0; index < run.feed_count; index++) open += run.feeds[index].open;
+  for (int index = 0; index < run.feed_count; index++) open += run.feeds[index].link.open;
   printf("{\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"published\":%llu,\"acked\":%llu,\"connections\":%d,\"open\":%d,\"lost\":%d,\"lostReason\":\"%s\"}\n",
          (monotonic_ms() - run.reset_ms) / 1000, process_cpu_seconds() - run.reset_cpu,
          (unsigned long long)(run.published - run.published_at_reset), (unsigned long long)(run.acked - run.acked_at_reset), run.feed_count,
@@ -234,12 +216,12 @@ int run_ingest (int argc, char **argv) {
         if (!read_commands(&commands)) return 0;
         continue;
       }
-      if (!feed->open) continue;
+      if (!feed->link.open) continue;
       if (events[index].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        const char *ended = read_packets(feed->fd, &feed->reader, handle_packet, NULL);
-        if (ended != NULL) lose(feed, ended);
+        const char *ended = read_packets(feed->link.fd, &feed->link.reader, handle_packet, NULL);
+        if (ended != NULL) link_lose(run.epoll_fd, &feed->link, &run.losses, ended);
       }
-      if (feed->open && (events[index].events & EPOLLOUT)) flush(feed);
+      if (feed->link.open && (events[index].events & EPOLLOUT)) flush(feed);
     }
   }
 }

@@ -68,13 +68,8 @@
 enum role { PUBLISHER, SUBSCRIBER, IDLE };
 
 struct client {
-  int fd;
+  struct link link;
   enum role role;
-  int open;
-  /* EPOLLOUT is watched: the outbox is backed up, or a flat-out publisher wants to write more. */
-  int watching_writes;
-  struct packet_reader reader;
-  struct outbox out;
   /* Publishers: each PUBLISH is a copy of this one. */
   struct publish_template publish;
   uint16_t last_packet_id;
@@ -107,28 +102,19 @@ static int publishing = 1;
 static struct losses losses = { .reason = "" };
 static int epoll_fd;
 
-static void lose (struct client *client, const char *reason) {
-  if (!client->open) return;
-  client->open = 0;
-  lose_connection(epoll_fd, client->fd, &losses, reason);
-}
-
 static int is_flat_out (const struct client *client) {
   return client->role == PUBLISHER && settings.flat_out && publishing;
 }
 
 /* Writes what the outbox holds; watches for writability while any is left (or to publish more). */
 static void flush (struct client *client) {
-  if (outbox_flush(client->fd, &client->out) < 0) lose(client, strerror(errno));
-  if (client->open) {
-    epoll_watch_writes(epoll_fd, client->fd, client, &client->watching_writes, client->out.sent < client->out.length || is_flat_out(client));
-  }
+  link_flush(epoll_fd, &client->link, client, &losses, is_flat_out(client));
 }
 
 /* `count` PUBLISHes into the outbox, all stamped with one clock reading. */
 static void publish (struct client *client, uint64_t count) {
   size_t size = client->publish.length;
-  unsigned char *at = outbox_reserve(&client->out, count * size);
+  unsigned char *at = outbox_reserve(&client->link.out, count * size);
   double now_ms = monotonic_ms();
   for (uint64_t index = 0; index < count; index++, at += size) publish_template_copy(&client->publish, at, now_ms, &client->last_packet_id);
   window.published += count;
@@ -148,7 +134,7 @@ static void handle_packet (void *context, unsigned char header, const unsigned c
   if (publish_sent_ms(header, body, length, &sent_ms)) histogram_record(&window.latency, monotonic_ms() - sent_ms);
   size_t id_at = 2 + (((size_t)body[0] << 8) | body[1]);
   if (((header >> 1) & 3) == 1 && length >= 2 && id_at + 2 <= length) {
-    unsigned char *puback = outbox_reserve(&client->out, 4);
+    unsigned char *puback = outbox_reserve(&client->link.out, 4);
     puback[0] = MQTT_PUBACK << 4;
     puback[1] = 2;
     puback[2] = body[id_at];
@@ -158,36 +144,36 @@ static void handle_packet (void *context, unsigned char header, const unsigned c
 
 /* One read; then the subscriber's PUBACKs, or a windowed publisher's refill, in one write. */
 static void read_from (struct client *client) {
-  const char *ended = read_packets(client->fd, &client->reader, handle_packet, client);
+  const char *ended = read_packets(client->link.fd, &client->link.reader, handle_packet, client);
   if (ended != NULL) {
-    lose(client, ended);
+    link_lose(epoll_fd, &client->link, &losses, ended);
     return;
   }
   if (client->role == PUBLISHER && publishing && client->unrefilled >= REFILL_BATCH) {
     publish(client, client->unrefilled);
     client->unrefilled = 0;
   }
-  if (client->out.sent < client->out.length) flush(client);
+  if (client->link.out.sent < client->link.out.length) flush(client);
 }
 
 static void write_to (struct client *client) {
-  for (int writes = 0; writes < FLAT_OUT_WRITES_PER_WAKEUP && client->open; writes++) {
-    if (client->out.sent == client->out.length) {
+  for (int writes = 0; writes < FLAT_OUT_WRITES_PER_WAKEUP && client->link.open; writes++) {
+    if (client->link.out.sent == client->link.out.length) {
       if (!is_flat_out(client)) break;
       publish(client, FLAT_OUT_BATCH);
     }
     flush(client);
-    if (client->out.sent < client->out.length) break;
+    if (client->link.out.sent < client->link.out.length) break;
   }
-  if (client->open) flush(client);
+  if (client->link.open) flush(client);
 }
 
 static struct client *open_client (uint16_t port, const char *client_id, enum role role, int clean) {
   struct client *client = calloc(1, sizeof *client);
   if (client == NULL) die("out of memory");
-  client->fd = mqtt_connect(port, client_id, clean);
+  client->link.fd = mqtt_connect(port, client_id, clean);
   client->role = role;
-  client->open = 1;
+  client->link.open = 1;
   return client;
 }
 
@@ -206,7 +192,7 @@ static void print_report (const struct window_counts *counts, double seconds, ui
 /* The fan-out publisher's tick: however many PUBLISHes are due by the clock, unless the socket is backed up. */
 static void publish_paced (struct client *client, double started_ms, uint64_t *sent) {
   uint64_t due = (uint64_t)((monotonic_ms() - started_ms) * settings.rate / 1000);
-  if (!client->open || client->out.sent < client->out.length || due <= *sent) return;
+  if (!client->link.open || client->link.out.sent < client->link.out.length || due <= *sent) return;
   /* The rate is an offer, not a debt: after a stall the backlog beyond MAX_CATCH_UP_MS is dropped. */
   uint64_t most = (uint64_t)ceil(settings.rate * MAX_CATCH_UP_MS / 1000);
   publish(client, due - *sent < most ? due - *sent : most);
@@ -228,7 +214,7 @@ static int open_clients (int argc, char **argv, struct client ***clients) {
     settings.flat_out = settings.qos == 0;
     *clients = calloc((size_t)publishers + 1, sizeof **clients);
     (*clients)[0] = open_client(subscriber_port, "bench-sub", SUBSCRIBER, atoi(argv[6]) == 0);
-    mqtt_subscribe((*clients)[0]->fd, "bench/#", settings.qos);
+    mqtt_subscribe((*clients)[0]->link.fd, "bench/#", settings.qos);
     for (int index = 1; index <= publishers; index++) {
       snprintf(client_id, sizeof client_id, "bench-pub-%d", index - 1);
       (*clients)[index] = open_client(port, client_id, PUBLISHER, 1);
@@ -278,9 +264,9 @@ int main (int argc, char **argv) {
   struct client **clients;
   int count = open_clients(argc, argv, &clients);
   for (int index = 0; index < count; index++) {
-    set_nonblocking(clients[index]->fd);
+    set_nonblocking(clients[index]->link.fd);
     struct epoll_event event = { .events = EPOLLIN, .data.ptr = clients[index] };
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, clients[index]->fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, clients[index]->link.fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
   }
   struct epoll_event command_event = { .events = EPOLLIN, .data.ptr = NULL };
   if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, STDIN_FILENO, &command_event) < 0) die("epoll_ctl stdin: %s", strerror(errno));
@@ -309,9 +295,9 @@ int main (int argc, char **argv) {
     for (int index = 0; index < ready; index++) {
       struct client *client = events[index].data.ptr;
       if (client != NULL) {
-        if (!client->open) continue;
+        if (!client->link.open) continue;
         if (events[index].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_from(client);
-        if (client->open && (events[index].events & EPOLLOUT)) write_to(client);
+        if (client->link.open && (events[index].events & EPOLLOUT)) write_to(client);
         continue;
       }
       if (!commands_read(&commands)) return 0;
@@ -326,8 +312,7 @@ int main (int argc, char **argv) {
           publishing = 0;
           drain_deadline_ms = monotonic_ms() + DRAIN_TIMEOUT_MS;
           for (int each = 0; each < count; each++) {
-            struct client *client = clients[each];
-            if (client->open) epoll_watch_writes(epoll_fd, client->fd, client, &client->watching_writes, client->out.sent < client->out.length);
+            if (clients[each]->link.open) flush(clients[each]);
           }
         } else {
           die("unknown command \"%s\"", command);

@@ -32,11 +32,7 @@
 #define USAGE "usage: load-generator offline-queue PORT SESSIONS MESSAGES_PER_SESSION PUBLISHERS WINDOW PAYLOAD_BYTES"
 
 struct publisher {
-  int fd;
-  int open;
-  int watching_writes;
-  struct packet_reader reader;
-  struct outbox out;
+  struct link link;
   /* One PUBLISH per session this publisher serves, sent in turn. */
   struct publish_template *topics;
   uint64_t topic_count;
@@ -64,18 +60,8 @@ static struct {
   double finished_cpu;
 } run = { .losses.reason = "" };
 
-static void lose (struct publisher *publisher, const char *reason) {
-  if (!publisher->open) return;
-  publisher->open = 0;
-  lose_connection(run.epoll_fd, publisher->fd, &run.losses, reason);
-}
-
 static void flush (struct publisher *publisher) {
-  if (outbox_flush(publisher->fd, &publisher->out) < 0) {
-    lose(publisher, strerror(errno));
-    return;
-  }
-  epoll_watch_writes(run.epoll_fd, publisher->fd, publisher, &publisher->watching_writes, publisher->out.sent < publisher->out.length);
+  link_flush(run.epoll_fd, &publisher->link, publisher, &run.losses, 0);
 }
 
 /* The next `count` PUBLISHes, each to the next of the publisher's sessions, all stamped with one clock reading. */
@@ -83,7 +69,7 @@ static void publish (struct publisher *publisher, uint64_t count) {
   double now_ms = monotonic_ms();
   for (uint64_t index = 0; index < count; index++, publisher->sent++) {
     const struct publish_template *topic = &publisher->topics[publisher->sent % publisher->topic_count];
-    publish_template_copy(topic, outbox_reserve(&publisher->out, topic->length), now_ms, &publisher->last_packet_id);
+    publish_template_copy(topic, outbox_reserve(&publisher->link.out, topic->length), now_ms, &publisher->last_packet_id);
   }
 }
 
@@ -100,9 +86,9 @@ static void handle_packet (void *context, unsigned char header, const unsigned c
 
 /* One read's PUBACKs, then a refill in one write: a full batch, or the last few PUBLISHes. */
 static void read_from (struct publisher *publisher) {
-  const char *ended = read_packets(publisher->fd, &publisher->reader, handle_packet, publisher);
+  const char *ended = read_packets(publisher->link.fd, &publisher->link.reader, handle_packet, publisher);
   if (ended != NULL) {
-    lose(publisher, ended);
+    link_lose(run.epoll_fd, &publisher->link, &run.losses, ended);
     return;
   }
   uint64_t left = publisher->total - publisher->sent;
@@ -145,11 +131,7 @@ static struct publisher *open_publishers (uint16_t port, int sessions, int publi
     }
     publisher->total = publisher->topic_count * messages;
     snprintf(client_id, sizeof client_id, "bench-qpub-%d", p);
-    publisher->fd = mqtt_connect(port, client_id, 1);
-    publisher->open = 1;
-    set_nonblocking(publisher->fd);
-    struct epoll_event event = { .events = EPOLLIN, .data.ptr = publisher };
-    if (epoll_ctl(run.epoll_fd, EPOLL_CTL_ADD, publisher->fd, &event) < 0) die("epoll_ctl: %s", strerror(errno));
+    link_open(&publisher->link, run.epoll_fd, port, client_id, 1, publisher);
   }
   return all;
 }
@@ -229,9 +211,9 @@ int run_offline_queue (int argc, char **argv) {
         if (started && !was_started) start_publishing();
         continue;
       }
-      if (!publisher->open) continue;
+      if (!publisher->link.open) continue;
       if (events[index].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_from(publisher);
-      if (publisher->open && (events[index].events & EPOLLOUT)) flush(publisher);
+      if (publisher->link.open && (events[index].events & EPOLLOUT)) flush(publisher);
     }
     if (!started) continue;
     if (run.finished_ms == 0 && run.acked >= run.expected) {

@@ -8,11 +8,8 @@ import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { Batch } from '../../../broker/store/sqlite-batch.js'
 import { BatchReader, type BatchValue, BatchWriter, MESSAGE_FIELDS } from '../../../broker/store/sqlite-batch-codec.js'
 import { MultiRowInsert } from '../../../broker/store/sqlite-multi-row-insert.js'
-import { Op } from '../../../broker/store/sqlite-protocol.js'
+import { INLINE_MESSAGE_VALUES, Op, PUSH_VALUES } from '../../../broker/store/sqlite-protocol.js'
 import { connect } from '../../../broker/store/sqlite-schema.js'
-
-/** A push with its message inline: the push's 9 values (its Op first), then the message's 8 but its id. */
-const INLINE_PUSH_LENGTH = 17
 
 /**
  * What the worker reads of a batch: the ids of the messages that travel on their own, the ids and topics of those
@@ -27,8 +24,8 @@ function decoded(batch: Batch): { messageIds: BatchValue[]; inline: BatchValue[]
   const ops: BatchValue[][] = []
   for (let i = 0; i < reader.operationCount; i++) {
     const op = reader.operation()
-    if (op[0] === Op.Push && op.length === INLINE_PUSH_LENGTH) inline.push([op[3], op[9]])
-    ops.push(op[0] === Op.Push ? op.slice(0, 9) : op)
+    if (op[0] === Op.Push && op.length === PUSH_VALUES + INLINE_MESSAGE_VALUES) inline.push([op[3], op[PUSH_VALUES]])
+    ops.push(op[0] === Op.Push ? op.slice(0, PUSH_VALUES) : op)
   }
   return { messageIds, inline, ops }
 }

@@ -7,7 +7,16 @@ import { delivery, drainQueue, message } from '../../../broker/store/conformance
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
 import { connect, SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
-import { assertGoldenPanel, dataDirWith, golden, inFile, openedStore, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
+import {
+  assertDamagedGoldenStops,
+  assertGoldenPanel,
+  dataDirWith,
+  golden,
+  inFile,
+  openedStore,
+  openFails,
+  PANEL_QUEUE
+} from '../../helpers/golden-stores.js'
 
 test('the golden v1 file opens with its content', async (t) => {
   const dataDir = dataDirWith(t, 'v1.db')
@@ -189,10 +198,7 @@ test('a format 1 file is upgraded in place to the current format: its sessions h
 })
 
 test('the damaged golden v2 file stops the store and is left as it was', async (t) => {
-  const dataDir = dataDirWith(t, 'v2-corrupt.db')
-  const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
-  assert.equal(error.damaged, true)
-  assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v2-corrupt.db', golden)))
+  await assertDamagedGoldenStops(t, 'v2-corrupt.db')
 })
 
 test('the golden v3 file opens with its content; its queue is the log keyed by seq alone, with heads', async (t) => {
@@ -266,10 +272,7 @@ test('a format 2 file is upgraded to the queue log (and on to the current format
 })
 
 test('the damaged golden v3 file stops the store and is left as it was', async (t) => {
-  const dataDir = dataDirWith(t, 'v3-corrupt.db')
-  const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
-  assert.equal(error.damaged, true)
-  assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v3-corrupt.db', golden)))
+  await assertDamagedGoldenStops(t, 'v3-corrupt.db')
 })
 
 test('recoverDatabase salvages a damaged v3 file into a v3 store', async (t) => {

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import { drainQueue } from '../../../broker/store/conformance.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { SCHEMA_VERSION } from '../../../broker/store/sqlite-schema.js'
-import { assertGoldenPanel, dataDirWith, golden, inFile, openedStore, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
+import { assertDamagedGoldenStops, assertGoldenPanel, dataDirWith, inFile, openedStore, PANEL_QUEUE } from '../../helpers/golden-stores.js'
 
 // Format 4 of the SQLite store: a QoS 1 delivery in flight is its queue row, marked with its packet id
 // (sqlite-sent-rows.ts). The golden v4 file holds the same content as v3.db, panel's QoS 1 message in flight
@@ -64,8 +62,5 @@ test('a format 3 file is upgraded in place (to format 4, then on): its in-flight
 })
 
 test('the damaged golden v4 file stops the store and is left as it was', async (t) => {
-  const dataDir = dataDirWith(t, 'v4-corrupt.db')
-  const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
-  assert.equal(error.damaged, true)
-  assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v4-corrupt.db', golden)))
+  await assertDamagedGoldenStops(t, 'v4-corrupt.db')
 })

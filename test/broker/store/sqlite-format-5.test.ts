@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { Message } from '../../../broker/message.js'
 import { delivery, drainQueue, message } from '../../../broker/store/conformance.js'
 import { SqliteStore } from '../../../broker/store/sqlite.js'
 import { recoverDatabase } from '../../../broker/store/sqlite-recover.js'
-import { assertGoldenPanel, dataDirWith, golden, inFile, openedStore, openFails, PANEL_QUEUE } from '../../helpers/golden-stores.js'
+import { assertDamagedGoldenStops, assertGoldenPanel, dataDirWith, inFile, openedStore, PANEL_QUEUE } from '../../helpers/golden-stores.js'
 import { count, openStore, record, reopened } from '../../helpers/sqlite-stores.js'
 
 // Format 5 of the SQLite store: a queue row holds its message inline when the batch that wrote the row referred to it
@@ -104,10 +103,7 @@ test('an inline message that later goes in flight as an in-flight row gets a mes
 })
 
 test('the damaged golden v5 file stops the store and is left as it was', async (t) => {
-  const dataDir = dataDirWith(t, 'v5-corrupt.db')
-  const error = await openFails(t, dataDir, /malformed|corrupt|quick_check/i)
-  assert.equal(error.damaged, true)
-  assert.deepEqual(readFileSync(join(dataDir, 'broker.db')), readFileSync(new URL('v5-corrupt.db', golden)))
+  await assertDamagedGoldenStops(t, 'v5-corrupt.db')
 })
 
 test('recoverDatabase salvages a v5 file with its inline rows; a row whose message is gone from messages goes', async (t) => {
