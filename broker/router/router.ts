@@ -33,7 +33,7 @@ const CACHE_LIMIT = 20_000
  * Routing on this node: who receives a topic, and what each receives (fan-out, shared groups, the options
  * of each subscription). Subscriptions sit in a trie by filter; matching walks it once per distinct
  * topic and caches the result (mosquitto src/subs.c walks per message; IoT topics repeat, subscriptions
- * rarely change). A topic that matches nothing is not cached: its walk ends where the trie has no level
+ * rarely change). A topic that matches nothing is not cached: its walk stops where the trie holds nothing
  * for it and nothing is delivered, while an entry costs about 200 bytes, and a fleet's topics that nobody
  * reads (10 000 devices' readings, status and meta) would keep the cache full and churning: 12 MB of a
  * 10 000-device broker's heap.
